@@ -1,0 +1,136 @@
+"""The one way a service is assembled: settings, database, auth, errors, outbox relay, consumers,
+health, readiness and metrics. A service passes its routers and what it consumes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .auth import TokenVerifier
+from .consumer import ConsumerRunner
+from .db import Database
+from .errors import Conflict, install_problem_handlers
+from .kafka import kafka_reachable
+from .observability import RequestContextMiddleware, configure_logging
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+
+ConsumerFactory = Callable[[Database, ServiceSettings], Sequence[ConsumerRunner]]
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.sessions() as session:
+        session.info["database"] = db
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        try:
+            await session.commit()
+        except IntegrityError as exc:
+            await session.rollback()
+            raise Conflict("A concurrent request changed the same data; retry the request") from exc
+
+
+# The request's transaction: opened before the endpoint, committed after it returns and before the
+# response is sent, so a client never sees success for a write that did not commit.
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+def operation_id(route: APIRoute) -> str:
+    """operationId = the endpoint function's name: stable, readable names in generated SDKs."""
+    return route.name
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    version: str = "1.0.0",
+    routers: Sequence[APIRouter] = (),
+    openapi_tags: list[dict[str, Any]] | None = None,
+    consumers: ConsumerFactory | None = None,
+    on_startup: Callable[[FastAPI], Any] | None = None,
+    on_shutdown: Callable[[FastAPI], Any] | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    if configure_logs:
+        configure_logging(settings.service_name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = Database(settings.database_url, service=settings.service_name)
+        app.state.db = db
+        relay = None
+        if settings.run_relay:
+            relay = OutboxRelay(db, settings.kafka_bootstrap_servers, batch_size=settings.relay_batch_size,
+                                poll_interval=settings.relay_poll_interval_s)
+            await relay.start()
+        app.state.relay = relay
+        runners = list(consumers(db, settings)) if consumers else []
+        for runner in runners:
+            await runner.start()
+        app.state.consumers = runners
+        if on_startup:
+            await on_startup(app)
+        try:
+            yield
+        finally:
+            if on_shutdown:
+                await on_shutdown(app)
+            for runner in runners:
+                await runner.stop()
+            if relay:
+                await relay.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan,
+        openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: database reachable; Kafka reported",
+             responses={503: {"description": "The database is unreachable"}})
+    async def readyz(request: Request) -> JSONResponse:
+        # Only the database gates readiness: with Kafka down, writes still commit to the outbox and
+        # are published later, so taking the service out of rotation would lose availability for
+        # nothing. Kafka's state is reported for operators and alerting.
+        checks: dict[str, str] = {}
+        try:
+            await request.app.state.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # any failure means not ready; the reason is for the operator
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        kafka_ok = await kafka_reachable(settings.kafka_bootstrap_servers)
+        checks["kafka"] = "ok" if kafka_ok else "unreachable (events wait in the outbox)"
+        ready = checks["database"] == "ok"
+        status = "ready" if ready and kafka_ok else ("degraded" if ready else "not ready")
+        return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,169 @@
+"""The consumer runner: Kafka → handler → database, effectively once.
+
+For each message, in partition order: parse the CloudEvent, then in ONE database transaction
+claim its id in the inbox and run the handler; offsets are committed to Kafka only after the
+database commit. A redelivered event finds its id in the inbox and changes nothing. An event that
+cannot be parsed, or whose handler fails `max_attempts` times, goes to `<topic>.dlq` with the
+error in its headers, is recorded in the inbox as dead-lettered, and the runner goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiokafka import ConsumerRecord, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import inbox, metrics
+from .db import Database
+from .events import Envelope, MalformedEvent
+from .kafka import make_consumer, make_producer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+ALL_EVENT_TOPICS = r"^[a-z][a-z0-9_-]*\.events$"
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        db: Database,
+        bootstrap_servers: str,
+        *,
+        group_id: str,
+        handler: Handler,
+        topics: list[str] | None = None,
+        pattern: str | None = None,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+        batch_size: int = 500,
+    ):
+        if bool(topics) == bool(pattern):
+            raise ValueError("give either topics or a pattern")
+        self.db = db
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.handler = handler
+        self.topics = topics
+        self.pattern = pattern
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.batch_size = batch_size
+        self._task: asyncio.Task | None = None
+        self._consumer = None
+        self._dlq_producer = None
+        self.started = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s stopped (%s); reconnecting in %.1fs", self.group_id, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+
+    async def _consume(self) -> None:
+        consumer = make_consumer(self.bootstrap_servers, group_id=self.group_id, client_id=self.group_id)
+        if self.pattern:
+            consumer.subscribe(pattern=self.pattern)
+        else:
+            consumer.subscribe(self.topics)
+        self._dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
+        try:
+            await consumer.start()
+            await self._dlq_producer.start()
+            self._consumer = consumer
+            self.started.set()
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self._handle(record)
+                    await consumer.commit({tp: records[-1].offset + 1})
+                    self._report_lag(consumer, tp, records[-1].offset)
+        finally:
+            self._consumer = None
+            await consumer.stop()
+            await self._dlq_producer.stop()
+
+    def _report_lag(self, consumer, tp: TopicPartition, last_offset: int) -> None:
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, tp.partition).set(
+                max(highwater - last_offset - 1, 0)
+            )
+
+    async def _handle(self, record: ConsumerRecord) -> None:
+        try:
+            envelope = Envelope.from_kafka(record.key, record.value, list(record.headers or []))
+        except MalformedEvent as exc:
+            await self._dead_letter(record, None, f"malformed: {exc}")
+            return
+        last_error: Exception | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                async with self.db.transaction() as session:
+                    fresh = await inbox.claim(
+                        session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
+                        topic=record.topic, partition=record.partition, offset=record.offset,
+                    )
+                    if fresh:
+                        await self.handler(session, envelope)
+                if fresh:
+                    metrics.EVENTS_HANDLED.labels(self.group_id, envelope.type).inc()
+                    lag = (datetime.now(UTC) - envelope.time).total_seconds()
+                    metrics.EVENT_FRESHNESS.labels(self.group_id).observe(max(lag, 0.0))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                last_error = exc
+                log.warning("handler failed for %s (%s), attempt %d/%d: %s", envelope.id, envelope.type,
+                            attempt, self.max_attempts, exc)
+                await asyncio.sleep(self.retry_delay * attempt)
+        await self._dead_letter(record, envelope, f"{type(last_error).__name__}: {last_error}")
+
+    async def _dead_letter(self, record: ConsumerRecord, envelope: Envelope | None, reason: str) -> None:
+        dlq = f"{record.topic}.dlq"
+        headers = list(record.headers or []) + [
+            ("dlq_reason", reason[:1000].encode()),
+            ("dlq_consumer", self.group_id.encode()),
+            ("dlq_original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        ]
+        await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
+        if envelope is not None:
+            async with self.db.transaction() as session:
+                await inbox.claim(
+                    session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
+                    topic=record.topic, partition=record.partition, offset=record.offset,
+                    outcome="dead_lettered",
+                )
+        metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
+        log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
+                  dlq, reason)
+
+
+def is_event_topic(topic: str) -> bool:
+    return re.match(ALL_EVENT_TOPICS, topic) is not None

@@ -1,0 +1,84 @@
+"""Database access: one async engine per service, one transaction per request.
+
+Services never commit: the request's session commits once, after the endpoint returned and before
+the response is sent (`Depends(..., scope="function")`), so the state change, its outbox rows and
+its idempotency record are one atomic write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, registry
+from sqlmodel import SQLModel
+
+
+class CommonModel(SQLModel, registry=registry()):
+    """Base of the tables every service has (outbox, inbox, idempotency keys).
+
+    They live in their own metadata so that each service can combine them with its own tables
+    while all services share one Python process in the test suite.
+    """
+
+
+def service_base() -> type[SQLModel]:
+    """A fresh declarative base with its own metadata, one per service."""
+
+    class ServiceModel(SQLModel, registry=registry()):
+        pass
+
+    return ServiceModel
+
+
+class Database:
+    def __init__(self, url: str, *, service: str, pool_size: int = 10, echo: bool = False):
+        self.url = url
+        self.service = service
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={"service": service})
+        self._commit_listeners: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Called after any commit that wrote outbox rows (the relay's wake-up)."""
+        self._commit_listeners.append(listener)
+
+    def notify_outbox_committed(self) -> None:
+        for listener in self._commit_listeners:
+            listener()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits on success and rolls back on any exception."""
+        async with self.sessions() as session:
+            session.info["database"] = self
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("select 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session: Session) -> None:
+    if session.info.pop("outbox_pending", False):
+        database = session.info.get("database")
+        if database is not None:
+            database.notify_outbox_committed()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending_outbox(session: Session) -> None:
+    session.info.pop("outbox_pending", None)

@@ -1,0 +1,166 @@
+"""RFC 9457 problem details, for every error a service returns.
+
+Raise `Problem` (or a subclass) anywhere; handlers turn it, HTTP errors, validation errors and
+unexpected exceptions into `application/problem+json`. A policy violation names its measure and
+rule. Unexpected exceptions become a bare 500 problem: no stack trace leaves the service.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://newform.xining.gov.cn/problems/"
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "type": TYPE_BASE + "policy-violation",
+                "title": "Policy violation",
+                "status": 422,
+                "detail": "A deposit may not be charged to the worker",
+                "measure": "M5",
+                "rule": "M5.no_deposit",
+            }
+        },
+    )
+
+    type: str = Field(description="URI identifying the problem type")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    measure: str | None = Field(None, description="The policy measure (M1–M20) a violation breaks")
+    rule: str | None = Field(None, description="The rule id within that measure")
+    errors: list[dict[str, Any]] | None = Field(None, description="Field errors, for validation problems")
+
+
+class Problem(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, status: int | None = None, title: str | None = None,
+                 slug: str | None = None, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        if slug is not None:
+            self.slug = slug
+        self.headers = headers
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": TYPE_BASE + self.slug, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        body.update({k: v for k, v in self.extra.items() if v is not None})
+        return body
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(Problem):
+    status, slug, title = 422, "unprocessable", "Unprocessable request"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+    def __init__(self, detail: str | None = None, **kw: Any):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="newform"'}, **kw)
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class PolicyViolation(Problem):
+    """A fact the policy forbids; rejected, nothing stored."""
+
+    status, slug, title = 422, "policy-violation", "Policy violation"
+
+    def __init__(self, detail: str, *, measure: str, rule: str, **extra: Any):
+        super().__init__(detail, measure=measure, rule=rule, **extra)
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(str(request.url.path) if request else None),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+_HTTP_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Payload too large",
+                415: "Unsupported media type", 422: "Unprocessable request", 429: "Too many requests"}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(exc, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        problem = Problem(str(exc.detail) if exc.detail else None, status=exc.status_code, title=title,
+                          slug=title.lower().replace(" ", "-"), headers=getattr(exc, "headers", None))
+        return problem_response(problem, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else None
+        detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
+        problem = Problem(detail, status=422, title="Validation failed", slug="validation", errors=errors)
+        return problem_response(problem, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        problem = Problem("An internal error occurred; it has been logged.", status=500,
+                          title="Internal server error", slug="internal")
+        return problem_response(problem, request)
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the problem+json errors a route can return."""
+    descriptions = {400: "Bad request", 401: "Missing, invalid or expired token", 403: "Not allowed for this token",
+                    404: "Not found", 409: "Conflict with the current state",
+                    422: "Validation failed or policy violation"}
+    return {
+        code: {"model": ProblemDetail, "description": descriptions.get(code, "Error"),
+               "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}
+        for code in codes
+    }

@@ -1,0 +1,233 @@
+"""Domain events: small immutable facts, their registry, and their CloudEvents envelope.
+
+An event class declares its versioned type (`contracts.agreement.signed.v1`) and which field
+orders it on Kafka (`key_field`, usually the worker's pseudonymous id). On the wire an event is
+CloudEvents 1.0 in Kafka binary mode: the attributes are `ce_*` headers and the value is the JSON
+data. A change that would break a consumer gets a new type version (see `is_backward_compatible`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    key_field: ClassVar[str]
+    subject_field: ClassVar[str | None] = None
+
+    def partition_key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+    def subject(self) -> str | None:
+        name = self.subject_field or self.key_field
+        value = getattr(self, name, None)
+        return None if value is None else str(value)
+
+
+class EventRegistry:
+    def __init__(self) -> None:
+        self._by_type: dict[str, type[DomainEvent]] = {}
+
+    def register(self, cls: type[DomainEvent]) -> type[DomainEvent]:
+        existing = self._by_type.get(cls.event_type)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"event type {cls.event_type} registered twice")
+        self._by_type[cls.event_type] = cls
+        return cls
+
+    def model_for(self, event_type: str) -> type[DomainEvent] | None:
+        return self._by_type.get(event_type)
+
+    def types(self) -> list[str]:
+        return sorted(self._by_type)
+
+    def json_schemas(self) -> dict[str, dict[str, Any]]:
+        return {t: self._by_type[t].model_json_schema() for t in self.types()}
+
+
+registry = EventRegistry()
+
+
+def event_type(type_: str, *, key: str, subject: str | None = None):
+    """Class decorator: `@event_type("contracts.agreement.signed.v1", key="worker_id")`."""
+    parts = type_.split(".")
+    if len(parts) < 3 or not parts[-1].startswith("v") or not parts[-1][1:].isdigit():
+        raise ValueError(f"event type {type_!r} must look like '<service>.<aggregate>.<verb>.v<N>'")
+
+    def decorate(cls: type[DomainEvent]) -> type[DomainEvent]:
+        cls.event_type = type_
+        cls.key_field = key
+        cls.subject_field = subject
+        if key not in cls.model_fields:
+            raise ValueError(f"{cls.__name__} has no key field {key!r}")
+        return registry.register(cls)
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A CloudEvent as it travels: attributes plus JSON data, and its Kafka key."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime
+    key: str
+    data: dict[str, Any]
+    subject: str | None = None
+    specversion: str = SPEC_VERSION
+    datacontenttype: str = CONTENT_TYPE
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, event: DomainEvent, *, source: str, time: datetime | None = None) -> Envelope:
+        return cls(
+            id=str(uuid.uuid4()),
+            source=source,
+            type=event.event_type,
+            time=time or datetime.now(UTC),
+            key=event.partition_key(),
+            subject=event.subject(),
+            data=event.model_dump(mode="json"),
+        )
+
+    @property
+    def service(self) -> str:
+        return self.type.split(".", 1)[0]
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = {
+            "ce_specversion": self.specversion,
+            "ce_id": self.id,
+            "ce_source": self.source,
+            "ce_type": self.type,
+            "ce_time": self.time.isoformat(),
+            "content-type": self.datacontenttype,
+        }
+        if self.subject is not None:
+            headers["ce_subject"] = self.subject
+        headers.update(self.extra_headers)
+        return [(k, v.encode()) for k, v in headers.items()]
+
+    def kafka_value(self) -> bytes:
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Envelope:
+        """Parse a binary-mode CloudEvent; raises `MalformedEvent` when it is not one."""
+        h = {k: v.decode("utf-8", "replace") for k, v in headers}
+        missing = [a for a in ("ce_id", "ce_source", "ce_type", "ce_specversion") if a not in h]
+        if missing:
+            raise MalformedEvent(f"missing CloudEvents headers: {', '.join(missing)}")
+        if h["ce_specversion"] != SPEC_VERSION:
+            raise MalformedEvent(f"unsupported specversion {h['ce_specversion']}")
+        try:
+            data = json.loads(value) if value else {}
+            time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
+        except ValueError as exc:
+            raise MalformedEvent(f"unreadable event: {exc}") from exc
+        if not isinstance(data, dict):
+            raise MalformedEvent("event data is not a JSON object")
+        known = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"}
+        return cls(
+            id=h["ce_id"],
+            source=h["ce_source"],
+            type=h["ce_type"],
+            time=time,
+            key=(key or b"").decode(),
+            subject=h.get("ce_subject"),
+            data=data,
+            extra_headers={k: v for k, v in h.items() if k not in known},
+        )
+
+    def decode(self, reg: EventRegistry = registry) -> DomainEvent:
+        model = reg.model_for(self.type)
+        if model is None:
+            raise MalformedEvent(f"unknown event type {self.type}")
+        return model.model_validate(self.data)
+
+
+class MalformedEvent(ValueError):
+    pass
+
+
+def is_backward_compatible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Reasons why consumers of `old` would break on `new` (empty: compatible).
+
+    Compatible: adding optional properties. Breaking: removing or retyping a property, or a new
+    required property.
+    """
+    problems: list[str] = []
+    old_props, new_props = old.get("properties", {}), new.get("properties", {})
+    for name, spec in old_props.items():
+        if name not in new_props:
+            problems.append(f"property {name!r} removed")
+        elif _type_of(spec) != _type_of(new_props[name]):
+            problems.append(f"property {name!r} changed type {_type_of(spec)} -> {_type_of(new_props[name])}")
+    for name in set(new.get("required", [])) - set(old.get("required", [])):
+        problems.append(f"property {name!r} became required")
+    return problems
+
+
+def _type_of(spec: dict[str, Any]) -> Any:
+    if "anyOf" in spec:
+        return sorted(str(_type_of(s)) for s in spec["anyOf"])
+    return spec.get("type") or spec.get("$ref") or spec.get("enum") or spec.get("const")
+
+
+def asyncapi_document(service: str, reg: EventRegistry = registry, version: str = "1.0.0") -> dict[str, Any]:
+    """AsyncAPI 3.0 description of the events one service publishes, from the event models."""
+    topic = f"{service}.events"
+    types = [t for t in reg.types() if t.split(".", 1)[0] == service]
+    messages = {}
+    for t in types:
+        model = reg.model_for(t)
+        assert model is not None
+        name = t.replace(".", "_")
+        messages[name] = {
+            "name": t,
+            "title": model.__name__,
+            "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else t,
+            "contentType": CONTENT_TYPE,
+            "payload": model.model_json_schema(),
+            "bindings": {"kafka": {"key": {"type": "string", "description": f"the event's {model.key_field}"}}},
+            "headers": {
+                "type": "object",
+                "required": ["ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time"],
+                "properties": {
+                    "ce_type": {"const": t},
+                    "ce_id": {"type": "string"},
+                    "ce_source": {"type": "string"},
+                    "ce_specversion": {"const": SPEC_VERSION},
+                    "ce_time": {"type": "string", "format": "date-time"},
+                    "ce_subject": {"type": "string"},
+                },
+            },
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": f"newform {service} events", "version": version},
+        "channels": {
+            topic: {"address": topic, "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in messages}}
+        },
+        "operations": {
+            f"publish_{service}_events": {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{topic}"},
+            }
+        },
+        "components": {"messages": messages},
+    }

@@ -1,0 +1,66 @@
+"""Alembic, the same way for every service.
+
+Each service keeps `migrations/` (alembic `env.py` + `versions/`) inside its package; its env.py
+calls `run_env(target_metadata)`. `upgrade(service_package, url)` runs a service's migrations
+from code (the CLI and the tests use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from .db import CommonModel
+
+
+def alembic_config(service_package: str, database_url: str) -> Config:
+    package = importlib.import_module(service_package)
+    script_location = Path(package.__file__).parent / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(service_package: str, database_url: str, revision: str = "head") -> None:
+    """Bring the service's database to `revision` (blocking; call via asyncio.to_thread in async code)."""
+    command.upgrade(alembic_config(service_package, database_url), revision)
+
+
+def metadata_of(*service_metadata: MetaData) -> list[MetaData]:
+    return [CommonModel.metadata, *service_metadata]
+
+
+def run_env(*service_metadata: MetaData) -> None:
+    """Body of a service's alembic env.py."""
+    from alembic import context
+
+    config = context.config
+    targets = metadata_of(*service_metadata)
+
+    if context.is_offline_mode():
+        context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=targets,
+                          literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def run(connection) -> None:
+        context.configure(connection=connection, target_metadata=targets, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def main() -> None:
+        engine = async_engine_from_config(config.get_section(config.config_ini_section, {}),
+                                          prefix="sqlalchemy.", poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+        await engine.dispose()
+
+    asyncio.run(main())

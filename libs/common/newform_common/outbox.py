@@ -1,0 +1,71 @@
+"""The transactional outbox: an event is written in the same transaction as the fact it reports.
+
+`record(session, event)` adds the row; nothing reaches Kafka unless the transaction commits, and
+a committed fact is never lost even when Kafka is down (the relay publishes it later).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field
+
+from .db import CommonModel
+from .events import DomainEvent, Envelope
+
+
+class OutboxRow(CommonModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)
+    topic: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    type: str = Field(max_length=200)
+    source: str = Field(max_length=200)
+    subject: str | None = Field(default=None, max_length=200)
+    time: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    data: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=text("now()"))
+    )
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None)
+
+    def envelope(self) -> Envelope:
+        return Envelope(
+            id=self.event_id, source=self.source, type=self.type, time=self.time,
+            key=self.key, subject=self.subject, data=self.data,
+        )
+
+
+def source_for(service: str) -> str:
+    return f"/newform/{service}"
+
+
+def topic_for(service: str) -> str:
+    return f"{service}.events"
+
+
+def record(session: AsyncSession, event: DomainEvent, *, time: datetime | None = None) -> Envelope:
+    """Add `event` to the outbox within the session's transaction; returns its envelope."""
+    service = session.info.get("service")
+    if not service:
+        raise RuntimeError("session has no service name: create it through newform_common.db.Database")
+    envelope = Envelope.of(event, source=source_for(service), time=time)
+    session.add(
+        OutboxRow(
+            event_id=envelope.id, topic=topic_for(service), key=envelope.key, type=envelope.type,
+            source=envelope.source, subject=envelope.subject, time=envelope.time, data=envelope.data,
+        )
+    )
+    session.info["outbox_pending"] = True
+    return envelope

@@ -1,0 +1,54 @@
+"""Cursor pagination: `limit` and an opaque `cursor`; responses carry `next_cursor`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+from .errors import Problem
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null at the end")
+
+
+class PageParams(BaseModel):
+    limit: int
+    after: list[Any] | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem("The cursor is not one this API issued", status=400, slug="bad-cursor") from exc
+    if not isinstance(values, list):
+        raise Problem("The cursor is not one this API issued", status=400, slug="bad-cursor")
+    return values
+
+
+def page_params(
+    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Items per page"),
+    cursor: str | None = Query(None, description="The `next_cursor` of the previous page"),
+) -> PageParams:
+    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+
+
+def page_of(items: list[T], params: PageParams, cursor_of) -> Page[T]:
+    """Build a page from up to `limit + 1` fetched items (the extra one says there is more)."""
+    more = len(items) > params.limit
+    items = items[: params.limit]
+    return Page[T](items=items, next_cursor=encode_cursor(cursor_of(items[-1])) if more and items else None)

@@ -1,0 +1,183 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, at least once, in order per key.
+
+Woken right after a commit that wrote outbox rows, with a polling fallback. Several instances of
+a service may run relays: each batch is taken under a transaction-scoped advisory lock per topic,
+so only one instance publishes at a time (per-key order survives a fail-over; `FOR UPDATE SKIP
+LOCKED` alone would let two instances publish interleaved batches of the same key out of order).
+If Kafka is unreachable the batch is left unpublished and retried with back-off until it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, text, update
+
+from . import metrics
+from .db import Database
+from .kafka import make_producer
+from .outbox import OutboxRow, topic_for
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        bootstrap_servers: str,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        max_backoff: float = 10.0,
+        retention: timedelta = timedelta(days=7),
+    ):
+        self.db = db
+        self.bootstrap_servers = bootstrap_servers
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.retention = retention
+        self.topic = topic_for(db.service)
+        self._lock_id = zlib.crc32(self.topic.encode())
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._producer = None
+        self._last_cleanup = datetime.min.replace(tzinfo=UTC)
+        db.on_outbox_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.db.service}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        await self._close_producer()
+
+    async def _producer_ready(self):
+        if self._producer is None:
+            producer = make_producer(self.bootstrap_servers, client_id=f"{self.db.service}-relay")
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                await self._producer.stop()
+            except Exception:  # a dead broker must not keep the service from stopping
+                log.debug("producer stop failed", exc_info=True)
+            self._producer = None
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                published = await self.publish_batch()
+                backoff = 0.2
+                if published >= self.batch_size:
+                    continue  # more may be waiting
+                await self._maybe_cleanup()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay for %s failed, retrying in %.1fs: %s", self.topic, backoff, exc)
+                await self._close_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        failed: tuple[list[int], Exception] | None = None
+        published = 0
+        async with self.db.transaction() as session:
+            got_lock = (
+                await session.execute(text("select pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id})
+            ).scalar_one()
+            if not got_lock:
+                return 0
+            rows = (
+                await session.execute(
+                    select(OutboxRow)
+                    .where(OutboxRow.published_at.is_(None))
+                    .order_by(OutboxRow.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalars().all()
+            if rows:
+                try:
+                    await self._publish(rows)
+                except Exception as exc:
+                    failed = ([r.id for r in rows], exc)
+                else:
+                    await self._mark_published(session, [r.id for r in rows])
+                    published = len(rows)
+            backlog = (
+                await session.execute(select(func.count()).where(OutboxRow.published_at.is_(None)))
+            ).scalar_one()
+        metrics.OUTBOX_BACKLOG.labels(self.db.service).set(backlog - published)
+        if failed is not None:
+            # Noted after the batch's transaction ended: its row locks would block this update.
+            await self._note_failure(*failed)
+            raise failed[1]
+        metrics.OUTBOX_PUBLISHED.labels(self.db.service).inc(published)
+        return published
+
+    async def _publish(self, rows: list[OutboxRow]) -> None:
+        producer = await self._producer_ready()
+        futures = []
+        for row in rows:
+            env = row.envelope()
+            futures.append(
+                await producer.send(row.topic, env.kafka_value(), key=row.key.encode(), headers=env.kafka_headers())
+            )
+        await asyncio.gather(*futures)
+
+    async def _mark_published(self, session, ids: list[int]) -> None:
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(ids)).values(published_at=func.now(), last_error=None)
+        )
+
+    async def _note_failure(self, ids: list[int], exc: Exception) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids))
+                    .values(attempts=OutboxRow.attempts + 1, last_error=str(exc)[:500])
+                )
+        except Exception:
+            log.debug("could not note relay failure", exc_info=True)
+
+    async def _maybe_cleanup(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_cleanup < timedelta(minutes=10):
+            return
+        self._last_cleanup = now
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(OutboxRow).where(OutboxRow.published_at < now - self.retention)
+            )

@@ -1,0 +1,69 @@
+"""One settings object per service, read from the environment (12-factor).
+
+A service subclasses `ServiceSettings` and sets `service_name`. Database URLs resolve in this
+order: `<SERVICE>_DATABASE_URL` (a full URL for this service), then `DATABASE_URL` (a server; the
+service uses its own database `newform_<service>` on it — database per service), then the local
+default on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def database_url_for(service: str, environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    own = env.get(f"{service.upper()}_DATABASE_URL")
+    if own:
+        return _async_driver(own)
+    server = _async_driver(env.get("DATABASE_URL", DEFAULT_SERVER_URL))
+    return make_url(server).set(database=f"newform_{service}").render_as_string(hide_password=False)
+
+
+def _async_driver(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    database_url: str = ""
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Public key (PEM) that verifies bearer tokens; the file form is what deployments mount.
+    jwt_public_key: str = Field("", validation_alias="JWT_PUBLIC_KEY")
+    jwt_public_key_file: Path | None = Field(None, validation_alias="JWT_PUBLIC_KEY_FILE")
+    # One master secret from which PII encryption and look-up keys are derived (HKDF).
+    pii_secret: str = Field("newform-dev-only-secret-change-me", validation_alias="PII_SECRET")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    relay_poll_interval_s: float = Field(1.0, validation_alias="RELAY_POLL_INTERVAL_S")
+    relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
+    consumer_max_attempts: int = Field(3, validation_alias="CONSUMER_MAX_ATTEMPTS")
+    run_relay: bool = Field(True, validation_alias="RUN_RELAY")
+
+    def model_post_init(self, _context: object) -> None:
+        if not self.database_url:
+            self.database_url = database_url_for(self.service_name)
+        else:
+            self.database_url = _async_driver(self.database_url)
+
+    @property
+    def topic(self) -> str:
+        return f"{self.service_name}.events"
+
+    def public_key_pem(self) -> str:
+        if self.jwt_public_key:
+            return self.jwt_public_key
+        if self.jwt_public_key_file and self.jwt_public_key_file.exists():
+            return self.jwt_public_key_file.read_text()
+        raise RuntimeError("no token verification key: set JWT_PUBLIC_KEY or JWT_PUBLIC_KEY_FILE")

@@ -1,0 +1,158 @@
+"""API conventions every service shares: problem+json errors, auth, idempotency, pagination, ops."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from newform_common.auth import mint_token
+from newform_common.outbox import OutboxRow
+from newform_common.settings import ServiceSettings
+from newform_common.testing import TokenFactory, app_client, unique_name
+
+from .sample_service import Note, create_tables, make_app
+
+PLATFORM = "meituan"
+NOTES = f"/v1/platforms/{PLATFORM}/notes"
+
+
+@pytest.fixture(scope="module")
+def tokens() -> TokenFactory:
+    return TokenFactory.generate()
+
+
+@pytest.fixture(scope="module")
+async def client(postgres, tokens):
+    name = unique_name("api")
+    postgres.create_database(name)
+    url = postgres.url(name)
+    engine = create_async_engine(url)
+    await create_tables(engine)
+    await engine.dispose()
+    # Kafka is not needed for these conventions; the relay is off so nothing waits on a broker.
+    settings = ServiceSettings(service_name="sample", database_url=url, kafka_bootstrap_servers="127.0.0.1:1",
+                               jwt_public_key=tokens.public_pem, run_relay=False)
+    async with app_client(make_app(settings, with_consumer=False)) as c:
+        c.database_url = url
+        yield c
+
+
+async def rows(url: str, model) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(model))).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+def auth(tokens, platform=PLATFORM, role="platform"):
+    return tokens.headers(role, platform_id=platform)
+
+
+async def test_validation_errors_are_problem_json_and_store_nothing(client, tokens):
+    before = await rows(client.database_url, Note)
+    response = await client.post(NOTES, headers=auth(tokens), json={"worker_id": "", "text": "x"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["title"] == "Validation failed" and body["status"] == 422
+    assert body["errors"][0]["loc"] == ["body", "worker_id"]
+    malformed = await client.post(NOTES, headers={**auth(tokens), "content-type": "application/json"},
+                                  content=b"{not json")
+    assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
+    assert await rows(client.database_url, Note) == before
+
+
+async def test_policy_violation_names_measure_and_rule_and_rolls_back(client, tokens):
+    before_notes, before_outbox = await rows(client.database_url, Note), await rows(client.database_url, OutboxRow)
+    response = await client.post(NOTES, headers=auth(tokens), json={"worker_id": "w", "text": "x", "deposit_fen": 1})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["measure"] == "M5" and body["rule"] == "M5.no_deposit"
+    assert body["type"].endswith("/policy-violation")
+    assert await rows(client.database_url, Note) == before_notes
+    assert await rows(client.database_url, OutboxRow) == before_outbox
+
+
+async def test_missing_invalid_and_expired_tokens_are_401(client, tokens):
+    missing = await client.get(NOTES)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+    assert missing.headers["content-type"] == "application/problem+json"
+    garbage = await client.get(NOTES, headers={"Authorization": "Bearer not-a-jwt"})
+    assert garbage.status_code == 401
+    expired = mint_token(tokens.private_pem, role="platform", subject="p", platform_id=PLATFORM,
+                         now=datetime.now(UTC) - timedelta(hours=2), ttl=timedelta(hours=1))
+    response = await client.get(NOTES, headers={"Authorization": f"Bearer {expired}"})
+    assert response.status_code == 401 and "expired" in response.json()["detail"]
+    foreign_key = TokenFactory.generate()
+    forged = await client.get(NOTES, headers=foreign_key.headers("regulator"))
+    assert forged.status_code == 401
+
+
+async def test_wrong_role_or_scope_is_403(client, tokens):
+    other_platform = await client.get(NOTES, headers=auth(tokens, platform="didi"))
+    assert other_platform.status_code == 403
+    wrong_role = await client.post(NOTES, headers=tokens.headers("department", department="hrss"),
+                                   json={"worker_id": "w", "text": "x"})
+    assert wrong_role.status_code == 403
+    assert wrong_role.json()["title"] == "Forbidden"
+
+
+async def test_idempotency_key_replays_the_first_response(client, tokens):
+    headers = {**auth(tokens), "Idempotency-Key": unique_name("k")}
+    first = await client.post(NOTES, headers=headers, json={"worker_id": "w_idem", "text": "one"})
+    before = await rows(client.database_url, Note)
+    again = await client.post(NOTES, headers=headers, json={"worker_id": "w_idem", "text": "one"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await rows(client.database_url, Note) == before
+    different = await client.post(NOTES, headers=headers, json={"worker_id": "w_idem", "text": "two"})
+    assert different.status_code == 422 and different.json()["type"].endswith("idempotency-key-reuse")
+    assert await rows(client.database_url, Note) == before
+
+
+async def test_cursor_pagination_walks_every_item_once(client, tokens):
+    platform = unique_name("plat")
+    headers = auth(tokens, platform=platform)
+    created = []
+    for i in range(7):
+        r = await client.post(f"/v1/platforms/{platform}/notes", headers=headers, json={"worker_id": "w", "text": str(i)})
+        created.append(r.json()["id"])
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(f"/v1/platforms/{platform}/notes", headers=headers, params=params)).json()
+        seen += [n["id"] for n in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == created
+    bad = await client.get(f"/v1/platforms/{platform}/notes", headers=headers, params={"cursor": "%%%"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_unknown_route_and_method_are_problem_json(client, tokens):
+    missing = await client.get("/v1/nowhere", headers=auth(tokens))
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_operations_endpoints(client):
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    metrics = await client.get("/metrics")
+    assert "newform_http_requests_total" in metrics.text
+    assert (await client.get("/healthz")).headers["x-request-id"]
+
+
+async def test_openapi_has_stable_operation_ids_and_problem_schema(client):
+    spec = (await client.get("/openapi.json")).json()
+    ops = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
+    assert {"create_note", "list_notes", "get_note", "healthz", "readyz"} <= ops
+    assert "ProblemDetail" in spec["components"]["schemas"]
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -1,0 +1,176 @@
+"""The event path against real PostgreSQL and Kafka: outbox → relay → Kafka → consumer + inbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from newform_common.db import Database
+from newform_common.events import Envelope
+from newform_common.relay import OutboxRelay
+from newform_common.settings import ServiceSettings
+from newform_common.testing import TokenFactory, app_client, eventually, read_topic, unique_name
+
+from .sample_service import create_tables, make_app
+
+PLATFORM = "meituan"
+
+
+@pytest.fixture(scope="module")
+def tokens() -> TokenFactory:
+    return TokenFactory.generate()
+
+
+@pytest.fixture
+async def sample_settings(new_database, kafka, tokens):
+    service = unique_name("sample")
+    url = new_database()
+    engine = create_async_engine(url)
+    await create_tables(engine)
+    await engine.dispose()
+    return ServiceSettings(service_name=service, database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
+                           jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2)
+
+
+async def count_for(url: str, worker: str) -> int | None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("select notes from sample_note_counts where worker_id = :w"),
+                                       {"w": worker})).scalar()
+    finally:
+        await engine.dispose()
+
+
+def platform_headers(tokens: TokenFactory, **extra) -> dict[str, str]:
+    return {**tokens.headers("platform", platform_id=PLATFORM), **extra}
+
+
+async def test_committed_event_reaches_kafka_with_cloudevents_headers_and_rollback_publishes_nothing(
+    sample_settings, tokens, kafka
+):
+    app = make_app(sample_settings, with_consumer=False)
+    async with app_client(app) as client:
+        rejected = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                     json={"worker_id": "w_1", "text": "deposit", "deposit_fen": 5000})
+        accepted = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                     json={"worker_id": "w_1", "text": "hello"})
+        assert rejected.status_code == 422
+        assert accepted.status_code == 201
+        records = await read_topic(kafka.bootstrap_servers, sample_settings.topic, expect=1, settle=2.0)
+
+    assert len(records) == 1, "the rolled-back request must publish nothing"
+    record = records[0]
+    headers = dict(record.headers)
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_type"] == b"sample.note.created.v1"
+    assert headers["ce_source"] == f"/newform/{sample_settings.service_name}".encode()
+    assert headers["ce_subject"] == b"w_1"
+    assert headers["ce_id"] and headers["ce_time"]
+    assert record.key == b"w_1"
+    envelope = Envelope.from_kafka(record.key, record.value, list(record.headers))
+    assert envelope.data == {"note_id": accepted.json()["id"], "platform_id": PLATFORM, "worker_id": "w_1",
+                             "text": "hello"}
+
+
+async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(
+    new_database, tokens, tmp_path_factory
+):
+    from newform_local.kafka import LocalKafka
+    from newform_local.ports import free_port
+
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-outage"), port=free_port())
+    broker.start()
+    try:
+        service = unique_name("sample")
+        url = new_database()
+        engine = create_async_engine(url)
+        await create_tables(engine)
+        await engine.dispose()
+        settings = ServiceSettings(service_name=service, database_url=url,
+                                   kafka_bootstrap_servers=broker.bootstrap_servers,
+                                   jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2)
+        app = make_app(settings)
+        async with app_client(app) as client:
+            first = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                      json={"worker_id": "w_out", "text": "before outage"})
+            assert first.status_code == 201
+            await eventually(lambda: count_for(url, "w_out"))
+
+            broker.stop()
+            during = []
+            for i in range(5):
+                response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                             json={"worker_id": "w_out", "text": f"during outage {i}"})
+                during.append(response.status_code)
+            assert during == [201] * 5, "writes must succeed while Kafka is down"
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+
+            broker.start()
+            assert await eventually(lambda: _equals(count_for(url, "w_out"), 6), timeout=90)
+            await asyncio.sleep(2)  # any duplicate delivery would land now
+            assert await count_for(url, "w_out") == 6
+    finally:
+        broker.stop()
+
+
+async def _equals(awaitable, expected):
+    return (await awaitable) == expected
+
+
+async def test_relay_crash_between_publish_and_mark_changes_nothing_downstream(sample_settings, tokens, kafka):
+    app = make_app(sample_settings.model_copy(update={"run_relay": False}))
+    db = Database(sample_settings.database_url, service=sample_settings.service_name)
+    try:
+        async with app_client(app) as client:
+            response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                         json={"worker_id": "w_crash", "text": "once"})
+            assert response.status_code == 201
+
+            crashing = OutboxRelay(db, kafka.bootstrap_servers)
+
+            async def crash(*_args, **_kwargs):
+                raise RuntimeError("relay killed after publishing")
+
+            crashing._mark_published = crash
+            with pytest.raises(RuntimeError):
+                await crashing.publish_batch()
+            await crashing.stop()
+
+            restarted = OutboxRelay(db, kafka.bootstrap_servers)
+            assert await restarted.publish_batch() == 1, "the unmarked row is published again"
+            await restarted.stop()
+
+            records = await read_topic(kafka.bootstrap_servers, sample_settings.topic, expect=2)
+            assert len(records) == 2 and records[0].headers == records[1].headers  # the same event, twice
+            await eventually(lambda: count_for(sample_settings.database_url, "w_crash"))
+            await asyncio.sleep(1.5)
+            assert await count_for(sample_settings.database_url, "w_crash") == 1
+    finally:
+        await db.dispose()
+
+
+async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_goes_on(sample_settings, tokens, kafka):
+    app = make_app(sample_settings)
+    async with app_client(app) as client:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        await producer.send_and_wait(sample_settings.topic, b"not json at all", key=b"w_p",
+                                     headers=[("ce_type", b"sample.note.created.v1")])
+        await producer.stop()
+        for text_ in ("poison", "healthy"):
+            response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                         json={"worker_id": "w_p", "text": text_})
+            assert response.status_code == 201
+
+        assert await eventually(lambda: count_for(sample_settings.database_url, "w_p")) == 1
+        dead = await read_topic(kafka.bootstrap_servers, f"{sample_settings.topic}.dlq", expect=2)
+        reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dead)
+        assert len(dead) == 2
+        assert reasons[0].startswith("ValueError: this event cannot be projected")
+        assert reasons[1].startswith("malformed: missing CloudEvents headers")
