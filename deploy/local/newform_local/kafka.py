@@ -1,0 +1,439 @@
+"""A real single-node Kafka broker (KRaft, broker+controller in one JVM) on this machine.
+
+The broker is Apache Kafka from Maven Central: ``deploy/local/kafka/pom.xml`` names it and its
+log4j2 backend, and :func:`ensure_kafka_jars` copies the runtime jars once into
+``<repo>/.cache/kafka-<version>/libs`` (git-ignored). Java 17+ and Maven are needed.
+
+``LocalKafka(data_dir, port).start()`` writes ``data_dir/server.properties``, formats
+``data_dir/kraft-logs`` the first time (a later start on the same data keeps topics and
+messages), runs ``java ... kafka.Kafka server.properties`` in its own process group with output
+in ``data_dir/broker.log``, and waits until an admin ``list_topics()`` succeeds.
+
+Command line: ``python -m newform_local.kafka fetch`` fetches the jars (``make kafka-jars``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from newform_local.ports import port_is_open, repo_root
+
+log = logging.getLogger(__name__)
+
+KAFKA_VERSION = "4.1.1"
+_COMPLETE_MARKER = ".complete"
+
+
+def kafka_config_dir() -> Path:
+    """``deploy/local/kafka``: pom.xml and log4j2.properties (read from the checkout)."""
+    return repo_root() / "deploy" / "local" / "kafka"
+
+
+def ensure_kafka_jars(cache_dir: Path | None = None) -> Path:
+    """Return the folder holding the broker's jars, fetching them with Maven when missing.
+
+    ``cache_dir`` defaults to ``<repo>/.cache``; the jars go to ``<cache_dir>/kafka-<version>/libs``.
+    A marker file is written after a complete copy, so an interrupted fetch is redone.
+    """
+    cache_dir = Path(cache_dir) if cache_dir is not None else repo_root() / ".cache"
+    home = cache_dir / f"kafka-{KAFKA_VERSION}"
+    libs = home / "libs"
+    if (libs / _COMPLETE_MARKER).exists():
+        return libs
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one fetch at a time across processes
+        if (libs / _COMPLETE_MARKER).exists():
+            return libs
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise RuntimeError("Maven (mvn) is needed to fetch the Kafka jars: apt-get install -y maven")
+        pom = kafka_config_dir() / "pom.xml"
+        staging = Path(tempfile.mkdtemp(prefix="libs-", dir=home))
+        started = time.monotonic()
+        log.info("fetching Kafka %s jars with Maven into %s", KAFKA_VERSION, libs)
+        proc = subprocess.run(
+            [
+                mvn,
+                "-B",
+                "-q",
+                "-f",
+                str(pom),
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging}",
+                f"-Dkafka.version={KAFKA_VERSION}",
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        # Maven may leave target/ beside the pom (dependency:copy-dependencies normally does not).
+        shutil.rmtree(pom.parent / "target", ignore_errors=True)
+        jars = list(staging.glob("*.jar"))
+        if proc.returncode != 0 or not any(j.name.startswith("kafka_2.13-") for j in jars):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise RuntimeError(
+                f"fetching the Kafka jars failed (mvn exit {proc.returncode}):\n"
+                f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+            )
+        shutil.rmtree(libs, ignore_errors=True)
+        staging.rename(libs)
+        (libs / _COMPLETE_MARKER).write_text(f"{len(jars)} jars, kafka {KAFKA_VERSION}\n")
+        log.info("fetched %d jars in %.0f s", len(jars), time.monotonic() - started)
+    return libs
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("Java 17+ is needed to run the Kafka broker: apt-get install -y openjdk-17-jre-headless")
+    return java
+
+
+def _random_cluster_id() -> str:
+    # What `kafka.tools.StorageTool random-uuid` prints: 16 random bytes, url-safe base64 without
+    # padding, never starting with '-' (Kafka's Uuid.randomUuid rule). Saves a JVM start.
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    """The last start's errors (ERROR/FATAL lines, exceptions) and the tail of its log."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as e:
+        return f"(no log at {path}: {e})"
+    run = text.splitlines()
+    for i in range(len(run) - 1, -1, -1):
+        if run[i].startswith("===== start "):
+            run = run[i:]
+            break
+    errors = [line for line in run if " ERROR " in line or " FATAL " in line or "Exception" in line][:15]
+    report = "\n".join(run[-lines:])
+    if errors:
+        report = "errors:\n" + "\n".join(errors) + "\n--- tail ---\n" + report
+    return report
+
+
+def _pid_alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+class KafkaStartError(RuntimeError):
+    pass
+
+
+class LocalKafka:
+    """A single-node KRaft broker owned by this process, on ``data_dir``, listening on ``host:port``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        controller_port: int | None = None,
+        host: str = "127.0.0.1",
+        heap: str = "512m",
+        libs_dir: Path | None = None,
+    ):
+        from newform_local.ports import free_port
+
+        self.data_dir = Path(data_dir).resolve()
+        self.port = port
+        self.controller_port = controller_port if controller_port is not None else free_port(host)
+        self.host = host
+        self.heap = heap
+        self._libs_dir = libs_dir
+        self.log_file = self.data_dir / "broker.log"
+        self.pid_file = self.data_dir / "broker.pid"
+        self.config_file = self.data_dir / "server.properties"
+        self.log_dirs = self.data_dir / "kraft-logs"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._atexit_registered = False
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    # -- files ----------------------------------------------------------------------------------
+    def _write_config(self) -> None:
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.log_dirs),
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "5",  # 50 by default: slow first group join locally
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "num.partitions": "3",
+            "auto.create.topics.enable": "true",
+        }
+        text = "# written by newform_local.kafka.LocalKafka on each start\n"
+        text += "".join(f"{key}={value}\n" for key, value in props.items())
+        self.config_file.write_text(text)
+
+    def _java_base(self, libs: Path, *jvm_options: str) -> list[str]:
+        log4j = kafka_config_dir() / "log4j2.properties"
+        return [
+            _java(),
+            *jvm_options,
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-Djava.awt.headless=true",
+            "-cp",
+            f"{libs}/*",
+        ]
+
+    def _format_if_needed(self, libs: Path) -> None:
+        if (self.log_dirs / "meta.properties").exists():
+            return
+        proc = subprocess.run(
+            [
+                *self._java_base(libs),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _random_cluster_id(),
+                "-c",
+                str(self.config_file),
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0:
+            raise KafkaStartError(
+                f"formatting {self.log_dirs} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _stored_pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def is_running(self) -> bool:
+        if self._proc is not None:
+            return self._proc.poll() is None
+        pid = self._stored_pid()
+        return pid is not None and _pid_alive(pid) and self._is_our_broker(pid)
+
+    def _is_our_broker(self, pid: int) -> bool:
+        import psutil
+
+        try:
+            return str(self.config_file) in psutil.Process(pid).cmdline()
+        except psutil.Error:
+            return False
+
+    def start(self, timeout: float = 90) -> None:
+        """Format the log dir if needed, start the broker, wait until an admin call succeeds."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        stale = self._stored_pid()
+        if stale is not None and _pid_alive(stale) and self._is_our_broker(stale):
+            # A broker left behind on this data dir by an owner that died: it holds the log dir lock.
+            log.warning("stopping a broker left running on %s (pid %s)", self.data_dir, stale)
+            self._stop_pid(stale, timeout=30)
+
+        libs = self._libs_dir or ensure_kafka_jars()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        self._format_if_needed(libs)
+
+        started = time.monotonic()
+        with open(self.log_file, "ab") as out:
+            out.write(
+                f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} on {self.bootstrap_servers} =====\n".encode()
+            )
+            out.flush()
+            self._proc = subprocess.Popen(
+                [*self._java_base(libs, f"-Xmx{self.heap}"), "kafka.Kafka", str(self.config_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(f"{self._proc.pid}\n")
+        if not self._atexit_registered:
+            atexit.register(self.stop)  # never outlive the owner silently
+            self._atexit_registered = True
+        try:
+            self._wait_ready(deadline=started + timeout)
+        except BaseException:
+            self.stop(timeout=10)
+            raise
+        log.info("kafka ready on %s in %.1f s", self.bootstrap_servers, time.monotonic() - started)
+
+    def _wait_ready(self, deadline: float) -> None:
+        assert self._proc is not None
+        last_error: BaseException | None = None
+        while True:
+            code = self._proc.poll()
+            if code is not None:
+                raise KafkaStartError(
+                    f"the Kafka broker exited with {code} while starting; "
+                    f"{self.log_file} (tail):\n{_tail(self.log_file)}"
+                )
+            if port_is_open(self.host, self.port):
+                try:
+                    _run_isolated(self._admin_ready())
+                    return
+                except Exception as e:  # not ready yet
+                    last_error = e
+            if time.monotonic() >= deadline:
+                raise KafkaStartError(
+                    f"the Kafka broker on {self.bootstrap_servers} was not ready in time "
+                    f"(last error: {last_error!r}); {self.log_file} (tail):\n"
+                    f"{_tail(self.log_file)}"
+                )
+            time.sleep(0.25)
+
+    async def _admin_ready(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
+        await admin.start()
+        try:
+            await admin.list_topics()
+        finally:
+            await admin.close()
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM the broker's process group, wait, SIGKILL after ``timeout``. Safe if not running."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._stop_pid(self._proc.pid, timeout)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)  # reap
+            self._proc = None
+        else:
+            pid = self._stored_pid()
+            if pid is not None and _pid_alive(pid) and self._is_our_broker(pid):
+                self._stop_pid(pid, timeout)
+        with contextlib.suppress(FileNotFoundError):
+            self.pid_file.unlink()
+
+    def _stop_pid(self, pid: int, timeout: float) -> None:
+        import psutil
+
+        try:
+            pgid = os.getpgid(pid)
+        except ProcessLookupError:
+            return
+        # start_new_session=True made the broker its group's leader; never signal our own group.
+        target_group = pgid == pid and pgid != os.getpgid(0)
+
+        def send(sig: signal.Signals) -> None:
+            with contextlib.suppress(ProcessLookupError):
+                if target_group:
+                    os.killpg(pgid, sig)
+                else:
+                    os.kill(pid, sig)
+
+        send(signal.SIGTERM)
+        try:
+            psutil.Process(pid).wait(timeout=timeout)
+        except psutil.TimeoutExpired:
+            log.warning("broker %s did not stop in %.0f s: SIGKILL", pid, timeout)
+            send(signal.SIGKILL)
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).wait(timeout=10)
+        except psutil.NoSuchProcess:
+            pass
+
+    def __enter__(self) -> LocalKafka:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalKafka(data_dir={str(self.data_dir)!r}, port={self.port}, host={self.host!r})"
+
+
+class ExternalKafka:
+    """A broker someone else runs (e.g. ``NEWFORM_TEST_KAFKA``), with the same client surface."""
+
+    def __init__(self, bootstrap_servers: str):
+        self.bootstrap_servers = bootstrap_servers
+
+    def start(self, timeout: float = 90) -> None:
+        pass
+
+    def stop(self, timeout: float = 30) -> None:
+        pass
+
+    def is_running(self) -> bool:
+        return True
+
+
+def _run_isolated(coro) -> None:  # type: ignore[no-untyped-def]
+    """Run a coroutine on a fresh loop in a thread, so callers may already be inside an event loop."""
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=runner, name="kafka-ready-check")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] != ["fetch"]:
+        print(
+            "usage: python -m newform_local.kafka fetch   # fetch the broker jars into <repo>/.cache", file=sys.stderr
+        )
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(ensure_kafka_jars())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
