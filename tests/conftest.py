@@ -1,0 +1,64 @@
+"""Fixtures every test suite in the repo shares: a real PostgreSQL and a real Kafka broker.
+
+- ``postgres``: an :class:`~newform_local.postgres.EmbeddedPostgres` started once per session on a
+  free port (or the server of ``NEWFORM_TEST_DATABASE_URL``, e.g.
+  ``postgresql+asyncpg://postgres:pw@db:5432/postgres``). Surface: ``url(database)``,
+  ``create_database(name)``.
+- ``kafka``: a :class:`~newform_local.kafka.LocalKafka` started once per session (or the broker(s)
+  of ``NEWFORM_TEST_KAFKA``, e.g. ``kafka:9092``). Surface: ``bootstrap_servers``.
+- ``new_database``: a factory ``new_database(prefix="test") -> url`` creating a fresh, uniquely
+  named database. Session-scoped so module- and session-scoped fixtures can use it too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from newform_local.kafka import ExternalKafka, LocalKafka
+from newform_local.ports import free_port
+from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres | ExternalPostgres]:
+    external = os.environ.get("NEWFORM_TEST_DATABASE_URL")
+    if external:
+        yield ExternalPostgres(external)
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka | ExternalKafka]:
+    external = os.environ.get("NEWFORM_TEST_KAFKA")
+    if external:
+        yield ExternalKafka(external)
+        return
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"), port=free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def new_database(postgres: EmbeddedPostgres | ExternalPostgres) -> Callable[..., str]:
+    """``new_database(prefix="test")`` creates ``<prefix>_<random>`` and returns its SQLAlchemy URL."""
+
+    def create(prefix: str = "test") -> str:
+        safe = re.sub(r"[^a-z0-9_]", "_", prefix.lower())[:40] or "test"
+        name = f"{safe}_{uuid.uuid4().hex[:10]}"
+        postgres.create_database(name)
+        return postgres.url(name)
+
+    return create
