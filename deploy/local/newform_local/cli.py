@@ -1,0 +1,128 @@
+"""`newform` — the operator's command: run the local stack, mint tokens, migrate, rebuild."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from .stack import SERVICE_PORTS, Keys, Stack, default_data_dir, installed_services, run_stack
+
+ROLES = ["platform", "enterprise", "worker_channel", "mediator", "training_body", "department", "regulator", "admin"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newform",
+        description="newform: labour-rights services for Xining's new-form workers (宁政办〔2022〕41号).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = sub.add_parser("dev", help="start PostgreSQL, Kafka and every service; Ctrl-C stops all",
+                         description="Start the whole local stack (real PostgreSQL 16 and Kafka, no Docker), "
+                                     "run migrations, start each service, print URLs and tokens.")
+    dev.add_argument("--data-dir", type=Path, default=None, help="where data, keys and logs live (default .data/)")
+    dev.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL port (default 5432)")
+    dev.add_argument("--kafka-port", type=int, default=9092, help="Kafka port (default 9092)")
+    dev.add_argument("--services", default=None,
+                     help=f"comma-separated subset of {','.join(SERVICE_PORTS)} (default: all that exist)")
+    dev.set_defaults(run=cmd_dev)
+
+    token = sub.add_parser("token", help="mint a signed bearer token for a role and scope",
+                           description="Mint an Ed25519-signed bearer token with the dev signing key "
+                                       "(or --private-key). Prints the token on stdout.")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--platform-id", help="scope: the platform (required for platform/enterprise roles)")
+    token.add_argument("--department", help="scope: department code, e.g. hrss (required for department role)")
+    token.add_argument("--district", help="scope: district code, e.g. chengxi")
+    token.add_argument("--subject", help="who the token is for (default: dev-<role>)")
+    token.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime in hours (default 12)")
+    token.add_argument("--private-key", type=Path, help="PEM signing key (default: the dev key in --data-dir)")
+    token.add_argument("--data-dir", type=Path, default=None)
+    token.set_defaults(run=cmd_token)
+
+    migrate = sub.add_parser("migrate", help="run a service's database migrations",
+                             description="Bring a service's database to the latest migration. The URL comes from "
+                                         "--database-url, else <SERVICE>_DATABASE_URL, else DATABASE_URL's server.")
+    migrate.add_argument("service", choices=list(SERVICE_PORTS))
+    migrate.add_argument("--database-url", help="the service's own database URL")
+    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.set_defaults(run=cmd_migrate)
+
+    keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
+    keys.add_argument("--data-dir", type=Path, default=None)
+    keys.set_defaults(run=cmd_keys)
+
+    for name in installed_services():
+        try:
+            module = importlib.import_module(f"newform_{name}.cli")
+        except ModuleNotFoundError:
+            continue
+        module.register(sub)
+    return parser
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    services = installed_services()
+    if args.services:
+        wanted = [s.strip() for s in args.services.split(",") if s.strip()]
+        unknown = sorted(set(wanted) - set(services))
+        if unknown:
+            print(f"newform: not available in this checkout: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        services = [s for s in services if s in wanted]
+    stack = Stack(args.data_dir or default_data_dir(), pg_port=args.pg_port, kafka_port=args.kafka_port,
+                  services=services)
+    return run_stack(stack)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from newform_common.auth import mint_token
+
+    if args.private_key:
+        private = args.private_key.read_text()
+    else:
+        keys = Keys((args.data_dir or default_data_dir()) / "keys").ensure()
+        private = keys.token_private.read_text()
+    try:
+        token = mint_token(private, role=args.role, subject=args.subject or f"dev-{args.role}",
+                           platform_id=args.platform_id, department=args.department, district=args.district,
+                           ttl=timedelta(hours=args.ttl_hours))
+    except ValueError as exc:
+        print(f"newform token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from newform_common.migrations import upgrade
+    from newform_common.settings import database_url_for
+
+    if args.service not in installed_services():
+        print(f"newform migrate: the {args.service} service is not in this checkout", file=sys.stderr)
+        return 2
+    url = args.database_url or database_url_for(args.service)
+    upgrade(f"newform_{args.service}", url, args.revision)
+    print(f"newform: {args.service} migrated to {args.revision}")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    keys = Keys((args.data_dir or default_data_dir()) / "keys").ensure()
+    for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret):
+        print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
