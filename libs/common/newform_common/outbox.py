@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, text
+from sqlalchemy import Column, DateTime, Index, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field
 
 from .db import CommonModel
@@ -56,16 +57,34 @@ def topic_for(service: str) -> str:
 
 
 def record(session: AsyncSession, event: DomainEvent, *, time: datetime | None = None) -> Envelope:
-    """Add `event` to the outbox within the session's transaction; returns its envelope."""
+    """Add `event` to the outbox within the session's transaction; returns its envelope.
+
+    The rows are written by one multi-row INSERT just before the transaction commits (see
+    `_write_pending_outbox`), not through the ORM unit of work: cheaper, and a rollback simply
+    discards them.
+    """
     service = session.info.get("service")
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
     envelope = Envelope.of(event, source=source_for(service), time=time)
-    session.add(
-        OutboxRow(
-            event_id=envelope.id, topic=topic_for(service), key=envelope.key, type=envelope.type,
-            source=envelope.source, subject=envelope.subject, time=envelope.time, data=envelope.data,
-        )
+    session.info.setdefault("outbox", []).append(envelope)
+    return envelope
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_outbox(session: Session) -> None:
+    pending: list[Envelope] = session.info.pop("outbox", [])
+    if not pending:
+        return
+    topic = topic_for(session.info["service"])
+    session.execute(
+        insert(OutboxRow),
+        [dict(event_id=e.id, topic=topic, key=e.key, type=e.type, source=e.source, subject=e.subject,
+              time=e.time, data=e.data) for e in pending],
     )
     session.info["outbox_pending"] = True
-    return envelope
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_pending_outbox(session: Session) -> None:
+    session.info.pop("outbox", None)

@@ -1,0 +1,162 @@
+"""Event-path benchmark: each stage of newform's event path against its raw ceiling, same run.
+
+  write    N transactions each writing a fact + its outbox row (SQLAlchemy, newform_common.outbox)
+           vs N transactions each inserting one row with raw asyncpg
+  relay    publishing N committed outbox rows to Kafka (OutboxRelay, idempotent, acks=all)
+           vs producing N messages with a raw aiokafka idempotent producer
+  consume  N events through ConsumerRunner (inbox claim + handler write, one transaction each)
+           vs reading N messages with a raw aiokafka consumer and inserting each with raw asyncpg
+
+Starts its own PostgreSQL and Kafka on free loopback ports. Prints events/s and the ratio
+newform/ceiling (1.0 = as fast as the raw client). Usage: python bench/bench_event_path.py [-n 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+
+from newform_common.consumer import ConsumerRunner
+from newform_common.db import CommonModel, Database
+from newform_common.events import DomainEvent, event_type
+from newform_common.kafka import make_producer
+from newform_common.outbox import record
+from newform_common.relay import OutboxRelay
+from newform_local.kafka import LocalKafka
+from newform_local.ports import free_port
+from newform_local.postgres import EmbeddedPostgres
+
+
+@event_type("bench.fact.recorded.v1", key="worker_id")
+class FactRecorded(DomainEvent):
+    """A benchmark fact."""
+
+    fact_id: int
+    worker_id: str
+    amount_fen: int
+
+
+def rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds > 0 else float("inf")
+
+
+async def bench_write(db: Database, raw_dsn: str, n: int) -> tuple[float, float]:
+    conn = await asyncpg.connect(raw_dsn)
+    await conn.execute("create table if not exists raw_facts (id serial primary key, worker_id text, amount_fen bigint)")
+    started = time.perf_counter()
+    for i in range(n):
+        async with conn.transaction():
+            await conn.execute("insert into raw_facts (worker_id, amount_fen) values ($1, $2)", f"w_{i % 50}", i)
+    raw = time.perf_counter() - started
+    await conn.close()
+
+    started = time.perf_counter()
+    for i in range(n):
+        async with db.transaction() as session:
+            await session.execute(text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"),
+                                  {"w": f"w_{i % 50}", "a": i})
+            record(session, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i))
+    ours = time.perf_counter() - started
+    return rate(n, ours), rate(n, raw)
+
+
+async def bench_relay(db: Database, bootstrap: str, n: int) -> tuple[float, float]:
+    producer = make_producer(bootstrap, client_id="bench-raw")
+    await producer.start()
+    payload = b'{"fact_id":1,"worker_id":"w_1","amount_fen":1}'
+    started = time.perf_counter()
+    futures = [await producer.send("bench-raw.events", payload, key=f"w_{i % 50}".encode()) for i in range(n)]
+    await asyncio.gather(*futures)
+    raw = time.perf_counter() - started
+    await producer.stop()
+
+    relay = OutboxRelay(db, bootstrap, batch_size=500)
+    started = time.perf_counter()
+    published = 0
+    while published < n:
+        published += await relay.publish_batch()
+    ours = time.perf_counter() - started
+    await relay.stop()
+    return rate(n, ours), rate(n, raw)
+
+
+async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, n: int) -> tuple[float, float]:
+    conn = await asyncpg.connect(raw_dsn)
+    await conn.execute("create table if not exists raw_projection (event_id text primary key, worker_id text)")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    started, seen = time.perf_counter(), 0
+    while seen < n:
+        for tp, records in (await consumer.getmany(timeout_ms=500, max_records=500)).items():
+            for r in records:
+                await conn.execute("insert into raw_projection values ($1, $2) on conflict do nothing",
+                                   dict(r.headers)["ce_id"].decode(), r.key.decode())
+            seen += len(records)
+            await consumer.commit({tp: records[-1].offset + 1})
+    raw = time.perf_counter() - started
+    await consumer.stop()
+    await conn.close()
+
+    done = asyncio.Event()
+    handled = 0
+
+    async def project(session, envelope):
+        nonlocal handled
+        await session.execute(text("insert into raw_projection values (:id || '-p', :w) on conflict do nothing"),
+                              {"id": envelope.id, "w": envelope.key})
+        handled += 1
+        if handled >= n:
+            done.set()
+
+    runner = ConsumerRunner(db, bootstrap, group_id=f"bench-{uuid.uuid4().hex}", topics=[topic], handler=project)
+    started = time.perf_counter()
+    await runner.start()
+    await done.wait()
+    ours = time.perf_counter() - started
+    await runner.stop()
+    return rate(n, ours), rate(n, raw)
+
+
+async def main(n: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="newform-bench-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", port=free_port())
+        kafka = LocalKafka(Path(tmp) / "kafka", port=free_port())
+        pg.start()
+        kafka.start()
+        try:
+            pg.create_database("bench")
+            url = pg.url("bench")
+            raw_dsn = url.replace("postgresql+asyncpg", "postgresql")
+            db = Database(url, service="bench")
+            async with db.engine.begin() as c:
+                await c.run_sync(CommonModel.metadata.create_all)
+            rows = []
+            rows.append(("write (fact + outbox row, 1 tx each)", "raw asyncpg insert, 1 tx each",
+                         *await bench_write(db, raw_dsn, n)))
+            rows.append(("relay (outbox → Kafka)", "raw aiokafka idempotent producer",
+                         *await bench_relay(db, kafka.bootstrap_servers, n)))
+            rows.append(("consume (inbox + handler, 1 tx each)", "raw aiokafka consumer + asyncpg insert",
+                         *await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)))
+            await db.dispose()
+        finally:
+            kafka.stop()
+            pg.stop()
+    print(f"\nnewform event path, n={n} events (2-core machine, loopback)")
+    print(f"{'stage':<40}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
+    for stage, ceiling, ours, raw in rows:
+        print(f"{stage:<40}{ours:>14.0f}{raw:>14.0f}{ours / raw:>8.2f}   {ceiling}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=2000, help="events per stage (default 2000)")
+    asyncio.run(main(parser.parse_args().n))
