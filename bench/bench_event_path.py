@@ -50,7 +50,9 @@ def rate(n: int, seconds: float) -> float:
 
 async def bench_write(db: Database, raw_dsn: str, n: int) -> tuple[float, float]:
     conn = await asyncpg.connect(raw_dsn)
-    await conn.execute("create table if not exists raw_facts (id serial primary key, worker_id text, amount_fen bigint)")
+    await conn.execute(
+        "create table if not exists raw_facts (id serial primary key, worker_id text, amount_fen bigint)"
+    )
     started = time.perf_counter()
     for i in range(n):
         async with conn.transaction():

@@ -121,7 +121,8 @@ async def test_cursor_pagination_walks_every_item_once(client, tokens):
     headers = auth(tokens, platform=platform)
     created = []
     for i in range(7):
-        r = await client.post(f"/v1/platforms/{platform}/notes", headers=headers, json={"worker_id": "w", "text": str(i)})
+        r = await client.post(f"/v1/platforms/{platform}/notes", headers=headers,
+                              json={"worker_id": "w", "text": str(i)})
         created.append(r.json()["id"])
     seen, cursor = [], None
     while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from newform_common.identity import (
     InvalidIdentifier,
     PiiCipher,

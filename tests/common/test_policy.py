@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from newform_common import holidays
 from newform_common.policy import (
     ENV_VAR,

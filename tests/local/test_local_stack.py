@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+
 from newform_local.kafka import LocalKafka
 from newform_local.ports import free_port, port_is_open
 from newform_local.postgres import EmbeddedPostgres
