@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars test lint run clean-venv
+.PHONY: venv kafka-jars browser test lint run bench clean-venv
 
 venv: $(STAMP)
 
@@ -18,8 +18,18 @@ $(STAMP): pyproject.toml constraints.txt
 kafka-jars: $(STAMP)
 	$(PY) -m newform_local.kafka fetch
 
-test: $(STAMP) kafka-jars
+# The gateway's dashboard test drives Debian's Chromium (no browser download: these networks are offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the dashboard test"; \
+	  SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+test: $(STAMP) kafka-jars browser
 	$(PY) -m pytest
+
+bench: $(STAMP) kafka-jars
+	$(PY) bench/bench_event_path.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
