@@ -18,6 +18,7 @@ from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
 from .errors import Conflict, install_problem_handlers
+from .events import asyncapi_document
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
 from .relay import OutboxRelay
@@ -130,6 +131,10 @@ def create_service_app(
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(settings.service_name, version=version)
 
     for router in routers:
         app.include_router(router)

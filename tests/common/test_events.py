@@ -1,0 +1,121 @@
+"""Domain events without I/O: registry, CloudEvents envelope, schema compatibility, AsyncAPI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from newform_common.events import (
+    DomainEvent,
+    Envelope,
+    EventRegistry,
+    MalformedEvent,
+    asyncapi_document,
+    event_type,
+    is_backward_compatible,
+)
+from newform_common.findings import FindingRaised, Severity
+
+
+@event_type("testsvc.thing.happened.v1", key="worker_id")
+class ThingHappened(DomainEvent):
+    """Something happened to a worker."""
+
+    worker_id: str
+    amount_fen: int
+    note: str | None = None
+
+
+def test_events_are_immutable_and_strict():
+    event = ThingHappened(worker_id="w_1", amount_fen=100)
+    with pytest.raises(ValidationError):
+        event.amount_fen = 5  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        ThingHappened(worker_id="w_1", amount_fen=1, unexpected="x")
+
+
+def test_envelope_round_trips_through_kafka_binary_mode():
+    event = ThingHappened(worker_id="w_1", amount_fen=100, note="工资")
+    envelope = Envelope.of(event, source="/newform/testsvc", time=datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
+    headers = dict(envelope.kafka_headers())
+    assert headers["ce_type"] == b"testsvc.thing.happened.v1"
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_subject"] == b"w_1"
+    back = Envelope.from_kafka(envelope.key.encode(), envelope.kafka_value(), envelope.kafka_headers())
+    assert back == envelope
+    assert back.decode() == event
+
+
+def test_malformed_messages_are_rejected_with_a_reason():
+    with pytest.raises(MalformedEvent, match="missing CloudEvents headers"):
+        Envelope.from_kafka(b"k", b"{}", [("ce_type", b"x")])
+    good = Envelope.of(ThingHappened(worker_id="w", amount_fen=1), source="/s")
+    with pytest.raises(MalformedEvent, match="unreadable"):
+        Envelope.from_kafka(b"k", b"{oops", good.kafka_headers())
+    with pytest.raises(MalformedEvent, match="not a JSON object"):
+        Envelope.from_kafka(b"k", b"[1]", good.kafka_headers())
+
+
+def test_event_types_must_be_versioned_and_registered_once():
+    with pytest.raises(ValueError, match="must look like"):
+        event_type("testsvc.unversioned", key="worker_id")
+    registry = EventRegistry()
+    registry.register(ThingHappened)
+    with pytest.raises(ValueError, match="registered twice"):
+
+        class Impostor(DomainEvent):
+            worker_id: str
+
+        Impostor.event_type = ThingHappened.event_type
+        registry.register(Impostor)
+
+
+def test_breaking_schema_changes_are_detected():
+    old = ThingHappened.model_json_schema()
+
+    class AddsOptional(DomainEvent):
+        worker_id: str
+        amount_fen: int
+        note: str | None = None
+        district: str | None = None
+
+    class RemovesField(DomainEvent):
+        worker_id: str
+        note: str | None = None
+
+    class Retypes(DomainEvent):
+        worker_id: str
+        amount_fen: str
+        note: str | None = None
+
+    class AddsRequired(DomainEvent):
+        worker_id: str
+        amount_fen: int
+        note: str | None = None
+        district: str
+
+    assert is_backward_compatible(old, AddsOptional.model_json_schema()) == []
+    assert is_backward_compatible(old, RemovesField.model_json_schema()) == ["property 'amount_fen' removed"]
+    assert "changed type" in is_backward_compatible(old, Retypes.model_json_schema())[0]
+    assert is_backward_compatible(old, AddsRequired.model_json_schema()) == ["property 'district' became required"]
+
+
+def test_asyncapi_document_lists_a_services_events():
+    doc = asyncapi_document("testsvc")
+    assert doc["asyncapi"].startswith("3.")
+    assert "testsvc.events" in doc["channels"]
+    message = doc["components"]["messages"]["testsvc_thing_happened_v1"]
+    assert message["name"] == "testsvc.thing.happened.v1"
+    assert message["payload"]["properties"]["amount_fen"]["type"] == "integer"
+
+
+def test_findings_must_name_a_real_measure_and_rule():
+    base = dict(finding_id="f1", severity=Severity.high, summary="押金", subject_type="contract", subject_id="c1",
+                observed_at=datetime.now(UTC))
+    FindingRaised(measure="M5", rule="M5.no_deposit", **base)
+    with pytest.raises(ValidationError):
+        FindingRaised(measure="M21", rule="M21.x", **base)
+    with pytest.raises(ValidationError):
+        FindingRaised(measure="M5", rule="no_deposit", **base)
