@@ -119,7 +119,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("newform_local").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     return args.run(args)
 
