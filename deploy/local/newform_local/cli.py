@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("service", choices=list(SERVICE_PORTS))
     migrate.add_argument("--database-url", help="the service's own database URL")
     migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.add_argument("--create-database", action="store_true",
+                         help="create the service's database on its server first if it does not exist")
     migrate.set_defaults(run=cmd_migrate)
 
     keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
@@ -106,6 +108,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"newform migrate: the {args.service} service is not in this checkout", file=sys.stderr)
         return 2
     url = args.database_url or database_url_for(args.service)
+    if args.create_database:
+        from sqlalchemy.engine import make_url
+
+        from .postgres import create_database
+
+        parsed = make_url(url)
+        create_database(parsed.set(database="postgres").render_as_string(hide_password=False), parsed.database)
     upgrade(f"newform_{args.service}", url, args.revision)
     print(f"newform: {args.service} migrated to {args.revision}")
     return 0

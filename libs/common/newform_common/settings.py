@@ -44,7 +44,8 @@ class ServiceSettings(BaseSettings):
     jwt_public_key: str = Field("", validation_alias="JWT_PUBLIC_KEY")
     jwt_public_key_file: Path | None = Field(None, validation_alias="JWT_PUBLIC_KEY_FILE")
     # One master secret from which PII encryption and look-up keys are derived (HKDF).
-    pii_secret: str = Field("newform-dev-only-secret-change-me", validation_alias="PII_SECRET")
+    pii_secret: str = Field("newform-dev-only-secret-change-me-0123456789", validation_alias="PII_SECRET")
+    pii_secret_file: Path | None = Field(None, validation_alias="PII_SECRET_FILE")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     relay_poll_interval_s: float = Field(1.0, validation_alias="RELAY_POLL_INTERVAL_S")
     relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
@@ -52,6 +53,8 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = Field(True, validation_alias="RUN_RELAY")
 
     def model_post_init(self, _context: object) -> None:
+        if self.pii_secret_file is not None:
+            self.pii_secret = self.pii_secret_file.read_text().strip()
         if not self.database_url:
             self.database_url = database_url_for(self.service_name)
         else:
