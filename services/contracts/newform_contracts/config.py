@@ -1,0 +1,35 @@
+"""The contracts service's settings (environment variables; see ServiceSettings for the common ones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import Field
+
+from newform_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "contracts"
+    port: int = Field(8001, validation_alias="CONTRACTS_PORT")
+    # Ed25519 private key (PKCS8 PEM) that seals signature evidence (M4). Deployments mount a file.
+    signing_key: str = Field("", validation_alias="CONTRACTS_SIGNING_KEY")
+    signing_key_file: Path | None = Field(None, validation_alias="CONTRACTS_SIGNING_KEY_FILE")
+    # Only in development: without a configured key, generate a throw-away one at startup.
+    dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
+
+    def signing_private_key(self) -> Ed25519PrivateKey:
+        pem = self.signing_key
+        if not pem and self.signing_key_file is not None:
+            pem = self.signing_key_file.read_text()
+        if not pem:
+            if self.dev_mode:
+                return Ed25519PrivateKey.generate()
+            raise RuntimeError("no evidence signing key: set CONTRACTS_SIGNING_KEY or CONTRACTS_SIGNING_KEY_FILE "
+                               "(or NEWFORM_DEV=1 to generate a throw-away key)")
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise RuntimeError("the evidence signing key must be an Ed25519 private key")
+        return key

@@ -1,0 +1,207 @@
+"""The contracts service's tables. Personal data (names, ID numbers, phones) is stored encrypted,
+with a keyed hash where a look-up is needed; workers are known by a pseudonymous id."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from newform_common.db import service_base
+
+ServiceModel = service_base()
+
+
+def new_id(prefix: str) -> str:
+    """A time-ordered opaque id: `<prefix>_` + 12 hex of milliseconds + 10 random hex."""
+    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def _ts(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
+
+
+class Enterprise(ServiceModel, table=True):
+    __tablename__ = "enterprises"
+    __table_args__ = (UniqueConstraint("platform_id", "credit_code", name="uq_enterprises_platform_credit_code"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    credit_code: str = Field(max_length=18)
+    district: str = Field(max_length=32)
+    occupations: list[str] = _json()
+    dispatch_licence_number: str | None = Field(default=None, max_length=100)
+    dispatch_licence_valid_until: date | None = None
+    qualified: bool = True
+    registered_at: datetime = _ts()
+
+
+class Worker(ServiceModel, table=True):
+    """One row per person: the pseudonymous id and the encrypted ID number."""
+
+    __tablename__ = "workers"
+
+    worker_id: str = Field(primary_key=True, max_length=64)
+    id_number_encrypted: str
+    id_number_hash: str = Field(max_length=64, unique=True)
+    household_registration_region: str = Field(max_length=6)
+    created_at: datetime = _ts()
+
+
+class Registration(ServiceModel, table=True):
+    """One row per (worker, platform): what that platform registered."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("worker_id", "platform_id", name="uq_registrations_worker_platform"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(index=True, foreign_key="workers.worker_id", max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    name_encrypted: str
+    phone_encrypted: str
+    phone_hash: str = Field(max_length=64, index=True)
+    occupation: str = Field(max_length=32)
+    household_registration_place: str | None = Field(default=None, max_length=200)
+    residence_district: str = Field(max_length=32)
+    status: str = Field(default="active", max_length=16)
+    registered_at: datetime = _ts()
+
+
+class Contract(ServiceModel, table=True):
+    __tablename__ = "contracts"
+
+    id: str = Field(primary_key=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    enterprise_id: str = Field(index=True, foreign_key="enterprises.id", max_length=64)
+    registration_id: str = Field(foreign_key="registrations.id", max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    engagement_type: str = Field(max_length=32)
+    suggested_type: str = Field(max_length=32)
+    part_time: bool = False
+    occupation: str = Field(max_length=32)
+    district: str = Field(max_length=32)
+    start_date: date
+    end_date: date | None = None
+    terms: dict[str, Any] = _json()
+    engagement_facts: dict[str, Any] = _json()
+    document_text: str
+    document_sha256: str = Field(max_length=64)
+    status: str = Field(default="draft", max_length=16, index=True)
+    termination_reason: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ContractTransition(ServiceModel, table=True):
+    """Every lifecycle step of a contract, in order (draft → sent → signed → terminated | expired)."""
+
+    __tablename__ = "contract_transitions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    actor: str = Field(max_length=200)
+    reason: str | None = None
+    at: datetime = _ts()
+
+
+class EvidenceRecord(ServiceModel, table=True):
+    """A signature's evidence: hash-chained and sealed with the service's Ed25519 key (M4)."""
+
+    __tablename__ = "evidence_records"
+    __table_args__ = (UniqueConstraint("contract_id", "seq", name="uq_evidence_contract_seq"),
+                      UniqueConstraint("contract_id", "signer", name="uq_evidence_contract_signer"))
+
+    id: str = Field(primary_key=True, max_length=64)
+    contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)
+    seq: int
+    document_sha256: str = Field(max_length=64)
+    signer: str = Field(max_length=16)
+    intent: str
+    signed_at: datetime = _ts()
+    previous_hash: str | None = Field(default=None, max_length=64)
+    record_hash: str = Field(max_length=64)
+    seal: str
+    key_id: str = Field(max_length=64)
+
+
+class AccountRestriction(ServiceModel, table=True):
+    __tablename__ = "account_restrictions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    registration_id: str = Field(index=True, foreign_key="registrations.id", max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    action: str = Field(max_length=16)
+    reason_code: str = Field(max_length=64)
+    reason_listed: bool
+    reason_text: str | None = None
+    notice_given_at: datetime | None = _ts(nullable=True)
+    notice_days: int = 0
+    effective_at: datetime = _ts()
+    created_at: datetime = _ts()
+
+
+class RuleNotice(ServiceModel, table=True):
+    """One version of a platform's rule or algorithm on a topic (M10); every version is kept."""
+
+    __tablename__ = "rule_notices"
+    __table_args__ = (UniqueConstraint("platform_id", "topic", "version", name="uq_rule_notices_version"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    topic: str = Field(max_length=32)
+    version: int
+    title: str = Field(max_length=200)
+    content: str
+    consultation: dict[str, Any] | None = _json(nullable=True)
+    consulted: bool
+    published_on: date
+    effective_on: date
+    created_at: datetime = _ts()
+
+
+class Finding(ServiceModel, table=True):
+    __tablename__ = "findings"
+
+    id: str = Field(primary_key=True, max_length=64)
+    measure: str = Field(max_length=4)
+    rule: str = Field(max_length=100, index=True)
+    severity: str = Field(max_length=8)
+    summary: str
+    subject_type: str = Field(max_length=32)
+    subject_id: str = Field(max_length=64, index=True)
+    platform_id: str | None = Field(default=None, index=True, max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    worker_id: str | None = Field(default=None, max_length=64)
+    occupation: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32)
+    evidence: dict[str, Any] = _json()
+    observed_at: datetime = _ts()
+
+
+class PiiAccessLog(ServiceModel, table=True):
+    """Every read of unmasked personal data: who, what, when and why."""
+
+    __tablename__ = "pii_access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    resource_type: str = Field(max_length=32)
+    resource_id: str = Field(max_length=200)
+    fields: list[str] = _json()
+    purpose: str
+    at: datetime = _ts()

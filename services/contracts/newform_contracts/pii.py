@@ -1,0 +1,70 @@
+"""Personal data: keys derived from the PII secret, encryption, masking and the audited reveal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.auth import Principal
+from newform_common.errors import Forbidden, Problem
+from newform_common.identity import PiiCipher, mask_mobile, mask_name, mask_resident_id, pseudonym
+
+from .models import PiiAccessLog
+
+PURPOSE_HEADER = "X-Purpose"
+
+
+def pseudonym_key(secret: str) -> bytes:
+    """The key of worker pseudonyms, derived from PII_SECRET so that every service computes the same
+    `w_...` id from an ID number. # lead: move to libs/common (identity.pseudonym_key)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"newform-pseudonym",
+                info=b"newform worker pseudonym v1").derive(secret.encode())
+
+
+@dataclass
+class Pii:
+    secret: str
+
+    @cached_property
+    def cipher(self) -> PiiCipher:
+        return PiiCipher(self.secret)
+
+    @cached_property
+    def key(self) -> bytes:
+        return pseudonym_key(self.secret)
+
+    def worker_id(self, id_number: str) -> str:
+        return pseudonym("worker", id_number, self.key)
+
+    def encrypt(self, value: str, column: str) -> str:
+        return self.cipher.encrypt(value, context=column)
+
+    def decrypt(self, token: str, column: str) -> str:
+        return self.cipher.decrypt(token, context=column)
+
+
+def masked(kind: str, value: str) -> str:
+    return {"id_number": mask_resident_id, "phone": mask_mobile, "name": mask_name}[kind](value)
+
+
+def authorize_reveal(request: Request, principal: Principal) -> str:
+    """Only the regulator and admins read unmasked personal data, and they must say why."""
+    if not principal.is_oversight():
+        raise Forbidden("Only the regulator or an administrator may read unmasked personal data")
+    purpose = (request.headers.get(PURPOSE_HEADER) or "").strip()
+    if not purpose:
+        raise Problem(f"Reading unmasked personal data needs an {PURPOSE_HEADER} header stating why",
+                      status=400, slug="purpose-required", title="Purpose required")
+    return purpose
+
+
+def audit_reveal(session: AsyncSession, principal: Principal, purpose: str, resource_type: str, resource_id: str,
+                 fields: list[str]) -> None:
+    session.add(PiiAccessLog(principal=principal.key, role=str(principal.role), resource_type=resource_type,
+                             resource_id=resource_id, fields=fields, purpose=purpose, at=datetime.now(UTC)))

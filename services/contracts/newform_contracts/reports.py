@@ -1,0 +1,121 @@
+"""The employment report (M4, M19): per enterprise and month, the contracts and agreements in force,
+in a documented, stable format (JSON or CSV) — what the HRSS reporting system receives.
+
+Format version 1. One line per contract or agreement that was signed (status signed, terminated
+or expired) and whose term overlaps the period. Fields, in this order (CSV header = these names):
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from calendar import monthrange
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.errors import Unprocessable
+
+from .models import Contract, Enterprise, EvidenceRecord, Registration, Worker
+from .pii import Pii, masked
+
+FORMAT_VERSION = "1"
+
+#: (field, description) — never reorder or rename within a format version; add at the end.
+FIELDS: list[tuple[str, str]] = [
+    ("format_version", "report format version"),
+    ("period", "reporting month, YYYY-MM"),
+    ("enterprise_id", "contracting enterprise id"),
+    ("enterprise_name", "contracting enterprise name"),
+    ("enterprise_credit_code", "unified social credit code of the contracting enterprise"),
+    ("platform_id", "the platform the work is done through"),
+    ("contract_id", "contract or agreement id"),
+    ("worker_id", "pseudonymous worker id (the same on every platform)"),
+    ("worker_name", "worker's name (masked unless revealed)"),
+    ("worker_id_number", "worker's resident ID number (masked unless revealed)"),
+    ("engagement_type", "labor_contract | work_agreement | civil"),
+    ("part_time", "true | false"),
+    ("occupation", "occupation code"),
+    ("district", "district code"),
+    ("start_date", "first day of the term"),
+    ("end_date", "last day of the term (empty: open-ended)"),
+    ("status", "signed | terminated | expired"),
+    ("pay_basis", "monthly_salary | hourly | piece_rate | commission | mixed"),
+    ("pay_period", "hour | day | week | month"),
+    ("pay_day", "agreed pay day"),
+    ("base_pay_fen", "base pay in fen (empty if none)"),
+    ("commission_ratio_percent", "platform commission ratio (empty if none)"),
+    ("hours_arrangement", "standard | comprehensive | flexible | part_time"),
+    ("work_injury_insurance", "true | false"),
+    ("occupational_injury_protection", "true | false"),
+    ("accident_insurance", "true | false"),
+    ("document_sha256", "SHA-256 of the signed document"),
+    ("worker_signed_at", "when the worker signed (RFC 3339)"),
+    ("enterprise_signed_at", "when the enterprise signed (RFC 3339)"),
+    ("termination_reason", "reason, if terminated"),
+]
+FIELD_NAMES = [name for name, _ in FIELDS]
+
+__doc__ += "\n".join(f"- `{name}`: {desc}" for name, desc in FIELDS)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise Unprocessable("period must be a month, YYYY-MM", slug="bad-period")
+    year, month = int(period[:4]), int(period[5:])
+    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
+
+
+async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterprise, period: str, *,
+                          reveal: bool) -> list[dict]:
+    first, last = period_bounds(period)
+    contracts = (await session.execute(
+        select(Contract, Registration, Worker)
+        .join(Registration, Registration.id == Contract.registration_id)
+        .join(Worker, Worker.worker_id == Contract.worker_id)
+        .where(Contract.enterprise_id == enterprise.id, Contract.status.in_(("signed", "terminated", "expired")),
+               Contract.start_date <= last, or_(Contract.end_date.is_(None), Contract.end_date >= first))
+        .order_by(Contract.id))).all()
+    ids = [c.id for c, _, _ in contracts]
+    signed_at: dict[tuple[str, str], str] = {}
+    if ids:
+        for r in (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id.in_(ids)))).scalars():
+            signed_at[(r.contract_id, r.signer)] = r.signed_at.isoformat()
+    rows = []
+    for c, reg, worker in contracts:
+        name = pii.decrypt(reg.name_encrypted, "registrations.name")
+        id_number = pii.decrypt(worker.id_number_encrypted, "workers.id_number")
+        if not reveal:
+            name, id_number = masked("name", name), masked("id_number", id_number)
+        t = c.terms
+        ins = t.get("insurance", {})
+        rows.append({
+            "format_version": FORMAT_VERSION, "period": period, "enterprise_id": enterprise.id,
+            "enterprise_name": enterprise.name, "enterprise_credit_code": enterprise.credit_code,
+            "platform_id": c.platform_id, "contract_id": c.id, "worker_id": c.worker_id, "worker_name": name,
+            "worker_id_number": id_number, "engagement_type": c.engagement_type, "part_time": c.part_time,
+            "occupation": c.occupation, "district": c.district, "start_date": c.start_date.isoformat(),
+            "end_date": c.end_date.isoformat() if c.end_date else None, "status": c.status,
+            "pay_basis": t.get("pay_basis"), "pay_period": t.get("pay_period"), "pay_day": t.get("pay_day"),
+            "base_pay_fen": t.get("base_pay_fen"), "commission_ratio_percent": t.get("commission_ratio_percent"),
+            "hours_arrangement": t.get("hours_arrangement"),
+            "work_injury_insurance": bool(ins.get("work_injury")),
+            "occupational_injury_protection": bool(ins.get("occupational_injury")),
+            "accident_insurance": bool(ins.get("accident")), "document_sha256": c.document_sha256,
+            "worker_signed_at": signed_at.get((c.id, "worker")),
+            "enterprise_signed_at": signed_at.get((c.id, "enterprise")),
+            "termination_reason": c.termination_reason,
+        })
+    return rows
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELD_NAMES, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v)
+                         for k, v in row.items()})
+    return out.getvalue()

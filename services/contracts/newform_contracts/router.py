@@ -1,0 +1,508 @@
+"""HTTP only: parse, authorise, call the use case, shape the response."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from newform_common.app import SessionDep
+from newform_common.auth import Principal, Role, require
+from newform_common.errors import Forbidden, NotFound, Unprocessable, problem_responses
+from newform_common.idempotency import idempotent
+from newform_common.pagination import Page, PageParams, page_of, page_params
+
+from . import reports, rules, service
+from .evidence import Sealer
+from .models import (
+    AccountRestriction,
+    Contract,
+    ContractTransition,
+    Enterprise,
+    Finding,
+    PiiAccessLog,
+    Registration,
+    RuleNotice,
+)
+from .pii import Pii, audit_reveal, authorize_reveal
+from .schemas import (
+    ClassificationPublic,
+    ContractCreate,
+    ContractDocument,
+    ContractPublic,
+    EngagementFactsIn,
+    EnterprisePublic,
+    EvidencePublic,
+    EvidenceRecordPublic,
+    ExpiryRun,
+    FindingPublic,
+    PartnerCreate,
+    PiiAccessPublic,
+    PlatformCreate,
+    RestrictionCreate,
+    RestrictionPublic,
+    RestrictionReason,
+    RuleNoticeCreate,
+    RuleNoticeDiff,
+    RuleNoticePublic,
+    SendContract,
+    SignatureCreate,
+    TerminationCreate,
+    TransitionPublic,
+    VerificationPublic,
+    WorkerCreate,
+    WorkerPublic,
+)
+
+router = APIRouter(prefix="/v1")
+
+READERS = (Role.platform, Role.regulator, Role.admin, Role.department)
+Reader = Annotated[Principal, require(*READERS)]
+PlatformCaller = Annotated[Principal, require(Role.platform)]
+Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
+Paging = Annotated[PageParams, Depends(page_params)]
+Reveal = Annotated[bool, Query(description="Unmasked personal data (regulator/admin only; audited, needs X-Purpose)")]
+
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+def pii_of(request: Request) -> Pii:
+    return request.app.state.pii
+
+
+def sealer_of(request: Request) -> Sealer:
+    return request.app.state.sealer
+
+
+def _page(query, model_id, params: PageParams):
+    if params.after:
+        query = query.where(model_id > params.after[0])
+    return query.order_by(model_id).limit(params.limit + 1)
+
+
+def _scoped(query, column, principal: Principal, platform_id: str | None):
+    scope = service.platform_filter(principal)
+    if scope is not None:
+        if platform_id is not None and platform_id != scope:
+            raise Forbidden("This token's scope does not cover that platform")
+        return query.where(column == scope)
+    return query.where(column == platform_id) if platform_id else query
+
+
+# ---------------------------------------------------------------------------------------------
+# Enterprises
+# ---------------------------------------------------------------------------------------------
+def enterprise_public(e: Enterprise) -> EnterprisePublic:
+    return EnterprisePublic(enterprise_id=e.id, name=e.name, kind=e.kind, platform_id=e.platform_id,
+                            credit_code=e.credit_code, district=e.district, occupations=e.occupations,
+                            dispatch_licence_number=e.dispatch_licence_number,
+                            dispatch_licence_valid_until=e.dispatch_licence_valid_until, qualified=e.qualified,
+                            registered_at=e.registered_at)
+
+
+@router.post("/platforms", tags=["enterprises"], status_code=201, response_model=EnterprisePublic,
+             responses=WRITE_ERRORS, summary="Register a platform enterprise (regulator or admin)")
+async def register_platform(body: PlatformCreate, request: Request, session: SessionDep, principal: Oversight):
+    async def produce():
+        return enterprise_public(await service.register_platform(session, body))
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.post("/partners", tags=["enterprises"], status_code=201, response_model=EnterprisePublic,
+             responses=WRITE_ERRORS, summary="Register a cooperating enterprise of the caller's platform (M3)")
+async def register_partner(body: PartnerCreate, request: Request, session: SessionDep, principal: PlatformCaller):
+    async def produce():
+        return enterprise_public(await service.register_partner(session, principal.platform_id, body))
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/enterprises", tags=["enterprises"], response_model=Page[EnterprisePublic], responses=READ_ERRORS,
+            summary="List enterprises (a platform sees itself and its partners)")
+async def list_enterprises(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
+                           kind: str | None = None):
+    query = _scoped(select(Enterprise), Enterprise.platform_id, principal, platform_id)
+    if kind:
+        query = query.where(Enterprise.kind == kind)
+    items = [enterprise_public(e) for e in (await session.execute(_page(query, Enterprise.id, params))).scalars()]
+    return page_of(items, params, lambda e: [e.enterprise_id])
+
+
+@router.get("/enterprises/{enterprise_id}", tags=["enterprises"], response_model=EnterprisePublic,
+            responses=READ_ERRORS, summary="Get an enterprise")
+async def get_enterprise(enterprise_id: str, session: SessionDep, principal: Reader):
+    return enterprise_public(await service._get_visible(session, Enterprise, enterprise_id, principal, "enterprise"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------------------------
+@router.post("/workers", tags=["workers"], status_code=201, response_model=WorkerPublic, responses=WRITE_ERRORS,
+             summary="Register a worker with the caller's platform (ID number and phone validated, encrypted)")
+async def register_worker(body: WorkerCreate, request: Request, session: SessionDep, principal: PlatformCaller):
+    pii = pii_of(request)
+
+    async def produce():
+        reg = await service.register_worker(session, pii, principal.platform_id, body)
+        return WorkerPublic(**await service.worker_view(session, pii, reg, reveal=False))
+
+    # The idempotency record keeps only a hash of the request; key the PII so it cannot be guessed back.
+    fingerprint = {**body.model_dump(), "id_number": pii.cipher.lookup_hash(body.id_number),
+                   "phone": pii.cipher.lookup_hash(body.phone), "name": pii.cipher.lookup_hash(body.name)}
+    return await idempotent(request, session, principal, fingerprint, produce)
+
+
+@router.get("/workers", tags=["workers"], response_model=Page[WorkerPublic], responses=READ_ERRORS,
+            summary="List worker registrations (masked)")
+async def list_workers(request: Request, session: SessionDep, principal: Reader, params: Paging,
+                       platform_id: str | None = None, worker_id: str | None = None):
+    query = _scoped(select(Registration), Registration.platform_id, principal, platform_id)
+    if worker_id:
+        query = query.where(Registration.worker_id == worker_id)
+    pii = pii_of(request)
+    regs = (await session.execute(_page(query, Registration.id, params))).scalars().all()
+    items = [WorkerPublic(**await service.worker_view(session, pii, r, reveal=False)) for r in regs]
+    return page_of(items, params, lambda w: [w.registration_id])
+
+
+@router.get("/workers/{registration_id}", tags=["workers"], response_model=WorkerPublic,
+            responses=problem_responses(400, 401, 403, 404), summary="Get a worker registration")
+async def get_worker(registration_id: str, request: Request, session: SessionDep, principal: Reader,
+                     reveal: Reveal = False):
+    reg = await service._get_visible(session, Registration, registration_id, principal, "worker registration")
+    if reveal:
+        purpose = authorize_reveal(request, principal)
+        audit_reveal(session, principal, purpose, "worker", reg.id, ["name", "id_number", "phone"])
+    return WorkerPublic(**await service.worker_view(session, pii_of(request), reg, reveal=reveal))
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification (M1, M2)
+# ---------------------------------------------------------------------------------------------
+@router.post("/classifications", tags=["classification"], response_model=ClassificationPublic,
+             responses=problem_responses(401, 422),
+             summary="Suggest the engagement type from the facts (M1, M2); stores nothing")
+async def classify_engagement(body: EngagementFactsIn, principal: Annotated[Principal, require()]):
+    result = service.classify(body)
+    return ClassificationPublic(suggested_type=result.suggested_type, measure=result.measure,
+                                criteria=[c.__dict__ for c in result.criteria])
+
+
+# ---------------------------------------------------------------------------------------------
+# Contracts (M1–M4, M9)
+# ---------------------------------------------------------------------------------------------
+@router.post("/contracts/expire-due", tags=["contracts"], response_model=ExpiryRun,
+             responses=problem_responses(401, 403),
+             summary="Expire every signed contract past its end date (admin; also done lazily on read)")
+async def expire_due_contracts(session: SessionDep, principal: Annotated[Principal, require(Role.admin)]):
+    return ExpiryRun(expired=await service.expire_due(session, actor=principal.key))
+
+
+@router.post("/contracts", tags=["contracts"], status_code=201, response_model=ContractPublic,
+             responses=WRITE_ERRORS,
+             summary="Draft a contract or agreement; refused on a forbidden clause, flagged on a finding")
+async def draft_contract(body: ContractCreate, request: Request, session: SessionDep, principal: PlatformCaller):
+    async def produce():
+        contract, _ = await service.draft_contract(session, principal, body)
+        return ContractPublic(**await service.contract_view(session, contract))
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/contracts", tags=["contracts"], response_model=Page[ContractPublic], responses=READ_ERRORS,
+            summary="List contracts and agreements")
+async def list_contracts(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
+                         worker_id: str | None = None, enterprise_id: str | None = None,
+                         status: str | None = None):
+    await service.expire_due(session, platform_id=service.platform_filter(principal) or platform_id)
+    query = _scoped(select(Contract), Contract.platform_id, principal, platform_id)
+    for column, value in ((Contract.worker_id, worker_id), (Contract.enterprise_id, enterprise_id),
+                          (Contract.status, status)):
+        if value:
+            query = query.where(column == value)
+    contracts = (await session.execute(_page(query, Contract.id, params))).scalars().all()
+    items = [ContractPublic(**await service.contract_view(session, c)) for c in contracts]
+    return page_of(items, params, lambda c: [c.contract_id])
+
+
+@router.get("/contracts/{contract_id}", tags=["contracts"], response_model=ContractPublic, responses=READ_ERRORS,
+            summary="Get a contract or agreement")
+async def get_contract(contract_id: str, session: SessionDep, principal: Reader):
+    await service.load_contract(session, principal, contract_id)
+    await service.expire_due(session, contract_id=contract_id)
+    c = await service.load_contract(session, principal, contract_id)
+    return ContractPublic(**await service.contract_view(session, c))
+
+
+@router.get("/contracts/{contract_id}/document", tags=["contracts"], response_model=ContractDocument,
+            responses=READ_ERRORS, summary="The contract's document text and its hash")
+async def get_contract_document(contract_id: str, session: SessionDep, principal: Reader):
+    c = await service.load_contract(session, principal, contract_id)
+    return ContractDocument(contract_id=c.id, document_text=c.document_text, document_sha256=c.document_sha256)
+
+
+@router.get("/contracts/{contract_id}/transitions", tags=["contracts"], response_model=list[TransitionPublic],
+            responses=READ_ERRORS, summary="The contract's lifecycle history")
+async def list_contract_transitions(contract_id: str, session: SessionDep, principal: Reader):
+    await service.load_contract(session, principal, contract_id)
+    rows = (await session.execute(select(ContractTransition).where(ContractTransition.contract_id == contract_id)
+                                  .order_by(ContractTransition.id))).scalars()
+    return [TransitionPublic(from_status=t.from_status, to_status=t.to_status, actor=t.actor, reason=t.reason,
+                             at=t.at) for t in rows]
+
+
+@router.post("/contracts/{contract_id}/send", tags=["contracts"], response_model=ContractPublic,
+             responses=WRITE_ERRORS, summary="Send a drafted contract to the worker for signing")
+async def send_contract(contract_id: str, session: SessionDep, principal: PlatformCaller,
+                        body: SendContract | None = None):
+    c = await service.send_contract(session, principal, contract_id)
+    return ContractPublic(**await service.contract_view(session, c))
+
+
+def evidence_public(r) -> EvidenceRecordPublic:
+    return EvidenceRecordPublic(record_id=r.id, contract_id=r.contract_id, seq=r.seq, document_sha256=r.document_sha256,
+                                signer=r.signer, intent=r.intent, signed_at=r.signed_at, previous_hash=r.previous_hash,
+                                record_hash=r.record_hash, seal=r.seal, key_id=r.key_id)
+
+
+@router.post("/contracts/{contract_id}/signatures", tags=["signatures"], status_code=201,
+             response_model=EvidenceRecordPublic, responses=WRITE_ERRORS,
+             summary="Record a party's signature; sealed evidence (M4). Signed once both parties signed")
+async def sign_contract(contract_id: str, body: SignatureCreate, request: Request, session: SessionDep,
+                        principal: PlatformCaller):
+    sealer = sealer_of(request)
+
+    async def produce():
+        return evidence_public(await service.sign_contract(session, principal, sealer, contract_id, body))
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/contracts/{contract_id}/evidence", tags=["signatures"], response_model=EvidencePublic,
+            responses=READ_ERRORS, summary="The signature evidence chain and the key that seals it")
+async def get_contract_evidence(contract_id: str, request: Request, session: SessionDep, principal: Reader):
+    c = await service.load_contract(session, principal, contract_id)
+    records = await service.evidence_records(session, c.id)
+    return EvidencePublic(contract_id=c.id, document_sha256=c.document_sha256,
+                          public_key_pem=sealer_of(request).public_pem,
+                          records=[evidence_public(r) for r in records])
+
+
+@router.post("/contracts/{contract_id}/evidence/verify", tags=["signatures"], response_model=VerificationPublic,
+             responses=READ_ERRORS,
+             summary="Verify the document hash and every record's hash, link and seal")
+async def verify_contract_evidence(contract_id: str, request: Request, session: SessionDep, principal: Reader):
+    c = await service.load_contract(session, principal, contract_id)
+    problems = await service.verify_evidence(session, sealer_of(request), c)
+    return VerificationPublic(contract_id=c.id, valid=not problems, document_sha256=c.document_sha256,
+                              problems=problems)
+
+
+@router.post("/contracts/{contract_id}/termination", tags=["contracts"], response_model=ContractPublic,
+             responses=WRITE_ERRORS, summary="Terminate a signed contract")
+async def terminate_contract(contract_id: str, body: TerminationCreate, session: SessionDep,
+                             principal: PlatformCaller):
+    if body.terminated_at is not None and body.terminated_at.utcoffset() is None:
+        raise Unprocessable("terminated_at needs a timezone offset (RFC 3339)")
+    c = await service.terminate_contract(session, principal, contract_id, body.reason, body.terminated_at)
+    return ContractPublic(**await service.contract_view(session, c))
+
+
+class EvidenceKey(BaseModel):
+    key_id: str
+    public_key_pem: str
+
+
+@router.get("/evidence-key", tags=["signatures"], response_model=EvidenceKey,
+            summary="The public key that verifies evidence seals")
+async def get_evidence_key(request: Request):
+    sealer = sealer_of(request)
+    return EvidenceKey(key_id=sealer.key_id, public_key_pem=sealer.public_pem)
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+@router.get("/account-restrictions/reasons", tags=["account restrictions"], response_model=list[RestrictionReason],
+            summary="The published list of reasons for restricting or cancelling a registration (M5)")
+async def list_restriction_reasons():
+    return [RestrictionReason(code=k, label=v) for k, v in rules.RESTRICTION_REASONS.items()]
+
+
+def restriction_public(r: AccountRestriction, findings) -> RestrictionPublic:
+    return RestrictionPublic(restriction_id=r.id, registration_id=r.registration_id, worker_id=r.worker_id,
+                             platform_id=r.platform_id, action=r.action, reason_code=r.reason_code,
+                             reason_listed=r.reason_listed, reason_text=r.reason_text,
+                             notice_given_at=r.notice_given_at, notice_days=r.notice_days,
+                             effective_at=r.effective_at, findings=findings)
+
+
+@router.post("/account-restrictions", tags=["account restrictions"], status_code=201,
+             response_model=RestrictionPublic, responses=WRITE_ERRORS,
+             summary="Restrict or cancel a worker's registration, with reason and notice (M5)")
+async def restrict_account(body: RestrictionCreate, request: Request, session: SessionDep, principal: PlatformCaller):
+    async def produce():
+        r, refs = await service.restrict_account(session, principal, body)
+        return restriction_public(r, refs)
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/account-restrictions", tags=["account restrictions"], response_model=Page[RestrictionPublic],
+            responses=READ_ERRORS, summary="List account restrictions")
+async def list_account_restrictions(session: SessionDep, principal: Reader, params: Paging,
+                                    platform_id: str | None = None, worker_id: str | None = None):
+    query = _scoped(select(AccountRestriction), AccountRestriction.platform_id, principal, platform_id)
+    if worker_id:
+        query = query.where(AccountRestriction.worker_id == worker_id)
+    rows = (await session.execute(_page(query, AccountRestriction.id, params))).scalars().all()
+    items = [restriction_public(r, await service.findings_of(session, r.id)) for r in rows]
+    return page_of(items, params, lambda r: [r.restriction_id])
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule and algorithm register (M10)
+# ---------------------------------------------------------------------------------------------
+def notice_public(n: RuleNotice, findings) -> RuleNoticePublic:
+    return RuleNoticePublic(notice_id=n.id, platform_id=n.platform_id, topic=n.topic, version=n.version, title=n.title,
+                            content=n.content, consultation=n.consultation, consulted=n.consulted,
+                            published_on=n.published_on, effective_on=n.effective_on, created_at=n.created_at,
+                            findings=findings)
+
+
+@router.post("/rule-notices", tags=["rule register"], status_code=201, response_model=RuleNoticePublic,
+             responses=WRITE_ERRORS,
+             summary="Publish a new version of a rule or algorithm, with its consultation record (M10)")
+async def publish_rule_notice(body: RuleNoticeCreate, request: Request, session: SessionDep,
+                              principal: PlatformCaller):
+    async def produce():
+        n, refs = await service.publish_rule_notice(session, principal.platform_id, body)
+        return notice_public(n, refs)
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/rule-notices", tags=["rule register"], response_model=Page[RuleNoticePublic], responses=READ_ERRORS,
+            summary="List rule notices (every version)")
+async def list_rule_notices(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
+                            topic: str | None = None):
+    query = _scoped(select(RuleNotice), RuleNotice.platform_id, principal, platform_id)
+    if topic:
+        query = query.where(RuleNotice.topic == topic)
+    rows = (await session.execute(_page(query, RuleNotice.id, params))).scalars().all()
+    items = [notice_public(n, await service.findings_of(session, n.id)) for n in rows]
+    return page_of(items, params, lambda n: [n.notice_id])
+
+
+def _notice_platform(principal: Principal, platform_id: str | None) -> str:
+    scope = service.platform_filter(principal)
+    if scope is not None:
+        if platform_id is not None and platform_id != scope:
+            raise Forbidden("This token's scope does not cover that platform")
+        return scope
+    if not platform_id:
+        raise Unprocessable("platform_id is required", slug="platform-required")
+    return platform_id
+
+
+Topic = Literal["order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
+                "rewards_penalties"]
+
+
+@router.get("/rule-notices/{topic}/versions", tags=["rule register"], response_model=list[RuleNoticePublic],
+            responses=problem_responses(401, 403, 422), summary="Every version of a platform's rule on a topic")
+async def list_rule_notice_versions(topic: Topic, session: SessionDep, principal: Reader,
+                                    platform_id: str | None = None):
+    pid = _notice_platform(principal, platform_id)
+    rows = (await session.execute(select(RuleNotice).where(RuleNotice.platform_id == pid, RuleNotice.topic == topic)
+                                  .order_by(RuleNotice.version))).scalars().all()
+    return [notice_public(n, await service.findings_of(session, n.id)) for n in rows]
+
+
+@router.get("/rule-notices/{topic}/diff", tags=["rule register"], response_model=RuleNoticeDiff,
+            responses=problem_responses(401, 403, 404, 422), summary="What changed between two versions")
+async def diff_rule_notice_versions(topic: Topic, session: SessionDep, principal: Reader,
+                                    from_version: Annotated[int, Query(alias="from", ge=1)],
+                                    to_version: Annotated[int, Query(alias="to", ge=1)],
+                                    platform_id: str | None = None):
+    pid = _notice_platform(principal, platform_id)
+    found = {n.version: n for n in (await session.execute(select(RuleNotice).where(
+        RuleNotice.platform_id == pid, RuleNotice.topic == topic,
+        RuleNotice.version.in_((from_version, to_version))))).scalars()}
+    for v in (from_version, to_version):
+        if v not in found:
+            raise NotFound(f"No version {v} of {topic}")
+    return RuleNoticeDiff(**service.diff_notices(found[from_version], found[to_version]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Employment report (M4, M19)
+# ---------------------------------------------------------------------------------------------
+class EmploymentReport(BaseModel):
+    format_version: str
+    enterprise_id: str
+    period: str
+    fields: list[str]
+    rows: list[dict[str, Any]]
+
+
+@router.get("/reports/employment", tags=["reports"], response_model=EmploymentReport,
+            responses={**problem_responses(400, 401, 403, 404, 422),
+                       200: {"content": {"application/json": {}, "text/csv": {}},
+                             "description": "The report (JSON, or CSV with `format=csv` / `Accept: text/csv`)"}},
+            summary="Employment report of an enterprise for a month (M4, M19), JSON or CSV")
+async def get_employment_report(request: Request, session: SessionDep, principal: Reader,
+                                enterprise_id: str,
+                                period: Annotated[str, Query(description="Month, YYYY-MM", examples=["2026-11"])],
+                                format: Literal["json", "csv"] | None = None, reveal: Reveal = False):
+    reports.period_bounds(period)
+    enterprise = await service._get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
+    if reveal:
+        purpose = authorize_reveal(request, principal)
+        audit_reveal(session, principal, purpose, "employment_report", f"{enterprise_id}:{period}",
+                     ["worker_name", "worker_id_number"])
+    await service.expire_due(session, enterprise_id=enterprise_id)
+    rows = await reports.employment_rows(session, pii_of(request), enterprise, period, reveal=reveal)
+    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+    if wants_csv:
+        return Response(reports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="employment-{enterprise_id}-'
+                                                        f'{period}.csv"'})
+    return EmploymentReport(format_version=reports.FORMAT_VERSION, enterprise_id=enterprise_id, period=period,
+                            fields=reports.FIELD_NAMES, rows=rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and audit
+# ---------------------------------------------------------------------------------------------
+@router.get("/findings", tags=["findings"], response_model=Page[FindingPublic], responses=READ_ERRORS,
+            summary="Findings raised (a platform sees its own)")
+async def list_findings(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
+                        rule: str | None = None, subject_id: str | None = None):
+    query = _scoped(select(Finding), Finding.platform_id, principal, platform_id)
+    if rule:
+        query = query.where(Finding.rule == rule)
+    if subject_id:
+        query = query.where(Finding.subject_id == subject_id)
+    rows = (await session.execute(_page(query, Finding.id, params))).scalars().all()
+    items = [FindingPublic(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity, summary=f.summary,
+                           subject_type=f.subject_type, subject_id=f.subject_id, platform_id=f.platform_id,
+                           enterprise_id=f.enterprise_id, worker_id=f.worker_id, occupation=f.occupation,
+                           district=f.district, evidence=f.evidence, observed_at=f.observed_at) for f in rows]
+    return page_of(items, params, lambda f: [f.finding_id])
+
+
+@router.get("/pii-access-log", tags=["audit"], response_model=Page[PiiAccessPublic], responses=READ_ERRORS,
+            summary="Every read of unmasked personal data (regulator or admin)")
+async def list_pii_access(session: SessionDep, principal: Oversight, params: Paging):
+    rows = (await session.execute(_page(select(PiiAccessLog), PiiAccessLog.id, params))).scalars().all()
+    items = [(r.id, PiiAccessPublic(principal=r.principal, role=r.role, resource_type=r.resource_type,
+                                    resource_id=r.resource_id, fields=r.fields, purpose=r.purpose, at=r.at))
+             for r in rows]
+    page = page_of(items, params, lambda pair: [pair[0]])
+    return Page[PiiAccessPublic](items=[p for _, p in page.items], next_cursor=page.next_cursor)

@@ -1,0 +1,358 @@
+"""The policy's checks on engagements, as pure functions over plain data.
+
+Each rule has an id `M<n>.<name>` naming the measure of 宁政办〔2022〕41号 it serves (see
+services/contracts/RULES.md). Rejects return a `Violation` (the request is refused, nothing is
+stored); findings return `FindingSpec`s (the fact is accepted and flagged for the regulator).
+Numbers come from the policy (`get_policy()`), never from literals here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from newform_common.findings import Severity
+from newform_common.policy import get_policy
+
+EngagementType = Literal["labor_contract", "work_agreement", "civil"]
+
+#: Strength of the protection an engagement type gives the worker (M1, M2).
+STRENGTH: dict[str, int] = {"civil": 0, "work_agreement": 1, "labor_contract": 2}
+
+#: Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件).
+PROTECTED_ATTRIBUTES = frozenset({"gender", "ethnicity", "age", "religion"})
+
+#: Words in free-text terms that suggest a deposit, a fee or a discriminatory condition (M5, for review).
+SUSPICIOUS_TERMS = (
+    "押金", "保证金", "风险金", "抵押", "服务费", "手续费", "培训费", "装备费", "管理费", "入职费", "收费",
+    "限男", "限女", "仅限男", "仅限女", "男性", "女性", "民族", "宗教", "信仰", "年龄",
+    "deposit", "bond", "fee", "gender", "religion", "ethnic",
+)
+
+#: The published list of reasons for which a platform may restrict or cancel a worker's
+#: registration (M5: 不得无正当理由限制或注销劳动者的平台注册). A restriction on any other reason is a
+#: finding. Served at GET /v1/account-restrictions/reasons.
+RESTRICTION_REASONS: dict[str, str] = {
+    "identity_fraud": "冒用他人身份或提供虚假身份信息",
+    "qualification_lapsed": "从业资格证件失效或被吊销",
+    "order_fraud": "刷单、虚构订单等欺诈行为",
+    "account_lending": "出租、出借或转让平台账号",
+    "serious_safety_violation": "严重违反安全规范并经核实",
+    "illegal_conduct": "经有关部门认定的违法犯罪行为",
+    "verified_serious_complaint": "经核实的严重服务质量投诉",
+    "worker_request": "劳动者本人申请注销",
+}
+
+RULE_TOPICS = ("order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
+               "rewards_penalties")
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Violation:
+    """A reject: the request breaks a rule the policy forbids outright."""
+
+    measure: str
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """A finding: accepted, raised for the responsible departments."""
+
+    measure: str
+    rule: str
+    severity: Severity
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification (M1, M2)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EngagementFacts:
+    enterprise_sets_rules_and_discipline: bool
+    enterprise_controls_schedule: bool
+    enterprise_sets_pay: bool
+    work_is_core_business: bool
+    worker_may_refuse_orders: bool
+    worker_bears_profit_and_loss: bool
+    worker_works_elsewhere: bool
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    name: str
+    met: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    suggested_type: EngagementType
+    criteria: list[CriterionResult]
+    measure: str
+
+
+def classify(facts: EngagementFacts) -> Classification:
+    """M1/M2: suggest the engagement type from the facts (劳社部发〔2005〕12号 art. 1; 人社部发〔2021〕56号).
+
+    `labor_contract` when the enterprise's rules and management apply, it controls the schedule,
+    sets the pay, the work is its core business, and the worker can neither refuse orders nor bears
+    profit and loss. `civil` when the worker runs an own business: bears profit and loss and sets
+    own prices, outside the enterprise's rules and schedule. Otherwise `work_agreement`: the platform
+    manages the labour process but the worker keeps strong autonomy.
+    """
+    f = facts
+    criteria = [
+        CriterionResult("rules_and_management", f.enterprise_sets_rules_and_discipline,
+                        "企业的劳动规章制度适用于劳动者，劳动者受其劳动管理" if f.enterprise_sets_rules_and_discipline
+                        else "劳动者不受企业规章制度和劳动纪律约束"),
+        CriterionResult("schedule_control", f.enterprise_controls_schedule,
+                        "企业决定工作时间和在线时长" if f.enterprise_controls_schedule
+                        else "劳动者自主决定工作时间和在线时长"),
+        CriterionResult("pay_set_by_enterprise", f.enterprise_sets_pay,
+                        "企业决定报酬和服务价格" if f.enterprise_sets_pay else "劳动者自主定价"),
+        CriterionResult("core_business", f.work_is_core_business,
+                        "劳动者提供的劳动是企业业务的组成部分" if f.work_is_core_business
+                        else "所提供的劳动不属于企业主营业务"),
+        CriterionResult("no_right_to_refuse_orders", not f.worker_may_refuse_orders,
+                        "劳动者不能拒绝派单" if not f.worker_may_refuse_orders else "劳动者可以自主拒单"),
+        CriterionResult("no_own_business_risk", not f.worker_bears_profit_and_loss,
+                        "劳动者不承担经营盈亏" if not f.worker_bears_profit_and_loss else "劳动者自负盈亏，自主经营"),
+        CriterionResult("works_only_here", not f.worker_works_elsewhere,
+                        "劳动者未在其他平台或单位工作" if not f.worker_works_elsewhere
+                        else "劳动者同时在其他平台或单位工作（非全日制用工可有多个用人单位）"),
+    ]
+    met = {c.name: c.met for c in criteria}
+    labor = all(met[n] for n in ("rules_and_management", "schedule_control", "pay_set_by_enterprise",
+                                 "core_business", "no_right_to_refuse_orders", "no_own_business_risk"))
+    own_business = (f.worker_bears_profit_and_loss and not f.enterprise_sets_pay
+                    and not f.enterprise_sets_rules_and_discipline and not f.enterprise_controls_schedule)
+    if labor:
+        return Classification("labor_contract", criteria, "M1")
+    if own_business:
+        return Classification("civil", criteria, "M2")
+    return Classification("work_agreement", criteria, "M2")
+
+
+def misclassification(declared: str, classification: Classification) -> FindingSpec | None:
+    """M1/M2 finding: the declared type gives less protection than the facts call for."""
+    suggested = classification.suggested_type
+    if STRENGTH[declared] >= STRENGTH[suggested]:
+        return None
+    measure = "M1" if suggested == "labor_contract" else "M2"
+    return FindingSpec(
+        measure, f"{measure}.misclassification", Severity.high,
+        f"用工形式疑似错误认定：申报为{_TYPE_ZH[declared]}，依事实应为{_TYPE_ZH[suggested]}",
+        {"declared_type": declared, "suggested_type": suggested,
+         "criteria_met": [c.name for c in classification.criteria if c.met]},
+    )
+
+
+_TYPE_ZH = {"labor_contract": "劳动合同", "work_agreement": "书面用工协议", "civil": "民事协议"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rejects on contract terms (M3, M5, M6)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TermsFacts:
+    """What the clause checks need from a contract's terms."""
+
+    pay_period: str
+    pay_interval_days: int | None = None
+    deposit_fen: int = 0
+    worker_fees_fen: int = 0
+    eligibility_attributes: tuple[str, ...] = ()
+    exclusivity: bool = False
+    free_text: str = ""
+
+
+def check_no_deposit(terms: TermsFacts) -> Violation | None:
+    """M5.no_deposit: no deposit, bond or fee may be charged to the worker."""
+    if terms.deposit_fen > 0 or terms.worker_fees_fen > 0:
+        return Violation("M5", "M5.no_deposit", "A deposit, bond or fee may not be charged to the worker "
+                         "(不得向劳动者收取押金、保证金或其他费用)")
+    return None
+
+
+def check_no_discriminatory_conditions(terms: TermsFacts) -> Violation | None:
+    """M5.no_discriminatory_conditions: no eligibility conditions on gender, ethnicity, age or religion."""
+    bad = sorted(set(terms.eligibility_attributes) & PROTECTED_ATTRIBUTES)
+    if bad:
+        return Violation("M5", "M5.no_discriminatory_conditions",
+                         f"Eligibility conditions on {', '.join(bad)} are discriminatory (不得设置歧视性条件)")
+    return None
+
+
+def check_no_exclusivity(terms: TermsFacts) -> Violation | None:
+    """M5.no_exclusivity: no clause may restrict the worker from working on other platforms."""
+    if terms.exclusivity:
+        return Violation("M5", "M5.no_exclusivity", "A clause may not restrict the worker from working on "
+                         "other platforms (不得限制在多平台就业)")
+    return None
+
+
+def check_max_pay_period(terms: TermsFacts, on: date) -> Violation | None:
+    """M6.max_pay_period: pay by the hour, day, week or month — never a longer period."""
+    policy = get_policy()
+    allowed = policy.value("pay.allowed_pay_periods", on)
+    longest = policy.value("pay.max_pay_period_days", on)
+    if terms.pay_period not in allowed:
+        return Violation("M6", "M6.max_pay_period",
+                         f"Pay period {terms.pay_period!r} is not allowed: one of {', '.join(allowed)}, "
+                         f"at most {longest} days (支付周期最长不得超过一个月)")
+    if terms.pay_interval_days is not None and terms.pay_interval_days > longest:
+        return Violation("M6", "M6.max_pay_period",
+                         f"Pay every {terms.pay_interval_days} days exceeds the longest pay period of {longest} days")
+    return None
+
+
+def check_dispatch_requires_labor_contract(enterprise_kind: str, engagement_type: str) -> Violation | None:
+    """M3.dispatch_requires_labor_contract: a labour-dispatch agency signs labour contracts only."""
+    if enterprise_kind == "dispatch_agency" and engagement_type != "labor_contract":
+        return Violation("M3", "M3.dispatch_requires_labor_contract", "A labour-dispatch agency must sign a "
+                         "labour contract with the worker (劳务派遣单位应订立劳动合同)")
+    return None
+
+
+def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type: str, on: date) -> list[Violation]:
+    checks = [check_no_deposit(terms), check_no_discriminatory_conditions(terms), check_no_exclusivity(terms),
+              check_max_pay_period(terms, on), check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
+    return [v for v in checks if v is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings on contracts (M1, M3, M5, M9)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PartnerFacts:
+    kind: str
+    dispatch_licence_number: str | None = None
+    dispatch_licence_valid_until: date | None = None
+    qualified: bool = True
+
+
+def dispatch_licence_invalid(partner: PartnerFacts, start_date: date) -> FindingSpec | None:
+    """M3.dispatch_licence_invalid: dispatch through an agency whose licence is missing or expired on
+    the start date; the platform bears the liability."""
+    if partner.kind != "dispatch_agency":
+        return None
+    valid_until = partner.dispatch_licence_valid_until
+    if partner.dispatch_licence_number and valid_until is not None and valid_until >= start_date:
+        return None
+    state = "missing" if not partner.dispatch_licence_number or valid_until is None else "expired"
+    return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
+                       "劳务派遣单位无有效劳务派遣许可证，由平台企业依法承担责任",
+                       {"licence": state, "licence_valid_until": valid_until.isoformat() if valid_until else None,
+                        "start_date": start_date.isoformat(), "liable_party": "platform"})
+
+
+def unqualified_partner(partner: PartnerFacts) -> FindingSpec | None:
+    """M3.unqualified_partner: work outsourced or franchised to a partner without the qualification."""
+    if partner.kind in ("outsourcer", "franchisee") and not partner.qualified:
+        return FindingSpec("M3", "M3.unqualified_partner", Severity.high,
+                           "平台将业务外包或加盟给不具备合法经营资质的企业，平台应承担相应责任",
+                           {"partner_kind": partner.kind, "liable_party": "platform"})
+    return None
+
+
+@dataclass(frozen=True)
+class Insurance:
+    work_injury: bool = False
+    occupational_injury: bool = False
+    accident: bool = False
+
+
+def insurance_findings(engagement_type: str, partner_kind: str, insurance: Insurance) -> list[FindingSpec]:
+    """M9: labour contract ⇒ work-injury insurance; a dispatched worker ⇒ the agency insures him;
+    a platform worker without a labour contract ⇒ occupational-injury protection or accident insurance."""
+    ins = {"work_injury": insurance.work_injury, "occupational_injury": insurance.occupational_injury,
+           "accident": insurance.accident}
+    if partner_kind == "dispatch_agency":
+        if not insurance.work_injury:
+            return [FindingSpec("M9", "M9.dispatched_worker_insurance", Severity.high,
+                                "劳务派遣单位未为被派遣劳动者参加工伤保险", {"insurance": ins})]
+        return []
+    if engagement_type == "labor_contract":
+        if not insurance.work_injury:
+            return [FindingSpec("M9", "M9.work_injury_insurance", Severity.high,
+                                "建立劳动关系但未参加工伤保险", {"insurance": ins})]
+        return []
+    if not insurance.occupational_injury and not insurance.accident:
+        return [FindingSpec("M9", "M9.platform_worker_protection", Severity.medium,
+                            "平台劳动者既无职业伤害保障也无意外伤害保险", {"insurance": ins})]
+    return []
+
+
+@dataclass(frozen=True)
+class Span:
+    start: date
+    end: date | None
+
+    def overlaps(self, other: Span) -> bool:
+        return (self.end is None or other.start <= self.end) and (other.end is None or self.start <= other.end)
+
+
+def overlapping_full_time_contract(engagement_type: str, part_time: bool, span: Span,
+                                   active_full_time_labor: list[Span]) -> FindingSpec | None:
+    """M1.overlapping_full_time_contract: a second full-time labour contract overlapping an active one
+    (only part-time workers may have several employers)."""
+    if engagement_type != "labor_contract" or part_time:
+        return None
+    overlapping = [s for s in active_full_time_labor if s.overlaps(span)]
+    if not overlapping:
+        return None
+    return FindingSpec("M1", "M1.overlapping_full_time_contract", Severity.medium,
+                       "劳动者已有在履行的全日制劳动合同，又订立期间重叠的全日制劳动合同",
+                       {"overlapping_contracts": len(overlapping)})
+
+
+def suspicious_terms_text(text: str) -> FindingSpec | None:
+    """M5.suspicious_terms_text: free-text terms mention deposits, fees or discriminatory conditions."""
+    lowered = text.lower()
+    hits = [w for w in SUSPICIOUS_TERMS if (re.search(rf"\b{w}s?\b", lowered) if w.isascii() else w in text)]
+    if not hits:
+        return None
+    return FindingSpec("M5", "M5.suspicious_terms_text", Severity.low,
+                       "合同文本提及押金、收费或歧视性条件，需人工审查", {"matched_words": hits})
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+def restriction_findings(reason_code: str, notice_given: bool) -> list[FindingSpec]:
+    """M5: a restriction or cancellation needs a listed reason and a notice to the worker."""
+    found = []
+    if reason_code not in RESTRICTION_REASONS:
+        found.append(FindingSpec("M5", "M5.restriction_without_listed_reason", Severity.medium,
+                                 "平台限制或注销劳动者账号的理由不在公布的理由清单内", {"reason_code": reason_code}))
+    if not notice_given:
+        found.append(FindingSpec("M5", "M5.restriction_without_notice", Severity.medium,
+                                 "平台限制或注销劳动者账号前未告知劳动者", {"reason_code": reason_code}))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule and algorithm register (M10)
+# ---------------------------------------------------------------------------------------------
+def rule_notice_findings(*, topic: str, published_on: date, effective_on: date, consulted: bool) -> list[FindingSpec]:
+    """M10: a rule change is consulted on with the union or worker representatives, published, and
+    takes effect only after publication."""
+    found = []
+    if effective_on < published_on:
+        found.append(FindingSpec("M10", "M10.effective_before_publication", Severity.medium,
+                                 "平台规则或算法在公示前已生效",
+                                 {"topic": topic, "published_on": published_on.isoformat(),
+                                  "effective_on": effective_on.isoformat()}))
+    if not consulted:
+        found.append(FindingSpec("M10", "M10.no_consultation", Severity.medium,
+                                 "平台规则或算法调整未经工会或劳动者代表协商", {"topic": topic}))
+    return found

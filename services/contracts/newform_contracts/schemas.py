@@ -1,0 +1,440 @@
+"""Request and response bodies of the contracts API (snake_case JSON, examples in the schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
+
+District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
+Occupation = Literal["food_delivery", "courier", "on_demand_delivery", "ride_hailing", "freight_driver",
+                     "designated_driver", "internet_marketer"]
+PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
+ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired"]
+
+
+def _example(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Enterprises
+# ---------------------------------------------------------------------------------------------
+CREDIT_CODE_EXAMPLE = "91630100MA7XYZ0013"
+
+
+class PlatformCreate(BaseModel):
+    model_config = _example({"platform_id": "meituan", "name": "美团西宁", "credit_code": "91630100MA7XYZ0013",
+                             "district": "chengzhong", "occupations": ["food_delivery", "on_demand_delivery"]})
+
+    platform_id: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$", description="Slug; platform tokens carry it")
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)")
+    district: District
+    occupations: list[Occupation] = Field(min_length=1)
+
+
+class DispatchLicence(BaseModel):
+    number: str = Field(min_length=1, max_length=100)
+    valid_until: date
+
+
+class PartnerCreate(BaseModel):
+    model_config = _example({"name": "西宁速达劳务派遣有限公司", "kind": "dispatch_agency",
+                             "credit_code": "91630100MA7XYZ0013", "district": "chengxi",
+                             "occupations": ["food_delivery"],
+                             "dispatch_licence": {"number": "青人社派许字〔2024〕0012号", "valid_until": "2027-06-30"},
+                             "qualified": True})
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartnerKind
+    credit_code: str
+    district: District
+    occupations: list[Occupation] = Field(min_length=1)
+    dispatch_licence: DispatchLicence | None = Field(None, description="Labour-dispatch licence (dispatch agencies)")
+    qualified: bool = Field(False, description="Outsourcer/franchisee holds the qualification its business needs")
+
+
+class EnterprisePublic(BaseModel):
+    enterprise_id: str
+    name: str
+    kind: EnterpriseKind
+    platform_id: str
+    credit_code: str
+    district: str
+    occupations: list[str]
+    dispatch_licence_number: str | None
+    dispatch_licence_valid_until: date | None
+    qualified: bool
+    registered_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------------------------
+class WorkerCreate(BaseModel):
+    model_config = _example({"name": "张三", "id_number": "630102199001011236", "phone": "13812345678",
+                             "occupation": "food_delivery", "household_registration_place": "青海省西宁市城东区",
+                             "residence_district": "chengdong"})
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(description="Resident ID number (GB 11643); stored encrypted, masked in responses")
+    phone: str = Field(description="Mainland mobile number; stored encrypted, masked in responses")
+    occupation: Occupation
+    household_registration_place: str | None = Field(None, max_length=200)
+    residence_district: District
+
+
+class WorkerPublic(BaseModel):
+    registration_id: str
+    worker_id: str = Field(description="Pseudonymous id, the same on every platform")
+    platform_id: str
+    name: str = Field(description="Masked unless revealed")
+    id_number: str = Field(description="Masked unless revealed")
+    phone: str = Field(description="Masked unless revealed")
+    occupation: str
+    household_registration_place: str | None
+    household_registration_region: str
+    residence_district: str
+    status: Literal["active", "restricted", "cancelled"]
+    registered_at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification
+# ---------------------------------------------------------------------------------------------
+class EngagementFactsIn(BaseModel):
+    model_config = _example({"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
+                             "enterprise_sets_pay": True, "work_is_core_business": True,
+                             "worker_may_refuse_orders": False, "worker_bears_profit_and_loss": False,
+                             "worker_works_elsewhere": False})
+
+    enterprise_sets_rules_and_discipline: bool = Field(description="The enterprise's rules and discipline apply")
+    enterprise_controls_schedule: bool = Field(description="The enterprise sets the schedule and online time")
+    enterprise_sets_pay: bool = Field(description="The enterprise sets pay and prices")
+    work_is_core_business: bool = Field(description="The work is part of the enterprise's core business")
+    worker_may_refuse_orders: bool
+    worker_bears_profit_and_loss: bool
+    worker_works_elsewhere: bool
+
+
+class CriterionPublic(BaseModel):
+    name: str
+    met: bool
+    reason: str
+
+
+class ClassificationPublic(BaseModel):
+    suggested_type: EngagementType
+    measure: str
+    criteria: list[CriterionPublic]
+
+
+# ---------------------------------------------------------------------------------------------
+# Contracts
+# ---------------------------------------------------------------------------------------------
+class EligibilityCondition(BaseModel):
+    attribute: str = Field(max_length=50, description="e.g. driving_licence, health_certificate; "
+                                                      "gender/ethnicity/age/religion are refused (M5)")
+    requirement: str = Field(max_length=500)
+
+
+class InsuranceIn(BaseModel):
+    work_injury: bool = False
+    occupational_injury: bool = False
+    accident: bool = False
+
+
+class Terms(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pay_basis: Literal["monthly_salary", "hourly", "piece_rate", "commission", "mixed"]
+    pay_period: str = Field(description="hour | day | week | month (longer periods are refused, M6)", max_length=20)
+    pay_interval_days: int | None = Field(None, ge=1, description="Days between pay dates, if fixed")
+    pay_day: str | None = Field(None, max_length=100, description="e.g. 'every 10th of the month'")
+    base_pay_fen: int | None = Field(None, ge=0)
+    piece_rates: dict[str, int] | None = Field(None, description="Rate per piece type, in fen")
+    commission_ratio_percent: float | None = Field(None, ge=0, le=100)
+    hours_arrangement: Literal["standard", "comprehensive", "flexible", "part_time"] = "standard"
+    rest_rules: str | None = Field(None, max_length=2000)
+    deposit_fen: int = Field(0, ge=0, description="Any deposit or bond charged to the worker (refused, M5)")
+    worker_fees_fen: int = Field(0, ge=0, description="Any fee charged to the worker (refused, M5)")
+    eligibility_conditions: list[EligibilityCondition] = Field(default_factory=list)
+    exclusivity: bool = Field(False, description="A clause restricting work on other platforms (refused, M5)")
+    insurance: InsuranceIn = Field(default_factory=InsuranceIn)
+    other_terms: str | None = Field(None, max_length=10000)
+
+
+CONTRACT_EXAMPLE = {
+    "registration_id": "reg_0190a1b2c3d4e5f6a7b8c9",
+    "enterprise_id": "meituan",
+    "engagement_type": "labor_contract",
+    "part_time": False,
+    "district": "chengdong",
+    "start_date": "2026-12-01",
+    "end_date": "2027-11-30",
+    "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日", "base_pay_fen": 450000,
+              "hours_arrangement": "standard", "rest_rules": "每周休息一日",
+              "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
+    "engagement_facts": {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
+                         "enterprise_sets_pay": True, "work_is_core_business": True,
+                         "worker_may_refuse_orders": False, "worker_bears_profit_and_loss": False,
+                         "worker_works_elsewhere": False},
+    "document_text": "劳动合同……",
+}
+
+
+class ContractCreate(BaseModel):
+    model_config = _example(CONTRACT_EXAMPLE)
+
+    registration_id: str = Field(description="The worker's registration with this platform")
+    enterprise_id: str = Field(description="The contracting enterprise: the platform itself or one of its partners")
+    engagement_type: EngagementType
+    part_time: bool = False
+    occupation: Occupation | None = Field(None, description="Defaults to the registration's occupation")
+    district: District | None = Field(None, description="Defaults to the worker's residence district")
+    start_date: date
+    end_date: date | None = None
+    terms: Terms
+    engagement_facts: EngagementFactsIn
+    document_text: str = Field(min_length=1, max_length=200_000, description="The full text as signed")
+
+    @field_validator("end_date")
+    @classmethod
+    def _end_after_start(cls, value: date | None, info) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError("end_date must not be before start_date")
+        return value
+
+
+class FindingRef(BaseModel):
+    finding_id: str
+    measure: str
+    rule: str
+    severity: str
+
+
+class ContractPublic(BaseModel):
+    contract_id: str
+    platform_id: str
+    enterprise_id: str
+    registration_id: str
+    worker_id: str
+    engagement_type: EngagementType
+    suggested_type: EngagementType
+    part_time: bool
+    occupation: str
+    district: str
+    start_date: date
+    end_date: date | None
+    terms: dict[str, Any]
+    engagement_facts: dict[str, Any]
+    document_sha256: str
+    status: ContractStatus
+    termination_reason: str | None
+    signed_by: list[Signer]
+    created_at: datetime
+    updated_at: datetime
+    findings: list[FindingRef] = Field(default_factory=list, description="Findings raised on this contract")
+
+
+class ContractDocument(BaseModel):
+    contract_id: str
+    document_text: str
+    document_sha256: str
+
+
+class TransitionPublic(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str | None
+    at: datetime
+
+
+class SendContract(BaseModel):
+    model_config = _example({"note": "sent through the provincial e-contract service"})
+
+    note: str | None = Field(None, max_length=500)
+
+
+class SignatureCreate(BaseModel):
+    model_config = _example({"signer": "worker", "intent": "本人已阅读并同意本合同全部条款，自愿签署。",
+                             "signed_at": "2026-11-28T10:15:00+08:00"})
+
+    signer: Signer
+    intent: str = Field(min_length=1, max_length=2000, description="The signer's statement of intent")
+    signed_at: datetime | None = Field(None, description="When the signer signed (defaults to now); with offset")
+
+    @field_validator("signed_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("signed_at needs a timezone offset (RFC 3339)")
+        return value
+
+
+class EvidenceRecordPublic(BaseModel):
+    record_id: str
+    contract_id: str
+    seq: int
+    document_sha256: str
+    signer: Signer
+    intent: str
+    signed_at: datetime
+    previous_hash: str | None
+    record_hash: str
+    seal: str = Field(description="Ed25519 signature (base64) over the canonical JSON of the record")
+    key_id: str
+
+
+class EvidencePublic(BaseModel):
+    contract_id: str
+    document_sha256: str
+    public_key_pem: str
+    canonicalization: str = "JSON, keys sorted, no whitespace, UTF-8: contract_id, seq, document_sha256, signer, " \
+                            "intent, signed_at, previous_hash"
+    records: list[EvidenceRecordPublic]
+
+
+class VerificationPublic(BaseModel):
+    contract_id: str
+    valid: bool
+    document_sha256: str
+    problems: list[str]
+
+
+class TerminationCreate(BaseModel):
+    model_config = _example({"reason": "协商一致解除", "terminated_at": "2026-11-30T18:00:00+08:00"})
+
+    reason: str = Field(min_length=1, max_length=500)
+    terminated_at: datetime | None = None
+
+
+class ExpiryRun(BaseModel):
+    expired: list[str]
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+class RestrictionReason(BaseModel):
+    code: str
+    label: str
+
+
+class RestrictionCreate(BaseModel):
+    model_config = _example({"registration_id": "reg_0190a1b2c3d4e5f6a7b8c9", "action": "restrict",
+                             "reason_code": "order_fraud", "reason_text": "连续虚构订单，经核实",
+                             "notice_given_at": "2026-11-20T09:00:00+08:00",
+                             "effective_at": "2026-11-27T00:00:00+08:00"})
+
+    registration_id: str
+    action: Literal["restrict", "cancel"]
+    reason_code: str = Field(min_length=1, max_length=64, description="One of GET /v1/account-restrictions/reasons")
+    reason_text: str | None = Field(None, max_length=2000)
+    notice_given_at: datetime | None = Field(None, description="When the worker was notified; null: no notice")
+    effective_at: datetime
+
+
+class RestrictionPublic(BaseModel):
+    restriction_id: str
+    registration_id: str
+    worker_id: str
+    platform_id: str
+    action: str
+    reason_code: str
+    reason_listed: bool
+    reason_text: str | None
+    notice_given_at: datetime | None
+    notice_days: int
+    effective_at: datetime
+    findings: list[FindingRef] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule register (M10)
+# ---------------------------------------------------------------------------------------------
+class Consultation(BaseModel):
+    consulted_with: Literal["union", "worker_representatives"]
+    consulted_on: date
+    opinion: str = Field(min_length=1, max_length=5000)
+
+
+class RuleNoticeCreate(BaseModel):
+    model_config = _example({"topic": "piece_rates", "title": "配送单价调整",
+                             "content": "基础配送费由每单4.5元调整为每单5元。",
+                             "consultation": {"consulted_with": "union", "consulted_on": "2026-11-01",
+                                              "opinion": "工会同意调整"},
+                             "published_on": "2026-11-10", "effective_on": "2026-11-20"})
+
+    topic: RuleTopic
+    title: str = Field(min_length=1, max_length=200)
+    content: str = Field(min_length=1, max_length=100_000)
+    consultation: Consultation | None = Field(None, description="Null: no consultation held (a finding, M10)")
+    published_on: date
+    effective_on: date
+
+
+class RuleNoticePublic(BaseModel):
+    notice_id: str
+    platform_id: str
+    topic: RuleTopic
+    version: int
+    title: str
+    content: str
+    consultation: Consultation | None
+    consulted: bool
+    published_on: date
+    effective_on: date
+    created_at: datetime
+    findings: list[FindingRef] = Field(default_factory=list)
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class RuleNoticeDiff(BaseModel):
+    platform_id: str
+    topic: RuleTopic
+    from_version: int
+    to_version: int
+    changes: list[FieldChange]
+    content_diff: str = Field(description="Unified diff of the content")
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and audit
+# ---------------------------------------------------------------------------------------------
+class FindingPublic(BaseModel):
+    finding_id: str
+    measure: str
+    rule: str
+    severity: str
+    summary: str
+    subject_type: str
+    subject_id: str
+    platform_id: str | None
+    enterprise_id: str | None
+    worker_id: str | None
+    occupation: str | None
+    district: str | None
+    evidence: dict[str, Any]
+    observed_at: datetime
+
+
+class PiiAccessPublic(BaseModel):
+    principal: str
+    role: str
+    resource_type: str
+    resource_id: str
+    fields: list[str]
+    purpose: str
+    at: datetime

@@ -1,0 +1,489 @@
+"""Use cases: rules + state change + outbox record, in the request's transaction (never commits)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.auth import Principal, Role
+from newform_common.errors import Conflict, NotFound, PolicyViolation, Unprocessable
+from newform_common.identity import InvalidIdentifier, validate_credit_code, validate_mobile, validate_resident_id
+from newform_common.outbox import record
+from newform_common.policy import BUSINESS_TZ, business_date
+
+from . import events as ev
+from . import rules
+from .evidence import Sealer, document_hash, record_body, verify
+from .models import (
+    AccountRestriction,
+    Contract,
+    ContractTransition,
+    Enterprise,
+    EvidenceRecord,
+    Finding,
+    Registration,
+    RuleNotice,
+    Worker,
+    new_id,
+)
+from .pii import Pii, masked
+from .schemas import (
+    ContractCreate,
+    EngagementFactsIn,
+    FindingRef,
+    PartnerCreate,
+    PlatformCreate,
+    RestrictionCreate,
+    RuleNoticeCreate,
+    SignatureCreate,
+    WorkerCreate,
+)
+
+PLATFORM_ROLES = (Role.platform, Role.enterprise)
+ACTIVE_CONTRACT = ("sent", "signed")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return datetime.now(BUSINESS_TZ).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope: a platform sees only its own data; another platform's resource is simply not found (404),
+# so that its existence does not leak.
+# ---------------------------------------------------------------------------------------------
+def platform_filter(principal: Principal) -> str | None:
+    """The platform a caller is confined to (None: regulator, admin, department see all)."""
+    return principal.platform_id if principal.role in PLATFORM_ROLES else None
+
+
+def visible(principal: Principal, platform_id: str | None) -> bool:
+    scope = platform_filter(principal)
+    return scope is None or scope == platform_id
+
+
+async def _get_visible(session: AsyncSession, model, key: str, principal: Principal, what: str):
+    row = await session.get(model, key)
+    if row is None or not visible(principal, row.platform_id):
+        raise NotFound(f"No {what} {key!r}")
+    return row
+
+
+def _invalid(exc: InvalidIdentifier) -> Unprocessable:
+    return Unprocessable(str(exc), slug="invalid-identifier", errors=[{"loc": ["body", exc.field],
+                                                                      "msg": str(exc), "type": exc.reason}])
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings
+# ---------------------------------------------------------------------------------------------
+async def raise_finding(session: AsyncSession, spec: rules.FindingSpec, *, subject_type: str, subject_id: str,
+                        platform_id: str | None, enterprise_id: str | None = None, worker_id: str | None = None,
+                        occupation: str | None = None, district: str | None = None) -> FindingRef:
+    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
+                      summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
+                      platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
+                      occupation=occupation, district=district, evidence=spec.evidence, observed_at=now())
+    session.add(finding)
+    record(session, ev.ContractsFindingRaised(
+        finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
+        summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
+        enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
+        evidence=spec.evidence, observed_at=finding.observed_at))
+    return FindingRef(finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=finding.severity)
+
+
+async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
+    rows = (await session.execute(select(Finding).where(Finding.subject_id == subject_id)
+                                  .order_by(Finding.id))).scalars()
+    return [FindingRef(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity) for f in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Enterprises
+# ---------------------------------------------------------------------------------------------
+def _enterprise_event(e: Enterprise) -> ev.EnterpriseRegistered:
+    return ev.EnterpriseRegistered(
+        enterprise_id=e.id, name=e.name, kind=e.kind, platform_id=e.platform_id, credit_code=e.credit_code,
+        district=e.district, occupations=e.occupations, dispatch_licence_valid_until=e.dispatch_licence_valid_until,
+        qualified=e.qualified, registered_at=e.registered_at)
+
+
+async def register_platform(session: AsyncSession, body: PlatformCreate) -> Enterprise:
+    try:
+        credit_code = validate_credit_code(body.credit_code)
+    except InvalidIdentifier as exc:
+        raise _invalid(exc) from exc
+    if await session.get(Enterprise, body.platform_id) is not None:
+        raise Conflict(f"Platform {body.platform_id!r} is already registered")
+    e = Enterprise(id=body.platform_id, platform_id=body.platform_id, kind="platform", name=body.name,
+                   credit_code=credit_code, district=body.district, occupations=list(body.occupations),
+                   qualified=True, registered_at=now())
+    session.add(e)
+    record(session, _enterprise_event(e))
+    return e
+
+
+async def register_partner(session: AsyncSession, platform_id: str, body: PartnerCreate) -> Enterprise:
+    try:
+        credit_code = validate_credit_code(body.credit_code)
+    except InvalidIdentifier as exc:
+        raise _invalid(exc) from exc
+    if await session.get(Enterprise, platform_id) is None:
+        raise NotFound(f"Platform {platform_id!r} is not registered; the regulator registers platforms first")
+    duplicate = await session.scalar(select(Enterprise.id).where(Enterprise.platform_id == platform_id,
+                                                                 Enterprise.credit_code == credit_code))
+    if duplicate:
+        raise Conflict(f"This platform already registered the enterprise with credit code {credit_code} "
+                       f"as {duplicate}")
+    licence = body.dispatch_licence if body.kind == "dispatch_agency" else None
+    e = Enterprise(id=new_id("ent"), platform_id=platform_id, kind=body.kind, name=body.name,
+                   credit_code=credit_code, district=body.district, occupations=list(body.occupations),
+                   dispatch_licence_number=licence.number if licence else None,
+                   dispatch_licence_valid_until=licence.valid_until if licence else None,
+                   qualified=body.qualified, registered_at=now())
+    session.add(e)
+    record(session, _enterprise_event(e))
+    return e
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------------------------
+async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, body: WorkerCreate) -> Registration:
+    try:
+        id_number = validate_resident_id(body.id_number, field="id_number")
+        phone = validate_mobile(body.phone, field="phone")
+    except InvalidIdentifier as exc:
+        raise _invalid(exc) from exc
+    worker_id = pii.worker_id(id_number)
+    at = now()
+    worker = await session.get(Worker, worker_id)
+    if worker is None:
+        worker = Worker(worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
+                        id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
+                        created_at=at)
+        session.add(worker)
+        await session.flush()
+    existing = await session.scalar(select(Registration.id).where(Registration.worker_id == worker_id,
+                                                                  Registration.platform_id == platform_id))
+    if existing:
+        raise Conflict(f"This worker is already registered with this platform as {existing}",
+                       registration_id=existing)
+    reg = Registration(id=new_id("reg"), worker_id=worker_id, platform_id=platform_id,
+                       name_encrypted=pii.encrypt(body.name, "registrations.name"),
+                       phone_encrypted=pii.encrypt(phone, "registrations.phone"),
+                       phone_hash=pii.cipher.lookup_hash(phone), occupation=body.occupation,
+                       household_registration_place=body.household_registration_place,
+                       residence_district=body.residence_district, registered_at=at)
+    session.add(reg)
+    record(session, ev.WorkerRegistered(worker_id=worker_id, registration_id=reg.id, platform_id=platform_id,
+                                        occupation=reg.occupation, residence_district=reg.residence_district,
+                                        household_registration_region=worker.household_registration_region,
+                                        registered_at=at))
+    return reg
+
+
+async def worker_view(session: AsyncSession, pii: Pii, reg: Registration, *, reveal: bool) -> dict:
+    worker = await session.get(Worker, reg.worker_id)
+    id_number = pii.decrypt(worker.id_number_encrypted, "workers.id_number")
+    name = pii.decrypt(reg.name_encrypted, "registrations.name")
+    phone = pii.decrypt(reg.phone_encrypted, "registrations.phone")
+    if not reveal:
+        id_number, name, phone = masked("id_number", id_number), masked("name", name), masked("phone", phone)
+    return {"registration_id": reg.id, "worker_id": reg.worker_id, "platform_id": reg.platform_id, "name": name,
+            "id_number": id_number, "phone": phone, "occupation": reg.occupation,
+            "household_registration_place": reg.household_registration_place,
+            "household_registration_region": worker.household_registration_region,
+            "residence_district": reg.residence_district, "status": reg.status, "registered_at": reg.registered_at}
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification and contracts
+# ---------------------------------------------------------------------------------------------
+def classify(facts: EngagementFactsIn) -> rules.Classification:
+    return rules.classify(rules.EngagementFacts(**facts.model_dump()))
+
+
+def _terms_facts(body: ContractCreate) -> rules.TermsFacts:
+    t = body.terms
+    free_text = "\n".join(x for x in (t.other_terms, t.rest_rules, body.document_text) if x)
+    return rules.TermsFacts(pay_period=t.pay_period, pay_interval_days=t.pay_interval_days, deposit_fen=t.deposit_fen,
+                            worker_fees_fen=t.worker_fees_fen,
+                            eligibility_attributes=tuple(c.attribute.strip().lower() for c in t.eligibility_conditions),
+                            exclusivity=t.exclusivity, free_text=free_text)
+
+
+async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate) -> tuple[Contract,
+                                                                                                     list[FindingRef]]:
+    platform_id = principal.platform_id
+    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    enterprise = await session.get(Enterprise, body.enterprise_id)
+    if enterprise is None or enterprise.platform_id != platform_id:
+        raise NotFound(f"No enterprise {body.enterprise_id!r} cooperating with this platform")
+    if reg.status == "cancelled":
+        raise Conflict("The worker's registration with this platform is cancelled")
+    drafted_on = today()
+    terms = _terms_facts(body)
+    violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
+                                        on=drafted_on)
+    if violations:
+        first = violations[0]
+        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
+                              violations=[asdict(v) for v in violations])
+
+    classification = classify(body.engagement_facts)
+    occupation = body.occupation or reg.occupation
+    district = body.district or reg.residence_district
+    at = now()
+    contract = Contract(
+        id=new_id("ctr"), platform_id=platform_id, enterprise_id=enterprise.id, registration_id=reg.id,
+        worker_id=reg.worker_id, engagement_type=body.engagement_type, suggested_type=classification.suggested_type,
+        part_time=body.part_time, occupation=occupation, district=district, start_date=body.start_date,
+        end_date=body.end_date, terms=body.terms.model_dump(mode="json"),
+        engagement_facts=body.engagement_facts.model_dump(mode="json"), document_text=body.document_text,
+        document_sha256=document_hash(body.document_text), status="draft", created_at=at, updated_at=at)
+
+    # Overlap is judged against the worker's other active full-time labour contracts (any platform).
+    others = (await session.execute(select(Contract.start_date, Contract.end_date).where(
+        Contract.worker_id == reg.worker_id, Contract.status.in_(ACTIVE_CONTRACT),
+        Contract.engagement_type == "labor_contract", Contract.part_time.is_(False)))).all()
+    partner = rules.PartnerFacts(kind=enterprise.kind, dispatch_licence_number=enterprise.dispatch_licence_number,
+                                 dispatch_licence_valid_until=enterprise.dispatch_licence_valid_until,
+                                 qualified=enterprise.qualified)
+    insurance = rules.Insurance(**body.terms.insurance.model_dump())
+    specs = [
+        rules.misclassification(body.engagement_type, classification),
+        rules.dispatch_licence_invalid(partner, body.start_date),
+        rules.unqualified_partner(partner),
+        *rules.insurance_findings(body.engagement_type, enterprise.kind, insurance),
+        rules.overlapping_full_time_contract(body.engagement_type, body.part_time,
+                                             rules.Span(body.start_date, body.end_date),
+                                             [rules.Span(s, e) for s, e in others]),
+        rules.suspicious_terms_text(terms.free_text),
+    ]
+    session.add(contract)
+    session.add(ContractTransition(contract_id=contract.id, from_status=None, to_status="draft", actor=principal.key,
+                                   at=at))
+    await session.flush()
+    record(session, ev.ContractDrafted(
+        contract_id=contract.id, worker_id=contract.worker_id, platform_id=platform_id, enterprise_id=enterprise.id,
+        engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
+        district=district, start_date=contract.start_date, end_date=contract.end_date,
+        pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
+    refs = []
+    for spec in specs:
+        if spec is not None:
+            refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
+                                            platform_id=platform_id, enterprise_id=enterprise.id,
+                                            worker_id=contract.worker_id, occupation=occupation, district=district))
+    return contract, refs
+
+
+async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
+    rows = await session.execute(select(EvidenceRecord.signer).where(EvidenceRecord.contract_id == contract_id)
+                                 .order_by(EvidenceRecord.seq))
+    return list(rows.scalars())
+
+
+async def contract_view(session: AsyncSession, c: Contract) -> dict:
+    return {"contract_id": c.id, "platform_id": c.platform_id, "enterprise_id": c.enterprise_id,
+            "registration_id": c.registration_id, "worker_id": c.worker_id, "engagement_type": c.engagement_type,
+            "suggested_type": c.suggested_type, "part_time": c.part_time, "occupation": c.occupation,
+            "district": c.district, "start_date": c.start_date, "end_date": c.end_date, "terms": c.terms,
+            "engagement_facts": c.engagement_facts, "document_sha256": c.document_sha256, "status": c.status,
+            "termination_reason": c.termination_reason, "signed_by": await signers_of(session, c.id),
+            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await findings_of(session, c.id)}
+
+
+def _transition_fields(c: Contract, at: datetime) -> dict:
+    return {"contract_id": c.id, "worker_id": c.worker_id, "platform_id": c.platform_id,
+            "enterprise_id": c.enterprise_id, "engagement_type": c.engagement_type, "at": at}
+
+
+ALLOWED = {"draft": {"sent"}, "sent": {"signed"}, "signed": {"terminated", "expired"}, "terminated": set(),
+           "expired": set()}
+
+
+def _move(session: AsyncSession, c: Contract, to: str, actor: str, at: datetime, reason: str | None = None) -> None:
+    if to not in ALLOWED[c.status]:
+        raise Conflict(f"A {c.status} contract cannot become {to}", slug="illegal-transition",
+                       status_from=c.status, status_to=to)
+    session.add(ContractTransition(contract_id=c.id, from_status=c.status, to_status=to, actor=actor, reason=reason,
+                                   at=at))
+    c.status = to
+    c.updated_at = at
+
+
+async def load_contract(session: AsyncSession, principal: Principal, contract_id: str, *,
+                        for_update: bool = False) -> Contract:
+    query = select(Contract).where(Contract.id == contract_id)
+    if for_update:
+        query = query.with_for_update()
+    c = (await session.execute(query)).scalar_one_or_none()
+    if c is None or not visible(principal, c.platform_id):
+        raise NotFound(f"No contract {contract_id!r}")
+    return c
+
+
+async def send_contract(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
+    c = await load_contract(session, principal, contract_id, for_update=True)
+    at = now()
+    _move(session, c, "sent", principal.key, at)
+    record(session, ev.ContractSent(**_transition_fields(c, at)))
+    return c
+
+
+async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sealer, contract_id: str,
+                        body: SignatureCreate) -> EvidenceRecord:
+    c = await load_contract(session, principal, contract_id, for_update=True)
+    if c.status != "sent":
+        raise Conflict(f"Only a sent contract can be signed; this one is {c.status}", slug="illegal-transition")
+    existing = (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == c.id)
+                                      .order_by(EvidenceRecord.seq))).scalars().all()
+    if any(r.signer == body.signer for r in existing):
+        raise Conflict(f"The {body.signer} has already signed this contract")
+    signed_at = body.signed_at or now()
+    seq = len(existing) + 1
+    previous = existing[-1].record_hash if existing else None
+    content = record_body(contract_id=c.id, seq=seq, document_sha256=c.document_sha256, signer=body.signer,
+                          intent=body.intent, signed_at=signed_at, previous_hash=previous)
+    record_hash, seal = sealer.seal(content)
+    evidence = EvidenceRecord(id=new_id("sig"), contract_id=c.id, seq=seq, document_sha256=c.document_sha256,
+                              signer=body.signer, intent=body.intent, signed_at=signed_at, previous_hash=previous,
+                              record_hash=record_hash, seal=seal, key_id=sealer.key_id)
+    session.add(evidence)
+    signers = sorted({r.signer for r in existing} | {body.signer})
+    if signers == ["enterprise", "worker"]:
+        at = now()
+        _move(session, c, "signed", principal.key, at)
+        record(session, ev.ContractSigned(**_transition_fields(c, at), document_sha256=c.document_sha256,
+                                          signed_by=signers))
+    return evidence
+
+
+async def evidence_records(session: AsyncSession, contract_id: str) -> list[EvidenceRecord]:
+    return list((await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == contract_id)
+                                       .order_by(EvidenceRecord.seq))).scalars())
+
+
+async def verify_evidence(session: AsyncSession, sealer: Sealer, c: Contract) -> list[str]:
+    records = []
+    for r in await evidence_records(session, c.id):
+        body = record_body(contract_id=r.contract_id, seq=r.seq, document_sha256=r.document_sha256, signer=r.signer,
+                           intent=r.intent, signed_at=r.signed_at, previous_hash=r.previous_hash)
+        records.append({**body, "record_hash": r.record_hash, "seal": r.seal})
+    problems = verify(document_text=c.document_text, document_sha256=c.document_sha256, records=records,
+                      public_key=sealer.public_key)
+    if c.status in ("signed", "terminated", "expired") and len(records) < 2:
+        problems.append("the contract is marked signed but lacks a party's signature record")
+    return problems
+
+
+async def terminate_contract(session: AsyncSession, principal: Principal, contract_id: str, reason: str,
+                             at: datetime | None) -> Contract:
+    c = await load_contract(session, principal, contract_id, for_update=True)
+    at = at or now()
+    _move(session, c, "terminated", principal.key, at, reason)
+    c.termination_reason = reason
+    record(session, ev.ContractTerminated(**_transition_fields(c, at), reason=reason))
+    return c
+
+
+async def expire_due(session: AsyncSession, *, platform_id: str | None = None, enterprise_id: str | None = None,
+                     contract_id: str | None = None, actor: str = "system:expiry") -> list[str]:
+    """Signed contracts whose end date has passed (Asia/Shanghai) become expired, with their event."""
+    query = select(Contract).where(Contract.status == "signed", Contract.end_date.is_not(None),
+                                   Contract.end_date < today()).order_by(Contract.id).with_for_update(skip_locked=True)
+    if platform_id:
+        query = query.where(Contract.platform_id == platform_id)
+    if enterprise_id:
+        query = query.where(Contract.enterprise_id == enterprise_id)
+    if contract_id:
+        query = query.where(Contract.id == contract_id)
+    expired = []
+    for c in (await session.execute(query)).scalars():
+        at = now()
+        _move(session, c, "expired", actor, at, "end date passed")
+        record(session, ev.ContractExpired(**_transition_fields(c, at)))
+        expired.append(c.id)
+    if expired:
+        await session.flush()
+    return expired
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+async def restrict_account(session: AsyncSession, principal: Principal,
+                           body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
+    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    if reg.status == "cancelled":
+        raise Conflict("The worker's registration is already cancelled")
+    for name, value in (("effective_at", body.effective_at), ("notice_given_at", body.notice_given_at)):
+        if value is not None and value.utcoffset() is None:
+            raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
+    notice_given = body.notice_given_at is not None and body.notice_given_at <= body.effective_at
+    notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
+    reason_listed = body.reason_code in rules.RESTRICTION_REASONS
+    r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
+                           platform_id=reg.platform_id, action=body.action, reason_code=body.reason_code,
+                           reason_listed=reason_listed, reason_text=body.reason_text,
+                           notice_given_at=body.notice_given_at, notice_days=notice_days,
+                           effective_at=body.effective_at, created_at=now())
+    session.add(r)
+    reg.status = "cancelled" if body.action == "cancel" else "restricted"
+    record(session, ev.AccountRestricted(restriction_id=r.id, worker_id=r.worker_id, platform_id=r.platform_id,
+                                         action=body.action, reason_code=r.reason_code, reason_listed=reason_listed,
+                                         notice_days=notice_days, effective_at=r.effective_at))
+    refs = []
+    for spec in rules.restriction_findings(body.reason_code, notice_given):
+        refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
+                                        platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
+                                        district=reg.residence_district))
+    return r, refs
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule and algorithm register (M10)
+# ---------------------------------------------------------------------------------------------
+async def publish_rule_notice(session: AsyncSession, platform_id: str,
+                              body: RuleNoticeCreate) -> tuple[RuleNotice, list[FindingRef]]:
+    latest = await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
+                                                                             RuleNotice.topic == body.topic))
+    consulted = body.consultation is not None
+    n = RuleNotice(id=new_id("rn"), platform_id=platform_id, topic=body.topic, version=(latest or 0) + 1,
+                   title=body.title, content=body.content,
+                   consultation=body.consultation.model_dump(mode="json") if consulted else None, consulted=consulted,
+                   published_on=body.published_on, effective_on=body.effective_on, created_at=now())
+    session.add(n)
+    record(session, ev.RuleNoticePublished(notice_id=n.id, platform_id=platform_id, topic=n.topic, version=n.version,
+                                           consulted=consulted, published_on=n.published_on,
+                                           effective_on=n.effective_on))
+    refs = []
+    for spec in rules.rule_notice_findings(topic=n.topic, published_on=n.published_on, effective_on=n.effective_on,
+                                           consulted=consulted):
+        refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
+                                        platform_id=platform_id))
+    return n, refs
+
+
+def diff_notices(a: RuleNotice, b: RuleNotice) -> dict:
+    changes = []
+    for name in ("title", "content", "consultation", "consulted", "published_on", "effective_on"):
+        before, after = getattr(a, name), getattr(b, name)
+        if before != after:
+            changes.append({"field": name, "before": before, "after": after})
+    content_diff = "".join(difflib.unified_diff(a.content.splitlines(keepends=True),
+                                                b.content.splitlines(keepends=True),
+                                                fromfile=f"v{a.version}", tofile=f"v{b.version}"))
+    return {"platform_id": a.platform_id, "topic": a.topic, "from_version": a.version, "to_version": b.version,
+            "changes": changes, "content_diff": content_diff}
+
