@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--data-dir", type=Path, default=None, help="where data, keys and logs live (default .data/)")
     dev.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL port (default 5432)")
     dev.add_argument("--kafka-port", type=int, default=9092, help="Kafka port (default 9092)")
+    dev.add_argument("--port-offset", type=int, default=0,
+                     help="add this to every service port (default 0: gateway 8000, contracts 8001, …)")
     dev.add_argument("--services", default=None,
                      help=f"comma-separated subset of {','.join(SERVICE_PORTS)} (default: all that exist)")
     dev.set_defaults(run=cmd_dev)
@@ -77,7 +79,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             return 2
         services = [s for s in services if s in wanted]
     stack = Stack(args.data_dir or default_data_dir(), pg_port=args.pg_port, kafka_port=args.kafka_port,
-                  services=services)
+                  services=services, port_offset=args.port_offset)
     return run_stack(stack)
 
 

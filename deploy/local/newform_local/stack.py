@@ -95,6 +95,7 @@ class Stack:
     kafka_port: int = 9092
     services: list[str] = field(default_factory=installed_services)
     host: str = "127.0.0.1"
+    port_offset: int = 0  # shifts every service port (tests run a stack beside a `make run` one)
 
     def __post_init__(self) -> None:
         self.data_dir = self.data_dir.resolve()
@@ -103,6 +104,9 @@ class Stack:
         self.kafka = LocalKafka(self.data_dir / "kafka", port=self.kafka_port, host=self.host)
         self.processes: dict[str, subprocess.Popen] = {}
 
+    def port(self, service: str) -> int:
+        return SERVICE_PORTS[service] + self.port_offset
+
     def service_env(self) -> dict[str, str]:
         return {
             **os.environ,
@@ -110,12 +114,12 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "JWT_PUBLIC_KEY_FILE": str(self.keys.token_public),
             "PII_SECRET": self.keys.pii_secret.read_text().strip(),
-            "SEAL_PRIVATE_KEY_FILE": str(self.keys.seal_private),
+            "CONTRACTS_SIGNING_KEY_FILE": str(self.keys.seal_private),
         }
 
     def check_ports_free(self) -> None:
         wanted = {"PostgreSQL": self.pg_port, "Kafka": self.kafka_port,
-                  **{name: SERVICE_PORTS[name] for name in self.services}}
+                  **{name: self.port(name) for name in self.services}}
         busy = [f"{what} ({self.host}:{port})" for what, port in wanted.items()
                 if port_is_open(self.host, port) and not self._ours(what)]
         if busy:
@@ -149,7 +153,7 @@ class Stack:
             out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 — owned by the child for its lifetime
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", f"newform_{name}.main:create_app", "--factory",
-                 "--host", self.host, "--port", str(SERVICE_PORTS[name]), "--no-access-log"],
+                 "--host", self.host, "--port", str(self.port(name)), "--no-access-log"],
                 env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
@@ -157,7 +161,7 @@ class Stack:
             self._wait_ready(name, deadline, logs / f"{name}.log")
 
     def _wait_ready(self, name: str, deadline: float, log_file: Path) -> None:
-        url = f"http://{self.host}:{SERVICE_PORTS[name]}/readyz"
+        url = f"http://{self.host}:{self.port(name)}/readyz"
         while time.monotonic() < deadline:
             if self.processes[name].poll() is not None:
                 raise SystemExit(f"{name} exited at start-up; its log ({log_file}) ends with:\n{_tail(log_file)}")
@@ -176,7 +180,7 @@ class Stack:
             return None
         from .demo import seed_demo_platform
 
-        return seed_demo_platform(f"http://{self.host}:{SERVICE_PORTS['contracts']}", self.keys, DEMO_PLATFORM)
+        return seed_demo_platform(f"http://{self.host}:{self.port('contracts')}", self.keys, DEMO_PLATFORM)
 
     def stop(self) -> None:
         for proc in reversed(list(self.processes.values())):
@@ -239,10 +243,10 @@ def run_stack(stack: Stack) -> int:
 def print_welcome(stack: Stack, demo_platform: str | None) -> None:
     lines = ["", "newform is running:"]
     for name in stack.services:
-        port = SERVICE_PORTS[name]
+        port = stack.port(name)
         lines.append(f"  {name:<10} http://{stack.host}:{port}   (API docs: http://{stack.host}:{port}/docs)")
     if "gateway" in stack.services:
-        gateway = f"http://{stack.host}:{SERVICE_PORTS['gateway']}/"
+        gateway = f"http://{stack.host}:{stack.port('gateway')}/"
         lines.append(f"  dashboard  {gateway}   (sign in with the regulator token)")
     lines.append(f"  Kafka      {stack.kafka.bootstrap_servers}")
     lines.append(f"  PostgreSQL {stack.postgres.url('postgres')}")
