@@ -1,11 +1,493 @@
-"""The contracts API through HTTP against real PostgreSQL."""
+"""The contracts API through HTTP against real PostgreSQL (migrations run first).
+
+Tests run in file order; the last one checks every response this module saw for unmasked ID numbers.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 
-async def test_smoke(api):
-    pid = await api.platform()
-    w = await api.worker(pid)
-    r = await api.draft(pid, w["registration_id"])
+import pytest
+
+from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
+
+REVEALED_IDS: set[str] = set()
+ALL_IDS: set[str] = set()
+
+
+async def counts(api) -> tuple[int, int, int]:
+    return (await scalar(api.url, "select count(*) from contracts"),
+            await scalar(api.url, "select count(*) from outbox"),
+            await scalar(api.url, "select count(*) from findings"))
+
+
+@pytest.fixture(scope="module")
+async def world(api):
+    """Two platforms, each with a worker, and platform A with partners of each kind."""
+    a, b = await api.platform(), await api.platform()
+    wa, wb = await api.worker(a), await api.worker(b)
+    ALL_IDS.update({wa["raw_id_number"], wb["raw_id_number"]})
+    return {"a": a, "b": b, "wa": wa, "wb": wb,
+            "agency": await api.partner(a, "dispatch_agency"),
+            "outsourcer": await api.partner(a, "outsourcer", qualified=True)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Enterprises and workers
+# ---------------------------------------------------------------------------------------------
+async def test_only_the_regulator_registers_platforms_and_credit_codes_are_checked(api):
+    body = {"platform_id": "shadow", "name": "x", "credit_code": credit_code(), "district": "chengdong",
+            "occupations": ["courier"]}
+    denied = await api.client.post("/v1/platforms", headers=api.as_platform("shadow"), json=body)
+    assert denied.status_code == 403
+    bad = await api.client.post("/v1/platforms", headers=api.regulator,
+                                json={**body, "credit_code": body["credit_code"][:-1] + "0"
+                                      if body["credit_code"][-1] != "0" else body["credit_code"][:-1] + "1"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    ok = await api.client.post("/v1/platforms", headers=api.regulator, json={**body, "platform_id": "shadow2"})
+    assert ok.status_code == 201 and ok.json()["kind"] == "platform" and ok.json()["platform_id"] == "shadow2"
+
+
+async def test_same_person_on_two_platforms_is_one_pseudonymous_worker_with_masked_data(api, world):
+    id_number = resident_id()
+    ALL_IDS.add(id_number)
+    on_a = await api.worker(world["a"], id_number=id_number)
+    on_b = await api.worker(world["b"], id_number=id_number.lower())
+    assert on_a["worker_id"] == on_b["worker_id"] and on_a["worker_id"].startswith("w_")
+    assert on_a["registration_id"] != on_b["registration_id"]
+    assert on_a["id_number"] == id_number[:3] + "*" * 11 + id_number[-4:]
+    assert on_a["phone"] != on_a["raw_phone"] and on_a["name"] == "张**"
+    assert on_a["household_registration_region"] == id_number[:6]
+    assert await scalar(api.url, "select count(*) from workers where worker_id = :w", w=on_a["worker_id"]) == 1
+    stored = await scalar(api.url, "select id_number_encrypted from workers where worker_id = :w", w=on_a["worker_id"])
+    assert id_number not in stored
+    again = await api.client.post("/v1/workers", headers=api.as_platform(world["a"]), json={
+        "name": "张三丰", "id_number": id_number, "phone": "13900000000", "occupation": "courier",
+        "residence_district": "chengxi"})
+    assert again.status_code == 409
+    bad = await api.client.post("/v1/workers", headers=api.as_platform(world["a"]), json={
+        "name": "李四", "id_number": id_number[:-1] + ("0" if id_number[-1] != "0" else "1"), "phone": "13900000000",
+        "occupation": "courier", "residence_district": "chengxi"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["type"] == "check_digit"
+
+
+async def test_reveal_is_for_oversight_only_needs_a_purpose_and_is_audited(api, world):
+    wa = world["wa"]
+    path = f"/v1/workers/{wa['registration_id']}?reveal=true"
+    assert (await api.client.get(path, headers=api.as_platform(world["a"]))).status_code == 403
+    assert (await api.client.get(path, headers=api.department)).status_code == 403
+    assert (await api.client.get(path, headers=api.regulator)).status_code == 400
+    before = await scalar(api.url, "select count(*) from pii_access_log")
+    r = await api.client.get(path, headers={**api.regulator, "X-Purpose": "complaint check, case 42"})
+    assert r.status_code == 200 and r.json()["id_number"] == wa["raw_id_number"]
+    assert r.json()["phone"] == wa["raw_phone"]
+    REVEALED_IDS.add(wa["raw_id_number"])
+    assert await scalar(api.url, "select count(*) from pii_access_log") == before + 1
+    log = (await api.client.get("/v1/pii-access-log", headers=api.admin)).json()["items"]
+    assert log[-1]["purpose"] == "complaint check, case 42" and log[-1]["resource_id"] == wa["registration_id"]
+    assert log[-1]["principal"] == "regulator:inspector-1"
+    masked = await api.client.get(f"/v1/workers/{wa['registration_id']}", headers=api.department)
+    assert masked.status_code == 200 and masked.json()["id_number"] != wa["raw_id_number"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rejects: problem+json naming measure and rule, nothing stored
+# ---------------------------------------------------------------------------------------------
+REJECTS = [
+    ("deposit", {"terms": terms(deposit_fen=50000)}, "M5", "M5.no_deposit"),
+    ("fee", {"terms": terms(worker_fees_fen=2000)}, "M5", "M5.no_deposit"),
+    ("gender", {"terms": terms(eligibility_conditions=[{"attribute": "gender", "requirement": "限男性"}])},
+     "M5", "M5.no_discriminatory_conditions"),
+    ("age", {"terms": terms(eligibility_conditions=[{"attribute": "age", "requirement": "35岁以下"}])},
+     "M5", "M5.no_discriminatory_conditions"),
+    ("exclusivity", {"terms": terms(exclusivity=True)}, "M5", "M5.no_exclusivity"),
+    ("quarterly pay", {"terms": terms(pay_period="quarter")}, "M6", "M6.max_pay_period"),
+    ("pay every 45 days", {"terms": terms(pay_interval_days=45)}, "M6", "M6.max_pay_period"),
+]
+
+
+@pytest.mark.parametrize("case, override, measure, rule", REJECTS, ids=[r[0] for r in REJECTS])
+async def test_forbidden_clause_is_refused_with_its_measure_and_nothing_is_stored(api, world, case, override,
+                                                                                    measure, rule):
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"], **override)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert (body["measure"], body["rule"]) == (measure, rule)
+    assert body["type"].endswith("/policy-violation")
+    assert await counts(api) == before
+
+
+async def test_dispatch_agency_may_sign_only_a_labour_contract(api, world):
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"], world["agency"]["enterprise_id"],
+                        engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                        terms=terms(insurance={"work_injury": True}))
+    assert r.status_code == 422 and r.json()["rule"] == "M3.dispatch_requires_labor_contract"
+    assert r.json()["measure"] == "M3"
+    assert await counts(api) == before
+    ok = await api.draft(world["a"], world["wa"]["registration_id"], world["agency"]["enterprise_id"])
+    assert ok.status_code == 201 and ok.json()["findings"] == []
+
+
+async def test_allowed_clauses_pass_with_no_finding(api, world):
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"], part_time=True, terms=terms(
+        pay_period="week", pay_interval_days=7,
+        eligibility_conditions=[{"attribute": "driving_licence", "requirement": "持有C1驾照"}]))
     assert r.status_code == 201, r.text
-    print(r.json())
+    assert r.json()["findings"] == [] and r.json()["status"] == "draft"
+    after = await counts(api)
+    assert after[0] == before[0] + 1 and after[2] == before[2]
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings: accepted, raised
+# ---------------------------------------------------------------------------------------------
+async def _rules_of(response) -> set[str]:
+    assert response.status_code == 201, response.text
+    return {f["rule"] for f in response.json()["findings"]}
+
+
+async def test_misclassification_is_a_finding(api, world):
+    reg = world["wa"]["registration_id"]
+    civil_label = await api.draft(world["a"], reg, engagement_type="civil",
+                                  terms=terms(insurance={"accident": True}))
+    assert "M1.misclassification" in await _rules_of(civil_label)
+    assert civil_label.json()["suggested_type"] == "labor_contract"
+    agreement_as_civil = await api.draft(world["a"], reg, engagement_type="civil", engagement_facts=AGREEMENT_FACTS,
+                                         terms=terms(insurance={"accident": True}))
+    assert await _rules_of(agreement_as_civil) == {"M2.misclassification"}
+    honest = await api.draft(world["a"], reg, engagement_type="civil", engagement_facts=CIVIL_FACTS,
+                             terms=terms(insurance={"accident": True}))
+    assert await _rules_of(honest) == set()
+    stronger = await api.draft(world["a"], reg, engagement_type="work_agreement", engagement_facts=CIVIL_FACTS,
+                               terms=terms(insurance={"occupational_injury": True}))
+    assert await _rules_of(stronger) == set()
+    findings = (await api.client.get("/v1/findings", headers=api.as_platform(world["a"]),
+                                     params={"subject_id": civil_label.json()["contract_id"]})).json()["items"]
+    f = next(f for f in findings if f["rule"] == "M1.misclassification")
+    assert f["measure"] == "M1" and f["severity"] == "high" and f["worker_id"] == world["wa"]["worker_id"]
+    assert f["evidence"]["suggested_type"] == "labor_contract"
+
+
+async def test_dispatch_through_an_agency_without_a_valid_licence_is_the_platforms_liability(api, world):
+    a, reg = world["a"], world["wa"]["registration_id"]
+    expired = await api.partner(a, "dispatch_agency",
+                                dispatch_licence={"number": "派许0001", "valid_until": "2026-11-30"})
+    missing = await api.partner(a, "dispatch_agency", dispatch_licence=None)
+    r = await api.draft(a, reg, expired["enterprise_id"], start_date="2026-12-01")
+    assert await _rules_of(r) == {"M3.dispatch_licence_invalid"}
+    finding = (await api.client.get("/v1/findings", headers=api.as_platform(a),
+                                    params={"subject_id": r.json()["contract_id"]})).json()["items"][0]
+    assert finding["platform_id"] == a and finding["evidence"]["liable_party"] == "platform"
+    assert finding["evidence"]["licence"] == "expired"
+    assert await _rules_of(await api.draft(a, reg, missing["enterprise_id"])) == {"M3.dispatch_licence_invalid"}
+    still_valid = await api.draft(a, reg, expired["enterprise_id"], start_date="2026-11-30",
+                                  end_date="2027-11-30")
+    assert await _rules_of(still_valid) == set()
+
+
+async def test_unqualified_outsourcing_partner_is_a_finding(api, world):
+    a, reg = world["a"], world["wa"]["registration_id"]
+    unqualified = await api.partner(a, "outsourcer", qualified=False)
+    assert await _rules_of(await api.draft(a, reg, unqualified["enterprise_id"])) == {"M3.unqualified_partner"}
+    assert await _rules_of(await api.draft(a, reg, world["outsourcer"]["enterprise_id"])) == set()
+
+
+async def test_missing_insurance_is_a_finding(api, world):
+    a, reg, agency = world["a"], world["wa"]["registration_id"], world["agency"]["enterprise_id"]
+    none = {"work_injury": False, "occupational_injury": False, "accident": False}
+    assert await _rules_of(await api.draft(a, reg, terms=terms(insurance=none))) == {"M9.work_injury_insurance"}
+    assert await _rules_of(await api.draft(a, reg, agency, terms=terms(insurance=none))) == {
+        "M9.dispatched_worker_insurance"}
+    assert await _rules_of(await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                                           terms=terms(insurance=none))) == {"M9.platform_worker_protection"}
+    assert await _rules_of(await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                                           terms=terms(insurance={"occupational_injury": True}))) == set()
+
+
+async def test_second_full_time_labour_contract_overlapping_an_active_one_is_a_finding(api, world):
+    a, b = world["a"], world["b"]
+    id_number = resident_id()
+    ALL_IDS.add(id_number)
+    wa, wb = await api.worker(a, id_number=id_number), await api.worker(b, id_number=id_number)
+    await api.signed(a, wa["registration_id"], start_date="2026-12-01", end_date="2027-11-30")
+    overlapping = await api.draft(b, wb["registration_id"], start_date="2027-06-01", end_date=None)
+    assert await _rules_of(overlapping) == {"M1.overlapping_full_time_contract"}
+    part_time = await api.draft(b, wb["registration_id"], part_time=True, start_date="2027-06-01")
+    assert await _rules_of(part_time) == set()
+    after = await api.draft(b, wb["registration_id"], start_date="2027-12-01", end_date="2028-11-30")
+    assert await _rules_of(after) == set()
+
+
+async def test_free_text_mentioning_deposits_or_discrimination_is_flagged_for_review(api, world):
+    a, reg = world["a"], world["wa"]["registration_id"]
+    r = await api.draft(a, reg, document_text="乙方入职须缴纳押金500元，限男性。")
+    assert await _rules_of(r) == {"M5.suspicious_terms_text"}
+    assert set(r.json()["findings"][0]) >= {"finding_id", "measure", "severity"}
+    assert await _rules_of(await api.draft(a, reg, document_text="甲方按月支付劳动报酬。")) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle, signatures and evidence
+# ---------------------------------------------------------------------------------------------
+async def test_lifecycle_and_illegal_transitions(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    sig = {"signer": "worker", "intent": "同意"}
+    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)
+    assert premature.status_code == 409 and premature.headers["content-type"] == "application/problem+json"
+    assert (await api.client.post(f"/v1/contracts/{cid}/termination", headers=h,
+                                  json={"reason": "x"})).status_code == 409
+    assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).json()["status"] == "sent"
+    assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 409
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 201
+    assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "sent"
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 409
+    done = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h,
+                                 json={"signer": "enterprise", "intent": "盖章确认"})
+    assert done.status_code == 201 and done.json()["seq"] == 2
+    signed = (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()
+    assert signed["status"] == "signed" and signed["signed_by"] == ["worker", "enterprise"]
+    ended = await api.client.post(f"/v1/contracts/{cid}/termination", headers=h, json={"reason": "协商一致解除"})
+    assert ended.status_code == 200 and ended.json()["status"] == "terminated"
+    history = (await api.client.get(f"/v1/contracts/{cid}/transitions", headers=h)).json()
+    assert [t["to_status"] for t in history] == ["draft", "sent", "signed", "terminated"]
+    assert history[-1]["reason"] == "协商一致解除"
+
+
+async def test_evidence_verifies_and_any_tampering_is_detected(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    contract = await api.signed(a, world["wa"]["registration_id"])
+    cid = contract["contract_id"]
+    evidence = (await api.client.get(f"/v1/contracts/{cid}/evidence", headers=api.regulator)).json()
+    assert [r["signer"] for r in evidence["records"]] == ["worker", "enterprise"]
+    assert evidence["records"][1]["previous_hash"] == evidence["records"][0]["record_hash"]
+    assert all(r["document_sha256"] == contract["document_sha256"] for r in evidence["records"])
+    assert "BEGIN PUBLIC KEY" in evidence["public_key_pem"]
+    verify = f"/v1/contracts/{cid}/evidence/verify"
+    ok = (await api.client.post(verify, headers=h)).json()
+    assert ok == {"contract_id": cid, "valid": True, "document_sha256": contract["document_sha256"], "problems": []}
+
+    await execute(api.url, "update contracts set document_text = document_text || ' 乙方自愿放弃社保。' "
+                           "where id = :c", c=cid)
+    doc = (await api.client.post(verify, headers=h)).json()
+    assert doc["valid"] is False and any("document" in p for p in doc["problems"])
+
+    other = (await api.signed(a, world["wa"]["registration_id"]))["contract_id"]
+    await execute(api.url, "update evidence_records set intent = '未同意' where contract_id = :c and seq = 1",
+                  c=other)
+    rec = (await api.client.post(f"/v1/contracts/{other}/evidence/verify", headers=h)).json()
+    assert rec["valid"] is False and any("record 1" in p for p in rec["problems"])
+
+    third = (await api.signed(a, world["wa"]["registration_id"]))["contract_id"]
+    await execute(api.url, "update evidence_records set signed_at = signed_at - interval '1 day', "
+                           "record_hash = 'x' where contract_id = :c and seq = 2", c=third)
+    chain = (await api.client.post(f"/v1/contracts/{third}/evidence/verify", headers=h)).json()
+    assert chain["valid"] is False
+
+
+async def test_signed_contract_past_its_end_date_expires(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    old = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
+                           part_time=True)
+    assert old["status"] == "expired"  # lazily, on read
+    history = (await api.client.get(f"/v1/contracts/{old['contract_id']}/transitions", headers=h)).json()
+    assert history[-1]["to_status"] == "expired"
+    # The periodic job expires what nobody read; it is for admins.
+    cid = (await api.draft(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
+                           part_time=True)).json()["contract_id"]
+    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
+    for signer in ("worker", "enterprise"):
+        await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json={"signer": signer, "intent": "同意"})
+    assert (await api.client.post("/v1/contracts/expire-due", headers=h)).status_code == 403
+    run = await api.client.post("/v1/contracts/expire-due", headers=api.admin)
+    assert run.status_code == 200 and cid in run.json()["expired"]
+    assert await scalar(api.url, "select status from contracts where id = :c", c=cid) == "expired"
+
+
+# ---------------------------------------------------------------------------------------------
+# Isolation and idempotency
+# ---------------------------------------------------------------------------------------------
+async def test_a_platform_cannot_read_or_change_another_platforms_data(api, world):
+    a, hb = world["a"], api.as_platform(world["b"])
+    contract = await api.signed(a, world["wa"]["registration_id"])
+    cid, reg = contract["contract_id"], world["wa"]["registration_id"]
+    for path in (f"/v1/workers/{reg}", f"/v1/contracts/{cid}", f"/v1/contracts/{cid}/evidence",
+                 f"/v1/contracts/{cid}/document", f"/v1/enterprises/{world['agency']['enterprise_id']}",
+                 f"/v1/enterprises/{a}"):
+        r = await api.client.get(path, headers=hb)
+        assert r.status_code == 404, path
+    assert (await api.client.post(f"/v1/contracts/{cid}/termination", headers=hb,
+                                  json={"reason": "x"})).status_code == 404
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=hb,
+                                  json={"signer": "worker", "intent": "x"})).status_code == 404
+    assert (await api.draft(world["b"], reg)).status_code == 404
+    assert (await api.draft(world["b"], world["wb"]["registration_id"],
+                            world["agency"]["enterprise_id"])).status_code == 404
+    assert (await api.client.post("/v1/account-restrictions", headers=hb, json={
+        "registration_id": reg, "action": "restrict", "reason_code": "order_fraud",
+        "effective_at": "2026-11-28T00:00:00+08:00"})).status_code == 404
+    for path in ("/v1/workers", "/v1/contracts", "/v1/enterprises", "/v1/findings"):
+        items = (await api.client.get(path, headers=hb)).json()["items"]
+        assert items and all(i["platform_id"] == world["b"] for i in items), path
+    assert (await api.client.get("/v1/account-restrictions", headers=hb)).json()["items"] == []
+    assert (await api.client.get("/v1/contracts", headers=hb, params={"platform_id": a})).status_code == 403
+    everything = (await api.client.get("/v1/contracts", headers=api.regulator, params={"limit": 500})).json()
+    assert {c["platform_id"] for c in everything["items"]} >= {a}
+
+
+async def test_an_idempotent_retry_creates_nothing_twice(api, world):
+    a = world["a"]
+    headers = {**api.as_platform(a), "Idempotency-Key": "draft-42"}
+    body = {"registration_id": world["wa"]["registration_id"], "enterprise_id": a, "engagement_type": "civil",
+            "start_date": "2026-12-01", "terms": terms(insurance={"accident": True}),
+            "engagement_facts": CIVIL_FACTS, "document_text": "民事协议"}
+    before = await counts(api)
+    first = await api.client.post("/v1/contracts", headers=headers, json=body)
+    second = await api.client.post("/v1/contracts", headers=headers, json=body)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json() and second.headers.get("Idempotent-Replayed") == "true"
+    after = await counts(api)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1
+    id_number = resident_id()
+    ALL_IDS.add(id_number)
+    worker = {"name": "王五", "id_number": id_number, "phone": "13700001111", "occupation": "courier",
+              "residence_district": "datong"}
+    wh = {**api.as_platform(a), "Idempotency-Key": "worker-7"}
+    r1 = await api.client.post("/v1/workers", headers=wh, json=worker)
+    r2 = await api.client.post("/v1/workers", headers=wh, json=worker)
+    assert r1.status_code == r2.status_code == 201 and r1.json() == r2.json()
+    stored = await scalar(api.url, "select count(*) from idempotency_keys where cast(response as text) like :p",
+                          p=f"%{id_number}%")
+    assert stored == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+async def test_restrictions_need_a_listed_reason_and_notice(api, world):
+    a = world["a"]
+    reasons = (await api.client.get("/v1/account-restrictions/reasons", headers=api.as_platform(a))).json()
+    assert {"code": "order_fraud", "label": "刷单、虚构订单等欺诈行为"} in reasons
+    listed = await api.worker(a)
+    ALL_IDS.add(listed["raw_id_number"])
+    ok = await api.client.post("/v1/account-restrictions", headers=api.as_platform(a), json={
+        "registration_id": listed["registration_id"], "action": "restrict", "reason_code": "order_fraud",
+        "notice_given_at": "2026-11-20T09:00:00+08:00", "effective_at": "2026-11-27T09:00:00+08:00"})
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["findings"] == [] and ok.json()["notice_days"] == 7 and ok.json()["reason_listed"] is True
+    assert (await api.client.get(f"/v1/workers/{listed['registration_id']}",
+                                 headers=api.as_platform(a))).json()["status"] == "restricted"
+    bare = await api.worker(a)
+    ALL_IDS.add(bare["raw_id_number"])
+    flagged = await api.client.post("/v1/account-restrictions", headers=api.as_platform(a), json={
+        "registration_id": bare["registration_id"], "action": "cancel", "reason_code": "low_rating",
+        "effective_at": "2026-11-27T09:00:00+08:00"})
+    assert flagged.status_code == 201
+    assert {f["rule"] for f in flagged.json()["findings"]} == {"M5.restriction_without_listed_reason",
+                                                             "M5.restriction_without_notice"}
+    assert flagged.json()["reason_listed"] is False and flagged.json()["notice_days"] == 0
+    late = await api.worker(a)
+    ALL_IDS.add(late["raw_id_number"])
+    after = await api.client.post("/v1/account-restrictions", headers=api.as_platform(a), json={
+        "registration_id": late["registration_id"], "action": "restrict", "reason_code": "identity_fraud",
+        "notice_given_at": "2026-11-28T09:00:00+08:00", "effective_at": "2026-11-27T09:00:00+08:00"})
+    assert {f["rule"] for f in after.json()["findings"]} == {"M5.restriction_without_notice"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule register (M10)
+# ---------------------------------------------------------------------------------------------
+async def test_rule_register_keeps_every_version_diffs_them_and_flags_breaches(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    consultation = {"consulted_with": "union", "consulted_on": "2026-11-01", "opinion": "同意"}
+    v1 = await api.client.post("/v1/rule-notices", headers=h, json={
+        "topic": "piece_rates", "title": "配送单价", "content": "基础单价4.5元\n夜间补贴1元\n",
+        "consultation": consultation, "published_on": "2026-11-10", "effective_on": "2026-11-20"})
+    assert v1.status_code == 201 and v1.json()["version"] == 1 and v1.json()["findings"] == []
+    v2 = await api.client.post("/v1/rule-notices", headers=h, json={
+        "topic": "piece_rates", "title": "配送单价", "content": "基础单价4元\n夜间补贴1元\n",
+        "published_on": "2026-11-25", "effective_on": "2026-11-20"})
+    assert v2.json()["version"] == 2
+    assert {f["rule"] for f in v2.json()["findings"]} == {"M10.effective_before_publication", "M10.no_consultation"}
+    versions = (await api.client.get("/v1/rule-notices/piece_rates/versions", headers=h)).json()
+    assert [v["version"] for v in versions] == [1, 2]
+    diff = (await api.client.get("/v1/rule-notices/piece_rates/diff", headers=h,
+                                 params={"from": 1, "to": 2})).json()
+    assert {c["field"] for c in diff["changes"]} == {"content", "consultation", "consulted", "published_on"}
+    assert "-基础单价4.5元" in diff["content_diff"] and "+基础单价4元" in diff["content_diff"]
+    assert (await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.regulator)).status_code == 422
+    seen_by_regulator = await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.regulator,
+                                             params={"platform_id": a})
+    assert len(seen_by_regulator.json()) == 2
+    other = await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.as_platform(world["b"]))
+    assert other.json() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Employment report (M4, M19)
+# ---------------------------------------------------------------------------------------------
+async def test_employment_report_is_what_was_signed_masked_per_role(api):
+    p = await api.platform()
+    partner = await api.partner(p, "outsourcer", qualified=True)
+    w = await api.worker(p)
+    ALL_IDS.add(w["raw_id_number"])
+    signed = await api.signed(p, w["registration_id"], partner["enterprise_id"], start_date="2026-11-01",
+                              end_date="2027-10-31")
+    await api.draft(p, w["registration_id"], partner["enterprise_id"], start_date="2026-11-01", part_time=True)
+    params = {"enterprise_id": partner["enterprise_id"], "period": "2026-11"}
+    report = await api.client.get("/v1/reports/employment", headers=api.as_platform(p), params=params)
+    assert report.status_code == 200
+    body = report.json()
+    assert body["format_version"] == "1" and len(body["rows"]) == 1
+    row = body["rows"][0]
+    evidence = (await api.client.get(f"/v1/contracts/{signed['contract_id']}/evidence",
+                                     headers=api.as_platform(p))).json()["records"]
+    assert row["contract_id"] == signed["contract_id"] and row["worker_id"] == signed["worker_id"]
+    assert row["document_sha256"] == signed["document_sha256"] == evidence[0]["document_sha256"]
+    assert row["worker_signed_at"] == evidence[0]["signed_at"].replace("Z", "+00:00")
+    assert (row["engagement_type"], row["start_date"], row["end_date"]) == ("labor_contract", "2026-11-01",
+                                                                            "2027-10-31")
+    assert row["pay_period"] == signed["terms"]["pay_period"] and row["base_pay_fen"] == 450000
+    assert row["work_injury_insurance"] is True and row["worker_id_number"] != w["raw_id_number"]
+    assert list(row) == body["fields"]
+    csv_resp = await api.client.get("/v1/reports/employment", headers={**api.as_platform(p), "Accept": "text/csv"},
+                                    params=params)
+    assert csv_resp.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_resp.text)))
+    assert list(rows[0]) == body["fields"] and rows[0]["contract_id"] == signed["contract_id"]
+    assert rows[0]["part_time"] == "false" and rows[0]["worker_id_number"] == row["worker_id_number"]
+    as_dept = await api.client.get("/v1/reports/employment", headers=api.department, params={**params, "format": "csv"})
+    assert as_dept.status_code == 200 and w["raw_id_number"] not in as_dept.text
+    assert (await api.client.get("/v1/reports/employment", headers=api.as_platform(p),
+                                 params={**params, "reveal": "true"})).status_code == 403
+    revealed = await api.client.get("/v1/reports/employment", params={**params, "reveal": "true"},
+                                    headers={**api.admin, "X-Purpose": "HRSS reporting audit"})
+    assert revealed.json()["rows"][0]["worker_id_number"] == w["raw_id_number"]
+    REVEALED_IDS.add(w["raw_id_number"])
+    assert await scalar(api.url, "select count(*) from pii_access_log where resource_type = 'employment_report'") == 1
+    other = await api.platform()
+    assert (await api.client.get("/v1/reports/employment", headers=api.as_platform(other),
+                                 params=params)).status_code == 404
+    assert (await api.client.get("/v1/reports/employment", headers=api.as_platform(p),
+                                 params={**params, "period": "2026-13"})).status_code == 422
+
+
+async def test_classification_endpoint_stores_nothing(api):
+    before = await counts(api)
+    r = await api.client.post("/v1/classifications", headers=api.department, json=CIVIL_FACTS)
+    assert r.status_code == 200 and r.json()["suggested_type"] == "civil"
+    assert len(r.json()["criteria"]) == 7 and all(c["reason"] for c in r.json()["criteria"])
+    assert await counts(api) == before
+
+
+async def test_no_response_carried_an_unmasked_id_number_unless_revealed(api):
+    assert ALL_IDS and api.seen
+    for url, text in api.seen:
+        for id_number in ALL_IDS:
+            if id_number in text:
+                assert "reveal=true" in url and id_number in REVEALED_IDS, url
