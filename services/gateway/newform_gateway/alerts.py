@@ -1,0 +1,272 @@
+"""Alerts from findings (any `<service>.finding.raised.v1`): routing, dedupe, lifecycle, deadlines,
+credit records.
+
+Lifecycle: open → acknowledged → resolved (outcome `confirmed` or `dismissed`); open → resolved is
+allowed too. Every step is a `gateway.alert.*.v1` event and an `alert_transitions` row with actor,
+time and note. The same rule firing again for the same subject while the alert is not resolved adds
+an occurrence and its evidence to that alert. Overdue = not resolved and past `due_at`, where
+`due_at` = raised + the measure's handling deadline (`alerts.handling_deadline_days.<M>`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.events import Envelope
+from newform_common.findings import MEASURE_ID
+from newform_common.policy import PolicyNotInForce, get_policy
+
+from . import routing
+from .models import Alert, AlertRoute, AlertTransition, CreditRecord, Webhook, WebhookDelivery
+
+log = logging.getLogger(__name__)
+
+FINDING_SUFFIX = ".finding.raised.v1"
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+OUTCOMES = ("confirmed", "dismissed")
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+RULE_ID = re.compile(r"^M([1-9]|1[0-9]|20)\.[a-z0-9_]+$")
+
+
+def is_finding(event_type: str) -> bool:
+    return event_type.endswith(FINDING_SUFFIX)
+
+
+@dataclass(frozen=True)
+class CreditRules:
+    """Which confirmed findings become credit records (M6, M19): by measure or by rule id."""
+
+    measures: frozenset[str]
+    rules: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path) -> CreditRules:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(frozenset(data.get("measures", [])), frozenset(data.get("rules", [])))
+
+    def applies(self, measure: str, rule: str) -> bool:
+        return measure in self.measures or rule in self.rules
+
+
+@dataclass(frozen=True)
+class Context:
+    """What projections need besides the event: configuration that is not policy."""
+
+    credit_rules: CreditRules
+    deadline_default_days: int = 15
+
+
+def deadline_days(measure: str, on: date | datetime, default: int) -> int:
+    """The measure's handling deadline in days, from the policy in force; `default` if it has none."""
+    policy = get_policy()
+    try:
+        return policy.alert_deadline_days(measure, routing.policy_date(policy, on))
+    except (KeyError, PolicyNotInForce):
+        return default
+
+
+def _parse_time(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return fallback
+
+
+@dataclass(frozen=True)
+class Finding:
+    finding_id: str
+    measure: str
+    rule: str
+    severity: str
+    summary: str
+    subject_type: str
+    subject_id: str
+    platform_id: str | None
+    enterprise_id: str | None
+    worker_id: str | None
+    occupation: str | None
+    district: str | None
+    evidence: dict[str, Any]
+    observed_at: datetime
+
+
+def parse_finding(envelope: Envelope) -> Finding | None:
+    """A finding from any service, read leniently (services add their own fields); None if unusable."""
+    d = envelope.data
+    measure, rule = d.get("measure"), d.get("rule")
+    if not (isinstance(measure, str) and MEASURE_ID.match(measure) and isinstance(rule, str)
+            and RULE_ID.match(rule) and d.get("subject_id") and d.get("finding_id")):
+        return None
+    severity = d.get("severity") if d.get("severity") in SEVERITY_RANK else "medium"
+    return Finding(
+        finding_id=str(d["finding_id"]), measure=measure, rule=rule, severity=severity,
+        summary=str(d.get("summary") or rule), subject_type=str(d.get("subject_type") or "unknown"),
+        subject_id=str(d["subject_id"]), platform_id=d.get("platform_id"), enterprise_id=d.get("enterprise_id"),
+        worker_id=d.get("worker_id"), occupation=d.get("occupation"), district=d.get("district"),
+        evidence=d.get("evidence") if isinstance(d.get("evidence"), dict) else {},
+        observed_at=_parse_time(d.get("observed_at"), envelope.time),
+    )
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """What a webhook receives about an alert (JSON-ready)."""
+    return {
+        "event": "alert.raised",
+        "alert_id": alert.alert_id, "measure": alert.measure, "rule": alert.rule, "severity": alert.severity,
+        "summary": alert.summary, "subject_type": alert.subject_type, "subject_id": alert.subject_id,
+        "platform_id": alert.platform_id, "enterprise_id": alert.enterprise_id, "worker_id": alert.worker_id,
+        "occupation": alert.occupation, "district": alert.district, "departments": alert.departments,
+        "status": alert.status, "raised_at": alert.raised_at.isoformat(), "due_at": alert.due_at.isoformat(),
+        "evidence": alert.evidence,
+    }
+
+
+async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
+    finding = parse_finding(envelope)
+    if finding is None:
+        log.warning("finding %s (%s) lacks measure/rule/subject; kept in the event log only", envelope.id,
+                    envelope.type)
+        return
+    entry = {"finding_id": finding.finding_id, "event_id": envelope.id, "type": envelope.type,
+             "observed_at": finding.observed_at.isoformat(), "severity": finding.severity,
+             "summary": finding.summary, "evidence": finding.evidence}
+    existing = (await session.execute(
+        select(Alert).where(Alert.rule == finding.rule, Alert.subject_id == finding.subject_id,
+                            Alert.status != RESOLVED).with_for_update()
+    )).scalar_one_or_none()
+    if existing is not None:
+        if any(e.get("finding_id") == finding.finding_id for e in existing.evidence):
+            return  # the same finding published twice (a service retried); nothing new
+        existing.occurrences += 1
+        existing.evidence = [*existing.evidence, entry]
+        existing.last_observed_at = max(existing.last_observed_at, finding.observed_at)
+        if SEVERITY_RANK[finding.severity] > SEVERITY_RANK.get(existing.severity, 0):
+            existing.severity = finding.severity
+        return
+    alert_id = f"alr_{finding.finding_id}"[:100]
+    if await session.get(Alert, alert_id) is not None:
+        return  # this finding already made an alert, since resolved
+    departments = routing.departments_for(finding.measure, occupation=finding.occupation,
+                                          district=finding.district, on=finding.observed_at)
+    raised_at = envelope.time
+    due_at = raised_at + timedelta(days=deadline_days(finding.measure, finding.observed_at,
+                                                      ctx.deadline_default_days))
+    alert = Alert(
+        alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
+        severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,
+        subject_id=finding.subject_id, platform_id=finding.platform_id, enterprise_id=finding.enterprise_id,
+        worker_id=finding.worker_id, occupation=finding.occupation, district=finding.district,
+        departments=departments, status=OPEN, occurrences=1, evidence=[entry],
+        first_observed_at=finding.observed_at, last_observed_at=finding.observed_at,
+        raised_at=raised_at, due_at=due_at,
+    )
+    session.add(alert)
+    session.add_all([AlertRoute(alert_id=alert_id, department=d) for d in departments])
+    # Outbox-like: a delivery row per webhook of a receiving department, in this same transaction.
+    hooks = (await session.execute(
+        select(Webhook).where(Webhook.active.is_(True), Webhook.department.in_(departments))
+    )).scalars().all()
+    payload = alert_payload(alert)
+    for hook in hooks:
+        session.add(WebhookDelivery(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook.id, alert_id=alert_id,
+                                    payload={**payload, "department": hook.department},
+                                    next_attempt_at=datetime.now(UTC)))
+    await session.flush()
+
+
+class TransitionRefused(Exception):
+    """The alert is not in a state that allows the step (HTTP 409)."""
+
+
+def check_transition(alert: Alert, to_status: str, outcome: str | None) -> None:
+    if alert.status == RESOLVED:
+        raise TransitionRefused("The alert is already resolved")
+    if to_status == ACKNOWLEDGED and alert.status != OPEN:
+        raise TransitionRefused(f"Only an open alert can be acknowledged (it is {alert.status})")
+    if to_status == RESOLVED and outcome not in OUTCOMES:
+        raise TransitionRefused("A resolution needs an outcome: confirmed or dismissed")
+
+
+async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str, to_status: str, actor: str,
+                           actor_role: str, actor_department: str | None, note: str | None, at: datetime,
+                           outcome: str | None, ctx: Context) -> AlertTransition:
+    """Move the alert one step (checked by `check_transition`), record who/when/why, and make the
+    credit record when a configured rule is confirmed (M6, M19)."""
+    check_transition(alert, to_status, outcome)
+    transition = AlertTransition(event_id=event_id, alert_id=alert.alert_id, from_status=alert.status,
+                                 to_status=to_status, outcome=outcome, actor=actor, actor_role=actor_role,
+                                 actor_department=actor_department, note=note, at=at)
+    session.add(transition)
+    alert.status = to_status
+    if to_status == ACKNOWLEDGED:
+        alert.acknowledged_at = at
+    else:
+        alert.resolved_at = at
+        alert.resolution = outcome
+        if outcome == "confirmed" and ctx.credit_rules.applies(alert.measure, alert.rule):
+            session.add(await credit_record_for(session, alert, actor=actor, at=at, resolution_event_id=event_id))
+    await session.flush()
+    return transition
+
+
+async def credit_record_for(session: AsyncSession, alert: Alert, *, actor: str, at: datetime,
+                            resolution_event_id: str) -> CreditRecord:
+    """The credit record with its evidence chain: the source events about the subject (e.g. the
+    contract's drafted/signed events), every finding event, and the confirming resolution event."""
+    chain: list[dict[str, Any]] = []
+    rows = await session.execute(
+        text("select event_id, type, time from event_log where data ->> :field = :subject "
+             "and type not like '%.finding.raised.v1' order by time, seq limit 100"),
+        {"field": f"{alert.subject_type}_id", "subject": alert.subject_id},
+    )
+    for event_id, type_, time in rows:
+        chain.append({"event_id": event_id, "type": type_, "time": time.isoformat(), "role": "source"})
+    for e in alert.evidence:
+        chain.append({"event_id": e["event_id"], "type": e["type"], "time": e["observed_at"], "role": "finding",
+                      "finding_id": e["finding_id"]})
+    chain.append({"event_id": resolution_event_id, "type": "gateway.alert.resolved.v1", "time": at.isoformat(),
+                  "role": "confirmation"})
+    return CreditRecord(
+        record_id=f"cr_{alert.alert_id}"[:100], alert_id=alert.alert_id, measure=alert.measure, rule=alert.rule,
+        subject_type=alert.subject_type, subject_id=alert.subject_id, platform_id=alert.platform_id,
+        enterprise_id=alert.enterprise_id, summary=alert.summary, evidence_chain=chain, confirmed_by=actor,
+        confirmed_at=at,
+    )
+
+
+async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
+    """Replay of the gateway's own `gateway.alert.*.v1` events. Live, the API applied the step in the
+    request's transaction already (same event id), so this is a no-op there; in a rebuild it applies it."""
+    exists = (await session.execute(
+        select(AlertTransition.id).where(AlertTransition.event_id == envelope.id)
+    )).first()
+    if exists:
+        return
+    d = envelope.data
+    alert = (await session.execute(
+        select(Alert).where(Alert.alert_id == d.get("alert_id")).with_for_update()
+    )).scalar_one_or_none()
+    if alert is None:
+        log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
+        return
+    to_status = ACKNOWLEDGED if envelope.type == "gateway.alert.acknowledged.v1" else RESOLVED
+    try:
+        await apply_transition(session, alert, event_id=envelope.id, to_status=to_status, actor=d.get("actor", "?"),
+                               actor_role=d.get("actor_role", "?"), actor_department=d.get("actor_department"),
+                               note=d.get("note"), at=_parse_time(d.get("at"), envelope.time),
+                               outcome=d.get("outcome"), ctx=ctx)
+    except TransitionRefused as exc:
+        log.warning("alert action %s not applicable: %s", envelope.id, exc)

@@ -1,0 +1,51 @@
+"""The regulator gateway: consumes every `*.events` topic into read models and alerts, serves the
+department/regulator API and the zh-CN dashboard (M16, M19, M20)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from newform_common.app import create_service_app
+from newform_common.consumer import ConsumerRunner
+
+from .alerts import Context, CreditRules
+from .config import Settings
+from .projections import make_handler
+from .router import OPENAPI_TAGS, router
+from .web import mount_web, web_router
+from .webhooks import Deliverer
+
+
+def context_for(settings: Settings) -> Context:
+    return Context(credit_rules=CreditRules.load(settings.credit_rules_file),
+                   deadline_default_days=settings.alert_deadline_default_days)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    ctx = context_for(settings)
+
+    def consumers(db, s: Settings):
+        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, pattern=s.topic_pattern,
+                               handler=make_handler(ctx, s.consumer_group), max_attempts=s.consumer_max_attempts)]
+
+    async def on_startup(app: FastAPI) -> None:
+        app.state.deliverer = None
+        if settings.run_deliverer:
+            app.state.deliverer = Deliverer(app.state.db, settings)
+            await app.state.deliverer.start()
+
+    async def on_shutdown(app: FastAPI) -> None:
+        if app.state.deliverer:
+            await app.state.deliverer.stop()
+
+    app = create_service_app(
+        settings=settings, title="newform gateway",
+        description="The regulator's view: every event into read models; alerts routed to the responsible "
+                    "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
+        routers=[router, web_router], openapi_tags=OPENAPI_TAGS, consumers=consumers,
+        on_startup=on_startup, on_shutdown=on_shutdown,
+    )
+    app.state.ctx = ctx
+    mount_web(app)
+    return app

@@ -1,0 +1,168 @@
+"""The gateway's HTTP API (/v1). Open to department, regulator and admin tokens only: a platform
+(or any other role) gets 403 everywhere. A department sees and acts on only the alerts routed to it
+(others answer 404, as if they did not exist) and the aggregates; the regulator sees everything."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
+
+from newform_common.app import SessionDep
+from newform_common.auth import Principal, Role, require
+from newform_common.errors import problem_responses
+from newform_common.idempotency import idempotent
+from newform_common.pagination import Page, PageParams, page_of, page_params
+
+from . import queries, service
+from .alerts import ACKNOWLEDGED, RESOLVED, Context
+from .models import Enterprise
+from .schemas import (
+    AlertAcknowledge,
+    AlertDetail,
+    AlertPublic,
+    AlertResolve,
+    CreditRecordPublic,
+    EnterprisePublic,
+    Overview,
+    PlatformDetail,
+    PlatformSummary,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPublic,
+    WorkerTimeline,
+)
+
+Viewer = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
+Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
+Department = Annotated[Principal, require(Role.department)]
+
+router = APIRouter(prefix="/v1")
+ERRORS = problem_responses(401, 403, 422)
+
+
+def ctx_of(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+@router.get("/overview", tags=["overview"], response_model=Overview, responses=ERRORS,
+            summary="Counts by district, occupation, engagement type; alerts by measure, department, status; "
+                    "daily trends")
+async def get_overview(session: SessionDep, principal: Viewer,
+                       days: int = Query(30, ge=1, le=366, description="Days of daily trends")):
+    return await queries.overview(session, principal, days=days)
+
+
+@router.get("/alerts", tags=["alerts"], response_model=Page[AlertPublic], responses=ERRORS,
+            summary="Alerts visible to the caller, newest first")
+async def list_alerts(session: SessionDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
+                      status: Literal["open", "acknowledged", "resolved"] | None = None,
+                      measure: str | None = Query(None, pattern=r"^M([1-9]|1[0-9]|20)$"),
+                      department: str | None = Query(None, max_length=60,
+                                                     description="Department key, e.g. hrss or county:chengxi"),
+                      platform_id: str | None = Query(None, max_length=100),
+                      overdue: bool | None = None):
+    return await queries.list_alerts(session, principal, params, status=status, measure=measure,
+                                     department=department, platform_id=platform_id, overdue=overdue)
+
+
+@router.get("/alerts/{alert_id}", tags=["alerts"], response_model=AlertDetail,
+            responses=problem_responses(401, 403, 404), summary="One alert with its evidence and history")
+async def get_alert(alert_id: str, session: SessionDep, principal: Viewer):
+    alert = await queries.get_visible_alert(session, principal, alert_id)
+    return await queries.alert_detail(session, alert)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", tags=["alerts"], response_model=AlertDetail,
+             responses=problem_responses(401, 403, 404, 409, 422), summary="Acknowledge an open alert")
+async def acknowledge_alert(alert_id: str, body: AlertAcknowledge, request: Request, session: SessionDep,
+                            principal: Viewer):
+    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, to_status=ACKNOWLEDGED,
+                                       note=body.note)
+    return await queries.alert_detail(session, alert)
+
+
+@router.post("/alerts/{alert_id}/resolve", tags=["alerts"], response_model=AlertDetail,
+             responses=problem_responses(401, 403, 404, 409, 422),
+             summary="Resolve an alert as confirmed (may create a credit record) or dismissed")
+async def resolve_alert(alert_id: str, body: AlertResolve, request: Request, session: SessionDep,
+                        principal: Viewer):
+    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, to_status=RESOLVED,
+                                       note=body.note, outcome=body.outcome)
+    return await queries.alert_detail(session, alert)
+
+
+@router.get("/platforms", tags=["platforms"], response_model=list[PlatformSummary], responses=ERRORS,
+            summary="Every platform with its coverage and open findings")
+async def list_platforms(session: SessionDep, principal: Viewer):
+    return await queries.list_platforms(session)
+
+
+@router.get("/platforms/{platform_id}", tags=["platforms"], response_model=PlatformDetail,
+            responses=problem_responses(401, 403, 404), summary="A platform's numbers and its scorecard")
+async def get_platform(platform_id: str, session: SessionDep, principal: Viewer):
+    return await queries.platform_detail(session, platform_id)
+
+
+@router.get("/platforms/{platform_id}/scorecard", tags=["platforms"], responses=problem_responses(401, 403, 404),
+            summary="The platform's scorecard: five principles, 0–2 points each, or no_data")
+async def get_scorecard(platform_id: str, session: SessionDep, principal: Viewer) -> dict:
+    return (await queries.platform_detail(session, platform_id)).scorecard
+
+
+@router.get("/enterprises", tags=["platforms"], response_model=Page[EnterprisePublic], responses=ERRORS,
+            summary="Registered enterprises (platforms and cooperating enterprises)")
+async def list_enterprises(session: SessionDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
+                           platform_id: str | None = Query(None, max_length=100)):
+    q = select(Enterprise).order_by(Enterprise.enterprise_id).limit(params.limit + 1)
+    if platform_id:
+        q = q.where(Enterprise.platform_id == platform_id)
+    if params.after:
+        q = q.where(Enterprise.enterprise_id > str(params.after[0]))
+    items = [EnterprisePublic.model_validate(e) for e in (await session.execute(q)).scalars()]
+    return page_of(items, params, lambda e: [e.enterprise_id])
+
+
+@router.get("/workers/{worker_id}/timeline", tags=["workers"], response_model=WorkerTimeline,
+            responses=problem_responses(401, 403, 404),
+            summary="A worker's facts across platforms, by pseudonymous id (regulator only)")
+async def get_worker_timeline(worker_id: str, session: SessionDep, principal: Oversight):
+    return await queries.worker_timeline(session, worker_id)
+
+
+@router.get("/credit-records", tags=["credit"], response_model=Page[CreditRecordPublic], responses=ERRORS,
+            summary="Credit records (M6, M19) with their evidence chains, for sharing")
+async def list_credit_records(session: SessionDep, principal: Viewer,
+                              params: Annotated[PageParams, Depends(page_params)],
+                              platform_id: str | None = Query(None, max_length=100)):
+    return await queries.list_credit_records(session, params, platform_id=platform_id)
+
+
+@router.post("/webhooks", tags=["webhooks"], status_code=201, response_model=WebhookCreated,
+             responses=problem_responses(401, 403, 422),
+             summary="Register a URL that receives this department's alerts (signed, retried)")
+async def register_webhook(body: WebhookCreate, request: Request, session: SessionDep, principal: Department):
+    async def produce() -> WebhookCreated:
+        hook = await service.register_webhook(session, principal, body)
+        return WebhookCreated(id=hook.id, department=hook.department, url=hook.url, active=hook.active,
+                              created_at=hook.created_at, secret=hook.secret)
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/webhooks", tags=["webhooks"], response_model=list[WebhookPublic], responses=ERRORS,
+            summary="The caller's webhooks (all, for the regulator)")
+async def list_webhooks(session: SessionDep, principal: Viewer):
+    return [WebhookPublic(id=h.id, department=h.department, url=h.url, active=h.active, created_at=h.created_at)
+            for h in await service.list_webhooks(session, principal)]
+
+
+OPENAPI_TAGS = [
+    {"name": "overview", "description": "City-wide counts and trends"},
+    {"name": "alerts", "description": "Alerts from findings, routed to the responsible departments (M16, M20)"},
+    {"name": "platforms", "description": "Platforms, enterprises and scorecards"},
+    {"name": "workers", "description": "Pseudonymous worker timelines"},
+    {"name": "credit", "description": "Credit records (M6, M19)"},
+    {"name": "webhooks", "description": "Department integration: alerts pushed to a URL"},
+]

@@ -1,0 +1,181 @@
+"""Request and response models of the gateway API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+ALERT_EXAMPLE = {
+    "alert_id": "alr_f_01", "source_service": "contracts", "measure": "M1", "rule": "M1.misclassification",
+    "severity": "high", "summary": "按民事关系签约，但事实符合劳动关系认定条件", "subject_type": "contract",
+    "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
+    "occupation": "food_delivery", "district": "chengxi",
+    "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
+    "status": "open", "resolution": None, "occurrences": 1, "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False,
+}
+
+
+class AlertPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"example": ALERT_EXAMPLE})
+
+    alert_id: str
+    source_service: str
+    measure: str = Field(description="The measure (M1–M20) the finding breaks")
+    rule: str
+    severity: Literal["low", "medium", "high"]
+    summary: str
+    subject_type: str
+    subject_id: str
+    platform_id: str | None
+    enterprise_id: str | None
+    worker_id: str | None = Field(description="Pseudonymous worker id")
+    occupation: str | None
+    district: str | None
+    departments: list[str] = Field(description="Department keys routed to; `county:<district>` for a district")
+    status: Literal["open", "acknowledged", "resolved"]
+    resolution: Literal["confirmed", "dismissed"] | None
+    occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
+    first_observed_at: datetime
+    last_observed_at: datetime
+    raised_at: datetime
+    due_at: datetime = Field(description="Handling deadline: raised + the measure's deadline parameter")
+    overdue: bool = Field(description="Not resolved and past due_at")
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+
+class TransitionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_status: str
+    to_status: str
+    outcome: str | None
+    actor: str
+    actor_role: str
+    actor_department: str | None
+    note: str | None
+    at: datetime
+
+
+class AlertDetail(AlertPublic):
+    evidence: list[dict[str, Any]] = Field(description="One entry per finding: ids, time, its evidence")
+    transitions: list[TransitionPublic]
+
+
+class AlertAcknowledge(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"note": "已受理，正在核查"}})
+
+    note: str | None = Field(None, max_length=2000)
+
+
+class AlertResolve(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "example": {"outcome": "confirmed", "note": "经核查属实，已责令整改"}})
+
+    outcome: Literal["confirmed", "dismissed"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class Overview(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {
+        "as_of": "2026-05-01T09:00:00+08:00",
+        "registrations": {"total": 2, "by_district": {"chengxi": 2}, "by_occupation": {"courier": 2}},
+        "contracts": {"by_engagement_type": {"labor_contract": 1}, "by_status": {"signed": 1}},
+        "alerts": {"by_measure": {"M1": 1}, "by_department": {"hrss": 1}, "by_status": {"open": 1}, "overdue": 0},
+        "trends": [{"date": "2026-05-01", "registrations": 2, "contracts": 1, "findings": 1}],
+    }})
+
+    as_of: datetime
+    registrations: dict[str, Any]
+    contracts: dict[str, Any]
+    alerts: dict[str, Any]
+    trends: list[dict[str, Any]]
+
+
+class PlatformSummary(BaseModel):
+    platform_id: str
+    name: str | None
+    active_registrations: int
+    contract_coverage: float | None = Field(description="Workers with a signed, active contract per active "
+                                                        "registration (0–1); null without registrations")
+    insurance_coverage: float | None = Field(description="Share of signed, active contracts with work-injury or "
+                                                         "occupational-injury cover")
+    open_findings: int
+
+
+class PlatformDetail(PlatformSummary):
+    registrations_by_occupation: dict[str, int]
+    registrations_by_district: dict[str, int]
+    contracts_by_engagement_type: dict[str, int]
+    contracts_by_status: dict[str, int]
+    cooperating_enterprises: list[dict[str, Any]]
+    scorecard: dict[str, Any]
+
+
+class EnterprisePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    enterprise_id: str
+    name: str
+    kind: str
+    platform_id: str
+    credit_code: str | None
+    district: str | None
+    occupations: list[str]
+    dispatch_licence_valid_until: Any | None
+    qualified: bool | None
+
+
+class TimelineEntry(BaseModel):
+    event_id: str
+    type: str
+    time: datetime
+    platform_id: str | None
+    data: dict[str, Any]
+
+
+class WorkerTimeline(BaseModel):
+    worker_id: str
+    platforms: list[str]
+    events: list[TimelineEntry]
+
+
+class CreditRecordPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    record_id: str
+    alert_id: str
+    measure: str
+    rule: str
+    subject_type: str
+    subject_id: str
+    platform_id: str | None
+    enterprise_id: str | None
+    summary: str
+    evidence_chain: list[dict[str, Any]] = Field(description="Event ids back to the source events")
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "example": {"url": "https://hrss.example.gov.cn/newform/alerts"}})
+
+    url: AnyHttpUrl = Field(description="http(s) URL that receives POSTed alerts")
+    secret: str | None = Field(None, min_length=16, max_length=200,
+                               description="HMAC-SHA256 key; generated when omitted (returned once)")
+
+
+class WebhookPublic(BaseModel):
+    id: int
+    department: str
+    url: str
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="Verify `X-Newform-Signature: sha256=<hex HMAC of the raw body>` with it")

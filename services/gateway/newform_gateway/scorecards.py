@@ -1,0 +1,139 @@
+"""Platform scorecards in the spirit of Fairwork's five principles, mapped to the measures.
+
+Pure functions over read-model numbers. Each principle scores 0, 1 or 2 points, each point with the
+evidence behind it — or `status: "no_data"` with a null score when a service that feeds it does not
+exist yet (or the platform has no facts for it): never a made-up number.
+
+| principle      | measures      | fed by               |
+|----------------|---------------|----------------------|
+| pay            | M6, M7        | wages                |
+| conditions     | M7, M8, M9    | wages, contracts     |
+| contracts      | M1–M5         | contracts            |
+| management     | M5, M10       | contracts, disputes  |
+| representation | M10, M17      | contracts            |
+
+Scoring (thresholds below, as named constants):
+- Point 1 ("basic"): no *open high-severity* alert under the principle's measures, and the
+  principle's basic threshold holds.
+- Point 2 ("good"): point 1, no *open alert at all* under its measures, and the good threshold holds.
+- contracts: basic = contract coverage (workers with a signed, active contract per active
+  registration) >= CONTRACT_COVERAGE_BASIC; good = >= CONTRACT_COVERAGE_GOOD.
+- representation: basic = at least CONSULTED_SHARE_BASIC of published rule notices were consulted
+  with the union or worker representatives (M10); good = all of them (CONSULTED_SHARE_GOOD).
+- pay, conditions, management: alerts only, once their feeding services exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CONTRACT_COVERAGE_BASIC = 0.5
+CONTRACT_COVERAGE_GOOD = 0.9
+CONSULTED_SHARE_BASIC = 0.5
+CONSULTED_SHARE_GOOD = 1.0
+
+
+@dataclass(frozen=True)
+class Principle:
+    code: str
+    zh: str
+    en: str
+    measures: tuple[str, ...]
+    feeds: tuple[str, ...]
+
+
+PRINCIPLES: tuple[Principle, ...] = (
+    Principle("pay", "公平报酬", "Fair pay", ("M6", "M7"), ("wages",)),
+    Principle("conditions", "公平工作条件", "Fair conditions", ("M7", "M8", "M9"), ("wages", "contracts")),
+    Principle("contracts", "公平合同", "Fair contracts", ("M1", "M2", "M3", "M4", "M5"), ("contracts",)),
+    Principle("management", "公平管理", "Fair management", ("M5", "M10"), ("contracts", "disputes")),
+    Principle("representation", "公平代表", "Fair representation", ("M10", "M17"), ("contracts",)),
+)
+
+
+@dataclass
+class PlatformNumbers:
+    """What the read models know about one platform."""
+
+    platform_id: str
+    services_seen: set[str]
+    active_registrations: int = 0
+    workers_with_signed_contract: int = 0
+    signed_active_contracts: int = 0
+    insured_signed_contracts: int = 0
+    # open (unresolved) alerts: (alert_id, measure, severity)
+    open_alerts: list[tuple[str, str, str]] = field(default_factory=list)
+    rule_notices: int = 0
+    consulted_notices: int = 0
+
+
+def contract_coverage(n: PlatformNumbers) -> float | None:
+    if n.active_registrations == 0:
+        return None
+    return min(n.workers_with_signed_contract / n.active_registrations, 1.0)
+
+
+def insurance_coverage(n: PlatformNumbers) -> float | None:
+    if n.signed_active_contracts == 0:
+        return None
+    return n.insured_signed_contracts / n.signed_active_contracts
+
+
+def _no_data(p: Principle, reason: str) -> dict[str, Any]:
+    return {"principle": p.code, "title_zh": p.zh, "title_en": p.en, "measures": list(p.measures),
+            "status": "no_data", "score": None, "max_score": 2, "reason": reason, "points": []}
+
+
+def _score(p: Principle, n: PlatformNumbers, basic: tuple[bool, str] | None,
+           good: tuple[bool, str] | None) -> dict[str, Any]:
+    mine = [a for a in n.open_alerts if a[1] in p.measures]
+    high = [a for a in mine if a[2] == "high"]
+    basic_ok = not high and (basic is None or basic[0])
+    good_ok = basic_ok and not mine and (good is None or good[0])
+    points = [
+        {"point": 1, "awarded": basic_ok,
+         "evidence": {"open_high_severity_alerts": [a[0] for a in high], "threshold": basic[1] if basic else None}},
+        {"point": 2, "awarded": good_ok,
+         "evidence": {"open_alerts": [a[0] for a in mine], "threshold": good[1] if good else None}},
+    ]
+    return {"principle": p.code, "title_zh": p.zh, "title_en": p.en, "measures": list(p.measures),
+            "status": "scored", "score": int(basic_ok) + int(good_ok), "max_score": 2, "reason": None,
+            "points": points}
+
+
+def score_principle(p: Principle, n: PlatformNumbers) -> dict[str, Any]:
+    missing = [s for s in p.feeds if s not in n.services_seen]
+    if missing:
+        return _no_data(p, f"no data yet from: {', '.join(missing)}")
+    if p.code == "contracts":
+        coverage = contract_coverage(n)
+        if coverage is None:
+            return _no_data(p, "no active worker registrations")
+        return _score(p, n, (coverage >= CONTRACT_COVERAGE_BASIC,
+                             f"contract coverage {coverage:.0%} >= {CONTRACT_COVERAGE_BASIC:.0%}"),
+                      (coverage >= CONTRACT_COVERAGE_GOOD,
+                       f"contract coverage {coverage:.0%} >= {CONTRACT_COVERAGE_GOOD:.0%}"))
+    if p.code == "representation":
+        if n.rule_notices == 0:
+            return _no_data(p, "no rule notices published yet")
+        share = n.consulted_notices / n.rule_notices
+        return _score(p, n, (share >= CONSULTED_SHARE_BASIC,
+                             f"{n.consulted_notices}/{n.rule_notices} notices consulted >= "
+                             f"{CONSULTED_SHARE_BASIC:.0%}"),
+                      (share >= CONSULTED_SHARE_GOOD,
+                       f"{n.consulted_notices}/{n.rule_notices} notices consulted >= {CONSULTED_SHARE_GOOD:.0%}"))
+    return _score(p, n, None, None)
+
+
+def scorecard(n: PlatformNumbers) -> dict[str, Any]:
+    principles = [score_principle(p, n) for p in PRINCIPLES]
+    scored = [p for p in principles if p["status"] == "scored"]
+    return {
+        "platform_id": n.platform_id,
+        "principles": principles,
+        "total": sum(p["score"] for p in scored) if scored else None,
+        "max_total": 2 * len(scored),
+        "contract_coverage": contract_coverage(n),
+        "insurance_coverage": insurance_coverage(n),
+    }

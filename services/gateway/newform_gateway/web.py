@@ -1,0 +1,294 @@
+"""The regulator's dashboard: server-rendered pages in Simplified Chinese (`?lang=en` for English).
+
+Sign-in: paste a token; it is kept in an HttpOnly, SameSite=Strict cookie. Forms that change state
+carry a per-session CSRF token (an HMAC of the session's token) besides SameSite. The same rules as
+the API: department, regulator and admin tokens only; a department sees and acts on only its alerts.
+Every asset (CSS; charts are inline SVG) is served by the gateway itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from newform_common.app import SessionDep
+from newform_common.auth import Principal, Role
+from newform_common.errors import Problem
+from newform_common.pagination import PageParams
+from newform_common.policy import business_date, get_policy
+
+from . import charts, queries, routing, service
+from .alerts import ACKNOWLEDGED, RESOLVED
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+TOKEN_COOKIE = "newform_token"
+LANG_COOKIE = "newform_lang"
+ALLOWED_ROLES = {Role.department, Role.regulator, Role.admin}
+
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+templates.env.filters["bdate"] = lambda value: business_date(value).isoformat()  # Asia/Shanghai date
+web_router = APIRouter(include_in_schema=False)
+
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "app": "新就业形态劳动者权益监管平台", "overview": "总览", "alerts": "预警", "platforms": "平台",
+        "workers": "劳动者", "signin": "登录", "signout": "退出", "token": "访问令牌",
+        "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
+        "registrations": "在册劳动者", "by_district": "按区县统计在册劳动者", "by_occupation": "按职业统计在册劳动者",
+        "by_engagement": "按用工类型统计合同", "alerts_by_measure": "按措施统计预警",
+        "alerts_by_status": "按状态统计预警", "alerts_by_department": "按部门统计待办预警",
+        "trends": "每日趋势", "t_registrations": "注册", "t_contracts": "合同", "t_findings": "问题线索",
+        "overdue": "逾期", "total": "合计", "department": "部门", "all": "全部", "status": "状态",
+        "open": "待处理", "acknowledged": "已确认", "resolved": "已办结", "confirmed": "属实",
+        "dismissed": "不属实", "acknowledge": "确认受理", "resolve": "办结", "note": "备注",
+        "measure": "措施", "rule": "规则", "summary": "摘要", "platform": "平台", "district": "区县",
+        "due": "办理期限", "actions": "操作", "occurrences": "次数", "severity": "严重程度",
+        "scorecard": "平台评分", "score": "得分", "no_data": "暂无数据", "contract_coverage": "合同覆盖率",
+        "insurance_coverage": "保险覆盖率", "open_findings": "未办结问题", "worker_id": "劳动者假名编号",
+        "timeline": "时间线", "search": "查询", "time": "时间", "type": "事件", "forbidden": "无权访问",
+        "error": "出错了", "routed_to": "推送部门", "no_alerts": "暂无预警", "language": "English",
+        "active_registrations": "在册注册数", "points": "评分依据", "filter": "筛选",
+    },
+    "en": {
+        "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
+        "platforms": "Platforms", "workers": "Workers", "signin": "Sign in", "signout": "Sign out",
+        "token": "Access token", "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
+        "registrations": "Registered workers", "by_district": "Registered workers by district",
+        "by_occupation": "Registered workers by occupation", "by_engagement": "Contracts by engagement type",
+        "alerts_by_measure": "Alerts by measure", "alerts_by_status": "Alerts by status",
+        "alerts_by_department": "Open alerts by department", "trends": "Daily trends",
+        "t_registrations": "registrations", "t_contracts": "contracts", "t_findings": "findings",
+        "overdue": "Overdue", "total": "Total", "department": "Department", "all": "All", "status": "Status",
+        "open": "open", "acknowledged": "acknowledged", "resolved": "resolved", "confirmed": "confirmed",
+        "dismissed": "dismissed", "acknowledge": "Acknowledge", "resolve": "Resolve", "note": "Note",
+        "measure": "Measure", "rule": "Rule", "summary": "Summary", "platform": "Platform", "district": "District",
+        "due": "Due", "actions": "Actions", "occurrences": "Occurrences", "severity": "Severity",
+        "scorecard": "Scorecard", "score": "Score", "no_data": "no data yet",
+        "contract_coverage": "Contract coverage", "insurance_coverage": "Insurance coverage",
+        "open_findings": "Open findings", "worker_id": "Pseudonymous worker id", "timeline": "Timeline",
+        "search": "Search", "time": "Time", "type": "Event", "forbidden": "Forbidden", "error": "Error",
+        "routed_to": "Routed to", "no_alerts": "No alerts", "language": "中文",
+        "active_registrations": "Active registrations", "points": "Evidence", "filter": "Filter",
+    },
+}
+
+
+def mount_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+
+
+def lang_of(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return lang if lang in TEXT else "zh"
+
+
+def csrf_token(request: Request, token: str) -> str:
+    secret = request.app.state.settings.pii_secret.encode()
+    return hmac.new(secret, b"csrf\n" + token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def principal_of(request: Request) -> tuple[Principal, str]:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise NotSignedIn()
+    try:
+        principal = request.app.state.token_verifier.verify(token)
+    except Problem as exc:
+        raise NotSignedIn() from exc
+    return principal, token
+
+
+def names(lang: str) -> dict[str, dict[str, str]]:
+    policy = get_policy()
+    today = datetime.now(UTC)
+    try:
+        departments = policy.departments(today)
+        districts = policy.districts(today)
+        occupations = policy.occupations(today)
+        measures = {m: t.get(lang, t.get("zh", m)) for m, t in policy.measure_titles(today).items()}
+    except LookupError:
+        departments, districts, occupations, measures = {}, {}, {}, {}
+    if lang == "en":
+        departments, districts, occupations = {}, {}, {}
+    dept_names = dict(departments)
+    for code, name in districts.items():
+        dept_names[routing.county_key(code)] = f"{name}人民政府"
+    return {"departments": dept_names, "districts": districts, "occupations": occupations, "measures": measures}
+
+
+def render(request: Request, template: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, template, {
+        "t": TEXT[lang], "lang": lang, "names": names(lang), "path": request.url.path, **context,
+    }, status_code=status_code)
+    if request.query_params.get("lang") in TEXT:
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", max_age=365 * 86400)
+    return response
+
+
+def guard(request: Request) -> tuple[Principal, str] | Response:
+    """The signed-in principal, or the response to send instead (sign-in page, 403)."""
+    try:
+        principal, token = principal_of(request)
+    except NotSignedIn:
+        return RedirectResponse("/signin?" + urlencode({"next": request.url.path}), status_code=303)
+    if principal.role not in ALLOWED_ROLES:
+        lang = lang_of(request)
+        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
+                      message=TEXT[lang]["forbidden"])
+    return principal, token
+
+
+@web_router.get("/signin", response_class=HTMLResponse)
+async def signin_page(request: Request, next: str = "/"):
+    return render(request, "signin.html", lang_of(request), principal=None, csrf="", next=next, error=None)
+
+
+@web_router.post("/signin")
+async def signin(request: Request, token: str = Form(..., max_length=4000), next: str = Form("/")):
+    lang = lang_of(request)
+    try:
+        request.app.state.token_verifier.verify(token.strip())
+    except Problem as exc:
+        return render(request, "signin.html", lang, status_code=401, principal=None, csrf="", next=next,
+                      error=exc.detail)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict", path="/",
+                        secure=request.app.state.settings.cookie_secure, max_age=12 * 3600)
+    return response
+
+
+@web_router.post("/signout")
+async def signout(request: Request):
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+@web_router.get("/", response_class=HTMLResponse)
+async def overview_page(request: Request, session: SessionDep):
+    guarded = guard(request)
+    if isinstance(guarded, Response):
+        return guarded
+    principal, token = guarded
+    lang = lang_of(request)
+    t, n = TEXT[lang], names(lang)
+    data = await queries.overview(session, principal)
+    status_labels = {s: t[s] for s in ("open", "acknowledged", "resolved")}
+    chart_list = [
+        charts.bar_chart(data["registrations"]["by_district"], n["districts"], title=t["by_district"]),
+        charts.bar_chart(data["registrations"]["by_occupation"], n["occupations"], title=t["by_occupation"],
+                         color="#27ae60"),
+        charts.bar_chart(data["contracts"]["by_engagement_type"], None, title=t["by_engagement"], color="#8e44ad"),
+        charts.bar_chart(data["alerts"]["by_measure"], None, title=t["alerts_by_measure"], color="#c0392b"),
+        charts.bar_chart(data["alerts"]["by_status"], status_labels, title=t["alerts_by_status"], color="#d35400"),
+        charts.bar_chart(data["alerts"]["by_department"], n["departments"], title=t["alerts_by_department"],
+                         color="#16a085"),
+    ]
+    trend = charts.line_chart(data["trends"], {"registrations": t["t_registrations"], "contracts": t["t_contracts"],
+                                               "findings": t["t_findings"]}, title=t["trends"])
+    return render(request, "overview.html", lang, principal=principal, csrf=csrf_token(request, token), data=data,
+                  charts=chart_list, trend=trend)
+
+
+@web_router.get("/alerts", response_class=HTMLResponse)
+async def alerts_page(request: Request, session: SessionDep, status: str | None = None,
+                      department: str | None = None):
+    guarded = guard(request)
+    if isinstance(guarded, Response):
+        return guarded
+    principal, token = guarded
+    lang = lang_of(request)
+    status = status if status in ("open", "acknowledged", "resolved") else None
+    page = await queries.list_alerts(session, principal, PageParams(limit=200, after=None), status=status,
+                                     department=department or None)
+    by_department: dict[str, list] = {}
+    own = routing.department_key(principal)
+    for alert in page.items:
+        for d in alert.departments:
+            if principal.is_oversight() and department and d != department:
+                continue
+            if not principal.is_oversight() and d != own:
+                continue
+            by_department.setdefault(d, []).append(alert)
+    return render(request, "alerts.html", lang, principal=principal, csrf=csrf_token(request, token),
+                  groups=sorted(by_department.items()), status=status, department=department,
+                  department_options=sorted({d for a in page.items for d in a.departments}))
+
+
+async def _act(request: Request, session, csrf: str, alert_id: str, to_status: str, note: str | None,
+               outcome: str | None = None) -> Response:
+    guarded = guard(request)
+    if isinstance(guarded, Response):
+        return guarded
+    principal, token = guarded
+    lang = lang_of(request)
+    if not hmac.compare_digest(csrf, csrf_token(request, token)):
+        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
+                      message="CSRF token mismatch")
+    try:
+        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, to_status=to_status,
+                                   note=note or None, outcome=outcome)
+    except Problem as exc:
+        return render(request, "error.html", lang, status_code=exc.status, principal=principal, csrf="",
+                      message=exc.detail or exc.title)
+    return RedirectResponse(request.headers.get("x-return-to") or "/alerts", status_code=303)
+
+
+@web_router.post("/alerts/{alert_id}/acknowledge")
+async def acknowledge_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
+                           note: str = Form("", max_length=2000)):
+    return await _act(request, session, csrf, alert_id, ACKNOWLEDGED, note)
+
+
+@web_router.post("/alerts/{alert_id}/resolve")
+async def resolve_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
+                       outcome: str = Form(...), note: str = Form("", max_length=2000)):
+    if outcome not in ("confirmed", "dismissed"):
+        outcome = None
+    return await _act(request, session, csrf, alert_id, RESOLVED, note, outcome)
+
+
+@web_router.get("/platforms", response_class=HTMLResponse)
+async def platforms_page(request: Request, session: SessionDep):
+    guarded = guard(request)
+    if isinstance(guarded, Response):
+        return guarded
+    principal, token = guarded
+    lang = lang_of(request)
+    details = [await queries.platform_detail(session, p.platform_id) for p in await queries.list_platforms(session)]
+    return render(request, "platforms.html", lang, principal=principal, csrf=csrf_token(request, token),
+                  platforms=details)
+
+
+@web_router.get("/workers", response_class=HTMLResponse)
+async def workers_page(request: Request, session: SessionDep, worker_id: str | None = None):
+    guarded = guard(request)
+    if isinstance(guarded, Response):
+        return guarded
+    principal, token = guarded
+    lang = lang_of(request)
+    if not principal.is_oversight():
+        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
+                      message=TEXT[lang]["forbidden"])
+    timeline = None
+    if worker_id:
+        try:
+            timeline = await queries.worker_timeline(session, worker_id.strip()[:100])
+        except Problem:
+            timeline = {"worker_id": worker_id, "platforms": [], "events": []}
+    return render(request, "workers.html", lang, principal=principal, csrf=csrf_token(request, token),
+                  worker_id=worker_id or "", timeline=timeline)

@@ -1,0 +1,289 @@
+"""The gateway through real Kafka and PostgreSQL: catalogue events in, read models, alerts routed to
+the responsible departments, department isolation, the alert lifecycle, credit records, rebuild."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newform_common.events import Envelope
+from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_gateway.main import create_app
+from newform_gateway.rebuild import compare, rebuild
+
+from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
+
+# M1's responsible units in the catalogue, with `county` resolved to the district's government;
+# food delivery's sector regulator (market) is among them already.
+M1_FOOD_DELIVERY_CHENGXI = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"}
+# M6 (pay) units; a courier adds the postal regulator (already listed); datong's government.
+M6_COURIER_DATONG = {"hrss", "drc", "court", "union", "transport", "market", "postal", "culture", "county:datong"}
+
+
+@pytest.fixture(scope="module")
+def tokens() -> TokenFactory:
+    return TokenFactory.generate()
+
+
+@pytest.fixture(scope="module")
+async def gw(new_database, kafka, tokens):
+    prefix = unique_name("gwt").replace("_", "")
+    await prepare_topics(kafka.bootstrap_servers, prefix)
+    url = await migrated_database(new_database)
+    settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
+    app = create_app(settings)
+    async with app_client(app) as client:
+        client.settings = settings
+        client.url = url
+        client.pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        client.prefix = prefix
+        yield client
+
+
+def regulator(tokens):
+    return tokens.headers("regulator")
+
+
+def dept(tokens, code, district=None):
+    return tokens.headers("department", department=code, **({"district": district} if district else {}))
+
+
+async def alert_for(client, tokens, subject_id):
+    async def check():
+        r = await client.get("/v1/alerts", headers=regulator(tokens), params={"limit": 500})
+        found = [a for a in r.json()["items"] if a["subject_id"] == subject_id]
+        return found[0] if found else None
+
+    return await eventually(check)
+
+
+async def logged(client, event_id) -> int:
+    return await scalar(client.url, "select count(*) from event_log where event_id = :e", e=event_id)
+
+
+async def test_catalogue_events_fill_the_read_models(gw, tokens):
+    pub, platform = gw.pub, f"p_{uuid.uuid4().hex[:6]}"
+    await pub.enterprise(platform, name="测试外卖平台", occupations=["food_delivery", "courier"])
+    await pub.enterprise(f"{platform}_agency", kind="dispatch_agency", platform_id=platform)
+    for i in range(4):
+        await pub.worker(f"w_{platform}_{i}", platform, occupation="food_delivery" if i < 3 else "courier",
+                         district="chengxi" if i < 2 else "datong")
+    await pub.contract(f"c_{platform}_0", f"w_{platform}_0", platform)
+    await pub.signed(f"c_{platform}_0", f"w_{platform}_0", platform)
+    await pub.contract(f"c_{platform}_1", f"w_{platform}_1", platform, engagement_type="civil", work_injury=False)
+    unknown = await pub.publish("something.new", {"worker_id": f"w_{platform}_0", "platform_id": platform})
+
+    async def detail():
+        r = await gw.get(f"/v1/platforms/{platform}", headers=regulator(tokens))
+        body = r.json() if r.status_code == 200 else {}
+        done = body.get("contracts_by_status") == {"signed": 1, "drafted": 1} and \
+            body.get("active_registrations") == 4 and len(body.get("cooperating_enterprises", [])) == 1
+        return body if done else None
+
+    body = await eventually(detail)
+    assert body["name"] == "测试外卖平台"
+    assert body["active_registrations"] == 4
+    assert body["registrations_by_occupation"] == {"food_delivery": 3, "courier": 1}
+    assert body["registrations_by_district"] == {"chengxi": 2, "datong": 2}
+    assert body["contracts_by_engagement_type"] == {"labor_contract": 1, "civil": 1}
+    assert body["contracts_by_status"] == {"signed": 1, "drafted": 1}
+    assert body["contract_coverage"] == 0.25  # one signed contract for four active registrations
+    assert body["insurance_coverage"] == 1.0
+    assert [e["enterprise_id"] for e in body["cooperating_enterprises"]] == [f"{platform}_agency"]
+    card = {p["principle"]: p for p in body["scorecard"]["principles"]}
+    assert card["pay"]["status"] == "no_data" and card["pay"]["score"] is None  # no wages service yet
+    assert card["contracts"]["status"] == "scored" and card["contracts"]["score"] == 0  # 25% < 50%
+
+    await eventually(lambda: logged(gw, unknown.id))  # unknown types are kept in the audit trail
+    timeline = await gw.get(f"/v1/workers/w_{platform}_0/timeline", headers=regulator(tokens))
+    assert [e["type"] for e in timeline.json()["events"]] == [
+        "contracts.worker.registered.v1", "contracts.contract.drafted.v1", "contracts.contract.signed.v1",
+        "contracts.something.new.v1"]
+
+    overview = (await gw.get("/v1/overview", headers=regulator(tokens))).json()
+    assert overview["registrations"]["by_occupation"]["courier"] >= 1
+    assert overview["contracts"]["by_engagement_type"]["civil"] >= 1
+    assert overview["trends"] and overview["trends"][-1]["registrations"] >= 4
+
+
+async def test_a_finding_becomes_an_alert_routed_to_exactly_the_measure_units_sector_and_district(gw, tokens):
+    contract_id = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=contract_id, platform_id="p_route",
+                         worker_id="w_route", occupation="food_delivery", district="chengxi")
+    alert = await alert_for(gw, tokens, contract_id)
+    assert set(alert["departments"]) == M1_FOOD_DELIVERY_CHENGXI
+    assert alert["status"] == "open" and alert["occurrences"] == 1 and alert["overdue"] is False
+    # Handling deadline for M1 from the policy: 15 days.
+    assert datetime.fromisoformat(alert["due_at"]) - datetime.fromisoformat(alert["raised_at"]) == timedelta(days=15)
+
+    await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"w_{contract_id}", subject_type="worker",
+                         occupation="courier", district="datong")
+    pay = await alert_for(gw, tokens, f"w_{contract_id}")
+    assert set(pay["departments"]) == M6_COURIER_DATONG
+
+
+async def test_same_rule_and_subject_while_open_adds_to_the_alert_and_redelivery_changes_nothing(gw, tokens):
+    subject = f"c_{uuid.uuid4().hex[:8]}"
+    first = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_valid", subject_id=subject, severity="low")
+    alert = await alert_for(gw, tokens, subject)
+    second = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_valid", subject_id=subject,
+                                  severity="high", evidence={"licence": "expired"})
+
+    async def two():
+        r = await gw.get(f"/v1/alerts/{alert['alert_id']}", headers=regulator(tokens))
+        return r.json() if r.json()["occurrences"] == 2 else None
+
+    merged = await eventually(two)
+    assert merged["severity"] == "high"
+    assert [e["event_id"] for e in merged["evidence"]] == [first.id, second.id]
+
+    # The same events again (a redelivery): nothing changes, not even the event log.
+    await gw.pub.publish("", {}, envelope=first)
+    await gw.pub.publish("", {}, envelope=second)
+    marker = await gw.pub.finding(measure="M3", rule="M3.other_rule", subject_id=subject)  # published after them
+    await alert_for(gw, tokens, subject)
+    await eventually(lambda: logged(gw, marker.id))
+    again = (await gw.get(f"/v1/alerts/{alert['alert_id']}", headers=regulator(tokens))).json()
+    assert again["occurrences"] == 2 and len(again["evidence"]) == 2
+    assert await logged(gw, first.id) == 1 and await logged(gw, second.id) == 1
+    total = await scalar(gw.url, "select count(*) from alerts where subject_id = :s", s=subject)
+    assert total == 2  # the dispatch-licence alert and the marker's own rule
+
+
+async def test_a_department_sees_and_acts_on_only_alerts_routed_to_it(gw, tokens):
+    subject = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=subject, district="chengxi")
+    alert = await alert_for(gw, tokens, subject)
+    path = f"/v1/alerts/{alert['alert_id']}"
+
+    for headers in (dept(tokens, "hrss"), dept(tokens, "county", "chengxi")):
+        assert (await gw.get(path, headers=headers)).status_code == 200
+        listed = (await gw.get("/v1/alerts", headers=headers, params={"limit": 500})).json()["items"]
+        assert alert["alert_id"] in {a["alert_id"] for a in listed}
+
+    # Police are not among M1's units; chengdong's government is not chengxi's.
+    for headers in (dept(tokens, "police"), dept(tokens, "county", "chengdong")):
+        assert (await gw.get(path, headers=headers)).status_code == 404
+        listed = (await gw.get("/v1/alerts", headers=headers, params={"limit": 500})).json()["items"]
+        assert alert["alert_id"] not in {a["alert_id"] for a in listed}
+        act = await gw.post(f"{path}/acknowledge", headers=headers, json={"note": "不是我们的"})
+        assert act.status_code == 404
+        assert act.headers["content-type"] == "application/problem+json"
+        assert (await gw.post(f"{path}/resolve", headers=headers, json={"outcome": "dismissed"})).status_code == 404
+    assert (await gw.get(path, headers=regulator(tokens))).json()["status"] == "open"
+    # A district-government token without its district is refused.
+    assert (await gw.get("/v1/alerts", headers=dept(tokens, "county"))).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["platform", "enterprise", "worker_channel", "mediator", "training_body"])
+async def test_a_platform_token_and_other_roles_get_403_everywhere(gw, tokens, role):
+    headers = tokens.headers(role, platform_id="p_any")
+    for method, path, body in [
+        ("GET", "/v1/overview", None), ("GET", "/v1/alerts", None), ("GET", "/v1/alerts/alr_x", None),
+        ("POST", "/v1/alerts/alr_x/acknowledge", {}), ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
+        ("GET", "/v1/platforms", None), ("GET", "/v1/platforms/p_any", None),
+        ("GET", "/v1/platforms/p_any/scorecard", None), ("GET", "/v1/enterprises", None),
+        ("GET", "/v1/workers/w_x/timeline", None), ("GET", "/v1/credit-records", None),
+        ("GET", "/v1/webhooks", None), ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x"}),
+    ]:
+        response = await gw.request(method, path, headers=headers, json=body)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (await gw.get("/v1/alerts")).status_code == 401
+
+
+async def test_lifecycle_acknowledge_then_resolve_confirmed_makes_a_credit_record_with_its_evidence_chain(gw, tokens):
+    worker = f"w_{uuid.uuid4().hex[:8]}"
+    drafted = await gw.pub.contract(f"c_{worker}", worker, "p_credit", occupation="courier", district="datong")
+    finding = await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"c_{worker}",
+                                   platform_id="p_credit", worker_id=worker, occupation="courier", district="datong",
+                                   summary="关联单位拖欠工资")
+    alert = await alert_for(gw, tokens, f"c_{worker}")
+    path = f"/v1/alerts/{alert['alert_id']}"
+    hrss = dept(tokens, "hrss")
+
+    ack = await gw.post(f"{path}/acknowledge", headers=hrss, json={"note": "已受理"})
+    assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
+    assert (await gw.post(f"{path}/acknowledge", headers=hrss, json={})).status_code == 409
+    bad = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "maybe"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    done = await gw.post(f"{path}/resolve", headers=dept(tokens, "county", "datong"),
+                         json={"outcome": "confirmed", "note": "经核查属实"})
+    assert done.status_code == 200
+    body = done.json()
+    assert body["status"] == "resolved" and body["resolution"] == "confirmed"
+    steps = [(t["from_status"], t["to_status"], t["actor_department"], t["note"]) for t in body["transitions"]]
+    assert steps == [("open", "acknowledged", "hrss", "已受理"),
+                     ("acknowledged", "resolved", "county:datong", "经核查属实")]
+
+    records = (await gw.get("/v1/credit-records", headers=dept(tokens, "drc"),
+                            params={"platform_id": "p_credit"})).json()["items"]
+    assert len(records) == 1
+    chain = records[0]["evidence_chain"]
+    assert [(c["role"], c["event_id"]) for c in chain[:2]] == [("source", drafted.id), ("finding", finding.id)]
+    assert chain[-1]["role"] == "confirmation"
+
+    # Resolved: the same rule firing again for the subject opens a new alert.
+    await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"c_{worker}", district="datong")
+
+    async def reopened():
+        n = await scalar(gw.url, "select count(*) from alerts where subject_id = :s", s=f"c_{worker}")
+        return n == 2
+
+    await eventually(reopened)
+
+    # A dismissed finding, or a rule not configured for credit records, makes none.
+    other = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=other, platform_id="p_credit")
+    a2 = await alert_for(gw, tokens, other)
+    await gw.post(f"/v1/alerts/{a2['alert_id']}/resolve", headers=regulator(tokens), json={"outcome": "confirmed"})
+    records = (await gw.get("/v1/credit-records", headers=regulator(tokens),
+                            params={"platform_id": "p_credit"})).json()["items"]
+    assert len(records) == 1
+
+
+async def test_an_alert_past_its_measures_deadline_is_overdue(gw, tokens):
+    subject = f"w_{uuid.uuid4().hex[:8]}"
+    data = {"finding_id": f"f_{subject}", "measure": "M6", "rule": "M6.wage_arrears", "severity": "high",
+            "summary": "拖欠工资", "subject_type": "worker", "subject_id": subject, "platform_id": None,
+            "enterprise_id": None, "worker_id": subject, "occupation": "courier", "district": "chengbei",
+            "evidence": {}, "observed_at": (datetime.now(UTC) - timedelta(days=6)).isoformat()}
+    old = Envelope(id=str(uuid.uuid4()), source="/newform/contracts", type="contracts.finding.raised.v1",
+                   time=datetime.now(UTC) - timedelta(days=6), key=subject, data=data)
+    await gw.pub.publish("", {}, envelope=old)
+    alert = await alert_for(gw, tokens, subject)
+    assert alert["overdue"] is True  # M6: 5 days to handle
+    overdue = (await gw.get("/v1/alerts", headers=regulator(tokens), params={"overdue": "true", "limit": 500})).json()
+    assert alert["alert_id"] in {a["alert_id"] for a in overdue["items"]}
+    assert (await gw.get("/v1/overview", headers=regulator(tokens))).json()["alerts"]["overdue"] >= 1
+
+
+async def test_a_new_services_topic_is_picked_up_and_its_findings_become_alerts(gw, tokens, kafka):
+    wages = TestPublisher(kafka.bootstrap_servers, gw.prefix, service="wages")
+    subject = f"w_{uuid.uuid4().hex[:8]}"
+    await wages.finding(measure="M6", rule="M6.below_minimum_wage", subject_id=subject, subject_type="worker",
+                        occupation="courier", district="datong")
+    alert = await alert_for(gw, tokens, subject)
+    assert alert["source_service"] == "wages"
+    assert set(alert["departments"]) == M6_COURIER_DATONG
+
+
+async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, new_database):
+    # Everything the tests above published and did (acknowledge, resolve) must be projected first.
+    marker = await gw.pub.finding(measure="M5", rule="M5.no_deposit", subject_id=f"e_{uuid.uuid4().hex[:6]}")
+    await eventually(lambda: logged(gw, marker.id))
+
+    async def actions_logged():
+        return await scalar(gw.url, "select count(*) from event_log where type like 'gateway.alert.%'") == \
+            await scalar(gw.url, "select count(*) from alert_transitions")
+
+    await eventually(actions_logged)
+    assert await scalar(gw.url, "select count(*) from alert_transitions") >= 3
+
+    target = new_database("gwrebuild")
+    result = await rebuild(gw.settings, into=target)
+    assert result["failed"] == 0
+    assert result["events"] == await scalar(gw.url, "select count(*) from event_log")
+    assert await compare(gw.url, target) == {}
