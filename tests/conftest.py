@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
 from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
@@ -29,12 +33,16 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
     if external:
         yield ExternalPostgres(external)
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port())
+    # Not under pytest's tmp folder: pytest tightens /tmp/pytest-of-<user> to 0700 whenever a
+    # session starts, which would lock out the unprivileged user PostgreSQL runs as under root.
+    folder = Path(tempfile.mkdtemp(prefix="newform-test-pg-"))
+    server = EmbeddedPostgres(folder / "data", port=free_port())
     server.start()
     try:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

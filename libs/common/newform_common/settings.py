@@ -38,6 +38,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
+    # Given by code (tests) or resolved from the environment by database_url_for; never read from
+    # DATABASE_URL directly, which names the *server*.
     database_url: str = ""
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     # Public key (PEM) that verifies bearer tokens; the file form is what deployments mount.
@@ -51,6 +53,14 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="CONSUMER_MAX_ATTEMPTS")
     run_relay: bool = Field(True, validation_alias="RUN_RELAY")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        def env_without_database_url() -> dict:
+            return {k: v for k, v in env_settings().items() if k.lower() != "database_url"}
+
+        return init_settings, env_without_database_url, dotenv_settings, file_secret_settings
 
     def model_post_init(self, _context: object) -> None:
         if self.pii_secret_file is not None:
