@@ -1,0 +1,105 @@
+"""Pure functions: routing against the catalogue's table, scorecards, webhook signing, credit rules."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+
+from newform_common.auth import Principal, Role
+from newform_gateway import routing, scorecards
+from newform_gateway.alerts import CreditRules
+from newform_gateway.config import DEFAULT_CREDIT_RULES, Settings
+from newform_gateway.webhooks import backoff, sign
+
+ON = date(2024, 6, 1)
+
+
+def test_routing_follows_the_catalogue_table_plus_sector_and_district():
+    # M8 (safety): hrss, emergency, health, police, union, transport, market, postal, culture, county;
+    # a ride-hailing driver adds transport (listed already); the district is huangzhong.
+    assert set(routing.departments_for("M8", occupation="ride_hailing", district="huangzhong", on=ON)) == {
+        "hrss", "emergency", "health", "police", "union", "transport", "market", "postal", "culture",
+        "county:huangzhong"}
+    # M12 (social-insurance services): hrss, tax, county — and a courier's sector regulator, postal.
+    assert set(routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)) == {
+        "hrss", "tax", "postal", "county:chengbei"}
+    # M18 (disputes): court, hrss, justice, county; internet marketers add culture and market.
+    assert routing.departments_for("M18", occupation="internet_marketer", district="datong", on=ON) == [
+        "court", "hrss", "justice", "county:datong", "culture", "market"]
+
+
+def test_routing_without_occupation_or_district_keeps_the_bare_county_and_no_sector():
+    assert routing.departments_for("M14", occupation=None, district=None, on=ON) == [
+        "drc", "housing", "construction", "transport", "urban", "county"]
+    assert routing.departments_for("M15", occupation="not_an_occupation", district=None, on=ON) == [
+        "culture", "education", "sports", "county"]
+
+
+def test_a_fact_outside_every_policy_version_is_still_routed_under_the_nearest():
+    assert "county:chengxi" in routing.departments_for("M1", occupation=None, district="chengxi", on=date(2030, 1, 1))
+
+
+def test_department_keys_of_tokens():
+    assert routing.department_key(Principal(subject="a", role=Role.department, department="hrss")) == "hrss"
+    assert routing.department_key(Principal(subject="a", role=Role.department, department="county",
+                                            district="datong")) == "county:datong"
+    assert routing.department_key(Principal(subject="a", role=Role.department, department="county")) is None
+
+
+def numbers(**kw) -> scorecards.PlatformNumbers:
+    return scorecards.PlatformNumbers(platform_id="p", services_seen={"contracts"}, **kw)
+
+
+def test_scorecard_says_no_data_where_no_service_feeds_a_principle():
+    card = scorecards.scorecard(numbers(active_registrations=10, workers_with_signed_contract=10))
+    by = {p["principle"]: p for p in card["principles"]}
+    assert by["pay"]["status"] == "no_data" and by["pay"]["score"] is None and "wages" in by["pay"]["reason"]
+    assert by["conditions"]["status"] == "no_data"
+    assert by["management"]["status"] == "no_data" and "disputes" in by["management"]["reason"]
+    assert by["representation"]["status"] == "no_data"  # no rule notices published yet
+    assert by["contracts"]["score"] == 2
+    assert card["total"] == 2 and card["max_total"] == 2
+
+
+def test_contract_points_follow_coverage_and_open_alerts():
+    def contracts(**kw):
+        return scorecards.score_principle(scorecards.PRINCIPLES[2], numbers(**kw))
+
+    assert contracts(active_registrations=10, workers_with_signed_contract=9)["score"] == 2
+    assert contracts(active_registrations=10, workers_with_signed_contract=6)["score"] == 1
+    assert contracts(active_registrations=10, workers_with_signed_contract=4)["score"] == 0
+    low = contracts(active_registrations=10, workers_with_signed_contract=10, open_alerts=[("a1", "M1", "low")])
+    assert low["score"] == 1 and low["points"][1]["evidence"]["open_alerts"] == ["a1"]
+    high = contracts(active_registrations=10, workers_with_signed_contract=10, open_alerts=[("a2", "M3", "high")])
+    assert high["score"] == 0 and high["points"][0]["evidence"]["open_high_severity_alerts"] == ["a2"]
+    unrelated = contracts(active_registrations=10, workers_with_signed_contract=10,
+                          open_alerts=[("a3", "M9", "high")])
+    assert unrelated["score"] == 2
+
+
+def test_representation_scores_consultation_of_rule_notices():
+    rep = scorecards.PRINCIPLES[4]
+    assert scorecards.score_principle(rep, numbers(rule_notices=2, consulted_notices=2))["score"] == 2
+    assert scorecards.score_principle(rep, numbers(rule_notices=2, consulted_notices=1))["score"] == 1
+    assert scorecards.score_principle(rep, numbers(rule_notices=3, consulted_notices=1))["score"] == 0
+
+
+def test_pay_is_scored_once_wages_reports():
+    n = scorecards.PlatformNumbers(platform_id="p", services_seen={"contracts", "wages"},
+                                   open_alerts=[("a", "M6", "medium")])
+    assert scorecards.score_principle(scorecards.PRINCIPLES[0], n)["score"] == 1
+
+
+def test_webhook_signature_and_backoff():
+    body = b'{"alert_id":"alr_1"}'
+    assert sign("s3cret", body) == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    s = Settings(jwt_public_key="x", webhook_initial_backoff_s=2, webhook_max_backoff_s=10)
+    assert [backoff(s, n).total_seconds() for n in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
+
+
+def test_credit_rules_are_configuration():
+    rules = CreditRules.load(DEFAULT_CREDIT_RULES)
+    assert rules.applies("M6", "M6.wage_arrears")
+    assert rules.applies("M5", "M5.no_deposit")
+    assert not rules.applies("M1", "M1.misclassification")
