@@ -1,10 +1,13 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
-For each message, in partition order: parse the CloudEvent, then in ONE database transaction
-claim its id in the inbox and run the handler; offsets are committed to Kafka only after the
-database commit. A redelivered event finds its id in the inbox and changes nothing. An event that
-cannot be parsed, or whose handler fails `max_attempts` times, goes to `<topic>.dlq` with the
-error in its headers, is recorded in the inbox as dead-lettered, and the runner goes on.
+For each polled batch of a partition, in order: parse each CloudEvent, then in ONE database
+transaction, each event in its own savepoint, claim its id in the inbox and run the handler;
+offsets are committed to Kafka only after the database commit (one commit per batch, not per
+event: the fsync is what costs). If an event's handler fails, the events before it commit, the
+failing one is retried alone, and the rest follow in order. A redelivered event finds its id in
+the inbox and changes nothing. An event that cannot be parsed, or whose handler fails
+`max_attempts` times, goes to `<topic>.dlq` with the error in its headers, is recorded in the
+inbox as dead-lettered, and the runner goes on.
 """
 
 from __future__ import annotations
@@ -99,8 +102,7 @@ class ConsumerRunner:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
                 for tp, records in batches.items():
-                    for record in records:
-                        await self._handle(record)
+                    await self._handle_batch(records)
                     await consumer.commit({tp: records[-1].offset + 1})
                     self._report_lag(consumer, tp, records[-1].offset)
         finally:
@@ -115,6 +117,46 @@ class ConsumerRunner:
                 max(highwater - last_offset - 1, 0)
             )
 
+    async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
+        """Handle one partition's records in order, committing the database once where all succeed."""
+        pending = list(records)
+        while pending:
+            failed_at = await self._apply_in_one_transaction(pending)
+            if failed_at is None:
+                return
+            await self._handle(pending[failed_at])  # alone, with retries, then the dead-letter topic
+            pending = pending[failed_at + 1:]
+
+    async def _apply_in_one_transaction(self, records: list[ConsumerRecord]) -> int | None:
+        """Apply records until one fails; commit those before it. Returns the failing index, if any."""
+        applied: list[Envelope] = []
+        failed_at: int | None = None
+        async with self.db.transaction() as session:
+            for index, record in enumerate(records):
+                try:
+                    envelope = Envelope.from_kafka(record.key, record.value, list(record.headers or []))
+                    async with session.begin_nested():
+                        if await self._claim(session, record, envelope):
+                            await self.handler(session, envelope)
+                            applied.append(envelope)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    failed_at = index
+                    break
+        for envelope in applied:
+            self._observe(envelope)
+        return failed_at
+
+    async def _claim(self, session: AsyncSession, record: ConsumerRecord, envelope: Envelope) -> bool:
+        return await inbox.claim(session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
+                                 topic=record.topic, partition=record.partition, offset=record.offset)
+
+    def _observe(self, envelope: Envelope) -> None:
+        metrics.EVENTS_HANDLED.labels(self.group_id, envelope.type).inc()
+        lag = (datetime.now(UTC) - envelope.time).total_seconds()
+        metrics.EVENT_FRESHNESS.labels(self.group_id).observe(max(lag, 0.0))
+
     async def _handle(self, record: ConsumerRecord) -> None:
         try:
             envelope = Envelope.from_kafka(record.key, record.value, list(record.headers or []))
@@ -125,16 +167,11 @@ class ConsumerRunner:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 async with self.db.transaction() as session:
-                    fresh = await inbox.claim(
-                        session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
-                        topic=record.topic, partition=record.partition, offset=record.offset,
-                    )
+                    fresh = await self._claim(session, record, envelope)
                     if fresh:
                         await self.handler(session, envelope)
                 if fresh:
-                    metrics.EVENTS_HANDLED.labels(self.group_id, envelope.type).inc()
-                    lag = (datetime.now(UTC) - envelope.time).total_seconds()
-                    metrics.EVENT_FRESHNESS.labels(self.group_id).observe(max(lag, 0.0))
+                    self._observe(envelope)
                 return
             except asyncio.CancelledError:
                 raise
