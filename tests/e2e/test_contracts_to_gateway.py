@@ -1,0 +1,92 @@
+"""Across services, through Kafka: the real contracts app feeds the real gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import date
+
+from newform_common.auth import generate_keypair
+from newform_common.identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id
+from newform_common.migrations import upgrade
+from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_contracts.config import Settings as ContractsSettings
+from newform_contracts.main import create_app as create_contracts_app
+from newform_gateway.main import create_app as create_gateway_app
+
+from ..gateway.support import gateway_settings, migrated_database, prepare_topics
+
+# Labour-relationship facts (劳社部发〔2005〕12号 art. 1) declared under a civil label: an M1 misclassification.
+LABOR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
+               "enterprise_sets_pay": True, "work_is_core_business": True, "worker_may_refuse_orders": False,
+               "worker_bears_profit_and_loss": False, "worker_works_elsewhere": False}
+# The catalogue's M1 units, `county` being chengdong's government; food delivery's regulator (market) is among them.
+EXPECTED_M1_CHENGDONG = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengdong"}
+
+
+def credit_code() -> str:
+    return make_credit_code("91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9)))
+
+
+async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka):
+    tokens = TokenFactory.generate()
+    prefix = unique_name("e2e").replace("_", "")
+    await prepare_topics(kafka.bootstrap_servers, prefix)
+    contracts_url = new_database("contracts")
+    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
+    signing_key, _ = generate_keypair()
+    contracts_settings = ContractsSettings(
+        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret="e2e-pii-secret-of-at-least-32-bytes!",
+        relay_poll_interval_s=0.2)
+    gateway_url = await migrated_database(new_database)
+    settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
+
+    pid = "p" + secrets.token_hex(5)
+    platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
+    async with app_client(create_contracts_app(contracts_settings)) as contracts, \
+            app_client(create_gateway_app(settings)) as gateway:
+        r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
+            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "chengzhong",
+            "occupations": ["food_delivery"]})
+        assert r.status_code == 201, r.text
+        r = await contracts.post("/v1/workers", headers=platform, json={
+            "name": "张三丰",
+            "id_number": make_resident_id("630102", date(1990, 3, 14), f"{secrets.randbelow(1000):03d}"),
+            "phone": "138" + f"{secrets.randbelow(10**8):08d}", "occupation": "food_delivery",
+            "household_registration_place": "青海省西宁市城东区", "residence_district": "chengdong"})
+        assert r.status_code == 201, r.text
+        registration_id, worker_id = r.json()["registration_id"], r.json()["worker_id"]
+        r = await contracts.post("/v1/contracts", headers=platform, json={
+            "registration_id": registration_id, "enterprise_id": pid, "engagement_type": "civil", "part_time": False,
+            "start_date": "2026-12-01", "end_date": "2027-11-30",
+            "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日",
+                      "base_pay_fen": 450000, "hours_arrangement": "standard", "rest_rules": "每周休息一日",
+                      "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
+            "engagement_facts": LABOR_FACTS, "document_text": "合作协议：乙方以个人名义承接配送业务。"})
+        assert r.status_code == 201, r.text
+        contract_id = r.json()["contract_id"]
+
+        regulator = tokens.headers("regulator")
+
+        async def alert():
+            items = (await gateway.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]
+            found = [a for a in items if a["subject_id"] == contract_id and a["rule"] == "M1.misclassification"]
+            return found[0] if found else None
+
+        found = await eventually(alert, timeout=60)
+        assert found["measure"] == "M1" and found["source_service"] == "contracts"
+        assert found["worker_id"] == worker_id and found["platform_id"] == pid
+        assert set(found["departments"]) == EXPECTED_M1_CHENGDONG
+
+        async def projected():
+            r = await gateway.get(f"/v1/platforms/{pid}", headers=regulator)
+            return r.json() if r.status_code == 200 and r.json()["contracts_by_engagement_type"] else None
+
+        detail = await eventually(projected)
+        assert detail["contracts_by_engagement_type"] == {"civil": 1}
+        assert detail["registrations_by_district"] == {"chengdong": 1}
+        timeline = (await gateway.get(f"/v1/workers/{worker_id}/timeline", headers=regulator)).json()
+        assert "contracts.contract.drafted.v1" in [e["type"] for e in timeline["events"]]
+        assert (await gateway.get(f"/v1/alerts/{found['alert_id']}",
+                                  headers=tokens.headers("department", department="police"))).status_code == 404
