@@ -287,3 +287,41 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     assert result["failed"] == 0
     assert result["events"] == await scalar(gw.url, "select count(*) from event_log")
     assert await compare(gw.url, target) == {}
+
+
+async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(gw):
+    async def overdue_reported():
+        text = (await gw.get("/metrics")).text
+        return text if 'newform_gateway_alerts_overdue{measure="M6"}' in text else None
+
+    text = await eventually(overdue_reported)
+    assert f'newform_event_projection_lag_seconds_count{{group="{gw.settings.consumer_group}"}}' in text
+    assert f'newform_gateway_last_event_time_seconds{{topic="{gw.pub.topic}"}}' in text
+
+
+async def test_openapi_has_stable_operation_ids_and_tags_and_hides_the_dashboard(gw):
+    doc = (await gw.get("/openapi.json")).json()
+    operations = {op["operationId"]: (path, method, op) for path, item in doc["paths"].items()
+                  for method, op in item.items()}
+    assert {"get_overview", "list_alerts", "get_alert", "acknowledge_alert", "resolve_alert", "list_platforms",
+            "get_platform", "get_scorecard", "list_enterprises", "get_worker_timeline", "list_credit_records",
+            "register_webhook", "list_webhooks"} <= set(operations)
+    for op_id, (path, _method, op) in operations.items():
+        if path.startswith("/v1/"):
+            assert op.get("tags"), op_id
+    assert not any(p in doc["paths"] for p in ("/", "/alerts", "/signin", "/platforms"))
+
+
+async def test_the_dashboard_answers_403_to_a_platform_token_and_sends_strangers_to_sign_in(gw, tokens):
+    import httpx
+
+    async with httpx.AsyncClient(transport=gw._transport, base_url="http://testserver") as browser:
+        first = await browser.get("/alerts")
+        assert first.status_code == 303 and first.headers["location"].startswith("/signin")
+        bad = await browser.post("/signin", data={"token": "not-a-token", "next": "/"})
+        assert bad.status_code == 401
+        ok = await browser.post("/signin", data={"token": tokens.token("platform", platform_id="p_x"), "next": "/"})
+        assert ok.status_code == 303
+        assert "httponly" in ok.headers["set-cookie"].lower() and "samesite=strict" in ok.headers["set-cookie"].lower()
+        assert (await browser.get("/")).status_code == 403
+        assert (await browser.get("/alerts")).status_code == 403
