@@ -200,3 +200,14 @@ def test_mask_mobile_and_name():
     assert mask_name("张三") == "张*"
     assert mask_name("张") == "*"
     assert mask_name("") == ""
+
+
+def test_pseudonym_key_is_the_same_for_every_service_with_the_same_secret():
+    from newform_common.identity import pseudonym_key
+
+    secret = "a-shared-pii-secret-of-enough-length-0123456789"
+    id_number = make_resident_id()
+    in_contracts = pseudonym("worker", id_number, pseudonym_key(secret))
+    in_wages = pseudonym("worker", id_number, pseudonym_key(secret))
+    assert in_contracts == in_wages
+    assert in_contracts != pseudonym("worker", id_number, pseudonym_key("x" * 48))

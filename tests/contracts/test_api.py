@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
 
@@ -89,6 +90,11 @@ async def test_reveal_is_for_oversight_only_needs_a_purpose_and_is_audited(api, 
     assert log[-1]["principal"] == "regulator:inspector-1"
     masked = await api.client.get(f"/v1/workers/{wa['registration_id']}", headers=api.department)
     assert masked.status_code == 200 and masked.json()["id_number"] != wa["raw_id_number"]
+    # A purpose in Chinese travels percent-encoded (header values are ASCII) and is audited decoded.
+    chinese = await api.client.get(path, headers={**api.regulator, "X-Purpose": quote("劳动争议调解 第7号")})
+    assert chinese.status_code == 200
+    log = (await api.client.get("/v1/pii-access-log", headers=api.admin)).json()["items"]
+    assert log[-1]["purpose"] == "劳动争议调解 第7号"
 
 
 # ---------------------------------------------------------------------------------------------

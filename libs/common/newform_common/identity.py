@@ -206,6 +206,14 @@ def pseudonym(kind: str, value: str, key: bytes) -> str:
     return f"{prefix}_" + base64.b32encode(digest[:16]).decode("ascii").rstrip("=").lower()
 
 
+def pseudonym_key(secret: str | bytes) -> bytes:
+    """The key of every pseudonym, derived from PII_SECRET: every service that holds the same secret
+    computes the same ``w_...`` id from an ID number, so facts add up across services and platforms."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"newform-pseudonym",
+                info=b"newform worker pseudonym v1").derive(raw)
+
+
 # ---------------------------------------------------------------------------------------------
 # PII at rest
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from . import idempotency, inbox, outbox  # noqa: F401  (their tables join CommonModel.metadata)
 from .db import CommonModel
 
 

@@ -5,26 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from urllib.parse import unquote
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal
 from newform_common.errors import Forbidden, Problem
-from newform_common.identity import PiiCipher, mask_mobile, mask_name, mask_resident_id, pseudonym
+from newform_common.identity import PiiCipher, mask_mobile, mask_name, mask_resident_id, pseudonym, pseudonym_key
 
 from .models import PiiAccessLog
 
 PURPOSE_HEADER = "X-Purpose"
-
-
-def pseudonym_key(secret: str) -> bytes:
-    """The key of worker pseudonyms, derived from PII_SECRET so that every service computes the same
-    `w_...` id from an ID number. # lead: move to libs/common (identity.pseudonym_key)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"newform-pseudonym",
-                info=b"newform worker pseudonym v1").derive(secret.encode())
 
 
 @dataclass
@@ -57,7 +49,8 @@ def authorize_reveal(request: Request, principal: Principal) -> str:
     """Only the regulator and admins read unmasked personal data, and they must say why."""
     if not principal.is_oversight():
         raise Forbidden("Only the regulator or an administrator may read unmasked personal data")
-    purpose = (request.headers.get(PURPOSE_HEADER) or "").strip()
+    # Header values are ASCII: a purpose in Chinese is sent percent-encoded (UTF-8) and decoded here.
+    purpose = unquote(request.headers.get(PURPOSE_HEADER) or "").strip()
     if not purpose:
         raise Problem(f"Reading unmasked personal data needs an {PURPOSE_HEADER} header stating why",
                       status=400, slug="purpose-required", title="Purpose required")
