@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement
 from newform_common.auth import Principal
 from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
+from newform_common.policy import business_date
 
 from . import routing, scorecards
 from .alerts import RESOLVED
@@ -143,7 +144,14 @@ async def trends(session: AsyncSession, *, days: int, now: datetime) -> list[dic
         "  count(*) filter (where type = 'contracts.contract.drafted.v1') as contracts, "
         "  count(*) filter (where type like '%.finding.raised.v1') as findings "
         "from event_log where time >= :since group by day order by day"), {"since": since})
-    return [{"date": day.isoformat(), "registrations": r, "contracts": c, "findings": f} for day, r, c, f in rows]
+    counted = {day: (r, c, f) for day, r, c, f in rows}
+    today = business_date(now)
+    out = []
+    for i in range(days - 1, -1, -1):  # every day of the window, zeros included, oldest first
+        day = today - timedelta(days=i)
+        r, c, f = counted.get(day, (0, 0, 0))
+        out.append({"date": day.isoformat(), "registrations": r, "contracts": c, "findings": f})
+    return out
 
 
 async def services_seen(session: AsyncSession) -> set[str]:

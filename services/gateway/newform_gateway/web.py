@@ -126,7 +126,10 @@ def names(lang: str) -> dict[str, dict[str, str]]:
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    return {"departments": dept_names, "districts": districts, "occupations": occupations, "measures": measures}
+    engagement = ({"labor_contract": "劳动合同", "work_agreement": "书面协议", "civil": "民事协议"} if lang == "zh"
+                  else {})
+    return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
+            "occupations": occupations, "measures": measures}
 
 
 def render(request: Request, template: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -192,7 +195,8 @@ async def overview_page(request: Request, session: SessionDep):
         charts.bar_chart(data["registrations"]["by_district"], n["districts"], title=t["by_district"]),
         charts.bar_chart(data["registrations"]["by_occupation"], n["occupations"], title=t["by_occupation"],
                          color="#27ae60"),
-        charts.bar_chart(data["contracts"]["by_engagement_type"], None, title=t["by_engagement"], color="#8e44ad"),
+        charts.bar_chart(data["contracts"]["by_engagement_type"], n["engagement_types"], title=t["by_engagement"],
+                         color="#8e44ad"),
         charts.bar_chart(data["alerts"]["by_measure"], None, title=t["alerts_by_measure"], color="#c0392b"),
         charts.bar_chart(data["alerts"]["by_status"], status_labels, title=t["alerts_by_status"], color="#d35400"),
         charts.bar_chart(data["alerts"]["by_department"], n["departments"], title=t["alerts_by_department"],
