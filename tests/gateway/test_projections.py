@@ -289,6 +289,24 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     assert await compare(gw.url, target) == {}
 
 
+
+async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference(gw, tokens, new_database,
+                                                                               monkeypatch, capsys):
+    import asyncio
+    import json
+
+    from newform_local.cli import main
+
+    target = new_database("gwrebuildcli")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", gw.url)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", gw.settings.kafka_bootstrap_servers)
+    monkeypatch.setenv("GATEWAY_TOPIC_PATTERN", gw.settings.topic_pattern)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", tokens.public_pem)
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", target, "--compare"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["differences"] == {} and out["database_url"] == target
+    assert out["topics"] == sorted([gw.pub.topic, f"{gw.prefix}-gateway.events", f"{gw.prefix}-wages.events"])
+
 async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(gw):
     async def overdue_reported():
         text = (await gw.get("/metrics")).text

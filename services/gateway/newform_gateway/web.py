@@ -167,7 +167,8 @@ async def signin(request: Request, token: str = Form(..., max_length=4000), next
     except Problem as exc:
         return render(request, "signin.html", lang, status_code=401, principal=None, csrf="", next=next,
                       error=exc.detail)
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    # Only a local path: never an open redirect to another site.
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict", path="/",
                         secure=request.app.state.settings.cookie_secure, max_age=12 * 3600)
@@ -249,7 +250,7 @@ async def _act(request: Request, session, csrf: str, alert_id: str, to_status: s
     except Problem as exc:
         return render(request, "error.html", lang, status_code=exc.status, principal=principal, csrf="",
                       message=exc.detail or exc.title)
-    return RedirectResponse(request.headers.get("x-return-to") or "/alerts", status_code=303)
+    return RedirectResponse("/alerts", status_code=303)
 
 
 @web_router.post("/alerts/{alert_id}/acknowledge")
