@@ -8,6 +8,9 @@ each partition from offset 0 up to that snapshot, and projects the events into a
 Order: the live gateway sees events in arrival order; a replay reads partitions independently. So
 the replay merges all partitions by event time (each partition keeping its own order) — which puts
 the gateway's own `gateway.alert.*` actions after the findings they act on, as they happened.
+(Limits: a finding whose event time precedes a resolution but which reached the live gateway
+after it can be merged differently on replay; the snapshot is held in memory — fine for a city's
+volume, a streaming k-way merge would be the next step.)
 
 `compare(live_url, rebuilt_url)` diffs the read models, ignoring the projection's own surrogate ids
 and timestamps. Webhooks and deliveries are operational state, not read models: a rebuilt database
