@@ -109,7 +109,7 @@ class TokenVerifier:
 bearer_scheme = HTTPBearer(auto_error=False, description="A token minted by `newform token`")
 
 
-def principal_from_request(
+async def principal_from_request(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -125,7 +125,7 @@ def require(*roles: Role) -> Depends:
     """Dependency: the caller's principal, if its role is one of `roles` (any role when none given)."""
     allowed = set(roles)
 
-    def check(principal: Annotated[Principal, Depends(principal_from_request)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(principal_from_request)]) -> Principal:
         if allowed and principal.role not in allowed:
             raise Forbidden(f"This operation is not open to the {principal.role} role")
         return principal

@@ -40,7 +40,7 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def page_params(
+async def page_params(
     limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Items per page"),
     cursor: str | None = Query(None, description="The `next_cursor` of the previous page"),
 ) -> PageParams:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +35,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         max_backoff: float = 10.0,
         retention: timedelta = timedelta(days=7),
+        coalesce: float = 0.02,
     ):
         self.db = db
         self.bootstrap_servers = bootstrap_servers
@@ -41,6 +43,10 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
         self.retention = retention
+        # After a wake-up, wait this long so a burst of commits goes out as one batch: a publish
+        # cycle per request would cost more CPU than the request itself.
+        self.coalesce = coalesce
+        self._backlog_counted_at = 0.0
         self.topic = topic_for(db.service)
         self._lock_id = zlib.crc32(self.topic.encode())
         self._wake = asyncio.Event()
@@ -104,6 +110,7 @@ class OutboxRelay:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await asyncio.sleep(self.coalesce)
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -135,16 +142,23 @@ class OutboxRelay:
                 else:
                     await self._mark_published(session, [r.id for r in rows])
                     published = len(rows)
-            backlog = (
-                await session.execute(select(func.count()).where(OutboxRow.published_at.is_(None)))
-            ).scalar_one()
-        metrics.OUTBOX_BACKLOG.labels(self.db.service).set(backlog - published)
+            backlog = await self._count_backlog(session)
+        if backlog is not None:
+            metrics.OUTBOX_BACKLOG.labels(self.db.service).set(backlog - published)
         if failed is not None:
             # Noted after the batch's transaction ended: its row locks would block this update.
             await self._note_failure(*failed)
             raise failed[1]
         metrics.OUTBOX_PUBLISHED.labels(self.db.service).inc(published)
         return published
+
+    async def _count_backlog(self, session) -> int | None:
+        """The unpublished-row count for /metrics, at most every 5 s (a count per batch costs too much)."""
+        now = time.monotonic()
+        if now - self._backlog_counted_at < 5.0:
+            return None
+        self._backlog_counted_at = now
+        return (await session.execute(select(func.count()).where(OutboxRow.published_at.is_(None)))).scalar_one()
 
     async def _publish(self, rows: list[OutboxRow]) -> None:
         producer = await self._producer_ready()
