@@ -134,7 +134,7 @@ class ConsumerRunner:
         async with self.db.transaction() as session:
             for index, record in enumerate(records):
                 try:
-                    envelope = Envelope.from_kafka(record.key, record.value, list(record.headers or []))
+                    envelope = _parse(record)
                     async with session.begin_nested():
                         if await self._claim(session, record, envelope):
                             await self.handler(session, envelope)
@@ -159,7 +159,7 @@ class ConsumerRunner:
 
     async def _handle(self, record: ConsumerRecord) -> None:
         try:
-            envelope = Envelope.from_kafka(record.key, record.value, list(record.headers or []))
+            envelope = _parse(record)
         except MalformedEvent as exc:
             await self._dead_letter(record, None, f"malformed: {exc}")
             return
@@ -200,6 +200,11 @@ class ConsumerRunner:
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
         log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
                   dlq, reason)
+
+
+def _parse(record: ConsumerRecord) -> Envelope:
+    return Envelope.from_kafka(record.key, record.value, list(record.headers or []), topic=record.topic,
+                               partition=record.partition, offset=record.offset)
 
 
 def is_event_topic(topic: str) -> bool:

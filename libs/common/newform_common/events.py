@@ -91,6 +91,10 @@ class Envelope:
     specversion: str = SPEC_VERSION
     datacontenttype: str = CONTENT_TYPE
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # Where a consumer read it (None for an envelope not read from Kafka).
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
 
     @classmethod
     def of(cls, event: DomainEvent, *, source: str, time: datetime | None = None) -> Envelope:
@@ -126,7 +130,8 @@ class Envelope:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
-    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Envelope:
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]], *,
+                   topic: str | None = None, partition: int | None = None, offset: int | None = None) -> Envelope:
         """Parse a binary-mode CloudEvent; raises `MalformedEvent` when it is not one."""
         h = {k: v.decode("utf-8", "replace") for k, v in headers}
         missing = [a for a in ("ce_id", "ce_source", "ce_type", "ce_specversion") if a not in h]
@@ -151,6 +156,7 @@ class Envelope:
             subject=h.get("ce_subject"),
             data=data,
             extra_headers={k: v for k, v in h.items() if k not in known},
+            topic=topic, partition=partition, offset=offset,
         )
 
     def decode(self, reg: EventRegistry = registry) -> DomainEvent:

@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, pattern=s.topic_pattern,
-                               handler=make_handler(ctx, s.consumer_group), max_attempts=s.consumer_max_attempts)]
+                               handler=make_handler(ctx), max_attempts=s.consumer_max_attempts)]
 
     async def on_startup(app: FastAPI) -> None:
         app.state.deliverer = None

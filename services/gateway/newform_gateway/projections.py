@@ -15,12 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.events import Envelope
-from newform_common.inbox import InboxRow
 
 from . import alerts
 from .alerts import Context
@@ -180,15 +179,10 @@ async def project(session: AsyncSession, e: Envelope, ctx: Context, *, topic: st
         LAST_EVENT_TIME.labels(topic).set(e.time.timestamp())
 
 
-def make_handler(ctx: Context, group_id: str):
-    """The ConsumerRunner handler: finds the Kafka position in the inbox row the runner just claimed."""
+def make_handler(ctx: Context):
+    """The ConsumerRunner handler (the runner gives each envelope its Kafka position)."""
 
     async def handle(session: AsyncSession, e: Envelope) -> None:
-        position = (await session.execute(
-            select(InboxRow.topic, InboxRow.partition, InboxRow.offset)
-            .where(InboxRow.consumer == group_id, InboxRow.event_id == e.id)
-        )).first()
-        topic, partition, offset = position if position else (None, None, None)
-        await project(session, e, ctx, topic=topic, partition=partition, offset=offset)
+        await project(session, e, ctx, topic=e.topic, partition=e.partition, offset=e.offset)
 
     return handle
