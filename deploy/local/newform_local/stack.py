@@ -209,13 +209,13 @@ def say(message: str) -> None:
 
 def run_stack(stack: Stack) -> int:
     """Start everything, print how to use it, and run until Ctrl-C; then stop everything cleanly."""
-    stopping = False
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt
 
-    def request_stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, request_stop)
+    # Both explicitly: a process started in the background by a non-interactive shell inherits
+    # SIGINT as ignored, and a supervisor stops with SIGTERM; either way everything must stop.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     stack.check_ports_free()
     try:
         stack.start_infrastructure()
@@ -225,7 +225,7 @@ def run_stack(stack: Stack) -> int:
         stack.start_services()
         demo = stack.seed_demo()
         print_welcome(stack, demo)
-        while not stopping:
+        while True:
             for name, proc in stack.processes.items():
                 if proc.poll() is not None:
                     say(f"{name} exited with code {proc.returncode}; see {stack.data_dir / 'logs' / (name + '.log')}")

@@ -35,7 +35,7 @@ def bar_chart(values: dict[str, int], labels: dict[str, str] | None = None, *, t
     return Markup("".join(parts))
 
 
-def line_chart(rows: list[dict], series: dict[str, str], *, title: str, width: int = 640,
+def line_chart(rows: list[dict], series: dict[str, str], *, title: str, width: int = 1080,
                height: int = 220) -> Markup:
     """Daily series (rows of {"date": ..., <series>: n}) as polylines with a legend."""
     left, right, top_pad, bottom = 36, 10, 30, 40
