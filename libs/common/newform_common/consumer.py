@@ -1,11 +1,11 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
-For each polled batch of a partition, in order: parse each CloudEvent, then in ONE database
-transaction, each event in its own savepoint, claim its id in the inbox and run the handler;
+For each polled batch of a partition, in order: parse the CloudEvents, then in ONE database
+transaction claim their ids in the inbox (one statement) and run the handler for each new one;
 offsets are committed to Kafka only after the database commit (one commit per batch, not per
-event: the fsync is what costs). If an event's handler fails, the events before it commit, the
-failing one is retried alone, and the rest follow in order. A redelivered event finds its id in
-the inbox and changes nothing. An event that cannot be parsed, or whose handler fails
+event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
+batch is handled again event by event, each in its own transaction with retries, in order. A
+redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed, or whose handler fails
 `max_attempts` times, goes to `<topic>.dlq` with the error in its headers, is recorded in the
 inbox as dead-lettered, and the runner goes on.
 """
@@ -118,35 +118,33 @@ class ConsumerRunner:
             )
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
-        """Handle one partition's records in order, committing the database once where all succeed."""
-        pending = list(records)
-        while pending:
-            failed_at = await self._apply_in_one_transaction(pending)
-            if failed_at is None:
-                return
-            await self._handle(pending[failed_at])  # alone, with retries, then the dead-letter topic
-            pending = pending[failed_at + 1:]
-
-    async def _apply_in_one_transaction(self, records: list[ConsumerRecord]) -> int | None:
-        """Apply records until one fails; commit those before it. Returns the failing index, if any."""
-        applied: list[Envelope] = []
-        failed_at: int | None = None
-        async with self.db.transaction() as session:
-            for index, record in enumerate(records):
-                try:
-                    envelope = _parse(record)
-                    async with session.begin_nested():
-                        if await self._claim(session, record, envelope):
-                            await self.handler(session, envelope)
-                            applied.append(envelope)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    failed_at = index
-                    break
+        """One partition's records, in order. Fast path: the whole batch in one transaction with one
+        inbox statement. If anything in it fails, that transaction rolls back and the batch is
+        handled event by event (retries, then the dead-letter topic), still in order."""
+        try:
+            applied = await self._apply_batch(records)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.info("batch of %d from %s failed (%s); handling its events one by one", len(records),
+                     records[0].topic, exc)
+            for record in records:
+                await self._handle(record)
+            return
         for envelope in applied:
             self._observe(envelope)
-        return failed_at
+
+    async def _apply_batch(self, records: list[ConsumerRecord]) -> list[Envelope]:
+        envelopes = [_parse(record) for record in records]
+        applied: list[Envelope] = []
+        async with self.db.transaction() as session:
+            fresh = await inbox.claim_many(session, consumer=self.group_id, envelopes=envelopes)
+            for envelope in envelopes:
+                if envelope.id in fresh:
+                    fresh.discard(envelope.id)  # the same event twice in one batch is handled once
+                    await self.handler(session, envelope)
+                    applied.append(envelope)
+        return applied
 
     async def _claim(self, session: AsyncSession, record: ConsumerRecord, envelope: Envelope) -> bool:
         return await inbox.claim(session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,

@@ -40,3 +40,19 @@ async def claim(
         .returning(InboxRow.event_id)
     )
     return result.first() is not None
+
+
+async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -> set[str]:
+    """Claim a batch of envelopes (read from Kafka) in one statement; returns the ids not seen before."""
+    rows = {}
+    for e in envelopes:
+        rows.setdefault(e.id, dict(consumer=consumer, event_id=e.id, type=e.type, topic=e.topic,
+                                   partition=e.partition, offset=e.offset, outcome="handled"))
+    if not rows:
+        return set()
+    result = await session.execute(
+        insert(InboxRow).values(list(rows.values()))
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(InboxRow.event_id)
+    )
+    return set(result.scalars())

@@ -41,11 +41,11 @@ class OutboxRow(CommonModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None)
 
-    def envelope(self) -> Envelope:
-        return Envelope(
-            id=self.event_id, source=self.source, type=self.type, time=self.time,
-            key=self.key, subject=self.subject, data=self.data,
-        )
+
+def envelope_of(row) -> Envelope:
+    """The envelope of an outbox row (an OutboxRow or a plain row with its columns)."""
+    return Envelope(id=row.event_id, source=row.source, type=row.type, time=row.time, key=row.key,
+                    subject=row.subject, data=row.data)
 
 
 def source_for(service: str) -> str:

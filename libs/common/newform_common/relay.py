@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from . import metrics
 from .db import Database
 from .kafka import make_producer
-from .outbox import OutboxRow, topic_for
+from .outbox import OutboxRow, envelope_of, topic_for
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +127,14 @@ class OutboxRelay:
                 return 0
             rows = (
                 await session.execute(
-                    select(OutboxRow)
+                    # Plain rows, not ORM objects: a batch is hundreds of rows read once.
+                    select(*OutboxRow.__table__.columns)
                     .where(OutboxRow.published_at.is_(None))
                     .order_by(OutboxRow.id)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
                 )
-            ).scalars().all()
+            ).all()
             if rows:
                 try:
                     await self._publish(rows)
@@ -164,7 +165,7 @@ class OutboxRelay:
         producer = await self._producer_ready()
         futures = []
         for row in rows:
-            env = row.envelope()
+            env = envelope_of(row)
             futures.append(
                 await producer.send(row.topic, env.kafka_value(), key=row.key.encode(), headers=env.kafka_headers())
             )
