@@ -18,7 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -31,9 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' re
 
 from newform_common.auth import generate_keypair  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
-from newform_local.kafka import LocalKafka  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
-from newform_local.postgres import EmbeddedPostgres  # noqa: E402
+from newform_local.throwaway import throwaway_servers  # noqa: E402
 from tests.contracts.helpers import contract_body, credit_code, migrate, phone, resident_id  # noqa: E402
 
 
@@ -133,19 +131,11 @@ async def bench_raw(dsn: str, n: int, concurrency: int) -> float:
 
 
 async def main(n: int, concurrency: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="newform-bench-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", port=free_port())
-        kafka = LocalKafka(Path(tmp) / "kafka", port=free_port())
-        pg.start()
-        kafka.start()
-        try:
-            pg.create_database("api")
-            pg.create_database("raw")
-            raw = await bench_raw(pg.url("raw").replace("postgresql+asyncpg", "postgresql"), n, concurrency)
-            ours = await bench_api(pg.url("api"), kafka.bootstrap_servers, n, concurrency)
-        finally:
-            kafka.stop()
-            pg.stop()
+    with throwaway_servers("newform-bench-") as (pg, kafka):
+        pg.create_database("api")
+        pg.create_database("raw")
+        raw = await bench_raw(pg.url("raw").replace("postgresql+asyncpg", "postgresql"), n, concurrency)
+        ours = await bench_api(pg.url("api"), kafka.bootstrap_servers, n, concurrency)
     print(f"\ncontracts API, n={n} drafts, {concurrency} in flight (2-core machine, loopback)")
     print(f"{'':<44}{'contracts/s':>12}")
     print(f"{'newform POST /v1/contracts (HTTP, rules, outbox)':<44}{n / ours:>12.0f}")

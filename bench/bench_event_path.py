@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -31,9 +29,7 @@ from newform_common.events import DomainEvent, event_type
 from newform_common.kafka import make_producer
 from newform_common.outbox import record
 from newform_common.relay import OutboxRelay
-from newform_local.kafka import LocalKafka
-from newform_local.ports import free_port
-from newform_local.postgres import EmbeddedPostgres
+from newform_local.throwaway import throwaway_servers
 
 
 @event_type("bench.fact.recorded.v1", key="worker_id")
@@ -130,29 +126,21 @@ async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, 
 
 
 async def main(n: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="newform-bench-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", port=free_port())
-        kafka = LocalKafka(Path(tmp) / "kafka", port=free_port())
-        pg.start()
-        kafka.start()
-        try:
-            pg.create_database("bench")
-            url = pg.url("bench")
-            raw_dsn = url.replace("postgresql+asyncpg", "postgresql")
-            db = Database(url, service="bench")
-            async with db.engine.begin() as c:
-                await c.run_sync(CommonModel.metadata.create_all)
-            rows = []
-            rows.append(("write (fact + outbox row, 1 tx each)", "raw asyncpg insert, 1 tx each",
-                         *await bench_write(db, raw_dsn, n)))
-            rows.append(("relay (outbox → Kafka)", "raw aiokafka idempotent producer",
-                         *await bench_relay(db, kafka.bootstrap_servers, n)))
-            rows.append(("consume (inbox + handler, 1 tx a batch)", "raw aiokafka + asyncpg executemany a batch",
-                         *await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)))
-            await db.dispose()
-        finally:
-            kafka.stop()
-            pg.stop()
+    with throwaway_servers("newform-bench-") as (pg, kafka):
+        pg.create_database("bench")
+        url = pg.url("bench")
+        raw_dsn = url.replace("postgresql+asyncpg", "postgresql")
+        db = Database(url, service="bench")
+        async with db.engine.begin() as c:
+            await c.run_sync(CommonModel.metadata.create_all)
+        rows = []
+        rows.append(("write (fact + outbox row, 1 tx each)", "raw asyncpg insert, 1 tx each",
+                     *await bench_write(db, raw_dsn, n)))
+        rows.append(("relay (outbox → Kafka)", "raw aiokafka idempotent producer",
+                     *await bench_relay(db, kafka.bootstrap_servers, n)))
+        rows.append(("consume (inbox + handler, 1 tx a batch)", "raw aiokafka + asyncpg executemany a batch",
+                     *await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)))
+        await db.dispose()
     print(f"\nnewform event path, n={n} events (2-core machine, loopback)")
     print(f"{'stage':<40}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
     for stage, ceiling, ours, raw in rows:

@@ -25,6 +25,7 @@ from . import inbox, metrics
 from .db import Database
 from .events import Envelope, MalformedEvent
 from .kafka import make_consumer, make_producer
+from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,8 @@ class ConsumerRunner:
             self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = 0.5

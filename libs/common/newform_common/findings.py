@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from .events import DomainEvent
 
 MEASURE_ID = re.compile(r"^M([1-9]|1[0-9]|20)$")
+RULE_ID = re.compile(r"^M([1-9]|1[0-9]|20)\.[a-z0-9_]+$")
 
 
 class Severity(enum.StrEnum):
@@ -53,6 +54,6 @@ class FindingRaised(DomainEvent):
     @field_validator("rule")
     @classmethod
     def _rule(cls, value: str) -> str:
-        if not re.match(r"^M([1-9]|1[0-9]|20)\.[a-z0-9_]+$", value):
+        if not RULE_ID.match(value):
             raise ValueError(f"rule {value!r} must look like 'M5.no_deposit'")
         return value

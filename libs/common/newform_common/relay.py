@@ -21,6 +21,7 @@ from . import metrics
 from .db import Database
 from .kafka import make_producer
 from .outbox import OutboxRow, envelope_of, topic_for
+from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,8 @@ class OutboxRelay:
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.db.service}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         await self._close_producer()
 
     async def _producer_ready(self):

@@ -11,7 +11,6 @@ an occurrence and its evidence to that alert. Overdue = not resolved and past `d
 from __future__ import annotations
 
 import logging
-import re
 import tomllib
 import uuid
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.events import Envelope
-from newform_common.findings import MEASURE_ID
+from newform_common.findings import MEASURE_ID, RULE_ID
 from newform_common.policy import PolicyNotInForce, get_policy
 
 from . import routing
@@ -35,7 +34,6 @@ FINDING_SUFFIX = ".finding.raised.v1"
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 OUTCOMES = ("confirmed", "dismissed")
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
-RULE_ID = re.compile(r"^M([1-9]|1[0-9]|20)\.[a-z0-9_]+$")
 
 
 def is_finding(event_type: str) -> bool:

@@ -21,6 +21,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import select
 
 from newform_common.db import Database
+from newform_common.tasks import cancel_and_wait
 
 from . import queries
 from .config import Settings
@@ -61,13 +62,8 @@ class Deliverer:
         self._task = asyncio.create_task(self._run(), name="gateway-webhooks")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._client:
             await self._client.aclose()
 
