@@ -86,16 +86,29 @@ async def test_a_webhook_receiver_gets_the_signed_alert_also_after_it_was_down(n
         async with LoopbackServer(receiver, port):
             await eventually(lambda: _received(receiver), timeout=30)
             delivered = await scalar(url, "select count(*) from webhook_deliveries where status = 'delivered'")
+            assert len(receiver.received) == 1
+
+            # A step on the alert reaches every department holding it too.
+            alert_id = (await gw.get("/v1/alerts", headers=hrss)).json()["items"][0]["alert_id"]
+            ack = await gw.post(f"/v1/alerts/{alert_id}/acknowledge", headers=hrss, json={"note": "已受理"})
+            assert ack.status_code == 200
+            await eventually(lambda: _received(receiver, 2), timeout=30)
 
     assert delivered == 1
-    assert len(receiver.received) == 1
+    assert len(receiver.received) == 2
+    step_headers, step_body = receiver.received[1]
+    step = json.loads(step_body)
+    assert step["event"] == "alert.acknowledged" and step["status"] == "acknowledged" and step["alert_id"] == alert_id
+    assert hmac.compare_digest(step_headers["x-newform-signature"],
+                               "sha256=" + hmac.new(hook["secret"].encode(), step_body, hashlib.sha256).hexdigest())
     headers, body = receiver.received[0]
     expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["x-newform-signature"], expected)
     payload = json.loads(body)
+    assert payload["event"] == "alert.raised"
     assert payload["subject_id"] == subject and payload["measure"] == "M1" and payload["department"] == "hrss"
     assert headers["x-newform-delivery"] == payload["delivery_id"]
 
 
-async def _received(receiver: Receiver) -> bool:
-    return len(receiver.received) >= 1
+async def _received(receiver: Receiver, count: int = 1) -> bool:
+    return len(receiver.received) >= count

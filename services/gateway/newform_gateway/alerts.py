@@ -119,17 +119,31 @@ def parse_finding(envelope: Envelope) -> Finding | None:
     )
 
 
-def alert_payload(alert: Alert) -> dict[str, Any]:
-    """What a webhook receives about an alert (JSON-ready)."""
+def alert_payload(alert: Alert, event: str = "alert.raised") -> dict[str, Any]:
+    """What a webhook receives about an alert (JSON-ready): `event` is alert.raised,
+    alert.acknowledged or alert.resolved; the rest is the alert as it stands."""
     return {
-        "event": "alert.raised",
+        "event": event,
         "alert_id": alert.alert_id, "measure": alert.measure, "rule": alert.rule, "severity": alert.severity,
         "summary": alert.summary, "subject_type": alert.subject_type, "subject_id": alert.subject_id,
         "platform_id": alert.platform_id, "enterprise_id": alert.enterprise_id, "worker_id": alert.worker_id,
         "occupation": alert.occupation, "district": alert.district, "departments": alert.departments,
         "status": alert.status, "raised_at": alert.raised_at.isoformat(), "due_at": alert.due_at.isoformat(),
-        "evidence": alert.evidence,
+        "evidence": alert.evidence, "resolution": alert.resolution,
     }
+
+
+async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> None:
+    """Outbox-like: a delivery row per active webhook of a department the alert is routed to, in the
+    transaction that changed the alert (the deliverer sends it, retrying until it is received)."""
+    hooks = (await session.execute(
+        select(Webhook).where(Webhook.active.is_(True), Webhook.department.in_(alert.departments))
+    )).scalars().all()
+    payload = alert_payload(alert, event)
+    for hook in hooks:
+        session.add(WebhookDelivery(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook.id,
+                                    alert_id=alert.alert_id, payload={**payload, "department": hook.department},
+                                    next_attempt_at=datetime.now(UTC)))
 
 
 async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
@@ -173,15 +187,7 @@ async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Contex
     )
     session.add(alert)
     session.add_all([AlertRoute(alert_id=alert_id, department=d) for d in departments])
-    # Outbox-like: a delivery row per webhook of a receiving department, in this same transaction.
-    hooks = (await session.execute(
-        select(Webhook).where(Webhook.active.is_(True), Webhook.department.in_(departments))
-    )).scalars().all()
-    payload = alert_payload(alert)
-    for hook in hooks:
-        session.add(WebhookDelivery(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook.id, alert_id=alert_id,
-                                    payload={**payload, "department": hook.department},
-                                    next_attempt_at=datetime.now(UTC)))
+    await queue_deliveries(session, alert, "alert.raised")
     await session.flush()
 
 
@@ -216,6 +222,8 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
         alert.resolution = outcome
         if outcome == "confirmed" and ctx.credit_rules.applies(alert.measure, alert.rule):
             session.add(await credit_record_for(session, alert, actor=actor, at=at, resolution_event_id=event_id))
+    # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
+    await queue_deliveries(session, alert, f"alert.{to_status}")
     await session.flush()
     return transition
 
