@@ -30,3 +30,9 @@ def test_pii_secret_can_come_from_a_file(monkeypatch, tmp_path):
     secret.write_text("s" * 48 + "\n")
     monkeypatch.setenv("PII_SECRET_FILE", str(secret))
     assert ContractsLike().pii_secret == "s" * 48
+
+
+def test_the_environment_cannot_rename_a_service(monkeypatch):
+    monkeypatch.setenv("SERVICE_NAME", "billing")
+    assert ContractsLike().service_name == "contracts"
+    assert ContractsLike().topic == "contracts.events"

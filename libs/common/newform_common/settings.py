@@ -57,10 +57,14 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
-        def env_without_database_url() -> dict:
-            return {k: v for k, v in env_settings().items() if k.lower() != "database_url"}
+        # Fixed by code, never by the environment: a stray SERVICE_NAME (some platforms set one)
+        # would move a service to another topic and database.
+        code_only = {"service_name", "database_url"}
 
-        return init_settings, env_without_database_url, dotenv_settings, file_secret_settings
+        def environment() -> dict:
+            return {k: v for k, v in env_settings().items() if k.lower() not in code_only}
+
+        return init_settings, environment, dotenv_settings, file_secret_settings
 
     def model_post_init(self, _context: object) -> None:
         if self.pii_secret_file is not None:
