@@ -174,3 +174,51 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_goes_o
         assert len(dead) == 2
         assert reasons[0].startswith("ValueError: this event cannot be projected")
         assert reasons[1].startswith("malformed: missing CloudEvents headers")
+
+
+async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied_after(tokens, kafka):
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from newform_local.ports import free_port
+    from newform_local.postgres import EmbeddedPostgres
+
+    from .sample_service import NoteCreated
+
+    folder = Path(tempfile.mkdtemp(prefix="newform-test-outage-"))
+    own_pg = EmbeddedPostgres(folder / "data", port=free_port())
+    own_pg.start()
+    try:
+        own_pg.create_database("outage")
+        url = own_pg.url("outage")
+        engine = create_async_engine(url)
+        await create_tables(engine)
+        await engine.dispose()
+        settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
+                                   kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
+                                   run_relay=False)
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+
+        async def publish(i: int) -> None:
+            env = Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_db", text=f"n{i}"),
+                              source="/newform/test")
+            await producer.send_and_wait(settings.topic, env.kafka_value(), key=env.key.encode(),
+                                         headers=env.kafka_headers())
+
+        async with app_client(make_app(settings)):
+            await publish(0)
+            assert await eventually(lambda: count_for(url, "w_db")) == 1
+            own_pg.stop()
+            for i in range(1, 4):
+                await publish(i)
+            await asyncio.sleep(3)  # well past the handler's retries: an outage must not look like poison
+            own_pg.start()
+            assert await eventually(lambda: _equals(count_for(url, "w_db"), 4), timeout=60)
+        await producer.stop()
+        dead = await read_topic(kafka.bootstrap_servers, f"{settings.topic}.dlq", expect=1, timeout=3)
+        assert dead == []
+    finally:
+        own_pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -5,9 +5,10 @@ transaction claim their ids in the inbox (one statement) and run the handler for
 offsets are committed to Kafka only after the database commit (one commit per batch, not per
 event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
 batch is handled again event by event, each in its own transaction with retries, in order. A
-redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed, or whose handler fails
-`max_attempts` times, goes to `<topic>.dlq` with the error in its headers, is recorded in the
-inbox as dead-lettered, and the runner goes on.
+redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed,
+or whose handler fails `max_attempts` times while the database is reachable, goes to
+`<topic>.dlq` with the error in its headers, is recorded in the inbox as dead-lettered, and the
+runner goes on. With the database down, nothing is dead-lettered: the runner waits and reconnects.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from .tasks import cancel_and_wait
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """Handling stopped because the database is down; the runner reconnects and is redelivered."""
 ALL_EVENT_TOPICS = r"^[a-z][a-z0-9_-]*\.events$"
 
 
@@ -174,6 +179,12 @@ class ConsumerRunner:
                 log.warning("handler failed for %s (%s), attempt %d/%d: %s", envelope.id, envelope.type,
                             attempt, self.max_attempts, exc)
                 await asyncio.sleep(self.retry_delay * attempt)
+        # Dead-letter only a failure of the event's own: with the database unreachable every event
+        # would fail, so stop here instead; offsets stay uncommitted and the events come again.
+        try:
+            await self.db.ping()
+        except Exception as exc:
+            raise DatabaseUnavailable(f"database unreachable while handling {envelope.id}") from exc
         await self._dead_letter(record, envelope, f"{type(last_error).__name__}: {last_error}")
 
     async def _dead_letter(self, record: ConsumerRecord, envelope: Envelope | None, reason: str) -> None:
