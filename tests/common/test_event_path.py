@@ -222,3 +222,43 @@ async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied
     finally:
         own_pg.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def test_requests_during_a_database_outage_get_503_with_retry_after(tokens):
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from newform_local.ports import free_port
+    from newform_local.postgres import EmbeddedPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="newform-test-503-"))
+    own_pg = EmbeddedPostgres(folder / "data", port=free_port())
+    own_pg.start()
+    try:
+        own_pg.create_database("down")
+        url = own_pg.url("down")
+        engine = create_async_engine(url)
+        await create_tables(engine)
+        await engine.dispose()
+        settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
+                                   kafka_bootstrap_servers="127.0.0.1:1", jwt_public_key=tokens.public_pem,
+                                   run_relay=False)
+        async with app_client(make_app(settings, with_consumer=False)) as client:
+            ok = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                   json={"worker_id": "w_503", "text": "before"})
+            assert ok.status_code == 201
+            own_pg.stop()
+            down = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                     json={"worker_id": "w_503", "text": "during"})
+            assert down.status_code == 503, down.text
+            assert down.headers["content-type"] == "application/problem+json"
+            assert down.headers["retry-after"] == "5"
+            assert (await client.get("/readyz")).status_code == 503
+            own_pg.start()
+            again = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
+                                      json={"worker_id": "w_503", "text": "after"})
+            assert again.status_code == 201
+    finally:
+        own_pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)

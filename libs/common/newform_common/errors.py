@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from asyncpg.exceptions import CannotConnectNowError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -146,12 +148,33 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = Problem(detail, status=422, title="Validation failed", slug="validation", errors=errors)
         return problem_response(problem, request)
 
+    async def _unavailable(request: Request, exc: Exception):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        problem = Problem("The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
+                          status=503, title="Service unavailable", slug="unavailable", headers={"Retry-After": "5"})
+        return problem_response(problem, request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError):
+        return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
+
+    # A refused connection (server down) is not wrapped by SQLAlchemy; "cannot connect now" is the
+    # server starting or stopping.
+    app.add_exception_handler(ConnectionError, _unavailable)
+    app.add_exception_handler(CannotConnectNowError, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         problem = Problem("An internal error occurred; it has been logged.", status=500,
                           title="Internal server error", slug="internal")
         return problem_response(problem, request)
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    """A lost or refused database connection, as opposed to an error in the statement itself."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or isinstance(
+        exc.orig, OSError | CannotConnectNowError)
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
