@@ -137,6 +137,12 @@ async def test_cursor_pagination_walks_every_item_once(client, tokens):
     assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
 
 
+async def test_a_value_beyond_the_databases_range_is_422_not_500(client, tokens):
+    response = await client.get(f"{NOTES}/{2**40}", headers=auth(tokens))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_unknown_route_and_method_are_problem_json(client, tokens):
     missing = await client.get("/v1/nowhere", headers=auth(tokens))
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

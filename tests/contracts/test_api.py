@@ -426,6 +426,8 @@ async def test_rule_register_keeps_every_version_diffs_them_and_flags_breaches(a
                                  params={"from": 1, "to": 2})).json()
     assert {c["field"] for c in diff["changes"]} == {"content", "consultation", "consulted", "published_on"}
     assert "-基础单价4.5元" in diff["content_diff"] and "+基础单价4元" in diff["content_diff"]
+    huge = await api.client.get("/v1/rule-notices/piece_rates/diff", headers=h, params={"from": 1, "to": 2**40})
+    assert huge.status_code == 422 and huge.headers["content-type"] == "application/problem+json"
     assert (await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.regulator)).status_code == 422
     seen_by_regulator = await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.regulator,
                                              params={"platform_id": a})

@@ -11,10 +11,12 @@ import logging
 from typing import Any
 
 from asyncpg.exceptions import CannotConnectNowError
+from asyncpg.exceptions import DataError as AsyncpgDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError as SQLDataError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -156,6 +158,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):
+        if _is_bad_value(exc):
+            # A value the database cannot take (e.g. a number beyond its column's range): bad input.
+            problem = Problem("A value is out of range or of the wrong form for its field", status=422,
+                              title="Validation failed", slug="validation")
+            return problem_response(problem, request)
         return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
 
     # A refused connection (server down) is not wrapped by SQLAlchemy; "cannot connect now" is the
@@ -169,6 +176,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = Problem("An internal error occurred; it has been logged.", status=500,
                           title="Internal server error", slug="internal")
         return problem_response(problem, request)
+
+
+def _is_bad_value(exc: DBAPIError) -> bool:
+    """SQL state class 22 (data exception) from the server, or asyncpg refusing to encode a value."""
+    return isinstance(exc, SQLDataError) or isinstance(exc.orig, AsyncpgDataError) or isinstance(
+        getattr(exc.orig, "__cause__", None), AsyncpgDataError)
 
 
 def _is_outage(exc: DBAPIError) -> bool:

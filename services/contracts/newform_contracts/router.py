@@ -427,8 +427,8 @@ async def list_rule_notice_versions(topic: Topic, session: SessionDep, principal
 @router.get("/rule-notices/{topic}/diff", tags=["rule register"], response_model=RuleNoticeDiff,
             responses=problem_responses(401, 403, 404, 422), summary="What changed between two versions")
 async def diff_rule_notice_versions(topic: Topic, session: SessionDep, principal: Reader,
-                                    from_version: Annotated[int, Query(alias="from", ge=1)],
-                                    to_version: Annotated[int, Query(alias="to", ge=1)],
+                                    from_version: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1)],
+                                    to_version: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1)],
                                     platform_id: str | None = None):
     pid = _notice_platform(principal, platform_id)
     found = {n.version: n for n in (await session.execute(select(RuleNotice).where(
