@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
-from .errors import Conflict, install_problem_handlers
+from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
@@ -46,6 +48,21 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # The request's transaction: opened before the endpoint, committed after it returns and before the
 # response is sent, so a client never sees success for a write that did not commit.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.sessions() as session:
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
+# For reads that compute several figures: one read-only snapshot for the whole request, so figures
+# taken by different queries add up even while consumers commit between them.
+SnapshotDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
 
 
 def operation_id(route: APIRoute) -> str:
@@ -138,4 +155,13 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes,
+                tags=app.openapi_tags))
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

@@ -135,8 +135,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         title = _HTTP_TITLES.get(exc.status_code, "Error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         problem = Problem(str(exc.detail) if exc.detail else None, status=exc.status_code, title=title,
-                          slug=title.lower().replace(" ", "-"), headers=getattr(exc, "headers", None))
+                          slug=title.lower().replace(" ", "-"), headers=headers or None)
         return problem_response(problem, request)
 
     @app.exception_handler(RequestValidationError)
@@ -178,6 +181,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route on this path (Starlette names only the first route it matched)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(request.url.path):
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def _is_bad_value(exc: DBAPIError) -> bool:
     """SQL state class 22 (data exception) from the server, or asyncpg refusing to encode a value."""
     return isinstance(exc, SQLDataError) or isinstance(exc.orig, AsyncpgDataError) or isinstance(
@@ -200,3 +213,41 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}
         for code in codes
     }
+
+
+_STANDARD_DESCRIPTIONS = {
+    "400": "Bad request (e.g. a cursor this API did not issue)",
+    "401": "Missing, invalid or expired token",
+    "403": "Not allowed for this token's role or scope",
+    "422": "Validation failed or policy violation",
+    "503": "Database unavailable: retry later with the same Idempotency-Key",
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the service does: every 4xx/5xx is problem+json, and the
+    errors every operation can produce (auth, validation, cursors, outages) are listed."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ProblemDetail"] = ProblemDetail.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    for path, item in schema.get("paths", {}).items():
+        for op in item.values():
+            responses = op.setdefault("responses", {})
+            parameters = op.get("parameters", [])
+            wanted = set()
+            if op.get("security"):
+                wanted |= {"401", "403"}
+            if parameters or op.get("requestBody"):
+                wanted.add("422")
+            if any(p.get("name") == "cursor" for p in parameters):
+                wanted.add("400")
+            if path.startswith("/v1/"):
+                wanted.add("503")
+            for code in wanted:
+                responses.setdefault(code, {"description": _STANDARD_DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code[:1] in ("4", "5"):
+                    response["content"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema

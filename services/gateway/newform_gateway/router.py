@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
-from newform_common.app import SessionDep
+from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import problem_responses
 from newform_common.idempotency import idempotent
@@ -49,14 +49,14 @@ def ctx_of(request: Request) -> Context:
 @router.get("/overview", tags=["overview"], response_model=Overview, responses=ERRORS,
             summary="Counts by district, occupation, engagement type; alerts by measure, department, status; "
                     "daily trends")
-async def get_overview(session: SessionDep, principal: Viewer,
+async def get_overview(session: SnapshotDep, principal: Viewer,
                        days: int = Query(30, ge=1, le=366, description="Days of daily trends")):
     return await queries.overview(session, principal, days=days)
 
 
 @router.get("/alerts", tags=["alerts"], response_model=Page[AlertPublic], responses=ERRORS,
             summary="Alerts visible to the caller, newest first")
-async def list_alerts(session: SessionDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
+async def list_alerts(session: SnapshotDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
                       status: Literal["open", "acknowledged", "resolved"] | None = None,
                       measure: str | None = Query(None, pattern=r"^M([1-9]|1[0-9]|20)$"),
                       department: str | None = Query(None, max_length=60,
@@ -69,7 +69,7 @@ async def list_alerts(session: SessionDep, principal: Viewer, params: Annotated[
 
 @router.get("/alerts/{alert_id}", tags=["alerts"], response_model=AlertDetail,
             responses=problem_responses(401, 403, 404), summary="One alert with its evidence and history")
-async def get_alert(alert_id: str, session: SessionDep, principal: Viewer):
+async def get_alert(alert_id: str, session: SnapshotDep, principal: Viewer):
     alert = await queries.get_visible_alert(session, principal, alert_id)
     return await queries.alert_detail(session, alert)
 
@@ -95,25 +95,25 @@ async def resolve_alert(alert_id: str, body: AlertResolve, request: Request, ses
 
 @router.get("/platforms", tags=["platforms"], response_model=list[PlatformSummary], responses=ERRORS,
             summary="Every platform with its coverage and open findings")
-async def list_platforms(session: SessionDep, principal: Viewer):
+async def list_platforms(session: SnapshotDep, principal: Viewer):
     return await queries.list_platforms(session)
 
 
 @router.get("/platforms/{platform_id}", tags=["platforms"], response_model=PlatformDetail,
             responses=problem_responses(401, 403, 404), summary="A platform's numbers and its scorecard")
-async def get_platform(platform_id: str, session: SessionDep, principal: Viewer):
+async def get_platform(platform_id: str, session: SnapshotDep, principal: Viewer):
     return await queries.platform_detail(session, platform_id)
 
 
 @router.get("/platforms/{platform_id}/scorecard", tags=["platforms"], responses=problem_responses(401, 403, 404),
             summary="The platform's scorecard: five principles, 0–2 points each, or no_data")
-async def get_scorecard(platform_id: str, session: SessionDep, principal: Viewer) -> dict:
+async def get_scorecard(platform_id: str, session: SnapshotDep, principal: Viewer) -> dict:
     return (await queries.platform_detail(session, platform_id)).scorecard
 
 
 @router.get("/enterprises", tags=["platforms"], response_model=Page[EnterprisePublic], responses=ERRORS,
             summary="Registered enterprises (platforms and cooperating enterprises)")
-async def list_enterprises(session: SessionDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
+async def list_enterprises(session: SnapshotDep, principal: Viewer, params: Annotated[PageParams, Depends(page_params)],
                            platform_id: str | None = Query(None, max_length=100)):
     q = select(Enterprise).order_by(Enterprise.enterprise_id).limit(params.limit + 1)
     if platform_id:
@@ -127,13 +127,13 @@ async def list_enterprises(session: SessionDep, principal: Viewer, params: Annot
 @router.get("/workers/{worker_id}/timeline", tags=["workers"], response_model=WorkerTimeline,
             responses=problem_responses(401, 403, 404),
             summary="A worker's facts across platforms, by pseudonymous id (regulator only)")
-async def get_worker_timeline(worker_id: str, session: SessionDep, principal: Oversight):
+async def get_worker_timeline(worker_id: str, session: SnapshotDep, principal: Oversight):
     return await queries.worker_timeline(session, worker_id)
 
 
 @router.get("/credit-records", tags=["credit"], response_model=Page[CreditRecordPublic], responses=ERRORS,
             summary="Credit records (M6, M19) with their evidence chains, for sharing")
-async def list_credit_records(session: SessionDep, principal: Viewer,
+async def list_credit_records(session: SnapshotDep, principal: Viewer,
                               params: Annotated[PageParams, Depends(page_params)],
                               platform_id: str | None = Query(None, max_length=100)):
     return await queries.list_credit_records(session, params, platform_id=platform_id)
@@ -153,7 +153,7 @@ async def register_webhook(body: WebhookCreate, request: Request, session: Sessi
 
 @router.get("/webhooks", tags=["webhooks"], response_model=list[WebhookPublic], responses=ERRORS,
             summary="The caller's webhooks (all, for the regulator)")
-async def list_webhooks(session: SessionDep, principal: Viewer):
+async def list_webhooks(session: SnapshotDep, principal: Viewer):
     return [WebhookPublic(id=h.id, department=h.department, url=h.url, active=h.active, created_at=h.created_at)
             for h in await service.list_webhooks(session, principal)]
 

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from newform_common.app import SessionDep
+from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role
 from newform_common.errors import Problem
 from newform_common.pagination import PageParams
@@ -183,7 +183,7 @@ async def signout(request: Request):
 
 
 @web_router.get("/", response_class=HTMLResponse)
-async def overview_page(request: Request, session: SessionDep):
+async def overview_page(request: Request, session: SnapshotDep):
     guarded = guard(request)
     if isinstance(guarded, Response):
         return guarded
@@ -210,7 +210,7 @@ async def overview_page(request: Request, session: SessionDep):
 
 
 @web_router.get("/alerts", response_class=HTMLResponse)
-async def alerts_page(request: Request, session: SessionDep, status: str | None = None,
+async def alerts_page(request: Request, session: SnapshotDep, status: str | None = None,
                       department: str | None = None):
     guarded = guard(request)
     if isinstance(guarded, Response):
@@ -268,7 +268,7 @@ async def resolve_form(alert_id: str, request: Request, session: SessionDep, csr
 
 
 @web_router.get("/platforms", response_class=HTMLResponse)
-async def platforms_page(request: Request, session: SessionDep):
+async def platforms_page(request: Request, session: SnapshotDep):
     guarded = guard(request)
     if isinstance(guarded, Response):
         return guarded
@@ -280,7 +280,7 @@ async def platforms_page(request: Request, session: SessionDep):
 
 
 @web_router.get("/workers", response_class=HTMLResponse)
-async def workers_page(request: Request, session: SessionDep, worker_id: str | None = None):
+async def workers_page(request: Request, session: SnapshotDep, worker_id: str | None = None):
     guarded = guard(request)
     if isinstance(guarded, Response):
         return guarded
