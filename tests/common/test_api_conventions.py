@@ -163,3 +163,21 @@ async def test_openapi_has_stable_operation_ids_and_problem_schema(client):
     assert {"create_note", "list_notes", "get_note", "healthz", "readyz"} <= ops
     assert "ProblemDetail" in spec["components"]["schemas"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+async def test_openapi_documents_every_error_as_problem_json(client):
+    spec = (await client.get("/openapi.json")).json()
+    create = spec["paths"]["/v1/platforms/{platform_id}/notes"]["post"]["responses"]
+    assert {"400", "401", "403", "422", "503"} <= set(create)
+    for path in spec["paths"].values():
+        for op in path.values():
+            for code, response in op["responses"].items():
+                if code[0] in "45":
+                    assert list(response["content"]) == ["application/problem+json"], (code, response)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+async def test_405_names_every_method_of_the_path(client, tokens):
+    response = await client.delete(NOTES, headers=auth(tokens))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"

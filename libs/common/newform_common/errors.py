@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError as SQLDataError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +183,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method of every route on this path (Starlette names only the first route it matched)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and route_methods and regex.match(request.url.path):
-            methods |= set(route_methods)
-    return sorted(methods)
+    """Every method some route accepts on this path (Starlette names only the first route it matched)."""
+    return [method for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
 
 
 def _is_bad_value(exc: DBAPIError) -> bool:
@@ -216,7 +214,7 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _STANDARD_DESCRIPTIONS = {
-    "400": "Bad request (e.g. a cursor this API did not issue)",
+    "400": "Bad request: a body that cannot be parsed, or a cursor this API did not issue",
     "401": "Missing, invalid or expired token",
     "403": "Not allowed for this token's role or scope",
     "422": "Validation failed or policy violation",
@@ -239,8 +237,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 wanted |= {"401", "403"}
             if parameters or op.get("requestBody"):
                 wanted.add("422")
-            if any(p.get("name") == "cursor" for p in parameters):
-                wanted.add("400")
+            if op.get("requestBody") or any(p.get("name") == "cursor" for p in parameters):
+                wanted.add("400")  # an unparseable body, a cursor this API did not issue
             if path.startswith("/v1/"):
                 wanted.add("503")
             for code in wanted:
