@@ -36,6 +36,36 @@ async def sample_settings(new_database, kafka, tokens):
                            jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2)
 
 
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL for one test, to stop and start (the session's server is shared). Outside pytest's
+    tmp folder, which pytest may tighten to 0700 while PostgreSQL runs as another user."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from newform_local.ports import free_port
+    from newform_local.postgres import EmbeddedPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="newform-test-own-pg-"))
+    server = EmbeddedPostgres(folder / "data", port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def sample_database(server, name: str) -> str:
+    server.create_database(name)
+    url = server.url(name)
+    engine = create_async_engine(url)
+    await create_tables(engine)
+    await engine.dispose()
+    return url
+
+
 async def count_for(url: str, worker: str) -> int | None:
     engine = create_async_engine(url)
     try:
@@ -176,89 +206,53 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_goes_o
         assert reasons[1].startswith("malformed: missing CloudEvents headers")
 
 
-async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied_after(tokens, kafka):
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from newform_local.ports import free_port
-    from newform_local.postgres import EmbeddedPostgres
-
+async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied_after(tokens, kafka, own_postgres):
     from .sample_service import NoteCreated
 
-    folder = Path(tempfile.mkdtemp(prefix="newform-test-outage-"))
-    own_pg = EmbeddedPostgres(folder / "data", port=free_port())
-    own_pg.start()
+    url = await sample_database(own_postgres, "outage")
+    settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
+                               kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
+                               run_relay=False)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+
+    async def publish(i: int) -> None:
+        env = Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_db", text=f"n{i}"),
+                          source="/newform/test")
+        await producer.send_and_wait(settings.topic, env.kafka_value(), key=env.key.encode(),
+                                     headers=env.kafka_headers())
+
     try:
-        own_pg.create_database("outage")
-        url = own_pg.url("outage")
-        engine = create_async_engine(url)
-        await create_tables(engine)
-        await engine.dispose()
-        settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
-                                   kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                                   run_relay=False)
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-        await producer.start()
-
-        async def publish(i: int) -> None:
-            env = Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_db", text=f"n{i}"),
-                              source="/newform/test")
-            await producer.send_and_wait(settings.topic, env.kafka_value(), key=env.key.encode(),
-                                         headers=env.kafka_headers())
-
         async with app_client(make_app(settings)):
             await publish(0)
             assert await eventually(lambda: count_for(url, "w_db")) == 1
-            own_pg.stop()
+            own_postgres.stop()
             for i in range(1, 4):
                 await publish(i)
             await asyncio.sleep(3)  # well past the handler's retries: an outage must not look like poison
-            own_pg.start()
+            own_postgres.start()
             assert await eventually(lambda: _equals(count_for(url, "w_db"), 4), timeout=60)
+    finally:
         await producer.stop()
-        dead = await read_topic(kafka.bootstrap_servers, f"{settings.topic}.dlq", expect=1, timeout=3)
-        assert dead == []
-    finally:
-        own_pg.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    dead = await read_topic(kafka.bootstrap_servers, f"{settings.topic}.dlq", expect=1, timeout=3)
+    assert dead == []
 
 
-async def test_requests_during_a_database_outage_get_503_with_retry_after(tokens):
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from newform_local.ports import free_port
-    from newform_local.postgres import EmbeddedPostgres
-
-    folder = Path(tempfile.mkdtemp(prefix="newform-test-503-"))
-    own_pg = EmbeddedPostgres(folder / "data", port=free_port())
-    own_pg.start()
-    try:
-        own_pg.create_database("down")
-        url = own_pg.url("down")
-        engine = create_async_engine(url)
-        await create_tables(engine)
-        await engine.dispose()
-        settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
-                                   kafka_bootstrap_servers="127.0.0.1:1", jwt_public_key=tokens.public_pem,
-                                   run_relay=False)
-        async with app_client(make_app(settings, with_consumer=False)) as client:
-            ok = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                   json={"worker_id": "w_503", "text": "before"})
-            assert ok.status_code == 201
-            own_pg.stop()
-            down = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                     json={"worker_id": "w_503", "text": "during"})
-            assert down.status_code == 503, down.text
-            assert down.headers["content-type"] == "application/problem+json"
-            assert down.headers["retry-after"] == "5"
-            assert (await client.get("/readyz")).status_code == 503
-            own_pg.start()
-            again = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                      json={"worker_id": "w_503", "text": "after"})
-            assert again.status_code == 201
-    finally:
-        own_pg.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+async def test_requests_during_a_database_outage_get_503_with_retry_after(tokens, own_postgres):
+    url = await sample_database(own_postgres, "down")
+    settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
+                               kafka_bootstrap_servers="127.0.0.1:1", jwt_public_key=tokens.public_pem,
+                               run_relay=False)
+    notes = f"/v1/platforms/{PLATFORM}/notes"
+    async with app_client(make_app(settings, with_consumer=False)) as client:
+        ok = await client.post(notes, headers=platform_headers(tokens), json={"worker_id": "w_503", "text": "before"})
+        assert ok.status_code == 201
+        own_postgres.stop()
+        down = await client.post(notes, headers=platform_headers(tokens), json={"worker_id": "w_503", "text": "during"})
+        assert down.status_code == 503, down.text
+        assert down.headers["content-type"] == "application/problem+json"
+        assert down.headers["retry-after"] == "5"
+        assert (await client.get("/readyz")).status_code == 503
+        own_postgres.start()
+        again = await client.post(notes, headers=platform_headers(tokens), json={"worker_id": "w_503", "text": "after"})
+        assert again.status_code == 201
