@@ -30,6 +30,8 @@ test: $(STAMP) kafka-jars browser
 
 bench: $(STAMP) kafka-jars
 	$(PY) bench/bench_event_path.py
+	$(PY) bench/bench_contracts_api.py
+	$(PY) bench/bench_gateway_projection.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -51,11 +51,17 @@ class TestPublisher:
 
     async def publish(self, name: str, data: dict[str, Any], *, envelope: Envelope | None = None) -> Envelope:
         """Publish `<service>.<name>.v1` (or re-publish `envelope` as is: a redelivery)."""
-        if envelope is None:
-            type_ = f"{self.service}.{name}.v1"
-            key = str(data[KEYS.get(name, "worker_id")])
-            envelope = Envelope(id=str(uuid.uuid4()), source=f"/newform/{self.service}", type=type_,
-                                time=datetime.now(UTC), key=key, subject=key, data=data)
+        envelope = envelope or self.envelope_for(name, data)
+        await self.send(envelope)
+        self.sent.append(envelope)
+        return envelope
+
+    def envelope_for(self, name: str, data: dict[str, Any]) -> Envelope:
+        key = str(data[KEYS.get(name, "worker_id")])
+        return Envelope(id=str(uuid.uuid4()), source=f"/newform/{self.service}", type=f"{self.service}.{name}.v1",
+                        time=datetime.now(UTC), key=key, subject=key, data=data)
+
+    async def send(self, envelope: Envelope) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all")
         await producer.start()
         try:
@@ -63,8 +69,6 @@ class TestPublisher:
                                          headers=envelope.kafka_headers())
         finally:
             await producer.stop()
-        self.sent.append(envelope)
-        return envelope
 
     # -- catalogue-shaped events -----------------------------------------------------------------
     async def enterprise(self, enterprise_id: str, *, kind: str = "platform", platform_id: str | None = None,
