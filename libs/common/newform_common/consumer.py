@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -211,6 +210,3 @@ def _parse(record: ConsumerRecord) -> Envelope:
     return Envelope.from_kafka(record.key, record.value, list(record.headers or []), topic=record.topic,
                                partition=record.partition, offset=record.offset)
 
-
-def is_event_topic(topic: str) -> bool:
-    return re.match(ALL_EVENT_TOPICS, topic) is not None

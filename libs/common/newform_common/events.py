@@ -50,11 +50,13 @@ class EventRegistry:
     def model_for(self, event_type: str) -> type[DomainEvent] | None:
         return self._by_type.get(event_type)
 
-    def types(self) -> list[str]:
-        return sorted(self._by_type)
+    def types(self, service: str | None = None) -> list[str]:
+        """Registered types, all or those one service publishes (`<service>.…`)."""
+        return sorted(t for t in self._by_type if service is None or t.split(".", 1)[0] == service)
 
-    def json_schemas(self) -> dict[str, dict[str, Any]]:
-        return {t: self._by_type[t].model_json_schema() for t in self.types()}
+    def json_schemas(self, service: str | None = None) -> dict[str, dict[str, Any]]:
+        """The JSON Schema of each event type's data (what a consumer may rely on)."""
+        return {t: self._by_type[t].model_json_schema() for t in self.types(service)}
 
 
 registry = EventRegistry()
@@ -197,9 +199,8 @@ def _type_of(spec: dict[str, Any]) -> Any:
 def asyncapi_document(service: str, reg: EventRegistry = registry, version: str = "1.0.0") -> dict[str, Any]:
     """AsyncAPI 3.0 description of the events one service publishes, from the event models."""
     topic = f"{service}.events"
-    types = [t for t in reg.types() if t.split(".", 1)[0] == service]
     messages = {}
-    for t in types:
+    for t in reg.types(service):
         model = reg.model_for(t)
         assert model is not None
         name = t.replace(".", "_")

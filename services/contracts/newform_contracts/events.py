@@ -148,11 +148,11 @@ class ContractsFindingRaised(FindingRaised):
 
 
 def contract_event_types() -> list[str]:
-    return [t for t in registry.types() if t.startswith("contracts.")]
+    return registry.types("contracts")
 
 
 def current_schemas() -> dict[str, dict]:
-    return {t: registry.model_for(t).model_json_schema() for t in contract_event_types()}
+    return registry.json_schemas("contracts")
 
 
 def write_event_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
