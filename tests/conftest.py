@@ -26,6 +26,11 @@ from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
 
+# Facts are judged under the policy version in force on their date, and the suite's facts are dated
+# today. The real version expires 2026-12-21; a test-only continuation keeps the suite independent
+# of the calendar (production loads the real successor; see tests/policy/test-continuation.toml).
+os.environ.setdefault("NEWFORM_POLICY_DIR", str(Path(__file__).parent / "policy"))
+
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres | ExternalPostgres]:

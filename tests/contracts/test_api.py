@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from urllib.parse import quote
 
 import pytest
+
+from newform_contracts import service as contracts_service
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
 
@@ -123,6 +126,20 @@ async def test_forbidden_clause_is_refused_with_its_measure_and_nothing_is_store
     body = r.json()
     assert (body["measure"], body["rule"]) == (measure, rule)
     assert body["type"].endswith("/policy-violation")
+    assert await counts(api) == before
+
+
+@pytest.mark.parametrize("today, status", [(date(2100, 1, 1), 503), (date(2021, 6, 1), 422)],
+                         ids=["after every loaded version", "before the policy"])
+async def test_a_date_no_policy_version_covers_is_a_clear_problem_not_a_500(api, world, monkeypatch, today, status):
+    """After the last loaded version (the successor not loaded yet) the operators must act: 503.
+    Before the policy existed, the fact cannot be judged under it: 422. Nothing is stored."""
+    monkeypatch.setattr(contracts_service, "today", lambda: today)
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"])
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/policy-not-in-force")
     assert await counts(api) == before
 
 

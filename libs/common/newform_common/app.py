@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import metrics
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
@@ -23,6 +25,7 @@ from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
+from .policy import PolicyNotInForce, business_date, get_policy
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 
@@ -63,6 +66,22 @@ async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
 # For reads that compute several figures: one read-only snapshot for the whole request, so figures
 # taken by different queries add up even while consumers commit between them.
 SnapshotDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
+
+
+def policy_check() -> tuple[bool, str]:
+    """Which policy version is in force today and for how long; the operator's early warning."""
+    policy = get_policy()
+    days = policy_days_remaining(policy)
+    try:
+        version = policy.version_on(datetime.now(UTC))
+    except PolicyNotInForce:
+        return False, "no version in force today: load the successor version (NEWFORM_POLICY_DIR)"
+    return True, f"{version.id} in force; the last loaded version expires in {days} days"
+
+
+def policy_days_remaining(policy=None) -> int:
+    policy = policy or get_policy()
+    return (max(v.valid_until for v in policy.versions()) - business_date(datetime.now(UTC))).days
 
 
 def operation_id(route: APIRoute) -> str:
@@ -119,6 +138,7 @@ def create_service_app(
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
@@ -141,8 +161,9 @@ def create_service_app(
             checks["database"] = f"unreachable: {type(exc).__name__}"
         kafka_ok = await kafka_reachable(settings.kafka_bootstrap_servers)
         checks["kafka"] = "ok" if kafka_ok else "unreachable (events wait in the outbox)"
+        policy_ok, checks["policy"] = policy_check()
         ready = checks["database"] == "ok"
-        status = "ready" if ready and kafka_ok else ("degraded" if ready else "not ready")
+        status = "ready" if ready and kafka_ok and policy_ok else ("degraded" if ready else "not ready")
         return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)

@@ -21,6 +21,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from .policy import PolicyNotInForce
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -173,6 +175,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     # server starting or stopping.
     app.add_exception_handler(ConnectionError, _unavailable)
     app.add_exception_handler(CannotConnectNowError, _unavailable)
+
+    @app.exception_handler(PolicyNotInForce)
+    async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
+        if exc.predates:  # the client's fact is older than the policy: it cannot be judged under it
+            problem = Problem(f"No version of the policy covers this fact's date: {exc}", status=422,
+                              title="Policy not in force", slug="policy-not-in-force")
+        else:  # the successor version has not been loaded: the operator's gap, so retry later
+            log.error("no policy version in force: %s (load the successor into NEWFORM_POLICY_DIR)", exc)
+            problem = Problem("No version of the policy is in force for this date yet; the operators have been "
+                              "alerted to load the successor version", status=503, title="Policy not in force",
+                              slug="policy-not-in-force", headers={"Retry-After": "3600"})
+        return problem_response(problem, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -22,3 +22,7 @@ EVENT_FRESHNESS = Histogram(
     "newform_event_projection_lag_seconds", "Seconds from an event's time to its projection", ["group"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+POLICY_DAYS_REMAINING = Gauge(
+    "newform_policy_days_remaining",
+    "Days until the last loaded policy version expires (alert well before 0: load the successor)",
+)

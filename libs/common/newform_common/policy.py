@@ -93,7 +93,16 @@ class PolicyError(ValueError):
 
 
 class PolicyNotInForce(LookupError):
-    """The date lies outside every loaded policy version's validity."""
+    """The date lies outside every loaded policy version's validity.
+
+    `predates` says whether the date is before the first version (a fact the policy never covered)
+    rather than after or between versions (a successor version that has not been loaded yet).
+    """
+
+    def __init__(self, message: str, *, on: date | None = None, predates: bool = False):
+        super().__init__(message)
+        self.on = on
+        self.predates = predates
 
 
 class ParameterNotInForce(PolicyNotInForce):
@@ -207,7 +216,8 @@ class Policy:
             if v.covers(d):
                 return v
         spans = ", ".join(f"{v.id} {v.valid_from}..{v.valid_until}" for v in self._versions)
-        raise PolicyNotInForce(f"no policy version in force on {d.isoformat()} (loaded: {spans})")
+        raise PolicyNotInForce(f"no policy version in force on {d.isoformat()} (loaded: {spans})", on=d,
+                               predates=bool(self._versions) and d < self._versions[0].valid_from)
 
     # -- parameters ----------------------------------------------------------------------------
     def parameter(self, name: str, on: date | datetime) -> Parameter:
