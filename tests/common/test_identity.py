@@ -211,3 +211,12 @@ def test_pseudonym_key_is_the_same_for_every_service_with_the_same_secret():
     in_wages = pseudonym("worker", id_number, pseudonym_key(secret))
     assert in_contracts == in_wages
     assert in_contracts != pseudonym("worker", id_number, pseudonym_key("x" * 48))
+
+
+def test_derived_keys_differ_by_purpose_and_never_equal_the_secret():
+    from newform_common.identity import derive_key
+
+    secret = "a-shared-pii-secret-of-enough-length-0123456789"
+    csrf, other = derive_key(secret, "dashboard csrf v1"), derive_key(secret, "something else v1")
+    assert len(csrf) == 32 and csrf != other and csrf != secret.encode()[:32]
+    assert derive_key(secret, "dashboard csrf v1") == csrf

@@ -225,6 +225,13 @@ def _hkdf(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"newform-pii", info=info).derive(secret)
 
 
+def derive_key(secret: str | bytes, purpose: str) -> bytes:
+    """A 32-byte key for one purpose (e.g. "dashboard csrf v1"), derived from the master secret, so
+    that no key serves two purposes and the master secret itself keys nothing."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return _hkdf(raw, f"newform {purpose}".encode())
+
+
 class PiiCipher:
     """AES-256-GCM encryption of personal data, plus a keyed hash for equality look-ups.
 

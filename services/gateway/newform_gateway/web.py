@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role
 from newform_common.errors import Problem
+from newform_common.identity import derive_key
 from newform_common.pagination import PageParams
 from newform_common.policy import business_date, get_policy
 
@@ -92,8 +93,8 @@ def lang_of(request: Request) -> str:
 
 
 def csrf_token(request: Request, token: str) -> str:
-    secret = request.app.state.settings.pii_secret.encode()
-    return hmac.new(secret, b"csrf\n" + token.encode(), hashlib.sha256).hexdigest()[:40]
+    key = derive_key(request.app.state.settings.pii_secret, "dashboard csrf v1")
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 class NotSignedIn(Exception):
