@@ -26,13 +26,22 @@ def _example(example: dict[str, Any]) -> ConfigDict:
 CREDIT_CODE_EXAMPLE = "91630100MA7XYZ0013"
 
 
+
+# Formats documented in the schema for client-side checks; the validators in newform_common.identity
+# enforce them (and the check digits) with a precise reason.
+CREDIT_CODE_FORMAT = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+RESIDENT_ID_FORMAT = "^[1-8][0-9]{16}[0-9Xx]$"
+MOBILE_FORMAT = "^(\\+?86)?1[3-9][0-9]{9}$"
+
+
 class PlatformCreate(BaseModel):
     model_config = _example({"platform_id": "meituan", "name": "美团西宁", "credit_code": "91630100MA7XYZ0013",
                              "district": "chengzhong", "occupations": ["food_delivery", "on_demand_delivery"]})
 
     platform_id: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$", description="Slug; platform tokens carry it")
     name: str = Field(min_length=1, max_length=200)
-    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)")
+    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)",
+                             json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
     district: District
     occupations: list[Occupation] = Field(min_length=1)
 
@@ -51,7 +60,8 @@ class PartnerCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     kind: PartnerKind
-    credit_code: str
+    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)",
+                             json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
     district: District
     occupations: list[Occupation] = Field(min_length=1)
     dispatch_licence: DispatchLicence | None = Field(None, description="Labour-dispatch licence (dispatch agencies)")
@@ -81,8 +91,10 @@ class WorkerCreate(BaseModel):
                              "residence_district": "chengdong"})
 
     name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(description="Resident ID number (GB 11643); stored encrypted, masked in responses")
-    phone: str = Field(description="Mainland mobile number; stored encrypted, masked in responses")
+    id_number: str = Field(description="Resident ID number (GB 11643); stored encrypted, masked in responses",
+                           json_schema_extra={"pattern": RESIDENT_ID_FORMAT})
+    phone: str = Field(description="Mainland mobile number; stored encrypted, masked in responses",
+                       json_schema_extra={"pattern": MOBILE_FORMAT})
     occupation: Occupation
     household_registration_place: str | None = Field(None, max_length=200)
     residence_district: District
