@@ -9,8 +9,8 @@ Order: the live gateway sees events in arrival order; a replay reads partitions 
 the replay merges all partitions by event time (each partition keeping its own order) — which puts
 the gateway's own `gateway.alert.*` actions after the findings they act on, as they happened.
 (Limits: a finding whose event time precedes a resolution but which reached the live gateway
-after it can be merged differently on replay; the snapshot is held in memory — fine for a city's
-volume, a streaming k-way merge would be the next step.)
+after it can be merged differently on replay.) The merge streams: memory holds one fetch per
+partition, not the topics.
 
 `compare(live_url, rebuilt_url)` diffs the read models, ignoring the projection's own surrogate ids
 and timestamps. Webhooks and deliveries are operational state, not read models: a rebuilt database
@@ -25,6 +25,8 @@ import json
 import logging
 import re
 import uuid
+from collections import deque
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,34 +87,58 @@ async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]
     return sorted(TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"])
 
 
-async def _read_snapshot(settings: Settings) -> tuple[list[str], dict[TopicPartition, list]]:
-    """Every record of the matching topics up to the end offsets taken at the start."""
+async def _merged_snapshot(settings: Settings, topics_found: list[str]) -> AsyncIterator[tuple]:
+    """Every record of the matching topics up to the end offsets taken at the start, merged across
+    partitions by (event time, topic, partition, offset) — streamed: each partition holds at most
+    one fetch in memory, and the next record is always the earliest head among the partitions."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
                                 isolation_level="read_committed")
     await consumer.start()
     try:
         pattern = re.compile(settings.topic_pattern)
-        topics = sorted(t for t in await consumer.topics() if pattern.match(t))
-        partitions = await _partitions(settings.kafka_bootstrap_servers, topics)
-        records: dict[TopicPartition, list] = {tp: [] for tp in partitions}
+        topics_found.extend(sorted(t for t in await consumer.topics() if pattern.match(t)))
+        partitions = await _partitions(settings.kafka_bootstrap_servers, topics_found)
         if not partitions:
-            return topics, records
+            return
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
-        remaining = {tp for tp in partitions if end[tp] > 0}
-        for tp in partitions:
-            if tp in remaining and await consumer.position(tp) >= end[tp]:
-                remaining.discard(tp)
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, recs in batch.items():
-                records[tp].extend(r for r in recs if r.offset < end[tp])
-            for tp in list(remaining):
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-        return topics, records
+        buffers: dict[TopicPartition, deque] = {tp: deque() for tp in partitions}
+        open_partitions = {tp for tp in partitions if end[tp] > 0 and await consumer.position(tp) < end[tp]}
+        heads: list[tuple] = []  # one entry per partition with a buffered record: its sort key
+
+        async def refill(wanted: set[TopicPartition]) -> None:
+            """Fetch until every partition in `wanted` has a record buffered or is read to its end."""
+            while wanted:
+                batch = await consumer.getmany(*wanted, timeout_ms=1000)
+                for tp, recs in batch.items():
+                    for r in recs:
+                        if r.offset >= end[tp]:
+                            continue
+                        try:
+                            env = Envelope.from_kafka(r.key, r.value, list(r.headers or []), topic=tp.topic,
+                                                      partition=tp.partition, offset=r.offset)
+                        except MalformedEvent:
+                            continue  # the live runner dead-letters these; nothing to project
+                        buffers[tp].append((env.time, tp.topic, tp.partition, r.offset, env))
+                for tp in list(wanted):
+                    if await consumer.position(tp) >= end[tp]:
+                        open_partitions.discard(tp)
+                    if buffers[tp] or tp not in open_partitions:
+                        wanted.discard(tp)
+
+        await refill(set(open_partitions))
+        for tp, buffer in buffers.items():
+            if buffer:
+                heapq.heappush(heads, (buffer[0][:4], tp))
+        while heads:
+            _, tp = heapq.heappop(heads)
+            yield buffers[tp].popleft()
+            if not buffers[tp] and tp in open_partitions:
+                await refill({tp})
+            if buffers[tp]:
+                heapq.heappush(heads, (buffers[tp][0][:4], tp))
     finally:
         await consumer.stop()
 
@@ -123,17 +149,7 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
     await asyncio.to_thread(upgrade, "newform_gateway", target)
     ctx = context_for(settings)
     group = f"{settings.consumer_group}-rebuild-{uuid.uuid4().hex[:8]}"
-    topics, per_partition = await _read_snapshot(settings)
-
-    def parsed(tp: TopicPartition, recs: list):
-        for r in recs:
-            try:
-                env = Envelope.from_kafka(r.key, r.value, list(r.headers or []))
-            except MalformedEvent:
-                continue  # the live runner dead-letters these; nothing to project
-            yield (env.time, tp.topic, tp.partition, r.offset, env)
-
-    merged = heapq.merge(*(parsed(tp, recs) for tp, recs in per_partition.items()), key=lambda x: x[:4])
+    topics: list[str] = []
     db = Database(target, service=settings.service_name)
     handled = failed = 0
     try:
@@ -156,7 +172,7 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
                         log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
             chunk.clear()
 
-        for item in merged:
+        async for item in _merged_snapshot(settings, topics):
             chunk.append(item)
             if len(chunk) >= batch:
                 await flush()
