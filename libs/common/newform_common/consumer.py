@@ -1,7 +1,8 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
 For each polled batch of a partition, in order: parse the CloudEvents, then in ONE database
-transaction claim their ids in the inbox (one statement) and run the handler for each new one;
+transaction claim their ids in the inbox (one statement) and apply the new ones (a per-event
+`handler`, or a `batch_handler` given them all at once, e.g. to write a log in one statement);
 offsets are committed to Kafka only after the database commit (one commit per batch, not per
 event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
 batch is handled again event by event, each in its own transaction with retries, in order. A
@@ -30,6 +31,7 @@ from .tasks import cancel_and_wait
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -44,7 +46,8 @@ class ConsumerRunner:
         bootstrap_servers: str,
         *,
         group_id: str,
-        handler: Handler,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
         topics: list[str] | None = None,
         pattern: str | None = None,
         max_attempts: int = 3,
@@ -53,10 +56,13 @@ class ConsumerRunner:
     ):
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give either a handler (one event) or a batch_handler (a batch's new events)")
         self.db = db
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
-        self.handler = handler
+        # One way to apply events: a per-event handler is applied as a batch handler of its own.
+        self.batch_handler: BatchHandler = batch_handler or _one_by_one(handler)
         self.topics = topics
         self.pattern = pattern
         self.max_attempts = max_attempts
@@ -142,8 +148,9 @@ class ConsumerRunner:
             for envelope in envelopes:
                 if envelope.id in fresh:
                     fresh.discard(envelope.id)  # the same event twice in one batch is handled once
-                    await self.handler(session, envelope)
                     applied.append(envelope)
+            if applied:
+                await self.batch_handler(session, applied)
         return applied
 
     async def _claim(self, session: AsyncSession, record: ConsumerRecord, envelope: Envelope) -> bool:
@@ -167,7 +174,7 @@ class ConsumerRunner:
                 async with self.db.transaction() as session:
                     fresh = await self._claim(session, record, envelope)
                     if fresh:
-                        await self.handler(session, envelope)
+                        await self.batch_handler(session, [envelope])
                 if fresh:
                     self._observe(envelope)
                 return
@@ -204,6 +211,14 @@ class ConsumerRunner:
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
         log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
                   dlq, reason)
+
+
+def _one_by_one(handler: Handler) -> BatchHandler:
+    async def apply(session: AsyncSession, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            await handler(session, envelope)
+
+    return apply
 
 
 def _parse(record: ConsumerRecord) -> Envelope:

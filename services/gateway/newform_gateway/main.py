@@ -10,7 +10,7 @@ from newform_common.consumer import ConsumerRunner
 
 from .alerts import Context, CreditRules
 from .config import Settings
-from .projections import make_handler
+from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
 from .web import mount_web, web_router
 from .webhooks import Deliverer
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, pattern=s.topic_pattern,
-                               handler=make_handler(ctx), max_attempts=s.consumer_max_attempts)]
+                               batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts)]
 
     async def on_startup(app: FastAPI) -> None:
         app.state.deliverer = None

@@ -156,33 +156,43 @@ def handler_for(event_type: str) -> Handler | None:
     return None
 
 
-async def log_event(session: AsyncSession, e: Envelope, *, topic: str | None, partition: int | None,
-                    offset: int | None) -> None:
-    worker_id = e.data.get("worker_id")
-    platform_id = e.data.get("platform_id")
-    await session.execute(insert(EventLog).values(
-        event_id=e.id, type=e.type, source=e.source, service=e.service, subject=e.subject, key=e.key, time=e.time,
-        data=e.data, worker_id=worker_id if isinstance(worker_id, str) else None,
-        platform_id=platform_id if isinstance(platform_id, str) else None,
-        topic=topic, partition=partition, offset=offset,
-    ).on_conflict_do_nothing(index_elements=["event_id"]))
+async def log_events(session: AsyncSession, events: list[Envelope]) -> None:
+    """Append events to the event log in one statement (the log is the regulator's audit trail)."""
+    rows = []
+    for e in events:
+        worker_id, platform_id = e.data.get("worker_id"), e.data.get("platform_id")
+        rows.append(dict(
+            event_id=e.id, type=e.type, source=e.source, service=e.service, subject=e.subject, key=e.key,
+            time=e.time, data=e.data, worker_id=worker_id if isinstance(worker_id, str) else None,
+            platform_id=platform_id if isinstance(platform_id, str) else None,
+            topic=e.topic, partition=e.partition, offset=e.offset,
+        ))
+    if rows:
+        await session.execute(insert(EventLog).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
 
 
-async def project(session: AsyncSession, e: Envelope, ctx: Context, *, topic: str | None = None,
-                  partition: int | None = None, offset: int | None = None) -> None:
-    """Append to the event log, then update the read models the event's type feeds."""
-    await log_event(session, e, topic=topic, partition=partition, offset=offset)
+async def apply_projections(session: AsyncSession, e: Envelope, ctx: Context) -> None:
+    """Update the read models the event's type feeds (after it is in the event log)."""
     handler = handler_for(e.type)
     if handler is not None:
         await handler(session, e, ctx)
-    if topic:
-        LAST_EVENT_TIME.labels(topic).set(e.time.timestamp())
+    if e.topic:
+        LAST_EVENT_TIME.labels(e.topic).set(e.time.timestamp())
 
 
-def make_handler(ctx: Context):
-    """The ConsumerRunner handler (the runner gives each envelope its Kafka position)."""
+async def project(session: AsyncSession, e: Envelope, ctx: Context) -> None:
+    """One event: append it to the event log, then update the read models its type feeds."""
+    await log_events(session, [e])
+    await apply_projections(session, e, ctx)
 
-    async def handle(session: AsyncSession, e: Envelope) -> None:
-        await project(session, e, ctx, topic=e.topic, partition=e.partition, offset=e.offset)
+
+def make_batch_handler(ctx: Context):
+    """The ConsumerRunner's batch handler: the batch's new events into the log at once, then each
+    into the read models, in order (the runner gives each envelope its Kafka position)."""
+
+    async def handle(session: AsyncSession, events: list[Envelope]) -> None:
+        await log_events(session, events)
+        for e in events:
+            await apply_projections(session, e, ctx)
 
     return handle

@@ -165,7 +165,7 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
                         continue
                     try:
                         async with session.begin_nested():
-                            await project(session, env, ctx, topic=topic, partition=partition, offset=offset)
+                            await project(session, env, ctx)
                         handled += 1
                     except Exception as exc:  # as the live runner would dead-letter it
                         failed += 1
