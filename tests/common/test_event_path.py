@@ -256,3 +256,43 @@ async def test_requests_during_a_database_outage_get_503_with_retry_after(tokens
         own_postgres.start()
         again = await client.post(notes, headers=platform_headers(tokens), json={"worker_id": "w_503", "text": "after"})
         assert again.status_code == 201
+
+
+async def test_a_batch_handler_gets_each_new_event_once_in_order(sample_settings, kafka):
+    from newform_common.consumer import ConsumerRunner
+
+    from .sample_service import NoteCreated
+
+    with pytest.raises(ValueError, match="either a handler"):
+        ConsumerRunner(Database(sample_settings.database_url, service="x"), kafka.bootstrap_servers, group_id="g",
+                       topics=["t.events"])
+    seen: list[int] = []
+
+    async def batch(session, envelopes):
+        seen.extend(e.data["note_id"] for e in envelopes)
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+    events = [Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_batch", text="x"),
+                          source="/newform/test") for i in range(20)]
+    for env in [*events, events[3]]:  # the last one is a redelivery
+        await producer.send(sample_settings.topic, env.kafka_value(), key=env.key.encode(),
+                            headers=env.kafka_headers())
+    await producer.flush()
+    await producer.stop()
+
+    db = Database(sample_settings.database_url, service=sample_settings.service_name)
+    runner = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("batch"),
+                            topics=[sample_settings.topic], batch_handler=batch)
+    await runner.start()
+    try:
+        await eventually(lambda: _equals(_len(seen), 20))
+        await asyncio.sleep(1)
+    finally:
+        await runner.stop()
+        await db.dispose()
+    assert seen == list(range(20))
+
+
+async def _len(items) -> int:
+    return len(items)
