@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +23,7 @@ import pytest
 from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
+from newform_local.throwaway import throwaway_postgres
 
 # Facts are judged under the policy version in force on their date, and the suite's facts are dated
 # today. The real version expires 2026-12-21; a test-only continuation keeps the suite independent
@@ -38,16 +37,8 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
     if external:
         yield ExternalPostgres(external)
         return
-    # Not under pytest's tmp folder: pytest tightens /tmp/pytest-of-<user> to 0700 whenever a
-    # session starts, which would lock out the unprivileged user PostgreSQL runs as under root.
-    folder = Path(tempfile.mkdtemp(prefix="newform-test-pg-"))
-    server = EmbeddedPostgres(folder / "data", port=free_port())
-    server.start()
-    try:
+    with throwaway_postgres("newform-test-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -38,23 +38,11 @@ async def sample_settings(new_database, kafka, tokens):
 
 @pytest.fixture
 def own_postgres():
-    """A PostgreSQL for one test, to stop and start (the session's server is shared). Outside pytest's
-    tmp folder, which pytest may tighten to 0700 while PostgreSQL runs as another user."""
-    import shutil
-    import tempfile
-    from pathlib import Path
+    """A PostgreSQL for one test, to stop and start (the session's server is shared)."""
+    from newform_local.throwaway import throwaway_postgres
 
-    from newform_local.ports import free_port
-    from newform_local.postgres import EmbeddedPostgres
-
-    folder = Path(tempfile.mkdtemp(prefix="newform-test-own-pg-"))
-    server = EmbeddedPostgres(folder / "data", port=free_port())
-    server.start()
-    try:
+    with throwaway_postgres("newform-test-own-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def sample_database(server, name: str) -> str:

@@ -13,17 +13,29 @@ from .postgres import EmbeddedPostgres
 
 
 @contextmanager
-def throwaway_servers(prefix: str = "newform-") -> Iterator[tuple[EmbeddedPostgres, LocalKafka]]:
-    """Both servers on free loopback ports in a temporary folder, stopped and removed afterwards."""
+def throwaway_postgres(prefix: str = "newform-pg-") -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server on a free loopback port in a new temporary folder, removed afterwards.
+
+    The folder is made with tempfile, never under pytest's tmp root: pytest tightens
+    /tmp/pytest-of-<user> to 0700 whenever a session starts, which would lock out the unprivileged
+    user PostgreSQL runs as when we are root.
+    """
     with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         postgres = EmbeddedPostgres(Path(folder) / "pg", port=free_port())
-        kafka = LocalKafka(Path(folder) / "kafka", port=free_port())
         postgres.start()
         try:
-            kafka.start()
-            try:
-                yield postgres, kafka
-            finally:
-                kafka.stop()
+            yield postgres
         finally:
             postgres.stop()
+
+
+@contextmanager
+def throwaway_servers(prefix: str = "newform-") -> Iterator[tuple[EmbeddedPostgres, LocalKafka]]:
+    """Both servers on free loopback ports in a temporary folder, stopped and removed afterwards."""
+    with throwaway_postgres(prefix) as postgres, tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        kafka = LocalKafka(Path(folder) / "kafka", port=free_port())
+        kafka.start()
+        try:
+            yield postgres, kafka
+        finally:
+            kafka.stop()
