@@ -9,9 +9,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from .stack import SERVICE_PORTS, Keys, Stack, default_data_dir, installed_services, run_stack
+from newform_common.auth import Role
 
-ROLES = ["platform", "enterprise", "worker_channel", "mediator", "training_body", "department", "regulator", "admin"]
+from .stack import Keys, Stack, default_data_dir, installed_services, run_stack
+
+ROLES = [role.value for role in Role]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port-offset", type=int, default=0,
                      help="add this to every service port (default 0: gateway 8000, contracts 8001, …)")
     dev.add_argument("--services", default=None,
-                     help=f"comma-separated subset of {','.join(SERVICE_PORTS)} (default: all that exist)")
+                     help=f"comma-separated subset of {','.join(installed_services())} (default: all that exist)")
     dev.set_defaults(run=cmd_dev)
 
     token = sub.add_parser("token", help="mint a signed bearer token for a role and scope",
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="run a service's database migrations",
                              description="Bring a service's database to the latest migration. The URL comes from "
                                          "--database-url, else <SERVICE>_DATABASE_URL, else DATABASE_URL's server.")
-    migrate.add_argument("service", choices=list(SERVICE_PORTS))
+    migrate.add_argument("service", choices=installed_services())
     migrate.add_argument("--database-url", help="the service's own database URL")
     migrate.add_argument("--revision", default="head", help="target revision (default head)")
     migrate.add_argument("--create-database", action="store_true",

@@ -6,7 +6,6 @@ so a second start finds the same databases, topics and keys.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import secrets
@@ -19,21 +18,20 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newform_common import registry
+
 from .kafka import LocalKafka
 from .ports import port_is_open, repo_root
 from .postgres import EmbeddedPostgres
 
 log = logging.getLogger("newform.stack")
 
-# Fixed default ports (gateway first: it is what a person opens).
-SERVICE_PORTS = {"gateway": 8000, "contracts": 8001, "wages": 8002, "disputes": 8003, "training": 8004}
 DEMO_PLATFORM = "demo-platform"
 
 
 def installed_services() -> list[str]:
-    """Services whose package exists in this checkout (`newform_<name>.main`)."""
-    return [name for name in SERVICE_PORTS if importlib.util.find_spec(f"newform_{name}") is not None
-            and importlib.util.find_spec(f"newform_{name}.main") is not None]
+    """Registered services whose package exists in this checkout (the registry decides)."""
+    return registry.installed_names()
 
 
 @dataclass
@@ -105,7 +103,7 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def port(self, service: str) -> int:
-        return SERVICE_PORTS[service] + self.port_offset
+        return registry.spec(service).port + self.port_offset
 
     def service_env(self) -> dict[str, str]:
         return {

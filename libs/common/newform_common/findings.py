@@ -8,9 +8,11 @@ by measure, occupation and district, without knowing the service.
 from __future__ import annotations
 
 import enum
+import importlib
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -24,6 +26,63 @@ class Severity(enum.StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A reject: the request breaks a rule the policy forbids outright (nothing is stored)."""
+
+    measure: str
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    """A finding: the fact is accepted and raised for the responsible departments."""
+
+    measure: str
+    rule: str
+    severity: Severity
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """One rule a service can emit: the checked vocabulary of rule ids.
+
+    Each service's `rules.py` lists its rules in `RULES: tuple[RuleDef, ...]`. Anything that names a
+    rule id elsewhere (the gateway's credit rules, routing entries, scorecards) is checked against
+    `rule_catalogue()` by a test, so an id no code can emit fails the suite instead of never firing.
+    """
+
+    rule: str
+    kind: Literal["reject", "finding"]
+    summary: str
+
+    @property
+    def measure(self) -> str:
+        return self.rule.split(".", 1)[0]
+
+    def __post_init__(self) -> None:
+        if not RULE_ID.match(self.rule):
+            raise ValueError(f"rule {self.rule!r} must look like 'M5.no_deposit'")
+
+
+def rule_catalogue() -> dict[str, RuleDef]:
+    """Every rule any installed service declares, by id (services without a rules module have none)."""
+    from . import registry
+
+    rules: dict[str, RuleDef] = {}
+    for service in registry.installed():
+        try:
+            module = importlib.import_module(f"{service.package}.rules")
+        except ModuleNotFoundError:
+            continue
+        for rule in getattr(module, "RULES", ()):
+            rules[rule.rule] = rule
+    return rules
 
 
 class FindingRaised(DomainEvent):

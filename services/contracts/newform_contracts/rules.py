@@ -9,11 +9,11 @@ Numbers come from the policy (`get_policy()`), never from literals here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from newform_common.findings import Severity
+from newform_common.findings import FindingSpec, Severity, Violation  # noqa: F401 (re-exported)
 from newform_common.policy import get_policy
 
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
@@ -52,26 +52,6 @@ RULE_TOPICS = ("order_allocation", "piece_rates", "commission_ratio", "pay_compo
 # ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Violation:
-    """A reject: the request breaks a rule the policy forbids outright."""
-
-    measure: str
-    rule: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class FindingSpec:
-    """A finding: accepted, raised for the responsible departments."""
-
-    measure: str
-    rule: str
-    severity: Severity
-    summary: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-
 # ---------------------------------------------------------------------------------------------
 # Classification (M1, M2)
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""The service registry: the one place that names each service.
+
+Adding a service = its folder `services/<name>/newform_<name>/` + one `ServiceSpec` line below.
+Everything that needs to know the services reads this list: the local stack (ports, start order,
+environment), the `newform` CLI (`migrate` choices), topic provisioning, migrations, the deploy
+files (compose, Kubernetes: generated from or checked against it) and the test fixtures.
+A registered service whose package is not in the checkout is simply not started (`installed()`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+ALL_TOPICS = "*"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    port: int
+    summary: str
+    #: Topics this service consumes: other services' `<name>.events`, or ALL_TOPICS (the gateway).
+    consumes: tuple[str, ...] = ()
+    #: Secrets beyond the common ones (JWT_PUBLIC_KEY, PII_SECRET), as environment variable names;
+    #: deployments mount each as a file and set `<NAME>_FILE`.
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def package(self) -> str:
+        return f"newform_{self.name}"
+
+    @property
+    def database(self) -> str:
+        return f"newform_{self.name}"
+
+    @property
+    def topic(self) -> str:
+        return f"{self.name}.events"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.topic}.dlq"
+
+    def is_installed(self) -> bool:
+        return (importlib.util.find_spec(self.package) is not None
+                and importlib.util.find_spec(f"{self.package}.main") is not None)
+
+
+# One line per service. The gateway comes first: it is what a person opens.
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,)),
+    ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
+                secrets=("CONTRACTS_SIGNING_KEY",)),
+)
+
+#: Secrets every service needs.
+COMMON_SECRETS = ("JWT_PUBLIC_KEY", "PII_SECRET")
+
+
+def spec(name: str) -> ServiceSpec:
+    for s in SERVICES:
+        if s.name == name:
+            return s
+    raise KeyError(f"no service {name!r} in the registry (libs/common/newform_common/registry.py)")
+
+
+def installed() -> list[ServiceSpec]:
+    """Registered services whose package is in this checkout, in registry order."""
+    return [s for s in SERVICES if s.is_installed()]
+
+
+def installed_names() -> list[str]:
+    return [s.name for s in installed()]
