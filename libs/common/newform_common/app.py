@@ -27,6 +27,7 @@ from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
 from .policy import PolicyNotInForce, business_date, get_policy
 from .relay import OutboxRelay
+from .responses import FastJSONResponse
 from .settings import ServiceSettings
 
 ConsumerFactory = Callable[[Database, ServiceSettings], Sequence[ConsumerRunner]]
@@ -135,7 +136,7 @@ def create_service_app(
     app = FastAPI(
         title=title, description=description, version=version, lifespan=lifespan,
         openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
-        generate_unique_id_function=operation_id,
+        generate_unique_id_function=operation_id, default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
