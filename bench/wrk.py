@@ -34,8 +34,9 @@ def run_wrk(url: str, *, body: str, headers: dict[str, str], connections: int, s
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + REPORT)
     try:
-        out = subprocess.run([wrk_available(), "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
-                              "-s", script.name, url], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([wrk_available(), "-t", str(threads), "-c", str(connections),
+                              "-d", f"{max(1, round(seconds))}s", "-s", script.name, url],
+                             capture_output=True, text=True, check=True).stdout
     finally:
         Path(script.name).unlink()
     figures = json.loads(out.split("WRK_JSON", 1)[1].strip().splitlines()[0])

@@ -73,6 +73,20 @@ class Database:
         await self.engine.dispose()
 
 
+async def driver_connection(session: AsyncSession):
+    """The session's own asyncpg connection, inside the session's transaction (begun if need be).
+
+    For the set-based hot paths (a batch's inbox claim, projections, the relay): one statement over
+    arrays (`unnest`) or an `executemany`, without SQLAlchemy's per-row compile and result machinery.
+    What it writes commits or rolls back with the session. asyncpg raises its own exceptions here.
+    """
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if adapted._transaction is None:  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
+        await adapted._start_transaction()
+    return adapted.driver_connection
+
+
 # A pooled connection unused for this long is pinged before it is handed out (a restarted or failed-over
 # server is noticed before a request uses the dead connection). SQLAlchemy's pool_pre_ping would ping
 # on every checkout — three round trips (BEGIN, ping, ROLLBACK) per request under load.
