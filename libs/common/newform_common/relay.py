@@ -142,7 +142,7 @@ class OutboxRelay:
                 except Exception as exc:
                     failed = ([r["id"] for r in rows], exc)
                 else:
-                    await conn.execute(_MARK_PUBLISHED, [r["id"] for r in rows])
+                    await self._mark_published(conn, [r["id"] for r in rows])
                     published = len(rows)
             backlog = await self._count_backlog(session)
         if backlog is not None:
@@ -174,6 +174,9 @@ class OutboxRelay:
             futures.append(await producer.send(row["topic"], row["data"].encode(), key=row["key"].encode(),
                                                headers=headers))
         await asyncio.gather(*futures)
+
+    async def _mark_published(self, conn, ids: list[int]) -> None:
+        await conn.execute(_MARK_PUBLISHED, ids)
 
     async def _note_failure(self, ids: list[int], exc: Exception) -> None:
         try:
