@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import Column, DateTime, event, exc, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, registry
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class CommonModel(SQLModel, registry=registry()):
@@ -35,14 +37,17 @@ def service_base() -> type[SQLModel]:
 
 
 class Database:
-    def __init__(self, url: str, *, service: str, pool_size: int = 10, echo: bool = False):
+    def __init__(self, url: str, *, service: str, domain: str | None = None, pool_size: int = 10,
+                 echo: bool = False):
         self.url = url
-        self.service = service
+        self.service = service  # names the topic and the event source (tests prefix it)
+        self.domain = domain or service  # names the event types (`<domain>.finding.raised.v1`)
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, echo=echo
         )
         _ping_when_idle(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info={"service": service})
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False,
+                                           info={"service": service, "domain": self.domain})
         self._commit_listeners: list[Callable[[], None]] = []
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
@@ -122,3 +127,13 @@ def _wake_relay_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_outbox(session: Session) -> None:
     session.info.pop("outbox_pending", None)
+
+
+def timestamp_field(nullable: bool = False) -> Any:
+    """A timezone-aware timestamp column for a SQLModel table."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def json_field(nullable: bool = False) -> Any:
+    """A JSONB column for a SQLModel table."""
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))

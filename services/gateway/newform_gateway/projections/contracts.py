@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import bulk
+from newform_common.consumed import consumes
 from newform_common.db import driver_connection
 
 from ..alerts import Context
@@ -18,6 +19,7 @@ from .base import EventData, Projection, Typed
 
 
 # -- the gateway's reading of contracts' v1 events (services/contracts/newform_contracts/events.py) ----
+@consumes("contracts.enterprise.registered.v1")
 class EnterpriseRegistered(EventData):
     enterprise_id: str
     name: str
@@ -31,6 +33,7 @@ class EnterpriseRegistered(EventData):
     registered_at: AwareDatetime
 
 
+@consumes("contracts.worker.registered.v1")
 class WorkerRegistered(EventData):
     worker_id: str
     registration_id: str
@@ -47,6 +50,7 @@ class InsuranceFlags(EventData):
     accident: bool
 
 
+@consumes("contracts.contract.drafted.v1")
 class ContractDrafted(EventData):
     contract_id: str
     worker_id: str
@@ -64,6 +68,8 @@ class ContractDrafted(EventData):
 
 
 class ContractTransition(EventData):
+    """What every contract transition carries (sent, signed, terminated, expired)."""
+
     contract_id: str
     worker_id: str
     platform_id: str
@@ -72,10 +78,27 @@ class ContractTransition(EventData):
     at: AwareDatetime
 
 
+@consumes("contracts.contract.sent.v1")
+class ContractSent(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.signed.v1")
 class ContractSigned(ContractTransition):
     document_sha256: str
 
 
+@consumes("contracts.contract.terminated.v1")
+class ContractTerminated(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.expired.v1")
+class ContractExpired(ContractTransition):
+    pass
+
+
+@consumes("contracts.account.restricted.v1")
 class AccountRestricted(EventData):
     restriction_id: str
     worker_id: str
@@ -87,6 +110,7 @@ class AccountRestricted(EventData):
     effective_at: AwareDatetime | None
 
 
+@consumes("contracts.rule_notice.published.v1")
 class RuleNoticePublished(EventData):
     notice_id: str
     platform_id: str
@@ -183,16 +207,7 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 
 PROJECTION = Projection(
     service="contracts",
-    models={
-        "contracts.enterprise.registered.v1": EnterpriseRegistered,
-        "contracts.worker.registered.v1": WorkerRegistered,
-        "contracts.contract.drafted.v1": ContractDrafted,
-        "contracts.contract.sent.v1": ContractTransition,
-        "contracts.contract.signed.v1": ContractSigned,
-        "contracts.contract.terminated.v1": ContractTransition,
-        "contracts.contract.expired.v1": ContractTransition,
-        "contracts.account.restricted.v1": AccountRestricted,
-        "contracts.rule_notice.published.v1": RuleNoticePublished,
-    },
+    model_list=(EnterpriseRegistered, WorkerRegistered, ContractDrafted, ContractSent, ContractSigned,
+                ContractTerminated, ContractExpired, AccountRestricted, RuleNoticePublished),
     apply=apply,
 )
