@@ -21,12 +21,10 @@ from .models import (
     Alert,
     AlertRoute,
     AlertTransition,
-    ContractView,
     CreditRecord,
     Enterprise,
     EventLog,
     RuleNotice,
-    WorkerRegistration,
 )
 from .schemas import AlertDetail, AlertPublic, PlatformDetail, PlatformSummary, TimelineEntry, TransitionPublic
 
@@ -164,14 +162,9 @@ async def platform_ids(session: AsyncSession) -> list[str]:
 
 async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
     n = scorecards.PlatformNumbers(platform_id=platform_id, services_seen=seen)
-    reg = WorkerRegistration
     n.active_registrations = await counters.count(session, "registrations_active", platform_id)
-    signed = and_(ContractView.platform_id == platform_id, ContractView.status == "signed")
     n.signed_active_contracts = await counters.count(session, "contracts_by_status", platform_id, "signed")
-    n.workers_with_signed_contract = (await session.execute(
-        select(func.count(func.distinct(ContractView.worker_id))).where(signed)
-        .where(ContractView.worker_id.in_(select(reg.worker_id).where(reg.platform_id == platform_id,
-                                                                      reg.active.is_(True)))))).scalar_one()
+    n.workers_with_signed_contract = await counters.count(session, "workers_with_signed_contract", platform_id)
     n.insured_signed_contracts = await counters.count(session, "contracts_signed_insured", platform_id)
     n.open_alerts = [tuple(r) for r in (await session.execute(
         select(Alert.alert_id, Alert.measure, Alert.severity).where(Alert.platform_id == platform_id,

@@ -29,6 +29,7 @@ COUNTERS: dict[str, list[tuple[str, str, str, str]]] = {
         ("r.platform_id", "registrations_by_district", "r.residence_district", "r.active"),
         ("r.platform_id", "registrations_by_occupation", "r.occupation", "r.active"),
         ("''", "platforms", "r.platform_id", "true"),
+        ("r.platform_id", "active_registrations_of_worker", "r.worker_id", "r.active"),
     ],
     "contracts": [
         ("''", "contracts_by_engagement_type", "r.engagement_type", "true"),
@@ -37,6 +38,7 @@ COUNTERS: dict[str, list[tuple[str, str, str, str]]] = {
         ("r.platform_id", "contracts_by_engagement_type", "r.engagement_type", "true"),
         ("r.platform_id", "contracts_by_status", "r.status", "true"),
         ("r.platform_id", "contracts_signed_insured", "''", INSURED),
+        ("r.platform_id", "signed_contracts_of_worker", "r.worker_id", "r.status = 'signed'"),
     ],
     "event_log": [
         ("''", "services", "r.service", "true"),
@@ -69,6 +71,30 @@ def upgrade() -> None:
             scope varchar(120) not null, dimension varchar(60) not null, key varchar(200) not null,
             n bigint not null default 0,
             primary key (scope, dimension, key))""")
+    # A platform's workers with a signed contract and an active registration there (the scorecard's
+    # contract coverage): kept from the two per-worker counters, when either crosses zero.
+    op.execute("""
+        create function count_workers_covered() returns trigger language plpgsql as $$
+        declare
+          was_counted boolean := tg_op = 'UPDATE' and old.n > 0;
+          other_n bigint;
+        begin
+          if was_counted = (new.n > 0) then
+            return null;
+          end if;
+          select n into other_n from read_counters where scope = new.scope and key = new.key
+            and dimension = case new.dimension when 'signed_contracts_of_worker'
+                                 then 'active_registrations_of_worker' else 'signed_contracts_of_worker' end;
+          if coalesce(other_n, 0) > 0 then
+            insert into read_counters values (new.scope, 'workers_with_signed_contract', '',
+                                              case when new.n > 0 then 1 else -1 end)
+            on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;
+          end if;
+          return null;
+        end $$""")
+    op.execute("create trigger count_workers_covered after insert or update on read_counters for each row "
+               "when (new.dimension in ('signed_contracts_of_worker', 'active_registrations_of_worker')) "
+               "execute function count_workers_covered()")
     op.create_index("ix_alerts_raised", "alerts", ["raised_at", "alert_id"])
     op.create_index("ix_alert_routes_department", "alert_routes", ["department", "alert_id"])
     for table in COUNTERS:
@@ -98,6 +124,8 @@ def downgrade() -> None:
         for suffix in ("ins", "upd", "del"):
             op.execute(f"drop trigger count_{table}_{suffix} on {table}")
         op.execute(f"drop function count_{table}()")
+    op.execute("drop trigger count_workers_covered on read_counters")
+    op.execute("drop function count_workers_covered()")
     op.drop_index("ix_alert_routes_department", "alert_routes")
     op.drop_index("ix_alerts_raised", "alerts")
     op.execute("drop table read_counters")
