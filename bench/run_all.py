@@ -23,6 +23,7 @@ from bench import (  # noqa: E402
     bench_event_path,
     bench_freshness,
     bench_gateway_projection,
+    bench_growth,
     bench_rebuild,
 )
 from newform_local.throwaway import throwaway_servers  # noqa: E402
@@ -64,8 +65,6 @@ def machine() -> str:
 async def run() -> dict:
     figures: dict[str, dict] = {
         "p1": not_measured("lines/s", "not measured: wages service not built yet (its batch endpoint is P1's path)"),
-        "growth": not_measured("ratio", "not measured yet: the 10,000 vs 1,000,000-event history benchmark is "
-                                        "still to be written"),
     }
     with throwaway_servers("newform-bench-") as (pg, kafka):
         figures.update(await bench_event_path.measure(pg, kafka, 3000))
@@ -73,6 +72,7 @@ async def run() -> dict:
         figures["projection"] = await bench_gateway_projection.measure(pg, kafka, 8000)
         figures["p4"] = await bench_rebuild.measure(pg, kafka, 20000)
         figures["p2"] = await bench_freshness.measure(pg, kafka, rate=500, seconds=10)
+        figures["growth"] = await bench_growth.measure(pg)
     return figures
 
 
