@@ -252,7 +252,8 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
     assert len(declared) == len(rules.RULES)
     labor = rules.classify(facts(LABOR_FACTS))
     emitted = [
-        rules.misclassification("civil", labor), rules.misclassification("civil", rules.classify(facts(AGREEMENT_FACTS))),
+        rules.misclassification("civil", labor),
+        rules.misclassification("civil", rules.classify(facts(AGREEMENT_FACTS))),
         rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), ON),
         rules.unqualified_partner(PartnerFacts("agent", qualified=False)),
         *rules.insurance_findings("labor_contract", "platform", Insurance()),

@@ -54,7 +54,8 @@ RULES: tuple[RuleDef, ...] = (
     RuleDef("M5.no_exclusivity", "reject",
             "a clause restricting work on other platforms outside a full-time labour contract"),
     RuleDef("M6.max_pay_period", "reject", "a pay period longer than the policy allows"),
-    RuleDef("M3.dispatch_requires_labor_contract", "reject", "a dispatch agency signing anything but a labour contract"),
+    RuleDef("M3.dispatch_requires_labor_contract", "reject",
+            "a dispatch agency signing anything but a labour contract"),
     RuleDef("M1.misclassification", "finding", "declared type weaker than the facts' labour relationship"),
     RuleDef("M2.misclassification", "finding", "declared civil where the facts call for a work agreement"),
     RuleDef("M3.dispatch_licence_invalid", "finding", "dispatch agency without a valid licence"),
@@ -66,7 +67,8 @@ RULES: tuple[RuleDef, ...] = (
     RuleDef("M1.overlapping_full_time_contract", "finding", "two overlapping full-time labour contracts"),
     RuleDef("M5.suspicious_terms_text", "finding", "free text mentions deposits, fees or discriminatory conditions"),
     RuleDef("M5.restriction_without_listed_reason", "finding", "restriction for a reason not on the published list"),
-    RuleDef("M5.restriction_without_notice", "finding", "restriction without notice to the worker before it took effect"),
+    RuleDef("M5.restriction_without_notice", "finding",
+            "restriction without notice to the worker before it took effect"),
     RuleDef("M10.effective_before_publication", "finding", "rule in effect before its publication"),
     RuleDef("M10.effective_without_notice", "finding", "rule in effect on its publication day, without notice"),
     RuleDef("M10.no_consultation", "finding", "rule changed without consulting the union or worker representatives "
@@ -223,8 +225,8 @@ _CLAUSE_SPLIT = re.compile(r"[，,；;。.、/\n]+")
 _MIN_AGE = (re.compile(r"年满\s*(\d{1,3})"), re.compile(r"(\d{1,3})\s*周?岁\s*(?:以上|及以上|或以上|含)"),
             re.compile(r"(?:at least|minimum(?: age)?(?: of)?|min\.?|over|older than|≥|>=)\s*(\d{1,3})", re.I),
             re.compile(r"(\d{1,3})\s*(?:\+|years?(?: old)? (?:or|and) (?:older|above|over))", re.I))
-_MAX_AGE = re.compile(r"以下|以内|不超过|不得超过|不满|之间|未满|under|below|at most|no more than|maximum|max\.?|younger|"
-                      r"≤|<=|[~～]|\d\s*[-–—至到]\s*\d", re.I)
+_MAX_AGE = re.compile(r"以下|以内|不超过|不得超过|不满|之间|未满|under|below|at most|no more than|maximum|"
+                      r"max\.?|younger|≤|<=|[~～]|\d\s*[-–—至到]\s*\d", re.I)
 
 
 def _age_condition_is_lawful(text: str, lawful_minimum: int, birth_words) -> bool:
