@@ -95,7 +95,7 @@ class Contract(ServiceModel, table=True):
     end_date: date | None = None
     terms: dict[str, Any] = _json()
     engagement_facts: dict[str, Any] = _json()
-    document_text: str
+    document_text: str  # encrypted (PII cipher, context contracts.document_text): documents name the worker
     document_sha256: str = Field(max_length=64)
     status: str = Field(default="draft", max_length=16, index=True)
     termination_reason: str | None = None
@@ -152,6 +152,25 @@ class AccountRestriction(ServiceModel, table=True):
     notice_days: int = 0
     effective_at: datetime = _ts()
     created_at: datetime = _ts()
+    lifted_at: datetime | None = _ts(nullable=True)
+    lifted_by: str | None = Field(default=None, max_length=200)
+    lift_reason: str | None = None
+
+
+class RestrictionAppeal(ServiceModel, table=True):
+    """A worker's appeal against a restriction or cancellation (M5, M10's 申诉机制)."""
+
+    __tablename__ = "restriction_appeals"
+
+    id: str = Field(primary_key=True, max_length=64)
+    restriction_id: str = Field(index=True, foreign_key="account_restrictions.id", max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    grounds: str
+    submitted_by: str = Field(max_length=200)
+    submitted_at: datetime = _ts()
+    status: str = Field(default="open", max_length=16)
+    closed_at: datetime | None = _ts(nullable=True)
 
 
 class RuleNotice(ServiceModel, table=True):
@@ -190,6 +209,8 @@ class Finding(ServiceModel, table=True):
     district: str | None = Field(default=None, max_length=32)
     evidence: dict[str, Any] = _json()
     observed_at: datetime = _ts()
+    # provisional: on a draft, not yet an alert; raised: published; withdrawn: the draft was discarded.
+    status: str = Field(default="raised", max_length=16)
 
 
 class PiiAccessLog(ServiceModel, table=True):

@@ -1,0 +1,51 @@
+"""restriction appeals and lifts; a finding's status (provisional on drafts)
+
+Revision ID: 0002_contracts_issue8
+Revises: 0001
+Create Date: 2026-11-29 08:30:00
+
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel  # noqa: F401
+from alembic import op
+
+revision: str = '0002_contracts_issue8'
+down_revision: str | Sequence[str] | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column('account_restrictions', sa.Column('lifted_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('account_restrictions',
+                  sa.Column('lifted_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    op.add_column('account_restrictions', sa.Column('lift_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.create_table('restriction_appeals',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('restriction_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('platform_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('grounds', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('submitted_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['restriction_id'], ['account_restrictions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_restriction_appeals_restriction_id'), 'restriction_appeals', ['restriction_id'])
+    op.create_index(op.f('ix_restriction_appeals_worker_id'), 'restriction_appeals', ['worker_id'])
+    op.create_index(op.f('ix_restriction_appeals_platform_id'), 'restriction_appeals', ['platform_id'])
+    # Findings existing before this revision were all published: 'raised'.
+    op.add_column('findings', sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                        server_default='raised'))
+
+
+def downgrade() -> None:
+    op.drop_column('findings', 'status')
+    op.drop_table('restriction_appeals')
+    op.drop_column('account_restrictions', 'lift_reason')
+    op.drop_column('account_restrictions', 'lifted_by')
+    op.drop_column('account_restrictions', 'lifted_at')
