@@ -192,6 +192,14 @@ async def test_allowed_clauses_pass_with_no_finding(api, world):
 # ---------------------------------------------------------------------------------------------
 # Findings: accepted, raised
 # ---------------------------------------------------------------------------------------------
+async def raised_findings(api, pid: str, contract_id: str) -> list[dict]:
+    """Send the draft (its findings become findings, and alerts, when sent) and list them."""
+    sent = await api.client.post(f"/v1/contracts/{contract_id}/send", headers=api.as_platform(pid))
+    assert sent.status_code == 200, sent.text
+    return (await api.client.get("/v1/findings", headers=api.as_platform(pid),
+                                 params={"subject_id": contract_id})).json()["items"]
+
+
 async def _rules_of(response) -> set[str]:
     assert response.status_code == 201, response.text
     return {f["rule"] for f in response.json()["findings"]}
@@ -212,8 +220,7 @@ async def test_misclassification_is_a_finding(api, world):
     stronger = await api.draft(world["a"], reg, engagement_type="work_agreement", engagement_facts=CIVIL_FACTS,
                                terms=terms(insurance={"occupational_injury": True}))
     assert await _rules_of(stronger) == set()
-    findings = (await api.client.get("/v1/findings", headers=api.as_platform(world["a"]),
-                                     params={"subject_id": civil_label.json()["contract_id"]})).json()["items"]
+    findings = await raised_findings(api, world["a"], civil_label.json()["contract_id"])
     f = next(f for f in findings if f["rule"] == "M1.misclassification")
     assert f["measure"] == "M1" and f["severity"] == "high" and f["worker_id"] == world["wa"]["worker_id"]
     assert f["evidence"]["suggested_type"] == "labor_contract"
@@ -224,10 +231,10 @@ async def test_dispatch_through_an_agency_without_a_valid_licence_is_the_platfor
     expired = await api.partner(a, "dispatch_agency",
                                 dispatch_licence={"number": "派许0001", "valid_until": "2026-11-30"})
     missing = await api.partner(a, "dispatch_agency", dispatch_licence=None)
-    r = await api.draft(a, reg, expired["enterprise_id"], start_date="2026-12-01")
+    # Part-time: this one is sent, and must not overlap the full-time drafts below.
+    r = await api.draft(a, reg, expired["enterprise_id"], start_date="2026-12-01", part_time=True)
     assert await _rules_of(r) == {"M3.dispatch_licence_invalid"}
-    finding = (await api.client.get("/v1/findings", headers=api.as_platform(a),
-                                    params={"subject_id": r.json()["contract_id"]})).json()["items"][0]
+    finding = (await raised_findings(api, a, r.json()["contract_id"]))[0]
     assert finding["platform_id"] == a and finding["evidence"]["liable_party"] == "platform"
     assert finding["evidence"]["licence"] == "expired"
     assert await _rules_of(await api.draft(a, reg, missing["enterprise_id"])) == {"M3.dispatch_licence_invalid"}
@@ -283,16 +290,17 @@ async def test_free_text_mentioning_deposits_or_discrimination_is_flagged_for_re
 async def test_lifecycle_and_illegal_transitions(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    w = api.as_worker(world["wa"]["worker_id"])
     sig = {"signer": "worker", "intent": "同意"}
-    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)
+    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)
     assert premature.status_code == 409 and premature.headers["content-type"] == "application/problem+json"
     assert (await api.client.post(f"/v1/contracts/{cid}/termination", headers=h,
                                   json={"reason": "x"})).status_code == 409
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).json()["status"] == "sent"
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 409
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 201
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 201
     assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "sent"
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 409
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 409
     done = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h,
                                  json={"signer": "enterprise", "intent": "盖章确认"})
     assert done.status_code == 201 and done.json()["seq"] == 2
@@ -336,23 +344,68 @@ async def test_evidence_verifies_and_any_tampering_is_detected(api, world):
     assert chain["valid"] is False
 
 
-async def test_signed_contract_past_its_end_date_expires(api, world):
+async def test_only_the_workers_own_token_signs_as_the_worker(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
+    backdated = {"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"}
+    forged = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=backdated)
+    assert forged.status_code == 403 and forged.json()["type"].endswith("not-the-worker")
+    someone_else = api.as_worker(world["wb"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=someone_else,
+                                  json={"signer": "worker", "intent": "同意"})).status_code == 404
+    worker = api.as_worker(world["wa"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                  json={"signer": "enterprise", "intent": "盖章"})).status_code == 403
+    own = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                json={"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"})
+    assert own.status_code == 201
+    # The worker's signature is dated when it was received, never when a caller says.
+    assert not own.json()["signed_at"].startswith("2026-01-01")
+    assert await scalar(api.url, "select count(*) from evidence_records where contract_id = :c", c=cid) == 1
+
+
+async def test_a_worker_sees_their_contracts_on_every_platform_and_nothing_else(api):
+    a, b = await api.platform(), await api.platform()
+    id_number = resident_id()
+    ra, rb = await api.worker(a, id_number=id_number), await api.worker(b, id_number=id_number)
+    assert ra["worker_id"] == rb["worker_id"]
+    ca = (await api.draft(a, ra["registration_id"])).json()["contract_id"]
+    cb = (await api.draft(b, rb["registration_id"])).json()["contract_id"]
+    other = await api.worker(a)
+    (await api.draft(a, other["registration_id"])).json()
+    w = api.as_worker(ra["worker_id"])
+    mine = (await api.client.get("/v1/contracts", headers=w)).json()["items"]
+    assert sorted(c["contract_id"] for c in mine) == sorted([ca, cb])
+    regs = (await api.client.get("/v1/workers", headers=w)).json()["items"]
+    assert sorted(r["registration_id"] for r in regs) == sorted([ra["registration_id"], rb["registration_id"]])
+    assert (await api.client.get(f"/v1/workers/{other['registration_id']}", headers=w)).status_code == 404
+
+
+async def test_signed_contract_past_its_end_date_expires_on_its_deadline_not_on_a_read(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     old = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
                            part_time=True)
-    assert old["status"] == "expired"  # lazily, on read
-    history = (await api.client.get(f"/v1/contracts/{old['contract_id']}/transitions", headers=h)).json()
-    assert history[-1]["to_status"] == "expired"
-    # The periodic job expires what nobody read; it is for admins.
-    cid = (await api.draft(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                           part_time=True)).json()["contract_id"]
-    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
-    for signer in ("worker", "enterprise"):
-        await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json={"signer": signer, "intent": "同意"})
+    cid = old["contract_id"]
+    assert old["status"] == "signed"
+    # A read never writes: listing and reading leave the contract as it is.
+    await api.client.get("/v1/contracts", headers=h)
+    assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "signed"
+    due = await scalar(api.url, "select due_at from deadlines where subject_id = :c and status = 'pending'", c=cid)
+    assert due is not None and due.isoformat().startswith("2026-06-30T16:00")  # end of 2026-06-30 in Shanghai
     assert (await api.client.post("/v1/contracts/expire-due", headers=h)).status_code == 403
     run = await api.client.post("/v1/contracts/expire-due", headers=api.admin)
     assert run.status_code == 200 and cid in run.json()["expired"]
     assert await scalar(api.url, "select status from contracts where id = :c", c=cid) == "expired"
+    history = (await api.client.get(f"/v1/contracts/{cid}/transitions", headers=h)).json()
+    assert history[-1]["to_status"] == "expired"
+    # Fired once: a second run finds nothing; a terminated contract's clock is cancelled.
+    assert cid not in (await api.client.post("/v1/contracts/expire-due", headers=api.admin)).json()["expired"]
+    ended = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
+                             part_time=True)
+    await api.client.post(f"/v1/contracts/{ended['contract_id']}/termination", headers=h, json={"reason": "协商一致"})
+    assert await scalar(api.url, "select status from deadlines where subject_id = :c",
+                        c=ended["contract_id"]) == "cancelled"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +430,9 @@ async def test_a_platform_cannot_read_or_change_another_platforms_data(api, worl
     assert (await api.client.post("/v1/account-restrictions", headers=hb, json={
         "registration_id": reg, "action": "restrict", "reason_code": "order_fraud",
         "effective_at": "2026-11-28T00:00:00+08:00"})).status_code == 404
+    b_civil = await api.draft(world["b"], world["wb"]["registration_id"], engagement_type="civil",
+                              terms=terms(insurance={"accident": True}))
+    assert await raised_findings(api, world["b"], b_civil.json()["contract_id"])  # B has a finding of its own
     for path in ("/v1/workers", "/v1/contracts", "/v1/enterprises", "/v1/findings"):
         items = (await api.client.get(path, headers=hb)).json()["items"]
         assert items and all(i["platform_id"] == world["b"] for i in items), path
@@ -668,19 +724,21 @@ async def test_findings_on_a_draft_are_provisional_raised_when_sent_and_withdraw
     discarded = await api.draft(a, reg, engagement_type="civil", terms=terms(insurance={"accident": True}))
     for r in (sent, discarded):
         assert await _rules_of(r) == {"M1.misclassification"}
+        assert [f["status"] for f in r.json()["findings"]] == ["provisional"]
         cid = r.json()["contract_id"]
-        items = (await api.client.get("/v1/findings", headers=h, params={"subject_id": cid})).json()["items"]
-        assert [f["status"] for f in items] == ["provisional"]
+        assert (await api.client.get("/v1/findings", headers=h, params={"subject_id": cid})).json()["items"] == []
         assert await outbox_count(api, "contracts.finding.raised.v1", subject_id=cid) == 0
     sid, did = sent.json()["contract_id"], discarded.json()["contract_id"]
     assert (await api.client.post(f"/v1/contracts/{sid}/send", headers=h)).status_code == 200
     assert await outbox_count(api, "contracts.finding.raised.v1", subject_id=sid) == 1
     items = (await api.client.get("/v1/findings", headers=h, params={"subject_id": sid})).json()["items"]
-    assert [f["status"] for f in items] == ["raised"]
+    assert [f["rule"] for f in items] == ["M1.misclassification"]
+    view = (await api.client.get(f"/v1/contracts/{sid}", headers=h)).json()["findings"]
+    assert [(f["finding_id"], f["status"]) for f in view] == [(items[0]["finding_id"], "raised")]
     gone = await api.client.post(f"/v1/contracts/{did}/discard", headers=h, json={"reason": "岗位取消"})
     assert gone.status_code == 200 and gone.json()["status"] == "discarded"
-    items = (await api.client.get("/v1/findings", headers=h, params={"subject_id": did})).json()["items"]
-    assert [f["status"] for f in items] == ["withdrawn"]
+    assert [f["status"] for f in gone.json()["findings"]] == ["withdrawn"]
+    assert (await api.client.get("/v1/findings", headers=h, params={"subject_id": did})).json()["items"] == []
     assert await outbox_count(api, "contracts.finding.raised.v1", subject_id=did) == 0
     assert await outbox_count(api, "contracts.contract.discarded.v1", contract_id=did) == 1
     assert (await api.client.post(f"/v1/contracts/{did}/send", headers=h)).status_code == 409
@@ -701,8 +759,7 @@ async def test_a_worker_living_outside_xining_is_registered_and_the_place_of_wor
     r = await api.draft(a, w["registration_id"], engagement_type="civil", terms=terms(insurance={"accident": True}))
     platform = (await api.client.get(f"/v1/enterprises/{a}", headers=api.as_platform(a))).json()
     assert r.status_code == 201 and r.json()["district"] == platform["district"]
-    finding = (await api.client.get("/v1/findings", headers=api.as_platform(a),
-                                    params={"subject_id": r.json()["contract_id"]})).json()["items"][0]
+    finding = (await raised_findings(api, a, r.json()["contract_id"]))[0]
     assert finding["district"] == platform["district"]
     bad = await api.client.post("/v1/workers", headers=api.as_platform(a), json={
         "name": "李四", "id_number": resident_id(), "phone": "13700003333", "occupation": "courier",

@@ -192,25 +192,23 @@ class RuleNotice(ServiceModel, table=True):
     created_at: datetime = _ts()
 
 
-class Finding(ServiceModel, table=True):
-    __tablename__ = "findings"
+class ProvisionalFinding(ServiceModel, table=True):
+    """A finding on a draft, not yet an alert: raised (the common findings table and its event) when
+    the contract is sent, withdrawn when the draft is discarded (issue 8 item 12, RULES.md)."""
+
+    __tablename__ = "provisional_findings"
 
     id: str = Field(primary_key=True, max_length=64)
+    contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)
     measure: str = Field(max_length=4)
-    rule: str = Field(max_length=100, index=True)
+    rule: str = Field(max_length=100)
     severity: str = Field(max_length=8)
     summary: str
-    subject_type: str = Field(max_length=32)
-    subject_id: str = Field(max_length=64, index=True)
-    platform_id: str | None = Field(default=None, index=True, max_length=64)
-    enterprise_id: str | None = Field(default=None, max_length=64)
-    worker_id: str | None = Field(default=None, max_length=64)
-    occupation: str | None = Field(default=None, max_length=32)
-    district: str | None = Field(default=None, max_length=32)
     evidence: dict[str, Any] = _json()
     observed_at: datetime = _ts()
-    # provisional: on a draft, not yet an alert; raised: published; withdrawn: the draft was discarded.
-    status: str = Field(default="raised", max_length=16)
+    # provisional | raised | withdrawn; once raised, `finding_id` names the finding in the findings table.
+    status: str = Field(default="provisional", max_length=16)
+    finding_id: str | None = Field(default=None, max_length=64)
 
 
 class PiiAccessLog(ServiceModel, table=True):

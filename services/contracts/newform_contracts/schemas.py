@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
+from newform_common.findings import FindingRef
+
 from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
 
 District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
@@ -256,11 +258,11 @@ class ContractCreate(BaseModel):
         return value
 
 
-class FindingRef(BaseModel):
-    finding_id: str
-    measure: str
-    rule: str
-    severity: str
+class ContractFindingRef(FindingRef):
+    status: Literal["provisional", "raised", "withdrawn"] = Field(
+        "raised", description="provisional: found on a draft, not yet an alert (`finding_id` is the held "
+                              "finding's id); raised: in GET /v1/findings and sent to the departments; "
+                              "withdrawn: the draft was discarded")
 
 
 class ContractPublic(BaseModel):
@@ -284,7 +286,9 @@ class ContractPublic(BaseModel):
     signed_by: list[Signer]
     created_at: datetime
     updated_at: datetime
-    findings: list[FindingRef] = Field(default_factory=list, description="Findings raised on this contract")
+    findings: list[ContractFindingRef] = Field(
+        default_factory=list, description="Findings on this contract: held (provisional) while it is a draft, "
+                                          "raised when it is sent, withdrawn if the draft is discarded")
 
 
 class ContractDocument(BaseModel):
@@ -309,12 +313,13 @@ class SendContract(BaseModel):
 
 
 class SignatureCreate(BaseModel):
-    model_config = _example({"signer": "worker", "intent": "本人已阅读并同意本合同全部条款，自愿签署。",
-                             "signed_at": "2026-11-28T10:15:00+08:00"})
+    model_config = _example({"signer": "worker", "intent": "本人已阅读并同意本合同全部条款，自愿签署。"})
 
     signer: Signer
     intent: str = Field(min_length=1, max_length=2000, description="The signer's statement of intent")
-    signed_at: DateTime | None = Field(None, description="When the signer signed (defaults to now); with offset")
+    signed_at: DateTime | None = Field(None, description="The enterprise's own signing time (not in the future; "
+                                                         "defaults to now). Ignored for the worker: their signature "
+                                                         "is dated when the service receives it")
 
     @field_validator("signed_at")
     @classmethod
@@ -495,24 +500,6 @@ class RuleNoticeDiff(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # Findings and audit
 # ---------------------------------------------------------------------------------------------
-class FindingPublic(BaseModel):
-    finding_id: str
-    measure: str
-    rule: str
-    severity: str
-    summary: str
-    subject_type: str
-    subject_id: str
-    platform_id: str | None
-    enterprise_id: str | None
-    worker_id: str | None
-    occupation: str | None
-    district: str | None
-    evidence: dict[str, Any]
-    observed_at: datetime
-    status: Literal["provisional", "raised", "withdrawn"] = Field(
-        "raised", description="provisional: on a draft, not yet an alert (raised when the contract is sent); "
-                              "withdrawn: the draft was discarded")
 
 
 class PiiAccessPublic(BaseModel):

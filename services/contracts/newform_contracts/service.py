@@ -9,11 +9,20 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import deadlines
 from newform_common.auth import Principal, Role
-from newform_common.errors import Conflict, NotFound, PolicyViolation, Unprocessable
-from newform_common.identity import InvalidIdentifier, PiiDecryptError, validate_credit_code, validate_mobile, validate_resident_id
+from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
+from newform_common.findings import FindingRef, findings_of, raise_finding
+from newform_common.identity import (
+    InvalidIdentifier,
+    PiiDecryptError,
+    validate_credit_code,
+    validate_mobile,
+    validate_resident_id,
+)
 from newform_common.outbox import record
 from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
 
 from . import events as ev
 from . import rules
@@ -24,7 +33,7 @@ from .models import (
     ContractTransition,
     Enterprise,
     EvidenceRecord,
-    Finding,
+    ProvisionalFinding,
     Registration,
     RestrictionAppeal,
     RuleNotice,
@@ -35,8 +44,8 @@ from .pii import Pii, decrypt_document, encrypt_document, masked
 from .schemas import (
     AppealCreate,
     ContractCreate,
+    ContractFindingRef,
     EngagementFactsIn,
-    FindingRef,
     PartnerCreate,
     PlatformCreate,
     RestrictionCreate,
@@ -45,7 +54,6 @@ from .schemas import (
     WorkerCreate,
 )
 
-PLATFORM_ROLES = (Role.platform, Role.enterprise)
 ACTIVE_CONTRACT = ("sent", "signed")
 
 
@@ -57,27 +65,6 @@ def today() -> date:
     return datetime.now(BUSINESS_TZ).date()
 
 
-# ---------------------------------------------------------------------------------------------
-# Scope: a platform sees only its own data; another platform's resource is simply not found (404),
-# so that its existence does not leak.
-# ---------------------------------------------------------------------------------------------
-def platform_filter(principal: Principal) -> str | None:
-    """The platform a caller is confined to (None: regulator, admin, department see all)."""
-    return principal.platform_id if principal.role in PLATFORM_ROLES else None
-
-
-def visible(principal: Principal, platform_id: str | None) -> bool:
-    scope = platform_filter(principal)
-    return scope is None or scope == platform_id
-
-
-async def _get_visible(session: AsyncSession, model, key: str, principal: Principal, what: str):
-    row = await session.get(model, key)
-    if row is None or not visible(principal, row.platform_id):
-        raise NotFound(f"No {what} {key!r}")
-    return row
-
-
 def _invalid(exc: InvalidIdentifier) -> Unprocessable:
     return Unprocessable(str(exc), slug="invalid-identifier", errors=[{"loc": ["body", exc.field],
                                                                       "msg": str(exc), "type": exc.reason}])
@@ -86,58 +73,52 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
-async def raise_finding(session: AsyncSession, spec: rules.FindingSpec, *, subject_type: str, subject_id: str,
-                        platform_id: str | None, enterprise_id: str | None = None, worker_id: str | None = None,
-                        occupation: str | None = None, district: str | None = None,
-                        provisional: bool = False) -> FindingRef:
-    """Store a finding; publish it (an alert for the departments) unless it is provisional — a finding
-    on a draft waits until the contract is sent (`publish_provisional_findings`)."""
-    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
-                      summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
-                      platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
-                      occupation=occupation, district=district, evidence=spec.evidence, observed_at=now(),
-                      status="provisional" if provisional else "raised")
-    session.add(finding)
-    if not provisional:
-        _publish_finding(session, finding)
-    return FindingRef(finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=finding.severity)
+async def hold_provisional_findings(session: AsyncSession, contract: Contract,
+                                    specs: list[rules.FindingSpec | None]) -> list[ProvisionalFinding]:
+    """Findings on a draft are held, not raised: a draft the platform discards never becomes an alert."""
+    held = [ProvisionalFinding(id=new_id("pfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
+                               severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
+                               observed_at=now()) for spec in specs if spec is not None]
+    session.add_all(held)
+    return held
 
 
-def _publish_finding(session: AsyncSession, f: Finding) -> None:
-    record(session, ev.ContractsFindingRaised(
-        finding_id=f.id, measure=f.measure, rule=f.rule, severity=rules.Severity(f.severity), summary=f.summary,
-        subject_type=f.subject_type, subject_id=f.subject_id, platform_id=f.platform_id,
-        enterprise_id=f.enterprise_id, worker_id=f.worker_id, occupation=f.occupation, district=f.district,
-        evidence=f.evidence, observed_at=f.observed_at))
+async def _held(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[ProvisionalFinding]:
+    query = select(ProvisionalFinding).where(ProvisionalFinding.contract_id == contract_id).order_by(
+        ProvisionalFinding.id)
+    return list((await session.execute(query.with_for_update() if for_update else query)).scalars())
 
 
-async def _findings_with_status(session: AsyncSession, subject_id: str, status: str) -> list[Finding]:
-    return list((await session.execute(select(Finding).where(Finding.subject_id == subject_id,
-                                                             Finding.status == status)
-                                       .order_by(Finding.id).with_for_update())).scalars())
+async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
+    """The contract was sent to the worker: its held findings become findings and alerts now."""
+    raised = 0
+    for held in await _held(session, c.id, for_update=True):
+        if held.status != "provisional":
+            continue
+        spec = rules.FindingSpec(held.measure, held.rule, rules.Severity(held.severity), held.summary, held.evidence)
+        ref = await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
+                                  enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
+                                  district=c.district)
+        held.status, held.finding_id = "raised", ref.finding_id
+        raised += 1
+    return raised
 
 
-async def publish_provisional_findings(session: AsyncSession, subject_id: str) -> int:
-    """The draft became a contract offered to the worker: its findings become alerts now."""
-    found = await _findings_with_status(session, subject_id, "provisional")
-    at = now()
-    for f in found:
-        f.status, f.observed_at = "raised", at
-        _publish_finding(session, f)
-    return len(found)
+async def withdraw_held_findings(session: AsyncSession, contract_id: str) -> int:
+    withdrawn = 0
+    for held in await _held(session, contract_id, for_update=True):
+        if held.status == "provisional":
+            held.status, withdrawn = "withdrawn", withdrawn + 1
+    return withdrawn
 
 
-async def withdraw_provisional_findings(session: AsyncSession, subject_id: str) -> int:
-    found = await _findings_with_status(session, subject_id, "provisional")
-    for f in found:
-        f.status = "withdrawn"
-    return len(found)
-
-
-async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
-    rows = (await session.execute(select(Finding).where(Finding.subject_id == subject_id)
-                                  .order_by(Finding.id))).scalars()
-    return [FindingRef(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity) for f in rows]
+async def contract_findings(session: AsyncSession, contract_id: str) -> list[ContractFindingRef]:
+    """A contract's findings: raised ones (the findings table) and those still held or withdrawn."""
+    refs = [ContractFindingRef(finding_id=f.finding_id, measure=f.measure, rule=f.rule, severity=f.severity,
+                               status="raised") for f in await findings_of(session, contract_id)]
+    refs += [ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity,
+                                status=h.status) for h in await _held(session, contract_id) if h.status != "raised"]
+    return refs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,9 +251,9 @@ def _terms_facts(body: ContractCreate, occupation: str) -> rules.TermsFacts:
 
 
 async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate,
-                         pii: Pii) -> tuple[Contract, list[FindingRef]]:
+                         pii: Pii) -> tuple[Contract, list[ContractFindingRef]]:
     platform_id = principal.platform_id
-    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
     enterprise = await session.get(Enterprise, body.enterprise_id)
     if enterprise is None or enterprise.platform_id != platform_id:
         raise NotFound(f"No enterprise {body.enterprise_id!r} cooperating with this platform")
@@ -328,15 +309,10 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
         district=district, start_date=contract.start_date, end_date=contract.end_date,
         pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
-    # Provisional until the contract is sent: a draft the platform discards raises no alert (RULES.md).
-    refs = []
-    for spec in specs:
-        if spec is not None:
-            refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
-                                            platform_id=platform_id, enterprise_id=enterprise.id,
-                                            worker_id=contract.worker_id, occupation=occupation, district=district,
-                                            provisional=True))
-    return contract, refs
+    # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
+    held = await hold_provisional_findings(session, contract, specs)
+    return contract, [ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity,
+                                         status=h.status) for h in held]
 
 
 async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
@@ -352,7 +328,7 @@ async def contract_view(session: AsyncSession, c: Contract) -> dict:
             "district": c.district, "start_date": c.start_date, "end_date": c.end_date, "terms": c.terms,
             "engagement_facts": c.engagement_facts, "document_sha256": c.document_sha256, "status": c.status,
             "termination_reason": c.termination_reason, "signed_by": await signers_of(session, c.id),
-            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await findings_of(session, c.id)}
+            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await contract_findings(session, c.id)}
 
 
 def _transition_fields(c: Contract, at: datetime) -> dict:
@@ -380,7 +356,7 @@ async def load_contract(session: AsyncSession, principal: Principal, contract_id
     if for_update:
         query = query.with_for_update()
     c = (await session.execute(query)).scalar_one_or_none()
-    if c is None or not visible(principal, c.platform_id):
+    if c is None or not visibility(principal).allows(platform_id=c.platform_id, worker_id=c.worker_id):
         raise NotFound(f"No contract {contract_id!r}")
     return c
 
@@ -390,7 +366,7 @@ async def send_contract(session: AsyncSession, principal: Principal, contract_id
     at = now()
     _move(session, c, "sent", principal.key, at)
     record(session, ev.ContractSent(**_transition_fields(c, at)))
-    await publish_provisional_findings(session, c.id)
+    await raise_held_findings(session, c)
     return c
 
 
@@ -399,7 +375,7 @@ async def discard_contract(session: AsyncSession, principal: Principal, contract
     c = await load_contract(session, principal, contract_id, for_update=True)
     at = now()
     _move(session, c, "discarded", principal.key, at, reason)
-    withdrawn = await withdraw_provisional_findings(session, c.id)
+    withdrawn = await withdraw_held_findings(session, c.id)
     record(session, ev.ContractDiscarded(**_transition_fields(c, at), withdrawn_findings=withdrawn))
     return c
 
@@ -415,13 +391,19 @@ def document_text(pii: Pii, c: Contract) -> str:
 async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sealer, contract_id: str,
                         body: SignatureCreate) -> EvidenceRecord:
     c = await load_contract(session, principal, contract_id, for_update=True)
+    # M4: consent is the worker's own act. Only the worker's token signs as the worker, and the
+    # signature records when the service received it, not a time the caller claims.
+    if body.signer == "worker" and principal.worker_id != c.worker_id:
+        raise Forbidden("Only the worker, with their own worker token, can sign as the worker", slug="not-the-worker")
+    if body.signer == "enterprise" and principal.role not in PLATFORM_ROLES:
+        raise Forbidden("Only the platform or enterprise can sign as the enterprise")
     if c.status != "sent":
         raise Conflict(f"Only a sent contract can be signed; this one is {c.status}", slug="illegal-transition")
     existing = (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == c.id)
                                       .order_by(EvidenceRecord.seq))).scalars().all()
     if any(r.signer == body.signer for r in existing):
         raise Conflict(f"The {body.signer} has already signed this contract")
-    signed_at = body.signed_at or now()
+    signed_at = now() if body.signer == "worker" else min(body.signed_at or now(), now())
     seq = len(existing) + 1
     previous = existing[-1].record_hash if existing else None
     content = record_body(contract_id=c.id, seq=seq, document_sha256=c.document_sha256, signer=body.signer,
@@ -437,6 +419,8 @@ async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sea
         _move(session, c, "signed", principal.key, at)
         record(session, ev.ContractSigned(**_transition_fields(c, at), document_sha256=c.document_sha256,
                                           signed_by=signers))
+        if c.end_date is not None:
+            await deadlines.schedule(session, CONTRACT_END, c.id, deadlines.end_of_business_day(c.end_date))
     return evidence
 
 
@@ -473,6 +457,7 @@ async def terminate_contract(session: AsyncSession, principal: Principal, contra
     _move(session, c, "terminated", principal.key, at, reason)
     c.termination_reason = reason
     record(session, ev.ContractTerminated(**_transition_fields(c, at), reason=reason))
+    await deadlines.cancel(session, CONTRACT_END, c.id)
     return c
 
 
@@ -488,26 +473,22 @@ async def _check_termination_order(session: AsyncSession, c: Contract, at: datet
                             errors=[{"loc": ["body", "terminated_at"], "msg": problem, "type": "date_order"}])
 
 
-async def expire_due(session: AsyncSession, *, platform_id: str | None = None, enterprise_id: str | None = None,
-                     contract_id: str | None = None, actor: str = "system:expiry") -> list[str]:
-    """Signed contracts whose end date has passed (Asia/Shanghai) become expired, with their event."""
-    query = select(Contract).where(Contract.status == "signed", Contract.end_date.is_not(None),
-                                   Contract.end_date < today()).order_by(Contract.id).with_for_update(skip_locked=True)
-    if platform_id:
-        query = query.where(Contract.platform_id == platform_id)
-    if enterprise_id:
-        query = query.where(Contract.enterprise_id == enterprise_id)
-    if contract_id:
-        query = query.where(Contract.id == contract_id)
-    expired = []
-    for c in (await session.execute(query)).scalars():
-        at = now()
-        _move(session, c, "expired", actor, at, "end date passed")
-        record(session, ev.ContractExpired(**_transition_fields(c, at)))
-        expired.append(c.id)
-    if expired:
-        await session.flush()
-    return expired
+#: The clock that ends a signed contract on its end date (a deadline, fired once; never on a read).
+CONTRACT_END = "contracts.contract_end"
+
+
+async def expire_contract(session: AsyncSession, deadline: deadlines.Deadline) -> None:
+    """Deadline handler: a signed contract whose end date has passed becomes expired, with its event."""
+    c = (await session.execute(select(Contract).where(Contract.id == deadline.subject_id)
+                               .with_for_update())).scalar_one_or_none()
+    if c is None or c.status != "signed":
+        return  # terminated in the meantime (its clock is normally cancelled with it)
+    at = now()
+    _move(session, c, "expired", "system:expiry", at, "end date passed")
+    record(session, ev.ContractExpired(**_transition_fields(c, at)))
+
+
+DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +507,7 @@ async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
 
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
-    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
     for name, value in (("effective_at", body.effective_at), ("notice_given_at", body.notice_given_at)):
@@ -554,20 +535,17 @@ async def restrict_account(session: AsyncSession, principal: Principal,
     return r, refs
 
 
-def is_worker_token(principal: Principal) -> bool:
-    # The worker token (role `worker`, subject = the pseudonymous worker id) arrives on main soon.
-    return str(principal.role) == "worker"
-
-
 async def load_restriction(session: AsyncSession, principal: Principal, restriction_id: str, *,
                            for_update: bool = False) -> AccountRestriction:
+    """The restriction if the caller may see it: its platform, the worker himself (worker token), the
+    departments — and a worker channel (12333 and the like), which files appeals on a worker's behalf
+    with the restriction id the worker gives it."""
     query = select(AccountRestriction).where(AccountRestriction.id == restriction_id)
     if for_update:
         query = query.with_for_update()
     r = (await session.execute(query)).scalar_one_or_none()
-    mine = r is not None and (r.worker_id == principal.subject if is_worker_token(principal)
-                              else visible(principal, r.platform_id))
-    if not mine:
+    if r is None or not (principal.role == Role.worker_channel
+                         or visibility(principal).allows(platform_id=r.platform_id, worker_id=r.worker_id)):
         raise NotFound(f"No account restriction {restriction_id!r}")
     return r
 

@@ -1,4 +1,4 @@
-"""restriction appeals and lifts; a finding's status (provisional on drafts)
+"""restriction appeals and lifts; findings held on drafts until the contract is sent
 
 Revision ID: 0002_contracts_issue8
 Revises: 0001
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0002_contracts_issue8'
 down_revision: str | Sequence[str] | None = '0001'
@@ -38,13 +39,25 @@ def upgrade() -> None:
     op.create_index(op.f('ix_restriction_appeals_restriction_id'), 'restriction_appeals', ['restriction_id'])
     op.create_index(op.f('ix_restriction_appeals_worker_id'), 'restriction_appeals', ['worker_id'])
     op.create_index(op.f('ix_restriction_appeals_platform_id'), 'restriction_appeals', ['platform_id'])
-    # Findings existing before this revision were all published: 'raised'.
-    op.add_column('findings', sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
-                                        server_default='raised'))
+    op.create_table('provisional_findings',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('contract_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('observed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('finding_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_provisional_findings_contract_id'), 'provisional_findings', ['contract_id'])
 
 
 def downgrade() -> None:
-    op.drop_column('findings', 'status')
+    op.drop_table('provisional_findings')
     op.drop_table('restriction_appeals')
     op.drop_column('account_restrictions', 'lift_reason')
     op.drop_column('account_restrictions', 'lifted_by')
