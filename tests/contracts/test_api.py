@@ -808,8 +808,14 @@ async def test_restriction_notice_worker_request_appeal_and_lifting(api, world):
     assert (await api.client.get(appeal_path, headers=h)).json()[0]["status"] == "closed"
     assert await outbox_count(api, "contracts.account.restriction_lifted.v1", restriction_id=rid) == 1
     assert (await api.client.post(lift_path, headers=h, json={"reason": "again"})).status_code == 409
+    # The worker appeals with his own token; another worker cannot even see the restriction.
+    mine, by_regulator = await restrict(notice_given_at="2026-11-20T09:00:00+08:00")
+    own_path = f"/v1/account-restrictions/{by_regulator['restriction_id']}/appeals"
+    stranger = await api.client.post(own_path, headers=api.as_worker(w["worker_id"]), json={"grounds": "x"})
+    assert stranger.status_code == 404
+    own = await api.client.post(own_path, headers=api.as_worker(mine["worker_id"]), json={"grounds": "理由不实"})
+    assert own.status_code == 201 and own.json()["worker_id"] == mine["worker_id"], own.text
     # The regulator may order a lift too.
-    _, by_regulator = await restrict(notice_given_at="2026-11-20T09:00:00+08:00")
     ordered = await api.client.post(f"/v1/account-restrictions/{by_regulator['restriction_id']}/lift",
                                     headers=api.regulator, json={"reason": "监管部门责令恢复"})
     assert ordered.status_code == 200 and ordered.json()["status"] == "lifted"
@@ -860,6 +866,47 @@ async def test_a_terminated_contract_leaves_the_employment_report_after_its_term
     zero = await api.client.get("/v1/reports/employment", headers=api.as_platform(p),
                                 params={"enterprise_id": partner["enterprise_id"], "period": "0000-01"})
     assert zero.status_code == 422 and zero.headers["content-type"] == "application/problem+json"
+
+
+async def test_every_request_example_in_the_openapi_document_is_accepted_by_the_live_api(api):
+    """Issue 8 item 19: each example, sent as documented (ids of the resources the earlier examples
+    created substituted for the example ids), is accepted; every operation with a body is covered."""
+    doc = (await api.client.get("/openapi.json")).json()
+    sent: set[tuple[str, str]] = set()
+
+    async def post(template: str, headers: dict, schema: str, expect: int, **ids) -> dict:
+        in_path = {k: ids.pop(k) for k in ("contract_id", "restriction_id") if k in ids}
+        body = {**doc["components"]["schemas"][schema]["examples"][0], **ids}
+        r = await api.client.post(template.format(**in_path), headers=headers, json=body)
+        assert r.status_code == expect, (template, r.text)
+        sent.add(("post", template))
+        return r.json()
+
+    platform = await post("/v1/platforms", api.admin, "PlatformCreate", 201)
+    ph = api.as_platform(platform["platform_id"])
+    await post("/v1/partners", ph, "PartnerCreate", 201)
+    worker = await post("/v1/workers", ph, "WorkerCreate", 201)
+    ALL_IDS.add(doc["components"]["schemas"]["WorkerCreate"]["examples"][0]["id_number"])
+    wh = api.as_worker(worker["worker_id"])
+    await post("/v1/classifications", api.department, "EngagementFactsIn", 200)
+    reg = {"registration_id": worker["registration_id"]}
+    contract = await post("/v1/contracts", ph, "ContractCreate", 201, **reg)
+    cid = {"contract_id": contract["contract_id"]}
+    await post("/v1/contracts/{contract_id}/send", ph, "SendContract", 200, **cid)
+    await post("/v1/contracts/{contract_id}/signatures", wh, "SignatureCreate", 201, **cid)
+    enterprise_signs = await api.client.post(f"/v1/contracts/{cid['contract_id']}/signatures", headers=ph,
+                                             json={"signer": "enterprise", "intent": "盖章确认"})
+    assert enterprise_signs.status_code == 201, enterprise_signs.text
+    await post("/v1/contracts/{contract_id}/termination", ph, "TerminationCreate", 200, **cid)
+    draft = await post("/v1/contracts", ph, "ContractCreate", 201, **reg)
+    await post("/v1/contracts/{contract_id}/discard", ph, "DiscardContract", 200, contract_id=draft["contract_id"])
+    restriction = await post("/v1/account-restrictions", ph, "RestrictionCreate", 201, **reg)
+    rid = {"restriction_id": restriction["restriction_id"]}
+    await post("/v1/account-restrictions/{restriction_id}/appeals", wh, "AppealCreate", 201, **rid)
+    await post("/v1/account-restrictions/{restriction_id}/lift", ph, "LiftCreate", 200, **rid)
+    await post("/v1/rule-notices", ph, "RuleNoticeCreate", 201)
+    with_body = {(m, p) for p, item in doc["paths"].items() for m, op in item.items() if "requestBody" in op}
+    assert sent == with_body
 
 
 async def test_classification_endpoint_stores_nothing(api):
