@@ -60,6 +60,7 @@ __all__ = [
     "PolicyNotInForce",
     "PolicyVersion",
     "business_date",
+    "business_today",
     "get_policy",
     "load_policy",
 ]
@@ -126,6 +127,11 @@ class PolicyNotInForce(LookupError):
 
 class ParameterNotInForce(PolicyNotInForce):
     """The version in force knows the parameter, but none of its values is effective yet on the date."""
+
+
+def business_today() -> date:
+    """Today's Asia/Shanghai business date (one place to ask, so tests can move "today")."""
+    return datetime.now(BUSINESS_TZ).date()
 
 
 def business_date(on: date | datetime) -> date:

@@ -7,11 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
+from newform_common import vocabulary
 
-District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
-Occupation = Literal["food_delivery", "courier", "on_demand_delivery", "ride_hailing", "freight_driver",
-                     "designated_driver", "internet_marketer"]
+from .events import EnterpriseKind, RuleTopic, Signer
+
+# The shared vocabulary, from the policy data (an enum in OpenAPI; newform_common.vocabulary).
+District = vocabulary.literal("districts")
+Occupation = vocabulary.literal("occupations")
+EngagementType = vocabulary.literal("engagement_types")
 PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
 ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired"]
 
@@ -228,6 +231,8 @@ class FindingRef(BaseModel):
     measure: str
     rule: str
     severity: str
+    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
+                                                 "successor is loaded (the rule rests on them alone)")
 
 
 class ContractPublic(BaseModel):

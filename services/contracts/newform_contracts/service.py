@@ -13,7 +13,7 @@ from newform_common.auth import Principal, Role
 from newform_common.errors import Conflict, NotFound, PolicyViolation, Unprocessable
 from newform_common.identity import InvalidIdentifier, validate_credit_code, validate_mobile, validate_resident_id
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.policy import BUSINESS_TZ, business_date, get_policy
 
 from . import events as ev
 from . import rules
@@ -87,23 +87,29 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 async def raise_finding(session: AsyncSession, spec: rules.FindingSpec, *, subject_type: str, subject_id: str,
                         platform_id: str | None, enterprise_id: str | None = None, worker_id: str | None = None,
                         occupation: str | None = None, district: str | None = None) -> FindingRef:
+    evidence = spec.evidence
+    basis = get_policy().rule_basis(spec.rule, today())
+    if basis.provisional:  # the measures have lapsed: the departments must know this rests on them alone
+        evidence = {**evidence, "policy_basis": basis.evidence()}
     finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
                       summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
                       platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
-                      occupation=occupation, district=district, evidence=spec.evidence, observed_at=now())
+                      occupation=occupation, district=district, evidence=evidence, observed_at=now())
     session.add(finding)
     record(session, ev.ContractsFindingRaised(
         finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
         summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
         enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
-        evidence=spec.evidence, observed_at=finding.observed_at))
-    return FindingRef(finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=finding.severity)
+        evidence=evidence, observed_at=finding.observed_at))
+    return FindingRef(finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=finding.severity,
+                      provisional=basis.provisional)
 
 
 async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
     rows = (await session.execute(select(Finding).where(Finding.subject_id == subject_id)
                                   .order_by(Finding.id))).scalars()
-    return [FindingRef(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity) for f in rows]
+    return [FindingRef(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity,
+                       provisional=bool((f.evidence or {}).get("policy_basis", {}).get("provisional"))) for f in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +239,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     drafted_on = today()
     terms = _terms_facts(body)
     violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
-                                        on=drafted_on)
+                                        on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
         raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
@@ -432,7 +438,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
             raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
     notice_given = body.notice_given_at is not None and body.notice_given_at <= body.effective_at
     notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
-    reason_listed = body.reason_code in rules.RESTRICTION_REASONS
+    reason_listed = body.reason_code in rules.restriction_reasons(today())
     r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
                            platform_id=reg.platform_id, action=body.action, reason_code=body.reason_code,
                            reason_listed=reason_listed, reason_text=body.reason_text,
@@ -444,7 +450,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
                                          action=body.action, reason_code=r.reason_code, reason_listed=reason_listed,
                                          notice_days=notice_days, effective_at=r.effective_at))
     refs = []
-    for spec in rules.restriction_findings(body.reason_code, notice_given):
+    for spec in rules.restriction_findings(body.reason_code, notice_given, today()):
         refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
                                         platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
                                         district=reg.residence_district))
