@@ -330,8 +330,11 @@ class Policy:
         hit = self._applied(self.measures_series, d)
         if hit is None:
             first = self._series[self.measures_series][0]
-            raise PolicyNotInForce(f"{first.document} takes effect on {first.valid_from.isoformat()}, after "
-                                   f"{d.isoformat()}", on=d, predates=d < first.valid_from)
+            if d < first.valid_from:
+                raise PolicyNotInForce(f"{first.document} takes effect on {first.valid_from.isoformat()}, after "
+                                       f"{d.isoformat()}", on=d, predates=True)
+            raise PolicyNotInForce(f"no version of the measures applies on {d.isoformat()} (the last one lapsed "
+                                   "and is not continued provisionally)", on=d)
         return MeasuresStatus(hit[0], hit[1])
 
     # -- parameters ----------------------------------------------------------------------------
@@ -359,7 +362,7 @@ class Policy:
         if best is None:
             if not defined_in:
                 raise KeyError(f"unknown policy parameter {name!r}")
-            first = min(min(v.valid_from, v.parameters[name].values[0].effective_from) for v in defined_in)
+            first = min(max(v.valid_from, v.parameters[name].values[0].effective_from) for v in defined_in)
             if any(v.covers(d) for v in defined_in):
                 raise ParameterNotInForce(f"parameter {name!r} has no value effective on {d.isoformat()}", on=d,
                                           predates=d < first)

@@ -14,17 +14,17 @@ from datetime import date
 from typing import Literal
 
 from newform_common.findings import FindingSpec, Severity, Violation  # noqa: F401 (re-exported)
-from newform_common.policy import get_policy
+from newform_common.policy import business_today, get_policy
 
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 
 #: Strength of the protection an engagement type gives the worker (M1, M2).
 STRENGTH: dict[str, int] = {"civil": 0, "work_agreement": 1, "labor_contract": 2}
 
-def protected_attributes(on: date) -> frozenset[str]:
+def protected_attributes(on: date | None = None) -> frozenset[str]:
     """Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件);
     policy data `fair_access.protected_attributes`."""
-    return frozenset(get_policy().value("fair_access.protected_attributes", on))
+    return frozenset(get_policy().value("fair_access.protected_attributes", on or business_today()))
 
 #: Words in free-text terms that suggest a deposit, a fee or a discriminatory condition (M5, for review).
 SUSPICIOUS_TERMS = (
@@ -33,11 +33,11 @@ SUSPICIOUS_TERMS = (
     "deposit", "bond", "fee", "gender", "religion", "ethnic",
 )
 
-def restriction_reasons(on: date) -> dict[str, str]:
+def restriction_reasons(on: date | None = None) -> dict[str, str]:
     """The published list of reasons for which a platform may restrict or cancel a worker's registration
     (M5: 不得无正当理由限制或注销劳动者的平台注册); policy data `fair_access.restriction_reasons`. A
     restriction on any other reason is a finding. Served at GET /v1/account-restrictions/reasons."""
-    return get_policy().value("fair_access.restriction_reasons", on)
+    return get_policy().value("fair_access.restriction_reasons", on or business_today())
 
 
 RULE_TOPICS = ("order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
@@ -158,7 +158,7 @@ def check_no_deposit(terms: TermsFacts) -> Violation | None:
     return None
 
 
-def check_no_discriminatory_conditions(terms: TermsFacts, on: date) -> Violation | None:
+def check_no_discriminatory_conditions(terms: TermsFacts, on: date | None = None) -> Violation | None:
     """M5.no_discriminatory_conditions: no eligibility conditions on gender, ethnicity, age or religion."""
     bad = sorted(set(terms.eligibility_attributes) & protected_attributes(on))
     if bad:
@@ -316,7 +316,7 @@ def suspicious_terms_text(text: str) -> FindingSpec | None:
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
-def restriction_findings(reason_code: str, notice_given: bool, on: date) -> list[FindingSpec]:
+def restriction_findings(reason_code: str, notice_given: bool, on: date | None = None) -> list[FindingSpec]:
     """M5: a restriction or cancellation needs a listed reason and a notice to the worker."""
     found = []
     if reason_code not in restriction_reasons(on):
