@@ -12,6 +12,7 @@ from newform_common.events import Envelope
 from newform_common.testing import eventually, read_topic
 
 from .conftest import running_api
+from .helpers import terms
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ async def test_every_state_change_is_published_with_its_type_and_key(live, kafka
                                   json={"reason": "协商一致解除"})
     assert ended.status_code == 200
     c2 = await api.signed(pid, worker["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                          part_time=True)
+                          part_time=True, terms=terms(pay_period="week"))
     assert c2["status"] == "expired"
     restricted = await api.client.post("/v1/account-restrictions", headers=h, json={
         "registration_id": worker["registration_id"], "action": "restrict", "reason_code": "low_rating",
