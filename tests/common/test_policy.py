@@ -625,3 +625,37 @@ def test_holidays_accept_aware_datetimes_only():
     assert holidays.is_statutory_holiday(datetime(2024, 10, 1, 9, tzinfo=timezone(timedelta(hours=8))))
     with pytest.raises(ValueError):
         holidays.is_rest_day(datetime(2024, 10, 1, 9))
+
+
+def test_a_year_the_holiday_package_lacks_is_answered_from_the_policy_override_table(tmp_path, monkeypatch):
+    year = holidays.covered_years()[-1] + 1
+    saturday = next(date(year, 2, d) for d in range(1, 8) if date(year, 2, d).weekday() == 5)
+    (tmp_path / "holiday-notice.toml").write_text(textwrap.dedent(
+        f"""
+        [version]
+        id = "holiday-notice"
+        kind = "law"
+        document = "国务院办公厅关于{year}年部分节假日安排的通知 (test)"
+        title = "test"
+        valid_from = {year - 1}-11-01
+
+        [[parameter]]
+        name = "holidays.overrides"
+        measure = "M6"
+        unit = "year -> schedule"
+        source = "test"
+        [[parameter.values]]
+        effective_from = {year - 1}-11-01
+        [parameter.values.value.{year}]
+        statutory = ["01-01", "10-01"]
+        rest_days = ["01-04"]
+        working_days = ["02-{saturday.day:02d}"]
+        """), encoding="utf-8")
+    with pytest.raises(holidays.HolidayCalendarNotAvailable):
+        holidays.is_statutory_holiday(date(year, 1, 1))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert holidays.is_statutory_holiday(date(year, 1, 1)) and holidays.is_rest_day(date(year, 1, 1))
+    assert holidays.is_rest_day(date(year, 1, 4)) and not holidays.is_statutory_holiday(date(year, 1, 4))
+    assert not holidays.is_rest_day(saturday)  # a Saturday swapped to a working day
+    assert holidays.statutory_holidays(year) == {date(year, 1, 1), date(year, 10, 1)}
+    assert holidays.is_rest_day(saturday + timedelta(days=14))  # an ordinary Saturday
