@@ -8,8 +8,8 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# Re-install only when the dependency declarations change.
-$(STAMP): pyproject.toml constraints.txt
+# Re-install when the dependency declarations change or a service folder appears (setup.py finds them).
+$(STAMP): pyproject.toml constraints.txt setup.py $(wildcard services/*/newform_*/__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'

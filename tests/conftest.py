@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from newform_common.testing import TokenFactory
 from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
@@ -60,3 +61,9 @@ def new_database(postgres: EmbeddedPostgres | ExternalPostgres) -> Callable[...,
         return postgres.url(name)
 
     return create
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    """One signing key pair for the session; every service app under test verifies with it."""
+    return TokenFactory.generate()

@@ -20,11 +20,6 @@ NOTES = f"/v1/platforms/{PLATFORM}/notes"
 
 
 @pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
-
-
-@pytest.fixture(scope="module")
 async def client(postgres, tokens):
     name = unique_name("api")
     postgres.create_database(name)

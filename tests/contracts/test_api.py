@@ -304,16 +304,17 @@ async def test_free_text_mentioning_deposits_or_discrimination_is_flagged_for_re
 async def test_lifecycle_and_illegal_transitions(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    w = api.as_worker(world["wa"]["worker_id"])
     sig = {"signer": "worker", "intent": "同意"}
-    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)
+    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)
     assert premature.status_code == 409 and premature.headers["content-type"] == "application/problem+json"
     assert (await api.client.post(f"/v1/contracts/{cid}/termination", headers=h,
                                   json={"reason": "x"})).status_code == 409
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).json()["status"] == "sent"
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 409
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 201
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 201
     assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "sent"
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 409
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 409
     done = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h,
                                  json={"signer": "enterprise", "intent": "盖章确认"})
     assert done.status_code == 201 and done.json()["seq"] == 2
@@ -357,23 +358,68 @@ async def test_evidence_verifies_and_any_tampering_is_detected(api, world):
     assert chain["valid"] is False
 
 
-async def test_signed_contract_past_its_end_date_expires(api, world):
+async def test_only_the_workers_own_token_signs_as_the_worker(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
+    backdated = {"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"}
+    forged = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=backdated)
+    assert forged.status_code == 403 and forged.json()["type"].endswith("not-the-worker")
+    someone_else = api.as_worker(world["wb"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=someone_else,
+                                  json={"signer": "worker", "intent": "同意"})).status_code == 404
+    worker = api.as_worker(world["wa"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                  json={"signer": "enterprise", "intent": "盖章"})).status_code == 403
+    own = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                json={"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"})
+    assert own.status_code == 201
+    # The worker's signature is dated when it was received, never when a caller says.
+    assert not own.json()["signed_at"].startswith("2026-01-01")
+    assert await scalar(api.url, "select count(*) from evidence_records where contract_id = :c", c=cid) == 1
+
+
+async def test_a_worker_sees_their_contracts_on_every_platform_and_nothing_else(api):
+    a, b = await api.platform(), await api.platform()
+    id_number = resident_id()
+    ra, rb = await api.worker(a, id_number=id_number), await api.worker(b, id_number=id_number)
+    assert ra["worker_id"] == rb["worker_id"]
+    ca = (await api.draft(a, ra["registration_id"])).json()["contract_id"]
+    cb = (await api.draft(b, rb["registration_id"])).json()["contract_id"]
+    other = await api.worker(a)
+    (await api.draft(a, other["registration_id"])).json()
+    w = api.as_worker(ra["worker_id"])
+    mine = (await api.client.get("/v1/contracts", headers=w)).json()["items"]
+    assert sorted(c["contract_id"] for c in mine) == sorted([ca, cb])
+    regs = (await api.client.get("/v1/workers", headers=w)).json()["items"]
+    assert sorted(r["registration_id"] for r in regs) == sorted([ra["registration_id"], rb["registration_id"]])
+    assert (await api.client.get(f"/v1/workers/{other['registration_id']}", headers=w)).status_code == 404
+
+
+async def test_signed_contract_past_its_end_date_expires_on_its_deadline_not_on_a_read(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     old = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
                            part_time=True, terms=terms(pay_period="week"))
-    assert old["status"] == "expired"  # lazily, on read
-    history = (await api.client.get(f"/v1/contracts/{old['contract_id']}/transitions", headers=h)).json()
-    assert history[-1]["to_status"] == "expired"
-    # The periodic job expires what nobody read; it is for admins.
-    cid = (await api.draft(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                           part_time=True, terms=terms(pay_period="week"))).json()["contract_id"]
-    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
-    for signer in ("worker", "enterprise"):
-        await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json={"signer": signer, "intent": "同意"})
+    cid = old["contract_id"]
+    assert old["status"] == "signed"
+    # A read never writes: listing and reading leave the contract as it is.
+    await api.client.get("/v1/contracts", headers=h)
+    assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "signed"
+    due = await scalar(api.url, "select due_at from deadlines where subject_id = :c and status = 'pending'", c=cid)
+    assert due is not None and due.isoformat().startswith("2026-06-30T16:00")  # end of 2026-06-30 in Shanghai
     assert (await api.client.post("/v1/contracts/expire-due", headers=h)).status_code == 403
     run = await api.client.post("/v1/contracts/expire-due", headers=api.admin)
     assert run.status_code == 200 and cid in run.json()["expired"]
     assert await scalar(api.url, "select status from contracts where id = :c", c=cid) == "expired"
+    history = (await api.client.get(f"/v1/contracts/{cid}/transitions", headers=h)).json()
+    assert history[-1]["to_status"] == "expired"
+    # Fired once: a second run finds nothing; a terminated contract's clock is cancelled.
+    assert cid not in (await api.client.post("/v1/contracts/expire-due", headers=api.admin)).json()["expired"]
+    ended = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
+                             part_time=True, terms=terms(pay_period="week"))
+    await api.client.post(f"/v1/contracts/{ended['contract_id']}/termination", headers=h, json={"reason": "协商一致"})
+    assert await scalar(api.url, "select status from deadlines where subject_id = :c",
+                        c=ended["contract_id"]) == "cancelled"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from newform_common.events import Envelope
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_common.testing import app_client, eventually, unique_name
 from newform_gateway.main import create_app
 from newform_gateway.rebuild import compare, rebuild
 
@@ -20,11 +20,6 @@ from .support import TestPublisher, gateway_settings, migrated_database, prepare
 M1_FOOD_DELIVERY_CHENGXI = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"}
 # M6 (pay) units; a courier adds the postal regulator (already listed); datong's government.
 M6_COURIER_DATONG = {"hrss", "drc", "court", "union", "transport", "market", "postal", "culture", "county:datong"}
-
-
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
 
 
 @pytest.fixture(scope="module")

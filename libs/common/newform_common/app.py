@@ -3,7 +3,7 @@ health, readiness and metrics. A service passes its routers and what it consumes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
@@ -22,6 +22,7 @@ from . import policy as policy_module
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
+from .deadlines import DeadlineHandler, DeadlineWorker
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
 from .kafka import kafka_reachable
@@ -31,6 +32,7 @@ from .relay import OutboxRelay
 from .settings import ServiceSettings
 
 ConsumerFactory = Callable[[Database, ServiceSettings], Sequence[ConsumerRunner]]
+DeadlineHandlers = Mapping[str, DeadlineHandler]
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -122,6 +124,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     consumers: ConsumerFactory | None = None,
+    deadline_handlers: DeadlineHandlers | None = None,
     on_startup: Callable[[FastAPI], Any] | None = None,
     on_shutdown: Callable[[FastAPI], Any] | None = None,
     configure_logs: bool = True,
@@ -131,7 +134,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.database_url, service=settings.service_name)
+        db = Database(settings.database_url, service=settings.service_name, domain=settings.domain)
         app.state.db = db
         relay = None
         if settings.run_relay:
@@ -143,6 +146,11 @@ def create_service_app(
         for runner in runners:
             await runner.start()
         app.state.consumers = runners
+        deadline_worker = None
+        if deadline_handlers and settings.run_deadlines:
+            deadline_worker = DeadlineWorker(db, deadline_handlers, poll_interval=settings.deadline_poll_interval_s)
+            await deadline_worker.start()
+        app.state.deadline_worker = deadline_worker
         if on_startup:
             await on_startup(app)
         try:
@@ -150,6 +158,8 @@ def create_service_app(
         finally:
             if on_shutdown:
                 await on_shutdown(app)
+            if deadline_worker:
+                await deadline_worker.stop()
             for runner in runners:
                 await runner.stop()
             if relay:
@@ -162,6 +172,7 @@ def create_service_app(
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.deadline_handlers = dict(deadline_handlers or {})
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     install_problem_handlers(app)

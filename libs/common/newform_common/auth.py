@@ -7,6 +7,7 @@ invalid or expired token; 403 for a role or scope the route does not allow.
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -31,6 +32,9 @@ class Role(enum.StrEnum):
     worker_channel = "worker_channel"
     mediator = "mediator"
     training_body = "training_body"
+    #: A worker acting for themselves; the token's subject is their pseudonymous id (`w_…`), issued
+    #: by an identity provider after real-name verification (DESIGN.md "Workers are users too").
+    worker = "worker"
     department = "department"
     regulator = "regulator"
     admin = "admin"
@@ -52,6 +56,11 @@ class Principal(BaseModel):
     def is_oversight(self) -> bool:
         return self.role in (Role.regulator, Role.admin)
 
+    @property
+    def worker_id(self) -> str | None:
+        """The pseudonymous worker id a worker token acts as (None for every other role)."""
+        return self.subject if self.role == Role.worker else None
+
 
 def generate_keypair() -> tuple[str, str]:
     """(private PEM, public PEM) for a new Ed25519 signing key."""
@@ -63,6 +72,8 @@ def generate_keypair() -> tuple[str, str]:
     return private, public
 
 
+WORKER_SUBJECT = re.compile(r"^w_[a-z2-7]{26}$")
+
 SCOPE_REQUIRED = {Role.platform: "platform_id", Role.enterprise: "platform_id", Role.department: "department"}
 
 
@@ -70,6 +81,8 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
                department: str | None = None, district: str | None = None,
                ttl: timedelta = timedelta(hours=12), now: datetime | None = None) -> str:
     role = Role(role)
+    if role == Role.worker and not WORKER_SUBJECT.match(subject):
+        raise ValueError("a worker token's subject is the pseudonymous worker id (w_…), never an ID number")
     needed = SCOPE_REQUIRED.get(role)
     if needed and not {"platform_id": platform_id, "department": department}[needed]:
         raise ValueError(f"a {role} token needs a {needed} scope")
@@ -131,12 +144,3 @@ def require(*roles: Role) -> Depends:
         return principal
 
     return Depends(check)
-
-
-def ensure_platform_scope(principal: Principal, platform_id: str) -> None:
-    """A platform (or enterprise) token acts only within its own platform."""
-    if principal.is_oversight():
-        return
-    if principal.platform_id != platform_id:
-        raise Forbidden("This token's scope does not cover that platform")
-

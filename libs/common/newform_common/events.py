@@ -238,3 +238,17 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
         },
         "components": {"messages": messages},
     }
+
+
+def write_event_schemas(service: str, directory) -> list:
+    """Write one committed `<type>.json` per event type `service` publishes (run after adding a type)."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for type_, schema in registry.json_schemas(service).items():
+        path = directory / f"{type_}.json"
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        written.append(path)
+    return written

@@ -173,25 +173,6 @@ class RuleNotice(ServiceModel, table=True):
     created_at: datetime = _ts()
 
 
-class Finding(ServiceModel, table=True):
-    __tablename__ = "findings"
-
-    id: str = Field(primary_key=True, max_length=64)
-    measure: str = Field(max_length=4)
-    rule: str = Field(max_length=100, index=True)
-    severity: str = Field(max_length=8)
-    summary: str
-    subject_type: str = Field(max_length=32)
-    subject_id: str = Field(max_length=64, index=True)
-    platform_id: str | None = Field(default=None, index=True, max_length=64)
-    enterprise_id: str | None = Field(default=None, max_length=64)
-    worker_id: str | None = Field(default=None, max_length=64)
-    occupation: str | None = Field(default=None, max_length=32)
-    district: str | None = Field(default=None, max_length=32)
-    evidence: dict[str, Any] = _json()
-    observed_at: datetime = _ts()
-
-
 class PiiAccessLog(ServiceModel, table=True):
     """Every read of unmasked personal data: who, what, when and why."""
 
