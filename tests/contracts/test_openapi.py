@@ -165,3 +165,14 @@ def test_the_checker_catches_what_issue_8_found(openapi):
     worker = openapi["components"]["schemas"]["WorkerCreate"]
     assert schema_errors(openapi, worker, {**worker["examples"][0], "id_number": "630102199001011236"})
     assert schema_errors(openapi, worker, {k: v for k, v in worker["examples"][0].items() if k != "phone"})
+
+
+def test_the_shared_vocabulary_is_an_enum_built_from_the_policy_data(openapi):
+    from newform_common import vocabulary
+
+    schemas = openapi["components"]["schemas"]
+    assert schemas["PlatformCreate"]["properties"]["district"]["enum"] == list(vocabulary.codes("districts"))
+    assert schemas["WorkerCreate"]["properties"]["occupation"]["enum"] == list(vocabulary.codes("occupations"))
+    assert schemas["ContractCreate"]["properties"]["engagement_type"]["enum"] == list(
+        vocabulary.codes("engagement_types"))
+    assert "huangyuan" in vocabulary.codes("districts") and "courier" in vocabulary.codes("occupations")

@@ -3,8 +3,6 @@ with a keyed hash where a look-up is needed; workers are known by a pseudonymous
 
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -13,13 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from newform_common.db import service_base
+from newform_common.ids import new_id  # noqa: F401  (re-exported for the service)
 
 ServiceModel = service_base()
-
-
-def new_id(prefix: str) -> str:
-    """A time-ordered opaque id: `<prefix>_` + 12 hex of milliseconds + 10 random hex."""
-    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
 def _ts(nullable: bool = False) -> Any:
@@ -192,11 +186,11 @@ class RuleNotice(ServiceModel, table=True):
     created_at: datetime = _ts()
 
 
-class ProvisionalFinding(ServiceModel, table=True):
-    """A finding on a draft, not yet an alert: raised (the common findings table and its event) when
-    the contract is sent, withdrawn when the draft is discarded (issue 8 item 12, RULES.md)."""
+class HeldFinding(ServiceModel, table=True):
+    """A finding on a draft, held: raised (the common findings table and its event) when the contract
+    is sent, withdrawn when the draft is discarded (issue 8 item 12, RULES.md)."""
 
-    __tablename__ = "provisional_findings"
+    __tablename__ = "held_findings"
 
     id: str = Field(primary_key=True, max_length=64)
     contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)
@@ -205,9 +199,10 @@ class ProvisionalFinding(ServiceModel, table=True):
     severity: str = Field(max_length=8)
     summary: str
     evidence: dict[str, Any] = _json()
+    judged_on: date  # the drafting day: the finding is judged under the policy of that day when raised
     observed_at: datetime = _ts()
-    # provisional | raised | withdrawn; once raised, `finding_id` names the finding in the findings table.
-    status: str = Field(default="provisional", max_length=16)
+    # held | raised | withdrawn; once raised, `finding_id` names the finding in the findings table.
+    status: str = Field(default="held", max_length=16)
     finding_id: str | None = Field(default=None, max_length=64)
 
 

@@ -14,12 +14,18 @@ from datetime import date, datetime
 from typing import Literal
 
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401 (re-exported)
-from newform_common.policy import get_policy
+from newform_common.policy import business_today, get_policy
 
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 
 #: Strength of the protection an engagement type gives the worker (M1, M2).
 STRENGTH: dict[str, int] = {"civil": 0, "work_agreement": 1, "labor_contract": 2}
+
+def protected_attributes(on: date | None = None) -> frozenset[str]:
+    """Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件);
+    policy data `fair_access.protected_attributes`."""
+    return frozenset(get_policy().value("fair_access.protected_attributes", on or business_today()))
+
 
 #: Words in free-text terms that suggest a deposit, a fee or a discriminatory condition (M5, for review).
 SUSPICIOUS_TERMS = (
@@ -28,19 +34,12 @@ SUSPICIOUS_TERMS = (
     "deposit", "bond", "fee", "gender", "religion", "ethnic",
 )
 
-#: The published list of reasons for which a platform may restrict or cancel a worker's
-#: registration (M5: 不得无正当理由限制或注销劳动者的平台注册). A restriction on any other reason is a
-#: finding. Served at GET /v1/account-restrictions/reasons.
-RESTRICTION_REASONS: dict[str, str] = {
-    "identity_fraud": "冒用他人身份或提供虚假身份信息",
-    "qualification_lapsed": "从业资格证件失效或被吊销",
-    "order_fraud": "刷单、虚构订单等欺诈行为",
-    "account_lending": "出租、出借或转让平台账号",
-    "serious_safety_violation": "严重违反安全规范并经核实",
-    "illegal_conduct": "经有关部门认定的违法犯罪行为",
-    "verified_serious_complaint": "经核实的严重服务质量投诉",
-    "worker_request": "劳动者本人申请注销",
-}
+def restriction_reasons(on: date | None = None) -> dict[str, str]:
+    """The published list of reasons for which a platform may restrict or cancel a worker's registration
+    (M5: 不得无正当理由限制或注销劳动者的平台注册); policy data `fair_access.restriction_reasons`. A
+    restriction on any other reason is a finding. Served at GET /v1/account-restrictions/reasons."""
+    return get_policy().value("fair_access.restriction_reasons", on or business_today())
+
 
 #: The rules M10 names (平台进入退出、订单分配、计件单价、抽成比例、报酬构成及支付、工作时间、奖惩).
 RULE_TOPICS = ("platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
@@ -247,7 +246,8 @@ def discriminatory_conditions(terms: TermsFacts, on: date) -> list[tuple[str, st
     occupations; an age condition is lawful only as the law's own minimum age.
     """
     policy = get_policy()
-    grounds: dict[str, list[str]] = policy.value("fair_access.protected_attributes", on)
+    words: dict[str, list[str]] = policy.value("fair_access.protected_attribute_words", on)
+    grounds = {ground: words.get(ground, [ground]) for ground in sorted(protected_attributes(on))}
     unrestricted = policy.value("fair_access.no_restriction_words", on)
     minimum_ages = policy.value("fair_access.lawful_minimum_age", on)
     licence_words = policy.value("fair_access.driving_licence_words", on)
@@ -274,7 +274,7 @@ def discriminatory_conditions(terms: TermsFacts, on: date) -> list[tuple[str, st
 
 def check_no_discriminatory_conditions(terms: TermsFacts, on: date | None = None) -> Violation | None:
     """M5.no_discriminatory_conditions: no unlawful eligibility condition on gender, ethnicity, age or religion."""
-    bad = discriminatory_conditions(terms, on or date.today())
+    bad = discriminatory_conditions(terms, on or business_today())
     if bad:
         named = ", ".join(f"{attribute!r} ({ground})" for attribute, ground in bad)
         return Violation("M5", "M5.no_discriminatory_conditions",
@@ -299,11 +299,22 @@ def check_no_exclusivity(terms: TermsFacts) -> Violation | None:
     return None
 
 
-def check_max_pay_period(terms: TermsFacts, on: date) -> Violation | None:
-    """M6.max_pay_period: pay by the hour, day, week or month — never a longer period."""
+#: The length in days of each pay period code, to hold a period against the longest allowed.
+PAY_PERIOD_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 31}
+
+
+def check_max_pay_period(terms: TermsFacts, on: date, *, part_time_labor: bool = False) -> Violation | None:
+    """M6.max_pay_period: pay by the hour, day, week or month — never a longer period; a part-time
+    labour contract at least every 15 days (劳动合同法 art. 72)."""
     policy = get_policy()
     allowed = policy.value("pay.allowed_pay_periods", on)
     longest = policy.value("pay.max_pay_period_days", on)
+    if part_time_labor:
+        longest = min(longest, policy.value("pay.part_time.max_pay_period_days", on))
+        if PAY_PERIOD_DAYS.get(terms.pay_period, 0) > longest:
+            return Violation("M6", "M6.max_pay_period",
+                             f"A part-time labour contract is paid at least every {longest} days, not by the "
+                             f"{terms.pay_period} (非全日制用工劳动报酬结算支付周期最长不得超过十五日)")
     if terms.pay_period not in allowed:
         return Violation("M6", "M6.max_pay_period",
                          f"Pay period {terms.pay_period!r} is not allowed: one of {', '.join(allowed)}, "
@@ -322,9 +333,11 @@ def check_dispatch_requires_labor_contract(enterprise_kind: str, engagement_type
     return None
 
 
-def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type: str, on: date) -> list[Violation]:
+def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type: str, on: date,
+                     part_time: bool = False) -> list[Violation]:
     checks = [check_no_deposit(terms), check_no_discriminatory_conditions(terms, on), check_no_exclusivity(terms),
-              check_max_pay_period(terms, on), check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
+              check_max_pay_period(terms, on, part_time_labor=part_time and engagement_type == "labor_contract"),
+              check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
     return [v for v in checks if v is not None]
 
 
@@ -437,11 +450,11 @@ def notice_given_before(notice_given_at: datetime | None, effective_at: datetime
     return notice_given_at is not None and notice_given_at < effective_at
 
 
-def restriction_findings(reason_code: str, notice_given: bool) -> list[FindingSpec]:
+def restriction_findings(reason_code: str, notice_given: bool, on: date | None = None) -> list[FindingSpec]:
     """M5: a restriction or cancellation needs a listed reason and a notice to the worker before it
     takes effect — except at the worker's own request (his request is his notice)."""
     found = []
-    if reason_code not in RESTRICTION_REASONS:
+    if reason_code not in restriction_reasons(on):
         found.append(FindingSpec("M5", "M5.restriction_without_listed_reason", Severity.medium,
                                  "平台限制或注销劳动者账号的理由不在公布的理由清单内", {"reason_code": reason_code}))
     if not notice_given and reason_code not in WORKER_REQUESTED_REASONS:

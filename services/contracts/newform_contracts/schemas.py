@@ -7,18 +7,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
+from newform_common import vocabulary
 from newform_common.findings import FindingRef
 
-from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
+from .events import EnterpriseKind, RuleTopic, Signer
 
-District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
+# The shared vocabulary, from the policy data (an enum in OpenAPI; newform_common.vocabulary).
+District = vocabulary.literal("districts")
+Occupation = vocabulary.literal("occupations")
+EngagementType = vocabulary.literal("engagement_types")
 #: Where a worker lives: one of Xining's districts, or outside the city (a worker who works in Xining
 #: and lives elsewhere is covered by the measures; the place of work routes, not the residence).
 OUTSIDE_XINING = "outside_xining"
-ResidenceDistrict = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan",
-                            "outside_xining"]
-Occupation = Literal["food_delivery", "courier", "on_demand_delivery", "ride_hailing", "freight_driver",
-                     "designated_driver", "internet_marketer"]
+ResidenceDistrict = Literal[(*vocabulary.codes("districts"), OUTSIDE_XINING)]  # type: ignore[valid-type]
 PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
 ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired", "discarded"]
 
@@ -259,8 +260,8 @@ class ContractCreate(BaseModel):
 
 
 class ContractFindingRef(FindingRef):
-    status: Literal["provisional", "raised", "withdrawn"] = Field(
-        "raised", description="provisional: found on a draft, not yet an alert (`finding_id` is the held "
+    status: Literal["held", "raised", "withdrawn"] = Field(
+        "raised", description="held: found on a draft, not yet a finding or an alert (`finding_id` is the held "
                               "finding's id); raised: in GET /v1/findings and sent to the departments; "
                               "withdrawn: the draft was discarded")
 
@@ -287,7 +288,7 @@ class ContractPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     findings: list[ContractFindingRef] = Field(
-        default_factory=list, description="Findings on this contract: held (provisional) while it is a draft, "
+        default_factory=list, description="Findings on this contract: held while it is a draft, "
                                           "raised when it is sent, withdrawn if the draft is discarded")
 
 

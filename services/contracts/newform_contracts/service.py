@@ -21,7 +21,7 @@ from newform_common.identity import (
     validate_resident_id,
 )
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
 from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
 
 from . import events as ev
@@ -33,7 +33,7 @@ from .models import (
     ContractTransition,
     Enterprise,
     EvidenceRecord,
-    ProvisionalFinding,
+    HeldFinding,
     Registration,
     RestrictionAppeal,
     RuleNotice,
@@ -73,32 +73,32 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
-async def hold_provisional_findings(session: AsyncSession, contract: Contract,
-                                    specs: list[rules.FindingSpec | None]) -> list[ProvisionalFinding]:
+async def hold_findings(session: AsyncSession, contract: Contract, specs: list[rules.FindingSpec | None], *,
+                        judged_on: date) -> list[HeldFinding]:
     """Findings on a draft are held, not raised: a draft the platform discards never becomes an alert."""
-    held = [ProvisionalFinding(id=new_id("pfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
-                               severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
-                               observed_at=now()) for spec in specs if spec is not None]
+    held = [HeldFinding(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
+                        severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
+                        judged_on=judged_on, observed_at=now()) for spec in specs if spec is not None]
     session.add_all(held)
     return held
 
 
-async def _held(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[ProvisionalFinding]:
-    query = select(ProvisionalFinding).where(ProvisionalFinding.contract_id == contract_id).order_by(
-        ProvisionalFinding.id)
+async def _held(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[HeldFinding]:
+    query = select(HeldFinding).where(HeldFinding.contract_id == contract_id).order_by(HeldFinding.id)
     return list((await session.execute(query.with_for_update() if for_update else query)).scalars())
 
 
 async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
-    """The contract was sent to the worker: its held findings become findings and alerts now."""
+    """The contract was sent to the worker: its held findings become findings and alerts now, judged
+    as on the drafting day."""
     raised = 0
     for held in await _held(session, c.id, for_update=True):
-        if held.status != "provisional":
+        if held.status != "held":
             continue
         spec = rules.FindingSpec(held.measure, held.rule, rules.Severity(held.severity), held.summary, held.evidence)
         ref = await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
                                   enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
-                                  district=c.district)
+                                  district=c.district, judged_on=held.judged_on)
         held.status, held.finding_id = "raised", ref.finding_id
         raised += 1
     return raised
@@ -107,17 +107,25 @@ async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
 async def withdraw_held_findings(session: AsyncSession, contract_id: str) -> int:
     withdrawn = 0
     for held in await _held(session, contract_id, for_update=True):
-        if held.status == "provisional":
+        if held.status == "held":
             held.status, withdrawn = "withdrawn", withdrawn + 1
     return withdrawn
 
 
+def held_ref(h: HeldFinding) -> ContractFindingRef:
+    """A held finding as the contract shows it; `provisional` as it will be raised (judged on the drafting day)."""
+    try:
+        basis = get_policy().rule_basis(h.rule, h.judged_on)
+    except PolicyNotInForce:
+        basis = None
+    return ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity, status=h.status,
+                              provisional=bool(basis and basis.provisional))
+
+
 async def contract_findings(session: AsyncSession, contract_id: str) -> list[ContractFindingRef]:
     """A contract's findings: raised ones (the findings table) and those still held or withdrawn."""
-    refs = [ContractFindingRef(finding_id=f.finding_id, measure=f.measure, rule=f.rule, severity=f.severity,
-                               status="raised") for f in await findings_of(session, contract_id)]
-    refs += [ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity,
-                                status=h.status) for h in await _held(session, contract_id) if h.status != "raised"]
+    refs = [ContractFindingRef(**f.model_dump(), status="raised") for f in await findings_of(session, contract_id)]
+    refs += [held_ref(h) for h in await _held(session, contract_id) if h.status != "raised"]
     return refs
 
 
@@ -263,7 +271,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     occupation = body.occupation or reg.occupation
     terms = _terms_facts(body, occupation)
     violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
-                                        on=drafted_on)
+                                        on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
         raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
@@ -310,9 +318,8 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         district=district, start_date=contract.start_date, end_date=contract.end_date,
         pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
     # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
-    held = await hold_provisional_findings(session, contract, specs)
-    return contract, [ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity,
-                                         status=h.status) for h in held]
+    held = await hold_findings(session, contract, specs, judged_on=drafted_on)
+    return contract, [held_ref(h) for h in held]
 
 
 async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
@@ -515,7 +522,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
             raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
     notice_given = rules.notice_given_before(body.notice_given_at, body.effective_at)
     notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
-    reason_listed = body.reason_code in rules.RESTRICTION_REASONS
+    reason_listed = body.reason_code in rules.restriction_reasons(today())
     r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
                            platform_id=reg.platform_id, action=body.action, reason_code=body.reason_code,
                            reason_listed=reason_listed, reason_text=body.reason_text,
@@ -528,10 +535,10 @@ async def restrict_account(session: AsyncSession, principal: Principal,
                                          notice_days=notice_days, effective_at=r.effective_at))
     refs = []
     district = await place_of_work(session, reg)
-    for spec in rules.restriction_findings(body.reason_code, notice_given):
+    for spec in rules.restriction_findings(body.reason_code, notice_given, today()):
         refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
                                         platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
-                                        district=district))
+                                        district=district, judged_on=today()))
     return r, refs
 
 
@@ -618,7 +625,7 @@ async def publish_rule_notice(session: AsyncSession, platform_id: str,
                                            consulted=consulted,
                                            consulted_on=body.consultation.consulted_on if consulted else None):
         refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
-                                        platform_id=platform_id))
+                                        platform_id=platform_id, judged_on=today()))
     return n, refs
 
 

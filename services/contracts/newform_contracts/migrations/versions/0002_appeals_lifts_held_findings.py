@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_restriction_appeals_restriction_id'), 'restriction_appeals', ['restriction_id'])
     op.create_index(op.f('ix_restriction_appeals_worker_id'), 'restriction_appeals', ['worker_id'])
     op.create_index(op.f('ix_restriction_appeals_platform_id'), 'restriction_appeals', ['platform_id'])
-    op.create_table('provisional_findings',
+    op.create_table('held_findings',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('contract_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
@@ -47,17 +47,18 @@ def upgrade() -> None:
     sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('judged_on', sa.Date(), nullable=False),
     sa.Column('observed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('finding_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index(op.f('ix_provisional_findings_contract_id'), 'provisional_findings', ['contract_id'])
+    op.create_index(op.f('ix_held_findings_contract_id'), 'held_findings', ['contract_id'])
 
 
 def downgrade() -> None:
-    op.drop_table('provisional_findings')
+    op.drop_table('held_findings')
     op.drop_table('restriction_appeals')
     op.drop_column('account_restrictions', 'lift_reason')
     op.drop_column('account_restrictions', 'lifted_by')
