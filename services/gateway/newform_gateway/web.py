@@ -121,24 +121,19 @@ def principal_of(request: Request) -> tuple[Principal, str]:
 
 
 def names(lang: str) -> dict[str, dict[str, str]]:
-    policy = get_policy()
+    """Chinese names of the shared vocabulary (newform_common.vocabulary) and the measures, for today."""
     today = policy_module.business_today()
     try:
-        departments = policy.departments(today)
-        districts = policy.districts(today)
-        occupations = policy.occupations(today)
-        measures = {m: t.get(lang, t.get("zh", m)) for m, t in policy.measure_titles(today).items()}
+        departments, districts = vocabulary.departments(today), vocabulary.districts(today)
+        occupations, engagement = vocabulary.occupations(today), vocabulary.engagement_types(today)
+        measures = {m: t.get(lang, t.get("zh", m)) for m, t in get_policy().measure_titles(today).items()}
     except LookupError:
-        departments, districts, occupations, measures = {}, {}, {}, {}
+        departments, districts, occupations, engagement, measures = {}, {}, {}, {}, {}
     if lang == "en":
-        departments, districts, occupations = {}, {}, {}
+        departments, districts, occupations, engagement = {}, {}, {}, {}
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    try:
-        engagement = vocabulary.engagement_types(today) if lang == "zh" else {}
-    except LookupError:
-        engagement = {}
     return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
             "occupations": occupations, "measures": measures}
 
