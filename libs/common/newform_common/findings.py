@@ -16,8 +16,6 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -35,6 +33,7 @@ from .auth import Principal, Role, require
 from .db import CommonModel
 from .errors import problem_responses
 from .events import DomainEvent, event_type
+from .ids import new_id
 from .pagination import Page, PageParams, keyset, page_of, page_params
 from .policy import PolicyNotInForce, business_date, get_policy
 from .scope import get_visible, visibility
@@ -209,10 +208,6 @@ def finding_event(service: str) -> type[FindingRaised]:
     return _FINDING_EVENTS[service]
 
 
-def new_finding_id() -> str:
-    return f"fnd_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
-
-
 async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
                         platform_id: str | None = None, enterprise_id: str | None = None,
                         worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
@@ -235,7 +230,7 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
         basis = None  # no measures apply on that date: nothing to say about them
     if basis is not None and basis.provisional:
         evidence["policy_basis"] = basis.evidence()
-    finding = Finding(id=new_finding_id(), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
+    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
                       summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
                       platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
                       occupation=occupation, district=district, evidence=evidence,
