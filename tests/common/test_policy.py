@@ -509,11 +509,22 @@ def test_standalone_successor_without_extends(tmp_path: Path):
     # between the versions the old one runs provisionally
     gap = policy.value_with_source("pay.max_pay_period_days", date(2026, 12, 25))
     assert (gap.version, gap.provisional) == ("xining-2022-41", True)
-    # after the successor lapses (and it does not continue provisionally) its figures are uncovered
-    assert policy.value("pay.minimum_wage.monthly_fen", date(2028, 1, 1)) == 188000  # Qinghai's again
+    # after the successor lapses it continues provisionally too (it inherits how its series lapses),
+    # but a source in force wins over a provisional value
+    assert policy.measures_status(date(2028, 1, 1)).version.id == "next"
+    assert policy.measures_status(date(2028, 1, 1)).provisional
+    assert policy.value("pay.minimum_wage.monthly_fen", date(2028, 1, 1)) == 188000  # Qinghai's in force
+
+
+def test_a_successor_may_choose_not_to_continue_provisionally(tmp_path: Path):
+    text = successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False, series="xining-measures")
+    text = text.replace('series = "xining-measures"', 'series = "xining-measures"\ncontinues_provisionally = false')
+    (tmp_path / "next.toml").write_text(text, encoding="utf-8")
+    policy = load_policy([tmp_path])
+    assert policy.value_with_source("pay.minimum_wage.monthly_fen", date(2027, 6, 1)).version == "next"
     with pytest.raises(PolicyNotInForce) as exc:
         policy.measures_status(date(2028, 1, 1))
-    assert not exc.value.predates
+    assert not exc.value.predates  # the operators' gap: 503 for what only the measures cover
 
 
 def test_two_series_of_municipal_measures_rejected(tmp_path: Path):

@@ -628,8 +628,24 @@ def _resolve_extends(versions: dict[str, PolicyVersion]) -> dict[str, PolicyVers
 
     for vid in versions:
         resolve(vid, (vid,))
-    return {vid: replace(v, series=v.series or v.id, continues_provisionally=bool(v.continues_provisionally))
-            for vid, v in resolved.items()}
+    return {vid: replace(v, series=v.series or v.id) for vid, v in resolved.items()}
+
+
+def _inherit_within_series(ordered: list[PolicyVersion]) -> list[PolicyVersion]:
+    """A version that does not say its kind or whether it continues provisionally takes them from the
+    previous version of its series (a standalone successor of the measures behaves like them)."""
+    previous: dict[str, PolicyVersion] = {}
+    out = []
+    for v in ordered:
+        before = previous.get(v.series)
+        kind = v.kind or (before.kind if before else "")
+        continues = v.continues_provisionally
+        if continues is None:
+            continues = before.continues_provisionally if before else False
+        v = replace(v, kind=kind, continues_provisionally=bool(continues))
+        previous[v.series] = v
+        out.append(v)
+    return out
 
 
 def _check_references(versions: list[PolicyVersion]) -> None:
@@ -685,7 +701,7 @@ def load_policy(extra_dirs: Iterable[Path] = ()) -> Policy:
             raise _err(path, f"version id {v.id!r} already loaded from {versions[v.id].source_file}")
         versions[v.id] = v
     resolved = _resolve_extends(versions)
-    ordered = sorted(resolved.values(), key=lambda v: v.valid_from)
+    ordered = _inherit_within_series(sorted(resolved.values(), key=lambda v: v.valid_from))
     # Versions of one source replace each other; different sources are in force side by side.
     for series in dict.fromkeys(v.series for v in ordered):
         chain = [v for v in ordered if v.series == series]
