@@ -153,9 +153,13 @@ def test_rule_basis_is_provisional_only_for_rules_resting_on_the_measures_alone(
     assert not in_force.provisional and in_force.measures_version == "xining-2022-41"
     lapsed = policy.rule_basis("M5.no_exclusivity", LAPSED)
     assert lapsed.provisional and lapsed.evidence() == {"provisional": True, "measures_version": "xining-2022-41"}
-    statutory = policy.rule_basis("M5.no_deposit", LAPSED)
+    statutory = policy.rule_basis("M5.no_deposit", LAPSED, "labor_contract")
     assert not statutory.provisional and "劳动合同法" in statutory.statutory_basis
+    # 劳动合同法 covers labour contracts only: for a civil agreement the measures alone forbid a deposit
+    assert policy.rule_basis("M5.no_deposit", LAPSED, "civil").provisional
+    assert policy.rule_basis("M5.no_deposit", LAPSED).provisional  # engagement unknown: not assumed
     assert not policy.rule_basis("M9.work_injury_insurance", LAPSED).provisional
+    assert not policy.rule_basis("M5.no_discriminatory_conditions", LAPSED, "civil").provisional  # 就业促进法
 
 
 def test_statutory_basis_names_only_rules_the_services_emit(policy):

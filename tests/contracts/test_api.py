@@ -168,7 +168,10 @@ async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provis
     a, reg = world["a"], world["wa"]["registration_id"]
     refused = await api.draft(a, reg, terms=terms(pay_period="quarter"), start_date="2027-02-01")
     assert refused.status_code == 422 and refused.json()["rule"] == "M6.max_pay_period"
-    assert refused.json()["provisional"] is False  # 工资支付暂行规定 art. 7 carries it too
+    assert refused.json()["provisional"] is False  # a labour contract: 工资支付暂行规定 art. 7 carries it too
+    agreement = await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                                terms=terms(pay_period="quarter"), start_date="2027-02-01")
+    assert agreement.status_code == 422 and agreement.json()["provisional"] is True  # the measures alone
     exclusive = await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
                                 terms=terms(exclusivity=True), start_date="2027-02-01")
     assert exclusive.status_code == 422 and exclusive.json()["rule"] == "M5.no_exclusivity"

@@ -386,17 +386,23 @@ class Policy:
         """Every parameter name some source applied on ``on`` defines."""
         return sorted({n for v, _ in self.sources_on(on) for n in v.parameters})
 
-    def rule_basis(self, rule: str, on: date | datetime) -> RuleBasis:
+    def rule_basis(self, rule: str, on: date | datetime, engagement_type: str | None = None) -> RuleBasis:
         """Whether a rule (``M5.no_deposit``) is applied provisionally on ``on``: it is when the measures
-        have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too."""
+        have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too.
+
+        A statute entry is either a citation (it carries the rule for every engagement) or a table
+        ``{statute, engagement_types}`` (only for those, e.g. 劳动合同法 for labour contracts); with
+        such an entry and no ``engagement_type`` given, the statute is not assumed to apply."""
         status = self.measures_status(on)
         measure = rule.split(".", 1)[0]
         try:
-            statutory = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
+            entry = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
         except (KeyError, PolicyNotInForce):
-            statutory = None
-        return RuleBasis(rule=rule, provisional=status.provisional and statutory is None,
-                         measures_version=status.version.id, statutory_basis=statutory)
+            entry = None
+        if isinstance(entry, dict):
+            entry = entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
+        return RuleBasis(rule=rule, provisional=status.provisional and entry is None,
+                         measures_version=status.version.id, statutory_basis=entry)
 
     # -- measures and routing ------------------------------------------------------------------
     def measure_titles(self, on: date | datetime) -> dict[str, dict[str, str]]:

@@ -195,7 +195,8 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         first = violations[0]
         policy = get_policy()
         # After the measures lapse, a refusal resting on them alone says so (policy_basis.provisional).
-        listed = [{**asdict(v), "provisional": policy.rule_basis(v.rule, drafted_on).provisional} for v in violations]
+        listed = [{**asdict(v), "provisional": policy.rule_basis(v.rule, drafted_on, body.engagement_type).provisional}
+                  for v in violations]
         raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule, violations=listed,
                               provisional=listed[0]["provisional"])
 
@@ -244,7 +245,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
             refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
                                             platform_id=platform_id, enterprise_id=enterprise.id,
                                             worker_id=contract.worker_id, occupation=occupation, district=district,
-                                            judged_on=drafted_on))
+                                            judged_on=drafted_on, engagement_type=body.engagement_type))
     return contract, refs
 
 
