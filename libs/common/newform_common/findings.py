@@ -16,8 +16,6 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -34,6 +32,7 @@ from .auth import Principal, Role, require
 from .db import CommonModel
 from .errors import problem_responses
 from .events import DomainEvent, event_type
+from .ids import new_id
 from .pagination import Page, PageParams, keyset, page_of, page_params
 from .scope import get_visible, visibility
 
@@ -199,10 +198,6 @@ def finding_event(service: str) -> type[FindingRaised]:
     return _FINDING_EVENTS[service]
 
 
-def new_finding_id() -> str:
-    return f"fnd_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
-
-
 async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
                         platform_id: str | None = None, enterprise_id: str | None = None,
                         worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
@@ -213,7 +208,7 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
     service = session.info.get("domain") or session.info.get("service")
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
-    finding = Finding(id=new_finding_id(), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
+    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
                       summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
                       platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
                       occupation=occupation, district=district, evidence=spec.evidence,
