@@ -24,7 +24,7 @@ from sqlmodel import Field
 
 from .auth import Principal
 from .db import CommonModel
-from .errors import Unprocessable
+from .errors import PROBLEM_MEDIA_TYPE, Problem, Unprocessable
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -54,7 +54,7 @@ async def idempotent(
     session: AsyncSession,
     principal: Principal,
     payload: Any,
-    produce: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+    produce: Callable[[], Awaitable[BaseModel | dict[str, Any] | Problem]],
     *,
     status_code: int = 201,
 ) -> JSONResponse:
@@ -76,11 +76,19 @@ async def idempotent(
                 raise Unprocessable(
                     f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
                 )
-            return JSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+            media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
+            return JSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"},
+                                media_type=media_type)
     result = await produce()
-    body = jsonable_encoder(result)
+    media_type = None
+    if isinstance(result, Problem):
+        # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
+        # use case wrote commits, and the caller gets the problem, replayed like any answer.
+        body, status_code, media_type = result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+    else:
+        body = jsonable_encoder(result)
     if key is not None:
         session.add(IdempotencyRecord(principal=principal.key, key=key, operation=operation,
                                       request_hash=request_hash, status_code=status_code, response=body))
-    return JSONResponse(body, status_code=status_code)
+    return JSONResponse(body, status_code=status_code, media_type=media_type)
 
