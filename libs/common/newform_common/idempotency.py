@@ -25,6 +25,7 @@ from sqlmodel import Field
 from .auth import Principal
 from .db import CommonModel
 from .errors import PROBLEM_MEDIA_TYPE, Problem, Unprocessable
+from .responses import FastJSONResponse
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -77,18 +78,20 @@ async def idempotent(
                     f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
                 )
             media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
-            return JSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"},
-                                media_type=media_type)
+            return FastJSONResponse(stored.response, status_code=stored.status_code,
+                                    headers={REPLAY_HEADER: "true"}, media_type=media_type)
     result = await produce()
     media_type = None
     if isinstance(result, Problem):
         # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
         # use case wrote commits, and the caller gets the problem, replayed like any answer.
         body, status_code, media_type = result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+    elif isinstance(result, BaseModel):
+        body = result.model_dump(mode="json", by_alias=True)
     else:
         body = jsonable_encoder(result)
     if key is not None:
         session.add(IdempotencyRecord(principal=principal.key, key=key, operation=operation,
                                       request_hash=request_hash, status_code=status_code, response=body))
-    return JSONResponse(body, status_code=status_code, media_type=media_type)
+    return FastJSONResponse(body, status_code=status_code, media_type=media_type)
 
