@@ -98,7 +98,7 @@ async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
         spec = rules.FindingSpec(held.measure, held.rule, rules.Severity(held.severity), held.summary, held.evidence)
         ref = await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
                                   enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
-                                  district=c.district, judged_on=held.judged_on)
+                                  district=c.district, judged_on=held.judged_on, engagement_type=c.engagement_type)
         held.status, held.finding_id = "raised", ref.finding_id
         raised += 1
     return raised
@@ -112,20 +112,20 @@ async def withdraw_held_findings(session: AsyncSession, contract_id: str) -> int
     return withdrawn
 
 
-def held_ref(h: HeldFinding) -> ContractFindingRef:
+def held_ref(h: HeldFinding, engagement_type: str | None) -> ContractFindingRef:
     """A held finding as the contract shows it; `provisional` as it will be raised (judged on the drafting day)."""
     try:
-        basis = get_policy().rule_basis(h.rule, h.judged_on)
+        basis = get_policy().rule_basis(h.rule, h.judged_on, engagement_type)
     except PolicyNotInForce:
         basis = None
     return ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity, status=h.status,
                               provisional=bool(basis and basis.provisional))
 
 
-async def contract_findings(session: AsyncSession, contract_id: str) -> list[ContractFindingRef]:
+async def contract_findings(session: AsyncSession, c: Contract) -> list[ContractFindingRef]:
     """A contract's findings: raised ones (the findings table) and those still held or withdrawn."""
-    refs = [ContractFindingRef(**f.model_dump(), status="raised") for f in await findings_of(session, contract_id)]
-    refs += [held_ref(h) for h in await _held(session, contract_id) if h.status != "raised"]
+    refs = [ContractFindingRef(**f.model_dump(), status="raised") for f in await findings_of(session, c.id)]
+    refs += [held_ref(h, c.engagement_type) for h in await _held(session, c.id) if h.status != "raised"]
     return refs
 
 
@@ -274,8 +274,12 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
                                         on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
-        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
-                              violations=[asdict(v) for v in violations])
+        policy = get_policy()
+        # After the measures lapse, a refusal resting on them alone says so (policy_basis.provisional).
+        listed = [{**asdict(v), "provisional": policy.rule_basis(v.rule, drafted_on, body.engagement_type).provisional}
+                  for v in violations]
+        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule, violations=listed,
+                              provisional=listed[0]["provisional"])
 
     classification = classify(body.engagement_facts)
     # The place of work routes (the worker may live outside Xining): the contracting enterprise's district.
@@ -319,7 +323,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
     # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
     held = await hold_findings(session, contract, specs, judged_on=drafted_on)
-    return contract, [held_ref(h) for h in held]
+    return contract, [held_ref(h, body.engagement_type) for h in held]
 
 
 async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
@@ -335,7 +339,7 @@ async def contract_view(session: AsyncSession, c: Contract) -> dict:
             "district": c.district, "start_date": c.start_date, "end_date": c.end_date, "terms": c.terms,
             "engagement_facts": c.engagement_facts, "document_sha256": c.document_sha256, "status": c.status,
             "termination_reason": c.termination_reason, "signed_by": await signers_of(session, c.id),
-            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await contract_findings(session, c.id)}
+            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await contract_findings(session, c)}
 
 
 def _transition_fields(c: Contract, at: datetime) -> dict:
