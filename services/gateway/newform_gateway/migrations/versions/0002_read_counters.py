@@ -2,14 +2,14 @@
 regulator's lists — so the overview, scorecards and trends cost the same at any length of history.
 
 Revision ID: 0002
-Revises: 0001
+Revises: gw_training_0001
 """
 from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = '0002'
-down_revision: str | None = '0001'
+down_revision: str | None = 'gw_training_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
