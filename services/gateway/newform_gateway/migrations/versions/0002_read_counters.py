@@ -72,29 +72,45 @@ def upgrade() -> None:
             n bigint not null default 0,
             primary key (scope, dimension, key))""")
     # A platform's workers with a signed contract and an active registration there (the scorecard's
-    # contract coverage): kept from the two per-worker counters, when either crosses zero.
-    op.execute("""
+    # contract coverage): kept from the two per-worker counters when either crosses zero — per
+    # statement, over its changed rows, so one batch updates each platform's figure once.
+    crossings = """
+        select c.scope, case when c.now_counted then 1 else -1 end as n
+        from ({changed}) c
+        join read_counters other on other.scope = c.scope and other.key = c.key and other.n > 0
+         and other.dimension = case c.dimension when 'signed_contracts_of_worker'
+                                    then 'active_registrations_of_worker' else 'signed_contracts_of_worker' end
+        where c.was_counted <> c.now_counted"""
+    per_worker = "('signed_contracts_of_worker', 'active_registrations_of_worker')"
+    inserted = (f"select scope, dimension, key, false as was_counted, n > 0 as now_counted from new_rows "
+                f"where dimension in {per_worker}")
+    updated = (f"select o.scope, o.dimension, o.key, o.n > 0 as was_counted, w.n > 0 as now_counted "
+               f"from old_rows o join new_rows w using (scope, dimension, key) where o.dimension in {per_worker}")
+
+    def covered(changed: str) -> str:
+        return (f"insert into read_counters (scope, dimension, key, n) "
+                f"select scope, 'workers_with_signed_contract', '', sum(n) "
+                f"from ({crossings.format(changed=changed)}) x "
+                f"group by scope having sum(n) <> 0 "
+                f"on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;")
+
+    op.execute(f"""
         create function count_workers_covered() returns trigger language plpgsql as $$
-        declare
-          was_counted boolean := tg_op = 'UPDATE' and old.n > 0;
-          other_n bigint;
         begin
-          if was_counted = (new.n > 0) then
-            return null;
+          if not exists (select 1 from new_rows where dimension in {per_worker}) then
+            return null;  -- its own write (and every other counter) ends here
           end if;
-          select n into other_n from read_counters where scope = new.scope and key = new.key
-            and dimension = case new.dimension when 'signed_contracts_of_worker'
-                                 then 'active_registrations_of_worker' else 'signed_contracts_of_worker' end;
-          if coalesce(other_n, 0) > 0 then
-            insert into read_counters values (new.scope, 'workers_with_signed_contract', '',
-                                              case when new.n > 0 then 1 else -1 end)
-            on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;
+          if tg_op = 'INSERT' then
+            {covered(inserted)}
+          else
+            {covered(updated)}
           end if;
           return null;
         end $$""")
-    op.execute("create trigger count_workers_covered after insert or update on read_counters for each row "
-               "when (new.dimension in ('signed_contracts_of_worker', 'active_registrations_of_worker')) "
-               "execute function count_workers_covered()")
+    op.execute("create trigger count_workers_covered_ins after insert on read_counters "
+               "referencing new table as new_rows for each statement execute function count_workers_covered()")
+    op.execute("create trigger count_workers_covered_upd after update on read_counters referencing old table as "
+               "old_rows new table as new_rows for each statement execute function count_workers_covered()")
     op.create_index("ix_alerts_raised", "alerts", ["raised_at", "alert_id"])
     op.create_index("ix_alert_routes_department", "alert_routes", ["department", "alert_id"])
     for table in COUNTERS:
@@ -124,7 +140,8 @@ def downgrade() -> None:
         for suffix in ("ins", "upd", "del"):
             op.execute(f"drop trigger count_{table}_{suffix} on {table}")
         op.execute(f"drop function count_{table}()")
-    op.execute("drop trigger count_workers_covered on read_counters")
+    op.execute("drop trigger count_workers_covered_ins on read_counters")
+    op.execute("drop trigger count_workers_covered_upd on read_counters")
     op.execute("drop function count_workers_covered()")
     op.drop_index("ix_alert_routes_department", "alert_routes")
     op.drop_index("ix_alerts_raised", "alerts")
