@@ -307,6 +307,30 @@ async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference
     assert code == 0 and out["differences"] == {} and out["database_url"] == target
     assert out["topics"] == sorted([gw.pub.topic, f"{gw.prefix}-gateway.events", f"{gw.prefix}-wages.events"])
 
+async def test_rebuild_into_a_database_that_does_not_exist_creates_it_and_an_unusable_url_is_one_line(
+        gw, tokens, postgres, monkeypatch, capsys):
+    import asyncio
+    import json
+
+    from newform_local.cli import main
+
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", gw.url)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", gw.settings.kafka_bootstrap_servers)
+    monkeypatch.setenv("GATEWAY_TOPIC_PATTERN", gw.settings.topic_pattern)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", tokens.public_pem)
+    missing = postgres.url(f"gwrebuild_new_{uuid.uuid4().hex[:8]}")
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", missing])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["database_url"] == missing and out["events"] > 0
+    assert await scalar(missing, "select count(*) from event_log") == out["events"]
+
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", "postgresql+asyncpg://nobody@127.0.0.1:1/x"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.startswith("newform gateway rebuild: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err
+
+
 async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(gw):
     async def overdue_reported():
         text = (await gw.get("/metrics")).text

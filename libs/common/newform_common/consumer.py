@@ -15,6 +15,7 @@ runner goes on. With the database down, nothing is dead-lettered: the runner wai
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -194,23 +195,44 @@ class ConsumerRunner:
         await self._dead_letter(record, envelope, f"{type(last_error).__name__}: {last_error}")
 
     async def _dead_letter(self, record: ConsumerRecord, envelope: Envelope | None, reason: str) -> None:
+        """Send the record to `<topic>.dlq` once: its inbox row (outcome `dead_lettered`, keyed by the
+        event id, or by its Kafka position when it has no usable id) is written in a transaction that
+        commits only after the broker acknowledged the copy, so a redelivery finds the row and sends
+        nothing again; a failed send rolls the row back and the record comes again. (Only a crash
+        between the broker's acknowledgement and the commit could leave a second copy; `dlq_original`
+        names the position, the same on both.)"""
         dlq = f"{record.topic}.dlq"
         headers = list(record.headers or []) + [
             ("dlq_reason", reason[:1000].encode()),
             ("dlq_consumer", self.group_id.encode()),
             ("dlq_original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         ]
-        await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
-        if envelope is not None:
-            async with self.db.transaction() as session:
-                await inbox.claim(
-                    session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
-                    topic=record.topic, partition=record.partition, offset=record.offset,
-                    outcome="dead_lettered",
-                )
+        event_id = envelope.id if envelope is not None else position_id(record.topic, record.partition,
+                                                                         record.offset)
+        async with self.db.transaction() as session:
+            fresh = await inbox.claim(
+                session, consumer=self.group_id, event_id=event_id,
+                type_=envelope.type if envelope is not None else MALFORMED_TYPE,
+                topic=record.topic[:200], partition=record.partition, offset=record.offset,
+                outcome="dead_lettered",
+            )
+            if not fresh:
+                log.info("event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition,
+                         record.offset)
+                return
+            await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
         log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
                   dlq, reason)
+
+
+#: The inbox `type` of a record that is not a readable CloudEvent.
+MALFORMED_TYPE = "malformed"
+
+
+def position_id(topic: str, partition: int, offset: int) -> str:
+    """An inbox id for a record without a usable event id: its Kafka position (hashed to fit 64)."""
+    return "kafka:" + hashlib.sha256(f"{topic}/{partition}/{offset}".encode()).hexdigest()[:58]
 
 
 def _one_by_one(handler: Handler) -> BatchHandler:
