@@ -86,7 +86,7 @@ async def contract_drafted(session: AsyncSession, e: Envelope, ctx: Context) -> 
         "enterprise_id": d.get("enterprise_id"), "engagement_type": d.get("engagement_type") or "unknown",
         "part_time": d.get("part_time"), "occupation": d.get("occupation"), "district": d.get("district"),
         "start_date": _date(d.get("start_date")), "end_date": _date(d.get("end_date")),
-        "pay_period": d.get("pay_period"), "insurance": d.get("insurance") or {}, "status": "drafted",
+        "pay_period": d.get("pay_period"), "insurance": d.get("insurance") or {}, "status": "draft",
         "drafted_at": _time(d.get("drafted_at")) or e.time, "status_at": _time(d.get("drafted_at")) or e.time,
     }, ["contract_id"])
 
@@ -144,6 +144,7 @@ PROJECTIONS: dict[str, Handler] = {
     "contracts.account.restricted.v1": account_restricted,
     "contracts.rule_notice.published.v1": rule_notice_published,
     "gateway.alert.acknowledged.v1": alerts.project_alert_action,
+    "gateway.alert.commented.v1": alerts.project_alert_action,
     "gateway.alert.resolved.v1": alerts.project_alert_action,
 }
 

@@ -44,7 +44,9 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
-    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now)})
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
+    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
+                                       "lead_department": lead})
 
 
 def is_overdue(alert: Alert, now: datetime) -> bool:

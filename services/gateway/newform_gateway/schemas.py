@@ -36,7 +36,11 @@ class AlertPublic(BaseModel):
     district: str | None
     departments: list[str] = Field(description="Department keys routed to; `county:<district>` for a district")
     status: Literal["open", "acknowledged", "resolved"]
-    resolution: Literal["confirmed", "dismissed"] | None
+    resolution: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] | None = Field(
+        description="The lead department's decision: confirmed, 约谈 interviewed, 警示 warned, 查处 penalized "
+                    "(each confirms the finding), or dismissed")
+    lead_department: str | None = Field(None, description="The department that decides: the first unit the "
+                                                           "policy lists for the measure")
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
@@ -50,6 +54,7 @@ class AlertPublic(BaseModel):
 class TransitionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    action: Literal["acknowledged", "commented", "resolved"]
     from_status: str
     to_status: str
     outcome: str | None
@@ -71,11 +76,20 @@ class AlertAcknowledge(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class AlertComment(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"example": {"note": "该平台在本区有配送站点，已派员核查"}})
+
+    note: str = Field(min_length=1, max_length=2000)
+
+
 class AlertResolve(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"outcome": "confirmed", "note": "经核查属实，已责令整改"}})
+        "example": {"outcome": "warned", "note": "经核查属实，已对企业警示并责令整改"}})
 
-    outcome: Literal["confirmed", "dismissed"]
+    outcome: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] = Field(
+        description="confirmed, 约谈 interviewed, 警示 warned, 查处 penalized (each confirms the finding), "
+                    "or dismissed")
     note: str | None = Field(None, max_length=2000)
 
 
