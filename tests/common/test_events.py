@@ -80,8 +80,8 @@ def test_every_attribute_is_bounded_and_checked_before_anything_is_written(chang
 @pytest.mark.parametrize(("key", "value", "reason"), [
     (b"k" * 201, b"{}", "key is 201 characters long"),
     (b"\xff", b"{}", "key is not UTF-8"),
-    (b"k", b'{"a": NaN}', "NaN"),
-    (b"k", b'{"a": 1e999}', "number out of range"),
+    (b"k", b'{"a": NaN}', "not JSON"),
+    (b"k", b'{"a": 1e999}', "not JSON"),
     (b"k", b'{"a": ["x\\u0000"]}', "NUL character"),
     (b"k", b"\xff\xfe", "not JSON"),
     (b"k", b"[" * 100_000, "not JSON"),

@@ -141,7 +141,7 @@ async def test_poison_records_are_dead_lettered_once_and_the_events_behind_them_
     reasons = [dict(r.headers)["dlq_reason"].decode() for r in dead]
     assert sum(r.startswith("malformed: ") for r in reasons) == len(poison) - 1
     assert any("ce_id is 65 characters long (at most 64)" in r for r in reasons)
-    assert any(r.startswith("KeyError") for r in reasons)  # the known type lacks its ids
+    assert any("registration_id" in r for r in reasons if not r.startswith("malformed: "))  # the known type's gap
     dead_lettered = await scalar(url, "select count(*) from inbox where outcome = 'dead_lettered'")
     assert dead_lettered == len(poison)
     assert await scalar(url, "select count(*) from worker_registrations where platform_id = :p", p=platform) == 5

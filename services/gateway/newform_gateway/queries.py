@@ -46,7 +46,13 @@ def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
     lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
     return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
-                                       "lead_department": lead})
+                                       "provisional": is_provisional(alert), "lead_department": lead})
+
+
+def is_provisional(alert: Alert) -> bool:
+    """Some finding of the alert was judged under lapsed municipal measures (policy_basis.provisional)."""
+    return any(isinstance(e.get("evidence"), dict) and (e["evidence"].get("policy_basis") or {}).get("provisional")
+               for e in alert.evidence)
 
 
 def is_overdue(alert: Alert, now: datetime) -> bool:
