@@ -29,7 +29,7 @@ from newform_common.pagination import PageParams
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from . import charts, queries, routing, service
-from .alerts import ACKNOWLEDGED, OUTCOMES, RESOLVED
+from .alerts import ACKNOWLEDGED, COMMENTED, OUTCOMES, RESOLVED
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TOKEN_COOKIE = "newform_token"
@@ -285,6 +285,12 @@ async def _act(request: Request, session, csrf: str, alert_id: str, action: str,
 async def acknowledge_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
                            note: str = Form("", max_length=2000)):
     return await _act(request, session, csrf, alert_id, ACKNOWLEDGED, note)
+
+
+@web_router.post("/alerts/{alert_id}/comments")
+async def comment_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
+                       note: str = Form(..., min_length=1, max_length=2000)):
+    return await _act(request, session, csrf, alert_id, COMMENTED, note)
 
 
 @web_router.post("/alerts/{alert_id}/resolve")
