@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import inbox, metrics
@@ -213,7 +214,8 @@ class ConsumerRunner:
         between the broker's acknowledgement and the commit could leave a second copy; `dlq_original`
         names the position, the same on both.)"""
         dlq = f"{record.topic}.dlq"
-        headers = list(record.headers or []) + [
+        # A header without a value is kept as empty: the copy must be sendable whatever the original held.
+        headers = [(k, v if v is not None else b"") for k, v in record.headers or []] + [
             ("dlq_reason", reason[:1000].encode()),
             ("dlq_consumer", self.group_id.encode()),
             ("dlq_original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
@@ -231,7 +233,12 @@ class ConsumerRunner:
                 log.info("event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition,
                          record.offset)
                 return
-            await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
+            try:
+                await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
+            except (MessageSizeTooLargeError, RecordTooLargeError):
+                # The original plus the dlq_* headers is too large to send: keep the position and reason.
+                await self._dlq_producer.send_and_wait(dlq, None, key=record.key,
+                                                       headers=[*headers[-3:], ("dlq_value_dropped", b"too large")])
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
         log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
                   dlq, reason)

@@ -74,7 +74,10 @@ def lead_department(measure: str, *, district: str | None, on: date | datetime,
     (a district government as `county:<district>`; None if that is a district government and the
     district is unknown)."""
     policy = policy or get_policy()
-    first = policy.departments_for_measure(measure, policy_date(policy, on))[0]
+    try:
+        first = policy.departments_for_measure(measure, policy_date(policy, on))[0]
+    except (KeyError, IndexError):
+        return None  # a measure the policy in force does not route: nobody decides it (the regulator sees it)
     if first != COUNTY:
         return first
     return county_key(district) if district else None
