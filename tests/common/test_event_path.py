@@ -308,12 +308,17 @@ async def test_a_poison_record_delivered_again_is_not_dead_lettered_again(sample
 
     malformed = record(7, [(k, b"x" * 65 if k == "ce_id" else v) for k, v in good.kafka_headers()], good.kafka_value())
     failing = record(8, good.kafka_headers(), good.kafka_value())
+    # Too large to copy with its headers, and a header without a value: still dead-lettered, once.
+    huge = record(9, [*good.kafka_headers(), ("traceparent", None)], b"x" * 1_100_000)
     try:
         for _ in range(2):
             await runner._handle(malformed)
             await runner._handle(failing)
+            await runner._handle(huge)
     finally:
         await runner._dlq_producer.stop()
         await db.dispose()
-    dead = await read_topic(kafka.bootstrap_servers, f"{sample_settings.topic}.dlq", expect=3, timeout=5)
-    assert sorted(dict(r.headers)["dlq_original"].decode().rsplit("/", 1)[1] for r in dead) == ["7", "8"]
+    dead = await read_topic(kafka.bootstrap_servers, f"{sample_settings.topic}.dlq", expect=4, timeout=5)
+    assert sorted(dict(r.headers)["dlq_original"].decode().rsplit("/", 1)[1] for r in dead) == ["7", "8", "9"]
+    dropped = [r for r in dead if r.value is None]
+    assert len(dropped) == 1 and dict(dropped[0].headers)["dlq_value_dropped"] == b"too large"
