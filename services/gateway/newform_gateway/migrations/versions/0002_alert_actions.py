@@ -1,7 +1,7 @@
 """alert transitions: the action (acknowledged, commented, resolved); contract status in contracts' words
 
 Revision ID: 0002_alert_actions
-Revises: 0001
+Revises: gw_training_0001
 Create Date: 2026-11-29 08:30:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0002_alert_actions'
-down_revision: str | None = '0001'
+down_revision: str | None = 'gw_training_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
