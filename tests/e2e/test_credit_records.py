@@ -103,3 +103,50 @@ async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_
         assert roles[0] == "source" and "finding" in roles and roles[-1] == "confirmation"
         sources = [link["type"] for link in record["evidence_chain"] if link["role"] == "source"]
         assert "contracts.contract.drafted.v1" in sources
+
+
+async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_platform_is_registered(
+        new_database, kafka):
+    """M10 findings name no district: they go to the government of the platform's registered district
+    and its occupations' sector regulators, never to a bare `county` nobody receives."""
+    tokens = TokenFactory.generate()
+    prefix = unique_name("e2em10").replace("_", "")
+    await prepare_topics(kafka.bootstrap_servers, prefix)
+    contracts_url = new_database("contracts")
+    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
+    signing_key, _ = generate_keypair()
+    contracts_settings = ContractsSettings(
+        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret="e2e-pii-secret-of-at-least-32-bytes!",
+        relay_poll_interval_s=0.2)
+    settings = gateway_settings(prefix, await migrated_database(new_database), kafka.bootstrap_servers,
+                                tokens.public_pem)
+    pid = "p" + secrets.token_hex(5)
+    platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
+    async with app_client(create_contracts_app(contracts_settings)) as contracts, \
+            app_client(create_gateway_app(settings)) as gateway:
+        r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
+            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "huangyuan",
+            "occupations": ["designated_driver"]})
+        assert r.status_code == 201, r.text
+
+        async def platform_known():
+            r = await gateway.get("/v1/enterprises", headers=tokens.headers("regulator"), params={"platform_id": pid})
+            return r.json()["items"]
+
+        await eventually(platform_known)
+        r = await contracts.post("/v1/rule-notices", headers=platform, json={
+            "topic": "piece_rates", "title": "代驾单价调整", "content": "起步价由每单30元调整为每单28元。",
+            "consultation": None, "published_on": "2026-11-10", "effective_on": "2026-11-20"})
+        assert r.status_code == 201, r.text
+        notice_id = r.json()["notice_id"]
+        huangyuan = tokens.headers("department", department="county", district="huangyuan")
+
+        async def alert():
+            items = (await gateway.get("/v1/alerts", headers=huangyuan, params={"limit": 500})).json()["items"]
+            return [a for a in items if a["subject_id"] == notice_id]
+
+        found = await eventually(alert, timeout=60)
+        assert found[0]["measure"] == "M10" and found[0]["lead_department"] == "union"
+        assert "county:huangyuan" in found[0]["departments"] and "county" not in found[0]["departments"]
+        assert "transport" in found[0]["departments"]  # designated drivers' sector regulator
