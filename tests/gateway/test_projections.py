@@ -403,6 +403,14 @@ async def test_rebuild_into_a_database_that_does_not_exist_creates_it_and_an_unu
     assert captured.err.startswith("newform gateway rebuild: ") and captured.err.count("\n") == 1
     assert "Traceback" not in captured.err
 
+    # Kafka unreachable mid-way: one line, and the database this run created is not left half-built.
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    doomed = f"gwrebuild_doomed_{uuid.uuid4().hex[:8]}"
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", postgres.url(doomed)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert await scalar(postgres.url("postgres"), "select count(*) from pg_database where datname = :d", d=doomed) == 0
+
 
 async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(gw):
     async def overdue_reported():

@@ -167,10 +167,36 @@ async def _merged_snapshot(settings: Settings, topics_found: list[str],
 
 
 async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2000) -> dict[str, Any]:
-    """Replay every topic into a fresh database (`into`, else a new one beside the live database)."""
+    """Replay every topic into a fresh database (`into`, created if its server lacks it; else a new one
+    beside the live database). A database this call created is dropped again if the replay fails, so
+    a failure never leaves a partial copy that looks like a rebuild."""
     if into:
-        await ensure_database(into)
-    target = into or await create_fresh_database(settings.database_url)
+        target, created = into, await ensure_database(into)
+    else:
+        target, created = await create_fresh_database(settings.database_url), True
+    try:
+        return await _replay(settings, target, batch)
+    except BaseException:
+        if created:
+            try:
+                await drop_database(target)
+            except Exception as exc:  # the replay's own error is the one to report
+                log.warning("rebuild: could not drop the partial database %s: %s", target, exc)
+        raise
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            quoted = '"' + (target.database or "").replace('"', '""') + '"'
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        await engine.dispose()
+
+
+async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]:
     await asyncio.to_thread(upgrade, "newform_gateway", target)
     ctx = context_for(settings)
     group = f"{settings.consumer_group}-rebuild-{uuid.uuid4().hex[:8]}"
