@@ -6,10 +6,13 @@ transaction claim their ids in the inbox (one statement) and apply the new ones 
 offsets are committed to Kafka only after the database commit (one commit per batch, not per
 event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
 batch is handled again event by event, each in its own transaction with retries, in order. A
-redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed,
-or whose handler fails `max_attempts` times while the database is reachable, goes to
-`<topic>.dlq` with the error in its headers, is recorded in the inbox as dead-lettered, and the
-runner goes on. With the database down, nothing is dead-lettered: the runner waits and reconnects.
+redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed
+(`Envelope.from_kafka` checks every attribute against the bounds of the columns it is written to,
+so nothing half-written can fail later), or whose handler fails `max_attempts` times while the
+database is reachable, goes to `<topic>.dlq` once, with the reason in its headers: it is recorded in
+the inbox as dead-lettered (by event id, or by Kafka position when it has none) in a transaction
+that commits after the broker's acknowledgement, its offset is committed, and the runner goes on.
+With the database down, nothing is dead-lettered: the runner waits and reconnects.
 """
 
 from __future__ import annotations
