@@ -246,10 +246,15 @@ def check_transition(alert: Alert, action: str, outcome: str | None, *, actor_de
         raise TransitionRefused(f"A decision needs an outcome: one of {', '.join(OUTCOMES)}")
 
 
+def acknowledger(actor_department: str | None, actor: str) -> str:
+    """Who an acknowledgement counts for: the department, or the regulator/admin person."""
+    return actor_department or f"actor:{actor}"
+
+
 async def acknowledged_by(session: AsyncSession, alert_id: str) -> set[str]:
     rows = await session.execute(select(AlertTransition.actor_department, AlertTransition.actor).where(
         AlertTransition.alert_id == alert_id, AlertTransition.action == ACKNOWLEDGED))
-    return {department or f"actor:{actor}" for department, actor in rows}
+    return {acknowledger(department, actor) for department, actor in rows}
 
 
 async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str, action: str, actor: str,
@@ -257,10 +262,10 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
                            outcome: str | None, ctx: Context) -> AlertTransition:
     """Record one action on the alert (checked by `check_transition`): who/when/why, the status it leads
     to, and the credit record when the lead department confirms a configured rule (M6, M19)."""
-    acker = actor_department or f"actor:{actor}"
-    check_transition(alert, action, outcome, actor_department=acker if action == ACKNOWLEDGED else actor_department,
-                     acknowledged_by=await acknowledged_by(session, alert.alert_id)
-                     if action == ACKNOWLEDGED else None)
+    acknowledging = action == ACKNOWLEDGED
+    check_transition(alert, action, outcome,
+                     actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
+                     acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None)
     to_status = {ACKNOWLEDGED: ACKNOWLEDGED, COMMENTED: alert.status, RESOLVED: RESOLVED}[action]
     transition = AlertTransition(event_id=event_id, alert_id=alert.alert_id, action=action,
                                  from_status=alert.status, to_status=to_status, outcome=outcome, actor=actor,

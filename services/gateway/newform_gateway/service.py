@@ -27,11 +27,12 @@ async def act_on_alert(session: AsyncSession, principal: Principal, ctx: Context
     replays it."""
     alert = await queries.get_visible_alert(session, principal, alert_id, for_update=True)
     department = routing.department_key(principal)
-    acker = department or f"actor:{principal.subject}"
+    acknowledging = action == alerts.ACKNOWLEDGED
     try:
-        alerts.check_transition(alert, action, outcome,
-                                actor_department=acker if action == alerts.ACKNOWLEDGED else department,
-                                acknowledged_by=await alerts.acknowledged_by(session, alert.alert_id))
+        alerts.check_transition(
+            alert, action, outcome,
+            actor_department=alerts.acknowledger(department, principal.subject) if acknowledging else department,
+            acknowledged_by=await alerts.acknowledged_by(session, alert.alert_id) if acknowledging else None)
     except alerts.TransitionRefused as exc:
         raise Conflict(str(exc)) from exc
     except alerts.NotTheDecider as exc:
