@@ -68,12 +68,17 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     await pub.contract(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.signed(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.contract(f"c_{platform}_1", f"w_{platform}_1", platform, engagement_type="civil", work_injury=False)
+    await pub.contract(f"c_{platform}_2", f"w_{platform}_2", platform)
+    await pub.publish("contract.discarded", {
+        "contract_id": f"c_{platform}_2", "worker_id": f"w_{platform}_2", "platform_id": platform,
+        "enterprise_id": platform, "engagement_type": "labor_contract", "at": datetime.now(UTC).isoformat(),
+        "withdrawn_findings": 0})
     unknown = await pub.publish("something.new", {"worker_id": f"w_{platform}_0", "platform_id": platform})
 
     async def detail():
         r = await gw.get(f"/v1/platforms/{platform}", headers=regulator(tokens))
         body = r.json() if r.status_code == 200 else {}
-        done = body.get("contracts_by_status") == {"signed": 1, "draft": 1} and \
+        done = body.get("contracts_by_status") == {"signed": 1, "draft": 1, "discarded": 1} and \
             body.get("active_registrations") == 4 and len(body.get("cooperating_enterprises", [])) == 1
         return body if done else None
 
@@ -82,8 +87,9 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     assert body["active_registrations"] == 4
     assert body["registrations_by_occupation"] == {"food_delivery": 3, "courier": 1}
     assert body["registrations_by_district"] == {"chengxi": 2, "datong": 2}
-    assert body["contracts_by_engagement_type"] == {"labor_contract": 1, "civil": 1}
-    assert body["contracts_by_status"] == {"signed": 1, "draft": 1}
+    assert body["contracts_by_engagement_type"] == {"labor_contract": 2, "civil": 1}
+    # The contracts service's own words for a contract's status (one vocabulary).
+    assert body["contracts_by_status"] == {"signed": 1, "draft": 1, "discarded": 1}
     assert body["contract_coverage"] == 0.25  # one signed contract for four active registrations
     assert body["insurance_coverage"] == 1.0
     assert [e["enterprise_id"] for e in body["cooperating_enterprises"]] == [f"{platform}_agency"]

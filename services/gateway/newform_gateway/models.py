@@ -101,7 +101,7 @@ class ContractView(GatewayModel, table=True):
     end_date: date | None = None
     pay_period: str | None = Field(default=None, max_length=10)
     insurance: dict[str, Any] = _json(dict)
-    # In contracts' words: draft | sent | signed | terminated | expired
+    # In contracts' words: draft | sent | signed | terminated | expired | discarded
     status: str = Field(default="draft", max_length=20)
     drafted_at: datetime | None = _ts(nullable=True)
     status_at: datetime | None = _ts(nullable=True)

@@ -98,6 +98,11 @@ class ContractExpired(ContractTransition):
     pass
 
 
+@consumes("contracts.contract.discarded.v1")
+class ContractDiscarded(ContractTransition):
+    """A draft the platform discarded (never sent): status `discarded`, as contracts says."""
+
+
 @consumes("contracts.account.restricted.v1")
 class AccountRestricted(EventData):
     restriction_id: str
@@ -122,7 +127,8 @@ class RuleNoticePublished(EventData):
 
 
 TRANSITIONS = {"contracts.contract.sent.v1": "sent", "contracts.contract.signed.v1": "signed",
-               "contracts.contract.terminated.v1": "terminated", "contracts.contract.expired.v1": "expired"}
+               "contracts.contract.terminated.v1": "terminated", "contracts.contract.expired.v1": "expired",
+               "contracts.contract.discarded.v1": "discarded"}
 
 
 # -- rows ------------------------------------------------------------------------------------------------
@@ -208,6 +214,6 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 PROJECTION = Projection(
     service="contracts",
     model_list=(EnterpriseRegistered, WorkerRegistered, ContractDrafted, ContractSent, ContractSigned,
-                ContractTerminated, ContractExpired, AccountRestricted, RuleNoticePublished),
+                ContractTerminated, ContractExpired, ContractDiscarded, AccountRestricted, RuleNoticePublished),
     apply=apply,
 )
