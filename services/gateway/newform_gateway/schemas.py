@@ -72,11 +72,12 @@ class TransitionPublic(BaseModel):
     action: Literal["acknowledged", "commented", "resolved"]
     from_status: str
     to_status: str
-    outcome: str | None
+    # Nullable fields default to None (FastAPI drops nulls from examples; see AlertPublic).
+    outcome: str | None = Field(None, description="The decision, on `resolved`")
     actor: str
     actor_role: str
-    actor_department: str | None
-    note: str | None
+    actor_department: str | None = None
+    note: str | None = None
     at: datetime
 
 
