@@ -476,8 +476,9 @@ DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
 
 
 async def expire_due_now(db) -> list[str]:
-    """Fires every contract-end clock now due (the deadline worker does it anyway): the expired ids."""
-    return [d.subject_id for d in await deadlines.fire_due(db, DEADLINE_HANDLERS)]
+    """Fires every contract-end clock now due (the deadline worker does it anyway): the expired ids.
+    Only this kind: the operator asked for expiries, not for the service's other clocks."""
+    return [d.subject_id for d in await deadlines.fire_due(db, {CONTRACT_END: expire_contract})]
 
 
 # ---------------------------------------------------------------------------------------------
