@@ -14,6 +14,7 @@ from newform_common.policy import business_date
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+FactCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Fen = Annotated[int, Field(ge=0, le=10**12, description="Amount in fen")]
 Reference = Annotated[str, Field(min_length=1, max_length=300, description="Where the file is kept (a URI or an id)")]
 
@@ -64,7 +65,7 @@ class Claim(_Strict):
 class Escalation(_Strict):
     to: Literal["mediation", "department"]
     claims: list[Claim] = Field(default_factory=list, max_length=50)
-    facts: list[Code] = Field(default_factory=list, max_length=20,
+    facts: list[FactCode] = Field(default_factory=list, max_length=20,
                               description="Facts of the work (enterprise_controls_schedule, ...): classified handling")
 
 
@@ -159,7 +160,7 @@ class CaseCreate(_Strict):
     occupation: Code | None = None
     district: Code | None = None
     claims: list[Claim] = Field(default_factory=list, max_length=50)
-    facts: list[Code] = Field(default_factory=list, max_length=20)
+    facts: list[FactCode] = Field(default_factory=list, max_length=20)
 
 
 class Acceptance(_Strict):
