@@ -12,6 +12,7 @@ from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .router import router
 from .service import DEADLINE_HANDLERS, copy_engagements
+from .web import router as web_router
 
 DESCRIPTION = """Complaints (M10, M20), mediation with a roster of invited mediators, arbitration and
 court referral (M18), with the legal clocks as durable deadlines: the reply time, the mediation
@@ -35,5 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                batch_handler=copy_engagements)]
 
     return create_service_app(settings=settings, title="newform disputes", description=DESCRIPTION,
-                              routers=[router, findings_router()], openapi_tags=TAGS,
+                              routers=[router, findings_router(), web_router], openapi_tags=TAGS,
                               consumers=consumers, deadline_handlers=DEADLINE_HANDLERS)
