@@ -75,3 +75,9 @@ def test_an_award_is_final_for_the_employer_when_no_claim_exceeds_12_months_of_m
     # Before 2023-02-01 the standard was 1,700 yuan.
     assert clocks.award_final_limit_fen(date(2022, 12, 1)) == 2_040_000
     assert not clocks.award_final_for_employer([], date(2025, 8, 1))
+
+
+def test_before_the_one_stop_rules_mediation_ends_15_days_after_receipt_without_an_extension():
+    assert clocks.mediation_limit(date(2023, 6, 1)) == date(2023, 6, 16)
+    assert clocks.mediation_extension_violation(date(2023, 6, 1), 5, already_extended=False, worker_consents=True,
+                                                enterprise_consents=True).rule == "M18.mediation_extension_limit"

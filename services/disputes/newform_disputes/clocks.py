@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from newform_common.findings import Violation
-from newform_common.policy import get_policy
+from newform_common.policy import PolicyNotInForce, get_policy
 
 # Clock kinds (one live clock per kind and subject).
 COMPLAINT_REPLY = "disputes.complaint_reply"
@@ -32,14 +32,22 @@ def reply_due(filed_on: date) -> date:
 
 
 def mediation_limit(accepted_on: date, extension_days: int = 0) -> date:
-    """M18: mediation ends 15 days after acceptance (+ the agreed extension)."""
-    return accepted_on + timedelta(days=_days("disputes.one_stop_mediation.limit_days", accepted_on) + extension_days)
+    """M18: mediation ends 15 days after acceptance (+ the agreed extension): the one-stop mediation
+    of new-form workers' disputes (人社厅发〔2024〕4号), before it the law's 15 days (art. 14)."""
+    try:
+        limit = _days("disputes.one_stop_mediation.limit_days", accepted_on)
+    except PolicyNotInForce:
+        limit = _days("disputes.mediation_limit_days", accepted_on)
+    return accepted_on + timedelta(days=limit + extension_days)
 
 
 def mediation_extension_violation(accepted_on: date, days: int, *, already_extended: bool,
                                   worker_consents: bool, enterprise_consents: bool) -> Violation | None:
     """M18: mediation is extended once, by at most the policy's days, with both parties' consent."""
-    most = _days("disputes.one_stop_mediation.extension_days", accepted_on)
+    try:
+        most = _days("disputes.one_stop_mediation.extension_days", accepted_on)
+    except PolicyNotInForce:  # before the one-stop rules: the law sets no extension of its own
+        most = 0
     if already_extended:
         return Violation("M18", "M18.mediation_extension_once", "Mediation may be extended only once")
     if not 1 <= days <= most:

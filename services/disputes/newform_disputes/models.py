@@ -3,8 +3,6 @@ deadlines — come from libs/common's migration branch). Workers appear by pseud
 
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -15,11 +13,6 @@ from sqlmodel import Field
 from newform_common.db import service_base
 
 ServiceModel = service_base()
-
-
-def new_id(prefix: str) -> str:
-    """A time-ordered opaque id: `<prefix>_` + 12 hex of milliseconds + 10 random hex."""
-    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
 def _ts(nullable: bool = False) -> Any:

@@ -20,6 +20,7 @@ from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
 from newform_common.events import Envelope
 from newform_common.findings import FindingRef, Violation, raise_finding
+from newform_common.ids import new_id
 from newform_common.outbox import record
 from newform_common.policy import business_date, get_policy
 from newform_common.scope import visibility
@@ -34,7 +35,7 @@ from .events import (
     ComplaintResolved,
     LegalAidRequested,
 )
-from .models import Case, Complaint, Engagement, MediationSession, Mediator, new_id
+from .models import Case, Complaint, Engagement, MediationSession, Mediator
 from .schemas import (
     Acceptance,
     ArbitrationApplication,
