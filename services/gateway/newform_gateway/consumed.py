@@ -13,3 +13,10 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.disputes import (  # noqa: F401
+    CaseStageChanged,
+    ClockExpired,
+    ComplaintAnswered,
+    ComplaintFiled,
+    ComplaintResolved,
+)
