@@ -379,3 +379,24 @@ async def test_a_worker_asks_for_legal_aid_once(disputes):
     events = await fetch(api.url, "select data from outbox where type = 'disputes.legal_aid.requested.v1' "
                                   "and key = :k", k=case["case_id"])
     assert events[0]["data"]["department"] == "justice"
+
+
+async def test_changed_claims_restart_the_award_clock_from_the_day_of_the_change(disputes):
+    api = disputes.api
+    worker, pid = ids()
+    case = await without_agreement(disputes, worker, pid)
+    url = f"/v1/cases/{case['case_id']}"
+    await api.client.post(f"{url}/arbitration", headers=api.as_worker(worker),
+                          json={"received_on": days(-12), "knew_of_breach_on": days(-30)})
+    await api.client.post(f"{url}/arbitration/acceptance", headers=api.admin, json={"accepted_on": days(-10)})
+    before = await api.client.post(f"{url}/arbitration/restart", headers=api.admin,
+                                   json={"reason": "party_added", "on": days(-11)})
+    assert before.status_code == 422 and before.json()["type"].endswith("restart-before-acceptance")
+    r = await api.client.post(f"{url}/arbitration/restart", headers=api.department("hrss"), json={
+        "reason": "claims_changed", "on": days(-2),
+        "claims": [{"item": "拖欠工资", "amount_fen": 680000}, {"item": "加班费", "amount_fen": 120000}]})
+    assert r.status_code == 200, r.text
+    assert clock(r.json(), "arbitration_award")["last_day"] == days(43)  # 45 days from the change
+    assert r.json()["claims_total_fen"] == 800000 and r.json()["arbitration_accepted_on"] == days(-10)
+    assert (await api.client.post(f"{url}/arbitration/restart", headers=api.as_worker(worker),
+                                  json={"reason": "party_added", "on": days(0)})).status_code == 403

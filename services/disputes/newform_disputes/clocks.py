@@ -70,6 +70,11 @@ def award_due(accepted_on: date, *, extension_days: int = 0, suspended_days: int
     return accepted_on + timedelta(days=limit + extension_days + suspended_days)
 
 
+def restart_reasons(on: date) -> list[str]:
+    """M18: facts that restart the award clock from their day (人力资源社会保障部令第33号 art. 46)."""
+    return list(get_policy().value("disputes.arbitration.clock_pauses", on=on)["restarts_on"])
+
+
 def award_extension_violation(accepted_on: date, days: int, *, already_extended: bool) -> Violation | None:
     """M18: the award limit is extended once, by at most the policy's days (written approval)."""
     most = _days("disputes.arbitration_extension_days", accepted_on)

@@ -18,6 +18,7 @@ from .schemas import (
     Acceptance,
     ArbitrationApplication,
     ArbitrationExtension,
+    ArbitrationRestart,
     Assignment,
     Award,
     CaseCreate,
@@ -323,6 +324,14 @@ async def resume_arbitration(case_id: CaseId, body: ClockPause, session: Session
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
     case = await _arbitration_case(session, case_id, principal)
     return await _acted(session, await service.resume(session, case, body.at))
+
+
+@router.post("/cases/{case_id}/arbitration/restart", tags=["arbitration"], response_model=CasePublic,
+             responses=ACT, summary="Claims changed or a party added: the award limit runs afresh from that day")
+async def restart_award_clock(case_id: CaseId, body: ArbitrationRestart, session: SessionDep,
+                              principal: Annotated[Principal, require(*ARBITRATORS)]):
+    case = await _arbitration_case(session, case_id, principal)
+    return await _acted(session, await service.restart_award_clock(session, case, body))
 
 
 @router.post("/cases/{case_id}/arbitration/award", tags=["arbitration"], response_model=CasePublic, responses=ACT,

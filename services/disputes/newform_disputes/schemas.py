@@ -220,6 +220,12 @@ class ClockPause(_Strict):
         return self
 
 
+class ArbitrationRestart(_Strict):
+    reason: Literal["claims_changed", "party_added"]
+    on: date = Field(description="The day the claims changed or the party was added")
+    claims: list[Claim] | None = Field(None, max_length=50, description="The claims as changed (claims_changed)")
+
+
 class Award(_Strict):
     awarded_on: date
     amount_fen: Fen

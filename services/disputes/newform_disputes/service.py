@@ -39,6 +39,7 @@ from .models import Case, Complaint, Engagement, MediationSession, Mediator
 from .schemas import (
     Acceptance,
     ArbitrationApplication,
+    ArbitrationRestart,
     Assignment,
     Award,
     CaseCreate,
@@ -534,6 +535,24 @@ async def resume(session: AsyncSession, case: Case, at: datetime | None) -> Case
     _require_running_arbitration(case)
     await deadlines.resume(session, clocks.ARBITRATION_AWARD, case.id, at or now())
     case.suspended = False
+    return case
+
+
+async def restart_award_clock(session: AsyncSession, case: Case, body: ArbitrationRestart) -> Case:
+    """Claims changed or a party added: the award limit runs afresh from that day (an extension
+    already granted is not granted again)."""
+    accepted_on = _require_running_arbitration(case)
+    if body.reason not in clocks.restart_reasons(body.on):
+        raise Unprocessable(f"{body.reason} does not restart the award clock", slug="no-restart")
+    if body.on < accepted_on:
+        raise Unprocessable("The change cannot precede the acceptance", slug="restart-before-acceptance")
+    _not_in_future(body.on, "on")
+    if case.suspended:
+        raise Conflict("The arbitration is suspended; resume it first", slug="arbitration-suspended")
+    if body.claims is not None:
+        case.claims = [c.model_dump() for c in body.claims]
+        case.claims_total_fen = sum(c.amount_fen for c in body.claims)
+    await deadlines.schedule(session, clocks.ARBITRATION_AWARD, case.id, end_of_business_day(clocks.award_due(body.on)))
     return case
 
 
