@@ -215,3 +215,18 @@ async def test_escalation_to_mediation_opens_a_case_classified_by_the_engagement
     assert [f["rule"] for f in case["findings"]] == ["M1.misclassification_question"]
     assert (await api.client.get(f"/v1/cases/{case_id}", headers=api.as_platform(pid))).status_code == 200
     assert (await api.client.get(f"/v1/cases/{case_id}", headers=api.as_platform("pother"))).status_code == 404
+
+
+async def test_a_retried_filing_with_the_same_idempotency_key_files_one_complaint(disputes):
+    api = disputes.api
+    worker, pid = ids()
+    body = {"category": "deposits_fees", "description": "入职收取押金500元", "platform_id": pid}
+    headers = {**api.as_worker(worker), "Idempotency-Key": "file-" + secrets.token_hex(4)}
+    first = await api.client.post("/v1/complaints", headers=headers, json=body)
+    again = await api.client.post("/v1/complaints", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["complaint_id"] == first.json()["complaint_id"]
+    assert await scalar(api.url, "select count(*) from complaints where worker_id = :w", w=worker) == 1
+    listed = (await api.client.get("/v1/complaints", headers=api.as_worker(worker))).json()["items"]
+    assert [c["complaint_id"] for c in listed] == [first.json()["complaint_id"]]
+    assert listed[0]["clocks"][0]["kind"] == "disputes.complaint_reply"

@@ -76,7 +76,7 @@ async def list_complaints(session: SessionDep, principal: Annotated[Principal, r
                           status: Literal["awaiting_reply", "answered", "resolved"] | None = None,
                           category: Annotated[str | None, Query(max_length=32)] = None):
     rows = await repository.complaints(session, principal, params, status=status, category=category)
-    views = [await repository.complaint_view(session, c, principal) for c in rows]
+    views = await repository.complaint_views(session, rows, principal)
     return page_of(views, params, lambda c: [c.complaint_id])
 
 
@@ -178,7 +178,7 @@ async def list_cases(session: SessionDep, principal: Annotated[Principal, requir
                      params: Annotated[PageParams, Depends(page_params)],
                      stage: Annotated[str | None, Query(max_length=32)] = None):
     rows = await repository.cases(session, principal, params, stage=stage)
-    return page_of([await repository.case_view(session, c) for c in rows], params, lambda c: [c.case_id])
+    return page_of(await repository.case_views(session, rows), params, lambda c: [c.case_id])
 
 
 @router.get("/cases/{case_id}", tags=["cases"], response_model=CasePublic, responses=problem_responses(401, 403, 404),
