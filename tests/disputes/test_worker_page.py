@@ -91,6 +91,38 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
                 assert await scalar(url, "select count(*) from findings where rule = 'M8.complaint_escalated' "
                                          "and platform_id = :p", p=pid) == 1
 
+                # Escalated to mediation: the case appears; once accepted, its 15-day limit shows.
+                await form.locator("select[name=category]").select_option("pay")
+                await form.locator("input[name=platform_id]").fill("")
+                await form.locator("input[name=contract_id]").fill(contract)
+                await form.locator("textarea[name=description]").fill("加班费未支付")
+                await page.click("#complaint-submit")
+                await page.wait_for_selector("#complaints li[data-complaint-id] >> nth=2")
+                await page.locator("#complaints li[data-complaint-id]").first.locator(
+                    "button.escalate-mediation").click()
+                case_card = page.locator("#cases li[data-case-id]")
+                await case_card.wait_for()
+                assert await case_card.locator(".status").inner_text() == "已申请，待受理"
+                case_id = await case_card.get_attribute("data-case-id")
+                hrss = httpx.AsyncClient(base_url=server.url, headers=tokens.headers("department", department="hrss"))
+                assert (await hrss.post(f"/v1/cases/{case_id}/acceptance", json={})).status_code == 200
+                await page.reload()
+                await page.wait_for_selector(f"li[data-case-id='{case_id}'] .status:text('调解中')")
+                limit = (business_date(datetime.now(UTC)) + timedelta(days=15)).isoformat()
+                assert await page.locator(f"li[data-case-id='{case_id}'] p.due").inner_text() == \
+                    f"调解期限：{limit}（剩余 15 天）"
+                # Mediation fails; the worker applies for arbitration from the page.
+                assert (await hrss.post(f"/v1/cases/{case_id}/outcome", json={"outcome": "no_agreement"})
+                        ).status_code == 200
+                await hrss.aclose()
+                await page.reload()
+                card = page.locator(f"li[data-case-id='{case_id}']")
+                await card.locator("input[name=knew_of_breach_on]").fill(
+                    (business_date(datetime.now(UTC)) - timedelta(days=20)).isoformat())
+                await card.locator("button.apply-arbitration").click()
+                await page.wait_for_selector(f"li[data-case-id='{case_id}'] .status:text('已申请仲裁')")
+                assert "仲裁受理期限" in await card.locator("p.due").inner_text()
+
                 # Mobile-first: nothing wider than the phone; no request leaves this service.
                 assert await page.evaluate("document.documentElement.scrollWidth") <= 375
                 assert requested and all(u.startswith(server.url) for u in requested), requested

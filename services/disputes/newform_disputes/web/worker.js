@@ -95,6 +95,36 @@ function renderCase(c) {
   li.append(...clockLines(c.clocks));
   if (c.agreement_terms) li.append(el("p", `调解协议：${c.agreement_terms}（履行期限 ${c.fulfil_by}）`));
   if (c.award_final !== null) li.append(el("p", c.award_final ? "本裁决为终局裁决。" : "本裁决为非终局裁决。", "meta"));
+  if (c.stage === "received" || c.stage === "mediating") {
+    li.append(button("撤回申请", "secondary withdraw", () => {
+      if (!confirm("确定撤回这个案件吗？")) throw new Error("已取消");
+      return api("POST", `/v1/cases/${c.case_id}/withdrawal`);
+    }));
+  }
+  if (c.eligible_for_arbitration && (c.track === "labour_arbitration" || c.misclassification_question)) {
+    const form = el("form", undefined, "arbitration");
+    const label = el("label", "知道权利被侵害的日期");
+    const knew = el("input");
+    knew.type = "date";
+    knew.name = "knew_of_breach_on";
+    knew.required = true;
+    label.append(knew);
+    const submit = el("button", "申请劳动仲裁", "apply-arbitration");
+    submit.type = "submit";
+    form.append(label, submit);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      try {
+        await api("POST", `/v1/cases/${c.case_id}/arbitration`, { knew_of_breach_on: knew.value });
+        await refresh();
+      } catch (e) { alert(e.message); submit.disabled = false; }
+    });
+    li.append(form);
+  } else if (c.eligible_for_arbitration) {
+    li.append(button("向法院起诉", "secondary court", () => api("POST", `/v1/cases/${c.case_id}/court-referral`)));
+  }
+  if (c.limitation_expired) li.append(el("p", `仲裁时效已于 ${c.limitation_ends_on} 届满，仲裁委将审查是否受理。`, "overdue"));
   if (c.legal_aid_requested_at === null) {
     li.append(button("申请法律援助", "secondary legal-aid", () => api("POST", `/v1/cases/${c.case_id}/legal-aid`)));
   } else {
