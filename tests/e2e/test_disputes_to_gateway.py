@@ -115,17 +115,33 @@ async def test_a_missed_reply_deadline_becomes_a_routed_alert_and_escalations_re
         assert await escalations_of("court") == {escalated["discrimination"]}
         assert await escalations_of("tax") == set()
 
+        # A worker in mediation asks for legal aid: the justice bureau sees the request.
+        r = await disputes.post("/v1/cases", headers=as_worker, json={
+            "category": "pay", "contract_id": contract, "claims": [{"item": "奖励金", "amount_fen": 30000}]})
+        case_id = r.json()["case_id"]
+        assert (await disputes.post(f"/v1/cases/{case_id}/legal-aid", headers=as_worker)).status_code == 200
+
+        async def legal_aid():
+            r = await gateway.get("/v1/disputes/legal-aid", headers=tokens.headers("department", department="justice"))
+            return [a for a in r.json() if a["case_id"] == case_id]
+
+        [request] = await eventually(legal_aid, timeout=60)
+        assert request["platform_id"] == pid and request["district"] == "chengbei"
+        assert (await gateway.get("/v1/disputes/legal-aid", headers=tokens.headers("department", department="hrss"))
+                ).status_code == 403
+
         # The figures: per platform complaints, replies and escalations; the clock run out; the scorecard.
         async def figures():
             data = (await gateway.get("/v1/disputes/overview", headers=regulator)).json()
             mine = [p for p in data["platforms"] if p["platform_id"] == pid]
             done = mine and mine[0]["complaints"] == 4 and mine[0]["escalated_to_departments"] == 2 \
-                and mine[0]["reply_overdue"] == 1
+                and mine[0]["reply_overdue"] == 1 and mine[0]["cases"] == 1
             return (data, mine[0]) if done else None
 
         data, mine = await eventually(figures, timeout=60)
         assert mine["answered"] == 1 and mine["answered_on_time"] == 1 and mine["median_reply_hours"] is not None
-        assert data["clocks_run_out"] == {"disputes.complaint_reply": 1}
+        assert data["clocks_run_out"] == {"disputes.complaint_reply": 1} and data["legal_aid_requests"] == 1
+        assert data["cases"]["by_stage"] == {"received": 1} and data["cases"]["by_sector"] == {"ride_hailing": 1}
         assert data["complaints"]["by_category"] == {"working_time_rest": 1, "pay": 1, "safety": 1,
                                                      "discrimination": 1}
         await TestPublisher(kafka.bootstrap_servers, prefix).enterprise(pid, name="示例出行平台")

@@ -19,4 +19,5 @@ from .projections.disputes import (  # noqa: F401
     ComplaintAnswered,
     ComplaintFiled,
     ComplaintResolved,
+    LegalAidRequested,
 )

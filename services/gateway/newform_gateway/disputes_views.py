@@ -22,19 +22,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, DateTime, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
 from newform_common.app import SnapshotDep
 from newform_common.auth import Principal, Role, require
-from newform_common.errors import problem_responses
+from newform_common.errors import Forbidden, problem_responses
 
 from .models import Alert, GatewayModel
 from .schemas import AlertPublic
 
 ESCALATION_RULE_SUFFIX = ".complaint_escalated"
+LEGAL_AID_DEPARTMENT = "justice"
 CLOSED_STAGES = ("fulfilled", "withdrawn", "awarded", "court_referred")
 
 
@@ -85,6 +86,18 @@ class DisputeClockExpiry(GatewayModel, table=True):
     platform_id: str = Field(max_length=100, index=True)
     due_at: datetime = _ts(nullable=False)
     finding_id: str | None = Field(default=None, max_length=64)
+
+
+class DisputeLegalAid(GatewayModel, table=True):
+    """A worker's request for legal aid, referred to the justice bureau's legal aid centre (M18)."""
+
+    __tablename__ = "dispute_legal_aid"
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    platform_id: str = Field(max_length=100)
+    category: str = Field(max_length=32)
+    district: str | None = Field(default=None, max_length=40)
+    requested_at: datetime = _ts(nullable=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +187,7 @@ async def overview(session: AsyncSession) -> dict[str, Any]:
         "mediation": {"ended": mediated[0], "agreements": mediated[1],
                       "success_rate": round(mediated[1] / mediated[0], 3) if mediated[0] else None},
         "clocks_run_out": await _counts(session, DisputeClockExpiry.kind),
+        "legal_aid_requests": (await session.execute(select(func.count()).select_from(DisputeLegalAid))).scalar_one(),
         "platforms": [p.model_dump() for p in await platform_disputes(session)],
     }
 
@@ -208,6 +222,26 @@ async def disputes_escalations(session: SnapshotDep, principal: Overseer):
     return await escalations(session, principal)
 
 
+class LegalAidRequest(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: str
+    platform_id: str
+    category: str
+    district: str | None
+    requested_at: datetime
+
+
+@router.get("/legal-aid", response_model=list[LegalAidRequest], responses=problem_responses(401, 403),
+            summary="Workers' requests for legal aid, for the justice bureau (newest first)")
+async def legal_aid_requests(session: SnapshotDep, principal: Overseer):
+    if not principal.is_oversight() and principal.department != LEGAL_AID_DEPARTMENT:
+        raise Forbidden("Legal aid requests go to the justice bureau")
+    rows = await session.execute(select(DisputeLegalAid).order_by(DisputeLegalAid.requested_at.desc(),
+                                                                  DisputeLegalAid.case_id).limit(500))
+    return [LegalAidRequest.model_validate(r) for r in rows.scalars()]
+
+
 page_router = APIRouter(include_in_schema=False)
 
 TEXT = {
@@ -217,7 +251,7 @@ TEXT = {
     "median_close": "结案用时中位数（天）",
     "mediation_rate": "调解成功率", "clocks": "到期未办的法定时限", "platform": "平台", "answered": "已答复",
     "on_time": "按时答复", "overdue": "超期未答复", "escalations": "升级处理", "escalations_dept": "转交主管部门",
-    "escalated_to_me": "转交本部门的投诉线索", "none": "暂无",
+    "escalated_to_me": "转交本部门的投诉线索", "none": "暂无", "legal_aid": "法律援助申请",
 }
 STAGES = {"received": "已申请", "mediating": "调解中", "agreement": "达成协议", "fulfilled": "协议已履行",
           "no_agreement": "调解未成", "withdrawn": "已撤回", "arbitration_requested": "申请仲裁",

@@ -62,6 +62,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "dispute_complaints": (),
     "dispute_cases": (),
     "dispute_clock_expiries": (),
+    "dispute_legal_aid": (),
 }
 
 

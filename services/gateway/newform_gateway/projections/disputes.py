@@ -14,7 +14,7 @@ from newform_common import bulk
 from newform_common.consumed import consumes
 
 from ..alerts import Context
-from ..disputes_views import CLOSED_STAGES, DisputeCase, DisputeClockExpiry, DisputeComplaint
+from ..disputes_views import CLOSED_STAGES, DisputeCase, DisputeClockExpiry, DisputeComplaint, DisputeLegalAid
 from .base import EventData, Projection, Typed
 
 COMPLAINT_REPLY_CLOCK = "disputes.complaint_reply"
@@ -75,6 +75,15 @@ class ClockExpired(EventData):
     finding_id: str | None = None
 
 
+@consumes("disputes.legal_aid.requested.v1")
+class LegalAidRequested(EventData):
+    case_id: str
+    platform_id: str
+    category: str
+    district: str | None
+    requested_at: AwareDatetime
+
+
 COMPLAINT_COLUMNS = ("complaint_id", "platform_id", "category", "occupation", "district", "status", "filed_at",
                      "answered_at", "answered_on_time", "reply_overdue", "resolution", "escalation_measure",
                      "resolved_at")
@@ -98,6 +107,7 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
     cases: dict[str, dict[str, Any]] = {}
     expiries: list[dict[str, Any]] = []
     overdue_replies: dict[str, dict[str, Any]] = {}
+    legal_aid: list[dict[str, Any]] = []
     for t in events:
         d = t.data
         if isinstance(d, ComplaintFiled):
@@ -118,6 +128,9 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
                 row["mediation_outcome"] = d.stage
             if d.stage in CLOSED_STAGES:
                 row["closed_at"] = d.at
+        elif isinstance(d, LegalAidRequested):
+            legal_aid.append(dict(case_id=d.case_id, platform_id=d.platform_id, category=d.category,
+                                  district=d.district, requested_at=d.requested_at))
         elif isinstance(d, ClockExpired):
             expiries.append(dict(kind=d.kind, subject_id=d.subject_id, platform_id=d.platform_id, due_at=d.due_at,
                                  finding_id=d.finding_id))
@@ -133,10 +146,11 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
     await bulk.upsert(session, DisputeCase, list(cases.values()), key=["case_id"],
                       keep_when_null=("mediation_outcome", "closed_at"))
     await bulk.upsert(session, DisputeClockExpiry, expiries, key=["kind", "subject_id"])
+    await bulk.upsert(session, DisputeLegalAid, legal_aid, key=["case_id"])
     # Only the flag: the complaint's own events fill (or have filled) the rest of its row.
     await bulk.upsert(session, DisputeComplaint, list(overdue_replies.values()), key=["complaint_id"],
                       update=["reply_overdue"])
 
 
 PROJECTION = Projection("disputes", (ComplaintFiled, ComplaintAnswered, ComplaintResolved, CaseStageChanged,
-                                     ClockExpired), apply)
+                                     ClockExpired, LegalAidRequested), apply)
