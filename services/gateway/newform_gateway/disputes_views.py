@@ -6,7 +6,8 @@ Read models (rebuilt by replaying `disputes.events`, `projections/disputes.py`):
   when filed, answered (in time or not), resolved and how (accepted, mediation, department);
 - `dispute_cases`: one row per case — its current stage, track, claims, when received and closed,
   and how mediation ended;
-- `dispute_clock_expiries`: every legal clock that ran out (kind, subject, platform).
+- `dispute_clock_expiries`: every legal clock that ran out (kind, subject, platform);
+- `dispute_legal_aid`: workers' requests for legal aid, for the justice bureau.
 
 Figures: cases by category, sector, district and stage; median durations (reply hours, days to
 close a case); clocks run out by kind; the mediation success rate; per platform the complaints,
