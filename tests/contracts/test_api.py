@@ -141,6 +141,25 @@ async def test_a_fact_older_than_the_measures_is_a_clear_problem_not_a_500(api, 
     assert await counts(api) == before
 
 
+async def test_a_date_no_source_covers_is_503_and_nothing_is_stored(api, world, monkeypatch, tmp_path):
+    """A successor that lapses without continuing leaves the measures' figures uncovered: the operators
+    must load the next one (503 policy-not-in-force with Retry-After), nothing is stored."""
+    from newform_common.policy import ENV_VAR
+
+    (tmp_path / "xining-2027-1.toml").write_text(
+        '[version]\nid = "xining-2027-1"\nseries = "xining-measures"\ncontinues_provisionally = false\n'
+        'document = "test successor"\ntitle = "test"\nvalid_from = 2027-01-01\nvalid_until = 2027-06-30\n\n'
+        '[[parameter]]\nname = "rest.quota_achievable_share_percent"\nmeasure = "M7"\nunit = "percent"\n'
+        'source = "test"\nvalues = [{ effective_from = 2027-01-01, value = 90 }]\n', encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 8, 1))
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"], start_date="2027-09-01")
+    assert r.status_code == 503, r.text
+    assert r.json()["type"].endswith("/policy-not-in-force") and r.headers["retry-after"]
+    assert await counts(api) == before
+
+
 async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provisionally(api, world, monkeypatch):
     """宁政办〔2022〕41号 lapses after 2026-12-21 with no successor loaded: a contract drafted on 2027-01-15
     is still accepted and judged; a finding resting only on the measures says provisional, one the
@@ -149,6 +168,14 @@ async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provis
     a, reg = world["a"], world["wa"]["registration_id"]
     refused = await api.draft(a, reg, terms=terms(pay_period="quarter"), start_date="2027-02-01")
     assert refused.status_code == 422 and refused.json()["rule"] == "M6.max_pay_period"
+    assert refused.json()["provisional"] is False  # a labour contract: 工资支付暂行规定 art. 7 carries it too
+    agreement = await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                                terms=terms(pay_period="quarter"), start_date="2027-02-01")
+    assert agreement.status_code == 422 and agreement.json()["provisional"] is True  # the measures alone
+    exclusive = await api.draft(a, reg, engagement_type="work_agreement", engagement_facts=AGREEMENT_FACTS,
+                                terms=terms(exclusivity=True), start_date="2027-02-01")
+    assert exclusive.status_code == 422 and exclusive.json()["rule"] == "M5.no_exclusivity"
+    assert exclusive.json()["provisional"] is True  # the measures alone forbid it
     r = await api.draft(a, reg, engagement_type="work_agreement", start_date="2027-02-01", end_date="2028-01-31",
                         terms=terms(insurance={"work_injury": False, "occupational_injury": False, "accident": False}))
     assert r.status_code == 201, r.text

@@ -28,7 +28,8 @@ def credit_code() -> str:
     return make_credit_code("91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9)))
 
 
-async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka):
+async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka,
+                                                                                                  monkeypatch):
     tokens = TokenFactory.generate()
     prefix = unique_name("e2e").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
@@ -90,3 +91,32 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
         assert "contracts.contract.drafted.v1" in [e["type"] for e in timeline["events"]]
         assert (await gateway.get(f"/v1/alerts/{found['alert_id']}",
                                   headers=tokens.headers("department", department="police"))).status_code == 404
+        assert found["provisional"] is False
+
+        # After the measures lapse (no successor loaded) the contract is still judged; an alert from a
+        # rule resting on the measures alone reaches the departments marked provisional.
+        from newform_contracts import service as contracts_service
+
+        monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 1, 15))
+        r = await contracts.post("/v1/contracts", headers=platform, json={
+            "registration_id": registration_id, "enterprise_id": pid, "engagement_type": "civil", "part_time": False,
+            "start_date": "2027-02-01", "end_date": "2028-01-31",
+            "terms": {"pay_basis": "piece_rate", "pay_period": "week", "pay_day": "每周一",
+                      "hours_arrangement": "flexible", "rest_rules": "自主安排",
+                      "insurance": {"work_injury": False, "occupational_injury": False, "accident": False}},
+            "engagement_facts": {**LABOR_FACTS, "enterprise_sets_rules_and_discipline": False,
+                                 "enterprise_controls_schedule": False, "enterprise_sets_pay": False,
+                                 "work_is_core_business": False, "worker_bears_profit_and_loss": True,
+                                 "worker_may_refuse_orders": True},
+            "document_text": "合作协议：乙方自主经营。"})
+        assert r.status_code == 201, r.text
+        lapsed_contract = r.json()["contract_id"]
+        assert {f["rule"]: f["provisional"] for f in r.json()["findings"]}["M9.platform_worker_protection"] is True
+
+        async def provisional_alert():
+            items = (await gateway.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]
+            return next((a for a in items if a["subject_id"] == lapsed_contract
+                         and a["rule"] == "M9.platform_worker_protection"), None)
+
+        lapsed = await eventually(provisional_alert, timeout=60)
+        assert lapsed["provisional"] is True

@@ -24,7 +24,7 @@ from sqlmodel import Field
 
 from .auth import Principal
 from .db import CommonModel
-from .errors import Unprocessable
+from .errors import PROBLEM_MEDIA_TYPE, Problem, Unprocessable
 from .responses import FastJSONResponse
 
 HEADER = "Idempotency-Key"
@@ -55,7 +55,7 @@ async def idempotent(
     session: AsyncSession,
     principal: Principal,
     payload: Any,
-    produce: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+    produce: Callable[[], Awaitable[BaseModel | dict[str, Any] | Problem]],
     *,
     status_code: int = 201,
 ) -> JSONResponse:
@@ -77,11 +77,21 @@ async def idempotent(
                 raise Unprocessable(
                     f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
                 )
-            return FastJSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+            media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
+            return FastJSONResponse(stored.response, status_code=stored.status_code,
+                                    headers={REPLAY_HEADER: "true"}, media_type=media_type)
     result = await produce()
-    body = result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else jsonable_encoder(result)
+    media_type = None
+    if isinstance(result, Problem):
+        # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
+        # use case wrote commits, and the caller gets the problem, replayed like any answer.
+        body, status_code, media_type = result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+    elif isinstance(result, BaseModel):
+        body = result.model_dump(mode="json", by_alias=True)
+    else:
+        body = jsonable_encoder(result)
     if key is not None:
         session.add(IdempotencyRecord(principal=principal.key, key=key, operation=operation,
                                       request_hash=request_hash, status_code=status_code, response=body))
-    return FastJSONResponse(body, status_code=status_code)
+    return FastJSONResponse(body, status_code=status_code, media_type=media_type)
 

@@ -54,6 +54,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 secrets=("CONTRACTS_SIGNING_KEY",)),
     ServiceSpec("disputes", 8003,
                 "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)"),
+    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
 )
 
 #: Secrets every service needs.

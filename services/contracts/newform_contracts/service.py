@@ -15,7 +15,7 @@ from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation
 from newform_common.findings import FindingRef, findings_of, raise_finding
 from newform_common.identity import InvalidIdentifier, validate_credit_code, validate_mobile, validate_resident_id
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.policy import BUSINESS_TZ, business_date, get_policy
 from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
 
 from . import events as ev
@@ -193,8 +193,12 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
                                         on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
-        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
-                              violations=[asdict(v) for v in violations])
+        policy = get_policy()
+        # After the measures lapse, a refusal resting on them alone says so (policy_basis.provisional).
+        listed = [{**asdict(v), "provisional": policy.rule_basis(v.rule, drafted_on, body.engagement_type).provisional}
+                  for v in violations]
+        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule, violations=listed,
+                              provisional=listed[0]["provisional"])
 
     classification = classify(body.engagement_facts)
     occupation = body.occupation or reg.occupation
@@ -241,7 +245,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
             refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
                                             platform_id=platform_id, enterprise_id=enterprise.id,
                                             worker_id=contract.worker_id, occupation=occupation, district=district,
-                                            judged_on=drafted_on))
+                                            judged_on=drafted_on, engagement_type=body.engagement_type))
     return contract, refs
 
 

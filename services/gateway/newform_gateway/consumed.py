@@ -21,3 +21,10 @@ from .projections.disputes import (  # noqa: F401
     ComplaintResolved,
     LegalAidRequested,
 )
+from .projections.training import (  # noqa: F401
+    CertificateIssued,
+    ClaimApproved,
+    ClaimPaid,
+    ClaimRejected,
+    ClaimSubmitted,
+)

@@ -114,6 +114,7 @@ class PlatformDetail(PlatformSummary):
     contracts_by_engagement_type: dict[str, int]
     contracts_by_status: dict[str, int]
     cooperating_enterprises: list[dict[str, Any]]
+    workers_trained: int = Field(0, description="Registered workers holding a skill certificate (M13)")
     scorecard: dict[str, Any]
 
 
