@@ -137,6 +137,26 @@ async def test_mediation_accepted_today_runs_15_days_and_the_mediator_sees_only_
     assert other.status_code == 404
 
 
+async def test_a_case_not_accepted_within_3_working_days_is_a_finding(disputes):
+    api = disputes.api
+    worker, pid = ids()
+    late = await open_case(disputes, worker, pid)
+    acceptance = clock(late, "mediation_acceptance")
+    assert acceptance["status"] == "pending" and acceptance["days_left"] >= 3
+    in_time = await open_case(disputes, worker, pid)
+    accepted = await api.client.post(f"/v1/cases/{in_time['case_id']}/acceptance", headers=api.department("union"),
+                                     json={})
+    assert clock(accepted.json(), "mediation_acceptance")["status"] == "cancelled"
+    fired = await disputes.fire(datetime.fromisoformat(acceptance["due_at"]) + timedelta(seconds=1))
+    assert ("disputes.mediation_acceptance", late["case_id"]) in fired
+    assert ("disputes.mediation_acceptance", in_time["case_id"]) not in fired
+    seen = (await api.client.get(f"/v1/cases/{late['case_id']}", headers=api.regulator)).json()
+    assert [f["rule"] for f in seen["findings"]] == ["M18.mediation_acceptance_overdue"]
+    # Still accepted later; the finding stays.
+    r = await api.client.post(f"/v1/cases/{late['case_id']}/acceptance", headers=api.department("court"), json={})
+    assert r.status_code == 200 and r.json()["stage"] == "mediating"
+
+
 async def test_automatic_assignment_prefers_specialty_then_the_lightest_load_and_skips_conflicts(disputes):
     api = disputes.api
     category = "insurance_injury"  # no other test's mediators specialise in it
@@ -228,7 +248,8 @@ async def test_bad_mediation_acts_are_clear_problems_and_store_nothing(disputes)
     assert future.status_code == 422 and future.json()["type"].endswith("date-in-future")
     early = await api.client.post(f"{url}/acceptance", headers=api.admin, json={"accepted_on": days(-3)})
     assert early.status_code == 422 and early.json()["type"].endswith("accepted-before-received")
-    assert await scalar(api.url, "select count(*) from deadlines where subject_id = :c", c=case["case_id"]) == 0
+    assert await scalar(api.url, "select count(*) from deadlines where subject_id = :c and kind <> :k",
+                        c=case["case_id"], k="disputes.mediation_acceptance") == 0
     no_terms = await api.client.post(f"{url}/outcome", headers=api.admin, json={"outcome": "agreement"})
     assert no_terms.status_code == 422
     withdrawn = await api.client.post(f"{url}/withdrawal", headers=api.as_worker(worker))
@@ -239,7 +260,8 @@ async def test_bad_mediation_acts_are_clear_problems_and_store_nothing(disputes)
     stored = (await fetch(api.url, "select stage, outcome, agreement_terms from cases where id = :c",
                           c=case["case_id"]))[0]
     assert stored == {"stage": "withdrawn", "outcome": "withdrawal", "agreement_terms": None}
-    assert await scalar(api.url, "select count(*) from deadlines where subject_id = :c", c=case["case_id"]) == 0
+    assert await scalar(api.url, "select count(*) from deadlines where subject_id = :c and status <> 'cancelled'",
+                        c=case["case_id"]) == 0
     # Another worker cannot withdraw or even see it.
     stranger, _ = ids()
     assert (await api.client.post(f"{url}/withdrawal", headers=api.as_worker(stranger))).status_code == 404

@@ -81,3 +81,11 @@ def test_before_the_one_stop_rules_mediation_ends_15_days_after_receipt_without_
     assert clocks.mediation_limit(date(2023, 6, 1)) == date(2023, 6, 16)
     assert clocks.mediation_extension_violation(date(2023, 6, 1), 5, already_extended=False, worker_consents=True,
                                                 enterprise_consents=True).rule == "M18.mediation_extension_limit"
+
+
+def test_a_mediation_application_is_accepted_within_3_working_days():
+    # Received Thursday 2025-07-03: Friday, Monday, Tuesday.
+    assert clocks.mediation_acceptance_due(date(2025, 7, 3)) == date(2025, 7, 8)
+    # Received on 2025-09-30, before the National Day holiday (1–8 October 2025): 9, 10 and 11 October
+    # (Saturday 11 October is an adjusted working day).
+    assert clocks.mediation_acceptance_due(date(2025, 9, 30)) == date(2025, 10, 11)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from newform_common import holidays
 from newform_common.findings import Violation
 from newform_common.policy import PolicyNotInForce, get_policy
 
 # Clock kinds (one live clock per kind and subject).
 COMPLAINT_REPLY = "disputes.complaint_reply"
+MEDIATION_ACCEPTANCE = "disputes.mediation_acceptance"
 MEDIATION_LIMIT = "disputes.mediation_limit"
 AGREEMENT_FULFILMENT = "disputes.agreement_fulfilment"
 ARBITRATION_ACCEPTANCE = "disputes.arbitration_acceptance"
@@ -29,6 +31,17 @@ def _days(name: str, on: date) -> int:
 def reply_due(filed_on: date) -> date:
     """M10: the platform answers a complaint within the reply time from the day it was filed."""
     return filed_on + timedelta(days=_days("disputes.negotiation_reply_days", filed_on))
+
+
+def mediation_acceptance_due(received_on: date) -> date:
+    """M18: a mediation application is accepted within 3 working days of receipt (人力资源社会保障部令
+    第17号), counted on Asia/Shanghai working days (statutory holidays and adjusted rest days)."""
+    left, day = _days("disputes.in_company_mediation.accept_working_days", received_on), received_on
+    while left > 0:
+        day += timedelta(days=1)
+        if holidays.is_working_day(day):
+            left -= 1
+    return day
 
 
 def mediation_limit(accepted_on: date, extension_days: int = 0) -> date:

@@ -26,6 +26,8 @@ RULES: tuple[RuleDef, ...] = (
     *(RuleDef(f"{m}.complaint_escalated", "finding",
               f"A worker escalated a complaint to the departments as an enforcement clue ({m})")
       for m in ESCALATION_MEASURES),
+    RuleDef("M18.mediation_acceptance_overdue", "finding",
+            "A mediation application was not accepted within the acceptance time (working days)"),
     RuleDef("M18.agreement_unfulfilled", "finding", "A mediation agreement was not fulfilled by its date"),
     RuleDef("M18.arbitration_acceptance_overdue", "finding",
             "An arbitration application was neither accepted nor refused within the acceptance time"),
@@ -78,6 +80,12 @@ def complaint_escalated(category: str, on: date, *, reply_overdue: bool, answere
     return FindingSpec(measure, f"{measure}.complaint_escalated", Severity.medium,
                        f"劳动者就“{name}”投诉向主管部门反映（执法线索）",
                        {"category": category, "platform_answered": answered, "reply_overdue": reply_overdue})
+
+
+def mediation_acceptance_overdue(received_on: date, due_on: date) -> FindingSpec:
+    return FindingSpec("M18", "M18.mediation_acceptance_overdue", Severity.medium,
+                       f"调解申请未在{due_on.isoformat()}前受理",
+                       {"received_on": received_on.isoformat(), "due_on": due_on.isoformat()})
 
 
 def agreement_unfulfilled(fulfil_by: date, amount_fen: int | None) -> FindingSpec:

@@ -270,6 +270,9 @@ async def _open_case(session: AsyncSession, worker_id: str, at: datetime, *, cla
     case.misclassification_question = rules.misclassification_question(
         case.engagement_type, case.facts, business_date(at)) is not None
     session.add(case)
+    received_on = business_date(at)
+    await deadlines.schedule(session, clocks.MEDIATION_ACCEPTANCE, case.id,
+                             end_of_business_day(clocks.mediation_acceptance_due(received_on)), now=at)
     record(session, _stage_event(case, None, "opened", at))
     return case
 
@@ -317,6 +320,7 @@ async def accept_for_mediation(session: AsyncSession, case: Case, body: Acceptan
     if accepted_on < business_date(case.received_at):
         raise Unprocessable("A case cannot be accepted before it was received", slug="accepted-before-received")
     case.accepted_on = accepted_on
+    await deadlines.cancel(session, clocks.MEDIATION_ACCEPTANCE, case.id)
     await deadlines.schedule(session, clocks.MEDIATION_LIMIT, case.id,
                              end_of_business_day(clocks.mediation_limit(accepted_on)))
     _move(session, case, "mediating", "accepted")
@@ -420,6 +424,7 @@ async def withdraw(session: AsyncSession, case: Case) -> Case:
         raise Conflict(f"The case is {case.stage}; only an open mediation can be withdrawn", slug="case-not-open")
     at = now()
     case.outcome, case.outcome_at, case.closed_at = "withdrawal", at, at
+    await deadlines.cancel(session, clocks.MEDIATION_ACCEPTANCE, case.id)
     await deadlines.cancel(session, clocks.MEDIATION_LIMIT, case.id)
     _move(session, case, "withdrawn", "withdrawal", at)
     return case
@@ -649,6 +654,16 @@ async def _case_finding(session: AsyncSession, case: Case, spec, deadline: Deadl
                                occupation=case.occupation, district=case.district, observed_at=deadline.due_at)
 
 
+async def on_mediation_acceptance_overdue(session: AsyncSession, deadline: Deadline) -> None:
+    case = await _case_of(session, deadline, "received")
+    if case is None:
+        return
+    received_on = business_date(case.received_at)
+    spec = rules.mediation_acceptance_overdue(received_on, clocks.mediation_acceptance_due(received_on))
+    record(session, _expired(deadline, case.platform_id, case.worker_id,
+                             await _case_finding(session, case, spec, deadline)))
+
+
 async def on_mediation_limit(session: AsyncSession, deadline: Deadline) -> None:
     """No agreement in time: the case becomes eligible for arbitration (or the court), and the
     worker is told by its stage and the event. Not a breach: no finding."""
@@ -692,6 +707,7 @@ async def on_award_overdue(session: AsyncSession, deadline: Deadline) -> None:
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
 DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
     clocks.COMPLAINT_REPLY: on_reply_overdue,
+    clocks.MEDIATION_ACCEPTANCE: on_mediation_acceptance_overdue,
     clocks.MEDIATION_LIMIT: on_mediation_limit,
     clocks.AGREEMENT_FULFILMENT: on_agreement_unfulfilled,
     clocks.ARBITRATION_ACCEPTANCE: on_acceptance_overdue,

@@ -11,7 +11,8 @@ const STAGE = {
   arbitration_accepted: "仲裁审理中", awarded: "已裁决", court_referred: "已转法院",
 };
 const CLOCK = {
-  "disputes.complaint_reply": "平台答复期限", "disputes.mediation_limit": "调解期限",
+  "disputes.complaint_reply": "平台答复期限", "disputes.mediation_acceptance": "调解受理期限",
+  "disputes.mediation_limit": "调解期限",
   "disputes.agreement_fulfilment": "协议履行期限", "disputes.arbitration_acceptance": "仲裁受理期限",
   "disputes.arbitration_award": "仲裁裁决期限",
 };
