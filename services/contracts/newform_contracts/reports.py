@@ -64,7 +64,7 @@ __doc__ += "\n".join(f"- `{name}`: {desc}" for name, desc in FIELDS)
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if not re.fullmatch(r"[1-9]\d{3}-(0[1-9]|1[0-2])", period):  # year 0000 does not exist
         raise Unprocessable("period must be a month, YYYY-MM", slug="bad-period")
     year, month = int(period[:4]), int(period[5:])
     if year < 1:  # year 0 matches the pattern but no calendar has it

@@ -519,7 +519,7 @@ class EmploymentReport(BaseModel):
 async def get_employment_report(request: Request, session: SessionDep, principal: Reader,
                                 enterprise_id: str,
                                 period: Annotated[str, Query(description="Month, YYYY-MM", examples=["2026-11"],
-                                                             pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
+                                                             pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")],
                                 format: Literal["json", "csv"] | None = None, reveal: Reveal = False):
     reports.period_bounds(period)
     enterprise = await get_visible(session, Enterprise, enterprise_id, principal, "enterprise")

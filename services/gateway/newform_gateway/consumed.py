@@ -4,6 +4,7 @@ against its producer's committed schema."""
 
 from .projections.contracts import (  # noqa: F401
     AccountRestricted,
+    ContractDiscarded,
     ContractDrafted,
     ContractExpired,
     ContractSent,

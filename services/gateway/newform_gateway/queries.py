@@ -44,8 +44,9 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
     return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
-                                       "provisional": is_provisional(alert)})
+                                       "provisional": is_provisional(alert), "lead_department": lead})
 
 
 def is_provisional(alert: Alert) -> bool:

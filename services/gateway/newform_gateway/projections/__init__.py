@@ -46,6 +46,7 @@ PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTIO
 #: The alert path: applied event by event, in order, after the batch's set-based projections.
 ALERT_ACTIONS: dict[str, Handler] = {
     "gateway.alert.acknowledged.v1": alerts.project_alert_action,
+    "gateway.alert.commented.v1": alerts.project_alert_action,
     "gateway.alert.resolved.v1": alerts.project_alert_action,
 }
 
