@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from newform_common.policy import business_date
-from newform_common.testing import fetch, resident_id, scalar, worker_id_of
+from newform_common.testing import eventually, fetch, resident_id, scalar, worker_id_of
 
 
 def ids() -> tuple[str, str]:
@@ -230,3 +230,21 @@ async def test_a_retried_filing_with_the_same_idempotency_key_files_one_complain
     listed = (await api.client.get("/v1/complaints", headers=api.as_worker(worker))).json()["items"]
     assert [c["complaint_id"] for c in listed] == [first.json()["complaint_id"]]
     assert listed[0]["clocks"][0]["kind"] == "disputes.complaint_reply"
+
+
+async def test_our_copy_of_an_engagement_follows_contracts_to_a_discarded_draft(disputes):
+    api = disputes.api
+    worker, pid = ids()
+    contract = await disputes.engagement(worker, pid)
+    await disputes.contracts.publish("contract.discarded", {
+        "contract_id": contract, "worker_id": worker, "platform_id": pid, "enterprise_id": pid,
+        "engagement_type": "labor_contract", "at": datetime.now(UTC).isoformat(), "withdrawn_findings": []})
+
+    async def discarded():
+        return await scalar(api.url, "select status from engagements where contract_id = :c", c=contract) == "discarded"
+
+    await eventually(discarded)
+    # A complaint may still concern it (a deposit asked for at drafting, say).
+    r = await api.client.post("/v1/complaints", headers=api.as_worker(worker), json={
+        "category": "deposits_fees", "description": "签约时要求交押金", "contract_id": contract})
+    assert r.status_code == 201 and r.json()["platform_id"] == pid

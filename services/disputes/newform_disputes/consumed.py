@@ -49,6 +49,11 @@ class ContractExpired(_Transition):
     pass
 
 
+@consumes("contracts.contract.discarded.v1")
+class ContractDiscarded(_Transition):
+    """A draft that never came into force (a complaint may still concern it, e.g. a deposit asked for)."""
+
+
 #: event type → (model, the engagement status it sets)
 ENGAGEMENT_EVENTS: dict[str, tuple[type[ConsumedEvent], str]] = {
     ContractDrafted.event_type: (ContractDrafted, "drafted"),
@@ -56,4 +61,5 @@ ENGAGEMENT_EVENTS: dict[str, tuple[type[ConsumedEvent], str]] = {
     ContractSigned.event_type: (ContractSigned, "signed"),
     ContractTerminated.event_type: (ContractTerminated, "terminated"),
     ContractExpired.event_type: (ContractExpired, "expired"),
+    ContractDiscarded.event_type: (ContractDiscarded, "discarded"),
 }
