@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards, training
+from . import disputes_views, routing, scorecards, training
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -194,6 +194,9 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
                       ).scalar_one()
     n.consulted_notices = (await session.execute(select(func.count()).where(
         RuleNotice.platform_id == platform_id, RuleNotice.consulted.is_(True)))).scalar_one()
+    if "disputes" in seen:
+        n.complaints_settled, n.complaints_answered_on_time = await disputes_views.complaint_numbers(
+            session, platform_id)
     return n
 
 
