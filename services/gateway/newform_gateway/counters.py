@@ -1,5 +1,5 @@
 """Reading the pre-aggregated read models: `read_counters`, kept by statement-level triggers in the
-same transaction as the rows they count (migration 0002), so the overview, scorecards and trends
+same transaction as the rows they count (migration 0004_read_counters), so the overview, scorecards and trends
 read a handful of rows whatever the length of the history. Scope '' is the city, else a platform."""
 
 from __future__ import annotations

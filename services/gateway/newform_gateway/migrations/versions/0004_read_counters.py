@@ -1,15 +1,15 @@
 """Pre-aggregated read models (read_counters) kept by statement-level triggers; indexes for the
 regulator's lists — so the overview, scorecards and trends cost the same at any length of history.
 
-Revision ID: 0002
-Revises: gw_training_0001
+Revision ID: 0004_read_counters
+Revises: 0003_bigint_offsets
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0002'
-down_revision: str | None = 'gw_training_0001'
+revision: str = '0004_read_counters'
+down_revision: str | None = '0003_bigint_offsets'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
