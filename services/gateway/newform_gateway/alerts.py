@@ -23,15 +23,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import bulk
+from newform_common.db import driver_connection
 from newform_common.events import Envelope
 from newform_common.findings import MEASURE_ID, RULE_ID
 from newform_common.policy import PolicyNotInForce, get_policy
 
 from . import routing
-from .models import Alert, AlertRoute, AlertTransition, CreditRecord, Enterprise, Webhook, WebhookDelivery
+from .models import Alert, AlertRoute, AlertTransition, CreditRecord, Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class Context:
 
     credit_rules: CreditRules
     deadline_default_days: int = 15
+    #: Off in a rebuild: it has no webhooks, and old alerts are not re-sent.
+    webhooks: bool = True
 
 
 def deadline_days(measure: str, on: date | datetime, default: int) -> int:
@@ -131,15 +136,18 @@ def parse_finding(envelope: Envelope) -> Finding | None:
 def alert_payload(alert: Alert, event: str = "alert.raised") -> dict[str, Any]:
     """What a webhook receives about an alert (JSON-ready): `event` is alert.raised,
     alert.acknowledged or alert.resolved; the rest is the alert as it stands."""
-    return {
-        "event": event,
-        "alert_id": alert.alert_id, "measure": alert.measure, "rule": alert.rule, "severity": alert.severity,
-        "summary": alert.summary, "subject_type": alert.subject_type, "subject_id": alert.subject_id,
-        "platform_id": alert.platform_id, "enterprise_id": alert.enterprise_id, "worker_id": alert.worker_id,
-        "occupation": alert.occupation, "district": alert.district, "departments": alert.departments,
-        "status": alert.status, "raised_at": alert.raised_at.isoformat(), "due_at": alert.due_at.isoformat(),
-        "evidence": alert.evidence, "resolution": alert.resolution,
-    }
+    return payload_of_row({c: getattr(alert, c) for c in _PAYLOAD_COLUMNS}, event)
+
+
+_PAYLOAD_COLUMNS = ("alert_id", "measure", "rule", "severity", "summary", "subject_type", "subject_id",
+                    "platform_id", "enterprise_id", "worker_id", "occupation", "district", "departments", "status",
+                    "raised_at", "due_at", "evidence", "resolution")
+
+
+def payload_of_row(row: dict[str, Any], event: str) -> dict[str, Any]:
+    """`alert_payload` of an alert held as a row (a dict of its columns)."""
+    return {"event": event, **{c: row[c] for c in _PAYLOAD_COLUMNS},
+            "raised_at": row["raised_at"].isoformat(), "due_at": row["due_at"].isoformat()}
 
 
 async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> None:
@@ -155,67 +163,162 @@ async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> N
                                     next_attempt_at=datetime.now(UTC)))
 
 
-async def routing_facts(session: AsyncSession, finding: Finding) -> tuple[str | None, list[str]]:
+def routing_facts(finding: Finding, enterprises: dict[str, tuple[str | None, list[Any]]]
+                  ) -> tuple[str | None, list[str]]:
     """Where a finding is routed (the district) and which occupations' sector regulators join, beyond the
     finding's own occupation. An M3 finding (cooperative employment) is about the cooperating
     enterprise: its registered district, not where the worker lives. A finding without a district (a
     platform's rule notice, M10) goes to the district where the platform is registered, and the sector
-    regulators of the occupations the platform declared join when the finding names none."""
+    regulators of the occupations the platform declared join when the finding names none.
+    `enterprises`: (district, occupations) of the enterprises `enterprises_to_read` names."""
     enterprise = None
     if finding.measure == "M3" and finding.enterprise_id:
-        enterprise = await session.get(Enterprise, finding.enterprise_id)
-    if (enterprise is None or not enterprise.district) and not finding.district:
-        enterprise = await session.get(Enterprise, finding.platform_id or finding.enterprise_id or "")
-    if enterprise is None or not enterprise.district:
+        enterprise = enterprises.get(finding.enterprise_id)
+    if (enterprise is None or not enterprise[0]) and not finding.district:
+        enterprise = enterprises.get(finding.platform_id or finding.enterprise_id or "")
+    if enterprise is None or not enterprise[0]:
         return finding.district, []
-    occupations = [] if finding.occupation else [o for o in enterprise.occupations if isinstance(o, str)]
-    return enterprise.district, occupations
+    district, declared = enterprise
+    occupations = [] if finding.occupation else [o for o in declared if isinstance(o, str)]
+    return district, occupations
 
 
-async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
-    finding = parse_finding(envelope)
-    if finding is None:
-        log.warning("finding %s (%s) lacks measure/rule/subject; kept in the event log only", envelope.id,
-                    envelope.type)
+def enterprises_to_read(finding: Finding) -> list[str]:
+    """The enterprises `routing_facts` may look at for this finding."""
+    ids = []
+    if finding.measure == "M3" and finding.enterprise_id:
+        ids.append(finding.enterprise_id)
+    if not finding.district:
+        ids.append(finding.platform_id or finding.enterprise_id or "")
+    return ids
+
+
+_ALERT_COLUMNS = tuple(c.name for c in Alert.__table__.columns)
+_ALERT_JSON_COLUMNS = ("departments", "evidence")
+#: What another finding of an open alert changes (the rest stays as the first finding made it).
+_OCCURRENCE_COLUMNS = ("severity", "occurrences", "evidence", "last_observed_at")
+
+
+async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx: Context) -> None:
+    """A run of findings (in order) into alerts, set-based: the open alerts of their (rule, subject),
+    the alert ids already taken and the enterprises routing needs are read with one statement each;
+    the findings are folded in order in memory; then one statement per table writes the alerts, the
+    new alerts' routes and (unless `ctx.webhooks` is off, as in a rebuild) their webhook deliveries.
+
+    Per finding, as one at a time would: the same rule firing again for the same subject while its
+    alert is not resolved adds an occurrence and its evidence (the same finding id twice adds
+    nothing); otherwise a new alert `alr_<finding id>`, unless that id is taken (the finding made an
+    alert already, since resolved), routed (M16) and due after the measure's handling deadline."""
+    findings: list[tuple[Envelope, Finding]] = []
+    for envelope in envelopes:
+        finding = parse_finding(envelope)
+        if finding is None:
+            log.warning("finding %s (%s) lacks measure/rule/subject; kept in the event log only", envelope.id,
+                        envelope.type)
+            continue
+        findings.append((envelope, finding))
+    if not findings:
         return
-    entry = {"finding_id": finding.finding_id, "event_id": envelope.id, "type": envelope.type,
-             "observed_at": finding.observed_at.isoformat(), "severity": finding.severity,
-             "summary": finding.summary, "evidence": finding.evidence}
-    existing = (await session.execute(
-        select(Alert).where(Alert.rule == finding.rule, Alert.subject_id == finding.subject_id,
-                            Alert.status != RESOLVED).with_for_update()
-    )).scalar_one_or_none()
-    if existing is not None:
-        if any(e.get("finding_id") == finding.finding_id for e in existing.evidence):
-            return  # the same finding published twice (a service retried); nothing new
-        existing.occurrences += 1
-        existing.evidence = [*existing.evidence, entry]
-        existing.last_observed_at = max(existing.last_observed_at, finding.observed_at)
-        if SEVERITY_RANK[finding.severity] > SEVERITY_RANK.get(existing.severity, 0):
-            existing.severity = finding.severity
+    conn = await driver_connection(session)
+    selected = ", ".join(f"{c}::text" if c in _ALERT_JSON_COLUMNS else c for c in _ALERT_COLUMNS)
+    open_rows = await conn.fetch(
+        f"select {selected} from alerts where status <> '{RESOLVED}' and (rule, subject_id) in "
+        "(select * from unnest($1::text[], $2::text[])) for update",
+        [f.rule for _, f in findings], [f.subject_id for _, f in findings])
+    open_alerts: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in open_rows:
+        row = dict(zip(_ALERT_COLUMNS, record, strict=True))
+        for c in _ALERT_JSON_COLUMNS:
+            row[c] = orjson.loads(row[c])
+        open_alerts[(row["rule"], row["subject_id"])] = row
+    taken_ids = {r[0] for r in await conn.fetch("select alert_id from alerts where alert_id = any($1::text[])",
+                                                [_alert_id(f) for _, f in findings])}
+    wanted = sorted({i for _, f in findings for i in enterprises_to_read(f)})
+    enterprises = {r[0]: (r[1], orjson.loads(r[2]) if r[2] else []) for r in await conn.fetch(
+        "select enterprise_id, district, occupations::text from enterprises where enterprise_id = any($1::text[])",
+        wanted)} if wanted else {}
+
+    hooks = await _active_hooks(conn) if ctx.webhooks else {}
+
+    finding_ids = {key: {e.get("finding_id") for e in row["evidence"]} for key, row in open_alerts.items()}
+    changed: dict[str, dict[str, Any]] = {}  # alert id → its row as it now stands (new or with occurrences)
+    new_ids: list[str] = []
+    deliveries: list[dict[str, Any]] = []  # the new alerts' "alert.raised", as each was raised
+    for envelope, finding in findings:
+        entry = {"finding_id": finding.finding_id, "event_id": envelope.id, "type": envelope.type,
+                 "observed_at": finding.observed_at.isoformat(), "severity": finding.severity,
+                 "summary": finding.summary, "evidence": finding.evidence}
+        key = (finding.rule, finding.subject_id)
+        existing = open_alerts.get(key)
+        if existing is not None:
+            if finding.finding_id in finding_ids[key]:
+                continue  # the same finding published twice (a service retried); nothing new
+            finding_ids[key].add(finding.finding_id)
+            existing["occurrences"] += 1
+            existing["evidence"] = [*existing["evidence"], entry]
+            existing["last_observed_at"] = max(existing["last_observed_at"], finding.observed_at)
+            if SEVERITY_RANK[finding.severity] > SEVERITY_RANK.get(existing["severity"], 0):
+                existing["severity"] = finding.severity
+            changed[existing["alert_id"]] = existing
+            continue
+        alert_id = _alert_id(finding)
+        if alert_id in taken_ids:
+            continue  # this finding already made an alert, since resolved
+        district, occupations = routing_facts(finding, enterprises)
+        departments = routing.departments_for(finding.measure, occupation=finding.occupation,
+                                              occupations=occupations, district=district, on=finding.observed_at)
+        raised_at = envelope.time
+        due_at = raised_at + timedelta(days=deadline_days(finding.measure, finding.observed_at,
+                                                          ctx.deadline_default_days))
+        row = dict(
+            alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
+            severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,
+            subject_id=finding.subject_id, platform_id=finding.platform_id, enterprise_id=finding.enterprise_id,
+            worker_id=finding.worker_id, occupation=finding.occupation, district=district,
+            departments=departments, status=OPEN, resolution=None, occurrences=1, evidence=[entry],
+            first_observed_at=finding.observed_at, last_observed_at=finding.observed_at,
+            raised_at=raised_at, due_at=due_at, acknowledged_at=None, resolved_at=None,
+        )
+        open_alerts[key] = row
+        finding_ids[key] = {finding.finding_id}
+        taken_ids.add(alert_id)
+        changed[alert_id] = row
+        new_ids.append(alert_id)
+        if hooks:
+            deliveries.extend(_raised_deliveries(row, hooks))
+    if not changed:
         return
-    alert_id = f"alr_{finding.finding_id}"[:100]
-    if await session.get(Alert, alert_id) is not None:
-        return  # this finding already made an alert, since resolved
-    district, occupations = await routing_facts(session, finding)
-    departments = routing.departments_for(finding.measure, occupation=finding.occupation, occupations=occupations,
-                                          district=district, on=finding.observed_at)
-    raised_at = envelope.time
-    due_at = raised_at + timedelta(days=deadline_days(finding.measure, finding.observed_at,
-                                                      ctx.deadline_default_days))
-    alert = Alert(
-        alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
-        severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,
-        subject_id=finding.subject_id, platform_id=finding.platform_id, enterprise_id=finding.enterprise_id,
-        worker_id=finding.worker_id, occupation=finding.occupation, district=district,
-        departments=departments, status=OPEN, occurrences=1, evidence=[entry],
-        first_observed_at=finding.observed_at, last_observed_at=finding.observed_at,
-        raised_at=raised_at, due_at=due_at,
-    )
-    session.add(alert)
-    session.add_all([AlertRoute(alert_id=alert_id, department=d) for d in departments])
-    await queue_deliveries(session, alert, "alert.raised")
-    await session.flush()
+    await bulk.upsert(session, Alert, [{c: row[c] for c in _ALERT_COLUMNS} for row in changed.values()],
+                      key=["alert_id"], update=_OCCURRENCE_COLUMNS)
+    await bulk.insert_new(session, AlertRoute, [dict(alert_id=i, department=d)
+                                                for i in new_ids for d in changed[i]["departments"]],
+                          key=["alert_id", "department"])
+    await bulk.insert_new(session, WebhookDelivery, deliveries, key=["delivery_id"])
+
+
+def _alert_id(finding: Finding) -> str:
+    return f"alr_{finding.finding_id}"[:100]
+
+
+async def _active_hooks(conn: Any) -> dict[str, list[int]]:
+    """The active webhooks' ids by department."""
+    hooks: dict[str, list[int]] = {}
+    for hook_id, department in await conn.fetch("select id, department from webhooks where active order by id"):
+        hooks.setdefault(department, []).append(hook_id)
+    return hooks
+
+
+def _raised_deliveries(alert: dict[str, Any], hooks: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """`queue_deliveries(..., "alert.raised")` of a new alert held as a row."""
+    deliveries = []
+    now = datetime.now(UTC)
+    payload = payload_of_row(alert, "alert.raised")
+    for department in dict.fromkeys(alert["departments"]):
+        for hook_id in hooks.get(department, ()):
+            deliveries.append(dict(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook_id,
+                                   alert_id=alert["alert_id"], payload={**payload, "department": department},
+                                   status="pending", attempts=0, next_attempt_at=now))
+    return deliveries
 
 
 class TransitionRefused(Exception):
@@ -283,7 +386,8 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
         if outcome in CONFIRMING_OUTCOMES and ctx.credit_rules.applies(alert.measure, alert.rule):
             session.add(await credit_record_for(session, alert, actor=actor, at=at, resolution_event_id=event_id))
     # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
-    await queue_deliveries(session, alert, f"alert.{action}")
+    if ctx.webhooks:
+        await queue_deliveries(session, alert, f"alert.{action}")
     await session.flush()
     return transition
 
@@ -328,7 +432,10 @@ async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: C
         return
     d = envelope.data
     alert = (await session.execute(
+        # populate_existing: the batch's findings may have added occurrences with set-based SQL since
+        # this session last loaded the alert.
         select(Alert).where(Alert.alert_id == d.get("alert_id")).with_for_update()
+        .execution_options(populate_existing=True)
     )).scalar_one_or_none()
     if alert is None:
         log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
@@ -340,3 +447,28 @@ async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: C
                                at=_parse_time(d.get("at"), envelope.time), outcome=d.get("outcome"), ctx=ctx)
     except (TransitionRefused, NotTheDecider) as exc:
         log.warning("alert action %s not applicable: %s", envelope.id, exc)
+
+
+async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx: Context) -> None:
+    """A batch's findings and the gateway's own alert actions, with the effect of applying them one by
+    one in order: each run of findings between two actions set-based (`project_findings`), each action
+    after the findings before it (it may act on an alert they raised, its credit record lists them)
+    and before those after it (a resolved alert takes no more occurrences). An action recorded
+    already — live, the API applied it in the request — is a no-op and splits no run."""
+    actions = [e.id for e in events if e.type in ACTION_OF_EVENT]
+    recorded: set[str] = set()
+    if actions:
+        conn = await driver_connection(session)
+        recorded = {r[0] for r in await conn.fetch(
+            "select event_id from alert_transitions where event_id = any($1::text[])", actions)}
+    run: list[Envelope] = []
+    for e in events:
+        if e.type in ACTION_OF_EVENT:
+            if e.id in recorded:
+                continue
+            await project_findings(session, run, ctx)
+            run = []
+            await project_alert_action(session, e, ctx)
+        elif is_finding(e.type):
+            run.append(e)
+    await project_findings(session, run, ctx)

@@ -20,6 +20,7 @@ has none (old alerts are not re-sent).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import json
 import logging
@@ -202,7 +203,7 @@ async def drop_database(url: str) -> None:
 
 async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]:
     await asyncio.to_thread(upgrade, "newform_gateway", target)
-    ctx = context_for(settings)
+    ctx = dataclasses.replace(context_for(settings), webhooks=False)  # none here; old alerts are not re-sent
     group = f"{settings.consumer_group}-rebuild-{uuid.uuid4().hex[:8]}"
     topics: list[str] = []
     db = Database(target, service=settings.service_name)

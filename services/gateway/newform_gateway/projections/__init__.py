@@ -7,15 +7,15 @@ they publish and one set-based `apply`, see `base.py`) and one line here — the
 A polled batch is handled in one transaction (the consumer's inbox transaction, so a redelivered
 event changes nothing): all of it into the event log with one statement, then each service's events
 into its read models set-based, then the alert path — findings (`*.finding.raised.v1`, from any
-service) and the gateway's own alert actions — event by event, in order (`alerts.py`; the
-set-based projections do not read alerts, and the alert path does not read their read models).
+service) and the gateway's own alert actions — with the effect of applying them in order: each run of
+findings set-based, each action between the runs (`alerts.project_alert_path`; the set-based
+projections do not read alerts; the alert path reads only the enterprises, projected before it).
 Unknown types are kept in the event log and otherwise left alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import Gauge
@@ -34,8 +34,6 @@ __all__ = ["PROJECTIONS", "EventData", "Projection", "Typed", "log_events", "mak
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope, Context], Awaitable[None]]
-
 LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
                         "Time (unix seconds) of the newest event projected, per topic", ["topic"])
 
@@ -43,20 +41,10 @@ LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
 PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, disputes.PROJECTION,
                                                             training.PROJECTION)}
 
-#: The alert path: applied event by event, in order, after the batch's set-based projections.
-ALERT_ACTIONS: dict[str, Handler] = {
-    "gateway.alert.acknowledged.v1": alerts.project_alert_action,
-    "gateway.alert.commented.v1": alerts.project_alert_action,
-    "gateway.alert.resolved.v1": alerts.project_alert_action,
-}
 
-
-def per_event_handler(event_type: str) -> Handler | None:
-    if event_type in ALERT_ACTIONS:
-        return ALERT_ACTIONS[event_type]
-    if alerts.is_finding(event_type):
-        return alerts.project_finding
-    return None
+def on_alert_path(event_type: str) -> bool:
+    """Findings of any service and the gateway's own alert actions (`alerts.project_alert_path`)."""
+    return event_type in alerts.ACTION_OF_EVENT or alerts.is_finding(event_type)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -75,11 +63,10 @@ async def log_events(session: AsyncSession, events: list[Envelope]) -> None:
 async def apply_projections(session: AsyncSession, events: list[Envelope], ctx: Context) -> None:
     """The read models of a batch of events already in the event log."""
     by_service: dict[str, list[Typed[Any]]] = {}
-    in_order: list[tuple[Handler, Envelope]] = []
+    alert_path: list[Envelope] = []
     for e in events:
-        handler = per_event_handler(e.type)
-        if handler is not None:
-            in_order.append((handler, e))
+        if on_alert_path(e.type):
+            alert_path.append(e)
             continue
         projection = PROJECTIONS.get(e.service)
         typed = projection.parse(e) if projection is not None else None  # a wrong shape raises here
@@ -87,8 +74,7 @@ async def apply_projections(session: AsyncSession, events: list[Envelope], ctx: 
             by_service.setdefault(e.service, []).append(typed)
     for service, typed_events in by_service.items():
         await PROJECTIONS[service].apply(session, typed_events, ctx)
-    for handler, e in in_order:
-        await handler(session, e, ctx)
+    await alerts.project_alert_path(session, alert_path, ctx)
     newest: dict[str, float] = {}
     for e in events:
         if e.topic:
