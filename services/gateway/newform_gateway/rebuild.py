@@ -210,12 +210,10 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
     handled = failed = 0
     poison: list[dict[str, Any]] = []
     try:
-        chunk: list = []
-
-        async def flush() -> None:
+        async def flush(chunk: list) -> None:
             """A chunk in one transaction, set-based like the live consumer; if any event in it fails,
             the chunk again event by event (a savepoint each), skipping those that fail."""
-            nonlocal handled, failed
+            nonlocal handled
             envelopes = [env for *_, env in chunk]
             try:
                 async with db.transaction() as session:
@@ -229,10 +227,9 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                 handled += len(new)
             except Exception as exc:
                 log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
-                await flush_one_by_one()
-            chunk.clear()
+                await flush_one_by_one(chunk)
 
-        async def flush_one_by_one() -> None:
+        async def flush_one_by_one(chunk: list) -> None:
             nonlocal handled, failed
             async with db.transaction() as session:
                 for _, topic, partition, offset, env in chunk:
@@ -251,12 +248,26 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                         await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type, topic=topic,
                                           partition=partition, offset=offset, outcome="dead_lettered")
 
-        async for item in _merged_snapshot(settings, topics, poison):
-            chunk.append(item)
-            if len(chunk) >= batch:
-                await flush()
-        if chunk:
-            await flush()
+        # Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
+        # chunks are still written one after the other, in order.
+        chunk: list = []
+        writing: asyncio.Task | None = None
+        try:
+            async for item in _merged_snapshot(settings, topics, poison):
+                chunk.append(item)
+                if len(chunk) >= batch:
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(flush(chunk))
+                    chunk = []
+            if writing is not None:
+                await writing
+            if chunk:
+                await flush(chunk)
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                await asyncio.gather(writing, return_exceptions=True)
         async with db.transaction() as session:  # the malformed ones, as the live runner's inbox has them
             for p in poison:
                 if p["reason"].startswith("malformed: "):
