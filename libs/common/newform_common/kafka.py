@@ -103,9 +103,25 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
             elif code != TopicAlreadyExistsError.errno:  # another instance created it first: fine
                 message = rest[0] if rest else ""
                 raise for_code(code)(f"creating topic {topic!r} failed: {message}")
+        await _wait_until_led(admin, missing, layout.partitions, timeout)
         return created
     finally:
         await admin.close()
+
+
+async def _wait_until_led(admin: AIOKafkaAdminClient, topics: list[str], partitions: int, timeout: float) -> None:
+    """Wait until every partition of `topics` has a leader in the metadata, so a caller may write
+    (or describe them) at once; creation returns before every broker has learnt of the topics."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        described = {t["topic"]: t for t in await admin.describe_topics(topics)}
+        if all(t in described and described[t]["error_code"] == 0
+               and len(described[t]["partitions"]) >= partitions
+               and all(p["leader"] >= 0 for p in described[t]["partitions"]) for t in topics):
+            return
+        if asyncio.get_running_loop().time() >= deadline:
+            raise TimeoutError(f"topics {topics} have no leaders after {timeout:.0f} s")
+        await asyncio.sleep(0.2)
 
 
 async def kafka_reachable(bootstrap_servers: str, timeout: float = 2.0) -> bool:
