@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser test lint run bench clean-venv
+.PHONY: venv kafka-jars browser test lint run bench chaos clean-venv
 
 venv: $(STAMP)
 
@@ -32,6 +32,11 @@ bench: $(STAMP) kafka-jars
 	$(PY) bench/bench_event_path.py
 	$(PY) bench/bench_contracts_api.py
 	$(PY) bench/bench_gateway_projection.py
+
+# The fault suite (tests/chaos/run.py): a 3-node Kafka cluster, 2 replicas of each service, faults
+# under load, then the checks and the table. About 6 minutes; `make test` runs its short version.
+chaos: $(STAMP) kafka-jars
+	$(PY) -m tests.chaos.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -48,6 +48,7 @@ class Balancer:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.connections = 0
+        self._connections: set[asyncio.Task] = set()
 
     # -- life cycle (called from the stack's thread) ---------------------------------------------
     def start(self) -> None:
@@ -81,6 +82,9 @@ class Balancer:
             await self._stopped.wait()
             probe.cancel()
             server.close()
+            for task in self._connections:  # open client connections end with the balancer
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
 
     # -- balancing -------------------------------------------------------------------------------
     def _candidates(self) -> list[Backend]:
@@ -91,6 +95,9 @@ class Balancer:
 
     async def _proxy(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        task = asyncio.current_task()
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
         upstream = None
         for backend in self._candidates():
             try:
