@@ -118,7 +118,7 @@ class Chaos:
         self.random = random.Random(seed)
         self.folder = Path(tempfile.mkdtemp(prefix="newform-chaos-"))
         self.stack = Stack(self.folder / "data", pg_port=free_port(), kafka_port=_free_port_run(3),
-                           port_offset=_free_offset(), kafka_brokers=3,
+                           port_offset=_free_offset(), kafka_brokers=3, services=["gateway", "contracts"],
                            replicas={"contracts": profile.replicas, "gateway": profile.replicas})
         self.writes: list[Write] = []
         self.phases: list[Phase] = []
