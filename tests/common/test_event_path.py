@@ -20,11 +20,6 @@ from .sample_service import create_tables, make_app
 PLATFORM = "meituan"
 
 
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
-
-
 @pytest.fixture
 async def sample_settings(new_database, kafka, tokens):
     service = unique_name("sample")
@@ -101,7 +96,7 @@ async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(
     from newform_local.kafka import LocalKafka
     from newform_local.ports import free_port
 
-    broker = LocalKafka(tmp_path_factory.mktemp("kafka-outage"), port=free_port())
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-outage"), port=free_port(), auto_create_topics=True)
     broker.start()
     try:
         service = unique_name("sample")

@@ -7,18 +7,11 @@ import hmac
 import json
 import uuid
 
-import pytest
-
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_common.testing import app_client, eventually, unique_name
 from newform_gateway.main import create_app
 from newform_local.ports import free_port
 
 from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
-
-
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
 
 
 class Receiver:

@@ -34,7 +34,7 @@ def free_offset() -> int:
     """An offset that puts every service port on a free loopback port."""
     for _ in range(50):
         offset = free_port() - 8000
-        if offset > 0 and all(not port_is_open("127.0.0.1", p + offset) for p in SERVICE_PORTS.values()):
+        if offset > 0 and all(not port_is_open("127.0.0.1", p + offset) for p in (s.port for s in registry.SERVICES)):
             return offset
     raise RuntimeError("no free port range found")
 
@@ -79,7 +79,7 @@ class DevStack:
             self.lines.put(line)
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{SERVICE_PORTS[service] + self.offset}"
+        return f"http://127.0.0.1:{registry.spec(service).port + self.offset}"
 
     def interrupt(self, timeout: float = 90, sig: signal.Signals = signal.SIGINT, group: bool = False) -> int:
         if group:
@@ -161,7 +161,7 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
     assert code == 0, "".join(stack.output)
     assert "stopped." in "".join(stack.output)
     for name in services:
-        assert not port_is_open("127.0.0.1", SERVICE_PORTS[name] + stack.offset)
+        assert not port_is_open("127.0.0.1", registry.spec(name).port + stack.offset)
 
     again = DevStack(tmp_path / "data", free_port(), free_port(), free_offset())
     tokens = again.start()

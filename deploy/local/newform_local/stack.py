@@ -252,7 +252,7 @@ class Stack:
             instance.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", f"newform_{instance.service}.main:create_app", "--factory",
                  "--host", self.host, "--port", str(instance.port), "--no-access-log",
-                 "--timeout-graceful-shutdown", "5"],
+                 "--loop", "uvloop", "--http", "httptools", "--timeout-graceful-shutdown", "5"],
                 env=env or self.service_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )

@@ -7,7 +7,10 @@ invalid or expired token; 403 for a role or scope the route does not allow.
 from __future__ import annotations
 
 import enum
+import re
+import time
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -31,6 +34,9 @@ class Role(enum.StrEnum):
     worker_channel = "worker_channel"
     mediator = "mediator"
     training_body = "training_body"
+    #: A worker acting for themselves; the token's subject is their pseudonymous id (`w_…`), issued
+    #: by an identity provider after real-name verification (DESIGN.md "Workers are users too").
+    worker = "worker"
     department = "department"
     regulator = "regulator"
     admin = "admin"
@@ -52,6 +58,11 @@ class Principal(BaseModel):
     def is_oversight(self) -> bool:
         return self.role in (Role.regulator, Role.admin)
 
+    @property
+    def worker_id(self) -> str | None:
+        """The pseudonymous worker id a worker token acts as (None for every other role)."""
+        return self.subject if self.role == Role.worker else None
+
 
 def generate_keypair() -> tuple[str, str]:
     """(private PEM, public PEM) for a new Ed25519 signing key."""
@@ -63,6 +74,8 @@ def generate_keypair() -> tuple[str, str]:
     return private, public
 
 
+WORKER_SUBJECT = re.compile(r"^w_[a-z2-7]{26}$")
+
 SCOPE_REQUIRED = {Role.platform: "platform_id", Role.enterprise: "platform_id", Role.department: "department"}
 
 
@@ -70,6 +83,8 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
                department: str | None = None, district: str | None = None,
                ttl: timedelta = timedelta(hours=12), now: datetime | None = None) -> str:
     role = Role(role)
+    if role == Role.worker and not WORKER_SUBJECT.match(subject):
+        raise ValueError("a worker token's subject is the pseudonymous worker id (w_…), never an ID number")
     needed = SCOPE_REQUIRED.get(role)
     if needed and not {"platform_id": platform_id, "department": department}[needed]:
         raise ValueError(f"a {role} token needs a {needed} scope")
@@ -86,12 +101,33 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
 
 
 class TokenVerifier:
-    def __init__(self, public_pem: str):
+    """Verifies bearer tokens. A platform sends the same token with every request, so a verified
+    token is remembered (bounded, until its `exp`): the signature check and the PEM parsing are
+    the costly part of a request's authentication."""
+
+    def __init__(self, public_pem: str, *, remember: int = 4096):
         self.public_pem = public_pem
+        self._key = serialization.load_pem_public_key(public_pem.encode())
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._remember = remember
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires_at = known
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = self._verify_signed(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
-            claims = jwt.decode(token, self.public_pem, algorithms=[ALGORITHM], audience=AUDIENCE,
+            claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
                                 issuer=ISSUER, options={"require": ["exp", "sub", "iat"]})
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired") from exc
@@ -99,11 +135,12 @@ class TokenVerifier:
             raise Unauthorized("The token is invalid") from exc
         try:
             scope = claims.get("scope") or {}
-            return Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
-                             platform_id=scope.get("platform_id"), department=scope.get("department"),
-                             district=scope.get("district"))
+            principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
+                                  platform_id=scope.get("platform_id"), department=scope.get("department"),
+                                  district=scope.get("district"))
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
+        return principal, float(claims["exp"])
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token minted by `newform token`")
@@ -131,12 +168,3 @@ def require(*roles: Role) -> Depends:
         return principal
 
     return Depends(check)
-
-
-def ensure_platform_scope(principal: Principal, platform_id: str) -> None:
-    """A platform (or enterprise) token acts only within its own platform."""
-    if principal.is_oversight():
-        return
-    if principal.platform_id != platform_id:
-        raise Forbidden("This token's scope does not cover that platform")
-

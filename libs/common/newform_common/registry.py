@@ -52,6 +52,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,)),
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
                 secrets=("CONTRACTS_SIGNING_KEY",)),
+    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
 )
 
 #: Secrets every service needs.

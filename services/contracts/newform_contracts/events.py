@@ -7,22 +7,22 @@ regenerates them and a test checks every model stays backward compatible with th
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
+from newform_common import events
 from newform_common.events import DomainEvent, event_type, registry
-from newform_common.findings import FindingRaised
+from newform_common.findings import finding_event
 
 EnterpriseKind = Literal["platform", "dispatch_agency", "outsourcer", "franchisee", "agent"]
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 PayPeriod = Literal["hour", "day", "week", "month"]
 Signer = Literal["worker", "enterprise"]
-RuleTopic = Literal["order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
-                    "rewards_penalties"]
+RuleTopic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
+                    "working_hours", "rewards_penalties"]
 
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
@@ -110,6 +110,13 @@ class ContractTerminated(_ContractTransition):
     reason: str
 
 
+@event_type("contracts.contract.discarded.v1", key="worker_id")
+class ContractDiscarded(_ContractTransition):
+    """The platform discarded a draft that was never sent; its provisional findings are withdrawn."""
+
+    withdrawn_findings: int
+
+
 @event_type("contracts.contract.expired.v1", key="worker_id")
 class ContractExpired(_ContractTransition):
     """A signed contract reached the end of its term."""
@@ -129,6 +136,28 @@ class AccountRestricted(DomainEvent):
     effective_at: datetime
 
 
+@event_type("contracts.account.restriction_appealed.v1", key="worker_id")
+class RestrictionAppealed(DomainEvent):
+    """A worker appealed against a restriction or cancellation of his registration (M5)."""
+
+    appeal_id: str
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    submitted_at: datetime
+
+
+@event_type("contracts.account.restriction_lifted.v1", key="worker_id")
+class RestrictionLifted(DomainEvent):
+    """A restriction or cancellation was lifted: the registration is active again (M5)."""
+
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    lifted_by_role: str
+    lifted_at: datetime
+
+
 @event_type("contracts.rule_notice.published.v1", key="platform_id")
 class RuleNoticePublished(DomainEvent):
     """A platform published a version of a rule or algorithm (M10)."""
@@ -142,9 +171,8 @@ class RuleNoticePublished(DomainEvent):
     effective_on: date
 
 
-@event_type("contracts.finding.raised.v1", key="subject_id")
-class ContractsFindingRaised(FindingRaised):
-    """A rule was found broken in an accepted fact (contracts, restrictions, rule notices)."""
+#: A rule was found broken in an accepted fact (contracts, restrictions, rule notices).
+ContractsFindingRaised = finding_event("contracts")
 
 
 def contract_event_types() -> list[str]:
@@ -157,13 +185,7 @@ def current_schemas() -> dict[str, dict]:
 
 def write_event_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Write one `<type>.json` per event type (run when adding a type or a new version)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for t, schema in current_schemas().items():
-        path = directory / f"{t}.json"
-        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-        written.append(path)
-    return written
+    return events.write_event_schemas("contracts", directory)
 
 
 if __name__ == "__main__":

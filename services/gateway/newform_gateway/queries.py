@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards
+from . import routing, scorecards, training
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -44,7 +44,14 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
-    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now)})
+    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
+                                       "provisional": is_provisional(alert)})
+
+
+def is_provisional(alert: Alert) -> bool:
+    """Some finding of the alert was judged under lapsed municipal measures (policy_basis.provisional)."""
+    return any(isinstance(e.get("evidence"), dict) and (e["evidence"].get("policy_basis") or {}).get("provisional")
+               for e in alert.evidence)
 
 
 def is_overdue(alert: Alert, now: datetime) -> bool:
@@ -228,6 +235,7 @@ async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDe
                                   "district": e.district, "qualified": e.qualified,
                                   "dispatch_licence_valid_until": e.dispatch_licence_valid_until}
                                  for e in enterprises if e.enterprise_id != platform_id],
+        workers_trained=await training.workers_trained(session, platform_id),
         scorecard=scorecards.scorecard(n),
     )
 
