@@ -20,6 +20,10 @@ def test_short_fault_suite_loses_nothing_duplicates_nothing_and_dead_letters_exa
     assert "| fault | writes | acknowledged | lost | duplicated effects | recovery time |" in result.stdout, output
     assert "FAIL " not in result.stdout, output
     assert result.returncode == 0, output
+    # The supervisor said what happened, as `newform dev` does.
+    for report in ("is down: the cluster carries on with 2 of 3 nodes", "is down: services answer 503",
+                   "contracts#", "restarted (restart 1)", "gateway#"):
+        assert report in result.stdout, output
     for check in ("every acknowledged write is in the contracts database", "no write took effect twice",
                   "each committed fact is in the gateway's event log exactly once per ce_id",
                   "the gateway's read models equal a fresh rebuild", "nothing stays in the outbox",

@@ -189,6 +189,13 @@ def test_dev_restarts_a_service_that_dies_and_stops_on_sigterm_to_its_process_gr
         ready = httpx.get(f"{stack.url('contracts')}/readyz", timeout=10)
         assert ready.status_code == 200
         assert stack.service_pids("contracts") != [contracts]
+
+        # A broker that dies under it is reported, started again, and reported back.
+        broker = int((stack_dir / "data" / "kafka" / "broker.pid").read_text())
+        os.killpg(broker, signal.SIGKILL)
+        stack.wait_for_line("is down: writes wait in the outboxes until it is back; restarting it")
+        stack.wait_for_line(" is back after ")
+        assert stack.proc.poll() is None
         servers = [p for p in psutil.Process(stack.proc.pid).children(recursive=True)]
     finally:
         code = stack.interrupt(sig=signal.SIGTERM, group=True)
