@@ -35,7 +35,7 @@ bench: $(STAMP) kafka-jars
 	$(PY) bench/run_all.py
 
 # The fault suite (tests/chaos/run.py): a 3-node Kafka cluster, 2 replicas of each service, faults
-# under load, then the checks and the table. About 6 minutes; `make test` runs its short version.
+# under load, then the checks and the table. About 4 minutes; `make test` runs its short version.
 chaos: $(STAMP) kafka-jars
 	$(PY) -m tests.chaos.run
 
