@@ -1,0 +1,3 @@
+"""Every query of the wages service: reads and writes of its tables, nothing else."""
+
+from __future__ import annotations

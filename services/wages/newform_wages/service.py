@@ -1,0 +1,8 @@
+"""Use cases: rules + state change + outbox record, in the request's transaction (never commits)."""
+
+from __future__ import annotations
+
+from newform_common.deadlines import DeadlineHandler
+
+#: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
+DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {}
