@@ -16,7 +16,6 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,11 +24,6 @@ from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
 from newform_local.throwaway import throwaway_postgres
-
-# Facts are judged under the policy version in force on their date, and the suite's facts are dated
-# today. The real version expires 2026-12-21; a test-only continuation keeps the suite independent
-# of the calendar (production loads the real successor; see tests/policy/test-continuation.toml).
-os.environ.setdefault("NEWFORM_POLICY_DIR", str(Path(__file__).parent / "policy"))
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from newform_common.events import Envelope
 from newform_common.testing import eventually, read_topic, scalar
 
 from .conftest import running_api
+from .helpers import terms
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ async def test_every_state_change_is_published_with_its_type_and_key(live, kafka
                                   json={"reason": "协商一致解除"})
     assert ended.status_code == 200
     c2 = await api.signed(pid, worker["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                          part_time=True)
+                          part_time=True, terms=terms(pay_period="week"))
     # Its end date has passed: the deadline worker expires it within a poll, no read needed.
     await eventually(lambda: scalar(api.url, "select status = 'expired' from contracts where id = :c",
                                     c=c2["contract_id"]), timeout=20)

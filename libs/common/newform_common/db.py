@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Column, DateTime, event, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, registry
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class CommonModel(SQLModel, registry=registry()):
@@ -85,3 +87,13 @@ def _wake_relay_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_outbox(session: Session) -> None:
     session.info.pop("outbox_pending", None)
+
+
+def timestamp_field(nullable: bool = False) -> Any:
+    """A timezone-aware timestamp column for a SQLModel table."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def json_field(nullable: bool = False) -> Any:
+    """A JSONB column for a SQLModel table."""
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,6 +32,7 @@ from sqlmodel import Field
 
 from .db import CommonModel, Database
 from .errors import Conflict
+from .ids import new_id
 from .policy import BUSINESS_TZ
 from .tasks import cancel_and_wait
 
@@ -118,7 +117,7 @@ async def schedule(session: AsyncSession, kind: str, subject_id: str, due_at: da
         current.due_at, current.status, current.paused_at = due_at, PENDING, None
         current.data = {**current.data, **(data or {})}
         return current
-    deadline = Deadline(id=f"dl_{int(time.time() * 1000):012x}{secrets.token_hex(5)}", kind=kind,
+    deadline = Deadline(id=new_id("dl"), kind=kind,
                         subject_id=subject_id, due_at=due_at, data=dict(data or {}),
                         created_at=now or datetime.now(UTC))
     session.add(deadline)

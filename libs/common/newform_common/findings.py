@@ -16,10 +16,8 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -29,12 +27,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field as SqlField
 
+from . import policy as policy_module
 from .app import SessionDep
 from .auth import Principal, Role, require
 from .db import CommonModel
 from .errors import problem_responses
 from .events import DomainEvent, event_type
+from .ids import new_id
 from .pagination import Page, PageParams, keyset, page_of, page_params
+from .policy import PolicyNotInForce, business_date, get_policy
 from .scope import get_visible, visibility
 
 MEASURE_ID = re.compile(r"^M([1-9]|1[0-9]|20)$")
@@ -158,6 +159,11 @@ class Finding(CommonModel, table=True):
     evidence: dict[str, Any] = SqlField(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     observed_at: datetime = SqlField(sa_column=Column(DateTime(timezone=True), nullable=False))
 
+    @property
+    def provisional(self) -> bool:
+        """Judged under lapsed municipal measures (evidence.policy_basis, set by raise_finding)."""
+        return bool(((self.evidence or {}).get("policy_basis") or {}).get("provisional"))
+
 
 class FindingRef(BaseModel):
     """A finding named in the response of the request that raised it."""
@@ -168,6 +174,9 @@ class FindingRef(BaseModel):
     measure: str
     rule: str
     severity: Severity
+    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
+                                                 "successor is loaded (the rule rests on them alone; "
+                                                 "evidence.policy_basis says which version)")
 
 
 class FindingPublic(FindingRef):
@@ -199,31 +208,39 @@ def finding_event(service: str) -> type[FindingRaised]:
     return _FINDING_EVENTS[service]
 
 
-def new_finding_id() -> str:
-    return f"fnd_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
-
-
 async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
                         platform_id: str | None = None, enterprise_id: str | None = None,
                         worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
-                        observed_at: datetime | None = None) -> FindingRef:
-    """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction."""
+                        observed_at: datetime | None = None, judged_on: date | None = None) -> FindingRef:
+    """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction.
+
+    `judged_on` is the business date the rule was applied on (default: `observed_at`'s, else today).
+    If the municipal measures had lapsed then and the rule rests on them alone, the evidence gets
+    `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis)."""
     from .outbox import record  # outbox imports events; keep this module importable on its own
 
     service = session.info.get("domain") or session.info.get("service")
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
-    finding = Finding(id=new_finding_id(), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
+    on = judged_on or (business_date(observed_at) if observed_at else policy_module.business_today())
+    evidence = dict(spec.evidence)
+    try:
+        basis = get_policy().rule_basis(spec.rule, on)
+    except PolicyNotInForce:
+        basis = None  # no measures apply on that date: nothing to say about them
+    if basis is not None and basis.provisional:
+        evidence["policy_basis"] = basis.evidence()
+    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
                       summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
                       platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
-                      occupation=occupation, district=district, evidence=spec.evidence,
+                      occupation=occupation, district=district, evidence=evidence,
                       observed_at=observed_at or datetime.now(UTC))
     session.add(finding)
     record(session, finding_event(service)(
         finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
         summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
         enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
-        evidence=spec.evidence, observed_at=finding.observed_at))
+        evidence=evidence, observed_at=finding.observed_at))
     return FindingRef.model_validate(finding)
 
 

@@ -3,8 +3,6 @@ with a keyed hash where a look-up is needed; workers are known by a pseudonymous
 
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -13,13 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from newform_common.db import service_base
+from newform_common.ids import new_id  # noqa: F401  (re-exported for the service)
 
 ServiceModel = service_base()
-
-
-def new_id(prefix: str) -> str:
-    """A time-ordered opaque id: `<prefix>_` + 12 hex of milliseconds + 10 random hex."""
-    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
 def _ts(nullable: bool = False) -> Any:

@@ -334,7 +334,7 @@ async def get_evidence_key(request: Request):
 @router.get("/account-restrictions/reasons", tags=["account restrictions"], response_model=list[RestrictionReason],
             summary="The published list of reasons for restricting or cancelling a registration (M5)")
 async def list_restriction_reasons():
-    return [RestrictionReason(code=k, label=v) for k, v in rules.RESTRICTION_REASONS.items()]
+    return [RestrictionReason(code=k, label=v) for k, v in rules.restriction_reasons(service.today()).items()]
 
 
 def restriction_public(r: AccountRestriction, findings) -> RestrictionPublic:

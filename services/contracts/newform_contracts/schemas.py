@@ -7,13 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from newform_common import vocabulary
 from newform_common.findings import FindingRef
 
-from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
+from .events import EnterpriseKind, RuleTopic, Signer
 
-District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
-Occupation = Literal["food_delivery", "courier", "on_demand_delivery", "ride_hailing", "freight_driver",
-                     "designated_driver", "internet_marketer"]
+# The shared vocabulary, from the policy data (an enum in OpenAPI; newform_common.vocabulary).
+District = vocabulary.literal("districts")
+Occupation = vocabulary.literal("occupations")
+EngagementType = vocabulary.literal("engagement_types")
 PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
 ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired"]
 

@@ -190,7 +190,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     drafted_on = today()
     terms = _terms_facts(body)
     violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
-                                        on=drafted_on)
+                                        on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
         raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
@@ -240,7 +240,8 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         if spec is not None:
             refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
                                             platform_id=platform_id, enterprise_id=enterprise.id,
-                                            worker_id=contract.worker_id, occupation=occupation, district=district))
+                                            worker_id=contract.worker_id, occupation=occupation, district=district,
+                                            judged_on=drafted_on))
     return contract, refs
 
 
@@ -394,7 +395,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
             raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
     notice_given = body.notice_given_at is not None and body.notice_given_at <= body.effective_at
     notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
-    reason_listed = body.reason_code in rules.RESTRICTION_REASONS
+    reason_listed = body.reason_code in rules.restriction_reasons(today())
     r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
                            platform_id=reg.platform_id, action=body.action, reason_code=body.reason_code,
                            reason_listed=reason_listed, reason_text=body.reason_text,
@@ -406,10 +407,10 @@ async def restrict_account(session: AsyncSession, principal: Principal,
                                          action=body.action, reason_code=r.reason_code, reason_listed=reason_listed,
                                          notice_days=notice_days, effective_at=r.effective_at))
     refs = []
-    for spec in rules.restriction_findings(body.reason_code, notice_given):
+    for spec in rules.restriction_findings(body.reason_code, notice_given, today()):
         refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
                                         platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
-                                        district=reg.residence_district))
+                                        district=reg.residence_district, judged_on=today()))
     return r, refs
 
 
@@ -433,7 +434,7 @@ async def publish_rule_notice(session: AsyncSession, platform_id: str,
     for spec in rules.rule_notice_findings(topic=n.topic, published_on=n.published_on, effective_on=n.effective_on,
                                            consulted=consulted):
         refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
-                                        platform_id=platform_id))
+                                        platform_id=platform_id, judged_on=today()))
     return n, refs
 
 

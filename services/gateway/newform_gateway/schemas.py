@@ -14,7 +14,7 @@ ALERT_EXAMPLE = {
     "occupation": "food_delivery", "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
     "status": "open", "resolution": None, "occurrences": 1, "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False,
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False,
 }
 
 
@@ -43,6 +43,8 @@ class AlertPublic(BaseModel):
     raised_at: datetime
     due_at: datetime = Field(description="Handling deadline: raised + the measure's deadline parameter")
     overdue: bool = Field(description="Not resolved and past due_at")
+    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
+                                                 "successor is loaded (see the finding's evidence.policy_basis)")
     acknowledged_at: datetime | None
     resolved_at: datetime | None
 
