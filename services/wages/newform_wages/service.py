@@ -25,7 +25,7 @@ from newform_common.findings import FindingRef, FindingSpec, raise_finding
 from newform_common.holidays import HolidayCalendarError
 from newform_common.ids import new_id
 from newform_common.outbox import record
-from newform_common.policy import PolicyNotInForce, business_date, business_today
+from newform_common.policy import PolicyNotInForce, business_date, business_today, get_policy
 
 from . import repository as repo
 from . import rules
@@ -101,10 +101,10 @@ def _policy_error(number: int, line_id: str, field: str, exc: PolicyNotInForce) 
 
 
 def _check_policy_dates(number: int, line_id: str, dates: dict[str, date]) -> LineError | None:
-    """Every date a rule judges must fall under the policy (422 before it, 503-kind after it)."""
+    """Every date a rule judges must fall under the measures (422 before them, 503-kind when none applies)."""
     for field, day in dates.items():
         try:
-            rules.policy("pay.minimum_wage.monthly_fen", day)
+            get_policy().measures_status(day)
         except PolicyNotInForce as exc:
             exc.on = exc.on or day
             return _policy_error(number, line_id, field, exc)
@@ -798,7 +798,7 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
 
     if body.period_end < body.period_start:
         raise Unprocessable("period_end is before period_start", slug="invalid-period")
-    rules.policy("pay.minimum_wage.monthly_fen", body.period_start)  # 422 before the policy, 503 after
+    get_policy().measures_status(body.period_start)  # 422 before the measures
     rows = [dict(r) for r in (await session.execute(text(
         "select * from statements where worker_id = :w and platform_id = :p and period_start <= :end "
         "and period_end >= :start order by period_start"),
