@@ -52,7 +52,8 @@ class ContractsFeed:
                             end_date=None, pay_period=pay_period,
                             insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
                             drafted_at=datetime.now(UTC)),
-            ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64, signed_by=["worker", "enterprise"]))
+            ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64,
+                           signed_by=["worker", "enterprise"]))
         return contract_id
 
     async def terminated(self, *, contract_id: str, worker_id: str, platform_id: str) -> None:

@@ -52,13 +52,15 @@ def test_monthly_minimum_for_a_full_time_labour_contract_is_1700_then_1880_yuan(
 
 
 def test_a_monthly_period_across_2023_02_01_is_judged_day_by_day():
-    # 16 January days at 1,700/31 + 15 February days at 1,880/28 = 877.42 + 1,007.14 = 1,884.56 yuan (188,456.2 fen: 188,457 needed)
+    # 16 January days at 1,700/31 + 15 February days at 1,880/28 = 877.42 + 1,007.14 = 1,884.56 yuan
+    # (188,456.2 fen: 188,457 needed)
     required = Fraction(16 * 170_000, 31) + Fraction(15 * 188_000, 28)
     assert rules.minimum_pay_required("monthly", date(2023, 1, 16), date(2023, 2, 15), 0) == required
     short = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_000)  # the new figure alone is not enough
     found = rules.check_minimum_wage(short, FULL_TIME)
     assert found.rule == "M6.minimum_wage" and found.evidence["required_fen"] == 188_457
-    assert rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_457), FULL_TIME) is None
+    enough = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_457)
+    assert rules.check_minimum_wage(enough, FULL_TIME) is None
 
 
 def test_hourly_minimum_for_part_time_and_work_agreements_is_15_20_then_18_yuan():

@@ -28,7 +28,8 @@ STATEMENT_HEADERS = {
 }
 SESSION_HEADERS = {
     "行标识": "line_id", "劳动者编号": "worker_id", "合同编号": "contract_id", "岗位": "post", "上线时间": "started_at",
-    "下线时间": "ended_at", "接单时长": "order_minutes", "完成单数": "orders_completed", "平台要求在线": "required_online",
+    "下线时间": "ended_at", "接单时长": "order_minutes", "完成单数": "orders_completed",
+    "平台要求在线": "required_online",
 }
 TRUE, FALSE = {"是", "true", "1", "yes"}, {"否", "false", "0", "no"}
 

@@ -40,7 +40,8 @@ RULES: tuple[RuleDef, ...] = (
             "A related unit's wage arrears, for its credit record (and the entrusted platform's)"),
     RuleDef("M20.wage_arrears_enforcement", "finding", "Wage arrears, for the joint enforcement channel"),
     RuleDef("M7.rest_break", "finding", "Continuous working time beyond the limit without the required break"),
-    RuleDef("M7.daily_hours", "finding", "Working time in a day (all platforms) beyond the statutory day plus overtime"),
+    RuleDef("M7.daily_hours", "finding",
+            "Working time in a day (all platforms) beyond the statutory day plus overtime"),
     RuleDef("M7.monthly_overtime", "finding", "Overtime in a month (all platforms) beyond the cap, labour contract"),
     RuleDef("M7.part_time_hours", "finding", "Part-time work beyond 4 h a day on average or 24 h a week"),
     RuleDef("M7.quota_unreachable", "finding",
@@ -384,7 +385,8 @@ def check_arrears(s: Statement, today: date) -> FindingSpec | None:
     if owed == 0:
         return None
     return FindingSpec("M6", "M6.wage_arrears", Severity.high,
-                       f"拖欠工资 {owed / 100:.2f} 元（应发 {s.net_due_fen / 100:.2f} 元，已付 {s.paid_fen / 100:.2f} 元）",
+                       f"拖欠工资 {owed / 100:.2f} 元（应发 {s.net_due_fen / 100:.2f} 元，"
+                       f"已付 {s.paid_fen / 100:.2f} 元）",
                        {"arrears_fen": owed, "net_due_fen": s.net_due_fen, "paid_fen": s.paid_fen,
                         "due_date": s.due_date.isoformat(), "period_start": s.period_start.isoformat(),
                         "period_end": s.period_end.isoformat(), "partial": s.paid_fen > 0})
@@ -412,7 +414,8 @@ def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
     return FindingSpec("M19", "M19.related_unit_arrears", arrears.severity,
                        f"关联单位{unit['name']}拖欠工资：{arrears.summary}",
                        {**arrears.evidence, "related_unit_id": unit["enterprise_id"], "unit_name": unit["name"],
-                        "credit_code": unit["credit_code"], "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
+                        "credit_code": unit["credit_code"],
+                        "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
                         "liable": liable})
 
 

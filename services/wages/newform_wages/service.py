@@ -828,7 +828,8 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
         engagement = (await repo.engagements(session, [rows[0]["contract_id"]])).get(rows[0]["contract_id"]) \
             if rows else None
         spec = FindingSpec("M6", "M6.pay_report_unresolved", rules.Severity.medium,
-                           f"劳动者报告 {body.period_start.isoformat()} 至 {body.period_end.isoformat()} 工资未付或少付，"
+                           f"劳动者报告 {body.period_start.isoformat()} 至 {body.period_end.isoformat()} "
+                           "工资未付或少付，"
                            f"与平台工资记录不符（{'、'.join(d['kind'] for d in differences)}）",
                            {"report_id": report_id, "differences": differences,
                             "statements": [r["id"] for r in rows]})
