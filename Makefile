@@ -28,10 +28,11 @@ browser:
 test: $(STAMP) kafka-jars browser
 	$(PY) -m pytest
 
+# Every benchmark in one run; one table at the end and .data/bench/summary.json. Needs Debian's wrk.
 bench: $(STAMP) kafka-jars
-	$(PY) bench/bench_event_path.py
-	$(PY) bench/bench_contracts_api.py
-	$(PY) bench/bench_gateway_projection.py
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
+	$(PY) bench/run_all.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from newform_common.events import Envelope
-from newform_common.testing import app_client, eventually, unique_name
+from newform_common.testing import app_client, eventually, read_topic, unique_name
 from newform_gateway.main import create_app
 from newform_gateway.rebuild import compare, rebuild
 
@@ -374,3 +374,21 @@ async def test_after_the_measures_lapse_alerts_say_provisional_and_the_dashboard
     assert ready.json()["measures"] == {"version": "xining-2022-41", "document": "宁政办〔2022〕41号",
                                         "valid_until": "2026-12-21", "lapsed": True, "provisional": True}
     assert "lapsed after 2026-12-21" in ready.json()["checks"]["policy"]
+
+
+async def test_an_event_missing_a_field_the_gateway_reads_is_dead_lettered_not_projected_with_a_none(gw, kafka):
+    """The gateway reads events through its typed models: a renamed field fails loudly (retried, then
+    dead-lettered) instead of writing a contract with an empty id; the events after it are projected."""
+    pub, platform = gw.pub, f"p_{uuid.uuid4().hex[:6]}"
+    renamed = await pub.publish("contract.drafted", {
+        "contract_ref": f"c_{platform}_renamed", "worker_id": f"w_{platform}", "platform_id": platform,
+        "enterprise_id": platform, "engagement_type": "labor_contract", "part_time": False,
+        "occupation": "food_delivery", "district": "chengxi", "start_date": "2026-05-01", "end_date": None,
+        "pay_period": "month", "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+        "drafted_at": "2026-05-01T09:00:00+08:00"})
+    after = await pub.contract(f"c_{platform}_after", f"w_{platform}", platform)
+    dead = await read_topic(kafka.bootstrap_servers, f"{pub.topic}.dlq", expect=1, timeout=60, settle=2.0)
+    assert renamed.id in [dict(r.headers)["ce_id"].decode() for r in dead]
+    await eventually(lambda: scalar(gw.url, "select count(*) from contracts where contract_id = :c",
+                                    c=after.data["contract_id"]))
+    assert await scalar(gw.url, "select count(*) from contracts where platform_id = :p", p=platform) == 1

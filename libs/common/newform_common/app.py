@@ -29,6 +29,7 @@ from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
 from .policy import PolicyNotInForce, get_policy
 from .relay import OutboxRelay
+from .responses import FastJSONResponse
 from .settings import ServiceSettings
 
 ConsumerFactory = Callable[[Database, ServiceSettings], Sequence[ConsumerRunner]]
@@ -169,7 +170,7 @@ def create_service_app(
     app = FastAPI(
         title=title, description=description, version=version, lifespan=lifespan,
         openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
-        generate_unique_id_function=operation_id,
+        generate_unique_id_function=operation_id, default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     app.state.deadline_handlers = dict(deadline_handlers or {})

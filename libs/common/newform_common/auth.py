@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 import re
+import time
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -99,12 +101,33 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
 
 
 class TokenVerifier:
-    def __init__(self, public_pem: str):
+    """Verifies bearer tokens. A platform sends the same token with every request, so a verified
+    token is remembered (bounded, until its `exp`): the signature check and the PEM parsing are
+    the costly part of a request's authentication."""
+
+    def __init__(self, public_pem: str, *, remember: int = 4096):
         self.public_pem = public_pem
+        self._key = serialization.load_pem_public_key(public_pem.encode())
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._remember = remember
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires_at = known
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = self._verify_signed(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
-            claims = jwt.decode(token, self.public_pem, algorithms=[ALGORITHM], audience=AUDIENCE,
+            claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
                                 issuer=ISSUER, options={"require": ["exp", "sub", "iat"]})
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired") from exc
@@ -112,11 +135,12 @@ class TokenVerifier:
             raise Unauthorized("The token is invalid") from exc
         try:
             scope = claims.get("scope") or {}
-            return Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
-                             platform_id=scope.get("platform_id"), department=scope.get("department"),
-                             district=scope.get("district"))
+            principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
+                                  platform_id=scope.get("platform_id"), department=scope.get("department"),
+                                  district=scope.get("district"))
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
+        return principal, float(claims["exp"])
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token minted by `newform token`")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 SPEC_VERSION = "1.0"
@@ -142,7 +143,7 @@ class Envelope:
         if h["ce_specversion"] != SPEC_VERSION:
             raise MalformedEvent(f"unsupported specversion {h['ce_specversion']}")
         try:
-            data = json.loads(value) if value else {}
+            data = orjson.loads(value) if value else {}
             time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
         except ValueError as exc:
             raise MalformedEvent(f"unreadable event: {exc}") from exc
