@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import orjson
 
 from newform_common.errors import Problem
 
@@ -84,8 +85,8 @@ def _jsonl(text: str, max_lines: int) -> list[RawLine]:
     out = []
     for number, line in raw:
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
             out.append(RawLine(number, None, f"not valid JSON: {exc}"))
             continue
         if isinstance(data, dict):
@@ -97,8 +98,8 @@ def _jsonl(text: str, max_lines: int) -> list[RawLine]:
 
 def _json_array(text: str, max_lines: int) -> list[RawLine]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise Problem(f"The body is not valid JSON: {exc}", status=400, slug="invalid-json") from exc
     items = doc.get("lines") if isinstance(doc, dict) else None
     if not isinstance(items, list):

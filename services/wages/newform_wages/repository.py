@@ -6,13 +6,15 @@ the session's own asyncpg connection (inside the request's transaction), not a s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.db import driver_connection
 
 STATEMENT_COLUMNS: dict[str, str] = {
     "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "contract_id": "text",
@@ -35,15 +37,6 @@ DEADLINE_COLUMNS: dict[str, str] = {
 }
 
 
-async def driver_connection(session: AsyncSession):
-    """The session's asyncpg connection, in the session's transaction (begun if need be)."""
-    connection = await session.connection()
-    adapted = (await connection.get_raw_connection()).dbapi_connection
-    if adapted._transaction is None:  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
-        await adapted._start_transaction()
-    return adapted.driver_connection
-
-
 def _unnest_insert(table: str, columns: dict[str, str], conflict: str, returning: str | None) -> str:
     names = list(columns)
     arrays = ", ".join(f"${i}::{'text' if t == 'jsonb' else t}[]" for i, t in enumerate(columns.values(), start=1))
@@ -62,7 +55,7 @@ async def insert_rows(session: AsyncSession, table: str, columns: dict[str, str]
     for name, kind in columns.items():
         values = [row[name] for row in rows]
         if kind == "jsonb":
-            values = [json.dumps(v, ensure_ascii=False, default=str) for v in values]
+            values = [orjson.dumps(v).decode() for v in values]
         arrays.append(values)
     conn = await driver_connection(session)
     sql = _unnest_insert(table, columns, conflict, returning)

@@ -8,18 +8,19 @@ rolls everything back (the request's one transaction).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import deadlines
+from newform_common.db import driver_connection
 from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_day
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
 from newform_common.holidays import HolidayCalendarError
@@ -142,7 +143,7 @@ async def _close_batch(session: AsyncSession, batch: dict[str, Any], *, accepted
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return orjson.dumps(value).decode()
 
 
 def batch_public(row: dict[str, Any]) -> BatchPublic:
@@ -387,7 +388,7 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
     if not touched:
         return
     rows = list(touched.values())
-    conn = await repo.driver_connection(session)
+    conn = await driver_connection(session)
     await conn.executemany(
         "insert into engagements (contract_id, worker_id, platform_id, enterprise_id, engagement_type, part_time, "
         "occupation, district, start_date, end_date, pay_period, status, updated_at) values "
@@ -405,7 +406,7 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
 
 async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]) -> None:
     """Statements kept while their engagement was unknown are judged now, as on intake."""
-    conn = await repo.driver_connection(session)
+    conn = await driver_connection(session)
     by_id = {e["contract_id"]: e for e in engagements}
     pending = [dict(r) for r in await conn.fetch(
         "select * from statements where status = 'pending' and contract_id = any($1::text[]) for update",
@@ -441,7 +442,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
 
 
 def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -626,7 +627,7 @@ async def _without_overlaps(session: AsyncSession, platform_id: str, candidates:
     workers = list({row["worker_id"] for _, row in candidates})
     low = min(row["started_at"] for _, row in candidates)
     high = max(row["ended_at"] for _, row in candidates)
-    conn = await repo.driver_connection(session)
+    conn = await driver_connection(session)
     existing = await conn.fetch(
         "select worker_id, started_at, ended_at, line_id from work_sessions where platform_id = $1 "
         "and worker_id = any($2::text[]) and started_at < $4 and ended_at > $3", platform_id, workers, low, high)
