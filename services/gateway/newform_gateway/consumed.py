@@ -13,3 +13,10 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.wages import (  # noqa: F401
+    QuotaAssessed,
+    RelatedUnitRegistered,
+    SessionsAccepted,
+    StatementsAccepted,
+    StatementsJudged,
+)

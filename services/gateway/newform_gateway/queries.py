@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards
+from . import routing, scorecards, wages_views
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -186,6 +186,8 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
     insured = ContractView.insurance["work_injury"].as_boolean() | \
         ContractView.insurance["occupational_injury"].as_boolean()
     n.insured_signed_contracts = (await session.execute(select(func.count()).where(signed, insured))).scalar_one()
+    n.wage_statements_judged, n.wage_statements_compliant = await wages_views.platform_pay_numbers(
+        session, platform_id)
     n.open_alerts = [tuple(r) for r in (await session.execute(
         select(Alert.alert_id, Alert.measure, Alert.severity).where(Alert.platform_id == platform_id,
                                                                     Alert.status != RESOLVED))).all()]

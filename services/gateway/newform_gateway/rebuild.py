@@ -44,6 +44,7 @@ from newform_common.migrations import upgrade
 from .config import Settings
 from .main import context_for
 from .projections import project, project_batch
+from .projections.wages import READ_MODELS as WAGES_READ_MODELS
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "alert_routes": (),
     "alert_transitions": ("id",),
     "credit_records": (),
+    **WAGES_READ_MODELS,
 }
 
 

@@ -21,7 +21,9 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
   registration) >= basic; good = >= good.
 - representation: basic = at least `basic` percent of published rule notices were consulted
   with the union or worker representatives (M10); good = at least `good` percent (all: 100).
-- pay, conditions, management: alerts only, once their feeding services exist.
+- pay: basic = at least `basic` percent of the platform's judged pay statements compliant (minimum
+  wage met, paid in full on time, no rule broken; `scorecards.pay_compliance_percent`); good = `good`.
+- conditions, management: alerts only, once their feeding services exist.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class PlatformNumbers:
     open_alerts: list[tuple[str, str, str]] = field(default_factory=list)
     rule_notices: int = 0
     consulted_notices: int = 0
+    # wages: judged pay statements, and those compliant (minimum wage, paid in full on time, no breach)
+    wage_statements_judged: int = 0
+    wage_statements_compliant: int = 0
 
 
 def contract_coverage(n: PlatformNumbers) -> float | None:
@@ -127,6 +132,14 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
         return _score(p, n, (share >= basic, f"{consulted} >= {basic:.0%}"),
                       (share >= good, f"{consulted} >= {good:.0%}"))
+    if p.code == "pay":
+        if n.wage_statements_judged == 0:
+            return _no_data(p, "no judged pay statements yet")
+        share = n.wage_statements_compliant / n.wage_statements_judged
+        basic, good = thresholds("pay_compliance_percent", on)
+        compliant = f"{n.wage_statements_compliant}/{n.wage_statements_judged} statements compliant"
+        return _score(p, n, (share >= basic, f"{compliant} >= {basic:.0%}"),
+                      (share >= good, f"{compliant} >= {good:.0%}"))
     return _score(p, n, None, None)
 
 
