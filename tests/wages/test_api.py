@@ -288,7 +288,8 @@ async def test_a_related_units_arrears_names_the_unit_and_the_entrusted_platform
                                  "order by rule", s=r.json()["statement_id"])
     by_rule = {f["rule"]: f for f in found}
     assert set(by_rule) == {"M6.wage_arrears", "M19.related_unit_arrears", "M20.wage_arrears_enforcement"}
-    assert by_rule["M6.wage_arrears"]["enterprise_id"] == unit
+    assert by_rule["M6.wage_arrears"]["enterprise_id"] == unit and by_rule["M6.wage_arrears"]["evidence"][
+        "credit_code"] == code
     assert by_rule["M19.related_unit_arrears"]["enterprise_id"] == pid
     assert by_rule["M19.related_unit_arrears"]["evidence"]["credit_code"] == code
     assert by_rule["M19.related_unit_arrears"]["evidence"]["liable"] == ["related_unit", "platform"]

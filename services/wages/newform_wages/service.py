@@ -279,19 +279,28 @@ def judge(row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict
           today: date) -> list[FindingSpec]:
     """Every rule on a statement of a known engagement (arrears also for the unit and enforcement)."""
     specs = rules.judge_statement(statement_fact(row), engagement_of(engagement), today)
-    return specs + _arrears_companions(specs, engagement, units)
+    return _with_arrears_companions(specs, engagement, units)
 
 
-def _arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any],
-                        units: dict[str, dict[str, Any]]) -> list[FindingSpec]:
-    extra = []
+def _with_arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any],
+                             units: dict[str, dict[str, Any]]) -> list[FindingSpec]:
+    """Arrears also go to the enforcement channel (M20). A related unit's arrears carry the unit's
+    credit code (its credit record, M6); when the platform is entrusted to pay for the unit, an M19
+    finding names the platform too (its credit record)."""
+    out = []
+    unit = units.get(engagement["enterprise_id"])
     for spec in specs:
-        if spec.rule == "M6.wage_arrears":
-            extra.append(rules.enforcement_of(spec))
-            unit = units.get(engagement["enterprise_id"])
-            if unit is not None:
-                extra.append(rules.related_unit_arrears(spec, unit))
-    return extra
+        if spec.rule != "M6.wage_arrears":
+            out.append(spec)
+            continue
+        if unit is not None:
+            spec = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary, {
+                **spec.evidence, "related_unit_id": unit["enterprise_id"], "unit_name": unit["name"],
+                "credit_code": unit["credit_code"], "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"]})
+        out += [spec, rules.enforcement_of(spec)]
+        if unit is not None and unit["platform_entrusted_to_pay"]:
+            out.append(rules.related_unit_arrears(spec, unit))
+    return out
 
 
 async def _raise_statement_findings(session: AsyncSession, row: dict[str, Any], engagement: dict[str, Any],
@@ -505,7 +514,7 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
                                 "period_end": data["period_end"], "due_date": data["due_date"],
                                 "statements": [s["id"] for s in statements], "contract_id": engagement["contract_id"]})
             units = await repo.related_units(session, engagement["platform_id"])
-            for s in [spec, *_arrears_companions([spec], engagement, units)]:
+            for s in _with_arrears_companions([spec], engagement, units):
                 enterprise = engagement["platform_id"] if s.rule == "M19.related_unit_arrears" \
                     else engagement["enterprise_id"]
                 await raise_finding(session, s, subject_type="engagement_period", subject_id=deadline.subject_id,
@@ -550,7 +559,7 @@ async def on_statement_due(session: AsyncSession, deadline: Deadline) -> None:
     if spec is None:
         return
     units = await repo.related_units(session, engagement["platform_id"])
-    await _raise_statement_findings(session, row, engagement, [spec, *_arrears_companions([spec], engagement, units)],
+    await _raise_statement_findings(session, row, engagement, _with_arrears_companions([spec], engagement, units),
                                     today)
 
 
