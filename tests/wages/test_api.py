@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from newform_common.deadlines import end_of_business_day
 from newform_common.testing import eventually, fetch, scalar
+from newform_wages.events import StatementsAccepted
 from newform_wages.service import DEADLINE_HANDLERS
 
 from .support import new_platform, new_worker, session_line, statement
@@ -352,3 +353,6 @@ async def test_accepted_lines_are_published_in_chunks_with_their_line_ids(api, f
     assert len(events) == 1
     assert [line["line_id"] for line in events[0]["data"]["lines"]] == [f"m{i}" for i in range(1, 13)]
     assert events[0]["data"]["lines"][0]["occupation"] == "food_delivery"
+    # written as JSON data directly (record_data): it must be exactly the published event's shape
+    accepted = StatementsAccepted.model_validate(events[0]["data"])
+    assert accepted.lines[0].model_dump(mode="json") == events[0]["data"]["lines"][0]

@@ -10,11 +10,14 @@ fractions, so no rounding decides a finding.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Literal
+from functools import cached_property, lru_cache
+from typing import Any, Literal
 
 from newform_common import holidays
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401
@@ -52,8 +55,38 @@ DayKind = Literal["statutory_holiday", "rest_day", "working_day"]
 MINUTES_PER_DAY = 24 * 60
 
 
+_held_policy: ContextVar[Any] = ContextVar("wages_held_policy", default=None)
+
+
+@contextmanager
+def one_policy() -> Iterator[None]:
+    """Judge a whole batch under the policy loaded at its start (and skip the per-call look-up)."""
+    token = _held_policy.set(get_policy())
+    try:
+        yield
+    finally:
+        _held_policy.reset(token)
+
+
 def policy(name: str, on: date | datetime):
-    return get_policy().value(name, on=on)
+    """The policy's value on a business date. Batches ask the same few (name, date) pairs thousands of
+    times, so answers are remembered per loaded policy (a new policy object is a new cache)."""
+    return _policy_value(_held_policy.get() or get_policy(), name, on)
+
+
+@lru_cache(maxsize=65536)
+def _policy_value(loaded, name: str, on: date | datetime):
+    return loaded.value(name, on=on)
+
+
+@lru_cache(maxsize=4096)
+def _measures_status(loaded, on: date):
+    return loaded.measures_status(on)
+
+
+def measures_status(on: date):
+    """Which version of the measures applies on `on` (PolicyNotInForce before them or when none applies)."""
+    return _measures_status(_held_policy.get() or get_policy(), on)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,11 +157,11 @@ class Statement:
         """Pay for normal working time: premiums and allowances excluded (the minimum-wage basis)."""
         return self.base_fen + self.piece_fen
 
-    @property
+    @cached_property
     def deductions_fen(self) -> int:
         return sum(d.amount_fen for d in self.deductions)
 
-    @property
+    @cached_property
     def net_due_fen(self) -> int:
         return max(0, self.gross_fen - self.deductions_fen)
 
@@ -257,14 +290,29 @@ def minimum_pay_required(basis: str, start: date, end: date, normal_minutes: int
     exactly the standard and a period across a change is weighted by days. Hourly: the normal hours
     spread evenly over the period's days, each day's hours at that day's hourly standard.
     """
-    days = list(each_day(start, end))
+    if basis not in ("monthly", "hourly"):
+        return Fraction(0)
+    runs = _standard_runs(_held_policy.get() or get_policy(), basis, start, end)
     if basis == "monthly":
-        return sum((Fraction(policy("pay.minimum_wage.monthly_fen", d), calendar.monthrange(d.year, d.month)[1])
-                    for d in days), Fraction(0))
-    if basis == "hourly":
-        minutes_per_day = Fraction(normal_minutes, len(days))
-        return sum((policy("pay.minimum_wage.hourly_fen", d) * minutes_per_day / 60 for d in days), Fraction(0))
-    return Fraction(0)
+        return sum((Fraction(standard * days, month_days) for (standard, month_days), days in runs.items()),
+                   Fraction(0))
+    total_days = (end - start).days + 1
+    return sum((Fraction(standard * normal_minutes * days, total_days * 60) for (standard, _), days in runs.items()),
+               Fraction(0))
+
+
+@lru_cache(maxsize=4096)
+def _standard_runs(loaded, basis: str, start: date, end: date) -> dict[tuple[int, int], int]:
+    """Days of a period grouped by their standard (and, monthly, their month's length): a batch's lines
+    share a few periods, so each period is walked once per loaded policy."""
+    runs: dict[tuple[int, int], int] = {}
+    for d in each_day(start, end):
+        if basis == "monthly":
+            key = (_policy_value(loaded, "pay.minimum_wage.monthly_fen", d), calendar.monthrange(d.year, d.month)[1])
+        else:
+            key = (_policy_value(loaded, "pay.minimum_wage.hourly_fen", d), 1)
+        runs[key] = runs.get(key, 0) + 1
+    return runs
 
 
 def check_minimum_wage(s: Statement, e: Engagement) -> FindingSpec | None:
