@@ -356,3 +356,18 @@ async def test_accepted_lines_are_published_in_chunks_with_their_line_ids(api, f
     # written as JSON data directly (record_data): it must be exactly the published event's shape
     accepted = StatementsAccepted.model_validate(events[0]["data"])
     assert accepted.lines[0].model_dump(mode="json") == events[0]["data"]["lines"][0]
+
+
+async def test_the_readme_examples_are_accepted(api):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "services" / "wages" / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"<!-- example: (\w+) (\S+) -->\n```\w+\n(.*?)```", readme, flags=re.S)
+    assert len(examples) == 4
+    pid = new_platform()
+    for kind, media_type, body in examples:
+        r = await api.client.post(f"/v1/{kind}/batches", content=body.encode(),
+                                  headers={**api.as_platform(pid), "Content-Type": media_type})
+        assert r.status_code == 201, r.text
+        assert r.json()["rejected"] == 0 and r.json()["accepted"] + r.json()["duplicates"] > 0, r.json()

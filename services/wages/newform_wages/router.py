@@ -46,16 +46,16 @@ WRITE_ERRORS = problem_responses(400, 401, 403, 409, 413, 415, 422, 503)
 STATEMENTS_CSV_EXAMPLE = (
     "行标识,合同编号,劳动者编号,周期开始,周期结束,应付日期,应发工资(分),基本工资(分),计件工资(分),计件单数,"
     "加班工资(分),恶劣天气补贴(分),扣款,正常工时,加班工时,加班日期,实发工资(分),支付日期,支付方式\n"
-    "2024-03-w1,ct_0001,w_abc123,2024-03-01,2024-03-31,2024-04-10,420000,300000,80000,800,30000,10000,"
-    "income_tax:1200,168,10,,418800,2024-04-08,bank\n"
+    "2024-03-w1,ct_0001,w_abc123,2024-03-01,2024-03-31,2024-04-10,430000,300000,80000,800,40000,10000,"
+    "income_tax:1200,168,10,,428800,2024-04-08,bank\n"
     "2024-10-w2,ct_0002,w_def456,2024-10-01,2024-10-31,2024-11-10,380000,320000,0,0,0,0,,160,8,"
     "2024-10-01:8,0,,bank\n")
 STATEMENTS_JSONL_EXAMPLE = (
     '{"line_id": "2024-03-w1", "contract_id": "ct_0001", "worker_id": "w_abc123", "period_start": "2024-03-01", '
-    '"period_end": "2024-03-31", "due_date": "2024-04-10", "gross_fen": 420000, "base_fen": 300000, '
-    '"piece_fen": 80000, "piece_orders": 800, "overtime_fen": 30000, "bad_weather_allowance_fen": 10000, '
+    '"period_end": "2024-03-31", "due_date": "2024-04-10", "gross_fen": 430000, "base_fen": 300000, '
+    '"piece_fen": 80000, "piece_orders": 800, "overtime_fen": 40000, "bad_weather_allowance_fen": 10000, '
     '"deductions": [{"reason": "income_tax", "amount_fen": 1200}], "normal_hours": 168, "overtime_hours": 10, '
-    '"paid_fen": 418800, "paid_on": "2024-04-08", "payment_method": "bank"}\n'
+    '"paid_fen": 428800, "paid_on": "2024-04-08", "payment_method": "bank"}\n'
     '{"line_id": "2024-10-w2", "contract_id": "ct_0002", "worker_id": "w_def456", "period_start": "2024-10-01", '
     '"period_end": "2024-10-31", "gross_fen": 380000, "base_fen": 320000, "normal_hours": 160, '
     '"premium_days": [{"date": "2024-10-01", "hours": 8}], "payment_method": "wallet"}\n')

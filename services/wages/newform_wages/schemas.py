@@ -46,9 +46,9 @@ class StatementIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "line_id": "2024-03-w1", "contract_id": "ct_0001", "worker_id": "w_abc123",
         "period_start": "2024-03-01", "period_end": "2024-03-31", "due_date": "2024-04-10",
-        "gross_fen": 420000, "base_fen": 300000, "piece_fen": 80000, "piece_orders": 800, "overtime_fen": 30000,
+        "gross_fen": 430000, "base_fen": 300000, "piece_fen": 80000, "piece_orders": 800, "overtime_fen": 40000,
         "bad_weather_allowance_fen": 10000, "deductions": [{"reason": "income_tax", "amount_fen": 1200}],
-        "normal_hours": 168, "overtime_hours": 10, "paid_fen": 418800, "paid_on": "2024-04-08",
+        "normal_hours": 168, "overtime_hours": 10, "paid_fen": 428800, "paid_on": "2024-04-08",
         "payment_method": "bank"}]})
 
     line_id: LineId
