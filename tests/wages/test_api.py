@@ -134,6 +134,13 @@ async def test_a_single_bad_statement_is_a_problem_and_a_batch_over_the_limit_is
     r = await api.client.post("/v1/statements", headers=api.as_platform(pid), json=statement(
         "neg", "ct_x", worker, paid_fen=-1))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "paid_fen"
+    for absurd in ({"period_end": "9999-12-31", "due_date": None}, {"due_date": "9999-12-31"}):
+        r = await api.client.post("/v1/statements", headers=api.as_platform(pid),
+                                  json=statement("absurd", "ct_x", worker, **absurd))
+        assert r.status_code == 422, r.text
+    r = await api.client.post("/v1/sessions", headers=api.as_platform(pid), json=session_line(
+        "far", worker, "9999-12-31T20:00:00-08:00", "9999-12-31T22:00:00-08:00"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "started_at"
     too_many = "\n".join(json.dumps({"line_id": f"l{i}"}) for i in range(10_001))
     r = await api.client.post("/v1/statements/batches", content=too_many,
                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})

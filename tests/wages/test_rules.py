@@ -206,3 +206,15 @@ def test_early_warning_when_pay_per_hour_nears_the_hourly_minimum():
     assert rules.check_low_hourly_pay(s, AGREEMENT).severity == "low"
     assert rules.check_low_hourly_pay(statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 2500,
                                                 normal_minutes=40 * 60), AGREEMENT) is None
+
+
+def test_implausible_periods_and_due_dates_are_bad_input_not_work():
+    endless = Statement(period_start=date(2024, 1, 1), period_end=date(2099, 12, 30), due_date=date(2099, 12, 31),
+                        gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(endless)] == ["period_end"]
+    absurd = Statement(period_start=date(2024, 1, 1), period_end=date(9999, 12, 30), due_date=date(9999, 12, 31),
+                       gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(absurd)] == ["period_end", "due_date"]
+    far = Statement(period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), due_date=date(9999, 12, 31),
+                    gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(far)] == ["due_date"]

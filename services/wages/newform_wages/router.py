@@ -290,7 +290,7 @@ async def list_sessions(session: SessionDep, principal: Reader, params: Annotate
             responses=problem_responses(401, 403, 422),
             summary="A worker's working time per day in a month (a platform sees only its own share)")
 async def worker_hours(worker_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: Reader,
-                       month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-03"])]):
+                       month: Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2024-03"])]):
     view = visibility(principal)
     if view.worker_id is not None and view.worker_id != worker_id:
         raise Forbidden("A worker sees only their own hours")

@@ -53,6 +53,9 @@ RULES: tuple[RuleDef, ...] = (
 
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]
 MINUTES_PER_DAY = 24 * 60
+#: Bounds of plausible input (not policy): a statement spans at most a year, and is due within a year.
+MAX_STATEMENT_DAYS = 366
+PLAUSIBLE_YEARS = (1900, 2199)
 
 
 _held_policy: ContextVar[Any] = ContextVar("wages_held_policy", default=None)
@@ -199,12 +202,24 @@ def add_months(day: date, months: int) -> date:
 # Input checks (rejects, line by line)
 # ---------------------------------------------------------------------------------------------
 def statement_input_errors(s: Statement) -> list[InputError]:
-    errors: list[InputError] = []
+    errors = [InputError(name, "a date outside the years 1900–2199") for name, value in (
+        ("period_start", s.period_start), ("period_end", s.period_end), ("due_date", s.due_date),
+        ("paid_on", s.paid_on)) if value is not None and not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
+    if errors:
+        return errors
     if s.period_end < s.period_start:
         errors.append(InputError("period_end", "the period ends before it starts"))
         return errors
+    if s.days > MAX_STATEMENT_DAYS:
+        errors.append(InputError("period_end", f"a period of {s.days} days: one statement covers at most "
+                                               f"{MAX_STATEMENT_DAYS} days (a year)"))
+        return errors
     if s.due_date < s.period_end:
         errors.append(InputError("due_date", "pay cannot be due before the period ends"))
+    elif (s.due_date - s.period_end).days > MAX_STATEMENT_DAYS:
+        errors.append(InputError("due_date", "pay due more than a year after the period ends"))
+    if s.paid_on is not None and (s.paid_on - s.period_end).days > 20 * MAX_STATEMENT_DAYS:
+        errors.append(InputError("paid_on", "a payment date decades after the period"))
     for name in ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen",
                  "allowances_fen", "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes",
                  "holiday_minutes", "night_minutes"):
@@ -230,7 +245,10 @@ def statement_input_errors(s: Statement) -> list[InputError]:
 
 def session_input_errors(started_at: datetime, ended_at: datetime, order_minutes: int,
                          orders_completed: int) -> list[InputError]:
-    errors: list[InputError] = []
+    errors = [InputError(name, "a time outside the years 1900–2199") for name, value in (
+        ("started_at", started_at), ("ended_at", ended_at)) if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
+    if errors:
+        return errors
     if ended_at <= started_at:
         errors.append(InputError("ended_at", "the session ends before it starts"))
     elif ended_at - started_at > timedelta(hours=24):

@@ -185,8 +185,8 @@ def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: 
     if due is None:
         try:
             due = s.period_end + timedelta(days=rules.policy("wages.pay_due_days_after_period_end", s.period_end))
-        except PolicyNotInForce:
-            due = s.period_end  # the line's policy-date check reports it; the row is not stored
+        except (PolicyNotInForce, OverflowError):
+            due = s.period_end  # the line's date checks report it; the row is not stored
     deductions = [d.model_dump() for d in s.deductions]
     return {
         "id": new_id("st"), "platform_id": platform_id, "line_id": s.line_id, "batch_id": batch_id,
