@@ -246,7 +246,8 @@ def statement_input_errors(s: Statement) -> list[InputError]:
 def session_input_errors(started_at: datetime, ended_at: datetime, order_minutes: int,
                          orders_completed: int) -> list[InputError]:
     errors = [InputError(name, "a time outside the years 1900–2199") for name, value in (
-        ("started_at", started_at), ("ended_at", ended_at)) if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
+        ("started_at", started_at), ("ended_at", ended_at))
+        if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
     if errors:
         return errors
     if ended_at <= started_at:
