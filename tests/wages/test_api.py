@@ -378,3 +378,27 @@ async def test_the_readme_examples_are_accepted(api):
                                   headers={**api.as_platform(pid), "Content-Type": media_type})
         assert r.status_code == 201, r.text
         assert r.json()["rejected"] == 0 and r.json()["accepted"] + r.json()["duplicates"] > 0, r.json()
+
+
+async def test_a_rising_share_of_late_pay_is_an_early_warning_the_platform_can_read(api, feed):
+    pid = new_platform()
+    pairs = []
+    for _ in range(4):
+        worker = new_worker()
+        pairs.append((await feed.signed(worker_id=worker, platform_id=pid), worker))
+    for contract, _ in pairs:
+        await engagement_known(api, contract)
+    march = [statement(f"m-{i}", c, w) for i, (c, w) in enumerate(pairs)]
+    april = [statement(f"a-{i}", c, w, period_start="2024-04-01", period_end="2024-04-30", due_date="2024-05-10",
+                       paid_on="2024-05-20" if i < 2 else "2024-05-08") for i, (c, w) in enumerate(pairs)]
+    r = await api.client.post("/v1/statements/batches", content=jsonl(march + april),
+                              headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+    assert r.json()["accepted"] == 8, r.text
+    found = await fetch(api.url, "select subject_id, evidence from findings where platform_id = :p "
+                                 "and rule = 'M6.early_warning_late_share_rising'", p=pid)
+    assert [f["subject_id"] for f in found] == [f"{pid}:2024-04"]
+    assert (found[0]["evidence"]["late"], found[0]["evidence"]["statements"]) == (2, 4)
+    warnings = await api.client.get(f"/v1/platforms/{pid}/early-warnings", headers=api.as_platform(pid))
+    assert warnings.status_code == 200, warnings.text
+    assert (await api.client.get(f"/v1/platforms/{pid}/early-warnings",
+                                 headers=api.as_platform(new_platform()))).status_code == 403

@@ -218,3 +218,12 @@ def test_implausible_periods_and_due_dates_are_bad_input_not_work():
     far = Statement(period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), due_date=date(9999, 12, 31),
                     gross_fen=0)
     assert [e.field for e in rules.statement_input_errors(far)] == ["due_date"]
+
+
+def test_a_platforms_late_share_rising_by_10_points_is_an_early_warning():
+    assert rules.check_late_share_rising((1, 10), (2, 10), date(2024, 3, 1)) is not None  # 10 % -> 20 %: +10 points
+    assert rules.check_late_share_rising((1, 10), (1, 5), date(2024, 3, 1)) is not None  # 10 % -> 20 %
+    assert rules.check_late_share_rising((1, 10), (19, 100), date(2024, 3, 1)) is None  # +9 points
+    found = rules.check_late_share_rising((0, 10), (3, 10), date(2024, 3, 1))
+    assert found.rule == "M6.early_warning_late_share_rising" and found.severity == "low"
+    assert rules.check_late_share_rising((0, 0), (3, 10), date(2024, 3, 1)) is None  # no previous month to compare

@@ -369,6 +369,22 @@ async def list_related_units(session: SessionDep, principal: Reader):
         "platform_id", "enterprise_id", "name", "credit_code", "kind", "platform_entrusted_to_pay")}) for r in rows]
 
 
+@router.get("/platforms/{platform_id}/early-warnings", tags=["statements"], response_model=dict[str, Any],
+            responses=problem_responses(401, 403),
+            summary="Early warning before arrears: late-payment share by month, periods due soon without a "
+                    "statement, pay close to the hourly minimum")
+async def get_early_warnings(platform_id: Annotated[str, Path(max_length=64)], session: SessionDep,
+                             principal: Reader):
+    from newform_common.policy import business_today
+    from newform_common.scope import ensure_platform
+
+    ensure_platform(principal, platform_id)
+    warnings = await service.early_warnings(session, platform_id, business_today())
+    return {"platform_id": warnings.platform_id, "late_share_by_month": warnings.late_share_by_month,
+            "periods_due_soon_without_statement": warnings.periods_due_soon_without_statement,
+            "low_hourly_pay_statements": warnings.low_hourly_pay_statements}
+
+
 # ---------------------------------------------------------------------------------------------
 # Workers' reports
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ RULES: tuple[RuleDef, ...] = (
             "A worker's report of unpaid or short pay that the platform's statements do not resolve"),
     RuleDef("M6.early_warning_low_hourly_pay", "finding",
             "Early warning: pay per working hour close above the hourly minimum"),
+    RuleDef("M6.early_warning_late_share_rising", "finding",
+            "Early warning: a platform's share of statements paid late or short rises from one month to the next"),
     RuleDef("M19.related_unit_arrears", "finding",
             "A related unit's wage arrears, for its credit record (and the entrusted platform's)"),
     RuleDef("M20.wage_arrears_enforcement", "finding", "Wage arrears, for the joint enforcement channel"),
@@ -366,6 +368,23 @@ def check_low_hourly_pay(s: Statement, e: Engagement) -> FindingSpec | None:
                        f"每工作小时报酬 {float(per_hour) / 100:.2f} 元，接近小时最低工资标准",
                        {"pay_per_hour_fen": _ceil(per_hour), "margin_percent": margin,
                         "required_fen": _ceil(required), "normal_pay_fen": s.normal_pay_fen})
+
+
+def check_late_share_rising(previous: tuple[int, int], current: tuple[int, int], month: date) -> FindingSpec | None:
+    """Early warning (M6, low): the share of a platform's statements paid late or short (late, total) rose
+    by at least the policy's points from the previous month to `month`."""
+    (late_before, total_before), (late_now, total_now) = previous, current
+    if total_before == 0 or total_now == 0:
+        return None
+    rise = policy("wages.early_warning.late_share_rise_points", month)
+    # late_now/total_now - late_before/total_before >= rise/100, in integers
+    if (late_now * total_before - late_before * total_now) * 100 < rise * total_now * total_before:
+        return None
+    return FindingSpec("M6", "M6.early_warning_late_share_rising", Severity.low,
+                       f"{month:%Y-%m} 迟发或少发工资的比例升至 {late_now * 100 // total_now}%"
+                       f"（上月 {late_before * 100 // total_before}%）",
+                       {"month": f"{month:%Y-%m}", "late": late_now, "statements": total_now,
+                        "previous_late": late_before, "previous_statements": total_before, "rise_points": rise})
 
 
 def day_kind(day: date) -> DayKind:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -282,9 +283,73 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
         if engagement is not None:
             findings += len(await _raise_statement_findings(session, row, engagement, specs, today))
     await _schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
+    findings += await warn_late_share(session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good
+                                                             if e is not None}, today)
     _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     return await _close_batch(session, batch, accepted=len(good), duplicates=duplicates, errors=errors,
                               pending=sum(1 for g in good if g[2] is None), findings=findings)
+
+
+async def late_shares(session: AsyncSession, platform_id: str, first: date, last: date,
+                      today: date) -> dict[date, tuple[int, int]]:
+    """Per month of period end: (statements paid late or short after their due date, judged statements)."""
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "select date_trunc('month', period_end)::date as month, count(*) as total, count(*) filter (where "
+        "(paid_on > due_date) or (due_date < $4 and paid_fen < greatest(gross_fen - deductions_fen, 0))) as late "
+        "from statements where platform_id = $1 and status = 'judged' and period_end >= $2 and period_end < $3 "
+        "group by 1", platform_id, first, last, today)
+    return {r["month"]: (r["late"], r["total"]) for r in rows}
+
+
+async def warn_late_share(session: AsyncSession, platform_id: str, months: set[date], today: date) -> int:
+    """Early warning per month touched: the platform's late share rose from the month before (once per month)."""
+    if not months:
+        return 0
+    shares = await late_shares(session, platform_id, rules.add_months(min(months), -1),
+                               rules.add_months(max(months), 1), today)
+    candidates = [(m, spec) for m in sorted(months)
+                  if (spec := rules.check_late_share_rising(shares.get(rules.add_months(m, -1), (0, 0)),
+                                                            shares.get(m, (0, 0)), m)) is not None]
+    new = await repo.claim_judgements(session, [(spec.rule, f"{platform_id}:{m:%Y-%m}", platform_id)
+                                                for m, spec in candidates], datetime.now(UTC))
+    raised = 0
+    for m, spec in candidates:
+        if (spec.rule, f"{platform_id}:{m:%Y-%m}", platform_id) in new:
+            await raise_finding(session, spec, subject_type="platform_month",
+                                subject_id=f"{platform_id}:{m:%Y-%m}"[:64], platform_id=platform_id,
+                                enterprise_id=platform_id)
+            raised += 1
+    return raised
+
+
+@dataclass
+class EarlyWarnings:
+    platform_id: str
+    late_share_by_month: list[dict[str, Any]]
+    periods_due_soon_without_statement: list[dict[str, Any]]
+    low_hourly_pay_statements: int
+
+
+async def early_warnings(session: AsyncSession, platform_id: str, today: date) -> EarlyWarnings:
+    """What warns before arrears: late shares by month (last 6), periods due soon with no statement,
+    statements paying close to the hourly minimum."""
+    shares = await late_shares(session, platform_id, rules.add_months(today.replace(day=1), -6),
+                               rules.add_months(today.replace(day=1), 1), today)
+    by_month = [{"month": f"{m:%Y-%m}", "late": late, "statements": total,
+                 "late_share_percent": late * 100 // total if total else None} for m, (late, total) in sorted(
+                     shares.items())]
+    soon = end_of_business_day(today + timedelta(days=rules.policy("wages.early_warning.days_before_due", today)))
+    clocks = (await session.execute(text(
+        "select d.data from deadlines d join engagements e on e.contract_id = d.data ->> 'contract_id' "
+        "where d.kind = :kind and d.status = 'pending' and d.due_at <= :soon and e.platform_id = :p "
+        "and not exists (select 1 from statements s where s.contract_id = e.contract_id "
+        "and s.period_start <= (d.data ->> 'period_end')::date and s.period_end >= (d.data ->> 'period_start')::date)"
+        " order by d.due_at limit 500"), {"kind": PERIOD_DUE, "soon": soon, "p": platform_id})).scalars().all()
+    low = (await session.execute(text(
+        "select count(*) from findings where platform_id = :p and rule = 'M6.early_warning_low_hourly_pay'"),
+        {"p": platform_id})).scalar_one()
+    return EarlyWarnings(platform_id, by_month, [dict(c) for c in clocks], low)
 
 
 def judge(row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict[str, Any]],
