@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards, wages_views
+from . import routing, scorecards, training, wages_views
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -44,8 +44,9 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
     return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
-                                       "provisional": is_provisional(alert)})
+                                       "provisional": is_provisional(alert), "lead_department": lead})
 
 
 def is_provisional(alert: Alert) -> bool:
@@ -237,6 +238,7 @@ async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDe
                                   "district": e.district, "qualified": e.qualified,
                                   "dispatch_licence_valid_until": e.dispatch_licence_valid_until}
                                  for e in enterprises if e.enterprise_id != platform_id],
+        workers_trained=await training.workers_trained(session, platform_id),
         scorecard=scorecards.scorecard(n),
     )
 

@@ -13,8 +13,19 @@ ALERT_EXAMPLE = {
     "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
     "occupation": "food_delivery", "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
-    "status": "open", "resolution": None, "occurrences": 1, "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False,
+    "status": "open", "resolution": None, "occurrences": 1, "first_observed_at": "2026-05-01T08:59:58+08:00",
+    "last_observed_at": "2026-05-01T08:59:58+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False, "acknowledged_at": None,
+    "resolved_at": None, "lead_department": "hrss",
+}
+ALERT_DETAIL_EXAMPLE = {
+    **ALERT_EXAMPLE,
+    "evidence": [{"finding_id": "fnd_01", "observed_at": "2026-05-01T08:59:58+08:00",
+                  "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"}}],
+    "transitions": [{"action": "commented", "from_status": "open", "to_status": "open", "outcome": None,
+                     "actor": "county-chengxi-officer", "actor_role": "department",
+                     "actor_department": "county:chengxi", "note": "该平台在本区有配送站点",
+                     "at": "2026-05-02T10:00:00+08:00"}],
 }
 
 
@@ -36,7 +47,13 @@ class AlertPublic(BaseModel):
     district: str | None
     departments: list[str] = Field(description="Department keys routed to; `county:<district>` for a district")
     status: Literal["open", "acknowledged", "resolved"]
-    resolution: Literal["confirmed", "dismissed"] | None
+    # Nullable fields default to None: FastAPI drops null values from OpenAPI examples, so a required
+    # nullable field could never be shown in one (issue 8 item 19).
+    resolution: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] | None = Field(
+        None, description="The lead department's decision: confirmed, 约谈 interviewed, 警示 warned, "
+                          "查处 penalized (each confirms the finding), or dismissed")
+    lead_department: str | None = Field(None, description="The department that decides: the first unit the "
+                                                           "policy lists for the measure")
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
@@ -45,24 +62,28 @@ class AlertPublic(BaseModel):
     overdue: bool = Field(description="Not resolved and past due_at")
     provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
                                                  "successor is loaded (see the finding's evidence.policy_basis)")
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class TransitionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    action: Literal["acknowledged", "commented", "resolved"]
     from_status: str
     to_status: str
-    outcome: str | None
+    # Nullable fields default to None (FastAPI drops nulls from examples; see AlertPublic).
+    outcome: str | None = Field(None, description="The decision, on `resolved`")
     actor: str
     actor_role: str
-    actor_department: str | None
-    note: str | None
+    actor_department: str | None = None
+    note: str | None = None
     at: datetime
 
 
 class AlertDetail(AlertPublic):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"example": ALERT_DETAIL_EXAMPLE})
+
     evidence: list[dict[str, Any]] = Field(description="One entry per finding: ids, time, its evidence")
     transitions: list[TransitionPublic]
 
@@ -73,11 +94,20 @@ class AlertAcknowledge(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class AlertComment(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"example": {"note": "该平台在本区有配送站点，已派员核查"}})
+
+    note: str = Field(min_length=1, max_length=2000)
+
+
 class AlertResolve(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"outcome": "confirmed", "note": "经核查属实，已责令整改"}})
+        "example": {"outcome": "warned", "note": "经核查属实，已对企业警示并责令整改"}})
 
-    outcome: Literal["confirmed", "dismissed"]
+    outcome: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] = Field(
+        description="confirmed, 约谈 interviewed, 警示 warned, 查处 penalized (each confirms the finding), "
+                    "or dismissed")
     note: str | None = Field(None, max_length=2000)
 
 
@@ -114,6 +144,7 @@ class PlatformDetail(PlatformSummary):
     contracts_by_engagement_type: dict[str, int]
     contracts_by_status: dict[str, int]
     cooperating_enterprises: list[dict[str, Any]]
+    workers_trained: int = Field(0, description="Registered workers holding a skill certificate (M13)")
     scorecard: dict[str, Any]
 
 

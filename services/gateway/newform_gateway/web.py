@@ -29,7 +29,7 @@ from newform_common.pagination import PageParams
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from . import charts, queries, routing, service
-from .alerts import ACKNOWLEDGED, RESOLVED
+from .alerts import ACKNOWLEDGED, COMMENTED, OUTCOMES, RESOLVED
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TOKEN_COOKIE = "newform_token"
@@ -38,12 +38,13 @@ ALLOWED_ROLES = {Role.department, Role.regulator, Role.admin}
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.filters["bdate"] = lambda value: business_date(value).isoformat()  # Asia/Shanghai date
+templates.env.filters["yuan"] = lambda fen: f"{fen / 100:,.2f}"  # money is stored in fen
 web_router = APIRouter(include_in_schema=False)
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app": "新就业形态劳动者权益监管平台", "overview": "总览", "alerts": "预警", "platforms": "平台",
-        "workers": "劳动者", "signin": "登录", "signout": "退出", "token": "访问令牌",
+        "workers": "劳动者", "training": "技能培训", "signin": "登录", "signout": "退出", "token": "访问令牌",
         "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
         "registrations": "在册劳动者", "by_district": "按区县统计在册劳动者", "by_occupation": "按职业统计在册劳动者",
         "by_engagement": "按用工类型统计合同", "alerts_by_measure": "按措施统计预警",
@@ -51,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "trends": "每日趋势", "t_registrations": "注册", "t_contracts": "合同", "t_findings": "问题线索",
         "overdue": "逾期", "total": "合计", "department": "部门", "all": "全部", "status": "状态",
         "open": "待处理", "acknowledged": "已确认", "resolved": "已办结", "confirmed": "属实",
+        "interviewed": "约谈", "warned": "警示", "penalized": "查处", "comment": "留言",
         "dismissed": "不属实", "acknowledge": "确认受理", "resolve": "办结", "note": "备注",
         "measure": "措施", "rule": "规则", "summary": "摘要", "platform": "平台", "district": "区县",
         "due": "办理期限", "actions": "操作", "occurrences": "次数", "severity": "严重程度",
@@ -65,7 +67,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
-        "platforms": "Platforms", "workers": "Workers", "signin": "Sign in", "signout": "Sign out",
+        "platforms": "Platforms", "workers": "Workers", "training": "Training", "signin": "Sign in",
+        "signout": "Sign out",
         "token": "Access token", "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
         "registrations": "Registered workers", "by_district": "Registered workers by district",
         "by_occupation": "Registered workers by occupation", "by_engagement": "Contracts by engagement type",
@@ -74,6 +77,7 @@ TEXT: dict[str, dict[str, str]] = {
         "t_registrations": "registrations", "t_contracts": "contracts", "t_findings": "findings",
         "overdue": "Overdue", "total": "Total", "department": "Department", "all": "All", "status": "Status",
         "open": "open", "acknowledged": "acknowledged", "resolved": "resolved", "confirmed": "confirmed",
+        "interviewed": "interviewed", "warned": "warned", "penalized": "penalized", "comment": "Comment",
         "dismissed": "dismissed", "acknowledge": "Acknowledge", "resolve": "Resolve", "note": "Note",
         "measure": "Measure", "rule": "Rule", "summary": "Summary", "platform": "Platform", "district": "District",
         "due": "Due", "actions": "Actions", "occurrences": "Occurrences", "severity": "Severity",
@@ -121,24 +125,19 @@ def principal_of(request: Request) -> tuple[Principal, str]:
 
 
 def names(lang: str) -> dict[str, dict[str, str]]:
-    policy = get_policy()
+    """Chinese names of the shared vocabulary (newform_common.vocabulary) and the measures, for today."""
     today = policy_module.business_today()
     try:
-        departments = policy.departments(today)
-        districts = policy.districts(today)
-        occupations = policy.occupations(today)
-        measures = {m: t.get(lang, t.get("zh", m)) for m, t in policy.measure_titles(today).items()}
+        departments, districts = vocabulary.departments(today), vocabulary.districts(today)
+        occupations, engagement = vocabulary.occupations(today), vocabulary.engagement_types(today)
+        measures = {m: t.get(lang, t.get("zh", m)) for m, t in get_policy().measure_titles(today).items()}
     except LookupError:
-        departments, districts, occupations, measures = {}, {}, {}, {}
+        departments, districts, occupations, engagement, measures = {}, {}, {}, {}, {}
     if lang == "en":
-        departments, districts, occupations = {}, {}, {}
+        departments, districts, occupations, engagement = {}, {}, {}, {}
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    try:
-        engagement = vocabulary.engagement_types(today) if lang == "zh" else {}
-    except LookupError:
-        engagement = {}
     return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
             "occupations": occupations, "measures": measures}
 
@@ -170,7 +169,8 @@ def guard(request: Request) -> tuple[Principal, str] | Response:
         principal, token = principal_of(request)
     except NotSignedIn:
         return RedirectResponse("/signin?" + urlencode({"next": request.url.path}), status_code=303)
-    if principal.role not in ALLOWED_ROLES:
+    if principal.role not in ALLOWED_ROLES or (principal.role == Role.department
+                                               and routing.department_key(principal) is None):
         lang = lang_of(request)
         return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
                       message=TEXT[lang]["forbidden"])
@@ -254,11 +254,12 @@ async def alerts_page(request: Request, session: SnapshotDep, status: str | None
                 continue
             by_department.setdefault(d, []).append(alert)
     return render(request, "alerts.html", lang, principal=principal, csrf=csrf_token(request, token),
-                  groups=sorted(by_department.items()), status=status, department=department,
+                  groups=sorted(by_department.items()), status=status, department=department, own=own,
+                  outcomes=OUTCOMES,
                   department_options=sorted({d for a in page.items for d in a.departments}))
 
 
-async def _act(request: Request, session, csrf: str, alert_id: str, to_status: str, note: str | None,
+async def _act(request: Request, session, csrf: str, alert_id: str, action: str, note: str | None,
                outcome: str | None = None) -> Response:
     guarded = guard(request)
     if isinstance(guarded, Response):
@@ -269,7 +270,7 @@ async def _act(request: Request, session, csrf: str, alert_id: str, to_status: s
         return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
                       message="CSRF token mismatch")
     try:
-        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, to_status=to_status,
+        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, action=action,
                                    note=note or None, outcome=outcome)
     except Problem as exc:
         return render(request, "error.html", lang, status_code=exc.status, principal=principal, csrf="",
@@ -283,10 +284,16 @@ async def acknowledge_form(alert_id: str, request: Request, session: SessionDep,
     return await _act(request, session, csrf, alert_id, ACKNOWLEDGED, note)
 
 
+@web_router.post("/alerts/{alert_id}/comments")
+async def comment_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
+                       note: str = Form(..., min_length=1, max_length=2000)):
+    return await _act(request, session, csrf, alert_id, COMMENTED, note)
+
+
 @web_router.post("/alerts/{alert_id}/resolve")
 async def resolve_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
                        outcome: str = Form(...), note: str = Form("", max_length=2000)):
-    if outcome not in ("confirmed", "dismissed"):
+    if outcome not in OUTCOMES:
         outcome = None
     return await _act(request, session, csrf, alert_id, RESOLVED, note, outcome)
 

@@ -55,6 +55,11 @@ class ContractExpired(ContractTransition):
     pass
 
 
+@consumes("contracts.contract.discarded.v1")
+class ContractDiscarded(ContractTransition):
+    """A draft discarded before it was sent: never an engagement to be paid under."""
+
+
 #: Event type -> the engagement status it leaves.
 STATUS_AFTER = {
     "contracts.contract.drafted.v1": "drafted",
@@ -62,5 +67,7 @@ STATUS_AFTER = {
     "contracts.contract.signed.v1": "signed",
     "contracts.contract.terminated.v1": "terminated",
     "contracts.contract.expired.v1": "expired",
+    "contracts.contract.discarded.v1": "discarded",
 }
-MODELS = {m.event_type: m for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired)}
+MODELS = {m.event_type: m for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired,
+                                    ContractDiscarded)}

@@ -466,8 +466,6 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
                        "occupation": event.occupation, "district": event.district, "start_date": event.start_date,
                        "end_date": event.end_date, "pay_period": event.pay_period,
                        "status": current["status"] if current else "drafted"}
-            if current["status"] in ("drafted", "sent"):
-                current["status"] = "drafted"
         elif current is None:
             log.warning("%s for unknown contract %s (drafted event missing); skipped", envelope.type,
                         event.contract_id)
