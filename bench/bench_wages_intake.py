@@ -31,6 +31,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -65,6 +66,19 @@ def uvicorn(app: str, port: int, env: dict[str, str], *, workers: int = 1):
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a server process and its workers (uvicorn --workers forks them)."""
+    process = psutil.Process(pid)
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def plain(url: str) -> str:
@@ -181,9 +195,9 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
     wages_port, gateway_port = free_port(), free_port()
     try:
         with uvicorn("newform_wages.main:create_app", wages_port, {**common, "WAGES_DATABASE_URL": wages_url},
-                     workers=workers), \
+                     workers=workers) as wages_server, \
                 uvicorn("newform_gateway.main:create_app", gateway_port,
-                        {**common, "GATEWAY_DATABASE_URL": gateway_url}):
+                        {**common, "GATEWAY_DATABASE_URL": gateway_url}) as gateway_server:
             await seed_engagements(kafka.bootstrap_servers, pairs)
 
             async def seeded():  # in wages and in the gateway (its consumer has joined and caught up)
@@ -205,6 +219,7 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
                         if r.status_code != 201 or r.json()["accepted"] != len(body.splitlines()):
                             raise SystemExit(f"upload failed: {r.status_code} {r.text[:500]}")
 
+                cpu_before = cpu_seconds(wages_server.pid), cpu_seconds(gateway_server.pid)
                 start = time.perf_counter()
                 await asyncio.gather(*(uploader() for _ in range(in_flight)))
                 committed = time.perf_counter()
@@ -218,6 +233,8 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
             async def projected():
                 return await gateway_db.fetchval("select count(*) from wage_statements") == total
             in_gateway = await wait_for(projected, "the gateway")
+            wages_cpu = cpu_seconds(wages_server.pid) - cpu_before[0]
+            gateway_cpu = cpu_seconds(gateway_server.pid) - cpu_before[1]
             stored = await wages_db.fetchval("select count(*) from statements where status = 'judged'")
             if stored != total:
                 raise SystemExit(f"{stored} statements judged and stored, expected {total}")
@@ -230,7 +247,9 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
     return {"value": e2e, "ceiling": ceiling, "ratio": e2e / ceiling, "unit": "statements/s",
             "statements": total, "batch_lines": len(all_lines[0]), "in_flight": in_flight, "workers": workers,
             "committed_per_s": total / (committed - start), "on_kafka_per_s": total / (published - start),
-            "seconds": in_gateway - start, "copy_seconds": copy_seconds}
+            "seconds": in_gateway - start, "copy_seconds": copy_seconds,
+            "wages_cpu_ms_per_1000": wages_cpu / total * 1e6, "gateway_cpu_ms_per_1000": gateway_cpu / total * 1e6,
+            "load_average": os.getloadavg()[0]}
 
 
 def report(p1: dict) -> None:
@@ -241,6 +260,9 @@ def report(p1: dict) -> None:
     print(f"  … → gateway read model   {p1['value']:10,.0f} statements/s  ({p1['seconds']:.1f} s end to end)")
     print(f"  raw COPY, same rows      {p1['ceiling']:10,.0f} rows/s  ({p1['copy_seconds']:.2f} s)")
     print(f"  ratio to raw COPY        {p1['ratio']:10.2f}   (goal ≥ 20,000/s end to end and ≥ 0.25)")
+    print(f"  CPU per 1,000 statements: wages {p1['wages_cpu_ms_per_1000']:.0f} ms (relay included), gateway "
+          f"{p1['gateway_cpu_ms_per_1000']:.0f} ms; load average {p1['load_average']:.1f} on "
+          f"{psutil.cpu_count()} cores")
 
 
 async def main(args) -> None:

@@ -402,3 +402,14 @@ async def test_a_rising_share_of_late_pay_is_an_early_warning_the_platform_can_r
     assert warnings.status_code == 200, warnings.text
     assert (await api.client.get(f"/v1/platforms/{pid}/early-warnings",
                                  headers=api.as_platform(new_platform()))).status_code == 403
+
+
+async def test_an_unreadable_json_line_is_its_own_error(api, feed):
+    pid, worker = new_platform(), new_worker()
+    body = jsonl([statement("good", "ct_later", worker)]) + '{"line_id": "broken", \n[1, 2]\n'
+    r = await api.client.post("/v1/statements/batches", content=body,
+                              headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["accepted"], r.json()["rejected"]) == (1, 2)
+    assert [e["line"] for e in r.json()["errors"]] == [2, 3]
+    assert "JSON" in r.json()["errors"][0]["message"]

@@ -37,10 +37,25 @@ TRUE, FALSE = {"是", "true", "1", "yes"}, {"否", "false", "0", "no"}
 
 @dataclass
 class RawLine:
+    """One line of an upload: its data (CSV, JSON), or its JSON text, validated straight from the text
+    (JSON lines: no intermediate dict), or why it could not be read."""
+
     number: int
     data: dict[str, Any] | None
     error: str | None = None
     field: str | None = None
+    json_text: str | None = None
+
+    def line_id(self) -> str | None:
+        """The line's id for its error report, if it can be read at all."""
+        data = self.data
+        if data is None and self.json_text is not None:
+            try:
+                data = orjson.loads(self.json_text)
+            except orjson.JSONDecodeError:
+                return None
+        value = data.get("line_id") if isinstance(data, dict) else None
+        return value if isinstance(value, str) else None
 
 
 class TooManyLines(Problem):
@@ -82,18 +97,7 @@ def _check_count(count: int, max_lines: int) -> None:
 def _jsonl(text: str, max_lines: int) -> list[RawLine]:
     raw = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
     _check_count(len(raw), max_lines)
-    out = []
-    for number, line in raw:
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            out.append(RawLine(number, None, f"not valid JSON: {exc}"))
-            continue
-        if isinstance(data, dict):
-            out.append(RawLine(number, data))
-        else:
-            out.append(RawLine(number, None, "each line must be a JSON object"))
-    return out
+    return [RawLine(number, None, json_text=line) for number, line in raw]
 
 
 def _json_array(text: str, max_lines: int) -> list[RawLine]:

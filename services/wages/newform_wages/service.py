@@ -231,14 +231,14 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     errors: list[LineError] = []
     parsed: list[tuple[int, StatementIn]] = []
     for raw in lines:
-        if raw.data is None:
+        if raw.data is None and raw.json_text is None:
             errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
             continue
         try:
-            parsed.append((raw.number, _statement_adapter.validate_python(raw.data)))
+            parsed.append((raw.number, _statement_adapter.validate_json(raw.json_text) if raw.json_text is not None
+                           else _statement_adapter.validate_python(raw.data)))
         except ValidationError as exc:
-            line_id = raw.data.get("line_id") if isinstance(raw.data.get("line_id"), str) else None
-            errors.extend(_validation_errors(raw.number, line_id, exc))
+            errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
     parsed, duplicates = _dedupe(parsed, errors)
     stored = await repo.existing_line_ids(session, "statements", platform_id, [s.line_id for _, s in parsed])
     duplicates += sum(1 for _, s in parsed if s.line_id in stored)
@@ -676,14 +676,14 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
     errors: list[LineError] = []
     parsed: list[tuple[int, SessionIn]] = []
     for raw in lines:
-        if raw.data is None:
+        if raw.data is None and raw.json_text is None:
             errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
             continue
         try:
-            parsed.append((raw.number, _session_adapter.validate_python(raw.data)))
+            parsed.append((raw.number, _session_adapter.validate_json(raw.json_text) if raw.json_text is not None
+                           else _session_adapter.validate_python(raw.data)))
         except ValidationError as exc:
-            line_id = raw.data.get("line_id") if isinstance(raw.data.get("line_id"), str) else None
-            errors.extend(_validation_errors(raw.number, line_id, exc))
+            errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
     parsed, duplicates = _dedupe(parsed, errors)
     stored = await repo.existing_line_ids(session, "work_sessions", platform_id, [s.line_id for _, s in parsed])
     duplicates += sum(1 for _, s in parsed if s.line_id in stored)
