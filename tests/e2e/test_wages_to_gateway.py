@@ -3,6 +3,8 @@ gateway alert, the gateway's wages read models, its wages page, and a credit rec
 
 from __future__ import annotations
 
+import asyncio
+
 from newform_common.testing import TokenFactory, app_client, credit_code, eventually, unique_name
 from newform_common.testing import migrated_database as kit_migrated_database
 from newform_gateway.main import create_app as create_gateway_app
@@ -28,8 +30,10 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     regulator = tokens.headers("regulator")
 
-    async with app_client(create_wages_app(wages_settings)) as wages, \
-            app_client(create_gateway_app(settings)) as gateway:
+    wages_app = create_wages_app(wages_settings)
+    async with app_client(wages_app) as wages, app_client(create_gateway_app(settings)) as gateway:
+        # the engagements' consumer has joined its group (a busy broker can take a while)
+        await asyncio.wait_for(wages_app.state.consumers[0].started.wait(), timeout=120)
         code = credit_code()
         r = await wages.post("/v1/related-units", headers=platform, json={
             "enterprise_id": unit, "name": "某某外包服务有限公司", "credit_code": code, "kind": "outsourcer",
@@ -44,7 +48,7 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
                 due_date="2024-02-10", paid_on="2024-02-08"))
             assert r.status_code == 201, r.text
             return r.json()["status"] == "judged" or None
-        await eventually(engagement_known, timeout=60)  # the probe stays; a judged one means the copy arrived
+        await eventually(engagement_known, timeout=120)  # the probe stays; a judged one means the copy arrived
 
         r = await wages.post("/v1/statements", headers=platform, json=statement(
             "march", contract, worker, paid_fen=200_000, paid_on="2024-04-08"))

@@ -413,3 +413,45 @@ async def test_an_unreadable_json_line_is_its_own_error(api, feed):
     assert (r.json()["accepted"], r.json()["rejected"]) == (1, 2)
     assert [e["line"] for e in r.json()["errors"]] == [2, 3]
     assert "JSON" in r.json()["errors"][0]["message"]
+
+
+async def test_a_statement_kept_pending_while_its_engagement_is_being_stored_is_still_judged(api):
+    """The upload and the consumer race: neither commits first unseen (advisory locks per contract)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from newform_common.db import Database
+    from newform_common.events import Envelope
+    from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid, worker = new_platform(), new_worker()
+    contract = "ct_race" + pid
+    common = dict(contract_id=contract, worker_id=worker, platform_id=pid, enterprise_id=pid,
+                  engagement_type="labor_contract")
+    envelopes = [Envelope.of(e, source="/newform/contracts") for e in (
+        ContractDrafted(**common, part_time=False, occupation="food_delivery", district="chengdong",
+                        start_date=date(2024, 1, 1), end_date=None, pay_period="month",
+                        insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                        drafted_at=datetime.now(UTC)),
+        ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64, signed_by=["worker"]))]
+    db = Database(api.url, service="wages")
+    try:
+        async with db.transaction() as upload:
+            batch = await service.intake_statements(upload, pid, [RawLine(1, statement(
+                "race", contract, worker, base_fen=100_000, gross_fen=100_000, paid_fen=100_000))], "json")
+            assert batch.pending == 1
+
+            async def consume():
+                async with db.transaction() as consumer:
+                    await service.apply_contract_events(consumer, envelopes)
+
+            storing = asyncio.create_task(consume())
+            await asyncio.sleep(1.0)
+            assert not storing.done()  # it waits for the upload's commit instead of missing its statement
+        await asyncio.wait_for(storing, timeout=30)
+    finally:
+        await db.dispose()
+    assert await scalar(api.url, "select status from statements where line_id = 'race' and platform_id = :p",
+                        p=pid) == "judged"

@@ -253,6 +253,10 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
         else:
             candidates.append((number, s, row))
     known = await repo.engagements(session, [row["contract_id"] for _, _, row in candidates])
+    unknown = {row["contract_id"] for _, _, row in candidates} - set(known)
+    if unknown:  # kept pending: look again once the consumer cannot be storing them unseen (repository)
+        await repo.lock_contracts(session, unknown, shared=True)
+        known.update(await repo.engagements(session, unknown))
     good: list[tuple[int, dict[str, Any], dict[str, Any] | None, list[FindingSpec]]] = []
     today = business_today()
     units = await repo.related_units(session, platform_id) if candidates else {}
@@ -479,6 +483,7 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
     if not touched:
         return
     rows = list(touched.values())
+    await repo.lock_contracts(session, touched, shared=False)  # see repository.lock_contracts
     conn = await driver_connection(session)
     await conn.executemany(
         "insert into engagements (contract_id, worker_id, platform_id, enterprise_id, engagement_type, part_time, "
