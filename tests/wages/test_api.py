@@ -168,11 +168,16 @@ async def test_a_worker_on_two_platforms_is_judged_on_the_sum_and_each_sees_its_
                                content=jsonl([session_line("x", worker, f"{day}T15:00:00+08:00",
                                                            f"{day}T20:00:00+08:00")]))
     assert r2.json()["accepted"] == 1
-    # 7 h on p1 + 5 h on p2 = 12 h > 8 + 3: each platform gets the finding with its own share
+    # 7 h on p1 + 5 h on p2 = 12 h > 8 + 3: the whole finding for oversight, each platform its own share
     found = await fetch(api.url, "select platform_id, evidence from findings where rule = 'M7.daily_hours' "
                                  "and worker_id = :w order by platform_id", w=worker)
-    shares = {f["platform_id"]: (f["evidence"]["own_minutes"], f["evidence"]["total_minutes"]) for f in found}
-    assert shares == {p1: (420, 720), p2: (300, 720)}
+    by_platform = {f["platform_id"]: f["evidence"] for f in found}
+    assert by_platform[None]["total_minutes"] == 720
+    assert {p: (e["own_minutes"], "total_minutes" in e) for p, e in by_platform.items() if p} == \
+        {p1: (420, False), p2: (300, False)}
+    seen_by_p1 = (await api.client.get("/v1/findings", headers=api.as_platform(p1),
+                                       params={"rule": "M7.daily_hours"})).json()["items"]
+    assert [f["evidence"]["own_minutes"] for f in seen_by_p1] == [420] and "12.0" not in seen_by_p1[0]["summary"]
     own = await api.client.get(f"/v1/workers/{worker}/hours", params={"month": "2024-03"},
                                headers=api.as_platform(p1))
     assert own.json()["total_minutes"] == 420 and list(own.json()["days"][0]["by_platform"]) == [p1]
@@ -190,7 +195,7 @@ async def test_a_worker_on_two_platforms_is_judged_on_the_sum_and_each_sees_its_
                                                               f"{day}T20:00:00+08:00")]))
     assert again.json()["duplicates"] == 1
     assert await scalar(api.url, "select count(*) from findings where rule = 'M7.daily_hours' and worker_id = :w",
-                        w=worker) == 2
+                        w=worker) == 3
 
 
 async def test_five_hours_without_a_break_is_a_rest_finding(api):
@@ -198,9 +203,10 @@ async def test_five_hours_without_a_break_is_a_rest_finding(api):
     r = await api.client.post("/v1/sessions", headers=api.as_platform(pid), json=session_line(
         "long", worker, "2024-03-05T08:00:00+08:00", "2024-03-05T13:00:00+08:00"))
     assert r.status_code == 201, r.text
-    found = await fetch(api.url, "select evidence from findings where rule = 'M7.rest_break' and worker_id = :w",
-                        w=worker)
-    assert found[0]["evidence"]["continuous_minutes"] == 300
+    found = await fetch(api.url, "select platform_id, evidence from findings where rule = 'M7.rest_break' "
+                                 "and worker_id = :w order by platform_id nulls first", w=worker)
+    assert [f["platform_id"] for f in found] == [None, pid]
+    assert found[0]["evidence"]["continuous_minutes"] == 300 and found[1]["evidence"]["own_minutes"] == 300
 
 
 async def test_a_quota_most_workers_cannot_reach_in_8_hours_is_a_finding(api):

@@ -583,6 +583,25 @@ def check_part_time_hours(daily_minutes: dict[date, int], own_minutes: int, week
                         "own_minutes": own_minutes})
 
 
+#: What a working-time finding tells one platform: its own part and the limit, never the total.
+PLATFORM_SHARE_SUMMARY = {
+    "M7.daily_hours": "劳动者当日在各平台的合计工作时间超过上限",
+    "M7.monthly_overtime": "劳动者当月在各平台的合计加班时间超过上限",
+    "M7.part_time_hours": "非全日制劳动者当周在各平台的合计工作时间超过上限",
+    "M7.rest_break": "劳动者连续工作未按规定休息",
+}
+_PLATFORM_EVIDENCE = {"date", "month", "week_start", "limit_minutes", "cap_minutes", "weekly_limit_minutes",
+                      "daily_average_limit_minutes", "break_minutes"}
+
+
+def platform_share(spec: FindingSpec, own_minutes: int) -> FindingSpec:
+    """One platform's copy of a working-time finding judged on every platform's sessions."""
+    evidence = {k: v for k, v in spec.evidence.items() if k in _PLATFORM_EVIDENCE}
+    evidence.update(own_minutes=own_minutes, judged_on="all_platforms")
+    summary = f"{PLATFORM_SHARE_SUMMARY.get(spec.rule, spec.summary)}（本平台 {own_minutes / 60:.1f} 小时）"
+    return FindingSpec(spec.measure, spec.rule, spec.severity, summary, evidence)
+
+
 @dataclass(frozen=True)
 class WorkerDay:
     """A worker's day on one post: orders completed and working minutes."""

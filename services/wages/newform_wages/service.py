@@ -773,12 +773,14 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     candidates: list[tuple[tuple[str, str, str], FindingSpec, str, str]] = []  # key, spec, worker, platform
 
     def add(spec: FindingSpec | None, subject: str, worker: str, shares: dict[str, int], extra_platforms=()):
+        """The whole finding for oversight and the worker (no platform), and each platform involved
+        its own share only: a platform never learns what the worker did elsewhere."""
         if spec is None:
             return
-        for platform in set(shares) | set(extra_platforms):
-            own = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary,
-                              {**spec.evidence, "own_minutes": shares.get(platform, 0)})
-            candidates.append(((spec.rule, subject, platform), own, worker, platform))
+        candidates.append(((spec.rule, subject, ""), spec, worker, ""))
+        for platform in sorted(set(shares) | set(extra_platforms)):
+            candidates.append(((spec.rule, subject, platform), rules.platform_share(spec, shares.get(platform, 0)),
+                               worker, platform))
 
     for worker, day in sorted(days):
         shares = per_day.get((worker, day), {})
@@ -807,7 +809,7 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     for key, spec, worker, platform in candidates:
         if key in new:
             await raise_finding(session, spec, subject_type="worker_time", subject_id=key[1][:64],
-                                platform_id=platform, worker_id=worker)
+                                platform_id=platform or None, worker_id=worker)
             raised += 1
     raised += await assess_quotas(session, rows)
     return raised
