@@ -14,6 +14,14 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.disputes import (  # noqa: F401
+    CaseStageChanged,
+    ClockExpired,
+    ComplaintAnswered,
+    ComplaintFiled,
+    ComplaintResolved,
+    LegalAidRequested,
+)
 from .projections.training import (  # noqa: F401
     CertificateIssued,
     ClaimApproved,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -37,7 +37,7 @@ class EventLog(GatewayModel, table=True):
         Index("ix_event_log_time", "time"),
     )
 
-    seq: int | None = Field(default=None, primary_key=True)
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(max_length=64, unique=True)
     type: str = Field(max_length=200, index=True)
     source: str = Field(max_length=200)
@@ -50,7 +50,7 @@ class EventLog(GatewayModel, table=True):
     platform_id: str | None = Field(default=None, max_length=100, index=True)
     topic: str | None = Field(default=None, max_length=200)
     partition: int | None = None
-    offset: int | None = None
+    offset: int | None = Field(default=None, sa_column=Column(BigInteger))  # Kafka offsets are 64-bit
     logged_at: datetime = _ts(server_default=text("now()"))
 
 

@@ -61,6 +61,10 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "alert_routes": (),
     "alert_transitions": ("id",),
     "credit_records": (),
+    "dispute_complaints": (),
+    "dispute_cases": (),
+    "dispute_clock_expiries": (),
+    "dispute_legal_aid": (),
     **WAGES_READ_MODELS,
 }
 

@@ -21,9 +21,12 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
   registration) >= basic; good = >= good.
 - representation: basic = at least `basic` percent of published rule notices were consulted
   with the union or worker representatives (M10); good = at least `good` percent (all: 100).
+- management: basic = at least `basic` percent of the complaints whose reply is settled (answered,
+  or the reply time ran out) were answered in time (`scorecards.complaint_reply_on_time_percent`,
+  M10, from the disputes service); good = at least `good` percent. No settled complaint yet: alerts only.
 - pay: basic = at least `basic` percent of the platform's judged pay statements compliant (minimum
   wage met, paid in full on time, no rule broken; `scorecards.pay_compliance_percent`); good = `good`.
-- conditions, management: alerts only, once their feeding services exist.
+- conditions: alerts only, once their feeding services exist.
 """
 
 from __future__ import annotations
@@ -76,6 +79,9 @@ class PlatformNumbers:
     # wages: judged pay statements, and those compliant (minimum wage, paid in full on time, no breach)
     wage_statements_judged: int = 0
     wage_statements_compliant: int = 0
+    # complaints whose reply is settled (answered or overdue), and those answered in time (disputes)
+    complaints_settled: int = 0
+    complaints_answered_on_time: int = 0
 
 
 def contract_coverage(n: PlatformNumbers) -> float | None:
@@ -140,6 +146,12 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         compliant = f"{n.wage_statements_compliant}/{n.wage_statements_judged} statements compliant"
         return _score(p, n, (share >= basic, f"{compliant} >= {basic:.0%}"),
                       (share >= good, f"{compliant} >= {good:.0%}"))
+    if p.code == "management" and n.complaints_settled:
+        share = n.complaints_answered_on_time / n.complaints_settled
+        basic, good = thresholds("complaint_reply_on_time_percent", on)
+        answered = f"{n.complaints_answered_on_time}/{n.complaints_settled} complaints answered in time"
+        return _score(p, n, (share >= basic, f"{answered} >= {basic:.0%}"),
+                      (share >= good, f"{answered} >= {good:.0%}"))
     return _score(p, n, None, None)
 
 

@@ -63,7 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "active_registrations": "在册注册数", "points": "评分依据", "filter": "筛选",
         "measures_lapsed": "《{document}》已于{valid_until}到期，尚未加载后续文件。法律、法规和省级标准照常适用；"
                            "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
-        "provisional": "暂行",
+        "provisional": "暂行", "disputes": "争议调处",
     },
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
@@ -90,7 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "measures_lapsed": "The measures {document} lapsed after {valid_until} and no successor is loaded. Laws, "
                            "regulations and provincial standards apply as before; rules resting only on the "
                            "measures run provisionally under them, and their alerts say \"provisional\".",
-        "provisional": "provisional",
+        "provisional": "provisional", "disputes": "Disputes",
     },
 }
 
