@@ -101,10 +101,20 @@ def test_representation_scores_consultation_of_rule_notices():
     assert scorecards.score_principle(rep, numbers(rule_notices=3, consulted_notices=1))["score"] == 0
 
 
-def test_pay_is_scored_once_wages_reports():
+def test_pay_is_scored_once_wages_reports_judged_statements():
+    pay = scorecards.PRINCIPLES[0]
     n = scorecards.PlatformNumbers(platform_id="p", services_seen={"contracts", "wages"},
-                                   open_alerts=[("a", "M6", "medium")])
-    assert scorecards.score_principle(scorecards.PRINCIPLES[0], n)["score"] == 1
+                                   open_alerts=[("a", "M6", "medium")], wage_statements_judged=10,
+                                   wage_statements_compliant=10)
+    assert scorecards.score_principle(pay, n)["score"] == 1
+    n.open_alerts = []
+    assert scorecards.score_principle(pay, n)["score"] == 2
+    n.wage_statements_compliant = 9  # 90 %: basic (policy data), not good
+    assert scorecards.score_principle(pay, n)["score"] == 1
+    n.wage_statements_compliant = 8
+    assert scorecards.score_principle(pay, n)["score"] == 0
+    n.wage_statements_judged = n.wage_statements_compliant = 0
+    assert scorecards.score_principle(pay, n)["status"] == "no_data"
 
 
 def test_webhook_signature_and_backoff():
@@ -119,6 +129,10 @@ def test_credit_rules_are_configuration():
     assert rules.applies("M3", "M3.dispatch_licence_invalid")
     assert rules.applies("M3", "M3.unqualified_partner")
     assert not rules.applies("M1", "M1.misclassification")
+    # a related unit's arrears credit the entrusted platform too; early warnings credit nobody
+    assert rules.applies("M19", "M19.related_unit_arrears")
+    assert not rules.applies("M6", "M6.statement_missing")
+    assert not rules.applies("M6", "M6.early_warning_low_hourly_pay")
 
 
 def test_scorecard_thresholds_are_policy_data_by_date(tmp_path, monkeypatch):

@@ -6,7 +6,8 @@ a committed fact is never lost even when Kafka is down (the relay publishes it l
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, event, insert, text
@@ -67,6 +68,22 @@ def record(session: AsyncSession, event: DomainEvent, *, time: datetime | None =
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
     envelope = Envelope.of(event, source=source_for(service), time=time)
+    session.info.setdefault("outbox", []).append(envelope)
+    return envelope
+
+
+def record_data(session: AsyncSession, event_class: type[DomainEvent], data: dict[str, Any], *,
+                time: datetime | None = None) -> Envelope:
+    """`record` for a high-volume path that already holds the event's JSON data (plain dicts, lists,
+    strings, numbers), skipping a pydantic model build and dump per item. The caller owes the data
+    the class's shape; its tests should validate recorded data with `event_class.model_validate`."""
+    service = session.info.get("service")
+    if not service:
+        raise RuntimeError("session has no service name: create it through newform_common.db.Database")
+    subject_field = event_class.subject_field or event_class.key_field
+    envelope = Envelope(id=str(uuid.uuid4()), source=source_for(service), type=event_class.event_type,
+                        time=time or datetime.now(UTC), key=str(data[event_class.key_field]),
+                        subject=None if data.get(subject_field) is None else str(data[subject_field]), data=data)
     session.info.setdefault("outbox", []).append(envelope)
     return envelope
 

@@ -58,13 +58,18 @@ class CreditRules:
 
     measures: frozenset[str]
     rules: frozenset[str]
+    # Rules under a listed measure that never make a credit record (early warnings, late-but-paid).
+    except_rules: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path) -> CreditRules:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls(frozenset(data.get("measures", [])), frozenset(data.get("rules", [])))
+        return cls(frozenset(data.get("measures", [])), frozenset(data.get("rules", [])),
+                   frozenset(data.get("except_rules", [])))
 
     def applies(self, measure: str, rule: str) -> bool:
+        if rule in self.except_rules:
+            return False
         return measure in self.measures or rule in self.rules
 
 

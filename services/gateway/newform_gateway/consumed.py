@@ -29,3 +29,10 @@ from .projections.training import (  # noqa: F401
     ClaimRejected,
     ClaimSubmitted,
 )
+from .projections.wages import (  # noqa: F401
+    QuotaAssessed,
+    RelatedUnitRegistered,
+    SessionsAccepted,
+    StatementsAccepted,
+    StatementsJudged,
+)

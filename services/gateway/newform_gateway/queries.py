@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import counters, disputes_views, routing, scorecards, training
+from . import counters, disputes_views, routing, scorecards, training, wages_views
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -174,6 +174,8 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
     n.signed_active_contracts = await counters.count(session, "contracts_by_status", platform_id, "signed")
     n.workers_with_signed_contract = await counters.count(session, "workers_with_signed_contract", platform_id)
     n.insured_signed_contracts = await counters.count(session, "contracts_signed_insured", platform_id)
+    n.wage_statements_judged, n.wage_statements_compliant = await wages_views.platform_pay_numbers(
+        session, platform_id)
     n.open_alerts = [tuple(r) for r in (await session.execute(
         select(Alert.alert_id, Alert.measure, Alert.severity).where(Alert.platform_id == platform_id,
                                                                     Alert.status != RESOLVED))).all()]

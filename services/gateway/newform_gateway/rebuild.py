@@ -46,6 +46,7 @@ from newform_common.migrations import upgrade
 from .config import Settings
 from .main import context_for
 from .projections import project, project_batch
+from .projections.wages import READ_MODELS as WAGES_READ_MODELS
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "dispute_cases": (),
     "dispute_clock_expiries": (),
     "dispute_legal_aid": (),
+    **WAGES_READ_MODELS,
 }
 
 

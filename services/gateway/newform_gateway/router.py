@@ -195,5 +195,6 @@ OPENAPI_TAGS = [
     {"name": "workers", "description": "Pseudonymous worker timelines"},
     {"name": "credit", "description": "Credit records (M6, M19)"},
     {"name": "webhooks", "description": "Department integration: alerts pushed to a URL"},
+    {"name": "wages", "description": "Pay compliance, arrears and working time (M6, M7), from the wages service"},
     {"name": "disputes", "description": "Complaints, mediation and arbitration figures; escalations (M10, M18, M20)"},
 ]

@@ -24,7 +24,9 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
 - management: basic = at least `basic` percent of the complaints whose reply is settled (answered,
   or the reply time ran out) were answered in time (`scorecards.complaint_reply_on_time_percent`,
   M10, from the disputes service); good = at least `good` percent. No settled complaint yet: alerts only.
-- pay, conditions: alerts only, once their feeding services exist.
+- pay: basic = at least `basic` percent of the platform's judged pay statements compliant (minimum
+  wage met, paid in full on time, no rule broken; `scorecards.pay_compliance_percent`); good = `good`.
+- conditions: alerts only, once their feeding services exist.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ class PlatformNumbers:
     open_alerts: list[tuple[str, str, str]] = field(default_factory=list)
     rule_notices: int = 0
     consulted_notices: int = 0
+    # wages: judged pay statements, and those compliant (minimum wage, paid in full on time, no breach)
+    wage_statements_judged: int = 0
+    wage_statements_compliant: int = 0
     # complaints whose reply is settled (answered or overdue), and those answered in time (disputes)
     complaints_settled: int = 0
     complaints_answered_on_time: int = 0
@@ -133,6 +138,14 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
         return _score(p, n, (share >= basic, f"{consulted} >= {basic:.0%}"),
                       (share >= good, f"{consulted} >= {good:.0%}"))
+    if p.code == "pay":
+        if n.wage_statements_judged == 0:
+            return _no_data(p, "no judged pay statements yet")
+        share = n.wage_statements_compliant / n.wage_statements_judged
+        basic, good = thresholds("pay_compliance_percent", on)
+        compliant = f"{n.wage_statements_compliant}/{n.wage_statements_judged} statements compliant"
+        return _score(p, n, (share >= basic, f"{compliant} >= {basic:.0%}"),
+                      (share >= good, f"{compliant} >= {good:.0%}"))
     if p.code == "management" and n.complaints_settled:
         share = n.complaints_answered_on_time / n.complaints_settled
         basic, good = thresholds("complaint_reply_on_time_percent", on)

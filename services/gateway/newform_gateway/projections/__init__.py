@@ -27,7 +27,7 @@ from newform_common.events import Envelope
 from .. import alerts
 from ..alerts import Context
 from ..models import EventLog
-from . import contracts, disputes, training
+from . import contracts, disputes, training, wages
 from .base import EventData, Projection, Typed
 
 __all__ = ["PROJECTIONS", "EventData", "Projection", "Typed", "log_events", "make_batch_handler", "project"]
@@ -39,7 +39,7 @@ LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
 
 #: Set-based projections, one per source service.
 PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, disputes.PROJECTION,
-                                                            training.PROJECTION)}
+                                                            training.PROJECTION, wages.PROJECTION)}
 
 
 def on_alert_path(event_type: str) -> bool:

@@ -1,0 +1,223 @@
+"""wages.* events into the wages read models — set-based: one statement per table per polled batch.
+
+A `wages.statements.accepted.v1` carries up to 1,000 statement lines (wages' events.py says why);
+each line becomes a row keyed by its statement id, so a line seen twice (a redelivered chunk, a
+pending statement judged later) updates its row instead of counting twice. Arrears and working-time
+results come from wages' findings, which the alert path projects (`alerts.py`); the queries of
+`wages_views.py` read both.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field
+
+from newform_common import bulk
+from newform_common.consumed import consumes
+
+from ..alerts import Context
+from ..models import GatewayModel
+from .base import EventData, Projection, Typed
+
+
+# -- read models -------------------------------------------------------------------------------------
+class WageStatement(GatewayModel, table=True):
+    """One pay statement as the regulator sees it: amounts due and paid, dates, the rules it broke."""
+
+    __tablename__ = "wage_statements"
+
+    statement_id: str = Field(primary_key=True, max_length=40)
+    line_id: str = Field(max_length=100)
+    batch_id: str | None = Field(default=None, max_length=40)
+    platform_id: str = Field(max_length=100, index=True)
+    worker_id: str = Field(max_length=100, index=True)
+    contract_id: str = Field(max_length=100)
+    enterprise_id: str | None = Field(default=None, max_length=100)
+    period_start: date
+    period_end: date = Field(index=True)
+    due_date: date
+    gross_fen: int
+    net_due_fen: int
+    paid_fen: int
+    paid_on: date | None = None
+    worked_minutes: int
+    status: str = Field(max_length=10)  # judged | pending
+    occupation: str | None = Field(default=None, max_length=40)
+    district: str | None = Field(default=None, max_length=40)
+    minimum_wage_met: bool | None = None
+    rules_broken: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class WorkSessionView(GatewayModel, table=True):
+    __tablename__ = "wage_work_sessions"
+
+    session_id: str = Field(primary_key=True, max_length=40)
+    platform_id: str = Field(max_length=100, index=True)
+    worker_id: str = Field(max_length=100, index=True)
+    work_date: date = Field(index=True)
+    working_minutes: int
+    orders_completed: int
+    post: str | None = Field(default=None, max_length=64)
+
+
+class QuotaResult(GatewayModel, table=True):
+    """A declared quota judged on one day: workers on the post and how many reach it in statutory hours."""
+
+    __tablename__ = "wage_quota_results"
+
+    platform_id: str = Field(primary_key=True, max_length=100)
+    post: str = Field(primary_key=True, max_length=64)
+    work_date: date = Field(primary_key=True)
+    quota_orders_per_day: int
+    workers: int
+    reaching: int
+    met: bool
+
+
+class RelatedUnitView(GatewayModel, table=True):
+    __tablename__ = "wage_related_units"
+
+    platform_id: str = Field(primary_key=True, max_length=100)
+    enterprise_id: str = Field(primary_key=True, max_length=100)
+    name: str = Field(max_length=200)
+    credit_code: str = Field(max_length=18)
+    kind: str = Field(max_length=32)
+    platform_entrusted_to_pay: bool
+
+
+# -- the gateway's reading of wages' v1 events (services/wages/newform_wages/events.py) ---------------
+class StatementLine(EventData):
+    line_id: str
+    statement_id: str
+    worker_id: str
+    contract_id: str
+    period_start: date
+    period_end: date
+    due_date: date
+    gross_fen: int
+    net_due_fen: int
+    paid_fen: int
+    paid_on: date | None
+    worked_minutes: int
+    status: str
+    occupation: str | None = None
+    district: str | None = None
+    enterprise_id: str | None = None
+    minimum_wage_met: bool | None = None
+    rules_broken: list[str] = []
+
+
+@consumes("wages.statements.accepted.v1")
+class StatementsAccepted(EventData):
+    batch_id: str
+    platform_id: str
+    lines: list[StatementLine]
+
+
+@consumes("wages.statements.judged.v1")
+class StatementsJudged(EventData):
+    platform_id: str
+    lines: list[StatementLine]
+
+
+class SessionLine(EventData):
+    session_id: str
+    worker_id: str
+    work_date: date
+    working_minutes: int
+    orders_completed: int
+    post: str | None = None
+
+
+@consumes("wages.sessions.accepted.v1")
+class SessionsAccepted(EventData):
+    platform_id: str
+    lines: list[SessionLine]
+
+
+@consumes("wages.quota.assessed.v1")
+class QuotaAssessed(EventData):
+    platform_id: str
+    post: str
+    work_date: date
+    quota_orders_per_day: int
+    workers: int
+    reaching: int
+    met: bool
+
+
+@consumes("wages.related_unit.registered.v1")
+class RelatedUnitRegistered(EventData):
+    platform_id: str
+    enterprise_id: str
+    name: str
+    credit_code: str
+    kind: str
+    platform_entrusted_to_pay: bool
+
+
+def _statement(platform_id: str, batch_id: str | None, line: StatementLine, at: datetime) -> dict[str, Any]:
+    return dict(statement_id=line.statement_id, line_id=line.line_id, batch_id=batch_id, platform_id=platform_id,
+                worker_id=line.worker_id, contract_id=line.contract_id, enterprise_id=line.enterprise_id,
+                period_start=line.period_start, period_end=line.period_end, due_date=line.due_date,
+                gross_fen=line.gross_fen, net_due_fen=line.net_due_fen, paid_fen=line.paid_fen, paid_on=line.paid_on,
+                worked_minutes=line.worked_minutes, status=line.status, occupation=line.occupation,
+                district=line.district, minimum_wage_met=line.minimum_wage_met, rules_broken=list(line.rules_broken),
+                reported_at=at)
+
+
+async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
+    """Fold the batch in order (a judged line replaces its pending row), then write each table once."""
+    statements: dict[str, dict[str, Any]] = {}
+    sessions: list[dict[str, Any]] = []
+    quotas: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
+    judged: list[dict[str, Any]] = []
+    for t in events:
+        d = t.data
+        if isinstance(d, StatementsAccepted):
+            for line in d.lines:
+                statements[line.statement_id] = _statement(d.platform_id, d.batch_id, line, t.envelope.time)
+        elif isinstance(d, StatementsJudged):
+            for line in d.lines:
+                if line.statement_id in statements:  # accepted earlier in this batch: keep its batch id
+                    statements[line.statement_id].update(_statement(d.platform_id, statements[line.statement_id][
+                        "batch_id"], line, statements[line.statement_id]["reported_at"]))
+                else:
+                    judged.append(_statement(d.platform_id, None, line, t.envelope.time))
+        elif isinstance(d, SessionsAccepted):
+            sessions.extend(dict(session_id=s.session_id, platform_id=d.platform_id, worker_id=s.worker_id,
+                                 work_date=s.work_date, working_minutes=s.working_minutes,
+                                 orders_completed=s.orders_completed, post=s.post) for s in d.lines)
+        elif isinstance(d, QuotaAssessed):
+            quotas.append(dict(platform_id=d.platform_id, post=d.post, work_date=d.work_date,
+                               quota_orders_per_day=d.quota_orders_per_day, workers=d.workers, reaching=d.reaching,
+                               met=d.met))
+        elif isinstance(d, RelatedUnitRegistered):
+            units.append(dict(platform_id=d.platform_id, enterprise_id=d.enterprise_id, name=d.name,
+                              credit_code=d.credit_code, kind=d.kind,
+                              platform_entrusted_to_pay=d.platform_entrusted_to_pay))
+    await bulk.upsert(session, WageStatement, list(statements.values()), key=["statement_id"])
+    # a judged line keeps the row's batch and first report time; only the judgement changes
+    await bulk.upsert(session, WageStatement, judged, key=["statement_id"],
+                      update=["status", "occupation", "district", "enterprise_id", "minimum_wage_met", "rules_broken"])
+    await bulk.upsert(session, WorkSessionView, sessions, key=["session_id"])
+    await bulk.upsert(session, QuotaResult, quotas, key=["platform_id", "post", "work_date"])
+    await bulk.upsert(session, RelatedUnitView, units, key=["platform_id", "enterprise_id"])
+
+
+PROJECTION = Projection(
+    service="wages",
+    model_list=(StatementsAccepted, StatementsJudged, SessionsAccepted, QuotaAssessed, RelatedUnitRegistered),
+    apply=apply,
+)
+
+READ_MODELS: dict[str, tuple[str, ...]] = {
+    "wage_statements": (), "wage_work_sessions": (), "wage_quota_results": (), "wage_related_units": (),
+}

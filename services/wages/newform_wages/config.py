@@ -1,0 +1,14 @@
+"""The wages service's settings (environment variables; ServiceSettings holds the common ones)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from newform_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "wages"
+    # Engagements come from contracts' topic (a test may prefix it).
+    contracts_topic: str = Field("contracts.events", validation_alias="WAGES_CONTRACTS_TOPIC")
+    run_consumers: bool = Field(True, validation_alias="WAGES_RUN_CONSUMERS")

@@ -1,0 +1,73 @@
+"""Wages' own models of the contracts events it reads (only the fields it uses).
+
+Checked against contracts' committed schemas by tests/common/test_consumed_events.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from newform_common.consumed import ConsumedEvent, consumes
+
+
+@consumes("contracts.contract.drafted.v1")
+class ContractDrafted(ConsumedEvent):
+    contract_id: str
+    worker_id: str
+    platform_id: str
+    enterprise_id: str
+    engagement_type: str
+    part_time: bool
+    occupation: str
+    district: str
+    start_date: date
+    end_date: date | None = None
+    pay_period: str
+    drafted_at: datetime
+
+
+class ContractTransition(ConsumedEvent):
+    contract_id: str
+    worker_id: str
+    platform_id: str
+    enterprise_id: str
+    engagement_type: str
+    at: datetime
+
+
+@consumes("contracts.contract.sent.v1")
+class ContractSent(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.signed.v1")
+class ContractSigned(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.terminated.v1")
+class ContractTerminated(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.expired.v1")
+class ContractExpired(ContractTransition):
+    pass
+
+
+@consumes("contracts.contract.discarded.v1")
+class ContractDiscarded(ContractTransition):
+    """A draft discarded before it was sent: never an engagement to be paid under."""
+
+
+#: Event type -> the engagement status it leaves.
+STATUS_AFTER = {
+    "contracts.contract.drafted.v1": "drafted",
+    "contracts.contract.sent.v1": "sent",
+    "contracts.contract.signed.v1": "signed",
+    "contracts.contract.terminated.v1": "terminated",
+    "contracts.contract.expired.v1": "expired",
+    "contracts.contract.discarded.v1": "discarded",
+}
+MODELS = {m.event_type: m for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired,
+                                    ContractDiscarded)}

@@ -1,0 +1,151 @@
+"""Every query of the wages service: reads and writes of its tables, nothing else.
+
+The intake paths write set-based: one `insert … select from unnest(arrays)` per table per batch on
+the session's own asyncpg connection (inside the request's transaction), not a statement per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.db import driver_connection
+
+STATEMENT_COLUMNS: dict[str, str] = {
+    "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "contract_id": "text",
+    "worker_id": "text", "period_start": "date", "period_end": "date", "due_date": "date", "gross_fen": "int8",
+    "base_fen": "int8", "piece_fen": "int8", "piece_orders": "int4", "overtime_fen": "int8", "rest_day_fen": "int8",
+    "holiday_fen": "int8", "allowances_fen": "int8", "deductions": "jsonb", "deductions_fen": "int8",
+    "normal_minutes": "int4", "overtime_minutes": "int4", "rest_day_minutes": "int4", "holiday_minutes": "int4",
+    "night_minutes": "int4", "premium_days": "jsonb", "paid_fen": "int8", "paid_on": "date",
+    "payment_method": "text", "status": "text", "received_at": "timestamptz",
+}
+SESSION_COLUMNS: dict[str, str] = {
+    "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "worker_id": "text",
+    "contract_id": "text", "post": "text", "started_at": "timestamptz", "ended_at": "timestamptz",
+    "work_date": "date", "working_minutes": "int4", "order_minutes": "int4", "orders_completed": "int4",
+    "received_at": "timestamptz",
+}
+DEADLINE_COLUMNS: dict[str, str] = {
+    "id": "text", "kind": "text", "subject_id": "text", "due_at": "timestamptz", "status": "text", "data": "jsonb",
+    "attempts": "int4", "created_at": "timestamptz",
+}
+
+
+def _unnest_insert(table: str, columns: dict[str, str], conflict: str, returning: str | None) -> str:
+    names = list(columns)
+    arrays = ", ".join(f"${i}::{'text' if t == 'jsonb' else t}[]" for i, t in enumerate(columns.values(), start=1))
+    selected = ", ".join(f"u.{n}::jsonb" if t == "jsonb" else f"u.{n}" for n, t in columns.items())
+    sql = (f"insert into {table} ({', '.join(names)}) select {selected} from unnest({arrays}) "
+           f"as u({', '.join(names)}) on conflict {conflict} do nothing")
+    return sql + (f" returning {returning}" if returning else "")
+
+
+async def insert_rows(session: AsyncSession, table: str, columns: dict[str, str], rows: Sequence[dict[str, Any]],
+                      *, conflict: str, returning: str | None = None) -> list[Any]:
+    """Insert many rows in one statement; rows whose key exists are skipped. Returns `returning` values."""
+    if not rows:
+        return []
+    arrays = []
+    for name, kind in columns.items():
+        values = [row[name] for row in rows]
+        if kind == "jsonb":
+            values = [orjson.dumps(v).decode() for v in values]
+        arrays.append(values)
+    conn = await driver_connection(session)
+    sql = _unnest_insert(table, columns, conflict, returning)
+    if returning:
+        return [r[0] for r in await conn.fetch(sql, *arrays)]
+    await conn.execute(sql, *arrays)
+    return []
+
+
+async def existing_line_ids(session: AsyncSession, table: str, platform_id: str, line_ids: list[str]) -> set[str]:
+    if not line_ids:
+        return set()
+    conn = await driver_connection(session)
+    rows = await conn.fetch(f"select line_id from {table} where platform_id = $1 and line_id = any($2::text[])",
+                            platform_id, line_ids)
+    return {r[0] for r in rows}
+
+
+async def engagements(session: AsyncSession, contract_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    ids = list(set(contract_ids))
+    if not ids:
+        return {}
+    conn = await driver_connection(session)
+    rows = await conn.fetch("select * from engagements where contract_id = any($1::text[])", ids)
+    return {r["contract_id"]: dict(r) for r in rows}
+
+
+async def related_units(session: AsyncSession, platform_id: str) -> dict[str, dict[str, Any]]:
+    rows = await session.execute(text("select * from related_units where platform_id = :p"), {"p": platform_id})
+    return {r["enterprise_id"]: dict(r) for r in rows.mappings()}
+
+
+async def worker_engagement_kinds(session: AsyncSession, worker_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Per worker: 'full_time_labour' and/or 'part_time_labour' from their signed labour contracts."""
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "select worker_id, part_time from engagements where worker_id = any($1::text[]) "
+        "and engagement_type = 'labor_contract' and status = 'signed'", list(set(worker_ids)))
+    kinds: dict[str, set[str]] = {}
+    for r in rows:
+        kinds.setdefault(r["worker_id"], set()).add("part_time_labour" if r["part_time"] else "full_time_labour")
+    return kinds
+
+
+async def daily_minutes(session: AsyncSession, worker_ids: list[str], start: date, end: date) -> list[dict[str, Any]]:
+    """Working minutes per worker, day and platform (every platform: the rules judge the sum)."""
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "select worker_id, work_date, platform_id, sum(working_minutes)::int as minutes from work_sessions "
+        "where worker_id = any($1::text[]) and work_date between $2 and $3 group by 1, 2, 3",
+        list(set(worker_ids)), start, end)
+    return [dict(r) for r in rows]
+
+
+async def intervals(session: AsyncSession, worker_ids: list[str], start: date, end: date) -> list[dict[str, Any]]:
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "select worker_id, work_date, platform_id, started_at, ended_at from work_sessions "
+        "where worker_id = any($1::text[]) and work_date between $2 and $3", list(set(worker_ids)), start, end)
+    return [dict(r) for r in rows]
+
+
+async def claim_judgements(session: AsyncSession, keys: list[tuple[str, str, str]], now) -> set[tuple[str, str, str]]:
+    """Record (rule, subject, platform) judged; returns the keys new now (a resent fact raises nothing twice)."""
+    if not keys:
+        return set()
+    conn = await driver_connection(session)
+    rows = await conn.fetch(
+        "insert into judgements (rule, subject_id, platform_id, judged_at) "
+        "select u.r, u.s, u.p, $4 from unnest($1::text[], $2::text[], $3::text[]) as u(r, s, p) "
+        "on conflict do nothing returning rule, subject_id, platform_id",
+        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], now)
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+#: Advisory-lock namespace of "a statement meets its engagement" (any constant the service owns).
+CONTRACT_LOCK = 0x7761_6765  # "wage"
+
+
+async def lock_contracts(session: AsyncSession, contract_ids: Iterable[str], *, shared: bool) -> None:
+    """Serialise "keep a statement pending" with "the engagement arrives" per contract, until commit.
+
+    Without it, an upload that finds no engagement and the consumer that stores it could commit side by
+    side, each not seeing the other's rows: the statement would stay pending for good. Intake takes the
+    locks shared (uploads do not wait for each other), the consumer exclusively; both in one order.
+    """
+    ids = sorted(set(contract_ids))
+    if not ids:
+        return
+    conn = await driver_connection(session)
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await conn.execute(f"select {function}($1, k) from (select distinct hashtext(c) as k from unnest($2::text[]) "
+                       "as c order by 1) as keys", CONTRACT_LOCK, ids)

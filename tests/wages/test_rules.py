@@ -1,0 +1,229 @@
+"""The wages rules as pure functions, with the figures of issue 10 and Qinghai's standards."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+
+from newform_common.holidays import HolidayCalendarError
+from newform_wages import rules
+from newform_wages.rules import Deduction, Engagement, PremiumDay, Statement, WorkerDay
+
+FULL_TIME = Engagement("c1", "w_1", "p1", "p1", "labor_contract", False, "food_delivery", "chengdong",
+                       date(2022, 5, 1), None, "month")
+PART_TIME = Engagement("c2", "w_1", "p1", "p1", "labor_contract", True, "food_delivery", "chengdong",
+                       date(2022, 5, 1), None, "week")
+AGREEMENT = Engagement("c3", "w_1", "p1", "p1", "work_agreement", False, "food_delivery", "chengdong",
+                       date(2022, 5, 1), None, "week")
+
+
+def statement(start: date, end: date, **kw) -> Statement:
+    kw.setdefault("gross_fen", kw.get("base_fen", 0))
+    return Statement(period_start=start, period_end=end, due_date=kw.pop("due_date", end + timedelta(days=7)), **kw)
+
+
+def rules_of(found) -> set[str]:
+    return {f.rule for f in found if f is not None}
+
+
+# -- M6 pay period --------------------------------------------------------------------------------------
+def test_a_calendar_month_is_a_lawful_pay_period_but_a_month_and_a_day_is_not():
+    assert rules.check_pay_period(statement(date(2024, 1, 1), date(2024, 1, 31)), FULL_TIME) is None
+    assert rules.check_pay_period(statement(date(2024, 2, 15), date(2024, 3, 14)), FULL_TIME) is None
+    found = rules.check_pay_period(statement(date(2024, 1, 15), date(2024, 2, 15)), FULL_TIME)
+    assert found.rule == "M6.max_pay_period" and found.evidence["days"] == 32
+
+
+def test_part_time_is_paid_at_least_every_15_days():
+    assert rules.check_pay_period(statement(date(2024, 3, 1), date(2024, 3, 15)), PART_TIME) is None
+    found = rules.check_pay_period(statement(date(2024, 3, 1), date(2024, 3, 16)), PART_TIME)
+    assert found is not None and found.evidence["days"] == 16
+
+
+# -- M6 minimum wage ---------------------------------------------------------------------------------------
+def test_monthly_minimum_for_a_full_time_labour_contract_is_1700_then_1880_yuan():
+    jan = statement(date(2023, 1, 1), date(2023, 1, 31), base_fen=169_999, normal_minutes=174 * 60)
+    assert rules.check_minimum_wage(jan, FULL_TIME).evidence["required_fen"] == 170_000
+    assert rules.check_minimum_wage(statement(date(2023, 1, 1), date(2023, 1, 31), base_fen=170_000), FULL_TIME) is None
+    feb = statement(date(2023, 2, 1), date(2023, 2, 28), base_fen=170_000)
+    assert rules.check_minimum_wage(feb, FULL_TIME).evidence["required_fen"] == 188_000
+
+
+def test_a_monthly_period_across_2023_02_01_is_judged_day_by_day():
+    # 16 January days at 1,700/31 + 15 February days at 1,880/28 = 877.42 + 1,007.14 = 1,884.56 yuan
+    # (188,456.2 fen: 188,457 needed)
+    required = Fraction(16 * 170_000, 31) + Fraction(15 * 188_000, 28)
+    assert rules.minimum_pay_required("monthly", date(2023, 1, 16), date(2023, 2, 15), 0) == required
+    short = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_000)  # the new figure alone is not enough
+    found = rules.check_minimum_wage(short, FULL_TIME)
+    assert found.rule == "M6.minimum_wage" and found.evidence["required_fen"] == 188_457
+    enough = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_457)
+    assert rules.check_minimum_wage(enough, FULL_TIME) is None
+
+
+def test_hourly_minimum_for_part_time_and_work_agreements_is_15_20_then_18_yuan():
+    # 4 days of 4 h: two days at 15.20 and two at 18.00 -> 121.60 + 144.00 = 265.60 yuan
+    period = (date(2023, 1, 30), date(2023, 2, 2))
+    assert rules.minimum_pay_required("hourly", *period, 16 * 60) == 26_560
+    for engagement in (PART_TIME, AGREEMENT):
+        assert rules.check_minimum_wage(statement(*period, base_fen=26_560, normal_minutes=16 * 60), engagement) is None
+        found = rules.check_minimum_wage(statement(*period, base_fen=26_559, normal_minutes=16 * 60), engagement)
+        assert found.evidence["basis"] == "hourly" and found.evidence["shortfall_fen"] == 1
+
+
+def test_premiums_and_allowances_do_not_count_towards_the_minimum_wage():
+    s = statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=10 * 1700, allowances_fen=50_000, overtime_fen=50_000,
+                  gross_fen=117_000, normal_minutes=10 * 60, overtime_minutes=60)
+    assert rules.check_minimum_wage(s, AGREEMENT).evidence["required_fen"] == 18_000
+
+
+# -- M6 premiums with the calendar ---------------------------------------------------------------------
+def test_a_statutory_holiday_earns_300_percent():
+    # 2024-10-01 National Day; normal rate 20 yuan/h (3,200 yuan for 160 h)
+    base = dict(base_fen=320_000, normal_minutes=160 * 60, premium_days=(PremiumDay(date(2024, 10, 1), 8 * 60),))
+    short = statement(date(2024, 10, 1), date(2024, 10, 31), overtime_fen=8 * 2000 * 2, **base)  # paid as 200 %
+    found = rules.check_premiums(short, FULL_TIME)
+    assert found.rule == "M6.overtime_premium" and found.evidence["required_fen"] == 8 * 2000 * 3
+    assert found.evidence["minutes_by_kind"] == {"statutory_holiday": 480}
+    assert rules.check_premiums(statement(date(2024, 10, 1), date(2024, 10, 31), holiday_fen=48_000, **base),
+                                FULL_TIME) is None
+
+
+def test_a_make_up_working_day_is_a_working_day_but_an_ordinary_sunday_is_a_rest_day():
+    # 2024-09-29 is a Sunday made a working day (调休上班): overtime at 150 % is lawful there
+    makeup = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
+                       overtime_fen=4 * 2000 * 150 // 100, premium_days=(PremiumDay(date(2024, 9, 29), 4 * 60),))
+    assert rules.check_premiums(makeup, FULL_TIME) is None
+    sunday = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
+                       overtime_fen=4 * 2000 * 150 // 100, premium_days=(PremiumDay(date(2024, 9, 22), 4 * 60),))
+    found = rules.check_premiums(sunday, FULL_TIME)
+    assert found.evidence["required_by_kind_fen"] == {"rest_day": 16_000}
+
+
+def test_a_date_the_calendar_cannot_judge_is_an_error_not_a_guess():
+    with pytest.raises(HolidayCalendarError):
+        rules.day_kind(date(2031, 5, 1))
+
+
+def test_premiums_apply_only_under_a_labour_relationship():
+    s = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
+                  premium_days=(PremiumDay(date(2024, 10 - 1, 22), 4 * 60),))
+    assert rules.check_premiums(s, AGREEMENT) is None
+    assert rules.check_premiums(s, FULL_TIME) is not None
+
+
+# -- M6 deductions, money, arrears ---------------------------------------------------------------------
+def test_fines_and_deposits_are_unlawful_deductions_and_unknown_reasons_need_a_lawful_one():
+    s = statement(date(2024, 3, 1), date(2024, 3, 31), base_fen=300_000, deductions=(
+        Deduction("income_tax", 1_000), Deduction("fine", 5_000), Deduction("deposit", 20_000),
+        Deduction("uniform", 3_000)))
+    found = {f.rule: f for f in rules.check_deductions(s)}
+    assert set(found) == {"M6.unlawful_deduction", "M6.deduction_without_lawful_reason"}
+    assert {d["reason"] for d in found["M6.unlawful_deduction"].evidence["deductions"]} == {"fine", "deposit"}
+    assert rules.check_deductions(statement(date(2024, 3, 1), date(2024, 3, 31), deductions=(
+        Deduction("income_tax", 1_000), Deduction("social_insurance", 30_000)))) == []
+
+
+def test_points_coupons_and_goods_are_not_wages():
+    assert rules.check_paid_in_money(statement(date(2024, 3, 1), date(2024, 3, 31), payment_method="wallet")) is None
+    assert rules.check_paid_in_money(statement(date(2024, 3, 1), date(2024, 3, 31),
+                                               payment_method="points")).rule == "M6.paid_in_money"
+
+
+def test_partial_payment_after_the_due_date_is_arrears_of_the_difference():
+    s = statement(date(2024, 3, 1), date(2024, 3, 31), due_date=date(2024, 4, 10), base_fen=300_000,
+                  deductions=(Deduction("income_tax", 1_000),), paid_fen=200_000, paid_on=date(2024, 4, 10))
+    assert rules.check_arrears(s, date(2024, 4, 10)) is None  # not due yet at the end of the due date
+    found = rules.check_arrears(s, date(2024, 4, 11))
+    assert found.evidence["arrears_fen"] == 99_000 and found.evidence["partial"] is True
+    assert rules.enforcement_of(found).rule == "M20.wage_arrears_enforcement"
+
+
+def test_paid_in_full_after_the_due_date_is_paid_late():
+    s = statement(date(2024, 3, 1), date(2024, 3, 31), due_date=date(2024, 4, 10), base_fen=300_000,
+                  paid_fen=300_000, paid_on=date(2024, 4, 13))
+    assert rules.check_arrears(s, date(2024, 5, 1)) is None
+    assert rules.check_paid_late(s).evidence["days_late"] == 3
+
+
+def test_bad_input_is_rejected_field_by_field():
+    errors = rules.statement_input_errors(statement(date(2024, 3, 10), date(2024, 3, 1)))
+    assert [e.field for e in errors] == ["period_end"]
+    errors = rules.statement_input_errors(statement(date(2024, 3, 1), date(2024, 3, 1), base_fen=-1, gross_fen=0,
+                                                    normal_minutes=20 * 60, overtime_minutes=5 * 60))
+    assert {e.field for e in errors} == {"base_fen", "normal_hours"}
+
+
+# -- M7 working time ---------------------------------------------------------------------------------------
+def at(h: int, m: int = 0, day: int = 4) -> datetime:
+    return datetime(2024, 3, day, h, m, tzinfo=UTC) - timedelta(hours=8)  # Asia/Shanghai wall time
+
+
+def test_four_hours_of_work_need_a_20_minute_break():
+    assert rules.check_rest_break([(at(8), at(10)), (at(10, 20), at(12, 20))], date(2024, 3, 4)) is None
+    found = rules.check_rest_break([(at(8), at(10)), (at(10, 10), at(12, 20))], date(2024, 3, 4))
+    assert found.rule == "M7.rest_break" and found.evidence["continuous_minutes"] == 260
+
+
+def test_a_worker_on_two_platforms_is_judged_on_the_sum_and_each_platform_sees_its_share():
+    assert rules.check_daily_hours(7 * 60 + 4 * 60, 7 * 60, date(2024, 3, 4)) is None  # 11 h: the cap itself
+    found = rules.check_daily_hours(7 * 60 + 5 * 60, 5 * 60, date(2024, 3, 4))
+    assert found.evidence == {"date": "2024-03-04", "total_minutes": 720, "own_minutes": 300, "limit_minutes": 660}
+
+
+def test_monthly_overtime_beyond_36_hours():
+    days = {date(2024, 3, d): 10 * 60 for d in range(1, 19)}  # 18 days with 2 h overtime = 36 h
+    assert rules.check_monthly_overtime(days, 0, date(2024, 3, 1)) is None
+    days[date(2024, 3, 19)] = 9 * 60
+    assert rules.check_monthly_overtime(days, 0, date(2024, 3, 1)).evidence["overtime_minutes"] == 37 * 60
+
+
+def test_part_time_beyond_4_hours_a_day_on_average_or_24_a_week():
+    assert rules.check_part_time_hours({date(2024, 3, 4) + timedelta(d): 240 for d in range(6)}, 0,
+                                       date(2024, 3, 4)) is None
+    assert rules.check_part_time_hours({date(2024, 3, 4): 300}, 0, date(2024, 3, 4)) is not None
+    found = rules.check_part_time_hours({date(2024, 3, 4) + timedelta(d): 250 for d in range(6)}, 0, date(2024, 3, 4))
+    assert found.evidence["total_minutes"] == 1500
+
+
+def test_a_quota_fewer_than_90_percent_reach_within_8_hours_is_a_finding():
+    fast = [WorkerDay(f"w{i}", 40, 8 * 60) for i in range(9)]
+    assert rules.check_quota(fast + [WorkerDay("slow", 20, 8 * 60)], 40, "rider", date(2024, 3, 4)).finding is None
+    result = rules.check_quota(fast[:8] + [WorkerDay("s1", 20, 8 * 60), WorkerDay("s2", 30, 10 * 60)], 40, "rider",
+                               date(2024, 3, 4))
+    assert (result.workers, result.reaching) == (10, 8) and result.finding.rule == "M7.quota_unreachable"
+
+
+def test_sessions_overlapping_on_one_platform_are_found():
+    assert rules.overlapping([(at(8), at(10), "a"), (at(10), at(11), "b")]) == []
+    assert rules.overlapping([(at(8), at(10), "a"), (at(9), at(11), "b")]) == [("b", "a")]
+
+
+def test_early_warning_when_pay_per_hour_nears_the_hourly_minimum():
+    s = statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 1900, normal_minutes=40 * 60)
+    assert rules.check_low_hourly_pay(s, AGREEMENT).severity == "low"
+    assert rules.check_low_hourly_pay(statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 2500,
+                                                normal_minutes=40 * 60), AGREEMENT) is None
+
+
+def test_implausible_periods_and_due_dates_are_bad_input_not_work():
+    endless = Statement(period_start=date(2024, 1, 1), period_end=date(2099, 12, 30), due_date=date(2099, 12, 31),
+                        gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(endless)] == ["period_end"]
+    absurd = Statement(period_start=date(2024, 1, 1), period_end=date(9999, 12, 30), due_date=date(9999, 12, 31),
+                       gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(absurd)] == ["period_end", "due_date"]
+    far = Statement(period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), due_date=date(9999, 12, 31),
+                    gross_fen=0)
+    assert [e.field for e in rules.statement_input_errors(far)] == ["due_date"]
+
+
+def test_a_platforms_late_share_rising_by_10_points_is_an_early_warning():
+    assert rules.check_late_share_rising((1, 10), (2, 10), date(2024, 3, 1)) is not None  # 10 % -> 20 %: +10 points
+    assert rules.check_late_share_rising((1, 10), (1, 5), date(2024, 3, 1)) is not None  # 10 % -> 20 %
+    assert rules.check_late_share_rising((1, 10), (19, 100), date(2024, 3, 1)) is None  # +9 points
+    found = rules.check_late_share_rising((0, 10), (3, 10), date(2024, 3, 1))
+    assert found.rule == "M6.early_warning_late_share_rising" and found.severity == "low"
+    assert rules.check_late_share_rising((0, 0), (3, 10), date(2024, 3, 1)) is None  # no previous month to compare
