@@ -53,7 +53,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
                 secrets=("CONTRACTS_SIGNING_KEY",)),
     ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
-    ServiceSpec("departments", 8005, 'verified facts held by departments: insurance enrolment, dispatch licences, enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)'),
+    ServiceSpec("departments", 8005, 'verified facts held by departments: insurance enrolment, dispatch licences, '
+                'enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)',
+                consumes=("contracts.events",)),
 )
 
 #: Secrets every service needs.
