@@ -95,7 +95,8 @@ async def gw_registered(gw, worker_id: str, platform_id: str) -> None:
     from newform_common.testing import execute
 
     await execute(gw.url, "insert into enterprises (enterprise_id, name, kind, platform_id, occupations, "
-                          "registered_at) values (:p, :p, 'platform', :p, '[]', now()) on conflict do nothing", p=platform_id)
+                          "registered_at) values (:p, :p, 'platform', :p, '[]', now()) on conflict do nothing",
+                  p=platform_id)
     await execute(gw.url, "insert into worker_registrations (registration_id, worker_id, platform_id, active, "
                           "registered_at) values (:r, :w, :p, true, now())", r=f"reg-{worker_id}", w=worker_id,
                   p=platform_id)

@@ -13,8 +13,16 @@ ALERT_EXAMPLE = {
     "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
     "occupation": "food_delivery", "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
-    "status": "open", "resolution": None, "occurrences": 1, "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False,
+    "status": "open", "resolution": None, "occurrences": 1, "first_observed_at": "2026-05-01T08:59:58+08:00",
+    "last_observed_at": "2026-05-01T08:59:58+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False, "acknowledged_at": None,
+    "resolved_at": None,
+}
+ALERT_DETAIL_EXAMPLE = {
+    **ALERT_EXAMPLE,
+    "evidence": [{"finding_id": "fnd_01", "observed_at": "2026-05-01T08:59:58+08:00",
+                  "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"}}],
+    "transitions": [],
 }
 
 
@@ -36,7 +44,9 @@ class AlertPublic(BaseModel):
     district: str | None
     departments: list[str] = Field(description="Department keys routed to; `county:<district>` for a district")
     status: Literal["open", "acknowledged", "resolved"]
-    resolution: Literal["confirmed", "dismissed"] | None
+    # Nullable fields default to None: FastAPI drops null values from OpenAPI examples, so a required
+    # nullable field could never be shown in one (issue 8 item 19).
+    resolution: Literal["confirmed", "dismissed"] | None = None
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
@@ -45,8 +55,8 @@ class AlertPublic(BaseModel):
     overdue: bool = Field(description="Not resolved and past due_at")
     provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
                                                  "successor is loaded (see the finding's evidence.policy_basis)")
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class TransitionPublic(BaseModel):
@@ -63,6 +73,8 @@ class TransitionPublic(BaseModel):
 
 
 class AlertDetail(AlertPublic):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"example": ALERT_DETAIL_EXAMPLE})
+
     evidence: list[dict[str, Any]] = Field(description="One entry per finding: ids, time, its evidence")
     transitions: list[TransitionPublic]
 
