@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common import bulk
 from newform_common.events import Envelope
 
-from .. import alerts
+from .. import alerts, credit_export
 from ..alerts import Context
 from ..models import EventLog
 from . import contracts, training
@@ -46,6 +46,7 @@ PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTIO
 ALERT_ACTIONS: dict[str, Handler] = {
     "gateway.alert.acknowledged.v1": alerts.project_alert_action,
     "gateway.alert.resolved.v1": alerts.project_alert_action,
+    "gateway.credit_record.ended.v1": credit_export.project_listing_end,
 }
 
 
