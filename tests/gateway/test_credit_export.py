@@ -106,10 +106,18 @@ async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures
     # The same range written to a folder (what `newform gateway credit-export` does) verifies, and replays
     # byte for byte.
     db = Database(gw.url, service="gateway")
+    key = gw.settings.credit_export_private_key()
     try:
         async with db.transaction() as session:
-            again = await credit_export.build_export(session, TODAY - timedelta(days=1), TODAY,
-                                                     gw.settings.credit_export_private_key())
+            again = await credit_export.build_export(session, TODAY - timedelta(days=1), TODAY, key)
+        # The daily batch (GATEWAY_CREDIT_EXPORT_DIR): each complete day once, in a folder of its own.
+        daily = tmp_path / "daily"
+        tomorrow = TODAY + timedelta(days=1)
+        assert await credit_export.export_missing_days(db, key, daily, today=tomorrow, days_back=2) == [
+            TODAY - timedelta(days=1), TODAY]
+        assert await credit_export.export_missing_days(db, key, daily, today=tomorrow, days_back=2) == []
+        assert credit_export.verify_export(daily / TODAY.isoformat(), public) == []
+        assert (daily / TODAY.isoformat() / f"credit-{TODAY}.jsonl").read_text() == export["files"][1]["content"]
     finally:
         await db.dispose()
     credit_export.write_export(again, tmp_path)

@@ -18,9 +18,11 @@ day gives the same bytes (only the manifest's `generated_at` differs).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -42,10 +44,13 @@ from newform_common.db import timestamp_field
 from newform_common.errors import Conflict, Forbidden, NotFound, Problem, Unprocessable, problem_responses
 from newform_common.events import DomainEvent, Envelope, event_type
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
+from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, business_today, get_policy
+from newform_common.tasks import cancel_and_wait
 
 from . import routing
 from .models import AlertTransition, CreditRecord, Enterprise, GatewayModel
+
+log = logging.getLogger(__name__)
 
 FORMAT = "newform-credit-export"
 VERSION = 1
@@ -282,6 +287,46 @@ def verify_export(folder: Path, public: Ed25519PublicKey) -> list[str]:
         if not verified(content, folder / f"{entry['name']}.sig"):
             problems.append(f"{entry['name']}: signature does not verify")
     return problems
+
+
+# -- the daily batch -------------------------------------------------------------------------------------
+async def export_missing_days(db, key: Ed25519PrivateKey, folder: Path, *, today: date,
+                              days_back: int = 7) -> list[date]:
+    """Write each of the last `days_back` complete days not exported yet to `folder/<date>/` (its file,
+    signature and manifest); returns the days written. Safe to run again: a written day is skipped."""
+    written = []
+    for back in range(days_back, 0, -1):
+        day = today - timedelta(days=back)
+        target = folder / day.isoformat()
+        if (target / "manifest.json.sig").exists():
+            continue
+        async with db.transaction() as session:
+            export = await build_export(session, day, day, key)
+        write_export(export, target)
+        written.append(day)
+    return written
+
+
+class DailyExporter:
+    """Runs `export_missing_days` at start-up and then every `interval_s` (default hourly)."""
+
+    def __init__(self, db, key: Ed25519PrivateKey, folder: Path, interval_s: float = 3600.0):
+        self.db, self.key, self.folder, self.interval_s = db, key, folder, interval_s
+        self._task = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="gateway-credit-export")
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await export_missing_days(self.db, self.key, self.folder, today=business_today())
+            except Exception:  # a failed run is retried at the next interval; the service goes on
+                log.exception("daily credit export failed")
+            await asyncio.sleep(self.interval_s)
 
 
 # -- ending a listing --------------------------------------------------------------------------------------

@@ -31,7 +31,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts)]
 
     async def on_startup(app: FastAPI) -> None:
-        app.state.deliverer = None
+        app.state.deliverer = app.state.credit_exporter = None
+        key = settings.credit_export_private_key()
+        if settings.credit_export_dir is not None and key is not None:
+            app.state.credit_exporter = credit_export.DailyExporter(app.state.db, key, settings.credit_export_dir)
+            await app.state.credit_exporter.start()
         if settings.run_deliverer:
             app.state.deliverer = Deliverer(app.state.db, settings)
             await app.state.deliverer.start()
@@ -39,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_shutdown(app: FastAPI) -> None:
         if app.state.deliverer:
             await app.state.deliverer.stop()
+        if app.state.credit_exporter:
+            await app.state.credit_exporter.stop()
 
     app = create_service_app(
         settings=settings, title="newform gateway",
