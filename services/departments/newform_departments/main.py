@@ -9,8 +9,9 @@ from newform_common.consumer import ConsumerRunner
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
+from .adapters import PullScheduler
 from .config import Settings
-from .router import router
+from .router import pii_of, router
 from .service import DEADLINE_HANDLERS, on_contract_events
 
 DESCRIPTION = """The facts that decide many findings are held by government departments, not by platforms:
@@ -29,6 +30,7 @@ TAGS = [
     {"name": "case-outcomes", "description": "Arbitration (hrss) and court (court) outcomes"},
     {"name": "facts", "description": "Reading verified facts (audited)"},
     {"name": "audit", "description": "Who wrote or read what, when and why"},
+    {"name": "pull sources", "description": "Departments' systems the service pulls facts from"},
     {"name": "findings", "description": "Breaches found in accepted facts"},
 ]
 
@@ -41,6 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-subjects",
                                topics=[s.contracts_topic], batch_handler=on_contract_events)]
 
+    async def on_startup(app: FastAPI) -> None:
+        app.state.pull = PullScheduler(app.state.db, pii_of(settings.pii_secret), settings.pull_sources)
+        await app.state.pull.start()
+
+    async def on_shutdown(app: FastAPI) -> None:
+        await app.state.pull.stop()
+
     return create_service_app(settings=settings, title="newform departments", description=DESCRIPTION,
                               routers=[router, findings_router()], openapi_tags=TAGS,
-                              deadline_handlers=DEADLINE_HANDLERS, consumers=consumers)
+                              deadline_handlers=DEADLINE_HANDLERS, consumers=consumers, on_startup=on_startup,
+                              on_shutdown=on_shutdown)

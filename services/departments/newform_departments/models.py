@@ -88,5 +88,6 @@ class PullRun(ServiceModel, table=True):
     fetched: int = 0
     recorded: int = 0
     rejected: int = 0
-    error: str | None = None
+    error: str | None = None  # the request failed (nothing recorded; the next run asks from the same cursor)
+    line_errors: list[dict[str, Any]] = json_field()  # records the department sent that were refused
     cursor: str | None = Field(default=None, max_length=200)

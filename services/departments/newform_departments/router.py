@@ -7,6 +7,7 @@ from functools import cache
 from typing import Annotated
 from urllib.parse import unquote
 
+import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import select
 
@@ -16,10 +17,10 @@ from newform_common.errors import NotFound, Problem, problem_responses
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, keyset, page_of, page_params
 
-from . import service
-from .models import AuditEntry, Fact
+from . import adapters, service
+from .models import AuditEntry, Fact, PullRun
 from .rules import HOLDERS, KINDS
-from .schemas import AuditPublic, BatchIn, BatchPublic, FactPublic
+from .schemas import AuditPublic, BatchIn, BatchPublic, FactPublic, PullRunPublic, PullSourcePublic
 
 router = APIRouter(prefix="/v1")
 
@@ -135,3 +136,32 @@ async def list_audit(session: SessionDep, principal: Oversight, params: Paging,
 
 
 del _kind, _segment
+
+
+# -- pull sources -------------------------------------------------------------------------------------------
+@router.get("/pull-sources", tags=["pull sources"], response_model=list[PullSourcePublic],
+            responses=problem_responses(401, 403),
+            summary="The departments' systems pulled from, each with its last runs (requests, records, failures)")
+async def list_pull_sources(request: Request, session: SessionDep, principal: Reader):
+    sources = request.app.state.settings.pull_sources
+    out = []
+    for s in sources:
+        runs = (await session.execute(select(PullRun).where(PullRun.source == s.name)
+                                      .order_by(PullRun.id.desc()).limit(10))).scalars().all()
+        out.append(PullSourcePublic(name=s.name, adapter=s.adapter, department=s.department, url=s.url,
+                                    interval_s=s.interval_s, runs=[PullRunPublic.model_validate(r) for r in runs]))
+    return out
+
+
+@router.post("/pull-sources/{name}/run", tags=["pull sources"], response_model=PullRunPublic,
+             responses=problem_responses(401, 403, 404),
+             summary="Pull from one source now (admin; the schedule does it anyway)")
+async def run_pull_source(name: Annotated[str, Path(max_length=40)], request: Request,
+                          principal: Annotated[Principal, require(Role.admin)]):
+    settings = request.app.state.settings
+    source = next((s for s in settings.pull_sources if s.name == name), None)
+    if source is None:
+        raise NotFound(f"No pull source {name!r}")
+    async with httpx.AsyncClient(timeout=source.timeout_s) as client:
+        run = await adapters.pull_once(request.app.state.db, pii(request), source, client)
+    return PullRunPublic.model_validate(run)

@@ -153,3 +153,29 @@ class AuditPublic(BaseModel):
     what: str
     purpose: str
     request_id: str | None
+
+
+class PullRunPublic(BaseModel):
+    """One pull: when, how many records came, were recorded or refused (with each refusal), or why it failed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    fetched: int
+    recorded: int
+    rejected: int
+    error: str | None
+    line_errors: list[dict[str, Any]]
+    cursor: str | None
+
+
+class PullSourcePublic(BaseModel):
+    name: str
+    adapter: str
+    department: str
+    url: str
+    interval_s: float
+    runs: list[PullRunPublic] = Field(description="the last runs, newest first")

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("recorded", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("error", sa.String()),
+        sa.Column("line_errors", postgresql.JSONB(), nullable=False, server_default="[]"),
         sa.Column("cursor", sa.String(200)),
     )
     op.create_index("ix_pull_runs_source", "pull_runs", ["source"])
