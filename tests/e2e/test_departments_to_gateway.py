@@ -8,6 +8,8 @@ import asyncio
 import secrets
 from datetime import date
 
+import httpx
+
 from newform_common.auth import generate_keypair
 from newform_common.identity import make_resident_id
 from newform_common.kafka import ensure_topics
@@ -101,3 +103,28 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
             return r.json()["linked"]
 
         assert await eventually(linked)
+
+        # The regulator's view of what departments hold (the gateway's department-facts read model and page).
+        licence = await departments.client.post("/v1/dispatch-licences", headers=hrss, json={
+            "reference": "青人社派许字〔2023〕0007号", "holder_credit_code": credit_code(),
+            "holder_name": "某劳务派遣公司", "valid_from": "2023-01-01", "valid_until": "2027-12-31",
+            "revoked_on": "2026-10-01"})
+        assert licence.status_code == 201, licence.text
+
+        async def facts_summary():
+            r = await gw.client.get("/v1/department-facts/summary", headers=gw.regulator)
+            assert r.status_code == 200, r.text
+            s = r.json()
+            return s if s["licences_invalid"] and s["not_enrolled_by_type"] else None
+
+        s = await eventually(facts_summary, timeout=60)
+        assert s["not_enrolled_by_type"] == [{"key": "work_injury", "count": 1}]
+        assert [(x["licence_number"], x["invalid_from"], x["revoked"]) for x in s["licences_invalid"]] == [
+            ("青人社派许字〔2023〕0007号", "2026-10-01", True)]
+        assert sorted((r["department"], r["kind"], r["facts"]) for r in s["by_source"]) == [
+            ("hrss", "dispatch_licence", 1), ("medins", "insurance_enrolment", 1)]
+        async with httpx.AsyncClient(transport=gw.client._transport, base_url="http://testserver") as browser:
+            await browser.post("/signin", data={"token": tokens.token("regulator"), "next": "/departments"})
+            page = await browser.get("/departments")
+        assert page.status_code == 200 and "部门核验信息" in page.text
+        assert "青人社派许字〔2023〕0007号" in page.text and "工伤保险" in page.text

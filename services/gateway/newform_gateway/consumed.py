@@ -13,6 +13,13 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.departments import (  # noqa: F401
+    CaseOutcomeRecorded,
+    DispatchLicenceRecorded,
+    EnterpriseRecordRecorded,
+    InspectionResultRecorded,
+    InsuranceEnrolmentRecorded,
+)
 from .projections.training import (  # noqa: F401
     CertificateIssued,
     ClaimApproved,
