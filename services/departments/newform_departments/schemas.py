@@ -36,7 +36,7 @@ class InsuranceEnrolmentIn(FactIn):
     end_date: date | None = None
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "reference": "XNYB-2026-000123", "id_number": "630102199001011234", "insurance_type": "work_injury",
+        "reference": "XNYB-2026-000123", "id_number": "630102199001011235", "insurance_type": "work_injury",
         "status": "not_enrolled", "observed_at": "2026-06-01T09:00:00+08:00"}]})
 
 
