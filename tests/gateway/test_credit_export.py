@@ -37,7 +37,8 @@ async def gw(new_database, kafka, tokens):
         yield client
 
 
-async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: str, code: str, by: dict) -> dict:
+async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: str, code: str, by: dict,
+                           outcome: str = "confirmed") -> dict:
     await gw.pub.enterprise(platform_id, credit_code=code, name=f"{platform_id}科技有限公司")
     subject = f"c_{uuid.uuid4().hex[:8]}"
     await gw.pub.finding(measure=measure, rule=rule, subject_id=subject, platform_id=platform_id)
@@ -48,7 +49,7 @@ async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: 
         return found[0] if found else None
 
     found = await eventually(alert)
-    done = await gw.post(f"/v1/alerts/{found['alert_id']}/resolve", headers=by, json={"outcome": "confirmed"})
+    done = await gw.post(f"/v1/alerts/{found['alert_id']}/resolve", headers=by, json={"outcome": outcome})
     assert done.status_code == 200, done.text
     records = (await gw.get("/v1/credit-records", headers=tokens.headers("regulator"),
                             params={"platform_id": platform_id})).json()["items"]
@@ -57,18 +58,20 @@ async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: 
 
 
 async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures_verify(gw, tokens, tmp_path):
+    # M3's lead department (hrss) decides; each confirming decision of a credit rule makes a record.
     hrss, regulator = tokens.headers("department", department="hrss"), tokens.headers("regulator")
-    arrears_code, deposit_code = credit_code(), credit_code()
-    arrears = await confirmed_record(gw, tokens, measure="M6", rule="M6.wage_arrears", platform_id=unique_name("pa"),
-                                     code=arrears_code, by=hrss)
-    deposit = await confirmed_record(gw, tokens, measure="M5", rule="M5.no_deposit", platform_id=unique_name("pd"),
-                                     code=deposit_code, by=regulator)
+    arrears_code, deposit_code = credit_code(), credit_code()  # (a licence case and a partner case)
+    arrears = await confirmed_record(gw, tokens, measure="M3", rule="M3.dispatch_licence_invalid",
+                                     platform_id=unique_name("pa"), code=arrears_code, by=hrss, outcome="warned")
+    deposit = await confirmed_record(gw, tokens, measure="M3", rule="M3.unqualified_partner",
+                                     platform_id=unique_name("pd"), code=deposit_code, by=hrss)
 
-    # The listing of the deposit record ends: only its issuer (here the regulator) may end it.
-    end = {"kind": "repair", "ended_on": TODAY.isoformat(), "reason": "已退还押金并完成信用修复"}
-    refused = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=hrss, json=end)
+    # The second listing ends early: its issuer (hrss) or the regulator may end it, no other department.
+    end = {"kind": "repair", "ended_on": TODAY.isoformat(), "reason": "合作企业已取得资质，完成信用修复"}
+    refused = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end",
+                            headers=tokens.headers("department", department="market"), json=end)
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
-    ended = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=regulator, json=end)
+    ended = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=hrss, json=end)
     assert ended.status_code == 201, ended.text
     assert (await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=regulator,
                           json=end)).status_code == 409
@@ -84,15 +87,15 @@ async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures
     lines = [json.loads(x) for x in export["files"][1]["content"].splitlines()]
     listings = {x["listing_record_id"]: x for x in lines if x["record_type"] == "listing"}
     assert set(listings) == {arrears["record_id"], deposit["record_id"]}
-    m6 = listings[arrears["record_id"]]
+    licence = listings[arrears["record_id"]]
     decided = datetime.fromisoformat(arrears["confirmed_at"]).astimezone(BUSINESS_TZ).date()
-    assert (m6["subject_credit_code"], m6["measure"], m6["basis"]["rule"], m6["issuing_department"]) == (
-        arrears_code, "M6", "M6.wage_arrears", "hrss")
-    assert m6["decision_date"] == decided.isoformat()
-    assert m6["valid_until"] == (decided.replace(year=decided.year + 3) - timedelta(days=1)).isoformat()
-    m5 = listings[deposit["record_id"]]
-    assert (m5["subject_credit_code"], m5["valid_until"], m5["issuing_department"]) == (deposit_code, None,
-                                                                                        "regulator")
+    assert (licence["subject_credit_code"], licence["measure"], licence["basis"]["measure"], licence["basis"]["rule"],
+            licence["issuing_department"]) == (arrears_code, "warned", "M3", "M3.dispatch_licence_invalid", "hrss")
+    assert licence["decision_date"] == licence["valid_from"] == decided.isoformat()
+    assert licence["valid_until"] is None  # no fixed term: listed until repaired or removed
+    partner = listings[deposit["record_id"]]
+    assert (partner["subject_credit_code"], partner["measure"], partner["issuing_department"]) == (
+        deposit_code, "confirmed", "hrss")
     [repair] = [x for x in lines if x["record_type"] == "repair"]
     assert repair["listing_record_id"] == deposit["record_id"] and repair["subject_credit_code"] == deposit_code
 

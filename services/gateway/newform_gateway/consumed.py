@@ -4,6 +4,7 @@ against its producer's committed schema."""
 
 from .projections.contracts import (  # noqa: F401
     AccountRestricted,
+    ContractDiscarded,
     ContractDrafted,
     ContractExpired,
     ContractSent,
@@ -19,6 +20,14 @@ from .projections.departments import (  # noqa: F401
     EnterpriseRecordRecorded,
     InspectionResultRecorded,
     InsuranceEnrolmentRecorded,
+)
+from .projections.disputes import (  # noqa: F401
+    CaseStageChanged,
+    ClockExpired,
+    ComplaintAnswered,
+    ComplaintFiled,
+    ComplaintResolved,
+    LegalAidRequested,
 )
 from .projections.training import (  # noqa: F401
     CertificateIssued,

@@ -48,6 +48,7 @@ from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, 
 from newform_common.tasks import cancel_and_wait
 
 from . import routing
+from .alerts import CONFIRMING_OUTCOMES
 from .models import AlertTransition, CreditRecord, Enterprise, GatewayModel
 
 log = logging.getLogger(__name__)
@@ -157,13 +158,15 @@ class Listing:
     decision_date: date
     valid_until: date | None
     issuing_department: str
+    #: What the issuing department decided: confirmed, or 约谈 interviewed, 警示 warned, 查处 penalized.
+    decision: str = "confirmed"
 
     def line(self, record_type: str, **extra: Any) -> dict[str, Any]:
         return {
             "record_id": self.record_id if record_type == "listing" else f"{self.record_id}:{record_type}",
             "listing_record_id": self.record_id, "record_type": record_type,
             "subject_credit_code": self.subject_credit_code, "subject_name": self.subject_name,
-            "measure": self.measure,
+            "measure": self.decision,
             "basis": {"document": DOCUMENT, "measure": self.measure, "rule": self.rule, "summary": self.summary},
             "decision_date": self.decision_date.isoformat(), "valid_from": self.decision_date.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
@@ -199,9 +202,9 @@ async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing
     ids = {r.enterprise_id for r in records if r.enterprise_id} | {r.platform_id for r in records if r.platform_id}
     enterprises = {e.enterprise_id: e for e in (await session.execute(
         select(Enterprise).where(Enterprise.enterprise_id.in_(ids)))).scalars()} if ids else {}
-    issuers = {t.alert_id: t.actor_department or t.actor_role for t in (await session.execute(
+    decisions = {t.alert_id: t for t in (await session.execute(
         select(AlertTransition).where(AlertTransition.alert_id.in_([r.alert_id for r in records]),
-                                      AlertTransition.outcome == "confirmed"))).scalars()} if records else {}
+                                      AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)))).scalars()} if records else {}
     listings = []
     for r in records:
         subject = enterprises.get(r.enterprise_id or "") or enterprises.get(r.platform_id or "")
@@ -213,7 +216,9 @@ async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing
             subject_name=subject.name if subject else None,
             decision_date=decided,
             valid_until=add_years(decided, years) - timedelta(days=1) if years else None,
-            issuing_department=issuers.get(r.alert_id, "regulator")))
+            decision=decisions[r.alert_id].outcome if r.alert_id in decisions else "confirmed",
+            issuing_department=(decisions[r.alert_id].actor_department if r.alert_id in decisions else None)
+            or "regulator"))
     ends = {e.record_id: e for e in (await session.execute(select(CreditListingEnd))).scalars()}
     return listings, ends
 
@@ -365,7 +370,7 @@ async def end_listing(session: AsyncSession, principal: Principal, record_id: st
     if cr is None:
         raise NotFound(f"No credit record {record_id!r}")
     issuer = await session.scalar(select(AlertTransition.actor_department).where(
-        AlertTransition.alert_id == cr.alert_id, AlertTransition.outcome == "confirmed"))
+        AlertTransition.alert_id == cr.alert_id, AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)))
     department = routing.department_key(principal)
     if not principal.is_oversight() and (department is None or department != issuer):
         raise Forbidden("Only the department that confirmed the record (or the regulator) ends its listing")

@@ -11,6 +11,8 @@ from newform_common.consumer import ConsumerRunner
 from . import credit_export, departments, training
 from .alerts import Context, CreditRules
 from .config import Settings
+from .disputes_views import page_router as disputes_page_router
+from .disputes_views import router as disputes_router
 from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
 from .web import mount_web, web_router
@@ -50,8 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, training.router, departments.router, credit_export.router, web_router,
-                 training.web_router, departments.web_router],
+        routers=[router, disputes_router, training.router, departments.router, credit_export.router, web_router,
+                 disputes_page_router, training.web_router, departments.web_router],
         openapi_tags=OPENAPI_TAGS,
         consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,
