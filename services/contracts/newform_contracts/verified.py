@@ -24,93 +24,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field
 
-from newform_common import bulk, deadlines
+from newform_common import deadlines
 from newform_common.consumer import ConsumerRunner
-from newform_common.db import timestamp_field
 from newform_common.events import Envelope
-from newform_common.findings import Finding, FindingSpec, Severity, raise_finding
+from newform_common.findings import FindingSpec, Severity, raise_finding
 from newform_common.policy import business_date
 
+from . import repository as repo
 from .consumed import ContractSent, DispatchLicenceRecorded, EnterpriseRecordRecorded, InsuranceEnrolmentRecorded
-from .models import Contract, Enterprise, ServiceModel
+from .models import Contract, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence
 
 #: The clock that moves liability to the platform on the first day a dispatch licence is invalid.
 LICENCE_LAPSE = "contracts.dispatch_licence_lapse"
-
-#: Contract states in which a verified fact still matters.
-LIVE_CONTRACT = ("sent", "signed")
 
 #: Insurance a platform declares in a contract's terms that a department's register can confirm.
 VERIFIABLE_INSURANCE = ("work_injury", "occupational_injury")
 
 UNQUALIFIED_STATUSES = ("revoked", "cancelled", "suspended")
-
-
-# -- the copy of departments' facts --------------------------------------------------------------------------
-class VerifiedInsurance(ServiceModel, table=True):
-    """The latest statement of one department record on a worker's insurance enrolment."""
-
-    __tablename__ = "verified_insurance"
-
-    fact_id: str = Field(primary_key=True, max_length=40)
-    worker_id: str = Field(index=True, max_length=64)
-    insurance_type: str = Field(max_length=32)
-    status: str = Field(max_length=16)
-    department: str = Field(max_length=32)
-    reference: str = Field(max_length=100)
-    start_date: date | None = None
-    end_date: date | None = None
-    version: int
-    observed_at: datetime = timestamp_field()
-
-
-class VerifiedLicence(ServiceModel, table=True):
-    """A labour-dispatch licence as hrss last stated it."""
-
-    __tablename__ = "verified_licences"
-
-    fact_id: str = Field(primary_key=True, max_length=40)
-    licence_number: str = Field(max_length=100)
-    holder_credit_code: str = Field(index=True, max_length=18)
-    valid_from: date
-    valid_until: date
-    revoked_on: date | None = None
-    effective_until: date
-    department: str = Field(max_length=32)
-    reference: str = Field(max_length=100)
-    version: int
-
-
-class VerifiedEnterprise(ServiceModel, table=True):
-    """An enterprise's registration status and qualification as market last stated it."""
-
-    __tablename__ = "verified_enterprises"
-
-    fact_id: str = Field(primary_key=True, max_length=40)
-    credit_code: str = Field(index=True, max_length=18)
-    registration_status: str = Field(max_length=16)
-    qualified: bool
-    department: str = Field(max_length=32)
-    reference: str = Field(max_length=100)
-    version: int
-
-
-class LiabilityShift(ServiceModel, table=True):
-    """From `since`, `liable_party` bears the liability for a contract, on a department's fact."""
-
-    __tablename__ = "verified_liability"
-
-    contract_id: str = Field(primary_key=True, max_length=64)
-    fact_id: str = Field(primary_key=True, max_length=40)
-    liable_party: str = Field(max_length=16)
-    since: date
-    source: str = Field(max_length=32)
-    reference: str = Field(max_length=100)
-    reason: str = Field(max_length=16)  # revoked | expired
+PARTNER_KINDS = ("outsourcer", "franchisee", "agent")
 
 
 # -- the checks, pure ---------------------------------------------------------------------------------------
@@ -171,7 +104,7 @@ def first_invalid_day(licence: VerifiedLicence) -> date:
 
 def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpec | None:
     """M3: a platform's outsourcer or franchisee that market reports unqualified or struck off."""
-    if partner_kind not in ("outsourcer", "franchisee"):
+    if partner_kind not in PARTNER_KINDS:
         return None
     if record.qualified and record.registration_status not in UNQUALIFIED_STATUSES:
         return None
@@ -188,16 +121,9 @@ def _enrolment(row: VerifiedInsurance) -> Enrolment:
                      row.end_date, row.observed_at)
 
 
-async def _already_raised(session: AsyncSession, rule: str, contract_id: str, fact_id: str) -> bool:
-    """One finding per contract and department fact (a redelivered or repeated statement adds none)."""
-    return (await session.scalar(select(func.count()).select_from(Finding).where(
-        Finding.rule == rule, Finding.subject_id == contract_id,
-        Finding.evidence["fact_id"].astext == fact_id))) > 0
-
-
 async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[FindingSpec]) -> None:
     for spec in specs:
-        if await _already_raised(session, spec.rule, c.id, spec.evidence["fact_id"]):
+        if await repo.finding_on_fact_exists(session, spec.rule, c.id, spec.evidence["fact_id"]):
             continue
         await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
                             enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
@@ -206,20 +132,11 @@ async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[Fin
 
 async def _check_insurance(session: AsyncSession, contracts: list[Contract], today: date) -> None:
     for c in contracts:
-        rows = (await session.execute(select(VerifiedInsurance).where(
-            VerifiedInsurance.worker_id == c.worker_id))).scalars().all()
+        rows = await repo.verified_insurance_of(session, c.worker_id)
         declared = (c.terms or {}).get("insurance", {})
         on = max(today, c.start_date)
         await _raise_on_contract(session, c, declared_insurance_contradicted(declared, [_enrolment(r) for r in rows],
                                                                             on))
-
-
-async def _live_contracts_through(session: AsyncSession, credit_code: str, kinds: tuple[str, ...]
-                                  ) -> list[tuple[Contract, Enterprise]]:
-    rows = await session.execute(select(Contract, Enterprise).join(Enterprise, Enterprise.id == Contract.enterprise_id)
-                                 .where(Enterprise.credit_code == credit_code, Enterprise.kind.in_(kinds),
-                                        Contract.status.in_(LIVE_CONTRACT)))
-    return [(c, e) for c, e in rows.all()]
 
 
 async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, contracts: list[Contract]) -> None:
@@ -227,10 +144,9 @@ async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, cont
     invalid_from = first_invalid_day(licence)
     reason = "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
     affected = [c for c in contracts if c.end_date is None or c.end_date >= invalid_from]
-    await bulk.insert_new(session, LiabilityShift, [
+    await repo.record_liability(session, [
         {"contract_id": c.id, "fact_id": licence.fact_id, "liable_party": "platform", "since": invalid_from,
-         "source": licence.department, "reference": licence.reference, "reason": reason} for c in affected],
-        key=["contract_id", "fact_id"])
+         "source": licence.department, "reference": licence.reference, "reason": reason} for c in affected])
     for c in affected:
         await _raise_on_contract(session, c, [licence_finding(licence, invalid_from, c.start_date)])
 
@@ -244,23 +160,21 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
             f = InsuranceEnrolmentRecorded.of(e)
             if not await _newer(session, VerifiedInsurance, f):
                 continue
-            await bulk.upsert(session, VerifiedInsurance, [{
+            await repo.save_verified(session, VerifiedInsurance, {
                 "fact_id": f.fact_id, "worker_id": f.worker_id, "insurance_type": f.insurance_type,
                 "status": f.status, "department": f.department, "reference": f.reference,
                 "start_date": f.start_date, "end_date": f.end_date, "version": f.version,
-                "observed_at": f.observed_at}], key=["fact_id"])
-            contracts = (await session.execute(select(Contract).where(
-                Contract.worker_id == f.worker_id, Contract.status.in_(LIVE_CONTRACT)))).scalars().all()
-            await _check_insurance(session, list(contracts), today)
+                "observed_at": f.observed_at})
+            await _check_insurance(session, await repo.live_contracts_of_worker(session, f.worker_id), today)
         elif e.type == DispatchLicenceRecorded.event_type:
             f = DispatchLicenceRecorded.of(e)
             if not await _newer(session, VerifiedLicence, f):
                 continue
-            await bulk.upsert(session, VerifiedLicence, [{
+            await repo.save_verified(session, VerifiedLicence, {
                 "fact_id": f.fact_id, "licence_number": f.licence_number, "holder_credit_code": f.holder_credit_code,
                 "valid_from": f.valid_from, "valid_until": f.valid_until, "revoked_on": f.revoked_on,
                 "effective_until": f.effective_until, "department": f.department, "reference": f.reference,
-                "version": f.version}], key=["fact_id"])
+                "version": f.version})
             # The clock runs out at the start of the first invalid day (a past day: it fires at once).
             await deadlines.schedule(session, LICENCE_LAPSE, f.fact_id,
                                      deadlines.end_of_business_day(f.effective_until),
@@ -269,13 +183,14 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
             f = EnterpriseRecordRecorded.of(e)
             if not await _newer(session, VerifiedEnterprise, f):
                 continue
-            await bulk.upsert(session, VerifiedEnterprise, [{
+            await repo.save_verified(session, VerifiedEnterprise, {
                 "fact_id": f.fact_id, "credit_code": f.credit_code, "registration_status": f.registration_status,
                 "qualified": f.qualified, "department": f.department, "reference": f.reference,
-                "version": f.version}], key=["fact_id"])
-            record = await session.get(VerifiedEnterprise, f.fact_id, populate_existing=True)
-            for c, partner in await _live_contracts_through(session, f.credit_code, ("outsourcer", "franchisee")):
-                spec = partner_finding(record, partner.kind)
+                "version": f.version})
+            records = [r for r in await repo.verified_enterprise_records(session, f.credit_code)
+                       if r.fact_id == f.fact_id]
+            for c, partner in await repo.live_contracts_through(session, f.credit_code, PARTNER_KINDS):
+                spec = partner_finding(records[0], partner.kind)
                 if spec:
                     await _raise_on_contract(session, c, [spec])
         elif e.type == ContractSent.event_type:
@@ -284,26 +199,23 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
 
 async def _newer(session: AsyncSession, model, fact) -> bool:
     """Only a newer statement replaces the copy (events of one fact may be redelivered)."""
-    current = await session.scalar(select(model.version).where(model.fact_id == fact.fact_id))
+    current = await repo.verified_version(session, model, fact.fact_id)
     return current is None or fact.version > current
 
 
 async def check_contract(session: AsyncSession, contract_id: str, today: date) -> None:
     """A contract just sent, against the departments' facts already held about its worker and enterprise."""
-    c = await session.get(Contract, contract_id)
-    if c is None or c.status not in LIVE_CONTRACT:
+    c, enterprise = await repo.contract_with_enterprise(session, contract_id)
+    if c is None or c.status not in repo.LIVE_CONTRACT:
         return
     await _check_insurance(session, [c], today)
-    enterprise = await session.get(Enterprise, c.enterprise_id)
     if enterprise is None:
         return
     if enterprise.kind == "dispatch_agency":
-        for licence in (await session.execute(select(VerifiedLicence).where(
-                VerifiedLicence.holder_credit_code == enterprise.credit_code))).scalars():
+        for licence in await repo.verified_licences_of(session, enterprise.credit_code):
             if first_invalid_day(licence) <= max(today, c.start_date):
                 await _shift_liability(session, licence, [c])
-    for record in (await session.execute(select(VerifiedEnterprise).where(
-            VerifiedEnterprise.credit_code == enterprise.credit_code))).scalars():
+    for record in await repo.verified_enterprise_records(session, enterprise.credit_code):
         spec = partner_finding(record, enterprise.kind)
         if spec:
             await _raise_on_contract(session, c, [spec])
@@ -311,13 +223,13 @@ async def check_contract(session: AsyncSession, contract_id: str, today: date) -
 
 async def licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) -> None:
     """Deadline handler: the licence's first invalid day began; liability moves to the platforms."""
-    licence = await session.get(VerifiedLicence, deadline.subject_id)
+    licence = await repo.verified_licence(session, deadline.subject_id)
     if licence is None:
         return
     if deadlines.end_of_business_day(licence.effective_until) > deadline.due_at:
         return  # renewed since: a later clock of the same licence carries it
-    contracts = [c for c, _ in await _live_contracts_through(session, licence.holder_credit_code,
-                                                                ("dispatch_agency",))]
+    contracts = [c for c, _ in await repo.live_contracts_through(session, licence.holder_credit_code,
+                                                                    ("dispatch_agency",))]
     await _shift_liability(session, licence, contracts)
 
 
