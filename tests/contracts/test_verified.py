@@ -179,3 +179,22 @@ async def test_a_renewed_licence_moves_its_clock_and_no_liability_moves(world):
     assert await deadlines.fire_due(db, verified.DEADLINE_HANDLERS,
                                     now=datetime(2027, 6, 2, tzinfo=BUSINESS_TZ)) == []
     assert await findings(api, "M3.dispatch_licence_invalid", contract["contract_id"]) == []
+
+
+async def test_market_reporting_a_partner_unqualified_makes_the_platform_liable(world):
+    api, _, topic = world
+    pid = await api.platform()
+    code = credit_code()
+    partner = await api.partner(pid, "outsourcer", credit_code=code)
+    worker = await api.worker(pid)
+    contract = await api.signed(pid, worker["registration_id"], partner["enterprise_id"])
+    await publish(api.settings.kafka_bootstrap_servers, topic, department_events.EnterpriseRecordRecorded(**stated(
+        subject_key=code, department="market", reference="SC-2026-17", credit_code=code, name="某外包公司",
+        registration_status="revoked", qualified=False)))
+
+    async def raised():
+        return await findings(api, "M3.unqualified_partner", contract["contract_id"])
+
+    [finding] = await eventually(raised)
+    assert finding["evidence"]["source"] == "market" and finding["evidence"]["registration_status"] == "revoked"
+    assert finding["evidence"]["liable_party"] == "platform"

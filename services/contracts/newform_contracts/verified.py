@@ -103,7 +103,7 @@ def first_invalid_day(licence: VerifiedLicence) -> date:
 
 
 def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpec | None:
-    """M3: a platform's outsourcer or franchisee that market reports unqualified or struck off."""
+    """M3: a platform's outsourcer, franchisee or agent that market reports unqualified or struck off."""
     if partner_kind not in PARTNER_KINDS:
         return None
     if record.qualified and record.registration_status not in UNQUALIFIED_STATUSES:
