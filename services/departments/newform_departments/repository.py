@@ -4,35 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.bulk import insert_new
 
 from .models import Fact, KnownSubject
-
-
-async def claim_natural_key(session: AsyncSession, kind: str, department: str, reference: str, new_id: str,
-                            at: datetime, observed_at: datetime) -> Fact:
-    """The fact row under (kind, department, reference), locked; a placeholder (version 0) if new.
-
-    Insert-or-nothing first, so two writers of the same new fact cannot both insert it: the second
-    waits on the lock and then sees the first's statement."""
-    await session.execute(insert(Fact).values(id=new_id, kind=kind, department=department, reference=reference,
-                                              body={}, observed_at=observed_at, recorded_at=at, version=0)
-                          .on_conflict_do_nothing(constraint="uq_facts_natural_key"))
-    return (await session.execute(select(Fact).where(Fact.kind == kind, Fact.department == department,
-                                                     Fact.reference == reference)
-                                  .with_for_update().execution_options(populate_existing=True))).scalar_one()
-
-
-async def subject_known(session: AsyncSession, worker_id: str | None, credit_code: str | None) -> bool:
-    keys = [("worker", worker_id), ("enterprise", credit_code)]
-    conditions = [and_(KnownSubject.subject_type == t, KnownSubject.subject_key == k) for t, k in keys if k]
-    if not conditions:
-        return False
-    return (await session.scalar(select(KnownSubject.subject_key).where(or_(*conditions)).limit(1))) is not None
 
 
 async def remember_subjects(session: AsyncSession, subjects: list[tuple[str, str, datetime]]) -> None:
@@ -46,3 +23,25 @@ async def remember_subjects(session: AsyncSession, subjects: list[tuple[str, str
     at = max(at for _, _, at in subjects)
     await session.execute(update(Fact).where(Fact.linked_at.is_(None), or_(
         Fact.worker_id.in_(workers), Fact.credit_code.in_(enterprises))).values(linked_at=at))
+
+
+async def claim_natural_keys(session: AsyncSession, placeholders: list[dict]) -> None:
+    """Placeholder rows (version 0) for keys not stored yet, in one statement (see claim_natural_key)."""
+    await insert_new(session, Fact, placeholders, key=["kind", "department", "reference"])
+
+
+async def facts_for_update(session: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Fact]:
+    """The rows under these natural keys, locked (in id order, so concurrent batches lock alike)."""
+    rows = (await session.execute(select(Fact).where(tuple_(Fact.kind, Fact.department, Fact.reference).in_(keys))
+                                  .order_by(Fact.id).with_for_update()
+                                  .execution_options(populate_existing=True))).scalars()
+    return {(r.kind, r.department, r.reference): r for r in rows}
+
+
+async def known_subjects(session: AsyncSession, workers: list[str], credit_codes: list[str]) -> set[tuple[str, str]]:
+    if not workers and not credit_codes:
+        return set()
+    rows = await session.execute(select(KnownSubject.subject_type, KnownSubject.subject_key).where(or_(
+        and_(KnownSubject.subject_type == "worker", KnownSubject.subject_key.in_(workers)),
+        and_(KnownSubject.subject_type == "enterprise", KnownSubject.subject_key.in_(credit_codes)))))
+    return {(t, k) for t, k in rows.all()}

@@ -178,32 +178,51 @@ def audit(session: AsyncSession, principal: Principal, action: str, what: str, p
                            request_id=request_id_var.get()))
 
 
+async def store_many(session: AsyncSession, pii: Pii, facts: list[Prepared], *, actor: Principal | None = None,
+                     purpose: str | None = None) -> list[tuple[Fact, str]]:
+    """Insert, update (version + 1) or leave alone each fact under its natural key — set-based: one
+    statement claims the new keys, one reads and locks them all, the changes flush together — with an
+    event per new or changed statement and an audit row per write. References are unique in `facts`."""
+    if not facts:
+        return []
+    at = now()
+    await repo.claim_natural_keys(session, [
+        {"id": new_id("fct"), "kind": f.kind, "department": f.department, "reference": f.reference, "body": {},
+         "observed_at": f.observed_at or at, "recorded_at": at, "version": 0} for f in facts])
+    rows = await repo.facts_for_update(session, [(f.kind, f.department, f.reference) for f in facts])
+    known = await repo.known_subjects(session, [f.worker_id for f in facts if f.worker_id],
+                                      [f.credit_code for f in facts if f.credit_code])
+    results: list[tuple[Fact, str]] = []
+    for fact in facts:
+        row = rows[(fact.kind, fact.department, fact.reference)]
+        if row.version > 0 and Prepared(row.kind, row.department, row.reference, None, row.worker_id, None,
+                                        row.credit_code, row.valid_from, row.valid_until,
+                                        row.body).content() == fact.content():
+            results.append((row, "unchanged"))
+            continue
+        results.append((row, "created" if row.version == 0 else "updated"))
+        row.version += 1
+        row.worker_id, row.credit_code = fact.worker_id, fact.credit_code
+        row.id_number_encrypted = pii.encrypt_id_number(fact.id_number) if fact.id_number else None
+        row.valid_from, row.valid_until, row.body = fact.valid_from, fact.valid_until, fact.body
+        row.observed_at, row.recorded_at = fact.observed_at or at, at
+        if row.linked_at is None and (("worker", fact.worker_id) in known or ("enterprise", fact.credit_code) in known):
+            row.linked_at = at
+    await session.flush()
+    for row, status in results:
+        if status != "unchanged":
+            record(session, _event(row))
+        if actor is not None:
+            audit(session, actor, "write", f"{row.kind} {row.id} ({row.reference}) {status}",
+                  purpose or f"record {row.kind}")
+    return results
+
+
 async def store(session: AsyncSession, pii: Pii, fact: Prepared, *, actor: Principal | None = None,
                 purpose: str | None = None) -> tuple[Fact, str]:
-    """Insert, update (version + 1) or leave alone the fact under its natural key; event and audit."""
-    at = now()
-    row = await repo.claim_natural_key(session, fact.kind, fact.department, fact.reference,
-                                       new_id("fct"), at, fact.observed_at or at)
-    if row.version == 0:
-        status = "created"
-    elif Prepared(row.kind, row.department, row.reference, None, row.worker_id, None, row.credit_code,
-                  row.valid_from, row.valid_until, row.body).content() == fact.content():
-        return row, "unchanged"
-    else:
-        status = "updated"
-    row.version += 1
-    row.worker_id, row.credit_code = fact.worker_id, fact.credit_code
-    row.id_number_encrypted = pii.encrypt_id_number(fact.id_number) if fact.id_number else None
-    row.valid_from, row.valid_until, row.body = fact.valid_from, fact.valid_until, fact.body
-    row.observed_at, row.recorded_at = fact.observed_at or at, at
-    if row.linked_at is None and await repo.subject_known(session, fact.worker_id, fact.credit_code):
-        row.linked_at = at
-    await session.flush()
-    record(session, _event(row))
-    if actor is not None:
-        audit(session, actor, "write", f"{fact.kind} {row.id} ({fact.reference}) {status}",
-              purpose or f"record {fact.kind}")
-    return row, status
+    """One fact (see `store_many`)."""
+    [result] = await store_many(session, pii, [fact], actor=actor, purpose=purpose)
+    return result
 
 
 def public(row: Fact, status: str | None = None) -> FactPublic:
@@ -247,6 +266,7 @@ async def record_batch(session: AsyncSession, pii: Pii, principal: Principal, ki
     errors: list[LineError] = []
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     seen: set[str] = set()
+    prepared: list[tuple[int, Prepared]] = []
     for line, raw in enumerate(items, start=1):
         reference = raw.get("reference") if isinstance(raw, dict) else None
         try:
@@ -261,15 +281,16 @@ async def record_batch(session: AsyncSession, pii: Pii, principal: Principal, ki
             continue
         seen.add(item.reference)
         try:
-            fact = prepare(kind, principal.department, item, pii)
+            prepared.append((line, prepare(kind, principal.department, item, pii)))
         except Refused as exc:
             r = exc.refusal
             errors.append(LineError(line=line, reference=item.reference, field=r.field, message=r.message,
                                     type=r.type))
-            continue
-        row, status = await store(session, pii, fact, actor=principal, purpose=purpose)
+    stored = await store_many(session, pii, [fact for _, fact in prepared], actor=principal, purpose=purpose)
+    for (line, _), (row, status) in zip(prepared, stored, strict=True):
         counts[status] += 1
         accepted.append(BatchLine(line=line, fact_id=row.id, status=status))
+    errors.sort(key=lambda e: e.line)
     return BatchPublic(kind=kind, lines=len(items), rejected=len(errors), accepted=accepted, errors=errors,
                        **counts)
 
