@@ -197,3 +197,10 @@ async def test_every_write_and_read_is_audited_and_only_oversight_sees_the_audit
         ("department", "medins", True)]
     reads = [e for e in entries if e["action"] == "read" and worker in e["what"]]
     assert [(e["department"], e["purpose"]) for e in reads] == [("hrss", "工伤认定")]
+
+
+async def test_a_batch_beyond_the_limit_is_refused_whole(api):
+    from newform_departments.schemas import MAX_BATCH_ITEMS
+
+    r = await api.post("/v1/case-outcomes/batches", "court", {"items": [{}] * (MAX_BATCH_ITEMS + 1)})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"

@@ -15,6 +15,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Reference = Field(min_length=1, max_length=100, description="the department's own record or document number")
 
+#: The most items one batch takes (a larger upload is split by the sender; one transaction per batch).
+MAX_BATCH_ITEMS = 10_000
+
 INSURANCE_TYPES = ("work_injury", "occupational_injury", "pension", "unemployment", "medical")
 
 
@@ -111,7 +114,8 @@ class FactPublic(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, Any]] = Field(min_length=1, description="one fact per item, in the kind's format")
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_ITEMS,
+                                        description="one fact per item, in the kind's format")
 
 
 class LineError(BaseModel):
