@@ -494,18 +494,10 @@ def rule_notice_findings(*, topic: str, published_on: date, effective_on: date, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Verified beats declared (M3, M9; the checks themselves are in verified.py)
+# Verified beats declared (the checks are in verified.py; M3.dispatch_licence_invalid and
+# M3.unqualified_partner, declared above, are raised there too, on hrss's and market's facts)
 # ---------------------------------------------------------------------------------------------
-from newform_common.findings import RuleDef  # noqa: E402  (this block stands apart from the rest)
-
-VERIFIED_RULES: tuple[RuleDef, ...] = (
+RULES += (
     RuleDef("M9.declared_insurance_not_enrolled", "finding",
-            "the platform declared a worker insured, the department holding the register says not enrolled"),
-    RuleDef("M3.dispatch_licence_invalid", "finding",
-            "dispatch through an agency whose licence is missing, expired or revoked: the platform is liable"),
-    RuleDef("M3.unqualified_partner", "finding",
-            "work outsourced or franchised to an enterprise without the qualification (market's record)"),
+            "the platform declared a worker insured; the department holding the register says not enrolled"),
 )
-# Added to whatever RULES this module declares above (kept separate so both grow without conflict).
-_DECLARED: tuple[RuleDef, ...] = globals().get("RULES", ())
-RULES: tuple[RuleDef, ...] = (*_DECLARED, *(r for r in VERIFIED_RULES if r.rule not in {x.rule for x in _DECLARED}))
