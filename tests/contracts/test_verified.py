@@ -198,3 +198,41 @@ async def test_market_reporting_a_partner_unqualified_makes_the_platform_liable(
     [finding] = await eventually(raised)
     assert finding["evidence"]["source"] == "market" and finding["evidence"]["registration_status"] == "revoked"
     assert finding["evidence"]["liable_party"] == "platform"
+
+
+async def test_at_drafting_the_departments_facts_replace_the_declaration_and_the_findings_say_so(world):
+    api, _, topic = world
+    bootstrap = api.settings.kafka_bootstrap_servers
+    pid = await api.platform()
+    holder, id_number = credit_code(), resident_id()
+    w = worker_id_of(id_number)
+    # hrss holds a valid licence the platform declared expired; medins has the worker enrolled though the
+    # platform declared no work-injury insurance.
+    await publish(bootstrap, topic, department_events.DispatchLicenceRecorded(**stated(
+        subject_key=holder, department="hrss", reference="LIC-OK", licence_number="LIC-OK", holder_credit_code=holder,
+        holder_name="x", valid_from=date(2024, 1, 1), valid_until=date(2030, 1, 1),
+        effective_until=date(2030, 1, 1))))
+    await publish(bootstrap, topic, department_events.InsuranceEnrolmentRecorded(**stated(
+        subject_key=w, department="medins", reference="YB-OK", worker_id=w, insurance_type="work_injury",
+        status="enrolled", start_date=date(2026, 1, 1))))
+    await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where reference = 'YB-OK'"))
+    await eventually(lambda: scalar(api.url, "select count(*) from verified_licences where reference = 'LIC-OK'"))
+    agency = await api.partner(pid, "dispatch_agency", credit_code=holder,
+                               dispatch_licence={"number": "LIC-OK", "valid_until": "2025-06-30"})
+    worker = await api.worker(pid, id_number)
+    declared = terms(insurance={"work_injury": False, "occupational_injury": False, "accident": True})
+    contract = await api.signed(pid, worker["registration_id"], agency["enterprise_id"], terms=declared)
+    assert await findings(api, "M3.dispatch_licence_invalid", contract["contract_id"]) == []
+    assert await findings(api, "M9.dispatched_worker_insurance", contract["contract_id"]) == []
+
+    # The other way round: medins says not enrolled, the platform says insured: judged by medins's register.
+    other_id = resident_id()
+    other = worker_id_of(other_id)
+    await publish(bootstrap, topic, department_events.InsuranceEnrolmentRecorded(**stated(
+        subject_key=other, department="medins", reference="YB-NO", worker_id=other, insurance_type="work_injury",
+        status="not_enrolled")))
+    await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where reference = 'YB-NO'"))
+    registered = await api.worker(pid, other_id)
+    contract = await api.signed(pid, registered["registration_id"], pid)
+    [finding] = await findings(api, "M9.work_injury_insurance", contract["contract_id"])
+    assert finding["evidence"]["source"] == "medins" and finding["evidence"]["reference"] == "YB-NO"

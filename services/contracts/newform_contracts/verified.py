@@ -20,7 +20,7 @@ Facts for a worker or enterprise contracts does not know yet are kept and apply 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from newform_common.findings import FindingSpec, Severity, raise_finding
 from newform_common.policy import business_date
 
 from . import repository as repo
+from . import rules
 from .consumed import ContractSent, DispatchLicenceRecorded, EnterpriseRecordRecorded, InsuranceEnrolmentRecorded
 from .models import Contract, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence
 
@@ -113,6 +114,51 @@ def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpe
                        {"source": record.department, "reference": record.reference, "fact_id": record.fact_id,
                         "registration_status": record.registration_status, "qualified": record.qualified,
                         "partner_kind": partner_kind, "liable_party": "platform"})
+
+
+# -- at drafting: the department's fact in place of the declaration ---------------------------------------
+Sources = dict[str, dict[str, Any]]
+
+
+def _cited(fact) -> dict[str, Any]:
+    return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
+
+
+async def overlay(session: AsyncSession, worker_id: str, enterprise, partner: rules.PartnerFacts,
+                  insurance: rules.Insurance, start_date: date) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
+    """The partner's licence and qualification and the worker's insurance as the departments hold them,
+    where they hold them (else as declared), and which rule then rests on which department's fact."""
+    sources: Sources = {}
+    if enterprise.kind == "dispatch_agency":
+        licences = await repo.verified_licences_of(session, enterprise.credit_code)
+        if licences:
+            best = max(licences, key=lambda lic: lic.effective_until)
+            partner = replace(partner, dispatch_licence_number=best.licence_number,
+                              dispatch_licence_valid_until=best.effective_until)
+            sources["M3.dispatch_licence_invalid"] = _cited(best)
+    records = await repo.verified_enterprise_records(session, enterprise.credit_code)
+    if records:
+        latest = max(records, key=lambda r: r.version)
+        partner = replace(partner, qualified=latest.qualified and latest.registration_status not in
+                          UNQUALIFIED_STATUSES)
+        sources["M3.unqualified_partner"] = _cited(latest)
+    registered = latest_by_type([_enrolment(r) for r in await repo.verified_insurance_of(session, worker_id)])
+    on = max(start_date, business_date(datetime.now(UTC)))
+    if "work_injury" in registered:
+        e = registered["work_injury"]
+        insurance = replace(insurance, work_injury=e.enrolled_on(on))
+        sources["M9.work_injury_insurance"] = sources["M9.dispatched_worker_insurance"] = _cited(e)
+    if "occupational_injury" in registered:
+        e = registered["occupational_injury"]
+        insurance = replace(insurance, occupational_injury=e.enrolled_on(on))
+        sources["M9.platform_worker_protection"] = _cited(e)
+    return partner, insurance, sources
+
+
+def cite(specs: list[FindingSpec | None], sources: Sources) -> list[FindingSpec | None]:
+    """Findings that rest on a department's fact say so (`evidence.source`, `reference`, `fact_id`)."""
+    return [replace(s, evidence={**s.evidence, **sources[s.rule]}) if s is not None and s.rule in sources else s
+            for s in specs]
 
 
 # -- applying facts ----------------------------------------------------------------------------------------
