@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser test lint run bench clean-venv
+.PHONY: venv kafka-jars browser test lint run bench chaos clean-venv
 
 venv: $(STAMP)
 
@@ -33,6 +33,11 @@ bench: $(STAMP) kafka-jars
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
 	$(PY) bench/run_all.py
+
+# The fault suite (tests/chaos/run.py): a 3-node Kafka cluster, 2 replicas of each service, faults
+# under load, then the checks and the table. About 4 minutes; `make test` runs its short version.
+chaos: $(STAMP) kafka-jars
+	$(PY) -m tests.chaos.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -42,7 +42,11 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka | Ext
     if external:
         yield ExternalKafka(external)
         return
-    broker = LocalKafka(tmp_path_factory.mktemp("kafka"), port=free_port())
+    # The suite's tests each write to their own prefixed topics (`<prefix>-contracts.events`, their
+    # DLQs, ad-hoc ones) on one shared broker, so this broker alone creates topics on first use.
+    # The local stack's broker and cluster run with auto-creation off, as production does; the
+    # tests of topic provisioning run against those.
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka"), port=free_port(), auto_create_topics=True)
     broker.start()
     try:
         yield broker

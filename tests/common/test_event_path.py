@@ -96,7 +96,7 @@ async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(
     from newform_local.kafka import LocalKafka
     from newform_local.ports import free_port
 
-    broker = LocalKafka(tmp_path_factory.mktemp("kafka-outage"), port=free_port())
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka-outage"), port=free_port(), auto_create_topics=True)
     broker.start()
     try:
         service = unique_name("sample")

@@ -1,8 +1,10 @@
-"""`make run` as a person uses it: `newform dev` starts everything, prints working tokens, stops
-cleanly on Ctrl-C, and a second start finds the same data."""
+"""`make run` as a person uses it: `newform dev` starts everything, provisions every service's topics
+before anything is written, prints working tokens, restarts a service that dies, stops cleanly on
+Ctrl-C or a SIGTERM to its process group, and a second start finds the same data."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import shutil
@@ -15,11 +17,17 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from newform_common import registry
 from newform_local.ports import free_port, port_is_open
 from newform_local.stack import installed_services
+
+SERVICE_PORTS = {spec.name: spec.port for spec in registry.SERVICES}
 
 
 def free_offset() -> int:
@@ -36,12 +44,15 @@ class DevStack:
         self.args = [sys.executable, "-m", "newform_local.cli", "dev", "--data-dir", str(data_dir),
                      "--pg-port", str(pg_port), "--kafka-port", str(kafka_port), "--port-offset", str(offset)]
         self.offset = offset
+        self.kafka = f"127.0.0.1:{kafka_port}"
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
 
     def start(self, timeout: float = 240) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        # Its own process group, as a terminal gives it: the test signals that group, as Ctrl-C does.
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                     start_new_session=True)
         threading.Thread(target=self._pump, daemon=True).start()
         tokens, expecting = {}, None
         deadline = time.monotonic() + timeout
@@ -70,9 +81,44 @@ class DevStack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{registry.spec(service).port + self.offset}"
 
-    def interrupt(self, timeout: float = 90) -> int:
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, timeout: float = 90, sig: signal.Signals = signal.SIGINT, group: bool = False) -> int:
+        if group:
+            os.killpg(self.proc.pid, sig)
+        else:
+            self.proc.send_signal(sig)
         return self.proc.wait(timeout=timeout)
+
+    def wait_for_line(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.output):
+                if text in line:
+                    return line
+            time.sleep(0.2)
+        raise AssertionError(f"newform dev never printed {text!r}:\n" + "".join(self.output))
+
+    def service_pids(self, service: str) -> list[int]:
+        return [p.pid for p in psutil.Process(self.proc.pid).children(recursive=False)
+                if f"newform_{service}.main:create_app" in " ".join(p.cmdline())]
+
+
+async def topic_partitions(bootstrap: str) -> dict[str, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()
+                if not t["topic"].startswith("__")}
+    finally:
+        await admin.close()
+
+
+async def write_to_unknown_topic(bootstrap: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    await producer.start()
+    try:
+        await producer.send_and_wait("nobody-made-this.events", b"{}")
+    finally:
+        await producer.stop()
 
 
 @pytest.fixture
@@ -91,6 +137,15 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
     stack = DevStack(tmp_path / "data", free_port(), free_port(), free_offset())
     tokens = stack.start()
     try:
+        # Every service's topic and dead-letter topic exists with the configured partitions, made at
+        # start-up: nothing is ever written to a DLQ here, and the broker creates no topic itself.
+        topics = asyncio.run(topic_partitions(stack.kafka))
+        for name in services:
+            assert topics.get(f"{name}.events") == 3, topics
+            assert topics.get(f"{name}.events.dlq") == 3, topics
+        with pytest.raises(KafkaError):
+            asyncio.run(write_to_unknown_topic(stack.kafka))
+        assert "nobody-made-this.events" not in asyncio.run(topic_partitions(stack.kafka))
         for name in services:
             ready = httpx.get(f"{stack.url(name)}/readyz", timeout=10)
             assert ready.status_code == 200 and ready.json()["status"] == "ready", (name, ready.text)
@@ -116,3 +171,36 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
         assert [e["enterprise_id"] for e in enterprises.json()["items"]] == ["demo-platform"]
     finally:
         assert again.interrupt() == 0
+
+
+@pytest.mark.timeout(600)
+def test_dev_restarts_a_service_that_dies_and_stops_on_sigterm_to_its_process_group(stack_dir):
+    stack = DevStack(stack_dir / "data", free_port(), free_port(), free_offset())
+    stack.start()
+    try:
+        [contracts] = stack.service_pids("contracts")
+        os.kill(contracts, signal.SIGKILL)
+        stack.wait_for_line("contracts exited with code -9")
+        stack.wait_for_line("contracts restarted (restart 1)")
+        assert stack.proc.poll() is None, "the stack must keep running when a service dies"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not port_is_open("127.0.0.1", SERVICE_PORTS["contracts"] + stack.offset):
+            time.sleep(0.3)
+        ready = httpx.get(f"{stack.url('contracts')}/readyz", timeout=10)
+        assert ready.status_code == 200
+        assert stack.service_pids("contracts") != [contracts]
+
+        # A broker that dies under it is reported, started again, and reported back.
+        broker = int((stack_dir / "data" / "kafka" / "broker.pid").read_text())
+        os.killpg(broker, signal.SIGKILL)
+        stack.wait_for_line("is down: writes wait in the outboxes until it is back; restarting it")
+        stack.wait_for_line(" is back after ")
+        assert stack.proc.poll() is None
+        servers = [p for p in psutil.Process(stack.proc.pid).children(recursive=True)]
+    finally:
+        code = stack.interrupt(sig=signal.SIGTERM, group=True)
+    assert code == 0, "".join(stack.output)
+    assert "stopped." in "".join(stack.output)
+    assert not [p.pid for p in servers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for port in [SERVICE_PORTS[name] + stack.offset for name in installed_services()]:
+        assert not port_is_open("127.0.0.1", port)

@@ -11,8 +11,10 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from newform_local.kafka import LocalKafka
+from newform_common.kafka import TopicLayout, ensure_topics
+from newform_local.kafka import LocalKafka, LocalKafkaCluster
 from newform_local.ports import free_port, port_is_open
 from newform_local.postgres import EmbeddedPostgres
 
@@ -107,6 +109,9 @@ async def test_kafka_round_trip_and_restart_keeps_messages(tmp_path: Path) -> No
     try:
         assert broker.is_running()
         assert broker.bootstrap_servers == f"127.0.0.1:{broker.port}"
+        assert await ensure_topics(broker.bootstrap_servers, ["stack.events"], layout=TopicLayout(2, 1)) == \
+            ["stack.events"]
+        assert await ensure_topics(broker.bootstrap_servers, ["stack.events"]) == []  # idempotent
         await _produce(broker.bootstrap_servers, "stack.events", b"worker-1", b'{"n": 1}')
         assert await _consume_all(broker.bootstrap_servers, "stack.events", 1) == [(b"worker-1", b'{"n": 1}')]
     finally:
@@ -132,3 +137,49 @@ def test_broker_that_cannot_start_reports_its_log(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="broker.log"):
             broker.start(timeout=60)
     assert not broker.is_running()
+
+
+async def _topic_layout(bootstrap: str, topic: str) -> tuple[list[list[int]], str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        [configs] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    replicas = [sorted(p["replicas"]) for p in sorted(described["partitions"], key=lambda p: p["partition"])]
+    min_isr = next(entry[1] for entry in configs.resources[0][4] if entry[0] == "min.insync.replicas")
+    return replicas, min_isr
+
+
+async def _produce_quickly(bootstrap: str, topic: str, value: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
+                                request_timeout_ms=5000)
+    await producer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait(topic, value, key=b"k", headers=[("ce_type", b"test.v1")]), 20)
+    finally:
+        await producer.stop()
+
+
+@pytest.mark.timeout(400)
+async def test_a_three_node_cluster_keeps_three_copies_and_takes_writes_with_one_node_down(tmp_path: Path) -> None:
+    cluster = LocalKafkaCluster(tmp_path / "cluster", [free_port() for _ in range(3)])
+    cluster.start()
+    try:
+        assert len({node.data_dir for node in cluster.nodes}) == 3 and cluster.is_running()
+        created = await ensure_topics(cluster.bootstrap_servers, ["ha.events", "ha.events.dlq"],
+                                      layout=TopicLayout(partitions=3, replication_factor=3))
+        assert created == ["ha.events", "ha.events.dlq"]
+        replicas, min_isr = await _topic_layout(cluster.bootstrap_servers, "ha.events")
+        assert replicas == [[1, 2, 3]] * 3 and min_isr == "2"
+
+        # With min.insync.replicas=2 an acks=all write needs two live copies: one node down is fine.
+        cluster.node(2).stop()
+        await _produce_quickly(cluster.bootstrap_servers, "ha.events", b"with two of three")
+        cluster.node(2).start()
+        got = await _consume_all(cluster.bootstrap_servers, "ha.events", 1)
+        assert got == [(b"k", b"with two of three")]
+    finally:
+        cluster.stop()
+    assert not any(node.is_running() for node in cluster.nodes)

@@ -34,7 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add this to every service port (default 0: gateway 8000, contracts 8001, …)")
     dev.add_argument("--services", default=None,
                      help=f"comma-separated subset of {','.join(installed_services())} (default: all that exist)")
+    dev.add_argument("--kafka-brokers", type=int, choices=(1, 3), default=1,
+                     help="1: one broker (default); 3: a KRaft cluster of three combined broker+controller "
+                          "nodes on --kafka-port and the next two ports, topics replicated 3 times with "
+                          "min.insync.replicas=2")
+    dev.add_argument("--replicas", default=None, metavar="N | SERVICE=N,…",
+                     help="instances of every service (N) or of some (contracts=3,gateway=2), sharing one "
+                          "database and consumer group, behind a local round-robin balancer on the "
+                          "service's port")
     dev.set_defaults(run=cmd_dev)
+
+    topics = sub.add_parser("topics", help="create every service's Kafka topics and DLQs if missing",
+                            description="Create <service>.events and <service>.events.dlq for every service in "
+                                        "the registry, with KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR and "
+                                        "KAFKA_MIN_INSYNC_REPLICAS (an init step before the services start; "
+                                        "clusters run with topic auto-creation off). Existing topics are kept.")
+    topics.add_argument("--bootstrap-servers", default=None,
+                        help="Kafka brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092)")
+    topics.set_defaults(run=cmd_topics)
 
     token = sub.add_parser("token", help="mint a signed bearer token for a role and scope",
                            description="Mint an Ed25519-signed bearer token with the dev signing key "
@@ -93,9 +110,50 @@ def cmd_dev(args: argparse.Namespace) -> int:
             print(f"newform: not available in this checkout: {', '.join(unknown)}", file=sys.stderr)
             return 2
         services = [s for s in services if s in wanted]
+    try:
+        replicas = parse_replicas(args.replicas, services)
+    except ValueError as exc:
+        print(f"newform: --replicas: {exc}", file=sys.stderr)
+        return 2
     stack = Stack(args.data_dir or default_data_dir(), pg_port=args.pg_port, kafka_port=args.kafka_port,
-                  services=services, port_offset=args.port_offset)
+                  services=services, port_offset=args.port_offset, kafka_brokers=args.kafka_brokers,
+                  replicas=replicas)
     return run_stack(stack)
+
+
+def parse_replicas(text: str | None, services: list[str]) -> dict[str, int]:
+    """`3` → every service 3 times; `contracts=3,gateway=2` → those services (others once)."""
+    if not text:
+        return {}
+    if text.strip().isdigit():
+        counts = {"*": int(text)}
+    else:
+        counts = {}
+        for part in text.split(","):
+            name, _, count = part.partition("=")
+            name = name.strip()
+            if name not in services or not count.strip().isdigit():
+                raise ValueError(f"expected N or SERVICE=N,… with SERVICE one of {', '.join(services)}; got {part!r}")
+            counts[name] = int(count)
+    if any(count < 1 or count > 8 for count in counts.values()):
+        raise ValueError("between 1 and 8 instances of a service")
+    return counts
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from newform_common import registry
+    from newform_common.kafka import TopicLayout, ensure_topics
+
+    bootstrap = args.bootstrap_servers or os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    layout = TopicLayout.from_env()
+    topics = registry.topics()
+    created = asyncio.run(ensure_topics(bootstrap, topics, layout=layout))
+    for topic in topics:
+        print(f"{topic}\t{'created' if topic in created else 'exists'}")
+    return 0
 
 
 def cmd_token(args: argparse.Namespace) -> int:

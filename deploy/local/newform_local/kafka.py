@@ -161,15 +161,30 @@ class LocalKafka:
         host: str = "127.0.0.1",
         heap: str = "512m",
         libs_dir: Path | None = None,
+        *,
+        auto_create_topics: bool = False,
+        node_id: int = 1,
+        voters: dict[int, int] | None = None,
+        cluster_id: str | None = None,
     ):
+        """``voters`` (node id → controller port) makes this node one of a cluster's combined
+        broker+controller nodes; all of them are formatted with the same ``cluster_id``.
+        ``auto_create_topics`` stays off as on a production cluster (topics are provisioned with
+        ``newform_common.kafka.ensure_topics``); the test suite's broker turns it on."""
         from newform_local.ports import free_port
 
         self.data_dir = Path(data_dir).resolve()
         self.port = port
+        if voters is not None and controller_port is None:
+            controller_port = voters[node_id]
         self.controller_port = controller_port if controller_port is not None else free_port(host)
         self.host = host
         self.heap = heap
         self._libs_dir = libs_dir
+        self.auto_create_topics = auto_create_topics
+        self.node_id = node_id
+        self.voters = voters or {node_id: self.controller_port}
+        self.cluster_id = cluster_id
         self.log_file = self.data_dir / "broker.log"
         self.pid_file = self.data_dir / "broker.pid"
         self.config_file = self.data_dir / "server.properties"
@@ -183,25 +198,30 @@ class LocalKafka:
 
     # -- files ----------------------------------------------------------------------------------
     def _write_config(self) -> None:
+        # Internal topics are replicated like the data topics: 3 copies, 2 in sync, on a cluster.
+        replicas = min(3, len(self.voters))
+        in_sync = 2 if replicas >= 3 else 1
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": ",".join(f"{n}@{self.host}:{p}" for n, p in sorted(self.voters.items())),
             "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             "log.dirs": str(self.log_dirs),
-            "offsets.topic.replication.factor": "1",
+            "offsets.topic.replication.factor": str(replicas),
             "offsets.topic.num.partitions": "5",  # 50 by default: slow first group join locally
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "transaction.state.log.replication.factor": str(replicas),
+            "transaction.state.log.min.isr": str(in_sync),
+            "share.coordinator.state.topic.replication.factor": str(replicas),
+            "share.coordinator.state.topic.min.isr": str(in_sync),
+            "default.replication.factor": str(replicas),
+            "min.insync.replicas": str(in_sync),
             "group.initial.rebalance.delay.ms": "0",
             "num.partitions": "3",
-            "auto.create.topics.enable": "true",
+            "auto.create.topics.enable": "true" if self.auto_create_topics else "false",
         }
         text = "# written by newform_local.kafka.LocalKafka on each start\n"
         text += "".join(f"{key}={value}\n" for key, value in props.items())
@@ -227,7 +247,7 @@ class LocalKafka:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                _random_cluster_id(),
+                self.cluster_id or _random_cluster_id(),
                 "-c",
                 str(self.config_file),
             ],
@@ -266,6 +286,19 @@ class LocalKafka:
         """Format the log dir if needed, start the broker, wait until an admin call succeeds."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        started = time.monotonic()
+        self.launch()
+        try:
+            self._wait_ready(deadline=started + timeout)
+        except BaseException:
+            self.stop(timeout=10)
+            raise
+        log.info("kafka ready on %s in %.1f s", self.bootstrap_servers, time.monotonic() - started)
+
+    def launch(self) -> None:
+        """Start the JVM without waiting (a cluster's nodes must all be up before any is ready)."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
         stale = self._stored_pid()
         if stale is not None and _pid_alive(stale) and self._is_our_broker(stale):
             # A broker left behind on this data dir by an owner that died: it holds the log dir lock.
@@ -277,7 +310,6 @@ class LocalKafka:
         self._write_config()
         self._format_if_needed(libs)
 
-        started = time.monotonic()
         with open(self.log_file, "ab") as out:
             out.write(
                 f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} on {self.bootstrap_servers} =====\n".encode()
@@ -295,12 +327,21 @@ class LocalKafka:
         if not self._atexit_registered:
             atexit.register(self.stop)  # never outlive the owner silently
             self._atexit_registered = True
-        try:
-            self._wait_ready(deadline=started + timeout)
-        except BaseException:
-            self.stop(timeout=10)
-            raise
-        log.info("kafka ready on %s in %.1f s", self.bootstrap_servers, time.monotonic() - started)
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        self._wait_ready(deadline=time.monotonic() + timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the broker (fault tests): no controlled shutdown, no flush."""
+        if self._proc is not None and self._proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     def _wait_ready(self, deadline: float) -> None:
         assert self._proc is not None
@@ -388,6 +429,89 @@ class LocalKafka:
 
     def __repr__(self) -> str:
         return f"LocalKafka(data_dir={str(self.data_dir)!r}, port={self.port}, host={self.host!r})"
+
+
+class LocalKafkaCluster:
+    """A KRaft cluster of ``len(ports)`` combined broker+controller nodes on this machine.
+
+    Kafka 4 recommends combined nodes for a small cluster: three JVMs, each a broker and one of
+    the three controller voters (static quorum), formatted with the same cluster id (kept in
+    ``data_dir/cluster-id``). Node ``i`` (1-based) serves clients on ``ports[i-1]`` and lives in
+    ``data_dir/node-<i>``. With three nodes the quorum and every topic of replication factor 3 and
+    ``min.insync.replicas=2`` survive one node down. Same surface as :class:`LocalKafka`
+    (``bootstrap_servers``, ``start``, ``stop``, ``is_running``), plus ``nodes`` for fault tests.
+    """
+
+    def __init__(self, data_dir: Path, ports: list[int], host: str = "127.0.0.1", heap: str = "384m",
+                 libs_dir: Path | None = None, *, auto_create_topics: bool = False):
+        from newform_local.ports import free_port
+
+        if len(ports) < 1:
+            raise ValueError("a cluster needs at least one node")
+        self.data_dir = Path(data_dir).resolve()
+        self.host = host
+        voters = {i: free_port(host) for i in range(1, len(ports) + 1)}
+        cluster_id = self._cluster_id()
+        self.nodes = [
+            LocalKafka(self.data_dir / f"node-{i}", port, host=host, heap=heap, libs_dir=libs_dir,
+                       auto_create_topics=auto_create_topics, node_id=i, voters=voters, cluster_id=cluster_id)
+            for i, port in enumerate(ports, start=1)
+        ]
+
+    def _cluster_id(self) -> str:
+        path = self.data_dir / "cluster-id"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(_random_cluster_id() + "\n")
+        return path.read_text().strip()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    @property
+    def data_dirs(self) -> list[Path]:
+        return [node.data_dir for node in self.nodes]
+
+    def node(self, node_id: int) -> LocalKafka:
+        return self.nodes[node_id - 1]
+
+    def start(self, timeout: float = 120) -> None:
+        started = time.monotonic()
+        for node in self.nodes:
+            node.launch()
+        try:
+            for node in self.nodes:
+                node._wait_ready(deadline=started + timeout)
+        except BaseException:
+            self.stop(timeout=10)
+            raise
+        log.info("kafka cluster of %d ready on %s in %.1f s", len(self.nodes), self.bootstrap_servers,
+                 time.monotonic() - started)
+
+    def stop(self, timeout: float = 30) -> None:
+        # All at once: stopped one by one, the last nodes would wait for a quorum that is gone.
+        threads = [threading.Thread(target=node.stop, args=(timeout,)) for node in self.nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def is_running(self) -> bool:
+        return all(node.is_running() for node in self.nodes)
+
+    def stopped_nodes(self) -> list[LocalKafka]:
+        return [node for node in self.nodes if not node.is_running()]
+
+    def __enter__(self) -> LocalKafkaCluster:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalKafkaCluster(data_dir={str(self.data_dir)!r}, bootstrap={self.bootstrap_servers!r})"
 
 
 class ExternalKafka:

@@ -33,7 +33,8 @@ def throwaway_postgres(prefix: str = "newform-pg-") -> Iterator[EmbeddedPostgres
 def throwaway_servers(prefix: str = "newform-") -> Iterator[tuple[EmbeddedPostgres, LocalKafka]]:
     """Both servers on free loopback ports in a temporary folder, stopped and removed afterwards."""
     with throwaway_postgres(prefix) as postgres, tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        kafka = LocalKafka(Path(folder) / "kafka", port=free_port())
+        # Benchmarks write to ad-hoc topics: this broker creates them on first use.
+        kafka = LocalKafka(Path(folder) / "kafka", port=free_port(), auto_create_topics=True)
         kafka.start()
         try:
             yield postgres, kafka

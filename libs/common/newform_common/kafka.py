@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +41,87 @@ def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, **kw
     )
 
 
-async def ensure_topics(bootstrap_servers: str, topics: list[str], *, partitions: int = 3) -> None:
-    """Create topics that do not exist yet (clusters may forbid auto-creation)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="newform-admin")
+@dataclass(frozen=True)
+class TopicLayout:
+    """How a service's topics are laid out on the cluster: partitions, replicas, in-sync minimum.
+
+    Read from `KAFKA_TOPIC_PARTITIONS` (3), `KAFKA_REPLICATION_FACTOR` (1: one local broker) and
+    `KAFKA_MIN_INSYNC_REPLICAS` (default: 2 when there are 3 or more replicas, else 1, so that an
+    `acks=all` write survives one broker down and is refused rather than kept on one copy).
+    """
+
+    partitions: int = 3
+    replication_factor: int = 1
+    min_insync_replicas: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.partitions < 1 or self.replication_factor < 1:
+            raise ValueError("partitions and replication factor must be at least 1")
+        if self.min_insync_replicas is None:
+            object.__setattr__(self, "min_insync_replicas", 2 if self.replication_factor >= 3 else 1)
+        if not 1 <= self.min_insync_replicas <= self.replication_factor:
+            raise ValueError("min.insync.replicas must be between 1 and the replication factor")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TopicLayout:
+        env = os.environ if environ is None else environ
+        min_isr = env.get("KAFKA_MIN_INSYNC_REPLICAS")
+        return cls(partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "3")),
+                   replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", "1")),
+                   min_insync_replicas=int(min_isr) if min_isr else None)
+
+    def topic_configs(self) -> dict[str, str]:
+        return {"min.insync.replicas": str(self.min_insync_replicas)}
+
+
+async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int | None = None,
+                        layout: TopicLayout | None = None, timeout: float = 30.0) -> list[str]:
+    """Create the topics that do not exist yet, with `layout` (default: from the environment).
+
+    Idempotent: an existing topic is left as it is (its partitions are never raised here, because
+    that would move keys to other partitions and break per-key order). Returns the topics created.
+    Clusters run with auto-creation off, so every topic is created here, before anything is written.
+    """
+    layout = layout or TopicLayout.from_env()
+    if partitions is not None:
+        layout = TopicLayout(partitions, layout.replication_factor, layout.min_insync_replicas)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="newform-admin",
+                                request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
-        if wanted:
-            try:
-                await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
+        missing = list(dict.fromkeys(t for t in topics if t not in existing))
+        if not missing:
+            return []
+        response = await admin.create_topics(
+            [NewTopic(t, layout.partitions, layout.replication_factor, topic_configs=layout.topic_configs())
+             for t in missing], timeout_ms=int(timeout * 1000))
+        created = []
+        for topic, code, *rest in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code != TopicAlreadyExistsError.errno:  # another instance created it first: fine
+                message = rest[0] if rest else ""
+                raise for_code(code)(f"creating topic {topic!r} failed: {message}")
+        await _wait_until_led(admin, missing, layout.partitions, timeout)
+        return created
     finally:
         await admin.close()
+
+
+async def _wait_until_led(admin: AIOKafkaAdminClient, topics: list[str], partitions: int, timeout: float) -> None:
+    """Wait until every partition of `topics` has a leader in the metadata, so a caller may write
+    (or describe them) at once; creation returns before every broker has learnt of the topics."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        described = {t["topic"]: t for t in await admin.describe_topics(topics)}
+        if all(t in described and described[t]["error_code"] == 0
+               and len(described[t]["partitions"]) >= partitions
+               and all(p["leader"] >= 0 for p in described[t]["partitions"]) for t in topics):
+            return
+        if asyncio.get_running_loop().time() >= deadline:
+            raise TimeoutError(f"topics {topics} have no leaders after {timeout:.0f} s")
+        await asyncio.sleep(0.2)
 
 
 async def kafka_reachable(bootstrap_servers: str, timeout: float = 2.0) -> bool:

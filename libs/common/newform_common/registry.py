@@ -78,3 +78,8 @@ def installed() -> list[ServiceSpec]:
 
 def installed_names() -> list[str]:
     return [s.name for s in installed()]
+
+
+def topics(services: list[ServiceSpec] | None = None) -> list[str]:
+    """The topics to provision before anything is written: each service's events and their DLQ."""
+    return [t for s in (installed() if services is None else services) for t in (s.topic, s.dead_letter_topic)]
