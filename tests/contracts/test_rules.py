@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from newform_common.policy import get_policy
-from newform_contracts import rules
+from newform_contracts import rules, verified
 from newform_contracts.rules import EngagementFacts, Insurance, PartnerFacts, Span, TermsFacts
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, LABOR_FACTS
@@ -294,6 +294,9 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
         *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1),
                                     consulted=False),
         *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
+        # verified.py: a department's fact contradicting the declaration
+        *verified.declared_insurance_contradicted({"work_injury": True}, [verified.Enrolment(
+            "medins", "YB-1", "fct_1", "work_injury", "not_enrolled", None, None, datetime.now(UTC))], ON),
     ]
     assert {f.rule for f in emitted} == {r for r, kind in declared.items() if kind == "finding"}
     rejects = rules.contract_rejects(TermsFacts("quarter", deposit_fen=1, exclusivity=True, engagement_type="civil",
@@ -307,3 +310,19 @@ def test_every_rule_id_names_its_measure():
              rules.suspicious_terms_text("押金"), *rules.restriction_findings("x", False)]
     for spec in specs:
         assert spec.rule.split(".")[0] == spec.measure
+
+
+def test_verified_insurance_the_latest_statement_per_type_decides():
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    later = datetime(2026, 7, 1, tzinfo=UTC)
+    hrss_enrolled = verified.Enrolment("hrss", "SB-1", "f1", "work_injury", "enrolled", date(2026, 1, 1), None, at)
+    medins_not = verified.Enrolment("medins", "YB-1", "f2", "work_injury", "not_enrolled", None, None, later)
+    declared = {"work_injury": True, "occupational_injury": False}
+    assert verified.declared_insurance_contradicted(declared, [hrss_enrolled], ON) == []
+    [found] = verified.declared_insurance_contradicted(declared, [hrss_enrolled, medins_not], ON)
+    assert found.evidence["source"] == "medins" and found.measure == "M9"
+    ended = verified.Enrolment("hrss", "SB-2", "f3", "work_injury", "enrolled", date(2025, 1, 1), date(2025, 12, 31),
+                               at)
+    [lapsed] = verified.declared_insurance_contradicted(declared, [ended], date(2026, 6, 1))
+    assert lapsed.evidence["verified_status"] == "not_in_force"
+    assert verified.declared_insurance_contradicted({"work_injury": False}, [medins_not], ON) == []

@@ -57,6 +57,11 @@ class Keys:
         return self.folder / "evidence-seal.pem"
 
     @property
+    def credit_export_private(self) -> Path:
+        """The gateway's key that signs the daily credit-information export (M19)."""
+        return self.folder / "credit-export-signing.pem"
+
+    @property
     def pii_secret(self) -> Path:
         return self.folder / "pii-secret"
 
@@ -70,6 +75,8 @@ class Keys:
             self.token_public.write_text(public)
         if not self.seal_private.exists():
             _write_secret(self.seal_private, generate_keypair()[0])
+        if not self.credit_export_private.exists():
+            _write_secret(self.credit_export_private, generate_keypair()[0])
         if not self.pii_secret.exists():
             _write_secret(self.pii_secret, secrets.token_urlsafe(48))
         return self
@@ -175,6 +182,7 @@ class Stack:
             "JWT_PUBLIC_KEY_FILE": str(self.keys.token_public),
             "PII_SECRET": self.keys.pii_secret.read_text().strip(),
             "CONTRACTS_SIGNING_KEY_FILE": str(self.keys.seal_private),
+            "CREDIT_EXPORT_SIGNING_KEY_FILE": str(self.keys.credit_export_private),
         }
 
     def check_ports_free(self) -> None:

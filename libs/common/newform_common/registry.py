@@ -56,6 +56,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("disputes", 8003,
                 "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)"),
     ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
+    ServiceSpec("departments", 8005, 'verified facts held by departments: insurance enrolment, dispatch licences, '
+                'enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)',
+                consumes=("contracts.events",)),
 )
 
 #: Secrets every service needs.

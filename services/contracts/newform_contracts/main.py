@@ -13,6 +13,8 @@ from .evidence import Sealer
 from .pii import Pii
 from .router import router
 from .service import DEADLINE_HANDLERS
+from .verified import DEADLINE_HANDLERS as VERIFIED_CLOCKS
+from .verified import consumers as verified_consumers
 
 DESCRIPTION = """Where platform backends declare who works for them and on what terms (宁政办〔2022〕41号 M1–M5,
 M9, M10): platforms and their cooperating enterprises, workers (pseudonymous, personal data encrypted and
@@ -39,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(settings=settings, title="newform contracts", description=DESCRIPTION,
                              routers=[router, findings_router()], openapi_tags=TAGS,
-                             deadline_handlers=DEADLINE_HANDLERS)
+                             deadline_handlers={**DEADLINE_HANDLERS, **VERIFIED_CLOCKS},
+                             consumers=verified_consumers)
     app.state.pii = Pii(settings.pii_secret)
     app.state.sealer = Sealer(settings.signing_private_key())
     return app

@@ -219,3 +219,68 @@ class PiiAccessLog(ServiceModel, table=True):
     fields: list[str] = _json()
     purpose: str
     at: datetime = _ts()
+
+
+# ---------------------------------------------------------------------------------------------
+# Verified facts from departments (verified.py): contracts' own copy of departments.* events
+# ---------------------------------------------------------------------------------------------
+class VerifiedInsurance(ServiceModel, table=True):
+    """The latest statement of one department record on a worker's insurance enrolment."""
+
+    __tablename__ = "verified_insurance"
+
+    fact_id: str = Field(primary_key=True, max_length=40)
+    worker_id: str = Field(index=True, max_length=64)
+    insurance_type: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    department: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    start_date: date | None = None
+    end_date: date | None = None
+    version: int
+    observed_at: datetime = _ts()
+
+
+class VerifiedLicence(ServiceModel, table=True):
+    """A labour-dispatch licence as hrss last stated it."""
+
+    __tablename__ = "verified_licences"
+
+    fact_id: str = Field(primary_key=True, max_length=40)
+    licence_number: str = Field(max_length=100)
+    holder_credit_code: str = Field(index=True, max_length=18)
+    valid_from: date
+    valid_until: date
+    revoked_on: date | None = None
+    effective_until: date
+    department: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    version: int
+
+
+class VerifiedEnterprise(ServiceModel, table=True):
+    """An enterprise's registration status and qualification as market last stated it."""
+
+    __tablename__ = "verified_enterprises"
+
+    fact_id: str = Field(primary_key=True, max_length=40)
+    credit_code: str = Field(index=True, max_length=18)
+    registration_status: str = Field(max_length=16)
+    qualified: bool
+    department: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    version: int
+
+
+class LiabilityShift(ServiceModel, table=True):
+    """From `since`, `liable_party` bears the liability for a contract, on a department's fact."""
+
+    __tablename__ = "verified_liability"
+
+    contract_id: str = Field(primary_key=True, max_length=64)
+    fact_id: str = Field(primary_key=True, max_length=40)
+    liable_party: str = Field(max_length=16)
+    since: date
+    source: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    reason: str = Field(max_length=16)  # revoked | expired

@@ -250,3 +250,71 @@ async def evidence_of(session: AsyncSession, contract_ids: list[str]) -> list[Ev
 # ---------------------------------------------------------------------------------------------
 async def pii_accesses(session: AsyncSession, params: PageParams) -> list[PiiAccessLog]:
     return list((await session.execute(keyset(select(PiiAccessLog), PiiAccessLog.id, params))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Verified facts from departments (verified.py)
+# ---------------------------------------------------------------------------------------------
+from newform_common import bulk  # noqa: E402  (this block stands apart: it grew beside the rest)
+from newform_common.findings import Finding  # noqa: E402
+
+from .models import LiabilityShift, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence  # noqa: E402
+
+LIVE_CONTRACT = ("sent", "signed")
+
+
+async def verified_version(session: AsyncSession, model, fact_id: str) -> int | None:
+    return await session.scalar(select(model.version).where(model.fact_id == fact_id))
+
+
+async def save_verified(session: AsyncSession, model, row: dict[str, Any]) -> None:
+    await bulk.upsert(session, model, [row], key=["fact_id"])
+
+
+async def verified_insurance_of(session: AsyncSession, worker_id: str) -> list[VerifiedInsurance]:
+    return list((await session.execute(select(VerifiedInsurance).where(
+        VerifiedInsurance.worker_id == worker_id))).scalars())
+
+
+async def verified_licences_of(session: AsyncSession, credit_code: str) -> list[VerifiedLicence]:
+    return list((await session.execute(select(VerifiedLicence).where(
+        VerifiedLicence.holder_credit_code == credit_code))).scalars())
+
+
+async def verified_licence(session: AsyncSession, fact_id: str) -> VerifiedLicence | None:
+    return await session.get(VerifiedLicence, fact_id)
+
+
+async def verified_enterprise_records(session: AsyncSession, credit_code: str) -> list[VerifiedEnterprise]:
+    return list((await session.execute(select(VerifiedEnterprise).where(
+        VerifiedEnterprise.credit_code == credit_code).execution_options(populate_existing=True))).scalars())
+
+
+async def live_contracts_of_worker(session: AsyncSession, worker_id: str) -> list[Contract]:
+    return list((await session.execute(select(Contract).where(
+        Contract.worker_id == worker_id, Contract.status.in_(LIVE_CONTRACT)))).scalars())
+
+
+async def live_contracts_through(session: AsyncSession, credit_code: str,
+                                 kinds: tuple[str, ...]) -> list[tuple[Contract, Enterprise]]:
+    rows = await session.execute(select(Contract, Enterprise).join(Enterprise, Enterprise.id == Contract.enterprise_id)
+                                 .where(Enterprise.credit_code == credit_code, Enterprise.kind.in_(kinds),
+                                        Contract.status.in_(LIVE_CONTRACT)))
+    return [(c, e) for c, e in rows.all()]
+
+
+async def contract_with_enterprise(session: AsyncSession, contract_id: str) -> tuple[Contract | None,
+                                                                                     Enterprise | None]:
+    c = await session.get(Contract, contract_id)
+    return c, (await session.get(Enterprise, c.enterprise_id) if c is not None else None)
+
+
+async def finding_on_fact_exists(session: AsyncSession, rule: str, subject_id: str, fact_id: str) -> bool:
+    """One finding per contract and department fact (a redelivered or repeated statement adds none)."""
+    return (await session.scalar(select(func.count()).select_from(Finding).where(
+        Finding.rule == rule, Finding.subject_id == subject_id,
+        Finding.evidence["fact_id"].astext == fact_id))) > 0
+
+
+async def record_liability(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await bulk.insert_new(session, LiabilityShift, rows, key=["contract_id", "fact_id"])

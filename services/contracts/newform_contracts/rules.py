@@ -491,3 +491,13 @@ def rule_notice_findings(*, topic: str, published_on: date, effective_on: date, 
                                   "published_on": published_on.isoformat(),
                                   "reason": "consulted after publication" if late else "no consultation"}))
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Verified beats declared (the checks are in verified.py; M3.dispatch_licence_invalid and
+# M3.unqualified_partner, declared above, are raised there too, on hrss's and market's facts)
+# ---------------------------------------------------------------------------------------------
+RULES += (
+    RuleDef("M9.declared_insurance_not_enrolled", "finding",
+            "the platform declared a worker insured; the department holding the register says not enrolled"),
+)

@@ -26,7 +26,7 @@ from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, 
 from newform_common.scope import PLATFORM_ROLES, visibility
 
 from . import events as ev
-from . import repository, rules
+from . import repository, rules, verified
 from .evidence import Sealer, document_hash, record_body, verify
 from .models import (
     AccountRestriction,
@@ -296,16 +296,19 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
                                  dispatch_licence_valid_until=enterprise.dispatch_licence_valid_until,
                                  qualified=enterprise.qualified)
     insurance = rules.Insurance(**body.terms.insurance.model_dump())
-    specs = [
+    # Verified beats declared (verified.py): where a department holds the fact, the rules judge by it.
+    partner, judged_insurance, sources = await verified.overlay(session, reg.worker_id, enterprise, partner, insurance,
+                                                              body.start_date)
+    specs = verified.cite([
         rules.misclassification(body.engagement_type, classification),
         rules.dispatch_licence_invalid(partner, body.start_date),
         rules.unqualified_partner(partner),
-        *rules.insurance_findings(body.engagement_type, enterprise.kind, insurance),
+        *rules.insurance_findings(body.engagement_type, enterprise.kind, judged_insurance),
         rules.overlapping_full_time_contract(body.engagement_type, body.part_time,
                                              rules.Span(body.start_date, body.end_date),
                                              [rules.Span(s, e) for s, e in others]),
         rules.suspicious_terms_text(terms.free_text),
-    ]
+    ], sources)
     session.add(contract)
     session.add(ContractTransition(contract_id=contract.id, from_status=None, to_status="draft", actor=principal.key,
                                    at=at))

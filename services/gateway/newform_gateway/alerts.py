@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import tomllib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -454,7 +455,8 @@ async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: C
         log.warning("alert action %s not applicable: %s", envelope.id, exc)
 
 
-async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx: Context) -> None:
+async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx: Context,
+                             other_actions: Mapping[str, Any] | None = None) -> None:
     """A batch's findings and the gateway's own alert actions, with the effect of applying them one by
     one in order: each run of findings between two actions set-based (`project_findings`), each action
     after the findings before it (it may act on an alert they raised, its credit record lists them)
@@ -474,6 +476,10 @@ async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx:
             await project_findings(session, run, ctx)
             run = []
             await project_alert_action(session, e, ctx)
+        elif other_actions and e.type in other_actions:  # e.g. a credit listing's end, in its order
+            await project_findings(session, run, ctx)
+            run = []
+            await other_actions[e.type](session, e, ctx)
         elif is_finding(e.type):
             run.append(e)
     await project_findings(session, run, ctx)

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import date
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -20,6 +22,15 @@ def register(subparsers) -> None:
                                                        "the live one)")
     rebuild.add_argument("--compare", action="store_true", help="then compare with the live read models")
     rebuild.set_defaults(run=cmd_rebuild)
+    export = sub.add_parser("credit-export", help="write the signed daily credit-information files for a date range",
+                            description="Write one signed file per day (credit-YYYY-MM-DD.jsonl + .sig) and a signed "
+                                        "manifest for the city's public credit-information platform (M19), from the "
+                                        "gateway's credit records; replayable for any range. Format: "
+                                        "services/gateway/README.md \"Credit export\".")
+    export.add_argument("--from", dest="start", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR")
+    export.set_defaults(run=cmd_credit_export)
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -39,5 +50,36 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             result["differences"] = await compare(settings.database_url, result["database_url"])
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 1 if result.get("differences") else 0
+
+    return asyncio.run(run())
+
+
+def cmd_credit_export(args: argparse.Namespace) -> int:
+    from newform_common.db import Database
+    from newform_common.errors import Problem
+
+    from .config import Settings
+    from .credit_export import build_export, write_export
+
+    settings = Settings()
+    key = settings.credit_export_private_key()
+    if key is None:
+        print("newform: no credit-export signing key (set CREDIT_EXPORT_SIGNING_KEY_FILE)")
+        return 2
+
+    async def run() -> int:
+        db = Database(settings.database_url, service=settings.service_name)
+        try:
+            async with db.transaction() as session:
+                export = await build_export(session, args.start, args.end, key)
+        except Problem as exc:
+            print(f"newform: {exc.detail}")
+            return 2
+        finally:
+            await db.dispose()
+        written = write_export(export, args.out)
+        print(json.dumps({"out": str(args.out), "files": len(export.files), "records": export.manifest["records"],
+                          "written": [p.name for p in written]}, ensure_ascii=False, indent=2))
+        return 0
 
     return asyncio.run(run())

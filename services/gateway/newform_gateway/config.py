@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import Field, PrivateAttr
 
 from newform_common.consumer import ALL_EVENT_TOPICS
 from newform_common.settings import ServiceSettings
@@ -31,3 +33,25 @@ class Settings(ServiceSettings):
     alert_deadline_default_days: int = Field(15, validation_alias="ALERT_DEADLINE_DEFAULT_DAYS")
     # The dashboard's sign-in cookie is marked Secure when served over https (set false only for plain http).
     cookie_secure: bool = Field(False, validation_alias="GATEWAY_COOKIE_SECURE")
+    # Ed25519 private key (PKCS8 PEM) that signs the daily credit-information export (M19, credit_export.py).
+    credit_export_signing_key: str = Field("", validation_alias="CREDIT_EXPORT_SIGNING_KEY")
+    credit_export_signing_key_file: Path | None = Field(None, validation_alias="CREDIT_EXPORT_SIGNING_KEY_FILE")
+    # Where the daily export is written (one signed file a day and a manifest); unset: no daily job.
+    credit_export_dir: Path | None = Field(None, validation_alias="GATEWAY_CREDIT_EXPORT_DIR")
+    # Only in development: without a configured key, generate a throw-away one at startup.
+    dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
+    _generated_key: Ed25519PrivateKey | None = PrivateAttr(None)
+
+    def credit_export_private_key(self) -> Ed25519PrivateKey | None:
+        """The export's signing key; None when none is configured (the export answers 503)."""
+        pem = self.credit_export_signing_key
+        if not pem and self.credit_export_signing_key_file is not None:
+            pem = self.credit_export_signing_key_file.read_text()
+        if not pem:
+            if self.dev_mode and self._generated_key is None:
+                self._generated_key = Ed25519PrivateKey.generate()
+            return self._generated_key
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise RuntimeError("the credit-export signing key must be an Ed25519 private key")
+        return key

@@ -14,6 +14,13 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.departments import (  # noqa: F401
+    CaseOutcomeRecorded,
+    DispatchLicenceRecorded,
+    EnterpriseRecordRecorded,
+    InspectionResultRecorded,
+    InsuranceEnrolmentRecorded,
+)
 from .projections.disputes import (  # noqa: F401
     CaseStageChanged,
     ClockExpired,

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
-from . import training, wages_views
+from . import credit_export, departments, training, wages_views
 from .alerts import Context, CreditRules
 from .config import Settings
 from .disputes_views import page_router as disputes_page_router
@@ -33,7 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts)]
 
     async def on_startup(app: FastAPI) -> None:
-        app.state.deliverer = None
+        app.state.deliverer = app.state.credit_exporter = None
+        key = settings.credit_export_private_key()
+        if settings.credit_export_dir is not None and key is not None:
+            app.state.credit_exporter = credit_export.DailyExporter(app.state.db, key, settings.credit_export_dir)
+            await app.state.credit_exporter.start()
         if settings.run_deliverer:
             app.state.deliverer = Deliverer(app.state.db, settings)
             await app.state.deliverer.start()
@@ -41,13 +45,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_shutdown(app: FastAPI) -> None:
         if app.state.deliverer:
             await app.state.deliverer.stop()
+        if app.state.credit_exporter:
+            await app.state.credit_exporter.stop()
 
     app = create_service_app(
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, disputes_router, training.router, wages_views.router, web_router, disputes_page_router,
-                 training.web_router, wages_views.page_router],
+        routers=[router, disputes_router, training.router, wages_views.router, departments.router,
+                 credit_export.router, web_router, disputes_page_router, training.web_router,
+                 wages_views.page_router, departments.web_router],
         openapi_tags=OPENAPI_TAGS,
         consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,

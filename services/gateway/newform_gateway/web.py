@@ -45,6 +45,7 @@ TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app": "新就业形态劳动者权益监管平台", "overview": "总览", "alerts": "预警", "platforms": "平台",
         "workers": "劳动者", "training": "技能培训", "signin": "登录", "signout": "退出", "token": "访问令牌",
+        "departments": "部门核验",
         "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
         "registrations": "在册劳动者", "by_district": "按区县统计在册劳动者", "by_occupation": "按职业统计在册劳动者",
         "by_engagement": "按用工类型统计合同", "alerts_by_measure": "按措施统计预警",
@@ -68,6 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
         "platforms": "Platforms", "workers": "Workers", "training": "Training", "signin": "Sign in",
+        "departments": "Departments",
         "signout": "Sign out",
         "token": "Access token", "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
         "registrations": "Registered workers", "by_district": "Registered workers by district",

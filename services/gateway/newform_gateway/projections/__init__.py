@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common import bulk
 from newform_common.events import Envelope
 
-from .. import alerts
+from .. import alerts, credit_export
 from ..alerts import Context
 from ..models import EventLog
-from . import contracts, disputes, training, wages
+from . import contracts, departments, disputes, training, wages
 from .base import EventData, Projection, Typed
 
 __all__ = ["PROJECTIONS", "EventData", "Projection", "Typed", "log_events", "make_batch_handler", "project"]
@@ -39,12 +39,17 @@ LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
 
 #: Set-based projections, one per source service.
 PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, disputes.PROJECTION,
-                                                            training.PROJECTION, wages.PROJECTION)}
+                                                            training.PROJECTION, wages.PROJECTION,
+                                                            departments.PROJECTION)}
+
+#: The gateway's own events besides alert actions, replayed in order on the alert path (a credit
+#: listing's end acts on a record a resolution created). Live, the API applied them already.
+ORDERED_ACTIONS = {"gateway.credit_record.ended.v1": credit_export.project_listing_end}
 
 
 def on_alert_path(event_type: str) -> bool:
     """Findings of any service and the gateway's own alert actions (`alerts.project_alert_path`)."""
-    return event_type in alerts.ACTION_OF_EVENT or alerts.is_finding(event_type)
+    return event_type in alerts.ACTION_OF_EVENT or event_type in ORDERED_ACTIONS or alerts.is_finding(event_type)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -74,7 +79,7 @@ async def apply_projections(session: AsyncSession, events: list[Envelope], ctx: 
             by_service.setdefault(e.service, []).append(typed)
     for service, typed_events in by_service.items():
         await PROJECTIONS[service].apply(session, typed_events, ctx)
-    await alerts.project_alert_path(session, alert_path, ctx)
+    await alerts.project_alert_path(session, alert_path, ctx, ORDERED_ACTIONS)
     newest: dict[str, float] = {}
     for e in events:
         if e.topic:

@@ -1,0 +1,288 @@
+"""Verified beats declared (M3, M9): the facts departments hold, and what follows when they contradict
+what a platform declared.
+
+The departments service publishes the facts departments state (`departments.*` events). Contracts keeps
+its own copy of those it judges with (`verified_*` tables, fed by `on_events`) and applies them:
+
+* a worker the platform declared insured (work injury / occupational injury) whom the register's holder
+  (hrss, medins) reports not enrolled → `M9.declared_insurance_not_enrolled`, evidence `source` = that
+  department; checked when the fact arrives (against the worker's live contracts) and when a contract is
+  sent (against facts already held);
+* a dispatch licence revoked or expiring → on the first day it is invalid (a deadline of kind
+  `LICENCE_LAPSE`, fired by the kit's worker) every live contract through its holder moves to the platform's
+  liability (`verified_liability`) with `M3.dispatch_licence_invalid`, `source` = hrss; a contract sent
+  through an agency whose licence already lapsed is judged the same way at once;
+* an enterprise market reports unqualified or struck off, to which a platform outsources or franchises
+  → `M3.unqualified_partner`, `source` = market.
+
+Facts for a worker or enterprise contracts does not know yet are kept and apply when the subject appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common import deadlines
+from newform_common.consumer import ConsumerRunner
+from newform_common.events import Envelope
+from newform_common.findings import FindingSpec, Severity, raise_finding
+from newform_common.policy import business_date
+
+from . import repository as repo
+from . import rules
+from .consumed import ContractSent, DispatchLicenceRecorded, EnterpriseRecordRecorded, InsuranceEnrolmentRecorded
+from .models import Contract, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence
+
+#: The clock that moves liability to the platform on the first day a dispatch licence is invalid.
+LICENCE_LAPSE = "contracts.dispatch_licence_lapse"
+
+#: Insurance a platform declares in a contract's terms that a department's register can confirm.
+VERIFIABLE_INSURANCE = ("work_injury", "occupational_injury")
+
+UNQUALIFIED_STATUSES = ("revoked", "cancelled", "suspended")
+PARTNER_KINDS = ("outsourcer", "franchisee", "agent")
+
+
+# -- the checks, pure ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Enrolment:
+    department: str
+    reference: str
+    fact_id: str
+    insurance_type: str
+    status: str
+    start_date: date | None
+    end_date: date | None
+    observed_at: datetime
+
+    def enrolled_on(self, day: date) -> bool:
+        return (self.status == "enrolled" and (self.start_date is None or self.start_date <= day)
+                and (self.end_date is None or day <= self.end_date))
+
+
+def latest_by_type(enrolments: list[Enrolment]) -> dict[str, Enrolment]:
+    """Per insurance type, the statement the department made last (hrss and medins may both report)."""
+    latest: dict[str, Enrolment] = {}
+    for e in sorted(enrolments, key=lambda e: e.observed_at):
+        latest[e.insurance_type] = e
+    return latest
+
+
+def declared_insurance_contradicted(declared: dict[str, Any], enrolments: list[Enrolment],
+                                    on: date) -> list[FindingSpec]:
+    """M9: what the platform declared insured that the register's holder says is not (on `on`)."""
+    found = []
+    for kind, e in latest_by_type(enrolments).items():
+        if kind in VERIFIABLE_INSURANCE and declared.get(kind) and not e.enrolled_on(on):
+            found.append(FindingSpec(
+                "M9", "M9.declared_insurance_not_enrolled", Severity.high,
+                f"平台申报劳动者已参加{'工伤保险' if kind == 'work_injury' else '职业伤害保障'}，"
+                f"但{e.department}登记显示未参保（{e.reference}）",
+                {"source": e.department, "reference": e.reference, "fact_id": e.fact_id, "insurance_type": kind,
+                 "declared": True, "verified_status": e.status if e.status != "enrolled" else "not_in_force",
+                 "checked_on": on.isoformat()}))
+    return found
+
+
+def licence_finding(licence: VerifiedLicence, invalid_from: date, start_date: date) -> FindingSpec:
+    """M3: dispatch through an agency whose licence is invalid: the platform bears the liability."""
+    reason = "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+    return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
+                       f"劳务派遣单位的劳务派遣许可证{'被吊销' if reason == 'revoked' else '已过期'}"
+                       f"（{licence.licence_number}），自{invalid_from.isoformat()}起由平台企业依法承担责任",
+                       {"source": licence.department, "reference": licence.reference, "fact_id": licence.fact_id,
+                        "licence": reason, "invalid_from": invalid_from.isoformat(),
+                        "start_date": start_date.isoformat(), "liable_party": "platform"})
+
+
+def first_invalid_day(licence: VerifiedLicence) -> date:
+    return licence.effective_until + timedelta(days=1)
+
+
+def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpec | None:
+    """M3: a platform's outsourcer, franchisee or agent that market reports unqualified or struck off."""
+    if partner_kind not in PARTNER_KINDS:
+        return None
+    if record.qualified and record.registration_status not in UNQUALIFIED_STATUSES:
+        return None
+    return FindingSpec("M3", "M3.unqualified_partner", Severity.high,
+                       "市场监管部门记录显示合作企业不具备合法经营资质，平台应承担相应责任",
+                       {"source": record.department, "reference": record.reference, "fact_id": record.fact_id,
+                        "registration_status": record.registration_status, "qualified": record.qualified,
+                        "partner_kind": partner_kind, "liable_party": "platform"})
+
+
+# -- at drafting: the department's fact in place of the declaration ---------------------------------------
+Sources = dict[str, dict[str, Any]]
+
+
+def _cited(fact) -> dict[str, Any]:
+    return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
+
+
+async def overlay(session: AsyncSession, worker_id: str, enterprise, partner: rules.PartnerFacts,
+                  insurance: rules.Insurance, start_date: date) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
+    """The partner's licence and qualification and the worker's insurance as the departments hold them,
+    where they hold them (else as declared), and which rule then rests on which department's fact."""
+    sources: Sources = {}
+    if enterprise.kind == "dispatch_agency":
+        licences = await repo.verified_licences_of(session, enterprise.credit_code)
+        if licences:
+            best = max(licences, key=lambda lic: lic.effective_until)
+            partner = replace(partner, dispatch_licence_number=best.licence_number,
+                              dispatch_licence_valid_until=best.effective_until)
+            sources["M3.dispatch_licence_invalid"] = _cited(best)
+    records = await repo.verified_enterprise_records(session, enterprise.credit_code)
+    if records:
+        latest = max(records, key=lambda r: r.version)
+        partner = replace(partner, qualified=latest.qualified and latest.registration_status not in
+                          UNQUALIFIED_STATUSES)
+        sources["M3.unqualified_partner"] = _cited(latest)
+    registered = latest_by_type([_enrolment(r) for r in await repo.verified_insurance_of(session, worker_id)])
+    on = max(start_date, business_date(datetime.now(UTC)))
+    if "work_injury" in registered:
+        e = registered["work_injury"]
+        insurance = replace(insurance, work_injury=e.enrolled_on(on))
+        sources["M9.work_injury_insurance"] = sources["M9.dispatched_worker_insurance"] = _cited(e)
+    if "occupational_injury" in registered:
+        e = registered["occupational_injury"]
+        insurance = replace(insurance, occupational_injury=e.enrolled_on(on))
+        sources["M9.platform_worker_protection"] = _cited(e)
+    return partner, insurance, sources
+
+
+def cite(specs: list[FindingSpec | None], sources: Sources) -> list[FindingSpec | None]:
+    """Findings that rest on a department's fact say so (`evidence.source`, `reference`, `fact_id`)."""
+    return [replace(s, evidence={**s.evidence, **sources[s.rule]}) if s is not None and s.rule in sources else s
+            for s in specs]
+
+
+# -- applying facts ----------------------------------------------------------------------------------------
+def _enrolment(row: VerifiedInsurance) -> Enrolment:
+    return Enrolment(row.department, row.reference, row.fact_id, row.insurance_type, row.status, row.start_date,
+                     row.end_date, row.observed_at)
+
+
+async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[FindingSpec]) -> None:
+    for spec in specs:
+        if await repo.finding_on_fact_exists(session, spec.rule, c.id, spec.evidence["fact_id"]):
+            continue
+        await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
+                            enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
+                            district=c.district, engagement_type=c.engagement_type)
+
+
+async def _check_insurance(session: AsyncSession, contracts: list[Contract], today: date) -> None:
+    for c in contracts:
+        rows = await repo.verified_insurance_of(session, c.worker_id)
+        declared = (c.terms or {}).get("insurance", {})
+        on = max(today, c.start_date)
+        await _raise_on_contract(session, c, declared_insurance_contradicted(declared, [_enrolment(r) for r in rows],
+                                                                            on))
+
+
+async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, contracts: list[Contract]) -> None:
+    """From the licence's first invalid day, the platform is liable for each live contract through it."""
+    invalid_from = first_invalid_day(licence)
+    reason = "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+    affected = [c for c in contracts if c.end_date is None or c.end_date >= invalid_from]
+    await repo.record_liability(session, [
+        {"contract_id": c.id, "fact_id": licence.fact_id, "liable_party": "platform", "since": invalid_from,
+         "source": licence.department, "reference": licence.reference, "reason": reason} for c in affected])
+    for c in affected:
+        await _raise_on_contract(session, c, [licence_finding(licence, invalid_from, c.start_date)])
+
+
+async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """departments.* facts into contracts' own copy, each applied to the contracts it concerns; and a
+    contract sent, checked against the facts already held (in the consumer's inbox transaction)."""
+    today = business_date(datetime.now(UTC))
+    for e in envelopes:
+        if e.type == InsuranceEnrolmentRecorded.event_type:
+            f = InsuranceEnrolmentRecorded.of(e)
+            if not await _newer(session, VerifiedInsurance, f):
+                continue
+            await repo.save_verified(session, VerifiedInsurance, {
+                "fact_id": f.fact_id, "worker_id": f.worker_id, "insurance_type": f.insurance_type,
+                "status": f.status, "department": f.department, "reference": f.reference,
+                "start_date": f.start_date, "end_date": f.end_date, "version": f.version,
+                "observed_at": f.observed_at})
+            await _check_insurance(session, await repo.live_contracts_of_worker(session, f.worker_id), today)
+        elif e.type == DispatchLicenceRecorded.event_type:
+            f = DispatchLicenceRecorded.of(e)
+            if not await _newer(session, VerifiedLicence, f):
+                continue
+            await repo.save_verified(session, VerifiedLicence, {
+                "fact_id": f.fact_id, "licence_number": f.licence_number, "holder_credit_code": f.holder_credit_code,
+                "valid_from": f.valid_from, "valid_until": f.valid_until, "revoked_on": f.revoked_on,
+                "effective_until": f.effective_until, "department": f.department, "reference": f.reference,
+                "version": f.version})
+            # The clock runs out at the start of the first invalid day (a past day: it fires at once).
+            await deadlines.schedule(session, LICENCE_LAPSE, f.fact_id,
+                                     deadlines.end_of_business_day(f.effective_until),
+                                     data={"holder_credit_code": f.holder_credit_code, "version": f.version})
+        elif e.type == EnterpriseRecordRecorded.event_type:
+            f = EnterpriseRecordRecorded.of(e)
+            if not await _newer(session, VerifiedEnterprise, f):
+                continue
+            await repo.save_verified(session, VerifiedEnterprise, {
+                "fact_id": f.fact_id, "credit_code": f.credit_code, "registration_status": f.registration_status,
+                "qualified": f.qualified, "department": f.department, "reference": f.reference,
+                "version": f.version})
+            records = [r for r in await repo.verified_enterprise_records(session, f.credit_code)
+                       if r.fact_id == f.fact_id]
+            for c, partner in await repo.live_contracts_through(session, f.credit_code, PARTNER_KINDS):
+                spec = partner_finding(records[0], partner.kind)
+                if spec:
+                    await _raise_on_contract(session, c, [spec])
+        elif e.type == ContractSent.event_type:
+            await check_contract(session, ContractSent.of(e).contract_id, today)
+
+
+async def _newer(session: AsyncSession, model, fact) -> bool:
+    """Only a newer statement replaces the copy (events of one fact may be redelivered)."""
+    current = await repo.verified_version(session, model, fact.fact_id)
+    return current is None or fact.version > current
+
+
+async def check_contract(session: AsyncSession, contract_id: str, today: date) -> None:
+    """A contract just sent, against the departments' facts already held about its worker and enterprise."""
+    c, enterprise = await repo.contract_with_enterprise(session, contract_id)
+    if c is None or c.status not in repo.LIVE_CONTRACT:
+        return
+    await _check_insurance(session, [c], today)
+    if enterprise is None:
+        return
+    if enterprise.kind == "dispatch_agency":
+        for licence in await repo.verified_licences_of(session, enterprise.credit_code):
+            if first_invalid_day(licence) <= max(today, c.start_date):
+                await _shift_liability(session, licence, [c])
+    for record in await repo.verified_enterprise_records(session, enterprise.credit_code):
+        spec = partner_finding(record, enterprise.kind)
+        if spec:
+            await _raise_on_contract(session, c, [spec])
+
+
+async def licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) -> None:
+    """Deadline handler: the licence's first invalid day began; liability moves to the platforms."""
+    licence = await repo.verified_licence(session, deadline.subject_id)
+    if licence is None:
+        return
+    if deadlines.end_of_business_day(licence.effective_until) > deadline.due_at:
+        return  # renewed since: a later clock of the same licence carries it
+    contracts = [c for c, _ in await repo.live_contracts_through(session, licence.holder_credit_code,
+                                                                    ("dispatch_agency",))]
+    await _shift_liability(session, licence, contracts)
+
+
+DEADLINE_HANDLERS = {LICENCE_LAPSE: licence_lapsed}
+
+
+def consumers(db, settings) -> list[ConsumerRunner]:
+    """Departments' facts and contracts' own sent contracts, in one consumer (one order per worker key)."""
+    return [ConsumerRunner(db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-verified",
+                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events)]

@@ -1,0 +1,105 @@
+"""Which department holds which facts, and the checks every fact passes before it is stored.
+
+Pure functions over plain data. A department writes only the facts its own registry holds (the
+measures' 责任单位): hrss the labour-dispatch licences, labour-inspection results, arbitration
+outcomes and social-insurance enrolment; medins medical insurance and enrolment it collects; market
+enterprise registration and qualification; the court its judgments. Anything else is refused whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from newform_common.findings import RuleDef
+
+#: This service raises no findings itself: the services that judge (contracts, wages, disputes) use its
+#: facts in their own rules and cite them as the finding's `source`.
+RULES: tuple[RuleDef, ...] = ()
+
+#: Kinds of fact, their URL segment and who holds them.
+KINDS: dict[str, str] = {
+    "insurance_enrolment": "insurance-enrolments",
+    "dispatch_licence": "dispatch-licences",
+    "enterprise_record": "enterprise-records",
+    "inspection_result": "inspection-results",
+    "case_outcome": "case-outcomes",
+}
+
+HOLDERS: dict[str, tuple[str, ...]] = {
+    "insurance_enrolment": ("hrss", "medins"),
+    "dispatch_licence": ("hrss",),
+    "enterprise_record": ("market",),
+    "inspection_result": ("hrss",),
+    "case_outcome": ("hrss", "court"),
+}
+
+#: Social insurance by type: who keeps the enrolment register. Medical insurance is medins's alone;
+#: pension and unemployment hrss's; work injury and occupational-injury protection both report.
+INSURANCE_HOLDERS: dict[str, tuple[str, ...]] = {
+    "work_injury": ("hrss", "medins"),
+    "occupational_injury": ("hrss", "medins"),
+    "pension": ("hrss",),
+    "unemployment": ("hrss",),
+    "medical": ("medins",),
+}
+
+#: Which department decides in which forum: labour arbitration is hrss's commission, judgments the court's.
+FORUM_HOLDERS = {"arbitration": "hrss", "court": "court"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one fact is not stored: a problem type, the field at fault, and a sentence."""
+
+    type: str
+    message: str
+    field: str | None = None
+
+
+def outside_scope(department: str | None, kind: str, item: dict) -> Refusal | None:
+    """A write outside what the department holds (kind, insurance type, forum)."""
+    holders = HOLDERS[kind]
+    if department not in holders:
+        return Refusal("outside-department-scope",
+                       f"{kind} facts are held by {', '.join(holders)}, not {department}")
+    if kind == "insurance_enrolment":
+        allowed = INSURANCE_HOLDERS.get(item.get("insurance_type"), ())
+        if department not in allowed:
+            return Refusal("outside-department-scope", f"{item.get('insurance_type')} enrolment is held by "
+                                                       f"{', '.join(allowed)}, not {department}", "insurance_type")
+    if kind == "case_outcome" and FORUM_HOLDERS.get(item.get("forum")) != department:
+        return Refusal("outside-department-scope", f"{item.get('forum')} outcomes are reported by "
+                                                   f"{FORUM_HOLDERS.get(item.get('forum'))}, not {department}", "forum")
+    return None
+
+
+def date_range(start: date | None, end: date | None, start_name: str, end_name: str) -> Refusal | None:
+    """A range that ends before it starts."""
+    if start is not None and end is not None and end < start:
+        return Refusal("invalid-date-range", f"{end_name} ({end.isoformat()}) is before {start_name} "
+                                             f"({start.isoformat()})", end_name)
+    return None
+
+
+def date_ranges(kind: str, item) -> Refusal | None:
+    """Every date range a kind of fact carries, first problem only."""
+    checks = {
+        "insurance_enrolment": [("start_date", "end_date")],
+        "dispatch_licence": [("valid_from", "valid_until"), ("valid_from", "revoked_on")],
+        "enterprise_record": [("valid_from", "valid_until")],
+        "inspection_result": [("inspected_on", "ordered_to_pay_by")],
+        "case_outcome": [("filed_on", "decided_on")],
+    }[kind]
+    for start, end in checks:
+        refusal = date_range(getattr(item, start), getattr(item, end), start, end)
+        if refusal:
+            return refusal
+    return None
+
+
+def licence_valid_until(valid_until: date, revoked_on: date | None) -> date:
+    """The last day a dispatch licence is valid: its expiry, or the day before its revocation."""
+    if revoked_on is not None:
+        return min(valid_until, date.fromordinal(revoked_on.toordinal() - 1))
+    return valid_until

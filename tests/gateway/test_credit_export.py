@@ -1,0 +1,150 @@
+"""Credit sharing (M19): the signed daily export of the gateway's credit records, replayable for any range."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from newform_common.auth import generate_keypair
+from newform_common.db import Database
+from newform_common.policy import BUSINESS_TZ, business_today
+from newform_common.testing import app_client, credit_code, eventually, unique_name
+from newform_gateway import credit_export
+from newform_gateway.main import create_app
+
+from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics
+
+TODAY = business_today()
+
+
+@pytest.fixture(scope="module")
+async def gw(new_database, kafka, tokens):
+    prefix = unique_name("gwc").replace("_", "")
+    await prepare_topics(kafka.bootstrap_servers, prefix)
+    url = await migrated_database(new_database)
+    private_pem, public_pem = generate_keypair()
+    settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem,
+                                credit_export_signing_key=private_pem)
+    app = create_app(settings)
+    async with app_client(app) as client:
+        client.url, client.pub, client.public_pem = url, TestPublisher(kafka.bootstrap_servers, prefix), public_pem
+        client.settings = settings
+        yield client
+
+
+async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: str, code: str, by: dict,
+                           outcome: str = "confirmed") -> dict:
+    await gw.pub.enterprise(platform_id, credit_code=code, name=f"{platform_id}科技有限公司")
+    subject = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure=measure, rule=rule, subject_id=subject, platform_id=platform_id)
+
+    async def alert():
+        items = (await gw.get("/v1/alerts", headers=tokens.headers("regulator"), params={"limit": 500})).json()
+        found = [a for a in items["items"] if a["subject_id"] == subject]
+        return found[0] if found else None
+
+    found = await eventually(alert)
+    done = await gw.post(f"/v1/alerts/{found['alert_id']}/resolve", headers=by, json={"outcome": outcome})
+    assert done.status_code == 200, done.text
+    records = (await gw.get("/v1/credit-records", headers=tokens.headers("regulator"),
+                            params={"platform_id": platform_id})).json()["items"]
+    assert len(records) == 1
+    return records[0]
+
+
+async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures_verify(gw, tokens, tmp_path):
+    # M3's lead department (hrss) decides; each confirming decision of a credit rule makes a record.
+    hrss, regulator = tokens.headers("department", department="hrss"), tokens.headers("regulator")
+    arrears_code, deposit_code = credit_code(), credit_code()  # (a licence case and a partner case)
+    arrears = await confirmed_record(gw, tokens, measure="M3", rule="M3.dispatch_licence_invalid",
+                                     platform_id=unique_name("pa"), code=arrears_code, by=hrss, outcome="warned")
+    deposit = await confirmed_record(gw, tokens, measure="M3", rule="M3.unqualified_partner",
+                                     platform_id=unique_name("pd"), code=deposit_code, by=hrss)
+
+    # The second listing ends early: its issuer (hrss) or the regulator may end it, no other department.
+    end = {"kind": "repair", "ended_on": TODAY.isoformat(), "reason": "合作企业已取得资质，完成信用修复"}
+    refused = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end",
+                            headers=tokens.headers("department", department="market"), json=end)
+    assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+    ended = await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=hrss, json=end)
+    assert ended.status_code == 201, ended.text
+    assert (await gw.post(f"/v1/credit-records/{deposit['record_id']}/end", headers=regulator,
+                          json=end)).status_code == 409
+
+    params = {"from": (TODAY - timedelta(days=1)).isoformat(), "to": TODAY.isoformat()}
+    assert (await gw.get("/v1/credit-exports", headers=hrss, params=params)).status_code == 403
+    r = await gw.get("/v1/credit-exports", headers=regulator, params=params)
+    assert r.status_code == 200, r.text
+    export = r.json()
+    assert [f["name"] for f in export["files"]] == [f"credit-{TODAY - timedelta(days=1)}.jsonl",
+                                                   f"credit-{TODAY}.jsonl"]
+    assert export["files"][0]["records"] == 0  # a day without records still has its (empty) file
+    lines = [json.loads(x) for x in export["files"][1]["content"].splitlines()]
+    listings = {x["listing_record_id"]: x for x in lines if x["record_type"] == "listing"}
+    assert set(listings) == {arrears["record_id"], deposit["record_id"]}
+    licence = listings[arrears["record_id"]]
+    decided = datetime.fromisoformat(arrears["confirmed_at"]).astimezone(BUSINESS_TZ).date()
+    assert (licence["subject_credit_code"], licence["measure"], licence["basis"]["measure"], licence["basis"]["rule"],
+            licence["issuing_department"]) == (arrears_code, "warned", "M3", "M3.dispatch_licence_invalid", "hrss")
+    assert licence["decision_date"] == licence["valid_from"] == decided.isoformat()
+    assert licence["valid_until"] is None  # no fixed term: listed until repaired or removed
+    partner = listings[deposit["record_id"]]
+    assert (partner["subject_credit_code"], partner["measure"], partner["issuing_department"]) == (
+        deposit_code, "confirmed", "hrss")
+    [repair] = [x for x in lines if x["record_type"] == "repair"]
+    assert repair["listing_record_id"] == deposit["record_id"] and repair["subject_credit_code"] == deposit_code
+
+    # Every signature verifies with the key the manifest names; a changed byte does not.
+    public = serialization.load_pem_public_key(gw.public_pem.encode())
+    assert export["manifest"]["signing_key"]["public_key_pem"] == gw.public_pem
+    public.verify(base64.b64decode(export["manifest_signature"]), export["manifest_json"].encode())
+    for f in export["files"]:
+        public.verify(base64.b64decode(f["signature"]), f["content"].encode())
+
+    # The same range written to a folder (what `newform gateway credit-export` does) verifies, and replays
+    # byte for byte.
+    db = Database(gw.url, service="gateway")
+    key = gw.settings.credit_export_private_key()
+    try:
+        async with db.transaction() as session:
+            again = await credit_export.build_export(session, TODAY - timedelta(days=1), TODAY, key)
+        # The daily batch (GATEWAY_CREDIT_EXPORT_DIR): each complete day once, in a folder of its own.
+        daily = tmp_path / "daily"
+        tomorrow = TODAY + timedelta(days=1)
+        assert await credit_export.export_missing_days(db, key, daily, today=tomorrow, days_back=2) == [
+            TODAY - timedelta(days=1), TODAY]
+        assert await credit_export.export_missing_days(db, key, daily, today=tomorrow, days_back=2) == []
+        assert credit_export.verify_export(daily / TODAY.isoformat(), public) == []
+        assert (daily / TODAY.isoformat() / f"credit-{TODAY}.jsonl").read_text() == export["files"][1]["content"]
+    finally:
+        await db.dispose()
+    credit_export.write_export(again, tmp_path)
+    assert credit_export.verify_export(tmp_path, public) == []
+    assert (tmp_path / f"credit-{TODAY}.jsonl").read_text() == export["files"][1]["content"]
+    tampered = tmp_path / f"credit-{TODAY}.jsonl"
+    tampered.write_text(tampered.read_text().replace(deposit_code, arrears_code))
+    assert len(credit_export.verify_export(tmp_path, public)) == 2  # hash and signature
+
+
+async def test_a_range_ending_before_it_starts_is_a_problem(gw, tokens):
+    r = await gw.get("/v1/credit-exports", headers=tokens.headers("regulator"),
+                     params={"from": "2026-05-02", "to": "2026-05-01"})
+    assert r.status_code == 422 and r.json()["type"].endswith("invalid-date-range")
+
+
+def test_a_listing_is_removed_the_day_after_its_term_unless_it_ended_before():
+    listing = credit_export.Listing("cr_1", "M6", "M6.wage_arrears", "拖欠工资", "91630100MA7XXXXXX1", "x",
+                                    date(2026, 1, 10), date(2029, 1, 9), "hrss")
+    days = credit_export.day_lines([listing], {}, date(2029, 1, 9), date(2029, 1, 11))
+    assert [(d.isoformat(), [x["record_type"] for x in lines]) for d, lines in days.items()] == [
+        ("2029-01-09", []), ("2029-01-10", ["removal"]), ("2029-01-11", [])]
+    repaired = credit_export.CreditListingEnd(record_id="cr_1", kind="repair", ended_on=date(2027, 3, 1), reason="r",
+                                              actor="a", event_id="e", at=datetime.now(BUSINESS_TZ))
+    days = credit_export.day_lines([listing], {"cr_1": repaired}, date(2026, 1, 10), date(2029, 12, 31))
+    kinds = [(d.isoformat(), x["record_type"]) for d, lines in days.items() for x in lines]
+    assert kinds == [("2026-01-10", "listing"), ("2027-03-01", "repair")]
