@@ -62,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--data-dir", type=Path, default=None)
     keys.set_defaults(run=cmd_keys)
 
+    api = sub.add_parser("api", help="export or check the published OpenAPI and AsyncAPI documents (api/)",
+                         description="The committed contracts of every installed service: `export` writes them "
+                                     "(what `make api` runs), `check` fails when the code and api/ differ or a change "
+                                     "breaks integrators without a version bump.")
+    api.add_argument("action", choices=["export", "check"])
+    api.add_argument("--api-dir", type=Path, default=None, help="default: api/ in this checkout")
+    api.add_argument("--no-breaking-check", action="store_true", help="check only that api/ matches the code")
+    api.set_defaults(run=cmd_api)
+
     for name in installed_services():
         try:
             module = importlib.import_module(f"newform_{name}.cli")
@@ -129,6 +138,22 @@ def cmd_keys(args: argparse.Namespace) -> int:
     for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret):
         print(path)
     return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    from newform_common import apidocs
+
+    if args.action == "export":
+        changed = apidocs.export(args.api_dir)
+        for rel in changed:
+            print(f"newform api: wrote {rel}")
+        if not changed:
+            print("newform api: api/ is up to date")
+        return 0
+    messages = apidocs.check(args.api_dir, breaking=not args.no_breaking_check)
+    for message in messages:
+        print(f"newform api: {message}", file=sys.stderr)
+    return 1 if messages else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import metrics
+from .apidocs import project_version
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
@@ -94,7 +95,7 @@ def create_service_app(
     settings: ServiceSettings,
     title: str,
     description: str,
-    version: str = "1.0.0",
+    version: str | None = None,
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     consumers: ConsumerFactory | None = None,
@@ -104,6 +105,7 @@ def create_service_app(
 ) -> FastAPI:
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
+    version = version or project_version()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
