@@ -29,6 +29,9 @@ from newform_local.throwaway import throwaway_postgres
 # today. The real version expires 2026-12-21; a test-only continuation keeps the suite independent
 # of the calendar (production loads the real successor; see tests/policy/test-continuation.toml).
 os.environ.setdefault("NEWFORM_POLICY_DIR", str(Path(__file__).parent / "policy"))
+# The suite's services are development services: settings it does not give (PII_SECRET) fall back to
+# development values instead of refusing to start (tests/common/test_settings.py checks the refusal).
+os.environ.setdefault("NEWFORM_DEV", "1")
 
 
 @pytest.fixture(scope="session")

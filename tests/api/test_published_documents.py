@@ -111,23 +111,26 @@ def test_every_reference_resolves_inside_its_document(rel):
         _pointer(doc, ref)  # raises KeyError when it does not resolve
 
 
-def _validator(doc: dict, schema: dict) -> jsonschema.Draft202012Validator:
+def _validator(doc: dict, pointer: str) -> jsonschema.Draft202012Validator:
+    """A validator for the schema at `pointer`, its `#/…` references resolved in the whole document."""
     resource = Resource.from_contents(doc, default_specification=DRAFT202012)
-    return jsonschema.Draft202012Validator(schema, registry=Registry().with_resource("", resource))
+    registry = Registry().with_resource("urn:newform:document", resource)
+    return jsonschema.Draft202012Validator({"$ref": f"urn:newform:document{pointer}"}, registry=registry)
 
 
 @pytest.mark.parametrize("rel", sorted(str(p.relative_to(API)) for p in API.glob("*/*.json")))
 def test_every_example_validates_against_its_schema(rel):
     doc = committed(rel)
     checked = 0
-    schemas = dict(doc.get("components", {}).get("schemas", {}))
+    schemas = {f"#/components/schemas/{name}": schema
+               for name, schema in doc.get("components", {}).get("schemas", {}).items()}
     for name, message in doc.get("components", {}).get("messages", {}).items():
-        schemas[name] = message["payload"]
+        schemas[f"#/components/messages/{name}/payload"] = message["payload"]
     for name, schema in schemas.items():
         jsonschema.Draft202012Validator.check_schema(schema)
         examples = list(schema.get("examples", [])) + ([schema["example"]] if "example" in schema else [])
         for example in examples:
-            errors = [e.message for e in _validator(doc, schema).iter_errors(example)]
+            errors = [e.message for e in _validator(doc, name).iter_errors(example)]
             assert errors == [], f"{rel}: the example of {name} is invalid: {errors}"
             checked += 1
     if rel.startswith("openapi/contracts"):

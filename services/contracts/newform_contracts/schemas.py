@@ -23,7 +23,7 @@ def _example(example: dict[str, Any]) -> ConfigDict:
 # ---------------------------------------------------------------------------------------------
 # Enterprises
 # ---------------------------------------------------------------------------------------------
-CREDIT_CODE_EXAMPLE = "91630100MA7XYZ0013"
+CREDIT_CODE_EXAMPLE = "91630100MA7XYA001A"  # valid check digit: examples must be accepted
 
 
 
@@ -35,7 +35,7 @@ MOBILE_FORMAT = "^(\\+?86)?1[3-9][0-9]{9}$"
 
 
 class PlatformCreate(BaseModel):
-    model_config = _example({"platform_id": "meituan", "name": "美团西宁", "credit_code": "91630100MA7XYZ0013",
+    model_config = _example({"platform_id": "meituan", "name": "美团西宁", "credit_code": CREDIT_CODE_EXAMPLE,
                              "district": "chengzhong", "occupations": ["food_delivery", "on_demand_delivery"]})
 
     platform_id: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$", description="Slug; platform tokens carry it")
@@ -53,7 +53,7 @@ class DispatchLicence(BaseModel):
 
 class PartnerCreate(BaseModel):
     model_config = _example({"name": "西宁速达劳务派遣有限公司", "kind": "dispatch_agency",
-                             "credit_code": "91630100MA7XYZ0013", "district": "chengxi",
+                             "credit_code": "91630100MA7XYB002L", "district": "chengxi",
                              "occupations": ["food_delivery"],
                              "dispatch_licence": {"number": "青人社派许字〔2024〕0012号", "valid_until": "2027-06-30"},
                              "qualified": True})

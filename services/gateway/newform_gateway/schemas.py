@@ -7,14 +7,27 @@ from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+# A resolved alert: FastAPI drops null values from examples, and every field is required in a response.
 ALERT_EXAMPLE = {
     "alert_id": "alr_f_01", "source_service": "contracts", "measure": "M1", "rule": "M1.misclassification",
     "severity": "high", "summary": "按民事关系签约，但事实符合劳动关系认定条件", "subject_type": "contract",
     "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
     "occupation": "food_delivery", "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
-    "status": "open", "resolution": None, "occurrences": 1, "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False,
+    "status": "resolved", "resolution": "confirmed", "occurrences": 1, "first_observed_at": "2026-05-01T08:58:00+08:00",
+    "last_observed_at": "2026-05-01T08:58:00+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "acknowledged_at": "2026-05-02T10:00:00+08:00",
+    "resolved_at": "2026-05-06T16:30:00+08:00",
+}
+ALERT_DETAIL_EXAMPLE = {
+    **ALERT_EXAMPLE,
+    "evidence": [{"finding_id": "f_01", "observed_at": "2026-05-01T08:58:00+08:00",
+                  "evidence": {"engagement_type": "civil", "enterprise_controls_schedule": True}}],
+    "transitions": [
+        {"from_status": "acknowledged", "to_status": "resolved", "outcome": "confirmed", "actor": "zhang.wei",
+         "actor_role": "department", "actor_department": "hrss", "note": "经核查属实，已责令整改",
+         "at": "2026-05-06T16:30:00+08:00"},
+    ],
 }
 
 
@@ -61,6 +74,8 @@ class TransitionPublic(BaseModel):
 
 
 class AlertDetail(AlertPublic):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"example": ALERT_DETAIL_EXAMPLE})
+
     evidence: list[dict[str, Any]] = Field(description="One entry per finding: ids, time, its evidence")
     transitions: list[TransitionPublic]
 
