@@ -113,6 +113,9 @@ class Stack:
             "JWT_PUBLIC_KEY_FILE": str(self.keys.token_public),
             "PII_SECRET": self.keys.pii_secret.read_text().strip(),
             "CONTRACTS_SIGNING_KEY_FILE": str(self.keys.seal_private),
+            # The gateway issues client-credentials tokens with the dev signing key (POST /oauth/token).
+            "TOKEN_SIGNING_KEY_FILE": str(self.keys.token_private),
+            "GATEWAY_CLIENTS_FILE": str(self.keys.folder / "clients.toml"),
         }
 
     def check_ports_free(self) -> None:

@@ -31,3 +31,17 @@ class Settings(ServiceSettings):
     alert_deadline_default_days: int = Field(15, validation_alias="ALERT_DEADLINE_DEFAULT_DAYS")
     # The dashboard's sign-in cookie is marked Secure when served over https (set false only for plain http).
     cookie_secure: bool = Field(False, validation_alias="GATEWAY_COOKIE_SECURE")
+
+    # Client-credentials token issuance (tokens.py): the Ed25519 private key that signs, the registered
+    # clients, and the tokens' lifetime. Without a key the endpoint answers 503.
+    token_signing_key: str = Field("", validation_alias="TOKEN_SIGNING_KEY")
+    token_signing_key_file: Path | None = Field(None, validation_alias="TOKEN_SIGNING_KEY_FILE")
+    clients_file: Path | None = Field(None, validation_alias="GATEWAY_CLIENTS_FILE")
+    token_ttl_s: int = Field(3600, validation_alias="TOKEN_TTL_S")
+
+    def token_signing_private_pem(self) -> str | None:
+        if self.token_signing_key:
+            return self.token_signing_key
+        if self.token_signing_key_file is not None and self.token_signing_key_file.exists():
+            return self.token_signing_key_file.read_text()
+        return None

@@ -12,6 +12,7 @@ from .alerts import Context, CreditRules
 from .config import Settings
 from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
+from .tokens import token_router
 from .web import mount_web, web_router
 from .webhooks import Deliverer
 
@@ -43,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, web_router], openapi_tags=OPENAPI_TAGS, consumers=consumers,
+        routers=[router, token_router, web_router],
+        openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
+                                                                 "departments' systems"}], consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     app.state.ctx = ctx
