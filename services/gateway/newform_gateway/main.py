@@ -14,7 +14,7 @@ from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
 from .tokens import token_router
 from .web import mount_web, web_router
-from .webhooks import Deliverer
+from .webhooks import Deliverer, document_webhooks
 
 
 def context_for(settings: Settings) -> Context:
@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     app.state.ctx = ctx
+    document_webhooks(app)
     mount_web(app)
     return app
