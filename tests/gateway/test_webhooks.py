@@ -19,7 +19,7 @@ from newform_local.ports import free_port
 from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "sdks" / "python"))
-from newform_webhooks import (  # noqa: E402  (the receiver helper integrators copy: sdks/python)
+from newform_sdk.webhooks import (  # noqa: E402  (the receiver helper in the Python SDK)
     DuplicateDelivery,
     WebhookVerificationError,
     WebhookVerifier,

@@ -12,7 +12,7 @@ Signatures follow Standard Webhooks (standardwebhooks.com), so its libraries ver
   previous one expires, so a receiver can switch keys without losing a delivery;
 - `webhook-key-id`: the ids of those secrets, in the same order (`whk_…`, shown at registration).
 Secrets look like `whsec_<base64 key>` (the HMAC key is the decoded bytes). Receivers use
-`sdks/python/newform_webhooks.py` or `sdks/typescript/src/webhooks.ts` (documented in sdks/README.md).
+`sdks/python/newform_sdk/webhooks.py` or `sdks/typescript/src/webhooks.ts` (documented in sdks/README.md).
 Several gateway instances may run: rows are claimed with FOR UPDATE SKIP LOCKED.
 """
 

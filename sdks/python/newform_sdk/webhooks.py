@@ -1,5 +1,5 @@
 """Verify newform webhooks (Standard Webhooks signatures) and refuse replays. Standard library only:
-copy this file into a receiver, or import it from the SDK folder.
+part of the Python SDK (`newform_sdk.webhooks`); a receiver without the SDK copies this one file.
 
     verifier = WebhookVerifier(["whsec_…"])            # during a rotation: [new, old]
     payload = verifier.verify(request.headers, raw_body)  # raises WebhookVerificationError
