@@ -94,8 +94,9 @@ contract = check(draft_contract.sync_detailed(client=platform, idempotency_key=s
               "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}}})))
 check(send_contract.sync_detailed(contract.contract_id, client=platform, body=SendContract()))
 for signer in ("worker", "enterprise"):
+    signature = SignatureCreate.from_dict({"signer": signer, "intent": "本人已阅读并同意，自愿签署。"})
     check(sign_contract.sync_detailed(contract.contract_id, client=platform, idempotency_key=str(uuid.uuid4()),
-                                      body=SignatureCreate.from_dict({"signer": signer, "intent": "本人已阅读并同意，自愿签署。"})))
+                                      body=signature))
 print(f"contract {contract.contract_id} signed for worker {worker.worker_id}")
 
 # 4. The regulator reads the alert the gateway raised from the finding.

@@ -93,15 +93,16 @@ async def test_idempotency_keys_and_problem_details_are_typed_in_the_python_sdk(
 
     regulator = AuthenticatedClient(stack["contracts"], token=stack["tokens"].token("regulator"))
     platform_id = "p" + secrets.token_hex(5)
-    body = PlatformCreate.from_dict({"platform_id": platform_id, "name": "幂等平台", "credit_code": "91630100MA7XYA001A",
-                                     "district": "chengzhong", "occupations": ["courier"]})
+    body = PlatformCreate.from_dict({"platform_id": platform_id, "name": "幂等平台",
+                                     "credit_code": "91630100MA7XYA001A", "district": "chengzhong",
+                                     "occupations": ["courier"]})
     key = str(uuid.uuid4())
     first = await register_platform.asyncio_detailed(client=regulator, body=body, idempotency_key=key)
     again = await register_platform.asyncio_detailed(client=regulator, body=body, idempotency_key=key)
     assert first.status_code == 201 and again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.parsed.platform_id == platform_id
+    bad_check_digit = PlatformCreate.from_dict({**body.to_dict(), "credit_code": "91630100MA7XYA001B"})
     refused = await register_platform.asyncio_detailed(client=regulator, idempotency_key=str(uuid.uuid4()),
-                                                       body=PlatformCreate.from_dict({**body.to_dict(),
-                                                                                      "credit_code": "91630100MA7XYA001B"}))
+                                                       body=bad_check_digit)
     assert refused.status_code == 422 and isinstance(refused.parsed, ProblemDetail)
     assert refused.parsed.status == 422 and "credit" in (refused.parsed.detail or "")
