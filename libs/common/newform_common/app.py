@@ -26,6 +26,7 @@ from .consumer import ConsumerRunner
 from .db import Database
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
+from .fonts import mount_fonts
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
 from .policy import PolicyNotInForce, business_date, get_policy
@@ -189,6 +190,7 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    mount_fonts(app)  # every service's pages can render Chinese without system fonts
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
