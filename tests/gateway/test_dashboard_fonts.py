@@ -22,8 +22,8 @@ SAMPLES = ("总览预警", "平台劳动")  # two different strings: as missing-
 def latin_only_fontconfig(tmp_path: Path) -> dict[str, str]:
     """An environment whose fontconfig knows only Latin fonts, whatever the machine has installed."""
     conf = tmp_path / "fonts.conf"
-    dirs = "".join(f"<dir>{d}</dir>" for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
-                   if Path(d).is_dir())
+    latin = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+    dirs = "".join(f"<dir>{d}</dir>" for d in latin if Path(d).is_dir())
     conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}'
                     f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>")
     return {"FONTCONFIG_FILE": str(conf), "HOME": str(tmp_path)}
