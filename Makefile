@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser tools api sdks test lint run bench clean-venv
+.PHONY: venv kafka-jars browser tools api sdks deploy test lint run bench clean-venv
 OASDIFF_VERSION := v1.37.0
 
 venv: $(STAMP)
@@ -13,7 +13,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test,local]'
 	touch $(STAMP)
 
 kafka-jars: $(STAMP)
@@ -33,6 +33,10 @@ tools: node_modules/.installed .cache/bin/oasdiff
 # The published contracts in api/ (OpenAPI per service, AsyncAPI per topic), from the code.
 api: $(STAMP)
 	$(VENV)/bin/newform api export
+
+# deploy/compose and deploy/k8s from the service registry.
+deploy: $(STAMP)
+	$(VENV)/bin/newform deploy export
 
 # Both SDKs from api/: sdks/python/newform_sdk/<service>/, sdks/typescript/src/<service>/ (+ tsc --noEmit).
 sdks: $(STAMP) node_modules/.installed

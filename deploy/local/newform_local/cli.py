@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--no-breaking-check", action="store_true", help="check only that api/ matches the code")
     api.set_defaults(run=cmd_api)
 
+    deploy = sub.add_parser("deploy", help="export or check deploy/compose and deploy/k8s (from the registry)",
+                            description="The Compose file and Kubernetes manifests are generated from the service "
+                                        "registry: `export` writes them (make deploy), `check` fails when they differ.")
+    deploy.add_argument("action", choices=["export", "check"])
+    deploy.set_defaults(run=lambda a: __import__("newform_local.deploy", fromlist=["main"]).main([a.action]))
+
     for name in installed_services():
         try:
             module = importlib.import_module(f"newform_{name}.cli")

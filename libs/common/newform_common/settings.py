@@ -27,9 +27,22 @@ def database_url_for(service: str, environ: dict[str, str] | None = None) -> str
     env = os.environ if environ is None else environ
     own = env.get(f"{service.upper()}_DATABASE_URL")
     if own:
-        return _async_driver(own)
+        return _with_password(_async_driver(own), env)
     server = _async_driver(env.get("DATABASE_URL", DEFAULT_SERVER_URL))
-    return make_url(server).set(database=f"newform_{service}").render_as_string(hide_password=False)
+    url = make_url(server).set(database=f"newform_{service}").render_as_string(hide_password=False)
+    return _with_password(url, env)
+
+
+def _with_password(url: str, env) -> str:
+    """Deployments keep the password out of the URL: `DATABASE_PASSWORD_FILE` (a mounted secret) or
+    `DATABASE_PASSWORD` fills it in when the URL has none."""
+    parsed = make_url(url)
+    if parsed.password:
+        return url
+    password = env.get("DATABASE_PASSWORD")
+    if env.get("DATABASE_PASSWORD_FILE"):
+        password = Path(env["DATABASE_PASSWORD_FILE"]).read_text().strip()
+    return parsed.set(password=password).render_as_string(hide_password=False) if password else url
 
 
 def _async_driver(url: str) -> str:
