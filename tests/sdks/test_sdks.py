@@ -86,6 +86,28 @@ async def test_the_typescript_example_runs_the_round_trip(stack):
     assert "M1.misclassification (high)" in out and "hrss" in out
 
 
+async def test_the_webhook_receiver_sees_the_examples_alert_signed(stack):
+    """The README's flow: a department's receiver subscribes, the example runs, a signed webhook arrives."""
+    env = example_env(stack)
+    receiver_env = {**env, "NEWFORM_SUBSCRIBER_TOKEN": stack["tokens"].token("department", department="hrss")}
+    port = free_port()
+    receiver = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "sdks" / "python" / "webhook_receiver.py"), "--port", str(port),
+        env=receiver_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        listening = (await asyncio.wait_for(receiver.stdout.readline(), timeout=60)).decode()
+        assert f"listening on http://127.0.0.1:{port}/newform" in listening, listening
+        await run(sys.executable, str(ROOT / "sdks" / "python" / "example.py"), env=env)
+        line = ""
+        while "M1.misclassification" not in line:
+            line = (await asyncio.wait_for(receiver.stdout.readline(), timeout=60)).decode()
+            assert line, "the receiver stopped"
+        assert line.startswith("verified alert.raised ") and "(key whk_" in line
+    finally:
+        receiver.terminate()
+        await receiver.wait()
+
+
 async def test_idempotency_keys_and_problem_details_are_typed_in_the_python_sdk(stack):
     from newform_sdk.contracts import AuthenticatedClient
     from newform_sdk.contracts.api.enterprises import register_platform
