@@ -9,8 +9,8 @@ OASDIFF_VERSION := v1.37.0
 
 venv: $(STAMP)
 
-# Re-install only when the dependency declarations change.
-$(STAMP): pyproject.toml constraints.txt
+# Re-install when the dependency declarations change or a service folder appears (setup.py finds them).
+$(STAMP): pyproject.toml constraints.txt setup.py $(wildcard services/*/newform_*/__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test,local]'
@@ -52,10 +52,11 @@ browser:
 test: $(STAMP) kafka-jars browser tools
 	$(PY) -m pytest
 
+# Every benchmark in one run; one table at the end and .data/bench/summary.json. Needs Debian's wrk.
 bench: $(STAMP) kafka-jars
-	$(PY) bench/bench_event_path.py
-	$(PY) bench/bench_contracts_api.py
-	$(PY) bench/bench_gateway_projection.py
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; }
+	$(PY) bench/run_all.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

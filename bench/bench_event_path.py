@@ -3,10 +3,11 @@
   write    N transactions each writing a fact + its outbox row (SQLAlchemy, newform_common.outbox)
            vs N transactions each inserting one row with raw asyncpg
   relay    publishing N committed outbox rows to Kafka (OutboxRelay, idempotent, acks=all)
-           vs producing N messages with a raw aiokafka idempotent producer
-  consume  N events through ConsumerRunner (inbox claim + a handler write per event, one
-           transaction per polled batch) vs a raw aiokafka consumer writing each polled batch with
-           one asyncpg executemany in one transaction
+           vs a raw aiokafka idempotent producer sending the same N records (values and CloudEvents
+           headers built beforehand, untimed)
+  consume  N events through ConsumerRunner (inbox claim + a batch handler writing the batch with one
+           asyncpg executemany, one transaction per polled batch) vs a raw aiokafka consumer
+           writing each polled batch with the same executemany in one transaction
 
 Starts its own PostgreSQL and Kafka on free loopback ports. Prints events/s and the ratio
 newform/ceiling (1.0 = as fast as the raw client). Usage: python bench/bench_event_path.py [-n 2000]
@@ -21,13 +22,13 @@ import uuid
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from newform_common.consumer import ConsumerRunner
-from newform_common.db import CommonModel, Database
+from newform_common.db import CommonModel, Database, driver_connection
 from newform_common.events import DomainEvent, event_type
 from newform_common.kafka import make_producer
-from newform_common.outbox import record
+from newform_common.outbox import OutboxRow, envelope_of, record
 from newform_common.relay import OutboxRelay
 from newform_local.throwaway import throwaway_servers
 
@@ -45,34 +46,41 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
-async def bench_write(db: Database, raw_dsn: str, n: int) -> tuple[float, float]:
+async def bench_write(db: Database, raw_dsn: str, n: int, rounds: int = 6) -> tuple[float, float]:
+    """Raw and newform alternate in rounds, so both see the same machine load (it is shared)."""
     conn = await asyncpg.connect(raw_dsn)
     await conn.execute(
         "create table if not exists raw_facts (id serial primary key, worker_id text, amount_fen bigint)"
     )
-    started = time.perf_counter()
-    for i in range(n):
-        async with conn.transaction():
-            await conn.execute("insert into raw_facts (worker_id, amount_fen) values ($1, $2)", f"w_{i % 50}", i)
-    raw = time.perf_counter() - started
+    raw = ours = 0.0
+    per_round = n // rounds
+    for r in range(rounds):
+        started = time.perf_counter()
+        for i in range(r * per_round, (r + 1) * per_round):
+            async with conn.transaction():
+                await conn.execute("insert into raw_facts (worker_id, amount_fen) values ($1, $2)", f"w_{i % 50}", i)
+        raw += time.perf_counter() - started
+        started = time.perf_counter()
+        for i in range(r * per_round, (r + 1) * per_round):
+            async with db.transaction() as session:
+                await session.execute(text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"),
+                                      {"w": f"w_{i % 50}", "a": i})
+                record(session, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i))
+        ours += time.perf_counter() - started
     await conn.close()
-
-    started = time.perf_counter()
-    for i in range(n):
-        async with db.transaction() as session:
-            await session.execute(text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"),
-                                  {"w": f"w_{i % 50}", "a": i})
-            record(session, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i))
-    ours = time.perf_counter() - started
-    return rate(n, ours), rate(n, raw)
+    return rate(per_round * rounds, ours), rate(per_round * rounds, raw)
 
 
 async def bench_relay(db: Database, bootstrap: str, n: int) -> tuple[float, float]:
+    async with db.transaction() as session:
+        rows = (await session.execute(select(OutboxRow).where(OutboxRow.published_at.is_(None))
+                                      .order_by(OutboxRow.id).limit(n))).scalars().all()
+        records = [(envelope_of(r).kafka_value(), r.key.encode(), envelope_of(r).kafka_headers()) for r in rows]
     producer = make_producer(bootstrap, client_id="bench-raw")
     await producer.start()
-    payload = b'{"fact_id":1,"worker_id":"w_1","amount_fen":1}'
     started = time.perf_counter()
-    futures = [await producer.send("bench-raw.events", payload, key=f"w_{i % 50}".encode()) for i in range(n)]
+    futures = [await producer.send("bench-raw.events", value, key=key, headers=headers)
+               for value, key, headers in records]
     await asyncio.gather(*futures)
     raw = time.perf_counter() - started
     await producer.stop()
@@ -108,15 +116,17 @@ async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, 
     done = asyncio.Event()
     handled = 0
 
-    async def project(session, envelope):
+    async def project(session, envelopes):
         nonlocal handled
-        await session.execute(text("insert into raw_projection values (:id || '-p', :w) on conflict do nothing"),
-                              {"id": envelope.id, "w": envelope.key})
-        handled += 1
+        conn = await driver_connection(session)
+        await conn.executemany("insert into raw_projection values ($1, $2) on conflict do nothing",
+                               [(e.id + "-p", e.key) for e in envelopes])
+        handled += len(envelopes)
         if handled >= n:
             done.set()
 
-    runner = ConsumerRunner(db, bootstrap, group_id=f"bench-{uuid.uuid4().hex}", topics=[topic], handler=project)
+    runner = ConsumerRunner(db, bootstrap, group_id=f"bench-{uuid.uuid4().hex}", topics=[topic],
+                            batch_handler=project)
     started = time.perf_counter()
     await runner.start()
     await done.wait()
@@ -125,26 +135,38 @@ async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, 
     return rate(n, ours), rate(n, raw)
 
 
+async def measure(pg, kafka, n: int) -> dict[str, dict]:
+    """write, relay and consume: each {value, ceiling, ratio, unit} measured in this run."""
+    pg.create_database("eventpath")
+    url = pg.url("eventpath")
+    raw_dsn = url.replace("postgresql+asyncpg", "postgresql")
+    db = Database(url, service="bench")
+    async with db.engine.begin() as c:
+        await c.run_sync(CommonModel.metadata.create_all)
+    try:
+        stages = {"write": await bench_write(db, raw_dsn, n),
+                  "relay": await bench_relay(db, kafka.bootstrap_servers, n),
+                  "consume": await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)}
+    finally:
+        await db.dispose()
+    return {name: {"value": ours, "ceiling": raw, "ratio": ours / raw, "unit": "events/s"}
+            for name, (ours, raw) in stages.items()}
+
+
+CEILINGS = {"write": "raw asyncpg insert, 1 tx each", "relay": "raw aiokafka idempotent producer, same records",
+            "consume": "raw aiokafka + asyncpg executemany a batch"}
+
+
+def report(figures: dict[str, dict], n: int) -> None:
+    print(f"\nnewform event path, n={n} events")
+    print(f"{'stage':<10}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
+    for stage, f in figures.items():
+        print(f"{stage:<10}{f['value']:>14.0f}{f['ceiling']:>14.0f}{f['ratio']:>8.2f}   {CEILINGS[stage]}")
+
+
 async def main(n: int) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
-        pg.create_database("bench")
-        url = pg.url("bench")
-        raw_dsn = url.replace("postgresql+asyncpg", "postgresql")
-        db = Database(url, service="bench")
-        async with db.engine.begin() as c:
-            await c.run_sync(CommonModel.metadata.create_all)
-        rows = []
-        rows.append(("write (fact + outbox row, 1 tx each)", "raw asyncpg insert, 1 tx each",
-                     *await bench_write(db, raw_dsn, n)))
-        rows.append(("relay (outbox → Kafka)", "raw aiokafka idempotent producer",
-                     *await bench_relay(db, kafka.bootstrap_servers, n)))
-        rows.append(("consume (inbox + handler, 1 tx a batch)", "raw aiokafka + asyncpg executemany a batch",
-                     *await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)))
-        await db.dispose()
-    print(f"\nnewform event path, n={n} events (2-core machine, loopback)")
-    print(f"{'stage':<40}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
-    for stage, ceiling, ours, raw in rows:
-        print(f"{stage:<40}{ours:>14.0f}{raw:>14.0f}{ours / raw:>8.2f}   {ceiling}")
+        report(await measure(pg, kafka, n), n)
 
 
 if __name__ == "__main__":

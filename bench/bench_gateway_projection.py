@@ -72,11 +72,12 @@ async def bench_raw(dsn: str, bootstrap: str, topic: str, n: int) -> float:
     await conn.execute("create table raw_log (event_id text primary key, type text, data jsonb)")
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
-    started, seen = time.perf_counter(), 0
+    started, seen = None, 0
     await consumer.start()
     try:
         while seen < n:
             for tp, records in (await consumer.getmany(timeout_ms=500, max_records=500)).items():
+                started = started or time.perf_counter()  # from the first record: group join is not the path
                 async with conn.transaction():
                     await conn.executemany("insert into raw_log values ($1, $2, $3) on conflict do nothing", [
                         (dict(r.headers)["ce_id"].decode(), dict(r.headers)["ce_type"].decode(), r.value.decode())
@@ -95,10 +96,12 @@ async def bench_gateway(url: str, bootstrap: str, prefix: str, n: int) -> float:
     settings = gateway_settings(prefix, url, bootstrap, tokens.public_pem, log_level="WARNING")
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        started = time.perf_counter()
         async with app_client(create_app(settings)):
+            while not await conn.fetchval("select count(*) from event_log"):
+                await asyncio.sleep(0.005)
+            started = time.perf_counter()  # from the first batch, like the ceiling (group join is not the path)
             while await conn.fetchval("select count(*) from event_log") < n:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.02)
             seconds = time.perf_counter() - started
         alerts = await conn.fetchval("select count(*) from alerts")
         print(f"gateway projected {n} events: {alerts} alerts routed, "
@@ -108,25 +111,30 @@ async def bench_gateway(url: str, bootstrap: str, prefix: str, n: int) -> float:
         await conn.close()
 
 
+async def measure(pg, kafka, n: int) -> dict:
+    prefix = f"b{uuid.uuid4().hex[:6]}"
+    await prepare_topics(kafka.bootstrap_servers, prefix)
+    events = await catalogue_events(kafka.bootstrap_servers, prefix, n)
+    await produce(kafka.bootstrap_servers, f"{prefix}-contracts.events", events)
+    pg.create_database("projraw")
+    pg.create_database("projgw")
+    raw = await bench_raw(pg.url("projraw").replace("postgresql+asyncpg", "postgresql"), kafka.bootstrap_servers,
+                          f"{prefix}-contracts.events", n)
+    ours = await bench_gateway(pg.url("projgw"), kafka.bootstrap_servers, prefix, n)
+    return {"value": n / ours, "ceiling": n / raw, "ratio": raw / ours, "unit": "events/s"}
+
+
 async def main(n: int) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
-        prefix = f"b{uuid.uuid4().hex[:6]}"
-        await prepare_topics(kafka.bootstrap_servers, prefix)
-        events = await catalogue_events(kafka.bootstrap_servers, prefix, n)
-        await produce(kafka.bootstrap_servers, f"{prefix}-contracts.events", events)
-        pg.create_database("raw")
-        pg.create_database("gw")
-        raw = await bench_raw(pg.url("raw").replace("postgresql+asyncpg", "postgresql"), kafka.bootstrap_servers,
-                              f"{prefix}-contracts.events", n)
-        ours = await bench_gateway(pg.url("gw"), kafka.bootstrap_servers, prefix, n)
-    print(f"\ngateway projection, n={n} catalogue events (2-core machine, loopback)")
+        f = await measure(pg, kafka, n)
+    print(f"\ngateway projection, n={n} catalogue events")
     print(f"{'':<58}{'events/s':>10}")
-    print(f"{'newform gateway: inbox, event log, read models, alerts':<58}{n / ours:>10.0f}")
-    print(f"{'ceiling: raw aiokafka + asyncpg executemany, one table':<58}{n / raw:>10.0f}")
-    print(f"{'ratio newform/ceiling':<58}{raw / ours:>10.2f}")
+    print(f"{'newform gateway: inbox, event log, read models, alerts':<58}{f['value']:>10.0f}")
+    print(f"{'ceiling: raw aiokafka + asyncpg executemany, one table':<58}{f['ceiling']:>10.0f}")
+    print(f"{'ratio newform/ceiling':<58}{f['ratio']:>10.2f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=4000, help="events to project (default 4000)")
+    parser.add_argument("-n", type=int, default=8000, help="events to project (default 8000)")
     asyncio.run(main(parser.parse_args().n))

@@ -16,21 +16,17 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from newform_common.testing import TokenFactory
 from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
 from newform_local.throwaway import throwaway_postgres
 
-# Facts are judged under the policy version in force on their date, and the suite's facts are dated
-# today. The real version expires 2026-12-21; a test-only continuation keeps the suite independent
-# of the calendar (production loads the real successor; see tests/policy/test-continuation.toml).
-os.environ.setdefault("NEWFORM_POLICY_DIR", str(Path(__file__).parent / "policy"))
 # The suite's services are development services: settings it does not give (PII_SECRET) fall back to
-# development values instead of refusing to start (tests/common/test_settings.py checks the refusal).
+# development values instead of refusing to start (tests/common/test_integrator_contract.py checks the refusal).
 os.environ.setdefault("NEWFORM_DEV", "1")
 
 
@@ -69,3 +65,9 @@ def new_database(postgres: EmbeddedPostgres | ExternalPostgres) -> Callable[...,
         return postgres.url(name)
 
     return create
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    """One signing key pair for the session; every service app under test verifies with it."""
+    return TokenFactory.generate()

@@ -10,7 +10,6 @@ A platform token subscribes the platform to alerts about itself instead. Stop wi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import uuid

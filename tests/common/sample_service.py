@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field as SQLField
 
 from newform_common.app import SessionDep, create_service_app
-from newform_common.auth import Principal, Role, ensure_platform_scope, require
+from newform_common.auth import Principal, Role, require
 from newform_common.consumer import ConsumerRunner
 from newform_common.db import CommonModel, service_base
 from newform_common.errors import NotFound, PolicyViolation, problem_responses
@@ -23,6 +23,7 @@ from newform_common.events import DomainEvent, Envelope, event_type
 from newform_common.idempotency import idempotent
 from newform_common.outbox import record
 from newform_common.pagination import Page, PageParams, page_of, page_params
+from newform_common.scope import ensure_platform
 from newform_common.settings import ServiceSettings
 
 SampleModel = service_base()
@@ -72,7 +73,7 @@ router = APIRouter(prefix="/v1", tags=["notes"])
              responses=problem_responses(401, 403, 422))
 async def create_note(platform_id: str, body: NoteCreate, request: Request, session: SessionDep,
                       principal: Annotated[Principal, require(Role.platform, Role.admin)]):
-    ensure_platform_scope(principal, platform_id)
+    ensure_platform(principal, platform_id)
 
     async def produce() -> NotePublic:
         note = Note(platform_id=platform_id, worker_id=body.worker_id, text=body.text)
@@ -92,7 +93,7 @@ async def create_note(platform_id: str, body: NoteCreate, request: Request, sess
 async def list_notes(platform_id: str, session: SessionDep,
                      principal: Annotated[Principal, require()],
                      params: Annotated[PageParams, Depends(page_params)]):
-    ensure_platform_scope(principal, platform_id)
+    ensure_platform(principal, platform_id)
     query = select(Note).where(Note.platform_id == platform_id).order_by(Note.id).limit(params.limit + 1)
     if params.after:
         query = query.where(Note.id > params.after[0])
@@ -103,7 +104,7 @@ async def list_notes(platform_id: str, session: SessionDep,
 @router.get("/platforms/{platform_id}/notes/{note_id}", response_model=NotePublic)
 async def get_note(platform_id: str, note_id: int, session: SessionDep,
                    principal: Annotated[Principal, require()]):
-    ensure_platform_scope(principal, platform_id)
+    ensure_platform(principal, platform_id)
     note = await session.get(Note, note_id)
     if note is None or note.platform_id != platform_id:
         raise NotFound(f"No note {note_id}")

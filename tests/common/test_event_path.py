@@ -20,11 +20,6 @@ from .sample_service import create_tables, make_app
 PLATFORM = "meituan"
 
 
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
-
-
 @pytest.fixture
 async def sample_settings(new_database, kafka, tokens):
     service = unique_name("sample")

@@ -1,14 +1,17 @@
-"""Policy as data: version and value lookup by date, successor versions, validation, holidays."""
+"""Policy as data: sources with their own dates, value lookup by date, the measures' lapse and
+provisional continuation, successor versions, validation, the shared vocabulary, holidays."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from newform_common import holidays
+from newform_common import holidays, vocabulary
 from newform_common.policy import (
     ENV_VAR,
     MEASURES,
@@ -17,6 +20,7 @@ from newform_common.policy import (
     PolicyError,
     PolicyNotInForce,
     business_date,
+    business_today,
     get_policy,
     load_policy,
 )
@@ -33,7 +37,12 @@ def policy():
     return load_policy()
 
 
-def successor_toml(vid: str, valid_from: str, valid_until: str, monthly_fen: int, extends: bool = True) -> str:
+ROOT = Path(__file__).resolve().parents[2]
+LAPSED = date(2027, 1, 15)  # after the measures' valid_until, no successor loaded
+
+
+def successor_toml(vid: str, valid_from: str, valid_until: str, monthly_fen: int, extends: bool = True,
+                   series: str = "") -> str:
     return textwrap.dedent(
         f"""
         [version]
@@ -43,6 +52,7 @@ def successor_toml(vid: str, valid_from: str, valid_until: str, monthly_fen: int
         valid_from = {valid_from}
         valid_until = {valid_until}
         {'extends = "xining-2022-41"' if extends else ""}
+        {f'series = "{series}"' if series else ""}
 
         [[parameter]]
         name = "pay.minimum_wage.monthly_fen"
@@ -55,13 +65,230 @@ def successor_toml(vid: str, valid_from: str, valid_until: str, monthly_fen: int
 
 
 # -- version and value by date ----------------------------------------------------------------
-def test_bundled_version_metadata(policy):
-    (v,) = policy.versions()
-    assert v.id == "xining-2022-41"
-    assert v.document == "宁政办〔2022〕41号"
-    assert (v.valid_from, v.valid_until) == (date(2022, 4, 24), date(2026, 12, 21))
-    assert policy.version_on(date(2022, 4, 24)) == v
-    assert policy.version_on(date(2026, 12, 21)) == v
+def test_bundled_sources_each_with_their_own_dates(policy):
+    by_id = {v.id: v for v in policy.versions()}
+    assert set(by_id) == {"national-law", "qinghai-minimum-wage", "mohrss-2023-50", "xining-2022-41"}
+    measures = by_id["xining-2022-41"]
+    assert measures.document == "宁政办〔2022〕41号" and measures.kind == "municipal_measures"
+    assert (measures.valid_from, measures.valid_until) == (date(2022, 4, 24), date(2026, 12, 21))
+    assert measures.continues_provisionally and policy.measures_series == measures.series
+    guideline = by_id["mohrss-2023-50"]
+    assert guideline.document == "人社厅发〔2023〕50号" and guideline.valid_from == date(2024, 2, 23)
+    assert by_id["national-law"].kind == "law" and by_id["qinghai-minimum-wage"].kind == "provincial_standard"
+    # laws and standing standards do not expire with the measures
+    for vid in ("national-law", "qinghai-minimum-wage", "mohrss-2023-50"):
+        assert by_id[vid].valid_until == date.max and not by_id[vid].continues_provisionally
+    assert policy.version_on(date(2022, 4, 24)) == measures
+    assert policy.version_on(date(2026, 12, 21)) == measures
+
+
+def test_each_parameter_comes_from_its_own_source(policy):
+    on = date(2024, 6, 1)
+    source_of = {
+        "pay.minimum_wage.monthly_fen": "qinghai-minimum-wage",
+        "hours.statutory_weekly_hours": "national-law",
+        "pay.overtime_multiplier_percent.statutory_holiday": "national-law",
+        "disputes.arbitration_limit_days": "national-law",
+        "pay.part_time.max_pay_period_days": "national-law",
+        "pay.minimum_wage.basis": "mohrss-2023-50",
+        "hours.working_time_components": "mohrss-2023-50",
+        "pay.max_pay_period_days": "xining-2022-41",
+        "routing.departments.M6": "xining-2022-41",
+    }
+    for name, version in source_of.items():
+        p = policy.value_with_source(name, on)
+        assert (p.version, p.provisional) == (version, False), name
+
+
+def test_guideline_parameters_date_from_its_publication(policy):
+    """人社厅发〔2023〕50号 was published 2024-02-23: before that day the measures' default applies."""
+    before = policy.value_with_source("pay.minimum_wage.basis", date(2024, 2, 22))
+    on_the_day = policy.value_with_source("pay.minimum_wage.basis", date(2024, 2, 23))
+    assert before.version == "xining-2022-41" and "newform default" in before.source
+    assert on_the_day.version == "mohrss-2023-50" and "人社厅发〔2023〕50号" in on_the_day.source
+    assert on_the_day.effective_from == date(2024, 2, 23)
+    assert policy.value_with_source("hours.working_time_components", date(2024, 2, 1)).version == "xining-2022-41"
+
+
+def test_laws_apply_from_their_own_dates_not_the_measures(policy):
+    # before the measures existed, the Labour Law's hours and Qinghai's minimum wage already applied
+    assert policy.value("hours.statutory_daily_hours", date(2021, 6, 1)) == 8
+    assert policy.value("pay.minimum_wage.monthly_fen", date(2021, 6, 1)) == 170000
+    assert policy.value("disputes.arbitration_limit_days", date(2021, 6, 1)) == 45
+    # the 40-hour week dates from 国务院令第174号 (1995-05-01), the Labour Law from 1995-01-01
+    assert policy.value("hours.statutory_daily_hours", date(1995, 4, 30)) == 8
+    with pytest.raises(ParameterNotInForce) as exc:
+        policy.value("hours.statutory_weekly_hours", date(1995, 4, 30))
+    assert exc.value.predates
+    # a figure only the measures set did not exist before them: 422 for such a fact
+    with pytest.raises(PolicyNotInForce) as exc:
+        policy.value("pay.max_pay_period_days", date(2021, 6, 1))
+    assert exc.value.predates
+
+
+def test_after_the_measures_lapse_laws_apply_and_measures_run_provisionally(policy):
+    law = policy.value_with_source("hours.overtime.max_monthly_hours", LAPSED)
+    assert (law.value, law.version, law.provisional) == (36, "national-law", False)
+    wage = policy.value_with_source("pay.minimum_wage.monthly_fen", LAPSED)
+    assert (wage.value, wage.provisional) == (188000, False)
+    guideline = policy.value_with_source("pay.minimum_wage.basis", LAPSED)
+    assert (guideline.version, guideline.provisional) == ("mohrss-2023-50", False)
+    measures_only = policy.value_with_source("pay.max_pay_period_days", LAPSED)
+    assert (measures_only.value, measures_only.version, measures_only.provisional) == (31, "xining-2022-41", True)
+    assert policy.departments_for_measure("M6", LAPSED)[0] == "hrss"
+    assert policy.measure_titles(LAPSED)["M6"]["zh"] == "保障劳动者取得劳动报酬的权利"
+    status = policy.measures_status(LAPSED)
+    assert status.provisional and status.lapsed_on == date(2026, 12, 21)
+    assert not policy.measures_status(date(2026, 12, 21)).provisional
+    with pytest.raises(PolicyNotInForce):  # the measures are not *in force*: only applied provisionally
+        policy.version_on(LAPSED)
+    # every parameter the laws or standards set stays in force; every measures-only one is provisional
+    for name in policy.names(LAPSED):
+        p = policy.parameter(name, LAPSED)
+        assert p.provisional == (p.version == "xining-2022-41"), name
+
+
+def test_rule_basis_is_provisional_only_for_rules_resting_on_the_measures_alone(policy):
+    in_force = policy.rule_basis("M5.no_exclusivity", date(2026, 12, 21))
+    assert not in_force.provisional and in_force.measures_version == "xining-2022-41"
+    lapsed = policy.rule_basis("M5.no_exclusivity", LAPSED)
+    assert lapsed.provisional and lapsed.evidence() == {"provisional": True, "measures_version": "xining-2022-41"}
+    statutory = policy.rule_basis("M5.no_deposit", LAPSED)
+    assert not statutory.provisional and "劳动合同法" in statutory.statutory_basis
+    assert not policy.rule_basis("M9.work_injury_insurance", LAPSED).provisional
+
+
+def test_statutory_basis_names_only_rules_the_services_emit(policy):
+    """A table entry for a rule no code emits would silently never apply (ids typed in data, checked)."""
+    from newform_common.findings import rule_catalogue
+
+    emitted, any_measure = set(rule_catalogue()), set()
+    for rules_py in ROOT.glob("services/*/newform_*/rules.py"):
+        text = rules_py.read_text(encoding="utf-8")
+        emitted |= set(re.findall(r'"(M\d+\.[a-z0-9_]+)"', text))
+        any_measure |= set(re.findall(r'f"\{measure\}\.([a-z0-9_]+)"', text))  # e.g. f"{measure}.misclassification"
+    for measure in MEASURES:
+        try:
+            table = policy.value(f"rules.statutory_basis.{measure}", date(2024, 6, 1))
+        except KeyError:
+            continue
+        for rule in table:
+            assert rule.startswith(f"{measure}.") and (rule in emitted or rule.split(".")[1] in any_measure), rule
+
+
+def test_a_successor_ends_the_provisional_continuation(tmp_path: Path):
+    (tmp_path / "xining-2026-99.toml").write_text(
+        successor_toml("xining-2026-99", "2026-12-22", "2031-12-31", 200000), encoding="utf-8")
+    policy = load_policy([tmp_path])
+    p = policy.value_with_source("pay.max_pay_period_days", LAPSED)
+    assert (p.version, p.provisional) == ("xining-2026-99", False)  # inherited through `extends`
+    assert not policy.measures_status(LAPSED).provisional
+    assert not policy.rule_basis("M5.no_exclusivity", LAPSED).provisional
+
+
+def test_a_source_that_does_not_continue_leaves_its_parameters_uncovered(tmp_path: Path):
+    """503 policy-not-in-force remains for a parameter no source covers on the date."""
+    (tmp_path / "local-standard.toml").write_text(textwrap.dedent(
+        """
+        [version]
+        id = "local-standard"
+        kind = "provincial_standard"
+        document = "test"
+        title = "a standard valid for one year"
+        valid_from = 2024-01-01
+        valid_until = 2024-12-31
+
+        [[parameter]]
+        name = "test.local_figure"
+        measure = "M6"
+        unit = "fen"
+        source = "test"
+        values = [{ effective_from = 2024-01-01, value = 1 }]
+        """), encoding="utf-8")
+    policy = load_policy([tmp_path])
+    assert policy.value("test.local_figure", date(2024, 6, 1)) == 1
+    with pytest.raises(PolicyNotInForce) as after:
+        policy.value("test.local_figure", date(2025, 1, 1))
+    assert not after.value.predates  # the successor's gap: 503 with Retry-After
+    with pytest.raises(PolicyNotInForce) as before:
+        policy.value("test.local_figure", date(2023, 6, 1))
+    assert before.value.predates  # older than the source: 422
+
+
+def test_new_figures_for_wages_disputes_and_training(policy):
+    on = date(2025, 6, 1)
+    expected = {
+        "pay.part_time.max_pay_period_days": (15, "劳动合同法 art. 72"),
+        "hours.part_time.max_daily_hours_average": (4, "劳动合同法 art. 68"),
+        "hours.part_time.max_weekly_hours": (24, "劳动合同法 art. 68"),
+        "disputes.arbitration.accept_decision_days": (5, "第33号"),
+        "disputes.arbitration_limit_days": (45, "art. 43"),
+        "disputes.arbitration_extension_days": (15, "art. 43"),
+        "disputes.arbitration.limitation_years": (1, "art. 27"),
+        "disputes.award_final.max_claim_minimum_wage_months": (12, "art. 47"),
+        "disputes.in_company_mediation.accept_working_days": (3, "第17号"),
+        "disputes.in_company_mediation.limit_days": (15, "第17号"),
+        "disputes.one_stop_mediation.limit_days": (15, "人社厅发〔2024〕4号"),
+        "disputes.one_stop_mediation.extension_days": (15, "人社厅发〔2024〕4号"),
+        "disputes.negotiation_reply_days": (5, "第17号"),
+        "wages.refusal_to_pay.min_months_unpaid": (3, "法释〔2013〕3号"),
+        "wages.refusal_to_pay.single_worker_amount_fen_range": ([500000, 2000000], "法释〔2013〕3号"),
+        "wages.refusal_to_pay.min_workers": (10, "法释〔2013〕3号"),
+        "wages.refusal_to_pay.many_workers_amount_fen_range": ([3000000, 10000000], "法释〔2013〕3号"),
+        "wages.arrears_credit_list.listed_years": (3, "第45号"),
+        "wages.arrears_credit_list.removal_after_correction_months": (6, "第45号"),
+        "training.skills_subsidy.claim_window_months": (12, "subsidy"),
+        "training.skills_subsidy.max_per_person_per_year": (1, "subsidy"),
+        "training.skills_subsidy.higher_level_blocks_lower": (True, "subsidy"),
+        "rest.night_window.start": ("22:00", "22点"),
+        "rest.night_window.end": ("06:00", "6点"),
+        "holidays.overrides": ({}, "放假办法"),
+    }
+    for name, (value, cited) in expected.items():
+        p = policy.parameter(name, on)
+        assert p.value == value and cited in p.source and not p.provisional, name
+    conditions = policy.value("wages.arrears_credit_list.listing_conditions", on)
+    assert "mass_incident" in conditions
+    clock = policy.value("disputes.arbitration.clock_pauses", on)
+    assert clock["pauses_on"] == ["suspended"] and "party_added" in clock["restarts_on"]
+    # the award is final for claims up to 12 months of the local monthly minimum wage
+    assert (policy.value("disputes.award_final.max_claim_minimum_wage_months", on)
+            * policy.value("pay.minimum_wage.monthly_fen", on)) == 12 * 188000
+
+
+def test_fair_access_and_scorecards_are_data(policy):
+    on = date(2025, 6, 1)
+    assert set(policy.value("fair_access.protected_attributes", on)) >= {"gender", "ethnicity", "age", "religion"}
+    reasons = policy.value("fair_access.restriction_reasons", on)
+    assert reasons["order_fraud"] == "刷单、虚构订单等欺诈行为" and all(reasons.values())
+    assert policy.value("scorecards.contract_coverage_percent", on) == {"basic": 50, "good": 90}
+    assert policy.value("scorecards.consulted_share_percent", on) == {"basic": 50, "good": 100}
+
+
+def test_vocabulary_from_the_policy_data():
+    assert vocabulary.districts(date(2025, 6, 1))["chengdong"] == "城东区"
+    assert vocabulary.occupations(LAPSED)["courier"] == "快递员"
+    assert vocabulary.engagement_types()["work_agreement"] == "书面用工协议"
+    assert vocabulary.sectors()["express_delivery"] == "快递"
+    assert vocabulary.codes("districts") == ("chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong",
+                                             "datong", "huangyuan")
+    assert get_args(vocabulary.literal("engagement_types")) == ("labor_contract", "work_agreement", "civil")
+    occupation_sectors = get_policy().value("reference.occupation_sectors", date(2025, 6, 1))
+    assert set(occupation_sectors) == set(vocabulary.codes("occupations"))
+    assert set(occupation_sectors.values()) <= set(vocabulary.codes("sectors"))
+    with pytest.raises(KeyError):
+        vocabulary.names("planets")
+
+
+def test_the_event_vocabulary_agrees_with_the_policy_data():
+    """Events keep their own versioned Literal (a new code is a new event version); it must not drift."""
+    from newform_contracts import events
+
+    assert get_args(events.EngagementType) == vocabulary.codes("engagement_types")
+
+
+def test_business_today_is_the_shanghai_date():
+    assert business_today() == datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date()
 
 
 def test_minimum_wage_by_date(policy):
@@ -80,7 +307,7 @@ def test_parameter_carries_measure_unit_source(policy):
     assert (p.name, p.measure, p.unit, p.value) == ("pay.minimum_wage.monthly_fen", "M6", "fen", 188000)
     assert p.effective_from == date(2023, 2, 1)
     assert "青政〔2023〕8号" in p.source
-    assert p.version == "xining-2022-41"
+    assert (p.version, p.series, p.provisional) == ("qinghai-minimum-wage", "qinghai-minimum-wage", False)
 
 
 def test_seeded_values(policy):
@@ -143,9 +370,11 @@ def test_returned_values_are_copies(policy):
 
 def test_outside_validity_raises(policy):
     with pytest.raises(PolicyNotInForce):
-        policy.value("pay.minimum_wage.monthly_fen", date(2026, 12, 22))
-    with pytest.raises(PolicyNotInForce):
         policy.version_on(date(2022, 4, 23))
+    with pytest.raises(PolicyNotInForce):
+        policy.measures_status(date(2022, 4, 23))
+    with pytest.raises(PolicyNotInForce):
+        policy.value("routing.departments.M6", date(2022, 4, 23))
 
 
 def test_unknown_name_raises_keyerror(policy):
@@ -235,7 +464,7 @@ def test_successor_version_in_extra_dir(tmp_path: Path):
         successor_toml("xining-2026-99", "2026-12-22", "2031-12-31", 200000), encoding="utf-8"
     )
     policy = load_policy([tmp_path])
-    assert [v.id for v in policy.versions()] == ["xining-2022-41", "xining-2026-99"]
+    assert [v.id for v in policy.series()["xining-measures"]] == ["xining-2022-41", "xining-2026-99"]
     assert policy.version_on(date(2027, 3, 1)).id == "xining-2026-99"
     assert policy.value("pay.minimum_wage.monthly_fen", date(2027, 3, 1)) == 200000
     # inherited through `extends`
@@ -251,10 +480,12 @@ def test_successor_via_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     )
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     assert get_policy().value("pay.minimum_wage.monthly_fen", date(2027, 1, 1)) == 210000
+    assert not get_policy().value_with_source("pay.max_pay_period_days", date(2027, 1, 1)).provisional
     assert get_policy() is get_policy()
     monkeypatch.delenv(ENV_VAR)
-    with pytest.raises(PolicyNotInForce):
-        get_policy().value("pay.minimum_wage.monthly_fen", date(2027, 1, 1))
+    # without the successor: Qinghai's standard still applies; the measures' figures provisionally
+    assert get_policy().value("pay.minimum_wage.monthly_fen", date(2027, 1, 1)) == 188000
+    assert get_policy().value_with_source("pay.max_pay_period_days", date(2027, 1, 1)).provisional
 
 
 def test_overlapping_versions_rejected(tmp_path: Path):
@@ -266,13 +497,31 @@ def test_overlapping_versions_rejected(tmp_path: Path):
 
 
 def test_standalone_successor_without_extends(tmp_path: Path):
-    (tmp_path / "next.toml").write_text(successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False))
+    (tmp_path / "next.toml").write_text(successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False,
+                                                       series="xining-measures"))
     policy = load_policy([tmp_path])
     assert policy.value("pay.minimum_wage.monthly_fen", date(2027, 6, 1)) == 1
-    with pytest.raises(KeyError):
-        policy.value("pay.minimum_wage.hourly_fen", date(2027, 6, 1))
-    with pytest.raises(PolicyNotInForce):  # the gap between the versions
-        policy.value("pay.minimum_wage.monthly_fen", date(2026, 12, 25))
+    # the successor's own figures only: a measures-only figure it drops is no longer defined...
+    with pytest.raises(PolicyNotInForce):
+        policy.value("pay.max_pay_period_days", date(2027, 6, 1))
+    # ...while the sources in force still answer
+    assert policy.value("pay.minimum_wage.hourly_fen", date(2027, 6, 1)) == 1800
+    # between the versions the old one runs provisionally
+    gap = policy.value_with_source("pay.max_pay_period_days", date(2026, 12, 25))
+    assert (gap.version, gap.provisional) == ("xining-2022-41", True)
+    # after the successor lapses (and it does not continue provisionally) its figures are uncovered
+    assert policy.value("pay.minimum_wage.monthly_fen", date(2028, 1, 1)) == 188000  # Qinghai's again
+    with pytest.raises(PolicyNotInForce) as exc:
+        policy.measures_status(date(2028, 1, 1))
+    assert not exc.value.predates
+
+
+def test_two_series_of_municipal_measures_rejected(tmp_path: Path):
+    text = successor_toml("other", "2027-01-01", "2027-12-31", 1, extends=False, series="other-measures")
+    text = text.replace('series = "other-measures"', 'series = "other-measures"\nkind = "municipal_measures"')
+    (tmp_path / "other.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="municipal measures"):
+        load_policy([tmp_path])
 
 
 @pytest.mark.parametrize(
@@ -297,13 +546,14 @@ def test_invalid_files_rejected(tmp_path: Path, mutation, message):
 
 
 def test_parameter_not_yet_effective(tmp_path: Path):
-    text = successor_toml("xining-2026-99", "2027-01-01", "2031-12-31", 200000).replace(
+    text = successor_toml("xining-2026-99", "2027-01-01", "2031-12-31", 200000, extends=False,
+                          series="xining-measures").replace(
         "effective_from = 2027-01-01", "effective_from = 2027-06-01"
-    )
+    ).replace('name = "pay.minimum_wage.monthly_fen"', 'name = "pay.max_pay_period_days"')
     (tmp_path / "xining-2026-99.toml").write_text(text, encoding="utf-8")
     policy = load_policy([tmp_path])
     with pytest.raises(ParameterNotInForce):
-        policy.value("pay.minimum_wage.monthly_fen", date(2027, 3, 1))
+        policy.value("pay.max_pay_period_days", date(2027, 3, 1))
 
 
 def test_unknown_department_in_routing_rejected(tmp_path: Path):
@@ -375,3 +625,37 @@ def test_holidays_accept_aware_datetimes_only():
     assert holidays.is_statutory_holiday(datetime(2024, 10, 1, 9, tzinfo=timezone(timedelta(hours=8))))
     with pytest.raises(ValueError):
         holidays.is_rest_day(datetime(2024, 10, 1, 9))
+
+
+def test_a_year_the_holiday_package_lacks_is_answered_from_the_policy_override_table(tmp_path, monkeypatch):
+    year = holidays.covered_years()[-1] + 1
+    saturday = next(date(year, 2, d) for d in range(1, 8) if date(year, 2, d).weekday() == 5)
+    (tmp_path / "holiday-notice.toml").write_text(textwrap.dedent(
+        f"""
+        [version]
+        id = "holiday-notice"
+        kind = "law"
+        document = "国务院办公厅关于{year}年部分节假日安排的通知 (test)"
+        title = "test"
+        valid_from = {year - 1}-11-01
+
+        [[parameter]]
+        name = "holidays.overrides"
+        measure = "M6"
+        unit = "year -> schedule"
+        source = "test"
+        [[parameter.values]]
+        effective_from = {year - 1}-11-01
+        [parameter.values.value.{year}]
+        statutory = ["01-01", "10-01"]
+        rest_days = ["01-04"]
+        working_days = ["02-{saturday.day:02d}"]
+        """), encoding="utf-8")
+    with pytest.raises(holidays.HolidayCalendarNotAvailable):
+        holidays.is_statutory_holiday(date(year, 1, 1))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert holidays.is_statutory_holiday(date(year, 1, 1)) and holidays.is_rest_day(date(year, 1, 1))
+    assert holidays.is_rest_day(date(year, 1, 4)) and not holidays.is_statutory_holiday(date(year, 1, 4))
+    assert not holidays.is_rest_day(saturday)  # a Saturday swapped to a working day
+    assert holidays.statutory_holidays(year) == {date(year, 1, 1), date(year, 10, 1)}
+    assert holidays.is_rest_day(saturday + timedelta(days=14))  # an ordinary Saturday

@@ -7,34 +7,21 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from newform_common.testing import TokenFactory, app_client
+from newform_common.testing import ServiceApi, app_client
 from newform_contracts.main import create_app
 
 from .helpers import contract_body, credit_code, make_settings, migrate, phone, platform_slug, resident_id
 
 
 @dataclass
-class Api:
-    client: httpx.AsyncClient
-    tokens: TokenFactory
-    url: str
-    settings: object
+class Api(ServiceApi):
+    """The kit's ServiceApi with builders of contracts' facts."""
+
     seen: list[tuple[str, str]] = field(default_factory=list)
 
-    def as_platform(self, pid: str) -> dict[str, str]:
-        return self.tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
-
     @property
-    def admin(self) -> dict[str, str]:
-        return self.tokens.headers("admin", subject="admin-1")
-
-    @property
-    def regulator(self) -> dict[str, str]:
-        return self.tokens.headers("regulator", subject="inspector-1")
-
-    @property
-    def department(self) -> dict[str, str]:
-        return self.tokens.headers("department", subject="hrss-1", department="hrss")
+    def department(self) -> dict[str, str]:  # contracts' tests read as hrss
+        return ServiceApi.department(self, "hrss")
 
     async def platform(self) -> str:
         pid = platform_slug()
@@ -72,17 +59,12 @@ class Api:
         cid = r.json()["contract_id"]
         h = self.as_platform(pid)
         assert (await self.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 200
-        for signer in ("worker", "enterprise"):
-            s = await self.client.post(f"/v1/contracts/{cid}/signatures", headers=h,
-                                       json={"signer": signer, "intent": "本人同意并签署本合同",
-                                             "signed_at": "2026-11-28T10:00:00+08:00"})
+        worker = self.as_worker((await self.client.get(f"/v1/contracts/{cid}", headers=h)).json()["worker_id"])
+        for signer, headers in (("worker", worker), ("enterprise", h)):
+            s = await self.client.post(f"/v1/contracts/{cid}/signatures", headers=headers,
+                                       json={"signer": signer, "intent": "本人同意并签署本合同"})
             assert s.status_code == 201, s.text
         return (await self.client.get(f"/v1/contracts/{cid}", headers=h)).json()
-
-
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
 
 
 async def running_api(new_database, kafka, tokens, **settings_extra):

@@ -6,11 +6,9 @@ import asyncio
 import secrets
 from datetime import date
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
+from newform_common import testing as kit
 from newform_common.auth import generate_keypair
-from newform_common.identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id
+from newform_common.identity import make_resident_id
 from newform_common.migrations import upgrade
 from newform_contracts.config import Settings
 
@@ -24,19 +22,13 @@ CIVIL_FACTS = {"enterprise_sets_rules_and_discipline": False, "enterprise_contro
                "worker_bears_profit_and_loss": True, "worker_works_elsewhere": True}
 
 
-def credit_code() -> str:
-    body = "91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9))
-    return make_credit_code(body)
-
-
 def resident_id(birth: date | None = None) -> str:
-    seq = f"{secrets.randbelow(1000):03d}"
-    day = birth or date(1980 + secrets.randbelow(20), 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
-    return make_resident_id("630102", day, seq)
+    if birth is None:
+        return kit.resident_id()
+    return make_resident_id("630102", birth, f"{secrets.randbelow(1000):03d}")
 
 
-def phone() -> str:
-    return "138" + f"{secrets.randbelow(10**8):08d}"
+credit_code, phone = kit.credit_code, kit.mobile
 
 
 def platform_slug() -> str:
@@ -61,26 +53,11 @@ def contract_body(registration_id: str, enterprise_id: str, **over) -> dict:
 def make_settings(database_url: str, bootstrap: str, public_pem: str, **extra) -> Settings:
     signing_key, _ = generate_keypair()
     return Settings(database_url=database_url, kafka_bootstrap_servers=bootstrap, jwt_public_key=public_pem,
-                    signing_key=signing_key, pii_secret="test-pii-secret-of-at-least-32-bytes!", **extra)
+                    signing_key=signing_key, pii_secret=kit.TEST_PII_SECRET, **extra)
 
 
 async def migrate(url: str) -> None:
     await asyncio.to_thread(upgrade, "newform_contracts", url)
 
 
-async def scalar(url: str, sql: str, **params):
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-    finally:
-        await engine.dispose()
-
-
-async def execute(url: str, sql: str, **params) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(sql), params)
-    finally:
-        await engine.dispose()
+scalar, execute = kit.scalar, kit.execute

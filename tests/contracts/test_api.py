@@ -129,18 +129,61 @@ async def test_forbidden_clause_is_refused_with_its_measure_and_nothing_is_store
     assert await counts(api) == before
 
 
-@pytest.mark.parametrize("today, status", [(date(2100, 1, 1), 503), (date(2021, 6, 1), 422)],
-                         ids=["after every loaded version", "before the policy"])
-async def test_a_date_no_policy_version_covers_is_a_clear_problem_not_a_500(api, world, monkeypatch, today, status):
-    """After the last loaded version (the successor not loaded yet) the operators must act: 503.
-    Before the policy existed, the fact cannot be judged under it: 422. Nothing is stored."""
-    monkeypatch.setattr(contracts_service, "today", lambda: today)
+async def test_a_fact_older_than_the_measures_is_a_clear_problem_not_a_500(api, world, monkeypatch):
+    """Before the measures existed, a fact cannot be judged under them: 422, nothing stored. (503
+    policy-not-in-force is left for a parameter no source covers: tests/common/test_policy.py.)"""
+    monkeypatch.setattr(contracts_service, "today", lambda: date(2021, 6, 1))
     before = await counts(api)
     r = await api.draft(world["a"], world["wa"]["registration_id"])
-    assert r.status_code == status, r.text
+    assert r.status_code == 422, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"].endswith("/policy-not-in-force")
     assert await counts(api) == before
+
+
+async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provisionally(api, world, monkeypatch):
+    """宁政办〔2022〕41号 lapses after 2026-12-21 with no successor loaded: a contract drafted on 2027-01-15
+    is still accepted and judged; a finding resting only on the measures says provisional, one the
+    law carries too does not."""
+    monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 1, 15))
+    a, reg = world["a"], world["wa"]["registration_id"]
+    refused = await api.draft(a, reg, terms=terms(pay_period="quarter"), start_date="2027-02-01")
+    assert refused.status_code == 422 and refused.json()["rule"] == "M6.max_pay_period"
+    r = await api.draft(a, reg, engagement_type="work_agreement", start_date="2027-02-01", end_date="2028-01-31",
+                        terms=terms(insurance={"work_injury": False, "occupational_injury": False, "accident": False}))
+    assert r.status_code == 201, r.text
+    by_rule = {f["rule"]: f for f in r.json()["findings"]}
+    assert by_rule["M9.platform_worker_protection"]["provisional"] is True  # rests on the measures alone
+    assert by_rule["M1.misclassification"]["provisional"] is False  # 劳动合同法; 劳社部发〔2005〕12号
+    stored = (await api.client.get("/v1/findings", headers=api.as_platform(a),
+                                   params={"subject_id": r.json()["contract_id"]})).json()["items"]
+    basis = next(f for f in stored if f["rule"] == "M9.platform_worker_protection")["evidence"]["policy_basis"]
+    assert basis == {"provisional": True, "measures_version": "xining-2022-41"}
+    assert "policy_basis" not in next(f for f in stored if f["rule"] == "M1.misclassification")["evidence"]
+    fetched = (await api.client.get(f"/v1/contracts/{r.json()['contract_id']}", headers=api.as_platform(a))).json()
+    assert {f["rule"]: f["provisional"] for f in fetched["findings"]}["M9.platform_worker_protection"] is True
+    # before the lapse the same finding is not provisional
+    monkeypatch.setattr(contracts_service, "today", lambda: date(2026, 12, 21))
+    in_force = await api.draft(a, reg, engagement_type="work_agreement", start_date="2027-02-01",
+                               terms=terms(insurance={"work_injury": False, "occupational_injury": False,
+                                                      "accident": False}))
+    assert {f["rule"]: f["provisional"] for f in in_force.json()["findings"]}["M9.platform_worker_protection"] is False
+
+
+async def test_a_part_time_labour_contract_paid_monthly_is_refused(api, world):
+    """劳动合同法 art. 72: part-time pay is settled at least every 15 days."""
+    before = await counts(api)
+    r = await api.draft(world["a"], world["wa"]["registration_id"], part_time=True, terms=terms(pay_period="month"))
+    assert r.status_code == 422 and r.json()["rule"] == "M6.max_pay_period"
+    assert await counts(api) == before
+
+
+async def test_restriction_reasons_are_served_from_the_policy_data(api):
+    from newform_common.policy import get_policy
+
+    reasons = (await api.client.get("/v1/account-restrictions/reasons", headers=api.regulator)).json()
+    assert {r["code"]: r["label"] for r in reasons} == get_policy().value("fair_access.restriction_reasons",
+                                                                          contracts_service.today())
 
 
 async def test_dispatch_agency_may_sign_only_a_labour_contract(api, world):
@@ -240,7 +283,8 @@ async def test_second_full_time_labour_contract_overlapping_an_active_one_is_a_f
     await api.signed(a, wa["registration_id"], start_date="2026-12-01", end_date="2027-11-30")
     overlapping = await api.draft(b, wb["registration_id"], start_date="2027-06-01", end_date=None)
     assert await _rules_of(overlapping) == {"M1.overlapping_full_time_contract"}
-    part_time = await api.draft(b, wb["registration_id"], part_time=True, start_date="2027-06-01")
+    part_time = await api.draft(b, wb["registration_id"], part_time=True, start_date="2027-06-01",
+                                terms=terms(pay_period="week"))
     assert await _rules_of(part_time) == set()
     after = await api.draft(b, wb["registration_id"], start_date="2027-12-01", end_date="2028-11-30")
     assert await _rules_of(after) == set()
@@ -260,16 +304,17 @@ async def test_free_text_mentioning_deposits_or_discrimination_is_flagged_for_re
 async def test_lifecycle_and_illegal_transitions(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    w = api.as_worker(world["wa"]["worker_id"])
     sig = {"signer": "worker", "intent": "同意"}
-    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)
+    premature = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)
     assert premature.status_code == 409 and premature.headers["content-type"] == "application/problem+json"
     assert (await api.client.post(f"/v1/contracts/{cid}/termination", headers=h,
                                   json={"reason": "x"})).status_code == 409
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).json()["status"] == "sent"
     assert (await api.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 409
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 201
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 201
     assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "sent"
-    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=sig)).status_code == 409
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=w, json=sig)).status_code == 409
     done = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h,
                                  json={"signer": "enterprise", "intent": "盖章确认"})
     assert done.status_code == 201 and done.json()["seq"] == 2
@@ -313,23 +358,68 @@ async def test_evidence_verifies_and_any_tampering_is_detected(api, world):
     assert chain["valid"] is False
 
 
-async def test_signed_contract_past_its_end_date_expires(api, world):
+async def test_only_the_workers_own_token_signs_as_the_worker(api, world):
+    a, h = world["a"], api.as_platform(world["a"])
+    cid = (await api.draft(a, world["wa"]["registration_id"])).json()["contract_id"]
+    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
+    backdated = {"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"}
+    forged = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json=backdated)
+    assert forged.status_code == 403 and forged.json()["type"].endswith("not-the-worker")
+    someone_else = api.as_worker(world["wb"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=someone_else,
+                                  json={"signer": "worker", "intent": "同意"})).status_code == 404
+    worker = api.as_worker(world["wa"]["worker_id"])
+    assert (await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                  json={"signer": "enterprise", "intent": "盖章"})).status_code == 403
+    own = await api.client.post(f"/v1/contracts/{cid}/signatures", headers=worker,
+                                json={"signer": "worker", "intent": "同意", "signed_at": "2026-01-01T00:00:00+08:00"})
+    assert own.status_code == 201
+    # The worker's signature is dated when it was received, never when a caller says.
+    assert not own.json()["signed_at"].startswith("2026-01-01")
+    assert await scalar(api.url, "select count(*) from evidence_records where contract_id = :c", c=cid) == 1
+
+
+async def test_a_worker_sees_their_contracts_on_every_platform_and_nothing_else(api):
+    a, b = await api.platform(), await api.platform()
+    id_number = resident_id()
+    ra, rb = await api.worker(a, id_number=id_number), await api.worker(b, id_number=id_number)
+    assert ra["worker_id"] == rb["worker_id"]
+    ca = (await api.draft(a, ra["registration_id"])).json()["contract_id"]
+    cb = (await api.draft(b, rb["registration_id"])).json()["contract_id"]
+    other = await api.worker(a)
+    (await api.draft(a, other["registration_id"])).json()
+    w = api.as_worker(ra["worker_id"])
+    mine = (await api.client.get("/v1/contracts", headers=w)).json()["items"]
+    assert sorted(c["contract_id"] for c in mine) == sorted([ca, cb])
+    regs = (await api.client.get("/v1/workers", headers=w)).json()["items"]
+    assert sorted(r["registration_id"] for r in regs) == sorted([ra["registration_id"], rb["registration_id"]])
+    assert (await api.client.get(f"/v1/workers/{other['registration_id']}", headers=w)).status_code == 404
+
+
+async def test_signed_contract_past_its_end_date_expires_on_its_deadline_not_on_a_read(api, world):
     a, h = world["a"], api.as_platform(world["a"])
     old = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                           part_time=True)
-    assert old["status"] == "expired"  # lazily, on read
-    history = (await api.client.get(f"/v1/contracts/{old['contract_id']}/transitions", headers=h)).json()
-    assert history[-1]["to_status"] == "expired"
-    # The periodic job expires what nobody read; it is for admins.
-    cid = (await api.draft(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                           part_time=True)).json()["contract_id"]
-    await api.client.post(f"/v1/contracts/{cid}/send", headers=h)
-    for signer in ("worker", "enterprise"):
-        await api.client.post(f"/v1/contracts/{cid}/signatures", headers=h, json={"signer": signer, "intent": "同意"})
+                           part_time=True, terms=terms(pay_period="week"))
+    cid = old["contract_id"]
+    assert old["status"] == "signed"
+    # A read never writes: listing and reading leave the contract as it is.
+    await api.client.get("/v1/contracts", headers=h)
+    assert (await api.client.get(f"/v1/contracts/{cid}", headers=h)).json()["status"] == "signed"
+    due = await scalar(api.url, "select due_at from deadlines where subject_id = :c and status = 'pending'", c=cid)
+    assert due is not None and due.isoformat().startswith("2026-06-30T16:00")  # end of 2026-06-30 in Shanghai
     assert (await api.client.post("/v1/contracts/expire-due", headers=h)).status_code == 403
     run = await api.client.post("/v1/contracts/expire-due", headers=api.admin)
     assert run.status_code == 200 and cid in run.json()["expired"]
     assert await scalar(api.url, "select status from contracts where id = :c", c=cid) == "expired"
+    history = (await api.client.get(f"/v1/contracts/{cid}/transitions", headers=h)).json()
+    assert history[-1]["to_status"] == "expired"
+    # Fired once: a second run finds nothing; a terminated contract's clock is cancelled.
+    assert cid not in (await api.client.post("/v1/contracts/expire-due", headers=api.admin)).json()["expired"]
+    ended = await api.signed(a, world["wa"]["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
+                             part_time=True, terms=terms(pay_period="week"))
+    await api.client.post(f"/v1/contracts/{ended['contract_id']}/termination", headers=h, json={"reason": "协商一致"})
+    assert await scalar(api.url, "select status from deadlines where subject_id = :c",
+                        c=ended["contract_id"]) == "cancelled"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,7 +553,8 @@ async def test_employment_report_is_what_was_signed_masked_per_role(api):
     ALL_IDS.add(w["raw_id_number"])
     signed = await api.signed(p, w["registration_id"], partner["enterprise_id"], start_date="2026-11-01",
                               end_date="2027-10-31")
-    await api.draft(p, w["registration_id"], partner["enterprise_id"], start_date="2026-11-01", part_time=True)
+    await api.draft(p, w["registration_id"], partner["enterprise_id"], start_date="2026-11-01", part_time=True,
+                    terms=terms(pay_period="week"))
     params = {"enterprise_id": partner["enterprise_id"], "period": "2026-11"}
     report = await api.client.get("/v1/reports/employment", headers=api.as_platform(p), params=params)
     assert report.status_code == 200

@@ -9,14 +9,15 @@ from collections import Counter
 import pytest
 
 from newform_common.events import Envelope
-from newform_common.testing import eventually, read_topic
+from newform_common.testing import eventually, read_topic, scalar
 
 from .conftest import running_api
+from .helpers import terms
 
 
 @pytest.fixture(scope="module")
 async def live(new_database, kafka, tokens):
-    async for a in running_api(new_database, kafka, tokens, relay_poll_interval_s=0.2):
+    async for a in running_api(new_database, kafka, tokens, relay_poll_interval_s=0.2, deadline_poll_interval_s=0.2):
         yield a
 
 
@@ -29,15 +30,17 @@ async def test_every_state_change_is_published_with_its_type_and_key(live, kafka
     wid = worker["worker_id"]
     c1 = (await api.draft(pid, worker["registration_id"], partner["enterprise_id"])).json()
     await api.client.post(f"/v1/contracts/{c1['contract_id']}/send", headers=h)
-    for signer in ("worker", "enterprise"):
-        await api.client.post(f"/v1/contracts/{c1['contract_id']}/signatures", headers=h,
+    for signer, headers in (("worker", api.as_worker(wid)), ("enterprise", h)):
+        await api.client.post(f"/v1/contracts/{c1['contract_id']}/signatures", headers=headers,
                               json={"signer": signer, "intent": "同意"})
     ended = await api.client.post(f"/v1/contracts/{c1['contract_id']}/termination", headers=h,
                                   json={"reason": "协商一致解除"})
     assert ended.status_code == 200
     c2 = await api.signed(pid, worker["registration_id"], start_date="2026-01-01", end_date="2026-06-30",
-                          part_time=True)
-    assert c2["status"] == "expired"
+                          part_time=True, terms=terms(pay_period="week"))
+    # Its end date has passed: the deadline worker expires it within a poll, no read needed.
+    await eventually(lambda: scalar(api.url, "select status = 'expired' from contracts where id = :c",
+                                    c=c2["contract_id"]), timeout=20)
     restricted = await api.client.post("/v1/account-restrictions", headers=h, json={
         "registration_id": worker["registration_id"], "action": "restrict", "reason_code": "low_rating",
         "effective_at": "2026-11-27T09:00:00+08:00"})

@@ -54,10 +54,14 @@ def test_no_deposit_M5():
 
 @pytest.mark.parametrize("attribute", ["gender", "ethnicity", "age", "religion"])
 def test_no_discriminatory_conditions_M5(attribute):
-    v = rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)))
+    v = rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)), ON)
     assert v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
-    assert rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=("driving_licence",))) \
-        is None
+    assert rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=("driving_licence",)),
+                                                    ON) is None
+
+
+def test_protected_attributes_are_policy_data():
+    assert rules.protected_attributes(ON) == frozenset(get_policy().value("fair_access.protected_attributes", ON))
 
 
 def test_no_exclusivity_M5():
@@ -72,6 +76,30 @@ def test_max_pay_period_M6_comes_from_the_policy():
     longest = get_policy().value("pay.max_pay_period_days", ON)
     assert rules.check_max_pay_period(TermsFacts("month", pay_interval_days=longest), ON) is None
     assert rules.check_max_pay_period(TermsFacts("month", pay_interval_days=longest + 1), ON).measure == "M6"
+
+
+def test_part_time_labour_contract_is_paid_at_least_every_15_days_M6():
+    """劳动合同法 art. 72: 非全日制用工劳动报酬结算支付周期最长不得超过十五日."""
+    limit = get_policy().value("pay.part_time.max_pay_period_days", ON)
+    assert limit == 15
+    monthly = rules.check_max_pay_period(TermsFacts("month"), ON, part_time_labor=True)
+    assert monthly.rule == "M6.max_pay_period" and "15" in monthly.detail
+    assert rules.check_max_pay_period(TermsFacts("week"), ON, part_time_labor=True) is None
+    assert rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit), ON, part_time_labor=True) is None
+    assert rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit + 1), ON,
+                                      part_time_labor=True).rule == "M6.max_pay_period"
+    # only a part-time *labour contract*: a part-time work agreement keeps the one-month limit
+    terms = TermsFacts("month")
+    assert rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="work_agreement", on=ON,
+                                  part_time=True) == []
+    assert [v.rule for v in rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="labor_contract",
+                                                   on=ON, part_time=True)] == ["M6.max_pay_period"]
+
+
+def test_pay_period_rule_still_judges_after_the_measures_lapse():
+    lapsed = date(2027, 1, 15)
+    assert rules.check_max_pay_period(TermsFacts("quarter"), lapsed).rule == "M6.max_pay_period"
+    assert rules.check_max_pay_period(TermsFacts("month"), lapsed) is None
 
 
 def test_dispatch_requires_labor_contract_M3():
@@ -130,10 +158,12 @@ def test_suspicious_terms_text_M5():
 
 
 def test_restriction_findings_M5():
-    assert [f.rule for f in rules.restriction_findings("low_rating", True)] == ["M5.restriction_without_listed_reason"]
-    assert [f.rule for f in rules.restriction_findings("order_fraud", False)] == ["M5.restriction_without_notice"]
-    assert rules.restriction_findings("order_fraud", True) == []
-    assert all(label for label in rules.RESTRICTION_REASONS.values())
+    assert [f.rule for f in rules.restriction_findings("low_rating", True, ON)] == [
+        "M5.restriction_without_listed_reason"]
+    assert [f.rule for f in rules.restriction_findings("order_fraud", False, ON)] == ["M5.restriction_without_notice"]
+    assert rules.restriction_findings("order_fraud", True, ON) == []
+    assert rules.restriction_reasons(ON) == get_policy().value("fair_access.restriction_reasons", ON)
+    assert all(label for label in rules.restriction_reasons(ON).values())
 
 
 def test_rule_notice_findings_M10():

@@ -14,12 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from newform_common import testing as kit
 from newform_common.events import Envelope
 from newform_common.kafka import ensure_topics
-from newform_common.migrations import upgrade
 from newform_gateway.config import Settings
 
 KEYS = {
@@ -118,9 +116,7 @@ class TestPublisher:
 
 
 async def migrated_database(new_database) -> str:
-    url = new_database("gateway")
-    await asyncio.to_thread(upgrade, "newform_gateway", url)
-    return url
+    return await kit.migrated_database(new_database, "gateway")
 
 
 def gateway_settings(prefix: str, url: str, bootstrap: str, public_pem: str, **overrides) -> Settings:
@@ -135,13 +131,7 @@ async def prepare_topics(bootstrap: str, prefix: str, services=("contracts", "ga
     await ensure_topics(bootstrap, [f"{prefix}-{s}.events" for s in services])
 
 
-async def scalar(url: str, sql: str, **params) -> Any:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-    finally:
-        await engine.dispose()
+scalar = kit.scalar
 
 
 class LoopbackServer:

@@ -4,12 +4,12 @@ the responsible departments, department isolation, the alert lifecycle, credit r
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from newform_common.events import Envelope
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_common.testing import app_client, eventually, read_topic, unique_name
 from newform_gateway.main import create_app
 from newform_gateway.rebuild import compare, rebuild
 
@@ -20,11 +20,6 @@ from .support import TestPublisher, gateway_settings, migrated_database, prepare
 M1_FOOD_DELIVERY_CHENGXI = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"}
 # M6 (pay) units; a courier adds the postal regulator (already listed); datong's government.
 M6_COURIER_DATONG = {"hrss", "drc", "court", "union", "transport", "market", "postal", "culture", "county:datong"}
-
-
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +340,57 @@ async def test_the_dashboard_answers_403_to_a_platform_token_and_sends_strangers
         assert "httponly" in ok.headers["set-cookie"].lower() and "samesite=strict" in ok.headers["set-cookie"].lower()
         assert (await browser.get("/")).status_code == 403
         assert (await browser.get("/alerts")).status_code == 403
+
+
+async def test_after_the_measures_lapse_alerts_say_provisional_and_the_dashboard_and_readyz_say_so(
+        gw, tokens, monkeypatch):
+    """宁政办〔2022〕41号 lapses after 2026-12-21 and no successor is loaded (here: "today" is 2027-01-15)."""
+    import httpx
+
+    from newform_common import policy as policy_module
+
+    subject = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M9", rule="M9.platform_worker_protection", subject_id=subject, platform_id="p_lapse",
+                         evidence={"insurance": {}, "policy_basis": {"provisional": True,
+                                                                     "measures_version": "xining-2022-41"}})
+    other = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=other, platform_id="p_lapse")
+    assert (await alert_for(gw, tokens, subject))["provisional"] is True
+    assert (await alert_for(gw, tokens, other))["provisional"] is False
+
+    async with httpx.AsyncClient(transport=gw._transport, base_url="http://testserver") as browser:
+        await browser.post("/signin", data={"token": tokens.token("regulator"), "next": "/"})
+        before = await browser.get("/")
+        assert before.status_code == 200 and 'id="measures-lapsed"' not in before.text
+        ready = (await gw.get("/readyz")).json()
+        assert ready["measures"]["lapsed"] is False and " in force" in ready["checks"]["policy"]
+
+        monkeypatch.setattr(policy_module, "business_today", lambda: date(2027, 1, 15))
+        overview = await browser.get("/")
+        assert overview.status_code == 200 and 'id="measures-lapsed"' in overview.text
+        assert "《宁政办〔2022〕41号》已于2026-12-21到期" in overview.text and "暂行" in overview.text
+        alerts = await browser.get("/alerts")
+        assert "暂行" in alerts.text
+    ready = await gw.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    assert ready.json()["measures"] == {"version": "xining-2022-41", "document": "宁政办〔2022〕41号",
+                                        "valid_until": "2026-12-21", "lapsed": True, "provisional": True}
+    assert "lapsed after 2026-12-21" in ready.json()["checks"]["policy"]
+
+
+async def test_an_event_missing_a_field_the_gateway_reads_is_dead_lettered_not_projected_with_a_none(gw, kafka):
+    """The gateway reads events through its typed models: a renamed field fails loudly (retried, then
+    dead-lettered) instead of writing a contract with an empty id; the events after it are projected."""
+    pub, platform = gw.pub, f"p_{uuid.uuid4().hex[:6]}"
+    renamed = await pub.publish("contract.drafted", {
+        "contract_ref": f"c_{platform}_renamed", "worker_id": f"w_{platform}", "platform_id": platform,
+        "enterprise_id": platform, "engagement_type": "labor_contract", "part_time": False,
+        "occupation": "food_delivery", "district": "chengxi", "start_date": "2026-05-01", "end_date": None,
+        "pay_period": "month", "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+        "drafted_at": "2026-05-01T09:00:00+08:00"})
+    after = await pub.contract(f"c_{platform}_after", f"w_{platform}", platform)
+    dead = await read_topic(kafka.bootstrap_servers, f"{pub.topic}.dlq", expect=1, timeout=60, settle=2.0)
+    assert renamed.id in [dict(r.headers)["ce_id"].decode() for r in dead]
+    await eventually(lambda: scalar(gw.url, "select count(*) from contracts where contract_id = :c",
+                                    c=after.data["contract_id"]))
+    assert await scalar(gw.url, "select count(*) from contracts where platform_id = :p", p=platform) == 1

@@ -105,3 +105,39 @@ def test_credit_rules_are_configuration():
     assert rules.applies("M6", "M6.wage_arrears")
     assert rules.applies("M5", "M5.no_deposit")
     assert not rules.applies("M1", "M1.misclassification")
+
+
+def test_scorecard_thresholds_are_policy_data_by_date(tmp_path, monkeypatch):
+    """A successor of the measures that raises the coverage threshold changes the score from its date,
+    with no code change (NEWFORM_POLICY_DIR)."""
+    from newform_common.policy import ENV_VAR, get_policy
+
+    def contracts(on):
+        n = numbers(active_registrations=10, workers_with_signed_contract=6)
+        return scorecards.score_principle(scorecards.PRINCIPLES[2], n, on)
+
+    after = date(2027, 1, 15)
+    assert contracts(ON)["score"] == 1 and contracts(after)["score"] == 1  # 60 % >= 50 % (provisional after)
+    (tmp_path / "xining-2027-1.toml").write_text(
+        '[version]\nid = "xining-2027-1"\nextends = "xining-2022-41"\ndocument = "test successor"\n'
+        'title = "test"\nvalid_from = 2027-01-01\nvalid_until = 2031-12-31\n\n'
+        '[[parameter]]\nname = "scorecards.contract_coverage_percent"\nmeasure = "M19"\nunit = "percent"\n'
+        'source = "test"\nvalues = [{ effective_from = 2027-01-01, value = { basic = 70, good = 95 } }]\n',
+        encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    get_policy.cache_clear()
+    try:
+        assert contracts(ON)["score"] == 1
+        raised = contracts(after)
+        assert raised["score"] == 0 and "70%" in raised["points"][0]["evidence"]["threshold"]
+    finally:
+        monkeypatch.delenv(ENV_VAR)
+        get_policy.cache_clear()
+
+
+def test_routing_after_the_measures_lapse_uses_them_provisionally():
+    lapsed = date(2027, 1, 15)
+    assert routing.departments_for("M12", occupation="courier", district="chengbei", on=lapsed) == \
+        routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)
+    # a fact older than the measures is routed under their first version
+    assert routing.departments_for("M6", occupation=None, district=None, on=date(2021, 6, 1))[0] == "hrss"

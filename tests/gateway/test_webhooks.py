@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_common.testing import app_client, eventually, unique_name
 from newform_gateway.main import create_app
 from newform_local.ports import free_port
 
@@ -25,11 +25,6 @@ from newform_sdk.webhooks import (  # noqa: E402  (the receiver helper in the Py
     WebhookVerifier,
     sign,
 )
-
-
-@pytest.fixture(scope="module")
-def tokens() -> TokenFactory:
-    return TokenFactory.generate()
 
 
 class Receiver:

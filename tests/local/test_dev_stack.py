@@ -17,15 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from newform_common import registry
 from newform_local.ports import free_port, port_is_open
-from newform_local.stack import SERVICE_PORTS, installed_services
+from newform_local.stack import installed_services
 
 
 def free_offset() -> int:
     """An offset that puts every service port on a free loopback port."""
     for _ in range(50):
         offset = free_port() - 8000
-        if offset > 0 and all(not port_is_open("127.0.0.1", p + offset) for p in SERVICE_PORTS.values()):
+        if offset > 0 and all(not port_is_open("127.0.0.1", p + offset) for p in (s.port for s in registry.SERVICES)):
             return offset
     raise RuntimeError("no free port range found")
 
@@ -67,7 +68,7 @@ class DevStack:
             self.lines.put(line)
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{SERVICE_PORTS[service] + self.offset}"
+        return f"http://127.0.0.1:{registry.spec(service).port + self.offset}"
 
     def interrupt(self, timeout: float = 90) -> int:
         self.proc.send_signal(signal.SIGINT)
@@ -105,7 +106,7 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
     assert code == 0, "".join(stack.output)
     assert "stopped." in "".join(stack.output)
     for name in services:
-        assert not port_is_open("127.0.0.1", SERVICE_PORTS[name] + stack.offset)
+        assert not port_is_open("127.0.0.1", registry.spec(name).port + stack.offset)
 
     again = DevStack(tmp_path / "data", free_port(), free_port(), free_offset())
     tokens = again.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--department", help="scope: department code, e.g. hrss (required for department role)")
     token.add_argument("--district", help="scope: district code, e.g. chengxi")
     token.add_argument("--subject", help="who the token is for (default: dev-<role>)")
+    token.add_argument("--id-number", help="worker role: the worker's resident ID number; the token's subject is its "
+                                           "pseudonymous id (w_…), derived with the PII secret as every service does")
     token.add_argument("--ttl-hours", type=float, default=12.0, help="lifetime in hours (default 12)")
     token.add_argument("--private-key", type=Path, help="PEM signing key (default: the dev key in --data-dir)")
     token.add_argument("--data-dir", type=Path, default=None)
@@ -53,10 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
                                          "--database-url, else <SERVICE>_DATABASE_URL, else DATABASE_URL's server.")
     migrate.add_argument("service", choices=installed_services())
     migrate.add_argument("--database-url", help="the service's own database URL")
-    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.add_argument("--revision", default="heads",
+                         help="target revision (default heads: the service and the common tables)")
     migrate.add_argument("--create-database", action="store_true",
                          help="create the service's database on its server first if it does not exist")
     migrate.set_defaults(run=cmd_migrate)
+
+    new = sub.add_parser("new-service", help="create a new service folder from the template and register it",
+                         description="Write services/NAME/ (package newform_NAME wired to the kit) and tests/NAME/ "
+                                     "from the template, and add NAME's line to the service registry "
+                                     "(libs/common/newform_common/registry.py). See docs/adding-a-service.md.")
+    new.add_argument("name", help="the service's name, e.g. wages")
+    new.add_argument("--port", type=int, required=True, help="its HTTP port in the local stack, e.g. 8002")
+    new.add_argument("--summary", required=True, help="one line: what the service knows and enforces")
+    new.set_defaults(run=cmd_new_service)
 
     keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
     keys.add_argument("--data-dir", type=Path, default=None)
@@ -103,13 +116,28 @@ def cmd_dev(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from newform_common.auth import mint_token
 
+    keys = Keys((args.data_dir or default_data_dir()) / "keys")
     if args.private_key:
         private = args.private_key.read_text()
     else:
-        keys = Keys((args.data_dir or default_data_dir()) / "keys").ensure()
-        private = keys.token_private.read_text()
+        private = keys.ensure().token_private.read_text()
+    subject = args.subject or f"dev-{args.role}"
+    if args.role == "worker":
+        if not args.id_number:
+            print("newform token: a worker token needs --id-number (its subject is the pseudonymous id)",
+                  file=sys.stderr)
+            return 2
+        from newform_common.identity import InvalidIdentifier, validate_resident_id, worker_pseudonym
+
+        try:
+            id_number = validate_resident_id(args.id_number, field="id_number")
+        except InvalidIdentifier as exc:
+            print(f"newform token: {exc}", file=sys.stderr)
+            return 2
+        secret = os.environ.get("PII_SECRET") or keys.ensure().pii_secret.read_text().strip()
+        subject = worker_pseudonym(id_number, secret)
     try:
-        token = mint_token(private, role=args.role, subject=args.subject or f"dev-{args.role}",
+        token = mint_token(private, role=args.role, subject=subject,
                            platform_id=args.platform_id, department=args.department, district=args.district,
                            ttl=timedelta(hours=args.ttl_hours))
     except ValueError as exc:
@@ -136,6 +164,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         create_database(parsed.set(database="postgres").render_as_string(hide_password=False), parsed.database)
     upgrade(f"newform_{args.service}", url, args.revision)
     print(f"newform: {args.service} migrated to {args.revision}")
+    return 0
+
+
+def cmd_new_service(args: argparse.Namespace) -> int:
+    from .new_service import create_service
+
+    try:
+        written = create_service(args.name, args.port, args.summary)
+    except ValueError as exc:
+        print(f"newform new-service: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    print(f"newform: {args.name} registered on port {args.port}; run `make venv` (re-install) and "
+          f"`pytest tests/{args.name}`")
     return 0
 
 

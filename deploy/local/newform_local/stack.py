@@ -168,7 +168,8 @@ class Stack:
             out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 — owned by the child for its lifetime
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", f"newform_{name}.main:create_app", "--factory",
-                 "--host", self.host, "--port", str(self.port(name)), "--no-access-log"],
+                 "--host", self.host, "--port", str(self.port(name)), "--no-access-log",
+                 "--loop", "uvloop", "--http", "httptools"],
                 env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         deadline = time.monotonic() + timeout

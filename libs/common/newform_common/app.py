@@ -3,7 +3,7 @@ health, readiness and metrics. A service passes its routers and what it consumes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -20,21 +20,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import metrics
+from . import policy as policy_module
 from .apidocs import project_version
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
+from .deadlines import DeadlineHandler, DeadlineWorker
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
 from .fonts import mount_fonts
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
-from .policy import PolicyNotInForce, business_date, get_policy
+from .policy import PolicyNotInForce, get_policy
 from .ratelimit import RateLimiter, RateLimitHeadersMiddleware
 from .relay import OutboxRelay
+from .responses import FastJSONResponse
 from .settings import ServiceSettings
 
 ConsumerFactory = Callable[[Database, ServiceSettings], Sequence[ConsumerRunner]]
+DeadlineHandlers = Mapping[str, DeadlineHandler]
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -73,20 +77,43 @@ async def _snapshot_session(request: Request) -> AsyncIterator[AsyncSession]:
 SnapshotDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function")]
 
 
-def policy_check() -> tuple[bool, str]:
-    """Which policy version is in force today and for how long; the operator's early warning."""
+def policy_check(on: date | None = None) -> tuple[bool, str]:
+    """Whether the municipal measures are in force today and for how long; the operator's early warning.
+
+    Not ok (readiness ``degraded``) once they have lapsed without a successor: facts are still
+    accepted and judged under the laws in force, rules resting only on the measures provisionally."""
     policy = get_policy()
-    days = policy_days_remaining(policy)
+    on = on or policy_module.business_today()
     try:
-        version = policy.version_on(datetime.now(UTC))
+        status = policy.measures_status(on)
+    except PolicyNotInForce as exc:
+        return False, f"no municipal measures apply today: {exc}"
+    v = status.version
+    if status.provisional:
+        return False, (f"the measures {v.document} ({v.id}) lapsed after {v.valid_until.isoformat()}; rules resting "
+                       "only on them run provisionally until the successor is loaded (NEWFORM_POLICY_DIR)")
+    return True, f"{v.id} in force; the measures expire in {policy_days_remaining(policy, on)} days"
+
+
+def measures_state(on: date | None = None) -> dict[str, Any]:
+    """The measures for /readyz: version applied, whether lapsed and since when (machine-readable)."""
+    on = on or policy_module.business_today()
+    try:
+        status = get_policy().measures_status(on)
     except PolicyNotInForce:
-        return False, "no version in force today: load the successor version (NEWFORM_POLICY_DIR)"
-    return True, f"{version.id} in force; the last loaded version expires in {days} days"
+        return {"version": None, "lapsed": False, "provisional": False}
+    v = status.version
+    return {"version": v.id, "document": v.document, "valid_until": v.valid_until.isoformat(),
+            "lapsed": status.provisional, "provisional": status.provisional}
 
 
-def policy_days_remaining(policy=None) -> int:
+def policy_days_remaining(policy=None, on: date | None = None) -> int:
+    """Days until the measures' last loaded version lapses (negative: lapsed that many days ago)."""
     policy = policy or get_policy()
-    return (max(v.valid_until for v in policy.versions()) - business_date(datetime.now(UTC))).days
+    on = on or policy_module.business_today()
+    series = policy.measures_series
+    versions = policy.series()[series] if series else policy.versions()
+    return (max(v.valid_until for v in versions) - on).days
 
 
 def operation_id(route: APIRoute) -> str:
@@ -103,6 +130,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     consumers: ConsumerFactory | None = None,
+    deadline_handlers: DeadlineHandlers | None = None,
     on_startup: Callable[[FastAPI], Any] | None = None,
     on_shutdown: Callable[[FastAPI], Any] | None = None,
     configure_logs: bool = True,
@@ -113,7 +141,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.database_url, service=settings.service_name)
+        db = Database(settings.database_url, service=settings.service_name, domain=settings.domain)
         app.state.db = db
         relay = None
         if settings.run_relay:
@@ -125,6 +153,11 @@ def create_service_app(
         for runner in runners:
             await runner.start()
         app.state.consumers = runners
+        deadline_worker = None
+        if deadline_handlers and settings.run_deadlines:
+            deadline_worker = DeadlineWorker(db, deadline_handlers, poll_interval=settings.deadline_poll_interval_s)
+            await deadline_worker.start()
+        app.state.deadline_worker = deadline_worker
         if on_startup:
             await on_startup(app)
         try:
@@ -132,6 +165,8 @@ def create_service_app(
         finally:
             if on_shutdown:
                 await on_shutdown(app)
+            if deadline_worker:
+                await deadline_worker.stop()
             for runner in runners:
                 await runner.stop()
             if relay:
@@ -141,9 +176,10 @@ def create_service_app(
     app = FastAPI(
         title=title, description=description, version=version, lifespan=lifespan,
         openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
-        generate_unique_id_function=operation_id,
+        generate_unique_id_function=operation_id, default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
+    app.state.deadline_handlers = dict(deadline_handlers or {})
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -173,7 +209,8 @@ def create_service_app(
         policy_ok, checks["policy"] = policy_check()
         ready = checks["database"] == "ok"
         status = "ready" if ready and kafka_ok and policy_ok else ("degraded" if ready else "not ready")
-        return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
+        return JSONResponse({"status": status, "checks": checks, "measures": measures_state()},
+                            status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics_endpoint() -> Response:

@@ -18,7 +18,9 @@ import enum
 import hashlib
 import json
 import re
+import time
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -42,6 +44,9 @@ class Role(enum.StrEnum):
     worker_channel = "worker_channel"
     mediator = "mediator"
     training_body = "training_body"
+    #: A worker acting for themselves; the token's subject is their pseudonymous id (`w_…`), issued
+    #: by an identity provider after real-name verification (DESIGN.md "Workers are users too").
+    worker = "worker"
     department = "department"
     regulator = "regulator"
     admin = "admin"
@@ -63,6 +68,11 @@ class Principal(BaseModel):
     def is_oversight(self) -> bool:
         return self.role in (Role.regulator, Role.admin)
 
+    @property
+    def worker_id(self) -> str | None:
+        """The pseudonymous worker id a worker token acts as (None for every other role)."""
+        return self.subject if self.role == Role.worker else None
+
 
 def generate_keypair() -> tuple[str, str]:
     """(private PEM, public PEM) for a new Ed25519 signing key."""
@@ -74,6 +84,8 @@ def generate_keypair() -> tuple[str, str]:
     return private, public
 
 
+WORKER_SUBJECT = re.compile(r"^w_[a-z2-7]{26}$")
+
 SCOPE_REQUIRED = {Role.platform: "platform_id", Role.enterprise: "platform_id", Role.department: "department"}
 
 
@@ -81,6 +93,8 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
                department: str | None = None, district: str | None = None,
                ttl: timedelta = timedelta(hours=12), now: datetime | None = None) -> str:
     role = Role(role)
+    if role == Role.worker and not WORKER_SUBJECT.match(subject):
+        raise ValueError("a worker token's subject is the pseudonymous worker id (w_…), never an ID number")
     needed = SCOPE_REQUIRED.get(role)
     if needed and not {"platform_id": platform_id, "department": department}[needed]:
         raise ValueError(f"a {role} token needs a {needed} scope")
@@ -132,14 +146,32 @@ def load_public_keys(pems: str) -> dict[str, Ed25519PublicKey]:
 
 
 class TokenVerifier:
-    """Verifies tokens signed by any of the configured keys (several during a rotation)."""
+    """Verifies tokens signed by any of the configured keys (several during a rotation). A platform
+    sends the same token with every request, so a verified token is remembered (bounded, until its
+    `exp`): the signature check is the costly part of a request's authentication."""
 
-    def __init__(self, public_pem: str):
+    def __init__(self, public_pem: str, *, remember: int = 4096):
         self.public_pem = public_pem
         self.keys = load_public_keys(public_pem)
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._remember = remember
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [public_jwk(k) for k in self.keys.values()]}
+
+    def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires_at = known
+            if time.time() < expires_at:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal, expires_at = self._verify_signed(token)
+        self._verified[token] = (principal, expires_at)
+        if len(self._verified) > self._remember:
+            self._verified.popitem(last=False)
+        return principal
 
     def _candidates(self, token: str) -> list[Ed25519PublicKey]:
         try:
@@ -152,7 +184,7 @@ class TokenVerifier:
             raise Unauthorized("The token was signed by a key this service does not accept (rotated out?)")
         return [self.keys[kid]]
 
-    def verify(self, token: str) -> Principal:
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         claims = None
         for key in self._candidates(token):
             try:
@@ -169,11 +201,12 @@ class TokenVerifier:
             raise Unauthorized("The token is invalid")
         try:
             scope = claims.get("scope") or {}
-            return Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
-                             platform_id=scope.get("platform_id"), department=scope.get("department"),
-                             district=scope.get("district"))
+            principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
+                                  platform_id=scope.get("platform_id"), department=scope.get("department"),
+                                  district=scope.get("district"))
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
+        return principal, float(claims["exp"])
 
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from the gateway's `POST /oauth/token` (client "
@@ -205,12 +238,3 @@ def require(*roles: Role) -> Depends:
         return principal
 
     return Depends(check)
-
-
-def ensure_platform_scope(principal: Principal, platform_id: str) -> None:
-    """A platform (or enterprise) token acts only within its own platform."""
-    if principal.is_oversight():
-        return
-    if principal.platform_id != platform_id:
-        raise Forbidden("This token's scope does not cover that platform")
-

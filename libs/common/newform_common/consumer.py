@@ -137,8 +137,7 @@ class ConsumerRunner:
             for record in records:
                 await self._handle(record)
             return
-        for envelope in applied:
-            self._observe(envelope)
+        self._observe_batch(applied)
 
     async def _apply_batch(self, records: list[ConsumerRecord]) -> list[Envelope]:
         envelopes = [_parse(record) for record in records]
@@ -156,6 +155,18 @@ class ConsumerRunner:
     async def _claim(self, session: AsyncSession, record: ConsumerRecord, envelope: Envelope) -> bool:
         return await inbox.claim(session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
                                  topic=record.topic, partition=record.partition, offset=record.offset)
+
+    def _observe_batch(self, envelopes: list[Envelope]) -> None:
+        """Metrics for a handled batch: one counter step per type, each event's freshness."""
+        by_type: dict[str, int] = {}
+        for envelope in envelopes:
+            by_type[envelope.type] = by_type.get(envelope.type, 0) + 1
+        for type_, count in by_type.items():
+            metrics.EVENTS_HANDLED.labels(self.group_id, type_).inc(count)
+        now = datetime.now(UTC)
+        freshness = metrics.EVENT_FRESHNESS.labels(self.group_id)
+        for envelope in envelopes:
+            freshness.observe(max((now - envelope.time).total_seconds(), 0.0))
 
     def _observe(self, envelope: Envelope) -> None:
         metrics.EVENTS_HANDLED.labels(self.group_id, envelope.type).inc()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 SPEC_VERSION = "1.0"
@@ -142,7 +143,7 @@ class Envelope:
         if h["ce_specversion"] != SPEC_VERSION:
             raise MalformedEvent(f"unsupported specversion {h['ce_specversion']}")
         try:
-            data = json.loads(value) if value else {}
+            data = orjson.loads(value) if value else {}
             time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
         except ValueError as exc:
             raise MalformedEvent(f"unreadable event: {exc}") from exc
@@ -356,3 +357,17 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
         },
         "components": {"messages": messages, **({"schemas": dict(sorted(schemas.items()))} if schemas else {})},
     }
+
+
+def write_event_schemas(service: str, directory) -> list:
+    """Write one committed `<type>.json` per event type `service` publishes (run after adding a type)."""
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for type_, schema in registry.json_schemas(service).items():
+        path = directory / f"{type_}.json"
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        written.append(path)
+    return written

@@ -1,8 +1,14 @@
 """Findings: what a service raises when a fact breaks a rule but is accepted (for review).
 
-Every service publishes its findings as `<service>.finding.raised.v1`, a subclass of
-`FindingRaised` registered with `event_type`; the gateway turns any of them into an alert routed
-by measure, occupation and district, without knowing the service.
+One way for every service:
+- a service's `rules.py` returns `Violation`s (rejects) and `FindingSpec`s (findings) from pure
+  functions, and lists its rule ids in `RULES` (`RuleDef`);
+- `await raise_finding(session, spec, subject_type=..., subject_id=..., ...)` writes the `findings`
+  row (a common table) and its outbox event `<service>.finding.raised.v1` in the caller's transaction;
+- `findings_router()` serves `GET /v1/findings` and `GET /v1/findings/{finding_id}`, scoped by
+  `scope.visibility`.
+The gateway turns any `*.finding.raised.v1` into an alert routed by measure, occupation and district,
+without knowing the service.
 """
 
 from __future__ import annotations
@@ -11,12 +17,26 @@ import enum
 import importlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Column, DateTime, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field as SqlField
 
-from .events import DomainEvent
+from . import policy as policy_module
+from .app import SessionDep
+from .auth import Principal, Role, require
+from .db import CommonModel
+from .errors import problem_responses
+from .events import DomainEvent, event_type
+from .ids import new_id
+from .pagination import Page, PageParams, keyset, page_of, page_params
+from .policy import PolicyNotInForce, business_date, get_policy
+from .scope import get_visible, visibility
 
 MEASURE_ID = re.compile(r"^M([1-9]|1[0-9]|20)$")
 RULE_ID = re.compile(r"^M([1-9]|1[0-9]|20)\.[a-z0-9_]+$")
@@ -116,3 +136,150 @@ class FindingRaised(DomainEvent):
         if not RULE_ID.match(value):
             raise ValueError(f"rule {value!r} must look like 'M5.no_deposit'")
         return value
+
+
+# ---------------------------------------------------------------------------------------------
+# The findings table (common branch of the migrations) and raising a finding
+# ---------------------------------------------------------------------------------------------
+class Finding(CommonModel, table=True):
+    __tablename__ = "findings"
+
+    id: str = SqlField(primary_key=True, max_length=64)
+    measure: str = SqlField(max_length=4)
+    rule: str = SqlField(max_length=100, index=True)
+    severity: str = SqlField(max_length=8)
+    summary: str
+    subject_type: str = SqlField(max_length=32)
+    subject_id: str = SqlField(max_length=64, index=True)
+    platform_id: str | None = SqlField(default=None, index=True, max_length=64)
+    enterprise_id: str | None = SqlField(default=None, max_length=64)
+    worker_id: str | None = SqlField(default=None, index=True, max_length=64)
+    occupation: str | None = SqlField(default=None, max_length=32)
+    district: str | None = SqlField(default=None, max_length=32)
+    evidence: dict[str, Any] = SqlField(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    observed_at: datetime = SqlField(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+    @property
+    def provisional(self) -> bool:
+        """Judged under lapsed municipal measures (evidence.policy_basis, set by raise_finding)."""
+        return bool(((self.evidence or {}).get("policy_basis") or {}).get("provisional"))
+
+
+class FindingRef(BaseModel):
+    """A finding named in the response of the request that raised it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    finding_id: str = Field(validation_alias=AliasChoices("finding_id", "id"))
+    measure: str
+    rule: str
+    severity: Severity
+    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
+                                                 "successor is loaded (the rule rests on them alone; "
+                                                 "evidence.policy_basis says which version)")
+
+
+class FindingPublic(FindingRef):
+    summary: str
+    subject_type: str
+    subject_id: str
+    platform_id: str | None
+    enterprise_id: str | None
+    worker_id: str | None
+    occupation: str | None
+    district: str | None
+    evidence: dict[str, Any]
+    observed_at: datetime
+
+
+_FINDING_EVENTS: dict[str, type[FindingRaised]] = {}
+
+
+def finding_event(service: str) -> type[FindingRaised]:
+    """The registered `<service>.finding.raised.v1` event class (made once per service).
+
+    A service's events.py names it for its committed schemas: `FindingRaised = finding_event("wages")`.
+    """
+    if service not in _FINDING_EVENTS:
+        name = "".join(part.title() for part in service.split("_")) + "FindingRaised"
+        cls = type(name, (FindingRaised,), {"__doc__": f"A rule was found broken in a fact {service} accepted.",
+                                            "__module__": __name__})
+        _FINDING_EVENTS[service] = event_type(f"{service}.finding.raised.v1", key="subject_id")(cls)
+    return _FINDING_EVENTS[service]
+
+
+async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
+                        platform_id: str | None = None, enterprise_id: str | None = None,
+                        worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
+                        observed_at: datetime | None = None, judged_on: date | None = None) -> FindingRef:
+    """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction.
+
+    `judged_on` is the business date the rule was applied on (default: `observed_at`'s, else today).
+    If the municipal measures had lapsed then and the rule rests on them alone, the evidence gets
+    `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis)."""
+    from .outbox import record  # outbox imports events; keep this module importable on its own
+
+    service = session.info.get("domain") or session.info.get("service")
+    if not service:
+        raise RuntimeError("session has no service name: create it through newform_common.db.Database")
+    on = judged_on or (business_date(observed_at) if observed_at else policy_module.business_today())
+    evidence = dict(spec.evidence)
+    try:
+        basis = get_policy().rule_basis(spec.rule, on)
+    except PolicyNotInForce:
+        basis = None  # no measures apply on that date: nothing to say about them
+    if basis is not None and basis.provisional:
+        evidence["policy_basis"] = basis.evidence()
+    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
+                      summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
+                      platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
+                      occupation=occupation, district=district, evidence=evidence,
+                      observed_at=observed_at or datetime.now(UTC))
+    session.add(finding)
+    record(session, finding_event(service)(
+        finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
+        summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
+        enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
+        evidence=evidence, observed_at=finding.observed_at))
+    return FindingRef.model_validate(finding)
+
+
+async def raise_all(session: AsyncSession, specs: list[FindingSpec | None], **subject: Any) -> list[FindingRef]:
+    """`raise_finding` for each spec that is not None (rules return None when they pass)."""
+    return [await raise_finding(session, spec, **subject) for spec in specs if spec is not None]
+
+
+async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
+    rows = await session.execute(select(Finding).where(Finding.subject_id == subject_id).order_by(Finding.id))
+    return [FindingRef.model_validate(f) for f in rows.scalars()]
+
+
+def findings_router(*, readers: tuple[Role, ...] | None = None, tag: str = "findings") -> APIRouter:
+    """`GET /v1/findings` (filtered, paged, scoped) and `GET /v1/findings/{finding_id}` for a service."""
+    allowed = readers or (Role.platform, Role.enterprise, Role.worker, Role.department, Role.regulator, Role.admin)
+    router = APIRouter(prefix="/v1", tags=[tag])
+
+    @router.get("/findings", response_model=Page[FindingPublic], responses=problem_responses(401, 403),
+                summary="Findings this service raised (a platform sees its own, a worker theirs)")
+    async def list_findings(session: SessionDep, principal: Principal = require(*allowed), *,
+                            params: Annotated[PageParams, Depends(page_params)],
+                            measure: Annotated[str | None, Query(pattern=MEASURE_ID.pattern)] = None,
+                            rule: Annotated[str | None, Query(pattern=RULE_ID.pattern)] = None,
+                            platform_id: Annotated[str | None, Query(max_length=64)] = None,
+                            subject_id: Annotated[str | None, Query(max_length=64)] = None):
+        view = visibility(principal)
+        query = select(Finding).where(view.where(platform=Finding.platform_id, worker=Finding.worker_id))
+        for column, value in ((Finding.measure, measure), (Finding.rule, rule), (Finding.platform_id, platform_id),
+                              (Finding.subject_id, subject_id)):
+            if value is not None:
+                query = query.where(column == value)
+        rows = (await session.execute(keyset(query, Finding.id, params))).scalars().all()
+        return page_of([FindingPublic.model_validate(f) for f in rows], params, lambda f: [f.finding_id])
+
+    @router.get("/findings/{finding_id}", response_model=FindingPublic, responses=problem_responses(401, 403, 404),
+                summary="One finding")
+    async def get_finding(finding_id: Annotated[str, Path(max_length=64)], session: SessionDep,
+                          principal: Principal = require(*allowed)):
+        return FindingPublic.model_validate(await get_visible(session, Finding, finding_id, principal, "finding"))
+
+    return router

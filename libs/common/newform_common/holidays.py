@@ -21,8 +21,10 @@ Every statutory day computed this way is checked to lie inside the package's pub
 period of the same festival; if it does not, :class:`HolidayCalendarError` is raised rather than
 a guess returned.
 
-Years the package does not cover raise :class:`HolidayCalendarNotAvailable` (upgrade
-``chinesecalendar`` once the State Council publishes the next year's schedule).
+Years the package does not cover are answered from the policy's override table
+(``holidays.overrides``: year -> ``{statutory, rest_days, working_days}`` as ``"MM-DD"`` lists, from
+the State Council's yearly notice) when it has the year; otherwise they raise
+:class:`HolidayCalendarNotAvailable` (upgrade ``chinesecalendar``, or add the year to the table).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-from .policy import business_date
+from .policy import business_date, get_policy
 
 __all__ = [
     "HolidayCalendarError",
@@ -62,20 +64,45 @@ def covered_years() -> range:
     return range(min(years), max(years) + 1)
 
 
-def _check_year(d: date) -> None:
+def _override(year: int) -> dict[str, frozenset[date]] | None:
+    """The policy's schedule for a year the package does not cover (None if the table lacks it)."""
+    try:
+        table = get_policy().value("holidays.overrides", date(year, 1, 1))
+    except LookupError:
+        return None
+    entry = table.get(str(year))
+    if entry is None:
+        return None
+    try:
+        return {kind: frozenset(date(year, int(md[:2]), int(md[3:5])) for md in entry.get(kind, ()))
+                for kind in ("statutory", "rest_days", "working_days")}
+    except (TypeError, ValueError) as exc:
+        raise HolidayCalendarError(f"holidays.overrides[{year}] is malformed: {exc}") from exc
+
+
+def _check_year(d: date) -> dict[str, frozenset[date]] | None:
+    """None when the package covers the year; the override when the policy's table has it; else raise."""
     years = covered_years()
-    if d.year not in years:
+    if d.year in years:
+        return None
+    override = _override(d.year)
+    if override is None:
         raise HolidayCalendarNotAvailable(
             f"no official holiday calendar for {d.year} in chinesecalendar "
-            f"{getattr(chinese_calendar, '__version__', '?')} (covers {years.start}..{years.stop - 1}); "
-            "upgrade the package once the State Council publishes that year's schedule"
+            f"{getattr(chinese_calendar, '__version__', '?')} (covers {years.start}..{years.stop - 1}) nor in the "
+            "policy's holidays.overrides; upgrade the package or add the State Council's schedule to the table"
         )
+    return override
 
 
 def is_rest_day(d: date | datetime) -> bool:
     """True if ``d`` is not a working day under the national calendar (weekend or holiday period)."""
     day = business_date(d)
-    _check_year(day)
+    override = _check_year(day)
+    if override is not None:
+        if day in override["working_days"]:
+            return False
+        return day in override["statutory"] or day in override["rest_days"] or day.weekday() >= 5
     return bool(chinese_calendar.is_holiday(day))
 
 
@@ -87,7 +114,9 @@ def is_working_day(d: date | datetime) -> bool:
 def holiday_name(d: date | datetime) -> str | None:
     """The English name of the official holiday period ``d`` belongs to as a rest day, else None."""
     day = business_date(d)
-    _check_year(day)
+    override = _check_year(day)
+    if override is not None:  # the table gives days, not names
+        return "official holiday" if day in override["statutory"] | override["rest_days"] else None
     on_holiday, name = chinese_calendar.get_holiday_detail(day)
     return name if on_holiday else None
 
@@ -95,7 +124,6 @@ def holiday_name(d: date | datetime) -> str | None:
 def is_statutory_holiday(d: date | datetime) -> bool:
     """True if ``d`` is a statutory holiday (法定节假日) itself; see the module docstring."""
     day = business_date(d)
-    _check_year(day)
     return day in statutory_holidays(day.year)
 
 
@@ -111,10 +139,17 @@ _NATIONAL = "National Day"
 _MID_AUTUMN = "Mid-autumn Festival"
 
 
-@lru_cache(maxsize=64)
 def statutory_holidays(year: int) -> frozenset[date]:
-    """Every statutory holiday day of ``year``, checked against the package's holiday periods."""
-    _check_year(date(year, 1, 1))
+    """Every statutory holiday day of ``year``, checked against the package's holiday periods (or,
+    for a year the package lacks, from the policy's override table)."""
+    override = _check_year(date(year, 1, 1))
+    if override is not None:
+        return override["statutory"]
+    return _computed_statutory_holidays(year)
+
+
+@lru_cache(maxsize=64)
+def _computed_statutory_holidays(year: int) -> frozenset[date]:
     days: dict[date, str] = {date(year, 1, 1): _NEW_YEAR}
     for i in range(3):
         days[date(year, 10, 1) + timedelta(days=i)] = _NATIONAL

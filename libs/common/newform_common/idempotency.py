@@ -25,6 +25,7 @@ from sqlmodel import Field
 from .auth import Principal
 from .db import CommonModel
 from .errors import Unprocessable
+from .responses import FastJSONResponse
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -76,11 +77,11 @@ async def idempotent(
                 raise Unprocessable(
                     f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
                 )
-            return JSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+            return FastJSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
     result = await produce()
-    body = jsonable_encoder(result)
+    body = result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else jsonable_encoder(result)
     if key is not None:
         session.add(IdempotencyRecord(principal=principal.key, key=key, operation=operation,
                                       request_hash=request_hash, status_code=status_code, response=body))
-    return JSONResponse(body, status_code=status_code)
+    return FastJSONResponse(body, status_code=status_code)
 

@@ -214,6 +214,11 @@ def pseudonym_key(secret: str | bytes) -> bytes:
                 info=b"newform worker pseudonym v1").derive(raw)
 
 
+def worker_pseudonym(id_number: str, secret: str | bytes) -> str:
+    """The `w_…` id of the person with this resident ID number (what a worker token's subject is)."""
+    return pseudonym("worker", id_number, pseudonym_key(secret))
+
+
 # ---------------------------------------------------------------------------------------------
 # PII at rest
 # ---------------------------------------------------------------------------------------------

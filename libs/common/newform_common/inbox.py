@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
-from .db import CommonModel
+from .db import CommonModel, driver_connection
 
 
 class InboxRow(CommonModel, table=True):
@@ -42,17 +42,26 @@ async def claim(
     return result.first() is not None
 
 
+_CLAIM_MANY = """
+insert into inbox (consumer, event_id, type, topic, partition, "offset", outcome)
+select $1, e.event_id, e.type, e.topic, e.partition, e.offset, 'handled'
+from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+     as e(event_id, type, topic, partition, "offset")
+on conflict (consumer, event_id) do nothing
+returning event_id
+"""
+
+
 async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -> set[str]:
     """Claim a batch of envelopes (read from Kafka) in one statement; returns the ids not seen before."""
     rows = {}
     for e in envelopes:
-        rows.setdefault(e.id, dict(consumer=consumer, event_id=e.id, type=e.type, topic=e.topic,
-                                   partition=e.partition, offset=e.offset, outcome="handled"))
+        rows.setdefault(e.id, e)
     if not rows:
         return set()
-    result = await session.execute(
-        insert(InboxRow).values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(InboxRow.event_id)
-    )
-    return set(result.scalars())
+    batch = list(rows.values())
+    conn = await driver_connection(session)
+    claimed = await conn.fetch(_CLAIM_MANY, consumer, [e.id for e in batch], [e.type for e in batch],
+                               [e.topic or "" for e in batch], [e.partition or 0 for e in batch],
+                               [e.offset or 0 for e in batch])
+    return {r[0] for r in claimed}

@@ -24,5 +24,6 @@ EVENT_FRESHNESS = Histogram(
 )
 POLICY_DAYS_REMAINING = Gauge(
     "newform_policy_days_remaining",
-    "Days until the last loaded policy version expires (alert well before 0: load the successor)",
+    "Days until the municipal measures' last loaded version lapses (alert well before 0: load the successor; "
+    "negative: lapsed, rules resting on them alone run provisionally)",
 )

@@ -3,12 +3,17 @@
 Each service keeps `migrations/` (alembic `env.py` + `versions/`) inside its package; its env.py
 calls `run_env(target_metadata)`. `upgrade(service_package, url)` runs a service's migrations
 from code (the CLI and the tests use it).
+
+The common tables (outbox, inbox, idempotency keys, findings, deadlines) have one history of their
+own, the `common` branch in `common_migrations/`, which every service's first revision depends on
+(`depends_on = ("common_0001",)`). Alembic reads both folders; `upgrade` goes to all heads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from pathlib import Path
 
 from alembic import command
@@ -16,8 +21,10 @@ from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from . import idempotency, inbox, outbox  # noqa: F401  (their tables join CommonModel.metadata)
+from . import common_migrations, deadlines, findings, idempotency, inbox, outbox  # noqa: F401  (tables join CommonModel.metadata)
 from .db import CommonModel
+
+COMMON_VERSIONS = Path(common_migrations.__file__).parent
 
 
 def alembic_config(service_package: str, database_url: str) -> Config:
@@ -25,12 +32,17 @@ def alembic_config(service_package: str, database_url: str) -> Config:
     script_location = Path(package.__file__).parent / "migrations"
     config = Config()
     config.set_main_option("script_location", str(script_location))
+    config.set_main_option("path_separator", "os")
+    locations = [str(script_location / "versions"), str(COMMON_VERSIONS)]
+    config.set_main_option("version_locations", os.pathsep.join(locations))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
-def upgrade(service_package: str, database_url: str, revision: str = "head") -> None:
-    """Bring the service's database to `revision` (blocking; call via asyncio.to_thread in async code)."""
+def upgrade(service_package: str, database_url: str, revision: str = "heads") -> None:
+    """Bring the service's database to `revision` (blocking; call via asyncio.to_thread in async code).
+
+    "heads": the service's branch and the common branch (and any branches a service keeps)."""
     command.upgrade(alembic_config(service_package, database_url), revision)
 
 

@@ -77,11 +77,10 @@ def _write_pending_outbox(session: Session) -> None:
     if not pending:
         return
     topic = topic_for(session.info["service"])
-    session.execute(
-        insert(OutboxRow),
-        [dict(event_id=e.id, topic=topic, key=e.key, type=e.type, source=e.source, subject=e.subject,
-              time=e.time, data=e.data) for e in pending],
-    )
+    rows = [dict(event_id=e.id, topic=topic, key=e.key, type=e.type, source=e.source, subject=e.subject,
+                 time=e.time, data=e.data) for e in pending]
+    # Core, not the ORM's bulk machinery; one row (the usual request) as a plain execute, not an executemany.
+    session.execute(insert(OutboxRow.__table__), rows[0] if len(rows) == 1 else rows)
     session.info["outbox_pending"] = True
 
 

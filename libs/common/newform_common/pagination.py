@@ -52,3 +52,10 @@ def page_of(items: list[T], params: PageParams, cursor_of) -> Page[T]:
     more = len(items) > params.limit
     items = items[: params.limit]
     return Page[T](items=items, next_cursor=encode_cursor(cursor_of(items[-1])) if more and items else None)
+
+
+def keyset(query, id_column, params: PageParams):
+    """`query` ordered by a unique id column, from the cursor on, one row beyond the page."""
+    if params.after:
+        query = query.where(id_column > params.after[0])
+    return query.order_by(id_column).limit(params.limit + 1)

@@ -1,25 +1,34 @@
-"""The policy as data: versioned, effective-dated parameters, each citing its measure (M1–M20).
+"""The policy as data: effective-dated parameters from several sources, each citing its measure.
 
-Every policy version is one TOML file (format: ``policy_versions/README.md``). The bundled folder
-``newform_common/policy_versions`` is always loaded; more folders can be given to
-:func:`load_policy` (``extra_dirs``) or, for :func:`get_policy`, in the environment variable
-``NEWFORM_POLICY_DIR`` (one or several folders separated by ``os.pathsep``). A successor policy is
-just another file: no code change.
+Every version of a source is one TOML file (format: ``policy_versions/README.md``). A *source* (a
+``series`` of versions) is one body of rules with its own dates: national law (the Labour Law, the
+Labour Contract Law, the mediation and arbitration law, MOHRSS orders), Qinghai's minimum-wage
+standard, the national working-time guideline (人社厅发〔2023〕50号), and Xining's measures
+(宁政办〔2022〕41号). They are in force side by side; each parameter resolves from the source in force
+on the date asked about. The bundled folder ``newform_common/policy_versions`` is always loaded;
+more folders can be given to :func:`load_policy` (``extra_dirs``) or, for :func:`get_policy`, in
+the environment variable ``NEWFORM_POLICY_DIR`` (several folders separated by ``os.pathsep``). A
+successor is just another file of the same series: no code change.
 
 Code asks "the value of X on date D"::
 
     policy = get_policy()
     policy.value("pay.minimum_wage.monthly_fen", date(2024, 6, 1))   # -> 188000
+    policy.value_with_source("pay.max_pay_period_days", date(2027, 1, 15)).provisional  # -> True
 
-The version in force on D is the one whose ``valid_from <= D <= valid_until`` (both inclusive);
-within it, the value in force is the one with the latest ``effective_from <= D``. A date is a
-:class:`datetime.date` (a business date, Asia/Shanghai) or a timezone-aware
-:class:`datetime.datetime`, which is first converted to its Asia/Shanghai date; naive datetimes
-are rejected with :class:`ValueError`.
+Within a series, the version in force on D is the one whose ``valid_from <= D <= valid_until``
+(both inclusive; no ``valid_until``: until repealed). A series marked ``continues_provisionally``
+(the municipal measures) keeps applying its last version after it lapses, *provisionally*, until
+the successor is loaded. Within a version, the value in force is the one with the latest
+``effective_from <= D``. When several sources in force define the same parameter, a source in
+force beats a provisional one, then the later ``effective_from`` wins, then the more specific
+source (municipal, national guideline, provincial, law). A date is a :class:`datetime.date` (a
+business date, Asia/Shanghai) or a timezone-aware :class:`datetime.datetime`, which is first
+converted to its Asia/Shanghai date; naive datetimes are rejected with :class:`ValueError`.
 
 ``MEASURES`` (below) holds the measure ids the code knows (M1–M20) with their English short
-titles; it is what parameter files are validated against. The per-version Chinese and English
-titles are in each file's ``[measures]`` table (:meth:`Policy.measure_titles`).
+titles; it is what parameter files are validated against. The Chinese and English titles are in
+the measures' file (``[measures]``, :meth:`Policy.measure_titles`).
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ from typing import Any
 
 __all__ = [
     "BUNDLED_DIR",
+    "KINDS",
+    "MeasuresStatus",
+    "RuleBasis",
     "ENV_VAR",
     "MEASURES",
     "BUSINESS_TZ",
@@ -48,6 +60,7 @@ __all__ = [
     "PolicyNotInForce",
     "PolicyVersion",
     "business_date",
+    "business_today",
     "get_policy",
     "load_policy",
 ]
@@ -84,6 +97,13 @@ MEASURES: dict[str, str] = {
     "M20": "Joint enforcement",
 }
 
+#: Kinds of source, most specific first: on the same effective date the more specific one wins.
+KINDS = ("municipal_measures", "national_guideline", "provincial_standard", "law")
+#: ``valid_until`` of a source in force until repealed (laws, standing standards).
+OPEN_ENDED = date.max
+
+_HEAD_KEYS = {"id", "document", "title", "title_en", "issued_by", "issued_on", "implements", "valid_from",
+              "valid_until", "extends", "series", "kind", "continues_provisionally"}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _VERSION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -109,6 +129,11 @@ class ParameterNotInForce(PolicyNotInForce):
     """The version in force knows the parameter, but none of its values is effective yet on the date."""
 
 
+def business_today() -> date:
+    """Today's Asia/Shanghai business date (one place to ask, so tests can move "today")."""
+    return datetime.now(BUSINESS_TZ).date()
+
+
 def business_date(on: date | datetime) -> date:
     """The Asia/Shanghai business date of ``on``; naive datetimes raise :class:`ValueError`."""
     if isinstance(on, datetime):
@@ -132,6 +157,41 @@ class Parameter:
     effective_from: date
     version: str = ""
     description: str = ""
+    #: The source (series) and its document the value comes from, e.g. ``national-law``.
+    series: str = ""
+    document: str = ""
+    #: True when the value comes from a lapsed source still applied until its successor is loaded.
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class MeasuresStatus:
+    """The municipal measures on a date: the version applied and whether it has lapsed."""
+
+    version: PolicyVersion
+    provisional: bool
+
+    @property
+    def lapsed_on(self) -> date | None:
+        """The last day the applied version was in force, if it has lapsed (else None)."""
+        return self.version.valid_until if self.provisional else None
+
+
+@dataclass(frozen=True)
+class RuleBasis:
+    """Why a rule applies on a date: provisional when it rests only on lapsed measures."""
+
+    rule: str
+    provisional: bool
+    measures_version: str
+    statutory_basis: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """What a finding carries in its evidence (``policy_basis``)."""
+        out: dict[str, Any] = {"provisional": self.provisional, "measures_version": self.measures_version}
+        if self.statutory_basis:
+            out["statutory_basis"] = self.statutory_basis
+        return out
 
 
 @dataclass(frozen=True)
@@ -152,13 +212,17 @@ class ParameterSpec:
     description: str
     values: tuple[EffectiveValue, ...]  # ascending effective_from
 
-    def in_force(self, on: date, version: str) -> Parameter:
+    def value_on(self, on: date) -> EffectiveValue | None:
         chosen: EffectiveValue | None = None
         for ev in self.values:
             if ev.effective_from <= on:
                 chosen = ev
             else:
                 break
+        return chosen
+
+    def in_force(self, on: date, version: str) -> Parameter:
+        chosen = self.value_on(on)
         if chosen is None:
             raise ParameterNotInForce(
                 f"parameter {self.name!r} has no value effective on {on.isoformat()} "
@@ -189,6 +253,12 @@ class PolicyVersion:
     issued_by: str = ""
     implements: tuple[str, ...] = ()
     extends: str | None = None
+    #: The source this version belongs to (successors share it); defaults to the id.
+    series: str = ""
+    #: One of KINDS ("" when the file does not say).
+    kind: str = ""
+    #: After its last version lapses, keep applying it provisionally until a successor is loaded.
+    continues_provisionally: bool | None = False
     source_file: str = field(default="", compare=False)
     measures: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
     parameters: Mapping[str, ParameterSpec] = field(default_factory=dict, compare=False, repr=False)
@@ -198,47 +268,140 @@ class PolicyVersion:
 
 
 class Policy:
-    """All loaded policy versions; answers "the value of X on date D"."""
+    """All loaded sources and their versions; answers "the value of X on date D"."""
 
     def __init__(self, versions: Iterable[PolicyVersion]):
         self._versions = sorted(versions, key=lambda v: v.valid_from)
         if not self._versions:
             raise PolicyError("no policy version loaded")
+        self._series: dict[str, list[PolicyVersion]] = {}
+        for v in self._versions:
+            self._series.setdefault(v.series or v.id, []).append(v)
+        measures = [s for s, vs in self._series.items() if vs[0].kind == "municipal_measures"]
+        #: The series of the municipal measures (the document whose M1–M20 the rules cite).
+        self.measures_series: str | None = measures[0] if len(measures) == 1 else None
 
-    # -- versions ------------------------------------------------------------------------------
+    # -- versions and sources ------------------------------------------------------------------
     def versions(self) -> list[PolicyVersion]:
-        """All versions, oldest first."""
+        """All versions of every source, oldest first."""
         return list(self._versions)
 
-    def version_on(self, on: date | datetime) -> PolicyVersion:
+    def series(self) -> dict[str, list[PolicyVersion]]:
+        """Source (series) -> its versions, oldest first."""
+        return {s: list(vs) for s, vs in self._series.items()}
+
+    def _applied(self, series: str, d: date) -> tuple[PolicyVersion, bool] | None:
+        """The version of ``series`` applied on ``d`` and whether provisionally (lapsed, no successor)."""
+        latest = None
+        for v in self._series[series]:
+            if v.valid_from <= d:
+                latest = v
+        if latest is None:
+            return None
+        if latest.covers(d):
+            return latest, False
+        return (latest, True) if latest.continues_provisionally else None
+
+    def sources_on(self, on: date | datetime) -> list[tuple[PolicyVersion, bool]]:
+        """Every source applied on ``on``: (version, provisional)."""
         d = business_date(on)
-        for v in self._versions:
-            if v.covers(d):
-                return v
-        spans = ", ".join(f"{v.id} {v.valid_from}..{v.valid_until}" for v in self._versions)
-        raise PolicyNotInForce(f"no policy version in force on {d.isoformat()} (loaded: {spans})", on=d,
-                               predates=bool(self._versions) and d < self._versions[0].valid_from)
+        return [hit for s in self._series if (hit := self._applied(s, d)) is not None]
+
+    def version_on(self, on: date | datetime) -> PolicyVersion:
+        """The version of the municipal measures in force on ``on`` (not a lapsed one applied provisionally).
+
+        With no measures loaded (a test policy of one source), the only source's version."""
+        d = business_date(on)
+        series = self.measures_series or next(iter(self._series))
+        hit = self._applied(series, d)
+        if hit is not None and not hit[1]:
+            return hit[0]
+        spans = ", ".join(f"{v.id} {v.valid_from}..{_until(v)}" for v in self._series[series])
+        raise PolicyNotInForce(f"no version of {series} in force on {d.isoformat()} (loaded: {spans})", on=d,
+                               predates=d < self._series[series][0].valid_from)
+
+    def measures_status(self, on: date | datetime) -> MeasuresStatus:
+        """The measures' version applied on ``on``, and whether provisionally (lapsed, successor not loaded).
+
+        Raises :class:`PolicyNotInForce` before the first version."""
+        d = business_date(on)
+        if self.measures_series is None:
+            raise PolicyNotInForce("no municipal measures loaded", on=d)
+        hit = self._applied(self.measures_series, d)
+        if hit is None:
+            first = self._series[self.measures_series][0]
+            if d < first.valid_from:
+                raise PolicyNotInForce(f"{first.document} takes effect on {first.valid_from.isoformat()}, after "
+                                       f"{d.isoformat()}", on=d, predates=True)
+            raise PolicyNotInForce(f"no version of the measures applies on {d.isoformat()} (the last one lapsed "
+                                   "and is not continued provisionally)", on=d)
+        return MeasuresStatus(hit[0], hit[1])
 
     # -- parameters ----------------------------------------------------------------------------
     def parameter(self, name: str, on: date | datetime) -> Parameter:
-        version = self.version_on(on)
-        spec = version.parameters.get(name)
-        if spec is None:
-            raise KeyError(f"unknown policy parameter {name!r} in policy version {version.id!r}")
-        return spec.in_force(business_date(on), version.id)
+        """The parameter in force on ``on`` with its source, version and ``provisional`` flag."""
+        d = business_date(on)
+        best: tuple[tuple[bool, date, int], PolicyVersion, ParameterSpec, EffectiveValue, bool] | None = None
+        defined_in: list[PolicyVersion] = []
+        for series, versions in self._series.items():
+            defining = [v for v in versions if name in v.parameters]
+            if not defining:
+                continue
+            defined_in += defining
+            hit = self._applied(series, d)
+            if hit is None or name not in hit[0].parameters:
+                continue
+            version, provisional = hit
+            spec = version.parameters[name]
+            ev = spec.value_on(d)
+            if ev is None:
+                continue
+            key = (not provisional, ev.effective_from, -_kind_rank(version.kind))
+            if best is None or key > best[0]:
+                best = (key, version, spec, ev, provisional)
+        if best is None:
+            if not defined_in:
+                raise KeyError(f"unknown policy parameter {name!r}")
+            first = min(max(v.valid_from, v.parameters[name].values[0].effective_from) for v in defined_in)
+            if any(v.covers(d) for v in defined_in):
+                raise ParameterNotInForce(f"parameter {name!r} has no value effective on {d.isoformat()}", on=d,
+                                          predates=d < first)
+            raise PolicyNotInForce(f"no source in force on {d.isoformat()} defines {name!r} (defined by: "
+                                   f"{', '.join(sorted({v.id for v in defined_in}))})", on=d, predates=d < first)
+        _, version, spec, ev, provisional = best
+        return Parameter(name=name, measure=spec.measure, unit=spec.unit, source=ev.source,
+                         value=copy.deepcopy(ev.value), effective_from=ev.effective_from, version=version.id,
+                         description=spec.description, series=version.series or version.id,
+                         document=version.document, provisional=provisional)
+
+    def value_with_source(self, name: str, on: date | datetime) -> Parameter:
+        """The value with where it comes from: ``.value``, ``.source``, ``.version``, ``.provisional``."""
+        return self.parameter(name, on)
 
     def value(self, name: str, on: date | datetime) -> Any:
         """The value of ``name`` in force on ``on`` (a copy: mutating it changes nothing)."""
         return self.parameter(name, on).value
 
     def names(self, on: date | datetime) -> list[str]:
-        """Every parameter name of the version in force on ``on``."""
-        return sorted(self.version_on(on).parameters)
+        """Every parameter name some source applied on ``on`` defines."""
+        return sorted({n for v, _ in self.sources_on(on) for n in v.parameters})
+
+    def rule_basis(self, rule: str, on: date | datetime) -> RuleBasis:
+        """Whether a rule (``M5.no_deposit``) is applied provisionally on ``on``: it is when the measures
+        have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too."""
+        status = self.measures_status(on)
+        measure = rule.split(".", 1)[0]
+        try:
+            statutory = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
+        except (KeyError, PolicyNotInForce):
+            statutory = None
+        return RuleBasis(rule=rule, provisional=status.provisional and statutory is None,
+                         measures_version=status.version.id, statutory_basis=statutory)
 
     # -- measures and routing ------------------------------------------------------------------
     def measure_titles(self, on: date | datetime) -> dict[str, dict[str, str]]:
-        """Measure id -> ``{"zh": ..., "en": ...}`` of the version in force."""
-        return copy.deepcopy(dict(self.version_on(on).measures))
+        """Measure id -> ``{"zh": ..., "en": ...}`` of the measures' version applied on ``on``."""
+        return copy.deepcopy(dict(self.measures_status(on).version.measures))
 
     def departments_for_measure(self, measure: str, on: date | datetime) -> list[str]:
         """The responsible department codes of ``measure`` (e.g. ``"M6"``), in the document's order."""
@@ -275,6 +438,14 @@ class Policy:
     def occupations(self, on: date | datetime) -> dict[str, str]:
         """Occupation code -> Chinese name."""
         return dict(self.value("reference.occupations", on))
+
+
+def _kind_rank(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def _until(v: PolicyVersion) -> str:
+    return "open" if v.valid_until == OPEN_ENDED else v.valid_until.isoformat()
 
 
 def _check_measure(measure: str) -> None:
@@ -373,13 +544,26 @@ def _parse_file(path: Path) -> PolicyVersion:
         raise _err(path, f"[version]: id {vid!r} must be lowercase letters, digits, '.', '_' or '-'")
     if path.stem != vid:
         raise _err(path, f"[version]: id {vid!r} must equal the file name without .toml ({path.stem!r})")
+    unknown_head = set(head) - _HEAD_KEYS
+    if unknown_head:
+        raise _err(path, f"[version]: unknown keys {sorted(unknown_head)}")
     valid_from = _require(head, "valid_from", date, "[version]", path)
-    valid_until = _require(head, "valid_until", date, "[version]", path)
+    # no valid_until: in force until repealed (a law, a standing standard)
+    valid_until = _require(head, "valid_until", date, "[version]", path) if "valid_until" in head else OPEN_ENDED
     if valid_until < valid_from:
         raise _err(path, "[version]: valid_until is before valid_from")
     extends = head.get("extends")
     if extends is not None and not isinstance(extends, str):
         raise _err(path, "[version]: 'extends' must be a version id")
+    series = head.get("series", "")
+    if not isinstance(series, str) or (series and not _VERSION_ID_RE.match(series)):
+        raise _err(path, "[version]: 'series' must be lowercase letters, digits, '.', '_' or '-'")
+    kind = head.get("kind", "")
+    if kind and kind not in KINDS:
+        raise _err(path, f"[version]: kind {kind!r} must be one of {', '.join(KINDS)}")
+    provisional = head.get("continues_provisionally", None)
+    if provisional is not None and not isinstance(provisional, bool):
+        raise _err(path, "[version]: 'continues_provisionally' must be true or false")
 
     measures: dict[str, dict[str, str]] = {}
     for mid, titles in doc.get("measures", {}).items():
@@ -408,6 +592,9 @@ def _parse_file(path: Path) -> PolicyVersion:
         issued_by=head.get("issued_by", ""),
         implements=tuple(head.get("implements", ())),
         extends=extends,
+        series=series,
+        kind=kind,
+        continues_provisionally=provisional,
         source_file=str(path),
         measures=measures,
         parameters=params,
@@ -429,24 +616,33 @@ def _resolve_extends(versions: dict[str, PolicyVersion]) -> dict[str, PolicyVers
         if v.extends not in versions:
             raise _err(v.source_file, f"extends unknown version {v.extends!r}")
         base = resolve(v.extends, (*chain, v.extends))
+        # a successor belongs to its base's source unless it says otherwise, and inherits how it lapses
         merged = replace(
-            v, measures={**base.measures, **v.measures}, parameters={**base.parameters, **v.parameters}
+            v, measures={**base.measures, **v.measures}, parameters={**base.parameters, **v.parameters},
+            series=v.series or base.series or base.id, kind=v.kind or base.kind,
+            continues_provisionally=(base.continues_provisionally if v.continues_provisionally is None
+                                     else v.continues_provisionally),
         )
         resolved[vid] = merged
         return merged
 
     for vid in versions:
         resolve(vid, (vid,))
-    return resolved
+    return {vid: replace(v, series=v.series or v.id, continues_provisionally=bool(v.continues_provisionally))
+            for vid, v in resolved.items()}
 
 
-def _check_references(v: PolicyVersion) -> None:
-    """Routing tables may only name known departments and occupations."""
-    where = v.source_file or v.id
-    if "reference.departments" not in v.parameters:
+def _check_references(versions: list[PolicyVersion]) -> None:
+    """Routing tables (in any source) may only name departments some source's reference table knows."""
+    known: set[str] = set()
+    for v in versions:
+        spec = v.parameters.get("reference.departments")
+        for ev in spec.values if spec else ():
+            known |= set(ev.value)
+    if not known:
         return
-    for ev in v.parameters["reference.departments"].values:
-        known = set(ev.value)
+    for v in versions:
+        where = v.source_file or v.id
         for m in MEASURES:
             spec = v.parameters.get(f"routing.departments.{m}")
             for dv in spec.values if spec else ():
@@ -490,14 +686,18 @@ def load_policy(extra_dirs: Iterable[Path] = ()) -> Policy:
         versions[v.id] = v
     resolved = _resolve_extends(versions)
     ordered = sorted(resolved.values(), key=lambda v: v.valid_from)
-    for prev, nxt in zip(ordered, ordered[1:], strict=False):
-        if nxt.valid_from <= prev.valid_until:
-            raise PolicyError(
-                f"policy versions overlap: {prev.id} ({prev.valid_from}..{prev.valid_until}) and "
-                f"{nxt.id} ({nxt.valid_from}..{nxt.valid_until})"
-            )
-    for v in ordered:
-        _check_references(v)
+    # Versions of one source replace each other; different sources are in force side by side.
+    for series in dict.fromkeys(v.series for v in ordered):
+        chain = [v for v in ordered if v.series == series]
+        for prev, nxt in zip(chain, chain[1:], strict=False):
+            if nxt.valid_from <= prev.valid_until:
+                raise PolicyError(
+                    f"policy versions of {series} overlap: {prev.id} ({prev.valid_from}..{_until(prev)}) and "
+                    f"{nxt.id} ({nxt.valid_from}..{_until(nxt)})"
+                )
+    if len({v.series for v in ordered if v.kind == "municipal_measures"}) > 1:
+        raise PolicyError("more than one series of municipal measures; a successor needs the same 'series'")
+    _check_references(ordered)
     return Policy(ordered)
 
 

@@ -76,6 +76,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="CONSUMER_MAX_ATTEMPTS")
     run_relay: bool = Field(True, validation_alias="RUN_RELAY")
+    # Deadlines (legal clocks) are fired by a worker in every replica; SKIP LOCKED shares them out.
+    run_deadlines: bool = Field(True, validation_alias="RUN_DEADLINES")
+    deadline_poll_interval_s: float = Field(5.0, validation_alias="DEADLINE_POLL_INTERVAL_S")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -101,6 +104,15 @@ class ServiceSettings(BaseSettings):
             self.database_url = database_url_for(self.service_name)
         else:
             self.database_url = _async_driver(self.database_url)
+
+    @property
+    def domain(self) -> str:
+        """The service's own name, from its package (`newform_wages.config` → `wages`): event types are
+        `<domain>.….v1` even when a test gives the service a prefixed `service_name` of its own."""
+        package = type(self).__module__.split(".", 1)[0]
+        if package.startswith("newform_") and package != "newform_common":
+            return package.removeprefix("newform_")
+        return self.service_name
 
     @property
     def topic(self) -> str:

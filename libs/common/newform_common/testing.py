@@ -1,8 +1,19 @@
-"""Helpers for tests that run services against real PostgreSQL and Kafka."""
+"""The testing kit: what every service's tests need against real PostgreSQL and Kafka.
+
+- `TokenFactory` (a key pair, tokens by role) and `ServiceApi` (a client with role headers:
+  `as_platform(pid)`, `as_worker(worker_id)`, `admin`, `regulator`, `department(code)`);
+- `migrated_database(new_database, service)`: a fresh database at the service's migration heads;
+- `running_service(create_app, settings, tokens)`: the app with its lifespan, as a `ServiceApi`;
+- `scalar`/`fetch`/`execute`: SQL straight at a database, for asserting what was stored;
+- `read_topic`, `eventually`, `unique_name`; builders of valid identifiers (`credit_code()`,
+  `resident_id()`, `mobile()`).
+Fixtures live in tests/conftest.py (`postgres`, `kafka`, `new_database`, `tokens`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,8 +23,11 @@ from dataclasses import dataclass
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from .auth import Role, generate_keypair, mint_token
+from .identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id, worker_pseudonym
 
 
 @dataclass
@@ -81,3 +95,107 @@ async def eventually(check, *, timeout: float = 30.0, interval: float = 0.2):
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases
+# ---------------------------------------------------------------------------------------------
+async def migrated_database(new_database, service: str) -> str:
+    """A new database for `service` (a registry name), migrated to its heads (common tables included)."""
+    from .migrations import upgrade
+
+    url = new_database(service)
+    await asyncio.to_thread(upgrade, f"newform_{service}", url)
+    return url
+
+
+async def fetch(url: str, sql: str, **params) -> list[dict]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return [dict(row._mapping) for row in await conn.execute(text(sql), params)]
+    finally:
+        await engine.dispose()
+
+
+async def scalar(url: str, sql: str, **params):
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+    finally:
+        await engine.dispose()
+
+
+async def execute(url: str, sql: str, **params) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), params)
+    finally:
+        await engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Identifiers that pass their check digits
+# ---------------------------------------------------------------------------------------------
+def credit_code() -> str:
+    return make_credit_code("91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9)))
+
+
+def resident_id(region: str = "630102") -> str:
+    from datetime import date
+
+    birth = date(1975 + secrets.randbelow(30), 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
+    return make_resident_id(region, birth, f"{secrets.randbelow(1000):03d}")
+
+
+def mobile() -> str:
+    return "138" + f"{secrets.randbelow(10**8):08d}"
+
+
+TEST_PII_SECRET = "test-pii-secret-of-at-least-32-bytes!"
+
+
+def worker_id_of(id_number: str, pii_secret: str = TEST_PII_SECRET) -> str:
+    return worker_pseudonym(id_number, pii_secret)
+
+
+# ---------------------------------------------------------------------------------------------
+# A running service and its callers
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ServiceApi:
+    """A client of one running service app, with headers for each kind of caller."""
+
+    client: httpx.AsyncClient
+    tokens: TokenFactory
+    url: str  # the service's database, for asserting what was stored
+    settings: object
+
+    def as_platform(self, platform_id: str) -> dict[str, str]:
+        return self.tokens.headers("platform", subject=f"backend-{platform_id}", platform_id=platform_id)
+
+    def as_worker(self, worker_id: str) -> dict[str, str]:
+        return self.tokens.headers("worker", subject=worker_id)
+
+    def department(self, code: str = "hrss", district: str | None = None) -> dict[str, str]:
+        return self.tokens.headers("department", subject=f"{code}-1", department=code, district=district)
+
+    def role(self, role: str, **scope) -> dict[str, str]:
+        return self.tokens.headers(role, **scope)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.tokens.headers("admin", subject="admin-1")
+
+    @property
+    def regulator(self) -> dict[str, str]:
+        return self.tokens.headers("regulator", subject="inspector-1")
+
+
+@asynccontextmanager
+async def running_service(create_app, settings, tokens: TokenFactory) -> AsyncIterator[ServiceApi]:
+    """`create_app(settings)` with its lifespan running, as a ServiceApi (settings.database_url migrated)."""
+    async with app_client(create_app(settings)) as client:
+        yield ServiceApi(client=client, tokens=tokens, url=settings.database_url, settings=settings)

@@ -7,15 +7,15 @@ regenerates them and a test checks every model stays backward compatible with th
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
+from newform_common import events
 from newform_common.events import DomainEvent, event_type, registry
-from newform_common.findings import FindingRaised
+from newform_common.findings import finding_event
 
 EnterpriseKind = Literal["platform", "dispatch_agency", "outsourcer", "franchisee", "agent"]
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
@@ -142,9 +142,8 @@ class RuleNoticePublished(DomainEvent):
     effective_on: date
 
 
-@event_type("contracts.finding.raised.v1", key="subject_id")
-class ContractsFindingRaised(FindingRaised):
-    """A rule was found broken in an accepted fact (contracts, restrictions, rule notices)."""
+#: A rule was found broken in an accepted fact (contracts, restrictions, rule notices).
+ContractsFindingRaised = finding_event("contracts")
 
 
 def contract_event_types() -> list[str]:
@@ -157,13 +156,7 @@ def current_schemas() -> dict[str, dict]:
 
 def write_event_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Write one `<type>.json` per event type (run when adding a type or a new version)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for t, schema in current_schemas().items():
-        path = directory / f"{t}.json"
-        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-        written.append(path)
-    return written
+    return events.write_event_schemas("contracts", directory)
 
 
 if __name__ == "__main__":

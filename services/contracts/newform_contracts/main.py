@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
+from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .evidence import Sealer
 from .pii import Pii
 from .router import router
+from .service import DEADLINE_HANDLERS
 
 DESCRIPTION = """Where platform backends declare who works for them and on what terms (宁政办〔2022〕41号 M1–M5,
 M9, M10): platforms and their cooperating enterprises, workers (pseudonymous, personal data encrypted and
@@ -36,7 +38,8 @@ TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(settings=settings, title="newform contracts", description=DESCRIPTION,
-                             routers=[router], openapi_tags=TAGS)
+                             routers=[router, findings_router()], openapi_tags=TAGS,
+                             deadline_handlers=DEADLINE_HANDLERS)
     app.state.pii = Pii(settings.pii_secret)
     app.state.sealer = Sealer(settings.signing_private_key())
     return app

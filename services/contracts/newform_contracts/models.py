@@ -3,8 +3,6 @@ with a keyed hash where a look-up is needed; workers are known by a pseudonymous
 
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -13,13 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from newform_common.db import service_base
+from newform_common.ids import new_id  # noqa: F401  (re-exported for the service)
 
 ServiceModel = service_base()
-
-
-def new_id(prefix: str) -> str:
-    """A time-ordered opaque id: `<prefix>_` + 12 hex of milliseconds + 10 random hex."""
-    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
 def _ts(nullable: bool = False) -> Any:
@@ -171,25 +165,6 @@ class RuleNotice(ServiceModel, table=True):
     published_on: date
     effective_on: date
     created_at: datetime = _ts()
-
-
-class Finding(ServiceModel, table=True):
-    __tablename__ = "findings"
-
-    id: str = Field(primary_key=True, max_length=64)
-    measure: str = Field(max_length=4)
-    rule: str = Field(max_length=100, index=True)
-    severity: str = Field(max_length=8)
-    summary: str
-    subject_type: str = Field(max_length=32)
-    subject_id: str = Field(max_length=64, index=True)
-    platform_id: str | None = Field(default=None, index=True, max_length=64)
-    enterprise_id: str | None = Field(default=None, max_length=64)
-    worker_id: str | None = Field(default=None, max_length=64)
-    occupation: str | None = Field(default=None, max_length=32)
-    district: str | None = Field(default=None, max_length=32)
-    evidence: dict[str, Any] = _json()
-    observed_at: datetime = _ts()
 
 
 class PiiAccessLog(ServiceModel, table=True):

@@ -9,11 +9,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from newform_common import deadlines
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import Forbidden, NotFound, Unprocessable, problem_responses
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
+from newform_common.scope import get_visible, visibility
 
 from . import reports, rules, service
 from .evidence import Sealer
@@ -22,7 +24,6 @@ from .models import (
     Contract,
     ContractTransition,
     Enterprise,
-    Finding,
     PiiAccessLog,
     Registration,
     RuleNotice,
@@ -38,7 +39,6 @@ from .schemas import (
     EvidencePublic,
     EvidenceRecordPublic,
     ExpiryRun,
-    FindingPublic,
     PartnerCreate,
     PiiAccessPublic,
     PlatformCreate,
@@ -59,7 +59,8 @@ from .schemas import (
 
 router = APIRouter(prefix="/v1")
 
-READERS = (Role.platform, Role.regulator, Role.admin, Role.department)
+# A worker reads their own registrations, contracts and restrictions across platforms (scope.visibility).
+READERS = (Role.platform, Role.worker, Role.regulator, Role.admin, Role.department)
 Reader = Annotated[Principal, require(*READERS)]
 PlatformCaller = Annotated[Principal, require(Role.platform)]
 Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
@@ -84,13 +85,12 @@ def _page(query, model_id, params: PageParams):
     return query.order_by(model_id).limit(params.limit + 1)
 
 
-def _scoped(query, column, principal: Principal, platform_id: str | None):
-    scope = service.platform_filter(principal)
-    if scope is not None:
-        if platform_id is not None and platform_id != scope:
-            raise Forbidden("This token's scope does not cover that platform")
-        return query.where(column == scope)
-    return query.where(column == platform_id) if platform_id else query
+def _scoped(query, model, principal: Principal, platform_id: str | None):
+    view = visibility(principal)
+    if view.platform_id is not None and platform_id is not None and platform_id != view.platform_id:
+        raise Forbidden("This token's scope does not cover that platform")
+    query = query.where(view.where(platform=model.platform_id, worker=getattr(model, "worker_id", None)))
+    return query.where(model.platform_id == platform_id) if platform_id else query
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ async def register_partner(body: PartnerCreate, request: Request, session: Sessi
             summary="List enterprises (a platform sees itself and its partners)")
 async def list_enterprises(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                            kind: str | None = None):
-    query = _scoped(select(Enterprise), Enterprise.platform_id, principal, platform_id)
+    query = _scoped(select(Enterprise), Enterprise, principal, platform_id)
     if kind:
         query = query.where(Enterprise.kind == kind)
     items = [enterprise_public(e) for e in (await session.execute(_page(query, Enterprise.id, params))).scalars()]
@@ -136,7 +136,7 @@ async def list_enterprises(session: SessionDep, principal: Reader, params: Pagin
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"], response_model=EnterprisePublic,
             responses=READ_ERRORS, summary="Get an enterprise")
 async def get_enterprise(enterprise_id: str, session: SessionDep, principal: Reader):
-    return enterprise_public(await service._get_visible(session, Enterprise, enterprise_id, principal, "enterprise"))
+    return enterprise_public(await get_visible(session, Enterprise, enterprise_id, principal, "enterprise"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ async def register_worker(body: WorkerCreate, request: Request, session: Session
             summary="List worker registrations (masked)")
 async def list_workers(request: Request, session: SessionDep, principal: Reader, params: Paging,
                        platform_id: str | None = None, worker_id: str | None = None):
-    query = _scoped(select(Registration), Registration.platform_id, principal, platform_id)
+    query = _scoped(select(Registration), Registration, principal, platform_id)
     if worker_id:
         query = query.where(Registration.worker_id == worker_id)
     pii = pii_of(request)
@@ -174,7 +174,7 @@ async def list_workers(request: Request, session: SessionDep, principal: Reader,
             responses=problem_responses(400, 401, 403, 404), summary="Get a worker registration")
 async def get_worker(registration_id: str, request: Request, session: SessionDep, principal: Reader,
                      reveal: Reveal = False):
-    reg = await service._get_visible(session, Registration, registration_id, principal, "worker registration")
+    reg = await get_visible(session, Registration, registration_id, principal, "worker registration")
     if reveal:
         purpose = authorize_reveal(request, principal)
         audit_reveal(session, principal, purpose, "worker", reg.id, ["name", "id_number", "phone"])
@@ -198,9 +198,11 @@ async def classify_engagement(body: EngagementFactsIn, principal: Annotated[Prin
 # ---------------------------------------------------------------------------------------------
 @router.post("/contracts/expire-due", tags=["contracts"], response_model=ExpiryRun,
              responses=problem_responses(401, 403),
-             summary="Expire every signed contract past its end date (admin; also done lazily on read)")
-async def expire_due_contracts(session: SessionDep, principal: Annotated[Principal, require(Role.admin)]):
-    return ExpiryRun(expired=await service.expire_due(session, actor=principal.key))
+             summary="Expire now every signed contract past its end date (admin; the deadline worker does it anyway)")
+async def expire_due_contracts(request: Request, principal: Annotated[Principal, require(Role.admin)]):
+    # The deadline worker does this every few seconds; this is for an operator who will not wait.
+    fired = await deadlines.fire_due(request.app.state.db, {service.CONTRACT_END: service.expire_contract})
+    return ExpiryRun(expired=[d.subject_id for d in fired])
 
 
 @router.post("/contracts", tags=["contracts"], status_code=201, response_model=ContractPublic,
@@ -219,8 +221,7 @@ async def draft_contract(body: ContractCreate, request: Request, session: Sessio
 async def list_contracts(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                          worker_id: str | None = None, enterprise_id: str | None = None,
                          status: str | None = None):
-    await service.expire_due(session, platform_id=service.platform_filter(principal) or platform_id)
-    query = _scoped(select(Contract), Contract.platform_id, principal, platform_id)
+    query = _scoped(select(Contract), Contract, principal, platform_id)
     for column, value in ((Contract.worker_id, worker_id), (Contract.enterprise_id, enterprise_id),
                           (Contract.status, status)):
         if value:
@@ -234,7 +235,6 @@ async def list_contracts(session: SessionDep, principal: Reader, params: Paging,
             summary="Get a contract or agreement")
 async def get_contract(contract_id: str, session: SessionDep, principal: Reader):
     await service.load_contract(session, principal, contract_id)
-    await service.expire_due(session, contract_id=contract_id)
     c = await service.load_contract(session, principal, contract_id)
     return ContractPublic(**await service.contract_view(session, c))
 
@@ -272,9 +272,12 @@ def evidence_public(r) -> EvidenceRecordPublic:
 
 @router.post("/contracts/{contract_id}/signatures", tags=["signatures"], status_code=201,
              response_model=EvidenceRecordPublic, responses=WRITE_ERRORS,
-             summary="Record a party's signature; sealed evidence (M4). Signed once both parties signed")
+             summary="Record a party's signature; sealed evidence (M4). Signed once both parties signed",
+             description="The worker signs with their own worker token (`signer: worker`; the time recorded "
+                         "is when the service received it); the platform signs as `enterprise`. A platform "
+                         "token cannot sign as the worker (403).")
 async def sign_contract(contract_id: str, body: SignatureCreate, request: Request, session: SessionDep,
-                        principal: PlatformCaller):
+                        principal: Annotated[Principal, require(Role.platform, Role.enterprise, Role.worker)]):
     sealer = sealer_of(request)
 
     async def produce():
@@ -331,7 +334,7 @@ async def get_evidence_key(request: Request):
 @router.get("/account-restrictions/reasons", tags=["account restrictions"], response_model=list[RestrictionReason],
             summary="The published list of reasons for restricting or cancelling a registration (M5)")
 async def list_restriction_reasons():
-    return [RestrictionReason(code=k, label=v) for k, v in rules.RESTRICTION_REASONS.items()]
+    return [RestrictionReason(code=k, label=v) for k, v in rules.restriction_reasons(service.today()).items()]
 
 
 def restriction_public(r: AccountRestriction, findings) -> RestrictionPublic:
@@ -357,7 +360,7 @@ async def restrict_account(body: RestrictionCreate, request: Request, session: S
             responses=READ_ERRORS, summary="List account restrictions")
 async def list_account_restrictions(session: SessionDep, principal: Reader, params: Paging,
                                     platform_id: str | None = None, worker_id: str | None = None):
-    query = _scoped(select(AccountRestriction), AccountRestriction.platform_id, principal, platform_id)
+    query = _scoped(select(AccountRestriction), AccountRestriction, principal, platform_id)
     if worker_id:
         query = query.where(AccountRestriction.worker_id == worker_id)
     rows = (await session.execute(_page(query, AccountRestriction.id, params))).scalars().all()
@@ -391,7 +394,7 @@ async def publish_rule_notice(body: RuleNoticeCreate, request: Request, session:
             summary="List rule notices (every version)")
 async def list_rule_notices(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                             topic: str | None = None):
-    query = _scoped(select(RuleNotice), RuleNotice.platform_id, principal, platform_id)
+    query = _scoped(select(RuleNotice), RuleNotice, principal, platform_id)
     if topic:
         query = query.where(RuleNotice.topic == topic)
     rows = (await session.execute(_page(query, RuleNotice.id, params))).scalars().all()
@@ -400,7 +403,7 @@ async def list_rule_notices(session: SessionDep, principal: Reader, params: Pagi
 
 
 def _notice_platform(principal: Principal, platform_id: str | None) -> str:
-    scope = service.platform_filter(principal)
+    scope = visibility(principal).platform_id
     if scope is not None:
         if platform_id is not None and platform_id != scope:
             raise Forbidden("This token's scope does not cover that platform")
@@ -462,12 +465,11 @@ async def get_employment_report(request: Request, session: SessionDep, principal
                                                              pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
                                 format: Literal["json", "csv"] | None = None, reveal: Reveal = False):
     reports.period_bounds(period)
-    enterprise = await service._get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
+    enterprise = await get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
     if reveal:
         purpose = authorize_reveal(request, principal)
         audit_reveal(session, principal, purpose, "employment_report", f"{enterprise_id}:{period}",
                      ["worker_name", "worker_id_number"])
-    await service.expire_due(session, enterprise_id=enterprise_id)
     rows = await reports.employment_rows(session, pii_of(request), enterprise, period, reveal=reveal)
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
@@ -481,23 +483,6 @@ async def get_employment_report(request: Request, session: SessionDep, principal
 # ---------------------------------------------------------------------------------------------
 # Findings and audit
 # ---------------------------------------------------------------------------------------------
-@router.get("/findings", tags=["findings"], response_model=Page[FindingPublic], responses=READ_ERRORS,
-            summary="Findings raised (a platform sees its own)")
-async def list_findings(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
-                        rule: str | None = None, subject_id: str | None = None):
-    query = _scoped(select(Finding), Finding.platform_id, principal, platform_id)
-    if rule:
-        query = query.where(Finding.rule == rule)
-    if subject_id:
-        query = query.where(Finding.subject_id == subject_id)
-    rows = (await session.execute(_page(query, Finding.id, params))).scalars().all()
-    items = [FindingPublic(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity, summary=f.summary,
-                           subject_type=f.subject_type, subject_id=f.subject_id, platform_id=f.platform_id,
-                           enterprise_id=f.enterprise_id, worker_id=f.worker_id, occupation=f.occupation,
-                           district=f.district, evidence=f.evidence, observed_at=f.observed_at) for f in rows]
-    return page_of(items, params, lambda f: [f.finding_id])
-
-
 @router.get("/pii-access-log", tags=["audit"], response_model=Page[PiiAccessPublic], responses=READ_ERRORS,
             summary="Every read of unmasked personal data (regulator or admin)")
 async def list_pii_access(session: SessionDep, principal: Oversight, params: Paging):

@@ -14,15 +14,17 @@ from datetime import date
 from typing import Literal
 
 from newform_common.findings import FindingSpec, Severity, Violation  # noqa: F401 (re-exported)
-from newform_common.policy import get_policy
+from newform_common.policy import business_today, get_policy
 
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 
 #: Strength of the protection an engagement type gives the worker (M1, M2).
 STRENGTH: dict[str, int] = {"civil": 0, "work_agreement": 1, "labor_contract": 2}
 
-#: Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件).
-PROTECTED_ATTRIBUTES = frozenset({"gender", "ethnicity", "age", "religion"})
+def protected_attributes(on: date | None = None) -> frozenset[str]:
+    """Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件);
+    policy data `fair_access.protected_attributes`."""
+    return frozenset(get_policy().value("fair_access.protected_attributes", on or business_today()))
 
 #: Words in free-text terms that suggest a deposit, a fee or a discriminatory condition (M5, for review).
 SUSPICIOUS_TERMS = (
@@ -31,19 +33,12 @@ SUSPICIOUS_TERMS = (
     "deposit", "bond", "fee", "gender", "religion", "ethnic",
 )
 
-#: The published list of reasons for which a platform may restrict or cancel a worker's
-#: registration (M5: 不得无正当理由限制或注销劳动者的平台注册). A restriction on any other reason is a
-#: finding. Served at GET /v1/account-restrictions/reasons.
-RESTRICTION_REASONS: dict[str, str] = {
-    "identity_fraud": "冒用他人身份或提供虚假身份信息",
-    "qualification_lapsed": "从业资格证件失效或被吊销",
-    "order_fraud": "刷单、虚构订单等欺诈行为",
-    "account_lending": "出租、出借或转让平台账号",
-    "serious_safety_violation": "严重违反安全规范并经核实",
-    "illegal_conduct": "经有关部门认定的违法犯罪行为",
-    "verified_serious_complaint": "经核实的严重服务质量投诉",
-    "worker_request": "劳动者本人申请注销",
-}
+def restriction_reasons(on: date | None = None) -> dict[str, str]:
+    """The published list of reasons for which a platform may restrict or cancel a worker's registration
+    (M5: 不得无正当理由限制或注销劳动者的平台注册); policy data `fair_access.restriction_reasons`. A
+    restriction on any other reason is a finding. Served at GET /v1/account-restrictions/reasons."""
+    return get_policy().value("fair_access.restriction_reasons", on or business_today())
+
 
 RULE_TOPICS = ("order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
                "rewards_penalties")
@@ -163,9 +158,9 @@ def check_no_deposit(terms: TermsFacts) -> Violation | None:
     return None
 
 
-def check_no_discriminatory_conditions(terms: TermsFacts) -> Violation | None:
+def check_no_discriminatory_conditions(terms: TermsFacts, on: date | None = None) -> Violation | None:
     """M5.no_discriminatory_conditions: no eligibility conditions on gender, ethnicity, age or religion."""
-    bad = sorted(set(terms.eligibility_attributes) & PROTECTED_ATTRIBUTES)
+    bad = sorted(set(terms.eligibility_attributes) & protected_attributes(on))
     if bad:
         return Violation("M5", "M5.no_discriminatory_conditions",
                          f"Eligibility conditions on {', '.join(bad)} are discriminatory (不得设置歧视性条件)")
@@ -180,11 +175,22 @@ def check_no_exclusivity(terms: TermsFacts) -> Violation | None:
     return None
 
 
-def check_max_pay_period(terms: TermsFacts, on: date) -> Violation | None:
-    """M6.max_pay_period: pay by the hour, day, week or month — never a longer period."""
+#: The length in days of each pay period code, to hold a period against the longest allowed.
+PAY_PERIOD_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 31}
+
+
+def check_max_pay_period(terms: TermsFacts, on: date, *, part_time_labor: bool = False) -> Violation | None:
+    """M6.max_pay_period: pay by the hour, day, week or month — never a longer period; a part-time
+    labour contract at least every 15 days (劳动合同法 art. 72)."""
     policy = get_policy()
     allowed = policy.value("pay.allowed_pay_periods", on)
     longest = policy.value("pay.max_pay_period_days", on)
+    if part_time_labor:
+        longest = min(longest, policy.value("pay.part_time.max_pay_period_days", on))
+        if PAY_PERIOD_DAYS.get(terms.pay_period, 0) > longest:
+            return Violation("M6", "M6.max_pay_period",
+                             f"A part-time labour contract is paid at least every {longest} days, not by the "
+                             f"{terms.pay_period} (非全日制用工劳动报酬结算支付周期最长不得超过十五日)")
     if terms.pay_period not in allowed:
         return Violation("M6", "M6.max_pay_period",
                          f"Pay period {terms.pay_period!r} is not allowed: one of {', '.join(allowed)}, "
@@ -203,9 +209,11 @@ def check_dispatch_requires_labor_contract(enterprise_kind: str, engagement_type
     return None
 
 
-def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type: str, on: date) -> list[Violation]:
-    checks = [check_no_deposit(terms), check_no_discriminatory_conditions(terms), check_no_exclusivity(terms),
-              check_max_pay_period(terms, on), check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
+def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type: str, on: date,
+                     part_time: bool = False) -> list[Violation]:
+    checks = [check_no_deposit(terms), check_no_discriminatory_conditions(terms, on), check_no_exclusivity(terms),
+              check_max_pay_period(terms, on, part_time_labor=part_time and engagement_type == "labor_contract"),
+              check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
     return [v for v in checks if v is not None]
 
 
@@ -308,10 +316,10 @@ def suspicious_terms_text(text: str) -> FindingSpec | None:
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
-def restriction_findings(reason_code: str, notice_given: bool) -> list[FindingSpec]:
+def restriction_findings(reason_code: str, notice_given: bool, on: date | None = None) -> list[FindingSpec]:
     """M5: a restriction or cancellation needs a listed reason and a notice to the worker."""
     found = []
-    if reason_code not in RESTRICTION_REASONS:
+    if reason_code not in restriction_reasons(on):
         found.append(FindingSpec("M5", "M5.restriction_without_listed_reason", Severity.medium,
                                  "平台限制或注销劳动者账号的理由不在公布的理由清单内", {"reason_code": reason_code}))
     if not notice_given:

@@ -7,11 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .events import EngagementType, EnterpriseKind, RuleTopic, Signer
+from newform_common import vocabulary
+from newform_common.findings import FindingRef
 
-District = Literal["chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"]
-Occupation = Literal["food_delivery", "courier", "on_demand_delivery", "ride_hailing", "freight_driver",
-                     "designated_driver", "internet_marketer"]
+from .events import EnterpriseKind, RuleTopic, Signer
+
+# The shared vocabulary, from the policy data (an enum in OpenAPI; newform_common.vocabulary).
+District = vocabulary.literal("districts")
+Occupation = vocabulary.literal("occupations")
+EngagementType = vocabulary.literal("engagement_types")
 PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
 ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired"]
 
@@ -223,13 +227,6 @@ class ContractCreate(BaseModel):
         return value
 
 
-class FindingRef(BaseModel):
-    finding_id: str
-    measure: str
-    rule: str
-    severity: str
-
-
 class ContractPublic(BaseModel):
     contract_id: str
     platform_id: str
@@ -275,12 +272,13 @@ class SendContract(BaseModel):
 
 
 class SignatureCreate(BaseModel):
-    model_config = _example({"signer": "worker", "intent": "本人已阅读并同意本合同全部条款，自愿签署。",
-                             "signed_at": "2026-11-28T10:15:00+08:00"})
+    model_config = _example({"signer": "worker", "intent": "本人已阅读并同意本合同全部条款，自愿签署。"})
 
     signer: Signer
     intent: str = Field(min_length=1, max_length=2000, description="The signer's statement of intent")
-    signed_at: datetime | None = Field(None, description="When the signer signed (defaults to now); with offset")
+    signed_at: datetime | None = Field(None, description="The enterprise's own signing time (not in the future; "
+                                                         "defaults to now). Ignored for the worker: their signature "
+                                                         "is dated when the service receives it")
 
     @field_validator("signed_at")
     @classmethod
@@ -425,21 +423,6 @@ class RuleNoticeDiff(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # Findings and audit
 # ---------------------------------------------------------------------------------------------
-class FindingPublic(BaseModel):
-    finding_id: str
-    measure: str
-    rule: str
-    severity: str
-    summary: str
-    subject_type: str
-    subject_id: str
-    platform_id: str | None
-    enterprise_id: str | None
-    worker_id: str | None
-    occupation: str | None
-    district: str | None
-    evidence: dict[str, Any]
-    observed_at: datetime
 
 
 class PiiAccessPublic(BaseModel):

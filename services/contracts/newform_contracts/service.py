@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common.auth import Principal, Role
-from newform_common.errors import Conflict, NotFound, PolicyViolation, Unprocessable
+from newform_common import deadlines
+from newform_common.auth import Principal
+from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
+from newform_common.findings import FindingRef, findings_of, raise_finding
 from newform_common.identity import InvalidIdentifier, validate_credit_code, validate_mobile, validate_resident_id
 from newform_common.outbox import record
 from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
 
 from . import events as ev
 from . import rules
@@ -24,7 +27,6 @@ from .models import (
     ContractTransition,
     Enterprise,
     EvidenceRecord,
-    Finding,
     Registration,
     RuleNotice,
     Worker,
@@ -34,7 +36,6 @@ from .pii import Pii, masked
 from .schemas import (
     ContractCreate,
     EngagementFactsIn,
-    FindingRef,
     PartnerCreate,
     PlatformCreate,
     RestrictionCreate,
@@ -43,7 +44,6 @@ from .schemas import (
     WorkerCreate,
 )
 
-PLATFORM_ROLES = (Role.platform, Role.enterprise)
 ACTIVE_CONTRACT = ("sent", "signed")
 
 
@@ -55,27 +55,6 @@ def today() -> date:
     return datetime.now(BUSINESS_TZ).date()
 
 
-# ---------------------------------------------------------------------------------------------
-# Scope: a platform sees only its own data; another platform's resource is simply not found (404),
-# so that its existence does not leak.
-# ---------------------------------------------------------------------------------------------
-def platform_filter(principal: Principal) -> str | None:
-    """The platform a caller is confined to (None: regulator, admin, department see all)."""
-    return principal.platform_id if principal.role in PLATFORM_ROLES else None
-
-
-def visible(principal: Principal, platform_id: str | None) -> bool:
-    scope = platform_filter(principal)
-    return scope is None or scope == platform_id
-
-
-async def _get_visible(session: AsyncSession, model, key: str, principal: Principal, what: str):
-    row = await session.get(model, key)
-    if row is None or not visible(principal, row.platform_id):
-        raise NotFound(f"No {what} {key!r}")
-    return row
-
-
 def _invalid(exc: InvalidIdentifier) -> Unprocessable:
     return Unprocessable(str(exc), slug="invalid-identifier", errors=[{"loc": ["body", exc.field],
                                                                       "msg": str(exc), "type": exc.reason}])
@@ -84,28 +63,6 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
-async def raise_finding(session: AsyncSession, spec: rules.FindingSpec, *, subject_type: str, subject_id: str,
-                        platform_id: str | None, enterprise_id: str | None = None, worker_id: str | None = None,
-                        occupation: str | None = None, district: str | None = None) -> FindingRef:
-    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
-                      summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
-                      platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
-                      occupation=occupation, district=district, evidence=spec.evidence, observed_at=now())
-    session.add(finding)
-    record(session, ev.ContractsFindingRaised(
-        finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
-        summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
-        enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
-        evidence=spec.evidence, observed_at=finding.observed_at))
-    return FindingRef(finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=finding.severity)
-
-
-async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
-    rows = (await session.execute(select(Finding).where(Finding.subject_id == subject_id)
-                                  .order_by(Finding.id))).scalars()
-    return [FindingRef(finding_id=f.id, measure=f.measure, rule=f.rule, severity=f.severity) for f in rows]
-
-
 # ---------------------------------------------------------------------------------------------
 # Enterprises
 # ---------------------------------------------------------------------------------------------
@@ -224,7 +181,7 @@ def _terms_facts(body: ContractCreate) -> rules.TermsFacts:
 async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate) -> tuple[Contract,
                                                                                                      list[FindingRef]]:
     platform_id = principal.platform_id
-    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
     enterprise = await session.get(Enterprise, body.enterprise_id)
     if enterprise is None or enterprise.platform_id != platform_id:
         raise NotFound(f"No enterprise {body.enterprise_id!r} cooperating with this platform")
@@ -233,7 +190,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     drafted_on = today()
     terms = _terms_facts(body)
     violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
-                                        on=drafted_on)
+                                        on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
         raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
@@ -283,7 +240,8 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         if spec is not None:
             refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
                                             platform_id=platform_id, enterprise_id=enterprise.id,
-                                            worker_id=contract.worker_id, occupation=occupation, district=district))
+                                            worker_id=contract.worker_id, occupation=occupation, district=district,
+                                            judged_on=drafted_on))
     return contract, refs
 
 
@@ -328,7 +286,7 @@ async def load_contract(session: AsyncSession, principal: Principal, contract_id
     if for_update:
         query = query.with_for_update()
     c = (await session.execute(query)).scalar_one_or_none()
-    if c is None or not visible(principal, c.platform_id):
+    if c is None or not visibility(principal).allows(platform_id=c.platform_id, worker_id=c.worker_id):
         raise NotFound(f"No contract {contract_id!r}")
     return c
 
@@ -344,13 +302,19 @@ async def send_contract(session: AsyncSession, principal: Principal, contract_id
 async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sealer, contract_id: str,
                         body: SignatureCreate) -> EvidenceRecord:
     c = await load_contract(session, principal, contract_id, for_update=True)
+    # M4: consent is the worker's own act. Only the worker's token signs as the worker, and the
+    # signature records when the service received it, not a time the caller claims.
+    if body.signer == "worker" and principal.worker_id != c.worker_id:
+        raise Forbidden("Only the worker, with their own worker token, can sign as the worker", slug="not-the-worker")
+    if body.signer == "enterprise" and principal.role not in PLATFORM_ROLES:
+        raise Forbidden("Only the platform or enterprise can sign as the enterprise")
     if c.status != "sent":
         raise Conflict(f"Only a sent contract can be signed; this one is {c.status}", slug="illegal-transition")
     existing = (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == c.id)
                                       .order_by(EvidenceRecord.seq))).scalars().all()
     if any(r.signer == body.signer for r in existing):
         raise Conflict(f"The {body.signer} has already signed this contract")
-    signed_at = body.signed_at or now()
+    signed_at = now() if body.signer == "worker" else min(body.signed_at or now(), now())
     seq = len(existing) + 1
     previous = existing[-1].record_hash if existing else None
     content = record_body(contract_id=c.id, seq=seq, document_sha256=c.document_sha256, signer=body.signer,
@@ -366,6 +330,8 @@ async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sea
         _move(session, c, "signed", principal.key, at)
         record(session, ev.ContractSigned(**_transition_fields(c, at), document_sha256=c.document_sha256,
                                           signed_by=signers))
+        if c.end_date is not None:
+            await deadlines.schedule(session, CONTRACT_END, c.id, deadlines.end_of_business_day(c.end_date))
     return evidence
 
 
@@ -394,29 +360,26 @@ async def terminate_contract(session: AsyncSession, principal: Principal, contra
     _move(session, c, "terminated", principal.key, at, reason)
     c.termination_reason = reason
     record(session, ev.ContractTerminated(**_transition_fields(c, at), reason=reason))
+    await deadlines.cancel(session, CONTRACT_END, c.id)
     return c
 
 
-async def expire_due(session: AsyncSession, *, platform_id: str | None = None, enterprise_id: str | None = None,
-                     contract_id: str | None = None, actor: str = "system:expiry") -> list[str]:
-    """Signed contracts whose end date has passed (Asia/Shanghai) become expired, with their event."""
-    query = select(Contract).where(Contract.status == "signed", Contract.end_date.is_not(None),
-                                   Contract.end_date < today()).order_by(Contract.id).with_for_update(skip_locked=True)
-    if platform_id:
-        query = query.where(Contract.platform_id == platform_id)
-    if enterprise_id:
-        query = query.where(Contract.enterprise_id == enterprise_id)
-    if contract_id:
-        query = query.where(Contract.id == contract_id)
-    expired = []
-    for c in (await session.execute(query)).scalars():
-        at = now()
-        _move(session, c, "expired", actor, at, "end date passed")
-        record(session, ev.ContractExpired(**_transition_fields(c, at)))
-        expired.append(c.id)
-    if expired:
-        await session.flush()
-    return expired
+#: The clock that ends a signed contract on its end date (a deadline, fired once; never on a read).
+CONTRACT_END = "contracts.contract_end"
+
+
+async def expire_contract(session: AsyncSession, deadline: deadlines.Deadline) -> None:
+    """Deadline handler: a signed contract whose end date has passed becomes expired, with its event."""
+    c = (await session.execute(select(Contract).where(Contract.id == deadline.subject_id)
+                               .with_for_update())).scalar_one_or_none()
+    if c is None or c.status != "signed":
+        return  # terminated in the meantime (its clock is normally cancelled with it)
+    at = now()
+    _move(session, c, "expired", "system:expiry", at, "end date passed")
+    record(session, ev.ContractExpired(**_transition_fields(c, at)))
+
+
+DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,7 +387,7 @@ async def expire_due(session: AsyncSession, *, platform_id: str | None = None, e
 # ---------------------------------------------------------------------------------------------
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
-    reg = await _get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
     for name, value in (("effective_at", body.effective_at), ("notice_given_at", body.notice_given_at)):
@@ -432,7 +395,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
             raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
     notice_given = body.notice_given_at is not None and body.notice_given_at <= body.effective_at
     notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
-    reason_listed = body.reason_code in rules.RESTRICTION_REASONS
+    reason_listed = body.reason_code in rules.restriction_reasons(today())
     r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
                            platform_id=reg.platform_id, action=body.action, reason_code=body.reason_code,
                            reason_listed=reason_listed, reason_text=body.reason_text,
@@ -444,10 +407,10 @@ async def restrict_account(session: AsyncSession, principal: Principal,
                                          action=body.action, reason_code=r.reason_code, reason_listed=reason_listed,
                                          notice_days=notice_days, effective_at=r.effective_at))
     refs = []
-    for spec in rules.restriction_findings(body.reason_code, notice_given):
+    for spec in rules.restriction_findings(body.reason_code, notice_given, today()):
         refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
                                         platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
-                                        district=reg.residence_district))
+                                        district=reg.residence_district, judged_on=today()))
     return r, refs
 
 
@@ -471,7 +434,7 @@ async def publish_rule_notice(session: AsyncSession, platform_id: str,
     for spec in rules.rule_notice_findings(topic=n.topic, published_on=n.published_on, effective_on=n.effective_on,
                                            consulted=consulted):
         refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
-                                        platform_id=platform_id))
+                                        platform_id=platform_id, judged_on=today()))
     return n, refs
 
 

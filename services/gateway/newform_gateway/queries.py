@@ -44,7 +44,14 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
-    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now)})
+    return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
+                                       "provisional": is_provisional(alert)})
+
+
+def is_provisional(alert: Alert) -> bool:
+    """Some finding of the alert was judged under lapsed municipal measures (policy_basis.provisional)."""
+    return any(isinstance(e.get("evidence"), dict) and (e["evidence"].get("policy_basis") or {}).get("provisional")
+               for e in alert.evidence)
 
 
 def is_overdue(alert: Alert, now: datetime) -> bool:

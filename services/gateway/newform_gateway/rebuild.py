@@ -43,7 +43,7 @@ from newform_common.migrations import upgrade
 
 from .config import Settings
 from .main import context_for
-from .projections import project
+from .projections import project, project_batch
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ async def _merged_snapshot(settings: Settings, topics_found: list[str]) -> Async
         await consumer.stop()
 
 
-async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 200) -> dict[str, Any]:
+async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2000) -> dict[str, Any]:
     """Replay every topic into a fresh database (`into`, else a new one beside the live database)."""
     target = into or await create_fresh_database(settings.database_url)
     await asyncio.to_thread(upgrade, "newform_gateway", target)
@@ -156,6 +156,26 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
         chunk: list = []
 
         async def flush() -> None:
+            """A chunk in one transaction, set-based like the live consumer; if any event in it fails,
+            the chunk again event by event (a savepoint each), skipping those that fail."""
+            nonlocal handled, failed
+            envelopes = [env for *_, env in chunk]
+            try:
+                async with db.transaction() as session:
+                    fresh = await inbox.claim_many(session, consumer=group, envelopes=envelopes)
+                    new = []
+                    for env in envelopes:
+                        if env.id in fresh:
+                            fresh.discard(env.id)
+                            new.append(env)
+                    await project_batch(session, new, ctx)
+                handled += len(new)
+            except Exception as exc:
+                log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
+                await flush_one_by_one()
+            chunk.clear()
+
+        async def flush_one_by_one() -> None:
             nonlocal handled, failed
             async with db.transaction() as session:
                 for _, topic, partition, offset, env in chunk:
@@ -170,7 +190,6 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
                     except Exception as exc:  # as the live runner would dead-letter it
                         failed += 1
                         log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
-            chunk.clear()
 
         async for item in _merged_snapshot(settings, topics):
             chunk.append(item)

@@ -26,15 +26,14 @@ def county_key(district: str) -> str:
 
 
 def policy_date(policy: Policy, on: date | datetime) -> date | datetime:
-    """The fact's date, or the nearest date a policy version covers (a fact outside every version
-    is still routed, under the closest version, rather than lost)."""
+    """The fact's date, or the measures' first day for a fact older than them (still routed, under
+    the closest version, rather than lost). After the measures lapse they apply provisionally."""
     try:
-        policy.version_on(on)
+        policy.measures_status(on)
         return on
     except PolicyNotInForce:
-        versions = policy.versions()
-        d = on.date() if isinstance(on, datetime) else on
-        return versions[0].valid_from if d < versions[0].valid_from else versions[-1].valid_until
+        first = policy.series()[policy.measures_series][0] if policy.measures_series else policy.versions()[0]
+        return first.valid_from
 
 
 def departments_for(measure: str, *, occupation: str | None, district: str | None, on: date | datetime,

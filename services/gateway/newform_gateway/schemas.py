@@ -16,8 +16,8 @@ ALERT_EXAMPLE = {
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
     "status": "resolved", "resolution": "confirmed", "occurrences": 1, "first_observed_at": "2026-05-01T08:58:00+08:00",
     "last_observed_at": "2026-05-01T08:58:00+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "acknowledged_at": "2026-05-02T10:00:00+08:00",
-    "resolved_at": "2026-05-06T16:30:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False,
+    "acknowledged_at": "2026-05-02T10:00:00+08:00", "resolved_at": "2026-05-06T16:30:00+08:00",
 }
 ALERT_DETAIL_EXAMPLE = {
     **ALERT_EXAMPLE,
@@ -56,6 +56,8 @@ class AlertPublic(BaseModel):
     raised_at: datetime
     due_at: datetime = Field(description="Handling deadline: raised + the measure's deadline parameter")
     overdue: bool = Field(description="Not resolved and past due_at")
+    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
+                                                 "successor is loaded (see the finding's evidence.policy_basis)")
     acknowledged_at: datetime | None
     resolved_at: datetime | None
 

@@ -12,26 +12,31 @@ exist yet (or the platform has no facts for it): never a made-up number.
 | management     | M5, M10       | contracts, disputes  |
 | representation | M10, M17      | contracts            |
 
-Scoring (thresholds below, as named constants):
+Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_percent` and
+`scorecards.consulted_share_percent`, each `{basic, good}`):
 - Point 1 ("basic"): no *open high-severity* alert under the principle's measures, and the
   principle's basic threshold holds.
 - Point 2 ("good"): point 1, no *open alert at all* under its measures, and the good threshold holds.
 - contracts: basic = contract coverage (workers with a signed, active contract per active
-  registration) >= CONTRACT_COVERAGE_BASIC; good = >= CONTRACT_COVERAGE_GOOD.
-- representation: basic = at least CONSULTED_SHARE_BASIC of published rule notices were consulted
-  with the union or worker representatives (M10); good = all of them (CONSULTED_SHARE_GOOD).
+  registration) >= basic; good = >= good.
+- representation: basic = at least `basic` percent of published rule notices were consulted
+  with the union or worker representatives (M10); good = at least `good` percent (all: 100).
 - pay, conditions, management: alerts only, once their feeding services exist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-CONTRACT_COVERAGE_BASIC = 0.5
-CONTRACT_COVERAGE_GOOD = 0.9
-CONSULTED_SHARE_BASIC = 0.5
-CONSULTED_SHARE_GOOD = 1.0
+from newform_common.policy import business_today, get_policy
+
+
+def thresholds(name: str, on: date) -> tuple[float, float]:
+    """(basic, good) of `scorecards.<name>` in force on `on`, as shares of 1."""
+    table = get_policy().value(f"scorecards.{name}", on)
+    return table["basic"] / 100, table["good"] / 100
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ def _score(p: Principle, n: PlatformNumbers, basic: tuple[bool, str] | None,
             "points": points}
 
 
-def score_principle(p: Principle, n: PlatformNumbers) -> dict[str, Any]:
+def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) -> dict[str, Any]:
+    on = on or business_today()
     missing = [s for s in p.feeds if s not in n.services_seen]
     if missing:
         return _no_data(p, f"no data yet from: {', '.join(missing)}")
@@ -110,24 +116,22 @@ def score_principle(p: Principle, n: PlatformNumbers) -> dict[str, Any]:
         coverage = contract_coverage(n)
         if coverage is None:
             return _no_data(p, "no active worker registrations")
-        return _score(p, n, (coverage >= CONTRACT_COVERAGE_BASIC,
-                             f"contract coverage {coverage:.0%} >= {CONTRACT_COVERAGE_BASIC:.0%}"),
-                      (coverage >= CONTRACT_COVERAGE_GOOD,
-                       f"contract coverage {coverage:.0%} >= {CONTRACT_COVERAGE_GOOD:.0%}"))
+        basic, good = thresholds("contract_coverage_percent", on)
+        return _score(p, n, (coverage >= basic, f"contract coverage {coverage:.0%} >= {basic:.0%}"),
+                      (coverage >= good, f"contract coverage {coverage:.0%} >= {good:.0%}"))
     if p.code == "representation":
         if n.rule_notices == 0:
             return _no_data(p, "no rule notices published yet")
         share = n.consulted_notices / n.rule_notices
-        return _score(p, n, (share >= CONSULTED_SHARE_BASIC,
-                             f"{n.consulted_notices}/{n.rule_notices} notices consulted >= "
-                             f"{CONSULTED_SHARE_BASIC:.0%}"),
-                      (share >= CONSULTED_SHARE_GOOD,
-                       f"{n.consulted_notices}/{n.rule_notices} notices consulted >= {CONSULTED_SHARE_GOOD:.0%}"))
+        basic, good = thresholds("consulted_share_percent", on)
+        consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
+        return _score(p, n, (share >= basic, f"{consulted} >= {basic:.0%}"),
+                      (share >= good, f"{consulted} >= {good:.0%}"))
     return _score(p, n, None, None)
 
 
-def scorecard(n: PlatformNumbers) -> dict[str, Any]:
-    principles = [score_principle(p, n) for p in PRINCIPLES]
+def scorecard(n: PlatformNumbers, on: date | None = None) -> dict[str, Any]:
+    principles = [score_principle(p, n, on) for p in PRINCIPLES]
     scored = [p for p in principles if p["status"] == "scored"]
     return {
         "platform_id": n.platform_id,

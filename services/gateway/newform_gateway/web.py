@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,12 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from newform_common import policy as policy_module
+from newform_common import vocabulary
 from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role
 from newform_common.errors import Problem
 from newform_common.identity import derive_key
 from newform_common.pagination import PageParams
-from newform_common.policy import business_date, get_policy
+from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from . import charts, queries, routing, service
 from .alerts import ACKNOWLEDGED, RESOLVED
@@ -58,6 +59,9 @@ TEXT: dict[str, dict[str, str]] = {
         "timeline": "时间线", "search": "查询", "time": "时间", "type": "事件", "forbidden": "无权访问",
         "error": "出错了", "routed_to": "推送部门", "no_alerts": "暂无预警", "language": "English",
         "active_registrations": "在册注册数", "points": "评分依据", "filter": "筛选",
+        "measures_lapsed": "《{document}》已于{valid_until}到期，尚未加载后续文件。法律、法规和省级标准照常适用；"
+                           "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
+        "provisional": "暂行",
     },
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
@@ -79,6 +83,10 @@ TEXT: dict[str, dict[str, str]] = {
         "search": "Search", "time": "Time", "type": "Event", "forbidden": "Forbidden", "error": "Error",
         "routed_to": "Routed to", "no_alerts": "No alerts", "language": "中文",
         "active_registrations": "Active registrations", "points": "Evidence", "filter": "Filter",
+        "measures_lapsed": "The measures {document} lapsed after {valid_until} and no successor is loaded. Laws, "
+                           "regulations and provincial standards apply as before; rules resting only on the "
+                           "measures run provisionally under them, and their alerts say \"provisional\".",
+        "provisional": "provisional",
     },
 }
 
@@ -114,7 +122,7 @@ def principal_of(request: Request) -> tuple[Principal, str]:
 
 def names(lang: str) -> dict[str, dict[str, str]]:
     policy = get_policy()
-    today = datetime.now(UTC)
+    today = policy_module.business_today()
     try:
         departments = policy.departments(today)
         districts = policy.districts(today)
@@ -127,10 +135,24 @@ def names(lang: str) -> dict[str, dict[str, str]]:
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    engagement = ({"labor_contract": "劳动合同", "work_agreement": "书面协议", "civil": "民事协议"} if lang == "zh"
-                  else {})
+    try:
+        engagement = vocabulary.engagement_types(today) if lang == "zh" else {}
+    except LookupError:
+        engagement = {}
     return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
             "occupations": occupations, "measures": measures}
+
+
+def measures_lapse(t: dict[str, str]) -> str | None:
+    """The banner text when the municipal measures have lapsed without a successor (else None)."""
+    try:
+        status = get_policy().measures_status(policy_module.business_today())
+    except PolicyNotInForce:
+        return None
+    if not status.provisional:
+        return None
+    v = status.version
+    return t["measures_lapsed"].format(document=v.document, valid_until=v.valid_until.isoformat())
 
 
 def render(request: Request, template: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -204,10 +226,11 @@ async def overview_page(request: Request, session: SnapshotDep):
         charts.bar_chart(data["alerts"]["by_department"], n["departments"], title=t["alerts_by_department"],
                          color="#16a085"),
     ]
+    lapse = measures_lapse(t)
     trend = charts.line_chart(data["trends"], {"registrations": t["t_registrations"], "contracts": t["t_contracts"],
                                                "findings": t["t_findings"]}, title=t["trends"])
     return render(request, "overview.html", lang, principal=principal, csrf=csrf_token(request, token), data=data,
-                  charts=chart_list, trend=trend)
+                  charts=chart_list, trend=trend, measures_lapse=lapse)
 
 
 @web_router.get("/alerts", response_class=HTMLResponse)

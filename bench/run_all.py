@@ -1,0 +1,106 @@
+"""`make bench`: every benchmark in one run on one pair of throwaway servers, then one table
+(path, figure, ceiling, ratio, goal, met?) and the same as JSON in `.data/bench/summary.json`
+(keys p1, p2, p3, p4, write, relay, consume, projection, growth; each value, ceiling, ratio, unit).
+A figure that is not measured says why (`not_measured`) and never carries a number."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import (  # noqa: E402
+    bench_contracts_api,
+    bench_event_path,
+    bench_freshness,
+    bench_gateway_projection,
+    bench_rebuild,
+)
+from newform_local.throwaway import throwaway_servers  # noqa: E402
+
+# path, goal text, test of the figure
+GOALS = {
+    "p1": ("P1 bulk intake, lines/s HTTP → read model", "≥ 20,000/s and ≥ 0.25 of raw COPY",
+           lambda f: f["value"] >= 20000 and f["ratio"] >= 0.25),
+    "p2": ("P2 freshness commit → gateway, at 500 writes/s", "p50 ≤ 20 ms, p99 ≤ 100 ms",
+           lambda f: f["p50_ms"] <= 20 and f["p99_ms"] <= 100),
+    "p3": ("P3 POST /v1/contracts, 8 in flight", "≥ 0.3 of minimal app, p99 ≤ 30 ms, CPU ≤ 2 ms",
+           lambda f: f["ratio"] >= 0.3 and f["p99_ms"] <= 30 and f["cpu_ms_per_request"] <= 2),
+    "p4": ("P4 gateway rebuild, events/s", "≥ 50,000/s and ≥ 0.3 of raw read",
+           lambda f: f["value"] >= 50000 and f["ratio"] >= 0.3),
+    "write": ("write: fact + outbox, 1 tx each", "≥ 0.5 of raw asyncpg", lambda f: f["ratio"] >= 0.5),
+    "relay": ("relay: outbox → Kafka", "≥ 0.8 of raw producer", lambda f: f["ratio"] >= 0.8),
+    "consume": ("consume: inbox + batch handler", "≥ 0.5 of raw batched", lambda f: f["ratio"] >= 0.5),
+    "projection": ("gateway projection, events/s", "≥ 20,000/s and ≥ 0.3 of raw",
+                   lambda f: f["value"] >= 20000 and f["ratio"] >= 0.3),
+    "growth": ("growth: queries at 1,000,000 ÷ 10,000 events", "≤ 2×", lambda f: f["ratio"] <= 2),
+}
+
+
+def not_measured(unit: str, why: str) -> dict:
+    return {"value": None, "ceiling": None, "ratio": None, "unit": unit, "not_measured": why}
+
+
+def fmt(x) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}"
+
+
+def machine() -> str:
+    return (f"{platform.node()}: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+            f"load average {os.getloadavg()[0]:.1f} at the end (shared)")
+
+
+async def run() -> dict:
+    figures: dict[str, dict] = {
+        "p1": not_measured("lines/s", "not measured: wages service not built yet (its batch endpoint is P1's path)"),
+        "growth": not_measured("ratio", "not measured yet: the 10,000 vs 1,000,000-event history benchmark is "
+                                        "still to be written"),
+    }
+    with throwaway_servers("newform-bench-") as (pg, kafka):
+        figures.update(await bench_event_path.measure(pg, kafka, 3000))
+        figures["p3"] = await bench_contracts_api.measure(pg, kafka, seconds=10, concurrency=8)
+        figures["projection"] = await bench_gateway_projection.measure(pg, kafka, 8000)
+        figures["p4"] = await bench_rebuild.measure(pg, kafka, 20000)
+        figures["p2"] = await bench_freshness.measure(pg, kafka, rate=500, seconds=10)
+    return figures
+
+
+def main() -> None:
+    figures = asyncio.run(run())
+    summary = {key: figures[key] for key in GOALS}
+    for key, f in summary.items():
+        f["path"], f["goal"] = GOALS[key][0], GOALS[key][1]
+        f["met"] = None if f.get("not_measured") else bool(GOALS[key][2](f))
+    summary["_run"] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    out = ROOT / ".data" / "bench" / "summary.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    print("\n| path | figure | ceiling | ratio | goal | met? |\n|---|---|---|---|---|---|")
+    for key in GOALS:
+        f = summary[key]
+        if f.get("not_measured"):
+            print(f"| {f['path']} | {f['not_measured']} | — | — | {f['goal']} | — |")
+            continue
+        figure = f"{fmt(f['value'])} {f['unit']}"
+        if "p99_ms" in f:
+            figure += f" (p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms)"
+        if "cpu_ms_per_request" in f:
+            figure += f", {f['cpu_ms_per_request']:.2f} ms CPU/request"
+        print(f"| {f['path']} | {figure} | {fmt(f['ceiling'])} | {fmt(f['ratio'])} | {f['goal']} | "
+              f"{'yes' if f['met'] else 'no'} |")
+    print(f"\n{summary['_run']['machine']}; written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

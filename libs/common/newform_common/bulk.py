@@ -1,0 +1,101 @@
+"""Set-based writes: many rows in one statement over arrays (`unnest`), on the session's asyncpg
+connection. What consumers (projections) and batch endpoints use instead of a statement per row.
+
+`upsert(session, table, rows, key=[...])` inserts the rows, or updates the existing rows with the same
+key; `insert_new(...)` inserts and ignores rows whose key exists. Rows are dicts of column values
+(Python values: str, int, bool, date, datetime; dict/list for JSONB columns). A key appearing twice
+in `rows` keeps its last row (PostgreSQL refuses to update one row twice in a statement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import driver_connection
+
+_DIALECT = postgresql.dialect()
+
+
+def _table(model_or_table) -> Table:
+    return model_or_table if isinstance(model_or_table, Table) else model_or_table.__table__
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=512)
+def _statement(table: Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...] | None,
+               coalesce: tuple[str, ...]) -> tuple[str, tuple[bool, ...]]:
+    """The statement for these columns, and which columns are JSONB (sent as text, cast in SQL)."""
+    arrays, selected, is_json = [], [], []
+    for i, name in enumerate(columns, start=1):
+        column = table.columns[name]
+        json_column = isinstance(column.type, JSONB)
+        element = "text" if json_column else column.type.compile(dialect=_DIALECT)
+        arrays.append(f"${i}::{element}[]")
+        selected.append(f"u.{_quote(name)}" + ("::jsonb" if json_column else ""))
+        is_json.append(json_column)
+    target = ", ".join(_quote(c) for c in columns)
+    sql = (f"insert into {_quote(table.name)} ({target}) select {', '.join(selected)} "
+           f"from unnest({', '.join(arrays)}) as u({target}) on conflict ({', '.join(_quote(k) for k in key)}) ")
+    if update is None:
+        sql += "do nothing"
+    else:
+        sets = [f"{_quote(c)} = coalesce(excluded.{_quote(c)}, {_quote(table.name)}.{_quote(c)})" if c in coalesce
+                else f"{_quote(c)} = excluded.{_quote(c)}" for c in update]
+        sql += "do update set " + ", ".join(sets) if sets else "do nothing"
+    return sql, tuple(is_json)
+
+
+def _last_per_key(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str, Any]]:
+    by_key: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        k = tuple(row[c] for c in key)
+        by_key.pop(k, None)  # keep the order of last appearance
+        by_key[k] = row
+    return list(by_key.values())
+
+
+async def _write(session: AsyncSession, model, rows: Sequence[dict[str, Any]], key: Sequence[str],
+                 update: Sequence[str] | None, coalesce: Sequence[str]) -> int:
+    if not rows:
+        return 0
+    table = _table(model)
+    rows = _last_per_key(rows, key)
+    columns = tuple(rows[0])
+    sql, is_json = _statement(table, columns, tuple(key), None if update is None else tuple(update),
+                              tuple(coalesce))
+    arrays = []
+    for name, json_column in zip(columns, is_json, strict=True):
+        values = [row[name] for row in rows]
+        if json_column:
+            values = [None if v is None else orjson.dumps(v).decode() for v in values]
+        arrays.append(values)
+    conn = await driver_connection(session)
+    status = await conn.execute(sql, *arrays)
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def upsert(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *, key: Sequence[str],
+                 update: Sequence[str] | None = None, keep_when_null: Sequence[str] = ()) -> int:
+    """Insert `rows` or update the rows with the same `key`: the columns in `update` (default: every
+    column given but the key); a column in `keep_when_null` keeps its stored value when the row has
+    None. Every row must give the same columns. Returns the number of rows written."""
+    if not rows:
+        return 0
+    update = [c for c in rows[0] if c not in key] if update is None else list(update)
+    return await _write(session, model, rows, key, update, keep_when_null)
+
+
+async def insert_new(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *, key: Sequence[str]) -> int:
+    """Insert the rows whose `key` is not stored yet; the others are left as they are."""
+    return await _write(session, model, rows, key, None, ())

@@ -1,0 +1,1 @@
+"""The common tables' migrations (branch `common`): one history that every service's depends on."""

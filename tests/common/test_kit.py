@@ -1,0 +1,128 @@
+"""The service kit's shared pieces against real PostgreSQL: deadlines, findings, visibility."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from newform_common import deadlines
+from newform_common.auth import Principal, Role
+from newform_common.db import CommonModel, Database
+from newform_common.findings import Finding, FindingSpec, Severity, raise_finding
+from newform_common.outbox import OutboxRow
+from newform_common.scope import visibility
+
+T0 = datetime(2025, 8, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(new_database):
+    url = new_database("kit")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(CommonModel.metadata.create_all)
+    await engine.dispose()
+    database = Database(url, service="kitsvc")
+    yield database
+    await database.dispose()
+
+
+async def test_a_clock_fires_once_with_what_its_handler_writes_in_the_same_transaction(db):
+    calls = []
+
+    async def overdue(session, deadline):
+        calls.append(deadline.subject_id)
+        await raise_finding(session, FindingSpec("M18", "M18.award_overdue", Severity.high, "仲裁裁决超期"),
+                            subject_type="case", subject_id=deadline.subject_id)
+
+    async with db.transaction() as s:
+        await deadlines.schedule(s, "award", "case-1", T0 + timedelta(days=45))
+    handlers = {"award": overdue}
+    assert await deadlines.fire_due(db, handlers, now=T0 + timedelta(days=44)) == []
+    fired = await deadlines.fire_due(db, handlers, now=T0 + timedelta(days=46))
+    assert [d.subject_id for d in fired] == ["case-1"]
+    assert await deadlines.fire_due(db, handlers, now=T0 + timedelta(days=90)) == []  # once
+    async with db.transaction() as s:
+        assert (await s.execute(select(Finding.rule))).scalars().all() == ["M18.award_overdue"]
+        assert (await s.execute(select(OutboxRow.type))).scalars().all() == ["kitsvc.finding.raised.v1"]
+    assert calls == ["case-1"]
+
+
+async def test_pause_resume_and_extension_move_the_due_time_by_exactly_the_time_paused(db):
+    async with db.transaction() as s:
+        await deadlines.schedule(s, "award", "case-2", T0 + timedelta(days=45))
+    async with db.transaction() as s:
+        await deadlines.pause(s, "award", "case-2", T0 + timedelta(days=10))
+    # A paused clock does not fire, even long after its original due time.
+    assert await deadlines.fire_due(db, {"award": _noop}, now=T0 + timedelta(days=100)) == []
+    async with db.transaction() as s:
+        resumed = await deadlines.resume(s, "award", "case-2", T0 + timedelta(days=20))
+        assert resumed.due_at == T0 + timedelta(days=55)
+        moved = await deadlines.move(s, "award", "case-2", resumed.due_at + timedelta(days=15))
+        assert moved.due_at == T0 + timedelta(days=70)
+        view = deadlines.DeadlinePublic.of(moved, now=T0 + timedelta(days=60))
+        assert view.days_left == 10 and view.status == "pending"
+
+
+async def test_a_cancelled_clock_never_fires_and_a_failing_handler_is_retried_alone(db):
+    async with db.transaction() as s:
+        await deadlines.schedule(s, "reply", "c-ok", T0)
+        await deadlines.schedule(s, "reply", "c-bad", T0)
+        await deadlines.schedule(s, "reply", "c-cancelled", T0)
+    async with db.transaction() as s:
+        assert (await deadlines.cancel(s, "reply", "c-cancelled")).status == "cancelled"
+
+    async def handler(session, deadline):
+        if deadline.subject_id == "c-bad":
+            raise RuntimeError("downstream broken")
+
+    fired = await deadlines.fire_due(db, {"reply": handler}, now=T0 + timedelta(hours=1))
+    assert [d.subject_id for d in fired] == ["c-ok"]
+    async with db.transaction() as s:
+        bad = await deadlines.live(s, "reply", "c-bad", for_update=False)
+        assert bad.status == "pending" and bad.attempts == 1 and "downstream broken" in bad.last_error
+        assert bad.due_at > T0 + timedelta(hours=1)
+
+
+async def test_two_workers_never_fire_the_same_clock(db):
+    async with db.transaction() as s:
+        for i in range(40):
+            await deadlines.schedule(s, "reply", f"c{i}", T0)
+    handled: list[str] = []
+
+    async def slow(session, deadline):
+        handled.append(deadline.subject_id)
+        await asyncio.sleep(0.01)
+
+    other = Database(db.url, service="kitsvc")
+    try:
+        later = T0 + timedelta(days=1)
+        await asyncio.gather(deadlines.fire_due(db, {"reply": slow}, now=later, limit=10),
+                             deadlines.fire_due(other, {"reply": slow}, now=later, limit=10),
+                             deadlines.fire_due(db, {"reply": slow}, now=later, limit=50))
+    finally:
+        await other.dispose()
+    assert len(handled) == len(set(handled)) == 40
+
+
+def test_end_of_a_business_day_is_midnight_in_shanghai():
+    assert deadlines.end_of_business_day(date(2025, 7, 16)).astimezone(UTC) == datetime(2025, 7, 16, 16, 0, tzinfo=UTC)
+
+
+def test_visibility_platform_own_worker_own_oversight_all_others_nothing():
+    platform = visibility(Principal(subject="p", role=Role.platform, platform_id="meituan"))
+    worker = visibility(Principal(subject="w_" + "a" * 26, role=Role.worker))
+    assert platform.allows(platform_id="meituan") and not platform.allows(platform_id="eleme")
+    assert worker.allows(worker_id="w_" + "a" * 26, platform_id="any") and not worker.allows(worker_id="w_other")
+    for role in (Role.regulator, Role.admin, Role.department):
+        assert visibility(Principal(subject="x", role=role, department="hrss")).allows(platform_id="eleme")
+    for role in (Role.mediator, Role.training_body, Role.worker_channel):
+        assert visibility(Principal(subject="x", role=role)).nothing
+
+
+async def _noop(session, deadline):
+    return None
