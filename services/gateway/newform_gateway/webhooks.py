@@ -146,7 +146,8 @@ def document_webhooks(app: FastAPI) -> None:
                                    "WEBHOOK_TIMEOUT_S, else the delivery is retried with back-off. Verify the "
                                    "signature and refuse a `webhook-timestamp` older than 5 minutes and a "
                                    "`webhook-id` already seen (replays).",
-                       responses={200: {"description": "Received (any 2xx)"}})
+                       responses={200: {"description": "Received (any 2xx)"},
+                                  "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"}})
     def alert_notification(
         body: AlertNotification,
         webhook_id: str = Header(..., alias=ID_HEADER, description="The delivery id; dedupe on it"),
