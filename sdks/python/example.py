@@ -5,13 +5,17 @@ reads the alert the gateway raised about it (M1.misclassification).
     NEWFORM_REGULATOR_TOKEN=… NEWFORM_PLATFORM_TOKEN=… python sdks/python/example.py
 
 Tokens: the two that `make run` prints (the platform token is for `demo-platform`), or from the
-gateway's POST /oauth/token. URLs default to `make run`'s.
+gateway's POST /oauth/token. The worker signs with their own token (in production from the worker's
+app); here `NEWFORM_WORKER_TOKEN_COMMAND` mints one, by default with the development CLI. URLs default
+to `make run`'s.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import shlex
+import subprocess
 import sys
 import time
 import uuid
@@ -39,6 +43,8 @@ from newform_sdk.gateway.api.alerts import list_alerts
 CONTRACTS = os.environ.get("NEWFORM_CONTRACTS_URL", "http://127.0.0.1:8001")
 GATEWAY = os.environ.get("NEWFORM_GATEWAY_URL", "http://127.0.0.1:8000")
 PLATFORM = os.environ.get("NEWFORM_PLATFORM_ID", "demo-platform")
+WORKER_TOKEN_COMMAND = os.environ.get("NEWFORM_WORKER_TOKEN_COMMAND",
+                                      ".venv/bin/newform token --role worker --id-number {id_number}")
 LABOUR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
                 "enterprise_sets_pay": True, "work_is_core_business": True, "worker_may_refuse_orders": False,
                 "worker_bears_profit_and_loss": False, "worker_works_elsewhere": False}
@@ -78,9 +84,10 @@ check(register_platform.sync_detailed(client=regulator, idempotency_key=f"platfo
     "occupations": ["food_delivery"]})), expected=(201, 409))
 
 # 2. The platform registers a worker; a retry with the same Idempotency-Key would create nothing twice.
+id_number = resident_id()
 worker = check(register_worker.sync_detailed(client=platform, idempotency_key=str(uuid.uuid4()),
                                              body=WorkerCreate.from_dict({
-    "name": "张三", "id_number": resident_id(), "phone": f"138{random.randint(0, 10**8 - 1):08d}",
+    "name": "张三", "id_number": id_number, "phone": f"138{random.randint(0, 10**8 - 1):08d}",
     "occupation": "food_delivery", "residence_district": "chengdong"})))
 
 # 3. A contract that calls a labour relation a civil one: accepted, and raised as a finding (M1).
@@ -93,9 +100,12 @@ contract = check(draft_contract.sync_detailed(client=platform, idempotency_key=s
               "hours_arrangement": "standard", "rest_rules": "每周休息一日",
               "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}}})))
 check(send_contract.sync_detailed(contract.contract_id, client=platform, body=SendContract()))
-for signer in ("worker", "enterprise"):
+worker_token = subprocess.run(shlex.split(WORKER_TOKEN_COMMAND.format(id_number=id_number)),
+                              capture_output=True, text=True, check=True).stdout.strip()
+as_worker = ContractsClient(CONTRACTS, token=worker_token)
+for signer, client in (("worker", as_worker), ("enterprise", platform)):
     signature = SignatureCreate.from_dict({"signer": signer, "intent": "本人已阅读并同意，自愿签署。"})
-    check(sign_contract.sync_detailed(contract.contract_id, client=platform, idempotency_key=str(uuid.uuid4()),
+    check(sign_contract.sync_detailed(contract.contract_id, client=client, idempotency_key=str(uuid.uuid4()),
                                       body=signature))
 print(f"contract {contract.contract_id} signed for worker {worker.worker_id}")
 

@@ -5,7 +5,9 @@
 //   NEWFORM_REGULATOR_TOKEN=… NEWFORM_PLATFORM_TOKEN=… npm --prefix sdks/typescript run example
 //
 // Tokens: the two `make run` prints (the platform token is for `demo-platform`), or from the gateway's
-// POST /oauth/token. URLs default to `make run`'s.
+// POST /oauth/token. The worker signs with their own token (in production from the worker's app); here
+// NEWFORM_WORKER_TOKEN_COMMAND mints one, by default with the development CLI. URLs default to `make run`'s.
+import { execSync } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
 
 import * as contracts from "./src/contracts";
@@ -21,6 +23,8 @@ const env = (name: string, fallback?: string): string => {
 const CONTRACTS = env("NEWFORM_CONTRACTS_URL", "http://127.0.0.1:8001");
 const GATEWAY = env("NEWFORM_GATEWAY_URL", "http://127.0.0.1:8000");
 const PLATFORM = env("NEWFORM_PLATFORM_ID", "demo-platform");
+const WORKER_TOKEN_COMMAND = env("NEWFORM_WORKER_TOKEN_COMMAND",
+                                 ".venv/bin/newform token --role worker --id-number {id_number}");
 const LABOUR_FACTS = {
   enterprise_sets_rules_and_discipline: true, enterprise_controls_schedule: true, enterprise_sets_pay: true,
   work_is_core_business: true, worker_may_refuse_orders: false, worker_bears_profit_and_loss: false,
@@ -66,9 +70,10 @@ async function main(): Promise<void> {
   }), [409]);
 
   // 2. The platform registers a worker; a retry with the same Idempotency-Key creates nothing twice.
+  const idNumber = residentId();
   const worker = ok(await contracts.registerWorker({
     client: platform, headers: idempotent(),
-    body: { name: "张三", id_number: residentId(), phone: `138${String(randomInt(0, 1e8)).padStart(8, "0")}`,
+    body: { name: "张三", id_number: idNumber, phone: `138${String(randomInt(0, 1e8)).padStart(8, "0")}`,
             occupation: "food_delivery", residence_district: "chengdong" },
   }));
 
@@ -85,9 +90,11 @@ async function main(): Promise<void> {
     },
   }));
   ok(await contracts.sendContract({ client: platform, path: { contract_id: contract.contract_id }, body: {} }));
-  for (const signer of ["worker", "enterprise"] as const) {
+  const workerToken = execSync(WORKER_TOKEN_COMMAND.replace("{id_number}", idNumber)).toString().trim();
+  const asWorker = createContractsClient({ baseUrl: CONTRACTS, auth: workerToken });
+  for (const [signer, client] of [["worker", asWorker], ["enterprise", platform]] as const) {
     ok(await contracts.signContract({
-      client: platform, headers: idempotent(), path: { contract_id: contract.contract_id },
+      client, headers: idempotent(), path: { contract_id: contract.contract_id },
       body: { signer, intent: "本人已阅读并同意，自愿签署。" },
     }));
   }

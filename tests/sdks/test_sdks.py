@@ -26,6 +26,7 @@ from newform_local.ports import free_port, repo_root
 from ..gateway.support import LoopbackServer, gateway_settings, migrated_database, prepare_topics
 
 ROOT = repo_root()
+PII_SECRET = "sdk-test-pii-secret-of-at-least-32-bytes"  # the worker's token needs it for the pseudonym
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def generated():
 
 
 @pytest.fixture(scope="module")
-async def stack(generated, new_database, kafka):
+async def stack(generated, new_database, kafka, tmp_path_factory):
     tokens = TokenFactory.generate()
     prefix = unique_name("sdk").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
@@ -47,11 +48,16 @@ async def stack(generated, new_database, kafka):
     contracts = create_contracts_app(ContractsSettings(
         service_name=f"{prefix}-contracts", database_url=contracts_db, kafka_bootstrap_servers=kafka.bootstrap_servers,
         jwt_public_key=tokens.public_pem, signing_key=generate_keypair()[0],
-        pii_secret="sdk-test-pii-secret-of-at-least-32-bytes", relay_poll_interval_s=0.2))
+        pii_secret=PII_SECRET, relay_poll_interval_s=0.2))
     gateway = create_gateway_app(gateway_settings(prefix, await migrated_database(new_database),
                                                   kafka.bootstrap_servers, tokens.public_pem))
+    # The examples mint the worker's token with the development CLI, here with this test's key.
+    key = tmp_path_factory.mktemp("sdk-keys") / "token-signing.pem"
+    key.write_text(tokens.private_pem)
+    worker_token = f"{sys.executable} -m newform_local.cli token --role worker --id-number {{id_number}} " \
+                   f"--private-key {key}"
     async with LoopbackServer(contracts, free_port()) as c, LoopbackServer(gateway, free_port()) as g:
-        yield {"contracts": c.url, "gateway": g.url, "tokens": tokens}
+        yield {"contracts": c.url, "gateway": g.url, "tokens": tokens, "worker_token_command": worker_token}
 
 
 def example_env(stack) -> dict[str, str]:
@@ -59,6 +65,7 @@ def example_env(stack) -> dict[str, str]:
     tokens = stack["tokens"]
     return {**os.environ, "NEWFORM_CONTRACTS_URL": stack["contracts"], "NEWFORM_GATEWAY_URL": stack["gateway"],
             "NEWFORM_PLATFORM_ID": platform_id, "NEWFORM_REGULATOR_TOKEN": tokens.token("regulator"),
+            "NEWFORM_WORKER_TOKEN_COMMAND": stack["worker_token_command"], "PII_SECRET": PII_SECRET,
             "NEWFORM_PLATFORM_TOKEN": tokens.token("platform", subject=f"backend-{platform_id}",
                                                    platform_id=platform_id)}
 
