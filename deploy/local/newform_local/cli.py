@@ -178,13 +178,14 @@ def cmd_new_service(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     print(f"newform: {args.name} registered on port {args.port}; run `make venv` (re-install) and "
-          f"`pytest tests/{args.name}`")
+          f"`pytest tests/{args.name}`, then `make api deploy sdks` (its contracts, deploy files and SDK clients)")
     return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
     keys = Keys((args.data_dir or default_data_dir()) / "keys").ensure()
-    for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret):
+    for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret, keys.clients,
+                 keys.database_password):
         print(path)
     return 0
 
