@@ -35,7 +35,7 @@ def examples(doc: dict):
             # Path parameters name something that does not exist, in their declared type.
             unknown = {p["name"]: "999999" if p.get("schema", {}).get("type") == "integer" else "x_unknown"
                        for p in op.get("parameters", []) if p.get("in") == "path"}
-            concrete = re.sub(r"\{([^}]+)\}", lambda m: unknown.get(m.group(1), "x_unknown"), path)
+            concrete = re.sub(r"\{([^}]+)\}", lambda m, unknown=unknown: unknown.get(m.group(1), "x_unknown"), path)
             for example in schema.get("examples", []) + ([schema["example"]] if "example" in schema else []):
                 yield method, concrete, example
 
