@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import async_playwright
 
+from newform_common.fonts import font_dir
 from newform_common.testing import TokenFactory, unique_name
 from newform_gateway.main import create_app
 from newform_local.ports import free_port
@@ -41,6 +42,7 @@ async def shot(page, family: str, text: str) -> bytes:
 
 
 async def test_chinese_renders_with_the_served_font_and_without_system_cjk_fonts(new_database, kafka, tmp_path):
+    assert font_dir() is not None, "Noto Sans SC is missing: `make tools` (npm ci) fetches it"
     tokens = TokenFactory.generate()
     prefix = unique_name("gwf").replace("_", "")
     url = await migrated_database(new_database)
