@@ -111,6 +111,19 @@ def test_every_reference_resolves_inside_its_document(rel):
         _pointer(doc, ref)  # raises KeyError when it does not resolve
 
 
+@pytest.mark.parametrize("rel", sorted(str(p.relative_to(API)) for p in API.glob("asyncapi/*.json")))
+def test_every_asyncapi_document_is_valid_against_the_asyncapi_specification(rel):
+    """What `asyncapi validate` checks, offline: the specification's own JSON Schema (npm @asyncapi/specs)."""
+    doc = committed(rel)
+    specs = API.parent / "node_modules" / "@asyncapi" / "specs" / "schemas" / f"{doc['asyncapi']}.json"
+    assert specs.exists(), "the AsyncAPI specification's schemas are missing: `make tools` (npm ci) fetches them"
+    validator = jsonschema.Draft7Validator(json.loads(specs.read_text()))
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    broken = json.loads(json.dumps(doc))
+    next(iter(broken["channels"].values()))["adress"] = "misspelt"
+    assert list(validator.iter_errors(broken))  # the check can fail
+
+
 def _validator(doc: dict, pointer: str) -> jsonschema.Draft202012Validator:
     """A validator for the schema at `pointer`, its `#/…` references resolved in the whole document."""
     resource = Resource.from_contents(doc, default_specification=DRAFT202012)
