@@ -153,9 +153,13 @@ def test_rule_basis_is_provisional_only_for_rules_resting_on_the_measures_alone(
     assert not in_force.provisional and in_force.measures_version == "xining-2022-41"
     lapsed = policy.rule_basis("M5.no_exclusivity", LAPSED)
     assert lapsed.provisional and lapsed.evidence() == {"provisional": True, "measures_version": "xining-2022-41"}
-    statutory = policy.rule_basis("M5.no_deposit", LAPSED)
+    statutory = policy.rule_basis("M5.no_deposit", LAPSED, "labor_contract")
     assert not statutory.provisional and "劳动合同法" in statutory.statutory_basis
+    # 劳动合同法 covers labour contracts only: for a civil agreement the measures alone forbid a deposit
+    assert policy.rule_basis("M5.no_deposit", LAPSED, "civil").provisional
+    assert policy.rule_basis("M5.no_deposit", LAPSED).provisional  # engagement unknown: not assumed
     assert not policy.rule_basis("M9.work_injury_insurance", LAPSED).provisional
+    assert not policy.rule_basis("M5.no_discriminatory_conditions", LAPSED, "civil").provisional  # 就业促进法
 
 
 def test_statutory_basis_names_only_rules_the_services_emit(policy):
@@ -509,11 +513,22 @@ def test_standalone_successor_without_extends(tmp_path: Path):
     # between the versions the old one runs provisionally
     gap = policy.value_with_source("pay.max_pay_period_days", date(2026, 12, 25))
     assert (gap.version, gap.provisional) == ("xining-2022-41", True)
-    # after the successor lapses (and it does not continue provisionally) its figures are uncovered
-    assert policy.value("pay.minimum_wage.monthly_fen", date(2028, 1, 1)) == 188000  # Qinghai's again
+    # after the successor lapses it continues provisionally too (it inherits how its series lapses),
+    # but a source in force wins over a provisional value
+    assert policy.measures_status(date(2028, 1, 1)).version.id == "next"
+    assert policy.measures_status(date(2028, 1, 1)).provisional
+    assert policy.value("pay.minimum_wage.monthly_fen", date(2028, 1, 1)) == 188000  # Qinghai's in force
+
+
+def test_a_successor_may_choose_not_to_continue_provisionally(tmp_path: Path):
+    text = successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False, series="xining-measures")
+    text = text.replace('series = "xining-measures"', 'series = "xining-measures"\ncontinues_provisionally = false')
+    (tmp_path / "next.toml").write_text(text, encoding="utf-8")
+    policy = load_policy([tmp_path])
+    assert policy.value_with_source("pay.minimum_wage.monthly_fen", date(2027, 6, 1)).version == "next"
     with pytest.raises(PolicyNotInForce) as exc:
         policy.measures_status(date(2028, 1, 1))
-    assert not exc.value.predates
+    assert not exc.value.predates  # the operators' gap: 503 for what only the measures cover
 
 
 def test_two_series_of_municipal_measures_rejected(tmp_path: Path):

@@ -18,6 +18,21 @@ class Api(ServiceApi):
     """The kit's ServiceApi with builders of contracts' facts."""
 
     seen: list[tuple[str, str]] = field(default_factory=list)
+    raw_ids: set[str] = field(default_factory=set)  # every ID number a test sent
+    revealed_ids: set[str] = field(default_factory=set)  # those a test asked to see unmasked
+
+    def assert_no_unmasked_id_number_unless_revealed(self) -> None:
+        """No URL ever carried an ID number (access logs keep URLs), and no response showed one unless
+        it was asked for with ?reveal=true. Checked when the module's app stops: whatever tests ran, in
+        whatever order."""
+        for url, _ in self.seen:
+            assert not any(id_number in url for id_number in self.raw_ids), url
+        for url, text in self.seen:
+            if url.endswith("/openapi.json"):
+                continue  # the document's own (fictitious) example
+            for id_number in self.raw_ids:
+                if id_number in text:
+                    assert "reveal=true" in url and id_number in self.revealed_ids, url
 
     @property
     def department(self) -> dict[str, str]:  # contracts' tests read as hrss
@@ -47,6 +62,7 @@ class Api(ServiceApi):
                 "residence_district": "chengdong", **over}
         r = await self.client.post("/v1/workers", headers=self.as_platform(pid), json=body)
         assert r.status_code == 201, r.text
+        self.raw_ids.add(body["id_number"])
         return {**r.json(), "raw_id_number": body["id_number"], "raw_phone": body["phone"]}
 
     async def draft(self, pid: str, registration_id: str, enterprise_id: str | None = None, **over) -> httpx.Response:
@@ -79,7 +95,9 @@ async def running_api(new_database, kafka, tokens, **settings_extra):
 
     async with app_client(create_app(settings)) as client:
         client.event_hooks["response"] = [remember]
-        yield Api(client=client, tokens=tokens, url=url, settings=settings, seen=seen)
+        api = Api(client=client, tokens=tokens, url=url, settings=settings, seen=seen)
+        yield api
+        api.assert_no_unmasked_id_number_unless_revealed()
 
 
 @pytest.fixture(scope="module")

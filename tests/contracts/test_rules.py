@@ -28,10 +28,32 @@ def test_classification_of_clear_cases(given, expected):
     assert len(result.criteria) == 7 and all(c.reason for c in result.criteria)
 
 
-def test_a_worker_who_may_refuse_orders_is_not_in_a_labour_relationship():
+def test_a_rider_under_the_platforms_rules_management_and_pay_who_may_decline_orders_is_an_employee():
+    """2005 standard: management + pay + core business carry the relationship; declining orders alone
+    (under the platform's schedule) is not the strong autonomy 人社部发〔2021〕56号 describes."""
     result = rules.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True}))
-    assert result.suggested_type == "work_agreement"
+    assert result.suggested_type == "labor_contract"
     assert not next(c for c in result.criteria if c.name == "no_right_to_refuse_orders").met
+    also_elsewhere = rules.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True,
+                                           "worker_works_elsewhere": True}))
+    assert also_elsewhere.suggested_type == "labor_contract"
+
+
+def test_own_schedule_plus_working_elsewhere_is_the_strong_autonomy_of_a_work_agreement():
+    """`worker_works_elsewhere` counts: with an own schedule it is strong autonomy (56号) even if the
+    worker may not refuse orders; with an own schedule alone, the relationship stands."""
+    own_schedule = {**LABOR_FACTS, "enterprise_controls_schedule": False}
+    assert rules.classify(facts(own_schedule)).suggested_type == "labor_contract"
+    assert rules.classify(facts({**own_schedule, "worker_works_elsewhere": True})).suggested_type == "work_agreement"
+    assert rules.classify(facts({**own_schedule, "worker_may_refuse_orders": True})).suggested_type == \
+        "work_agreement"
+
+
+def test_without_one_of_the_2005_elements_there_is_no_labour_relationship():
+    for missing in ("enterprise_sets_rules_and_discipline", "enterprise_sets_pay", "work_is_core_business"):
+        assert rules.classify(facts({**LABOR_FACTS, missing: False})).suggested_type == "work_agreement", missing
+    assert rules.classify(facts({**LABOR_FACTS, "worker_bears_profit_and_loss": True})).suggested_type == \
+        "work_agreement"
 
 
 def test_misclassification_only_when_the_declared_type_is_weaker():
@@ -52,6 +74,43 @@ def test_no_deposit_M5():
     assert rules.check_no_deposit(TermsFacts("month")) is None
 
 
+DISCRIMINATORY = [("gender", ""), ("Gender", "male"), ("性别", "男"), ("sex", "female only"), ("年龄", "35岁以下"),
+                  ("birth_year", "1990年以后出生"), ("age", "18-45"), ("age", "under 40"), ("民族", "汉族"),
+                  ("宗教", "无宗教信仰"), ("religion", "none"), ("ethnicity", ""),
+                  ("工作要求", "仅限男性"), ("requirement", "women only"), ("体能", "男性，身体健康"),
+                  ("age", "年满18周岁"), ("age", "16"), ("age", "年满16周岁，45周岁以下")]
+LAWFUL = [("age", "年满16周岁"), ("年龄", "16周岁以上"), ("age", "at least 16 years old"),
+          ("driving_licence", "持有C1驾照，年满18周岁"), ("driving_licence", "持有C1驾照"),
+          ("health_certificate", "持有健康证"), ("性别", "男女不限"), ("gender", "any"),
+          ("manager_approval", "passes a page check")]
+
+
+@pytest.mark.parametrize("attribute, requirement", DISCRIMINATORY, ids=[f"{a}={r}" for a, r in DISCRIMINATORY])
+def test_discrimination_is_judged_by_meaning_not_one_spelling_M5(attribute, requirement):
+    terms = TermsFacts("month", eligibility_conditions=(rules.Condition(attribute, requirement),),
+                       occupation="food_delivery")
+    v = rules.check_no_discriminatory_conditions(terms, ON)
+    assert v is not None and v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
+
+
+@pytest.mark.parametrize("attribute, requirement", LAWFUL, ids=[f"{a}={r}" for a, r in LAWFUL])
+def test_lawful_conditions_pass_M5(attribute, requirement):
+    terms = TermsFacts("month", eligibility_conditions=(rules.Condition(attribute, requirement),),
+                       occupation="food_delivery")
+    assert rules.check_no_discriminatory_conditions(terms, ON) is None
+
+
+def test_a_driving_occupation_may_ask_for_the_licence_age_and_no_more_M5():
+    def judged(occupation, requirement):
+        return rules.check_no_discriminatory_conditions(
+            TermsFacts("month", eligibility_conditions=(rules.Condition("age", requirement),), occupation=occupation),
+            ON)
+    licence_age = get_policy().value("fair_access.lawful_minimum_age", ON)["driving_licence"]
+    assert judged("ride_hailing", f"年满{licence_age}周岁") is None
+    assert judged("food_delivery", f"年满{licence_age}周岁") is not None
+    assert judged("ride_hailing", f"年满{licence_age + 7}周岁") is not None
+
+
 @pytest.mark.parametrize("attribute", ["gender", "ethnicity", "age", "religion"])
 def test_no_discriminatory_conditions_M5(attribute):
     v = rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)), ON)
@@ -64,9 +123,22 @@ def test_protected_attributes_are_policy_data():
     assert rules.protected_attributes(ON) == frozenset(get_policy().value("fair_access.protected_attributes", ON))
 
 
-def test_no_exclusivity_M5():
-    assert rules.check_no_exclusivity(TermsFacts("month", exclusivity=True)).rule == "M5.no_exclusivity"
-    assert rules.check_no_exclusivity(TermsFacts("month")) is None
+def test_exclusivity_is_judged_by_engagement_type_M5():
+    """Lawful in a full-time labour contract (劳动合同法 art. 39(4)); unlawful where the worker keeps the
+    freedom to work for others: part-time (art. 69), work agreements and civil agreements."""
+    assert rules.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type="labor_contract")) is None
+    for engagement_type, part_time in (("labor_contract", True), ("work_agreement", False), ("civil", False)):
+        v = rules.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type=engagement_type,
+                                                  part_time=part_time))
+        assert v.rule == "M5.no_exclusivity", engagement_type
+    assert rules.check_no_exclusivity(TermsFacts("month", engagement_type="work_agreement")) is None
+
+
+def test_exclusivity_and_the_overlap_finding_agree_for_a_full_time_labour_contract():
+    """The contradiction of issue 8 item 6: exclusivity was refused where a second full-time labour
+    contract is itself a finding. Now the clause the overlap rule protects is accepted."""
+    terms = TermsFacts("month", exclusivity=True, engagement_type="labor_contract", part_time=False)
+    assert rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="labor_contract", on=ON) == []
 
 
 def test_max_pay_period_M6_comes_from_the_policy():
@@ -121,6 +193,8 @@ def test_dispatch_licence_invalid_M3():
 def test_unqualified_partner_M3():
     assert rules.unqualified_partner(PartnerFacts("outsourcer", qualified=False)).rule == "M3.unqualified_partner"
     assert rules.unqualified_partner(PartnerFacts("franchisee", qualified=False)).measure == "M3"
+    assert rules.unqualified_partner(PartnerFacts("agent", qualified=False)).rule == "M3.unqualified_partner"
+    assert rules.unqualified_partner(PartnerFacts("agent", qualified=True)) is None
     assert rules.unqualified_partner(PartnerFacts("outsourcer", qualified=True)) is None
     assert rules.unqualified_partner(PartnerFacts("platform", qualified=False)) is None
 
@@ -164,15 +238,68 @@ def test_restriction_findings_M5():
     assert rules.restriction_findings("order_fraud", True, ON) == []
     assert rules.restriction_reasons(ON) == get_policy().value("fair_access.restriction_reasons", ON)
     assert all(label for label in rules.restriction_reasons(ON).values())
+    # At the worker's own request no notice is owed.
+    assert rules.restriction_findings("worker_request", False, ON) == []
+
+
+def test_notice_at_the_instant_of_effect_is_no_notice_M5():
+    from datetime import datetime, timedelta, timezone
+    effective = datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=8)))
+    assert not rules.notice_given_before(effective, effective)
+    assert not rules.notice_given_before(None, effective)
+    assert not rules.notice_given_before(effective + timedelta(seconds=1), effective)
+    assert rules.notice_given_before(effective - timedelta(days=1), effective)
 
 
 def test_rule_notice_findings_M10():
     kw = {"topic": "piece_rates", "published_on": date(2026, 11, 10)}
     assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 9), consulted=True)] == [
         "M10.effective_before_publication"]
-    assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 10), consulted=False)] == [
+    assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=False)] == [
         "M10.no_consultation"]
-    assert rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 10), consulted=True) == []
+    assert rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=True) == []
+
+
+def test_a_rule_in_effect_on_its_publication_day_had_no_notice_M10():
+    kw = {"topic": "piece_rates", "published_on": date(2026, 11, 10), "consulted": True}
+    found = rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 10))
+    assert [f.rule for f in found] == ["M10.effective_without_notice"]
+    assert found[0].evidence["min_notice_days"] == get_policy().value("rule_register.min_notice_days", ON)
+
+
+def test_a_consultation_after_publication_does_not_count_M10():
+    kw = {"topic": "platform_entry_exit", "published_on": date(2026, 11, 10), "effective_on": date(2026, 11, 20),
+          "consulted": True}
+    late = rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 11))
+    assert [f.rule for f in late] == ["M10.no_consultation"]
+    assert late[0].evidence["reason"] == "consulted after publication"
+    assert rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 10)) == []
+    assert "platform_entry_exit" in rules.RULE_TOPICS
+
+
+def test_RULES_lists_every_rule_id_the_module_can_emit():
+    declared = {r.rule: r.kind for r in rules.RULES}
+    assert len(declared) == len(rules.RULES)
+    labor = rules.classify(facts(LABOR_FACTS))
+    emitted = [
+        rules.misclassification("civil", labor),
+        rules.misclassification("civil", rules.classify(facts(AGREEMENT_FACTS))),
+        rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), ON),
+        rules.unqualified_partner(PartnerFacts("agent", qualified=False)),
+        *rules.insurance_findings("labor_contract", "platform", Insurance()),
+        *rules.insurance_findings("labor_contract", "dispatch_agency", Insurance()),
+        *rules.insurance_findings("civil", "platform", Insurance()),
+        rules.overlapping_full_time_contract("labor_contract", False, Span(ON, None), [Span(ON, None)]),
+        rules.suspicious_terms_text("押金"), *rules.restriction_findings("x", False),
+        *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1),
+                                    consulted=False),
+        *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
+    ]
+    assert {f.rule for f in emitted} == {r for r, kind in declared.items() if kind == "finding"}
+    rejects = rules.contract_rejects(TermsFacts("quarter", deposit_fen=1, exclusivity=True, engagement_type="civil",
+                                                eligibility_attributes=("gender",)),
+                                     enterprise_kind="dispatch_agency", engagement_type="civil", on=ON)
+    assert {v.rule for v in rejects} == {r for r, kind in declared.items() if kind == "reject"}
 
 
 def test_every_rule_id_names_its_measure():

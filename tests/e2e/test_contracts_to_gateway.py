@@ -20,15 +20,17 @@ from ..gateway.support import gateway_settings, migrated_database, prepare_topic
 LABOR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
                "enterprise_sets_pay": True, "work_is_core_business": True, "worker_may_refuse_orders": False,
                "worker_bears_profit_and_loss": False, "worker_works_elsewhere": False}
-# The catalogue's M1 units, `county` being chengdong's government; food delivery's regulator (market) is among them.
-EXPECTED_M1_CHENGDONG = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengdong"}
+# The catalogue's M1 units, `county` being the government of the place of work — the platform's district,
+# chengzhong, not the worker's residence (chengdong); food delivery's regulator (market) is among them.
+EXPECTED_M1_CHENGZHONG = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengzhong"}
 
 
 def credit_code() -> str:
     return make_credit_code("91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9)))
 
 
-async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka):
+async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka,
+                                                                                                  monkeypatch):
     tokens = TokenFactory.generate()
     prefix = unique_name("e2e").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
@@ -66,6 +68,9 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
             "engagement_facts": LABOR_FACTS, "document_text": "合作协议：乙方以个人名义承接配送业务。"})
         assert r.status_code == 201, r.text
         contract_id = r.json()["contract_id"]
+        # A draft's findings are held; sending the contract to the worker makes them alerts.
+        sent = await contracts.post(f"/v1/contracts/{contract_id}/send", headers=platform)
+        assert sent.status_code == 200, sent.text
 
         regulator = tokens.headers("regulator")
 
@@ -77,7 +82,7 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
         found = await eventually(alert, timeout=60)
         assert found["measure"] == "M1" and found["source_service"] == "contracts"
         assert found["worker_id"] == worker_id and found["platform_id"] == pid
-        assert set(found["departments"]) == EXPECTED_M1_CHENGDONG
+        assert set(found["departments"]) == EXPECTED_M1_CHENGZHONG
 
         async def projected():
             r = await gateway.get(f"/v1/platforms/{pid}", headers=regulator)
@@ -90,3 +95,34 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
         assert "contracts.contract.drafted.v1" in [e["type"] for e in timeline["events"]]
         assert (await gateway.get(f"/v1/alerts/{found['alert_id']}",
                                   headers=tokens.headers("department", department="police"))).status_code == 404
+        assert found["provisional"] is False
+
+        # After the measures lapse (no successor loaded) the contract is still judged; an alert from a
+        # rule resting on the measures alone reaches the departments marked provisional.
+        from newform_contracts import service as contracts_service
+
+        monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 1, 15))
+        r = await contracts.post("/v1/contracts", headers=platform, json={
+            "registration_id": registration_id, "enterprise_id": pid, "engagement_type": "civil", "part_time": False,
+            "start_date": "2027-02-01", "end_date": "2028-01-31",
+            "terms": {"pay_basis": "piece_rate", "pay_period": "week", "pay_day": "每周一",
+                      "hours_arrangement": "flexible", "rest_rules": "自主安排",
+                      "insurance": {"work_injury": False, "occupational_injury": False, "accident": False}},
+            "engagement_facts": {**LABOR_FACTS, "enterprise_sets_rules_and_discipline": False,
+                                 "enterprise_controls_schedule": False, "enterprise_sets_pay": False,
+                                 "work_is_core_business": False, "worker_bears_profit_and_loss": True,
+                                 "worker_may_refuse_orders": True},
+            "document_text": "合作协议：乙方自主经营。"})
+        assert r.status_code == 201, r.text
+        lapsed_contract = r.json()["contract_id"]
+        assert {f["rule"]: f["provisional"] for f in r.json()["findings"]}["M9.platform_worker_protection"] is True
+        sent = await contracts.post(f"/v1/contracts/{lapsed_contract}/send", headers=platform)
+        assert sent.status_code == 200, sent.text  # a draft's findings become alerts when it is sent
+
+        async def provisional_alert():
+            items = (await gateway.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]
+            return next((a for a in items if a["subject_id"] == lapsed_contract
+                         and a["rule"] == "M9.platform_worker_protection"), None)
+
+        lapsed = await eventually(provisional_alert, timeout=60)
+        assert lapsed["provisional"] is True

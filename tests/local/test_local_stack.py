@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -20,8 +21,11 @@ def _dsn(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def test_postgres_keeps_data_across_restarts(tmp_path: Path) -> None:
-    pg = EmbeddedPostgres(tmp_path / "pgdata", port=free_port())
+async def test_postgres_keeps_data_across_restarts() -> None:
+    # Not under pytest's tmp root: a pytest session starting beside this one re-tightens it to 0700,
+    # locking out the unprivileged user PostgreSQL runs as (see newform_local.throwaway).
+    folder = tempfile.TemporaryDirectory(prefix="newform-test-pg-keep-")
+    pg = EmbeddedPostgres(Path(folder.name) / "pgdata", port=free_port())
     pg.start()
     try:
         assert pg.is_running()
@@ -49,6 +53,7 @@ async def test_postgres_keeps_data_across_restarts(tmp_path: Path) -> None:
         finally:
             await conn.close()
     assert not pg.is_running()
+    folder.cleanup()
 
 
 async def test_session_fixtures_serve_clients(new_database, kafka) -> None:

@@ -78,10 +78,11 @@ SnapshotDep = Annotated[AsyncSession, Depends(_snapshot_session, scope="function
 
 
 def policy_check(on: date | None = None) -> tuple[bool, str]:
-    """Whether the municipal measures are in force today and for how long; the operator's early warning.
+    """Whether the municipal measures apply today and for how long; the operator's early warning.
 
-    Not ok (readiness ``degraded``) once they have lapsed without a successor: facts are still
-    accepted and judged under the laws in force, rules resting only on the measures provisionally."""
+    Still ok once they have lapsed without a successor (the service serves every request: facts are
+    judged under the laws in force, rules resting only on the measures provisionally); the message
+    and ``measures_state`` say so. Not ok (``degraded``) only when no version of them applies at all."""
     policy = get_policy()
     on = on or policy_module.business_today()
     try:
@@ -90,7 +91,7 @@ def policy_check(on: date | None = None) -> tuple[bool, str]:
         return False, f"no municipal measures apply today: {exc}"
     v = status.version
     if status.provisional:
-        return False, (f"the measures {v.document} ({v.id}) lapsed after {v.valid_until.isoformat()}; rules resting "
+        return True, (f"the measures {v.document} ({v.id}) lapsed after {v.valid_until.isoformat()}; rules resting "
                        "only on them run provisionally until the successor is loaded (NEWFORM_POLICY_DIR)")
     return True, f"{v.id} in force; the measures expire in {policy_days_remaining(policy, on)} days"
 

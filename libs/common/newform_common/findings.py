@@ -211,12 +211,14 @@ def finding_event(service: str) -> type[FindingRaised]:
 async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
                         platform_id: str | None = None, enterprise_id: str | None = None,
                         worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
-                        observed_at: datetime | None = None, judged_on: date | None = None) -> FindingRef:
+                        observed_at: datetime | None = None, judged_on: date | None = None,
+                        engagement_type: str | None = None) -> FindingRef:
     """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction.
 
     `judged_on` is the business date the rule was applied on (default: `observed_at`'s, else today).
     If the municipal measures had lapsed then and the rule rests on them alone, the evidence gets
-    `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis)."""
+    `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis; a statute
+    limited to some engagement types, e.g. labour contracts, counts only when `engagement_type` is one)."""
     from .outbox import record  # outbox imports events; keep this module importable on its own
 
     service = session.info.get("domain") or session.info.get("service")
@@ -225,7 +227,7 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
     on = judged_on or (business_date(observed_at) if observed_at else policy_module.business_today())
     evidence = dict(spec.evidence)
     try:
-        basis = get_policy().rule_basis(spec.rule, on)
+        basis = get_policy().rule_basis(spec.rule, on, engagement_type)
     except PolicyNotInForce:
         basis = None  # no measures apply on that date: nothing to say about them
     if basis is not None and basis.provisional:

@@ -1,8 +1,11 @@
 """Idempotent creation: a retried POST with the same `Idempotency-Key` returns the first response.
 
-The key is scoped to the caller. The stored response is written in the same transaction as the
-state change, so a request either created its facts and remembered its answer, or did neither.
-Same key with a different body is a 422 problem; the same key racing itself is a 409.
+The key is scoped to the caller's tenant and to the operation (`idempotency_scope`): the same key
+sent by another platform, department or worker, or to another operation, is a new request and
+learns nothing about the first. Within one scope the same key with a different body is a 422
+problem; the same key racing itself is a 409. The stored response is written in the same
+transaction as the state change, so a request either created its facts and remembered its answer,
+or did neither.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlmodel import Field
 
 from .auth import Principal
 from .db import CommonModel
-from .errors import Unprocessable
+from .errors import PROBLEM_MEDIA_TYPE, Problem, Unprocessable
 from .responses import FastJSONResponse
 
 HEADER = "Idempotency-Key"
@@ -34,6 +37,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
 class IdempotencyRecord(CommonModel, table=True):
     __tablename__ = "idempotency_keys"
 
+    # Holds the scope (`idempotency_scope`), not only the caller: tenant and operation.
     principal: str = Field(primary_key=True, max_length=200)
     key: str = Field(primary_key=True, max_length=200)
     operation: str = Field(max_length=200)
@@ -43,6 +47,28 @@ class IdempotencyRecord(CommonModel, table=True):
     created_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=text("now()"))
     )
+
+
+def tenant_of(principal: Principal) -> str:
+    """Whose data a request acts on: the platform for platform and enterprise tokens (every backend
+    of a platform shares its keys; different platforms never do, even with the same token subject),
+    the department for department tokens, the worker for a worker's own token, otherwise the role
+    and subject (regulator, admin, channels)."""
+    if principal.platform_id and principal.role in ("platform", "enterprise"):
+        return f"tenant:{principal.platform_id}"
+    if principal.department and principal.role == "department":
+        return f"department:{principal.department}"
+    if principal.role == "worker":
+        return f"worker:{principal.subject}"
+    return principal.key
+
+
+def idempotency_scope(principal: Principal, operation: str) -> str:
+    """The stored `principal` value: tenant + operation, hashed if it would not fit the column."""
+    scope = f"{tenant_of(principal)}|{operation}"
+    if len(scope) > 200:
+        scope = "sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+    return scope
 
 
 def _hash(operation: str, payload: Any) -> str:
@@ -55,11 +81,11 @@ async def idempotent(
     session: AsyncSession,
     principal: Principal,
     payload: Any,
-    produce: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
+    produce: Callable[[], Awaitable[BaseModel | dict[str, Any] | Problem]],
     *,
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run `produce` once per (caller, Idempotency-Key); replay its response on a retry.
+    """Run `produce` once per (tenant, operation, Idempotency-Key); replay its response on a retry.
 
     Without the header the request simply runs (the key is recommended, not forced, so that
     hand-written calls still work; the OpenAPI document says so).
@@ -71,17 +97,28 @@ async def idempotent(
         if not 1 <= len(key) <= 200:
             raise Unprocessable(f"{HEADER} must be 1 to 200 characters", slug="idempotency-key")
         request_hash = _hash(operation, {"path": request.url.path, "body": payload})
-        stored = await session.get(IdempotencyRecord, (principal.key, key))
+        scope = idempotency_scope(principal, operation)
+        stored = await session.get(IdempotencyRecord, (scope, key))
         if stored is not None:
             if stored.request_hash != request_hash or stored.operation != operation:
                 raise Unprocessable(
                     f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
                 )
-            return FastJSONResponse(stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"})
+            media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
+            return FastJSONResponse(stored.response, status_code=stored.status_code,
+                                    headers={REPLAY_HEADER: "true"}, media_type=media_type)
     result = await produce()
-    body = result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else jsonable_encoder(result)
+    media_type = None
+    if isinstance(result, Problem):
+        # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
+        # use case wrote commits, and the caller gets the problem, replayed like any answer.
+        body, status_code, media_type = result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+    elif isinstance(result, BaseModel):
+        body = result.model_dump(mode="json", by_alias=True)
+    else:
+        body = jsonable_encoder(result)
     if key is not None:
-        session.add(IdempotencyRecord(principal=principal.key, key=key, operation=operation,
+        session.add(IdempotencyRecord(principal=scope, key=key, operation=operation,
                                       request_hash=request_hash, status_code=status_code, response=body))
-    return FastJSONResponse(body, status_code=status_code)
+    return FastJSONResponse(body, status_code=status_code, media_type=media_type)
 

@@ -386,17 +386,23 @@ class Policy:
         """Every parameter name some source applied on ``on`` defines."""
         return sorted({n for v, _ in self.sources_on(on) for n in v.parameters})
 
-    def rule_basis(self, rule: str, on: date | datetime) -> RuleBasis:
+    def rule_basis(self, rule: str, on: date | datetime, engagement_type: str | None = None) -> RuleBasis:
         """Whether a rule (``M5.no_deposit``) is applied provisionally on ``on``: it is when the measures
-        have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too."""
+        have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too.
+
+        A statute entry is either a citation (it carries the rule for every engagement) or a table
+        ``{statute, engagement_types}`` (only for those, e.g. 劳动合同法 for labour contracts); with
+        such an entry and no ``engagement_type`` given, the statute is not assumed to apply."""
         status = self.measures_status(on)
         measure = rule.split(".", 1)[0]
         try:
-            statutory = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
+            entry = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
         except (KeyError, PolicyNotInForce):
-            statutory = None
-        return RuleBasis(rule=rule, provisional=status.provisional and statutory is None,
-                         measures_version=status.version.id, statutory_basis=statutory)
+            entry = None
+        if isinstance(entry, dict):
+            entry = entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
+        return RuleBasis(rule=rule, provisional=status.provisional and entry is None,
+                         measures_version=status.version.id, statutory_basis=entry)
 
     # -- measures and routing ------------------------------------------------------------------
     def measure_titles(self, on: date | datetime) -> dict[str, dict[str, str]]:
@@ -628,8 +634,24 @@ def _resolve_extends(versions: dict[str, PolicyVersion]) -> dict[str, PolicyVers
 
     for vid in versions:
         resolve(vid, (vid,))
-    return {vid: replace(v, series=v.series or v.id, continues_provisionally=bool(v.continues_provisionally))
-            for vid, v in resolved.items()}
+    return {vid: replace(v, series=v.series or v.id) for vid, v in resolved.items()}
+
+
+def _inherit_within_series(ordered: list[PolicyVersion]) -> list[PolicyVersion]:
+    """A version that does not say its kind or whether it continues provisionally takes them from the
+    previous version of its series (a standalone successor of the measures behaves like them)."""
+    previous: dict[str, PolicyVersion] = {}
+    out = []
+    for v in ordered:
+        before = previous.get(v.series)
+        kind = v.kind or (before.kind if before else "")
+        continues = v.continues_provisionally
+        if continues is None:
+            continues = before.continues_provisionally if before else False
+        v = replace(v, kind=kind, continues_provisionally=bool(continues))
+        previous[v.series] = v
+        out.append(v)
+    return out
 
 
 def _check_references(versions: list[PolicyVersion]) -> None:
@@ -685,7 +707,7 @@ def load_policy(extra_dirs: Iterable[Path] = ()) -> Policy:
             raise _err(path, f"version id {v.id!r} already loaded from {versions[v.id].source_file}")
         versions[v.id] = v
     resolved = _resolve_extends(versions)
-    ordered = sorted(resolved.values(), key=lambda v: v.valid_from)
+    ordered = _inherit_within_series(sorted(resolved.values(), key=lambda v: v.valid_from))
     # Versions of one source replace each other; different sources are in force side by side.
     for series in dict.fromkeys(v.series for v in ordered):
         chain = [v for v in ordered if v.series == series]

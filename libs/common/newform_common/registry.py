@@ -53,6 +53,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS")),
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
                 secrets=("CONTRACTS_SIGNING_KEY",)),
+    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
 )
 
 #: Secrets every service needs.

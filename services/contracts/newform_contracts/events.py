@@ -21,8 +21,8 @@ EnterpriseKind = Literal["platform", "dispatch_agency", "outsourcer", "franchise
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 PayPeriod = Literal["hour", "day", "week", "month"]
 Signer = Literal["worker", "enterprise"]
-RuleTopic = Literal["order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
-                    "rewards_penalties"]
+RuleTopic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
+                    "working_hours", "rewards_penalties"]
 
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
@@ -110,6 +110,13 @@ class ContractTerminated(_ContractTransition):
     reason: str
 
 
+@event_type("contracts.contract.discarded.v1", key="worker_id")
+class ContractDiscarded(_ContractTransition):
+    """The platform discarded a draft that was never sent; its provisional findings are withdrawn."""
+
+    withdrawn_findings: int
+
+
 @event_type("contracts.contract.expired.v1", key="worker_id")
 class ContractExpired(_ContractTransition):
     """A signed contract reached the end of its term."""
@@ -127,6 +134,28 @@ class AccountRestricted(DomainEvent):
     reason_listed: bool
     notice_days: int
     effective_at: datetime
+
+
+@event_type("contracts.account.restriction_appealed.v1", key="worker_id")
+class RestrictionAppealed(DomainEvent):
+    """A worker appealed against a restriction or cancellation of his registration (M5)."""
+
+    appeal_id: str
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    submitted_at: datetime
+
+
+@event_type("contracts.account.restriction_lifted.v1", key="worker_id")
+class RestrictionLifted(DomainEvent):
+    """A restriction or cancellation was lifted: the registration is active again (M5)."""
+
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    lifted_by_role: str
+    lifted_at: datetime
 
 
 @event_type("contracts.rule_notice.published.v1", key="platform_id")

@@ -89,7 +89,7 @@ class Contract(ServiceModel, table=True):
     end_date: date | None = None
     terms: dict[str, Any] = _json()
     engagement_facts: dict[str, Any] = _json()
-    document_text: str
+    document_text: str  # encrypted (PII cipher, context contracts.document_text): documents name the worker
     document_sha256: str = Field(max_length=64)
     status: str = Field(default="draft", max_length=16, index=True)
     termination_reason: str | None = None
@@ -146,6 +146,25 @@ class AccountRestriction(ServiceModel, table=True):
     notice_days: int = 0
     effective_at: datetime = _ts()
     created_at: datetime = _ts()
+    lifted_at: datetime | None = _ts(nullable=True)
+    lifted_by: str | None = Field(default=None, max_length=200)
+    lift_reason: str | None = None
+
+
+class RestrictionAppeal(ServiceModel, table=True):
+    """A worker's appeal against a restriction or cancellation (M5, M10's 申诉机制)."""
+
+    __tablename__ = "restriction_appeals"
+
+    id: str = Field(primary_key=True, max_length=64)
+    restriction_id: str = Field(index=True, foreign_key="account_restrictions.id", max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    grounds: str
+    submitted_by: str = Field(max_length=200)
+    submitted_at: datetime = _ts()
+    status: str = Field(default="open", max_length=16)
+    closed_at: datetime | None = _ts(nullable=True)
 
 
 class RuleNotice(ServiceModel, table=True):
@@ -165,6 +184,26 @@ class RuleNotice(ServiceModel, table=True):
     published_on: date
     effective_on: date
     created_at: datetime = _ts()
+
+
+class HeldFinding(ServiceModel, table=True):
+    """A finding on a draft, held: raised (the common findings table and its event) when the contract
+    is sent, withdrawn when the draft is discarded (issue 8 item 12, RULES.md)."""
+
+    __tablename__ = "held_findings"
+
+    id: str = Field(primary_key=True, max_length=64)
+    contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)
+    measure: str = Field(max_length=4)
+    rule: str = Field(max_length=100)
+    severity: str = Field(max_length=8)
+    summary: str
+    evidence: dict[str, Any] = _json()
+    judged_on: date  # the drafting day: the finding is judged under the policy of that day when raised
+    observed_at: datetime = _ts()
+    # held | raised | withdrawn; once raised, `finding_id` names the finding in the findings table.
+    status: str = Field(default="held", max_length=16)
+    finding_id: str | None = Field(default=None, max_length=64)
 
 
 class PiiAccessLog(ServiceModel, table=True):

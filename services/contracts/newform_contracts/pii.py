@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -43,6 +44,28 @@ class Pii:
 
 def masked(kind: str, value: str) -> str:
     return {"id_number": mask_resident_id, "phone": mask_mobile, "name": mask_name}[kind](value)
+
+
+DOCUMENT_COLUMN = "contracts.document_text"
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[1-8][0-9]{16}[0-9Xx]|[1-8][0-9]{14})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")
+
+
+def mask_document(text: str) -> str:
+    """A document's ID numbers and mobile numbers masked: real contracts name the worker's."""
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_resident_id(m.group()), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group()), text)
+
+
+def encrypt_document(pii: Pii, text: str) -> str:
+    return pii.encrypt(text, DOCUMENT_COLUMN)
+
+
+def decrypt_document(pii: Pii, stored: str) -> str:
+    # Rows written before documents were encrypted hold plain text (no "v1:" token prefix).
+    if not stored.startswith(f"{PiiCipher.VERSION}:"):
+        return stored
+    return pii.decrypt(stored, DOCUMENT_COLUMN)
 
 
 def authorize_reveal(request: Request, principal: Principal) -> str:

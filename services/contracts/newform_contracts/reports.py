@@ -2,7 +2,8 @@
 in a documented, stable format (JSON or CSV) — what the HRSS reporting system receives.
 
 Format version 1. One line per contract or agreement that was signed (status signed, terminated
-or expired) and whose term overlaps the period. Fields, in this order (CSV header = these names):
+or expired) and was in force during the period: its term overlaps the period and, if terminated,
+it was terminated on or after the period's first day (Asia/Shanghai). Fields, in this order (CSV header = these names):
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.errors import Unprocessable
+from newform_common.policy import business_date
 
-from .models import Contract, Enterprise, EvidenceRecord, Registration, Worker
+from .models import Contract, ContractTransition, Enterprise, EvidenceRecord, Registration, Worker
 from .pii import Pii, masked
 
 FORMAT_VERSION = "1"
@@ -65,6 +67,8 @@ def period_bounds(period: str) -> tuple[date, date]:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         raise Unprocessable("period must be a month, YYYY-MM", slug="bad-period")
     year, month = int(period[:4]), int(period[5:])
+    if year < 1:  # year 0 matches the pattern but no calendar has it
+        raise Unprocessable("period must be a month of year 0001 or later, YYYY-MM", slug="bad-period")
     return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
@@ -78,6 +82,14 @@ async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterpris
         .where(Contract.enterprise_id == enterprise.id, Contract.status.in_(("signed", "terminated", "expired")),
                Contract.start_date <= last, or_(Contract.end_date.is_(None), Contract.end_date >= first))
         .order_by(Contract.id))).all()
+    # A terminated contract is in force until its termination, not until its original end date.
+    terminated = [c.id for c, _, _ in contracts if c.status == "terminated"]
+    ended_on: dict[str, date] = {}
+    if terminated:
+        for cid, at in (await session.execute(select(ContractTransition.contract_id, ContractTransition.at).where(
+                ContractTransition.contract_id.in_(terminated), ContractTransition.to_status == "terminated"))).all():
+            ended_on[cid] = business_date(at)
+    contracts = [row for row in contracts if row[0].id not in ended_on or ended_on[row[0].id] >= first]
     ids = [c.id for c, _, _ in contracts]
     signed_at: dict[tuple[str, str], str] = {}
     if ids:

@@ -28,17 +28,21 @@ from .models import (
     Registration,
     RuleNotice,
 )
-from .pii import Pii, audit_reveal, authorize_reveal
+from .pii import Pii, audit_reveal, authorize_reveal, mask_document
 from .schemas import (
+    AppealCreate,
+    AppealPublic,
     ClassificationPublic,
     ContractCreate,
     ContractDocument,
     ContractPublic,
+    DiscardContract,
     EngagementFactsIn,
     EnterprisePublic,
     EvidencePublic,
     EvidenceRecordPublic,
     ExpiryRun,
+    LiftCreate,
     PartnerCreate,
     PiiAccessPublic,
     PlatformCreate,
@@ -64,6 +68,11 @@ READERS = (Role.platform, Role.worker, Role.regulator, Role.admin, Role.departme
 Reader = Annotated[Principal, require(*READERS)]
 PlatformCaller = Annotated[Principal, require(Role.platform)]
 Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
+# A worker appeals with his own token, or through a worker channel (12333 and the like) on his behalf.
+WORKER_SIDE = (Role.worker, Role.worker_channel)
+Appellant = Annotated[Principal, require(*WORKER_SIDE)]
+AppealReader = Annotated[Principal, require(*READERS, Role.worker_channel)]
+Lifter = Annotated[Principal, require(Role.platform, Role.regulator, Role.admin)]
 Paging = Annotated[PageParams, Depends(page_params)]
 Reveal = Annotated[bool, Query(description="Unmasked personal data (regulator/admin only; audited, needs X-Purpose)")]
 
@@ -210,7 +219,7 @@ async def expire_due_contracts(request: Request, principal: Annotated[Principal,
              summary="Draft a contract or agreement; refused on a forbidden clause, flagged on a finding")
 async def draft_contract(body: ContractCreate, request: Request, session: SessionDep, principal: PlatformCaller):
     async def produce():
-        contract, _ = await service.draft_contract(session, principal, body)
+        contract, _ = await service.draft_contract(session, principal, body, pii_of(request))
         return ContractPublic(**await service.contract_view(session, contract))
 
     return await idempotent(request, session, principal, body, produce)
@@ -240,10 +249,17 @@ async def get_contract(contract_id: str, session: SessionDep, principal: Reader)
 
 
 @router.get("/contracts/{contract_id}/document", tags=["contracts"], response_model=ContractDocument,
-            responses=READ_ERRORS, summary="The contract's document text and its hash")
-async def get_contract_document(contract_id: str, session: SessionDep, principal: Reader):
+            responses=problem_responses(400, 401, 403, 404),
+            summary="The contract's document text (ID and mobile numbers masked unless revealed) and its hash")
+async def get_contract_document(contract_id: str, request: Request, session: SessionDep, principal: Reader,
+                                reveal: Reveal = False):
     c = await service.load_contract(session, principal, contract_id)
-    return ContractDocument(contract_id=c.id, document_text=c.document_text, document_sha256=c.document_sha256)
+    if reveal:
+        purpose = authorize_reveal(request, principal)
+        audit_reveal(session, principal, purpose, "contract_document", c.id, ["document_text"])
+    text = service.document_text(pii_of(request), c)
+    return ContractDocument(contract_id=c.id, document_text=text if reveal else mask_document(text),
+                            document_sha256=c.document_sha256, revealed=reveal)
 
 
 @router.get("/contracts/{contract_id}/transitions", tags=["contracts"], response_model=list[TransitionPublic],
@@ -301,7 +317,7 @@ async def get_contract_evidence(contract_id: str, request: Request, session: Ses
              summary="Verify the document hash and every record's hash, link and seal")
 async def verify_contract_evidence(contract_id: str, request: Request, session: SessionDep, principal: Reader):
     c = await service.load_contract(session, principal, contract_id)
-    problems = await service.verify_evidence(session, sealer_of(request), c)
+    problems = await service.verify_evidence(session, sealer_of(request), c, pii_of(request))
     return VerificationPublic(contract_id=c.id, valid=not problems, document_sha256=c.document_sha256,
                               problems=problems)
 
@@ -313,6 +329,14 @@ async def terminate_contract(contract_id: str, body: TerminationCreate, session:
     if body.terminated_at is not None and body.terminated_at.utcoffset() is None:
         raise Unprocessable("terminated_at needs a timezone offset (RFC 3339)")
     c = await service.terminate_contract(session, principal, contract_id, body.reason, body.terminated_at)
+    return ContractPublic(**await service.contract_view(session, c))
+
+
+@router.post("/contracts/{contract_id}/discard", tags=["contracts"], response_model=ContractPublic,
+             responses=WRITE_ERRORS,
+             summary="Discard a draft never sent; its provisional findings are withdrawn (never alerts)")
+async def discard_contract(contract_id: str, body: DiscardContract, session: SessionDep, principal: PlatformCaller):
+    c = await service.discard_contract(session, principal, contract_id, body.reason)
     return ContractPublic(**await service.contract_view(session, c))
 
 
@@ -342,7 +366,8 @@ def restriction_public(r: AccountRestriction, findings) -> RestrictionPublic:
                              platform_id=r.platform_id, action=r.action, reason_code=r.reason_code,
                              reason_listed=r.reason_listed, reason_text=r.reason_text,
                              notice_given_at=r.notice_given_at, notice_days=r.notice_days,
-                             effective_at=r.effective_at, findings=findings)
+                             effective_at=r.effective_at, status="lifted" if r.lifted_at else "in_effect",
+                             lifted_at=r.lifted_at, lift_reason=r.lift_reason, findings=findings)
 
 
 @router.post("/account-restrictions", tags=["account restrictions"], status_code=201,
@@ -366,6 +391,38 @@ async def list_account_restrictions(session: SessionDep, principal: Reader, para
     rows = (await session.execute(_page(query, AccountRestriction.id, params))).scalars().all()
     items = [restriction_public(r, await service.findings_of(session, r.id)) for r in rows]
     return page_of(items, params, lambda r: [r.restriction_id])
+
+
+def appeal_public(a) -> AppealPublic:
+    return AppealPublic(appeal_id=a.id, restriction_id=a.restriction_id, worker_id=a.worker_id,
+                        platform_id=a.platform_id, grounds=a.grounds, submitted_at=a.submitted_at, status=a.status,
+                        closed_at=a.closed_at)
+
+
+@router.post("/account-restrictions/{restriction_id}/appeals", tags=["account restrictions"], status_code=201,
+             response_model=AppealPublic, responses=WRITE_ERRORS,
+             summary="The worker appeals against a restriction (a worker channel on his behalf, or his own token)")
+async def appeal_restriction(restriction_id: str, body: AppealCreate, request: Request, session: SessionDep,
+                             principal: Appellant):
+    async def produce():
+        return appeal_public(await service.appeal_restriction(session, principal, restriction_id, body))
+
+    return await idempotent(request, session, principal, body, produce)
+
+
+@router.get("/account-restrictions/{restriction_id}/appeals", tags=["account restrictions"],
+            response_model=list[AppealPublic], responses=READ_ERRORS, summary="Appeals against a restriction")
+async def list_restriction_appeals(restriction_id: str, session: SessionDep, principal: AppealReader):
+    r = await service.load_restriction(session, principal, restriction_id)
+    return [appeal_public(a) for a in await service.appeals_of(session, r.id)]
+
+
+@router.post("/account-restrictions/{restriction_id}/lift", tags=["account restrictions"],
+             response_model=RestrictionPublic, responses=WRITE_ERRORS,
+             summary="Lift a restriction or cancellation: the registration is active again (platform or regulator)")
+async def lift_restriction(restriction_id: str, body: LiftCreate, session: SessionDep, principal: Lifter):
+    r = await service.lift_restriction(session, principal, restriction_id, body.reason)
+    return restriction_public(r, await service.findings_of(session, r.id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,8 +470,8 @@ def _notice_platform(principal: Principal, platform_id: str | None) -> str:
     return platform_id
 
 
-Topic = Literal["order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
-                "rewards_penalties"]
+Topic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
+                "working_hours", "rewards_penalties"]
 
 
 @router.get("/rule-notices/{topic}/versions", tags=["rule register"], response_model=list[RuleNoticePublic],

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
-from newform_common.findings import FindingSpec, Severity, Violation  # noqa: F401 (re-exported)
+from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401 (re-exported)
 from newform_common.policy import business_today, get_policy
 
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
@@ -25,6 +25,7 @@ def protected_attributes(on: date | None = None) -> frozenset[str]:
     """Eligibility conditions the policy forbids (M5: 不得违法设置性别、民族、年龄、宗教信仰等歧视性条件);
     policy data `fair_access.protected_attributes`."""
     return frozenset(get_policy().value("fair_access.protected_attributes", on or business_today()))
+
 
 #: Words in free-text terms that suggest a deposit, a fee or a discriminatory condition (M5, for review).
 SUSPICIOUS_TERMS = (
@@ -40,8 +41,38 @@ def restriction_reasons(on: date | None = None) -> dict[str, str]:
     return get_policy().value("fair_access.restriction_reasons", on or business_today())
 
 
-RULE_TOPICS = ("order_allocation", "piece_rates", "commission_ratio", "pay_composition", "working_hours",
-               "rewards_penalties")
+#: The rules M10 names (平台进入退出、订单分配、计件单价、抽成比例、报酬构成及支付、工作时间、奖惩).
+RULE_TOPICS = ("platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
+               "working_hours", "rewards_penalties")
+
+#: Every rule id this module can emit: the checked vocabulary (`newform_common.findings.rule_catalogue`).
+RULES: tuple[RuleDef, ...] = (
+    RuleDef("M5.no_deposit", "reject", "a deposit, bond or fee charged to the worker"),
+    RuleDef("M5.no_discriminatory_conditions", "reject",
+            "an unlawful eligibility condition on gender, ethnicity, age or religion"),
+    RuleDef("M5.no_exclusivity", "reject",
+            "a clause restricting work on other platforms outside a full-time labour contract"),
+    RuleDef("M6.max_pay_period", "reject", "a pay period longer than the policy allows"),
+    RuleDef("M3.dispatch_requires_labor_contract", "reject",
+            "a dispatch agency signing anything but a labour contract"),
+    RuleDef("M1.misclassification", "finding", "declared type weaker than the facts' labour relationship"),
+    RuleDef("M2.misclassification", "finding", "declared civil where the facts call for a work agreement"),
+    RuleDef("M3.dispatch_licence_invalid", "finding", "dispatch agency without a valid licence"),
+    RuleDef("M3.unqualified_partner", "finding", "outsourcer, franchisee or agent without the qualification"),
+    RuleDef("M9.work_injury_insurance", "finding", "labour contract without work-injury insurance"),
+    RuleDef("M9.dispatched_worker_insurance", "finding", "dispatched worker without work-injury insurance"),
+    RuleDef("M9.platform_worker_protection", "finding",
+            "platform worker with neither occupational-injury protection nor accident insurance"),
+    RuleDef("M1.overlapping_full_time_contract", "finding", "two overlapping full-time labour contracts"),
+    RuleDef("M5.suspicious_terms_text", "finding", "free text mentions deposits, fees or discriminatory conditions"),
+    RuleDef("M5.restriction_without_listed_reason", "finding", "restriction for a reason not on the published list"),
+    RuleDef("M5.restriction_without_notice", "finding",
+            "restriction without notice to the worker before it took effect"),
+    RuleDef("M10.effective_before_publication", "finding", "rule in effect before its publication"),
+    RuleDef("M10.effective_without_notice", "finding", "rule in effect on its publication day, without notice"),
+    RuleDef("M10.no_consultation", "finding", "rule changed without consulting the union or worker representatives "
+                                               "before publication"),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,11 +109,14 @@ class Classification:
 def classify(facts: EngagementFacts) -> Classification:
     """M1/M2: suggest the engagement type from the facts (劳社部发〔2005〕12号 art. 1; 人社部发〔2021〕56号).
 
-    `labor_contract` when the enterprise's rules and management apply, it controls the schedule,
-    sets the pay, the work is its core business, and the worker can neither refuse orders nor bears
-    profit and loss. `civil` when the worker runs an own business: bears profit and loss and sets
-    own prices, outside the enterprise's rules and schedule. Otherwise `work_agreement`: the platform
-    manages the labour process but the worker keeps strong autonomy.
+    Weighed as the two texts do. The 2005 standard's elements carry a labour relationship: the
+    enterprise's rules and management apply to the worker, it arranges the paid work (sets the pay),
+    and the work is part of its business. Autonomy weakens it only where 56号 says so — the worker
+    has strong autonomy over the work arrangement (较强的工作安排自主权): sets own schedule AND either
+    may refuse orders or works for others. Declining orders alone, under the platform's schedule,
+    rules and pay, is still a labour relationship. `civil` when the worker runs an own business
+    (bears profit and loss, sets own prices, outside the enterprise's management); otherwise
+    `work_agreement` (the platform manages the labour process, 56号's 不完全符合确立劳动关系情形).
     """
     f = facts
     criteria = [
@@ -105,12 +139,13 @@ def classify(facts: EngagementFacts) -> Classification:
                         "劳动者未在其他平台或单位工作" if not f.worker_works_elsewhere
                         else "劳动者同时在其他平台或单位工作（非全日制用工可有多个用人单位）"),
     ]
-    met = {c.name: c.met for c in criteria}
-    labor = all(met[n] for n in ("rules_and_management", "schedule_control", "pay_set_by_enterprise",
-                                 "core_business", "no_right_to_refuse_orders", "no_own_business_risk"))
+    # The 2005 standard's elements: management, pay (paid work arranged by the enterprise), core business.
+    elements = f.enterprise_sets_rules_and_discipline and f.enterprise_sets_pay and f.work_is_core_business
+    # 56号: strong autonomy over the work arrangement — own schedule plus freedom to refuse or to work for others.
+    strong_autonomy = not f.enterprise_controls_schedule and (f.worker_may_refuse_orders or f.worker_works_elsewhere)
     own_business = (f.worker_bears_profit_and_loss and not f.enterprise_sets_pay
                     and not f.enterprise_sets_rules_and_discipline and not f.enterprise_controls_schedule)
-    if labor:
+    if elements and not strong_autonomy and not f.worker_bears_profit_and_loss:
         return Classification("labor_contract", criteria, "M1")
     if own_business:
         return Classification("civil", criteria, "M2")
@@ -138,6 +173,14 @@ _TYPE_ZH = {"labor_contract": "劳动合同", "work_agreement": "书面用工协
 # Rejects on contract terms (M3, M5, M6)
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Condition:
+    """An eligibility condition as the platform wrote it: an attribute and its requirement text."""
+
+    attribute: str
+    requirement: str = ""
+
+
+@dataclass(frozen=True)
 class TermsFacts:
     """What the clause checks need from a contract's terms."""
 
@@ -148,6 +191,13 @@ class TermsFacts:
     eligibility_attributes: tuple[str, ...] = ()
     exclusivity: bool = False
     free_text: str = ""
+    eligibility_conditions: tuple[Condition, ...] = ()
+    engagement_type: str = "labor_contract"
+    part_time: bool = False
+    occupation: str | None = None
+
+    def conditions(self) -> tuple[Condition, ...]:
+        return self.eligibility_conditions + tuple(Condition(a) for a in self.eligibility_attributes)
 
 
 def check_no_deposit(terms: TermsFacts) -> Violation | None:
@@ -158,20 +208,94 @@ def check_no_deposit(terms: TermsFacts) -> Violation | None:
     return None
 
 
+def _mentions(text: str, words) -> bool:
+    """Chinese words as substrings; English words as whole words (so 'age' is not found in 'page')."""
+    lowered = text.lower()
+    for w in words:
+        if w.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered):
+                return True
+        elif w in text:
+            return True
+    return False
+
+
+_CLAUSE_SPLIT = re.compile(r"[，,；;。.、/\n]+")
+_MIN_AGE = (re.compile(r"年满\s*(\d{1,3})"), re.compile(r"(\d{1,3})\s*周?岁\s*(?:以上|及以上|或以上|含)"),
+            re.compile(r"(?:at least|minimum(?: age)?(?: of)?|min\.?|over|older than|≥|>=)\s*(\d{1,3})", re.I),
+            re.compile(r"(\d{1,3})\s*(?:\+|years?(?: old)? (?:or|and) (?:older|above|over))", re.I))
+_MAX_AGE = re.compile(r"以下|以内|不超过|不得超过|不满|之间|未满|under|below|at most|no more than|maximum|"
+                      r"max\.?|younger|≤|<=|[~～]|\d\s*[-–—至到]\s*\d", re.I)
+
+
+def _age_condition_is_lawful(text: str, lawful_minimum: int, birth_words) -> bool:
+    """A minimum age no higher than the law's own minimum, with no upper limit, is lawful (劳动法 art. 15:
+    none under 16; a driving licence's own age). Upper limits, birth-year cut-offs and bare numbers are not."""
+    if _mentions(text, birth_words) or _MAX_AGE.search(text):
+        return False
+    minimums = [int(m) for pattern in _MIN_AGE for m in pattern.findall(text)]
+    return bool(minimums) and max(minimums) <= lawful_minimum
+
+
+def discriminatory_conditions(terms: TermsFacts, on: date) -> list[tuple[str, str]]:
+    """The (attribute as written, protected ground) pairs that are unlawful conditions (M5).
+
+    Judged by meaning: the attribute's name and the requirement's text, Chinese or English, against
+    the policy's words for each protected ground. A requirement saying the ground is not restricted
+    (男女不限) is no condition. Gender, ethnicity and religion conditions are never lawful for these
+    occupations; an age condition is lawful only as the law's own minimum age.
+    """
+    policy = get_policy()
+    words: dict[str, list[str]] = policy.value("fair_access.protected_attribute_words", on)
+    grounds = {ground: words.get(ground, [ground]) for ground in sorted(protected_attributes(on))}
+    unrestricted = policy.value("fair_access.no_restriction_words", on)
+    minimum_ages = policy.value("fair_access.lawful_minimum_age", on)
+    licence_words = policy.value("fair_access.driving_licence_words", on)
+    driving = terms.occupation in policy.value("fair_access.driving_occupations", on)
+    found = []
+    for c in terms.conditions():
+        clauses = [x for x in _CLAUSE_SPLIT.split(c.requirement) if x.strip()] or [""]
+        for ground, words in grounds.items():
+            attribute_names_it = _mentions(c.attribute.replace("_", " ") + " " + c.attribute, words)
+            restricting = [x for x in clauses if (attribute_names_it or _mentions(x, words))
+                           and not _mentions(x, unrestricted)]
+            if not restricting:
+                continue
+            if ground == "age":
+                text = f"{c.attribute} {c.requirement}"
+                licence = driving or _mentions(text, licence_words)
+                lawful_minimum = max(minimum_ages["general"], minimum_ages["driving_licence"] if licence else 0)
+                if _age_condition_is_lawful(c.requirement, lawful_minimum, ("出生", "birth", "born")) \
+                        and not _mentions(c.attribute, ("出生", "birth", "born")):
+                    continue
+            found.append((c.attribute, ground))
+    return found
+
+
 def check_no_discriminatory_conditions(terms: TermsFacts, on: date | None = None) -> Violation | None:
-    """M5.no_discriminatory_conditions: no eligibility conditions on gender, ethnicity, age or religion."""
-    bad = sorted(set(terms.eligibility_attributes) & protected_attributes(on))
+    """M5.no_discriminatory_conditions: no unlawful eligibility condition on gender, ethnicity, age or religion."""
+    bad = discriminatory_conditions(terms, on or business_today())
     if bad:
+        named = ", ".join(f"{attribute!r} ({ground})" for attribute, ground in bad)
         return Violation("M5", "M5.no_discriminatory_conditions",
-                         f"Eligibility conditions on {', '.join(bad)} are discriminatory (不得设置歧视性条件)")
+                         f"Eligibility conditions on {named} are unlawful discriminatory conditions "
+                         f"(不得违法设置性别、民族、年龄、宗教信仰等歧视性条件); an age may only be the law's own "
+                         f"minimum, e.g. 年满16周岁")
     return None
 
 
 def check_no_exclusivity(terms: TermsFacts) -> Violation | None:
-    """M5.no_exclusivity: no clause may restrict the worker from working on other platforms."""
-    if terms.exclusivity:
+    """M5.no_exclusivity: no clause may unlawfully restrict the worker from working on other platforms.
+
+    Lawful only within a full-time labour contract (the employer may require exclusive service,
+    劳动合同法 art. 39(4)); unlawful in a part-time labour contract (art. 69: several employers
+    allowed), a work agreement or a civil agreement, where the worker keeps the freedom to work
+    for others (不得违法限制劳动者在多平台就业).
+    """
+    full_time_labour = terms.engagement_type == "labor_contract" and not terms.part_time
+    if terms.exclusivity and not full_time_labour:
         return Violation("M5", "M5.no_exclusivity", "A clause may not restrict the worker from working on "
-                         "other platforms (不得限制在多平台就业)")
+                         "other platforms outside a full-time labour contract (不得违法限制劳动者在多平台就业)")
     return None
 
 
@@ -244,10 +368,11 @@ def dispatch_licence_invalid(partner: PartnerFacts, start_date: date) -> Finding
 
 
 def unqualified_partner(partner: PartnerFacts) -> FindingSpec | None:
-    """M3.unqualified_partner: work outsourced or franchised to a partner without the qualification."""
-    if partner.kind in ("outsourcer", "franchisee") and not partner.qualified:
+    """M3.unqualified_partner: work outsourced, franchised or organised through an agent (代理商, the
+    measures' 用工合作企业) without the qualification its business needs."""
+    if partner.kind in ("outsourcer", "franchisee", "agent") and not partner.qualified:
         return FindingSpec("M3", "M3.unqualified_partner", Severity.high,
-                           "平台将业务外包或加盟给不具备合法经营资质的企业，平台应承担相应责任",
+                           "平台将业务外包、加盟或代理给不具备合法经营资质的企业，平台应承担相应责任",
                            {"partner_kind": partner.kind, "liable_party": "platform"})
     return None
 
@@ -316,13 +441,23 @@ def suspicious_terms_text(text: str) -> FindingSpec | None:
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
+#: Reasons the worker asked for himself: no notice is owed to the person who asked.
+WORKER_REQUESTED_REASONS = frozenset({"worker_request"})
+
+
+def notice_given_before(notice_given_at: datetime | None, effective_at: datetime) -> bool:
+    """Notice counts only if it came strictly before the restriction took effect (告知 then act)."""
+    return notice_given_at is not None and notice_given_at < effective_at
+
+
 def restriction_findings(reason_code: str, notice_given: bool, on: date | None = None) -> list[FindingSpec]:
-    """M5: a restriction or cancellation needs a listed reason and a notice to the worker."""
+    """M5: a restriction or cancellation needs a listed reason and a notice to the worker before it
+    takes effect — except at the worker's own request (his request is his notice)."""
     found = []
     if reason_code not in restriction_reasons(on):
         found.append(FindingSpec("M5", "M5.restriction_without_listed_reason", Severity.medium,
                                  "平台限制或注销劳动者账号的理由不在公布的理由清单内", {"reason_code": reason_code}))
-    if not notice_given:
+    if not notice_given and reason_code not in WORKER_REQUESTED_REASONS:
         found.append(FindingSpec("M5", "M5.restriction_without_notice", Severity.medium,
                                  "平台限制或注销劳动者账号前未告知劳动者", {"reason_code": reason_code}))
     return found
@@ -331,16 +466,28 @@ def restriction_findings(reason_code: str, notice_given: bool, on: date | None =
 # ---------------------------------------------------------------------------------------------
 # Rule and algorithm register (M10)
 # ---------------------------------------------------------------------------------------------
-def rule_notice_findings(*, topic: str, published_on: date, effective_on: date, consulted: bool) -> list[FindingSpec]:
-    """M10: a rule change is consulted on with the union or worker representatives, published, and
-    takes effect only after publication."""
+def rule_notice_findings(*, topic: str, published_on: date, effective_on: date, consulted: bool,
+                         consulted_on: date | None = None) -> list[FindingSpec]:
+    """M10: a rule change is consulted on with the union or worker representatives before it is
+    published (充分听取…意见建议，将结果公示并告知劳动者), published, and takes effect only after the
+    workers had notice (`rule_register.min_notice_days` after publication)."""
     found = []
+    notice_days = (effective_on - published_on).days
+    evidence = {"topic": topic, "published_on": published_on.isoformat(), "effective_on": effective_on.isoformat()}
     if effective_on < published_on:
         found.append(FindingSpec("M10", "M10.effective_before_publication", Severity.medium,
-                                 "平台规则或算法在公示前已生效",
-                                 {"topic": topic, "published_on": published_on.isoformat(),
-                                  "effective_on": effective_on.isoformat()}))
-    if not consulted:
+                                 "平台规则或算法在公示前已生效", evidence))
+    else:
+        minimum = get_policy().value("rule_register.min_notice_days", published_on)
+        if notice_days < minimum:
+            found.append(FindingSpec("M10", "M10.effective_without_notice", Severity.medium,
+                                     "平台规则或算法公示当日即生效，未给劳动者告知期",
+                                     {**evidence, "notice_days": notice_days, "min_notice_days": minimum}))
+    late = consulted and consulted_on is not None and consulted_on > published_on
+    if not consulted or late:
         found.append(FindingSpec("M10", "M10.no_consultation", Severity.medium,
-                                 "平台规则或算法调整未经工会或劳动者代表协商", {"topic": topic}))
+                                 "平台规则或算法调整未在公示前经工会或劳动者代表协商",
+                                 {"topic": topic, "consulted_on": consulted_on.isoformat() if late else None,
+                                  "published_on": published_on.isoformat(),
+                                  "reason": "consulted after publication" if late else "no consultation"}))
     return found

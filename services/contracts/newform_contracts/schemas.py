@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
 from newform_common import vocabulary
 from newform_common.findings import FindingRef
@@ -16,8 +16,29 @@ from .events import EnterpriseKind, RuleTopic, Signer
 District = vocabulary.literal("districts")
 Occupation = vocabulary.literal("occupations")
 EngagementType = vocabulary.literal("engagement_types")
+#: Where a worker lives: one of Xining's districts, or outside the city (a worker who works in Xining
+#: and lives elsewhere is covered by the measures; the place of work routes, not the residence).
+OUTSIDE_XINING = "outside_xining"
+ResidenceDistrict = Literal[(*vocabulary.codes("districts"), OUTSIDE_XINING)]  # type: ignore[valid-type]
 PartnerKind = Literal["dispatch_agency", "outsourcer", "franchisee", "agent"]
-ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired"]
+ContractStatus = Literal["draft", "sent", "signed", "terminated", "expired", "discarded"]
+
+
+def _text_only(kind: str):
+    """Dates and times travel as ISO 8601 text: a number (epoch seconds or days) is refused, not guessed."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, (str, date)):
+            raise ValueError(f"must be an ISO 8601 {kind} string")
+        return value
+
+    return BeforeValidator(check)
+
+
+#: Strict input types (issue 8 item 25): dates and times as text, booleans only true/false.
+Date = Annotated[date, _text_only("date, e.g. 2026-12-01")]
+DateTime = Annotated[datetime, _text_only("date-time with offset, e.g. 2026-11-28T10:15:00+08:00")]
+Bool = StrictBool
 
 
 def _example(example: dict[str, Any]) -> ConfigDict:
@@ -27,7 +48,9 @@ def _example(example: dict[str, Any]) -> ConfigDict:
 # ---------------------------------------------------------------------------------------------
 # Enterprises
 # ---------------------------------------------------------------------------------------------
-CREDIT_CODE_EXAMPLE = "91630100MA7XYA001A"  # valid check digit: examples must be accepted
+# Valid GB 32100 codes (check character computed), one per example: one code is one legal entity.
+CREDIT_CODE_EXAMPLE = "91630100MA7X8Y001G"
+PARTNER_CREDIT_CODE_EXAMPLE = "91630104MA7C8P2Q49"
 
 
 
@@ -36,6 +59,9 @@ CREDIT_CODE_EXAMPLE = "91630100MA7XYA001A"  # valid check digit: examples must b
 CREDIT_CODE_FORMAT = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 RESIDENT_ID_FORMAT = "^[1-8][0-9]{16}[0-9Xx]$"
 MOBILE_FORMAT = "^(\\+?86)?1[3-9][0-9]{9}$"
+CREDIT_CODE_DESCRIPTION = ("Unified social credit code (GB 32100, check character validated). One code is one legal "
+                           "entity: a code already registered (as a platform or any platform's partner) is refused "
+                           "with 409 and the existing `enterprise_id`")
 
 
 class PlatformCreate(BaseModel):
@@ -44,32 +70,31 @@ class PlatformCreate(BaseModel):
 
     platform_id: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$", description="Slug; platform tokens carry it")
     name: str = Field(min_length=1, max_length=200)
-    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)",
-                             json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
+    credit_code: str = Field(description=CREDIT_CODE_DESCRIPTION, json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
     district: District
     occupations: list[Occupation] = Field(min_length=1)
 
 
 class DispatchLicence(BaseModel):
     number: str = Field(min_length=1, max_length=100)
-    valid_until: date
+    valid_until: Date
 
 
 class PartnerCreate(BaseModel):
     model_config = _example({"name": "西宁速达劳务派遣有限公司", "kind": "dispatch_agency",
-                             "credit_code": "91630100MA7XYB002L", "district": "chengxi",
+                             "credit_code": PARTNER_CREDIT_CODE_EXAMPLE, "district": "chengxi",
                              "occupations": ["food_delivery"],
                              "dispatch_licence": {"number": "青人社派许字〔2024〕0012号", "valid_until": "2027-06-30"},
                              "qualified": True})
 
     name: str = Field(min_length=1, max_length=200)
     kind: PartnerKind
-    credit_code: str = Field(description="Unified social credit code (GB 32100, check digit validated)",
-                             json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
+    credit_code: str = Field(description=CREDIT_CODE_DESCRIPTION, json_schema_extra={"pattern": CREDIT_CODE_FORMAT})
     district: District
     occupations: list[Occupation] = Field(min_length=1)
     dispatch_licence: DispatchLicence | None = Field(None, description="Labour-dispatch licence (dispatch agencies)")
-    qualified: bool = Field(False, description="Outsourcer/franchisee holds the qualification its business needs")
+    qualified: Bool = Field(False, description="Outsourcer, franchisee or agent holds the qualification its "
+                                               "business needs (an unqualified one is a finding, M3)")
 
 
 class EnterprisePublic(BaseModel):
@@ -90,7 +115,7 @@ class EnterprisePublic(BaseModel):
 # Workers
 # ---------------------------------------------------------------------------------------------
 class WorkerCreate(BaseModel):
-    model_config = _example({"name": "张三", "id_number": "630102199001011236", "phone": "13812345678",
+    model_config = _example({"name": "张三", "id_number": "630102199001011235", "phone": "13812345678",
                              "occupation": "food_delivery", "household_registration_place": "青海省西宁市城东区",
                              "residence_district": "chengdong"})
 
@@ -101,7 +126,7 @@ class WorkerCreate(BaseModel):
                        json_schema_extra={"pattern": MOBILE_FORMAT})
     occupation: Occupation
     household_registration_place: str | None = Field(None, max_length=200)
-    residence_district: District
+    residence_district: ResidenceDistrict = Field(description="Xining district of residence, or `outside_xining`")
 
 
 class WorkerPublic(BaseModel):
@@ -128,13 +153,14 @@ class EngagementFactsIn(BaseModel):
                              "worker_may_refuse_orders": False, "worker_bears_profit_and_loss": False,
                              "worker_works_elsewhere": False})
 
-    enterprise_sets_rules_and_discipline: bool = Field(description="The enterprise's rules and discipline apply")
-    enterprise_controls_schedule: bool = Field(description="The enterprise sets the schedule and online time")
-    enterprise_sets_pay: bool = Field(description="The enterprise sets pay and prices")
-    work_is_core_business: bool = Field(description="The work is part of the enterprise's core business")
-    worker_may_refuse_orders: bool
-    worker_bears_profit_and_loss: bool
-    worker_works_elsewhere: bool
+    enterprise_sets_rules_and_discipline: Bool = Field(description="The enterprise's rules and discipline apply")
+    enterprise_controls_schedule: Bool = Field(description="The enterprise sets the schedule and online time")
+    enterprise_sets_pay: Bool = Field(description="The enterprise sets pay and prices")
+    work_is_core_business: Bool = Field(description="The work is part of the enterprise's core business")
+    worker_may_refuse_orders: Bool
+    worker_bears_profit_and_loss: Bool
+    worker_works_elsewhere: Bool = Field(description="The worker also works for other platforms or employers "
+                                                     "(with an own schedule: strong autonomy, 人社部发〔2021〕56号)")
 
 
 class CriterionPublic(BaseModel):
@@ -153,15 +179,17 @@ class ClassificationPublic(BaseModel):
 # Contracts
 # ---------------------------------------------------------------------------------------------
 class EligibilityCondition(BaseModel):
-    attribute: str = Field(max_length=50, description="e.g. driving_licence, health_certificate; "
-                                                      "gender/ethnicity/age/religion are refused (M5)")
+    attribute: str = Field(max_length=50, description="e.g. driving_licence, health_certificate. A condition on "
+                                                      "gender, ethnicity, age or religion — named in the attribute or "
+                                                      "the requirement, Chinese or English — is refused (M5), except "
+                                                      "the law's own minimum age (年满16周岁; a driving licence's age)")
     requirement: str = Field(max_length=500)
 
 
 class InsuranceIn(BaseModel):
-    work_injury: bool = False
-    occupational_injury: bool = False
-    accident: bool = False
+    work_injury: Bool = False
+    occupational_injury: Bool = False
+    accident: Bool = False
 
 
 class Terms(BaseModel):
@@ -179,7 +207,8 @@ class Terms(BaseModel):
     deposit_fen: int = Field(0, ge=0, description="Any deposit or bond charged to the worker (refused, M5)")
     worker_fees_fen: int = Field(0, ge=0, description="Any fee charged to the worker (refused, M5)")
     eligibility_conditions: list[EligibilityCondition] = Field(default_factory=list)
-    exclusivity: bool = Field(False, description="A clause restricting work on other platforms (refused, M5)")
+    exclusivity: Bool = Field(False, description="A clause restricting work on other platforms: lawful only in a "
+                                                  "full-time labour contract; refused otherwise (M5)")
     insurance: InsuranceIn = Field(default_factory=InsuranceIn)
     other_terms: str | None = Field(None, max_length=10000)
 
@@ -209,14 +238,17 @@ class ContractCreate(BaseModel):
     registration_id: str = Field(description="The worker's registration with this platform")
     enterprise_id: str = Field(description="The contracting enterprise: the platform itself or one of its partners")
     engagement_type: EngagementType
-    part_time: bool = False
+    part_time: Bool = False
     occupation: Occupation | None = Field(None, description="Defaults to the registration's occupation")
-    district: District | None = Field(None, description="Defaults to the worker's residence district")
-    start_date: date
-    end_date: date | None = None
+    district: District | None = Field(None, description="Place of work (routes findings); defaults to the "
+                                                        "contracting enterprise's district")
+    start_date: Date
+    end_date: Date | None = None
     terms: Terms
     engagement_facts: EngagementFactsIn
-    document_text: str = Field(min_length=1, max_length=200_000, description="The full text as signed")
+    document_text: str = Field(min_length=1, max_length=200_000,
+                               description="The full text as signed. Personal data: stored encrypted, returned "
+                                           "with ID and mobile numbers masked unless revealed (regulator, X-Purpose)")
 
     @field_validator("end_date")
     @classmethod
@@ -225,6 +257,13 @@ class ContractCreate(BaseModel):
         if value is not None and start is not None and value < start:
             raise ValueError("end_date must not be before start_date")
         return value
+
+
+class ContractFindingRef(FindingRef):
+    status: Literal["held", "raised", "withdrawn"] = Field(
+        "raised", description="held: found on a draft, not yet a finding or an alert (`finding_id` is the held "
+                              "finding's id); raised: in GET /v1/findings and sent to the departments; "
+                              "withdrawn: the draft was discarded")
 
 
 class ContractPublic(BaseModel):
@@ -248,13 +287,16 @@ class ContractPublic(BaseModel):
     signed_by: list[Signer]
     created_at: datetime
     updated_at: datetime
-    findings: list[FindingRef] = Field(default_factory=list, description="Findings raised on this contract")
+    findings: list[ContractFindingRef] = Field(
+        default_factory=list, description="Findings on this contract: held while it is a draft, "
+                                          "raised when it is sent, withdrawn if the draft is discarded")
 
 
 class ContractDocument(BaseModel):
     contract_id: str
-    document_text: str
-    document_sha256: str
+    document_text: str = Field(description="ID and mobile numbers masked unless `revealed`")
+    document_sha256: str = Field(description="SHA-256 of the full (unmasked) text")
+    revealed: bool = Field(False, description="True when the full text was revealed (audited)")
 
 
 class TransitionPublic(BaseModel):
@@ -276,7 +318,7 @@ class SignatureCreate(BaseModel):
 
     signer: Signer
     intent: str = Field(min_length=1, max_length=2000, description="The signer's statement of intent")
-    signed_at: datetime | None = Field(None, description="The enterprise's own signing time (not in the future; "
+    signed_at: DateTime | None = Field(None, description="The enterprise's own signing time (not in the future; "
                                                          "defaults to now). Ignored for the worker: their signature "
                                                          "is dated when the service receives it")
 
@@ -319,10 +361,17 @@ class VerificationPublic(BaseModel):
 
 
 class TerminationCreate(BaseModel):
-    model_config = _example({"reason": "协商一致解除", "terminated_at": "2026-11-30T18:00:00+08:00"})
+    model_config = _example({"reason": "协商一致解除", "terminated_at": "2027-03-31T18:00:00+08:00"})
 
     reason: str = Field(min_length=1, max_length=500)
-    terminated_at: datetime | None = None
+    terminated_at: DateTime | None = Field(None, description="Defaults to now; not before the contract's start "
+                                                              "date or its signatures (422)")
+
+
+class DiscardContract(BaseModel):
+    model_config = _example({"reason": "岗位取消，合同草稿作废"})
+
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class ExpiryRun(BaseModel):
@@ -347,8 +396,10 @@ class RestrictionCreate(BaseModel):
     action: Literal["restrict", "cancel"]
     reason_code: str = Field(min_length=1, max_length=64, description="One of GET /v1/account-restrictions/reasons")
     reason_text: str | None = Field(None, max_length=2000)
-    notice_given_at: datetime | None = Field(None, description="When the worker was notified; null: no notice")
-    effective_at: datetime
+    notice_given_at: DateTime | None = Field(None, description="When the worker was notified; null: no notice. "
+                                                               "Counts only if before `effective_at`; none is owed "
+                                                               "at the worker's own request (worker_request)")
+    effective_at: DateTime
 
 
 class RestrictionPublic(BaseModel):
@@ -363,7 +414,33 @@ class RestrictionPublic(BaseModel):
     notice_given_at: datetime | None
     notice_days: int
     effective_at: datetime
+    status: Literal["in_effect", "lifted"] = "in_effect"
+    lifted_at: datetime | None = None
+    lift_reason: str | None = None
     findings: list[FindingRef] = Field(default_factory=list)
+
+
+class AppealCreate(BaseModel):
+    model_config = _example({"grounds": "本人未参与刷单，订单异常系系统故障所致，请求恢复账号。"})
+
+    grounds: str = Field(min_length=1, max_length=5000, description="Why the worker contests the restriction")
+
+
+class AppealPublic(BaseModel):
+    appeal_id: str
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    grounds: str
+    submitted_at: datetime
+    status: Literal["open", "closed"]
+    closed_at: datetime | None
+
+
+class LiftCreate(BaseModel):
+    model_config = _example({"reason": "申诉核实：订单异常系系统故障，恢复账号"})
+
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +448,7 @@ class RestrictionPublic(BaseModel):
 # ---------------------------------------------------------------------------------------------
 class Consultation(BaseModel):
     consulted_with: Literal["union", "worker_representatives"]
-    consulted_on: date
+    consulted_on: Date = Field(description="Before or on the publication day; a later consultation does not count")
     opinion: str = Field(min_length=1, max_length=5000)
 
 
@@ -386,8 +463,9 @@ class RuleNoticeCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=100_000)
     consultation: Consultation | None = Field(None, description="Null: no consultation held (a finding, M10)")
-    published_on: date
-    effective_on: date
+    published_on: Date
+    effective_on: Date = Field(description="At least `rule_register.min_notice_days` after publication (else a "
+                                           "finding, M10)")
 
 
 class RuleNoticePublic(BaseModel):

@@ -6,16 +6,22 @@ import difflib
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import deadlines
-from newform_common.auth import Principal
+from newform_common.auth import Principal, Role
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
 from newform_common.findings import FindingRef, findings_of, raise_finding
-from newform_common.identity import InvalidIdentifier, validate_credit_code, validate_mobile, validate_resident_id
+from newform_common.identity import (
+    InvalidIdentifier,
+    PiiDecryptError,
+    validate_credit_code,
+    validate_mobile,
+    validate_resident_id,
+)
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, business_date
+from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
 from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
 
 from . import events as ev
@@ -27,14 +33,18 @@ from .models import (
     ContractTransition,
     Enterprise,
     EvidenceRecord,
+    HeldFinding,
     Registration,
+    RestrictionAppeal,
     RuleNotice,
     Worker,
     new_id,
 )
-from .pii import Pii, masked
+from .pii import Pii, decrypt_document, encrypt_document, masked
 from .schemas import (
+    AppealCreate,
     ContractCreate,
+    ContractFindingRef,
     EngagementFactsIn,
     PartnerCreate,
     PlatformCreate,
@@ -63,6 +73,62 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
+async def hold_findings(session: AsyncSession, contract: Contract, specs: list[rules.FindingSpec | None], *,
+                        judged_on: date) -> list[HeldFinding]:
+    """Findings on a draft are held, not raised: a draft the platform discards never becomes an alert."""
+    held = [HeldFinding(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
+                        severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
+                        judged_on=judged_on, observed_at=now()) for spec in specs if spec is not None]
+    session.add_all(held)
+    return held
+
+
+async def _held(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[HeldFinding]:
+    query = select(HeldFinding).where(HeldFinding.contract_id == contract_id).order_by(HeldFinding.id)
+    return list((await session.execute(query.with_for_update() if for_update else query)).scalars())
+
+
+async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
+    """The contract was sent to the worker: its held findings become findings and alerts now, judged
+    as on the drafting day."""
+    raised = 0
+    for held in await _held(session, c.id, for_update=True):
+        if held.status != "held":
+            continue
+        spec = rules.FindingSpec(held.measure, held.rule, rules.Severity(held.severity), held.summary, held.evidence)
+        ref = await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
+                                  enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
+                                  district=c.district, judged_on=held.judged_on, engagement_type=c.engagement_type)
+        held.status, held.finding_id = "raised", ref.finding_id
+        raised += 1
+    return raised
+
+
+async def withdraw_held_findings(session: AsyncSession, contract_id: str) -> int:
+    withdrawn = 0
+    for held in await _held(session, contract_id, for_update=True):
+        if held.status == "held":
+            held.status, withdrawn = "withdrawn", withdrawn + 1
+    return withdrawn
+
+
+def held_ref(h: HeldFinding, engagement_type: str | None) -> ContractFindingRef:
+    """A held finding as the contract shows it; `provisional` as it will be raised (judged on the drafting day)."""
+    try:
+        basis = get_policy().rule_basis(h.rule, h.judged_on, engagement_type)
+    except PolicyNotInForce:
+        basis = None
+    return ContractFindingRef(finding_id=h.id, measure=h.measure, rule=h.rule, severity=h.severity, status=h.status,
+                              provisional=bool(basis and basis.provisional))
+
+
+async def contract_findings(session: AsyncSession, c: Contract) -> list[ContractFindingRef]:
+    """A contract's findings: raised ones (the findings table) and those still held or withdrawn."""
+    refs = [ContractFindingRef(**f.model_dump(), status="raised") for f in await findings_of(session, c.id)]
+    refs += [held_ref(h, c.engagement_type) for h in await _held(session, c.id) if h.status != "raised"]
+    return refs
+
+
 # ---------------------------------------------------------------------------------------------
 # Enterprises
 # ---------------------------------------------------------------------------------------------
@@ -73,11 +139,27 @@ def _enterprise_event(e: Enterprise) -> ev.EnterpriseRegistered:
         qualified=e.qualified, registered_at=e.registered_at)
 
 
+async def _refuse_known_credit_code(session: AsyncSession, credit_code: str) -> None:
+    """One unified social credit code is one legal entity (GB 32100): registered once, as a platform
+    or as one platform's partner; a second registration is 409 naming the existing id.
+
+    Serialised per code with a transaction-scoped advisory lock, so two racing registrations of the
+    same code cannot both pass the check."""
+    await session.execute(text("select pg_advisory_xact_lock(hashtext('enterprise-credit-code:' || :code))"),
+                          {"code": credit_code})
+    existing = await session.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code)
+                                    .order_by(Enterprise.id).limit(1))
+    if existing:
+        raise Conflict(f"The enterprise with credit code {credit_code} is already registered as {existing}; "
+                       f"one credit code is one legal entity", slug="credit-code-registered", enterprise_id=existing)
+
+
 async def register_platform(session: AsyncSession, body: PlatformCreate) -> Enterprise:
     try:
         credit_code = validate_credit_code(body.credit_code)
     except InvalidIdentifier as exc:
         raise _invalid(exc) from exc
+    await _refuse_known_credit_code(session, credit_code)
     if await session.get(Enterprise, body.platform_id) is not None:
         raise Conflict(f"Platform {body.platform_id!r} is already registered")
     e = Enterprise(id=body.platform_id, platform_id=body.platform_id, kind="platform", name=body.name,
@@ -95,11 +177,7 @@ async def register_partner(session: AsyncSession, platform_id: str, body: Partne
         raise _invalid(exc) from exc
     if await session.get(Enterprise, platform_id) is None:
         raise NotFound(f"Platform {platform_id!r} is not registered; the regulator registers platforms first")
-    duplicate = await session.scalar(select(Enterprise.id).where(Enterprise.platform_id == platform_id,
-                                                                 Enterprise.credit_code == credit_code))
-    if duplicate:
-        raise Conflict(f"This platform already registered the enterprise with credit code {credit_code} "
-                       f"as {duplicate}")
+    await _refuse_known_credit_code(session, credit_code)
     licence = body.dispatch_licence if body.kind == "dispatch_agency" else None
     e = Enterprise(id=new_id("ent"), platform_id=platform_id, kind=body.kind, name=body.name,
                    credit_code=credit_code, district=body.district, occupations=list(body.occupations),
@@ -169,17 +247,19 @@ def classify(facts: EngagementFactsIn) -> rules.Classification:
     return rules.classify(rules.EngagementFacts(**facts.model_dump()))
 
 
-def _terms_facts(body: ContractCreate) -> rules.TermsFacts:
+def _terms_facts(body: ContractCreate, occupation: str) -> rules.TermsFacts:
     t = body.terms
     free_text = "\n".join(x for x in (t.other_terms, t.rest_rules, body.document_text) if x)
     return rules.TermsFacts(pay_period=t.pay_period, pay_interval_days=t.pay_interval_days, deposit_fen=t.deposit_fen,
                             worker_fees_fen=t.worker_fees_fen,
-                            eligibility_attributes=tuple(c.attribute.strip().lower() for c in t.eligibility_conditions),
-                            exclusivity=t.exclusivity, free_text=free_text)
+                            eligibility_conditions=tuple(rules.Condition(c.attribute.strip(), c.requirement.strip())
+                                                         for c in t.eligibility_conditions),
+                            exclusivity=t.exclusivity, free_text=free_text, engagement_type=body.engagement_type,
+                            part_time=body.part_time, occupation=occupation)
 
 
-async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate) -> tuple[Contract,
-                                                                                                     list[FindingRef]]:
+async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate,
+                         pii: Pii) -> tuple[Contract, list[ContractFindingRef]]:
     platform_id = principal.platform_id
     reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
     enterprise = await session.get(Enterprise, body.enterprise_id)
@@ -188,24 +268,30 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     if reg.status == "cancelled":
         raise Conflict("The worker's registration with this platform is cancelled")
     drafted_on = today()
-    terms = _terms_facts(body)
+    occupation = body.occupation or reg.occupation
+    terms = _terms_facts(body, occupation)
     violations = rules.contract_rejects(terms, enterprise_kind=enterprise.kind, engagement_type=body.engagement_type,
                                         on=drafted_on, part_time=body.part_time)
     if violations:
         first = violations[0]
-        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule,
-                              violations=[asdict(v) for v in violations])
+        policy = get_policy()
+        # After the measures lapse, a refusal resting on them alone says so (policy_basis.provisional).
+        listed = [{**asdict(v), "provisional": policy.rule_basis(v.rule, drafted_on, body.engagement_type).provisional}
+                  for v in violations]
+        raise PolicyViolation(first.detail, measure=first.measure, rule=first.rule, violations=listed,
+                              provisional=listed[0]["provisional"])
 
     classification = classify(body.engagement_facts)
-    occupation = body.occupation or reg.occupation
-    district = body.district or reg.residence_district
+    # The place of work routes (the worker may live outside Xining): the contracting enterprise's district.
+    district = body.district or enterprise.district
     at = now()
     contract = Contract(
         id=new_id("ctr"), platform_id=platform_id, enterprise_id=enterprise.id, registration_id=reg.id,
         worker_id=reg.worker_id, engagement_type=body.engagement_type, suggested_type=classification.suggested_type,
         part_time=body.part_time, occupation=occupation, district=district, start_date=body.start_date,
         end_date=body.end_date, terms=body.terms.model_dump(mode="json"),
-        engagement_facts=body.engagement_facts.model_dump(mode="json"), document_text=body.document_text,
+        engagement_facts=body.engagement_facts.model_dump(mode="json"),
+        document_text=encrypt_document(pii, body.document_text),
         document_sha256=document_hash(body.document_text), status="draft", created_at=at, updated_at=at)
 
     # Overlap is judged against the worker's other active full-time labour contracts (any platform).
@@ -235,14 +321,9 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
         district=district, start_date=contract.start_date, end_date=contract.end_date,
         pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
-    refs = []
-    for spec in specs:
-        if spec is not None:
-            refs.append(await raise_finding(session, spec, subject_type="contract", subject_id=contract.id,
-                                            platform_id=platform_id, enterprise_id=enterprise.id,
-                                            worker_id=contract.worker_id, occupation=occupation, district=district,
-                                            judged_on=drafted_on))
-    return contract, refs
+    # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
+    held = await hold_findings(session, contract, specs, judged_on=drafted_on)
+    return contract, [held_ref(h, body.engagement_type) for h in held]
 
 
 async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
@@ -258,7 +339,7 @@ async def contract_view(session: AsyncSession, c: Contract) -> dict:
             "district": c.district, "start_date": c.start_date, "end_date": c.end_date, "terms": c.terms,
             "engagement_facts": c.engagement_facts, "document_sha256": c.document_sha256, "status": c.status,
             "termination_reason": c.termination_reason, "signed_by": await signers_of(session, c.id),
-            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await findings_of(session, c.id)}
+            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await contract_findings(session, c)}
 
 
 def _transition_fields(c: Contract, at: datetime) -> dict:
@@ -266,8 +347,8 @@ def _transition_fields(c: Contract, at: datetime) -> dict:
             "enterprise_id": c.enterprise_id, "engagement_type": c.engagement_type, "at": at}
 
 
-ALLOWED = {"draft": {"sent"}, "sent": {"signed"}, "signed": {"terminated", "expired"}, "terminated": set(),
-           "expired": set()}
+ALLOWED = {"draft": {"sent", "discarded"}, "sent": {"signed"}, "signed": {"terminated", "expired"},
+           "terminated": set(), "expired": set(), "discarded": set()}
 
 
 def _move(session: AsyncSession, c: Contract, to: str, actor: str, at: datetime, reason: str | None = None) -> None:
@@ -296,7 +377,26 @@ async def send_contract(session: AsyncSession, principal: Principal, contract_id
     at = now()
     _move(session, c, "sent", principal.key, at)
     record(session, ev.ContractSent(**_transition_fields(c, at)))
+    await raise_held_findings(session, c)
     return c
+
+
+async def discard_contract(session: AsyncSession, principal: Principal, contract_id: str, reason: str) -> Contract:
+    """A draft never sent is abandoned: its provisional findings are withdrawn (never alerts)."""
+    c = await load_contract(session, principal, contract_id, for_update=True)
+    at = now()
+    _move(session, c, "discarded", principal.key, at, reason)
+    withdrawn = await withdraw_held_findings(session, c.id)
+    record(session, ev.ContractDiscarded(**_transition_fields(c, at), withdrawn_findings=withdrawn))
+    return c
+
+
+def document_text(pii: Pii, c: Contract) -> str:
+    try:
+        return decrypt_document(pii, c.document_text)
+    except PiiDecryptError as exc:
+        raise Conflict("The stored document does not authenticate: it was altered outside the service",
+                       slug="document-integrity") from exc
 
 
 async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sealer, contract_id: str,
@@ -340,14 +440,20 @@ async def evidence_records(session: AsyncSession, contract_id: str) -> list[Evid
                                        .order_by(EvidenceRecord.seq))).scalars())
 
 
-async def verify_evidence(session: AsyncSession, sealer: Sealer, c: Contract) -> list[str]:
+async def verify_evidence(session: AsyncSession, sealer: Sealer, c: Contract, pii: Pii) -> list[str]:
     records = []
     for r in await evidence_records(session, c.id):
         body = record_body(contract_id=r.contract_id, seq=r.seq, document_sha256=r.document_sha256, signer=r.signer,
                            intent=r.intent, signed_at=r.signed_at, previous_hash=r.previous_hash)
         records.append({**body, "record_hash": r.record_hash, "seal": r.seal})
-    problems = verify(document_text=c.document_text, document_sha256=c.document_sha256, records=records,
+    try:
+        text_as_stored = decrypt_document(pii, c.document_text)
+    except PiiDecryptError:
+        text_as_stored = None
+    problems = verify(document_text=text_as_stored or "", document_sha256=c.document_sha256, records=records,
                       public_key=sealer.public_key)
+    if text_as_stored is None:
+        problems.insert(0, "the stored document does not authenticate (altered outside the service)")
     if c.status in ("signed", "terminated", "expired") and len(records) < 2:
         problems.append("the contract is marked signed but lacks a party's signature record")
     return problems
@@ -357,11 +463,25 @@ async def terminate_contract(session: AsyncSession, principal: Principal, contra
                              at: datetime | None) -> Contract:
     c = await load_contract(session, principal, contract_id, for_update=True)
     at = at or now()
+    if c.status == "signed":
+        await _check_termination_order(session, c, at)
     _move(session, c, "terminated", principal.key, at, reason)
     c.termination_reason = reason
     record(session, ev.ContractTerminated(**_transition_fields(c, at), reason=reason))
     await deadlines.cancel(session, CONTRACT_END, c.id)
     return c
+
+
+async def _check_termination_order(session: AsyncSession, c: Contract, at: datetime) -> None:
+    """A termination follows the fact it ends — the contract's signing: not before its last signature.
+    (Before the start date is possible: a signed contract rescinded before work begins, 协商一致解除;
+    the employment report then never counts it.)"""
+    last_signed = await session.scalar(select(func.max(EvidenceRecord.signed_at))
+                                       .where(EvidenceRecord.contract_id == c.id))
+    if last_signed is not None and at < last_signed:
+        problem = f"terminated_at {at.isoformat()} is before the contract was signed ({last_signed.isoformat()})"
+        raise Unprocessable(problem, slug="date-out-of-order",
+                            errors=[{"loc": ["body", "terminated_at"], "msg": problem, "type": "date_order"}])
 
 
 #: The clock that ends a signed contract on its end date (a deadline, fired once; never on a read).
@@ -385,6 +505,17 @@ DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
+async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
+    """Where the worker works for this platform: his latest contract's district, else the platform's."""
+    district = await session.scalar(select(Contract.district).where(Contract.registration_id == reg.id,
+                                                                    Contract.status != "discarded")
+                                    .order_by(Contract.created_at.desc()).limit(1))
+    if district:
+        return district
+    platform = await session.get(Enterprise, reg.platform_id)
+    return platform.district if platform else None
+
+
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
     reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
@@ -393,7 +524,7 @@ async def restrict_account(session: AsyncSession, principal: Principal,
     for name, value in (("effective_at", body.effective_at), ("notice_given_at", body.notice_given_at)):
         if value is not None and value.utcoffset() is None:
             raise Unprocessable(f"{name} needs a timezone offset (RFC 3339)")
-    notice_given = body.notice_given_at is not None and body.notice_given_at <= body.effective_at
+    notice_given = rules.notice_given_before(body.notice_given_at, body.effective_at)
     notice_days = (business_date(body.effective_at) - business_date(body.notice_given_at)).days if notice_given else 0
     reason_listed = body.reason_code in rules.restriction_reasons(today())
     r = AccountRestriction(id=new_id("rst"), registration_id=reg.id, worker_id=reg.worker_id,
@@ -407,11 +538,74 @@ async def restrict_account(session: AsyncSession, principal: Principal,
                                          action=body.action, reason_code=r.reason_code, reason_listed=reason_listed,
                                          notice_days=notice_days, effective_at=r.effective_at))
     refs = []
+    district = await place_of_work(session, reg)
     for spec in rules.restriction_findings(body.reason_code, notice_given, today()):
         refs.append(await raise_finding(session, spec, subject_type="account_restriction", subject_id=r.id,
                                         platform_id=r.platform_id, worker_id=r.worker_id, occupation=reg.occupation,
-                                        district=reg.residence_district, judged_on=today()))
+                                        district=district, judged_on=today()))
     return r, refs
+
+
+async def load_restriction(session: AsyncSession, principal: Principal, restriction_id: str, *,
+                           for_update: bool = False) -> AccountRestriction:
+    """The restriction if the caller may see it: its platform, the worker himself (worker token), the
+    departments — and a worker channel (12333 and the like), which files appeals on a worker's behalf
+    with the restriction id the worker gives it."""
+    query = select(AccountRestriction).where(AccountRestriction.id == restriction_id)
+    if for_update:
+        query = query.with_for_update()
+    r = (await session.execute(query)).scalar_one_or_none()
+    if r is None or not (principal.role == Role.worker_channel
+                         or visibility(principal).allows(platform_id=r.platform_id, worker_id=r.worker_id)):
+        raise NotFound(f"No account restriction {restriction_id!r}")
+    return r
+
+
+async def appeal_restriction(session: AsyncSession, principal: Principal, restriction_id: str,
+                             body: AppealCreate) -> RestrictionAppeal:
+    """The worker contests a restriction (M5; M10's 申诉机制): recorded, published for the platform
+    and the departments. One open appeal per restriction."""
+    r = await load_restriction(session, principal, restriction_id, for_update=True)
+    if r.lifted_at is not None:
+        raise Conflict("This restriction has been lifted; there is nothing to appeal", slug="restriction-lifted")
+    open_appeal = await session.scalar(select(RestrictionAppeal.id).where(RestrictionAppeal.restriction_id == r.id,
+                                                                          RestrictionAppeal.status == "open"))
+    if open_appeal:
+        raise Conflict(f"An appeal against this restriction is already open: {open_appeal}", appeal_id=open_appeal)
+    a = RestrictionAppeal(id=new_id("apl"), restriction_id=r.id, worker_id=r.worker_id, platform_id=r.platform_id,
+                          grounds=body.grounds, submitted_by=principal.key, submitted_at=now(), status="open")
+    session.add(a)
+    record(session, ev.RestrictionAppealed(appeal_id=a.id, restriction_id=r.id, worker_id=r.worker_id,
+                                           platform_id=r.platform_id, submitted_at=a.submitted_at))
+    return a
+
+
+async def appeals_of(session: AsyncSession, restriction_id: str) -> list[RestrictionAppeal]:
+    return list((await session.execute(select(RestrictionAppeal).where(
+        RestrictionAppeal.restriction_id == restriction_id).order_by(RestrictionAppeal.id))).scalars())
+
+
+async def lift_restriction(session: AsyncSession, principal: Principal, restriction_id: str,
+                           reason: str) -> AccountRestriction:
+    """The platform (or the regulator, after an appeal or an inspection) lifts a restriction or
+    cancellation: the registration is active again and open appeals are closed."""
+    r = await load_restriction(session, principal, restriction_id, for_update=True)
+    if r.lifted_at is not None:
+        raise Conflict("This restriction has already been lifted", slug="restriction-lifted")
+    at = now()
+    r.lifted_at, r.lifted_by, r.lift_reason = at, principal.key, reason
+    reg = await session.get(Registration, r.registration_id, with_for_update=True)
+    later = await session.scalar(select(func.count()).select_from(AccountRestriction).where(
+        AccountRestriction.registration_id == r.registration_id, AccountRestriction.id != r.id,
+        AccountRestriction.lifted_at.is_(None)))
+    if not later:
+        reg.status = "active"
+    for a in await appeals_of(session, r.id):
+        if a.status == "open":
+            a.status, a.closed_at = "closed", at
+    record(session, ev.RestrictionLifted(restriction_id=r.id, worker_id=r.worker_id, platform_id=r.platform_id,
+                                         lifted_by_role=str(principal.role), lifted_at=at))
+    return r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +626,8 @@ async def publish_rule_notice(session: AsyncSession, platform_id: str,
                                            effective_on=n.effective_on))
     refs = []
     for spec in rules.rule_notice_findings(topic=n.topic, published_on=n.published_on, effective_on=n.effective_on,
-                                           consulted=consulted):
+                                           consulted=consulted,
+                                           consulted_on=body.consultation.consulted_on if consulted else None):
         refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
                                         platform_id=platform_id, judged_on=today()))
     return n, refs

@@ -13,3 +13,10 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
+from .projections.training import (  # noqa: F401
+    CertificateIssued,
+    ClaimApproved,
+    ClaimPaid,
+    ClaimRejected,
+    ClaimSubmitted,
+)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
+from . import training
 from .alerts import Context, CreditRules
 from .config import Settings
 from .projections import make_batch_handler
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, token_router, web_router],
+        routers=[router, token_router, training.router, web_router, training.web_router],
         openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
                                                                  "departments' systems"}], consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,

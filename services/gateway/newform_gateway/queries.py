@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards
+from . import routing, scorecards, training
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -235,6 +235,7 @@ async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDe
                                   "district": e.district, "qualified": e.qualified,
                                   "dispatch_licence_valid_until": e.dispatch_licence_valid_until}
                                  for e in enterprises if e.enterprise_id != platform_id],
+        workers_trained=await training.workers_trained(session, platform_id),
         scorecard=scorecards.scorecard(n),
     )
 

@@ -7,27 +7,22 @@ from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-# A resolved alert: FastAPI drops null values from examples, and every field is required in a response.
 ALERT_EXAMPLE = {
     "alert_id": "alr_f_01", "source_service": "contracts", "measure": "M1", "rule": "M1.misclassification",
     "severity": "high", "summary": "按民事关系签约，但事实符合劳动关系认定条件", "subject_type": "contract",
     "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
     "occupation": "food_delivery", "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
-    "status": "resolved", "resolution": "confirmed", "occurrences": 1, "first_observed_at": "2026-05-01T08:58:00+08:00",
-    "last_observed_at": "2026-05-01T08:58:00+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False,
-    "acknowledged_at": "2026-05-02T10:00:00+08:00", "resolved_at": "2026-05-06T16:30:00+08:00",
+    "status": "open", "resolution": None, "occurrences": 1, "first_observed_at": "2026-05-01T08:59:58+08:00",
+    "last_observed_at": "2026-05-01T08:59:58+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False, "acknowledged_at": None,
+    "resolved_at": None,
 }
 ALERT_DETAIL_EXAMPLE = {
     **ALERT_EXAMPLE,
-    "evidence": [{"finding_id": "f_01", "observed_at": "2026-05-01T08:58:00+08:00",
-                  "evidence": {"engagement_type": "civil", "enterprise_controls_schedule": True}}],
-    "transitions": [
-        {"from_status": "acknowledged", "to_status": "resolved", "outcome": "confirmed", "actor": "zhang.wei",
-         "actor_role": "department", "actor_department": "hrss", "note": "经核查属实，已责令整改",
-         "at": "2026-05-06T16:30:00+08:00"},
-    ],
+    "evidence": [{"finding_id": "fnd_01", "observed_at": "2026-05-01T08:59:58+08:00",
+                  "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"}}],
+    "transitions": [],
 }
 
 
@@ -49,7 +44,9 @@ class AlertPublic(BaseModel):
     district: str | None
     departments: list[str] = Field(description="Department keys routed to; `county:<district>` for a district")
     status: Literal["open", "acknowledged", "resolved"]
-    resolution: Literal["confirmed", "dismissed"] | None
+    # Nullable fields default to None: FastAPI drops null values from OpenAPI examples, so a required
+    # nullable field could never be shown in one (issue 8 item 19).
+    resolution: Literal["confirmed", "dismissed"] | None = None
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
@@ -58,8 +55,8 @@ class AlertPublic(BaseModel):
     overdue: bool = Field(description="Not resolved and past due_at")
     provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
                                                  "successor is loaded (see the finding's evidence.policy_basis)")
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 class TransitionPublic(BaseModel):
@@ -129,6 +126,7 @@ class PlatformDetail(PlatformSummary):
     contracts_by_engagement_type: dict[str, int]
     contracts_by_status: dict[str, int]
     cooperating_enterprises: list[dict[str, Any]]
+    workers_trained: int = Field(0, description="Registered workers holding a skill certificate (M13)")
     scorecard: dict[str, Any]
 
 

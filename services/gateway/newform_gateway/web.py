@@ -38,12 +38,13 @@ ALLOWED_ROLES = {Role.department, Role.regulator, Role.admin}
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.filters["bdate"] = lambda value: business_date(value).isoformat()  # Asia/Shanghai date
+templates.env.filters["yuan"] = lambda fen: f"{fen / 100:,.2f}"  # money is stored in fen
 web_router = APIRouter(include_in_schema=False)
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app": "新就业形态劳动者权益监管平台", "overview": "总览", "alerts": "预警", "platforms": "平台",
-        "workers": "劳动者", "signin": "登录", "signout": "退出", "token": "访问令牌",
+        "workers": "劳动者", "training": "技能培训", "signin": "登录", "signout": "退出", "token": "访问令牌",
         "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
         "registrations": "在册劳动者", "by_district": "按区县统计在册劳动者", "by_occupation": "按职业统计在册劳动者",
         "by_engagement": "按用工类型统计合同", "alerts_by_measure": "按措施统计预警",
@@ -65,7 +66,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
-        "platforms": "Platforms", "workers": "Workers", "signin": "Sign in", "signout": "Sign out",
+        "platforms": "Platforms", "workers": "Workers", "training": "Training", "signin": "Sign in",
+        "signout": "Sign out",
         "token": "Access token", "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
         "registrations": "Registered workers", "by_district": "Registered workers by district",
         "by_occupation": "Registered workers by occupation", "by_engagement": "Contracts by engagement type",
@@ -121,24 +123,19 @@ def principal_of(request: Request) -> tuple[Principal, str]:
 
 
 def names(lang: str) -> dict[str, dict[str, str]]:
-    policy = get_policy()
+    """Chinese names of the shared vocabulary (newform_common.vocabulary) and the measures, for today."""
     today = policy_module.business_today()
     try:
-        departments = policy.departments(today)
-        districts = policy.districts(today)
-        occupations = policy.occupations(today)
-        measures = {m: t.get(lang, t.get("zh", m)) for m, t in policy.measure_titles(today).items()}
+        departments, districts = vocabulary.departments(today), vocabulary.districts(today)
+        occupations, engagement = vocabulary.occupations(today), vocabulary.engagement_types(today)
+        measures = {m: t.get(lang, t.get("zh", m)) for m, t in get_policy().measure_titles(today).items()}
     except LookupError:
-        departments, districts, occupations, measures = {}, {}, {}, {}
+        departments, districts, occupations, engagement, measures = {}, {}, {}, {}, {}
     if lang == "en":
-        departments, districts, occupations = {}, {}, {}
+        departments, districts, occupations, engagement = {}, {}, {}, {}
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    try:
-        engagement = vocabulary.engagement_types(today) if lang == "zh" else {}
-    except LookupError:
-        engagement = {}
     return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
             "occupations": occupations, "measures": measures}
 

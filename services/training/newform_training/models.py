@@ -1,0 +1,138 @@
+"""The training service's tables. Workers are known by their pseudonymous id only (`w_…`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field
+
+from newform_common.db import json_field, service_base, timestamp_field
+
+ServiceModel = service_base()
+
+
+class Provider(ServiceModel, table=True):
+    """A training institution, or an enterprise that trains its own workers (M13: paid directly)."""
+
+    __tablename__ = "providers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16)  # institution | enterprise
+    credit_code: str = Field(max_length=18, unique=True)
+    platform_id: str | None = Field(default=None, max_length=64, index=True)  # an enterprise's platform
+    district: str = Field(max_length=32)
+    occupations: list[str] = json_field()  # accredited to train
+    accredited_until: date | None = None
+    created_at: datetime = timestamp_field()
+
+
+class CertificationBody(ServiceModel, table=True):
+    """A recognised skill-level certification body and what it may certify (occupation → levels)."""
+
+    __tablename__ = "certification_bodies"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    credit_code: str = Field(max_length=18, unique=True)
+    scope: dict[str, Any] = json_field()
+    active: bool = True
+    created_at: datetime = timestamp_field()
+
+
+class Course(ServiceModel, table=True):
+    __tablename__ = "courses"
+
+    id: str = Field(primary_key=True, max_length=64)
+    provider_id: str = Field(foreign_key="providers.id", max_length=64, index=True)
+    occupation: str = Field(max_length=32)
+    level: int
+    district: str = Field(max_length=32)  # where the training takes place
+    starts_on: date
+    ends_on: date
+    created_at: datetime = timestamp_field()
+
+
+class Enrolment(ServiceModel, table=True):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("course_id", "worker_id", name="uq_enrolments_course_worker"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    course_id: str = Field(foreign_key="courses.id", max_length=64, index=True)
+    worker_id: str = Field(max_length=64, index=True)
+    enrolled_by: str = Field(max_length=16)  # worker | enterprise
+    platform_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = timestamp_field()
+
+
+class Certificate(ServiceModel, table=True):
+    __tablename__ = "certificates"
+
+    number: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(max_length=64, index=True)
+    body_id: str = Field(foreign_key="certification_bodies.id", max_length=64)
+    occupation: str = Field(max_length=32)
+    level: int
+    issued_on: date
+    course_id: str | None = Field(default=None, foreign_key="courses.id", max_length=64)
+    created_at: datetime = timestamp_field()
+
+
+class WorkerPlace(ServiceModel, table=True):
+    """Where a worker lives and is registered, from contracts' worker.registered events."""
+
+    __tablename__ = "worker_places"
+
+    worker_id: str = Field(primary_key=True, max_length=64)
+    household_region: str = Field(max_length=6)
+    residence_district: str = Field(max_length=32)
+    updated_at: datetime = timestamp_field()
+
+
+LIVE_CLAIM = "status <> 'rejected' AND status <> 'refused'"
+
+
+class Claim(ServiceModel, table=True):
+    """A subsidy claim. The database itself refuses a second live claim on one certificate."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        Index("uq_claims_live_certificate", "certificate_number", unique=True, postgresql_where=text(LIVE_CLAIM)),
+        Index("ix_claims_worker", "worker_id", "occupation", "level"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    certificate_number: str = Field(max_length=64)
+    worker_id: str = Field(max_length=64)
+    channel: str = Field(max_length=16)  # worker | enterprise
+    payee: str = Field(max_length=16)  # worker | enterprise
+    provider_id: str | None = Field(default=None, max_length=64)  # the enterprise paid, or who trained
+    platform_id: str | None = Field(default=None, max_length=64, index=True)
+    occupation: str = Field(max_length=32)
+    level: int
+    training_district: str = Field(max_length=32)
+    job_seeking_district: str | None = Field(default=None, max_length=32)
+    amount_fen: int
+    year: int
+    # submitted | queued (waiting for budget) | approved | rejected | paid | refused (a duplicate attempt)
+    status: str = Field(max_length=16, index=True)
+    reason: str | None = None
+    first_claim_id: str | None = Field(default=None, max_length=64)
+    payment_reference: str | None = Field(default=None, max_length=100)
+    submitted_at: datetime = timestamp_field()
+    decided_at: datetime | None = timestamp_field(nullable=True)
+    paid_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Budget(ServiceModel, table=True):
+    """A district's yearly subsidy budget, drawn down by approvals."""
+
+    __tablename__ = "budgets"
+
+    district: str = Field(primary_key=True, max_length=32)
+    year: int = Field(primary_key=True)
+    total_fen: int
+    committed_fen: int = 0
+    updated_at: datetime = timestamp_field()

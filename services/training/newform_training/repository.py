@@ -1,0 +1,71 @@
+"""Every query of the training service."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import rules
+from .models import LIVE_CLAIM, Budget, Certificate, Claim, Course, WorkerPlace
+
+LIVE = text(LIVE_CLAIM)
+
+
+async def live_claim_on(session: AsyncSession, certificate_number: str) -> Claim | None:
+    return (await session.execute(select(Claim).where(Claim.certificate_number == certificate_number, LIVE)
+                                  .order_by(Claim.submitted_at))).scalars().first()
+
+
+async def prior_claims(session: AsyncSession, worker_id: str) -> list[rules.PriorClaim]:
+    """A person's live claims (any channel, any district), for the duplicate rules."""
+    rows = await session.execute(select(Claim).where(Claim.worker_id == worker_id, LIVE).order_by(Claim.submitted_at))
+    return [rules.PriorClaim(c.id, c.certificate_number, c.occupation, c.level, c.submitted_at.date())
+            for c in rows.scalars()]
+
+
+async def held_levels(session: AsyncSession, worker_id: str, occupation: str) -> list[int]:
+    rows = await session.execute(select(Certificate.level).where(Certificate.worker_id == worker_id,
+                                                                 Certificate.occupation == occupation))
+    return list(rows.scalars())
+
+
+async def worker_places(session: AsyncSession, worker_id: str) -> WorkerPlace | None:
+    return await session.get(WorkerPlace, worker_id)
+
+
+async def upsert_worker_places(session: AsyncSession, rows: list[dict]) -> None:
+    """Set-based: one statement for a polled batch of worker registrations (last one wins)."""
+    latest = {r["worker_id"]: r for r in rows}
+    if latest:
+        stmt = insert(WorkerPlace).values(list(latest.values()))
+        await session.execute(stmt.on_conflict_do_update(index_elements=["worker_id"], set_={
+            "household_region": stmt.excluded.household_region,
+            "residence_district": stmt.excluded.residence_district, "updated_at": stmt.excluded.updated_at}))
+
+
+async def provider_claims_since(session: AsyncSession, provider_id: str, since: datetime) -> int:
+    """Live claims in the window on certificates from one provider's courses."""
+    return await session.scalar(
+        select(func.count()).select_from(Claim).join(Certificate, Certificate.number == Claim.certificate_number)
+        .join(Course, Course.id == Certificate.course_id)
+        .where(Course.provider_id == provider_id, Claim.submitted_at >= since, LIVE)) or 0
+
+
+def thirty_days_before(at: datetime) -> datetime:
+    return at - timedelta(days=30)
+
+
+async def budget_for_update(session: AsyncSession, district: str, year: int) -> Budget | None:
+    return (await session.execute(select(Budget).where(Budget.district == district, Budget.year == year)
+                                  .with_for_update())).scalar_one_or_none()
+
+
+async def queued_claims(session: AsyncSession, district: str, year: int) -> list[Claim]:
+    """Approved claims waiting for budget, first come first served."""
+    rows = await session.execute(select(Claim).where(Claim.training_district == district, Claim.year == year,
+                                                     Claim.status == "queued")
+                                 .order_by(Claim.decided_at, Claim.id).with_for_update())
+    return list(rows.scalars())

@@ -1,0 +1,296 @@
+"""Use cases: rules + state change + outbox record, in the request's transaction (never commits)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.auth import Principal, Role
+from newform_common.deadlines import DeadlineHandler
+from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Problem, Unprocessable
+from newform_common.events import Envelope
+from newform_common.findings import raise_finding
+from newform_common.identity import InvalidIdentifier, validate_credit_code
+from newform_common.ids import new_id
+from newform_common.outbox import record
+from newform_common.policy import business_date
+
+from . import events as ev
+from . import repository as repo
+from . import rules
+from .consumed import WorkerRegistered
+from .models import Budget, Certificate, CertificationBody, Claim, Course, Enrolment, Provider
+from .schemas import BodyCreate, BudgetSet, CertificateCreate, ClaimCreate, CourseCreate, Decision, ProviderCreate
+
+#: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
+DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {}
+
+#: Who reviews and pays subsidies (M13's lead unit).
+REVIEWERS = ("hrss", "finance")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_reviewer(principal: Principal) -> bool:
+    return principal.role == Role.admin or (principal.role == Role.department and principal.department in REVIEWERS)
+
+
+def require_reviewer(principal: Principal) -> None:
+    if not is_reviewer(principal):
+        raise Forbidden("Only hrss (or an admin) manages training providers, budgets and subsidy decisions")
+
+
+def _credit_code(value: str) -> str:
+    try:
+        return validate_credit_code(value)
+    except InvalidIdentifier as exc:
+        raise Unprocessable(str(exc), slug="invalid-identifier") from exc
+
+
+# -- providers, bodies, courses ----------------------------------------------------------------------
+async def register_provider(session: AsyncSession, body: ProviderCreate) -> Provider:
+    code = _credit_code(body.credit_code)
+    if body.kind == "enterprise" and not body.platform_id:
+        raise Unprocessable("An enterprise provider names the platform it belongs to (platform_id)")
+    if await session.get(Provider, body.provider_id) is not None:
+        raise Conflict(f"Provider {body.provider_id!r} already exists")
+    provider = Provider(id=body.provider_id, name=body.name, kind=body.kind, credit_code=code,
+                        platform_id=body.platform_id, district=body.district, occupations=list(body.occupations),
+                        accredited_until=body.accredited_until, created_at=now())
+    session.add(provider)
+    return provider
+
+
+async def register_body(session: AsyncSession, body: BodyCreate) -> CertificationBody:
+    code = _credit_code(body.credit_code)
+    if await session.get(CertificationBody, body.body_id) is not None:
+        raise Conflict(f"Certification body {body.body_id!r} already exists")
+    scope = {s.occupation: sorted(set(s.levels)) for s in body.scope}
+    row = CertificationBody(id=body.body_id, name=body.name, credit_code=code, scope=scope, created_at=now())
+    session.add(row)
+    return row
+
+
+async def create_course(session: AsyncSession, principal: Principal, body: CourseCreate) -> Course:
+    provider = await session.get(Provider, body.provider_id)
+    if provider is None:
+        raise NotFound(f"No training provider {body.provider_id!r}")
+    own = (principal.role == Role.training_body and principal.subject == provider.id) or (
+        principal.role in (Role.platform, Role.enterprise) and provider.platform_id == principal.platform_id)
+    if not (own or is_reviewer(principal)):
+        raise Forbidden("A course is created by its provider (or hrss)")
+    if body.occupation not in provider.occupations:
+        raise Unprocessable(f"Provider {provider.id} is not accredited to train {body.occupation}",
+                            slug="provider-not-accredited")
+    course = Course(id=new_id("crs"), provider_id=provider.id, occupation=body.occupation, level=body.level,
+                    district=body.district, starts_on=body.starts_on, ends_on=body.ends_on, created_at=now())
+    session.add(course)
+    return course
+
+
+async def enrol(session: AsyncSession, principal: Principal, course_id: str, worker_id: str | None) -> Enrolment:
+    course = await session.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course {course_id!r}")
+    provider = await session.get(Provider, course.provider_id)
+    if principal.role == Role.worker:
+        if worker_id not in (None, principal.worker_id):
+            raise Forbidden("A worker enrols only themselves")
+        worker_id, by, platform_id = principal.worker_id, "worker", None
+    else:
+        if provider.kind != "enterprise" or provider.platform_id != principal.platform_id:
+            raise Forbidden("An enterprise enrols its workers in its own courses")
+        if worker_id is None:
+            raise Unprocessable("Name the worker to enrol (worker_id)")
+        by, platform_id = "enterprise", principal.platform_id
+    enrolment = Enrolment(id=new_id("enr"), course_id=course.id, worker_id=worker_id, enrolled_by=by,
+                          platform_id=platform_id, created_at=now())
+    session.add(enrolment)
+    record(session, ev.EnrolmentCreated(enrolment_id=enrolment.id, course_id=course.id, worker_id=worker_id,
+                                        provider_id=course.provider_id, occupation=course.occupation,
+                                        level=course.level, district=course.district, enrolled_by=by,
+                                        platform_id=platform_id, at=enrolment.created_at))
+    return enrolment
+
+
+# -- certificates --------------------------------------------------------------------------------------
+async def issue_certificate(session: AsyncSession, principal: Principal, body: CertificateCreate) -> Certificate:
+    issuer = await session.get(CertificationBody, principal.subject)
+    if issuer is None or not issuer.active:
+        raise Forbidden("Only a recognised certification body (its own token) issues certificates")
+    refused = rules.body_may_certify(issuer.scope, body.occupation, body.level)
+    if refused:
+        raise PolicyViolation(refused.detail, measure=refused.measure, rule=refused.rule)
+    if body.issued_on > business_date(now()):
+        raise Unprocessable("issued_on is in the future")
+    provider_id = None
+    if body.course_id is not None:
+        course = await session.get(Course, body.course_id)
+        if course is None:
+            raise Unprocessable(f"No course {body.course_id!r}", slug="unknown-course")
+        if (course.occupation, course.level) != (body.occupation, body.level):
+            raise Unprocessable("The certificate's occupation and level differ from the course's")
+        if body.issued_on < course.starts_on:
+            raise Unprocessable("A certificate cannot predate the course it certifies")
+        provider_id = course.provider_id
+    if await session.get(Certificate, body.certificate_number) is not None:
+        raise Conflict(f"Certificate {body.certificate_number} already exists")
+    cert = Certificate(number=body.certificate_number, worker_id=body.worker_id, body_id=issuer.id,
+                       occupation=body.occupation, level=body.level, issued_on=body.issued_on,
+                       course_id=body.course_id, created_at=now())
+    session.add(cert)
+    record(session, ev.CertificateIssued(certificate_number=cert.number, worker_id=cert.worker_id, body_id=issuer.id,
+                                         occupation=cert.occupation, level=cert.level, issued_on=cert.issued_on,
+                                         provider_id=provider_id))
+    return cert
+
+
+# -- claims ----------------------------------------------------------------------------------------------
+def _claim_event(cls, c: Claim, at: datetime, **extra):
+    return cls(claim_id=c.id, certificate_number=c.certificate_number, worker_id=c.worker_id, channel=c.channel,
+               payee=c.payee, provider_id=c.provider_id, platform_id=c.platform_id, occupation=c.occupation,
+               level=c.level, district=c.training_district, amount_fen=c.amount_fen, status=c.status, at=at, **extra)
+
+
+class DuplicateClaim(Problem):
+    """A second claim on a certificate: refused with the first claim's id, and kept as a fraud signal."""
+
+    status, slug, title = 409, "certificate-already-claimed", "Certificate already claimed"
+
+
+async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimCreate) -> Claim | DuplicateClaim:
+    """A worker's claim (paid to the worker) or an enterprise's for a worker it trained (paid to it).
+
+    A second claim on a certificate returns a `DuplicateClaim` problem (409) *and* keeps the attempt."""
+    at = now()
+    on = business_date(at)
+    cert = await session.get(Certificate, body.certificate_number)
+    if cert is None:
+        raise Unprocessable(f"No certificate {body.certificate_number} is on record", slug="unknown-certificate")
+    course = await session.get(Course, cert.course_id) if cert.course_id else None
+    provider = await session.get(Provider, course.provider_id) if course else None
+    if principal.role == Role.worker:
+        if cert.worker_id != principal.worker_id:
+            raise Forbidden("This certificate belongs to someone else")
+        channel, payee, payee_provider, platform_id = "worker", "worker", provider.id if provider else None, None
+    else:
+        if not (provider and provider.kind == "enterprise" and provider.platform_id == principal.platform_id):
+            raise PolicyViolation("An enterprise claims only for workers it trained in its own course (M13: paid "
+                                  "directly to the enterprise that trained)", measure="M13",
+                                  rule="M13.enterprise_did_not_train")
+        channel, payee, payee_provider, platform_id = "enterprise", "enterprise", provider.id, principal.platform_id
+    if course is not None and body.training_district != course.district:
+        raise Unprocessable(f"The course took place in {course.district}, not {body.training_district}")
+
+    first = await repo.live_claim_on(session, cert.number)
+    facts = rules.Certificate(cert.number, cert.worker_id, cert.occupation, cert.level, cert.issued_on)
+    amount = rules.subsidy_amount_fen(cert.occupation, cert.level, on)
+    claim = Claim(id=new_id("clm"), certificate_number=cert.number, worker_id=cert.worker_id, channel=channel,
+                  payee=payee, provider_id=payee_provider, platform_id=platform_id, occupation=cert.occupation,
+                  level=cert.level, training_district=body.training_district,
+                  job_seeking_district=body.job_seeking_district, amount_fen=amount, year=on.year,
+                  status="submitted", submitted_at=at)
+    if first is not None:
+        # Across channels and districts: the same certificate is paid once. The attempt is kept (status
+        # refused) with a finding for hrss, so the refusal is a fact and not just an error message.
+        claim.status, claim.first_claim_id = "refused", first.id
+        claim.reason = f"certificate {cert.number} was already claimed as {first.id}"
+        session.add(claim)
+        record(session, _claim_event(ev.ClaimRejected, claim, at, reason=claim.reason,
+                                     rule="M13.certificate_already_claimed"))
+        await raise_finding(session, rules.second_claim_finding(facts, first.id, channel), subject_type="certificate",
+                            subject_id=cert.number, worker_id=cert.worker_id, platform_id=first.platform_id or
+                            platform_id, district=body.training_district, occupation=cert.occupation)
+        return DuplicateClaim(claim.reason, measure="M13", rule="M13.certificate_already_claimed",
+                              first_claim_id=first.id, claim_id=claim.id)
+
+    places = await repo.worker_places(session, cert.worker_id)
+    refused = rules.eligibility(
+        facts, places=rules.WorkerPlaces(places.household_region if places else None,
+                                         places.residence_district if places else None, body.job_seeking_district),
+        training_district=body.training_district, prior=await repo.prior_claims(session, cert.worker_id),
+        held_levels=await repo.held_levels(session, cert.worker_id, cert.occupation), claimed_fen=body.amount_fen,
+        on=on)
+    if refused:
+        first_refusal = refused[0]
+        raise PolicyViolation(first_refusal.detail, measure=first_refusal.measure, rule=first_refusal.rule,
+                              violations=[asdict(v) for v in refused])
+    session.add(claim)
+    record(session, _claim_event(ev.ClaimSubmitted, claim, at))
+    if provider is not None:
+        await session.flush()
+        count = await repo.provider_claims_since(session, provider.id, repo.thirty_days_before(at))
+        spec = rules.provider_rate_finding(provider.id, count, on)
+        if spec is not None:
+            await raise_finding(session, spec, subject_type="provider", subject_id=provider.id,
+                                district=provider.district)
+    return claim
+
+
+async def decide(session: AsyncSession, principal: Principal, claim: Claim, body: Decision) -> Claim:
+    require_reviewer(principal)
+    if claim.status != "submitted":
+        raise Conflict(f"Only a submitted claim can be decided; this one is {claim.status}", slug="illegal-transition")
+    at = now()
+    claim.decided_at = at
+    if body.decision == "reject":
+        claim.status, claim.reason = "rejected", body.reason
+        record(session, _claim_event(ev.ClaimRejected, claim, at, reason=body.reason))
+        return claim
+    budget = await repo.budget_for_update(session, claim.training_district, claim.year)
+    if budget is not None and budget.total_fen - budget.committed_fen >= claim.amount_fen:
+        budget.committed_fen += claim.amount_fen
+        claim.status = "approved"
+    else:
+        # Beyond the district's remaining budget the claim waits, approved but unfunded; it is funded
+        # first come first served when the budget grows. It is not refused.
+        claim.status = "queued"
+        claim.reason = "approved; waiting for the district's subsidy budget"
+    record(session, _claim_event(ev.ClaimApproved, claim, at))
+    return claim
+
+
+async def record_payment(session: AsyncSession, principal: Principal, claim: Claim, reference: str) -> Claim:
+    require_reviewer(principal)
+    if claim.status != "approved":
+        raise Conflict(f"Only an approved, funded claim can be paid; this one is {claim.status}",
+                       slug="illegal-transition")
+    at = now()
+    claim.status, claim.paid_at, claim.payment_reference = "paid", at, reference
+    record(session, _claim_event(ev.ClaimPaid, claim, at, payment_reference=reference))
+    return claim
+
+
+async def set_budget(session: AsyncSession, district: str, year: int, body: BudgetSet) -> Budget:
+    at = now()
+    budget = await repo.budget_for_update(session, district, year)
+    if budget is None:
+        budget = Budget(district=district, year=year, total_fen=body.total_fen, committed_fen=0, updated_at=at)
+        session.add(budget)
+    elif body.total_fen < budget.committed_fen:
+        raise Conflict(f"{budget.committed_fen} fen is already committed; the budget cannot be lower",
+                       slug="budget-below-committed")
+    budget.total_fen, budget.updated_at = body.total_fen, at
+    for claim in await repo.queued_claims(session, district, year):
+        if budget.total_fen - budget.committed_fen < claim.amount_fen:
+            break
+        budget.committed_fen += claim.amount_fen
+        claim.status, claim.reason = "approved", None
+        record(session, _claim_event(ev.ClaimApproved, claim, at))
+    return budget
+
+
+# -- consuming contracts.events ----------------------------------------------------------------------------
+async def on_contract_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """Keep where each registered worker lives (M13 training places), one statement per batch."""
+    rows = []
+    for e in envelopes:
+        if e.type == WorkerRegistered.event_type:
+            w = WorkerRegistered.of(e)
+            rows.append({"worker_id": w.worker_id, "household_region": w.household_registration_region,
+                         "residence_district": w.residence_district, "updated_at": e.time})
+    await repo.upsert_worker_places(session, rows)
