@@ -48,13 +48,21 @@ function creditCode(): string {
   return body + charset[(31 - (sum % 31)) % 31];
 }
 
-/** The typed data, or the typed problem+json as an error. */
-function ok<T>(result: { data?: T; error?: contracts.ProblemDetail; response?: Response }, also: number[] = []): T {
-  const status = result.response?.status ?? 0;
-  if (result.error !== undefined && !also.includes(status)) {
-    throw new Error(`HTTP ${status}: ${result.error.detail ?? result.error.title}`);
+type Result<T> = { data?: T; error?: unknown; response?: Response };
+
+/** The typed data, or the typed problem+json as an error. A request that got no answer at all (a
+ *  dropped connection) is sent again: safe, since every creating request carries an Idempotency-Key. */
+async function ok<T>(request: () => Promise<Result<T>>, also: number[] = []): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await request();
+    const status = result.response?.status;
+    if (status === undefined && attempt < 3) continue;
+    if (result.error !== undefined && !also.includes(status ?? 0)) {
+      const error = result.error as contracts.ProblemDetail | Error;
+      throw new Error(`HTTP ${status ?? "(no answer)"}: ${"title" in error ? error.detail ?? error.title : String(error)}`);
+    }
+    return result.data as T;
   }
-  return result.data as T;
 }
 
 async function main(): Promise<void> {
@@ -63,7 +71,7 @@ async function main(): Promise<void> {
   const idempotent = () => ({ "Idempotency-Key": randomUUID() });
 
   // 1. The regulator registers the platform (409: it already is, e.g. `make run`'s demo platform).
-  ok(await contracts.registerPlatform({
+  await ok(() => contracts.registerPlatform({
     client: regulator, headers: { "Idempotency-Key": `platform-${PLATFORM}` },
     body: { platform_id: PLATFORM, name: "示例平台", credit_code: creditCode(), district: "chengzhong",
             occupations: ["food_delivery"] },
@@ -71,15 +79,17 @@ async function main(): Promise<void> {
 
   // 2. The platform registers a worker; a retry with the same Idempotency-Key creates nothing twice.
   const idNumber = residentId();
-  const worker = ok(await contracts.registerWorker({
-    client: platform, headers: idempotent(),
+  const workerKey = idempotent();  // computed once: a retry sends the same key
+  const worker = await ok(() => contracts.registerWorker({
+    client: platform, headers: workerKey,
     body: { name: "张三", id_number: idNumber, phone: `138${String(randomInt(0, 1e8)).padStart(8, "0")}`,
             occupation: "food_delivery", residence_district: "chengdong" },
   }));
 
   // 3. A contract that calls a labour relation a civil one: accepted, and raised as a finding (M1).
-  const contract = ok(await contracts.draftContract({
-    client: platform, headers: idempotent(),
+  const draftKey = idempotent();
+  const contract = await ok(() => contracts.draftContract({
+    client: platform, headers: draftKey,
     body: {
       registration_id: worker.registration_id, enterprise_id: PLATFORM, engagement_type: "civil",
       start_date: new Date().toISOString().slice(0, 10), engagement_facts: LABOUR_FACTS,
@@ -89,12 +99,13 @@ async function main(): Promise<void> {
                insurance: { work_injury: true, occupational_injury: false, accident: true } },
     },
   }));
-  ok(await contracts.sendContract({ client: platform, path: { contract_id: contract.contract_id }, body: {} }));
+  await ok(() => contracts.sendContract({ client: platform, path: { contract_id: contract.contract_id }, body: {} }));
   const workerToken = execSync(WORKER_TOKEN_COMMAND.replace("{id_number}", idNumber)).toString().trim();
   const asWorker = createContractsClient({ baseUrl: CONTRACTS, auth: workerToken });
   for (const [signer, client] of [["worker", asWorker], ["enterprise", platform]] as const) {
-    ok(await contracts.signContract({
-      client, headers: idempotent(), path: { contract_id: contract.contract_id },
+    const headers = idempotent();
+    await ok(() => contracts.signContract({
+      client, headers, path: { contract_id: contract.contract_id },
       body: { signer, intent: "本人已阅读并同意，自愿签署。" },
     }));
   }
@@ -103,7 +114,7 @@ async function main(): Promise<void> {
   // 4. The regulator reads the alert the gateway raised from the finding.
   const oversight = createGatewayClient({ baseUrl: GATEWAY, auth: env("NEWFORM_REGULATOR_TOKEN") });
   for (let attempt = 0; attempt < 120; attempt++) {
-    const page = ok(await gateway.listAlerts({ client: oversight, query: { platform_id: PLATFORM } }));
+    const page = await ok(() => gateway.listAlerts({ client: oversight, query: { platform_id: PLATFORM } }));
     const alert = page.items.find((a) => a.subject_id === contract.contract_id);
     if (alert) {
       console.log(`alert ${alert.alert_id}: ${alert.rule} (${alert.severity}) → ${alert.departments.join(", ")}`);
