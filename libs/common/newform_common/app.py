@@ -315,6 +315,7 @@ HEADERS = {
     "Idempotent-Replayed": _header("`true` when this is the stored response of an earlier request with the same "
                                    "Idempotency-Key (nothing was created again)", {"type": "string", "enum": ["true"]}),
     "Retry-After": _header("Seconds to wait before retrying", {"type": "integer", "minimum": 0}),
+    "WWW-Authenticate": _header("The authentication scheme expected (`Bearer realm=\"newform\"`)", {"type": "string"}),
     "RateLimit-Limit": _header("Requests the caller may make in a burst (its token bucket's size)",
                                {"type": "integer", "minimum": 1}),
     "RateLimit-Remaining": _header("Requests left in the caller's bucket now", {"type": "integer", "minimum": 0}),
@@ -348,7 +349,8 @@ def _ref(kind: str, name: str) -> dict[str, str]:
 def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare every header the API reads or sets, so SDKs can send and read them: Idempotency-Key on
     creating POSTs and Idempotent-Replayed on their 201; X-Request-ID everywhere; RateLimit-* and a
-    429 on authenticated operations; Retry-After on 429 and 503; Deprecation/Sunset when deprecated."""
+    429 on authenticated operations; Retry-After on 429 and 503; WWW-Authenticate on 401;
+    Deprecation/Sunset when deprecated."""
     components = schema.setdefault("components", {})
     components["headers"] = dict(HEADERS)
     components["parameters"] = {**components.get("parameters", {}), **PARAMETERS}
@@ -374,6 +376,8 @@ def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
                     headers.update(rate)
                 if code in ("429", "503"):
                     headers["Retry-After"] = _ref("headers", "Retry-After")
+                if code == "401":
+                    headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")
                 if op.get("deprecated") and code.startswith("2"):
                     headers["Deprecation"] = _ref("headers", "Deprecation")
                     headers["Sunset"] = _ref("headers", "Sunset")
