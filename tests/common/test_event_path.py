@@ -279,3 +279,46 @@ async def test_a_batch_handler_gets_each_new_event_once_in_order(sample_settings
 
 async def _len(items) -> int:
     return len(items)
+
+
+async def test_a_poison_record_delivered_again_is_not_dead_lettered_again(sample_settings, kafka):
+    """A crash after dead-lettering but before the offset commit redelivers the record: the inbox row
+    written with the copy says it was dead-lettered, so no second copy is sent."""
+    from aiokafka import ConsumerRecord
+
+    from newform_common.consumer import ConsumerRunner
+    from newform_common.kafka import make_producer
+
+    from .sample_service import NoteCreated
+
+    async def refuse(session, envelope):
+        raise ValueError("this event cannot be handled")
+
+    db = Database(sample_settings.database_url, service=sample_settings.service_name)
+    runner = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("redeliver"),
+                            topics=[sample_settings.topic], handler=refuse, retry_delay=0.01)
+    runner._dlq_producer = make_producer(kafka.bootstrap_servers, client_id="redeliver-dlq")
+    await runner._dlq_producer.start()
+    good = Envelope.of(NoteCreated(note_id=1, platform_id=PLATFORM, worker_id="w_r", text="x"), source="/t")
+
+    def record(offset: int, headers, value: bytes) -> ConsumerRecord:
+        return ConsumerRecord(topic=sample_settings.topic, partition=0, offset=offset, timestamp=0,
+                              timestamp_type=0, key=b"w_r", value=value, checksum=None, serialized_key_size=3,
+                              serialized_value_size=len(value), headers=headers)
+
+    malformed = record(7, [(k, b"x" * 65 if k == "ce_id" else v) for k, v in good.kafka_headers()], good.kafka_value())
+    failing = record(8, good.kafka_headers(), good.kafka_value())
+    # Too large to copy with its headers, and a header without a value: still dead-lettered, once.
+    huge = record(9, [*good.kafka_headers(), ("traceparent", None)], b"x" * 1_100_000)
+    try:
+        for _ in range(2):
+            await runner._handle(malformed)
+            await runner._handle(failing)
+            await runner._handle(huge)
+    finally:
+        await runner._dlq_producer.stop()
+        await db.dispose()
+    dead = await read_topic(kafka.bootstrap_servers, f"{sample_settings.topic}.dlq", expect=4, timeout=5)
+    assert sorted(dict(r.headers)["dlq_original"].decode().rsplit("/", 1)[1] for r in dead) == ["7", "8", "9"]
+    dropped = [r for r in dead if r.value is None]
+    assert len(dropped) == 1 and dict(dropped[0].headers)["dlq_value_dropped"] == b"too large"

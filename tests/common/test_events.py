@@ -58,6 +58,40 @@ def test_malformed_messages_are_rejected_with_a_reason():
         Envelope.from_kafka(b"k", b"[1]", good.kafka_headers())
 
 
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"ce_id": b"x" * 65}, "ce_id is 65 characters long"),
+    ({"ce_type": b"testsvc." + b"t" * 200}, "ce_type is 208 characters long"),
+    ({"ce_source": b"/" * 201}, "ce_source is 201 characters long"),
+    ({"ce_subject": b"s" * 201}, "ce_subject is 201 characters long"),
+    ({"ce_id": b""}, "missing CloudEvents headers: ce_id"),
+    ({"ce_id": b"a\x00b"}, "ce_id contains a NUL"),
+    ({"ce_source": b"/s\xff"}, "ce_source is not UTF-8"),
+    ({"ce_type": b"Not A Type"}, "ce_type 'Not A Type' is not"),
+    ({"ce_time": b"2026-11-01T08:00:00"}, "ce_time has no UTC offset"),
+    ({"ce_time": b"yesterday"}, "unreadable ce_time"),
+])
+def test_every_attribute_is_bounded_and_checked_before_anything_is_written(change, reason):
+    good = Envelope.of(ThingHappened(worker_id="w", amount_fen=1), source="/s")
+    headers = dict(good.kafka_headers()) | change
+    with pytest.raises(MalformedEvent, match=reason):
+        Envelope.from_kafka(b"k", good.kafka_value(), list(headers.items()))
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    (b"k" * 201, b"{}", "key is 201 characters long"),
+    (b"\xff", b"{}", "key is not UTF-8"),
+    (b"k", b'{"a": NaN}', "not JSON"),
+    (b"k", b'{"a": 1e999}', "not JSON"),
+    (b"k", b'{"a": ["x\\u0000"]}', "NUL character"),
+    (b"k", b"\xff\xfe", "not JSON"),
+    (b"k", b"[" * 100_000, "not JSON"),
+])
+def test_keys_and_data_a_database_would_refuse_are_malformed(key, value, reason):
+    good = Envelope.of(ThingHappened(worker_id="w", amount_fen=1), source="/s")
+    with pytest.raises(MalformedEvent, match=reason):
+        Envelope.from_kafka(key, value, good.kafka_headers())
+
+
 def test_event_types_must_be_versioned_and_registered_once():
     with pytest.raises(ValueError, match="must look like"):
         event_type("testsvc.unversioned", key="worker_id")

@@ -126,3 +126,15 @@ def test_visibility_platform_own_worker_own_oversight_all_others_nothing():
 
 async def _noop(session, deadline):
     return None
+
+
+async def test_the_common_tables_take_64_bit_kafka_offsets_and_outbox_ids(new_database):
+    """One migration in the common branch changes every service (here: a migrated contracts database)."""
+    from newform_common.testing import execute, migrated_database, scalar
+
+    url = await migrated_database(new_database, "contracts")
+    await execute(url, "insert into inbox (consumer, event_id, type, topic, partition, \"offset\", outcome) "
+                       "values ('c', 'e1', 't.x.y.v1', 'topic', 0, 5000000000, 'handled')")
+    assert await scalar(url, "select \"offset\" from inbox where event_id = 'e1'") == 5_000_000_000
+    assert await scalar(url, "select data_type from information_schema.columns "
+                             "where table_name = 'outbox' and column_name = 'id'") == "bigint"

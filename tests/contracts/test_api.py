@@ -646,8 +646,10 @@ async def test_employment_report_is_what_was_signed_masked_per_role(api):
     other = await api.platform()
     assert (await api.client.get("/v1/reports/employment", headers=api.as_platform(other),
                                  params=params)).status_code == 404
-    assert (await api.client.get("/v1/reports/employment", headers=api.as_platform(p),
-                                 params={**params, "period": "2026-13"})).status_code == 422
+    for bad_period in ("2026-13", "0000-01"):  # month 13 and year 0 do not exist: 422, never a 500
+        bad = await api.client.get("/v1/reports/employment", headers=api.as_platform(p),
+                                   params={**params, "period": bad_period})
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json", bad_period
 
 
 async def outbox_count(api, event_type: str, **data) -> int:

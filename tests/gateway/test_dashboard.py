@@ -67,6 +67,9 @@ async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged
                 row = page.locator(f"tr[data-alert-id='{alert_id}']")
                 assert await row.count() == 1  # hrss sees only its own department's group
                 assert await row.locator("td.status").inner_text() == "待处理"
+                # hrss leads M1, so it decides: the policy's outcomes, 约谈/警示/查处 among them.
+                assert await row.locator("select[name=outcome] option").all_inner_texts() == [
+                    "属实", "约谈", "警示", "查处", "不属实"]
                 await row.locator("input[name=note]").first.fill("已受理，正在核查")
                 await row.locator("button.acknowledge").click()
                 await page.wait_for_url(f"{server.url}/alerts")

@@ -68,12 +68,17 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     await pub.contract(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.signed(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.contract(f"c_{platform}_1", f"w_{platform}_1", platform, engagement_type="civil", work_injury=False)
+    await pub.contract(f"c_{platform}_2", f"w_{platform}_2", platform)
+    await pub.publish("contract.discarded", {
+        "contract_id": f"c_{platform}_2", "worker_id": f"w_{platform}_2", "platform_id": platform,
+        "enterprise_id": platform, "engagement_type": "labor_contract", "at": datetime.now(UTC).isoformat(),
+        "withdrawn_findings": 0})
     unknown = await pub.publish("something.new", {"worker_id": f"w_{platform}_0", "platform_id": platform})
 
     async def detail():
         r = await gw.get(f"/v1/platforms/{platform}", headers=regulator(tokens))
         body = r.json() if r.status_code == 200 else {}
-        done = body.get("contracts_by_status") == {"signed": 1, "drafted": 1} and \
+        done = body.get("contracts_by_status") == {"signed": 1, "draft": 1, "discarded": 1} and \
             body.get("active_registrations") == 4 and len(body.get("cooperating_enterprises", [])) == 1
         return body if done else None
 
@@ -82,8 +87,9 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     assert body["active_registrations"] == 4
     assert body["registrations_by_occupation"] == {"food_delivery": 3, "courier": 1}
     assert body["registrations_by_district"] == {"chengxi": 2, "datong": 2}
-    assert body["contracts_by_engagement_type"] == {"labor_contract": 1, "civil": 1}
-    assert body["contracts_by_status"] == {"signed": 1, "drafted": 1}
+    assert body["contracts_by_engagement_type"] == {"labor_contract": 2, "civil": 1}
+    # The contracts service's own words for a contract's status (one vocabulary).
+    assert body["contracts_by_status"] == {"signed": 1, "draft": 1, "discarded": 1}
     assert body["contract_coverage"] == 0.25  # one signed contract for four active registrations
     assert body["insurance_coverage"] == 1.0
     assert [e["enterprise_id"] for e in body["cooperating_enterprises"]] == [f"{platform}_agency"]
@@ -117,6 +123,54 @@ async def test_a_finding_becomes_an_alert_routed_to_exactly_the_measure_units_se
                          occupation="courier", district="datong")
     pay = await alert_for(gw, tokens, f"w_{contract_id}")
     assert set(pay["departments"]) == M6_COURIER_DATONG
+
+
+async def enterprise_projected(client, tokens, enterprise_id: str, platform_id: str) -> None:
+    async def known():
+        r = await client.get("/v1/enterprises", headers=regulator(tokens), params={"platform_id": platform_id})
+        return enterprise_id in {e["enterprise_id"] for e in r.json()["items"]}
+
+    await eventually(known)
+
+
+async def test_a_platform_level_finding_goes_to_the_platforms_district_and_its_sector_regulators(gw, tokens):
+    platform = f"p_{uuid.uuid4().hex[:6]}"
+    await gw.pub.enterprise(platform, district="huangzhong", occupations=["courier", "internet_marketer"])
+    await enterprise_projected(gw, tokens, platform, platform)
+    notice = f"rn_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M10", rule="M10.no_consultation", subject_id=notice, subject_type="rule_notice",
+                         platform_id=platform, occupation=None, district=None, summary="规则未经协商")
+    alert = await alert_for(gw, tokens, notice)
+    # M10's units with huangzhong's government (where the platform is registered), never a bare `county`.
+    assert alert["departments"] == ["union", "hrss", "transport", "market", "postal", "culture",
+                                    "county:huangzhong"]
+    assert alert["district"] == "huangzhong"
+    listed = (await gw.get("/v1/alerts", headers=dept(tokens, "county", "huangzhong"),
+                           params={"limit": 500})).json()["items"]
+    assert alert["alert_id"] in {a["alert_id"] for a in listed}
+
+    # Measures whose units lack the platform's sector regulators get them from its declared occupations.
+    m12 = f"rn_{uuid.uuid4().hex[:8]}"
+    await gw.pub.finding(measure="M12", rule="M12.some_rule", subject_id=m12, subject_type="rule_notice",
+                         platform_id=platform, occupation=None, district=None)
+    assert (await alert_for(gw, tokens, m12))["departments"] == [
+        "hrss", "tax", "county:huangzhong", "postal", "culture", "market"]
+
+
+async def test_an_m3_finding_goes_to_the_cooperating_enterprises_district_not_the_workers_home(gw, tokens):
+    platform = f"p_{uuid.uuid4().hex[:6]}"
+    agency = f"{platform}_agency"
+    await gw.pub.enterprise(agency, kind="dispatch_agency", platform_id=platform, district="chengbei")
+    await enterprise_projected(gw, tokens, agency, platform)
+    contract = f"c_{uuid.uuid4().hex[:8]}"
+    await gw.pub.publish("finding.raised", {
+        "finding_id": f"f_{contract}", "measure": "M3", "rule": "M3.dispatch_licence_invalid", "severity": "high",
+        "summary": "劳务派遣单位无有效许可证", "subject_type": "contract", "subject_id": contract,
+        "platform_id": platform, "enterprise_id": agency, "worker_id": "w_lives_in_datong", "occupation": "courier",
+        "district": "datong", "evidence": {}, "observed_at": datetime.now(UTC).isoformat()})
+    alert = await alert_for(gw, tokens, contract)
+    assert "county:chengbei" in alert["departments"] and "county:datong" not in alert["departments"]
+    assert alert["district"] == "chengbei"
 
 
 async def test_same_rule_and_subject_while_open_adds_to_the_alert_and_redelivery_changes_nothing(gw, tokens):
@@ -168,8 +222,22 @@ async def test_a_department_sees_and_acts_on_only_alerts_routed_to_it(gw, tokens
         assert act.headers["content-type"] == "application/problem+json"
         assert (await gw.post(f"{path}/resolve", headers=headers, json={"outcome": "dismissed"})).status_code == 404
     assert (await gw.get(path, headers=regulator(tokens))).json()["status"] == "open"
-    # A district-government token without its district is refused.
-    assert (await gw.get("/v1/alerts", headers=dept(tokens, "county"))).status_code == 403
+
+async def test_a_district_government_token_without_its_district_is_refused_everywhere(gw, tokens):
+    headers = dept(tokens, "county")
+    for method, path, body in [
+        ("GET", "/v1/overview", None), ("GET", "/v1/alerts", None), ("GET", "/v1/alerts/alr_x", None),
+        ("POST", "/v1/alerts/alr_x/acknowledge", {}), ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}),
+        ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
+        ("GET", "/v1/platforms", None), ("GET", "/v1/platforms/p_any", None),
+        ("GET", "/v1/platforms/p_any/scorecard", None), ("GET", "/v1/enterprises", None),
+        ("GET", "/v1/credit-records", None), ("GET", "/v1/webhooks", None),
+        ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x"}),
+    ]:
+        response = await gw.request(method, path, headers=headers, json=body)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "district" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("role", ["platform", "enterprise", "worker_channel", "mediator", "training_body"])
@@ -181,7 +249,8 @@ async def test_a_platform_token_and_other_roles_get_403_everywhere_else(gw, toke
     for method, path, body in webhooks + [
         ("GET", "/v1/overview", None), ("GET", "/v1/alerts", None), ("GET", "/v1/alerts/alr_x", None),
         ("POST", "/v1/alerts/alr_x/acknowledge", {}), ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
-        ("GET", "/v1/platforms", None), ("GET", "/v1/platforms/p_any", None),
+        ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}), ("GET", "/v1/platforms", None),
+        ("GET", "/v1/platforms/p_any", None),
         ("GET", "/v1/platforms/p_any/scorecard", None), ("GET", "/v1/enterprises", None),
         ("GET", "/v1/workers/w_x/timeline", None), ("GET", "/v1/credit-records", None),
     ]:
@@ -191,29 +260,41 @@ async def test_a_platform_token_and_other_roles_get_403_everywhere_else(gw, toke
     assert (await gw.get("/v1/alerts")).status_code == 401
 
 
-async def test_lifecycle_acknowledge_then_resolve_confirmed_makes_a_credit_record_with_its_evidence_chain(gw, tokens):
+async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_its_warning_is_credit(gw, tokens):
     worker = f"w_{uuid.uuid4().hex[:8]}"
     drafted = await gw.pub.contract(f"c_{worker}", worker, "p_credit", occupation="courier", district="datong")
-    finding = await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"c_{worker}",
+    finding = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}",
                                    platform_id="p_credit", worker_id=worker, occupation="courier", district="datong",
-                                   summary="关联单位拖欠工资")
+                                   summary="劳务派遣单位无有效许可证")
     alert = await alert_for(gw, tokens, f"c_{worker}")
+    assert alert["lead_department"] == "hrss"  # M3's first unit: 市人力资源社会保障局
     path = f"/v1/alerts/{alert['alert_id']}"
-    hrss = dept(tokens, "hrss")
+    hrss, datong = dept(tokens, "hrss"), dept(tokens, "county", "datong")
 
     ack = await gw.post(f"{path}/acknowledge", headers=hrss, json={"note": "已受理"})
     assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
     assert (await gw.post(f"{path}/acknowledge", headers=hrss, json={})).status_code == 409
+    assert (await gw.post(f"{path}/acknowledge", headers=datong, json={"note": "区政府已知悉"})).status_code == 200
+    comment = await gw.post(f"{path}/comments", headers=datong, json={"note": "该派遣单位在本县有网点"})
+    assert comment.status_code == 200 and comment.json()["status"] == "acknowledged"
+    # A district government (or any other routed department, or the regulator) does not decide.
+    for headers in (datong, dept(tokens, "market"), regulator(tokens)):
+        refused = await gw.post(f"{path}/resolve", headers=headers, json={"outcome": "confirmed"})
+        assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+        assert "hrss" in refused.json()["detail"]
     bad = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "maybe"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
-    done = await gw.post(f"{path}/resolve", headers=dept(tokens, "county", "datong"),
-                         json={"outcome": "confirmed", "note": "经核查属实"})
+    done = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "warned", "note": "已约谈并警示"})
     assert done.status_code == 200
     body = done.json()
-    assert body["status"] == "resolved" and body["resolution"] == "confirmed"
-    steps = [(t["from_status"], t["to_status"], t["actor_department"], t["note"]) for t in body["transitions"]]
-    assert steps == [("open", "acknowledged", "hrss", "已受理"),
-                     ("acknowledged", "resolved", "county:datong", "经核查属实")]
+    assert body["status"] == "resolved" and body["resolution"] == "warned"
+    steps = [(t["action"], t["from_status"], t["to_status"], t["actor_department"], t["note"])
+             for t in body["transitions"]]
+    assert steps == [("acknowledged", "open", "acknowledged", "hrss", "已受理"),
+                     ("acknowledged", "acknowledged", "acknowledged", "county:datong", "区政府已知悉"),
+                     ("commented", "acknowledged", "acknowledged", "county:datong", "该派遣单位在本县有网点"),
+                     ("resolved", "acknowledged", "resolved", "hrss", "已约谈并警示")]
+    assert (await gw.post(f"{path}/comments", headers=datong, json={"note": "已办结后补充"})).status_code == 200
 
     records = (await gw.get("/v1/credit-records", headers=dept(tokens, "drc"),
                             params={"platform_id": "p_credit"})).json()["items"]
@@ -223,7 +304,8 @@ async def test_lifecycle_acknowledge_then_resolve_confirmed_makes_a_credit_recor
     assert chain[-1]["role"] == "confirmation"
 
     # Resolved: the same rule firing again for the subject opens a new alert.
-    await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"c_{worker}", district="datong")
+    await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}",
+                         district="datong")
 
     async def reopened():
         n = await scalar(gw.url, "select count(*) from alerts where subject_id = :s", s=f"c_{worker}")
@@ -232,10 +314,12 @@ async def test_lifecycle_acknowledge_then_resolve_confirmed_makes_a_credit_recor
     await eventually(reopened)
 
     # A dismissed finding, or a rule not configured for credit records, makes none.
-    other = f"c_{uuid.uuid4().hex[:8]}"
-    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=other, platform_id="p_credit")
-    a2 = await alert_for(gw, tokens, other)
-    await gw.post(f"/v1/alerts/{a2['alert_id']}/resolve", headers=regulator(tokens), json={"outcome": "confirmed"})
+    for rule, outcome in (("M3.unqualified_partner", "dismissed"), ("M1.misclassification", "penalized")):
+        other = f"c_{uuid.uuid4().hex[:8]}"
+        await gw.pub.finding(measure=rule[:2], rule=rule, subject_id=other, platform_id="p_credit")
+        a2 = await alert_for(gw, tokens, other)
+        decided = await gw.post(f"/v1/alerts/{a2['alert_id']}/resolve", headers=hrss, json={"outcome": outcome})
+        assert decided.status_code == 200
     records = (await gw.get("/v1/credit-records", headers=regulator(tokens),
                             params={"platform_id": "p_credit"})).json()["items"]
     assert len(records) == 1
@@ -303,6 +387,38 @@ async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["differences"] == {} and out["database_url"] == target
     assert out["topics"] == sorted([gw.pub.topic, f"{gw.prefix}-gateway.events", f"{gw.prefix}-wages.events"])
+
+async def test_rebuild_into_a_database_that_does_not_exist_creates_it_and_an_unusable_url_is_one_line(
+        gw, tokens, postgres, monkeypatch, capsys):
+    import asyncio
+    import json
+
+    from newform_local.cli import main
+
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", gw.url)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", gw.settings.kafka_bootstrap_servers)
+    monkeypatch.setenv("GATEWAY_TOPIC_PATTERN", gw.settings.topic_pattern)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", tokens.public_pem)
+    missing = postgres.url(f"gwrebuild_new_{uuid.uuid4().hex[:8]}")
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", missing])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["database_url"] == missing and out["events"] > 0
+    assert await scalar(missing, "select count(*) from event_log") == out["events"]
+
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", "postgresql+asyncpg://nobody@127.0.0.1:1/x"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.startswith("newform gateway rebuild: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err
+
+    # Kafka unreachable mid-way: one line, and the database this run created is not left half-built.
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    doomed = f"gwrebuild_doomed_{uuid.uuid4().hex[:8]}"
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--into", postgres.url(doomed)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert await scalar(postgres.url("postgres"), "select count(*) from pg_database where datname = :d", d=doomed) == 0
+
 
 async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(gw):
     async def overdue_reported():

@@ -30,11 +30,27 @@ def test_routing_follows_the_catalogue_table_plus_sector_and_district():
         "court", "hrss", "justice", "county:datong", "culture", "market"]
 
 
-def test_routing_without_occupation_or_district_keeps_the_bare_county_and_no_sector():
+def test_routing_without_a_district_never_keeps_a_bare_county_that_nobody_receives():
     assert routing.departments_for("M14", occupation=None, district=None, on=ON) == [
-        "drc", "housing", "construction", "transport", "urban", "county"]
+        "drc", "housing", "construction", "transport", "urban"]
     assert routing.departments_for("M15", occupation="not_an_occupation", district=None, on=ON) == [
-        "culture", "education", "sports", "county"]
+        "culture", "education", "sports"]
+    # A platform's declared occupations add their sector regulators.
+    assert routing.departments_for("M12", occupations=["courier", "ride_hailing"], district="datong", on=ON) == [
+        "hrss", "tax", "county:datong", "postal", "transport"]
+
+
+def test_m16_routes_to_the_17_city_departments_item_16_names():
+    assert routing.departments_for("M16", occupation="courier", district="chengxi", on=ON) == [
+        "hrss", "union", "court", "drc", "police", "medins", "health", "emergency", "sports", "housing",
+        "construction", "tax", "education", "transport", "market", "postal", "culture"]
+
+
+def test_the_lead_department_is_the_first_unit_the_policy_lists():
+    assert {m: routing.lead_department(m, district="chengxi", on=ON) for m in ("M1", "M3", "M6", "M10", "M14",
+                                                                              "M15", "M18", "M19")} == {
+        "M1": "hrss", "M3": "hrss", "M6": "hrss", "M10": "union", "M14": "drc", "M15": "culture", "M18": "court",
+        "M19": "drc"}
 
 
 def test_a_fact_outside_every_policy_version_is_still_routed_under_the_nearest():
@@ -102,8 +118,8 @@ def test_webhook_signature_and_backoff():
 
 def test_credit_rules_are_configuration():
     rules = CreditRules.load(DEFAULT_CREDIT_RULES)
-    assert rules.applies("M6", "M6.wage_arrears")
-    assert rules.applies("M5", "M5.no_deposit")
+    assert rules.applies("M3", "M3.dispatch_licence_invalid")
+    assert rules.applies("M3", "M3.unqualified_partner")
     assert not rules.applies("M1", "M1.misclassification")
 
 

@@ -6,20 +6,25 @@ transaction claim their ids in the inbox (one statement) and apply the new ones 
 offsets are committed to Kafka only after the database commit (one commit per batch, not per
 event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
 batch is handled again event by event, each in its own transaction with retries, in order. A
-redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed,
-or whose handler fails `max_attempts` times while the database is reachable, goes to
-`<topic>.dlq` with the error in its headers, is recorded in the inbox as dead-lettered, and the
-runner goes on. With the database down, nothing is dead-lettered: the runner waits and reconnects.
+redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed
+(`Envelope.from_kafka` checks every attribute against the bounds of the columns it is written to,
+so nothing half-written can fail later), or whose handler fails `max_attempts` times while the
+database is reachable, goes to `<topic>.dlq` once, with the reason in its headers: it is recorded in
+the inbox as dead-lettered (by event id, or by Kafka position when it has none) in a transaction
+that commits after the broker's acknowledgement, its offset is committed, and the runner goes on.
+With the database down, nothing is dead-lettered: the runner waits and reconnects.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import inbox, metrics
@@ -205,23 +210,50 @@ class ConsumerRunner:
         await self._dead_letter(record, envelope, f"{type(last_error).__name__}: {last_error}")
 
     async def _dead_letter(self, record: ConsumerRecord, envelope: Envelope | None, reason: str) -> None:
+        """Send the record to `<topic>.dlq` once: its inbox row (outcome `dead_lettered`, keyed by the
+        event id, or by its Kafka position when it has no usable id) is written in a transaction that
+        commits only after the broker acknowledged the copy, so a redelivery finds the row and sends
+        nothing again; a failed send rolls the row back and the record comes again. (Only a crash
+        between the broker's acknowledgement and the commit could leave a second copy; `dlq_original`
+        names the position, the same on both.)"""
         dlq = f"{record.topic}.dlq"
-        headers = list(record.headers or []) + [
+        # A header without a value is kept as empty: the copy must be sendable whatever the original held.
+        headers = [(k, v if v is not None else b"") for k, v in record.headers or []] + [
             ("dlq_reason", reason[:1000].encode()),
             ("dlq_consumer", self.group_id.encode()),
             ("dlq_original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         ]
-        await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
-        if envelope is not None:
-            async with self.db.transaction() as session:
-                await inbox.claim(
-                    session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
-                    topic=record.topic, partition=record.partition, offset=record.offset,
-                    outcome="dead_lettered",
-                )
+        event_id = envelope.id if envelope is not None else position_id(record.topic, record.partition,
+                                                                         record.offset)
+        async with self.db.transaction() as session:
+            fresh = await inbox.claim(
+                session, consumer=self.group_id, event_id=event_id,
+                type_=envelope.type if envelope is not None else MALFORMED_TYPE,
+                topic=record.topic[:200], partition=record.partition, offset=record.offset,
+                outcome="dead_lettered",
+            )
+            if not fresh:
+                log.info("event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition,
+                         record.offset)
+                return
+            try:
+                await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
+            except (MessageSizeTooLargeError, RecordTooLargeError):
+                # The original plus the dlq_* headers is too large to send: keep the position and reason.
+                await self._dlq_producer.send_and_wait(dlq, None, key=record.key,
+                                                       headers=[*headers[-3:], ("dlq_value_dropped", b"too large")])
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
         log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
                   dlq, reason)
+
+
+#: The inbox `type` of a record that is not a readable CloudEvent.
+MALFORMED_TYPE = "malformed"
+
+
+def position_id(topic: str, partition: int, offset: int) -> str:
+    """An inbox id for a record without a usable event id: its Kafka position (hashed to fit 64)."""
+    return "kafka:" + hashlib.sha256(f"{topic}/{partition}/{offset}".encode()).hexdigest()[:58]
 
 
 def _one_by_one(handler: Handler) -> BatchHandler:

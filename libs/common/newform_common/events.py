@@ -9,6 +9,7 @@ data. A change that would break a consumer gets a new type version (see `is_back
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,27 +136,54 @@ class Envelope:
     @classmethod
     def from_kafka(cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]], *,
                    topic: str | None = None, partition: int | None = None, offset: int | None = None) -> Envelope:
-        """Parse a binary-mode CloudEvent; raises `MalformedEvent` when it is not one."""
-        h = {k: v.decode("utf-8", "replace") for k, v in headers}
-        missing = [a for a in ("ce_id", "ce_source", "ce_type", "ce_specversion") if a not in h]
+        """Parse a binary-mode CloudEvent; raises `MalformedEvent` (with the reason) when it is not one.
+
+        Everything a consumer writes (inbox, event log) is checked here first, so that a poison event
+        fails before anything is written and never in the middle of a transaction: each attribute
+        is UTF-8, free of NUL, within its column's bound (`ATTRIBUTE_LIMITS`), the time has an
+        offset, the data is a JSON object without NaN or NUL characters (PostgreSQL's jsonb refuses
+        both)."""
+        h: dict[str, str] = {}
+        for name, raw in headers:
+            if not (name.startswith("ce_") or name == "content-type"):
+                continue  # not a CloudEvents attribute: not read, not kept
+            if raw is None:
+                raise MalformedEvent(f"header {name} has no value")
+            try:
+                h[name] = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MalformedEvent(f"header {name} is not UTF-8") from exc
+        missing = [a for a in ("ce_id", "ce_source", "ce_type", "ce_specversion") if not h.get(a)]
         if missing:
             raise MalformedEvent(f"missing CloudEvents headers: {', '.join(missing)}")
         if h["ce_specversion"] != SPEC_VERSION:
-            raise MalformedEvent(f"unsupported specversion {h['ce_specversion']}")
+            raise MalformedEvent(f"unsupported specversion {h['ce_specversion'][:20]!r}")
         try:
-            data = orjson.loads(value) if value else {}
+            key_text = (key or b"").decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedEvent("key is not UTF-8") from exc
+        for name, text_ in [*h.items(), ("key", key_text)]:
+            limit = ATTRIBUTE_LIMITS.get(name, EXTENSION_LIMIT)
+            if len(text_) > limit:
+                raise MalformedEvent(f"{name} is {len(text_)} characters long (at most {limit})")
+            if "\x00" in text_:
+                raise MalformedEvent(f"{name} contains a NUL character")
+        if not EVENT_TYPE.match(h["ce_type"]):
+            raise MalformedEvent(f"ce_type {h['ce_type']!r} is not '<service>.<name>…' (lower case, dots)")
+        try:
             time = datetime.fromisoformat(h["ce_time"]) if "ce_time" in h else datetime.now(UTC)
         except ValueError as exc:
-            raise MalformedEvent(f"unreadable event: {exc}") from exc
-        if not isinstance(data, dict):
-            raise MalformedEvent("event data is not a JSON object")
+            raise MalformedEvent(f"unreadable ce_time: {exc}") from exc
+        if time.tzinfo is None:
+            raise MalformedEvent("ce_time has no UTC offset")
+        data = _json_object(value)
         known = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"}
         return cls(
             id=h["ce_id"],
             source=h["ce_source"],
             type=h["ce_type"],
             time=time,
-            key=(key or b"").decode(),
+            key=key_text,
             subject=h.get("ce_subject"),
             data=data,
             extra_headers={k: v for k, v in h.items() if k not in known},
@@ -171,6 +199,44 @@ class Envelope:
 
 class MalformedEvent(ValueError):
     pass
+
+
+#: Bounds of the attributes a consumer stores (the inbox's and the gateway event log's columns).
+ATTRIBUTE_LIMITS = {"ce_id": 64, "ce_type": 200, "ce_source": 200, "ce_subject": 200, "key": 200,
+                    "ce_specversion": 10, "ce_time": 64, "content-type": 100}
+#: Any other `ce_*` extension attribute.
+EXTENSION_LIMIT = 1000
+#: `<service>.<aggregate>.<verb>.v<N>` in general; the service part is at most 100 characters (a column).
+EVENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}(\.[a-z0-9_-]+)+$")
+
+
+def _json_object(value: bytes | None) -> dict[str, Any]:
+    if not value:
+        return {}
+    try:
+        data = orjson.loads(value)  # refuses NaN, infinite numbers, invalid UTF-8 and runaway nesting
+    except orjson.JSONDecodeError as exc:
+        raise MalformedEvent(f"unreadable event data (not JSON): {str(exc)[:200]}") from exc
+    if not isinstance(data, dict):
+        raise MalformedEvent("event data is not a JSON object")
+    if b"\\u0000" in value and _has_nul(data):  # JSON writes NUL only as \u0000: look only then
+        raise MalformedEvent("event data contains a NUL character")
+    return data
+
+
+def _has_nul(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def is_backward_compatible(old: dict[str, Any], new: dict[str, Any], *, old_root: dict[str, Any] | None = None,

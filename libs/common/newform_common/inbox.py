@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, text
+from sqlalchemy import BigInteger, Column, DateTime, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
@@ -20,7 +20,7 @@ class InboxRow(CommonModel, table=True):
     type: str = Field(max_length=200)
     topic: str = Field(max_length=200)
     partition: int
-    offset: int
+    offset: int = Field(sa_column=Column(BigInteger, nullable=False))  # Kafka offsets are 64-bit
     outcome: str = Field(default="handled", max_length=20)  # handled | dead_lettered
     handled_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=text("now()"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, event, insert, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ class OutboxRow(CommonModel, table=True):
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(max_length=64, unique=True)
     topic: str = Field(max_length=200)
     key: str = Field(max_length=200)

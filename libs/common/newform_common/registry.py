@@ -53,6 +53,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS")),
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
                 secrets=("CONTRACTS_SIGNING_KEY",)),
+    ServiceSpec("disputes", 8003,
+                "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)"),
     ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
 )
 

@@ -34,7 +34,7 @@ from outbox where published_at is null
 order by id limit $1
 for update skip locked
 """
-_MARK_PUBLISHED = "update outbox set published_at = now(), last_error = null where id = any($1::int[])"
+_MARK_PUBLISHED = "update outbox set published_at = now(), last_error = null where id = any($1::bigint[])"
 
 
 class OutboxRelay:

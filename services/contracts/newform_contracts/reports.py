@@ -14,13 +14,13 @@ import re
 from calendar import monthrange
 from datetime import date
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.errors import Unprocessable
 from newform_common.policy import business_date
 
-from .models import Contract, ContractTransition, Enterprise, EvidenceRecord, Registration, Worker
+from . import repository
+from .models import Enterprise
 from .pii import Pii, masked
 
 FORMAT_VERSION = "1"
@@ -64,7 +64,7 @@ __doc__ += "\n".join(f"- `{name}`: {desc}" for name, desc in FIELDS)
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if not re.fullmatch(r"[1-9]\d{3}-(0[1-9]|1[0-2])", period):  # year 0000 does not exist
         raise Unprocessable("period must be a month, YYYY-MM", slug="bad-period")
     year, month = int(period[:4]), int(period[5:])
     if year < 1:  # year 0 matches the pattern but no calendar has it
@@ -75,26 +75,14 @@ def period_bounds(period: str) -> tuple[date, date]:
 async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterprise, period: str, *,
                           reveal: bool) -> list[dict]:
     first, last = period_bounds(period)
-    contracts = (await session.execute(
-        select(Contract, Registration, Worker)
-        .join(Registration, Registration.id == Contract.registration_id)
-        .join(Worker, Worker.worker_id == Contract.worker_id)
-        .where(Contract.enterprise_id == enterprise.id, Contract.status.in_(("signed", "terminated", "expired")),
-               Contract.start_date <= last, or_(Contract.end_date.is_(None), Contract.end_date >= first))
-        .order_by(Contract.id))).all()
+    contracts = await repository.signed_contracts_overlapping(session, enterprise.id, first, last)
     # A terminated contract is in force until its termination, not until its original end date.
     terminated = [c.id for c, _, _ in contracts if c.status == "terminated"]
-    ended_on: dict[str, date] = {}
-    if terminated:
-        for cid, at in (await session.execute(select(ContractTransition.contract_id, ContractTransition.at).where(
-                ContractTransition.contract_id.in_(terminated), ContractTransition.to_status == "terminated"))).all():
-            ended_on[cid] = business_date(at)
+    ended_on = {cid: business_date(at) for cid, at in (await repository.terminated_at(session, terminated)).items()}
     contracts = [row for row in contracts if row[0].id not in ended_on or ended_on[row[0].id] >= first]
     ids = [c.id for c, _, _ in contracts]
-    signed_at: dict[tuple[str, str], str] = {}
-    if ids:
-        for r in (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id.in_(ids)))).scalars():
-            signed_at[(r.contract_id, r.signer)] = r.signed_at.isoformat()
+    signed_at = {(r.contract_id, r.signer): r.signed_at.isoformat()
+                 for r in await repository.evidence_of(session, ids)}
     rows = []
     for c, reg, worker in contracts:
         name = pii.decrypt(reg.name_encrypted, "registrations.name")

@@ -7,27 +7,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from newform_common import deadlines
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import Forbidden, NotFound, Unprocessable, problem_responses
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
-from newform_common.scope import get_visible, visibility
+from newform_common.scope import visibility
 
-from . import reports, rules, service
+from . import reports, repository, rules, service
 from .evidence import Sealer
-from .models import (
-    AccountRestriction,
-    Contract,
-    ContractTransition,
-    Enterprise,
-    PiiAccessLog,
-    Registration,
-    RuleNotice,
-)
 from .pii import Pii, audit_reveal, authorize_reveal, mask_document
 from .schemas import (
     AppealCreate,
@@ -88,36 +77,22 @@ def sealer_of(request: Request) -> Sealer:
     return request.app.state.sealer
 
 
-def _page(query, model_id, params: PageParams):
-    if params.after:
-        query = query.where(model_id > params.after[0])
-    return query.order_by(model_id).limit(params.limit + 1)
-
-
-def _scoped(query, model, principal: Principal, platform_id: str | None):
-    view = visibility(principal)
-    if view.platform_id is not None and platform_id is not None and platform_id != view.platform_id:
+def _platform_filter(principal: Principal, platform_id: str | None) -> str | None:
+    """A list's `platform_id` filter: a platform token may ask only for its own (403 otherwise)."""
+    own = visibility(principal).platform_id
+    if own is not None and platform_id is not None and platform_id != own:
         raise Forbidden("This token's scope does not cover that platform")
-    query = query.where(view.where(platform=model.platform_id, worker=getattr(model, "worker_id", None)))
-    return query.where(model.platform_id == platform_id) if platform_id else query
+    return platform_id
 
 
 # ---------------------------------------------------------------------------------------------
 # Enterprises
 # ---------------------------------------------------------------------------------------------
-def enterprise_public(e: Enterprise) -> EnterprisePublic:
-    return EnterprisePublic(enterprise_id=e.id, name=e.name, kind=e.kind, platform_id=e.platform_id,
-                            credit_code=e.credit_code, district=e.district, occupations=e.occupations,
-                            dispatch_licence_number=e.dispatch_licence_number,
-                            dispatch_licence_valid_until=e.dispatch_licence_valid_until, qualified=e.qualified,
-                            registered_at=e.registered_at)
-
-
 @router.post("/platforms", tags=["enterprises"], status_code=201, response_model=EnterprisePublic,
              responses=WRITE_ERRORS, summary="Register a platform enterprise (regulator or admin)")
 async def register_platform(body: PlatformCreate, request: Request, session: SessionDep, principal: Oversight):
     async def produce():
-        return enterprise_public(await service.register_platform(session, body))
+        return EnterprisePublic.model_validate(await service.register_platform(session, body))
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -126,7 +101,7 @@ async def register_platform(body: PlatformCreate, request: Request, session: Ses
              responses=WRITE_ERRORS, summary="Register a cooperating enterprise of the caller's platform (M3)")
 async def register_partner(body: PartnerCreate, request: Request, session: SessionDep, principal: PlatformCaller):
     async def produce():
-        return enterprise_public(await service.register_partner(session, principal.platform_id, body))
+        return EnterprisePublic.model_validate(await service.register_partner(session, principal.platform_id, body))
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -135,17 +110,15 @@ async def register_partner(body: PartnerCreate, request: Request, session: Sessi
             summary="List enterprises (a platform sees itself and its partners)")
 async def list_enterprises(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                            kind: str | None = None):
-    query = _scoped(select(Enterprise), Enterprise, principal, platform_id)
-    if kind:
-        query = query.where(Enterprise.kind == kind)
-    items = [enterprise_public(e) for e in (await session.execute(_page(query, Enterprise.id, params))).scalars()]
-    return page_of(items, params, lambda e: [e.enterprise_id])
+    rows = await repository.enterprises(session, principal, params,
+                                        platform_id=_platform_filter(principal, platform_id), kind=kind)
+    return page_of([EnterprisePublic.model_validate(e) for e in rows], params, lambda e: [e.enterprise_id])
 
 
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"], response_model=EnterprisePublic,
             responses=READ_ERRORS, summary="Get an enterprise")
 async def get_enterprise(enterprise_id: str, session: SessionDep, principal: Reader):
-    return enterprise_public(await get_visible(session, Enterprise, enterprise_id, principal, "enterprise"))
+    return EnterprisePublic.model_validate(await repository.visible_enterprise(session, principal, enterprise_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +131,7 @@ async def register_worker(body: WorkerCreate, request: Request, session: Session
 
     async def produce():
         reg = await service.register_worker(session, pii, principal.platform_id, body)
-        return WorkerPublic(**await service.worker_view(session, pii, reg, reveal=False))
+        return await service.worker_public(session, pii, reg, reveal=False)
 
     # The idempotency record keeps only a hash of the request; key the PII so it cannot be guessed back.
     fingerprint = {**body.model_dump(), "id_number": pii.cipher.lookup_hash(body.id_number),
@@ -170,12 +143,10 @@ async def register_worker(body: WorkerCreate, request: Request, session: Session
             summary="List worker registrations (masked)")
 async def list_workers(request: Request, session: SessionDep, principal: Reader, params: Paging,
                        platform_id: str | None = None, worker_id: str | None = None):
-    query = _scoped(select(Registration), Registration, principal, platform_id)
-    if worker_id:
-        query = query.where(Registration.worker_id == worker_id)
+    regs = await repository.registrations(session, principal, params,
+                                          platform_id=_platform_filter(principal, platform_id), worker_id=worker_id)
     pii = pii_of(request)
-    regs = (await session.execute(_page(query, Registration.id, params))).scalars().all()
-    items = [WorkerPublic(**await service.worker_view(session, pii, r, reveal=False)) for r in regs]
+    items = [await service.worker_public(session, pii, r, reveal=False) for r in regs]
     return page_of(items, params, lambda w: [w.registration_id])
 
 
@@ -183,11 +154,11 @@ async def list_workers(request: Request, session: SessionDep, principal: Reader,
             responses=problem_responses(400, 401, 403, 404), summary="Get a worker registration")
 async def get_worker(registration_id: str, request: Request, session: SessionDep, principal: Reader,
                      reveal: Reveal = False):
-    reg = await get_visible(session, Registration, registration_id, principal, "worker registration")
+    reg = await repository.visible_registration(session, principal, registration_id)
     if reveal:
         purpose = authorize_reveal(request, principal)
         audit_reveal(session, principal, purpose, "worker", reg.id, ["name", "id_number", "phone"])
-    return WorkerPublic(**await service.worker_view(session, pii_of(request), reg, reveal=reveal))
+    return await service.worker_public(session, pii_of(request), reg, reveal=reveal)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,8 +181,7 @@ async def classify_engagement(body: EngagementFactsIn, principal: Annotated[Prin
              summary="Expire now every signed contract past its end date (admin; the deadline worker does it anyway)")
 async def expire_due_contracts(request: Request, principal: Annotated[Principal, require(Role.admin)]):
     # The deadline worker does this every few seconds; this is for an operator who will not wait.
-    fired = await deadlines.fire_due(request.app.state.db, {service.CONTRACT_END: service.expire_contract})
-    return ExpiryRun(expired=[d.subject_id for d in fired])
+    return ExpiryRun(expired=await service.expire_due_now(request.app.state.db))
 
 
 @router.post("/contracts", tags=["contracts"], status_code=201, response_model=ContractPublic,
@@ -220,7 +190,7 @@ async def expire_due_contracts(request: Request, principal: Annotated[Principal,
 async def draft_contract(body: ContractCreate, request: Request, session: SessionDep, principal: PlatformCaller):
     async def produce():
         contract, _ = await service.draft_contract(session, principal, body, pii_of(request))
-        return ContractPublic(**await service.contract_view(session, contract))
+        return await service.contract_public(session, contract)
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -230,22 +200,18 @@ async def draft_contract(body: ContractCreate, request: Request, session: Sessio
 async def list_contracts(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                          worker_id: str | None = None, enterprise_id: str | None = None,
                          status: str | None = None):
-    query = _scoped(select(Contract), Contract, principal, platform_id)
-    for column, value in ((Contract.worker_id, worker_id), (Contract.enterprise_id, enterprise_id),
-                          (Contract.status, status)):
-        if value:
-            query = query.where(column == value)
-    contracts = (await session.execute(_page(query, Contract.id, params))).scalars().all()
-    items = [ContractPublic(**await service.contract_view(session, c)) for c in contracts]
+    contracts = await repository.contracts(session, principal, params,
+                                           platform_id=_platform_filter(principal, platform_id), worker_id=worker_id,
+                                           enterprise_id=enterprise_id, status=status)
+    items = [await service.contract_public(session, c) for c in contracts]
     return page_of(items, params, lambda c: [c.contract_id])
 
 
 @router.get("/contracts/{contract_id}", tags=["contracts"], response_model=ContractPublic, responses=READ_ERRORS,
             summary="Get a contract or agreement")
 async def get_contract(contract_id: str, session: SessionDep, principal: Reader):
-    await service.load_contract(session, principal, contract_id)
     c = await service.load_contract(session, principal, contract_id)
-    return ContractPublic(**await service.contract_view(session, c))
+    return await service.contract_public(session, c)
 
 
 @router.get("/contracts/{contract_id}/document", tags=["contracts"], response_model=ContractDocument,
@@ -266,10 +232,7 @@ async def get_contract_document(contract_id: str, request: Request, session: Ses
             responses=READ_ERRORS, summary="The contract's lifecycle history")
 async def list_contract_transitions(contract_id: str, session: SessionDep, principal: Reader):
     await service.load_contract(session, principal, contract_id)
-    rows = (await session.execute(select(ContractTransition).where(ContractTransition.contract_id == contract_id)
-                                  .order_by(ContractTransition.id))).scalars()
-    return [TransitionPublic(from_status=t.from_status, to_status=t.to_status, actor=t.actor, reason=t.reason,
-                             at=t.at) for t in rows]
+    return [TransitionPublic.model_validate(t) for t in await repository.transitions(session, contract_id)]
 
 
 @router.post("/contracts/{contract_id}/send", tags=["contracts"], response_model=ContractPublic,
@@ -277,13 +240,7 @@ async def list_contract_transitions(contract_id: str, session: SessionDep, princ
 async def send_contract(contract_id: str, session: SessionDep, principal: PlatformCaller,
                         body: SendContract | None = None):
     c = await service.send_contract(session, principal, contract_id)
-    return ContractPublic(**await service.contract_view(session, c))
-
-
-def evidence_public(r) -> EvidenceRecordPublic:
-    return EvidenceRecordPublic(record_id=r.id, contract_id=r.contract_id, seq=r.seq, document_sha256=r.document_sha256,
-                                signer=r.signer, intent=r.intent, signed_at=r.signed_at, previous_hash=r.previous_hash,
-                                record_hash=r.record_hash, seal=r.seal, key_id=r.key_id)
+    return await service.contract_public(session, c)
 
 
 @router.post("/contracts/{contract_id}/signatures", tags=["signatures"], status_code=201,
@@ -297,7 +254,8 @@ async def sign_contract(contract_id: str, body: SignatureCreate, request: Reques
     sealer = sealer_of(request)
 
     async def produce():
-        return evidence_public(await service.sign_contract(session, principal, sealer, contract_id, body))
+        return EvidenceRecordPublic.model_validate(await service.sign_contract(session, principal, sealer,
+                                                                                contract_id, body))
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -306,10 +264,10 @@ async def sign_contract(contract_id: str, body: SignatureCreate, request: Reques
             responses=READ_ERRORS, summary="The signature evidence chain and the key that seals it")
 async def get_contract_evidence(contract_id: str, request: Request, session: SessionDep, principal: Reader):
     c = await service.load_contract(session, principal, contract_id)
-    records = await service.evidence_records(session, c.id)
+    records = await repository.evidence_records(session, c.id)
     return EvidencePublic(contract_id=c.id, document_sha256=c.document_sha256,
                           public_key_pem=sealer_of(request).public_pem,
-                          records=[evidence_public(r) for r in records])
+                          records=[EvidenceRecordPublic.model_validate(r) for r in records])
 
 
 @router.post("/contracts/{contract_id}/evidence/verify", tags=["signatures"], response_model=VerificationPublic,
@@ -329,7 +287,7 @@ async def terminate_contract(contract_id: str, body: TerminationCreate, session:
     if body.terminated_at is not None and body.terminated_at.utcoffset() is None:
         raise Unprocessable("terminated_at needs a timezone offset (RFC 3339)")
     c = await service.terminate_contract(session, principal, contract_id, body.reason, body.terminated_at)
-    return ContractPublic(**await service.contract_view(session, c))
+    return await service.contract_public(session, c)
 
 
 @router.post("/contracts/{contract_id}/discard", tags=["contracts"], response_model=ContractPublic,
@@ -337,7 +295,7 @@ async def terminate_contract(contract_id: str, body: TerminationCreate, session:
              summary="Discard a draft never sent; its provisional findings are withdrawn (never alerts)")
 async def discard_contract(contract_id: str, body: DiscardContract, session: SessionDep, principal: PlatformCaller):
     c = await service.discard_contract(session, principal, contract_id, body.reason)
-    return ContractPublic(**await service.contract_view(session, c))
+    return await service.contract_public(session, c)
 
 
 class EvidenceKey(BaseModel):
@@ -361,22 +319,13 @@ async def list_restriction_reasons():
     return [RestrictionReason(code=k, label=v) for k, v in rules.restriction_reasons(service.today()).items()]
 
 
-def restriction_public(r: AccountRestriction, findings) -> RestrictionPublic:
-    return RestrictionPublic(restriction_id=r.id, registration_id=r.registration_id, worker_id=r.worker_id,
-                             platform_id=r.platform_id, action=r.action, reason_code=r.reason_code,
-                             reason_listed=r.reason_listed, reason_text=r.reason_text,
-                             notice_given_at=r.notice_given_at, notice_days=r.notice_days,
-                             effective_at=r.effective_at, status="lifted" if r.lifted_at else "in_effect",
-                             lifted_at=r.lifted_at, lift_reason=r.lift_reason, findings=findings)
-
-
 @router.post("/account-restrictions", tags=["account restrictions"], status_code=201,
              response_model=RestrictionPublic, responses=WRITE_ERRORS,
              summary="Restrict or cancel a worker's registration, with reason and notice (M5)")
 async def restrict_account(body: RestrictionCreate, request: Request, session: SessionDep, principal: PlatformCaller):
     async def produce():
         r, refs = await service.restrict_account(session, principal, body)
-        return restriction_public(r, refs)
+        return service.restriction_public(r, refs)
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -385,18 +334,10 @@ async def restrict_account(body: RestrictionCreate, request: Request, session: S
             responses=READ_ERRORS, summary="List account restrictions")
 async def list_account_restrictions(session: SessionDep, principal: Reader, params: Paging,
                                     platform_id: str | None = None, worker_id: str | None = None):
-    query = _scoped(select(AccountRestriction), AccountRestriction, principal, platform_id)
-    if worker_id:
-        query = query.where(AccountRestriction.worker_id == worker_id)
-    rows = (await session.execute(_page(query, AccountRestriction.id, params))).scalars().all()
-    items = [restriction_public(r, await service.findings_of(session, r.id)) for r in rows]
+    rows = await repository.restrictions(session, principal, params,
+                                         platform_id=_platform_filter(principal, platform_id), worker_id=worker_id)
+    items = [await service.restriction_public_of(session, r) for r in rows]
     return page_of(items, params, lambda r: [r.restriction_id])
-
-
-def appeal_public(a) -> AppealPublic:
-    return AppealPublic(appeal_id=a.id, restriction_id=a.restriction_id, worker_id=a.worker_id,
-                        platform_id=a.platform_id, grounds=a.grounds, submitted_at=a.submitted_at, status=a.status,
-                        closed_at=a.closed_at)
 
 
 @router.post("/account-restrictions/{restriction_id}/appeals", tags=["account restrictions"], status_code=201,
@@ -405,7 +346,8 @@ def appeal_public(a) -> AppealPublic:
 async def appeal_restriction(restriction_id: str, body: AppealCreate, request: Request, session: SessionDep,
                              principal: Appellant):
     async def produce():
-        return appeal_public(await service.appeal_restriction(session, principal, restriction_id, body))
+        return AppealPublic.model_validate(await service.appeal_restriction(session, principal, restriction_id,
+                                                                            body))
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -414,7 +356,7 @@ async def appeal_restriction(restriction_id: str, body: AppealCreate, request: R
             response_model=list[AppealPublic], responses=READ_ERRORS, summary="Appeals against a restriction")
 async def list_restriction_appeals(restriction_id: str, session: SessionDep, principal: AppealReader):
     r = await service.load_restriction(session, principal, restriction_id)
-    return [appeal_public(a) for a in await service.appeals_of(session, r.id)]
+    return [AppealPublic.model_validate(a) for a in await repository.appeals(session, r.id)]
 
 
 @router.post("/account-restrictions/{restriction_id}/lift", tags=["account restrictions"],
@@ -422,19 +364,12 @@ async def list_restriction_appeals(restriction_id: str, session: SessionDep, pri
              summary="Lift a restriction or cancellation: the registration is active again (platform or regulator)")
 async def lift_restriction(restriction_id: str, body: LiftCreate, session: SessionDep, principal: Lifter):
     r = await service.lift_restriction(session, principal, restriction_id, body.reason)
-    return restriction_public(r, await service.findings_of(session, r.id))
+    return await service.restriction_public_of(session, r)
 
 
 # ---------------------------------------------------------------------------------------------
 # Rule and algorithm register (M10)
 # ---------------------------------------------------------------------------------------------
-def notice_public(n: RuleNotice, findings) -> RuleNoticePublic:
-    return RuleNoticePublic(notice_id=n.id, platform_id=n.platform_id, topic=n.topic, version=n.version, title=n.title,
-                            content=n.content, consultation=n.consultation, consulted=n.consulted,
-                            published_on=n.published_on, effective_on=n.effective_on, created_at=n.created_at,
-                            findings=findings)
-
-
 @router.post("/rule-notices", tags=["rule register"], status_code=201, response_model=RuleNoticePublic,
              responses=WRITE_ERRORS,
              summary="Publish a new version of a rule or algorithm, with its consultation record (M10)")
@@ -442,7 +377,7 @@ async def publish_rule_notice(body: RuleNoticeCreate, request: Request, session:
                               principal: PlatformCaller):
     async def produce():
         n, refs = await service.publish_rule_notice(session, principal.platform_id, body)
-        return notice_public(n, refs)
+        return service.notice_public(n, refs)
 
     return await idempotent(request, session, principal, body, produce)
 
@@ -451,11 +386,9 @@ async def publish_rule_notice(body: RuleNoticeCreate, request: Request, session:
             summary="List rule notices (every version)")
 async def list_rule_notices(session: SessionDep, principal: Reader, params: Paging, platform_id: str | None = None,
                             topic: str | None = None):
-    query = _scoped(select(RuleNotice), RuleNotice, principal, platform_id)
-    if topic:
-        query = query.where(RuleNotice.topic == topic)
-    rows = (await session.execute(_page(query, RuleNotice.id, params))).scalars().all()
-    items = [notice_public(n, await service.findings_of(session, n.id)) for n in rows]
+    rows = await repository.rule_notices(session, principal, params,
+                                         platform_id=_platform_filter(principal, platform_id), topic=topic)
+    items = [await service.notice_public_of(session, n) for n in rows]
     return page_of(items, params, lambda n: [n.notice_id])
 
 
@@ -479,9 +412,7 @@ Topic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commi
 async def list_rule_notice_versions(topic: Topic, session: SessionDep, principal: Reader,
                                     platform_id: str | None = None):
     pid = _notice_platform(principal, platform_id)
-    rows = (await session.execute(select(RuleNotice).where(RuleNotice.platform_id == pid, RuleNotice.topic == topic)
-                                  .order_by(RuleNotice.version))).scalars().all()
-    return [notice_public(n, await service.findings_of(session, n.id)) for n in rows]
+    return [await service.notice_public_of(session, n) for n in await repository.notice_versions(session, pid, topic)]
 
 
 @router.get("/rule-notices/{topic}/diff", tags=["rule register"], response_model=RuleNoticeDiff,
@@ -491,9 +422,7 @@ async def diff_rule_notice_versions(topic: Topic, session: SessionDep, principal
                                     to_version: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1)],
                                     platform_id: str | None = None):
     pid = _notice_platform(principal, platform_id)
-    found = {n.version: n for n in (await session.execute(select(RuleNotice).where(
-        RuleNotice.platform_id == pid, RuleNotice.topic == topic,
-        RuleNotice.version.in_((from_version, to_version))))).scalars()}
+    found = {n.version: n for n in await repository.notice_versions(session, pid, topic, (from_version, to_version))}
     for v in (from_version, to_version):
         if v not in found:
             raise NotFound(f"No version {v} of {topic}")
@@ -519,10 +448,10 @@ class EmploymentReport(BaseModel):
 async def get_employment_report(request: Request, session: SessionDep, principal: Reader,
                                 enterprise_id: str,
                                 period: Annotated[str, Query(description="Month, YYYY-MM", examples=["2026-11"],
-                                                             pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
+                                                             pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")],
                                 format: Literal["json", "csv"] | None = None, reveal: Reveal = False):
     reports.period_bounds(period)
-    enterprise = await get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
+    enterprise = await repository.visible_enterprise(session, principal, enterprise_id)
     if reveal:
         purpose = authorize_reveal(request, principal)
         audit_reveal(session, principal, purpose, "employment_report", f"{enterprise_id}:{period}",
@@ -543,9 +472,6 @@ async def get_employment_report(request: Request, session: SessionDep, principal
 @router.get("/pii-access-log", tags=["audit"], response_model=Page[PiiAccessPublic], responses=READ_ERRORS,
             summary="Every read of unmasked personal data (regulator or admin)")
 async def list_pii_access(session: SessionDep, principal: Oversight, params: Paging):
-    rows = (await session.execute(_page(select(PiiAccessLog), PiiAccessLog.id, params))).scalars().all()
-    items = [(r.id, PiiAccessPublic(principal=r.principal, role=r.role, resource_type=r.resource_type,
-                                    resource_id=r.resource_id, fields=r.fields, purpose=r.purpose, at=r.at))
-             for r in rows]
-    page = page_of(items, params, lambda pair: [pair[0]])
-    return Page[PiiAccessPublic](items=[p for _, p in page.items], next_cursor=page.next_cursor)
+    page = page_of(await repository.pii_accesses(session, params), params, lambda r: [r.id])
+    return Page[PiiAccessPublic](items=[PiiAccessPublic.model_validate(r) for r in page.items],
+                                 next_cursor=page.next_cursor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
 from newform_common import vocabulary
 from newform_common.findings import FindingRef
@@ -43,6 +43,27 @@ Bool = StrictBool
 
 def _example(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+#: Responses are built from rows: `Model.model_validate(row)` reads the row's attributes.
+FROM_ROW = ConfigDict(from_attributes=True)
+
+
+def _row_id(name: str) -> Any:
+    """A response's `<thing>_id`, read from the row's `id` (or given by that name)."""
+    return Field(validation_alias=AliasChoices(name, "id"))
+
+
+class RowWith:
+    """A row plus the response fields it does not hold (computed by the caller), read as one object
+    by `Model.model_validate`: the row's columns project as they are, the computed ones are named."""
+
+    def __init__(self, row: Any, **computed: Any) -> None:
+        self._row, self._computed = row, computed
+
+    def __getattr__(self, name: str) -> Any:
+        computed = self.__dict__["_computed"]
+        return computed[name] if name in computed else getattr(self.__dict__["_row"], name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,7 +119,9 @@ class PartnerCreate(BaseModel):
 
 
 class EnterprisePublic(BaseModel):
-    enterprise_id: str
+    model_config = FROM_ROW
+
+    enterprise_id: str = _row_id("enterprise_id")
     name: str
     kind: EnterpriseKind
     platform_id: str
@@ -129,8 +152,11 @@ class WorkerCreate(BaseModel):
     residence_district: ResidenceDistrict = Field(description="Xining district of residence, or `outside_xining`")
 
 
+# The registration and its person's data, decrypted and masked: `service.worker_public`.
 class WorkerPublic(BaseModel):
-    registration_id: str
+    model_config = FROM_ROW
+
+    registration_id: str = _row_id("registration_id")
     worker_id: str = Field(description="Pseudonymous id, the same on every platform")
     platform_id: str
     name: str = Field(description="Masked unless revealed")
@@ -266,8 +292,11 @@ class ContractFindingRef(FindingRef):
                               "withdrawn: the draft was discarded")
 
 
+# The contract row with its signers and findings: `service.contract_public`.
 class ContractPublic(BaseModel):
-    contract_id: str
+    model_config = FROM_ROW
+
+    contract_id: str = _row_id("contract_id")
     platform_id: str
     enterprise_id: str
     registration_id: str
@@ -300,6 +329,8 @@ class ContractDocument(BaseModel):
 
 
 class TransitionPublic(BaseModel):
+    model_config = FROM_ROW
+
     from_status: str | None
     to_status: str
     actor: str
@@ -331,7 +362,9 @@ class SignatureCreate(BaseModel):
 
 
 class EvidenceRecordPublic(BaseModel):
-    record_id: str
+    model_config = FROM_ROW
+
+    record_id: str = _row_id("record_id")
     contract_id: str
     seq: int
     document_sha256: str
@@ -402,8 +435,11 @@ class RestrictionCreate(BaseModel):
     effective_at: DateTime
 
 
+# The restriction row with its status and findings: `service.restriction_public`.
 class RestrictionPublic(BaseModel):
-    restriction_id: str
+    model_config = FROM_ROW
+
+    restriction_id: str = _row_id("restriction_id")
     registration_id: str
     worker_id: str
     platform_id: str
@@ -427,7 +463,9 @@ class AppealCreate(BaseModel):
 
 
 class AppealPublic(BaseModel):
-    appeal_id: str
+    model_config = FROM_ROW
+
+    appeal_id: str = _row_id("appeal_id")
     restriction_id: str
     worker_id: str
     platform_id: str
@@ -468,8 +506,11 @@ class RuleNoticeCreate(BaseModel):
                                            "finding, M10)")
 
 
+# The notice row with its findings: `service.notice_public`.
 class RuleNoticePublic(BaseModel):
-    notice_id: str
+    model_config = FROM_ROW
+
+    notice_id: str = _row_id("notice_id")
     platform_id: str
     topic: RuleTopic
     version: int
@@ -504,6 +545,8 @@ class RuleNoticeDiff(BaseModel):
 
 
 class PiiAccessPublic(BaseModel):
+    model_config = FROM_ROW
+
     principal: str
     role: str
     resource_type: str

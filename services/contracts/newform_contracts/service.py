@@ -1,4 +1,6 @@
-"""Use cases: rules + state change + outbox record, in the request's transaction (never commits)."""
+"""Use cases: rules + state change + outbox record + findings, in the request's transaction (never
+commits); reads go through `repository`. Also the responses that are more than a row: masked personal
+data, signers, findings."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import difflib
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import deadlines
@@ -22,10 +23,10 @@ from newform_common.identity import (
 )
 from newform_common.outbox import record
 from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
-from newform_common.scope import PLATFORM_ROLES, get_visible, visibility
+from newform_common.scope import PLATFORM_ROLES, visibility
 
 from . import events as ev
-from . import rules
+from . import repository, rules
 from .evidence import Sealer, document_hash, record_body, verify
 from .models import (
     AccountRestriction,
@@ -45,16 +46,19 @@ from .schemas import (
     AppealCreate,
     ContractCreate,
     ContractFindingRef,
+    ContractPublic,
     EngagementFactsIn,
     PartnerCreate,
     PlatformCreate,
     RestrictionCreate,
+    RestrictionPublic,
+    RowWith,
     RuleNoticeCreate,
+    RuleNoticePublic,
     SignatureCreate,
     WorkerCreate,
+    WorkerPublic,
 )
-
-ACTIVE_CONTRACT = ("sent", "signed")
 
 
 def now() -> datetime:
@@ -83,16 +87,11 @@ async def hold_findings(session: AsyncSession, contract: Contract, specs: list[r
     return held
 
 
-async def _held(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[HeldFinding]:
-    query = select(HeldFinding).where(HeldFinding.contract_id == contract_id).order_by(HeldFinding.id)
-    return list((await session.execute(query.with_for_update() if for_update else query)).scalars())
-
-
 async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
     """The contract was sent to the worker: its held findings become findings and alerts now, judged
     as on the drafting day."""
     raised = 0
-    for held in await _held(session, c.id, for_update=True):
+    for held in await repository.held_findings(session, c.id, for_update=True):
         if held.status != "held":
             continue
         spec = rules.FindingSpec(held.measure, held.rule, rules.Severity(held.severity), held.summary, held.evidence)
@@ -106,7 +105,7 @@ async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
 
 async def withdraw_held_findings(session: AsyncSession, contract_id: str) -> int:
     withdrawn = 0
-    for held in await _held(session, contract_id, for_update=True):
+    for held in await repository.held_findings(session, contract_id, for_update=True):
         if held.status == "held":
             held.status, withdrawn = "withdrawn", withdrawn + 1
     return withdrawn
@@ -125,7 +124,8 @@ def held_ref(h: HeldFinding, engagement_type: str | None) -> ContractFindingRef:
 async def contract_findings(session: AsyncSession, c: Contract) -> list[ContractFindingRef]:
     """A contract's findings: raised ones (the findings table) and those still held or withdrawn."""
     refs = [ContractFindingRef(**f.model_dump(), status="raised") for f in await findings_of(session, c.id)]
-    refs += [held_ref(h, c.engagement_type) for h in await _held(session, c.id) if h.status != "raised"]
+    held = await repository.held_findings(session, c.id)
+    refs += [held_ref(h, c.engagement_type) for h in held if h.status != "raised"]
     return refs
 
 
@@ -145,10 +145,8 @@ async def _refuse_known_credit_code(session: AsyncSession, credit_code: str) -> 
 
     Serialised per code with a transaction-scoped advisory lock, so two racing registrations of the
     same code cannot both pass the check."""
-    await session.execute(text("select pg_advisory_xact_lock(hashtext('enterprise-credit-code:' || :code))"),
-                          {"code": credit_code})
-    existing = await session.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code)
-                                    .order_by(Enterprise.id).limit(1))
+    await repository.lock_credit_code(session, credit_code)
+    existing = await repository.enterprise_id_with_credit_code(session, credit_code)
     if existing:
         raise Conflict(f"The enterprise with credit code {credit_code} is already registered as {existing}; "
                        f"one credit code is one legal entity", slug="credit-code-registered", enterprise_id=existing)
@@ -160,7 +158,7 @@ async def register_platform(session: AsyncSession, body: PlatformCreate) -> Ente
     except InvalidIdentifier as exc:
         raise _invalid(exc) from exc
     await _refuse_known_credit_code(session, credit_code)
-    if await session.get(Enterprise, body.platform_id) is not None:
+    if await repository.enterprise(session, body.platform_id) is not None:
         raise Conflict(f"Platform {body.platform_id!r} is already registered")
     e = Enterprise(id=body.platform_id, platform_id=body.platform_id, kind="platform", name=body.name,
                    credit_code=credit_code, district=body.district, occupations=list(body.occupations),
@@ -175,7 +173,7 @@ async def register_partner(session: AsyncSession, platform_id: str, body: Partne
         credit_code = validate_credit_code(body.credit_code)
     except InvalidIdentifier as exc:
         raise _invalid(exc) from exc
-    if await session.get(Enterprise, platform_id) is None:
+    if await repository.enterprise(session, platform_id) is None:
         raise NotFound(f"Platform {platform_id!r} is not registered; the regulator registers platforms first")
     await _refuse_known_credit_code(session, credit_code)
     licence = body.dispatch_licence if body.kind == "dispatch_agency" else None
@@ -200,15 +198,14 @@ async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, bod
         raise _invalid(exc) from exc
     worker_id = pii.worker_id(id_number)
     at = now()
-    worker = await session.get(Worker, worker_id)
+    worker = await repository.worker(session, worker_id)
     if worker is None:
         worker = Worker(worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
                         id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
                         created_at=at)
         session.add(worker)
         await session.flush()
-    existing = await session.scalar(select(Registration.id).where(Registration.worker_id == worker_id,
-                                                                  Registration.platform_id == platform_id))
+    existing = await repository.registration_id_of(session, worker_id, platform_id)
     if existing:
         raise Conflict(f"This worker is already registered with this platform as {existing}",
                        registration_id=existing)
@@ -226,18 +223,17 @@ async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, bod
     return reg
 
 
-async def worker_view(session: AsyncSession, pii: Pii, reg: Registration, *, reveal: bool) -> dict:
-    worker = await session.get(Worker, reg.worker_id)
+async def worker_public(session: AsyncSession, pii: Pii, reg: Registration, *, reveal: bool) -> WorkerPublic:
+    """The registration with the person's data decrypted, masked unless revealed (the caller audits a reveal)."""
+    worker = await repository.worker(session, reg.worker_id)
     id_number = pii.decrypt(worker.id_number_encrypted, "workers.id_number")
     name = pii.decrypt(reg.name_encrypted, "registrations.name")
     phone = pii.decrypt(reg.phone_encrypted, "registrations.phone")
     if not reveal:
         id_number, name, phone = masked("id_number", id_number), masked("name", name), masked("phone", phone)
-    return {"registration_id": reg.id, "worker_id": reg.worker_id, "platform_id": reg.platform_id, "name": name,
-            "id_number": id_number, "phone": phone, "occupation": reg.occupation,
-            "household_registration_place": reg.household_registration_place,
-            "household_registration_region": worker.household_registration_region,
-            "residence_district": reg.residence_district, "status": reg.status, "registered_at": reg.registered_at}
+    return WorkerPublic.model_validate(RowWith(
+        reg, name=name, id_number=id_number, phone=phone,
+        household_registration_region=worker.household_registration_region))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,8 +257,8 @@ def _terms_facts(body: ContractCreate, occupation: str) -> rules.TermsFacts:
 async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate,
                          pii: Pii) -> tuple[Contract, list[ContractFindingRef]]:
     platform_id = principal.platform_id
-    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
-    enterprise = await session.get(Enterprise, body.enterprise_id)
+    reg = await repository.visible_registration(session, principal, body.registration_id)
+    enterprise = await repository.enterprise(session, body.enterprise_id)
     if enterprise is None or enterprise.platform_id != platform_id:
         raise NotFound(f"No enterprise {body.enterprise_id!r} cooperating with this platform")
     if reg.status == "cancelled":
@@ -295,9 +291,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         document_sha256=document_hash(body.document_text), status="draft", created_at=at, updated_at=at)
 
     # Overlap is judged against the worker's other active full-time labour contracts (any platform).
-    others = (await session.execute(select(Contract.start_date, Contract.end_date).where(
-        Contract.worker_id == reg.worker_id, Contract.status.in_(ACTIVE_CONTRACT),
-        Contract.engagement_type == "labor_contract", Contract.part_time.is_(False)))).all()
+    others = await repository.active_full_time_labour_terms(session, reg.worker_id)
     partner = rules.PartnerFacts(kind=enterprise.kind, dispatch_licence_number=enterprise.dispatch_licence_number,
                                  dispatch_licence_valid_until=enterprise.dispatch_licence_valid_until,
                                  qualified=enterprise.qualified)
@@ -326,20 +320,10 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     return contract, [held_ref(h, body.engagement_type) for h in held]
 
 
-async def signers_of(session: AsyncSession, contract_id: str) -> list[str]:
-    rows = await session.execute(select(EvidenceRecord.signer).where(EvidenceRecord.contract_id == contract_id)
-                                 .order_by(EvidenceRecord.seq))
-    return list(rows.scalars())
-
-
-async def contract_view(session: AsyncSession, c: Contract) -> dict:
-    return {"contract_id": c.id, "platform_id": c.platform_id, "enterprise_id": c.enterprise_id,
-            "registration_id": c.registration_id, "worker_id": c.worker_id, "engagement_type": c.engagement_type,
-            "suggested_type": c.suggested_type, "part_time": c.part_time, "occupation": c.occupation,
-            "district": c.district, "start_date": c.start_date, "end_date": c.end_date, "terms": c.terms,
-            "engagement_facts": c.engagement_facts, "document_sha256": c.document_sha256, "status": c.status,
-            "termination_reason": c.termination_reason, "signed_by": await signers_of(session, c.id),
-            "created_at": c.created_at, "updated_at": c.updated_at, "findings": await contract_findings(session, c)}
+async def contract_public(session: AsyncSession, c: Contract) -> ContractPublic:
+    """The contract row with who has signed it and its findings."""
+    return ContractPublic.model_validate(RowWith(c, signed_by=await repository.signers(session, c.id),
+                                                 findings=await contract_findings(session, c)))
 
 
 def _transition_fields(c: Contract, at: datetime) -> dict:
@@ -363,10 +347,7 @@ def _move(session: AsyncSession, c: Contract, to: str, actor: str, at: datetime,
 
 async def load_contract(session: AsyncSession, principal: Principal, contract_id: str, *,
                         for_update: bool = False) -> Contract:
-    query = select(Contract).where(Contract.id == contract_id)
-    if for_update:
-        query = query.with_for_update()
-    c = (await session.execute(query)).scalar_one_or_none()
+    c = await repository.contract(session, contract_id, for_update=for_update)
     if c is None or not visibility(principal).allows(platform_id=c.platform_id, worker_id=c.worker_id):
         raise NotFound(f"No contract {contract_id!r}")
     return c
@@ -410,8 +391,7 @@ async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sea
         raise Forbidden("Only the platform or enterprise can sign as the enterprise")
     if c.status != "sent":
         raise Conflict(f"Only a sent contract can be signed; this one is {c.status}", slug="illegal-transition")
-    existing = (await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == c.id)
-                                      .order_by(EvidenceRecord.seq))).scalars().all()
+    existing = await repository.evidence_records(session, c.id)
     if any(r.signer == body.signer for r in existing):
         raise Conflict(f"The {body.signer} has already signed this contract")
     signed_at = now() if body.signer == "worker" else min(body.signed_at or now(), now())
@@ -435,14 +415,9 @@ async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sea
     return evidence
 
 
-async def evidence_records(session: AsyncSession, contract_id: str) -> list[EvidenceRecord]:
-    return list((await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == contract_id)
-                                       .order_by(EvidenceRecord.seq))).scalars())
-
-
 async def verify_evidence(session: AsyncSession, sealer: Sealer, c: Contract, pii: Pii) -> list[str]:
     records = []
-    for r in await evidence_records(session, c.id):
+    for r in await repository.evidence_records(session, c.id):
         body = record_body(contract_id=r.contract_id, seq=r.seq, document_sha256=r.document_sha256, signer=r.signer,
                            intent=r.intent, signed_at=r.signed_at, previous_hash=r.previous_hash)
         records.append({**body, "record_hash": r.record_hash, "seal": r.seal})
@@ -476,8 +451,7 @@ async def _check_termination_order(session: AsyncSession, c: Contract, at: datet
     """A termination follows the fact it ends — the contract's signing: not before its last signature.
     (Before the start date is possible: a signed contract rescinded before work begins, 协商一致解除;
     the employment report then never counts it.)"""
-    last_signed = await session.scalar(select(func.max(EvidenceRecord.signed_at))
-                                       .where(EvidenceRecord.contract_id == c.id))
+    last_signed = await repository.last_signed_at(session, c.id)
     if last_signed is not None and at < last_signed:
         problem = f"terminated_at {at.isoformat()} is before the contract was signed ({last_signed.isoformat()})"
         raise Unprocessable(problem, slug="date-out-of-order",
@@ -490,8 +464,7 @@ CONTRACT_END = "contracts.contract_end"
 
 async def expire_contract(session: AsyncSession, deadline: deadlines.Deadline) -> None:
     """Deadline handler: a signed contract whose end date has passed becomes expired, with its event."""
-    c = (await session.execute(select(Contract).where(Contract.id == deadline.subject_id)
-                               .with_for_update())).scalar_one_or_none()
+    c = await repository.contract(session, deadline.subject_id, for_update=True)
     if c is None or c.status != "signed":
         return  # terminated in the meantime (its clock is normally cancelled with it)
     at = now()
@@ -502,23 +475,27 @@ async def expire_contract(session: AsyncSession, deadline: deadlines.Deadline) -
 DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
 
 
+async def expire_due_now(db) -> list[str]:
+    """Fires every contract-end clock now due (the deadline worker does it anyway): the expired ids.
+    Only this kind: the operator asked for expiries, not for the service's other clocks."""
+    return [d.subject_id for d in await deadlines.fire_due(db, {CONTRACT_END: expire_contract})]
+
+
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
 async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
     """Where the worker works for this platform: his latest contract's district, else the platform's."""
-    district = await session.scalar(select(Contract.district).where(Contract.registration_id == reg.id,
-                                                                    Contract.status != "discarded")
-                                    .order_by(Contract.created_at.desc()).limit(1))
+    district = await repository.latest_contract_district(session, reg.id)
     if district:
         return district
-    platform = await session.get(Enterprise, reg.platform_id)
+    platform = await repository.enterprise(session, reg.platform_id)
     return platform.district if platform else None
 
 
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
-    reg = await get_visible(session, Registration, body.registration_id, principal, "worker registration")
+    reg = await repository.visible_registration(session, principal, body.registration_id)
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
     for name, value in (("effective_at", body.effective_at), ("notice_given_at", body.notice_given_at)):
@@ -551,14 +528,21 @@ async def load_restriction(session: AsyncSession, principal: Principal, restrict
     """The restriction if the caller may see it: its platform, the worker himself (worker token), the
     departments — and a worker channel (12333 and the like), which files appeals on a worker's behalf
     with the restriction id the worker gives it."""
-    query = select(AccountRestriction).where(AccountRestriction.id == restriction_id)
-    if for_update:
-        query = query.with_for_update()
-    r = (await session.execute(query)).scalar_one_or_none()
+    r = await repository.restriction(session, restriction_id, for_update=for_update)
     if r is None or not (principal.role == Role.worker_channel
                          or visibility(principal).allows(platform_id=r.platform_id, worker_id=r.worker_id)):
         raise NotFound(f"No account restriction {restriction_id!r}")
     return r
+
+
+def restriction_public(r: AccountRestriction, findings: list[FindingRef]) -> RestrictionPublic:
+    """The restriction row with its status (lifted or in effect) and its findings."""
+    return RestrictionPublic.model_validate(RowWith(r, status="lifted" if r.lifted_at else "in_effect",
+                                                    findings=findings))
+
+
+async def restriction_public_of(session: AsyncSession, r: AccountRestriction) -> RestrictionPublic:
+    return restriction_public(r, await findings_of(session, r.id))
 
 
 async def appeal_restriction(session: AsyncSession, principal: Principal, restriction_id: str,
@@ -568,8 +552,7 @@ async def appeal_restriction(session: AsyncSession, principal: Principal, restri
     r = await load_restriction(session, principal, restriction_id, for_update=True)
     if r.lifted_at is not None:
         raise Conflict("This restriction has been lifted; there is nothing to appeal", slug="restriction-lifted")
-    open_appeal = await session.scalar(select(RestrictionAppeal.id).where(RestrictionAppeal.restriction_id == r.id,
-                                                                          RestrictionAppeal.status == "open"))
+    open_appeal = await repository.open_appeal_id(session, r.id)
     if open_appeal:
         raise Conflict(f"An appeal against this restriction is already open: {open_appeal}", appeal_id=open_appeal)
     a = RestrictionAppeal(id=new_id("apl"), restriction_id=r.id, worker_id=r.worker_id, platform_id=r.platform_id,
@@ -578,11 +561,6 @@ async def appeal_restriction(session: AsyncSession, principal: Principal, restri
     record(session, ev.RestrictionAppealed(appeal_id=a.id, restriction_id=r.id, worker_id=r.worker_id,
                                            platform_id=r.platform_id, submitted_at=a.submitted_at))
     return a
-
-
-async def appeals_of(session: AsyncSession, restriction_id: str) -> list[RestrictionAppeal]:
-    return list((await session.execute(select(RestrictionAppeal).where(
-        RestrictionAppeal.restriction_id == restriction_id).order_by(RestrictionAppeal.id))).scalars())
 
 
 async def lift_restriction(session: AsyncSession, principal: Principal, restriction_id: str,
@@ -594,13 +572,11 @@ async def lift_restriction(session: AsyncSession, principal: Principal, restrict
         raise Conflict("This restriction has already been lifted", slug="restriction-lifted")
     at = now()
     r.lifted_at, r.lifted_by, r.lift_reason = at, principal.key, reason
-    reg = await session.get(Registration, r.registration_id, with_for_update=True)
-    later = await session.scalar(select(func.count()).select_from(AccountRestriction).where(
-        AccountRestriction.registration_id == r.registration_id, AccountRestriction.id != r.id,
-        AccountRestriction.lifted_at.is_(None)))
+    reg = await repository.registration_for_update(session, r.registration_id)
+    later = await repository.other_unlifted_restrictions(session, r.registration_id, r.id)
     if not later:
         reg.status = "active"
-    for a in await appeals_of(session, r.id):
+    for a in await repository.appeals(session, r.id):
         if a.status == "open":
             a.status, a.closed_at = "closed", at
     record(session, ev.RestrictionLifted(restriction_id=r.id, worker_id=r.worker_id, platform_id=r.platform_id,
@@ -613,8 +589,7 @@ async def lift_restriction(session: AsyncSession, principal: Principal, restrict
 # ---------------------------------------------------------------------------------------------
 async def publish_rule_notice(session: AsyncSession, platform_id: str,
                               body: RuleNoticeCreate) -> tuple[RuleNotice, list[FindingRef]]:
-    latest = await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
-                                                                             RuleNotice.topic == body.topic))
+    latest = await repository.latest_notice_version(session, platform_id, body.topic)
     consulted = body.consultation is not None
     n = RuleNotice(id=new_id("rn"), platform_id=platform_id, topic=body.topic, version=(latest or 0) + 1,
                    title=body.title, content=body.content,
@@ -631,6 +606,15 @@ async def publish_rule_notice(session: AsyncSession, platform_id: str,
         refs.append(await raise_finding(session, spec, subject_type="rule_notice", subject_id=n.id,
                                         platform_id=platform_id, judged_on=today()))
     return n, refs
+
+
+def notice_public(n: RuleNotice, findings: list[FindingRef]) -> RuleNoticePublic:
+    """The notice row with its findings."""
+    return RuleNoticePublic.model_validate(RowWith(n, findings=findings))
+
+
+async def notice_public_of(session: AsyncSession, n: RuleNotice) -> RuleNoticePublic:
+    return notice_public(n, await findings_of(session, n.id))
 
 
 def diff_notices(a: RuleNotice, b: RuleNotice) -> dict:

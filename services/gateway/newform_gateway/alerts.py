@@ -1,11 +1,16 @@
 """Alerts from findings (any `<service>.finding.raised.v1`): routing, dedupe, lifecycle, deadlines,
 credit records.
 
-Lifecycle: open → acknowledged → resolved (outcome `confirmed` or `dismissed`); open → resolved is
-allowed too. Every step is a `gateway.alert.*.v1` event and an `alert_transitions` row with actor,
-time and note. The same rule firing again for the same subject while the alert is not resolved adds
-an occurrence and its evidence to that alert. Overdue = not resolved and past `due_at`, where
-`due_at` = raised + the measure's handling deadline (`alerts.handling_deadline_days.<M>`).
+Lifecycle: open → acknowledged → resolved; open → resolved is allowed too. Who may do what (M16, M20):
+every department the alert is routed to (and the regulator) acknowledges and comments; only the
+measure's lead department — the first unit the policy lists — decides, with one of `OUTCOMES`: the
+finding confirmed, or the policy's 约谈 / 警示 / 查处 (interviewed, warned, penalized: each confirms
+it), or dismissed. A confirming decision of a rule in the credit rules makes a credit record. Every
+step is a `gateway.alert.*.v1` event (on gateway.events, so a rebuild replays it) and an
+`alert_transitions` row with action, actor, time and note. The same rule firing again for the same
+subject while the alert is not resolved adds an occurrence and its evidence to that alert.
+Overdue = not resolved and past `due_at`, where `due_at` = raised + the measure's handling deadline
+(`alerts.handling_deadline_days.<M>`).
 """
 
 from __future__ import annotations
@@ -26,13 +31,17 @@ from newform_common.findings import MEASURE_ID, RULE_ID
 from newform_common.policy import PolicyNotInForce, get_policy
 
 from . import routing
-from .models import Alert, AlertRoute, AlertTransition, CreditRecord, WebhookDelivery
+from .models import Alert, AlertRoute, AlertTransition, CreditRecord, Enterprise, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
 FINDING_SUFFIX = ".finding.raised.v1"
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
-OUTCOMES = ("confirmed", "dismissed")
+COMMENTED = "commented"  # an action that leaves the status as it is
+#: The lead department's decisions: 约谈 interviewed, 警示 warned, 查处 penalized (宁政办〔2022〕41号 item 20)
+#: each confirm the finding as `confirmed` does; `dismissed` does not.
+CONFIRMING_OUTCOMES = ("confirmed", "interviewed", "warned", "penalized")
+OUTCOMES = (*CONFIRMING_OUTCOMES, "dismissed")
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -146,6 +155,23 @@ async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> N
                                     next_attempt_at=datetime.now(UTC)))
 
 
+async def routing_facts(session: AsyncSession, finding: Finding) -> tuple[str | None, list[str]]:
+    """Where a finding is routed (the district) and which occupations' sector regulators join, beyond the
+    finding's own occupation. An M3 finding (cooperative employment) is about the cooperating
+    enterprise: its registered district, not where the worker lives. A finding without a district (a
+    platform's rule notice, M10) goes to the district where the platform is registered, and the sector
+    regulators of the occupations the platform declared join when the finding names none."""
+    enterprise = None
+    if finding.measure == "M3" and finding.enterprise_id:
+        enterprise = await session.get(Enterprise, finding.enterprise_id)
+    if (enterprise is None or not enterprise.district) and not finding.district:
+        enterprise = await session.get(Enterprise, finding.platform_id or finding.enterprise_id or "")
+    if enterprise is None or not enterprise.district:
+        return finding.district, []
+    occupations = [] if finding.occupation else [o for o in enterprise.occupations if isinstance(o, str)]
+    return enterprise.district, occupations
+
+
 async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
     finding = parse_finding(envelope)
     if finding is None:
@@ -171,8 +197,9 @@ async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Contex
     alert_id = f"alr_{finding.finding_id}"[:100]
     if await session.get(Alert, alert_id) is not None:
         return  # this finding already made an alert, since resolved
-    departments = routing.departments_for(finding.measure, occupation=finding.occupation,
-                                          district=finding.district, on=finding.observed_at)
+    district, occupations = await routing_facts(session, finding)
+    departments = routing.departments_for(finding.measure, occupation=finding.occupation, occupations=occupations,
+                                          district=district, on=finding.observed_at)
     raised_at = envelope.time
     due_at = raised_at + timedelta(days=deadline_days(finding.measure, finding.observed_at,
                                                       ctx.deadline_default_days))
@@ -180,7 +207,7 @@ async def project_finding(session: AsyncSession, envelope: Envelope, ctx: Contex
         alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
         severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,
         subject_id=finding.subject_id, platform_id=finding.platform_id, enterprise_id=finding.enterprise_id,
-        worker_id=finding.worker_id, occupation=finding.occupation, district=finding.district,
+        worker_id=finding.worker_id, occupation=finding.occupation, district=district,
         departments=departments, status=OPEN, occurrences=1, evidence=[entry],
         first_observed_at=finding.observed_at, last_observed_at=finding.observed_at,
         raised_at=raised_at, due_at=due_at,
@@ -195,35 +222,68 @@ class TransitionRefused(Exception):
     """The alert is not in a state that allows the step (HTTP 409)."""
 
 
-def check_transition(alert: Alert, to_status: str, outcome: str | None) -> None:
+class NotTheDecider(Exception):
+    """Only the measure's lead department decides an alert (HTTP 403)."""
+
+
+def check_transition(alert: Alert, action: str, outcome: str | None, *, actor_department: str | None,
+                     acknowledged_by: set[str] | None = None) -> None:
+    """Refuse a step the alert's state or the actor's role does not allow. `acknowledged_by`: the
+    departments (or actors) that acknowledged it already, each acknowledges once."""
+    if action == COMMENTED:
+        return
     if alert.status == RESOLVED:
         raise TransitionRefused("The alert is already resolved")
-    if to_status == ACKNOWLEDGED and alert.status != OPEN:
-        raise TransitionRefused(f"Only an open alert can be acknowledged (it is {alert.status})")
-    if to_status == RESOLVED and outcome not in OUTCOMES:
-        raise TransitionRefused("A resolution needs an outcome: confirmed or dismissed")
+    if action == ACKNOWLEDGED:
+        if actor_department in (acknowledged_by or set()):
+            raise TransitionRefused(f"{actor_department} has acknowledged this alert already")
+        return
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
+    if actor_department is None or actor_department != lead:
+        raise NotTheDecider(f"The lead department of {alert.measure} ({lead}) decides this alert; "
+                            "other departments acknowledge and comment")
+    if outcome not in OUTCOMES:
+        raise TransitionRefused(f"A decision needs an outcome: one of {', '.join(OUTCOMES)}")
 
 
-async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str, to_status: str, actor: str,
+def acknowledger(actor_department: str | None, actor: str) -> str:
+    """Who an acknowledgement counts for: the department, or the regulator/admin person."""
+    return actor_department or f"actor:{actor}"
+
+
+async def acknowledged_by(session: AsyncSession, alert_id: str) -> set[str]:
+    rows = await session.execute(select(AlertTransition.actor_department, AlertTransition.actor).where(
+        AlertTransition.alert_id == alert_id, AlertTransition.action == ACKNOWLEDGED))
+    return {acknowledger(department, actor) for department, actor in rows}
+
+
+async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str, action: str, actor: str,
                            actor_role: str, actor_department: str | None, note: str | None, at: datetime,
                            outcome: str | None, ctx: Context) -> AlertTransition:
-    """Move the alert one step (checked by `check_transition`), record who/when/why, and make the
-    credit record when a configured rule is confirmed (M6, M19)."""
-    check_transition(alert, to_status, outcome)
-    transition = AlertTransition(event_id=event_id, alert_id=alert.alert_id, from_status=alert.status,
-                                 to_status=to_status, outcome=outcome, actor=actor, actor_role=actor_role,
-                                 actor_department=actor_department, note=note, at=at)
+    """Record one action on the alert (checked by `check_transition`): who/when/why, the status it leads
+    to, and the credit record when the lead department confirms a configured rule (M6, M19)."""
+    acknowledging = action == ACKNOWLEDGED
+    check_transition(alert, action, outcome,
+                     actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
+                     acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None)
+    to_status = {ACKNOWLEDGED: ACKNOWLEDGED, COMMENTED: alert.status, RESOLVED: RESOLVED}[action]
+    transition = AlertTransition(event_id=event_id, alert_id=alert.alert_id, action=action,
+                                 from_status=alert.status, to_status=to_status, outcome=outcome, actor=actor,
+                                 actor_role=actor_role, actor_department=actor_department, note=note, at=at)
     session.add(transition)
-    alert.status = to_status
-    if to_status == ACKNOWLEDGED:
+    if action == COMMENTED:
+        await session.flush()
+        return transition
+    if action == ACKNOWLEDGED and alert.status == OPEN:
         alert.acknowledged_at = at
-    else:
+    alert.status = to_status
+    if action == RESOLVED:
         alert.resolved_at = at
         alert.resolution = outcome
-        if outcome == "confirmed" and ctx.credit_rules.applies(alert.measure, alert.rule):
+        if outcome in CONFIRMING_OUTCOMES and ctx.credit_rules.applies(alert.measure, alert.rule):
             session.add(await credit_record_for(session, alert, actor=actor, at=at, resolution_event_id=event_id))
     # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
-    await queue_deliveries(session, alert, f"alert.{to_status}")
+    await queue_deliveries(session, alert, f"alert.{action}")
     await session.flush()
     return transition
 
@@ -253,6 +313,11 @@ async def credit_record_for(session: AsyncSession, alert: Alert, *, actor: str, 
     )
 
 
+#: The gateway's own alert events and the action each records.
+ACTION_OF_EVENT = {"gateway.alert.acknowledged.v1": ACKNOWLEDGED, "gateway.alert.commented.v1": COMMENTED,
+                   "gateway.alert.resolved.v1": RESOLVED}
+
+
 async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
     """Replay of the gateway's own `gateway.alert.*.v1` events. Live, the API applied the step in the
     request's transaction already (same event id), so this is a no-op there; in a rebuild it applies it."""
@@ -268,11 +333,10 @@ async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: C
     if alert is None:
         log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
         return
-    to_status = ACKNOWLEDGED if envelope.type == "gateway.alert.acknowledged.v1" else RESOLVED
     try:
-        await apply_transition(session, alert, event_id=envelope.id, to_status=to_status, actor=d.get("actor", "?"),
-                               actor_role=d.get("actor_role", "?"), actor_department=d.get("actor_department"),
-                               note=d.get("note"), at=_parse_time(d.get("at"), envelope.time),
-                               outcome=d.get("outcome"), ctx=ctx)
-    except TransitionRefused as exc:
+        await apply_transition(session, alert, event_id=envelope.id, action=ACTION_OF_EVENT[envelope.type],
+                               actor=d.get("actor", "?"), actor_role=d.get("actor_role", "?"),
+                               actor_department=d.get("actor_department"), note=d.get("note"),
+                               at=_parse_time(d.get("at"), envelope.time), outcome=d.get("outcome"), ctx=ctx)
+    except (TransitionRefused, NotTheDecider) as exc:
         log.warning("alert action %s not applicable: %s", envelope.id, exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 
@@ -74,7 +75,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def run() -> int:
-        result = await rebuild(settings, args.into)
+        try:
+            result = await rebuild(settings, args.into)
+        except Exception as exc:  # one line for the operator, not a traceback
+            print(f"newform gateway rebuild: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                  file=sys.stderr)
+            return 2
         if args.compare:
             result["differences"] = await compare(settings.database_url, result["database_url"])
         print(json.dumps(result, ensure_ascii=False, indent=2))

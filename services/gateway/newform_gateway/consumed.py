@@ -4,6 +4,7 @@ against its producer's committed schema."""
 
 from .projections.contracts import (  # noqa: F401
     AccountRestricted,
+    ContractDiscarded,
     ContractDrafted,
     ContractExpired,
     ContractSent,
@@ -12,6 +13,14 @@ from .projections.contracts import (  # noqa: F401
     EnterpriseRegistered,
     RuleNoticePublished,
     WorkerRegistered,
+)
+from .projections.disputes import (  # noqa: F401
+    CaseStageChanged,
+    ClockExpired,
+    ComplaintAnswered,
+    ComplaintFiled,
+    ComplaintResolved,
+    LegalAidRequested,
 )
 from .projections.training import (  # noqa: F401
     CertificateIssued,

@@ -22,12 +22,25 @@ class AlertAcknowledged(DomainEvent):
     at: datetime
 
 
-@event_type("gateway.alert.resolved.v1", key="alert_id")
-class AlertResolved(DomainEvent):
-    """An alert was resolved: the finding confirmed (may become a credit record) or dismissed."""
+@event_type("gateway.alert.commented.v1", key="alert_id")
+class AlertCommented(DomainEvent):
+    """A department the alert is routed to (or the regulator) commented on it; the status is unchanged."""
 
     alert_id: str
-    outcome: str = Field(description="confirmed | dismissed")
+    actor: str
+    actor_role: str
+    actor_department: str | None = None
+    note: str | None = None
+    at: datetime
+
+
+@event_type("gateway.alert.resolved.v1", key="alert_id")
+class AlertResolved(DomainEvent):
+    """The measure's lead department decided the alert: the finding confirmed, or 约谈/警示/查处
+    (interviewed, warned, penalized; each confirms it and may make a credit record), or dismissed."""
+
+    alert_id: str
+    outcome: str = Field(description="confirmed | interviewed | warned | penalized | dismissed")
     actor: str
     actor_role: str
     actor_department: str | None = None

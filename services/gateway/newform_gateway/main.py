@@ -11,6 +11,8 @@ from newform_common.consumer import ConsumerRunner
 from . import training
 from .alerts import Context, CreditRules
 from .config import Settings
+from .disputes_views import page_router as disputes_page_router
+from .disputes_views import router as disputes_router
 from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
 from .tokens import token_router
@@ -45,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, token_router, training.router, web_router, training.web_router],
+        routers=[router, token_router, disputes_router, training.router, web_router, disputes_page_router,
+                 training.web_router],
         openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
-                                                                 "departments' systems"}], consumers=consumers,
+                                                                 "departments' systems"}],
+        consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     app.state.ctx = ctx

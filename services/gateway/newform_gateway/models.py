@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -37,7 +37,7 @@ class EventLog(GatewayModel, table=True):
         Index("ix_event_log_time", "time"),
     )
 
-    seq: int | None = Field(default=None, primary_key=True)
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(max_length=64, unique=True)
     type: str = Field(max_length=200, index=True)
     source: str = Field(max_length=200)
@@ -50,7 +50,7 @@ class EventLog(GatewayModel, table=True):
     platform_id: str | None = Field(default=None, max_length=100, index=True)
     topic: str | None = Field(default=None, max_length=200)
     partition: int | None = None
-    offset: int | None = None
+    offset: int | None = Field(default=None, sa_column=Column(BigInteger))  # Kafka offsets are 64-bit
     logged_at: datetime = _ts(server_default=text("now()"))
 
 
@@ -101,7 +101,8 @@ class ContractView(GatewayModel, table=True):
     end_date: date | None = None
     pay_period: str | None = Field(default=None, max_length=10)
     insurance: dict[str, Any] = _json(dict)
-    status: str = Field(default="drafted", max_length=20)  # drafted | sent | signed | terminated | expired
+    # In contracts' words: draft | sent | signed | terminated | expired | discarded
+    status: str = Field(default="draft", max_length=20)
     drafted_at: datetime | None = _ts(nullable=True)
     status_at: datetime | None = _ts(nullable=True)
     document_sha256: str | None = Field(default=None, max_length=64)
@@ -160,7 +161,8 @@ class Alert(GatewayModel, table=True):
     district: str | None = Field(default=None, max_length=40)
     departments: list[str] = _json(list)
     status: str = Field(default="open", max_length=20)  # open | acknowledged | resolved
-    resolution: str | None = Field(default=None, max_length=20)  # confirmed | dismissed
+    # confirmed | interviewed | warned | penalized (each confirms) | dismissed
+    resolution: str | None = Field(default=None, max_length=20)
     occurrences: int = 1
     evidence: list[dict[str, Any]] = _json(list)  # one entry per finding: ids, time, evidence
     first_observed_at: datetime = _ts()
@@ -186,6 +188,7 @@ class AlertTransition(GatewayModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)  # the gateway.alert.*.v1 event recording it
     alert_id: str = Field(max_length=100, index=True)
+    action: str = Field(default="acknowledged", max_length=20)  # acknowledged | commented | resolved
     from_status: str = Field(max_length=20)
     to_status: str = Field(max_length=20)
     outcome: str | None = Field(default=None, max_length=20)

@@ -15,7 +15,7 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import routing, scorecards, training
+from . import disputes_views, routing, scorecards, training
 from .alerts import RESOLVED
 from .models import (
     Alert,
@@ -44,8 +44,9 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
     return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
-                                       "provisional": is_provisional(alert)})
+                                       "provisional": is_provisional(alert), "lead_department": lead})
 
 
 def is_provisional(alert: Alert) -> bool:
@@ -193,6 +194,9 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
                       ).scalar_one()
     n.consulted_notices = (await session.execute(select(func.count()).where(
         RuleNotice.platform_id == platform_id, RuleNotice.consulted.is_(True)))).scalar_one()
+    if "disputes" in seen:
+        n.complaints_settled, n.complaints_answered_on_time = await disputes_views.complaint_numbers(
+            session, platform_id)
     return n
 
 

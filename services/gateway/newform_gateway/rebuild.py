@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from newform_common import inbox
+from newform_common.consumer import MALFORMED_TYPE, position_id
 from newform_common.db import Database
 from newform_common.events import Envelope, MalformedEvent
 from newform_common.migrations import upgrade
@@ -59,6 +60,10 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "alert_routes": (),
     "alert_transitions": ("id",),
     "credit_records": (),
+    "dispute_complaints": (),
+    "dispute_cases": (),
+    "dispute_clock_expiries": (),
+    "dispute_legal_aid": (),
 }
 
 
@@ -75,6 +80,23 @@ async def create_fresh_database(server_url: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+async def ensure_database(url: str) -> bool:
+    """Create `url`'s database if its server does not have it; True if it was created."""
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = (await conn.execute(text("select 1 from pg_database where datname = :n"),
+                                         {"n": target.database})).first()
+            if exists:
+                return False
+            quoted = '"' + (target.database or "").replace('"', '""') + '"'
+            await conn.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        await engine.dispose()
+
+
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     if not topics:
         return []
@@ -87,7 +109,8 @@ async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]
     return sorted(TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"])
 
 
-async def _merged_snapshot(settings: Settings, topics_found: list[str]) -> AsyncIterator[tuple]:
+async def _merged_snapshot(settings: Settings, topics_found: list[str],
+                           poison: list[dict[str, Any]] | None = None) -> AsyncIterator[tuple]:
     """Every record of the matching topics up to the end offsets taken at the start, merged across
     partitions by (event time, topic, partition, offset) — streamed: each partition holds at most
     one fetch in memory, and the next record is always the earliest head among the partitions."""
@@ -119,8 +142,12 @@ async def _merged_snapshot(settings: Settings, topics_found: list[str]) -> Async
                         try:
                             env = Envelope.from_kafka(r.key, r.value, list(r.headers or []), topic=tp.topic,
                                                       partition=tp.partition, offset=r.offset)
-                        except MalformedEvent:
-                            continue  # the live runner dead-letters these; nothing to project
+                        except MalformedEvent as exc:
+                            # The live runner dead-lettered it already (once): skip it, say so.
+                            if poison is not None:
+                                poison.append({"topic": tp.topic, "partition": tp.partition, "offset": r.offset,
+                                               "reason": f"malformed: {exc}"})
+                            continue
                         buffers[tp].append((env.time, tp.topic, tp.partition, r.offset, env))
                 for tp in list(wanted):
                     if await consumer.position(tp) >= end[tp]:
@@ -144,14 +171,43 @@ async def _merged_snapshot(settings: Settings, topics_found: list[str]) -> Async
 
 
 async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2000) -> dict[str, Any]:
-    """Replay every topic into a fresh database (`into`, else a new one beside the live database)."""
-    target = into or await create_fresh_database(settings.database_url)
+    """Replay every topic into a fresh database (`into`, created if its server lacks it; else a new one
+    beside the live database). A database this call created is dropped again if the replay fails, so
+    a failure never leaves a partial copy that looks like a rebuild."""
+    if into:
+        target, created = into, await ensure_database(into)
+    else:
+        target, created = await create_fresh_database(settings.database_url), True
+    try:
+        return await _replay(settings, target, batch)
+    except BaseException:
+        if created:
+            try:
+                await drop_database(target)
+            except Exception as exc:  # the replay's own error is the one to report
+                log.warning("rebuild: could not drop the partial database %s: %s", target, exc)
+        raise
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            quoted = '"' + (target.database or "").replace('"', '""') + '"'
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        await engine.dispose()
+
+
+async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]:
     await asyncio.to_thread(upgrade, "newform_gateway", target)
     ctx = context_for(settings)
     group = f"{settings.consumer_group}-rebuild-{uuid.uuid4().hex[:8]}"
     topics: list[str] = []
     db = Database(target, service=settings.service_name)
     handled = failed = 0
+    poison: list[dict[str, Any]] = []
     try:
         chunk: list = []
 
@@ -179,27 +235,39 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 2
             nonlocal handled, failed
             async with db.transaction() as session:
                 for _, topic, partition, offset, env in chunk:
-                    fresh = await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type, topic=topic,
-                                              partition=partition, offset=offset)
-                    if not fresh:
-                        continue
                     try:
                         async with session.begin_nested():
-                            await project(session, env, ctx)
-                        handled += 1
+                            fresh = await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
+                                                      topic=topic, partition=partition, offset=offset)
+                            if fresh:
+                                await project(session, env, ctx)
+                                handled += 1
                     except Exception as exc:  # as the live runner would dead-letter it
                         failed += 1
+                        poison.append({"topic": topic, "partition": partition, "offset": offset,
+                                       "reason": f"{type(exc).__name__}: {str(exc)[:300]}"})
                         log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
+                        await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type, topic=topic,
+                                          partition=partition, offset=offset, outcome="dead_lettered")
 
-        async for item in _merged_snapshot(settings, topics):
+        async for item in _merged_snapshot(settings, topics, poison):
             chunk.append(item)
             if len(chunk) >= batch:
                 await flush()
         if chunk:
             await flush()
+        async with db.transaction() as session:  # the malformed ones, as the live runner's inbox has them
+            for p in poison:
+                if p["reason"].startswith("malformed: "):
+                    failed += 1
+                    await inbox.claim(session, consumer=group, event_id=position_id(p["topic"], p["partition"],
+                                                                                   p["offset"]),
+                                      type_=MALFORMED_TYPE, topic=p["topic"][:200], partition=p["partition"],
+                                      offset=p["offset"], outcome="dead_lettered")
     finally:
         await db.dispose()
-    return {"database_url": target, "topics": topics, "events": handled, "failed": failed, "consumer_group": group}
+    return {"database_url": target, "topics": topics, "events": handled, "failed": failed,
+            "poison": poison[:100], "consumer_group": group}
 
 
 async def _rows(url: str, table: str, excluded: tuple[str, ...]) -> list[str]:

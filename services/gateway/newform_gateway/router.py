@@ -12,15 +12,16 @@ from sqlalchemy import select
 
 from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role, require
-from newform_common.errors import problem_responses
+from newform_common.errors import Forbidden, problem_responses
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
 
-from . import queries, service
-from .alerts import ACKNOWLEDGED, RESOLVED, Context
+from . import queries, routing, service
+from .alerts import ACKNOWLEDGED, COMMENTED, RESOLVED, Context
 from .models import Enterprise
 from .schemas import (
     AlertAcknowledge,
+    AlertComment,
     AlertDetail,
     AlertPublic,
     AlertResolve,
@@ -39,9 +40,27 @@ from .schemas import (
 from .webhooks import key_id as webhook_key_id
 from .webhooks import signing_secrets
 
-Viewer = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
+AnyViewer = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
+
+
+async def scoped_viewer(principal: AnyViewer) -> Principal:
+    """The caller, if it may use the gateway: the regulator, admin, or a department token that names its
+    department (a district government's token also its district). The same refusal on every route."""
+    if principal.role == Role.department and routing.department_key(principal) is None:
+        raise Forbidden("A department token needs a department scope (a district government: "
+                        "department=county with a district)")
+    return principal
+
+
+async def scoped_department(principal: Annotated[Principal, Depends(scoped_viewer)]) -> Principal:
+    if principal.role != Role.department:
+        raise Forbidden(f"This operation is not open to the {principal.role} role")
+    return principal
+
+
+Viewer = Annotated[Principal, Depends(scoped_viewer)]
 Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
-Department = Annotated[Principal, require(Role.department)]
+Department = Annotated[Principal, Depends(scoped_department)]
 
 router = APIRouter(prefix="/v1")
 ERRORS = problem_responses(401, 403, 422)
@@ -83,17 +102,28 @@ async def get_alert(alert_id: str, session: SnapshotDep, principal: Viewer):
              responses=problem_responses(401, 403, 404, 409, 422), summary="Acknowledge an open alert")
 async def acknowledge_alert(alert_id: str, body: AlertAcknowledge, request: Request, session: SessionDep,
                             principal: Viewer):
-    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, to_status=ACKNOWLEDGED,
+    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=ACKNOWLEDGED,
+                                       note=body.note)
+    return await queries.alert_detail(session, alert)
+
+
+@router.post("/alerts/{alert_id}/comments", tags=["alerts"], response_model=AlertDetail,
+             responses=problem_responses(401, 403, 404, 422),
+             summary="Comment on an alert (any department it is routed to); the status is unchanged")
+async def comment_on_alert(alert_id: str, body: AlertComment, request: Request, session: SessionDep,
+                           principal: Viewer):
+    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=COMMENTED,
                                        note=body.note)
     return await queries.alert_detail(session, alert)
 
 
 @router.post("/alerts/{alert_id}/resolve", tags=["alerts"], response_model=AlertDetail,
              responses=problem_responses(401, 403, 404, 409, 422),
-             summary="Resolve an alert as confirmed (may create a credit record) or dismissed")
+             summary="Decide an alert (the measure's lead department only): confirmed, interviewed (约谈), "
+                     "warned (警示), penalized (查处) — each may create a credit record — or dismissed")
 async def resolve_alert(alert_id: str, body: AlertResolve, request: Request, session: SessionDep,
                         principal: Viewer):
-    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, to_status=RESOLVED,
+    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=RESOLVED,
                                        note=body.note, outcome=body.outcome)
     return await queries.alert_detail(session, alert)
 
@@ -189,4 +219,5 @@ OPENAPI_TAGS = [
     {"name": "credit", "description": "Credit records (M6, M19)"},
     {"name": "webhooks", "description": "Alerts pushed to a URL, signed (Standard Webhooks): departments get the "
                                         "alerts routed to them, platforms the alerts about them"},
+    {"name": "disputes", "description": "Complaints, mediation and arbitration figures; escalations (M10, M18, M20)"},
 ]

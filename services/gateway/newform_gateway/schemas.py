@@ -16,13 +16,16 @@ ALERT_EXAMPLE = {
     "status": "open", "resolution": None, "occurrences": 1, "first_observed_at": "2026-05-01T08:59:58+08:00",
     "last_observed_at": "2026-05-01T08:59:58+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
     "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False, "acknowledged_at": None,
-    "resolved_at": None,
+    "resolved_at": None, "lead_department": "hrss",
 }
 ALERT_DETAIL_EXAMPLE = {
     **ALERT_EXAMPLE,
     "evidence": [{"finding_id": "fnd_01", "observed_at": "2026-05-01T08:59:58+08:00",
                   "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"}}],
-    "transitions": [],
+    "transitions": [{"action": "commented", "from_status": "open", "to_status": "open", "outcome": None,
+                     "actor": "county-chengxi-officer", "actor_role": "department",
+                     "actor_department": "county:chengxi", "note": "该平台在本区有配送站点",
+                     "at": "2026-05-02T10:00:00+08:00"}],
 }
 
 
@@ -46,7 +49,11 @@ class AlertPublic(BaseModel):
     status: Literal["open", "acknowledged", "resolved"]
     # Nullable fields default to None: FastAPI drops null values from OpenAPI examples, so a required
     # nullable field could never be shown in one (issue 8 item 19).
-    resolution: Literal["confirmed", "dismissed"] | None = None
+    resolution: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] | None = Field(
+        None, description="The lead department's decision: confirmed, 约谈 interviewed, 警示 warned, "
+                          "查处 penalized (each confirms the finding), or dismissed")
+    lead_department: str | None = Field(None, description="The department that decides: the first unit the "
+                                                           "policy lists for the measure")
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
@@ -62,13 +69,15 @@ class AlertPublic(BaseModel):
 class TransitionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    action: Literal["acknowledged", "commented", "resolved"]
     from_status: str
     to_status: str
-    outcome: str | None
+    # Nullable fields default to None (FastAPI drops nulls from examples; see AlertPublic).
+    outcome: str | None = Field(None, description="The decision, on `resolved`")
     actor: str
     actor_role: str
-    actor_department: str | None
-    note: str | None
+    actor_department: str | None = None
+    note: str | None = None
     at: datetime
 
 
@@ -85,11 +94,20 @@ class AlertAcknowledge(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class AlertComment(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"example": {"note": "该平台在本区有配送站点，已派员核查"}})
+
+    note: str = Field(min_length=1, max_length=2000)
+
+
 class AlertResolve(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"outcome": "confirmed", "note": "经核查属实，已责令整改"}})
+        "example": {"outcome": "warned", "note": "经核查属实，已对企业警示并责令整改"}})
 
-    outcome: Literal["confirmed", "dismissed"]
+    outcome: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] = Field(
+        description="confirmed, 约谈 interviewed, 警示 warned, 查处 penalized (each confirms the finding), "
+                    "or dismissed")
     note: str | None = Field(None, max_length=2000)
 
 

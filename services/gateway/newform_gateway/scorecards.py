@@ -21,7 +21,10 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
   registration) >= basic; good = >= good.
 - representation: basic = at least `basic` percent of published rule notices were consulted
   with the union or worker representatives (M10); good = at least `good` percent (all: 100).
-- pay, conditions, management: alerts only, once their feeding services exist.
+- management: basic = at least `basic` percent of the complaints whose reply is settled (answered,
+  or the reply time ran out) were answered in time (`scorecards.complaint_reply_on_time_percent`,
+  M10, from the disputes service); good = at least `good` percent. No settled complaint yet: alerts only.
+- pay, conditions: alerts only, once their feeding services exist.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class PlatformNumbers:
     open_alerts: list[tuple[str, str, str]] = field(default_factory=list)
     rule_notices: int = 0
     consulted_notices: int = 0
+    # complaints whose reply is settled (answered or overdue), and those answered in time (disputes)
+    complaints_settled: int = 0
+    complaints_answered_on_time: int = 0
 
 
 def contract_coverage(n: PlatformNumbers) -> float | None:
@@ -127,6 +133,12 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
         return _score(p, n, (share >= basic, f"{consulted} >= {basic:.0%}"),
                       (share >= good, f"{consulted} >= {good:.0%}"))
+    if p.code == "management" and n.complaints_settled:
+        share = n.complaints_answered_on_time / n.complaints_settled
+        basic, good = thresholds("complaint_reply_on_time_percent", on)
+        answered = f"{n.complaints_answered_on_time}/{n.complaints_settled} complaints answered in time"
+        return _score(p, n, (share >= basic, f"{answered} >= {basic:.0%}"),
+                      (share >= good, f"{answered} >= {good:.0%}"))
     return _score(p, n, None, None)
 
 

@@ -13,27 +13,38 @@ from newform_common.outbox import record
 
 from . import alerts, queries, routing, webhooks
 from .alerts import Context
-from .events import AlertAcknowledged, AlertResolved
+from .events import AlertAcknowledged, AlertCommented, AlertResolved
 from .models import Alert, Webhook
 from .schemas import WebhookCreate
 
 
 async def act_on_alert(session: AsyncSession, principal: Principal, ctx: Context, alert_id: str, *,
-                       to_status: str, note: str | None, outcome: str | None = None) -> Alert:
-    """Acknowledge or resolve an alert the caller may see (404 otherwise). The step is applied now and
-    published as a `gateway.alert.*.v1` event in the same transaction, so a rebuild replays it."""
+                       action: str, note: str | None, outcome: str | None = None) -> Alert:
+    """Acknowledge, comment on or decide (`action`: acknowledged | commented | resolved) an alert the
+    caller may see (404 otherwise); deciding is the measure's lead department's (403 otherwise). The step
+    is applied now and published as a `gateway.alert.*.v1` event in the same transaction, so a rebuild
+    replays it."""
     alert = await queries.get_visible_alert(session, principal, alert_id, for_update=True)
+    department = routing.department_key(principal)
+    acknowledging = action == alerts.ACKNOWLEDGED
     try:
-        alerts.check_transition(alert, to_status, outcome)
+        alerts.check_transition(
+            alert, action, outcome,
+            actor_department=alerts.acknowledger(department, principal.subject) if acknowledging else department,
+            acknowledged_by=await alerts.acknowledged_by(session, alert.alert_id) if acknowledging else None)
     except alerts.TransitionRefused as exc:
         raise Conflict(str(exc)) from exc
+    except alerts.NotTheDecider as exc:
+        raise Forbidden(str(exc)) from exc
     now = datetime.now(UTC)
     actor = dict(alert_id=alert.alert_id, actor=principal.subject, actor_role=str(principal.role),
-                 actor_department=routing.department_key(principal), note=note, at=now)
-    event = AlertAcknowledged(**actor) if to_status == alerts.ACKNOWLEDGED else AlertResolved(**actor, outcome=outcome)
+                 actor_department=department, note=note, at=now)
+    event = {alerts.ACKNOWLEDGED: lambda: AlertAcknowledged(**actor),
+             alerts.COMMENTED: lambda: AlertCommented(**actor),
+             alerts.RESOLVED: lambda: AlertResolved(**actor, outcome=outcome)}[action]()
     envelope = record(session, event, time=now)
-    await alerts.apply_transition(session, alert, event_id=envelope.id, to_status=to_status, actor=principal.subject,
-                                  actor_role=str(principal.role), actor_department=actor["actor_department"],
+    await alerts.apply_transition(session, alert, event_id=envelope.id, action=action, actor=principal.subject,
+                                  actor_role=str(principal.role), actor_department=department,
                                   note=note, at=now, outcome=outcome, ctx=ctx)
     return alert
 

@@ -29,7 +29,7 @@ from newform_common.pagination import PageParams
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from . import charts, queries, routing, service
-from .alerts import ACKNOWLEDGED, RESOLVED
+from .alerts import ACKNOWLEDGED, COMMENTED, OUTCOMES, RESOLVED
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TOKEN_COOKIE = "newform_token"
@@ -52,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "trends": "每日趋势", "t_registrations": "注册", "t_contracts": "合同", "t_findings": "问题线索",
         "overdue": "逾期", "total": "合计", "department": "部门", "all": "全部", "status": "状态",
         "open": "待处理", "acknowledged": "已确认", "resolved": "已办结", "confirmed": "属实",
+        "interviewed": "约谈", "warned": "警示", "penalized": "查处", "comment": "留言",
         "dismissed": "不属实", "acknowledge": "确认受理", "resolve": "办结", "note": "备注",
         "measure": "措施", "rule": "规则", "summary": "摘要", "platform": "平台", "district": "区县",
         "due": "办理期限", "actions": "操作", "occurrences": "次数", "severity": "严重程度",
@@ -62,7 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "active_registrations": "在册注册数", "points": "评分依据", "filter": "筛选",
         "measures_lapsed": "《{document}》已于{valid_until}到期，尚未加载后续文件。法律、法规和省级标准照常适用；"
                            "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
-        "provisional": "暂行",
+        "provisional": "暂行", "disputes": "争议调处",
     },
     "en": {
         "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
@@ -76,6 +77,7 @@ TEXT: dict[str, dict[str, str]] = {
         "t_registrations": "registrations", "t_contracts": "contracts", "t_findings": "findings",
         "overdue": "Overdue", "total": "Total", "department": "Department", "all": "All", "status": "Status",
         "open": "open", "acknowledged": "acknowledged", "resolved": "resolved", "confirmed": "confirmed",
+        "interviewed": "interviewed", "warned": "warned", "penalized": "penalized", "comment": "Comment",
         "dismissed": "dismissed", "acknowledge": "Acknowledge", "resolve": "Resolve", "note": "Note",
         "measure": "Measure", "rule": "Rule", "summary": "Summary", "platform": "Platform", "district": "District",
         "due": "Due", "actions": "Actions", "occurrences": "Occurrences", "severity": "Severity",
@@ -88,7 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
         "measures_lapsed": "The measures {document} lapsed after {valid_until} and no successor is loaded. Laws, "
                            "regulations and provincial standards apply as before; rules resting only on the "
                            "measures run provisionally under them, and their alerts say \"provisional\".",
-        "provisional": "provisional",
+        "provisional": "provisional", "disputes": "Disputes",
     },
 }
 
@@ -167,7 +169,8 @@ def guard(request: Request) -> tuple[Principal, str] | Response:
         principal, token = principal_of(request)
     except NotSignedIn:
         return RedirectResponse("/signin?" + urlencode({"next": request.url.path}), status_code=303)
-    if principal.role not in ALLOWED_ROLES:
+    if principal.role not in ALLOWED_ROLES or (principal.role == Role.department
+                                               and routing.department_key(principal) is None):
         lang = lang_of(request)
         return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
                       message=TEXT[lang]["forbidden"])
@@ -251,11 +254,12 @@ async def alerts_page(request: Request, session: SnapshotDep, status: str | None
                 continue
             by_department.setdefault(d, []).append(alert)
     return render(request, "alerts.html", lang, principal=principal, csrf=csrf_token(request, token),
-                  groups=sorted(by_department.items()), status=status, department=department,
+                  groups=sorted(by_department.items()), status=status, department=department, own=own,
+                  outcomes=OUTCOMES,
                   department_options=sorted({d for a in page.items for d in a.departments}))
 
 
-async def _act(request: Request, session, csrf: str, alert_id: str, to_status: str, note: str | None,
+async def _act(request: Request, session, csrf: str, alert_id: str, action: str, note: str | None,
                outcome: str | None = None) -> Response:
     guarded = guard(request)
     if isinstance(guarded, Response):
@@ -266,7 +270,7 @@ async def _act(request: Request, session, csrf: str, alert_id: str, to_status: s
         return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
                       message="CSRF token mismatch")
     try:
-        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, to_status=to_status,
+        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, action=action,
                                    note=note or None, outcome=outcome)
     except Problem as exc:
         return render(request, "error.html", lang, status_code=exc.status, principal=principal, csrf="",
@@ -280,10 +284,16 @@ async def acknowledge_form(alert_id: str, request: Request, session: SessionDep,
     return await _act(request, session, csrf, alert_id, ACKNOWLEDGED, note)
 
 
+@web_router.post("/alerts/{alert_id}/comments")
+async def comment_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
+                       note: str = Form(..., min_length=1, max_length=2000)):
+    return await _act(request, session, csrf, alert_id, COMMENTED, note)
+
+
 @web_router.post("/alerts/{alert_id}/resolve")
 async def resolve_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
                        outcome: str = Form(...), note: str = Form("", max_length=2000)):
-    if outcome not in ("confirmed", "dismissed"):
+    if outcome not in OUTCOMES:
         outcome = None
     return await _act(request, session, csrf, alert_id, RESOLVED, note, outcome)
 

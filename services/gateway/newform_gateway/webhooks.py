@@ -115,7 +115,7 @@ async def rotate_secret(session: AsyncSession, hook: Webhook, grace: timedelta) 
 class AlertNotification(BaseModel):
     """The body of every webhook request (the signature covers its raw bytes)."""
 
-    event: Literal["alert.raised", "alert.acknowledged", "alert.resolved"]
+    event: Literal["alert.raised", "alert.acknowledged", "alert.commented", "alert.resolved"]
     delivery_id: str = Field(description="= the `webhook-id` header: the same on every retry of this delivery")
     alert_id: str
     measure: str = Field(description="The measure (M1–M20) the finding breaks")

@@ -27,7 +27,7 @@ from newform_common.events import Envelope
 from .. import alerts
 from ..alerts import Context
 from ..models import EventLog
-from . import contracts, training
+from . import contracts, disputes, training
 from .base import EventData, Projection, Typed
 
 __all__ = ["PROJECTIONS", "EventData", "Projection", "Typed", "log_events", "make_batch_handler", "project"]
@@ -40,11 +40,13 @@ LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
                         "Time (unix seconds) of the newest event projected, per topic", ["topic"])
 
 #: Set-based projections, one per source service.
-PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, training.PROJECTION)}
+PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, disputes.PROJECTION,
+                                                            training.PROJECTION)}
 
 #: The alert path: applied event by event, in order, after the batch's set-based projections.
 ALERT_ACTIONS: dict[str, Handler] = {
     "gateway.alert.acknowledged.v1": alerts.project_alert_action,
+    "gateway.alert.commented.v1": alerts.project_alert_action,
     "gateway.alert.resolved.v1": alerts.project_alert_action,
 }
 

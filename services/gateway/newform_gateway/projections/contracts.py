@@ -98,6 +98,11 @@ class ContractExpired(ContractTransition):
     pass
 
 
+@consumes("contracts.contract.discarded.v1")
+class ContractDiscarded(ContractTransition):
+    """A draft the platform discarded (never sent): status `discarded`, as contracts says."""
+
+
 @consumes("contracts.account.restricted.v1")
 class AccountRestricted(EventData):
     restriction_id: str
@@ -122,7 +127,8 @@ class RuleNoticePublished(EventData):
 
 
 TRANSITIONS = {"contracts.contract.sent.v1": "sent", "contracts.contract.signed.v1": "signed",
-               "contracts.contract.terminated.v1": "terminated", "contracts.contract.expired.v1": "expired"}
+               "contracts.contract.terminated.v1": "terminated", "contracts.contract.expired.v1": "expired",
+               "contracts.contract.discarded.v1": "discarded"}
 
 
 # -- rows ------------------------------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def _drafted(d: ContractDrafted) -> dict[str, Any]:
     return dict(contract_id=d.contract_id, worker_id=d.worker_id, platform_id=d.platform_id,
                 enterprise_id=d.enterprise_id, engagement_type=d.engagement_type, part_time=d.part_time,
                 occupation=d.occupation, district=d.district, start_date=d.start_date, end_date=d.end_date,
-                pay_period=d.pay_period, insurance=d.insurance.model_dump(), status="drafted",
+                pay_period=d.pay_period, insurance=d.insurance.model_dump(), status="draft",
                 drafted_at=d.drafted_at, status_at=d.drafted_at, document_sha256=None)
 
 
@@ -208,6 +214,6 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 PROJECTION = Projection(
     service="contracts",
     model_list=(EnterpriseRegistered, WorkerRegistered, ContractDrafted, ContractSent, ContractSigned,
-                ContractTerminated, ContractExpired, AccountRestricted, RuleNoticePublished),
+                ContractTerminated, ContractExpired, ContractDiscarded, AccountRestricted, RuleNoticePublished),
     apply=apply,
 )

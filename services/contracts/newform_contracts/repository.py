@@ -1,0 +1,252 @@
+"""Every query of the contracts service: the router's lists and the use cases' reads and locks.
+
+Lists are narrowed to what the principal may see (`newform_common.scope`); deciding whether a
+request may ask for a platform at all is the router's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.auth import Principal
+from newform_common.pagination import PageParams, keyset
+from newform_common.scope import get_visible, visibility
+
+from .models import (
+    AccountRestriction,
+    Contract,
+    ContractTransition,
+    Enterprise,
+    EvidenceRecord,
+    HeldFinding,
+    PiiAccessLog,
+    Registration,
+    RestrictionAppeal,
+    RuleNotice,
+    Worker,
+)
+
+#: A contract that binds (or is about to bind) the worker.
+ACTIVE_CONTRACT = ("sent", "signed")
+#: A contract both parties signed, whatever became of it since: what the employment report counts.
+SIGNED_CONTRACT = ("signed", "terminated", "expired")
+
+
+async def _visible_page(session: AsyncSession, model: Any, principal: Principal, params: PageParams,
+                        platform_id: str | None, **equal: Any) -> list[Any]:
+    """One page of `model`'s rows the principal may see, by id, filtered on the given columns."""
+    query = select(model).where(visibility(principal).where(platform=model.platform_id,
+                                                            worker=getattr(model, "worker_id", None)))
+    if platform_id:
+        query = query.where(model.platform_id == platform_id)
+    for column, value in equal.items():
+        if value:
+            query = query.where(getattr(model, column) == value)
+    return list((await session.execute(keyset(query, model.id, params))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Enterprises
+# ---------------------------------------------------------------------------------------------
+async def enterprise(session: AsyncSession, enterprise_id: str) -> Enterprise | None:
+    return await session.get(Enterprise, enterprise_id)
+
+
+async def visible_enterprise(session: AsyncSession, principal: Principal, enterprise_id: str) -> Enterprise:
+    return await get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
+
+
+async def lock_credit_code(session: AsyncSession, credit_code: str) -> None:
+    """Serialises registrations of one credit code until the transaction ends."""
+    await session.execute(text("select pg_advisory_xact_lock(hashtext('enterprise-credit-code:' || :code))"),
+                          {"code": credit_code})
+
+
+async def enterprise_id_with_credit_code(session: AsyncSession, credit_code: str) -> str | None:
+    return await session.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code)
+                                .order_by(Enterprise.id).limit(1))
+
+
+async def enterprises(session: AsyncSession, principal: Principal, params: PageParams, *, platform_id: str | None,
+                      kind: str | None) -> list[Enterprise]:
+    return await _visible_page(session, Enterprise, principal, params, platform_id, kind=kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers and registrations
+# ---------------------------------------------------------------------------------------------
+async def worker(session: AsyncSession, worker_id: str) -> Worker | None:
+    return await session.get(Worker, worker_id)
+
+
+async def visible_registration(session: AsyncSession, principal: Principal, registration_id: str) -> Registration:
+    return await get_visible(session, Registration, registration_id, principal, "worker registration")
+
+
+async def registration_for_update(session: AsyncSession, registration_id: str) -> Registration | None:
+    return await session.get(Registration, registration_id, with_for_update=True)
+
+
+async def registration_id_of(session: AsyncSession, worker_id: str, platform_id: str) -> str | None:
+    return await session.scalar(select(Registration.id).where(Registration.worker_id == worker_id,
+                                                              Registration.platform_id == platform_id))
+
+
+async def registrations(session: AsyncSession, principal: Principal, params: PageParams, *,
+                        platform_id: str | None, worker_id: str | None) -> list[Registration]:
+    return await _visible_page(session, Registration, principal, params, platform_id, worker_id=worker_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Contracts
+# ---------------------------------------------------------------------------------------------
+async def contract(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> Contract | None:
+    query = select(Contract).where(Contract.id == contract_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def contracts(session: AsyncSession, principal: Principal, params: PageParams, *, platform_id: str | None,
+                    worker_id: str | None, enterprise_id: str | None, status: str | None) -> list[Contract]:
+    return await _visible_page(session, Contract, principal, params, platform_id, worker_id=worker_id,
+                               enterprise_id=enterprise_id, status=status)
+
+
+async def active_full_time_labour_terms(session: AsyncSession, worker_id: str) -> list[tuple[date, date | None]]:
+    """(start, end) of the worker's active full-time labour contracts, on any platform."""
+    return [tuple(row) for row in (await session.execute(select(Contract.start_date, Contract.end_date).where(
+        Contract.worker_id == worker_id, Contract.status.in_(ACTIVE_CONTRACT),
+        Contract.engagement_type == "labor_contract", Contract.part_time.is_(False)))).all()]
+
+
+async def latest_contract_district(session: AsyncSession, registration_id: str) -> str | None:
+    """The district of the registration's latest contract that was not discarded."""
+    return await session.scalar(select(Contract.district).where(Contract.registration_id == registration_id,
+                                                                Contract.status != "discarded")
+                                .order_by(Contract.created_at.desc()).limit(1))
+
+
+async def transitions(session: AsyncSession, contract_id: str) -> list[ContractTransition]:
+    return list((await session.execute(select(ContractTransition).where(ContractTransition.contract_id == contract_id)
+                                       .order_by(ContractTransition.id))).scalars())
+
+
+async def held_findings(session: AsyncSession, contract_id: str, *, for_update: bool = False) -> list[HeldFinding]:
+    query = select(HeldFinding).where(HeldFinding.contract_id == contract_id).order_by(HeldFinding.id)
+    return list((await session.execute(query.with_for_update() if for_update else query)).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Signatures
+# ---------------------------------------------------------------------------------------------
+async def evidence_records(session: AsyncSession, contract_id: str) -> list[EvidenceRecord]:
+    return list((await session.execute(select(EvidenceRecord).where(EvidenceRecord.contract_id == contract_id)
+                                       .order_by(EvidenceRecord.seq))).scalars())
+
+
+async def signers(session: AsyncSession, contract_id: str) -> list[str]:
+    rows = await session.execute(select(EvidenceRecord.signer).where(EvidenceRecord.contract_id == contract_id)
+                                 .order_by(EvidenceRecord.seq))
+    return list(rows.scalars())
+
+
+async def last_signed_at(session: AsyncSession, contract_id: str) -> datetime | None:
+    return await session.scalar(select(func.max(EvidenceRecord.signed_at))
+                                .where(EvidenceRecord.contract_id == contract_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Account restrictions (M5)
+# ---------------------------------------------------------------------------------------------
+async def restriction(session: AsyncSession, restriction_id: str, *,
+                      for_update: bool = False) -> AccountRestriction | None:
+    query = select(AccountRestriction).where(AccountRestriction.id == restriction_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def restrictions(session: AsyncSession, principal: Principal, params: PageParams, *, platform_id: str | None,
+                       worker_id: str | None) -> list[AccountRestriction]:
+    return await _visible_page(session, AccountRestriction, principal, params, platform_id, worker_id=worker_id)
+
+
+async def other_unlifted_restrictions(session: AsyncSession, registration_id: str, restriction_id: str) -> int:
+    """How many restrictions of the registration, other than this one, are still in effect."""
+    return await session.scalar(select(func.count()).select_from(AccountRestriction).where(
+        AccountRestriction.registration_id == registration_id, AccountRestriction.id != restriction_id,
+        AccountRestriction.lifted_at.is_(None)))
+
+
+async def open_appeal_id(session: AsyncSession, restriction_id: str) -> str | None:
+    return await session.scalar(select(RestrictionAppeal.id).where(RestrictionAppeal.restriction_id == restriction_id,
+                                                                   RestrictionAppeal.status == "open"))
+
+
+async def appeals(session: AsyncSession, restriction_id: str) -> list[RestrictionAppeal]:
+    return list((await session.execute(select(RestrictionAppeal).where(
+        RestrictionAppeal.restriction_id == restriction_id).order_by(RestrictionAppeal.id))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule and algorithm register (M10)
+# ---------------------------------------------------------------------------------------------
+async def latest_notice_version(session: AsyncSession, platform_id: str, topic: str) -> int | None:
+    return await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
+                                                                           RuleNotice.topic == topic))
+
+
+async def rule_notices(session: AsyncSession, principal: Principal, params: PageParams, *, platform_id: str | None,
+                       topic: str | None) -> list[RuleNotice]:
+    return await _visible_page(session, RuleNotice, principal, params, platform_id, topic=topic)
+
+
+async def notice_versions(session: AsyncSession, platform_id: str, topic: str,
+                          versions: tuple[int, ...] | None = None) -> list[RuleNotice]:
+    """A platform's notices on a topic, oldest version first; only the given versions if any."""
+    query = select(RuleNotice).where(RuleNotice.platform_id == platform_id, RuleNotice.topic == topic)
+    if versions is not None:
+        query = query.where(RuleNotice.version.in_(versions))
+    return list((await session.execute(query.order_by(RuleNotice.version))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Employment report (M4, M19)
+# ---------------------------------------------------------------------------------------------
+async def signed_contracts_overlapping(session: AsyncSession, enterprise_id: str, first: date,
+                                       last: date) -> list[tuple[Contract, Registration, Worker]]:
+    """The enterprise's signed contracts whose term overlaps [first, last], with who signed them, by id."""
+    return [tuple(row) for row in (await session.execute(
+        select(Contract, Registration, Worker)
+        .join(Registration, Registration.id == Contract.registration_id)
+        .join(Worker, Worker.worker_id == Contract.worker_id)
+        .where(Contract.enterprise_id == enterprise_id, Contract.status.in_(SIGNED_CONTRACT),
+               Contract.start_date <= last, or_(Contract.end_date.is_(None), Contract.end_date >= first))
+        .order_by(Contract.id))).all()]
+
+
+async def terminated_at(session: AsyncSession, contract_ids: list[str]) -> dict[str, datetime]:
+    """When each of these contracts was terminated (those that were)."""
+    if not contract_ids:
+        return {}
+    rows = await session.execute(select(ContractTransition.contract_id, ContractTransition.at).where(
+        ContractTransition.contract_id.in_(contract_ids), ContractTransition.to_status == "terminated"))
+    return dict(rows.all())
+
+
+async def evidence_of(session: AsyncSession, contract_ids: list[str]) -> list[EvidenceRecord]:
+    if not contract_ids:
+        return []
+    return list((await session.execute(select(EvidenceRecord)
+                                       .where(EvidenceRecord.contract_id.in_(contract_ids)))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit
+# ---------------------------------------------------------------------------------------------
+async def pii_accesses(session: AsyncSession, params: PageParams) -> list[PiiAccessLog]:
+    return list((await session.execute(keyset(select(PiiAccessLog), PiiAccessLog.id, params))).scalars())

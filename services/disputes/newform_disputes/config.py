@@ -1,0 +1,14 @@
+"""The disputes service's settings (environment variables; ServiceSettings holds the common ones)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from newform_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "disputes"
+    # Where contracts publishes the engagements complaints and cases refer to.
+    contracts_topic: str = Field("contracts.events", validation_alias="CONTRACTS_TOPIC")
+    consumer_group: str = Field("disputes-engagements", validation_alias="DISPUTES_CONSUMER_GROUP")

@@ -1,0 +1,144 @@
+"""The disputes service's tables (the common ones — outbox, inbox, idempotency keys, findings,
+deadlines — come from libs/common's migration branch). Workers appear by pseudonymous id only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+from newform_common.db import service_base
+
+ServiceModel = service_base()
+
+
+def _ts(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
+
+
+class Engagement(ServiceModel, table=True):
+    """Our copy of a contract or agreement as contracts published it (contracts.events)."""
+
+    __tablename__ = "engagements"
+
+    contract_id: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    enterprise_id: str = Field(max_length=64)
+    engagement_type: str = Field(max_length=32)
+    occupation: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32)
+    status: str = Field(max_length=16)
+    updated_at: datetime = _ts()
+
+
+class Complaint(ServiceModel, table=True):
+    """A worker's complaint against a platform or a related unit (M10, M20)."""
+
+    __tablename__ = "complaints"
+
+    id: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    contract_id: str | None = Field(default=None, max_length=64)
+    engagement_type: str | None = Field(default=None, max_length=32)
+    occupation: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32)
+    category: str = Field(max_length=32)
+    description: str
+    attachments: list[str] = _json()
+    identity_masked: bool = True
+    status: str = Field(max_length=24, index=True)
+    filed_at: datetime = _ts()
+    reply_due_on: date
+    reply_overdue: bool = False
+    answer: str | None = None
+    answered_at: datetime | None = _ts(nullable=True)
+    resolution: str | None = Field(default=None, max_length=24)
+    resolved_at: datetime | None = _ts(nullable=True)
+    escalation_measure: str | None = Field(default=None, max_length=4)
+    case_id: str | None = Field(default=None, max_length=64)
+
+
+class Mediator(ServiceModel, table=True):
+    """An invited mediator (特邀调解员) on the roster (M18): kept current, never deleted."""
+
+    __tablename__ = "mediators"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100)
+    organisation: str = Field(max_length=200)
+    source: str = Field(max_length=16)
+    specialties: list[str] = _json()
+    rosters: list[str] = _json()
+    conflicts: list[str] = _json()
+    term_from: date
+    term_until: date
+    active: bool = True
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Case(ServiceModel, table=True):
+    """A dispute: mediation first, then arbitration or the court (M18)."""
+
+    __tablename__ = "cases"
+
+    id: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(index=True, max_length=64)
+    platform_id: str = Field(index=True, max_length=64)
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    contract_id: str | None = Field(default=None, max_length=64)
+    complaint_id: str | None = Field(default=None, max_length=64)
+    category: str = Field(max_length=32)
+    occupation: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32)
+    engagement_type: str | None = Field(default=None, max_length=32)
+    track: str = Field(max_length=32)
+    description: str = ""
+    claims: list[dict[str, Any]] = _json()
+    claims_total_fen: int = 0
+    facts: list[str] = _json()
+    misclassification_question: bool = False
+    stage: str = Field(max_length=32, index=True)
+    received_at: datetime = _ts()
+    mediator_id: str | None = Field(default=None, index=True, max_length=64)
+    accepted_on: date | None = None
+    mediation_extension_days: int = 0
+    outcome: str | None = Field(default=None, max_length=16)
+    outcome_at: datetime | None = _ts(nullable=True)
+    agreement_terms: str | None = None
+    agreement_amount_fen: int | None = None
+    fulfil_by: date | None = None
+    fulfilled_on: date | None = None
+    arbitration_received_on: date | None = None
+    knew_of_breach_on: date | None = None
+    limitation_ends_on: date | None = None
+    limitation_expired: bool | None = None
+    arbitration_accepted_on: date | None = None
+    award_extension_days: int = 0
+    suspended: bool = False
+    awarded_on: date | None = None
+    award_amount_fen: int | None = None
+    award_final: bool | None = None
+    legal_aid_requested_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+
+
+class MediationSession(ServiceModel, table=True):
+    __tablename__ = "mediation_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(index=True, max_length=64)
+    mediator_id: str = Field(max_length=64)
+    held_on: date
+    summary: str
+    recorded_at: datetime = _ts()
