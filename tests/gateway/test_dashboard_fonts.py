@@ -76,3 +76,33 @@ async def test_chinese_renders_with_the_served_font_and_without_system_cjk_fonts
             assert woff2.headers["content-type"] == "font/woff2" and "immutable" in woff2.headers["cache-control"]
     assert slices and all(f"{server.url}/fonts/noto-sans-sc/" in u for u in slices)
     assert len(set(slices)) < 20  # only the unicode-range slices the page's characters need, of ~100
+
+
+async def test_the_disputes_worker_page_uses_the_same_served_font(new_database, kafka, tmp_path):
+    """The font serving is libs/common's: every service has it, the workers' complaint page uses it."""
+    from newform_common.testing import migrated_database as migrated
+    from newform_disputes.config import Settings as DisputesSettings
+    from newform_disputes.main import create_app as create_disputes_app
+
+    tokens = TokenFactory.generate()
+    prefix = unique_name("dsf").replace("_", "")
+    url = await migrated(new_database, "disputes")
+    settings = DisputesSettings(service_name=f"{prefix}-disputes", database_url=url,
+                                kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
+                                contracts_topic=f"{prefix}-contracts.events", consumer_group=f"{prefix}-disputes")
+    async with LoopbackServer(create_disputes_app(settings), free_port()) as server, async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                          env=latin_only_fontconfig(tmp_path))
+        try:
+            page = await browser.new_page()
+            slices: list[str] = []
+            page.on("requestfinished", lambda r: slices.append(r.url) if r.url.endswith(".woff2") else None)
+            await page.goto(f"{server.url}/")
+            await page.evaluate("document.fonts.ready")
+            await page.screenshot(path=str(tmp_path / "worker.png"))
+            assert await page.evaluate("""() => document.fonts.check('16px "Noto Sans SC"', '请粘贴实名认证')""")
+            family = await page.locator("#signin-submit").evaluate("e => getComputedStyle(e).fontFamily")
+            assert family.startswith('"Noto Sans SC"')
+        finally:
+            await browser.close()
+    assert slices and all(u.startswith(f"{server.url}/fonts/noto-sans-sc/") for u in slices)

@@ -174,8 +174,21 @@ async def list_credit_records(session: SnapshotDep, principal: Viewer,
     return await queries.list_credit_records(session, params, platform_id=platform_id)
 
 
-Subscriber = Annotated[Principal, require(Role.department, Role.platform)]
-WebhookOwner = Annotated[Principal, require(Role.department, Role.platform, Role.regulator, Role.admin)]
+async def webhook_owner(
+    principal: Annotated[Principal, require(Role.department, Role.platform, Role.regulator, Role.admin)],
+) -> Principal:
+    """Departments (with a usable department scope, as everywhere), platforms and oversight."""
+    return await scoped_viewer(principal) if principal.role == Role.department else principal
+
+
+async def webhook_subscriber(principal: Annotated[Principal, Depends(webhook_owner)]) -> Principal:
+    if principal.role not in (Role.department, Role.platform):
+        raise Forbidden(f"This operation is not open to the {principal.role} role")
+    return principal
+
+
+Subscriber = Annotated[Principal, Depends(webhook_subscriber)]
+WebhookOwner = Annotated[Principal, Depends(webhook_owner)]
 
 
 def webhook_public(hook, now: datetime | None = None) -> dict:
