@@ -33,7 +33,7 @@ from newform_common.auth import generate_keypair  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.contracts.helpers import contract_body, credit_code, migrate, phone, resident_id  # noqa: E402
+from tests.contracts.helpers import contract_body, credit_code, migrate, phone, resident_id, terms  # noqa: E402
 
 UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 
@@ -96,7 +96,8 @@ async def measure(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> di
     with uvicorn("newform_contracts.main:create_app", port, env, factory=True) as server:
         base = f"http://127.0.0.1:{port}"
         platform, registrations = await seed(base, tokens)
-        body = json.dumps(contract_body(registrations[0], "bench", part_time=True), ensure_ascii=False)
+        body = json.dumps(contract_body(registrations[0], "bench", part_time=True, terms=terms(pay_period="day")),
+                          ensure_ascii=False)
         target = f"{base}/v1/contracts"
         run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=2)  # warm-up
         if os.environ.get("BENCH_PROFILE_SERVER"):  # e.g. "py-spy record -f raw -o spy.txt -d 8 --pid"

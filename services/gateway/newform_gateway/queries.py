@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, true
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -15,18 +15,16 @@ from newform_common.errors import Forbidden, NotFound
 from newform_common.pagination import PageParams, page_of
 from newform_common.policy import business_date
 
-from . import disputes_views, routing, scorecards, training
+from . import counters, disputes_views, routing, scorecards, training
 from .alerts import RESOLVED
 from .models import (
     Alert,
     AlertRoute,
     AlertTransition,
-    ContractView,
     CreditRecord,
     Enterprise,
     EventLog,
     RuleNotice,
-    WorkerRegistration,
 )
 from .schemas import AlertDetail, AlertPublic, PlatformDetail, PlatformSummary, TimelineEntry, TransitionPublic
 
@@ -111,30 +109,28 @@ async def _counts(session: AsyncSession, q) -> dict[str, int]:
 
 async def overview(session: AsyncSession, principal: Principal, *, days: int = 30) -> dict[str, Any]:
     now = datetime.now(UTC)
-    reg = WorkerRegistration
-    active = reg.active.is_(True)
+    # City-wide figures from the pre-aggregated counters (counters.py), not scans of the history.
     registrations = {
-        "total": (await session.execute(select(func.count()).where(active))).scalar_one(),
-        "by_district": await _counts(session, select(reg.residence_district, func.count()).where(active)
-                                     .group_by(reg.residence_district)),
-        "by_occupation": await _counts(session, select(reg.occupation, func.count()).where(active)
-                                       .group_by(reg.occupation)),
+        "total": await counters.count(session, "registrations_active"),
+        "by_district": await counters.counted(session, "registrations_by_district"),
+        "by_occupation": await counters.counted(session, "registrations_by_occupation"),
     }
     contracts = {
-        "by_engagement_type": await _counts(session, select(ContractView.engagement_type, func.count())
-                                            .group_by(ContractView.engagement_type)),
-        "by_status": await _counts(session, select(ContractView.status, func.count()).group_by(ContractView.status)),
-        "by_district": await _counts(session, select(ContractView.district, func.count())
-                                     .group_by(ContractView.district)),
+        "by_engagement_type": await counters.counted(session, "contracts_by_engagement_type"),
+        "by_status": await counters.counted(session, "contracts_by_status"),
+        "by_district": await counters.counted(session, "contracts_by_district"),
     }
     vis = visible(principal)
     by_department_q = (select(AlertRoute.department, func.count()).join(Alert, Alert.alert_id == AlertRoute.alert_id)
                        .where(vis, Alert.status != RESOLVED).group_by(AlertRoute.department))
     if not principal.is_oversight():
         by_department_q = by_department_q.where(AlertRoute.department == routing.department_key(principal))
+    oversight = principal.is_oversight()
     alerts = {
-        "by_measure": await _counts(session, select(Alert.measure, func.count()).where(vis).group_by(Alert.measure)),
-        "by_status": await _counts(session, select(Alert.status, func.count()).where(vis).group_by(Alert.status)),
+        "by_measure": await counters.counted(session, "alerts_by_measure") if oversight else
+        await _counts(session, select(Alert.measure, func.count()).where(vis).group_by(Alert.measure)),
+        "by_status": await counters.counted(session, "alerts_by_status") if oversight else
+        await _counts(session, select(Alert.status, func.count()).where(vis).group_by(Alert.status)),
         "by_department": await _counts(session, by_department_q),
         "overdue": (await session.execute(select(func.count()).select_from(Alert).where(
             vis, Alert.status != RESOLVED, Alert.due_at < now))).scalar_one(),
@@ -145,14 +141,14 @@ async def overview(session: AsyncSession, principal: Principal, *, days: int = 3
 
 async def trends(session: AsyncSession, *, days: int, now: datetime) -> list[dict[str, Any]]:
     """Daily counts (Asia/Shanghai business dates) of registrations, contracts drafted and findings."""
-    since = now - timedelta(days=days)
-    rows = await session.execute(text(
-        "select (time at time zone 'Asia/Shanghai')::date as day, "
-        "  count(*) filter (where type = 'contracts.worker.registered.v1') as registrations, "
-        "  count(*) filter (where type = 'contracts.contract.drafted.v1') as contracts, "
-        "  count(*) filter (where type like '%.finding.raised.v1') as findings "
-        "from event_log where time >= :since group by day order by day"), {"since": since})
-    counted = {day: (r, c, f) for day, r, c, f in rows}
+    first_day = (business_date(now) - timedelta(days=days - 1)).isoformat()
+    daily = {}
+    for dimension in ("day_registrations", "day_contracts", "day_findings"):
+        daily[dimension] = {day: n for day, n in (await counters.counted(session, dimension)).items()
+                            if day >= first_day}
+    counted = {date.fromisoformat(day): (daily["day_registrations"].get(day, 0), daily["day_contracts"].get(day, 0),
+                                         daily["day_findings"].get(day, 0))
+               for day in set().union(*daily.values())}
     today = business_date(now)
     out = []
     for i in range(days - 1, -1, -1):  # every day of the window, zeros included, oldest first
@@ -163,30 +159,21 @@ async def trends(session: AsyncSession, *, days: int, now: datetime) -> list[dic
 
 
 async def services_seen(session: AsyncSession) -> set[str]:
-    rows = await session.execute(select(EventLog.service).distinct())
-    return {r[0] for r in rows}
+    return await counters.keys(session, "services")
 
 
 async def platform_ids(session: AsyncSession) -> list[str]:
     ids = set((await session.execute(select(Enterprise.platform_id).distinct())).scalars())
-    ids |= set((await session.execute(select(WorkerRegistration.platform_id).distinct())).scalars())
+    ids |= await counters.keys(session, "platforms")
     return sorted(ids)
 
 
 async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
     n = scorecards.PlatformNumbers(platform_id=platform_id, services_seen=seen)
-    reg = WorkerRegistration
-    n.active_registrations = (await session.execute(select(func.count()).where(
-        reg.platform_id == platform_id, reg.active.is_(True)))).scalar_one()
-    signed = and_(ContractView.platform_id == platform_id, ContractView.status == "signed")
-    n.signed_active_contracts = (await session.execute(select(func.count()).where(signed))).scalar_one()
-    n.workers_with_signed_contract = (await session.execute(
-        select(func.count(func.distinct(ContractView.worker_id))).where(signed)
-        .where(ContractView.worker_id.in_(select(reg.worker_id).where(reg.platform_id == platform_id,
-                                                                      reg.active.is_(True)))))).scalar_one()
-    insured = ContractView.insurance["work_injury"].as_boolean() | \
-        ContractView.insurance["occupational_injury"].as_boolean()
-    n.insured_signed_contracts = (await session.execute(select(func.count()).where(signed, insured))).scalar_one()
+    n.active_registrations = await counters.count(session, "registrations_active", platform_id)
+    n.signed_active_contracts = await counters.count(session, "contracts_by_status", platform_id, "signed")
+    n.workers_with_signed_contract = await counters.count(session, "workers_with_signed_contract", platform_id)
+    n.insured_signed_contracts = await counters.count(session, "contracts_signed_insured", platform_id)
     n.open_alerts = [tuple(r) for r in (await session.execute(
         select(Alert.alert_id, Alert.measure, Alert.severity).where(Alert.platform_id == platform_id,
                                                                     Alert.status != RESOLVED))).all()]
@@ -219,22 +206,14 @@ async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDe
     seen = await services_seen(session)
     n = await platform_numbers(session, platform_id, seen)
     summary = await platform_summary(session, platform_id, seen)
-    reg = WorkerRegistration
-    mine = and_(reg.platform_id == platform_id, reg.active.is_(True))
     enterprises = (await session.execute(select(Enterprise).where(Enterprise.platform_id == platform_id)
                                          .order_by(Enterprise.enterprise_id))).scalars().all()
     return PlatformDetail(
         **summary.model_dump(),
-        registrations_by_occupation=await _counts(session, select(reg.occupation, func.count()).where(mine)
-                                                  .group_by(reg.occupation)),
-        registrations_by_district=await _counts(session, select(reg.residence_district, func.count()).where(mine)
-                                                .group_by(reg.residence_district)),
-        contracts_by_engagement_type=await _counts(session, select(ContractView.engagement_type, func.count())
-                                                   .where(ContractView.platform_id == platform_id)
-                                                   .group_by(ContractView.engagement_type)),
-        contracts_by_status=await _counts(session, select(ContractView.status, func.count())
-                                          .where(ContractView.platform_id == platform_id)
-                                          .group_by(ContractView.status)),
+        registrations_by_occupation=await counters.counted(session, "registrations_by_occupation", platform_id),
+        registrations_by_district=await counters.counted(session, "registrations_by_district", platform_id),
+        contracts_by_engagement_type=await counters.counted(session, "contracts_by_engagement_type", platform_id),
+        contracts_by_status=await counters.counted(session, "contracts_by_status", platform_id),
         cooperating_enterprises=[{"enterprise_id": e.enterprise_id, "name": e.name, "kind": e.kind,
                                   "district": e.district, "qualified": e.qualified,
                                   "dispatch_licence_valid_until": e.dispatch_licence_valid_until}
