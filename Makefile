@@ -4,7 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser test lint run bench chaos clean-venv
+.PHONY: venv kafka-jars browser tools api sdks deploy test lint run bench chaos clean-venv
+OASDIFF_VERSION := v1.37.0
 
 venv: $(STAMP)
 
@@ -12,11 +13,34 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt setup.py $(wildcard services/*/newform_*/__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test,local]'
 	touch $(STAMP)
 
 kafka-jars: $(STAMP)
 	$(PY) -m newform_local.kafka fetch
+
+# Node packages from package-lock.json: the TypeScript SDK generator and compiler, the Noto Sans SC font.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# oasdiff (OpenAPI breaking-change check), built from its Go module into .cache/bin.
+.cache/bin/oasdiff:
+	GOBIN=$(CURDIR)/.cache/bin GOFLAGS=-mod=mod go install github.com/oasdiff/oasdiff@$(OASDIFF_VERSION)
+
+tools: node_modules/.installed .cache/bin/oasdiff
+
+# The published contracts in api/ (OpenAPI per service, AsyncAPI per topic), from the code.
+api: $(STAMP)
+	$(VENV)/bin/newform api export
+
+# deploy/compose and deploy/k8s from the service registry.
+deploy: $(STAMP)
+	$(VENV)/bin/newform deploy export
+
+# Both SDKs from api/: sdks/python/newform_sdk/<service>/, sdks/typescript/src/<service>/ (+ tsc --noEmit).
+sdks: $(STAMP) node_modules/.installed
+	$(PY) -m newform_local.sdks
 
 # The gateway's dashboard test drives Debian's Chromium (no browser download: these networks are offline).
 browser:
@@ -25,7 +49,7 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
-test: $(STAMP) kafka-jars browser
+test: $(STAMP) kafka-jars browser tools
 	$(PY) -m pytest
 
 # Every benchmark in one run; one table at the end and .data/bench/summary.json. Needs Debian's wrk.
@@ -42,7 +66,7 @@ chaos: $(STAMP) kafka-jars
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-run: $(STAMP) kafka-jars
+run: $(STAMP) kafka-jars node_modules/.installed
 	$(VENV)/bin/newform dev
 
 clean-venv:

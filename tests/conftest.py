@@ -25,6 +25,10 @@ from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
 from newform_local.throwaway import throwaway_postgres
 
+# The suite's services are development services: settings it does not give (PII_SECRET) fall back to
+# development values instead of refusing to start (tests/common/test_integrator_contract.py checks the refusal).
+os.environ.setdefault("NEWFORM_DEV", "1")
+
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres | ExternalPostgres]:

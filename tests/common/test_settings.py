@@ -36,3 +36,17 @@ def test_the_environment_cannot_rename_a_service(monkeypatch):
     monkeypatch.setenv("SERVICE_NAME", "billing")
     assert ContractsLike().service_name == "contracts"
     assert ContractsLike().topic == "contracts.events"
+
+
+def test_the_database_password_can_come_from_a_mounted_secret(monkeypatch, tmp_path):
+    secret = tmp_path / "db-password"
+    secret.write_text("s3cret/with:odd@chars\n")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://newform@db.example:5432/postgres")
+    monkeypatch.delenv("CONTRACTS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_PASSWORD_FILE", str(secret))
+    from sqlalchemy.engine import make_url
+
+    url = make_url(ContractsLike().database_url)
+    assert url.password == "s3cret/with:odd@chars" and url.username == "newform" and url.database == "newform_contracts"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://newform:inline@db.example:5432/postgres")
+    assert make_url(ContractsLike().database_url).password == "inline"  # a URL's own password wins

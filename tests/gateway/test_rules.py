@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from datetime import date
@@ -119,7 +120,8 @@ def test_pay_is_scored_once_wages_reports_judged_statements():
 
 def test_webhook_signature_and_backoff():
     body = b'{"alert_id":"alr_1"}'
-    assert sign("s3cret", body) == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    expected = hmac.new(b"s3cret-of-16-chars", b"dlv_1.1700000000." + body, hashlib.sha256).digest()
+    assert sign("s3cret-of-16-chars", "dlv_1", 1700000000, body) == "v1," + base64.b64encode(expected).decode()
     s = Settings(jwt_public_key="x", webhook_initial_backoff_s=2, webhook_max_backoff_s=10)
     assert [backoff(s, n).total_seconds() for n in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
 

@@ -92,6 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--data-dir", type=Path, default=None)
     keys.set_defaults(run=cmd_keys)
 
+    api = sub.add_parser("api", help="export or check the published OpenAPI and AsyncAPI documents (api/)",
+                         description="The committed contracts of every installed service: `export` writes them "
+                                     "(what `make api` runs), `check` fails when the code and api/ differ or a change "
+                                     "breaks integrators without a version bump.")
+    api.add_argument("action", choices=["export", "check"])
+    api.add_argument("--api-dir", type=Path, default=None, help="default: api/ in this checkout")
+    api.add_argument("--no-breaking-check", action="store_true", help="check only that api/ matches the code")
+    api.set_defaults(run=cmd_api)
+
+    deploy = sub.add_parser("deploy", help="export or check deploy/compose and deploy/k8s (from the registry)",
+                            description="The Compose file and Kubernetes manifests are generated from the service "
+                                        "registry: `export` writes them (make deploy), `check` fails when they differ.")
+    deploy.add_argument("action", choices=["export", "check"])
+    deploy.set_defaults(run=lambda a: __import__("newform_local.deploy", fromlist=["main"]).main([a.action]))
+
     for name in installed_services():
         try:
             module = importlib.import_module(f"newform_{name}.cli")
@@ -221,15 +236,32 @@ def cmd_new_service(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     print(f"newform: {args.name} registered on port {args.port}; run `make venv` (re-install) and "
-          f"`pytest tests/{args.name}`")
+          f"`pytest tests/{args.name}`, then `make api deploy sdks` (its contracts, deploy files and SDK clients)")
     return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
     keys = Keys((args.data_dir or default_data_dir()) / "keys").ensure()
-    for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret):
+    for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret, keys.clients,
+                 keys.database_password):
         print(path)
     return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    from newform_common import apidocs
+
+    if args.action == "export":
+        changed = apidocs.export(args.api_dir)
+        for rel in changed:
+            print(f"newform api: wrote {rel}")
+        if not changed:
+            print("newform api: api/ is up to date")
+        return 0
+    messages = apidocs.check(args.api_dir, breaking=not args.no_breaking_check)
+    for message in messages:
+        print(f"newform api: {message}", file=sys.stderr)
+    return 1 if messages else 0
 
 
 def main(argv: list[str] | None = None) -> int:

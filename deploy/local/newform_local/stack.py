@@ -65,6 +65,14 @@ class Keys:
     def pii_secret(self) -> Path:
         return self.folder / "pii-secret"
 
+    @property
+    def clients(self) -> Path:
+        return self.folder / "clients.toml"
+
+    @property
+    def database_password(self) -> Path:
+        return self.folder / "database-password"
+
     def ensure(self) -> Keys:
         from newform_common.auth import generate_keypair
 
@@ -79,6 +87,12 @@ class Keys:
             _write_secret(self.credit_export_private, generate_keypair()[0])
         if not self.pii_secret.exists():
             _write_secret(self.pii_secret, secrets.token_urlsafe(48))
+        # For deployments from these keys (deploy/compose): the gateway's registered clients
+        # (`newform gateway client add`) and the database password.
+        if not self.clients.exists():
+            _write_secret(self.clients, "# newform gateway client add --client-id … --role …\n")
+        if not self.database_password.exists():
+            _write_secret(self.database_password, secrets.token_urlsafe(24))
         return self
 
     def mint(self, role: str, **scope) -> str:
@@ -183,6 +197,9 @@ class Stack:
             "PII_SECRET": self.keys.pii_secret.read_text().strip(),
             "CONTRACTS_SIGNING_KEY_FILE": str(self.keys.seal_private),
             "CREDIT_EXPORT_SIGNING_KEY_FILE": str(self.keys.credit_export_private),
+            # The gateway issues client-credentials tokens with the dev signing key (POST /oauth/token).
+            "TOKEN_SIGNING_KEY_FILE": str(self.keys.token_private),
+            "GATEWAY_CLIENTS_FILE": str(self.keys.clients),
         }
 
     def check_ports_free(self) -> None:

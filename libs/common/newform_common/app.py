@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -13,21 +14,25 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import metrics
 from . import policy as policy_module
+from .apidocs import project_version
 from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
 from .deadlines import DeadlineHandler, DeadlineWorker
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
+from .fonts import mount_fonts
 from .kafka import kafka_reachable
 from .observability import RequestContextMiddleware, configure_logging
 from .policy import PolicyNotInForce, get_policy
+from .ratelimit import RateLimiter, RateLimitHeadersMiddleware
 from .relay import OutboxRelay
 from .responses import FastJSONResponse
 from .settings import ServiceSettings
@@ -122,7 +127,7 @@ def create_service_app(
     settings: ServiceSettings,
     title: str,
     description: str,
-    version: str = "1.0.0",
+    version: str | None = None,
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     consumers: ConsumerFactory | None = None,
@@ -133,6 +138,7 @@ def create_service_app(
 ) -> FastAPI:
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
+    version = version or project_version()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -177,7 +183,10 @@ def create_service_app(
     app.state.deadline_handlers = dict(deadline_handlers or {})
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_problem_handlers(app)
+    app.add_middleware(DeprecationHeadersMiddleware)
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
@@ -208,19 +217,170 @@ def create_service_app(
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    @app.get("/.well-known/jwks.json", tags=["operations"], response_model=JsonWebKeySet,
+             summary="The public keys that verify bearer tokens here (JWKS, RFC 7517), by key id")
+    async def jwks(request: Request) -> dict[str, Any]:
+        return request.app.state.token_verifier.jwks()
+
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document(settings.service_name, version=version)
 
     for router in routers:
         app.include_router(router)
+    mount_fonts(app)  # every service's pages can render Chinese without system fonts
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(get_openapi(
+            app.openapi_schema = document_headers(document_problems(get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes,
-                tags=app.openapi_tags))
+                tags=app.openapi_tags, webhooks=app.webhooks.routes, servers=_servers(settings.service_name))))
         return app.openapi_schema
 
     app.openapi = openapi
     return app
+
+
+class JsonWebKey(BaseModel):
+    kty: str = Field(description="OKP")
+    crv: str = Field(description="Ed25519")
+    x: str = Field(description="The public key, base64url")
+    kid: str = Field(description="Key id: the RFC 7638 thumbprint, as in a token's `kid` header")
+    alg: str = "EdDSA"
+    use: str = "sig"
+
+
+class JsonWebKeySet(BaseModel):
+    keys: list[JsonWebKey]
+
+
+def _servers(service: str) -> list[dict[str, str]]:
+    from .registry import spec
+
+    try:
+        port = spec(service).port
+    except KeyError:
+        return []
+    return [{"url": f"http://127.0.0.1:{port}", "description": "`make run` on this machine"}]
+
+
+def deprecation(since: date, sunset: date, *, successor: str | None = None) -> dict[str, Any]:
+    """Route arguments that deprecate an operation (see api/README.md, deprecation policy):
+    `@router.get("/v1/old", **deprecation(date(2027, 1, 1), date(2027, 7, 1), successor="/v1/new"))`.
+    The operation is marked `deprecated` in OpenAPI and every response carries `Deprecation`
+    (RFC 9745), `Sunset` (RFC 8594) and, with a successor, a `Link` to it."""
+    extra: dict[str, Any] = {"x-deprecated-since": since.isoformat(), "x-sunset": sunset.isoformat()}
+    if successor:
+        extra["x-successor"] = successor
+    return {"deprecated": True, "openapi_extra": extra}
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+
+
+class DeprecationHeadersMiddleware:
+    """Adds Deprecation/Sunset/Link to the responses of operations declared with `deprecation()`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            route = scope.get("route")
+            extra = getattr(route, "openapi_extra", None) or {}
+            if message["type"] == "http.response.start" and getattr(route, "deprecated", False) and extra:
+                headers = [(b"deprecation", f"@{int(_midnight(extra['x-deprecated-since']).timestamp())}".encode()),
+                           (b"sunset", format_datetime(_midnight(extra["x-sunset"]), usegmt=True).encode())]
+                if extra.get("x-successor"):
+                    headers.append((b"link", f'<{extra["x-successor"]}>; rel="successor-version"'.encode()))
+                message["headers"] = list(message.get("headers", [])) + headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "schema": schema}
+
+
+# Every header the API reads or sets, declared once for every service.
+HEADERS = {
+    "X-Request-ID": _header("The request's id (the caller's `X-Request-ID` if it sent one); quote it when "
+                            "reporting a problem", {"type": "string", "maxLength": 100}),
+    "Idempotent-Replayed": _header("`true` when this is the stored response of an earlier request with the same "
+                                   "Idempotency-Key (nothing was created again)", {"type": "string", "enum": ["true"]}),
+    "Retry-After": _header("Seconds to wait before retrying", {"type": "integer", "minimum": 0}),
+    "WWW-Authenticate": _header("The authentication scheme expected (`Bearer realm=\"newform\"`)", {"type": "string"}),
+    "RateLimit-Limit": _header("Requests the caller may make in a burst (its token bucket's size)",
+                               {"type": "integer", "minimum": 1}),
+    "RateLimit-Remaining": _header("Requests left in the caller's bucket now", {"type": "integer", "minimum": 0}),
+    "RateLimit-Reset": _header("Seconds until the caller's bucket is full again", {"type": "integer", "minimum": 0}),
+    "Deprecation": _header("The operation is deprecated, since this moment (RFC 9745: `@<unix seconds>`)",
+                           {"type": "string", "pattern": "^@[0-9]+$"}),
+    "Sunset": _header("When the deprecated operation will be removed (RFC 8594, an HTTP-date)", {"type": "string"}),
+}
+
+PARAMETERS = {
+    "IdempotencyKey": {
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "Makes a creating request safe to retry: a retry with the same key (and the same body) "
+                       "returns the first response with `Idempotent-Replayed: true` and creates nothing. Keys are "
+                       "scoped to the caller; reusing one for a different request is a 422 problem.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        "example": "9b3e1c52-0d4e-4f7e-9b8e-2f4f0d7f2c11",
+    },
+    "RequestId": {
+        "name": "X-Request-ID", "in": "header", "required": False,
+        "description": "Your id for this request; echoed in the response and written to the service's logs",
+        "schema": {"type": "string", "maxLength": 100},
+    },
+}
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare every header the API reads or sets, so SDKs can send and read them: Idempotency-Key on
+    creating POSTs and Idempotent-Replayed on their 201; X-Request-ID everywhere; RateLimit-* and a
+    429 on authenticated operations; Retry-After on 429 and 503; WWW-Authenticate on 401;
+    Deprecation/Sunset when deprecated."""
+    components = schema.setdefault("components", {})
+    components["headers"] = dict(HEADERS)
+    components["parameters"] = {**components.get("parameters", {}), **PARAMETERS}
+    rate = {h: _ref("headers", h) for h in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")}
+    for item in schema.get("paths", {}).values():
+        for method, op in item.items():
+            responses = op.setdefault("responses", {})
+            params = op.setdefault("parameters", [])
+            params.append(_ref("parameters", "RequestId"))
+            if method == "post" and "201" in responses:
+                params.append(_ref("parameters", "IdempotencyKey"))
+                responses["201"].setdefault("headers", {})["Idempotent-Replayed"] = _ref("headers",
+                                                                                          "Idempotent-Replayed")
+            if op.get("security"):
+                responses.setdefault("429", {
+                    "description": "Rate limit exceeded for this caller: retry after `Retry-After` seconds",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+                })
+            for code, response in responses.items():
+                headers = response.setdefault("headers", {})
+                headers["X-Request-ID"] = _ref("headers", "X-Request-ID")
+                if op.get("security"):
+                    headers.update(rate)
+                if code in ("429", "503"):
+                    headers["Retry-After"] = _ref("headers", "Retry-After")
+                if code == "401":
+                    headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")
+                if op.get("deprecated") and code.startswith("2"):
+                    headers["Deprecation"] = _ref("headers", "Deprecation")
+                    headers["Sunset"] = _ref("headers", "Sunset")
+            responses = dict(sorted(responses.items()))
+            op["responses"] = responses
+    return schema

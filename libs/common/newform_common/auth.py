@@ -1,12 +1,22 @@
 """Bearer tokens: Ed25519-signed JWTs carrying a role and a scope.
 
-`newform token` signs with the private key; services hold only the public key. 401 for a missing,
-invalid or expired token; 403 for a role or scope the route does not allow.
+`newform token` (development) and the gateway's `POST /oauth/token` (client credentials) sign with
+a private key; services hold only public keys. 401 for a missing, invalid or expired token; 403 for
+a role or scope the route does not allow.
+
+Key rotation: a token names its key in the `kid` header (the RFC 7638 thumbprint of the public
+key). `JWT_PUBLIC_KEY(_FILE)` may hold several PEM public keys, every one of which verifies; each
+service publishes them at `/.well-known/jwks.json`. To rotate: add the new public key beside the
+old one everywhere, switch the issuer to the new private key, and remove the old public key once
+the last token it signed has expired (the longest token lifetime later).
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import json
 import re
 import time
 import uuid
@@ -16,7 +26,7 @@ from typing import Annotated
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -97,19 +107,57 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
                                 "district": district}.items() if v}
     if scope:
         claims["scope"] = scope
-    return jwt.encode(claims, private_pem, algorithm=ALGORITHM)
+    return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": key_id_of_private(private_pem)})
+
+
+_PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.S)
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def public_jwk(public: Ed25519PublicKey) -> dict[str, str]:
+    """The key as a JWK (RFC 8037 OKP), with its RFC 7638 thumbprint as `kid`."""
+    x = _b64url(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    required = {"crv": "Ed25519", "kty": "OKP", "x": x}
+    kid = _b64url(hashlib.sha256(json.dumps(required, separators=(",", ":"), sort_keys=True).encode()).digest())
+    return {**required, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def key_id_of_private(private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("token signing keys are Ed25519")
+    return public_jwk(key.public_key())["kid"]
+
+
+def load_public_keys(pems: str) -> dict[str, Ed25519PublicKey]:
+    """Every PEM public key in `pems` (one or several, concatenated), by key id."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    for block in _PEM_BLOCK.findall(pems):
+        key = serialization.load_pem_public_key(block.encode())
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("token verification keys are Ed25519")
+        keys[public_jwk(key)["kid"]] = key
+    if not keys:
+        raise ValueError("no PEM public key found in the token verification key setting")
+    return keys
 
 
 class TokenVerifier:
-    """Verifies bearer tokens. A platform sends the same token with every request, so a verified
-    token is remembered (bounded, until its `exp`): the signature check and the PEM parsing are
-    the costly part of a request's authentication."""
+    """Verifies tokens signed by any of the configured keys (several during a rotation). A platform
+    sends the same token with every request, so a verified token is remembered (bounded, until its
+    `exp`): the signature check is the costly part of a request's authentication."""
 
     def __init__(self, public_pem: str, *, remember: int = 4096):
         self.public_pem = public_pem
-        self._key = serialization.load_pem_public_key(public_pem.encode())
+        self.keys = load_public_keys(public_pem)
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._remember = remember
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [public_jwk(k) for k in self.keys.values()]}
 
     def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
@@ -125,14 +173,32 @@ class TokenVerifier:
             self._verified.popitem(last=False)
         return principal
 
-    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+    def _candidates(self, token: str) -> list[Ed25519PublicKey]:
         try:
-            claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                                issuer=ISSUER, options={"require": ["exp", "sub", "iat"]})
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired") from exc
+            kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise Unauthorized("The token is invalid") from exc
+        if kid is None:  # tokens minted before key ids: any configured key may have signed them
+            return list(self.keys.values())
+        if kid not in self.keys:
+            raise Unauthorized("The token was signed by a key this service does not accept (rotated out?)")
+        return [self.keys[kid]]
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        claims = None
+        for key in self._candidates(token):
+            try:
+                claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
+                                    issuer=ISSUER, options={"require": ["exp", "sub", "iat"]})
+                break
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.ExpiredSignatureError as exc:
+                raise Unauthorized("The token has expired") from exc
+            except jwt.PyJWTError as exc:
+                raise Unauthorized("The token is invalid") from exc
+        if claims is None:
+            raise Unauthorized("The token is invalid")
         try:
             scope = claims.get("scope") or {}
             principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
@@ -143,7 +209,8 @@ class TokenVerifier:
         return principal, float(claims["exp"])
 
 
-bearer_scheme = HTTPBearer(auto_error=False, description="A token minted by `newform token`")
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from the gateway's `POST /oauth/token` (client "
+                           "credentials) or, in development, `newform token`")
 
 
 async def principal_from_request(
@@ -155,6 +222,9 @@ async def principal_from_request(
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = verifier.verify(credentials.credentials.strip())
     request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key, request.scope.setdefault("state", {}))
     return principal
 
 

@@ -255,7 +255,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 wanted.add("400")  # an unparseable body, a cursor this API did not issue
             if path.startswith("/v1/"):
                 wanted.add("503")
-            for code in wanted:
+            for code in sorted(wanted):  # sorted: the committed document must not depend on hash order
                 responses.setdefault(code, {"description": _STANDARD_DESCRIPTIONS[code]})
             for code, response in responses.items():
                 if code[:1] in ("4", "5"):

@@ -239,34 +239,152 @@ def _has_nul(node: Any) -> bool:
     return False
 
 
-def is_backward_compatible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Reasons why consumers of `old` would break on `new` (empty: compatible).
+def is_backward_compatible(old: dict[str, Any], new: dict[str, Any], *, old_root: dict[str, Any] | None = None,
+                           new_root: dict[str, Any] | None = None) -> list[str]:
+    """Reasons why consumers of `old` would break on data valid under `new` (empty: compatible).
 
-    Compatible: adding optional properties. Breaking: removing or retyping a property, or a new
-    required property.
+    The whole schema is compared, nested objects, array items and `$ref`s included (resolved in
+    `old_root`/`new_root`, by default the schemas themselves, so their `$defs`). Compatible: adding
+    optional properties, narrowing (dropping `null`, fewer enum values). Breaking: removing or
+    retyping a property, a new required property, a required property becoming optional, a type
+    that accepts more (a new enum value, a new alternative), a changed `const` or `format`.
     """
     problems: list[str] = []
-    old_props, new_props = old.get("properties", {}), new.get("properties", {})
-    for name, spec in old_props.items():
-        if name not in new_props:
-            problems.append(f"property {name!r} removed")
-        elif _type_of(spec) != _type_of(new_props[name]):
-            problems.append(f"property {name!r} changed type {_type_of(spec)} -> {_type_of(new_props[name])}")
-    for name in set(new.get("required", [])) - set(old.get("required", [])):
-        problems.append(f"property {name!r} became required")
+    _compare(old, new, old_root or old, new_root or new, "", problems, 0)
     return problems
 
 
-def _type_of(spec: dict[str, Any]) -> Any:
-    if "anyOf" in spec:
-        return sorted(str(_type_of(s)) for s in spec["anyOf"])
-    return spec.get("type") or spec.get("$ref") or spec.get("enum") or spec.get("const")
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    seen = 0
+    while "$ref" in schema and seen < 50:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"cannot resolve {ref!r}: only references inside the document are supported")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        extra = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**target, **extra}
+        seen += 1
+    return schema
 
 
-def asyncapi_document(service: str, reg: EventRegistry = registry, version: str = "1.0.0") -> dict[str, Any]:
-    """AsyncAPI 3.0 description of the events one service publishes, from the event models."""
+def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]] | None:
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return schema[key]
+    if isinstance(schema.get("type"), list):
+        return [{**schema, "type": t} for t in schema["type"]]
+    return None
+
+
+def _label(schema: dict[str, Any]) -> str:
+    if "const" in schema:
+        return f"const {schema['const']!r}"
+    if "enum" in schema:
+        return f"enum {schema['enum']}"
+    return str(schema.get("type", "any"))
+
+
+def _compare(old: dict[str, Any], new: dict[str, Any], old_root: dict[str, Any], new_root: dict[str, Any],
+             where: str, problems: list[str], depth: int) -> None:
+    if depth > 40:  # a recursive schema: deep enough to have seen every distinct shape
+        return
+    old, new = _resolve(old, old_root), _resolve(new, new_root)
+    name = f"property {where!r}" if where else "the event"
+    old_alts, new_alts = _alternatives(old), _alternatives(new)
+    if old_alts is not None or new_alts is not None:
+        olds = old_alts if old_alts is not None else [old]
+        for alt in new_alts if new_alts is not None else [new]:
+            # Each shape the new schema allows must be one some old alternative accepts.
+            trials = []
+            for candidate in olds:
+                found: list[str] = []
+                _compare(candidate, alt, old_root, new_root, where, found, depth + 1)
+                trials.append(found)
+                if not found:
+                    break
+            else:
+                best = min(trials, key=len) if trials else []
+                if len(olds) == 1 and best:
+                    problems.extend(best)
+                else:
+                    problems.append(f"{name} now also accepts {_label(_resolve(alt, new_root))}")
+        return
+    if "type" in old and "type" in new and old["type"] != new["type"]:
+        problems.append(f"{name} changed type {old['type']} -> {new['type']}")
+        return
+    if "const" in old and new.get("const", new.get("enum")) != old["const"] and new.get("enum") != [old["const"]]:
+        problems.append(f"{name} changed const {old['const']!r} -> {new.get('const', new.get('enum'))!r}")
+    if "enum" in old:
+        allowed = new.get("enum", [new["const"]] if "const" in new else None)
+        if allowed is None:
+            problems.append(f"{name} is no longer limited to {old['enum']}")
+        else:
+            added = [v for v in allowed if v not in old["enum"]]
+            if added:
+                problems.append(f"{name} gained enum values {added}")
+    if old.get("format") != new.get("format") and "format" in old:
+        problems.append(f"{name} changed format {old.get('format')} -> {new.get('format')}")
+    old_props, new_props = old.get("properties", {}), new.get("properties", {})
+    for prop, spec in old_props.items():
+        path = f"{where}.{prop}" if where else prop
+        if prop not in new_props:
+            problems.append(f"property {path!r} removed")
+        else:
+            _compare(spec, new_props[prop], old_root, new_root, path, problems, depth + 1)
+    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
+    for prop in sorted(new_required - old_required):
+        problems.append(f"property {(where + '.' if where else '') + prop!r} became required")
+    for prop in sorted(old_required - new_required):
+        if prop in new_props:
+            problems.append(f"property {(where + '.' if where else '') + prop!r} is no longer required")
+    if "items" in old and "items" in new:
+        _compare(old["items"], new["items"], old_root, new_root, f"{where}[]", problems, depth + 1)
+
+
+def _hoist_definitions(schema: dict[str, Any], shared: dict[str, Any], owner: str) -> dict[str, Any]:
+    """Move a model schema's `$defs` into the document's `components.schemas` and point its refs
+    there, so every `$ref` resolves inside the AsyncAPI document (`#/$defs/X` would point to the
+    document root). A name two models define differently is kept apart by prefixing the owner."""
+    defs = schema.get("$defs", {})
+    renames: dict[str, str] = {}
+    for name, definition in defs.items():
+        target = name
+        if name in shared and shared[name] != _rewrite_refs(definition, renames | {name: name}):
+            target = f"{owner}_{name}"
+        renames[name] = target
+    for name, definition in defs.items():
+        shared[renames[name]] = _rewrite_refs(definition, renames)
+    body = {k: v for k, v in schema.items() if k != "$defs"}
+    return _rewrite_refs(body, renames)
+
+
+def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/"):
+                name = v[len("#/$defs/"):]
+                out[k] = f"#/components/schemas/{renames.get(name, name)}"
+            else:
+                out[k] = _rewrite_refs(v, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(v, renames) for v in node]
+    return node
+
+
+def asyncapi_document(service: str, reg: EventRegistry = registry, version: str | None = None) -> dict[str, Any]:
+    """AsyncAPI 3.0 description of the events one service publishes, from the event models. Every
+    `$ref` resolves inside the document (the models' `$defs` become `components.schemas`)."""
+    if version is None:
+        from .apidocs import project_version
+
+        version = project_version()
     topic = f"{service}.events"
     messages = {}
+    schemas: dict[str, Any] = {}
     for t in reg.types(service):
         model = reg.model_for(t)
         assert model is not None
@@ -276,7 +394,7 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
             "title": model.__name__,
             "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else t,
             "contentType": CONTENT_TYPE,
-            "payload": model.model_json_schema(),
+            "payload": _hoist_definitions(model.model_json_schema(), schemas, model.__name__),
             "bindings": {"kafka": {"key": {"type": "string", "description": f"the event's {model.key_field}"}}},
             "headers": {
                 "type": "object",
@@ -303,7 +421,7 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
                 "channel": {"$ref": f"#/channels/{topic}"},
             }
         },
-        "components": {"messages": messages},
+        "components": {"messages": messages, **({"schemas": dict(sorted(schemas.items()))} if schemas else {})},
     }
 
 

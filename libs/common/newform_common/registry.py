@@ -49,7 +49,8 @@ class ServiceSpec:
 
 # One line per service. The gateway comes first: it is what a person opens.
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,)),
+    ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,),
+                secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS")),
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
                 secrets=("CONTRACTS_SIGNING_KEY",)),
     ServiceSpec("wages", 8002, 'pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)'),

@@ -16,15 +16,33 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+DEV_PII_SECRET = "newform-dev-only-secret-change-me-0123456789"
+
+
+class MissingSecret(RuntimeError):
+    """A secret a service needs outside development is not configured."""
 
 
 def database_url_for(service: str, environ: dict[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     own = env.get(f"{service.upper()}_DATABASE_URL")
     if own:
-        return _async_driver(own)
+        return _with_password(_async_driver(own), env)
     server = _async_driver(env.get("DATABASE_URL", DEFAULT_SERVER_URL))
-    return make_url(server).set(database=f"newform_{service}").render_as_string(hide_password=False)
+    url = make_url(server).set(database=f"newform_{service}").render_as_string(hide_password=False)
+    return _with_password(url, env)
+
+
+def _with_password(url: str, env) -> str:
+    """Deployments keep the password out of the URL: `DATABASE_PASSWORD_FILE` (a mounted secret) or
+    `DATABASE_PASSWORD` fills it in when the URL has none."""
+    parsed = make_url(url)
+    if parsed.password:
+        return url
+    password = env.get("DATABASE_PASSWORD")
+    if env.get("DATABASE_PASSWORD_FILE"):
+        password = Path(env["DATABASE_PASSWORD_FILE"]).read_text().strip()
+    return parsed.set(password=password).render_as_string(hide_password=False) if password else url
 
 
 def _async_driver(url: str) -> str:
@@ -45,9 +63,14 @@ class ServiceSettings(BaseSettings):
     # Public key (PEM) that verifies bearer tokens; the file form is what deployments mount.
     jwt_public_key: str = Field("", validation_alias="JWT_PUBLIC_KEY")
     jwt_public_key_file: Path | None = Field(None, validation_alias="JWT_PUBLIC_KEY_FILE")
-    # One master secret from which PII encryption and look-up keys are derived (HKDF).
-    pii_secret: str = Field("newform-dev-only-secret-change-me-0123456789", validation_alias="PII_SECRET")
+    # One master secret from which PII encryption and look-up keys are derived (HKDF). Required:
+    # only development (NEWFORM_DEV=1) falls back to a well-known secret.
+    pii_secret: str = Field("", validation_alias="PII_SECRET")
     pii_secret_file: Path | None = Field(None, validation_alias="PII_SECRET_FILE")
+    dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
+    # Per caller (token subject): a bucket of `burst` requests refilled at `per_minute`; 0 = off.
+    rate_limit_per_minute: float = Field(1200.0, validation_alias="RATE_LIMIT_PER_MINUTE")
+    rate_limit_burst: int = Field(600, validation_alias="RATE_LIMIT_BURST")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     relay_poll_interval_s: float = Field(1.0, validation_alias="RELAY_POLL_INTERVAL_S")
     relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
@@ -72,6 +95,11 @@ class ServiceSettings(BaseSettings):
     def model_post_init(self, _context: object) -> None:
         if self.pii_secret_file is not None:
             self.pii_secret = self.pii_secret_file.read_text().strip()
+        if not self.pii_secret:
+            if not self.dev_mode:
+                raise MissingSecret("PII_SECRET (or PII_SECRET_FILE) is not set: a service refuses to start without "
+                                    "its real secret outside development (NEWFORM_DEV=1 allows a development one)")
+            self.pii_secret = DEV_PII_SECRET
         if not self.database_url:
             self.database_url = database_url_for(self.service_name)
         else:

@@ -17,8 +17,6 @@ class Settings(ServiceSettings):
     # Ed25519 private key (PKCS8 PEM) that seals signature evidence (M4). Deployments mount a file.
     signing_key: str = Field("", validation_alias="CONTRACTS_SIGNING_KEY")
     signing_key_file: Path | None = Field(None, validation_alias="CONTRACTS_SIGNING_KEY_FILE")
-    # Only in development: without a configured key, generate a throw-away one at startup.
-    dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
     # Where the departments' verified facts come from (verified.py; tests point it at a prefixed topic).
     departments_topic: str = Field("departments.events", validation_alias="CONTRACTS_DEPARTMENTS_TOPIC")
 

@@ -35,7 +35,7 @@ from newform_common.findings import MEASURE_ID, RULE_ID
 from newform_common.policy import PolicyNotInForce, get_policy
 
 from . import routing
-from .models import Alert, AlertRoute, AlertTransition, CreditRecord, Webhook, WebhookDelivery
+from .models import Alert, AlertRoute, AlertTransition, CreditRecord, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -157,11 +157,11 @@ def payload_of_row(row: dict[str, Any], event: str) -> dict[str, Any]:
 
 
 async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> None:
-    """Outbox-like: a delivery row per active webhook of a department the alert is routed to, in the
-    transaction that changed the alert (the deliverer sends it, retrying until it is received)."""
-    hooks = (await session.execute(
-        select(Webhook).where(Webhook.active.is_(True), Webhook.department.in_(alert.departments))
-    )).scalars().all()
+    """Outbox-like: a delivery row per subscribed webhook (the departments the alert is routed to, its
+    platform), in the transaction that changed the alert (the deliverer sends it until received)."""
+    from .webhooks import subscribed_hooks  # deferred: webhooks imports queries, which imports this module
+
+    hooks = await subscribed_hooks(session, alert)
     payload = alert_payload(alert, event)
     for hook in hooks:
         session.add(WebhookDelivery(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook.id,

@@ -32,6 +32,51 @@ def register(subparsers) -> None:
     export.add_argument("--out", required=True, type=Path, metavar="DIR")
     export.set_defaults(run=cmd_credit_export)
 
+    client = sub.add_parser("client", help="register a client for client-credentials tokens (POST /oauth/token)",
+                            description="Add a platform's or department's system to the clients file "
+                                        "(GATEWAY_CLIENTS_FILE, default .data/keys/clients.toml) and print its "
+                                        "secret once; the file keeps only the secret's SHA-256.")
+    client.add_argument("action", choices=["add"])
+    client.add_argument("--client-id", required=True)
+    client.add_argument("--role", required=True)
+    client.add_argument("--platform-id")
+    client.add_argument("--department")
+    client.add_argument("--district")
+    client.add_argument("--clients-file", type=Path, default=None)
+    client.set_defaults(run=cmd_client)
+
+
+def cmd_client(args: argparse.Namespace) -> int:
+    import os
+    import sys
+
+    from newform_common.auth import SCOPE_REQUIRED, Role
+
+    from .tokens import add_client
+
+    path = args.clients_file or (Path(os.environ["GATEWAY_CLIENTS_FILE"]) if os.environ.get("GATEWAY_CLIENTS_FILE")
+                                 else default_clients_file())
+    needed = SCOPE_REQUIRED.get(Role(args.role))
+    if needed and not getattr(args, needed):
+        print(f"newform gateway client: a {args.role} client needs --{needed.replace('_', '-')}", file=sys.stderr)
+        return 2
+    try:
+        secret = add_client(path, client_id=args.client_id, role=args.role, platform_id=args.platform_id,
+                            department=args.department, district=args.district)
+    except ValueError as exc:
+        print(f"newform gateway client: {exc}", file=sys.stderr)
+        return 2
+    print(f"client_id={args.client_id}")
+    print(f"client_secret={secret}")
+    print(f"(registered in {path}; the secret is not stored and cannot be shown again)", file=sys.stderr)
+    return 0
+
+
+def default_clients_file() -> Path:
+    from newform_local.stack import default_data_dir
+
+    return default_data_dir() / "keys" / "clients.toml"
+
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from .config import Settings

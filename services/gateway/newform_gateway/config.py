@@ -38,8 +38,7 @@ class Settings(ServiceSettings):
     credit_export_signing_key_file: Path | None = Field(None, validation_alias="CREDIT_EXPORT_SIGNING_KEY_FILE")
     # Where the daily export is written (one signed file a day and a manifest); unset: no daily job.
     credit_export_dir: Path | None = Field(None, validation_alias="GATEWAY_CREDIT_EXPORT_DIR")
-    # Only in development: without a configured key, generate a throw-away one at startup.
-    dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
+    # Only in development (ServiceSettings.dev_mode, NEWFORM_DEV): without a key, a throw-away one.
     _generated_key: Ed25519PrivateKey | None = PrivateAttr(None)
 
     def credit_export_private_key(self) -> Ed25519PrivateKey | None:
@@ -55,3 +54,17 @@ class Settings(ServiceSettings):
         if not isinstance(key, Ed25519PrivateKey):
             raise RuntimeError("the credit-export signing key must be an Ed25519 private key")
         return key
+
+    # Client-credentials token issuance (tokens.py): the Ed25519 private key that signs, the registered
+    # clients, and the tokens' lifetime. Without a key the endpoint answers 503.
+    token_signing_key: str = Field("", validation_alias="TOKEN_SIGNING_KEY")
+    token_signing_key_file: Path | None = Field(None, validation_alias="TOKEN_SIGNING_KEY_FILE")
+    clients_file: Path | None = Field(None, validation_alias="GATEWAY_CLIENTS_FILE")
+    token_ttl_s: int = Field(3600, validation_alias="TOKEN_TTL_S")
+
+    def token_signing_private_pem(self) -> str | None:
+        if self.token_signing_key:
+            return self.token_signing_key
+        if self.token_signing_key_file is not None and self.token_signing_key_file.exists():
+            return self.token_signing_key_file.read_text()
+        return None

@@ -15,8 +15,9 @@ from .disputes_views import page_router as disputes_page_router
 from .disputes_views import router as disputes_router
 from .projections import make_batch_handler
 from .router import OPENAPI_TAGS, router
+from .tokens import token_router
 from .web import mount_web, web_router
-from .webhooks import Deliverer
+from .webhooks import Deliverer, document_webhooks
 
 
 def context_for(settings: Settings) -> Context:
@@ -52,13 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, disputes_router, training.router, wages_views.router, departments.router,
+        routers=[router, token_router, disputes_router, training.router, wages_views.router, departments.router,
                  credit_export.router, web_router, disputes_page_router, training.web_router,
                  wages_views.page_router, departments.web_router],
-        openapi_tags=OPENAPI_TAGS,
+        openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
+                                                                 "departments' systems"}],
         consumers=consumers,
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     app.state.ctx = ctx
+    document_webhooks(app)
     mount_web(app)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, text
+from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -219,12 +219,20 @@ class CreditRecord(GatewayModel, table=True):
 
 
 class Webhook(GatewayModel, table=True):
+    """A subscriber's URL: a department's (alerts routed to it) or a platform's (alerts about it)."""
+
     __tablename__ = "webhooks"
+    __table_args__ = (CheckConstraint("(department IS NULL) <> (platform_id IS NULL)",
+                                      name="ck_webhooks_one_subscriber"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    department: str = Field(max_length=60, index=True)
+    department: str | None = Field(default=None, max_length=60, index=True)
+    platform_id: str | None = Field(default=None, max_length=100, index=True)
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)
+    # After a rotation the previous secret also signs until it expires, so receivers can switch.
+    previous_secret: str | None = Field(default=None, max_length=200)
+    previous_secret_expires_at: datetime | None = _ts(nullable=True)
     active: bool = True
     created_by: str = Field(max_length=200)
     created_at: datetime = _ts(server_default=text("now()"))

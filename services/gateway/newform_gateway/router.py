@@ -1,9 +1,10 @@
 """The gateway's HTTP API (/v1). Open to department, regulator and admin tokens only: a platform
-(or any other role) gets 403 everywhere. A department sees and acts on only the alerts routed to it
+(or any other role) gets 403 everywhere but its own webhooks. A department sees and acts on only the alerts routed to it
 (others answer 404, as if they did not exist) and the aggregates; the regulator sees everything."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,8 +33,12 @@ from .schemas import (
     WebhookCreate,
     WebhookCreated,
     WebhookPublic,
+    WebhookRotate,
+    WebhookSecretRotated,
     WorkerTimeline,
 )
+from .webhooks import key_id as webhook_key_id
+from .webhooks import signing_secrets
 
 AnyViewer = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
 
@@ -169,23 +174,54 @@ async def list_credit_records(session: SnapshotDep, principal: Viewer,
     return await queries.list_credit_records(session, params, platform_id=platform_id)
 
 
+async def webhook_owner(
+    principal: Annotated[Principal, require(Role.department, Role.platform, Role.regulator, Role.admin)],
+) -> Principal:
+    """Departments (with a usable department scope, as everywhere), platforms and oversight."""
+    return await scoped_viewer(principal) if principal.role == Role.department else principal
+
+
+async def webhook_subscriber(principal: Annotated[Principal, Depends(webhook_owner)]) -> Principal:
+    if principal.role not in (Role.department, Role.platform):
+        raise Forbidden(f"This operation is not open to the {principal.role} role")
+    return principal
+
+
+Subscriber = Annotated[Principal, Depends(webhook_subscriber)]
+WebhookOwner = Annotated[Principal, Depends(webhook_owner)]
+
+
+def webhook_public(hook, now: datetime | None = None) -> dict:
+    keys = [webhook_key_id(s) for s in signing_secrets(hook, now or datetime.now(UTC))]
+    return dict(id=hook.id, department=hook.department, platform_id=hook.platform_id, url=hook.url,
+                active=hook.active, created_at=hook.created_at, key_ids=keys)
+
+
 @router.post("/webhooks", tags=["webhooks"], status_code=201, response_model=WebhookCreated,
              responses=problem_responses(401, 403, 422),
-             summary="Register a URL that receives this department's alerts (signed, retried)")
-async def register_webhook(body: WebhookCreate, request: Request, session: SessionDep, principal: Department):
+             summary="Register a URL that receives alerts: a department's (routed to it) or a platform's (about it)")
+async def register_webhook(body: WebhookCreate, request: Request, session: SessionDep, principal: Subscriber):
     async def produce() -> WebhookCreated:
         hook = await service.register_webhook(session, principal, body)
-        return WebhookCreated(id=hook.id, department=hook.department, url=hook.url, active=hook.active,
-                              created_at=hook.created_at, secret=hook.secret)
+        return WebhookCreated(**webhook_public(hook), secret=hook.secret)
 
     return await idempotent(request, session, principal, body, produce)
 
 
 @router.get("/webhooks", tags=["webhooks"], response_model=list[WebhookPublic], responses=ERRORS,
             summary="The caller's webhooks (all, for the regulator)")
-async def list_webhooks(session: SnapshotDep, principal: Viewer):
-    return [WebhookPublic(id=h.id, department=h.department, url=h.url, active=h.active, created_at=h.created_at)
-            for h in await service.list_webhooks(session, principal)]
+async def list_webhooks(session: SnapshotDep, principal: WebhookOwner):
+    return [WebhookPublic(**webhook_public(h)) for h in await service.list_webhooks(session, principal)]
+
+
+@router.post("/webhooks/{webhook_id}/secret-rotation", tags=["webhooks"], response_model=WebhookSecretRotated,
+             responses=problem_responses(401, 403, 404, 422),
+             summary="Replace the signing secret; the previous one keeps signing for the grace period")
+async def rotate_webhook_secret(webhook_id: int, body: WebhookRotate, session: SessionDep, principal: WebhookOwner):
+    hook, secret = await service.rotate_webhook_secret(session, principal, webhook_id,
+                                                       timedelta(hours=body.grace_period_hours))
+    return WebhookSecretRotated(id=hook.id, secret=secret, key_ids=webhook_public(hook)["key_ids"],
+                                previous_secret_expires_at=hook.previous_secret_expires_at)
 
 
 OPENAPI_TAGS = [
@@ -194,7 +230,8 @@ OPENAPI_TAGS = [
     {"name": "platforms", "description": "Platforms, enterprises and scorecards"},
     {"name": "workers", "description": "Pseudonymous worker timelines"},
     {"name": "credit", "description": "Credit records (M6, M19)"},
-    {"name": "webhooks", "description": "Department integration: alerts pushed to a URL"},
+    {"name": "webhooks", "description": "Alerts pushed to a URL, signed (Standard Webhooks): departments get the "
+                                        "alerts routed to them, platforms the alerts about them"},
     {"name": "wages", "description": "Pay compliance, arrears and working time (M6, M7), from the wages service"},
     {"name": "disputes", "description": "Complaints, mediation and arbitration figures; escalations (M10, M18, M20)"},
 ]

@@ -199,16 +199,33 @@ class WebhookCreate(BaseModel):
 
     url: AnyHttpUrl = Field(description="http(s) URL that receives POSTed alerts")
     secret: str | None = Field(None, min_length=16, max_length=200,
-                               description="HMAC-SHA256 key; generated when omitted (returned once)")
+                               description="Signing secret, preferably `whsec_<base64 of 24–64 random bytes>`; "
+                                           "generated when omitted (returned once)")
 
 
 class WebhookPublic(BaseModel):
     id: int
-    department: str
+    department: str | None = Field(description="The subscribing department (alerts routed to it), or null")
+    platform_id: str | None = Field(description="The subscribing platform (alerts about it), or null")
     url: str
     active: bool
     created_at: datetime
+    key_ids: list[str] = Field(description="Ids of the secrets that sign now (`webhook-key-id`), newest first")
 
 
 class WebhookCreated(WebhookPublic):
-    secret: str = Field(description="Verify `X-Newform-Signature: sha256=<hex HMAC of the raw body>` with it")
+    secret: str = Field(description="Verify `webhook-signature` with it (Standard Webhooks); shown only now")
+
+
+class WebhookRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"grace_period_hours": 24}})
+
+    grace_period_hours: int = Field(24, ge=0, le=168,
+                                    description="How long the previous secret keeps signing too (0: stop now)")
+
+
+class WebhookSecretRotated(BaseModel):
+    id: int
+    secret: str = Field(description="The new secret; shown only now")
+    key_ids: list[str] = Field(description="Ids of the secrets that sign now, newest first")
+    previous_secret_expires_at: datetime | None = Field(description="Until when the previous secret also signs")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common.auth import Principal
-from newform_common.errors import Conflict, Forbidden
+from newform_common.auth import Principal, Role
+from newform_common.errors import Conflict, Forbidden, NotFound
 from newform_common.outbox import record
 
-from . import alerts, queries, routing
+from . import alerts, queries, routing, webhooks
 from .alerts import Context
 from .events import AlertAcknowledged, AlertCommented, AlertResolved
 from .models import Alert, Webhook
@@ -51,18 +50,43 @@ async def act_on_alert(session: AsyncSession, principal: Principal, ctx: Context
 
 
 async def register_webhook(session: AsyncSession, principal: Principal, body: WebhookCreate) -> Webhook:
-    key = routing.department_key(principal)
-    if key is None:
-        raise Forbidden("Only a department token (with its department scope) registers a webhook")
-    hook = Webhook(department=key, url=str(body.url), secret=body.secret or secrets.token_urlsafe(32),
-                   created_by=principal.subject, created_at=datetime.now(UTC))
+    """A department's token subscribes its department; a platform's token subscribes its platform."""
+    department = routing.department_key(principal)
+    if principal.role == Role.platform and principal.platform_id:
+        hook = Webhook(platform_id=principal.platform_id, department=None, url=str(body.url))
+    elif principal.role == Role.department and department is not None:
+        hook = Webhook(department=department, url=str(body.url))
+    else:
+        raise Forbidden("Only a department token (with its department scope) or a platform token registers a webhook")
+    hook.secret = body.secret or webhooks.generate_secret()
+    hook.created_by, hook.created_at = principal.subject, datetime.now(UTC)
     session.add(hook)
     await session.flush()
     return hook
 
 
+def _owned_by(principal: Principal):
+    if principal.is_oversight():
+        return True
+    if principal.role == Role.platform:
+        return Webhook.platform_id == principal.platform_id
+    return Webhook.department == routing.department_key(principal)
+
+
 async def list_webhooks(session: AsyncSession, principal: Principal) -> list[Webhook]:
     q = select(Webhook).order_by(Webhook.id)
     if not principal.is_oversight():
-        q = q.where(Webhook.department == routing.department_key(principal))
+        q = q.where(_owned_by(principal))
     return list((await session.execute(q)).scalars())
+
+
+async def rotate_webhook_secret(session: AsyncSession, principal: Principal, webhook_id: int,
+                                grace: timedelta) -> tuple[Webhook, str]:
+    """Only the subscriber rotates its secret (another caller's webhook is 404, as if absent)."""
+    q = select(Webhook).where(Webhook.id == webhook_id).with_for_update()
+    if not principal.is_oversight():
+        q = q.where(_owned_by(principal))
+    hook = (await session.execute(q)).scalar_one_or_none()
+    if hook is None:
+        raise NotFound(f"No webhook {webhook_id}")
+    return hook, await webhooks.rotate_secret(session, hook, grace)
