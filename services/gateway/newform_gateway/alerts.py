@@ -306,21 +306,30 @@ def _alert_id(finding: Finding) -> str:
     return f"alr_{finding.finding_id}"[:100]
 
 
-async def _active_hooks(conn: Any) -> dict[str, list[int]]:
-    """The active webhooks' ids by department."""
-    hooks: dict[str, list[int]] = {}
-    for hook_id, department in await conn.fetch("select id, department from webhooks where active order by id"):
-        hooks.setdefault(department, []).append(hook_id)
+async def _active_hooks(conn: Any) -> dict[tuple[str, str], list[int]]:
+    """The active webhooks' ids by subscriber: ("department", code) or ("platform", id) — the same
+    subscribers as `webhooks.subscribed_hooks`, read once for a run of findings."""
+    hooks: dict[tuple[str, str], list[int]] = {}
+    for hook_id, department, platform_id in await conn.fetch(
+            "select id, department, platform_id from webhooks where active order by id"):
+        if department:
+            hooks.setdefault(("department", department), []).append(hook_id)
+        if platform_id:
+            hooks.setdefault(("platform", platform_id), []).append(hook_id)
     return hooks
 
 
-def _raised_deliveries(alert: dict[str, Any], hooks: dict[str, list[int]]) -> list[dict[str, Any]]:
-    """`queue_deliveries(..., "alert.raised")` of a new alert held as a row."""
+def _raised_deliveries(alert: dict[str, Any], hooks: dict[tuple[str, str], list[int]]) -> list[dict[str, Any]]:
+    """`queue_deliveries(..., "alert.raised")` of a new alert held as a row: each department it is
+    routed to, and the platform it is about (a platform hears of findings about itself)."""
     deliveries = []
     now = datetime.now(UTC)
     payload = payload_of_row(alert, "alert.raised")
-    for department in dict.fromkeys(alert["departments"]):
-        for hook_id in hooks.get(department, ()):
+    subscribers = [(("department", d), d) for d in dict.fromkeys(alert["departments"])]
+    if alert.get("platform_id"):
+        subscribers.append((("platform", alert["platform_id"]), None))
+    for subscriber, department in subscribers:
+        for hook_id in hooks.get(subscriber, ()):
             deliveries.append(dict(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook_id,
                                    alert_id=alert["alert_id"], payload={**payload, "department": department},
                                    status="pending", attempts=0, next_attempt_at=now))
