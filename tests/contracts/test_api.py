@@ -986,3 +986,39 @@ async def test_classification_endpoint_stores_nothing(api):
     assert r.status_code == 200 and r.json()["suggested_type"] == "civil"
     assert len(r.json()["criteria"]) == 7 and all(c["reason"] for c in r.json()["criteria"])
     assert await counts(api) == before
+
+
+async def test_a_dispatch_licence_expiring_mid_term_moves_liability_on_its_date(api, world):
+    """M3: a licence valid at the start but running out during the term raises the finding on its
+    first invalid day, through a deadline (not at drafting, not on a read); terminating cancels it."""
+    from datetime import UTC, datetime
+
+    from newform_common import deadlines
+    from newform_contracts import service
+
+    a = world["a"]
+    agency = await api.partner(a, "dispatch_agency", dispatch_licence={"number": "青人社派许字〔2024〕0099号",
+                                                                       "valid_until": "2027-03-31"})
+    signed = await api.signed(a, world["wa"]["registration_id"], agency["enterprise_id"], start_date="2026-12-01",
+                              end_date="2027-11-30")
+    cid = signed["contract_id"]
+    assert not [f for f in signed["findings"] if f["rule"] == "M3.dispatch_licence_invalid"]
+    due = await scalar(api.url, "select due_at from deadlines where subject_id = :c and kind = :k",
+                       c=cid, k=service.DECLARED_LICENCE_LAPSE)
+    assert due.isoformat().startswith("2027-03-31T16:00")  # the end of 2027-03-31 in Shanghai
+    handlers = {service.DECLARED_LICENCE_LAPSE: service.declared_licence_lapsed}
+    db = api.client._transport.app.state.db
+    assert await deadlines.fire_due(db, handlers, now=datetime(2027, 3, 30, tzinfo=UTC)) == []
+    fired = await deadlines.fire_due(db, handlers, now=datetime(2027, 4, 1, 1, tzinfo=UTC))
+    assert [d.subject_id for d in fired] == [cid]
+    found = (await api.client.get("/v1/findings", headers=api.regulator,
+                                  params={"subject_id": cid, "rule": "M3.dispatch_licence_invalid"})).json()["items"]
+    assert len(found) == 1 and found[0]["evidence"]["invalid_from"] == "2027-04-01"
+    assert found[0]["evidence"]["licence"] == "expired_during_term"
+
+    ended = await api.signed(a, world["wa"]["registration_id"], agency["enterprise_id"], start_date="2026-12-01",
+                             end_date="2027-11-30")
+    await api.client.post(f"/v1/contracts/{ended['contract_id']}/termination", headers=api.as_platform(a),
+                          json={"reason": "协商一致"})
+    assert await scalar(api.url, "select status from deadlines where subject_id = :c and kind = :k",
+                        c=ended["contract_id"], k=service.DECLARED_LICENCE_LAPSE) == "cancelled"

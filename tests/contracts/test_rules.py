@@ -285,6 +285,7 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
         rules.misclassification("civil", labor),
         rules.misclassification("civil", rules.classify(facts(AGREEMENT_FACTS))),
         rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), ON),
+        rules.dispatch_licence_lapsed(PartnerFacts("dispatch_agency", "L-1", date(2027, 3, 31)), date(2027, 4, 1), ON),
         rules.unqualified_partner(PartnerFacts("agent", qualified=False)),
         *rules.insurance_findings("labor_contract", "platform", Insurance()),
         *rules.insurance_findings("labor_contract", "dispatch_agency", Insurance()),
@@ -326,3 +327,15 @@ def test_verified_insurance_the_latest_statement_per_type_decides():
     [lapsed] = verified.declared_insurance_contradicted(declared, [ended], date(2026, 6, 1))
     assert lapsed.evidence["verified_status"] == "not_in_force"
     assert verified.declared_insurance_contradicted({"work_injury": False}, [medins_not], ON) == []
+
+
+def test_a_declared_licence_running_out_during_the_term_is_watched_from_its_first_invalid_day_M3():
+    agency = PartnerFacts("dispatch_agency", "青人社派许字〔2024〕0012号", date(2027, 3, 31))
+    assert rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 11, 30)) == date(2027, 4, 1)
+    assert rules.licence_lapses_during(agency, date(2026, 12, 1), None) == date(2027, 4, 1)  # open-ended
+    assert rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 3, 31)) is None  # outlasts the term
+    assert rules.licence_lapses_during(agency, date(2027, 5, 1), None) is None  # invalid at the start: drafting
+    assert rules.licence_lapses_during(PartnerFacts("outsourcer"), date(2026, 12, 1), None) is None
+    spec = rules.dispatch_licence_lapsed(agency, date(2027, 4, 1), date(2026, 12, 1))
+    assert spec.rule == "M3.dispatch_licence_invalid" and spec.evidence["invalid_from"] == "2027-04-01"
+    assert spec.evidence["liable_party"] == "platform"

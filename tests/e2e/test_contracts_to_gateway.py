@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import date
 
-from newform_common.auth import generate_keypair
-from newform_common.identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id
-from newform_common.migrations import upgrade
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
-from newform_contracts.config import Settings as ContractsSettings
+from newform_common.identity import make_resident_id
+from newform_common.testing import TokenFactory, app_client, credit_code, eventually, unique_name
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import gateway_settings, migrated_database, prepare_topics
+from ..gateway.support import prepare_topics
+from .support import contracts_settings_for, gateway_settings_for
 
 # Labour-relationship facts (劳社部发〔2005〕12号 art. 1) declared under a civil label: an M1 misclassification.
 LABOR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
@@ -25,24 +22,13 @@ LABOR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_control
 EXPECTED_M1_CHENGZHONG = {"hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengzhong"}
 
 
-def credit_code() -> str:
-    return make_credit_code("91630100" + "".join(secrets.choice(CREDIT_CODE_CHARSET) for _ in range(9)))
-
-
 async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_alert_in_the_gateway(new_database, kafka,
                                                                                                   monkeypatch):
     tokens = TokenFactory.generate()
     prefix = unique_name("e2e").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
-    contracts_url = new_database("contracts")
-    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
-    signing_key, _ = generate_keypair()
-    contracts_settings = ContractsSettings(
-        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret="e2e-pii-secret-of-at-least-32-bytes!",
-        relay_poll_interval_s=0.2)
-    gateway_url = await migrated_database(new_database)
-    settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
+    contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix)
+    settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
 
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)

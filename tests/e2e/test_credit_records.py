@@ -5,35 +5,25 @@ department (hrss, M3's first unit) decides 查处 (penalized), which makes the c
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import date
 
-from newform_common.auth import generate_keypair
 from newform_common.identity import make_resident_id
-from newform_common.migrations import upgrade
-from newform_common.testing import TokenFactory, app_client, eventually, unique_name
-from newform_contracts.config import Settings as ContractsSettings
+from newform_common.testing import TokenFactory, app_client, credit_code, eventually, unique_name
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import gateway_settings, migrated_database, prepare_topics
-from .test_contracts_to_gateway import LABOR_FACTS, credit_code
+from ..gateway.support import prepare_topics
+from .support import contracts_settings_for, gateway_settings_for
+from .test_contracts_to_gateway import LABOR_FACTS
 
 
 async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_record(new_database, kafka):
     tokens = TokenFactory.generate()
     prefix = unique_name("e2ecredit").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
-    contracts_url = new_database("contracts")
-    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
-    signing_key, _ = generate_keypair()
-    contracts_settings = ContractsSettings(
-        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret="e2e-pii-secret-of-at-least-32-bytes!",
-        relay_poll_interval_s=0.2)
-    gateway_url = await migrated_database(new_database)
-    settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
+    contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix)
+    settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
 
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
@@ -112,15 +102,8 @@ async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_pl
     tokens = TokenFactory.generate()
     prefix = unique_name("e2em10").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
-    contracts_url = new_database("contracts")
-    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
-    signing_key, _ = generate_keypair()
-    contracts_settings = ContractsSettings(
-        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret="e2e-pii-secret-of-at-least-32-bytes!",
-        relay_poll_interval_s=0.2)
-    settings = gateway_settings(prefix, await migrated_database(new_database), kafka.bootstrap_servers,
-                                tokens.public_pem)
+    contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix)
+    settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     async with app_client(create_contracts_app(contracts_settings)) as contracts, \

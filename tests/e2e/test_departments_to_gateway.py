@@ -4,47 +4,37 @@ in work-injury insurance; contracts, where the platform declared him insured, ra
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import date
 
 import httpx
 
-from newform_common.auth import generate_keypair
 from newform_common.identity import make_resident_id
 from newform_common.kafka import ensure_topics
-from newform_common.migrations import upgrade
-from newform_common.testing import eventually, migrated_database, running_service, unique_name
-from newform_contracts.config import Settings as ContractsSettings
+from newform_common.testing import credit_code, eventually, migrated_database, running_service, unique_name
 from newform_contracts.main import create_app as create_contracts_app
 from newform_departments.config import Settings as DepartmentsSettings
 from newform_departments.main import create_app as create_departments_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import gateway_settings
-from .test_contracts_to_gateway import LABOR_FACTS, credit_code
+from .support import E2E_PII_SECRET, contracts_settings_for, gateway_settings_for
+from .test_contracts_to_gateway import LABOR_FACTS
 
-PII_SECRET = "e2e-pii-secret-of-at-least-32-bytes!"
+PII_SECRET = E2E_PII_SECRET
 
 
 async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrss(new_database, kafka, tokens):
     prefix = unique_name("e2edp").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("contracts", "departments",
                                                                                    "gateway")])
-    contracts_url = new_database("contracts")
-    await asyncio.to_thread(upgrade, "newform_contracts", contracts_url)
-    signing_key, _ = generate_keypair()
-    contracts_settings = ContractsSettings(
-        service_name=f"{prefix}-contracts", database_url=contracts_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, signing_key=signing_key, pii_secret=PII_SECRET, relay_poll_interval_s=0.2,
-        departments_topic=f"{prefix}-departments.events")
+    contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix,
+                                                      departments_topic=f"{prefix}-departments.events")
     departments_url = await migrated_database(new_database, "departments")
     departments_settings = DepartmentsSettings(
         service_name=f"{prefix}-departments", database_url=departments_url,
         kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem, pii_secret=PII_SECRET,
         relay_poll_interval_s=0.2, contracts_topic=f"{prefix}-contracts.events")
-    gateway_url = await migrated_database(new_database, "gateway")
-    gw_settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
+    gw_settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
 
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401 (re-exported)
@@ -365,6 +365,29 @@ def dispatch_licence_invalid(partner: PartnerFacts, start_date: date) -> Finding
                        "劳务派遣单位无有效劳务派遣许可证，由平台企业依法承担责任",
                        {"licence": state, "licence_valid_until": valid_until.isoformat() if valid_until else None,
                         "start_date": start_date.isoformat(), "liable_party": "platform"})
+
+
+def licence_lapses_during(partner: PartnerFacts, start_date: date, end_date: date | None) -> date | None:
+    """The first day a dispatch agency's declared licence is no longer valid, if that day falls within
+    the contract's term (M3): from then the platform bears the liability, so a clock waits for it.
+    None when the licence outlasts the term, or was already invalid at the start (flagged at drafting)."""
+    valid_until = partner.dispatch_licence_valid_until
+    if partner.kind != "dispatch_agency" or not partner.dispatch_licence_number or valid_until is None:
+        return None
+    first_invalid = valid_until + timedelta(days=1)
+    if valid_until < start_date or (end_date is not None and first_invalid > end_date):
+        return None
+    return first_invalid
+
+
+def dispatch_licence_lapsed(partner: PartnerFacts, invalid_from: date, start_date: date) -> FindingSpec:
+    """M3.dispatch_licence_invalid, raised when a declared licence runs out during a signed contract."""
+    return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
+                       f"劳务派遣单位的劳务派遣许可证于合同期内到期，自{invalid_from.isoformat()}起由平台企业依法承担责任",
+                       {"licence": "expired_during_term", "licence_valid_until":
+                        partner.dispatch_licence_valid_until.isoformat() if partner.dispatch_licence_valid_until
+                        else None, "invalid_from": invalid_from.isoformat(), "start_date": start_date.isoformat(),
+                        "liable_party": "platform", "source": "declared"})
 
 
 def unqualified_partner(partner: PartnerFacts) -> FindingSpec | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -415,6 +415,7 @@ async def sign_contract(session: AsyncSession, principal: Principal, sealer: Sea
                                           signed_by=signers))
         if c.end_date is not None:
             await deadlines.schedule(session, CONTRACT_END, c.id, deadlines.end_of_business_day(c.end_date))
+        await _watch_declared_licence(session, c)
     return evidence
 
 
@@ -447,6 +448,7 @@ async def terminate_contract(session: AsyncSession, principal: Principal, contra
     c.termination_reason = reason
     record(session, ev.ContractTerminated(**_transition_fields(c, at), reason=reason))
     await deadlines.cancel(session, CONTRACT_END, c.id)
+    await deadlines.cancel(session, DECLARED_LICENCE_LAPSE, c.id)
     return c
 
 
@@ -475,7 +477,46 @@ async def expire_contract(session: AsyncSession, deadline: deadlines.Deadline) -
     record(session, ev.ContractExpired(**_transition_fields(c, at)))
 
 
-DEADLINE_HANDLERS = {CONTRACT_END: expire_contract}
+#: The clock on a dispatch agency's declared licence running out during a signed contract (M3): on its
+#: first invalid day the platform becomes liable and the finding is raised (verified.py does the same
+#: for a licence hrss reports revoked or expired).
+DECLARED_LICENCE_LAPSE = "contracts.declared_licence_lapse"
+
+
+def _partner_facts(enterprise) -> rules.PartnerFacts:
+    return rules.PartnerFacts(kind=enterprise.kind, dispatch_licence_number=enterprise.dispatch_licence_number,
+                              dispatch_licence_valid_until=enterprise.dispatch_licence_valid_until,
+                              qualified=enterprise.qualified)
+
+
+async def _watch_declared_licence(session: AsyncSession, c: Contract) -> None:
+    enterprise = await repository.enterprise(session, c.enterprise_id)
+    if enterprise is None:
+        return
+    invalid_from = rules.licence_lapses_during(_partner_facts(enterprise), c.start_date, c.end_date)
+    if invalid_from is not None:
+        await deadlines.schedule(session, DECLARED_LICENCE_LAPSE, c.id,
+                                 deadlines.end_of_business_day(invalid_from - timedelta(days=1)),
+                                 data={"licence_valid_until": enterprise.dispatch_licence_valid_until.isoformat()})
+
+
+async def declared_licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) -> None:
+    """Deadline handler: the declared licence's first invalid day began during a live contract."""
+    c = await repository.contract(session, deadline.subject_id, for_update=True)
+    if c is None or c.status != "signed":
+        return
+    enterprise = await repository.enterprise(session, c.enterprise_id)
+    partner = _partner_facts(enterprise)
+    invalid_from = rules.licence_lapses_during(partner, c.start_date, c.end_date)
+    if invalid_from is None or deadlines.end_of_business_day(invalid_from - timedelta(days=1)) > deadline.due_at:
+        return  # the licence was renewed meanwhile: no lapse (or a later clock)
+    await raise_finding(session, rules.dispatch_licence_lapsed(partner, invalid_from, c.start_date),
+                        subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
+                        enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
+                        district=c.district)
+
+
+DEADLINE_HANDLERS = {CONTRACT_END: expire_contract, DECLARED_LICENCE_LAPSE: declared_licence_lapsed}
 
 
 async def expire_due_now(db) -> list[str]:
