@@ -138,3 +138,26 @@ async def test_the_common_tables_take_64_bit_kafka_offsets_and_outbox_ids(new_da
     assert await scalar(url, "select \"offset\" from inbox where event_id = 'e1'") == 5_000_000_000
     assert await scalar(url, "select data_type from information_schema.columns "
                              "where table_name = 'outbox' and column_name = 'id'") == "bigint"
+
+
+def test_a_lost_connection_is_an_outage_however_deep_it_is_wrapped_and_a_bad_statement_is_not():
+    """The consumer dead-letters an event only for a failure of its own, never for a lost database
+    connection (a chaos run dead-lettered a good event when PostgreSQL came back between the last
+    attempt and the ping)."""
+    from asyncpg.exceptions import ConnectionDoesNotExistError, UniqueViolationError
+
+    from newform_common.errors import is_database_outage
+
+    def wrapped(inner: BaseException) -> Exception:
+        try:
+            try:
+                raise inner
+            except BaseException as exc:
+                raise RuntimeError("handler failed") from exc
+        except RuntimeError as outer:
+            return outer
+
+    assert is_database_outage(wrapped(ConnectionDoesNotExistError("connection was closed in the middle")))
+    assert is_database_outage(wrapped(ConnectionRefusedError(111, "refused")))
+    assert not is_database_outage(wrapped(UniqueViolationError("duplicate key")))
+    assert not is_database_outage(ValueError("a field is missing"))

@@ -12,6 +12,8 @@ from typing import Any
 
 from asyncpg.exceptions import CannotConnectNowError
 from asyncpg.exceptions import DataError as AsyncpgDataError
+from asyncpg.exceptions import InterfaceError as AsyncpgInterfaceError
+from asyncpg.exceptions import PostgresConnectionError as AsyncpgConnectionError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -213,6 +215,24 @@ def _is_outage(exc: DBAPIError) -> bool:
     """A lost or refused database connection, as opposed to an error in the statement itself."""
     return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or isinstance(
         exc.orig, OSError | CannotConnectNowError)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether `exc`, or anything that caused it, is a lost or refused database connection — through
+    SQLAlchemy or straight from asyncpg (the set-based writes use the driver's connection)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and _is_outage(current):
+            return True
+        if isinstance(current, OSError | CannotConnectNowError | AsyncpgConnectionError | ConnectionError
+                      | TimeoutError):
+            return True
+        if isinstance(current, AsyncpgInterfaceError) and "closed" in str(current):  # "connection is closed"
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
