@@ -23,8 +23,9 @@ const env = (name: string, fallback?: string): string => {
 const CONTRACTS = env("NEWFORM_CONTRACTS_URL", "http://127.0.0.1:8001");
 const GATEWAY = env("NEWFORM_GATEWAY_URL", "http://127.0.0.1:8000");
 const PLATFORM = env("NEWFORM_PLATFORM_ID", "demo-platform");
+// `npm --prefix sdks/typescript run example` runs here, two folders below the checkout's .venv.
 const WORKER_TOKEN_COMMAND = env("NEWFORM_WORKER_TOKEN_COMMAND",
-                                 ".venv/bin/newform token --role worker --id-number {id_number}");
+                                 "../../.venv/bin/newform token --role worker --id-number {id_number}");
 const LABOUR_FACTS = {
   enterprise_sets_rules_and_discipline: true, enterprise_controls_schedule: true, enterprise_sets_pay: true,
   work_is_core_business: true, worker_may_refuse_orders: false, worker_bears_profit_and_loss: false,

@@ -505,18 +505,23 @@ def run_stack(stack: Stack) -> int:
 
 def print_welcome(stack: Stack, demo_platform: str | None) -> None:
     lines = ["", "newform is running:"]
+    width = max([len("PostgreSQL"), *(len(name) for name in stack.services)])
+
+    def row(label: str, text: str) -> str:
+        return f"  {label:<{width}} {text}"
+
     for name in stack.services:
         port = stack.port(name)
         count = stack.replicas_of(name)
         behind = f", {count} replicas behind a balancer" if count > 1 else ""
-        lines.append(f"  {name:<10} http://{stack.host}:{port}   (API docs: http://{stack.host}:{port}/docs{behind})")
+        lines.append(row(name, f"http://{stack.host}:{port}   (API docs: http://{stack.host}:{port}/docs{behind})"))
     if "gateway" in stack.services:
         gateway = f"http://{stack.host}:{stack.port('gateway')}/"
-        lines.append(f"  dashboard  {gateway}   (sign in with the regulator token)")
+        lines.append(row("dashboard", f"{gateway}   (sign in with the regulator token)"))
     nodes = f"   ({stack.kafka_brokers} KRaft nodes)" if stack.kafka_brokers > 1 else ""
-    lines.append(f"  Kafka      {stack.kafka.bootstrap_servers}{nodes}")
-    lines.append(f"  PostgreSQL {stack.postgres.url('postgres')}")
-    lines.append(f"  logs       {stack.data_dir / 'logs'}")
+    lines.append(row("Kafka", f"{stack.kafka.bootstrap_servers}{nodes}"))
+    lines.append(row("PostgreSQL", stack.postgres.url("postgres")))
+    lines.append(row("logs", str(stack.data_dir / "logs")))
     lines.append("")
     lines.append("regulator token (12 h):")
     lines.append("  " + stack.keys.mint("regulator", subject="dev-regulator"))
