@@ -143,7 +143,13 @@ async def _topic_layout(bootstrap: str, topic: str) -> tuple[list[list[int]], st
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        [described] = await admin.describe_topics([topic])
+        # The broker answering may learn of a new topic's partitions a moment after the controller
+        # created them (metadata reaches each broker on its own): ask until it knows them.
+        for _ in range(60):
+            [described] = await admin.describe_topics([topic])
+            if described["partitions"]:
+                break
+            await asyncio.sleep(0.5)
         [configs] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
     finally:
         await admin.close()
