@@ -30,14 +30,7 @@ from newform_common.migrations import upgrade  # noqa: E402
 from newform_common.testing import TokenFactory, app_client  # noqa: E402
 from newform_gateway.main import create_app  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.gateway.support import TestPublisher, gateway_settings, prepare_topics  # noqa: E402
-
-
-class CollectingPublisher(TestPublisher):
-    """Builds the catalogue events without sending them one by one (they go out in bulk)."""
-
-    async def send(self, envelope: Envelope) -> None:
-        pass
+from tests.gateway.support import CollectingPublisher, gateway_settings, prepare_topics  # noqa: E402
 
 
 async def catalogue_events(bootstrap: str, prefix: str, n: int) -> list[Envelope]:

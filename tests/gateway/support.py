@@ -115,6 +115,16 @@ class TestPublisher:
             "observed_at": now_iso()})
 
 
+class CollectingPublisher(TestPublisher):
+    """Builds catalogue events as TestPublisher does but sends nothing: the caller hands them to the
+    projection itself, or sends them in bulk (the events are in `sent`)."""
+
+    __test__ = False
+
+    async def send(self, envelope: Envelope) -> None:
+        return None
+
+
 async def migrated_database(new_database) -> str:
     return await kit.migrated_database(new_database, "gateway")
 

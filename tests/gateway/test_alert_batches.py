@@ -17,16 +17,9 @@ from newform_gateway.main import context_for
 from newform_gateway.projections import project_batch
 from newform_gateway.rebuild import compare
 
-from .support import TestPublisher, migrated_database
+from .support import CollectingPublisher, migrated_database
 
 RULE = "M3.dispatch_licence_invalid"  # M3: hrss decides; a rule configured for credit records
-
-
-class CollectingPublisher(TestPublisher):
-    """Builds catalogue events without sending them: the test hands them to the projection."""
-
-    async def send(self, envelope: Envelope) -> None:
-        pass
 
 
 def action(kind: str, alert_id: str, at: datetime, *, department: str, outcome: str | None = None) -> Envelope:

@@ -219,6 +219,25 @@ def _statement_line_errors(number: int, s: StatementIn, row: dict[str, Any]) -> 
     return [policy_error] if policy_error else []
 
 
+async def _read_lines(session: AsyncSession, table: str, platform_id: str, lines: list[RawLine], adapter,
+                      errors: list[LineError]) -> tuple[list[tuple[int, Any]], set[str], int]:
+    """A batch's lines validated (each bad line its own error), deduplicated within the batch, and the
+    line ids already stored: (parsed lines, stored ids, duplicates counted)."""
+    parsed: list[tuple[int, Any]] = []
+    for raw in lines:
+        if raw.data is None and raw.json_text is None:
+            errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
+            continue
+        try:
+            parsed.append((raw.number, adapter.validate_json(raw.json_text) if raw.json_text is not None
+                           else adapter.validate_python(raw.data)))
+        except ValidationError as exc:
+            errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
+    parsed, duplicates = _dedupe(parsed, errors)
+    stored = await repo.existing_line_ids(session, table, platform_id, [s.line_id for _, s in parsed])
+    return parsed, stored, duplicates + sum(1 for _, s in parsed if s.line_id in stored)
+
+
 async def intake_statements(session: AsyncSession, platform_id: str, lines: list[RawLine], fmt: str) -> BatchPublic:
     """A batch of pay statements: each good line stored and judged, each bad line its own error."""
     with rules.one_policy():
@@ -229,19 +248,8 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     now = datetime.now(UTC)
     batch = await _open_batch(session, platform_id, "statements", fmt, len(lines))
     errors: list[LineError] = []
-    parsed: list[tuple[int, StatementIn]] = []
-    for raw in lines:
-        if raw.data is None and raw.json_text is None:
-            errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
-            continue
-        try:
-            parsed.append((raw.number, _statement_adapter.validate_json(raw.json_text) if raw.json_text is not None
-                           else _statement_adapter.validate_python(raw.data)))
-        except ValidationError as exc:
-            errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
-    parsed, duplicates = _dedupe(parsed, errors)
-    stored = await repo.existing_line_ids(session, "statements", platform_id, [s.line_id for _, s in parsed])
-    duplicates += sum(1 for _, s in parsed if s.line_id in stored)
+    parsed, stored, duplicates = await _read_lines(session, "statements", platform_id, lines, _statement_adapter,
+                                                   errors)
     candidates = []
     for number, s in parsed:
         if s.line_id in stored:
@@ -679,19 +687,8 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
     now = datetime.now(UTC)
     batch = await _open_batch(session, platform_id, "sessions", fmt, len(lines))
     errors: list[LineError] = []
-    parsed: list[tuple[int, SessionIn]] = []
-    for raw in lines:
-        if raw.data is None and raw.json_text is None:
-            errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
-            continue
-        try:
-            parsed.append((raw.number, _session_adapter.validate_json(raw.json_text) if raw.json_text is not None
-                           else _session_adapter.validate_python(raw.data)))
-        except ValidationError as exc:
-            errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
-    parsed, duplicates = _dedupe(parsed, errors)
-    stored = await repo.existing_line_ids(session, "work_sessions", platform_id, [s.line_id for _, s in parsed])
-    duplicates += sum(1 for _, s in parsed if s.line_id in stored)
+    parsed, stored, duplicates = await _read_lines(session, "work_sessions", platform_id, lines, _session_adapter,
+                                                   errors)
     candidates: list[tuple[int, dict[str, Any]]] = []
     for number, s in parsed:
         if s.line_id in stored:
