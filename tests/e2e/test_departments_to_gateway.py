@@ -92,7 +92,7 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
                                              headers={**departments.regulator, "X-Purpose": "e2e"})
             return r.json()["linked"]
 
-        assert await eventually(linked)
+        assert await eventually(linked, timeout=60)  # a new consumer group joins first: as slow as the alert
 
         # The regulator's view of what departments hold (the gateway's department-facts read model and page).
         licence = await departments.client.post("/v1/dispatch-licences", headers=hrss, json={
