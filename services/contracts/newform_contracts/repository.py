@@ -8,10 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import bulk
 from newform_common.auth import Principal
+from newform_common.findings import Finding
+from newform_common.locks import lock_keys
 from newform_common.pagination import PageParams, keyset
 from newform_common.scope import get_visible, visibility
 
@@ -22,10 +25,14 @@ from .models import (
     Enterprise,
     EvidenceRecord,
     HeldFinding,
+    LiabilityShift,
     PiiAccessLog,
     Registration,
     RestrictionAppeal,
     RuleNotice,
+    VerifiedEnterprise,
+    VerifiedInsurance,
+    VerifiedLicence,
     Worker,
 )
 
@@ -61,8 +68,7 @@ async def visible_enterprise(session: AsyncSession, principal: Principal, enterp
 
 async def lock_credit_code(session: AsyncSession, credit_code: str) -> None:
     """Serialises registrations of one credit code until the transaction ends."""
-    await session.execute(text("select pg_advisory_xact_lock(hashtext('enterprise-credit-code:' || :code))"),
-                          {"code": credit_code})
+    await lock_keys(session, "enterprise-credit-code", [credit_code])
 
 
 async def enterprise_id_with_credit_code(session: AsyncSession, credit_code: str) -> str | None:
@@ -255,11 +261,6 @@ async def pii_accesses(session: AsyncSession, params: PageParams) -> list[PiiAcc
 # ---------------------------------------------------------------------------------------------
 # Verified facts from departments (verified.py)
 # ---------------------------------------------------------------------------------------------
-from newform_common import bulk  # noqa: E402  (this block stands apart: it grew beside the rest)
-from newform_common.findings import Finding  # noqa: E402
-
-from .models import LiabilityShift, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence  # noqa: E402
-
 LIVE_CONTRACT = ("sent", "signed")
 
 

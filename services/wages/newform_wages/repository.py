@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.db import driver_connection
+from newform_common.locks import lock_keys
 
 STATEMENT_COLUMNS: dict[str, str] = {
     "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "contract_id": "text",
@@ -131,21 +132,11 @@ async def claim_judgements(session: AsyncSession, keys: list[tuple[str, str, str
     return {(r[0], r[1], r[2]) for r in rows}
 
 
-#: Advisory-lock namespace of "a statement meets its engagement" (any constant the service owns).
-CONTRACT_LOCK = 0x7761_6765  # "wage"
-
-
 async def lock_contracts(session: AsyncSession, contract_ids: Iterable[str], *, shared: bool) -> None:
     """Serialise "keep a statement pending" with "the engagement arrives" per contract, until commit.
 
     Without it, an upload that finds no engagement and the consumer that stores it could commit side by
     side, each not seeing the other's rows: the statement would stay pending for good. Intake takes the
-    locks shared (uploads do not wait for each other), the consumer exclusively; both in one order.
+    locks shared (uploads do not wait for each other), the consumer exclusively.
     """
-    ids = sorted(set(contract_ids))
-    if not ids:
-        return
-    conn = await driver_connection(session)
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    await conn.execute(f"select {function}($1, k) from (select distinct hashtext(c) as k from unnest($2::text[]) "
-                       "as c order by 1) as keys", CONTRACT_LOCK, ids)
+    await lock_keys(session, "wages-engagement", contract_ids, shared=shared)
