@@ -2,7 +2,8 @@
 connection. What consumers (projections) and batch endpoints use instead of a statement per row.
 
 `upsert(session, table, rows, key=[...])` inserts the rows, or updates the existing rows with the same
-key; `insert_new(...)` inserts and ignores rows whose key exists. Rows are dicts of column values
+key; `insert_new(...)` inserts and ignores rows whose key exists; `copy(...)` appends rows the caller
+knows are all new (a rebuild into an empty database) with COPY, the cheapest way in. Rows are dicts of column values
 (Python values: str, int, bool, date, datetime; dict/list for JSONB columns). A key appearing twice
 in `rows` keeps its last row (PostgreSQL refuses to update one row twice in a statement).
 """
@@ -99,3 +100,21 @@ async def upsert(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *
 async def insert_new(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *, key: Sequence[str]) -> int:
     """Insert the rows whose `key` is not stored yet; the others are left as they are."""
     return await _write(session, model, rows, key, None, ())
+
+
+async def copy(session: AsyncSession, model, rows: Sequence[dict[str, Any]]) -> int:
+    """Append `rows` with COPY (binary): no conflict handling, so only for rows the caller knows are
+    new — a key already stored fails the whole statement. Every row must give the same columns."""
+    if not rows:
+        return 0
+    table = _table(model)
+    columns = tuple(rows[0])
+    json_columns = {name for name in columns if isinstance(table.columns[name].type, JSONB)}
+    if json_columns:  # asyncpg sends jsonb as text
+        records = [tuple(orjson.dumps(v).decode() if name in json_columns and v is not None else v
+                         for name, v in row.items()) for row in rows]
+    else:
+        records = [tuple(row.values()) for row in rows]
+    conn = await driver_connection(session)
+    await conn.copy_records_to_table(table.name, records=records, columns=columns)
+    return len(records)

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
+from . import bulk
 from .db import CommonModel, driver_connection
 
 
@@ -65,3 +66,11 @@ async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -
                                [e.topic or "" for e in batch], [e.partition or 0 for e in batch],
                                [e.offset or 0 for e in batch])
     return {r[0] for r in claimed}
+
+
+async def record_new(session: AsyncSession, *, consumer: str, envelopes: list) -> None:
+    """Record envelopes the caller knows this consumer has not handled (a rebuild into an empty
+    database, deduplicated in memory) with COPY; an id already recorded fails the statement."""
+    await bulk.copy(session, InboxRow, [dict(consumer=consumer, event_id=e.id, type=e.type, topic=e.topic or "",
+                                             partition=e.partition or 0, offset=e.offset or 0, outcome="handled")
+                                        for e in envelopes])

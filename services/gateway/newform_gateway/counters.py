@@ -4,6 +4,11 @@ read a handful of rows whatever the length of the history. Scope '' is the city,
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,3 +28,33 @@ async def count(session: AsyncSession, dimension: str, scope: str = "", key: str
 
 async def keys(session: AsyncSession, dimension: str, scope: str = "") -> set[str]:
     return set(await counted(session, dimension, scope))
+
+
+# -- a rebuild counts once, at the end ------------------------------------------------------------------
+# The triggers are migration 0004_read_counters's: its COUNTERS say what each table's rows add; the
+# rebuild reads them from there (one definition) to suspend the triggers and count the tables once.
+def _counters_migration() -> ModuleType:
+    path = Path(__file__).parent / "migrations" / "versions" / "0004_read_counters.py"
+    spec = importlib.util.spec_from_file_location("newform_gateway_migration_0004_read_counters", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def suspend_counting(conn: Any) -> None:
+    """Stop the counting triggers of the counted tables (on an asyncpg connection); `count_all` ends it."""
+    for table in _counters_migration().COUNTERS:
+        for suffix in ("ins", "upd", "del"):
+            await conn.execute(f"alter table {table} disable trigger count_{table}_{suffix}")
+
+
+async def count_all(conn: Any) -> None:
+    """Turn the counting triggers back on and count every row of the counted tables into an empty
+    `read_counters`, one aggregate statement per table — as the migration counted what was there (table
+    by table, so read_counters' own trigger sees each per-worker counter cross zero once)."""
+    migration = _counters_migration()
+    for table in migration.COUNTERS:
+        for suffix in ("ins", "upd", "del"):
+            await conn.execute(f"alter table {table} enable trigger count_{table}_{suffix}")
+        await conn.execute(migration.apply(migration.contributions(table, table, 1)))
