@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -23,6 +24,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' catalogue publisher
+os.environ.setdefault("NEWFORM_DEV", "1")  # the gateway's development secrets, as the test suite runs it
 
 from newform_common.events import Envelope  # noqa: E402
 from newform_common.kafka import make_producer  # noqa: E402

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -14,6 +15,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("NEWFORM_DEV", "1")  # the gateway's development secrets, as the test suite runs it
 
 from bench.bench_gateway_projection import catalogue_events, produce  # noqa: E402
 from newform_common.migrations import upgrade  # noqa: E402

@@ -1,18 +1,19 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
-For each polled batch of a partition, in order: parse the CloudEvents, then in ONE database
-transaction claim their ids in the inbox (one statement) and apply the new ones (a per-event
-`handler`, or a `batch_handler` given them all at once, e.g. to write a log in one statement);
-offsets are committed to Kafka only after the database commit (one commit per batch, not per
-event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
-batch is handled again event by event, each in its own transaction with retries, in order. A
-redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed
-(`Envelope.from_kafka` checks every attribute against the bounds of the columns it is written to,
-so nothing half-written can fail later), or whose handler fails `max_attempts` times while the
-database is reachable, goes to `<topic>.dlq` once, with the reason in its headers: it is recorded in
-the inbox as dead-lettered (by event id, or by Kafka position when it has none) in a transaction
-that commits after the broker's acknowledgement, its offset is committed, and the runner goes on.
-With the database down, nothing is dead-lettered: the runner waits and reconnects.
+For each polled batch (every partition's records, each partition's in order): parse the CloudEvents,
+then in ONE database transaction claim their ids in the inbox (one statement) and apply the new ones
+(a per-event `handler`, or a `batch_handler` given them all at once, e.g. to write a log in one
+statement); offsets are committed to Kafka only after the database commit (one commit per batch, not
+per event: the fsync is what costs; it runs while the next batch is handled). If anything in a batch
+fails, its transaction rolls back and the batch is handled again event by event, each in its own
+transaction with retries, in order. A redelivered event finds its id in the inbox and changes
+nothing. An event that cannot be parsed (`Envelope.from_kafka` checks every attribute against the
+bounds of the columns it is written to, so nothing half-written can fail later), or whose handler
+fails `max_attempts` times while the database is reachable, goes to `<topic>.dlq` once, with the
+reason in its headers: it is recorded in the inbox as dead-lettered (by event id, or by Kafka
+position when it has none) in a transaction that commits after the broker's acknowledgement, its
+offset is committed, and the runner goes on. With the database down, nothing is dead-lettered: the
+runner waits and reconnects.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class ConsumerRunner:
         else:
             consumer.subscribe(self.topics)
         self._dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
+        committing: asyncio.Task | None = None
         try:
             await consumer.start()
             await self._dlq_producer.start()
@@ -113,11 +115,23 @@ class ConsumerRunner:
             self.started.set()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                if not batches:
+                    continue
+                # Every partition's records of the poll in one batch (each partition's in order): one
+                # database commit for them all. Its Kafka commit runs while the next batch is handled;
+                # the one before is awaited first, so offsets are committed in order and only after
+                # their database commit.
+                await self._handle_batch([r for records in batches.values() for r in records])
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(
+                    consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}))
                 for tp, records in batches.items():
-                    await self._handle_batch(records)
-                    await consumer.commit({tp: records[-1].offset + 1})
                     self._report_lag(consumer, tp, records[-1].offset)
         finally:
+            if committing is not None:  # a batch whose commit is lost comes again; its inbox rows skip it
+                committing.cancel()
+                await asyncio.gather(committing, return_exceptions=True)
             self._consumer = None
             await consumer.stop()
             await self._dlq_producer.stop()

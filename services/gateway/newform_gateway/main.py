@@ -20,6 +20,11 @@ from .web import mount_web, web_router
 from .webhooks import Deliverer, document_webhooks
 
 
+#: Events per polled batch at most: a backlog is projected set-based in large batches (one statement
+#: per table each), while a caught-up gateway gets what arrived since the last poll.
+PROJECTION_BATCH = 2000
+
+
 def context_for(settings: Settings) -> Context:
     return Context(credit_rules=CreditRules.load(settings.credit_rules_file),
                    deadline_default_days=settings.alert_deadline_default_days)
@@ -31,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, pattern=s.topic_pattern,
-                               batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts)]
+                               batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts,
+                               batch_size=PROJECTION_BATCH)]
 
     async def on_startup(app: FastAPI) -> None:
         app.state.deliverer = app.state.credit_exporter = None
