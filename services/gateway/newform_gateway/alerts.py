@@ -32,7 +32,7 @@ from newform_common import bulk
 from newform_common.db import driver_connection
 from newform_common.events import Envelope
 from newform_common.findings import MEASURE_ID, RULE_ID
-from newform_common.policy import PolicyNotInForce, get_policy
+from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from . import routing
 from .models import Alert, AlertRoute, AlertTransition, CreditRecord, WebhookDelivery
@@ -250,6 +250,8 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
     changed: dict[str, dict[str, Any]] = {}  # alert id → its row as it now stands (new or with occurrences)
     new_ids: list[str] = []
     deliveries: list[dict[str, Any]] = []  # the new alerts' "alert.raised", as each was raised
+    routes: dict[tuple, list[str]] = {}
+    deadlines: dict[tuple[str, date], int] = {}
     for envelope, finding in findings:
         entry = {"finding_id": finding.finding_id, "event_id": envelope.id, "type": envelope.type,
                  "observed_at": finding.observed_at.isoformat(), "severity": finding.severity,
@@ -271,11 +273,19 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
         if alert_id in taken_ids:
             continue  # this finding already made an alert, since resolved
         district, occupations = routing_facts(finding, enterprises)
-        departments = routing.departments_for(finding.measure, occupation=finding.occupation,
-                                              occupations=occupations, district=district, on=finding.observed_at)
+        # The policy answers by business day: one lookup per measure, route and day in a batch.
+        day = business_date(finding.observed_at)
+        route = (finding.measure, finding.occupation, tuple(occupations), district, day)
+        if route not in routes:
+            routes[route] = routing.departments_for(finding.measure, occupation=finding.occupation,
+                                                    occupations=occupations, district=district,
+                                                    on=finding.observed_at)
+        departments = list(routes[route])
+        if (finding.measure, day) not in deadlines:
+            deadlines[(finding.measure, day)] = deadline_days(finding.measure, finding.observed_at,
+                                                              ctx.deadline_default_days)
         raised_at = envelope.time
-        due_at = raised_at + timedelta(days=deadline_days(finding.measure, finding.observed_at,
-                                                          ctx.deadline_default_days))
+        due_at = raised_at + timedelta(days=deadlines[(finding.measure, day)])
         row = dict(
             alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
             severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,

@@ -19,7 +19,6 @@ from .tokens import token_router
 from .web import mount_web, web_router
 from .webhooks import Deliverer, document_webhooks
 
-
 #: Events per polled batch at most: a backlog is projected set-based in large batches (one statement
 #: per table each), while a caught-up gateway gets what arrived since the last poll.
 PROJECTION_BATCH = 2000
