@@ -11,7 +11,7 @@ import pytest
 from newform_common.events import Envelope
 from newform_common.testing import app_client, eventually, read_topic, unique_name
 from newform_gateway.main import create_app
-from newform_gateway.rebuild import compare, rebuild
+from newform_gateway.rebuild import TargetNotEmpty, compare, rebuild
 
 from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
 
@@ -367,6 +367,12 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     result = await rebuild(gw.settings, into=target)
     assert result["failed"] == 0
     assert result["events"] == await scalar(gw.url, "select count(*) from event_log")
+    assert await compare(gw.url, target) == {}  # read_counters too: counted once at the end, as live
+    assert await scalar(target, "select count(*) from read_counters where n <> 0") > 0
+
+    # A database holding events is never replayed into (it would count them twice): refused, left as it was.
+    with pytest.raises(TargetNotEmpty):
+        await rebuild(gw.settings, into=target)
     assert await compare(gw.url, target) == {}
 
 

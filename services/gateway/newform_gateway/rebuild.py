@@ -298,74 +298,80 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
     seen: set[str] = set()  # the event ids replayed: the database is empty, so the inbox is this set
     try:
         deferred = await _defer_upkeep(db)
+        try:
+            async def flush(chunk: list[Envelope]) -> None:
+                """A chunk in one transaction, set-based like the live consumer (COPY into the log and the
+                inbox: none of it is there yet); if any event in it fails, the chunk again event by event
+                (a savepoint each), skipping those that fail. A crash loses the rebuild, not a fact: its
+                commits need not wait for the disk."""
+                nonlocal handled
+                try:
+                    async with db.transaction() as session:
+                        conn = await driver_connection(session)
+                        await conn.execute("set local synchronous_commit = off")
+                        await inbox.record_new(session, consumer=group, envelopes=chunk)
+                        await log_events(session, chunk, fresh=True)
+                        await apply_projections(session, chunk, ctx)
+                    handled += len(chunk)
+                except Exception as exc:
+                    log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
+                    await flush_one_by_one(chunk)
 
-        async def flush(chunk: list[Envelope]) -> None:
-            """A chunk in one transaction, set-based like the live consumer (COPY into the log and the
-            inbox: none of it is there yet); if any event in it fails, the chunk again event by event
-            (a savepoint each), skipping those that fail. A crash loses the rebuild, not a fact: its
-            commits need not wait for the disk."""
-            nonlocal handled
-            try:
+            async def flush_one_by_one(chunk: list[Envelope]) -> None:
+                nonlocal handled, failed
                 async with db.transaction() as session:
-                    conn = await driver_connection(session)
-                    await conn.execute("set local synchronous_commit = off")
-                    await inbox.record_new(session, consumer=group, envelopes=chunk)
-                    await log_events(session, chunk, fresh=True)
-                    await apply_projections(session, chunk, ctx)
-                handled += len(chunk)
-            except Exception as exc:
-                log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
-                await flush_one_by_one(chunk)
-
-        async def flush_one_by_one(chunk: list[Envelope]) -> None:
-            nonlocal handled, failed
-            async with db.transaction() as session:
-                for env in chunk:
-                    try:
-                        async with session.begin_nested():
+                    for env in chunk:
+                        try:
+                            async with session.begin_nested():
+                                await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
+                                                  topic=env.topic or "", partition=env.partition or 0,
+                                                  offset=env.offset or 0)
+                                await project(session, env, ctx)
+                                handled += 1
+                        except Exception as exc:  # as the live runner would dead-letter it
+                            failed += 1
+                            poison.append({"topic": env.topic, "partition": env.partition, "offset": env.offset,
+                                           "reason": f"{type(exc).__name__}: {str(exc)[:300]}"})
+                            log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
                             await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
                                               topic=env.topic or "", partition=env.partition or 0,
-                                              offset=env.offset or 0)
-                            await project(session, env, ctx)
-                            handled += 1
-                    except Exception as exc:  # as the live runner would dead-letter it
-                        failed += 1
-                        poison.append({"topic": env.topic, "partition": env.partition, "offset": env.offset,
-                                       "reason": f"{type(exc).__name__}: {str(exc)[:300]}"})
-                        log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
-                        await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
-                                          topic=env.topic or "", partition=env.partition or 0,
-                                          offset=env.offset or 0, outcome="dead_lettered")
+                                              offset=env.offset or 0, outcome="dead_lettered")
 
-        # Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
-        # chunks are still written one after the other, in order.
-        writing: asyncio.Task | None = None
-        try:
-            with _collecting_between_chunks() as chunk_done:
-                async for chunk in _merged_chunks(settings, topics, batch, poison):
-                    new = []
-                    for env in chunk:
-                        if env.id not in seen:  # the same event twice (a producer's retry) is projected once
-                            seen.add(env.id)
-                            new.append(env)
+            # Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
+            # chunks are still written one after the other, in order.
+            writing: asyncio.Task | None = None
+            try:
+                with _collecting_between_chunks() as chunk_done:
+                    async for chunk in _merged_chunks(settings, topics, batch, poison):
+                        new = []
+                        for env in chunk:
+                            if env.id not in seen:  # the same event twice (a producer's retry) is projected once
+                                seen.add(env.id)
+                                new.append(env)
+                        if writing is not None:
+                            await writing
+                        writing = asyncio.create_task(flush(new))
+                        chunk_done()
                     if writing is not None:
                         await writing
-                    writing = asyncio.create_task(flush(new))
-                    chunk_done()
-                if writing is not None:
-                    await writing
-        finally:
-            if writing is not None and not writing.done():
-                writing.cancel()
-                await asyncio.gather(writing, return_exceptions=True)
-        async with db.transaction() as session:  # the malformed ones, as the live runner's inbox has them
-            for p in poison:
-                if p["reason"].startswith("malformed: "):
-                    failed += 1
-                    await inbox.claim(session, consumer=group, event_id=position_id(p["topic"], p["partition"],
-                                                                                   p["offset"]),
-                                      type_=MALFORMED_TYPE, topic=p["topic"][:200], partition=p["partition"],
-                                      offset=p["offset"], outcome="dead_lettered")
+            finally:
+                if writing is not None and not writing.done():
+                    writing.cancel()
+                    await asyncio.gather(writing, return_exceptions=True)
+            async with db.transaction() as session:  # the malformed ones, as the live runner's inbox has them
+                for p in poison:
+                    if p["reason"].startswith("malformed: "):
+                        failed += 1
+                        await inbox.claim(session, consumer=group, event_id=position_id(p["topic"], p["partition"],
+                                                                                       p["offset"]),
+                                          type_=MALFORMED_TYPE, topic=p["topic"][:200], partition=p["partition"],
+                                          offset=p["offset"], outcome="dead_lettered")
+        except BaseException:
+            try:  # a partial database (one given with --into is kept) still counts what it holds
+                await _finish_upkeep(db, deferred)
+            except Exception as exc:  # the replay's own error is the one to report
+                log.warning("rebuild: could not restore the triggers and indexes of %s: %s", target, exc)
+            raise
         await _finish_upkeep(db, deferred)
     finally:
         await db.dispose()
