@@ -1,18 +1,19 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
-For each polled batch of a partition, in order: parse the CloudEvents, then in ONE database
-transaction claim their ids in the inbox (one statement) and apply the new ones (a per-event
-`handler`, or a `batch_handler` given them all at once, e.g. to write a log in one statement);
-offsets are committed to Kafka only after the database commit (one commit per batch, not per
-event: the fsync is what costs). If anything in a batch fails, its transaction rolls back and the
-batch is handled again event by event, each in its own transaction with retries, in order. A
-redelivered event finds its id in the inbox and changes nothing. An event that cannot be parsed
-(`Envelope.from_kafka` checks every attribute against the bounds of the columns it is written to,
-so nothing half-written can fail later), or whose handler fails `max_attempts` times while the
-database is reachable, goes to `<topic>.dlq` once, with the reason in its headers: it is recorded in
-the inbox as dead-lettered (by event id, or by Kafka position when it has none) in a transaction
-that commits after the broker's acknowledgement, its offset is committed, and the runner goes on.
-With the database down, nothing is dead-lettered: the runner waits and reconnects.
+For each poll (the records of all its partitions, each partition's in order): parse the CloudEvents,
+then in ONE database transaction claim their ids in the inbox (one statement) and apply the new ones
+(a per-event `handler`, or a `batch_handler` given them all at once, e.g. to write a log in one
+statement); offsets are committed to Kafka only after the database commit (one commit per poll, not
+per event: the fsync is what costs), in the background while the next poll is handled. If anything
+in a batch fails, its transaction rolls back and the batch is handled again event by event, each in
+its own transaction with retries, in order. A redelivered event finds its id in the inbox and
+changes nothing. An event that cannot be parsed (`Envelope.from_kafka` checks every attribute
+against the bounds of the columns it is written to, so nothing half-written can fail later), or
+whose handler fails `max_attempts` times while the database is reachable, goes to `<topic>.dlq`
+once, with the reason in its headers: it is recorded in the inbox as dead-lettered (by event id, or
+by Kafka position when it has none) in a transaction that commits after the broker's
+acknowledgement, its offset is committed, and the runner goes on. With the database down, nothing is
+dead-lettered: the runner waits and reconnects.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class ConsumerRunner:
         else:
             consumer.subscribe(self.topics)
         self._dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
+        committing: asyncio.Task | None = None  # the last poll's offset commit
         try:
             await consumer.start()
             await self._dlq_producer.start()
@@ -113,12 +115,29 @@ class ConsumerRunner:
             self.started.set()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                if not batches:
+                    continue
+                # Every partition of the poll in one transaction (each partition's records in order):
+                # one inbox statement, one commit, whatever the number of partitions.
+                await self._handle_batch([record for records in batches.values() for record in records])
+                # The offsets go to Kafka while the next poll is handled: they only save redelivery
+                # (the inbox makes a redelivered event change nothing), so they need not hold it up.
+                # Commits stay in order: each waits for the one before.
+                positions = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(consumer.commit(positions))
                 for tp, records in batches.items():
-                    await self._handle_batch(records)
-                    await consumer.commit({tp: records[-1].offset + 1})
                     self._report_lag(consumer, tp, records[-1].offset)
         finally:
             self._consumer = None
+            if committing is not None and not committing.done():
+                # The last poll's offsets, if Kafka takes them soon: a commit waits out a rebalance,
+                # and stopping must not (the events would only come again, and change nothing).
+                try:
+                    await asyncio.wait_for(committing, timeout=2)
+                except (Exception, asyncio.CancelledError):
+                    log.debug("last offset commit not made; those events will come again", exc_info=True)
             await consumer.stop()
             await self._dlq_producer.stop()
 
@@ -130,8 +149,8 @@ class ConsumerRunner:
             )
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
-        """One partition's records, in order. Fast path: the whole batch in one transaction with one
-        inbox statement. If anything in it fails, that transaction rolls back and the batch is
+        """One poll's records, each partition's in order. Fast path: the whole batch in one transaction
+        with one inbox statement. If anything in it fails, that transaction rolls back and the batch is
         handled event by event (retries, then the dead-letter topic), still in order."""
         try:
             applied = await self._apply_batch(records)
