@@ -703,6 +703,7 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
             errors.append(policy_error)
             continue
         candidates.append((number, _session_row(s, platform_id, batch["id"], now)))
+    await repo.lock_working_time(session, [row for _, row in candidates])  # see repository.lock_working_time
     good = await _without_overlaps(session, platform_id, candidates, errors)
     inserted = set(await repo.insert_rows(session, "work_sessions", repo.SESSION_COLUMNS, good,
                                           conflict="(platform_id, line_id)", returning="line_id"))
