@@ -1022,3 +1022,30 @@ async def test_a_dispatch_licence_expiring_mid_term_moves_liability_on_its_date(
                           json={"reason": "协商一致"})
     assert await scalar(api.url, "select status from deadlines where subject_id = :c and kind = :k",
                         c=ended["contract_id"], k=service.DECLARED_LICENCE_LAPSE) == "cancelled"
+
+
+async def test_one_person_registering_with_two_platforms_at_once_is_one_worker_and_both_succeed(api, world):
+    """Each registration looked for the person and, finding none, inserted them: side by side, the
+    second's insert met the first's uncommitted row and failed (a 500) once the first committed."""
+    from newform_common.testing import while_open
+    from newform_contracts.pii import Pii
+    from newform_contracts.schemas import WorkerCreate
+
+    id_number = resident_id()
+    api.raw_ids.add(id_number)
+    person = {"name": "张三丰", "id_number": id_number, "occupation": "food_delivery",
+              "household_registration_place": "青海省西宁市城东区", "residence_district": "chengdong"}
+
+    async def on_a(session):
+        reg = await contracts_service.register_worker(session, Pii(api.settings.pii_secret), world["a"],
+                                                      WorkerCreate(**person, phone="13900000001"))
+        return reg.worker_id
+
+    def on_b():
+        return api.client.post("/v1/workers", headers=api.as_platform(world["b"]),
+                               json={**person, "phone": "13900000002"})
+
+    worker_id, second = await while_open(api, on_a, on_b)
+    assert second.status_code == 201, second.text
+    assert second.json()["worker_id"] == worker_id
+    assert await scalar(api.url, "select count(*) from registrations where worker_id = :w", w=worker_id) == 2

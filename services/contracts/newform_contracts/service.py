@@ -38,7 +38,6 @@ from .models import (
     Registration,
     RestrictionAppeal,
     RuleNotice,
-    Worker,
     new_id,
 )
 from .pii import Pii, decrypt_document, encrypt_document, masked
@@ -200,11 +199,13 @@ async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, bod
     at = now()
     worker = await repository.worker(session, worker_id)
     if worker is None:
-        worker = Worker(worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
-                        id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
-                        created_at=at)
-        session.add(worker)
-        await session.flush()
+        # Insert unless present: the same person registering with another platform at the same moment
+        # inserts the same row, and a plain insert would fail (500) once that one commits.
+        await repository.add_worker(session, dict(
+            worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
+            id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
+            created_at=at))
+        worker = await repository.worker(session, worker_id)
     existing = await repository.registration_id_of(session, worker_id, platform_id)
     if existing:
         raise Conflict(f"This worker is already registered with this platform as {existing}",
