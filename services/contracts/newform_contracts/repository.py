@@ -206,6 +206,12 @@ async def appeals(session: AsyncSession, restriction_id: str) -> list[Restrictio
 # ---------------------------------------------------------------------------------------------
 # Rule and algorithm register (M10)
 # ---------------------------------------------------------------------------------------------
+async def lock_rule_notice_topic(session: AsyncSession, platform_id: str, topic: str) -> None:
+    """Serialises publications of one topic until the transaction ends: side by side, both would take the
+    latest version + 1 and the second fail on the unique version instead of becoming the next one."""
+    await lock_keys(session, "contracts-rule-notice-topic", [f"{platform_id}:{topic}"])
+
+
 async def latest_notice_version(session: AsyncSession, platform_id: str, topic: str) -> int | None:
     return await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
                                                                            RuleNotice.topic == topic))

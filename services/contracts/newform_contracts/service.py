@@ -540,6 +540,9 @@ async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
 
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
+    # Row-locked before its status is checked: two restrictions side by side both passed the check, and one
+    # committed after a cancellation reopened the account as "restricted".
+    await repository.registration_for_update(session, body.registration_id)
     reg = await repository.visible_registration(session, principal, body.registration_id)
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
@@ -634,6 +637,7 @@ async def lift_restriction(session: AsyncSession, principal: Principal, restrict
 # ---------------------------------------------------------------------------------------------
 async def publish_rule_notice(session: AsyncSession, platform_id: str,
                               body: RuleNoticeCreate) -> tuple[RuleNotice, list[FindingRef]]:
+    await repository.lock_rule_notice_topic(session, platform_id, body.topic)  # see repository
     latest = await repository.latest_notice_version(session, platform_id, body.topic)
     consulted = body.consultation is not None
     n = RuleNotice(id=new_id("rn"), platform_id=platform_id, topic=body.topic, version=(latest or 0) + 1,
