@@ -210,40 +210,40 @@ async def test_a_fact_stored_while_its_worker_registers_is_linked_whichever_comm
     """The intake (finds no such worker: keeps the fact unlinked) and the consumer (records the worker,
     links the facts kept for it) side by side: before the subject lock, each missed the other's
     uncommitted row and the fact stayed unlinked for good (a fresh-clone CI run found it)."""
-    import asyncio
-
     from newform_common.db import Database
     from newform_departments import service
     from newform_departments.router import pii_of
     from newform_departments.schemas import InsuranceEnrolmentIn
 
-    db = Database(api.url, service="departments-race-test")
+    db = Database(api.url, service=api.settings.service_name)
     pii = pii_of(api.settings.pii_secret)
+
+    async def in_transaction(function, *args):
+        async with db.transaction() as session:
+            return await function(session, *args)
+
     try:
         for consumer_first in (False, True):
             fact = enrolment()
             worker = kit.worker_id_of(fact["id_number"])
             registered = Envelope.of(_worker_registered(worker), source="/newform/contracts")
             prepared = service.prepare("insurance_enrolment", "medins", InsuranceEnrolmentIn(**fact), pii)
-            async with db.transaction() as first:
-                if consumer_first:
-                    await service.on_contract_events(first, [registered])
-                    second = asyncio.create_task(_in_transaction(db, service.store, pii, prepared))
-                else:
-                    await service.store(first, pii, prepared)
-                    second = asyncio.create_task(_in_transaction(db, service.on_contract_events, [registered]))
-                await asyncio.sleep(0.5)  # the second runs as far as it can while the first is open
-            await asyncio.wait_for(second, 10)
+
+            async def registers(session, registered=registered):
+                return await service.on_contract_events(session, [registered])
+
+            async def stores(session, prepared=prepared):
+                return await service.store(session, pii, prepared)
+
+            if consumer_first:
+                await kit.while_open(api, registers, lambda: in_transaction(stores))
+            else:
+                await kit.while_open(api, stores, lambda: in_transaction(registers))
             linked = await scalar(api.url, "select linked_at is not null from facts where reference = :reference",
                                   reference=fact["reference"])
             assert linked is True, f"consumer first: {consumer_first}"
     finally:
         await db.dispose()
-
-
-async def _in_transaction(db, function, *args):
-    async with db.transaction() as session:
-        return await function(session, *args)
 
 
 def _worker_registered(worker_id: str):
