@@ -530,3 +530,38 @@ async def test_a_quota_day_uploaded_in_two_parts_side_by_side_is_assessed_on_bot
     assert second.status_code == 201 and second.json()["accepted"] == 1, second.text
     assert await scalar(api.url, "select max((data ->> 'workers')::int) from outbox "
                                  "where type = 'wages.quota.assessed.v1' and key = :p", p=pid) == 2
+
+
+async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judged_at_once(api):
+    """The other order of the race above: the consumer's transaction is open when the upload looks for the
+    engagement; the upload waits for it (shared lock) and judges the statement instead of keeping it
+    pending for an engagement that has, by then, been stored."""
+    from datetime import UTC, datetime
+
+    from newform_common.events import Envelope
+    from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags
+    from newform_wages import service
+
+    pid, worker = new_platform(), new_worker()
+    contract = "ct_race2" + pid
+    common = dict(contract_id=contract, worker_id=worker, platform_id=pid, enterprise_id=pid,
+                  engagement_type="labor_contract")
+    envelopes = [Envelope.of(e, source="/newform/contracts") for e in (
+        ContractDrafted(**common, part_time=False, occupation="food_delivery", district="chengdong",
+                        start_date=date(2024, 1, 1), end_date=None, pay_period="month",
+                        insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                        drafted_at=datetime.now(UTC)),
+        ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64, signed_by=["worker"]))]
+
+    async def consumes(session):
+        await service.apply_contract_events(session, envelopes)
+
+    def uploads():
+        return api.client.post("/v1/statements/batches", content=jsonl([statement(
+            "race2", contract, worker, base_fen=100_000, gross_fen=100_000, paid_fen=100_000)]),
+            headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    _, uploaded = await kit.while_open(api, consumes, uploads)
+    assert uploaded.status_code == 201 and uploaded.json()["pending"] == 0, uploaded.text
+    assert await scalar(api.url, "select status from statements where line_id = 'race2' and platform_id = :p",
+                        p=pid) == "judged"
