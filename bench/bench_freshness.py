@@ -58,7 +58,7 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
            "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!",
            "GATEWAY_TOPIC_PATTERN": rf"^{prefix}-[a-z0-9_-]+\.events$", "GATEWAY_CONSUMER_GROUP": f"{prefix}-gw",
            "RUN_RELAY": "false", "GATEWAY_RUN_DELIVERER": "false"}
-    relay = OutboxRelay(service, kafka.bootstrap_servers, poll_interval=1.0, coalesce=0.0)
+    relay = OutboxRelay(service, kafka.bootstrap_servers)  # as a service runs it
     committed: dict[str, float] = {}
     visible: dict[str, float] = {}
     on_kafka: dict[str, float] = {}  # when a plain consumer of the topic received it: splits relay from gateway
