@@ -565,3 +565,24 @@ async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judg
     assert uploaded.status_code == 201 and uploaded.json()["pending"] == 0, uploaded.text
     assert await scalar(api.url, "select status from statements where line_id = 'race2' and platform_id = :p",
                         p=pid) == "judged"
+
+
+async def test_a_session_batch_resent_while_the_first_upload_is_open_counts_its_lines_as_duplicates(api):
+    """A retry racing the first upload (the client timed out): it waits for the first (the worker's lock),
+    and its lines are the same lines already stored — duplicates, not overlaps of themselves."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid, worker = new_platform(), new_worker()
+    line = session_line("once", worker, "2024-03-14T08:00:00+08:00", "2024-03-14T09:00:00+08:00")
+
+    async def uploads(session):
+        return await service.intake_sessions(session, pid, [RawLine(1, line)], "json")
+
+    def resends():
+        return api.client.post("/v1/sessions/batches", content=jsonl([line]),
+                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    first, second = await kit.while_open(api, uploads, resends)
+    assert first.accepted == 1
+    assert (second.json()["accepted"], second.json()["duplicates"], second.json()["rejected"]) == (0, 1, 0)
