@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import bulk
 from newform_common.auth import Principal
-from newform_common.findings import Finding
+from newform_common.findings import Finding, FindingSpec
 from newform_common.locks import lock_keys
 from newform_common.pagination import PageParams, keyset
 from newform_common.scope import get_visible, visibility
@@ -86,6 +86,11 @@ async def enterprises(session: AsyncSession, principal: Principal, params: PageP
 # ---------------------------------------------------------------------------------------------
 async def worker(session: AsyncSession, worker_id: str) -> Worker | None:
     return await session.get(Worker, worker_id)
+
+
+async def add_worker(session: AsyncSession, row: dict[str, Any]) -> None:
+    """The person's row, unless a concurrent registration stored it first (then that one is kept)."""
+    await bulk.insert_new(session, Worker, [row], key=["worker_id"])
 
 
 async def visible_registration(session: AsyncSession, principal: Principal, registration_id: str) -> Registration:
@@ -201,6 +206,12 @@ async def appeals(session: AsyncSession, restriction_id: str) -> list[Restrictio
 # ---------------------------------------------------------------------------------------------
 # Rule and algorithm register (M10)
 # ---------------------------------------------------------------------------------------------
+async def lock_rule_notice_topic(session: AsyncSession, platform_id: str, topic: str) -> None:
+    """Serialises publications of one topic until the transaction ends: side by side, both would take the
+    latest version + 1 and the second fail on the unique version instead of becoming the next one."""
+    await lock_keys(session, "contracts-rule-notice-topic", [f"{platform_id}:{topic}"])
+
+
 async def latest_notice_version(session: AsyncSession, platform_id: str, topic: str) -> int | None:
     return await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
                                                                            RuleNotice.topic == topic))
@@ -308,6 +319,14 @@ async def contract_with_enterprise(session: AsyncSession, contract_id: str) -> t
                                                                                      Enterprise | None]:
     c = await session.get(Contract, contract_id)
     return c, (await session.get(Enterprise, c.enterprise_id) if c is not None else None)
+
+
+async def lock_findings_on_facts(session: AsyncSession, contract_id: str, specs: list[FindingSpec]) -> None:
+    """Serialise "is there a finding on (rule, contract, fact) yet?" until commit: a fact's consumer and a
+    sent contract's check (two instances may run them side by side) would each miss the other's
+    uncommitted finding and both raise it."""
+    await lock_keys(session, "contracts-finding-on-fact",
+                    [f"{spec.rule}:{contract_id}:{spec.evidence['fact_id']}" for spec in specs])
 
 
 async def finding_on_fact_exists(session: AsyncSession, rule: str, subject_id: str, fact_id: str) -> bool:

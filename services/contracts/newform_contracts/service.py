@@ -38,7 +38,6 @@ from .models import (
     Registration,
     RestrictionAppeal,
     RuleNotice,
-    Worker,
     new_id,
 )
 from .pii import Pii, decrypt_document, encrypt_document, masked
@@ -200,11 +199,13 @@ async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, bod
     at = now()
     worker = await repository.worker(session, worker_id)
     if worker is None:
-        worker = Worker(worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
-                        id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
-                        created_at=at)
-        session.add(worker)
-        await session.flush()
+        # Insert unless present: the same person registering with another platform at the same moment
+        # inserts the same row, and a plain insert would fail (500) once that one commits.
+        await repository.add_worker(session, dict(
+            worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
+            id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
+            created_at=at))
+        worker = await repository.worker(session, worker_id)
     existing = await repository.registration_id_of(session, worker_id, platform_id)
     if existing:
         raise Conflict(f"This worker is already registered with this platform as {existing}",
@@ -539,6 +540,9 @@ async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
 
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
+    # Row-locked before its status is checked: two restrictions side by side both passed the check, and one
+    # committed after a cancellation reopened the account as "restricted".
+    await repository.registration_for_update(session, body.registration_id)
     reg = await repository.visible_registration(session, principal, body.registration_id)
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
@@ -633,6 +637,7 @@ async def lift_restriction(session: AsyncSession, principal: Principal, restrict
 # ---------------------------------------------------------------------------------------------
 async def publish_rule_notice(session: AsyncSession, platform_id: str,
                               body: RuleNoticeCreate) -> tuple[RuleNotice, list[FindingRef]]:
+    await repository.lock_rule_notice_topic(session, platform_id, body.topic)  # see repository
     latest = await repository.latest_notice_version(session, platform_id, body.topic)
     consulted = body.consultation is not None
     n = RuleNotice(id=new_id("rn"), platform_id=platform_id, topic=body.topic, version=(latest or 0) + 1,

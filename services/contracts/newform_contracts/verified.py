@@ -168,6 +168,7 @@ def _enrolment(row: VerifiedInsurance) -> Enrolment:
 
 
 async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[FindingSpec]) -> None:
+    await repo.lock_findings_on_facts(session, c.id, specs)  # see repository.lock_findings_on_facts
     for spec in specs:
         if await repo.finding_on_fact_exists(session, spec.rule, c.id, spec.evidence["fact_id"]):
             continue

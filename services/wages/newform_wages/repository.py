@@ -140,3 +140,15 @@ async def lock_contracts(session: AsyncSession, contract_ids: Iterable[str], *, 
     locks shared (uploads do not wait for each other), the consumer exclusively.
     """
     await lock_keys(session, "wages-engagement", contract_ids, shared=shared)
+
+
+async def lock_working_time(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Serialise uploads of work sessions per worker (any platform) and per quota's day, until commit.
+
+    Each upload judges what is stored so far — overlaps on the platform, hours summed across platforms,
+    the quota over the post's workers that day — so two side by side would each miss the other's
+    uncommitted sessions: overlaps stored twice, 6 h + 6 h judged as 6 h twice, a quota judged on half.
+    """
+    await lock_keys(session, "wages-working-time",
+                    [f"worker:{r['worker_id']}" for r in rows]
+                    + [f"quota:{r['platform_id']}:{r['post']}:{r['work_date'].isoformat()}" for r in rows if r["post"]])

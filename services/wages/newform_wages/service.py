@@ -703,6 +703,7 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
             errors.append(policy_error)
             continue
         candidates.append((number, _session_row(s, platform_id, batch["id"], now)))
+    await repo.lock_working_time(session, [row for _, row in candidates])  # see repository.lock_working_time
     good = await _without_overlaps(session, platform_id, candidates, errors)
     inserted = set(await repo.insert_rows(session, "work_sessions", repo.SESSION_COLUMNS, good,
                                           conflict="(platform_id, line_id)", returning="line_id"))
@@ -735,8 +736,9 @@ async def _without_overlaps(session: AsyncSession, platform_id: str, candidates:
         taken[r["worker_id"]].append((r["started_at"], r["ended_at"], r["line_id"]))
     good = []
     for number, row in sorted(candidates, key=lambda c: c[0]):
+        # The same line stored meanwhile (a retry that waited for the first upload) is a duplicate, not a clash.
         clash = next((line_id for start, end, line_id in taken[row["worker_id"]]
-                      if start < row["ended_at"] and row["started_at"] < end), None)
+                      if start < row["ended_at"] and row["started_at"] < end and line_id != row["line_id"]), None)
         if clash is not None:
             errors.append(LineError(line=number, line_id=row["line_id"], field="started_at",
                                     message=f"overlaps session {clash!r} of the same worker on this platform"))
