@@ -207,6 +207,11 @@ def add_months(day: date, months: int) -> date:
 # ---------------------------------------------------------------------------------------------
 # Input checks (rejects, line by line)
 # ---------------------------------------------------------------------------------------------
+NON_NEGATIVE = ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen", "allowances_fen",
+                "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes", "holiday_minutes",
+                "night_minutes")
+
+
 def statement_input_errors(s: Statement) -> list[InputError]:
     errors = [InputError(name, "a date outside the years 1900–2199") for name, value in (
         ("period_start", s.period_start), ("period_end", s.period_end), ("due_date", s.due_date),
@@ -226,11 +231,10 @@ def statement_input_errors(s: Statement) -> list[InputError]:
         errors.append(InputError("due_date", "pay due more than a year after the period ends"))
     if s.paid_on is not None and (s.paid_on - s.period_end).days > 20 * MAX_STATEMENT_DAYS:
         errors.append(InputError("paid_on", "a payment date decades after the period"))
-    for name in ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen",
-                 "allowances_fen", "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes",
-                 "holiday_minutes", "night_minutes"):
-        if getattr(s, name) < 0:
-            errors.append(InputError(name, "must not be negative"))
+    if min(s.gross_fen, s.base_fen, s.piece_fen, s.overtime_fen, s.rest_day_fen, s.holiday_fen, s.allowances_fen,
+           s.paid_fen, s.normal_minutes, s.overtime_minutes, s.rest_day_minutes, s.holiday_minutes,
+           s.night_minutes) < 0:  # one comparison for the usual line, then which ones
+        errors.extend(InputError(name, "must not be negative") for name in NON_NEGATIVE if getattr(s, name) < 0)
     for i, d in enumerate(s.deductions):
         if d.amount_fen < 0:
             errors.append(InputError(f"deductions[{i}].amount_fen", "must not be negative"))
@@ -455,10 +459,16 @@ def check_premiums(s: Statement, e: Engagement,
                         "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required}})
 
 
+@lru_cache(maxsize=4096)
+def _deduction_reasons(loaded, on: date) -> tuple[frozenset[str], frozenset[str]]:
+    """(lawful, forbidden) reasons on a date, as sets built once per date and policy."""
+    return (frozenset(_policy_value(loaded, "wages.deductions.lawful_reasons", on)),
+            frozenset(_policy_value(loaded, "wages.deductions.forbidden_reasons", on)))
+
+
 def check_deductions(s: Statement) -> list[FindingSpec]:
     """M6: each deduction needs a lawful reason; fines, deposits, risk money, equipment fees are forbidden."""
-    lawful = set(policy("wages.deductions.lawful_reasons", s.period_start))
-    forbidden = set(policy("wages.deductions.forbidden_reasons", s.period_start))
+    lawful, forbidden = _deduction_reasons(_loaded(), s.period_start)
     found: list[FindingSpec] = []
     bad = [d for d in s.deductions if d.reason in forbidden]
     if bad:
