@@ -31,3 +31,17 @@ def test_the_collector_is_back_when_the_last_pause_ends():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_still_collect_now_and_then(monkeypatch):
+    from newform_common import bulk
+
+    monkeypatch.setattr(bulk, "MAX_PAUSE_S", 0.0)
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collected.append(1) or 0)
+    first = collector_paused()
+    first.__enter__()
+    with collector_paused():
+        pass  # ends while the first still runs, after the longest pause: it collects
+    first.__exit__(None, None, None)
+    assert collected == [1] and gc.isenabled()
