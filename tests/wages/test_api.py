@@ -586,3 +586,19 @@ async def test_a_session_batch_resent_while_the_first_upload_is_open_counts_its_
     first, second = await kit.while_open(api, uploads, resends)
     assert first.accepted == 1
     assert (second.json()["accepted"], second.json()["duplicates"], second.json()["rejected"]) == (0, 1, 0)
+
+
+async def test_lines_that_are_json_only_when_joined_are_each_their_own_error(api):
+    """A batch is validated in one call when every line is JSON on its own; two broken halves that would
+    join into good statements are still two bad lines."""
+    pid, worker = new_platform(), new_worker()
+    first = json.dumps({"contract_id": "ct_1", **statement("half-a", "ct_1", worker)})
+    second = json.dumps(statement("half-b", "ct_2", worker))
+    split = first.index('"ct_1') + 4
+    body = first[:split] + "\n" + first[split:] + ", " + second + "\n"
+    assert len(json.loads("[" + body.replace("\n", ",", 1).strip() + "]")) == 2  # joined, they would pass
+    r = await api.client.post("/v1/statements/batches", content=body,
+                              headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["accepted"], r.json()["rejected"]) == (0, 2)
+    assert [e["line"] for e in r.json()["errors"]] == [1, 2]
