@@ -70,6 +70,17 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Any]:
+        """A pooled asyncpg connection outside any transaction: each statement commits on its own.
+
+        For a single write that reads what it needs in one statement and writes all its rows in one
+        more (data-modifying CTEs: atomic by themselves), without the BEGIN and COMMIT round trips of
+        a session. A caller that writes outbox rows calls `notify_outbox_committed` after the write."""
+        async with self.engine.connect() as connection:
+            adapted = (await connection.get_raw_connection()).dbapi_connection
+            yield adapted.driver_connection
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("select 1"))

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, Column, DateTime, Index, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +87,19 @@ def record_data(session: AsyncSession, event_class: type[DomainEvent], data: dic
                         subject=None if data.get(subject_field) is None else str(data[subject_field]), data=data)
     session.info.setdefault("outbox", []).append(envelope)
     return envelope
+
+
+#: An outbox row's columns as a write path inserts them in its own statement (`outbox_row`); the
+#: others take their defaults (`created_at`, unpublished, no error).
+ROW_COLUMNS = ("event_id", "topic", "key", "type", "source", "subject", "time", "data", "attempts")
+
+
+def outbox_row(service: str, event: DomainEvent, *, time: datetime | None = None) -> tuple[Any, ...]:
+    """The values of `event`'s outbox row in `ROW_COLUMNS` order (`data` as JSON text: cast it to jsonb),
+    for a path that writes its fact and its event in one statement without a session. The caller then
+    calls `Database.notify_outbox_committed`."""
+    e = Envelope.of(event, source=source_for(service), time=time)
+    return (e.id, topic_for(service), e.key, e.type, e.source, e.subject, e.time, orjson.dumps(e.data).decode(), 0)
 
 
 @event.listens_for(Session, "before_commit")
