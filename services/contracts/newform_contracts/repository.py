@@ -6,6 +6,7 @@ request may ask for a platform at all is the router's."""
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -343,23 +344,32 @@ def _record(model: Any, alias: str) -> str:
     return "row(" + ", ".join(f'{alias}."{name}"' for name in _columns(model)) + ")"
 
 
-def _instance(model: Any, record: Any) -> Any:
-    """A detached model instance from `_record`'s values (the engine's connections decode JSONB)."""
-    return model(**dict(zip(_columns(model), record, strict=True)))
+def _row_type(model: Any) -> type:
+    """A named tuple of `model`'s columns (None unless given): the hot path's rows, read by attribute
+    like the model's instances, built without the ORM's instrumentation (no session ever holds them)."""
+    columns = _columns(model)
+    return namedtuple(f"{model.__name__}Row", columns, defaults=(None,) * len(columns))
+
+
+RegistrationRow, EnterpriseRow = _row_type(Registration), _row_type(Enterprise)
+VerifiedLicenceRow, VerifiedEnterpriseRow = _row_type(VerifiedLicence), _row_type(VerifiedEnterprise)
+VerifiedInsuranceRow = _row_type(VerifiedInsurance)
+ContractRow, ContractTransitionRow, HeldFindingRow = _row_type(Contract), _row_type(ContractTransition), \
+    _row_type(HeldFinding)
 
 
 @dataclass(frozen=True)
 class DraftFacts:
     """What drafting a contract judges with, read in one snapshot."""
 
-    registration: Registration | None
-    enterprise: Enterprise | None
+    registration: RegistrationRow | None
+    enterprise: EnterpriseRow | None
     #: (start, end) of the worker's active full-time labour contracts, on any platform.
     full_time_terms: list[tuple[date, date | None]]
     #: The departments' facts on the enterprise (licences only for a dispatch agency) and the worker.
-    licences: list[VerifiedLicence]
-    enterprise_records: list[VerifiedEnterprise]
-    insurance: list[VerifiedInsurance]
+    licences: list[VerifiedLicenceRow]
+    enterprise_records: list[VerifiedEnterpriseRow]
+    insurance: list[VerifiedInsuranceRow]
     #: The stored answer to an earlier request with the same Idempotency-Key.
     stored: IdempotencyRecord | None
 
@@ -385,13 +395,13 @@ async def draft_facts(conn: Any, registration_id: str, enterprise_id: str,
         _DRAFT_FACTS, registration_id, enterprise_id, list(ACTIVE_CONTRACT),
         idempotency.scope if idempotency else None, idempotency.key if idempotency else None)
     return DraftFacts(
-        registration=_instance(Registration, reg) if reg else None,
-        enterprise=_instance(Enterprise, ent) if ent else None,
+        registration=RegistrationRow(*reg) if reg else None,
+        enterprise=EnterpriseRow(*ent) if ent else None,
         full_time_terms=[tuple(span) for span in terms],
-        licences=[_instance(VerifiedLicence, v) for v in licences],
-        enterprise_records=[_instance(VerifiedEnterprise, v) for v in records],
-        insurance=[_instance(VerifiedInsurance, v) for v in insurance],
-        stored=_instance(IdempotencyRecord, stored) if stored else None)
+        licences=[VerifiedLicenceRow(*v) for v in licences],
+        enterprise_records=[VerifiedEnterpriseRow(*v) for v in records],
+        insurance=[VerifiedInsuranceRow(*v) for v in insurance],
+        stored=IdempotencyRecord(**dict(zip(_columns(IdempotencyRecord), stored, strict=True))) if stored else None)
 
 
 def _param_type(model: Any, name: str) -> str:
@@ -447,15 +457,22 @@ with contract as ({_insert('contracts', _CONTRACT)}
 _SAVE_DRAFT = _save_draft_statement()
 
 
-async def save_draft(conn: Any, contract: Contract, transition: ContractTransition, held: list[HeldFinding],
+_CONTRACT_JSON = tuple(_is_json(Contract, name) for name in _CONTRACT)
+_HELD_JSON = tuple(_is_json(HeldFinding, name) for name in _HELD)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def save_draft(conn: Any, contract: ContractRow, transition: ContractTransitionRow, held: list[HeldFindingRow],
                      outbox_row: tuple[Any, ...], idempotency: IdempotencyRecord | None) -> None:
     """The contract, its first transition, its held findings, its event and the idempotency record:
     one statement, so all or none. A request racing its own Idempotency-Key gets 409, as in a session."""
-    values = [orjson.dumps(getattr(contract, name)).decode() if _is_json(Contract, name) else getattr(contract, name)
-              for name in _CONTRACT]
+    values = [_json_text(value) if is_json else value for value, is_json in zip(contract, _CONTRACT_JSON, strict=True)]
     values += [getattr(transition, name) for name in _TRANSITION]
-    values += [[orjson.dumps(getattr(h, name)).decode() if _is_json(HeldFinding, name) else getattr(h, name)
-                for h in held] for name in _HELD]
+    values += [[_json_text(getattr(h, name)) if is_json else getattr(h, name) for h in held]
+               for name, is_json in zip(_HELD, _HELD_JSON, strict=True)]
     values += outbox_row
     if idempotency is None:
         values += [None] * len(_IDEMPOTENCY)

@@ -77,9 +77,10 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
-def hold_findings(contract: Contract, specs: list[rules.FindingSpec | None], *, judged_on: date) -> list[HeldFinding]:
+def hold_findings(contract: repository.ContractRow, specs: list[rules.FindingSpec | None], *,
+                  judged_on: date) -> list[repository.HeldFindingRow]:
     """Findings on a draft are held, not raised: a draft the platform discards never becomes an alert."""
-    return [HeldFinding(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
+    return [repository.HeldFindingRow(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
                         severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
                         judged_on=judged_on, observed_at=now(), status="held") for spec in specs if spec is not None]
 
@@ -255,9 +256,9 @@ def _terms_facts(body: ContractCreate, occupation: str) -> rules.TermsFacts:
 class Draft:
     """A drafted contract as `repository.save_draft` writes it, and as the caller gets it back."""
 
-    contract: Contract
-    transition: ContractTransition
-    held: list[HeldFinding]
+    contract: repository.ContractRow
+    transition: repository.ContractTransitionRow
+    held: list[repository.HeldFindingRow]
     event: ev.ContractDrafted
     public: ContractPublic
 
@@ -292,7 +293,7 @@ def draft_contract(principal: Principal, body: ContractCreate, facts: repository
     # The place of work routes (the worker may live outside Xining): the contracting enterprise's district.
     district = body.district or enterprise.district
     at = now()
-    contract = Contract(
+    contract = repository.ContractRow(
         id=new_id("ctr"), platform_id=platform_id, enterprise_id=enterprise.id, registration_id=reg.id,
         worker_id=reg.worker_id, engagement_type=body.engagement_type, suggested_type=classification.suggested_type,
         part_time=body.part_time, occupation=occupation, district=district, start_date=body.start_date,
@@ -320,8 +321,8 @@ def draft_contract(principal: Principal, body: ContractCreate, facts: repository
                                              [rules.Span(s, e) for s, e in facts.full_time_terms]),
         rules.suspicious_terms_text(terms.free_text),
     ], sources)
-    transition = ContractTransition(contract_id=contract.id, from_status=None, to_status="draft",
-                                    actor=principal.key, at=at)
+    transition = repository.ContractTransitionRow(contract_id=contract.id, from_status=None, to_status="draft",
+                                                  actor=principal.key, at=at)
     event = ev.ContractDrafted(
         contract_id=contract.id, worker_id=contract.worker_id, platform_id=platform_id, enterprise_id=enterprise.id,
         engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
