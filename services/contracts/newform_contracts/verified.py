@@ -197,6 +197,11 @@ async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, cont
         await _raise_on_contract(session, c, [licence_finding(licence, invalid_from, c.start_date)])
 
 
+#: What `on_events` handles; the consumer passes over the rest.
+HANDLED_TYPES = (InsuranceEnrolmentRecorded.event_type, DispatchLicenceRecorded.event_type,
+                 EnterpriseRecordRecorded.event_type, ContractSent.event_type)
+
+
 async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
     """departments.* facts into contracts' own copy, each applied to the contracts it concerns; and a
     contract sent, checked against the facts already held (in the consumer's inbox transaction)."""
@@ -284,5 +289,8 @@ DEADLINE_HANDLERS = {LICENCE_LAPSE: licence_lapsed}
 
 def consumers(db, settings) -> list[ConsumerRunner]:
     """Departments' facts and contracts' own sent contracts, in one consumer (one order per worker key)."""
+    # Only the types `on_events` acts on: every other contracts event (a draft, a signature…) would
+    # otherwise cost an inbox row and a transaction for nothing.
     return [ConsumerRunner(db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-verified",
-                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events)]
+                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events,
+                           types=HANDLED_TYPES)]
