@@ -46,6 +46,8 @@ def uvicorn(app: str, port: int, env: dict[str, str], *, factory: bool):
     server = subprocess.Popen(args, env=env, cwd=Path(__file__).resolve().parent.parent)
     try:
         for _ in range(300):
+            if server.poll() is not None:  # it refused to start (a missing setting, say): say so, do not wait
+                raise SystemExit(f"{app} exited with {server.returncode} before answering")
             try:
                 httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2)
                 break

@@ -16,7 +16,7 @@ from sqlalchemy import Column, DateTime, event, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, registry
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
 from sqlmodel import Field, SQLModel
 
 from .errors import is_database_outage
@@ -111,6 +111,15 @@ async def driver_connection(session: AsyncSession):
     adapted = (await connection.get_raw_connection()).dbapi_connection
     if adapted._transaction is None:  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
         await adapted._start_transaction()
+    return adapted.driver_connection
+
+
+def driver_connection_in_hook(session: Session):
+    """`driver_connection` for a synchronous session hook (`before_commit`), which SQLAlchemy runs in
+    its greenlet: call the driver's coroutines through `await_only`."""
+    adapted = session.connection().connection.dbapi_connection
+    if adapted._transaction is None:
+        await_only(adapted._start_transaction())
     return adapted.driver_connection
 
 

@@ -15,7 +15,7 @@ import time
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 
 from . import metrics
 from .db import Database, driver_connection
@@ -28,9 +28,11 @@ log = logging.getLogger(__name__)
 
 SPEC, JSON = SPEC_VERSION.encode(), CONTENT_TYPE.encode()
 # The headers match Envelope.kafka_headers (CloudEvents binary mode); the value is the stored JSON.
+# The topic's advisory lock is taken in the same round trip: an uncorrelated sub-select is evaluated
+# once (a one-time filter), so an instance without the lock reads nothing and scans nothing.
 _NEXT_BATCH = """
 select id, event_id, topic, key, type, source, subject, time, data::text as data
-from outbox where published_at is null
+from outbox where published_at is null and (select pg_try_advisory_xact_lock($2))
 order by id limit $1
 for update skip locked
 """
@@ -55,9 +57,11 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
         self.retention = retention
-        # After a wake-up, wait this long so a burst of commits goes out as one batch: a publish
-        # cycle per request would cost more CPU than the request itself.
+        # At most one publish cycle per `coalesce` seconds: under load, the commits of that interval go
+        # out as one batch (a cycle per request would cost more CPU than the request itself), while a
+        # commit after a quiet spell is published at once (no fixed wait on the freshness path).
         self.coalesce = coalesce
+        self._cycle_started = 0.0
         self._backlog_counted_at = 0.0
         self.topic = topic_for(db.service)
         self._lock_id = zlib.crc32(self.topic.encode())
@@ -102,6 +106,7 @@ class OutboxRelay:
         backoff = 0.2
         while True:
             try:
+                self._cycle_started = time.monotonic()
                 published = await self.publish_batch()
                 backoff = 0.2
                 if published >= self.batch_size:
@@ -117,7 +122,7 @@ class OutboxRelay:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-                await asyncio.sleep(self.coalesce)
+                await asyncio.sleep(max(0.0, self._cycle_started + self.coalesce - time.monotonic()))
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -127,15 +132,10 @@ class OutboxRelay:
         failed: tuple[list[int], Exception] | None = None
         published = 0
         async with self.db.transaction() as session:
-            got_lock = (
-                await session.execute(text("select pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id})
-            ).scalar_one()
-            if not got_lock:
-                return 0
             # The driver's rows, with the data as the JSON text PostgreSQL stores: it is sent as it is,
-            # not decoded to dicts and encoded again.
+            # not decoded to dicts and encoded again. None while another instance holds the topic's lock.
             conn = await driver_connection(session)
-            rows = await conn.fetch(_NEXT_BATCH, self.batch_size)
+            rows = await conn.fetch(_NEXT_BATCH, self.batch_size, self._lock_id)
             if rows:
                 try:
                     await self._publish(rows)
