@@ -5,6 +5,7 @@ Tests run in file order; the last one checks every response this module saw for 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from newform_common.testing import unique_name
 from newform_contracts import service as contracts_service
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
@@ -534,6 +536,32 @@ async def test_an_idempotent_retry_creates_nothing_twice(api, world):
     stored = await scalar(api.url, "select count(*) from idempotency_keys where cast(response as text) like :p",
                           p=f"%{id_number}%")
     assert stored == 0
+
+
+async def test_a_contract_key_reused_for_another_body_is_refused_and_a_key_racing_itself_drafts_once(api, world):
+    """The draft and its idempotency record are one write: a key sent again with another body is a 422
+    problem and creates nothing; the same request sent several times at once drafts one contract,
+    each caller getting it (replayed) or a 409 to retry."""
+    a = world["a"]
+    body = {"registration_id": world["wa"]["registration_id"], "enterprise_id": a, "engagement_type": "civil",
+            "start_date": "2026-12-01", "terms": terms(insurance={"accident": True}),
+            "engagement_facts": CIVIL_FACTS, "document_text": "民事协议"}
+    headers = {**api.as_platform(a), "Idempotency-Key": unique_name("draft")}
+    first = await api.client.post("/v1/contracts", headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    before = await counts(api)
+    reused = await api.client.post("/v1/contracts", headers=headers, json={**body, "document_text": "另一份协议"})
+    assert reused.status_code == 422 and reused.headers["content-type"].startswith("application/problem+json")
+    assert reused.json()["type"].endswith("idempotency-key-reuse")
+    assert await counts(api) == before
+
+    racing = {**api.as_platform(a), "Idempotency-Key": unique_name("race")}
+    answers = await asyncio.gather(*[api.client.post("/v1/contracts", headers=racing, json=body) for _ in range(4)])
+    assert {r.status_code for r in answers} <= {201, 409}, [r.text for r in answers]
+    created = {r.json()["contract_id"] for r in answers if r.status_code == 201}
+    assert len(created) == 1
+    after = await counts(api)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1  # one contract, one event
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ whose handler fails `max_attempts` times while the database is reachable, goes t
 once, with the reason in its headers: it is recorded in the inbox as dead-lettered (by event id, or
 by Kafka position when it has none) in a transaction that commits after the broker's
 acknowledgement, its offset is committed, and the runner goes on. With the database down, nothing is
-dead-lettered: the runner waits and reconnects.
+dead-lettered: the runner waits and reconnects. A runner given `types` passes over (after parsing,
+before the inbox) the events of other types on its topics.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -60,6 +61,7 @@ class ConsumerRunner:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         batch_size: int = 500,
+        types: Collection[str] | None = None,
     ):
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -75,6 +77,9 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.batch_size = batch_size
+        # The event types the handler acts on (None: every type). Others on the topics are passed over
+        # before the inbox: with no effect there is nothing to deduplicate, and no transaction to pay.
+        self.types = frozenset(types) if types is not None else None
         self._task: asyncio.Task | None = None
         self._consumer = None
         self._dlq_producer = None
@@ -164,8 +169,13 @@ class ConsumerRunner:
             return
         self._observe_batch(applied)
 
+    def _wanted(self, envelope: Envelope) -> bool:
+        return self.types is None or envelope.type in self.types
+
     async def _apply_batch(self, records: list[ConsumerRecord]) -> list[Envelope]:
-        envelopes = [_parse(record) for record in records]
+        envelopes = [envelope for envelope in map(_parse, records) if self._wanted(envelope)]
+        if not envelopes:
+            return []
         applied: list[Envelope] = []
         async with self.db.transaction() as session:
             fresh = await inbox.claim_many(session, consumer=self.group_id, envelopes=envelopes)
@@ -203,6 +213,8 @@ class ConsumerRunner:
             envelope = _parse(record)
         except MalformedEvent as exc:
             await self._dead_letter(record, None, f"malformed: {exc}")
+            return
+        if not self._wanted(envelope):
             return
         last_error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
