@@ -387,6 +387,37 @@ async def test_the_readme_examples_are_accepted(api):
         assert r.json()["rejected"] == 0 and r.json()["accepted"] + r.json()["duplicates"] > 0, r.json()
 
 
+async def test_the_late_share_warning_counts_a_month_uploaded_at_the_same_time(api, feed):
+    """March's statements in one upload and April's (half paid late) in another, side by side: each
+    counted without the other's uncommitted month, and April's rise was never seen."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid = new_platform()
+    pairs = []
+    for _ in range(4):
+        worker = new_worker()
+        pairs.append((await feed.signed(worker_id=worker, platform_id=pid), worker))
+    for contract, _ in pairs:
+        await engagement_known(api, contract)
+
+    async def march_uploads(session):
+        return await service.intake_statements(session, pid, [RawLine(i + 1, statement(f"m-{i}", c, w))
+                                                               for i, (c, w) in enumerate(pairs)], "json")
+
+    def april_uploads():
+        april = [statement(f"a-{i}", c, w, period_start="2024-04-01", period_end="2024-04-30", due_date="2024-05-10",
+                           paid_on="2024-05-20" if i < 2 else "2024-05-08") for i, (c, w) in enumerate(pairs)]
+        return api.client.post("/v1/statements/batches", content=jsonl(april),
+                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    _, april = await kit.while_open(api, march_uploads, april_uploads)
+    assert april.json()["accepted"] == 4, april.text
+    found = await fetch(api.url, "select subject_id from findings where platform_id = :p "
+                                 "and rule = 'M6.early_warning_late_share_rising'", p=pid)
+    assert [f["subject_id"] for f in found] == [f"{pid}:2024-04"]
+
+
 async def test_a_rising_share_of_late_pay_is_an_early_warning_the_platform_can_read(api, feed):
     pid = new_platform()
     pairs = []

@@ -148,6 +148,11 @@ async def claim_judgements(session: AsyncSession, keys: list[tuple[str, str, str
     return {(r[0], r[1], r[2]) for r in rows}
 
 
+async def lock_platform_months(session: AsyncSession, platform_id: str, months: Iterable[date]) -> None:
+    """Serialise the late-share warning of a platform's months (see service.warn_late_share)."""
+    await lock_keys(session, "wages-late-share", [f"{platform_id}:{m:%Y-%m}" for m in months])
+
+
 async def lock_contracts(session: AsyncSession, contract_ids: Iterable[str], *, shared: bool) -> None:
     """Serialise "keep a statement pending" with "the engagement arrives" per contract, until commit.
 

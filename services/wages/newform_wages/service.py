@@ -338,9 +338,9 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
         if engagement is not None:
             findings += len(await _raise_statement_findings(session, row, engagement, specs, today))
     await _schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
+    _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     findings += await warn_late_share(session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good
                                                              if e is not None}, today)
-    _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     return await _close_batch(session, batch, accepted=len(good), duplicates=duplicates, errors=errors,
                               pending=sum(1 for g in good if g[2] is None), findings=findings)
 
@@ -361,6 +361,9 @@ async def warn_late_share(session: AsyncSession, platform_id: str, months: set[d
     """Early warning per month touched: the platform's late share rose from the month before (once per month)."""
     if not months:
         return 0
+    # Two uploads touching the same or adjacent months would each count without the other's statements
+    # and the warning could be missed: the months read are locked until commit (the upload's last step).
+    await repo.lock_platform_months(session, platform_id, {rules.add_months(m, d) for m in months for d in (-1, 0, 1)})
     shares = await late_shares(session, platform_id, rules.add_months(min(months), -1),
                                rules.add_months(max(months), 1), today)
     candidates = [(m, spec) for m in sorted(months)
