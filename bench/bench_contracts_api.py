@@ -67,7 +67,9 @@ def cpu_seconds(pid: int) -> float:
 def contracts_env(url: str, bootstrap: str, public_pem: str) -> dict[str, str]:
     return {**os.environ, "CONTRACTS_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "JWT_PUBLIC_KEY": public_pem, "CONTRACTS_SIGNING_KEY": generate_keypair()[0],
-            "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!", "LOG_LEVEL": "WARNING"}
+            "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!", "LOG_LEVEL": "WARNING",
+            # One caller sends every request: a limit high enough never to refuse, still checked per request.
+            "RATE_LIMIT_PER_MINUTE": "100000000", "RATE_LIMIT_BURST": "1000000"}
 
 
 async def seed(base: str, tokens: TokenFactory, workers: int = 1) -> tuple[dict[str, str], list[str]]:
@@ -125,7 +127,8 @@ def report(p3: dict) -> None:
     print(f"\nP3 POST /v1/contracts, {p3['concurrency']} in flight (wrk)")
     print(f"  newform  {p3['value']:8.0f} req/s  p50 {p3['p50_ms']:.1f} ms  p99 {p3['p99_ms']:.1f} ms  "
           f"service CPU {p3['cpu_ms_per_request']:.2f} ms/request")
-    print(f"  ceiling  {p3['ceiling']:8.0f} req/s  (minimal FastAPI app, same body model)  ratio {p3['ratio']:.2f}")
+    print(f"  ceiling  {p3['ceiling']:8.0f} req/s  p99 {p3['ceiling_p99_ms']:.1f} ms  (minimal FastAPI app, same body "
+          f"model)  ratio {p3['ratio']:.2f}")
 
 
 async def main(seconds: float, concurrency: int) -> None:

@@ -322,3 +322,43 @@ async def test_a_poison_record_delivered_again_is_not_dead_lettered_again(sample
     assert sorted(dict(r.headers)["dlq_original"].decode().rsplit("/", 1)[1] for r in dead) == ["7", "8", "9"]
     dropped = [r for r in dead if r.value is None]
     assert len(dropped) == 1 and dict(dropped[0].headers)["dlq_value_dropped"] == b"too large"
+
+
+async def test_a_runner_given_types_passes_over_the_others_without_an_inbox_row(sample_settings, kafka):
+    """A service consuming its own topic for one event type (contracts: a contract sent) pays no inbox
+    row and no transaction for the others; the types it handles are claimed and applied as always."""
+    from aiokafka import ConsumerRecord
+
+    from newform_common.consumer import ConsumerRunner
+
+    from .sample_service import NoteCreated
+
+    seen: list[str] = []
+
+    async def batch(session, envelopes):
+        seen.extend(e.id for e in envelopes)
+
+    def record(offset: int, envelope: Envelope) -> ConsumerRecord:
+        value = envelope.kafka_value()
+        return ConsumerRecord(topic=sample_settings.topic, partition=0, offset=offset, timestamp=0,
+                              timestamp_type=0, key=b"w_t", value=value, checksum=None, serialized_key_size=3,
+                              serialized_value_size=len(value), headers=envelope.kafka_headers())
+
+    note = Envelope.of(NoteCreated(note_id=1, platform_id=PLATFORM, worker_id="w_t", text="x"), source="/t")
+    db = Database(sample_settings.database_url, service=sample_settings.service_name)
+    passing_over = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("types"),
+                                  topics=[sample_settings.topic], batch_handler=batch, types=["sample.other.v1"])
+    handling = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("types"),
+                              topics=[sample_settings.topic], batch_handler=batch, types=[NoteCreated.event_type])
+    try:
+        assert await passing_over._apply_batch([record(0, note)]) == []
+        await passing_over._handle(record(0, note))
+        assert seen == []
+        assert [e.id for e in await handling._apply_batch([record(0, note)])] == [note.id]
+        async with db.sessions() as session:
+            claimed = (await session.execute(text("select consumer from inbox where event_id = :id"),
+                                             {"id": note.id})).scalars().all()
+    finally:
+        await db.dispose()
+    assert seen == [note.id]
+    assert claimed == [handling.group_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -161,3 +162,23 @@ def test_a_lost_connection_is_an_outage_however_deep_it_is_wrapped_and_a_bad_sta
     assert is_database_outage(wrapped(ConnectionRefusedError(111, "refused")))
     assert not is_database_outage(wrapped(UniqueViolationError("duplicate key")))
     assert not is_database_outage(ValueError("a field is missing"))
+
+
+async def test_an_autocommit_connection_lost_midway_is_not_pooled_again_and_one_after_a_bad_statement_is(db):
+    """`Database.autocommit` hands out a pooled connection outside any transaction; a lost one is
+    discarded (the next caller gets a fresh one), one that only ran a bad statement is reused."""
+    async with db.autocommit() as conn:
+        first = await conn.fetchval("select pg_backend_pid()")
+    with pytest.raises(ConnectionResetError):
+        async with db.autocommit() as conn:
+            assert await conn.fetchval("select pg_backend_pid()") == first
+            raise ConnectionResetError("the server went away")
+    async with db.autocommit() as conn:
+        fresh = await conn.fetchval("select pg_backend_pid()")
+    assert fresh != first
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        async with db.autocommit() as conn:
+            await conn.fetchval("select 1 / 0")
+    async with db.autocommit() as conn:
+        assert await conn.fetchval("select pg_backend_pid()") == fresh
+        assert not conn.is_in_transaction()  # each statement commits on its own

@@ -5,6 +5,7 @@ Tests run in file order; the last one checks every response this module saw for 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import date
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from newform_common.testing import unique_name
 from newform_contracts import service as contracts_service
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
@@ -536,6 +538,32 @@ async def test_an_idempotent_retry_creates_nothing_twice(api, world):
     assert stored == 0
 
 
+async def test_a_contract_key_reused_for_another_body_is_refused_and_a_key_racing_itself_drafts_once(api, world):
+    """The draft and its idempotency record are one write: a key sent again with another body is a 422
+    problem and creates nothing; the same request sent several times at once drafts one contract,
+    each caller getting it (replayed) or a 409 to retry."""
+    a = world["a"]
+    body = {"registration_id": world["wa"]["registration_id"], "enterprise_id": a, "engagement_type": "civil",
+            "start_date": "2026-12-01", "terms": terms(insurance={"accident": True}),
+            "engagement_facts": CIVIL_FACTS, "document_text": "民事协议"}
+    headers = {**api.as_platform(a), "Idempotency-Key": unique_name("draft")}
+    first = await api.client.post("/v1/contracts", headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    before = await counts(api)
+    reused = await api.client.post("/v1/contracts", headers=headers, json={**body, "document_text": "另一份协议"})
+    assert reused.status_code == 422 and reused.headers["content-type"].startswith("application/problem+json")
+    assert reused.json()["type"].endswith("idempotency-key-reuse")
+    assert await counts(api) == before
+
+    racing = {**api.as_platform(a), "Idempotency-Key": unique_name("race")}
+    answers = await asyncio.gather(*[api.client.post("/v1/contracts", headers=racing, json=body) for _ in range(4)])
+    assert {r.status_code for r in answers} <= {201, 409}, [r.text for r in answers]
+    created = {r.json()["contract_id"] for r in answers if r.status_code == 201}
+    assert len(created) == 1
+    after = await counts(api)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + 1  # one contract, one event
+
+
 # ---------------------------------------------------------------------------------------------
 # Account restrictions (M5)
 # ---------------------------------------------------------------------------------------------
@@ -1022,3 +1050,80 @@ async def test_a_dispatch_licence_expiring_mid_term_moves_liability_on_its_date(
                           json={"reason": "协商一致"})
     assert await scalar(api.url, "select status from deadlines where subject_id = :c and kind = :k",
                         c=ended["contract_id"], k=service.DECLARED_LICENCE_LAPSE) == "cancelled"
+
+
+async def test_one_person_registering_with_two_platforms_at_once_is_one_worker_and_both_succeed(api, world):
+    """Each registration looked for the person and, finding none, inserted them: side by side, the
+    second's insert met the first's uncommitted row and failed (a 500) once the first committed."""
+    from newform_common.testing import while_open
+    from newform_contracts.pii import Pii
+    from newform_contracts.schemas import WorkerCreate
+
+    id_number = resident_id()
+    api.raw_ids.add(id_number)
+    person = {"name": "张三丰", "id_number": id_number, "occupation": "food_delivery",
+              "household_registration_place": "青海省西宁市城东区", "residence_district": "chengdong"}
+
+    async def on_a(session):
+        reg = await contracts_service.register_worker(session, Pii(api.settings.pii_secret), world["a"],
+                                                      WorkerCreate(**person, phone="13900000001"))
+        return reg.worker_id
+
+    def on_b():
+        return api.client.post("/v1/workers", headers=api.as_platform(world["b"]),
+                               json={**person, "phone": "13900000002"})
+
+    worker_id, second = await while_open(api, on_a, on_b)
+    assert second.status_code == 201, second.text
+    assert second.json()["worker_id"] == worker_id
+    assert await scalar(api.url, "select count(*) from registrations where worker_id = :w", w=worker_id) == 2
+
+
+async def test_a_registration_restricted_while_it_is_cancelled_is_refused_not_reopened(api, world):
+    """Each restriction checked the registration's status, then set it: side by side, both passed the
+    check, and a restriction committed after the cancellation turned the cancelled account "restricted"."""
+    from newform_common.auth import Principal, Role
+    from newform_common.testing import while_open
+    from newform_contracts.schemas import RestrictionCreate
+
+    a = world["a"]
+    worker = await api.worker(a)
+    cancel = {"registration_id": worker["registration_id"], "action": "cancel", "reason_code": "order_fraud",
+              "notice_given_at": "2026-11-20T09:00:00+08:00", "effective_at": "2026-11-27T09:00:00+08:00"}
+
+    async def cancels(session):
+        platform = Principal(subject=f"backend-{a}", role=Role.platform, platform_id=a)
+        return await contracts_service.restrict_account(session, platform, RestrictionCreate(**cancel))
+
+    def restricts():
+        return api.client.post("/v1/account-restrictions", headers=api.as_platform(a),
+                               json={**cancel, "action": "restrict"})
+
+    _, second = await while_open(api, cancels, restricts)
+    assert second.status_code == 409, second.text
+    assert (await api.client.get(f"/v1/workers/{worker['registration_id']}",
+                                 headers=api.as_platform(a))).json()["status"] == "cancelled"
+
+
+async def test_two_versions_of_a_rule_published_at_once_are_versions_1_and_2(api):
+    """Each publication took the topic's latest version + 1: side by side, both took version 1 and the
+    second failed on the unique version instead of becoming version 2."""
+    from newform_common.testing import while_open
+    from newform_contracts.schemas import RuleNoticeCreate
+
+    platform = await api.platform()
+    notice = {"topic": "piece_rates", "title": "配送单价", "content": "基础单价4.5元\n",
+              "consultation": {"consulted_with": "union", "consulted_on": "2026-11-01", "opinion": "同意"},
+              "published_on": "2026-11-10", "effective_on": "2026-11-20"}
+
+    async def publishes(session):
+        n, _ = await contracts_service.publish_rule_notice(session, platform, RuleNoticeCreate(**notice))
+        return n.version
+
+    def publishes_too():
+        return api.client.post("/v1/rule-notices", headers=api.as_platform(platform),
+                               json={**notice, "content": "基础单价4元\n"})
+
+    first, second = await while_open(api, publishes, publishes_too)
+    assert second.status_code == 201, second.text
+    assert (first, second.json()["version"]) == (1, 2)

@@ -13,13 +13,13 @@ from newform_common.db import Database
 from newform_common.events import Envelope
 from newform_common.kafka import ensure_topics
 from newform_common.policy import BUSINESS_TZ
-from newform_common.testing import ServiceApi, eventually, running_service, unique_name, worker_id_of
+from newform_common.testing import ServiceApi, eventually, running_service, unique_name, while_open, worker_id_of
 from newform_contracts import verified
 from newform_contracts.main import create_app
 from newform_departments import events as department_events  # the producer's own event models
 
 from .conftest import Api
-from .helpers import credit_code, make_settings, migrate, resident_id, scalar, terms
+from .helpers import credit_code, execute, make_settings, migrate, resident_id, scalar, terms
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +236,38 @@ async def test_at_drafting_the_departments_facts_replace_the_declaration_and_the
     contract = await api.signed(pid, registered["registration_id"], pid)
     [finding] = await findings(api, "M9.work_injury_insurance", contract["contract_id"])
     assert finding["evidence"]["source"] == "medins" and finding["evidence"]["reference"] == "YB-NO"
+
+
+async def test_a_fact_restated_while_its_contract_is_checked_raises_one_finding(world):
+    """The fact's consumer (a new version: checks the worker's live contracts) and the contract's check
+    (sent: checks the facts held) side by side: each looked for the finding on (rule, contract, fact)
+    before the other committed it, and both raised it (two instances share these topics' partitions)."""
+    api, db, _ = world
+    pid = await api.platform()
+    id_number = resident_id()
+    worker = await api.worker(pid, id_number)
+    drafted = await api.draft(pid, worker["registration_id"], pid,
+                              terms=terms(insurance={"work_injury": True, "occupational_injury": False,
+                                                     "accident": True}))
+    contract_id = drafted.json()["contract_id"]
+    fact = stated(subject_key=worker_id_of(id_number), department="medins", reference="XNYB-2026-0100",
+                  worker_id=worker_id_of(id_number), insurance_type="work_injury", status="not_enrolled")
+
+    def stated_as(version: int) -> Envelope:
+        return Envelope.of(department_events.InsuranceEnrolmentRecorded(**{**fact, "version": version}),
+                           source="/newform/departments")
+
+    async with db.transaction() as session:
+        await verified.on_events(session, [stated_as(1)])  # held: the contract is a draft, nothing raised
+    # Sent without its event, so only the two paths below check it.
+    await execute(api.url, "update contracts set status = 'sent' where id = :c", c=contract_id)
+
+    async def restated(session):
+        await verified.on_events(session, [stated_as(2)])
+
+    async def checked():
+        async with db.transaction() as session:
+            await verified.check_contract(session, contract_id, date.today())
+
+    await while_open(api, restated, checked)
+    assert len(await findings(api, "M9.declared_insurance_not_enrolled", contract_id)) == 1

@@ -210,40 +210,40 @@ async def test_a_fact_stored_while_its_worker_registers_is_linked_whichever_comm
     """The intake (finds no such worker: keeps the fact unlinked) and the consumer (records the worker,
     links the facts kept for it) side by side: before the subject lock, each missed the other's
     uncommitted row and the fact stayed unlinked for good (a fresh-clone CI run found it)."""
-    import asyncio
-
     from newform_common.db import Database
     from newform_departments import service
     from newform_departments.router import pii_of
     from newform_departments.schemas import InsuranceEnrolmentIn
 
-    db = Database(api.url, service="departments-race-test")
+    db = Database(api.url, service=api.settings.service_name)
     pii = pii_of(api.settings.pii_secret)
+
+    async def in_transaction(function, *args):
+        async with db.transaction() as session:
+            return await function(session, *args)
+
     try:
         for consumer_first in (False, True):
             fact = enrolment()
             worker = kit.worker_id_of(fact["id_number"])
             registered = Envelope.of(_worker_registered(worker), source="/newform/contracts")
             prepared = service.prepare("insurance_enrolment", "medins", InsuranceEnrolmentIn(**fact), pii)
-            async with db.transaction() as first:
-                if consumer_first:
-                    await service.on_contract_events(first, [registered])
-                    second = asyncio.create_task(_in_transaction(db, service.store, pii, prepared))
-                else:
-                    await service.store(first, pii, prepared)
-                    second = asyncio.create_task(_in_transaction(db, service.on_contract_events, [registered]))
-                await asyncio.sleep(0.5)  # the second runs as far as it can while the first is open
-            await asyncio.wait_for(second, 10)
+
+            async def registers(session, registered=registered):
+                return await service.on_contract_events(session, [registered])
+
+            async def stores(session, prepared=prepared):
+                return await service.store(session, pii, prepared)
+
+            if consumer_first:
+                await kit.while_open(api, registers, lambda: in_transaction(stores))
+            else:
+                await kit.while_open(api, stores, lambda: in_transaction(registers))
             linked = await scalar(api.url, "select linked_at is not null from facts where reference = :reference",
                                   reference=fact["reference"])
             assert linked is True, f"consumer first: {consumer_first}"
     finally:
         await db.dispose()
-
-
-async def _in_transaction(db, function, *args):
-    async with db.transaction() as session:
-        return await function(session, *args)
 
 
 def _worker_registered(worker_id: str):
@@ -252,3 +252,48 @@ def _worker_registered(worker_id: str):
     return WorkerRegistered(worker_id=worker_id, registration_id="reg_1", platform_id="p1",
                             occupation="on_demand_delivery", residence_district="chengxi",
                             household_registration_region="630102", registered_at="2026-06-05T09:00:00+08:00")
+
+
+async def test_a_fact_corrected_while_its_worker_registers_does_not_deadlock_with_the_consumer(api, monkeypatch):
+    """The consumer locks the worker, then the rows of the facts kept unlinked for them. The intake locked
+    the fact's row, then the worker: paused between the two while the consumer ran, each waited for the
+    other, and PostgreSQL aborted one (a 500 to the department, or a consumer retry)."""
+    import asyncio
+
+    from newform_common.db import Database
+    from newform_departments import repository, service
+
+    fact = enrolment()
+    worker = kit.worker_id_of(fact["id_number"])
+    assert (await api.post("/v1/insurance-enrolments", "medins", fact)).status_code == 201  # kept unlinked
+    reached, go = asyncio.Event(), asyncio.Event()
+    known_subjects = repository.known_subjects
+
+    async def known_subjects_after_a_pause(*args):
+        reached.set()
+        await go.wait()
+        return await known_subjects(*args)
+
+    monkeypatch.setattr(repository, "known_subjects", known_subjects_after_a_pause)
+    correction = asyncio.create_task(api.post("/v1/insurance-enrolments", "medins",
+                                              {**fact, "status": "enrolled", "start_date": "2026-06-02"}))
+    await asyncio.wait_for(reached.wait(), 10)
+    db = Database(api.url, service=api.settings.service_name)
+
+    async def registers():
+        async with db.transaction() as session:
+            await service.on_contract_events(session, [Envelope.of(_worker_registered(worker),
+                                                                   source="/newform/contracts")])
+
+    registering = asyncio.create_task(registers())
+    try:
+        await asyncio.sleep(0.5)  # the consumer runs as far as it can while the intake is paused
+        go.set()
+        corrected, registered = await asyncio.wait_for(asyncio.gather(correction, registering,
+                                                                      return_exceptions=True), 20)
+    finally:
+        await db.dispose()
+    assert registered is None, registered
+    assert corrected.status_code < 300 and corrected.json()["status"] == "updated", corrected.text
+    assert await scalar(api.url, "select linked_at is not null from facts where reference = :reference",
+                        reference=fact["reference"]) is True

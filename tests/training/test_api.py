@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from newform_common import testing as kit
 from newform_common.events import Envelope
@@ -205,3 +206,115 @@ async def test_worker_places_come_from_contracts_events_and_claims_are_published
 
     [event] = await eventually(published, timeout=30)
     assert event["certificate_number"] == number and event["payee"] == "worker" and event["district"] == "datong"
+
+
+async def test_a_claim_decided_while_its_districts_first_budget_is_set_is_funded_whichever_commits_first(api):
+    """Deciding (finds no budget: the claim is queued) and setting the district's first budget (funds the
+    queued claims) side by side: with no budget row to lock, each missed the other's uncommitted row and
+    the claim stayed queued with the budget unspent."""
+    from newform_common.auth import Principal, Role
+    from newform_training import service
+    from newform_training.models import Claim
+    from newform_training.schemas import BudgetSet, Decision
+
+    officer = Principal(subject="hrss-officer", role=Role.department, department="hrss")
+    body, worker_places = await api.body(), {"chengzhong": "630103", "chengbei": "630105"}
+    for district, decision_first in (("chengzhong", True), ("chengbei", False)):
+        worker = new_worker()
+        await api.lives_in(worker, household_region=worker_places[district], residence=district)
+        number = await api.certificate(body, worker, await api.course(await api.provider(district=district),
+                                                                       district=district))
+        submitted = await api.client.post("/v1/claims", headers=api.as_worker(worker),
+                                          json={"certificate_number": number, "training_district": district})
+        claim_id, year = submitted.json()["claim_id"], await scalar(
+            api.url, "select year from claims where id = :id", id=submitted.json()["claim_id"])
+
+        async def decide(session, claim_id=claim_id):
+            claim = await session.get(Claim, claim_id, with_for_update=True)
+            return (await service.decide(session, officer, claim, Decision(decision="approve"))).status
+
+        async def set_budget(session, district=district, year=year):
+            return (await service.set_budget(session, district, year, BudgetSet(total_fen=10_000_000))).total_fen
+
+        def put_budget(district=district, year=year):
+            return api.client.put(f"/v1/budgets/{district}/{year}", headers=api.hrss, json={"total_fen": 10_000_000})
+
+        def post_decision(claim_id=claim_id):
+            return api.client.post(f"/v1/claims/{claim_id}/decision", headers=api.hrss, json={"decision": "approve"})
+
+        if decision_first:
+            _, second = await kit.while_open(api, decide, put_budget)
+        else:
+            _, second = await kit.while_open(api, set_budget, post_decision)
+        assert second.status_code == 200, second.text
+        status = (await api.client.get(f"/v1/claims/{claim_id}", headers=api.hrss)).json()["status"]
+        assert status == "approved", f"decision first: {decision_first}"
+
+
+async def test_two_claims_of_one_person_side_by_side_are_judged_as_if_one_came_after_the_other(api):
+    """Two certificates of the same occupation and level, claimed at once: each claim looked for the
+    person's earlier claims before the other committed, and both were accepted (paid twice)."""
+    from newform_common.auth import Principal, Role
+    from newform_training import service
+    from newform_training.schemas import ClaimCreate
+
+    body, provider = await api.body(), await api.provider()
+    worker = new_worker()
+    await api.lives_in(worker)
+    course = await api.course(provider)
+    first_number, second_number = [await api.certificate(body, worker, course) for _ in range(2)]
+
+    async def claim_first(session):
+        return await service.submit_claim(session, Principal(subject=worker, role=Role.worker),
+                                          ClaimCreate(certificate_number=first_number, training_district="chengxi"))
+
+    def claim_second():
+        return api.client.post("/v1/claims", headers=api.as_worker(worker),
+                               json={"certificate_number": second_number, "training_district": "chengxi"})
+
+    _, second = await kit.while_open(api, claim_first, claim_second)
+    assert second.status_code == 422, second.text
+    assert second.json()["rule"] == "M13.already_subsidised"
+    assert await scalar(api.url, "select count(*) from claims where worker_id = :w and status = 'submitted'",
+                        w=worker) == 1
+
+
+async def test_the_claim_that_takes_a_provider_past_its_limit_is_found_when_two_arrive_at_once(api):
+    """The provider-rate finding is raised by the one claim whose count is the limit + 1: two claims
+    counted side by side each missed the other, neither saw limit + 1, and the finding never came."""
+    from newform_common.auth import Principal, Role
+    from newform_common.policy import get_policy
+    from newform_training import service
+    from newform_training.schemas import ClaimCreate
+
+    body, provider = await api.body(), await api.provider()
+    course = await api.course(provider)
+    limit = get_policy().value("training.suspicious.provider_claims_per_30_days", datetime.now(UTC).date())
+    await kit.execute(api.url, "insert into certificates (number, worker_id, body_id, occupation, level, issued_on, "
+                               "course_id, created_at) select :c || n, 'w_seed_' || :c || n, :b, 'on_demand_delivery', "
+                               "5, date '2026-03-25', :course, now() from generate_series(2, :limit) as n",
+                      c=course, b=body, course=course, limit=limit)
+    await kit.execute(api.url, "insert into claims (id, certificate_number, worker_id, channel, payee, provider_id, "
+                               "occupation, level, training_district, amount_fen, year, status, submitted_at) "
+                               "select 'clm_' || number, number, worker_id, 'worker', 'worker', :p, occupation, "
+                               "level, 'chengxi', 100000, 2026, 'submitted', now() from certificates "
+                               "where course_id = :course",
+                      p=provider, course=course)  # limit - 1 claims in the window: the next two make it limit + 1
+    workers = [new_worker() for _ in range(2)]
+    numbers = []
+    for worker in workers:
+        await api.lives_in(worker)
+        numbers.append(await api.certificate(body, worker, course))
+
+    async def claim_first(session):
+        return await service.submit_claim(session, Principal(subject=workers[0], role=Role.worker),
+                                          ClaimCreate(certificate_number=numbers[0], training_district="chengxi"))
+
+    def claim_second():
+        return api.client.post("/v1/claims", headers=api.as_worker(workers[1]),
+                               json={"certificate_number": numbers[1], "training_district": "chengxi"})
+
+    _, second = await kit.while_open(api, claim_first, claim_second)
+    assert second.status_code == 201, second.text
+    assert await scalar(api.url, "select count(*) from findings where rule = 'M13.provider_claims_unusual' "
+                                 "and subject_id = :p", p=provider) == 1

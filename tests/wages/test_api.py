@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from newform_common import testing as kit
 from newform_common.deadlines import end_of_business_day
 from newform_common.testing import eventually, fetch, scalar
 from newform_wages.events import StatementsAccepted
@@ -386,6 +387,37 @@ async def test_the_readme_examples_are_accepted(api):
         assert r.json()["rejected"] == 0 and r.json()["accepted"] + r.json()["duplicates"] > 0, r.json()
 
 
+async def test_the_late_share_warning_counts_a_month_uploaded_at_the_same_time(api, feed):
+    """March's statements in one upload and April's (half paid late) in another, side by side: each
+    counted without the other's uncommitted month, and April's rise was never seen."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid = new_platform()
+    pairs = []
+    for _ in range(4):
+        worker = new_worker()
+        pairs.append((await feed.signed(worker_id=worker, platform_id=pid), worker))
+    for contract, _ in pairs:
+        await engagement_known(api, contract)
+
+    async def march_uploads(session):
+        return await service.intake_statements(session, pid, [RawLine(i + 1, statement(f"m-{i}", c, w))
+                                                               for i, (c, w) in enumerate(pairs)], "json")
+
+    def april_uploads():
+        april = [statement(f"a-{i}", c, w, period_start="2024-04-01", period_end="2024-04-30", due_date="2024-05-10",
+                           paid_on="2024-05-20" if i < 2 else "2024-05-08") for i, (c, w) in enumerate(pairs)]
+        return api.client.post("/v1/statements/batches", content=jsonl(april),
+                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    _, april = await kit.while_open(api, march_uploads, april_uploads)
+    assert april.json()["accepted"] == 4, april.text
+    found = await fetch(api.url, "select subject_id from findings where platform_id = :p "
+                                 "and rule = 'M6.early_warning_late_share_rising'", p=pid)
+    assert [f["subject_id"] for f in found] == [f"{pid}:2024-04"]
+
+
 async def test_a_rising_share_of_late_pay_is_an_early_warning_the_platform_can_read(api, feed):
     pid = new_platform()
     pairs = []
@@ -461,3 +493,143 @@ async def test_a_statement_kept_pending_while_its_engagement_is_being_stored_is_
         await db.dispose()
     assert await scalar(api.url, "select status from statements where line_id = 'race' and platform_id = :p",
                         p=pid) == "judged"
+
+
+async def test_two_platforms_uploading_one_workers_day_side_by_side_are_judged_on_the_sum(api):
+    """Each upload judges the day on every platform's stored sessions: side by side, each missed the
+    other's uncommitted sessions, 6 h + 6 h looked like 6 h twice, and the day's finding never came.
+    The same for a platform's own overlapping sessions sent in two uploads at once: both were stored."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    worker, p1, p2 = new_worker(), new_platform(), new_platform()
+    day = "2024-03-11"
+
+    async def p1_uploads(session):
+        line = session_line("m", worker, f"{day}T06:00:00+08:00", f"{day}T12:00:00+08:00")
+        return await service.intake_sessions(session, p1, [RawLine(1, line)], "json")
+
+    def p2_uploads():
+        return api.client.post("/v1/sessions/batches", headers={**api.as_platform(p2),
+                                                                "Content-Type": "application/x-ndjson"},
+                               content=jsonl([session_line("e", worker, f"{day}T13:00:00+08:00",
+                                                           f"{day}T19:00:00+08:00")]))
+
+    _, second = await kit.while_open(api, p1_uploads, p2_uploads)
+    assert second.status_code == 201 and second.json()["accepted"] == 1, second.text
+    found = await fetch(api.url, "select platform_id, evidence from findings where rule = 'M7.daily_hours' "
+                                 "and worker_id = :w", w=worker)
+    assert [f["evidence"].get("total_minutes") for f in found if f["platform_id"] is None] == [720]
+
+    def p1_overlaps():
+        return api.client.post("/v1/sessions/batches", headers={**api.as_platform(p1),
+                                                                "Content-Type": "application/x-ndjson"},
+                               content=jsonl([session_line("n2", worker, "2024-03-12T08:30:00+08:00",
+                                                           "2024-03-12T09:30:00+08:00")]))
+
+    async def p1_first(session):
+        line = session_line("n1", worker, "2024-03-12T08:00:00+08:00", "2024-03-12T09:00:00+08:00")
+        return await service.intake_sessions(session, p1, [RawLine(1, line)], "json")
+
+    _, overlapping = await kit.while_open(api, p1_first, p1_overlaps)
+    assert overlapping.json()["accepted"] == 0 and "overlaps" in overlapping.json()["errors"][0]["message"]
+
+
+async def test_a_quota_day_uploaded_in_two_parts_side_by_side_is_assessed_on_both(api):
+    """Each upload assesses the quota over every worker of the post that day: side by side, each saw only
+    its own workers, and the last assessment published (the gateway's quota result) counted half."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid, day = new_platform(), "2024-03-13"
+    r = await api.client.post("/v1/quotas", headers=api.as_platform(pid),
+                              json={"post": "rider", "orders_per_day": 40, "effective_from": "2024-01-01"})
+    assert r.status_code == 201, r.text
+
+    def rider(line_id: str) -> dict:
+        return session_line(line_id, new_worker(), f"{day}T09:00:00+08:00", f"{day}T13:00:00+08:00", post="rider",
+                            orders_completed=25)
+
+    async def first_part(session):
+        return await service.intake_sessions(session, pid, [RawLine(1, rider("r1"))], "json")
+
+    def second_part():
+        return api.client.post("/v1/sessions/batches", content=jsonl([rider("r2")]),
+                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    _, second = await kit.while_open(api, first_part, second_part)
+    assert second.status_code == 201 and second.json()["accepted"] == 1, second.text
+    assert await scalar(api.url, "select max((data ->> 'workers')::int) from outbox "
+                                 "where type = 'wages.quota.assessed.v1' and key = :p", p=pid) == 2
+
+
+async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judged_at_once(api):
+    """The other order of the race above: the consumer's transaction is open when the upload looks for the
+    engagement; the upload waits for it (shared lock) and judges the statement instead of keeping it
+    pending for an engagement that has, by then, been stored."""
+    from datetime import UTC, datetime
+
+    from newform_common.events import Envelope
+    from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags
+    from newform_wages import service
+
+    pid, worker = new_platform(), new_worker()
+    contract = "ct_race2" + pid
+    common = dict(contract_id=contract, worker_id=worker, platform_id=pid, enterprise_id=pid,
+                  engagement_type="labor_contract")
+    envelopes = [Envelope.of(e, source="/newform/contracts") for e in (
+        ContractDrafted(**common, part_time=False, occupation="food_delivery", district="chengdong",
+                        start_date=date(2024, 1, 1), end_date=None, pay_period="month",
+                        insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                        drafted_at=datetime.now(UTC)),
+        ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64, signed_by=["worker"]))]
+
+    async def consumes(session):
+        await service.apply_contract_events(session, envelopes)
+
+    def uploads():
+        return api.client.post("/v1/statements/batches", content=jsonl([statement(
+            "race2", contract, worker, base_fen=100_000, gross_fen=100_000, paid_fen=100_000)]),
+            headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    _, uploaded = await kit.while_open(api, consumes, uploads)
+    assert uploaded.status_code == 201 and uploaded.json()["pending"] == 0, uploaded.text
+    assert await scalar(api.url, "select status from statements where line_id = 'race2' and platform_id = :p",
+                        p=pid) == "judged"
+
+
+async def test_a_session_batch_resent_while_the_first_upload_is_open_counts_its_lines_as_duplicates(api):
+    """A retry racing the first upload (the client timed out): it waits for the first (the worker's lock),
+    and its lines are the same lines already stored — duplicates, not overlaps of themselves."""
+    from newform_wages import service
+    from newform_wages.intake import RawLine
+
+    pid, worker = new_platform(), new_worker()
+    line = session_line("once", worker, "2024-03-14T08:00:00+08:00", "2024-03-14T09:00:00+08:00")
+
+    async def uploads(session):
+        return await service.intake_sessions(session, pid, [RawLine(1, line)], "json")
+
+    def resends():
+        return api.client.post("/v1/sessions/batches", content=jsonl([line]),
+                               headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+
+    first, second = await kit.while_open(api, uploads, resends)
+    assert first.accepted == 1
+    assert (second.json()["accepted"], second.json()["duplicates"], second.json()["rejected"]) == (0, 1, 0)
+
+
+async def test_lines_that_are_json_only_when_joined_are_each_their_own_error(api):
+    """A batch is validated in one call when every line is JSON on its own; two broken halves that would
+    join into good statements are still two bad lines."""
+    pid, worker = new_platform(), new_worker()
+    first = json.dumps({"contract_id": "ct_1", **statement("half-a", "ct_1", worker)})
+    second = json.dumps(statement("half-b", "ct_2", worker))
+    split = first.index('"ct_1') + 4
+    body = first[:split] + "\n" + first[split:] + ", " + second + "\n"
+    assert len(json.loads("[" + body.replace("\n", ",", 1).strip() + "]")) == 2  # joined, they would pass
+    r = await api.client.post("/v1/statements/batches", content=body,
+                              headers={**api.as_platform(pid), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["accepted"], r.json()["rejected"]) == (0, 2)
+    assert [e["line"] for e in r.json()["errors"]] == [1, 2]

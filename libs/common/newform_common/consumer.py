@@ -1,19 +1,20 @@
 """The consumer runner: Kafka → handler → database, effectively once.
 
-For each polled batch (every partition's records, each partition's in order): parse the CloudEvents,
+For each poll (the records of all its partitions, each partition's in order): parse the CloudEvents,
 then in ONE database transaction claim their ids in the inbox (one statement) and apply the new ones
 (a per-event `handler`, or a `batch_handler` given them all at once, e.g. to write a log in one
-statement); offsets are committed to Kafka only after the database commit (one commit per batch, not
-per event: the fsync is what costs; it runs while the next batch is handled). If anything in a batch
-fails, its transaction rolls back and the batch is handled again event by event, each in its own
-transaction with retries, in order. A redelivered event finds its id in the inbox and changes
-nothing. An event that cannot be parsed (`Envelope.from_kafka` checks every attribute against the
-bounds of the columns it is written to, so nothing half-written can fail later), or whose handler
-fails `max_attempts` times while the database is reachable, goes to `<topic>.dlq` once, with the
-reason in its headers: it is recorded in the inbox as dead-lettered (by event id, or by Kafka
-position when it has none) in a transaction that commits after the broker's acknowledgement, its
-offset is committed, and the runner goes on. With the database down, nothing is dead-lettered: the
-runner waits and reconnects.
+statement); offsets are committed to Kafka only after the database commit (one commit per poll, not
+per event: the fsync is what costs), in the background while the next poll is handled. If anything
+in a batch fails, its transaction rolls back and the batch is handled again event by event, each in
+its own transaction with retries, in order. A redelivered event finds its id in the inbox and
+changes nothing. An event that cannot be parsed (`Envelope.from_kafka` checks every attribute
+against the bounds of the columns it is written to, so nothing half-written can fail later), or
+whose handler fails `max_attempts` times while the database is reachable, goes to `<topic>.dlq`
+once, with the reason in its headers: it is recorded in the inbox as dead-lettered (by event id, or
+by Kafka position when it has none) in a transaction that commits after the broker's
+acknowledgement, its offset is committed, and the runner goes on. With the database down, nothing is
+dead-lettered: the runner waits and reconnects. A runner given `types` passes over (after parsing,
+before the inbox) the events of other types on its topics.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -60,6 +61,7 @@ class ConsumerRunner:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         batch_size: int = 500,
+        types: Collection[str] | None = None,
     ):
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -75,6 +77,9 @@ class ConsumerRunner:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.batch_size = batch_size
+        # The event types the handler acts on (None: every type). Others on the topics are passed over
+        # before the inbox: with no effect there is nothing to deduplicate, and no transaction to pay.
+        self.types = frozenset(types) if types is not None else None
         self._task: asyncio.Task | None = None
         self._consumer = None
         self._dlq_producer = None
@@ -107,7 +112,7 @@ class ConsumerRunner:
         else:
             consumer.subscribe(self.topics)
         self._dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
-        committing: asyncio.Task | None = None
+        committing: asyncio.Task | None = None  # the last poll's offset commit
         try:
             await consumer.start()
             await self._dlq_producer.start()
@@ -117,22 +122,27 @@ class ConsumerRunner:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
                 if not batches:
                     continue
-                # Every partition's records of the poll in one batch (each partition's in order): one
-                # database commit for them all. Its Kafka commit runs while the next batch is handled;
-                # the one before is awaited first, so offsets are committed in order and only after
-                # their database commit.
-                await self._handle_batch([r for records in batches.values() for r in records])
+                # Every partition of the poll in one transaction (each partition's records in order):
+                # one inbox statement, one commit, whatever the number of partitions.
+                await self._handle_batch([record for records in batches.values() for record in records])
+                # The offsets go to Kafka while the next poll is handled: they only save redelivery
+                # (the inbox makes a redelivered event change nothing), so they need not hold it up.
+                # Commits stay in order: each waits for the one before.
+                positions = {tp: records[-1].offset + 1 for tp, records in batches.items()}
                 if committing is not None:
                     await committing
-                committing = asyncio.create_task(
-                    consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}))
+                committing = asyncio.create_task(consumer.commit(positions))
                 for tp, records in batches.items():
                     self._report_lag(consumer, tp, records[-1].offset)
         finally:
-            if committing is not None:  # a batch whose commit is lost comes again; its inbox rows skip it
-                committing.cancel()
-                await asyncio.gather(committing, return_exceptions=True)
             self._consumer = None
+            if committing is not None and not committing.done():
+                # The last poll's offsets, if Kafka takes them soon: a commit waits out a rebalance,
+                # and stopping must not (the events would only come again, and change nothing).
+                try:
+                    await asyncio.wait_for(committing, timeout=2)
+                except (Exception, asyncio.CancelledError):
+                    log.debug("last offset commit not made; those events will come again", exc_info=True)
             await consumer.stop()
             await self._dlq_producer.stop()
 
@@ -144,8 +154,8 @@ class ConsumerRunner:
             )
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
-        """One partition's records, in order. Fast path: the whole batch in one transaction with one
-        inbox statement. If anything in it fails, that transaction rolls back and the batch is
+        """One poll's records, each partition's in order. Fast path: the whole batch in one transaction
+        with one inbox statement. If anything in it fails, that transaction rolls back and the batch is
         handled event by event (retries, then the dead-letter topic), still in order."""
         try:
             applied = await self._apply_batch(records)
@@ -159,8 +169,13 @@ class ConsumerRunner:
             return
         self._observe_batch(applied)
 
+    def _wanted(self, envelope: Envelope) -> bool:
+        return self.types is None or envelope.type in self.types
+
     async def _apply_batch(self, records: list[ConsumerRecord]) -> list[Envelope]:
-        envelopes = [_parse(record) for record in records]
+        envelopes = [envelope for envelope in map(_parse, records) if self._wanted(envelope)]
+        if not envelopes:
+            return []
         applied: list[Envelope] = []
         async with self.db.transaction() as session:
             fresh = await inbox.claim_many(session, consumer=self.group_id, envelopes=envelopes)
@@ -198,6 +213,8 @@ class ConsumerRunner:
             envelope = _parse(record)
         except MalformedEvent as exc:
             await self._dead_letter(record, None, f"malformed: {exc}")
+            return
+        if not self._wanted(envelope):
             return
         last_error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):

@@ -16,8 +16,10 @@ from sqlalchemy import Column, DateTime, event, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, registry
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 from sqlmodel import Field, SQLModel
+
+from .errors import is_database_outage
 
 
 class CommonModel(SQLModel, registry=registry()):
@@ -70,6 +72,25 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Any]:
+        """A pooled asyncpg connection outside any transaction: each statement commits on its own.
+
+        For a single write that reads what it needs in one statement and writes all its rows in one
+        more (data-modifying CTEs: atomic by themselves), without the BEGIN and COMMIT round trips of
+        a session. A caller that writes outbox rows calls `notify_outbox_committed` after the write."""
+        pooled = await self.engine.raw_connection()
+        lost: BaseException | None = None
+        try:
+            yield pooled.dbapi_connection.driver_connection
+        except BaseException as error:
+            if is_database_outage(error):
+                lost = error
+            raise
+        finally:
+            # A lost connection is discarded, not pooled: the next request gets a fresh one.
+            await greenlet_spawn(pooled.invalidate if lost else pooled.close, *([lost] if lost else []))
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -76,6 +77,56 @@ def _hash(operation: str, payload: Any) -> str:
     return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A request that sent an `Idempotency-Key`: where its answer is stored and what it asked."""
+
+    scope: str
+    key: str
+    operation: str
+    request_hash: str
+
+    def record(self, status_code: int, response: Any) -> IdempotencyRecord:
+        return IdempotencyRecord(principal=self.scope, key=self.key, operation=self.operation,
+                                 request_hash=self.request_hash, status_code=status_code, response=response)
+
+
+def idempotent_request(request: Request, principal: Principal, payload: Any) -> IdempotentRequest | None:
+    """The request's key, scope and hash; None without the header (422 for a key of a bad length)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200:
+        raise Unprocessable(f"{HEADER} must be 1 to 200 characters", slug="idempotency-key")
+    route = request.scope.get("route")
+    operation = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return IdempotentRequest(scope=idempotency_scope(principal, operation), key=key, operation=operation,
+                             request_hash=_hash(operation, {"path": request.url.path, "body": payload}))
+
+
+def replay(asked: IdempotentRequest, stored: IdempotencyRecord) -> JSONResponse:
+    """The stored answer to a retry; 422 when the key was used for a different request."""
+    if stored.request_hash != asked.request_hash or stored.operation != asked.operation:
+        raise Unprocessable(
+            f"{HEADER} {asked.key!r} was already used for a different request", slug="idempotency-key-reuse"
+        )
+    media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
+    return FastJSONResponse(stored.response, status_code=stored.status_code,
+                            headers={REPLAY_HEADER: "true"}, media_type=media_type)
+
+
+def answer(request: Request, result: BaseModel | dict[str, Any] | Problem,
+           status_code: int = 201) -> tuple[Any, int, str | None]:
+    """(JSON body, status, media type) of what a use case produced, as sent and as stored."""
+    if isinstance(result, Problem):
+        # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
+        # use case wrote commits, and the caller gets the problem, replayed like any answer.
+        return result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json", by_alias=True), status_code, None
+    return jsonable_encoder(result), status_code, None
+
+
 async def idempotent(
     request: Request,
     session: AsyncSession,
@@ -90,35 +141,12 @@ async def idempotent(
     Without the header the request simply runs (the key is recommended, not forced, so that
     hand-written calls still work; the OpenAPI document says so).
     """
-    key = request.headers.get(HEADER)
-    route = request.scope.get("route")
-    operation = f"{request.method} {getattr(route, 'path', request.url.path)}"
-    if key is not None:
-        if not 1 <= len(key) <= 200:
-            raise Unprocessable(f"{HEADER} must be 1 to 200 characters", slug="idempotency-key")
-        request_hash = _hash(operation, {"path": request.url.path, "body": payload})
-        scope = idempotency_scope(principal, operation)
-        stored = await session.get(IdempotencyRecord, (scope, key))
+    asked = idempotent_request(request, principal, payload)
+    if asked is not None:
+        stored = await session.get(IdempotencyRecord, (asked.scope, asked.key))
         if stored is not None:
-            if stored.request_hash != request_hash or stored.operation != operation:
-                raise Unprocessable(
-                    f"{HEADER} {key!r} was already used for a different request", slug="idempotency-key-reuse"
-                )
-            media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
-            return FastJSONResponse(stored.response, status_code=stored.status_code,
-                                    headers={REPLAY_HEADER: "true"}, media_type=media_type)
-    result = await produce()
-    media_type = None
-    if isinstance(result, Problem):
-        # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
-        # use case wrote commits, and the caller gets the problem, replayed like any answer.
-        body, status_code, media_type = result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
-    elif isinstance(result, BaseModel):
-        body = result.model_dump(mode="json", by_alias=True)
-    else:
-        body = jsonable_encoder(result)
-    if key is not None:
-        session.add(IdempotencyRecord(principal=scope, key=key, operation=operation,
-                                      request_hash=request_hash, status_code=status_code, response=body))
+            return replay(asked, stored)
+    body, status_code, media_type = answer(request, await produce(), status_code)
+    if asked is not None:
+        session.add(asked.record(status_code, body))
     return FastJSONResponse(body, status_code=status_code, media_type=media_type)
-

@@ -37,6 +37,13 @@ def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, **kw
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         metadata_max_age_ms=5000,  # pattern subscriptions notice a new service's topic quickly
+        # A partition whose records are still buffered is left out of the next fetch, and the broker
+        # holds that fetch up to this long waiting for the *other* partitions: the default 500 ms
+        # became the freshness tail and 2-event batches in a bulk intake. 50 ms bounds both.
+        fetch_max_wait_ms=50,
+        # Bulk events (a wages chunk of 1,000 lines is ~0.5 MB) fit several to a fetch; the response
+        # stays bounded by fetch_max_bytes (50 MB) whatever the number of partitions.
+        max_partition_fetch_bytes=4 * 1024 * 1024,
         **kw,
     )
 

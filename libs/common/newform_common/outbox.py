@@ -100,6 +100,19 @@ from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::time
 """
 
 
+#: An outbox row's columns as a write path inserts them in its own statement (`outbox_row`); the
+#: others take their defaults (`created_at`, unpublished, no error).
+ROW_COLUMNS = ("event_id", "topic", "key", "type", "source", "subject", "time", "data", "attempts")
+
+
+def outbox_row(service: str, event: DomainEvent, *, time: datetime | None = None) -> tuple[Any, ...]:
+    """The values of `event`'s outbox row in `ROW_COLUMNS` order (`data` as JSON text: cast it to jsonb),
+    for a path that writes its fact and its event in one statement without a session. The caller then
+    calls `Database.notify_outbox_committed`."""
+    e = Envelope.of(event, source=source_for(service), time=time)
+    return (e.id, topic_for(service), e.key, e.type, e.source, e.subject, e.time, orjson.dumps(e.data).decode(), 0)
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending_outbox(session: Session) -> None:
     pending: list[Envelope] = session.info.pop("outbox", [])

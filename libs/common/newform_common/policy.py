@@ -145,6 +145,23 @@ def business_date(on: date | datetime) -> date:
     raise TypeError(f"expected a date or an aware datetime, got {type(on).__name__}")
 
 
+#: Values handed out as they are; any other (lists, tables) is copied, so a caller's change stays its own.
+IMMUTABLE_VALUES = (str, int, float, bool, date, type(None))
+def _copied(value: Any) -> Any:
+    """A deep copy of a parameter's value (TOML data: tables, arrays, scalars), faster than `copy.deepcopy`."""
+    if isinstance(value, IMMUTABLE_VALUES):
+        return value
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    return copy.deepcopy(value)
+
+
+#: How many (parameter, day) look-ups a policy remembers before it starts again (days move on).
+FOUND_PARAMETERS_KEPT = 4096
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One parameter as in force on a date."""
@@ -280,6 +297,8 @@ class Policy:
         measures = [s for s, vs in self._series.items() if vs[0].kind == "municipal_measures"]
         #: The series of the municipal measures (the document whose M1–M20 the rules cite).
         self.measures_series: str | None = measures[0] if len(measures) == 1 else None
+        # Parameters found, by (name, day): a request asks for a dozen, and the versions never change.
+        self._found: dict[tuple[str, date], Parameter] = {}
 
     # -- versions and sources ------------------------------------------------------------------
     def versions(self) -> list[PolicyVersion]:
@@ -341,6 +360,15 @@ class Policy:
     def parameter(self, name: str, on: date | datetime) -> Parameter:
         """The parameter in force on ``on`` with its source, version and ``provisional`` flag."""
         d = business_date(on)
+        found = self._found.get((name, d))
+        if found is None:
+            found = self._find_parameter(name, d)
+            if len(self._found) >= FOUND_PARAMETERS_KEPT:
+                self._found.clear()
+            self._found[(name, d)] = found
+        return found if isinstance(found.value, IMMUTABLE_VALUES) else replace(found, value=_copied(found.value))
+
+    def _find_parameter(self, name: str, d: date) -> Parameter:
         best: tuple[tuple[bool, date, int], PolicyVersion, ParameterSpec, EffectiveValue, bool] | None = None
         defined_in: list[PolicyVersion] = []
         for series, versions in self._series.items():

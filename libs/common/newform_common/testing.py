@@ -136,6 +136,29 @@ async def execute(url: str, sql: str, **params) -> None:
         await engine.dispose()
 
 
+async def while_open(api: ServiceApi, first, second, *, settle: float = 0.5, timeout: float = 10.0):
+    """Two paths of `api`'s service side by side: `first(session)` runs in a transaction (on the
+    service's database, its events on the service's topic) held open while `second()` (its own
+    transaction, e.g. an HTTP request) runs as far as it can, then the first commits. Returns
+    (first's result, second's result). Under READ COMMITTED neither sees the other's uncommitted rows,
+    so a decision taken from the *absence* of a row shows here as a write skew; `settle` only gives the
+    second path time to read before the first commits (nothing asserts a speed)."""
+    from .db import Database
+
+    db = Database(api.url, service=api.settings.service_name, domain=api.settings.domain)
+    other: asyncio.Task | None = None
+    try:
+        async with db.transaction() as session:
+            held = await first(session)
+            other = asyncio.create_task(second())
+            await asyncio.sleep(settle)
+        return held, await asyncio.wait_for(other, timeout)
+    finally:
+        if other is not None and not other.done():
+            other.cancel()
+        await db.dispose()
+
+
 # ---------------------------------------------------------------------------------------------
 # Identifiers that pass their check digits
 # ---------------------------------------------------------------------------------------------

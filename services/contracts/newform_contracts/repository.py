@@ -5,16 +5,26 @@ request may ask for a platform at all is the router's."""
 
 from __future__ import annotations
 
+import re
+from collections import namedtuple
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+from asyncpg.exceptions import IntegrityConstraintViolationError
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import bulk
 from newform_common.auth import Principal
-from newform_common.findings import Finding
+from newform_common.errors import Conflict
+from newform_common.findings import Finding, FindingSpec
+from newform_common.idempotency import IdempotencyRecord, IdempotentRequest
 from newform_common.locks import lock_keys
+from newform_common.outbox import ROW_COLUMNS, OutboxRow
 from newform_common.pagination import PageParams, keyset
 from newform_common.scope import get_visible, visibility
 
@@ -88,6 +98,11 @@ async def worker(session: AsyncSession, worker_id: str) -> Worker | None:
     return await session.get(Worker, worker_id)
 
 
+async def add_worker(session: AsyncSession, row: dict[str, Any]) -> None:
+    """The person's row, unless a concurrent registration stored it first (then that one is kept)."""
+    await bulk.insert_new(session, Worker, [row], key=["worker_id"])
+
+
 async def visible_registration(session: AsyncSession, principal: Principal, registration_id: str) -> Registration:
     return await get_visible(session, Registration, registration_id, principal, "worker registration")
 
@@ -120,13 +135,6 @@ async def contracts(session: AsyncSession, principal: Principal, params: PagePar
                     worker_id: str | None, enterprise_id: str | None, status: str | None) -> list[Contract]:
     return await _visible_page(session, Contract, principal, params, platform_id, worker_id=worker_id,
                                enterprise_id=enterprise_id, status=status)
-
-
-async def active_full_time_labour_terms(session: AsyncSession, worker_id: str) -> list[tuple[date, date | None]]:
-    """(start, end) of the worker's active full-time labour contracts, on any platform."""
-    return [tuple(row) for row in (await session.execute(select(Contract.start_date, Contract.end_date).where(
-        Contract.worker_id == worker_id, Contract.status.in_(ACTIVE_CONTRACT),
-        Contract.engagement_type == "labor_contract", Contract.part_time.is_(False)))).all()]
 
 
 async def latest_contract_district(session: AsyncSession, registration_id: str) -> str | None:
@@ -201,6 +209,12 @@ async def appeals(session: AsyncSession, restriction_id: str) -> list[Restrictio
 # ---------------------------------------------------------------------------------------------
 # Rule and algorithm register (M10)
 # ---------------------------------------------------------------------------------------------
+async def lock_rule_notice_topic(session: AsyncSession, platform_id: str, topic: str) -> None:
+    """Serialises publications of one topic until the transaction ends: side by side, both would take the
+    latest version + 1 and the second fail on the unique version instead of becoming the next one."""
+    await lock_keys(session, "contracts-rule-notice-topic", [f"{platform_id}:{topic}"])
+
+
 async def latest_notice_version(session: AsyncSession, platform_id: str, topic: str) -> int | None:
     return await session.scalar(select(func.max(RuleNotice.version)).where(RuleNotice.platform_id == platform_id,
                                                                            RuleNotice.topic == topic))
@@ -310,6 +324,14 @@ async def contract_with_enterprise(session: AsyncSession, contract_id: str) -> t
     return c, (await session.get(Enterprise, c.enterprise_id) if c is not None else None)
 
 
+async def lock_findings_on_facts(session: AsyncSession, contract_id: str, specs: list[FindingSpec]) -> None:
+    """Serialise "is there a finding on (rule, contract, fact) yet?" until commit: a fact's consumer and a
+    sent contract's check (two instances may run them side by side) would each miss the other's
+    uncommitted finding and both raise it."""
+    await lock_keys(session, "contracts-finding-on-fact",
+                    [f"{spec.rule}:{contract_id}:{spec.evidence['fact_id']}" for spec in specs])
+
+
 async def finding_on_fact_exists(session: AsyncSession, rule: str, subject_id: str, fact_id: str) -> bool:
     """One finding per contract and department fact (a redelivered or repeated statement adds none)."""
     return (await session.scalar(select(func.count()).select_from(Finding).where(
@@ -319,3 +341,164 @@ async def finding_on_fact_exists(session: AsyncSession, rule: str, subject_id: s
 
 async def record_liability(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await bulk.insert_new(session, LiabilityShift, rows, key=["contract_id", "fact_id"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafting a contract, the busiest write: everything it reads in one statement, everything it
+# writes in one more (no session: a single statement is atomic, so no BEGIN and COMMIT round trips)
+# ---------------------------------------------------------------------------------------------
+_DIALECT = postgresql.dialect()
+
+
+def _columns(model: Any) -> tuple[str, ...]:
+    return tuple(column.name for column in model.__table__.columns)
+
+
+def _is_json(model: Any, name: str) -> bool:
+    return isinstance(model.__table__.columns[name].type, JSONB)
+
+
+def _record(model: Any, alias: str) -> str:
+    """A row of `model` as an anonymous record, its columns in table order (read back by `_instance`)."""
+    return "row(" + ", ".join(f'{alias}."{name}"' for name in _columns(model)) + ")"
+
+
+def _row_type(model: Any) -> type:
+    """A named tuple of `model`'s columns (None unless given): the hot path's rows, read by attribute
+    like the model's instances, built without the ORM's instrumentation (no session ever holds them)."""
+    columns = _columns(model)
+    return namedtuple(f"{model.__name__}Row", columns, defaults=(None,) * len(columns))
+
+
+RegistrationRow, EnterpriseRow = _row_type(Registration), _row_type(Enterprise)
+VerifiedLicenceRow, VerifiedEnterpriseRow = _row_type(VerifiedLicence), _row_type(VerifiedEnterprise)
+VerifiedInsuranceRow = _row_type(VerifiedInsurance)
+ContractRow, ContractTransitionRow, HeldFindingRow = _row_type(Contract), _row_type(ContractTransition), \
+    _row_type(HeldFinding)
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    """What drafting a contract judges with, read in one snapshot."""
+
+    registration: RegistrationRow | None
+    enterprise: EnterpriseRow | None
+    #: (start, end) of the worker's active full-time labour contracts, on any platform.
+    full_time_terms: list[tuple[date, date | None]]
+    #: The departments' facts on the enterprise (licences only for a dispatch agency) and the worker.
+    licences: list[VerifiedLicenceRow]
+    enterprise_records: list[VerifiedEnterpriseRow]
+    insurance: list[VerifiedInsuranceRow]
+    #: The stored answer to an earlier request with the same Idempotency-Key.
+    stored: IdempotencyRecord | None
+
+
+_DRAFT_FACTS = f"""
+with r as (select * from registrations where id = $1), e as (select * from enterprises where id = $2)
+select (select {_record(Registration, 'r')} from r),
+       (select {_record(Enterprise, 'e')} from e),
+       array(select row(c.start_date, c.end_date) from contracts c join r on c.worker_id = r.worker_id
+             where c.status = any($3::text[]) and c.engagement_type = 'labor_contract' and c.part_time is false),
+       array(select {_record(VerifiedLicence, 'v')} from verified_licences v
+             join e on v.holder_credit_code = e.credit_code where e.kind = 'dispatch_agency'),
+       array(select {_record(VerifiedEnterprise, 'v')} from verified_enterprises v
+             join e on v.credit_code = e.credit_code),
+       array(select {_record(VerifiedInsurance, 'v')} from verified_insurance v join r on v.worker_id = r.worker_id),
+       (select {_record(IdempotencyRecord, 'k')} from idempotency_keys k where k.principal = $4 and k.key = $5)
+"""
+
+
+async def draft_facts(conn: Any, registration_id: str, enterprise_id: str,
+                      idempotency: IdempotentRequest | None) -> DraftFacts:
+    reg, ent, terms, licences, records, insurance, stored = await conn.fetchrow(
+        _DRAFT_FACTS, registration_id, enterprise_id, list(ACTIVE_CONTRACT),
+        idempotency.scope if idempotency else None, idempotency.key if idempotency else None)
+    return DraftFacts(
+        registration=RegistrationRow(*reg) if reg else None,
+        enterprise=EnterpriseRow(*ent) if ent else None,
+        full_time_terms=[tuple(span) for span in terms],
+        licences=[VerifiedLicenceRow(*v) for v in licences],
+        enterprise_records=[VerifiedEnterpriseRow(*v) for v in records],
+        insurance=[VerifiedInsuranceRow(*v) for v in insurance],
+        stored=IdempotencyRecord(**dict(zip(_columns(IdempotencyRecord), stored, strict=True))) if stored else None)
+
+
+def _param_type(model: Any, name: str) -> str:
+    """How a parameter for the column is typed: strings without their length, so that the column's own
+    check refuses an over-long value (a cast to varchar(n) would cut it); JSONB as text, cast in the SQL."""
+    if _is_json(model, name):
+        return "text"
+    return re.sub(r"VARCHAR\(\d+\)", "VARCHAR", model.__table__.columns[name].type.compile(dialect=_DIALECT))
+
+
+def _placeholders(model: Any, names: tuple[str, ...], first: int, *, arrays: bool = False) -> list[str]:
+    """`$first`, `$first+1`, … for `names`, typed as their columns (JSONB sent as text and cast)."""
+    placeholders = []
+    for i, name in enumerate(names, start=first):
+        kind = _param_type(model, name)
+        placeholder = f"${i}::{kind}[]" if arrays else f"${i}::{kind}"
+        placeholders.append(placeholder if arrays or not _is_json(model, name) else f"({placeholder})::jsonb")
+    return placeholders
+
+
+def _insert(table: str, names: tuple[str, ...]) -> str:
+    return f"insert into {table} (" + ", ".join(f'"{name}"' for name in names) + ")"
+
+
+_CONTRACT = _columns(Contract)
+_TRANSITION = ("from_status", "to_status", "actor", "reason", "at")  # and the contract's id
+_HELD = tuple(name for name in _columns(HeldFinding) if name != "contract_id")  # one array each
+_IDEMPOTENCY = ("principal", "key", "operation", "request_hash", "status_code", "response")
+
+
+def _save_draft_statement() -> str:
+    transition = len(_CONTRACT) + 1
+    held = transition + len(_TRANSITION)
+    outbox = held + len(_HELD)
+    idempotency = outbox + len(ROW_COLUMNS)
+    held_values = ", ".join(f'u."{name}"::jsonb' if _is_json(HeldFinding, name) else f'u."{name}"' for name in _HELD)
+    keys = _placeholders(IdempotencyRecord, _IDEMPOTENCY, idempotency)
+    return f"""
+with contract as ({_insert('contracts', _CONTRACT)}
+                  values ({', '.join(_placeholders(Contract, _CONTRACT, 1))})),
+     transition as ({_insert('contract_transitions', ('contract_id', *_TRANSITION))}
+                    values ($1, {', '.join(_placeholders(ContractTransition, _TRANSITION, transition))})),
+     held as ({_insert('held_findings', ('contract_id', *_HELD))}
+              select $1, {held_values}
+              from unnest({', '.join(_placeholders(HeldFinding, _HELD, held, arrays=True))})
+                   as u({', '.join(f'"{name}"' for name in _HELD)})),
+     idempotency as ({_insert('idempotency_keys', _IDEMPOTENCY)}
+                     select {', '.join(keys)} where {keys[0]} is not null)
+{_insert('outbox', ROW_COLUMNS)} values ({', '.join(_placeholders(OutboxRow, ROW_COLUMNS, outbox))})
+"""
+
+
+_SAVE_DRAFT = _save_draft_statement()
+
+
+_CONTRACT_JSON = tuple(_is_json(Contract, name) for name in _CONTRACT)
+_HELD_JSON = tuple(_is_json(HeldFinding, name) for name in _HELD)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def save_draft(conn: Any, contract: ContractRow, transition: ContractTransitionRow, held: list[HeldFindingRow],
+                     outbox_row: tuple[Any, ...], idempotency: IdempotencyRecord | None) -> None:
+    """The contract, its first transition, its held findings, its event and the idempotency record:
+    one statement, so all or none. A request racing its own Idempotency-Key gets 409, as in a session."""
+    values = [_json_text(value) if is_json else value for value, is_json in zip(contract, _CONTRACT_JSON, strict=True)]
+    values += [getattr(transition, name) for name in _TRANSITION]
+    values += [[_json_text(getattr(h, name)) if is_json else getattr(h, name) for h in held]
+               for name, is_json in zip(_HELD, _HELD_JSON, strict=True)]
+    values += outbox_row
+    if idempotency is None:
+        values += [None] * len(_IDEMPOTENCY)
+    else:
+        values += [idempotency.principal, idempotency.key, idempotency.operation, idempotency.request_hash,
+                   idempotency.status_code, orjson.dumps(idempotency.response).decode()]
+    try:
+        await conn.execute(_SAVE_DRAFT, *values)
+    except IntegrityConstraintViolationError as exc:
+        raise Conflict("A concurrent request changed the same data; retry the request") from exc

@@ -10,9 +10,12 @@ from pydantic import BaseModel
 
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
+from newform_common.db import Database
 from newform_common.errors import Forbidden, NotFound, Unprocessable, problem_responses
-from newform_common.idempotency import idempotent
+from newform_common.idempotency import answer, idempotent, idempotent_request, replay
+from newform_common.outbox import outbox_row
 from newform_common.pagination import Page, PageParams, page_of, page_params
+from newform_common.responses import FastJSONResponse
 from newform_common.scope import visibility
 
 from . import reports, repository, rules, service
@@ -187,12 +190,23 @@ async def expire_due_contracts(request: Request, principal: Annotated[Principal,
 @router.post("/contracts", tags=["contracts"], status_code=201, response_model=ContractPublic,
              responses=WRITE_ERRORS,
              summary="Draft a contract or agreement; refused on a forbidden clause, flagged on a finding")
-async def draft_contract(body: ContractCreate, request: Request, session: SessionDep, principal: PlatformCaller):
-    async def produce():
-        contract, _ = await service.draft_contract(session, principal, body, pii_of(request))
-        return await service.contract_public(session, contract)
-
-    return await idempotent(request, session, principal, body, produce)
+async def draft_contract(body: ContractCreate, request: Request, principal: PlatformCaller):
+    # The busiest write, without a session: one statement reads what the rules need (and a stored
+    # answer to the Idempotency-Key), one more writes the contract, its transition, held findings,
+    # event and idempotency record, all or none.
+    asked = idempotent_request(request, principal, body)
+    db: Database = request.app.state.db
+    async with db.autocommit() as conn:
+        facts = await repository.draft_facts(conn, body.registration_id, body.enterprise_id, asked)
+        if asked is not None and facts.stored is not None:
+            return replay(asked, facts.stored)
+        draft = service.draft_contract(principal, body, facts, pii_of(request))
+        content, status_code, _ = answer(request, draft.public)
+        await repository.save_draft(conn, draft.contract, draft.transition, draft.held,
+                                    outbox_row(db.service, draft.event),
+                                    asked.record(status_code, content) if asked is not None else None)
+    db.notify_outbox_committed()
+    return FastJSONResponse(content, status_code=status_code)
 
 
 @router.get("/contracts", tags=["contracts"], response_model=Page[ContractPublic], responses=READ_ERRORS,

@@ -5,7 +5,7 @@ data, signers, findings."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +38,6 @@ from .models import (
     Registration,
     RestrictionAppeal,
     RuleNotice,
-    Worker,
     new_id,
 )
 from .pii import Pii, decrypt_document, encrypt_document, masked
@@ -77,14 +76,12 @@ def _invalid(exc: InvalidIdentifier) -> Unprocessable:
 # ---------------------------------------------------------------------------------------------
 # Findings
 # ---------------------------------------------------------------------------------------------
-async def hold_findings(session: AsyncSession, contract: Contract, specs: list[rules.FindingSpec | None], *,
-                        judged_on: date) -> list[HeldFinding]:
+def hold_findings(contract: repository.ContractRow, specs: list[rules.FindingSpec | None], *,
+                  judged_on: date) -> list[repository.HeldFindingRow]:
     """Findings on a draft are held, not raised: a draft the platform discards never becomes an alert."""
-    held = [HeldFinding(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
+    return [repository.HeldFindingRow(id=new_id("hfd"), contract_id=contract.id, measure=spec.measure, rule=spec.rule,
                         severity=spec.severity.value, summary=spec.summary, evidence=spec.evidence,
-                        judged_on=judged_on, observed_at=now()) for spec in specs if spec is not None]
-    session.add_all(held)
-    return held
+                        judged_on=judged_on, observed_at=now(), status="held") for spec in specs if spec is not None]
 
 
 async def raise_held_findings(session: AsyncSession, c: Contract) -> int:
@@ -200,11 +197,13 @@ async def register_worker(session: AsyncSession, pii: Pii, platform_id: str, bod
     at = now()
     worker = await repository.worker(session, worker_id)
     if worker is None:
-        worker = Worker(worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
-                        id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
-                        created_at=at)
-        session.add(worker)
-        await session.flush()
+        # Insert unless present: the same person registering with another platform at the same moment
+        # inserts the same row, and a plain insert would fail (500) once that one commits.
+        await repository.add_worker(session, dict(
+            worker_id=worker_id, id_number_encrypted=pii.encrypt(id_number, "workers.id_number"),
+            id_number_hash=pii.cipher.lookup_hash(id_number), household_registration_region=id_number[:6],
+            created_at=at))
+        worker = await repository.worker(session, worker_id)
     existing = await repository.registration_id_of(session, worker_id, platform_id)
     if existing:
         raise Conflict(f"This worker is already registered with this platform as {existing}",
@@ -254,11 +253,25 @@ def _terms_facts(body: ContractCreate, occupation: str) -> rules.TermsFacts:
                             part_time=body.part_time, occupation=occupation)
 
 
-async def draft_contract(session: AsyncSession, principal: Principal, body: ContractCreate,
-                         pii: Pii) -> tuple[Contract, list[ContractFindingRef]]:
+@dataclass(frozen=True)
+class Draft:
+    """A drafted contract as `repository.save_draft` writes it, and as the caller gets it back."""
+
+    contract: repository.ContractRow
+    transition: repository.ContractTransitionRow
+    held: list[repository.HeldFindingRow]
+    event: ev.ContractDrafted
+    public: ContractPublic
+
+
+def draft_contract(principal: Principal, body: ContractCreate, facts: repository.DraftFacts, pii: Pii) -> Draft:
+    """The rules on a new draft, judged on what `repository.draft_facts` read; writes nothing (the
+    caller saves the draft, its transition, held findings and event in one statement)."""
     platform_id = principal.platform_id
-    reg = await repository.visible_registration(session, principal, body.registration_id)
-    enterprise = await repository.enterprise(session, body.enterprise_id)
+    reg = facts.registration
+    if reg is None or not visibility(principal).allows(platform_id=reg.platform_id, worker_id=reg.worker_id):
+        raise NotFound(f"No worker registration {body.registration_id!r}")
+    enterprise = facts.enterprise
     if enterprise is None or enterprise.platform_id != platform_id:
         raise NotFound(f"No enterprise {body.enterprise_id!r} cooperating with this platform")
     if reg.status == "cancelled":
@@ -281,7 +294,7 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
     # The place of work routes (the worker may live outside Xining): the contracting enterprise's district.
     district = body.district or enterprise.district
     at = now()
-    contract = Contract(
+    contract = repository.ContractRow(
         id=new_id("ctr"), platform_id=platform_id, enterprise_id=enterprise.id, registration_id=reg.id,
         worker_id=reg.worker_id, engagement_type=body.engagement_type, suggested_type=classification.suggested_type,
         part_time=body.part_time, occupation=occupation, district=district, start_date=body.start_date,
@@ -290,37 +303,38 @@ async def draft_contract(session: AsyncSession, principal: Principal, body: Cont
         document_text=encrypt_document(pii, body.document_text),
         document_sha256=document_hash(body.document_text), status="draft", created_at=at, updated_at=at)
 
-    # Overlap is judged against the worker's other active full-time labour contracts (any platform).
-    others = await repository.active_full_time_labour_terms(session, reg.worker_id)
     partner = rules.PartnerFacts(kind=enterprise.kind, dispatch_licence_number=enterprise.dispatch_licence_number,
                                  dispatch_licence_valid_until=enterprise.dispatch_licence_valid_until,
                                  qualified=enterprise.qualified)
     insurance = rules.Insurance(**body.terms.insurance.model_dump())
     # Verified beats declared (verified.py): where a department holds the fact, the rules judge by it.
-    partner, judged_insurance, sources = await verified.overlay(session, reg.worker_id, enterprise, partner, insurance,
-                                                              body.start_date)
+    partner, judged_insurance, sources = verified.overlay(
+        enterprise, partner, insurance, body.start_date, licences=facts.licences, records=facts.enterprise_records,
+        enrolments=facts.insurance)
     specs = verified.cite([
         rules.misclassification(body.engagement_type, classification),
         rules.dispatch_licence_invalid(partner, body.start_date),
         rules.unqualified_partner(partner),
         *rules.insurance_findings(body.engagement_type, enterprise.kind, judged_insurance),
+        # Overlap is judged against the worker's other active full-time labour contracts (any platform).
         rules.overlapping_full_time_contract(body.engagement_type, body.part_time,
                                              rules.Span(body.start_date, body.end_date),
-                                             [rules.Span(s, e) for s, e in others]),
+                                             [rules.Span(s, e) for s, e in facts.full_time_terms]),
         rules.suspicious_terms_text(terms.free_text),
     ], sources)
-    session.add(contract)
-    session.add(ContractTransition(contract_id=contract.id, from_status=None, to_status="draft", actor=principal.key,
-                                   at=at))
-    await session.flush()
-    record(session, ev.ContractDrafted(
+    transition = repository.ContractTransitionRow(contract_id=contract.id, from_status=None, to_status="draft",
+                                                  actor=principal.key, at=at)
+    event = ev.ContractDrafted(
         contract_id=contract.id, worker_id=contract.worker_id, platform_id=platform_id, enterprise_id=enterprise.id,
         engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
         district=district, start_date=contract.start_date, end_date=contract.end_date,
-        pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at))
+        pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at)
     # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
-    held = await hold_findings(session, contract, specs, judged_on=drafted_on)
-    return contract, [held_ref(h, body.engagement_type) for h in held]
+    held = hold_findings(contract, specs, judged_on=drafted_on)
+    # A new draft has no signers and no raised findings; its held ones as a read lists them, by id.
+    findings = [held_ref(h, body.engagement_type) for h in sorted(held, key=lambda h: h.id)]
+    public = ContractPublic.model_validate(RowWith(contract, signed_by=[], findings=findings))
+    return Draft(contract, transition, held, event, public)
 
 
 async def contract_public(session: AsyncSession, c: Contract) -> ContractPublic:
@@ -539,6 +553,9 @@ async def place_of_work(session: AsyncSession, reg: Registration) -> str | None:
 
 async def restrict_account(session: AsyncSession, principal: Principal,
                            body: RestrictionCreate) -> tuple[AccountRestriction, list[FindingRef]]:
+    # Row-locked before its status is checked: two restrictions side by side both passed the check, and one
+    # committed after a cancellation reopened the account as "restricted".
+    await repository.registration_for_update(session, body.registration_id)
     reg = await repository.visible_registration(session, principal, body.registration_id)
     if reg.status == "cancelled":
         raise Conflict("The worker's registration is already cancelled")
@@ -633,6 +650,7 @@ async def lift_restriction(session: AsyncSession, principal: Principal, restrict
 # ---------------------------------------------------------------------------------------------
 async def publish_rule_notice(session: AsyncSession, platform_id: str,
                               body: RuleNoticeCreate) -> tuple[RuleNotice, list[FindingRef]]:
+    await repository.lock_rule_notice_topic(session, platform_id, body.topic)  # see repository
     latest = await repository.latest_notice_version(session, platform_id, body.topic)
     consulted = body.consultation is not None
     n = RuleNotice(id=new_id("rn"), platform_id=platform_id, topic=body.topic, version=(latest or 0) + 1,

@@ -124,25 +124,25 @@ def _cited(fact) -> dict[str, Any]:
     return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
 
 
-async def overlay(session: AsyncSession, worker_id: str, enterprise, partner: rules.PartnerFacts,
-                  insurance: rules.Insurance, start_date: date) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
+def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance, start_date: date, *,
+            licences: list[VerifiedLicence], records: list[VerifiedEnterprise],
+            enrolments: list[VerifiedInsurance]) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
     """The partner's licence and qualification and the worker's insurance as the departments hold them,
-    where they hold them (else as declared), and which rule then rests on which department's fact."""
+    where they hold them (else as declared), and which rule then rests on which department's fact.
+    `licences` (a dispatch agency's), `records` (the enterprise's) and `enrolments` (the worker's): the
+    facts held (`repository.draft_facts`)."""
     sources: Sources = {}
-    if enterprise.kind == "dispatch_agency":
-        licences = await repo.verified_licences_of(session, enterprise.credit_code)
-        if licences:
-            best = max(licences, key=lambda lic: lic.effective_until)
-            partner = replace(partner, dispatch_licence_number=best.licence_number,
-                              dispatch_licence_valid_until=best.effective_until)
-            sources["M3.dispatch_licence_invalid"] = _cited(best)
-    records = await repo.verified_enterprise_records(session, enterprise.credit_code)
+    if enterprise.kind == "dispatch_agency" and licences:
+        best = max(licences, key=lambda lic: lic.effective_until)
+        partner = replace(partner, dispatch_licence_number=best.licence_number,
+                          dispatch_licence_valid_until=best.effective_until)
+        sources["M3.dispatch_licence_invalid"] = _cited(best)
     if records:
         latest = max(records, key=lambda r: r.version)
         partner = replace(partner, qualified=latest.qualified and latest.registration_status not in
                           UNQUALIFIED_STATUSES)
         sources["M3.unqualified_partner"] = _cited(latest)
-    registered = latest_by_type([_enrolment(r) for r in await repo.verified_insurance_of(session, worker_id)])
+    registered = latest_by_type([_enrolment(r) for r in enrolments])
     on = max(start_date, business_date(datetime.now(UTC)))
     if "work_injury" in registered:
         e = registered["work_injury"]
@@ -168,6 +168,7 @@ def _enrolment(row: VerifiedInsurance) -> Enrolment:
 
 
 async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[FindingSpec]) -> None:
+    await repo.lock_findings_on_facts(session, c.id, specs)  # see repository.lock_findings_on_facts
     for spec in specs:
         if await repo.finding_on_fact_exists(session, spec.rule, c.id, spec.evidence["fact_id"]):
             continue
@@ -195,6 +196,11 @@ async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, cont
          "source": licence.department, "reference": licence.reference, "reason": reason} for c in affected])
     for c in affected:
         await _raise_on_contract(session, c, [licence_finding(licence, invalid_from, c.start_date)])
+
+
+#: What `on_events` handles; the consumer passes over the rest.
+HANDLED_TYPES = (InsuranceEnrolmentRecorded.event_type, DispatchLicenceRecorded.event_type,
+                 EnterpriseRecordRecorded.event_type, ContractSent.event_type)
 
 
 async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -284,5 +290,8 @@ DEADLINE_HANDLERS = {LICENCE_LAPSE: licence_lapsed}
 
 def consumers(db, settings) -> list[ConsumerRunner]:
     """Departments' facts and contracts' own sent contracts, in one consumer (one order per worker key)."""
+    # Only the types `on_events` acts on: every other contracts event (a draft, a signature…) would
+    # otherwise cost an inbox row and a transaction for nothing.
     return [ConsumerRunner(db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-verified",
-                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events)]
+                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events,
+                           types=HANDLED_TYPES)]

@@ -186,12 +186,14 @@ async def store_many(session: AsyncSession, pii: Pii, facts: list[Prepared], *, 
     if not facts:
         return []
     at = now()
+    # Subjects first (their advisory locks), then the fact rows: the consumer takes a subject's lock and then
+    # the rows of its unlinked facts, so the other order deadlocks with it on a fact being corrected.
+    known = await repo.known_subjects(session, [f.worker_id for f in facts if f.worker_id],
+                                      [f.credit_code for f in facts if f.credit_code])
     await repo.claim_natural_keys(session, [
         {"id": new_id("fct"), "kind": f.kind, "department": f.department, "reference": f.reference, "body": {},
          "observed_at": f.observed_at or at, "recorded_at": at, "version": 0} for f in facts])
     rows = await repo.facts_for_update(session, [(f.kind, f.department, f.reference) for f in facts])
-    known = await repo.known_subjects(session, [f.worker_id for f in facts if f.worker_id],
-                                      [f.credit_code for f in facts if f.credit_code])
     results: list[tuple[Fact, str]] = []
     for fact in facts:
         row = rows[(fact.kind, fact.department, fact.reference)]

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gc
 import heapq
 import json
 import logging
 import re
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from newform_common import inbox
+from newform_common import bulk, inbox
 from newform_common.consumer import MALFORMED_TYPE, position_id
 from newform_common.db import Database, driver_connection
 from newform_common.events import Envelope, MalformedEvent
@@ -228,35 +226,6 @@ async def drop_database(url: str) -> None:
         await engine.dispose()
 
 
-@contextmanager
-def _collecting_between_chunks() -> Iterator[Callable[[], None]]:
-    """The replay allocates millions of short-lived objects (records, envelopes, rows) and makes no
-    garbage cycles of its own, yet Python's automatic collections, every few hundred allocations,
-    kept re-traversing the buffered events: 40% of the replay's CPU (py-spy). So while it runs, what
-    existed before is frozen out of collections and automatic collection is off; the replay calls
-    the function yielded after each chunk, which collects every `COLLECT_EVERY` chunks."""
-    enabled, chunks = gc.isenabled(), 0
-    gc.freeze()
-    gc.disable()
-
-    def chunk_done() -> None:
-        nonlocal chunks
-        chunks += 1
-        if chunks % COLLECT_EVERY == 0:
-            gc.collect()
-
-    try:
-        yield chunk_done
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
-#: Chunks between two garbage collections during a replay.
-COLLECT_EVERY = 20
-
-
 class TargetNotEmpty(RuntimeError):
     """The target database holds events already: a rebuild goes into an empty one."""
 
@@ -306,12 +275,13 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                 commits need not wait for the disk."""
                 nonlocal handled
                 try:
-                    async with db.transaction() as session:
-                        conn = await driver_connection(session)
-                        await conn.execute("set local synchronous_commit = off")
-                        await inbox.record_new(session, consumer=group, envelopes=chunk)
-                        await log_events(session, chunk, fresh=True)
-                        await apply_projections(session, chunk, ctx)
+                    with bulk.collector_paused():
+                        async with db.transaction() as session:
+                            conn = await driver_connection(session)
+                            await conn.execute("set local synchronous_commit = off")
+                            await inbox.record_new(session, consumer=group, envelopes=chunk)
+                            await log_events(session, chunk, fresh=True)
+                            await apply_projections(session, chunk, ctx)
                     handled += len(chunk)
                 except Exception as exc:
                     log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
@@ -341,7 +311,9 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
             # chunks are still written one after the other, in order.
             writing: asyncio.Task | None = None
             try:
-                with _collecting_between_chunks() as chunk_done:
+                # The collector would re-walk the buffered events over and over (40% of the replay's
+                # CPU, py-spy): off while it runs (bulk.collector_paused collects every 10 s).
+                with bulk.collector_paused():
                     async for chunk in _merged_chunks(settings, topics, batch, poison):
                         new = []
                         for env in chunk:
@@ -351,7 +323,6 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                         if writing is not None:
                             await writing
                         writing = asyncio.create_task(flush(new))
-                        chunk_done()
                     if writing is not None:
                         await writing
             finally:

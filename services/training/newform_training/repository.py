@@ -8,6 +8,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.locks import lock_keys
+
 from . import rules
 from .models import LIVE_CLAIM, Budget, Certificate, Claim, Course, WorkerPlace
 
@@ -58,7 +60,22 @@ def thirty_days_before(at: datetime) -> datetime:
     return at - timedelta(days=30)
 
 
+async def lock_claims_of(session: AsyncSession, worker_id: str) -> None:
+    """Serialise one person's claims: each judges the person's earlier claims (duplicates, yearly
+    limit), and two side by side would each miss the other's uncommitted row and both be accepted."""
+    await lock_keys(session, "training-claims-of-worker", [worker_id])
+
+
+async def lock_provider_claims(session: AsyncSession, provider_id: str) -> None:
+    """Serialise counting a provider's claims: two claims counted side by side would each miss the
+    other, and the one count that crosses the limit (the finding) would be skipped or made twice."""
+    await lock_keys(session, "training-claims-of-provider", [provider_id])
+
+
 async def budget_for_update(session: AsyncSession, district: str, year: int) -> Budget | None:
+    # Locked by key, not only by row: before the district's first budget exists there is no row to lock,
+    # and a decision queueing a claim and the budget's creation funding the queue would miss each other.
+    await lock_keys(session, "training-budget", [f"{district}:{year}"])
     return (await session.execute(select(Budget).where(Budget.district == district, Budget.year == year)
                                   .with_for_update())).scalar_one_or_none()
 

@@ -186,6 +186,7 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
     if course is not None and body.training_district != course.district:
         raise Unprocessable(f"The course took place in {course.district}, not {body.training_district}")
 
+    await repo.lock_claims_of(session, cert.worker_id)  # see repository.lock_claims_of
     first = await repo.live_claim_on(session, cert.number)
     facts = rules.Certificate(cert.number, cert.worker_id, cert.occupation, cert.level, cert.issued_on)
     amount = rules.subsidy_amount_fen(cert.occupation, cert.level, on)
@@ -223,6 +224,7 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
     record(session, _claim_event(ev.ClaimSubmitted, claim, at))
     if provider is not None:
         await session.flush()
+        await repo.lock_provider_claims(session, provider.id)  # see repository.lock_provider_claims
         count = await repo.provider_claims_since(session, provider.id, repo.thirty_days_before(at))
         spec = rules.provider_rate_finding(provider.id, count, on)
         if spec is not None:

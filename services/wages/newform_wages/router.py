@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
+from newform_common.bulk import collector_paused
 from newform_common.errors import Forbidden, NotFound, Problem, Unprocessable, problem_responses
 from newform_common.findings import FindingRef, findings_of
 from newform_common.idempotency import idempotent
@@ -86,7 +87,8 @@ def _batch_body(line_model: type[BaseModel], csv_example: str, jsonl_example: st
 async def _read_batch(request: Request, headers: dict[str, str], on: date) -> tuple[bytes, str, list]:
     fmt = intake.format_of(request.headers.get("content-type"))
     body = await request.body()
-    lines = intake.split(body, fmt, headers, rules.policy("wages.batch.max_lines", on))
+    with collector_paused():  # up to 10,000 line objects at once (bulk.py says why)
+        lines = intake.split(body, fmt, headers, rules.policy("wages.batch.max_lines", on))
     return body, fmt, lines
 
 

@@ -89,6 +89,10 @@ def _measures_status(loaded, on: date):
     return loaded.measures_status(on)
 
 
+def _loaded():
+    return _held_policy.get() or get_policy()
+
+
 def measures_status(on: date):
     """Which version of the measures applies on `on` (PolicyNotInForce before them or when none applies)."""
     return _measures_status(_held_policy.get() or get_policy(), on)
@@ -203,6 +207,11 @@ def add_months(day: date, months: int) -> date:
 # ---------------------------------------------------------------------------------------------
 # Input checks (rejects, line by line)
 # ---------------------------------------------------------------------------------------------
+NON_NEGATIVE = ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen", "allowances_fen",
+                "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes", "holiday_minutes",
+                "night_minutes")
+
+
 def statement_input_errors(s: Statement) -> list[InputError]:
     errors = [InputError(name, "a date outside the years 1900–2199") for name, value in (
         ("period_start", s.period_start), ("period_end", s.period_end), ("due_date", s.due_date),
@@ -222,11 +231,10 @@ def statement_input_errors(s: Statement) -> list[InputError]:
         errors.append(InputError("due_date", "pay due more than a year after the period ends"))
     if s.paid_on is not None and (s.paid_on - s.period_end).days > 20 * MAX_STATEMENT_DAYS:
         errors.append(InputError("paid_on", "a payment date decades after the period"))
-    for name in ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen",
-                 "allowances_fen", "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes",
-                 "holiday_minutes", "night_minutes"):
-        if getattr(s, name) < 0:
-            errors.append(InputError(name, "must not be negative"))
+    if min(s.gross_fen, s.base_fen, s.piece_fen, s.overtime_fen, s.rest_day_fen, s.holiday_fen, s.allowances_fen,
+           s.paid_fen, s.normal_minutes, s.overtime_minutes, s.rest_day_minutes, s.holiday_minutes,
+           s.night_minutes) < 0:  # one comparison for the usual line, then which ones
+        errors.extend(InputError(name, "must not be negative") for name in NON_NEGATIVE if getattr(s, name) < 0)
     for i, d in enumerate(s.deductions):
         if d.amount_fen < 0:
             errors.append(InputError(f"deductions[{i}].amount_fen", "must not be negative"))
@@ -281,16 +289,20 @@ def overlapping(intervals: Sequence[tuple[datetime, datetime, str]]) -> list[tup
 # ---------------------------------------------------------------------------------------------
 # M6 pay
 # ---------------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def _pay_period_excess(loaded, part_time: bool, start: date, end: date) -> tuple[bool, str]:
+    """Whether a period is too long, and the limit in words (a batch's lines share a few periods)."""
+    days = (end - start).days + 1
+    if part_time:
+        limit = _policy_value(loaded, "pay.part_time.max_pay_period_days", start)
+        return days > limit, f"{limit} 天"
+    limit = _policy_value(loaded, "pay.max_pay_period_days", start)
+    return days > limit or end >= add_months(start, 1), "一个月"
+
+
 def check_pay_period(s: Statement, e: Engagement) -> FindingSpec | None:
     """M6: at most one month (a calendar month's length); part-time at most 15 days."""
-    if e.part_time:
-        limit = policy("pay.part_time.max_pay_period_days", s.period_start)
-        too_long = s.days > limit
-        limit_text = f"{limit} 天"
-    else:
-        limit = policy("pay.max_pay_period_days", s.period_start)
-        too_long = s.days > limit or s.period_end >= add_months(s.period_start, 1)
-        limit_text = "一个月"
+    too_long, limit_text = _pay_period_excess(_loaded(), e.part_time, s.period_start, s.period_end)
     if not too_long:
         return None
     return FindingSpec("M6", "M6.max_pay_period", Severity.medium,
@@ -313,13 +325,28 @@ def minimum_pay_required(basis: str, start: date, end: date, normal_minutes: int
     """
     if basis not in ("monthly", "hourly"):
         return Fraction(0)
-    runs = _standard_runs(_held_policy.get() or get_policy(), basis, start, end)
+    rate = _minimum_rate(_loaded(), basis, start, end)
+    return rate if basis == "monthly" else rate * normal_minutes
+
+
+@lru_cache(maxsize=4096)
+def _minimum_rate(loaded, basis: str, start: date, end: date) -> Fraction:
+    """Monthly: the period's whole minimum. Hourly: the minimum per minute of normal time (the minutes
+    spread evenly over the days: Σ standard × days / (total days × 60), exact)."""
+    runs = _standard_runs(loaded, basis, start, end)
     if basis == "monthly":
         return sum((Fraction(standard * days, month_days) for (standard, month_days), days in runs.items()),
                    Fraction(0))
     total_days = (end - start).days + 1
-    return sum((Fraction(standard * normal_minutes * days, total_days * 60) for (standard, _), days in runs.items()),
-               Fraction(0))
+    return sum((Fraction(standard * days, total_days * 60) for (standard, _), days in runs.items()), Fraction(0))
+
+
+def _meets_minimum(pay_fen: int, basis: str, start: date, end: date, normal_minutes: int) -> bool:
+    """pay ≥ minimum_pay_required(...), in integers (a batch compares thousands of lines)."""
+    rate = _minimum_rate(_loaded(), basis, start, end)
+    if basis == "monthly":
+        return pay_fen * rate.denominator >= rate.numerator
+    return pay_fen * rate.denominator >= rate.numerator * normal_minutes
 
 
 @lru_cache(maxsize=4096)
@@ -341,9 +368,9 @@ def check_minimum_wage(s: Statement, e: Engagement) -> FindingSpec | None:
     basis = minimum_wage_basis(e, s.period_start)
     if basis == "none" or (basis == "hourly" and s.normal_minutes == 0):
         return None
-    required = minimum_pay_required(basis, s.period_start, s.period_end, s.normal_minutes)
-    if s.normal_pay_fen >= required:
+    if _meets_minimum(s.normal_pay_fen, basis, s.period_start, s.period_end, s.normal_minutes):
         return None
+    required = minimum_pay_required(basis, s.period_start, s.period_end, s.normal_minutes)
     shortfall = required - s.normal_pay_fen
     return FindingSpec("M6", "M6.minimum_wage", Severity.high,
                        f"正常工作时间工资 {s.normal_pay_fen / 100:.2f} 元，低于最低工资标准（{_basis_zh(basis)}）"
@@ -357,9 +384,9 @@ def check_low_hourly_pay(s: Statement, e: Engagement) -> FindingSpec | None:
     """Early warning (M6, low): pay per working hour within the policy's margin above the hourly minimum."""
     if s.normal_minutes == 0 or minimum_wage_basis(e, s.period_start) != "hourly":
         return None
-    required = minimum_pay_required("hourly", s.period_start, s.period_end, s.normal_minutes)
-    if s.normal_pay_fen < required:
+    if not _meets_minimum(s.normal_pay_fen, "hourly", s.period_start, s.period_end, s.normal_minutes):
         return None  # below the minimum: the minimum-wage finding says so
+    required = minimum_pay_required("hourly", s.period_start, s.period_end, s.normal_minutes)
     margin = policy("wages.early_warning.hourly_pay_margin_percent", s.period_start)
     if s.normal_pay_fen * 100 > required * (100 + margin):
         return None
@@ -409,7 +436,6 @@ def check_premiums(s: Statement, e: Engagement,
     """
     if not e.labour_relationship or s.normal_minutes == 0:
         return None
-    rate = Fraction(s.normal_pay_fen, s.normal_minutes)  # fen per minute of normal time
     minutes: dict[DayKind, int] = {"working_day": 0, "rest_day": 0, "statutory_holiday": 0}
     if s.premium_days:
         for p in s.premium_days:
@@ -417,11 +443,14 @@ def check_premiums(s: Statement, e: Engagement,
     else:
         minutes.update(working_day=s.overtime_minutes, rest_day=s.rest_day_minutes,
                        statutory_holiday=s.holiday_minutes)
-    required = {k: rate * m * policy(PREMIUM_PARAMETER[k], s.period_start) / 100 for k, m in minutes.items() if m}
     paid = s.overtime_fen + s.rest_day_fen + s.holiday_fen
-    total = sum(required.values(), Fraction(0))
-    if paid >= total:
+    # paid ≥ Σ pay/normal minutes × minutes × percent / 100, in integers (the Fractions only for a finding)
+    weighted = sum(m * policy(PREMIUM_PARAMETER[k], s.period_start) for k, m in minutes.items() if m)
+    if paid * s.normal_minutes * 100 >= s.normal_pay_fen * weighted:
         return None
+    rate = Fraction(s.normal_pay_fen, s.normal_minutes)  # fen per minute of normal time
+    required = {k: rate * m * policy(PREMIUM_PARAMETER[k], s.period_start) / 100 for k, m in minutes.items() if m}
+    total = sum(required.values(), Fraction(0))
     return FindingSpec("M6", "M6.overtime_premium", Severity.high,
                        f"加班工资 {paid / 100:.2f} 元，低于法定标准 {float(total) / 100:.2f} 元",
                        {"paid_fen": paid, "required_fen": _ceil(total),
@@ -430,10 +459,16 @@ def check_premiums(s: Statement, e: Engagement,
                         "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required}})
 
 
+@lru_cache(maxsize=4096)
+def _deduction_reasons(loaded, on: date) -> tuple[frozenset[str], frozenset[str]]:
+    """(lawful, forbidden) reasons on a date, as sets built once per date and policy."""
+    return (frozenset(_policy_value(loaded, "wages.deductions.lawful_reasons", on)),
+            frozenset(_policy_value(loaded, "wages.deductions.forbidden_reasons", on)))
+
+
 def check_deductions(s: Statement) -> list[FindingSpec]:
     """M6: each deduction needs a lawful reason; fines, deposits, risk money, equipment fees are forbidden."""
-    lawful = set(policy("wages.deductions.lawful_reasons", s.period_start))
-    forbidden = set(policy("wages.deductions.forbidden_reasons", s.period_start))
+    lawful, forbidden = _deduction_reasons(_loaded(), s.period_start)
     found: list[FindingSpec] = []
     bad = [d for d in s.deductions if d.reason in forbidden]
     if bad:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,11 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import deadlines
+from newform_common.bulk import collector_paused
 from newform_common.db import driver_connection
 from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_day
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
 from newform_common.holidays import HolidayCalendarError
-from newform_common.ids import new_id
+from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
 from newform_common.policy import PolicyNotInForce, business_date, business_today, get_policy
 
@@ -62,13 +64,25 @@ PERIOD_WARNING = "wages.period_warning"  # early warning: no statement yet as th
 
 _statement_adapter = TypeAdapter(StatementIn)
 _session_adapter = TypeAdapter(SessionIn)
+#: A whole JSON-lines batch validated in one call (pydantic's loop in Rust, not one call per line).
+_batch_adapters = {_statement_adapter: TypeAdapter(list[StatementIn]), _session_adapter: TypeAdapter(list[SessionIn])}
 
 
+@lru_cache(maxsize=4096)
 def minutes(hours: Decimal) -> int:
+    """Hours (two decimals) as whole minutes; a batch repeats a few values thousands of times."""
     return int((hours * 60).to_integral_value())
 
 
 def engagement_of(row: dict[str, Any]) -> rules.Engagement:
+    """The rules' view of an engagement row, built once per row (a batch has several lines per engagement)."""
+    engagement = row.get("_rules")
+    if engagement is None:
+        engagement = row["_rules"] = _engagement_of(row)
+    return engagement
+
+
+def _engagement_of(row: dict[str, Any]) -> rules.Engagement:
     return rules.Engagement(row["contract_id"], row["worker_id"], row["platform_id"], row["enterprise_id"],
                             row["engagement_type"], row["part_time"], row["occupation"], row["district"],
                             row["start_date"], row["end_date"], row["pay_period"])
@@ -181,16 +195,17 @@ def _dedupe(raw: list[tuple[int, Any]], errors: list[LineError]) -> tuple[list[t
 # ---------------------------------------------------------------------------------------------
 # Pay statements
 # ---------------------------------------------------------------------------------------------
-def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: datetime) -> dict[str, Any]:
+def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: datetime,
+                   statement_id: str | None = None) -> dict[str, Any]:
     due = s.due_date
     if due is None:
         try:
             due = s.period_end + timedelta(days=rules.policy("wages.pay_due_days_after_period_end", s.period_end))
         except (PolicyNotInForce, OverflowError):
             due = s.period_end  # the line's date checks report it; the row is not stored
-    deductions = [d.model_dump() for d in s.deductions]
+    deductions = [{"reason": d.reason, "amount_fen": d.amount_fen} for d in s.deductions]
     return {
-        "id": new_id("st"), "platform_id": platform_id, "line_id": s.line_id, "batch_id": batch_id,
+        "id": statement_id or new_id("st"), "platform_id": platform_id, "line_id": s.line_id, "batch_id": batch_id,
         "contract_id": s.contract_id, "worker_id": s.worker_id, "period_start": s.period_start,
         "period_end": s.period_end, "due_date": due, "gross_fen": s.gross_fen, "base_fen": s.base_fen,
         "piece_fen": s.piece_fen, "piece_orders": s.piece_orders, "overtime_fen": s.overtime_fen,
@@ -223,6 +238,35 @@ async def _read_lines(session: AsyncSession, table: str, platform_id: str, lines
                       errors: list[LineError]) -> tuple[list[tuple[int, Any]], set[str], int]:
     """A batch's lines validated (each bad line its own error), deduplicated within the batch, and the
     line ids already stored: (parsed lines, stored ids, duplicates counted)."""
+    parsed = _validated_at_once(lines, adapter)
+    if parsed is None:
+        parsed = _validated_one_by_one(lines, adapter, errors)
+    parsed, duplicates = _dedupe(parsed, errors)
+    stored = await repo.existing_line_ids(session, table, platform_id, [s.line_id for _, s in parsed])
+    return parsed, stored, duplicates + sum(1 for _, s in parsed if s.line_id in stored)
+
+
+def _validated_at_once(lines: list[RawLine], adapter) -> list[tuple[int, Any]] | None:
+    """Every line of a JSON-lines batch validated in one call, or None when any line is bad (then each
+    line is validated alone, for its own error). Each line must be one JSON value on its own, so
+    that the lines joined as an array hold exactly those values (no value spans two lines)."""
+    texts = []
+    for raw in lines:
+        if raw.json_text is None:
+            return None
+        try:
+            orjson.loads(raw.json_text)
+        except orjson.JSONDecodeError:
+            return None
+        texts.append(raw.json_text)
+    try:
+        values = _batch_adapters[adapter].validate_json("[" + ",".join(texts) + "]")
+    except ValidationError:
+        return None
+    return [(raw.number, value) for raw, value in zip(lines, values, strict=True)]
+
+
+def _validated_one_by_one(lines: list[RawLine], adapter, errors: list[LineError]) -> list[tuple[int, Any]]:
     parsed: list[tuple[int, Any]] = []
     for raw in lines:
         if raw.data is None and raw.json_text is None:
@@ -233,14 +277,12 @@ async def _read_lines(session: AsyncSession, table: str, platform_id: str, lines
                            else adapter.validate_python(raw.data)))
         except ValidationError as exc:
             errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
-    parsed, duplicates = _dedupe(parsed, errors)
-    stored = await repo.existing_line_ids(session, table, platform_id, [s.line_id for _, s in parsed])
-    return parsed, stored, duplicates + sum(1 for _, s in parsed if s.line_id in stored)
+    return parsed
 
 
 async def intake_statements(session: AsyncSession, platform_id: str, lines: list[RawLine], fmt: str) -> BatchPublic:
     """A batch of pay statements: each good line stored and judged, each bad line its own error."""
-    with rules.one_policy():
+    with rules.one_policy(), collector_paused():
         return await _intake_statements(session, platform_id, lines, fmt)
 
 
@@ -251,10 +293,11 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     parsed, stored, duplicates = await _read_lines(session, "statements", platform_id, lines, _statement_adapter,
                                                    errors)
     candidates = []
+    ids = iter(new_ids("st", len(parsed)))
     for number, s in parsed:
         if s.line_id in stored:
             continue
-        row = _statement_row(s, platform_id, batch["id"], now)
+        row = _statement_row(s, platform_id, batch["id"], now, next(ids))
         line_errors = _statement_line_errors(number, s, row)
         if line_errors:
             errors.extend(line_errors)
@@ -295,9 +338,9 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
         if engagement is not None:
             findings += len(await _raise_statement_findings(session, row, engagement, specs, today))
     await _schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
+    _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     findings += await warn_late_share(session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good
                                                              if e is not None}, today)
-    _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     return await _close_batch(session, batch, accepted=len(good), duplicates=duplicates, errors=errors,
                               pending=sum(1 for g in good if g[2] is None), findings=findings)
 
@@ -318,6 +361,9 @@ async def warn_late_share(session: AsyncSession, platform_id: str, months: set[d
     """Early warning per month touched: the platform's late share rose from the month before (once per month)."""
     if not months:
         return 0
+    # Two uploads touching the same or adjacent months would each count without the other's statements
+    # and the warning could be missed: the months read are locked until commit (the upload's last step).
+    await repo.lock_platform_months(session, platform_id, {rules.add_months(m, d) for m in months for d in (-1, 0, 1)})
     shares = await late_shares(session, platform_id, rules.add_months(min(months), -1),
                                rules.add_months(max(months), 1), today)
     candidates = [(m, spec) for m in sorted(months)
@@ -679,7 +725,7 @@ def _session_row(s: SessionIn, platform_id: str, batch_id: str, now: datetime) -
 
 async def intake_sessions(session: AsyncSession, platform_id: str, lines: list[RawLine], fmt: str) -> BatchPublic:
     """A batch of work sessions: each good line stored, working time judged across platforms."""
-    with rules.one_policy():
+    with rules.one_policy(), collector_paused():
         return await _intake_sessions(session, platform_id, lines, fmt)
 
 
@@ -703,6 +749,7 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
             errors.append(policy_error)
             continue
         candidates.append((number, _session_row(s, platform_id, batch["id"], now)))
+    await repo.lock_working_time(session, [row for _, row in candidates])  # see repository.lock_working_time
     good = await _without_overlaps(session, platform_id, candidates, errors)
     inserted = set(await repo.insert_rows(session, "work_sessions", repo.SESSION_COLUMNS, good,
                                           conflict="(platform_id, line_id)", returning="line_id"))
@@ -735,8 +782,9 @@ async def _without_overlaps(session: AsyncSession, platform_id: str, candidates:
         taken[r["worker_id"]].append((r["started_at"], r["ended_at"], r["line_id"]))
     good = []
     for number, row in sorted(candidates, key=lambda c: c[0]):
+        # The same line stored meanwhile (a retry that waited for the first upload) is a duplicate, not a clash.
         clash = next((line_id for start, end, line_id in taken[row["worker_id"]]
-                      if start < row["ended_at"] and row["started_at"] < end), None)
+                      if start < row["ended_at"] and row["started_at"] < end and line_id != row["line_id"]), None)
         if clash is not None:
             errors.append(LineError(line=number, line_id=row["line_id"], field="started_at",
                                     message=f"overlaps session {clash!r} of the same worker on this platform"))
