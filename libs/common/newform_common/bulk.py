@@ -19,6 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
@@ -123,6 +124,21 @@ async def copy(session: AsyncSession, model, rows: Sequence[dict[str, Any]]) -> 
     conn = await driver_connection(session)
     await conn.copy_records_to_table(table.name, records=records, columns=columns)
     return len(records)
+
+
+async def copy_unless_stored(session: AsyncSession, table: str, columns: Sequence[str], records: list) -> bool:
+    """COPY `records` (tuples in `columns` order) in a savepoint; False — nothing written, the transaction
+    intact — when one of their keys is stored already, so that the caller runs its conflict-handling
+    insert instead. For batches that are new rows but for a redelivery or a concurrent upload: COPY
+    costs a fifth of an `unnest` insert on the client (asyncpg checks each array element against the
+    collections ABCs) and half on the server."""
+    conn = await driver_connection(session)
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table(table, records=records, columns=list(columns))
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
 
 
 _pauses = 0

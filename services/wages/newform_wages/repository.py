@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-import asyncpg
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import bulk
 from newform_common.db import driver_connection
 from newform_common.locks import lock_keys
 
@@ -68,11 +68,8 @@ async def insert_rows(session: AsyncSession, table: str, columns: dict[str, str]
         for i in json_columns:
             record[i] = orjson.dumps(record[i]).decode()
         records.append(record)
-    conn = await driver_connection(session)
-    try:
-        async with conn.transaction():
-            await conn.copy_records_to_table(table, records=records, columns=names)
-    except asyncpg.UniqueViolationError:
+    if not await bulk.copy_unless_stored(session, table, names, records):
+        conn = await driver_connection(session)
         sql = _unnest_insert(table, columns, conflict, returning)
         arrays = [list(values) for values in zip(*records, strict=True)]
         if returning:

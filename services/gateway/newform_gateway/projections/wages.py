@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
 import orjson
 from sqlalchemy import Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -21,7 +20,6 @@ from sqlmodel import Field
 
 from newform_common import bulk
 from newform_common.consumed import consumes
-from newform_common.db import driver_connection
 from newform_common.events import Envelope
 
 from ..alerts import Context
@@ -223,19 +221,13 @@ _STATEMENT_COLUMNS = tuple(WageStatement.__table__.columns.keys())
 
 
 async def _insert_or_upsert_statements(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Accepted lines are new rows but for a redelivered chunk: a COPY first, in a savepoint (a fifth of
-    the upsert's client CPU, which asyncpg spends checking each array element; half its server time),
-    and the upsert when a row exists already (the savepoint rolled back)."""
+    """Accepted lines are new rows but for a redelivered chunk: a COPY first, the upsert when a row
+    exists already (bulk.copy_unless_stored)."""
     if not rows:
         return
     records = [tuple(orjson.dumps(row[c]).decode() if c == "rules_broken" else row[c] for c in _STATEMENT_COLUMNS)
                for row in rows]
-    conn = await driver_connection(session)
-    try:
-        async with conn.transaction():
-            await conn.copy_records_to_table(WageStatement.__tablename__, records=records,
-                                             columns=_STATEMENT_COLUMNS)
-    except asyncpg.UniqueViolationError:
+    if not await bulk.copy_unless_stored(session, WageStatement.__tablename__, _STATEMENT_COLUMNS, records):
         await bulk.upsert(session, WageStatement, rows, key=["statement_id"])
 
 
