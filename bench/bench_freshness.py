@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -107,6 +108,7 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
             while f"c_{prefix}_-1" not in {r[0] for r in await watcher_conn.fetch("select contract_id from contracts")}:
                 await asyncio.sleep(0.05)
             committed.clear()
+            gc.freeze()  # as create_service_app does after start-up: the writer plays a service's part
             stop = asyncio.Event()
             watcher = asyncio.create_task(watch(stop))
             listener = asyncio.create_task(listen(stop))

@@ -49,7 +49,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         max_backoff: float = 10.0,
         retention: timedelta = timedelta(days=7),
-        coalesce: float = 0.02,
+        coalesce: float = 0.01,
     ):
         self.db = db
         self.bootstrap_servers = bootstrap_servers
