@@ -1,7 +1,10 @@
 """Event-path benchmark: each stage of newform's event path against its raw ceiling, same run.
 
-  write    N transactions each writing a fact + its outbox row (SQLAlchemy, newform_common.outbox)
-           vs N transactions each inserting one row with raw asyncpg
+  write    N transactions each writing a fact + its outbox row (a session: SQLAlchemy,
+           newform_common.outbox.record) vs N transactions each inserting one row with raw asyncpg
+  write_one_statement
+           the same fact + outbox row as one statement on Database.autocommit (the single-write
+           path POST /v1/contracts takes) vs the same raw asyncpg transactions
   relay    publishing N committed outbox rows to Kafka (OutboxRelay, idempotent, acks=all)
            vs a raw aiokafka idempotent producer sending the same N records (values and CloudEvents
            headers built beforehand, untimed)
@@ -28,7 +31,7 @@ from newform_common.consumer import ConsumerRunner
 from newform_common.db import CommonModel, Database, driver_connection
 from newform_common.events import DomainEvent, event_type
 from newform_common.kafka import make_producer
-from newform_common.outbox import OutboxRow, envelope_of, record
+from newform_common.outbox import ROW_COLUMNS, OutboxRow, envelope_of, outbox_row, record
 from newform_common.relay import OutboxRelay
 from newform_local.throwaway import throwaway_servers
 
@@ -66,6 +69,36 @@ async def bench_write(db: Database, raw_dsn: str, n: int, rounds: int = 6) -> tu
                 await session.execute(text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"),
                                       {"w": f"w_{i % 50}", "a": i})
                 record(session, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i))
+        ours += time.perf_counter() - started
+    await conn.close()
+    return rate(per_round * rounds, ours), rate(per_round * rounds, raw)
+
+
+_FACT_AND_EVENT = f"""
+with fact as (insert into raw_facts (worker_id, amount_fen) values ($1, $2))
+insert into outbox ({", ".join(ROW_COLUMNS)})
+values ($3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+"""
+
+
+async def bench_write_one_statement(db: Database, raw_dsn: str, n: int, rounds: int = 6) -> tuple[float, float]:
+    """The single-write path (POST /v1/contracts takes it): fact and outbox row in one statement on
+    `Database.autocommit` (a data-modifying CTE is atomic by itself), against the same raw insert."""
+    conn = await asyncpg.connect(raw_dsn)
+    raw = ours = 0.0
+    per_round = n // rounds
+    for r in range(rounds):
+        started = time.perf_counter()
+        for i in range(r * per_round, (r + 1) * per_round):
+            async with conn.transaction():
+                await conn.execute("insert into raw_facts (worker_id, amount_fen) values ($1, $2)", f"w_{i % 50}", i)
+        raw += time.perf_counter() - started
+        started = time.perf_counter()
+        for i in range(r * per_round, (r + 1) * per_round):
+            async with db.autocommit() as driver:
+                await driver.execute(_FACT_AND_EVENT, f"w_{i % 50}", i, *outbox_row(
+                    db.service, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i)))
+            db.notify_outbox_committed()
         ours += time.perf_counter() - started
     await conn.close()
     return rate(per_round * rounds, ours), rate(per_round * rounds, raw)
@@ -145,6 +178,7 @@ async def measure(pg, kafka, n: int) -> dict[str, dict]:
         await c.run_sync(CommonModel.metadata.create_all)
     try:
         stages = {"write": await bench_write(db, raw_dsn, n),
+                  "write_one_statement": await bench_write_one_statement(db, raw_dsn, n),
                   "relay": await bench_relay(db, kafka.bootstrap_servers, n),
                   "consume": await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)}
     finally:
@@ -153,15 +187,16 @@ async def measure(pg, kafka, n: int) -> dict[str, dict]:
             for name, (ours, raw) in stages.items()}
 
 
-CEILINGS = {"write": "raw asyncpg insert, 1 tx each", "relay": "raw aiokafka idempotent producer, same records",
+CEILINGS = {"write": "raw asyncpg insert, 1 tx each", "write_one_statement": "raw asyncpg insert, 1 tx each",
+            "relay": "raw aiokafka idempotent producer, same records",
             "consume": "raw aiokafka + asyncpg executemany a batch"}
 
 
 def report(figures: dict[str, dict], n: int) -> None:
     print(f"\nnewform event path, n={n} events")
-    print(f"{'stage':<10}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
+    print(f"{'stage':<20}{'newform ev/s':>14}{'ceiling ev/s':>14}{'ratio':>8}   ceiling")
     for stage, f in figures.items():
-        print(f"{stage:<10}{f['value']:>14.0f}{f['ceiling']:>14.0f}{f['ratio']:>8.2f}   {CEILINGS[stage]}")
+        print(f"{stage:<20}{f['value']:>14.0f}{f['ceiling']:>14.0f}{f['ratio']:>8.2f}   {CEILINGS[stage]}")
 
 
 async def main(n: int) -> None:

@@ -39,7 +39,10 @@ GOALS = {
            lambda f: f["ratio"] >= 0.3 and f["p99_ms"] <= 30 and f["cpu_ms_per_request"] <= 2),
     "p4": ("P4 gateway rebuild, events/s", "≥ 50,000/s and ≥ 0.3 of raw read",
            lambda f: f["value"] >= 50000 and f["ratio"] >= 0.3),
-    "write": ("write: fact + outbox, 1 tx each", "≥ 0.5 of raw asyncpg", lambda f: f["ratio"] >= 0.5),
+    "write": ("write: fact + outbox, 1 tx each (a session)", "≥ 0.5 of raw asyncpg", lambda f: f["ratio"] >= 0.5),
+    # Not one of the keys: the single-write path (POST /v1/contracts), shown beside the session's.
+    "write_one_statement": ("write: fact + outbox as one statement (autocommit)", "≥ 0.5 of raw asyncpg",
+                            lambda f: f["ratio"] >= 0.5),
     "relay": ("relay: outbox → Kafka", "≥ 0.8 of raw producer", lambda f: f["ratio"] >= 0.8),
     "consume": ("consume: inbox + batch handler", "≥ 0.5 of raw batched", lambda f: f["ratio"] >= 0.5),
     "projection": ("gateway projection, events/s", "≥ 20,000/s and ≥ 0.3 of raw",
@@ -72,7 +75,7 @@ async def run() -> dict:
                 result = await measure()
                 figures.update(result if keys is None else {keys: result})
             except (Exception, SystemExit) as exc:  # a benchmark that failed must not hide the others
-                for key in ([keys] if keys else ["write", "relay", "consume"]):
+                for key in ([keys] if keys else ["write", "write_one_statement", "relay", "consume"]):
                     figures[key] = not_measured(GOALS[key][0], f"not measured: the benchmark failed ({exc})"[:300])
 
         await run_one(None, lambda: bench_event_path.measure(pg, kafka, 3000))
