@@ -118,7 +118,7 @@ async def bench_relay(db: Database, bootstrap: str, n: int) -> tuple[float, floa
     raw = time.perf_counter() - started
     await producer.stop()
 
-    relay = OutboxRelay(db, bootstrap, batch_size=500)
+    relay = OutboxRelay(db, bootstrap)  # as a service runs it
     started = time.perf_counter()
     published = 0
     while published < n:

@@ -45,7 +45,7 @@ class OutboxRelay:
         db: Database,
         bootstrap_servers: str,
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         poll_interval: float = 1.0,
         max_backoff: float = 10.0,
         retention: timedelta = timedelta(days=7),

@@ -73,7 +73,8 @@ class ServiceSettings(BaseSettings):
     rate_limit_burst: int = Field(600, validation_alias="RATE_LIMIT_BURST")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     relay_poll_interval_s: float = Field(1.0, validation_alias="RELAY_POLL_INTERVAL_S")
-    relay_batch_size: int = Field(500, validation_alias="RELAY_BATCH_SIZE")
+    # Rows per publish cycle: each cycle waits once for the acknowledgements (acks=all).
+    relay_batch_size: int = Field(2000, validation_alias="RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="CONSUMER_MAX_ATTEMPTS")
     run_relay: bool = Field(True, validation_alias="RUN_RELAY")
     # Deadlines (legal clocks) are fired by a worker in every replica; SKIP LOCKED shares them out.
