@@ -376,7 +376,6 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     assert await compare(gw.url, target) == {}
 
 
-
 async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference(gw, tokens, new_database,
                                                                                monkeypatch, capsys):
     import asyncio

@@ -147,6 +147,8 @@ def business_date(on: date | datetime) -> date:
 
 #: Values handed out as they are; any other (lists, tables) is copied, so a caller's change stays its own.
 IMMUTABLE_VALUES = (str, int, float, bool, date, type(None))
+
+
 def _copied(value: Any) -> Any:
     """A deep copy of a parameter's value (TOML data: tables, arrays, scalars), faster than `copy.deepcopy`."""
     if isinstance(value, IMMUTABLE_VALUES):

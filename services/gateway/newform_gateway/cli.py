@@ -18,8 +18,9 @@ def register(subparsers) -> None:
                              description="Replay every *.events topic from offset 0 (up to the end offsets at "
                                          "start) into a fresh database, migrated first, and print a summary. "
                                          "Point GATEWAY_DATABASE_URL at the result to switch over.")
-    rebuild.add_argument("--into", metavar="URL", help="target database URL (default: a new database beside "
-                                                       "the live one)")
+    rebuild.add_argument("--into", metavar="URL", help="target database URL, created if missing; one "
+                                                       "holding events already is refused (default: a new "
+                                                       "database beside the live one)")
     rebuild.add_argument("--compare", action="store_true", help="then compare with the live read models")
     rebuild.set_defaults(run=cmd_rebuild)
     export = sub.add_parser("credit-export", help="write the signed daily credit-information files for a date range",
