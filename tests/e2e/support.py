@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newform_common.auth import generate_keypair
-from newform_common.testing import TokenFactory, migrated_database
+from newform_common.testing import TokenFactory, credit_code, migrated_database
 from newform_contracts.config import Settings as ContractsSettings
 
 from ..gateway.support import gateway_settings
@@ -24,3 +24,12 @@ async def gateway_settings_for(new_database, kafka, tokens: TokenFactory, prefix
     """A migrated gateway database and settings consuming only `<prefix>-*.events`."""
     url = await migrated_database(new_database, "gateway")
     return gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
+
+
+async def register_platform(contracts, tokens: TokenFactory, platform_id: str, *, district: str,
+                            occupation: str) -> None:
+    """The platform registered in contracts by the administrator (a fresh credit code), or the test fails."""
+    r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
+        "platform_id": platform_id, "name": f"平台{platform_id}", "credit_code": credit_code(), "district": district,
+        "occupations": [occupation]})
+    assert r.status_code == 201, r.text

@@ -6,12 +6,12 @@ import secrets
 from datetime import date
 
 from newform_common.identity import make_resident_id
-from newform_common.testing import TokenFactory, app_client, credit_code, eventually, unique_name
+from newform_common.testing import TokenFactory, app_client, eventually, unique_name
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
 from ..gateway.support import prepare_topics
-from .support import contracts_settings_for, gateway_settings_for
+from .support import contracts_settings_for, gateway_settings_for, register_platform
 
 # Labour-relationship facts (劳社部发〔2005〕12号 art. 1) declared under a civil label: an M1 misclassification.
 LABOR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
@@ -34,10 +34,7 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     async with app_client(create_contracts_app(contracts_settings)) as contracts, \
             app_client(create_gateway_app(settings)) as gateway:
-        r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
-            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "chengzhong",
-            "occupations": ["food_delivery"]})
-        assert r.status_code == 201, r.text
+        await register_platform(contracts, tokens, pid, district="chengzhong", occupation="food_delivery")
         r = await contracts.post("/v1/workers", headers=platform, json={
             "name": "张三丰",
             "id_number": make_resident_id("630102", date(1990, 3, 14), f"{secrets.randbelow(1000):03d}"),

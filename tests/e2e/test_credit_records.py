@@ -14,7 +14,7 @@ from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
 from ..gateway.support import prepare_topics
-from .support import contracts_settings_for, gateway_settings_for
+from .support import contracts_settings_for, gateway_settings_for, register_platform
 from .test_contracts_to_gateway import LABOR_FACTS
 
 
@@ -31,10 +31,7 @@ async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_
     chengbei = tokens.headers("department", department="county", district="chengbei")
     async with app_client(create_contracts_app(contracts_settings)) as contracts, \
             app_client(create_gateway_app(settings)) as gateway:
-        r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
-            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "chengzhong",
-            "occupations": ["courier"]})
-        assert r.status_code == 201, r.text
+        await register_platform(contracts, tokens, pid, district="chengzhong", occupation="courier")
         r = await contracts.post("/v1/partners", headers=platform, json={
             "name": "西宁过期劳务派遣有限公司", "kind": "dispatch_agency", "credit_code": credit_code(),
             "district": "chengbei", "occupations": ["courier"],
@@ -108,10 +105,7 @@ async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_pl
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     async with app_client(create_contracts_app(contracts_settings)) as contracts, \
             app_client(create_gateway_app(settings)) as gateway:
-        r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
-            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "huangyuan",
-            "occupations": ["designated_driver"]})
-        assert r.status_code == 201, r.text
+        await register_platform(contracts, tokens, pid, district="huangyuan", occupation="designated_driver")
 
         async def platform_known():
             r = await gateway.get("/v1/enterprises", headers=tokens.headers("regulator"), params={"platform_id": pid})

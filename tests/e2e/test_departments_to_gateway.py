@@ -17,7 +17,7 @@ from newform_departments.config import Settings as DepartmentsSettings
 from newform_departments.main import create_app as create_departments_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from .support import E2E_PII_SECRET, contracts_settings_for, gateway_settings_for
+from .support import E2E_PII_SECRET, contracts_settings_for, gateway_settings_for, register_platform
 from .test_contracts_to_gateway import LABOR_FACTS
 
 PII_SECRET = E2E_PII_SECRET
@@ -43,9 +43,7 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
             running_service(create_departments_app, departments_settings, tokens) as departments, \
             running_service(create_gateway_app, gw_settings, tokens) as gw:
         c = contracts.client
-        assert (await c.post("/v1/platforms", headers=tokens.headers("admin"), json={
-            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "chengzhong",
-            "occupations": ["food_delivery"]})).status_code == 201
+        await register_platform(c, tokens, pid, district="chengzhong", occupation="food_delivery")
         r = await c.post("/v1/workers", headers=platform, json={
             "name": "李四", "id_number": id_number, "phone": "139" + f"{secrets.randbelow(10**8):08d}",
             "occupation": "food_delivery", "household_registration_place": "青海省西宁市城西区",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ class Mapped:
     next_cursor: str | None
 
 
-class Adapter:
+class Adapter(ABC):
     """How to ask one kind of department system for records, and how to read its answer."""
 
     name: ClassVar[str]
@@ -81,8 +82,9 @@ class Adapter:
         params = {"since": cursor} if cursor else {}
         return httpx.Request("GET", self.config.url, params=params, headers=headers)
 
+    @abstractmethod
     def map(self, payload: Any) -> Mapped:
-        raise NotImplementedError
+        """The facts in one answer of the department's system, and the cursor to ask from next."""
 
 
 class SocialInsuranceAdapter(Adapter):

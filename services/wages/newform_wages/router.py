@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from newform_common import policy
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.bulk import collector_paused
@@ -17,7 +18,7 @@ from newform_common.errors import Forbidden, NotFound, Problem, Unprocessable, p
 from newform_common.findings import FindingRef, findings_of
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
-from newform_common.scope import visibility
+from newform_common.scope import ensure_platform, visibility
 
 from . import intake, rules, service
 from .schemas import (
@@ -104,14 +105,7 @@ def _fingerprint(body: bytes, fmt: str) -> dict[str, str]:
                                                                STATEMENTS_JSONL_EXAMPLE),
              summary="Upload up to 10,000 pay statements (JSON lines, CSV or JSON); each bad line its own error")
 async def upload_statements(request: Request, session: SessionDep, principal: Platform):
-    from newform_common.policy import business_today
-
-    body, fmt, lines = await _read_batch(request, intake.STATEMENT_HEADERS, business_today())
-
-    async def produce():
-        return await service.intake_statements(session, principal.platform_id, lines, fmt)
-
-    return await idempotent(request, session, principal, _fingerprint(body, fmt), produce)
+    return await _upload(request, session, principal, intake.STATEMENT_HEADERS, service.intake_statements)
 
 
 @router.post("/sessions/batches", tags=["sessions"], status_code=201, response_model=BatchPublic,
@@ -119,12 +113,15 @@ async def upload_statements(request: Request, session: SessionDep, principal: Pl
                                                                SESSIONS_JSONL_EXAMPLE),
              summary="Upload up to 10,000 work sessions (JSON lines, CSV or JSON); each bad line its own error")
 async def upload_sessions(request: Request, session: SessionDep, principal: Platform):
-    from newform_common.policy import business_today
+    return await _upload(request, session, principal, intake.SESSION_HEADERS, service.intake_sessions)
 
-    body, fmt, lines = await _read_batch(request, intake.SESSION_HEADERS, business_today())
+
+async def _upload(request: Request, session, principal: Principal, headers: dict[str, str], take_in):
+    """A batch upload: its lines read, taken in by `take_in`, idempotent under the body's fingerprint."""
+    body, fmt, lines = await _read_batch(request, headers, policy.business_today())
 
     async def produce():
-        return await service.intake_sessions(session, principal.platform_id, lines, fmt)
+        return await take_in(session, principal.platform_id, lines, fmt)
 
     return await idempotent(request, session, principal, _fingerprint(body, fmt), produce)
 
@@ -377,11 +374,8 @@ async def list_related_units(session: SessionDep, principal: Reader):
                     "statement, pay close to the hourly minimum")
 async def get_early_warnings(platform_id: Annotated[str, Path(max_length=64)], session: SessionDep,
                              principal: Reader):
-    from newform_common.policy import business_today
-    from newform_common.scope import ensure_platform
-
     ensure_platform(principal, platform_id)
-    warnings = await service.early_warnings(session, platform_id, business_today())
+    warnings = await service.early_warnings(session, platform_id, policy.business_today())
     return {"platform_id": warnings.platform_id, "late_share_by_month": warnings.late_share_by_month,
             "periods_due_soon_without_statement": warnings.periods_due_soon_without_statement,
             "low_hourly_pay_statements": warnings.low_hourly_pay_statements}

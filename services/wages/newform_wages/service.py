@@ -25,8 +25,10 @@ from newform_common import deadlines
 from newform_common.bulk import collector_paused
 from newform_common.db import driver_connection
 from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_day
+from newform_common.errors import Unprocessable
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
 from newform_common.holidays import HolidayCalendarError
+from newform_common.identity import validate_credit_code
 from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
 from newform_common.policy import PolicyNotInForce, business_date, business_today, get_policy
@@ -918,9 +920,6 @@ async def declare_quota(session: AsyncSession, platform_id: str, body: QuotaCrea
 # Related units
 # ---------------------------------------------------------------------------------------------
 async def register_related_unit(session: AsyncSession, platform_id: str, body: RelatedUnitCreate) -> dict[str, Any]:
-    from newform_common.errors import Unprocessable
-    from newform_common.identity import validate_credit_code
-
     try:
         validate_credit_code(body.credit_code)
     except ValueError as exc:
@@ -944,8 +943,6 @@ async def register_related_unit(session: AsyncSession, platform_id: str, body: R
 # ---------------------------------------------------------------------------------------------
 async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayReportCreate):
     """A worker's report against the platform's statements for the period: what differs is a finding."""
-    from newform_common.errors import Unprocessable
-
     if body.period_end < body.period_start:
         raise Unprocessable("period_end is before period_start", slug="invalid-period")
     get_policy().measures_status(body.period_start)  # 422 before the measures
