@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from newform_common import deadlines
@@ -87,6 +87,29 @@ async def test_a_cancelled_clock_never_fires_and_a_failing_handler_is_retried_al
         bad = await deadlines.live(s, "reply", "c-bad", for_update=False)
         assert bad.status == "pending" and bad.attempts == 1 and "downstream broken" in bad.last_error
         assert bad.due_at > T0 + timedelta(hours=1)
+
+
+async def test_a_request_cancelling_a_clock_whose_handler_waits_for_its_subject_never_deadlocks(db):
+    """A request locks its case, then cancels the case's clock; the worker has claimed that clock and its
+    handler locks the case: each would wait for the other (a CI run's 500). The worker gives way; the
+    request goes through, and the clock it cancelled never fires."""
+    async with db.transaction() as s:
+        await s.execute(text("create table kit_cases (id text primary key)"))
+        await s.execute(text("insert into kit_cases values ('case-9')"))
+        await deadlines.schedule(s, "acceptance", "case-9", T0)
+
+    async def handler(session, deadline):
+        await asyncio.sleep(0.3)  # the request is waiting for the clock by now
+        await session.execute(text("select id from kit_cases where id = :id for update"), {"id": deadline.subject_id})
+
+    async with db.transaction() as request:
+        await request.execute(text("select id from kit_cases where id = 'case-9' for update"))
+        worker = asyncio.create_task(deadlines.fire_due(db, {"acceptance": handler}, now=T0 + timedelta(days=1)))
+        await asyncio.sleep(0.1)  # the worker has claimed the clock; its handler will want the case
+        cancelled = await deadlines.cancel(request, "acceptance", "case-9")
+        assert cancelled is not None and cancelled.status == "cancelled"
+    assert await asyncio.wait_for(worker, 10) == []
+    assert await deadlines.fire_due(db, {"acceptance": handler}, now=T0 + timedelta(days=2)) == []
 
 
 async def test_two_workers_never_fire_the_same_clock(db):
@@ -182,3 +205,28 @@ async def test_an_autocommit_connection_lost_midway_is_not_pooled_again_and_one_
     async with db.autocommit() as conn:
         assert await conn.fetchval("select pg_backend_pid()") == fresh
         assert not conn.is_in_transaction()  # each statement commits on its own
+
+
+async def test_a_request_that_loses_a_lock_race_is_told_to_retry_not_given_a_500():
+    """PostgreSQL ends one side of a deadlock; when that side is a request, nothing was changed and the
+    same request again goes through: 409 problem+json with Retry-After, never an internal error."""
+    import httpx
+    from asyncpg.exceptions import DeadlockDetectedError
+    from fastapi import FastAPI
+    from sqlalchemy.exc import DBAPIError
+
+    from newform_common.errors import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/v1/things")
+    async def lose_a_race():
+        raise DBAPIError("update things", {}, DeadlockDetectedError("deadlock detected"))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://t") as client:
+        r = await client.post("/v1/things")
+    assert r.status_code == 409 and r.headers["retry-after"] == "1"
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("/concurrent-change")

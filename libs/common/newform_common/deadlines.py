@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
 from .db import CommonModel, Database
-from .errors import Conflict
+from .errors import Conflict, is_transient_conflict
 from .ids import new_id
 from .policy import BUSINESS_TZ
 from .tasks import cancel_and_wait
@@ -170,17 +170,25 @@ async def _require_live(session: AsyncSession, kind: str, subject_id: str) -> De
 
 DeadlineHandler = Callable[[AsyncSession, Deadline], Awaitable[None]]
 
+#: How long a handler waits for a row a request holds before it gives way (see fire_due).
+HANDLER_LOCK_TIMEOUT_MS = 200
+
 
 async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now: datetime | None = None,
                    limit: int = 200, retry_after: timedelta = timedelta(minutes=1)) -> list[Deadline]:
     """Fire every pending clock of the given kinds due at `now`; returns the clocks fired.
 
     One transaction for the claimed batch, a savepoint per clock: a failing handler rolls back only
-    its own writes, and its clock stays pending (retried after `retry_after`).
+    its own writes, and its clock stays pending (retried after `retry_after`). A handler that would
+    wait for a row a request holds gives way instead: its clock stays due for the next poll.
     """
     now = now or datetime.now(UTC)
     fired: list[Deadline] = []
     async with db.transaction() as session:
+        # The claimed clocks stay locked while their handlers run, and a handler locks its subject (a
+        # case, say) — the reverse of a request that locks the subject and then cancels its clock. So
+        # the worker never waits long for a lock: it gives way, and the clock is fired at the next poll.
+        await session.execute(text(f"set local lock_timeout = '{HANDLER_LOCK_TIMEOUT_MS}ms'"))
         rows = (await session.execute(
             select(Deadline).where(Deadline.status == PENDING, Deadline.due_at <= now,
                                    Deadline.kind.in_(list(handlers)))
@@ -194,6 +202,10 @@ async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now
                     await session.flush()
                 fired.append(deadline)
             except Exception as exc:  # a handler's failure must not stop the other clocks
+                if is_transient_conflict(exc):  # a request holds its subject: it stays due, not a failure
+                    log.info("deadline %s (%s) gave way to a concurrent change; firing it at the next poll",
+                             deadline.id, deadline.kind)
+                    continue
                 log.exception("deadline %s (%s) failed; retrying later", deadline.id, deadline.kind)
                 # A statement, not attribute changes: the savepoint's rollback expired the object.
                 await session.execute(update(Deadline).where(Deadline.id == deadline.id).values(

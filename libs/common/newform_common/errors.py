@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asyncpg.exceptions import CannotConnectNowError
+from asyncpg.exceptions import CannotConnectNowError, DeadlockDetectedError, LockNotAvailableError, SerializationError
 from asyncpg.exceptions import DataError as AsyncpgDataError
 from asyncpg.exceptions import InterfaceError as AsyncpgInterfaceError
 from asyncpg.exceptions import PostgresConnectionError as AsyncpgConnectionError
@@ -171,6 +171,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             problem = Problem("A value is out of range or of the wrong form for its field", status=422,
                               title="Validation failed", slug="validation")
             return problem_response(problem, request)
+        if is_transient_conflict(exc):
+            # The request lost a lock race (PostgreSQL ended it to break a deadlock, say) and changed
+            # nothing: the same request again will go through.
+            log.info("transient conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+            problem = Problem("The request met a concurrent change of the same data and changed nothing; retry it "
+                              "(with the same Idempotency-Key).", status=409, title="Concurrent change",
+                              slug="concurrent-change", headers={"Retry-After": "1"})
+            return problem_response(problem, request)
         return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
 
     # A refused connection (server down) is not wrapped by SQLAlchemy; "cannot connect now" is the
@@ -209,6 +217,19 @@ def _is_bad_value(exc: DBAPIError) -> bool:
     """SQL state class 22 (data exception) from the server, or asyncpg refusing to encode a value."""
     return isinstance(exc, SQLDataError) or isinstance(exc.orig, AsyncpgDataError) or isinstance(
         getattr(exc.orig, "__cause__", None), AsyncpgDataError)
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """Whether `exc`, or what caused it, is a lost lock race that a retry resolves: a deadlock broken by
+    the server, a serialization failure, a lock not had within the session's `lock_timeout`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DeadlockDetectedError | SerializationError | LockNotAvailableError):
+            return True
+        current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
+    return False
 
 
 def _is_outage(exc: DBAPIError) -> bool:
