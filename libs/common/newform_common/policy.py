@@ -40,7 +40,7 @@ import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,8 @@ BUNDLED_DIR = Path(__file__).resolve().parent / "policy_versions"
 ENV_VAR = "NEWFORM_POLICY_DIR"
 #: Business dates are Asia/Shanghai dates. China has had no daylight saving since 1991, so a fixed
 #: +08:00 offset is exact for every date this system handles and needs no tz database.
-BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from . import clock as _clock  # noqa: E402
+from .clock import BUSINESS_TZ  # noqa: E402  (one definition, re-exported here)
 
 #: The measures of 宁政办〔2022〕41号 the code refers to: id -> English short title (catalogue.md).
 MEASURES: dict[str, str] = {
@@ -131,7 +132,7 @@ class ParameterNotInForce(PolicyNotInForce):
 
 def business_today() -> date:
     """Today's Asia/Shanghai business date (one place to ask, so tests can move "today")."""
-    return datetime.now(BUSINESS_TZ).date()
+    return _clock.today()
 
 
 def business_date(on: date | datetime) -> date:
