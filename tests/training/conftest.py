@@ -18,6 +18,7 @@ class TrainingApi(ServiceApi):
     """The kit's ServiceApi with the training world's builders."""
 
     contracts_topic: str = ""
+    departments_topic: str = ""
 
     @property
     def hrss(self) -> dict[str, str]:
@@ -74,9 +75,12 @@ def new_worker() -> str:
 async def api(new_database, kafka, tokens):
     url = await migrated_database(new_database, "training")
     topic = f"{unique_name('t')}-contracts.events"
-    await ensure_topics(kafka.bootstrap_servers, [topic])
+    departments_topic = topic.replace("contracts.events", "departments.events")
+    await ensure_topics(kafka.bootstrap_servers, [topic, departments_topic])
     settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
                         jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=0.2,
-                        contracts_topic=topic, service_name=unique_name("training"))
+                        contracts_topic=topic, departments_topic=departments_topic,
+                        service_name=unique_name("training"))
     async with running_service(create_app, settings, tokens) as service:
-        yield TrainingApi(client=service.client, tokens=tokens, url=url, settings=settings, contracts_topic=topic)
+        yield TrainingApi(client=service.client, tokens=tokens, url=url, settings=settings, contracts_topic=topic,
+                          departments_topic=departments_topic)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from newform_training import rules
-from newform_training.rules import Certificate, PriorClaim, WorkerPlaces
+from newform_training.rules import Certificate, PlaceFact, PlaceGround, PriorClaim, WorkerPlaces
 
 W = "w_" + "a" * 26
-HOME = WorkerPlaces(household_region="630104", residence_district="chengdong", job_seeking_district=None)
+HOME = WorkerPlaces(id_region="630104", residence_district="chengdong", job_seeking_district=None)
 
 
 def cert(level=5, occupation="on_demand_delivery", number="C1", issued=date(2026, 3, 1)) -> Certificate:
@@ -16,8 +16,9 @@ def cert(level=5, occupation="on_demand_delivery", number="C1", issued=date(2026
 
 
 def refusals(c, prior=(), held=(), place="chengxi", places=HOME, on=date(2026, 4, 1), amount=None):
-    return [v.rule for v in rules.eligibility(c, places=places, training_district=place, prior=list(prior),
-                                              held_levels=list(held), claimed_fen=amount, on=on)]
+    refused, _ = rules.eligibility(c, places=places, training_district=place, prior=list(prior),
+                                   held_levels=list(held), claimed_fen=amount, on=on)
+    return [v.rule for v in refused]
 
 
 def test_amounts_come_from_the_catalogue_by_level():
@@ -48,10 +49,29 @@ def test_training_place_must_be_household_registration_residence_or_job_seeking_
     assert refusals(cert(), place="chengxi") == []  # household region 630104 is chengxi
     assert refusals(cert(), place="chengdong") == []  # where the worker lives
     assert refusals(cert(), place="datong") == ["M13.training_place_not_eligible"]  # none of the three
-    seeking = WorkerPlaces("630104", "chengdong", job_seeking_district="datong")
-    assert refusals(cert(), place="datong", places=seeking) == []
+    # A job-seeking place the claimant writes is not a ground; hrss's registration there is.
+    written = WorkerPlaces("630104", "chengdong", job_seeking_district="datong")
+    assert refusals(cert(), place="datong", places=written) == ["M13.training_place_not_eligible"]
+    registered = WorkerPlaces("630104", "chengdong", "datong", facts=(
+        PlaceFact("job_seeking_registration", "hrss", "JY-1", "fct_1", district="datong",
+                  valid_from=date(2026, 1, 1)),))
+    assert refusals(cert(), place="datong", places=registered) == []
+    ended = WorkerPlaces("630104", "chengdong", "datong", facts=(
+        PlaceFact("job_seeking_registration", "hrss", "JY-1", "fct_1", district="datong",
+                  valid_from=date(2025, 1, 1), valid_until=date(2025, 12, 31)),))
+    assert refusals(cert(), place="datong", places=ended) == ["M13.training_place_not_eligible"]
     unknown = WorkerPlaces(None, None, None)  # a worker no platform has registered
     assert refusals(cert(), place="chengxi", places=unknown) == ["M13.training_place_not_eligible"]
+
+
+def test_household_registration_is_public_securitys_record_and_the_id_prefix_only_a_fallback():
+    moved = PlaceFact("household_registration", "police", "HJ-1", "fct_2", region_code="630121")
+    places = WorkerPlaces("630104", "chengdong", None, facts=(moved,))
+    assert refusals(cert(), place="chengxi", places=places) == ["M13.training_place_not_eligible"]
+    ground = rules.training_place_ground("datong", places, date(2026, 3, 1), date(2026, 4, 1))
+    assert ground == PlaceGround("household_registration", "police", "HJ-1", "fct_2")
+    fallback = rules.training_place_ground("chengxi", HOME, date(2026, 3, 1), date(2026, 4, 1))
+    assert fallback.source == "id_number_prefix" and fallback.fallback and "fallback" in fallback.note
 
 
 def test_claim_window_is_twelve_months_from_the_certificate():

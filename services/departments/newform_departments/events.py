@@ -100,12 +100,34 @@ class CaseOutcomeRecorded(_Fact):
     decided_on: date
 
 
+@event_type("departments.household_registration.recorded.v1", key="subject_key")
+class HouseholdRegistrationRecorded(_Fact):
+    """Public security (police) stated where a person's household registration (户籍) is."""
+
+    worker_id: str
+    region_code: str
+    registered_on: date | None = None
+    moved_out_on: date | None = None
+
+
+@event_type("departments.job_seeking_registration.recorded.v1", key="subject_key")
+class JobSeekingRegistrationRecorded(_Fact):
+    """hrss (the public employment service) stated a person's job-seeking registration in a district."""
+
+    worker_id: str
+    district: str
+    registered_on: date
+    ended_on: date | None = None
+
+
 EVENTS_BY_KIND: dict[str, type[_Fact]] = {
     "insurance_enrolment": InsuranceEnrolmentRecorded,
     "dispatch_licence": DispatchLicenceRecorded,
     "enterprise_record": EnterpriseRecordRecorded,
     "inspection_result": InspectionResultRecorded,
     "case_outcome": CaseOutcomeRecorded,
+    "household_registration": HouseholdRegistrationRecorded,
+    "job_seeking_registration": JobSeekingRegistrationRecorded,
 }
 
 if __name__ == "__main__":

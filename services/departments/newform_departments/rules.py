@@ -24,6 +24,8 @@ KINDS: dict[str, str] = {
     "enterprise_record": "enterprise-records",
     "inspection_result": "inspection-results",
     "case_outcome": "case-outcomes",
+    "household_registration": "household-registrations",
+    "job_seeking_registration": "job-seeking-registrations",
 }
 
 HOLDERS: dict[str, tuple[str, ...]] = {
@@ -32,6 +34,10 @@ HOLDERS: dict[str, tuple[str, ...]] = {
     "enterprise_record": ("market",),
     "inspection_result": ("hrss",),
     "case_outcome": ("hrss", "court"),
+    # 户籍 is public security's register (户口登记条例 art. 3); job-seeking registration is the public
+    # employment service's (就业服务与就业管理规定 art. 63), hrss's. Both decide M13's training places.
+    "household_registration": ("police",),
+    "job_seeking_registration": ("hrss",),
 }
 
 #: Social insurance by type: who keeps the enrolment register. Medical insurance is medins's alone;
@@ -90,6 +96,8 @@ def date_ranges(kind: str, item) -> Refusal | None:
         "enterprise_record": [("valid_from", "valid_until")],
         "inspection_result": [("inspected_on", "ordered_to_pay_by")],
         "case_outcome": [("filed_on", "decided_on")],
+        "household_registration": [("registered_on", "moved_out_on")],
+        "job_seeking_registration": [("registered_on", "ended_on")],
     }[kind]
     for start, end in checks:
         refusal = date_range(getattr(item, start), getattr(item, end), start, end)

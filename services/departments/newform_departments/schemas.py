@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from newform_common import vocabulary
+
+District = vocabulary.literal("districts")
+
 Reference = Field(min_length=1, max_length=100, description="the department's own record or document number")
 
 #: The most items one batch takes (a larger upload is split by the sender; one transaction per batch).
@@ -89,6 +93,33 @@ class CaseOutcomeIn(FactIn):
     awarded_fen: int = Field(0, ge=0)
     filed_on: date | None = None
     decided_on: date
+
+
+class HouseholdRegistrationIn(FactIn):
+    """Where a person's household registration (户籍) is, as public security's register holds it (police).
+    It may differ from the region the ID number was first issued in (a move of 户口 keeps the number)."""
+
+    id_number: str = Field(max_length=18, description="the person's resident ID number (GB 11643)")
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 code of the county or district of 户籍")
+    registered_on: date | None = Field(None, description="registered at this place since")
+    moved_out_on: date | None = Field(None, description="moved away on (no longer registered here from this day)")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "reference": "XNGA-HJ-2026-000123", "id_number": "630102199001011235", "region_code": "630104",
+        "registered_on": "2019-05-01"}]})
+
+
+class JobSeekingRegistrationIn(FactIn):
+    """A job-seeking (unemployment) registration with the public employment service (hrss), in a district."""
+
+    id_number: str = Field(max_length=18, description="the job seeker's resident ID number (GB 11643)")
+    district: District = Field(description="the district where the person is registered as seeking work")
+    registered_on: date
+    ended_on: date | None = Field(None, description="the registration ended (employed, cancelled) on")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "reference": "XNJY-2026-004567", "id_number": "630102199001011235", "district": "chengxi",
+        "registered_on": "2026-02-01"}]})
 
 
 class FactPublic(BaseModel):

@@ -44,8 +44,10 @@ from .schemas import (
     EnterpriseRecordIn,
     FactIn,
     FactPublic,
+    HouseholdRegistrationIn,
     InspectionResultIn,
     InsuranceEnrolmentIn,
+    JobSeekingRegistrationIn,
     LineError,
 )
 
@@ -58,6 +60,8 @@ INPUT_MODELS: dict[str, type[FactIn]] = {
     "enterprise_record": EnterpriseRecordIn,
     "inspection_result": InspectionResultIn,
     "case_outcome": CaseOutcomeIn,
+    "household_registration": HouseholdRegistrationIn,
+    "job_seeking_registration": JobSeekingRegistrationIn,
 }
 
 
@@ -161,6 +165,12 @@ def prepare(kind: str, department: str | None, item: FactIn, pii: Pii) -> Prepar
         fact.credit_code = body["employer_credit_code"] = _credit_code(item.employer_credit_code,
                                                                        "employer_credit_code")
         fact.valid_from = item.decided_on
+    elif isinstance(item, HouseholdRegistrationIn):
+        # Valid while registered there: the last day is the day before the move.
+        fact.valid_from = item.registered_on
+        fact.valid_until = date.fromordinal(item.moved_out_on.toordinal() - 1) if item.moved_out_on else None
+    elif isinstance(item, JobSeekingRegistrationIn):
+        fact.valid_from, fact.valid_until = item.registered_on, item.ended_on
     return fact
 
 

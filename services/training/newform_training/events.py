@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from newform_common.events import DomainEvent, event_type, write_event_schemas
 from newform_common.findings import finding_event
@@ -65,6 +66,9 @@ class _ClaimFacts(DomainEvent):
 @event_type("training.claim.submitted.v1", key="worker_id")
 class ClaimSubmitted(_ClaimFacts):
     """A subsidy claim passed the M13 checks and awaits hrss's review."""
+
+    #: Which ground made the training place eligible and on whose word (see ClaimPublic.place_basis).
+    place_basis: dict[str, Any] | None = None
 
 
 @event_type("training.claim.approved.v1", key="worker_id")

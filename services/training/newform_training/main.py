@@ -11,7 +11,8 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .router import router
-from .service import DEADLINE_HANDLERS, on_contract_events
+from .consumed import HouseholdRegistrationRecorded, JobSeekingRegistrationRecorded
+from .service import DEADLINE_HANDLERS, on_contract_events, on_department_events
 
 DESCRIPTION = """Skills training for new-form workers (宁政办〔2022〕41号 M13): training providers and recognised
 certification bodies, courses and enrolment, certificates verifiable by number, and subsidy claims —
@@ -35,7 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def consumers(db, s: Settings):
         # Where registered workers live, for M13's training-place rule (contracts' events).
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-workers",
-                               topics=[s.contracts_topic], batch_handler=on_contract_events)]
+                               topics=[s.contracts_topic], batch_handler=on_contract_events),
+                # Household and job-seeking registrations as the departments hold them (M13 places).
+                ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-places",
+                               topics=[s.departments_topic], batch_handler=on_department_events,
+                               types=(HouseholdRegistrationRecorded.event_type,
+                                      JobSeekingRegistrationRecorded.event_type))]
 
     return create_service_app(settings=settings, title="newform training", description=DESCRIPTION,
                               routers=[router, findings_router()], openapi_tags=TAGS,

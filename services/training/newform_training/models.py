@@ -91,6 +91,26 @@ class WorkerPlace(ServiceModel, table=True):
     updated_at: datetime = timestamp_field()
 
 
+class VerifiedPlace(ServiceModel, table=True):
+    """A department's fact on where a worker may train with a subsidy (M13): public security's household
+    registration (`household_registration`: `region_code`) or hrss's job-seeking registration
+    (`job_seeking_registration`: `district`), valid from/until, as the department last stated it."""
+
+    __tablename__ = "verified_places"
+
+    fact_id: str = Field(primary_key=True, max_length=40)
+    worker_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=40)
+    department: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    region_code: str | None = Field(default=None, max_length=6)
+    district: str | None = Field(default=None, max_length=32)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    version: int
+    observed_at: datetime = timestamp_field()
+
+
 LIVE_CLAIM = "status <> 'rejected' AND status <> 'refused'"
 
 
@@ -114,6 +134,8 @@ class Claim(ServiceModel, table=True):
     level: int
     training_district: str = Field(max_length=32)
     job_seeking_district: str | None = Field(default=None, max_length=32)
+    # Which ground made the training place eligible and on whose word (rules.PlaceGround.as_dict).
+    place_basis: dict[str, Any] | None = json_field(nullable=True)
     amount_fen: int
     year: int
     # submitted | queued (waiting for budget) | approved | rejected | paid | refused (a duplicate attempt)

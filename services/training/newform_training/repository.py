@@ -9,9 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.locks import lock_keys
+from newform_common.policy import business_date
 
 from . import rules
-from .models import LIVE_CLAIM, Budget, Certificate, Claim, Course, WorkerPlace
+from .models import LIVE_CLAIM, Budget, Certificate, Claim, Course, VerifiedPlace, WorkerPlace
 
 LIVE = text(LIVE_CLAIM)
 
@@ -24,7 +25,8 @@ async def live_claim_on(session: AsyncSession, certificate_number: str) -> Claim
 async def prior_claims(session: AsyncSession, worker_id: str) -> list[rules.PriorClaim]:
     """A person's live claims (any channel, any district), for the duplicate rules."""
     rows = await session.execute(select(Claim).where(Claim.worker_id == worker_id, LIVE).order_by(Claim.submitted_at))
-    return [rules.PriorClaim(c.id, c.certificate_number, c.occupation, c.level, c.submitted_at.date())
+    # The business date (Asia/Shanghai), not the UTC date: a claim at 06:00 on 1 January is that year's.
+    return [rules.PriorClaim(c.id, c.certificate_number, c.occupation, c.level, business_date(c.submitted_at))
             for c in rows.scalars()]
 
 
@@ -36,6 +38,28 @@ async def held_levels(session: AsyncSession, worker_id: str, occupation: str) ->
 
 async def worker_places(session: AsyncSession, worker_id: str) -> WorkerPlace | None:
     return await session.get(WorkerPlace, worker_id)
+
+
+async def place_facts(session: AsyncSession, worker_id: str) -> tuple[rules.PlaceFact, ...]:
+    rows = await session.execute(select(VerifiedPlace).where(VerifiedPlace.worker_id == worker_id)
+                                 .order_by(VerifiedPlace.observed_at.desc()))
+    return tuple(rules.PlaceFact(r.kind, r.department, r.reference, r.fact_id, r.region_code, r.district,
+                                 r.valid_from, r.valid_until) for r in rows.scalars())
+
+
+async def save_place_facts(session: AsyncSession, rows: list[dict]) -> None:
+    """A department's latest statements (the highest version of each fact wins; redeliveries change nothing)."""
+    latest: dict[str, dict] = {}
+    for r in rows:
+        if r["fact_id"] not in latest or r["version"] > latest[r["fact_id"]]["version"]:
+            latest[r["fact_id"]] = r
+    if latest:
+        stmt = insert(VerifiedPlace).values(list(latest.values()))
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["fact_id"], where=VerifiedPlace.version < stmt.excluded.version,
+            set_={c: getattr(stmt.excluded, c) for c in ("kind", "department", "reference", "region_code",
+                                                       "district", "valid_from", "valid_until", "version",
+                                                       "observed_at", "worker_id")}))
 
 
 async def upsert_worker_places(session: AsyncSession, rows: list[dict]) -> None:
@@ -78,6 +102,12 @@ async def budget_for_update(session: AsyncSession, district: str, year: int) -> 
     await lock_keys(session, "training-budget", [f"{district}:{year}"])
     return (await session.execute(select(Budget).where(Budget.district == district, Budget.year == year)
                                   .with_for_update())).scalar_one_or_none()
+
+
+async def has_queued(session: AsyncSession, district: str, year: int) -> bool:
+    """Whether approved claims already wait for this budget (called with the budget's lock held)."""
+    return bool(await session.scalar(select(func.count()).select_from(Claim).where(
+        Claim.training_district == district, Claim.year == year, Claim.status == "queued")))
 
 
 async def queued_claims(session: AsyncSession, district: str, year: int) -> list[Claim]:

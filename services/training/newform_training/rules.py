@@ -74,17 +74,57 @@ class PriorClaim:
     certificate_number: str
     occupation: str
     level: int
-    submitted_on: date
+    submitted_on: date  # business date (Asia/Shanghai)
+
+
+@dataclass(frozen=True)
+class PlaceFact:
+    """A department's fact on a worker's place: public security's household registration (`region_code`)
+    or hrss's job-seeking registration (`district`), with its validity."""
+
+    kind: str  # household_registration | job_seeking_registration
+    department: str
+    reference: str
+    fact_id: str
+    region_code: str | None = None
+    district: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or
+                                                                        day <= self.valid_until)
 
 
 @dataclass(frozen=True)
 class WorkerPlaces:
-    """Where a worker may train with a subsidy: household registration (region code from the ID
-    number), residence district, and the job-seeking district they declare."""
+    """What is known of where a worker may train with a subsidy (M13: 户籍地, 常住地, 求职地):
 
-    household_region: str | None
+    * `id_region`: the region the ID number was issued in (its first 6 digits) — only a fallback for the
+      household registration, which moves while the number stays;
+    * `residence_district`: where the worker lives, as registered with contracts;
+    * `job_seeking_district`: what the claimant wrote — a claim, not a ground;
+    * `facts`: the departments' verified records (household registration: police; job seeking: hrss)."""
+
+    id_region: str | None
     residence_district: str | None
     job_seeking_district: str | None
+    facts: tuple[PlaceFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlaceGround:
+    """Which ground made the training place eligible, and on whose word."""
+
+    ground: str  # household_registration | residence | job_seeking
+    source: str  # a department (police, hrss), or id_number_prefix / contracts_registration
+    reference: str | None = None
+    fact_id: str | None = None
+    fallback: bool = False
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 def body_may_certify(scope: dict[str, list[int]], occupation: str, level: int) -> Violation | None:
@@ -103,15 +143,42 @@ def within_claim_window(cert: Certificate, on: date) -> Violation | None:
     return None
 
 
-def training_place_eligible(training_district: str, places: WorkerPlaces, on: date) -> Violation | None:
+def training_place_ground(training_district: str, places: WorkerPlaces, day: date,
+                          on: date) -> PlaceGround | Violation:
+    """M13 (item 13: 户籍地、常住地、求职地): the ground on which the training place is the worker's, on `day`
+    (when the training was certified), from the best source:
+
+    * household registration: public security's record valid on the day decides; only without one is the
+      ID number's issuing region used, and the ground says it is that fallback;
+    * residence: the district registered with contracts;
+    * job seeking: only hrss's job-seeking registration in that district, valid on the day — what the
+      claimant writes is not a registration."""
     region = get_policy().value("reference.district_region_codes", on).get(training_district)
-    if region is not None and places.household_region == region:
-        return None
-    if training_district in (places.residence_district, places.job_seeking_district):
-        return None
+    households = [f for f in places.facts if f.kind == "household_registration" and f.valid_on(day)]
+    if households:
+        held = [f for f in households if region is not None and f.region_code == region]
+        if held:
+            f = held[0]
+            return PlaceGround("household_registration", f.department, f.reference, f.fact_id)
+    elif region is not None and places.id_region == region:
+        return PlaceGround("household_registration", "id_number_prefix", fallback=True,
+                           note="no household-registration record from public security: the ID number's "
+                                "issuing region is used as a fallback")
+    if places.residence_district == training_district:
+        return PlaceGround("residence", "contracts_registration")
+    for f in places.facts:
+        if f.kind == "job_seeking_registration" and f.district == training_district and f.valid_on(day):
+            return PlaceGround("job_seeking", f.department, f.reference, f.fact_id)
+    reasons = []
+    if households:
+        reasons.append(f"public security records the household registration in {households[0].region_code} "
+                       f"({households[0].reference})")
+    if places.job_seeking_district == training_district:
+        reasons.append(f"no job-seeking registration in {training_district} is on record with hrss")
     return _refuse("M13.training_place_not_eligible",
                    "the training took place neither at the worker's household-registration place, nor where "
-                   "they live, nor where they seek work")
+                   "they live, nor where they are registered as seeking work"
+                   + (f" ({'; '.join(reasons)})" if reasons else ""))
 
 
 def duplicate_checks(cert: Certificate, prior: list[PriorClaim], held_levels: list[int],
@@ -132,6 +199,7 @@ def duplicate_checks(cert: Certificate, prior: list[PriorClaim], held_levels: li
         return _refuse("M13.higher_level_held",
                        f"a higher level ({min(higher)}) of {cert.occupation} is already held or subsidised")
     limit = get_policy().value("training.skills_subsidy.max_per_person_per_year", on)
+    # The year of each claim's business date (Asia/Shanghai): a claim at 06:00 on 1 January is that year's.
     this_year = [p for p in prior if p.submitted_on.year == on.year]
     if len(this_year) >= limit:
         return _refuse("M13.yearly_limit_reached",
@@ -148,15 +216,17 @@ def amount_matches(claimed_fen: int | None, catalogue_fen: int) -> Violation | N
 
 
 def eligibility(cert: Certificate, *, places: WorkerPlaces, training_district: str, prior: list[PriorClaim],
-                held_levels: list[int], claimed_fen: int | None, on: date) -> list[Violation]:
-    """Every reason to refuse a claim (empty: it may be paid)."""
+                held_levels: list[int], claimed_fen: int | None, on: date) -> tuple[list[Violation],
+                                                                                 PlaceGround | None]:
+    """Every reason to refuse a claim (empty: it may be paid), and the ground the training place held on."""
+    place = training_place_ground(training_district, places, cert.issued_on, on)
     checks = [
         within_claim_window(cert, on),
-        training_place_eligible(training_district, places, on),
+        place if isinstance(place, Violation) else None,
         duplicate_checks(cert, prior, held_levels, on),
         amount_matches(claimed_fen, subsidy_amount_fen(cert.occupation, cert.level, on)),
     ]
-    return [v for v in checks if v is not None]
+    return [v for v in checks if v is not None], place if isinstance(place, PlaceGround) else None
 
 
 def second_claim_finding(cert: Certificate, first_claim_id: str, channel: str) -> FindingSpec:

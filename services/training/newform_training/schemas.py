@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from newform_common import vocabulary
 
@@ -155,6 +155,10 @@ class ClaimCreate(BaseModel):
     training_district: District = Field(description="Where the training took place")
     job_seeking_district: District | None = Field(None, description="Where the worker is registered as seeking work")
     amount_fen: int | None = Field(None, ge=0, description="If given, must be the catalogue's amount")
+    received_at: AwareDatetime | None = Field(
+        None, description="When a claim made off-system (on paper, at a service window) was received; not in the "
+                          "future. Default: now. The yearly limit and the claim window count from it "
+                          "(its date in Asia/Shanghai).")
 
 
 class ClaimPublic(BaseModel):
@@ -174,6 +178,11 @@ class ClaimPublic(BaseModel):
     year: int
     status: str
     reason: str | None
+    place_basis: dict[str, Any] | None = Field(
+        None, description="Which M13 ground made the training place eligible (`household_registration`, "
+                          "`residence`, `job_seeking`) and on whose word: `source` a department (police, hrss) "
+                          "with its `reference`, or `id_number_prefix` (a fallback, `fallback: true`) or "
+                          "`contracts_registration`")
     first_claim_id: str | None
     payment_reference: str | None
     submitted_at: datetime

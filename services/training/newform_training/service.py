@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,7 @@ from newform_common.policy import business_date
 from . import events as ev
 from . import repository as repo
 from . import rules
-from .consumed import WorkerRegistered
+from .consumed import HouseholdRegistrationRecorded, JobSeekingRegistrationRecorded, WorkerRegistered
 from .models import Budget, Certificate, CertificationBody, Claim, Course, Enrolment, Provider
 from .schemas import BodyCreate, BudgetSet, CertificateCreate, ClaimCreate, CourseCreate, Decision, ProviderCreate
 
@@ -167,6 +167,12 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
 
     A second claim on a certificate returns a `DuplicateClaim` problem (409) *and* keeps the attempt."""
     at = now()
+    if body.received_at is not None:
+        # A paper claim entered later: the law counts from when it was received (the yearly limit, the
+        # claim window), which cannot lie in the future.
+        if body.received_at > at:
+            raise Unprocessable("received_at is in the future", slug="date-in-future")
+        at = body.received_at.astimezone(UTC)
     on = business_date(at)
     cert = await session.get(Certificate, body.certificate_number)
     if cert is None:
@@ -210,9 +216,10 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
                               first_claim_id=first.id, claim_id=claim.id)
 
     places = await repo.worker_places(session, cert.worker_id)
-    refused = rules.eligibility(
+    refused, ground = rules.eligibility(
         facts, places=rules.WorkerPlaces(places.household_region if places else None,
-                                         places.residence_district if places else None, body.job_seeking_district),
+                                         places.residence_district if places else None, body.job_seeking_district,
+                                         await repo.place_facts(session, cert.worker_id)),
         training_district=body.training_district, prior=await repo.prior_claims(session, cert.worker_id),
         held_levels=await repo.held_levels(session, cert.worker_id, cert.occupation), claimed_fen=body.amount_fen,
         on=on)
@@ -220,8 +227,9 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
         first_refusal = refused[0]
         raise PolicyViolation(first_refusal.detail, measure=first_refusal.measure, rule=first_refusal.rule,
                               violations=[asdict(v) for v in refused])
+    claim.place_basis = ground.as_dict() if ground else None
     session.add(claim)
-    record(session, _claim_event(ev.ClaimSubmitted, claim, at))
+    record(session, _claim_event(ev.ClaimSubmitted, claim, at, place_basis=claim.place_basis))
     if provider is not None:
         await session.flush()
         await repo.lock_provider_claims(session, provider.id)  # see repository.lock_provider_claims
@@ -244,7 +252,10 @@ async def decide(session: AsyncSession, principal: Principal, claim: Claim, body
         record(session, _claim_event(ev.ClaimRejected, claim, at, reason=body.reason))
         return claim
     budget = await repo.budget_for_update(session, claim.training_district, claim.year)
-    if budget is not None and budget.total_fen - budget.committed_fen >= claim.amount_fen:
+    # First come, first paid: while earlier approved claims wait for this budget, a later one waits behind
+    # them, even if it would fit in what remains (a smaller claim must not overtake a larger, older one).
+    if (budget is not None and budget.total_fen - budget.committed_fen >= claim.amount_fen
+            and not await repo.has_queued(session, claim.training_district, claim.year)):
         budget.committed_fen += claim.amount_fen
         claim.status = "approved"
     else:
@@ -296,3 +307,25 @@ async def on_contract_events(session: AsyncSession, envelopes: list[Envelope]) -
             rows.append({"worker_id": w.worker_id, "household_region": w.household_registration_region,
                          "residence_district": w.residence_district, "updated_at": e.time})
     await repo.upsert_worker_places(session, rows)
+
+
+# -- consuming departments.events ----------------------------------------------------------------------------
+async def on_department_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """Public security's household registrations and hrss's job-seeking registrations: the verified facts
+    M13's training-place rule rests on (the claim then names them as its ground)."""
+    rows = []
+    for e in envelopes:
+        if e.type == HouseholdRegistrationRecorded.event_type:
+            f = HouseholdRegistrationRecorded.of(e)
+            valid_until = f.moved_out_on - timedelta(days=1) if f.moved_out_on else None  # registered until the move
+            rows.append({"fact_id": f.fact_id, "worker_id": f.worker_id, "kind": "household_registration",
+                         "department": f.department, "reference": f.reference, "region_code": f.region_code,
+                         "district": None, "valid_from": f.registered_on, "valid_until": valid_until,
+                         "version": f.version, "observed_at": f.observed_at})
+        elif e.type == JobSeekingRegistrationRecorded.event_type:
+            f = JobSeekingRegistrationRecorded.of(e)
+            rows.append({"fact_id": f.fact_id, "worker_id": f.worker_id, "kind": "job_seeking_registration",
+                         "department": f.department, "reference": f.reference, "region_code": None,
+                         "district": f.district, "valid_from": f.registered_on, "valid_until": f.ended_on,
+                         "version": f.version, "observed_at": f.observed_at})
+    await repo.save_place_facts(session, rows)
