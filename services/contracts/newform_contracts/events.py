@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from newform_common import events
 from newform_common.events import DomainEvent, event_type, registry
@@ -21,6 +21,7 @@ EnterpriseKind = Literal["platform", "dispatch_agency", "outsourcer", "franchise
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 PayPeriod = Literal["hour", "day", "week", "month"]
 Signer = Literal["worker", "enterprise"]
+HoursArrangement = Literal["standard", "comprehensive", "flexible", "part_time"]
 RuleTopic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
                     "working_hours", "rewards_penalties"]
 
@@ -62,6 +63,46 @@ class InsuranceFlags(BaseModel):
     accident: bool
 
 
+class PaySchedule(BaseModel):
+    """The agreed pay period and pay day as data (工资支付暂行规定 art. 7: wages are paid on the day
+    agreed; the measures item 6: 按约定时间足额支付). Wages counts arrears from the end of this day.
+
+    Monthly: a pay month runs from `month_start_day` to the day before it in the next month (1: the
+    calendar month); pay is due on `day_of_month` of the month `month_offset` months after the month
+    the pay month ends in (a shorter month pays on its last day). Daily or weekly (ISO week): pay is
+    due `days_after_period_end` days after the period's last day."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"period": "month", "month_start_day": 1, "day_of_month": 15, "month_offset": 1}]})
+
+    period: Literal["day", "week", "month"]
+    month_start_day: int = Field(1, ge=1, le=28, description="Monthly: the first day of a pay month (1: calendar "
+                                                              "month; 16: the 16th to the 15th of the next month)")
+    day_of_month: int | None = Field(None, ge=1, le=31, description="Monthly: the agreed pay day of the month")
+    month_offset: int = Field(1, ge=0, le=1, description="Monthly: 0 = in the month the pay month ends, 1 = the "
+                                                          "month after")
+    days_after_period_end: int | None = Field(None, ge=0, le=31, description="Daily or weekly: pay is due this "
+                                                                             "many days after the period ends")
+
+    @model_validator(mode="after")
+    def _complete(self) -> PaySchedule:
+        if self.period == "month":
+            if self.day_of_month is None:
+                raise ValueError("a monthly pay schedule needs day_of_month")
+            if self.days_after_period_end is not None:
+                raise ValueError("days_after_period_end is for daily or weekly pay; use day_of_month")
+            last_day = 31 if self.month_start_day == 1 else self.month_start_day - 1
+            if self.month_offset == 0 and self.day_of_month < last_day:
+                raise ValueError(f"pay day {self.day_of_month} falls before the pay month ends (on day {last_day}): "
+                                 "use month_offset 1")
+        else:
+            if self.days_after_period_end is None:
+                raise ValueError(f"a {self.period}ly pay schedule needs days_after_period_end")
+            if self.day_of_month is not None or self.month_start_day != 1 or self.month_offset != 1:
+                raise ValueError("day_of_month, month_start_day and month_offset are for monthly pay")
+        return self
+
+
 @event_type("contracts.contract.drafted.v1", key="worker_id")
 class ContractDrafted(DomainEvent):
     """A contract or agreement was drafted."""
@@ -79,6 +120,10 @@ class ContractDrafted(DomainEvent):
     pay_period: PayPeriod
     insurance: InsuranceFlags
     drafted_at: datetime
+    pay_schedule: PaySchedule | None = Field(None, description="The agreed pay period and pay day, as data "
+                                                               "(absent: none agreed)")
+    hours_arrangement: HoursArrangement | None = Field(None, description="standard | comprehensive | flexible | "
+                                                                         "part_time (劳动法 arts. 36, 39)")
 
 
 class _ContractTransition(DomainEvent):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator,
+                      model_validator)
 
 from newform_common import vocabulary
 from newform_common.findings import FindingRef
 
-from .events import EnterpriseKind, RuleTopic, Signer
+from .events import EnterpriseKind, PaySchedule, RuleTopic, Signer
 
 # The shared vocabulary, from the policy data (an enum in OpenAPI; newform_common.vocabulary).
 District = vocabulary.literal("districts")
@@ -224,7 +225,11 @@ class Terms(BaseModel):
     pay_basis: Literal["monthly_salary", "hourly", "piece_rate", "commission", "mixed"]
     pay_period: str = Field(description="hour | day | week | month (longer periods are refused, M6)", max_length=20)
     pay_interval_days: int | None = Field(None, ge=1, description="Days between pay dates, if fixed")
-    pay_day: str | None = Field(None, max_length=100, description="e.g. 'every 10th of the month'")
+    pay_day: str | None = Field(None, max_length=100, description="The pay day in words, as the document says it "
+                                                                  "(e.g. '每月10日'); a note only — the pay day the "
+                                                                  "law counts arrears from is `pay_schedule`")
+    pay_schedule: PaySchedule | None = Field(None, description="The agreed pay period and pay day as data: wages "
+                                                               "raises arrears only after the end of this day")
     base_pay_fen: int | None = Field(None, ge=0)
     piece_rates: dict[str, int] | None = Field(None, description="Rate per piece type, in fen")
     commission_ratio_percent: float | None = Field(None, ge=0, le=100)
@@ -238,6 +243,14 @@ class Terms(BaseModel):
     insurance: InsuranceIn = Field(default_factory=InsuranceIn)
     other_terms: str | None = Field(None, max_length=10000)
 
+    @model_validator(mode="after")
+    def _schedule_matches_period(self) -> Terms:
+        # an hourly rate is settled by the day, week or month the schedule names; any other period is that period
+        if self.pay_schedule is not None and self.pay_period != "hour" and self.pay_schedule.period != self.pay_period:
+            raise ValueError(f"pay_schedule.period {self.pay_schedule.period!r} differs from pay_period "
+                             f"{self.pay_period!r}")
+        return self
+
 
 CONTRACT_EXAMPLE = {
     "registration_id": "reg_0190a1b2c3d4e5f6a7b8c9",
@@ -247,7 +260,9 @@ CONTRACT_EXAMPLE = {
     "district": "chengdong",
     "start_date": "2026-12-01",
     "end_date": "2027-11-30",
-    "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日", "base_pay_fen": 450000,
+    "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日",
+              "pay_schedule": {"period": "month", "month_start_day": 1, "day_of_month": 10, "month_offset": 1},
+              "base_pay_fen": 450000,
               "hours_arrangement": "standard", "rest_rules": "每周休息一日",
               "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
     "engagement_facts": {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,

@@ -328,7 +328,8 @@ def draft_contract(principal: Principal, body: ContractCreate, facts: repository
         contract_id=contract.id, worker_id=contract.worker_id, platform_id=platform_id, enterprise_id=enterprise.id,
         engagement_type=contract.engagement_type, part_time=contract.part_time, occupation=occupation,
         district=district, start_date=contract.start_date, end_date=contract.end_date,
-        pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at)
+        pay_period=body.terms.pay_period, insurance=ev.InsuranceFlags(**asdict(insurance)), drafted_at=at,
+        pay_schedule=body.terms.pay_schedule, hours_arrangement=body.terms.hours_arrangement)
     # Held until the contract is sent: a draft the platform discards raises no alert (RULES.md).
     held = hold_findings(contract, specs, judged_on=drafted_on)
     # A new draft has no signers and no raised findings; its held ones as a read lists them, by id.
