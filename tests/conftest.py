@@ -28,6 +28,9 @@ from newform_local.throwaway import throwaway_postgres
 # The suite's services are development services: settings it does not give (PII_SECRET) fall back to
 # development values instead of refusing to start (tests/common/test_integrator_contract.py checks the refusal).
 os.environ.setdefault("NEWFORM_DEV", "1")
+# Services listen for the regulator's holiday-schedule loads on the gateway's topic; most tests start a
+# service without a gateway, so the listener is off unless a test turns it on (tests/legal/test_calendar.py).
+os.environ.setdefault("CALENDAR_TOPIC", "")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from typing import get_args
 
 import pytest
 
-from newform_common import holidays, vocabulary
+from newform_common import vocabulary
 from newform_common.policy import (
     ENV_VAR,
     MEASURES,
@@ -246,7 +246,6 @@ def test_new_figures_for_wages_disputes_and_training(policy):
         "training.skills_subsidy.higher_level_blocks_lower": (True, "subsidy"),
         "rest.night_window.start": ("22:00", "22点"),
         "rest.night_window.end": ("06:00", "6点"),
-        "holidays.overrides": ({}, "放假办法"),
     }
     for name, (value, cited) in expected.items():
         p = policy.parameter(name, on)
@@ -587,92 +586,3 @@ def test_unknown_department_in_routing_rejected(tmp_path: Path):
     (tmp_path / "xining-2026-99.toml").write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError, match="nasa"):
         load_policy([tmp_path])
-
-
-# -- holidays ---------------------------------------------------------------------------------
-def test_holidays_national_day_2024():
-    assert holidays.is_statutory_holiday(date(2024, 10, 1))
-    assert holidays.is_rest_day(date(2024, 10, 1))
-    # 2024-09-29 is a Sunday made a working day (调休)
-    assert date(2024, 9, 29).weekday() == 6
-    assert not holidays.is_rest_day(date(2024, 9, 29))
-    assert not holidays.is_statutory_holiday(date(2024, 9, 29))
-    # 10-04 (swapped) and 10-05 (Saturday) are rest days of the holiday week, not statutory holidays
-    for d in (date(2024, 10, 4), date(2024, 10, 5)):
-        assert holidays.is_rest_day(d) and not holidays.is_statutory_holiday(d)
-    assert holidays.holiday_name(date(2024, 10, 4)) == "National Day"
-    assert holidays.is_rest_day(date(2024, 6, 1))  # an ordinary Saturday
-    assert not holidays.is_statutory_holiday(date(2024, 6, 1))
-
-
-def test_statutory_days_follow_the_holiday_rules():
-    # 2024: 13 revision; 2025: 2024 revision adds 除夕 and May 2
-    assert sorted(d for d in holidays.statutory_holidays(2024) if d.month == 2) == [
-        date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12)]
-    assert sorted(d for d in holidays.statutory_holidays(2025) if d.month in (1, 2)) == [
-        date(2025, 1, 1), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 1, 31)]
-    assert holidays.is_statutory_holiday(date(2025, 5, 2))
-    assert not holidays.is_statutory_holiday(date(2024, 5, 2))
-    assert holidays.is_statutory_holiday(date(2022, 9, 10))  # Mid-Autumn on a Saturday
-    assert not holidays.is_statutory_holiday(date(2022, 9, 12))  # its make-up day off
-    assert holidays.is_statutory_holiday(date(2024, 4, 4))  # 清明
-    assert holidays.is_statutory_holiday(date(2025, 10, 6))  # Mid-Autumn inside National Day week
-
-
-def test_statutory_days_consistent_with_package_for_every_covered_year():
-    counts = {2024: 11, 2025: 13, 2026: 13}
-    for year in holidays.covered_years():
-        days = holidays.statutory_holidays(year)  # raises if any computed day is not published
-        assert all(holidays.is_rest_day(d) for d in days), year
-        if year in counts:
-            assert len(days) == counts[year]
-
-
-def test_holiday_year_not_covered():
-    last = holidays.covered_years()[-1]
-    with pytest.raises(holidays.HolidayCalendarNotAvailable, match=str(last + 1)):
-        holidays.is_statutory_holiday(date(last + 1, 10, 1))
-    with pytest.raises(holidays.HolidayCalendarNotAvailable):
-        holidays.is_rest_day(date(last + 1, 1, 1))
-
-
-def test_holidays_accept_aware_datetimes_only():
-    utc_evening = datetime(2024, 9, 30, 17, 0, tzinfo=UTC)  # 2024-10-01 01:00 in Shanghai
-    assert holidays.is_statutory_holiday(utc_evening)
-    assert holidays.is_statutory_holiday(datetime(2024, 10, 1, 9, tzinfo=timezone(timedelta(hours=8))))
-    with pytest.raises(ValueError):
-        holidays.is_rest_day(datetime(2024, 10, 1, 9))
-
-
-def test_a_year_the_holiday_package_lacks_is_answered_from_the_policy_override_table(tmp_path, monkeypatch):
-    year = holidays.covered_years()[-1] + 1
-    saturday = next(date(year, 2, d) for d in range(1, 8) if date(year, 2, d).weekday() == 5)
-    (tmp_path / "holiday-notice.toml").write_text(textwrap.dedent(
-        f"""
-        [version]
-        id = "holiday-notice"
-        kind = "law"
-        document = "国务院办公厅关于{year}年部分节假日安排的通知 (test)"
-        title = "test"
-        valid_from = {year - 1}-11-01
-
-        [[parameter]]
-        name = "holidays.overrides"
-        measure = "M6"
-        unit = "year -> schedule"
-        source = "test"
-        [[parameter.values]]
-        effective_from = {year - 1}-11-01
-        [parameter.values.value.{year}]
-        statutory = ["01-01", "10-01"]
-        rest_days = ["01-04"]
-        working_days = ["02-{saturday.day:02d}"]
-        """), encoding="utf-8")
-    with pytest.raises(holidays.HolidayCalendarNotAvailable):
-        holidays.is_statutory_holiday(date(year, 1, 1))
-    monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    assert holidays.is_statutory_holiday(date(year, 1, 1)) and holidays.is_rest_day(date(year, 1, 1))
-    assert holidays.is_rest_day(date(year, 1, 4)) and not holidays.is_statutory_holiday(date(year, 1, 4))
-    assert not holidays.is_rest_day(saturday)  # a Saturday swapped to a working day
-    assert holidays.statutory_holidays(year) == {date(year, 1, 1), date(year, 10, 1)}
-    assert holidays.is_rest_day(saturday + timedelta(days=14))  # an ordinary Saturday

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import metrics
+from . import calendar, metrics, schedules
 from . import policy as policy_module
 from .apidocs import project_version
 from .auth import TokenVerifier
@@ -135,8 +135,11 @@ def create_service_app(
     deadline_handlers: DeadlineHandlers | None = None,
     on_startup: Callable[[FastAPI], Any] | None = None,
     on_shutdown: Callable[[FastAPI], Any] | None = None,
+    schedule_hooks: Sequence[schedules.ScheduleHook] = (),
     configure_logs: bool = True,
 ) -> FastAPI:
+    """The app of a service. `schedule_hooks` run when a year's holiday schedule is loaded (in the
+    transaction that installs it and recomputes the service's clocks; see `schedules`)."""
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
     version = version or project_version()
@@ -152,6 +155,13 @@ def create_service_app(
             await relay.start()
         app.state.relay = relay
         runners = list(consumers(db, settings)) if consumers else []
+        refresher = schedules.ScheduleRefresher(db)
+        await refresher.start()
+        if settings.calendar_topic and settings.domain != "gateway":  # the gateway loads; the others follow
+            runners.append(ConsumerRunner(
+                db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-calendar",
+                handler=schedules.consumer_handler(schedule_hooks), topics=[settings.calendar_topic],
+                types=[schedules.SCHEDULE_LOADED], max_attempts=settings.consumer_max_attempts))
         for runner in runners:
             await runner.start()
         app.state.consumers = runners
@@ -174,6 +184,7 @@ def create_service_app(
                 await on_shutdown(app)
             if deadline_worker:
                 await deadline_worker.stop()
+            await refresher.stop()
             for runner in runners:
                 await runner.stop()
             if relay:
@@ -188,6 +199,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.deadline_handlers = dict(deadline_handlers or {})
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
+    metrics.CALENDAR_DAYS_COVERED.set_function(lambda: calendar.coverage()[1])
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_problem_handlers(app)
@@ -214,9 +226,15 @@ def create_service_app(
         kafka_ok = await kafka_reachable(settings.kafka_bootstrap_servers)
         checks["kafka"] = "ok" if kafka_ok else "unreachable (events wait in the outbox)"
         policy_ok, checks["policy"] = policy_check()
+        # The calendar never makes a service unready: without a year's schedule it answers provisionally.
+        # Its state is an early warning for the operator (60 days before the schedules run out).
+        calendar_ok, checks["calendar"] = schedules.coverage_check()
+        covered_until, days_left = calendar.coverage()
         ready = checks["database"] == "ok"
         status = "ready" if ready and kafka_ok and policy_ok else ("degraded" if ready else "not ready")
-        return JSONResponse({"status": status, "checks": checks, "measures": measures_state()},
+        return JSONResponse({"status": status, "checks": checks, "measures": measures_state(),
+                             "calendar": {"covered_until": covered_until.isoformat(), "days_left": days_left,
+                                          "warning": not calendar_ok}},
                             status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)

@@ -8,6 +8,12 @@
   same transaction that marks the row fired: the finding and outbox rows the handler writes commit
   with it, or not at all. A handler that fails leaves the row pending and is retried later.
 - A GET never fires a deadline: reads show `due_at` and the days left (`DeadlinePublic`).
+- Legal periods go through `schedule_period(…, start=, days=, unit=)`: the due day is
+  `calendar.period_end` (from the day after the start; a last day that is a rest day moves to the next
+  working day), the row keeps the period and whether the answer is `provisional` (its year has no
+  State Council schedule yet). `recompute(session, year)` runs when a year's schedule is loaded: every
+  live period clock that year touches is computed again, once, in the loading transaction, and each
+  change is returned for the caller's event.
 
 Why a table of our own and not a job queue (procrastinate, pgqueuer): a legal clock is not a job.
 It pauses and resumes with its remaining time (an arbitration suspended for 10 days is due 10 days
@@ -21,19 +27,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, DateTime, Index, select, text, update
+from pydantic import Field as PydanticField
+from sqlalchemy import Boolean, Column, DateTime, Index, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
+from . import calendar, clock
 from .db import CommonModel, Database
 from .errors import Conflict, is_transient_conflict
 from .ids import new_id
-from .policy import BUSINESS_TZ
+from .policy import BUSINESS_TZ, business_date
 from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -48,6 +57,8 @@ class Deadline(CommonModel, table=True):
         Index("ix_deadlines_due", "due_at", postgresql_where=text("status = 'pending'")),
         Index("uq_deadlines_live", "kind", "subject_id", unique=True,
               postgresql_where=text("status IN ('pending', 'paused')")),
+        Index("ix_deadlines_live_periods", "id",
+              postgresql_where=text("status IN ('pending', 'paused') AND period IS NOT NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -61,6 +72,16 @@ class Deadline(CommonModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     fired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # A legal period's recipe {start, days, unit, paused_days} (None: a plain agreed time) and whether
+    # its due day rests on a year without its holiday schedule (recomputed when the schedule arrives).
+    period: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    provisional: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
+
+    @property
+    def provisional_reason(self) -> str | None:
+        if not self.provisional or not self.period:
+            return None
+        return calendar.period_end(*_recipe(self.period)).reason
 
 
 class DeadlinePublic(BaseModel):
@@ -72,12 +93,18 @@ class DeadlinePublic(BaseModel):
     due_at: datetime
     status: str
     days_left: int | None = None
+    provisional: bool = PydanticField(False, description=(
+        "The due day lies in (or was counted through) a year whose State Council holiday schedule is not "
+        "loaded yet: counted on weekends and statutory holidays only, and recomputed once the schedule is "
+        "loaded (an event says so)"))
+    provisional_reason: str | None = None
 
     @classmethod
     def of(cls, deadline: Deadline, now: datetime | None = None) -> DeadlinePublic:
         view = cls.model_validate(deadline)
+        view.provisional_reason = deadline.provisional_reason
         if deadline.status in LIVE:
-            today = (now or datetime.now(UTC)).astimezone(BUSINESS_TZ).date()
+            today = (now or clock.now()).astimezone(BUSINESS_TZ).date()
             view.days_left = (deadline.due_at.astimezone(BUSINESS_TZ).date() - today).days
         return view
 
@@ -119,9 +146,78 @@ async def schedule(session: AsyncSession, kind: str, subject_id: str, due_at: da
         return current
     deadline = Deadline(id=new_id("dl"), kind=kind,
                         subject_id=subject_id, due_at=due_at, data=dict(data or {}),
-                        created_at=now or datetime.now(UTC))
+                        created_at=now or clock.now())
     session.add(deadline)
     return deadline
+
+
+def _recipe(period: Mapping[str, Any]) -> tuple[date, int, calendar.PeriodUnit]:
+    return (date.fromisoformat(period["start"]), int(period["days"]) + int(period.get("paused_days", 0)),
+            period.get("unit", calendar.CALENDAR_DAYS))
+
+
+async def schedule_period(session: AsyncSession, kind: str, subject_id: str, *, start: date, days: int,
+                          unit: calendar.PeriodUnit = calendar.CALENDAR_DAYS,
+                          data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Deadline:
+    """Start a legal period's clock: due at the end of `calendar.period_end(start, days, unit)`.
+
+    The row keeps the period, so a suspension (`resume`), an extension (`extend`) and a newly loaded
+    holiday schedule (`recompute`) count it again by the same rule instead of shifting a time."""
+    end = calendar.period_end(start, days, unit)
+    deadline = await schedule(session, kind, subject_id, end_of_business_day(end.last_day), data=data, now=now)
+    deadline.period = {**end.as_data(), "paused_days": 0}
+    deadline.provisional = end.provisional
+    return deadline
+
+
+def _apply_period(deadline: Deadline) -> None:
+    end = calendar.period_end(*_recipe(deadline.period))
+    deadline.due_at, deadline.provisional = end_of_business_day(end.last_day), end.provisional
+
+
+async def extend(session: AsyncSession, kind: str, subject_id: str, days: int) -> Deadline:
+    """Lengthen a live period clock by `days` (an approved extension), counted by the period rule."""
+    current = await _require_live(session, kind, subject_id)
+    if not current.period:
+        return await move(session, kind, subject_id, current.due_at + timedelta(days=days))
+    current.period = {**current.period, "days": int(current.period["days"]) + days}
+    _apply_period(current)
+    return current
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A live clock whose due time changed because a year's holiday schedule was loaded."""
+
+    deadline_id: str
+    kind: str
+    subject_id: str
+    previous_due_at: datetime
+    due_at: datetime
+    was_provisional: bool
+    provisional: bool
+
+
+async def recompute(session: AsyncSession, year: int) -> list[Recomputed]:
+    """Count again every live period clock whose period reaches into `year` (the caller has just
+    installed that year's schedule). Returns the clocks whose due time or provisional flag changed.
+
+    Only clocks that consulted the year can change: those marked provisional (they looked at it
+    without a schedule) and, when a loaded year is replaced, those whose period touches it."""
+    rows = (await session.execute(
+        select(Deadline).where(Deadline.status.in_(LIVE), Deadline.period.is_not(None))
+        .order_by(Deadline.id).with_for_update())).scalars().all()
+    changed: list[Recomputed] = []
+    for deadline in rows:
+        start = date.fromisoformat(deadline.period["start"])
+        if start.year > year or business_date(deadline.due_at - timedelta(seconds=1)).year < year:
+            continue
+        before, was = deadline.due_at, deadline.provisional
+        _apply_period(deadline)  # a paused clock too: its resumption counts from the new due day
+        if deadline.due_at != before or deadline.provisional != was:
+            changed.append(Recomputed(deadline.id, deadline.kind, deadline.subject_id, before, deadline.due_at,
+                                      was, deadline.provisional))
+    return changed
 
 
 async def cancel(session: AsyncSession, kind: str, subject_id: str) -> Deadline | None:
@@ -149,15 +245,22 @@ async def resume(session: AsyncSession, kind: str, subject_id: str, at: datetime
     at = _aware(at)
     if at < current.paused_at:
         raise Conflict("A clock cannot resume before it was paused", slug="clock-resume-before-pause")
-    current.due_at = current.due_at + (at - current.paused_at)
+    if current.period:  # a legal period: the suspended days do not count, then the period rule applies
+        paused = (business_date(at) - business_date(current.paused_at)).days
+        current.period = {**current.period, "paused_days": int(current.period.get("paused_days", 0)) + paused}
+        _apply_period(current)
+    else:
+        current.due_at = current.due_at + (at - current.paused_at)
     current.status, current.paused_at = PENDING, None
     return current
 
 
 async def move(session: AsyncSession, kind: str, subject_id: str, due_at: datetime) -> Deadline:
-    """Change a live clock's due time (an extension), keeping it paused if it is."""
+    """Set a live clock's due time outright, keeping it paused if it is. A period clock becomes a plain
+    time (no longer counted by the period rule): use `extend` to lengthen a legal period."""
     current = await _require_live(session, kind, subject_id)
     current.due_at = _aware(due_at)
+    current.period, current.provisional = None, False
     return current
 
 
@@ -182,7 +285,7 @@ async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now
     its own writes, and its clock stays pending (retried after `retry_after`). A handler that would
     wait for a row a request holds gives way instead: its clock stays due for the next poll.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     fired: list[Deadline] = []
     async with db.transaction() as session:
         # The claimed clocks stay locked while their handlers run, and a handler locks its subject (a

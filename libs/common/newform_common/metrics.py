@@ -22,6 +22,11 @@ EVENT_FRESHNESS = Histogram(
     "newform_event_projection_lag_seconds", "Seconds from an event's time to its projection", ["group"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
+CALENDAR_DAYS_COVERED = Gauge(
+    "newform_calendar_days_covered",
+    "Days until the loaded holiday schedules (调休) run out (alert below 60: load next year's State Council "
+    "schedule; negative: legal periods in the uncovered year are provisional)",
+)
 POLICY_DAYS_REMAINING = Gauge(
     "newform_policy_days_remaining",
     "Days until the municipal measures' last loaded version lapses (alert well before 0: load the successor; "

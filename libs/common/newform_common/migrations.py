@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from . import common_migrations, deadlines, findings, idempotency, inbox, outbox  # noqa: F401  (tables join CommonModel.metadata)
+from . import common_migrations, deadlines, findings, idempotency, inbox, outbox, schedules  # noqa: F401  (tables join CommonModel.metadata)
 from .db import CommonModel
 
 COMMON_VERSIONS = Path(common_migrations.__file__).parent

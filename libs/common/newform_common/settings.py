@@ -80,6 +80,9 @@ class ServiceSettings(BaseSettings):
     # Deadlines (legal clocks) are fired by a worker in every replica; SKIP LOCKED shares them out.
     run_deadlines: bool = Field(True, validation_alias="RUN_DEADLINES")
     deadline_poll_interval_s: float = Field(5.0, validation_alias="DEADLINE_POLL_INTERVAL_S")
+    # Where the regulator's holiday-schedule loads arrive (the gateway's topic); "" turns the listener
+    # off (the test suite's default: most tests start an app without a gateway).
+    calendar_topic: str = Field("gateway.events", validation_alias="CALENDAR_TOPIC")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
