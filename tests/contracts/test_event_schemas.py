@@ -13,7 +13,7 @@ CATALOGUE = {
     "contracts.contract.sent.v1", "contracts.contract.signed.v1", "contracts.contract.terminated.v1",
     "contracts.contract.expired.v1", "contracts.account.restricted.v1", "contracts.rule_notice.published.v1",
     "contracts.finding.raised.v1", "contracts.contract.discarded.v1", "contracts.account.restriction_appealed.v1",
-    "contracts.account.restriction_lifted.v1",
+    "contracts.account.restriction_lifted.v1", "contracts.deadline.recomputed.v1",
 }
 
 

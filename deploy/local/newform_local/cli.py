@@ -92,6 +92,28 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--data-dir", type=Path, default=None)
     keys.set_defaults(run=cmd_keys)
 
+    cal = sub.add_parser("calendar", help="check or load a year's holiday schedule (调休), show the calendar",
+                         description="The State Council publishes each autumn which days of next year's holiday "
+                                     "weeks are rest days and which weekend days are working days. `check FILE` "
+                                     "validates such a file (JSON or TOML: year, source, published_on, rest_days, "
+                                     "working_days); `load FILE` checks it and loads it at the gateway "
+                                     "(PUT /v1/calendar/schedules/{year}), from where every service recomputes "
+                                     "its provisional legal clocks; `show [YEAR]` prints what the calendar knows.")
+    cal_sub = cal.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cal_check = cal_sub.add_parser("check", help="validate a schedule file, load nothing")
+    cal_check.add_argument("file", type=Path)
+    cal_load = cal_sub.add_parser("load", help="validate a schedule file and load it at the gateway")
+    cal_load.add_argument("file", type=Path)
+    cal_load.add_argument("--gateway", default=os.environ.get("NEWFORM_GATEWAY_URL", "http://127.0.0.1:8000"),
+                          help="the gateway's base URL (default $NEWFORM_GATEWAY_URL or http://127.0.0.1:8000)")
+    cal_load.add_argument("--token", default=os.environ.get("NEWFORM_TOKEN"),
+                          help="a regulator's bearer token (default $NEWFORM_TOKEN; in development one is minted "
+                               "with the dev key of --data-dir)")
+    cal_load.add_argument("--data-dir", type=Path, default=None)
+    cal_show = cal_sub.add_parser("show", help="print a year's statutory holidays, schedule and coverage")
+    cal_show.add_argument("year", type=int, nargs="?", default=None)
+    cal.set_defaults(run=cmd_calendar)
+
     api = sub.add_parser("api", help="export or check the published OpenAPI and AsyncAPI documents (api/)",
                          description="The committed contracts of every installed service: `export` writes them "
                                      "(what `make api` runs), `check` fails when the code and api/ differ or a change "
@@ -245,6 +267,72 @@ def cmd_keys(args: argparse.Namespace) -> int:
     for path in (keys.token_private, keys.token_public, keys.seal_private, keys.pii_secret, keys.clients,
                  keys.database_password):
         print(path)
+    return 0
+
+
+def _schedule_file(path: Path) -> dict:
+    import json
+    import tomllib
+
+    text = path.read_text(encoding="utf-8")
+    return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from newform_common import calendar, clock
+
+    if args.action == "show":
+        year = args.year or clock.today().year
+        known = calendar.schedule(year)
+        print(f"{year}: statutory holidays (by law): "
+              + ", ".join(d.isoformat() for d in sorted(calendar.statutory_holidays(year))))
+        if known is None:
+            print(f"{year}: no State Council schedule here (the gateway may hold a loaded one): "
+                  "periods are provisional")
+        else:
+            print(f"{year}: schedule ({known.origin}) from {known.source}")
+            print("  rest days:    " + ", ".join(d.isoformat() for d in sorted(known.rest_days)))
+            print("  working days: " + ", ".join(d.isoformat() for d in sorted(known.working_days)))
+        last, left = calendar.coverage()
+        print(f"bundled schedules cover until {last.isoformat()} ({left} days from today)")
+        return 0
+    try:
+        document = _schedule_file(args.file)
+        schedule = calendar.parse_schedule(document)
+    except (OSError, ValueError) as exc:  # ScheduleInvalid, JSON and TOML errors are ValueErrors
+        problems = getattr(exc, "problems", [str(exc)])
+        print(f"newform calendar: {args.file} is not a valid schedule:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    if args.action == "check":
+        print(f"newform calendar: {args.file}: the {schedule.year} schedule is valid ({len(schedule.rest_days)} rest "
+              f"days, {len(schedule.working_days)} working weekend days; source {schedule.source})")
+        return 0
+    import httpx
+
+    token = args.token
+    if not token:
+        from newform_common.auth import mint_token
+
+        keys = Keys((args.data_dir or default_data_dir()) / "keys")
+        token = mint_token(keys.ensure().token_private.read_text(), role="regulator",
+                           subject=f"cli-{os.environ.get('USER', 'operator')}", ttl=timedelta(minutes=5))
+    body = schedule.as_document()
+    try:
+        response = httpx.put(f"{args.gateway.rstrip('/')}/v1/calendar/schedules/{schedule.year}", json=body,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    except httpx.HTTPError as exc:
+        print(f"newform calendar: the gateway at {args.gateway} did not answer: {exc}", file=sys.stderr)
+        return 1
+    if response.status_code not in (200, 201):
+        print(f"newform calendar: the gateway refused the {schedule.year} schedule ({response.status_code}): "
+              f"{response.text}", file=sys.stderr)
+        return 1
+    loaded = response.json()
+    print(f"newform calendar: loaded the {schedule.year} schedule ({schedule.source}) as {loaded.get('loaded_by')}; "
+          f"the gateway recomputed {loaded.get('recomputed_deadlines') or 0} clocks and every service follows "
+          "through gateway.events")
     return 0
 
 

@@ -200,3 +200,4 @@ def coverage_check(today: date | None = None) -> tuple[bool, str]:
         return False, (f"holiday schedules cover until {last.isoformat()} ({left} days): load the next year's "
                        "State Council schedule (newform calendar load FILE); after that, periods are provisional")
     return True, f"holiday schedules cover until {last.isoformat()} ({left} days)"
+

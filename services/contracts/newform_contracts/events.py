@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from newform_common import events
 from newform_common.events import DomainEvent, event_type, registry
 from newform_common.findings import finding_event
+from newform_common.schedules import deadline_recomputed_event
 
 EnterpriseKind = Literal["platform", "dispatch_agency", "outsourcer", "franchisee", "agent"]
 EngagementType = Literal["labor_contract", "work_agreement", "civil"]
@@ -218,6 +219,7 @@ class RuleNoticePublished(DomainEvent):
 
 #: A rule was found broken in an accepted fact (contracts, restrictions, rule notices).
 ContractsFindingRaised = finding_event("contracts")
+DeadlineRecomputed = deadline_recomputed_event("contracts")  # a clock recomputed when a holiday schedule loads
 
 
 def contract_event_types() -> list[str]:

@@ -18,9 +18,11 @@ from pydantic import Field
 
 from newform_common.events import DomainEvent, event_type, write_event_schemas
 from newform_common.findings import finding_event
+from newform_common.schedules import deadline_recomputed_event
 
 #: A rule was found broken in a fact this service accepted.
 FindingRaised = finding_event("disputes")
+DeadlineRecomputed = deadline_recomputed_event("disputes")  # a clock recomputed when a holiday schedule loads
 
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
-from . import credit_export, departments, training, wages_views
+from . import calendar_view, credit_export, departments, training, wages_views
 from .alerts import Context, CreditRules
 from .config import Settings
 from .disputes_views import page_router as disputes_page_router
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
         routers=[router, token_router, disputes_router, training.router, wages_views.router, departments.router,
                  credit_export.router, web_router, disputes_page_router, training.web_router,
-                 wages_views.page_router, departments.web_router],
+                 wages_views.page_router, departments.web_router, *calendar_view.routers],
         openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
                                                                  "departments' systems"}],
         consumers=consumers,

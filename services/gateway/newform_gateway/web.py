@@ -28,7 +28,7 @@ from newform_common.identity import derive_key
 from newform_common.pagination import PageParams
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
-from . import charts, queries, routing, service
+from . import calendar_view, charts, queries, routing, service
 from .alerts import ACKNOWLEDGED, COMMENTED, OUTCOMES, RESOLVED
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -232,7 +232,8 @@ async def overview_page(request: Request, session: SnapshotDep):
     trend = charts.line_chart(data["trends"], {"registrations": t["t_registrations"], "contracts": t["t_contracts"],
                                                "findings": t["t_findings"]}, title=t["trends"])
     return render(request, "overview.html", lang, principal=principal, csrf=csrf_token(request, token), data=data,
-                  charts=chart_list, trend=trend, measures_lapse=lapse)
+                  charts=chart_list, trend=trend, measures_lapse=lapse,
+                  calendar_warning=calendar_view.coverage_banner(lang))
 
 
 @web_router.get("/alerts", response_class=HTMLResponse)

@@ -21,9 +21,11 @@ from pydantic import BaseModel
 
 from newform_common.events import DomainEvent, event_type, write_event_schemas
 from newform_common.findings import finding_event
+from newform_common.schedules import deadline_recomputed_event
 
 #: A rule was found broken in a fact this service accepted.
 FindingRaised = finding_event("wages")
+DeadlineRecomputed = deadline_recomputed_event("wages")  # a clock recomputed when a holiday schedule loads
 
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 LINES_PER_EVENT = 1000
