@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common import deadlines
+from newform_common import clock, deadlines
 from newform_common.auth import Principal, Role
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
 from newform_common.findings import FindingRef, findings_of, raise_finding
@@ -61,7 +61,7 @@ from .schemas import (
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()  # the one process clock (tests can stand on another day)
 
 
 def today() -> date:

@@ -8,13 +8,14 @@ nothing and publishes nothing; a different one (a correction, a revocation) is v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import clock
 from newform_common.auth import Principal
 from newform_common.deadlines import DeadlineHandler
 from newform_common.errors import Forbidden, Unprocessable
@@ -66,7 +67,7 @@ INPUT_MODELS: dict[str, type[FactIn]] = {
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()  # the one process clock (tests can stand on another day)
 
 
 @dataclass

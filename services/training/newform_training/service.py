@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common import clock
 from newform_common.auth import Principal, Role
 from newform_common.deadlines import DeadlineHandler
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Problem, Unprocessable
@@ -32,7 +33,7 @@ REVIEWERS = ("hrss", "finance")
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()  # the one process clock (tests can stand on another day)
 
 
 def is_reviewer(principal: Principal) -> bool:
