@@ -18,6 +18,9 @@ from .errors import Unprocessable, problem_responses
 from .outbox import record
 from .schedules import CalendarSchedule, ScheduleLoaded, apply, coverage_check, stored
 
+#: Any signed-in caller may ask what a day is (platforms compute pay, workers read their clocks).
+Reader = Annotated[Principal, require(*Role)]
+
 
 class ScheduleDocument(BaseModel):
     """A year's schedule as the State Council publishes it (the file `newform calendar load` reads)."""
@@ -72,7 +75,6 @@ class CoveragePublic(BaseModel):
 def calendar_router() -> APIRouter:
     """`/v1/calendar/...`: the schedules, a day's answer, coverage, and loading a year (regulator)."""
     router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
-    Reader = Annotated[Principal, require(*Role)]
 
     @router.put("/schedules/{year}", response_model=SchedulePublic, status_code=201,
                 responses={200: {"model": SchedulePublic, "description": "The same year loaded again (replaced)"},
@@ -91,6 +93,7 @@ def calendar_router() -> APIRouter:
             schedule = calendar.parse_schedule(document, year=year)
         except calendar.ScheduleInvalid as exc:
             raise Unprocessable("The schedule cannot be the State Council's: " + "; ".join(exc.problems),
+                                title="Invalid holiday schedule",
                                 slug="schedule-invalid", problems=exc.problems) from exc
         existing = await session.get(CalendarSchedule, year)
         if existing is not None and existing.as_schedule().as_document() == schedule.as_document():
