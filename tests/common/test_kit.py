@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from newform_common import deadlines
+from newform_common import calendar, deadlines
 from newform_common.auth import Principal, Role
 from newform_common.db import CommonModel, Database
 from newform_common.findings import Finding, FindingSpec, Severity, raise_finding
@@ -67,6 +67,47 @@ async def test_pause_resume_and_extension_move_the_due_time_by_exactly_the_time_
         assert moved.due_at == T0 + timedelta(days=70)
         view = deadlines.DeadlinePublic.of(moved, now=T0 + timedelta(days=60))
         assert view.days_left == 10 and view.status == "pending"
+
+
+async def test_a_legal_period_counts_suspensions_and_extensions_by_the_period_rule(db):
+    """Award due 45 days after 2025-08-01 (09-15, a Monday); 10 days suspended and 15 extended: 60 + 10 days,
+    2025-10-10 — and a period ending on a rest day moves to the next working day (民法典 art. 203)."""
+    async with db.transaction() as s:
+        clock = await deadlines.schedule_period(s, "award", "case-p", start=date(2025, 8, 1), days=45)
+        assert clock.due_at == deadlines.end_of_business_day(date(2025, 9, 15)) and not clock.provisional
+        assert clock.period == {"start": "2025-08-01", "days": 45, "unit": "calendar_days", "paused_days": 0}
+    async with db.transaction() as s:
+        await deadlines.pause(s, "award", "case-p", T0 + timedelta(days=9))  # 2025-08-10
+        resumed = await deadlines.resume(s, "award", "case-p", T0 + timedelta(days=19))  # 10 days later
+        assert resumed.due_at == deadlines.end_of_business_day(date(2025, 9, 25))
+        extended = await deadlines.extend(s, "award", "case-p", 15)
+        # 2025-10-10 is a working day (the National Day break ended on 10-08; 10-11 was a working Saturday)
+        assert extended.due_at == deadlines.end_of_business_day(date(2025, 10, 10))
+        assert (await deadlines.extend(s, "award", "case-p", -1)).due_at == deadlines.end_of_business_day(
+            date(2025, 10, 9))
+        moved = await deadlines.move(s, "award", "case-p", T0 + timedelta(days=100))
+        assert moved.period is None and not moved.provisional  # a plain time from now on
+
+
+async def test_recompute_changes_only_the_clocks_the_loaded_year_touches(db):
+    saved = calendar.installed()
+    try:
+        async with db.transaction() as s:
+            spring = await deadlines.schedule_period(s, "acceptance", "case-s", start=date(2027, 2, 4), days=3,
+                                                     unit=calendar.WORKING_DAYS)
+            this_year = await deadlines.schedule_period(s, "acceptance", "case-t", start=date(2026, 12, 1), days=3,
+                                                        unit=calendar.WORKING_DAYS)
+            assert spring.provisional and not this_year.provisional
+        calendar.install([calendar.Schedule(2027, frozenset(date(2027, 2, d) for d in range(5, 12)) | frozenset(
+            calendar.statutory_holidays(2027)), frozenset({date(2027, 2, 13)}), source="test", origin="loaded")])
+        async with db.transaction() as s:
+            changed = await deadlines.recompute(s, 2027)
+        assert [(c.subject_id, c.due_at, c.provisional) for c in changed] == [
+            ("case-s", deadlines.end_of_business_day(date(2027, 2, 15)), False)]
+        async with db.transaction() as s:
+            assert await deadlines.recompute(s, 2027) == []  # once
+    finally:
+        calendar.reset(saved)
 
 
 async def test_a_cancelled_clock_never_fires_and_a_failing_handler_is_retried_alone(db):
