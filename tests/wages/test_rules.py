@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
-import pytest
-
-from newform_common.holidays import HolidayCalendarError
 from newform_wages import rules
 from newform_wages.rules import Deduction, Engagement, PremiumDay, Statement, WorkerDay
 
@@ -51,16 +48,30 @@ def test_monthly_minimum_for_a_full_time_labour_contract_is_1700_then_1880_yuan(
     assert rules.check_minimum_wage(feb, FULL_TIME).evidence["required_fen"] == 188_000
 
 
-def test_a_monthly_period_across_2023_02_01_is_judged_day_by_day():
-    # 16 January days at 1,700/31 + 15 February days at 1,880/28 = 877.42 + 1,007.14 = 1,884.56 yuan
-    # (188,456.2 fen: 188,457 needed)
-    required = Fraction(16 * 170_000, 31) + Fraction(15 * 188_000, 28)
+def test_a_pay_month_across_2023_02_01_is_weighted_by_its_own_days_not_by_calendar_months():
+    # one pay month of 31 days (01-16..02-15): 16 days at 1,700 and 15 at 1,880, each /31 of the month —
+    # not /31 and /28 of the calendar months (最低工资规定 arts. 3, 12: the standard is for a month of work)
+    required = Fraction(16 * 170_000 + 15 * 188_000, 31)  # 1,787.10 yuan
     assert rules.minimum_pay_required("monthly", date(2023, 1, 16), date(2023, 2, 15), 0) == required
-    short = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_000)  # the new figure alone is not enough
-    found = rules.check_minimum_wage(short, FULL_TIME)
-    assert found.rule == "M6.minimum_wage" and found.evidence["required_fen"] == 188_457
-    enough = statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=188_457)
-    assert rules.check_minimum_wage(enough, FULL_TIME) is None
+    found = rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=178_709), FULL_TIME)
+    assert found.rule == "M6.minimum_wage" and found.evidence["required_fen"] == 178_710
+    assert rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=178_710),
+                                    FULL_TIME) is None
+    # a short February pay month owes the whole standard, a long one no more than it
+    assert rules.check_minimum_wage(statement(date(2025, 2, 16), date(2025, 3, 15), base_fen=188_000),
+                                    FULL_TIME) is None
+    assert rules.check_minimum_wage(statement(date(2025, 2, 1), date(2025, 2, 28), base_fen=187_999),
+                                    FULL_TIME).evidence["shortfall_fen"] == 1
+
+
+def test_a_statement_shorter_than_a_pay_month_is_not_held_to_a_slice_of_the_monthly_standard():
+    day = statement(date(2025, 6, 3), date(2025, 6, 3), base_fen=6_500, normal_minutes=8 * 60)
+    assert rules.check_minimum_wage(day, FULL_TIME) is None  # judged on the month's sum instead
+    found = rules.check_minimum_wage_month(130_000, date(2025, 6, 1), date(2025, 6, 30), date(2025, 1, 1), None, 20)
+    assert found.evidence["shortfall_fen"] == 58_000
+    # a month the engagement covers in part owes its share of the month's days
+    assert rules.check_minimum_wage_month(94_000, date(2025, 6, 1), date(2025, 6, 30), date(2025, 6, 16), None,
+                                          10) is None
 
 
 def test_hourly_minimum_for_part_time_and_work_agreements_is_15_20_then_18_yuan():
@@ -102,9 +113,16 @@ def test_a_make_up_working_day_is_a_working_day_but_an_ordinary_sunday_is_a_rest
     assert found.evidence["required_by_kind_fen"] == {"rest_day": 16_000}
 
 
-def test_a_date_the_calendar_cannot_judge_is_an_error_not_a_guess():
-    with pytest.raises(HolidayCalendarError):
-        rules.day_kind(date(2031, 5, 1))
+def test_a_day_of_a_year_without_a_schedule_leaves_the_premium_pending_but_a_statutory_day_does_not():
+    base = dict(base_fen=320_000, normal_minutes=160 * 60)
+    weekday = statement(date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 6), 8 * 60),),
+                        **base)
+    assert rules.pending_premium_days(weekday) == [date(2031, 5, 6)]
+    assert rules.check_premiums(weekday, FULL_TIME) is None  # pending, not a guess
+    labour_day = statement(date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 1), 8 * 60),),
+                           **base)
+    assert rules.pending_premium_days(labour_day) == []
+    assert rules.check_premiums(labour_day, FULL_TIME).evidence["minutes_by_kind"] == {"statutory_holiday": 480}
 
 
 def test_premiums_apply_only_under_a_labour_relationship():
@@ -173,11 +191,14 @@ def test_a_worker_on_two_platforms_is_judged_on_the_sum_and_each_platform_sees_i
     assert found.evidence == {"date": "2024-03-04", "total_minutes": 720, "own_minutes": 300, "limit_minutes": 660}
 
 
-def test_monthly_overtime_beyond_36_hours():
-    days = {date(2024, 3, d): 10 * 60 for d in range(1, 19)}  # 18 days with 2 h overtime = 36 h
+def test_monthly_overtime_beyond_36_hours_counts_every_hour_on_a_rest_day():
+    working = [d for d in (date(2024, 3, 1) + timedelta(n) for n in range(31)) if d.weekday() < 5][:18]
+    days = {d: 10 * 60 for d in working}  # 18 working days with 2 h overtime = 36 h
     assert rules.check_monthly_overtime(days, 0, date(2024, 3, 1)) is None
-    days[date(2024, 3, 19)] = 9 * 60
-    assert rules.check_monthly_overtime(days, 0, date(2024, 3, 1)).evidence["overtime_minutes"] == 37 * 60
+    days[date(2024, 3, 2)] = 60  # one hour on a Saturday is overtime too
+    found = rules.check_monthly_overtime(days, 0, date(2024, 3, 1))
+    assert found.evidence["overtime_minutes"] == 37 * 60
+    assert found.evidence["overtime_by_kind"] == {"working_day": 36 * 60, "rest_day": 60}
 
 
 def test_part_time_beyond_4_hours_a_day_on_average_or_24_a_week():

@@ -6,8 +6,21 @@ Checked against contracts' committed schemas by tests/common/test_consumed_event
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
 
 from newform_common.consumed import ConsumedEvent, consumes
+
+
+class PaySchedule(BaseModel):
+    """The agreed pay period and pay day (contracts' terms.pay_schedule): arrears count from its end."""
+
+    period: Literal["day", "week", "month"]
+    month_start_day: int = 1
+    day_of_month: int | None = None
+    month_offset: int = 1
+    days_after_period_end: int | None = None
 
 
 @consumes("contracts.contract.drafted.v1")
@@ -24,6 +37,8 @@ class ContractDrafted(ConsumedEvent):
     end_date: date | None = None
     pay_period: str
     drafted_at: datetime
+    pay_schedule: PaySchedule | None = None
+    hours_arrangement: str | None = None
 
 
 class ContractTransition(ConsumedEvent):

@@ -26,7 +26,7 @@ STATEMENT_COLUMNS: dict[str, str] = {
     "holiday_fen": "int8", "allowances_fen": "int8", "deductions": "jsonb", "deductions_fen": "int8",
     "normal_minutes": "int4", "overtime_minutes": "int4", "rest_day_minutes": "int4", "holiday_minutes": "int4",
     "night_minutes": "int4", "premium_days": "jsonb", "paid_fen": "int8", "paid_on": "date",
-    "payment_method": "text", "status": "text", "received_at": "timestamptz",
+    "payment_method": "text", "status": "text", "received_at": "timestamptz", "pending_schedule": "jsonb",
 }
 SESSION_COLUMNS: dict[str, str] = {
     "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "worker_id": "text",
@@ -103,15 +103,33 @@ async def related_units(session: AsyncSession, platform_id: str) -> dict[str, di
 
 
 async def worker_engagement_kinds(session: AsyncSession, worker_ids: Iterable[str]) -> dict[str, set[str]]:
-    """Per worker: 'full_time_labour' and/or 'part_time_labour' from their signed labour contracts."""
+    """Per worker: 'full_time_labour' and/or 'part_time_labour' from their signed labour contracts, and
+    'standard_hours' when a full-time one works standard hours (or does not say: the default regime)."""
     conn = await driver_connection(session)
     rows = await conn.fetch(
-        "select worker_id, part_time from engagements where worker_id = any($1::text[]) "
+        "select worker_id, part_time, hours_arrangement from engagements where worker_id = any($1::text[]) "
         "and engagement_type = 'labor_contract' and status = 'signed'", list(set(worker_ids)))
     kinds: dict[str, set[str]] = {}
     for r in rows:
         kinds.setdefault(r["worker_id"], set()).add("part_time_labour" if r["part_time"] else "full_time_labour")
+        if not r["part_time"] and r["hours_arrangement"] in (None, "standard"):
+            kinds[r["worker_id"]].add("standard_hours")
     return kinds
+
+
+async def arrears_raised(session: AsyncSession, contract_id: str, start: date, end: date) -> str | None:
+    """The arrears finding already raised for a debt of this engagement overlapping [start, end], if any
+    (one debt is one case, whichever clock noticed it). Callers hold `lock_arrears` for the contract."""
+    conn = await driver_connection(session)
+    return await conn.fetchval(
+        "select id from findings where rule = 'M6.wage_arrears' and evidence ->> 'contract_id' = $1 "
+        "and (evidence ->> 'period_start')::date <= $3 and (evidence ->> 'period_end')::date >= $2 limit 1",
+        contract_id, start, end)
+
+
+async def lock_arrears(session: AsyncSession, contract_ids: Iterable[str]) -> None:
+    """Serialise "is this debt's case open?" with opening it, per engagement, until commit."""
+    await lock_keys(session, "wages-arrears", sorted(set(contract_ids)))
 
 
 async def daily_minutes(session: AsyncSession, worker_ids: list[str], start: date, end: date) -> list[dict[str, Any]]:

@@ -154,6 +154,7 @@ async def _statement_public(session, row: dict[str, Any]) -> StatementPublic:
     return StatementPublic(statement_id=row["id"], **{k: row[k] for k in (
         "line_id", "platform_id", "contract_id", "worker_id", "period_start", "period_end", "due_date", "gross_fen",
         "deductions_fen", "paid_fen", "paid_on", "payment_method", "normal_minutes", "status")},
+        pending_schedule=service._loads(row.get("pending_schedule")) or [],
         findings=await findings_of(session, row["id"]))
 
 

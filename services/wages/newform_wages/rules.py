@@ -19,7 +19,7 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
-from newform_common import holidays
+from newform_common import calendar as national_calendar
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401
 from newform_common.policy import get_policy
 
@@ -114,6 +114,8 @@ class Engagement:
     start_date: date
     end_date: date | None
     pay_period: str  # hour | day | week | month
+    pay_schedule: dict | None = None  # the agreed pay period and pay day (contracts' terms.pay_schedule)
+    hours_arrangement: str | None = None  # standard | comprehensive | flexible | part_time (None: not said)
 
     @property
     def labour_relationship(self) -> bool:
@@ -132,10 +134,12 @@ class Deduction:
 
 @dataclass(frozen=True)
 class PremiumDay:
-    """Work beyond the normal day on one date; the calendar says which premium it earns."""
+    """Work on one date that earns a premium: on a working day the time beyond the normal day, on a
+    rest day or a statutory holiday every minute worked (劳动法 art. 44). The calendar says which."""
 
     day: date
     minutes: int
+    time_off_on: date | None = None  # time off in lieu given for it (补休): no rest-day premium is then due
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,39 @@ def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def pay_period_of(pay_period: str, schedule: dict | None, day: date) -> tuple[date, date]:
+    """The pay period holding `day`: a pay month from the agreed start day (a calendar month when none
+    is agreed), an ISO week, or the day itself (hourly and daily pay)."""
+    period = (schedule or {}).get("period") or pay_period
+    if period == "month":
+        first = (schedule or {}).get("month_start_day") or 1
+        start = day.replace(day=first) if day.day >= first else add_months(day.replace(day=first), -1)
+        return start, add_months(start, 1) - timedelta(days=1)
+    if period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    return day, day
+
+
+def agreed_pay_day(schedule: dict | None, period_end: date) -> date | None:
+    """The pay day agreed in the contract for the period ending `period_end` (None when none is agreed).
+
+    工资支付暂行规定 art. 7 and the measures item 6 (按约定时间足额支付): wages are due on the agreed day;
+    a month shorter than the agreed day of the month pays on its last day."""
+    if not schedule:
+        return None
+    if schedule.get("period") == "month":
+        month = add_months(period_end.replace(day=1), schedule.get("month_offset", 1))
+        return month.replace(day=min(schedule["day_of_month"], calendar.monthrange(month.year, month.month)[1]))
+    return period_end + timedelta(days=schedule.get("days_after_period_end") or 0)
+
+
+def pay_due_date(schedule: dict | None, period_end: date) -> date:
+    """The agreed pay day, else the policy's default days after the period's end."""
+    return agreed_pay_day(schedule, period_end) or period_end + timedelta(
+        days=policy("wages.pay_due_days_after_period_end", period_end))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,9 +356,11 @@ def minimum_wage_basis(e: Engagement, on: date) -> str:
 def minimum_pay_required(basis: str, start: date, end: date, normal_minutes: int) -> Fraction:
     """The least pay for normal time over a period, day by day under the standard of each day.
 
-    Monthly: each day is 1/(days in its month) of that month's standard, so a full calendar month is
-    exactly the standard and a period across a change is weighted by days. Hourly: the normal hours
-    spread evenly over the period's days, each day's hours at that day's hourly standard.
+    Monthly (最低工资规定 arts. 3, 12: the standard is for a month of normal work, whatever the month's
+    length): the period is cut into pay months from its first day; a whole pay month owes the monthly
+    standard (weighted by days only where the standard changes inside it), a part of one its share of
+    that pay month's days. Hourly: the normal hours spread evenly over the period's days, each day's
+    hours at that day's hourly standard.
     """
     if basis not in ("monthly", "hourly"):
         return Fraction(0)
@@ -333,12 +372,26 @@ def minimum_pay_required(basis: str, start: date, end: date, normal_minutes: int
 def _minimum_rate(loaded, basis: str, start: date, end: date) -> Fraction:
     """Monthly: the period's whole minimum. Hourly: the minimum per minute of normal time (the minutes
     spread evenly over the days: Σ standard × days / (total days × 60), exact)."""
-    runs = _standard_runs(loaded, basis, start, end)
     if basis == "monthly":
-        return sum((Fraction(standard * days, month_days) for (standard, month_days), days in runs.items()),
-                   Fraction(0))
+        return _monthly_minimum(loaded, start, end, start, end)
+    runs = _standard_runs(loaded, basis, start, end)
     total_days = (end - start).days + 1
     return sum((Fraction(standard * days, total_days * 60) for (standard, _), days in runs.items()), Fraction(0))
+
+
+@lru_cache(maxsize=4096)
+def _monthly_minimum(loaded, month_from: date, end: date, covered_start: date, covered_end: date) -> Fraction:
+    """Σ over the days of [covered_start, covered_end] of (that day's monthly standard / the length of its
+    pay month), pay months counted from `month_from` (the period's own first day, or the agreed pay month)."""
+    total, k = Fraction(0), 0
+    while True:
+        first, following = add_months(month_from, k), add_months(month_from, k + 1)
+        if first > end:
+            return total
+        length = (following - first).days
+        for d in each_day(max(first, covered_start), min(following - timedelta(days=1), covered_end, end)):
+            total += Fraction(_policy_value(loaded, "pay.minimum_wage.monthly_fen", d), length)
+        k += 1
 
 
 def _meets_minimum(pay_fen: int, basis: str, start: date, end: date, normal_minutes: int) -> bool:
@@ -351,22 +404,29 @@ def _meets_minimum(pay_fen: int, basis: str, start: date, end: date, normal_minu
 
 @lru_cache(maxsize=4096)
 def _standard_runs(loaded, basis: str, start: date, end: date) -> dict[tuple[int, int], int]:
-    """Days of a period grouped by their standard (and, monthly, their month's length): a batch's lines
-    share a few periods, so each period is walked once per loaded policy."""
+    """Days of a period grouped by their hourly standard: a batch's lines share a few periods, so each
+    period is walked once per loaded policy."""
     runs: dict[tuple[int, int], int] = {}
     for d in each_day(start, end):
-        if basis == "monthly":
-            key = (_policy_value(loaded, "pay.minimum_wage.monthly_fen", d), calendar.monthrange(d.year, d.month)[1])
-        else:
-            key = (_policy_value(loaded, "pay.minimum_wage.hourly_fen", d), 1)
+        key = (_policy_value(loaded, "pay.minimum_wage.hourly_fen", d), 1)
         runs[key] = runs.get(key, 0) + 1
     return runs
 
 
+def shorter_than_a_pay_month(start: date, end: date) -> bool:
+    return end < add_months(start, 1) - timedelta(days=1)
+
+
 def check_minimum_wage(s: Statement, e: Engagement) -> FindingSpec | None:
-    """M6: normal pay ≥ the minimum by basis (monthly for a full-time labour contract, hourly otherwise)."""
+    """M6: normal pay ≥ the minimum by basis (monthly for a full-time labour contract, hourly otherwise).
+
+    A monthly-basis statement shorter than a pay month (daily or weekly pay) is not judged alone: the
+    monthly standard is not split into days (W-5); its pay month is judged on the sum of its statements
+    (`check_minimum_wage_month`, by the clock `wages.minimum_wage_month`)."""
     basis = minimum_wage_basis(e, s.period_start)
     if basis == "none" or (basis == "hourly" and s.normal_minutes == 0):
+        return None
+    if basis == "monthly" and shorter_than_a_pay_month(s.period_start, s.period_end):
         return None
     if _meets_minimum(s.normal_pay_fen, basis, s.period_start, s.period_end, s.normal_minutes):
         return None
@@ -378,6 +438,27 @@ def check_minimum_wage(s: Statement, e: Engagement) -> FindingSpec | None:
                        {"basis": basis, "normal_pay_fen": s.normal_pay_fen, "required_fen": _ceil(required),
                         "shortfall_fen": _ceil(shortfall), "normal_minutes": s.normal_minutes,
                         "period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat()})
+
+
+def check_minimum_wage_month(pay_fen: int, month_start: date, month_end: date, engaged_from: date,
+                             engaged_until: date | None, statements: int) -> FindingSpec | None:
+    """M6 (monthly basis): the normal pay of one pay month, summed over its shorter statements (daily or
+    weekly pay), against the monthly standard; a month the engagement covers only in part owes its share
+    of the month's days (最低工资规定 art. 12: the standard is for the normal work actually required)."""
+    covered_start = max(month_start, engaged_from)
+    covered_end = min(month_end, engaged_until or month_end)
+    if covered_end < covered_start:
+        return None
+    required = _monthly_minimum(_loaded(), month_start, month_end, covered_start, covered_end)
+    if pay_fen >= required:
+        return None
+    return FindingSpec("M6", "M6.minimum_wage", Severity.high,
+                       f"{month_start.isoformat()} 至 {month_end.isoformat()} 正常工作时间工资合计 "
+                       f"{pay_fen / 100:.2f} 元，低于月最低工资标准 {float(required) / 100:.2f} 元",
+                       {"basis": "monthly", "normal_pay_fen": pay_fen, "required_fen": _ceil(required),
+                        "shortfall_fen": _ceil(required - pay_fen), "period_start": month_start.isoformat(),
+                        "period_end": month_end.isoformat(), "statements": statements,
+                        "judged_on": "pay_month_sum"})
 
 
 def check_low_hourly_pay(s: Statement, e: Engagement) -> FindingSpec | None:
@@ -414,11 +495,13 @@ def check_late_share_rising(previous: tuple[int, int], current: tuple[int, int],
                         "previous_late": late_before, "previous_statements": total_before, "rise_points": rise})
 
 
+def calendar_day(day: date) -> national_calendar.Day:
+    """The national calendar's answer for a date (any year; `provisional` when the year's schedule is not loaded)."""
+    return national_calendar.day(day)
+
+
 def day_kind(day: date) -> DayKind:
-    """The national calendar's answer; a year it cannot judge raises HolidayCalendarError (never a guess)."""
-    if holidays.is_statutory_holiday(day):
-        return "statutory_holiday"
-    return "rest_day" if holidays.is_rest_day(day) else "working_day"
+    return calendar_day(day).kind.value  # type: ignore[return-value]
 
 
 PREMIUM_PARAMETER = {"working_day": "pay.overtime_multiplier_percent.working_day",
@@ -426,23 +509,50 @@ PREMIUM_PARAMETER = {"working_day": "pay.overtime_multiplier_percent.working_day
                      "statutory_holiday": "pay.overtime_multiplier_percent.statutory_holiday"}
 
 
-def check_premiums(s: Statement, e: Engagement,
-                   kind_of: Callable[[date], DayKind] = day_kind) -> FindingSpec | None:
-    """M6: under a labour relationship, premium pay ≥ the normal hourly rate × hours × the percentage.
+def pending_premium_days(s: Statement, day_of: Callable[[date], Any] = calendar_day) -> list[date]:
+    """Premium days whose premium waits for the year's schedule: not a statutory holiday (those are
+    known by law for any year) in a year whose State Council schedule is not loaded, so the day may
+    yet be a rest day or a working day (200 % or 150 %). Their premium question is pending."""
+    return sorted({p.day for p in s.premium_days if day_of(p.day).provisional})
 
-    With `premium_days`, each date's category comes from the calendar (a make-up working day is a
-    working day; a statutory holiday is 300 % even if declared as overtime); otherwise the declared
-    hours per category are used. The paid premiums are compared in total against the required total.
-    """
-    if not e.labour_relationship or s.normal_minutes == 0:
-        return None
-    minutes: dict[DayKind, int] = {"working_day": 0, "rest_day": 0, "statutory_holiday": 0}
+
+def premium_minutes(s: Statement, day_of: Callable[[date], Any] = calendar_day) -> tuple[dict[str, int], int]:
+    """Minutes by kind of day that earn a premium, and rest-day minutes given time off in lieu instead.
+
+    With `premium_days` each date's kind comes from the calendar (a make-up working day is a working
+    day; a statutory holiday is 300 % even if declared as overtime) and every minute listed counts (a
+    whole holiday shift is all premium, W-7); otherwise the declared hours per kind. 劳动法 art. 44(2):
+    rest-day work with time off in lieu owes no premium (W-8); time off does not replace the premium of
+    overtime on a working day or of holiday work."""
+    minutes: dict[str, int] = {"working_day": 0, "rest_day": 0, "statutory_holiday": 0}
+    in_lieu = 0
     if s.premium_days:
         for p in s.premium_days:
-            minutes[kind_of(p.day)] += p.minutes
+            kind = day_of(p.day).kind.value
+            if kind == "rest_day" and p.time_off_on is not None:
+                in_lieu += p.minutes
+            else:
+                minutes[kind] += p.minutes
     else:
         minutes.update(working_day=s.overtime_minutes, rest_day=s.rest_day_minutes,
                        statutory_holiday=s.holiday_minutes)
+    return minutes, in_lieu
+
+
+def check_premiums(s: Statement, e: Engagement,
+                   day_of: Callable[[date], Any] = calendar_day) -> FindingSpec | None:
+    """M6: premium pay for work beyond the normal day, on rest days and on statutory holidays.
+
+    Labour relationship (劳动法 art. 44): paid premiums ≥ the normal hourly rate × minutes × 150 / 200 /
+    300 %. Any other engagement (the measures item 6: 企业安排劳动者法定节假日工作的，应当支付高于正常工作时间的
+    工资报酬): holiday work paid above the normal rate (W-6). The paid premiums are compared in total against
+    the required total. A statement with a premium day pending the schedule is not judged here (the
+    caller judges it when the schedule is loaded)."""
+    if s.normal_minutes == 0 or pending_premium_days(s, day_of):
+        return None
+    minutes, in_lieu = premium_minutes(s, day_of)
+    if not e.labour_relationship:
+        return _check_holiday_pay_above_normal(s, e, minutes["statutory_holiday"])
     paid = s.overtime_fen + s.rest_day_fen + s.holiday_fen
     # paid ≥ Σ pay/normal minutes × minutes × percent / 100, in integers (the Fractions only for a finding)
     weighted = sum(m * policy(PREMIUM_PARAMETER[k], s.period_start) for k, m in minutes.items() if m)
@@ -451,12 +561,32 @@ def check_premiums(s: Statement, e: Engagement,
     rate = Fraction(s.normal_pay_fen, s.normal_minutes)  # fen per minute of normal time
     required = {k: rate * m * policy(PREMIUM_PARAMETER[k], s.period_start) / 100 for k, m in minutes.items() if m}
     total = sum(required.values(), Fraction(0))
+    evidence = {"paid_fen": paid, "required_fen": _ceil(total),
+                "required_by_kind_fen": {k: _ceil(v) for k, v in required.items()},
+                "minutes_by_kind": {k: m for k, m in minutes.items() if m},
+                "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required},
+                "source": "劳动法 art. 44"}
+    if in_lieu:
+        evidence["rest_day_minutes_with_time_off_in_lieu"] = in_lieu
     return FindingSpec("M6", "M6.overtime_premium", Severity.high,
-                       f"加班工资 {paid / 100:.2f} 元，低于法定标准 {float(total) / 100:.2f} 元",
-                       {"paid_fen": paid, "required_fen": _ceil(total),
-                        "required_by_kind_fen": {k: _ceil(v) for k, v in required.items()},
-                        "minutes_by_kind": {k: m for k, m in minutes.items() if m},
-                        "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required}})
+                       f"加班工资 {paid / 100:.2f} 元，低于法定标准 {float(total) / 100:.2f} 元", evidence)
+
+
+def _check_holiday_pay_above_normal(s: Statement, e: Engagement, holiday_minutes: int) -> FindingSpec | None:
+    if holiday_minutes == 0:
+        return None
+    paid = s.holiday_fen
+    # paid > normal pay / normal minutes × holiday minutes (strictly above the normal rate), in integers
+    if paid * s.normal_minutes > s.normal_pay_fen * holiday_minutes:
+        return None
+    at_normal = Fraction(s.normal_pay_fen * holiday_minutes, s.normal_minutes)
+    return FindingSpec("M6", "M6.overtime_premium", Severity.high,
+                       f"法定节假日工作 {holiday_minutes / 60:g} 小时，报酬 {paid / 100:.2f} 元，"
+                       f"未高于正常工作时间工资 {float(at_normal) / 100:.2f} 元",
+                       {"paid_fen": paid, "normal_rate_pay_fen": _ceil(at_normal),
+                        "minutes_by_kind": {"statutory_holiday": holiday_minutes},
+                        "required": "above_normal_rate", "engagement_type": e.engagement_type,
+                        "source": "the measures item 6 (法定节假日工作应当支付高于正常工作时间的工资报酬)"})
 
 
 @lru_cache(maxsize=4096)
@@ -541,9 +671,10 @@ def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
 
 
 def judge_statement(s: Statement, e: Engagement, today: date,
-                    kind_of: Callable[[date], DayKind] = day_kind) -> list[FindingSpec]:
-    """Every M6 rule on one statement of a known engagement."""
-    found = [check_pay_period(s, e), check_minimum_wage(s, e), check_premiums(s, e, kind_of),
+                    day_of: Callable[[date], Any] = calendar_day) -> list[FindingSpec]:
+    """Every M6 rule on one statement of a known engagement (a premium question pending the year's
+    schedule is left out: `pending_premium_days`)."""
+    found = [check_pay_period(s, e), check_minimum_wage(s, e), check_premiums(s, e, day_of),
              check_paid_in_money(s), check_arrears(s, today), check_paid_late(s), check_low_hourly_pay(s, e)]
     return [f for f in found if f is not None] + check_deductions(s)
 
@@ -561,6 +692,19 @@ def longest_continuous_minutes(intervals: Sequence[tuple[datetime, datetime]], m
             block_start, block_end = start, end
         longest = max(longest, int((block_end - block_start).total_seconds() // 60))
     return longest
+
+
+def continuous_stretches(intervals: Sequence[tuple[datetime, datetime]],
+                         min_break_minutes: int) -> list[tuple[datetime, datetime]]:
+    """The stretches of work where no gap between sessions reaches the required break, across midnight:
+    21:00–24:00 and 00:00–03:00 the next day are one stretch of 6 h (W-10)."""
+    stretches: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if stretches and (start - stretches[-1][1]) < timedelta(minutes=min_break_minutes):
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
+        else:
+            stretches.append((start, end))
+    return stretches
 
 
 def check_rest_break(intervals: Sequence[tuple[datetime, datetime]], on: date) -> FindingSpec | None:
@@ -590,17 +734,40 @@ def check_daily_hours(total_minutes: int, own_minutes: int, on: date) -> Finding
                         "limit_minutes": limit})
 
 
-def check_monthly_overtime(daily_minutes: dict[date, int], own_minutes: int, month: date) -> FindingSpec | None:
-    """M7 (labour contract): overtime beyond the statutory day, summed over the month, ≤ the monthly cap."""
-    normal = policy("hours.statutory_daily_hours", month) * 60
-    overtime = sum(max(0, m - normal) for m in daily_minutes.values())
+def overtime_minutes(daily_minutes: dict[date, int], day_of: Callable[[date], Any] = calendar_day) -> dict[str, int]:
+    """Overtime under standard hours by kind of day (劳动法 arts. 36, 38, 41; 国务院令第174号: 8 h a day,
+    40 h a week): on a working day the time beyond the statutory day, on a rest day or a statutory
+    holiday every minute worked (W-9). The 40-hour week follows from the calendar's five working days
+    a week (a make-up working day replaces a rest day of another week)."""
+    normal = None
+    by_kind = {"working_day": 0, "rest_day": 0, "statutory_holiday": 0}
+    for d, m in daily_minutes.items():
+        kind = day_of(d).kind.value
+        if kind == "working_day":
+            normal = normal if normal is not None else policy("hours.statutory_daily_hours", d) * 60
+            by_kind[kind] += max(0, m - normal)
+        else:
+            by_kind[kind] += m
+    return by_kind
+
+
+def check_monthly_overtime(daily_minutes: dict[date, int], own_minutes: int, month: date,
+                           day_of: Callable[[date], Any] = calendar_day) -> FindingSpec | None:
+    """M7 (full-time labour contract, standard hours): overtime in a month ≤ the monthly cap (36 h)."""
+    by_kind = overtime_minutes(daily_minutes, day_of)
+    overtime = sum(by_kind.values())
     cap = policy("hours.overtime.max_monthly_hours", month) * 60
     if overtime <= cap:
         return None
+    provisional = sorted({d.isoformat() for d in daily_minutes if day_of(d).provisional})
+    evidence = {"month": f"{month:%Y-%m}", "overtime_minutes": overtime, "cap_minutes": cap,
+                "own_minutes": own_minutes, "overtime_by_kind": {k: v for k, v in by_kind.items() if v},
+                "source": "劳动法 arts. 36, 38, 41; 国务院令第174号"}
+    if provisional:  # the days' kinds rest on a year without a loaded schedule (weekends and statutory days only)
+        evidence["provisional_days"] = provisional
     return FindingSpec("M7", "M7.monthly_overtime", Severity.medium,
                        f"{month:%Y-%m} 各平台合计加班 {overtime / 60:.1f} 小时，超过每月 {cap / 60:g} 小时",
-                       {"month": f"{month:%Y-%m}", "overtime_minutes": overtime, "cap_minutes": cap,
-                        "own_minutes": own_minutes})
+                       evidence)
 
 
 def check_part_time_hours(daily_minutes: dict[date, int], own_minutes: int, week_start: date) -> FindingSpec | None:

@@ -32,12 +32,18 @@ class DeductionIn(BaseModel):
 
 
 class PremiumDayIn(BaseModel):
-    """Hours worked beyond the normal day on one date; the national calendar decides the premium."""
+    """Work on one date that earns a premium — on a working day the hours beyond the normal day, on a
+    rest day or a statutory holiday every hour worked; the national calendar decides the premium
+    (劳动法 art. 44: 150 / 200 / 300 %)."""
 
     model_config = ConfigDict(extra="forbid")
 
     date: date
     hours: Hours
+    time_off_in_lieu_on: date | None = Field(
+        None, description="The day off given in lieu of this rest-day work (补休; not in the future): no 200 % "
+                          "premium is then due (劳动法 art. 44(2)). Time off does not replace the premium of "
+                          "overtime on a working day or of work on a statutory holiday")
 
 
 class StatementIn(BaseModel):
@@ -73,7 +79,8 @@ class StatementIn(BaseModel):
     rest_day_hours: Hours = Decimal(0)
     holiday_hours: Hours = Decimal(0)
     night_hours: Hours = Decimal(0)
-    premium_days: list[PremiumDayIn] = Field(default_factory=list, max_length=62)
+    premium_days: list[PremiumDayIn] = Field(default_factory=list, max_length=62,
+                                             description="Dates worked that earn a premium (see PremiumDayIn)")
     paid_fen: Fen = 0
     paid_on: date | None = None
     payment_method: PaymentMethod = "bank"
@@ -147,6 +154,10 @@ class StatementPublic(BaseModel):
     payment_method: str
     normal_minutes: int
     status: str
+    pending_schedule: list[date] = Field(
+        default_factory=list, description="Premium days whose premium waits for the year's State Council holiday "
+                                          "schedule (not loaded yet): judged again when it is; everything else "
+                                          "of the statement is judged")
     findings: list[FindingRef] = []
 
 

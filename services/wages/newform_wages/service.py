@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -21,13 +22,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common import deadlines
+from newform_common import calendar as national_calendar
+from newform_common import clock, deadlines
 from newform_common.bulk import collector_paused
 from newform_common.db import driver_connection
 from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_day
 from newform_common.errors import Unprocessable
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
-from newform_common.holidays import HolidayCalendarError
 from newform_common.identity import validate_credit_code
 from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
@@ -63,6 +64,8 @@ log = logging.getLogger(__name__)
 STATEMENT_DUE = "wages.statement_due"  # a statement unpaid or short-paid: arrears at its due date
 PERIOD_DUE = "wages.period_due"  # an engagement's pay period: arrears if no paid statement at its due date
 PERIOD_WARNING = "wages.period_warning"  # early warning: no statement yet as the due date nears
+MINIMUM_MONTH = "wages.minimum_wage_month"  # a pay month of shorter statements: the monthly minimum on their sum
+ARREARS_RULES = ("M6.wage_arrears", "M20.wage_arrears_enforcement", "M19.related_unit_arrears")
 
 _statement_adapter = TypeAdapter(StatementIn)
 _session_adapter = TypeAdapter(SessionIn)
@@ -87,7 +90,8 @@ def engagement_of(row: dict[str, Any]) -> rules.Engagement:
 def _engagement_of(row: dict[str, Any]) -> rules.Engagement:
     return rules.Engagement(row["contract_id"], row["worker_id"], row["platform_id"], row["enterprise_id"],
                             row["engagement_type"], row["part_time"], row["occupation"], row["district"],
-                            row["start_date"], row["end_date"], row["pay_period"])
+                            row["start_date"], row["end_date"], row["pay_period"], _loads(row.get("pay_schedule")),
+                            row.get("hours_arrangement"))
 
 
 def statement_fact(row: dict[str, Any]) -> rules.Statement:
@@ -109,7 +113,9 @@ def _fact_of(row: dict[str, Any]) -> rules.Statement:
         rest_day_minutes=row["rest_day_minutes"], holiday_minutes=row["holiday_minutes"],
         night_minutes=row["night_minutes"], paid_fen=row["paid_fen"], paid_on=row["paid_on"],
         payment_method=row["payment_method"],
-        premium_days=tuple(rules.PremiumDay(date.fromisoformat(p["date"]), p["minutes"]) for p in row["premium_days"]))
+        premium_days=tuple(rules.PremiumDay(date.fromisoformat(p["date"]), p["minutes"],
+                                            date.fromisoformat(p["time_off_on"]) if p.get("time_off_on") else None)
+                           for p in row["premium_days"]))
 
 
 def _validation_errors(number: int, line_id: str | None, exc: ValidationError) -> list[LineError]:
@@ -217,16 +223,31 @@ def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: 
         "normal_minutes": minutes(s.normal_hours), "overtime_minutes": minutes(s.overtime_hours),
         "rest_day_minutes": minutes(s.rest_day_hours), "holiday_minutes": minutes(s.holiday_hours),
         "night_minutes": minutes(s.night_hours),
-        "premium_days": [{"date": p.date.isoformat(), "minutes": minutes(p.hours)} for p in s.premium_days],
+        "premium_days": [_premium_day(p) for p in s.premium_days],
         "paid_fen": s.paid_fen, "paid_on": s.paid_on, "payment_method": s.payment_method, "status": "pending",
-        "received_at": now,
+        "received_at": now, "pending_schedule": [],
     }
+
+
+def _premium_day(p) -> dict[str, Any]:
+    day = {"date": p.date.isoformat(), "minutes": minutes(p.hours)}
+    if p.time_off_in_lieu_on is not None:
+        day["time_off_on"] = p.time_off_in_lieu_on.isoformat()
+    return day
 
 
 def _statement_line_errors(number: int, s: StatementIn, row: dict[str, Any]) -> list[LineError]:
     fact = statement_fact(row)
     errors = [LineError(line=number, line_id=s.line_id, field=e.field, message=e.message, measure=e.measure,
                         rule=e.rule) for e in rules.statement_input_errors(fact)]
+    if errors:
+        return errors
+    # dates of facts that happened: never in the future (a payment, time off given in lieu)
+    today = business_today()
+    future = [("paid_on", s.paid_on)] + [(f"premium_days[{i}].time_off_in_lieu_on", p.time_off_in_lieu_on)
+                                         for i, p in enumerate(s.premium_days)]
+    errors = [LineError(line=number, line_id=s.line_id, field=field, message=f"{day} is in the future")
+              for field, day in future if day is not None and day > today]
     if errors:
         return errors
     dates = {"period_start": s.period_start, "period_end": s.period_end}
@@ -322,13 +343,8 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
             continue
         specs: list[FindingSpec] = []
         if engagement is not None:
-            try:
-                specs = judge(row, engagement, units, today)
-            except HolidayCalendarError as exc:
-                errors.append(LineError(line=number, line_id=s.line_id, field="premium_days",
-                                        type="calendar-unavailable", measure="M6", rule="M6.overtime_premium",
-                                        message=f"the holiday calendar cannot judge this date: {exc}"))
-                continue
+            _apply_agreed_pay_day(row, engagement)
+            specs = judge(row, engagement, units, today)
             row["status"] = "judged"
         good.append((number, row, engagement, specs))
     inserted = set(await repo.insert_rows(session, "statements", repo.STATEMENT_COLUMNS, [g[1] for g in good],
@@ -336,10 +352,13 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     duplicates += len(good) - len(inserted)  # stored by a concurrent upload of the same lines
     good = [g for g in good if g[1]["line_id"] in inserted]
     findings = 0
+    await repo.lock_arrears(session, [row["contract_id"] for _, row, e, specs in good
+                                      if e is not None and any(x.rule in ARREARS_RULES for x in specs)])
     for _, row, engagement, specs in good:
         if engagement is not None:
             findings += len(await _raise_statement_findings(session, row, engagement, specs, today))
     await _schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
+    await _schedule_minimum_months(session, [(row, e) for _, row, e, _ in good if e is not None], now)
     _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
     findings += await warn_late_share(session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good
                                                              if e is not None}, today)
@@ -414,9 +433,27 @@ async def early_warnings(session: AsyncSession, platform_id: str, today: date) -
 
 def judge(row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict[str, Any]],
           today: date) -> list[FindingSpec]:
-    """Every rule on a statement of a known engagement (arrears also for the unit and enforcement)."""
-    specs = rules.judge_statement(statement_fact(row), engagement_of(engagement), today)
+    """Every rule on a statement of a known engagement (arrears also for the unit and enforcement). A
+    premium question waiting for the year's schedule is noted on the row (`pending_schedule`), never a
+    refusal: `rejudge_pending_premiums` judges it when the schedule is loaded."""
+    fact, e = statement_fact(row), engagement_of(engagement)
+    row["pending_schedule"] = [d.isoformat() for d in rules.pending_premium_days(fact)] \
+        if e.labour_relationship else []
+    specs = rules.judge_statement(fact, e, today)
     return _with_arrears_companions(specs, engagement, units)
+
+
+def _apply_agreed_pay_day(row: dict[str, Any], engagement: dict[str, Any]) -> None:
+    """The contract's agreed pay day is the statement's due date (工资支付暂行规定 art. 7; the measures
+    item 6 按约定时间): arrears only after the end of that day, whatever the line declared (RULES.md)."""
+    schedule = _loads(engagement.get("pay_schedule"))
+    if not schedule:
+        return
+    _, period_end = rules.pay_period_of(engagement["pay_period"], schedule, row["period_end"])
+    agreed = rules.agreed_pay_day(schedule, period_end)
+    if agreed is not None and agreed >= row["period_end"] and agreed != row["due_date"]:
+        row["due_date"] = agreed
+        row.pop("_fact", None)
 
 
 def _with_arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any],
@@ -442,6 +479,13 @@ def _with_arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any
 
 async def _raise_statement_findings(session: AsyncSession, row: dict[str, Any], engagement: dict[str, Any],
                                     specs: list[FindingSpec], today: date) -> list[FindingRef]:
+    """The statement's findings; arrears only when no case is open for a debt of the engagement over the
+    same days (one debt, one case: the period clock may have noticed it first). Callers hold
+    `repo.lock_arrears` for the contract when arrears are among the specs."""
+    if any(spec.rule in ARREARS_RULES for spec in specs):
+        await session.flush()  # findings raised earlier in this transaction are seen
+        if await repo.arrears_raised(session, row["contract_id"], row["period_start"], row["period_end"]):
+            specs = [spec for spec in specs if spec.rule not in ARREARS_RULES]
     refs = []
     for spec in specs:
         # a related unit's arrears name the unit as the enterprise; the entrusted platform's credit comes
@@ -453,7 +497,7 @@ async def _raise_statement_findings(session: AsyncSession, row: dict[str, Any], 
         refs.append(await raise_finding(
             session, spec, subject_type="statement", subject_id=row["id"], platform_id=engagement["platform_id"],
             enterprise_id=enterprise, worker_id=row["worker_id"], occupation=engagement["occupation"],
-            district=engagement["district"], judged_on=today))
+            district=engagement["district"], judged_on=today, engagement_type=engagement["engagement_type"]))
     return refs
 
 
@@ -525,6 +569,8 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
                        "engagement_type": event.engagement_type, "part_time": event.part_time,
                        "occupation": event.occupation, "district": event.district, "start_date": event.start_date,
                        "end_date": event.end_date, "pay_period": event.pay_period,
+                       "pay_schedule": event.pay_schedule.model_dump() if event.pay_schedule else None,
+                       "hours_arrangement": event.hours_arrangement,
                        "status": current["status"] if current else "drafted"}
         elif current is None:
             log.warning("%s for unknown contract %s (drafted event missing); skipped", envelope.type,
@@ -535,7 +581,8 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
         current["updated_at"] = envelope.time
         touched[event.contract_id] = current
         if envelope.type == "contracts.contract.signed.v1":
-            await _schedule_period_clocks(session, current, max(current["start_date"], business_date(envelope.time)))
+            # from the start date, even when signed later (a back-dated contract's first months are owed too, W-11)
+            await _schedule_period_clocks(session, current, current["start_date"])
     if not touched:
         return
     rows = list(touched.values())
@@ -543,16 +590,19 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
     conn = await driver_connection(session)
     await conn.executemany(
         "insert into engagements (contract_id, worker_id, platform_id, enterprise_id, engagement_type, part_time, "
-        "occupation, district, start_date, end_date, pay_period, status, updated_at) values "
-        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (contract_id) do update set "
+        "occupation, district, start_date, end_date, pay_period, status, updated_at, pay_schedule, hours_arrangement) "
+        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15) "
+        "on conflict (contract_id) do update set "
         "worker_id = excluded.worker_id, platform_id = excluded.platform_id, enterprise_id = excluded.enterprise_id, "
         "engagement_type = excluded.engagement_type, part_time = excluded.part_time, "
         "occupation = excluded.occupation, district = excluded.district, start_date = excluded.start_date, "
         "end_date = excluded.end_date, pay_period = excluded.pay_period, status = excluded.status, "
-        "updated_at = excluded.updated_at",
+        "updated_at = excluded.updated_at, pay_schedule = excluded.pay_schedule, "
+        "hours_arrangement = excluded.hours_arrangement",
         [(r["contract_id"], r["worker_id"], r["platform_id"], r["enterprise_id"], r["engagement_type"],
           r["part_time"], r["occupation"], r["district"], r["start_date"], r["end_date"], r["pay_period"],
-          r["status"], r["updated_at"]) for r in rows])
+          r["status"], r["updated_at"], _json(_loads(r.get("pay_schedule"))) if r.get("pay_schedule") else None,
+          r.get("hours_arrangement")) for r in rows])
     await judge_pending(session, rows)
 
 
@@ -578,16 +628,18 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
             continue
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await repo.related_units(session, row["platform_id"])
-        try:
-            specs = judge(row, engagement, unit_cache[row["platform_id"]], today)
-        except HolidayCalendarError:
-            log.warning("statement %s: the holiday calendar cannot judge its dates; left pending", row["id"])
-            continue
+        _apply_agreed_pay_day(row, engagement)
+        specs = judge(row, engagement, unit_cache[row["platform_id"]], today)
+        if any(spec.rule in ARREARS_RULES for spec in specs):
+            await repo.lock_arrears(session, [row["contract_id"]])
         await _raise_statement_findings(session, row, engagement, specs, today)
         judged[row["contract_id"]].append((row, engagement, specs))
     rows = [r for items in judged.values() for r, _, _ in items]
-    await conn.execute("update statements set status = 'judged' where id = any($1::text[])", [r["id"] for r in rows])
-    await _schedule_statement_clocks(session, rows, today, datetime.now(UTC))
+    await conn.executemany(
+        "update statements set status = 'judged', due_date = $2, pending_schedule = $3::jsonb where id = $1",
+        [(r["id"], r["due_date"], _json(r["pending_schedule"])) for r in rows])
+    await _schedule_statement_clocks(session, rows, today, clock.now())
+    await _schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
         record(session, StatementsJudged(platform_id=items[0][1]["platform_id"], contract_id=contract_id,
                                          lines=[StatementLine.model_validate(_line(*item)) for item in items]))
@@ -601,15 +653,9 @@ def _loads(value: Any) -> Any:
 # Engagement periods: arrears when no paid statement exists at the due date; early warning before
 # ---------------------------------------------------------------------------------------------
 def period_containing(engagement: dict[str, Any], day: date) -> tuple[date, date]:
-    """The pay period of `day`: calendar month, ISO week, or the day itself (hourly and daily pay)."""
-    if engagement["pay_period"] == "month":
-        start = day.replace(day=1)
-        end = rules.add_months(start, 1) - timedelta(days=1)
-    elif engagement["pay_period"] == "week":
-        start = day - timedelta(days=day.weekday())
-        end = start + timedelta(days=6)
-    else:
-        start = end = day
+    """The pay period of `day`: the agreed pay month (a calendar month when none is agreed), ISO week, or
+    the day itself (hourly and daily pay), within the engagement's term."""
+    start, end = rules.pay_period_of(engagement["pay_period"], _loads(engagement.get("pay_schedule")), day)
     start = max(start, engagement["start_date"])
     if engagement["end_date"] is not None:
         end = min(end, engagement["end_date"])
@@ -617,7 +663,10 @@ def period_containing(engagement: dict[str, Any], day: date) -> tuple[date, date
 
 
 def period_due_date(engagement: dict[str, Any], period_end: date) -> date:
-    return period_end + timedelta(days=rules.policy("wages.pay_due_days_after_period_end", period_end))
+    """The agreed pay day of the period (工资支付暂行规定 art. 7), else the policy's default after its end."""
+    schedule = _loads(engagement.get("pay_schedule"))
+    _, full_end = rules.pay_period_of(engagement["pay_period"], schedule, period_end)
+    return rules.pay_due_date(schedule, full_end if schedule else period_end)
 
 
 async def _schedule_period_clocks(session: AsyncSession, engagement: dict[str, Any], day: date) -> None:
@@ -630,8 +679,9 @@ async def _schedule_period_clocks(session: AsyncSession, engagement: dict[str, A
     subject = f"{engagement['contract_id']}:{start.isoformat()}"
     await deadlines.schedule(session, PERIOD_DUE, subject, end_of_business_day(due), data=data)
     warn = due - timedelta(days=rules.policy("wages.early_warning.days_before_due", end))
-    await deadlines.schedule(session, PERIOD_WARNING, subject, end_of_business_day(warn - timedelta(days=1)),
-                             data=data)
+    if warn > business_today():  # a period already past its warning (a back-dated contract) gets no early warning
+        await deadlines.schedule(session, PERIOD_WARNING, subject, end_of_business_day(warn - timedelta(days=1)),
+                                 data=data)
 
 
 async def _period_statements(session: AsyncSession, contract_id: str, start: date, end: date) -> list[dict]:
@@ -649,13 +699,18 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
         return
     start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     statements = await _period_statements(session, engagement["contract_id"], start, end)
-    if engagement["status"] == "signed" or engagement["status"] in ("terminated", "expired"):
-        if not any(s["paid_fen"] > 0 for s in statements):
+    # A period with statements is their clocks' to judge (each due on the agreed pay day, or its own due
+    # date when none is agreed); this clock raises arrears only for a period nobody reported at all, and
+    # never a second case for a debt already raised (W-2).
+    if engagement["status"] in ("signed", "terminated", "expired") and not statements:
+        await repo.lock_arrears(session, [engagement["contract_id"]])
+        await session.flush()
+        if not await repo.arrears_raised(session, engagement["contract_id"], start, end):
             spec = FindingSpec("M6", "M6.wage_arrears", rules.Severity.high,
-                               f"{start.isoformat()} 至 {end.isoformat()} 的工资到期未支付（无已付工资记录）",
-                               {"reason": "no_paid_statement", "period_start": data["period_start"],
+                               f"{start.isoformat()} 至 {end.isoformat()} 的工资到期未支付（无工资支付记录）",
+                               {"reason": "no_statement", "period_start": data["period_start"],
                                 "period_end": data["period_end"], "due_date": data["due_date"],
-                                "statements": [s["id"] for s in statements], "contract_id": engagement["contract_id"]})
+                                "statements": [], "contract_id": engagement["contract_id"]})
             units = await repo.related_units(session, engagement["platform_id"])
             for s in _with_arrears_companions([spec], engagement, units):
                 enterprise = engagement["platform_id"] if s.rule == "M19.related_unit_arrears" \
@@ -663,7 +718,8 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
                 await raise_finding(session, s, subject_type="engagement_period", subject_id=deadline.subject_id,
                                     platform_id=engagement["platform_id"], enterprise_id=enterprise,
                                     worker_id=engagement["worker_id"], occupation=engagement["occupation"],
-                                    district=engagement["district"])
+                                    district=engagement["district"], judged_on=business_date(deadline.due_at),
+                                    engagement_type=engagement["engagement_type"])
     if engagement["status"] == "signed":
         await _schedule_period_clocks(session, engagement, end + timedelta(days=1))
 
@@ -683,7 +739,7 @@ async def on_period_warning(session: AsyncSession, deadline: Deadline) -> None:
     await raise_finding(session, spec, subject_type="engagement_period", subject_id=deadline.subject_id,
                         platform_id=engagement["platform_id"], enterprise_id=engagement["enterprise_id"],
                         worker_id=engagement["worker_id"], occupation=engagement["occupation"],
-                        district=engagement["district"])
+                        district=engagement["district"], engagement_type=engagement["engagement_type"])
 
 
 async def on_statement_due(session: AsyncSession, deadline: Deadline) -> None:
@@ -702,14 +758,114 @@ async def on_statement_due(session: AsyncSession, deadline: Deadline) -> None:
     if spec is None:
         return
     units = await repo.related_units(session, engagement["platform_id"])
+    await repo.lock_arrears(session, [row["contract_id"]])
     await _raise_statement_findings(session, row, engagement, _with_arrears_companions([spec], engagement, units),
                                     today)
+
+
+# ---------------------------------------------------------------------------------------------
+# The monthly minimum over a pay month of shorter statements (daily or weekly pay, W-5)
+# ---------------------------------------------------------------------------------------------
+def _pay_month_schedule(engagement: dict[str, Any]) -> dict[str, Any] | None:
+    schedule = _loads(engagement.get("pay_schedule"))
+    return schedule if schedule and schedule.get("period") == "month" else None
+
+
+async def _schedule_minimum_months(session: AsyncSession, pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+                                   now: datetime) -> None:
+    """A monthly-basis statement shorter than a pay month: its pay month is judged on the sum of its
+    statements once the month is over and paid (at the end of its pay day)."""
+    clocks: dict[str, dict[str, Any]] = {}
+    for row, engagement in pairs:
+        e = engagement_of(engagement)
+        if rules.minimum_wage_basis(e, row["period_start"]) != "monthly" \
+                or not rules.shorter_than_a_pay_month(row["period_start"], row["period_end"]):
+            continue
+        months = {rules.pay_period_of("month", _pay_month_schedule(engagement), d)
+                  for d in (row["period_start"], row["period_end"])}
+        for month_start, month_end in months:
+            subject = f"{row['contract_id']}:{month_start.isoformat()}"
+            due = rules.pay_due_date(_loads(engagement.get("pay_schedule")), month_end)
+            clocks[subject] = {"id": new_id("dl"), "kind": MINIMUM_MONTH, "subject_id": subject,
+                               "due_at": end_of_business_day(due), "status": "pending",
+                               "data": {"contract_id": row["contract_id"], "month_start": month_start.isoformat(),
+                                        "month_end": month_end.isoformat()}, "attempts": 0, "created_at": now}
+    await repo.insert_rows(session, "deadlines", repo.DEADLINE_COLUMNS, list(clocks.values()),
+                           conflict="(kind, subject_id) where status in ('pending', 'paused')")
+
+
+async def on_minimum_month(session: AsyncSession, deadline: Deadline) -> None:
+    """M6 (最低工资规定 arts. 3, 12): the normal pay of a pay month of normal work, summed over the
+    engagement's statements shorter than a month, is at least the monthly standard (W-5)."""
+    data = deadline.data
+    engagement = (await repo.engagements(session, [data["contract_id"]])).get(data["contract_id"])
+    if engagement is None:
+        return
+    month_start, month_end = date.fromisoformat(data["month_start"]), date.fromisoformat(data["month_end"])
+    statements = [s for s in await _period_statements(session, engagement["contract_id"], month_start, month_end)
+                  if s["status"] == "judged"]
+    shorter = [s for s in statements if rules.shorter_than_a_pay_month(s["period_start"], s["period_end"])]
+    if not shorter or len(shorter) < len(statements):
+        return  # a whole-month statement is judged on its own
+    pay = Fraction(0)
+    for s in shorter:  # a statement across two pay months counts by its days in this one
+        days = (s["period_end"] - s["period_start"]).days + 1
+        inside = (min(s["period_end"], month_end) - max(s["period_start"], month_start)).days + 1
+        pay += Fraction((s["base_fen"] + s["piece_fen"]) * inside, days)
+    spec = rules.check_minimum_wage_month(int(pay), month_start, month_end, engagement["start_date"],
+                                          engagement["end_date"], len(shorter))
+    if spec is None:
+        return
+    subject = deadline.subject_id[:64]
+    if not await repo.claim_judgements(session, [(spec.rule, subject, engagement["platform_id"])], clock.now()):
+        return
+    spec = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary,
+                       {**spec.evidence, "contract_id": engagement["contract_id"],
+                        "statement_ids": [s["id"] for s in shorter]})
+    await raise_finding(session, spec, subject_type="engagement_month", subject_id=subject,
+                        platform_id=engagement["platform_id"], enterprise_id=engagement["enterprise_id"],
+                        worker_id=engagement["worker_id"], occupation=engagement["occupation"],
+                        district=engagement["district"], judged_on=business_date(deadline.due_at),
+                        engagement_type=engagement["engagement_type"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Premiums pending the year's State Council schedule (CAL-3)
+# ---------------------------------------------------------------------------------------------
+async def rejudge_pending_premiums(session: AsyncSession, year: int) -> int:
+    """Judge again the premium question of every statement with a premium day in `year` that waited for
+    the year's schedule; call it (in the loading transaction) once the schedule is installed
+    (`calendar.schedule_known(year)`). A statement with pending days in another year still without a
+    schedule keeps waiting for those. Returns the number of statements judged (their findings raised:
+    `M6.overtime_premium`, subject the statement)."""
+    if not national_calendar.schedule_known(year):
+        return 0
+    conn = await driver_connection(session)
+    rows = [dict(r) for r in await conn.fetch(
+        "select * from statements where pending_schedule <> '[]'::jsonb and status = 'judged' and exists "
+        "(select 1 from jsonb_array_elements_text(pending_schedule) as d where d like $1) order by id for update",
+        f"{year:04d}-%")]
+    today = business_today()
+    judged = 0
+    for row in rows:
+        row["deductions"], row["premium_days"] = _loads(row["deductions"]), _loads(row["premium_days"])
+        still = [d.isoformat() for d in rules.pending_premium_days(statement_fact(row))]
+        if not still:
+            engagement = (await repo.engagements(session, [row["contract_id"]])).get(row["contract_id"])
+            if engagement is not None:
+                spec = rules.check_premiums(statement_fact(row), engagement_of(engagement))
+                await _raise_statement_findings(session, row, engagement, [spec] if spec else [], today)
+                judged += 1
+        await conn.execute("update statements set pending_schedule = $2::jsonb where id = $1", row["id"],
+                           _json(still))
+    return judged
 
 
 DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
     STATEMENT_DUE: on_statement_due,
     PERIOD_DUE: on_period_due,
     PERIOD_WARNING: on_period_warning,
+    MINIMUM_MONTH: on_minimum_month,
 }
 
 
@@ -811,12 +967,11 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     per_day: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
     for r in await repo.daily_minutes(session, workers, span_start, span_end):
         per_day[(r["worker_id"], r["work_date"])][r["platform_id"]] = r["minutes"]
-    spans: dict[tuple[str, date], list[tuple[datetime, datetime]]] = defaultdict(list)
-    day_platforms: dict[tuple[str, date], set[str]] = defaultdict(set)
-    for r in await repo.intervals(session, workers, first, last):
-        if (r["worker_id"], r["work_date"]) in days:
-            spans[(r["worker_id"], r["work_date"])].append((r["started_at"], r["ended_at"]))
-            day_platforms[(r["worker_id"], r["work_date"])].add(r["platform_id"])
+    # the day before and after too: a stretch of work across midnight is one stretch (W-10)
+    sessions_of: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    for r in await repo.intervals(session, workers, first - timedelta(days=1), last + timedelta(days=1)):
+        sessions_of[r["worker_id"]].append((r["started_at"], r["ended_at"], r["platform_id"]))
+    kinds = await repo.worker_engagement_kinds(session, workers)
     candidates: list[tuple[tuple[str, str, str], FindingSpec, str, str]] = []  # key, spec, worker, platform
 
     def add(spec: FindingSpec | None, subject: str, worker: str, shares: dict[str, int], extra_platforms=()):
@@ -833,12 +988,23 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
         shares = per_day.get((worker, day), {})
         total = sum(shares.values())
         add(rules.check_daily_hours(total, 0, day), f"{worker}:{day.isoformat()}", worker, shares)
-        add(rules.check_rest_break(spans[(worker, day)], day), f"{worker}:{day.isoformat()}", worker, shares,
-            day_platforms[(worker, day)])
-    kinds = await repo.worker_engagement_kinds(session, workers)
+    for worker, items in sorted(sessions_of.items()):
+        pause = rules.policy("rest.forced_break.minutes", business_date(items[0][0]))
+        for start, end in rules.continuous_stretches([(a, b) for a, b, _ in items], pause):
+            inside = [(a, b, p) for a, b, p in items if start <= a and b <= end]
+            if not any((worker, business_date(a)) in days for a, _, _ in inside):
+                continue  # a stretch this upload did not touch
+            on = business_date(start)
+            stretch_shares: dict[str, int] = defaultdict(int)
+            for a, b, p in inside:
+                stretch_shares[p] += int((b - a).total_seconds() // 60)
+            add(rules.check_rest_break([(start, end)], on), f"{worker}:{on.isoformat()}", worker,
+                dict(stretch_shares))
     months = {(w, d.replace(day=1)) for w, d in days}
     for worker, month in sorted(months):
-        if "full_time_labour" not in kinds.get(worker, set()):
+        # 劳动法 art. 41 caps overtime under standard hours; comprehensive and flexible hours are approved
+        # regimes counted otherwise (劳动法 art. 39), not judged here
+        if "standard_hours" not in kinds.get(worker, set()):
             continue
         daily = {d: sum(p.values()) for (w, d), p in per_day.items() if w == worker and d.replace(day=1) == month}
         shares = _shares(per_day, worker, lambda d, m=month: d.replace(day=1) == m)
@@ -855,8 +1021,11 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     raised = 0
     for key, spec, worker, platform in candidates:
         if key in new:
+            # the statute behind a working-time limit may hold for labour contracts only (policy_basis)
+            labour = kinds.get(worker, set()) & {"full_time_labour", "part_time_labour"}
             await raise_finding(session, spec, subject_type="worker_time", subject_id=key[1][:64],
-                                platform_id=platform or None, worker_id=worker)
+                                platform_id=platform or None, worker_id=worker,
+                                engagement_type="labor_contract" if labour else None)
             raised += 1
     raised += await assess_quotas(session, rows)
     return raised
