@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
+from newform_common import calendar
 from newform_common.policy import BUSINESS_TZ, business_date
 from newform_common.testing import fetch, resident_id, scalar, worker_id_of
 
@@ -22,6 +23,13 @@ def days(n: int) -> str:
     return (today() + timedelta(days=n)).isoformat()
 
 
+def due(start: int, length: int) -> str:
+    """The last day of a legal period of `length` days from today + `start`, by the kit's one period
+    rule (a last day on a rest day or holiday moves to the next working day; exact dates are in
+    test_clocks.py and tests/legal)."""
+    return calendar.period_end(today() + timedelta(days=start), length).last_day.isoformat()
+
+
 def at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=BUSINESS_TZ)
 
@@ -30,6 +38,7 @@ def clock(case: dict, kind: str) -> dict:
     return [c for c in case["clocks"] if c["kind"] == f"disputes.{kind}"][-1]
 
 
+WAGES_1_FEN = {"item": "支付拖欠工资", "kind": "labour_remuneration", "amount_fen": 1}
 MEDIATOR = {"organisation": "城西区劳动人事争议调解委员会", "source": "hrss", "specialties": ["pay"],
             "rosters": ["labour", "court"], "term_from": "2024-01-01", "term_until": "2099-12-31"}
 
@@ -113,7 +122,8 @@ async def test_mediation_accepted_today_runs_15_days_and_the_mediator_sees_only_
     r = await api.client.post(f"/v1/cases/{case['case_id']}/acceptance", headers=api.department("court"), json={})
     assert r.status_code == 200, r.text
     limit = clock(r.json(), "mediation_limit")
-    assert r.json()["stage"] == "mediating" and limit["last_day"] == days(15) and limit["days_left"] == 15
+    assert r.json()["stage"] == "mediating" and limit["last_day"] == due(0, 15)
+    assert limit["days_left"] == (date.fromisoformat(due(0, 15)) - today()).days
 
     conflicted = await add_mediator(api, conflicts=[pid])
     specialist = await add_mediator(api, specialties=["pay"])
@@ -190,7 +200,7 @@ async def test_mediation_is_extended_once_by_at_most_15_days_with_both_parties_c
     assert stored == 0  # nothing half-stored
     ok = await api.client.post(url, headers=api.department("hrss"),
                                json={"days": 15, "worker_consents": True, "enterprise_consents": True})
-    assert ok.status_code == 200 and clock(ok.json(), "mediation_limit")["last_day"] == days(30)
+    assert ok.status_code == 200 and clock(ok.json(), "mediation_limit")["last_day"] == due(0, 30)
     twice = await api.client.post(url, headers=api.department("hrss"),
                                   json={"days": 5, "worker_consents": True, "enterprise_consents": True})
     assert twice.status_code == 422 and twice.json()["rule"] == "M18.mediation_extension_once"
@@ -281,7 +291,7 @@ async def test_arbitration_clocks_acceptance_award_extension_and_suspension(disp
     assert applied.status_code == 200, applied.text
     body = applied.json()
     assert body["stage"] == "arbitration_requested" and body["limitation_expired"] is False
-    assert clock(body, "arbitration_acceptance")["last_day"] == days(-17)
+    assert clock(body, "arbitration_acceptance")["last_day"] == due(-22, 5)
     # Only the arbitration committee (HRSS) accepts; not before the application; not in the future.
     assert (await api.client.post(f"{url}/arbitration/acceptance", headers=api.department("court"),
                                   json={})).status_code == 403
@@ -292,35 +302,38 @@ async def test_arbitration_clocks_acceptance_award_extension_and_suspension(disp
                                      json={"accepted_on": days(-20)})
     assert accepted.status_code == 200
     assert clock(accepted.json(), "arbitration_acceptance")["status"] == "cancelled"
-    assert clock(accepted.json(), "arbitration_award")["last_day"] == days(25)  # 45 days from acceptance
+    assert clock(accepted.json(), "arbitration_award")["last_day"] == due(-20, 45)  # 45 days from acceptance
 
     suspended = await api.client.post(f"{url}/arbitration/suspension", headers=api.department("hrss"),
                                       json={"at": at(today() - timedelta(days=15)).isoformat()})
     assert suspended.status_code == 200 and suspended.json()["suspended"] is True
     assert clock(suspended.json(), "arbitration_award")["status"] == "paused"
     award_while_suspended = await api.client.post(f"{url}/arbitration/award", headers=api.department("hrss"),
-                                                  json={"awarded_on": days(0), "amount_fen": 1})
+                                                  json={"awarded_on": days(0), "items": [WAGES_1_FEN]})
     assert award_while_suspended.status_code == 409
     resumed = await api.client.post(f"{url}/arbitration/resumption", headers=api.department("hrss"),
                                     json={"at": at(today() - timedelta(days=5)).isoformat()})
-    assert clock(resumed.json(), "arbitration_award")["last_day"] == days(35)  # a 10-day pause moves it by 10
+    assert clock(resumed.json(), "arbitration_award")["last_day"] == due(-20, 55)  # 10 paused days do not count
 
     too_long = await api.client.post(f"{url}/arbitration/extension", headers=api.department("hrss"), json={"days": 20})
     assert too_long.status_code == 422 and too_long.json()["rule"] == "M18.award_extension_limit"
     extended = await api.client.post(f"{url}/arbitration/extension", headers=api.department("hrss"), json={"days": 15})
-    assert clock(extended.json(), "arbitration_award")["last_day"] == days(50)
+    assert clock(extended.json(), "arbitration_award")["last_day"] == due(-20, 70)
     twice = await api.client.post(f"{url}/arbitration/extension", headers=api.department("hrss"), json={"days": 1})
     assert twice.status_code == 422 and twice.json()["rule"] == "M18.award_extension_once"
 
     backwards = await api.client.post(f"{url}/arbitration/award", headers=api.department("hrss"),
-                                      json={"awarded_on": days(-21), "amount_fen": 680000})
+                                      json={"awarded_on": days(-21), "items": [WAGES_1_FEN]})
     assert backwards.status_code == 422 and backwards.json()["type"].endswith("award-before-acceptance")
     assert await scalar(api.url, "select stage from cases where id = :c", c=case["case_id"]) == "arbitration_accepted"
-    awarded = await api.client.post(f"{url}/arbitration/award", headers=api.department("hrss"),
-                                    json={"awarded_on": days(0), "amount_fen": 1056000})
+    awarded = await api.client.post(f"{url}/arbitration/award", headers=api.department("hrss"), json={
+        "awarded_on": days(0),
+        "items": [{"item": "支付拖欠工资", "kind": "labour_remuneration", "amount_fen": 680000},
+                  {"item": "支付经济补偿", "kind": "economic_compensation", "amount_fen": 376000}]})
     assert awarded.status_code == 200 and awarded.json()["stage"] == "awarded"
-    # Each claim is below 12 × 1,880 yuan: the award is final for the employer.
-    assert awarded.json()["award_final"] is True
+    # Each item awarded is below 12 × 1,880 yuan: the award is final for the employer.
+    assert awarded.json()["award_final"] is True and awarded.json()["award_amount_fen"] == 1056000
+    assert [i["final"] for i in awarded.json()["award_items"]] == [True, True]
     assert clock(awarded.json(), "arbitration_award")["status"] == "cancelled"
 
 
@@ -331,8 +344,8 @@ async def test_an_award_on_a_claim_above_12_months_of_minimum_wage_is_not_final(
     url = f"/v1/cases/{case['case_id']}"
     await api.client.post(f"{url}/arbitration", headers=api.as_worker(worker), json={"knew_of_breach_on": days(-30)})
     await api.client.post(f"{url}/arbitration/acceptance", headers=api.admin, json={})
-    awarded = await api.client.post(f"{url}/arbitration/award", headers=api.admin,
-                                    json={"awarded_on": days(0), "amount_fen": 3_000_000})
+    awarded = await api.client.post(f"{url}/arbitration/award", headers=api.admin, json={
+        "awarded_on": days(0), "items": [{"item": "工伤赔偿", "kind": "damages", "amount_fen": 3_000_000}]})
     assert awarded.json()["award_final"] is False
 
 
@@ -361,8 +374,11 @@ async def test_the_limitation_is_checked_on_the_claim(disputes):
     r = await api.client.post(f"/v1/cases/{case['case_id']}/arbitration", headers=api.as_worker(worker),
                               json={"knew_of_breach_on": days(-400)})
     assert r.status_code == 200 and r.json()["limitation_expired"] is True
-    assert r.json()["limitation_ends_on"] == (today() - timedelta(days=400)).replace(
-        year=(today() - timedelta(days=400)).year + 1).isoformat()
+    knew = today() - timedelta(days=400)
+    anniversary = knew.replace(year=knew.year + 1)  # the last day (民法典 art. 202), past a rest day (art. 203)
+    assert r.json()["limitation_ends_on"] == calendar.period_end(knew, (anniversary - knew).days).last_day.isoformat()
+    # The mediation application of today came after the year ran out: it interrupts nothing.
+    assert r.json()["limitation_runs_from"] == knew.isoformat()
 
 
 async def test_classified_handling_a_civil_dispute_goes_to_the_court_unless_its_facts_raise_the_question(disputes):
@@ -418,7 +434,7 @@ async def test_changed_claims_restart_the_award_clock_from_the_day_of_the_change
         "reason": "claims_changed", "on": days(-2),
         "claims": [{"item": "拖欠工资", "amount_fen": 680000}, {"item": "加班费", "amount_fen": 120000}]})
     assert r.status_code == 200, r.text
-    assert clock(r.json(), "arbitration_award")["last_day"] == days(43)  # 45 days from the change
+    assert clock(r.json(), "arbitration_award")["last_day"] == due(-2, 45)  # 45 days from the change
     assert r.json()["claims_total_fen"] == 800000 and r.json()["arbitration_accepted_on"] == days(-10)
     assert (await api.client.post(f"{url}/arbitration/restart", headers=api.as_worker(worker),
                                   json={"reason": "party_added", "on": days(0)})).status_code == 403

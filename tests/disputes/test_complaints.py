@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from newform_common import calendar
 from newform_common.policy import business_date
 from newform_common.testing import eventually, fetch, resident_id, scalar, worker_id_of
 
@@ -31,10 +32,12 @@ async def test_a_worker_files_a_complaint_on_their_engagement_and_sees_the_reply
     assert complaint["occupation"] == "courier" and complaint["district"] == "chengbei"
     assert complaint["engagement_type"] == "labor_contract"
     assert complaint["status"] == "awaiting_reply"
-    assert complaint["reply_due_on"] == (today() + timedelta(days=5)).isoformat()
+    # 5 days from filing, counted by the period rule (a last day on a rest day moves to the next working day).
+    due = calendar.period_end(today(), 5).last_day
+    assert complaint["reply_due_on"] == due.isoformat()
     [clock] = complaint["clocks"]
     assert clock["kind"] == "disputes.complaint_reply" and clock["status"] == "pending"
-    assert clock["last_day"] == complaint["reply_due_on"] and clock["days_left"] == 5
+    assert clock["last_day"] == complaint["reply_due_on"] and clock["days_left"] == (due - today()).days
     # A pay complaint cannot be remedied anonymously: the platform sees whose pay it is.
     assert complaint["identity_masked"] is False
     seen = await api.client.get(f"/v1/complaints/{complaint['complaint_id']}", headers=api.as_platform(pid))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.async_api import async_playwright
 
+from newform_common import calendar
 from newform_common.kafka import ensure_topics
 from newform_common.policy import business_date
 from newform_common.testing import eventually, migrated_database, resident_id, scalar, unique_name, worker_id_of
@@ -32,7 +33,8 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
     contract = "c_" + secrets.token_hex(6)
     contracts = TestPublisher(kafka.bootstrap_servers, prefix)
     await contracts.contract(contract, worker, pid)
-    reply_due = (business_date(datetime.now(UTC)) + timedelta(days=5)).isoformat()
+    reply_due_day = calendar.period_end(business_date(datetime.now(UTC)), 5).last_day  # the period rule
+    reply_due, days_left = reply_due_day.isoformat(), (reply_due_day - business_date(datetime.now(UTC))).days
 
     async with LoopbackServer(create_app(settings), free_port()) as server:
         await eventually(lambda: scalar(url, "select count(*) from engagements where contract_id = :c", c=contract))
@@ -66,7 +68,7 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
                 await card.wait_for()
                 complaint_id = await card.get_attribute("data-complaint-id")
                 assert await card.locator(".status").inner_text() == "待平台答复"
-                assert await card.locator("p.due").inner_text() == f"平台答复期限：{reply_due}（剩余 5 天）"
+                assert await card.locator("p.due").inner_text() == f"平台答复期限：{reply_due}（剩余 {days_left} 天）"
 
                 r = await platform.post(f"/v1/complaints/{complaint_id}/answer", json={"answer": "已核实，三日内补发"})
                 assert r.status_code == 200, r.text

@@ -1,17 +1,20 @@
 """The legal clocks of a dispute, as pure functions over business dates (Asia/Shanghai).
 
-Each returns the last day on which the act is still in time; the durable clock
-(`newform_common.deadlines`) runs out at the end of that day (`end_of_business_day`). Figures come
-from the policy in force on the day the clock starts, never from literals. Days are calendar days,
-as the laws count them (劳动争议调解仲裁法 art. 14, 43; 人力资源社会保障部令第33号 art. 46).
+Every period is counted by the one rule of the kit (`newform_common.calendar.period_end`): from the
+day after its start, in calendar or working days, and a period whose last day is a rest day or a
+holiday ends on the first working day after it (民法典 arts. 201, 203; 人力资源社会保障部令第33号
+art. 84). A `Period` is what the durable clock stores (`deadlines.schedule_period`), so a suspension,
+an extension or a newly loaded holiday schedule counts it again by the same rule; `*_due` gives its
+last day. Figures come from the policy in force on the day the period starts, never from literals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from newform_common import holidays
+from newform_common import calendar
 from newform_common.findings import Violation
 from newform_common.policy import PolicyNotInForce, get_policy
 
@@ -19,39 +22,83 @@ from newform_common.policy import PolicyNotInForce, get_policy
 COMPLAINT_REPLY = "disputes.complaint_reply"
 MEDIATION_ACCEPTANCE = "disputes.mediation_acceptance"
 MEDIATION_LIMIT = "disputes.mediation_limit"
+MEDIATOR_REASSIGNMENT = "disputes.mediator_reassignment"
 AGREEMENT_FULFILMENT = "disputes.agreement_fulfilment"
 ARBITRATION_ACCEPTANCE = "disputes.arbitration_acceptance"
 ARBITRATION_AWARD = "disputes.arbitration_award"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A legal period: `days` (calendar or working) counted from the day after `start`."""
+
+    start: date
+    days: int
+    unit: calendar.PeriodUnit = calendar.CALENDAR_DAYS
+
+    def end(self) -> calendar.PeriodEnd:
+        return calendar.period_end(self.start, self.days, self.unit)
+
+    @property
+    def last_day(self) -> date:
+        return self.end().last_day
 
 
 def _days(name: str, on: date) -> int:
     return int(get_policy().value(name, on=on))
 
 
-def reply_due(filed_on: date) -> date:
+def reply_period(filed_on: date) -> Period:
     """M10: the platform answers a complaint within the reply time from the day it was filed."""
-    return filed_on + timedelta(days=_days("disputes.negotiation_reply_days", filed_on))
+    return Period(filed_on, _days("disputes.negotiation_reply_days", filed_on))
+
+
+def reply_due(filed_on: date) -> date:
+    return reply_period(filed_on).last_day
+
+
+def mediation_acceptance_period(received_on: date) -> Period:
+    """M18: a mediation application is accepted within 3 working days of receipt (人力资源社会保障部令
+    第17号), counted on Asia/Shanghai working days (statutory holidays and the yearly schedule)."""
+    return Period(received_on, _days("disputes.in_company_mediation.accept_working_days", received_on),
+                  calendar.WORKING_DAYS)
 
 
 def mediation_acceptance_due(received_on: date) -> date:
-    """M18: a mediation application is accepted within 3 working days of receipt (人力资源社会保障部令
-    第17号), counted on Asia/Shanghai working days (statutory holidays and adjusted rest days)."""
-    left, day = _days("disputes.in_company_mediation.accept_working_days", received_on), received_on
-    while left > 0:
-        day += timedelta(days=1)
-        if holidays.is_working_day(day):
-            left -= 1
-    return day
+    return mediation_acceptance_period(received_on).last_day
 
 
-def mediation_limit(accepted_on: date, extension_days: int = 0) -> date:
+def mediation_limit_period(accepted_on: date, extension_days: int = 0) -> Period:
     """M18: mediation ends 15 days after acceptance (+ the agreed extension): the one-stop mediation
     of new-form workers' disputes (人社厅发〔2024〕4号), before it the law's 15 days (art. 14)."""
     try:
         limit = _days("disputes.one_stop_mediation.limit_days", accepted_on)
     except PolicyNotInForce:
         limit = _days("disputes.mediation_limit_days", accepted_on)
-    return accepted_on + timedelta(days=limit + extension_days)
+    return Period(accepted_on, limit + extension_days)
+
+
+def mediation_limit(accepted_on: date, extension_days: int = 0) -> date:
+    return mediation_limit_period(accepted_on, extension_days).last_day
+
+
+def mediation_waiting_period(received_on: date) -> Period:
+    """M18 (劳动争议调解仲裁法 art. 14(3)): no agreement within 15 days of the mediation body's
+    **receipt** of the application and a party may apply for arbitration — whether or not the body
+    accepted it, however long the mediation itself may run."""
+    return Period(received_on, _days("disputes.mediation_limit_days", received_on))
+
+
+def arbitration_open_from(received_on: date) -> date:
+    """The first day a worker whose mediation application was received on `received_on` may apply
+    for arbitration without the mediation's end (the day after the 15-day period)."""
+    return mediation_waiting_period(received_on).last_day + timedelta(days=1)
+
+
+def mediator_reassignment_period(on: date) -> Period:
+    """M18 (roster kept current): an open case left without a fit mediator gets one within the
+    policy's working days (`disputes.roster.reassign_working_days`)."""
+    return Period(on, _days("disputes.roster.reassign_working_days", on), calendar.WORKING_DAYS)
 
 
 def mediation_extension_violation(accepted_on: date, days: int, *, already_extended: bool,
@@ -72,15 +119,25 @@ def mediation_extension_violation(accepted_on: date, days: int, *, already_exten
     return None
 
 
+def arbitration_acceptance_period(received_on: date) -> Period:
+    """M18 (劳动争议调解仲裁法 art. 29; 令第33号 art. 30): the committee accepts or refuses within 5
+    days of receiving the application."""
+    return Period(received_on, _days("disputes.arbitration.accept_decision_days", received_on))
+
+
 def arbitration_acceptance_due(received_on: date) -> date:
-    """M18: the arbitration committee accepts or refuses within 5 days of receiving the application."""
-    return received_on + timedelta(days=_days("disputes.arbitration.accept_decision_days", received_on))
+    return arbitration_acceptance_period(received_on).last_day
+
+
+def award_period(accepted_on: date, *, extension_days: int = 0, suspended_days: int = 0) -> Period:
+    """M18 (art. 43): the award is due 45 days after acceptance, + the approved extension; suspended
+    days do not count."""
+    limit = _days("disputes.arbitration_limit_days", accepted_on)
+    return Period(accepted_on, limit + extension_days + suspended_days)
 
 
 def award_due(accepted_on: date, *, extension_days: int = 0, suspended_days: int = 0) -> date:
-    """M18: the award is due 45 days after acceptance, + the approved extension; suspension does not count."""
-    limit = _days("disputes.arbitration_limit_days", accepted_on)
-    return accepted_on + timedelta(days=limit + extension_days + suspended_days)
+    return award_period(accepted_on, extension_days=extension_days, suspended_days=suspended_days).last_day
 
 
 def restart_reasons(on: date) -> list[str]:
@@ -106,21 +163,31 @@ class Limitation:
     runs_from: date | None
     ends_on: date | None
     expired: bool
+    interrupted_on: date | None = None
 
 
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one: the period ends on 28 February
+    except ValueError:  # 29 February in a year without one: the period ends on 28 February (民法典 art. 202)
         return day.replace(year=day.year + years, day=28)
 
 
-def limitation(applied_on: date, knew_of_breach_on: date, *, unpaid_pay_during_employment: bool = False,
-               employment_ended_on: date | None = None) -> Limitation:
-    """The 1-year limitation on a claim, from when the worker knew of the breach.
+def _year_end(runs_from: date, years: int) -> date:
+    """The anniversary is the last day (民法典 art. 202), moved past a rest day or holiday (art. 203)."""
+    anniversary = _add_years(runs_from, years)
+    return calendar.period_end(runs_from, (anniversary - runs_from).days).last_day
 
-    Unpaid pay during an employment that has not ended has no limit; once it ends, the year runs from
-    the end.
+
+def limitation(applied_on: date, knew_of_breach_on: date, *, unpaid_pay_during_employment: bool = False,
+               employment_ended_on: date | None = None, interruptions: Iterable[date] = ()) -> Limitation:
+    """The 1-year limitation on a claim, from when the worker knew of the breach (art. 27(1)).
+
+    Interrupted (art. 27(2)) by the worker asserting the right against the other party, asking a
+    body for relief (a complaint, a mediation application) or the other party agreeing to perform:
+    an interruption inside the running period starts it afresh from that day; one after it ran out
+    revives nothing. Unpaid pay during an employment that has not ended has no limit; once it ends,
+    the year runs from the end (art. 27(4)).
     """
     years = _days("disputes.arbitration.limitation_years", applied_on)
     if unpaid_pay_during_employment:
@@ -129,18 +196,16 @@ def limitation(applied_on: date, knew_of_breach_on: date, *, unpaid_pay_during_e
         runs_from = employment_ended_on
     else:
         runs_from = knew_of_breach_on
-    ends_on = _add_years(runs_from, years)
-    return Limitation(runs_from=runs_from, ends_on=ends_on, expired=applied_on > ends_on)
+    ends_on, interrupted = _year_end(runs_from, years), None
+    for day in sorted(set(interruptions)):
+        if runs_from < day <= min(ends_on, applied_on):
+            runs_from, interrupted = day, day
+            ends_on = _year_end(runs_from, years)
+    return Limitation(runs_from=runs_from, ends_on=ends_on, expired=applied_on > ends_on, interrupted_on=interrupted)
 
 
 def award_final_limit_fen(on: date) -> int:
-    """M18 (art. 47): claims up to this total make the award final for the employer."""
+    """M18 (art. 47(1)): an item of the award up to this amount is final for the employer."""
     policy = get_policy()
     months = int(policy.value("disputes.award_final.max_claim_minimum_wage_months", on=on))
     return months * int(policy.value("pay.minimum_wage.monthly_fen", on=on))
-
-
-def award_final_for_employer(claims_fen: list[int], on: date) -> bool:
-    """Each claim not above 12 × the monthly minimum wage: the award binds the employer at once."""
-    limit = award_final_limit_fen(on)
-    return bool(claims_fen) and all(0 <= c <= limit for c in claims_fen)

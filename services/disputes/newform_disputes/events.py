@@ -28,7 +28,7 @@ SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
 Resolution = Literal["accepted", "mediation", "department"]
 Stage = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
-                "arbitration_requested", "arbitration_accepted", "awarded", "court_referred"]
+                "arbitration_requested", "arbitration_refused", "arbitration_accepted", "awarded", "court_referred"]
 
 
 class _ComplaintEvent(DomainEvent):
@@ -80,7 +80,8 @@ class CaseStageChanged(DomainEvent):
     track: Literal["labour_arbitration", "people_mediation_court"]
     stage: Stage
     previous_stage: Stage | None
-    reason: str = Field(description="opened | accepted | agreement | no_agreement | mediation_limit_passed | ...")
+    reason: str = Field(description="opened | accepted | agreement | no_agreement | mediation_limit_passed | "
+                                    "withdrawal | applied | applied_without_mediation | refused | awarded | ...")
     claims_total_fen: int
     received_at: datetime
     at: datetime

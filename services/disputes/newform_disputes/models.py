@@ -109,8 +109,13 @@ class Case(ServiceModel, table=True):
     facts: list[str] = _json()
     misclassification_question: bool = False
     stage: str = Field(max_length=32, index=True)
-    received_at: datetime = _ts()
+    received_at: datetime = _ts()  # when the case was entered here
+    # The day the mediation body received the application (paper ones are entered later); None: the
+    # worker went to arbitration without mediation.
+    received_on: date | None = None
+    mediation_body: str | None = Field(default=None, max_length=16)
     mediator_id: str | None = Field(default=None, index=True, max_length=64)
+    mediator_needed_since: date | None = None
     accepted_on: date | None = None
     mediation_extension_days: int = 0
     outcome: str | None = Field(default=None, max_length=16)
@@ -123,12 +128,16 @@ class Case(ServiceModel, table=True):
     knew_of_breach_on: date | None = None
     limitation_ends_on: date | None = None
     limitation_expired: bool | None = None
+    arbitration_refused_on: date | None = None
+    arbitration_refusal_reason: str | None = None
+    limitation_runs_from: date | None = None
     arbitration_accepted_on: date | None = None
     award_extension_days: int = 0
     suspended: bool = False
     awarded_on: date | None = None
     award_amount_fen: int | None = None
     award_final: bool | None = None
+    award_items: list[dict[str, Any]] | None = _json(nullable=True)
     legal_aid_requested_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
 

@@ -15,7 +15,7 @@ from newform_common.scope import visibility
 
 from .models import Case, Complaint, MediationSession, Mediator
 from .schemas import CasePublic, ClockPublic, ComplaintPublic, MediatorPublic, SessionPublic
-from .service import eligible_for_arbitration, open_cases_of
+from .service import arbitration_open_from, court_route_open, eligible_for_arbitration, open_cases_of
 
 
 async def complaints(session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None,
@@ -87,6 +87,8 @@ async def case_views(session: AsyncSession, cases: list[Case], *, now: datetime 
     for case in cases:
         view = CasePublic.model_validate(case)
         view.eligible_for_arbitration = eligible_for_arbitration(case)
+        view.arbitration_open_from = arbitration_open_from(case)
+        view.court_route_open = court_route_open(case, clocks[case.id])
         view.clocks = [ClockPublic.of(d, now) for d in clocks[case.id]]
         view.sessions, view.findings = sessions[case.id], found[case.id]
         views.append(view)

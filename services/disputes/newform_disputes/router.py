@@ -18,6 +18,7 @@ from .schemas import (
     Acceptance,
     ArbitrationApplication,
     ArbitrationExtension,
+    ArbitrationRefusal,
     ArbitrationRestart,
     Assignment,
     Award,
@@ -153,15 +154,20 @@ async def update_mediator(mediator_id: Annotated[str, Path(max_length=64)], body
     mediator = await session.get(Mediator, mediator_id, with_for_update=True)
     if mediator is None:
         raise NotFound(f"No mediator {mediator_id!r}")
-    await service.update_mediator(session, mediator, body)
-    return (await repository.mediator_views(session, [mediator]))[0]
+    _, reassigned = await service.update_mediator(session, mediator, body)
+    await session.flush()
+    view = (await repository.mediator_views(session, [mediator]))[0]
+    view.reassigned = reassigned
+    return view
 
 
 # ---------------------------------------------------------------------------------------------
 # Cases: mediation
 # ---------------------------------------------------------------------------------------------
 @router.post("/cases", tags=["cases"], status_code=201, response_model=CasePublic,
-             responses=problem_responses(401, 403, 404, 422), summary="A worker applies for mediation (M18)")
+             responses=problem_responses(401, 403, 404, 422),
+             summary="A worker applies for mediation (received_on: the day the body received it), or for "
+                     "arbitration without mediation (`arbitration`, M18; mediation is voluntary, art. 5)")
 async def open_case(body: CaseCreate, request: Request, session: SessionDep,
                     principal: Annotated[Principal, require(Role.worker)]):
     async def produce() -> CasePublic:
@@ -198,7 +204,7 @@ async def accept_case(case_id: CaseId, body: Acceptance, session: SessionDep,
                       principal: Annotated[Principal, require(Role.department, Role.admin)]):
     service.require_body(principal, service.MEDIATION_BODIES)
     case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.accept_for_mediation(session, case, body))
+    return await _acted(session, await service.accept_for_mediation(session, case, body, principal))
 
 
 @router.post("/cases/{case_id}/assignment", tags=["cases"], response_model=CasePublic, responses=ACT,
@@ -272,7 +278,9 @@ async def request_legal_aid(case_id: CaseId, session: SessionDep,
 # Cases: arbitration and the court
 # ---------------------------------------------------------------------------------------------
 @router.post("/cases/{case_id}/arbitration", tags=["arbitration"], response_model=CasePublic, responses=ACT,
-             summary="The worker applies for labour arbitration with the case file (limitation checked)")
+             summary="The worker applies for labour arbitration (limitation checked, interruptions counted): "
+                     "after withdrawal, without agreement, or 15 days after the mediation body received "
+                     "the application (art. 14)")
 async def apply_for_arbitration(case_id: CaseId, body: ArbitrationApplication, session: SessionDep,
                                 principal: Annotated[Principal, require(Role.worker)]):
     case = await service.visible_case(session, case_id, principal, for_update=True)
@@ -280,7 +288,8 @@ async def apply_for_arbitration(case_id: CaseId, body: ArbitrationApplication, s
 
 
 @router.post("/cases/{case_id}/court-referral", tags=["arbitration"], response_model=CasePublic, responses=ACT,
-             summary="A work agreement or civil dispute goes to the court")
+             summary="To the court: a work agreement or civil dispute; a refused or undecided arbitration "
+                     "application (art. 29); an overdue award (art. 43)")
 async def refer_to_court(case_id: CaseId, session: SessionDep, principal: Annotated[Principal, require(Role.worker)]):
     case = await service.visible_case(session, case_id, principal, for_update=True)
     return await _acted(session, await service.refer_to_court(session, case))
@@ -300,6 +309,15 @@ async def accept_arbitration(case_id: CaseId, body: Acceptance, session: Session
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
     case = await _arbitration_case(session, case_id, principal)
     return await _acted(session, await service.accept_arbitration(session, case, body))
+
+
+@router.post("/cases/{case_id}/arbitration/refusal", tags=["arbitration"], response_model=CasePublic,
+             responses=ACT, summary="The arbitration committee refuses the application in writing (不予受理, "
+                                    "art. 29): no breach when in time; the court route opens")
+async def refuse_arbitration(case_id: CaseId, body: ArbitrationRefusal, session: SessionDep,
+                             principal: Annotated[Principal, require(*ARBITRATORS)]):
+    case = await _arbitration_case(session, case_id, principal)
+    return await _acted(session, await service.refuse_arbitration(session, case, body))
 
 
 @router.post("/cases/{case_id}/arbitration/extension", tags=["arbitration"], response_model=CasePublic,
@@ -335,7 +353,8 @@ async def restart_award_clock(case_id: CaseId, body: ArbitrationRestart, session
 
 
 @router.post("/cases/{case_id}/arbitration/award", tags=["arbitration"], response_model=CasePublic, responses=ACT,
-             summary="The award (final for the employer when no claim exceeds 12 months of minimum wage)")
+             summary="The award, item by item: final for the employer per art. 47 (each awarded amount up to 12 "
+                     "months of minimum wage; working hours, rest, social insurance of any amount)")
 async def award(case_id: CaseId, body: Award, session: SessionDep,
                 principal: Annotated[Principal, require(*ARBITRATORS)]):
     case = await _arbitration_case(session, case_id, principal)

@@ -8,6 +8,8 @@ and scorecards).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -32,6 +34,8 @@ RULES: tuple[RuleDef, ...] = (
     RuleDef("M18.arbitration_acceptance_overdue", "finding",
             "An arbitration application was neither accepted nor refused within the acceptance time"),
     RuleDef("M18.award_overdue", "finding", "No arbitration award within the award limit (suspensions excluded)"),
+    RuleDef("M18.mediator_not_reassigned", "finding",
+            "An open mediation left without a fit mediator (deactivated, term ended) was not given one in time"),
     RuleDef("M1.misclassification_question", "finding",
             "A dispute's facts contradict the declared work agreement or civil contract"),
     RuleDef("M18.mediation_extension_once", "reject", "Mediation is extended only once"),
@@ -82,10 +86,27 @@ def complaint_escalated(category: str, on: date, *, reply_overdue: bool, answere
                        {"category": category, "platform_answered": answered, "reply_overdue": reply_overdue})
 
 
-def mediation_acceptance_overdue(received_on: date, due_on: date) -> FindingSpec:
+#: Who answers for a clock a dispute body itself lets run out: the department it sits with. Such a
+#: finding is about the body, not the platform: the gateway routes it to that department alone
+#: (`evidence.responsible_department`), never to the platform's webhooks or its sector regulators.
+ARBITRATION_COMMITTEE = "arbitration_committee"
+MEDIATION_BODY = "mediation_body"
+
+
+def _body(evidence: dict, department: str) -> dict:
+    return {**evidence, "responsible_department": department}
+
+
+def mediation_acceptance_overdue(received_on: date, due_on: date, department: str) -> FindingSpec:
     return FindingSpec("M18", "M18.mediation_acceptance_overdue", Severity.medium,
-                       f"调解申请未在{due_on.isoformat()}前受理",
-                       {"received_on": received_on.isoformat(), "due_on": due_on.isoformat()})
+                       f"调解组织未在{due_on.isoformat()}前受理调解申请",
+                       _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department))
+
+
+def mediator_not_reassigned(since: date, due_on: date, department: str) -> FindingSpec:
+    return FindingSpec("M18", "M18.mediator_not_reassigned", Severity.medium,
+                       f"调解员退出名册后，调解组织未在{due_on.isoformat()}前为案件另行指派调解员",
+                       _body({"without_mediator_since": since.isoformat(), "due_on": due_on.isoformat()}, department))
 
 
 def agreement_unfulfilled(fulfil_by: date, amount_fen: int | None) -> FindingSpec:
@@ -94,17 +115,71 @@ def agreement_unfulfilled(fulfil_by: date, amount_fen: int | None) -> FindingSpe
                        {"fulfil_by": fulfil_by.isoformat(), "amount_fen": amount_fen})
 
 
-def arbitration_acceptance_overdue(received_on: date, due_on: date) -> FindingSpec:
+def arbitration_acceptance_overdue(received_on: date, due_on: date, department: str) -> FindingSpec:
     return FindingSpec("M18", "M18.arbitration_acceptance_overdue", Severity.medium,
-                       f"仲裁申请未在{due_on.isoformat()}前作出受理或不予受理决定",
-                       {"received_on": received_on.isoformat(), "due_on": due_on.isoformat()})
+                       f"劳动人事争议仲裁委员会未在{due_on.isoformat()}前作出受理或不予受理决定",
+                       _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department))
 
 
-def award_overdue(accepted_on: date, due_at_date: date, extension_days: int) -> FindingSpec:
+def award_overdue(accepted_on: date, due_at_date: date, extension_days: int, department: str) -> FindingSpec:
     return FindingSpec("M18", "M18.award_overdue", Severity.high,
-                       f"劳动争议仲裁案件超过审理期限（{due_at_date.isoformat()}）未作出裁决",
-                       {"accepted_on": accepted_on.isoformat(), "due_on": due_at_date.isoformat(),
-                        "extension_days": extension_days})
+                       f"劳动人事争议仲裁委员会超过审理期限（{due_at_date.isoformat()}）未作出裁决",
+                       _body({"accepted_on": accepted_on.isoformat(), "due_on": due_at_date.isoformat(),
+                              "extension_days": extension_days}, department))
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaving mediation; finality of an award
+# ---------------------------------------------------------------------------------------------
+def may_apply_for_arbitration(stage: str, *, arbitration_open_from: date | None, fulfil_by: date | None,
+                              on: date) -> bool:
+    """M18 (劳动争议调解仲裁法 arts. 5, 14, 15): mediation is voluntary, never a condition of arbitration.
+
+    A worker may apply without any mediation (a case opened for arbitration), after withdrawing, when
+    mediation ended without agreement, once 15 days from the mediation body's receipt of the
+    application passed without agreement (`arbitration_open_from`, whether or not it accepted it), or
+    when an agreement was not fulfilled by its date — whichever comes first."""
+    if stage in ("no_agreement", "withdrawn"):
+        return True
+    if stage in ("received", "mediating"):
+        return arbitration_open_from is not None and on >= arbitration_open_from
+    if stage == "agreement":
+        return fulfil_by is not None and on > fulfil_by
+    return False
+
+
+FinalityKind = Literal["final_up_to_limit", "final_any_amount", "not_final"]
+
+
+def award_item_kinds(on: date) -> dict[str, FinalityKind]:
+    """Kinds of award item and how art. 47 treats each (policy `disputes.award_final.item_kinds`)."""
+    return dict(get_policy().value("disputes.award_final.item_kinds", on=on))
+
+
+@dataclass(frozen=True)
+class ItemFinality:
+    final: bool
+    basis: str
+
+
+def item_finality(kind: str, amount_fen: int | None, limit_fen: int, on: date) -> ItemFinality:
+    """M18 (劳动争议调解仲裁法 art. 47; 法释〔2020〕26号 art. 19): each item of the award on its own —
+    the amount **awarded**, not claimed — up to 12 months of the minimum wage for pay, injury medical
+    costs, compensation and damages (47(1)); working hours, rest and leave, social insurance of any
+    amount (47(2)); anything else (confirming a labour relationship) is not final."""
+    treatment = award_item_kinds(on)[kind]
+    if treatment == "final_any_amount":
+        return ItemFinality(True, "劳动争议调解仲裁法 art. 47(2)")
+    if treatment == "final_up_to_limit":
+        final = amount_fen is not None and 0 <= amount_fen <= limit_fen
+        return ItemFinality(final, "劳动争议调解仲裁法 art. 47(1); 法释〔2020〕26号 art. 19")
+    return ItemFinality(False, "劳动争议调解仲裁法 art. 47 (not among its items)")
+
+
+def award_final(items_final: Sequence[bool]) -> bool:
+    """The award binds the employer at once when every item is final; an award mixing final and
+    non-final items is treated as non-final (法释〔2020〕26号 art. 20)."""
+    return bool(items_final) and all(items_final)
 
 
 def misclassification_question(engagement_type: str | None, facts: list[str], on: date) -> FindingSpec | None:

@@ -3,11 +3,12 @@ Money in integer fen; business dates are Asia/Shanghai dates."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from newform_common import clock
 from newform_common.deadlines import LIVE, Deadline, DeadlinePublic
 from newform_common.findings import FindingRef
 from newform_common.policy import business_date
@@ -20,16 +21,18 @@ Reference = Annotated[str, Field(min_length=1, max_length=300, description="Wher
 
 
 class ClockPublic(DeadlinePublic):
-    """A legal clock on its case: due at the end of `last_day` (Asia/Shanghai), with the days left."""
+    """A legal clock on its case: due at the end of `last_day` (Asia/Shanghai), with the days left and
+    whether the day is `provisional` (counted through a year without its holiday schedule)."""
 
     last_day: date
 
     @classmethod
     def of(cls, deadline: Deadline, now: datetime | None = None) -> ClockPublic:
+        base = DeadlinePublic.of(deadline, now)
         last_day = business_date(deadline.due_at - timedelta(microseconds=1))
-        view = cls(kind=deadline.kind, due_at=deadline.due_at, status=deadline.status, last_day=last_day)
+        view = cls(**base.model_dump(), last_day=last_day)
         if deadline.status in LIVE:
-            view.days_left = (last_day - business_date(now or datetime.now(UTC))).days
+            view.days_left = (last_day - business_date(now or clock.now())).days
         return view
 
 
@@ -132,6 +135,14 @@ class MediatorUpdate(_Strict):
     term_until: date | None = None
 
 
+class Reassignment(BaseModel):
+    """An open case the mediator left: its new mediator, or none yet and the day one is due by."""
+
+    case_id: str
+    mediator_id: str | None
+    needed_by: date | None = None
+
+
 class MediatorPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -146,11 +157,29 @@ class MediatorPublic(BaseModel):
     term_until: date
     active: bool
     open_cases: int = 0
+    reassigned: list[Reassignment] = Field(default_factory=list,
+                                           description="In the answer to a change: the open cases it moved")
 
 
 # ---------------------------------------------------------------------------------------------
 # Cases
 # ---------------------------------------------------------------------------------------------
+MediationBody = Literal["court", "hrss", "union", "justice"]
+
+
+class ArbitrationApplication(_Strict):
+    received_on: date | None = Field(None, description="The day the arbitration committee received the "
+                                                       "application (a paper one is entered later). Default: today")
+    knew_of_breach_on: date = Field(description="When the worker knew or should have known of the breach")
+    unpaid_pay_during_employment: bool = False
+    employment_ended_on: date | None = None
+    interrupted_on: list[date] = Field(
+        default_factory=list, max_length=20,
+        description="Other days the limitation was interrupted (art. 27(2)): a written demand to the other "
+                    "party, a complaint to a department, the other party agreeing to pay. The case's own "
+                    "mediation application and complaint count without being listed")
+
+
 class CaseCreate(_Strict):
     category: Code
     description: str = Field("", max_length=5000)
@@ -161,6 +190,21 @@ class CaseCreate(_Strict):
     district: Code | None = None
     claims: list[Claim] = Field(default_factory=list, max_length=50)
     facts: list[FactCode] = Field(default_factory=list, max_length=20)
+    received_on: date | None = Field(None, description="Mediation: the day the mediation body received the "
+                                                       "application (a paper one is entered later). Default: today")
+    mediation_body: MediationBody | None = Field(
+        None, description="The mediation organisation applied to: court (特邀调解), hrss (labour dispute mediation), "
+                          "union, justice (people's mediation). Default: hrss, which answers for labour mediation")
+    arbitration: ArbitrationApplication | None = Field(
+        None, description="Apply for labour arbitration at once, without mediation (mediation is voluntary, "
+                          "劳动争议调解仲裁法 art. 5): the case opens as an arbitration application")
+
+    @model_validator(mode="after")
+    def _one_route(self) -> CaseCreate:
+        if self.arbitration is not None and (self.received_on is not None or self.mediation_body is not None):
+            raise ValueError("a case opened for arbitration has no mediation application (received_on, "
+                             "mediation_body belong to mediation)")
+        return self
 
 
 class Acceptance(_Strict):
@@ -199,11 +243,9 @@ class Fulfilment(_Strict):
     fulfilled_on: date | None = None
 
 
-class ArbitrationApplication(_Strict):
-    received_on: date | None = Field(None, description="Default: today")
-    knew_of_breach_on: date = Field(description="When the worker knew or should have known of the breach")
-    unpaid_pay_during_employment: bool = False
-    employment_ended_on: date | None = None
+class ArbitrationRefusal(_Strict):
+    refused_on: date = Field(description="The day of the committee's written decision not to accept (不予受理)")
+    reason: str = Field(min_length=1, max_length=2000, description="The reason given in the decision")
 
 
 class ArbitrationExtension(_Strict):
@@ -226,9 +268,26 @@ class ArbitrationRestart(_Strict):
     claims: list[Claim] | None = Field(None, max_length=50, description="The claims as changed (claims_changed)")
 
 
+class AwardItem(_Strict):
+    item: str = Field(min_length=1, max_length=200, description="The item as the award states it, e.g. 支付拖欠工资")
+    kind: Code = Field(description="labour_remuneration, work_injury_medical, economic_compensation, damages, "
+                                   "working_hours, rest_and_leave, social_insurance, labour_relationship, other "
+                                   "(policy disputes.award_final.item_kinds)")
+    amount_fen: Fen | None = Field(None, description="The amount awarded (not claimed); none for an item "
+                                                     "without one, e.g. confirming a labour relationship")
+
+
 class Award(_Strict):
     awarded_on: date
-    amount_fen: Fen
+    items: list[AwardItem] = Field(min_length=1, max_length=50, description="Each item of the award")
+
+
+class AwardItemPublic(BaseModel):
+    item: str
+    kind: str
+    amount_fen: int | None
+    final: bool = Field(description="Final for the employer (art. 47), judged on this item alone")
+    basis: str
 
 
 class SessionPublic(BaseModel):
@@ -266,7 +325,15 @@ class CasePublic(BaseModel):
     misclassification_question: bool
     stage: str
     received_at: datetime
+    received_on: date | None = Field(description="The day the mediation body received the application; none: "
+                                                 "arbitration without mediation")
+    mediation_body: str | None
+    arbitration_open_from: date | None = Field(
+        None, description="From this day the worker may apply for arbitration while mediation runs on (15 days "
+                          "from receipt, art. 14)")
     mediator_id: str | None
+    mediator_needed_since: date | None = Field(description="The mediator left the roster: a new one is due "
+                                                           "(clock disputes.mediator_reassignment)")
     accepted_on: date | None
     mediation_extension_days: int
     outcome: str | None
@@ -276,16 +343,25 @@ class CasePublic(BaseModel):
     fulfilled_on: date | None
     arbitration_received_on: date | None
     knew_of_breach_on: date | None
+    limitation_runs_from: date | None = Field(description="Where the limitation runs from: the breach, or "
+                                                          "its last interruption (art. 27(2))")
     limitation_ends_on: date | None
     limitation_expired: bool | None
+    arbitration_refused_on: date | None
+    arbitration_refusal_reason: str | None
     arbitration_accepted_on: date | None
     award_extension_days: int
     suspended: bool
     awarded_on: date | None
     award_amount_fen: int | None
-    award_final: bool | None
+    award_final: bool | None = Field(description="Final for the employer: every item of the award is (art. 47)")
+    award_items: list[AwardItemPublic] | None
     legal_aid_requested_at: datetime | None
     eligible_for_arbitration: bool = False
+    court_route_open: bool = Field(False, description="The worker may take the dispute to the court now: a work "
+                                                      "agreement or civil dispute out of mediation, a refusal or "
+                                                      "no decision on the arbitration application in time "
+                                                      "(art. 29), no award in time (art. 43)")
     clocks: list[ClockPublic] = Field(default_factory=list)
     sessions: list[SessionPublic] = Field(default_factory=list)
     findings: list[FindingRef] = Field(default_factory=list)

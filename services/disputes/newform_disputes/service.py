@@ -7,16 +7,16 @@ the request's session: nothing is half-stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common import deadlines
+from newform_common import clock, deadlines
 from newform_common.auth import Principal, Role
-from newform_common.deadlines import Deadline, DeadlineHandler, end_of_business_day
+from newform_common.deadlines import FIRED, PENDING, Deadline, DeadlineHandler, end_of_business_day
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Unprocessable
 from newform_common.events import Envelope
 from newform_common.findings import FindingRef, Violation, raise_finding
@@ -39,6 +39,7 @@ from .models import Case, Complaint, Engagement, MediationSession, Mediator
 from .schemas import (
     Acceptance,
     ArbitrationApplication,
+    ArbitrationRefusal,
     ArbitrationRestart,
     Assignment,
     Award,
@@ -49,6 +50,7 @@ from .schemas import (
     MediatorCreate,
     MediatorUpdate,
     Outcome,
+    Reassignment,
     SessionCreate,
 )
 
@@ -57,12 +59,15 @@ from .schemas import (
 MEDIATION_BODIES = ("court", "hrss", "union", "justice")
 #: The labour arbitration committee sits with HRSS.
 ARBITRATION_BODIES = ("hrss",)
+#: The department that answers for a mediation body named by no one (HRSS guides labour dispute
+#: mediation: 劳动争议调解仲裁法 art. 8; 人力资源社会保障部令第17号 art. 5) — a judgement call, RULES.md.
+DEFAULT_MEDIATION_BODY = "hrss"
 
 OPEN_MEDIATION = ("received", "mediating")
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def today() -> date:
@@ -77,6 +82,31 @@ def _reject(violation: Violation | None) -> None:
 def _not_in_future(day: date, what: str) -> None:
     if day > today():
         raise Unprocessable(f"{what} ({day.isoformat()}) is in the future", slug="date-in-future")
+
+
+async def _start(session: AsyncSession, kind: str, subject_id: str, period: clocks.Period, *,
+                 data: dict[str, Any] | None = None, at: datetime | None = None) -> Deadline:
+    """A legal period's durable clock, counted by the kit's one period rule (kept with the row)."""
+    return await deadlines.schedule_period(session, kind, subject_id, start=period.start, days=period.days,
+                                           unit=period.unit, data=data, now=at)
+
+
+def _last_day(deadline: Deadline) -> date:
+    return business_date(deadline.due_at - timedelta(microseconds=1))
+
+
+async def _stop(session: AsyncSession, kind: str, case: Case, decided_on: date) -> None:
+    """The act a clock waited for happened on `decided_on`. Done in time: the clock is cancelled. Done
+    after its last day but entered before the clock fired (paper records are entered later): the clock
+    fires now, with the finding it would have raised, so a late act never hides the lateness."""
+    current = await deadlines.live(session, kind, case.id)
+    if current is None:
+        return
+    if current.status == PENDING and decided_on > _last_day(current):
+        await DEADLINE_HANDLERS[kind](session, current)
+        current.status, current.fired_at = FIRED, now()
+    else:
+        await deadlines.cancel(session, kind, case.id)
 
 
 def require_body(principal: Principal, bodies: Sequence[str]) -> None:
@@ -162,14 +192,15 @@ async def file_complaint(session: AsyncSession, worker_id: str, body: ComplaintC
     parties = await _parties(session, worker_id, body)
     at = now()
     filed_on = business_date(at)
-    due_on = clocks.reply_due(filed_on)
+    period = clocks.reply_period(filed_on)
+    due_on = period.last_day
     complaint = Complaint(id=new_id("cmp"), worker_id=worker_id, category=body.category, description=body.description,
                           attachments=list(body.attachments),
                           identity_masked=rules.identity_masked(body.category, body.mask_identity, filed_on),
                           status="awaiting_reply", filed_at=at, reply_due_on=due_on, **parties)
     session.add(complaint)
-    await deadlines.schedule(session, clocks.COMPLAINT_REPLY, complaint.id, end_of_business_day(due_on),
-                             data={"platform_id": complaint.platform_id}, now=at)
+    await _start(session, clocks.COMPLAINT_REPLY, complaint.id, period, data={"platform_id": complaint.platform_id},
+                 at=at)
     record(session, ComplaintFiled(complaint_id=complaint.id, platform_id=complaint.platform_id,
                                    category=complaint.category, occupation=complaint.occupation,
                                    district=complaint.district, enterprise_id=complaint.enterprise_id,
@@ -225,7 +256,8 @@ async def escalate(session: AsyncSession, complaint: Complaint, body: Escalation
     if body.to == "mediation":
         case = await _open_case(session, complaint.worker_id, at, category=complaint.category,
                                 description=complaint.description, claims=body.claims, facts=body.facts,
-                                complaint_id=complaint.id, platform_id=complaint.platform_id,
+                                received_on=business_date(at), complaint_id=complaint.id,
+                                platform_id=complaint.platform_id,
                                 enterprise_id=complaint.enterprise_id, contract_id=complaint.contract_id,
                                 engagement_type=complaint.engagement_type, occupation=complaint.occupation,
                                 district=complaint.district)
@@ -263,17 +295,20 @@ def _move(session: AsyncSession, case: Case, stage: str, reason: str, at: dateti
 
 
 async def _open_case(session: AsyncSession, worker_id: str, at: datetime, *, claims: Sequence[Any], facts: list[str],
-                     **fields: Any) -> Case:
+                     received_on: date | None, mediation_body: str | None = None, **fields: Any) -> Case:
+    """A mediation application received on `received_on` (its acceptance clock starts); with
+    `received_on` None the case is opened for arbitration and the caller applies at once."""
     case = Case(id=new_id("case"), worker_id=worker_id, claims=[c.model_dump() for c in claims],
                 claims_total_fen=sum(c.amount_fen for c in claims), facts=sorted(set(facts)),
-                track=rules.track_of(fields.get("engagement_type")), stage="received", received_at=at, **fields)
+                track=rules.track_of(fields.get("engagement_type")), stage="received", received_at=at,
+                received_on=received_on, mediation_body=mediation_body, **fields)
     case.misclassification_question = rules.misclassification_question(
         case.engagement_type, case.facts, business_date(at)) is not None
     session.add(case)
-    received_on = business_date(at)
-    await deadlines.schedule(session, clocks.MEDIATION_ACCEPTANCE, case.id,
-                             end_of_business_day(clocks.mediation_acceptance_due(received_on)), now=at)
-    record(session, _stage_event(case, None, "opened", at))
+    if received_on is not None:
+        await _start(session, clocks.MEDIATION_ACCEPTANCE, case.id, clocks.mediation_acceptance_period(received_on),
+                     at=at)
+        record(session, _stage_event(case, None, "opened", at))
     return case
 
 
@@ -287,10 +322,21 @@ async def _raise_misclassification(session: AsyncSession, case: Case) -> list[Fi
 
 
 async def open_case(session: AsyncSession, worker_id: str, body: CaseCreate) -> tuple[Case, list[FindingRef]]:
+    """A mediation application (received on `received_on`, default today), or — mediation being
+    voluntary (劳动争议调解仲裁法 art. 5) — an arbitration application without any mediation."""
     parties = await _parties(session, worker_id, body)
+    received_on = None
+    if body.arbitration is None:
+        received_on = body.received_on or today()
+        _not_in_future(received_on, "received_on")
     case = await _open_case(session, worker_id, now(), category=body.category, description=body.description,
-                            claims=body.claims, facts=body.facts, **parties)
-    return case, await _raise_misclassification(session, case)
+                            claims=body.claims, facts=body.facts, received_on=received_on,
+                            mediation_body=body.mediation_body, **parties)
+    found = await _raise_misclassification(session, case)
+    if body.arbitration is not None:
+        await _apply_for_arbitration(session, case, body.arbitration, previous=None,
+                                     reason="applied_without_mediation")
+    return case, found
 
 
 async def visible_case(session: AsyncSession, case_id: str, principal: Principal, *, for_update: bool = False) -> Case:
@@ -312,17 +358,24 @@ def require_mediation_actor(principal: Principal, case: Case) -> None:
     require_body(principal, MEDIATION_BODIES)
 
 
-async def accept_for_mediation(session: AsyncSession, case: Case, body: Acceptance) -> Case:
-    if case.stage != "received":
+def mediation_department(case: Case) -> str:
+    """The department that answers for the case's mediation body (its lateness is routed there)."""
+    return case.mediation_body or DEFAULT_MEDIATION_BODY
+
+
+async def accept_for_mediation(session: AsyncSession, case: Case, body: Acceptance,
+                               principal: Principal | None = None) -> Case:
+    if case.stage != "received" or case.received_on is None:
         raise Conflict(f"The case is {case.stage}; only a received case is accepted", slug="case-not-received")
     accepted_on = body.accepted_on or today()
     _not_in_future(accepted_on, "accepted_on")
-    if accepted_on < business_date(case.received_at):
+    if accepted_on < case.received_on:
         raise Unprocessable("A case cannot be accepted before it was received", slug="accepted-before-received")
+    if principal is not None and principal.role == Role.department and principal.department in MEDIATION_BODIES:
+        case.mediation_body = principal.department  # the body that accepted it answers for it from now on
+    await _stop(session, clocks.MEDIATION_ACCEPTANCE, case, accepted_on)
     case.accepted_on = accepted_on
-    await deadlines.cancel(session, clocks.MEDIATION_ACCEPTANCE, case.id)
-    await deadlines.schedule(session, clocks.MEDIATION_LIMIT, case.id,
-                             end_of_business_day(clocks.mediation_limit(accepted_on)))
+    await _start(session, clocks.MEDIATION_LIMIT, case.id, clocks.mediation_limit_period(accepted_on))
     _move(session, case, "mediating", "accepted")
     return case
 
@@ -351,9 +404,20 @@ def _unfit(mediator: Mediator, case: Case, on: date) -> str | None:
     return None
 
 
+async def _best_mediator(session: AsyncSession, case: Case, on: date, *, excluding: str | None = None
+                         ) -> Mediator | None:
+    """Fit (active, in term, no conflict, on the track's roster), then specialty in the case's
+    category, then the lightest load."""
+    candidates = [m for m in (await session.execute(select(Mediator).where(Mediator.active))).scalars()
+                  if m.id != excluding and _unfit(m, case, on) is None]
+    if not candidates:
+        return None
+    load = await open_cases_of(session, [m.id for m in candidates])
+    return min(candidates, key=lambda m: (case.category not in m.specialties, load.get(m.id, 0), m.id))
+
+
 async def assign_mediator(session: AsyncSession, case: Case, body: Assignment) -> Case:
-    """By the mediator named, or: fit (active, in term, no conflict, on the track's roster), then
-    specialty in the case's category, then the lightest load."""
+    """By the mediator named, or the best fit (`_best_mediator`)."""
     if case.stage not in OPEN_MEDIATION:
         raise Conflict(f"The case is {case.stage}; mediators are assigned to open mediations", slug="case-not-open")
     on = today()
@@ -365,13 +429,11 @@ async def assign_mediator(session: AsyncSession, case: Case, body: Assignment) -
         if reason:
             raise Conflict(f"Mediator {mediator.id} {reason}", slug="mediator-unfit")
     else:
-        candidates = [m for m in (await session.execute(select(Mediator).where(Mediator.active))).scalars()
-                      if _unfit(m, case, on) is None]
-        if not candidates:
+        mediator = await _best_mediator(session, case, on)
+        if mediator is None:
             raise Conflict("No active mediator on the roster fits this case", slug="no-mediator")
-        load = await open_cases_of(session, [m.id for m in candidates])
-        mediator = min(candidates, key=lambda m: (case.category not in m.specialties, load.get(m.id, 0), m.id))
-    case.mediator_id = mediator.id
+    case.mediator_id, case.mediator_needed_since = mediator.id, None
+    await deadlines.cancel(session, clocks.MEDIATOR_REASSIGNMENT, case.id)
     return case
 
 
@@ -394,9 +456,10 @@ async def extend_mediation(session: AsyncSession, case: Case, body: MediationExt
     _reject(clocks.mediation_extension_violation(
         case.accepted_on, body.days, already_extended=case.mediation_extension_days > 0,
         worker_consents=body.worker_consents, enterprise_consents=body.enterprise_consents))
+    if await deadlines.live(session, clocks.MEDIATION_LIMIT, case.id) is None:
+        raise Conflict("The mediation limit has already run out", slug="no-clock")
     case.mediation_extension_days = body.days
-    await deadlines.move(session, clocks.MEDIATION_LIMIT, case.id,
-                         end_of_business_day(clocks.mediation_limit(case.accepted_on, body.days)))
+    await deadlines.extend(session, clocks.MEDIATION_LIMIT, case.id, body.days)
     return case
 
 
@@ -412,20 +475,27 @@ async def end_mediation(session: AsyncSession, case: Case, body: Outcome) -> Cas
         if body.fulfil_by < business_date(at):
             raise Unprocessable("An agreement cannot be due for fulfilment in the past", slug="fulfil-by-in-past")
         case.agreement_terms, case.agreement_amount_fen, case.fulfil_by = body.terms, body.amount_fen, body.fulfil_by
+        # An agreed date, not a legal period: due at the end of the day the parties agreed.
         await deadlines.schedule(session, clocks.AGREEMENT_FULFILMENT, case.id, end_of_business_day(body.fulfil_by))
     case.outcome, case.outcome_at = body.outcome, at
-    await deadlines.cancel(session, clocks.MEDIATION_LIMIT, case.id)
+    await _end_mediation_clocks(session, case)
     _move(session, case, body.outcome, body.outcome, at)
     return case
 
 
+async def _end_mediation_clocks(session: AsyncSession, case: Case) -> None:
+    await deadlines.cancel(session, clocks.MEDIATION_LIMIT, case.id)
+    await deadlines.cancel(session, clocks.MEDIATOR_REASSIGNMENT, case.id)
+
+
 async def withdraw(session: AsyncSession, case: Case) -> Case:
+    """The worker leaves mediation (voluntary, art. 5): arbitration or the court are open at once."""
     if case.stage not in OPEN_MEDIATION:
         raise Conflict(f"The case is {case.stage}; only an open mediation can be withdrawn", slug="case-not-open")
     at = now()
     case.outcome, case.outcome_at, case.closed_at = "withdrawal", at, at
-    await deadlines.cancel(session, clocks.MEDIATION_ACCEPTANCE, case.id)
-    await deadlines.cancel(session, clocks.MEDIATION_LIMIT, case.id)
+    await _stop(session, clocks.MEDIATION_ACCEPTANCE, case, business_date(at))
+    await _end_mediation_clocks(session, case)
     _move(session, case, "withdrawn", "withdrawal", at)
     return case
 
@@ -443,21 +513,64 @@ async def fulfil(session: AsyncSession, case: Case, fulfilled_on: date | None) -
     return case
 
 
+def arbitration_open_from(case: Case) -> date | None:
+    """M18 (art. 14): from this day the worker may apply for arbitration while mediation runs."""
+    return clocks.arbitration_open_from(case.received_on) if case.received_on is not None else None
+
+
 def eligible_for_arbitration(case: Case, on: date | None = None) -> bool:
-    """No agreement (by outcome or because the mediation limit passed), or an agreement not fulfilled in time."""
-    if case.stage == "no_agreement":
-        return True
+    """Mediation is never a condition (art. 5): see `rules.may_apply_for_arbitration`."""
+    return rules.may_apply_for_arbitration(case.stage, arbitration_open_from=arbitration_open_from(case),
+                                           fulfil_by=case.fulfil_by, on=on or today())
+
+
+def court_route_open(case: Case, case_clocks: Sequence[Deadline], on: date | None = None) -> bool:
+    """M18: the worker may go to the court now —
+    - a work agreement or civil dispute out of mediation (classified handling);
+    - the committee refused the application, or decided nothing in time (劳动争议调解仲裁法 art. 29);
+    - the award is overdue (art. 43(1)): both follow from the clock, counted by the period rule."""
     on = on or today()
-    return case.stage == "agreement" and case.fulfil_by is not None and on > case.fulfil_by
+    if case.stage == "arbitration_refused":
+        return True
+    latest = {d.kind: d for d in case_clocks}
+    if case.stage == "arbitration_requested":
+        clock_ = latest.get(clocks.ARBITRATION_ACCEPTANCE)
+        return clock_ is not None and clock_.status != "cancelled" and _last_day(clock_) < on
+    if case.stage == "arbitration_accepted":
+        clock_ = latest.get(clocks.ARBITRATION_AWARD)
+        return (clock_ is not None and clock_.status not in ("cancelled", "paused") and _last_day(clock_) < on)
+    return case.track == "people_mediation_court" and eligible_for_arbitration(case, on)
 
 
 # ---------------------------------------------------------------------------------------------
 # Arbitration and the court (M18)
 # ---------------------------------------------------------------------------------------------
+async def _limitation_interruptions(session: AsyncSession, case: Case, body: ArbitrationApplication) -> list[date]:
+    """Art. 27(2): the worker's complaint to the platform (asserting the right against it), the
+    mediation application (asking a body for relief) and any listed off-system act."""
+    days = list(body.interrupted_on)
+    if case.received_on is not None:
+        days.append(case.received_on)
+    if case.complaint_id is not None:
+        complaint = await session.get(Complaint, case.complaint_id)
+        if complaint is not None:
+            days.append(business_date(complaint.filed_at))
+    return days
+
+
 async def apply_for_arbitration(session: AsyncSession, case: Case, body: ArbitrationApplication) -> Case:
-    if not eligible_for_arbitration(case):
-        raise Conflict(f"The case is {case.stage}: arbitration follows mediation without (fulfilled) agreement",
-                       slug="not-eligible-for-arbitration")
+    received_on = body.received_on or today()
+    if not eligible_for_arbitration(case, received_on):
+        opens = arbitration_open_from(case)
+        when = f"; from {opens.isoformat()} (15 days from receipt of the mediation application)" \
+            if opens and case.stage in OPEN_MEDIATION else ""
+        raise Conflict(f"The case is {case.stage}: arbitration is open after withdrawal, without agreement, or an "
+                       f"unfulfilled agreement{when}", slug="not-eligible-for-arbitration")
+    return await _apply_for_arbitration(session, case, body, previous=case.stage, reason="applied")
+
+
+async def _apply_for_arbitration(session: AsyncSession, case: Case, body: ArbitrationApplication, *,
+                                 previous: str | None, reason: str) -> Case:
     _reject(rules.arbitration_track_violation(case.track, case.misclassification_question))
     received_on = body.received_on or today()
     _not_in_future(received_on, "received_on")
@@ -465,45 +578,73 @@ async def apply_for_arbitration(session: AsyncSession, case: Case, body: Arbitra
         raise Unprocessable("The breach cannot be known after the application", slug="knew-after-application")
     if body.employment_ended_on is not None and body.employment_ended_on > received_on:
         raise Unprocessable("employment_ended_on is after the application", slug="ended-after-application")
+    if any(d > received_on for d in body.interrupted_on):
+        raise Unprocessable("An interruption of the limitation cannot follow the application",
+                            slug="interruption-after-application")
     limit = clocks.limitation(received_on, body.knew_of_breach_on,
                               unpaid_pay_during_employment=body.unpaid_pay_during_employment,
-                              employment_ended_on=body.employment_ended_on)
+                              employment_ended_on=body.employment_ended_on,
+                              interruptions=await _limitation_interruptions(session, case, body))
     case.arbitration_received_on, case.knew_of_breach_on = received_on, body.knew_of_breach_on
-    case.limitation_ends_on, case.limitation_expired = limit.ends_on, limit.expired
+    case.limitation_runs_from, case.limitation_ends_on = limit.runs_from, limit.ends_on
+    case.limitation_expired = limit.expired
+    if case.stage in OPEN_MEDIATION and case.received_on is not None:  # leaving mediation (arts. 5, 14)
+        await _stop(session, clocks.MEDIATION_ACCEPTANCE, case, received_on)
+        await _end_mediation_clocks(session, case)
+        case.outcome, case.outcome_at = case.outcome or "arbitration", case.outcome_at or now()
+    case.closed_at = None
     await deadlines.cancel(session, clocks.AGREEMENT_FULFILMENT, case.id)
-    await deadlines.schedule(session, clocks.ARBITRATION_ACCEPTANCE, case.id,
-                             end_of_business_day(clocks.arbitration_acceptance_due(received_on)))
-    _move(session, case, "arbitration_requested", "applied")
+    await _start(session, clocks.ARBITRATION_ACCEPTANCE, case.id, clocks.arbitration_acceptance_period(received_on))
+    at = now()
+    case.stage = "arbitration_requested"
+    record(session, _stage_event(case, previous, reason, at))
     return case
 
 
 async def refer_to_court(session: AsyncSession, case: Case) -> Case:
-    """A work agreement or civil dispute that mediation did not settle goes to the court."""
-    if not eligible_for_arbitration(case):
-        raise Conflict(f"The case is {case.stage}: the court follows mediation without (fulfilled) agreement",
-                       slug="not-eligible-for-court")
-    if case.track != "people_mediation_court":
-        raise Conflict("A labour relationship goes to labour arbitration first", slug="arbitration-first")
+    """To the court: a work agreement or civil dispute out of mediation; any dispute the committee
+    refused or did not decide in time (art. 29), or did not award in time (art. 43)."""
+    if not court_route_open(case, await deadlines.of_subject(session, case.id)):
+        if case.track != "people_mediation_court" and case.stage not in ("arbitration_requested",
+                                                                         "arbitration_accepted"):
+            raise Conflict("A labour relationship goes to labour arbitration first", slug="arbitration-first")
+        raise Conflict(f"The case is {case.stage}: the court route is not open", slug="not-eligible-for-court")
     case.closed_at = now()
-    await deadlines.cancel(session, clocks.AGREEMENT_FULFILMENT, case.id)
+    for kind in (clocks.AGREEMENT_FULFILMENT, clocks.ARBITRATION_ACCEPTANCE, clocks.ARBITRATION_AWARD):
+        await deadlines.cancel(session, kind, case.id)
     _move(session, case, "court_referred", "court_referral")
     return case
+
+
+def _check_decision_day(case: Case, day: date, what: str) -> None:
+    _not_in_future(day, what)
+    assert case.arbitration_received_on is not None
+    if day < case.arbitration_received_on:
+        raise Unprocessable(f"The committee cannot decide ({what}) before the application was received",
+                            slug=f"{what.split('_')[0]}-before-received")
 
 
 async def accept_arbitration(session: AsyncSession, case: Case, body: Acceptance) -> Case:
     if case.stage != "arbitration_requested":
         raise Conflict(f"The case is {case.stage}; only an application is accepted", slug="no-application")
     accepted_on = body.accepted_on or today()
-    _not_in_future(accepted_on, "accepted_on")
-    assert case.arbitration_received_on is not None
-    if accepted_on < case.arbitration_received_on:
-        raise Unprocessable("Arbitration cannot be accepted before the application was received",
-                            slug="accepted-before-received")
+    _check_decision_day(case, accepted_on, "accepted_on")
+    await _stop(session, clocks.ARBITRATION_ACCEPTANCE, case, accepted_on)
     case.arbitration_accepted_on = accepted_on
-    await deadlines.cancel(session, clocks.ARBITRATION_ACCEPTANCE, case.id)
-    await deadlines.schedule(session, clocks.ARBITRATION_AWARD, case.id,
-                             end_of_business_day(clocks.award_due(accepted_on)))
+    await _start(session, clocks.ARBITRATION_AWARD, case.id, clocks.award_period(accepted_on))
     _move(session, case, "arbitration_accepted", "accepted")
+    return case
+
+
+async def refuse_arbitration(session: AsyncSession, case: Case, body: ArbitrationRefusal) -> Case:
+    """The committee's written refusal (不予受理, art. 29): in time it is no breach; the worker may
+    take the dispute to the court."""
+    if case.stage != "arbitration_requested":
+        raise Conflict(f"The case is {case.stage}; only an application is refused", slug="no-application")
+    _check_decision_day(case, body.refused_on, "refused_on")
+    await _stop(session, clocks.ARBITRATION_ACCEPTANCE, case, body.refused_on)
+    case.arbitration_refused_on, case.arbitration_refusal_reason = body.refused_on, body.reason
+    _move(session, case, "arbitration_refused", "refused")
     return case
 
 
@@ -516,12 +657,11 @@ def _require_running_arbitration(case: Case) -> date:
 async def extend_award_limit(session: AsyncSession, case: Case, days: int) -> Case:
     accepted_on = _require_running_arbitration(case)
     _reject(clocks.award_extension_violation(accepted_on, days, already_extended=case.award_extension_days > 0))
-    clock = await deadlines.live(session, clocks.ARBITRATION_AWARD, case.id)
-    if clock is None:
+    if await deadlines.live(session, clocks.ARBITRATION_AWARD, case.id) is None:
         raise Conflict("The award limit has already run out", slug="no-clock")
     case.award_extension_days = days
-    # Moved by the days granted, keeping any suspension already counted.
-    await deadlines.move(session, clocks.ARBITRATION_AWARD, case.id, clock.due_at + timedelta(days=days))
+    # The period lengthened, counted again by the period rule (a suspension already counted stays).
+    await deadlines.extend(session, clocks.ARBITRATION_AWARD, case.id, days)
     return case
 
 
@@ -557,8 +697,24 @@ async def restart_award_clock(session: AsyncSession, case: Case, body: Arbitrati
     if body.claims is not None:
         case.claims = [c.model_dump() for c in body.claims]
         case.claims_total_fen = sum(c.amount_fen for c in body.claims)
-    await deadlines.schedule(session, clocks.ARBITRATION_AWARD, case.id, end_of_business_day(clocks.award_due(body.on)))
+    await _start(session, clocks.ARBITRATION_AWARD, case.id, clocks.award_period(body.on))
     return case
+
+
+def _award_items(body: Award) -> list[dict[str, Any]]:
+    """Each item judged on its own (art. 47; 法释〔2020〕26号 art. 19): its kind and the amount awarded."""
+    kinds = rules.award_item_kinds(body.awarded_on)
+    limit = clocks.award_final_limit_fen(body.awarded_on)
+    items = []
+    for item in body.items:
+        if item.kind not in kinds:
+            raise Unprocessable(f"Unknown kind of award item {item.kind!r} (one of {', '.join(kinds)})",
+                                slug="unknown-award-item-kind")
+        if kinds[item.kind] == "final_up_to_limit" and item.amount_fen is None:
+            raise Unprocessable(f"An award item of kind {item.kind} states its amount", slug="award-item-amount")
+        finality = rules.item_finality(item.kind, item.amount_fen, limit, body.awarded_on)
+        items.append({**item.model_dump(), "final": finality.final, "basis": finality.basis})
+    return items
 
 
 async def award(session: AsyncSession, case: Case, body: Award) -> Case:
@@ -569,10 +725,12 @@ async def award(session: AsyncSession, case: Case, body: Award) -> Case:
     _not_in_future(body.awarded_on, "awarded_on")
     if case.suspended:
         raise Conflict("The arbitration is suspended; resume it before the award", slug="arbitration-suspended")
-    case.awarded_on, case.award_amount_fen = body.awarded_on, body.amount_fen
-    case.award_final = clocks.award_final_for_employer([c["amount_fen"] for c in case.claims], body.awarded_on)
+    items = _award_items(body)
+    await _stop(session, clocks.ARBITRATION_AWARD, case, body.awarded_on)
+    case.awarded_on, case.award_items = body.awarded_on, items
+    case.award_amount_fen = sum(i["amount_fen"] or 0 for i in items)
+    case.award_final = rules.award_final([i["final"] for i in items])
     case.closed_at = now()
-    await deadlines.cancel(session, clocks.ARBITRATION_AWARD, case.id)
     _move(session, case, "awarded", "awarded")
     return case
 
@@ -607,7 +765,8 @@ async def add_mediator(session: AsyncSession, body: MediatorCreate) -> Mediator:
     return mediator
 
 
-async def update_mediator(session: AsyncSession, mediator: Mediator, body: MediatorUpdate) -> Mediator:
+async def update_mediator(session: AsyncSession, mediator: Mediator, body: MediatorUpdate
+                          ) -> tuple[Mediator, list[Reassignment]]:
     changes = body.model_dump(exclude_unset=True)
     if changes.get("specialties") is not None:
         _check_specialties(changes["specialties"])
@@ -617,7 +776,33 @@ async def update_mediator(session: AsyncSession, mediator: Mediator, body: Media
         if value is not None:
             setattr(mediator, name, sorted(set(value)) if name == "rosters" else value)
     mediator.updated_at = now()
-    return mediator
+    return mediator, await _reassign_cases_of(session, mediator)
+
+
+async def _reassign_cases_of(session: AsyncSession, mediator: Mediator) -> list[Reassignment]:
+    """M18 (the roster kept current): a mediator who no longer fits an open case of theirs (deactivated,
+    term ended, a conflict now known) leaves it; the best fit takes it over at once. With no one fit,
+    the case is flagged and a mediation body must assign one within the policy's working days
+    (`disputes.mediator_reassignment` clock; if it runs out, a finding about the body)."""
+    on = today()
+    rows = (await session.execute(select(Case).where(Case.mediator_id == mediator.id,
+                                                     Case.stage.in_(OPEN_MEDIATION))
+                                  .order_by(Case.id).with_for_update())).scalars().all()
+    done: list[Reassignment] = []
+    for case in rows:
+        if _unfit(mediator, case, on) is None:
+            continue
+        successor = await _best_mediator(session, case, on, excluding=mediator.id)
+        if successor is not None:
+            case.mediator_id, case.mediator_needed_since = successor.id, None
+            await session.flush()  # the next case's choice counts this one's load
+            done.append(Reassignment(case_id=case.id, mediator_id=successor.id))
+            continue
+        period = clocks.mediator_reassignment_period(on)
+        case.mediator_id, case.mediator_needed_since = None, on
+        await _start(session, clocks.MEDIATOR_REASSIGNMENT, case.id, period)
+        done.append(Reassignment(case_id=case.id, mediator_id=None, needed_by=period.last_day))
+    return done
 
 
 # ---------------------------------------------------------------------------------------------
@@ -643,9 +828,10 @@ async def on_reply_overdue(session: AsyncSession, deadline: Deadline) -> None:
     record(session, _expired(deadline, complaint.platform_id, complaint.worker_id, finding))
 
 
-async def _case_of(session: AsyncSession, deadline: Deadline, stage: str) -> Case | None:
+async def _case_of(session: AsyncSession, deadline: Deadline, stage: str | Sequence[str]) -> Case | None:
     case = await session.get(Case, deadline.subject_id, with_for_update=True)
-    return case if case is not None and case.stage == stage else None
+    stages = (stage,) if isinstance(stage, str) else tuple(stage)
+    return case if case is not None and case.stage in stages else None
 
 
 async def _case_finding(session: AsyncSession, case: Case, spec, deadline: Deadline) -> FindingRef:
@@ -654,14 +840,21 @@ async def _case_finding(session: AsyncSession, case: Case, spec, deadline: Deadl
                                occupation=case.occupation, district=case.district, observed_at=deadline.due_at)
 
 
+async def _body_finding(session: AsyncSession, case: Case, spec, deadline: Deadline, body: str) -> FindingRef:
+    """A finding about a dispute body's own lateness: its subject is the body (on this case), it names
+    the department that answers for it (`evidence.responsible_department`), and no platform or
+    enterprise — the parties did nothing wrong, and the platform's webhooks never hear of it."""
+    return await raise_finding(session, spec, subject_type=body, subject_id=case.id, worker_id=case.worker_id,
+                               occupation=case.occupation, district=case.district, observed_at=deadline.due_at)
+
+
 async def on_mediation_acceptance_overdue(session: AsyncSession, deadline: Deadline) -> None:
     case = await _case_of(session, deadline, "received")
-    if case is None:
+    if case is None or case.received_on is None:
         return
-    received_on = business_date(case.received_at)
-    spec = rules.mediation_acceptance_overdue(received_on, clocks.mediation_acceptance_due(received_on))
+    spec = rules.mediation_acceptance_overdue(case.received_on, _last_day(deadline), mediation_department(case))
     record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _case_finding(session, case, spec, deadline)))
+                             await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY)))
 
 
 async def on_mediation_limit(session: AsyncSession, deadline: Deadline) -> None:
@@ -671,8 +864,18 @@ async def on_mediation_limit(session: AsyncSession, deadline: Deadline) -> None:
     if case is None:
         return
     case.outcome, case.outcome_at = "no_agreement", deadline.due_at
+    await deadlines.cancel(session, clocks.MEDIATOR_REASSIGNMENT, case.id)
     _move(session, case, "no_agreement", "mediation_limit_passed", deadline.due_at)
     record(session, _expired(deadline, case.platform_id, case.worker_id, None))
+
+
+async def on_mediator_not_reassigned(session: AsyncSession, deadline: Deadline) -> None:
+    case = await _case_of(session, deadline, OPEN_MEDIATION)
+    if case is None or case.mediator_id is not None or case.mediator_needed_since is None:
+        return
+    spec = rules.mediator_not_reassigned(case.mediator_needed_since, _last_day(deadline), mediation_department(case))
+    record(session, _expired(deadline, case.platform_id, case.worker_id,
+                             await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY)))
 
 
 async def on_agreement_unfulfilled(session: AsyncSession, deadline: Deadline) -> None:
@@ -688,20 +891,20 @@ async def on_acceptance_overdue(session: AsyncSession, deadline: Deadline) -> No
     case = await _case_of(session, deadline, "arbitration_requested")
     if case is None or case.arbitration_received_on is None:
         return
-    spec = rules.arbitration_acceptance_overdue(case.arbitration_received_on,
-                                                clocks.arbitration_acceptance_due(case.arbitration_received_on))
+    spec = rules.arbitration_acceptance_overdue(case.arbitration_received_on, _last_day(deadline),
+                                                ARBITRATION_BODIES[0])
     record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _case_finding(session, case, spec, deadline)))
+                             await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE)))
 
 
 async def on_award_overdue(session: AsyncSession, deadline: Deadline) -> None:
     case = await _case_of(session, deadline, "arbitration_accepted")
     if case is None or case.arbitration_accepted_on is None:
         return
-    due_on = business_date(deadline.due_at - timedelta(microseconds=1))
-    spec = rules.award_overdue(case.arbitration_accepted_on, due_on, case.award_extension_days)
+    spec = rules.award_overdue(case.arbitration_accepted_on, _last_day(deadline), case.award_extension_days,
+                               ARBITRATION_BODIES[0])
     record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _case_finding(session, case, spec, deadline)))
+                             await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE)))
 
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
@@ -709,6 +912,7 @@ DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
     clocks.COMPLAINT_REPLY: on_reply_overdue,
     clocks.MEDIATION_ACCEPTANCE: on_mediation_acceptance_overdue,
     clocks.MEDIATION_LIMIT: on_mediation_limit,
+    clocks.MEDIATOR_REASSIGNMENT: on_mediator_not_reassigned,
     clocks.AGREEMENT_FULFILMENT: on_agreement_unfulfilled,
     clocks.ARBITRATION_ACCEPTANCE: on_acceptance_overdue,
     clocks.ARBITRATION_AWARD: on_award_overdue,
