@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from newform_common import calendar, clock, holidays
+from newform_local.cli import main as newform
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +144,18 @@ def test_the_clock_can_be_frozen_for_a_test():
     with clock.frozen_at(datetime(2026, 12, 29, 9, tzinfo=timezone(timedelta(hours=8)))):
         assert clock.today() == date(2026, 12, 29)
     assert clock.today() != date(2026, 12, 29) or datetime.now(UTC).date() == date(2026, 12, 29)
+
+
+def test_newform_calendar_check_reads_toml_and_reports_every_problem(tmp_path, capsys):
+    good = tmp_path / "2027.toml"
+    doc = schedule_2027()
+    good.write_text(f'year = 2027\nsource = "{doc["source"]}"\npublished_on = {doc["published_on"]}\n'
+                    f'rest_days = [{", ".join(doc["rest_days"])}]\nworking_days = [{", ".join(doc["working_days"])}]\n',
+                    encoding="utf-8")
+    assert newform(["calendar", "check", str(good)]) == 0
+    assert "the 2027 schedule is valid" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"year": 2027, "source": "x", "rest_days": ["2027-01-01"], "working_days": ["2027-02-10"]}')
+    assert newform(["calendar", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "2027-02-06 is a statutory holiday" in err and "2027-02-10 is a weekday" in err
