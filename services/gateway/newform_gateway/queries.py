@@ -42,7 +42,8 @@ def visible(principal: Principal) -> ColumnElement[bool]:
 
 def alert_public(alert: Alert, now: datetime | None = None) -> AlertPublic:
     now = now or datetime.now(UTC)
-    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at,
+                                   responsible=routing.alert_responsible(alert.evidence))
     return AlertPublic.model_validate({**alert.model_dump(), "overdue": is_overdue(alert, now),
                                        "provisional": is_provisional(alert), "lead_department": lead})
 

@@ -12,12 +12,20 @@ only). No bare `county` is ever routed: no token or webhook can receive it, so a
 the gateway cannot tell reaches the city departments only (alerts.py finds the district of a platform
 or an enterprise from its registration). A department token for a district government carries
 `department="county"` and `district=<code>` and so acts as `county:<code>`.
+
+A finding about a public body's own conduct — a mediation body or the arbitration committee letting
+its legal time run out (M18) — names the department that answers for that body
+(`evidence.responsible_department`, e.g. `hrss` for the labour arbitration committee). It goes to
+that department alone, which decides it: not to the measure's other units, not to the sector
+regulators of the worker's occupation, and never to the platform's webhooks (the platform is a party
+to the dispute, not the subject of the finding).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from newform_common.auth import Principal
 from newform_common.policy import Policy, PolicyNotInForce, get_policy
@@ -40,10 +48,39 @@ def policy_date(policy: Policy, on: date | datetime) -> date | datetime:
         return first.valid_from
 
 
+RESPONSIBLE = "responsible_department"
+
+
+def responsible_department(evidence: Mapping[str, Any] | None, on: date | datetime,
+                           policy: Policy | None = None) -> str | None:
+    """The department a finding names as answering for the body it is about (a code the policy's
+    department vocabulary knows), or None: an ordinary finding, routed by measure."""
+    value = (evidence or {}).get(RESPONSIBLE)
+    if not isinstance(value, str) or value == COUNTY:  # a bare county is no one (module docstring)
+        return None
+    policy = policy or get_policy()
+    try:
+        return value if value in policy.departments(policy_date(policy, on)) else None
+    except (KeyError, PolicyNotInForce):
+        return None
+
+
+def alert_responsible(evidence: Sequence[Mapping[str, Any]] | None) -> str | None:
+    """The responsible department of an alert, from its first finding's evidence (as routed)."""
+    first = (evidence or [None])[0]
+    inner = first.get("evidence") if isinstance(first, Mapping) else None
+    value = inner.get(RESPONSIBLE) if isinstance(inner, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
 def departments_for(measure: str, *, occupation: str | None = None, district: str | None, on: date | datetime,
-                    policy: Policy | None = None, occupations: Sequence[str] = ()) -> list[str]:
+                    policy: Policy | None = None, occupations: Sequence[str] = (),
+                    responsible: str | None = None) -> list[str]:
     """Department keys an alert under `measure` is routed to (M16), in the policy's order, no duplicates:
-    the first is the lead department. `occupation` and `occupations` add their sector regulators."""
+    the first is the lead department. `occupation` and `occupations` add their sector regulators. A
+    finding about a body names its `responsible` department: that one alone."""
+    if responsible:
+        return [responsible]
     policy = policy or get_policy()
     on = policy_date(policy, on)
     keys: list[str] = []
@@ -69,10 +106,12 @@ def departments_for(measure: str, *, occupation: str | None = None, district: st
 
 
 def lead_department(measure: str, *, district: str | None, on: date | datetime,
-                    policy: Policy | None = None) -> str | None:
+                    policy: Policy | None = None, responsible: str | None = None) -> str | None:
     """The department that decides an alert under `measure`: the first unit the policy lists for it
     (a district government as `county:<district>`; None if that is a district government and the
-    district is unknown)."""
+    district is unknown) — or, for a finding about a body, the department responsible for it."""
+    if responsible:
+        return responsible
     policy = policy or get_policy()
     try:
         first = policy.departments_for_measure(measure, policy_date(policy, on))[0]

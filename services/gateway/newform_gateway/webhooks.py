@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common.db import Database
 from newform_common.tasks import cancel_and_wait
 
-from . import queries
+from . import queries, routing
 from .config import Settings
 from .models import Alert, Webhook, WebhookDelivery
 
@@ -96,9 +96,11 @@ def signed_headers(hook: Webhook, message_id: str, body: bytes, now: datetime) -
 
 
 async def subscribed_hooks(session: AsyncSession, alert: Alert) -> list[Webhook]:
-    """Active webhooks that hear of this alert: the departments it is routed to, and its platform."""
+    """Active webhooks that hear of this alert: the departments it is routed to, and its platform —
+    unless the alert is about a public body (`routing.alert_responsible`): the platform is then a
+    party to the dispute, not the subject, and hears nothing of it."""
     who = Webhook.department.in_(alert.departments)
-    if alert.platform_id:
+    if alert.platform_id and routing.alert_responsible(alert.evidence) is None:
         who = or_(who, Webhook.platform_id == alert.platform_id)
     return list((await session.execute(select(Webhook).where(Webhook.active.is_(True), who))).scalars())
 
