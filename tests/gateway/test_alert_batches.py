@@ -19,7 +19,7 @@ from newform_gateway.rebuild import compare
 
 from .support import CollectingPublisher, migrated_database
 
-RULE = "M3.dispatch_licence_invalid"  # M3: hrss decides; a rule configured for credit records
+RULE = "M3.dispatch_licence_invalid"  # M3: hrss decides; its penalty (查处) makes a credit record
 
 
 def action(kind: str, alert_id: str, at: datetime, *, department: str, outcome: str | None = None) -> Envelope:
@@ -45,7 +45,7 @@ async def story() -> tuple[list[Envelope], dict[str, str]]:
     await pub.publish("finding.raised", first.data)  # a service's retry: the same finding, a new event
     alert, again = f"alr_{first.data['finding_id']}", f"f_again_{uuid.uuid4().hex[:8]}"
     later = datetime.now(UTC) + timedelta(seconds=1)
-    events = [*pub.sent, action("resolved", alert, later, department="hrss", outcome="confirmed")]
+    events = [*pub.sent, action("resolved", alert, later, department="hrss", outcome="penalized")]
     pub.sent.clear()
     await pub.finding(measure="M3", rule=RULE, subject_id=subject, platform_id="p_batch", finding_id=again)
     events += [*pub.sent, action("acknowledged", f"alr_{again}", later + timedelta(seconds=1), department="union")]
@@ -86,7 +86,7 @@ async def test_one_batch_leaves_what_the_events_one_at_a_time_leave(new_database
     assert await compare(one_by_one, one_batch) == {}
     alerts = await rows(one_batch, "select alert_id, status, resolution, occurrences, severity, district, "
                                    "jsonb_array_length(evidence) from alerts order by raised_at")
-    assert alerts == [(ids["first"], "resolved", "confirmed", 2, "high", "chengbei", 2),
+    assert alerts == [(ids["first"], "resolved", "penalized", 2, "high", "chengbei", 2),
                       (ids["again"], "acknowledged", None, 1, "high", "chengbei", 1)]
     chain = (await rows(one_batch, "select evidence_chain from credit_records"))[0][0]
     assert [c["role"] for c in chain] == ["source", "finding", "finding", "confirmation"]  # drafted, both findings

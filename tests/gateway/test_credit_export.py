@@ -58,13 +58,15 @@ async def confirmed_record(gw, tokens, *, measure: str, rule: str, platform_id: 
 
 
 async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures_verify(gw, tokens, tmp_path):
-    # M3's lead department (hrss) decides; each confirming decision of a credit rule makes a record.
+    # M3's lead department (hrss) decides; a penalty (查处) of a credit rule makes a record (the public
+    # administrative-penalty information of the enterprise), a mere confirmation does not.
     hrss, regulator = tokens.headers("department", department="hrss"), tokens.headers("regulator")
     arrears_code, deposit_code = credit_code(), credit_code()  # (a licence case and a partner case)
     arrears = await confirmed_record(gw, tokens, measure="M3", rule="M3.dispatch_licence_invalid",
-                                     platform_id=unique_name("pa"), code=arrears_code, by=hrss, outcome="warned")
+                                     platform_id=unique_name("pa"), code=arrears_code, by=hrss, outcome="penalized")
     deposit = await confirmed_record(gw, tokens, measure="M3", rule="M3.unqualified_partner",
-                                     platform_id=unique_name("pd"), code=deposit_code, by=hrss)
+                                     platform_id=unique_name("pd"), code=deposit_code, by=hrss,
+                                     outcome="penalized")
 
     # The second listing ends early: its issuer (hrss) or the regulator may end it, no other department.
     end = {"kind": "repair", "ended_on": TODAY.isoformat(), "reason": "合作企业已取得资质，完成信用修复"}
@@ -85,17 +87,18 @@ async def test_an_export_for_a_date_range_matches_the_records_and_its_signatures
                                                    f"credit-{TODAY}.jsonl"]
     assert export["files"][0]["records"] == 0  # a day without records still has its (empty) file
     lines = [json.loads(x) for x in export["files"][1]["content"].splitlines()]
-    listings = {x["listing_record_id"]: x for x in lines if x["record_type"] == "listing"}
+    listings = {x["listing_record_id"]: x for x in lines if x["record_type"] == "record"}
     assert set(listings) == {arrears["record_id"], deposit["record_id"]}
     licence = listings[arrears["record_id"]]
     decided = datetime.fromisoformat(arrears["confirmed_at"]).astimezone(BUSINESS_TZ).date()
     assert (licence["subject_credit_code"], licence["measure"], licence["basis"]["measure"], licence["basis"]["rule"],
-            licence["issuing_department"]) == (arrears_code, "warned", "M3", "M3.dispatch_licence_invalid", "hrss")
+            licence["issuing_department"]) == (arrears_code, "penalized", "M3", "M3.dispatch_licence_invalid", "hrss")
+    assert licence["entry_type"] == "record" and "企业信息公示暂行条例" in licence["basis"]["sources"][0]
     assert licence["decision_date"] == licence["valid_from"] == decided.isoformat()
     assert licence["valid_until"] is None  # no fixed term: listed until repaired or removed
     partner = listings[deposit["record_id"]]
     assert (partner["subject_credit_code"], partner["measure"], partner["issuing_department"]) == (
-        deposit_code, "confirmed", "hrss")
+        deposit_code, "penalized", "hrss")
     [repair] = [x for x in lines if x["record_type"] == "repair"]
     assert repair["listing_record_id"] == deposit["record_id"] and repair["subject_credit_code"] == deposit_code
 
@@ -138,13 +141,57 @@ async def test_a_range_ending_before_it_starts_is_a_problem(gw, tokens):
 
 
 def test_a_listing_is_removed_the_day_after_its_term_unless_it_ended_before():
-    listing = credit_export.Listing("cr_1", "M6", "M6.wage_arrears", "拖欠工资", "91630100MA7XXXXXX1", "x",
-                                    date(2026, 1, 10), date(2029, 1, 9), "hrss")
+    listing = credit_export.Listing("cl_1", "M19", "M19.wage_arrears_list", "拖欠工资", "91630100MA7XXXXXX1", "x",
+                                    date(2026, 1, 10), date(2029, 1, 9), "hrss", decision="listed",
+                                    entry_type="listing")
     days = credit_export.day_lines([listing], {}, date(2029, 1, 9), date(2029, 1, 11))
     assert [(d.isoformat(), [x["record_type"] for x in lines]) for d, lines in days.items()] == [
         ("2029-01-09", []), ("2029-01-10", ["removal"]), ("2029-01-11", [])]
-    repaired = credit_export.CreditListingEnd(record_id="cr_1", kind="repair", ended_on=date(2027, 3, 1), reason="r",
+    repaired = credit_export.CreditListingEnd(record_id="cl_1", kind="repair", ended_on=date(2027, 3, 1), reason="r",
                                               actor="a", event_id="e", at=datetime.now(BUSINESS_TZ))
-    days = credit_export.day_lines([listing], {"cr_1": repaired}, date(2026, 1, 10), date(2029, 12, 31))
+    days = credit_export.day_lines([listing], {"cl_1": repaired}, date(2026, 1, 10), date(2029, 12, 31))
     kinds = [(d.isoformat(), x["record_type"]) for d, lines in days.items() for x in lines]
     assert kinds == [("2026-01-10", "listing"), ("2027-03-01", "repair")]
+
+
+async def test_a_record_whose_enterprise_is_unknown_is_held_never_exported_under_the_platform(gw, tokens):
+    """The record's subject is its own enterprise; while the gateway does not know it, the record is held
+    (no line in any export) — never the platform's credit code in its place — and it is exported on the
+    day the enterprise becomes known."""
+    hrss, regulator = tokens.headers("department", department="hrss"), tokens.headers("regulator")
+    platform, agency, code = unique_name("ph"), unique_name("ag"), credit_code()
+    await gw.pub.enterprise(platform, credit_code=credit_code(), name="某平台科技有限公司")
+    subject = f"c_{uuid.uuid4().hex[:8]}"
+    data = {"finding_id": f"f_{uuid.uuid4().hex[:12]}", "measure": "M3", "rule": "M3.dispatch_licence_invalid",
+            "severity": "high", "summary": "派遣单位许可证失效", "subject_type": "contract", "subject_id": subject,
+            "platform_id": platform, "enterprise_id": agency,  # the agency, which contracts has not announced yet
+            "worker_id": None, "occupation": "courier", "district": "chengxi", "evidence": {},
+            "observed_at": datetime.now(BUSINESS_TZ).isoformat()}
+    await gw.pub.publish("finding.raised", data)
+
+    async def alert():
+        items = (await gw.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]
+        return [a for a in items if a["subject_id"] == subject and a["enterprise_id"] == agency] or None
+
+    [found] = await eventually(alert)
+    assert (await gw.post(f"/v1/alerts/{found['alert_id']}/resolve", headers=hrss,
+                          json={"outcome": "penalized"})).status_code == 200
+    [record] = [r for r in (await gw.get("/v1/credit-records", headers=regulator,
+                                         params={"platform_id": platform})).json()["items"]]
+    assert record["held"] and record["subject_credit_code"] is None
+
+    async def exported() -> list[dict]:
+        r = await gw.get("/v1/credit-exports", headers=regulator,
+                         params={"from": TODAY.isoformat(), "to": TODAY.isoformat()})
+        return [json.loads(x) for x in r.json()["files"][0]["content"].splitlines()]
+
+    assert not [x for x in await exported() if x["listing_record_id"] == record["record_id"]]
+    await gw.pub.enterprise(agency, kind="dispatch_agency", platform_id=platform, credit_code=code,
+                            name="某劳务派遣有限公司")
+
+    async def released():
+        lines = [x for x in await exported() if x["listing_record_id"] == record["record_id"]]
+        return lines or None
+
+    [line] = await eventually(released)
+    assert line["subject_credit_code"] == code and line["subject_name"] == "某劳务派遣有限公司"

@@ -260,7 +260,7 @@ async def test_a_platform_token_and_other_roles_get_403_everywhere_else(gw, toke
     assert (await gw.get("/v1/alerts")).status_code == 401
 
 
-async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_its_warning_is_credit(gw, tokens):
+async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_its_penalty_is_credit(gw, tokens):
     worker = f"w_{uuid.uuid4().hex[:8]}"
     drafted = await gw.pub.contract(f"c_{worker}", worker, "p_credit", occupation="courier", district="datong")
     finding = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}",
@@ -284,16 +284,16 @@ async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_i
         assert "hrss" in refused.json()["detail"]
     bad = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "maybe"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
-    done = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "warned", "note": "已约谈并警示"})
+    done = await gw.post(f"{path}/resolve", headers=hrss, json={"outcome": "penalized", "note": "已立案查处"})
     assert done.status_code == 200
     body = done.json()
-    assert body["status"] == "resolved" and body["resolution"] == "warned"
+    assert body["status"] == "resolved" and body["resolution"] == "penalized"
     steps = [(t["action"], t["from_status"], t["to_status"], t["actor_department"], t["note"])
              for t in body["transitions"]]
     assert steps == [("acknowledged", "open", "acknowledged", "hrss", "已受理"),
                      ("acknowledged", "acknowledged", "acknowledged", "county:datong", "区政府已知悉"),
                      ("commented", "acknowledged", "acknowledged", "county:datong", "该派遣单位在本县有网点"),
-                     ("resolved", "acknowledged", "resolved", "hrss", "已约谈并警示")]
+                     ("resolved", "acknowledged", "resolved", "hrss", "已立案查处")]
     assert (await gw.post(f"{path}/comments", headers=datong, json={"note": "已办结后补充"})).status_code == 200
 
     records = (await gw.get("/v1/credit-records", headers=dept(tokens, "drc"),
@@ -313,8 +313,10 @@ async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_i
 
     await eventually(reopened)
 
-    # A dismissed finding, or a rule not configured for credit records, makes none.
-    for rule, outcome in (("M3.unqualified_partner", "dismissed"), ("M1.misclassification", "penalized")):
+    # A dismissed finding, a warning (警示: no penalty, nothing public), or a rule not configured for credit
+    # records, makes none.
+    for rule, outcome in (("M3.unqualified_partner", "dismissed"), ("M3.unqualified_partner", "warned"),
+                          ("M1.misclassification", "penalized")):
         other = f"c_{uuid.uuid4().hex[:8]}"
         await gw.pub.finding(measure=rule[:2], rule=rule, subject_id=other, platform_id="p_credit")
         a2 = await alert_for(gw, tokens, other)

@@ -128,11 +128,16 @@ def test_webhook_signature_and_backoff():
 
 def test_credit_rules_are_configuration():
     rules = CreditRules.load(DEFAULT_CREDIT_RULES)
-    assert rules.applies("M3", "M3.dispatch_licence_invalid")
-    assert rules.applies("M3", "M3.unqualified_partner")
+    # a penalty (查处) of an unlicensed dispatch agency or an unqualified partner is public; a confirmation is not
+    assert rules.record_rule("M3.dispatch_licence_invalid", "penalized", {})
+    assert rules.record_rule("M3.unqualified_partner", "penalized", {})
+    assert not rules.record_rule("M3.dispatch_licence_invalid", "confirmed", {})
     assert not rules.applies("M1", "M1.misclassification")
-    # a related unit's arrears credit the entrusted platform too; early warnings credit nobody
-    assert rules.applies("M19", "M19.related_unit_arrears")
+    # only a related unit's arrears (item 6); the entrusted platform shares no record; early warnings none
+    unit = {"related_unit_id": "ent_1", "credit_code": "91630100MA7XXXXXX1"}
+    assert rules.record_rule("M6.wage_arrears", "confirmed", unit)
+    assert not rules.record_rule("M6.wage_arrears", "confirmed", {"arrears_fen": 348000})
+    assert not rules.applies("M19", "M19.related_unit_arrears")
     assert not rules.applies("M6", "M6.statement_missing")
     assert not rules.applies("M6", "M6.early_warning_low_hourly_pay")
 

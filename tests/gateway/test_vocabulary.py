@@ -33,11 +33,11 @@ def test_contracts_declares_its_rules():
     assert any(rule.startswith("M3.") for rule in rule_catalogue()), "contracts' rules.RULES lists no M3 rule"
 
 
-def test_credit_rules_name_only_findings_and_measures_a_service_can_emit(findings):
-    credit = CreditRules.load(DEFAULT_CREDIT_RULES)
-    assert sorted(credit.rules - set(findings)) == [], "credit rules that no service raises as a finding"
-    assert sorted(credit.measures - set(findings.values())) == [], "credit measures without any finding rule"
-    assert credit.rules or credit.measures, "no finding could ever become a credit record"
+def test_credit_rules_name_only_findings_a_service_can_emit(findings):
+    credit = CreditRules.load(DEFAULT_CREDIT_RULES, catalogue=rule_catalogue())
+    assert sorted(set(credit.records) - set(findings)) == [], "credit rules that no service raises as a finding"
+    assert sorted(credit.except_rules - set(findings)) == [], "except rules that no service raises as a finding"
+    assert credit.records, "no finding could ever become a credit record"
 
 
 def test_every_finding_is_routed_and_the_routing_table_names_only_the_policys_measures(findings):

@@ -16,16 +16,14 @@ Overdue = not resolved and past `due_at`, where `due_at` = raised + the measure'
 from __future__ import annotations
 
 import logging
-import tomllib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import bulk
@@ -34,8 +32,9 @@ from newform_common.events import Envelope
 from newform_common.findings import MEASURE_ID, RULE_ID
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
-from . import routing
-from .models import Alert, AlertRoute, AlertTransition, CreditRecord, WebhookDelivery
+from . import credit, routing
+from .credit import CreditRules
+from .models import Alert, AlertRoute, AlertTransition, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +50,6 @@ SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 def is_finding(event_type: str) -> bool:
     return event_type.endswith(FINDING_SUFFIX)
-
-
-@dataclass(frozen=True)
-class CreditRules:
-    """Which confirmed findings become credit records (M6, M19): by measure or by rule id."""
-
-    measures: frozenset[str]
-    rules: frozenset[str]
-    # Rules under a listed measure that never make a credit record (early warnings, late-but-paid).
-    except_rules: frozenset[str] = frozenset()
-
-    @classmethod
-    def load(cls, path: Path) -> CreditRules:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls(frozenset(data.get("measures", [])), frozenset(data.get("rules", [])),
-                   frozenset(data.get("except_rules", [])))
-
-    def applies(self, measure: str, rule: str) -> bool:
-        if rule in self.except_rules:
-            return False
-        return measure in self.measures or rule in self.rules
 
 
 @dataclass(frozen=True)
@@ -408,38 +386,17 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
     if action == RESOLVED:
         alert.resolved_at = at
         alert.resolution = outcome
-        if outcome in CONFIRMING_OUTCOMES and ctx.credit_rules.applies(alert.measure, alert.rule):
-            session.add(await credit_record_for(session, alert, actor=actor, at=at, resolution_event_id=event_id))
+        spec = credit.record_rule_for(ctx.credit_rules, alert, outcome) if outcome in CONFIRMING_OUTCOMES else None
+        if spec is not None:  # a bad-conduct record (credit.py); None when the debt has its record already
+            made = await credit.credit_record_for(session, alert, spec, actor=actor, at=at,
+                                                  resolution_event_id=event_id)
+            if made is not None:
+                session.add(made)
     # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
     if ctx.webhooks:
         await queue_deliveries(session, alert, f"alert.{action}")
     await session.flush()
     return transition
-
-
-async def credit_record_for(session: AsyncSession, alert: Alert, *, actor: str, at: datetime,
-                            resolution_event_id: str) -> CreditRecord:
-    """The credit record with its evidence chain: the source events about the subject (e.g. the
-    contract's drafted/signed events), every finding event, and the confirming resolution event."""
-    chain: list[dict[str, Any]] = []
-    rows = await session.execute(
-        text("select event_id, type, time from event_log where data ->> :field = :subject "
-             "and type not like '%.finding.raised.v1' order by time, seq limit 100"),
-        {"field": f"{alert.subject_type}_id", "subject": alert.subject_id},
-    )
-    for event_id, type_, time in rows:
-        chain.append({"event_id": event_id, "type": type_, "time": time.isoformat(), "role": "source"})
-    for e in alert.evidence:
-        chain.append({"event_id": e["event_id"], "type": e["type"], "time": e["observed_at"], "role": "finding",
-                      "finding_id": e["finding_id"]})
-    chain.append({"event_id": resolution_event_id, "type": "gateway.alert.resolved.v1", "time": at.isoformat(),
-                  "role": "confirmation"})
-    return CreditRecord(
-        record_id=f"cr_{alert.alert_id}"[:100], alert_id=alert.alert_id, measure=alert.measure, rule=alert.rule,
-        subject_type=alert.subject_type, subject_id=alert.subject_id, platform_id=alert.platform_id,
-        enterprise_id=alert.enterprise_id, summary=alert.summary, evidence_chain=chain, confirmed_by=actor,
-        confirmed_at=at,
-    )
 
 
 #: The gateway's own alert events and the action each records.

@@ -1,18 +1,21 @@
 """Credit information shared with the city's public credit-information platform (M19: 公共信用信息归集共享).
 
-The gateway's credit records (confirmed findings, `alerts.credit_record_for`) are exported as one file a
-day in a documented, versioned format (`FORMAT`, version `VERSION`; services/gateway/README.md "Credit
-export"), each file signed with the gateway's Ed25519 key, with a signed manifest. A day's file holds
-what happened that day (Asia/Shanghai business dates):
+The gateway's credit entries — bad-conduct **records** (`credit.credit_record_for`: a related unit's
+confirmed arrears, 宁政办〔2022〕41号 item 6; a penalty's public record) and **listings** on the
+wage-arrears list (`credit.decide_listing`, 人力资源社会保障部令第45号) — are exported as one file a day in
+a documented, versioned format (`FORMAT`, version `VERSION`; services/gateway/README.md "Credit export"),
+each file signed with the gateway's Ed25519 key, with a signed manifest. A day's file holds what became
+known that day (Asia/Shanghai business dates), so a day once sent never changes:
 
-* `listing` — a credit record confirmed that day;
-* `repair` — the issuing department (or the regulator) ended a listing early: the subject repaired its
-  credit (信用修复), or the listing was removed on review (`removal`, recorded the same way);
-* `removal` — a listing's validity ran out (the day after `valid_until`; wage-arrears listings last
-  `wages.arrears_credit_list.listed_years`, policy data; other listings have no fixed term and end only
-  by repair or removal).
+* `record` — a bad-conduct record confirmed that day (or, held while its subject was unknown, the day
+  the subject became known: never the platform in the subject's place);
+* `listing` — a listing decided that day (or entered that day, when decided earlier off-system);
+* `repair` / `removal` — an entry ended early (信用修复; removal on review; a listing's early removal
+  six months after correction), on the day it takes effect or is entered, whichever is later;
+* `removal` — a listing's term ran out (the day after `valid_until`; `wages.arrears_credit_list.listed_years`
+  from the decision). Records have no fixed term.
 
-The export is computed from the records every time, so any date range can be replayed and the same
+The export is computed from the entries every time, so any date range can be replayed and the same
 day gives the same bytes (only the manifest's `generated_at` differs).
 """
 
@@ -44,17 +47,21 @@ from newform_common.db import timestamp_field
 from newform_common.errors import Conflict, Forbidden, NotFound, Problem, Unprocessable, problem_responses
 from newform_common.events import DomainEvent, Envelope, event_type
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, business_today, get_policy
+from newform_common.policy import BUSINESS_TZ, business_date, business_today
 from newform_common.tasks import cancel_and_wait
 
 from . import routing
 from .alerts import CONFIRMING_OUTCOMES
-from .models import AlertTransition, CreditRecord, Enterprise, GatewayModel
+from .credit import CreditListing
+from .credit import router as listings_router
+from .models import AlertTransition, CreditRecord, GatewayModel
 
 log = logging.getLogger(__name__)
 
 FORMAT = "newform-credit-export"
-VERSION = 1
+#: 2: bad-conduct records (`record`) and wage-arrears listings (`listing`) are distinct entries; `basis`
+#: lists its sources as in force on the decision day; held records are left out until their subject is known.
+VERSION = 2
 #: The longest range one request or command exports (a year and a day: a leap year's whole).
 MAX_DAYS = 366
 DOCUMENT = "宁政办〔2022〕41号"
@@ -73,6 +80,8 @@ class CreditListingEnd(GatewayModel, table=True):
     actor_department: str | None = Column(default=None, max_length=60)
     event_id: str = Column(max_length=64, unique=True)
     at: datetime = timestamp_field()
+    corrected_on: date | None = None
+    requested_on: date | None = None
 
 
 @event_type("gateway.credit_record.ended.v1", key="record_id")
@@ -86,6 +95,9 @@ class CreditListingEnded(DomainEvent):
     actor: str
     actor_department: str | None = None
     at: datetime
+    #: Early removal of a listing: the day the arrears were corrected and the day removal was asked.
+    corrected_on: date | None = None
+    requested_on: date | None = None
 
 
 # -- the format -------------------------------------------------------------------------------------------
@@ -128,26 +140,10 @@ def sign(key: Ed25519PrivateKey, content: bytes) -> str:
     return base64.b64encode(key.sign(content)).decode()
 
 
-def listed_years(measure: str, rule: str, on: date) -> int | None:
-    """How long a listing lasts: the wage-arrears list's term for M6 listings; otherwise no fixed term."""
-    if measure != "M6":
-        return None
-    try:
-        return get_policy().value("wages.arrears_credit_list.listed_years", on)
-    except (PolicyNotInForce, KeyError):
-        return None
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 @dataclass(frozen=True)
 class Listing:
-    """A credit record with what the export needs: subject, basis, validity, issuer."""
+    """A credit entry with what the export needs: subject, basis, validity, issuer. `entry_type`: `record`
+    (a bad-conduct record) or `listing` (the wage-arrears list)."""
 
     record_id: str
     measure: str
@@ -158,16 +154,22 @@ class Listing:
     decision_date: date
     valid_until: date | None
     issuing_department: str
-    #: What the issuing department decided: confirmed, or 约谈 interviewed, 警示 warned, 查处 penalized.
+    #: What the issuing department decided: confirmed, or 约谈 interviewed, 警示 warned, 查处 penalized;
+    #: `listed` for a listing.
     decision: str = "confirmed"
+    entry_type: str = "record"
+    #: The day the entry is exported (the day it became known); default its decision date.
+    known_on: date | None = None
+    basis: dict[str, Any] | None = None
 
     def line(self, record_type: str, **extra: Any) -> dict[str, Any]:
+        basis = self.basis or {"document": DOCUMENT, "measure": self.measure, "rule": self.rule,
+                               "summary": self.summary}
         return {
-            "record_id": self.record_id if record_type == "listing" else f"{self.record_id}:{record_type}",
-            "listing_record_id": self.record_id, "record_type": record_type,
+            "record_id": self.record_id if record_type == self.entry_type else f"{self.record_id}:{record_type}",
+            "listing_record_id": self.record_id, "record_type": record_type, "entry_type": self.entry_type,
             "subject_credit_code": self.subject_credit_code, "subject_name": self.subject_name,
-            "measure": self.decision,
-            "basis": {"document": DOCUMENT, "measure": self.measure, "rule": self.rule, "summary": self.summary},
+            "measure": self.decision, "basis": basis,
             "decision_date": self.decision_date.isoformat(), "valid_from": self.decision_date.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "issuing_department": self.issuing_department, **extra}
@@ -175,50 +177,59 @@ class Listing:
 
 def day_lines(listings: Iterable[Listing], ends: dict[str, CreditListingEnd], start: date,
               end: date) -> dict[date, list[dict[str, Any]]]:
-    """Each day's lines in [start, end]: listings on their decision date, early ends on their date, and
-    expiries the day after `valid_until` unless the listing ended before. Pure: the tests check it."""
+    """Each day's lines in [start, end]: entries on the day they became known, early ends on the day
+    they take effect or were entered (the later), and a listing's expiry the day after `valid_until`
+    unless it ended before. Entries without a known subject are held (no line). Pure: the tests check it."""
     days: dict[date, list[dict[str, Any]]] = {start + timedelta(d): [] for d in range((end - start).days + 1)}
     for listing in listings:
-        if listing.decision_date in days:
-            days[listing.decision_date].append(listing.line("listing"))
+        if not listing.subject_credit_code:
+            continue  # held: never the wrong legal entity
+        known = max(listing.known_on or listing.decision_date, listing.decision_date)
+        if known in days:
+            days[known].append(listing.line(listing.entry_type))
         stop = ends.get(listing.record_id)
         expiry = listing.valid_until + timedelta(days=1) if listing.valid_until else None
         if stop is not None and (expiry is None or stop.ended_on < expiry):
-            if stop.ended_on in days:
-                days[stop.ended_on].append(listing.line(stop.kind, reason=stop.reason,
-                                                        ended_on=stop.ended_on.isoformat()))
+            on = max(stop.ended_on, business_date(stop.at) if stop.at else stop.ended_on, known)
+            if on in days:
+                extra = {"reason": stop.reason, "ended_on": stop.ended_on.isoformat()}
+                if getattr(stop, "corrected_on", None):
+                    extra["corrected_on"] = stop.corrected_on.isoformat()
+                days[on].append(listing.line(stop.kind, **extra))
         elif expiry is not None and expiry in days:
             days[expiry].append(listing.line("removal", reason="listing term ended", ended_on=expiry.isoformat()))
     for lines in days.values():
-        lines.sort(key=lambda line: (line["record_type"] != "listing", line["record_id"]))
+        lines.sort(key=lambda line: (line["record_type"] not in ("record", "listing"), line["record_id"]))
     return days
 
 
 async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing], dict[str, CreditListingEnd]]:
-    """Every credit record decided by `end`, with its subject's credit code and its issuing department."""
+    """Every credit entry decided by `end`: records with their own subject (held ones have none) and
+    their issuing department, and listings."""
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=BUSINESS_TZ)
     records = (await session.execute(select(CreditRecord).where(CreditRecord.confirmed_at < until)
                                      .order_by(CreditRecord.confirmed_at, CreditRecord.record_id))).scalars().all()
-    ids = {r.enterprise_id for r in records if r.enterprise_id} | {r.platform_id for r in records if r.platform_id}
-    enterprises = {e.enterprise_id: e for e in (await session.execute(
-        select(Enterprise).where(Enterprise.enterprise_id.in_(ids)))).scalars()} if ids else {}
     decisions = {t.alert_id: t for t in (await session.execute(
         select(AlertTransition).where(AlertTransition.alert_id.in_([r.alert_id for r in records]),
                                       AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)))).scalars()} if records else {}
     listings = []
     for r in records:
-        subject = enterprises.get(r.enterprise_id or "") or enterprises.get(r.platform_id or "")
         decided = business_date(r.confirmed_at)
-        years = listed_years(r.measure, r.rule, decided)
         listings.append(Listing(
             record_id=r.record_id, measure=r.measure, rule=r.rule, summary=r.summary,
-            subject_credit_code=subject.credit_code if subject else None,
-            subject_name=subject.name if subject else None,
-            decision_date=decided,
-            valid_until=add_years(decided, years) - timedelta(days=1) if years else None,
+            subject_credit_code=r.subject_credit_code if r.subject_known_at else None,
+            subject_name=r.subject_name, decision_date=decided, valid_until=None,
             decision=decisions[r.alert_id].outcome if r.alert_id in decisions else "confirmed",
             issuing_department=(decisions[r.alert_id].actor_department if r.alert_id in decisions else None)
-            or "regulator"))
+            or "regulator", entry_type="record",
+            known_on=business_date(r.subject_known_at) if r.subject_known_at else None, basis=r.basis or None))
+    for li in (await session.execute(select(CreditListing).where(CreditListing.decided_on <= end)
+                                     .order_by(CreditListing.decided_on, CreditListing.listing_id))).scalars():
+        listings.append(Listing(
+            record_id=li.listing_id, measure="M19", rule="M19.wage_arrears_list", summary=li.basis.get("summary", ""),
+            subject_credit_code=li.subject_credit_code, subject_name=li.subject_name, decision_date=li.decided_on,
+            valid_until=li.valid_until, issuing_department=li.issuing_department, decision="listed",
+            entry_type="listing", known_on=business_date(li.at), basis=li.basis))
     ends = {e.record_id: e for e in (await session.execute(select(CreditListingEnd))).scalars()}
     return listings, ends
 
@@ -339,7 +350,8 @@ async def apply_end(session: AsyncSession, event_id: str, e: CreditListingEnded)
     if await session.get(CreditListingEnd, e.record_id) is not None:
         return
     session.add(CreditListingEnd(record_id=e.record_id, kind=e.kind, ended_on=e.ended_on, reason=e.reason,
-                                 actor=e.actor, actor_department=e.actor_department, event_id=event_id, at=e.at))
+                                 actor=e.actor, actor_department=e.actor_department, event_id=event_id, at=e.at,
+                                 corrected_on=e.corrected_on, requested_on=e.requested_on))
 
 
 async def project_listing_end(session: AsyncSession, envelope: Envelope, ctx: Any) -> None:
@@ -389,6 +401,7 @@ async def end_listing(session: AsyncSession, principal: Principal, record_id: st
 
 # -- API -------------------------------------------------------------------------------------------------
 router = APIRouter(prefix="/v1")
+router.include_router(listings_router)  # /v1/credit-listings (credit.py)
 Oversight = Annotated[Principal, require(Role.regulator, Role.admin)]
 Ender = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
 

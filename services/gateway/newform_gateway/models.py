@@ -216,6 +216,16 @@ class CreditRecord(GatewayModel, table=True):
     evidence_chain: list[dict[str, Any]] = _json(list)
     confirmed_by: str = Field(max_length=200)
     confirmed_at: datetime = _ts()
+    #: Whose credit the record is (the related unit's own credit code, or the enterprise's): never the
+    #: platform in its place. Null while the subject is unknown: the record is held, not exported.
+    subject_credit_code: str | None = Field(default=None, max_length=40)
+    subject_name: str | None = Field(default=None, max_length=200)
+    #: When the gateway knew the subject (the export's day for the record); null while held.
+    subject_known_at: datetime | None = _ts(nullable=True)
+    #: One debt, one record (W-2): the debt's key for arrears records (unique), else null.
+    debt_key: str | None = Field(default=None, max_length=300, unique=True)
+    #: The sources the record rests on, as in force on the day it was decided (credit.record_basis).
+    basis: dict[str, Any] = _json(dict)
 
 
 class Webhook(GatewayModel, table=True):

@@ -62,7 +62,9 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "alerts": (),
     "alert_routes": (),
     "alert_transitions": ("id",),
-    "credit_records": (),
+    # a record held for an unknown subject is released when the rebuild meets the enterprise (not when live did)
+    "credit_records": ("subject_known_at",),
+    "credit_listings": (),
     "dispute_complaints": (),
     "dispute_cases": (),
     "dispute_clock_expiries": (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 ALERT_EXAMPLE = {
     "alert_id": "alr_f_01", "source_service": "contracts", "measure": "M1", "rule": "M1.misclassification",
@@ -191,6 +191,17 @@ class CreditRecordPublic(BaseModel):
     evidence_chain: list[dict[str, Any]] = Field(description="Event ids back to the source events")
     confirmed_by: str
     confirmed_at: datetime
+    subject_credit_code: str | None = Field(None, description="whose credit the record is (the related unit's own "
+                                                              "code, or the enterprise's); null while held")
+    subject_name: str | None = None
+    held: bool = Field(False, description="the subject is not known yet: the record is not exported until it is")
+    debt_key: str | None = Field(None, description="arrears: the debt the record is for (one record per debt)")
+    basis: dict[str, Any] = Field(default_factory=dict, description="the sources in force on the decision day")
+
+    @model_validator(mode="after")
+    def _held(self) -> CreditRecordPublic:
+        self.held = self.subject_credit_code is None
+        return self
 
 
 class WebhookCreate(BaseModel):

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common import bulk
 from newform_common.events import Envelope
 
-from .. import alerts, credit_export
+from .. import alerts, credit, credit_export
 from ..alerts import Context
 from ..models import EventLog
 from . import contracts, departments, disputes, training, wages
@@ -45,7 +45,8 @@ PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTIO
 
 #: The gateway's own events besides alert actions, replayed in order on the alert path (a credit
 #: listing's end acts on a record a resolution created). Live, the API applied them already.
-ORDERED_ACTIONS = {"gateway.credit_record.ended.v1": credit_export.project_listing_end}
+ORDERED_ACTIONS = {"gateway.credit_record.ended.v1": credit_export.project_listing_end,
+                   "gateway.credit_listing.decided.v1": credit.project_listing}
 
 
 def on_alert_path(event_type: str) -> bool:

@@ -13,6 +13,7 @@ from newform_common import bulk
 from newform_common.consumed import consumes
 from newform_common.db import driver_connection
 
+from .. import credit
 from ..alerts import Context
 from ..models import AccountRestriction, ContractView, Enterprise, RuleNotice, WorkerRegistration
 from .base import EventData, Projection, Typed
@@ -197,6 +198,8 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
                                 version=d.version, consulted=d.consulted, published_on=d.published_on,
                                 effective_on=d.effective_on))
     await bulk.upsert(session, Enterprise, enterprises, key=["enterprise_id"])
+    # credit records held because their enterprise was unknown get their subject now (never the platform's)
+    await credit.release_held(session, [e["enterprise_id"] for e in enterprises])
     if cancelled:  # stored registrations; the batch's own are written next with their folded `active`
         conn = await driver_connection(session)
         await conn.execute(
