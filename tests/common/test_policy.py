@@ -180,6 +180,33 @@ def test_statutory_basis_names_only_rules_the_services_emit(policy):
             assert rule.startswith(f"{measure}.") and (rule in emitted or rule.split(".")[1] in any_measure), rule
 
 
+def test_the_duties_laws_carry_stay_law_after_the_measures_lapse(policy):
+    """X-3: minimum wage, premiums, arrears, working time, the rest break and insurance outlive the measures."""
+    for rule in ("M6.minimum_wage", "M6.overtime_premium", "M6.wage_arrears", "M6.paid_late", "M7.daily_hours",
+                 "M7.monthly_overtime", "M7.rest_break", "M9.work_injury_insurance", "M20.wage_arrears_enforcement"):
+        basis = policy.rule_basis(rule, LAPSED, "labor_contract")
+        assert not basis.provisional and basis.statutory_basis, rule
+    # A work agreement's pay and rest rest on the national guideline (人社厅发〔2023〕50号), a different source.
+    for rule in ("M6.minimum_wage", "M6.overtime_premium", "M6.wage_arrears", "M7.rest_break"):
+        basis = policy.rule_basis(rule, LAPSED, "work_agreement")
+        assert not basis.provisional and "50号" in basis.statutory_basis, rule
+    assert "劳动法" in policy.rule_basis("M6.minimum_wage", LAPSED, "labor_contract").statutory_basis
+    # Working-time limits for a work agreement rest on the measures alone: provisional after they lapse.
+    assert policy.rule_basis("M7.daily_hours", LAPSED, "work_agreement").provisional
+    assert policy.rule_basis("M6.minimum_wage", LAPSED, "civil").provisional
+
+
+def test_a_finding_is_judged_on_its_facts_first_date_not_the_judging_day():
+    from newform_common.findings import FindingSpec, Severity, fact_date
+
+    spec = FindingSpec("M6", "M6.minimum_wage", Severity.high, "x",
+                       {"period_start": "2026-12-01", "period_end": "2026-12-31"})
+    assert fact_date(spec) == date(2026, 12, 1)
+    assert fact_date(FindingSpec("M6", "r", Severity.low, "x", {"month": "2026-12"})) == date(2026, 12, 1)
+    assert fact_date(FindingSpec("M6", "r", Severity.low, "x", {"note": "no dates"})) is None
+    assert fact_date(FindingSpec("M6", "r", Severity.low, "x", {}, fact_on=date(2026, 5, 2))) == date(2026, 5, 2)
+
+
 def test_a_successor_ends_the_provisional_continuation(tmp_path: Path):
     (tmp_path / "xining-2026-99.toml").write_text(
         successor_toml("xining-2026-99", "2026-12-22", "2031-12-31", 200000), encoding="utf-8")

@@ -228,13 +228,30 @@ async def principal_from_request(
     return principal
 
 
+#: The department code the seven district and county governments share; their tokens name the district.
+DISTRICT_GOVERNMENT = "county"
+
+
+def unusable_scope(principal: Principal) -> str | None:
+    """Why a token cannot act at all, or None: a district government's token without its district would
+    see (and act for) every district's data, so every service refuses it (403)."""
+    if principal.role == Role.department and principal.department == DISTRICT_GOVERNMENT and not principal.district:
+        return ("A district government's token names its district (department=county with a district); "
+                "without it, no district-scoped view is open")
+    return None
+
+
 def require(*roles: Role) -> Depends:
-    """Dependency: the caller's principal, if its role is one of `roles` (any role when none given)."""
+    """Dependency: the caller's principal, if its role is one of `roles` (any role when none given) and
+    its scope is usable (`unusable_scope`)."""
     allowed = set(roles)
 
     async def check(principal: Annotated[Principal, Depends(principal_from_request)]) -> Principal:
         if allowed and principal.role not in allowed:
             raise Forbidden(f"This operation is not open to the {principal.role} role")
+        reason = unusable_scope(principal)
+        if reason:
+            raise Forbidden(reason)
         return principal
 
     return Depends(check)

@@ -66,6 +66,31 @@ class FindingSpec:
     severity: Severity
     summary: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: The first day of the fact judged (a pay period's start, a work day), if not in the evidence.
+    fact_on: date | None = None
+
+
+#: Evidence keys that name a fact's own dates, earliest first wins (see `fact_date`).
+FACT_DATE_KEYS = ("fact_date", "period_start", "week_start", "date", "month")
+
+
+def fact_date(spec: FindingSpec) -> date | None:
+    """The first date of the fact a finding is about: what its policy basis is judged on."""
+    if spec.fact_on is not None:
+        return spec.fact_on
+    found = []
+    for key in FACT_DATE_KEYS:
+        value = (spec.evidence or {}).get(key)
+        if isinstance(value, datetime):
+            found.append(business_date(value))
+        elif isinstance(value, date):
+            found.append(value)
+        elif isinstance(value, str):
+            try:
+                found.append(date.fromisoformat(value if len(value) != 7 else f"{value}-01"))
+            except ValueError:
+                continue
+    return min(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -215,7 +240,9 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
                         engagement_type: str | None = None) -> FindingRef:
     """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction.
 
-    `judged_on` is the business date the rule was applied on (default: `observed_at`'s, else today).
+    The policy basis is judged on the fact's own first date (`fact_date`: `spec.fact_on`, or the
+    evidence's `fact_date`, `period_start`, `week_start`, `date` or `month`); without one, on
+    `judged_on` (the business date the rule was applied on; default: `observed_at`'s, else today).
     If the municipal measures had lapsed then and the rule rests on them alone, the evidence gets
     `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis; a statute
     limited to some engagement types, e.g. labour contracts, counts only when `engagement_type` is one)."""
@@ -224,7 +251,10 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
     service = session.info.get("domain") or session.info.get("service")
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
-    on = judged_on or (business_date(observed_at) if observed_at else policy_module.business_today())
+    # A fact is judged under the sources in force on its own dates, not the judging day: a statement for
+    # December 2026 raised on 10 January 2027 rests on the measures as they stood in December.
+    on = fact_date(spec) or judged_on or (business_date(observed_at) if observed_at else
+                                          policy_module.business_today())
     evidence = dict(spec.evidence)
     try:
         basis = get_policy().rule_basis(spec.rule, on, engagement_type)

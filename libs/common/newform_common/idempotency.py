@@ -53,11 +53,14 @@ class IdempotencyRecord(CommonModel, table=True):
 def tenant_of(principal: Principal) -> str:
     """Whose data a request acts on: the platform for platform and enterprise tokens (every backend
     of a platform shares its keys; different platforms never do, even with the same token subject),
-    the department for department tokens, the worker for a worker's own token, otherwise the role
-    and subject (regulator, admin, channels)."""
+    the department for department tokens — with its district, so that the seven district governments
+    (all `county`) never share keys or replay each other's answers — the worker for a worker's own
+    token, otherwise the role and subject (regulator, admin, channels)."""
     if principal.platform_id and principal.role in ("platform", "enterprise"):
         return f"tenant:{principal.platform_id}"
     if principal.department and principal.role == "department":
+        if principal.district:
+            return f"department:{principal.department}:{principal.district}"
         return f"department:{principal.department}"
     if principal.role == "worker":
         return f"worker:{principal.subject}"

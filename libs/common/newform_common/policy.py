@@ -214,6 +214,15 @@ class RuleBasis:
         return out
 
 
+def statute_for(entry: Any, engagement_type: str | None) -> str | None:
+    """The statute a ``rules.statutory_basis`` entry names for an engagement type (see ``rule_basis``)."""
+    if isinstance(entry, list):
+        return next((s for e in entry if (s := statute_for(e, engagement_type)) is not None), None)
+    if isinstance(entry, dict):
+        return entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
+    return entry
+
+
 @dataclass(frozen=True)
 class EffectiveValue:
     effective_from: date
@@ -421,17 +430,18 @@ class Policy:
         """Whether a rule (``M5.no_deposit``) is applied provisionally on ``on``: it is when the measures
         have lapsed and no statute in force (``rules.statutory_basis.<measure>``) carries it too.
 
-        A statute entry is either a citation (it carries the rule for every engagement) or a table
-        ``{statute, engagement_types}`` (only for those, e.g. 劳动合同法 for labour contracts); with
-        such an entry and no ``engagement_type`` given, the statute is not assumed to apply."""
+        A statute entry is either a citation (it carries the rule for every engagement), a table
+        ``{statute, engagement_types}`` (only for those, e.g. 劳动合同法 for labour contracts), or a
+        list of such tables (a different source per engagement: 劳动法 for labour contracts,
+        人社厅发〔2023〕50号 for work agreements); with table entries and no ``engagement_type``
+        given, no statute is assumed to apply."""
         status = self.measures_status(on)
         measure = rule.split(".", 1)[0]
         try:
             entry = self.value(f"rules.statutory_basis.{measure}", on).get(rule)
         except (KeyError, PolicyNotInForce):
             entry = None
-        if isinstance(entry, dict):
-            entry = entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
+        entry = statute_for(entry, engagement_type)
         return RuleBasis(rule=rule, provisional=status.provisional and entry is None,
                          measures_version=status.version.id, statutory_basis=entry)
 

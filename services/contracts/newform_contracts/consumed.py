@@ -40,6 +40,8 @@ class EnterpriseRecordRecorded(_DepartmentFact):
     credit_code: str
     registration_status: str
     qualified: bool
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 @consumes("contracts.contract.sent.v1")

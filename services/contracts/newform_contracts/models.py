@@ -270,6 +270,10 @@ class VerifiedEnterprise(ServiceModel, table=True):
     department: str = Field(max_length=32)
     reference: str = Field(max_length=100)
     version: int
+    # The days the record speaks for (M3 asks about day D), and when market stated it.
+    valid_from: date | None = None
+    valid_until: date | None = None
+    observed_at: datetime | None = _ts(nullable=True)
 
 
 class LiabilityShift(ServiceModel, table=True):

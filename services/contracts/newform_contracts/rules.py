@@ -352,6 +352,8 @@ class PartnerFacts:
     dispatch_licence_number: str | None = None
     dispatch_licence_valid_until: date | None = None
     qualified: bool = True
+    #: The first day the licence is valid (hrss's record; a declaration names only the last).
+    dispatch_licence_valid_from: date | None = None
 
 
 def dispatch_licence_invalid(partner: PartnerFacts, start_date: date) -> FindingSpec | None:
@@ -359,10 +361,12 @@ def dispatch_licence_invalid(partner: PartnerFacts, start_date: date) -> Finding
     the start date; the platform bears the liability."""
     if partner.kind != "dispatch_agency":
         return None
-    valid_until = partner.dispatch_licence_valid_until
-    if partner.dispatch_licence_number and valid_until is not None and valid_until >= start_date:
+    valid_until, valid_from = partner.dispatch_licence_valid_until, partner.dispatch_licence_valid_from
+    not_yet = valid_from is not None and valid_from > start_date
+    if partner.dispatch_licence_number and valid_until is not None and valid_until >= start_date and not not_yet:
         return None
-    state = "missing" if not partner.dispatch_licence_number or valid_until is None else "expired"
+    state = ("missing" if not partner.dispatch_licence_number or valid_until is None
+             else "not_yet_valid" if not_yet else "expired")
     return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
                        "劳务派遣单位无有效劳务派遣许可证，由平台企业依法承担责任",
                        {"licence": state, "licence_valid_until": valid_until.isoformat() if valid_until else None,

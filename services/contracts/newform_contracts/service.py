@@ -521,6 +521,8 @@ async def declared_licence_lapsed(session: AsyncSession, deadline: deadlines.Dea
     if c is None or c.status != "signed":
         return
     enterprise = await repository.enterprise(session, c.enterprise_id)
+    if await repository.verified_licences_of(session, enterprise.credit_code):
+        return  # verified beats declared: hrss's licences decide the days (verified.licence_lapsed)
     partner = _partner_facts(enterprise)
     invalid_from = rules.licence_lapses_during(partner, c.start_date, c.end_date)
     if invalid_from is None or deadlines.end_of_business_day(invalid_from - timedelta(days=1)) > deadline.due_at:

@@ -88,12 +88,18 @@ def declared_insurance_contradicted(declared: dict[str, Any], enrolments: list[E
     return found
 
 
-def licence_finding(licence: VerifiedLicence, invalid_from: date, start_date: date) -> FindingSpec:
-    """M3: dispatch through an agency whose licence is invalid: the platform bears the liability."""
-    reason = "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+LICENCE_STATE_ZH = {"revoked": "被吊销", "expired": "已过期", "not_yet_valid": "尚未生效"}
+
+
+def licence_finding(licence: VerifiedLicence, invalid_from: date, start_date: date,
+                    reason: str | None = None) -> FindingSpec:
+    """M3: dispatch through an agency with no valid licence on a day of the contract: the platform bears
+    the liability from that day (劳动合同法 art. 57, 劳务派遣行政许可实施办法)."""
+    reason = reason or ("revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until
+                        else "expired")
     return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
-                       f"劳务派遣单位的劳务派遣许可证{'被吊销' if reason == 'revoked' else '已过期'}"
-                       f"（{licence.licence_number}），自{invalid_from.isoformat()}起由平台企业依法承担责任",
+                       f"劳务派遣单位在{invalid_from.isoformat()}无有效劳务派遣许可证（{licence.licence_number}"
+                       f"{LICENCE_STATE_ZH[reason]}），自该日起由平台企业依法承担责任",
                        {"source": licence.department, "reference": licence.reference, "fact_id": licence.fact_id,
                         "licence": reason, "invalid_from": invalid_from.isoformat(),
                         "start_date": start_date.isoformat(), "liable_party": "platform"})
@@ -103,8 +109,54 @@ def first_invalid_day(licence: VerifiedLicence) -> date:
     return licence.effective_until + timedelta(days=1)
 
 
-def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpec | None:
-    """M3: a platform's outsourcer, franchisee or agent that market reports unqualified or struck off."""
+# M3 asks of a dispatch agency one question: did it hold *a* valid licence on day D? Licences are judged
+# together, not one by one: a renewal under a new number (L1 ends 2025-12-31, L2 starts 2026-01-01)
+# leaves no day unlicensed, and a licence that only starts later does not cover a day before it.
+def licence_valid_on(licence, day: date) -> bool:
+    return licence.valid_from <= day <= licence.effective_until
+
+
+def licence_on(licences: list, day: date):
+    """The licence valid on `day` (the one valid longest, if several), or None."""
+    valid = [lic for lic in licences if licence_valid_on(lic, day)]
+    return max(valid, key=lambda lic: lic.effective_until) if valid else None
+
+
+def first_unlicensed_day(licences: list, start: date) -> date:
+    """The first day from `start` on which the holder has no valid licence (following renewals)."""
+    day = start
+    while (held := licence_on(licences, day)) is not None:
+        day = held.effective_until + timedelta(days=1)
+    return day
+
+
+def why_unlicensed(licences: list, day: date) -> tuple[Any, str]:
+    """The licence a finding about an unlicensed `day` cites, and why: the one that ended the day before
+    (revoked / expired), else one not yet valid then (`not_yet_valid`), else the last that ended."""
+    ended = [lic for lic in licences if lic.effective_until < day]
+    later = [lic for lic in licences if lic.valid_from > day]
+    if ended and max(lic.effective_until for lic in ended) == day - timedelta(days=1) or ended and not later:
+        last = max(ended, key=lambda lic: lic.effective_until)
+        return last, "revoked" if last.revoked_on is not None and last.revoked_on <= last.valid_until else "expired"
+    return min(later, key=lambda lic: lic.valid_from), "not_yet_valid"
+
+
+# A market record speaks for the days it is in force: the question is the holder's status on day D, not
+# which record was stated last (records of 2023 "suspended" and 2024 "active again" make 2026 qualified).
+def record_on(records: list, day: date):
+    """The enterprise record in force on `day`: the latest-starting among those valid on it (a record
+    without dates is valid always), ties by the department's latest statement; None if none is."""
+    valid = [r for r in records if (r.valid_from is None or r.valid_from <= day)
+             and (r.valid_until is None or day <= r.valid_until)]
+    if not valid:
+        return None
+    return max(valid, key=lambda r: (r.valid_from or date.min, r.observed_at or datetime.min.replace(tzinfo=UTC),
+                                     r.version))
+
+
+def partner_finding(record: VerifiedEnterprise, partner_kind: str, day: date | None = None) -> FindingSpec | None:
+    """M3: a platform's outsourcer, franchisee or agent that market reports unqualified or struck off
+    (by the record in force on `day`, `record_on`)."""
     if partner_kind not in PARTNER_KINDS:
         return None
     if record.qualified and record.registration_status not in UNQUALIFIED_STATUSES:
@@ -113,7 +165,23 @@ def partner_finding(record: VerifiedEnterprise, partner_kind: str) -> FindingSpe
                        "市场监管部门记录显示合作企业不具备合法经营资质，平台应承担相应责任",
                        {"source": record.department, "reference": record.reference, "fact_id": record.fact_id,
                         "registration_status": record.registration_status, "qualified": record.qualified,
-                        "partner_kind": partner_kind, "liable_party": "platform"})
+                        "partner_kind": partner_kind, "liable_party": "platform",
+                        **({"on": day.isoformat()} if day else {})})
+
+
+def partner_findings(records: list[VerifiedEnterprise], partner_kind: str, c: Contract,
+                     today: date) -> list[FindingSpec]:
+    """M3 on a live contract: the partner's record in force on the contract's start, and on today if the
+    contract has reached it — each day judged by the record in force that day."""
+    days = [c.start_date] + ([today] if c.start_date < today and (c.end_date is None or today <= c.end_date)
+                             else [])
+    found: dict[str, FindingSpec] = {}
+    for day in days:
+        record = record_on(records, day)
+        spec = partner_finding(record, partner_kind, day) if record is not None else None
+        if spec is not None:
+            found.setdefault(record.fact_id, spec)
+    return list(found.values())
 
 
 # -- at drafting: the department's fact in place of the declaration ---------------------------------------
@@ -133,15 +201,25 @@ def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance,
     facts held (`repository.draft_facts`)."""
     sources: Sources = {}
     if enterprise.kind == "dispatch_agency" and licences:
-        best = max(licences, key=lambda lic: lic.effective_until)
-        partner = replace(partner, dispatch_licence_number=best.licence_number,
-                          dispatch_licence_valid_until=best.effective_until)
-        sources["M3.dispatch_licence_invalid"] = _cited(best)
-    if records:
-        latest = max(records, key=lambda r: r.version)
-        partner = replace(partner, qualified=latest.qualified and latest.registration_status not in
+        # The licence valid on the start date; without one, the holder is unlicensed that day.
+        held = licence_on(licences, start_date)
+        if held is not None:
+            partner = replace(partner, dispatch_licence_number=held.licence_number,
+                              dispatch_licence_valid_from=held.valid_from,
+                              dispatch_licence_valid_until=first_unlicensed_day(licences, start_date)
+                              - timedelta(days=1))
+            sources["M3.dispatch_licence_invalid"] = _cited(held)
+        else:
+            cited, _ = why_unlicensed(licences, start_date)
+            partner = replace(partner, dispatch_licence_number=cited.licence_number,
+                              dispatch_licence_valid_from=cited.valid_from,
+                              dispatch_licence_valid_until=cited.effective_until)
+            sources["M3.dispatch_licence_invalid"] = _cited(cited)
+    in_force = record_on(records, start_date)
+    if in_force is not None:
+        partner = replace(partner, qualified=in_force.qualified and in_force.registration_status not in
                           UNQUALIFIED_STATUSES)
-        sources["M3.unqualified_partner"] = _cited(latest)
+        sources["M3.unqualified_partner"] = _cited(in_force)
     registered = latest_by_type([_enrolment(r) for r in enrolments])
     on = max(start_date, business_date(datetime.now(UTC)))
     if "work_injury" in registered:
@@ -186,16 +264,32 @@ async def _check_insurance(session: AsyncSession, contracts: list[Contract], tod
                                                                             on))
 
 
-async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, contracts: list[Contract]) -> None:
-    """From the licence's first invalid day, the platform is liable for each live contract through it."""
-    invalid_from = first_invalid_day(licence)
-    reason = "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, contracts: list[Contract],
+                           invalid_from: date | None = None, reason: str | None = None) -> None:
+    """From the first day the holder has no valid licence, the platform is liable for each live contract
+    through it (a contract that starts on an unlicensed day: from its start)."""
+    invalid_from = invalid_from or first_invalid_day(licence)
+    reason = reason or ("revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until
+                        else "expired")
     affected = [c for c in contracts if c.end_date is None or c.end_date >= invalid_from]
     await repo.record_liability(session, [
-        {"contract_id": c.id, "fact_id": licence.fact_id, "liable_party": "platform", "since": invalid_from,
-         "source": licence.department, "reference": licence.reference, "reason": reason} for c in affected])
+        {"contract_id": c.id, "fact_id": licence.fact_id, "liable_party": "platform",
+         "since": max(invalid_from, c.start_date), "source": licence.department, "reference": licence.reference,
+         "reason": reason} for c in affected])
     for c in affected:
-        await _raise_on_contract(session, c, [licence_finding(licence, invalid_from, c.start_date)])
+        await _raise_on_contract(session, c, [licence_finding(licence, max(invalid_from, c.start_date),
+                                                              c.start_date, reason)])
+
+
+async def _check_licences(session: AsyncSession, c: Contract, licences: list[VerifiedLicence], today: date) -> None:
+    """M3 on the days of one contract so far: from its start, following renewals, the first day the agency
+    held no valid licence (if that day has come) moves the liability to the platform."""
+    if not licences:
+        return
+    day = first_unlicensed_day(licences, c.start_date)
+    if day <= max(today, c.start_date) and (c.end_date is None or day <= c.end_date):
+        cited, reason = why_unlicensed(licences, day)
+        await _shift_liability(session, cited, [c], day, reason)
 
 
 #: What `on_events` handles; the consumer passes over the rest.
@@ -227,6 +321,11 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
                 "valid_from": f.valid_from, "valid_until": f.valid_until, "revoked_on": f.revoked_on,
                 "effective_until": f.effective_until, "department": f.department, "reference": f.reference,
                 "version": f.version})
+            # A licence that is not (yet) valid on a live contract's start is a finding now, not at its expiry.
+            licences = await repo.verified_licences_of(session, f.holder_credit_code)
+            for c, _ in await repo.live_contracts_through(session, f.holder_credit_code, ("dispatch_agency",)):
+                if licence_on(licences, c.start_date) is None:
+                    await _check_licences(session, c, licences, today)
             # The clock runs out at the start of the first invalid day (a past day: it fires at once).
             await deadlines.schedule(session, LICENCE_LAPSE, f.fact_id,
                                      deadlines.end_of_business_day(f.effective_until),
@@ -238,13 +337,11 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
             await repo.save_verified(session, VerifiedEnterprise, {
                 "fact_id": f.fact_id, "credit_code": f.credit_code, "registration_status": f.registration_status,
                 "qualified": f.qualified, "department": f.department, "reference": f.reference,
-                "version": f.version})
-            records = [r for r in await repo.verified_enterprise_records(session, f.credit_code)
-                       if r.fact_id == f.fact_id]
+                "version": f.version, "valid_from": f.valid_from, "valid_until": f.valid_until,
+                "observed_at": f.observed_at})
+            records = await repo.verified_enterprise_records(session, f.credit_code)
             for c, partner in await repo.live_contracts_through(session, f.credit_code, PARTNER_KINDS):
-                spec = partner_finding(records[0], partner.kind)
-                if spec:
-                    await _raise_on_contract(session, c, [spec])
+                await _raise_on_contract(session, c, partner_findings(records, partner.kind, c, today))
         elif e.type == ContractSent.event_type:
             await check_contract(session, ContractSent.of(e).contract_id, today)
 
@@ -264,13 +361,9 @@ async def check_contract(session: AsyncSession, contract_id: str, today: date) -
     if enterprise is None:
         return
     if enterprise.kind == "dispatch_agency":
-        for licence in await repo.verified_licences_of(session, enterprise.credit_code):
-            if first_invalid_day(licence) <= max(today, c.start_date):
-                await _shift_liability(session, licence, [c])
-    for record in await repo.verified_enterprise_records(session, enterprise.credit_code):
-        spec = partner_finding(record, enterprise.kind)
-        if spec:
-            await _raise_on_contract(session, c, [spec])
+        await _check_licences(session, c, await repo.verified_licences_of(session, enterprise.credit_code), today)
+    records = await repo.verified_enterprise_records(session, enterprise.credit_code)
+    await _raise_on_contract(session, c, partner_findings(records, enterprise.kind, c, today))
 
 
 async def licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) -> None:
@@ -280,6 +373,9 @@ async def licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) ->
         return
     if deadlines.end_of_business_day(licence.effective_until) > deadline.due_at:
         return  # renewed since: a later clock of the same licence carries it
+    if licence_on(await repo.verified_licences_of(session, licence.holder_credit_code),
+                  first_invalid_day(licence)) is not None:
+        return  # another licence (a renewal under a new number) is valid that day: no lapse
     contracts = [c for c, _ in await repo.live_contracts_through(session, licence.holder_credit_code,
                                                                     ("dispatch_agency",))]
     await _shift_liability(session, licence, contracts)

@@ -10,8 +10,8 @@ from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
-from .router import router
 from .consumed import HouseholdRegistrationRecorded, JobSeekingRegistrationRecorded
+from .router import router
 from .service import DEADLINE_HANDLERS, on_contract_events, on_department_events
 
 DESCRIPTION = """Skills training for new-form workers (宁政办〔2022〕41号 M13): training providers and recognised
