@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 from pydantic import ValidationError
 
@@ -153,3 +156,52 @@ def test_findings_must_name_a_real_measure_and_rule():
         FindingRaised(measure="M21", rule="M21.x", **base)
     with pytest.raises(ValidationError):
         FindingRaised(measure="M5", rule="no_deposit", **base)
+
+
+@pytest.mark.parametrize("service", ["contracts", "wages", "disputes", "training", "departments", "gateway"])
+def test_a_published_event_schema_accepts_a_new_optional_field(service):
+    """A consumer validating with the published (AsyncAPI) schema keeps working when the next minor
+    release adds a field: the versioning policy's promise, for every event of every service."""
+    importlib.import_module(f"newform_{service}.main")  # registers the service's event types
+    document = asyncapi_document(service)
+    for name, message in document["components"]["messages"].items():
+        schema = {**message["payload"], "components": document["components"]}
+        validator = jsonschema.Draft202012Validator(schema)
+        assert '"additionalProperties": false' not in json.dumps(message["payload"]), name
+        sample = {p: _sample(s, document) for p, s in message["payload"].get("properties", {}).items()
+                  if p in message["payload"].get("required", [])}
+        validator.validate(sample)
+        validator.validate({**sample, "a_field_of_the_next_release": "x"})  # what a closed schema refused
+
+
+def _sample(schema: dict, document: dict):
+    """A value valid under `schema` (enough for the required fields of an event)."""
+    if "$ref" in schema:
+        return _sample(document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]], document)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return _sample(schema[key][0], document)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "string":
+        fmt = schema.get("format")
+        if fmt == "date-time":
+            return "2026-12-06T10:00:00+08:00"
+        if fmt == "date":
+            return "2026-12-06"
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind == "integer":
+        return max(0, schema.get("minimum", 0))
+    if kind == "number":
+        return 0
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return [_sample(schema["items"], document)] * schema.get("minItems", 0) if "items" in schema else []
+    if kind == "object":
+        return {p: _sample(s, document) for p, s in schema.get("properties", {}).items()
+                if p in schema.get("required", [])}
+    return None

@@ -375,9 +375,24 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def open_to_new_fields(node: Any) -> Any:
+    """The schema a consumer validates with: without `additionalProperties: false`.
+
+    Our models forbid unknown fields when *we* build an event (a typo fails at once), but the published
+    contract must let a consumer accept the next minor release's new optional field: the versioning
+    policy calls that compatible, and a consumer validating with a closed schema would reject it."""
+    if isinstance(node, dict):
+        return {k: open_to_new_fields(v) for k, v in node.items()
+                if not (k == "additionalProperties" and v is False)}
+    if isinstance(node, list):
+        return [open_to_new_fields(v) for v in node]
+    return node
+
+
 def asyncapi_document(service: str, reg: EventRegistry = registry, version: str | None = None) -> dict[str, Any]:
     """AsyncAPI 3.0 description of the events one service publishes, from the event models. Every
-    `$ref` resolves inside the document (the models' `$defs` become `components.schemas`)."""
+    `$ref` resolves inside the document (the models' `$defs` become `components.schemas`); payloads
+    are open to new fields (`open_to_new_fields`)."""
     if version is None:
         from .apidocs import project_version
 
@@ -394,7 +409,7 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
             "title": model.__name__,
             "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else t,
             "contentType": CONTENT_TYPE,
-            "payload": _hoist_definitions(model.model_json_schema(), schemas, model.__name__),
+            "payload": _hoist_definitions(open_to_new_fields(model.model_json_schema()), schemas, model.__name__),
             "bindings": {"kafka": {"key": {"type": "string", "description": f"the event's {model.key_field}"}}},
             "headers": {
                 "type": "object",
