@@ -86,6 +86,12 @@ class InspectionResultRecorded(_Fact):
     confirmed_overtime_hours: int
     inspected_on: date
     ordered_to_pay_by: date | None = None
+    #: The order to pay was ignored (逾期未支付), the arrears caused a mass incident, and their extent:
+    #: the wage-arrears list's conditions (人力资源社会保障部令第45号 art. 5), read by the gateway.
+    order_ignored: bool = False
+    mass_incident: bool = False
+    months_unpaid: int | None = None
+    workers_affected: int | None = None
 
 
 @event_type("departments.case_outcome.recorded.v1", key="subject_key")

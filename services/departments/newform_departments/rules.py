@@ -106,6 +106,19 @@ def date_ranges(kind: str, item) -> Refusal | None:
     return None
 
 
+def order_to_pay(item, established_on: date) -> Refusal | None:
+    """An order to pay stated as ignored needs its deadline, and the deadline must have passed on the day the
+    department established it (逾期未支付 is known only after the deadline; 人力资源社会保障部令第45号 art. 5)."""
+    if not getattr(item, "order_ignored", False):
+        return None
+    if item.ordered_to_pay_by is None:
+        return Refusal("invalid-line", "an order stated as ignored needs its deadline", "ordered_to_pay_by")
+    if item.ordered_to_pay_by >= established_on:
+        return Refusal("invalid-date-range", f"an order due {item.ordered_to_pay_by.isoformat()} cannot be known "
+                                             f"ignored on {established_on.isoformat()}", "order_ignored")
+    return None
+
+
 def licence_valid_until(valid_until: date, revoked_on: date | None) -> date:
     """The last day a dispatch licence is valid: its expiry, or the day before its revocation."""
     if revoked_on is not None:

@@ -79,7 +79,14 @@ class InspectionResultIn(FactIn):
     confirmed_amount_fen: int = Field(0, ge=0, description="arrears confirmed (fen)")
     confirmed_overtime_hours: int = Field(0, ge=0)
     inspected_on: date
-    ordered_to_pay_by: date | None = Field(None, description="the order's deadline to pay")
+    ordered_to_pay_by: date | None = Field(None, description="the written order's deadline to pay (责令限期支付)")
+    order_ignored: bool = Field(False, description="the employer did not pay by `ordered_to_pay_by` (逾期未支付), as "
+                                                   "the department established after the deadline: a listing "
+                                                   "condition (人力资源社会保障部令第45号 art. 5)")
+    mass_incident: bool = Field(False, description="the arrears caused a mass or extreme incident with serious social "
+                                                   "impact (群体性事件、极端事件)")
+    months_unpaid: int | None = Field(None, ge=0, le=600, description="the longest a worker went unpaid (months)")
+    workers_affected: int | None = Field(None, ge=1, le=1_000_000, description="how many workers the arrears concern")
 
 
 class CaseOutcomeIn(FactIn):

@@ -31,6 +31,7 @@ from newform_common.identity import (
 from newform_common.ids import new_id
 from newform_common.observability import request_id_var
 from newform_common.outbox import record
+from newform_common.policy import business_date
 
 from . import events as ev
 from . import repository as repo
@@ -137,6 +138,8 @@ def _credit_code(value: str | None, name: str) -> str | None:
 def prepare(kind: str, department: str | None, item: FactIn, pii: Pii) -> Prepared:
     """Scope, identifiers and date ranges; raises `Refused` before anything is written."""
     refusal = rules.outside_scope(department, kind, item.model_dump()) or rules.date_ranges(kind, item)
+    if refusal is None and isinstance(item, InspectionResultIn):
+        refusal = rules.order_to_pay(item, business_date(item.observed_at or now()))
     if refusal:
         raise Refused(refusal)
     body = item.model_dump(mode="json", exclude={"reference", "observed_at", "id_number"})
