@@ -48,6 +48,41 @@ def auth(tokens, platform=PLATFORM, role="platform"):
     return tokens.headers(role, platform_id=platform)
 
 
+@pytest.mark.parametrize("request_args", [
+    {"json": {"worker_id": "w\x00x", "text": "x"}},
+    {"content": b'{"worker_id": "w_1", "text": "a\\u0000b"}', "headers": {"content-type": "application/json"}},
+    {"content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 9223372036854775808}',
+     "headers": {"content-type": "application/json"}},
+    {"content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 99999999999999999999999}',
+     "headers": {"content-type": "application/json"}},
+    {"content": b'{"worker_id": "w_1", "text": "x"}\n{"deposit_fen": 9223372036854775808}\n',
+     "headers": {"content-type": "application/x-ndjson"}},
+    {"content": b"worker_id,text\nw_1,a\x00b\n", "headers": {"content-type": "text/csv"}},
+])
+async def test_input_no_database_can_store_is_refused_at_the_edge(client, tokens, request_args):
+    """A NUL character or an integer beyond 64 bits, in any field of any service: 422, nothing stored."""
+    before = await rows(client.database_url, Note)
+    headers = {**auth(tokens), **request_args.pop("headers", {})}
+    response = await client.post(NOTES, headers=headers, **request_args)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/unstorable-input")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await rows(client.database_url, Note) == before
+
+
+async def test_a_nul_in_the_url_is_refused_and_a_backslash_before_u0000_is_text(client, tokens):
+    for url in (f"/v1/platforms/{PLATFORM}%00/notes", f"{NOTES}?cursor=%00"):
+        response = await client.get(url, headers=auth(tokens))
+        assert response.status_code == 422 and response.json()["type"].endswith("/unstorable-input"), url
+        assert "\x00" not in response.text
+    text = await client.post(NOTES, headers={**auth(tokens), "content-type": "application/json"},
+                             content=b'{"worker_id": "w_1", "text": "C:\\\\u0000 is a path"}')
+    assert text.status_code == 201, text.text  # an escaped backslash and the letters u0000: storable text
+    fits = await client.post(NOTES, headers=auth(tokens), json={"worker_id": "w_1", "text": "x",
+                                                               "deposit_fen": 2**63 - 1})
+    assert fits.status_code != 422 or "unstorable" not in fits.text
+
+
 async def test_validation_errors_are_problem_json_and_store_nothing(client, tokens):
     before = await rows(client.database_url, Note)
     response = await client.post(NOTES, headers=auth(tokens), json={"worker_id": "", "text": "x"})

@@ -27,6 +27,7 @@ from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
 from .deadlines import DeadlineHandler, DeadlineWorker
+from .edge import EdgeGuardMiddleware
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
 from .fonts import mount_fonts
@@ -203,6 +204,7 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_problem_handlers(app)
+    app.add_middleware(EdgeGuardMiddleware)  # innermost: refusals are logged and rate-limited like the rest
     app.add_middleware(DeprecationHeadersMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
