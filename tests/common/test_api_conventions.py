@@ -188,6 +188,16 @@ async def test_operations_endpoints(client):
     assert "newform_http_requests_total" in metrics.text
     assert "newform_policy_days_remaining " in metrics.text  # the operators' early warning
     assert (await client.get("/healthz")).headers["x-request-id"]
+    assert "newform_calendar_days_covered " in metrics.text  # the holiday schedules' early warning
+    assert ready.json()["calendar"]["covered_until"] and "calendar" in ready.json()["checks"]
+
+
+async def test_a_callers_request_id_is_kept_only_when_it_is_a_plausible_id(client):
+    kept = await client.get("/healthz", headers={"X-Request-ID": "req-42.abc"})
+    assert kept.headers["x-request-id"] == "req-42.abc"
+    for odd in ("x" * 65, "two words", "line\tbreak"):
+        replaced = await client.get("/healthz", headers={"X-Request-ID": odd})
+        assert replaced.headers["x-request-id"] != odd and len(replaced.headers["x-request-id"]) == 32
 
 
 async def test_openapi_has_stable_operation_ids_and_problem_schema(client):

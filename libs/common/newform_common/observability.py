@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -53,6 +54,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 access_log = logging.getLogger("newform.access")
 
 
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
 class RequestContextMiddleware:
     """Gives every request an id (kept from `X-Request-ID` if sent), logs it and counts it."""
 
@@ -65,7 +69,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode())
-        request_id = incoming.decode()[:100] if incoming else uuid.uuid4().hex
+        # A caller's id is kept only when it is a plausible id: an over-long or odd one would be
+        # written to every log line of the request (a log-injection and log-volume lever).
+        request_id = incoming.decode("latin-1") if incoming and _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
