@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -224,3 +225,19 @@ async def test_405_names_every_method_of_the_path(client, tokens):
     response = await client.delete(NOTES, headers=auth(tokens))
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
+
+
+async def test_the_docs_pages_load_nothing_from_the_internet(client):
+    """A government network without internet still shows /docs and /redoc: every script, style and
+    font the pages name is served here."""
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        urls = re.findall(r"""(?:src|href|url)\s*[=:(]\s*['"]?([^'" )>]+)""", html)
+        assert urls, page
+        for url in urls:
+            assert not url.startswith(("http:", "https:", "//")), (page, url)
+            if url.startswith("/docs-assets/"):
+                asset = await client.get(url)
+                assert asset.status_code == 200 and len(asset.content) > 100, url
+        assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+    assert (await client.get("/docs-assets/../pyproject.toml")).status_code == 404

@@ -27,6 +27,7 @@ from .auth import TokenVerifier
 from .consumer import ConsumerRunner
 from .db import Database
 from .deadlines import DeadlineHandler, DeadlineWorker
+from .docs_assets import mount_docs
 from .edge import EdgeGuardMiddleware
 from .errors import Conflict, document_problems, install_problem_handlers
 from .events import asyncapi_document
@@ -196,6 +197,7 @@ def create_service_app(
         title=title, description=description, version=version, lifespan=lifespan,
         openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
         generate_unique_id_function=operation_id, default_response_class=FastJSONResponse,
+        docs_url=None, redoc_url=None,  # served with local assets by mount_docs (no CDN)
     )
     app.state.settings = settings
     app.state.deadline_handlers = dict(deadline_handlers or {})
@@ -255,6 +257,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     mount_fonts(app)  # every service's pages can render Chinese without system fonts
+    mount_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

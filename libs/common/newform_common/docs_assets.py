@@ -1,0 +1,95 @@
+"""The API documentation pages (`/docs`: Swagger UI, `/redoc`: Redoc) with every asset served by the
+service itself. FastAPI's defaults load their scripts from public CDNs and Google Fonts: on a
+government network without internet the pages stay blank.
+
+The files come from npm (`swagger-ui-dist`, `redoc`; `npm ci`, never committed), looked for in
+`NEWFORM_DOCS_ASSETS_DIR` (a folder holding `swagger-ui-dist/` and `redoc/`, what the image copies),
+then in the checkout's `node_modules`. Only the named files are served (no directory listing, no
+traversal). Without them the pages say how to install them instead of loading from the internet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse
+
+from .apidocs import repo_root
+from .errors import NotFound
+
+log = logging.getLogger(__name__)
+
+ASSETS_PATH = "/docs-assets"
+#: The files a page needs, by the name served: (package folder, file in it, media type).
+FILES = {
+    "swagger-ui-bundle.js": ("swagger-ui-dist", "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": ("swagger-ui-dist", "swagger-ui.css", "text/css"),
+    "favicon-32x32.png": ("swagger-ui-dist", "favicon-32x32.png", "image/png"),
+    "redoc.standalone.js": ("redoc", "bundles/redoc.standalone.js", "text/javascript"),
+}
+
+
+@lru_cache(maxsize=2)
+def assets_dir() -> Path | None:
+    candidates = []
+    if os.environ.get("NEWFORM_DOCS_ASSETS_DIR"):
+        candidates.append(Path(os.environ["NEWFORM_DOCS_ASSETS_DIR"]))
+    root = repo_root()
+    if root is not None:
+        candidates.append(root / "node_modules")
+    for candidate in candidates:
+        if all((candidate / package / name).is_file() for package, name, _ in FILES.values()):
+            return candidate
+    return None
+
+
+def _missing() -> HTMLResponse:
+    return HTMLResponse("<!doctype html><meta charset=utf-8><title>API documentation</title>"
+                        "<p>The documentation pages' files are not installed on this server (run <code>npm ci</code>, "
+                        "or set NEWFORM_DOCS_ASSETS_DIR). The API description itself is at "
+                        "<a href=/openapi.json>/openapi.json</a>.</p>", status_code=503)
+
+
+def mount_docs(app: FastAPI) -> None:
+    """`/docs`, `/docs/oauth2-redirect`, `/redoc` and their files, for an app made with docs_url=None."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    async def swagger_ui() -> HTMLResponse:
+        if assets_dir() is None:
+            return _missing()
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — API",
+                                   swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+                                   swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+                                   oauth2_redirect_url="/docs/oauth2-redirect")
+
+    @router.get("/docs/oauth2-redirect")
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @router.get("/redoc")
+    async def redoc() -> HTMLResponse:
+        if assets_dir() is None:
+            return _missing()
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} — API",
+                              redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
+                              redoc_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png", with_google_fonts=False)
+
+    @router.get(ASSETS_PATH + "/{name}")
+    async def asset(name: str) -> FileResponse:
+        directory = assets_dir()
+        if directory is None or name not in FILES:
+            raise NotFound(f"No documentation file {name}")
+        package, path, media_type = FILES[name]
+        return FileResponse(directory / package / path, media_type=media_type,
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    if assets_dir() is None:
+        log.warning("swagger-ui-dist/redoc not found (npm ci, or NEWFORM_DOCS_ASSETS_DIR): /docs and /redoc say so")
+    app.include_router(router)
