@@ -229,6 +229,8 @@ async def record_payment(statement_id: Annotated[str, Path(max_length=40)], body
     row = await _visible_statement(session, statement_id, principal, for_update=True)
     if body.paid_on < row["period_start"]:
         raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
+    if body.paid_on > policy.business_today():  # a payment is a fact that happened, never a promise
+        raise Unprocessable(f"paid_on {body.paid_on} is in the future", slug="invalid-payment")
     if body.paid_fen < row["paid_fen"]:
         raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
     await service.record_payment(session, row, body.paid_fen, body.paid_on)

@@ -1114,6 +1114,8 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
     """A worker's report against the platform's statements for the period: what differs is a finding."""
     if body.period_end < body.period_start:
         raise Unprocessable("period_end is before period_start", slug="invalid-period")
+    if body.received_on is not None and body.received_on > business_today():
+        raise Unprocessable(f"received_on {body.received_on} is in the future", slug="invalid-date")
     get_policy().measures_status(body.period_start)  # 422 before the measures
     rows = [dict(r) for r in (await session.execute(text(
         "select * from statements where worker_id = :w and platform_id = :p and period_start <= :end "
@@ -1153,7 +1155,8 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
                                       platform_id=body.platform_id, worker_id=worker_id,
                                       enterprise_id=engagement["enterprise_id"] if engagement else None,
                                       occupation=engagement["occupation"] if engagement else None,
-                                      district=engagement["district"] if engagement else None)
+                                      district=engagement["district"] if engagement else None,
+                                      engagement_type=engagement["engagement_type"] if engagement else None)
     await session.execute(text(
         "insert into pay_reports (id, worker_id, platform_id, period_start, period_end, expected_fen, received_fen, "
         "received_on, note, outcome, differences, finding_id, reported_at) values (:id, :w, :p, :ps, :pe, :ef, :rf, "
