@@ -9,7 +9,7 @@ Numbers come from the policy (`get_policy()`), never from literals here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -301,6 +301,70 @@ def check_no_exclusivity(terms: TermsFacts) -> Violation | None:
     return None
 
 
+# Free-text terms (other_terms, rest_rules, the document) are judged by meaning too: a clause that says
+# what a structured field would say is judged as that field would be — "乙方不得在其他平台接单" is
+# exclusivity whether it is a checkbox or a sentence — and the refusal quotes the clause.
+_SENTENCE_SPLIT = re.compile(r"[。；;！!？?\n]+")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A sentence of the free-text terms and what it says in the structured fields' terms."""
+
+    text: str
+    exclusivity: bool = False
+    charges_worker: bool = False
+    conditions: tuple[Condition, ...] = ()
+
+
+def free_text_clauses(text: str, on: date) -> list[Clause]:
+    """The sentences of free-text terms that amount to a structured term (policy
+    `fair_access.free_text_clause_words`; protected grounds as `fair_access.protected_attribute_words`)."""
+    if not text.strip():
+        return []
+    words = get_policy().value("fair_access.free_text_clause_words", on)
+    grounds = get_policy().value("fair_access.protected_attribute_words", on)
+    ground_words = [w for ws in grounds.values() for w in ws]
+    found = []
+    for sentence in (x.strip() for x in _SENTENCE_SPLIT.split(text)):
+        if not sentence:
+            continue
+        pieces = [x for x in _CLAUSE_SPLIT.split(sentence) if x.strip()]
+        exclusive = any(_mentions(p, words["restriction"]) and _mentions(p, words["other_platforms"])
+                        and not _mentions(p, words["protective"]) for p in pieces)
+        charges = any(_mentions(p, words["deposit"] + words["fee"]) and _mentions(p, words["charge"])
+                      and not _mentions(p, words["negated_charge"]) for p in pieces)
+        conditions = tuple(Condition("", p) for p in pieces
+                           if _mentions(p, ground_words) and _mentions(p, words["requirement"]))
+        if exclusive or charges or conditions:
+            found.append(Clause(sentence, exclusive, charges, conditions))
+    return found
+
+
+def check_free_text(terms: TermsFacts, on: date) -> list[Violation]:
+    """M5 on the free-text terms: each clause judged as its structured twin (exclusivity, a deposit or fee
+    charged to the worker, a discriminatory condition), the clause quoted in the refusal."""
+    out = []
+    for clause in free_text_clauses(terms.free_text, on):
+        quoted = f"「{clause.text[:200]}」"
+        if clause.exclusivity and check_no_exclusivity(replace(terms, exclusivity=True)):
+            out.append(Violation("M5", "M5.no_exclusivity",
+                                 f"The clause {quoted} restricts the worker from working on other platforms outside "
+                                 "a full-time labour contract (不得违法限制劳动者在多平台就业)"))
+        if clause.charges_worker:
+            out.append(Violation("M5", "M5.no_deposit", f"The clause {quoted} charges the worker a deposit, bond or "
+                                 "fee (不得向劳动者收取押金、保证金或其他费用)"))
+        if clause.conditions:
+            bad = discriminatory_conditions(replace(terms, eligibility_conditions=clause.conditions,
+                                                    eligibility_attributes=()), on)
+            if bad:
+                grounds = ", ".join(sorted({ground for _, ground in bad}))
+                out.append(Violation("M5", "M5.no_discriminatory_conditions",
+                                     f"The clause {quoted} sets an unlawful condition on {grounds} "
+                                     "(不得违法设置性别、民族、年龄、宗教信仰等歧视性条件)"))
+    return out
+
+
 #: The length in days of each pay period code, to hold a period against the longest allowed.
 PAY_PERIOD_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 31}
 
@@ -340,7 +404,7 @@ def contract_rejects(terms: TermsFacts, *, enterprise_kind: str, engagement_type
     checks = [check_no_deposit(terms), check_no_discriminatory_conditions(terms, on), check_no_exclusivity(terms),
               check_max_pay_period(terms, on, part_time_labor=part_time and engagement_type == "labor_contract"),
               check_dispatch_requires_labor_contract(enterprise_kind, engagement_type)]
-    return [v for v in checks if v is not None]
+    return [v for v in checks if v is not None] + check_free_text(terms, on)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,8 +527,11 @@ def suspicious_terms_text(text: str) -> FindingSpec | None:
     hits = [w for w in SUSPICIOUS_TERMS if (re.search(rf"\b{w}s?\b", lowered) if w.isascii() else w in text)]
     if not hits:
         return None
-    return FindingSpec("M5", "M5.suspicious_terms_text", Severity.low,
-                       "合同文本提及押金、收费或歧视性条件，需人工审查", {"matched_words": hits})
+    # Quote the sentences that mention them: the reviewer reads the clause, not a word list.
+    clauses = [x.strip()[:200] for x in _SENTENCE_SPLIT.split(text)
+               if x.strip() and any((re.search(rf"\b{w}s?\b", x.lower()) if w.isascii() else w in x) for w in hits)]
+    return FindingSpec("M5", "M5.suspicious_terms_text", Severity.low, "合同文本提及押金、收费或歧视性条件，需人工审查",
+                       {"matched_words": hits, "clauses": clauses[:10]})
 
 
 # ---------------------------------------------------------------------------------------------
