@@ -195,3 +195,29 @@ async def test_a_record_whose_enterprise_is_unknown_is_held_never_exported_under
 
     [line] = await eventually(released)
     assert line["subject_credit_code"] == code and line["subject_name"] == "某劳务派遣有限公司"
+
+
+async def test_one_debt_makes_one_record_whichever_clock_noticed_it(gw, tokens):
+    """W-2 on the credit side: the statement's clock and the period's clock both raising arrears for the same
+    unpaid month (two alerts, both confirmed) make one record of the related unit, both alerts in its chain."""
+    hrss, regulator = tokens.headers("department", department="hrss"), tokens.headers("regulator")
+    platform, code, contract = unique_name("pw"), credit_code(), f"ct_{uuid.uuid4().hex[:8]}"
+    unit = {"related_unit_id": "ent_unit", "credit_code": code, "unit_name": "某外包公司", "contract_id": contract,
+            "period_start": "2025-05-01", "period_end": "2025-05-31"}
+    subjects = [f"st_{uuid.uuid4().hex[:8]}", f"{contract}:2025-05-01"]
+    for subject, extra in zip(subjects, ({"arrears_fen": 348000}, {"reason": "no_paid_statement"}), strict=True):
+        await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=subject, platform_id=platform,
+                             subject_type="statement", evidence={**unit, **extra}, summary="拖欠工资")
+
+    async def alerts():
+        items = (await gw.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]
+        found = [a for a in items if a["subject_id"] in subjects]
+        return found if len(found) == 2 else None
+
+    for alert in await eventually(alerts):
+        assert (await gw.post(f"/v1/alerts/{alert['alert_id']}/resolve", headers=hrss,
+                              json={"outcome": "confirmed"})).status_code == 200
+    records = (await gw.get("/v1/credit-records", headers=regulator, params={"platform_id": platform})).json()["items"]
+    assert len(records) == 1 and records[0]["subject_credit_code"] == code
+    confirmations = [c for c in records[0]["evidence_chain"] if c["role"] == "confirmation"]
+    assert len(confirmations) == 2

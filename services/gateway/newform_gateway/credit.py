@@ -504,6 +504,10 @@ async def decide_listing(session: AsyncSession, principal: Principal, body: List
     fact = await session.get(DepartmentFact, body.inspection_fact_id)
     if fact is None:
         raise NotFound(f"No inspection result {body.inspection_fact_id!r} from the departments service")
+    if body.decided_on < business_date(fact.observed_at):
+        raise Unprocessable(f"The listing is decided on {body.decided_on.isoformat()}, before the department "
+                            f"established the facts it rests on ({business_date(fact.observed_at).isoformat()})",
+                            slug="invalid-date-range")
     try:
         condition, why = listing_condition(fact, body.decided_on)
     except ListingRefused as exc:

@@ -57,6 +57,12 @@ class InspectionResultRecorded(FactData):
     employer_credit_code: str
     matter: str
     confirmed_amount_fen: int
+    # the wage-arrears list's conditions (credit.listing_condition reads them from the stored fields)
+    ordered_to_pay_by: str | None = None
+    order_ignored: bool = False
+    mass_incident: bool = False
+    months_unpaid: int | None = None
+    workers_affected: int | None = None
 
 
 @consumes("departments.case_outcome.recorded.v1")
