@@ -42,7 +42,7 @@ RULES: tuple[RuleDef, ...] = (
     RuleDef("M6.early_warning_late_share_rising", "finding",
             "Early warning: a platform's share of statements paid late or short rises from one month to the next"),
     RuleDef("M19.related_unit_arrears", "finding",
-            "A related unit's wage arrears, for its credit record (and the entrusted platform's)"),
+            "A related unit's wage arrears where the platform was entrusted to pay (the unit stays liable)"),
     RuleDef("M20.wage_arrears_enforcement", "finding", "Wage arrears, for the joint enforcement channel"),
     RuleDef("M7.rest_break", "finding", "Continuous working time beyond the limit without the required break"),
     RuleDef("M7.daily_hours", "finding",
@@ -659,15 +659,17 @@ def enforcement_of(arrears: FindingSpec) -> FindingSpec:
 
 
 def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
-    """M19/M6: a related unit's arrears carry the unit's identity so a confirmed alert credits the unit
-    (and the platform when it was entrusted to pay)."""
-    liable = ["related_unit", "platform"] if unit["platform_entrusted_to_pay"] else ["related_unit"]
+    """M19/M6: the platform entrusted to pay a related unit's staff is told of the unit's arrears (and the
+    credit supervision units see the platform's part). The unit stays liable for its staff's pay (item 6:
+    关联单位…承担本单位员工劳动报酬支付主体责任; 可委托平台企业支付 moves the payment, not the liability): the
+    credit record is the unit's (the M6.wage_arrears finding, its own credit code), never the platform's."""
+    liable = ["related_unit"]
     return FindingSpec("M19", "M19.related_unit_arrears", arrears.severity,
                        f"关联单位{unit['name']}拖欠工资：{arrears.summary}",
                        {**arrears.evidence, "related_unit_id": unit["enterprise_id"], "unit_name": unit["name"],
                         "credit_code": unit["credit_code"],
                         "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
-                        "liable": liable})
+                        "liable": liable, "entrusted_payer": "platform" if unit["platform_entrusted_to_pay"] else None})
 
 
 def judge_statement(s: Statement, e: Engagement, today: date,
