@@ -132,13 +132,44 @@ async def lock_arrears(session: AsyncSession, contract_ids: Iterable[str]) -> No
     await lock_keys(session, "wages-arrears", sorted(set(contract_ids)))
 
 
+#: Each session's working minutes cut at Asia/Shanghai midnight, in proportion to its time on each day (a
+#: session is at most 24 h, so it touches at most two days): 22:00–06:00 is 2 h on one day and 6 h on the
+#: next, a rest day's share counted as rest-day work. Selects worker_id, day, platform_id, minutes.
+_SPLIT_BY_DAY = """
+    select s.worker_id, d.day::date as day, s.platform_id,
+           s.working_minutes * extract(epoch from least(s.end_local, d.day + interval '1 day')
+                                                  - greatest(s.start_local, d.day))
+             / greatest(extract(epoch from s.end_local - s.start_local), 1) as minutes
+    from (select worker_id, platform_id, working_minutes, started_at at time zone 'Asia/Shanghai' as start_local,
+                 ended_at at time zone 'Asia/Shanghai' as end_local
+          from work_sessions where {where}) as s,
+         generate_series(date_trunc('day', s.start_local), s.end_local - interval '1 microsecond',
+                         interval '1 day') as d(day)
+"""
+
+
 async def daily_minutes(session: AsyncSession, worker_ids: list[str], start: date, end: date) -> list[dict[str, Any]]:
-    """Working minutes per worker, day and platform (every platform: the rules judge the sum)."""
+    """Working minutes per worker, day and platform (every platform: the rules judge the sum), a session
+    across midnight counted on each of its days by its time there."""
     conn = await driver_connection(session)
+    split = _SPLIT_BY_DAY.format(where="worker_id = any($1::text[]) and work_date between $2::date - 1 and $3")
     rows = await conn.fetch(
-        "select worker_id, work_date, platform_id, sum(working_minutes)::int as minutes from work_sessions "
-        "where worker_id = any($1::text[]) and work_date between $2 and $3 group by 1, 2, 3",
-        list(set(worker_ids)), start, end)
+        f"select worker_id, day as work_date, platform_id, round(sum(minutes))::int as minutes from ({split}) as x "
+        "where day between $2 and $3 group by 1, 2, 3", list(set(worker_ids)), start, end)
+    return [dict(r) for r in rows]
+
+
+async def hours_by_day(session: AsyncSession, worker_id: str, start: date, end: date,
+                       platform_id: str | None) -> list[dict[str, Any]]:
+    """One worker's working minutes per day and platform in [start, end), split at midnight as above."""
+    conn = await driver_connection(session)
+    where = "worker_id = $1 and work_date between $2::date - 1 and $3" + (" and platform_id = $4" if platform_id
+                                                                          else "")
+    args = [worker_id, start, end] + ([platform_id] if platform_id else [])
+    rows = await conn.fetch(
+        f"select day as work_date, platform_id, round(sum(minutes))::int as minutes from "
+        f"({_SPLIT_BY_DAY.format(where=where)}) as x where day >= $2 and day < $3 group by 1, 2 order by 1, 2",
+        *args)
     return [dict(r) for r in rows]
 
 

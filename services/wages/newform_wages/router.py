@@ -20,7 +20,7 @@ from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
 from newform_common.scope import ensure_platform, visibility
 
-from . import intake, rules, service
+from . import intake, repository, rules, service
 from .schemas import (
     BatchPublic,
     HoursDay,
@@ -300,14 +300,7 @@ async def worker_hours(worker_id: Annotated[str, Path(max_length=64)], session: 
         raise Forbidden("This token cannot read working time")
     start = date.fromisoformat(f"{month}-01")
     end = rules.add_months(start, 1)
-    args: dict[str, Any] = {"w": worker_id, "s": start, "e": end}
-    platform_clause = ""
-    if view.platform_id is not None:
-        platform_clause = " and platform_id = :p"
-        args["p"] = view.platform_id
-    rows = (await session.execute(text(
-        "select work_date, platform_id, sum(working_minutes)::int as minutes from work_sessions where worker_id = :w "
-        f"and work_date >= :s and work_date < :e{platform_clause} group by 1, 2 order by 1, 2"), args)).mappings().all()
+    rows = await repository.hours_by_day(session, worker_id, start, end, view.platform_id)
     days: dict[date, dict[str, int]] = {}
     for r in rows:
         days.setdefault(r["work_date"], {})[r["platform_id"]] = r["minutes"]

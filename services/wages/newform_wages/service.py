@@ -957,7 +957,9 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     monthly overtime (labour contracts), part-time limits, quotas. Each finding goes to each platform
     involved with only its own share; a (rule, subject, platform) is judged once."""
     workers = list({r["worker_id"] for r in rows})
-    days = {(r["worker_id"], r["work_date"]) for r in rows}
+    # a session across midnight touches its second day too (its time there counts there)
+    days = {(r["worker_id"], d) for r in rows
+            for d in {r["work_date"], business_date(r["ended_at"] - timedelta(microseconds=1))}}
     first = min(d for _, d in days)
     last = max(d for _, d in days)
     month_start = first.replace(day=1)
