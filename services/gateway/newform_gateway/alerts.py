@@ -253,11 +253,12 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
         district, occupations = routing_facts(finding, enterprises)
         # The policy answers by business day: one lookup per measure, route and day in a batch.
         day = business_date(finding.observed_at)
-        route = (finding.measure, finding.occupation, tuple(occupations), district, day)
+        responsible = routing.responsible_department(finding.evidence, finding.observed_at)
+        route = (finding.measure, finding.occupation, tuple(occupations), district, day, responsible)
         if route not in routes:
             routes[route] = routing.departments_for(finding.measure, occupation=finding.occupation,
                                                     occupations=occupations, district=district,
-                                                    on=finding.observed_at)
+                                                    on=finding.observed_at, responsible=responsible)
         departments = list(routes[route])
         if (finding.measure, day) not in deadlines:
             deadlines[(finding.measure, day)] = deadline_days(finding.measure, finding.observed_at,
@@ -314,7 +315,7 @@ def _raised_deliveries(alert: dict[str, Any], hooks: dict[tuple[str, str], list[
     now = datetime.now(UTC)
     payload = payload_of_row(alert, "alert.raised")
     subscribers = [(("department", d), d) for d in dict.fromkeys(alert["departments"])]
-    if alert.get("platform_id"):
+    if alert.get("platform_id") and routing.alert_responsible(alert["evidence"]) is None:  # not about a body
         subscribers.append((("platform", alert["platform_id"]), None))
     for subscriber, department in subscribers:
         for hook_id in hooks.get(subscriber, ()):
@@ -344,7 +345,8 @@ def check_transition(alert: Alert, action: str, outcome: str | None, *, actor_de
         if actor_department in (acknowledged_by or set()):
             raise TransitionRefused(f"{actor_department} has acknowledged this alert already")
         return
-    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at)
+    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at,
+                                   responsible=routing.alert_responsible(alert.evidence))
     if actor_department is None or actor_department != lead:
         raise NotTheDecider(f"The lead department of {alert.measure} ({lead}) decides this alert; "
                             "other departments acknowledge and comment")
