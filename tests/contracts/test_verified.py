@@ -271,3 +271,33 @@ async def test_a_fact_restated_while_its_contract_is_checked_raises_one_finding(
 
     await while_open(api, restated, checked)
     assert len(await findings(api, "M9.declared_insurance_not_enrolled", contract_id)) == 1
+
+
+def test_each_fact_speaks_for_its_own_days():
+    """M3 / M9 on day D: licences followed through renewals, the market record and the enrolment in force."""
+    from types import SimpleNamespace as Row
+
+    at = datetime(2026, 11, 20, 9, tzinfo=BUSINESS_TZ)
+    l1 = Row(valid_from=date(2023, 1, 1), effective_until=date(2025, 12, 31), revoked_on=None,
+             valid_until=date(2025, 12, 31))
+    l2 = Row(valid_from=date(2026, 1, 1), effective_until=date(2028, 12, 31), revoked_on=None,
+             valid_until=date(2028, 12, 31))
+    assert verified.first_unlicensed_day([l1, l2], date(2025, 6, 1)) == date(2029, 1, 1)
+    assert verified.first_unlicensed_day([l1], date(2025, 6, 1)) == date(2026, 1, 1)
+    later = Row(valid_from=date(2027, 1, 1), effective_until=date(2029, 12, 31), revoked_on=None,
+                valid_until=date(2029, 12, 31))
+    assert verified.licence_on([later], date(2026, 6, 1)) is None
+    assert verified.why_unlicensed([later], date(2026, 6, 1)) == (later, "not_yet_valid")
+    assert verified.why_unlicensed([l1], date(2026, 1, 1)) == (l1, "expired")
+
+    suspended = Row(valid_from=date(2023, 1, 1), valid_until=None, observed_at=at, version=1)
+    active = Row(valid_from=date(2024, 1, 1), valid_until=None, observed_at=at - timedelta(days=9), version=1)
+    assert verified.record_on([suspended, active], date(2026, 3, 1)) is active
+    assert verified.record_on([suspended, active], date(2023, 6, 1)) is suspended
+
+    current = verified.Enrolment("medins", "YB-26", "f1", "work_injury", "enrolled", date(2026, 1, 1), None, at)
+    ended = verified.Enrolment("hrss", "YB-25", "f2", "work_injury", "enrolled", date(2025, 1, 1),
+                               date(2025, 12, 31), at + timedelta(days=1))  # stated later, about 2025
+    assert verified.latest_by_type([current, ended], date(2026, 6, 1))["work_injury"] is current
+    assert verified.declared_insurance_contradicted({"work_injury": True}, [current, ended], date(2026, 6, 1)) == []
+    assert verified.latest_by_type([ended], date(2026, 6, 1))["work_injury"] is ended  # ended: not enrolled

@@ -22,7 +22,7 @@ from newform_common.identity import (
     validate_resident_id,
 )
 from newform_common.outbox import record
-from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
+from newform_common.policy import PolicyNotInForce, business_date, get_policy
 from newform_common.scope import PLATFORM_ROLES, visibility
 
 from . import events as ev
@@ -65,7 +65,7 @@ def now() -> datetime:
 
 
 def today() -> date:
-    return datetime.now(BUSINESS_TZ).date()
+    return clock.today()  # the business date (Asia/Shanghai) of the one process clock
 
 
 def _invalid(exc: InvalidIdentifier) -> Unprocessable:

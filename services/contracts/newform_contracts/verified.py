@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newform_common import deadlines
+from newform_common import clock, deadlines
 from newform_common.consumer import ConsumerRunner
 from newform_common.events import Envelope
 from newform_common.findings import FindingSpec, Severity, raise_finding
@@ -64,11 +64,23 @@ class Enrolment:
                 and (self.end_date is None or day <= self.end_date))
 
 
-def latest_by_type(enrolments: list[Enrolment]) -> dict[str, Enrolment]:
-    """Per insurance type, the statement the department made last (hrss and medins may both report)."""
+def covers(e: Enrolment, day: date) -> bool:
+    return (e.start_date is None or e.start_date <= day) and (e.end_date is None or day <= e.end_date)
+
+
+def latest_by_type(enrolments: list[Enrolment], day: date | None = None) -> dict[str, Enrolment]:
+    """Per insurance type, the record that speaks for `day`: the latest statement among the records whose
+    dates cover it (hrss and medins may both report; a record of an enrolment that ended in 2025, stated
+    after the 2026 one, says nothing about 2026); with none covering it, the latest statement (an
+    enrolment that ended, or has not begun: not enrolled that day)."""
     latest: dict[str, Enrolment] = {}
-    for e in sorted(enrolments, key=lambda e: e.observed_at):
+    ordered = sorted(enrolments, key=lambda e: e.observed_at)
+    for e in ordered:
         latest[e.insurance_type] = e
+    if day is not None:
+        for e in ordered:
+            if covers(e, day):
+                latest[e.insurance_type] = e
     return latest
 
 
@@ -76,7 +88,7 @@ def declared_insurance_contradicted(declared: dict[str, Any], enrolments: list[E
                                     on: date) -> list[FindingSpec]:
     """M9: what the platform declared insured that the register's holder says is not (on `on`)."""
     found = []
-    for kind, e in latest_by_type(enrolments).items():
+    for kind, e in latest_by_type(enrolments, on).items():
         if kind in VERIFIABLE_INSURANCE and declared.get(kind) and not e.enrolled_on(on):
             found.append(FindingSpec(
                 "M9", "M9.declared_insurance_not_enrolled", Severity.high,
@@ -220,8 +232,8 @@ def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance,
         partner = replace(partner, qualified=in_force.qualified and in_force.registration_status not in
                           UNQUALIFIED_STATUSES)
         sources["M3.unqualified_partner"] = _cited(in_force)
-    registered = latest_by_type([_enrolment(r) for r in enrolments])
-    on = max(start_date, business_date(datetime.now(UTC)))
+    on = max(start_date, business_date(clock.now()))
+    registered = latest_by_type([_enrolment(r) for r in enrolments], on)
     if "work_injury" in registered:
         e = registered["work_injury"]
         insurance = replace(insurance, work_injury=e.enrolled_on(on))
@@ -300,7 +312,7 @@ HANDLED_TYPES = (InsuranceEnrolmentRecorded.event_type, DispatchLicenceRecorded.
 async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
     """departments.* facts into contracts' own copy, each applied to the contracts it concerns; and a
     contract sent, checked against the facts already held (in the consumer's inbox transaction)."""
-    today = business_date(datetime.now(UTC))
+    today = clock.today()
     for e in envelopes:
         if e.type == InsuranceEnrolmentRecorded.event_type:
             f = InsuranceEnrolmentRecorded.of(e)
