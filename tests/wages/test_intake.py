@@ -61,3 +61,12 @@ async def test_rows_stored_meanwhile_are_skipped_and_the_others_inserted(api):
                                                    for i in range(3)]
     finally:
         await db.dispose()
+
+
+def test_a_csv_premium_day_may_name_the_time_off_given_in_lieu():
+    body = ("行标识,合同编号,劳动者编号,周期开始,周期结束,应发工资(分),加班日期\n"
+            "l1,ct_1,w_abc123,2025-10-01,2025-10-31,100,2025-10-04:8:2025-10-13；2025-10-01：8\n")
+    [line] = intake.split(body.encode(), "csv", intake.STATEMENT_HEADERS, 10_000)
+    parsed = StatementIn.model_validate(line.data)
+    assert [(str(p.date), float(p.hours), str(p.time_off_in_lieu_on)) for p in parsed.premium_days] == [
+        ("2025-10-04", 8.0, "2025-10-13"), ("2025-10-01", 8.0, "None")]

@@ -1,8 +1,8 @@
 """Batch uploads as lines: JSON lines or CSV (UTF-8, Chinese or English headers), each line parsed alone.
 
 A line that cannot be read becomes that line's error; the other lines go on. CSV cells: amounts in
-fen, hours as decimals, deductions as `reason:fen;reason:fen`, premium days as `date:hours;…`,
-booleans as 是/否 or true/false. Empty cells are left out (the field's default applies).
+fen, hours as decimals, deductions as `reason:fen;reason:fen`, premium days as `date:hours;…`
+(`date:hours:time-off date` when time off was given in lieu), booleans as 是/否 or true/false. Empty cells are left out (the field's default applies).
 """
 
 from __future__ import annotations
@@ -162,11 +162,27 @@ def _pairs(cell: str, key: str, value: str) -> list[dict[str, str]]:
     return items
 
 
+def _premium_days(cell: str) -> list[dict[str, str]]:
+    """`date:hours`, or `date:hours:date of the time off given in lieu` (补休), several separated by ';'."""
+    items = []
+    for part in cell.replace("；", ";").replace("：", ":").split(";"):
+        if not part.strip():
+            continue
+        fields = [f.strip() for f in part.split(":")]
+        if len(fields) not in (2, 3):
+            raise ValueError(f"{part!r}: write date:hours or date:hours:time-off date, several separated by ';'")
+        item = {"date": fields[0], "hours": fields[1]}
+        if len(fields) == 3:
+            item["time_off_in_lieu_on"] = fields[2]
+        items.append(item)
+    return items
+
+
 def _cell(name: str, cell: str) -> Any:
     if name == "deductions":
         return _pairs(cell, "reason", "amount_fen")
     if name == "premium_days":
-        return _pairs(cell, "date", "hours")
+        return _premium_days(cell)
     if name == "required_online":
         if cell.lower() in TRUE:
             return True
