@@ -13,6 +13,10 @@ without a version bump:
   A breaking change needs a new line: bump `version` in pyproject.toml, add a CHANGELOG.md entry,
   run `make api` (which then re-bases `released/`). Event types break differently: publish a new
   type version (`….v2`) beside the old one, since consumers subscribe per type.
+- Any change at all — compatible ones too (a new endpoint, a new event type) — needs a CHANGELOG.md
+  entry: a published document that differs from its release (`info.version` aside) is refused
+  unless the "Unreleased" section, or the section of a version newer than the release, names its
+  service (`changelog_gaps`). Integrators read the CHANGELOG, not a JSON diff.
 
 The list of services is the registry's (`registry.installed()`): a new service's documents appear
 by re-running the export.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -226,7 +231,60 @@ def openapi_breaking_changes(api_dir: Path | None = None) -> list[str]:
     return problems
 
 
-def check(api_dir: Path | None = None, *, breaking: bool = True) -> list[str]:
+UNRELEASED = "unreleased"
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+    return tuple(int(x or 0) for x in match.groups()) if match else None
+
+
+def changelog_sections(text: str) -> dict[str, str]:
+    """The CHANGELOG's `## <version>` sections (the heading's first word, lower-cased: `unreleased`,
+    `0.2.0`) and their text, headings of deeper levels included."""
+    sections: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            words = line[3:].strip().split()
+            current = words[0].strip("[]").lower() if words else ""
+            sections.setdefault(current, "")
+        elif current is not None:
+            sections[current] += line + "\n"
+    return sections
+
+
+def _without_version(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "info": {k: v for k, v in doc.get("info", {}).items() if k != "version"}}
+
+
+def changelog_gaps(api_dir: Path | None = None, changelog: Path | None = None) -> list[str]:
+    """Published documents that differ from their release with no CHANGELOG entry naming their service.
+
+    The entries that count are those not yet released when the document was: the "Unreleased"
+    section and every section of a version newer than the released document's `info.version`. An
+    entry names the service as a word (`gateway`; `gateway.events` counts for the topic too)."""
+    api_dir = api_dir or default_api_dir()
+    changelog = changelog or api_dir.parent / "CHANGELOG.md"
+    sections = changelog_sections(changelog.read_text()) if changelog.exists() else {}
+    gaps: list[str] = []
+    for rel in sorted(_published(api_dir)):
+        current, released = _read(api_dir / rel), _read(api_dir / "released" / rel)
+        if released is None or _without_version(current) == _without_version(released):
+            continue
+        since = _version_key(released.get("info", {}).get("version", "")) or (0,)
+        pending = sections.get(UNRELEASED, "") + "".join(
+            body for heading, body in sections.items()
+            if heading != UNRELEASED and (_version_key(heading) or (0,)) > since)
+        service = Path(rel).name.removesuffix(".json").removesuffix(".events")
+        if not re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", pending):
+            gaps.append(f"{rel} differs from its release {released.get('info', {}).get('version')} "
+                        f"(api/released/{rel}) and {changelog.name} has no entry for {service!r}: say what "
+                        f"changed for integrators under \"## Unreleased\" (or the new version's section)")
+    return gaps
+
+
+def check(api_dir: Path | None = None, *, breaking: bool = True, changelog: Path | None = None) -> list[str]:
     """Everything wrong with the committed documents, as messages for a person; empty when fine."""
     api_dir = api_dir or default_api_dir()
     messages = []
@@ -234,6 +292,7 @@ def check(api_dir: Path | None = None, *, breaking: bool = True) -> list[str]:
     if outdated:
         messages.append("the committed API documents differ from the code; run `make api` and commit api/: "
                         + ", ".join(outdated))
+    messages += [f"a change without a CHANGELOG entry: {gap}" for gap in changelog_gaps(api_dir, changelog)]
     if breaking:
         version = project_version()
         for problem in openapi_breaking_changes(api_dir) + event_breaking_changes(api_dir):
