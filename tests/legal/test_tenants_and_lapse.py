@@ -155,6 +155,20 @@ async def test_X_3_duties_the_laws_carry_are_law_after_the_measures_lapse(servic
     found = await findings(wages, "M7.rest_break", worker)
     assert found and all(not (f["evidence"].get("policy_basis") or {}).get("provisional") for f in found), found
 
+    # A labour contract's January 2027 pay below the minimum wage, judged in February 2027: 劳动法 art. 48.
+    feed, worker = services["feed"], new_worker()
+    contract = await feed.signed(worker_id=worker, platform_id=pid, start=date(2026, 1, 1))
+    with frozen_at(datetime(2027, 2, 15, 10, tzinfo=BUSINESS_TZ)):
+        r = await wages.client.post("/v1/statements", headers=wages.as_platform(pid), json=statement(
+            "x3-january", contract, worker, period_start="2027-01-01", period_end="2027-01-31",
+            due_date="2027-02-10", base_fen=100_000, gross_fen=100_000, paid_fen=100_000, paid_on="2027-02-08"))
+        assert r.status_code == 201, r.text
+
+        async def judged():
+            return await findings(wages, "M6.minimum_wage", worker)
+        [finding] = await eventually(judged, timeout=60)
+    assert not (finding["evidence"].get("policy_basis") or {}).get("provisional"), finding["evidence"]
+
 
 @pytest.mark.parametrize("case", [BY_ID["X-4"]], ids=["X-4"])
 async def test_X_4_a_statement_is_judged_under_the_sources_of_its_own_dates(services, case):
