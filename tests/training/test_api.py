@@ -318,3 +318,25 @@ async def test_the_claim_that_takes_a_provider_past_its_limit_is_found_when_two_
     assert second.status_code == 201, second.text
     assert await scalar(api.url, "select count(*) from findings where rule = 'M13.provider_claims_unusual' "
                                  "and subject_id = :p", p=provider) == 1
+
+
+async def test_a_district_government_sees_its_own_districts_claims_and_budget_only(api):
+    body, worker = await api.body(), new_worker()
+    await api.lives_in(worker, household_region="630121", residence="datong")
+    number = await api.certificate(body, worker)
+    r = await api.client.post("/v1/claims", headers=api.as_worker(worker),
+                              json={"certificate_number": number, "training_district": "datong"})
+    assert r.status_code == 201, r.text
+    cid = r.json()["claim_id"]
+    await api.client.put("/v1/budgets/datong/2026", headers=api.hrss, json={"total_fen": 100000})
+    await api.client.put("/v1/budgets/chengxi/2026", headers=api.hrss, json={"total_fen": 100000})
+    datong, chengxi = api.department("county", "datong"), api.department("county", "chengxi")
+    assert cid in [c["claim_id"] for c in (await api.client.get("/v1/claims", headers=datong,
+                                                                params={"limit": 200})).json()["items"]]
+    assert cid not in [c["claim_id"] for c in (await api.client.get("/v1/claims", headers=chengxi,
+                                                                    params={"limit": 200})).json()["items"]]
+    assert (await api.client.get(f"/v1/claims/{cid}", headers=datong)).status_code == 200
+    assert (await api.client.get(f"/v1/claims/{cid}", headers=chengxi)).status_code == 404
+    assert {b["district"] for b in (await api.client.get("/v1/budgets", headers=chengxi)).json()} == {"chengxi"}
+    refused = await api.client.get("/v1/claims", headers=api.department("county"))
+    assert refused.status_code == 403 and "district" in refused.json()["detail"]

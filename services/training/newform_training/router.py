@@ -152,9 +152,10 @@ async def verify_certificate(certificate_number: Id, session: SessionDep, princi
 # -- claims -------------------------------------------------------------------------------------------------
 async def visible_claim(session, principal: Principal, claim_id: str) -> Claim:
     claim = await session.get(Claim, claim_id, with_for_update=True)
-    if claim is None or not (service.is_reviewer(principal) or principal.role == Role.regulator
-                             or visibility(principal).allows(platform_id=claim.platform_id,
-                                                             worker_id=claim.worker_id)):
+    district = service.district_scope(principal)
+    if claim is None or (district is not None and claim.training_district != district) or not (
+            service.is_reviewer(principal) or principal.role == Role.regulator
+            or visibility(principal).allows(platform_id=claim.platform_id, worker_id=claim.worker_id)):
         raise NotFound(f"No claim {claim_id!r}")
     return claim
 
@@ -176,12 +177,14 @@ async def submit_claim(body: ClaimCreate, request: Request, session: SessionDep,
 
 
 @router.get("/claims", tags=["claims"], response_model=Page[ClaimPublic], responses=READ,
-            summary="Claims (a worker sees theirs, an enterprise its own, hrss all)")
+            summary="Claims (a worker sees theirs, an enterprise its own, hrss all, a district government its own)")
 async def list_claims(session: SessionDep, principal: Anyone, params: Paging,
                       status: Annotated[str | None, Query(max_length=16)] = None):
     query = select(Claim)
     if not (service.is_reviewer(principal) or principal.role == Role.regulator):
         query = query.where(visibility(principal).where(platform=Claim.platform_id, worker=Claim.worker_id))
+    if (district := service.district_scope(principal)) is not None:
+        query = query.where(Claim.training_district == district)
     if status:
         query = query.where(Claim.status == status)
     rows = (await session.execute(keyset(query, Claim.id, params))).scalars().all()
@@ -221,6 +224,8 @@ async def set_budget(district: District, year: Annotated[int, Path(ge=2022, le=2
 async def list_budgets(session: SessionDep, principal: Anyone,
                        year: Annotated[int | None, Query(ge=2022, le=2100)] = None):
     query = select(Budget).order_by(Budget.year, Budget.district)
+    if (district := service.district_scope(principal)) is not None:
+        query = query.where(Budget.district == district)
     if year:
         query = query.where(Budget.year == year)
     return [BudgetPublic.model_validate(b) for b in (await session.execute(query)).scalars()]

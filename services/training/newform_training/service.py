@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import clock
-from newform_common.auth import Principal, Role
+from newform_common.auth import DISTRICT_GOVERNMENT, Principal, Role
 from newform_common.deadlines import DeadlineHandler
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Problem, Unprocessable
 from newform_common.events import Envelope
@@ -38,6 +38,14 @@ def now() -> datetime:
 
 def is_reviewer(principal: Principal) -> bool:
     return principal.role == Role.admin or (principal.role == Role.department and principal.department in REVIEWERS)
+
+
+def district_scope(principal: Principal) -> str | None:
+    """A district government sees its own district's claims and budget only (a token without its district
+    is refused by the kit before it gets here)."""
+    if principal.role == Role.department and principal.department == DISTRICT_GOVERNMENT:
+        return principal.district
+    return None
 
 
 def require_reviewer(principal: Principal) -> None:
