@@ -91,3 +91,24 @@ def test_a_listings_basis_is_the_list_rule_and_the_measures_only_while_in_force(
     assert before["document"] == after["document"] == credit.LIST_DOCUMENT
     assert any("宁政办〔2022〕41号" in s for s in before["sources"])
     assert not any("宁政办〔2022〕41号" in s for s in after["sources"])
+
+
+def test_the_gateway_does_not_start_on_a_rules_file_with_a_typo(tmp_path):
+    from newform_gateway.config import DEFAULT_CREDIT_RULES, Settings
+    from newform_gateway.main import context_for
+
+    bad = tmp_path / "credit_rules.toml"
+    bad.write_text(DEFAULT_CREDIT_RULES.read_text(encoding="utf-8").replace('"M6.paid_late"', '"M6.paid_lte"'),
+                   encoding="utf-8")
+    with pytest.raises(CreditRulesError, match="M6.paid_lte"):
+        context_for(Settings(jwt_public_key="x", credit_rules_file=bad))
+    assert context_for(Settings(jwt_public_key="x")).credit_rules.records
+
+
+def test_a_workers_report_or_an_escalation_is_never_a_record():
+    from newform_gateway.config import DEFAULT_CREDIT_RULES
+
+    rules = CreditRules.load(DEFAULT_CREDIT_RULES)
+    unit = {"related_unit_id": "ent_1", "credit_code": "91630100MA7XXXXXX1"}
+    for rule in ("M6.pay_report_unresolved", "M6.complaint_escalated", "M6.max_pay_period"):
+        assert rules.record_rule(rule, "confirmed", unit) is None and rule in rules.except_rules
