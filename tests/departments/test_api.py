@@ -199,6 +199,15 @@ async def test_every_write_and_read_is_audited_and_only_oversight_sees_the_audit
     assert [(e["department"], e["purpose"]) for e in reads] == [("hrss", "工伤认定")]
 
 
+async def test_a_district_governments_read_is_audited_as_that_district(api):
+    read = await api.client.get("/v1/facts", params={"kind": "dispatch_licence"},
+                                headers=api.reading(api.department("county", "datong"), "核查派遣单位"))
+    assert read.status_code == 200, read.text
+    page = (await api.client.get("/v1/audit", headers=api.regulator,
+                                 params={"department": "county:datong", "action": "read"})).json()
+    assert [e["purpose"] for e in page["items"]] == ["核查派遣单位"]
+
+
 async def test_a_batch_beyond_the_limit_is_refused_whole(api):
     from newform_departments.schemas import MAX_BATCH_ITEMS
 

@@ -186,9 +186,17 @@ def _event(fact: Fact) -> ev._Fact:
                observed_at=fact.observed_at, recorded_at=fact.recorded_at, **data)
 
 
+def acting_department(principal: Principal) -> str | None:
+    """Who acted, as the audit names it: a district government is one of seven (`county:chengxi`), never
+    the shared `county`."""
+    if principal.department and principal.district:
+        return f"{principal.department}:{principal.district}"[:32]
+    return principal.department
+
+
 def audit(session: AsyncSession, principal: Principal, action: str, what: str, purpose: str) -> None:
     session.add(AuditEntry(at=now(), principal=principal.key, role=str(principal.role),
-                           department=principal.department, action=action, what=what[:200], purpose=purpose,
+                           department=acting_department(principal), action=action, what=what[:200], purpose=purpose,
                            request_id=request_id_var.get()))
 
 
