@@ -257,6 +257,8 @@ async def credit_record_for(session: AsyncSession, alert: Alert, spec: RecordRul
     chain.append({"event_id": resolution_event_id, "type": "gateway.alert.resolved.v1", "time": at.isoformat(),
                   "role": "confirmation", "alert_id": alert.alert_id})
     if key is not None:
+        # two alerts of one debt decided at once: the second waits here and joins the first's record
+        await session.execute(text("select pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
         existing = (await session.execute(select(CreditRecord).where(CreditRecord.debt_key == key)
                                           .with_for_update())).scalar_one_or_none()
         if existing is not None:  # the same debt, noticed by another clock: one record, both alerts in it
