@@ -637,3 +637,17 @@ async def test_lines_that_are_json_only_when_joined_are_each_their_own_error(api
     assert r.status_code == 201, r.text
     assert (r.json()["accepted"], r.json()["rejected"]) == (0, 2)
     assert [e["line"] for e in r.json()["errors"]] == [1, 2]
+
+
+async def test_a_session_across_midnight_counts_on_each_day_by_its_time_there(api):
+    """22:00–06:00 is 2 h on Friday and 6 h on Saturday (a rest day's share is rest-day work, W-9/W-10)."""
+    pid, worker = new_platform(), new_worker()
+    r = await api.client.post("/v1/sessions", headers=api.as_platform(pid), json=session_line(
+        "night", worker, "2025-06-06T22:00:00+08:00", "2025-06-07T06:00:00+08:00"))
+    assert r.status_code == 201, r.text
+    hours = (await api.client.get(f"/v1/workers/{worker}/hours", params={"month": "2025-06"},
+                                  headers=api.as_worker(worker))).json()
+    assert [(d["work_date"], d["minutes"]) for d in hours["days"]] == [("2025-06-06", 120), ("2025-06-07", 360)]
+    assert hours["total_minutes"] == 480
+    # the rest rule sees one stretch of 8 h, on the day it began
+    assert await rules_of(api, f"{worker}:2025-06-06") == ["M7.rest_break", "M7.rest_break"]
