@@ -114,7 +114,7 @@ class LineError(BaseModel):
     measure: str | None = None
     rule: str | None = None
     type: str = Field("invalid-line", description="invalid-line | policy-not-in-force | predates-policy | "
-                                                  "calendar-unavailable | duplicate-line-id")
+                                                  "duplicate-line-id")
 
 
 class BatchPublic(BaseModel):
