@@ -54,16 +54,30 @@ class Disputes:
         return self.api.tokens.headers("mediator", subject=mediator_id)
 
 
-@pytest.fixture(scope="module")
-async def disputes(new_database, kafka, tokens):
+async def _disputes(new_database, kafka, tokens, *, run_deadlines: bool):
     prefix = unique_name("dsp").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-contracts.events", "disputes.events"])
     url = await migrated_database(new_database, "disputes")
     settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
                         jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=0.2,
-                        contracts_topic=f"{prefix}-contracts.events", consumer_group=f"{prefix}-disputes")
+                        run_deadlines=run_deadlines, contracts_topic=f"{prefix}-contracts.events",
+                        consumer_group=f"{prefix}-disputes")
     async with running_service(create_app, settings, tokens) as service:
         yield Disputes(api=service, contracts=TestPublisher(kafka.bootstrap_servers, prefix))
+
+
+@pytest.fixture(scope="module")
+async def disputes(new_database, kafka, tokens):
+    async for service in _disputes(new_database, kafka, tokens, run_deadlines=True):
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def quiet_disputes(new_database, kafka, tokens):
+    """The service without its deadline worker: a clock fires only when the test fires it (facts entered
+    after their clock ran out, as paper records are)."""
+    async for service in _disputes(new_database, kafka, tokens, run_deadlines=False):
+        yield service
 
 
 @pytest.fixture(scope="module")

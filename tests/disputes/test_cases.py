@@ -438,3 +438,86 @@ async def test_changed_claims_restart_the_award_clock_from_the_day_of_the_change
     assert r.json()["claims_total_fen"] == 800000 and r.json()["arbitration_accepted_on"] == days(-10)
     assert (await api.client.post(f"{url}/arbitration/restart", headers=api.as_worker(worker),
                                   json={"reason": "party_added", "on": days(0)})).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts entered after their clock ran out (paper records), without the deadline worker
+# ---------------------------------------------------------------------------------------------
+async def test_a_late_acceptance_entered_before_the_clock_fired_is_still_a_finding(quiet_disputes):
+    api = quiet_disputes.api
+    worker, pid = ids()
+    contract = await quiet_disputes.engagement(worker, pid)
+
+    async def received(on: str) -> dict:
+        r = await api.client.post("/v1/cases", headers=api.as_worker(worker), json={
+            "category": "pay", "contract_id": contract, "received_on": on})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    late, in_time = await received(days(-20)), await received(days(-20))
+    r = await api.client.post(f"/v1/cases/{late['case_id']}/acceptance", headers=api.department("union"), json={})
+    assert r.status_code == 200 and clock(r.json(), "mediation_acceptance")["status"] == "fired"
+    [finding] = r.json()["findings"]
+    detail = (await api.client.get(f"/v1/findings/{finding['finding_id']}", headers=api.regulator)).json()
+    assert detail["rule"] == "M18.mediation_acceptance_overdue" and detail["subject_type"] == "mediation_body"
+    assert detail["evidence"]["responsible_department"] == "union"  # the body that accepted it answers for it
+    assert detail["platform_id"] is None and detail["worker_id"] == worker
+    r = await api.client.post(f"/v1/cases/{in_time['case_id']}/acceptance", headers=api.department("hrss"),
+                              json={"accepted_on": days(-19)})
+    assert r.status_code == 200 and clock(r.json(), "mediation_acceptance")["status"] == "cancelled"
+    assert r.json()["findings"] == []
+
+    # An agreement signed on paper 15 days ago, due 5 days ago, entered today: accepted; its clock runs out.
+    r = await api.client.post(f"/v1/cases/{in_time['case_id']}/outcome", headers=api.department("hrss"), json={
+        "outcome": "agreement", "on": days(-15), "terms": "支付3480元", "amount_fen": 348000, "fulfil_by": days(-5)})
+    assert r.status_code == 200, r.text
+    assert r.json()["stage"] == "agreement" and r.json()["eligible_for_arbitration"] is True  # unfulfilled (art. 15)
+    backwards = await api.client.post(f"/v1/cases/{late['case_id']}/outcome", headers=api.department("union"), json={
+        "outcome": "agreement", "on": days(0), "terms": "x", "amount_fen": 1, "fulfil_by": days(-1)})
+    assert backwards.status_code == 422 and backwards.json()["type"].endswith("fulfil-by-before-agreement")
+    before = await api.client.post(f"/v1/cases/{late['case_id']}/outcome", headers=api.department("union"), json={
+        "outcome": "no_agreement", "on": days(-1)})  # accepted today
+    assert before.status_code == 422 and before.json()["type"].endswith("outcome-before-acceptance")
+    fired = await quiet_disputes.fire(datetime.now(UTC))
+    assert ("disputes.agreement_fulfilment", in_time["case_id"]) in fired
+
+
+async def test_a_deactivated_mediators_open_cases_are_reassigned_or_flagged_with_a_deadline(quiet_disputes):
+    api = quiet_disputes.api
+    worker, pid = ids()
+    leaving = await add_mediator(api, specialties=["deposits_fees"])
+    taking_over = await add_mediator(api, specialties=["deposits_fees"])
+    case = await mediating(quiet_disputes, worker, pid, category="deposits_fees")
+    url = f"/v1/cases/{case['case_id']}"
+    assert (await api.client.post(f"{url}/assignment", headers=api.admin,
+                                  json={"mediator_id": leaving})).status_code == 200
+    r = await api.client.patch(f"/v1/mediators/{leaving}", headers=api.department("court"), json={"active": False})
+    assert r.status_code == 200 and r.json()["reassigned"] == [
+        {"case_id": case["case_id"], "mediator_id": taking_over, "needed_by": None}]
+    assert (await api.client.get(url, headers=api.admin)).json()["mediator_id"] == taking_over
+
+    # Nobody fit is left: the case is flagged, and a mediation body must assign one in 3 working days.
+    active = (await api.client.get("/v1/mediators", headers=api.admin,
+                                   params={"active": "true", "limit": 200})).json()["items"]
+    for mediator in active:
+        if mediator["mediator_id"] != taking_over:
+            await api.client.patch(f"/v1/mediators/{mediator['mediator_id']}", headers=api.admin,
+                                   json={"active": False})
+    r = await api.client.patch(f"/v1/mediators/{taking_over}", headers=api.admin, json={"term_until": days(-1)})
+    needed_by = calendar.period_end(today(), 3, "working_days").last_day.isoformat()
+    assert r.status_code == 200 and r.json()["reassigned"] == [
+        {"case_id": case["case_id"], "mediator_id": None, "needed_by": needed_by}]
+    seen = (await api.client.get(url, headers=api.admin)).json()
+    assert seen["mediator_id"] is None and seen["mediator_needed_since"] == days(0)
+    reassignment = clock(seen, "mediator_reassignment")
+    assert reassignment["last_day"] == needed_by and reassignment["status"] == "pending"
+    fired = await quiet_disputes.fire(datetime.fromisoformat(reassignment["due_at"]) + timedelta(seconds=1))
+    assert ("disputes.mediator_reassignment", case["case_id"]) in fired
+    seen = (await api.client.get(url, headers=api.admin)).json()
+    [finding] = [f for f in seen["findings"] if f["rule"] == "M18.mediator_not_reassigned"]
+    detail = (await api.client.get(f"/v1/findings/{finding['finding_id']}", headers=api.regulator)).json()
+    assert detail["subject_type"] == "mediation_body" and detail["evidence"]["responsible_department"] == "hrss"
+    # A new mediator on the roster takes it; the flag goes.
+    fresh = await add_mediator(api, specialties=["deposits_fees"])
+    r = await api.client.post(f"{url}/assignment", headers=api.department("hrss"), json={})
+    assert r.status_code == 200 and r.json()["mediator_id"] == fresh and r.json()["mediator_needed_since"] is None

@@ -309,7 +309,7 @@ async def test_D_6_finality_is_judged_on_each_item_awarded_not_on_the_claim(stac
     assert award["claims_total_fen"] == 3_000_000  # the claim exceeds 12 × 1,880 yuan ...
     assert award["award_final"] is True, case_.answer  # ... the item awarded does not
     assert award["award_items"] == [{"item": "支付拖欠工资", "kind": "labour_remuneration", "amount_fen": 1_000_000,
-                                     "final": True, "basis": "劳动争议调解仲裁法 art. 47(1); 法释〔2020〕26号 art. 19"}]
+                                     "final": True, "basis": "劳动争议调解仲裁法 art. 47(1); 法释〔2020〕26号"}]
     # An item above 22,560 yuan is not final, and an award mixing both is not final as a whole (art. 20).
     mixed = await awarded(stack, [{"item": "支付拖欠工资", "kind": "labour_remuneration", "amount_fen": 2_256_000},
                                   {"item": "支付赔偿金", "kind": "damages", "amount_fen": 2_256_001}])

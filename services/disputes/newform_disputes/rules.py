@@ -163,7 +163,7 @@ class ItemFinality:
 
 
 def item_finality(kind: str, amount_fen: int | None, limit_fen: int, on: date) -> ItemFinality:
-    """M18 (劳动争议调解仲裁法 art. 47; 法释〔2020〕26号 art. 19): each item of the award on its own —
+    """M18 (劳动争议调解仲裁法 art. 47; 法释〔2020〕26号): each item of the award on its own —
     the amount **awarded**, not claimed — up to 12 months of the minimum wage for pay, injury medical
     costs, compensation and damages (47(1)); working hours, rest and leave, social insurance of any
     amount (47(2)); anything else (confirming a labour relationship) is not final."""
@@ -172,7 +172,7 @@ def item_finality(kind: str, amount_fen: int | None, limit_fen: int, on: date) -
         return ItemFinality(True, "劳动争议调解仲裁法 art. 47(2)")
     if treatment == "final_up_to_limit":
         final = amount_fen is not None and 0 <= amount_fen <= limit_fen
-        return ItemFinality(final, "劳动争议调解仲裁法 art. 47(1); 法释〔2020〕26号 art. 19")
+        return ItemFinality(final, "劳动争议调解仲裁法 art. 47(1); 法释〔2020〕26号")
     return ItemFinality(False, "劳动争议调解仲裁法 art. 47 (not among its items)")
 
 

@@ -228,6 +228,8 @@ class MediationExtension(_Strict):
 
 class Outcome(_Strict):
     outcome: Literal["agreement", "no_agreement"]
+    on: date | None = Field(None, description="The day mediation ended (an agreement signed on paper is entered "
+                                              "later). Default: today")
     terms: str | None = Field(None, min_length=1, max_length=5000)
     amount_fen: Fen | None = None
     fulfil_by: date | None = None

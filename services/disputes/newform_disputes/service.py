@@ -470,10 +470,17 @@ async def end_mediation(session: AsyncSession, case: Case, body: Outcome) -> Cas
         raise Conflict(f"The case is {case.stage}; only a running mediation ends with an outcome",
                        slug="case-not-mediating")
     at = now()
+    day = body.on or business_date(at)
+    _not_in_future(day, "on")
+    if case.accepted_on is not None and day < case.accepted_on:
+        raise Unprocessable("Mediation cannot end before it was accepted", slug="outcome-before-acceptance")
+    if body.on is not None and body.on < business_date(at):
+        at = end_of_business_day(body.on) - timedelta(microseconds=1)  # entered later: the day it happened
     if body.outcome == "agreement":
         assert body.fulfil_by is not None  # the schema requires it for an agreement
-        if body.fulfil_by < business_date(at):
-            raise Unprocessable("An agreement cannot be due for fulfilment in the past", slug="fulfil-by-in-past")
+        if body.fulfil_by < day:
+            raise Unprocessable("An agreement cannot be due for fulfilment before it was made",
+                                slug="fulfil-by-before-agreement")
         case.agreement_terms, case.agreement_amount_fen, case.fulfil_by = body.terms, body.amount_fen, body.fulfil_by
         # An agreed date, not a legal period: due at the end of the day the parties agreed.
         await deadlines.schedule(session, clocks.AGREEMENT_FULFILMENT, case.id, end_of_business_day(body.fulfil_by))
@@ -702,7 +709,7 @@ async def restart_award_clock(session: AsyncSession, case: Case, body: Arbitrati
 
 
 def _award_items(body: Award) -> list[dict[str, Any]]:
-    """Each item judged on its own (art. 47; 法释〔2020〕26号 art. 19): its kind and the amount awarded."""
+    """Each item judged on its own (art. 47; 法释〔2020〕26号): its kind and the amount awarded."""
     kinds = rules.award_item_kinds(body.awarded_on)
     limit = clocks.award_final_limit_fen(body.awarded_on)
     items = []
