@@ -20,9 +20,13 @@ def upgrade() -> None:
     # premium days whose premium waits for the year's State Council schedule (calendar.day(d).provisional)
     op.execute("alter table statements add column pending_schedule jsonb not null default '[]'")
     op.execute("create index ix_statements_pending_schedule on statements (id) where pending_schedule <> '[]'")
+    # one debt, one case: an engagement's arrears are looked up before another is raised
+    op.execute("create index ix_findings_arrears_contract on findings ((evidence ->> 'contract_id')) "
+               "where rule = 'M6.wage_arrears'")
 
 
 def downgrade() -> None:
+    op.execute("drop index ix_findings_arrears_contract")
     op.execute("drop index ix_statements_pending_schedule")
     op.execute("alter table statements drop column pending_schedule")
     op.execute("alter table engagements drop column pay_schedule, drop column hours_arrangement")
