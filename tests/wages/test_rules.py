@@ -248,3 +248,16 @@ def test_a_platforms_late_share_rising_by_10_points_is_an_early_warning():
     found = rules.check_late_share_rising((0, 10), (3, 10), date(2024, 3, 1))
     assert found.rule == "M6.early_warning_late_share_rising" and found.severity == "low"
     assert rules.check_late_share_rising((0, 0), (3, 10), date(2024, 3, 1)) is None  # no previous month to compare
+
+
+def test_holiday_work_under_a_work_agreement_is_paid_above_the_normal_rate_in_any_year():
+    # 20 yuan an hour; 8 h on Labour Day 2031 (a statutory day by law) paid at exactly the normal rate,
+    # beside a weekday of a year without a schedule (which does not matter outside a labour contract)
+    days = (PremiumDay(date(2031, 5, 1), 8 * 60), PremiumDay(date(2031, 5, 6), 2 * 60))
+    at_normal = statement(date(2031, 5, 1), date(2031, 5, 31), base_fen=320_000, normal_minutes=160 * 60,
+                          holiday_fen=16_000, premium_days=days)
+    found = rules.check_premiums(at_normal, AGREEMENT)
+    assert found.evidence["required"] == "above_normal_rate" and found.evidence["normal_rate_pay_fen"] == 16_000
+    above = statement(date(2031, 5, 1), date(2031, 5, 31), base_fen=320_000, normal_minutes=160 * 60,
+                      holiday_fen=16_001, premium_days=days)
+    assert rules.check_premiums(above, AGREEMENT) is None

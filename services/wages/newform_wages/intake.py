@@ -2,7 +2,8 @@
 
 A line that cannot be read becomes that line's error; the other lines go on. CSV cells: amounts in
 fen, hours as decimals, deductions as `reason:fen;reason:fen`, premium days as `date:hours;…`
-(`date:hours:time-off date` when time off was given in lieu), booleans as 是/否 or true/false. Empty cells are left out (the field's default applies).
+(`date:hours:time-off date` when time off was given in lieu), booleans as 是/否 or true/false. Empty
+cells are left out (the field's default applies).
 """
 
 from __future__ import annotations

@@ -548,11 +548,14 @@ def check_premiums(s: Statement, e: Engagement,
     工资报酬): holiday work paid above the normal rate (W-6). The paid premiums are compared in total against
     the required total. A statement with a premium day pending the schedule is not judged here (the
     caller judges it when the schedule is loaded)."""
-    if s.normal_minutes == 0 or pending_premium_days(s, day_of):
+    if s.normal_minutes == 0:
+        return None
+    if not e.labour_relationship:  # only statutory holidays count here, and those are known for any year
+        minutes, _ = premium_minutes(s, day_of)
+        return _check_holiday_pay_above_normal(s, e, minutes["statutory_holiday"])
+    if pending_premium_days(s, day_of):
         return None
     minutes, in_lieu = premium_minutes(s, day_of)
-    if not e.labour_relationship:
-        return _check_holiday_pay_above_normal(s, e, minutes["statutory_holiday"])
     paid = s.overtime_fen + s.rest_day_fen + s.holiday_fen
     # paid ≥ Σ pay/normal minutes × minutes × percent / 100, in integers (the Fractions only for a finding)
     weighted = sum(m * policy(PREMIUM_PARAMETER[k], s.period_start) for k, m in minutes.items() if m)
