@@ -11,7 +11,7 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .router import router
-from .service import DEADLINE_HANDLERS, apply_contract_events
+from .service import DEADLINE_HANDLERS, apply_contract_events, rejudge_pending_premiums
 
 DESCRIPTION = """Pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20).
 
@@ -49,4 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(settings=settings, title="newform wages", description=DESCRIPTION,
                               routers=[router, findings_router()], openapi_tags=TAGS,
-                              consumers=consumers(settings), deadline_handlers=DEADLINE_HANDLERS)
+                              consumers=consumers(settings), deadline_handlers=DEADLINE_HANDLERS,
+                              # a year's holiday schedule loaded: the premium questions that waited for it
+                              schedule_hooks=(rejudge_pending_premiums,))
