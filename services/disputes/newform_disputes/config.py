@@ -12,3 +12,5 @@ class Settings(ServiceSettings):
     # Where contracts publishes the engagements complaints and cases refer to.
     contracts_topic: str = Field("contracts.events", validation_alias="CONTRACTS_TOPIC")
     consumer_group: str = Field("disputes-engagements", validation_alias="DISPUTES_CONSUMER_GROUP")
+    # Where the departments publish the verified facts; disputes reads the case outcomes (awards, judgments).
+    departments_topic: str = Field("departments.events", validation_alias="DISPUTES_DEPARTMENTS_TOPIC")

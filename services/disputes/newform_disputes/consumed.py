@@ -1,9 +1,10 @@
-"""Our own models of the contracts events we read (only the fields we use): the engagements a
-complaint or a case may concern, with their type for classified handling (M18)."""
+"""Our own models of the events we read (only the fields we use): contracts' engagements a complaint
+or a case may concern, with their type for classified handling (M18); the departments' case outcomes
+(an award or a judgment recorded by hrss or the court) that settle a case."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from newform_common.consumed import ConsumedEvent, consumes
 
@@ -63,3 +64,20 @@ ENGAGEMENT_EVENTS: dict[str, tuple[type[ConsumedEvent], str]] = {
     ContractExpired.event_type: (ContractExpired, "expired"),
     ContractDiscarded.event_type: (ContractDiscarded, "discarded"),
 }
+
+
+@consumes("departments.case_outcome.recorded.v1")
+class CaseOutcomeRecorded(ConsumedEvent):
+    """An arbitration commission (hrss) or a court decided a labour dispute: a verified fact with its
+    reference number (裁决书/判决书 number); `dispute_id` names our case when it was referred from here."""
+
+    fact_id: str
+    department: str
+    reference: str
+    version: int
+    forum: str
+    dispute_id: str | None = None
+    worker_id: str | None = None
+    outcome: str
+    awarded_fen: int
+    decided_on: date

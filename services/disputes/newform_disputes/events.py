@@ -28,7 +28,8 @@ SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
 Resolution = Literal["accepted", "mediation", "department"]
 Stage = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
-                "arbitration_requested", "arbitration_refused", "arbitration_accepted", "awarded", "court_referred"]
+                "arbitration_requested", "arbitration_refused", "arbitration_accepted", "awarded", "settled",
+                "court_referred", "judged"]
 
 
 class _ComplaintEvent(DomainEvent):

@@ -10,8 +10,9 @@ from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
+from .consumed import CaseOutcomeRecorded
 from .router import router
-from .service import DEADLINE_HANDLERS, copy_engagements
+from .service import DEADLINE_HANDLERS, apply_case_outcomes, copy_engagements
 from .web import router as web_router
 
 DESCRIPTION = """Complaints (M10, M20), mediation with a roster of invited mediators, arbitration and
@@ -33,7 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, topics=[s.contracts_topic],
-                               batch_handler=copy_engagements)]
+                               batch_handler=copy_engagements),
+                # Awards and judgments the departments record settle the cases they name.
+                ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.consumer_group}-outcomes",
+                               topics=[s.departments_topic], batch_handler=apply_case_outcomes,
+                               types=(CaseOutcomeRecorded.event_type,))]
 
     return create_service_app(settings=settings, title="newform disputes", description=DESCRIPTION,
                               routers=[router, findings_router(), web_router], openapi_tags=TAGS,

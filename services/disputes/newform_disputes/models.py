@@ -138,6 +138,13 @@ class Case(ServiceModel, table=True):
     award_amount_fen: int | None = None
     award_final: bool | None = None
     award_items: list[dict[str, Any]] | None = _json(nullable=True)
+    # An award or a judgment the departments recorded (departments.case_outcome.recorded.v1).
+    decision_forum: str | None = Field(default=None, max_length=16)
+    decision_outcome: str | None = Field(default=None, max_length=16)
+    decision_reference: str | None = Field(default=None, max_length=200)
+    decision_version: int | None = None
+    decided_on: date | None = None
+    decision_amount_fen: int | None = None
     legal_aid_requested_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
 

@@ -358,6 +358,11 @@ class CasePublic(BaseModel):
     award_amount_fen: int | None
     award_final: bool | None = Field(description="Final for the employer: every item of the award is (art. 47)")
     award_items: list[AwardItemPublic] | None
+    decision_forum: str | None = Field(description="arbitration | court: the departments recorded how the case ended")
+    decision_outcome: str | None = Field(description="upheld | partly_upheld | dismissed | settled | withdrawn")
+    decision_reference: str | None = Field(description="The award's or judgment's reference number")
+    decided_on: date | None
+    decision_amount_fen: int | None
     legal_aid_requested_at: datetime | None
     eligible_for_arbitration: bool = False
     court_route_open: bool = Field(False, description="The worker may take the dispute to the court now: a work "

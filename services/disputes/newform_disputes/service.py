@@ -26,7 +26,7 @@ from newform_common.policy import business_date, get_policy
 from newform_common.scope import visibility
 
 from . import clocks, rules
-from .consumed import ENGAGEMENT_EVENTS, ContractDrafted
+from .consumed import ENGAGEMENT_EVENTS, CaseOutcomeRecorded, ContractDrafted
 from .events import (
     CaseStageChanged,
     ClockExpired,
@@ -183,6 +183,60 @@ async def _parties(session: AsyncSession, worker_id: str, body: ComplaintCreate 
         raise Unprocessable("Name the platform complained against, or the engagement", slug="no-respondent")
     return {"platform_id": body.platform_id, "enterprise_id": body.enterprise_id, "contract_id": None,
             "engagement_type": None, "occupation": body.occupation, "district": body.district}
+
+
+# ---------------------------------------------------------------------------------------------
+# Awards and judgments the departments record (departments.case_outcome.recorded.v1)
+# ---------------------------------------------------------------------------------------------
+#: forum → outcome → the stage the case reaches. An arbitration that ends in an award (upheld,
+#: partly upheld, dismissed) is `awarded`; one settled by the committee's mediation `settled`; one
+#: withdrawn `withdrawn`. A court's judgment, whatever it holds, is `judged`.
+DECISION_STAGES = {
+    "arbitration": {"upheld": "awarded", "partly_upheld": "awarded", "dismissed": "awarded",
+                    "settled": "settled", "withdrawn": "withdrawn"},
+    "court": {"upheld": "judged", "partly_upheld": "judged", "dismissed": "judged", "settled": "judged",
+              "withdrawn": "judged"},
+}
+CLOCK_KINDS = (clocks.MEDIATION_ACCEPTANCE, clocks.MEDIATION_LIMIT, clocks.MEDIATOR_REASSIGNMENT,
+               clocks.AGREEMENT_FULFILMENT, clocks.ARBITRATION_ACCEPTANCE, clocks.ARBITRATION_AWARD)
+
+
+async def apply_case_outcomes(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """M18: an award (hrss) or a judgment (court) recorded by the departments is the verified fact of
+    how the case named by `dispute_id` ended: its state, its amount and its reference number. A
+    statement about someone else's case (another worker) or an older version is ignored."""
+    for envelope in envelopes:
+        if envelope.type != CaseOutcomeRecorded.event_type:
+            continue
+        event = CaseOutcomeRecorded.of(envelope)
+        stage = DECISION_STAGES.get(event.forum, {}).get(event.outcome)
+        if event.dispute_id is None or stage is None:
+            continue
+        case = await session.get(Case, event.dispute_id, with_for_update=True)
+        if case is None or (event.worker_id is not None and event.worker_id != case.worker_id):
+            continue  # not ours, or a reference to the wrong worker's case: never settle it
+        if case.decision_reference == event.reference and (case.decision_version or 0) >= event.version:
+            continue  # a statement we applied already
+        await _apply_decision(session, case, event, stage)
+
+
+async def _apply_decision(session: AsyncSession, case: Case, event: CaseOutcomeRecorded, stage: str) -> None:
+    # A late award still shows the committee's lateness; every other clock simply stops.
+    if event.forum == "arbitration" and case.stage == "arbitration_accepted":
+        await _stop(session, clocks.ARBITRATION_AWARD, case, event.decided_on)
+    for kind in CLOCK_KINDS:
+        await deadlines.cancel(session, kind, case.id)
+    case.decision_forum, case.decision_outcome = event.forum, event.outcome
+    case.decision_reference, case.decision_version = event.reference, event.version
+    case.decided_on, case.decision_amount_fen = event.decided_on, event.awarded_fen
+    if stage == "awarded":
+        # The fact states one amount, not the award's items: finality (art. 47) is not judged from it.
+        if case.award_items is None or case.awarded_on != event.decided_on:
+            case.award_items, case.award_final = None, None
+        case.awarded_on, case.award_amount_fen = event.decided_on, event.awarded_fen
+    case.suspended, case.closed_at = False, case.closed_at or now()
+    if case.stage != stage:
+        _move(session, case, stage, f"{event.forum}_outcome_recorded")
 
 
 # ---------------------------------------------------------------------------------------------

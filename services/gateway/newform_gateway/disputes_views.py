@@ -37,7 +37,7 @@ from .schemas import AlertPublic
 
 ESCALATION_RULE_SUFFIX = ".complaint_escalated"
 LEGAL_AID_DEPARTMENT = "justice"
-CLOSED_STAGES = ("fulfilled", "withdrawn", "awarded", "court_referred")
+CLOSED_STAGES = ("fulfilled", "withdrawn", "awarded", "settled", "court_referred", "judged")
 
 
 def _ts(nullable: bool = True) -> Any:
@@ -257,7 +257,7 @@ TEXT = {
 STAGES = {"received": "已申请", "mediating": "调解中", "agreement": "达成协议", "fulfilled": "协议已履行",
           "no_agreement": "调解未成", "withdrawn": "已撤回", "arbitration_requested": "申请仲裁",
           "arbitration_refused": "不予受理", "arbitration_accepted": "仲裁审理中", "awarded": "已裁决",
-          "court_referred": "转法院"}
+          "settled": "仲裁调解结案", "court_referred": "转法院", "judged": "已判决"}
 CLOCKS = {"disputes.complaint_reply": "平台答复期限", "disputes.mediation_acceptance": "调解受理期限",
           "disputes.mediation_limit": "调解期限", "disputes.mediator_reassignment": "另行指派调解员期限",
           "disputes.agreement_fulfilment": "协议履行期限", "disputes.arbitration_acceptance": "仲裁受理期限",
