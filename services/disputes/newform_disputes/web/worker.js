@@ -7,12 +7,13 @@ const STATUS = { awaiting_reply: "待平台答复", answered: "平台已答复",
 const RESOLUTION = { accepted: "已接受答复", mediation: "已申请调解", department: "已向主管部门反映" };
 const STAGE = {
   received: "已申请，待受理", mediating: "调解中", agreement: "已达成调解协议", fulfilled: "协议已履行",
-  no_agreement: "调解未成，可申请仲裁或起诉", withdrawn: "已撤回", arbitration_requested: "已申请仲裁",
-  arbitration_accepted: "仲裁审理中", awarded: "已裁决", court_referred: "已转法院",
+  no_agreement: "调解未成，可申请仲裁或起诉", withdrawn: "已撤回，可申请仲裁或起诉", arbitration_requested: "已申请仲裁",
+  arbitration_refused: "仲裁委不予受理，可向法院起诉", arbitration_accepted: "仲裁审理中", awarded: "已裁决",
+  settled: "仲裁调解结案", court_referred: "已转法院", judged: "法院已判决",
 };
 const CLOCK = {
   "disputes.complaint_reply": "平台答复期限", "disputes.mediation_acceptance": "调解受理期限",
-  "disputes.mediation_limit": "调解期限",
+  "disputes.mediation_limit": "调解期限", "disputes.mediator_reassignment": "另行指派调解员期限",
   "disputes.agreement_fulfilment": "协议履行期限", "disputes.arbitration_acceptance": "仲裁受理期限",
   "disputes.arbitration_award": "仲裁裁决期限",
 };
