@@ -340,3 +340,17 @@ async def test_a_district_government_sees_its_own_districts_claims_and_budget_on
     assert {b["district"] for b in (await api.client.get("/v1/budgets", headers=chengxi)).json()} == {"chengxi"}
     refused = await api.client.get("/v1/claims", headers=api.department("county"))
     assert refused.status_code == 403 and "district" in refused.json()["detail"]
+
+
+async def test_a_course_beyond_its_providers_accreditation_is_refused(api):
+    pid = kit.unique_name("prv").replace("_", "-")
+    r = await api.client.post("/v1/providers", headers=api.hrss, json={
+        "provider_id": pid, "name": "培训机构", "kind": "institution", "credit_code": kit.credit_code(),
+        "district": "chengxi", "occupations": ["on_demand_delivery"], "accredited_until": "2026-03-10"})
+    assert r.status_code == 201, r.text
+    course = {"provider_id": pid, "occupation": "on_demand_delivery", "level": 5, "district": "chengxi",
+              "starts_on": "2026-03-02", "ends_on": "2026-03-20"}
+    beyond = await api.client.post("/v1/courses", headers=api.hrss, json=course)
+    assert beyond.status_code == 422 and beyond.json()["type"].endswith("provider-not-accredited")
+    within = await api.client.post("/v1/courses", headers=api.hrss, json={**course, "ends_on": "2026-03-10"})
+    assert within.status_code == 201, within.text

@@ -95,6 +95,11 @@ async def create_course(session: AsyncSession, principal: Principal, body: Cours
     if body.occupation not in provider.occupations:
         raise Unprocessable(f"Provider {provider.id} is not accredited to train {body.occupation}",
                             slug="provider-not-accredited")
+    # Accredited on every day of the course, not merely when it is entered (M13: subsidised training is
+    # given by an accredited provider; the question is the course's days).
+    if provider.accredited_until is not None and body.ends_on > provider.accredited_until:
+        raise Unprocessable(f"Provider {provider.id} is accredited until {provider.accredited_until.isoformat()}; "
+                            f"the course runs to {body.ends_on.isoformat()}", slug="provider-not-accredited")
     course = Course(id=new_id("crs"), provider_id=provider.id, occupation=body.occupation, level=body.level,
                     district=body.district, starts_on=body.starts_on, ends_on=body.ends_on, created_at=now())
     session.add(course)
