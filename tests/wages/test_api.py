@@ -651,3 +651,25 @@ async def test_a_session_across_midnight_counts_on_each_day_by_its_time_there(ap
     assert hours["total_minutes"] == 480
     # the rest rule sees one stretch of 8 h, on the day it began
     assert await rules_of(api, f"{worker}:2025-06-06") == ["M7.rest_break", "M7.rest_break"]
+
+
+async def test_a_period_without_statements_is_arrears_only_under_a_full_time_labour_contract(api, feed):
+    """A work agreement paid by the order owes nothing for a week nobody worked: no statement is no debt."""
+    pid, worker = new_platform(), new_worker()
+    contract = await feed.signed(worker_id=worker, platform_id=pid, engagement_type="work_agreement",
+                                 pay_period="week", start=date(2025, 3, 3))
+    await engagement_known(api, contract)
+    from newform_common.db import Database
+    from newform_common.deadlines import fire_due
+
+    db = Database(api.url, service="wages")
+    try:
+        for _ in range(5):  # the first weeks' clocks, each starting the next
+            await fire_due(db, {"wages.period_due": DEADLINE_HANDLERS["wages.period_due"]},
+                           now=end_of_business_day(date(2025, 4, 1)))
+    finally:
+        await db.dispose()
+    assert await scalar(api.url, "select count(*) from deadlines where kind = 'wages.period_due' and status = "
+                                 "'fired' and subject_id like :s", s=f"{contract}:%") >= 3
+    assert await scalar(api.url, "select count(*) from findings where rule = 'M6.wage_arrears' and "
+                                 "evidence ->> 'contract_id' = :c", c=contract) == 0

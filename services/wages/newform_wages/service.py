@@ -701,8 +701,11 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
     statements = await _period_statements(session, engagement["contract_id"], start, end)
     # A period with statements is their clocks' to judge (each due on the agreed pay day, or its own due
     # date when none is agreed); this clock raises arrears only for a period nobody reported at all, and
-    # never a second case for a debt already raised (W-2).
-    if engagement["status"] in ("signed", "terminated", "expired") and not statements:
+    # never a second case for a debt already raised (W-2). Only a full-time labour contract owes pay for
+    # every period of its term: under a part-time contract or an agreement paid by the hour, order or
+    # piece, a period without a statement may be a period without work (RULES.md, judgement call).
+    owed_every_period = engagement["engagement_type"] == "labor_contract" and not engagement["part_time"]
+    if engagement["status"] in ("signed", "terminated", "expired") and not statements and owed_every_period:
         await repo.lock_arrears(session, [engagement["contract_id"]])
         await session.flush()
         if not await repo.arrears_raised(session, engagement["contract_id"], start, end):
