@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from newform_common.events import Envelope
 from newform_common.testing import resident_id, worker_id_of
-from newform_contracts.events import ContractDrafted, ContractSigned, ContractTerminated, InsuranceFlags
+from newform_contracts.events import ContractDrafted, ContractSigned, ContractTerminated, InsuranceFlags, PaySchedule
 
 
 def new_worker() -> str:
@@ -43,23 +43,26 @@ class ContractsFeed:
     async def signed(self, *, worker_id: str, platform_id: str, engagement_type: str = "labor_contract",
                      part_time: bool = False, pay_period: str = "month", start: date = date(2024, 1, 1),
                      enterprise_id: str | None = None, occupation: str = "food_delivery",
-                     district: str = "chengdong", contract_id: str | None = None) -> str:
+                     district: str = "chengdong", contract_id: str | None = None,
+                     pay_schedule: dict | None = None, end: date | None = None) -> str:
         contract_id = contract_id or "ct_" + secrets.token_hex(6)
         common = dict(contract_id=contract_id, worker_id=worker_id, platform_id=platform_id,
                       enterprise_id=enterprise_id or platform_id, engagement_type=engagement_type)
         await self.send(
             ContractDrafted(**common, part_time=part_time, occupation=occupation, district=district, start_date=start,
-                            end_date=None, pay_period=pay_period,
+                            end_date=end, pay_period=pay_period,
+                            pay_schedule=PaySchedule(**pay_schedule) if pay_schedule else None,
                             insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
                             drafted_at=datetime.now(UTC)),
             ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64,
                            signed_by=["worker", "enterprise"]))
         return contract_id
 
-    async def terminated(self, *, contract_id: str, worker_id: str, platform_id: str) -> None:
+    async def terminated(self, *, contract_id: str, worker_id: str, platform_id: str,
+                         at: datetime | None = None) -> None:
         await self.send(ContractTerminated(contract_id=contract_id, worker_id=worker_id, platform_id=platform_id,
                                            enterprise_id=platform_id, engagement_type="labor_contract",
-                                           at=datetime.now(UTC), reason="test"))
+                                           at=at or datetime.now(UTC), reason="test"))
 
 
 def statement(line_id: str, contract_id: str, worker_id: str, **kw: Any) -> dict[str, Any]:

@@ -673,3 +673,47 @@ async def test_a_period_without_statements_is_arrears_only_under_a_full_time_lab
                                  "'fired' and subject_id like :s", s=f"{contract}:%") >= 3
     assert await scalar(api.url, "select count(*) from findings where rule = 'M6.wage_arrears' and "
                                  "evidence ->> 'contract_id' = :c", c=contract) == 0
+
+
+async def test_wages_are_due_at_once_when_the_contract_is_terminated(api, feed):
+    """工资支付暂行规定 art. 9: ended on 2025-06-20, June's pay (agreed for 07-15) is due that day."""
+    from datetime import datetime, timezone
+
+    from newform_common import clock
+    from newform_common.db import Database
+    from newform_common.deadlines import fire_due
+
+    shanghai = timezone(timedelta(hours=8))
+    pid, worker = new_platform(), new_worker()
+    contract = await feed.signed(worker_id=worker, platform_id=pid, start=date(2025, 5, 1), pay_schedule={
+        "period": "month", "day_of_month": 15, "month_offset": 1})
+    await engagement_known(api, contract)
+    with clock.frozen_at(datetime(2025, 6, 20, 9, tzinfo=shanghai)):
+        r = await api.client.post("/v1/statements", headers=api.as_platform(pid), json=statement(
+            "june", contract, worker, period_start="2025-06-01", period_end="2025-06-20", due_date=None,
+            paid_fen=0, paid_on=None))
+    assert r.status_code == 201 and r.json()["due_date"] == "2025-07-15", r.text
+    await feed.terminated(contract_id=contract, worker_id=worker, platform_id=pid,
+                          at=datetime(2025, 6, 20, 18, tzinfo=shanghai))
+    await engagement_known(api, contract, status="terminated")
+    shown = await api.client.get(f"/v1/statements/{r.json()['statement_id']}", headers=api.as_platform(pid))
+    assert shown.json()["due_date"] == "2025-06-20"
+    db = Database(api.url, service="wages")
+    try:
+        handlers = {k: DEADLINE_HANDLERS[k] for k in ("wages.statement_due", "wages.period_due")}
+        for _ in range(5):
+            await fire_due(db, handlers, now=datetime(2025, 6, 21, 0, 1, tzinfo=shanghai))
+    finally:
+        await db.dispose()
+    found = await fetch(api.url, "select subject_id, evidence from findings where rule = 'M6.wage_arrears' and "
+                                 "evidence ->> 'contract_id' = :c", c=contract)
+    # May (no statement: due on its agreed day, before the end) and June (the statement, due on the last day)
+    assert {f["evidence"]["period_start"]: f["evidence"]["due_date"] for f in found} == {
+        "2025-05-01": "2025-06-15", "2025-06-01": "2025-06-20"}
+    # June's period clock ran too (due on the last day, its statement judged by its own clock), none after it
+    june = await fetch(api.url, "select status, data from deadlines where kind = 'wages.period_due' and "
+                                "subject_id = :s", s=f"{contract}:2025-06-01")
+    assert [(c["status"], c["data"]["period_end"], c["data"]["due_date"]) for c in june] == [
+        ("fired", "2025-06-20", "2025-06-20")]
+    assert await scalar(api.url, "select count(*) from deadlines where kind = 'wages.period_due' and status = "
+                                 "'pending' and subject_id like :s", s=f"{contract}:%") == 0

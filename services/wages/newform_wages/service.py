@@ -447,12 +447,18 @@ def _apply_agreed_pay_day(row: dict[str, Any], engagement: dict[str, Any]) -> No
     """The contract's agreed pay day is the statement's due date (工资支付暂行规定 art. 7; the measures
     item 6 按约定时间): arrears only after the end of that day, whatever the line declared (RULES.md)."""
     schedule = _loads(engagement.get("pay_schedule"))
-    if not schedule:
-        return
-    _, period_end = rules.pay_period_of(engagement["pay_period"], schedule, row["period_end"])
-    agreed = rules.agreed_pay_day(schedule, period_end)
-    if agreed is not None and agreed >= row["period_end"] and agreed != row["due_date"]:
-        row["due_date"] = agreed
+    due = row["due_date"]
+    if schedule:
+        _, period_end = rules.pay_period_of(engagement["pay_period"], schedule, row["period_end"])
+        agreed = rules.agreed_pay_day(schedule, period_end)
+        if agreed is not None and agreed >= row["period_end"]:
+            due = agreed
+    last = engagement["end_date"]
+    if last is not None and due > last and (engagement["status"] in ("terminated", "expired")
+                                            or row["period_end"] >= last):
+        due = max(last, row["period_end"])  # 工资支付暂行规定 art. 9: paid at once when employment ends
+    if due != row["due_date"]:
+        row["due_date"] = due
         row.pop("_fact", None)
 
 
@@ -555,6 +561,7 @@ async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_
 async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
     """The consumer's batch: upsert engagements, then judge statements that waited for them."""
     touched: dict[str, dict[str, Any]] = {}
+    ended: dict[str, date] = {}  # contract -> the last day of its employment (terminated or expired)
     for envelope in envelopes:
         model = MODELS.get(envelope.type)
         if model is None:
@@ -578,6 +585,10 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
             continue
         else:
             current = {**current, "status": STATUS_AFTER[envelope.type]}
+            if envelope.type in ("contracts.contract.terminated.v1", "contracts.contract.expired.v1"):
+                terminated_on = business_date(event.at) if envelope.type.endswith("terminated.v1") else None
+                days = [d for d in (terminated_on, current["end_date"]) if d is not None]
+                current["end_date"] = ended[event.contract_id] = min(days) if days else business_date(event.at)
         current["updated_at"] = envelope.time
         touched[event.contract_id] = current
         if envelope.type == "contracts.contract.signed.v1":
@@ -603,7 +614,33 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
           r["part_time"], r["occupation"], r["district"], r["start_date"], r["end_date"], r["pay_period"],
           r["status"], r["updated_at"], _json(_loads(r.get("pay_schedule"))) if r.get("pay_schedule") else None,
           r.get("hours_arrangement")) for r in rows])
+    for contract_id, last in ended.items():
+        await _due_when_employment_ends(session, touched[contract_id], last)
     await judge_pending(session, rows)
+
+
+async def _due_when_employment_ends(session: AsyncSession, engagement: dict[str, Any], last: date) -> None:
+    """工资支付暂行规定 art. 9: when a contract is ended, all its wages are paid at once on that day. Every
+    unpaid statement due later is due on the last day; the running period ends and is due then; a period
+    after it has no clock."""
+    contract_id = engagement["contract_id"]
+    conn = await driver_connection(session)
+    moved = await conn.fetch(
+        "update statements set due_date = $2 where contract_id = $1 and due_date > $2 returning id", contract_id, last)
+    if moved:
+        await conn.execute(
+            "update deadlines set due_at = $2 where kind = $3 and status in ('pending', 'paused') "
+            "and subject_id = any($1::text[])", [r["id"] for r in moved], end_of_business_day(last), STATEMENT_DUE)
+    clocks = (await session.execute(text(
+        "select kind, subject_id, data from deadlines where kind in (:due, :warn) and status in ('pending', 'paused') "
+        "and subject_id like :s"), {"due": PERIOD_DUE, "warn": PERIOD_WARNING, "s": f"{contract_id}:%"})).all()
+    for kind, subject, data in clocks:
+        if date.fromisoformat(data["period_start"]) > last:
+            await deadlines.cancel(session, kind, subject)
+        elif kind == PERIOD_DUE and date.fromisoformat(data["due_date"]) > last:
+            await deadlines.schedule(session, kind, subject, end_of_business_day(last), data={
+                "period_end": min(date.fromisoformat(data["period_end"]), last).isoformat(),
+                "due_date": last.isoformat()})
 
 
 async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]) -> None:
@@ -666,7 +703,10 @@ def period_due_date(engagement: dict[str, Any], period_end: date) -> date:
     """The agreed pay day of the period (工资支付暂行规定 art. 7), else the policy's default after its end."""
     schedule = _loads(engagement.get("pay_schedule"))
     _, full_end = rules.pay_period_of(engagement["pay_period"], schedule, period_end)
-    return rules.pay_due_date(schedule, full_end if schedule else period_end)
+    due = rules.pay_due_date(schedule, full_end if schedule else period_end)
+    if engagement["end_date"] is not None and period_end >= engagement["end_date"]:
+        due = min(due, max(engagement["end_date"], period_end))  # paid at once when it ends (art. 9)
+    return due
 
 
 async def _schedule_period_clocks(session: AsyncSession, engagement: dict[str, Any], day: date) -> None:
@@ -723,7 +763,9 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
                                     worker_id=engagement["worker_id"], occupation=engagement["occupation"],
                                     district=engagement["district"], judged_on=business_date(deadline.due_at),
                                     engagement_type=engagement["engagement_type"])
-    if engagement["status"] == "signed":
+    # the next period, up to the last day of an ended contract (its last period is due that day, art. 9)
+    if engagement["status"] == "signed" or (engagement["status"] in ("terminated", "expired")
+                                            and engagement["end_date"] is not None):
         await _schedule_period_clocks(session, engagement, end + timedelta(days=1))
 
 
