@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser tools api sdks deploy test lint run bench chaos clean-venv
+.PHONY: venv kafka-jars browser tools api sdks sdks-dist deploy test lint run bench chaos clean-venv
 OASDIFF_VERSION := v1.37.0
 
 venv: $(STAMP)
@@ -41,6 +41,11 @@ deploy: $(STAMP)
 # Both SDKs from api/: sdks/python/newform_sdk/<service>/, sdks/typescript/src/<service>/ (+ tsc --noEmit).
 sdks: $(STAMP) node_modules/.installed
 	$(PY) -m newform_local.sdks
+
+# The SDK artefacts from api/ (what integrators install, what CI publishes): dist/sdks/newform_sdk-<v>-py3-none-any.whl
+# and dist/sdks/newform-sdk-<v>.tgz, stamped with the API version, Apache-2.0.
+sdks-dist: $(STAMP) node_modules/.installed
+	$(PY) -m newform_local.sdks --dist dist/sdks
 
 # The gateway's dashboard test drives Debian's Chromium (no browser download: these networks are offline).
 browser:
