@@ -3,6 +3,7 @@ fired at chosen times. Real PostgreSQL and Kafka."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -478,8 +479,16 @@ async def test_a_late_acceptance_entered_before_the_clock_fired_is_still_a_findi
     before = await api.client.post(f"/v1/cases/{late['case_id']}/outcome", headers=api.department("union"), json={
         "outcome": "no_agreement", "on": days(-1)})  # accepted today
     assert before.status_code == 422 and before.json()["type"].endswith("outcome-before-acceptance")
-    fired = await quiet_disputes.fire(datetime.now(UTC))
+    # Entered after its day: the clock shows the agreed day, and waits to the end of the day of entry
+    # for a fulfilment recorded with its own day before it fires.
+    fulfilment = clock(r.json(), "agreement_fulfilment")
+    assert fulfilment["last_day"] == days(-5) and fulfilment["status"] == "pending"
+    assert datetime.fromisoformat(fulfilment["due_at"]) == at(today() + timedelta(days=1), 0)
+    assert ("disputes.agreement_fulfilment", in_time["case_id"]) not in await quiet_disputes.fire(datetime.now(UTC))
+    fired = await quiet_disputes.fire(datetime.fromisoformat(fulfilment["due_at"]) + timedelta(seconds=1))
     assert ("disputes.agreement_fulfilment", in_time["case_id"]) in fired
+    seen = (await api.client.get(f"/v1/cases/{in_time['case_id']}", headers=api.regulator)).json()
+    assert [f["rule"] for f in seen["findings"]] == ["M18.agreement_unfulfilled"]
 
 
 async def test_a_deactivated_mediators_open_cases_are_reassigned_or_flagged_with_a_deadline(quiet_disputes):
@@ -521,3 +530,23 @@ async def test_a_deactivated_mediators_open_cases_are_reassigned_or_flagged_with
     fresh = await add_mediator(api, specialties=["deposits_fees"])
     r = await api.client.post(f"{url}/assignment", headers=api.department("hrss"), json={})
     assert r.status_code == 200 and r.json()["mediator_id"] == fresh and r.json()["mediator_needed_since"] is None
+
+
+async def test_a_paper_application_entered_late_waits_for_the_committees_decision_of_its_day(disputes):
+    """The deadline worker runs: an application received 20 days ago is entered today; the committee
+    refused it in time (2 days after receipt) and enters that too. No "acceptance overdue"."""
+    api = disputes.api
+    worker, pid = ids()
+    r = await api.client.post("/v1/cases", headers=api.as_worker(worker), json={
+        "category": "pay", "platform_id": pid,
+        "arbitration": {"received_on": days(-20), "knew_of_breach_on": days(-60)}})
+    assert r.status_code == 201, r.text
+    acceptance = clock(r.json(), "arbitration_acceptance")
+    assert acceptance["last_day"] == due(-20, 5) and acceptance["status"] == "pending"
+    await asyncio.sleep(1)  # several polls of the deadline worker
+    refused = await api.client.post(f"/v1/cases/{r.json()['case_id']}/arbitration/refusal",
+                                    headers=api.department("hrss"),
+                                    json={"refused_on": days(-18), "reason": "不属于劳动争议"})
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["findings"] == [] and clock(refused.json(), "arbitration_acceptance")["status"] == "cancelled"
+    assert refused.json()["court_route_open"] is True

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from newform_common import calendar
 from newform_common.findings import Violation
-from newform_common.policy import PolicyNotInForce, get_policy
+from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 # Clock kinds (one live clock per kind and subject).
 COMPLAINT_REPLY = "disputes.complaint_reply"
@@ -26,6 +27,20 @@ MEDIATOR_REASSIGNMENT = "disputes.mediator_reassignment"
 AGREEMENT_FULFILMENT = "disputes.agreement_fulfilment"
 ARBITRATION_ACCEPTANCE = "disputes.arbitration_acceptance"
 ARBITRATION_AWARD = "disputes.arbitration_award"
+
+
+#: A clock entered after its period ran out keeps the law's last day here (its due time is the end
+#: of the day of entry: see `service._start`).
+LEGAL_LAST_DAY = "last_day"
+
+
+def last_day_of(deadline: Any) -> date:
+    """The last day a durable clock stands for: the law's (kept for a clock entered late), else the
+    business day its due time ends (`end_of_business_day`)."""
+    kept = (deadline.data or {}).get(LEGAL_LAST_DAY)
+    if kept:
+        return date.fromisoformat(kept)
+    return business_date(deadline.due_at - timedelta(microseconds=1))
 
 
 @dataclass(frozen=True)

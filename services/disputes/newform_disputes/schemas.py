@@ -3,7 +3,7 @@ Money in integer fen; business dates are Asia/Shanghai dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +12,8 @@ from newform_common import clock
 from newform_common.deadlines import LIVE, Deadline, DeadlinePublic
 from newform_common.findings import FindingRef
 from newform_common.policy import business_date
+
+from .clocks import last_day_of
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -29,7 +31,7 @@ class ClockPublic(DeadlinePublic):
     @classmethod
     def of(cls, deadline: Deadline, now: datetime | None = None) -> ClockPublic:
         base = DeadlinePublic.of(deadline, now)
-        last_day = business_date(deadline.due_at - timedelta(microseconds=1))
+        last_day = last_day_of(deadline)  # the law's last day, also for a clock entered after it
         view = cls(**base.model_dump(), last_day=last_day)
         if deadline.status in LIVE:
             view.days_left = (last_day - business_date(now or clock.now())).days

@@ -86,13 +86,47 @@ def _not_in_future(day: date, what: str) -> None:
 
 async def _start(session: AsyncSession, kind: str, subject_id: str, period: clocks.Period, *,
                  data: dict[str, Any] | None = None, at: datetime | None = None) -> Deadline:
-    """A legal period's durable clock, counted by the kit's one period rule (kept with the row)."""
-    return await deadlines.schedule_period(session, kind, subject_id, start=period.start, days=period.days,
-                                           unit=period.unit, data=data, now=at)
+    """A legal period's durable clock, counted by the kit's one period rule (kept with the row).
+
+    A fact entered after its period already ran out (a paper application entered weeks later) does
+    not fire at once: the body has until the end of the day of entry to enter what it did in time
+    (an acceptance, a refusal, an award, each with its own day), then the clock fires. The clock keeps
+    the law's last day (`data.last_day`), which its findings and the case view show."""
+    deadline = await deadlines.schedule_period(session, kind, subject_id, start=period.start, days=period.days,
+                                               unit=period.unit, data=data, now=at)
+    return await _entered_late(session, deadline, at or now())
+
+
+async def _start_on(session: AsyncSession, kind: str, subject_id: str, last_day: date) -> Deadline:
+    """A clock on an agreed day (a fulfilment date), not a legal period; entered late as `_start`."""
+    deadline = await deadlines.schedule(session, kind, subject_id, end_of_business_day(last_day))
+    return await _entered_late(session, deadline, now())
+
+
+async def _entered_late(session: AsyncSession, deadline: Deadline, entered: datetime) -> Deadline:
+    # A clock set afresh (a restart) forgets the day an earlier setting kept.
+    data = {k: v for k, v in deadline.data.items() if k != clocks.LEGAL_LAST_DAY}
+    deadline.data = data
+    if deadline.due_at <= entered:
+        last_day = business_date(deadline.due_at - timedelta(microseconds=1))
+        deadline = await deadlines.move(session, deadline.kind, deadline.subject_id,
+                                        end_of_business_day(business_date(entered)))
+        deadline.data = {**data, clocks.LEGAL_LAST_DAY: last_day.isoformat()}
+    return deadline
 
 
 def _last_day(deadline: Deadline) -> date:
-    return business_date(deadline.due_at - timedelta(microseconds=1))
+    return clocks.last_day_of(deadline)
+
+
+async def _extend(session: AsyncSession, kind: str, subject_id: str, days: int, whole: clocks.Period) -> None:
+    """Lengthen a running period by `days` (the kit counts it again, suspensions kept); a clock that was
+    entered after its period ran out is set afresh for the `whole` extended period."""
+    current = await deadlines.live(session, kind, subject_id)
+    if current is not None and clocks.LEGAL_LAST_DAY in current.data:
+        await _start(session, kind, subject_id, whole)
+    else:
+        await deadlines.extend(session, kind, subject_id, days)
 
 
 async def _stop(session: AsyncSession, kind: str, case: Case, decided_on: date) -> None:
@@ -513,7 +547,8 @@ async def extend_mediation(session: AsyncSession, case: Case, body: MediationExt
     if await deadlines.live(session, clocks.MEDIATION_LIMIT, case.id) is None:
         raise Conflict("The mediation limit has already run out", slug="no-clock")
     case.mediation_extension_days = body.days
-    await deadlines.extend(session, clocks.MEDIATION_LIMIT, case.id, body.days)
+    await _extend(session, clocks.MEDIATION_LIMIT, case.id, body.days,
+                  clocks.mediation_limit_period(case.accepted_on, body.days))
     return case
 
 
@@ -537,7 +572,7 @@ async def end_mediation(session: AsyncSession, case: Case, body: Outcome) -> Cas
                                 slug="fulfil-by-before-agreement")
         case.agreement_terms, case.agreement_amount_fen, case.fulfil_by = body.terms, body.amount_fen, body.fulfil_by
         # An agreed date, not a legal period: due at the end of the day the parties agreed.
-        await deadlines.schedule(session, clocks.AGREEMENT_FULFILMENT, case.id, end_of_business_day(body.fulfil_by))
+        await _start_on(session, clocks.AGREEMENT_FULFILMENT, case.id, body.fulfil_by)
     case.outcome, case.outcome_at = body.outcome, at
     await _end_mediation_clocks(session, case)
     _move(session, case, body.outcome, body.outcome, at)
@@ -722,7 +757,8 @@ async def extend_award_limit(session: AsyncSession, case: Case, days: int) -> Ca
         raise Conflict("The award limit has already run out", slug="no-clock")
     case.award_extension_days = days
     # The period lengthened, counted again by the period rule (a suspension already counted stays).
-    await deadlines.extend(session, clocks.ARBITRATION_AWARD, case.id, days)
+    await _extend(session, clocks.ARBITRATION_AWARD, case.id, days,
+                  clocks.award_period(accepted_on, extension_days=days))
     return case
 
 
