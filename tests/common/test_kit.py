@@ -98,6 +98,7 @@ async def test_recompute_changes_only_the_clocks_the_loaded_year_touches(db):
             this_year = await deadlines.schedule_period(s, "acceptance", "case-t", start=date(2026, 12, 1), days=3,
                                                         unit=calendar.WORKING_DAYS)
             assert spring.provisional and not this_year.provisional
+            await deadlines.schedule(s, "pay_due", "statement-1", deadlines.end_of_business_day(date(2027, 2, 9)))
         calendar.install([calendar.Schedule(2027, frozenset(date(2027, 2, d) for d in range(5, 12)) | frozenset(
             calendar.statutory_holidays(2027)), frozenset({date(2027, 2, 13)}), source="test", origin="loaded")])
         async with db.transaction() as s:

@@ -231,7 +231,7 @@ class ConsumerRunner:
             except Exception as exc:
                 last_error = exc
                 log.warning("handler failed for %s (%s), attempt %d/%d: %s", envelope.id, envelope.type,
-                            attempt, self.max_attempts, exc)
+                            attempt, self.max_attempts, exc, exc_info=attempt == self.max_attempts)
                 await asyncio.sleep(self.retry_delay * attempt)
         # Dead-letter only a failure of the event's own: with the database unreachable every event
         # would fail, so stop here instead; offsets stay uncommitted and the events come again. A

@@ -74,7 +74,7 @@ class Deadline(CommonModel, table=True):
     fired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     # A legal period's recipe {start, days, unit, paused_days} (None: a plain agreed time) and whether
     # its due day rests on a year without its holiday schedule (recomputed when the schedule arrives).
-    period: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    period: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB(none_as_null=True), nullable=True))
     provisional: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
 
     @property
@@ -209,6 +209,8 @@ async def recompute(session: AsyncSession, year: int) -> list[Recomputed]:
         .order_by(Deadline.id).with_for_update())).scalars().all()
     changed: list[Recomputed] = []
     for deadline in rows:
+        if not deadline.period:  # a JSON null written before none_as_null: a plain time
+            continue
         start = date.fromisoformat(deadline.period["start"])
         if start.year > year or business_date(deadline.due_at - timedelta(seconds=1)).year < year:
             continue
