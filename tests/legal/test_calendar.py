@@ -169,7 +169,7 @@ async def test_CAL_6_acceptance_period_ending_on_a_holiday_ends_on_the_next_work
     assert acceptance["last_day"] == "2025-10-09" and acceptance["provisional"] is False, CASES["CAL-6"].answer
 
 
-async def test_CAL_4_and_CAL_7_provisional_clocks_are_recomputed_once_when_the_year_is_loaded(stack):
+async def test_CAL_4_a_case_received_before_an_unscheduled_year_is_accepted_with_a_provisional_clock(stack):
     api, gateway = stack.disputes, stack.gateway
     with clock.frozen_at(on("2026-12-29")):
         december = await mediation(stack, "2026-12-29")
@@ -244,3 +244,51 @@ async def test_CAL_4_and_CAL_7_provisional_clocks_are_recomputed_once_when_the_y
 async def _both(shown, *cases):
     events = await shown()
     return events if all(c["case_id"] in events for c in cases) else None
+
+
+def schedule_2028() -> dict:
+    """A 2028 schedule (test document): the Spring Festival week 01-25..02-01 off, Saturday 02-05 at work."""
+    rest = sorted({*calendar.statutory_holidays(2028), *(date(2028, 1, d) for d in range(25, 32)), date(2028, 2, 1),
+                   *(date(2028, 10, d) for d in range(1, 8))})
+    return {"source": "国办发明电〔2027〕测试号（国务院办公厅关于2028年部分节假日安排的通知，测试用）",
+            "published_on": "2027-11-01", "rest_days": [d.isoformat() for d in rest],
+            "working_days": ["2028-02-05", "2028-09-30"]}
+
+
+async def test_CAL_7_every_open_clock_of_the_year_is_recomputed_once_in_one_transaction(stack):
+    api, gateway = stack.disputes, stack.gateway
+    received = ("2028-01-20", "2028-01-24", "2028-01-24")
+    cases = []
+    for day in received:
+        with clock.frozen_at(on(day)):
+            cases.append(await mediation(stack, day))
+    before = {c["case_id"]: clock_of(c, "mediation_acceptance") for c in cases}
+    # weekends and statutory days only: from 01-24, 01-25..28 off, 29/30 weekend → 01-31, 02-01, 02-02
+    assert before[cases[1]["case_id"]]["last_day"] == "2028-02-02" and all(c["provisional"] for c in before.values())
+    with clock.frozen_at(on("2028-01-25")):
+        loaded = await gateway.client.put("/v1/calendar/schedules/2028", headers=gateway.regulator,
+                                          json=schedule_2028())
+        assert loaded.status_code == 201, loaded.text
+
+        async def all_recomputed():
+            rows = await scalar(api.url, "select count(*) from outbox where type = 'disputes.deadline.recomputed.v1' "
+                                         "and (data->>'schedule_year')::int = 2028")
+            return rows == len(cases)
+
+        await eventually(all_recomputed, timeout=30)
+        after = {c["case_id"]: clock_of((await api.client.get(f"/v1/cases/{c['case_id']}", headers=api.regulator))
+                                        .json(), "mediation_acceptance") for c in cases}
+    # 01-31 and 02-01 are rest days of the week, Saturday 02-05 a working day: 02-02, 02-03, 02-04
+    assert after[cases[1]["case_id"]]["last_day"] == "2028-02-04", CASES["CAL-7"].answer
+    assert before[cases[0]["case_id"]]["last_day"] == "2028-01-31"  # 01-21, 01-24, then 01-31 after the festival
+    assert after[cases[0]["case_id"]]["last_day"] == "2028-02-02"  # 01-31 and 02-01 are rest days of the week
+    assert not any(c["provisional"] for c in after.values()), CASES["CAL-7"].answer
+    # one transaction: the recomputation's events were written together (one transaction, one now())
+    moments = await scalar(api.url, "select count(distinct created_at) from outbox where "
+                                    "type = 'disputes.deadline.recomputed.v1' and (data->>'schedule_year')::int = 2028")
+    assert moments == 1, CASES["CAL-7"].answer
+    async def at_the_gateway():
+        r = await gateway.client.get("/v1/calendar/recomputed", headers=gateway.regulator, params={"year": 2028})
+        return len([e for e in r.json() if e["service"] == "disputes"]) == len(cases)
+
+    await eventually(at_the_gateway, timeout=30)
