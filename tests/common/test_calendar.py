@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from newform_common import calendar, clock, holidays
+from newform_common import calendar, clock
 from newform_local.cli import main as newform
 
 
@@ -57,12 +57,6 @@ def test_a_year_without_schedule_answers_provisionally_and_never_raises():
     assert statutory.is_statutory_holiday and not statutory.provisional  # law, schedule or not
     for year in (2030, 2099):
         calendar.day(date(year, 6, 1))
-
-
-def test_old_questions_refuse_a_provisional_answer():
-    with pytest.raises(holidays.HolidayCalendarNotAvailable, match="2027"):
-        holidays.is_rest_day(date(2027, 2, 9))
-    assert holidays.is_statutory_holiday(date(2027, 2, 6))
 
 
 def test_dates_are_asia_shanghai_and_naive_datetimes_are_refused():
