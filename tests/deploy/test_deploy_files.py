@@ -1,7 +1,10 @@
 """The deploy files are generated from the service registry and checked offline: Kubernetes manifests
-against the bundled Kubernetes schemas (kubernetes-validate), the Compose file against the Compose
-specification's schema (bundled by check-jsonschema), and each against what the services need to
-start: their ports, probes, secrets readable by uid 10001, a Kafka volume where Kafka writes."""
+against the bundled Kubernetes schemas (kubernetes-validate) and, for the operators' resources, the
+operators' own CRD schemas (tests/deploy/crds/, see crd_schemas.py), the Compose file against the
+Compose specification's schema (bundled by check-jsonschema), and each against what the services
+need to start: their ports, probes, secrets readable by uid 10001, a Kafka volume where Kafka writes.
+The production topology (database, Kafka users, network policies, ingress, autoscaling) is checked in
+test_topology.py."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from newform_common import registry
 from newform_common.apidocs import project_version
 from newform_local import deploy
 from newform_local.ports import repo_root
+
+from .crd_schemas import CRDS, validate_custom
 
 ROOT = repo_root()
 K8S = ROOT / "deploy" / "k8s"
@@ -46,10 +51,17 @@ def test_the_committed_deploy_files_are_the_registrys():
 
 def test_every_manifest_is_valid_kubernetes(manifests):
     version = kubernetes_validate.latest_version()
-    for doc in manifests:
-        kubernetes_validate.validate(doc, version, strict=True)  # raises on an unknown or misplaced field
+    strimzi = load_all(K8S / "strimzi" / "kafka.yaml")
+    for doc in manifests + strimzi:
+        if CRDS.knows(doc):
+            validate_custom(doc)  # the operator's CRD schema, strict: unknown fields fail
+        else:
+            kubernetes_validate.validate(doc, version, strict=True)  # raises on an unknown or misplaced field
     assert {d["kind"] for d in manifests} >= {"Namespace", "ConfigMap", "Job", "Deployment", "Service",
-                                              "PodDisruptionBudget"}
+                                              "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy",
+                                              "Ingress", "LimitRange", "Cluster", "Database", "ScheduledBackup",
+                                              "ObjectStore", "KafkaUser"}
+    assert {d["kind"] for d in strimzi} == {"KafkaNodePool", "Kafka", "KafkaTopic"}
 
 
 def test_the_validator_catches_a_misplaced_field(manifests):
@@ -82,26 +94,52 @@ def test_every_service_runs_hardened_with_two_replicas_a_budget_and_its_probes(m
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         # Every secret the service needs is mounted, and its *_FILE points at it.
         env = {e["name"]: e["value"] for e in container["env"]}
-        mounted = {item["path"] for v in pod["volumes"] if "secret" in v for item in v["secret"]["items"]}
+        (keys,) = [v for v in pod["volumes"] if v["name"] == "keys"]
+        assert keys["projected"]["defaultMode"] == 0o400
+        mounted = {item["path"] for source in keys["projected"]["sources"] for item in source["secret"]["items"]}
         for name in (*registry.COMMON_SECRETS, *spec.secrets, "DATABASE_PASSWORD"):
             assert env[f"{name}_FILE"] == f"/keys/{deploy.secret_file(name)}"
             assert deploy.secret_file(name) in mounted
+        # Nothing another service owns: its own database role's and Kafka user's passwords only.
+        names = {source["secret"]["name"] for source in keys["projected"]["sources"]}
+        assert names == {"newform-keys", f"newform-db-{spec.name}", f"newform-{spec.name}", "newform-kafka-ca"}
+        others = {n for s in SERVICES if s.name != spec.name for n in registry.spec(s.name).secrets} - set(spec.secrets)
+        assert not {deploy.secret_file(n) for n in others} & mounted
 
 
 def test_the_database_password_comes_from_a_secret_not_the_config(manifests):
     config = by_kind(manifests, "ConfigMap")["newform-config"]["data"]
-    assert re.match(r"^postgresql://newform@[^:/]+:5432/postgres$", config["DATABASE_URL"])  # no password
-    # Kafka is the Strimzi cluster described beside the manifests (its bootstrap service's name).
-    kafka = next(d for d in load_all(K8S / "strimzi" / "kafka.yaml") if d["kind"] == "Kafka")["metadata"]
-    assert config["KAFKA_BOOTSTRAP_SERVERS"] == f"{kafka['name']}-kafka-bootstrap.{kafka['namespace']}.svc:9092"
+    assert "DATABASE_URL" not in config  # each service has its own URL, role and password
+    (cluster,) = by_kind(manifests, "Cluster").values()
+    for spec in SERVICES:
+        env = {e["name"]: e["value"] for e in by_kind(manifests, "Deployment")[spec.name]["spec"]["template"]["spec"]
+               ["containers"][0]["env"]}
+        url = env[f"{spec.name.upper()}_DATABASE_URL"]  # read before DATABASE_URL (newform_common.settings)
+        # No password in it; the host is the CloudNativePG cluster's read-write service.
+        assert url == f"postgresql://{spec.database}@{cluster['metadata']['name']}-rw.newform.svc:5432/{spec.database}"
+    # Kafka is the Strimzi cluster described beside the manifests (its bootstrap service's name), TLS port.
+    kafka = next(d for d in load_all(K8S / "strimzi" / "kafka.yaml") if d["kind"] == "Kafka")
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    meta = kafka["metadata"]
+    assert config["KAFKA_BOOTSTRAP_SERVERS"] == (f"{meta['name']}-kafka-bootstrap.{meta['namespace']}.svc:"
+                                                 f"{listener['port']}")
 
 
 def test_the_migration_job_is_named_by_release_and_cleans_up_after_itself(manifests):
     (job,) = by_kind(manifests, "Job").values()
     assert job["metadata"]["name"] == f"newform-migrate-{project_version().replace('.', '-')}"
     assert job["spec"]["ttlSecondsAfterFinished"] > 0
-    command = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert all(f"--create-database {s.name}" in command for s in SERVICES)
+    # One container per service, each as its own role on its own database (CloudNativePG creates them).
+    pod = job["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in pod["containers"]}
+    assert set(containers) == {f"migrate-{s.name}" for s in SERVICES}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for spec in SERVICES:
+        container = containers[f"migrate-{spec.name}"]
+        assert container["command"] == ["newform", "migrate", spec.name]
+        (mount,) = container["volumeMounts"]
+        sources = volumes[mount["name"]]["projected"]["sources"]
+        assert [s["secret"]["name"] for s in sources] == [f"newform-db-{spec.name}"]
 
 
 def test_the_expected_kafka_is_a_replicated_strimzi_cluster_with_every_topic():

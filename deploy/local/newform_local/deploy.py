@@ -6,6 +6,13 @@ PodDisruptionBudget, migration step, secrets and Kafka topics by re-running the 
 Secrets: every service reads `<NAME>_FILE` for each secret it needs (registry.COMMON_SECRETS plus
 its own `secrets`), mounted read-only; nothing secret is in an environment variable or a URL
 (the database password comes from DATABASE_PASSWORD_FILE).
+
+Production topology (Kubernetes, on existing operators): PostgreSQL is a CloudNativePG `Cluster`
+(3 instances, a synchronous standby, one database and one login role per service, backups to
+object storage configured but off); Kafka is a Strimzi cluster with a TLS listener, SCRAM-SHA-512
+users and ACLs per service (each writes only its topic and the dead-letter topics of what it reads,
+reads only what it consumes); NetworkPolicies deny everything else; an Ingress with TLS publishes the
+gateway and every API; HorizontalPodAutoscalers; requests and limits on every container.
 """
 
 from __future__ import annotations
@@ -32,7 +39,28 @@ LOCAL_KEY_FILES = {
     DATABASE_PASSWORD: "database-password",
 }
 STRIMZI_CLUSTER = "newform-kafka"
-KAFKA_BOOTSTRAP = f"{STRIMZI_CLUSTER}-kafka-bootstrap.kafka.svc:9092"
+KAFKA_NAMESPACE = "kafka"
+# The TLS listener (SCRAM-SHA-512): the only one the services use.
+KAFKA_TLS_PORT = 9093
+KAFKA_BOOTSTRAP = f"{STRIMZI_CLUSTER}-kafka-bootstrap.{KAFKA_NAMESPACE}.svc:{KAFKA_TLS_PORT}"
+KAFKA_VERSION = "4.2.1"  # the oldest Kafka Strimzi 1.2 runs (the local broker is 4.1.1: same protocol)
+NAMESPACE = "newform"
+# CloudNativePG: the cluster, its read-write service (the primary), its instances' label.
+PG_CLUSTER = "newform-pg"
+PG_HOST = f"{PG_CLUSTER}-rw.{NAMESPACE}.svc"
+PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16"  # the major version the suite runs on
+BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
+CNPG_OPERATOR_NAMESPACE = "cnpg-system"
+# Who may reach the services: the ingress controller and Prometheus, by namespace.
+INGRESS_NAMESPACE = "ingress-nginx"
+MONITORING_NAMESPACE = "monitoring"
+DOMAIN = "newform.example.invalid"  # set the real one in an overlay (kustomize patch)
+# The identity provider the services may call: today the gateway issues tokens (POST /oauth/token)
+# and publishes its keys (/.well-known/jwks.json). Point this at a separate IdP when there is one.
+IDENTITY_PROVIDER = "gateway"
+# Addresses a webhook (or any outbound call) must never reach from inside the cluster.
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
+                  "127.0.0.0/8"]
 
 
 def secret_file(name: str) -> str:
@@ -59,6 +87,14 @@ def healthcheck(port: int) -> list[str]:
 
 
 # -- Compose --------------------------------------------------------------------------------------
+
+ONE_SHOT = {"secrets-init", "migrate", "topics"}
+COMPOSE_RESOURCES = {
+    "postgres": {"limits": {"cpus": "2", "memory": "2G"}, "reservations": {"cpus": "0.5", "memory": "512M"}},
+    "kafka": {"limits": {"cpus": "2", "memory": "2G"}, "reservations": {"cpus": "0.5", "memory": "1G"}},
+    "service": {"limits": {"cpus": "1", "memory": "512M"}, "reservations": {"cpus": "0.1", "memory": "256M"}},
+    "step": {"limits": {"cpus": "0.5", "memory": "256M"}, "reservations": {"cpus": "0.05", "memory": "64M"}},
+}
 
 
 def compose(services: list[registry.ServiceSpec]) -> dict[str, Any]:
@@ -90,6 +126,8 @@ def compose(services: list[registry.ServiceSpec]) -> dict[str, Any]:
                 "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
                 "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": 1, "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": 1,
                 "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": 1, "KAFKA_NUM_PARTITIONS": 3,
+                # As in production: topics are provisioned (the `topics` step), never created by a write.
+                "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
             },
             "volumes": ["kafkadata:/var/lib/kafka/data"],
             "healthcheck": {"test": ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh "
@@ -115,7 +153,20 @@ def compose(services: list[registry.ServiceSpec]) -> dict[str, Any]:
             "depends_on": {"postgres": {"condition": "service_healthy"},
                            "secrets-init": {"condition": "service_completed_successfully"}},
         },
+        # Every service's topic and dead-letter topic, before anything writes (auto-creation is off).
+        "topics": {
+            "image": f"{IMAGE}:latest",
+            "command": ["newform", "topics", "--bootstrap-servers", "kafka:9092"],
+            "depends_on": {"kafka": {"condition": "service_healthy"}},
+        },
     }}
+    # Long-running containers come back after a crash or a host restart; one-shot steps run once and
+    # are retried a few times if they fail (a database still starting, a broker electing).
+    for name, service in doc["services"].items():
+        one_shot = name in ONE_SHOT
+        service["restart"] = "on-failure:5" if one_shot else "unless-stopped"
+        service["deploy"] = {"resources": COMPOSE_RESOURCES.get(name, COMPOSE_RESOURCES["step" if one_shot
+                                                                                        else "service"])}
     for spec in services:
         env = {**common_env, "PORT": str(spec.port)}
         env.update({f"{n}_FILE": f"/run/newform-secrets/{secret_file(n)}" for n in service_secrets(spec)
@@ -132,7 +183,10 @@ def compose(services: list[registry.ServiceSpec]) -> dict[str, Any]:
             "healthcheck": {"test": healthcheck(spec.port), "interval": "10s", "timeout": "3s", "retries": 6},
             "depends_on": {"postgres": {"condition": "service_healthy"},
                            "kafka": {"condition": "service_healthy"},
-                           "migrate": {"condition": "service_completed_successfully"}},
+                           "migrate": {"condition": "service_completed_successfully"},
+                           "topics": {"condition": "service_completed_successfully"}},
+            "restart": "unless-stopped",
+            "deploy": {"resources": COMPOSE_RESOURCES["service"]},
         }
     doc["secrets"] = {secret_file(n): {"file": f"./secrets/keys/{LOCAL_KEY_FILES.get(n, secret_file(n))}"}
                       for n in all_secrets}
@@ -150,29 +204,124 @@ CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem
                       "capabilities": {"drop": ["ALL"]}}
 
 
-def keys_volume(spec_secrets: list[str]) -> dict[str, Any]:
-    """Only the secrets this workload needs, from the one `newform-keys` Secret, readable by its user."""
-    return {"name": "keys", "secret": {"secretName": "newform-keys", "defaultMode": 0o400,
-                                       "items": [{"key": secret_file(n), "path": secret_file(n)}
-                                                 for n in spec_secrets]}}
+def labels_of(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "newform"}
+
+
+def database_role(spec: registry.ServiceSpec) -> str:
+    """The service's login role, owner of its database (the same name: `newform_<service>`)."""
+    return spec.database
+
+
+def database_secret(spec: registry.ServiceSpec) -> str:
+    """The `kubernetes.io/basic-auth` Secret CloudNativePG sets the role's password from."""
+    return f"newform-db-{spec.name}"
+
+
+def database_url(spec: registry.ServiceSpec) -> str:
+    # No password: DATABASE_PASSWORD_FILE fills it in (newform_common.settings).
+    return f"postgresql://{database_role(spec)}@{PG_HOST}:5432/{spec.database}"
+
+
+def kafka_user_name(spec: registry.ServiceSpec) -> str:
+    """The service's KafkaUser; Strimzi's User Operator writes its SCRAM password to a Secret of this name."""
+    return f"newform-{spec.name}"
+
+
+def reads(spec: registry.ServiceSpec, services: list[registry.ServiceSpec] | None = None) -> list[str]:
+    """The topics a service reads: its registry line (ALL_TOPICS: every service's topic), the topics
+    of the producers whose events its `consumed` models declare, and — every service but the gateway,
+    which loads them — the gateway's topic, where holiday-schedule loads arrive (CALENDAR_TOPIC)."""
+    from newform_common.consumed import consumer_models
+
+    services = registry.installed() if services is None else services
+    known = {s.name: s.topic for s in services}
+    if registry.ALL_TOPICS in spec.consumes:
+        return sorted(known.values())
+    topics = {t for t in spec.consumes}
+    topics |= {known[m.event_type.split(".", 1)[0]] for m in consumer_models(spec.package)
+               if m.event_type.split(".", 1)[0] in known}
+    if spec.name != IDENTITY_PROVIDER and "gateway" in known:
+        topics.add(known["gateway"])
+    return sorted(topics)
+
+
+def acls(spec: registry.ServiceSpec, services: list[registry.ServiceSpec] | None = None) -> list[dict[str, Any]]:
+    """Least privilege: write its own topic; read what it consumes; write the dead-letter topic of each
+    topic it reads (the kit dead-letters a record to `<its topic>.dlq`); its consumer groups, which
+    all start with the service's name. Topics are created by the Topic Operator, never by a service."""
+    operations: dict[tuple[str, str, str], set[str]] = {}
+
+    def allow(kind: str, name: str, *ops: str, pattern: str = "literal") -> None:
+        operations.setdefault((kind, name, pattern), set()).update(ops)
+
+    allow("topic", spec.topic, "Write", "Describe")
+    for topic in reads(spec, services):
+        allow("topic", topic, "Read", "Describe")
+        allow("topic", f"{topic}.dlq", "Write", "Describe")
+    allow("group", spec.name, "Read", pattern="prefix")
+    order = ["Read", "Write", "Describe"]
+    return [{"resource": {"type": kind, "name": name, "patternType": pattern},
+             "operations": sorted(ops, key=order.index)}
+            for (kind, name, pattern), ops in sorted(operations.items())]
+
+
+def keys_volume(spec_secrets: list[str], spec: registry.ServiceSpec | None = None, *, kafka: bool = True,
+                name: str = "keys") -> dict[str, Any]:
+    """Only the secrets this workload needs, readable by its user, projected into one folder: its
+    items of the `newform-keys` Secret; with a service, its database role's password
+    (`newform-db-<service>`), and its Kafka user's password and the Kafka cluster's CA certificate."""
+    sources: list[dict[str, Any]] = [{"secret": {"name": "newform-keys", "items": [
+        {"key": secret_file(n), "path": secret_file(n)} for n in spec_secrets if n != DATABASE_PASSWORD]}}]
+    if spec is not None:
+        sources.append({"secret": {"name": database_secret(spec), "items": [
+            {"key": "password", "path": secret_file(DATABASE_PASSWORD)}]}})
+        if kafka:
+            sources.append({"secret": {"name": kafka_user_name(spec), "items": [
+                {"key": "password", "path": "kafka-password"}]}})
+            sources.append({"secret": {"name": "newform-kafka-ca", "items": [
+                {"key": "ca.crt", "path": "kafka-ca.crt"}]}})
+    sources = [src for src in sources if src["secret"]["items"]]
+    return {"name": name, "projected": {"defaultMode": 0o400, "sources": sources}}
 
 
 def file_env(spec_secrets: list[str]) -> list[dict[str, str]]:
     return [{"name": f"{n}_FILE", "value": f"/keys/{secret_file(n)}"} for n in spec_secrets]
 
 
+def kafka_env(spec: registry.ServiceSpec) -> list[dict[str, str]]:
+    """How a service authenticates to Kafka: SCRAM-SHA-512 over TLS as its own user (aiokafka's
+    security_protocol, sasl_mechanism, sasl_plain_username/password, and the cluster CA for TLS)."""
+    return [{"name": "KAFKA_SECURITY_PROTOCOL", "value": "SASL_SSL"},
+            {"name": "KAFKA_SASL_MECHANISM", "value": "SCRAM-SHA-512"},
+            {"name": "KAFKA_SASL_USERNAME", "value": kafka_user_name(spec)},
+            {"name": "KAFKA_SASL_PASSWORD_FILE", "value": "/keys/kafka-password"},
+            {"name": "KAFKA_SSL_CAFILE", "value": "/keys/kafka-ca.crt"}]
+
+
+# Requests what a replica needs at rest; limits what one may take under load (memory: the OOM line).
+SERVICE_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+JOB_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+# Autoscaling: at least the Deployment's 2 (the budget keeps 1 through a drain), on CPU.
+HPA_MAX = {"gateway": 10, "wages": 8}
+HPA_DEFAULT_MAX = 6
+HPA_CPU_PERCENT = 70
+
+
 def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
-    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": "newform"}
+    labels = labels_of(spec.name)
     secrets = service_secrets(spec)
     container = {
         "name": spec.name, "image": IMAGE, "command": uvicorn_command(spec),
         "ports": [{"containerPort": spec.port, "name": "http"}],
         "envFrom": [{"configMapRef": {"name": "newform-config"}}],
-        "env": [{"name": "PORT", "value": str(spec.port)}, *file_env(secrets)],
+        "env": [{"name": "PORT", "value": str(spec.port)},
+                {"name": f"{spec.name.upper()}_DATABASE_URL", "value": database_url(spec)},
+                *file_env(secrets), *kafka_env(spec)],
         "startupProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2, "failureThreshold": 60},
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "failureThreshold": 6},
-        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+        "resources": SERVICE_RESOURCES,
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [{"name": "keys", "mountPath": "/keys", "readOnly": True},
                          {"name": "tmp", "mountPath": "/tmp"}],
@@ -189,16 +338,26 @@ def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
                      "prometheus.io/path": "/metrics"}},
                  "spec": {
                      "securityContext": POD_SECURITY, "automountServiceAccountToken": False,
+                     "restartPolicy": "Always",
                      "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
                                                     "whenUnsatisfiable": "ScheduleAnyway",
                                                     "labelSelector": {"matchLabels": labels}}],
                      "containers": [container],
-                     "volumes": [keys_volume(secrets), {"name": "tmp", "emptyDir": {}}],
+                     "volumes": [keys_volume(secrets, spec), {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
                  }}}},
         {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": spec.name, "labels": labels},
          "spec": {"minAvailable": 1, "selector": {"matchLabels": labels}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": spec.name, "labels": labels},
          "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": "http", "name": "http"}]}},
+        {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+         "metadata": {"name": spec.name, "labels": labels},
+         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+                  "minReplicas": 2, "maxReplicas": HPA_MAX.get(spec.name, HPA_DEFAULT_MAX),
+                  "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                      "type": "Utilization", "averageUtilization": HPA_CPU_PERCENT}}}],
+                  # Scale down slowly: consumer-group rebalances cost more than an idle replica.
+                  "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
+                                             "policies": [{"type": "Pods", "value": 1, "periodSeconds": 120}]}}}},
     ]
 
 
@@ -206,55 +365,237 @@ def migrate_job(services: list[registry.ServiceSpec], version: str) -> dict[str,
     # The version in the name: `kubectl apply` of a new release creates a new Job (a Job's template
     # cannot be changed in place), and a finished Job is removed after an hour so re-applying the
     # same release later runs the (idempotent) migrations again instead of failing.
-    secrets = [DATABASE_PASSWORD]
-    labels = {"app.kubernetes.io/name": "newform-migrate", "app.kubernetes.io/part-of": "newform"}
+    # One container per service, each as the service's own role on its own database (CloudNativePG
+    # creates the databases and roles; a role cannot create databases, nor reach another's).
+    labels = labels_of("newform-migrate")
+    containers, volumes = [], []
+    for spec in services:
+        containers.append({
+            "name": f"migrate-{spec.name}", "image": IMAGE, "command": ["newform", "migrate", spec.name],
+            "envFrom": [{"configMapRef": {"name": "newform-config"}}],
+            "env": [{"name": f"{spec.name.upper()}_DATABASE_URL", "value": database_url(spec)},
+                    *file_env([DATABASE_PASSWORD])],
+            "resources": JOB_RESOURCES, "securityContext": CONTAINER_SECURITY,
+            "volumeMounts": [{"name": f"keys-{spec.name}", "mountPath": "/keys", "readOnly": True}]})
+        volumes.append(keys_volume([DATABASE_PASSWORD], spec, kafka=False, name=f"keys-{spec.name}"))
     return {"apiVersion": "batch/v1", "kind": "Job",
             "metadata": {"name": f"newform-migrate-{version.replace('.', '-')}", "labels": labels},
             "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 3600, "template": {
                 "metadata": {"labels": labels},
                 "spec": {"restartPolicy": "OnFailure", "securityContext": POD_SECURITY,
-                         "automountServiceAccountToken": False,
-                         "containers": [{"name": "migrate", "image": IMAGE, "command": migrate_command(services),
-                                         "envFrom": [{"configMapRef": {"name": "newform-config"}}],
-                                         "env": file_env(secrets), "securityContext": CONTAINER_SECURITY,
-                                         "volumeMounts": [{"name": "keys", "mountPath": "/keys", "readOnly": True}]}],
-                         "volumes": [keys_volume(secrets)]}}}}
+                         "automountServiceAccountToken": False, "containers": containers, "volumes": volumes}}}}
 
 
 def config_map() -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "newform-config"}, "data": {
-        # The server; each service uses its own database newform_<service> on it. The password is
-        # the `database-password` key of the newform-keys Secret (DATABASE_PASSWORD_FILE).
-        "DATABASE_URL": "postgresql://newform@postgres.databases.svc:5432/postgres",
-        # The Strimzi-managed cluster of strimzi/kafka.yaml (3 brokers, replication 3, min ISR 2).
+        # Each service's own database URL (role and database `newform_<service>` on the CloudNativePG
+        # cluster) is in its Deployment; the password is its role's Secret (DATABASE_PASSWORD_FILE).
+        # The Strimzi-managed cluster of strimzi/kafka.yaml (3 brokers, replication 3, min ISR 2), TLS listener.
         "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
         "LOG_LEVEL": "INFO",
     }}
 
 
+def postgres(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
+    """The CloudNativePG cluster (the operator must be installed, and for backups its Barman Cloud plugin)."""
+    roles = [database_role(s) for s in services]
+    # Each role reaches its own database only (over TLS); every other database refuses it. CloudNativePG
+    # puts these lines before its own defaults.
+    hba = [f"hostssl {s.database} {database_role(s)} all scram-sha-256" for s in services]
+    hba.append(f"host all {','.join(roles)} all reject")
+    docs: list[dict[str, Any]] = [{
+        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+        "metadata": {"name": PG_CLUSTER, "labels": labels_of(PG_CLUSTER)},
+        "spec": {
+            "instances": 3,
+            "imageName": PG_IMAGE,
+            "primaryUpdateStrategy": "unsupervised",
+            "enableSuperuserAccess": False,
+            "postgresql": {
+                # A commit waits for one standby (quorum of the two): no acknowledged write is lost with
+                # the primary; `required` refuses writes rather than run without a synchronous copy.
+                "synchronous": {"method": "any", "number": 1, "dataDurability": "required"},
+                "parameters": {"max_connections": "400", "password_encryption": "scram-sha-256"},
+                "pg_hba": hba,
+            },
+            "managed": {"roles": [{"name": database_role(s), "ensure": "present", "login": True,
+                                   "connectionLimit": 120, "passwordSecret": {"name": database_secret(s)}}
+                                  for s in services]},
+            "storage": {"size": "50Gi"},
+            "walStorage": {"size": "20Gi"},
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+            "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
+                         "podAntiAffinityType": "required"},
+            # Backups to object storage: configured (ObjectStore below), off until an operator sets
+            # `enabled: true` here and `suspend: false` on the ScheduledBackup (deploy/README.md).
+            "plugins": [{"name": BARMAN_PLUGIN, "enabled": False, "isWALArchiver": True,
+                         "parameters": {"barmanObjectName": f"{PG_CLUSTER}-backups"}}],
+        }}]
+    for spec in services:
+        docs.append({"apiVersion": "postgresql.cnpg.io/v1", "kind": "Database",
+                     "metadata": {"name": spec.database.replace("_", "-"), "labels": labels_of(PG_CLUSTER)},
+                     "spec": {"name": spec.database, "owner": database_role(spec), "cluster": {"name": PG_CLUSTER},
+                              "ensure": "present", "databaseReclaimPolicy": "retain"}})
+    docs.append({"apiVersion": "barmancloud.cnpg.io/v1", "kind": "ObjectStore",
+                 "metadata": {"name": f"{PG_CLUSTER}-backups", "labels": labels_of(PG_CLUSTER)},
+                 "spec": {"retentionPolicy": "30d", "configuration": {
+                     "destinationPath": "s3://newform-backups/postgres",
+                     "endpointURL": f"https://object-storage.{DOMAIN}",
+                     "s3Credentials": {
+                         "accessKeyId": {"name": "newform-backup-s3", "key": "ACCESS_KEY_ID"},
+                         "secretAccessKey": {"name": "newform-backup-s3", "key": "ACCESS_SECRET_KEY"}},
+                     "wal": {"compression": "gzip"}, "data": {"compression": "gzip"}}}})
+    docs.append({"apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup",
+                 "metadata": {"name": f"{PG_CLUSTER}-daily", "labels": labels_of(PG_CLUSTER)},
+                 "spec": {"schedule": "0 0 2 * * *", "cluster": {"name": PG_CLUSTER}, "suspend": True,
+                          "method": "plugin", "pluginConfiguration": {"name": BARMAN_PLUGIN},
+                          "backupOwnerReference": "self"}})
+    return docs
+
+
+def kafka_users(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
+    """One SCRAM user per service, with its ACLs. They live in the services' namespace, which the
+    User Operator watches, so the password Secret it writes is mountable by the service."""
+    return [{"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
+             "metadata": {"name": kafka_user_name(spec),
+                          "labels": {"strimzi.io/cluster": STRIMZI_CLUSTER, **labels_of(spec.name)}},
+             "spec": {"authentication": {"type": "scram-sha-512"},
+                      "authorization": {"type": "simple", "acls": acls(spec, services)}}}
+            for spec in services]
+
+
+def network_policies(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
+    """Deny by default; then each service may be reached by the ingress controller and Prometheus on its
+    port, and may reach its database, Kafka's TLS listener and the identity provider (plus DNS)."""
+    part_of = {"app.kubernetes.io/part-of": "newform"}
+    dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                   "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    database = {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": PG_CLUSTER}}}],
+                "ports": [{"protocol": "TCP", "port": 5432}]}
+    kafka = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": KAFKA_NAMESPACE}},
+                     "podSelector": {"matchLabels": {"strimzi.io/cluster": STRIMZI_CLUSTER,
+                                                     "strimzi.io/kind": "Kafka"}}}],
+             "ports": [{"protocol": "TCP", "port": KAFKA_TLS_PORT}]}
+    idp = registry.spec(IDENTITY_PROVIDER)
+    identity = {"to": [{"podSelector": {"matchLabels": labels_of(idp.name)}}],
+                "ports": [{"protocol": "TCP", "port": idp.port}]}
+
+    def from_namespace(name: str) -> dict[str, Any]:
+        return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+    docs: list[dict[str, Any]] = [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny"},
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}},
+    ]
+    for spec in services:
+        egress = [dns, database, kafka]
+        if spec.name != idp.name:
+            egress.append(identity)
+        else:
+            # The gateway posts webhooks and credit files to outside HTTPS endpoints, never into the
+            # cluster or a private network (the address is checked again after DNS by the gateway).
+            egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+                           "ports": [{"protocol": "TCP", "port": 443}]})
+        ingress = [{"from": [from_namespace(INGRESS_NAMESPACE), from_namespace(MONITORING_NAMESPACE)],
+                    "ports": [{"protocol": "TCP", "port": spec.port}]}]
+        if spec.name == idp.name:  # the services fetch tokens and keys from the identity provider
+            ingress.append({"from": [{"podSelector": {"matchLabels": part_of}}],
+                            "ports": [{"protocol": "TCP", "port": spec.port}]})
+        docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                     "metadata": {"name": spec.name, "labels": labels_of(spec.name)},
+                     "spec": {"podSelector": {"matchLabels": labels_of(spec.name)},
+                              "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress}})
+    docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                 "metadata": {"name": "newform-migrate", "labels": labels_of("newform-migrate")},
+                 "spec": {"podSelector": {"matchLabels": labels_of("newform-migrate")},
+                          "policyTypes": ["Ingress", "Egress"], "egress": [dns, database]}})
+    # The database instances: from the services, the migration Job, each other (replication) and the
+    # CloudNativePG operator (its status port 8000 and 5432); out to each other, the Kubernetes API and
+    # object storage (443/6443: the instance manager, and backups when enabled).
+    clients = [{"podSelector": {"matchLabels": labels_of(s.name)}} for s in services]
+    clients.append({"podSelector": {"matchLabels": labels_of("newform-migrate")}})
+    instances = {"podSelector": {"matchLabels": {"cnpg.io/cluster": PG_CLUSTER}}}
+    docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                 "metadata": {"name": PG_CLUSTER, "labels": labels_of(PG_CLUSTER)},
+                 "spec": {"podSelector": {"matchLabels": {"cnpg.io/cluster": PG_CLUSTER}},
+                          "policyTypes": ["Ingress", "Egress"],
+                          "ingress": [{"from": [*clients, instances], "ports": [{"protocol": "TCP", "port": 5432}]},
+                                      {"from": [from_namespace(CNPG_OPERATOR_NAMESPACE)],
+                                       "ports": [{"protocol": "TCP", "port": 8000},
+                                                 {"protocol": "TCP", "port": 5432}]},
+                                      {"from": [from_namespace(MONITORING_NAMESPACE)],
+                                       "ports": [{"protocol": "TCP", "port": 9187}]}],
+                          "egress": [dns, {"to": [instances], "ports": [{"protocol": "TCP", "port": 5432}]},
+                                     {"ports": [{"protocol": "TCP", "port": 443},
+                                                {"protocol": "TCP", "port": 6443}]}]}})
+    return docs
+
+
+def api_host(spec: registry.ServiceSpec) -> str:
+    """The gateway (the regulator's dashboard and API) at the domain; every API at `<service>.api.<domain>`."""
+    return DOMAIN if spec.name == "gateway" else f"{spec.name}.api.{DOMAIN}"
+
+
+def ingress(services: list[registry.ServiceSpec]) -> dict[str, Any]:
+    hosts = [api_host(s) for s in services]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": "newform", "labels": labels_of("newform"), "annotations": {
+                "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+                # A wages batch of 10,000 lines is a few MB.
+                "nginx.ingress.kubernetes.io/proxy-body-size": "32m",
+                # cert-manager issues the certificate when installed (or create the Secret yourself).
+                "cert-manager.io/cluster-issuer": "newform-issuer"}},
+            "spec": {"ingressClassName": "nginx",
+                     "tls": [{"hosts": hosts, "secretName": "newform-tls"}],
+                     "rules": [{"host": api_host(s), "http": {"paths": [{
+                         "path": "/", "pathType": "Prefix",
+                         "backend": {"service": {"name": s.name, "port": {"name": "http"}}}}]}}
+                         for s in services]}}
+
+
+def limit_range() -> dict[str, Any]:
+    """Defaults for any container that names no requests or limits (the operators' pods included)."""
+    return {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "newform-defaults"},
+            "spec": {"limits": [{"type": "Container",
+                                 "default": {"cpu": "500m", "memory": "512Mi"},
+                                 "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]}}
+
+
 def strimzi(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
     """The Kafka the services expect, as Strimzi resources (the Strimzi operator must be installed)."""
     labels = {"strimzi.io/cluster": STRIMZI_CLUSTER}
+    broker_resources = {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    operator_resources = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
     docs: list[dict[str, Any]] = [
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
-         "metadata": {"name": "brokers", "namespace": "kafka", "labels": labels},
-         "spec": {"replicas": 3, "roles": ["controller", "broker"],
-                  "storage": {"type": "persistent-claim", "size": "50Gi", "deleteClaim": False}}},
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
-         "metadata": {"name": STRIMZI_CLUSTER, "namespace": "kafka",
-                      "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+        {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaNodePool",
+         "metadata": {"name": "brokers", "namespace": KAFKA_NAMESPACE, "labels": labels},
+         "spec": {"replicas": 3, "roles": ["controller", "broker"], "resources": broker_resources,
+                  "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "50Gi",
+                                                           "deleteClaim": False, "kraftMetadata": "shared"}]}}},
+        {"apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka",
+         "metadata": {"name": STRIMZI_CLUSTER, "namespace": KAFKA_NAMESPACE},
          "spec": {"kafka": {
-             "version": "4.1.1",
-             "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False}],
+             "version": KAFKA_VERSION,
+             # TLS only, SCRAM-SHA-512 users; only newform's pods may connect (Strimzi writes the policy).
+             "listeners": [{"name": "tls", "port": KAFKA_TLS_PORT, "type": "internal", "tls": True,
+                            "authentication": {"type": "scram-sha-512"},
+                            "networkPolicyPeers": [{
+                                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": NAMESPACE}},
+                                "podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "newform"}}}]}],
+             "authorization": {"type": "simple"},
              "config": {"default.replication.factor": 3, "min.insync.replicas": 2,
                         "offsets.topic.replication.factor": 3, "transaction.state.log.replication.factor": 3,
                         "transaction.state.log.min.isr": 2, "auto.create.topics.enable": False}},
-             "entityOperator": {"topicOperator": {}}}},
+             "entityOperator": {
+                 "topicOperator": {"resources": operator_resources},
+                 # KafkaUsers live beside the services (their password Secrets must be mountable there).
+                 "userOperator": {"watchedNamespace": NAMESPACE, "resources": operator_resources}}}},
     ]
     for spec in services:
         for topic in (spec.topic, spec.dead_letter_topic):
-            docs.append({"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
-                         "metadata": {"name": topic.replace(".", "-"), "namespace": "kafka", "labels": labels},
+            docs.append({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
+                         "metadata": {"name": topic.replace(".", "-"), "namespace": KAFKA_NAMESPACE, "labels": labels},
                          "spec": {"topicName": topic, "partitions": 6, "replicas": 3,
                                   "config": {"min.insync.replicas": 2, "retention.ms": -1}}})
     return docs
@@ -262,13 +603,18 @@ def strimzi(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
 
 def kubernetes(services: list[registry.ServiceSpec], version: str) -> dict[str, list[dict[str, Any]]]:
     files = {"namespace.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
-                 "name": "newform", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}],
+                 "name": NAMESPACE, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}},
+                 limit_range()],
              "config.yaml": [config_map()],
-             "migrate-job.yaml": [migrate_job(services, version)]}
+             "migrate-job.yaml": [migrate_job(services, version)],
+             "postgres.yaml": postgres(services),
+             "kafka-users.yaml": kafka_users(services),
+             "network-policies.yaml": network_policies(services),
+             "ingress.yaml": [ingress(services)]}
     for spec in services:
         files[f"{spec.name}.yaml"] = deployment(spec)
     files["kustomization.yaml"] = [{
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": "newform",
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": NAMESPACE,
         "resources": sorted(f for f in files if f != "kustomization.yaml"),
         "images": [{"name": IMAGE, "newName": "registry.example.invalid/newform", "newTag": version}],
     }]
