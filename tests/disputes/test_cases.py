@@ -218,7 +218,8 @@ async def test_when_the_mediation_limit_passes_the_case_becomes_eligible_for_arb
     assert clock(seen, "mediation_limit")["status"] == "fired"
     assert seen["findings"] == []  # running out of mediation time is not a breach
     events = await fetch(api.url, "select type, data from outbox where key = :k order by id", k=case["case_id"])
-    reasons = [e["data"]["reason"] for e in events if e["type"] == "disputes.case.stage_changed.v1"]
+    reasons = [e["data"]["reason"] for e in events if e["type"] == "disputes.case.stage_changed.v2"]
+    assert reasons == [e["data"]["reason"] for e in events if e["type"] == "disputes.case.stage_changed.v1"]
     assert reasons == ["opened", "accepted", "mediation_limit_passed"]
 
 
@@ -348,6 +349,24 @@ async def test_an_award_on_a_claim_above_12_months_of_minimum_wage_is_not_final(
     awarded = await api.client.post(f"{url}/arbitration/award", headers=api.admin, json={
         "awarded_on": days(0), "items": [{"item": "工伤赔偿", "kind": "damages", "amount_fen": 3_000_000}]})
     assert awarded.json()["award_final"] is False
+
+
+async def test_an_award_given_the_deprecated_way_as_a_total_is_stored_without_a_finality_guess(disputes):
+    """0.1 clients send `amount_fen`; finality is per item (art. 47), so a total alone judges none."""
+    api = disputes.api
+    worker, pid = ids()
+    case = await without_agreement(disputes, worker, pid)
+    url = f"/v1/cases/{case['case_id']}"
+    await api.client.post(f"{url}/arbitration", headers=api.as_worker(worker), json={"knew_of_breach_on": days(-30)})
+    await api.client.post(f"{url}/arbitration/acceptance", headers=api.admin, json={})
+    both = await api.client.post(f"{url}/arbitration/award", headers=api.admin, json={
+        "awarded_on": days(0), "amount_fen": 680000, "items": [WAGES_1_FEN]})
+    assert both.status_code == 422
+    awarded = await api.client.post(f"{url}/arbitration/award", headers=api.admin,
+                                    json={"awarded_on": days(0), "amount_fen": 680000})
+    assert awarded.status_code == 200, awarded.text
+    assert awarded.json()["award_final"] is None and awarded.json()["award_amount_fen"] == 680000
+    assert awarded.json()["award_items"] is None and awarded.json()["stage"] == "awarded"
 
 
 async def test_acceptance_and_award_overdue_are_findings_routed_to_m18(disputes):

@@ -90,7 +90,7 @@ async def test_an_award_recorded_by_hrss_settles_the_case_with_its_reference(ser
     assert clock_of(seen, "arbitration_award")["status"] == "cancelled"  # in time: no finding
     assert seen["findings"] == []
     events = await fetch(api.url, "select data from outbox where key = :k and type = :t", k=case["case_id"],
-                         t="disputes.case.stage_changed.v1")
+                         t="disputes.case.stage_changed.v2")
     assert events[-1]["data"]["reason"] == "arbitration_outcome_recorded"
 
     # The court's judgment later (the employer sued): the case is judged, with the judgment's number.

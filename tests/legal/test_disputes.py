@@ -222,7 +222,7 @@ async def test_D_3_arbitration_without_any_mediation_is_allowed(stack):
     assert [c["kind"] for c in case["clocks"]] == ["disputes.arbitration_acceptance"]  # no mediation clock
     assert clock_of(case, "arbitration_acceptance")["last_day"] == "2025-08-06"
     events = await fetch(stack.disputes.url, "select data from outbox where key = :k and type = :t",
-                         k=case["case_id"], t="disputes.case.stage_changed.v1")
+                         k=case["case_id"], t="disputes.case.stage_changed.v2")
     assert [(e["data"]["previous_stage"], e["data"]["stage"], e["data"]["reason"]) for e in events] == [
         (None, "arbitration_requested", "applied_without_mediation")]
     # Mediation fields belong to mediation: a case opened for arbitration has none.

@@ -96,7 +96,8 @@ async def test_CAL_3_a_weekday_of_the_festival_week_waits_for_the_schedule_then_
         s = await february_statement(wages, feed, "2027-02-09")
         assert s["status"] == "judged" and s["pending_schedule"] == ["2027-02-09"], CASES["CAL-3"].answer
         assert await premium_findings(wages, s) == []  # not judged as a working day either
-        shown = await wages.client.get(f"/v1/statements/{s['statement_id']}", headers=wages.as_platform(s["platform_id"]))
+        shown = await wages.client.get(f"/v1/statements/{s['statement_id']}",
+                                       headers=wages.as_platform(s["platform_id"]))
         assert shown.json()["pending_schedule"] == ["2027-02-09"]
 
         loaded = await gateway.client.put("/v1/calendar/schedules/2027", headers=gateway.regulator,

@@ -30,6 +30,12 @@ Resolution = Literal["accepted", "mediation", "department"]
 Stage = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
                 "arbitration_requested", "arbitration_refused", "arbitration_accepted", "awarded", "settled",
                 "court_referred", "judged"]
+#: The stages v1 of the stage event was published with: its consumers may rely on no other value.
+StageV1 = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
+                  "arbitration_requested", "arbitration_accepted", "awarded", "court_referred"]
+STAGES_V1 = frozenset(StageV1.__args__)
+#: v1 is published beside v2 until then (README "Deprecation policy": six months at least).
+STAGE_CHANGED_V1_SUNSET = "2027-06-30"
 
 
 class _ComplaintEvent(DomainEvent):
@@ -69,10 +75,7 @@ class ComplaintResolved(_ComplaintEvent):
     resolved_at: datetime
 
 
-@event_type("disputes.case.stage_changed.v1", key="case_id")
-class CaseStageChanged(DomainEvent):
-    """A dispute moved to a stage (opened as `received`); `reason` says why."""
-
+class _StageChange(DomainEvent):
     case_id: str
     platform_id: str
     category: str
@@ -86,6 +89,22 @@ class CaseStageChanged(DomainEvent):
     claims_total_fen: int
     received_at: datetime
     at: datetime
+
+
+@event_type("disputes.case.stage_changed.v2", key="case_id")
+class CaseStageChanged(_StageChange):
+    """A dispute moved to a stage (opened as `received`); `reason` says why. v2 adds the stages the law
+    needs: the committee's refusal (arbitration_refused, 劳动争议调解仲裁法 art. 29) and outcomes recorded by
+    the departments (settled, judged)."""
+
+
+@event_type("disputes.case.stage_changed.v1", key="case_id")
+class CaseStageChangedV1(_StageChange):
+    """Deprecated (sunset 2027-06-30; successor disputes.case.stage_changed.v2): published beside v2 for a
+    move between stages v1 knows; a move to or from a stage only v2 knows is published as v2 alone."""
+
+    stage: StageV1
+    previous_stage: StageV1 | None
 
 
 @event_type("disputes.clock.expired.v1", key="subject_id")

@@ -283,7 +283,17 @@ class AwardItem(_Strict):
 
 class Award(_Strict):
     awarded_on: date
-    items: list[AwardItem] = Field(min_length=1, max_length=50, description="Each item of the award")
+    items: list[AwardItem] | None = Field(None, min_length=1, max_length=50, description=(
+        "Each item of the award: finality for the employer is judged per item (劳动争议调解仲裁法 art. 47)"))
+    amount_fen: Fen | None = Field(None, deprecated=True, description=(
+        "Deprecated (0.1): the award's total only. Finality cannot be judged from a total, so an award given "
+        "this way is stored with `award_final: null`; send `items`"))
+
+    @model_validator(mode="after")
+    def _items_or_total(self) -> Award:
+        if (self.items is None) == (self.amount_fen is None):
+            raise ValueError("give the award's items (or, deprecated, only its total amount_fen), not both")
+        return self
 
 
 class AwardItemPublic(BaseModel):

@@ -28,7 +28,9 @@ from newform_common.scope import visibility
 from . import clocks, rules
 from .consumed import ENGAGEMENT_EVENTS, CaseOutcomeRecorded, ContractDrafted
 from .events import (
+    STAGES_V1,
     CaseStageChanged,
+    CaseStageChangedV1,
     ClockExpired,
     ComplaintAnswered,
     ComplaintFiled,
@@ -370,16 +372,19 @@ async def escalate(session: AsyncSession, complaint: Complaint, body: Escalation
 # ---------------------------------------------------------------------------------------------
 # Cases: opening, the roster, mediation (M18)
 # ---------------------------------------------------------------------------------------------
-def _stage_event(case: Case, previous: str | None, reason: str, at: datetime) -> CaseStageChanged:
-    return CaseStageChanged(case_id=case.id, platform_id=case.platform_id, category=case.category,
-                            occupation=case.occupation, district=case.district, track=case.track, stage=case.stage,
-                            previous_stage=previous, reason=reason, claims_total_fen=case.claims_total_fen,
-                            received_at=case.received_at, at=at)
+def _record_stage(session: AsyncSession, case: Case, previous: str | None, reason: str, at: datetime) -> None:
+    """The stage event, v2 always and the deprecated v1 beside it while its stages can say the move."""
+    data = dict(case_id=case.id, platform_id=case.platform_id, category=case.category, occupation=case.occupation,
+                district=case.district, track=case.track, stage=case.stage, previous_stage=previous, reason=reason,
+                claims_total_fen=case.claims_total_fen, received_at=case.received_at, at=at)
+    record(session, CaseStageChanged(**data))
+    if case.stage in STAGES_V1 and (previous is None or previous in STAGES_V1):
+        record(session, CaseStageChangedV1(**data))
 
 
 def _move(session: AsyncSession, case: Case, stage: str, reason: str, at: datetime | None = None) -> None:
     previous, case.stage = case.stage, stage
-    record(session, _stage_event(case, previous, reason, at or now()))
+    _record_stage(session, case, previous, reason, at or now())
 
 
 async def _open_case(session: AsyncSession, worker_id: str, at: datetime, *, claims: Sequence[Any], facts: list[str],
@@ -396,7 +401,7 @@ async def _open_case(session: AsyncSession, worker_id: str, at: datetime, *, cla
     if received_on is not None:
         await _start(session, clocks.MEDIATION_ACCEPTANCE, case.id, clocks.mediation_acceptance_period(received_on),
                      at=at)
-        record(session, _stage_event(case, None, "opened", at))
+        _record_stage(session, case, None, "opened", at)
     return case
 
 
@@ -693,7 +698,7 @@ async def _apply_for_arbitration(session: AsyncSession, case: Case, body: Arbitr
     await _start(session, clocks.ARBITRATION_ACCEPTANCE, case.id, clocks.arbitration_acceptance_period(received_on))
     at = now()
     case.stage = "arbitration_requested"
-    record(session, _stage_event(case, previous, reason, at))
+    _record_stage(session, case, previous, reason, at)
     return case
 
 
@@ -822,11 +827,14 @@ async def award(session: AsyncSession, case: Case, body: Award) -> Case:
     _not_in_future(body.awarded_on, "awarded_on")
     if case.suspended:
         raise Conflict("The arbitration is suspended; resume it before the award", slug="arbitration-suspended")
-    items = _award_items(body)
     await _stop(session, clocks.ARBITRATION_AWARD, case, body.awarded_on)
-    case.awarded_on, case.award_items = body.awarded_on, items
-    case.award_amount_fen = sum(i["amount_fen"] or 0 for i in items)
-    case.award_final = rules.award_final([i["final"] for i in items])
+    case.awarded_on = body.awarded_on
+    if body.items is None:  # the deprecated total: no items, so no finality judged (as a department's outcome)
+        case.award_items, case.award_amount_fen, case.award_final = None, body.amount_fen, None
+    else:
+        items = _award_items(body)
+        case.award_items, case.award_amount_fen = items, sum(i["amount_fen"] or 0 for i in items)
+        case.award_final = rules.award_final([i["final"] for i in items])
     case.closed_at = now()
     _move(session, case, "awarded", "awarded")
     return case

@@ -52,6 +52,10 @@ class ComplaintResolved(_Complaint):
 
 @consumes("disputes.case.stage_changed.v1")
 class CaseStageChanged(EventData):
+    """v1 (deprecated) and v2 (below) carry the same fields; v2 knows more stages. A move both can say
+    arrives twice, in order on one partition: the case row is state (stage, its time), so the second
+    changes nothing."""
+
     case_id: str
     platform_id: str
     category: str
@@ -64,6 +68,11 @@ class CaseStageChanged(EventData):
     claims_total_fen: int
     received_at: AwareDatetime
     at: AwareDatetime
+
+
+@consumes("disputes.case.stage_changed.v2")
+class CaseStageChangedV2(CaseStageChanged):
+    pass
 
 
 @consumes("disputes.clock.expired.v1")
@@ -153,4 +162,5 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 
 
 PROJECTION = Projection("disputes", (ComplaintFiled, ComplaintAnswered, ComplaintResolved, CaseStageChanged,
+                                     CaseStageChangedV2,
                                      ClockExpired, LegalAidRequested), apply)
