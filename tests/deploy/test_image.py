@@ -175,13 +175,17 @@ def image_venv(tmp_path_factory) -> Path:
 
 def test_the_image_installs_every_service_from_the_copied_files_alone(image_venv, tmp_path):
     names = [s.package for s in registry.SERVICES]
-    code = ("import importlib, json, sys; "
-            f"print(json.dumps({{n: importlib.import_module(n + '.main').__file__ for n in {names!r}}}))")
+    code = ("import importlib, importlib.metadata, json, sys; "
+            f"files = {{n: importlib.import_module(n + '.main').__file__ for n in {names!r}}}; "
+            "files['License-Expression'] = importlib.metadata.metadata('newform')['License-Expression']; "
+            "print(json.dumps(files))")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     done = subprocess.run([str(image_venv / "bin" / "python"), "-c", code], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    for name, file in json.loads(done.stdout).items():
+    files = json.loads(done.stdout)
+    assert files.pop("License-Expression") == "Apache-2.0"  # the distribution carries the repository's licence
+    for name, file in files.items():
         assert Path(file).is_relative_to(image_venv), f"{name} imported from {file}, not the image's install"
     assert (image_venv / "bin" / "newform").exists()  # the CMD's entry point
     # Development-only packages stay out of the image.
