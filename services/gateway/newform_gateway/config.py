@@ -26,6 +26,11 @@ class Settings(ServiceSettings):
     webhook_initial_backoff_s: float = Field(2.0, validation_alias="WEBHOOK_INITIAL_BACKOFF_S")
     webhook_max_backoff_s: float = Field(600.0, validation_alias="WEBHOOK_MAX_BACKOFF_S")
     webhook_max_attempts: int = Field(30, validation_alias="WEBHOOK_MAX_ATTEMPTS")
+    # Targets on loopback, private, link-local, multicast or reserved addresses (after DNS resolution,
+    # at registration and again at each delivery): refused unless this is true. Unset: true only in
+    # development (NEWFORM_DEV=1, the tests' receivers listen on 127.0.0.1). Plain http likewise is
+    # accepted only in development: elsewhere a webhook URL must be https.
+    webhook_allow_private_targets: bool | None = Field(None, validation_alias="WEBHOOK_ALLOW_PRIVATE_TARGETS")
     run_deliverer: bool = Field(True, validation_alias="GATEWAY_RUN_DELIVERER")
     # Which confirmed findings become credit records (M6, M19): a small TOML (see credit_rules.toml).
     credit_rules_file: Path = Field(DEFAULT_CREDIT_RULES, validation_alias="GATEWAY_CREDIT_RULES_FILE")
@@ -40,6 +45,14 @@ class Settings(ServiceSettings):
     credit_export_dir: Path | None = Field(None, validation_alias="GATEWAY_CREDIT_EXPORT_DIR")
     # Only in development (ServiceSettings.dev_mode, NEWFORM_DEV): without a key, a throw-away one.
     _generated_key: Ed25519PrivateKey | None = PrivateAttr(None)
+
+    @property
+    def webhooks_allow_private_targets(self) -> bool:
+        return self.dev_mode if self.webhook_allow_private_targets is None else self.webhook_allow_private_targets
+
+    @property
+    def webhooks_allow_http(self) -> bool:
+        return self.dev_mode
 
     def credit_export_private_key(self) -> Ed25519PrivateKey | None:
         """The export's signing key; None when none is configured (the export answers 503)."""

@@ -244,8 +244,11 @@ class Webhook(GatewayModel, table=True):
     previous_secret: str | None = Field(default=None, max_length=200)
     previous_secret_expires_at: datetime | None = _ts(nullable=True)
     active: bool = True
+    # 1: the original flat body; 2: the Standard Webhooks envelope {"type", "timestamp", "data"}.
+    payload_version: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     created_by: str = Field(max_length=200)
     created_at: datetime = _ts(server_default=text("now()"))
+    updated_at: datetime | None = _ts(nullable=True)
 
 
 class WebhookDelivery(GatewayModel, table=True):
@@ -267,3 +270,18 @@ class WebhookDelivery(GatewayModel, table=True):
     last_error: str | None = None
     delivered_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(server_default=text("now()"))
+
+
+class WebhookDeliveryAttempt(GatewayModel, table=True):
+    """The delivery log: one row per POST tried (or refused before sending), kept with its delivery."""
+
+    __tablename__ = "webhook_delivery_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=64, index=True)
+    webhook_id: int = Field(index=True)
+    attempted_at: datetime = _ts()
+    url: str = Field(max_length=2000)
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int
