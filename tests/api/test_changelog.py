@@ -88,8 +88,11 @@ def test_the_api_check_reports_a_gateway_endpoint_added_after_its_release_withou
     changelog = write(tmp_path, "## Unreleased\n\n## 0.1.0\n\n- The first published contract.\n")
     messages = apidocs.check(api, breaking=False, changelog=changelog)
     assert any("CHANGELOG entry" in m and "openapi/gateway.json" in m for m in messages), messages
+    # (Other documents may differ from their release too, with entries in the real CHANGELOG: only the
+    # gateway's is looked at here.)
     entered = write(tmp_path, "## Unreleased\n\n- gateway: `GET /v1/a-new-summary`.\n\n## 0.1.0\n")
-    assert not [m for m in apidocs.check(api, breaking=False, changelog=entered) if "CHANGELOG" in m]
+    assert not [m for m in apidocs.check(api, breaking=False, changelog=entered)
+                if "CHANGELOG" in m and "openapi/gateway.json" in m]
 
 
 def test_every_published_change_since_its_release_is_in_the_changelog():
