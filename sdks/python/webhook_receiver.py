@@ -42,7 +42,7 @@ def main() -> int:
         def do_POST(self):  # noqa: N802 (http.server's name)
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             try:
-                payload = verifier.verify(dict(self.headers), body)
+                payload = verifier.verify(body, dict(self.headers))
                 print(f"verified {payload['event']} {payload['alert_id']}: {payload['rule']} "
                       f"(key {self.headers['webhook-key-id']})", flush=True)
                 self.send_response(204)

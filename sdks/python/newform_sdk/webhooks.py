@@ -2,7 +2,7 @@
 part of the Python SDK (`newform_sdk.webhooks`); a receiver without the SDK copies this one file.
 
     verifier = WebhookVerifier(["whsec_…"])            # during a rotation: [new, old]
-    payload = verifier.verify(request.headers, raw_body)  # raises WebhookVerificationError
+    payload = verifier.verify(raw_body, request.headers)  # raises WebhookVerificationError
     # … except DuplicateDelivery: answer 2xx and do nothing; other WebhookVerificationError: 400
 
 A request passes when one of its `v1,` signatures is the HMAC-SHA256 of `<id>.<timestamp>.<raw body>`
@@ -10,6 +10,10 @@ under one of your secrets, its `webhook-timestamp` is within `tolerance_s` of no
 minutes) and its `webhook-id` was not accepted before within that window. The default replay memory
 lives in the process; a receiver with several instances passes a shared `seen` store, e.g. one that
 inserts the id into a table with a unique key and returns False on conflict.
+
+`verify(payload, headers)` takes its arguments in the order of the Standard Webhooks reference library
+(`Webhook(secret).verify(payload, headers)`); the earlier `verify(headers, body)` still works, with a
+DeprecationWarning. A payload-version-2 subscription receives `{"type", "timestamp", "data"}`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import hashlib
 import hmac
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -72,8 +77,14 @@ class WebhookVerifier:
         self.seen = seen or MemoryReplayStore()
         self.clock = clock
 
-    def verify(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-        """The JSON payload of an authentic, fresh, first-seen delivery; raises otherwise."""
+    def verify(self, payload: bytes | str, headers: Mapping[str, str]) -> dict[str, Any]:
+        """The JSON payload of an authentic, fresh, first-seen delivery; raises otherwise. `payload` is the
+        raw request body (bytes, or str as sent), as in the reference library's `verify(payload, headers)`."""
+        if isinstance(payload, Mapping) and isinstance(headers, (bytes, bytearray, str)):
+            warnings.warn("WebhookVerifier.verify(headers, body) is deprecated: call verify(body, headers), the "
+                          "Standard Webhooks libraries' order", DeprecationWarning, stacklevel=2)
+            payload, headers = headers, payload
+        body = payload.encode() if isinstance(payload, str) else bytes(payload)
         lower = {k.lower(): v for k, v in headers.items()}
         try:
             message_id = lower["webhook-id"]

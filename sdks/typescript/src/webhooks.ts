@@ -1,13 +1,16 @@
 // Verify newform webhooks (Standard Webhooks signatures) and refuse replays; Node's crypto only.
 //
 //   const verifier = new WebhookVerifier(["whsec_…"]);          // during a rotation: [new, old]
-//   const payload = verifier.verify(request.headers, rawBody);  // throws WebhookVerificationError
+//   const payload = verifier.verify(rawBody, request.headers);  // throws WebhookVerificationError
 //   // … DuplicateDelivery: answer 2xx and do nothing; other WebhookVerificationError: answer 400
 //
 // A request passes when one of its `v1,` signatures is the HMAC-SHA256 of `<id>.<timestamp>.<raw body>`
 // under one of your secrets, its `webhook-timestamp` is within `toleranceS` of now (5 minutes) and its
 // `webhook-id` was not accepted before within that window. Several receiver instances pass a shared
 // `seen` store (e.g. an insert into a table with a unique key, false on conflict).
+// `verify(payload, headers)` takes the Standard Webhooks reference library's order
+// (`new Webhook(secret).verify(payload, headers)`); the earlier `verify(headers, body)` still works, with a
+// deprecation warning. A payload-version-2 subscription receives `{type, timestamp, data}`.
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 const SECRET_PREFIX = "whsec_";
@@ -56,6 +59,8 @@ function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+let deprecationWarned = false;
+
 export class WebhookVerifier {
   private readonly secrets: string[];
 
@@ -69,7 +74,24 @@ export class WebhookVerifier {
   }
 
   /** The JSON payload of an authentic, fresh, first-seen delivery; throws otherwise. */
-  verify(headers: Headers, body: Buffer | string): unknown {
+  verify(payload: Buffer | string, headers: Headers): unknown;
+  /** @deprecated the earlier order: call `verify(payload, headers)` (the Standard Webhooks libraries' order). */
+  verify(headers: Headers, payload: Buffer | string): unknown;
+  verify(first: Buffer | string | Headers, second: Headers | Buffer | string): unknown {
+    let body: Buffer | string;
+    let headers: Headers;
+    if (typeof first !== "string" && !Buffer.isBuffer(first)) {
+      if (!deprecationWarned) {
+        deprecationWarned = true;
+        process.emitWarning("WebhookVerifier.verify(headers, body) is deprecated: call verify(body, headers)",
+          "DeprecationWarning");
+      }
+      headers = first;
+      body = second as Buffer | string;
+    } else {
+      body = first;
+      headers = second as Headers;
+    }
     const id = header(headers, "webhook-id");
     const timestamp = Number(header(headers, "webhook-timestamp"));
     const signatures = (header(headers, "webhook-signature") ?? "").split(" ").filter((s) => s.startsWith("v1,"));
