@@ -399,3 +399,30 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
 async def _delivered(gw, headers, hook_id: int, delivery_id: str) -> bool:
     got = await gw.get(f"/v1/webhooks/{hook_id}/deliveries/{delivery_id}", headers=headers)
     return got.json()["status"] == "delivered"
+
+
+def test_the_typescript_verifier_takes_the_reference_order_and_still_the_old_one(tmp_path):
+    """`src/webhooks.ts`, compiled alone and run by node on a signed body: verify(payload, headers)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([str(root / "node_modules" / ".bin" / "tsc"), str(root / "sdks" / "typescript" / "src" / "webhooks.ts"),
+                    "--outDir", str(tmp_path), "--target", "ES2022", "--module", "commonjs", "--strict",
+                    "--types", "node", "--typeRoots", str(root / "node_modules" / "@types")], check=True)
+    secret, now = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", int(time.time())
+    body = '{"type":"alert.raised","timestamp":"2026-12-06T00:00:00+00:00","data":{"measure":"M1"}}'
+    headers = {"webhook-id": "dlv_1", "webhook-timestamp": str(now),
+               "webhook-signature": sign(secret, "dlv_1", now, body.encode())}
+    script = f"""
+const w = require({json.dumps(str(tmp_path / "webhooks.js"))});
+const headers = {json.dumps(headers)}, body = {json.dumps(body)};
+const out = [new w.WebhookVerifier({json.dumps(secret)}).verify(body, headers).type];
+out.push(new w.WebhookVerifier({json.dumps(secret)}).verify(Buffer.from(body), headers).data.measure);
+try {{ new w.WebhookVerifier({json.dumps(secret)}).verify(body.replace("M1", "M2"), headers); }}
+catch (e) {{ out.push(e instanceof w.WebhookVerificationError ? "refused" : "other"); }}
+out.push(new w.WebhookVerifier({json.dumps(secret)}).verify(headers, body).type);
+console.log(JSON.stringify(out));
+"""
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout) == ["alert.raised", "M1", "refused", "alert.raised"]
+    assert "DeprecationWarning" in run.stderr and "verify(body, headers)" in run.stderr
