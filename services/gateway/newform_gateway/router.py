@@ -308,7 +308,9 @@ async def get_webhook_delivery(session: SnapshotDep, principal: WebhookOwner, we
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/redelivery", tags=["webhooks"], status_code=202,
              response_model=WebhookDeliveryPublic, responses=problem_responses(401, 403, 404, 409, 422),
-             summary="Send a delivery again now (same `webhook-id`, a fresh attempt budget; the subscriber only)")
+             summary="Send a delivery again now (same `webhook-id`, a fresh attempt budget; the subscriber only)",
+             # The kit declares Idempotency-Key on 201 POSTs only; this one answers 202 and reads it too.
+             openapi_extra={"parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}]})
 async def redeliver_webhook_delivery(request: Request, session: SessionDep, principal: WebhookOwner,
                                      webhook_id: int = WEBHOOK_ID, delivery_id: str = DELIVERY_ID):
     async def produce() -> WebhookDeliveryPublic:
