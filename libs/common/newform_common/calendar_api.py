@@ -22,12 +22,14 @@ from .schedules import CalendarSchedule, ScheduleLoaded, apply, coverage_check, 
 Reader = Annotated[Principal, require(*Role)]
 
 
+#: The shape of a year's file: the 2026 schedule as bundled (chinesecalendar), its notice named.
+EXAMPLE = {**calendar.schedule(2026).as_document(), "source": "国务院办公厅关于2026年部分节假日安排的通知"}
+
+
 class ScheduleDocument(BaseModel):
     """A year's schedule as the State Council publishes it (the file `newform calendar load` reads)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "source": "国办发明电〔2026〕N号（国务院办公厅关于2027年部分节假日安排的通知）", "published_on": "2026-11-10",
-        "rest_days": ["2027-01-01", "2027-01-02", "2027-01-03"], "working_days": ["2027-02-13"]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
 
     year: int | None = PydanticField(None, description="Optional; must equal the year in the path")
     source: str = PydanticField(max_length=500, description="The notice: number and title")
@@ -80,13 +82,16 @@ def calendar_router() -> APIRouter:
                 responses={200: {"model": SchedulePublic, "description": "The same year loaded again (replaced)"},
                            **problem_responses(401, 403, 422)},
                 summary="Load the State Council's holiday schedule of a year (regulator)")
-    async def load_schedule(year: Annotated[int, Path(ge=1950, le=2199)], body: ScheduleDocument,
+    async def load_schedule(year: Annotated[int, Path(description="The year, e.g. 2027")], body: ScheduleDocument,
                             session: SessionDep, response: Response,
                             principal: Principal = require(Role.regulator, Role.admin)):
         """Checks the file (every statutory day a rest day, no date twice, working days on weekends, all
         in the year), stores it with who loaded it and when, recomputes the gateway's clocks, and
         publishes `gateway.calendar.schedule_loaded.v1`: every service recomputes its own clocks and
         judges what waited for the schedule. Loading the same document again changes nothing."""
+        if not 1950 <= year <= 2199:
+            raise Unprocessable(f"{year} is not a year a schedule can be loaded for", slug="schedule-invalid",
+                                title="Invalid holiday schedule")
         document = body.model_dump(mode="json")
         document["year"] = document.get("year") or year
         try:
