@@ -1,5 +1,10 @@
 """Where a service's database is, from the environment (database per service)."""
 
+import certifi
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from newform_common import kafka
 from newform_common.settings import ServiceSettings, database_url_for
 
 
@@ -50,3 +55,30 @@ def test_the_database_password_can_come_from_a_mounted_secret(monkeypatch, tmp_p
     assert url.password == "s3cret/with:odd@chars" and url.username == "newform" and url.database == "newform_contracts"
     monkeypatch.setenv("DATABASE_URL", "postgresql://newform:inline@db.example:5432/postgres")
     assert make_url(ContractsLike().database_url).password == "inline"  # a URL's own password wins
+
+
+async def test_kafka_clients_authenticate_the_one_way_the_environment_says(tmp_path, monkeypatch):
+    """SCRAM over TLS (the Strimzi cluster deploy/k8s generates) for every producer, consumer and admin."""
+    assert kafka.security_options({}) == {}  # local development: plaintext
+    password = tmp_path / "password"
+    password.write_text("s3cret\n")
+    env = {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "wages",
+           "KAFKA_SASL_PASSWORD_FILE": str(password), "KAFKA_SSL_CAFILE": certifi.where()}
+    options = kafka.security_options(env)
+    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "wages" and options["sasl_plain_password"] == "s3cret"
+    assert options["ssl_context"].verify_mode.name == "CERT_REQUIRED"
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    producer = kafka.make_producer("127.0.0.1:9093", client_id="t")
+    consumer = kafka.make_consumer("127.0.0.1:9093", group_id="g", client_id="t")
+    admin = kafka.make_admin("127.0.0.1:9093", client_id="t")
+    assert isinstance(producer, AIOKafkaProducer) and isinstance(consumer, AIOKafkaConsumer)
+    for client in (producer.client, consumer._client, admin._client):
+        assert client._security_protocol == "SASL_SSL" and client._sasl_plain_username == "wages"
+    await producer.stop()  # never started: releases what the constructors made
+    await consumer.stop()
+    with pytest.raises(ValueError, match="KAFKA_SASL_USERNAME"):
+        kafka.security_options({"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"})
+    with pytest.raises(ValueError, match="PLAINTEXT"):
+        kafka.security_options({"KAFKA_SECURITY_PROTOCOL": "KERBEROS"})

@@ -7,17 +7,54 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.helpers import create_ssl_context
 
 log = logging.getLogger(__name__)
+
+
+def security_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """How every client of ours authenticates to the brokers, from the environment (none locally).
+
+    `KAFKA_SECURITY_PROTOCOL` (PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL), `KAFKA_SASL_MECHANISM`
+    (SCRAM-SHA-512 on the Strimzi cluster deploy/k8s generates), `KAFKA_SASL_USERNAME`,
+    `KAFKA_SASL_PASSWORD_FILE` (a mounted secret; `KAFKA_SASL_PASSWORD` in development) and
+    `KAFKA_SSL_CAFILE` (the cluster CA). Every producer, consumer and admin client gets the same options,
+    so a service cannot reach the cluster one way and its dead letters another."""
+    env = os.environ if environ is None else environ
+    protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+    if protocol not in ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"):
+        raise ValueError(f"KAFKA_SECURITY_PROTOCOL {protocol!r} is not PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    options: dict[str, Any] = {}
+    if protocol == "PLAINTEXT":
+        return options
+    options["security_protocol"] = protocol
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=env.get("KAFKA_SSL_CAFILE") or None)
+    if protocol.startswith("SASL"):
+        password = env.get("KAFKA_SASL_PASSWORD")
+        if env.get("KAFKA_SASL_PASSWORD_FILE"):
+            with open(env["KAFKA_SASL_PASSWORD_FILE"], encoding="utf-8") as f:
+                password = f.read().strip()
+        if not env.get("KAFKA_SASL_USERNAME") or not password:
+            raise ValueError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE")
+        options.update(sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+                       sasl_plain_username=env["KAFKA_SASL_USERNAME"], sasl_plain_password=password)
+    return options
+
+
+def make_admin(bootstrap_servers: str, *, client_id: str, **kw) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id, **security_options(), **kw)
 
 
 def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
     # Idempotent and acks=all: a retried send never duplicates or reorders within a partition.
     return AIOKafkaProducer(
+        **security_options(),
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         enable_idempotence=True,
@@ -33,6 +70,7 @@ def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer
 
 def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, **kw) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
+        **security_options(),
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
         client_id=client_id,
@@ -95,8 +133,7 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
     layout = layout or TopicLayout.from_env()
     if partitions is not None:
         layout = TopicLayout(partitions, layout.replication_factor, layout.min_insync_replicas)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="newform-admin",
-                                request_timeout_ms=int(timeout * 1000))
+    admin = make_admin(bootstrap_servers, client_id="newform-admin", request_timeout_ms=int(timeout * 1000))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

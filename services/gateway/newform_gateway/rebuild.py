@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -41,6 +40,7 @@ from newform_common import bulk, inbox
 from newform_common.consumer import MALFORMED_TYPE, position_id
 from newform_common.db import Database, driver_connection
 from newform_common.events import Envelope, MalformedEvent
+from newform_common.kafka import make_admin, security_options
 from newform_common.migrations import upgrade
 
 from . import counters
@@ -110,7 +110,7 @@ async def ensure_database(url: str) -> bool:
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
     if not topics:
         return []
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="gateway-rebuild")
+    admin = make_admin(bootstrap, client_id="gateway-rebuild")
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -130,7 +130,7 @@ async def _merged_chunks(settings: Settings, topics_found: list[str], size: int,
     partitions by (event time, topic, partition, offset), in chunks of `size` — streamed: each
     partition holds at most one fetch in memory, and the next record is always the earliest head
     among the partitions."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+    consumer = AIOKafkaConsumer(**security_options(), bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
                                 isolation_level="read_committed", fetch_max_bytes=FETCH_MAX_BYTES,
                                 max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES)
