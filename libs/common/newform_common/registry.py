@@ -20,7 +20,9 @@ class ServiceSpec:
     name: str
     port: int
     summary: str
-    #: Topics this service consumes: other services' `<name>.events`, or ALL_TOPICS (the gateway).
+    #: Topics this service consumes: other services' `<name>.events`, or ALL_TOPICS (the gateway). Every
+    #: service but the gateway also hears `gateway.events` for holiday-schedule loads (the kit's
+    #: listener, `CALENDAR_TOPIC`), not listed here. Contracts and departments read each other's topic.
     consumes: tuple[str, ...] = ()
     #: Secrets beyond the common ones (JWT_PUBLIC_KEY, PII_SECRET), as environment variable names;
     #: deployments mount each as a file and set `<NAME>_FILE`.
@@ -52,11 +54,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,),
                 secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS")),
     ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
-                secrets=("CONTRACTS_SIGNING_KEY",)),
-    ServiceSpec("wages", 8002, 'pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)'),
+                consumes=("departments.events",), secrets=("CONTRACTS_SIGNING_KEY",)),
+    ServiceSpec("wages", 8002, 'pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)',
+                consumes=("contracts.events",)),
     ServiceSpec("disputes", 8003,
-                "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)"),
-    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)'),
+                "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)",
+                consumes=("contracts.events", "departments.events")),
+    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)',
+                consumes=("contracts.events", "departments.events")),
     ServiceSpec("departments", 8005, 'verified facts held by departments: insurance enrolment, dispatch licences, '
                 'enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)',
                 consumes=("contracts.events",)),
