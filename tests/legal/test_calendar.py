@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pytest
 
@@ -17,7 +17,6 @@ from newform_common import calendar, clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
 from newform_common.kafka import ensure_topics
-from newform_common.policy import BUSINESS_TZ
 from newform_common.testing import (
     eventually,
     migrated_database,
@@ -33,32 +32,7 @@ from newform_disputes.service import DEADLINE_HANDLERS
 from newform_gateway.main import create_app as create_gateway
 
 from ..gateway.support import gateway_settings
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    facts: str
-    answer: str
-    source: str
-
-
-CASES = {c.id: c for c in (
-    Case("CAL-1", "2027 statutory days",
-         "2027-01-01; 02-05, 02-06, 02-07, 02-08; 04-05; 05-01, 05-02; 06-09; 09-15; 10-01, 10-02, 10-03",
-         "放假办法 art. 2; lunar dates"),
-    Case("CAL-4", "in-company mediation application received 2026-12-29 (Tue); schedule for 2027 not loaded",
-         "accepted and stored; acceptance due by the 3rd working day = 2027-01-04, marked provisional (weekends + "
-         "statutory days only) until the 2027 schedule is loaded, then recomputed",
-         "企业劳动争议协商调解规定 (Order 17)"),
-    Case("CAL-5", "arbitration accepted 2025-08-18; 45 days end 2025-10-02, inside the National Day break",
-         "the period ends on the first working day after the break: 2025-10-09; no 'award overdue' before 2025-10-10",
-         "民法典 art. 203; Order 33 on periods"),
-    Case("CAL-6", "arbitration application received 2025-09-26; 5 days end 2025-10-01", "acceptance due 2025-10-09",
-         "same"),
-    Case("CAL-7", "the schedule for a year is loaded after deadlines in that year were computed provisionally",
-         "every open deadline in that year is recomputed once, in one transaction, and each change is an event", "—"),
-)}
+from .oracle import CASES, on
 
 #: A 2027 schedule shaped as the State Council publishes one (a test document, not the real notice).
 SCHEDULE_2027 = {
@@ -71,8 +45,6 @@ SCHEDULE_2027 = {
 }
 
 
-def on(day: str, hour: int = 10) -> datetime:
-    return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=BUSINESS_TZ)
 
 
 def clock_of(case: dict, kind: str) -> dict:

@@ -6,8 +6,10 @@ import ast
 import re
 from pathlib import Path
 
+from .oracle import CASES_FILE as ORACLE_FILE
+
 HERE = Path(__file__).parent
-CASES_FILE = HERE.parents[2] / "shared" / "legal" / "cases.md"
+CASES_FILE = ORACLE_FILE
 
 
 def case_ids() -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 
 import pytest
 
@@ -19,7 +19,6 @@ from newform_common import clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
 from newform_common.kafka import ensure_topics
-from newform_common.policy import BUSINESS_TZ
 from newform_common.testing import (
     ServiceApi,
     eventually,
@@ -37,42 +36,7 @@ from newform_disputes.service import DEADLINE_HANDLERS
 from newform_gateway.main import create_app as create_gateway
 
 from ..gateway.support import gateway_settings
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    facts: str
-    answer: str
-    source: str
-
-
-CASES = {c.id: c for c in (
-    Case("D-1", "a mediation application received on paper on 2025-07-01 and entered later; never accepted; "
-                "no agreement",
-         "the worker may apply for arbitration from 2025-07-17 (15 days from receipt have passed)",
-         "劳动争议调解仲裁法 art. 14"),
-    Case("D-2", "the worker withdraws from mediation", "may apply for arbitration at once",
-         "art. 5 (mediation is voluntary)"),
-    Case("D-3", "the worker applies for arbitration without any mediation", "allowed", "art. 5"),
-    Case("D-4", "arbitration application received 2025-08-01; the committee refuses in writing on 2025-08-03 "
-                "(不予受理)", "no \"acceptance overdue\" finding; the case may go to court", "art. 29"),
-    Case("D-5", "knew of the breach 2024-07-01; mediation application received 2025-06-20; arbitration applied "
-                "2025-07-15", "limitation not expired (interrupted on 2025-06-20, runs afresh)", "art. 27(2)"),
-    Case("D-6", "claims 30,000 of wages; the award grants 10,000",
-         "the award is final for the employer (≤ 12 × 1,880 = 22,560 per item of the award)",
-         "art. 47(1); 法释〔2020〕26号"),
-    Case("D-7", "an award on working hours and rest, of any amount", "final for the employer", "art. 47(2)"),
-    Case("D-8", "a claim only to confirm a labour relationship (no amount)", "not final under art. 47(1)", "art. 47"),
-    Case("D-9", "a finding that the arbitration committee is late",
-         "routed to the committee's department (hrss), not delivered to the platform's webhooks, not decided by "
-         "the platform's regulators", "—"),
-)}
-
-
-def on(day: str, hour: int = 10) -> datetime:
-    """A moment of a business day (Asia/Shanghai)."""
-    return datetime.combine(date.fromisoformat(day), time(hour), tzinfo=BUSINESS_TZ)
+from .oracle import CASES, on
 
 
 def clock_of(case: dict, kind: str) -> dict:

@@ -5,7 +5,6 @@ the moment the case names. RULES.md of services/wages says where each answer is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -20,48 +19,8 @@ from newform_wages.service import MINIMUM_MONTH, PERIOD_DUE
 
 from ..e2e.support import contracts_settings_for
 from ..gateway.support import prepare_topics
+from .oracle import CASES
 from .wages_support import MONTHLY_15TH_NEXT_MONTH, WagesWorld, at, wait_started
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    facts: str
-    answer: str
-    source: str
-
-
-CASES = {c.id: c for c in (
-    Case("W-1", "monthly labour contract, agreed pay day the 15th of the next month; statement for 2025-05 uploaded "
-                "2025-06-02, unpaid",
-         "no arrears on 2025-06-08; arrears from 2025-06-16 if still unpaid at the end of 2025-06-15",
-         "工资支付暂行规定 art. 7; the measures item 6 (按约定时间)"),
-    Case("W-2", "the same unpaid month",
-         "exactly one arrears case (one finding, one alert, at most one credit record), whichever clock noticed it",
-         "—"),
-    Case("W-3", "full-time labour contract; pay month 2025-01-16..2025-02-15; base pay 1,880",
-         "compliant (one pay month of normal work, standard 1,880)", "最低工资规定 arts. 3, 12; 青政〔2023〕8号"),
-    Case("W-4", "the same contract; pay month 2025-02-16..2025-03-15; base pay 1,790",
-         "finding M6 minimum wage, shortfall 90", "same"),
-    Case("W-5", "full-time labour contract paid daily; one statement of 65 for each of the 20 working days of 2025-06 "
-                "(1,300 in the month)",
-         "finding M6 minimum wage for the month (shortfall 580)",
-         "最低工资规定; a daily pay period does not split the monthly standard"),
-    Case("W-6", "work agreement; 8 h worked on 2025-10-01, paid at the normal rate, no agreement or collective "
-                "contract on holiday pay",
-         "finding M6: holiday work must be paid above the normal rate for every worker",
-         "the measures item 6 (企业安排劳动者法定节假日工作的，应当支付高于正常工作时间的工资报酬)"),
-    Case("W-7", "labour contract; a whole 8-h day worked on 2025-10-01",
-         "all 8 hours are owed at 300 % (not only hours beyond 8)", "劳动法 art. 44(3)"),
-    Case("W-8", "labour contract; rest day 2025-10-04 worked, time off in lieu given on 2025-10-13 (declared)",
-         "no 200 % premium due", "劳动法 art. 44(2)"),
-    Case("W-9", "labour contract, standard hours; 8 h on every day of 2025-06",
-         "finding M7 monthly overtime (rest-day work counts; far above 36 h)", "劳动法 arts. 38, 41; 国务院令第174号"),
-    Case("W-10", "sessions 21:00–24:00 and 00:00–03:00 the next day, no gap",
-         "one continuous stretch of 6 h: finding M7 rest break", "the measures item 7; 人社厅发〔2023〕50号"),
-    Case("W-11", "contract starting 2025-03-01, signed 2025-05-10; no statements for March and April",
-         "the March and April pay periods have clocks like every other; unpaid → arrears", "the measures item 6"),
-)}
 
 ARREARS = ("M6.wage_arrears", "M20.wage_arrears_enforcement", "M19.related_unit_arrears")
 

@@ -22,17 +22,8 @@ from newform_wages.main import create_app as create_wages
 
 from ..gateway.support import gateway_settings
 from ..wages.support import ContractsFeed, new_platform, new_worker, statement
-from .test_calendar import CASES as _CALENDAR_CASES  # noqa: F401  (the CAL family's other cases)
-from .test_calendar import SCHEDULE_2027, Case
-
-CASES = {c.id: c for c in (
-    Case("CAL-2", "labour contract; 8 h worked on 2027-02-06, paid at 100 % of the normal rate; the 2027 schedule "
-                  "not yet loaded", "finding M6 (300 % due): a statutory day needs no schedule", "劳动法 art. 44(3)"),
-    Case("CAL-3", "labour contract; 8 h worked on 2027-02-09 (a weekday of the Spring Festival week); schedule not "
-                  "loaded", "the statement is stored and judged on everything else; the premium question for that "
-                        "day is pending the schedule (visible as such), judged again when the schedule is loaded; "
-                        "never a 5xx, never a silent 'working day'", "—"),
-)}
+from .oracle import CASES
+from .test_calendar import SCHEDULE_2027
 
 MARCH_2027 = datetime.combine(date(2027, 3, 1), time(10), tzinfo=BUSINESS_TZ)
 
