@@ -34,7 +34,7 @@ async def test_a_registered_client_gets_a_token_that_the_api_accepts(new_databas
         body = issued.json()
         assert body["token_type"] == "Bearer" and body["expires_in"] == 600
         claims = jwt.decode(body["access_token"], options={"verify_signature": False})
-        assert claims["role"] == "department" and claims["scope"] == {"department": "hrss"}
+        assert claims["role"] == "department" and claims["scope"] == "department:hrss"
         kid = jwt.get_unverified_header(body["access_token"])["kid"]
         assert kid in {k["kid"] for k in (await gw.get("/.well-known/jwks.json")).json()["keys"]}
         alerts = await gw.get("/v1/alerts", headers={"Authorization": f"Bearer {body['access_token']}"})
@@ -45,7 +45,7 @@ async def test_a_registered_client_gets_a_token_that_the_api_accepts(new_databas
                                  headers={"Authorization": f"Basic {basic}"})
         assert platform.status_code == 200
         platform_token = platform.json()["access_token"]
-        assert jwt.decode(platform_token, options={"verify_signature": False})["scope"] == {"platform_id": "demo"}
+        assert jwt.decode(platform_token, options={"verify_signature": False})["scope"] == "platform:demo"
 
         wrong = await gw.post("/oauth/token", data={"grant_type": "client_credentials",
                                                     "client_id": "hrss-case-system", "client_secret": "guess"})

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import calendar, metrics, schedules
 from . import policy as policy_module
 from .apidocs import project_version
-from .auth import TokenVerifier
+from .auth import TokenVerifier, oauth2_security_scheme
 from .consumer import ConsumerRunner
 from .db import Database
 from .deadlines import DeadlineHandler, DeadlineWorker
@@ -261,9 +261,10 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_headers(document_problems(get_openapi(
+            app.openapi_schema = oauth2_security_scheme(document_headers(document_problems(get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes,
-                tags=app.openapi_tags, webhooks=app.webhooks.routes, servers=_servers(settings.service_name))))
+                tags=app.openapi_tags, webhooks=app.webhooks.routes, servers=_servers(settings.service_name)))),
+                settings)
         return app.openapi_schema
 
     app.openapi = openapi

@@ -1,5 +1,10 @@
 """Bearer tokens: Ed25519-signed JWTs carrying a role and a scope.
 
+The `scope` claim is a space-separated string (RFC 8693 §4.2, RFC 9068 §2.2.3), one
+`<kind>:<value>` token per restriction: `platform:demo`, `department:county district:chengxi`.
+The role is its own `role` claim. Tokens minted before this form carry an object
+(`{"platform_id": "demo"}`); the verifier reads both until the last of them has expired.
+
 `newform token` (development) and the gateway's `POST /oauth/token` (client credentials) sign with
 a private key; services hold only public keys. 401 for a missing, invalid or expired token; 403 for
 a role or scope the route does not allow.
@@ -17,6 +22,7 @@ import base64
 import enum
 import hashlib
 import json
+import os
 import re
 import time
 import uuid
@@ -29,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .errors import Forbidden, Unauthorized
 
@@ -89,6 +95,48 @@ WORKER_SUBJECT = re.compile(r"^w_[a-z2-7]{26}$")
 SCOPE_REQUIRED = {Role.platform: "platform_id", Role.enterprise: "platform_id", Role.department: "department"}
 
 
+#: Scope-token prefix → Principal field: `platform:demo` is `platform_id="demo"`.
+SCOPE_KINDS = {"platform": "platform_id", "department": "department", "district": "district"}
+
+
+def scope_string(*, platform_id: str | None = None, department: str | None = None,
+                 district: str | None = None) -> str:
+    """The `scope` claim (and OAuth `scope` parameter) for these restrictions: `platform:demo`,
+    `department:county district:chengxi`; "" when there are none."""
+    values = {"platform_id": platform_id, "department": department, "district": district}
+    parts = []
+    for kind, field in SCOPE_KINDS.items():
+        value = values[field]
+        if value:
+            if any(c.isspace() for c in value) or '"' in value or "\\" in value:
+                raise ValueError(f"a {field} cannot hold spaces, quotes or backslashes (it becomes a scope token)")
+            parts.append(f"{kind}:{value}")
+    return " ".join(parts)
+
+
+def parse_scope(scope: object) -> dict[str, str]:
+    """Principal fields from a `scope` claim: the space-separated string, or the object of tokens
+    minted before it (`{"platform_id": …}`). Scope tokens of other kinds (another issuer's
+    `openid`, say) grant nothing here and are ignored. Raises ValueError for any other shape."""
+    if scope is None or scope == "":
+        return {}
+    if isinstance(scope, str):
+        fields: dict[str, str] = {}
+        for token in scope.split():
+            kind, sep, value = token.partition(":")
+            if sep and value and kind in SCOPE_KINDS:
+                if SCOPE_KINDS[kind] in fields:  # two platforms in one token: which one would it act for?
+                    raise ValueError(f"the scope names {kind} twice")
+                fields[SCOPE_KINDS[kind]] = value
+        return fields
+    if isinstance(scope, dict):
+        fields = {k: scope.get(k) for k in ("platform_id", "department", "district")}
+        if not all(v is None or isinstance(v, str) for v in fields.values()):
+            raise ValueError("the scope object holds a non-string value")
+        return {k: v for k, v in fields.items() if v}
+    raise ValueError("the scope claim is neither a string nor an object")
+
+
 def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id: str | None = None,
                department: str | None = None, district: str | None = None,
                ttl: timedelta = timedelta(hours=12), now: datetime | None = None) -> str:
@@ -103,8 +151,7 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
         "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "role": role.value,
         "iat": int(issued.timestamp()), "exp": int((issued + ttl).timestamp()), "jti": str(uuid.uuid4()),
     }
-    scope = {k: v for k, v in {"platform_id": platform_id, "department": department,
-                                "district": district}.items() if v}
+    scope = scope_string(platform_id=platform_id, department=department, district=district)
     if scope:
         claims["scope"] = scope
     return jwt.encode(claims, private_pem, algorithm=ALGORITHM, headers={"kid": key_id_of_private(private_pem)})
@@ -200,10 +247,12 @@ class TokenVerifier:
         if claims is None:
             raise Unauthorized("The token is invalid")
         try:
-            scope = claims.get("scope") or {}
+            scope = parse_scope(claims.get("scope"))
+        except ValueError as exc:
+            raise Unauthorized("The token's scope is unreadable") from exc
+        try:
             principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
-                                  platform_id=scope.get("platform_id"), department=scope.get("department"),
-                                  district=scope.get("district"))
+                                  **scope)
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
         return principal, float(claims["exp"])
@@ -255,3 +304,62 @@ def require(*roles: Role) -> Depends:
         return principal
 
     return Depends(check)
+
+
+# --- OAuth 2.0 in the API documents ----------------------------------------------------------------
+
+#: Where the gateway issues tokens (client credentials, RFC 6749 §4.4).
+TOKEN_PATH = "/oauth/token"
+#: `make run`'s gateway: the development default of `TOKEN_URL`.
+DEFAULT_TOKEN_URL = "http://127.0.0.1:8000/oauth/token"
+OAUTH2_SCHEME = "OAuth2ClientCredentials"
+BEARER_SCHEME = "HTTPBearer"
+
+
+class OAuthErrorResponse(BaseModel):
+    """An RFC 6749 §5.2 error: what OAuth client libraries read from a token endpoint."""
+
+    error: str = Field(description="invalid_request, invalid_client, invalid_grant, unauthorized_client, "
+                                   "unsupported_grant_type or invalid_scope")
+    error_description: str | None = Field(None, description="Human-readable detail (English)")
+    error_uri: str | None = Field(None, description="A page that explains the error")
+
+
+def token_url(settings: object) -> str:
+    """The token endpoint every document names: `TOKEN_URL` (absolute in a deployment, e.g.
+    `https://api.example.gov.cn/oauth/token`), else `make run`'s gateway; the gateway itself names its
+    own endpoint relatively (resolved against its server URL)."""
+    configured = getattr(settings, "token_url", None) or os.environ.get("TOKEN_URL")
+    if configured:
+        return configured
+    return TOKEN_PATH if getattr(settings, "domain", None) == "gateway" else DEFAULT_TOKEN_URL
+
+
+def oauth2_security_scheme(schema: dict, settings: object) -> dict:
+    """Declare OAuth 2.0 client credentials beside the bearer scheme: a `clientCredentials` flow
+    at the gateway's token endpoint, accepted by every operation that takes a bearer token (either
+    scheme), so Swagger UI's Authorize dialog and generated SDKs can fetch a token themselves. On
+    the document that holds the token endpoint, its errors are RFC 6749 §5.2 JSON, not problem+json."""
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[OAUTH2_SCHEME] = {
+        "type": "oauth2",
+        "description": "A registered client's credentials (`client_id`, `client_secret`) exchanged at the "
+                       "gateway for a bearer token. The token carries the client's registered role and "
+                       "scope (`platform:<id>`, `department:<code>`, `district:<code>`); request none to get "
+                       "all of them.",
+        "flows": {"clientCredentials": {"tokenUrl": token_url(settings), "scopes": {}}},
+    }
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            security = op.get("security")
+            if security and {BEARER_SCHEME: []} in security and {OAUTH2_SCHEME: []} not in security:
+                security.append({OAUTH2_SCHEME: []})  # alternatives: either scheme authorises
+    token_op = schema.get("paths", {}).get(TOKEN_PATH, {}).get("post")
+    if token_op is not None:
+        components.setdefault("schemas", {})["OAuthErrorResponse"] = OAuthErrorResponse.model_json_schema()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthErrorResponse"}}}
+        for code, response in token_op.get("responses", {}).items():
+            if code in ("400", "401"):
+                response["content"] = error
+        token_op.get("responses", {}).pop("422", None)  # malformed requests are 400 invalid_request
+    return schema
