@@ -207,6 +207,11 @@ async def test_openapi_has_stable_operation_ids_and_problem_schema(client):
     assert {"create_note", "list_notes", "get_note", "healthz", "readyz"} <= ops
     assert "ProblemDetail" in spec["components"]["schemas"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    # OAuth 2.0 client credentials beside it, so Swagger UI and SDKs fetch tokens themselves
+    oauth2 = spec["components"]["securitySchemes"]["OAuth2ClientCredentials"]
+    assert oauth2["type"] == "oauth2" and oauth2["flows"]["clientCredentials"]["tokenUrl"].endswith("/oauth/token")
+    create = spec["paths"]["/v1/platforms/{platform_id}/notes"]["post"]
+    assert create["security"] == [{"HTTPBearer": []}, {"OAuth2ClientCredentials": []}]
 
 
 async def test_openapi_documents_every_error_as_problem_json(client):

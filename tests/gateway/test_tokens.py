@@ -4,9 +4,12 @@ token at the gateway (OAuth 2.0 client credentials), which every service accepts
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import jwt
+import pytest
 
+from newform_common.auth import OAUTH2_SCHEME, TokenVerifier
 from newform_common.testing import TokenFactory, app_client, unique_name
 from newform_gateway.main import create_app
 from newform_gateway.tokens import add_client
@@ -33,6 +36,7 @@ async def test_a_registered_client_gets_a_token_that_the_api_accepts(new_databas
         assert issued.headers["Cache-Control"] == "no-store"
         body = issued.json()
         assert body["token_type"] == "Bearer" and body["expires_in"] == 600
+        assert body["scope"] == "department:hrss"  # RFC 6749 §5.1: a space-separated string
         claims = jwt.decode(body["access_token"], options={"verify_signature": False})
         assert claims["role"] == "department" and claims["scope"] == "department:hrss"
         kid = jwt.get_unverified_header(body["access_token"])["kid"]
@@ -47,12 +51,7 @@ async def test_a_registered_client_gets_a_token_that_the_api_accepts(new_databas
         platform_token = platform.json()["access_token"]
         assert jwt.decode(platform_token, options={"verify_signature": False})["scope"] == "platform:demo"
 
-        wrong = await gw.post("/oauth/token", data={"grant_type": "client_credentials",
-                                                    "client_id": "hrss-case-system", "client_secret": "guess"})
-        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
-        assert wrong.headers["content-type"] == "application/problem+json"
-        grant = await gw.post("/oauth/token", data={"grant_type": "password", "client_id": "x", "client_secret": "y"})
-        assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
+        assert platform.json()["scope"] == "platform:demo"
 
 
 async def test_a_gateway_without_a_signing_key_issues_nothing(new_database, kafka):
@@ -64,3 +63,112 @@ async def test_a_gateway_without_a_signing_key_issues_nothing(new_database, kafk
         refused = await gw.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "a",
                                                       "client_secret": "b"})
         assert refused.status_code == 503 and refused.json()["type"].endswith("/token-issuance-not-configured")
+
+
+async def _token_gateway(new_database, kafka, tokens: TokenFactory, clients: Path):
+    prefix = unique_name("gtok").replace("_", "")
+    url = await migrated_database(new_database)
+    settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem,
+                                token_signing_key=tokens.private_pem, clients_file=clients, token_ttl_s=600,
+                                run_deliverer=False)
+    return app_client(create_app(settings))
+
+
+def _assert_oauth_error(response, status: int, error: str) -> None:
+    """RFC 6749 §5.2: plain JSON with `error` (and a description), never cached."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["error"] == error and body["error_description"], body
+    assert set(body) <= {"error", "error_description", "error_uri"}
+
+
+async def test_token_errors_are_rfc6749_json(new_database, kafka, tmp_path):
+    tokens = TokenFactory.generate()
+    clients = tmp_path / "clients.toml"
+    secret = add_client(clients, client_id="hrss-case-system", role="department", department="hrss")
+    async with await _token_gateway(new_database, kafka, tokens, clients) as gw:
+        ok = {"client_id": "hrss-case-system", "client_secret": secret}
+        _assert_oauth_error(await gw.post("/oauth/token", data=ok), 400, "invalid_request")  # no grant_type
+        _assert_oauth_error(await gw.post("/oauth/token", data={**ok, "grant_type": ""}), 400, "invalid_request")
+        _assert_oauth_error(await gw.post("/oauth/token", json={**ok, "grant_type": "client_credentials"}),
+                            400, "invalid_request")  # not form-encoded
+        repeated = f"grant_type=client_credentials&grant_type=client_credentials&client_id=hrss-case-system" \
+                   f"&client_secret={secret}"
+        _assert_oauth_error(await gw.post("/oauth/token", content=repeated,
+                                          headers={"content-type": "application/x-www-form-urlencoded"}),
+                            400, "invalid_request")
+        _assert_oauth_error(await gw.post("/oauth/token", data={"grant_type": "client_credentials",
+                                                                "client_id": "hrss-case-system"}),
+                            400, "invalid_request")  # no secret
+        wrong = await gw.post("/oauth/token", data={"grant_type": "client_credentials",
+                                                    "client_id": "hrss-case-system", "client_secret": "guess"})
+        _assert_oauth_error(wrong, 401, "invalid_client")
+        assert wrong.headers["www-authenticate"].startswith("Basic")
+        unknown = base64.b64encode(b"nobody:x").decode()
+        _assert_oauth_error(await gw.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                          headers={"Authorization": f"Basic {unknown}"}), 401, "invalid_client")
+        _assert_oauth_error(await gw.post("/oauth/token", data={**ok, "grant_type": "password"}),
+                            400, "unsupported_grant_type")
+        _assert_oauth_error(await gw.post("/oauth/token", data={**ok, "grant_type": "client_credentials",
+                                                                "scope": "department:medins"}),
+                            400, "invalid_scope")
+        _assert_oauth_error(await gw.post("/oauth/token", data={**ok, "grant_type": "client_credentials",
+                                                                "scope": "platform:demo"}),
+                            400, "invalid_scope")
+        basic = base64.b64encode(f"hrss-case-system:{secret}".encode()).decode()
+        _assert_oauth_error(await gw.post("/oauth/token", data={**ok, "grant_type": "client_credentials"},
+                                          headers={"Authorization": f"Basic {basic}"}),
+                            400, "invalid_request")  # two authentication methods
+        granted = await gw.post("/oauth/token", data={**ok, "grant_type": "client_credentials",
+                                                      "scope": "department:hrss"})
+        assert granted.status_code == 200 and granted.json()["scope"] == "department:hrss"
+        assert granted.headers["cache-control"] == "no-store"
+
+
+async def test_a_district_client_may_ask_for_a_subset_of_its_scope(new_database, kafka, tmp_path):
+    tokens = TokenFactory.generate()
+    clients = tmp_path / "clients.toml"
+    secret = add_client(clients, client_id="chengxi-gov", role="department", department="county",
+                        district="chengxi")
+    worker_secret = add_client(clients, client_id="a-worker", role="worker")
+    async with await _token_gateway(new_database, kafka, tokens, clients) as gw:
+        full = await gw.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "chengxi-gov",
+                                                   "client_secret": secret})
+        assert full.status_code == 200 and full.json()["scope"] == "department:county district:chengxi"
+        claims = jwt.decode(full.json()["access_token"], options={"verify_signature": False})
+        assert claims["scope"] == "department:county district:chengxi" and claims["role"] == "department"
+        principal = TokenVerifier(tokens.public_pem).verify(full.json()["access_token"])
+        assert (principal.department, principal.district) == ("county", "chengxi")
+        # the department scope is what a department token needs: asking only for the district is refused
+        _assert_oauth_error(await gw.post("/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": "chengxi-gov", "client_secret": secret,
+            "scope": "district:chengxi"}), 400, "invalid_scope")
+        _assert_oauth_error(await gw.post("/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": "a-worker", "client_secret": worker_secret}),
+            400, "unauthorized_client")
+
+
+@pytest.mark.parametrize("environ, expected", [({}, "/oauth/token"),
+                                               ({"TOKEN_URL": "https://api.example.gov.cn/oauth/token"},
+                                                "https://api.example.gov.cn/oauth/token")])
+async def test_the_gateways_openapi_declares_the_client_credentials_flow(new_database, kafka, tmp_path, monkeypatch,
+                                                                         environ, expected):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    tokens = TokenFactory.generate()
+    async with await _token_gateway(new_database, kafka, tokens, tmp_path / "clients.toml") as gw:
+        spec = (await gw.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes[OAUTH2_SCHEME]["type"] == "oauth2"
+    assert schemes[OAUTH2_SCHEME]["flows"]["clientCredentials"]["tokenUrl"] == expected
+    assert schemes["HTTPBearer"]["scheme"] == "bearer"
+    alerts = spec["paths"]["/v1/alerts"]["get"]["security"]
+    assert {"HTTPBearer": []} in alerts and {OAUTH2_SCHEME: []} in alerts  # either one
+    token_op = spec["paths"]["/oauth/token"]["post"]
+    assert "security" not in token_op and "422" not in token_op["responses"]
+    assert "application/x-www-form-urlencoded" in token_op["requestBody"]["content"]
+    for code in ("400", "401"):
+        assert list(token_op["responses"][code]["content"]) == ["application/json"]
+    assert spec["components"]["schemas"]["OAuthErrorResponse"]["required"] == ["error"]
