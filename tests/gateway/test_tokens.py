@@ -126,6 +126,20 @@ async def test_token_errors_are_rfc6749_json(new_database, kafka, tmp_path):
         assert granted.status_code == 200 and granted.json()["scope"] == "department:hrss"
         assert granted.headers["cache-control"] == "no-store"
 
+        # Swagger UI on another service (another origin) fetches its token here from the browser
+        origin = "http://127.0.0.1:8003"
+        preflight = await gw.options("/oauth/token", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-requested-with"})
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert {"authorization", "content-type", "x-requested-with"} <= {
+            h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")}
+        from_docs = await gw.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                  headers={"Origin": origin, "Authorization": f"Basic {basic}"})
+        assert from_docs.status_code == 200 and from_docs.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in from_docs.headers
+
 
 async def test_a_district_client_may_ask_for_a_subset_of_its_scope(new_database, kafka, tmp_path):
     tokens = TokenFactory.generate()
@@ -160,6 +174,8 @@ async def test_the_gateways_openapi_declares_the_client_credentials_flow(new_dat
     tokens = TokenFactory.generate()
     async with await _token_gateway(new_database, kafka, tokens, tmp_path / "clients.toml") as gw:
         spec = (await gw.get("/openapi.json")).json()
+        docs = (await gw.get("/docs")).text  # Swagger UI: its Authorize dialog returns through the redirect page
+        assert "oauth2RedirectUrl" in docs and (await gw.get("/docs/oauth2-redirect")).status_code == 200
     schemes = spec["components"]["securitySchemes"]
     assert schemes[OAUTH2_SCHEME]["type"] == "oauth2"
     assert schemes[OAUTH2_SCHEME]["flows"]["clientCredentials"]["tokenUrl"] == expected

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from urllib.parse import parse_qsl, unquote_plus
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -90,6 +90,13 @@ def add_client(path: Path, *, client_id: str, role: str, platform_id: str | None
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY = 8192  # a client-credentials request is a few hundred bytes
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+# Every service's Swagger UI (another origin: its own port or host) fetches tokens here from the
+# browser. Any origin may: the request carries the client's own credentials, never a cookie, so no
+# page can use this to act with someone else's authority.
+CORS = {"Access-Control-Allow-Origin": "*"}
+CORS_PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST",
+                  "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Requested-With, X-Request-ID",
+                  "Access-Control-Max-Age": "600"}
 
 
 class OAuthError(Exception):
@@ -101,7 +108,7 @@ class OAuthError(Exception):
 
     def response(self) -> JSONResponse:
         return JSONResponse({"error": self.error, "error_description": self.description}, status_code=self.status,
-                            headers={**NO_STORE, **self.headers})
+                            headers={**NO_STORE, **CORS, **self.headers})
 
 
 class TokenRequest(BaseModel):
@@ -240,4 +247,10 @@ async def issue_token(request: Request) -> TokenResponse | JSONResponse:
         return refused.response()
     granted = scope_string(**scope)
     return JSONResponse(TokenResponse(access_token=token, token_type="Bearer", expires_in=int(ttl.total_seconds()),
-                                      scope=granted or None).model_dump(exclude_none=True), headers=NO_STORE)
+                                      scope=granted or None).model_dump(exclude_none=True), headers={**NO_STORE, **CORS})
+
+
+@token_router.options("/oauth/token", include_in_schema=False)
+async def token_preflight() -> Response:
+    """CORS preflight of a browser's token request (Swagger UI's Authorize dialog on any service)."""
+    return Response(status_code=204, headers=CORS_PREFLIGHT)
