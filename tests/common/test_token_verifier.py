@@ -1,5 +1,6 @@
-"""Scope claims old and new; a verified token is remembered (the signature check is a request's costliest part of auth), but
-never beyond its expiry, and a token that fails verification is never remembered."""
+"""Scope claims old (an object) and new (a space-separated string) both verify. A verified token is
+remembered (the signature check is a request's costliest part of auth), but never beyond its
+expiry, and a token that fails verification is never remembered."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from newform_common.auth import (ALGORITHM, AUDIENCE, ISSUER, OAUTH2_SCHEME, TokenVerifier, generate_keypair,
-                                 key_id_of_private, mint_token, oauth2_security_scheme, parse_scope)
+from newform_common.auth import (
+    ALGORITHM,
+    AUDIENCE,
+    ISSUER,
+    OAUTH2_SCHEME,
+    TokenVerifier,
+    generate_keypair,
+    key_id_of_private,
+    mint_token,
+    oauth2_security_scheme,
+    parse_scope,
+)
+from newform_common.errors import Unauthorized
 from newform_common.settings import ServiceSettings
 from newform_common.testing import TokenFactory
-from newform_common.errors import Unauthorized
 
 
 def test_a_remembered_token_is_refused_once_it_expires():

@@ -33,7 +33,6 @@ import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request, Response
@@ -242,12 +241,14 @@ async def issue_token(request: Request) -> TokenResponse | JSONResponse:
         try:
             token = mint_token(private_pem, role=client.role, subject=f"client:{client.client_id}", ttl=ttl, **scope)
         except ValueError as exc:  # a registration the clients file was edited into by hand
-            raise OAuthError("unauthorized_client", f"This client's registration cannot be issued a token: {exc}") from exc
+            raise OAuthError("unauthorized_client",
+                             f"This client's registration cannot be issued a token: {exc}") from exc
     except OAuthError as refused:
         return refused.response()
     granted = scope_string(**scope)
-    return JSONResponse(TokenResponse(access_token=token, token_type="Bearer", expires_in=int(ttl.total_seconds()),
-                                      scope=granted or None).model_dump(exclude_none=True), headers={**NO_STORE, **CORS})
+    answer = TokenResponse(access_token=token, token_type="Bearer", expires_in=int(ttl.total_seconds()),
+                           scope=granted or None)
+    return JSONResponse(answer.model_dump(exclude_none=True), headers={**NO_STORE, **CORS})
 
 
 @token_router.options("/oauth/token", include_in_schema=False)
