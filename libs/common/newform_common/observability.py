@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from . import metrics
+from .redaction import mask_id_numbers
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 REQUEST_ID_HEADER = "x-request-id"
@@ -92,7 +93,9 @@ class RequestContextMiddleware:
             metrics.HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
             metrics.HTTP_LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
             if route not in ("/metrics", "/healthz", "/readyz"):
-                access_log.info("%s %s %s", scope["method"], scope["path"], status,
-                                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                # A caller may put an ID number where an id goes (`/v1/workers/{id}`): never in the log.
+                path = mask_id_numbers(scope["path"])
+                access_log.info("%s %s %s", scope["method"], path, status,
+                                extra={"method": scope["method"], "path": path, "status": status,
                                        "duration_ms": round(elapsed * 1000, 2)})
             request_id_var.reset(token)
