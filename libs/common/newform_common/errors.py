@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from .policy import PolicyNotInForce
+from .redaction import mask_id_numbers
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,13 @@ class PolicyViolation(Problem):
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    # An ID number a caller put in the path, or a detail naming the id it did not find, is echoed back
+    # only masked: problems travel into clients' logs and screens (issue 24, 11; redaction.py).
+    body = problem.body(mask_id_numbers(str(request.url.path)) if request else None)
+    if isinstance(body.get("detail"), str):
+        body["detail"] = mask_id_numbers(body["detail"])
     return JSONResponse(
-        problem.body(str(request.url.path) if request else None),
+        body,
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=problem.headers,

@@ -406,15 +406,18 @@ async def list_rule_notices(session: SessionDep, principal: Reader, params: Pagi
     return page_of(items, params, lambda n: [n.notice_id])
 
 
-def _notice_platform(principal: Principal, platform_id: str | None) -> str:
-    scope = visibility(principal).platform_id
+def _notice_platform(principal: Principal, platform_id: str | None) -> str | None:
+    """The platform whose notices the caller reads; None when its view holds no platform's notices (a
+    worker's, say: the list shows it none, so the versions and diffs show it none too — issue 24, 11)."""
+    view = visibility(principal)
+    scope = view.platform_id
     if scope is not None:
         if platform_id is not None and platform_id != scope:
             raise Forbidden("This token's scope does not cover that platform")
         return scope
     if not platform_id:
         raise Unprocessable("platform_id is required", slug="platform-required")
-    return platform_id
+    return platform_id if view.allows(platform_id=platform_id) else None
 
 
 Topic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
@@ -426,6 +429,8 @@ Topic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commi
 async def list_rule_notice_versions(topic: Topic, session: SessionDep, principal: Reader,
                                     platform_id: str | None = None):
     pid = _notice_platform(principal, platform_id)
+    if pid is None:
+        return []
     return [await service.notice_public_of(session, n) for n in await repository.notice_versions(session, pid, topic)]
 
 
@@ -436,7 +441,8 @@ async def diff_rule_notice_versions(topic: Topic, session: SessionDep, principal
                                     to_version: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1)],
                                     platform_id: str | None = None):
     pid = _notice_platform(principal, platform_id)
-    found = {n.version: n for n in await repository.notice_versions(session, pid, topic, (from_version, to_version))}
+    found = {} if pid is None else {
+        n.version: n for n in await repository.notice_versions(session, pid, topic, (from_version, to_version))}
     for v in (from_version, to_version):
         if v not in found:
             raise NotFound(f"No version {v} of {topic}")

@@ -44,6 +44,8 @@ Platform = Annotated[Principal, require(Role.platform)]
 Reader = Annotated[Principal, require(Role.platform, Role.enterprise, Role.worker, Role.department, Role.regulator,
                                       Role.admin)]
 WRITE_ERRORS = problem_responses(400, 401, 403, 409, 413, 415, 422, 503)
+# Writes on a resource the path names: also 404 when the caller sees no such resource (issue 24, 11).
+RESOURCE_WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 STATEMENTS_CSV_EXAMPLE = (
     "行标识,合同编号,劳动者编号,周期开始,周期结束,应付日期,应发工资(分),基本工资(分),计件工资(分),计件单数,"
@@ -223,7 +225,7 @@ class PaymentIn(BaseModel):
 
 
 @router.post("/statements/{statement_id}/payments", tags=["statements"], response_model=StatementPublic,
-             responses=WRITE_ERRORS, summary="Record a later payment of a statement (the total paid so far)")
+             responses=RESOURCE_WRITE_ERRORS, summary="Record a later payment of a statement (the total paid so far)")
 async def record_payment(statement_id: Annotated[str, Path(max_length=40)], body: PaymentIn, session: SessionDep,
                          principal: Platform):
     row = await _visible_statement(session, statement_id, principal, for_update=True)
@@ -326,7 +328,7 @@ class AssessmentRequest(BaseModel):
 
 
 @router.post("/quotas/{quota_id}/assessments", tags=["quotas"], response_model=QuotaAssessment,
-             responses=WRITE_ERRORS, summary="Judge a quota on one day's sessions: share of workers reaching it")
+             responses=RESOURCE_WRITE_ERRORS, summary="Judge a quota on one day's sessions: share of workers reaching it")
 async def assess_quota(quota_id: Annotated[str, Path(max_length=40)], body: AssessmentRequest, session: SessionDep,
                        principal: Reader):
     row = (await session.execute(text("select * from quotas where id = :id"), {"id": quota_id})).mappings().first()
