@@ -62,3 +62,10 @@ async def test_a_405_names_every_method_the_path_supports(api):
     assert r.status_code == 405
     assert r.headers["allow"] == "GET"
 
+
+
+async def test_an_id_number_beside_a_nul_is_not_echoed_by_the_edge_refusal(api):
+    id_number = resident_id()
+    r = await api.client.get(f"/v1/workers/{id_number}%00", headers=api.regulator)
+    assert r.status_code == 422 and r.json()["type"].endswith("/unstorable-input")
+    assert id_number not in r.text and mask_resident_id(id_number) in r.json()["instance"]

@@ -23,6 +23,7 @@ from urllib.parse import unquote_to_bytes
 from fastapi.responses import JSONResponse
 
 from .errors import PROBLEM_MEDIA_TYPE, Unprocessable
+from .redaction import mask_id_numbers
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: A JSON `\u0000` escape not itself escaped (an odd run of backslashes before `u0000`).
@@ -100,6 +101,6 @@ class EdgeGuardMiddleware:
     async def _refuse(scope, receive, send, reason: str) -> None:
         problem = Unprocessable(f"The request cannot be stored: {reason}. Nothing was changed.",
                                 title="Unstorable input", slug="unstorable-input")
-        path = scope["path"].replace("\x00", "%00")
+        path = mask_id_numbers(scope["path"].replace("\x00", "%00"))  # no ID number echoed (redaction.py)
         await JSONResponse(problem.body(path), status_code=problem.status,
                            media_type=PROBLEM_MEDIA_TYPE)(scope, receive, send)
