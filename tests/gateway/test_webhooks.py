@@ -290,7 +290,9 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
         assert hook["department"] == "county:chengxi" and hook["payload_version"] == 1
         hid = hook["id"]
         # The secret is not in the idempotency record; a retry still answers it while it is current.
-        kept = await scalar(url, "select response::text from idempotency_keys where key = 'reg-1'")
+        # (The key itself is kept only as a keyed hash: the record is found by its scope.)
+        kept = await scalar(url, "select response::text from idempotency_keys "
+                                 "where principal = 'department:county:chengxi|POST /v1/webhooks'")
         assert hook["secret"] not in kept and '"secret": null' in kept
         replay = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"}, json={"url": target})
         assert replay.status_code == 201 and replay.headers["idempotent-replayed"] == "true"

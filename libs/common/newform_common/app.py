@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import calendar, metrics, schedules
+from . import calendar, idempotency, metrics, schedules
 from . import policy as policy_module
 from .apidocs import project_version
 from .auth import TokenVerifier, oauth2_security_scheme
@@ -206,6 +206,7 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_problem_handlers(app)
+    idempotency.install_purge(app)  # expired Idempotency-Key records go after the documented retention
     app.add_middleware(EdgeGuardMiddleware)  # innermost: refusals are logged and rate-limited like the rest
     app.add_middleware(DeprecationHeadersMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
@@ -344,7 +345,8 @@ HEADERS = {
                             "reporting a problem", {"type": "string", "maxLength": 100}),
     "Idempotent-Replayed": _header("`true` when this is the stored response of an earlier request with the same "
                                    "Idempotency-Key (nothing was created again)", {"type": "string", "enum": ["true"]}),
-    "Retry-After": _header("Seconds to wait before retrying", {"type": "integer", "minimum": 0}),
+    "Retry-After": _header("Seconds to wait before retrying (on 409 only with `concurrent-change`)",
+                           {"type": "integer", "minimum": 0}),
     "WWW-Authenticate": _header("The authentication scheme expected (`Bearer realm=\"newform\"`)", {"type": "string"}),
     "RateLimit-Limit": _header("Requests the caller may make in a burst (its token bucket's size)",
                                {"type": "integer", "minimum": 1}),
@@ -372,39 +374,65 @@ PARAMETERS = {
 }
 
 
+WRITE_METHODS = ("post", "put", "patch", "delete")
+HONOURS_KEY_EXTENSION = idempotency.HONOURS_KEY_EXTENSION
+# Any write can lose a lock race (errors.install_problem_handlers: `concurrent-change`, with Retry-After).
+CONCURRENT_CHANGE = ("Concurrent change (`concurrent-change`): the request met a concurrent change of the same data "
+                     "and changed nothing; retry after `Retry-After` seconds with the same Idempotency-Key")
+
+
 def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
 def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare every header the API reads or sets, so SDKs can send and read them: Idempotency-Key on
-    creating POSTs and Idempotent-Replayed on their 201; X-Request-ID everywhere; RateLimit-* and a
-    429 on authenticated operations; Retry-After on 429 and 503; WWW-Authenticate on 401;
-    Deprecation/Sunset when deprecated."""
+    POSTs that honour it (every 201, and those marked `idempotency.HONOURS_KEY`) and Idempotent-Replayed
+    on their 2xx; X-Request-ID everywhere; RateLimit-* and a 429 on authenticated operations;
+    Retry-After on 429, 503 and the 409 every write can answer (a lost lock race, `concurrent-change`);
+    WWW-Authenticate on 401; Deprecation/Sunset when deprecated. Header parameters an operation lists
+    in `x-required-headers` are marked required (checked by the code, which answers its own problem
+    rather than FastAPI's 422)."""
     components = schema.setdefault("components", {})
     components["headers"] = dict(HEADERS)
     components["parameters"] = {**components.get("parameters", {}), **PARAMETERS}
     rate = {h: _ref("headers", h) for h in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")}
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
     for item in schema.get("paths", {}).values():
         for method, op in item.items():
             responses = op.setdefault("responses", {})
             params = op.setdefault("parameters", [])
             params.append(_ref("parameters", "RequestId"))
-            if method == "post" and "201" in responses:
+            required_headers = set(op.pop("x-required-headers", ()))
+            for param in params:
+                if param.get("in") == "header" and param.get("name") in required_headers:
+                    param["required"] = True
+            honours_key = op.pop(HONOURS_KEY_EXTENSION, False)
+            if method == "post" and ("201" in responses or honours_key):
                 params.append(_ref("parameters", "IdempotencyKey"))
-                responses["201"].setdefault("headers", {})["Idempotent-Replayed"] = _ref("headers",
-                                                                                          "Idempotent-Replayed")
+                for code in responses:
+                    if code.startswith("2"):
+                        responses[code].setdefault("headers", {})["Idempotent-Replayed"] = _ref(
+                            "headers", "Idempotent-Replayed")
+            if method in WRITE_METHODS:
+                own = responses.get("409")
+                responses["409"] = {
+                    **(own or {}),
+                    "description": (f"{own['description']}; or {CONCURRENT_CHANGE.lower()}" if own
+                                    else CONCURRENT_CHANGE),
+                    "content": problem,
+                }
             if op.get("security"):
                 responses.setdefault("429", {
                     "description": "Rate limit exceeded for this caller: retry after `Retry-After` seconds",
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+                    "content": problem,
                 })
             for code, response in responses.items():
                 headers = response.setdefault("headers", {})
                 headers["X-Request-ID"] = _ref("headers", "X-Request-ID")
                 if op.get("security"):
                     headers.update(rate)
-                if code in ("429", "503"):
+                if code in ("409", "429", "503"):
                     headers["Retry-After"] = _ref("headers", "Retry-After")
                 if code == "401":
                     headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")

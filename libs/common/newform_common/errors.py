@@ -29,7 +29,14 @@ from .redaction import mask_id_numbers
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-TYPE_BASE = "https://newform.xining.gov.cn/problems/"
+# A problem's `type` is a relative URI reference, `/problems/<slug>` (RFC 9457 §3.1.1 allows it: it is
+# resolved against the request's URI). Why not the absolute URI on the government domain it used to be:
+# nothing served that domain, so the type led nowhere; every service serves the whole catalogue at its
+# own `/problems/{slug}` (see `problem_types`), and each API has a host of its own in the ingress, so the
+# resolved type is a page that exists wherever the API is reached (production host, local port, a test
+# server) with no gateway route to keep in step. Clients match on the slug (the path's last segment),
+# which is the same from every service.
+TYPE_BASE = "/problems/"
 
 
 class ProblemDetail(BaseModel):
@@ -49,7 +56,8 @@ class ProblemDetail(BaseModel):
         },
     )
 
-    type: str = Field(description="URI identifying the problem type")
+    type: str = Field(description="The problem type: a URI reference, `/problems/<slug>`, resolved against the "
+                                  "request's URI; GET it for what the type means (`GET /problems` lists them all)")
     title: str
     status: int
     detail: str | None = None
@@ -139,6 +147,10 @@ _HTTP_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: 
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    from . import problem_types  # the catalogue imports this module
+
+    problem_types.install(app)  # the pages the `type` URIs resolve to
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
         return problem_response(exc, request)

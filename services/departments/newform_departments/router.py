@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import unquote
 
 import httpx
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from sqlalchemy import select
 
 from newform_common.app import SessionDep
@@ -43,6 +43,19 @@ def pii(request: Request) -> service.Pii:
     return pii_of(request.app.state.settings.pii_secret)
 
 
+def _declares_purpose(
+    x_purpose: Annotated[str | None, Header(alias=PURPOSE_HEADER, description=(
+        "Why the caller reads or writes, recorded in the audit log; percent-encoded UTF-8 for Chinese. Required "
+        "on reads of facts (400 `purpose-required` without it)"))] = None,
+) -> None:
+    """Declares the header in OpenAPI; `purpose_of` reads it. Optional to FastAPI (so that a missing one
+    is our 400 `purpose-required`, not a 422); `PURPOSE_REQUIRED` marks it required in the document."""
+
+
+PURPOSE = [Depends(_declares_purpose)]
+PURPOSE_REQUIRED = {"x-required-headers": [PURPOSE_HEADER]}  # read by the kit's document_headers
+
+
 def purpose_of(request: Request, *, required: bool) -> str | None:
     """Why the caller reads or writes (header `X-Purpose`; percent-encoded UTF-8 for Chinese)."""
     purpose = unquote(request.headers.get(PURPOSE_HEADER) or "").strip()
@@ -74,11 +87,11 @@ def _write_routes(kind: str, segment: str, model: type) -> None:
     record_fact.__name__ = f"record_{kind}"
     record_batch.__name__ = f"record_{kind}_batch"
     router.add_api_route(f"/{segment}", record_fact, methods=["POST"], tags=[tag], status_code=201,
-                         response_model=FactPublic, responses=WRITE,
+                         response_model=FactPublic, responses=WRITE, dependencies=PURPOSE,
                          summary=f"State one {kind.replace('_', ' ')} ({holders}); the same reference again "
                                  "updates it (version + 1) or changes nothing")
     router.add_api_route(f"/{segment}/batches", record_batch, methods=["POST"], tags=[tag], status_code=201,
-                         response_model=BatchPublic, responses=WRITE,
+                         response_model=BatchPublic, responses=WRITE, dependencies=PURPOSE,
                          summary=f"State many {kind.replace('_', ' ')} facts at once; each bad item its own error, "
                                  "good items kept")
 
@@ -88,7 +101,8 @@ for _kind, _segment in KINDS.items():
 
 
 @router.get("/facts", tags=["facts"], response_model=Page[FactPublic], responses=READ,
-            summary="Verified facts (audited read: send X-Purpose)")
+            summary="Verified facts (audited read: send X-Purpose)", dependencies=PURPOSE,
+            openapi_extra=PURPOSE_REQUIRED)
 async def list_facts(request: Request, session: SessionDep, principal: Reader, params: Paging,
                      kind: Annotated[str | None, Query(max_length=40)] = None,
                      department: Annotated[str | None, Query(max_length=32)] = None,
@@ -108,7 +122,8 @@ async def list_facts(request: Request, session: SessionDep, principal: Reader, p
 
 
 @router.get("/facts/{fact_id}", tags=["facts"], response_model=FactPublic, responses=READ,
-            summary="One verified fact (audited read: send X-Purpose)")
+            summary="One verified fact (audited read: send X-Purpose)", dependencies=PURPOSE,
+            openapi_extra=PURPOSE_REQUIRED)
 async def get_fact(fact_id: Annotated[str, Path(max_length=40)], request: Request, session: SessionDep,
                    principal: Reader):
     purpose = purpose_of(request, required=True)

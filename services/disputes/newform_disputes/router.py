@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import NotFound, problem_responses
-from newform_common.idempotency import idempotent
+from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
 
 from . import repository, rules, service
@@ -90,32 +90,43 @@ async def get_complaint(complaint_id: ComplaintId, session: SessionDep,
 
 
 @router.post("/complaints/{complaint_id}/answer", tags=["complaints"], response_model=ComplaintPublic,
-             responses=ACT, summary="The platform answers a complaint against it (within the reply time)")
-async def answer_complaint(complaint_id: ComplaintId, body: ComplaintAnswer, session: SessionDep,
+             responses=ACT, summary="The platform answers a complaint against it (within the reply time)",
+             **HONOURS_KEY)
+async def answer_complaint(complaint_id: ComplaintId, body: ComplaintAnswer, request: Request, session: SessionDep,
                            principal: Annotated[Principal, require(Role.platform, Role.enterprise)]):
-    complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
-    await service.answer_complaint(session, complaint, body.answer)
-    return await repository.complaint_view(session, complaint, principal)
+    async def produce():
+        complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
+        await service.answer_complaint(session, complaint, body.answer)
+        return await repository.complaint_view(session, complaint, principal)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/complaints/{complaint_id}/acceptance", tags=["complaints"], response_model=ComplaintPublic,
-             responses=ACT, summary="The worker accepts the platform's answer")
-async def accept_answer(complaint_id: ComplaintId, session: SessionDep,
+             responses=ACT, summary="The worker accepts the platform's answer", **HONOURS_KEY)
+async def accept_answer(complaint_id: ComplaintId, request: Request, session: SessionDep,
                         principal: Annotated[Principal, require(Role.worker)]):
-    complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
-    await service.accept_answer(session, complaint)
-    return await repository.complaint_view(session, complaint, principal)
+    async def produce():
+        complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
+        await service.accept_answer(session, complaint)
+        return await repository.complaint_view(session, complaint, principal)
+
+    return await idempotent(request, session, principal, None, produce, status_code=200)
 
 
 @router.post("/complaints/{complaint_id}/escalation", tags=["complaints"], response_model=ComplaintPublic,
              responses=ACT,
-             summary="The worker escalates: to mediation (a case), or to the departments as an enforcement clue")
-async def escalate_complaint(complaint_id: ComplaintId, body: Escalation, session: SessionDep,
+             summary="The worker escalates: to mediation (a case), or to the departments as an enforcement clue",
+             **HONOURS_KEY)
+async def escalate_complaint(complaint_id: ComplaintId, body: Escalation, request: Request, session: SessionDep,
                              principal: Annotated[Principal, require(Role.worker)]):
-    complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
-    await service.escalate(session, complaint, body)
-    await session.flush()
-    return await repository.complaint_view(session, complaint, principal)
+    async def produce():
+        complaint = await service.visible_complaint(session, complaint_id, principal, for_update=True)
+        await service.escalate(session, complaint, body)
+        await session.flush()
+        return await repository.complaint_view(session, complaint, principal)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,12 +136,16 @@ ROSTER_KEEPERS = (Role.department, Role.admin)
 
 
 @router.post("/mediators", tags=["roster"], status_code=201, response_model=MediatorPublic,
-             responses=problem_responses(401, 403, 422), summary="Add an invited mediator to the roster (M18)")
-async def add_mediator(body: MediatorCreate, session: SessionDep,
+             responses=problem_responses(401, 403, 422), summary="Add an invited mediator to the roster (M18)",
+             **HONOURS_KEY)
+async def add_mediator(body: MediatorCreate, request: Request, session: SessionDep,
                        principal: Annotated[Principal, require(*ROSTER_KEEPERS)]):
-    service.require_body(principal, service.MEDIATION_BODIES)
-    mediator = await service.add_mediator(session, body)
-    return MediatorPublic.model_validate(mediator)
+    async def produce():
+        service.require_body(principal, service.MEDIATION_BODIES)
+        mediator = await service.add_mediator(session, body)
+        return MediatorPublic.model_validate(mediator)
+
+    return await idempotent(request, session, principal, body, produce, status_code=201)
 
 
 @router.get("/mediators", tags=["roster"], response_model=Page[MediatorPublic], responses=problem_responses(401, 403),
@@ -199,21 +214,27 @@ async def _acted(session, case) -> CasePublic:
 
 
 @router.post("/cases/{case_id}/acceptance", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="A mediation body accepts the case: the mediation limit starts")
-async def accept_case(case_id: CaseId, body: Acceptance, session: SessionDep,
+             summary="A mediation body accepts the case: the mediation limit starts", **HONOURS_KEY)
+async def accept_case(case_id: CaseId, body: Acceptance, request: Request, session: SessionDep,
                       principal: Annotated[Principal, require(Role.department, Role.admin)]):
-    service.require_body(principal, service.MEDIATION_BODIES)
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.accept_for_mediation(session, case, body, principal))
+    async def produce():
+        service.require_body(principal, service.MEDIATION_BODIES)
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.accept_for_mediation(session, case, body, principal))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/assignment", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="Assign a mediator (named, or by specialty, load and conflicts of interest)")
-async def assign_mediator(case_id: CaseId, body: Assignment, session: SessionDep,
+             summary="Assign a mediator (named, or by specialty, load and conflicts of interest)", **HONOURS_KEY)
+async def assign_mediator(case_id: CaseId, body: Assignment, request: Request, session: SessionDep,
                           principal: Annotated[Principal, require(Role.department, Role.admin)]):
-    service.require_body(principal, service.MEDIATION_BODIES)
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.assign_mediator(session, case, body))
+    async def produce():
+        service.require_body(principal, service.MEDIATION_BODIES)
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.assign_mediator(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 async def _mediation_case(session, case_id: str, principal: Principal):
@@ -226,52 +247,71 @@ MEDIATION_ACTORS = (Role.mediator, Role.department, Role.admin)
 
 
 @router.post("/cases/{case_id}/sessions", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="Record a mediation session")
-async def record_session(case_id: CaseId, body: SessionCreate, session: SessionDep,
+             summary="Record a mediation session", **HONOURS_KEY)
+async def record_session(case_id: CaseId, body: SessionCreate, request: Request, session: SessionDep,
                          principal: Annotated[Principal, require(*MEDIATION_ACTORS)]):
-    case = await _mediation_case(session, case_id, principal)
-    return await _acted(session, await service.record_session(session, case, principal, body))
+    async def produce():
+        case = await _mediation_case(session, case_id, principal)
+        return await _acted(session, await service.record_session(session, case, principal, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/mediation-extension", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="Extend mediation once, by at most the policy's days, with both parties' consent")
-async def extend_mediation(case_id: CaseId, body: MediationExtension, session: SessionDep,
+             summary="Extend mediation once, by at most the policy's days, with both parties' consent", **HONOURS_KEY)
+async def extend_mediation(case_id: CaseId, body: MediationExtension, request: Request, session: SessionDep,
                            principal: Annotated[Principal, require(*MEDIATION_ACTORS)]):
-    case = await _mediation_case(session, case_id, principal)
-    return await _acted(session, await service.extend_mediation(session, case, body))
+    async def produce():
+        case = await _mediation_case(session, case_id, principal)
+        return await _acted(session, await service.extend_mediation(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/outcome", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="End mediation: agreement (terms, amount, fulfilment date) or no agreement")
-async def end_mediation(case_id: CaseId, body: Outcome, session: SessionDep,
+             summary="End mediation: agreement (terms, amount, fulfilment date) or no agreement", **HONOURS_KEY)
+async def end_mediation(case_id: CaseId, body: Outcome, request: Request, session: SessionDep,
                         principal: Annotated[Principal, require(*MEDIATION_ACTORS)]):
-    case = await _mediation_case(session, case_id, principal)
-    return await _acted(session, await service.end_mediation(session, case, body))
+    async def produce():
+        case = await _mediation_case(session, case_id, principal)
+        return await _acted(session, await service.end_mediation(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/withdrawal", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="The worker withdraws the case")
-async def withdraw(case_id: CaseId, session: SessionDep, principal: Annotated[Principal, require(Role.worker)]):
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.withdraw(session, case))
+             summary="The worker withdraws the case", **HONOURS_KEY)
+async def withdraw(case_id: CaseId,
+                   request: Request, session: SessionDep, principal: Annotated[Principal, require(Role.worker)]):
+    async def produce():
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.withdraw(session, case))
+
+    return await idempotent(request, session, principal, None, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/fulfilment", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="The agreement was fulfilled (its clock stops)")
-async def fulfil(case_id: CaseId, body: Fulfilment, session: SessionDep,
+             summary="The agreement was fulfilled (its clock stops)", **HONOURS_KEY)
+async def fulfil(case_id: CaseId, body: Fulfilment, request: Request, session: SessionDep,
                  principal: Annotated[Principal, require(Role.worker, *MEDIATION_ACTORS)]):
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    if principal.role != Role.worker:
-        service.require_mediation_actor(principal, case)
-    return await _acted(session, await service.fulfil(session, case, body.fulfilled_on))
+    async def produce():
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        if principal.role != Role.worker:
+            service.require_mediation_actor(principal, case)
+        return await _acted(session, await service.fulfil(session, case, body.fulfilled_on))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/legal-aid", tags=["cases"], response_model=CasePublic, responses=ACT,
-             summary="The worker asks for legal aid (referred to the justice bureau)")
-async def request_legal_aid(case_id: CaseId, session: SessionDep,
+             summary="The worker asks for legal aid (referred to the justice bureau)", **HONOURS_KEY)
+async def request_legal_aid(case_id: CaseId, request: Request, session: SessionDep,
                             principal: Annotated[Principal, require(Role.worker)]):
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.request_legal_aid(session, case))
+    async def produce():
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.request_legal_aid(session, case))
+
+    return await idempotent(request, session, principal, None, produce, status_code=200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,19 +320,26 @@ async def request_legal_aid(case_id: CaseId, session: SessionDep,
 @router.post("/cases/{case_id}/arbitration", tags=["arbitration"], response_model=CasePublic, responses=ACT,
              summary="The worker applies for labour arbitration (limitation checked, interruptions counted): "
                      "after withdrawal, without agreement, or 15 days after the mediation body received "
-                     "the application (art. 14)")
-async def apply_for_arbitration(case_id: CaseId, body: ArbitrationApplication, session: SessionDep,
+                     "the application (art. 14)", **HONOURS_KEY)
+async def apply_for_arbitration(case_id: CaseId, body: ArbitrationApplication, request: Request, session: SessionDep,
                                 principal: Annotated[Principal, require(Role.worker)]):
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.apply_for_arbitration(session, case, body))
+    async def produce():
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.apply_for_arbitration(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/court-referral", tags=["arbitration"], response_model=CasePublic, responses=ACT,
              summary="To the court: a work agreement or civil dispute; a refused or undecided arbitration "
-                     "application (art. 29); an overdue award (art. 43)")
-async def refer_to_court(case_id: CaseId, session: SessionDep, principal: Annotated[Principal, require(Role.worker)]):
-    case = await service.visible_case(session, case_id, principal, for_update=True)
-    return await _acted(session, await service.refer_to_court(session, case))
+                     "application (art. 29); an overdue award (art. 43)", **HONOURS_KEY)
+async def refer_to_court(case_id: CaseId,
+                         request: Request, session: SessionDep, principal: Annotated[Principal, require(Role.worker)]):
+    async def produce():
+        case = await service.visible_case(session, case_id, principal, for_update=True)
+        return await _acted(session, await service.refer_to_court(session, case))
+
+    return await idempotent(request, session, principal, None, produce, status_code=200)
 
 
 async def _arbitration_case(session, case_id: str, principal: Principal):
@@ -304,58 +351,81 @@ ARBITRATORS = (Role.department, Role.admin)
 
 
 @router.post("/cases/{case_id}/arbitration/acceptance", tags=["arbitration"], response_model=CasePublic,
-             responses=ACT, summary="The arbitration committee accepts: the award limit starts")
-async def accept_arbitration(case_id: CaseId, body: Acceptance, session: SessionDep,
+             responses=ACT, summary="The arbitration committee accepts: the award limit starts", **HONOURS_KEY)
+async def accept_arbitration(case_id: CaseId, body: Acceptance, request: Request, session: SessionDep,
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.accept_arbitration(session, case, body))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.accept_arbitration(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/refusal", tags=["arbitration"], response_model=CasePublic,
              responses=ACT, summary="The arbitration committee refuses the application in writing (不予受理, "
-                                    "art. 29): no breach when in time; the court route opens")
-async def refuse_arbitration(case_id: CaseId, body: ArbitrationRefusal, session: SessionDep,
+                                    "art. 29): no breach when in time; the court route opens", **HONOURS_KEY)
+async def refuse_arbitration(case_id: CaseId, body: ArbitrationRefusal, request: Request, session: SessionDep,
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.refuse_arbitration(session, case, body))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.refuse_arbitration(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/extension", tags=["arbitration"], response_model=CasePublic,
-             responses=ACT, summary="Extend the award limit once (written approval)")
-async def extend_award_limit(case_id: CaseId, body: ArbitrationExtension, session: SessionDep,
+             responses=ACT, summary="Extend the award limit once (written approval)", **HONOURS_KEY)
+async def extend_award_limit(case_id: CaseId, body: ArbitrationExtension, request: Request, session: SessionDep,
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.extend_award_limit(session, case, body.days))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.extend_award_limit(session, case, body.days))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/suspension", tags=["arbitration"], response_model=CasePublic,
-             responses=ACT, summary="Suspend the arbitration: the award clock stops")
-async def suspend_arbitration(case_id: CaseId, body: ClockPause, session: SessionDep,
+             responses=ACT, summary="Suspend the arbitration: the award clock stops", **HONOURS_KEY)
+async def suspend_arbitration(case_id: CaseId, body: ClockPause, request: Request, session: SessionDep,
                               principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.suspend(session, case, body.at))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.suspend(session, case, body.at))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/resumption", tags=["arbitration"], response_model=CasePublic,
-             responses=ACT, summary="Resume the arbitration: the award clock runs on with its remaining time")
-async def resume_arbitration(case_id: CaseId, body: ClockPause, session: SessionDep,
+             responses=ACT, summary="Resume the arbitration: the award clock runs on with its remaining time",
+             **HONOURS_KEY)
+async def resume_arbitration(case_id: CaseId, body: ClockPause, request: Request, session: SessionDep,
                              principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.resume(session, case, body.at))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.resume(session, case, body.at))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/restart", tags=["arbitration"], response_model=CasePublic,
-             responses=ACT, summary="Claims changed or a party added: the award limit runs afresh from that day")
-async def restart_award_clock(case_id: CaseId, body: ArbitrationRestart, session: SessionDep,
+             responses=ACT, summary="Claims changed or a party added: the award limit runs afresh from that day",
+             **HONOURS_KEY)
+async def restart_award_clock(case_id: CaseId, body: ArbitrationRestart, request: Request, session: SessionDep,
                               principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.restart_award_clock(session, case, body))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.restart_award_clock(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/cases/{case_id}/arbitration/award", tags=["arbitration"], response_model=CasePublic, responses=ACT,
              summary="The award, item by item: final for the employer per art. 47 (each awarded amount up to 12 "
-                     "months of minimum wage; working hours, rest, social insurance of any amount)")
-async def award(case_id: CaseId, body: Award, session: SessionDep,
+                     "months of minimum wage; working hours, rest, social insurance of any amount)", **HONOURS_KEY)
+async def award(case_id: CaseId, body: Award, request: Request, session: SessionDep,
                 principal: Annotated[Principal, require(*ARBITRATORS)]):
-    case = await _arbitration_case(session, case_id, principal)
-    return await _acted(session, await service.award(session, case, body))
+    async def produce():
+        case = await _arbitration_case(session, case_id, principal)
+        return await _acted(session, await service.award(session, case, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
