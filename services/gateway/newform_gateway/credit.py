@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, select, text
 from sqlalchemy import Column as SAColumn
@@ -42,6 +42,7 @@ from newform_common.db import json_field, timestamp_field
 from newform_common.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
 from newform_common.events import DomainEvent, Envelope, event_type
 from newform_common.findings import RULE_ID
+from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.outbox import record as record_event
 from newform_common.policy import PolicyNotInForce, business_date, business_today, get_policy
 
@@ -598,10 +599,13 @@ Reader = Annotated[Principal, require(Role.department, Role.regulator, Role.admi
 @router.post("/credit-listings", tags=["credit"], status_code=201, response_model=ListingPublic,
              responses=problem_responses(401, 403, 404, 409, 422),
              summary="List an employer on the wage-arrears list (办法 art. 5; hrss) on labour inspection's ignored "
-                     "order to pay plus the refusal-to-pay threshold or a mass incident; listed 3 years")
-async def create_listing(body: ListingCreate, session: SessionDep, principal: Decider):
-    row = await decide_listing(session, principal, body)
-    return await listing_public(session, row)
+                     "order to pay plus the refusal-to-pay threshold or a mass incident; listed 3 years", **HONOURS_KEY)
+async def create_listing(body: ListingCreate, request: Request, session: SessionDep, principal: Decider):
+    async def produce():
+        row = await decide_listing(session, principal, body)
+        return await listing_public(session, row)
+
+    return await idempotent(request, session, principal, body, produce, status_code=201)
 
 
 @router.get("/credit-listings", tags=["credit"], response_model=list[ListingPublic],
@@ -617,7 +621,12 @@ async def list_listings(session: SnapshotDep, principal: Reader, credit_code: st
 @router.post("/credit-listings/{listing_id}/early-removal", tags=["credit"], response_model=ListingPublic,
              responses=problem_responses(401, 403, 404, 409, 422),
              summary="Grant early removal from the wage-arrears list: from 6 months after the arrears were "
-                     "corrected, with a written credit commitment (办法); refused (422 removal-too-early) before")
-async def early_removal(listing_id: str, body: EarlyRemovalCreate, session: SessionDep, principal: Decider):
-    row = await remove_early(session, principal, listing_id, body)
-    return await listing_public(session, row)
+                     "corrected, with a written credit commitment (办法); refused (422 removal-too-early) before",
+             **HONOURS_KEY)
+async def early_removal(listing_id: str, body: EarlyRemovalCreate,
+                        request: Request, session: SessionDep, principal: Decider):
+    async def produce():
+        row = await remove_early(session, principal, listing_id, body)
+        return await listing_public(session, row)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)

@@ -46,6 +46,7 @@ from newform_common.auth import Principal, Role, require
 from newform_common.db import timestamp_field
 from newform_common.errors import Conflict, Forbidden, NotFound, Problem, Unprocessable, problem_responses
 from newform_common.events import DomainEvent, Envelope, event_type
+from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.outbox import record
 from newform_common.policy import BUSINESS_TZ, business_date, business_today
 from newform_common.tasks import cancel_and_wait
@@ -444,8 +445,13 @@ async def get_credit_export(request: Request, session: SnapshotDep, principal: O
 
 @router.post("/credit-records/{record_id}/end", tags=["credit"], status_code=201, response_model=ListingEndPublic,
              responses=problem_responses(401, 403, 404, 409, 422),
-             summary="End a credit listing early: repaired (信用修复) or removed on review; exported as such")
-async def end_credit_listing(record_id: str, body: ListingEndCreate, session: SessionDep, principal: Ender):
-    row = await end_listing(session, principal, record_id, body)
-    return ListingEndPublic(record_id=row.record_id, kind=row.kind, ended_on=row.ended_on, reason=row.reason,
-                            actor=row.actor, actor_department=row.actor_department)
+             summary="End a credit listing early: repaired (信用修复) or removed on review; exported as such",
+             **HONOURS_KEY)
+async def end_credit_listing(record_id: str, body: ListingEndCreate,
+                             request: Request, session: SessionDep, principal: Ender):
+    async def produce():
+        row = await end_listing(session, principal, record_id, body)
+        return ListingEndPublic(record_id=row.record_id, kind=row.kind, ended_on=row.ended_on, reason=row.reason,
+                                actor=row.actor, actor_department=row.actor_department)
+
+    return await idempotent(request, session, principal, body, produce, status_code=201)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from newform_common.app import SessionDep, SnapshotDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
-from newform_common.idempotency import REPLAY_HEADER, IdempotencyRecord, idempotent, idempotent_request
-from newform_common.responses import FastJSONResponse
+from newform_common.idempotency import HONOURS_KEY, REPLAY_HEADER, IdempotencyRecord, idempotent, idempotent_request
 from newform_common.pagination import Page, PageParams, page_of, page_params
+from newform_common.responses import FastJSONResponse
 
 from . import queries, routing, service
 from .alerts import ACKNOWLEDGED, COMMENTED, RESOLVED, Context
@@ -102,33 +102,43 @@ async def get_alert(alert_id: str, session: SnapshotDep, principal: Viewer):
 
 
 @router.post("/alerts/{alert_id}/acknowledge", tags=["alerts"], response_model=AlertDetail,
-             responses=problem_responses(401, 403, 404, 409, 422), summary="Acknowledge an open alert")
+             responses=problem_responses(401, 403, 404, 409, 422), summary="Acknowledge an open alert", **HONOURS_KEY)
 async def acknowledge_alert(alert_id: str, body: AlertAcknowledge, request: Request, session: SessionDep,
                             principal: Viewer):
-    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=ACKNOWLEDGED,
-                                       note=body.note)
-    return await queries.alert_detail(session, alert)
+    async def produce():
+        alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=ACKNOWLEDGED,
+                                           note=body.note)
+        return await queries.alert_detail(session, alert)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/alerts/{alert_id}/comments", tags=["alerts"], response_model=AlertDetail,
              responses=problem_responses(401, 403, 404, 422),
-             summary="Comment on an alert (any department it is routed to); the status is unchanged")
+             summary="Comment on an alert (any department it is routed to); the status is unchanged", **HONOURS_KEY)
 async def comment_on_alert(alert_id: str, body: AlertComment, request: Request, session: SessionDep,
                            principal: Viewer):
-    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=COMMENTED,
-                                       note=body.note)
-    return await queries.alert_detail(session, alert)
+    async def produce():
+        alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=COMMENTED,
+                                           note=body.note)
+        return await queries.alert_detail(session, alert)
+
+    # A retried comment (or decision) with the same Idempotency-Key is answered once, recorded once.
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/alerts/{alert_id}/resolve", tags=["alerts"], response_model=AlertDetail,
              responses=problem_responses(401, 403, 404, 409, 422),
              summary="Decide an alert (the measure's lead department only): confirmed, interviewed (约谈), "
-                     "warned (警示), penalized (查处) — each may create a credit record — or dismissed")
+                     "warned (警示), penalized (查处) — each may create a credit record — or dismissed", **HONOURS_KEY)
 async def resolve_alert(alert_id: str, body: AlertResolve, request: Request, session: SessionDep,
                         principal: Viewer):
-    alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=RESOLVED,
-                                       note=body.note, outcome=body.outcome)
-    return await queries.alert_detail(session, alert)
+    async def produce():
+        alert = await service.act_on_alert(session, principal, ctx_of(request), alert_id, action=RESOLVED,
+                                           note=body.note, outcome=body.outcome)
+        return await queries.alert_detail(session, alert)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.get("/platforms", tags=["platforms"], response_model=list[PlatformSummary], responses=ERRORS,

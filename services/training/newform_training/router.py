@@ -10,7 +10,7 @@ from sqlalchemy import select
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import NotFound, problem_responses
-from newform_common.idempotency import idempotent
+from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.pagination import Page, PageParams, keyset, page_of, page_params
 from newform_common.scope import visibility
 
@@ -197,17 +197,26 @@ async def get_claim(claim_id: Id, session: SessionDep, principal: Anyone):
 
 
 @router.post("/claims/{claim_id}/decision", tags=["claims"], response_model=ClaimPublic, responses=WRITE,
-             summary="hrss approves (drawing on the district's budget, or queued) or rejects with a reason")
-async def decide_claim(claim_id: Id, body: Decision, session: SessionDep, principal: Department):
-    claim = await visible_claim(session, principal, claim_id)
-    return ClaimPublic.model_validate(await service.decide(session, principal, claim, body))
+             summary="hrss approves (drawing on the district's budget, or queued) or rejects with a reason",
+             **HONOURS_KEY)
+async def decide_claim(claim_id: Id, body: Decision, request: Request, session: SessionDep, principal: Department):
+    async def produce():
+        claim = await visible_claim(session, principal, claim_id)
+        return ClaimPublic.model_validate(await service.decide(session, principal, claim, body))
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/claims/{claim_id}/payment", tags=["claims"], response_model=ClaimPublic, responses=WRITE,
-             summary="Record the payment of an approved subsidy")
-async def record_payment(claim_id: Id, body: PaymentCreate, session: SessionDep, principal: Department):
-    claim = await visible_claim(session, principal, claim_id)
-    return ClaimPublic.model_validate(await service.record_payment(session, principal, claim, body.payment_reference))
+             summary="Record the payment of an approved subsidy", **HONOURS_KEY)
+async def record_payment(claim_id: Id, body: PaymentCreate,
+                         request: Request, session: SessionDep, principal: Department):
+    async def produce():
+        claim = await visible_claim(session, principal, claim_id)
+        claim = await service.record_payment(session, principal, claim, body.payment_reference)
+        return ClaimPublic.model_validate(claim)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 # -- budgets ------------------------------------------------------------------------------------------------
