@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -12,7 +12,7 @@ from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.db import Database
 from newform_common.errors import Forbidden, NotFound, Unprocessable, problem_responses
-from newform_common.idempotency import answer, idempotent, idempotent_request, replay
+from newform_common.idempotency import HONOURS_KEY, answer, idempotent, idempotent_request, replay
 from newform_common.outbox import outbox_row
 from newform_common.pagination import Page, PageParams, page_of, page_params
 from newform_common.responses import FastJSONResponse
@@ -20,7 +20,7 @@ from newform_common.scope import visibility
 
 from . import reports, repository, rules, service
 from .evidence import Sealer
-from .pii import Pii, audit_reveal, authorize_reveal, mask_document
+from .pii import PURPOSE_HEADER, Pii, audit_reveal, authorize_reveal, mask_document
 from .schemas import (
     AppealCreate,
     AppealPublic,
@@ -67,6 +67,17 @@ AppealReader = Annotated[Principal, require(*READERS, Role.worker_channel)]
 Lifter = Annotated[Principal, require(Role.platform, Role.regulator, Role.admin)]
 Paging = Annotated[PageParams, Depends(page_params)]
 Reveal = Annotated[bool, Query(description="Unmasked personal data (regulator/admin only; audited, needs X-Purpose)")]
+
+
+def _declares_purpose(
+    x_purpose: Annotated[str | None, Header(alias=PURPOSE_HEADER, description=(
+        "Why unmasked personal data is read, recorded in the audit log; percent-encoded UTF-8 for Chinese. "
+        "Required with `reveal=true` (400 `purpose-required` without it)"))] = None,
+) -> None:
+    """Declares the header in OpenAPI; `authorize_reveal` reads it (optional here: needed only to reveal)."""
+
+
+PURPOSE = [Depends(_declares_purpose)]
 
 READ_ERRORS = problem_responses(401, 403, 404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
@@ -154,7 +165,7 @@ async def list_workers(request: Request, session: SessionDep, principal: Reader,
 
 
 @router.get("/workers/{registration_id}", tags=["workers"], response_model=WorkerPublic,
-            responses=problem_responses(400, 401, 403, 404), summary="Get a worker registration")
+            responses=problem_responses(400, 401, 403, 404), summary="Get a worker registration", dependencies=PURPOSE)
 async def get_worker(registration_id: str, request: Request, session: SessionDep, principal: Reader,
                      reveal: Reveal = False):
     reg = await repository.visible_registration(session, principal, registration_id)
@@ -230,7 +241,8 @@ async def get_contract(contract_id: str, session: SessionDep, principal: Reader)
 
 @router.get("/contracts/{contract_id}/document", tags=["contracts"], response_model=ContractDocument,
             responses=problem_responses(400, 401, 403, 404),
-            summary="The contract's document text (ID and mobile numbers masked unless revealed) and its hash")
+            summary="The contract's document text (ID and mobile numbers masked unless revealed) and its hash",
+            dependencies=PURPOSE)
 async def get_contract_document(contract_id: str, request: Request, session: SessionDep, principal: Reader,
                                 reveal: Reveal = False):
     c = await service.load_contract(session, principal, contract_id)
@@ -250,11 +262,14 @@ async def list_contract_transitions(contract_id: str, session: SessionDep, princ
 
 
 @router.post("/contracts/{contract_id}/send", tags=["contracts"], response_model=ContractPublic,
-             responses=WRITE_ERRORS, summary="Send a drafted contract to the worker for signing")
-async def send_contract(contract_id: str, session: SessionDep, principal: PlatformCaller,
+             responses=WRITE_ERRORS, summary="Send a drafted contract to the worker for signing", **HONOURS_KEY)
+async def send_contract(contract_id: str, request: Request, session: SessionDep, principal: PlatformCaller,
                         body: SendContract | None = None):
-    c = await service.send_contract(session, principal, contract_id)
-    return await service.contract_public(session, c)
+    async def produce():
+        c = await service.send_contract(session, principal, contract_id)
+        return await service.contract_public(session, c)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/contracts/{contract_id}/signatures", tags=["signatures"], status_code=201,
@@ -295,21 +310,28 @@ async def verify_contract_evidence(contract_id: str, request: Request, session: 
 
 
 @router.post("/contracts/{contract_id}/termination", tags=["contracts"], response_model=ContractPublic,
-             responses=WRITE_ERRORS, summary="Terminate a signed contract")
-async def terminate_contract(contract_id: str, body: TerminationCreate, session: SessionDep,
+             responses=WRITE_ERRORS, summary="Terminate a signed contract", **HONOURS_KEY)
+async def terminate_contract(contract_id: str, body: TerminationCreate, request: Request, session: SessionDep,
                              principal: PlatformCaller):
-    if body.terminated_at is not None and body.terminated_at.utcoffset() is None:
-        raise Unprocessable("terminated_at needs a timezone offset (RFC 3339)")
-    c = await service.terminate_contract(session, principal, contract_id, body.reason, body.terminated_at)
-    return await service.contract_public(session, c)
+    async def produce():
+        if body.terminated_at is not None and body.terminated_at.utcoffset() is None:
+            raise Unprocessable("terminated_at needs a timezone offset (RFC 3339)")
+        c = await service.terminate_contract(session, principal, contract_id, body.reason, body.terminated_at)
+        return await service.contract_public(session, c)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/contracts/{contract_id}/discard", tags=["contracts"], response_model=ContractPublic,
              responses=WRITE_ERRORS,
-             summary="Discard a draft never sent; its provisional findings are withdrawn (never alerts)")
-async def discard_contract(contract_id: str, body: DiscardContract, session: SessionDep, principal: PlatformCaller):
-    c = await service.discard_contract(session, principal, contract_id, body.reason)
-    return await service.contract_public(session, c)
+             summary="Discard a draft never sent; its provisional findings are withdrawn (never alerts)", **HONOURS_KEY)
+async def discard_contract(contract_id: str, body: DiscardContract,
+                           request: Request, session: SessionDep, principal: PlatformCaller):
+    async def produce():
+        c = await service.discard_contract(session, principal, contract_id, body.reason)
+        return await service.contract_public(session, c)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 class EvidenceKey(BaseModel):
@@ -375,10 +397,15 @@ async def list_restriction_appeals(restriction_id: str, session: SessionDep, pri
 
 @router.post("/account-restrictions/{restriction_id}/lift", tags=["account restrictions"],
              response_model=RestrictionPublic, responses=WRITE_ERRORS,
-             summary="Lift a restriction or cancellation: the registration is active again (platform or regulator)")
-async def lift_restriction(restriction_id: str, body: LiftCreate, session: SessionDep, principal: Lifter):
-    r = await service.lift_restriction(session, principal, restriction_id, body.reason)
-    return await service.restriction_public_of(session, r)
+             summary="Lift a restriction or cancellation: the registration is active again (platform or regulator)",
+             **HONOURS_KEY)
+async def lift_restriction(restriction_id: str, body: LiftCreate,
+                           request: Request, session: SessionDep, principal: Lifter):
+    async def produce():
+        r = await service.lift_restriction(session, principal, restriction_id, body.reason)
+        return await service.restriction_public_of(session, r)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,7 +491,7 @@ class EmploymentReport(BaseModel):
             responses={**problem_responses(400, 401, 403, 404, 422),
                        200: {"content": {"application/json": {}, "text/csv": {}},
                              "description": "The report (JSON, or CSV with `format=csv` / `Accept: text/csv`)"}},
-            summary="Employment report of an enterprise for a month (M4, M19), JSON or CSV")
+            summary="Employment report of an enterprise for a month (M4, M19), JSON or CSV", dependencies=PURPOSE)
 async def get_employment_report(request: Request, session: SessionDep, principal: Reader,
                                 enterprise_id: str,
                                 period: Annotated[str, Query(description="Month, YYYY-MM", examples=["2026-11"],

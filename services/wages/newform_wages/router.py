@@ -16,7 +16,7 @@ from newform_common.auth import Principal, Role, require
 from newform_common.bulk import collector_paused
 from newform_common.errors import Forbidden, NotFound, Problem, Unprocessable, problem_responses
 from newform_common.findings import FindingRef, findings_of
-from newform_common.idempotency import idempotent
+from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
 from newform_common.scope import ensure_platform, visibility
 
@@ -225,18 +225,23 @@ class PaymentIn(BaseModel):
 
 
 @router.post("/statements/{statement_id}/payments", tags=["statements"], response_model=StatementPublic,
-             responses=RESOURCE_WRITE_ERRORS, summary="Record a later payment of a statement (the total paid so far)")
-async def record_payment(statement_id: Annotated[str, Path(max_length=40)], body: PaymentIn, session: SessionDep,
+             responses=RESOURCE_WRITE_ERRORS, summary="Record a later payment of a statement (the total paid so far)",
+             **HONOURS_KEY)
+async def record_payment(statement_id: Annotated[str, Path(max_length=40)], body: PaymentIn,
+                         request: Request, session: SessionDep,
                          principal: Platform):
-    row = await _visible_statement(session, statement_id, principal, for_update=True)
-    if body.paid_on < row["period_start"]:
-        raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
-    if body.paid_on > policy.business_today():  # a payment is a fact that happened, never a promise
-        raise Unprocessable(f"paid_on {body.paid_on} is in the future", slug="invalid-payment")
-    if body.paid_fen < row["paid_fen"]:
-        raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
-    await service.record_payment(session, row, body.paid_fen, body.paid_on)
-    return await _statement_public(session, {**row, "paid_fen": body.paid_fen, "paid_on": body.paid_on})
+    async def produce():
+        row = await _visible_statement(session, statement_id, principal, for_update=True)
+        if body.paid_on < row["period_start"]:
+            raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
+        if body.paid_on > policy.business_today():  # a payment is a fact that happened, never a promise
+            raise Unprocessable(f"paid_on {body.paid_on} is in the future", slug="invalid-payment")
+        if body.paid_fen < row["paid_fen"]:
+            raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
+        await service.record_payment(session, row, body.paid_fen, body.paid_on)
+        return await _statement_public(session, {**row, "paid_fen": body.paid_fen, "paid_on": body.paid_on})
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,19 +333,24 @@ class AssessmentRequest(BaseModel):
 
 
 @router.post("/quotas/{quota_id}/assessments", tags=["quotas"], response_model=QuotaAssessment,
-             responses=RESOURCE_WRITE_ERRORS, summary="Judge a quota on one day's sessions: share of workers reaching it")
-async def assess_quota(quota_id: Annotated[str, Path(max_length=40)], body: AssessmentRequest, session: SessionDep,
+             responses=RESOURCE_WRITE_ERRORS, summary="Judge a quota on one day's sessions: share of workers reaching it",
+             **HONOURS_KEY)
+async def assess_quota(quota_id: Annotated[str, Path(max_length=40)], body: AssessmentRequest,
+                       request: Request, session: SessionDep,
                        principal: Reader):
-    row = (await session.execute(text("select * from quotas where id = :id"), {"id": quota_id})).mappings().first()
-    view = visibility(principal)
-    if row is None or not (view.everything or view.platform_id == row["platform_id"]):
-        raise NotFound(f"No quota {quota_id!r}")
-    outcome = await service.assess_quota(session, row["platform_id"], row["post"], body.work_date)
-    if outcome is None:
-        raise Unprocessable(f"The quota is not in effect on {body.work_date}", slug="quota-not-in-effect")
-    _, ref, result = outcome
-    return QuotaAssessment(quota_id=quota_id, post=row["post"], work_date=body.work_date, workers=result.workers,
-                           reaching=result.reaching, met=result.finding is None, finding=ref)
+    async def produce():
+        row = (await session.execute(text("select * from quotas where id = :id"), {"id": quota_id})).mappings().first()
+        view = visibility(principal)
+        if row is None or not (view.everything or view.platform_id == row["platform_id"]):
+            raise NotFound(f"No quota {quota_id!r}")
+        outcome = await service.assess_quota(session, row["platform_id"], row["post"], body.work_date)
+        if outcome is None:
+            raise Unprocessable(f"The quota is not in effect on {body.work_date}", slug="quota-not-in-effect")
+        _, ref, result = outcome
+        return QuotaAssessment(quota_id=quota_id, post=row["post"], work_date=body.work_date, workers=result.workers,
+                               reaching=result.reaching, met=result.finding is None, finding=ref)
+
+    return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
 @router.post("/related-units", tags=["related units"], status_code=201, response_model=RelatedUnitPublic,
