@@ -333,8 +333,8 @@ class AssessmentRequest(BaseModel):
 
 
 @router.post("/quotas/{quota_id}/assessments", tags=["quotas"], response_model=QuotaAssessment,
-             responses=RESOURCE_WRITE_ERRORS, summary="Judge a quota on one day's sessions: share of workers reaching it",
-             **HONOURS_KEY)
+             responses=RESOURCE_WRITE_ERRORS,
+             summary="Judge a quota on one day's sessions: share of workers reaching it", **HONOURS_KEY)
 async def assess_quota(quota_id: Annotated[str, Path(max_length=40)], body: AssessmentRequest,
                        request: Request, session: SessionDep,
                        principal: Reader):
