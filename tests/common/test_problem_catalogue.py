@@ -21,7 +21,6 @@ PATTERNS = [
     re.compile(r'\bslug:\s*str\s*=\s*"([a-z0-9-]+)"'),
     re.compile(r'\bRefusal\(\s*"([a-z0-9-]+)"'),
 ]
-OAUTH = re.compile(r'\bOAuthError\(\s*"([a-z_]+)"')
 DECISION_DAY = re.compile(r'_check_decision_day\([^)]*"([a-z]+)_[a-z_]+"\)')
 LINE_TYPE = re.compile(r'\bLineError\([^)]*\btype="([a-z0-9-]+)"', re.S)
 
@@ -38,8 +37,6 @@ def used_slugs() -> dict[str, set[str]]:
         for pattern in PATTERNS:
             for slug in pattern.findall(text):
                 add(slug, path)
-        for error in OAUTH.findall(text):
-            add(f"oauth-{error}".replace("_", "-"), path)
         for what in DECISION_DAY.findall(text):
             add(f"{what}-before-received", path)
         if path.parts[-3] in ("wages", "departments"):  # a batch's first bad line is the single write's problem

@@ -177,7 +177,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     async def _unavailable(request: Request, exc: Exception):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc)
         problem = Problem("The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
                           status=503, title="Service unavailable", slug="unavailable", headers={"Retry-After": "5"})
         return problem_response(problem, request)
@@ -192,7 +192,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         if is_transient_conflict(exc):
             # The request lost a lock race (PostgreSQL ended it to break a deadlock, say) and changed
             # nothing: the same request again will go through.
-            log.info("transient conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+            log.info("transient conflict on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc.orig)
             problem = Problem("The request met a concurrent change of the same data and changed nothing; retry it "
                               "(with the same Idempotency-Key).", status=409, title="Concurrent change",
                               slug="concurrent-change", headers={"Retry-After": "1"})
@@ -218,7 +218,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, mask_id_numbers(request.url.path))
         problem = Problem("An internal error occurred; it has been logged.", status=500,
                           title="Internal server error", slug="internal")
         return problem_response(problem, request)

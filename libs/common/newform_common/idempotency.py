@@ -46,6 +46,7 @@ from sqlmodel import Field
 from .auth import Principal
 from .db import CommonModel
 from .errors import PROBLEM_MEDIA_TYPE, Problem, Unprocessable
+from .redaction import mask_id_numbers
 from .responses import FastJSONResponse
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def answer(request: Request, result: BaseModel | dict[str, Any] | Problem,
     if isinstance(result, Problem):
         # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
         # use case wrote commits, and the caller gets the problem, replayed like any answer.
-        return result.body(request.url.path), result.status, PROBLEM_MEDIA_TYPE
+        return result.body(mask_id_numbers(request.url.path)), result.status, PROBLEM_MEDIA_TYPE
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json", by_alias=True), status_code, None
     return jsonable_encoder(result), status_code, None

@@ -205,16 +205,6 @@ _ROWS: list[tuple[str, int, str, str, str]] = [
      "A webhook's secret is shown once, at registration or rotation; rotate it to get a new one."),
     ("token-issuance-not-configured", 503, "Token issuance not configured", "未配置令牌签发",
      "This deployment issues no tokens here (an identity provider does)."),
-    ("oauth-invalid-request", 400, "Token request refused: invalid_request", "令牌请求无效",
-     "RFC 6749 §5.2 `invalid_request`: a required parameter is missing or malformed."),
-    ("oauth-invalid-client", 401, "Token request refused: invalid_client", "客户端认证失败",
-     "RFC 6749 §5.2 `invalid_client`: unknown client or wrong secret."),
-    ("oauth-unsupported-grant-type", 400, "Token request refused: unsupported_grant_type", "不支持的授权类型",
-     "RFC 6749 §5.2 `unsupported_grant_type`: only `client_credentials` is supported."),
-    ("oauth-invalid-scope", 400, "Token request refused: invalid_scope", "请求的权限范围无效",
-     "RFC 6749 §5.2 `invalid_scope`: the scope asked for is unknown or exceeds the client's."),
-    ("oauth-unauthorized-client", 400, "Token request refused: unauthorized_client", "客户端无权使用此授权类型",
-     "RFC 6749 §5.2 `unauthorized_client`: the client may not use this grant type."),
 ]
 
 CATALOGUE: dict[str, ProblemType] = {row[0]: ProblemType(*row) for row in _ROWS}
