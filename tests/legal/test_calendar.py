@@ -16,22 +16,16 @@ import pytest
 from newform_common import calendar, clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
-from newform_common.kafka import ensure_topics
 from newform_common.testing import (
+    ServiceApi,
     eventually,
-    migrated_database,
     resident_id,
-    running_service,
     scalar,
-    unique_name,
     worker_id_of,
 )
-from newform_disputes.config import Settings as DisputesSettings
-from newform_disputes.main import create_app as create_disputes
 from newform_disputes.service import DEADLINE_HANDLERS
-from newform_gateway.main import create_app as create_gateway
 
-from ..gateway.support import gateway_settings
+from .disputes_support import disputes_and_gateway
 from .oracle import CASES, on
 
 #: A 2027 schedule shaped as the State Council publishes one (a test document, not the real notice).
@@ -53,9 +47,8 @@ def clock_of(case: dict, kind: str) -> dict:
 
 @dataclass
 class Stack:
-    gateway: object
-    disputes: object
-    prefix: str
+    gateway: ServiceApi
+    disputes: ServiceApi
 
     def worker(self) -> tuple[str, dict]:
         worker_id = worker_id_of(resident_id())
@@ -65,20 +58,8 @@ class Stack:
 @pytest.fixture(scope="module")
 async def stack(new_database, kafka, tokens):
     saved = calendar.installed()
-    prefix = unique_name("cal").replace("_", "")
-    await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("gateway", "contracts", "disputes")])
-    gateway_url = await migrated_database(new_database, "gateway")
-    disputes_url = await migrated_database(new_database, "disputes")
-    # The deadline worker stays off: these cases are about due days, and the suite's clock jumps months.
-    disputes_settings = DisputesSettings(
-        service_name=f"{prefix}-disputes", database_url=disputes_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, run_deadlines=False,
-        contracts_topic=f"{prefix}-contracts.events", consumer_group=f"{prefix}-disputes",
-        calendar_topic=f"{prefix}-gateway.events")
-    async with running_service(create_gateway, gateway_settings(prefix, gateway_url, kafka.bootstrap_servers,
-                                                                tokens.public_pem), tokens) as gateway, \
-            running_service(create_disputes, disputes_settings, tokens) as disputes:
-        yield Stack(gateway=gateway, disputes=disputes, prefix=prefix)
+    async with disputes_and_gateway(new_database, kafka, tokens, "cal") as (disputes, gateway):
+        yield Stack(gateway=gateway, disputes=disputes)
     calendar.reset(saved)
 
 

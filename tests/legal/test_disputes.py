@@ -18,24 +18,17 @@ import pytest
 from newform_common import clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
-from newform_common.kafka import ensure_topics
 from newform_common.testing import (
     ServiceApi,
     eventually,
     fetch,
-    migrated_database,
     resident_id,
-    running_service,
     scalar,
-    unique_name,
     worker_id_of,
 )
-from newform_disputes.config import Settings as DisputesSettings
-from newform_disputes.main import create_app as create_disputes
 from newform_disputes.service import DEADLINE_HANDLERS
-from newform_gateway.main import create_app as create_gateway
 
-from ..gateway.support import gateway_settings
+from .disputes_support import disputes_and_gateway
 from .oracle import CASES, on
 
 
@@ -64,19 +57,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 async def stack(new_database, kafka, tokens):
-    prefix = unique_name("lgd").replace("_", "")
-    await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("gateway", "contracts", "disputes")])
-    disputes_url = await migrated_database(new_database, "disputes")
-    gateway_url = await migrated_database(new_database, "gateway")
-    # The deadline worker stays off: the suite's clock jumps to each case's days, and clocks fire when fired.
-    disputes_settings = DisputesSettings(
-        service_name=f"{prefix}-disputes", database_url=disputes_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, run_deadlines=False,
-        contracts_topic=f"{prefix}-contracts.events", consumer_group=f"{prefix}-disputes",
-        calendar_topic=f"{prefix}-gateway.events")
-    async with running_service(create_gateway, gateway_settings(prefix, gateway_url, kafka.bootstrap_servers,
-                                                                tokens.public_pem), tokens) as gateway, \
-            running_service(create_disputes, disputes_settings, tokens) as disputes:
+    async with disputes_and_gateway(new_database, kafka, tokens, "lgd") as (disputes, gateway):
         yield Stack(disputes=disputes, gateway=gateway)
 
 

@@ -248,32 +248,6 @@ def request_body(hook: Webhook, delivery: WebhookDelivery) -> dict[str, Any]:
     return {**delivery.payload, "delivery_id": delivery.delivery_id}
 
 
-class AlertNotification(BaseModel):
-    """The body of every webhook request (the signature covers its raw bytes)."""
-
-    event: Literal["alert.raised", "alert.acknowledged", "alert.commented", "alert.resolved"]
-    delivery_id: str = Field(description="= the `webhook-id` header: the same on every retry of this delivery")
-    alert_id: str
-    measure: str = Field(description="The measure (M1–M20) the finding breaks")
-    rule: str
-    severity: Literal["low", "medium", "high"]
-    summary: str
-    subject_type: str
-    subject_id: str
-    platform_id: str | None = None
-    enterprise_id: str | None = None
-    worker_id: str | None = Field(None, description="Pseudonymous worker id")
-    occupation: str | None = None
-    district: str | None = None
-    departments: list[str]
-    department: str | None = Field(None, description="The subscribing department (null for a platform's webhook)")
-    status: Literal["open", "acknowledged", "resolved"]
-    resolution: Literal["confirmed", "dismissed"] | None = None
-    raised_at: datetime
-    due_at: datetime
-    evidence: dict[str, Any] | list[Any] | None = None
-
-
 class AlertData(BaseModel):
     """The alert as it stands (payload version 2's `data`)."""
 
@@ -296,6 +270,15 @@ class AlertData(BaseModel):
     raised_at: datetime
     due_at: datetime
     evidence: dict[str, Any] | list[Any] | None = None
+
+
+class _NotificationHead(BaseModel):
+    event: Literal["alert.raised", "alert.acknowledged", "alert.commented", "alert.resolved"]
+    delivery_id: str = Field(description="= the `webhook-id` header: the same on every retry of this delivery")
+
+
+class AlertNotification(AlertData, _NotificationHead):
+    """The body of every webhook request (the signature covers its raw bytes)."""
 
 
 class AlertNotificationV2(BaseModel):
