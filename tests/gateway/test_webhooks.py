@@ -9,6 +9,7 @@ in an idempotency record."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import uuid
@@ -405,10 +406,9 @@ async def _delivered(gw, headers, hook_id: int, delivery_id: str) -> bool:
 
 def test_the_typescript_verifier_takes_the_reference_order_and_still_the_old_one(tmp_path):
     """`src/webhooks.ts`, compiled alone and run by node on a signed body: verify(payload, headers)."""
-    import subprocess
-
     root = Path(__file__).resolve().parents[2]
-    subprocess.run([str(root / "node_modules" / ".bin" / "tsc"), str(root / "sdks" / "typescript" / "src" / "webhooks.ts"),
+    tsc, source = root / "node_modules" / ".bin" / "tsc", root / "sdks" / "typescript" / "src" / "webhooks.ts"
+    subprocess.run([str(tsc), str(source),
                     "--outDir", str(tmp_path), "--target", "ES2022", "--module", "commonjs", "--strict",
                     "--types", "node", "--typeRoots", str(root / "node_modules" / "@types")], check=True)
     secret, now = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", int(time.time())

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal, Role
 from newform_common.errors import Conflict, Forbidden, NotFound, Problem, Unprocessable
-from newform_common.pagination import Page, PageParams, page_of
 from newform_common.outbox import record
+from newform_common.pagination import Page, PageParams, page_of
 
 from . import alerts, queries, routing, webhooks
 from .alerts import Context
-from .events import AlertAcknowledged, AlertCommented, AlertResolved
 from .config import Settings
+from .events import AlertAcknowledged, AlertCommented, AlertResolved
 from .models import Alert, Webhook, WebhookDelivery, WebhookDeliveryAttempt
 from .schemas import WebhookCreate, WebhookDeliveryAttemptPublic, WebhookDeliveryPublic, WebhookUpdate
 
