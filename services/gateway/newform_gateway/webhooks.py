@@ -43,11 +43,11 @@ import secrets
 import socket
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpcore
 import httpx
-from fastapi import FastAPI, Header
+from fastapi import Depends, FastAPI, Header
 from prometheus_client import Counter, Gauge
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
@@ -290,6 +290,18 @@ class AlertNotificationV2(BaseModel):
     data: AlertData
 
 
+def _signed_delivery_headers(
+    webhook_id: str = Header(..., alias=ID_HEADER, description="The delivery id; dedupe on it"),
+    webhook_timestamp: int = Header(..., alias=TIMESTAMP_HEADER, description="Unix seconds of this attempt"),
+    webhook_signature: str = Header(..., alias=SIGNATURE_HEADER,
+                                    description="Space-separated `v1,<base64 HMAC-SHA256 of "
+                                                "id.timestamp.body>`, one per active secret"),
+    webhook_key_id: str = Header(..., alias=KEY_ID_HEADER,
+                                 description="Space-separated ids of the signing secrets, same order"),
+) -> None:
+    """The headers of every delivery, whatever its payload version (documentation only)."""
+
+
 def document_webhooks(app: FastAPI) -> None:
     """The requests the gateway makes, as OpenAPI `webhooks` (what a receiver implements)."""
 
@@ -302,13 +314,7 @@ def document_webhooks(app: FastAPI) -> None:
                                   "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"}})
     def alert_notification(
         body: AlertNotification,
-        webhook_id: str = Header(..., alias=ID_HEADER, description="The delivery id; dedupe on it"),
-        webhook_timestamp: int = Header(..., alias=TIMESTAMP_HEADER, description="Unix seconds of this attempt"),
-        webhook_signature: str = Header(..., alias=SIGNATURE_HEADER,
-                                        description="Space-separated `v1,<base64 HMAC-SHA256 of "
-                                                    "id.timestamp.body>`, one per active secret"),
-        webhook_key_id: str = Header(..., alias=KEY_ID_HEADER,
-                                     description="Space-separated ids of the signing secrets, same order"),
+        signed: Annotated[None, Depends(_signed_delivery_headers)],
     ) -> None:
         """Documentation only: the gateway sends this request, it does not serve it."""
 
@@ -321,13 +327,7 @@ def document_webhooks(app: FastAPI) -> None:
                                   "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"}})
     def alert_notification_v2(
         body: AlertNotificationV2,
-        webhook_id: str = Header(..., alias=ID_HEADER, description="The delivery id; dedupe on it"),
-        webhook_timestamp: int = Header(..., alias=TIMESTAMP_HEADER, description="Unix seconds of this attempt"),
-        webhook_signature: str = Header(..., alias=SIGNATURE_HEADER,
-                                        description="Space-separated `v1,<base64 HMAC-SHA256 of "
-                                                    "id.timestamp.body>`, one per active secret"),
-        webhook_key_id: str = Header(..., alias=KEY_ID_HEADER,
-                                     description="Space-separated ids of the signing secrets, same order"),
+        signed: Annotated[None, Depends(_signed_delivery_headers)],
     ) -> None:
         """Documentation only: the gateway sends this request, it does not serve it."""
 
