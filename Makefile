@@ -70,6 +70,7 @@ chaos: $(STAMP) kafka-jars
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 run: $(STAMP) kafka-jars node_modules/.installed
 	$(VENV)/bin/newform dev

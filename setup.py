@@ -7,8 +7,11 @@ from pathlib import Path
 from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).parent
-ROOTS = ["libs/common", "deploy/local",
-         *sorted(str(p.parent.relative_to(HERE)) for p in HERE.glob("services/*/newform_*"))]
+ROOTS = [
+    "libs/common",
+    "deploy/local",
+    *sorted(str(p.parent.relative_to(HERE)) for p in HERE.glob("services/*/newform_*")),
+]
 
 packages, package_dir = [], {}
 for root in ROOTS:

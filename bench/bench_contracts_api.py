@@ -41,8 +41,18 @@ UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "
 @contextmanager
 def uvicorn(app: str, port: int, env: dict[str, str], *, factory: bool):
     """A uvicorn server process as deployed; waits until it answers."""
-    args = [sys.executable, "-m", "uvicorn", app, *(["--factory"] if factory else []),
-            "--host", "127.0.0.1", "--port", str(port), *UVICORN_FLAGS]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        *(["--factory"] if factory else []),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *UVICORN_FLAGS,
+    ]
     server = subprocess.Popen(args, env=env, cwd=Path(__file__).resolve().parent.parent)
     try:
         for _ in range(300):
@@ -65,26 +75,50 @@ def cpu_seconds(pid: int) -> float:
 
 
 def contracts_env(url: str, bootstrap: str, public_pem: str) -> dict[str, str]:
-    return {**os.environ, "CONTRACTS_DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "JWT_PUBLIC_KEY": public_pem, "CONTRACTS_SIGNING_KEY": generate_keypair()[0],
-            "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!", "LOG_LEVEL": "WARNING",
-            # One caller sends every request: a limit high enough never to refuse, still checked per request.
-            "RATE_LIMIT_PER_MINUTE": "100000000", "RATE_LIMIT_BURST": "1000000"}
+    return {
+        **os.environ,
+        "CONTRACTS_DATABASE_URL": url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "JWT_PUBLIC_KEY": public_pem,
+        "CONTRACTS_SIGNING_KEY": generate_keypair()[0],
+        "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!",
+        "LOG_LEVEL": "WARNING",
+        # One caller sends every request: a limit high enough never to refuse, still checked per request.
+        "RATE_LIMIT_PER_MINUTE": "100000000",
+        "RATE_LIMIT_BURST": "1000000",
+    }
 
 
 async def seed(base: str, tokens: TokenFactory, workers: int = 1) -> tuple[dict[str, str], list[str]]:
     """A platform and `workers` registered workers; returns the platform's headers and registrations."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        r = await client.post("/v1/platforms", headers=tokens.headers("admin"), json={
-            "platform_id": "bench", "name": "基准平台", "credit_code": credit_code(), "district": "chengzhong",
-            "occupations": ["food_delivery"]})
+        r = await client.post(
+            "/v1/platforms",
+            headers=tokens.headers("admin"),
+            json={
+                "platform_id": "bench",
+                "name": "基准平台",
+                "credit_code": credit_code(),
+                "district": "chengzhong",
+                "occupations": ["food_delivery"],
+            },
+        )
         assert r.status_code == 201, r.text
         platform = tokens.headers("platform", platform_id="bench")
         registrations = []
         for _ in range(workers):
-            r = await client.post("/v1/workers", headers=platform, json={
-                "name": "李四", "id_number": resident_id(), "phone": phone(), "occupation": "food_delivery",
-                "household_registration_place": "青海省西宁市城东区", "residence_district": "chengdong"})
+            r = await client.post(
+                "/v1/workers",
+                headers=platform,
+                json={
+                    "name": "李四",
+                    "id_number": resident_id(),
+                    "phone": phone(),
+                    "occupation": "food_delivery",
+                    "household_registration_place": "青海省西宁市城东区",
+                    "residence_district": "chengdong",
+                },
+            )
             assert r.status_code == 201, r.text
             registrations.append(r.json()["registration_id"])
     return platform, registrations
@@ -100,8 +134,9 @@ async def measure(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> di
     with uvicorn("newform_contracts.main:create_app", port, env, factory=True) as server:
         base = f"http://127.0.0.1:{port}"
         platform, registrations = await seed(base, tokens)
-        body = json.dumps(contract_body(registrations[0], "bench", part_time=True, terms=terms(pay_period="day")),
-                          ensure_ascii=False)
+        body = json.dumps(
+            contract_body(registrations[0], "bench", part_time=True, terms=terms(pay_period="day")), ensure_ascii=False
+        )
         target = f"{base}/v1/contracts"
         run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=2)  # warm-up
         if os.environ.get("BENCH_PROFILE_SERVER"):  # e.g. "py-spy record -f raw -o spy.txt -d 8 --pid"
@@ -111,24 +146,37 @@ async def measure(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> di
         cpu = cpu_seconds(server.pid) - cpu_before
     ours["cpu_ms_per_request"] = cpu / max(ours["requests"], 1) * 1000
     port = free_port()
-    with uvicorn("bench.minimal_app:app", port, {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-                 factory=False):
+    with uvicorn(
+        "bench.minimal_app:app", port, {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}, factory=False
+    ):
         target = f"http://127.0.0.1:{port}/v1/contracts"
         run_wrk(target, body=body, headers={}, connections=concurrency, seconds=2)
         ceiling = run_wrk(target, body=body, headers={}, connections=concurrency, seconds=seconds)
     if ours["non2xx"] or ours["socket_errors"]:
         raise SystemExit(f"POST /v1/contracts answered errors under load: {ours}")
-    return {"value": ours["rps"], "ceiling": ceiling["rps"], "ratio": ours["rps"] / ceiling["rps"], "unit": "req/s",
-            "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"], "cpu_ms_per_request": ours["cpu_ms_per_request"],
-            "ceiling_p99_ms": ceiling["p99_ms"], "concurrency": concurrency}
+    return {
+        "value": ours["rps"],
+        "ceiling": ceiling["rps"],
+        "ratio": ours["rps"] / ceiling["rps"],
+        "unit": "req/s",
+        "p50_ms": ours["p50_ms"],
+        "p99_ms": ours["p99_ms"],
+        "cpu_ms_per_request": ours["cpu_ms_per_request"],
+        "ceiling_p99_ms": ceiling["p99_ms"],
+        "concurrency": concurrency,
+    }
 
 
 def report(p3: dict) -> None:
     print(f"\nP3 POST /v1/contracts, {p3['concurrency']} in flight (wrk)")
-    print(f"  newform  {p3['value']:8.0f} req/s  p50 {p3['p50_ms']:.1f} ms  p99 {p3['p99_ms']:.1f} ms  "
-          f"service CPU {p3['cpu_ms_per_request']:.2f} ms/request")
-    print(f"  ceiling  {p3['ceiling']:8.0f} req/s  p99 {p3['ceiling_p99_ms']:.1f} ms  (minimal FastAPI app, same body "
-          f"model)  ratio {p3['ratio']:.2f}")
+    print(
+        f"  newform  {p3['value']:8.0f} req/s  p50 {p3['p50_ms']:.1f} ms  p99 {p3['p99_ms']:.1f} ms  "
+        f"service CPU {p3['cpu_ms_per_request']:.2f} ms/request"
+    )
+    print(
+        f"  ceiling  {p3['ceiling']:8.0f} req/s  p99 {p3['ceiling_p99_ms']:.1f} ms  (minimal FastAPI app, same body "
+        f"model)  ratio {p3['ratio']:.2f}"
+    )
 
 
 async def main(seconds: float, concurrency: int) -> None:

@@ -66,8 +66,9 @@ async def bench_write(db: Database, raw_dsn: str, n: int, rounds: int = 6) -> tu
         started = time.perf_counter()
         for i in range(r * per_round, (r + 1) * per_round):
             async with db.transaction() as session:
-                await session.execute(text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"),
-                                      {"w": f"w_{i % 50}", "a": i})
+                await session.execute(
+                    text("insert into raw_facts (worker_id, amount_fen) values (:w, :a)"), {"w": f"w_{i % 50}", "a": i}
+                )
                 record(session, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i))
         ours += time.perf_counter() - started
     await conn.close()
@@ -96,8 +97,12 @@ async def bench_write_one_statement(db: Database, raw_dsn: str, n: int, rounds: 
         started = time.perf_counter()
         for i in range(r * per_round, (r + 1) * per_round):
             async with db.autocommit() as driver:
-                await driver.execute(_FACT_AND_EVENT, f"w_{i % 50}", i, *outbox_row(
-                    db.service, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i)))
+                await driver.execute(
+                    _FACT_AND_EVENT,
+                    f"w_{i % 50}",
+                    i,
+                    *outbox_row(db.service, FactRecorded(fact_id=i, worker_id=f"w_{i % 50}", amount_fen=i)),
+                )
             db.notify_outbox_committed()
         ours += time.perf_counter() - started
     await conn.close()
@@ -107,14 +112,18 @@ async def bench_write_one_statement(db: Database, raw_dsn: str, n: int, rounds: 
 async def bench_relay(db: Database, bootstrap: str) -> tuple[float, float]:
     async with db.transaction() as session:
         # Every row the write stages left: the relay publishes them all, so both sides send the same.
-        rows = (await session.execute(select(OutboxRow).where(OutboxRow.published_at.is_(None))
-                                      .order_by(OutboxRow.id))).scalars().all()
+        rows = (
+            (await session.execute(select(OutboxRow).where(OutboxRow.published_at.is_(None)).order_by(OutboxRow.id)))
+            .scalars()
+            .all()
+        )
         records = [(envelope_of(r).kafka_value(), r.key.encode(), envelope_of(r).kafka_headers()) for r in rows]
     producer = make_producer(bootstrap, client_id="bench-raw")
     await producer.start()
     started = time.perf_counter()
-    futures = [await producer.send("bench-raw.events", value, key=key, headers=headers)
-               for value, key, headers in records]
+    futures = [
+        await producer.send("bench-raw.events", value, key=key, headers=headers) for value, key, headers in records
+    ]
     await asyncio.gather(*futures)
     raw = time.perf_counter() - started
     await producer.stop()
@@ -132,15 +141,22 @@ async def bench_relay(db: Database, bootstrap: str) -> tuple[float, float]:
 async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, n: int) -> tuple[float, float]:
     conn = await asyncpg.connect(raw_dsn)
     await conn.execute("create table if not exists raw_projection (event_id text primary key, worker_id text)")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     started, seen = time.perf_counter(), 0
     while seen < n:
         for tp, records in (await consumer.getmany(timeout_ms=500, max_records=500)).items():
             async with conn.transaction():
-                await conn.executemany("insert into raw_projection values ($1, $2) on conflict do nothing",
-                                       [(dict(r.headers)["ce_id"].decode(), r.key.decode()) for r in records])
+                await conn.executemany(
+                    "insert into raw_projection values ($1, $2) on conflict do nothing",
+                    [(dict(r.headers)["ce_id"].decode(), r.key.decode()) for r in records],
+                )
             seen += len(records)
             await consumer.commit({tp: records[-1].offset + 1})
     raw = time.perf_counter() - started
@@ -153,14 +169,15 @@ async def bench_consume(db: Database, raw_dsn: str, bootstrap: str, topic: str, 
     async def project(session, envelopes):
         nonlocal handled
         conn = await driver_connection(session)
-        await conn.executemany("insert into raw_projection values ($1, $2) on conflict do nothing",
-                               [(e.id + "-p", e.key) for e in envelopes])
+        await conn.executemany(
+            "insert into raw_projection values ($1, $2) on conflict do nothing",
+            [(e.id + "-p", e.key) for e in envelopes],
+        )
         handled += len(envelopes)
         if handled >= n:
             done.set()
 
-    runner = ConsumerRunner(db, bootstrap, group_id=f"bench-{uuid.uuid4().hex}", topics=[topic],
-                            batch_handler=project)
+    runner = ConsumerRunner(db, bootstrap, group_id=f"bench-{uuid.uuid4().hex}", topics=[topic], batch_handler=project)
     started = time.perf_counter()
     await runner.start()
     await done.wait()
@@ -178,19 +195,26 @@ async def measure(pg, kafka, n: int) -> dict[str, dict]:
     async with db.engine.begin() as c:
         await c.run_sync(CommonModel.metadata.create_all)
     try:
-        stages = {"write": await bench_write(db, raw_dsn, n),
-                  "write_one_statement": await bench_write_one_statement(db, raw_dsn, n),
-                  "relay": await bench_relay(db, kafka.bootstrap_servers),
-                  "consume": await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n)}
+        stages = {
+            "write": await bench_write(db, raw_dsn, n),
+            "write_one_statement": await bench_write_one_statement(db, raw_dsn, n),
+            "relay": await bench_relay(db, kafka.bootstrap_servers),
+            "consume": await bench_consume(db, raw_dsn, kafka.bootstrap_servers, "bench.events", n),
+        }
     finally:
         await db.dispose()
-    return {name: {"value": ours, "ceiling": raw, "ratio": ours / raw, "unit": "events/s"}
-            for name, (ours, raw) in stages.items()}
+    return {
+        name: {"value": ours, "ceiling": raw, "ratio": ours / raw, "unit": "events/s"}
+        for name, (ours, raw) in stages.items()
+    }
 
 
-CEILINGS = {"write": "raw asyncpg insert, 1 tx each", "write_one_statement": "raw asyncpg insert, 1 tx each",
-            "relay": "raw aiokafka idempotent producer, same records",
-            "consume": "raw aiokafka + asyncpg executemany a batch"}
+CEILINGS = {
+    "write": "raw asyncpg insert, 1 tx each",
+    "write_one_statement": "raw asyncpg insert, 1 tx each",
+    "relay": "raw aiokafka idempotent producer, same records",
+    "consume": "raw aiokafka + asyncpg executemany a batch",
+}
 
 
 def report(figures: dict[str, dict], n: int) -> None:

@@ -54,11 +54,18 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
         await c.run_sync(CommonModel.metadata.create_all)
     gw_url = pg.url("fresh_gateway")
     await asyncio.to_thread(upgrade, "newform_gateway", gw_url)
-    env = {**os.environ, "GATEWAY_DATABASE_URL": gw_url, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-           "JWT_PUBLIC_KEY": TokenFactory.generate().public_pem, "LOG_LEVEL": "WARNING",
-           "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!",
-           "GATEWAY_TOPIC_PATTERN": rf"^{prefix}-[a-z0-9_-]+\.events$", "GATEWAY_CONSUMER_GROUP": f"{prefix}-gw",
-           "RUN_RELAY": "false", "GATEWAY_RUN_DELIVERER": "false"}
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": gw_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "JWT_PUBLIC_KEY": TokenFactory.generate().public_pem,
+        "LOG_LEVEL": "WARNING",
+        "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!",
+        "GATEWAY_TOPIC_PATTERN": rf"^{prefix}-[a-z0-9_-]+\.events$",
+        "GATEWAY_CONSUMER_GROUP": f"{prefix}-gw",
+        "RUN_RELAY": "false",
+        "GATEWAY_RUN_DELIVERER": "false",
+    }
     relay = OutboxRelay(service, kafka.bootstrap_servers)  # as a service runs it
     committed: dict[str, float] = {}
     visible: dict[str, float] = {}
@@ -68,20 +75,33 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
     async def write(i: int) -> None:
         contract_id = f"c_{prefix}_{i}"
         async with service.transaction() as session:
-            record(session, ContractDrafted(
-                contract_id=contract_id, worker_id=f"w_{i % 997}", platform_id="p_fresh", enterprise_id="p_fresh",
-                engagement_type="labor_contract", part_time=False, occupation="food_delivery", district="chengxi",
-                start_date=date(2026, 12, 1), end_date=None, pay_period="month",
-                insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
-                drafted_at=datetime.now(UTC)))
+            record(
+                session,
+                ContractDrafted(
+                    contract_id=contract_id,
+                    worker_id=f"w_{i % 997}",
+                    platform_id="p_fresh",
+                    enterprise_id="p_fresh",
+                    engagement_type="labor_contract",
+                    part_time=False,
+                    occupation="food_delivery",
+                    district="chengxi",
+                    start_date=date(2026, 12, 1),
+                    end_date=None,
+                    pay_period="month",
+                    insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                    drafted_at=datetime.now(UTC),
+                ),
+            )
         committed[contract_id] = time.perf_counter()
 
     async def watch(stop: asyncio.Event) -> None:
         """The event log is written in the same transaction as the read models: its seq is a cursor."""
         seen = 0
         while not stop.is_set() or len(visible) < len(committed):
-            rows = await watcher_conn.fetch("select seq, data->>'contract_id' from event_log where seq > $1 "
-                                            "order by seq", seen)
+            rows = await watcher_conn.fetch(
+                "select seq, data->>'contract_id' from event_log where seq > $1 order by seq", seen
+            )
             now = time.perf_counter()
             for seq, cid in rows:
                 visible.setdefault(cid, now)
@@ -89,8 +109,13 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
             await asyncio.sleep(0.002)
 
     async def listen(stop: asyncio.Event) -> None:
-        consumer = AIOKafkaConsumer(f"{prefix}-contracts.events", bootstrap_servers=kafka.bootstrap_servers,
-                                    group_id=None, auto_offset_reset="latest", enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            f"{prefix}-contracts.events",
+            bootstrap_servers=kafka.bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+        )
         await consumer.start()
         try:
             while not stop.is_set() or len(on_kafka) < len(committed):
@@ -134,18 +159,29 @@ async def measure(pg, kafka, rate: int = 500, seconds: float = 10) -> dict:
         await watcher_conn.close()
     lags = [(visible[c] - committed[c]) * 1000 for c in committed if c in visible]
     relayed = [(on_kafka[c] - committed[c]) * 1000 for c in committed if c in on_kafka]
-    return {"value": percentile(lags, 50), "ceiling": None, "ratio": None, "unit": "ms commit→visible (p50)",
-            "relay_p50_ms": percentile(relayed, 50), "relay_p99_ms": percentile(relayed, 99),
-            "p50_ms": percentile(lags, 50), "p99_ms": percentile(lags, 99), "mean_ms": statistics.fmean(lags),
-            "rate_per_s": achieved, "events": len(lags)}
+    return {
+        "value": percentile(lags, 50),
+        "ceiling": None,
+        "ratio": None,
+        "unit": "ms commit→visible (p50)",
+        "relay_p50_ms": percentile(relayed, 50),
+        "relay_p99_ms": percentile(relayed, 99),
+        "p50_ms": percentile(lags, 50),
+        "p99_ms": percentile(lags, 99),
+        "mean_ms": statistics.fmean(lags),
+        "rate_per_s": achieved,
+        "events": len(lags),
+    }
 
 
 async def main(rate: int, seconds: float) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
         f = await measure(pg, kafka, rate, seconds)
-    print(f"\nP2 freshness at {f['rate_per_s']:.0f} writes/s over {f['events']} writes: "
-          f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms; of which commit → on Kafka: "
-          f"p50 {f['relay_p50_ms']:.1f} ms, p99 {f['relay_p99_ms']:.1f} ms")
+    print(
+        f"\nP2 freshness at {f['rate_per_s']:.0f} writes/s over {f['events']} writes: "
+        f"p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms; of which commit → on Kafka: "
+        f"p50 {f['relay_p50_ms']:.1f} ms, p99 {f['relay_p99_ms']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

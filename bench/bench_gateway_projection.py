@@ -45,8 +45,13 @@ async def catalogue_events(bootstrap: str, prefix: str, n: int) -> list[Envelope
         await pub.contract(f"c_{i}", worker, "bench-platform")
         await pub.signed(f"c_{i}", worker, "bench-platform")
         if i % 5 == 0:
-            await pub.finding(measure="M9", rule="M9.work_injury_insurance", subject_id=f"c_{i}",
-                              platform_id="bench-platform", worker_id=worker)
+            await pub.finding(
+                measure="M9",
+                rule="M9.work_injury_insurance",
+                subject_id=f"c_{i}",
+                platform_id="bench-platform",
+                worker_id=worker,
+            )
         i += 1
     return pub.sent[:n]
 
@@ -55,8 +60,9 @@ async def produce(bootstrap: str, topic: str, events: list[Envelope]) -> None:
     producer = make_producer(bootstrap, client_id="bench-loader")
     await producer.start()
     try:
-        futures = [await producer.send(topic, e.kafka_value(), key=e.key.encode(), headers=e.kafka_headers())
-                   for e in events]
+        futures = [
+            await producer.send(topic, e.kafka_value(), key=e.key.encode(), headers=e.kafka_headers()) for e in events
+        ]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -65,8 +71,13 @@ async def produce(bootstrap: str, topic: str, events: list[Envelope]) -> None:
 async def bench_raw(dsn: str, bootstrap: str, topic: str, n: int) -> float:
     conn = await asyncpg.connect(dsn)
     await conn.execute("create table raw_log (event_id text primary key, type text, data jsonb)")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     started, seen = None, 0
     await consumer.start()
     try:
@@ -74,9 +85,13 @@ async def bench_raw(dsn: str, bootstrap: str, topic: str, n: int) -> float:
             for tp, records in (await consumer.getmany(timeout_ms=500, max_records=500)).items():
                 started = started or time.perf_counter()  # from the first record: group join is not the path
                 async with conn.transaction():
-                    await conn.executemany("insert into raw_log values ($1, $2, $3) on conflict do nothing", [
-                        (dict(r.headers)["ce_id"].decode(), dict(r.headers)["ce_type"].decode(), r.value.decode())
-                        for r in records])
+                    await conn.executemany(
+                        "insert into raw_log values ($1, $2, $3) on conflict do nothing",
+                        [
+                            (dict(r.headers)["ce_id"].decode(), dict(r.headers)["ce_type"].decode(), r.value.decode())
+                            for r in records
+                        ],
+                    )
                 seen += len(records)
                 await consumer.commit({tp: records[-1].offset + 1})
         return time.perf_counter() - started
@@ -99,8 +114,10 @@ async def bench_gateway(url: str, bootstrap: str, prefix: str, n: int) -> float:
                 await asyncio.sleep(0.02)
             seconds = time.perf_counter() - started
         alerts = await conn.fetchval("select count(*) from alerts")
-        print(f"gateway projected {n} events: {alerts} alerts routed, "
-              f"{await conn.fetchval('select count(*) from alert_routes')} department routes")
+        print(
+            f"gateway projected {n} events: {alerts} alerts routed, "
+            f"{await conn.fetchval('select count(*) from alert_routes')} department routes"
+        )
         return seconds
     finally:
         await conn.close()
@@ -113,8 +130,12 @@ async def measure(pg, kafka, n: int) -> dict:
     await produce(kafka.bootstrap_servers, f"{prefix}-contracts.events", events)
     pg.create_database("projraw")
     pg.create_database("projgw")
-    raw = await bench_raw(pg.url("projraw").replace("postgresql+asyncpg", "postgresql"), kafka.bootstrap_servers,
-                          f"{prefix}-contracts.events", n)
+    raw = await bench_raw(
+        pg.url("projraw").replace("postgresql+asyncpg", "postgresql"),
+        kafka.bootstrap_servers,
+        f"{prefix}-contracts.events",
+        n,
+    )
     ours = await bench_gateway(pg.url("projgw"), kafka.bootstrap_servers, prefix, n)
     return {"value": n / ours, "ceiling": n / raw, "ratio": raw / ours, "unit": "events/s"}
 

@@ -120,10 +120,15 @@ async def measure(pg, small: int = 10_000, large: int = 1_000_000) -> dict:
         await fill(url.replace("postgresql+asyncpg", "postgresql"), events)
         results[label] = await time_queries(url)
     total_small, total_large = sum(results["small"].values()), sum(results["large"].values())
-    return {"value": total_large / total_small, "ceiling": None, "ratio": total_large / total_small,
-            "unit": f"× (time at {large:,} events ÷ at {small:,})",
-            "queries_ms": {q: {"small": results["small"][q] * 1000, "large": results["large"][q] * 1000}
-                           for q in results["small"]}}
+    return {
+        "value": total_large / total_small,
+        "ceiling": None,
+        "ratio": total_large / total_small,
+        "unit": f"× (time at {large:,} events ÷ at {small:,})",
+        "queries_ms": {
+            q: {"small": results["small"][q] * 1000, "large": results["large"][q] * 1000} for q in results["small"]
+        },
+    }
 
 
 def report(f: dict) -> None:

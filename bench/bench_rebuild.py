@@ -26,8 +26,9 @@ from tests.gateway.support import gateway_settings, prepare_topics  # noqa: E402
 
 
 async def raw_read(bootstrap: str, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     try:
         started, seen = time.perf_counter(), 0
@@ -46,8 +47,9 @@ async def measure(pg, kafka, n: int) -> dict:
     await produce(kafka.bootstrap_servers, topic, await catalogue_events(kafka.bootstrap_servers, prefix, n))
     raw = await raw_read(kafka.bootstrap_servers, topic, n)
     pg.create_database("rebuilt")
-    settings = gateway_settings(prefix, pg.url("rebuilt"), kafka.bootstrap_servers,
-                                TokenFactory.generate().public_pem, log_level="WARNING")
+    settings = gateway_settings(
+        prefix, pg.url("rebuilt"), kafka.bootstrap_servers, TokenFactory.generate().public_pem, log_level="WARNING"
+    )
     await asyncio.to_thread(upgrade, "newform_gateway", pg.url("rebuilt"))  # the schema: not the replay's cost
     started = time.perf_counter()
     result = await rebuild(settings, into=pg.url("rebuilt"))
@@ -59,8 +61,10 @@ async def measure(pg, kafka, n: int) -> dict:
 async def main(n: int) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
         f = await measure(pg, kafka, n)
-    print(f"\nP4 rebuild of {n} events: {f['value']:.0f} events/s; raw aiokafka read {f['ceiling']:.0f}/s; "
-          f"ratio {f['ratio']:.2f}")
+    print(
+        f"\nP4 rebuild of {n} events: {f['value']:.0f} events/s; raw aiokafka read {f['ceiling']:.0f}/s; "
+        f"ratio {f['ratio']:.2f}"
+    )
 
 
 if __name__ == "__main__":

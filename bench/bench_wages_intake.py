@@ -52,8 +52,20 @@ FIRST_MONTH = date(2024, 1, 1)
 @contextmanager
 def uvicorn(app: str, port: int, env: dict[str, str], *, workers: int = 1):
     """A uvicorn server as deployed (`workers` processes: replicas of the service); waits until it answers."""
-    args = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), *UVICORN_FLAGS]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        *UVICORN_FLAGS,
+    ]
     server = subprocess.Popen(args, env=env, cwd=Path(__file__).resolve().parent.parent)
     try:
         for _ in range(600):
@@ -101,18 +113,31 @@ async def seed_engagements(bootstrap: str, pairs: list[tuple[str, str]], topic: 
         now = datetime.now(UTC)
         futures = []
         for contract_id, worker_id in pairs:
-            common = dict(contract_id=contract_id, worker_id=worker_id, platform_id=PLATFORM,
-                          enterprise_id=PLATFORM, engagement_type="labor_contract")
-            for event in (ContractDrafted(**common, part_time=False, occupation="food_delivery",
-                                          district="chengdong", start_date=FIRST_MONTH, end_date=None,
-                                          pay_period="month", insurance=InsuranceFlags(
-                                              work_injury=True, occupational_injury=False, accident=True),
-                                          drafted_at=now),
-                          ContractSigned(**common, at=now, document_sha256="0" * 64,
-                                         signed_by=["worker", "enterprise"])):
+            common = dict(
+                contract_id=contract_id,
+                worker_id=worker_id,
+                platform_id=PLATFORM,
+                enterprise_id=PLATFORM,
+                engagement_type="labor_contract",
+            )
+            for event in (
+                ContractDrafted(
+                    **common,
+                    part_time=False,
+                    occupation="food_delivery",
+                    district="chengdong",
+                    start_date=FIRST_MONTH,
+                    end_date=None,
+                    pay_period="month",
+                    insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                    drafted_at=now,
+                ),
+                ContractSigned(**common, at=now, document_sha256="0" * 64, signed_by=["worker", "enterprise"]),
+            ):
                 e = Envelope.of(event, source="/newform/contracts")
-                futures.append(await producer.send(topic, e.kafka_value(), key=e.key.encode(),
-                                                   headers=e.kafka_headers()))
+                futures.append(
+                    await producer.send(topic, e.kafka_value(), key=e.key.encode(), headers=e.kafka_headers())
+                )
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -125,14 +150,28 @@ def batch_lines(pairs: list[tuple[str, str]], first_month: int, months: int) -> 
         end = month_start(m + 1) - timedelta(days=1)
         due = end + timedelta(days=10)
         for contract_id, worker_id in pairs:
-            lines.append({
-                "line_id": f"{contract_id}-{start:%Y%m}", "contract_id": contract_id, "worker_id": worker_id,
-                "period_start": start.isoformat(), "period_end": end.isoformat(), "due_date": due.isoformat(),
-                "gross_fen": 430_000, "base_fen": 300_000, "piece_fen": 80_000, "piece_orders": 800,
-                "overtime_fen": 40_000, "bad_weather_allowance_fen": 10_000,
-                "deductions": [{"reason": "income_tax", "amount_fen": 1_200}], "normal_hours": 168,
-                "overtime_hours": 10, "paid_fen": 428_800, "paid_on": (due - timedelta(days=2)).isoformat(),
-                "payment_method": "bank"})
+            lines.append(
+                {
+                    "line_id": f"{contract_id}-{start:%Y%m}",
+                    "contract_id": contract_id,
+                    "worker_id": worker_id,
+                    "period_start": start.isoformat(),
+                    "period_end": end.isoformat(),
+                    "due_date": due.isoformat(),
+                    "gross_fen": 430_000,
+                    "base_fen": 300_000,
+                    "piece_fen": 80_000,
+                    "piece_orders": 800,
+                    "overtime_fen": 40_000,
+                    "bad_weather_allowance_fen": 10_000,
+                    "deductions": [{"reason": "income_tax", "amount_fen": 1_200}],
+                    "normal_hours": 168,
+                    "overtime_hours": 10,
+                    "paid_fen": 428_800,
+                    "paid_on": (due - timedelta(days=2)).isoformat(),
+                    "payment_method": "bank",
+                }
+            )
     return lines
 
 
@@ -142,21 +181,49 @@ def copy_rows(lines: list[dict]) -> list[tuple]:
     rows = []
     for i, line in enumerate(lines):
         deductions = orjson.dumps(line["deductions"]).decode()
-        rows.append((f"st_copy_{i:08d}", PLATFORM, line["line_id"], "bt_copy", line["contract_id"],
-                     line["worker_id"], date.fromisoformat(line["period_start"]),
-                     date.fromisoformat(line["period_end"]), date.fromisoformat(line["due_date"]),
-                     line["gross_fen"], line["base_fen"], line["piece_fen"], line["piece_orders"],
-                     line["overtime_fen"], 0, 0, line["bad_weather_allowance_fen"], deductions, 1_200,
-                     line["normal_hours"] * 60, line["overtime_hours"] * 60, 0, 0, 0, "[]", line["paid_fen"],
-                     date.fromisoformat(line["paid_on"]), line["payment_method"], "judged", now))
+        rows.append(
+            (
+                f"st_copy_{i:08d}",
+                PLATFORM,
+                line["line_id"],
+                "bt_copy",
+                line["contract_id"],
+                line["worker_id"],
+                date.fromisoformat(line["period_start"]),
+                date.fromisoformat(line["period_end"]),
+                date.fromisoformat(line["due_date"]),
+                line["gross_fen"],
+                line["base_fen"],
+                line["piece_fen"],
+                line["piece_orders"],
+                line["overtime_fen"],
+                0,
+                0,
+                line["bad_weather_allowance_fen"],
+                deductions,
+                1_200,
+                line["normal_hours"] * 60,
+                line["overtime_hours"] * 60,
+                0,
+                0,
+                0,
+                "[]",
+                line["paid_fen"],
+                date.fromisoformat(line["paid_on"]),
+                line["payment_method"],
+                "judged",
+                now,
+            )
+        )
     return rows
 
 
 async def raw_copy(url: str, lines: list[dict]) -> float:
     conn = await asyncpg.connect(plain(url))
     try:
-        await conn.execute("drop table if exists statements_copy; "
-                           "create table statements_copy (like statements including all)")
+        await conn.execute(
+            "drop table if exists statements_copy; create table statements_copy (like statements including all)"
+        )
         rows = copy_rows(lines)
         start = time.perf_counter()
         await conn.copy_records_to_table("statements_copy", records=rows, columns=list(repository.STATEMENT_COLUMNS))
@@ -174,8 +241,9 @@ async def wait_for(check, what: str, timeout: float = 600.0, interval: float = 0
     raise SystemExit(f"timed out waiting for {what}")
 
 
-async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches: int = 5,
-                  in_flight: int = 2, workers: int = 2) -> dict:
+async def measure(
+    pg, kafka, *, contracts: int = 2000, months: int = 5, batches: int = 5, in_flight: int = 2, workers: int = 2
+) -> dict:
     tag = uuid.uuid4().hex[:6]
     pg.create_database(f"p1_wages_{tag}")
     pg.create_database(f"p1_gateway_{tag}")
@@ -187,8 +255,13 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
     contracts_topic = f"p1{tag}-contracts.events"
     await ensure_topics(kafka.bootstrap_servers, [contracts_topic, "wages.events", "gateway.events"])
     tokens = TokenFactory.generate()
-    common = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "JWT_PUBLIC_KEY": tokens.public_pem,
-              "LOG_LEVEL": "WARNING", "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!"}
+    common = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "JWT_PUBLIC_KEY": tokens.public_pem,
+        "LOG_LEVEL": "WARNING",
+        "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!",
+    }
     pairs = engagements(contracts)
     all_lines = [batch_lines(pairs, b * months, months) for b in range(batches)]
     total = sum(len(b) for b in all_lines)
@@ -197,18 +270,32 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
     gateway_db = await asyncpg.connect(plain(gateway_url))
     wages_port, gateway_port = free_port(), free_port()
     try:
-        with uvicorn("newform_wages.main:create_app", wages_port,
-                     {**common, "WAGES_DATABASE_URL": wages_url, "WAGES_CONTRACTS_TOPIC": contracts_topic},
-                     workers=workers) as wages_server, \
-                uvicorn("newform_gateway.main:create_app", gateway_port,
-                        {**common, "GATEWAY_DATABASE_URL": gateway_url, "GATEWAY_CONSUMER_GROUP": f"p1{tag}-gateway",
-                         "GATEWAY_TOPIC_PATTERN": rf"^(p1{tag}-contracts|wages)\.events$"}) as gateway_server:
+        with (
+            uvicorn(
+                "newform_wages.main:create_app",
+                wages_port,
+                {**common, "WAGES_DATABASE_URL": wages_url, "WAGES_CONTRACTS_TOPIC": contracts_topic},
+                workers=workers,
+            ) as wages_server,
+            uvicorn(
+                "newform_gateway.main:create_app",
+                gateway_port,
+                {
+                    **common,
+                    "GATEWAY_DATABASE_URL": gateway_url,
+                    "GATEWAY_CONSUMER_GROUP": f"p1{tag}-gateway",
+                    "GATEWAY_TOPIC_PATTERN": rf"^(p1{tag}-contracts|wages)\.events$",
+                },
+            ) as gateway_server,
+        ):
             await seed_engagements(kafka.bootstrap_servers, pairs, contracts_topic)
 
             async def seeded():  # in wages and in the gateway (its consumer has joined and caught up)
-                return await wages_db.fetchval("select count(*) from engagements where status = 'signed'") \
-                    == contracts and await gateway_db.fetchval(
-                        "select count(*) from contracts where status = 'signed'") == contracts
+                return (
+                    await wages_db.fetchval("select count(*) from engagements where status = 'signed'") == contracts
+                    and await gateway_db.fetchval("select count(*) from contracts where status = 'signed'") == contracts
+                )
+
             await wait_for(seeded, "the engagements")
             headers = {**tokens.headers("platform", platform_id=PLATFORM), "Content-Type": "application/x-ndjson"}
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{wages_port}", timeout=600) as client:
@@ -219,8 +306,11 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
                 async def uploader():
                     while not queue.empty():
                         body = queue.get_nowait()
-                        r = await client.post("/v1/statements/batches", content=body,
-                                              headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+                        r = await client.post(
+                            "/v1/statements/batches",
+                            content=body,
+                            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                        )
                         if r.status_code != 201 or r.json()["accepted"] != len(body.splitlines()):
                             raise SystemExit(f"upload failed: {r.status_code} {r.text[:500]}")
 
@@ -230,13 +320,19 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
                 committed = time.perf_counter()
 
             async def on_kafka():
-                return await wages_db.fetchval(
-                    "select count(*) from outbox where type = 'wages.statements.accepted.v1' "
-                    "and published_at is null") == 0
+                return (
+                    await wages_db.fetchval(
+                        "select count(*) from outbox where type = 'wages.statements.accepted.v1' "
+                        "and published_at is null"
+                    )
+                    == 0
+                )
+
             published = await wait_for(on_kafka, "the relay")
 
             async def projected():
                 return await gateway_db.fetchval("select count(*) from wage_statements") == total
+
             in_gateway = await wait_for(projected, "the gateway")
             wages_cpu = cpu_seconds(wages_server.pid) - cpu_before[0]
             gateway_cpu = cpu_seconds(gateway_server.pid) - cpu_before[1]
@@ -249,31 +345,55 @@ async def measure(pg, kafka, *, contracts: int = 2000, months: int = 5, batches:
         await gateway_db.close()
     e2e = total / (in_gateway - start)
     ceiling = total / copy_seconds
-    return {"value": e2e, "ceiling": ceiling, "ratio": e2e / ceiling, "unit": "statements/s",
-            "statements": total, "batch_lines": len(all_lines[0]), "in_flight": in_flight, "workers": workers,
-            "committed_per_s": total / (committed - start), "on_kafka_per_s": total / (published - start),
-            "seconds": in_gateway - start, "copy_seconds": copy_seconds,
-            "wages_cpu_ms_per_1000": wages_cpu / total * 1e6, "gateway_cpu_ms_per_1000": gateway_cpu / total * 1e6,
-            "load_average": os.getloadavg()[0]}
+    return {
+        "value": e2e,
+        "ceiling": ceiling,
+        "ratio": e2e / ceiling,
+        "unit": "statements/s",
+        "statements": total,
+        "batch_lines": len(all_lines[0]),
+        "in_flight": in_flight,
+        "workers": workers,
+        "committed_per_s": total / (committed - start),
+        "on_kafka_per_s": total / (published - start),
+        "seconds": in_gateway - start,
+        "copy_seconds": copy_seconds,
+        "wages_cpu_ms_per_1000": wages_cpu / total * 1e6,
+        "gateway_cpu_ms_per_1000": gateway_cpu / total * 1e6,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def report(p1: dict) -> None:
-    print(f"\nP1 bulk intake: {p1['statements']:,} pay statements in batches of {p1['batch_lines']:,} lines, "
-          f"{p1['in_flight']} uploads in flight, {p1['workers']} wages processes")
+    print(
+        f"\nP1 bulk intake: {p1['statements']:,} pay statements in batches of {p1['batch_lines']:,} lines, "
+        f"{p1['in_flight']} uploads in flight, {p1['workers']} wages processes"
+    )
     print(f"  HTTP → committed rows    {p1['committed_per_s']:10,.0f} statements/s")
     print(f"  … → on Kafka             {p1['on_kafka_per_s']:10,.0f} statements/s")
     print(f"  … → gateway read model   {p1['value']:10,.0f} statements/s  ({p1['seconds']:.1f} s end to end)")
     print(f"  raw COPY, same rows      {p1['ceiling']:10,.0f} rows/s  ({p1['copy_seconds']:.2f} s)")
     print(f"  ratio to raw COPY        {p1['ratio']:10.2f}   (goal ≥ 20,000/s end to end and ≥ 0.25)")
-    print(f"  CPU per 1,000 statements: wages {p1['wages_cpu_ms_per_1000']:.0f} ms (relay included), gateway "
-          f"{p1['gateway_cpu_ms_per_1000']:.0f} ms; load average {p1['load_average']:.1f} on "
-          f"{psutil.cpu_count()} cores")
+    print(
+        f"  CPU per 1,000 statements: wages {p1['wages_cpu_ms_per_1000']:.0f} ms (relay included), gateway "
+        f"{p1['gateway_cpu_ms_per_1000']:.0f} ms; load average {p1['load_average']:.1f} on "
+        f"{psutil.cpu_count()} cores"
+    )
 
 
 async def main(args) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
-        report(await measure(pg, kafka, contracts=args.c, months=args.m, batches=args.b, in_flight=args.in_flight,
-                             workers=args.workers))
+        report(
+            await measure(
+                pg,
+                kafka,
+                contracts=args.c,
+                months=args.m,
+                batches=args.b,
+                in_flight=args.in_flight,
+                workers=args.workers,
+            )
+        )
 
 
 if __name__ == "__main__":

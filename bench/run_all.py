@@ -31,22 +31,40 @@ from newform_local.throwaway import throwaway_servers  # noqa: E402
 
 # path, goal text, test of the figure
 GOALS = {
-    "p1": ("P1 bulk intake, lines/s HTTP → read model", "≥ 20,000/s and ≥ 0.25 of raw COPY",
-           lambda f: f["value"] >= 20000 and f["ratio"] >= 0.25),
-    "p2": ("P2 freshness commit → gateway, at 500 writes/s", "p50 ≤ 20 ms, p99 ≤ 100 ms",
-           lambda f: f["p50_ms"] <= 20 and f["p99_ms"] <= 100),
-    "p3": ("P3 POST /v1/contracts, 8 in flight", "≥ 0.3 of minimal app, p99 ≤ 30 ms, CPU ≤ 2 ms",
-           lambda f: f["ratio"] >= 0.3 and f["p99_ms"] <= 30 and f["cpu_ms_per_request"] <= 2),
-    "p4": ("P4 gateway rebuild, events/s", "≥ 50,000/s and ≥ 0.3 of raw read",
-           lambda f: f["value"] >= 50000 and f["ratio"] >= 0.3),
+    "p1": (
+        "P1 bulk intake, lines/s HTTP → read model",
+        "≥ 20,000/s and ≥ 0.25 of raw COPY",
+        lambda f: f["value"] >= 20000 and f["ratio"] >= 0.25,
+    ),
+    "p2": (
+        "P2 freshness commit → gateway, at 500 writes/s",
+        "p50 ≤ 20 ms, p99 ≤ 100 ms",
+        lambda f: f["p50_ms"] <= 20 and f["p99_ms"] <= 100,
+    ),
+    "p3": (
+        "P3 POST /v1/contracts, 8 in flight",
+        "≥ 0.3 of minimal app, p99 ≤ 30 ms, CPU ≤ 2 ms",
+        lambda f: f["ratio"] >= 0.3 and f["p99_ms"] <= 30 and f["cpu_ms_per_request"] <= 2,
+    ),
+    "p4": (
+        "P4 gateway rebuild, events/s",
+        "≥ 50,000/s and ≥ 0.3 of raw read",
+        lambda f: f["value"] >= 50000 and f["ratio"] >= 0.3,
+    ),
     "write": ("write: fact + outbox, 1 tx each (a session)", "≥ 0.5 of raw asyncpg", lambda f: f["ratio"] >= 0.5),
     # Not one of the issue's keys: the single-write path (POST /v1/contracts), shown beside the session's.
-    "write_one_statement": ("write: fact + outbox as one statement (autocommit)", "≥ 0.5 of raw asyncpg",
-                            lambda f: f["ratio"] >= 0.5),
+    "write_one_statement": (
+        "write: fact + outbox as one statement (autocommit)",
+        "≥ 0.5 of raw asyncpg",
+        lambda f: f["ratio"] >= 0.5,
+    ),
     "relay": ("relay: outbox → Kafka", "≥ 0.8 of raw producer", lambda f: f["ratio"] >= 0.8),
     "consume": ("consume: inbox + batch handler", "≥ 0.5 of raw batched", lambda f: f["ratio"] >= 0.5),
-    "projection": ("gateway projection, events/s", "≥ 20,000/s and ≥ 0.3 of raw",
-                   lambda f: f["value"] >= 20000 and f["ratio"] >= 0.3),
+    "projection": (
+        "gateway projection, events/s",
+        "≥ 20,000/s and ≥ 0.3 of raw",
+        lambda f: f["value"] >= 20000 and f["ratio"] >= 0.3,
+    ),
     "growth": ("growth: queries at 1,000,000 ÷ 10,000 events", "≤ 2×", lambda f: f["ratio"] <= 2),
 }
 
@@ -62,20 +80,23 @@ def fmt(x) -> str:
 
 
 def machine() -> str:
-    return (f"{platform.node()}: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-            f"load average {os.getloadavg()[0]:.1f} at the end (shared)")
+    return (
+        f"{platform.node()}: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"load average {os.getloadavg()[0]:.1f} at the end (shared)"
+    )
 
 
 async def run() -> dict:
     figures: dict[str, dict] = {}
     with throwaway_servers("newform-bench-") as (pg, kafka):
+
         async def run_one(keys, measure) -> None:
             """One benchmark; a failure is reported in its rows (never a number) and the others go on."""
             try:
                 result = await measure()
                 figures.update(result if keys is None else {keys: result})
             except (Exception, SystemExit) as exc:  # a benchmark that failed must not hide the others
-                for key in ([keys] if keys else ["write", "write_one_statement", "relay", "consume"]):
+                for key in [keys] if keys else ["write", "write_one_statement", "relay", "consume"]:
                     figures[key] = not_measured(GOALS[key][0], f"not measured: the benchmark failed ({exc})"[:300])
 
         await run_one(None, lambda: bench_event_path.measure(pg, kafka, 3000))
@@ -111,8 +132,10 @@ def main() -> None:
             figure += f" (p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms)"
         if "cpu_ms_per_request" in f:
             figure += f", {f['cpu_ms_per_request']:.2f} ms CPU/request"
-        print(f"| {f['path']} | {figure} | {fmt(f['ceiling'])} | {fmt(f['ratio'])} | {f['goal']} | "
-              f"{'yes' if f['met'] else 'no'} |")
+        print(
+            f"| {f['path']} | {figure} | {fmt(f['ceiling'])} | {fmt(f['ratio'])} | {f['goal']} | "
+            f"{'yes' if f['met'] else 'no'} |"
+        )
     print(f"\n{summary['_run']['machine']}; written to {out.relative_to(ROOT)}")
 
 

@@ -88,5 +88,3 @@ def examples_in(doc: dict):
             found = list(m.get("examples", {}).values()) if isinstance(m.get("examples"), dict) else []
             for example in [e.get("value") for e in found] + ([m["example"]] if "example" in m else []):
                 yield f"{method} {path} {status}", m.get("schema", {}), example
-
-

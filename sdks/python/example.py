@@ -45,11 +45,18 @@ from newform_sdk.gateway.api.alerts import list_alerts
 CONTRACTS = os.environ.get("NEWFORM_CONTRACTS_URL", "http://127.0.0.1:8001")
 GATEWAY = os.environ.get("NEWFORM_GATEWAY_URL", "http://127.0.0.1:8000")
 PLATFORM = os.environ.get("NEWFORM_PLATFORM_ID", "demo-platform")
-WORKER_TOKEN_COMMAND = os.environ.get("NEWFORM_WORKER_TOKEN_COMMAND",
-                                      ".venv/bin/newform token --role worker --id-number {id_number}")
-LABOUR_FACTS = {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
-                "enterprise_sets_pay": True, "work_is_core_business": True, "worker_may_refuse_orders": False,
-                "worker_bears_profit_and_loss": False, "worker_works_elsewhere": False}
+WORKER_TOKEN_COMMAND = os.environ.get(
+    "NEWFORM_WORKER_TOKEN_COMMAND", ".venv/bin/newform token --role worker --id-number {id_number}"
+)
+LABOUR_FACTS = {
+    "enterprise_sets_rules_and_discipline": True,
+    "enterprise_controls_schedule": True,
+    "enterprise_sets_pay": True,
+    "work_is_core_business": True,
+    "worker_may_refuse_orders": False,
+    "worker_bears_profit_and_loss": False,
+    "worker_works_elsewhere": False,
+}
 
 
 def check(call, expected=(200, 201)):
@@ -88,38 +95,67 @@ regulator = ContractsClient(CONTRACTS, token=os.environ["NEWFORM_REGULATOR_TOKEN
 platform = ContractsClient(CONTRACTS, token=os.environ["NEWFORM_PLATFORM_TOKEN"])
 
 # 1. The regulator registers the platform (409: it already is, e.g. `make run`'s demo platform).
-new_platform = PlatformCreate.from_dict({"platform_id": PLATFORM, "name": "示例平台", "district": "chengzhong",
-                                        "credit_code": credit_code(uuid.uuid4().hex), "occupations": ["food_delivery"]})
-check(lambda: register_platform.sync_detailed(client=regulator, idempotency_key=f"platform-{PLATFORM}",
-                                              body=new_platform), expected=(201, 409))
+new_platform = PlatformCreate.from_dict(
+    {
+        "platform_id": PLATFORM,
+        "name": "示例平台",
+        "district": "chengzhong",
+        "credit_code": credit_code(uuid.uuid4().hex),
+        "occupations": ["food_delivery"],
+    }
+)
+check(
+    lambda: register_platform.sync_detailed(
+        client=regulator, idempotency_key=f"platform-{PLATFORM}", body=new_platform
+    ),
+    expected=(201, 409),
+)
 
 # 2. The platform registers a worker; a retry with the same Idempotency-Key would create nothing twice.
 id_number, key = resident_id(), str(uuid.uuid4())
-new_worker = WorkerCreate.from_dict({"name": "张三", "id_number": id_number, "occupation": "food_delivery",
-                                     "phone": f"138{random.randint(0, 10**8 - 1):08d}",
-                                     "residence_district": "chengdong"})
+new_worker = WorkerCreate.from_dict(
+    {
+        "name": "张三",
+        "id_number": id_number,
+        "occupation": "food_delivery",
+        "phone": f"138{random.randint(0, 10**8 - 1):08d}",
+        "residence_district": "chengdong",
+    }
+)
 worker = check(lambda: register_worker.sync_detailed(client=platform, idempotency_key=key, body=new_worker))
 
 # 3. A contract that calls a labour relation a civil one: accepted, and raised as a finding (M1).
 key = str(uuid.uuid4())
-new_contract = ContractCreate.from_dict({
-    "registration_id": worker.registration_id, "enterprise_id": PLATFORM, "engagement_type": "civil",
-    "start_date": date.today().isoformat(), "engagement_facts": LABOUR_FACTS,
-    "document_text": "民事协议：乙方为甲方提供配送服务。",
-    "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日", "base_pay_fen": 450000,
-              "hours_arrangement": "standard", "rest_rules": "每周休息一日",
-              "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}}})
+new_contract = ContractCreate.from_dict(
+    {
+        "registration_id": worker.registration_id,
+        "enterprise_id": PLATFORM,
+        "engagement_type": "civil",
+        "start_date": date.today().isoformat(),
+        "engagement_facts": LABOUR_FACTS,
+        "document_text": "民事协议：乙方为甲方提供配送服务。",
+        "terms": {
+            "pay_basis": "monthly_salary",
+            "pay_period": "month",
+            "pay_day": "每月10日",
+            "base_pay_fen": 450000,
+            "hours_arrangement": "standard",
+            "rest_rules": "每周休息一日",
+            "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+        },
+    }
+)
 contract = check(lambda: draft_contract.sync_detailed(client=platform, idempotency_key=key, body=new_contract))
 check(lambda: send_contract.sync_detailed(contract.contract_id, client=platform, body=SendContract()))
-worker_token = subprocess.run(shlex.split(WORKER_TOKEN_COMMAND.format(id_number=id_number)),
-                              capture_output=True, text=True, check=True).stdout.strip()
+worker_token = subprocess.run(
+    shlex.split(WORKER_TOKEN_COMMAND.format(id_number=id_number)), capture_output=True, text=True, check=True
+).stdout.strip()
 as_worker = ContractsClient(CONTRACTS, token=worker_token)
 for signer, client in (("worker", as_worker), ("enterprise", platform)):
     signature = SignatureCreate.from_dict({"signer": signer, "intent": "本人已阅读并同意，自愿签署。"})
     key = str(uuid.uuid4())
     # The lambda runs within this iteration (check calls it at once): the loop variables are current.
-    check(lambda: sign_contract.sync_detailed(contract.contract_id, client=client,  # noqa: B023
-                                              idempotency_key=key, body=signature))  # noqa: B023
+    check(lambda: sign_contract.sync_detailed(contract.contract_id, client=client, idempotency_key=key, body=signature))  # noqa: B023
 print(f"contract {contract.contract_id} signed for worker {worker.worker_id}")
 
 # 4. The regulator reads the alert the gateway raised from the finding.

@@ -8,7 +8,9 @@ from setuptools import setup
 
 HERE = Path(__file__).parent
 if not any((p / "client.py").exists() for p in (HERE / "newform_sdk").iterdir() if p.is_dir()):
-    raise SystemExit("newform-sdk: the service clients (newform_sdk/<service>/) are generated, not committed: "
-                     "run `make sdks` in the repository first, or install the wheel built by `make sdks-dist`")
+    raise SystemExit(
+        "newform-sdk: the service clients (newform_sdk/<service>/) are generated, not committed: "
+        "run `make sdks` in the repository first, or install the wheel built by `make sdks-dist`"
+    )
 
 setup()

@@ -31,8 +31,11 @@ def main() -> int:
     args = parser.parse_args()
 
     gateway = AuthenticatedClient(args.gateway, token=os.environ["NEWFORM_SUBSCRIBER_TOKEN"])
-    created = register_webhook.sync_detailed(client=gateway, idempotency_key=str(uuid.uuid4()),
-                                             body=WebhookCreate(url=f"http://127.0.0.1:{args.port}/newform"))
+    created = register_webhook.sync_detailed(
+        client=gateway,
+        idempotency_key=str(uuid.uuid4()),
+        body=WebhookCreate(url=f"http://127.0.0.1:{args.port}/newform"),
+    )
     if created.status_code != 201:
         raise SystemExit(f"registration refused: HTTP {created.status_code} {created.content[:300]!r}")
     hook = created.parsed
@@ -43,8 +46,11 @@ def main() -> int:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             try:
                 payload = verifier.verify(body, dict(self.headers))
-                print(f"verified {payload['event']} {payload['alert_id']}: {payload['rule']} "
-                      f"(key {self.headers['webhook-key-id']})", flush=True)
+                print(
+                    f"verified {payload['event']} {payload['alert_id']}: {payload['rule']} "
+                    f"(key {self.headers['webhook-key-id']})",
+                    flush=True,
+                )
                 self.send_response(204)
             except DuplicateDelivery:
                 self.send_response(204)  # already handled: acknowledge, do nothing again
@@ -57,8 +63,9 @@ def main() -> int:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    print(f"webhook {hook.id} ({', '.join(hook.key_ids)}) listening on http://127.0.0.1:{args.port}/newform",
-          flush=True)
+    print(
+        f"webhook {hook.id} ({', '.join(hook.key_ids)}) listening on http://127.0.0.1:{args.port}/newform", flush=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

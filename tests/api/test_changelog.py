@@ -19,17 +19,24 @@ HEAD = "# Changelog\n\nWhat changed for integrators.\n\n"
 
 
 def document(version: str, paths: list[str]) -> dict:
-    return {"openapi": "3.1.0", "info": {"title": "newform wages", "version": version},
-            "paths": {p: {"get": {"operationId": p.strip("/").replace("/", "_"),
-                                  "responses": {"200": {"description": "ok"}}}} for p in paths}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "newform wages", "version": version},
+        "paths": {
+            p: {"get": {"operationId": p.strip("/").replace("/", "_"), "responses": {"200": {"description": "ok"}}}}
+            for p in paths
+        },
+    }
 
 
 @pytest.fixture
 def api_dir(tmp_path: Path) -> Path:
     """A published wages document and its release: the same but for one endpoint added since."""
     api = tmp_path / "api"
-    for rel, doc in (("released/openapi/wages.json", document("0.1.0", ["/v1/statements"])),
-                     ("openapi/wages.json", document("0.1.0", ["/v1/statements", "/v1/statements/{id}/lines"]))):
+    for rel, doc in (
+        ("released/openapi/wages.json", document("0.1.0", ["/v1/statements"])),
+        ("openapi/wages.json", document("0.1.0", ["/v1/statements", "/v1/statements/{id}/lines"])),
+    ):
         (api / rel).parent.mkdir(parents=True, exist_ok=True)
         (api / rel).write_text(apidocs.render(doc))
     return api
@@ -60,8 +67,9 @@ def test_an_entry_about_another_service_does_not_count(api_dir, tmp_path):
 def test_an_entry_in_the_released_versions_own_section_does_not_count_a_newer_versions_does(api_dir, tmp_path):
     old = write(tmp_path, "## Unreleased\n\n## 0.1.0\n\n- wages: pay statements.\n")
     assert len(apidocs.changelog_gaps(api_dir, old)) == 1
-    newer = write(tmp_path, "## Unreleased\n\n## 0.1.1 — 2026-12-01\n\n### wages\n\n- Statement lines.\n\n"
-                            "## 0.1.0\n\n- First.\n")
+    newer = write(
+        tmp_path, "## Unreleased\n\n## 0.1.1 — 2026-12-01\n\n### wages\n\n- Statement lines.\n\n## 0.1.0\n\n- First.\n"
+    )
     assert apidocs.changelog_gaps(api_dir, newer) == []
 
 
@@ -82,8 +90,9 @@ def test_the_api_check_reports_a_gateway_endpoint_added_after_its_release_withou
     shutil.copytree(API, api)
     path = api / "openapi" / "gateway.json"
     doc = json.loads(path.read_text())
-    doc["paths"]["/v1/a-new-summary"] = {"get": {"operationId": "a_new_summary",
-                                                 "responses": {"200": {"description": "ok"}}}}
+    doc["paths"]["/v1/a-new-summary"] = {
+        "get": {"operationId": "a_new_summary", "responses": {"200": {"description": "ok"}}}
+    }
     path.write_text(apidocs.render(doc))
     changelog = write(tmp_path, "## Unreleased\n\n## 0.1.0\n\n- The first published contract.\n")
     messages = apidocs.check(api, breaking=False, changelog=changelog)
@@ -91,8 +100,11 @@ def test_the_api_check_reports_a_gateway_endpoint_added_after_its_release_withou
     # (Other documents may differ from their release too, with entries in the real CHANGELOG: only the
     # gateway's is looked at here.)
     entered = write(tmp_path, "## Unreleased\n\n- gateway: `GET /v1/a-new-summary`.\n\n## 0.1.0\n")
-    assert not [m for m in apidocs.check(api, breaking=False, changelog=entered)
-                if "CHANGELOG" in m and "openapi/gateway.json" in m]
+    assert not [
+        m
+        for m in apidocs.check(api, breaking=False, changelog=entered)
+        if "CHANGELOG" in m and "openapi/gateway.json" in m
+    ]
 
 
 def test_every_published_change_since_its_release_is_in_the_changelog():

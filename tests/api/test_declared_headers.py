@@ -37,9 +37,14 @@ def _app(service: str):
         from newform_common.auth import generate_keypair
 
         extra["signing_key"] = generate_keypair()[0]
-    settings = settings_cls(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-                            jwt_public_key=TokenFactory.generate().public_pem, pii_secret=TEST_PII_SECRET,
-                            run_relay=False, run_deadlines=False, **extra)
+    settings = settings_cls(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        jwt_public_key=TokenFactory.generate().public_pem,
+        pii_secret=TEST_PII_SECRET,
+        run_relay=False,
+        run_deadlines=False,
+        **extra,
+    )
     return importlib.import_module(f"newform_{service}.main").create_app(settings)
 
 
@@ -65,8 +70,10 @@ def _headers_read(fn: Any, seen: set[Any], depth: int = 0) -> set[str]:
         source = inspect.getsource(fn)
     except (OSError, TypeError):
         return set()
-    scope = {**fn.__globals__, **dict(zip(fn.__code__.co_freevars,
-                                           (c.cell_contents for c in fn.__closure__ or ()), strict=False))}
+    scope = {
+        **fn.__globals__,
+        **dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()), strict=False)),
+    }
     found: set[str] = set()
     for match in [*READ.finditer(source), *HEADER_PARAM.finditer(source)]:
         literal = next((g for g in match.groups()[:-1] if g), None)
@@ -129,7 +136,12 @@ def test_the_departments_fact_reads_declare_x_purpose_as_required():
     for path in ("/v1/facts", "/v1/facts/{fact_id}"):
         params = [p for p in schema["paths"][path]["get"]["parameters"] if p.get("name") == "X-Purpose"]
         assert params and params[0]["required"] is True and params[0]["in"] == "header", path
-    writes = [op for path, item in schema["paths"].items() for m, op in item.items() if m == "post"
-              and any(p.get("name") == "X-Purpose" for p in op["parameters"])]
-    assert writes and all(not p.get("required") for op in writes for p in op["parameters"]
-                          if p.get("name") == "X-Purpose")
+    writes = [
+        op
+        for path, item in schema["paths"].items()
+        for m, op in item.items()
+        if m == "post" and any(p.get("name") == "X-Purpose" for p in op["parameters"])
+    ]
+    assert writes and all(
+        not p.get("required") for op in writes for p in op["parameters"] if p.get("name") == "X-Purpose"
+    )

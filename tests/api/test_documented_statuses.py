@@ -19,21 +19,31 @@ SERVICES = ("contracts", "departments", "disputes", "gateway", "training", "wage
 
 #: (service, METHOD, path) → why no 404 can come from its path parameter.
 NO_RESOURCE_IN_PATH = {
-    ("contracts", "GET", "/v1/rule-notices/{topic}/versions"):
-        "the topic is one of a closed list (422 otherwise); a topic without notices is an empty list",
+    (
+        "contracts",
+        "GET",
+        "/v1/rule-notices/{topic}/versions",
+    ): "the topic is one of a closed list (422 otherwise); a topic without notices is an empty list",
     ("gateway", "PUT", "/v1/calendar/schedules/{year}"): "a year is a value, not a stored resource (422 out of range)",
     ("gateway", "GET", "/v1/calendar/days/{day}"): "every date has a day kind (422 for a non-date)",
-    ("wages", "GET", "/v1/workers/{worker_id}/hours"):
-        "a worker with no sessions has zero hours (200); another worker's hours are 403",
-    ("wages", "GET", "/v1/platforms/{platform_id}/early-warnings"):
-        "the platform is the caller's scope (403 outside it); a platform without statements has no warnings",
+    (
+        "wages",
+        "GET",
+        "/v1/workers/{worker_id}/hours",
+    ): "a worker with no sessions has zero hours (200); another worker's hours are 403",
+    (
+        "wages",
+        "GET",
+        "/v1/platforms/{platform_id}/early-warnings",
+    ): "the platform is the caller's scope (403 outside it); a platform without statements has no warnings",
 }
 
 
 def _document(service: str) -> dict:
     config = importlib.import_module(f"newform_{service}.config")
-    settings = config.Settings(database_url="postgresql+asyncpg://unused@127.0.0.1/unused",
-                               jwt_public_key=TokenFactory.generate().public_pem)
+    settings = config.Settings(
+        database_url="postgresql+asyncpg://unused@127.0.0.1/unused", jwt_public_key=TokenFactory.generate().public_pem
+    )
     return importlib.import_module(f"newform_{service}.main").create_app(settings).openapi()
 
 

@@ -17,8 +17,13 @@ from newform_gateway.main import create_app as create_gateway_app
 from ..contracts.helpers import make_settings, migrate
 from ..gateway.support import gateway_settings, migrated_database
 
-ROLES = [("admin", {}), ("regulator", {}), ("platform", {"platform_id": "meituan"}),
-         ("department", {"department": "hrss"}), ("worker", {})]
+ROLES = [
+    ("admin", {}),
+    ("regulator", {}),
+    ("platform", {"platform_id": "meituan"}),
+    ("department", {"department": "hrss"}),
+    ("worker", {}),
+]
 
 
 def examples(doc: dict):
@@ -29,12 +34,16 @@ def examples(doc: dict):
             media = op.get("requestBody", {}).get("content", {}).get("application/json")
             if not media:
                 continue
-            ref = media["schema"].get("$ref") or next((s["$ref"] for s in media["schema"].get("anyOf", [])
-                                                       if "$ref" in s), None)
+            ref = media["schema"].get("$ref") or next(
+                (s["$ref"] for s in media["schema"].get("anyOf", []) if "$ref" in s), None
+            )
             schema = schemas[ref.rsplit("/", 1)[1]] if ref else media["schema"]
             # Path parameters name something that does not exist, in their declared type.
-            unknown = {p["name"]: "999999" if p.get("schema", {}).get("type") == "integer" else "x_unknown"
-                       for p in op.get("parameters", []) if p.get("in") == "path"}
+            unknown = {
+                p["name"]: "999999" if p.get("schema", {}).get("type") == "integer" else "x_unknown"
+                for p in op.get("parameters", [])
+                if p.get("in") == "path"
+            }
             concrete = re.sub(r"\{([^}]+)\}", lambda m, unknown=unknown: unknown.get(m.group(1), "x_unknown"), path)
             for example in schema.get("examples", []) + ([schema["example"]] if "example" in schema else []):
                 yield method, concrete, example
@@ -73,8 +82,9 @@ async def test_the_contracts_request_examples_are_accepted(new_database, kafka, 
 
 async def test_the_gateway_request_examples_are_accepted(new_database, kafka, tokens):
     prefix = unique_name("gex").replace("_", "")
-    settings = gateway_settings(prefix, await migrated_database(new_database), kafka.bootstrap_servers,
-                                tokens.public_pem, run_deliverer=False)
+    settings = gateway_settings(
+        prefix, await migrated_database(new_database), kafka.bootstrap_servers, tokens.public_pem, run_deliverer=False
+    )
     doc = json.loads((apidocs.default_api_dir() / "openapi" / "gateway.json").read_text())
     async with app_client(create_gateway_app(settings)) as client:
         assert await check_examples(client, doc, tokens) >= 3

@@ -50,8 +50,17 @@ PLATFORM = "fuzzplat"
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 #: The role a token is minted for, among those an operation accepts: the writers first (they reach the
 #: database most), oversight last.
-PREFERENCE = (Role.platform, Role.department, Role.mediator, Role.training_body, Role.worker, Role.enterprise,
-              Role.worker_channel, Role.regulator, Role.admin)
+PREFERENCE = (
+    Role.platform,
+    Role.department,
+    Role.mediator,
+    Role.training_body,
+    Role.worker,
+    Role.enterprise,
+    Role.worker_channel,
+    Role.regulator,
+    Role.admin,
+)
 
 
 def _settings(service: str, url: str, bootstrap: str, tokens: TokenFactory, prefix: str, tmp: Path):
@@ -69,15 +78,27 @@ def _settings(service: str, url: str, bootstrap: str, tokens: TokenFactory, pref
 
         clients = tmp / "clients.toml"
         add_client(clients, client_id="fuzz-backend", role="platform", platform_id=PLATFORM)
-        extra |= {"topic_pattern": rf"^{prefix}-[a-z0-9_-]+\.events$", "run_deliverer": False,
-                  "token_signing_key": tokens.private_pem, "clients_file": clients}
+        extra |= {
+            "topic_pattern": rf"^{prefix}-[a-z0-9_-]+\.events$",
+            "run_deliverer": False,
+            "token_signing_key": tokens.private_pem,
+            "clients_file": clients,
+        }
     if "signing_key" in fields:
         from newform_common.auth import generate_keypair
 
         extra["signing_key"] = generate_keypair()[0]
-    return config.Settings(database_url=url, kafka_bootstrap_servers=bootstrap, jwt_public_key=tokens.public_pem,
-                           pii_secret=TEST_PII_SECRET, run_relay=False, run_deadlines=False,
-                           rate_limit_per_minute=0, service_name=f"{prefix}-{service}", **extra)
+    return config.Settings(
+        database_url=url,
+        kafka_bootstrap_servers=bootstrap,
+        jwt_public_key=tokens.public_pem,
+        pii_secret=TEST_PII_SECRET,
+        run_relay=False,
+        run_deadlines=False,
+        rate_limit_per_minute=0,
+        service_name=f"{prefix}-{service}",
+        **extra,
+    )
 
 
 @pytest.fixture(scope="module", params=SERVICES)
@@ -88,8 +109,11 @@ def fuzzed(request, new_database, kafka, tokens, tmp_path_factory) -> Iterator[t
     url = new_database(service)
     upgrade(f"newform_{service}", url)
     settings = _settings(service, url, kafka.bootstrap_servers, tokens, prefix, tmp_path_factory.mktemp(prefix))
-    topics = [getattr(settings, name) for name in type(settings).model_fields
-              if name.endswith("_topic") and getattr(settings, name, "").startswith(prefix)]
+    topics = [
+        getattr(settings, name)
+        for name in type(settings).model_fields
+        if name.endswith("_topic") and getattr(settings, name, "").startswith(prefix)
+    ]
     asyncio.run(ensure_topics(kafka.bootstrap_servers, [*topics, f"{prefix}-{service}.events"]))
     app = importlib.import_module(f"newform_{service}.main").create_app(settings)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -143,8 +167,14 @@ def _headers(tokens: TokenFactory, role: Role | None) -> dict[str, str]:
 
 
 FUZZ_SETTINGS = hypothesis.settings(
-    max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _operation(schema, method: str, path: str):
@@ -195,7 +225,7 @@ def test_no_operation_answers_5xx(fuzzed, tokens):
 # The reported cases, as strategies: schemathesis' valid request with one field made unstorable
 # ---------------------------------------------------------------------------------------------
 def _with_nul(text: str) -> str:
-    return text[: len(text) // 2] + "\x00" + text[len(text) // 2:]
+    return text[: len(text) // 2] + "\x00" + text[len(text) // 2 :]
 
 
 NUL_TEXT = st.text(max_size=20).map(_with_nul)
@@ -207,6 +237,7 @@ def _set(field: str):
         case, value = pair
         case.body = {**case.body, field: value}
         return case
+
     return into
 
 
@@ -215,6 +246,7 @@ def _batch_of(field: str):
         case, items, value = triple
         case.body = {"items": [{**item.body, field: value} for item in items]}
         return case
+
     return into
 
 
@@ -229,12 +261,21 @@ def _targeted(schema, service: str):
     elif service == "departments":
         single = _operation(schema, "POST", "/v1/case-outcomes")
         batch = _operation(schema, "POST", "/v1/case-outcomes/batches")
-        yield "awarded_fen beyond 2^63-1", single, st.tuples(single.as_strategy(), BEYOND_INT64).map(
-            _set("awarded_fen"))
+        yield (
+            "awarded_fen beyond 2^63-1",
+            single,
+            st.tuples(single.as_strategy(), BEYOND_INT64).map(_set("awarded_fen")),
+        )
         # The batch's items are the single operation's valid bodies (the batch schema says only "objects").
-        yield "awarded_fen beyond 2^63-1 in a batch", batch, st.tuples(
-            batch.as_strategy(), st.lists(single.as_strategy(), min_size=1, max_size=3), BEYOND_INT64,
-        ).map(_batch_of("awarded_fen"))
+        yield (
+            "awarded_fen beyond 2^63-1 in a batch",
+            batch,
+            st.tuples(
+                batch.as_strategy(),
+                st.lists(single.as_strategy(), min_size=1, max_size=3),
+                BEYOND_INT64,
+            ).map(_batch_of("awarded_fen")),
+        )
 
 
 @pytest.mark.parametrize("fuzzed", ["contracts", "departments", "wages"], indirect=True)

@@ -77,8 +77,9 @@ def test_a_change_inside_an_event_schemas_definitions_is_caught(api_copy):
     path.write_text(json.dumps(doc))
     problems = apidocs.event_breaking_changes(api_copy)
     assert any("contracts.finding.raised.v1" in p and "critical" in p for p in problems)
-    assert any("contracts.contract.drafted.v1" in p and f"insurance.{dropped}" in p and "removed" in p
-               for p in problems)
+    assert any(
+        "contracts.contract.drafted.v1" in p and f"insurance.{dropped}" in p and "removed" in p for p in problems
+    )
 
 
 def _refs(node, found):
@@ -135,8 +136,9 @@ def _validator(doc: dict, pointer: str) -> jsonschema.Draft202012Validator:
 def test_every_example_validates_against_its_schema(rel):
     doc = committed(rel)
     checked = 0
-    schemas = {f"#/components/schemas/{name}": schema
-               for name, schema in doc.get("components", {}).get("schemas", {}).items()}
+    schemas = {
+        f"#/components/schemas/{name}": schema for name, schema in doc.get("components", {}).get("schemas", {}).items()
+    }
     for name, message in doc.get("components", {}).get("messages", {}).items():
         schemas[f"#/components/messages/{name}/payload"] = message["payload"]
     for name, schema in schemas.items():
@@ -151,6 +153,7 @@ def test_every_example_validates_against_its_schema(rel):
 
 
 def test_newform_api_check_passes_on_this_checkout():
-    result = subprocess.run([sys.executable, "-m", "newform_local.cli", "api", "check"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "newform_local.cli", "api", "check"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr

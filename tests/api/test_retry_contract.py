@@ -39,10 +39,15 @@ def test_an_operation_s_own_409_is_merged_not_replaced():
     assert own.startswith("Conflict with the current state; or concurrent change")
 
 
-@pytest.mark.parametrize(("service", "path"), [("gateway", "/v1/alerts/{alert_id}/comments"),
-                                               ("disputes", "/v1/cases/{case_id}/sessions"),
-                                               ("wages", "/v1/statements/{statement_id}/payments"),
-                                               ("disputes", "/v1/mediators")])
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [
+        ("gateway", "/v1/alerts/{alert_id}/comments"),
+        ("disputes", "/v1/cases/{case_id}/sessions"),
+        ("wages", "/v1/statements/{statement_id}/payments"),
+        ("disputes", "/v1/mediators"),
+    ],
+)
 def test_posts_that_honour_the_key_declare_it_and_the_replay_header(service, path):
     op = _app(service).openapi()["paths"][path]["post"]
     assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"]

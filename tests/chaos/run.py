@@ -117,9 +117,15 @@ class Chaos:
         self.profile = profile
         self.random = random.Random(seed)
         self.folder = Path(tempfile.mkdtemp(prefix="newform-chaos-"))
-        self.stack = Stack(self.folder / "data", pg_port=free_port(), kafka_port=_free_port_run(3),
-                           port_offset=_free_offset(), kafka_brokers=3, services=["gateway", "contracts"],
-                           replicas={"contracts": profile.replicas, "gateway": profile.replicas})
+        self.stack = Stack(
+            self.folder / "data",
+            pg_port=free_port(),
+            kafka_port=_free_port_run(3),
+            port_offset=_free_offset(),
+            kafka_brokers=3,
+            services=["gateway", "contracts"],
+            replicas={"contracts": profile.replicas, "gateway": profile.replicas},
+        )
         self.writes: list[Write] = []
         self.phases: list[Phase] = []
         self.phase = "start"
@@ -139,8 +145,10 @@ class Chaos:
     # -- stack ----------------------------------------------------------------------------------
     def start_stack(self) -> None:
         stack = self.stack
-        self.say(f"starting the stack in {self.folder}: PostgreSQL, 3 Kafka nodes, "
-                 f"{self.profile.replicas} replicas of contracts and of the gateway")
+        self.say(
+            f"starting the stack in {self.folder}: PostgreSQL, 3 Kafka nodes, "
+            f"{self.profile.replicas} replicas of contracts and of the gateway"
+        )
         stack.check_ports_free()
         stack.start_infrastructure()
         stack.provision_topics()
@@ -179,8 +187,9 @@ class Chaos:
         token = self.stack.keys.mint("platform", subject=f"dev-{DEMO_PLATFORM}", platform_id=DEMO_PLATFORM)
         headers = {"Authorization": f"Bearer {token}"}
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
-        async with httpx.AsyncClient(base_url=self.url("contracts"), headers=headers, timeout=10,
-                                     limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=self.url("contracts"), headers=headers, timeout=10, limits=limits
+        ) as client:
             in_flight: set[asyncio.Task] = set()
             n = 0
             interval = 1.0 / self.profile.rate
@@ -205,12 +214,20 @@ class Chaos:
         if kind == "worker":
             path = "/v1/workers"
             birth = date(1970, 1, 1) + timedelta(days=n // 900)
-            body = {"name": f"劳动者{n}", "id_number": make_resident_id("630102", birth, f"{n % 900 + 100:03d}"),
-                    "phone": "139" + f"{n:08d}", "occupation": "food_delivery", "residence_district": "chengdong"}
+            body = {
+                "name": f"劳动者{n}",
+                "id_number": make_resident_id("630102", birth, f"{n % 900 + 100:03d}"),
+                "phone": "139" + f"{n:08d}",
+                "occupation": "food_delivery",
+                "residence_district": "chengdong",
+            }
         else:
             path = "/v1/contracts"
-            body = contract_body(self.random.choice(self.registrations), DEMO_PLATFORM,
-                                 document_text=f"劳动合同 {marker}：甲方聘用乙方从事配送工作。")
+            body = contract_body(
+                self.random.choice(self.registrations),
+                DEMO_PLATFORM,
+                document_text=f"劳动合同 {marker}：甲方聘用乙方从事配送工作。",
+            )
         deadline = time.monotonic() + 120
         backoff = 0.25
         while time.monotonic() < deadline:
@@ -246,8 +263,9 @@ class Chaos:
 
     async def _isr_complete(self) -> bool:
         try:
-            topics = await _describe(self.cluster.bootstrap_servers, [t for s in self.stack.services
-                                                                     for t in (f"{s}.events",)])
+            topics = await _describe(
+                self.cluster.bootstrap_servers, [t for s in self.stack.services for t in (f"{s}.events",)]
+            )
         except Exception:
             return False
         return all(len(p["isr"]) == 3 for t in topics for p in t["partitions"])
@@ -266,8 +284,9 @@ class Chaos:
     async def fault_broker(self) -> None:
         phase = self.begin(f"Kafka node stopped {self.profile.broker_down:.0f} s")
         leaders = await self._leaders()
-        node_id = next((n.node_id for n in self.cluster.nodes if n.node_id not in leaders.values()),
-                       self.cluster.nodes[-1].node_id)
+        node_id = next(
+            (n.node_id for n in self.cluster.nodes if n.node_id not in leaders.values()), self.cluster.nodes[-1].node_id
+        )
         node = self.cluster.node(node_id)
         await asyncio.to_thread(node.stop, 10)
         self.say(f"stopped Kafka node {node_id}")
@@ -341,15 +360,25 @@ class Chaos:
         ce = [("ce_specversion", b"1.0"), ("ce_source", b"/newform/chaos")]
         poison = [
             ("no CloudEvents headers", b'{"worker_id": "w_poison"}', []),
-            ("unreadable JSON", b"{not json", [*ce, ("ce_id", uuid.uuid4().hex.encode()),
-                                                ("ce_type", b"contracts.worker.registered.v1")]),
-            ("data not an object", b"[1, 2, 3]", [*ce, ("ce_id", uuid.uuid4().hex.encode()),
-                                                  ("ce_type", b"contracts.worker.registered.v1")]),
-            ("schema broken", b'{"worker_id": 5}', [*ce, ("ce_id", uuid.uuid4().hex.encode()),
-                                                    ("ce_type", b"contracts.contract.signed.v1")]),
+            (
+                "unreadable JSON",
+                b"{not json",
+                [*ce, ("ce_id", uuid.uuid4().hex.encode()), ("ce_type", b"contracts.worker.registered.v1")],
+            ),
+            (
+                "data not an object",
+                b"[1, 2, 3]",
+                [*ce, ("ce_id", uuid.uuid4().hex.encode()), ("ce_type", b"contracts.worker.registered.v1")],
+            ),
+            (
+                "schema broken",
+                b'{"worker_id": 5}',
+                [*ce, ("ce_id", uuid.uuid4().hex.encode()), ("ce_type", b"contracts.contract.signed.v1")],
+            ),
         ]
-        producer = AIOKafkaProducer(bootstrap_servers=self.cluster.bootstrap_servers, acks="all",
-                                    enable_idempotence=True)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.cluster.bootstrap_servers, acks="all", enable_idempotence=True
+        )
         await producer.start()
         try:
             for kind, value, headers in poison:
@@ -370,8 +399,12 @@ class Chaos:
         """DLQ records of contracts.events, by their original position → how many times."""
         [topic] = await _describe(self.cluster.bootstrap_servers, [f"{TOPIC}.dlq"])
         tps = [TopicPartition(f"{TOPIC}.dlq", p["partition"]) for p in topic["partitions"]]
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.cluster.bootstrap_servers, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", group_id=None)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.cluster.bootstrap_servers,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
         await consumer.start()
         found: dict[str, int] = {}
         try:
@@ -392,8 +425,9 @@ class Chaos:
         contracts = await asyncpg.connect(self.dsn("contracts"))
         gateway = await asyncpg.connect(self.dsn("gateway"))
         try:
-            backlog = (await contracts.fetchval("select count(*) from outbox where published_at is null")
-                       + await gateway.fetchval("select count(*) from outbox where published_at is null"))
+            backlog = await contracts.fetchval(
+                "select count(*) from outbox where published_at is null"
+            ) + await gateway.fetchval("select count(*) from outbox where published_at is null")
             events = {r[0] for r in await contracts.fetch("select event_id from outbox")}
             logged = {r[0] for r in await gateway.fetch("select event_id from event_log")}
         finally:
@@ -411,13 +445,16 @@ class Chaos:
                 marker = text.split(" ", 1)[1].split("：", 1)[0] if " " in text else text
                 contract_markers[marker] = contract_markers.get(marker, 0) + 1
             contract_ids = {r[0] for r in await contracts.fetch("select id from contracts")}
-            outbox_left = (await contracts.fetchval("select count(*) from outbox where published_at is null"),
-                           await gateway.fetchval("select count(*) from outbox where published_at is null"))
+            outbox_left = (
+                await contracts.fetchval("select count(*) from outbox where published_at is null"),
+                await gateway.fetchval("select count(*) from outbox where published_at is null"),
+            )
             events = {r[0] for r in await contracts.fetch("select event_id from outbox")}
             logged = [r[0] for r in await gateway.fetch("select event_id from event_log")]
             gateway_contracts = {r[0] for r in await gateway.fetch("select contract_id from contracts")}
-            gateway_registrations = {r[0] for r in await gateway.fetch("select registration_id from "
-                                                                       "worker_registrations")}
+            gateway_registrations = {
+                r[0] for r in await gateway.fetch("select registration_id from worker_registrations")
+            }
         finally:
             await contracts.close()
             await gateway.close()
@@ -445,41 +482,55 @@ class Chaos:
         rebuild = await asyncio.to_thread(self.rebuild_compare)
         unacked = sum(1 for w in self.writes if w.acked_at is None)
         checks = {
-            "every acknowledged write is in the contracts database":
-                (lost_total == 0, f"lost {lost_total} of {sum(1 for w in self.writes if w.acked_at)} acknowledged"
-                                  f" ({unacked} never acknowledged, within 120 s of retries)"),
-            "no write took effect twice":
-                (dup_any == 0 and dup_total == 0, f"{dup_any} contracts duplicated"),
-            "each committed fact is in the gateway's event log exactly once per ce_id":
-                (not missing_in_gateway and logged_twice == 0,
-                 f"{len(events)} events committed; {len(missing_in_gateway)} missing, {logged_twice} twice"),
-            "the gateway's read models hold every contract and registration":
-                (contract_ids <= gateway_contracts and registrations <= gateway_registrations,
-                 f"{len(contract_ids - gateway_contracts)} contracts, "
-                 f"{len(registrations - gateway_registrations)} registrations missing"),
+            "every acknowledged write is in the contracts database": (
+                lost_total == 0,
+                f"lost {lost_total} of {sum(1 for w in self.writes if w.acked_at)} acknowledged"
+                f" ({unacked} never acknowledged, within 120 s of retries)",
+            ),
+            "no write took effect twice": (dup_any == 0 and dup_total == 0, f"{dup_any} contracts duplicated"),
+            "each committed fact is in the gateway's event log exactly once per ce_id": (
+                not missing_in_gateway and logged_twice == 0,
+                f"{len(events)} events committed; {len(missing_in_gateway)} missing, {logged_twice} twice",
+            ),
+            "the gateway's read models hold every contract and registration": (
+                contract_ids <= gateway_contracts and registrations <= gateway_registrations,
+                f"{len(contract_ids - gateway_contracts)} contracts, "
+                f"{len(registrations - gateway_registrations)} registrations missing",
+            ),
             "the gateway's read models equal a fresh rebuild": rebuild,
-            "nothing stays in the outbox":
-                (outbox_left == (0, 0), f"unpublished rows: contracts {outbox_left[0]}, gateway {outbox_left[1]}"),
-            "the DLQ holds exactly the poison events":
-                (set(dead) == set(self.poison),
-                 f"{len(self.poison)} poison, {len(dead)} dead-lettered ({sum(dead.values())} records); "
-                 f"missing: {sorted(self.poison[p] for p in set(self.poison) - set(dead))}; "
-                 f"unexpected: {sorted(set(dead) - set(self.poison))[:5]}"),
+            "nothing stays in the outbox": (
+                outbox_left == (0, 0),
+                f"unpublished rows: contracts {outbox_left[0]}, gateway {outbox_left[1]}",
+            ),
+            "the DLQ holds exactly the poison events": (
+                set(dead) == set(self.poison),
+                f"{len(self.poison)} poison, {len(dead)} dead-lettered ({sum(dead.values())} records); "
+                f"missing: {sorted(self.poison[p] for p in set(self.poison) - set(dead))}; "
+                f"unexpected: {sorted(set(dead) - set(self.poison))[:5]}",
+            ),
         }
         return checks, per_phase
 
     def rebuild_compare(self) -> tuple[bool, str]:
         env = {**self.stack.service_env(), "LOG_LEVEL": "WARNING"}
-        result = subprocess.run([sys.executable, "-m", "newform_local.cli", "gateway", "rebuild", "--compare"],
-                                env=env, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-m", "newform_local.cli", "gateway", "rebuild", "--compare"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         try:
-            summary = json.loads(result.stdout[result.stdout.index("{"):])
+            summary = json.loads(result.stdout[result.stdout.index("{") :])
         except ValueError:
             return False, f"rebuild failed (exit {result.returncode}): {result.stderr[-500:]}"
         differences = summary.get("differences") or {}
-        return (result.returncode == 0 and not differences,
-                "equal" if not differences else f"differences in {sorted(differences)}: "
-                                                 f"{json.dumps(differences, ensure_ascii=False)[:600]}")
+        return (
+            result.returncode == 0 and not differences,
+            "equal"
+            if not differences
+            else f"differences in {sorted(differences)}: {json.dumps(differences, ensure_ascii=False)[:600]}",
+        )
 
     # -- the run --------------------------------------------------------------------------------
     async def run(self) -> int:
@@ -511,16 +562,44 @@ class Chaos:
             if phase.restored_at == 0.0:  # kills: recovery measured per kill
                 recovery = f"{phase.recovered_at:.1f} s" if phase.recovered_at is not None else "not recovered"
             else:
-                recovery = f"{phase.recovery:.1f} s" if phase.recovery is not None else (
-                    "—" if phase.restored_at is None else "not recovered")
+                recovery = (
+                    f"{phase.recovery:.1f} s"
+                    if phase.recovery is not None
+                    else ("—" if phase.restored_at is None else "not recovered")
+                )
             phase_writes = [w for w in self.writes if w.phase == phase.name]
-            rows.append((phase.name, counts["writes"], counts["acknowledged"], counts["lost"], counts["duplicated"],
-                         recovery, f"{_longest_gap(phase, phase_writes):.1f} s"))
+            rows.append(
+                (
+                    phase.name,
+                    counts["writes"],
+                    counts["acknowledged"],
+                    counts["lost"],
+                    counts["duplicated"],
+                    recovery,
+                    f"{_longest_gap(phase, phase_writes):.1f} s",
+                )
+            )
         total = {k: sum(v[k] for v in per_phase.values()) for k in ("writes", "acknowledged", "lost", "duplicated")}
-        rows.append(("all (incl. after the faults)", total["writes"], total["acknowledged"], total["lost"],
-                     total["duplicated"], "", ""))
-        header = ("fault", "writes", "acknowledged", "lost", "duplicated effects", "recovery time",
-                  "longest gap without an ack")
+        rows.append(
+            (
+                "all (incl. after the faults)",
+                total["writes"],
+                total["acknowledged"],
+                total["lost"],
+                total["duplicated"],
+                "",
+                "",
+            )
+        )
+        header = (
+            "fault",
+            "writes",
+            "acknowledged",
+            "lost",
+            "duplicated effects",
+            "recovery time",
+            "longest gap without an ack",
+        )
         print()
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join("---" for _ in header) + "|")
@@ -533,8 +612,13 @@ class Chaos:
 
 
 def _longest_gap(phase: Phase, writes: list[Write]) -> float:
-    acks = sorted([phase.started, *(w.acked_at for w in writes if w.acked_at and w.acked_at <= phase.ended),
-                   phase.ended or phase.started])
+    acks = sorted(
+        [
+            phase.started,
+            *(w.acked_at for w in writes if w.acked_at and w.acked_at <= phase.ended),
+            phase.ended or phase.started,
+        ]
+    )
     return max((b - a for a, b in zip(acks, acks[1:], strict=False)), default=0.0)
 
 

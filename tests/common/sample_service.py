@@ -69,18 +69,26 @@ class NotePublic(BaseModel):
 router = APIRouter(prefix="/v1", tags=["notes"])
 
 
-@router.post("/platforms/{platform_id}/notes", status_code=201, response_model=NotePublic,
-             responses=problem_responses(401, 403, 422))
-async def create_note(platform_id: str, body: NoteCreate, request: Request, session: SessionDep,
-                      principal: Annotated[Principal, require(Role.platform, Role.admin)]):
+@router.post(
+    "/platforms/{platform_id}/notes",
+    status_code=201,
+    response_model=NotePublic,
+    responses=problem_responses(401, 403, 422),
+)
+async def create_note(
+    platform_id: str,
+    body: NoteCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Role.platform, Role.admin)],
+):
     ensure_platform(principal, platform_id)
 
     async def produce() -> NotePublic:
         note = Note(platform_id=platform_id, worker_id=body.worker_id, text=body.text)
         session.add(note)
         await session.flush()
-        record(session, NoteCreated(note_id=note.id, platform_id=platform_id, worker_id=body.worker_id,
-                                    text=body.text))
+        record(session, NoteCreated(note_id=note.id, platform_id=platform_id, worker_id=body.worker_id, text=body.text))
         # Checked after the outbox write on purpose: the rollback must take the event with it.
         if body.deposit_fen > 0:
             raise PolicyViolation("A deposit may not be charged to the worker", measure="M5", rule="M5.no_deposit")
@@ -90,9 +98,12 @@ async def create_note(platform_id: str, body: NoteCreate, request: Request, sess
 
 
 @router.get("/platforms/{platform_id}/notes", response_model=Page[NotePublic])
-async def list_notes(platform_id: str, session: SessionDep,
-                     principal: Annotated[Principal, require()],
-                     params: Annotated[PageParams, Depends(page_params)]):
+async def list_notes(
+    platform_id: str,
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+    params: Annotated[PageParams, Depends(page_params)],
+):
     ensure_platform(principal, platform_id)
     query = select(Note).where(Note.platform_id == platform_id).order_by(Note.id).limit(params.limit + 1)
     if params.after:
@@ -102,8 +113,7 @@ async def list_notes(platform_id: str, session: SessionDep,
 
 
 @router.get("/platforms/{platform_id}/notes/{note_id}", response_model=NotePublic)
-async def get_note(platform_id: str, note_id: int, session: SessionDep,
-                   principal: Annotated[Principal, require()]):
+async def get_note(platform_id: str, note_id: int, session: SessionDep, principal: Annotated[Principal, require()]):
     ensure_platform(principal, platform_id)
     note = await session.get(Note, note_id)
     if note is None or note.platform_id != platform_id:
@@ -116,8 +126,10 @@ async def count_note(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.data.get("text") == "poison":
         raise ValueError("this event cannot be projected")
     await session.execute(
-        text("insert into sample_note_counts (worker_id, notes) values (:w, 1) "
-             "on conflict (worker_id) do update set notes = sample_note_counts.notes + 1"),
+        text(
+            "insert into sample_note_counts (worker_id, notes) values (:w, 1) "
+            "on conflict (worker_id) do update set notes = sample_note_counts.notes + 1"
+        ),
         {"w": envelope.data["worker_id"]},
     )
 
@@ -126,11 +138,25 @@ def make_app(settings: ServiceSettings, *, with_consumer: bool = True):
     def consumers(db, s):
         if not with_consumer:
             return []
-        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-counter",
-                               topics=[s.topic], handler=count_note, retry_delay=0.05)]
+        return [
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=f"{s.service_name}-counter",
+                topics=[s.topic],
+                handler=count_note,
+                retry_delay=0.05,
+            )
+        ]
 
-    return create_service_app(settings=settings, title="sample", description="test-only service",
-                              routers=[router], consumers=consumers, configure_logs=False)
+    return create_service_app(
+        settings=settings,
+        title="sample",
+        description="test-only service",
+        routers=[router],
+        consumers=consumers,
+        configure_logs=False,
+    )
 
 
 async def create_tables(engine) -> None:

@@ -29,8 +29,13 @@ async def client(postgres, tokens):
     await create_tables(engine)
     await engine.dispose()
     # Kafka is not needed for these conventions; the relay is off so nothing waits on a broker.
-    settings = ServiceSettings(service_name="sample", database_url=url, kafka_bootstrap_servers="127.0.0.1:1",
-                               jwt_public_key=tokens.public_pem, run_relay=False)
+    settings = ServiceSettings(
+        service_name="sample",
+        database_url=url,
+        kafka_bootstrap_servers="127.0.0.1:1",
+        jwt_public_key=tokens.public_pem,
+        run_relay=False,
+    )
     async with app_client(make_app(settings, with_consumer=False)) as c:
         c.database_url = url
         yield c
@@ -49,17 +54,26 @@ def auth(tokens, platform=PLATFORM, role="platform"):
     return tokens.headers(role, platform_id=platform)
 
 
-@pytest.mark.parametrize("request_args", [
-    {"json": {"worker_id": "w\x00x", "text": "x"}},
-    {"content": b'{"worker_id": "w_1", "text": "a\\u0000b"}', "headers": {"content-type": "application/json"}},
-    {"content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 9223372036854775808}',
-     "headers": {"content-type": "application/json"}},
-    {"content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 99999999999999999999999}',
-     "headers": {"content-type": "application/json"}},
-    {"content": b'{"worker_id": "w_1", "text": "x"}\n{"deposit_fen": 9223372036854775808}\n',
-     "headers": {"content-type": "application/x-ndjson"}},
-    {"content": b"worker_id,text\nw_1,a\x00b\n", "headers": {"content-type": "text/csv"}},
-])
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"json": {"worker_id": "w\x00x", "text": "x"}},
+        {"content": b'{"worker_id": "w_1", "text": "a\\u0000b"}', "headers": {"content-type": "application/json"}},
+        {
+            "content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 9223372036854775808}',
+            "headers": {"content-type": "application/json"},
+        },
+        {
+            "content": b'{"worker_id": "w_1", "text": "x", "deposit_fen": 99999999999999999999999}',
+            "headers": {"content-type": "application/json"},
+        },
+        {
+            "content": b'{"worker_id": "w_1", "text": "x"}\n{"deposit_fen": 9223372036854775808}\n',
+            "headers": {"content-type": "application/x-ndjson"},
+        },
+        {"content": b"worker_id,text\nw_1,a\x00b\n", "headers": {"content-type": "text/csv"}},
+    ],
+)
 async def test_input_no_database_can_store_is_refused_at_the_edge(client, tokens, request_args):
     """A NUL character or an integer beyond 64 bits, in any field of any service: 422, nothing stored."""
     before = await rows(client.database_url, Note)
@@ -76,11 +90,15 @@ async def test_a_nul_in_the_url_is_refused_and_a_backslash_before_u0000_is_text(
         response = await client.get(url, headers=auth(tokens))
         assert response.status_code == 422 and response.json()["type"].endswith("/unstorable-input"), url
         assert "\x00" not in response.text
-    text = await client.post(NOTES, headers={**auth(tokens), "content-type": "application/json"},
-                             content=b'{"worker_id": "w_1", "text": "C:\\\\u0000 is a path"}')
+    text = await client.post(
+        NOTES,
+        headers={**auth(tokens), "content-type": "application/json"},
+        content=b'{"worker_id": "w_1", "text": "C:\\\\u0000 is a path"}',
+    )
     assert text.status_code == 201, text.text  # an escaped backslash and the letters u0000: storable text
-    fits = await client.post(NOTES, headers=auth(tokens), json={"worker_id": "w_1", "text": "x",
-                                                               "deposit_fen": 2**63 - 1})
+    fits = await client.post(
+        NOTES, headers=auth(tokens), json={"worker_id": "w_1", "text": "x", "deposit_fen": 2**63 - 1}
+    )
     assert fits.status_code != 422 or "unstorable" not in fits.text
 
 
@@ -92,8 +110,9 @@ async def test_validation_errors_are_problem_json_and_store_nothing(client, toke
     body = response.json()
     assert body["title"] == "Validation failed" and body["status"] == 422
     assert body["errors"][0]["loc"] == ["body", "worker_id"]
-    malformed = await client.post(NOTES, headers={**auth(tokens), "content-type": "application/json"},
-                                  content=b"{not json")
+    malformed = await client.post(
+        NOTES, headers={**auth(tokens), "content-type": "application/json"}, content=b"{not json"
+    )
     assert malformed.status_code == 422 and malformed.headers["content-type"] == "application/problem+json"
     assert await rows(client.database_url, Note) == before
 
@@ -115,8 +134,14 @@ async def test_missing_invalid_and_expired_tokens_are_401(client, tokens):
     assert missing.headers["content-type"] == "application/problem+json"
     garbage = await client.get(NOTES, headers={"Authorization": "Bearer not-a-jwt"})
     assert garbage.status_code == 401
-    expired = mint_token(tokens.private_pem, role="platform", subject="p", platform_id=PLATFORM,
-                         now=datetime.now(UTC) - timedelta(hours=2), ttl=timedelta(hours=1))
+    expired = mint_token(
+        tokens.private_pem,
+        role="platform",
+        subject="p",
+        platform_id=PLATFORM,
+        now=datetime.now(UTC) - timedelta(hours=2),
+        ttl=timedelta(hours=1),
+    )
     response = await client.get(NOTES, headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and "expired" in response.json()["detail"]
     foreign_key = TokenFactory.generate()
@@ -127,8 +152,9 @@ async def test_missing_invalid_and_expired_tokens_are_401(client, tokens):
 async def test_wrong_role_or_scope_is_403(client, tokens):
     other_platform = await client.get(NOTES, headers=auth(tokens, platform="didi"))
     assert other_platform.status_code == 403
-    wrong_role = await client.post(NOTES, headers=tokens.headers("department", department="hrss"),
-                                   json={"worker_id": "w", "text": "x"})
+    wrong_role = await client.post(
+        NOTES, headers=tokens.headers("department", department="hrss"), json={"worker_id": "w", "text": "x"}
+    )
     assert wrong_role.status_code == 403
     assert wrong_role.json()["title"] == "Forbidden"
 
@@ -152,8 +178,9 @@ async def test_cursor_pagination_walks_every_item_once(client, tokens):
     headers = auth(tokens, platform=platform)
     created = []
     for i in range(7):
-        r = await client.post(f"/v1/platforms/{platform}/notes", headers=headers,
-                              json={"worker_id": "w", "text": str(i)})
+        r = await client.post(
+            f"/v1/platforms/{platform}/notes", headers=headers, json={"worker_id": "w", "text": str(i)}
+        )
         created.append(r.json()["id"])
     seen, cursor = [], None
     while True:

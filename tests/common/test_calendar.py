@@ -30,15 +30,28 @@ def test_national_day_2024_from_the_bundled_schedule():
 
 def test_statutory_days_follow_each_revision_of_the_law():
     assert sorted(d for d in calendar.statutory_holidays(2024) if d.month == 2) == [
-        date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12)]  # 2013 revision: 初一..初三
+        date(2024, 2, 10),
+        date(2024, 2, 11),
+        date(2024, 2, 12),
+    ]  # 2013 revision: 初一..初三
     assert sorted(d for d in calendar.statutory_holidays(2025) if d.month in (1, 2)) == [
-        date(2025, 1, 1), date(2025, 1, 28), date(2025, 1, 29), date(2025, 1, 30), date(2025, 1, 31)]
+        date(2025, 1, 1),
+        date(2025, 1, 28),
+        date(2025, 1, 29),
+        date(2025, 1, 30),
+        date(2025, 1, 31),
+    ]
     assert calendar.is_statutory_holiday(date(2025, 5, 2)) and not calendar.is_statutory_holiday(date(2024, 5, 2))
     assert calendar.is_statutory_holiday(date(2022, 9, 10))  # Mid-Autumn on a Saturday
     assert not calendar.is_statutory_holiday(date(2022, 9, 12))  # its make-up day off
     assert calendar.is_statutory_holiday(date(2025, 10, 6))  # Mid-Autumn inside the National Day week
     assert {y: len(calendar.statutory_holidays(y)) for y in (2024, 2025, 2026, 2027, 2040)} == {
-        2024: 11, 2025: 13, 2026: 13, 2027: 13, 2040: 13}
+        2024: 11,
+        2025: 13,
+        2026: 13,
+        2027: 13,
+        2040: 13,
+    }
 
 
 def test_every_statutory_day_is_a_rest_day_of_every_bundled_schedule():
@@ -89,12 +102,25 @@ def test_working_day_periods_and_provisional_years():
 
 def schedule_2027(**changes) -> dict:
     """A 2027 schedule as the State Council might publish it (a test document, not the real notice)."""
-    doc = {"year": 2027, "source": "国办发明电〔2026〕测试号", "published_on": "2026-11-10",
-           "rest_days": ["2027-01-01", "2027-01-02", "2027-01-03",
-                         *[f"2027-02-{d:02d}" for d in range(5, 12)], "2027-04-03", "2027-04-04", "2027-04-05",
-                         *[f"2027-05-{d:02d}" for d in range(1, 6)], "2027-06-09",
-                         "2027-09-15", *[f"2027-10-{d:02d}" for d in range(1, 8)]],
-           "working_days": ["2027-02-13", "2027-02-20", "2027-04-25", "2027-09-18", "2027-10-09"]}
+    doc = {
+        "year": 2027,
+        "source": "国办发明电〔2026〕测试号",
+        "published_on": "2026-11-10",
+        "rest_days": [
+            "2027-01-01",
+            "2027-01-02",
+            "2027-01-03",
+            *[f"2027-02-{d:02d}" for d in range(5, 12)],
+            "2027-04-03",
+            "2027-04-04",
+            "2027-04-05",
+            *[f"2027-05-{d:02d}" for d in range(1, 6)],
+            "2027-06-09",
+            "2027-09-15",
+            *[f"2027-10-{d:02d}" for d in range(1, 8)],
+        ],
+        "working_days": ["2027-02-13", "2027-02-20", "2027-04-25", "2027-09-18", "2027-10-09"],
+    }
     return {**doc, **changes}
 
 
@@ -109,17 +135,20 @@ def test_a_loaded_year_answers_and_makes_periods_definitive():
     assert spring.last_day == date(2027, 2, 15) and not spring.provisional  # 02-12, Sat 02-13 at work, 02-15
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"rest_days": ["2027-01-01"]}, "2027-02-06 is a statutory holiday"),
-    ({"working_days": ["2027-02-10"]}, "is a weekday"),
-    ({"working_days": ["2027-02-13", "2027-02-13"]}, "listed twice"),
-    ({"working_days": ["2027-02-11"]}, "listed twice"),  # also a rest day
-    ({"working_days": ["2028-01-08"]}, "not in 2027"),
-    ({"rest_days": ["not-a-date"]}, "is not a date"),
-    ({"source": ""}, "source must name"),
-    ({"year": "2027"}, "year must be a year"),
-    ({"published_on": "2099-01-01"}, "lies in the future"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"rest_days": ["2027-01-01"]}, "2027-02-06 is a statutory holiday"),
+        ({"working_days": ["2027-02-10"]}, "is a weekday"),
+        ({"working_days": ["2027-02-13", "2027-02-13"]}, "listed twice"),
+        ({"working_days": ["2027-02-11"]}, "listed twice"),  # also a rest day
+        ({"working_days": ["2028-01-08"]}, "not in 2027"),
+        ({"rest_days": ["not-a-date"]}, "is not a date"),
+        ({"source": ""}, "source must name"),
+        ({"year": "2027"}, "year must be a year"),
+        ({"published_on": "2099-01-01"}, "lies in the future"),
+    ],
+)
 def test_a_schedule_that_cannot_be_the_state_councils_is_refused_with_every_problem(change, problem):
     with pytest.raises(calendar.ScheduleInvalid) as refused:
         calendar.parse_schedule(schedule_2027(**change))
@@ -143,9 +172,11 @@ def test_the_clock_can_be_frozen_for_a_test():
 def test_newform_calendar_check_reads_toml_and_reports_every_problem(tmp_path, capsys):
     good = tmp_path / "2027.toml"
     doc = schedule_2027()
-    good.write_text(f'year = 2027\nsource = "{doc["source"]}"\npublished_on = {doc["published_on"]}\n'
-                    f'rest_days = [{", ".join(doc["rest_days"])}]\nworking_days = [{", ".join(doc["working_days"])}]\n',
-                    encoding="utf-8")
+    good.write_text(
+        f'year = 2027\nsource = "{doc["source"]}"\npublished_on = {doc["published_on"]}\n'
+        f"rest_days = [{', '.join(doc['rest_days'])}]\nworking_days = [{', '.join(doc['working_days'])}]\n",
+        encoding="utf-8",
+    )
     assert newform(["calendar", "check", str(good)]) == 0
     assert "the 2027 schedule is valid" in capsys.readouterr().out
     bad = tmp_path / "bad.json"

@@ -27,8 +27,13 @@ async def sample_settings(new_database, kafka, tokens):
     engine = create_async_engine(url)
     await create_tables(engine)
     await engine.dispose()
-    return ServiceSettings(service_name=service, database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                           jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2)
+    return ServiceSettings(
+        service_name=service,
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+    )
 
 
 @pytest.fixture
@@ -53,8 +58,9 @@ async def count_for(url: str, worker: str) -> int | None:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return (await conn.execute(text("select notes from sample_note_counts where worker_id = :w"),
-                                       {"w": worker})).scalar()
+            return (
+                await conn.execute(text("select notes from sample_note_counts where worker_id = :w"), {"w": worker})
+            ).scalar()
     finally:
         await engine.dispose()
 
@@ -68,10 +74,16 @@ async def test_committed_event_reaches_kafka_with_cloudevents_headers_and_rollba
 ):
     app = make_app(sample_settings, with_consumer=False)
     async with app_client(app) as client:
-        rejected = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                     json={"worker_id": "w_1", "text": "deposit", "deposit_fen": 5000})
-        accepted = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                     json={"worker_id": "w_1", "text": "hello"})
+        rejected = await client.post(
+            f"/v1/platforms/{PLATFORM}/notes",
+            headers=platform_headers(tokens),
+            json={"worker_id": "w_1", "text": "deposit", "deposit_fen": 5000},
+        )
+        accepted = await client.post(
+            f"/v1/platforms/{PLATFORM}/notes",
+            headers=platform_headers(tokens),
+            json={"worker_id": "w_1", "text": "hello"},
+        )
         assert rejected.status_code == 422
         assert accepted.status_code == 201
         records = await read_topic(kafka.bootstrap_servers, sample_settings.topic, expect=1, settle=2.0)
@@ -86,13 +98,15 @@ async def test_committed_event_reaches_kafka_with_cloudevents_headers_and_rollba
     assert headers["ce_id"] and headers["ce_time"]
     assert record.key == b"w_1"
     envelope = Envelope.from_kafka(record.key, record.value, list(record.headers))
-    assert envelope.data == {"note_id": accepted.json()["id"], "platform_id": PLATFORM, "worker_id": "w_1",
-                             "text": "hello"}
+    assert envelope.data == {
+        "note_id": accepted.json()["id"],
+        "platform_id": PLATFORM,
+        "worker_id": "w_1",
+        "text": "hello",
+    }
 
 
-async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(
-    new_database, tokens, tmp_path_factory
-):
+async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(new_database, tokens, tmp_path_factory):
     from newform_local.kafka import LocalKafka
     from newform_local.ports import free_port
 
@@ -104,21 +118,31 @@ async def test_writes_succeed_while_kafka_is_down_and_arrive_exactly_once_after(
         engine = create_async_engine(url)
         await create_tables(engine)
         await engine.dispose()
-        settings = ServiceSettings(service_name=service, database_url=url,
-                                   kafka_bootstrap_servers=broker.bootstrap_servers,
-                                   jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2)
+        settings = ServiceSettings(
+            service_name=service,
+            database_url=url,
+            kafka_bootstrap_servers=broker.bootstrap_servers,
+            jwt_public_key=tokens.public_pem,
+            relay_poll_interval_s=0.2,
+        )
         app = make_app(settings)
         async with app_client(app) as client:
-            first = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                      json={"worker_id": "w_out", "text": "before outage"})
+            first = await client.post(
+                f"/v1/platforms/{PLATFORM}/notes",
+                headers=platform_headers(tokens),
+                json={"worker_id": "w_out", "text": "before outage"},
+            )
             assert first.status_code == 201
             await eventually(lambda: count_for(url, "w_out"))
 
             broker.stop()
             during = []
             for i in range(5):
-                response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                             json={"worker_id": "w_out", "text": f"during outage {i}"})
+                response = await client.post(
+                    f"/v1/platforms/{PLATFORM}/notes",
+                    headers=platform_headers(tokens),
+                    json={"worker_id": "w_out", "text": f"during outage {i}"},
+                )
                 during.append(response.status_code)
             assert during == [201] * 5, "writes must succeed while Kafka is down"
             ready = await client.get("/readyz")
@@ -141,8 +165,11 @@ async def test_relay_crash_between_publish_and_mark_changes_nothing_downstream(s
     db = Database(sample_settings.database_url, service=sample_settings.service_name)
     try:
         async with app_client(app) as client:
-            response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                         json={"worker_id": "w_crash", "text": "once"})
+            response = await client.post(
+                f"/v1/platforms/{PLATFORM}/notes",
+                headers=platform_headers(tokens),
+                json={"worker_id": "w_crash", "text": "once"},
+            )
             assert response.status_code == 201
 
             crashing = OutboxRelay(db, kafka.bootstrap_servers)
@@ -173,12 +200,16 @@ async def test_poison_events_go_to_the_dead_letter_topic_and_the_consumer_goes_o
     async with app_client(app) as client:
         producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
         await producer.start()
-        await producer.send_and_wait(sample_settings.topic, b"not json at all", key=b"w_p",
-                                     headers=[("ce_type", b"sample.note.created.v1")])
+        await producer.send_and_wait(
+            sample_settings.topic, b"not json at all", key=b"w_p", headers=[("ce_type", b"sample.note.created.v1")]
+        )
         await producer.stop()
         for text_ in ("poison", "healthy"):
-            response = await client.post(f"/v1/platforms/{PLATFORM}/notes", headers=platform_headers(tokens),
-                                         json={"worker_id": "w_p", "text": text_})
+            response = await client.post(
+                f"/v1/platforms/{PLATFORM}/notes",
+                headers=platform_headers(tokens),
+                json={"worker_id": "w_p", "text": text_},
+            )
             assert response.status_code == 201
 
         assert await eventually(lambda: count_for(sample_settings.database_url, "w_p")) == 1
@@ -193,17 +224,23 @@ async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied
     from .sample_service import NoteCreated
 
     url = await sample_database(own_postgres, "outage")
-    settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
-                               kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                               run_relay=False)
+    settings = ServiceSettings(
+        service_name=unique_name("sample"),
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        run_relay=False,
+    )
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     await producer.start()
 
     async def publish(i: int) -> None:
-        env = Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_db", text=f"n{i}"),
-                          source="/newform/test")
-        await producer.send_and_wait(settings.topic, env.kafka_value(), key=env.key.encode(),
-                                     headers=env.kafka_headers())
+        env = Envelope.of(
+            NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_db", text=f"n{i}"), source="/newform/test"
+        )
+        await producer.send_and_wait(
+            settings.topic, env.kafka_value(), key=env.key.encode(), headers=env.kafka_headers()
+        )
 
     try:
         async with app_client(make_app(settings)):
@@ -223,9 +260,13 @@ async def test_a_database_outage_dead_letters_nothing_and_every_event_is_applied
 
 async def test_requests_during_a_database_outage_get_503_with_retry_after(tokens, own_postgres):
     url = await sample_database(own_postgres, "down")
-    settings = ServiceSettings(service_name=unique_name("sample"), database_url=url,
-                               kafka_bootstrap_servers="127.0.0.1:1", jwt_public_key=tokens.public_pem,
-                               run_relay=False)
+    settings = ServiceSettings(
+        service_name=unique_name("sample"),
+        database_url=url,
+        kafka_bootstrap_servers="127.0.0.1:1",
+        jwt_public_key=tokens.public_pem,
+        run_relay=False,
+    )
     notes = f"/v1/platforms/{PLATFORM}/notes"
     async with app_client(make_app(settings, with_consumer=False)) as client:
         ok = await client.post(notes, headers=platform_headers(tokens), json={"worker_id": "w_503", "text": "before"})
@@ -247,8 +288,12 @@ async def test_a_batch_handler_gets_each_new_event_once_in_order(sample_settings
     from .sample_service import NoteCreated
 
     with pytest.raises(ValueError, match="either a handler"):
-        ConsumerRunner(Database(sample_settings.database_url, service="x"), kafka.bootstrap_servers, group_id="g",
-                       topics=["t.events"])
+        ConsumerRunner(
+            Database(sample_settings.database_url, service="x"),
+            kafka.bootstrap_servers,
+            group_id="g",
+            topics=["t.events"],
+        )
     seen: list[int] = []
 
     async def batch(session, envelopes):
@@ -256,17 +301,19 @@ async def test_a_batch_handler_gets_each_new_event_once_in_order(sample_settings
 
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     await producer.start()
-    events = [Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_batch", text="x"),
-                          source="/newform/test") for i in range(20)]
+    events = [
+        Envelope.of(NoteCreated(note_id=i, platform_id=PLATFORM, worker_id="w_batch", text="x"), source="/newform/test")
+        for i in range(20)
+    ]
     for env in [*events, events[3]]:  # the last one is a redelivery
-        await producer.send(sample_settings.topic, env.kafka_value(), key=env.key.encode(),
-                            headers=env.kafka_headers())
+        await producer.send(sample_settings.topic, env.kafka_value(), key=env.key.encode(), headers=env.kafka_headers())
     await producer.flush()
     await producer.stop()
 
     db = Database(sample_settings.database_url, service=sample_settings.service_name)
-    runner = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("batch"),
-                            topics=[sample_settings.topic], batch_handler=batch)
+    runner = ConsumerRunner(
+        db, kafka.bootstrap_servers, group_id=unique_name("batch"), topics=[sample_settings.topic], batch_handler=batch
+    )
     await runner.start()
     try:
         await eventually(lambda: _equals(_len(seen), 20))
@@ -295,16 +342,32 @@ async def test_a_poison_record_delivered_again_is_not_dead_lettered_again(sample
         raise ValueError("this event cannot be handled")
 
     db = Database(sample_settings.database_url, service=sample_settings.service_name)
-    runner = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("redeliver"),
-                            topics=[sample_settings.topic], handler=refuse, retry_delay=0.01)
+    runner = ConsumerRunner(
+        db,
+        kafka.bootstrap_servers,
+        group_id=unique_name("redeliver"),
+        topics=[sample_settings.topic],
+        handler=refuse,
+        retry_delay=0.01,
+    )
     runner._dlq_producer = make_producer(kafka.bootstrap_servers, client_id="redeliver-dlq")
     await runner._dlq_producer.start()
     good = Envelope.of(NoteCreated(note_id=1, platform_id=PLATFORM, worker_id="w_r", text="x"), source="/t")
 
     def record(offset: int, headers, value: bytes) -> ConsumerRecord:
-        return ConsumerRecord(topic=sample_settings.topic, partition=0, offset=offset, timestamp=0,
-                              timestamp_type=0, key=b"w_r", value=value, checksum=None, serialized_key_size=3,
-                              serialized_value_size=len(value), headers=headers)
+        return ConsumerRecord(
+            topic=sample_settings.topic,
+            partition=0,
+            offset=offset,
+            timestamp=0,
+            timestamp_type=0,
+            key=b"w_r",
+            value=value,
+            checksum=None,
+            serialized_key_size=3,
+            serialized_value_size=len(value),
+            headers=headers,
+        )
 
     malformed = record(7, [(k, b"x" * 65 if k == "ce_id" else v) for k, v in good.kafka_headers()], good.kafka_value())
     failing = record(8, good.kafka_headers(), good.kafka_value())
@@ -340,24 +403,49 @@ async def test_a_runner_given_types_passes_over_the_others_without_an_inbox_row(
 
     def record(offset: int, envelope: Envelope) -> ConsumerRecord:
         value = envelope.kafka_value()
-        return ConsumerRecord(topic=sample_settings.topic, partition=0, offset=offset, timestamp=0,
-                              timestamp_type=0, key=b"w_t", value=value, checksum=None, serialized_key_size=3,
-                              serialized_value_size=len(value), headers=envelope.kafka_headers())
+        return ConsumerRecord(
+            topic=sample_settings.topic,
+            partition=0,
+            offset=offset,
+            timestamp=0,
+            timestamp_type=0,
+            key=b"w_t",
+            value=value,
+            checksum=None,
+            serialized_key_size=3,
+            serialized_value_size=len(value),
+            headers=envelope.kafka_headers(),
+        )
 
     note = Envelope.of(NoteCreated(note_id=1, platform_id=PLATFORM, worker_id="w_t", text="x"), source="/t")
     db = Database(sample_settings.database_url, service=sample_settings.service_name)
-    passing_over = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("types"),
-                                  topics=[sample_settings.topic], batch_handler=batch, types=["sample.other.v1"])
-    handling = ConsumerRunner(db, kafka.bootstrap_servers, group_id=unique_name("types"),
-                              topics=[sample_settings.topic], batch_handler=batch, types=[NoteCreated.event_type])
+    passing_over = ConsumerRunner(
+        db,
+        kafka.bootstrap_servers,
+        group_id=unique_name("types"),
+        topics=[sample_settings.topic],
+        batch_handler=batch,
+        types=["sample.other.v1"],
+    )
+    handling = ConsumerRunner(
+        db,
+        kafka.bootstrap_servers,
+        group_id=unique_name("types"),
+        topics=[sample_settings.topic],
+        batch_handler=batch,
+        types=[NoteCreated.event_type],
+    )
     try:
         assert await passing_over._apply_batch([record(0, note)]) == []
         await passing_over._handle(record(0, note))
         assert seen == []
         assert [e.id for e in await handling._apply_batch([record(0, note)])] == [note.id]
         async with db.sessions() as session:
-            claimed = (await session.execute(text("select consumer from inbox where event_id = :id"),
-                                             {"id": note.id})).scalars().all()
+            claimed = (
+                (await session.execute(text("select consumer from inbox where event_id = :id"), {"id": note.id}))
+                .scalars()
+                .all()
+            )
     finally:
         await db.dispose()
     assert seen == [note.id]

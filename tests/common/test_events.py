@@ -61,18 +61,21 @@ def test_malformed_messages_are_rejected_with_a_reason():
         Envelope.from_kafka(b"k", b"[1]", good.kafka_headers())
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"ce_id": b"x" * 65}, "ce_id is 65 characters long"),
-    ({"ce_type": b"testsvc." + b"t" * 200}, "ce_type is 208 characters long"),
-    ({"ce_source": b"/" * 201}, "ce_source is 201 characters long"),
-    ({"ce_subject": b"s" * 201}, "ce_subject is 201 characters long"),
-    ({"ce_id": b""}, "missing CloudEvents headers: ce_id"),
-    ({"ce_id": b"a\x00b"}, "ce_id contains a NUL"),
-    ({"ce_source": b"/s\xff"}, "ce_source is not UTF-8"),
-    ({"ce_type": b"Not A Type"}, "ce_type 'Not A Type' is not"),
-    ({"ce_time": b"2026-11-01T08:00:00"}, "ce_time has no UTC offset"),
-    ({"ce_time": b"yesterday"}, "unreadable ce_time"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"ce_id": b"x" * 65}, "ce_id is 65 characters long"),
+        ({"ce_type": b"testsvc." + b"t" * 200}, "ce_type is 208 characters long"),
+        ({"ce_source": b"/" * 201}, "ce_source is 201 characters long"),
+        ({"ce_subject": b"s" * 201}, "ce_subject is 201 characters long"),
+        ({"ce_id": b""}, "missing CloudEvents headers: ce_id"),
+        ({"ce_id": b"a\x00b"}, "ce_id contains a NUL"),
+        ({"ce_source": b"/s\xff"}, "ce_source is not UTF-8"),
+        ({"ce_type": b"Not A Type"}, "ce_type 'Not A Type' is not"),
+        ({"ce_time": b"2026-11-01T08:00:00"}, "ce_time has no UTC offset"),
+        ({"ce_time": b"yesterday"}, "unreadable ce_time"),
+    ],
+)
 def test_every_attribute_is_bounded_and_checked_before_anything_is_written(change, reason):
     good = Envelope.of(ThingHappened(worker_id="w", amount_fen=1), source="/s")
     headers = dict(good.kafka_headers()) | change
@@ -80,15 +83,18 @@ def test_every_attribute_is_bounded_and_checked_before_anything_is_written(chang
         Envelope.from_kafka(b"k", good.kafka_value(), list(headers.items()))
 
 
-@pytest.mark.parametrize(("key", "value", "reason"), [
-    (b"k" * 201, b"{}", "key is 201 characters long"),
-    (b"\xff", b"{}", "key is not UTF-8"),
-    (b"k", b'{"a": NaN}', "not JSON"),
-    (b"k", b'{"a": 1e999}', "not JSON"),
-    (b"k", b'{"a": ["x\\u0000"]}', "NUL character"),
-    (b"k", b"\xff\xfe", "not JSON"),
-    (b"k", b"[" * 100_000, "not JSON"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        (b"k" * 201, b"{}", "key is 201 characters long"),
+        (b"\xff", b"{}", "key is not UTF-8"),
+        (b"k", b'{"a": NaN}', "not JSON"),
+        (b"k", b'{"a": 1e999}', "not JSON"),
+        (b"k", b'{"a": ["x\\u0000"]}', "NUL character"),
+        (b"k", b"\xff\xfe", "not JSON"),
+        (b"k", b"[" * 100_000, "not JSON"),
+    ],
+)
 def test_keys_and_data_a_database_would_refuse_are_malformed(key, value, reason):
     good = Envelope.of(ThingHappened(worker_id="w", amount_fen=1), source="/s")
     with pytest.raises(MalformedEvent, match=reason):
@@ -149,8 +155,14 @@ def test_asyncapi_document_lists_a_services_events():
 
 
 def test_findings_must_name_a_real_measure_and_rule():
-    base = dict(finding_id="f1", severity=Severity.high, summary="押金", subject_type="contract", subject_id="c1",
-                observed_at=datetime.now(UTC))
+    base = dict(
+        finding_id="f1",
+        severity=Severity.high,
+        summary="押金",
+        subject_type="contract",
+        subject_id="c1",
+        observed_at=datetime.now(UTC),
+    )
     FindingRaised(measure="M5", rule="M5.no_deposit", **base)
     with pytest.raises(ValidationError):
         FindingRaised(measure="M21", rule="M21.x", **base)
@@ -168,8 +180,11 @@ def test_a_published_event_schema_accepts_a_new_optional_field(service):
         schema = {**message["payload"], "components": document["components"]}
         validator = jsonschema.Draft202012Validator(schema)
         assert '"additionalProperties": false' not in json.dumps(message["payload"]), name
-        sample = {p: _sample(s, document) for p, s in message["payload"].get("properties", {}).items()
-                  if p in message["payload"].get("required", [])}
+        sample = {
+            p: _sample(s, document)
+            for p, s in message["payload"].get("properties", {}).items()
+            if p in message["payload"].get("required", [])
+        }
         validator.validate(sample)
         validator.validate({**sample, "a_field_of_the_next_release": "x"})  # what a closed schema refused
 
@@ -202,6 +217,7 @@ def _sample(schema: dict, document: dict):
     if kind == "array":
         return [_sample(schema["items"], document)] * schema.get("minItems", 0) if "items" in schema else []
     if kind == "object":
-        return {p: _sample(s, document) for p, s in schema.get("properties", {}).items()
-                if p in schema.get("required", [])}
+        return {
+            p: _sample(s, document) for p, s in schema.get("properties", {}).items() if p in schema.get("required", [])
+        }
     return None

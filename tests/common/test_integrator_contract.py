@@ -33,8 +33,17 @@ async def database(postgres):
 
 
 def sample_app(url: str, public_pem: str, **settings):
-    return make_app(ServiceSettings(service_name="sample", database_url=url, kafka_bootstrap_servers="127.0.0.1:1",
-                                    jwt_public_key=public_pem, run_relay=False, **settings), with_consumer=False)
+    return make_app(
+        ServiceSettings(
+            service_name="sample",
+            database_url=url,
+            kafka_bootstrap_servers="127.0.0.1:1",
+            jwt_public_key=public_pem,
+            run_relay=False,
+            **settings,
+        ),
+        with_consumer=False,
+    )
 
 
 async def test_a_caller_past_its_burst_gets_429_with_retry_after_and_others_are_unaffected(database):
@@ -88,8 +97,12 @@ async def test_a_deprecated_operation_says_so_in_headers_and_in_openapi(database
     tokens = TokenFactory.generate()
     app = sample_app(database, tokens.public_pem)
 
-    @app.get("/v1/legacy-count", tags=["notes"], summary="Old count",
-             **deprecation(date(2026, 12, 1), date(2027, 6, 1), successor="/v1/platforms/{platform_id}/notes"))
+    @app.get(
+        "/v1/legacy-count",
+        tags=["notes"],
+        summary="Old count",
+        **deprecation(date(2026, 12, 1), date(2027, 6, 1), successor="/v1/platforms/{platform_id}/notes"),
+    )
     async def legacy_count() -> dict:
         return {"count": 0}
 

@@ -37,8 +37,12 @@ async def test_a_clock_fires_once_with_what_its_handler_writes_in_the_same_trans
 
     async def overdue(session, deadline):
         calls.append(deadline.subject_id)
-        await raise_finding(session, FindingSpec("M18", "M18.award_overdue", Severity.high, "仲裁裁决超期"),
-                            subject_type="case", subject_id=deadline.subject_id)
+        await raise_finding(
+            session,
+            FindingSpec("M18", "M18.award_overdue", Severity.high, "仲裁裁决超期"),
+            subject_type="case",
+            subject_id=deadline.subject_id,
+        )
 
     async with db.transaction() as s:
         await deadlines.schedule(s, "award", "case-1", T0 + timedelta(days=45))
@@ -84,7 +88,8 @@ async def test_a_legal_period_counts_suspensions_and_extensions_by_the_period_ru
         # 2025-10-10 is a working day (the National Day break ended on 10-08; 10-11 was a working Saturday)
         assert extended.due_at == deadlines.end_of_business_day(date(2025, 10, 10))
         assert (await deadlines.extend(s, "award", "case-p", -1)).due_at == deadlines.end_of_business_day(
-            date(2025, 10, 9))
+            date(2025, 10, 9)
+        )
         moved = await deadlines.move(s, "award", "case-p", T0 + timedelta(days=100))
         assert moved.period is None and not moved.provisional  # a plain time from now on
 
@@ -93,18 +98,30 @@ async def test_recompute_changes_only_the_clocks_the_loaded_year_touches(db):
     saved = calendar.installed()
     try:
         async with db.transaction() as s:
-            spring = await deadlines.schedule_period(s, "acceptance", "case-s", start=date(2027, 2, 4), days=3,
-                                                     unit=calendar.WORKING_DAYS)
-            this_year = await deadlines.schedule_period(s, "acceptance", "case-t", start=date(2026, 12, 1), days=3,
-                                                        unit=calendar.WORKING_DAYS)
+            spring = await deadlines.schedule_period(
+                s, "acceptance", "case-s", start=date(2027, 2, 4), days=3, unit=calendar.WORKING_DAYS
+            )
+            this_year = await deadlines.schedule_period(
+                s, "acceptance", "case-t", start=date(2026, 12, 1), days=3, unit=calendar.WORKING_DAYS
+            )
             assert spring.provisional and not this_year.provisional
             await deadlines.schedule(s, "pay_due", "statement-1", deadlines.end_of_business_day(date(2027, 2, 9)))
-        calendar.install([calendar.Schedule(2027, frozenset(date(2027, 2, d) for d in range(5, 12)) | frozenset(
-            calendar.statutory_holidays(2027)), frozenset({date(2027, 2, 13)}), source="test", origin="loaded")])
+        calendar.install(
+            [
+                calendar.Schedule(
+                    2027,
+                    frozenset(date(2027, 2, d) for d in range(5, 12)) | frozenset(calendar.statutory_holidays(2027)),
+                    frozenset({date(2027, 2, 13)}),
+                    source="test",
+                    origin="loaded",
+                )
+            ]
+        )
         async with db.transaction() as s:
             changed = await deadlines.recompute(s, 2027)
         assert [(c.subject_id, c.due_at, c.provisional) for c in changed] == [
-            ("case-s", deadlines.end_of_business_day(date(2027, 2, 15)), False)]
+            ("case-s", deadlines.end_of_business_day(date(2027, 2, 15)), False)
+        ]
         async with db.transaction() as s:
             assert await deadlines.recompute(s, 2027) == []  # once
     finally:
@@ -167,9 +184,11 @@ async def test_two_workers_never_fire_the_same_clock(db):
     other = Database(db.url, service="kitsvc")
     try:
         later = T0 + timedelta(days=1)
-        await asyncio.gather(deadlines.fire_due(db, {"reply": slow}, now=later, limit=10),
-                             deadlines.fire_due(other, {"reply": slow}, now=later, limit=10),
-                             deadlines.fire_due(db, {"reply": slow}, now=later, limit=50))
+        await asyncio.gather(
+            deadlines.fire_due(db, {"reply": slow}, now=later, limit=10),
+            deadlines.fire_due(other, {"reply": slow}, now=later, limit=10),
+            deadlines.fire_due(db, {"reply": slow}, now=later, limit=50),
+        )
     finally:
         await other.dispose()
     assert len(handled) == len(set(handled)) == 40
@@ -199,11 +218,18 @@ async def test_the_common_tables_take_64_bit_kafka_offsets_and_outbox_ids(new_da
     from newform_common.testing import execute, migrated_database, scalar
 
     url = await migrated_database(new_database, "contracts")
-    await execute(url, "insert into inbox (consumer, event_id, type, topic, partition, \"offset\", outcome) "
-                       "values ('c', 'e1', 't.x.y.v1', 'topic', 0, 5000000000, 'handled')")
+    await execute(
+        url,
+        'insert into inbox (consumer, event_id, type, topic, partition, "offset", outcome) '
+        "values ('c', 'e1', 't.x.y.v1', 'topic', 0, 5000000000, 'handled')",
+    )
     assert await scalar(url, "select \"offset\" from inbox where event_id = 'e1'") == 5_000_000_000
-    assert await scalar(url, "select data_type from information_schema.columns "
-                             "where table_name = 'outbox' and column_name = 'id'") == "bigint"
+    assert (
+        await scalar(
+            url, "select data_type from information_schema.columns where table_name = 'outbox' and column_name = 'id'"
+        )
+        == "bigint"
+    )
 
 
 def test_a_lost_connection_is_an_outage_however_deep_it_is_wrapped_and_a_bad_statement_is_not():
@@ -266,8 +292,9 @@ async def test_a_request_that_loses_a_lock_race_is_told_to_retry_not_given_a_500
     async def lose_a_race():
         raise DBAPIError("update things", {}, DeadlockDetectedError("deadlock detected"))
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-                                 base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as client:
         r = await client.post("/v1/things")
     assert r.status_code == 409 and r.headers["retry-after"] == "1"
     assert r.headers["content-type"] == "application/problem+json"

@@ -26,9 +26,27 @@ from newform_common.policy import (
 )
 
 ALL_DEPARTMENTS = [
-    "hrss", "court", "union", "transport", "market", "postal", "culture", "drc", "emergency", "health",
-    "police", "medins", "tax", "housing", "construction", "urban", "education", "sports", "justice",
-    "bigdata", "county",
+    "hrss",
+    "court",
+    "union",
+    "transport",
+    "market",
+    "postal",
+    "culture",
+    "drc",
+    "emergency",
+    "health",
+    "police",
+    "medins",
+    "tax",
+    "housing",
+    "construction",
+    "urban",
+    "education",
+    "sports",
+    "justice",
+    "bigdata",
+    "county",
 ]
 
 
@@ -41,8 +59,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LAPSED = date(2027, 1, 15)  # after the measures' valid_until, no successor loaded
 
 
-def successor_toml(vid: str, valid_from: str, valid_until: str, monthly_fen: int, extends: bool = True,
-                   series: str = "") -> str:
+def successor_toml(
+    vid: str, valid_from: str, valid_until: str, monthly_fen: int, extends: bool = True, series: str = ""
+) -> str:
     return textwrap.dedent(
         f"""
         [version]
@@ -182,8 +201,17 @@ def test_statutory_basis_names_only_rules_the_services_emit(policy):
 
 def test_the_duties_laws_carry_stay_law_after_the_measures_lapse(policy):
     """X-3: minimum wage, premiums, arrears, working time, the rest break and insurance outlive the measures."""
-    for rule in ("M6.minimum_wage", "M6.overtime_premium", "M6.wage_arrears", "M6.paid_late", "M7.daily_hours",
-                 "M7.monthly_overtime", "M7.rest_break", "M9.work_injury_insurance", "M20.wage_arrears_enforcement"):
+    for rule in (
+        "M6.minimum_wage",
+        "M6.overtime_premium",
+        "M6.wage_arrears",
+        "M6.paid_late",
+        "M7.daily_hours",
+        "M7.monthly_overtime",
+        "M7.rest_break",
+        "M9.work_injury_insurance",
+        "M20.wage_arrears_enforcement",
+    ):
         basis = policy.rule_basis(rule, LAPSED, "labor_contract")
         assert not basis.provisional and basis.statutory_basis, rule
     # A work agreement's pay and rest rest on the national guideline (人社厅发〔2023〕50号), a different source.
@@ -199,8 +227,9 @@ def test_the_duties_laws_carry_stay_law_after_the_measures_lapse(policy):
 def test_a_finding_is_judged_on_its_facts_first_date_not_the_judging_day():
     from newform_common.findings import FindingSpec, Severity, fact_date
 
-    spec = FindingSpec("M6", "M6.minimum_wage", Severity.high, "x",
-                       {"period_start": "2026-12-01", "period_end": "2026-12-31"})
+    spec = FindingSpec(
+        "M6", "M6.minimum_wage", Severity.high, "x", {"period_start": "2026-12-01", "period_end": "2026-12-31"}
+    )
     assert fact_date(spec) == date(2026, 12, 1)
     assert fact_date(FindingSpec("M6", "r", Severity.low, "x", {"month": "2026-12"})) == date(2026, 12, 1)
     assert fact_date(FindingSpec("M6", "r", Severity.low, "x", {"note": "no dates"})) is None
@@ -209,7 +238,8 @@ def test_a_finding_is_judged_on_its_facts_first_date_not_the_judging_day():
 
 def test_a_successor_ends_the_provisional_continuation(tmp_path: Path):
     (tmp_path / "xining-2026-99.toml").write_text(
-        successor_toml("xining-2026-99", "2026-12-22", "2031-12-31", 200000), encoding="utf-8")
+        successor_toml("xining-2026-99", "2026-12-22", "2031-12-31", 200000), encoding="utf-8"
+    )
     policy = load_policy([tmp_path])
     p = policy.value_with_source("pay.max_pay_period_days", LAPSED)
     assert (p.version, p.provisional) == ("xining-2026-99", False)  # inherited through `extends`
@@ -219,8 +249,9 @@ def test_a_successor_ends_the_provisional_continuation(tmp_path: Path):
 
 def test_a_source_that_does_not_continue_leaves_its_parameters_uncovered(tmp_path: Path):
     """503 policy-not-in-force remains for a parameter no source covers on the date."""
-    (tmp_path / "local-standard.toml").write_text(textwrap.dedent(
-        """
+    (tmp_path / "local-standard.toml").write_text(
+        textwrap.dedent(
+            """
         [version]
         id = "local-standard"
         kind = "provincial_standard"
@@ -235,7 +266,10 @@ def test_a_source_that_does_not_continue_leaves_its_parameters_uncovered(tmp_pat
         unit = "fen"
         source = "test"
         values = [{ effective_from = 2024-01-01, value = 1 }]
-        """), encoding="utf-8")
+        """
+        ),
+        encoding="utf-8",
+    )
     policy = load_policy([tmp_path])
     assert policy.value("test.local_figure", date(2024, 6, 1)) == 1
     with pytest.raises(PolicyNotInForce) as after:
@@ -282,8 +316,10 @@ def test_new_figures_for_wages_disputes_and_training(policy):
     clock = policy.value("disputes.arbitration.clock_pauses", on)
     assert clock["pauses_on"] == ["suspended"] and "party_added" in clock["restarts_on"]
     # the award is final for claims up to 12 months of the local monthly minimum wage
-    assert (policy.value("disputes.award_final.max_claim_minimum_wage_months", on)
-            * policy.value("pay.minimum_wage.monthly_fen", on)) == 12 * 188000
+    assert (
+        policy.value("disputes.award_final.max_claim_minimum_wage_months", on)
+        * policy.value("pay.minimum_wage.monthly_fen", on)
+    ) == 12 * 188000
 
 
 def test_fair_access_and_scorecards_are_data(policy):
@@ -300,8 +336,15 @@ def test_vocabulary_from_the_policy_data():
     assert vocabulary.occupations(LAPSED)["courier"] == "快递员"
     assert vocabulary.engagement_types()["work_agreement"] == "书面用工协议"
     assert vocabulary.sectors()["express_delivery"] == "快递"
-    assert vocabulary.codes("districts") == ("chengdong", "chengzhong", "chengxi", "chengbei", "huangzhong",
-                                             "datong", "huangyuan")
+    assert vocabulary.codes("districts") == (
+        "chengdong",
+        "chengzhong",
+        "chengxi",
+        "chengbei",
+        "huangzhong",
+        "datong",
+        "huangyuan",
+    )
     assert get_args(vocabulary.literal("engagement_types")) == ("labor_contract", "work_agreement", "civil")
     occupation_sectors = get_policy().value("reference.occupation_sectors", date(2025, 6, 1))
     assert set(occupation_sectors) == set(vocabulary.codes("occupations"))
@@ -429,7 +472,15 @@ def test_aware_datetime_is_converted_to_shanghai_date(policy):
 # -- routing and reference data ---------------------------------------------------------------
 def test_departments_for_m6_match_catalogue(policy):
     assert policy.departments_for_measure("M6", date(2024, 6, 1)) == [
-        "hrss", "drc", "court", "union", "transport", "market", "postal", "culture", "county",
+        "hrss",
+        "drc",
+        "court",
+        "union",
+        "transport",
+        "market",
+        "postal",
+        "culture",
+        "county",
     ]
 
 
@@ -437,12 +488,13 @@ def test_departments_for_every_measure(policy):
     on = date(2024, 6, 1)
     as_m1 = ["hrss", "court", "union", "transport", "market", "postal", "culture", "county"]
     expected = {
-        "M1": as_m1, "M2": as_m1, "M3": as_m1,
+        "M1": as_m1,
+        "M2": as_m1,
+        "M3": as_m1,
         "M4": ["hrss", "union", "transport", "market", "postal", "culture", "county"],
         "M5": as_m1,
         "M7": ["hrss", "union", "transport", "market", "postal", "culture", "county"],
-        "M8": ["hrss", "emergency", "health", "police", "union", "transport", "market", "postal", "culture",
-               "county"],
+        "M8": ["hrss", "emergency", "health", "police", "union", "transport", "market", "postal", "culture", "county"],
         "M9": ["hrss", "medins", "transport", "market", "postal", "culture", "county"],
         "M10": ["union", "hrss", "transport", "market", "postal", "culture", "county"],
         "M11": ["hrss", "tax", "union", "transport", "market", "postal", "culture", "county"],
@@ -451,8 +503,25 @@ def test_departments_for_every_measure(policy):
         "M14": ["drc", "housing", "construction", "transport", "urban", "county"],
         "M15": ["culture", "education", "sports", "county"],
         # Item 16's 17 city departments, in its order: no district governments, urban, justice or bigdata.
-        "M16": ["hrss", "union", "court", "drc", "police", "medins", "health", "emergency", "sports", "housing",
-                "construction", "tax", "education", "transport", "market", "postal", "culture"],
+        "M16": [
+            "hrss",
+            "union",
+            "court",
+            "drc",
+            "police",
+            "medins",
+            "health",
+            "emergency",
+            "sports",
+            "housing",
+            "construction",
+            "tax",
+            "education",
+            "transport",
+            "market",
+            "postal",
+            "culture",
+        ],
         "M17": ["union", "hrss", "transport", "market", "postal", "culture", "county"],
         "M18": ["court", "hrss", "justice", "county"],
         "M19": ["drc", "bigdata", "hrss", "market", "transport", "postal", "county"],
@@ -478,12 +547,21 @@ def test_sector_regulators_and_route(policy):
 def test_reference_tables(policy):
     on = date(2024, 6, 1)
     assert policy.districts(on) == {
-        "chengdong": "城东区", "chengzhong": "城中区", "chengxi": "城西区", "chengbei": "城北区",
-        "huangzhong": "湟中区", "datong": "大通县", "huangyuan": "湟源县",
+        "chengdong": "城东区",
+        "chengzhong": "城中区",
+        "chengxi": "城西区",
+        "chengbei": "城北区",
+        "huangzhong": "湟中区",
+        "datong": "大通县",
+        "huangyuan": "湟源县",
     }
     assert policy.occupations(on) == {
-        "food_delivery": "外卖送餐员", "courier": "快递员", "on_demand_delivery": "网约配送员",
-        "ride_hailing": "网约车驾驶员", "freight_driver": "网约货车司机", "designated_driver": "代驾司机",
+        "food_delivery": "外卖送餐员",
+        "courier": "快递员",
+        "on_demand_delivery": "网约配送员",
+        "ride_hailing": "网约车驾驶员",
+        "freight_driver": "网约货车司机",
+        "designated_driver": "代驾司机",
         "internet_marketer": "互联网营销师",
     }
     assert policy.departments(on)["hrss"] == "市人力资源社会保障局"
@@ -529,8 +607,9 @@ def test_overlapping_versions_rejected(tmp_path: Path):
 
 
 def test_standalone_successor_without_extends(tmp_path: Path):
-    (tmp_path / "next.toml").write_text(successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False,
-                                                       series="xining-measures"))
+    (tmp_path / "next.toml").write_text(
+        successor_toml("next", "2027-01-01", "2027-12-31", 1, extends=False, series="xining-measures")
+    )
     policy = load_policy([tmp_path])
     assert policy.value("pay.minimum_wage.monthly_fen", date(2027, 6, 1)) == 1
     # the successor's own figures only: a measures-only figure it drops is no longer defined...
@@ -572,8 +651,10 @@ def test_two_series_of_municipal_measures_rejected(tmp_path: Path):
     [
         (lambda s: s.replace('measure = "M6"', 'measure = "M21"'), "unknown measure"),
         (lambda s: s.replace("valid_until = 2031-12-31", "valid_until = 2026-01-01"), "valid_until"),
-        (lambda s: s.replace("value = 200000 }]", "value = 200000 }, { effective_from = 2027-01-01, value = 1 }]"),
-         "ascending"),
+        (
+            lambda s: s.replace("value = 200000 }]", "value = 200000 }, { effective_from = 2027-01-01, value = 1 }]"),
+            "ascending",
+        ),
         (lambda s: s.replace("value = 200000", "value = 2000.5"), "float"),
         (lambda s: s.replace('unit = "fen"\n', ""), "unit"),
         (lambda s: s.replace('id = "xining-2026-99"', 'id = "other"'), "file name"),
@@ -589,10 +670,11 @@ def test_invalid_files_rejected(tmp_path: Path, mutation, message):
 
 
 def test_parameter_not_yet_effective(tmp_path: Path):
-    text = successor_toml("xining-2026-99", "2027-01-01", "2031-12-31", 200000, extends=False,
-                          series="xining-measures").replace(
-        "effective_from = 2027-01-01", "effective_from = 2027-06-01"
-    ).replace('name = "pay.minimum_wage.monthly_fen"', 'name = "pay.max_pay_period_days"')
+    text = (
+        successor_toml("xining-2026-99", "2027-01-01", "2031-12-31", 200000, extends=False, series="xining-measures")
+        .replace("effective_from = 2027-01-01", "effective_from = 2027-06-01")
+        .replace('name = "pay.minimum_wage.monthly_fen"', 'name = "pay.max_pay_period_days"')
+    )
     (tmp_path / "xining-2026-99.toml").write_text(text, encoding="utf-8")
     policy = load_policy([tmp_path])
     with pytest.raises(ParameterNotInForce):

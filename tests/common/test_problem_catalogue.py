@@ -10,8 +10,10 @@ from newform_common import problem_types
 from newform_common.errors import _HTTP_TITLES
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*sorted((ROOT / "libs" / "common" / "newform_common").rglob("*.py")),
-           *sorted((ROOT / "services").glob("*/newform_*/**/*.py"))]
+SOURCES = [
+    *sorted((ROOT / "libs" / "common" / "newform_common").rglob("*.py")),
+    *sorted((ROOT / "services").glob("*/newform_*/**/*.py")),
+]
 
 # How the code names a problem type: a `slug=` argument or class attribute, and the few families built
 # from another code (an OAuth error, a refusal's or a batch line's type, the decision a date belongs to).

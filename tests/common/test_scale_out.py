@@ -28,6 +28,7 @@ async def test_two_relay_instances_publish_every_row_once_in_order_per_key(sampl
     relays = [OutboxRelay(db, kafka.bootstrap_servers, batch_size=7, poll_interval=0.05) for db in instances]
     published = [0, 0]
     for i, relay in enumerate(relays):
+
         async def counting(publish=relay.publish_batch, i=i) -> int:
             n = await publish()
             published[i] += n
@@ -42,8 +43,9 @@ async def test_two_relay_instances_publish_every_row_once_in_order_per_key(sampl
                 record(session, NoteCreated(note_id=i, platform_id="p", worker_id=f"w_{i % WORKERS}", text="n"))
             if i % 25 == 0:
                 await asyncio.sleep(0.02)
-        records = await read_topic(kafka.bootstrap_servers, sample_settings.topic, expect=NOTES + 1, timeout=60,
-                                   settle=1.0)
+        records = await read_topic(
+            kafka.bootstrap_servers, sample_settings.topic, expect=NOTES + 1, timeout=60, settle=1.0
+        )
     finally:
         for relay in relays:
             await relay.stop()

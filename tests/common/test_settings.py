@@ -62,8 +62,12 @@ async def test_kafka_clients_authenticate_the_one_way_the_environment_says(tmp_p
     assert kafka.security_options({}) == {}  # local development: plaintext
     password = tmp_path / "password"
     password.write_text("s3cret\n")
-    env = {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "wages",
-           "KAFKA_SASL_PASSWORD_FILE": str(password), "KAFKA_SSL_CAFILE": certifi.where()}
+    env = {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME": "wages",
+        "KAFKA_SASL_PASSWORD_FILE": str(password),
+        "KAFKA_SSL_CAFILE": certifi.where(),
+    }
     options = kafka.security_options(env)
     assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert options["sasl_plain_username"] == "wages" and options["sasl_plain_password"] == "s3cret"

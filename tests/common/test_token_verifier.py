@@ -52,8 +52,12 @@ def test_a_token_signed_by_another_key_is_refused_every_time():
 
 def _signed(private: str, **claims) -> str:
     now = int(time.time())
-    return jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600, "jti": str(uuid.uuid4()),
-                       **claims}, private, algorithm=ALGORITHM, headers={"kid": key_id_of_private(private)})
+    return jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600, "jti": str(uuid.uuid4()), **claims},
+        private,
+        algorithm=ALGORITHM,
+        headers={"kid": key_id_of_private(private)},
+    )
 
 
 def test_a_token_scope_is_a_space_separated_string_and_the_role_its_own_claim():
@@ -64,10 +68,13 @@ def test_a_token_scope_is_a_space_separated_string_and_the_role_its_own_claim():
     principal = TokenVerifier(public).verify(token)
     assert (principal.role, principal.department, principal.district) == ("department", "county", "chengxi")
     factory = TokenFactory.generate()
-    assert jwt.decode(factory.token("platform", platform_id="demo"),
-                      options={"verify_signature": False})["scope"] == "platform:demo"
-    assert "scope" not in jwt.decode(mint_token(private, role="regulator", subject="r"),
-                                     options={"verify_signature": False})
+    assert (
+        jwt.decode(factory.token("platform", platform_id="demo"), options={"verify_signature": False})["scope"]
+        == "platform:demo"
+    )
+    assert "scope" not in jwt.decode(
+        mint_token(private, role="regulator", subject="r"), options={"verify_signature": False}
+    )
     with pytest.raises(ValueError):
         mint_token(private, role="platform", subject="p", platform_id="two words")
 
@@ -101,8 +108,10 @@ def test_parse_scope_reads_both_forms():
 
 def test_every_document_declares_the_client_credentials_flow(monkeypatch):
     monkeypatch.delenv("TOKEN_URL", raising=False)
-    schema = {"paths": {"/v1/x": {"get": {"security": [{"HTTPBearer": []}]}}, "/healthz": {"get": {}}},
-              "components": {"securitySchemes": {"HTTPBearer": {"type": "http", "scheme": "bearer"}}}}
+    schema = {
+        "paths": {"/v1/x": {"get": {"security": [{"HTTPBearer": []}]}}, "/healthz": {"get": {}}},
+        "components": {"securitySchemes": {"HTTPBearer": {"type": "http", "scheme": "bearer"}}},
+    }
     settings = ServiceSettings(service_name="wages", dev_mode=True)
     oauth2_security_scheme(schema, settings)
     flow = schema["components"]["securitySchemes"][OAUTH2_SCHEME]["flows"]["clientCredentials"]
@@ -111,6 +120,8 @@ def test_every_document_declares_the_client_credentials_flow(monkeypatch):
     assert "security" not in schema["paths"]["/healthz"]["get"]
     monkeypatch.setenv("TOKEN_URL", "https://api.example.gov.cn/oauth/token")
     oauth2_security_scheme(schema, settings)
-    assert schema["components"]["securitySchemes"][OAUTH2_SCHEME]["flows"]["clientCredentials"]["tokenUrl"] == \
-        "https://api.example.gov.cn/oauth/token"
+    assert (
+        schema["components"]["securitySchemes"][OAUTH2_SCHEME]["flows"]["clientCredentials"]["tokenUrl"]
+        == "https://api.example.gov.cn/oauth/token"
+    )
     assert schema["paths"]["/v1/x"]["get"]["security"] == [{"HTTPBearer": []}, {OAUTH2_SCHEME: []}]  # once

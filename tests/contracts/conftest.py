@@ -40,15 +40,29 @@ class Api(ServiceApi):
 
     async def platform(self) -> str:
         pid = platform_slug()
-        r = await self.client.post("/v1/platforms", headers=self.admin, json={
-            "platform_id": pid, "name": f"平台{pid}", "credit_code": credit_code(), "district": "chengzhong",
-            "occupations": ["food_delivery", "courier"]})
+        r = await self.client.post(
+            "/v1/platforms",
+            headers=self.admin,
+            json={
+                "platform_id": pid,
+                "name": f"平台{pid}",
+                "credit_code": credit_code(),
+                "district": "chengzhong",
+                "occupations": ["food_delivery", "courier"],
+            },
+        )
         assert r.status_code == 201, r.text
         return pid
 
     async def partner(self, pid: str, kind: str = "dispatch_agency", **over) -> dict:
-        body = {"name": f"合作企业{kind}", "kind": kind, "credit_code": credit_code(), "district": "chengxi",
-                "occupations": ["food_delivery"], "qualified": True}
+        body = {
+            "name": f"合作企业{kind}",
+            "kind": kind,
+            "credit_code": credit_code(),
+            "district": "chengxi",
+            "occupations": ["food_delivery"],
+            "qualified": True,
+        }
         if kind == "dispatch_agency":
             body["dispatch_licence"] = {"number": "青人社派许字〔2024〕0012号", "valid_until": "2028-06-30"}
         body.update(over)
@@ -57,17 +71,26 @@ class Api(ServiceApi):
         return r.json()
 
     async def worker(self, pid: str, id_number: str | None = None, **over) -> dict:
-        body = {"name": "张三丰", "id_number": id_number or resident_id(), "phone": phone(),
-                "occupation": "food_delivery", "household_registration_place": "青海省西宁市城东区",
-                "residence_district": "chengdong", **over}
+        body = {
+            "name": "张三丰",
+            "id_number": id_number or resident_id(),
+            "phone": phone(),
+            "occupation": "food_delivery",
+            "household_registration_place": "青海省西宁市城东区",
+            "residence_district": "chengdong",
+            **over,
+        }
         r = await self.client.post("/v1/workers", headers=self.as_platform(pid), json=body)
         assert r.status_code == 201, r.text
         self.raw_ids.add(body["id_number"])
         return {**r.json(), "raw_id_number": body["id_number"], "raw_phone": body["phone"]}
 
     async def draft(self, pid: str, registration_id: str, enterprise_id: str | None = None, **over) -> httpx.Response:
-        return await self.client.post("/v1/contracts", headers=self.as_platform(pid),
-                                      json=contract_body(registration_id, enterprise_id or pid, **over))
+        return await self.client.post(
+            "/v1/contracts",
+            headers=self.as_platform(pid),
+            json=contract_body(registration_id, enterprise_id or pid, **over),
+        )
 
     async def signed(self, pid: str, registration_id: str, enterprise_id: str | None = None, **over) -> dict:
         r = await self.draft(pid, registration_id, enterprise_id, **over)
@@ -77,8 +100,11 @@ class Api(ServiceApi):
         assert (await self.client.post(f"/v1/contracts/{cid}/send", headers=h)).status_code == 200
         worker = self.as_worker((await self.client.get(f"/v1/contracts/{cid}", headers=h)).json()["worker_id"])
         for signer, headers in (("worker", worker), ("enterprise", h)):
-            s = await self.client.post(f"/v1/contracts/{cid}/signatures", headers=headers,
-                                       json={"signer": signer, "intent": "本人同意并签署本合同"})
+            s = await self.client.post(
+                f"/v1/contracts/{cid}/signatures",
+                headers=headers,
+                json={"signer": signer, "intent": "本人同意并签署本合同"},
+            )
             assert s.status_code == 201, s.text
         return (await self.client.get(f"/v1/contracts/{cid}", headers=h)).json()
 

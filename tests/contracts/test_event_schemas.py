@@ -9,11 +9,20 @@ from newform_common.events import is_backward_compatible
 from newform_contracts.events import SCHEMA_DIR, contract_event_types, current_schemas
 
 CATALOGUE = {
-    "contracts.enterprise.registered.v1", "contracts.worker.registered.v1", "contracts.contract.drafted.v1",
-    "contracts.contract.sent.v1", "contracts.contract.signed.v1", "contracts.contract.terminated.v1",
-    "contracts.contract.expired.v1", "contracts.account.restricted.v1", "contracts.rule_notice.published.v1",
-    "contracts.finding.raised.v1", "contracts.contract.discarded.v1", "contracts.account.restriction_appealed.v1",
-    "contracts.account.restriction_lifted.v1", "contracts.deadline.recomputed.v1",
+    "contracts.enterprise.registered.v1",
+    "contracts.worker.registered.v1",
+    "contracts.contract.drafted.v1",
+    "contracts.contract.sent.v1",
+    "contracts.contract.signed.v1",
+    "contracts.contract.terminated.v1",
+    "contracts.contract.expired.v1",
+    "contracts.account.restricted.v1",
+    "contracts.rule_notice.published.v1",
+    "contracts.finding.raised.v1",
+    "contracts.contract.discarded.v1",
+    "contracts.account.restriction_appealed.v1",
+    "contracts.account.restriction_lifted.v1",
+    "contracts.deadline.recomputed.v1",
 }
 
 

@@ -26,9 +26,13 @@ def queries_outside_the_repository() -> list[str]:
                 names = {a.name for a in node.names}
                 if names - {"AsyncSession"}:  # the session's type is fine; building queries is not
                     found.append(f"{where} imports {sorted(names)} from {node.module}")
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr in QUERY_METHODS and isinstance(node.func.value, ast.Name)
-                  and node.func.value.id in {"session", "db"}):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in QUERY_METHODS
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in {"session", "db"}
+            ):
                 found.append(f"{where} calls {node.func.value.id}.{node.func.attr}")
     return found
 
@@ -40,7 +44,8 @@ def test_every_query_of_the_service_is_in_its_repository():
 def test_the_check_finds_a_query_written_elsewhere(tmp_path, monkeypatch):
     stray = tmp_path / "newform_contracts"
     stray.mkdir()
-    (stray / "router.py").write_text("from sqlalchemy import select\n\n"
-                                     "async def f(session):\n    return await session.execute(select(1))\n")
+    (stray / "router.py").write_text(
+        "from sqlalchemy import select\n\nasync def f(session):\n    return await session.execute(select(1))\n"
+    )
     monkeypatch.setattr(f"{__name__}.PACKAGE", stray)
     assert len(queries_outside_the_repository()) == 2

@@ -32,24 +32,42 @@ async def test_a_worker_reads_no_platforms_rule_notice_versions_as_the_list_show
     platform = await api.platform()
     h = api.as_platform(platform)
     for content in ("基础单价4.5元", "基础单价4元"):
-        r = await api.client.post("/v1/rule-notices", headers=h, json={
-            "topic": "piece_rates", "title": "配送单价", "content": content, "published_on": "2026-11-10",
-            "effective_on": "2026-11-20"})
+        r = await api.client.post(
+            "/v1/rule-notices",
+            headers=h,
+            json={
+                "topic": "piece_rates",
+                "title": "配送单价",
+                "content": content,
+                "published_on": "2026-11-10",
+                "effective_on": "2026-11-20",
+            },
+        )
         assert r.status_code == 201, r.text
     worker = await api.worker(platform)  # registered with the platform, and still shown none by the list
     for headers in (api.as_worker(worker["worker_id"]), api.as_worker(worker_id_of(resident_id()))):
         listed = await api.client.get("/v1/rule-notices", headers=headers, params={"platform_id": platform})
         assert listed.status_code == 200 and listed.json()["items"] == []
-        versions = await api.client.get("/v1/rule-notices/piece_rates/versions", headers=headers,
-                                        params={"platform_id": platform})
+        versions = await api.client.get(
+            "/v1/rule-notices/piece_rates/versions", headers=headers, params={"platform_id": platform}
+        )
         assert versions.status_code == 200 and versions.json() == [], versions.text
-        diff = await api.client.get("/v1/rule-notices/piece_rates/diff", headers=headers,
-                                    params={"platform_id": platform, "from": 1, "to": 2})
+        diff = await api.client.get(
+            "/v1/rule-notices/piece_rates/diff", headers=headers, params={"platform_id": platform, "from": 1, "to": 2}
+        )
         assert diff.status_code == 404, diff.text
     # The platform itself and oversight still read them.
     assert len((await api.client.get("/v1/rule-notices/piece_rates/versions", headers=h)).json()) == 2
-    assert len((await api.client.get("/v1/rule-notices/piece_rates/versions", headers=api.regulator,
-                                     params={"platform_id": platform})).json()) == 2
+    assert (
+        len(
+            (
+                await api.client.get(
+                    "/v1/rule-notices/piece_rates/versions", headers=api.regulator, params={"platform_id": platform}
+                )
+            ).json()
+        )
+        == 2
+    )
 
 
 async def test_a_405_names_every_method_the_path_supports(api):
@@ -61,7 +79,6 @@ async def test_a_405_names_every_method_the_path_supports(api):
     r = await api.client.put("/v1/workers/some-registration", headers=api.regulator)
     assert r.status_code == 405
     assert r.headers["allow"] == "GET"
-
 
 
 async def test_an_id_number_beside_a_nul_is_not_echoed_by_the_edge_refusal(api):

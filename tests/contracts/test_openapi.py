@@ -19,8 +19,9 @@ COMMITTED = Path(__file__).with_name("operation_ids.txt")
 @pytest.fixture(scope="module")
 def openapi() -> dict:
     private, public = generate_keypair()
-    settings = Settings(database_url="postgresql+asyncpg://unused@127.0.0.1:1/unused", jwt_public_key=public,
-                        signing_key=private)
+    settings = Settings(
+        database_url="postgresql+asyncpg://unused@127.0.0.1:1/unused", jwt_public_key=public, signing_key=private
+    )
     return create_app(settings).openapi()
 
 
@@ -98,5 +99,6 @@ def test_the_shared_vocabulary_is_an_enum_built_from_the_policy_data(openapi):
     assert schemas["PlatformCreate"]["properties"]["district"]["enum"] == list(vocabulary.codes("districts"))
     assert schemas["WorkerCreate"]["properties"]["occupation"]["enum"] == list(vocabulary.codes("occupations"))
     assert schemas["ContractCreate"]["properties"]["engagement_type"]["enum"] == list(
-        vocabulary.codes("engagement_types"))
+        vocabulary.codes("engagement_types")
+    )
     assert "huangyuan" in vocabulary.codes("districts") and "courier" in vocabulary.codes("occupations")

@@ -21,8 +21,11 @@ async def test_a_structured_pay_day_is_stored_and_published_on_the_drafted_event
     assert r.status_code == 201, r.text
     stored = {**MONTHLY_15TH, "days_after_period_end": None}
     assert r.json()["terms"]["pay_schedule"] == stored
-    rows = await fetch(api.url, "select data from outbox where type = 'contracts.contract.drafted.v1' "
-                                "and data ->> 'contract_id' = :c", c=r.json()["contract_id"])
+    rows = await fetch(
+        api.url,
+        "select data from outbox where type = 'contracts.contract.drafted.v1' and data ->> 'contract_id' = :c",
+        c=r.json()["contract_id"],
+    )
     assert rows[0]["data"]["pay_schedule"] == stored
     assert rows[0]["data"]["hours_arrangement"] == "standard"
 

@@ -19,8 +19,9 @@ def facts(d: dict) -> EngagementFacts:
     return EngagementFacts(**d)
 
 
-@pytest.mark.parametrize("given, expected", [(LABOR_FACTS, "labor_contract"), (AGREEMENT_FACTS, "work_agreement"),
-                                             (CIVIL_FACTS, "civil")])
+@pytest.mark.parametrize(
+    "given, expected", [(LABOR_FACTS, "labor_contract"), (AGREEMENT_FACTS, "work_agreement"), (CIVIL_FACTS, "civil")]
+)
 def test_classification_of_clear_cases(given, expected):
     result = rules.classify(facts(given))
     assert result.suggested_type == expected
@@ -34,8 +35,9 @@ def test_a_rider_under_the_platforms_rules_management_and_pay_who_may_decline_or
     result = rules.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True}))
     assert result.suggested_type == "labor_contract"
     assert not next(c for c in result.criteria if c.name == "no_right_to_refuse_orders").met
-    also_elsewhere = rules.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True,
-                                           "worker_works_elsewhere": True}))
+    also_elsewhere = rules.classify(
+        facts({**LABOR_FACTS, "worker_may_refuse_orders": True, "worker_works_elsewhere": True})
+    )
     assert also_elsewhere.suggested_type == "labor_contract"
 
 
@@ -45,15 +47,15 @@ def test_own_schedule_plus_working_elsewhere_is_the_strong_autonomy_of_a_work_ag
     own_schedule = {**LABOR_FACTS, "enterprise_controls_schedule": False}
     assert rules.classify(facts(own_schedule)).suggested_type == "labor_contract"
     assert rules.classify(facts({**own_schedule, "worker_works_elsewhere": True})).suggested_type == "work_agreement"
-    assert rules.classify(facts({**own_schedule, "worker_may_refuse_orders": True})).suggested_type == \
-        "work_agreement"
+    assert rules.classify(facts({**own_schedule, "worker_may_refuse_orders": True})).suggested_type == "work_agreement"
 
 
 def test_without_one_of_the_2005_elements_there_is_no_labour_relationship():
     for missing in ("enterprise_sets_rules_and_discipline", "enterprise_sets_pay", "work_is_core_business"):
         assert rules.classify(facts({**LABOR_FACTS, missing: False})).suggested_type == "work_agreement", missing
-    assert rules.classify(facts({**LABOR_FACTS, "worker_bears_profit_and_loss": True})).suggested_type == \
-        "work_agreement"
+    assert (
+        rules.classify(facts({**LABOR_FACTS, "worker_bears_profit_and_loss": True})).suggested_type == "work_agreement"
+    )
 
 
 def test_misclassification_only_when_the_declared_type_is_weaker():
@@ -74,29 +76,53 @@ def test_no_deposit_M5():
     assert rules.check_no_deposit(TermsFacts("month")) is None
 
 
-DISCRIMINATORY = [("gender", ""), ("Gender", "male"), ("性别", "男"), ("sex", "female only"), ("年龄", "35岁以下"),
-                  ("birth_year", "1990年以后出生"), ("age", "18-45"), ("age", "under 40"), ("民族", "汉族"),
-                  ("宗教", "无宗教信仰"), ("religion", "none"), ("ethnicity", ""),
-                  ("工作要求", "仅限男性"), ("requirement", "women only"), ("体能", "男性，身体健康"),
-                  ("age", "年满18周岁"), ("age", "16"), ("age", "年满16周岁，45周岁以下")]
-LAWFUL = [("age", "年满16周岁"), ("年龄", "16周岁以上"), ("age", "at least 16 years old"),
-          ("driving_licence", "持有C1驾照，年满18周岁"), ("driving_licence", "持有C1驾照"),
-          ("health_certificate", "持有健康证"), ("性别", "男女不限"), ("gender", "any"),
-          ("manager_approval", "passes a page check")]
+DISCRIMINATORY = [
+    ("gender", ""),
+    ("Gender", "male"),
+    ("性别", "男"),
+    ("sex", "female only"),
+    ("年龄", "35岁以下"),
+    ("birth_year", "1990年以后出生"),
+    ("age", "18-45"),
+    ("age", "under 40"),
+    ("民族", "汉族"),
+    ("宗教", "无宗教信仰"),
+    ("religion", "none"),
+    ("ethnicity", ""),
+    ("工作要求", "仅限男性"),
+    ("requirement", "women only"),
+    ("体能", "男性，身体健康"),
+    ("age", "年满18周岁"),
+    ("age", "16"),
+    ("age", "年满16周岁，45周岁以下"),
+]
+LAWFUL = [
+    ("age", "年满16周岁"),
+    ("年龄", "16周岁以上"),
+    ("age", "at least 16 years old"),
+    ("driving_licence", "持有C1驾照，年满18周岁"),
+    ("driving_licence", "持有C1驾照"),
+    ("health_certificate", "持有健康证"),
+    ("性别", "男女不限"),
+    ("gender", "any"),
+    ("manager_approval", "passes a page check"),
+]
 
 
 @pytest.mark.parametrize("attribute, requirement", DISCRIMINATORY, ids=[f"{a}={r}" for a, r in DISCRIMINATORY])
 def test_discrimination_is_judged_by_meaning_not_one_spelling_M5(attribute, requirement):
-    terms = TermsFacts("month", eligibility_conditions=(rules.Condition(attribute, requirement),),
-                       occupation="food_delivery")
+    terms = TermsFacts(
+        "month", eligibility_conditions=(rules.Condition(attribute, requirement),), occupation="food_delivery"
+    )
     v = rules.check_no_discriminatory_conditions(terms, ON)
     assert v is not None and v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
 
 
 @pytest.mark.parametrize("attribute, requirement", LAWFUL, ids=[f"{a}={r}" for a, r in LAWFUL])
 def test_lawful_conditions_pass_M5(attribute, requirement):
-    terms = TermsFacts("month", eligibility_conditions=(rules.Condition(attribute, requirement),),
-                       occupation="food_delivery")
+    terms = TermsFacts(
+        "month", eligibility_conditions=(rules.Condition(attribute, requirement),), occupation="food_delivery"
+    )
     assert rules.check_no_discriminatory_conditions(terms, ON) is None
 
 
@@ -104,7 +130,9 @@ def test_a_driving_occupation_may_ask_for_the_licence_age_and_no_more_M5():
     def judged(occupation, requirement):
         return rules.check_no_discriminatory_conditions(
             TermsFacts("month", eligibility_conditions=(rules.Condition("age", requirement),), occupation=occupation),
-            ON)
+            ON,
+        )
+
     licence_age = get_policy().value("fair_access.lawful_minimum_age", ON)["driving_licence"]
     assert judged("ride_hailing", f"年满{licence_age}周岁") is None
     assert judged("food_delivery", f"年满{licence_age}周岁") is not None
@@ -115,8 +143,10 @@ def test_a_driving_occupation_may_ask_for_the_licence_age_and_no_more_M5():
 def test_no_discriminatory_conditions_M5(attribute):
     v = rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)), ON)
     assert v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
-    assert rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=("driving_licence",)),
-                                                    ON) is None
+    assert (
+        rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=("driving_licence",)), ON)
+        is None
+    )
 
 
 def test_protected_attributes_are_policy_data():
@@ -128,8 +158,9 @@ def test_exclusivity_is_judged_by_engagement_type_M5():
     freedom to work for others: part-time (art. 69), work agreements and civil agreements."""
     assert rules.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type="labor_contract")) is None
     for engagement_type, part_time in (("labor_contract", True), ("work_agreement", False), ("civil", False)):
-        v = rules.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type=engagement_type,
-                                                  part_time=part_time))
+        v = rules.check_no_exclusivity(
+            TermsFacts("month", exclusivity=True, engagement_type=engagement_type, part_time=part_time)
+        )
         assert v.rule == "M5.no_exclusivity", engagement_type
     assert rules.check_no_exclusivity(TermsFacts("month", engagement_type="work_agreement")) is None
 
@@ -158,14 +189,24 @@ def test_part_time_labour_contract_is_paid_at_least_every_15_days_M6():
     assert monthly.rule == "M6.max_pay_period" and "15" in monthly.detail
     assert rules.check_max_pay_period(TermsFacts("week"), ON, part_time_labor=True) is None
     assert rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit), ON, part_time_labor=True) is None
-    assert rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit + 1), ON,
-                                      part_time_labor=True).rule == "M6.max_pay_period"
+    assert (
+        rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit + 1), ON, part_time_labor=True).rule
+        == "M6.max_pay_period"
+    )
     # only a part-time *labour contract*: a part-time work agreement keeps the one-month limit
     terms = TermsFacts("month")
-    assert rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="work_agreement", on=ON,
-                                  part_time=True) == []
-    assert [v.rule for v in rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="labor_contract",
-                                                   on=ON, part_time=True)] == ["M6.max_pay_period"]
+    assert (
+        rules.contract_rejects(
+            terms, enterprise_kind="platform", engagement_type="work_agreement", on=ON, part_time=True
+        )
+        == []
+    )
+    assert [
+        v.rule
+        for v in rules.contract_rejects(
+            terms, enterprise_kind="platform", engagement_type="labor_contract", on=ON, part_time=True
+        )
+    ] == ["M6.max_pay_period"]
 
 
 def test_pay_period_rule_still_judges_after_the_measures_lapse():
@@ -175,16 +216,22 @@ def test_pay_period_rule_still_judges_after_the_measures_lapse():
 
 
 def test_dispatch_requires_labor_contract_M3():
-    assert rules.check_dispatch_requires_labor_contract("dispatch_agency", "work_agreement").rule == \
-        "M3.dispatch_requires_labor_contract"
+    assert (
+        rules.check_dispatch_requires_labor_contract("dispatch_agency", "work_agreement").rule
+        == "M3.dispatch_requires_labor_contract"
+    )
     assert rules.check_dispatch_requires_labor_contract("dispatch_agency", "labor_contract") is None
     assert rules.check_dispatch_requires_labor_contract("outsourcer", "civil") is None
 
 
 def test_dispatch_licence_invalid_M3():
     start = date(2026, 12, 1)
-    assert rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", date(2026, 11, 30)), start).evidence[
-        "licence"] == "expired"
+    assert (
+        rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", date(2026, 11, 30)), start).evidence[
+            "licence"
+        ]
+        == "expired"
+    )
     assert rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), start).evidence["licence"] == "missing"
     assert rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", start), start) is None
     assert rules.dispatch_licence_invalid(PartnerFacts("outsourcer"), start) is None
@@ -202,11 +249,14 @@ def test_unqualified_partner_M3():
 def test_insurance_M9():
     none = Insurance()
     assert [f.rule for f in rules.insurance_findings("labor_contract", "platform", none)] == [
-        "M9.work_injury_insurance"]
+        "M9.work_injury_insurance"
+    ]
     assert [f.rule for f in rules.insurance_findings("labor_contract", "dispatch_agency", none)] == [
-        "M9.dispatched_worker_insurance"]
+        "M9.dispatched_worker_insurance"
+    ]
     assert [f.rule for f in rules.insurance_findings("work_agreement", "platform", none)] == [
-        "M9.platform_worker_protection"]
+        "M9.platform_worker_protection"
+    ]
     assert rules.insurance_findings("labor_contract", "platform", Insurance(work_injury=True)) == []
     assert rules.insurance_findings("labor_contract", "dispatch_agency", Insurance(work_injury=True)) == []
     assert rules.insurance_findings("civil", "platform", Insurance(accident=True)) == []
@@ -215,14 +265,20 @@ def test_insurance_M9():
 
 def test_overlapping_full_time_contract_M1():
     active = [Span(date(2026, 12, 1), date(2027, 11, 30))]
-    assert rules.overlapping_full_time_contract("labor_contract", False, Span(date(2027, 6, 1), None), active).rule \
+    assert (
+        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2027, 6, 1), None), active).rule
         == "M1.overlapping_full_time_contract"
+    )
     assert rules.overlapping_full_time_contract("labor_contract", True, Span(date(2027, 6, 1), None), active) is None
     assert rules.overlapping_full_time_contract("work_agreement", False, Span(date(2027, 6, 1), None), active) is None
-    assert rules.overlapping_full_time_contract("labor_contract", False,
-                                                Span(date(2027, 12, 1), date(2028, 1, 1)), active) is None
-    assert rules.overlapping_full_time_contract("labor_contract", False,
-                                                Span(date(2026, 1, 1), date(2026, 12, 1)), active) is not None
+    assert (
+        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2027, 12, 1), date(2028, 1, 1)), active)
+        is None
+    )
+    assert (
+        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2026, 1, 1), date(2026, 12, 1)), active)
+        is not None
+    )
 
 
 def test_suspicious_terms_text_M5():
@@ -233,7 +289,8 @@ def test_suspicious_terms_text_M5():
 
 def test_restriction_findings_M5():
     assert [f.rule for f in rules.restriction_findings("low_rating", True, ON)] == [
-        "M5.restriction_without_listed_reason"]
+        "M5.restriction_without_listed_reason"
+    ]
     assert [f.rule for f in rules.restriction_findings("order_fraud", False, ON)] == ["M5.restriction_without_notice"]
     assert rules.restriction_findings("order_fraud", True, ON) == []
     assert rules.restriction_reasons(ON) == get_policy().value("fair_access.restriction_reasons", ON)
@@ -244,6 +301,7 @@ def test_restriction_findings_M5():
 
 def test_notice_at_the_instant_of_effect_is_no_notice_M5():
     from datetime import datetime, timedelta, timezone
+
     effective = datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=8)))
     assert not rules.notice_given_before(effective, effective)
     assert not rules.notice_given_before(None, effective)
@@ -254,9 +312,11 @@ def test_notice_at_the_instant_of_effect_is_no_notice_M5():
 def test_rule_notice_findings_M10():
     kw = {"topic": "piece_rates", "published_on": date(2026, 11, 10)}
     assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 9), consulted=True)] == [
-        "M10.effective_before_publication"]
+        "M10.effective_before_publication"
+    ]
     assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=False)] == [
-        "M10.no_consultation"]
+        "M10.no_consultation"
+    ]
     assert rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=True) == []
 
 
@@ -268,8 +328,12 @@ def test_a_rule_in_effect_on_its_publication_day_had_no_notice_M10():
 
 
 def test_a_consultation_after_publication_does_not_count_M10():
-    kw = {"topic": "platform_entry_exit", "published_on": date(2026, 11, 10), "effective_on": date(2026, 11, 20),
-          "consulted": True}
+    kw = {
+        "topic": "platform_entry_exit",
+        "published_on": date(2026, 11, 10),
+        "effective_on": date(2026, 11, 20),
+        "consulted": True,
+    }
     late = rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 11))
     assert [f.rule for f in late] == ["M10.no_consultation"]
     assert late[0].evidence["reason"] == "consulted after publication"
@@ -291,24 +355,41 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
         *rules.insurance_findings("labor_contract", "dispatch_agency", Insurance()),
         *rules.insurance_findings("civil", "platform", Insurance()),
         rules.overlapping_full_time_contract("labor_contract", False, Span(ON, None), [Span(ON, None)]),
-        rules.suspicious_terms_text("押金"), *rules.restriction_findings("x", False),
-        *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1),
-                                    consulted=False),
+        rules.suspicious_terms_text("押金"),
+        *rules.restriction_findings("x", False),
+        *rules.rule_notice_findings(
+            topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1), consulted=False
+        ),
         *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
         # verified.py: a department's fact contradicting the declaration
-        *verified.declared_insurance_contradicted({"work_injury": True}, [verified.Enrolment(
-            "medins", "YB-1", "fct_1", "work_injury", "not_enrolled", None, None, datetime.now(UTC))], ON),
+        *verified.declared_insurance_contradicted(
+            {"work_injury": True},
+            [
+                verified.Enrolment(
+                    "medins", "YB-1", "fct_1", "work_injury", "not_enrolled", None, None, datetime.now(UTC)
+                )
+            ],
+            ON,
+        ),
     ]
     assert {f.rule for f in emitted} == {r for r, kind in declared.items() if kind == "finding"}
-    rejects = rules.contract_rejects(TermsFacts("quarter", deposit_fen=1, exclusivity=True, engagement_type="civil",
-                                                eligibility_attributes=("gender",)),
-                                     enterprise_kind="dispatch_agency", engagement_type="civil", on=ON)
+    rejects = rules.contract_rejects(
+        TermsFacts(
+            "quarter", deposit_fen=1, exclusivity=True, engagement_type="civil", eligibility_attributes=("gender",)
+        ),
+        enterprise_kind="dispatch_agency",
+        engagement_type="civil",
+        on=ON,
+    )
     assert {v.rule for v in rejects} == {r for r, kind in declared.items() if kind == "reject"}
 
 
 def test_every_rule_id_names_its_measure():
-    specs = [rules.misclassification("civil", rules.classify(facts(LABOR_FACTS))),
-             rules.suspicious_terms_text("押金"), *rules.restriction_findings("x", False)]
+    specs = [
+        rules.misclassification("civil", rules.classify(facts(LABOR_FACTS))),
+        rules.suspicious_terms_text("押金"),
+        *rules.restriction_findings("x", False),
+    ]
     for spec in specs:
         assert spec.rule.split(".")[0] == spec.measure
 
@@ -322,8 +403,9 @@ def test_verified_insurance_the_latest_statement_per_type_decides():
     assert verified.declared_insurance_contradicted(declared, [hrss_enrolled], ON) == []
     [found] = verified.declared_insurance_contradicted(declared, [hrss_enrolled, medins_not], ON)
     assert found.evidence["source"] == "medins" and found.measure == "M9"
-    ended = verified.Enrolment("hrss", "SB-2", "f3", "work_injury", "enrolled", date(2025, 1, 1), date(2025, 12, 31),
-                               at)
+    ended = verified.Enrolment(
+        "hrss", "SB-2", "f3", "work_injury", "enrolled", date(2025, 1, 1), date(2025, 12, 31), at
+    )
     [lapsed] = verified.declared_insurance_contradicted(declared, [ended], date(2026, 6, 1))
     assert lapsed.evidence["verified_status"] == "not_in_force"
     assert verified.declared_insurance_contradicted({"work_injury": False}, [medins_not], ON) == []

@@ -28,9 +28,15 @@ async def world(new_database, kafka, tokens):
     await migrate(url)
     name = unique_name("ctv").replace("_", "")
     departments_topic = f"{name}-departments.events"
-    settings = make_settings(url, kafka.bootstrap_servers, tokens.public_pem, service_name=f"{name}-contracts",
-                             departments_topic=departments_topic, relay_poll_interval_s=0.2,
-                             deadline_poll_interval_s=0.2)
+    settings = make_settings(
+        url,
+        kafka.bootstrap_servers,
+        tokens.public_pem,
+        service_name=f"{name}-contracts",
+        departments_topic=departments_topic,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=0.2,
+    )
     await ensure_topics(kafka.bootstrap_servers, [departments_topic, settings.topic])
     async with running_service(create_app, settings, tokens) as service:
         api = Api(client=service.client, tokens=tokens, url=url, settings=settings)
@@ -46,8 +52,9 @@ async def publish(bootstrap: str, topic: str, event) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(topic, envelope.kafka_value(), key=envelope.key.encode(),
-                                     headers=envelope.kafka_headers())
+        await producer.send_and_wait(
+            topic, envelope.kafka_value(), key=envelope.key.encode(), headers=envelope.kafka_headers()
+        )
     finally:
         await producer.stop()
 
@@ -58,8 +65,9 @@ def stated(**fields) -> dict:
 
 
 async def findings(api: ServiceApi, rule: str, contract_id: str) -> list[dict]:
-    items = (await api.client.get("/v1/findings", headers=api.regulator, params={"rule": rule, "limit": 200})
-             ).json()["items"]
+    items = (await api.client.get("/v1/findings", headers=api.regulator, params={"rule": rule, "limit": 200})).json()[
+        "items"
+    ]
     return [f for f in items if f["subject_id"] == contract_id]
 
 
@@ -68,11 +76,20 @@ async def test_medins_not_enrolled_contradicts_the_declared_insurance_and_says_s
     pid = await api.platform()
     id_number = resident_id()
     worker = await api.worker(pid, id_number)
-    contract = await api.signed(pid, worker["registration_id"], pid,
-                                terms=terms(insurance={"work_injury": True, "occupational_injury": False,
-                                                       "accident": True}))
-    fact = stated(subject_key=worker_id_of(id_number), department="medins", reference="XNYB-2026-0099",
-                  worker_id=worker_id_of(id_number), insurance_type="work_injury", status="not_enrolled")
+    contract = await api.signed(
+        pid,
+        worker["registration_id"],
+        pid,
+        terms=terms(insurance={"work_injury": True, "occupational_injury": False, "accident": True}),
+    )
+    fact = stated(
+        subject_key=worker_id_of(id_number),
+        department="medins",
+        reference="XNYB-2026-0099",
+        worker_id=worker_id_of(id_number),
+        insurance_type="work_injury",
+        status="not_enrolled",
+    )
     await publish(api.settings.kafka_bootstrap_servers, topic, department_events.InsuranceEnrolmentRecorded(**fact))
 
     async def raised():
@@ -92,9 +109,20 @@ async def test_a_fact_held_before_the_contract_applies_when_the_contract_is_sent
     pid = await api.platform()
     id_number = resident_id()
     w = worker_id_of(id_number)
-    await publish(api.settings.kafka_bootstrap_servers, topic, department_events.InsuranceEnrolmentRecorded(**stated(
-        subject_key=w, department="hrss", reference="XNSB-1", worker_id=w, insurance_type="work_injury",
-        status="not_enrolled")))
+    await publish(
+        api.settings.kafka_bootstrap_servers,
+        topic,
+        department_events.InsuranceEnrolmentRecorded(
+            **stated(
+                subject_key=w,
+                department="hrss",
+                reference="XNSB-1",
+                worker_id=w,
+                insurance_type="work_injury",
+                status="not_enrolled",
+            )
+        ),
+    )
     await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where worker_id = :w", w=w))
     worker = await api.worker(pid, id_number)
     contract = await api.signed(pid, worker["registration_id"], pid)
@@ -113,9 +141,21 @@ async def test_an_enrolment_the_department_confirms_raises_nothing(world):
     w = worker_id_of(id_number)
     worker = await api.worker(pid, id_number)
     contract = await api.signed(pid, worker["registration_id"], pid)
-    await publish(api.settings.kafka_bootstrap_servers, topic, department_events.InsuranceEnrolmentRecorded(**stated(
-        subject_key=w, department="medins", reference="XNYB-OK", worker_id=w, insurance_type="work_injury",
-        status="enrolled", start_date=date(2026, 1, 1))))
+    await publish(
+        api.settings.kafka_bootstrap_servers,
+        topic,
+        department_events.InsuranceEnrolmentRecorded(
+            **stated(
+                subject_key=w,
+                department="medins",
+                reference="XNYB-OK",
+                worker_id=w,
+                insurance_type="work_injury",
+                status="enrolled",
+                start_date=date(2026, 1, 1),
+            )
+        ),
+    )
     await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where reference = 'XNYB-OK'"))
     assert await findings(api, "M9.declared_insurance_not_enrolled", contract["contract_id"]) == []
 
@@ -128,28 +168,48 @@ async def test_a_licence_revoked_by_hrss_moves_liability_to_the_platform_on_its_
     worker = await api.worker(pid)
     contract = await api.signed(pid, worker["registration_id"], agency["enterprise_id"])
     revoked_on = date(2027, 3, 1)
-    licence = stated(subject_key=holder, department="hrss", reference="青人社派许字〔2024〕0012号",
-                     licence_number="青人社派许字〔2024〕0012号", holder_credit_code=holder,
-                     holder_name="某劳务派遣公司",
-                     valid_from=date(2024, 1, 1), valid_until=date(2028, 6, 30), revoked_on=revoked_on,
-                     revocation_reason="违规经营", effective_until=revoked_on - timedelta(days=1))
+    licence = stated(
+        subject_key=holder,
+        department="hrss",
+        reference="青人社派许字〔2024〕0012号",
+        licence_number="青人社派许字〔2024〕0012号",
+        holder_credit_code=holder,
+        holder_name="某劳务派遣公司",
+        valid_from=date(2024, 1, 1),
+        valid_until=date(2028, 6, 30),
+        revoked_on=revoked_on,
+        revocation_reason="违规经营",
+        effective_until=revoked_on - timedelta(days=1),
+    )
     await publish(api.settings.kafka_bootstrap_servers, topic, department_events.DispatchLicenceRecorded(**licence))
 
     async def clock():
-        return await scalar(api.url, "select due_at from deadlines where kind = :k and subject_id = :s",
-                            k=verified.LICENCE_LAPSE, s=licence["fact_id"])
+        return await scalar(
+            api.url,
+            "select due_at from deadlines where kind = :k and subject_id = :s",
+            k=verified.LICENCE_LAPSE,
+            s=licence["fact_id"],
+        )
 
     due_at = await eventually(clock)
     assert due_at == datetime(2027, 3, 1, tzinfo=BUSINESS_TZ)
     handlers = verified.DEADLINE_HANDLERS
     the_day_before = datetime(2027, 2, 28, 23, 59, tzinfo=BUSINESS_TZ)
     assert await deadlines.fire_due(db, handlers, now=the_day_before) == []
-    assert await scalar(api.url, "select count(*) from verified_liability where contract_id = :c",
-                        c=contract["contract_id"]) == 0
+    assert (
+        await scalar(
+            api.url, "select count(*) from verified_liability where contract_id = :c", c=contract["contract_id"]
+        )
+        == 0
+    )
     fired = await deadlines.fire_due(db, handlers, now=datetime(2027, 3, 1, 0, 1, tzinfo=BUSINESS_TZ))
     assert [d.subject_id for d in fired] == [licence["fact_id"]]
-    shift = await scalar(api.url, "select liable_party || ' ' || since || ' ' || source || ' ' || reason "
-                                  "from verified_liability where contract_id = :c", c=contract["contract_id"])
+    shift = await scalar(
+        api.url,
+        "select liable_party || ' ' || since || ' ' || source || ' ' || reason "
+        "from verified_liability where contract_id = :c",
+        c=contract["contract_id"],
+    )
     assert shift == "platform 2027-03-01 hrss revoked"
     [finding] = await findings(api, "M3.dispatch_licence_invalid", contract["contract_id"])
     assert finding["evidence"]["source"] == "hrss" and finding["evidence"]["invalid_from"] == "2027-03-01"
@@ -163,21 +223,32 @@ async def test_a_renewed_licence_moves_its_clock_and_no_liability_moves(world):
     agency = await api.partner(pid, "dispatch_agency", credit_code=holder)
     worker = await api.worker(pid)
     contract = await api.signed(pid, worker["registration_id"], agency["enterprise_id"])
-    first = stated(subject_key=holder, department="hrss", reference="LIC-R", licence_number="LIC-R",
-                   holder_credit_code=holder, holder_name="x", valid_from=date(2024, 1, 1),
-                   valid_until=date(2027, 5, 31), effective_until=date(2027, 5, 31))
+    first = stated(
+        subject_key=holder,
+        department="hrss",
+        reference="LIC-R",
+        licence_number="LIC-R",
+        holder_credit_code=holder,
+        holder_name="x",
+        valid_from=date(2024, 1, 1),
+        valid_until=date(2027, 5, 31),
+        effective_until=date(2027, 5, 31),
+    )
     await publish(api.settings.kafka_bootstrap_servers, topic, department_events.DispatchLicenceRecorded(**first))
     renewed = {**first, "version": 2, "valid_until": date(2030, 5, 31), "effective_until": date(2030, 5, 31)}
     await publish(api.settings.kafka_bootstrap_servers, topic, department_events.DispatchLicenceRecorded(**renewed))
 
     async def moved():
-        due = await scalar(api.url, "select due_at from deadlines where kind = :k and subject_id = :s "
-                                    "and status = 'pending'", k=verified.LICENCE_LAPSE, s=first["fact_id"])
+        due = await scalar(
+            api.url,
+            "select due_at from deadlines where kind = :k and subject_id = :s and status = 'pending'",
+            k=verified.LICENCE_LAPSE,
+            s=first["fact_id"],
+        )
         return due if due and due.year == 2030 else None
 
     await eventually(moved)
-    assert await deadlines.fire_due(db, verified.DEADLINE_HANDLERS,
-                                    now=datetime(2027, 6, 2, tzinfo=BUSINESS_TZ)) == []
+    assert await deadlines.fire_due(db, verified.DEADLINE_HANDLERS, now=datetime(2027, 6, 2, tzinfo=BUSINESS_TZ)) == []
     assert await findings(api, "M3.dispatch_licence_invalid", contract["contract_id"]) == []
 
 
@@ -188,9 +259,21 @@ async def test_market_reporting_a_partner_unqualified_makes_the_platform_liable(
     partner = await api.partner(pid, "outsourcer", credit_code=code)
     worker = await api.worker(pid)
     contract = await api.signed(pid, worker["registration_id"], partner["enterprise_id"])
-    await publish(api.settings.kafka_bootstrap_servers, topic, department_events.EnterpriseRecordRecorded(**stated(
-        subject_key=code, department="market", reference="SC-2026-17", credit_code=code, name="某外包公司",
-        registration_status="revoked", qualified=False)))
+    await publish(
+        api.settings.kafka_bootstrap_servers,
+        topic,
+        department_events.EnterpriseRecordRecorded(
+            **stated(
+                subject_key=code,
+                department="market",
+                reference="SC-2026-17",
+                credit_code=code,
+                name="某外包公司",
+                registration_status="revoked",
+                qualified=False,
+            )
+        ),
+    )
 
     async def raised():
         return await findings(api, "M3.unqualified_partner", contract["contract_id"])
@@ -208,17 +291,43 @@ async def test_at_drafting_the_departments_facts_replace_the_declaration_and_the
     w = worker_id_of(id_number)
     # hrss holds a valid licence the platform declared expired; medins has the worker enrolled though the
     # platform declared no work-injury insurance.
-    await publish(bootstrap, topic, department_events.DispatchLicenceRecorded(**stated(
-        subject_key=holder, department="hrss", reference="LIC-OK", licence_number="LIC-OK", holder_credit_code=holder,
-        holder_name="x", valid_from=date(2024, 1, 1), valid_until=date(2030, 1, 1),
-        effective_until=date(2030, 1, 1))))
-    await publish(bootstrap, topic, department_events.InsuranceEnrolmentRecorded(**stated(
-        subject_key=w, department="medins", reference="YB-OK", worker_id=w, insurance_type="work_injury",
-        status="enrolled", start_date=date(2026, 1, 1))))
+    await publish(
+        bootstrap,
+        topic,
+        department_events.DispatchLicenceRecorded(
+            **stated(
+                subject_key=holder,
+                department="hrss",
+                reference="LIC-OK",
+                licence_number="LIC-OK",
+                holder_credit_code=holder,
+                holder_name="x",
+                valid_from=date(2024, 1, 1),
+                valid_until=date(2030, 1, 1),
+                effective_until=date(2030, 1, 1),
+            )
+        ),
+    )
+    await publish(
+        bootstrap,
+        topic,
+        department_events.InsuranceEnrolmentRecorded(
+            **stated(
+                subject_key=w,
+                department="medins",
+                reference="YB-OK",
+                worker_id=w,
+                insurance_type="work_injury",
+                status="enrolled",
+                start_date=date(2026, 1, 1),
+            )
+        ),
+    )
     await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where reference = 'YB-OK'"))
     await eventually(lambda: scalar(api.url, "select count(*) from verified_licences where reference = 'LIC-OK'"))
-    agency = await api.partner(pid, "dispatch_agency", credit_code=holder,
-                               dispatch_licence={"number": "LIC-OK", "valid_until": "2025-06-30"})
+    agency = await api.partner(
+        pid, "dispatch_agency", credit_code=holder, dispatch_licence={"number": "LIC-OK", "valid_until": "2025-06-30"}
+    )
     worker = await api.worker(pid, id_number)
     declared = terms(insurance={"work_injury": False, "occupational_injury": False, "accident": True})
     contract = await api.signed(pid, worker["registration_id"], agency["enterprise_id"], terms=declared)
@@ -228,9 +337,20 @@ async def test_at_drafting_the_departments_facts_replace_the_declaration_and_the
     # The other way round: medins says not enrolled, the platform says insured: judged by medins's register.
     other_id = resident_id()
     other = worker_id_of(other_id)
-    await publish(bootstrap, topic, department_events.InsuranceEnrolmentRecorded(**stated(
-        subject_key=other, department="medins", reference="YB-NO", worker_id=other, insurance_type="work_injury",
-        status="not_enrolled")))
+    await publish(
+        bootstrap,
+        topic,
+        department_events.InsuranceEnrolmentRecorded(
+            **stated(
+                subject_key=other,
+                department="medins",
+                reference="YB-NO",
+                worker_id=other,
+                insurance_type="work_injury",
+                status="not_enrolled",
+            )
+        ),
+    )
     await eventually(lambda: scalar(api.url, "select count(*) from verified_insurance where reference = 'YB-NO'"))
     registered = await api.worker(pid, other_id)
     contract = await api.signed(pid, registered["registration_id"], pid)
@@ -246,16 +366,26 @@ async def test_a_fact_restated_while_its_contract_is_checked_raises_one_finding(
     pid = await api.platform()
     id_number = resident_id()
     worker = await api.worker(pid, id_number)
-    drafted = await api.draft(pid, worker["registration_id"], pid,
-                              terms=terms(insurance={"work_injury": True, "occupational_injury": False,
-                                                     "accident": True}))
+    drafted = await api.draft(
+        pid,
+        worker["registration_id"],
+        pid,
+        terms=terms(insurance={"work_injury": True, "occupational_injury": False, "accident": True}),
+    )
     contract_id = drafted.json()["contract_id"]
-    fact = stated(subject_key=worker_id_of(id_number), department="medins", reference="XNYB-2026-0100",
-                  worker_id=worker_id_of(id_number), insurance_type="work_injury", status="not_enrolled")
+    fact = stated(
+        subject_key=worker_id_of(id_number),
+        department="medins",
+        reference="XNYB-2026-0100",
+        worker_id=worker_id_of(id_number),
+        insurance_type="work_injury",
+        status="not_enrolled",
+    )
 
     def stated_as(version: int) -> Envelope:
-        return Envelope.of(department_events.InsuranceEnrolmentRecorded(**{**fact, "version": version}),
-                           source="/newform/departments")
+        return Envelope.of(
+            department_events.InsuranceEnrolmentRecorded(**{**fact, "version": version}), source="/newform/departments"
+        )
 
     async with db.transaction() as session:
         await verified.on_events(session, [stated_as(1)])  # held: the contract is a draft, nothing raised
@@ -278,14 +408,17 @@ def test_each_fact_speaks_for_its_own_days():
     from types import SimpleNamespace as Row
 
     at = datetime(2026, 11, 20, 9, tzinfo=BUSINESS_TZ)
-    l1 = Row(valid_from=date(2023, 1, 1), effective_until=date(2025, 12, 31), revoked_on=None,
-             valid_until=date(2025, 12, 31))
-    l2 = Row(valid_from=date(2026, 1, 1), effective_until=date(2028, 12, 31), revoked_on=None,
-             valid_until=date(2028, 12, 31))
+    l1 = Row(
+        valid_from=date(2023, 1, 1), effective_until=date(2025, 12, 31), revoked_on=None, valid_until=date(2025, 12, 31)
+    )
+    l2 = Row(
+        valid_from=date(2026, 1, 1), effective_until=date(2028, 12, 31), revoked_on=None, valid_until=date(2028, 12, 31)
+    )
     assert verified.first_unlicensed_day([l1, l2], date(2025, 6, 1)) == date(2029, 1, 1)
     assert verified.first_unlicensed_day([l1], date(2025, 6, 1)) == date(2026, 1, 1)
-    later = Row(valid_from=date(2027, 1, 1), effective_until=date(2029, 12, 31), revoked_on=None,
-                valid_until=date(2029, 12, 31))
+    later = Row(
+        valid_from=date(2027, 1, 1), effective_until=date(2029, 12, 31), revoked_on=None, valid_until=date(2029, 12, 31)
+    )
     assert verified.licence_on([later], date(2026, 6, 1)) is None
     assert verified.why_unlicensed([later], date(2026, 6, 1)) == (later, "not_yet_valid")
     assert verified.why_unlicensed([l1], date(2026, 1, 1)) == (l1, "expired")
@@ -296,8 +429,9 @@ def test_each_fact_speaks_for_its_own_days():
     assert verified.record_on([suspended, active], date(2023, 6, 1)) is suspended
 
     current = verified.Enrolment("medins", "YB-26", "f1", "work_injury", "enrolled", date(2026, 1, 1), None, at)
-    ended = verified.Enrolment("hrss", "YB-25", "f2", "work_injury", "enrolled", date(2025, 1, 1),
-                               date(2025, 12, 31), at + timedelta(days=1))  # stated later, about 2025
+    ended = verified.Enrolment(
+        "hrss", "YB-25", "f2", "work_injury", "enrolled", date(2025, 1, 1), date(2025, 12, 31), at + timedelta(days=1)
+    )  # stated later, about 2025
     assert verified.latest_by_type([current, ended], date(2026, 6, 1))["work_injury"] is current
     assert verified.declared_insurance_contradicted({"work_injury": True}, [current, ended], date(2026, 6, 1)) == []
     assert verified.latest_by_type([ended], date(2026, 6, 1))["work_injury"] is ended  # ended: not enrolled

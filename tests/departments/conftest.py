@@ -32,9 +32,16 @@ async def api(new_database, kafka, tokens):
     url = await migrated_database(new_database, "departments")
     name = unique_name("departments")
     topic = f"{name}-contracts.events"
-    settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=0.2,
-                        contracts_topic=topic, service_name=name, pii_secret=TEST_PII_SECRET)
+    settings = Settings(
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=0.2,
+        contracts_topic=topic,
+        service_name=name,
+        pii_secret=TEST_PII_SECRET,
+    )
     await ensure_topics(kafka.bootstrap_servers, [topic, settings.topic])
     async with running_service(create_app, settings, tokens) as service:
         yield DepartmentsApi(client=service.client, tokens=tokens, url=url, settings=settings, contracts_topic=topic)

@@ -13,8 +13,9 @@ from ..openapi_examples import examples_in, schema_errors
 
 def test_examples_fit_and_every_kind_has_its_write_and_batch_routes():
     _, public = generate_keypair()
-    doc = create_app(Settings(database_url="postgresql+asyncpg://unused@127.0.0.1:1/unused",
-                              jwt_public_key=public)).openapi()
+    doc = create_app(
+        Settings(database_url="postgresql+asyncpg://unused@127.0.0.1:1/unused", jwt_public_key=public)
+    ).openapi()
     checked = [where for where, _, _ in examples_in(doc)]
     assert any("InsuranceEnrolmentIn" in w for w in checked), checked
     for where, schema, example in examples_in(doc):

@@ -23,8 +23,15 @@ def free_port() -> int:
 
 
 def record(id_number: str, reference: str, *, status: str = "2", insurance: str = "410") -> dict:
-    return {"aaz159": reference, "aac002": id_number, "aae140": insurance, "aac008": status,
-            "aae030": "2026-01-01", "aae031": "2026-06-30", "aae036": "2026-07-01T09:00:00+08:00"}
+    return {
+        "aaz159": reference,
+        "aac002": id_number,
+        "aae140": insurance,
+        "aac008": status,
+        "aae030": "2026-01-01",
+        "aae031": "2026-06-30",
+        "aae036": "2026-07-01T09:00:00+08:00",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +42,24 @@ async def pulled(new_database, kafka, tokens, tmp_path_factory):
     url = await migrated_database(new_database, "departments")
     name = unique_name("departments")
     async with LoopbackServer(register.app(), free_port()) as server:
-        source = {"name": "medins-si", "adapter": "social-insurance", "department": "medins",
-                  "url": f"{server.url}/si/enrolments", "interval_s": 3600, "token_file": str(token_file)}
-        settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                            jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, service_name=name,
-                            contracts_topic=f"{name}-contracts.events", pii_secret=TEST_PII_SECRET,
-                            pull_sources=[source])
+        source = {
+            "name": "medins-si",
+            "adapter": "social-insurance",
+            "department": "medins",
+            "url": f"{server.url}/si/enrolments",
+            "interval_s": 3600,
+            "token_file": str(token_file),
+        }
+        settings = Settings(
+            database_url=url,
+            kafka_bootstrap_servers=kafka.bootstrap_servers,
+            jwt_public_key=tokens.public_pem,
+            relay_poll_interval_s=0.2,
+            service_name=name,
+            contracts_topic=f"{name}-contracts.events",
+            pii_secret=TEST_PII_SECRET,
+            pull_sources=[source],
+        )
         async with running_service(create_app, settings, tokens) as service:
             # The schedule pulls once at start-up (nothing there yet); the tests then pull on demand.
             await kit.eventually(lambda: scalar(url, "select count(*) from pull_runs where finished_at is not null"))
@@ -56,8 +75,11 @@ async def run_now(service) -> dict:
 async def test_records_are_pulled_mapped_and_the_cursor_kept(pulled):
     service, register = pulled
     first, second = kit.resident_id(), kit.resident_id()
-    register.records += [record(first, "SI-1"), record(second, "SI-2", status="1", insurance="310"),
-                         record(kit.resident_id(), "SI-3", insurance="999")]
+    register.records += [
+        record(first, "SI-1"),
+        record(second, "SI-2", status="1", insurance="310"),
+        record(kit.resident_id(), "SI-3", insurance="999"),
+    ]
     run = await run_now(service)
     assert (run["fetched"], run["recorded"], run["rejected"], run["error"], run["cursor"]) == (3, 2, 1, None, "3")
     assert run["line_errors"][0]["line"] == 3 and "insurance_type" in run["line_errors"][0]["field"]
@@ -65,14 +87,20 @@ async def test_records_are_pulled_mapped_and_the_cursor_kept(pulled):
     facts = await kit.fetch(service.url, "select department, worker_id, body from facts order by reference")
     assert [(f["department"], f["worker_id"], f["body"]["insurance_type"], f["body"]["status"]) for f in facts] == [
         ("medins", kit.worker_id_of(first), "work_injury", "not_enrolled"),
-        ("medins", kit.worker_id_of(second), "medical", "enrolled")]
+        ("medins", kit.worker_id_of(second), "medical", "enrolled"),
+    ]
     # The next run asks from the cursor: only what is new.
     register.records.append(record(first, "SI-4", status="1"))
     run = await run_now(service)
     assert register.requests[-1]["since"] == 3 and (run["fetched"], run["recorded"]) == (1, 1)
     # Written as medins, audited as a pull.
-    assert await scalar(service.url, "select count(*) from audit_log where principal = 'department:pull:medins-si' "
-                                     "and action = 'write'") == 3
+    assert (
+        await scalar(
+            service.url,
+            "select count(*) from audit_log where principal = 'department:pull:medins-si' and action = 'write'",
+        )
+        == 3
+    )
 
 
 async def test_a_failing_register_is_a_recorded_failure_and_a_metric(pulled):

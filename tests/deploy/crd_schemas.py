@@ -28,10 +28,21 @@ def _strict(node: Any) -> Any:
         return [_strict(n) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _strict(v) for k, v in node.items()
-           if k not in ("x-kubernetes-validations", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-                        "x-kubernetes-map-type", "nullable", "x-kubernetes-int-or-string",
-                        "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource")}
+    out = {
+        k: _strict(v)
+        for k, v in node.items()
+        if k
+        not in (
+            "x-kubernetes-validations",
+            "x-kubernetes-list-type",
+            "x-kubernetes-list-map-keys",
+            "x-kubernetes-map-type",
+            "nullable",
+            "x-kubernetes-int-or-string",
+            "x-kubernetes-preserve-unknown-fields",
+            "x-kubernetes-embedded-resource",
+        )
+    }
     if "properties" in out:
         out["properties"] = {k: _strict(v) for k, v in node["properties"].items()}
     if node.get("x-kubernetes-int-or-string"):
@@ -39,8 +50,12 @@ def _strict(node: Any) -> Any:
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
-    if (out.get("type") == "object" or "properties" in out) and "properties" in out \
-            and "additionalProperties" not in out and not node.get("x-kubernetes-preserve-unknown-fields"):
+    if (
+        (out.get("type") == "object" or "properties" in out)
+        and "properties" in out
+        and "additionalProperties" not in out
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -84,6 +99,7 @@ def validate_custom(doc: dict[str, Any]) -> None:
     key = (doc.get("apiVersion"), doc.get("kind"))
     schema = CRDS.schemas.get(key)
     if schema is None:
-        raise jsonschema.ValidationError(f"{key[1]} {key[0]}: no such served kind/version in the operators' CRDs "
-                                         f"({sorted(CRDS.schemas)})")
+        raise jsonschema.ValidationError(
+            f"{key[1]} {key[0]}: no such served kind/version in the operators' CRDs ({sorted(CRDS.schemas)})"
+        )
     jsonschema.Draft7Validator(schema).validate(doc)

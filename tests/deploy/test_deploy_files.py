@@ -57,10 +57,23 @@ def test_every_manifest_is_valid_kubernetes(manifests):
             validate_custom(doc)  # the operator's CRD schema, strict: unknown fields fail
         else:
             kubernetes_validate.validate(doc, version, strict=True)  # raises on an unknown or misplaced field
-    assert {d["kind"] for d in manifests} >= {"Namespace", "ConfigMap", "Job", "Deployment", "Service",
-                                              "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy",
-                                              "Ingress", "LimitRange", "Cluster", "Database", "ScheduledBackup",
-                                              "ObjectStore", "KafkaUser"}
+    assert {d["kind"] for d in manifests} >= {
+        "Namespace",
+        "ConfigMap",
+        "Job",
+        "Deployment",
+        "Service",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+        "Ingress",
+        "LimitRange",
+        "Cluster",
+        "Database",
+        "ScheduledBackup",
+        "ObjectStore",
+        "KafkaUser",
+    }
     assert {d["kind"] for d in strimzi} == {"KafkaNodePool", "Kafka", "KafkaTopic"}
 
 
@@ -112,8 +125,10 @@ def test_the_database_password_comes_from_a_secret_not_the_config(manifests):
     assert "DATABASE_URL" not in config  # each service has its own URL, role and password
     (cluster,) = by_kind(manifests, "Cluster").values()
     for spec in SERVICES:
-        env = {e["name"]: e["value"] for e in by_kind(manifests, "Deployment")[spec.name]["spec"]["template"]["spec"]
-               ["containers"][0]["env"]}
+        env = {
+            e["name"]: e["value"]
+            for e in by_kind(manifests, "Deployment")[spec.name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
         url = env[f"{spec.name.upper()}_DATABASE_URL"]  # read before DATABASE_URL (newform_common.settings)
         # No password in it; the host is the CloudNativePG cluster's read-write service.
         assert url == f"postgresql://{spec.database}@{cluster['metadata']['name']}-rw.newform.svc:5432/{spec.database}"
@@ -121,8 +136,9 @@ def test_the_database_password_comes_from_a_secret_not_the_config(manifests):
     kafka = next(d for d in load_all(K8S / "strimzi" / "kafka.yaml") if d["kind"] == "Kafka")
     (listener,) = kafka["spec"]["kafka"]["listeners"]
     meta = kafka["metadata"]
-    assert config["KAFKA_BOOTSTRAP_SERVERS"] == (f"{meta['name']}-kafka-bootstrap.{meta['namespace']}.svc:"
-                                                 f"{listener['port']}")
+    assert config["KAFKA_BOOTSTRAP_SERVERS"] == (
+        f"{meta['name']}-kafka-bootstrap.{meta['namespace']}.svc:{listener['port']}"
+    )
 
 
 def test_the_migration_job_is_named_by_release_and_cleans_up_after_itself(manifests):
@@ -151,8 +167,9 @@ def test_the_expected_kafka_is_a_replicated_strimzi_cluster_with_every_topic():
 
 
 def test_the_compose_file_is_valid_against_the_compose_specification(compose):
-    schema = json.loads(resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(
-        "compose-spec.json").read_text())
+    schema = json.loads(
+        resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text()
+    )
     jsonschema.validate(compose, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**compose, "services": {"x": {"image": "a", "healthcheck": {"tset": []}}}}, schema)

@@ -129,9 +129,16 @@ def test_every_service_port_is_exposed():
 def test_the_context_keeps_out_development_state_and_keeps_what_the_build_copies():
     patterns = ignore_patterns()
     assert patterns, ".dockerignore is missing: the context would carry .venv, node_modules, .data/keys"
-    for path in (".venv/bin/python", "node_modules/x/package.json", ".data/keys/jwt-private.pem", ".cache/kafka/x.jar",
-                 ".git/HEAD", "services/wages/newform_wages/__pycache__/main.cpython-311.pyc",
-                 "newform.egg-info/PKG-INFO", "deploy/compose/secrets/keys/pii-secret"):
+    for path in (
+        ".venv/bin/python",
+        "node_modules/x/package.json",
+        ".data/keys/jwt-private.pem",
+        ".cache/kafka/x.jar",
+        ".git/HEAD",
+        "services/wages/newform_wages/__pycache__/main.cpython-311.pyc",
+        "newform.egg-info/PKG-INFO",
+        "deploy/compose/secrets/keys/pii-secret",
+    ):
         assert ignored(path, patterns), f"{path} would be sent to the Docker daemon"
     for _, stage in stages(DOCKERFILE.read_text()).items():
         for sources, _ in copies(stage):
@@ -167,21 +174,30 @@ def image_venv(tmp_path_factory) -> Path:
     words = [w for w in shlex.split(run) if w != "--no-cache-dir" and not w.startswith("--prefix")]
     assert words[:2] == ["pip", "install"], run
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", *words], cwd=src, env=env,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", *words], cwd=src, env=env, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, f"the image's pip install fails:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return venv
 
 
 def test_the_image_installs_every_service_from_the_copied_files_alone(image_venv, tmp_path):
     names = [s.package for s in registry.SERVICES]
-    code = ("import importlib, importlib.metadata, json, sys; "
-            f"files = {{n: importlib.import_module(n + '.main').__file__ for n in {names!r}}}; "
-            "files['License-Expression'] = importlib.metadata.metadata('newform')['License-Expression']; "
-            "print(json.dumps(files))")
+    code = (
+        "import importlib, importlib.metadata, json, sys; "
+        f"files = {{n: importlib.import_module(n + '.main').__file__ for n in {names!r}}}; "
+        "files['License-Expression'] = importlib.metadata.metadata('newform')['License-Expression']; "
+        "print(json.dumps(files))"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    done = subprocess.run([str(image_venv / "bin" / "python"), "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(image_venv / "bin" / "python"), "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     files = json.loads(done.stdout)
     assert files.pop("License-Expression") == "Apache-2.0"  # the distribution carries the repository's licence
@@ -197,16 +213,35 @@ def test_a_service_starts_from_the_image_install_and_answers_healthz(image_venv,
     port = free_port()
     postgres.create_database(f"image_{spec.name}_{port}")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update({"NEWFORM_DEV": "1", "PORT": str(port), "JWT_PUBLIC_KEY": tokens.public_pem,
-                f"{spec.name.upper()}_DATABASE_URL": postgres.url(f"image_{spec.name}_{port}"),
-                "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "CALENDAR_TOPIC": "",
-                "RUN_RELAY": "false", "RUN_DEADLINES": "false"})
+    env.update(
+        {
+            "NEWFORM_DEV": "1",
+            "PORT": str(port),
+            "JWT_PUBLIC_KEY": tokens.public_pem,
+            f"{spec.name.upper()}_DATABASE_URL": postgres.url(f"image_{spec.name}_{port}"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+            "CALENDAR_TOPIC": "",
+            "RUN_RELAY": "false",
+            "RUN_DEADLINES": "false",
+        }
+    )
     log = tmp_path / "service.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(image_venv / "bin" / "uvicorn"), f"{spec.package}.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(image_venv / "bin" / "uvicorn"),
+                f"{spec.package}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline, answer = time.monotonic() + 90, None
         while time.monotonic() < deadline and process.poll() is None:

@@ -51,10 +51,16 @@ def of_kind(docs, kind) -> dict[str, dict]:
 
 def test_the_operators_crds_cover_every_custom_resource(manifests, strimzi):
     kinds = {(d["apiVersion"], d["kind"]) for d in manifests + strimzi if CRDS.group_known(d)}
-    assert kinds == {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "Database"),
-                     ("postgresql.cnpg.io/v1", "ScheduledBackup"), ("barmancloud.cnpg.io/v1", "ObjectStore"),
-                     ("kafka.strimzi.io/v1", "KafkaUser"), ("kafka.strimzi.io/v1", "Kafka"),
-                     ("kafka.strimzi.io/v1", "KafkaNodePool"), ("kafka.strimzi.io/v1", "KafkaTopic")}
+    assert kinds == {
+        ("postgresql.cnpg.io/v1", "Cluster"),
+        ("postgresql.cnpg.io/v1", "Database"),
+        ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+        ("barmancloud.cnpg.io/v1", "ObjectStore"),
+        ("kafka.strimzi.io/v1", "KafkaUser"),
+        ("kafka.strimzi.io/v1", "Kafka"),
+        ("kafka.strimzi.io/v1", "KafkaNodePool"),
+        ("kafka.strimzi.io/v1", "KafkaTopic"),
+    }
     for doc in manifests + strimzi:
         if CRDS.group_known(doc):
             validate_custom(doc)
@@ -167,8 +173,11 @@ def consumer_groups_in_code(spec: registry.ServiceSpec) -> set[str]:
 
 
 def acl_topics(user: dict, operation: str) -> set[str]:
-    return {a["resource"]["name"] for a in user["spec"]["authorization"]["acls"]
-            if a["resource"]["type"] == "topic" and operation in a["operations"]}
+    return {
+        a["resource"]["name"]
+        for a in user["spec"]["authorization"]["acls"]
+        if a["resource"]["type"] == "topic" and operation in a["operations"]
+    }
 
 
 def test_every_service_is_a_scram_user_writing_only_its_topic_and_reading_what_its_code_reads(manifests):
@@ -192,8 +201,9 @@ def test_every_service_is_a_scram_user_writing_only_its_topic_and_reading_what_i
             assert set(spec.consumes) <= reads
         # Writes: its own topic, and the dead-letter topic of each topic it reads (`<topic>.dlq`).
         assert acl_topics(user, "Write") == {spec.topic} | {f"{t}.dlq" for t in reads}
-        writes_elsewhere = acl_topics(user, "Write") - {spec.topic} - {t for t in acl_topics(user, "Write")
-                                                                      if t.endswith(".dlq")}
+        writes_elsewhere = (
+            acl_topics(user, "Write") - {spec.topic} - {t for t in acl_topics(user, "Write") if t.endswith(".dlq")}
+        )
         assert writes_elsewhere == set()
         (group,) = [a for a in acls if a["resource"]["type"] == "group"]
         assert group["resource"] == {"type": "group", "name": spec.name, "patternType": "prefix"}
@@ -203,8 +213,9 @@ def test_every_service_is_a_scram_user_writing_only_its_topic_and_reading_what_i
 def test_kafka_has_only_a_tls_listener_with_scram_and_acls(strimzi, manifests):
     (kafka,) = of_kind(strimzi, "Kafka").values()
     listeners = kafka["spec"]["kafka"]["listeners"]
-    assert listeners and all(lst["tls"] is True and lst["authentication"]["type"] == "scram-sha-512"
-                             for lst in listeners)
+    assert listeners and all(
+        lst["tls"] is True and lst["authentication"]["type"] == "scram-sha-512" for lst in listeners
+    )
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     assert kafka["spec"]["kafka"]["config"]["auto.create.topics.enable"] is False
     # The User Operator watches the services' namespace: the password Secrets appear where they are mounted.
@@ -216,8 +227,12 @@ def test_kafka_has_only_a_tls_listener_with_scram_and_acls(strimzi, manifests):
         env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
         assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
         assert env["KAFKA_SASL_USERNAME"] == f"newform-{spec.name}"
-        sources = {s["secret"]["name"]: s["secret"]["items"] for v in pod["volumes"] if "projected" in v
-                   for s in v["projected"]["sources"]}
+        sources = {
+            s["secret"]["name"]: s["secret"]["items"]
+            for v in pod["volumes"]
+            if "projected" in v
+            for s in v["projected"]["sources"]
+        }
         assert sources[env["KAFKA_SASL_USERNAME"]] == [{"key": "password", "path": "kafka-password"}]
         assert env["KAFKA_SASL_PASSWORD_FILE"] == "/keys/kafka-password"
         assert env["KAFKA_SSL_CAFILE"] == "/keys/kafka-ca.crt"
@@ -237,7 +252,8 @@ def _peer_matches(peer: dict, *, namespace: str, labels: dict, ip: str | None, o
         address = ipaddress.ip_address(ip)
         block = peer["ipBlock"]
         return address in ipaddress.ip_network(block["cidr"]) and not any(
-            address in ipaddress.ip_network(e) for e in block.get("except", []))
+            address in ipaddress.ip_network(e) for e in block.get("except", [])
+        )
     if ip is not None:
         return False
     if "namespaceSelector" in peer:
@@ -249,32 +265,53 @@ def _peer_matches(peer: dict, *, namespace: str, labels: dict, ip: str | None, o
 
 
 def _port_matches(rule: dict, port: int, protocol: str = "TCP") -> bool:
-    return not rule.get("ports") or any(p.get("port") == port and p.get("protocol", "TCP") == protocol
-                                        for p in rule["ports"])
+    return not rule.get("ports") or any(
+        p.get("port") == port and p.get("protocol", "TCP") == protocol for p in rule["ports"]
+    )
 
 
-def egress_allowed(policies, source_labels: dict, *, namespace: str, labels: dict | None = None,
-                   port: int, ip: str | None = None, protocol: str = "TCP") -> bool:
+def egress_allowed(
+    policies,
+    source_labels: dict,
+    *,
+    namespace: str,
+    labels: dict | None = None,
+    port: int,
+    ip: str | None = None,
+    protocol: str = "TCP",
+) -> bool:
     """Whether a pod of the newform namespace with `source_labels` may open a connection (Kubernetes'
     semantics: the union of the policies selecting it; none with Egress = all allowed)."""
-    selecting = [p for p in policies if "Egress" in p["spec"]["policyTypes"]
-                 and _selects(p["spec"]["podSelector"], source_labels)]
+    selecting = [
+        p
+        for p in policies
+        if "Egress" in p["spec"]["policyTypes"] and _selects(p["spec"]["podSelector"], source_labels)
+    ]
     assert selecting, f"no egress policy selects {source_labels}"
     # A rule without `to` allows every destination (on its ports).
-    return any((peer is None or _peer_matches(peer, namespace=namespace, labels=labels or {}, ip=ip,
-                                              own_namespace=NAMESPACE))
-               and _port_matches(rule, port, protocol)
-               for p in selecting for rule in p["spec"].get("egress", []) for peer in rule.get("to") or [None])
+    return any(
+        (peer is None or _peer_matches(peer, namespace=namespace, labels=labels or {}, ip=ip, own_namespace=NAMESPACE))
+        and _port_matches(rule, port, protocol)
+        for p in selecting
+        for rule in p["spec"].get("egress", [])
+        for peer in rule.get("to") or [None]
+    )
 
 
 def ingress_allowed(policies, target_labels: dict, *, namespace: str, labels: dict, port: int) -> bool:
-    selecting = [p for p in policies if "Ingress" in p["spec"]["policyTypes"]
-                 and _selects(p["spec"]["podSelector"], target_labels)]
+    selecting = [
+        p
+        for p in policies
+        if "Ingress" in p["spec"]["policyTypes"] and _selects(p["spec"]["podSelector"], target_labels)
+    ]
     assert selecting
-    return any((peer is None or _peer_matches(peer, namespace=namespace, labels=labels, ip=None,
-                                              own_namespace=NAMESPACE))
-               and _port_matches(rule, port)
-               for p in selecting for rule in p["spec"].get("ingress", []) for peer in rule.get("from") or [None])
+    return any(
+        (peer is None or _peer_matches(peer, namespace=namespace, labels=labels, ip=None, own_namespace=NAMESPACE))
+        and _port_matches(rule, port)
+        for p in selecting
+        for rule in p["spec"].get("ingress", [])
+        for peer in rule.get("from") or [None]
+    )
 
 
 def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identity_provider_only(manifests):
@@ -295,10 +332,12 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
             assert egress_allowed(policies, me, namespace=NAMESPACE, labels=deploy.labels_of(idp.name), port=idp.port)
         for other in SERVICES:
             if other.name not in (spec.name, idp.name):
-                assert not egress_allowed(policies, me, namespace=NAMESPACE, labels=deploy.labels_of(other.name),
-                                          port=other.port), f"{spec.name} may reach {other.name}"
-        assert not egress_allowed(policies, me, namespace="kube-system", labels={"component": "kube-apiserver"},
-                                  port=443)
+                assert not egress_allowed(
+                    policies, me, namespace=NAMESPACE, labels=deploy.labels_of(other.name), port=other.port
+                ), f"{spec.name} may reach {other.name}"
+        assert not egress_allowed(
+            policies, me, namespace="kube-system", labels={"component": "kube-apiserver"}, port=443
+        )
         assert not egress_allowed(policies, me, namespace="other", labels={"app": "postgres"}, port=5432)
         # Reached only by the ingress controller and Prometheus (and, the IdP, by the services).
         assert ingress_allowed(policies, me, namespace=deploy.INGRESS_NAMESPACE, labels={}, port=spec.port)
@@ -312,8 +351,7 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
     assert not egress_allowed(policies, deploy.labels_of("wages"), namespace="", ip="203.0.113.10", port=443)
     # The database answers the services, the migration Job and the operator, nobody else.
     assert ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels=deploy.labels_of("wages"), port=5432)
-    assert ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels=deploy.labels_of("newform-migrate"),
-                           port=5432)
+    assert ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels=deploy.labels_of("newform-migrate"), port=5432)
     assert ingress_allowed(policies, db_pod, namespace=deploy.CNPG_OPERATOR_NAMESPACE, labels={}, port=8000)
     assert not ingress_allowed(policies, db_pod, namespace=deploy.INGRESS_NAMESPACE, labels={}, port=5432)
     assert not ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels={"app": "debug"}, port=5432)
@@ -358,8 +396,9 @@ def _has_requests_and_limits(resources: dict) -> bool:
 
 
 def test_requests_and_limits_everywhere(manifests, strimzi):
-    containers = [c for d in manifests if d["kind"] in ("Deployment", "Job")
-                  for c in d["spec"]["template"]["spec"]["containers"]]
+    containers = [
+        c for d in manifests if d["kind"] in ("Deployment", "Job") for c in d["spec"]["template"]["spec"]["containers"]
+    ]
     assert len(containers) == 2 * len(SERVICES)
     assert all(_has_requests_and_limits(c["resources"]) for c in containers)
     (cluster,) = of_kind(manifests, "Cluster").values()
@@ -390,8 +429,12 @@ def compose() -> dict:
 def test_compose_provisions_the_topics_before_any_service_and_restarts_what_runs(compose):
     services = compose["services"]
     topics = services["topics"]
-    assert topics["command"] == ["newform", "topics", "--bootstrap-servers",
-                                 services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"].split("//")[1]]
+    assert topics["command"] == [
+        "newform",
+        "topics",
+        "--bootstrap-servers",
+        services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"].split("//")[1],
+    ]
     assert topics["depends_on"] == {"kafka": {"condition": "service_healthy"}}
     assert services["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     for spec in SERVICES:
@@ -406,10 +449,15 @@ def test_compose_provisions_the_topics_before_any_service_and_restarts_what_runs
 def test_the_topics_step_creates_what_the_kafka_users_may_use(compose, manifests):
     """`newform topics` provisions registry.topics(): every topic an ACL names exists there."""
     provisioned = set(registry.topics())
-    named = {a["resource"]["name"] for u in of_kind(manifests, "KafkaUser").values()
-             for a in u["spec"]["authorization"]["acls"] if a["resource"]["type"] == "topic"}
+    named = {
+        a["resource"]["name"]
+        for u in of_kind(manifests, "KafkaUser").values()
+        for a in u["spec"]["authorization"]["acls"]
+        if a["resource"]["type"] == "topic"
+    }
     assert named <= provisioned
-    strimzi_topics = {d["spec"]["topicName"] for d in load_all(K8S / "strimzi" / "kafka.yaml")
-                      if d["kind"] == "KafkaTopic"}
+    strimzi_topics = {
+        d["spec"]["topicName"] for d in load_all(K8S / "strimzi" / "kafka.yaml") if d["kind"] == "KafkaTopic"
+    }
     assert strimzi_topics == provisioned
     json.dumps(compose)  # plain data (no YAML anchors)

@@ -27,17 +27,32 @@ class Disputes:
     api: ServiceApi
     contracts: TestPublisher
 
-    async def engagement(self, worker_id: str, platform_id: str, *, engagement_type: str = "labor_contract",
-                         occupation: str = "food_delivery", district: str = "chengxi") -> str:
+    async def engagement(
+        self,
+        worker_id: str,
+        platform_id: str,
+        *,
+        engagement_type: str = "labor_contract",
+        occupation: str = "food_delivery",
+        district: str = "chengxi",
+    ) -> str:
         """A contract drafted and signed in contracts, once our copy of it has arrived."""
         contract_id = "c_" + secrets.token_hex(6)
-        await self.contracts.contract(contract_id, worker_id, platform_id, engagement_type=engagement_type,
-                                      occupation=occupation, district=district)
+        await self.contracts.contract(
+            contract_id,
+            worker_id,
+            platform_id,
+            engagement_type=engagement_type,
+            occupation=occupation,
+            district=district,
+        )
         await self.contracts.signed(contract_id, worker_id, platform_id, engagement_type=engagement_type)
 
         async def copied():
-            return await scalar(self.api.url, "select status from engagements where contract_id = :c",
-                                c=contract_id) == "signed"
+            return (
+                await scalar(self.api.url, "select status from engagements where contract_id = :c", c=contract_id)
+                == "signed"
+            )
 
         await eventually(copied)
         return contract_id
@@ -58,10 +73,16 @@ async def _disputes(new_database, kafka, tokens, *, run_deadlines: bool):
     prefix = unique_name("dsp").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-contracts.events", "disputes.events"])
     url = await migrated_database(new_database, "disputes")
-    settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=0.2,
-                        run_deadlines=run_deadlines, contracts_topic=f"{prefix}-contracts.events",
-                        consumer_group=f"{prefix}-disputes")
+    settings = Settings(
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=0.2,
+        run_deadlines=run_deadlines,
+        contracts_topic=f"{prefix}-contracts.events",
+        consumer_group=f"{prefix}-disputes",
+    )
     async with running_service(create_app, settings, tokens) as service:
         yield Disputes(api=service, contracts=TestPublisher(kafka.bootstrap_servers, prefix))
 

@@ -24,10 +24,14 @@ def test_mediation_is_extended_once_by_at_most_15_days_with_both_parties_consent
     assert clocks.mediation_extension_violation(accepted, 15, **ok) is None
     assert clocks.mediation_extension_violation(accepted, 16, **ok).rule == "M18.mediation_extension_limit"
     assert clocks.mediation_extension_violation(accepted, 0, **ok).rule == "M18.mediation_extension_limit"
-    assert clocks.mediation_extension_violation(
-        accepted, 5, **{**ok, "enterprise_consents": False}).rule == "M18.mediation_extension_consent"
-    assert clocks.mediation_extension_violation(
-        accepted, 5, **{**ok, "already_extended": True}).rule == "M18.mediation_extension_once"
+    assert (
+        clocks.mediation_extension_violation(accepted, 5, **{**ok, "enterprise_consents": False}).rule
+        == "M18.mediation_extension_consent"
+    )
+    assert (
+        clocks.mediation_extension_violation(accepted, 5, **{**ok, "already_extended": True}).rule
+        == "M18.mediation_extension_once"
+    )
 
 
 def test_arbitration_received_on_1_august_is_accepted_or_refused_by_6_august():
@@ -46,10 +50,13 @@ def test_a_suspension_of_10_days_moves_the_award_by_10_days():
 
 def test_the_award_limit_is_extended_once_by_at_most_15_days():
     assert clocks.award_extension_violation(date(2025, 8, 1), 15, already_extended=False) is None
-    assert clocks.award_extension_violation(date(2025, 8, 1), 20, already_extended=False).rule == \
-        "M18.award_extension_limit"
-    assert clocks.award_extension_violation(date(2025, 8, 1), 5, already_extended=True).rule == \
-        "M18.award_extension_once"
+    assert (
+        clocks.award_extension_violation(date(2025, 8, 1), 20, already_extended=False).rule
+        == "M18.award_extension_limit"
+    )
+    assert (
+        clocks.award_extension_violation(date(2025, 8, 1), 5, already_extended=True).rule == "M18.award_extension_once"
+    )
 
 
 def test_the_limitation_is_one_year_from_knowing_of_the_breach():
@@ -64,8 +71,9 @@ def test_the_limitation_is_one_year_from_knowing_of_the_breach():
 def test_unpaid_pay_during_employment_has_no_limit_until_the_employment_ends():
     ongoing = clocks.limitation(date(2025, 7, 1), date(2020, 1, 1), unpaid_pay_during_employment=True)
     assert ongoing.ends_on is None and not ongoing.expired
-    ended = clocks.limitation(date(2025, 7, 1), date(2020, 1, 1), unpaid_pay_during_employment=True,
-                              employment_ended_on=date(2024, 3, 1))
+    ended = clocks.limitation(
+        date(2025, 7, 1), date(2020, 1, 1), unpaid_pay_during_employment=True, employment_ended_on=date(2024, 3, 1)
+    )
     # 1 March 2025 is a Saturday: the year ends on Monday 3 March (民法典 art. 203).
     assert ended.ends_on == date(2025, 3, 3) and ended.expired
 
@@ -86,8 +94,12 @@ def test_an_award_is_final_for_the_employer_item_by_item():
 
 def test_before_the_one_stop_rules_mediation_ends_15_days_after_receipt_without_an_extension():
     assert clocks.mediation_limit(date(2023, 6, 1)) == date(2023, 6, 16)
-    assert clocks.mediation_extension_violation(date(2023, 6, 1), 5, already_extended=False, worker_consents=True,
-                                                enterprise_consents=True).rule == "M18.mediation_extension_limit"
+    assert (
+        clocks.mediation_extension_violation(
+            date(2023, 6, 1), 5, already_extended=False, worker_consents=True, enterprise_consents=True
+        ).rule
+        == "M18.mediation_extension_limit"
+    )
 
 
 def test_a_mediation_application_is_accepted_within_3_working_days():
@@ -101,10 +113,12 @@ def test_a_mediation_application_is_accepted_within_3_working_days():
 def test_the_15_days_of_article_14_run_from_receipt():
     # Received 1 July 2025: 15 days end on 16 July; arbitration is open from 17 July.
     assert clocks.arbitration_open_from(date(2025, 7, 1)) == date(2025, 7, 17)
-    assert not rules.may_apply_for_arbitration("received", arbitration_open_from=date(2025, 7, 17), fulfil_by=None,
-                                               on=date(2025, 7, 16))
-    assert rules.may_apply_for_arbitration("mediating", arbitration_open_from=date(2025, 7, 17), fulfil_by=None,
-                                           on=date(2025, 7, 17))
+    assert not rules.may_apply_for_arbitration(
+        "received", arbitration_open_from=date(2025, 7, 17), fulfil_by=None, on=date(2025, 7, 16)
+    )
+    assert rules.may_apply_for_arbitration(
+        "mediating", arbitration_open_from=date(2025, 7, 17), fulfil_by=None, on=date(2025, 7, 17)
+    )
     assert rules.may_apply_for_arbitration("withdrawn", arbitration_open_from=None, fulfil_by=None, on=date(2025, 7, 2))
 
 

@@ -25,10 +25,15 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
     prefix = unique_name("dsw").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-contracts.events", f"{prefix}-disputes.events"])
     url = await migrated_database(new_database, "disputes")
-    settings = Settings(service_name=f"{prefix}-disputes", database_url=url,
-                        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                        relay_poll_interval_s=0.2, contracts_topic=f"{prefix}-contracts.events",
-                        consumer_group=f"{prefix}-disputes")
+    settings = Settings(
+        service_name=f"{prefix}-disputes",
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        contracts_topic=f"{prefix}-contracts.events",
+        consumer_group=f"{prefix}-disputes",
+    )
     worker, pid = worker_id_of(resident_id()), "p" + secrets.token_hex(5)
     contract = "c_" + secrets.token_hex(6)
     contracts = TestPublisher(kafka.bootstrap_servers, prefix)
@@ -38,8 +43,9 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
 
     async with LoopbackServer(create_app(settings), free_port()) as server:
         await eventually(lambda: scalar(url, "select count(*) from engagements where contract_id = :c", c=contract))
-        platform = httpx.AsyncClient(base_url=server.url, headers=tokens.headers(
-            "platform", subject=f"backend-{pid}", platform_id=pid))
+        platform = httpx.AsyncClient(
+            base_url=server.url, headers=tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
+        )
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -90,8 +96,14 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
                 newest = page.locator("#complaints li[data-complaint-id]").first
                 await newest.locator("button.escalate-department").click()
                 await page.wait_for_selector("#complaints li >> nth=0 >> .status:text('已向主管部门反映')")
-                assert await scalar(url, "select count(*) from findings where rule = 'M8.complaint_escalated' "
-                                         "and platform_id = :p", p=pid) == 1
+                assert (
+                    await scalar(
+                        url,
+                        "select count(*) from findings where rule = 'M8.complaint_escalated' and platform_id = :p",
+                        p=pid,
+                    )
+                    == 1
+                )
 
                 # Escalated to mediation: the case appears; once accepted, its 15-day limit shows.
                 await form.locator("select[name=category]").select_option("pay")
@@ -100,8 +112,9 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
                 await form.locator("textarea[name=description]").fill("加班费未支付")
                 await page.click("#complaint-submit")
                 await page.wait_for_selector("#complaints li[data-complaint-id] >> nth=2")
-                await page.locator("#complaints li[data-complaint-id]").first.locator(
-                    "button.escalate-mediation").click()
+                await (
+                    page.locator("#complaints li[data-complaint-id]").first.locator("button.escalate-mediation").click()
+                )
                 case_card = page.locator("#cases li[data-case-id]")
                 await case_card.wait_for()
                 assert await case_card.locator(".status").inner_text() == "已申请，待受理"
@@ -111,16 +124,20 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
                 await page.reload()
                 await page.wait_for_selector(f"li[data-case-id='{case_id}'] .status:text('调解中')")
                 limit = (business_date(datetime.now(UTC)) + timedelta(days=15)).isoformat()
-                assert await page.locator(f"li[data-case-id='{case_id}'] p.due").inner_text() == \
-                    f"调解期限：{limit}（剩余 15 天）"
+                assert (
+                    await page.locator(f"li[data-case-id='{case_id}'] p.due").inner_text()
+                    == f"调解期限：{limit}（剩余 15 天）"
+                )
                 # Mediation fails; the worker applies for arbitration from the page.
-                assert (await hrss.post(f"/v1/cases/{case_id}/outcome", json={"outcome": "no_agreement"})
-                        ).status_code == 200
+                assert (
+                    await hrss.post(f"/v1/cases/{case_id}/outcome", json={"outcome": "no_agreement"})
+                ).status_code == 200
                 await hrss.aclose()
                 await page.reload()
                 card = page.locator(f"li[data-case-id='{case_id}']")
                 await card.locator("input[name=knew_of_breach_on]").fill(
-                    (business_date(datetime.now(UTC)) - timedelta(days=20)).isoformat())
+                    (business_date(datetime.now(UTC)) - timedelta(days=20)).isoformat()
+                )
                 await card.locator("button.apply-arbitration").click()
                 await page.wait_for_selector(f"li[data-case-id='{case_id}'] .status:text('已申请仲裁')")
                 assert "仲裁受理期限" in await card.locator("p.due").inner_text()

@@ -15,9 +15,16 @@ async def contracts_settings_for(new_database, kafka, tokens: TokenFactory, pref
     """A migrated contracts database and settings publishing to `<prefix>-contracts.events`."""
     url = await migrated_database(new_database, "contracts")
     signing_key, _ = generate_keypair()
-    return ContractsSettings(service_name=f"{prefix}-contracts", database_url=url,
-                             kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                             signing_key=signing_key, pii_secret=E2E_PII_SECRET, relay_poll_interval_s=0.2, **extra)
+    return ContractsSettings(
+        service_name=f"{prefix}-contracts",
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        signing_key=signing_key,
+        pii_secret=E2E_PII_SECRET,
+        relay_poll_interval_s=0.2,
+        **extra,
+    )
 
 
 async def gateway_settings_for(new_database, kafka, tokens: TokenFactory, prefix: str):
@@ -26,10 +33,19 @@ async def gateway_settings_for(new_database, kafka, tokens: TokenFactory, prefix
     return gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
 
 
-async def register_platform(contracts, tokens: TokenFactory, platform_id: str, *, district: str,
-                            occupation: str) -> None:
+async def register_platform(
+    contracts, tokens: TokenFactory, platform_id: str, *, district: str, occupation: str
+) -> None:
     """The platform registered in contracts by the administrator (a fresh credit code), or the test fails."""
-    r = await contracts.post("/v1/platforms", headers=tokens.headers("admin"), json={
-        "platform_id": platform_id, "name": f"平台{platform_id}", "credit_code": credit_code(), "district": district,
-        "occupations": [occupation]})
+    r = await contracts.post(
+        "/v1/platforms",
+        headers=tokens.headers("admin"),
+        json={
+            "platform_id": platform_id,
+            "name": f"平台{platform_id}",
+            "credit_code": credit_code(),
+            "district": district,
+            "occupations": [occupation],
+        },
+    )
     assert r.status_code == 201, r.text

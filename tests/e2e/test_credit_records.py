@@ -29,28 +29,62 @@ async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     regulator, hrss = tokens.headers("regulator"), tokens.headers("department", department="hrss")
     chengbei = tokens.headers("department", department="county", district="chengbei")
-    async with app_client(create_contracts_app(contracts_settings)) as contracts, \
-            app_client(create_gateway_app(settings)) as gateway:
+    async with (
+        app_client(create_contracts_app(contracts_settings)) as contracts,
+        app_client(create_gateway_app(settings)) as gateway,
+    ):
         await register_platform(contracts, tokens, pid, district="chengzhong", occupation="courier")
-        r = await contracts.post("/v1/partners", headers=platform, json={
-            "name": "西宁过期劳务派遣有限公司", "kind": "dispatch_agency", "credit_code": credit_code(),
-            "district": "chengbei", "occupations": ["courier"],
-            "dispatch_licence": {"number": "青人社派许字〔2020〕0007号", "valid_until": "2023-06-30"}})
+        r = await contracts.post(
+            "/v1/partners",
+            headers=platform,
+            json={
+                "name": "西宁过期劳务派遣有限公司",
+                "kind": "dispatch_agency",
+                "credit_code": credit_code(),
+                "district": "chengbei",
+                "occupations": ["courier"],
+                "dispatch_licence": {"number": "青人社派许字〔2020〕0007号", "valid_until": "2023-06-30"},
+            },
+        )
         assert r.status_code == 201, r.text
         agency = r.json()["enterprise_id"]
-        r = await contracts.post("/v1/workers", headers=platform, json={
-            "name": "李四", "id_number": make_resident_id("630102", date(1992, 5, 6), f"{secrets.randbelow(1000):03d}"),
-            "phone": "139" + f"{secrets.randbelow(10**8):08d}", "occupation": "courier",
-            "household_registration_place": "青海省西宁市城东区", "residence_district": "datong"})
+        r = await contracts.post(
+            "/v1/workers",
+            headers=platform,
+            json={
+                "name": "李四",
+                "id_number": make_resident_id("630102", date(1992, 5, 6), f"{secrets.randbelow(1000):03d}"),
+                "phone": "139" + f"{secrets.randbelow(10**8):08d}",
+                "occupation": "courier",
+                "household_registration_place": "青海省西宁市城东区",
+                "residence_district": "datong",
+            },
+        )
         assert r.status_code == 201, r.text
         registration_id = r.json()["registration_id"]
-        r = await contracts.post("/v1/contracts", headers=platform, json={
-            "registration_id": registration_id, "enterprise_id": agency, "engagement_type": "labor_contract",
-            "part_time": False, "start_date": "2026-12-01", "end_date": "2027-11-30",
-            "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日",
-                      "base_pay_fen": 450000, "hours_arrangement": "standard", "rest_rules": "每周休息一日",
-                      "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
-            "engagement_facts": LABOR_FACTS, "document_text": "劳动合同：乙方由甲方派遣至平台从事快递收派工作。"})
+        r = await contracts.post(
+            "/v1/contracts",
+            headers=platform,
+            json={
+                "registration_id": registration_id,
+                "enterprise_id": agency,
+                "engagement_type": "labor_contract",
+                "part_time": False,
+                "start_date": "2026-12-01",
+                "end_date": "2027-11-30",
+                "terms": {
+                    "pay_basis": "monthly_salary",
+                    "pay_period": "month",
+                    "pay_day": "每月10日",
+                    "base_pay_fen": 450000,
+                    "hours_arrangement": "standard",
+                    "rest_rules": "每周休息一日",
+                    "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+                },
+                "engagement_facts": LABOR_FACTS,
+                "document_text": "劳动合同：乙方由甲方派遣至平台从事快递收派工作。",
+            },
+        )
         assert r.status_code == 201, r.text
         contract_id = r.json()["contract_id"]
         sent = await contracts.post(f"/v1/contracts/{contract_id}/send", headers=platform, json={})
@@ -68,12 +102,14 @@ async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_
         path = f"/v1/alerts/{found['alert_id']}"
 
         assert (await gateway.post(f"{path}/acknowledge", headers=chengbei, json={"note": "已知悉"})).status_code == 200
-        assert (await gateway.post(f"{path}/comments", headers=chengbei,
-                                   json={"note": "该派遣单位许可证已于2023年到期"})).status_code == 200
+        assert (
+            await gateway.post(f"{path}/comments", headers=chengbei, json={"note": "该派遣单位许可证已于2023年到期"})
+        ).status_code == 200
         refused = await gateway.post(f"{path}/resolve", headers=chengbei, json={"outcome": "confirmed"})
         assert refused.status_code == 403
-        assert (await gateway.get("/v1/credit-records", headers=regulator,
-                                  params={"platform_id": pid})).json()["items"] == []
+        assert (await gateway.get("/v1/credit-records", headers=regulator, params={"platform_id": pid})).json()[
+            "items"
+        ] == []
 
         async def contract_projected():  # the source events the evidence chain names
             r = await gateway.get(f"/v1/platforms/{pid}", headers=regulator)
@@ -93,7 +129,8 @@ async def test_a_real_finding_confirmed_by_the_lead_department_becomes_a_credit_
 
 
 async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_platform_is_registered(
-        new_database, kafka):
+    new_database, kafka
+):
     """M10 findings name no district: they go to the government of the platform's registered district
     and its occupations' sector regulators, never to a bare `county` nobody receives."""
     tokens = TokenFactory.generate()
@@ -103,8 +140,10 @@ async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_pl
     settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
-    async with app_client(create_contracts_app(contracts_settings)) as contracts, \
-            app_client(create_gateway_app(settings)) as gateway:
+    async with (
+        app_client(create_contracts_app(contracts_settings)) as contracts,
+        app_client(create_gateway_app(settings)) as gateway,
+    ):
         await register_platform(contracts, tokens, pid, district="huangyuan", occupation="designated_driver")
 
         async def platform_known():
@@ -112,9 +151,18 @@ async def test_a_platforms_rule_notice_finding_reaches_the_district_where_the_pl
             return r.json()["items"]
 
         await eventually(platform_known)
-        r = await contracts.post("/v1/rule-notices", headers=platform, json={
-            "topic": "piece_rates", "title": "代驾单价调整", "content": "起步价由每单30元调整为每单28元。",
-            "consultation": None, "published_on": "2026-11-10", "effective_on": "2026-11-20"})
+        r = await contracts.post(
+            "/v1/rule-notices",
+            headers=platform,
+            json={
+                "topic": "piece_rates",
+                "title": "代驾单价调整",
+                "content": "起步价由每单30元调整为每单28元。",
+                "consultation": None,
+                "published_on": "2026-11-10",
+                "effective_on": "2026-11-20",
+            },
+        )
         assert r.status_code == 201, r.text
         notice_id = r.json()["notice_id"]
         huangyuan = tokens.headers("department", department="county", district="huangyuan")

@@ -25,47 +25,87 @@ PII_SECRET = E2E_PII_SECRET
 
 async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrss(new_database, kafka, tokens):
     prefix = unique_name("e2edp").replace("_", "")
-    await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("contracts", "departments",
-                                                                                   "gateway")])
-    contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix,
-                                                      departments_topic=f"{prefix}-departments.events")
+    await ensure_topics(
+        kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("contracts", "departments", "gateway")]
+    )
+    contracts_settings = await contracts_settings_for(
+        new_database, kafka, tokens, prefix, departments_topic=f"{prefix}-departments.events"
+    )
     departments_url = await migrated_database(new_database, "departments")
     departments_settings = DepartmentsSettings(
-        service_name=f"{prefix}-departments", database_url=departments_url,
-        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem, pii_secret=PII_SECRET,
-        relay_poll_interval_s=0.2, contracts_topic=f"{prefix}-contracts.events")
+        service_name=f"{prefix}-departments",
+        database_url=departments_url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        pii_secret=PII_SECRET,
+        relay_poll_interval_s=0.2,
+        contracts_topic=f"{prefix}-contracts.events",
+    )
     gw_settings = await gateway_settings_for(new_database, kafka, tokens, prefix)
 
     pid = "p" + secrets.token_hex(5)
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     id_number = make_resident_id("630102", date(1991, 5, 2), f"{secrets.randbelow(1000):03d}")
-    async with running_service(create_contracts_app, contracts_settings, tokens) as contracts, \
-            running_service(create_departments_app, departments_settings, tokens) as departments, \
-            running_service(create_gateway_app, gw_settings, tokens) as gw:
+    async with (
+        running_service(create_contracts_app, contracts_settings, tokens) as contracts,
+        running_service(create_departments_app, departments_settings, tokens) as departments,
+        running_service(create_gateway_app, gw_settings, tokens) as gw,
+    ):
         c = contracts.client
         await register_platform(c, tokens, pid, district="chengzhong", occupation="food_delivery")
-        r = await c.post("/v1/workers", headers=platform, json={
-            "name": "李四", "id_number": id_number, "phone": "139" + f"{secrets.randbelow(10**8):08d}",
-            "occupation": "food_delivery", "household_registration_place": "青海省西宁市城西区",
-            "residence_district": "chengxi"})
+        r = await c.post(
+            "/v1/workers",
+            headers=platform,
+            json={
+                "name": "李四",
+                "id_number": id_number,
+                "phone": "139" + f"{secrets.randbelow(10**8):08d}",
+                "occupation": "food_delivery",
+                "household_registration_place": "青海省西宁市城西区",
+                "residence_district": "chengxi",
+            },
+        )
         assert r.status_code == 201, r.text
         worker_id = r.json()["worker_id"]
-        r = await c.post("/v1/contracts", headers=platform, json={
-            "registration_id": r.json()["registration_id"], "enterprise_id": pid, "engagement_type": "labor_contract",
-            "part_time": False, "start_date": "2026-12-01", "end_date": "2027-11-30",
-            "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日",
-                      "base_pay_fen": 450000, "hours_arrangement": "standard", "rest_rules": "每周休息一日",
-                      "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
-            "engagement_facts": LABOR_FACTS, "document_text": "劳动合同：甲方聘用乙方从事配送工作，依法参加工伤保险。"})
+        r = await c.post(
+            "/v1/contracts",
+            headers=platform,
+            json={
+                "registration_id": r.json()["registration_id"],
+                "enterprise_id": pid,
+                "engagement_type": "labor_contract",
+                "part_time": False,
+                "start_date": "2026-12-01",
+                "end_date": "2027-11-30",
+                "terms": {
+                    "pay_basis": "monthly_salary",
+                    "pay_period": "month",
+                    "pay_day": "每月10日",
+                    "base_pay_fen": 450000,
+                    "hours_arrangement": "standard",
+                    "rest_rules": "每周休息一日",
+                    "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+                },
+                "engagement_facts": LABOR_FACTS,
+                "document_text": "劳动合同：甲方聘用乙方从事配送工作，依法参加工伤保险。",
+            },
+        )
         assert r.status_code == 201, r.text
         contract_id = r.json()["contract_id"]
         assert (await c.post(f"/v1/contracts/{contract_id}/send", headers=platform)).status_code == 200
 
         # medins's register says otherwise.
-        stated = await departments.client.post("/v1/insurance-enrolments", headers=tokens.headers(
-            "department", department="medins"), json={
-            "reference": "XNYB-2026-7788", "id_number": id_number, "insurance_type": "work_injury",
-            "status": "not_enrolled", "observed_at": "2026-11-28T10:00:00+08:00"})
+        stated = await departments.client.post(
+            "/v1/insurance-enrolments",
+            headers=tokens.headers("department", department="medins"),
+            json={
+                "reference": "XNYB-2026-7788",
+                "id_number": id_number,
+                "insurance_type": "work_injury",
+                "status": "not_enrolled",
+                "observed_at": "2026-11-28T10:00:00+08:00",
+            },
+        )
         assert stated.status_code == 201, stated.text
         assert stated.json()["worker_id"] == worker_id  # the same pseudonym in every service
 
@@ -73,8 +113,9 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
 
         async def alert():
             items = (await gw.client.get("/v1/alerts", headers=hrss, params={"limit": 500})).json()["items"]
-            found = [a for a in items if a["subject_id"] == contract_id
-                     and a["rule"] == "M9.declared_insurance_not_enrolled"]
+            found = [
+                a for a in items if a["subject_id"] == contract_id and a["rule"] == "M9.declared_insurance_not_enrolled"
+            ]
             return found[0] if found else None
 
         found = await eventually(alert, timeout=60)
@@ -86,17 +127,26 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
         # The fact is linked to the worker once contracts' registration reached the departments service.
 
         async def linked():
-            r = await departments.client.get(f"/v1/facts/{stated.json()['fact_id']}",
-                                             headers={**departments.regulator, "X-Purpose": "e2e"})
+            r = await departments.client.get(
+                f"/v1/facts/{stated.json()['fact_id']}", headers={**departments.regulator, "X-Purpose": "e2e"}
+            )
             return r.json()["linked"]
 
         assert await eventually(linked, timeout=60)  # a new consumer group joins first: as slow as the alert
 
         # The regulator's view of what departments hold (the gateway's department-facts read model and page).
-        licence = await departments.client.post("/v1/dispatch-licences", headers=hrss, json={
-            "reference": "青人社派许字〔2023〕0007号", "holder_credit_code": credit_code(),
-            "holder_name": "某劳务派遣公司", "valid_from": "2023-01-01", "valid_until": "2027-12-31",
-            "revoked_on": "2026-10-01"})
+        licence = await departments.client.post(
+            "/v1/dispatch-licences",
+            headers=hrss,
+            json={
+                "reference": "青人社派许字〔2023〕0007号",
+                "holder_credit_code": credit_code(),
+                "holder_name": "某劳务派遣公司",
+                "valid_from": "2023-01-01",
+                "valid_until": "2027-12-31",
+                "revoked_on": "2026-10-01",
+            },
+        )
         assert licence.status_code == 201, licence.text
 
         async def facts_summary():
@@ -108,9 +158,12 @@ async def test_medins_not_enrolled_against_a_declared_insured_worker_reaches_hrs
         s = await eventually(facts_summary, timeout=60)
         assert s["not_enrolled_by_type"] == [{"key": "work_injury", "count": 1}]
         assert [(x["licence_number"], x["invalid_from"], x["revoked"]) for x in s["licences_invalid"]] == [
-            ("青人社派许字〔2023〕0007号", "2026-10-01", True)]
+            ("青人社派许字〔2023〕0007号", "2026-10-01", True)
+        ]
         assert sorted((r["department"], r["kind"], r["facts"]) for r in s["by_source"]) == [
-            ("hrss", "dispatch_licence", 1), ("medins", "insurance_enrolment", 1)]
+            ("hrss", "dispatch_licence", 1),
+            ("medins", "insurance_enrolment", 1),
+        ]
         async with httpx.AsyncClient(transport=gw.client._transport, base_url="http://testserver") as browser:
             await browser.post("/signin", data={"token": tokens.token("regulator"), "next": "/departments"})
             page = await browser.get("/departments")

@@ -20,11 +20,17 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
     prefix = unique_name("e2ew").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "wages", "gateway"))
     wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages", database_url=await kit_migrated_database(new_database, "wages"),
-        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2, deadline_poll_interval_s=3600, contracts_topic=f"{prefix}-contracts.events")
-    settings = gateway_settings(prefix, await migrated_database(new_database), kafka.bootstrap_servers,
-                                tokens.public_pem)
+        service_name=f"{prefix}-wages",
+        database_url=await kit_migrated_database(new_database, "wages"),
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=3600,
+        contracts_topic=f"{prefix}-contracts.events",
+    )
+    settings = gateway_settings(
+        prefix, await migrated_database(new_database), kafka.bootstrap_servers, tokens.public_pem
+    )
     feed = ContractsFeed(kafka.bootstrap_servers, f"{prefix}-contracts.events")
     pid, worker, unit = new_platform(), new_worker(), "ent_" + new_platform()
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
@@ -35,23 +41,46 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
         # the engagements' consumer has joined its group (a busy broker can take a while)
         await asyncio.wait_for(wages_app.state.consumers[0].started.wait(), timeout=120)
         code = credit_code()
-        r = await wages.post("/v1/related-units", headers=platform, json={
-            "enterprise_id": unit, "name": "某某外包服务有限公司", "credit_code": code, "kind": "outsourcer",
-            "platform_entrusted_to_pay": False})
+        r = await wages.post(
+            "/v1/related-units",
+            headers=platform,
+            json={
+                "enterprise_id": unit,
+                "name": "某某外包服务有限公司",
+                "credit_code": code,
+                "kind": "outsourcer",
+                "platform_entrusted_to_pay": False,
+            },
+        )
         assert r.status_code == 201, r.text
-        contract = await feed.signed(worker_id=worker, platform_id=pid, enterprise_id=unit, district="chengxi",
-                                     occupation="courier")
+        contract = await feed.signed(
+            worker_id=worker, platform_id=pid, enterprise_id=unit, district="chengxi", occupation="courier"
+        )
 
         async def engagement_known():
-            r = await wages.post("/v1/statements", headers=platform, json=statement(
-                "probe", contract, worker, period_start="2024-01-01", period_end="2024-01-31",
-                due_date="2024-02-10", paid_on="2024-02-08"))
+            r = await wages.post(
+                "/v1/statements",
+                headers=platform,
+                json=statement(
+                    "probe",
+                    contract,
+                    worker,
+                    period_start="2024-01-01",
+                    period_end="2024-01-31",
+                    due_date="2024-02-10",
+                    paid_on="2024-02-08",
+                ),
+            )
             assert r.status_code == 201, r.text
             return r.json()["status"] == "judged" or None
+
         await eventually(engagement_known, timeout=120)  # the probe stays; a judged one means the copy arrived
 
-        r = await wages.post("/v1/statements", headers=platform, json=statement(
-            "march", contract, worker, paid_fen=200_000, paid_on="2024-04-08"))
+        r = await wages.post(
+            "/v1/statements",
+            headers=platform,
+            json=statement("march", contract, worker, paid_fen=200_000, paid_on="2024-04-08"),
+        )
         assert r.status_code == 201, r.text
         statement_id = r.json()["statement_id"]
         # the unit pays its own staff (the platform is not entrusted): the unit's arrears, for M6 and M20
@@ -84,8 +113,9 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
         assert page.status_code == 200 and "欠薪趋势" in page.text and "最低工资" in page.text
 
         hrss = tokens.headers("department", subject="hrss-1", department="hrss")
-        r = await gateway.post(f"/v1/alerts/{found['alert_id']}/resolve", headers=hrss,
-                               json={"outcome": "confirmed", "note": "经核查属实"})
+        r = await gateway.post(
+            f"/v1/alerts/{found['alert_id']}/resolve", headers=hrss, json={"outcome": "confirmed", "note": "经核查属实"}
+        )
         assert r.status_code == 200, r.text
         records = (await gateway.get("/v1/credit-records", headers=regulator)).json()["items"]
         mine = [c for c in records if c["alert_id"] == found["alert_id"]]

@@ -23,12 +23,25 @@ RULE = "M3.dispatch_licence_invalid"  # M3: hrss decides; its penalty (查处) m
 
 
 def action(kind: str, alert_id: str, at: datetime, *, department: str, outcome: str | None = None) -> Envelope:
-    data = {"alert_id": alert_id, "actor": f"officer@{department}", "actor_role": "department",
-            "actor_department": department, "note": None, "at": at.isoformat()}
+    data = {
+        "alert_id": alert_id,
+        "actor": f"officer@{department}",
+        "actor_role": "department",
+        "actor_department": department,
+        "note": None,
+        "at": at.isoformat(),
+    }
     if outcome:
         data["outcome"] = outcome
-    return Envelope(id=str(uuid.uuid4()), source="/newform/gateway", type=f"gateway.alert.{kind}.v1", time=at,
-                    key=alert_id, subject=alert_id, data=data)
+    return Envelope(
+        id=str(uuid.uuid4()),
+        source="/newform/gateway",
+        type=f"gateway.alert.{kind}.v1",
+        time=at,
+        key=alert_id,
+        subject=alert_id,
+        data=data,
+    )
 
 
 async def story() -> tuple[list[Envelope], dict[str, str]]:
@@ -39,8 +52,14 @@ async def story() -> tuple[list[Envelope], dict[str, str]]:
     await pub.enterprise("p_batch", district="chengbei")
     await pub.worker("w_batch", "p_batch")
     await pub.contract(subject, "w_batch", "p_batch")
-    first = await pub.finding(measure="M3", rule=RULE, subject_id=subject, platform_id="p_batch", severity="low",
-                              evidence={"policy_basis": {"provisional": True}})
+    first = await pub.finding(
+        measure="M3",
+        rule=RULE,
+        subject_id=subject,
+        platform_id="p_batch",
+        severity="low",
+        evidence={"policy_basis": {"provisional": True}},
+    )
     await pub.finding(measure="M3", rule=RULE, subject_id=subject, platform_id="p_batch", severity="high")
     await pub.publish("finding.raised", first.data)  # a service's retry: the same finding, a new event
     alert, again = f"alr_{first.data['finding_id']}", f"f_again_{uuid.uuid4().hex[:8]}"
@@ -58,9 +77,13 @@ async def project(url: str, batches: list[list[Envelope]], *, webhooks: bool = T
     db = Database(url, service="gateway-test")
     try:
         async with db.transaction() as session:  # a webhook of the lead and one of a joining department
-            await session.execute(text("insert into webhooks (department, url, secret, active, created_by) values "
-                                       "('hrss', 'http://hrss.invalid/h', 's', true, 't'), "
-                                       "('union', 'http://union.invalid/h', 's', true, 't')"))
+            await session.execute(
+                text(
+                    "insert into webhooks (department, url, secret, active, created_by) values "
+                    "('hrss', 'http://hrss.invalid/h', 's', true, 't'), "
+                    "('union', 'http://union.invalid/h', 's', true, 't')"
+                )
+            )
         for batch in batches:
             async with db.transaction() as session:
                 await project_batch(session, batch, ctx)
@@ -84,23 +107,42 @@ async def test_one_batch_leaves_what_the_events_one_at_a_time_leave(new_database
     await project(one_by_one, [[e] for e in events])
 
     assert await compare(one_by_one, one_batch) == {}
-    alerts = await rows(one_batch, "select alert_id, status, resolution, occurrences, severity, district, "
-                                   "jsonb_array_length(evidence) from alerts order by raised_at")
-    assert alerts == [(ids["first"], "resolved", "penalized", 2, "high", "chengbei", 2),
-                      (ids["again"], "acknowledged", None, 1, "high", "chengbei", 1)]
+    alerts = await rows(
+        one_batch,
+        "select alert_id, status, resolution, occurrences, severity, district, "
+        "jsonb_array_length(evidence) from alerts order by raised_at",
+    )
+    assert alerts == [
+        (ids["first"], "resolved", "penalized", 2, "high", "chengbei", 2),
+        (ids["again"], "acknowledged", None, 1, "high", "chengbei", 1),
+    ]
     chain = (await rows(one_batch, "select evidence_chain from credit_records"))[0][0]
     assert [c["role"] for c in chain] == ["source", "finding", "finding", "confirmation"]  # drafted, both findings
     # Each department's webhook hears of each step once; "raised" carries the alert as it was raised.
-    deliveries = await rows(one_batch, "select alert_id, payload ->> 'department', payload ->> 'event', "
-                                       "jsonb_array_length(payload -> 'evidence') from webhook_deliveries")
-    assert sorted(deliveries) == sorted([
-        (ids["first"], "hrss", "alert.raised", 1), (ids["first"], "union", "alert.raised", 1),
-        (ids["first"], "hrss", "alert.resolved", 2), (ids["first"], "union", "alert.resolved", 2),
-        (ids["again"], "hrss", "alert.raised", 1), (ids["again"], "union", "alert.raised", 1),
-        (ids["again"], "hrss", "alert.acknowledged", 1), (ids["again"], "union", "alert.acknowledged", 1)])
-    assert sorted(deliveries) == sorted(await rows(
-        one_by_one, "select alert_id, payload ->> 'department', payload ->> 'event', "
-                    "jsonb_array_length(payload -> 'evidence') from webhook_deliveries"))
+    deliveries = await rows(
+        one_batch,
+        "select alert_id, payload ->> 'department', payload ->> 'event', "
+        "jsonb_array_length(payload -> 'evidence') from webhook_deliveries",
+    )
+    assert sorted(deliveries) == sorted(
+        [
+            (ids["first"], "hrss", "alert.raised", 1),
+            (ids["first"], "union", "alert.raised", 1),
+            (ids["first"], "hrss", "alert.resolved", 2),
+            (ids["first"], "union", "alert.resolved", 2),
+            (ids["again"], "hrss", "alert.raised", 1),
+            (ids["again"], "union", "alert.raised", 1),
+            (ids["again"], "hrss", "alert.acknowledged", 1),
+            (ids["again"], "union", "alert.acknowledged", 1),
+        ]
+    )
+    assert sorted(deliveries) == sorted(
+        await rows(
+            one_by_one,
+            "select alert_id, payload ->> 'department', payload ->> 'event', "
+            "jsonb_array_length(payload -> 'evidence') from webhook_deliveries",
+        )
+    )
 
 
 async def test_a_rebuild_context_writes_the_same_alerts_and_no_webhook_deliveries(new_database):

@@ -41,8 +41,14 @@ async def test_a_retried_comment_is_recorded_once_and_its_key_is_kept_only_as_a_
     assert "Idempotent-Replayed" not in first.headers
     comments = [t for t in again.json()["transitions"] if t["action"] == "commented"]
     assert len(comments) == 1
-    assert await scalar(gw.url, "select count(*) from alert_transitions where alert_id = :a and action = 'commented'",
-                        a=alert["alert_id"]) == 1
+    assert (
+        await scalar(
+            gw.url,
+            "select count(*) from alert_transitions where alert_id = :a and action = 'commented'",
+            a=alert["alert_id"],
+        )
+        == 1
+    )
 
     reused = await gw.post(path, headers=headers, json={"note": "另一条"})
     assert reused.status_code == 422 and reused.json()["type"].endswith("/idempotency-key-reuse")
@@ -50,8 +56,12 @@ async def test_a_retried_comment_is_recorded_once_and_its_key_is_kept_only_as_a_
 
     rows = await scalar(gw.url, "select count(*) from idempotency_keys where operation like '%/comments'")
     assert rows == 1
-    clear = await scalar(gw.url, "select count(*) from idempotency_keys where key = :k or principal like :p "
-                                 "or cast(response as text) like :p", k=key, p=f"%{key}%")
+    clear = await scalar(
+        gw.url,
+        "select count(*) from idempotency_keys where key = :k or principal like :p or cast(response as text) like :p",
+        k=key,
+        p=f"%{key}%",
+    )
     assert clear == 0
     stored = await scalar(gw.url, "select key from idempotency_keys where operation like '%/comments'")
     assert stored.startswith("h1:") and len(stored) == 3 + 64

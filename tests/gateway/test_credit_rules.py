@@ -12,8 +12,7 @@ from newform_gateway import credit
 from newform_gateway.credit import CreditRules, CreditRulesError
 from newform_gateway.departments import DepartmentFact
 
-RECORD = {"rule": "M6.wage_arrears", "subject": "related_unit", "document": "宁政办〔2022〕41号",
-          "source": "item 6"}
+RECORD = {"rule": "M6.wage_arrears", "subject": "related_unit", "document": "宁政办〔2022〕41号", "source": "item 6"}
 
 
 def test_a_typo_in_except_rules_is_an_error_not_a_silent_listing():
@@ -40,10 +39,19 @@ def test_a_rule_both_recorded_and_excepted_is_refused():
 
 
 def test_one_debt_one_key_whichever_clock_noticed_it():
-    statement = {"contract_id": "ct_1", "period_start": "2025-05-01", "period_end": "2025-05-31",
-                 "statement_id": "st_1", "arrears_fen": 348000}
-    period = {"contract_id": "ct_1", "period_start": "2025-05-01", "period_end": "2025-05-31",
-              "reason": "no_paid_statement"}
+    statement = {
+        "contract_id": "ct_1",
+        "period_start": "2025-05-01",
+        "period_end": "2025-05-31",
+        "statement_id": "st_1",
+        "arrears_fen": 348000,
+    }
+    period = {
+        "contract_id": "ct_1",
+        "period_start": "2025-05-01",
+        "period_end": "2025-05-31",
+        "reason": "no_paid_statement",
+    }
     code = "91630100MA7XXXXXX1"
     assert credit.debt_key("M6.wage_arrears", code, statement) == credit.debt_key("M6.wage_arrears", code, period)
     assert credit.debt_key("M6.wage_arrears", code, {**period, "debt_id": "debt_9"}) == "M6.wage_arrears|debt_9"
@@ -51,11 +59,25 @@ def test_one_debt_one_key_whichever_clock_noticed_it():
 
 
 def _inspection(**fields) -> DepartmentFact:
-    base = {"matter": "arrears", "employer_credit_code": "91630100MA7XXXXXX1", "confirmed_amount_fen": 2_088_000,
-            "months_unpaid": 6, "workers_affected": 1, "inspected_on": "2025-09-01",
-            "ordered_to_pay_by": "2025-09-15", "order_ignored": True}
-    return DepartmentFact(fact_id="f_1", kind="inspection_result", department="hrss",
-                          reference="西人社监令〔2025〕12号", subject_key="x", version=1, fields={**base, **fields})
+    base = {
+        "matter": "arrears",
+        "employer_credit_code": "91630100MA7XXXXXX1",
+        "confirmed_amount_fen": 2_088_000,
+        "months_unpaid": 6,
+        "workers_affected": 1,
+        "inspected_on": "2025-09-01",
+        "ordered_to_pay_by": "2025-09-15",
+        "order_ignored": True,
+    }
+    return DepartmentFact(
+        fact_id="f_1",
+        kind="inspection_result",
+        department="hrss",
+        reference="西人社监令〔2025〕12号",
+        subject_key="x",
+        version=1,
+        fields={**base, **fields},
+    )
 
 
 def test_a_listing_needs_an_ignored_order_and_the_threshold_or_a_mass_incident():
@@ -98,8 +120,9 @@ def test_the_gateway_does_not_start_on_a_rules_file_with_a_typo(tmp_path):
     from newform_gateway.main import context_for
 
     bad = tmp_path / "credit_rules.toml"
-    bad.write_text(DEFAULT_CREDIT_RULES.read_text(encoding="utf-8").replace('"M6.paid_late"', '"M6.paid_lte"'),
-                   encoding="utf-8")
+    bad.write_text(
+        DEFAULT_CREDIT_RULES.read_text(encoding="utf-8").replace('"M6.paid_late"', '"M6.paid_lte"'), encoding="utf-8"
+    )
     with pytest.raises(CreditRulesError, match="M6.paid_lte"):
         context_for(Settings(jwt_public_key="x", credit_rules_file=bad))
     assert context_for(Settings(jwt_public_key="x")).credit_rules.records

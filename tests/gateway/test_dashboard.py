@@ -14,8 +14,15 @@ from newform_local.ports import free_port
 from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged_through_the_page(
@@ -31,8 +38,14 @@ async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged
     for i in range(3):
         await pub.worker(f"w_dash_{i}", "p_dash", district=["chengxi", "chengdong", "datong"][i])
     subject = f"c_{uuid.uuid4().hex[:8]}"
-    await pub.finding(measure="M1", rule="M1.misclassification", subject_id=subject, platform_id="p_dash",
-                      district="chengxi", summary="按民事关系签约，但事实符合劳动关系认定条件")
+    await pub.finding(
+        measure="M1",
+        rule="M1.misclassification",
+        subject_id=subject,
+        platform_id="p_dash",
+        district="chengxi",
+        summary="按民事关系签约，但事实符合劳动关系认定条件",
+    )
 
     async with LoopbackServer(create_app(settings), free_port()) as server:
         api = httpx.AsyncClient(base_url=server.url, headers=tokens.headers("regulator"))
@@ -69,15 +82,21 @@ async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged
                 assert await row.locator("td.status").inner_text() == "待处理"
                 # hrss leads M1, so it decides: the policy's outcomes, 约谈/警示/查处 among them.
                 assert await row.locator("select[name=outcome] option").all_inner_texts() == [
-                    "属实", "约谈", "警示", "查处", "不属实"]
+                    "属实",
+                    "约谈",
+                    "警示",
+                    "查处",
+                    "不属实",
+                ]
                 await row.locator("input[name=note]").first.fill("已受理，正在核查")
                 await row.locator("button.acknowledge").click()
                 await page.wait_for_url(f"{server.url}/alerts")
                 assert await page.locator(f"tr[data-alert-id='{alert_id}'] td.status").inner_text() == "已确认"
 
                 # A form without the session's CSRF token is refused.
-                forged = await page.request.post(f"{server.url}/alerts/{alert_id}/resolve",
-                                                 form={"csrf": "forged", "outcome": "dismissed"})
+                forged = await page.request.post(
+                    f"{server.url}/alerts/{alert_id}/resolve", form={"csrf": "forged", "outcome": "dismissed"}
+                )
                 assert forged.status == 403
 
                 await page.goto(f"{server.url}/?lang=en")

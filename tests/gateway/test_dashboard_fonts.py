@@ -25,17 +25,22 @@ def latin_only_fontconfig(tmp_path: Path) -> dict[str, str]:
     conf = tmp_path / "fonts.conf"
     latin = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
     dirs = "".join(f"<dir>{d}</dir>" for d in latin if Path(d).is_dir())
-    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}'
-                    f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>")
+    conf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{dirs}'
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>"
+    )
     return {"FONTCONFIG_FILE": str(conf), "HOME": str(tmp_path)}
 
 
 async def shot(page, family: str, text: str) -> bytes:
-    await page.evaluate("""([family, text]) => {
+    await page.evaluate(
+        """([family, text]) => {
         const probe = document.getElementById('probe') || document.body.appendChild(document.createElement('span'));
         probe.id = 'probe'; probe.style.cssText = `font-family: ${family}; font-size: 48px; background: #fff`;
         probe.textContent = text;
-    }""", [family, text])
+    }""",
+        [family, text],
+    )
     await page.evaluate("document.fonts.ready")
     await page.wait_for_function("document.fonts.status === 'loaded'")
     return await page.locator("#probe").screenshot()
@@ -48,8 +53,9 @@ async def test_chinese_renders_with_the_served_font_and_without_system_cjk_fonts
     url = await migrated_database(new_database)
     settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem, run_deliverer=False)
     async with LoopbackServer(create_app(settings), free_port()) as server, async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                          env=latin_only_fontconfig(tmp_path))
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=latin_only_fontconfig(tmp_path)
+        )
         try:
             page = await browser.new_page()
             slices: list[str] = []
@@ -87,12 +93,18 @@ async def test_the_disputes_worker_page_uses_the_same_served_font(new_database, 
     tokens = TokenFactory.generate()
     prefix = unique_name("dsf").replace("_", "")
     url = await migrated(new_database, "disputes")
-    settings = DisputesSettings(service_name=f"{prefix}-disputes", database_url=url,
-                                kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                                contracts_topic=f"{prefix}-contracts.events", consumer_group=f"{prefix}-disputes")
+    settings = DisputesSettings(
+        service_name=f"{prefix}-disputes",
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        contracts_topic=f"{prefix}-contracts.events",
+        consumer_group=f"{prefix}-disputes",
+    )
     async with LoopbackServer(create_disputes_app(settings), free_port()) as server, async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                          env=latin_only_fontconfig(tmp_path))
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=latin_only_fontconfig(tmp_path)
+        )
         try:
             page = await browser.new_page()
             slices: list[str] = []

@@ -23,18 +23,30 @@ KEY = b"w_poison"  # every record on one partition: the good events queue behind
 
 
 def headers(**overrides: bytes | None) -> list[tuple[str, bytes]]:
-    base = {"ce_specversion": b"1.0", "ce_id": str(uuid.uuid4()).encode(), "ce_source": b"/newform/contracts",
-            "ce_type": b"contracts.worker.registered.v1", "ce_time": datetime.now(UTC).isoformat().encode(),
-            "content-type": b"application/json"}
+    base = {
+        "ce_specversion": b"1.0",
+        "ce_id": str(uuid.uuid4()).encode(),
+        "ce_source": b"/newform/contracts",
+        "ce_type": b"contracts.worker.registered.v1",
+        "ce_time": datetime.now(UTC).isoformat().encode(),
+        "content-type": b"application/json",
+    }
     base.update(overrides)
     return [(k, v) for k, v in base.items() if v is not None]
 
 
 def registration(platform: str, worker: str) -> bytes:
-    return json.dumps({"worker_id": worker, "registration_id": f"r_{uuid.uuid4().hex[:8]}", "platform_id": platform,
-                       "occupation": "courier", "residence_district": "chengxi",
-                       "household_registration_region": "630102",
-                       "registered_at": datetime.now(UTC).isoformat()}).encode()
+    return json.dumps(
+        {
+            "worker_id": worker,
+            "registration_id": f"r_{uuid.uuid4().hex[:8]}",
+            "platform_id": platform,
+            "occupation": "courier",
+            "residence_district": "chengxi",
+            "household_registration_region": "630102",
+            "registered_at": datetime.now(UTC).isoformat(),
+        }
+    ).encode()
 
 
 def poison_records(platform: str) -> dict[str, tuple[bytes, list[tuple[str, bytes]], bytes]]:
@@ -117,12 +129,12 @@ async def test_poison_records_are_dead_lettered_once_and_the_events_behind_them_
             await producer.send_and_wait(pub.topic, value, key=key, headers=hdrs)
         for i in range(5):  # good events, behind the poison on the same partition
             envelope = pub.envelope_for("worker.registered", json.loads(registration(platform, f"w_good_{i}")))
-            await producer.send_and_wait(pub.topic, envelope.kafka_value(), key=KEY,
-                                         headers=envelope.kafka_headers())
+            await producer.send_and_wait(pub.topic, envelope.kafka_value(), key=KEY, headers=envelope.kafka_headers())
     finally:
         await producer.stop()
 
     async with app_client(create_app(settings)) as gateway:
+
         async def projected():
             r = await gateway.get(f"/v1/platforms/{platform}", headers=tokens.headers("regulator"))
             return r.status_code == 200 and r.json()["active_registrations"] == 5

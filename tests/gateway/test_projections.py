@@ -63,23 +63,38 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     await pub.enterprise(platform, name="测试外卖平台", occupations=["food_delivery", "courier"])
     await pub.enterprise(f"{platform}_agency", kind="dispatch_agency", platform_id=platform)
     for i in range(4):
-        await pub.worker(f"w_{platform}_{i}", platform, occupation="food_delivery" if i < 3 else "courier",
-                         district="chengxi" if i < 2 else "datong")
+        await pub.worker(
+            f"w_{platform}_{i}",
+            platform,
+            occupation="food_delivery" if i < 3 else "courier",
+            district="chengxi" if i < 2 else "datong",
+        )
     await pub.contract(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.signed(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.contract(f"c_{platform}_1", f"w_{platform}_1", platform, engagement_type="civil", work_injury=False)
     await pub.contract(f"c_{platform}_2", f"w_{platform}_2", platform)
-    await pub.publish("contract.discarded", {
-        "contract_id": f"c_{platform}_2", "worker_id": f"w_{platform}_2", "platform_id": platform,
-        "enterprise_id": platform, "engagement_type": "labor_contract", "at": datetime.now(UTC).isoformat(),
-        "withdrawn_findings": 0})
+    await pub.publish(
+        "contract.discarded",
+        {
+            "contract_id": f"c_{platform}_2",
+            "worker_id": f"w_{platform}_2",
+            "platform_id": platform,
+            "enterprise_id": platform,
+            "engagement_type": "labor_contract",
+            "at": datetime.now(UTC).isoformat(),
+            "withdrawn_findings": 0,
+        },
+    )
     unknown = await pub.publish("something.new", {"worker_id": f"w_{platform}_0", "platform_id": platform})
 
     async def detail():
         r = await gw.get(f"/v1/platforms/{platform}", headers=regulator(tokens))
         body = r.json() if r.status_code == 200 else {}
-        done = body.get("contracts_by_status") == {"signed": 1, "draft": 1, "discarded": 1} and \
-            body.get("active_registrations") == 4 and len(body.get("cooperating_enterprises", [])) == 1
+        done = (
+            body.get("contracts_by_status") == {"signed": 1, "draft": 1, "discarded": 1}
+            and body.get("active_registrations") == 4
+            and len(body.get("cooperating_enterprises", [])) == 1
+        )
         return body if done else None
 
     body = await eventually(detail)
@@ -100,8 +115,11 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
     await eventually(lambda: logged(gw, unknown.id))  # unknown types are kept in the audit trail
     timeline = await gw.get(f"/v1/workers/w_{platform}_0/timeline", headers=regulator(tokens))
     assert [e["type"] for e in timeline.json()["events"]] == [
-        "contracts.worker.registered.v1", "contracts.contract.drafted.v1", "contracts.contract.signed.v1",
-        "contracts.something.new.v1"]
+        "contracts.worker.registered.v1",
+        "contracts.contract.drafted.v1",
+        "contracts.contract.signed.v1",
+        "contracts.something.new.v1",
+    ]
 
     overview = (await gw.get("/v1/overview", headers=regulator(tokens))).json()
     assert overview["registrations"]["by_occupation"]["courier"] >= 1
@@ -111,16 +129,29 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
 
 async def test_a_finding_becomes_an_alert_routed_to_exactly_the_measure_units_sector_and_district(gw, tokens):
     contract_id = f"c_{uuid.uuid4().hex[:8]}"
-    await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=contract_id, platform_id="p_route",
-                         worker_id="w_route", occupation="food_delivery", district="chengxi")
+    await gw.pub.finding(
+        measure="M1",
+        rule="M1.misclassification",
+        subject_id=contract_id,
+        platform_id="p_route",
+        worker_id="w_route",
+        occupation="food_delivery",
+        district="chengxi",
+    )
     alert = await alert_for(gw, tokens, contract_id)
     assert set(alert["departments"]) == M1_FOOD_DELIVERY_CHENGXI
     assert alert["status"] == "open" and alert["occurrences"] == 1 and alert["overdue"] is False
     # Handling deadline for M1 from the policy: 15 days.
     assert datetime.fromisoformat(alert["due_at"]) - datetime.fromisoformat(alert["raised_at"]) == timedelta(days=15)
 
-    await gw.pub.finding(measure="M6", rule="M6.wage_arrears", subject_id=f"w_{contract_id}", subject_type="worker",
-                         occupation="courier", district="datong")
+    await gw.pub.finding(
+        measure="M6",
+        rule="M6.wage_arrears",
+        subject_id=f"w_{contract_id}",
+        subject_type="worker",
+        occupation="courier",
+        district="datong",
+    )
     pay = await alert_for(gw, tokens, f"w_{contract_id}")
     assert set(pay["departments"]) == M6_COURIER_DATONG
 
@@ -138,23 +169,44 @@ async def test_a_platform_level_finding_goes_to_the_platforms_district_and_its_s
     await gw.pub.enterprise(platform, district="huangzhong", occupations=["courier", "internet_marketer"])
     await enterprise_projected(gw, tokens, platform, platform)
     notice = f"rn_{uuid.uuid4().hex[:8]}"
-    await gw.pub.finding(measure="M10", rule="M10.no_consultation", subject_id=notice, subject_type="rule_notice",
-                         platform_id=platform, occupation=None, district=None, summary="规则未经协商")
+    await gw.pub.finding(
+        measure="M10",
+        rule="M10.no_consultation",
+        subject_id=notice,
+        subject_type="rule_notice",
+        platform_id=platform,
+        occupation=None,
+        district=None,
+        summary="规则未经协商",
+    )
     alert = await alert_for(gw, tokens, notice)
     # M10's units with huangzhong's government (where the platform is registered), never a bare `county`.
-    assert alert["departments"] == ["union", "hrss", "transport", "market", "postal", "culture",
-                                    "county:huangzhong"]
+    assert alert["departments"] == ["union", "hrss", "transport", "market", "postal", "culture", "county:huangzhong"]
     assert alert["district"] == "huangzhong"
-    listed = (await gw.get("/v1/alerts", headers=dept(tokens, "county", "huangzhong"),
-                           params={"limit": 500})).json()["items"]
+    listed = (await gw.get("/v1/alerts", headers=dept(tokens, "county", "huangzhong"), params={"limit": 500})).json()[
+        "items"
+    ]
     assert alert["alert_id"] in {a["alert_id"] for a in listed}
 
     # Measures whose units lack the platform's sector regulators get them from its declared occupations.
     m12 = f"rn_{uuid.uuid4().hex[:8]}"
-    await gw.pub.finding(measure="M12", rule="M12.some_rule", subject_id=m12, subject_type="rule_notice",
-                         platform_id=platform, occupation=None, district=None)
+    await gw.pub.finding(
+        measure="M12",
+        rule="M12.some_rule",
+        subject_id=m12,
+        subject_type="rule_notice",
+        platform_id=platform,
+        occupation=None,
+        district=None,
+    )
     assert (await alert_for(gw, tokens, m12))["departments"] == [
-        "hrss", "tax", "county:huangzhong", "postal", "culture", "market"]
+        "hrss",
+        "tax",
+        "county:huangzhong",
+        "postal",
+        "culture",
+        "market",
+    ]
 
 
 async def test_an_m3_finding_goes_to_the_cooperating_enterprises_district_not_the_workers_home(gw, tokens):
@@ -163,11 +215,25 @@ async def test_an_m3_finding_goes_to_the_cooperating_enterprises_district_not_th
     await gw.pub.enterprise(agency, kind="dispatch_agency", platform_id=platform, district="chengbei")
     await enterprise_projected(gw, tokens, agency, platform)
     contract = f"c_{uuid.uuid4().hex[:8]}"
-    await gw.pub.publish("finding.raised", {
-        "finding_id": f"f_{contract}", "measure": "M3", "rule": "M3.dispatch_licence_invalid", "severity": "high",
-        "summary": "劳务派遣单位无有效许可证", "subject_type": "contract", "subject_id": contract,
-        "platform_id": platform, "enterprise_id": agency, "worker_id": "w_lives_in_datong", "occupation": "courier",
-        "district": "datong", "evidence": {}, "observed_at": datetime.now(UTC).isoformat()})
+    await gw.pub.publish(
+        "finding.raised",
+        {
+            "finding_id": f"f_{contract}",
+            "measure": "M3",
+            "rule": "M3.dispatch_licence_invalid",
+            "severity": "high",
+            "summary": "劳务派遣单位无有效许可证",
+            "subject_type": "contract",
+            "subject_id": contract,
+            "platform_id": platform,
+            "enterprise_id": agency,
+            "worker_id": "w_lives_in_datong",
+            "occupation": "courier",
+            "district": "datong",
+            "evidence": {},
+            "observed_at": datetime.now(UTC).isoformat(),
+        },
+    )
     alert = await alert_for(gw, tokens, contract)
     assert "county:chengbei" in alert["departments"] and "county:datong" not in alert["departments"]
     assert alert["district"] == "chengbei"
@@ -177,8 +243,13 @@ async def test_same_rule_and_subject_while_open_adds_to_the_alert_and_redelivery
     subject = f"c_{uuid.uuid4().hex[:8]}"
     first = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_valid", subject_id=subject, severity="low")
     alert = await alert_for(gw, tokens, subject)
-    second = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_valid", subject_id=subject,
-                                  severity="high", evidence={"licence": "expired"})
+    second = await gw.pub.finding(
+        measure="M3",
+        rule="M3.dispatch_licence_valid",
+        subject_id=subject,
+        severity="high",
+        evidence={"licence": "expired"},
+    )
 
     async def two():
         r = await gw.get(f"/v1/alerts/{alert['alert_id']}", headers=regulator(tokens))
@@ -223,15 +294,22 @@ async def test_a_department_sees_and_acts_on_only_alerts_routed_to_it(gw, tokens
         assert (await gw.post(f"{path}/resolve", headers=headers, json={"outcome": "dismissed"})).status_code == 404
     assert (await gw.get(path, headers=regulator(tokens))).json()["status"] == "open"
 
+
 async def test_a_district_government_token_without_its_district_is_refused_everywhere(gw, tokens):
     headers = dept(tokens, "county")
     for method, path, body in [
-        ("GET", "/v1/overview", None), ("GET", "/v1/alerts", None), ("GET", "/v1/alerts/alr_x", None),
-        ("POST", "/v1/alerts/alr_x/acknowledge", {}), ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}),
+        ("GET", "/v1/overview", None),
+        ("GET", "/v1/alerts", None),
+        ("GET", "/v1/alerts/alr_x", None),
+        ("POST", "/v1/alerts/alr_x/acknowledge", {}),
+        ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}),
         ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
-        ("GET", "/v1/platforms", None), ("GET", "/v1/platforms/p_any", None),
-        ("GET", "/v1/platforms/p_any/scorecard", None), ("GET", "/v1/enterprises", None),
-        ("GET", "/v1/credit-records", None), ("GET", "/v1/webhooks", None),
+        ("GET", "/v1/platforms", None),
+        ("GET", "/v1/platforms/p_any", None),
+        ("GET", "/v1/platforms/p_any/scorecard", None),
+        ("GET", "/v1/enterprises", None),
+        ("GET", "/v1/credit-records", None),
+        ("GET", "/v1/webhooks", None),
         ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x"}),
     ]:
         response = await gw.request(method, path, headers=headers, json=body)
@@ -244,15 +322,24 @@ async def test_a_district_government_token_without_its_district_is_refused_every
 async def test_a_platform_token_and_other_roles_get_403_everywhere_else(gw, tokens, role):
     headers = tokens.headers(role, platform_id="p_any")
     # A platform may manage its own webhooks (alerts about it: test_webhooks.py), nothing else.
-    webhooks = [] if role == "platform" else [
-        ("GET", "/v1/webhooks", None), ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x"})]
+    webhooks = (
+        []
+        if role == "platform"
+        else [("GET", "/v1/webhooks", None), ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x"})]
+    )
     for method, path, body in webhooks + [
-        ("GET", "/v1/overview", None), ("GET", "/v1/alerts", None), ("GET", "/v1/alerts/alr_x", None),
-        ("POST", "/v1/alerts/alr_x/acknowledge", {}), ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
-        ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}), ("GET", "/v1/platforms", None),
+        ("GET", "/v1/overview", None),
+        ("GET", "/v1/alerts", None),
+        ("GET", "/v1/alerts/alr_x", None),
+        ("POST", "/v1/alerts/alr_x/acknowledge", {}),
+        ("POST", "/v1/alerts/alr_x/resolve", {"outcome": "confirmed"}),
+        ("POST", "/v1/alerts/alr_x/comments", {"note": "x"}),
+        ("GET", "/v1/platforms", None),
         ("GET", "/v1/platforms/p_any", None),
-        ("GET", "/v1/platforms/p_any/scorecard", None), ("GET", "/v1/enterprises", None),
-        ("GET", "/v1/workers/w_x/timeline", None), ("GET", "/v1/credit-records", None),
+        ("GET", "/v1/platforms/p_any/scorecard", None),
+        ("GET", "/v1/enterprises", None),
+        ("GET", "/v1/workers/w_x/timeline", None),
+        ("GET", "/v1/credit-records", None),
     ]:
         response = await gw.request(method, path, headers=headers, json=body)
         assert response.status_code == 403, (method, path, response.text)
@@ -263,9 +350,16 @@ async def test_a_platform_token_and_other_roles_get_403_everywhere_else(gw, toke
 async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_its_penalty_is_credit(gw, tokens):
     worker = f"w_{uuid.uuid4().hex[:8]}"
     drafted = await gw.pub.contract(f"c_{worker}", worker, "p_credit", occupation="courier", district="datong")
-    finding = await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}",
-                                   platform_id="p_credit", worker_id=worker, occupation="courier", district="datong",
-                                   summary="劳务派遣单位无有效许可证")
+    finding = await gw.pub.finding(
+        measure="M3",
+        rule="M3.dispatch_licence_invalid",
+        subject_id=f"c_{worker}",
+        platform_id="p_credit",
+        worker_id=worker,
+        occupation="courier",
+        district="datong",
+        summary="劳务派遣单位无有效许可证",
+    )
     alert = await alert_for(gw, tokens, f"c_{worker}")
     assert alert["lead_department"] == "hrss"  # M3's first unit: 市人力资源社会保障局
     path = f"/v1/alerts/{alert['alert_id']}"
@@ -288,24 +382,27 @@ async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_i
     assert done.status_code == 200
     body = done.json()
     assert body["status"] == "resolved" and body["resolution"] == "penalized"
-    steps = [(t["action"], t["from_status"], t["to_status"], t["actor_department"], t["note"])
-             for t in body["transitions"]]
-    assert steps == [("acknowledged", "open", "acknowledged", "hrss", "已受理"),
-                     ("acknowledged", "acknowledged", "acknowledged", "county:datong", "区政府已知悉"),
-                     ("commented", "acknowledged", "acknowledged", "county:datong", "该派遣单位在本县有网点"),
-                     ("resolved", "acknowledged", "resolved", "hrss", "已立案查处")]
+    steps = [
+        (t["action"], t["from_status"], t["to_status"], t["actor_department"], t["note"]) for t in body["transitions"]
+    ]
+    assert steps == [
+        ("acknowledged", "open", "acknowledged", "hrss", "已受理"),
+        ("acknowledged", "acknowledged", "acknowledged", "county:datong", "区政府已知悉"),
+        ("commented", "acknowledged", "acknowledged", "county:datong", "该派遣单位在本县有网点"),
+        ("resolved", "acknowledged", "resolved", "hrss", "已立案查处"),
+    ]
     assert (await gw.post(f"{path}/comments", headers=datong, json={"note": "已办结后补充"})).status_code == 200
 
-    records = (await gw.get("/v1/credit-records", headers=dept(tokens, "drc"),
-                            params={"platform_id": "p_credit"})).json()["items"]
+    records = (
+        await gw.get("/v1/credit-records", headers=dept(tokens, "drc"), params={"platform_id": "p_credit"})
+    ).json()["items"]
     assert len(records) == 1
     chain = records[0]["evidence_chain"]
     assert [(c["role"], c["event_id"]) for c in chain[:2]] == [("source", drafted.id), ("finding", finding.id)]
     assert chain[-1]["role"] == "confirmation"
 
     # Resolved: the same rule firing again for the subject opens a new alert.
-    await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}",
-                         district="datong")
+    await gw.pub.finding(measure="M3", rule="M3.dispatch_licence_invalid", subject_id=f"c_{worker}", district="datong")
 
     async def reopened():
         n = await scalar(gw.url, "select count(*) from alerts where subject_id = :s", s=f"c_{worker}")
@@ -315,26 +412,48 @@ async def test_routed_departments_acknowledge_and_comment_the_lead_decides_and_i
 
     # A dismissed finding, a warning (警示: no penalty, nothing public), or a rule not configured for credit
     # records, makes none.
-    for rule, outcome in (("M3.unqualified_partner", "dismissed"), ("M3.unqualified_partner", "warned"),
-                          ("M1.misclassification", "penalized")):
+    for rule, outcome in (
+        ("M3.unqualified_partner", "dismissed"),
+        ("M3.unqualified_partner", "warned"),
+        ("M1.misclassification", "penalized"),
+    ):
         other = f"c_{uuid.uuid4().hex[:8]}"
         await gw.pub.finding(measure=rule[:2], rule=rule, subject_id=other, platform_id="p_credit")
         a2 = await alert_for(gw, tokens, other)
         decided = await gw.post(f"/v1/alerts/{a2['alert_id']}/resolve", headers=hrss, json={"outcome": outcome})
         assert decided.status_code == 200
-    records = (await gw.get("/v1/credit-records", headers=regulator(tokens),
-                            params={"platform_id": "p_credit"})).json()["items"]
+    records = (
+        await gw.get("/v1/credit-records", headers=regulator(tokens), params={"platform_id": "p_credit"})
+    ).json()["items"]
     assert len(records) == 1
 
 
 async def test_an_alert_past_its_measures_deadline_is_overdue(gw, tokens):
     subject = f"w_{uuid.uuid4().hex[:8]}"
-    data = {"finding_id": f"f_{subject}", "measure": "M6", "rule": "M6.wage_arrears", "severity": "high",
-            "summary": "拖欠工资", "subject_type": "worker", "subject_id": subject, "platform_id": None,
-            "enterprise_id": None, "worker_id": subject, "occupation": "courier", "district": "chengbei",
-            "evidence": {}, "observed_at": (datetime.now(UTC) - timedelta(days=6)).isoformat()}
-    old = Envelope(id=str(uuid.uuid4()), source="/newform/contracts", type="contracts.finding.raised.v1",
-                   time=datetime.now(UTC) - timedelta(days=6), key=subject, data=data)
+    data = {
+        "finding_id": f"f_{subject}",
+        "measure": "M6",
+        "rule": "M6.wage_arrears",
+        "severity": "high",
+        "summary": "拖欠工资",
+        "subject_type": "worker",
+        "subject_id": subject,
+        "platform_id": None,
+        "enterprise_id": None,
+        "worker_id": subject,
+        "occupation": "courier",
+        "district": "chengbei",
+        "evidence": {},
+        "observed_at": (datetime.now(UTC) - timedelta(days=6)).isoformat(),
+    }
+    old = Envelope(
+        id=str(uuid.uuid4()),
+        source="/newform/contracts",
+        type="contracts.finding.raised.v1",
+        time=datetime.now(UTC) - timedelta(days=6),
+        key=subject,
+        data=data,
+    )
     await gw.pub.publish("", {}, envelope=old)
     alert = await alert_for(gw, tokens, subject)
     assert alert["overdue"] is True  # M6: 5 days to handle
@@ -346,8 +465,14 @@ async def test_an_alert_past_its_measures_deadline_is_overdue(gw, tokens):
 async def test_a_new_services_topic_is_picked_up_and_its_findings_become_alerts(gw, tokens, kafka):
     wages = TestPublisher(kafka.bootstrap_servers, gw.prefix, service="wages")
     subject = f"w_{uuid.uuid4().hex[:8]}"
-    await wages.finding(measure="M6", rule="M6.below_minimum_wage", subject_id=subject, subject_type="worker",
-                        occupation="courier", district="datong")
+    await wages.finding(
+        measure="M6",
+        rule="M6.below_minimum_wage",
+        subject_id=subject,
+        subject_type="worker",
+        occupation="courier",
+        district="datong",
+    )
     alert = await alert_for(gw, tokens, subject)
     assert alert["source_service"] == "wages"
     assert set(alert["departments"]) == M6_COURIER_DATONG
@@ -359,8 +484,9 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     await eventually(lambda: logged(gw, marker.id))
 
     async def actions_logged():
-        return await scalar(gw.url, "select count(*) from event_log where type like 'gateway.alert.%'") == \
-            await scalar(gw.url, "select count(*) from alert_transitions")
+        return await scalar(gw.url, "select count(*) from event_log where type like 'gateway.alert.%'") == await scalar(
+            gw.url, "select count(*) from alert_transitions"
+        )
 
     await eventually(actions_logged)
     assert await scalar(gw.url, "select count(*) from alert_transitions") >= 3
@@ -378,8 +504,9 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     assert await compare(gw.url, target) == {}
 
 
-async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference(gw, tokens, new_database,
-                                                                               monkeypatch, capsys):
+async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference(
+    gw, tokens, new_database, monkeypatch, capsys
+):
     import asyncio
     import json
 
@@ -395,8 +522,10 @@ async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference
     assert code == 0 and out["differences"] == {} and out["database_url"] == target
     assert out["topics"] == sorted([gw.pub.topic, f"{gw.prefix}-gateway.events", f"{gw.prefix}-wages.events"])
 
+
 async def test_rebuild_into_a_database_that_does_not_exist_creates_it_and_an_unusable_url_is_one_line(
-        gw, tokens, postgres, monkeypatch, capsys):
+    gw, tokens, postgres, monkeypatch, capsys
+):
     import asyncio
     import json
 
@@ -439,11 +568,24 @@ async def test_metrics_expose_projection_freshness_last_event_time_and_overdue(g
 
 async def test_openapi_has_stable_operation_ids_and_tags_and_hides_the_dashboard(gw):
     doc = (await gw.get("/openapi.json")).json()
-    operations = {op["operationId"]: (path, method, op) for path, item in doc["paths"].items()
-                  for method, op in item.items()}
-    assert {"get_overview", "list_alerts", "get_alert", "acknowledge_alert", "resolve_alert", "list_platforms",
-            "get_platform", "get_scorecard", "list_enterprises", "get_worker_timeline", "list_credit_records",
-            "register_webhook", "list_webhooks"} <= set(operations)
+    operations = {
+        op["operationId"]: (path, method, op) for path, item in doc["paths"].items() for method, op in item.items()
+    }
+    assert {
+        "get_overview",
+        "list_alerts",
+        "get_alert",
+        "acknowledge_alert",
+        "resolve_alert",
+        "list_platforms",
+        "get_platform",
+        "get_scorecard",
+        "list_enterprises",
+        "get_worker_timeline",
+        "list_credit_records",
+        "register_webhook",
+        "list_webhooks",
+    } <= set(operations)
     for op_id, (path, _method, op) in operations.items():
         if path.startswith("/v1/"):
             assert op.get("tags"), op_id
@@ -466,16 +608,21 @@ async def test_the_dashboard_answers_403_to_a_platform_token_and_sends_strangers
 
 
 async def test_after_the_measures_lapse_alerts_say_provisional_and_the_dashboard_and_readyz_say_so(
-        gw, tokens, monkeypatch):
+    gw, tokens, monkeypatch
+):
     """宁政办〔2022〕41号 lapses after 2026-12-21 and no successor is loaded (here: "today" is 2027-01-15)."""
     import httpx
 
     from newform_common import policy as policy_module
 
     subject = f"c_{uuid.uuid4().hex[:8]}"
-    await gw.pub.finding(measure="M9", rule="M9.platform_worker_protection", subject_id=subject, platform_id="p_lapse",
-                         evidence={"insurance": {}, "policy_basis": {"provisional": True,
-                                                                     "measures_version": "xining-2022-41"}})
+    await gw.pub.finding(
+        measure="M9",
+        rule="M9.platform_worker_protection",
+        subject_id=subject,
+        platform_id="p_lapse",
+        evidence={"insurance": {}, "policy_basis": {"provisional": True, "measures_version": "xining-2022-41"}},
+    )
     other = f"c_{uuid.uuid4().hex[:8]}"
     await gw.pub.finding(measure="M1", rule="M1.misclassification", subject_id=other, platform_id="p_lapse")
     assert (await alert_for(gw, tokens, subject))["provisional"] is True
@@ -497,8 +644,13 @@ async def test_after_the_measures_lapse_alerts_say_provisional_and_the_dashboard
         assert "暂行" in alerts.text
     ready = await gw.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"  # it serves everything, and says:
-    assert ready.json()["measures"] == {"version": "xining-2022-41", "document": "宁政办〔2022〕41号",
-                                        "valid_until": "2026-12-21", "lapsed": True, "provisional": True}
+    assert ready.json()["measures"] == {
+        "version": "xining-2022-41",
+        "document": "宁政办〔2022〕41号",
+        "valid_until": "2026-12-21",
+        "lapsed": True,
+        "provisional": True,
+    }
     assert "lapsed after 2026-12-21" in ready.json()["checks"]["policy"]
 
 
@@ -506,15 +658,28 @@ async def test_an_event_missing_a_field_the_gateway_reads_is_dead_lettered_not_p
     """The gateway reads events through its typed models: a renamed field fails loudly (retried, then
     dead-lettered) instead of writing a contract with an empty id; the events after it are projected."""
     pub, platform = gw.pub, f"p_{uuid.uuid4().hex[:6]}"
-    renamed = await pub.publish("contract.drafted", {
-        "contract_ref": f"c_{platform}_renamed", "worker_id": f"w_{platform}", "platform_id": platform,
-        "enterprise_id": platform, "engagement_type": "labor_contract", "part_time": False,
-        "occupation": "food_delivery", "district": "chengxi", "start_date": "2026-05-01", "end_date": None,
-        "pay_period": "month", "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
-        "drafted_at": "2026-05-01T09:00:00+08:00"})
+    renamed = await pub.publish(
+        "contract.drafted",
+        {
+            "contract_ref": f"c_{platform}_renamed",
+            "worker_id": f"w_{platform}",
+            "platform_id": platform,
+            "enterprise_id": platform,
+            "engagement_type": "labor_contract",
+            "part_time": False,
+            "occupation": "food_delivery",
+            "district": "chengxi",
+            "start_date": "2026-05-01",
+            "end_date": None,
+            "pay_period": "month",
+            "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+            "drafted_at": "2026-05-01T09:00:00+08:00",
+        },
+    )
     after = await pub.contract(f"c_{platform}_after", f"w_{platform}", platform)
     dead = await read_topic(kafka.bootstrap_servers, f"{pub.topic}.dlq", expect=1, timeout=60, settle=2.0)
     assert renamed.id in [dict(r.headers)["ce_id"].decode() for r in dead]
-    await eventually(lambda: scalar(gw.url, "select count(*) from contracts where contract_id = :c",
-                                    c=after.data["contract_id"]))
+    await eventually(
+        lambda: scalar(gw.url, "select count(*) from contracts where contract_id = :c", c=after.data["contract_id"])
+    )
     assert await scalar(gw.url, "select count(*) from contracts where platform_id = :p", p=platform) == 1

@@ -10,17 +10,18 @@ from .support import migrated_database
 RECOUNT = {
     ("", "registrations_active"): "select '', count(*) from worker_registrations where active",
     ("", "registrations_by_district"): "select residence_district, count(*) from worker_registrations where active "
-                                       "group by 1",
+    "group by 1",
     ("p1", "registrations_by_occupation"): "select occupation, count(*) from worker_registrations "
-                                           "where active and platform_id = 'p1' group by 1",
+    "where active and platform_id = 'p1' group by 1",
     ("", "contracts_by_status"): "select status, count(*) from contracts group by 1",
     ("p1", "contracts_by_engagement_type"): "select engagement_type, count(*) from contracts "
-                                            "where platform_id = 'p1' group by 1",
+    "where platform_id = 'p1' group by 1",
     ("p1", "contracts_signed_insured"): "select '', count(*) from contracts where platform_id = 'p1' and "
-                                        "status = 'signed' and (insurance->>'work_injury')::boolean",
+    "status = 'signed' and (insurance->>'work_injury')::boolean",
     ("p1", "workers_with_signed_contract"): (
         "select '', count(distinct c.worker_id) from contracts c where c.platform_id = 'p1' and c.status = 'signed' "
-        "and c.worker_id in (select worker_id from worker_registrations where platform_id = 'p1' and active)"),
+        "and c.worker_id in (select worker_id from worker_registrations where platform_id = 'p1' and active)"
+    ),
     ("", "services"): "select service, count(*) from event_log group by 1",
 }
 
@@ -54,8 +55,12 @@ async def test_counters_equal_a_recount_after_inserts_upserts_and_deletes(new_da
         """)
         for (scope, dimension), sql in RECOUNT.items():
             expected = {str(k): n for k, n in await conn.fetch(sql) if k is not None and n}
-            stored = {k: n for k, n in await conn.fetch(
-                "select key, n from read_counters where scope = $1 and dimension = $2 and n <> 0", scope, dimension)}
+            stored = {
+                k: n
+                for k, n in await conn.fetch(
+                    "select key, n from read_counters where scope = $1 and dimension = $2 and n <> 0", scope, dimension
+                )
+            }
             assert stored == expected, (scope, dimension)
     finally:
         await conn.close()

@@ -12,8 +12,9 @@ ON = date(2025, 8, 7)
 def test_a_body_finding_goes_to_its_department_alone_and_that_department_decides():
     responsible = routing.responsible_department({"responsible_department": "hrss"}, ON)
     assert responsible == "hrss"
-    assert routing.departments_for("M18", occupation="ride_hailing", district="chengbei", on=ON,
-                                   responsible=responsible) == ["hrss"]
+    assert routing.departments_for(
+        "M18", occupation="ride_hailing", district="chengbei", on=ON, responsible=responsible
+    ) == ["hrss"]
     assert routing.lead_department("M18", district="chengbei", on=ON, responsible=responsible) == "hrss"
     # Without it, M18 goes to its units and the sector regulator, and the court decides.
     ordinary = routing.departments_for("M18", occupation="ride_hailing", district="chengbei", on=ON)

@@ -20,37 +20,94 @@ def test_routing_follows_the_catalogue_table_plus_sector_and_district():
     # M8 (safety): hrss, emergency, health, police, union, transport, market, postal, culture, county;
     # a ride-hailing driver adds transport (listed already); the district is huangzhong.
     assert set(routing.departments_for("M8", occupation="ride_hailing", district="huangzhong", on=ON)) == {
-        "hrss", "emergency", "health", "police", "union", "transport", "market", "postal", "culture",
-        "county:huangzhong"}
+        "hrss",
+        "emergency",
+        "health",
+        "police",
+        "union",
+        "transport",
+        "market",
+        "postal",
+        "culture",
+        "county:huangzhong",
+    }
     # M12 (social-insurance services): hrss, tax, county — and a courier's sector regulator, postal.
     assert set(routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)) == {
-        "hrss", "tax", "postal", "county:chengbei"}
+        "hrss",
+        "tax",
+        "postal",
+        "county:chengbei",
+    }
     # M18 (disputes): court, hrss, justice, county; internet marketers add culture and market.
     assert routing.departments_for("M18", occupation="internet_marketer", district="datong", on=ON) == [
-        "court", "hrss", "justice", "county:datong", "culture", "market"]
+        "court",
+        "hrss",
+        "justice",
+        "county:datong",
+        "culture",
+        "market",
+    ]
 
 
 def test_routing_without_a_district_never_keeps_a_bare_county_that_nobody_receives():
     assert routing.departments_for("M14", occupation=None, district=None, on=ON) == [
-        "drc", "housing", "construction", "transport", "urban"]
+        "drc",
+        "housing",
+        "construction",
+        "transport",
+        "urban",
+    ]
     assert routing.departments_for("M15", occupation="not_an_occupation", district=None, on=ON) == [
-        "culture", "education", "sports"]
+        "culture",
+        "education",
+        "sports",
+    ]
     # A platform's declared occupations add their sector regulators.
     assert routing.departments_for("M12", occupations=["courier", "ride_hailing"], district="datong", on=ON) == [
-        "hrss", "tax", "county:datong", "postal", "transport"]
+        "hrss",
+        "tax",
+        "county:datong",
+        "postal",
+        "transport",
+    ]
 
 
 def test_m16_routes_to_the_17_city_departments_item_16_names():
     assert routing.departments_for("M16", occupation="courier", district="chengxi", on=ON) == [
-        "hrss", "union", "court", "drc", "police", "medins", "health", "emergency", "sports", "housing",
-        "construction", "tax", "education", "transport", "market", "postal", "culture"]
+        "hrss",
+        "union",
+        "court",
+        "drc",
+        "police",
+        "medins",
+        "health",
+        "emergency",
+        "sports",
+        "housing",
+        "construction",
+        "tax",
+        "education",
+        "transport",
+        "market",
+        "postal",
+        "culture",
+    ]
 
 
 def test_the_lead_department_is_the_first_unit_the_policy_lists():
-    assert {m: routing.lead_department(m, district="chengxi", on=ON) for m in ("M1", "M3", "M6", "M10", "M14",
-                                                                              "M15", "M18", "M19")} == {
-        "M1": "hrss", "M3": "hrss", "M6": "hrss", "M10": "union", "M14": "drc", "M15": "culture", "M18": "court",
-        "M19": "drc"}
+    assert {
+        m: routing.lead_department(m, district="chengxi", on=ON)
+        for m in ("M1", "M3", "M6", "M10", "M14", "M15", "M18", "M19")
+    } == {
+        "M1": "hrss",
+        "M3": "hrss",
+        "M6": "hrss",
+        "M10": "union",
+        "M14": "drc",
+        "M15": "culture",
+        "M18": "court",
+        "M19": "drc",
+    }
 
 
 def test_a_fact_outside_every_policy_version_is_still_routed_under_the_nearest():
@@ -59,8 +116,10 @@ def test_a_fact_outside_every_policy_version_is_still_routed_under_the_nearest()
 
 def test_department_keys_of_tokens():
     assert routing.department_key(Principal(subject="a", role=Role.department, department="hrss")) == "hrss"
-    assert routing.department_key(Principal(subject="a", role=Role.department, department="county",
-                                            district="datong")) == "county:datong"
+    assert (
+        routing.department_key(Principal(subject="a", role=Role.department, department="county", district="datong"))
+        == "county:datong"
+    )
     assert routing.department_key(Principal(subject="a", role=Role.department, department="county")) is None
 
 
@@ -90,8 +149,7 @@ def test_contract_points_follow_coverage_and_open_alerts():
     assert low["score"] == 1 and low["points"][1]["evidence"]["open_alerts"] == ["a1"]
     high = contracts(active_registrations=10, workers_with_signed_contract=10, open_alerts=[("a2", "M3", "high")])
     assert high["score"] == 0 and high["points"][0]["evidence"]["open_high_severity_alerts"] == ["a2"]
-    unrelated = contracts(active_registrations=10, workers_with_signed_contract=10,
-                          open_alerts=[("a3", "M9", "high")])
+    unrelated = contracts(active_registrations=10, workers_with_signed_contract=10, open_alerts=[("a3", "M9", "high")])
     assert unrelated["score"] == 2
 
 
@@ -104,9 +162,13 @@ def test_representation_scores_consultation_of_rule_notices():
 
 def test_pay_is_scored_once_wages_reports_judged_statements():
     pay = scorecards.PRINCIPLES[0]
-    n = scorecards.PlatformNumbers(platform_id="p", services_seen={"contracts", "wages"},
-                                   open_alerts=[("a", "M6", "medium")], wage_statements_judged=10,
-                                   wage_statements_compliant=10)
+    n = scorecards.PlatformNumbers(
+        platform_id="p",
+        services_seen={"contracts", "wages"},
+        open_alerts=[("a", "M6", "medium")],
+        wage_statements_judged=10,
+        wage_statements_compliant=10,
+    )
     assert scorecards.score_principle(pay, n)["score"] == 1
     n.open_alerts = []
     assert scorecards.score_principle(pay, n)["score"] == 2
@@ -158,7 +220,8 @@ def test_scorecard_thresholds_are_policy_data_by_date(tmp_path, monkeypatch):
         'title = "test"\nvalid_from = 2027-01-01\nvalid_until = 2031-12-31\n\n'
         '[[parameter]]\nname = "scorecards.contract_coverage_percent"\nmeasure = "M19"\nunit = "percent"\n'
         'source = "test"\nvalues = [{ effective_from = 2027-01-01, value = { basic = 70, good = 95 } }]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     get_policy.cache_clear()
     try:
@@ -172,7 +235,8 @@ def test_scorecard_thresholds_are_policy_data_by_date(tmp_path, monkeypatch):
 
 def test_routing_after_the_measures_lapse_uses_them_provisionally():
     lapsed = date(2027, 1, 15)
-    assert routing.departments_for("M12", occupation="courier", district="chengbei", on=lapsed) == \
-        routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)
+    assert routing.departments_for(
+        "M12", occupation="courier", district="chengbei", on=lapsed
+    ) == routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)
     # a fact older than the measures is routed under their first version
     assert routing.departments_for("M6", occupation=None, district=None, on=date(2021, 6, 1))[0] == "hrss"

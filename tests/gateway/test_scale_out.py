@@ -29,8 +29,10 @@ async def test_two_gateway_instances_share_the_partitions_and_project_each_event
             consumers = [r._consumer for r in runners]
             if any(c is None for c in consumers):
                 return None
-            sets = [{(tp.topic, tp.partition) for tp in c.assignment() if tp.topic == f"{prefix}-contracts.events"}
-                    for c in consumers]
+            sets = [
+                {(tp.topic, tp.partition) for tp in c.assignment() if tp.topic == f"{prefix}-contracts.events"}
+                for c in consumers
+            ]
             return sets if all(sets) else None
 
         async def shared():
@@ -52,9 +54,19 @@ async def test_two_gateway_instances_share_the_partitions_and_project_each_event
             return n if n == sent else None
 
         await eventually(all_logged, timeout=60)
-        assert await scalar(url, "select count(*) from inbox where consumer = :g and event_id = any(:ids)",
-                            g=settings.consumer_group, ids=[e.id for e in pub.sent]) == sent
-        assert await scalar(url, "select count(*) from contracts where platform_id = :p and status = 'signed'",
-                            p=platform) == WORKERS
-        assert await scalar(url, "select count(*) from worker_registrations where platform_id = :p",
-                            p=platform) == WORKERS
+        assert (
+            await scalar(
+                url,
+                "select count(*) from inbox where consumer = :g and event_id = any(:ids)",
+                g=settings.consumer_group,
+                ids=[e.id for e in pub.sent],
+            )
+            == sent
+        )
+        assert (
+            await scalar(url, "select count(*) from contracts where platform_id = :p and status = 'signed'", p=platform)
+            == WORKERS
+        )
+        assert (
+            await scalar(url, "select count(*) from worker_registrations where platform_id = :p", p=platform) == WORKERS
+        )

@@ -20,11 +20,25 @@ def test_a_statement_lines_fields_are_the_read_models_columns():
 
 
 def test_a_line_becomes_its_row():
-    line = StatementLine.model_validate({
-        "line_id": "l1", "statement_id": "st_1", "worker_id": "w_1", "contract_id": "ct_1",
-        "period_start": "2024-03-01", "period_end": "2024-03-31", "due_date": "2024-04-10", "gross_fen": 300_000,
-        "net_due_fen": 300_000, "paid_fen": 300_000, "paid_on": "2024-04-08", "worked_minutes": 10_080,
-        "status": "judged", "rules_broken": ["M6.paid_late"], "added_later": 1})
+    line = StatementLine.model_validate(
+        {
+            "line_id": "l1",
+            "statement_id": "st_1",
+            "worker_id": "w_1",
+            "contract_id": "ct_1",
+            "period_start": "2024-03-01",
+            "period_end": "2024-03-31",
+            "due_date": "2024-04-10",
+            "gross_fen": 300_000,
+            "net_due_fen": 300_000,
+            "paid_fen": 300_000,
+            "paid_on": "2024-04-08",
+            "worked_minutes": 10_080,
+            "status": "judged",
+            "rules_broken": ["M6.paid_late"],
+            "added_later": 1,
+        }
+    )
     at = datetime(2024, 4, 9, tzinfo=UTC)
     row = _statement("p1", "bt_1", line, at)
     assert row["period_start"] == date(2024, 3, 1) and row["rules_broken"] == ["M6.paid_late"]
@@ -34,14 +48,40 @@ def test_a_line_becomes_its_row():
 
 async def test_a_redelivered_chunk_updates_its_rows_and_a_new_one_is_copied_in(new_database):
     """New lines go in with COPY; a chunk seen again (some rows stored) falls back to the upsert."""
+
     def chunk(batch_id: str, ids: range, gross_fen: int) -> Typed:
-        data = {"batch_id": batch_id, "platform_id": "p_chunk", "chunk": 0, "lines": [{
-            "line_id": f"l{i}", "statement_id": f"st_{i}", "worker_id": "w_1", "contract_id": "ct_1",
-            "period_start": "2024-03-01", "period_end": "2024-03-31", "due_date": "2024-04-10",
-            "gross_fen": gross_fen, "net_due_fen": gross_fen, "paid_fen": 0, "paid_on": None,
-            "worked_minutes": 60, "status": "judged", "rules_broken": ["M6.wage_arrears"]} for i in ids]}
-        envelope = Envelope(id=f"e_{batch_id}", source="/newform/wages", type="wages.statements.accepted.v1",
-                            time=datetime.now(UTC), key="p_chunk", data=data)
+        data = {
+            "batch_id": batch_id,
+            "platform_id": "p_chunk",
+            "chunk": 0,
+            "lines": [
+                {
+                    "line_id": f"l{i}",
+                    "statement_id": f"st_{i}",
+                    "worker_id": "w_1",
+                    "contract_id": "ct_1",
+                    "period_start": "2024-03-01",
+                    "period_end": "2024-03-31",
+                    "due_date": "2024-04-10",
+                    "gross_fen": gross_fen,
+                    "net_due_fen": gross_fen,
+                    "paid_fen": 0,
+                    "paid_on": None,
+                    "worked_minutes": 60,
+                    "status": "judged",
+                    "rules_broken": ["M6.wage_arrears"],
+                }
+                for i in ids
+            ],
+        }
+        envelope = Envelope(
+            id=f"e_{batch_id}",
+            source="/newform/wages",
+            type="wages.statements.accepted.v1",
+            time=datetime.now(UTC),
+            key="p_chunk",
+            data=data,
+        )
         return Typed(envelope, StatementsAccepted.model_validate(data))
 
     db = Database(await migrated_database(new_database), service="gateway")
@@ -51,9 +91,15 @@ async def test_a_redelivered_chunk_updates_its_rows_and_a_new_one_is_copied_in(n
         async with db.transaction() as session:
             await apply(session, [chunk("bt_1", range(2, 5), 200)], None)
         async with db.transaction() as session:
-            rows = (await session.execute(text(
-                "select statement_id, gross_fen, rules_broken from wage_statements order by statement_id"))).all()
-        assert [tuple(r) for r in rows] == [("st_0", 100, ["M6.wage_arrears"]), ("st_1", 100, ["M6.wage_arrears"]),
-                                             *[(f"st_{i}", 200, ["M6.wage_arrears"]) for i in (2, 3, 4)]]
+            rows = (
+                await session.execute(
+                    text("select statement_id, gross_fen, rules_broken from wage_statements order by statement_id")
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("st_0", 100, ["M6.wage_arrears"]),
+            ("st_1", 100, ["M6.wage_arrears"]),
+            *[(f"st_{i}", 200, ["M6.wage_arrears"]) for i in (2, 3, 4)],
+        ]
     finally:
         await db.dispose()

@@ -70,18 +70,27 @@ async def test_a_webhook_receiver_gets_the_signed_alert_also_after_it_was_down(n
     receiver = Receiver()
     async with app_client(create_app(settings)) as gw:
         hrss = tokens.headers("department", department="hrss")
-        created = await gw.post("/v1/webhooks", headers={**hrss, "Idempotency-Key": "hook-1"},
-                                json={"url": f"http://127.0.0.1:{port}/alerts"})
+        created = await gw.post(
+            "/v1/webhooks",
+            headers={**hrss, "Idempotency-Key": "hook-1"},
+            json={"url": f"http://127.0.0.1:{port}/alerts"},
+        )
         assert created.status_code == 201
         hook = created.json()
         assert hook["department"] == "hrss" and hook["secret"].startswith("whsec_") and len(hook["key_ids"]) == 1
-        replay = await gw.post("/v1/webhooks", headers={**hrss, "Idempotency-Key": "hook-1"},
-                               json={"url": f"http://127.0.0.1:{port}/alerts"})
+        replay = await gw.post(
+            "/v1/webhooks",
+            headers={**hrss, "Idempotency-Key": "hook-1"},
+            json={"url": f"http://127.0.0.1:{port}/alerts"},
+        )
         assert replay.json()["id"] == hook["id"]  # a retried registration creates nothing twice
         assert [h["id"] for h in (await gw.get("/v1/webhooks", headers=hrss)).json()] == [hook["id"]]
         # Police are not routed M1 alerts: their hook must receive nothing.
-        police = await gw.post("/v1/webhooks", headers=tokens.headers("department", department="police"),
-                               json={"url": f"http://127.0.0.1:{port}/police", "secret": "p" * 20})
+        police = await gw.post(
+            "/v1/webhooks",
+            headers=tokens.headers("department", department="police"),
+            json={"url": f"http://127.0.0.1:{port}/police", "secret": "p" * 20},
+        )
         assert police.status_code == 201
         bad = await gw.post("/v1/webhooks", headers=hrss, json={"url": "ftp://127.0.0.1/x"})
         assert bad.status_code == 422
@@ -153,32 +162,41 @@ async def test_a_platform_hears_of_findings_about_itself_and_rotates_its_secret(
         assert created.status_code == 201, created.text
         hook = created.json()
         assert hook["platform_id"] == "swift" and hook["department"] is None and hook["secret"].startswith("whsec_")
-        others = await gw.post("/v1/webhooks", headers=tokens.headers("platform", platform_id="other"),
-                               json={"url": f"http://127.0.0.1:{port}/others"})
+        others = await gw.post(
+            "/v1/webhooks",
+            headers=tokens.headers("platform", platform_id="other"),
+            json={"url": f"http://127.0.0.1:{port}/others"},
+        )
         assert others.status_code == 201
         # A platform sees only its own webhooks, and no alerts API.
         assert [h["id"] for h in (await gw.get("/v1/webhooks", headers=ours)).json()] == [hook["id"]]
         assert (await gw.get("/v1/alerts", headers=ours)).status_code == 403
 
         pub = TestPublisher(kafka.bootstrap_servers, prefix)
-        await pub.finding(measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}",
-                          platform_id="swift")
+        await pub.finding(
+            measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", platform_id="swift"
+        )
         await eventually(lambda: _received(receiver), timeout=30)
         headers, body = receiver.received[0]
         assert headers["host"].endswith(str(port)) and json.loads(body)["platform_id"] == "swift"
         assert WebhookVerifier(hook["secret"]).verify(body, headers)["event"] == "alert.raised"
 
         # Rotation: both secrets sign during the grace period, so old and new receivers accept.
-        other_owner = await gw.post(f"/v1/webhooks/{hook['id']}/secret-rotation",
-                                    headers=tokens.headers("platform", platform_id="other"), json={})
+        other_owner = await gw.post(
+            f"/v1/webhooks/{hook['id']}/secret-rotation",
+            headers=tokens.headers("platform", platform_id="other"),
+            json={},
+        )
         assert other_owner.status_code == 404
-        rotated = await gw.post(f"/v1/webhooks/{hook['id']}/secret-rotation", headers=ours,
-                                json={"grace_period_hours": 1})
+        rotated = await gw.post(
+            f"/v1/webhooks/{hook['id']}/secret-rotation", headers=ours, json={"grace_period_hours": 1}
+        )
         assert rotated.status_code == 200, rotated.text
         new = rotated.json()
         assert new["secret"] != hook["secret"] and new["key_ids"][1] == hook["key_ids"][0]
-        await pub.finding(measure="M3", rule="M3.unqualified_partner", subject_id=f"c_{uuid.uuid4().hex[:8]}",
-                          platform_id="swift")
+        await pub.finding(
+            measure="M3", rule="M3.unqualified_partner", subject_id=f"c_{uuid.uuid4().hex[:8]}", platform_id="swift"
+        )
         await eventually(lambda: _received(receiver, 2), timeout=30)
         headers, body = receiver.received[1]
         assert len(headers["webhook-signature"].split()) == 2
@@ -186,8 +204,9 @@ async def test_a_platform_hears_of_findings_about_itself_and_rotates_its_secret(
         assert WebhookVerifier(new["secret"]).verify(body, headers)["rule"] == "M3.unqualified_partner"
         assert WebhookVerifier(hook["secret"]).verify(body, headers)["rule"] == "M3.unqualified_partner"
         # Rotating again with no grace: only the newest secret signs.
-        final = (await gw.post(f"/v1/webhooks/{hook['id']}/secret-rotation", headers=ours,
-                               json={"grace_period_hours": 0})).json()
+        final = (
+            await gw.post(f"/v1/webhooks/{hook['id']}/secret-rotation", headers=ours, json={"grace_period_hours": 0})
+        ).json()
         assert len(final["key_ids"]) == 1
     assert [json.loads(b)["platform_id"] for _, b in receiver.received] == ["swift", "swift"]
 
@@ -196,15 +215,36 @@ def test_the_signature_is_the_standard_webhooks_one():
     # The Standard Webhooks specification's test vector.
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     body = b'{"test": 2432232314}'
-    assert sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == \
-        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert (
+        sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body)
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
 
 
 # -- targets ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
-                                     "0.0.0.0", "100.64.0.1", "224.0.0.1", "::1", "fe80::1", "fc00::1", "ff02::1",
-                                     "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:7f00:1::1"])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::a00:1",
+        "2002:7f00:1::1",
+    ],
+)
 def test_internal_addresses_are_refused(address):
     assert address_refused(address) is not None
 
@@ -243,9 +283,16 @@ async def test_internal_targets_are_refused_at_registration_update_and_delivery(
         assert plain.status_code == 422 and plain.json()["type"].endswith("/webhook-target-refused")
         assert "https" in plain.json()["detail"]
     async with app_client(create_app(refusing)) as gw, LoopbackServer(receiver, port):
-        for target in (f"http://127.0.0.1:{port}/in", "http://10.0.0.1/x", "http://[::1]/x",
-                       f"http://localhost:{port}/in", "http://[::ffff:127.0.0.1]/x", "http://169.254.169.254/latest",
-                       "http://172.16.0.1/x", "http://192.168.0.1/x"):
+        for target in (
+            f"http://127.0.0.1:{port}/in",
+            "http://10.0.0.1/x",
+            "http://[::1]/x",
+            f"http://localhost:{port}/in",
+            "http://[::ffff:127.0.0.1]/x",
+            "http://169.254.169.254/latest",
+            "http://172.16.0.1/x",
+            "http://192.168.0.1/x",
+        ):
             refused = await gw.post("/v1/webhooks", headers=hrss, json={"url": target})
             assert refused.status_code == 422, (target, refused.text)
             assert refused.json()["type"].endswith("/webhook-target-refused"), target
@@ -255,8 +302,9 @@ async def test_internal_targets_are_refused_at_registration_update_and_delivery(
         assert nowhere.status_code == 422 and "resolve" in nowhere.json()["detail"]
         # At delivery: the hook registered while allowed is not sent to, and the log says why.
         pub = TestPublisher(kafka.bootstrap_servers, prefix)
-        await pub.finding(measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}",
-                          district="chengxi")
+        await pub.finding(
+            measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", district="chengxi"
+        )
 
         async def refused_attempt():
             page = (await gw.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=hrss)).json()
@@ -272,6 +320,7 @@ async def test_internal_targets_are_refused_at_registration_update_and_delivery(
 
 # -- management, delivery log, redelivery, payload version 2 ----------------------------------------
 
+
 async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new_database, kafka, tokens):
     prefix = unique_name("gwm").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
@@ -284,22 +333,27 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
     swift, other = (tokens.headers("platform", platform_id=p) for p in ("swift", "other"))
     async with app_client(create_app(settings)) as gw:
         target = f"http://127.0.0.1:{port}/county"
-        created = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"},
-                                json={"url": target})
+        created = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"}, json={"url": target})
         assert created.status_code == 201
         hook = created.json()
         assert hook["department"] == "county:chengxi" and hook["payload_version"] == 1
         hid = hook["id"]
         # The secret is not in the idempotency record; a retry still answers it while it is current.
         # (The key itself is kept only as a keyed hash: the record is found by its scope.)
-        kept = await scalar(url, "select response::text from idempotency_keys "
-                                 "where principal = 'department:county:chengxi|POST /v1/webhooks'")
+        kept = await scalar(
+            url,
+            "select response::text from idempotency_keys "
+            "where principal = 'department:county:chengxi|POST /v1/webhooks'",
+        )
         assert hook["secret"] not in kept and '"secret": null' in kept
         replay = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"}, json={"url": target})
         assert replay.status_code == 201 and replay.headers["idempotent-replayed"] == "true"
         assert replay.json()["secret"] == hook["secret"] and replay.json()["id"] == hid
-        swift_hook = (await gw.post("/v1/webhooks", headers=swift,
-                                    json={"url": f"http://127.0.0.1:{port}/swift", "payload_version": 2})).json()
+        swift_hook = (
+            await gw.post(
+                "/v1/webhooks", headers=swift, json={"url": f"http://127.0.0.1:{port}/swift", "payload_version": 2}
+            )
+        ).json()
         assert swift_hook["payload_version"] == 2
 
         # Tenancy: another district government, another platform: 404 everywhere, nothing listed.
@@ -318,8 +372,9 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
         # Two alerts while the receiver is down: failed attempts are logged; then delivered.
         pub = TestPublisher(kafka.bootstrap_servers, prefix)
         for _ in range(2):
-            await pub.finding(measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}",
-                              district="chengxi")
+            await pub.finding(
+                measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", district="chengxi"
+            )
 
         async def failed_twice():
             n = await scalar(url, f"select count(*) from webhook_delivery_attempts where webhook_id = {hid}")
@@ -327,27 +382,40 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
 
         await eventually(failed_twice, timeout=30)
         async with LoopbackServer(receiver, port):
+
             async def both_delivered():
-                return await scalar(url, f"select count(*) from webhook_deliveries where webhook_id = {hid} "
-                                         "and status = 'delivered'") == 2
+                return (
+                    await scalar(
+                        url,
+                        f"select count(*) from webhook_deliveries where webhook_id = {hid} and status = 'delivered'",
+                    )
+                    == 2
+                )
 
             await eventually(both_delivered, timeout=30)
             first = await gw.get(f"/v1/webhooks/{hid}/deliveries", headers=chengxi, params={"limit": 1})
             assert first.status_code == 200
             page = first.json()
             assert len(page["items"]) == 1 and page["next_cursor"]
-            second = (await gw.get(f"/v1/webhooks/{hid}/deliveries", headers=chengxi,
-                                   params={"limit": 1, "cursor": page["next_cursor"]})).json()
+            second = (
+                await gw.get(
+                    f"/v1/webhooks/{hid}/deliveries",
+                    headers=chengxi,
+                    params={"limit": 1, "cursor": page["next_cursor"]},
+                )
+            ).json()
             assert len(second["items"]) == 1 and second["next_cursor"] is None
             assert second["items"][0]["delivery_id"] != page["items"][0]["delivery_id"]
             delivery = page["items"][0]
             assert delivery["status"] == "delivered" and delivery["event"] == "alert.raised"
             log = delivery["attempt_log"]
             assert log[-1]["status_code"] == 204 and log[-1]["error"] is None and log[-1]["duration_ms"] >= 0
-            assert any(a["status_code"] is None and a["error"] for a in log[:-1]) or \
-                any(a["error"] for a in second["items"][0]["attempt_log"])
-            assert (await gw.get(f"/v1/webhooks/{hid}/deliveries", headers=chengxi,
-                                 params={"cursor": "not-a-cursor"})).status_code == 400
+            assert any(a["status_code"] is None and a["error"] for a in log[:-1]) or any(
+                a["error"] for a in second["items"][0]["attempt_log"]
+            )
+            assert (
+                await gw.get(f"/v1/webhooks/{hid}/deliveries", headers=chengxi, params={"cursor": "not-a-cursor"})
+            ).status_code == 400
 
             # Redelivery, idempotent with its key; payload version 2 from now on; the same webhook-id.
             patched = await gw.patch(f"/v1/webhooks/{hid}", headers=chengxi, json={"payload_version": 2})
@@ -373,22 +441,23 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
             assert off.json()["active"] is False
             assert (await gw.post(path, headers=chengxi)).status_code == 409
             alerts_before = await scalar(url, "select count(*) from alerts")
-            await pub.finding(measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}",
-                              district="chengxi")
+            await pub.finding(
+                measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", district="chengxi"
+            )
 
             async def alert_in():
                 return await scalar(url, "select count(*) from alerts") > alerts_before
 
             await eventually(alert_in, timeout=30)
             assert await scalar(url, f"select count(*) from webhook_deliveries where webhook_id = {hid}") == 2
-            moved = await gw.patch(f"/v1/webhooks/{hid}", headers=chengxi,
-                                   json={"url": f"http://127.0.0.1:{port}/moved", "active": True})
+            moved = await gw.patch(
+                f"/v1/webhooks/{hid}", headers=chengxi, json={"url": f"http://127.0.0.1:{port}/moved", "active": True}
+            )
             assert moved.json()["url"].endswith("/moved") and moved.json()["active"] and moved.json()["updated_at"]
 
             # Rotation: the registration's replay no longer has that secret to give.
             await gw.post(f"/v1/webhooks/{hid}/secret-rotation", headers=chengxi, json={"grace_period_hours": 0})
-            stale = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"},
-                                  json={"url": target})
+            stale = await gw.post("/v1/webhooks", headers={**chengxi, "Idempotency-Key": "reg-1"}, json={"url": target})
             assert stale.status_code == 409 and stale.json()["type"].endswith("/webhook-secret-unavailable")
 
             # Deleted: gone with its deliveries and log; the platform's hook is untouched.
@@ -408,13 +477,31 @@ def test_the_typescript_verifier_takes_the_reference_order_and_still_the_old_one
     """`src/webhooks.ts`, compiled alone and run by node on a signed body: verify(payload, headers)."""
     root = Path(__file__).resolve().parents[2]
     tsc, source = root / "node_modules" / ".bin" / "tsc", root / "sdks" / "typescript" / "src" / "webhooks.ts"
-    subprocess.run([str(tsc), str(source),
-                    "--outDir", str(tmp_path), "--target", "ES2022", "--module", "commonjs", "--strict",
-                    "--types", "node", "--typeRoots", str(root / "node_modules" / "@types")], check=True)
+    subprocess.run(
+        [
+            str(tsc),
+            str(source),
+            "--outDir",
+            str(tmp_path),
+            "--target",
+            "ES2022",
+            "--module",
+            "commonjs",
+            "--strict",
+            "--types",
+            "node",
+            "--typeRoots",
+            str(root / "node_modules" / "@types"),
+        ],
+        check=True,
+    )
     secret, now = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", int(time.time())
     body = '{"type":"alert.raised","timestamp":"2026-12-06T00:00:00+00:00","data":{"measure":"M1"}}'
-    headers = {"webhook-id": "dlv_1", "webhook-timestamp": str(now),
-               "webhook-signature": sign(secret, "dlv_1", now, body.encode())}
+    headers = {
+        "webhook-id": "dlv_1",
+        "webhook-timestamp": str(now),
+        "webhook-signature": sign(secret, "dlv_1", now, body.encode()),
+    }
     script = f"""
 const w = require({json.dumps(str(tmp_path / "webhooks.js"))});
 const headers = {json.dumps(headers)}, body = {json.dumps(body)};

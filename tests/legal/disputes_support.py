@@ -22,12 +22,21 @@ async def disputes_and_gateway(new_database, kafka, tokens, name: str) -> AsyncI
     prefix = unique_name(name).replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("gateway", "contracts", "disputes")])
     disputes_settings = DisputesSettings(
-        service_name=f"{prefix}-disputes", database_url=await migrated_database(new_database, "disputes"),
-        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2, run_deadlines=False, contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes", calendar_topic=f"{prefix}-gateway.events")
-    gateway = gateway_settings(prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers,
-                               tokens.public_pem)
-    async with running_service(create_gateway, gateway, tokens) as gw, \
-            running_service(create_disputes, disputes_settings, tokens) as disputes:
+        service_name=f"{prefix}-disputes",
+        database_url=await migrated_database(new_database, "disputes"),
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        run_deadlines=False,
+        contracts_topic=f"{prefix}-contracts.events",
+        consumer_group=f"{prefix}-disputes",
+        calendar_topic=f"{prefix}-gateway.events",
+    )
+    gateway = gateway_settings(
+        prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers, tokens.public_pem
+    )
+    async with (
+        running_service(create_gateway, gateway, tokens) as gw,
+        running_service(create_disputes, disputes_settings, tokens) as disputes,
+    ):
         yield disputes, gw

@@ -28,29 +28,50 @@ from ..wages.support import ContractsFeed, new_platform, new_worker, session_lin
 from .facts_support import Case
 
 CASES = [
-    Case("X-1", "two district governments use the same Idempotency-Key for a webhook registration",
-         "each gets its own; neither sees the other's secret", "—", {"districts": ("chengxi", "chengdong")}),
-    Case("X-2", "a county-government token without a district", "403 on every view that is scoped by district",
-         "—"),
-    Case("X-3", "after 2026-12-21: minimum wage, overtime premiums, arrears, working-time limits, the rest-break "
-                "guideline, insurance duties", "judged as law, not provisional (their sources outlive the measures)",
-         "劳动法; 劳动合同法; 人社厅发〔2023〕50号",
-         {"judged": date(2027, 1, 10),
-          "duties": {"minimum wage": ["M6.minimum_wage"], "overtime premiums": ["M6.overtime_premium"],
-                     "arrears": ["M6.wage_arrears", "M6.paid_late", "M20.wage_arrears_enforcement"],
-                     "working-time limits": ["M7.daily_hours", "M7.monthly_overtime"],
-                     "the rest-break guideline": ["M7.rest_break"],
-                     "insurance duties": ["M9.work_injury_insurance", "M9.dispatched_worker_insurance"]}}),
-    Case("X-4", "a statement for 2026-12 judged on 2027-01-10",
-         "judged under the sources in force on the fact's dates (the measures included)", "—",
-         {"judged": datetime(2027, 1, 10, 10, tzinfo=BUSINESS_TZ)}),
+    Case(
+        "X-1",
+        "two district governments use the same Idempotency-Key for a webhook registration",
+        "each gets its own; neither sees the other's secret",
+        "—",
+        {"districts": ("chengxi", "chengdong")},
+    ),
+    Case("X-2", "a county-government token without a district", "403 on every view that is scoped by district", "—"),
+    Case(
+        "X-3",
+        "after 2026-12-21: minimum wage, overtime premiums, arrears, working-time limits, the rest-break "
+        "guideline, insurance duties",
+        "judged as law, not provisional (their sources outlive the measures)",
+        "劳动法; 劳动合同法; 人社厅发〔2023〕50号",
+        {
+            "judged": date(2027, 1, 10),
+            "duties": {
+                "minimum wage": ["M6.minimum_wage"],
+                "overtime premiums": ["M6.overtime_premium"],
+                "arrears": ["M6.wage_arrears", "M6.paid_late", "M20.wage_arrears_enforcement"],
+                "working-time limits": ["M7.daily_hours", "M7.monthly_overtime"],
+                "the rest-break guideline": ["M7.rest_break"],
+                "insurance duties": ["M9.work_injury_insurance", "M9.dispatched_worker_insurance"],
+            },
+        },
+    ),
+    Case(
+        "X-4",
+        "a statement for 2026-12 judged on 2027-01-10",
+        "judged under the sources in force on the fact's dates (the measures included)",
+        "—",
+        {"judged": datetime(2027, 1, 10, 10, tzinfo=BUSINESS_TZ)},
+    ),
 ]
 BY_ID = {c.id: c for c in CASES}
 
 
 def county(tokens, district: str | None = None) -> dict[str, str]:
-    return tokens.headers("department", subject=f"county-{district or 'none'}", department="county",
-                          **({"district": district} if district else {}))
+    return tokens.headers(
+        "department",
+        subject=f"county-{district or 'none'}",
+        department="county",
+        **({"district": district} if district else {}),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,31 +79,55 @@ async def services(new_database, kafka, tokens):
     """Every service with district-scoped views, on this module's topics."""
     prefix = unique_name("lx").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "gateway", "departments"))
-    common = dict(kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem,
-                  relay_poll_interval_s=0.2)
+    common = dict(
+        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2
+    )
     contracts_topic = f"{prefix}-contracts.events"
-    wages = WagesSettings(service_name=f"{prefix}-wages", database_url=await migrated_database(new_database, "wages"),
-                          contracts_topic=contracts_topic, deadline_poll_interval_s=3600, **common)
-    training = TrainingSettings(service_name=f"{prefix}-training",
-                                database_url=await migrated_database(new_database, "training"),
-                                contracts_topic=contracts_topic, departments_topic=f"{prefix}-departments.events",
-                                **common)
-    disputes = DisputesSettings(service_name=f"{prefix}-disputes",
-                                database_url=await migrated_database(new_database, "disputes"),
-                                contracts_topic=contracts_topic, **common)
-    departments = DepartmentsSettings(service_name=f"{prefix}-departments",
-                                      database_url=await migrated_database(new_database, "departments"),
-                                      contracts_topic=contracts_topic, **common)
-    gateway = gateway_settings(prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers,
-                               tokens.public_pem)
+    wages = WagesSettings(
+        service_name=f"{prefix}-wages",
+        database_url=await migrated_database(new_database, "wages"),
+        contracts_topic=contracts_topic,
+        deadline_poll_interval_s=3600,
+        **common,
+    )
+    training = TrainingSettings(
+        service_name=f"{prefix}-training",
+        database_url=await migrated_database(new_database, "training"),
+        contracts_topic=contracts_topic,
+        departments_topic=f"{prefix}-departments.events",
+        **common,
+    )
+    disputes = DisputesSettings(
+        service_name=f"{prefix}-disputes",
+        database_url=await migrated_database(new_database, "disputes"),
+        contracts_topic=contracts_topic,
+        **common,
+    )
+    departments = DepartmentsSettings(
+        service_name=f"{prefix}-departments",
+        database_url=await migrated_database(new_database, "departments"),
+        contracts_topic=contracts_topic,
+        **common,
+    )
+    gateway = gateway_settings(
+        prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers, tokens.public_pem
+    )
     await ensure_topics(kafka.bootstrap_servers, [contracts_topic])
-    async with running_service(create_wages_app, wages, tokens) as w, \
-            running_service(create_training_app, training, tokens) as t, \
-            running_service(create_disputes_app, disputes, tokens) as d, \
-            running_service(create_departments_app, departments, tokens) as dep, \
-            app_client(create_gateway_app(gateway)) as gw:
-        yield {"wages": w, "training": t, "disputes": d, "departments": dep, "gateway": gw,
-               "feed": ContractsFeed(kafka.bootstrap_servers, contracts_topic)}
+    async with (
+        running_service(create_wages_app, wages, tokens) as w,
+        running_service(create_training_app, training, tokens) as t,
+        running_service(create_disputes_app, disputes, tokens) as d,
+        running_service(create_departments_app, departments, tokens) as dep,
+        app_client(create_gateway_app(gateway)) as gw,
+    ):
+        yield {
+            "wages": w,
+            "training": t,
+            "disputes": d,
+            "departments": dep,
+            "gateway": gw,
+            "feed": ContractsFeed(kafka.bootstrap_servers, contracts_topic),
+        }
 
 
 @pytest.mark.parametrize("case", [BY_ID["X-1"]], ids=["X-1"])
@@ -149,8 +194,11 @@ async def test_X_3_duties_the_laws_carry_are_law_after_the_measures_lapse(servic
     # (人社厅发〔2023〕50号) carries the rest break for every engagement: not provisional.
     wages, pid, worker = services["wages"], new_platform(), new_worker()
     with frozen_at(datetime(2027, 1, 10, 9, tzinfo=BUSINESS_TZ)):
-        r = await wages.client.post("/v1/sessions", headers=wages.as_platform(pid), json=session_line(
-            "x3-long", worker, "2027-01-05T08:00:00+08:00", "2027-01-05T13:00:00+08:00"))
+        r = await wages.client.post(
+            "/v1/sessions",
+            headers=wages.as_platform(pid),
+            json=session_line("x3-long", worker, "2027-01-05T08:00:00+08:00", "2027-01-05T13:00:00+08:00"),
+        )
         assert r.status_code == 201, r.text
     found = await findings(wages, "M7.rest_break", worker)
     assert found and all(not (f["evidence"].get("policy_basis") or {}).get("provisional") for f in found), found
@@ -159,13 +207,27 @@ async def test_X_3_duties_the_laws_carry_are_law_after_the_measures_lapse(servic
     feed, worker = services["feed"], new_worker()
     contract = await feed.signed(worker_id=worker, platform_id=pid, start=date(2026, 1, 1))
     with frozen_at(datetime(2027, 2, 15, 10, tzinfo=BUSINESS_TZ)):
-        r = await wages.client.post("/v1/statements", headers=wages.as_platform(pid), json=statement(
-            "x3-january", contract, worker, period_start="2027-01-01", period_end="2027-01-31",
-            due_date="2027-02-10", base_fen=100_000, gross_fen=100_000, paid_fen=100_000, paid_on="2027-02-08"))
+        r = await wages.client.post(
+            "/v1/statements",
+            headers=wages.as_platform(pid),
+            json=statement(
+                "x3-january",
+                contract,
+                worker,
+                period_start="2027-01-01",
+                period_end="2027-01-31",
+                due_date="2027-02-10",
+                base_fen=100_000,
+                gross_fen=100_000,
+                paid_fen=100_000,
+                paid_on="2027-02-08",
+            ),
+        )
         assert r.status_code == 201, r.text
 
         async def judged():
             return await findings(wages, "M6.minimum_wage", worker)
+
         [finding] = await eventually(judged, timeout=60)
     assert not (finding["evidence"].get("policy_basis") or {}).get("provisional"), finding["evidence"]
 
@@ -179,17 +241,32 @@ async def test_X_4_a_statement_is_judged_under_the_sources_of_its_own_dates(serv
     async def known():
         r = await wages.client.get("/v1/statements", headers=wages.as_platform(pid))
         return r.status_code == 200
+
     await eventually(known)
     with frozen_at(case.data["judged"]):
-        r = await wages.client.post("/v1/statements", headers=wages.as_platform(pid), json=statement(
-            "x4-december", contract, worker, period_start="2026-12-01", period_end="2026-12-31",
-            due_date="2027-01-10", base_fen=100_000, gross_fen=100_000, paid_fen=100_000, paid_on="2027-01-08"))
+        r = await wages.client.post(
+            "/v1/statements",
+            headers=wages.as_platform(pid),
+            json=statement(
+                "x4-december",
+                contract,
+                worker,
+                period_start="2026-12-01",
+                period_end="2026-12-31",
+                due_date="2027-01-10",
+                base_fen=100_000,
+                gross_fen=100_000,
+                paid_fen=100_000,
+                paid_on="2027-01-08",
+            ),
+        )
         assert r.status_code == 201, r.text
         statement_id = r.json()["statement_id"]
 
         async def judged():
             found = await findings(wages, "M6.minimum_wage", worker)
             return found if found and found[0]["subject_id"] == statement_id else None
+
         [finding] = await eventually(judged, timeout=60)
     # December 2026 lies under the measures (in force until 2026-12-21): not provisional, though judged after.
     assert not (finding["evidence"].get("policy_basis") or {}).get("provisional"), finding["evidence"]

@@ -12,17 +12,33 @@ from newform_common.testing import eventually
 from .facts_support import Case, id_number, world
 
 CASES = [
-    Case("V-1", "a dispatch agency holds licence L1 2023-01-01..2025-12-31 and L2 2026-01-01..2028-12-31",
-         "no lapse on 2026-01-01; liability does not move", "the measures item 3",
-         {"licences": [("L1", "2023-01-01", "2025-12-31"), ("L2", "2026-01-01", "2028-12-31")],
-          "contract": ("2025-07-01", "2026-06-30")}),
-    Case("V-2", "a licence valid only from 2027-01-01; contract starts 2026-06-01",
-         "not licensed on the start date: finding, liability on the platform", "item 3",
-         {"licences": [("L3", "2027-01-01", "2029-12-31")], "contract": ("2026-06-01", "2027-05-31")}),
-    Case("V-3", "market records: 2023 suspended, 2024 active again; contract sent 2026",
-         "qualified (the record in force on the day decides)", "item 3",
-         {"records": [("SC-2023", "2023-01-01", "suspended", False), ("SC-2024", "2024-01-01", "active", True)],
-          "contract": ("2026-12-01", "2027-11-30")}),
+    Case(
+        "V-1",
+        "a dispatch agency holds licence L1 2023-01-01..2025-12-31 and L2 2026-01-01..2028-12-31",
+        "no lapse on 2026-01-01; liability does not move",
+        "the measures item 3",
+        {
+            "licences": [("L1", "2023-01-01", "2025-12-31"), ("L2", "2026-01-01", "2028-12-31")],
+            "contract": ("2025-07-01", "2026-06-30"),
+        },
+    ),
+    Case(
+        "V-2",
+        "a licence valid only from 2027-01-01; contract starts 2026-06-01",
+        "not licensed on the start date: finding, liability on the platform",
+        "item 3",
+        {"licences": [("L3", "2027-01-01", "2029-12-31")], "contract": ("2026-06-01", "2027-05-31")},
+    ),
+    Case(
+        "V-3",
+        "market records: 2023 suspended, 2024 active again; contract sent 2026",
+        "qualified (the record in force on the day decides)",
+        "item 3",
+        {
+            "records": [("SC-2023", "2023-01-01", "suspended", False), ("SC-2024", "2024-01-01", "active", True)],
+            "contract": ("2026-12-01", "2027-11-30"),
+        },
+    ),
 ]
 BY_ID = {c.id: c for c in CASES}
 
@@ -34,31 +50,50 @@ async def w(new_database, kafka, tokens):
 
 
 async def liability(w, contract_id: str) -> list[tuple]:
-    rows = await kit.fetch(w.contracts.url, "select liable_party, since, reason, reference from verified_liability "
-                                            "where contract_id = :c", c=contract_id)
+    rows = await kit.fetch(
+        w.contracts.url,
+        "select liable_party, since, reason, reference from verified_liability where contract_id = :c",
+        c=contract_id,
+    )
     return [(r["liable_party"], r["since"].isoformat(), r["reason"], r["reference"]) for r in rows]
 
 
 async def licences_held(w, holder: str, count: int) -> None:
     async def held():
-        return await kit.scalar(w.contracts.url, "select count(*) from verified_licences where holder_credit_code = :h",
-                                h=holder) == count
+        return (
+            await kit.scalar(
+                w.contracts.url, "select count(*) from verified_licences where holder_credit_code = :h", h=holder
+            )
+            == count
+        )
+
     await eventually(held, timeout=60)
 
 
 async def agency_with_licences(w, case: Case) -> tuple[str, str]:
     """hrss states the agency's licences; the platform then works through the agency."""
     holder = kit.credit_code()
-    items = [{"reference": f"青人社派许字{number}-{holder[-6:]}", "holder_credit_code": holder,
-              "holder_name": "某劳务派遣公司", "valid_from": start, "valid_until": end}
-             for number, start, end in case.data["licences"]]
+    items = [
+        {
+            "reference": f"青人社派许字{number}-{holder[-6:]}",
+            "holder_credit_code": holder,
+            "holder_name": "某劳务派遣公司",
+            "valid_from": start,
+            "valid_until": end,
+        }
+        for number, start, end in case.data["licences"]
+    ]
     await w.state_many("dispatch-licences", "hrss", items)
     await licences_held(w, holder, len(items))
     pid = await w.platform()
     first = items[0]
     # The platform declares the first licence only; hrss's register decides.
-    agency = await w.partner(pid, "dispatch_agency", holder,
-                             dispatch_licence={"number": first["reference"], "valid_until": first["valid_until"]})
+    agency = await w.partner(
+        pid,
+        "dispatch_agency",
+        holder,
+        dispatch_licence={"number": first["reference"], "valid_until": first["valid_until"]},
+    )
     return pid, agency
 
 
@@ -98,16 +133,29 @@ async def test_V_2_a_licence_valid_only_later_does_not_cover_the_start(w, case):
 @pytest.mark.parametrize("case", [BY_ID["V-3"]], ids=["V-3"])
 async def test_V_3_the_record_in_force_on_the_day_decides(w, case):
     code = kit.credit_code()
-    items = [{"reference": f"{ref}-{code[-6:]}", "credit_code": code, "name": "某外包公司",
-              "registration_status": status, "qualified": qualified, "valid_from": since}
-             for ref, since, status, qualified in case.data["records"]]
+    items = [
+        {
+            "reference": f"{ref}-{code[-6:]}",
+            "credit_code": code,
+            "name": "某外包公司",
+            "registration_status": status,
+            "qualified": qualified,
+            "valid_from": since,
+        }
+        for ref, since, status, qualified in case.data["records"]
+    ]
     # market states the 2024 record first, then the old 2023 one (a late back-fill): order does not decide.
     for item in reversed(items):
         await w.state("enterprise-records", "market", item)
 
     async def held():
-        return await kit.scalar(w.contracts.url, "select count(*) from verified_enterprises where credit_code = :c",
-                                c=code) == 2
+        return (
+            await kit.scalar(
+                w.contracts.url, "select count(*) from verified_enterprises where credit_code = :c", c=code
+            )
+            == 2
+        )
+
     await eventually(held, timeout=60)
     pid = await w.platform()
     partner = await w.partner(pid, "outsourcer", code)

@@ -35,9 +35,14 @@ async def world(new_database, kafka):
     contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix)
     wages_url = await kit_migrated_database(new_database, "wages")
     wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages", database_url=wages_url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=3600,
-        contracts_topic=f"{prefix}-contracts.events")
+        service_name=f"{prefix}-wages",
+        database_url=wages_url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=3600,
+        contracts_topic=f"{prefix}-contracts.events",
+    )
     wages_app = create_wages_app(wages_settings)
     async with app_client(create_contracts_app(contracts_settings)) as contracts, app_client(wages_app) as wages:
         await wait_started(wages_app)
@@ -45,8 +50,15 @@ async def world(new_database, kafka):
 
 
 def monthly(start: date, end: date, **kw) -> dict:
-    line = {"period_start": start.isoformat(), "period_end": end.isoformat(), "gross_fen": 200_000,
-            "base_fen": 200_000, "normal_hours": 168, "paid_fen": 0, "paid_on": None}
+    line = {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "gross_fen": 200_000,
+        "base_fen": 200_000,
+        "normal_hours": 168,
+        "paid_fen": 0,
+        "paid_on": None,
+    }
     line.update(kw)
     return line
 
@@ -88,8 +100,11 @@ async def test_W_2(world: WagesWorld):
     await world.fire_clocks(at(date(2025, 7, 20), 0, 0, 1))
     for month in ("2025-05-01", "2025-06-01"):
         for rule in ("M6.wage_arrears", "M20.wage_arrears_enforcement"):
-            assert len(await world.findings(rule, contract_id=c["contract_id"], period_start=month)) == 1, \
-                (case.answer, month, rule)
+            assert len(await world.findings(rule, contract_id=c["contract_id"], period_start=month)) == 1, (
+                case.answer,
+                month,
+                rule,
+            )
     assert await world.findings("M19.related_unit_arrears", contract_id=c["contract_id"]) == []
     # one alert each: one wages.finding.raised.v1 per case for the gateway
     assert await world.events_about("M6.wage_arrears", c["contract_id"]) == 2
@@ -104,8 +119,18 @@ PAY_MONTH_16TH = {"period": "month", "month_start_day": 16, "day_of_month": 25, 
 async def test_W_3(world: WagesWorld):
     case = CASES["W-3"]
     c = await world.contract(start=date(2025, 1, 16), pay_schedule=PAY_MONTH_16TH)
-    s = await world.statement(c, "2025-01-16", **monthly(date(2025, 1, 16), date(2025, 2, 15), gross_fen=188_000,
-                                                         base_fen=188_000, paid_fen=188_000, paid_on="2025-02-25"))
+    s = await world.statement(
+        c,
+        "2025-01-16",
+        **monthly(
+            date(2025, 1, 16),
+            date(2025, 2, 15),
+            gross_fen=188_000,
+            base_fen=188_000,
+            paid_fen=188_000,
+            paid_on="2025-02-25",
+        ),
+    )
     assert s["due_date"] == "2025-02-25"
     assert [f["rule"] for f in s["findings"]] == [], case.answer
 
@@ -113,8 +138,18 @@ async def test_W_3(world: WagesWorld):
 async def test_W_4(world: WagesWorld):
     case = CASES["W-4"]
     c = await world.contract(start=date(2025, 1, 16), pay_schedule=PAY_MONTH_16TH)
-    s = await world.statement(c, "2025-02-16", **monthly(date(2025, 2, 16), date(2025, 3, 15), gross_fen=179_000,
-                                                         base_fen=179_000, paid_fen=179_000, paid_on="2025-03-25"))
+    s = await world.statement(
+        c,
+        "2025-02-16",
+        **monthly(
+            date(2025, 2, 16),
+            date(2025, 3, 15),
+            gross_fen=179_000,
+            base_fen=179_000,
+            paid_fen=179_000,
+            paid_on="2025-03-25",
+        ),
+    )
     assert [f["rule"] for f in s["findings"]] == ["M6.minimum_wage"], case.answer
     found = (await world.findings_of(s["statement_id"]))[0]
     assert found["evidence"]["shortfall_fen"] == 9_000 and found["evidence"]["required_fen"] == 188_000
@@ -122,14 +157,27 @@ async def test_W_4(world: WagesWorld):
 
 async def test_W_5(world: WagesWorld):
     case = CASES["W-5"]
-    c = await world.contract(start=date(2025, 6, 1), pay_period="day",
-                             pay_schedule={"period": "day", "days_after_period_end": 0})
+    c = await world.contract(
+        start=date(2025, 6, 1), pay_period="day", pay_schedule={"period": "day", "days_after_period_end": 0}
+    )
     june = [date(2025, 6, 1) + timedelta(days=n) for n in range(30)]
     working = [d for d in june if d.weekday() < 5 and d != date(2025, 6, 2)]  # 06-02: the Dragon Boat break
     assert len(working) == 20
-    lines = [{"line_id": f"d-{d}", "contract_id": c["contract_id"], "worker_id": c["worker_id"],
-              "period_start": d.isoformat(), "period_end": d.isoformat(), "gross_fen": 6_500, "base_fen": 6_500,
-              "normal_hours": 8, "paid_fen": 6_500, "paid_on": d.isoformat()} for d in working]
+    lines = [
+        {
+            "line_id": f"d-{d}",
+            "contract_id": c["contract_id"],
+            "worker_id": c["worker_id"],
+            "period_start": d.isoformat(),
+            "period_end": d.isoformat(),
+            "gross_fen": 6_500,
+            "base_fen": 6_500,
+            "normal_hours": 8,
+            "paid_fen": 6_500,
+            "paid_on": d.isoformat(),
+        }
+        for d in working
+    ]
     batch = await world.batch(c["platform_id"], "statements", lines)
     assert batch["accepted"] == 20 and batch["findings"] == 0, "no day is held to 1/30 of the month"
     await world.fire_clocks(at(date(2025, 7, 1), 0, 0, 1), kinds=(MINIMUM_MONTH,))
@@ -139,8 +187,14 @@ async def test_W_5(world: WagesWorld):
 
 
 def october(**kw) -> dict:
-    line = {"period_start": "2025-10-01", "period_end": "2025-10-31", "due_date": "2025-11-10",
-            "base_fen": 320_000, "normal_hours": 160, "payment_method": "bank"}  # 20 yuan an hour
+    line = {
+        "period_start": "2025-10-01",
+        "period_end": "2025-10-31",
+        "due_date": "2025-11-10",
+        "base_fen": 320_000,
+        "normal_hours": 160,
+        "payment_method": "bank",
+    }  # 20 yuan an hour
     line.update(kw)
     line["gross_fen"] = sum(line.get(k, 0) for k in ("base_fen", "overtime_fen", "rest_day_fen", "holiday_fen"))
     line["paid_fen"], line["paid_on"] = line["gross_fen"], "2025-11-10"
@@ -150,46 +204,69 @@ def october(**kw) -> dict:
 async def test_W_6(world: WagesWorld):
     case = CASES["W-6"]
     c = await world.contract(engagement_type="work_agreement", start=date(2025, 9, 1))
-    s = await world.statement(c, "2025-10", **october(premium_days=[{"date": "2025-10-01", "hours": 8}],
-                                                      holiday_fen=8 * 2_000))
+    s = await world.statement(
+        c, "2025-10", **october(premium_days=[{"date": "2025-10-01", "hours": 8}], holiday_fen=8 * 2_000)
+    )
     assert "M6.overtime_premium" in [f["rule"] for f in s["findings"]], case.answer
     found = next(f for f in await world.findings_of(s["statement_id"]) if f["rule"] == "M6.overtime_premium")
     assert found["evidence"]["required"] == "above_normal_rate"
     assert found["evidence"]["minutes_by_kind"] == {"statutory_holiday": 480}
     # paid above the normal rate: lawful for a work agreement (no figure is set; above is enough)
-    s = await world.statement(c, "2025-10-b", **october(premium_days=[{"date": "2025-10-01", "hours": 8}],
-                                                        holiday_fen=8 * 2_000 + 800, period_start="2025-10-01"))
+    s = await world.statement(
+        c,
+        "2025-10-b",
+        **october(
+            premium_days=[{"date": "2025-10-01", "hours": 8}], holiday_fen=8 * 2_000 + 800, period_start="2025-10-01"
+        ),
+    )
     assert "M6.overtime_premium" not in [f["rule"] for f in s["findings"]]
 
 
 async def test_W_7(world: WagesWorld):
     case = CASES["W-7"]
     c = await world.contract(start=date(2025, 9, 1))
-    s = await world.statement(c, "2025-10", **october(premium_days=[{"date": "2025-10-01", "hours": 8}],
-                                                      holiday_fen=8 * 2_000 * 2))
+    s = await world.statement(
+        c, "2025-10", **october(premium_days=[{"date": "2025-10-01", "hours": 8}], holiday_fen=8 * 2_000 * 2)
+    )
     found = next(f for f in await world.findings_of(s["statement_id"]) if f["rule"] == "M6.overtime_premium")
     assert found["evidence"]["minutes_by_kind"] == {"statutory_holiday": 480}, case.answer
     assert found["evidence"]["required_by_kind_fen"] == {"statutory_holiday": 8 * 2_000 * 3}
-    paid = await world.statement(c, "2025-10-paid", **october(premium_days=[{"date": "2025-10-01", "hours": 8}],
-                                                              holiday_fen=8 * 2_000 * 3))
+    paid = await world.statement(
+        c, "2025-10-paid", **october(premium_days=[{"date": "2025-10-01", "hours": 8}], holiday_fen=8 * 2_000 * 3)
+    )
     assert "M6.overtime_premium" not in [f["rule"] for f in paid["findings"]]
 
 
 async def test_W_8(world: WagesWorld):
     case = CASES["W-8"]
     c = await world.contract(start=date(2025, 9, 1))
-    s = await world.statement(c, "2025-10", **october(
-        premium_days=[{"date": "2025-10-04", "hours": 8, "time_off_in_lieu_on": "2025-10-13"}]))
+    s = await world.statement(
+        c, "2025-10", **october(premium_days=[{"date": "2025-10-04", "hours": 8, "time_off_in_lieu_on": "2025-10-13"}])
+    )
     assert "M6.overtime_premium" not in [f["rule"] for f in s["findings"]], case.answer
     # without the time off, the 200 % is owed
     s = await world.statement(c, "2025-10-no-time-off", **october(premium_days=[{"date": "2025-10-04", "hours": 8}]))
     found = next(f for f in await world.findings_of(s["statement_id"]) if f["rule"] == "M6.overtime_premium")
     assert found["evidence"]["required_by_kind_fen"] == {"rest_day": 8 * 2_000 * 2}
     # time off not given yet cannot be declared
-    r = await world.wages.post("/v1/statements", headers=world.platform_headers(c["platform_id"]), json={
-        "line_id": "future-time-off", "contract_id": c["contract_id"], "worker_id": c["worker_id"],
-        **october(premium_days=[{"date": "2025-10-04", "hours": 8,
-                                 "time_off_in_lieu_on": (date.today() + timedelta(days=30)).isoformat()}])})
+    r = await world.wages.post(
+        "/v1/statements",
+        headers=world.platform_headers(c["platform_id"]),
+        json={
+            "line_id": "future-time-off",
+            "contract_id": c["contract_id"],
+            "worker_id": c["worker_id"],
+            **october(
+                premium_days=[
+                    {
+                        "date": "2025-10-04",
+                        "hours": 8,
+                        "time_off_in_lieu_on": (date.today() + timedelta(days=30)).isoformat(),
+                    }
+                ]
+            ),
+        },
+    )
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
 
 
@@ -200,8 +277,15 @@ async def test_W_9(world: WagesWorld):
     for n in range(30):
         d = date(2025, 6, 1) + timedelta(days=n)
         for part, (start, end) in enumerate((("08:00", "12:00"), ("12:30", "16:30"))):
-            lines.append({"line_id": f"s-{d}-{part}", "worker_id": c["worker_id"], "contract_id": c["contract_id"],
-                          "started_at": f"{d}T{start}:00+08:00", "ended_at": f"{d}T{end}:00+08:00"})
+            lines.append(
+                {
+                    "line_id": f"s-{d}-{part}",
+                    "worker_id": c["worker_id"],
+                    "contract_id": c["contract_id"],
+                    "started_at": f"{d}T{start}:00+08:00",
+                    "ended_at": f"{d}T{end}:00+08:00",
+                }
+            )
     await world.batch(c["platform_id"], "sessions", lines)
     found = [f for f in await world.findings_of(f"{c['worker_id']}:2025-06") if f["platform_id"] is None]
     assert [f["rule"] for f in found] == ["M7.monthly_overtime"], case.answer
@@ -213,10 +297,20 @@ async def test_W_9(world: WagesWorld):
 async def test_W_10(world: WagesWorld):
     case = CASES["W-10"]
     c = await world.contract(start=date(2025, 5, 1))
-    lines = [{"line_id": "evening", "worker_id": c["worker_id"], "started_at": "2025-07-10T21:00:00+08:00",
-              "ended_at": "2025-07-11T00:00:00+08:00"},
-             {"line_id": "night", "worker_id": c["worker_id"], "started_at": "2025-07-11T00:00:00+08:00",
-              "ended_at": "2025-07-11T03:00:00+08:00"}]
+    lines = [
+        {
+            "line_id": "evening",
+            "worker_id": c["worker_id"],
+            "started_at": "2025-07-10T21:00:00+08:00",
+            "ended_at": "2025-07-11T00:00:00+08:00",
+        },
+        {
+            "line_id": "night",
+            "worker_id": c["worker_id"],
+            "started_at": "2025-07-11T00:00:00+08:00",
+            "ended_at": "2025-07-11T03:00:00+08:00",
+        },
+    ]
     await world.batch(c["platform_id"], "sessions", lines)
     found = [f for f in await world.findings_of(f"{c['worker_id']}:2025-07-10") if f["platform_id"] is None]
     assert [f["rule"] for f in found] == ["M7.rest_break"], case.answer
@@ -229,8 +323,15 @@ async def test_W_11(world: WagesWorld):
     await world.fire_clocks(at(date(2025, 5, 10), 12), kinds=(PERIOD_DUE,))
     found = await world.findings("M6.wage_arrears", contract_id=c["contract_id"])
     assert [(f["evidence"]["period_start"], f["evidence"]["reason"]) for f in found] == [
-        ("2025-03-01", "no_statement"), ("2025-04-01", "no_statement")], case.answer
+        ("2025-03-01", "no_statement"),
+        ("2025-04-01", "no_statement"),
+    ], case.answer
     # and the May period has its clock like every other
-    assert await scalar(world.wages_url, "select count(*) from deadlines where kind = 'wages.period_due' and "
-                                         "status = 'pending' and subject_id = :s",
-                        s=f"{c['contract_id']}:2025-05-01") == 1
+    assert (
+        await scalar(
+            world.wages_url,
+            "select count(*) from deadlines where kind = 'wages.period_due' and status = 'pending' and subject_id = :s",
+            s=f"{c['contract_id']}:2025-05-01",
+        )
+        == 1
+    )

@@ -35,14 +35,22 @@ async def stack(new_database, kafka, tokens):
     prefix = unique_name("calw").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("gateway", "contracts", "wages")])
     wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages", database_url=await migrated_database(new_database, "wages"),
-        kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2,
-        deadline_poll_interval_s=3600, contracts_topic=f"{prefix}-contracts.events",
-        calendar_topic=f"{prefix}-gateway.events")
-    gateway = gateway_settings(prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers,
-                               tokens.public_pem)
-    async with running_service(create_gateway, gateway, tokens) as gw, \
-            running_service(create_wages, wages_settings, tokens) as wages:
+        service_name=f"{prefix}-wages",
+        database_url=await migrated_database(new_database, "wages"),
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=3600,
+        contracts_topic=f"{prefix}-contracts.events",
+        calendar_topic=f"{prefix}-gateway.events",
+    )
+    gateway = gateway_settings(
+        prefix, await migrated_database(new_database, "gateway"), kafka.bootstrap_servers, tokens.public_pem
+    )
+    async with (
+        running_service(create_gateway, gateway, tokens) as gw,
+        running_service(create_wages, wages_settings, tokens) as wages,
+    ):
         yield gw, wages, ContractsFeed(kafka.bootstrap_servers, f"{prefix}-contracts.events")
     calendar.reset(saved)
 
@@ -56,17 +64,35 @@ async def february_statement(wages, feed, premium_day: str) -> dict:
         return await scalar(wages.url, "select status from engagements where contract_id = :c", c=contract) == "signed"
 
     await eventually(engagement_known)
-    r = await wages.client.post("/v1/statements", headers=wages.as_platform(platform), json=statement(
-        "2027-02-" + secrets.token_hex(3), contract, worker, period_start="2027-02-01", period_end="2027-02-28",
-        due_date="2027-03-10", base_fen=320_000, gross_fen=336_000, overtime_fen=16_000, normal_hours=160,
-        premium_days=[{"date": premium_day, "hours": 8}], paid_fen=0, paid_on=None))
+    r = await wages.client.post(
+        "/v1/statements",
+        headers=wages.as_platform(platform),
+        json=statement(
+            "2027-02-" + secrets.token_hex(3),
+            contract,
+            worker,
+            period_start="2027-02-01",
+            period_end="2027-02-28",
+            due_date="2027-03-10",
+            base_fen=320_000,
+            gross_fen=336_000,
+            overtime_fen=16_000,
+            normal_hours=160,
+            premium_days=[{"date": premium_day, "hours": 8}],
+            paid_fen=0,
+            paid_on=None,
+        ),
+    )
     assert r.status_code == 201, r.text  # stored, never a 5xx
     return {**r.json(), "platform_id": platform}
 
 
 async def premium_findings(wages, s: dict) -> list[dict]:
-    r = await wages.client.get("/v1/findings", headers=wages.as_platform(s["platform_id"]),
-                               params={"subject_id": s["statement_id"], "rule": "M6.overtime_premium"})
+    r = await wages.client.get(
+        "/v1/findings",
+        headers=wages.as_platform(s["platform_id"]),
+        params={"subject_id": s["statement_id"], "rule": "M6.overtime_premium"},
+    )
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -87,17 +113,18 @@ async def test_CAL_3_a_weekday_of_the_festival_week_waits_for_the_schedule_then_
         s = await february_statement(wages, feed, "2027-02-09")
         assert s["status"] == "judged" and s["pending_schedule"] == ["2027-02-09"], CASES["CAL-3"].answer
         assert await premium_findings(wages, s) == []  # not judged as a working day either
-        shown = await wages.client.get(f"/v1/statements/{s['statement_id']}",
-                                       headers=wages.as_platform(s["platform_id"]))
+        shown = await wages.client.get(
+            f"/v1/statements/{s['statement_id']}", headers=wages.as_platform(s["platform_id"])
+        )
         assert shown.json()["pending_schedule"] == ["2027-02-09"]
 
-        loaded = await gateway.client.put("/v1/calendar/schedules/2027", headers=gateway.regulator,
-                                          json=SCHEDULE_2027)
+        loaded = await gateway.client.put("/v1/calendar/schedules/2027", headers=gateway.regulator, json=SCHEDULE_2027)
         assert loaded.status_code == 201, loaded.text
 
         async def judged():
-            r = await wages.client.get(f"/v1/statements/{s['statement_id']}",
-                                       headers=wages.as_platform(s["platform_id"]))
+            r = await wages.client.get(
+                f"/v1/statements/{s['statement_id']}", headers=wages.as_platform(s["platform_id"])
+            )
             return r.json()["pending_schedule"] == []
 
         await eventually(judged, timeout=30)

@@ -18,8 +18,9 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*NEWFORM, *args], capture_output=True, text=True, timeout=120, check=check)
 
 
-@pytest.mark.parametrize("command", [[], ["dev"], ["token"], ["migrate"], ["keys"], ["new-service"],
-                                     ["gateway", "rebuild"]])
+@pytest.mark.parametrize(
+    "command", [[], ["dev"], ["token"], ["migrate"], ["keys"], ["new-service"], ["gateway", "rebuild"]]
+)
 def test_every_subcommand_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -47,8 +48,16 @@ def test_a_worker_token_carries_the_pseudonymous_id_every_service_derives(tmp_pa
     secret = (tmp_path / "keys" / "pii-secret").read_text().strip()
     assert principal.role is Role.worker and principal.worker_id == worker_pseudonym(id_number, secret)
     assert id_number not in token  # the ID number never travels in the token
-    refused = run("token", "--role", "worker", "--id-number", id_number[:-1] + "0"
-                  if id_number[-1] != "0" else id_number[:-1] + "1", "--data-dir", str(tmp_path), check=False)
+    refused = run(
+        "token",
+        "--role",
+        "worker",
+        "--id-number",
+        id_number[:-1] + "0" if id_number[-1] != "0" else id_number[:-1] + "1",
+        "--data-dir",
+        str(tmp_path),
+        check=False,
+    )
     assert refused.returncode == 2 and "check digit" in refused.stderr.lower()
 
 

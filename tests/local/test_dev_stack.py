@@ -44,8 +44,20 @@ def free_offset() -> int:
 
 class DevStack:
     def __init__(self, data_dir, pg_port, kafka_port, offset):
-        self.args = [sys.executable, "-m", "newform_local.cli", "dev", "--data-dir", str(data_dir),
-                     "--pg-port", str(pg_port), "--kafka-port", str(kafka_port), "--port-offset", str(offset)]
+        self.args = [
+            sys.executable,
+            "-m",
+            "newform_local.cli",
+            "dev",
+            "--data-dir",
+            str(data_dir),
+            "--pg-port",
+            str(pg_port),
+            "--kafka-port",
+            str(kafka_port),
+            "--port-offset",
+            str(offset),
+        ]
         self.offset = offset
         self.kafka = f"127.0.0.1:{kafka_port}"
         self.lines: queue.Queue[str] = queue.Queue()
@@ -54,8 +66,9 @@ class DevStack:
     def start(self, timeout: float = 240) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
         # Its own process group, as a terminal gives it: the test signals that group, as Ctrl-C does.
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True
+        )
         threading.Thread(target=self._pump, daemon=True).start()
         tokens, expecting = {}, None
         deadline = time.monotonic() + timeout
@@ -101,16 +114,20 @@ class DevStack:
         raise AssertionError(f"newform dev never printed {text!r}:\n" + "".join(self.output))
 
     def service_pids(self, service: str) -> list[int]:
-        return [p.pid for p in psutil.Process(self.proc.pid).children(recursive=False)
-                if f"newform_{service}.main:create_app" in " ".join(p.cmdline())]
+        return [
+            p.pid
+            for p in psutil.Process(self.proc.pid).children(recursive=False)
+            if f"newform_{service}.main:create_app" in " ".join(p.cmdline())
+        ]
 
 
 async def topic_partitions(bootstrap: str) -> dict[str, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        return {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()
-                if not t["topic"].startswith("__")}
+        return {
+            t["topic"]: len(t["partitions"]) for t in await admin.describe_topics() if not t["topic"].startswith("__")
+        }
     finally:
         await admin.close()
 

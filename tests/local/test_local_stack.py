@@ -109,8 +109,9 @@ async def test_kafka_round_trip_and_restart_keeps_messages(tmp_path: Path) -> No
     try:
         assert broker.is_running()
         assert broker.bootstrap_servers == f"127.0.0.1:{broker.port}"
-        assert await ensure_topics(broker.bootstrap_servers, ["stack.events"], layout=TopicLayout(2, 1)) == \
-            ["stack.events"]
+        assert await ensure_topics(broker.bootstrap_servers, ["stack.events"], layout=TopicLayout(2, 1)) == [
+            "stack.events"
+        ]
         assert await ensure_topics(broker.bootstrap_servers, ["stack.events"]) == []  # idempotent
         await _produce(broker.bootstrap_servers, "stack.events", b"worker-1", b'{"n": 1}')
         assert await _consume_all(broker.bootstrap_servers, "stack.events", 1) == [(b"worker-1", b'{"n": 1}')]
@@ -159,8 +160,9 @@ async def _topic_layout(bootstrap: str, topic: str) -> tuple[list[list[int]], st
 
 
 async def _produce_quickly(bootstrap: str, topic: str, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                request_timeout_ms=5000)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", request_timeout_ms=5000
+    )
     await producer.start()
     try:
         await asyncio.wait_for(producer.send_and_wait(topic, value, key=b"k", headers=[("ce_type", b"test.v1")]), 20)
@@ -174,8 +176,11 @@ async def test_a_three_node_cluster_keeps_three_copies_and_takes_writes_with_one
     cluster.start()
     try:
         assert len({node.data_dir for node in cluster.nodes}) == 3 and cluster.is_running()
-        created = await ensure_topics(cluster.bootstrap_servers, ["ha.events", "ha.events.dlq"],
-                                      layout=TopicLayout(partitions=3, replication_factor=3))
+        created = await ensure_topics(
+            cluster.bootstrap_servers,
+            ["ha.events", "ha.events.dlq"],
+            layout=TopicLayout(partitions=3, replication_factor=3),
+        )
         assert created == ["ha.events", "ha.events.dlq"]
         replicas, min_isr = await _topic_layout(cluster.bootstrap_servers, "ha.events")
         assert replicas == [[1, 2, 3]] * 3 and min_isr == "2"

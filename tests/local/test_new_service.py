@@ -10,8 +10,9 @@ from newform_local.new_service import REGISTRY_FILE, create_service
 from newform_local.ports import repo_root
 
 
-async def test_a_generated_service_is_registered_migrates_starts_and_serves_findings(tmp_path, new_database, kafka,
-                                                                                    tokens):
+async def test_a_generated_service_is_registered_migrates_starts_and_serves_findings(
+    tmp_path, new_database, kafka, tokens
+):
     registry_copy = tmp_path / REGISTRY_FILE.relative_to(repo_root())
     registry_copy.parent.mkdir(parents=True)
     shutil.copy(REGISTRY_FILE, registry_copy)
@@ -28,8 +29,9 @@ async def test_a_generated_service_is_registered_migrates_starts_and_serves_find
         from newform_kitdemo.main import create_app
 
         url = await migrated_database(new_database, "kitdemo")
-        settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                            jwt_public_key=tokens.public_pem)
+        settings = Settings(
+            database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers, jwt_public_key=tokens.public_pem
+        )
         assert settings.domain == "kitdemo" and settings.topic == "kitdemo.events"
         async with running_service(create_app, settings, tokens) as api:
             assert (await api.client.get("/readyz")).json()["checks"]["database"] == "ok"

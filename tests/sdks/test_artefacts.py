@@ -51,8 +51,13 @@ def wheel_venv(artefacts, tmp_path_factory) -> Path:
     """A fresh virtualenv with the wheel installed for real (httpx and attrs from the index or pip's cache)."""
     venv = tmp_path_factory.mktemp("sdk-venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(artefacts["python"])],
-                          env=CLEAN_ENV, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(artefacts["python"])],
+        env=CLEAN_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return venv
 
@@ -62,8 +67,13 @@ def npm_install(artefacts, tmp_path_factory) -> Path:
     """The packed npm package installed, offline, into a project of its own."""
     project = tmp_path_factory.mktemp("sdk-npm")
     (project / "package.json").write_text(json.dumps({"name": "consumer", "version": "1.0.0", "private": True}))
-    done = subprocess.run(["npm", "install", "--offline", "--no-audit", "--no-fund", str(artefacts["typescript"])],
-                          cwd=project, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["npm", "install", "--offline", "--no-audit", "--no-fund", str(artefacts["typescript"])],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return project
 
@@ -75,9 +85,16 @@ async def wages(new_database, kafka):
     contracts_topic = f"t{uuid.uuid4().hex[:8]}-contracts.events"
     await ensure_topics(kafka.bootstrap_servers, [contracts_topic])
     url = await migrated_database(new_database, "wages")
-    app = create_wages_app(WagesSettings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                                         jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2,
-                                         deadline_poll_interval_s=3600, contracts_topic=contracts_topic))
+    app = create_wages_app(
+        WagesSettings(
+            database_url=url,
+            kafka_bootstrap_servers=kafka.bootstrap_servers,
+            jwt_public_key=tokens.public_pem,
+            relay_poll_interval_s=0.2,
+            deadline_poll_interval_s=3600,
+            contracts_topic=contracts_topic,
+        )
+    )
     async with LoopbackServer(app, free_port()) as server:
         yield {"url": server.url, "tokens": tokens}
 
@@ -88,8 +105,9 @@ def platform_token(wages, platform_id: str) -> str:
 
 async def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
     # Asynchronously: the service answering runs in this test's event loop.
-    proc = await asyncio.create_subprocess_exec(*args, cwd=cwd, env=env or CLEAN_ENV,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        *args, cwd=cwd, env=env or CLEAN_ENV, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=180)
     assert proc.returncode == 0, out.decode()
     return out.decode()
@@ -117,10 +135,12 @@ def test_the_wheel_is_versioned_and_licensed(artefacts, version):
 
 
 async def test_the_wheel_installs_in_a_fresh_venv_and_imports_every_service(wheel_venv, version, tmp_path):
-    code = ("import importlib, json, newform_sdk; "
-            f"mods = [importlib.import_module(f'newform_sdk.{{n}}.client') for n in {SERVICES!r}]; "
-            "import newform_sdk.bulk, newform_sdk.webhooks; "
-            "print(json.dumps({'version': newform_sdk.__version__, 'files': [m.__file__ for m in mods]}))")
+    code = (
+        "import importlib, json, newform_sdk; "
+        f"mods = [importlib.import_module(f'newform_sdk.{{n}}.client') for n in {SERVICES!r}]; "
+        "import newform_sdk.bulk, newform_sdk.webhooks; "
+        "print(json.dumps({'version': newform_sdk.__version__, 'files': [m.__file__ for m in mods]}))"
+    )
     out = json.loads(await run(str(wheel_venv / "bin" / "python"), "-c", code, cwd=tmp_path))
     assert out["version"] == version
     assert all(Path(f).is_relative_to(wheel_venv) for f in out["files"]), out["files"]
@@ -132,10 +152,21 @@ async def test_the_python_bulk_helper_uploads_csv_and_json_lines(wheel_venv, wag
     (tmp_path / "march.csv").write_text(
         "行标识,合同编号,劳动者编号,周期开始,周期结束,应付日期,应发工资(分),基本工资(分),正常工时,实发工资(分),支付日期,支付方式\n"
         f"c1,{contract},{worker},2024-03-01,2024-03-31,2024-04-10,300000,300000,168,300000,2024-04-08,bank\n"
-        f"c2,{contract},{worker},2024-04-01,2024-04-30,2024-05-10,abc,300000,168,0,,bank\n")
+        f"c2,{contract},{worker},2024-04-01,2024-04-30,2024-05-10,abc,300000,168,0,,bank\n"
+    )
     lines = [statement("j1", contract, worker), statement("j2", contract, worker, base_fen=-5)]
-    sessions = [session_line("s1", worker, "2024-03-04T08:00:00+08:00", "2024-03-04T12:00:00+08:00",
-                             contract_id=contract, post="rider", order_minutes=180, orders_completed=18)]
+    sessions = [
+        session_line(
+            "s1",
+            worker,
+            "2024-03-04T08:00:00+08:00",
+            "2024-03-04T12:00:00+08:00",
+            contract_id=contract,
+            post="rider",
+            order_minutes=180,
+            orders_completed=18,
+        )
+    ]
     script = f"""
 import json, sys
 from pathlib import Path
@@ -177,8 +208,13 @@ def test_the_npm_package_packs_with_its_version_and_license(artefacts, version):
     assert package["name"] == "@newform/sdk" and package["version"] == version
     assert package["license"] == "Apache-2.0" and not package.get("private")
     assert licence == (ROOT / "LICENSE").read_text()
-    assert {"package/dist/src/index.js", "package/dist/src/index.d.ts", "package/dist/src/bulk.js",
-            "package/dist/src/bulk.d.ts", "package/dist/src/version.js"} <= names
+    assert {
+        "package/dist/src/index.js",
+        "package/dist/src/index.d.ts",
+        "package/dist/src/bulk.js",
+        "package/dist/src/bulk.d.ts",
+        "package/dist/src/version.js",
+    } <= names
     for name in SERVICES:
         assert f"package/dist/src/{name}/index.js" in names, f"the npm package has no {name} client"
     assert not any(n.endswith(".ts") and not n.endswith(".d.ts") for n in names)  # compiled, not sources
@@ -188,8 +224,10 @@ async def test_the_npm_package_installs_and_its_bulk_helper_uploads(npm_install,
     pid, worker = new_platform(), new_worker()
     contract = "ct_npm" + pid
     lines = [statement("t1", contract, worker), statement("t2", contract, worker, normal_hours=-1)]
-    csv = ("line_id,worker_id,contract_id,post,started_at,ended_at,order_minutes,orders_completed\n"
-           f"s1,{worker},{contract},rider,2024-03-04T08:00:00+08:00,2024-03-04T12:00:00+08:00,180,18\n")
+    csv = (
+        "line_id,worker_id,contract_id,post,started_at,ended_at,order_minutes,orders_completed\n"
+        f"s1,{worker},{contract},rider,2024-03-04T08:00:00+08:00,2024-03-04T12:00:00+08:00,180,18\n"
+    )
     script = npm_install / "upload.js"
     script.write_text(f"""
 const sdk = require("@newform/sdk");
@@ -216,9 +254,19 @@ def test_a_bare_clone_refuses_to_build_an_sdk_without_clients(tmp_path):
     """`pip install sdks/python` without `make sdks`: a clear refusal, not an SDK with no client in it."""
     copy = tmp_path / "python"
     generated = set(SERVICES)
-    shutil.copytree(ROOT / "sdks" / "python", copy, ignore=lambda folder, names: [
-        n for n in names if n in generated or n in {"__pycache__", "build"} or n.endswith(".egg-info")])
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out"),
-                           str(copy)], env=CLEAN_ENV, capture_output=True, text=True, timeout=300)
+    shutil.copytree(
+        ROOT / "sdks" / "python",
+        copy,
+        ignore=lambda folder, names: [
+            n for n in names if n in generated or n in {"__pycache__", "build"} or n.endswith(".egg-info")
+        ],
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out"), str(copy)],
+        env=CLEAN_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0
     assert "make sdks" in done.stdout + done.stderr and "sdks-dist" in done.stdout + done.stderr

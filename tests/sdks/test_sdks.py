@@ -45,17 +45,26 @@ async def stack(generated, new_database, kafka, tmp_path_factory):
     await prepare_topics(kafka.bootstrap_servers, prefix)
     contracts_db = new_database("contracts")
     await asyncio.to_thread(upgrade, "newform_contracts", contracts_db)
-    contracts = create_contracts_app(ContractsSettings(
-        service_name=f"{prefix}-contracts", database_url=contracts_db, kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem, signing_key=generate_keypair()[0],
-        pii_secret=PII_SECRET, relay_poll_interval_s=0.2))
-    gateway = create_gateway_app(gateway_settings(prefix, await migrated_database(new_database),
-                                                  kafka.bootstrap_servers, tokens.public_pem))
+    contracts = create_contracts_app(
+        ContractsSettings(
+            service_name=f"{prefix}-contracts",
+            database_url=contracts_db,
+            kafka_bootstrap_servers=kafka.bootstrap_servers,
+            jwt_public_key=tokens.public_pem,
+            signing_key=generate_keypair()[0],
+            pii_secret=PII_SECRET,
+            relay_poll_interval_s=0.2,
+        )
+    )
+    gateway = create_gateway_app(
+        gateway_settings(prefix, await migrated_database(new_database), kafka.bootstrap_servers, tokens.public_pem)
+    )
     # The examples mint the worker's token with the development CLI, here with this test's key.
     key = tmp_path_factory.mktemp("sdk-keys") / "token-signing.pem"
     key.write_text(tokens.private_pem)
-    worker_token = f"{sys.executable} -m newform_local.cli token --role worker --id-number {{id_number}} " \
-                   f"--private-key {key}"
+    worker_token = (
+        f"{sys.executable} -m newform_local.cli token --role worker --id-number {{id_number}} --private-key {key}"
+    )
     async with LoopbackServer(contracts, free_port()) as c, LoopbackServer(gateway, free_port()) as g:
         yield {"contracts": c.url, "gateway": g.url, "tokens": tokens, "worker_token_command": worker_token}
 
@@ -63,17 +72,23 @@ async def stack(generated, new_database, kafka, tmp_path_factory):
 def example_env(stack) -> dict[str, str]:
     platform_id = "p" + secrets.token_hex(5)
     tokens = stack["tokens"]
-    return {**os.environ, "NEWFORM_CONTRACTS_URL": stack["contracts"], "NEWFORM_GATEWAY_URL": stack["gateway"],
-            "NEWFORM_PLATFORM_ID": platform_id, "NEWFORM_REGULATOR_TOKEN": tokens.token("regulator"),
-            "NEWFORM_WORKER_TOKEN_COMMAND": stack["worker_token_command"], "PII_SECRET": PII_SECRET,
-            "NEWFORM_PLATFORM_TOKEN": tokens.token("platform", subject=f"backend-{platform_id}",
-                                                   platform_id=platform_id)}
+    return {
+        **os.environ,
+        "NEWFORM_CONTRACTS_URL": stack["contracts"],
+        "NEWFORM_GATEWAY_URL": stack["gateway"],
+        "NEWFORM_PLATFORM_ID": platform_id,
+        "NEWFORM_REGULATOR_TOKEN": tokens.token("regulator"),
+        "NEWFORM_WORKER_TOKEN_COMMAND": stack["worker_token_command"],
+        "PII_SECRET": PII_SECRET,
+        "NEWFORM_PLATFORM_TOKEN": tokens.token("platform", subject=f"backend-{platform_id}", platform_id=platform_id),
+    }
 
 
 async def run(*args: str, env: dict[str, str], cwd: Path = ROOT) -> str:
     # Asynchronously: the services answering the example run in this test's event loop.
-    proc = await asyncio.create_subprocess_exec(*args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await proc.communicate()
     text = out.decode()
     assert proc.returncode == 0, f"{' '.join(args)} failed:\n{text}"
@@ -99,8 +114,14 @@ async def test_the_webhook_receiver_sees_the_examples_alert_signed(stack):
     receiver_env = {**env, "NEWFORM_SUBSCRIBER_TOKEN": stack["tokens"].token("department", department="hrss")}
     port = free_port()
     receiver = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "sdks" / "python" / "webhook_receiver.py"), "--port", str(port),
-        env=receiver_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        str(ROOT / "sdks" / "python" / "webhook_receiver.py"),
+        "--port",
+        str(port),
+        env=receiver_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         listening = (await asyncio.wait_for(receiver.stdout.readline(), timeout=60)).decode()
         assert f"listening on http://127.0.0.1:{port}/newform" in listening, listening
@@ -122,16 +143,23 @@ async def test_idempotency_keys_and_problem_details_are_typed_in_the_python_sdk(
 
     regulator = AuthenticatedClient(stack["contracts"], token=stack["tokens"].token("regulator"))
     platform_id = "p" + secrets.token_hex(5)
-    body = PlatformCreate.from_dict({"platform_id": platform_id, "name": "幂等平台",
-                                     "credit_code": "91630100MA7XYA001A", "district": "chengzhong",
-                                     "occupations": ["courier"]})
+    body = PlatformCreate.from_dict(
+        {
+            "platform_id": platform_id,
+            "name": "幂等平台",
+            "credit_code": "91630100MA7XYA001A",
+            "district": "chengzhong",
+            "occupations": ["courier"],
+        }
+    )
     key = str(uuid.uuid4())
     first = await register_platform.asyncio_detailed(client=regulator, body=body, idempotency_key=key)
     again = await register_platform.asyncio_detailed(client=regulator, body=body, idempotency_key=key)
     assert first.status_code == 201 and again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.parsed.platform_id == platform_id
     bad_check_digit = PlatformCreate.from_dict({**body.to_dict(), "credit_code": "91630100MA7XYA001B"})
-    refused = await register_platform.asyncio_detailed(client=regulator, idempotency_key=str(uuid.uuid4()),
-                                                       body=bad_check_digit)
+    refused = await register_platform.asyncio_detailed(
+        client=regulator, idempotency_key=str(uuid.uuid4()), body=bad_check_digit
+    )
     assert refused.status_code == 422 and isinstance(refused.parsed, ProblemDetail)
     assert refused.parsed.status == 422 and "credit" in (refused.parsed.detail or "")

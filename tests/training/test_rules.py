@@ -16,8 +16,9 @@ def cert(level=5, occupation="on_demand_delivery", number="C1", issued=date(2026
 
 
 def refusals(c, prior=(), held=(), place="chengxi", places=HOME, on=date(2026, 4, 1), amount=None):
-    refused, _ = rules.eligibility(c, places=places, training_district=place, prior=list(prior),
-                                   held_levels=list(held), claimed_fen=amount, on=on)
+    refused, _ = rules.eligibility(
+        c, places=places, training_district=place, prior=list(prior), held_levels=list(held), claimed_fen=amount, on=on
+    )
     return [v.rule for v in refused]
 
 
@@ -52,13 +53,33 @@ def test_training_place_must_be_household_registration_residence_or_job_seeking_
     # A job-seeking place the claimant writes is not a ground; hrss's registration there is.
     written = WorkerPlaces("630104", "chengdong", job_seeking_district="datong")
     assert refusals(cert(), place="datong", places=written) == ["M13.training_place_not_eligible"]
-    registered = WorkerPlaces("630104", "chengdong", "datong", facts=(
-        PlaceFact("job_seeking_registration", "hrss", "JY-1", "fct_1", district="datong",
-                  valid_from=date(2026, 1, 1)),))
+    registered = WorkerPlaces(
+        "630104",
+        "chengdong",
+        "datong",
+        facts=(
+            PlaceFact(
+                "job_seeking_registration", "hrss", "JY-1", "fct_1", district="datong", valid_from=date(2026, 1, 1)
+            ),
+        ),
+    )
     assert refusals(cert(), place="datong", places=registered) == []
-    ended = WorkerPlaces("630104", "chengdong", "datong", facts=(
-        PlaceFact("job_seeking_registration", "hrss", "JY-1", "fct_1", district="datong",
-                  valid_from=date(2025, 1, 1), valid_until=date(2025, 12, 31)),))
+    ended = WorkerPlaces(
+        "630104",
+        "chengdong",
+        "datong",
+        facts=(
+            PlaceFact(
+                "job_seeking_registration",
+                "hrss",
+                "JY-1",
+                "fct_1",
+                district="datong",
+                valid_from=date(2025, 1, 1),
+                valid_until=date(2025, 12, 31),
+            ),
+        ),
+    )
     assert refusals(cert(), place="datong", places=ended) == ["M13.training_place_not_eligible"]
     unknown = WorkerPlaces(None, None, None)  # a worker no platform has registered
     assert refusals(cert(), place="chengxi", places=unknown) == ["M13.training_place_not_eligible"]

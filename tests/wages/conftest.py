@@ -25,9 +25,14 @@ async def contracts_topic(kafka) -> str:
 @pytest.fixture(scope="module")
 async def api(new_database, kafka, tokens, contracts_topic):
     url = await migrated_database(new_database, "wages")
-    settings = Settings(database_url=url, kafka_bootstrap_servers=kafka.bootstrap_servers,
-                        jwt_public_key=tokens.public_pem, relay_poll_interval_s=0.2, deadline_poll_interval_s=3600,
-                        contracts_topic=contracts_topic)
+    settings = Settings(
+        database_url=url,
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        jwt_public_key=tokens.public_pem,
+        relay_poll_interval_s=0.2,
+        deadline_poll_interval_s=3600,
+        contracts_topic=contracts_topic,
+    )
     async with running_service(create_app, settings, tokens) as service:
         yield service
 

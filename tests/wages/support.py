@@ -35,41 +35,87 @@ class ContractsFeed:
         try:
             for event in events:
                 envelope = Envelope.of(event, source="/newform/contracts")
-                await producer.send_and_wait(self.topic, envelope.kafka_value(), key=envelope.key.encode(),
-                                             headers=envelope.kafka_headers())
+                await producer.send_and_wait(
+                    self.topic, envelope.kafka_value(), key=envelope.key.encode(), headers=envelope.kafka_headers()
+                )
         finally:
             await producer.stop()
 
-    async def signed(self, *, worker_id: str, platform_id: str, engagement_type: str = "labor_contract",
-                     part_time: bool = False, pay_period: str = "month", start: date = date(2024, 1, 1),
-                     enterprise_id: str | None = None, occupation: str = "food_delivery",
-                     district: str = "chengdong", contract_id: str | None = None,
-                     pay_schedule: dict | None = None, end: date | None = None) -> str:
+    async def signed(
+        self,
+        *,
+        worker_id: str,
+        platform_id: str,
+        engagement_type: str = "labor_contract",
+        part_time: bool = False,
+        pay_period: str = "month",
+        start: date = date(2024, 1, 1),
+        enterprise_id: str | None = None,
+        occupation: str = "food_delivery",
+        district: str = "chengdong",
+        contract_id: str | None = None,
+        pay_schedule: dict | None = None,
+        end: date | None = None,
+    ) -> str:
         contract_id = contract_id or "ct_" + secrets.token_hex(6)
-        common = dict(contract_id=contract_id, worker_id=worker_id, platform_id=platform_id,
-                      enterprise_id=enterprise_id or platform_id, engagement_type=engagement_type)
+        common = dict(
+            contract_id=contract_id,
+            worker_id=worker_id,
+            platform_id=platform_id,
+            enterprise_id=enterprise_id or platform_id,
+            engagement_type=engagement_type,
+        )
         await self.send(
-            ContractDrafted(**common, part_time=part_time, occupation=occupation, district=district, start_date=start,
-                            end_date=end, pay_period=pay_period,
-                            pay_schedule=PaySchedule(**pay_schedule) if pay_schedule else None,
-                            insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
-                            drafted_at=datetime.now(UTC)),
-            ContractSigned(**common, at=datetime.now(UTC), document_sha256="0" * 64,
-                           signed_by=["worker", "enterprise"]))
+            ContractDrafted(
+                **common,
+                part_time=part_time,
+                occupation=occupation,
+                district=district,
+                start_date=start,
+                end_date=end,
+                pay_period=pay_period,
+                pay_schedule=PaySchedule(**pay_schedule) if pay_schedule else None,
+                insurance=InsuranceFlags(work_injury=True, occupational_injury=False, accident=True),
+                drafted_at=datetime.now(UTC),
+            ),
+            ContractSigned(
+                **common, at=datetime.now(UTC), document_sha256="0" * 64, signed_by=["worker", "enterprise"]
+            ),
+        )
         return contract_id
 
-    async def terminated(self, *, contract_id: str, worker_id: str, platform_id: str,
-                         at: datetime | None = None) -> None:
-        await self.send(ContractTerminated(contract_id=contract_id, worker_id=worker_id, platform_id=platform_id,
-                                           enterprise_id=platform_id, engagement_type="labor_contract",
-                                           at=at or datetime.now(UTC), reason="test"))
+    async def terminated(
+        self, *, contract_id: str, worker_id: str, platform_id: str, at: datetime | None = None
+    ) -> None:
+        await self.send(
+            ContractTerminated(
+                contract_id=contract_id,
+                worker_id=worker_id,
+                platform_id=platform_id,
+                enterprise_id=platform_id,
+                engagement_type="labor_contract",
+                at=at or datetime.now(UTC),
+                reason="test",
+            )
+        )
 
 
 def statement(line_id: str, contract_id: str, worker_id: str, **kw: Any) -> dict[str, Any]:
     """A lawful March 2024 monthly statement unless overridden."""
-    line = {"line_id": line_id, "contract_id": contract_id, "worker_id": worker_id, "period_start": "2024-03-01",
-            "period_end": "2024-03-31", "due_date": "2024-04-10", "gross_fen": 300_000, "base_fen": 300_000,
-            "normal_hours": 168, "paid_fen": 300_000, "paid_on": "2024-04-08", "payment_method": "bank"}
+    line = {
+        "line_id": line_id,
+        "contract_id": contract_id,
+        "worker_id": worker_id,
+        "period_start": "2024-03-01",
+        "period_end": "2024-03-31",
+        "due_date": "2024-04-10",
+        "gross_fen": 300_000,
+        "base_fen": 300_000,
+        "normal_hours": 168,
+        "paid_fen": 300_000,
+        "paid_on": "2024-04-08",
+        "payment_method": "bank",
+    }
     line.update(kw)
     return line
 

@@ -8,12 +8,15 @@ from fractions import Fraction
 from newform_wages import rules
 from newform_wages.rules import Deduction, Engagement, PremiumDay, Statement, WorkerDay
 
-FULL_TIME = Engagement("c1", "w_1", "p1", "p1", "labor_contract", False, "food_delivery", "chengdong",
-                       date(2022, 5, 1), None, "month")
-PART_TIME = Engagement("c2", "w_1", "p1", "p1", "labor_contract", True, "food_delivery", "chengdong",
-                       date(2022, 5, 1), None, "week")
-AGREEMENT = Engagement("c3", "w_1", "p1", "p1", "work_agreement", False, "food_delivery", "chengdong",
-                       date(2022, 5, 1), None, "week")
+FULL_TIME = Engagement(
+    "c1", "w_1", "p1", "p1", "labor_contract", False, "food_delivery", "chengdong", date(2022, 5, 1), None, "month"
+)
+PART_TIME = Engagement(
+    "c2", "w_1", "p1", "p1", "labor_contract", True, "food_delivery", "chengdong", date(2022, 5, 1), None, "week"
+)
+AGREEMENT = Engagement(
+    "c3", "w_1", "p1", "p1", "work_agreement", False, "food_delivery", "chengdong", date(2022, 5, 1), None, "week"
+)
 
 
 def statement(start: date, end: date, **kw) -> Statement:
@@ -55,13 +58,19 @@ def test_a_pay_month_across_2023_02_01_is_weighted_by_its_own_days_not_by_calend
     assert rules.minimum_pay_required("monthly", date(2023, 1, 16), date(2023, 2, 15), 0) == required
     found = rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=178_709), FULL_TIME)
     assert found.rule == "M6.minimum_wage" and found.evidence["required_fen"] == 178_710
-    assert rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=178_710),
-                                    FULL_TIME) is None
+    assert (
+        rules.check_minimum_wage(statement(date(2023, 1, 16), date(2023, 2, 15), base_fen=178_710), FULL_TIME) is None
+    )
     # a short February pay month owes the whole standard, a long one no more than it
-    assert rules.check_minimum_wage(statement(date(2025, 2, 16), date(2025, 3, 15), base_fen=188_000),
-                                    FULL_TIME) is None
-    assert rules.check_minimum_wage(statement(date(2025, 2, 1), date(2025, 2, 28), base_fen=187_999),
-                                    FULL_TIME).evidence["shortfall_fen"] == 1
+    assert (
+        rules.check_minimum_wage(statement(date(2025, 2, 16), date(2025, 3, 15), base_fen=188_000), FULL_TIME) is None
+    )
+    assert (
+        rules.check_minimum_wage(statement(date(2025, 2, 1), date(2025, 2, 28), base_fen=187_999), FULL_TIME).evidence[
+            "shortfall_fen"
+        ]
+        == 1
+    )
 
 
 def test_a_statement_shorter_than_a_pay_month_is_not_held_to_a_slice_of_the_monthly_standard():
@@ -70,8 +79,9 @@ def test_a_statement_shorter_than_a_pay_month_is_not_held_to_a_slice_of_the_mont
     found = rules.check_minimum_wage_month(130_000, date(2025, 6, 1), date(2025, 6, 30), date(2025, 1, 1), None, 20)
     assert found.evidence["shortfall_fen"] == 58_000
     # a month the engagement covers in part owes its share of the month's days
-    assert rules.check_minimum_wage_month(94_000, date(2025, 6, 1), date(2025, 6, 30), date(2025, 6, 16), None,
-                                          10) is None
+    assert (
+        rules.check_minimum_wage_month(94_000, date(2025, 6, 1), date(2025, 6, 30), date(2025, 6, 16), None, 10) is None
+    )
 
 
 def test_hourly_minimum_for_part_time_and_work_agreements_is_15_20_then_18_yuan():
@@ -85,8 +95,16 @@ def test_hourly_minimum_for_part_time_and_work_agreements_is_15_20_then_18_yuan(
 
 
 def test_premiums_and_allowances_do_not_count_towards_the_minimum_wage():
-    s = statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=10 * 1700, allowances_fen=50_000, overtime_fen=50_000,
-                  gross_fen=117_000, normal_minutes=10 * 60, overtime_minutes=60)
+    s = statement(
+        date(2024, 3, 4),
+        date(2024, 3, 10),
+        base_fen=10 * 1700,
+        allowances_fen=50_000,
+        overtime_fen=50_000,
+        gross_fen=117_000,
+        normal_minutes=10 * 60,
+        overtime_minutes=60,
+    )
     assert rules.check_minimum_wage(s, AGREEMENT).evidence["required_fen"] == 18_000
 
 
@@ -98,61 +116,107 @@ def test_a_statutory_holiday_earns_300_percent():
     found = rules.check_premiums(short, FULL_TIME)
     assert found.rule == "M6.overtime_premium" and found.evidence["required_fen"] == 8 * 2000 * 3
     assert found.evidence["minutes_by_kind"] == {"statutory_holiday": 480}
-    assert rules.check_premiums(statement(date(2024, 10, 1), date(2024, 10, 31), holiday_fen=48_000, **base),
-                                FULL_TIME) is None
+    assert (
+        rules.check_premiums(statement(date(2024, 10, 1), date(2024, 10, 31), holiday_fen=48_000, **base), FULL_TIME)
+        is None
+    )
 
 
 def test_a_make_up_working_day_is_a_working_day_but_an_ordinary_sunday_is_a_rest_day():
     # 2024-09-29 is a Sunday made a working day (调休上班): overtime at 150 % is lawful there
-    makeup = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
-                       overtime_fen=4 * 2000 * 150 // 100, premium_days=(PremiumDay(date(2024, 9, 29), 4 * 60),))
+    makeup = statement(
+        date(2024, 9, 1),
+        date(2024, 9, 30),
+        base_fen=320_000,
+        normal_minutes=160 * 60,
+        overtime_fen=4 * 2000 * 150 // 100,
+        premium_days=(PremiumDay(date(2024, 9, 29), 4 * 60),),
+    )
     assert rules.check_premiums(makeup, FULL_TIME) is None
-    sunday = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
-                       overtime_fen=4 * 2000 * 150 // 100, premium_days=(PremiumDay(date(2024, 9, 22), 4 * 60),))
+    sunday = statement(
+        date(2024, 9, 1),
+        date(2024, 9, 30),
+        base_fen=320_000,
+        normal_minutes=160 * 60,
+        overtime_fen=4 * 2000 * 150 // 100,
+        premium_days=(PremiumDay(date(2024, 9, 22), 4 * 60),),
+    )
     found = rules.check_premiums(sunday, FULL_TIME)
     assert found.evidence["required_by_kind_fen"] == {"rest_day": 16_000}
 
 
 def test_a_day_of_a_year_without_a_schedule_leaves_the_premium_pending_but_a_statutory_day_does_not():
     base = dict(base_fen=320_000, normal_minutes=160 * 60)
-    weekday = statement(date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 6), 8 * 60),),
-                        **base)
+    weekday = statement(
+        date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 6), 8 * 60),), **base
+    )
     assert rules.pending_premium_days(weekday) == [date(2031, 5, 6)]
     assert rules.check_premiums(weekday, FULL_TIME) is None  # pending, not a guess
-    labour_day = statement(date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 1), 8 * 60),),
-                           **base)
+    labour_day = statement(
+        date(2031, 5, 1), date(2031, 5, 31), premium_days=(PremiumDay(date(2031, 5, 1), 8 * 60),), **base
+    )
     assert rules.pending_premium_days(labour_day) == []
     assert rules.check_premiums(labour_day, FULL_TIME).evidence["minutes_by_kind"] == {"statutory_holiday": 480}
 
 
 def test_premiums_apply_only_under_a_labour_relationship():
-    s = statement(date(2024, 9, 1), date(2024, 9, 30), base_fen=320_000, normal_minutes=160 * 60,
-                  premium_days=(PremiumDay(date(2024, 10 - 1, 22), 4 * 60),))
+    s = statement(
+        date(2024, 9, 1),
+        date(2024, 9, 30),
+        base_fen=320_000,
+        normal_minutes=160 * 60,
+        premium_days=(PremiumDay(date(2024, 10 - 1, 22), 4 * 60),),
+    )
     assert rules.check_premiums(s, AGREEMENT) is None
     assert rules.check_premiums(s, FULL_TIME) is not None
 
 
 # -- M6 deductions, money, arrears ---------------------------------------------------------------------
 def test_fines_and_deposits_are_unlawful_deductions_and_unknown_reasons_need_a_lawful_one():
-    s = statement(date(2024, 3, 1), date(2024, 3, 31), base_fen=300_000, deductions=(
-        Deduction("income_tax", 1_000), Deduction("fine", 5_000), Deduction("deposit", 20_000),
-        Deduction("uniform", 3_000)))
+    s = statement(
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        base_fen=300_000,
+        deductions=(
+            Deduction("income_tax", 1_000),
+            Deduction("fine", 5_000),
+            Deduction("deposit", 20_000),
+            Deduction("uniform", 3_000),
+        ),
+    )
     found = {f.rule: f for f in rules.check_deductions(s)}
     assert set(found) == {"M6.unlawful_deduction", "M6.deduction_without_lawful_reason"}
     assert {d["reason"] for d in found["M6.unlawful_deduction"].evidence["deductions"]} == {"fine", "deposit"}
-    assert rules.check_deductions(statement(date(2024, 3, 1), date(2024, 3, 31), deductions=(
-        Deduction("income_tax", 1_000), Deduction("social_insurance", 30_000)))) == []
+    assert (
+        rules.check_deductions(
+            statement(
+                date(2024, 3, 1),
+                date(2024, 3, 31),
+                deductions=(Deduction("income_tax", 1_000), Deduction("social_insurance", 30_000)),
+            )
+        )
+        == []
+    )
 
 
 def test_points_coupons_and_goods_are_not_wages():
     assert rules.check_paid_in_money(statement(date(2024, 3, 1), date(2024, 3, 31), payment_method="wallet")) is None
-    assert rules.check_paid_in_money(statement(date(2024, 3, 1), date(2024, 3, 31),
-                                               payment_method="points")).rule == "M6.paid_in_money"
+    assert (
+        rules.check_paid_in_money(statement(date(2024, 3, 1), date(2024, 3, 31), payment_method="points")).rule
+        == "M6.paid_in_money"
+    )
 
 
 def test_partial_payment_after_the_due_date_is_arrears_of_the_difference():
-    s = statement(date(2024, 3, 1), date(2024, 3, 31), due_date=date(2024, 4, 10), base_fen=300_000,
-                  deductions=(Deduction("income_tax", 1_000),), paid_fen=200_000, paid_on=date(2024, 4, 10))
+    s = statement(
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        due_date=date(2024, 4, 10),
+        base_fen=300_000,
+        deductions=(Deduction("income_tax", 1_000),),
+        paid_fen=200_000,
+        paid_on=date(2024, 4, 10),
+    )
     assert rules.check_arrears(s, date(2024, 4, 10)) is None  # not due yet at the end of the due date
     found = rules.check_arrears(s, date(2024, 4, 11))
     assert found.evidence["arrears_fen"] == 99_000 and found.evidence["partial"] is True
@@ -160,8 +224,14 @@ def test_partial_payment_after_the_due_date_is_arrears_of_the_difference():
 
 
 def test_paid_in_full_after_the_due_date_is_paid_late():
-    s = statement(date(2024, 3, 1), date(2024, 3, 31), due_date=date(2024, 4, 10), base_fen=300_000,
-                  paid_fen=300_000, paid_on=date(2024, 4, 13))
+    s = statement(
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        due_date=date(2024, 4, 10),
+        base_fen=300_000,
+        paid_fen=300_000,
+        paid_on=date(2024, 4, 13),
+    )
     assert rules.check_arrears(s, date(2024, 5, 1)) is None
     assert rules.check_paid_late(s).evidence["days_late"] == 3
 
@@ -169,8 +239,16 @@ def test_paid_in_full_after_the_due_date_is_paid_late():
 def test_bad_input_is_rejected_field_by_field():
     errors = rules.statement_input_errors(statement(date(2024, 3, 10), date(2024, 3, 1)))
     assert [e.field for e in errors] == ["period_end"]
-    errors = rules.statement_input_errors(statement(date(2024, 3, 1), date(2024, 3, 1), base_fen=-1, gross_fen=0,
-                                                    normal_minutes=20 * 60, overtime_minutes=5 * 60))
+    errors = rules.statement_input_errors(
+        statement(
+            date(2024, 3, 1),
+            date(2024, 3, 1),
+            base_fen=-1,
+            gross_fen=0,
+            normal_minutes=20 * 60,
+            overtime_minutes=5 * 60,
+        )
+    )
     assert {e.field for e in errors} == {"base_fen", "normal_hours"}
 
 
@@ -202,8 +280,10 @@ def test_monthly_overtime_beyond_36_hours_counts_every_hour_on_a_rest_day():
 
 
 def test_part_time_beyond_4_hours_a_day_on_average_or_24_a_week():
-    assert rules.check_part_time_hours({date(2024, 3, 4) + timedelta(d): 240 for d in range(6)}, 0,
-                                       date(2024, 3, 4)) is None
+    assert (
+        rules.check_part_time_hours({date(2024, 3, 4) + timedelta(d): 240 for d in range(6)}, 0, date(2024, 3, 4))
+        is None
+    )
     assert rules.check_part_time_hours({date(2024, 3, 4): 300}, 0, date(2024, 3, 4)) is not None
     found = rules.check_part_time_hours({date(2024, 3, 4) + timedelta(d): 250 for d in range(6)}, 0, date(2024, 3, 4))
     assert found.evidence["total_minutes"] == 1500
@@ -212,8 +292,9 @@ def test_part_time_beyond_4_hours_a_day_on_average_or_24_a_week():
 def test_a_quota_fewer_than_90_percent_reach_within_8_hours_is_a_finding():
     fast = [WorkerDay(f"w{i}", 40, 8 * 60) for i in range(9)]
     assert rules.check_quota(fast + [WorkerDay("slow", 20, 8 * 60)], 40, "rider", date(2024, 3, 4)).finding is None
-    result = rules.check_quota(fast[:8] + [WorkerDay("s1", 20, 8 * 60), WorkerDay("s2", 30, 10 * 60)], 40, "rider",
-                               date(2024, 3, 4))
+    result = rules.check_quota(
+        fast[:8] + [WorkerDay("s1", 20, 8 * 60), WorkerDay("s2", 30, 10 * 60)], 40, "rider", date(2024, 3, 4)
+    )
     assert (result.workers, result.reaching) == (10, 8) and result.finding.rule == "M7.quota_unreachable"
 
 
@@ -225,19 +306,26 @@ def test_sessions_overlapping_on_one_platform_are_found():
 def test_early_warning_when_pay_per_hour_nears_the_hourly_minimum():
     s = statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 1900, normal_minutes=40 * 60)
     assert rules.check_low_hourly_pay(s, AGREEMENT).severity == "low"
-    assert rules.check_low_hourly_pay(statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 2500,
-                                                normal_minutes=40 * 60), AGREEMENT) is None
+    assert (
+        rules.check_low_hourly_pay(
+            statement(date(2024, 3, 4), date(2024, 3, 10), base_fen=40 * 2500, normal_minutes=40 * 60), AGREEMENT
+        )
+        is None
+    )
 
 
 def test_implausible_periods_and_due_dates_are_bad_input_not_work():
-    endless = Statement(period_start=date(2024, 1, 1), period_end=date(2099, 12, 30), due_date=date(2099, 12, 31),
-                        gross_fen=0)
+    endless = Statement(
+        period_start=date(2024, 1, 1), period_end=date(2099, 12, 30), due_date=date(2099, 12, 31), gross_fen=0
+    )
     assert [e.field for e in rules.statement_input_errors(endless)] == ["period_end"]
-    absurd = Statement(period_start=date(2024, 1, 1), period_end=date(9999, 12, 30), due_date=date(9999, 12, 31),
-                       gross_fen=0)
+    absurd = Statement(
+        period_start=date(2024, 1, 1), period_end=date(9999, 12, 30), due_date=date(9999, 12, 31), gross_fen=0
+    )
     assert [e.field for e in rules.statement_input_errors(absurd)] == ["period_end", "due_date"]
-    far = Statement(period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), due_date=date(9999, 12, 31),
-                    gross_fen=0)
+    far = Statement(
+        period_start=date(2024, 1, 1), period_end=date(2024, 1, 31), due_date=date(9999, 12, 31), gross_fen=0
+    )
     assert [e.field for e in rules.statement_input_errors(far)] == ["due_date"]
 
 
@@ -254,10 +342,22 @@ def test_holiday_work_under_a_work_agreement_is_paid_above_the_normal_rate_in_an
     # 20 yuan an hour; 8 h on Labour Day 2031 (a statutory day by law) paid at exactly the normal rate,
     # beside a weekday of a year without a schedule (which does not matter outside a labour contract)
     days = (PremiumDay(date(2031, 5, 1), 8 * 60), PremiumDay(date(2031, 5, 6), 2 * 60))
-    at_normal = statement(date(2031, 5, 1), date(2031, 5, 31), base_fen=320_000, normal_minutes=160 * 60,
-                          holiday_fen=16_000, premium_days=days)
+    at_normal = statement(
+        date(2031, 5, 1),
+        date(2031, 5, 31),
+        base_fen=320_000,
+        normal_minutes=160 * 60,
+        holiday_fen=16_000,
+        premium_days=days,
+    )
     found = rules.check_premiums(at_normal, AGREEMENT)
     assert found.evidence["required"] == "above_normal_rate" and found.evidence["normal_rate_pay_fen"] == 16_000
-    above = statement(date(2031, 5, 1), date(2031, 5, 31), base_fen=320_000, normal_minutes=160 * 60,
-                      holiday_fen=16_001, premium_days=days)
+    above = statement(
+        date(2031, 5, 1),
+        date(2031, 5, 31),
+        base_fen=320_000,
+        normal_minutes=160 * 60,
+        holiday_fen=16_001,
+        premium_days=days,
+    )
     assert rules.check_premiums(above, AGREEMENT) is None

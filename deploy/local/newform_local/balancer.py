@@ -33,8 +33,15 @@ class Backend:
 
 
 class Balancer:
-    def __init__(self, name: str, listen_host: str, listen_port: int, backends: list[tuple[str, int]],
-                 probe_interval: float = 1.0, connect_timeout: float = 2.0):
+    def __init__(
+        self,
+        name: str,
+        listen_host: str,
+        listen_port: int,
+        backends: list[tuple[str, int]],
+        probe_interval: float = 1.0,
+        connect_timeout: float = 2.0,
+    ):
         self.name = name
         self.listen_host = listen_host
         self.listen_port = listen_port
@@ -101,8 +108,9 @@ class Balancer:
         upstream = None
         for backend in self._candidates():
             try:
-                upstream = await asyncio.wait_for(asyncio.open_connection(backend.host, backend.port),
-                                                  self.connect_timeout)
+                upstream = await asyncio.wait_for(
+                    asyncio.open_connection(backend.host, backend.port), self.connect_timeout
+                )
                 break
             except (OSError, TimeoutError):
                 self._mark(backend, healthy=False)
@@ -121,8 +129,9 @@ class Balancer:
             await asyncio.sleep(self.probe_interval)
             for backend in self.backends:
                 try:
-                    _, writer = await asyncio.wait_for(asyncio.open_connection(backend.host, backend.port),
-                                                       self.connect_timeout)
+                    _, writer = await asyncio.wait_for(
+                        asyncio.open_connection(backend.host, backend.port), self.connect_timeout
+                    )
                     writer.close()
                     self._mark(backend, healthy=True)
                 except (OSError, TimeoutError):

@@ -21,9 +21,14 @@ def seed_demo_platform(contracts_url: str, keys: Keys, platform_id: str) -> str:
         "occupations": ["food_delivery", "courier", "ride_hailing"],
     }
     request = urllib.request.Request(
-        f"{contracts_url}/v1/platforms", data=json.dumps(body).encode(), method="POST",
-        headers={"Authorization": f"Bearer {keys.mint('admin', subject='newform-dev')}",
-                 "Content-Type": "application/json", "Idempotency-Key": f"demo-platform-{platform_id}"},
+        f"{contracts_url}/v1/platforms",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {keys.mint('admin', subject='newform-dev')}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"demo-platform-{platform_id}",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=10):

@@ -442,8 +442,16 @@ class LocalKafkaCluster:
     (``bootstrap_servers``, ``start``, ``stop``, ``is_running``), plus ``nodes`` for fault tests.
     """
 
-    def __init__(self, data_dir: Path, ports: list[int], host: str = "127.0.0.1", heap: str = "384m",
-                 libs_dir: Path | None = None, *, auto_create_topics: bool = False):
+    def __init__(
+        self,
+        data_dir: Path,
+        ports: list[int],
+        host: str = "127.0.0.1",
+        heap: str = "384m",
+        libs_dir: Path | None = None,
+        *,
+        auto_create_topics: bool = False,
+    ):
         from newform_local.ports import free_port
 
         if len(ports) < 1:
@@ -453,8 +461,17 @@ class LocalKafkaCluster:
         voters = {i: free_port(host) for i in range(1, len(ports) + 1)}
         cluster_id = self._cluster_id()
         self.nodes = [
-            LocalKafka(self.data_dir / f"node-{i}", port, host=host, heap=heap, libs_dir=libs_dir,
-                       auto_create_topics=auto_create_topics, node_id=i, voters=voters, cluster_id=cluster_id)
+            LocalKafka(
+                self.data_dir / f"node-{i}",
+                port,
+                host=host,
+                heap=heap,
+                libs_dir=libs_dir,
+                auto_create_topics=auto_create_topics,
+                node_id=i,
+                voters=voters,
+                cluster_id=cluster_id,
+            )
             for i, port in enumerate(ports, start=1)
         ]
 
@@ -486,8 +503,12 @@ class LocalKafkaCluster:
         except BaseException:
             self.stop(timeout=10)
             raise
-        log.info("kafka cluster of %d ready on %s in %.1f s", len(self.nodes), self.bootstrap_servers,
-                 time.monotonic() - started)
+        log.info(
+            "kafka cluster of %d ready on %s in %.1f s",
+            len(self.nodes),
+            self.bootstrap_servers,
+            time.monotonic() - started,
+        )
 
     def stop(self, timeout: float = 30) -> None:
         # All at once: stopped one by one, the last nodes would wait for a quorum that is gone.

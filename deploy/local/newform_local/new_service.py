@@ -29,8 +29,11 @@ def create_service(name: str, port: int, summary: str, root: Path | None = None)
         raise ValueError(f"{name!r} is already in the registry")
     if any(s.port == port for s in registry.SERVICES):
         raise ValueError(f"port {port} is already taken by another service")
-    targets = {"pkg": root / "services" / name / f"newform_{name}", "tests": root / "tests" / name,
-               "": root / "services" / name}
+    targets = {
+        "pkg": root / "services" / name / f"newform_{name}",
+        "tests": root / "tests" / name,
+        "": root / "services" / name,
+    }
     if targets["pkg"].exists() or targets["tests"].exists():
         raise ValueError(f"services/{name} or tests/{name} already exists")
     values = {"name": name, "port": str(port), "summary": summary, "date": date.today().isoformat()}
@@ -38,7 +41,7 @@ def create_service(name: str, port: int, summary: str, root: Path | None = None)
     for source in sorted(TEMPLATE.rglob("*.tmpl")):
         relative = source.relative_to(TEMPLATE)
         top = relative.parts[0] if len(relative.parts) > 1 else ""
-        destination = targets[top].joinpath(*relative.parts[1 if top else 0:]).with_suffix("")
+        destination = targets[top].joinpath(*relative.parts[1 if top else 0 :]).with_suffix("")
         text = source.read_text()
         for key, value in values.items():
             text = text.replace("{{" + key + "}}", value)

@@ -156,14 +156,19 @@ class Stack:
         self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port=self.pg_port, host=self.host)
         if self.kafka_brokers == 1:
             self.kafka: LocalKafka | LocalKafkaCluster = LocalKafka(
-                self.data_dir / "kafka", port=self.kafka_port, host=self.host)
+                self.data_dir / "kafka", port=self.kafka_port, host=self.host
+            )
         else:
             # Its own folder: a single broker's data cannot join a cluster (another cluster id).
-            self.kafka = LocalKafkaCluster(self.data_dir / f"kafka-cluster-{self.kafka_brokers}",
-                                           [self.kafka_port + i for i in range(self.kafka_brokers)], host=self.host)
+            self.kafka = LocalKafkaCluster(
+                self.data_dir / f"kafka-cluster-{self.kafka_brokers}",
+                [self.kafka_port + i for i in range(self.kafka_brokers)],
+                host=self.host,
+            )
         # The stack's own defaults (replication as wide as the cluster, up to 3); the environment wins.
         self.topic_layout = TopicLayout.from_env(
-            {"KAFKA_REPLICATION_FACTOR": str(min(3, self.kafka_brokers)), **os.environ})
+            {"KAFKA_REPLICATION_FACTOR": str(min(3, self.kafka_brokers)), **os.environ}
+        )
         self.instances: dict[str, Instance] = {}
         self.balancers: list[Balancer] = []
 
@@ -203,11 +208,16 @@ class Stack:
         }
 
     def check_ports_free(self) -> None:
-        wanted = {"PostgreSQL": self.pg_port,
-                  **{f"Kafka node {i}": port for i, port in enumerate(self.kafka_ports, start=1)},
-                  **{name: self.port(name) for name in self.services}}
-        busy = [f"{what} ({self.host}:{port})" for what, port in wanted.items()
-                if port_is_open(self.host, port) and not self._ours(what)]
+        wanted = {
+            "PostgreSQL": self.pg_port,
+            **{f"Kafka node {i}": port for i, port in enumerate(self.kafka_ports, start=1)},
+            **{name: self.port(name) for name in self.services},
+        }
+        busy = [
+            f"{what} ({self.host}:{port})"
+            for what, port in wanted.items()
+            if port_is_open(self.host, port) and not self._ours(what)
+        ]
         if busy:
             raise SystemExit(f"ports already in use: {', '.join(busy)} — is another `make run` still going?")
 
@@ -224,8 +234,10 @@ class Stack:
         say(f"PostgreSQL 16 on {self.host}:{self.pg_port} (data {self.postgres.data_dir})")
         self.postgres.start()
         if isinstance(self.kafka, LocalKafkaCluster):
-            say(f"Kafka cluster of {self.kafka_brokers} KRaft nodes on {self.kafka.bootstrap_servers} "
-                f"(data {self.kafka.data_dir})")
+            say(
+                f"Kafka cluster of {self.kafka_brokers} KRaft nodes on {self.kafka.bootstrap_servers} "
+                f"(data {self.kafka.data_dir})"
+            )
         else:
             say(f"Kafka on {self.kafka.bootstrap_servers} (data {self.kafka.data_dir})")
         self.kafka.start()
@@ -235,9 +247,11 @@ class Stack:
         topics = registry.topics()
         created = _run_async(ensure_topics(self.kafka.bootstrap_servers, topics, layout=self.topic_layout))
         layout = self.topic_layout
-        say(f"topics {', '.join(topics)}: {layout.partitions} partitions, replication factor "
+        say(
+            f"topics {', '.join(topics)}: {layout.partitions} partitions, replication factor "
             f"{layout.replication_factor}, min.insync.replicas {layout.min_insync_replicas}"
-            + (f" ({len(created)} created)" if created else " (all there)"))
+            + (f" ({len(created)} created)" if created else " (all there)")
+        )
         return created
 
     def migrate(self) -> None:
@@ -275,10 +289,28 @@ class Stack:
         out = open(instance.log_file, "ab")  # noqa: SIM115 — owned by the child for its lifetime
         try:
             instance.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", f"newform_{instance.service}.main:create_app", "--factory",
-                 "--host", self.host, "--port", str(instance.port), "--no-access-log",
-                 "--loop", "uvloop", "--http", "httptools", "--timeout-graceful-shutdown", "5"],
-                env=env or self.service_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"newform_{instance.service}.main:create_app",
+                    "--factory",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(instance.port),
+                    "--no-access-log",
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--timeout-graceful-shutdown",
+                    "5",
+                ],
+                env=env or self.service_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         finally:
@@ -290,8 +322,10 @@ class Stack:
         url = f"http://{self.host}:{instance.port}/readyz"
         while time.monotonic() < deadline:
             if not instance.alive():
-                raise SystemExit(f"{instance.label} exited at start-up; its log ({instance.log_file}) ends with:\n"
-                                 f"{_tail(instance.log_file)}")
+                raise SystemExit(
+                    f"{instance.label} exited at start-up; its log ({instance.log_file}) ends with:\n"
+                    f"{_tail(instance.log_file)}"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
@@ -372,12 +406,17 @@ class Supervisor:
                 continue
             if instance.restart_at is None:
                 ran = now - instance.started_at
-                instance.backoff = (self.FIRST_DELAY if ran >= self.STABLE_AFTER or not instance.backoff
-                                    else min(instance.backoff * 2, self.MAX_DELAY))
+                instance.backoff = (
+                    self.FIRST_DELAY
+                    if ran >= self.STABLE_AFTER or not instance.backoff
+                    else min(instance.backoff * 2, self.MAX_DELAY)
+                )
                 instance.restart_at = now + instance.backoff
                 code = instance.proc.returncode if instance.proc is not None else None
-                self.report(f"{instance.label} exited with code {code} after {ran:.0f} s; restarting it in "
-                            f"{instance.backoff:.0f} s (see {instance.log_file})")
+                self.report(
+                    f"{instance.label} exited with code {code} after {ran:.0f} s; restarting it in "
+                    f"{instance.backoff:.0f} s (see {instance.log_file})"
+                )
             elif now >= instance.restart_at:
                 instance.restarts += 1
                 self.restarts += 1
@@ -386,8 +425,15 @@ class Supervisor:
 
     def _parts(self) -> list[tuple[str, object]]:
         nodes = self.stack.kafka_nodes
-        kafka = [(f"Kafka node {n.node_id} ({n.bootstrap_servers})" if len(nodes) > 1
-                  else f"Kafka ({n.bootstrap_servers})", n) for n in nodes]
+        kafka = [
+            (
+                f"Kafka node {n.node_id} ({n.bootstrap_servers})"
+                if len(nodes) > 1
+                else f"Kafka ({n.bootstrap_servers})",
+                n,
+            )
+            for n in nodes
+        ]
         return [(f"PostgreSQL ({self.stack.host}:{self.stack.pg_port})", self.stack.postgres), *kafka]
 
     def _effect(self, name: str) -> str:
@@ -415,7 +461,7 @@ class Supervisor:
                     self.report(f"{name} did not start again ({failures}/{self.INFRA_ATTEMPTS}): {error}")
                     if failures >= self.INFRA_ATTEMPTS:
                         raise StackFailure(f"{name} is down and will not start again; stopping everything")
-                    self.retry_at[name] = time.monotonic() + min(2.0 ** failures, self.MAX_DELAY)
+                    self.retry_at[name] = time.monotonic() + min(2.0**failures, self.MAX_DELAY)
             if running and name in self.down:
                 went_down = self.down.pop(name)
                 self.infra_failures.pop(name, None)
@@ -423,8 +469,10 @@ class Supervisor:
             elif not running:
                 if name not in self.down:
                     self.down[name] = time.monotonic()
-                    self.report(f"{name} is down: {self._effect(name)}"
-                                + ("; restarting it" if self.restart_infrastructure else ""))
+                    self.report(
+                        f"{name} is down: {self._effect(name)}"
+                        + ("; restarting it" if self.restart_infrastructure else "")
+                    )
                 if self.restart_infrastructure and time.monotonic() >= self.retry_at.get(name, 0.0):
                     self._restart_in_background(name, part)
 
@@ -462,6 +510,7 @@ def say(message: str) -> None:
 def run_stack(stack: Stack) -> int:
     """Start everything, print how to use it, and supervise it until SIGINT or SIGTERM; then stop
     everything (within about 25 s)."""
+
     def interrupt(signum, _frame):
         # Once: a second Ctrl-C while stopping must not cut the stopping short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -531,4 +580,3 @@ def print_welcome(stack: Stack, demo_platform: str | None) -> None:
     lines.append("")
     lines.append("More tokens: .venv/bin/newform token --help    Stop: Ctrl-C")
     print("\n".join(lines), flush=True)
-

@@ -168,8 +168,9 @@ def stale(api_dir: Path | None = None) -> list[str]:
     """Documents whose committed text differs from what the code produces (missing, changed, extra)."""
     api_dir = api_dir or default_api_dir()
     docs = documents()
-    out = [rel for rel, doc in docs.items()
-           if not (api_dir / rel).exists() or (api_dir / rel).read_text() != render(doc)]
+    out = [
+        rel for rel, doc in docs.items() if not (api_dir / rel).exists() or (api_dir / rel).read_text() != render(doc)
+    ]
     out += sorted(_published(api_dir) - set(docs))
     for rel, doc in docs.items():
         old = _read(api_dir / "released" / rel)
@@ -195,8 +196,9 @@ def event_breaking_changes(api_dir: Path | None = None) -> list[str]:
             if name not in new_messages:
                 problems.append(f"{event}: event type removed (consumers still subscribe to it)")
                 continue
-            for reason in is_backward_compatible(old_message["payload"], new_messages[name]["payload"],
-                                                 old_root=released, new_root=current):
+            for reason in is_backward_compatible(
+                old_message["payload"], new_messages[name]["payload"], old_root=released, new_root=current
+            ):
                 problems.append(f"{event}: {reason}")
     return problems
 
@@ -222,8 +224,12 @@ def openapi_breaking_changes(api_dir: Path | None = None) -> list[str]:
         released = api_dir / "released" / "openapi" / path.name
         if not released.exists():
             continue
-        result = subprocess.run([binary, "breaking", str(released), str(path), "--fail-on", "ERR",
-                                 "--format", "text"], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [binary, "breaking", str(released), str(path), "--fail-on", "ERR", "--format", "text"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode not in (0, 1):
             raise RuntimeError(f"oasdiff failed on {path.name}: {result.stderr or result.stdout}")
         if result.returncode == 1:
@@ -274,13 +280,17 @@ def changelog_gaps(api_dir: Path | None = None, changelog: Path | None = None) -
             continue
         since = _version_key(released.get("info", {}).get("version", "")) or (0,)
         pending = sections.get(UNRELEASED, "") + "".join(
-            body for heading, body in sections.items()
-            if heading != UNRELEASED and (_version_key(heading) or (0,)) > since)
+            body
+            for heading, body in sections.items()
+            if heading != UNRELEASED and (_version_key(heading) or (0,)) > since
+        )
         service = Path(rel).name.removesuffix(".json").removesuffix(".events")
         if not re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", pending):
-            gaps.append(f"{rel} differs from its release {released.get('info', {}).get('version')} "
-                        f"(api/released/{rel}) and {changelog.name} has no entry for {service!r}: say what "
-                        f"changed for integrators under \"## Unreleased\" (or the new version's section)")
+            gaps.append(
+                f"{rel} differs from its release {released.get('info', {}).get('version')} "
+                f"(api/released/{rel}) and {changelog.name} has no entry for {service!r}: say what "
+                f'changed for integrators under "## Unreleased" (or the new version\'s section)'
+            )
     return gaps
 
 
@@ -290,13 +300,16 @@ def check(api_dir: Path | None = None, *, breaking: bool = True, changelog: Path
     messages = []
     outdated = stale(api_dir)
     if outdated:
-        messages.append("the committed API documents differ from the code; run `make api` and commit api/: "
-                        + ", ".join(outdated))
+        messages.append(
+            "the committed API documents differ from the code; run `make api` and commit api/: " + ", ".join(outdated)
+        )
     messages += [f"a change without a CHANGELOG entry: {gap}" for gap in changelog_gaps(api_dir, changelog)]
     if breaking:
         version = project_version()
         for problem in openapi_breaking_changes(api_dir) + event_breaking_changes(api_dir):
-            messages.append(f"breaking change on the {compatibility_line(version)} line without a version bump "
-                            f"(bump `version` in pyproject.toml, add to CHANGELOG.md, run `make api`; for an "
-                            f"event, publish a new type version instead): {problem}")
+            messages.append(
+                f"breaking change on the {compatibility_line(version)} line without a version bump "
+                f"(bump `version` in pyproject.toml, add to CHANGELOG.md, run `make api`; for an "
+                f"event, publish a new type version instead): {problem}"
+            )
     return messages

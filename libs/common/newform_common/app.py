@@ -94,8 +94,10 @@ def policy_check(on: date | None = None) -> tuple[bool, str]:
         return False, f"no municipal measures apply today: {exc}"
     v = status.version
     if status.provisional:
-        return True, (f"the measures {v.document} ({v.id}) lapsed after {v.valid_until.isoformat()}; rules resting "
-                       "only on them run provisionally until the successor is loaded (NEWFORM_POLICY_DIR)")
+        return True, (
+            f"the measures {v.document} ({v.id}) lapsed after {v.valid_until.isoformat()}; rules resting "
+            "only on them run provisionally until the successor is loaded (NEWFORM_POLICY_DIR)"
+        )
     return True, f"{v.id} in force; the measures expire in {policy_days_remaining(policy, on)} days"
 
 
@@ -107,8 +109,13 @@ def measures_state(on: date | None = None) -> dict[str, Any]:
     except PolicyNotInForce:
         return {"version": None, "lapsed": False, "provisional": False}
     v = status.version
-    return {"version": v.id, "document": v.document, "valid_until": v.valid_until.isoformat(),
-            "lapsed": status.provisional, "provisional": status.provisional}
+    return {
+        "version": v.id,
+        "document": v.document,
+        "valid_until": v.valid_until.isoformat(),
+        "lapsed": status.provisional,
+        "provisional": status.provisional,
+    }
 
 
 def policy_days_remaining(policy=None, on: date | None = None) -> int:
@@ -152,18 +159,29 @@ def create_service_app(
         app.state.db = db
         relay = None
         if settings.run_relay:
-            relay = OutboxRelay(db, settings.kafka_bootstrap_servers, batch_size=settings.relay_batch_size,
-                                poll_interval=settings.relay_poll_interval_s)
+            relay = OutboxRelay(
+                db,
+                settings.kafka_bootstrap_servers,
+                batch_size=settings.relay_batch_size,
+                poll_interval=settings.relay_poll_interval_s,
+            )
             await relay.start()
         app.state.relay = relay
         runners = list(consumers(db, settings)) if consumers else []
         refresher = schedules.ScheduleRefresher(db)
         await refresher.start()
         if settings.calendar_topic and settings.domain != "gateway":  # the gateway loads; the others follow
-            runners.append(ConsumerRunner(
-                db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-calendar",
-                handler=schedules.consumer_handler(schedule_hooks), topics=[settings.calendar_topic],
-                types=[schedules.SCHEDULE_LOADED], max_attempts=settings.consumer_max_attempts))
+            runners.append(
+                ConsumerRunner(
+                    db,
+                    settings.kafka_bootstrap_servers,
+                    group_id=f"{settings.service_name}-calendar",
+                    handler=schedules.consumer_handler(schedule_hooks),
+                    topics=[settings.calendar_topic],
+                    types=[schedules.SCHEDULE_LOADED],
+                    max_attempts=settings.consumer_max_attempts,
+                )
+            )
         for runner in runners:
             await runner.start()
         app.state.consumers = runners
@@ -194,10 +212,15 @@ def create_service_app(
             await db.dispose()
 
     app = FastAPI(
-        title=title, description=description, version=version, lifespan=lifespan,
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
         openapi_tags=(openapi_tags or []) + [{"name": "operations", "description": "Health, readiness, metrics"}],
-        generate_unique_id_function=operation_id, default_response_class=FastJSONResponse,
-        docs_url=None, redoc_url=None,  # served with local assets by mount_docs (no CDN)
+        generate_unique_id_function=operation_id,
+        default_response_class=FastJSONResponse,
+        docs_url=None,
+        redoc_url=None,  # served with local assets by mount_docs (no CDN)
     )
     app.state.settings = settings
     app.state.deadline_handlers = dict(deadline_handlers or {})
@@ -216,8 +239,12 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: database reachable; Kafka reported",
-             responses={503: {"description": "The database is unreachable"}})
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: database reachable; Kafka reported",
+        responses={503: {"description": "The database is unreachable"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         # Only the database gates readiness: with Kafka down, writes still commit to the outbox and
         # are published later, so taking the service out of rotation would lose availability for
@@ -237,17 +264,30 @@ def create_service_app(
         covered_until, days_left = calendar.coverage()
         ready = checks["database"] == "ok"
         status = "ready" if ready and kafka_ok and policy_ok else ("degraded" if ready else "not ready")
-        return JSONResponse({"status": status, "checks": checks, "measures": measures_state(),
-                             "calendar": {"covered_until": covered_until.isoformat(), "days_left": days_left,
-                                          "warning": not calendar_ok}},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {
+                "status": status,
+                "checks": checks,
+                "measures": measures_state(),
+                "calendar": {
+                    "covered_until": covered_until.isoformat(),
+                    "days_left": days_left,
+                    "warning": not calendar_ok,
+                },
+            },
+            status_code=200 if ready else 503,
+        )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/.well-known/jwks.json", tags=["operations"], response_model=JsonWebKeySet,
-             summary="The public keys that verify bearer tokens here (JWKS, RFC 7517), by key id")
+    @app.get(
+        "/.well-known/jwks.json",
+        tags=["operations"],
+        response_model=JsonWebKeySet,
+        summary="The public keys that verify bearer tokens here (JWKS, RFC 7517), by key id",
+    )
     async def jwks(request: Request) -> dict[str, Any]:
         return request.app.state.token_verifier.jwks()
 
@@ -262,10 +302,22 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = oauth2_security_scheme(document_headers(document_problems(get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes,
-                tags=app.openapi_tags, webhooks=app.webhooks.routes, servers=_servers(settings.service_name)))),
-                settings)
+            app.openapi_schema = oauth2_security_scheme(
+                document_headers(
+                    document_problems(
+                        get_openapi(
+                            title=app.title,
+                            version=app.version,
+                            description=app.description,
+                            routes=app.routes,
+                            tags=app.openapi_tags,
+                            webhooks=app.webhooks.routes,
+                            servers=_servers(settings.service_name),
+                        )
+                    )
+                ),
+                settings,
+            )
         return app.openapi_schema
 
     app.openapi = openapi
@@ -325,8 +377,10 @@ class DeprecationHeadersMiddleware:
             route = scope.get("route")
             extra = getattr(route, "openapi_extra", None) or {}
             if message["type"] == "http.response.start" and getattr(route, "deprecated", False) and extra:
-                headers = [(b"deprecation", f"@{int(_midnight(extra['x-deprecated-since']).timestamp())}".encode()),
-                           (b"sunset", format_datetime(_midnight(extra["x-sunset"]), usegmt=True).encode())]
+                headers = [
+                    (b"deprecation", f"@{int(_midnight(extra['x-deprecated-since']).timestamp())}".encode()),
+                    (b"sunset", format_datetime(_midnight(extra["x-sunset"]), usegmt=True).encode()),
+                ]
                 if extra.get("x-successor"):
                     headers.append((b"link", f'<{extra["x-successor"]}>; rel="successor-version"'.encode()))
                 message["headers"] = list(message.get("headers", [])) + headers
@@ -341,33 +395,46 @@ def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 # Every header the API reads or sets, declared once for every service.
 HEADERS = {
-    "X-Request-ID": _header("The request's id (the caller's `X-Request-ID` if it sent one); quote it when "
-                            "reporting a problem", {"type": "string", "maxLength": 100}),
-    "Idempotent-Replayed": _header("`true` when this is the stored response of an earlier request with the same "
-                                   "Idempotency-Key (nothing was created again)", {"type": "string", "enum": ["true"]}),
-    "Retry-After": _header("Seconds to wait before retrying (on 409 only with `concurrent-change`)",
-                           {"type": "integer", "minimum": 0}),
-    "WWW-Authenticate": _header("The authentication scheme expected (`Bearer realm=\"newform\"`)", {"type": "string"}),
-    "RateLimit-Limit": _header("Requests the caller may make in a burst (its token bucket's size)",
-                               {"type": "integer", "minimum": 1}),
+    "X-Request-ID": _header(
+        "The request's id (the caller's `X-Request-ID` if it sent one); quote it when reporting a problem",
+        {"type": "string", "maxLength": 100},
+    ),
+    "Idempotent-Replayed": _header(
+        "`true` when this is the stored response of an earlier request with the same "
+        "Idempotency-Key (nothing was created again)",
+        {"type": "string", "enum": ["true"]},
+    ),
+    "Retry-After": _header(
+        "Seconds to wait before retrying (on 409 only with `concurrent-change`)", {"type": "integer", "minimum": 0}
+    ),
+    "WWW-Authenticate": _header('The authentication scheme expected (`Bearer realm="newform"`)', {"type": "string"}),
+    "RateLimit-Limit": _header(
+        "Requests the caller may make in a burst (its token bucket's size)", {"type": "integer", "minimum": 1}
+    ),
     "RateLimit-Remaining": _header("Requests left in the caller's bucket now", {"type": "integer", "minimum": 0}),
     "RateLimit-Reset": _header("Seconds until the caller's bucket is full again", {"type": "integer", "minimum": 0}),
-    "Deprecation": _header("The operation is deprecated, since this moment (RFC 9745: `@<unix seconds>`)",
-                           {"type": "string", "pattern": "^@[0-9]+$"}),
+    "Deprecation": _header(
+        "The operation is deprecated, since this moment (RFC 9745: `@<unix seconds>`)",
+        {"type": "string", "pattern": "^@[0-9]+$"},
+    ),
     "Sunset": _header("When the deprecated operation will be removed (RFC 8594, an HTTP-date)", {"type": "string"}),
 }
 
 PARAMETERS = {
     "IdempotencyKey": {
-        "name": "Idempotency-Key", "in": "header", "required": False,
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
         "description": "Makes a creating request safe to retry: a retry with the same key (and the same body) "
-                       "returns the first response with `Idempotent-Replayed: true` and creates nothing. Keys are "
-                       "scoped to the caller; reusing one for a different request is a 422 problem.",
+        "returns the first response with `Idempotent-Replayed: true` and creates nothing. Keys are "
+        "scoped to the caller; reusing one for a different request is a 422 problem.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 200},
         "example": "9b3e1c52-0d4e-4f7e-9b8e-2f4f0d7f2c11",
     },
     "RequestId": {
-        "name": "X-Request-ID", "in": "header", "required": False,
+        "name": "X-Request-ID",
+        "in": "header",
+        "required": False,
         "description": "Your id for this request; echoed in the response and written to the service's logs",
         "schema": {"type": "string", "maxLength": 100},
     },
@@ -377,8 +444,10 @@ PARAMETERS = {
 WRITE_METHODS = ("post", "put", "patch", "delete")
 HONOURS_KEY_EXTENSION = idempotency.HONOURS_KEY_EXTENSION
 # Any write can lose a lock race (errors.install_problem_handlers: `concurrent-change`, with Retry-After).
-CONCURRENT_CHANGE = ("Concurrent change (`concurrent-change`): the request met a concurrent change of the same data "
-                     "and changed nothing; retry after `Retry-After` seconds with the same Idempotency-Key")
+CONCURRENT_CHANGE = (
+    "Concurrent change (`concurrent-change`): the request met a concurrent change of the same data "
+    "and changed nothing; retry after `Retry-After` seconds with the same Idempotency-Key"
+)
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -413,20 +482,25 @@ def document_headers(schema: dict[str, Any]) -> dict[str, Any]:
                 for code in responses:
                     if code.startswith("2"):
                         responses[code].setdefault("headers", {})["Idempotent-Replayed"] = _ref(
-                            "headers", "Idempotent-Replayed")
+                            "headers", "Idempotent-Replayed"
+                        )
             if method in WRITE_METHODS:
                 own = responses.get("409")
                 responses["409"] = {
                     **(own or {}),
-                    "description": (f"{own['description']}; or {CONCURRENT_CHANGE.lower()}" if own
-                                    else CONCURRENT_CHANGE),
+                    "description": (
+                        f"{own['description']}; or {CONCURRENT_CHANGE.lower()}" if own else CONCURRENT_CHANGE
+                    ),
                     "content": problem,
                 }
             if op.get("security"):
-                responses.setdefault("429", {
-                    "description": "Rate limit exceeded for this caller: retry after `Retry-After` seconds",
-                    "content": problem,
-                })
+                responses.setdefault(
+                    "429",
+                    {
+                        "description": "Rate limit exceeded for this caller: retry after `Retry-After` seconds",
+                        "content": problem,
+                    },
+                )
             for code, response in responses.items():
                 headers = response.setdefault("headers", {})
                 headers["X-Request-ID"] = _ref("headers", "X-Request-ID")

@@ -83,10 +83,14 @@ class Principal(BaseModel):
 def generate_keypair() -> tuple[str, str]:
     """(private PEM, public PEM) for a new Ed25519 signing key."""
     key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -99,8 +103,7 @@ SCOPE_REQUIRED = {Role.platform: "platform_id", Role.enterprise: "platform_id", 
 SCOPE_KINDS = {"platform": "platform_id", "department": "department", "district": "district"}
 
 
-def scope_string(*, platform_id: str | None = None, department: str | None = None,
-                 district: str | None = None) -> str:
+def scope_string(*, platform_id: str | None = None, department: str | None = None, district: str | None = None) -> str:
     """The `scope` claim (and OAuth `scope` parameter) for these restrictions: `platform:demo`,
     `department:county district:chengxi`; "" when there are none."""
     values = {"platform_id": platform_id, "department": department, "district": district}
@@ -137,9 +140,17 @@ def parse_scope(scope: object) -> dict[str, str]:
     raise ValueError("the scope claim is neither a string nor an object")
 
 
-def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id: str | None = None,
-               department: str | None = None, district: str | None = None,
-               ttl: timedelta = timedelta(hours=12), now: datetime | None = None) -> str:
+def mint_token(
+    private_pem: str,
+    *,
+    role: Role | str,
+    subject: str,
+    platform_id: str | None = None,
+    department: str | None = None,
+    district: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
+    now: datetime | None = None,
+) -> str:
     role = Role(role)
     if role == Role.worker and not WORKER_SUBJECT.match(subject):
         raise ValueError("a worker token's subject is the pseudonymous worker id (w_…), never an ID number")
@@ -148,8 +159,13 @@ def mint_token(private_pem: str, *, role: Role | str, subject: str, platform_id:
         raise ValueError(f"a {role} token needs a {needed} scope")
     issued = now or datetime.now(UTC)
     claims = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "role": role.value,
-        "iat": int(issued.timestamp()), "exp": int((issued + ttl).timestamp()), "jti": str(uuid.uuid4()),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": subject,
+        "role": role.value,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+        "jti": str(uuid.uuid4()),
     }
     scope = scope_string(platform_id=platform_id, department=department, district=district)
     if scope:
@@ -235,8 +251,14 @@ class TokenVerifier:
         claims = None
         for key in self._candidates(token):
             try:
-                claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                                    issuer=ISSUER, options={"require": ["exp", "sub", "iat"]})
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=[ALGORITHM],
+                    audience=AUDIENCE,
+                    issuer=ISSUER,
+                    options={"require": ["exp", "sub", "iat"]},
+                )
                 break
             except jwt.InvalidSignatureError:
                 continue
@@ -251,15 +273,19 @@ class TokenVerifier:
         except ValueError as exc:
             raise Unauthorized("The token's scope is unreadable") from exc
         try:
-            principal = Principal(subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"),
-                                  **scope)
+            principal = Principal(
+                subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"), **scope
+            )
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
         return principal, float(claims["exp"])
 
 
-bearer_scheme = HTTPBearer(auto_error=False, description="A token from the gateway's `POST /oauth/token` (client "
-                           "credentials) or, in development, `newform token`")
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A token from the gateway's `POST /oauth/token` (client "
+    "credentials) or, in development, `newform token`",
+)
 
 
 async def principal_from_request(
@@ -285,8 +311,10 @@ def unusable_scope(principal: Principal) -> str | None:
     """Why a token cannot act at all, or None: a district government's token without its district would
     see (and act for) every district's data, so every service refuses it (403)."""
     if principal.role == Role.department and principal.department == DISTRICT_GOVERNMENT and not principal.district:
-        return ("A district government's token names its district (department=county with a district); "
-                "without it, no district-scoped view is open")
+        return (
+            "A district government's token names its district (department=county with a district); "
+            "without it, no district-scoped view is open"
+        )
     return None
 
 
@@ -319,8 +347,10 @@ BEARER_SCHEME = "HTTPBearer"
 class OAuthErrorResponse(BaseModel):
     """An RFC 6749 §5.2 error: what OAuth client libraries read from a token endpoint."""
 
-    error: str = Field(description="invalid_request, invalid_client, invalid_grant, unauthorized_client, "
-                                   "unsupported_grant_type or invalid_scope")
+    error: str = Field(
+        description="invalid_request, invalid_client, invalid_grant, unauthorized_client, "
+        "unsupported_grant_type or invalid_scope"
+    )
     error_description: str | None = Field(None, description="Human-readable detail (English)")
     error_uri: str | None = Field(None, description="A page that explains the error")
 
@@ -344,9 +374,9 @@ def oauth2_security_scheme(schema: dict, settings: object) -> dict:
     components.setdefault("securitySchemes", {})[OAUTH2_SCHEME] = {
         "type": "oauth2",
         "description": "A registered client's credentials (`client_id`, `client_secret`) exchanged at the "
-                       "gateway for a bearer token. The token carries the client's registered role and "
-                       "scope (`platform:<id>`, `department:<code>`, `district:<code>`); request none to get "
-                       "all of them.",
+        "gateway for a bearer token. The token carries the client's registered role and "
+        "scope (`platform:<id>`, `department:<code>`, `district:<code>`); request none to get "
+        "all of them.",
         "flows": {"clientCredentials": {"tokenUrl": token_url(settings), "scopes": {}}},
     }
     for item in schema.get("paths", {}).values():

@@ -40,8 +40,13 @@ def _quote(name: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _statement(table: Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...] | None,
-               coalesce: tuple[str, ...]) -> tuple[str, tuple[bool, ...]]:
+def _statement(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    update: tuple[str, ...] | None,
+    coalesce: tuple[str, ...],
+) -> tuple[str, tuple[bool, ...]]:
     """The statement for these columns, and which columns are JSONB (sent as text, cast in SQL)."""
     arrays, selected, is_json = [], [], []
     for i, name in enumerate(columns, start=1):
@@ -52,13 +57,19 @@ def _statement(table: Table, columns: tuple[str, ...], key: tuple[str, ...], upd
         selected.append(f"u.{_quote(name)}" + ("::jsonb" if json_column else ""))
         is_json.append(json_column)
     target = ", ".join(_quote(c) for c in columns)
-    sql = (f"insert into {_quote(table.name)} ({target}) select {', '.join(selected)} "
-           f"from unnest({', '.join(arrays)}) as u({target}) on conflict ({', '.join(_quote(k) for k in key)}) ")
+    sql = (
+        f"insert into {_quote(table.name)} ({target}) select {', '.join(selected)} "
+        f"from unnest({', '.join(arrays)}) as u({target}) on conflict ({', '.join(_quote(k) for k in key)}) "
+    )
     if update is None:
         sql += "do nothing"
     else:
-        sets = [f"{_quote(c)} = coalesce(excluded.{_quote(c)}, {_quote(table.name)}.{_quote(c)})" if c in coalesce
-                else f"{_quote(c)} = excluded.{_quote(c)}" for c in update]
+        sets = [
+            f"{_quote(c)} = coalesce(excluded.{_quote(c)}, {_quote(table.name)}.{_quote(c)})"
+            if c in coalesce
+            else f"{_quote(c)} = excluded.{_quote(c)}"
+            for c in update
+        ]
         sql += "do update set " + ", ".join(sets) if sets else "do nothing"
     return sql, tuple(is_json)
 
@@ -72,15 +83,20 @@ def _last_per_key(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[di
     return list(by_key.values())
 
 
-async def _write(session: AsyncSession, model, rows: Sequence[dict[str, Any]], key: Sequence[str],
-                 update: Sequence[str] | None, coalesce: Sequence[str]) -> int:
+async def _write(
+    session: AsyncSession,
+    model,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str] | None,
+    coalesce: Sequence[str],
+) -> int:
     if not rows:
         return 0
     table = _table(model)
     rows = _last_per_key(rows, key)
     columns = tuple(rows[0])
-    sql, is_json = _statement(table, columns, tuple(key), None if update is None else tuple(update),
-                              tuple(coalesce))
+    sql, is_json = _statement(table, columns, tuple(key), None if update is None else tuple(update), tuple(coalesce))
     arrays = []
     for name, json_column in zip(columns, is_json, strict=True):
         values = [row[name] for row in rows]
@@ -92,8 +108,15 @@ async def _write(session: AsyncSession, model, rows: Sequence[dict[str, Any]], k
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def upsert(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *, key: Sequence[str],
-                 update: Sequence[str] | None = None, keep_when_null: Sequence[str] = ()) -> int:
+async def upsert(
+    session: AsyncSession,
+    model,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+    keep_when_null: Sequence[str] = (),
+) -> int:
     """Insert `rows` or update the rows with the same `key`: the columns in `update` (default: every
     column given but the key); a column in `keep_when_null` keeps its stored value when the row has
     None. Every row must give the same columns. Returns the number of rows written."""
@@ -115,8 +138,11 @@ async def copy(session: AsyncSession, model, rows: Sequence[dict[str, Any]]) -> 
         return 0
     table = _table(model)
     columns = tuple(rows[0])
-    values = (list(zip(*map(itemgetter(*columns), rows), strict=True)) if len(columns) > 1
-              else [[r[columns[0]] for r in rows]])
+    values = (
+        list(zip(*map(itemgetter(*columns), rows), strict=True))
+        if len(columns) > 1
+        else [[r[columns[0]] for r in rows]]
+    )
     for i, name in enumerate(columns):
         if isinstance(table.columns[name].type, JSONB):  # asyncpg sends jsonb as text
             values[i] = [None if v is None else orjson.dumps(v).decode() for v in values[i]]

@@ -38,9 +38,23 @@ from . import clock
 from .policy import business_date
 
 __all__ = [
-    "CALENDAR_DAYS", "WORKING_DAYS", "Day", "DayKind", "PeriodEnd", "Schedule", "ScheduleInvalid", "coverage",
-    "day", "install", "installed", "is_statutory_holiday", "parse_schedule", "period_end", "schedule",
-    "schedule_known", "statutory_holidays",
+    "CALENDAR_DAYS",
+    "WORKING_DAYS",
+    "Day",
+    "DayKind",
+    "PeriodEnd",
+    "Schedule",
+    "ScheduleInvalid",
+    "coverage",
+    "day",
+    "install",
+    "installed",
+    "is_statutory_holiday",
+    "parse_schedule",
+    "period_end",
+    "schedule",
+    "schedule_known",
+    "statutory_holidays",
 ]
 
 CALENDAR_DAYS, WORKING_DAYS = "calendar_days", "working_days"
@@ -48,8 +62,7 @@ PeriodUnit = Literal["calendar_days", "working_days"]
 
 STATUTORY_SOURCE = "全国年节及纪念日放假办法（2024年修订，国务院令第795号，2025-01-01施行）"
 BUNDLED_SOURCE = "国务院办公厅关于{year}年部分节假日安排的通知（chinesecalendar {version} 收录）"
-PROVISIONAL_REASON = ("{year}年国务院节假日安排尚未载入：只按周末和法定节假日计算，"
-                      "载入后重新计算")
+PROVISIONAL_REASON = "{year}年国务院节假日安排尚未载入：只按周末和法定节假日计算，载入后重新计算"
 
 
 class DayKind(enum.StrEnum):
@@ -96,10 +109,13 @@ class Schedule:
 
     def as_document(self) -> dict[str, Any]:
         """The file/API form (what `parse_schedule` reads)."""
-        return {"year": self.year, "source": self.source,
-                "published_on": self.published_on.isoformat() if self.published_on else None,
-                "rest_days": sorted(d.isoformat() for d in self.rest_days),
-                "working_days": sorted(d.isoformat() for d in self.working_days)}
+        return {
+            "year": self.year,
+            "source": self.source,
+            "published_on": self.published_on.isoformat() if self.published_on else None,
+            "rest_days": sorted(d.isoformat() for d in self.rest_days),
+            "working_days": sorted(d.isoformat() for d in self.working_days),
+        }
 
 
 class ScheduleInvalid(ValueError):
@@ -120,8 +136,9 @@ def statutory_holidays(year: int) -> frozenset[date]:
     From the `holidays` package's China calendar: its days named for a festival, without the days it
     adds as "observed" or "day off (substituted …)" — those are schedule, not law."""
     china = holidays_package.country_holidays("CN", years=year)
-    return frozenset(d for d, name in china.items()
-                     if d.year == year and "observed" not in name and not name.startswith("Day off"))
+    return frozenset(
+        d for d, name in china.items() if d.year == year and "observed" not in name and not name.startswith("Day off")
+    )
 
 
 def is_statutory_holiday(d: date | datetime) -> bool:
@@ -165,8 +182,12 @@ def _bundled(year: int) -> Schedule | None:
         return None
     rest = frozenset(d for d in chinese_calendar.holidays if d.year == year)
     working = frozenset(d for d in chinese_calendar.workdays if d.year == year)
-    return Schedule(year=year, rest_days=rest, working_days=working,
-                    source=BUNDLED_SOURCE.format(year=year, version=getattr(chinese_calendar, "__version__", "?")))
+    return Schedule(
+        year=year,
+        rest_days=rest,
+        working_days=working,
+        source=BUNDLED_SOURCE.format(year=year, version=getattr(chinese_calendar, "__version__", "?")),
+    )
 
 
 def schedule(year: int) -> Schedule | None:
@@ -252,8 +273,7 @@ def period_end(start: date, days: int, unit: PeriodUnit = CALENDAR_DAYS) -> Peri
             on += timedelta(days=1)
             looked.append(d := day(on))
     years = tuple(sorted({d.date.year for d in looked if d.provisional}))
-    return PeriodEnd(last_day=on, provisional=bool(years), start=start, days=days, unit=unit,
-                     provisional_years=years)
+    return PeriodEnd(last_day=on, provisional=bool(years), start=start, days=days, unit=unit, provisional_years=years)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,5 +339,11 @@ def parse_schedule(document: Mapping[str, Any], *, year: int | None = None) -> S
         problems.append("rest_days holds only weekend days: the holiday weeks are missing")
     if problems:
         raise ScheduleInvalid(problems)
-    return Schedule(year=raw_year, rest_days=rest_set, working_days=working_set, source=source.strip(),
-                    published_on=published_on, origin="loaded")
+    return Schedule(
+        year=raw_year,
+        rest_days=rest_set,
+        working_days=working_set,
+        source=source.strip(),
+        published_on=published_on,
+        origin="loaded",
+    )

@@ -57,9 +57,14 @@ def consumer_models(service_package: str) -> list[type[ConsumedEvent]]:
         module = importlib.import_module(f"{service_package}.consumed")
     except ModuleNotFoundError:
         return []
-    return [v for v in vars(module).values()
-            if isinstance(v, type) and issubclass(v, ConsumedEvent) and v is not ConsumedEvent
-            and getattr(v, "event_type", None)]
+    return [
+        v
+        for v in vars(module).values()
+        if isinstance(v, type)
+        and issubclass(v, ConsumedEvent)
+        and v is not ConsumedEvent
+        and getattr(v, "event_type", None)
+    ]
 
 
 def committed_schema(event_type: str) -> dict[str, Any] | None:
@@ -91,7 +96,8 @@ def _json_types(spec: dict[str, Any], defs: dict[str, Any]) -> set[str]:
 
 def type_name(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}.get(
-        type(value), "object")
+        type(value), "object"
+    )
 
 
 def compatibility_problems(model: type[ConsumedEvent], producer: dict[str, Any]) -> list[str]:
@@ -115,6 +121,7 @@ def compatibility_problems(model: type[ConsumedEvent], producer: dict[str, Any])
         if name in my_required and name not in their_required:
             problems.append(f"{model.__name__}.{name}: required here, optional in the producer's schema")
         if missing:
-            problems.append(f"{model.__name__}.{name}: the producer may send {sorted(missing)}, "
-                            f"this model accepts {sorted(ours)}")
+            problems.append(
+                f"{model.__name__}.{name}: the producer may send {sorted(missing)}, this model accepts {sorted(ours)}"
+            )
     return problems

@@ -44,6 +44,8 @@ BatchHandler = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 
 class DatabaseUnavailable(RuntimeError):
     """Handling stopped because the database is down; the runner reconnects and is redelivered."""
+
+
 ALL_EVENT_TOPICS = r"^[a-z][a-z0-9_-]*\.events$"
 
 
@@ -149,9 +151,7 @@ class ConsumerRunner:
     def _report_lag(self, consumer, tp: TopicPartition, last_offset: int) -> None:
         highwater = consumer.highwater(tp)
         if highwater is not None:
-            metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, tp.partition).set(
-                max(highwater - last_offset - 1, 0)
-            )
+            metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, tp.partition).set(max(highwater - last_offset - 1, 0))
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
         """One poll's records, each partition's in order. Fast path: the whole batch in one transaction
@@ -162,8 +162,9 @@ class ConsumerRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.info("batch of %d from %s failed (%s); handling its events one by one", len(records),
-                     records[0].topic, exc)
+            log.info(
+                "batch of %d from %s failed (%s); handling its events one by one", len(records), records[0].topic, exc
+            )
             for record in records:
                 await self._handle(record)
             return
@@ -188,8 +189,15 @@ class ConsumerRunner:
         return applied
 
     async def _claim(self, session: AsyncSession, record: ConsumerRecord, envelope: Envelope) -> bool:
-        return await inbox.claim(session, consumer=self.group_id, event_id=envelope.id, type_=envelope.type,
-                                 topic=record.topic, partition=record.partition, offset=record.offset)
+        return await inbox.claim(
+            session,
+            consumer=self.group_id,
+            event_id=envelope.id,
+            type_=envelope.type,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
 
     def _observe_batch(self, envelopes: list[Envelope]) -> None:
         """Metrics for a handled batch: one counter step per type, each event's freshness."""
@@ -230,8 +238,15 @@ class ConsumerRunner:
                 raise
             except Exception as exc:
                 last_error = exc
-                log.warning("handler failed for %s (%s), attempt %d/%d: %s", envelope.id, envelope.type,
-                            attempt, self.max_attempts, exc, exc_info=attempt == self.max_attempts)
+                log.warning(
+                    "handler failed for %s (%s), attempt %d/%d: %s",
+                    envelope.id,
+                    envelope.type,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    exc_info=attempt == self.max_attempts,
+                )
                 await asyncio.sleep(self.retry_delay * attempt)
         # Dead-letter only a failure of the event's own: with the database unreachable every event
         # would fail, so stop here instead; offsets stay uncommitted and the events come again. A
@@ -259,28 +274,32 @@ class ConsumerRunner:
             ("dlq_consumer", self.group_id.encode()),
             ("dlq_original", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         ]
-        event_id = envelope.id if envelope is not None else position_id(record.topic, record.partition,
-                                                                         record.offset)
+        event_id = envelope.id if envelope is not None else position_id(record.topic, record.partition, record.offset)
         async with self.db.transaction() as session:
             fresh = await inbox.claim(
-                session, consumer=self.group_id, event_id=event_id,
+                session,
+                consumer=self.group_id,
+                event_id=event_id,
                 type_=envelope.type if envelope is not None else MALFORMED_TYPE,
-                topic=record.topic[:200], partition=record.partition, offset=record.offset,
+                topic=record.topic[:200],
+                partition=record.partition,
+                offset=record.offset,
                 outcome="dead_lettered",
             )
             if not fresh:
-                log.info("event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition,
-                         record.offset)
+                log.info(
+                    "event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition, record.offset
+                )
                 return
             try:
                 await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
             except (MessageSizeTooLargeError, RecordTooLargeError):
                 # The original plus the dlq_* headers is too large to send: keep the position and reason.
-                await self._dlq_producer.send_and_wait(dlq, None, key=record.key,
-                                                       headers=[*headers[-3:], ("dlq_value_dropped", b"too large")])
+                await self._dlq_producer.send_and_wait(
+                    dlq, None, key=record.key, headers=[*headers[-3:], ("dlq_value_dropped", b"too large")]
+                )
         metrics.EVENTS_DEAD_LETTERED.labels(self.group_id, record.topic).inc()
-        log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset,
-                  dlq, reason)
+        log.error("event %s/%s/%s dead-lettered to %s: %s", record.topic, record.partition, record.offset, dlq, reason)
 
 
 #: The inbox `type` of a record that is not a readable CloudEvent.
@@ -301,6 +320,11 @@ def _one_by_one(handler: Handler) -> BatchHandler:
 
 
 def _parse(record: ConsumerRecord) -> Envelope:
-    return Envelope.from_kafka(record.key, record.value, list(record.headers or []), topic=record.topic,
-                               partition=record.partition, offset=record.offset)
-
+    return Envelope.from_kafka(
+        record.key,
+        record.value,
+        list(record.headers or []),
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+    )

@@ -40,17 +40,15 @@ def service_base() -> type[SQLModel]:
 
 
 class Database:
-    def __init__(self, url: str, *, service: str, domain: str | None = None, pool_size: int = 10,
-                 echo: bool = False):
+    def __init__(self, url: str, *, service: str, domain: str | None = None, pool_size: int = 10, echo: bool = False):
         self.url = url
         self.service = service  # names the topic and the event source (tests prefix it)
         self.domain = domain or service  # names the event types (`<domain>.finding.raised.v1`)
-        self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, echo=echo
-        )
+        self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, echo=echo)
         _ping_when_idle(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False,
-                                           info={"service": service, "domain": self.domain})
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={"service": service, "domain": self.domain}
+        )
         self._commit_listeners: list[Callable[[], None]] = []
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:

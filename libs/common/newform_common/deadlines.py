@@ -55,10 +55,18 @@ class Deadline(CommonModel, table=True):
     __tablename__ = "deadlines"
     __table_args__ = (
         Index("ix_deadlines_due", "due_at", postgresql_where=text("status = 'pending'")),
-        Index("uq_deadlines_live", "kind", "subject_id", unique=True,
-              postgresql_where=text("status IN ('pending', 'paused')")),
-        Index("ix_deadlines_live_periods", "id",
-              postgresql_where=text("status IN ('pending', 'paused') AND period IS NOT NULL")),
+        Index(
+            "uq_deadlines_live",
+            "kind",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'paused')"),
+        ),
+        Index(
+            "ix_deadlines_live_periods",
+            "id",
+            postgresql_where=text("status IN ('pending', 'paused') AND period IS NOT NULL"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -93,10 +101,14 @@ class DeadlinePublic(BaseModel):
     due_at: datetime
     status: str
     days_left: int | None = None
-    provisional: bool = PydanticField(False, description=(
-        "The due day lies in (or was counted through) a year whose State Council holiday schedule is not "
-        "loaded yet: counted on weekends and statutory holidays only, and recomputed once the schedule is "
-        "loaded (an event says so)"))
+    provisional: bool = PydanticField(
+        False,
+        description=(
+            "The due day lies in (or was counted through) a year whose State Council holiday schedule is not "
+            "loaded yet: counted on weekends and statutory holidays only, and recomputed once the schedule is "
+            "loaded (an event says so)"
+        ),
+    )
     provisional_reason: str | None = None
 
     @classmethod
@@ -121,8 +133,7 @@ def _aware(at: datetime) -> datetime:
 
 
 async def live(session: AsyncSession, kind: str, subject_id: str, *, for_update: bool = True) -> Deadline | None:
-    query = select(Deadline).where(Deadline.kind == kind, Deadline.subject_id == subject_id,
-                                   Deadline.status.in_(LIVE))
+    query = select(Deadline).where(Deadline.kind == kind, Deadline.subject_id == subject_id, Deadline.status.in_(LIVE))
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -130,13 +141,21 @@ async def live(session: AsyncSession, kind: str, subject_id: str, *, for_update:
 
 async def of_subject(session: AsyncSession, subject_id: str) -> list[Deadline]:
     """Every clock of a subject (live and ended), oldest first."""
-    rows = await session.execute(select(Deadline).where(Deadline.subject_id == subject_id)
-                                 .order_by(Deadline.created_at, Deadline.id))
+    rows = await session.execute(
+        select(Deadline).where(Deadline.subject_id == subject_id).order_by(Deadline.created_at, Deadline.id)
+    )
     return list(rows.scalars())
 
 
-async def schedule(session: AsyncSession, kind: str, subject_id: str, due_at: datetime, *,
-                   data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Deadline:
+async def schedule(
+    session: AsyncSession,
+    kind: str,
+    subject_id: str,
+    due_at: datetime,
+    *,
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Deadline:
     """Start a clock (or re-set the live one of that kind and subject to a new due time)."""
     due_at = _aware(due_at)
     current = await live(session, kind, subject_id)
@@ -144,21 +163,37 @@ async def schedule(session: AsyncSession, kind: str, subject_id: str, due_at: da
         current.due_at, current.status, current.paused_at = due_at, PENDING, None
         current.data = {**current.data, **(data or {})}
         return current
-    deadline = Deadline(id=new_id("dl"), kind=kind,
-                        subject_id=subject_id, due_at=due_at, data=dict(data or {}),
-                        created_at=now or clock.now())
+    deadline = Deadline(
+        id=new_id("dl"),
+        kind=kind,
+        subject_id=subject_id,
+        due_at=due_at,
+        data=dict(data or {}),
+        created_at=now or clock.now(),
+    )
     session.add(deadline)
     return deadline
 
 
 def _recipe(period: Mapping[str, Any]) -> tuple[date, int, calendar.PeriodUnit]:
-    return (date.fromisoformat(period["start"]), int(period["days"]) + int(period.get("paused_days", 0)),
-            period.get("unit", calendar.CALENDAR_DAYS))
+    return (
+        date.fromisoformat(period["start"]),
+        int(period["days"]) + int(period.get("paused_days", 0)),
+        period.get("unit", calendar.CALENDAR_DAYS),
+    )
 
 
-async def schedule_period(session: AsyncSession, kind: str, subject_id: str, *, start: date, days: int,
-                          unit: calendar.PeriodUnit = calendar.CALENDAR_DAYS,
-                          data: Mapping[str, Any] | None = None, now: datetime | None = None) -> Deadline:
+async def schedule_period(
+    session: AsyncSession,
+    kind: str,
+    subject_id: str,
+    *,
+    start: date,
+    days: int,
+    unit: calendar.PeriodUnit = calendar.CALENDAR_DAYS,
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Deadline:
     """Start a legal period's clock: due at the end of `calendar.period_end(start, days, unit)`.
 
     The row keeps the period, so a suspension (`resume`), an extension (`extend`) and a newly loaded
@@ -204,9 +239,18 @@ async def recompute(session: AsyncSession, year: int) -> list[Recomputed]:
 
     Only clocks that consulted the year can change: those marked provisional (they looked at it
     without a schedule) and, when a loaded year is replaced, those whose period touches it."""
-    rows = (await session.execute(
-        select(Deadline).where(Deadline.status.in_(LIVE), Deadline.period.is_not(None))
-        .order_by(Deadline.id).with_for_update())).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Deadline)
+                .where(Deadline.status.in_(LIVE), Deadline.period.is_not(None))
+                .order_by(Deadline.id)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
     changed: list[Recomputed] = []
     for deadline in rows:
         if not deadline.period:  # a JSON null written before none_as_null: a plain time
@@ -217,8 +261,11 @@ async def recompute(session: AsyncSession, year: int) -> list[Recomputed]:
         before, was = deadline.due_at, deadline.provisional
         _apply_period(deadline)  # a paused clock too: its resumption counts from the new due day
         if deadline.due_at != before or deadline.provisional != was:
-            changed.append(Recomputed(deadline.id, deadline.kind, deadline.subject_id, before, deadline.due_at,
-                                      was, deadline.provisional))
+            changed.append(
+                Recomputed(
+                    deadline.id, deadline.kind, deadline.subject_id, before, deadline.due_at, was, deadline.provisional
+                )
+            )
     return changed
 
 
@@ -279,8 +326,14 @@ DeadlineHandler = Callable[[AsyncSession, Deadline], Awaitable[None]]
 HANDLER_LOCK_TIMEOUT_MS = 200
 
 
-async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now: datetime | None = None,
-                   limit: int = 200, retry_after: timedelta = timedelta(minutes=1)) -> list[Deadline]:
+async def fire_due(
+    db: Database,
+    handlers: Mapping[str, DeadlineHandler],
+    *,
+    now: datetime | None = None,
+    limit: int = 200,
+    retry_after: timedelta = timedelta(minutes=1),
+) -> list[Deadline]:
     """Fire every pending clock of the given kinds due at `now`; returns the clocks fired.
 
     One transaction for the claimed batch, a savepoint per clock: a failing handler rolls back only
@@ -294,11 +347,19 @@ async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now
         # case, say) — the reverse of a request that locks the subject and then cancels its clock. So
         # the worker never waits long for a lock: it gives way, and the clock is fired at the next poll.
         await session.execute(text(f"set local lock_timeout = '{HANDLER_LOCK_TIMEOUT_MS}ms'"))
-        rows = (await session.execute(
-            select(Deadline).where(Deadline.status == PENDING, Deadline.due_at <= now,
-                                   Deadline.kind.in_(list(handlers)))
-            .order_by(Deadline.due_at, Deadline.id).limit(limit).with_for_update(skip_locked=True)
-        )).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(Deadline)
+                    .where(Deadline.status == PENDING, Deadline.due_at <= now, Deadline.kind.in_(list(handlers)))
+                    .order_by(Deadline.due_at, Deadline.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
         for deadline in rows:
             try:
                 async with session.begin_nested():
@@ -308,14 +369,23 @@ async def fire_due(db: Database, handlers: Mapping[str, DeadlineHandler], *, now
                 fired.append(deadline)
             except Exception as exc:  # a handler's failure must not stop the other clocks
                 if is_transient_conflict(exc):  # a request holds its subject: it stays due, not a failure
-                    log.info("deadline %s (%s) gave way to a concurrent change; firing it at the next poll",
-                             deadline.id, deadline.kind)
+                    log.info(
+                        "deadline %s (%s) gave way to a concurrent change; firing it at the next poll",
+                        deadline.id,
+                        deadline.kind,
+                    )
                     continue
                 log.exception("deadline %s (%s) failed; retrying later", deadline.id, deadline.kind)
                 # A statement, not attribute changes: the savepoint's rollback expired the object.
-                await session.execute(update(Deadline).where(Deadline.id == deadline.id).values(
-                    attempts=Deadline.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500],
-                    due_at=now + retry_after))
+                await session.execute(
+                    update(Deadline)
+                    .where(Deadline.id == deadline.id)
+                    .values(
+                        attempts=Deadline.attempts + 1,
+                        last_error=f"{type(exc).__name__}: {exc}"[:500],
+                        due_at=now + retry_after,
+                    )
+                )
     return fired
 
 

@@ -49,10 +49,13 @@ def assets_dir() -> Path | None:
 
 
 def _missing() -> HTMLResponse:
-    return HTMLResponse("<!doctype html><meta charset=utf-8><title>API documentation</title>"
-                        "<p>The documentation pages' files are not installed on this server (run <code>npm ci</code>, "
-                        "or set NEWFORM_DOCS_ASSETS_DIR). The API description itself is at "
-                        "<a href=/openapi.json>/openapi.json</a>.</p>", status_code=503)
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><title>API documentation</title>"
+        "<p>The documentation pages' files are not installed on this server (run <code>npm ci</code>, "
+        "or set NEWFORM_DOCS_ASSETS_DIR). The API description itself is at "
+        "<a href=/openapi.json>/openapi.json</a>.</p>",
+        status_code=503,
+    )
 
 
 def mount_docs(app: FastAPI) -> None:
@@ -63,11 +66,14 @@ def mount_docs(app: FastAPI) -> None:
     async def swagger_ui() -> HTMLResponse:
         if assets_dir() is None:
             return _missing()
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — API",
-                                   swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-                                   swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
-                                   oauth2_redirect_url="/docs/oauth2-redirect")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
 
     @router.get("/docs/oauth2-redirect")
     async def swagger_ui_redirect() -> HTMLResponse:
@@ -77,9 +83,13 @@ def mount_docs(app: FastAPI) -> None:
     async def redoc() -> HTMLResponse:
         if assets_dir() is None:
             return _missing()
-        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} — API",
-                              redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
-                              redoc_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png", with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
     @router.get(ASSETS_PATH + "/{name}")
     async def asset(name: str) -> FileResponse:
@@ -87,8 +97,9 @@ def mount_docs(app: FastAPI) -> None:
         if directory is None or name not in FILES:
             raise NotFound(f"No documentation file {name}")
         package, path, media_type = FILES[name]
-        return FileResponse(directory / package / path, media_type=media_type,
-                            headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            directory / package / path, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     if assets_dir() is None:
         log.warning("swagger-ui-dist/redoc not found (npm ci, or NEWFORM_DOCS_ASSETS_DIR): /docs and /redoc say so")

@@ -99,8 +99,12 @@ class EdgeGuardMiddleware:
 
     @staticmethod
     async def _refuse(scope, receive, send, reason: str) -> None:
-        problem = Unprocessable(f"The request cannot be stored: {reason}. Nothing was changed.",
-                                title="Unstorable input", slug="unstorable-input")
+        problem = Unprocessable(
+            f"The request cannot be stored: {reason}. Nothing was changed.",
+            title="Unstorable input",
+            slug="unstorable-input",
+        )
         path = mask_id_numbers(scope["path"].replace("\x00", "%00"))  # no ID number echoed (redaction.py)
-        await JSONResponse(problem.body(path), status_code=problem.status,
-                           media_type=PROBLEM_MEDIA_TYPE)(scope, receive, send)
+        await JSONResponse(problem.body(path), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE)(
+            scope, receive, send
+        )

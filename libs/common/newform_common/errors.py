@@ -56,8 +56,10 @@ class ProblemDetail(BaseModel):
         },
     )
 
-    type: str = Field(description="The problem type: a URI reference, `/problems/<slug>`, resolved against the "
-                                  "request's URI; GET it for what the type means (`GET /problems` lists them all)")
+    type: str = Field(
+        description="The problem type: a URI reference, `/problems/<slug>`, resolved against the "
+        "request's URI; GET it for what the type means (`GET /problems` lists them all)"
+    )
     title: str
     status: int
     detail: str | None = None
@@ -72,8 +74,16 @@ class Problem(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, status: int | None = None, title: str | None = None,
-                 slug: str | None = None, headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail or self.title)
         self.detail = detail
         if status is not None:
@@ -141,9 +151,19 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     )
 
 
-_HTTP_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Payload too large",
-                415: "Unsupported media type", 422: "Unprocessable request", 429: "Too many requests"}
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+}
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -161,15 +181,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        problem = Problem(str(exc.detail) if exc.detail else None, status=exc.status_code, title=title,
-                          slug=title.lower().replace(" ", "-"), headers=headers or None)
+        problem = Problem(
+            str(exc.detail) if exc.detail else None,
+            status=exc.status_code,
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            headers=headers or None,
+        )
         return problem_response(problem, request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
         ]
         first = errors[0] if errors else None
         detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
@@ -178,24 +202,38 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def _unavailable(request: Request, exc: Exception):
         log.warning("database unavailable on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc)
-        problem = Problem("The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
-                          status=503, title="Service unavailable", slug="unavailable", headers={"Retry-After": "5"})
+        problem = Problem(
+            "The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
+            status=503,
+            title="Service unavailable",
+            slug="unavailable",
+            headers={"Retry-After": "5"},
+        )
         return problem_response(problem, request)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):
         if _is_bad_value(exc):
             # A value the database cannot take (e.g. a number beyond its column's range): bad input.
-            problem = Problem("A value is out of range or of the wrong form for its field", status=422,
-                              title="Validation failed", slug="validation")
+            problem = Problem(
+                "A value is out of range or of the wrong form for its field",
+                status=422,
+                title="Validation failed",
+                slug="validation",
+            )
             return problem_response(problem, request)
         if is_transient_conflict(exc):
             # The request lost a lock race (PostgreSQL ended it to break a deadlock, say) and changed
             # nothing: the same request again will go through.
             log.info("transient conflict on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc.orig)
-            problem = Problem("The request met a concurrent change of the same data and changed nothing; retry it "
-                              "(with the same Idempotency-Key).", status=409, title="Concurrent change",
-                              slug="concurrent-change", headers={"Retry-After": "1"})
+            problem = Problem(
+                "The request met a concurrent change of the same data and changed nothing; retry it "
+                "(with the same Idempotency-Key).",
+                status=409,
+                title="Concurrent change",
+                slug="concurrent-change",
+                headers={"Retry-After": "1"},
+            )
             return problem_response(problem, request)
         return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
 
@@ -207,34 +245,54 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(PolicyNotInForce)
     async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
         if exc.predates:  # the client's fact is older than the policy: it cannot be judged under it
-            problem = Problem(f"No version of the policy covers this fact's date: {exc}", status=422,
-                              title="Policy not in force", slug="policy-not-in-force")
+            problem = Problem(
+                f"No version of the policy covers this fact's date: {exc}",
+                status=422,
+                title="Policy not in force",
+                slug="policy-not-in-force",
+            )
         else:  # the successor version has not been loaded: the operator's gap, so retry later
             log.error("no policy version in force: %s (load the successor into NEWFORM_POLICY_DIR)", exc)
-            problem = Problem("No version of the policy is in force for this date yet; the operators have been "
-                              "alerted to load the successor version", status=503, title="Policy not in force",
-                              slug="policy-not-in-force", headers={"Retry-After": "3600"})
+            problem = Problem(
+                "No version of the policy is in force for this date yet; the operators have been "
+                "alerted to load the successor version",
+                status=503,
+                title="Policy not in force",
+                slug="policy-not-in-force",
+                headers={"Retry-After": "3600"},
+            )
         return problem_response(problem, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, mask_id_numbers(request.url.path))
-        problem = Problem("An internal error occurred; it has been logged.", status=500,
-                          title="Internal server error", slug="internal")
+        problem = Problem(
+            "An internal error occurred; it has been logged.",
+            status=500,
+            title="Internal server error",
+            slug="internal",
+        )
         return problem_response(problem, request)
 
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route accepts on this path (Starlette names only the first route it matched)."""
-    return [method for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
-            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
-                   for route in request.app.router.routes)]
+    return [
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
 
 
 def _is_bad_value(exc: DBAPIError) -> bool:
     """SQL state class 22 (data exception) from the server, or asyncpg refusing to encode a value."""
-    return isinstance(exc, SQLDataError) or isinstance(exc.orig, AsyncpgDataError) or isinstance(
-        getattr(exc.orig, "__cause__", None), AsyncpgDataError)
+    return (
+        isinstance(exc, SQLDataError)
+        or isinstance(exc.orig, AsyncpgDataError)
+        or isinstance(getattr(exc.orig, "__cause__", None), AsyncpgDataError)
+    )
 
 
 def is_transient_conflict(exc: BaseException) -> bool:
@@ -252,8 +310,11 @@ def is_transient_conflict(exc: BaseException) -> bool:
 
 def _is_outage(exc: DBAPIError) -> bool:
     """A lost or refused database connection, as opposed to an error in the statement itself."""
-    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or isinstance(
-        exc.orig, OSError | CannotConnectNowError)
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.orig, OSError | CannotConnectNowError)
+    )
 
 
 def is_database_outage(exc: BaseException) -> bool:
@@ -265,8 +326,9 @@ def is_database_outage(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, DBAPIError) and _is_outage(current):
             return True
-        if isinstance(current, OSError | CannotConnectNowError | AsyncpgConnectionError | ConnectionError
-                      | TimeoutError):
+        if isinstance(
+            current, OSError | CannotConnectNowError | AsyncpgConnectionError | ConnectionError | TimeoutError
+        ):
             return True
         if isinstance(current, AsyncpgInterfaceError) and "closed" in str(current):  # "connection is closed"
             return True
@@ -276,12 +338,20 @@ def is_database_outage(exc: BaseException) -> bool:
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the problem+json errors a route can return."""
-    descriptions = {400: "Bad request", 401: "Missing, invalid or expired token", 403: "Not allowed for this token",
-                    404: "Not found", 409: "Conflict with the current state",
-                    422: "Validation failed or policy violation"}
+    descriptions = {
+        400: "Bad request",
+        401: "Missing, invalid or expired token",
+        403: "Not allowed for this token",
+        404: "Not found",
+        409: "Conflict with the current state",
+        422: "Validation failed or policy violation",
+    }
     return {
-        code: {"model": ProblemDetail, "description": descriptions.get(code, "Error"),
-               "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}
+        code: {
+            "model": ProblemDetail,
+            "description": descriptions.get(code, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+        }
         for code in codes
     }
 

@@ -134,8 +134,16 @@ class Envelope:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
-    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]], *,
-                   topic: str | None = None, partition: int | None = None, offset: int | None = None) -> Envelope:
+    def from_kafka(
+        cls,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+        *,
+        topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> Envelope:
         """Parse a binary-mode CloudEvent; raises `MalformedEvent` (with the reason) when it is not one.
 
         Everything a consumer writes (inbox, event log) is checked here first, so that a poison event
@@ -187,7 +195,9 @@ class Envelope:
             subject=h.get("ce_subject"),
             data=data,
             extra_headers={k: v for k, v in h.items() if k not in known},
-            topic=topic, partition=partition, offset=offset,
+            topic=topic,
+            partition=partition,
+            offset=offset,
         )
 
     def decode(self, reg: EventRegistry = registry) -> DomainEvent:
@@ -202,8 +212,16 @@ class MalformedEvent(ValueError):
 
 
 #: Bounds of the attributes a consumer stores (the inbox's and the gateway event log's columns).
-ATTRIBUTE_LIMITS = {"ce_id": 64, "ce_type": 200, "ce_source": 200, "ce_subject": 200, "key": 200,
-                    "ce_specversion": 10, "ce_time": 64, "content-type": 100}
+ATTRIBUTE_LIMITS = {
+    "ce_id": 64,
+    "ce_type": 200,
+    "ce_source": 200,
+    "ce_subject": 200,
+    "key": 200,
+    "ce_specversion": 10,
+    "ce_time": 64,
+    "content-type": 100,
+}
 #: Any other `ce_*` extension attribute.
 EXTENSION_LIMIT = 1000
 #: `<service>.<aggregate>.<verb>.v<N>` in general; the service part is at most 100 characters (a column).
@@ -239,8 +257,13 @@ def _has_nul(node: Any) -> bool:
     return False
 
 
-def is_backward_compatible(old: dict[str, Any], new: dict[str, Any], *, old_root: dict[str, Any] | None = None,
-                           new_root: dict[str, Any] | None = None) -> list[str]:
+def is_backward_compatible(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    old_root: dict[str, Any] | None = None,
+    new_root: dict[str, Any] | None = None,
+) -> list[str]:
     """Reasons why consumers of `old` would break on data valid under `new` (empty: compatible).
 
     The whole schema is compared, nested objects, array items and `$ref`s included (resolved in
@@ -286,8 +309,15 @@ def _label(schema: dict[str, Any]) -> str:
     return str(schema.get("type", "any"))
 
 
-def _compare(old: dict[str, Any], new: dict[str, Any], old_root: dict[str, Any], new_root: dict[str, Any],
-             where: str, problems: list[str], depth: int) -> None:
+def _compare(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_root: dict[str, Any],
+    new_root: dict[str, Any],
+    where: str,
+    problems: list[str],
+    depth: int,
+) -> None:
     if depth > 40:  # a recursive schema: deep enough to have seen every distinct shape
         return
     old, new = _resolve(old, old_root), _resolve(new, new_root)
@@ -365,7 +395,7 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
         out = {}
         for k, v in node.items():
             if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/"):
-                name = v[len("#/$defs/"):]
+                name = v[len("#/$defs/") :]
                 out[k] = f"#/components/schemas/{renames.get(name, name)}"
             else:
                 out[k] = _rewrite_refs(v, renames)
@@ -382,8 +412,7 @@ def open_to_new_fields(node: Any) -> Any:
     contract must let a consumer accept the next minor release's new optional field: the versioning
     policy calls that compatible, and a consumer validating with a closed schema would reject it."""
     if isinstance(node, dict):
-        return {k: open_to_new_fields(v) for k, v in node.items()
-                if not (k == "additionalProperties" and v is False)}
+        return {k: open_to_new_fields(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
     if isinstance(node, list):
         return [open_to_new_fields(v) for v in node]
     return node

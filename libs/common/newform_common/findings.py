@@ -199,9 +199,12 @@ class FindingRef(BaseModel):
     measure: str
     rule: str
     severity: Severity
-    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
-                                                 "successor is loaded (the rule rests on them alone; "
-                                                 "evidence.policy_basis says which version)")
+    provisional: bool = Field(
+        False,
+        description="Judged under lapsed municipal measures applied until their "
+        "successor is loaded (the rule rests on them alone; "
+        "evidence.policy_basis says which version)",
+    )
 
 
 class FindingPublic(FindingRef):
@@ -227,17 +230,30 @@ def finding_event(service: str) -> type[FindingRaised]:
     """
     if service not in _FINDING_EVENTS:
         name = "".join(part.title() for part in service.split("_")) + "FindingRaised"
-        cls = type(name, (FindingRaised,), {"__doc__": f"A rule was found broken in a fact {service} accepted.",
-                                            "__module__": __name__})
+        cls = type(
+            name,
+            (FindingRaised,),
+            {"__doc__": f"A rule was found broken in a fact {service} accepted.", "__module__": __name__},
+        )
         _FINDING_EVENTS[service] = event_type(f"{service}.finding.raised.v1", key="subject_id")(cls)
     return _FINDING_EVENTS[service]
 
 
-async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_type: str, subject_id: str,
-                        platform_id: str | None = None, enterprise_id: str | None = None,
-                        worker_id: str | None = None, occupation: str | None = None, district: str | None = None,
-                        observed_at: datetime | None = None, judged_on: date | None = None,
-                        engagement_type: str | None = None) -> FindingRef:
+async def raise_finding(
+    session: AsyncSession,
+    spec: FindingSpec,
+    *,
+    subject_type: str,
+    subject_id: str,
+    platform_id: str | None = None,
+    enterprise_id: str | None = None,
+    worker_id: str | None = None,
+    occupation: str | None = None,
+    district: str | None = None,
+    observed_at: datetime | None = None,
+    judged_on: date | None = None,
+    engagement_type: str | None = None,
+) -> FindingRef:
     """The finding row and its `<service>.finding.raised.v1` outbox event, in the caller's transaction.
 
     The policy basis is judged on the fact's own first date (`fact_date`: `spec.fact_on`, or the
@@ -253,8 +269,7 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
     # A fact is judged under the sources in force on its own dates, not the judging day: a statement for
     # December 2026 raised on 10 January 2027 rests on the measures as they stood in December.
-    on = fact_date(spec) or judged_on or (business_date(observed_at) if observed_at else
-                                          policy_module.business_today())
+    on = fact_date(spec) or judged_on or (business_date(observed_at) if observed_at else policy_module.business_today())
     evidence = dict(spec.evidence)
     try:
         basis = get_policy().rule_basis(spec.rule, on, engagement_type)
@@ -262,17 +277,42 @@ async def raise_finding(session: AsyncSession, spec: FindingSpec, *, subject_typ
         basis = None  # no measures apply on that date: nothing to say about them
     if basis is not None and basis.provisional:
         evidence["policy_basis"] = basis.evidence()
-    finding = Finding(id=new_id("fnd"), measure=spec.measure, rule=spec.rule, severity=spec.severity.value,
-                      summary=spec.summary, subject_type=subject_type, subject_id=subject_id,
-                      platform_id=platform_id, enterprise_id=enterprise_id, worker_id=worker_id,
-                      occupation=occupation, district=district, evidence=evidence,
-                      observed_at=observed_at or datetime.now(UTC))
+    finding = Finding(
+        id=new_id("fnd"),
+        measure=spec.measure,
+        rule=spec.rule,
+        severity=spec.severity.value,
+        summary=spec.summary,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        platform_id=platform_id,
+        enterprise_id=enterprise_id,
+        worker_id=worker_id,
+        occupation=occupation,
+        district=district,
+        evidence=evidence,
+        observed_at=observed_at or datetime.now(UTC),
+    )
     session.add(finding)
-    record(session, finding_event(service)(
-        finding_id=finding.id, measure=finding.measure, rule=finding.rule, severity=spec.severity,
-        summary=finding.summary, subject_type=subject_type, subject_id=subject_id, platform_id=platform_id,
-        enterprise_id=enterprise_id, worker_id=worker_id, occupation=occupation, district=district,
-        evidence=evidence, observed_at=finding.observed_at))
+    record(
+        session,
+        finding_event(service)(
+            finding_id=finding.id,
+            measure=finding.measure,
+            rule=finding.rule,
+            severity=spec.severity,
+            summary=finding.summary,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            platform_id=platform_id,
+            enterprise_id=enterprise_id,
+            worker_id=worker_id,
+            occupation=occupation,
+            district=district,
+            evidence=evidence,
+            observed_at=finding.observed_at,
+        ),
+    )
     return FindingRef.model_validate(finding)
 
 
@@ -291,27 +331,44 @@ def findings_router(*, readers: tuple[Role, ...] | None = None, tag: str = "find
     allowed = readers or (Role.platform, Role.enterprise, Role.worker, Role.department, Role.regulator, Role.admin)
     router = APIRouter(prefix="/v1", tags=[tag])
 
-    @router.get("/findings", response_model=Page[FindingPublic], responses=problem_responses(401, 403),
-                summary="Findings this service raised (a platform sees its own, a worker theirs)")
-    async def list_findings(session: SessionDep, principal: Principal = require(*allowed), *,
-                            params: Annotated[PageParams, Depends(page_params)],
-                            measure: Annotated[str | None, Query(pattern=MEASURE_ID.pattern)] = None,
-                            rule: Annotated[str | None, Query(pattern=RULE_ID.pattern)] = None,
-                            platform_id: Annotated[str | None, Query(max_length=64)] = None,
-                            subject_id: Annotated[str | None, Query(max_length=64)] = None):
+    @router.get(
+        "/findings",
+        response_model=Page[FindingPublic],
+        responses=problem_responses(401, 403),
+        summary="Findings this service raised (a platform sees its own, a worker theirs)",
+    )
+    async def list_findings(
+        session: SessionDep,
+        principal: Principal = require(*allowed),
+        *,
+        params: Annotated[PageParams, Depends(page_params)],
+        measure: Annotated[str | None, Query(pattern=MEASURE_ID.pattern)] = None,
+        rule: Annotated[str | None, Query(pattern=RULE_ID.pattern)] = None,
+        platform_id: Annotated[str | None, Query(max_length=64)] = None,
+        subject_id: Annotated[str | None, Query(max_length=64)] = None,
+    ):
         view = visibility(principal)
         query = select(Finding).where(view.where(platform=Finding.platform_id, worker=Finding.worker_id))
-        for column, value in ((Finding.measure, measure), (Finding.rule, rule), (Finding.platform_id, platform_id),
-                              (Finding.subject_id, subject_id)):
+        for column, value in (
+            (Finding.measure, measure),
+            (Finding.rule, rule),
+            (Finding.platform_id, platform_id),
+            (Finding.subject_id, subject_id),
+        ):
             if value is not None:
                 query = query.where(column == value)
         rows = (await session.execute(keyset(query, Finding.id, params))).scalars().all()
         return page_of([FindingPublic.model_validate(f) for f in rows], params, lambda f: [f.finding_id])
 
-    @router.get("/findings/{finding_id}", response_model=FindingPublic, responses=problem_responses(401, 403, 404),
-                summary="One finding")
-    async def get_finding(finding_id: Annotated[str, Path(max_length=64)], session: SessionDep,
-                          principal: Principal = require(*allowed)):
+    @router.get(
+        "/findings/{finding_id}",
+        response_model=FindingPublic,
+        responses=problem_responses(401, 403, 404),
+        summary="One finding",
+    )
+    async def get_finding(
+        finding_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: Principal = require(*allowed)
+    ):
         return FindingPublic.model_validate(await get_visible(session, Finding, finding_id, principal, "finding"))
 
     return router

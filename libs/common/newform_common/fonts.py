@@ -68,8 +68,9 @@ font_router = APIRouter(include_in_schema=False)
 
 @font_router.get(CSS_PATH)
 async def font_stylesheet() -> Response:
-    return Response(stylesheet(font_dir()), media_type="text/css; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        stylesheet(font_dir()), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @font_router.get(FILES_PATH + "/{name}")
@@ -78,8 +79,11 @@ async def font_slice(name: str) -> FileResponse:
     # Only the slice names of the served weights: no other file of the folder, no path traversal.
     if directory is None or not _SLICE.match(name) or not (directory / "files" / name).is_file():
         raise NotFound(f"No font file {name}")
-    return FileResponse(directory / "files" / name, media_type="font/woff2",
-                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return FileResponse(
+        directory / "files" / name,
+        media_type="font/woff2",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 def mount_fonts(app: FastAPI) -> None:

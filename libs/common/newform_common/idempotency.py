@@ -152,8 +152,14 @@ class IdempotentRequest:
     sent: str = field(default="", repr=False, compare=False)
 
     def record(self, status_code: int, response: Any) -> IdempotencyRecord:
-        return IdempotencyRecord(principal=self.scope, key=self.key, operation=self.operation,
-                                 request_hash=self.request_hash, status_code=status_code, response=response)
+        return IdempotencyRecord(
+            principal=self.scope,
+            key=self.key,
+            operation=self.operation,
+            request_hash=self.request_hash,
+            status_code=status_code,
+            response=response,
+        )
 
 
 def idempotent_request(request: Request, principal: Principal, payload: Any) -> IdempotentRequest | None:
@@ -166,23 +172,28 @@ def idempotent_request(request: Request, principal: Principal, payload: Any) -> 
     route = request.scope.get("route")
     operation = f"{request.method} {getattr(route, 'path', request.url.path)}"
     scope = idempotency_scope(principal, operation)
-    return IdempotentRequest(scope=scope, key=stored_key(_secret_of(request), scope, key), operation=operation,
-                             request_hash=_hash(operation, {"path": request.url.path, "body": payload}), sent=key)
+    return IdempotentRequest(
+        scope=scope,
+        key=stored_key(_secret_of(request), scope, key),
+        operation=operation,
+        request_hash=_hash(operation, {"path": request.url.path, "body": payload}),
+        sent=key,
+    )
 
 
 def replay(asked: IdempotentRequest, stored: IdempotencyRecord) -> JSONResponse:
     """The stored answer to a retry; 422 when the key was used for a different request."""
     if stored.request_hash != asked.request_hash or stored.operation != asked.operation:
-        raise Unprocessable(
-            f"This {HEADER} was already used for a different request", slug="idempotency-key-reuse"
-        )
+        raise Unprocessable(f"This {HEADER} was already used for a different request", slug="idempotency-key-reuse")
     media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None
-    return FastJSONResponse(stored.response, status_code=stored.status_code,
-                            headers={REPLAY_HEADER: "true"}, media_type=media_type)
+    return FastJSONResponse(
+        stored.response, status_code=stored.status_code, headers={REPLAY_HEADER: "true"}, media_type=media_type
+    )
 
 
-def answer(request: Request, result: BaseModel | dict[str, Any] | Problem,
-           status_code: int = 201) -> tuple[Any, int, str | None]:
+def answer(
+    request: Request, result: BaseModel | dict[str, Any] | Problem, status_code: int = 201
+) -> tuple[Any, int, str | None]:
     """(JSON body, status, media type) of what a use case produced, as sent and as stored."""
     if isinstance(result, Problem):
         # A refusal that is itself a fact (e.g. a duplicate claim kept as a fraud signal): what the
@@ -225,10 +236,14 @@ async def purge_expired(db: Any, keep: timedelta | None = None, *, batch: int = 
     removed = 0
     while True:
         async with db.sessions() as session:
-            result = await session.execute(text(
-                "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
-                " SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :keep)"
-                " LIMIT :batch FOR UPDATE SKIP LOCKED))"), {"keep": keep.total_seconds(), "batch": batch})
+            result = await session.execute(
+                text(
+                    "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+                    " SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :keep)"
+                    " LIMIT :batch FOR UPDATE SKIP LOCKED))"
+                ),
+                {"keep": keep.total_seconds(), "batch": batch},
+            )
             await session.commit()
         removed += result.rowcount or 0
         if (result.rowcount or 0) < batch:

@@ -164,7 +164,7 @@ def validate_mobile(s: str, *, field: str = "mobile") -> str:
     v = _clean(s, field).replace("-", "")
     for prefix in ("+86", "0086"):
         if v.startswith(prefix):
-            v = v[len(prefix):]
+            v = v[len(prefix) :]
             break
     if not v.isdigit() or not v.isascii():
         raise InvalidIdentifier(field, "format", "expected digits, optionally prefixed by +86")
@@ -210,8 +210,9 @@ def pseudonym_key(secret: str | bytes) -> bytes:
     """The key of every pseudonym, derived from PII_SECRET: every service that holds the same secret
     computes the same ``w_...`` id from an ID number, so facts add up across services and platforms."""
     raw = secret.encode() if isinstance(secret, str) else secret
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"newform-pseudonym",
-                info=b"newform worker pseudonym v1").derive(raw)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"newform-pseudonym", info=b"newform worker pseudonym v1"
+    ).derive(raw)
 
 
 def worker_pseudonym(id_number: str, secret: str | bytes) -> str:
@@ -309,7 +310,7 @@ def mask_mobile(value: str) -> str:
     v = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").replace("-", "")
     for prefix in ("+86", "0086"):
         if v.startswith(prefix):
-            v = v[len(prefix):]
+            v = v[len(prefix) :]
             break
     return _mask(v, 3, 4) if len(v) >= 11 else "*" * len(v)
 

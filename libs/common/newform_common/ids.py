@@ -14,4 +14,4 @@ def new_ids(prefix: str, count: int) -> list[str]:
     """`count` ids at once, as `new_id` makes them (one random draw for all: a batch names thousands of rows)."""
     stamp = f"{prefix}_{int(time.time() * 1000):012x}"
     random = secrets.token_hex(5 * count)
-    return [stamp + random[i:i + 10] for i in range(0, 10 * count, 10)]
+    return [stamp + random[i : i + 10] for i in range(0, 10 * count, 10)]

@@ -29,14 +29,28 @@ class InboxRow(CommonModel, table=True):
 
 
 async def claim(
-    session: AsyncSession, *, consumer: str, event_id: str, type_: str, topic: str, partition: int,
-    offset: int, outcome: str = "handled",
+    session: AsyncSession,
+    *,
+    consumer: str,
+    event_id: str,
+    type_: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    outcome: str = "handled",
 ) -> bool:
     """Record the event as handled; False if it already was (then the caller changes nothing)."""
     result = await session.execute(
         insert(InboxRow)
-        .values(consumer=consumer, event_id=event_id, type=type_, topic=topic, partition=partition,
-                offset=offset, outcome=outcome)
+        .values(
+            consumer=consumer,
+            event_id=event_id,
+            type=type_,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            outcome=outcome,
+        )
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(InboxRow.event_id)
     )
@@ -62,15 +76,34 @@ async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -
         return set()
     batch = list(rows.values())
     conn = await driver_connection(session)
-    claimed = await conn.fetch(_CLAIM_MANY, consumer, [e.id for e in batch], [e.type for e in batch],
-                               [e.topic or "" for e in batch], [e.partition or 0 for e in batch],
-                               [e.offset or 0 for e in batch])
+    claimed = await conn.fetch(
+        _CLAIM_MANY,
+        consumer,
+        [e.id for e in batch],
+        [e.type for e in batch],
+        [e.topic or "" for e in batch],
+        [e.partition or 0 for e in batch],
+        [e.offset or 0 for e in batch],
+    )
     return {r[0] for r in claimed}
 
 
 async def record_new(session: AsyncSession, *, consumer: str, envelopes: list) -> None:
     """Record envelopes the caller knows this consumer has not handled (a rebuild into an empty
     database, deduplicated in memory) with COPY; an id already recorded fails the statement."""
-    await bulk.copy(session, InboxRow, [dict(consumer=consumer, event_id=e.id, type=e.type, topic=e.topic or "",
-                                             partition=e.partition or 0, offset=e.offset or 0, outcome="handled")
-                                        for e in envelopes])
+    await bulk.copy(
+        session,
+        InboxRow,
+        [
+            dict(
+                consumer=consumer,
+                event_id=e.id,
+                type=e.type,
+                topic=e.topic or "",
+                partition=e.partition or 0,
+                offset=e.offset or 0,
+                outcome="handled",
+            )
+            for e in envelopes
+        ],
+    )

@@ -42,8 +42,11 @@ def security_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]
                 password = f.read().strip()
         if not env.get("KAFKA_SASL_USERNAME") or not password:
             raise ValueError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE")
-        options.update(sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
-                       sasl_plain_username=env["KAFKA_SASL_USERNAME"], sasl_plain_password=password)
+        options.update(
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+            sasl_plain_username=env["KAFKA_SASL_USERNAME"],
+            sasl_plain_password=password,
+        )
     return options
 
 
@@ -114,16 +117,24 @@ class TopicLayout:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TopicLayout:
         env = os.environ if environ is None else environ
         min_isr = env.get("KAFKA_MIN_INSYNC_REPLICAS")
-        return cls(partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "3")),
-                   replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", "1")),
-                   min_insync_replicas=int(min_isr) if min_isr else None)
+        return cls(
+            partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "3")),
+            replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", "1")),
+            min_insync_replicas=int(min_isr) if min_isr else None,
+        )
 
     def topic_configs(self) -> dict[str, str]:
         return {"min.insync.replicas": str(self.min_insync_replicas)}
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partitions: int | None = None,
-                        layout: TopicLayout | None = None, timeout: float = 30.0) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int | None = None,
+    layout: TopicLayout | None = None,
+    timeout: float = 30.0,
+) -> list[str]:
     """Create the topics that do not exist yet, with `layout` (default: from the environment).
 
     Idempotent: an existing topic is left as it is (its partitions are never raised here, because
@@ -141,8 +152,12 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[str], *, partit
         if not missing:
             return []
         response = await admin.create_topics(
-            [NewTopic(t, layout.partitions, layout.replication_factor, topic_configs=layout.topic_configs())
-             for t in missing], timeout_ms=int(timeout * 1000))
+            [
+                NewTopic(t, layout.partitions, layout.replication_factor, topic_configs=layout.topic_configs())
+                for t in missing
+            ],
+            timeout_ms=int(timeout * 1000),
+        )
         created = []
         for topic, code, *rest in response.topic_errors:
             if code == 0:
@@ -162,9 +177,13 @@ async def _wait_until_led(admin: AIOKafkaAdminClient, topics: list[str], partiti
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         described = {t["topic"]: t for t in await admin.describe_topics(topics)}
-        if all(t in described and described[t]["error_code"] == 0
-               and len(described[t]["partitions"]) >= partitions
-               and all(p["leader"] >= 0 for p in described[t]["partitions"]) for t in topics):
+        if all(
+            t in described
+            and described[t]["error_code"] == 0
+            and len(described[t]["partitions"]) >= partitions
+            and all(p["leader"] >= 0 for p in described[t]["partitions"])
+            for t in topics
+        ):
             return
         if asyncio.get_running_loop().time() >= deadline:
             raise TimeoutError(f"topics {topics} have no leaders after {timeout:.0f} s")

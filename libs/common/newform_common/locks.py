@@ -30,5 +30,9 @@ async def lock_keys(session: AsyncSession, namespace: str, keys: Iterable[str], 
         return
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     conn = await driver_connection(session)
-    await conn.execute(f"select {function}(hashtext($1), k) from (select distinct hashtext(c) as k "
-                       "from unnest($2::text[]) as c order by 1) as keys", namespace, wanted)
+    await conn.execute(
+        f"select {function}(hashtext($1), k) from (select distinct hashtext(c) as k "
+        "from unnest($2::text[]) as c order by 1) as keys",
+        namespace,
+        wanted,
+    )

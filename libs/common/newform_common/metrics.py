@@ -6,7 +6,9 @@ HTTP_REQUESTS = Counter(
     "newform_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "newform_http_request_seconds", "HTTP request latency", ["service", "method", "route"],
+    "newform_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 OUTBOX_BACKLOG = Gauge("newform_outbox_backlog", "Outbox rows committed but not yet published", ["service"])
@@ -19,7 +21,9 @@ EVENTS_DEAD_LETTERED = Counter(
     "newform_events_dead_lettered_total", "Events sent to a dead-letter topic", ["group", "topic"]
 )
 EVENT_FRESHNESS = Histogram(
-    "newform_event_projection_lag_seconds", "Seconds from an event's time to its projection", ["group"],
+    "newform_event_projection_lag_seconds",
+    "Seconds from an event's time to its projection",
+    ["group"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
 )
 CALENDAR_DAYS_COVERED = Gauge(

@@ -58,8 +58,7 @@ def run_env(*service_metadata: MetaData) -> None:
     targets = metadata_of(*service_metadata)
 
     if context.is_offline_mode():
-        context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=targets,
-                          literal_binds=True)
+        context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=targets, literal_binds=True)
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -70,8 +69,9 @@ def run_env(*service_metadata: MetaData) -> None:
             context.run_migrations()
 
     async def main() -> None:
-        engine = async_engine_from_config(config.get_section(config.config_ini_section, {}),
-                                          prefix="sqlalchemy.", poolclass=pool.NullPool)
+        engine = async_engine_from_config(
+            config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+        )
         async with engine.connect() as connection:
             await connection.run_sync(run)
         await engine.dispose()

@@ -95,7 +95,16 @@ class RequestContextMiddleware:
             if route not in ("/metrics", "/healthz", "/readyz"):
                 # A caller may put an ID number where an id goes (`/v1/workers/{id}`): never in the log.
                 path = mask_id_numbers(scope["path"])
-                access_log.info("%s %s %s", scope["method"], path, status,
-                                extra={"method": scope["method"], "path": path, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2)})
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    path,
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)

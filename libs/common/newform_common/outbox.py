@@ -24,9 +24,7 @@ from .events import DomainEvent, Envelope
 
 class OutboxRow(CommonModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
-    )
+    __table_args__ = (Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),)
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(max_length=64, unique=True)
@@ -47,8 +45,15 @@ class OutboxRow(CommonModel, table=True):
 
 def envelope_of(row) -> Envelope:
     """The envelope of an outbox row (an OutboxRow or a plain row with its columns)."""
-    return Envelope(id=row.event_id, source=row.source, type=row.type, time=row.time, key=row.key,
-                    subject=row.subject, data=row.data)
+    return Envelope(
+        id=row.event_id,
+        source=row.source,
+        type=row.type,
+        time=row.time,
+        key=row.key,
+        subject=row.subject,
+        data=row.data,
+    )
 
 
 def source_for(service: str) -> str:
@@ -74,8 +79,9 @@ def record(session: AsyncSession, event: DomainEvent, *, time: datetime | None =
     return envelope
 
 
-def record_data(session: AsyncSession, event_class: type[DomainEvent], data: dict[str, Any], *,
-                time: datetime | None = None) -> Envelope:
+def record_data(
+    session: AsyncSession, event_class: type[DomainEvent], data: dict[str, Any], *, time: datetime | None = None
+) -> Envelope:
     """`record` for a high-volume path that already holds the event's JSON data (plain dicts, lists,
     strings, numbers), skipping a pydantic model build and dump per item. The caller owes the data
     the class's shape; its tests should validate recorded data with `event_class.model_validate`."""
@@ -83,9 +89,15 @@ def record_data(session: AsyncSession, event_class: type[DomainEvent], data: dic
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")
     subject_field = event_class.subject_field or event_class.key_field
-    envelope = Envelope(id=str(uuid.uuid4()), source=source_for(service), type=event_class.event_type,
-                        time=time or datetime.now(UTC), key=str(data[event_class.key_field]),
-                        subject=None if data.get(subject_field) is None else str(data[subject_field]), data=data)
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source=source_for(service),
+        type=event_class.event_type,
+        time=time or datetime.now(UTC),
+        key=str(data[event_class.key_field]),
+        subject=None if data.get(subject_field) is None else str(data[subject_field]),
+        data=data,
+    )
     session.info.setdefault("outbox", []).append(envelope)
     return envelope
 
@@ -120,10 +132,19 @@ def _write_pending_outbox(session: Session) -> None:
         return
     # On the driver's connection, inside the session's transaction: an event row is the hottest write
     # of every service, and SQLAlchemy's statement and parameter machinery cost more than the insert.
-    await_only(driver_connection_in_hook(session).execute(
-        _INSERT_OUTBOX, topic_for(session.info["service"]), [e.id for e in pending], [e.key for e in pending],
-        [e.type for e in pending], [e.source for e in pending], [e.subject for e in pending],
-        [e.time for e in pending], [orjson.dumps(e.data).decode() for e in pending]))
+    await_only(
+        driver_connection_in_hook(session).execute(
+            _INSERT_OUTBOX,
+            topic_for(session.info["service"]),
+            [e.id for e in pending],
+            [e.key for e in pending],
+            [e.type for e in pending],
+            [e.source for e in pending],
+            [e.subject for e in pending],
+            [e.time for e in pending],
+            [orjson.dumps(e.data).decode() for e in pending],
+        )
+    )
     session.info["outbox_pending"] = True
 
 

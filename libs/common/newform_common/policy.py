@@ -103,8 +103,21 @@ KINDS = ("municipal_measures", "national_guideline", "provincial_standard", "law
 #: ``valid_until`` of a source in force until repealed (laws, standing standards).
 OPEN_ENDED = date.max
 
-_HEAD_KEYS = {"id", "document", "title", "title_en", "issued_by", "issued_on", "implements", "valid_from",
-              "valid_until", "extends", "series", "kind", "continues_provisionally"}
+_HEAD_KEYS = {
+    "id",
+    "document",
+    "title",
+    "title_en",
+    "issued_by",
+    "issued_on",
+    "implements",
+    "valid_from",
+    "valid_until",
+    "extends",
+    "series",
+    "kind",
+    "continues_provisionally",
+}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _VERSION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -348,8 +361,11 @@ class Policy:
         if hit is not None and not hit[1]:
             return hit[0]
         spans = ", ".join(f"{v.id} {v.valid_from}..{_until(v)}" for v in self._series[series])
-        raise PolicyNotInForce(f"no version of {series} in force on {d.isoformat()} (loaded: {spans})", on=d,
-                               predates=d < self._series[series][0].valid_from)
+        raise PolicyNotInForce(
+            f"no version of {series} in force on {d.isoformat()} (loaded: {spans})",
+            on=d,
+            predates=d < self._series[series][0].valid_from,
+        )
 
     def measures_status(self, on: date | datetime) -> MeasuresStatus:
         """The measures' version applied on ``on``, and whether provisionally (lapsed, successor not loaded).
@@ -362,10 +378,16 @@ class Policy:
         if hit is None:
             first = self._series[self.measures_series][0]
             if d < first.valid_from:
-                raise PolicyNotInForce(f"{first.document} takes effect on {first.valid_from.isoformat()}, after "
-                                       f"{d.isoformat()}", on=d, predates=True)
-            raise PolicyNotInForce(f"no version of the measures applies on {d.isoformat()} (the last one lapsed "
-                                   "and is not continued provisionally)", on=d)
+                raise PolicyNotInForce(
+                    f"{first.document} takes effect on {first.valid_from.isoformat()}, after {d.isoformat()}",
+                    on=d,
+                    predates=True,
+                )
+            raise PolicyNotInForce(
+                f"no version of the measures applies on {d.isoformat()} (the last one lapsed "
+                "and is not continued provisionally)",
+                on=d,
+            )
         return MeasuresStatus(hit[0], hit[1])
 
     # -- parameters ----------------------------------------------------------------------------
@@ -404,15 +426,29 @@ class Policy:
                 raise KeyError(f"unknown policy parameter {name!r}")
             first = min(max(v.valid_from, v.parameters[name].values[0].effective_from) for v in defined_in)
             if any(v.covers(d) for v in defined_in):
-                raise ParameterNotInForce(f"parameter {name!r} has no value effective on {d.isoformat()}", on=d,
-                                          predates=d < first)
-            raise PolicyNotInForce(f"no source in force on {d.isoformat()} defines {name!r} (defined by: "
-                                   f"{', '.join(sorted({v.id for v in defined_in}))})", on=d, predates=d < first)
+                raise ParameterNotInForce(
+                    f"parameter {name!r} has no value effective on {d.isoformat()}", on=d, predates=d < first
+                )
+            raise PolicyNotInForce(
+                f"no source in force on {d.isoformat()} defines {name!r} (defined by: "
+                f"{', '.join(sorted({v.id for v in defined_in}))})",
+                on=d,
+                predates=d < first,
+            )
         _, version, spec, ev, provisional = best
-        return Parameter(name=name, measure=spec.measure, unit=spec.unit, source=ev.source,
-                         value=copy.deepcopy(ev.value), effective_from=ev.effective_from, version=version.id,
-                         description=spec.description, series=version.series or version.id,
-                         document=version.document, provisional=provisional)
+        return Parameter(
+            name=name,
+            measure=spec.measure,
+            unit=spec.unit,
+            source=ev.source,
+            value=copy.deepcopy(ev.value),
+            effective_from=ev.effective_from,
+            version=version.id,
+            description=spec.description,
+            series=version.series or version.id,
+            document=version.document,
+            provisional=provisional,
+        )
 
     def value_with_source(self, name: str, on: date | datetime) -> Parameter:
         """The value with where it comes from: ``.value``, ``.source``, ``.version``, ``.provisional``."""
@@ -442,8 +478,12 @@ class Policy:
         except (KeyError, PolicyNotInForce):
             entry = None
         entry = statute_for(entry, engagement_type)
-        return RuleBasis(rule=rule, provisional=status.provisional and entry is None,
-                         measures_version=status.version.id, statutory_basis=entry)
+        return RuleBasis(
+            rule=rule,
+            provisional=status.provisional and entry is None,
+            measures_version=status.version.id,
+            statutory_basis=entry,
+        )
 
     # -- measures and routing ------------------------------------------------------------------
     def measure_titles(self, on: date | datetime) -> dict[str, dict[str, str]]:
@@ -523,7 +563,7 @@ def _check_value(val: Any, where: str, path: Path) -> None:
     if isinstance(val, float):
         raise _err(path, f"{where}: floats are not allowed (use integers: fen, percent, minutes)")
     if isinstance(val, (date, datetime, time)):
-        raise _err(path, f"{where}: dates and times are not allowed as values (use strings, e.g. \"22:00\")")
+        raise _err(path, f'{where}: dates and times are not allowed as values (use strings, e.g. "22:00")')
     if isinstance(val, list):
         for item in val:
             _check_value(item, where, path)
@@ -665,10 +705,14 @@ def _resolve_extends(versions: dict[str, PolicyVersion]) -> dict[str, PolicyVers
         base = resolve(v.extends, (*chain, v.extends))
         # a successor belongs to its base's source unless it says otherwise, and inherits how it lapses
         merged = replace(
-            v, measures={**base.measures, **v.measures}, parameters={**base.parameters, **v.parameters},
-            series=v.series or base.series or base.id, kind=v.kind or base.kind,
-            continues_provisionally=(base.continues_provisionally if v.continues_provisionally is None
-                                     else v.continues_provisionally),
+            v,
+            measures={**base.measures, **v.measures},
+            parameters={**base.parameters, **v.parameters},
+            series=v.series or base.series or base.id,
+            kind=v.kind or base.kind,
+            continues_provisionally=(
+                base.continues_provisionally if v.continues_provisionally is None else v.continues_provisionally
+            ),
         )
         resolved[vid] = merged
         return merged

@@ -75,7 +75,8 @@ class RateLimiter:
             raise TooManyRequests(
                 f"Rate limit of {self.burst} requests (refilled at {self.rate * 60:g} a minute) exceeded; "
                 f"retry after {decision.retry_after_s} s",
-                headers={**decision.headers(), "Retry-After": str(decision.retry_after_s)})
+                headers={**decision.headers(), "Retry-After": str(decision.retry_after_s)},
+            )
 
 
 class RateLimitHeadersMiddleware:
@@ -95,8 +96,11 @@ class RateLimitHeadersMiddleware:
             decision: Decision | None = state.get(STATE_KEY)
             if message["type"] == "http.response.start" and decision is not None:
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()
-                         if k.lower().encode() not in present]
+                extra = [
+                    (k.lower().encode(), v.encode())
+                    for k, v in decision.headers().items()
+                    if k.lower().encode() not in present
+                ]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -45,26 +45,53 @@ class ServiceSpec:
         return f"{self.topic}.dlq"
 
     def is_installed(self) -> bool:
-        return (importlib.util.find_spec(self.package) is not None
-                and importlib.util.find_spec(f"{self.package}.main") is not None)
+        return (
+            importlib.util.find_spec(self.package) is not None
+            and importlib.util.find_spec(f"{self.package}.main") is not None
+        )
 
 
 # One line per service. The gateway comes first: it is what a person opens.
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("gateway", 8000, "regulator's read models, alerts, credit records, dashboard", consumes=(ALL_TOPICS,),
-                secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS")),
-    ServiceSpec("contracts", 8001, "enterprises, workers, contracts, restrictions, rule register",
-                consumes=("departments.events",), secrets=("CONTRACTS_SIGNING_KEY",)),
-    ServiceSpec("wages", 8002, 'pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)',
-                consumes=("contracts.events",)),
-    ServiceSpec("disputes", 8003,
-                "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)",
-                consumes=("contracts.events", "departments.events")),
-    ServiceSpec("training", 8004, 'Skills training, certificates and subsidies paid once to the right party (M13)',
-                consumes=("contracts.events", "departments.events")),
-    ServiceSpec("departments", 8005, 'verified facts held by departments: insurance enrolment, dispatch licences, '
-                'enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)',
-                consumes=("contracts.events",)),
+    ServiceSpec(
+        "gateway",
+        8000,
+        "regulator's read models, alerts, credit records, dashboard",
+        consumes=(ALL_TOPICS,),
+        secrets=("TOKEN_SIGNING_KEY", "GATEWAY_CLIENTS"),
+    ),
+    ServiceSpec(
+        "contracts",
+        8001,
+        "enterprises, workers, contracts, restrictions, rule register",
+        consumes=("departments.events",),
+        secrets=("CONTRACTS_SIGNING_KEY",),
+    ),
+    ServiceSpec(
+        "wages",
+        8002,
+        "pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)",
+        consumes=("contracts.events",),
+    ),
+    ServiceSpec(
+        "disputes",
+        8003,
+        "complaints, mediation with a roster, arbitration referral, legal clocks (M10, M18, M20)",
+        consumes=("contracts.events", "departments.events"),
+    ),
+    ServiceSpec(
+        "training",
+        8004,
+        "Skills training, certificates and subsidies paid once to the right party (M13)",
+        consumes=("contracts.events", "departments.events"),
+    ),
+    ServiceSpec(
+        "departments",
+        8005,
+        "verified facts held by departments: insurance enrolment, dispatch licences, "
+        "enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)",
+        consumes=("contracts.events",),
+    ),
 )
 
 #: Secrets every service needs.

@@ -166,13 +166,19 @@ class OutboxRelay:
         producer = await self._producer_ready()
         futures = []
         for row in rows:
-            headers = [("ce_specversion", SPEC), ("ce_id", row["event_id"].encode()),
-                       ("ce_source", row["source"].encode()), ("ce_type", row["type"].encode()),
-                       ("ce_time", row["time"].isoformat().encode()), ("content-type", JSON)]
+            headers = [
+                ("ce_specversion", SPEC),
+                ("ce_id", row["event_id"].encode()),
+                ("ce_source", row["source"].encode()),
+                ("ce_type", row["type"].encode()),
+                ("ce_time", row["time"].isoformat().encode()),
+                ("content-type", JSON),
+            ]
             if row["subject"] is not None:
                 headers.append(("ce_subject", row["subject"].encode()))
-            futures.append(await producer.send(row["topic"], row["data"].encode(), key=row["key"].encode(),
-                                               headers=headers))
+            futures.append(
+                await producer.send(row["topic"], row["data"].encode(), key=row["key"].encode(), headers=headers)
+            )
         await asyncio.gather(*futures)
 
     async def _mark_published(self, conn, ids: list[int]) -> None:
@@ -195,6 +201,4 @@ class OutboxRelay:
             return
         self._last_cleanup = now
         async with self.db.transaction() as session:
-            await session.execute(
-                delete(OutboxRow).where(OutboxRow.published_at < now - self.retention)
-            )
+            await session.execute(delete(OutboxRow).where(OutboxRow.published_at < now - self.retention))

@@ -62,9 +62,16 @@ class CalendarSchedule(CommonModel, table=True):
 
     def as_schedule(self) -> calendar.Schedule:
         parsed = calendar.parse_schedule(self.document, year=self.year)
-        return calendar.Schedule(year=parsed.year, rest_days=parsed.rest_days, working_days=parsed.working_days,
-                                 source=parsed.source, published_on=parsed.published_on, origin="loaded",
-                                 loaded_by=self.loaded_by, loaded_at=self.loaded_at)
+        return calendar.Schedule(
+            year=parsed.year,
+            rest_days=parsed.rest_days,
+            working_days=parsed.working_days,
+            source=parsed.source,
+            published_on=parsed.published_on,
+            origin="loaded",
+            loaded_by=self.loaded_by,
+            loaded_at=self.loaded_at,
+        )
 
 
 @event_type(SCHEDULE_LOADED, key="year")
@@ -116,26 +123,61 @@ async def install_stored(db: Database) -> None:
         calendar.install(await stored(session))
 
 
-async def apply(session: AsyncSession, schedule: calendar.Schedule, *, loaded_by: str, loaded_at: datetime,
-                hooks: Sequence[ScheduleHook] = ()) -> list[deadlines.Recomputed]:
+async def apply(
+    session: AsyncSession,
+    schedule: calendar.Schedule,
+    *,
+    loaded_by: str,
+    loaded_at: datetime,
+    hooks: Sequence[ScheduleHook] = (),
+) -> list[deadlines.Recomputed]:
     """Store and install a year, recompute this service's clocks it touches, run the hooks; all in the
     caller's transaction. Returns the recomputed clocks (each recorded as an event)."""
     document = schedule.as_document()
-    values = {"year": schedule.year, "source": schedule.source, "published_on": schedule.published_on,
-              "document": document, "loaded_by": loaded_by, "loaded_at": loaded_at}
-    await session.execute(insert(CalendarSchedule).values(**values).on_conflict_do_update(
-        index_elements=["year"], set_={k: v for k, v in values.items() if k != "year"}))
-    calendar.install([calendar.Schedule(year=schedule.year, rest_days=schedule.rest_days,
-                                        working_days=schedule.working_days, source=schedule.source,
-                                        published_on=schedule.published_on, origin="loaded",
-                                        loaded_by=loaded_by, loaded_at=loaded_at)])
+    values = {
+        "year": schedule.year,
+        "source": schedule.source,
+        "published_on": schedule.published_on,
+        "document": document,
+        "loaded_by": loaded_by,
+        "loaded_at": loaded_at,
+    }
+    await session.execute(
+        insert(CalendarSchedule)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["year"], set_={k: v for k, v in values.items() if k != "year"})
+    )
+    calendar.install(
+        [
+            calendar.Schedule(
+                year=schedule.year,
+                rest_days=schedule.rest_days,
+                working_days=schedule.working_days,
+                source=schedule.source,
+                published_on=schedule.published_on,
+                origin="loaded",
+                loaded_by=loaded_by,
+                loaded_at=loaded_at,
+            )
+        ]
+    )
     changed = await deadlines.recompute(session, schedule.year)
     domain = session.info.get("domain") or session.info.get("service")
     event = deadline_recomputed_event(domain)
     for c in changed:
-        record(session, event(deadline_id=c.deadline_id, kind=c.kind, subject_id=c.subject_id,
-                              previous_due_at=c.previous_due_at, due_at=c.due_at, was_provisional=c.was_provisional,
-                              provisional=c.provisional, schedule_year=schedule.year))
+        record(
+            session,
+            event(
+                deadline_id=c.deadline_id,
+                kind=c.kind,
+                subject_id=c.subject_id,
+                previous_due_at=c.previous_due_at,
+                due_at=c.due_at,
+                was_provisional=c.was_provisional,
+                provisional=c.provisional,
+                schedule_year=schedule.year,
+            ),
+        )
     for hook in hooks:
         await hook(session, schedule.year)
     log.info("holiday schedule %s installed (%s); %d clocks recomputed", schedule.year, schedule.source, len(changed))
@@ -149,11 +191,16 @@ def consumer_handler(hooks: Sequence[ScheduleHook] = ()) -> Callable[[AsyncSessi
         if envelope.type != SCHEDULE_LOADED:
             return
         event = ScheduleLoaded.model_validate(envelope.data)
-        schedule = calendar.parse_schedule({
-            "year": event.year, "source": event.source,
-            "published_on": event.published_on.isoformat() if event.published_on else None,
-            "rest_days": [d.isoformat() for d in event.rest_days],
-            "working_days": [d.isoformat() for d in event.working_days]}, year=event.year)
+        schedule = calendar.parse_schedule(
+            {
+                "year": event.year,
+                "source": event.source,
+                "published_on": event.published_on.isoformat() if event.published_on else None,
+                "rest_days": [d.isoformat() for d in event.rest_days],
+                "working_days": [d.isoformat() for d in event.working_days],
+            },
+            year=event.year,
+        )
         await apply(session, schedule, loaded_by=event.loaded_by, loaded_at=event.loaded_at, hooks=hooks)
 
     return on_schedule_loaded
@@ -194,10 +241,13 @@ def coverage_check(today: date | None = None) -> tuple[bool, str]:
     today = today or clock.today()
     last, left = calendar.coverage(today)
     if left < 0:
-        return False, (f"no holiday schedule for {today.year}: legal periods are provisional (weekends and "
-                       "statutory holidays only) until it is loaded (newform calendar load FILE)")
+        return False, (
+            f"no holiday schedule for {today.year}: legal periods are provisional (weekends and "
+            "statutory holidays only) until it is loaded (newform calendar load FILE)"
+        )
     if left < 60:
-        return False, (f"holiday schedules cover until {last.isoformat()} ({left} days): load the next year's "
-                       "State Council schedule (newform calendar load FILE); after that, periods are provisional")
+        return False, (
+            f"holiday schedules cover until {last.isoformat()} ({left} days): load the next year's "
+            "State Council schedule (newform calendar load FILE); after that, periods are provisional"
+        )
     return True, f"holiday schedules cover until {last.isoformat()} ({left} days)"
-

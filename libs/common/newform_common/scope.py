@@ -69,12 +69,14 @@ def visibility(principal: Principal) -> Visibility:
     return Visibility()
 
 
-async def get_visible(session: AsyncSession, model: Any, key: Any, principal: Principal, what: str, *,
-                      for_update: bool = False) -> Any:
+async def get_visible(
+    session: AsyncSession, model: Any, key: Any, principal: Principal, what: str, *, for_update: bool = False
+) -> Any:
     """The row of `model` with primary key `key`, if the caller may see it; else 404 (no leak)."""
     row = await session.get(model, key, with_for_update=for_update or None)
-    if row is None or not visibility(principal).allows(platform_id=getattr(row, "platform_id", None),
-                                                       worker_id=getattr(row, "worker_id", None)):
+    if row is None or not visibility(principal).allows(
+        platform_id=getattr(row, "platform_id", None), worker_id=getattr(row, "worker_id", None)
+    ):
         raise NotFound(f"No {what} {key!r}")
     return row
 

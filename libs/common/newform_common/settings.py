@@ -85,8 +85,9 @@ class ServiceSettings(BaseSettings):
     calendar_topic: str = Field("gateway.events", validation_alias="CALENDAR_TOPIC")
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         # Fixed by code, never by the environment: a stray SERVICE_NAME (some platforms set one)
         # would move a service to another topic and database.
         code_only = {"service_name", "database_url"}
@@ -101,8 +102,10 @@ class ServiceSettings(BaseSettings):
             self.pii_secret = self.pii_secret_file.read_text().strip()
         if not self.pii_secret:
             if not self.dev_mode:
-                raise MissingSecret("PII_SECRET (or PII_SECRET_FILE) is not set: a service refuses to start without "
-                                    "its real secret outside development (NEWFORM_DEV=1 allows a development one)")
+                raise MissingSecret(
+                    "PII_SECRET (or PII_SECRET_FILE) is not set: a service refuses to start without "
+                    "its real secret outside development (NEWFORM_DEV=1 allows a development one)"
+                )
             self.pii_secret = DEV_PII_SECRET
         if not self.database_url:
             self.database_url = database_url_for(self.service_name)

@@ -58,11 +58,17 @@ async def app_client(app: FastAPI, base_url: str = "http://testserver") -> Async
             yield client
 
 
-async def read_topic(bootstrap_servers: str, topic: str, *, expect: int, timeout: float = 30.0,
-                     settle: float = 0.0) -> list[ConsumerRecord]:
+async def read_topic(
+    bootstrap_servers: str, topic: str, *, expect: int, timeout: float = 30.0, settle: float = 0.0
+) -> list[ConsumerRecord]:
     """Read `topic` from the beginning until `expect` records arrived (then `settle` seconds more)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap_servers, group_id=f"reader-{uuid.uuid4().hex}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"reader-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     records: list[ConsumerRecord] = []
     try:

@@ -19,8 +19,17 @@ from typing import Any, Literal
 
 from . import policy as policy_module
 
-__all__ = ["KINDS", "codes", "departments", "districts", "engagement_types", "literal", "names", "occupations",
-           "sectors"]
+__all__ = [
+    "KINDS",
+    "codes",
+    "departments",
+    "districts",
+    "engagement_types",
+    "literal",
+    "names",
+    "occupations",
+    "sectors",
+]
 
 #: Vocabulary kind -> the policy parameter that holds its code -> Chinese name table.
 KINDS: dict[str, str] = {

@@ -27,8 +27,10 @@ class Settings(ServiceSettings):
         if not pem:
             if self.dev_mode:
                 return Ed25519PrivateKey.generate()
-            raise RuntimeError("no evidence signing key: set CONTRACTS_SIGNING_KEY or CONTRACTS_SIGNING_KEY_FILE "
-                               "(or NEWFORM_DEV=1 to generate a throw-away key)")
+            raise RuntimeError(
+                "no evidence signing key: set CONTRACTS_SIGNING_KEY or CONTRACTS_SIGNING_KEY_FILE "
+                "(or NEWFORM_DEV=1 to generate a throw-away key)"
+            )
         key = serialization.load_pem_private_key(pem.encode(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise RuntimeError("the evidence signing key must be an Ed25519 private key")

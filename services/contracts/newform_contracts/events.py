@@ -23,8 +23,15 @@ EngagementType = Literal["labor_contract", "work_agreement", "civil"]
 PayPeriod = Literal["hour", "day", "week", "month"]
 Signer = Literal["worker", "enterprise"]
 HoursArrangement = Literal["standard", "comprehensive", "flexible", "part_time"]
-RuleTopic = Literal["platform_entry_exit", "order_allocation", "piece_rates", "commission_ratio", "pay_composition",
-                    "working_hours", "rewards_penalties"]
+RuleTopic = Literal[
+    "platform_entry_exit",
+    "order_allocation",
+    "piece_rates",
+    "commission_ratio",
+    "pay_composition",
+    "working_hours",
+    "rewards_penalties",
+]
 
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
@@ -73,17 +80,28 @@ class PaySchedule(BaseModel):
     the pay month ends in (a shorter month pays on its last day). Daily or weekly (ISO week): pay is
     due `days_after_period_end` days after the period's last day."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"period": "month", "month_start_day": 1, "day_of_month": 15, "month_offset": 1}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"period": "month", "month_start_day": 1, "day_of_month": 15, "month_offset": 1}]
+        },
+    )
 
     period: Literal["day", "week", "month"]
-    month_start_day: int = Field(1, ge=1, le=28, description="Monthly: the first day of a pay month (1: calendar "
-                                                              "month; 16: the 16th to the 15th of the next month)")
+    month_start_day: int = Field(
+        1,
+        ge=1,
+        le=28,
+        description="Monthly: the first day of a pay month (1: calendar "
+        "month; 16: the 16th to the 15th of the next month)",
+    )
     day_of_month: int | None = Field(None, ge=1, le=31, description="Monthly: the agreed pay day of the month")
-    month_offset: int = Field(1, ge=0, le=1, description="Monthly: 0 = in the month the pay month ends, 1 = the "
-                                                          "month after")
-    days_after_period_end: int | None = Field(None, ge=0, le=31, description="Daily or weekly: pay is due this "
-                                                                             "many days after the period ends")
+    month_offset: int = Field(
+        1, ge=0, le=1, description="Monthly: 0 = in the month the pay month ends, 1 = the month after"
+    )
+    days_after_period_end: int | None = Field(
+        None, ge=0, le=31, description="Daily or weekly: pay is due this many days after the period ends"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> PaySchedule:
@@ -94,8 +112,10 @@ class PaySchedule(BaseModel):
                 raise ValueError("days_after_period_end is for daily or weekly pay; use day_of_month")
             last_day = 31 if self.month_start_day == 1 else self.month_start_day - 1
             if self.month_offset == 0 and self.day_of_month < last_day:
-                raise ValueError(f"pay day {self.day_of_month} falls before the pay month ends (on day {last_day}): "
-                                 "use month_offset 1")
+                raise ValueError(
+                    f"pay day {self.day_of_month} falls before the pay month ends (on day {last_day}): "
+                    "use month_offset 1"
+                )
         else:
             if self.days_after_period_end is None:
                 raise ValueError(f"a {self.period}ly pay schedule needs days_after_period_end")
@@ -121,10 +141,12 @@ class ContractDrafted(DomainEvent):
     pay_period: PayPeriod
     insurance: InsuranceFlags
     drafted_at: datetime
-    pay_schedule: PaySchedule | None = Field(None, description="The agreed pay period and pay day, as data "
-                                                               "(absent: none agreed)")
-    hours_arrangement: HoursArrangement | None = Field(None, description="standard | comprehensive | flexible | "
-                                                                         "part_time (劳动法 arts. 36, 39)")
+    pay_schedule: PaySchedule | None = Field(
+        None, description="The agreed pay period and pay day, as data (absent: none agreed)"
+    )
+    hours_arrangement: HoursArrangement | None = Field(
+        None, description="standard | comprehensive | flexible | part_time (劳动法 arts. 36, 39)"
+    )
 
 
 class _ContractTransition(DomainEvent):

@@ -24,10 +24,25 @@ def canonical(record: dict) -> bytes:
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def record_body(*, contract_id: str, seq: int, document_sha256: str, signer: str, intent: str,
-                signed_at: datetime, previous_hash: str | None) -> dict:
-    return {"contract_id": contract_id, "seq": seq, "document_sha256": document_sha256, "signer": signer,
-            "intent": intent, "signed_at": signed_at.astimezone(UTC).isoformat(), "previous_hash": previous_hash}
+def record_body(
+    *,
+    contract_id: str,
+    seq: int,
+    document_sha256: str,
+    signer: str,
+    intent: str,
+    signed_at: datetime,
+    previous_hash: str | None,
+) -> dict:
+    return {
+        "contract_id": contract_id,
+        "seq": seq,
+        "document_sha256": document_sha256,
+        "signer": signer,
+        "intent": intent,
+        "signed_at": signed_at.astimezone(UTC).isoformat(),
+        "previous_hash": previous_hash,
+    }
 
 
 @dataclass
@@ -40,8 +55,9 @@ class Sealer:
 
     @property
     def public_pem(self) -> str:
-        return self.public_key.public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
 
     @property
     def key_id(self) -> str:
@@ -63,8 +79,10 @@ def verify(*, document_text: str, document_sha256: str, records: list[dict], pub
         problems.append("the document text no longer matches the hash recorded when it was drafted")
     previous = None
     for expected_seq, stored in enumerate(records, start=1):
-        body = {k: stored[k] for k in ("contract_id", "seq", "document_sha256", "signer", "intent", "signed_at",
-                                       "previous_hash")}
+        body = {
+            k: stored[k]
+            for k in ("contract_id", "seq", "document_sha256", "signer", "intent", "signed_at", "previous_hash")
+        }
         label = f"record {stored['seq']} ({stored['signer']})"
         if stored["seq"] != expected_seq:
             problems.append(f"{label}: sequence gap, expected {expected_seq}")

@@ -39,10 +39,15 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = create_service_app(settings=settings, title="newform contracts", description=DESCRIPTION,
-                             routers=[router, findings_router()], openapi_tags=TAGS,
-                             deadline_handlers={**DEADLINE_HANDLERS, **VERIFIED_CLOCKS},
-                             consumers=verified_consumers)
+    app = create_service_app(
+        settings=settings,
+        title="newform contracts",
+        description=DESCRIPTION,
+        routers=[router, findings_router()],
+        openapi_tags=TAGS,
+        deadline_handlers={**DEADLINE_HANDLERS, **VERIFIED_CLOCKS},
+        consumers=verified_consumers,
+    )
     app.state.pii = Pii(settings.pii_secret)
     app.state.sealer = Sealer(settings.signing_private_key())
     return app

@@ -115,8 +115,10 @@ class EvidenceRecord(ServiceModel, table=True):
     """A signature's evidence: hash-chained and sealed with the service's Ed25519 key (M4)."""
 
     __tablename__ = "evidence_records"
-    __table_args__ = (UniqueConstraint("contract_id", "seq", name="uq_evidence_contract_seq"),
-                      UniqueConstraint("contract_id", "signer", name="uq_evidence_contract_signer"))
+    __table_args__ = (
+        UniqueConstraint("contract_id", "seq", name="uq_evidence_contract_seq"),
+        UniqueConstraint("contract_id", "signer", name="uq_evidence_contract_signer"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     contract_id: str = Field(index=True, foreign_key="contracts.id", max_length=64)

@@ -75,12 +75,26 @@ def authorize_reveal(request: Request, principal: Principal) -> str:
     # Header values are ASCII: a purpose in Chinese is sent percent-encoded (UTF-8) and decoded here.
     purpose = unquote(request.headers.get(PURPOSE_HEADER) or "").strip()
     if not purpose:
-        raise Problem(f"Reading unmasked personal data needs an {PURPOSE_HEADER} header stating why",
-                      status=400, slug="purpose-required", title="Purpose required")
+        raise Problem(
+            f"Reading unmasked personal data needs an {PURPOSE_HEADER} header stating why",
+            status=400,
+            slug="purpose-required",
+            title="Purpose required",
+        )
     return purpose
 
 
-def audit_reveal(session: AsyncSession, principal: Principal, purpose: str, resource_type: str, resource_id: str,
-                 fields: list[str]) -> None:
-    session.add(PiiAccessLog(principal=principal.key, role=str(principal.role), resource_type=resource_type,
-                             resource_id=resource_id, fields=fields, purpose=purpose, at=datetime.now(UTC)))
+def audit_reveal(
+    session: AsyncSession, principal: Principal, purpose: str, resource_type: str, resource_id: str, fields: list[str]
+) -> None:
+    session.add(
+        PiiAccessLog(
+            principal=principal.key,
+            role=str(principal.role),
+            resource_type=resource_type,
+            resource_id=resource_id,
+            fields=fields,
+            purpose=purpose,
+            at=datetime.now(UTC),
+        )
+    )

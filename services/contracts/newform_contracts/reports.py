@@ -72,8 +72,9 @@ def period_bounds(period: str) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
-async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterprise, period: str, *,
-                          reveal: bool) -> list[dict]:
+async def employment_rows(
+    session: AsyncSession, pii: Pii, enterprise: Enterprise, period: str, *, reveal: bool
+) -> list[dict]:
     first, last = period_bounds(period)
     contracts = await repository.signed_contracts_overlapping(session, enterprise.id, first, last)
     # A terminated contract is in force until its termination, not until its original end date.
@@ -81,8 +82,7 @@ async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterpris
     ended_on = {cid: business_date(at) for cid, at in (await repository.terminated_at(session, terminated)).items()}
     contracts = [row for row in contracts if row[0].id not in ended_on or ended_on[row[0].id] >= first]
     ids = [c.id for c, _, _ in contracts]
-    signed_at = {(r.contract_id, r.signer): r.signed_at.isoformat()
-                 for r in await repository.evidence_of(session, ids)}
+    signed_at = {(r.contract_id, r.signer): r.signed_at.isoformat() for r in await repository.evidence_of(session, ids)}
     rows = []
     for c, reg, worker in contracts:
         name = pii.decrypt(reg.name_encrypted, "registrations.name")
@@ -91,23 +91,40 @@ async def employment_rows(session: AsyncSession, pii: Pii, enterprise: Enterpris
             name, id_number = masked("name", name), masked("id_number", id_number)
         t = c.terms
         ins = t.get("insurance", {})
-        rows.append({
-            "format_version": FORMAT_VERSION, "period": period, "enterprise_id": enterprise.id,
-            "enterprise_name": enterprise.name, "enterprise_credit_code": enterprise.credit_code,
-            "platform_id": c.platform_id, "contract_id": c.id, "worker_id": c.worker_id, "worker_name": name,
-            "worker_id_number": id_number, "engagement_type": c.engagement_type, "part_time": c.part_time,
-            "occupation": c.occupation, "district": c.district, "start_date": c.start_date.isoformat(),
-            "end_date": c.end_date.isoformat() if c.end_date else None, "status": c.status,
-            "pay_basis": t.get("pay_basis"), "pay_period": t.get("pay_period"), "pay_day": t.get("pay_day"),
-            "base_pay_fen": t.get("base_pay_fen"), "commission_ratio_percent": t.get("commission_ratio_percent"),
-            "hours_arrangement": t.get("hours_arrangement"),
-            "work_injury_insurance": bool(ins.get("work_injury")),
-            "occupational_injury_protection": bool(ins.get("occupational_injury")),
-            "accident_insurance": bool(ins.get("accident")), "document_sha256": c.document_sha256,
-            "worker_signed_at": signed_at.get((c.id, "worker")),
-            "enterprise_signed_at": signed_at.get((c.id, "enterprise")),
-            "termination_reason": c.termination_reason,
-        })
+        rows.append(
+            {
+                "format_version": FORMAT_VERSION,
+                "period": period,
+                "enterprise_id": enterprise.id,
+                "enterprise_name": enterprise.name,
+                "enterprise_credit_code": enterprise.credit_code,
+                "platform_id": c.platform_id,
+                "contract_id": c.id,
+                "worker_id": c.worker_id,
+                "worker_name": name,
+                "worker_id_number": id_number,
+                "engagement_type": c.engagement_type,
+                "part_time": c.part_time,
+                "occupation": c.occupation,
+                "district": c.district,
+                "start_date": c.start_date.isoformat(),
+                "end_date": c.end_date.isoformat() if c.end_date else None,
+                "status": c.status,
+                "pay_basis": t.get("pay_basis"),
+                "pay_period": t.get("pay_period"),
+                "pay_day": t.get("pay_day"),
+                "base_pay_fen": t.get("base_pay_fen"),
+                "commission_ratio_percent": t.get("commission_ratio_percent"),
+                "hours_arrangement": t.get("hours_arrangement"),
+                "work_injury_insurance": bool(ins.get("work_injury")),
+                "occupational_injury_protection": bool(ins.get("occupational_injury")),
+                "accident_insurance": bool(ins.get("accident")),
+                "document_sha256": c.document_sha256,
+                "worker_signed_at": signed_at.get((c.id, "worker")),
+                "enterprise_signed_at": signed_at.get((c.id, "enterprise")),
+                "termination_reason": c.termination_reason,
+            }
+        )
     return rows
 
 
@@ -116,6 +133,7 @@ def to_csv(rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELD_NAMES, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v)
-                         for k, v in row.items()})
+        writer.writerow(
+            {k: ("true" if v is True else "false" if v is False else "" if v is None else v) for k, v in row.items()}
+        )
     return out.getvalue()

@@ -83,20 +83,28 @@ CREDIT_CODE_EXAMPLE = "91630100MA7X8Y001G"
 PARTNER_CREDIT_CODE_EXAMPLE = "91630104MA7C8P2Q49"
 
 
-
 # Formats documented in the schema for client-side checks; the validators in newform_common.identity
 # enforce them (and the check digits) with a precise reason.
 CREDIT_CODE_FORMAT = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 RESIDENT_ID_FORMAT = "^[1-8][0-9]{16}[0-9Xx]$"
 MOBILE_FORMAT = "^(\\+?86)?1[3-9][0-9]{9}$"
-CREDIT_CODE_DESCRIPTION = ("Unified social credit code (GB 32100, check character validated). One code is one legal "
-                           "entity: a code already registered (as a platform or any platform's partner) is refused "
-                           "with 409 and the existing `enterprise_id`")
+CREDIT_CODE_DESCRIPTION = (
+    "Unified social credit code (GB 32100, check character validated). One code is one legal "
+    "entity: a code already registered (as a platform or any platform's partner) is refused "
+    "with 409 and the existing `enterprise_id`"
+)
 
 
 class PlatformCreate(BaseModel):
-    model_config = _example({"platform_id": "meituan", "name": "美团西宁", "credit_code": CREDIT_CODE_EXAMPLE,
-                             "district": "chengzhong", "occupations": ["food_delivery", "on_demand_delivery"]})
+    model_config = _example(
+        {
+            "platform_id": "meituan",
+            "name": "美团西宁",
+            "credit_code": CREDIT_CODE_EXAMPLE,
+            "district": "chengzhong",
+            "occupations": ["food_delivery", "on_demand_delivery"],
+        }
+    )
 
     platform_id: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$", description="Slug; platform tokens carry it")
     name: str = Field(min_length=1, max_length=200)
@@ -111,11 +119,17 @@ class DispatchLicence(BaseModel):
 
 
 class PartnerCreate(BaseModel):
-    model_config = _example({"name": "西宁速达劳务派遣有限公司", "kind": "dispatch_agency",
-                             "credit_code": PARTNER_CREDIT_CODE_EXAMPLE, "district": "chengxi",
-                             "occupations": ["food_delivery"],
-                             "dispatch_licence": {"number": "青人社派许字〔2024〕0012号", "valid_until": "2027-06-30"},
-                             "qualified": True})
+    model_config = _example(
+        {
+            "name": "西宁速达劳务派遣有限公司",
+            "kind": "dispatch_agency",
+            "credit_code": PARTNER_CREDIT_CODE_EXAMPLE,
+            "district": "chengxi",
+            "occupations": ["food_delivery"],
+            "dispatch_licence": {"number": "青人社派许字〔2024〕0012号", "valid_until": "2027-06-30"},
+            "qualified": True,
+        }
+    )
 
     name: str = Field(min_length=1, max_length=200)
     kind: PartnerKind
@@ -123,8 +137,11 @@ class PartnerCreate(BaseModel):
     district: District
     occupations: list[Occupation] = Field(min_length=1)
     dispatch_licence: DispatchLicence | None = Field(None, description="Labour-dispatch licence (dispatch agencies)")
-    qualified: Bool = Field(False, description="Outsourcer, franchisee or agent holds the qualification its "
-                                               "business needs (an unqualified one is a finding, M3)")
+    qualified: Bool = Field(
+        False,
+        description="Outsourcer, franchisee or agent holds the qualification its "
+        "business needs (an unqualified one is a finding, M3)",
+    )
 
 
 class EnterprisePublic(BaseModel):
@@ -147,15 +164,26 @@ class EnterprisePublic(BaseModel):
 # Workers
 # ---------------------------------------------------------------------------------------------
 class WorkerCreate(BaseModel):
-    model_config = _example({"name": "张三", "id_number": "630102199001011235", "phone": "13812345678",
-                             "occupation": "food_delivery", "household_registration_place": "青海省西宁市城东区",
-                             "residence_district": "chengdong"})
+    model_config = _example(
+        {
+            "name": "张三",
+            "id_number": "630102199001011235",
+            "phone": "13812345678",
+            "occupation": "food_delivery",
+            "household_registration_place": "青海省西宁市城东区",
+            "residence_district": "chengdong",
+        }
+    )
 
     name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(description="Resident ID number (GB 11643); stored encrypted, masked in responses",
-                           json_schema_extra={"pattern": RESIDENT_ID_FORMAT})
-    phone: str = Field(description="Mainland mobile number; stored encrypted, masked in responses",
-                       json_schema_extra={"pattern": MOBILE_FORMAT})
+    id_number: str = Field(
+        description="Resident ID number (GB 11643); stored encrypted, masked in responses",
+        json_schema_extra={"pattern": RESIDENT_ID_FORMAT},
+    )
+    phone: str = Field(
+        description="Mainland mobile number; stored encrypted, masked in responses",
+        json_schema_extra={"pattern": MOBILE_FORMAT},
+    )
     occupation: Occupation
     household_registration_place: str | None = Field(None, max_length=200)
     residence_district: ResidenceDistrict = Field(description="Xining district of residence, or `outside_xining`")
@@ -183,10 +211,17 @@ class WorkerPublic(BaseModel):
 # Classification
 # ---------------------------------------------------------------------------------------------
 class EngagementFactsIn(BaseModel):
-    model_config = _example({"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
-                             "enterprise_sets_pay": True, "work_is_core_business": True,
-                             "worker_may_refuse_orders": False, "worker_bears_profit_and_loss": False,
-                             "worker_works_elsewhere": False})
+    model_config = _example(
+        {
+            "enterprise_sets_rules_and_discipline": True,
+            "enterprise_controls_schedule": True,
+            "enterprise_sets_pay": True,
+            "work_is_core_business": True,
+            "worker_may_refuse_orders": False,
+            "worker_bears_profit_and_loss": False,
+            "worker_works_elsewhere": False,
+        }
+    )
 
     enterprise_sets_rules_and_discipline: Bool = Field(description="The enterprise's rules and discipline apply")
     enterprise_controls_schedule: Bool = Field(description="The enterprise sets the schedule and online time")
@@ -194,8 +229,10 @@ class EngagementFactsIn(BaseModel):
     work_is_core_business: Bool = Field(description="The work is part of the enterprise's core business")
     worker_may_refuse_orders: Bool
     worker_bears_profit_and_loss: Bool
-    worker_works_elsewhere: Bool = Field(description="The worker also works for other platforms or employers "
-                                                     "(with an own schedule: strong autonomy, 人社部发〔2021〕56号)")
+    worker_works_elsewhere: Bool = Field(
+        description="The worker also works for other platforms or employers "
+        "(with an own schedule: strong autonomy, 人社部发〔2021〕56号)"
+    )
 
 
 class CriterionPublic(BaseModel):
@@ -214,10 +251,13 @@ class ClassificationPublic(BaseModel):
 # Contracts
 # ---------------------------------------------------------------------------------------------
 class EligibilityCondition(BaseModel):
-    attribute: str = Field(max_length=50, description="e.g. driving_licence, health_certificate. A condition on "
-                                                      "gender, ethnicity, age or religion — named in the attribute or "
-                                                      "the requirement, Chinese or English — is refused (M5), except "
-                                                      "the law's own minimum age (年满16周岁; a driving licence's age)")
+    attribute: str = Field(
+        max_length=50,
+        description="e.g. driving_licence, health_certificate. A condition on "
+        "gender, ethnicity, age or religion — named in the attribute or "
+        "the requirement, Chinese or English — is refused (M5), except "
+        "the law's own minimum age (年满16周岁; a driving licence's age)",
+    )
     requirement: str = Field(max_length=500)
 
 
@@ -233,11 +273,17 @@ class Terms(BaseModel):
     pay_basis: Literal["monthly_salary", "hourly", "piece_rate", "commission", "mixed"]
     pay_period: str = Field(description="hour | day | week | month (longer periods are refused, M6)", max_length=20)
     pay_interval_days: int | None = Field(None, ge=1, description="Days between pay dates, if fixed")
-    pay_day: str | None = Field(None, max_length=100, description="The pay day in words, as the document says it "
-                                                                  "(e.g. '每月10日'); a note only — the pay day the "
-                                                                  "law counts arrears from is `pay_schedule`")
-    pay_schedule: PaySchedule | None = Field(None, description="The agreed pay period and pay day as data: wages "
-                                                               "raises arrears only after the end of this day")
+    pay_day: str | None = Field(
+        None,
+        max_length=100,
+        description="The pay day in words, as the document says it "
+        "(e.g. '每月10日'); a note only — the pay day the "
+        "law counts arrears from is `pay_schedule`",
+    )
+    pay_schedule: PaySchedule | None = Field(
+        None,
+        description="The agreed pay period and pay day as data: wages raises arrears only after the end of this day",
+    )
     base_pay_fen: int | None = Field(None, ge=0)
     piece_rates: dict[str, int] | None = Field(None, description="Rate per piece type, in fen")
     commission_ratio_percent: float | None = Field(None, ge=0, le=100)
@@ -246,8 +292,11 @@ class Terms(BaseModel):
     deposit_fen: int = Field(0, ge=0, description="Any deposit or bond charged to the worker (refused, M5)")
     worker_fees_fen: int = Field(0, ge=0, description="Any fee charged to the worker (refused, M5)")
     eligibility_conditions: list[EligibilityCondition] = Field(default_factory=list)
-    exclusivity: Bool = Field(False, description="A clause restricting work on other platforms: lawful only in a "
-                                                  "full-time labour contract; refused otherwise (M5)")
+    exclusivity: Bool = Field(
+        False,
+        description="A clause restricting work on other platforms: lawful only in a "
+        "full-time labour contract; refused otherwise (M5)",
+    )
     insurance: InsuranceIn = Field(default_factory=InsuranceIn)
     other_terms: str | None = Field(None, max_length=10000)
 
@@ -255,8 +304,9 @@ class Terms(BaseModel):
     def _schedule_matches_period(self) -> Terms:
         # an hourly rate is settled by the day, week or month the schedule names; any other period is that period
         if self.pay_schedule is not None and self.pay_period != "hour" and self.pay_schedule.period != self.pay_period:
-            raise ValueError(f"pay_schedule.period {self.pay_schedule.period!r} differs from pay_period "
-                             f"{self.pay_period!r}")
+            raise ValueError(
+                f"pay_schedule.period {self.pay_schedule.period!r} differs from pay_period {self.pay_period!r}"
+            )
         return self
 
 
@@ -268,15 +318,25 @@ CONTRACT_EXAMPLE = {
     "district": "chengdong",
     "start_date": "2026-12-01",
     "end_date": "2027-11-30",
-    "terms": {"pay_basis": "monthly_salary", "pay_period": "month", "pay_day": "每月10日",
-              "pay_schedule": {"period": "month", "month_start_day": 1, "day_of_month": 10, "month_offset": 1},
-              "base_pay_fen": 450000,
-              "hours_arrangement": "standard", "rest_rules": "每周休息一日",
-              "insurance": {"work_injury": True, "occupational_injury": False, "accident": True}},
-    "engagement_facts": {"enterprise_sets_rules_and_discipline": True, "enterprise_controls_schedule": True,
-                         "enterprise_sets_pay": True, "work_is_core_business": True,
-                         "worker_may_refuse_orders": False, "worker_bears_profit_and_loss": False,
-                         "worker_works_elsewhere": False},
+    "terms": {
+        "pay_basis": "monthly_salary",
+        "pay_period": "month",
+        "pay_day": "每月10日",
+        "pay_schedule": {"period": "month", "month_start_day": 1, "day_of_month": 10, "month_offset": 1},
+        "base_pay_fen": 450000,
+        "hours_arrangement": "standard",
+        "rest_rules": "每周休息一日",
+        "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
+    },
+    "engagement_facts": {
+        "enterprise_sets_rules_and_discipline": True,
+        "enterprise_controls_schedule": True,
+        "enterprise_sets_pay": True,
+        "work_is_core_business": True,
+        "worker_may_refuse_orders": False,
+        "worker_bears_profit_and_loss": False,
+        "worker_works_elsewhere": False,
+    },
     "document_text": "劳动合同……",
 }
 
@@ -289,15 +349,19 @@ class ContractCreate(BaseModel):
     engagement_type: EngagementType
     part_time: Bool = False
     occupation: Occupation | None = Field(None, description="Defaults to the registration's occupation")
-    district: District | None = Field(None, description="Place of work (routes findings); defaults to the "
-                                                        "contracting enterprise's district")
+    district: District | None = Field(
+        None, description="Place of work (routes findings); defaults to the contracting enterprise's district"
+    )
     start_date: Date
     end_date: Date | None = None
     terms: Terms
     engagement_facts: EngagementFactsIn
-    document_text: str = Field(min_length=1, max_length=200_000,
-                               description="The full text as signed. Personal data: stored encrypted, returned "
-                                           "with ID and mobile numbers masked unless revealed (regulator, X-Purpose)")
+    document_text: str = Field(
+        min_length=1,
+        max_length=200_000,
+        description="The full text as signed. Personal data: stored encrypted, returned "
+        "with ID and mobile numbers masked unless revealed (regulator, X-Purpose)",
+    )
 
     @field_validator("end_date")
     @classmethod
@@ -310,9 +374,11 @@ class ContractCreate(BaseModel):
 
 class ContractFindingRef(FindingRef):
     status: Literal["held", "raised", "withdrawn"] = Field(
-        "raised", description="held: found on a draft, not yet a finding or an alert (`finding_id` is the held "
-                              "finding's id); raised: in GET /v1/findings and sent to the departments; "
-                              "withdrawn: the draft was discarded")
+        "raised",
+        description="held: found on a draft, not yet a finding or an alert (`finding_id` is the held "
+        "finding's id); raised: in GET /v1/findings and sent to the departments; "
+        "withdrawn: the draft was discarded",
+    )
 
 
 # The contract row with its signers and findings: `service.contract_public`.
@@ -340,8 +406,10 @@ class ContractPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     findings: list[ContractFindingRef] = Field(
-        default_factory=list, description="Findings on this contract: held while it is a draft, "
-                                          "raised when it is sent, withdrawn if the draft is discarded")
+        default_factory=list,
+        description="Findings on this contract: held while it is a draft, "
+        "raised when it is sent, withdrawn if the draft is discarded",
+    )
 
 
 class ContractDocument(BaseModel):
@@ -372,9 +440,12 @@ class SignatureCreate(BaseModel):
 
     signer: Signer
     intent: str = Field(min_length=1, max_length=2000, description="The signer's statement of intent")
-    signed_at: DateTime | None = Field(None, description="The enterprise's own signing time (not in the future; "
-                                                         "defaults to now). Ignored for the worker: their signature "
-                                                         "is dated when the service receives it")
+    signed_at: DateTime | None = Field(
+        None,
+        description="The enterprise's own signing time (not in the future; "
+        "defaults to now). Ignored for the worker: their signature "
+        "is dated when the service receives it",
+    )
 
     @field_validator("signed_at")
     @classmethod
@@ -404,8 +475,10 @@ class EvidencePublic(BaseModel):
     contract_id: str
     document_sha256: str
     public_key_pem: str
-    canonicalization: str = "JSON, keys sorted, no whitespace, UTF-8: contract_id, seq, document_sha256, signer, " \
-                            "intent, signed_at, previous_hash"
+    canonicalization: str = (
+        "JSON, keys sorted, no whitespace, UTF-8: contract_id, seq, document_sha256, signer, "
+        "intent, signed_at, previous_hash"
+    )
     records: list[EvidenceRecordPublic]
 
 
@@ -420,8 +493,9 @@ class TerminationCreate(BaseModel):
     model_config = _example({"reason": "协商一致解除", "terminated_at": "2027-03-31T18:00:00+08:00"})
 
     reason: str = Field(min_length=1, max_length=500)
-    terminated_at: DateTime | None = Field(None, description="Defaults to now; not before the contract's start "
-                                                              "date or its signatures (422)")
+    terminated_at: DateTime | None = Field(
+        None, description="Defaults to now; not before the contract's start date or its signatures (422)"
+    )
 
 
 class DiscardContract(BaseModel):
@@ -443,18 +517,27 @@ class RestrictionReason(BaseModel):
 
 
 class RestrictionCreate(BaseModel):
-    model_config = _example({"registration_id": "reg_0190a1b2c3d4e5f6a7b8c9", "action": "restrict",
-                             "reason_code": "order_fraud", "reason_text": "连续虚构订单，经核实",
-                             "notice_given_at": "2026-11-20T09:00:00+08:00",
-                             "effective_at": "2026-11-27T00:00:00+08:00"})
+    model_config = _example(
+        {
+            "registration_id": "reg_0190a1b2c3d4e5f6a7b8c9",
+            "action": "restrict",
+            "reason_code": "order_fraud",
+            "reason_text": "连续虚构订单，经核实",
+            "notice_given_at": "2026-11-20T09:00:00+08:00",
+            "effective_at": "2026-11-27T00:00:00+08:00",
+        }
+    )
 
     registration_id: str
     action: Literal["restrict", "cancel"]
     reason_code: str = Field(min_length=1, max_length=64, description="One of GET /v1/account-restrictions/reasons")
     reason_text: str | None = Field(None, max_length=2000)
-    notice_given_at: DateTime | None = Field(None, description="When the worker was notified; null: no notice. "
-                                                               "Counts only if before `effective_at`; none is owed "
-                                                               "at the worker's own request (worker_request)")
+    notice_given_at: DateTime | None = Field(
+        None,
+        description="When the worker was notified; null: no notice. "
+        "Counts only if before `effective_at`; none is owed "
+        "at the worker's own request (worker_request)",
+    )
     effective_at: DateTime
 
 
@@ -514,19 +597,25 @@ class Consultation(BaseModel):
 
 
 class RuleNoticeCreate(BaseModel):
-    model_config = _example({"topic": "piece_rates", "title": "配送单价调整",
-                             "content": "基础配送费由每单4.5元调整为每单5元。",
-                             "consultation": {"consulted_with": "union", "consulted_on": "2026-11-01",
-                                              "opinion": "工会同意调整"},
-                             "published_on": "2026-11-10", "effective_on": "2026-11-20"})
+    model_config = _example(
+        {
+            "topic": "piece_rates",
+            "title": "配送单价调整",
+            "content": "基础配送费由每单4.5元调整为每单5元。",
+            "consultation": {"consulted_with": "union", "consulted_on": "2026-11-01", "opinion": "工会同意调整"},
+            "published_on": "2026-11-10",
+            "effective_on": "2026-11-20",
+        }
+    )
 
     topic: RuleTopic
     title: str = Field(min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=100_000)
     consultation: Consultation | None = Field(None, description="Null: no consultation held (a finding, M10)")
     published_on: Date
-    effective_on: Date = Field(description="At least `rule_register.min_notice_days` after publication (else a "
-                                           "finding, M10)")
+    effective_on: Date = Field(
+        description="At least `rule_register.min_notice_days` after publication (else a finding, M10)"
+    )
 
 
 # The notice row with its findings: `service.notice_public`.

@@ -60,8 +60,11 @@ class Enrolment:
     observed_at: datetime
 
     def enrolled_on(self, day: date) -> bool:
-        return (self.status == "enrolled" and (self.start_date is None or self.start_date <= day)
-                and (self.end_date is None or day <= self.end_date))
+        return (
+            self.status == "enrolled"
+            and (self.start_date is None or self.start_date <= day)
+            and (self.end_date is None or day <= self.end_date)
+        )
 
 
 def covers(e: Enrolment, day: date) -> bool:
@@ -84,37 +87,61 @@ def latest_by_type(enrolments: list[Enrolment], day: date | None = None) -> dict
     return latest
 
 
-def declared_insurance_contradicted(declared: dict[str, Any], enrolments: list[Enrolment],
-                                    on: date) -> list[FindingSpec]:
+def declared_insurance_contradicted(
+    declared: dict[str, Any], enrolments: list[Enrolment], on: date
+) -> list[FindingSpec]:
     """M9: what the platform declared insured that the register's holder says is not (on `on`)."""
     found = []
     for kind, e in latest_by_type(enrolments, on).items():
         if kind in VERIFIABLE_INSURANCE and declared.get(kind) and not e.enrolled_on(on):
-            found.append(FindingSpec(
-                "M9", "M9.declared_insurance_not_enrolled", Severity.high,
-                f"平台申报劳动者已参加{'工伤保险' if kind == 'work_injury' else '职业伤害保障'}，"
-                f"但{e.department}登记显示未参保（{e.reference}）",
-                {"source": e.department, "reference": e.reference, "fact_id": e.fact_id, "insurance_type": kind,
-                 "declared": True, "verified_status": e.status if e.status != "enrolled" else "not_in_force",
-                 "checked_on": on.isoformat()}))
+            found.append(
+                FindingSpec(
+                    "M9",
+                    "M9.declared_insurance_not_enrolled",
+                    Severity.high,
+                    f"平台申报劳动者已参加{'工伤保险' if kind == 'work_injury' else '职业伤害保障'}，"
+                    f"但{e.department}登记显示未参保（{e.reference}）",
+                    {
+                        "source": e.department,
+                        "reference": e.reference,
+                        "fact_id": e.fact_id,
+                        "insurance_type": kind,
+                        "declared": True,
+                        "verified_status": e.status if e.status != "enrolled" else "not_in_force",
+                        "checked_on": on.isoformat(),
+                    },
+                )
+            )
     return found
 
 
 LICENCE_STATE_ZH = {"revoked": "被吊销", "expired": "已过期", "not_yet_valid": "尚未生效"}
 
 
-def licence_finding(licence: VerifiedLicence, invalid_from: date, start_date: date,
-                    reason: str | None = None) -> FindingSpec:
+def licence_finding(
+    licence: VerifiedLicence, invalid_from: date, start_date: date, reason: str | None = None
+) -> FindingSpec:
     """M3: dispatch through an agency with no valid licence on a day of the contract: the platform bears
     the liability from that day (劳动合同法 art. 57, 劳务派遣行政许可实施办法)."""
-    reason = reason or ("revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until
-                        else "expired")
-    return FindingSpec("M3", "M3.dispatch_licence_invalid", Severity.high,
-                       f"劳务派遣单位在{invalid_from.isoformat()}无有效劳务派遣许可证（{licence.licence_number}"
-                       f"{LICENCE_STATE_ZH[reason]}），自该日起由平台企业依法承担责任",
-                       {"source": licence.department, "reference": licence.reference, "fact_id": licence.fact_id,
-                        "licence": reason, "invalid_from": invalid_from.isoformat(),
-                        "start_date": start_date.isoformat(), "liable_party": "platform"})
+    reason = reason or (
+        "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+    )
+    return FindingSpec(
+        "M3",
+        "M3.dispatch_licence_invalid",
+        Severity.high,
+        f"劳务派遣单位在{invalid_from.isoformat()}无有效劳务派遣许可证（{licence.licence_number}"
+        f"{LICENCE_STATE_ZH[reason]}），自该日起由平台企业依法承担责任",
+        {
+            "source": licence.department,
+            "reference": licence.reference,
+            "fact_id": licence.fact_id,
+            "licence": reason,
+            "invalid_from": invalid_from.isoformat(),
+            "start_date": start_date.isoformat(),
+            "liable_party": "platform",
+        },
+    )
 
 
 def first_invalid_day(licence: VerifiedLicence) -> date:
@@ -158,12 +185,16 @@ def why_unlicensed(licences: list, day: date) -> tuple[Any, str]:
 def record_on(records: list, day: date):
     """The enterprise record in force on `day`: the latest-starting among those valid on it (a record
     without dates is valid always), ties by the department's latest statement; None if none is."""
-    valid = [r for r in records if (r.valid_from is None or r.valid_from <= day)
-             and (r.valid_until is None or day <= r.valid_until)]
+    valid = [
+        r
+        for r in records
+        if (r.valid_from is None or r.valid_from <= day) and (r.valid_until is None or day <= r.valid_until)
+    ]
     if not valid:
         return None
-    return max(valid, key=lambda r: (r.valid_from or date.min, r.observed_at or datetime.min.replace(tzinfo=UTC),
-                                     r.version))
+    return max(
+        valid, key=lambda r: (r.valid_from or date.min, r.observed_at or datetime.min.replace(tzinfo=UTC), r.version)
+    )
 
 
 def partner_finding(record: VerifiedEnterprise, partner_kind: str, day: date | None = None) -> FindingSpec | None:
@@ -173,20 +204,30 @@ def partner_finding(record: VerifiedEnterprise, partner_kind: str, day: date | N
         return None
     if record.qualified and record.registration_status not in UNQUALIFIED_STATUSES:
         return None
-    return FindingSpec("M3", "M3.unqualified_partner", Severity.high,
-                       "市场监管部门记录显示合作企业不具备合法经营资质，平台应承担相应责任",
-                       {"source": record.department, "reference": record.reference, "fact_id": record.fact_id,
-                        "registration_status": record.registration_status, "qualified": record.qualified,
-                        "partner_kind": partner_kind, "liable_party": "platform",
-                        **({"on": day.isoformat()} if day else {})})
+    return FindingSpec(
+        "M3",
+        "M3.unqualified_partner",
+        Severity.high,
+        "市场监管部门记录显示合作企业不具备合法经营资质，平台应承担相应责任",
+        {
+            "source": record.department,
+            "reference": record.reference,
+            "fact_id": record.fact_id,
+            "registration_status": record.registration_status,
+            "qualified": record.qualified,
+            "partner_kind": partner_kind,
+            "liable_party": "platform",
+            **({"on": day.isoformat()} if day else {}),
+        },
+    )
 
 
-def partner_findings(records: list[VerifiedEnterprise], partner_kind: str, c: Contract,
-                     today: date) -> list[FindingSpec]:
+def partner_findings(
+    records: list[VerifiedEnterprise], partner_kind: str, c: Contract, today: date
+) -> list[FindingSpec]:
     """M3 on a live contract: the partner's record in force on the contract's start, and on today if the
     contract has reached it — each day judged by the record in force that day."""
-    days = [c.start_date] + ([today] if c.start_date < today and (c.end_date is None or today <= c.end_date)
-                             else [])
+    days = [c.start_date] + ([today] if c.start_date < today and (c.end_date is None or today <= c.end_date) else [])
     found: dict[str, FindingSpec] = {}
     for day in days:
         record = record_on(records, day)
@@ -204,9 +245,16 @@ def _cited(fact) -> dict[str, Any]:
     return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
 
 
-def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance, start_date: date, *,
-            licences: list[VerifiedLicence], records: list[VerifiedEnterprise],
-            enrolments: list[VerifiedInsurance]) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
+def overlay(
+    enterprise,
+    partner: rules.PartnerFacts,
+    insurance: rules.Insurance,
+    start_date: date,
+    *,
+    licences: list[VerifiedLicence],
+    records: list[VerifiedEnterprise],
+    enrolments: list[VerifiedInsurance],
+) -> tuple[rules.PartnerFacts, rules.Insurance, Sources]:
     """The partner's licence and qualification and the worker's insurance as the departments hold them,
     where they hold them (else as declared), and which rule then rests on which department's fact.
     `licences` (a dispatch agency's), `records` (the enterprise's) and `enrolments` (the worker's): the
@@ -216,21 +264,27 @@ def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance,
         # The licence valid on the start date; without one, the holder is unlicensed that day.
         held = licence_on(licences, start_date)
         if held is not None:
-            partner = replace(partner, dispatch_licence_number=held.licence_number,
-                              dispatch_licence_valid_from=held.valid_from,
-                              dispatch_licence_valid_until=first_unlicensed_day(licences, start_date)
-                              - timedelta(days=1))
+            partner = replace(
+                partner,
+                dispatch_licence_number=held.licence_number,
+                dispatch_licence_valid_from=held.valid_from,
+                dispatch_licence_valid_until=first_unlicensed_day(licences, start_date) - timedelta(days=1),
+            )
             sources["M3.dispatch_licence_invalid"] = _cited(held)
         else:
             cited, _ = why_unlicensed(licences, start_date)
-            partner = replace(partner, dispatch_licence_number=cited.licence_number,
-                              dispatch_licence_valid_from=cited.valid_from,
-                              dispatch_licence_valid_until=cited.effective_until)
+            partner = replace(
+                partner,
+                dispatch_licence_number=cited.licence_number,
+                dispatch_licence_valid_from=cited.valid_from,
+                dispatch_licence_valid_until=cited.effective_until,
+            )
             sources["M3.dispatch_licence_invalid"] = _cited(cited)
     in_force = record_on(records, start_date)
     if in_force is not None:
-        partner = replace(partner, qualified=in_force.qualified and in_force.registration_status not in
-                          UNQUALIFIED_STATUSES)
+        partner = replace(
+            partner, qualified=in_force.qualified and in_force.registration_status not in UNQUALIFIED_STATUSES
+        )
         sources["M3.unqualified_partner"] = _cited(in_force)
     on = max(start_date, business_date(clock.now()))
     registered = latest_by_type([_enrolment(r) for r in enrolments], on)
@@ -247,14 +301,24 @@ def overlay(enterprise, partner: rules.PartnerFacts, insurance: rules.Insurance,
 
 def cite(specs: list[FindingSpec | None], sources: Sources) -> list[FindingSpec | None]:
     """Findings that rest on a department's fact say so (`evidence.source`, `reference`, `fact_id`)."""
-    return [replace(s, evidence={**s.evidence, **sources[s.rule]}) if s is not None and s.rule in sources else s
-            for s in specs]
+    return [
+        replace(s, evidence={**s.evidence, **sources[s.rule]}) if s is not None and s.rule in sources else s
+        for s in specs
+    ]
 
 
 # -- applying facts ----------------------------------------------------------------------------------------
 def _enrolment(row: VerifiedInsurance) -> Enrolment:
-    return Enrolment(row.department, row.reference, row.fact_id, row.insurance_type, row.status, row.start_date,
-                     row.end_date, row.observed_at)
+    return Enrolment(
+        row.department,
+        row.reference,
+        row.fact_id,
+        row.insurance_type,
+        row.status,
+        row.start_date,
+        row.end_date,
+        row.observed_at,
+    )
 
 
 async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[FindingSpec]) -> None:
@@ -262,9 +326,18 @@ async def _raise_on_contract(session: AsyncSession, c: Contract, specs: list[Fin
     for spec in specs:
         if await repo.finding_on_fact_exists(session, spec.rule, c.id, spec.evidence["fact_id"]):
             continue
-        await raise_finding(session, spec, subject_type="contract", subject_id=c.id, platform_id=c.platform_id,
-                            enterprise_id=c.enterprise_id, worker_id=c.worker_id, occupation=c.occupation,
-                            district=c.district, engagement_type=c.engagement_type)
+        await raise_finding(
+            session,
+            spec,
+            subject_type="contract",
+            subject_id=c.id,
+            platform_id=c.platform_id,
+            enterprise_id=c.enterprise_id,
+            worker_id=c.worker_id,
+            occupation=c.occupation,
+            district=c.district,
+            engagement_type=c.engagement_type,
+        )
 
 
 async def _check_insurance(session: AsyncSession, contracts: list[Contract], today: date) -> None:
@@ -272,25 +345,44 @@ async def _check_insurance(session: AsyncSession, contracts: list[Contract], tod
         rows = await repo.verified_insurance_of(session, c.worker_id)
         declared = (c.terms or {}).get("insurance", {})
         on = max(today, c.start_date)
-        await _raise_on_contract(session, c, declared_insurance_contradicted(declared, [_enrolment(r) for r in rows],
-                                                                            on))
+        await _raise_on_contract(
+            session, c, declared_insurance_contradicted(declared, [_enrolment(r) for r in rows], on)
+        )
 
 
-async def _shift_liability(session: AsyncSession, licence: VerifiedLicence, contracts: list[Contract],
-                           invalid_from: date | None = None, reason: str | None = None) -> None:
+async def _shift_liability(
+    session: AsyncSession,
+    licence: VerifiedLicence,
+    contracts: list[Contract],
+    invalid_from: date | None = None,
+    reason: str | None = None,
+) -> None:
     """From the first day the holder has no valid licence, the platform is liable for each live contract
     through it (a contract that starts on an unlicensed day: from its start)."""
     invalid_from = invalid_from or first_invalid_day(licence)
-    reason = reason or ("revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until
-                        else "expired")
+    reason = reason or (
+        "revoked" if licence.revoked_on is not None and licence.revoked_on <= licence.valid_until else "expired"
+    )
     affected = [c for c in contracts if c.end_date is None or c.end_date >= invalid_from]
-    await repo.record_liability(session, [
-        {"contract_id": c.id, "fact_id": licence.fact_id, "liable_party": "platform",
-         "since": max(invalid_from, c.start_date), "source": licence.department, "reference": licence.reference,
-         "reason": reason} for c in affected])
+    await repo.record_liability(
+        session,
+        [
+            {
+                "contract_id": c.id,
+                "fact_id": licence.fact_id,
+                "liable_party": "platform",
+                "since": max(invalid_from, c.start_date),
+                "source": licence.department,
+                "reference": licence.reference,
+                "reason": reason,
+            }
+            for c in affected
+        ],
+    )
     for c in affected:
-        await _raise_on_contract(session, c, [licence_finding(licence, max(invalid_from, c.start_date),
-                                                              c.start_date, reason)])
+        await _raise_on_contract(
+            session, c, [licence_finding(licence, max(invalid_from, c.start_date), c.start_date, reason)]
+        )
 
 
 async def _check_licences(session: AsyncSession, c: Contract, licences: list[VerifiedLicence], today: date) -> None:
@@ -305,8 +397,12 @@ async def _check_licences(session: AsyncSession, c: Contract, licences: list[Ver
 
 
 #: What `on_events` handles; the consumer passes over the rest.
-HANDLED_TYPES = (InsuranceEnrolmentRecorded.event_type, DispatchLicenceRecorded.event_type,
-                 EnterpriseRecordRecorded.event_type, ContractSent.event_type)
+HANDLED_TYPES = (
+    InsuranceEnrolmentRecorded.event_type,
+    DispatchLicenceRecorded.event_type,
+    EnterpriseRecordRecorded.event_type,
+    ContractSent.event_type,
+)
 
 
 async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -318,39 +414,76 @@ async def on_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
             f = InsuranceEnrolmentRecorded.of(e)
             if not await _newer(session, VerifiedInsurance, f):
                 continue
-            await repo.save_verified(session, VerifiedInsurance, {
-                "fact_id": f.fact_id, "worker_id": f.worker_id, "insurance_type": f.insurance_type,
-                "status": f.status, "department": f.department, "reference": f.reference,
-                "start_date": f.start_date, "end_date": f.end_date, "version": f.version,
-                "observed_at": f.observed_at})
+            await repo.save_verified(
+                session,
+                VerifiedInsurance,
+                {
+                    "fact_id": f.fact_id,
+                    "worker_id": f.worker_id,
+                    "insurance_type": f.insurance_type,
+                    "status": f.status,
+                    "department": f.department,
+                    "reference": f.reference,
+                    "start_date": f.start_date,
+                    "end_date": f.end_date,
+                    "version": f.version,
+                    "observed_at": f.observed_at,
+                },
+            )
             await _check_insurance(session, await repo.live_contracts_of_worker(session, f.worker_id), today)
         elif e.type == DispatchLicenceRecorded.event_type:
             f = DispatchLicenceRecorded.of(e)
             if not await _newer(session, VerifiedLicence, f):
                 continue
-            await repo.save_verified(session, VerifiedLicence, {
-                "fact_id": f.fact_id, "licence_number": f.licence_number, "holder_credit_code": f.holder_credit_code,
-                "valid_from": f.valid_from, "valid_until": f.valid_until, "revoked_on": f.revoked_on,
-                "effective_until": f.effective_until, "department": f.department, "reference": f.reference,
-                "version": f.version})
+            await repo.save_verified(
+                session,
+                VerifiedLicence,
+                {
+                    "fact_id": f.fact_id,
+                    "licence_number": f.licence_number,
+                    "holder_credit_code": f.holder_credit_code,
+                    "valid_from": f.valid_from,
+                    "valid_until": f.valid_until,
+                    "revoked_on": f.revoked_on,
+                    "effective_until": f.effective_until,
+                    "department": f.department,
+                    "reference": f.reference,
+                    "version": f.version,
+                },
+            )
             # A licence that is not (yet) valid on a live contract's start is a finding now, not at its expiry.
             licences = await repo.verified_licences_of(session, f.holder_credit_code)
             for c, _ in await repo.live_contracts_through(session, f.holder_credit_code, ("dispatch_agency",)):
                 if licence_on(licences, c.start_date) is None:
                     await _check_licences(session, c, licences, today)
             # The clock runs out at the start of the first invalid day (a past day: it fires at once).
-            await deadlines.schedule(session, LICENCE_LAPSE, f.fact_id,
-                                     deadlines.end_of_business_day(f.effective_until),
-                                     data={"holder_credit_code": f.holder_credit_code, "version": f.version})
+            await deadlines.schedule(
+                session,
+                LICENCE_LAPSE,
+                f.fact_id,
+                deadlines.end_of_business_day(f.effective_until),
+                data={"holder_credit_code": f.holder_credit_code, "version": f.version},
+            )
         elif e.type == EnterpriseRecordRecorded.event_type:
             f = EnterpriseRecordRecorded.of(e)
             if not await _newer(session, VerifiedEnterprise, f):
                 continue
-            await repo.save_verified(session, VerifiedEnterprise, {
-                "fact_id": f.fact_id, "credit_code": f.credit_code, "registration_status": f.registration_status,
-                "qualified": f.qualified, "department": f.department, "reference": f.reference,
-                "version": f.version, "valid_from": f.valid_from, "valid_until": f.valid_until,
-                "observed_at": f.observed_at})
+            await repo.save_verified(
+                session,
+                VerifiedEnterprise,
+                {
+                    "fact_id": f.fact_id,
+                    "credit_code": f.credit_code,
+                    "registration_status": f.registration_status,
+                    "qualified": f.qualified,
+                    "department": f.department,
+                    "reference": f.reference,
+                    "version": f.version,
+                    "valid_from": f.valid_from,
+                    "valid_until": f.valid_until,
+                    "observed_at": f.observed_at,
+                },
+            )
             records = await repo.verified_enterprise_records(session, f.credit_code)
             for c, partner in await repo.live_contracts_through(session, f.credit_code, PARTNER_KINDS):
                 await _raise_on_contract(session, c, partner_findings(records, partner.kind, c, today))
@@ -385,11 +518,14 @@ async def licence_lapsed(session: AsyncSession, deadline: deadlines.Deadline) ->
         return
     if deadlines.end_of_business_day(licence.effective_until) > deadline.due_at:
         return  # renewed since: a later clock of the same licence carries it
-    if licence_on(await repo.verified_licences_of(session, licence.holder_credit_code),
-                  first_invalid_day(licence)) is not None:
+    if (
+        licence_on(await repo.verified_licences_of(session, licence.holder_credit_code), first_invalid_day(licence))
+        is not None
+    ):
         return  # another licence (a renewal under a new number) is valid that day: no lapse
-    contracts = [c for c, _ in await repo.live_contracts_through(session, licence.holder_credit_code,
-                                                                    ("dispatch_agency",))]
+    contracts = [
+        c for c, _ in await repo.live_contracts_through(session, licence.holder_credit_code, ("dispatch_agency",))
+    ]
     await _shift_liability(session, licence, contracts)
 
 
@@ -400,6 +536,13 @@ def consumers(db, settings) -> list[ConsumerRunner]:
     """Departments' facts and contracts' own sent contracts, in one consumer (one order per worker key)."""
     # Only the types `on_events` acts on: every other contracts event (a draft, a signature…) would
     # otherwise cost an inbox row and a transaction for nothing.
-    return [ConsumerRunner(db, settings.kafka_bootstrap_servers, group_id=f"{settings.service_name}-verified",
-                           topics=[settings.departments_topic, settings.topic], batch_handler=on_events,
-                           types=HANDLED_TYPES)]
+    return [
+        ConsumerRunner(
+            db,
+            settings.kafka_bootstrap_servers,
+            group_id=f"{settings.service_name}-verified",
+            topics=[settings.departments_topic, settings.topic],
+            batch_handler=on_events,
+            types=HANDLED_TYPES,
+        )
+    ]

@@ -33,14 +33,21 @@ from .models import PullRun
 
 log = logging.getLogger(__name__)
 
-PULL_REQUESTS = Counter("newform_departments_pull_requests_total",
-                        "Requests to departments' systems by pull source and outcome (ok | failed)",
-                        ["source", "outcome"])
-PULL_RECORDS = Counter("newform_departments_pull_records_total",
-                       "Records pulled, by source and result (created | updated | unchanged | rejected)",
-                       ["source", "result"])
-PULL_LAST_SUCCESS = Gauge("newform_departments_pull_last_success_seconds",
-                          "Time (unix seconds) of each source's last successful pull", ["source"])
+PULL_REQUESTS = Counter(
+    "newform_departments_pull_requests_total",
+    "Requests to departments' systems by pull source and outcome (ok | failed)",
+    ["source", "outcome"],
+)
+PULL_RECORDS = Counter(
+    "newform_departments_pull_records_total",
+    "Records pulled, by source and result (created | updated | unchanged | rejected)",
+    ["source", "result"],
+)
+PULL_LAST_SUCCESS = Gauge(
+    "newform_departments_pull_last_success_seconds",
+    "Time (unix seconds) of each source's last successful pull",
+    ["source"],
+)
 
 
 class PullSourceConfig(BaseModel):
@@ -96,20 +103,31 @@ class SocialInsuranceAdapter(Adapter):
     name = "social-insurance"
     kind = "insurance_enrolment"
     #: 险种类型 codes → this service's insurance types.
-    INSURANCE_TYPES: ClassVar[dict[str, str]] = {"110": "pension", "210": "unemployment", "310": "medical",
-                                                 "410": "work_injury", "430": "occupational_injury"}
+    INSURANCE_TYPES: ClassVar[dict[str, str]] = {
+        "110": "pension",
+        "210": "unemployment",
+        "310": "medical",
+        "410": "work_injury",
+        "430": "occupational_injury",
+    }
     #: 参保状态: 1 参保缴费 (enrolled, paying); 2 暂停缴费 and 3 终止缴费 are not (for our rules).
     ENROLLED = "1"
 
     def map(self, payload: Any) -> Mapped:
         items = []
         for r in payload.get("data", []):
-            items.append({
-                "reference": str(r.get("aaz159", "")), "id_number": r.get("aac002"),
-                "insurance_type": self.INSURANCE_TYPES.get(str(r.get("aae140")), f"unknown:{r.get('aae140')}"),
-                "status": "enrolled" if str(r.get("aac008")) == self.ENROLLED else "not_enrolled",
-                "start_date": r.get("aae030") or None, "end_date": r.get("aae031") or None,
-                "employer_credit_code": r.get("aab998") or None, "observed_at": r.get("aae036") or None})
+            items.append(
+                {
+                    "reference": str(r.get("aaz159", "")),
+                    "id_number": r.get("aac002"),
+                    "insurance_type": self.INSURANCE_TYPES.get(str(r.get("aae140")), f"unknown:{r.get('aae140')}"),
+                    "status": "enrolled" if str(r.get("aac008")) == self.ENROLLED else "not_enrolled",
+                    "start_date": r.get("aae030") or None,
+                    "end_date": r.get("aae031") or None,
+                    "employer_credit_code": r.get("aab998") or None,
+                    "observed_at": r.get("aae036") or None,
+                }
+            )
         return Mapped(items, payload.get("next"))
 
 
@@ -130,13 +148,15 @@ def adapter_for(config: PullSourceConfig) -> Adapter:
 
 
 async def last_cursor(session, source: str) -> str | None:
-    return await session.scalar(select(PullRun.cursor).where(PullRun.source == source, PullRun.error.is_(None),
-                                                             PullRun.cursor.is_not(None))
-                                .order_by(PullRun.id.desc()).limit(1))
+    return await session.scalar(
+        select(PullRun.cursor)
+        .where(PullRun.source == source, PullRun.error.is_(None), PullRun.cursor.is_not(None))
+        .order_by(PullRun.id.desc())
+        .limit(1)
+    )
 
 
-async def pull_once(db: Database, pii: service.Pii, config: PullSourceConfig,
-                    client: httpx.AsyncClient) -> PullRun:
+async def pull_once(db: Database, pii: service.Pii, config: PullSourceConfig, client: httpx.AsyncClient) -> PullRun:
     """One pull: request since the last cursor, map, store each record as the department's statement."""
     adapter = adapter_for(config)
     started = datetime.now(UTC)
@@ -158,8 +178,9 @@ async def pull_once(db: Database, pii: service.Pii, config: PullSourceConfig,
     PULL_REQUESTS.labels(config.name, "ok").inc()
     actor = Principal(subject=f"pull:{config.name}", role=Role.department, department=config.department)
     async with db.transaction() as session:
-        result = await service.record_batch(session, pii, actor, adapter.fact_kind, mapped.items,
-                                            purpose=f"pulled from {config.name}")
+        result = await service.record_batch(
+            session, pii, actor, adapter.fact_kind, mapped.items, purpose=f"pulled from {config.name}"
+        )
         run.fetched, run.rejected = result.lines, result.rejected
         run.recorded = result.created + result.updated
         run.cursor = mapped.next_cursor or cursor

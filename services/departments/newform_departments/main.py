@@ -40,8 +40,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         # Registered workers and enterprises, so that facts kept for unknown subjects get linked.
-        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-subjects",
-                               topics=[s.contracts_topic], batch_handler=on_contract_events)]
+        return [
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=f"{s.service_name}-subjects",
+                topics=[s.contracts_topic],
+                batch_handler=on_contract_events,
+            )
+        ]
 
     async def on_startup(app: FastAPI) -> None:
         app.state.pull = PullScheduler(app.state.db, pii_of(settings.pii_secret), settings.pull_sources)
@@ -50,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_shutdown(app: FastAPI) -> None:
         await app.state.pull.stop()
 
-    return create_service_app(settings=settings, title="newform departments", description=DESCRIPTION,
-                              routers=[router, findings_router()], openapi_tags=TAGS,
-                              deadline_handlers=DEADLINE_HANDLERS, consumers=consumers, on_startup=on_startup,
-                              on_shutdown=on_shutdown)
+    return create_service_app(
+        settings=settings,
+        title="newform departments",
+        description=DESCRIPTION,
+        routers=[router, findings_router()],
+        openapi_tags=TAGS,
+        deadline_handlers=DEADLINE_HANDLERS,
+        consumers=consumers,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+    )

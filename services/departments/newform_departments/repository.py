@@ -25,13 +25,20 @@ async def remember_subjects(session: AsyncSession, subjects: list[tuple[str, str
     if not subjects:
         return
     await lock_subjects(session, [(t, k) for t, k, _ in subjects])
-    await insert_new(session, KnownSubject, [{"subject_type": t, "subject_key": k, "first_seen_at": at}
-                                             for t, k, at in subjects], key=["subject_type", "subject_key"])
+    await insert_new(
+        session,
+        KnownSubject,
+        [{"subject_type": t, "subject_key": k, "first_seen_at": at} for t, k, at in subjects],
+        key=["subject_type", "subject_key"],
+    )
     workers = [k for t, k, _ in subjects if t == "worker"]
     enterprises = [k for t, k, _ in subjects if t == "enterprise"]
     at = max(at for _, _, at in subjects)
-    await session.execute(update(Fact).where(Fact.linked_at.is_(None), or_(
-        Fact.worker_id.in_(workers), Fact.credit_code.in_(enterprises))).values(linked_at=at))
+    await session.execute(
+        update(Fact)
+        .where(Fact.linked_at.is_(None), or_(Fact.worker_id.in_(workers), Fact.credit_code.in_(enterprises)))
+        .values(linked_at=at)
+    )
 
 
 async def claim_natural_keys(session: AsyncSession, placeholders: list[dict]) -> None:
@@ -41,9 +48,15 @@ async def claim_natural_keys(session: AsyncSession, placeholders: list[dict]) ->
 
 async def facts_for_update(session: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Fact]:
     """The rows under these natural keys, locked (in id order, so concurrent batches lock alike)."""
-    rows = (await session.execute(select(Fact).where(tuple_(Fact.kind, Fact.department, Fact.reference).in_(keys))
-                                  .order_by(Fact.id).with_for_update()
-                                  .execution_options(populate_existing=True))).scalars()
+    rows = (
+        await session.execute(
+            select(Fact)
+            .where(tuple_(Fact.kind, Fact.department, Fact.reference).in_(keys))
+            .order_by(Fact.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
     return {(r.kind, r.department, r.reference): r for r in rows}
 
 
@@ -52,7 +65,12 @@ async def known_subjects(session: AsyncSession, workers: list[str], credit_codes
     if not workers and not credit_codes:
         return set()
     await lock_subjects(session, [("worker", w) for w in workers] + [("enterprise", c) for c in credit_codes])
-    rows = await session.execute(select(KnownSubject.subject_type, KnownSubject.subject_key).where(or_(
-        and_(KnownSubject.subject_type == "worker", KnownSubject.subject_key.in_(workers)),
-        and_(KnownSubject.subject_type == "enterprise", KnownSubject.subject_key.in_(credit_codes)))))
+    rows = await session.execute(
+        select(KnownSubject.subject_type, KnownSubject.subject_key).where(
+            or_(
+                and_(KnownSubject.subject_type == "worker", KnownSubject.subject_key.in_(workers)),
+                and_(KnownSubject.subject_type == "enterprise", KnownSubject.subject_key.in_(credit_codes)),
+            )
+        )
+    )
     return {(t, k) for t, k in rows.all()}

@@ -67,24 +67,32 @@ def outside_scope(department: str | None, kind: str, item: dict) -> Refusal | No
     """A write outside what the department holds (kind, insurance type, forum)."""
     holders = HOLDERS[kind]
     if department not in holders:
-        return Refusal("outside-department-scope",
-                       f"{kind} facts are held by {', '.join(holders)}, not {department}")
+        return Refusal("outside-department-scope", f"{kind} facts are held by {', '.join(holders)}, not {department}")
     if kind == "insurance_enrolment":
         allowed = INSURANCE_HOLDERS.get(item.get("insurance_type"), ())
         if department not in allowed:
-            return Refusal("outside-department-scope", f"{item.get('insurance_type')} enrolment is held by "
-                                                       f"{', '.join(allowed)}, not {department}", "insurance_type")
+            return Refusal(
+                "outside-department-scope",
+                f"{item.get('insurance_type')} enrolment is held by {', '.join(allowed)}, not {department}",
+                "insurance_type",
+            )
     if kind == "case_outcome" and FORUM_HOLDERS.get(item.get("forum")) != department:
-        return Refusal("outside-department-scope", f"{item.get('forum')} outcomes are reported by "
-                                                   f"{FORUM_HOLDERS.get(item.get('forum'))}, not {department}", "forum")
+        return Refusal(
+            "outside-department-scope",
+            f"{item.get('forum')} outcomes are reported by {FORUM_HOLDERS.get(item.get('forum'))}, not {department}",
+            "forum",
+        )
     return None
 
 
 def date_range(start: date | None, end: date | None, start_name: str, end_name: str) -> Refusal | None:
     """A range that ends before it starts."""
     if start is not None and end is not None and end < start:
-        return Refusal("invalid-date-range", f"{end_name} ({end.isoformat()}) is before {start_name} "
-                                             f"({start.isoformat()})", end_name)
+        return Refusal(
+            "invalid-date-range",
+            f"{end_name} ({end.isoformat()}) is before {start_name} ({start.isoformat()})",
+            end_name,
+        )
     return None
 
 
@@ -114,8 +122,12 @@ def order_to_pay(item, established_on: date) -> Refusal | None:
     if item.ordered_to_pay_by is None:
         return Refusal("invalid-line", "an order stated as ignored needs its deadline", "ordered_to_pay_by")
     if item.ordered_to_pay_by >= established_on:
-        return Refusal("invalid-date-range", f"an order due {item.ordered_to_pay_by.isoformat()} cannot be known "
-                                             f"ignored on {established_on.isoformat()}", "order_ignored")
+        return Refusal(
+            "invalid-date-range",
+            f"an order due {item.ordered_to_pay_by.isoformat()} cannot be known "
+            f"ignored on {established_on.isoformat()}",
+            "order_ignored",
+        )
     return None
 
 

@@ -42,9 +42,20 @@ class InsuranceEnrolmentIn(FactIn):
     start_date: date | None = None
     end_date: date | None = None
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "reference": "XNYB-2026-000123", "id_number": "630102199001011235", "insurance_type": "work_injury",
-        "status": "not_enrolled", "observed_at": "2026-06-01T09:00:00+08:00"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "XNYB-2026-000123",
+                    "id_number": "630102199001011235",
+                    "insurance_type": "work_injury",
+                    "status": "not_enrolled",
+                    "observed_at": "2026-06-01T09:00:00+08:00",
+                }
+            ]
+        },
+    )
 
 
 class DispatchLicenceIn(FactIn):
@@ -80,11 +91,16 @@ class InspectionResultIn(FactIn):
     confirmed_overtime_hours: int = Field(0, ge=0)
     inspected_on: date
     ordered_to_pay_by: date | None = Field(None, description="the written order's deadline to pay (责令限期支付)")
-    order_ignored: bool = Field(False, description="the employer did not pay by `ordered_to_pay_by` (逾期未支付), as "
-                                                   "the department established after the deadline: a listing "
-                                                   "condition (人力资源社会保障部令第45号 art. 5)")
-    mass_incident: bool = Field(False, description="the arrears caused a mass or extreme incident with serious social "
-                                                   "impact (群体性事件、极端事件)")
+    order_ignored: bool = Field(
+        False,
+        description="the employer did not pay by `ordered_to_pay_by` (逾期未支付), as "
+        "the department established after the deadline: a listing "
+        "condition (人力资源社会保障部令第45号 art. 5)",
+    )
+    mass_incident: bool = Field(
+        False,
+        description="the arrears caused a mass or extreme incident with serious social impact (群体性事件、极端事件)",
+    )
     months_unpaid: int | None = Field(None, ge=0, le=600, description="the longest a worker went unpaid (months)")
     workers_affected: int | None = Field(None, ge=1, le=1_000_000, description="how many workers the arrears concern")
 
@@ -111,9 +127,19 @@ class HouseholdRegistrationIn(FactIn):
     registered_on: date | None = Field(None, description="registered at this place since")
     moved_out_on: date | None = Field(None, description="moved away on (no longer registered here from this day)")
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "reference": "XNGA-HJ-2026-000123", "id_number": "630102199001011235", "region_code": "630104",
-        "registered_on": "2019-05-01"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "XNGA-HJ-2026-000123",
+                    "id_number": "630102199001011235",
+                    "region_code": "630104",
+                    "registered_on": "2019-05-01",
+                }
+            ]
+        },
+    )
 
 
 class JobSeekingRegistrationIn(FactIn):
@@ -124,9 +150,19 @@ class JobSeekingRegistrationIn(FactIn):
     registered_on: date
     ended_on: date | None = Field(None, description="the registration ended (employed, cancelled) on")
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "reference": "XNJY-2026-004567", "id_number": "630102199001011235", "district": "chengxi",
-        "registered_on": "2026-02-01"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "XNJY-2026-004567",
+                    "id_number": "630102199001011235",
+                    "district": "chengxi",
+                    "registered_on": "2026-02-01",
+                }
+            ]
+        },
+    )
 
 
 class FactPublic(BaseModel):
@@ -146,14 +182,16 @@ class FactPublic(BaseModel):
     version: int
     linked: bool
     status: Literal["created", "updated", "unchanged"] | None = Field(
-        None, description="on a write: new fact, a changed statement (version + 1), or the same statement again")
+        None, description="on a write: new fact, a changed statement (version + 1), or the same statement again"
+    )
 
 
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_ITEMS,
-                                        description="one fact per item, in the kind's format")
+    items: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_BATCH_ITEMS, description="one fact per item, in the kind's format"
+    )
 
 
 class LineError(BaseModel):

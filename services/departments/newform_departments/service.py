@@ -113,8 +113,15 @@ class Prepared:
 
     def content(self) -> dict[str, Any]:
         """What makes two statements the same (the department's time aside)."""
-        return jsonable_encoder({"worker_id": self.worker_id, "credit_code": self.credit_code,
-                                 "valid_from": self.valid_from, "valid_until": self.valid_until, "body": self.body})
+        return jsonable_encoder(
+            {
+                "worker_id": self.worker_id,
+                "credit_code": self.credit_code,
+                "valid_from": self.valid_from,
+                "valid_until": self.valid_until,
+                "body": self.body,
+            }
+        )
 
 
 def _resident_id(value: str | None, name: str) -> str | None:
@@ -162,12 +169,14 @@ def prepare(kind: str, department: str | None, item: FactIn, pii: Pii) -> Prepar
         fact.credit_code = body["credit_code"] = _credit_code(item.credit_code, "credit_code")
         fact.valid_from, fact.valid_until = item.valid_from, item.valid_until
     elif isinstance(item, InspectionResultIn):
-        fact.credit_code = body["employer_credit_code"] = _credit_code(item.employer_credit_code,
-                                                                       "employer_credit_code")
+        fact.credit_code = body["employer_credit_code"] = _credit_code(
+            item.employer_credit_code, "employer_credit_code"
+        )
         fact.valid_from = item.inspected_on
     elif isinstance(item, CaseOutcomeIn):
-        fact.credit_code = body["employer_credit_code"] = _credit_code(item.employer_credit_code,
-                                                                       "employer_credit_code")
+        fact.credit_code = body["employer_credit_code"] = _credit_code(
+            item.employer_credit_code, "employer_credit_code"
+        )
         fact.valid_from = item.decided_on
     elif isinstance(item, HouseholdRegistrationIn):
         # Valid while registered there: the last day is the day before the move.
@@ -181,9 +190,16 @@ def prepare(kind: str, department: str | None, item: FactIn, pii: Pii) -> Prepar
 def _event(fact: Fact) -> ev._Fact:
     cls = ev.EVENTS_BY_KIND[fact.kind]
     data = {k: v for k, v in fact.body.items() if k in cls.model_fields}
-    return cls(fact_id=fact.id, subject_key=fact.worker_id or fact.credit_code or fact.reference,
-               department=fact.department, reference=fact.reference, version=fact.version,
-               observed_at=fact.observed_at, recorded_at=fact.recorded_at, **data)
+    return cls(
+        fact_id=fact.id,
+        subject_key=fact.worker_id or fact.credit_code or fact.reference,
+        department=fact.department,
+        reference=fact.reference,
+        version=fact.version,
+        observed_at=fact.observed_at,
+        recorded_at=fact.recorded_at,
+        **data,
+    )
 
 
 def acting_department(principal: Principal) -> str | None:
@@ -195,13 +211,28 @@ def acting_department(principal: Principal) -> str | None:
 
 
 def audit(session: AsyncSession, principal: Principal, action: str, what: str, purpose: str) -> None:
-    session.add(AuditEntry(at=now(), principal=principal.key, role=str(principal.role),
-                           department=acting_department(principal), action=action, what=what[:200], purpose=purpose,
-                           request_id=request_id_var.get()))
+    session.add(
+        AuditEntry(
+            at=now(),
+            principal=principal.key,
+            role=str(principal.role),
+            department=acting_department(principal),
+            action=action,
+            what=what[:200],
+            purpose=purpose,
+            request_id=request_id_var.get(),
+        )
+    )
 
 
-async def store_many(session: AsyncSession, pii: Pii, facts: list[Prepared], *, actor: Principal | None = None,
-                     purpose: str | None = None) -> list[tuple[Fact, str]]:
+async def store_many(
+    session: AsyncSession,
+    pii: Pii,
+    facts: list[Prepared],
+    *,
+    actor: Principal | None = None,
+    purpose: str | None = None,
+) -> list[tuple[Fact, str]]:
     """Insert, update (version + 1) or leave alone each fact under its natural key — set-based: one
     statement claims the new keys, one reads and locks them all, the changes flush together — with an
     event per new or changed statement and an audit row per write. References are unique in `facts`."""
@@ -210,18 +241,45 @@ async def store_many(session: AsyncSession, pii: Pii, facts: list[Prepared], *, 
     at = now()
     # Subjects first (their advisory locks), then the fact rows: the consumer takes a subject's lock and then
     # the rows of its unlinked facts, so the other order deadlocks with it on a fact being corrected.
-    known = await repo.known_subjects(session, [f.worker_id for f in facts if f.worker_id],
-                                      [f.credit_code for f in facts if f.credit_code])
-    await repo.claim_natural_keys(session, [
-        {"id": new_id("fct"), "kind": f.kind, "department": f.department, "reference": f.reference, "body": {},
-         "observed_at": f.observed_at or at, "recorded_at": at, "version": 0} for f in facts])
+    known = await repo.known_subjects(
+        session, [f.worker_id for f in facts if f.worker_id], [f.credit_code for f in facts if f.credit_code]
+    )
+    await repo.claim_natural_keys(
+        session,
+        [
+            {
+                "id": new_id("fct"),
+                "kind": f.kind,
+                "department": f.department,
+                "reference": f.reference,
+                "body": {},
+                "observed_at": f.observed_at or at,
+                "recorded_at": at,
+                "version": 0,
+            }
+            for f in facts
+        ],
+    )
     rows = await repo.facts_for_update(session, [(f.kind, f.department, f.reference) for f in facts])
     results: list[tuple[Fact, str]] = []
     for fact in facts:
         row = rows[(fact.kind, fact.department, fact.reference)]
-        if row.version > 0 and Prepared(row.kind, row.department, row.reference, None, row.worker_id, None,
-                                        row.credit_code, row.valid_from, row.valid_until,
-                                        row.body).content() == fact.content():
+        if (
+            row.version > 0
+            and Prepared(
+                row.kind,
+                row.department,
+                row.reference,
+                None,
+                row.worker_id,
+                None,
+                row.credit_code,
+                row.valid_from,
+                row.valid_until,
+                row.body,
+            ).content()
+            == fact.content()
+        ):
             results.append((row, "unchanged"))
             continue
         results.append((row, "created" if row.version == 0 else "updated"))
@@ -237,13 +295,19 @@ async def store_many(session: AsyncSession, pii: Pii, facts: list[Prepared], *, 
         if status != "unchanged":
             record(session, _event(row))
         if actor is not None:
-            audit(session, actor, "write", f"{row.kind} {row.id} ({row.reference}) {status}",
-                  purpose or f"record {row.kind}")
+            audit(
+                session,
+                actor,
+                "write",
+                f"{row.kind} {row.id} ({row.reference}) {status}",
+                purpose or f"record {row.kind}",
+            )
     return results
 
 
-async def store(session: AsyncSession, pii: Pii, fact: Prepared, *, actor: Principal | None = None,
-                purpose: str | None = None) -> tuple[Fact, str]:
+async def store(
+    session: AsyncSession, pii: Pii, fact: Prepared, *, actor: Principal | None = None, purpose: str | None = None
+) -> tuple[Fact, str]:
     """One fact (see `store_many`)."""
     [result] = await store_many(session, pii, [fact], actor=actor, purpose=purpose)
     return result
@@ -251,23 +315,36 @@ async def store(session: AsyncSession, pii: Pii, fact: Prepared, *, actor: Princ
 
 def public(row: Fact, status: str | None = None) -> FactPublic:
     fields = {k: v for k, v in row.body.items() if k != "worker_id"}
-    return FactPublic(fact_id=row.id, kind=row.kind, department=row.department, reference=row.reference,
-                      worker_id=row.worker_id, credit_code=row.credit_code, valid_from=row.valid_from,
-                      valid_until=row.valid_until, fields=fields, observed_at=row.observed_at,
-                      recorded_at=row.recorded_at, version=row.version, linked=row.linked_at is not None,
-                      status=status)
+    return FactPublic(
+        fact_id=row.id,
+        kind=row.kind,
+        department=row.department,
+        reference=row.reference,
+        worker_id=row.worker_id,
+        credit_code=row.credit_code,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        fields=fields,
+        observed_at=row.observed_at,
+        recorded_at=row.recorded_at,
+        version=row.version,
+        linked=row.linked_at is not None,
+        status=status,
+    )
 
 
 def _problem(refusal: rules.Refusal) -> Exception:
-    errors = [{"loc": ["body", refusal.field] if refusal.field else ["body"], "msg": refusal.message,
-               "type": refusal.type}]
+    errors = [
+        {"loc": ["body", refusal.field] if refusal.field else ["body"], "msg": refusal.message, "type": refusal.type}
+    ]
     if refusal.type == "outside-department-scope":
         return Forbidden(refusal.message, slug=refusal.type, errors=errors)
     return Unprocessable(refusal.message, slug=refusal.type, errors=errors)
 
 
-async def record_one(session: AsyncSession, pii: Pii, principal: Principal, kind: str, item: FactIn,
-                     purpose: str | None = None) -> FactPublic:
+async def record_one(
+    session: AsyncSession, pii: Pii, principal: Principal, kind: str, item: FactIn, purpose: str | None = None
+) -> FactPublic:
     try:
         fact = prepare(kind, principal.department, item, pii)
     except Refused as exc:
@@ -282,8 +359,14 @@ def _validation_error(exc: ValidationError) -> tuple[str | None, str]:
     return loc or None, f"{loc}: {first['msg']}" if loc else first["msg"]
 
 
-async def record_batch(session: AsyncSession, pii: Pii, principal: Principal, kind: str, items: list[dict[str, Any]],
-                       purpose: str | None = None) -> BatchPublic:
+async def record_batch(
+    session: AsyncSession,
+    pii: Pii,
+    principal: Principal,
+    kind: str,
+    items: list[dict[str, Any]],
+    purpose: str | None = None,
+) -> BatchPublic:
     """Each item checked on its own: good lines are stored, each bad line gets its own error."""
     model = INPUT_MODELS[kind]
     accepted: list[BatchLine] = []
@@ -300,23 +383,28 @@ async def record_batch(session: AsyncSession, pii: Pii, principal: Principal, ki
             errors.append(LineError(line=line, reference=reference, field=name, message=message, type="invalid-line"))
             continue
         if item.reference in seen:
-            errors.append(LineError(line=line, reference=item.reference, field="reference", type="duplicate-line",
-                                    message=f"reference {item.reference} appears twice in this batch"))
+            errors.append(
+                LineError(
+                    line=line,
+                    reference=item.reference,
+                    field="reference",
+                    type="duplicate-line",
+                    message=f"reference {item.reference} appears twice in this batch",
+                )
+            )
             continue
         seen.add(item.reference)
         try:
             prepared.append((line, prepare(kind, principal.department, item, pii)))
         except Refused as exc:
             r = exc.refusal
-            errors.append(LineError(line=line, reference=item.reference, field=r.field, message=r.message,
-                                    type=r.type))
+            errors.append(LineError(line=line, reference=item.reference, field=r.field, message=r.message, type=r.type))
     stored = await store_many(session, pii, [fact for _, fact in prepared], actor=principal, purpose=purpose)
     for (line, _), (row, status) in zip(prepared, stored, strict=True):
         counts[status] += 1
         accepted.append(BatchLine(line=line, fact_id=row.id, status=status))
     errors.sort(key=lambda e: e.line)
-    return BatchPublic(kind=kind, lines=len(items), rejected=len(errors), accepted=accepted, errors=errors,
-                       **counts)
+    return BatchPublic(kind=kind, lines=len(items), rejected=len(errors), accepted=accepted, errors=errors, **counts)
 
 
 # -- consuming contracts.events: link facts to subjects as they appear --------------------------------------

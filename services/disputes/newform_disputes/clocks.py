@@ -75,8 +75,9 @@ def reply_due(filed_on: date) -> date:
 def mediation_acceptance_period(received_on: date) -> Period:
     """M18: a mediation application is accepted within 3 working days of receipt (人力资源社会保障部令
     第17号), counted on Asia/Shanghai working days (statutory holidays and the yearly schedule)."""
-    return Period(received_on, _days("disputes.in_company_mediation.accept_working_days", received_on),
-                  calendar.WORKING_DAYS)
+    return Period(
+        received_on, _days("disputes.in_company_mediation.accept_working_days", received_on), calendar.WORKING_DAYS
+    )
 
 
 def mediation_acceptance_due(received_on: date) -> date:
@@ -116,8 +117,9 @@ def mediator_reassignment_period(on: date) -> Period:
     return Period(on, _days("disputes.roster.reassign_working_days", on), calendar.WORKING_DAYS)
 
 
-def mediation_extension_violation(accepted_on: date, days: int, *, already_extended: bool,
-                                  worker_consents: bool, enterprise_consents: bool) -> Violation | None:
+def mediation_extension_violation(
+    accepted_on: date, days: int, *, already_extended: bool, worker_consents: bool, enterprise_consents: bool
+) -> Violation | None:
     """M18: mediation is extended once, by at most the policy's days, with both parties' consent."""
     try:
         most = _days("disputes.one_stop_mediation.extension_days", accepted_on)
@@ -126,11 +128,15 @@ def mediation_extension_violation(accepted_on: date, days: int, *, already_exten
     if already_extended:
         return Violation("M18", "M18.mediation_extension_once", "Mediation may be extended only once")
     if not 1 <= days <= most:
-        return Violation("M18", "M18.mediation_extension_limit",
-                         f"Mediation may be extended by 1 to {most} days, not {days}")
+        return Violation(
+            "M18", "M18.mediation_extension_limit", f"Mediation may be extended by 1 to {most} days, not {days}"
+        )
     if not (worker_consents and enterprise_consents):
-        return Violation("M18", "M18.mediation_extension_consent",
-                         "Extending mediation needs both the worker's and the enterprise's consent")
+        return Violation(
+            "M18",
+            "M18.mediation_extension_consent",
+            "Extending mediation needs both the worker's and the enterprise's consent",
+        )
     return None
 
 
@@ -166,8 +172,9 @@ def award_extension_violation(accepted_on: date, days: int, *, already_extended:
     if already_extended:
         return Violation("M18", "M18.award_extension_once", "The award limit may be extended only once")
     if not 1 <= days <= most:
-        return Violation("M18", "M18.award_extension_limit",
-                         f"The award limit may be extended by 1 to {most} days, not {days}")
+        return Violation(
+            "M18", "M18.award_extension_limit", f"The award limit may be extended by 1 to {most} days, not {days}"
+        )
     return None
 
 
@@ -194,8 +201,14 @@ def _year_end(runs_from: date, years: int) -> date:
     return calendar.period_end(runs_from, (anniversary - runs_from).days).last_day
 
 
-def limitation(applied_on: date, knew_of_breach_on: date, *, unpaid_pay_during_employment: bool = False,
-               employment_ended_on: date | None = None, interruptions: Iterable[date] = ()) -> Limitation:
+def limitation(
+    applied_on: date,
+    knew_of_breach_on: date,
+    *,
+    unpaid_pay_during_employment: bool = False,
+    employment_ended_on: date | None = None,
+    interruptions: Iterable[date] = (),
+) -> Limitation:
     """The 1-year limitation on a claim, from when the worker knew of the breach (art. 27(1)).
 
     Interrupted (art. 27(2)) by the worker asserting the right against the other party, asking a

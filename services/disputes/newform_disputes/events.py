@@ -27,12 +27,34 @@ DeadlineRecomputed = deadline_recomputed_event("disputes")  # a clock recomputed
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
 Resolution = Literal["accepted", "mediation", "department"]
-Stage = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
-                "arbitration_requested", "arbitration_refused", "arbitration_accepted", "awarded", "settled",
-                "court_referred", "judged"]
+Stage = Literal[
+    "received",
+    "mediating",
+    "agreement",
+    "fulfilled",
+    "no_agreement",
+    "withdrawn",
+    "arbitration_requested",
+    "arbitration_refused",
+    "arbitration_accepted",
+    "awarded",
+    "settled",
+    "court_referred",
+    "judged",
+]
 #: The stages v1 of the stage event was published with: its consumers may rely on no other value.
-StageV1 = Literal["received", "mediating", "agreement", "fulfilled", "no_agreement", "withdrawn",
-                  "arbitration_requested", "arbitration_accepted", "awarded", "court_referred"]
+StageV1 = Literal[
+    "received",
+    "mediating",
+    "agreement",
+    "fulfilled",
+    "no_agreement",
+    "withdrawn",
+    "arbitration_requested",
+    "arbitration_accepted",
+    "awarded",
+    "court_referred",
+]
 STAGES_V1 = frozenset(StageV1.__args__)
 #: v1 is published beside v2 until then (README "Deprecation policy": six months at least).
 STAGE_CHANGED_V1_SUNSET = "2027-06-30"
@@ -84,8 +106,10 @@ class _StageChange(DomainEvent):
     track: Literal["labour_arbitration", "people_mediation_court"]
     stage: Stage
     previous_stage: Stage | None
-    reason: str = Field(description="opened | accepted | agreement | no_agreement | mediation_limit_passed | "
-                                    "withdrawal | applied | applied_without_mediation | refused | awarded | ...")
+    reason: str = Field(
+        description="opened | accepted | agreement | no_agreement | mediation_limit_passed | "
+        "withdrawal | applied | applied_without_mediation | refused | awarded | ..."
+    )
     claims_total_fen: int
     received_at: datetime
     at: datetime

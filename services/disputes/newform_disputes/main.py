@@ -33,13 +33,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     def consumers(db, s: Settings):
-        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, topics=[s.contracts_topic],
-                               batch_handler=copy_engagements),
-                # Awards and judgments the departments record settle the cases they name.
-                ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.consumer_group}-outcomes",
-                               topics=[s.departments_topic], batch_handler=apply_case_outcomes,
-                               types=(CaseOutcomeRecorded.event_type,))]
+        return [
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=s.consumer_group,
+                topics=[s.contracts_topic],
+                batch_handler=copy_engagements,
+            ),
+            # Awards and judgments the departments record settle the cases they name.
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=f"{s.consumer_group}-outcomes",
+                topics=[s.departments_topic],
+                batch_handler=apply_case_outcomes,
+                types=(CaseOutcomeRecorded.event_type,),
+            ),
+        ]
 
-    return create_service_app(settings=settings, title="newform disputes", description=DESCRIPTION,
-                              routers=[router, findings_router(), web_router], openapi_tags=TAGS,
-                              consumers=consumers, deadline_handlers=DEADLINE_HANDLERS)
+    return create_service_app(
+        settings=settings,
+        title="newform disputes",
+        description=DESCRIPTION,
+        routers=[router, findings_router(), web_router],
+        openapi_tags=TAGS,
+        consumers=consumers,
+        deadline_handlers=DEADLINE_HANDLERS,
+    )

@@ -18,10 +18,12 @@ from .schemas import CasePublic, ClockPublic, ComplaintPublic, MediatorPublic, S
 from .service import arbitration_open_from, court_route_open, eligible_for_arbitration, open_cases_of
 
 
-async def complaints(session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None,
-                     category: str | None) -> list[Complaint]:
-    query = select(Complaint).where(visibility(principal).where(platform=Complaint.platform_id,
-                                                                worker=Complaint.worker_id))
+async def complaints(
+    session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None, category: str | None
+) -> list[Complaint]:
+    query = select(Complaint).where(
+        visibility(principal).where(platform=Complaint.platform_id, worker=Complaint.worker_id)
+    )
     if status is not None:
         query = query.where(Complaint.status == status)
     if category is not None:
@@ -29,14 +31,16 @@ async def complaints(session: AsyncSession, principal: Principal, params: PagePa
     return list((await session.execute(keyset(query, Complaint.id, params))).scalars())
 
 
-async def _clocks_and_findings(session: AsyncSession, subject_ids: list[str]
-                               ) -> tuple[dict[str, list[Deadline]], dict[str, list[FindingRef]]]:
+async def _clocks_and_findings(
+    session: AsyncSession, subject_ids: list[str]
+) -> tuple[dict[str, list[Deadline]], dict[str, list[FindingRef]]]:
     """The clocks and findings of many subjects in two queries (a page of complaints or cases)."""
     clocks: dict[str, list[Deadline]] = {s: [] for s in subject_ids}
     found: dict[str, list[FindingRef]] = {s: [] for s in subject_ids}
     if subject_ids:
-        rows = await session.execute(select(Deadline).where(Deadline.subject_id.in_(subject_ids))
-                                     .order_by(Deadline.created_at, Deadline.id))
+        rows = await session.execute(
+            select(Deadline).where(Deadline.subject_id.in_(subject_ids)).order_by(Deadline.created_at, Deadline.id)
+        )
         for d in rows.scalars():
             clocks[d.subject_id].append(d)
         rows = await session.execute(select(Finding).where(Finding.subject_id.in_(subject_ids)).order_by(Finding.id))
@@ -45,8 +49,9 @@ async def _clocks_and_findings(session: AsyncSession, subject_ids: list[str]
     return clocks, found
 
 
-async def complaint_views(session: AsyncSession, complaints: list[Complaint], principal: Principal, *,
-                          now: datetime | None = None) -> list[ComplaintPublic]:
+async def complaint_views(
+    session: AsyncSession, complaints: list[Complaint], principal: Principal, *, now: datetime | None = None
+) -> list[ComplaintPublic]:
     clocks, found = await _clocks_and_findings(session, [c.id for c in complaints])
     views = []
     for complaint in complaints:
@@ -79,8 +84,11 @@ async def case_views(session: AsyncSession, cases: list[Case], *, now: datetime 
     clocks, found = await _clocks_and_findings(session, ids)
     sessions: dict[str, list[SessionPublic]] = {i: [] for i in ids}
     if ids:
-        rows = await session.execute(select(MediationSession).where(MediationSession.case_id.in_(ids))
-                                     .order_by(MediationSession.held_on, MediationSession.id))
+        rows = await session.execute(
+            select(MediationSession)
+            .where(MediationSession.case_id.in_(ids))
+            .order_by(MediationSession.held_on, MediationSession.id)
+        )
         for s in rows.scalars():
             sessions[s.case_id].append(SessionPublic.model_validate(s))
     views = []
@@ -99,8 +107,9 @@ async def case_view(session: AsyncSession, case: Case) -> CasePublic:
     return (await case_views(session, [case]))[0]
 
 
-async def mediators(session: AsyncSession, params: PageParams, *, active: bool | None, specialty: str | None,
-                    roster: str | None) -> list[MediatorPublic]:
+async def mediators(
+    session: AsyncSession, params: PageParams, *, active: bool | None, specialty: str | None, roster: str | None
+) -> list[MediatorPublic]:
     query = select(Mediator)
     if active is not None:
         query = query.where(Mediator.active == active)

@@ -23,29 +23,50 @@ Track = Literal["labour_arbitration", "people_mediation_court"]
 ESCALATION_MEASURES = ("M5", "M6", "M7", "M8", "M9", "M10", "M20")
 
 RULES: tuple[RuleDef, ...] = (
-    RuleDef("M10.complaint_reply_overdue", "finding",
-            "A platform did not answer a worker's complaint within the reply time"),
-    *(RuleDef(f"{m}.complaint_escalated", "finding",
-              f"A worker escalated a complaint to the departments as an enforcement clue ({m})")
-      for m in ESCALATION_MEASURES),
-    RuleDef("M18.mediation_acceptance_overdue", "finding",
-            "A mediation application was not accepted within the acceptance time (working days)"),
+    RuleDef(
+        "M10.complaint_reply_overdue", "finding", "A platform did not answer a worker's complaint within the reply time"
+    ),
+    *(
+        RuleDef(
+            f"{m}.complaint_escalated",
+            "finding",
+            f"A worker escalated a complaint to the departments as an enforcement clue ({m})",
+        )
+        for m in ESCALATION_MEASURES
+    ),
+    RuleDef(
+        "M18.mediation_acceptance_overdue",
+        "finding",
+        "A mediation application was not accepted within the acceptance time (working days)",
+    ),
     RuleDef("M18.agreement_unfulfilled", "finding", "A mediation agreement was not fulfilled by its date"),
-    RuleDef("M18.arbitration_acceptance_overdue", "finding",
-            "An arbitration application was neither accepted nor refused within the acceptance time"),
+    RuleDef(
+        "M18.arbitration_acceptance_overdue",
+        "finding",
+        "An arbitration application was neither accepted nor refused within the acceptance time",
+    ),
     RuleDef("M18.award_overdue", "finding", "No arbitration award within the award limit (suspensions excluded)"),
-    RuleDef("M18.mediator_not_reassigned", "finding",
-            "An open mediation left without a fit mediator (deactivated, term ended) was not given one in time"),
-    RuleDef("M1.misclassification_question", "finding",
-            "A dispute's facts contradict the declared work agreement or civil contract"),
+    RuleDef(
+        "M18.mediator_not_reassigned",
+        "finding",
+        "An open mediation left without a fit mediator (deactivated, term ended) was not given one in time",
+    ),
+    RuleDef(
+        "M1.misclassification_question",
+        "finding",
+        "A dispute's facts contradict the declared work agreement or civil contract",
+    ),
     RuleDef("M18.mediation_extension_once", "reject", "Mediation is extended only once"),
     RuleDef("M18.mediation_extension_limit", "reject", "Mediation is extended by at most the policy's days"),
     RuleDef("M18.mediation_extension_consent", "reject", "Extending mediation needs both parties' consent"),
     RuleDef("M18.award_extension_once", "reject", "The award limit is extended only once"),
     RuleDef("M18.award_extension_limit", "reject", "The award limit is extended by at most the policy's days"),
-    RuleDef("M18.classified_handling", "reject",
-            "Labour arbitration is for labour relationships; work agreements and civil contracts go to "
-            "people's mediation or the court, unless the misclassification question is raised"),
+    RuleDef(
+        "M18.classified_handling",
+        "reject",
+        "Labour arbitration is for labour relationships; work agreements and civil contracts go to "
+        "people's mediation or the court, unless the misclassification question is raised",
+    ),
 )
 
 
@@ -73,17 +94,25 @@ def track_of(engagement_type: str | None) -> Track:
 
 
 def reply_overdue(category: str, reply_due_on: date) -> FindingSpec:
-    return FindingSpec("M10", "M10.complaint_reply_overdue", Severity.medium,
-                       f"平台未在答复期限（{reply_due_on.isoformat()}）内答复劳动者投诉",
-                       {"category": category, "reply_due_on": reply_due_on.isoformat()})
+    return FindingSpec(
+        "M10",
+        "M10.complaint_reply_overdue",
+        Severity.medium,
+        f"平台未在答复期限（{reply_due_on.isoformat()}）内答复劳动者投诉",
+        {"category": category, "reply_due_on": reply_due_on.isoformat()},
+    )
 
 
 def complaint_escalated(category: str, on: date, *, reply_overdue: bool, answered: bool) -> FindingSpec:
     measure = escalation_measure(category, on)
     name = categories(on).get(category, category)
-    return FindingSpec(measure, f"{measure}.complaint_escalated", Severity.medium,
-                       f"劳动者就“{name}”投诉向主管部门反映（执法线索）",
-                       {"category": category, "platform_answered": answered, "reply_overdue": reply_overdue})
+    return FindingSpec(
+        measure,
+        f"{measure}.complaint_escalated",
+        Severity.medium,
+        f"劳动者就“{name}”投诉向主管部门反映（执法线索）",
+        {"category": category, "platform_answered": answered, "reply_overdue": reply_overdue},
+    )
 
 
 #: Who answers for a clock a dispute body itself lets run out: the department it sits with. Such a
@@ -98,41 +127,68 @@ def _body(evidence: dict, department: str) -> dict:
 
 
 def mediation_acceptance_overdue(received_on: date, due_on: date, department: str) -> FindingSpec:
-    return FindingSpec("M18", "M18.mediation_acceptance_overdue", Severity.medium,
-                       f"调解组织未在{due_on.isoformat()}前受理调解申请",
-                       _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department))
+    return FindingSpec(
+        "M18",
+        "M18.mediation_acceptance_overdue",
+        Severity.medium,
+        f"调解组织未在{due_on.isoformat()}前受理调解申请",
+        _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department),
+    )
 
 
 def mediator_not_reassigned(since: date, due_on: date, department: str) -> FindingSpec:
-    return FindingSpec("M18", "M18.mediator_not_reassigned", Severity.medium,
-                       f"调解员退出名册后，调解组织未在{due_on.isoformat()}前为案件另行指派调解员",
-                       _body({"without_mediator_since": since.isoformat(), "due_on": due_on.isoformat()}, department))
+    return FindingSpec(
+        "M18",
+        "M18.mediator_not_reassigned",
+        Severity.medium,
+        f"调解员退出名册后，调解组织未在{due_on.isoformat()}前为案件另行指派调解员",
+        _body({"without_mediator_since": since.isoformat(), "due_on": due_on.isoformat()}, department),
+    )
 
 
 def agreement_unfulfilled(fulfil_by: date, amount_fen: int | None) -> FindingSpec:
-    return FindingSpec("M18", "M18.agreement_unfulfilled", Severity.high,
-                       f"调解协议未在约定日期（{fulfil_by.isoformat()}）前履行",
-                       {"fulfil_by": fulfil_by.isoformat(), "amount_fen": amount_fen})
+    return FindingSpec(
+        "M18",
+        "M18.agreement_unfulfilled",
+        Severity.high,
+        f"调解协议未在约定日期（{fulfil_by.isoformat()}）前履行",
+        {"fulfil_by": fulfil_by.isoformat(), "amount_fen": amount_fen},
+    )
 
 
 def arbitration_acceptance_overdue(received_on: date, due_on: date, department: str) -> FindingSpec:
-    return FindingSpec("M18", "M18.arbitration_acceptance_overdue", Severity.medium,
-                       f"劳动人事争议仲裁委员会未在{due_on.isoformat()}前作出受理或不予受理决定",
-                       _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department))
+    return FindingSpec(
+        "M18",
+        "M18.arbitration_acceptance_overdue",
+        Severity.medium,
+        f"劳动人事争议仲裁委员会未在{due_on.isoformat()}前作出受理或不予受理决定",
+        _body({"received_on": received_on.isoformat(), "due_on": due_on.isoformat()}, department),
+    )
 
 
 def award_overdue(accepted_on: date, due_at_date: date, extension_days: int, department: str) -> FindingSpec:
-    return FindingSpec("M18", "M18.award_overdue", Severity.high,
-                       f"劳动人事争议仲裁委员会超过审理期限（{due_at_date.isoformat()}）未作出裁决",
-                       _body({"accepted_on": accepted_on.isoformat(), "due_on": due_at_date.isoformat(),
-                              "extension_days": extension_days}, department))
+    return FindingSpec(
+        "M18",
+        "M18.award_overdue",
+        Severity.high,
+        f"劳动人事争议仲裁委员会超过审理期限（{due_at_date.isoformat()}）未作出裁决",
+        _body(
+            {
+                "accepted_on": accepted_on.isoformat(),
+                "due_on": due_at_date.isoformat(),
+                "extension_days": extension_days,
+            },
+            department,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Leaving mediation; finality of an award
 # ---------------------------------------------------------------------------------------------
-def may_apply_for_arbitration(stage: str, *, arbitration_open_from: date | None, fulfil_by: date | None,
-                              on: date) -> bool:
+def may_apply_for_arbitration(
+    stage: str, *, arbitration_open_from: date | None, fulfil_by: date | None, on: date
+) -> bool:
     """M18 (劳动争议调解仲裁法 arts. 5, 14, 15): mediation is voluntary, never a condition of arbitration.
 
     A worker may apply without any mediation (a case opened for arbitration), after withdrawing, when
@@ -192,14 +248,21 @@ def misclassification_question(engagement_type: str | None, facts: list[str], on
     present = sorted(indicators & set(facts))
     if len(present) < int(policy.value("disputes.misclassification.threshold", on=on)):
         return None
-    return FindingSpec("M1", "M1.misclassification_question", Severity.high,
-                       "争议事实符合劳动关系认定条件，但用工按非劳动关系订立，提请仲裁或法院认定",
-                       {"engagement_type": engagement_type, "labour_facts": present})
+    return FindingSpec(
+        "M1",
+        "M1.misclassification_question",
+        Severity.high,
+        "争议事实符合劳动关系认定条件，但用工按非劳动关系订立，提请仲裁或法院认定",
+        {"engagement_type": engagement_type, "labour_facts": present},
+    )
 
 
 def arbitration_track_violation(track: Track, misclassification: bool) -> Violation | None:
     if track == "labour_arbitration" or misclassification:
         return None
-    return Violation("M18", "M18.classified_handling",
-                     "This dispute is under a work agreement or civil contract: it goes to people's mediation or "
-                     "the court, not labour arbitration (unless its facts raise the misclassification question)")
+    return Violation(
+        "M18",
+        "M18.classified_handling",
+        "This dispute is under a work agreement or civil contract: it goes to people's mediation or "
+        "the court, not labour arbitration (unless its facts raise the misclassification question)",
+    )

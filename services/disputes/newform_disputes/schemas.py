@@ -46,8 +46,10 @@ class _Strict(BaseModel):
 # Complaints
 # ---------------------------------------------------------------------------------------------
 class ComplaintCreate(_Strict):
-    category: Code = Field(description="pay, deductions, working_time_rest, account_restriction, rules_algorithms, "
-                                       "discrimination, deposits_fees, insurance_injury, safety, other")
+    category: Code = Field(
+        description="pay, deductions, working_time_rest, account_restriction, rules_algorithms, "
+        "discrimination, deposits_fees, insurance_injury, safety, other"
+    )
     description: str = Field(min_length=1, max_length=5000)
     contract_id: Id | None = Field(None, description="The engagement it concerns; it must be the worker's own")
     platform_id: Id | None = Field(None, description="The platform complained against (else the engagement's)")
@@ -70,8 +72,11 @@ class Claim(_Strict):
 class Escalation(_Strict):
     to: Literal["mediation", "department"]
     claims: list[Claim] = Field(default_factory=list, max_length=50)
-    facts: list[FactCode] = Field(default_factory=list, max_length=20,
-                              description="Facts of the work (enterprise_controls_schedule, ...): classified handling")
+    facts: list[FactCode] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Facts of the work (enterprise_controls_schedule, ...): classified handling",
+    )
 
 
 class ComplaintPublic(BaseModel):
@@ -116,8 +121,9 @@ class MediatorCreate(_Strict):
     source: MediatorSource = Field(description="court (特邀调解员), union, hrss (labour mediation), people (人民调解)")
     specialties: list[Code] = Field(min_length=1, max_length=10, description="Complaint categories")
     rosters: list[Roster] = Field(min_length=1, description="court and/or labour mediation roster (linked)")
-    conflicts: list[Id] = Field(default_factory=list, max_length=50,
-                                description="Platforms or enterprises the mediator may not mediate for")
+    conflicts: list[Id] = Field(
+        default_factory=list, max_length=50, description="Platforms or enterprises the mediator may not mediate for"
+    )
     term_from: date
     term_until: date
 
@@ -159,8 +165,9 @@ class MediatorPublic(BaseModel):
     term_until: date
     active: bool
     open_cases: int = 0
-    reassigned: list[Reassignment] = Field(default_factory=list,
-                                           description="In the answer to a change: the open cases it moved")
+    reassigned: list[Reassignment] = Field(
+        default_factory=list, description="In the answer to a change: the open cases it moved"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,16 +177,21 @@ MediationBody = Literal["court", "hrss", "union", "justice"]
 
 
 class ArbitrationApplication(_Strict):
-    received_on: date | None = Field(None, description="The day the arbitration committee received the "
-                                                       "application (a paper one is entered later). Default: today")
+    received_on: date | None = Field(
+        None,
+        description="The day the arbitration committee received the "
+        "application (a paper one is entered later). Default: today",
+    )
     knew_of_breach_on: date = Field(description="When the worker knew or should have known of the breach")
     unpaid_pay_during_employment: bool = False
     employment_ended_on: date | None = None
     interrupted_on: list[date] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list,
+        max_length=20,
         description="Other days the limitation was interrupted (art. 27(2)): a written demand to the other "
-                    "party, a complaint to a department, the other party agreeing to pay. The case's own "
-                    "mediation application and complaint count without being listed")
+        "party, a complaint to a department, the other party agreeing to pay. The case's own "
+        "mediation application and complaint count without being listed",
+    )
 
 
 class CaseCreate(_Strict):
@@ -192,20 +204,29 @@ class CaseCreate(_Strict):
     district: Code | None = None
     claims: list[Claim] = Field(default_factory=list, max_length=50)
     facts: list[FactCode] = Field(default_factory=list, max_length=20)
-    received_on: date | None = Field(None, description="Mediation: the day the mediation body received the "
-                                                       "application (a paper one is entered later). Default: today")
+    received_on: date | None = Field(
+        None,
+        description="Mediation: the day the mediation body received the "
+        "application (a paper one is entered later). Default: today",
+    )
     mediation_body: MediationBody | None = Field(
-        None, description="The mediation organisation applied to: court (特邀调解), hrss (labour dispute mediation), "
-                          "union, justice (people's mediation). Default: hrss, which answers for labour mediation")
+        None,
+        description="The mediation organisation applied to: court (特邀调解), hrss (labour dispute mediation), "
+        "union, justice (people's mediation). Default: hrss, which answers for labour mediation",
+    )
     arbitration: ArbitrationApplication | None = Field(
-        None, description="Apply for labour arbitration at once, without mediation (mediation is voluntary, "
-                          "劳动争议调解仲裁法 art. 5): the case opens as an arbitration application")
+        None,
+        description="Apply for labour arbitration at once, without mediation (mediation is voluntary, "
+        "劳动争议调解仲裁法 art. 5): the case opens as an arbitration application",
+    )
 
     @model_validator(mode="after")
     def _one_route(self) -> CaseCreate:
         if self.arbitration is not None and (self.received_on is not None or self.mediation_body is not None):
-            raise ValueError("a case opened for arbitration has no mediation application (received_on, "
-                             "mediation_body belong to mediation)")
+            raise ValueError(
+                "a case opened for arbitration has no mediation application (received_on, "
+                "mediation_body belong to mediation)"
+            )
         return self
 
 
@@ -230,8 +251,9 @@ class MediationExtension(_Strict):
 
 class Outcome(_Strict):
     outcome: Literal["agreement", "no_agreement"]
-    on: date | None = Field(None, description="The day mediation ended (an agreement signed on paper is entered "
-                                              "later). Default: today")
+    on: date | None = Field(
+        None, description="The day mediation ended (an agreement signed on paper is entered later). Default: today"
+    )
     terms: str | None = Field(None, min_length=1, max_length=5000)
     amount_fen: Fen | None = None
     fulfil_by: date | None = None
@@ -274,20 +296,36 @@ class ArbitrationRestart(_Strict):
 
 class AwardItem(_Strict):
     item: str = Field(min_length=1, max_length=200, description="The item as the award states it, e.g. 支付拖欠工资")
-    kind: Code = Field(description="labour_remuneration, work_injury_medical, economic_compensation, damages, "
-                                   "working_hours, rest_and_leave, social_insurance, labour_relationship, other "
-                                   "(policy disputes.award_final.item_kinds)")
-    amount_fen: Fen | None = Field(None, description="The amount awarded (not claimed); none for an item "
-                                                     "without one, e.g. confirming a labour relationship")
+    kind: Code = Field(
+        description="labour_remuneration, work_injury_medical, economic_compensation, damages, "
+        "working_hours, rest_and_leave, social_insurance, labour_relationship, other "
+        "(policy disputes.award_final.item_kinds)"
+    )
+    amount_fen: Fen | None = Field(
+        None,
+        description="The amount awarded (not claimed); none for an item "
+        "without one, e.g. confirming a labour relationship",
+    )
 
 
 class Award(_Strict):
     awarded_on: date
-    items: list[AwardItem] | None = Field(None, min_length=1, max_length=50, description=(
-        "Each item of the award: finality for the employer is judged per item (劳动争议调解仲裁法 art. 47)"))
-    amount_fen: Fen | None = Field(None, deprecated=True, description=(
-        "Deprecated (0.1): the award's total only. Finality cannot be judged from a total, so an award given "
-        "this way is stored with `award_final: null`; send `items`"))
+    items: list[AwardItem] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description=(
+            "Each item of the award: finality for the employer is judged per item (劳动争议调解仲裁法 art. 47)"
+        ),
+    )
+    amount_fen: Fen | None = Field(
+        None,
+        deprecated=True,
+        description=(
+            "Deprecated (0.1): the award's total only. Finality cannot be judged from a total, so an award given "
+            "this way is stored with `award_final: null`; send `items`"
+        ),
+    )
 
     @model_validator(mode="after")
     def _items_or_total(self) -> Award:
@@ -339,15 +377,19 @@ class CasePublic(BaseModel):
     misclassification_question: bool
     stage: str
     received_at: datetime
-    received_on: date | None = Field(description="The day the mediation body received the application; none: "
-                                                 "arbitration without mediation")
+    received_on: date | None = Field(
+        description="The day the mediation body received the application; none: arbitration without mediation"
+    )
     mediation_body: str | None
     arbitration_open_from: date | None = Field(
-        None, description="From this day the worker may apply for arbitration while mediation runs on (15 days "
-                          "from receipt, art. 14)")
+        None,
+        description="From this day the worker may apply for arbitration while mediation runs on (15 days "
+        "from receipt, art. 14)",
+    )
     mediator_id: str | None
-    mediator_needed_since: date | None = Field(description="The mediator left the roster: a new one is due "
-                                                           "(clock disputes.mediator_reassignment)")
+    mediator_needed_since: date | None = Field(
+        description="The mediator left the roster: a new one is due (clock disputes.mediator_reassignment)"
+    )
     accepted_on: date | None
     mediation_extension_days: int
     outcome: str | None
@@ -357,8 +399,9 @@ class CasePublic(BaseModel):
     fulfilled_on: date | None
     arbitration_received_on: date | None
     knew_of_breach_on: date | None
-    limitation_runs_from: date | None = Field(description="Where the limitation runs from: the breach, or "
-                                                          "its last interruption (art. 27(2))")
+    limitation_runs_from: date | None = Field(
+        description="Where the limitation runs from: the breach, or its last interruption (art. 27(2))"
+    )
     limitation_ends_on: date | None
     limitation_expired: bool | None
     arbitration_refused_on: date | None
@@ -377,10 +420,13 @@ class CasePublic(BaseModel):
     decision_amount_fen: int | None
     legal_aid_requested_at: datetime | None
     eligible_for_arbitration: bool = False
-    court_route_open: bool = Field(False, description="The worker may take the dispute to the court now: a work "
-                                                      "agreement or civil dispute out of mediation, a refusal or "
-                                                      "no decision on the arbitration application in time "
-                                                      "(art. 29), no award in time (art. 43)")
+    court_route_open: bool = Field(
+        False,
+        description="The worker may take the dispute to the court now: a work "
+        "agreement or civil dispute out of mediation, a refusal or "
+        "no decision on the arbitration application in time "
+        "(art. 29), no award in time (art. 43)",
+    )
     clocks: list[ClockPublic] = Field(default_factory=list)
     sessions: list[SessionPublic] = Field(default_factory=list)
     findings: list[FindingRef] = Field(default_factory=list)

@@ -86,16 +86,24 @@ def _not_in_future(day: date, what: str) -> None:
         raise Unprocessable(f"{what} ({day.isoformat()}) is in the future", slug="date-in-future")
 
 
-async def _start(session: AsyncSession, kind: str, subject_id: str, period: clocks.Period, *,
-                 data: dict[str, Any] | None = None, at: datetime | None = None) -> Deadline:
+async def _start(
+    session: AsyncSession,
+    kind: str,
+    subject_id: str,
+    period: clocks.Period,
+    *,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Deadline:
     """A legal period's durable clock, counted by the kit's one period rule (kept with the row).
 
     A fact entered after its period already ran out (a paper application entered weeks later) does
     not fire at once: the body has until the end of the day of entry to enter what it did in time
     (an acceptance, a refusal, an award, each with its own day), then the clock fires. The clock keeps
     the law's last day (`data.last_day`), which its findings and the case view show."""
-    deadline = await deadlines.schedule_period(session, kind, subject_id, start=period.start, days=period.days,
-                                               unit=period.unit, data=data, now=at)
+    deadline = await deadlines.schedule_period(
+        session, kind, subject_id, start=period.start, days=period.days, unit=period.unit, data=data, now=at
+    )
     return await _entered_late(session, deadline, at or now())
 
 
@@ -111,8 +119,9 @@ async def _entered_late(session: AsyncSession, deadline: Deadline, entered: date
     deadline.data = data
     if deadline.due_at <= entered:
         last_day = business_date(deadline.due_at - timedelta(microseconds=1))
-        deadline = await deadlines.move(session, deadline.kind, deadline.subject_id,
-                                        end_of_business_day(business_date(entered)))
+        deadline = await deadlines.move(
+            session, deadline.kind, deadline.subject_id, end_of_business_day(business_date(entered))
+        )
         deadline.data = {**data, clocks.LEGAL_LAST_DAY: last_day.isoformat()}
     return deadline
 
@@ -165,24 +174,38 @@ async def copy_engagements(session: AsyncSession, envelopes: list[Envelope]) -> 
             continue
         model, status = known
         event = model.of(envelope)
-        row = rows.setdefault(event.contract_id, {"contract_id": event.contract_id, "occupation": None,
-                                                  "district": None})
-        row.update(worker_id=event.worker_id, platform_id=event.platform_id, enterprise_id=event.enterprise_id,
-                   engagement_type=event.engagement_type, status=status,
-                   updated_at=getattr(event, "at", None) or event.drafted_at)
+        row = rows.setdefault(
+            event.contract_id, {"contract_id": event.contract_id, "occupation": None, "district": None}
+        )
+        row.update(
+            worker_id=event.worker_id,
+            platform_id=event.platform_id,
+            enterprise_id=event.enterprise_id,
+            engagement_type=event.engagement_type,
+            status=status,
+            updated_at=getattr(event, "at", None) or event.drafted_at,
+        )
         if isinstance(event, ContractDrafted):
             row.update(occupation=event.occupation, district=event.district)
     if not rows:
         return
     statement = insert(Engagement).values(list(rows.values()))
     excluded = statement.excluded
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=[Engagement.contract_id],
-        set_={"worker_id": excluded.worker_id, "platform_id": excluded.platform_id,
-              "enterprise_id": excluded.enterprise_id, "engagement_type": excluded.engagement_type,
-              "status": excluded.status, "updated_at": excluded.updated_at,
-              "occupation": func.coalesce(excluded.occupation, Engagement.occupation),
-              "district": func.coalesce(excluded.district, Engagement.district)}))
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Engagement.contract_id],
+            set_={
+                "worker_id": excluded.worker_id,
+                "platform_id": excluded.platform_id,
+                "enterprise_id": excluded.enterprise_id,
+                "engagement_type": excluded.engagement_type,
+                "status": excluded.status,
+                "updated_at": excluded.updated_at,
+                "occupation": func.coalesce(excluded.occupation, Engagement.occupation),
+                "district": func.coalesce(excluded.district, Engagement.district),
+            },
+        )
+    )
 
 
 async def _own_engagement(session: AsyncSession, worker_id: str, contract_id: str) -> Engagement:
@@ -211,14 +234,24 @@ async def _parties(session: AsyncSession, worker_id: str, body: ComplaintCreate 
         engagement = await _own_engagement(session, worker_id, body.contract_id)
         if body.platform_id is not None and body.platform_id != engagement.platform_id:
             raise Unprocessable("The engagement is with another platform", slug="platform-mismatch")
-        return {"platform_id": engagement.platform_id, "enterprise_id": body.enterprise_id or engagement.enterprise_id,
-                "contract_id": engagement.contract_id, "engagement_type": engagement.engagement_type,
-                "occupation": engagement.occupation or body.occupation,
-                "district": engagement.district or body.district}
+        return {
+            "platform_id": engagement.platform_id,
+            "enterprise_id": body.enterprise_id or engagement.enterprise_id,
+            "contract_id": engagement.contract_id,
+            "engagement_type": engagement.engagement_type,
+            "occupation": engagement.occupation or body.occupation,
+            "district": engagement.district or body.district,
+        }
     if body.platform_id is None:
         raise Unprocessable("Name the platform complained against, or the engagement", slug="no-respondent")
-    return {"platform_id": body.platform_id, "enterprise_id": body.enterprise_id, "contract_id": None,
-            "engagement_type": None, "occupation": body.occupation, "district": body.district}
+    return {
+        "platform_id": body.platform_id,
+        "enterprise_id": body.enterprise_id,
+        "contract_id": None,
+        "engagement_type": None,
+        "occupation": body.occupation,
+        "district": body.district,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,13 +261,29 @@ async def _parties(session: AsyncSession, worker_id: str, body: ComplaintCreate 
 #: partly upheld, dismissed) is `awarded`; one settled by the committee's mediation `settled`; one
 #: withdrawn `withdrawn`. A court's judgment, whatever it holds, is `judged`.
 DECISION_STAGES = {
-    "arbitration": {"upheld": "awarded", "partly_upheld": "awarded", "dismissed": "awarded",
-                    "settled": "settled", "withdrawn": "withdrawn"},
-    "court": {"upheld": "judged", "partly_upheld": "judged", "dismissed": "judged", "settled": "judged",
-              "withdrawn": "judged"},
+    "arbitration": {
+        "upheld": "awarded",
+        "partly_upheld": "awarded",
+        "dismissed": "awarded",
+        "settled": "settled",
+        "withdrawn": "withdrawn",
+    },
+    "court": {
+        "upheld": "judged",
+        "partly_upheld": "judged",
+        "dismissed": "judged",
+        "settled": "judged",
+        "withdrawn": "judged",
+    },
 }
-CLOCK_KINDS = (clocks.MEDIATION_ACCEPTANCE, clocks.MEDIATION_LIMIT, clocks.MEDIATOR_REASSIGNMENT,
-               clocks.AGREEMENT_FULFILMENT, clocks.ARBITRATION_ACCEPTANCE, clocks.ARBITRATION_AWARD)
+CLOCK_KINDS = (
+    clocks.MEDIATION_ACCEPTANCE,
+    clocks.MEDIATION_LIMIT,
+    clocks.MEDIATOR_REASSIGNMENT,
+    clocks.AGREEMENT_FULFILMENT,
+    clocks.ARBITRATION_ACCEPTANCE,
+    clocks.ARBITRATION_AWARD,
+)
 
 
 async def apply_case_outcomes(session: AsyncSession, envelopes: list[Envelope]) -> None:
@@ -284,47 +333,85 @@ async def file_complaint(session: AsyncSession, worker_id: str, body: ComplaintC
     filed_on = business_date(at)
     period = clocks.reply_period(filed_on)
     due_on = period.last_day
-    complaint = Complaint(id=new_id("cmp"), worker_id=worker_id, category=body.category, description=body.description,
-                          attachments=list(body.attachments),
-                          identity_masked=rules.identity_masked(body.category, body.mask_identity, filed_on),
-                          status="awaiting_reply", filed_at=at, reply_due_on=due_on, **parties)
+    complaint = Complaint(
+        id=new_id("cmp"),
+        worker_id=worker_id,
+        category=body.category,
+        description=body.description,
+        attachments=list(body.attachments),
+        identity_masked=rules.identity_masked(body.category, body.mask_identity, filed_on),
+        status="awaiting_reply",
+        filed_at=at,
+        reply_due_on=due_on,
+        **parties,
+    )
     session.add(complaint)
-    await _start(session, clocks.COMPLAINT_REPLY, complaint.id, period, data={"platform_id": complaint.platform_id},
-                 at=at)
-    record(session, ComplaintFiled(complaint_id=complaint.id, platform_id=complaint.platform_id,
-                                   category=complaint.category, occupation=complaint.occupation,
-                                   district=complaint.district, enterprise_id=complaint.enterprise_id,
-                                   filed_at=at, reply_due_on=due_on))
+    await _start(
+        session, clocks.COMPLAINT_REPLY, complaint.id, period, data={"platform_id": complaint.platform_id}, at=at
+    )
+    record(
+        session,
+        ComplaintFiled(
+            complaint_id=complaint.id,
+            platform_id=complaint.platform_id,
+            category=complaint.category,
+            occupation=complaint.occupation,
+            district=complaint.district,
+            enterprise_id=complaint.enterprise_id,
+            filed_at=at,
+            reply_due_on=due_on,
+        ),
+    )
     return complaint
 
 
-async def visible_complaint(session: AsyncSession, complaint_id: str, principal: Principal, *,
-                            for_update: bool = False) -> Complaint:
+async def visible_complaint(
+    session: AsyncSession, complaint_id: str, principal: Principal, *, for_update: bool = False
+) -> Complaint:
     complaint = await session.get(Complaint, complaint_id, with_for_update=for_update or None)
-    if complaint is None or not visibility(principal).allows(platform_id=complaint.platform_id,
-                                                             worker_id=complaint.worker_id):
+    if complaint is None or not visibility(principal).allows(
+        platform_id=complaint.platform_id, worker_id=complaint.worker_id
+    ):
         raise NotFound(f"No complaint {complaint_id!r}")
     return complaint
 
 
 async def answer_complaint(session: AsyncSession, complaint: Complaint, answer: str) -> Complaint:
     if complaint.status != "awaiting_reply":
-        raise Conflict(f"The complaint is {complaint.status}; it takes no answer now",
-                       slug="complaint-not-awaiting-reply")
+        raise Conflict(
+            f"The complaint is {complaint.status}; it takes no answer now", slug="complaint-not-awaiting-reply"
+        )
     at = now()
     complaint.status, complaint.answer, complaint.answered_at = "answered", answer, at
     await deadlines.cancel(session, clocks.COMPLAINT_REPLY, complaint.id)
-    record(session, ComplaintAnswered(complaint_id=complaint.id, platform_id=complaint.platform_id,
-                                      category=complaint.category, occupation=complaint.occupation,
-                                      district=complaint.district, filed_at=complaint.filed_at, answered_at=at,
-                                      on_time=business_date(at) <= complaint.reply_due_on))
+    record(
+        session,
+        ComplaintAnswered(
+            complaint_id=complaint.id,
+            platform_id=complaint.platform_id,
+            category=complaint.category,
+            occupation=complaint.occupation,
+            district=complaint.district,
+            filed_at=complaint.filed_at,
+            answered_at=at,
+            on_time=business_date(at) <= complaint.reply_due_on,
+        ),
+    )
     return complaint
 
 
 def _resolved(complaint: Complaint, resolution: str, at: datetime, **extra: Any) -> ComplaintResolved:
-    return ComplaintResolved(complaint_id=complaint.id, platform_id=complaint.platform_id, category=complaint.category,
-                             occupation=complaint.occupation, district=complaint.district, resolution=resolution,
-                             filed_at=complaint.filed_at, resolved_at=at, **extra)
+    return ComplaintResolved(
+        complaint_id=complaint.id,
+        platform_id=complaint.platform_id,
+        category=complaint.category,
+        occupation=complaint.occupation,
+        district=complaint.district,
+        resolution=resolution,
+        filed_at=complaint.filed_at,
+        resolved_at=at,
+        **extra,
+    )
 
 
 async def accept_answer(session: AsyncSession, complaint: Complaint) -> Complaint:
@@ -344,23 +431,47 @@ async def escalate(session: AsyncSession, complaint: Complaint, body: Escalation
     at = now()
     found: list[FindingRef] = []
     if body.to == "mediation":
-        case = await _open_case(session, complaint.worker_id, at, category=complaint.category,
-                                description=complaint.description, claims=body.claims, facts=body.facts,
-                                received_on=business_date(at), complaint_id=complaint.id,
-                                platform_id=complaint.platform_id,
-                                enterprise_id=complaint.enterprise_id, contract_id=complaint.contract_id,
-                                engagement_type=complaint.engagement_type, occupation=complaint.occupation,
-                                district=complaint.district)
+        case = await _open_case(
+            session,
+            complaint.worker_id,
+            at,
+            category=complaint.category,
+            description=complaint.description,
+            claims=body.claims,
+            facts=body.facts,
+            received_on=business_date(at),
+            complaint_id=complaint.id,
+            platform_id=complaint.platform_id,
+            enterprise_id=complaint.enterprise_id,
+            contract_id=complaint.contract_id,
+            engagement_type=complaint.engagement_type,
+            occupation=complaint.occupation,
+            district=complaint.district,
+        )
         complaint.case_id = case.id
         found = await _raise_misclassification(session, case)
         event = _resolved(complaint, "mediation", at, case_id=case.id)
     else:
-        spec = rules.complaint_escalated(complaint.category, business_date(at), reply_overdue=complaint.reply_overdue,
-                                         answered=complaint.answered_at is not None)
-        found = [await raise_finding(session, spec, subject_type="complaint", subject_id=complaint.id,
-                                     platform_id=complaint.platform_id, enterprise_id=complaint.enterprise_id,
-                                     worker_id=None if complaint.identity_masked else complaint.worker_id,
-                                     occupation=complaint.occupation, district=complaint.district, observed_at=at)]
+        spec = rules.complaint_escalated(
+            complaint.category,
+            business_date(at),
+            reply_overdue=complaint.reply_overdue,
+            answered=complaint.answered_at is not None,
+        )
+        found = [
+            await raise_finding(
+                session,
+                spec,
+                subject_type="complaint",
+                subject_id=complaint.id,
+                platform_id=complaint.platform_id,
+                enterprise_id=complaint.enterprise_id,
+                worker_id=None if complaint.identity_masked else complaint.worker_id,
+                occupation=complaint.occupation,
+                district=complaint.district,
+                observed_at=at,
+            )
+        ]
         complaint.escalation_measure = spec.measure
         event = _resolved(complaint, "department", at, escalation_measure=spec.measure)
     complaint.status, complaint.resolution, complaint.resolved_at = "resolved", body.to, at
@@ -374,9 +485,20 @@ async def escalate(session: AsyncSession, complaint: Complaint, body: Escalation
 # ---------------------------------------------------------------------------------------------
 def _record_stage(session: AsyncSession, case: Case, previous: str | None, reason: str, at: datetime) -> None:
     """The stage event, v2 always and the deprecated v1 beside it while its stages can say the move."""
-    data = dict(case_id=case.id, platform_id=case.platform_id, category=case.category, occupation=case.occupation,
-                district=case.district, track=case.track, stage=case.stage, previous_stage=previous, reason=reason,
-                claims_total_fen=case.claims_total_fen, received_at=case.received_at, at=at)
+    data = dict(
+        case_id=case.id,
+        platform_id=case.platform_id,
+        category=case.category,
+        occupation=case.occupation,
+        district=case.district,
+        track=case.track,
+        stage=case.stage,
+        previous_stage=previous,
+        reason=reason,
+        claims_total_fen=case.claims_total_fen,
+        received_at=case.received_at,
+        at=at,
+    )
     record(session, CaseStageChanged(**data))
     if case.stage in STAGES_V1 and (previous is None or previous in STAGES_V1):
         record(session, CaseStageChangedV1(**data))
@@ -387,20 +509,40 @@ def _move(session: AsyncSession, case: Case, stage: str, reason: str, at: dateti
     _record_stage(session, case, previous, reason, at or now())
 
 
-async def _open_case(session: AsyncSession, worker_id: str, at: datetime, *, claims: Sequence[Any], facts: list[str],
-                     received_on: date | None, mediation_body: str | None = None, **fields: Any) -> Case:
+async def _open_case(
+    session: AsyncSession,
+    worker_id: str,
+    at: datetime,
+    *,
+    claims: Sequence[Any],
+    facts: list[str],
+    received_on: date | None,
+    mediation_body: str | None = None,
+    **fields: Any,
+) -> Case:
     """A mediation application received on `received_on` (its acceptance clock starts); with
     `received_on` None the case is opened for arbitration and the caller applies at once."""
-    case = Case(id=new_id("case"), worker_id=worker_id, claims=[c.model_dump() for c in claims],
-                claims_total_fen=sum(c.amount_fen for c in claims), facts=sorted(set(facts)),
-                track=rules.track_of(fields.get("engagement_type")), stage="received", received_at=at,
-                received_on=received_on, mediation_body=mediation_body, **fields)
-    case.misclassification_question = rules.misclassification_question(
-        case.engagement_type, case.facts, business_date(at)) is not None
+    case = Case(
+        id=new_id("case"),
+        worker_id=worker_id,
+        claims=[c.model_dump() for c in claims],
+        claims_total_fen=sum(c.amount_fen for c in claims),
+        facts=sorted(set(facts)),
+        track=rules.track_of(fields.get("engagement_type")),
+        stage="received",
+        received_at=at,
+        received_on=received_on,
+        mediation_body=mediation_body,
+        **fields,
+    )
+    case.misclassification_question = (
+        rules.misclassification_question(case.engagement_type, case.facts, business_date(at)) is not None
+    )
     session.add(case)
     if received_on is not None:
-        await _start(session, clocks.MEDIATION_ACCEPTANCE, case.id, clocks.mediation_acceptance_period(received_on),
-                     at=at)
+        await _start(
+            session, clocks.MEDIATION_ACCEPTANCE, case.id, clocks.mediation_acceptance_period(received_on), at=at
+        )
         _record_stage(session, case, None, "opened", at)
     return case
 
@@ -409,9 +551,20 @@ async def _raise_misclassification(session: AsyncSession, case: Case) -> list[Fi
     spec = rules.misclassification_question(case.engagement_type, case.facts, business_date(case.received_at))
     if spec is None:
         return []
-    return [await raise_finding(session, spec, subject_type="case", subject_id=case.id, platform_id=case.platform_id,
-                                enterprise_id=case.enterprise_id, worker_id=case.worker_id,
-                                occupation=case.occupation, district=case.district, observed_at=case.received_at)]
+    return [
+        await raise_finding(
+            session,
+            spec,
+            subject_type="case",
+            subject_id=case.id,
+            platform_id=case.platform_id,
+            enterprise_id=case.enterprise_id,
+            worker_id=case.worker_id,
+            occupation=case.occupation,
+            district=case.district,
+            observed_at=case.received_at,
+        )
+    ]
 
 
 async def open_case(session: AsyncSession, worker_id: str, body: CaseCreate) -> tuple[Case, list[FindingRef]]:
@@ -422,13 +575,21 @@ async def open_case(session: AsyncSession, worker_id: str, body: CaseCreate) -> 
     if body.arbitration is None:
         received_on = body.received_on or today()
         _not_in_future(received_on, "received_on")
-    case = await _open_case(session, worker_id, now(), category=body.category, description=body.description,
-                            claims=body.claims, facts=body.facts, received_on=received_on,
-                            mediation_body=body.mediation_body, **parties)
+    case = await _open_case(
+        session,
+        worker_id,
+        now(),
+        category=body.category,
+        description=body.description,
+        claims=body.claims,
+        facts=body.facts,
+        received_on=received_on,
+        mediation_body=body.mediation_body,
+        **parties,
+    )
     found = await _raise_misclassification(session, case)
     if body.arbitration is not None:
-        await _apply_for_arbitration(session, case, body.arbitration, previous=None,
-                                     reason="applied_without_mediation")
+        await _apply_for_arbitration(session, case, body.arbitration, previous=None, reason="applied_without_mediation")
     return case, found
 
 
@@ -456,8 +617,9 @@ def mediation_department(case: Case) -> str:
     return case.mediation_body or DEFAULT_MEDIATION_BODY
 
 
-async def accept_for_mediation(session: AsyncSession, case: Case, body: Acceptance,
-                               principal: Principal | None = None) -> Case:
+async def accept_for_mediation(
+    session: AsyncSession, case: Case, body: Acceptance, principal: Principal | None = None
+) -> Case:
     if case.stage != "received" or case.received_on is None:
         raise Conflict(f"The case is {case.stage}; only a received case is accepted", slug="case-not-received")
     accepted_on = body.accepted_on or today()
@@ -476,8 +638,11 @@ async def accept_for_mediation(session: AsyncSession, case: Case, body: Acceptan
 async def open_cases_of(session: AsyncSession, mediator_ids: Sequence[str]) -> dict[str, int]:
     if not mediator_ids:
         return {}
-    rows = await session.execute(select(Case.mediator_id, func.count()).where(
-        Case.mediator_id.in_(list(mediator_ids)), Case.stage.in_(OPEN_MEDIATION)).group_by(Case.mediator_id))
+    rows = await session.execute(
+        select(Case.mediator_id, func.count())
+        .where(Case.mediator_id.in_(list(mediator_ids)), Case.stage.in_(OPEN_MEDIATION))
+        .group_by(Case.mediator_id)
+    )
     return {mediator: count for mediator, count in rows.all()}
 
 
@@ -497,12 +662,16 @@ def _unfit(mediator: Mediator, case: Case, on: date) -> str | None:
     return None
 
 
-async def _best_mediator(session: AsyncSession, case: Case, on: date, *, excluding: str | None = None
-                         ) -> Mediator | None:
+async def _best_mediator(
+    session: AsyncSession, case: Case, on: date, *, excluding: str | None = None
+) -> Mediator | None:
     """Fit (active, in term, no conflict, on the track's roster), then specialty in the case's
     category, then the lightest load."""
-    candidates = [m for m in (await session.execute(select(Mediator).where(Mediator.active))).scalars()
-                  if m.id != excluding and _unfit(m, case, on) is None]
+    candidates = [
+        m
+        for m in (await session.execute(select(Mediator).where(Mediator.active))).scalars()
+        if m.id != excluding and _unfit(m, case, on) is None
+    ]
     if not candidates:
         return None
     load = await open_cases_of(session, [m.id for m in candidates])
@@ -538,22 +707,37 @@ async def record_session(session: AsyncSession, case: Case, principal: Principal
     _not_in_future(body.held_on, "held_on")
     if case.accepted_on and body.held_on < case.accepted_on:
         raise Unprocessable("A session cannot be held before the case was accepted", slug="session-before-acceptance")
-    session.add(MediationSession(id=new_id("ses"), case_id=case.id, mediator_id=case.mediator_id,
-                                 held_on=body.held_on, summary=body.summary, recorded_at=now()))
+    session.add(
+        MediationSession(
+            id=new_id("ses"),
+            case_id=case.id,
+            mediator_id=case.mediator_id,
+            held_on=body.held_on,
+            summary=body.summary,
+            recorded_at=now(),
+        )
+    )
     return case
 
 
 async def extend_mediation(session: AsyncSession, case: Case, body: MediationExtension) -> Case:
     if case.stage != "mediating" or case.accepted_on is None:
         raise Conflict(f"The case is {case.stage}; only a running mediation is extended", slug="case-not-mediating")
-    _reject(clocks.mediation_extension_violation(
-        case.accepted_on, body.days, already_extended=case.mediation_extension_days > 0,
-        worker_consents=body.worker_consents, enterprise_consents=body.enterprise_consents))
+    _reject(
+        clocks.mediation_extension_violation(
+            case.accepted_on,
+            body.days,
+            already_extended=case.mediation_extension_days > 0,
+            worker_consents=body.worker_consents,
+            enterprise_consents=body.enterprise_consents,
+        )
+    )
     if await deadlines.live(session, clocks.MEDIATION_LIMIT, case.id) is None:
         raise Conflict("The mediation limit has already run out", slug="no-clock")
     case.mediation_extension_days = body.days
-    await _extend(session, clocks.MEDIATION_LIMIT, case.id, body.days,
-                  clocks.mediation_limit_period(case.accepted_on, body.days))
+    await _extend(
+        session, clocks.MEDIATION_LIMIT, case.id, body.days, clocks.mediation_limit_period(case.accepted_on, body.days)
+    )
     return case
 
 
@@ -561,8 +745,9 @@ async def end_mediation(session: AsyncSession, case: Case, body: Outcome) -> Cas
     if case.stage == "withdrawn":
         raise Conflict("The worker withdrew this case; it takes no outcome", slug="case-withdrawn")
     if case.stage != "mediating":
-        raise Conflict(f"The case is {case.stage}; only a running mediation ends with an outcome",
-                       slug="case-not-mediating")
+        raise Conflict(
+            f"The case is {case.stage}; only a running mediation ends with an outcome", slug="case-not-mediating"
+        )
     at = now()
     day = body.on or business_date(at)
     _not_in_future(day, "on")
@@ -573,8 +758,9 @@ async def end_mediation(session: AsyncSession, case: Case, body: Outcome) -> Cas
     if body.outcome == "agreement":
         assert body.fulfil_by is not None  # the schema requires it for an agreement
         if body.fulfil_by < day:
-            raise Unprocessable("An agreement cannot be due for fulfilment before it was made",
-                                slug="fulfil-by-before-agreement")
+            raise Unprocessable(
+                "An agreement cannot be due for fulfilment before it was made", slug="fulfil-by-before-agreement"
+            )
         case.agreement_terms, case.agreement_amount_fen, case.fulfil_by = body.terms, body.amount_fen, body.fulfil_by
         # An agreed date, not a legal period: due at the end of the day the parties agreed.
         await _start_on(session, clocks.AGREEMENT_FULFILMENT, case.id, body.fulfil_by)
@@ -621,8 +807,9 @@ def arbitration_open_from(case: Case) -> date | None:
 
 def eligible_for_arbitration(case: Case, on: date | None = None) -> bool:
     """Mediation is never a condition (art. 5): see `rules.may_apply_for_arbitration`."""
-    return rules.may_apply_for_arbitration(case.stage, arbitration_open_from=arbitration_open_from(case),
-                                           fulfil_by=case.fulfil_by, on=on or today())
+    return rules.may_apply_for_arbitration(
+        case.stage, arbitration_open_from=arbitration_open_from(case), fulfil_by=case.fulfil_by, on=on or today()
+    )
 
 
 def court_route_open(case: Case, case_clocks: Sequence[Deadline], on: date | None = None) -> bool:
@@ -639,7 +826,7 @@ def court_route_open(case: Case, case_clocks: Sequence[Deadline], on: date | Non
         return clock_ is not None and clock_.status != "cancelled" and _last_day(clock_) < on
     if case.stage == "arbitration_accepted":
         clock_ = latest.get(clocks.ARBITRATION_AWARD)
-        return (clock_ is not None and clock_.status not in ("cancelled", "paused") and _last_day(clock_) < on)
+        return clock_ is not None and clock_.status not in ("cancelled", "paused") and _last_day(clock_) < on
     return case.track == "people_mediation_court" and eligible_for_arbitration(case, on)
 
 
@@ -663,15 +850,22 @@ async def apply_for_arbitration(session: AsyncSession, case: Case, body: Arbitra
     received_on = body.received_on or today()
     if not eligible_for_arbitration(case, received_on):
         opens = arbitration_open_from(case)
-        when = f"; from {opens.isoformat()} (15 days from receipt of the mediation application)" \
-            if opens and case.stage in OPEN_MEDIATION else ""
-        raise Conflict(f"The case is {case.stage}: arbitration is open after withdrawal, without agreement, or an "
-                       f"unfulfilled agreement{when}", slug="not-eligible-for-arbitration")
+        when = (
+            f"; from {opens.isoformat()} (15 days from receipt of the mediation application)"
+            if opens and case.stage in OPEN_MEDIATION
+            else ""
+        )
+        raise Conflict(
+            f"The case is {case.stage}: arbitration is open after withdrawal, without agreement, or an "
+            f"unfulfilled agreement{when}",
+            slug="not-eligible-for-arbitration",
+        )
     return await _apply_for_arbitration(session, case, body, previous=case.stage, reason="applied")
 
 
-async def _apply_for_arbitration(session: AsyncSession, case: Case, body: ArbitrationApplication, *,
-                                 previous: str | None, reason: str) -> Case:
+async def _apply_for_arbitration(
+    session: AsyncSession, case: Case, body: ArbitrationApplication, *, previous: str | None, reason: str
+) -> Case:
     _reject(rules.arbitration_track_violation(case.track, case.misclassification_question))
     received_on = body.received_on or today()
     _not_in_future(received_on, "received_on")
@@ -680,12 +874,16 @@ async def _apply_for_arbitration(session: AsyncSession, case: Case, body: Arbitr
     if body.employment_ended_on is not None and body.employment_ended_on > received_on:
         raise Unprocessable("employment_ended_on is after the application", slug="ended-after-application")
     if any(d > received_on for d in body.interrupted_on):
-        raise Unprocessable("An interruption of the limitation cannot follow the application",
-                            slug="interruption-after-application")
-    limit = clocks.limitation(received_on, body.knew_of_breach_on,
-                              unpaid_pay_during_employment=body.unpaid_pay_during_employment,
-                              employment_ended_on=body.employment_ended_on,
-                              interruptions=await _limitation_interruptions(session, case, body))
+        raise Unprocessable(
+            "An interruption of the limitation cannot follow the application", slug="interruption-after-application"
+        )
+    limit = clocks.limitation(
+        received_on,
+        body.knew_of_breach_on,
+        unpaid_pay_during_employment=body.unpaid_pay_during_employment,
+        employment_ended_on=body.employment_ended_on,
+        interruptions=await _limitation_interruptions(session, case, body),
+    )
     case.arbitration_received_on, case.knew_of_breach_on = received_on, body.knew_of_breach_on
     case.limitation_runs_from, case.limitation_ends_on = limit.runs_from, limit.ends_on
     case.limitation_expired = limit.expired
@@ -706,8 +904,10 @@ async def refer_to_court(session: AsyncSession, case: Case) -> Case:
     """To the court: a work agreement or civil dispute out of mediation; any dispute the committee
     refused or did not decide in time (art. 29), or did not award in time (art. 43)."""
     if not court_route_open(case, await deadlines.of_subject(session, case.id)):
-        if case.track != "people_mediation_court" and case.stage not in ("arbitration_requested",
-                                                                         "arbitration_accepted"):
+        if case.track != "people_mediation_court" and case.stage not in (
+            "arbitration_requested",
+            "arbitration_accepted",
+        ):
             raise Conflict("A labour relationship goes to labour arbitration first", slug="arbitration-first")
         raise Conflict(f"The case is {case.stage}: the court route is not open", slug="not-eligible-for-court")
     case.closed_at = now()
@@ -721,8 +921,10 @@ def _check_decision_day(case: Case, day: date, what: str) -> None:
     _not_in_future(day, what)
     assert case.arbitration_received_on is not None
     if day < case.arbitration_received_on:
-        raise Unprocessable(f"The committee cannot decide ({what}) before the application was received",
-                            slug=f"{what.split('_')[0]}-before-received")
+        raise Unprocessable(
+            f"The committee cannot decide ({what}) before the application was received",
+            slug=f"{what.split('_')[0]}-before-received",
+        )
 
 
 async def accept_arbitration(session: AsyncSession, case: Case, body: Acceptance) -> Case:
@@ -762,8 +964,9 @@ async def extend_award_limit(session: AsyncSession, case: Case, days: int) -> Ca
         raise Conflict("The award limit has already run out", slug="no-clock")
     case.award_extension_days = days
     # The period lengthened, counted again by the period rule (a suspension already counted stays).
-    await _extend(session, clocks.ARBITRATION_AWARD, case.id, days,
-                  clocks.award_period(accepted_on, extension_days=days))
+    await _extend(
+        session, clocks.ARBITRATION_AWARD, case.id, days, clocks.award_period(accepted_on, extension_days=days)
+    )
     return case
 
 
@@ -771,8 +974,9 @@ async def suspend(session: AsyncSession, case: Case, at: datetime | None) -> Cas
     accepted_on = _require_running_arbitration(case)
     at = at or now()
     if business_date(at) < accepted_on:
-        raise Unprocessable("A suspension cannot start before the arbitration was accepted",
-                            slug="suspended-before-acceptance")
+        raise Unprocessable(
+            "A suspension cannot start before the arbitration was accepted", slug="suspended-before-acceptance"
+        )
     await deadlines.pause(session, clocks.ARBITRATION_AWARD, case.id, at)
     case.suspended = True
     return case
@@ -810,8 +1014,9 @@ def _award_items(body: Award) -> list[dict[str, Any]]:
     items = []
     for item in body.items:
         if item.kind not in kinds:
-            raise Unprocessable(f"Unknown kind of award item {item.kind!r} (one of {', '.join(kinds)})",
-                                slug="unknown-award-item-kind")
+            raise Unprocessable(
+                f"Unknown kind of award item {item.kind!r} (one of {', '.join(kinds)})", slug="unknown-award-item-kind"
+            )
         if kinds[item.kind] == "final_up_to_limit" and item.amount_fen is None:
             raise Unprocessable(f"An award item of kind {item.kind} states its amount", slug="award-item-amount")
         finality = rules.item_finality(item.kind, item.amount_fen, limit, body.awarded_on)
@@ -822,8 +1027,10 @@ def _award_items(body: Award) -> list[dict[str, Any]]:
 async def award(session: AsyncSession, case: Case, body: Award) -> Case:
     accepted_on = _require_running_arbitration(case)
     if body.awarded_on < accepted_on:
-        raise Unprocessable(f"An award ({body.awarded_on}) cannot precede the acceptance ({accepted_on})",
-                            slug="award-before-acceptance")
+        raise Unprocessable(
+            f"An award ({body.awarded_on}) cannot precede the acceptance ({accepted_on})",
+            slug="award-before-acceptance",
+        )
     _not_in_future(body.awarded_on, "awarded_on")
     if case.suspended:
         raise Conflict("The arbitration is suspended; resume it before the award", slug="arbitration-suspended")
@@ -845,8 +1052,17 @@ async def request_legal_aid(session: AsyncSession, case: Case) -> Case:
         raise Conflict("Legal aid was already requested for this case", slug="legal-aid-requested")
     at = now()
     case.legal_aid_requested_at = at
-    record(session, LegalAidRequested(case_id=case.id, worker_id=case.worker_id, platform_id=case.platform_id,
-                                      category=case.category, district=case.district, requested_at=at))
+    record(
+        session,
+        LegalAidRequested(
+            case_id=case.id,
+            worker_id=case.worker_id,
+            platform_id=case.platform_id,
+            category=case.category,
+            district=case.district,
+            requested_at=at,
+        ),
+    )
     return case
 
 
@@ -862,16 +1078,27 @@ def _check_specialties(specialties: Sequence[str]) -> None:
 async def add_mediator(session: AsyncSession, body: MediatorCreate) -> Mediator:
     _check_specialties(body.specialties)
     at = now()
-    mediator = Mediator(id=new_id("med"), name=body.name, organisation=body.organisation, source=body.source,
-                        specialties=list(body.specialties), rosters=sorted(set(body.rosters)),
-                        conflicts=list(body.conflicts), term_from=body.term_from, term_until=body.term_until,
-                        active=True, created_at=at, updated_at=at)
+    mediator = Mediator(
+        id=new_id("med"),
+        name=body.name,
+        organisation=body.organisation,
+        source=body.source,
+        specialties=list(body.specialties),
+        rosters=sorted(set(body.rosters)),
+        conflicts=list(body.conflicts),
+        term_from=body.term_from,
+        term_until=body.term_until,
+        active=True,
+        created_at=at,
+        updated_at=at,
+    )
     session.add(mediator)
     return mediator
 
 
-async def update_mediator(session: AsyncSession, mediator: Mediator, body: MediatorUpdate
-                          ) -> tuple[Mediator, list[Reassignment]]:
+async def update_mediator(
+    session: AsyncSession, mediator: Mediator, body: MediatorUpdate
+) -> tuple[Mediator, list[Reassignment]]:
     changes = body.model_dump(exclude_unset=True)
     if changes.get("specialties") is not None:
         _check_specialties(changes["specialties"])
@@ -890,9 +1117,18 @@ async def _reassign_cases_of(session: AsyncSession, mediator: Mediator) -> list[
     the case is flagged and a mediation body must assign one within the policy's working days
     (`disputes.mediator_reassignment` clock; if it runs out, a finding about the body)."""
     on = today()
-    rows = (await session.execute(select(Case).where(Case.mediator_id == mediator.id,
-                                                     Case.stage.in_(OPEN_MEDIATION))
-                                  .order_by(Case.id).with_for_update())).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Case)
+                .where(Case.mediator_id == mediator.id, Case.stage.in_(OPEN_MEDIATION))
+                .order_by(Case.id)
+                .with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
     done: list[Reassignment] = []
     for case in rows:
         if _unfit(mediator, case, on) is None:
@@ -914,9 +1150,14 @@ async def _reassign_cases_of(session: AsyncSession, mediator: Mediator) -> list[
 # Clocks that run out (fired once by the kit's deadline worker; finding and event in its transaction)
 # ---------------------------------------------------------------------------------------------
 def _expired(deadline: Deadline, platform_id: str, worker_id: str, finding: FindingRef | None) -> ClockExpired:
-    return ClockExpired(kind=deadline.kind, subject_id=deadline.subject_id, platform_id=platform_id,
-                        worker_id=worker_id, due_at=deadline.due_at,
-                        finding_id=finding.finding_id if finding else None)
+    return ClockExpired(
+        kind=deadline.kind,
+        subject_id=deadline.subject_id,
+        platform_id=platform_id,
+        worker_id=worker_id,
+        due_at=deadline.due_at,
+        finding_id=finding.finding_id if finding else None,
+    )
 
 
 async def on_reply_overdue(session: AsyncSession, deadline: Deadline) -> None:
@@ -924,12 +1165,18 @@ async def on_reply_overdue(session: AsyncSession, deadline: Deadline) -> None:
     if complaint is None or complaint.status != "awaiting_reply":
         return
     complaint.reply_overdue = True
-    finding = await raise_finding(session, rules.reply_overdue(complaint.category, complaint.reply_due_on),
-                                  subject_type="complaint", subject_id=complaint.id, platform_id=complaint.platform_id,
-                                  enterprise_id=complaint.enterprise_id,
-                                  worker_id=None if complaint.identity_masked else complaint.worker_id,
-                                  occupation=complaint.occupation, district=complaint.district,
-                                  observed_at=deadline.due_at)
+    finding = await raise_finding(
+        session,
+        rules.reply_overdue(complaint.category, complaint.reply_due_on),
+        subject_type="complaint",
+        subject_id=complaint.id,
+        platform_id=complaint.platform_id,
+        enterprise_id=complaint.enterprise_id,
+        worker_id=None if complaint.identity_masked else complaint.worker_id,
+        occupation=complaint.occupation,
+        district=complaint.district,
+        observed_at=deadline.due_at,
+    )
     record(session, _expired(deadline, complaint.platform_id, complaint.worker_id, finding))
 
 
@@ -940,17 +1187,34 @@ async def _case_of(session: AsyncSession, deadline: Deadline, stage: str | Seque
 
 
 async def _case_finding(session: AsyncSession, case: Case, spec, deadline: Deadline) -> FindingRef:
-    return await raise_finding(session, spec, subject_type="case", subject_id=case.id, platform_id=case.platform_id,
-                               enterprise_id=case.enterprise_id, worker_id=case.worker_id,
-                               occupation=case.occupation, district=case.district, observed_at=deadline.due_at)
+    return await raise_finding(
+        session,
+        spec,
+        subject_type="case",
+        subject_id=case.id,
+        platform_id=case.platform_id,
+        enterprise_id=case.enterprise_id,
+        worker_id=case.worker_id,
+        occupation=case.occupation,
+        district=case.district,
+        observed_at=deadline.due_at,
+    )
 
 
 async def _body_finding(session: AsyncSession, case: Case, spec, deadline: Deadline, body: str) -> FindingRef:
     """A finding about a dispute body's own lateness: its subject is the body (on this case), it names
     the department that answers for it (`evidence.responsible_department`), and no platform or
     enterprise — the parties did nothing wrong, and the platform's webhooks never hear of it."""
-    return await raise_finding(session, spec, subject_type=body, subject_id=case.id, worker_id=case.worker_id,
-                               occupation=case.occupation, district=case.district, observed_at=deadline.due_at)
+    return await raise_finding(
+        session,
+        spec,
+        subject_type=body,
+        subject_id=case.id,
+        worker_id=case.worker_id,
+        occupation=case.occupation,
+        district=case.district,
+        observed_at=deadline.due_at,
+    )
 
 
 async def on_mediation_acceptance_overdue(session: AsyncSession, deadline: Deadline) -> None:
@@ -958,8 +1222,15 @@ async def on_mediation_acceptance_overdue(session: AsyncSession, deadline: Deadl
     if case is None or case.received_on is None:
         return
     spec = rules.mediation_acceptance_overdue(case.received_on, _last_day(deadline), mediation_department(case))
-    record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY)))
+    record(
+        session,
+        _expired(
+            deadline,
+            case.platform_id,
+            case.worker_id,
+            await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY),
+        ),
+    )
 
 
 async def on_mediation_limit(session: AsyncSession, deadline: Deadline) -> None:
@@ -979,16 +1250,24 @@ async def on_mediator_not_reassigned(session: AsyncSession, deadline: Deadline) 
     if case is None or case.mediator_id is not None or case.mediator_needed_since is None:
         return
     spec = rules.mediator_not_reassigned(case.mediator_needed_since, _last_day(deadline), mediation_department(case))
-    record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY)))
+    record(
+        session,
+        _expired(
+            deadline,
+            case.platform_id,
+            case.worker_id,
+            await _body_finding(session, case, spec, deadline, rules.MEDIATION_BODY),
+        ),
+    )
 
 
 async def on_agreement_unfulfilled(session: AsyncSession, deadline: Deadline) -> None:
     case = await _case_of(session, deadline, "agreement")
     if case is None or case.fulfil_by is None:
         return
-    finding = await _case_finding(session, case, rules.agreement_unfulfilled(case.fulfil_by, case.agreement_amount_fen),
-                                  deadline)
+    finding = await _case_finding(
+        session, case, rules.agreement_unfulfilled(case.fulfil_by, case.agreement_amount_fen), deadline
+    )
     record(session, _expired(deadline, case.platform_id, case.worker_id, finding))
 
 
@@ -996,20 +1275,36 @@ async def on_acceptance_overdue(session: AsyncSession, deadline: Deadline) -> No
     case = await _case_of(session, deadline, "arbitration_requested")
     if case is None or case.arbitration_received_on is None:
         return
-    spec = rules.arbitration_acceptance_overdue(case.arbitration_received_on, _last_day(deadline),
-                                                ARBITRATION_BODIES[0])
-    record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE)))
+    spec = rules.arbitration_acceptance_overdue(
+        case.arbitration_received_on, _last_day(deadline), ARBITRATION_BODIES[0]
+    )
+    record(
+        session,
+        _expired(
+            deadline,
+            case.platform_id,
+            case.worker_id,
+            await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE),
+        ),
+    )
 
 
 async def on_award_overdue(session: AsyncSession, deadline: Deadline) -> None:
     case = await _case_of(session, deadline, "arbitration_accepted")
     if case is None or case.arbitration_accepted_on is None:
         return
-    spec = rules.award_overdue(case.arbitration_accepted_on, _last_day(deadline), case.award_extension_days,
-                               ARBITRATION_BODIES[0])
-    record(session, _expired(deadline, case.platform_id, case.worker_id,
-                             await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE)))
+    spec = rules.award_overdue(
+        case.arbitration_accepted_on, _last_day(deadline), case.award_extension_days, ARBITRATION_BODIES[0]
+    )
+    record(
+        session,
+        _expired(
+            deadline,
+            case.platform_id,
+            case.worker_id,
+            await _body_finding(session, case, spec, deadline, rules.ARBITRATION_COMMITTEE),
+        ),
+    )
 
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.

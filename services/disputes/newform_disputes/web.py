@@ -14,7 +14,7 @@ WEB = Path(__file__).parent / "web"
 # Only this origin's own files; no inline script; no framing.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-                               "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",

@@ -103,15 +103,29 @@ def parse_finding(envelope: Envelope) -> Finding | None:
     """A finding from any service, read leniently (services add their own fields); None if unusable."""
     d = envelope.data
     measure, rule = d.get("measure"), d.get("rule")
-    if not (isinstance(measure, str) and MEASURE_ID.match(measure) and isinstance(rule, str)
-            and RULE_ID.match(rule) and d.get("subject_id") and d.get("finding_id")):
+    if not (
+        isinstance(measure, str)
+        and MEASURE_ID.match(measure)
+        and isinstance(rule, str)
+        and RULE_ID.match(rule)
+        and d.get("subject_id")
+        and d.get("finding_id")
+    ):
         return None
     severity = d.get("severity") if d.get("severity") in SEVERITY_RANK else "medium"
     return Finding(
-        finding_id=str(d["finding_id"]), measure=measure, rule=rule, severity=severity,
-        summary=str(d.get("summary") or rule), subject_type=str(d.get("subject_type") or "unknown"),
-        subject_id=str(d["subject_id"]), platform_id=d.get("platform_id"), enterprise_id=d.get("enterprise_id"),
-        worker_id=d.get("worker_id"), occupation=d.get("occupation"), district=d.get("district"),
+        finding_id=str(d["finding_id"]),
+        measure=measure,
+        rule=rule,
+        severity=severity,
+        summary=str(d.get("summary") or rule),
+        subject_type=str(d.get("subject_type") or "unknown"),
+        subject_id=str(d["subject_id"]),
+        platform_id=d.get("platform_id"),
+        enterprise_id=d.get("enterprise_id"),
+        worker_id=d.get("worker_id"),
+        occupation=d.get("occupation"),
+        district=d.get("district"),
         evidence=d.get("evidence") if isinstance(d.get("evidence"), dict) else {},
         observed_at=_parse_time(d.get("observed_at"), envelope.time),
     )
@@ -123,15 +137,36 @@ def alert_payload(alert: Alert, event: str = "alert.raised") -> dict[str, Any]:
     return payload_of_row({c: getattr(alert, c) for c in _PAYLOAD_COLUMNS}, event)
 
 
-_PAYLOAD_COLUMNS = ("alert_id", "measure", "rule", "severity", "summary", "subject_type", "subject_id",
-                    "platform_id", "enterprise_id", "worker_id", "occupation", "district", "departments", "status",
-                    "raised_at", "due_at", "evidence", "resolution")
+_PAYLOAD_COLUMNS = (
+    "alert_id",
+    "measure",
+    "rule",
+    "severity",
+    "summary",
+    "subject_type",
+    "subject_id",
+    "platform_id",
+    "enterprise_id",
+    "worker_id",
+    "occupation",
+    "district",
+    "departments",
+    "status",
+    "raised_at",
+    "due_at",
+    "evidence",
+    "resolution",
+)
 
 
 def payload_of_row(row: dict[str, Any], event: str) -> dict[str, Any]:
     """`alert_payload` of an alert held as a row (a dict of its columns)."""
-    return {"event": event, **{c: row[c] for c in _PAYLOAD_COLUMNS},
-            "raised_at": row["raised_at"].isoformat(), "due_at": row["due_at"].isoformat()}
+    return {
+        "event": event,
+        **{c: row[c] for c in _PAYLOAD_COLUMNS},
+        "raised_at": row["raised_at"].isoformat(),
+        "due_at": row["due_at"].isoformat(),
+    }
 
 
 async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> None:
@@ -142,13 +177,20 @@ async def queue_deliveries(session: AsyncSession, alert: Alert, event: str) -> N
     hooks = await subscribed_hooks(session, alert)
     payload = alert_payload(alert, event)
     for hook in hooks:
-        session.add(WebhookDelivery(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook.id,
-                                    alert_id=alert.alert_id, payload={**payload, "department": hook.department},
-                                    next_attempt_at=datetime.now(UTC)))
+        session.add(
+            WebhookDelivery(
+                delivery_id=f"dlv_{uuid.uuid4().hex}",
+                webhook_id=hook.id,
+                alert_id=alert.alert_id,
+                payload={**payload, "department": hook.department},
+                next_attempt_at=datetime.now(UTC),
+            )
+        )
 
 
-def routing_facts(finding: Finding, enterprises: dict[str, tuple[str | None, list[Any]]]
-                  ) -> tuple[str | None, list[str]]:
+def routing_facts(
+    finding: Finding, enterprises: dict[str, tuple[str | None, list[Any]]]
+) -> tuple[str | None, list[str]]:
     """Where a finding is routed (the district) and which occupations' sector regulators join, beyond the
     finding's own occupation. An M3 finding (cooperative employment) is about the cooperating
     enterprise: its registered district, not where the worker lives. A finding without a district (a
@@ -197,8 +239,9 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
     for envelope in envelopes:
         finding = parse_finding(envelope)
         if finding is None:
-            log.warning("finding %s (%s) lacks measure/rule/subject; kept in the event log only", envelope.id,
-                        envelope.type)
+            log.warning(
+                "finding %s (%s) lacks measure/rule/subject; kept in the event log only", envelope.id, envelope.type
+            )
             continue
         findings.append((envelope, finding))
     if not findings:
@@ -208,19 +251,34 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
     open_rows = await conn.fetch(
         f"select {selected} from alerts where status <> '{RESOLVED}' and (rule, subject_id) in "
         "(select * from unnest($1::text[], $2::text[])) for update",
-        [f.rule for _, f in findings], [f.subject_id for _, f in findings])
+        [f.rule for _, f in findings],
+        [f.subject_id for _, f in findings],
+    )
     open_alerts: dict[tuple[str, str], dict[str, Any]] = {}
     for record in open_rows:
         row = dict(zip(_ALERT_COLUMNS, record, strict=True))
         for c in _ALERT_JSON_COLUMNS:
             row[c] = orjson.loads(row[c])
         open_alerts[(row["rule"], row["subject_id"])] = row
-    taken_ids = {r[0] for r in await conn.fetch("select alert_id from alerts where alert_id = any($1::text[])",
-                                                [_alert_id(f) for _, f in findings])}
+    taken_ids = {
+        r[0]
+        for r in await conn.fetch(
+            "select alert_id from alerts where alert_id = any($1::text[])", [_alert_id(f) for _, f in findings]
+        )
+    }
     wanted = sorted({i for _, f in findings for i in enterprises_to_read(f)})
-    enterprises = {r[0]: (r[1], orjson.loads(r[2]) if r[2] else []) for r in await conn.fetch(
-        "select enterprise_id, district, occupations::text from enterprises where enterprise_id = any($1::text[])",
-        wanted)} if wanted else {}
+    enterprises = (
+        {
+            r[0]: (r[1], orjson.loads(r[2]) if r[2] else [])
+            for r in await conn.fetch(
+                "select enterprise_id, district, occupations::text from enterprises where enterprise_id = "
+                "any($1::text[])",
+                wanted,
+            )
+        }
+        if wanted
+        else {}
+    )
 
     hooks = await _active_hooks(conn) if ctx.webhooks else {}
 
@@ -231,9 +289,15 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
     routes: dict[tuple, list[str]] = {}
     deadlines: dict[tuple[str, date], int] = {}
     for envelope, finding in findings:
-        entry = {"finding_id": finding.finding_id, "event_id": envelope.id, "type": envelope.type,
-                 "observed_at": finding.observed_at.isoformat(), "severity": finding.severity,
-                 "summary": finding.summary, "evidence": finding.evidence}
+        entry = {
+            "finding_id": finding.finding_id,
+            "event_id": envelope.id,
+            "type": envelope.type,
+            "observed_at": finding.observed_at.isoformat(),
+            "severity": finding.severity,
+            "summary": finding.summary,
+            "evidence": finding.evidence,
+        }
         key = (finding.rule, finding.subject_id)
         existing = open_alerts.get(key)
         if existing is not None:
@@ -256,23 +320,46 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
         responsible = routing.responsible_department(finding.evidence, finding.observed_at)
         route = (finding.measure, finding.occupation, tuple(occupations), district, day, responsible)
         if route not in routes:
-            routes[route] = routing.departments_for(finding.measure, occupation=finding.occupation,
-                                                    occupations=occupations, district=district,
-                                                    on=finding.observed_at, responsible=responsible)
+            routes[route] = routing.departments_for(
+                finding.measure,
+                occupation=finding.occupation,
+                occupations=occupations,
+                district=district,
+                on=finding.observed_at,
+                responsible=responsible,
+            )
         departments = list(routes[route])
         if (finding.measure, day) not in deadlines:
-            deadlines[(finding.measure, day)] = deadline_days(finding.measure, finding.observed_at,
-                                                              ctx.deadline_default_days)
+            deadlines[(finding.measure, day)] = deadline_days(
+                finding.measure, finding.observed_at, ctx.deadline_default_days
+            )
         raised_at = envelope.time
         due_at = raised_at + timedelta(days=deadlines[(finding.measure, day)])
         row = dict(
-            alert_id=alert_id, source_service=envelope.service, measure=finding.measure, rule=finding.rule,
-            severity=finding.severity, summary=finding.summary, subject_type=finding.subject_type,
-            subject_id=finding.subject_id, platform_id=finding.platform_id, enterprise_id=finding.enterprise_id,
-            worker_id=finding.worker_id, occupation=finding.occupation, district=district,
-            departments=departments, status=OPEN, resolution=None, occurrences=1, evidence=[entry],
-            first_observed_at=finding.observed_at, last_observed_at=finding.observed_at,
-            raised_at=raised_at, due_at=due_at, acknowledged_at=None, resolved_at=None,
+            alert_id=alert_id,
+            source_service=envelope.service,
+            measure=finding.measure,
+            rule=finding.rule,
+            severity=finding.severity,
+            summary=finding.summary,
+            subject_type=finding.subject_type,
+            subject_id=finding.subject_id,
+            platform_id=finding.platform_id,
+            enterprise_id=finding.enterprise_id,
+            worker_id=finding.worker_id,
+            occupation=finding.occupation,
+            district=district,
+            departments=departments,
+            status=OPEN,
+            resolution=None,
+            occurrences=1,
+            evidence=[entry],
+            first_observed_at=finding.observed_at,
+            last_observed_at=finding.observed_at,
+            raised_at=raised_at,
+            due_at=due_at,
+            acknowledged_at=None,
+            resolved_at=None,
         )
         open_alerts[key] = row
         finding_ids[key] = {finding.finding_id}
@@ -283,11 +370,19 @@ async def project_findings(session: AsyncSession, envelopes: list[Envelope], ctx
             deliveries.extend(_raised_deliveries(row, hooks))
     if not changed:
         return
-    await bulk.upsert(session, Alert, [{c: row[c] for c in _ALERT_COLUMNS} for row in changed.values()],
-                      key=["alert_id"], update=_OCCURRENCE_COLUMNS)
-    await bulk.insert_new(session, AlertRoute, [dict(alert_id=i, department=d)
-                                                for i in new_ids for d in changed[i]["departments"]],
-                          key=["alert_id", "department"])
+    await bulk.upsert(
+        session,
+        Alert,
+        [{c: row[c] for c in _ALERT_COLUMNS} for row in changed.values()],
+        key=["alert_id"],
+        update=_OCCURRENCE_COLUMNS,
+    )
+    await bulk.insert_new(
+        session,
+        AlertRoute,
+        [dict(alert_id=i, department=d) for i in new_ids for d in changed[i]["departments"]],
+        key=["alert_id", "department"],
+    )
     await bulk.insert_new(session, WebhookDelivery, deliveries, key=["delivery_id"])
 
 
@@ -300,7 +395,8 @@ async def _active_hooks(conn: Any) -> dict[tuple[str, str], list[int]]:
     subscribers as `webhooks.subscribed_hooks`, read once for a run of findings."""
     hooks: dict[tuple[str, str], list[int]] = {}
     for hook_id, department, platform_id in await conn.fetch(
-            "select id, department, platform_id from webhooks where active order by id"):
+        "select id, department, platform_id from webhooks where active order by id"
+    ):
         if department:
             hooks.setdefault(("department", department), []).append(hook_id)
         if platform_id:
@@ -319,9 +415,17 @@ def _raised_deliveries(alert: dict[str, Any], hooks: dict[tuple[str, str], list[
         subscribers.append((("platform", alert["platform_id"]), None))
     for subscriber, department in subscribers:
         for hook_id in hooks.get(subscriber, ()):
-            deliveries.append(dict(delivery_id=f"dlv_{uuid.uuid4().hex}", webhook_id=hook_id,
-                                   alert_id=alert["alert_id"], payload={**payload, "department": department},
-                                   status="pending", attempts=0, next_attempt_at=now))
+            deliveries.append(
+                dict(
+                    delivery_id=f"dlv_{uuid.uuid4().hex}",
+                    webhook_id=hook_id,
+                    alert_id=alert["alert_id"],
+                    payload={**payload, "department": department},
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
     return deliveries
 
 
@@ -333,8 +437,14 @@ class NotTheDecider(Exception):
     """Only the measure's lead department decides an alert (HTTP 403)."""
 
 
-def check_transition(alert: Alert, action: str, outcome: str | None, *, actor_department: str | None,
-                     acknowledged_by: set[str] | None = None) -> None:
+def check_transition(
+    alert: Alert,
+    action: str,
+    outcome: str | None,
+    *,
+    actor_department: str | None,
+    acknowledged_by: set[str] | None = None,
+) -> None:
     """Refuse a step the alert's state or the actor's role does not allow. `acknowledged_by`: the
     departments (or actors) that acknowledged it already, each acknowledges once."""
     if action == COMMENTED:
@@ -345,11 +455,17 @@ def check_transition(alert: Alert, action: str, outcome: str | None, *, actor_de
         if actor_department in (acknowledged_by or set()):
             raise TransitionRefused(f"{actor_department} has acknowledged this alert already")
         return
-    lead = routing.lead_department(alert.measure, district=alert.district, on=alert.first_observed_at,
-                                   responsible=routing.alert_responsible(alert.evidence))
+    lead = routing.lead_department(
+        alert.measure,
+        district=alert.district,
+        on=alert.first_observed_at,
+        responsible=routing.alert_responsible(alert.evidence),
+    )
     if actor_department is None or actor_department != lead:
-        raise NotTheDecider(f"The lead department of {alert.measure} ({lead}) decides this alert; "
-                            "other departments acknowledge and comment")
+        raise NotTheDecider(
+            f"The lead department of {alert.measure} ({lead}) decides this alert; "
+            "other departments acknowledge and comment"
+        )
     if outcome not in OUTCOMES:
         raise TransitionRefused(f"A decision needs an outcome: one of {', '.join(OUTCOMES)}")
 
@@ -360,24 +476,52 @@ def acknowledger(actor_department: str | None, actor: str) -> str:
 
 
 async def acknowledged_by(session: AsyncSession, alert_id: str) -> set[str]:
-    rows = await session.execute(select(AlertTransition.actor_department, AlertTransition.actor).where(
-        AlertTransition.alert_id == alert_id, AlertTransition.action == ACKNOWLEDGED))
+    rows = await session.execute(
+        select(AlertTransition.actor_department, AlertTransition.actor).where(
+            AlertTransition.alert_id == alert_id, AlertTransition.action == ACKNOWLEDGED
+        )
+    )
     return {acknowledger(department, actor) for department, actor in rows}
 
 
-async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str, action: str, actor: str,
-                           actor_role: str, actor_department: str | None, note: str | None, at: datetime,
-                           outcome: str | None, ctx: Context) -> AlertTransition:
+async def apply_transition(
+    session: AsyncSession,
+    alert: Alert,
+    *,
+    event_id: str,
+    action: str,
+    actor: str,
+    actor_role: str,
+    actor_department: str | None,
+    note: str | None,
+    at: datetime,
+    outcome: str | None,
+    ctx: Context,
+) -> AlertTransition:
     """Record one action on the alert (checked by `check_transition`): who/when/why, the status it leads
     to, and the credit record when the lead department confirms a configured rule (M6, M19)."""
     acknowledging = action == ACKNOWLEDGED
-    check_transition(alert, action, outcome,
-                     actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
-                     acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None)
+    check_transition(
+        alert,
+        action,
+        outcome,
+        actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
+        acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None,
+    )
     to_status = {ACKNOWLEDGED: ACKNOWLEDGED, COMMENTED: alert.status, RESOLVED: RESOLVED}[action]
-    transition = AlertTransition(event_id=event_id, alert_id=alert.alert_id, action=action,
-                                 from_status=alert.status, to_status=to_status, outcome=outcome, actor=actor,
-                                 actor_role=actor_role, actor_department=actor_department, note=note, at=at)
+    transition = AlertTransition(
+        event_id=event_id,
+        alert_id=alert.alert_id,
+        action=action,
+        from_status=alert.status,
+        to_status=to_status,
+        outcome=outcome,
+        actor=actor,
+        actor_role=actor_role,
+        actor_department=actor_department,
+        note=note,
+        at=at,
+    )
     session.add(transition)
     if action == COMMENTED:
         await session.flush()
@@ -390,8 +534,9 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
         alert.resolution = outcome
         spec = credit.record_rule_for(ctx.credit_rules, alert, outcome) if outcome in CONFIRMING_OUTCOMES else None
         if spec is not None:  # a bad-conduct record (credit.py); None when the debt has its record already
-            made = await credit.credit_record_for(session, alert, spec, actor=actor, at=at,
-                                                  resolution_event_id=event_id)
+            made = await credit.credit_record_for(
+                session, alert, spec, actor=actor, at=at, resolution_event_id=event_id
+            )
             if made is not None:
                 session.add(made)
     # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
@@ -402,39 +547,54 @@ async def apply_transition(session: AsyncSession, alert: Alert, *, event_id: str
 
 
 #: The gateway's own alert events and the action each records.
-ACTION_OF_EVENT = {"gateway.alert.acknowledged.v1": ACKNOWLEDGED, "gateway.alert.commented.v1": COMMENTED,
-                   "gateway.alert.resolved.v1": RESOLVED}
+ACTION_OF_EVENT = {
+    "gateway.alert.acknowledged.v1": ACKNOWLEDGED,
+    "gateway.alert.commented.v1": COMMENTED,
+    "gateway.alert.resolved.v1": RESOLVED,
+}
 
 
 async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
     """Replay of the gateway's own `gateway.alert.*.v1` events. Live, the API applied the step in the
     request's transaction already (same event id), so this is a no-op there; in a rebuild it applies it."""
-    exists = (await session.execute(
-        select(AlertTransition.id).where(AlertTransition.event_id == envelope.id)
-    )).first()
+    exists = (await session.execute(select(AlertTransition.id).where(AlertTransition.event_id == envelope.id))).first()
     if exists:
         return
     d = envelope.data
-    alert = (await session.execute(
-        # populate_existing: the batch's findings may have added occurrences with set-based SQL since
-        # this session last loaded the alert.
-        select(Alert).where(Alert.alert_id == d.get("alert_id")).with_for_update()
-        .execution_options(populate_existing=True)
-    )).scalar_one_or_none()
+    alert = (
+        await session.execute(
+            # populate_existing: the batch's findings may have added occurrences with set-based SQL since
+            # this session last loaded the alert.
+            select(Alert)
+            .where(Alert.alert_id == d.get("alert_id"))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
     if alert is None:
         log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
         return
     try:
-        await apply_transition(session, alert, event_id=envelope.id, action=ACTION_OF_EVENT[envelope.type],
-                               actor=d.get("actor", "?"), actor_role=d.get("actor_role", "?"),
-                               actor_department=d.get("actor_department"), note=d.get("note"),
-                               at=_parse_time(d.get("at"), envelope.time), outcome=d.get("outcome"), ctx=ctx)
+        await apply_transition(
+            session,
+            alert,
+            event_id=envelope.id,
+            action=ACTION_OF_EVENT[envelope.type],
+            actor=d.get("actor", "?"),
+            actor_role=d.get("actor_role", "?"),
+            actor_department=d.get("actor_department"),
+            note=d.get("note"),
+            at=_parse_time(d.get("at"), envelope.time),
+            outcome=d.get("outcome"),
+            ctx=ctx,
+        )
     except (TransitionRefused, NotTheDecider) as exc:
         log.warning("alert action %s not applicable: %s", envelope.id, exc)
 
 
-async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx: Context,
-                             other_actions: Mapping[str, Any] | None = None) -> None:
+async def project_alert_path(
+    session: AsyncSession, events: list[Envelope], ctx: Context, other_actions: Mapping[str, Any] | None = None
+) -> None:
     """A batch's findings and the gateway's own alert actions, with the effect of applying them one by
     one in order: each run of findings between two actions set-based (`project_findings`), each action
     after the findings before it (it may act on an alert they raised, its credit record lists them)
@@ -444,8 +604,12 @@ async def project_alert_path(session: AsyncSession, events: list[Envelope], ctx:
     recorded: set[str] = set()
     if actions:
         conn = await driver_connection(session)
-        recorded = {r[0] for r in await conn.fetch(
-            "select event_id from alert_transitions where event_id = any($1::text[])", actions)}
+        recorded = {
+            r[0]
+            for r in await conn.fetch(
+                "select event_id from alert_transitions where event_id = any($1::text[])", actions
+            )
+        }
     run: list[Envelope] = []
     for e in events:
         if e.type in ACTION_OF_EVENT:

@@ -41,20 +41,43 @@ async def recomputed(session: AsyncSession, year: int | None, limit: int) -> lis
     if year is not None:
         query = query.where(EventLog.data["schedule_year"].as_integer() == year)
     rows = (await session.execute(query.limit(limit))).scalars().all()
-    return [RecomputedDeadline(service=r.service, time=r.time, **{k: r.data[k] for k in (
-        "deadline_id", "kind", "subject_id", "previous_due_at", "due_at", "was_provisional", "provisional",
-        "schedule_year")}) for r in rows]
+    return [
+        RecomputedDeadline(
+            service=r.service,
+            time=r.time,
+            **{
+                k: r.data[k]
+                for k in (
+                    "deadline_id",
+                    "kind",
+                    "subject_id",
+                    "previous_due_at",
+                    "due_at",
+                    "was_provisional",
+                    "provisional",
+                    "schedule_year",
+                )
+            },
+        )
+        for r in rows
+    ]
 
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
 
-@router.get("/recomputed", response_model=list[RecomputedDeadline], responses=problem_responses(401, 403),
-            summary="Legal clocks every service recomputed when a year's holiday schedule was loaded")
-async def list_recomputed(session: SnapshotDep,
-                          principal: Annotated[Principal, require(Role.department, Role.regulator, Role.admin)],
-                          year: Annotated[int | None, Query(ge=1950, le=2199)] = None,
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100):
+@router.get(
+    "/recomputed",
+    response_model=list[RecomputedDeadline],
+    responses=problem_responses(401, 403),
+    summary="Legal clocks every service recomputed when a year's holiday schedule was loaded",
+)
+async def list_recomputed(
+    session: SnapshotDep,
+    principal: Annotated[Principal, require(Role.department, Role.regulator, Role.admin)],
+    year: Annotated[int | None, Query(ge=1950, le=2199)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+):
     return await recomputed(session, year, limit)
 
 
@@ -69,12 +92,20 @@ def coverage_banner(lang: str) -> str | None:
     last, left = calendar.coverage()
     if lang == "en":
         if left < 0:
-            return (f"No State Council holiday schedule for {clock.today().year} is loaded: legal periods count "
-                    "weekends and statutory holidays only and are marked provisional until it is loaded.")
-        return (f"The loaded holiday schedules end on {last.isoformat()} ({left} days): load next year's State "
-                "Council schedule (newform calendar load FILE, or PUT /v1/calendar/schedules/{year}).")
+            return (
+                f"No State Council holiday schedule for {clock.today().year} is loaded: legal periods count "
+                "weekends and statutory holidays only and are marked provisional until it is loaded."
+            )
+        return (
+            f"The loaded holiday schedules end on {last.isoformat()} ({left} days): load next year's State "
+            "Council schedule (newform calendar load FILE, or PUT /v1/calendar/schedules/{year})."
+        )
     if left < 0:
-        return (f"{clock.today().year}年国务院节假日安排尚未载入：法定期间暂按周末和法定节假日计算并标注“暂定”，"
-                "载入后自动重新计算。")
-    return (f"已载入的节假日安排只覆盖到{last.isoformat()}（还剩{left}天）：请载入国务院发布的下一年度节假日安排"
-            "（newform calendar load 文件，或 PUT /v1/calendar/schedules/{年份}）。")
+        return (
+            f"{clock.today().year}年国务院节假日安排尚未载入：法定期间暂按周末和法定节假日计算并标注“暂定”，"
+            "载入后自动重新计算。"
+        )
+    return (
+        f"已载入的节假日安排只覆盖到{last.isoformat()}（还剩{left}天）：请载入国务院发布的下一年度节假日安排"
+        "（newform calendar load 文件，或 PUT /v1/calendar/schedules/{年份}）。"
+    )

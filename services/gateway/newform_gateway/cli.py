@@ -11,32 +11,46 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    gateway = subparsers.add_parser("gateway", help="regulator gateway operations",
-                                    description="Operations of the regulator gateway.")
+    gateway = subparsers.add_parser(
+        "gateway", help="regulator gateway operations", description="Operations of the regulator gateway."
+    )
     sub = gateway.add_subparsers(dest="gateway_command", required=True, metavar="COMMAND")
-    rebuild = sub.add_parser("rebuild", help="replay every topic from the beginning into fresh read models",
-                             description="Replay every *.events topic from offset 0 (up to the end offsets at "
-                                         "start) into a fresh database, migrated first, and print a summary. "
-                                         "Point GATEWAY_DATABASE_URL at the result to switch over.")
-    rebuild.add_argument("--into", metavar="URL", help="target database URL, created if missing; one "
-                                                       "holding events already is refused (default: a new "
-                                                       "database beside the live one)")
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="replay every topic from the beginning into fresh read models",
+        description="Replay every *.events topic from offset 0 (up to the end offsets at "
+        "start) into a fresh database, migrated first, and print a summary. "
+        "Point GATEWAY_DATABASE_URL at the result to switch over.",
+    )
+    rebuild.add_argument(
+        "--into",
+        metavar="URL",
+        help="target database URL, created if missing; one "
+        "holding events already is refused (default: a new "
+        "database beside the live one)",
+    )
     rebuild.add_argument("--compare", action="store_true", help="then compare with the live read models")
     rebuild.set_defaults(run=cmd_rebuild)
-    export = sub.add_parser("credit-export", help="write the signed daily credit-information files for a date range",
-                            description="Write one signed file per day (credit-YYYY-MM-DD.jsonl + .sig) and a signed "
-                                        "manifest for the city's public credit-information platform (M19), from the "
-                                        "gateway's credit records; replayable for any range. Format: "
-                                        "services/gateway/README.md \"Credit export\".")
+    export = sub.add_parser(
+        "credit-export",
+        help="write the signed daily credit-information files for a date range",
+        description="Write one signed file per day (credit-YYYY-MM-DD.jsonl + .sig) and a signed "
+        "manifest for the city's public credit-information platform (M19), from the "
+        "gateway's credit records; replayable for any range. Format: "
+        'services/gateway/README.md "Credit export".',
+    )
     export.add_argument("--from", dest="start", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="end", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
     export.add_argument("--out", required=True, type=Path, metavar="DIR")
     export.set_defaults(run=cmd_credit_export)
 
-    client = sub.add_parser("client", help="register a client for client-credentials tokens (POST /oauth/token)",
-                            description="Add a platform's or department's system to the clients file "
-                                        "(GATEWAY_CLIENTS_FILE, default .data/keys/clients.toml) and print its "
-                                        "secret once; the file keeps only the secret's SHA-256.")
+    client = sub.add_parser(
+        "client",
+        help="register a client for client-credentials tokens (POST /oauth/token)",
+        description="Add a platform's or department's system to the clients file "
+        "(GATEWAY_CLIENTS_FILE, default .data/keys/clients.toml) and print its "
+        "secret once; the file keeps only the secret's SHA-256.",
+    )
     client.add_argument("action", choices=["add"])
     client.add_argument("--client-id", required=True)
     client.add_argument("--role", required=True)
@@ -55,15 +69,22 @@ def cmd_client(args: argparse.Namespace) -> int:
 
     from .tokens import add_client
 
-    path = args.clients_file or (Path(os.environ["GATEWAY_CLIENTS_FILE"]) if os.environ.get("GATEWAY_CLIENTS_FILE")
-                                 else default_clients_file())
+    path = args.clients_file or (
+        Path(os.environ["GATEWAY_CLIENTS_FILE"]) if os.environ.get("GATEWAY_CLIENTS_FILE") else default_clients_file()
+    )
     needed = SCOPE_REQUIRED.get(Role(args.role))
     if needed and not getattr(args, needed):
         print(f"newform gateway client: a {args.role} client needs --{needed.replace('_', '-')}", file=sys.stderr)
         return 2
     try:
-        secret = add_client(path, client_id=args.client_id, role=args.role, platform_id=args.platform_id,
-                            department=args.department, district=args.district)
+        secret = add_client(
+            path,
+            client_id=args.client_id,
+            role=args.role,
+            platform_id=args.platform_id,
+            department=args.department,
+            district=args.district,
+        )
     except ValueError as exc:
         print(f"newform gateway client: {exc}", file=sys.stderr)
         return 2
@@ -89,8 +110,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         try:
             result = await rebuild(settings, args.into)
         except Exception as exc:  # one line for the operator, not a traceback
-            print(f"newform gateway rebuild: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                  file=sys.stderr)
+            print(
+                f"newform gateway rebuild: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                file=sys.stderr,
+            )
             return 2
         if args.compare:
             result["differences"] = await compare(settings.database_url, result["database_url"])
@@ -124,8 +147,18 @@ def cmd_credit_export(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
         written = write_export(export, args.out)
-        print(json.dumps({"out": str(args.out), "files": len(export.files), "records": export.manifest["records"],
-                          "written": [p.name for p in written]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "out": str(args.out),
+                    "files": len(export.files),
+                    "records": export.manifest["records"],
+                    "written": [p.name for p in written],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
 
     return asyncio.run(run())

@@ -15,14 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 async def counted(session: AsyncSession, dimension: str, scope: str = "") -> dict[str, int]:
     """{key: count} of one dimension (keys whose count is zero are left out, as a group-by would)."""
-    rows = await session.execute(text("select key, n from read_counters where scope = :s and dimension = :d "
-                                      "and n <> 0"), {"s": scope, "d": dimension})
+    rows = await session.execute(
+        text("select key, n from read_counters where scope = :s and dimension = :d and n <> 0"),
+        {"s": scope, "d": dimension},
+    )
     return {key: int(n) for key, n in rows}
 
 
 async def count(session: AsyncSession, dimension: str, scope: str = "", key: str = "") -> int:
-    n = (await session.execute(text("select n from read_counters where scope = :s and dimension = :d and key = :k"),
-                               {"s": scope, "d": dimension, "k": key})).scalar()
+    n = (
+        await session.execute(
+            text("select n from read_counters where scope = :s and dimension = :d and key = :k"),
+            {"s": scope, "d": dimension, "k": key},
+        )
+    ).scalar()
     return int(n or 0)
 
 

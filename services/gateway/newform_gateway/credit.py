@@ -95,8 +95,9 @@ class CreditRules:
         return cls.parse(data, catalogue, where=str(path))
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any], catalogue: Mapping[str, Any] | None = None, *,
-              where: str = "credit rules") -> CreditRules:
+    def parse(
+        cls, data: Mapping[str, Any], catalogue: Mapping[str, Any] | None = None, *, where: str = "credit rules"
+    ) -> CreditRules:
         if data.get("measures"):
             raise CreditRulesError(f"{where}: `measures` — a whole measure is never a credit basis; name the rules")
         if data.get("rules"):
@@ -119,8 +120,9 @@ class CreditRules:
                 raise CreditRulesError(f"{where}: {rule}: a record cites its document and source")
             if rule in records:
                 raise CreditRulesError(f"{where}: {rule} twice")
-            records[rule] = RecordRule(rule, outcomes, raw["subject"], raw["document"], raw["source"],
-                                       tuple(raw.get("requires_evidence", ())))
+            records[rule] = RecordRule(
+                rule, outcomes, raw["subject"], raw["document"], raw["source"], tuple(raw.get("requires_evidence", ()))
+            )
         rules = cls(records, frozenset(data.get("except_rules", [])))
         rules.check(catalogue, where=where)
         return rules
@@ -137,8 +139,9 @@ class CreditRules:
         if both:
             raise CreditRulesError(f"{where}: both a record rule and an except rule: {', '.join(both)}")
         if catalogue:
-            unknown = sorted(i for i in ids if i not in catalogue or getattr(catalogue[i], "kind", "finding")
-                             != "finding")
+            unknown = sorted(
+                i for i in ids if i not in catalogue or getattr(catalogue[i], "kind", "finding") != "finding"
+            )
             if unknown:
                 raise CreditRulesError(f"{where}: no service raises these as findings: {', '.join(unknown)}")
 
@@ -170,12 +173,20 @@ def record_basis(spec: RecordRule, *, measure: str, summary: str, decided_on: da
     decided after their lapse rests on them as the source in force on the fact's own date, and says so
     (`provisional`): the measures have no successor for it."""
     in_force = measures_in_force(decided_on)
-    basis = {"document": spec.document, "measure": measure, "rule": spec.rule, "summary": summary,
-             "sources": [spec.source], "decided_on": decided_on.isoformat()}
+    basis = {
+        "document": spec.document,
+        "measure": measure,
+        "rule": spec.rule,
+        "summary": summary,
+        "sources": [spec.source],
+        "decided_on": decided_on.isoformat(),
+    }
     if spec.document == MEASURES_DOCUMENT and not in_force:
         basis["provisional"] = True
-        basis["note"] = (f"{MEASURES_DOCUMENT} lapsed before {decided_on.isoformat()}; the record rests on it as "
-                         f"in force on the fact's date{(' (' + fact_on.isoformat() + ')') if fact_on else ''}")
+        basis["note"] = (
+            f"{MEASURES_DOCUMENT} lapsed before {decided_on.isoformat()}; the record rests on it as "
+            f"in force on the fact's date{(' (' + fact_on.isoformat() + ')') if fact_on else ''}"
+        )
     return basis
 
 
@@ -190,8 +201,16 @@ def listing_basis(decided_on: date, *, condition: str, order: Mapping[str, Any],
     sources = [f"{LIST_DOCUMENT} art. 5 (列入条件), art. 13 (期限); {term_source}"]
     if measures_in_force(decided_on):
         sources.append(f"{MEASURES_DOCUMENT} item 19: 依法实施失信联合惩戒")
-    return {"document": LIST_DOCUMENT, "measure": "M19", "rule": "M19.wage_arrears_list", "condition": condition,
-            "summary": summary, "sources": sources, "decided_on": decided_on.isoformat(), "order": dict(order)}
+    return {
+        "document": LIST_DOCUMENT,
+        "measure": "M19",
+        "rule": "M19.wage_arrears_list",
+        "condition": condition,
+        "summary": summary,
+        "sources": sources,
+        "decided_on": decided_on.isoformat(),
+        "order": dict(order),
+    }
 
 
 # -- records ------------------------------------------------------------------------------------------------
@@ -205,8 +224,10 @@ def debt_key(rule: str, subject_credit_code: str | None, evidence: Mapping[str, 
         return f"{rule}|{evidence['debt_id']}"[:300]
     if not (evidence.get("contract_id") and evidence.get("period_start")):
         return None
-    return (f"{rule}|{subject_credit_code or evidence.get('related_unit_id')}|{evidence['contract_id']}|"
-            f"{evidence['period_start']}|{evidence.get('period_end', '')}")[:300]
+    return (
+        f"{rule}|{subject_credit_code or evidence.get('related_unit_id')}|{evidence['contract_id']}|"
+        f"{evidence['period_start']}|{evidence.get('period_end', '')}"
+    )[:300]
 
 
 def _finding_evidence(alert: Alert, spec: RecordRule | None = None) -> dict[str, Any]:
@@ -223,8 +244,9 @@ def record_rule_for(rules: CreditRules, alert: Alert, outcome: str | None) -> Re
     return rules.record_rule(alert.rule, outcome, _finding_evidence(alert, spec)) if spec else None
 
 
-async def subject_of(session: AsyncSession, spec: RecordRule, alert: Alert,
-                     evidence: Mapping[str, Any]) -> tuple[str | None, str | None]:
+async def subject_of(
+    session: AsyncSession, spec: RecordRule, alert: Alert, evidence: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
     """(credit code, name) of the record's subject: the related unit's own from the finding, or the
     finding's enterprise as contracts registered it. Never the platform in its place."""
     if spec.subject == "related_unit":
@@ -237,8 +259,9 @@ async def subject_of(session: AsyncSession, spec: RecordRule, alert: Alert,
     return enterprise.credit_code, enterprise.name
 
 
-async def credit_record_for(session: AsyncSession, alert: Alert, spec: RecordRule, *, actor: str, at: datetime,
-                            resolution_event_id: str) -> CreditRecord | None:
+async def credit_record_for(
+    session: AsyncSession, alert: Alert, spec: RecordRule, *, actor: str, at: datetime, resolution_event_id: str
+) -> CreditRecord | None:
     """The record with its evidence chain (the source events about the subject, every finding, the
     confirming resolution), or None when the debt has its record already (the alert joins its chain)."""
     evidence = _finding_evidence(alert, spec)
@@ -246,34 +269,64 @@ async def credit_record_for(session: AsyncSession, alert: Alert, spec: RecordRul
     key = debt_key(alert.rule, code, evidence)
     chain: list[dict[str, Any]] = []
     rows = await session.execute(
-        text("select event_id, type, time from event_log where data ->> :field = :subject "
-             "and type not like '%.finding.raised.v1' order by time, seq limit 100"),
+        text(
+            "select event_id, type, time from event_log where data ->> :field = :subject "
+            "and type not like '%.finding.raised.v1' order by time, seq limit 100"
+        ),
         {"field": f"{alert.subject_type}_id", "subject": alert.subject_id},
     )
     for event_id, type_, time in rows:
         chain.append({"event_id": event_id, "type": type_, "time": time.isoformat(), "role": "source"})
     for e in alert.evidence:
-        chain.append({"event_id": e["event_id"], "type": e["type"], "time": e["observed_at"], "role": "finding",
-                      "finding_id": e["finding_id"]})
-    chain.append({"event_id": resolution_event_id, "type": "gateway.alert.resolved.v1", "time": at.isoformat(),
-                  "role": "confirmation", "alert_id": alert.alert_id})
+        chain.append(
+            {
+                "event_id": e["event_id"],
+                "type": e["type"],
+                "time": e["observed_at"],
+                "role": "finding",
+                "finding_id": e["finding_id"],
+            }
+        )
+    chain.append(
+        {
+            "event_id": resolution_event_id,
+            "type": "gateway.alert.resolved.v1",
+            "time": at.isoformat(),
+            "role": "confirmation",
+            "alert_id": alert.alert_id,
+        }
+    )
     if key is not None:
         # two alerts of one debt decided at once: the second waits here and joins the first's record
         await session.execute(text("select pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-        existing = (await session.execute(select(CreditRecord).where(CreditRecord.debt_key == key)
-                                          .with_for_update())).scalar_one_or_none()
+        existing = (
+            await session.execute(select(CreditRecord).where(CreditRecord.debt_key == key).with_for_update())
+        ).scalar_one_or_none()
         if existing is not None:  # the same debt, noticed by another clock: one record, both alerts in it
-            existing.evidence_chain = [*existing.evidence_chain,
-                                       *[c for c in chain if c["role"] != "source"]]
+            existing.evidence_chain = [*existing.evidence_chain, *[c for c in chain if c["role"] != "source"]]
             return None
     fact_on = _fact_date(evidence)
     return CreditRecord(
-        record_id=f"cr_{alert.alert_id}"[:100], alert_id=alert.alert_id, measure=alert.measure, rule=alert.rule,
-        subject_type=alert.subject_type, subject_id=alert.subject_id, platform_id=alert.platform_id,
-        enterprise_id=alert.enterprise_id, summary=alert.summary, evidence_chain=chain, confirmed_by=actor,
-        confirmed_at=at, subject_credit_code=code, subject_name=name, subject_known_at=at if code else None,
-        debt_key=key, basis=record_basis(spec, measure=alert.measure, summary=alert.summary,
-                                         decided_on=business_date(at), fact_on=fact_on))
+        record_id=f"cr_{alert.alert_id}"[:100],
+        alert_id=alert.alert_id,
+        measure=alert.measure,
+        rule=alert.rule,
+        subject_type=alert.subject_type,
+        subject_id=alert.subject_id,
+        platform_id=alert.platform_id,
+        enterprise_id=alert.enterprise_id,
+        summary=alert.summary,
+        evidence_chain=chain,
+        confirmed_by=actor,
+        confirmed_at=at,
+        subject_credit_code=code,
+        subject_name=name,
+        subject_known_at=at if code else None,
+        debt_key=key,
+        basis=record_basis(
+            spec, measure=alert.measure, summary=alert.summary, decided_on=business_date(at), fact_on=fact_on
+        ),
+    )
 
 
 def _fact_date(evidence: Mapping[str, Any]) -> date | None:
@@ -292,11 +345,15 @@ async def release_held(session: AsyncSession, enterprise_ids: Iterable[str], at:
     ids = sorted(set(enterprise_ids))
     if not ids:
         return
-    await session.execute(text(
-        "update credit_records r set subject_credit_code = e.credit_code, subject_name = e.name, "
-        "subject_known_at = greatest(r.confirmed_at, :at) from enterprises e "
-        "where r.subject_known_at is null and r.enterprise_id = e.enterprise_id and e.credit_code is not null "
-        "and r.enterprise_id = any(:ids)"), {"ids": ids, "at": at or clock.now()})
+    await session.execute(
+        text(
+            "update credit_records r set subject_credit_code = e.credit_code, subject_name = e.name, "
+            "subject_known_at = greatest(r.confirmed_at, :at) from enterprises e "
+            "where r.subject_known_at is null and r.enterprise_id = e.enterprise_id and e.credit_code is not null "
+            "and r.enterprise_id = any(:ids)"
+        ),
+        {"ids": ids, "at": at or clock.now()},
+    )
 
 
 # -- listings (办法) ----------------------------------------------------------------------------------------
@@ -396,8 +453,10 @@ def threshold_reached(fields: Mapping[str, Any], on: date) -> tuple[bool, str]:
         return True, f"{workers} workers, {amount} fen ≥ {many} fen"
     if workers >= 1 and months >= min_months and amount >= single:
         return True, f"{months} months unpaid, {amount} fen ≥ {single} fen"
-    return False, (f"{amount} fen for {workers or 'an unstated number of'} worker(s) over {months} month(s): below "
-                   f"{single} fen and {min_months} months (one worker) or {many} fen and {min_workers} workers")
+    return False, (
+        f"{amount} fen for {workers or 'an unstated number of'} worker(s) over {months} month(s): below "
+        f"{single} fen and {min_months} months (one worker) or {many} fen and {min_workers} workers"
+    )
 
 
 def listing_condition(fact: DepartmentFact, decided_on: date) -> tuple[str, str]:
@@ -416,8 +475,9 @@ def listing_condition(fact: DepartmentFact, decided_on: date) -> tuple[str, str]
     if not f.get("order_ignored"):
         raise ListingRefused("The department has not recorded the order to pay as ignored (逾期未支付)")
     if decided_on <= deadline:
-        raise ListingRefused(f"The order's deadline ({deadline.isoformat()}) has not passed on "
-                             f"{decided_on.isoformat()}")
+        raise ListingRefused(
+            f"The order's deadline ({deadline.isoformat()}) has not passed on {decided_on.isoformat()}"
+        )
     conditions = _policy("wages.arrears_credit_list.listing_conditions", decided_on)
     reached, why = threshold_reached(f, decided_on)
     if "ignored_payment_order_and_refusal_threshold_reached" in conditions and reached:
@@ -442,15 +502,26 @@ def _not_future(**days: date) -> None:
 
 
 class ListingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
-        "inspection_fact_id": "fact_01J…", "decided_on": "2026-03-02",
-        "note": "逾期未支付，达到拒不支付劳动报酬数额标准"}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "inspection_fact_id": "fact_01J…",
+                "decided_on": "2026-03-02",
+                "note": "逾期未支付，达到拒不支付劳动报酬数额标准",
+            }
+        },
+    )
 
-    inspection_fact_id: str = Field(max_length=40, description="the departments service's inspection result (hrss) "
-                                                               "recording the order to pay by a deadline, ignored")
+    inspection_fact_id: str = Field(
+        max_length=40,
+        description="the departments service's inspection result (hrss) "
+        "recording the order to pay by a deadline, ignored",
+    )
     decided_on: date = Field(description="the day hrss decided to list (列入决定); not in the future")
-    record_ids: list[str] = Field(default_factory=list, max_length=100,
-                                  description="bad-conduct records of the same subject the listing rests on")
+    record_ids: list[str] = Field(
+        default_factory=list, max_length=100, description="bad-conduct records of the same subject the listing rests on"
+    )
     note: str | None = Field(None, max_length=2000)
 
 
@@ -483,9 +554,15 @@ class EarlyRemovalCreate(BaseModel):
 
 
 async def _subject_name(session: AsyncSession, code: str) -> str | None:
-    row = (await session.execute(text(
-        "select name from enterprises where credit_code = :c union all "
-        "select name from wage_related_units where credit_code = :c limit 1"), {"c": code})).first()
+    row = (
+        await session.execute(
+            text(
+                "select name from enterprises where credit_code = :c union all "
+                "select name from wage_related_units where credit_code = :c limit 1"
+            ),
+            {"c": code},
+        )
+    ).first()
     return row[0] if row else None
 
 
@@ -508,38 +585,59 @@ async def decide_listing(session: AsyncSession, principal: Principal, body: List
     if fact is None:
         raise NotFound(f"No inspection result {body.inspection_fact_id!r} from the departments service")
     if body.decided_on < business_date(fact.observed_at):
-        raise Unprocessable(f"The listing is decided on {body.decided_on.isoformat()}, before the department "
-                            f"established the facts it rests on ({business_date(fact.observed_at).isoformat()})",
-                            slug="invalid-date-range")
+        raise Unprocessable(
+            f"The listing is decided on {body.decided_on.isoformat()}, before the department "
+            f"established the facts it rests on ({business_date(fact.observed_at).isoformat()})",
+            slug="invalid-date-range",
+        )
     try:
         condition, why = listing_condition(fact, body.decided_on)
     except ListingRefused as exc:
         raise Unprocessable(str(exc), slug=exc.slug) from None
     code = str(fact.fields.get("employer_credit_code"))
     if body.record_ids:
-        records = (await session.execute(select(CreditRecord).where(CreditRecord.record_id.in_(body.record_ids))
-                                          )).scalars().all()
+        records = (
+            (await session.execute(select(CreditRecord).where(CreditRecord.record_id.in_(body.record_ids))))
+            .scalars()
+            .all()
+        )
         if {r.record_id for r in records} != set(body.record_ids) or any(
-                r.subject_credit_code != code for r in records):
-            raise Unprocessable("Every record a listing rests on is a record of the same subject",
-                                slug="listing-records-mismatch")
-    if (await session.execute(select(CreditListing).where(
-            CreditListing.inspection_fact_id == fact.fact_id))).scalar_one_or_none() is not None:
+            r.subject_credit_code != code for r in records
+        ):
+            raise Unprocessable(
+                "Every record a listing rests on is a record of the same subject", slug="listing-records-mismatch"
+            )
+    if (
+        await session.execute(select(CreditListing).where(CreditListing.inspection_fact_id == fact.fact_id))
+    ).scalar_one_or_none() is not None:
         raise Conflict(f"The order {fact.reference} has a listing already", slug="listing-exists")
     years = int(_policy("wages.arrears_credit_list.listed_years", body.decided_on))
     at = clock.now()
-    order = {"fact_id": fact.fact_id, "reference": fact.reference, "department": fact.department,
-             "ordered_to_pay_by": fact.fields.get("ordered_to_pay_by"),
-             "inspected_on": fact.fields.get("inspected_on")}
+    order = {
+        "fact_id": fact.fact_id,
+        "reference": fact.reference,
+        "department": fact.department,
+        "ordered_to_pay_by": fact.fields.get("ordered_to_pay_by"),
+        "inspected_on": fact.fields.get("inspected_on"),
+    }
     summary = f"责令限期支付（{fact.reference}）逾期未支付；{why}"
     event = CreditListingDecided(
-        listing_id=f"cl_{fact.fact_id}"[:100], subject_credit_code=code,
+        listing_id=f"cl_{fact.fact_id}"[:100],
+        subject_credit_code=code,
         subject_name=fact.fields.get("employer_name") or await _subject_name(session, code),
-        inspection_fact_id=fact.fact_id, order_reference=fact.reference, condition=condition,
-        arrears_fen=int(fact.fields.get("confirmed_amount_fen") or 0), decided_on=body.decided_on,
-        valid_until=add_years(body.decided_on, years) - timedelta(days=1), issuing_department=LISTING_DEPARTMENT,
-        actor=principal.subject, record_ids=body.record_ids,
-        basis=listing_basis(body.decided_on, condition=condition, order=order, summary=summary), note=body.note, at=at)
+        inspection_fact_id=fact.fact_id,
+        order_reference=fact.reference,
+        condition=condition,
+        arrears_fen=int(fact.fields.get("confirmed_amount_fen") or 0),
+        decided_on=body.decided_on,
+        valid_until=add_years(body.decided_on, years) - timedelta(days=1),
+        issuing_department=LISTING_DEPARTMENT,
+        actor=principal.subject,
+        record_ids=body.record_ids,
+        basis=listing_basis(body.decided_on, condition=condition, order=order, summary=summary),
+        note=body.note,
+        at=at,
+    )
     envelope = record_event(session, event, time=at)
     await apply_listing(session, envelope.id, event)
     await session.flush()
@@ -550,8 +648,9 @@ async def listing_public(session: AsyncSession, row: CreditListing) -> ListingPu
     from .credit_export import CreditListingEnd
 
     end = await session.get(CreditListingEnd, row.listing_id)
-    return ListingPublic.model_validate(row).model_copy(update={
-        "ended_on": end.ended_on if end else None, "end_kind": end.kind if end else None})
+    return ListingPublic.model_validate(row).model_copy(
+        update={"ended_on": end.ended_on if end else None, "end_kind": end.kind if end else None}
+    )
 
 
 async def remove_early(session: AsyncSession, principal: Principal, listing_id: str, body: EarlyRemovalCreate):
@@ -559,8 +658,9 @@ async def remove_early(session: AsyncSession, principal: Principal, listing_id: 
     before then. Recorded as the listing's end (`removal`), exported on the day it is granted."""
     from .credit_export import CreditListingEnd, CreditListingEnded, apply_end
 
-    listing = (await session.execute(select(CreditListing).where(CreditListing.listing_id == listing_id)
-                                      .with_for_update())).scalar_one_or_none()
+    listing = (
+        await session.execute(select(CreditListing).where(CreditListing.listing_id == listing_id).with_for_update())
+    ).scalar_one_or_none()
     if listing is None:
         raise NotFound(f"No listing {listing_id!r}")
     department = routing.department_key(principal)
@@ -570,19 +670,30 @@ async def remove_early(session: AsyncSession, principal: Principal, listing_id: 
     if body.requested_on < listing.decided_on or body.corrected_on > body.requested_on:
         raise Unprocessable("A request comes after the listing and after the correction", slug="invalid-date-range")
     if not body.credit_commitment:
-        raise Unprocessable("Early removal needs the unit's written credit commitment (书面信用承诺)",
-                            slug="credit-commitment-required")
+        raise Unprocessable(
+            "Early removal needs the unit's written credit commitment (书面信用承诺)", slug="credit-commitment-required"
+        )
     eligible = early_removal_from(listing.decided_on, body.corrected_on)
     if body.requested_on < eligible:
-        raise Unprocessable(f"Early removal may be granted from {eligible.isoformat()} (six months after the "
-                            f"correction on {body.corrected_on.isoformat()}); asked on {body.requested_on.isoformat()}",
-                            slug="removal-too-early")
+        raise Unprocessable(
+            f"Early removal may be granted from {eligible.isoformat()} (six months after the "
+            f"correction on {body.corrected_on.isoformat()}); asked on {body.requested_on.isoformat()}",
+            slug="removal-too-early",
+        )
     if await session.get(CreditListingEnd, listing_id) is not None:
         raise Conflict(f"The listing {listing_id} has already ended", slug="listing-ended")
     at = clock.now()
-    event = CreditListingEnded(record_id=listing_id, kind="removal", ended_on=body.requested_on,
-                               reason=body.reason, actor=principal.subject, actor_department=department, at=at,
-                               corrected_on=body.corrected_on, requested_on=body.requested_on)
+    event = CreditListingEnded(
+        record_id=listing_id,
+        kind="removal",
+        ended_on=body.requested_on,
+        reason=body.reason,
+        actor=principal.subject,
+        actor_department=department,
+        at=at,
+        corrected_on=body.corrected_on,
+        requested_on=body.requested_on,
+    )
     envelope = record_event(session, event, time=at)
     await apply_end(session, envelope.id, event)
     await session.flush()
@@ -596,10 +707,16 @@ Decider = Annotated[Principal, require(Role.department, Role.regulator, Role.adm
 Reader = Annotated[Principal, require(Role.department, Role.regulator, Role.admin)]
 
 
-@router.post("/credit-listings", tags=["credit"], status_code=201, response_model=ListingPublic,
-             responses=problem_responses(401, 403, 404, 409, 422),
-             summary="List an employer on the wage-arrears list (办法 art. 5; hrss) on labour inspection's ignored "
-                     "order to pay plus the refusal-to-pay threshold or a mass incident; listed 3 years", **HONOURS_KEY)
+@router.post(
+    "/credit-listings",
+    tags=["credit"],
+    status_code=201,
+    response_model=ListingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="List an employer on the wage-arrears list (办法 art. 5; hrss) on labour inspection's ignored "
+    "order to pay plus the refusal-to-pay threshold or a mass incident; listed 3 years",
+    **HONOURS_KEY,
+)
 async def create_listing(body: ListingCreate, request: Request, session: SessionDep, principal: Decider):
     async def produce():
         row = await decide_listing(session, principal, body)
@@ -608,9 +725,13 @@ async def create_listing(body: ListingCreate, request: Request, session: Session
     return await idempotent(request, session, principal, body, produce, status_code=201)
 
 
-@router.get("/credit-listings", tags=["credit"], response_model=list[ListingPublic],
-            responses=problem_responses(401, 403),
-            summary="Listings on the wage-arrears list, with basis, term and any early removal")
+@router.get(
+    "/credit-listings",
+    tags=["credit"],
+    response_model=list[ListingPublic],
+    responses=problem_responses(401, 403),
+    summary="Listings on the wage-arrears list, with basis, term and any early removal",
+)
 async def list_listings(session: SnapshotDep, principal: Reader, credit_code: str | None = None):
     q = select(CreditListing).order_by(CreditListing.decided_on, CreditListing.listing_id)
     if credit_code:
@@ -618,13 +739,18 @@ async def list_listings(session: SnapshotDep, principal: Reader, credit_code: st
     return [await listing_public(session, r) for r in (await session.execute(q)).scalars()]
 
 
-@router.post("/credit-listings/{listing_id}/early-removal", tags=["credit"], response_model=ListingPublic,
-             responses=problem_responses(401, 403, 404, 409, 422),
-             summary="Grant early removal from the wage-arrears list: from 6 months after the arrears were "
-                     "corrected, with a written credit commitment (办法); refused (422 removal-too-early) before",
-             **HONOURS_KEY)
-async def early_removal(listing_id: str, body: EarlyRemovalCreate,
-                        request: Request, session: SessionDep, principal: Decider):
+@router.post(
+    "/credit-listings/{listing_id}/early-removal",
+    tags=["credit"],
+    response_model=ListingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Grant early removal from the wage-arrears list: from 6 months after the arrears were "
+    "corrected, with a written credit commitment (办法); refused (422 removal-too-early) before",
+    **HONOURS_KEY,
+)
+async def early_removal(
+    listing_id: str, body: EarlyRemovalCreate, request: Request, session: SessionDep, principal: Decider
+):
     async def produce():
         row = await remove_early(session, principal, listing_id, body)
         return await listing_public(session, row)

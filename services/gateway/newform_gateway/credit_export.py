@@ -164,20 +164,32 @@ class Listing:
     basis: dict[str, Any] | None = None
 
     def line(self, record_type: str, **extra: Any) -> dict[str, Any]:
-        basis = self.basis or {"document": DOCUMENT, "measure": self.measure, "rule": self.rule,
-                               "summary": self.summary}
+        basis = self.basis or {
+            "document": DOCUMENT,
+            "measure": self.measure,
+            "rule": self.rule,
+            "summary": self.summary,
+        }
         return {
             "record_id": self.record_id if record_type == self.entry_type else f"{self.record_id}:{record_type}",
-            "listing_record_id": self.record_id, "record_type": record_type, "entry_type": self.entry_type,
-            "subject_credit_code": self.subject_credit_code, "subject_name": self.subject_name,
-            "measure": self.decision, "basis": basis,
-            "decision_date": self.decision_date.isoformat(), "valid_from": self.decision_date.isoformat(),
+            "listing_record_id": self.record_id,
+            "record_type": record_type,
+            "entry_type": self.entry_type,
+            "subject_credit_code": self.subject_credit_code,
+            "subject_name": self.subject_name,
+            "measure": self.decision,
+            "basis": basis,
+            "decision_date": self.decision_date.isoformat(),
+            "valid_from": self.decision_date.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-            "issuing_department": self.issuing_department, **extra}
+            "issuing_department": self.issuing_department,
+            **extra,
+        }
 
 
-def day_lines(listings: Iterable[Listing], ends: dict[str, CreditListingEnd], start: date,
-              end: date) -> dict[date, list[dict[str, Any]]]:
+def day_lines(
+    listings: Iterable[Listing], ends: dict[str, CreditListingEnd], start: date, end: date
+) -> dict[date, list[dict[str, Any]]]:
     """Each day's lines in [start, end]: entries on the day they became known, early ends on the day
     they take effect or were entered (the later), and a listing's expiry the day after `valid_until`
     unless it ended before. Entries without a known subject are held (no line). Pure: the tests check it."""
@@ -208,44 +220,93 @@ async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing
     """Every credit entry decided by `end`: records with their own subject (held ones have none) and
     their issuing department, and listings."""
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=BUSINESS_TZ)
-    records = (await session.execute(select(CreditRecord).where(CreditRecord.confirmed_at < until)
-                                     .order_by(CreditRecord.confirmed_at, CreditRecord.record_id))).scalars().all()
-    decisions = {t.alert_id: t for t in (await session.execute(
-        select(AlertTransition).where(AlertTransition.alert_id.in_([r.alert_id for r in records]),
-                                      AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)))).scalars()} if records else {}
+    records = (
+        (
+            await session.execute(
+                select(CreditRecord)
+                .where(CreditRecord.confirmed_at < until)
+                .order_by(CreditRecord.confirmed_at, CreditRecord.record_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    decisions = (
+        {
+            t.alert_id: t
+            for t in (
+                await session.execute(
+                    select(AlertTransition).where(
+                        AlertTransition.alert_id.in_([r.alert_id for r in records]),
+                        AlertTransition.outcome.in_(CONFIRMING_OUTCOMES),
+                    )
+                )
+            ).scalars()
+        }
+        if records
+        else {}
+    )
     listings = []
     for r in records:
         decided = business_date(r.confirmed_at)
-        listings.append(Listing(
-            record_id=r.record_id, measure=r.measure, rule=r.rule, summary=r.summary,
-            subject_credit_code=r.subject_credit_code if r.subject_known_at else None,
-            subject_name=r.subject_name, decision_date=decided, valid_until=None,
-            decision=decisions[r.alert_id].outcome if r.alert_id in decisions else "confirmed",
-            issuing_department=(decisions[r.alert_id].actor_department if r.alert_id in decisions else None)
-            or "regulator", entry_type="record",
-            known_on=business_date(r.subject_known_at) if r.subject_known_at else None, basis=r.basis or None))
-    for li in (await session.execute(select(CreditListing).where(CreditListing.decided_on <= end)
-                                     .order_by(CreditListing.decided_on, CreditListing.listing_id))).scalars():
-        listings.append(Listing(
-            record_id=li.listing_id, measure="M19", rule="M19.wage_arrears_list", summary=li.basis.get("summary", ""),
-            subject_credit_code=li.subject_credit_code, subject_name=li.subject_name, decision_date=li.decided_on,
-            valid_until=li.valid_until, issuing_department=li.issuing_department, decision="listed",
-            entry_type="listing", known_on=business_date(li.at), basis=li.basis))
+        listings.append(
+            Listing(
+                record_id=r.record_id,
+                measure=r.measure,
+                rule=r.rule,
+                summary=r.summary,
+                subject_credit_code=r.subject_credit_code if r.subject_known_at else None,
+                subject_name=r.subject_name,
+                decision_date=decided,
+                valid_until=None,
+                decision=decisions[r.alert_id].outcome if r.alert_id in decisions else "confirmed",
+                issuing_department=(decisions[r.alert_id].actor_department if r.alert_id in decisions else None)
+                or "regulator",
+                entry_type="record",
+                known_on=business_date(r.subject_known_at) if r.subject_known_at else None,
+                basis=r.basis or None,
+            )
+        )
+    for li in (
+        await session.execute(
+            select(CreditListing)
+            .where(CreditListing.decided_on <= end)
+            .order_by(CreditListing.decided_on, CreditListing.listing_id)
+        )
+    ).scalars():
+        listings.append(
+            Listing(
+                record_id=li.listing_id,
+                measure="M19",
+                rule="M19.wage_arrears_list",
+                summary=li.basis.get("summary", ""),
+                subject_credit_code=li.subject_credit_code,
+                subject_name=li.subject_name,
+                decision_date=li.decided_on,
+                valid_until=li.valid_until,
+                issuing_department=li.issuing_department,
+                decision="listed",
+                entry_type="listing",
+                known_on=business_date(li.at),
+                basis=li.basis,
+            )
+        )
     ends = {e.record_id: e for e in (await session.execute(select(CreditListingEnd))).scalars()}
     return listings, ends
 
 
 def check_range(start: date, end: date) -> None:
     if end < start:
-        raise Unprocessable(f"The range ends ({end.isoformat()}) before it starts ({start.isoformat()})",
-                            slug="invalid-date-range")
+        raise Unprocessable(
+            f"The range ends ({end.isoformat()}) before it starts ({start.isoformat()})", slug="invalid-date-range"
+        )
     if (end - start).days + 1 > MAX_DAYS:
-        raise Unprocessable(f"At most {MAX_DAYS} days per export; ask for the range in parts",
-                            slug="range-too-long")
+        raise Unprocessable(f"At most {MAX_DAYS} days per export; ask for the range in parts", slug="range-too-long")
 
 
-async def build_export(session: AsyncSession, start: date, end: date, key: Ed25519PrivateKey,
-                       now: datetime | None = None) -> Export:
+async def build_export(
+    session: AsyncSession, start: date, end: date, key: Ed25519PrivateKey, now: datetime | None = None
+) -> Export:
     """The signed files and manifest for [start, end], from the gateway's records as they are now."""
     check_range(start, end)
     listings, ends = await listings_until(session, end)
@@ -257,12 +318,23 @@ async def build_export(session: AsyncSession, start: date, end: date, key: Ed255
         files.append(f)
     public = key.public_key()
     manifest = {
-        "format": FORMAT, "version": VERSION, "from": start.isoformat(), "to": end.isoformat(),
+        "format": FORMAT,
+        "version": VERSION,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
         "generated_at": (now or datetime.now(UTC)).isoformat(),
         "signing_key": {"algorithm": "Ed25519", "key_id": key_id(public), "public_key_pem": public_pem(public)},
         "records": sum(len(f.lines) for f in files),
-        "files": [{"name": f.name, "date": f.day.isoformat(), "records": len(f.lines),
-                   "sha256": hashlib.sha256(f.content).hexdigest(), "signature": f.signature} for f in files],
+        "files": [
+            {
+                "name": f.name,
+                "date": f.day.isoformat(),
+                "records": len(f.lines),
+                "sha256": hashlib.sha256(f.content).hexdigest(),
+                "signature": f.signature,
+            }
+            for f in files
+        ],
     }
     export = Export(start, end, files, manifest)
     export.manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode() + b"\n"
@@ -307,8 +379,9 @@ def verify_export(folder: Path, public: Ed25519PublicKey) -> list[str]:
 
 
 # -- the daily batch -------------------------------------------------------------------------------------
-async def export_missing_days(db, key: Ed25519PrivateKey, folder: Path, *, today: date,
-                              days_back: int = 7) -> list[date]:
+async def export_missing_days(
+    db, key: Ed25519PrivateKey, folder: Path, *, today: date, days_back: int = 7
+) -> list[date]:
     """Write each of the last `days_back` complete days not exported yet to `folder/<date>/` (its file,
     signature and manifest); returns the days written. Safe to run again: a written day is skipped."""
     written = []
@@ -350,9 +423,20 @@ class DailyExporter:
 async def apply_end(session: AsyncSession, event_id: str, e: CreditListingEnded) -> None:
     if await session.get(CreditListingEnd, e.record_id) is not None:
         return
-    session.add(CreditListingEnd(record_id=e.record_id, kind=e.kind, ended_on=e.ended_on, reason=e.reason,
-                                 actor=e.actor, actor_department=e.actor_department, event_id=event_id, at=e.at,
-                                 corrected_on=e.corrected_on, requested_on=e.requested_on))
+    session.add(
+        CreditListingEnd(
+            record_id=e.record_id,
+            kind=e.kind,
+            ended_on=e.ended_on,
+            reason=e.reason,
+            actor=e.actor,
+            actor_department=e.actor_department,
+            event_id=event_id,
+            at=e.at,
+            corrected_on=e.corrected_on,
+            requested_on=e.requested_on,
+        )
+    )
 
 
 async def project_listing_end(session: AsyncSession, envelope: Envelope, ctx: Any) -> None:
@@ -361,8 +445,9 @@ async def project_listing_end(session: AsyncSession, envelope: Envelope, ctx: An
 
 
 class ListingEndCreate(BaseModel):
-    kind: Literal["repair", "removal"] = Field(description="repair: the subject repaired its credit (信用修复); "
-                                                           "removal: taken off on review")
+    kind: Literal["repair", "removal"] = Field(
+        description="repair: the subject repaired its credit (信用修复); removal: taken off on review"
+    )
     ended_on: date = Field(description="the first day the subject is no longer listed")
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -376,14 +461,19 @@ class ListingEndPublic(BaseModel):
     actor_department: str | None
 
 
-async def end_listing(session: AsyncSession, principal: Principal, record_id: str,
-                      body: ListingEndCreate) -> CreditListingEnd:
-    cr = (await session.execute(select(CreditRecord).where(CreditRecord.record_id == record_id)
-                                .with_for_update())).scalar_one_or_none()
+async def end_listing(
+    session: AsyncSession, principal: Principal, record_id: str, body: ListingEndCreate
+) -> CreditListingEnd:
+    cr = (
+        await session.execute(select(CreditRecord).where(CreditRecord.record_id == record_id).with_for_update())
+    ).scalar_one_or_none()
     if cr is None:
         raise NotFound(f"No credit record {record_id!r}")
-    issuer = await session.scalar(select(AlertTransition.actor_department).where(
-        AlertTransition.alert_id == cr.alert_id, AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)))
+    issuer = await session.scalar(
+        select(AlertTransition.actor_department).where(
+            AlertTransition.alert_id == cr.alert_id, AlertTransition.outcome.in_(CONFIRMING_OUTCOMES)
+        )
+    )
     department = routing.department_key(principal)
     if not principal.is_oversight() and (department is None or department != issuer):
         raise Forbidden("Only the department that confirmed the record (or the regulator) ends its listing")
@@ -392,8 +482,15 @@ async def end_listing(session: AsyncSession, principal: Principal, record_id: st
     if await session.get(CreditListingEnd, record_id) is not None:
         raise Conflict(f"The listing of {record_id} has already ended", slug="listing-ended")
     at = datetime.now(UTC)
-    event = CreditListingEnded(record_id=record_id, kind=body.kind, ended_on=body.ended_on, reason=body.reason,
-                               actor=principal.subject, actor_department=department, at=at)
+    event = CreditListingEnded(
+        record_id=record_id,
+        kind=body.kind,
+        ended_on=body.ended_on,
+        reason=body.reason,
+        actor=principal.subject,
+        actor_department=department,
+        at=at,
+    )
     envelope = record(session, event, time=at)
     await apply_end(session, envelope.id, event)
     await session.flush()
@@ -425,33 +522,65 @@ class ExportPublic(BaseModel):
 def signing_key_of(request: Request) -> Ed25519PrivateKey:
     key = request.app.state.settings.credit_export_private_key()
     if key is None:
-        raise Problem("No credit-export signing key is configured (CREDIT_EXPORT_SIGNING_KEY_FILE)", status=503,
-                      slug="credit-export-unavailable", title="Credit export unavailable")
+        raise Problem(
+            "No credit-export signing key is configured (CREDIT_EXPORT_SIGNING_KEY_FILE)",
+            status=503,
+            slug="credit-export-unavailable",
+            title="Credit export unavailable",
+        )
     return key
 
 
-@router.get("/credit-exports", tags=["credit"], response_model=ExportPublic,
-            responses=problem_responses(401, 403, 422, 503),
-            summary="The signed daily credit-information files for a date range (M19), as sent to the city's "
-                    "public credit-information platform; replayable for any range")
-async def get_credit_export(request: Request, session: SnapshotDep, principal: Oversight,
-                            start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")]):
+@router.get(
+    "/credit-exports",
+    tags=["credit"],
+    response_model=ExportPublic,
+    responses=problem_responses(401, 403, 422, 503),
+    summary="The signed daily credit-information files for a date range (M19), as sent to the city's "
+    "public credit-information platform; replayable for any range",
+)
+async def get_credit_export(
+    request: Request,
+    session: SnapshotDep,
+    principal: Oversight,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+):
     export = await build_export(session, start, end, signing_key_of(request))
-    return ExportPublic(manifest=export.manifest, manifest_signature=export.manifest_signature,
-                        manifest_json=export.manifest_bytes.decode(),
-                        files=[ExportedFile(name=f.name, date=f.day, records=len(f.lines), content=f.content.decode(),
-                                            signature=f.signature) for f in export.files])
+    return ExportPublic(
+        manifest=export.manifest,
+        manifest_signature=export.manifest_signature,
+        manifest_json=export.manifest_bytes.decode(),
+        files=[
+            ExportedFile(
+                name=f.name, date=f.day, records=len(f.lines), content=f.content.decode(), signature=f.signature
+            )
+            for f in export.files
+        ],
+    )
 
 
-@router.post("/credit-records/{record_id}/end", tags=["credit"], status_code=201, response_model=ListingEndPublic,
-             responses=problem_responses(401, 403, 404, 409, 422),
-             summary="End a credit listing early: repaired (信用修复) or removed on review; exported as such",
-             **HONOURS_KEY)
-async def end_credit_listing(record_id: str, body: ListingEndCreate,
-                             request: Request, session: SessionDep, principal: Ender):
+@router.post(
+    "/credit-records/{record_id}/end",
+    tags=["credit"],
+    status_code=201,
+    response_model=ListingEndPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="End a credit listing early: repaired (信用修复) or removed on review; exported as such",
+    **HONOURS_KEY,
+)
+async def end_credit_listing(
+    record_id: str, body: ListingEndCreate, request: Request, session: SessionDep, principal: Ender
+):
     async def produce():
         row = await end_listing(session, principal, record_id, body)
-        return ListingEndPublic(record_id=row.record_id, kind=row.kind, ended_on=row.ended_on, reason=row.reason,
-                                actor=row.actor, actor_department=row.actor_department)
+        return ListingEndPublic(
+            record_id=row.record_id,
+            kind=row.kind,
+            ended_on=row.ended_on,
+            reason=row.reason,
+            actor=row.actor,
+            actor_department=row.actor_department,
+        )
 
     return await idempotent(request, session, principal, body, produce, status_code=201)

@@ -25,8 +25,10 @@ PROJECTION_BATCH = 2000
 
 
 def context_for(settings: Settings) -> Context:
-    return Context(credit_rules=CreditRules.load(settings.credit_rules_file),
-                   deadline_default_days=settings.alert_deadline_default_days)
+    return Context(
+        credit_rules=CreditRules.load(settings.credit_rules_file),
+        deadline_default_days=settings.alert_deadline_default_days,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,9 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ctx = context_for(settings)
 
     def consumers(db, s: Settings):
-        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=s.consumer_group, pattern=s.topic_pattern,
-                               batch_handler=make_batch_handler(ctx), max_attempts=s.consumer_max_attempts,
-                               batch_size=PROJECTION_BATCH)]
+        return [
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=s.consumer_group,
+                pattern=s.topic_pattern,
+                batch_handler=make_batch_handler(ctx),
+                max_attempts=s.consumer_max_attempts,
+                batch_size=PROJECTION_BATCH,
+            )
+        ]
 
     async def on_startup(app: FastAPI) -> None:
         app.state.deliverer = app.state.credit_exporter = None
@@ -55,16 +65,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.credit_exporter.stop()
 
     app = create_service_app(
-        settings=settings, title="newform gateway",
+        settings=settings,
+        title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
-                    "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[router, token_router, disputes_router, training.router, wages_views.router, departments.router,
-                 credit_export.router, web_router, disputes_page_router, training.web_router,
-                 wages_views.page_router, departments.web_router, *calendar_view.routers],
-        openapi_tags=OPENAPI_TAGS + [{"name": "tokens", "description": "Client credentials for platforms and "
-                                                                 "departments' systems"}],
+        "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
+        routers=[
+            router,
+            token_router,
+            disputes_router,
+            training.router,
+            wages_views.router,
+            departments.router,
+            credit_export.router,
+            web_router,
+            disputes_page_router,
+            training.web_router,
+            wages_views.page_router,
+            departments.web_router,
+            *calendar_view.routers,
+        ],
+        openapi_tags=OPENAPI_TAGS
+        + [{"name": "tokens", "description": "Client credentials for platforms and departments' systems"}],
         consumers=consumers,
-        on_startup=on_startup, on_shutdown=on_shutdown,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
     )
     app.state.ctx = ctx
     document_webhooks(app)

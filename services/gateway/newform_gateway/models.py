@@ -141,8 +141,13 @@ class Alert(GatewayModel, table=True):
     __tablename__ = "alerts"
     __table_args__ = (
         # Dedupe: at most one unresolved alert per (rule, subject).
-        Index("uq_alerts_open_rule_subject", "rule", "subject_id", unique=True,
-              postgresql_where=text("status <> 'resolved'")),
+        Index(
+            "uq_alerts_open_rule_subject",
+            "rule",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("status <> 'resolved'"),
+        ),
         Index("ix_alerts_status", "status"),
     )
 
@@ -232,8 +237,9 @@ class Webhook(GatewayModel, table=True):
     """A subscriber's URL: a department's (alerts routed to it) or a platform's (alerts about it)."""
 
     __tablename__ = "webhooks"
-    __table_args__ = (CheckConstraint("(department IS NULL) <> (platform_id IS NULL)",
-                                      name="ck_webhooks_one_subscriber"),)
+    __table_args__ = (
+        CheckConstraint("(department IS NULL) <> (platform_id IS NULL)", name="ck_webhooks_one_subscriber"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     department: str | None = Field(default=None, max_length=60, index=True)
@@ -255,9 +261,7 @@ class WebhookDelivery(GatewayModel, table=True):
     """Outbox-like: written with the alert, sent by the deliverer until a 2xx answer."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (
-        Index("ix_deliveries_pending", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-    )
+    __table_args__ = (Index("ix_deliveries_pending", "next_attempt_at", postgresql_where=text("status = 'pending'")),)
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(max_length=64, unique=True)

@@ -96,8 +96,9 @@ async def ensure_database(url: str) -> bool:
     engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
-            exists = (await conn.execute(text("select 1 from pg_database where datname = :n"),
-                                         {"n": target.database})).first()
+            exists = (
+                await conn.execute(text("select 1 from pg_database where datname = :n"), {"n": target.database})
+            ).first()
             if exists:
                 return False
             quoted = '"' + (target.database or "").replace('"', '""') + '"'
@@ -124,16 +125,23 @@ FETCH_MAX_BYTES = 64 * 1024 * 1024
 PARTITION_FETCH_MAX_BYTES = 16 * 1024 * 1024
 
 
-async def _merged_chunks(settings: Settings, topics_found: list[str], size: int,
-                         poison: list[dict[str, Any]] | None = None) -> AsyncIterator[list[Envelope]]:
+async def _merged_chunks(
+    settings: Settings, topics_found: list[str], size: int, poison: list[dict[str, Any]] | None = None
+) -> AsyncIterator[list[Envelope]]:
     """Every record of the matching topics up to the end offsets taken at the start, merged across
     partitions by (event time, topic, partition, offset), in chunks of `size` — streamed: each
     partition holds at most one fetch in memory, and the next record is always the earliest head
     among the partitions."""
-    consumer = AIOKafkaConsumer(**security_options(), bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                isolation_level="read_committed", fetch_max_bytes=FETCH_MAX_BYTES,
-                                max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES)
+    consumer = AIOKafkaConsumer(
+        **security_options(),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        fetch_max_bytes=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
+    )
     await consumer.start()
     try:
         pattern = re.compile(settings.topic_pattern)
@@ -158,13 +166,20 @@ async def _merged_chunks(settings: Settings, topics_found: list[str], size: int,
                         if r.offset >= stop:
                             continue
                         try:
-                            env = Envelope.from_kafka(r.key, r.value, r.headers or [], topic=tp.topic,
-                                                      partition=tp.partition, offset=r.offset)
+                            env = Envelope.from_kafka(
+                                r.key, r.value, r.headers or [], topic=tp.topic, partition=tp.partition, offset=r.offset
+                            )
                         except MalformedEvent as exc:
                             # The live runner dead-lettered it already (once): skip it, say so.
                             if poison is not None:
-                                poison.append({"topic": tp.topic, "partition": tp.partition, "offset": r.offset,
-                                               "reason": f"malformed: {exc}"})
+                                poison.append(
+                                    {
+                                        "topic": tp.topic,
+                                        "partition": tp.partition,
+                                        "offset": r.offset,
+                                        "reason": f"malformed: {exc}",
+                                    }
+                                )
                             continue
                         buffer.append(((env.time, tp.topic, tp.partition, r.offset), env))
                 for tp in list(wanted):
@@ -239,12 +254,14 @@ async def _defer_upkeep(db: Database) -> list[str]:
     async with db.transaction() as session:
         conn = await driver_connection(session)
         if await conn.fetchval("select exists (select 1 from event_log) or exists (select 1 from inbox)"):
-            raise TargetNotEmpty(f"{make_url(db.url).database} holds events already; rebuild into a new or "
-                                 "empty database")
+            raise TargetNotEmpty(
+                f"{make_url(db.url).database} holds events already; rebuild into a new or empty database"
+            )
         await counters.suspend_counting(conn)
         indexes = await conn.fetch(
             "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
-            "where indrelid = 'event_log'::regclass and not indisunique and not indisprimary")
+            "where indrelid = 'event_log'::regclass and not indisunique and not indisprimary"
+        )
         for name, _ in indexes:
             await conn.execute(f"drop index {name}")
     return [definition for _, definition in indexes]
@@ -270,6 +287,7 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
     try:
         deferred = await _defer_upkeep(db)
         try:
+
             async def flush(chunk: list[Envelope]) -> None:
                 """A chunk in one transaction, set-based like the live consumer (COPY into the log and the
                 inbox: none of it is there yet); if any event in it fails, the chunk again event by event
@@ -295,19 +313,38 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                     for env in chunk:
                         try:
                             async with session.begin_nested():
-                                await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
-                                                  topic=env.topic or "", partition=env.partition or 0,
-                                                  offset=env.offset or 0)
+                                await inbox.claim(
+                                    session,
+                                    consumer=group,
+                                    event_id=env.id,
+                                    type_=env.type,
+                                    topic=env.topic or "",
+                                    partition=env.partition or 0,
+                                    offset=env.offset or 0,
+                                )
                                 await project(session, env, ctx)
                                 handled += 1
                         except Exception as exc:  # as the live runner would dead-letter it
                             failed += 1
-                            poison.append({"topic": env.topic, "partition": env.partition, "offset": env.offset,
-                                           "reason": f"{type(exc).__name__}: {str(exc)[:300]}"})
+                            poison.append(
+                                {
+                                    "topic": env.topic,
+                                    "partition": env.partition,
+                                    "offset": env.offset,
+                                    "reason": f"{type(exc).__name__}: {str(exc)[:300]}",
+                                }
+                            )
                             log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
-                            await inbox.claim(session, consumer=group, event_id=env.id, type_=env.type,
-                                              topic=env.topic or "", partition=env.partition or 0,
-                                              offset=env.offset or 0, outcome="dead_lettered")
+                            await inbox.claim(
+                                session,
+                                consumer=group,
+                                event_id=env.id,
+                                type_=env.type,
+                                topic=env.topic or "",
+                                partition=env.partition or 0,
+                                offset=env.offset or 0,
+                                outcome="dead_lettered",
+                            )
 
             # Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
             # chunks are still written one after the other, in order.
@@ -335,10 +372,16 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
                 for p in poison:
                     if p["reason"].startswith("malformed: "):
                         failed += 1
-                        await inbox.claim(session, consumer=group, event_id=position_id(p["topic"], p["partition"],
-                                                                                       p["offset"]),
-                                          type_=MALFORMED_TYPE, topic=p["topic"][:200], partition=p["partition"],
-                                          offset=p["offset"], outcome="dead_lettered")
+                        await inbox.claim(
+                            session,
+                            consumer=group,
+                            event_id=position_id(p["topic"], p["partition"], p["offset"]),
+                            type_=MALFORMED_TYPE,
+                            topic=p["topic"][:200],
+                            partition=p["partition"],
+                            offset=p["offset"],
+                            outcome="dead_lettered",
+                        )
         except BaseException:
             try:  # a partial database (one given with --into is kept) still counts what it holds
                 await _finish_upkeep(db, deferred)
@@ -348,8 +391,14 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
         await _finish_upkeep(db, deferred)
     finally:
         await db.dispose()
-    return {"database_url": target, "topics": topics, "events": handled, "failed": failed,
-            "poison": poison[:100], "consumer_group": group}
+    return {
+        "database_url": target,
+        "topics": topics,
+        "events": handled,
+        "failed": failed,
+        "poison": poison[:100],
+        "consumer_group": group,
+    }
 
 
 async def _rows(url: str, table: str, excluded: tuple[str, ...]) -> list[str]:
@@ -371,6 +420,8 @@ async def compare(live_url: str, rebuilt_url: str) -> dict[str, dict[str, list[s
         live, rebuilt = await _rows(live_url, table, excluded), await _rows(rebuilt_url, table, excluded)
         if live != rebuilt:
             live_set, rebuilt_set = set(live), set(rebuilt)
-            diffs[table] = {"only_live": sorted(live_set - rebuilt_set)[:20],
-                            "only_rebuilt": sorted(rebuilt_set - live_set)[:20]}
+            diffs[table] = {
+                "only_live": sorted(live_set - rebuilt_set)[:20],
+                "only_rebuilt": sorted(rebuilt_set - live_set)[:20],
+            }
     return diffs

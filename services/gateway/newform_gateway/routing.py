@@ -51,8 +51,9 @@ def policy_date(policy: Policy, on: date | datetime) -> date | datetime:
 RESPONSIBLE = "responsible_department"
 
 
-def responsible_department(evidence: Mapping[str, Any] | None, on: date | datetime,
-                           policy: Policy | None = None) -> str | None:
+def responsible_department(
+    evidence: Mapping[str, Any] | None, on: date | datetime, policy: Policy | None = None
+) -> str | None:
     """The department a finding names as answering for the body it is about (a code the policy's
     department vocabulary knows), or None: an ordinary finding, routed by measure."""
     value = (evidence or {}).get(RESPONSIBLE)
@@ -73,9 +74,16 @@ def alert_responsible(evidence: Sequence[Mapping[str, Any]] | None) -> str | Non
     return value if isinstance(value, str) else None
 
 
-def departments_for(measure: str, *, occupation: str | None = None, district: str | None, on: date | datetime,
-                    policy: Policy | None = None, occupations: Sequence[str] = (),
-                    responsible: str | None = None) -> list[str]:
+def departments_for(
+    measure: str,
+    *,
+    occupation: str | None = None,
+    district: str | None,
+    on: date | datetime,
+    policy: Policy | None = None,
+    occupations: Sequence[str] = (),
+    responsible: str | None = None,
+) -> list[str]:
     """Department keys an alert under `measure` is routed to (M16), in the policy's order, no duplicates:
     the first is the lead department. `occupation` and `occupations` add their sector regulators. A
     finding about a body names its `responsible` department: that one alone."""
@@ -105,8 +113,14 @@ def departments_for(measure: str, *, occupation: str | None = None, district: st
     return keys
 
 
-def lead_department(measure: str, *, district: str | None, on: date | datetime,
-                    policy: Policy | None = None, responsible: str | None = None) -> str | None:
+def lead_department(
+    measure: str,
+    *,
+    district: str | None,
+    on: date | datetime,
+    policy: Policy | None = None,
+    responsible: str | None = None,
+) -> str | None:
     """The department that decides an alert under `measure`: the first unit the policy lists for it
     (a district government as `county:<district>`; None if that is a district government and the
     district is unknown) — or, for a finding about a body, the department responsible for it."""

@@ -8,24 +8,55 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 ALERT_EXAMPLE = {
-    "alert_id": "alr_f_01", "source_service": "contracts", "measure": "M1", "rule": "M1.misclassification",
-    "severity": "high", "summary": "按民事关系签约，但事实符合劳动关系认定条件", "subject_type": "contract",
-    "subject_id": "c_01", "platform_id": "meituan", "enterprise_id": "meituan", "worker_id": "w_3f9a",
-    "occupation": "food_delivery", "district": "chengxi",
+    "alert_id": "alr_f_01",
+    "source_service": "contracts",
+    "measure": "M1",
+    "rule": "M1.misclassification",
+    "severity": "high",
+    "summary": "按民事关系签约，但事实符合劳动关系认定条件",
+    "subject_type": "contract",
+    "subject_id": "c_01",
+    "platform_id": "meituan",
+    "enterprise_id": "meituan",
+    "worker_id": "w_3f9a",
+    "occupation": "food_delivery",
+    "district": "chengxi",
     "departments": ["hrss", "court", "union", "transport", "market", "postal", "culture", "county:chengxi"],
-    "status": "open", "resolution": None, "occurrences": 1, "first_observed_at": "2026-05-01T08:59:58+08:00",
-    "last_observed_at": "2026-05-01T08:59:58+08:00", "raised_at": "2026-05-01T09:00:00+08:00",
-    "due_at": "2026-05-16T09:00:00+08:00", "overdue": False, "provisional": False, "acknowledged_at": None,
-    "resolved_at": None, "lead_department": "hrss",
+    "status": "open",
+    "resolution": None,
+    "occurrences": 1,
+    "first_observed_at": "2026-05-01T08:59:58+08:00",
+    "last_observed_at": "2026-05-01T08:59:58+08:00",
+    "raised_at": "2026-05-01T09:00:00+08:00",
+    "due_at": "2026-05-16T09:00:00+08:00",
+    "overdue": False,
+    "provisional": False,
+    "acknowledged_at": None,
+    "resolved_at": None,
+    "lead_department": "hrss",
 }
 ALERT_DETAIL_EXAMPLE = {
     **ALERT_EXAMPLE,
-    "evidence": [{"finding_id": "fnd_01", "observed_at": "2026-05-01T08:59:58+08:00",
-                  "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"}}],
-    "transitions": [{"action": "commented", "from_status": "open", "to_status": "open", "outcome": None,
-                     "actor": "county-chengxi-officer", "actor_role": "department",
-                     "actor_department": "county:chengxi", "note": "该平台在本区有配送站点",
-                     "at": "2026-05-02T10:00:00+08:00"}],
+    "evidence": [
+        {
+            "finding_id": "fnd_01",
+            "observed_at": "2026-05-01T08:59:58+08:00",
+            "evidence": {"declared_type": "civil", "suggested_type": "labor_contract"},
+        }
+    ],
+    "transitions": [
+        {
+            "action": "commented",
+            "from_status": "open",
+            "to_status": "open",
+            "outcome": None,
+            "actor": "county-chengxi-officer",
+            "actor_role": "department",
+            "actor_department": "county:chengxi",
+            "note": "该平台在本区有配送站点",
+            "at": "2026-05-02T10:00:00+08:00",
+        }
+    ],
 }
 
 
@@ -50,18 +81,24 @@ class AlertPublic(BaseModel):
     # Nullable fields default to None: FastAPI drops null values from OpenAPI examples, so a required
     # nullable field could never be shown in one (issue 8 item 19).
     resolution: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] | None = Field(
-        None, description="The lead department's decision: confirmed, 约谈 interviewed, 警示 warned, "
-                          "查处 penalized (each confirms the finding), or dismissed")
-    lead_department: str | None = Field(None, description="The department that decides: the first unit the "
-                                                           "policy lists for the measure")
+        None,
+        description="The lead department's decision: confirmed, 约谈 interviewed, 警示 warned, "
+        "查处 penalized (each confirms the finding), or dismissed",
+    )
+    lead_department: str | None = Field(
+        None, description="The department that decides: the first unit the policy lists for the measure"
+    )
     occurrences: int = Field(description="How many times the rule fired for this subject while unresolved")
     first_observed_at: datetime
     last_observed_at: datetime
     raised_at: datetime
     due_at: datetime = Field(description="Handling deadline: raised + the measure's deadline parameter")
     overdue: bool = Field(description="Not resolved and past due_at")
-    provisional: bool = Field(False, description="Judged under lapsed municipal measures applied until their "
-                                                 "successor is loaded (see the finding's evidence.policy_basis)")
+    provisional: bool = Field(
+        False,
+        description="Judged under lapsed municipal measures applied until their "
+        "successor is loaded (see the finding's evidence.policy_basis)",
+    )
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
 
@@ -95,30 +132,42 @@ class AlertAcknowledge(BaseModel):
 
 
 class AlertComment(BaseModel):
-    model_config = ConfigDict(extra="forbid",
-                              json_schema_extra={"example": {"note": "该平台在本区有配送站点，已派员核查"}})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"note": "该平台在本区有配送站点，已派员核查"}}
+    )
 
     note: str = Field(min_length=1, max_length=2000)
 
 
 class AlertResolve(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"outcome": "warned", "note": "经核查属实，已对企业警示并责令整改"}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"outcome": "warned", "note": "经核查属实，已对企业警示并责令整改"}},
+    )
 
     outcome: Literal["confirmed", "interviewed", "warned", "penalized", "dismissed"] = Field(
-        description="confirmed, 约谈 interviewed, 警示 warned, 查处 penalized (each confirms the finding), "
-                    "or dismissed")
+        description="confirmed, 约谈 interviewed, 警示 warned, 查处 penalized (each confirms the finding), or dismissed"
+    )
     note: str | None = Field(None, max_length=2000)
 
 
 class Overview(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "as_of": "2026-05-01T09:00:00+08:00",
-        "registrations": {"total": 2, "by_district": {"chengxi": 2}, "by_occupation": {"courier": 2}},
-        "contracts": {"by_engagement_type": {"labor_contract": 1}, "by_status": {"signed": 1}},
-        "alerts": {"by_measure": {"M1": 1}, "by_department": {"hrss": 1}, "by_status": {"open": 1}, "overdue": 0},
-        "trends": [{"date": "2026-05-01", "registrations": 2, "contracts": 1, "findings": 1}],
-    }})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "as_of": "2026-05-01T09:00:00+08:00",
+                "registrations": {"total": 2, "by_district": {"chengxi": 2}, "by_occupation": {"courier": 2}},
+                "contracts": {"by_engagement_type": {"labor_contract": 1}, "by_status": {"signed": 1}},
+                "alerts": {
+                    "by_measure": {"M1": 1},
+                    "by_department": {"hrss": 1},
+                    "by_status": {"open": 1},
+                    "overdue": 0,
+                },
+                "trends": [{"date": "2026-05-01", "registrations": 2, "contracts": 1, "findings": 1}],
+            }
+        }
+    )
 
     as_of: datetime
     registrations: dict[str, Any]
@@ -131,10 +180,12 @@ class PlatformSummary(BaseModel):
     platform_id: str
     name: str | None
     active_registrations: int
-    contract_coverage: float | None = Field(description="Workers with a signed, active contract per active "
-                                                        "registration (0–1); null without registrations")
-    insurance_coverage: float | None = Field(description="Share of signed, active contracts with work-injury or "
-                                                         "occupational-injury cover")
+    contract_coverage: float | None = Field(
+        description="Workers with a signed, active contract per active registration (0–1); null without registrations"
+    )
+    insurance_coverage: float | None = Field(
+        description="Share of signed, active contracts with work-injury or occupational-injury cover"
+    )
     open_findings: int
 
 
@@ -191,8 +242,10 @@ class CreditRecordPublic(BaseModel):
     evidence_chain: list[dict[str, Any]] = Field(description="Event ids back to the source events")
     confirmed_by: str
     confirmed_at: datetime
-    subject_credit_code: str | None = Field(None, description="whose credit the record is (the related unit's own "
-                                                              "code, or the enterprise's); null while held")
+    subject_credit_code: str | None = Field(
+        None,
+        description="whose credit the record is (the related unit's own code, or the enterprise's); null while held",
+    )
     subject_name: str | None = None
     held: bool = Field(False, description="the subject is not known yet: the record is not exported until it is")
     debt_key: str | None = Field(None, description="arrears: the debt the record is for (one record per debt)")
@@ -205,29 +258,45 @@ class CreditRecordPublic(BaseModel):
 
 
 class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"url": "https://hrss.example.gov.cn/newform/alerts", "payload_version": 2}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"url": "https://hrss.example.gov.cn/newform/alerts", "payload_version": 2}},
+    )
 
     url: AnyHttpUrl = Field(
-                            description="https URL that receives POSTed alerts (plain http only in development); "
-                                        "its host must resolve to public addresses only")
-    secret: str | None = Field(None, min_length=16, max_length=200,
-                               description="Signing secret, preferably `whsec_<base64 of 24–64 random bytes>`; "
-                                           "generated when omitted (returned once)")
-    payload_version: Literal[1, 2] = Field(1, description="1: the flat `alert` body; 2: the Standard Webhooks "
-                                                          "envelope `{type, timestamp, data}` (`alert-v2`)")
+        description="https URL that receives POSTed alerts (plain http only in development); "
+        "its host must resolve to public addresses only"
+    )
+    secret: str | None = Field(
+        None,
+        min_length=16,
+        max_length=200,
+        description="Signing secret, preferably `whsec_<base64 of 24–64 random bytes>`; "
+        "generated when omitted (returned once)",
+    )
+    payload_version: Literal[1, 2] = Field(
+        1,
+        description="1: the flat `alert` body; 2: the Standard Webhooks "
+        "envelope `{type, timestamp, data}` (`alert-v2`)",
+    )
 
 
 class WebhookUpdate(BaseModel):
     """Only the fields sent change."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "example": {"url": "https://hrss.example.gov.cn/newform/v2/alerts", "active": True, "payload_version": 2}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"url": "https://hrss.example.gov.cn/newform/v2/alerts", "active": True, "payload_version": 2}
+        },
+    )
 
-    url: AnyHttpUrl | None = Field(None, description="Re-point the webhook (the same checks "
-                                                                      "as at registration)")
-    active: bool | None = Field(None, description="false: disabled — nothing is queued or sent; pending "
-                                                  "deliveries wait and are sent when enabled again")
+    url: AnyHttpUrl | None = Field(None, description="Re-point the webhook (the same checks as at registration)")
+    active: bool | None = Field(
+        None,
+        description="false: disabled — nothing is queued or sent; pending "
+        "deliveries wait and are sent when enabled again",
+    )
     payload_version: Literal[1, 2] | None = None
 
 
@@ -247,8 +316,10 @@ class WebhookDeliveryAttemptPublic(BaseModel):
     attempted_at: datetime
     url: str = Field(description="Where it was sent (the webhook's URL at the time)")
     status_code: int | None = Field(description="The receiver's HTTP status; null when no answer came")
-    error: str | None = Field(description="Why the attempt failed (a non-2xx status, a connection error, a "
-                                          "refused target); null when delivered")
+    error: str | None = Field(
+        description="Why the attempt failed (a non-2xx status, a connection error, a "
+        "refused target); null when delivered"
+    )
     duration_ms: int
 
 
@@ -273,8 +344,9 @@ class WebhookCreated(WebhookPublic):
 class WebhookRotate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"grace_period_hours": 24}})
 
-    grace_period_hours: int = Field(24, ge=0, le=168,
-                                    description="How long the previous secret keeps signing too (0: stop now)")
+    grace_period_hours: int = Field(
+        24, ge=0, le=168, description="How long the previous secret keeps signing too (0: stop now)"
+    )
 
 
 class WebhookSecretRotated(BaseModel):

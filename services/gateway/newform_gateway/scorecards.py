@@ -97,25 +97,49 @@ def insurance_coverage(n: PlatformNumbers) -> float | None:
 
 
 def _no_data(p: Principle, reason: str) -> dict[str, Any]:
-    return {"principle": p.code, "title_zh": p.zh, "title_en": p.en, "measures": list(p.measures),
-            "status": "no_data", "score": None, "max_score": 2, "reason": reason, "points": []}
+    return {
+        "principle": p.code,
+        "title_zh": p.zh,
+        "title_en": p.en,
+        "measures": list(p.measures),
+        "status": "no_data",
+        "score": None,
+        "max_score": 2,
+        "reason": reason,
+        "points": [],
+    }
 
 
-def _score(p: Principle, n: PlatformNumbers, basic: tuple[bool, str] | None,
-           good: tuple[bool, str] | None) -> dict[str, Any]:
+def _score(
+    p: Principle, n: PlatformNumbers, basic: tuple[bool, str] | None, good: tuple[bool, str] | None
+) -> dict[str, Any]:
     mine = [a for a in n.open_alerts if a[1] in p.measures]
     high = [a for a in mine if a[2] == "high"]
     basic_ok = not high and (basic is None or basic[0])
     good_ok = basic_ok and not mine and (good is None or good[0])
     points = [
-        {"point": 1, "awarded": basic_ok,
-         "evidence": {"open_high_severity_alerts": [a[0] for a in high], "threshold": basic[1] if basic else None}},
-        {"point": 2, "awarded": good_ok,
-         "evidence": {"open_alerts": [a[0] for a in mine], "threshold": good[1] if good else None}},
+        {
+            "point": 1,
+            "awarded": basic_ok,
+            "evidence": {"open_high_severity_alerts": [a[0] for a in high], "threshold": basic[1] if basic else None},
+        },
+        {
+            "point": 2,
+            "awarded": good_ok,
+            "evidence": {"open_alerts": [a[0] for a in mine], "threshold": good[1] if good else None},
+        },
     ]
-    return {"principle": p.code, "title_zh": p.zh, "title_en": p.en, "measures": list(p.measures),
-            "status": "scored", "score": int(basic_ok) + int(good_ok), "max_score": 2, "reason": None,
-            "points": points}
+    return {
+        "principle": p.code,
+        "title_zh": p.zh,
+        "title_en": p.en,
+        "measures": list(p.measures),
+        "status": "scored",
+        "score": int(basic_ok) + int(good_ok),
+        "max_score": 2,
+        "reason": None,
+        "points": points,
+    }
 
 
 def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) -> dict[str, Any]:
@@ -128,30 +152,37 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         if coverage is None:
             return _no_data(p, "no active worker registrations")
         basic, good = thresholds("contract_coverage_percent", on)
-        return _score(p, n, (coverage >= basic, f"contract coverage {coverage:.0%} >= {basic:.0%}"),
-                      (coverage >= good, f"contract coverage {coverage:.0%} >= {good:.0%}"))
+        return _score(
+            p,
+            n,
+            (coverage >= basic, f"contract coverage {coverage:.0%} >= {basic:.0%}"),
+            (coverage >= good, f"contract coverage {coverage:.0%} >= {good:.0%}"),
+        )
     if p.code == "representation":
         if n.rule_notices == 0:
             return _no_data(p, "no rule notices published yet")
         share = n.consulted_notices / n.rule_notices
         basic, good = thresholds("consulted_share_percent", on)
         consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
-        return _score(p, n, (share >= basic, f"{consulted} >= {basic:.0%}"),
-                      (share >= good, f"{consulted} >= {good:.0%}"))
+        return _score(
+            p, n, (share >= basic, f"{consulted} >= {basic:.0%}"), (share >= good, f"{consulted} >= {good:.0%}")
+        )
     if p.code == "pay":
         if n.wage_statements_judged == 0:
             return _no_data(p, "no judged pay statements yet")
         share = n.wage_statements_compliant / n.wage_statements_judged
         basic, good = thresholds("pay_compliance_percent", on)
         compliant = f"{n.wage_statements_compliant}/{n.wage_statements_judged} statements compliant"
-        return _score(p, n, (share >= basic, f"{compliant} >= {basic:.0%}"),
-                      (share >= good, f"{compliant} >= {good:.0%}"))
+        return _score(
+            p, n, (share >= basic, f"{compliant} >= {basic:.0%}"), (share >= good, f"{compliant} >= {good:.0%}")
+        )
     if p.code == "management" and n.complaints_settled:
         share = n.complaints_answered_on_time / n.complaints_settled
         basic, good = thresholds("complaint_reply_on_time_percent", on)
         answered = f"{n.complaints_answered_on_time}/{n.complaints_settled} complaints answered in time"
-        return _score(p, n, (share >= basic, f"{answered} >= {basic:.0%}"),
-                      (share >= good, f"{answered} >= {good:.0%}"))
+        return _score(
+            p, n, (share >= basic, f"{answered} >= {basic:.0%}"), (share >= good, f"{answered} >= {good:.0%}")
+        )
     return _score(p, n, None, None)
 
 

@@ -20,8 +20,16 @@ from .models import Alert, Webhook, WebhookDelivery, WebhookDeliveryAttempt
 from .schemas import WebhookCreate, WebhookDeliveryAttemptPublic, WebhookDeliveryPublic, WebhookUpdate
 
 
-async def act_on_alert(session: AsyncSession, principal: Principal, ctx: Context, alert_id: str, *,
-                       action: str, note: str | None, outcome: str | None = None) -> Alert:
+async def act_on_alert(
+    session: AsyncSession,
+    principal: Principal,
+    ctx: Context,
+    alert_id: str,
+    *,
+    action: str,
+    note: str | None,
+    outcome: str | None = None,
+) -> Alert:
     """Acknowledge, comment on or decide (`action`: acknowledged | commented | resolved) an alert the
     caller may see (404 otherwise); deciding is the measure's lead department's (403 otherwise). The step
     is applied now and published as a `gateway.alert.*.v1` event in the same transaction, so a rebuild
@@ -31,23 +39,44 @@ async def act_on_alert(session: AsyncSession, principal: Principal, ctx: Context
     acknowledging = action == alerts.ACKNOWLEDGED
     try:
         alerts.check_transition(
-            alert, action, outcome,
+            alert,
+            action,
+            outcome,
             actor_department=alerts.acknowledger(department, principal.subject) if acknowledging else department,
-            acknowledged_by=await alerts.acknowledged_by(session, alert.alert_id) if acknowledging else None)
+            acknowledged_by=await alerts.acknowledged_by(session, alert.alert_id) if acknowledging else None,
+        )
     except alerts.TransitionRefused as exc:
         raise Conflict(str(exc)) from exc
     except alerts.NotTheDecider as exc:
         raise Forbidden(str(exc)) from exc
     now = datetime.now(UTC)
-    actor = dict(alert_id=alert.alert_id, actor=principal.subject, actor_role=str(principal.role),
-                 actor_department=department, note=note, at=now)
-    event = {alerts.ACKNOWLEDGED: lambda: AlertAcknowledged(**actor),
-             alerts.COMMENTED: lambda: AlertCommented(**actor),
-             alerts.RESOLVED: lambda: AlertResolved(**actor, outcome=outcome)}[action]()
+    actor = dict(
+        alert_id=alert.alert_id,
+        actor=principal.subject,
+        actor_role=str(principal.role),
+        actor_department=department,
+        note=note,
+        at=now,
+    )
+    event = {
+        alerts.ACKNOWLEDGED: lambda: AlertAcknowledged(**actor),
+        alerts.COMMENTED: lambda: AlertCommented(**actor),
+        alerts.RESOLVED: lambda: AlertResolved(**actor, outcome=outcome),
+    }[action]()
     envelope = record(session, event, time=now)
-    await alerts.apply_transition(session, alert, event_id=envelope.id, action=action, actor=principal.subject,
-                                  actor_role=str(principal.role), actor_department=department,
-                                  note=note, at=now, outcome=outcome, ctx=ctx)
+    await alerts.apply_transition(
+        session,
+        alert,
+        event_id=envelope.id,
+        action=action,
+        actor=principal.subject,
+        actor_role=str(principal.role),
+        actor_department=department,
+        note=note,
+        at=now,
+        outcome=outcome,
+        ctx=ctx,
+    )
     return alert
 
 
@@ -56,14 +85,16 @@ async def check_webhook_url(settings: Settings, url: str) -> None:
     if len(url) > 2000:
         raise Unprocessable("A webhook URL has at most 2000 characters", slug="webhook-target-refused")
     try:
-        await webhooks.check_target(url, allow_http=settings.webhooks_allow_http,
-                                    allow_private=settings.webhooks_allow_private_targets)
+        await webhooks.check_target(
+            url, allow_http=settings.webhooks_allow_http, allow_private=settings.webhooks_allow_private_targets
+        )
     except webhooks.TargetRefused as exc:
         raise Unprocessable(f"Refused webhook URL: {exc}", slug="webhook-target-refused") from exc
 
 
-async def register_webhook(session: AsyncSession, principal: Principal, body: WebhookCreate,
-                           settings: Settings) -> Webhook:
+async def register_webhook(
+    session: AsyncSession, principal: Principal, body: WebhookCreate, settings: Settings
+) -> Webhook:
     """A department's token subscribes its department; a platform's token subscribes its platform."""
     department = routing.department_key(principal)
     if principal.role == Role.platform and principal.platform_id:
@@ -96,8 +127,9 @@ async def list_webhooks(session: AsyncSession, principal: Principal) -> list[Web
     return list((await session.execute(q)).scalars())
 
 
-async def get_webhook(session: AsyncSession, principal: Principal, webhook_id: int, *,
-                      for_update: bool = False) -> Webhook:
+async def get_webhook(
+    session: AsyncSession, principal: Principal, webhook_id: int, *, for_update: bool = False
+) -> Webhook:
     """The caller's webhook (oversight reads any); another subscriber's answers 404, as if absent."""
     q = select(Webhook).where(Webhook.id == webhook_id)
     if for_update:
@@ -118,8 +150,9 @@ async def owned_webhook(session: AsyncSession, principal: Principal, webhook_id:
     return await get_webhook(session, principal, webhook_id, for_update=True)
 
 
-async def update_webhook(session: AsyncSession, principal: Principal, webhook_id: int, body: WebhookUpdate,
-                         settings: Settings) -> Webhook:
+async def update_webhook(
+    session: AsyncSession, principal: Principal, webhook_id: int, body: WebhookUpdate, settings: Settings
+) -> Webhook:
     hook = await owned_webhook(session, principal, webhook_id)
     if body.url is not None:
         await check_webhook_url(settings, str(body.url))
@@ -142,8 +175,9 @@ async def delete_webhook(session: AsyncSession, principal: Principal, webhook_id
     await session.flush()
 
 
-async def rotate_webhook_secret(session: AsyncSession, principal: Principal, webhook_id: int,
-                                grace: timedelta) -> tuple[Webhook, str]:
+async def rotate_webhook_secret(
+    session: AsyncSession, principal: Principal, webhook_id: int, grace: timedelta
+) -> tuple[Webhook, str]:
     """Only the subscriber rotates its secret (another caller's webhook is 404, as if absent)."""
     hook = await owned_webhook(session, principal, webhook_id)
     return hook, await webhooks.rotate_secret(session, hook, grace)
@@ -153,19 +187,35 @@ async def _delivery_public(session: AsyncSession, deliveries: list[WebhookDelive
     ids = [d.delivery_id for d in deliveries]
     log: dict[str, list[WebhookDeliveryAttemptPublic]] = {i: [] for i in ids}
     if ids:
-        for a in (await session.execute(select(WebhookDeliveryAttempt)
-                                        .where(WebhookDeliveryAttempt.delivery_id.in_(ids))
-                                        .order_by(WebhookDeliveryAttempt.id))).scalars():
+        for a in (
+            await session.execute(
+                select(WebhookDeliveryAttempt)
+                .where(WebhookDeliveryAttempt.delivery_id.in_(ids))
+                .order_by(WebhookDeliveryAttempt.id)
+            )
+        ).scalars():
             log[a.delivery_id].append(WebhookDeliveryAttemptPublic.model_validate(a, from_attributes=True))
-    return [WebhookDeliveryPublic(
-        delivery_id=d.delivery_id, webhook_id=d.webhook_id, alert_id=d.alert_id, event=d.payload.get("event", ""),
-        status=d.status, attempts=d.attempts, next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
-        last_error=d.last_error, delivered_at=d.delivered_at, created_at=d.created_at,
-        attempt_log=log[d.delivery_id]) for d in deliveries]
+    return [
+        WebhookDeliveryPublic(
+            delivery_id=d.delivery_id,
+            webhook_id=d.webhook_id,
+            alert_id=d.alert_id,
+            event=d.payload.get("event", ""),
+            status=d.status,
+            attempts=d.attempts,
+            next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+            last_error=d.last_error,
+            delivered_at=d.delivered_at,
+            created_at=d.created_at,
+            attempt_log=log[d.delivery_id],
+        )
+        for d in deliveries
+    ]
 
 
-async def list_deliveries(session: AsyncSession, principal: Principal, webhook_id: int, params: PageParams,
-                          status: str | None) -> Page[WebhookDeliveryPublic]:
+async def list_deliveries(
+    session: AsyncSession, principal: Principal, webhook_id: int, params: PageParams, status: str | None
+) -> Page[WebhookDeliveryPublic]:
     """The delivery log of one webhook, newest first (cursor: the row id)."""
     hook = await get_webhook(session, principal, webhook_id)
     q = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
@@ -181,10 +231,10 @@ async def list_deliveries(session: AsyncSession, principal: Principal, webhook_i
     return page_of(await _delivery_public(session, rows), params, lambda d: [ids[d.delivery_id]])
 
 
-async def _delivery(session: AsyncSession, hook: Webhook, delivery_id: str, *, for_update: bool = False
-                    ) -> WebhookDelivery:
-    q = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id,
-                                      WebhookDelivery.delivery_id == delivery_id)
+async def _delivery(
+    session: AsyncSession, hook: Webhook, delivery_id: str, *, for_update: bool = False
+) -> WebhookDelivery:
+    q = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id, WebhookDelivery.delivery_id == delivery_id)
     if for_update:
         q = q.with_for_update()
     delivery = (await session.execute(q)).scalar_one_or_none()
@@ -193,14 +243,16 @@ async def _delivery(session: AsyncSession, hook: Webhook, delivery_id: str, *, f
     return delivery
 
 
-async def get_delivery(session: AsyncSession, principal: Principal, webhook_id: int,
-                       delivery_id: str) -> WebhookDeliveryPublic:
+async def get_delivery(
+    session: AsyncSession, principal: Principal, webhook_id: int, delivery_id: str
+) -> WebhookDeliveryPublic:
     hook = await get_webhook(session, principal, webhook_id)
     return (await _delivery_public(session, [await _delivery(session, hook, delivery_id)]))[0]
 
 
-async def redeliver(session: AsyncSession, principal: Principal, webhook_id: int,
-                    delivery_id: str) -> WebhookDeliveryPublic:
+async def redeliver(
+    session: AsyncSession, principal: Principal, webhook_id: int, delivery_id: str
+) -> WebhookDeliveryPublic:
     """Send a delivery again now, with the same `webhook-id` (a receiver that has it already dedupes), a
     fresh attempt budget and the webhook's current URL, secrets and payload version. 409 while the
     webhook is disabled (nothing would be sent)."""

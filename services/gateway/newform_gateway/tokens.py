@@ -62,23 +62,46 @@ def load_clients(path: Path | None) -> dict[str, Client]:
     if path is None or not path.exists():
         return {}
     entries = tomllib.loads(path.read_text()).get("clients", [])
-    return {e["client_id"]: Client(client_id=e["client_id"], secret_sha256=e["secret_sha256"], role=Role(e["role"]),
-                                   platform_id=e.get("platform_id"), department=e.get("department"),
-                                   district=e.get("district")) for e in entries}
+    return {
+        e["client_id"]: Client(
+            client_id=e["client_id"],
+            secret_sha256=e["secret_sha256"],
+            role=Role(e["role"]),
+            platform_id=e.get("platform_id"),
+            department=e.get("department"),
+            district=e.get("district"),
+        )
+        for e in entries
+    }
 
 
-def add_client(path: Path, *, client_id: str, role: str, platform_id: str | None = None,
-               department: str | None = None, district: str | None = None) -> str:
+def add_client(
+    path: Path,
+    *,
+    client_id: str,
+    role: str,
+    platform_id: str | None = None,
+    department: str | None = None,
+    district: str | None = None,
+) -> str:
     """Register a client in the clients file; returns its secret (shown once, stored hashed)."""
     Role(role)
     scope_string(platform_id=platform_id, department=department, district=district)  # each value is one scope token
     if client_id in load_clients(path):
         raise ValueError(f"client {client_id!r} is already registered in {path}")
     secret = secrets.token_urlsafe(32)
-    lines = ["", "[[clients]]", f'client_id = "{client_id}"',
-             f'secret_sha256 = "{hashlib.sha256(secret.encode()).hexdigest()}"', f'role = "{role}"']
-    lines += [f'{k} = "{v}"' for k, v in
-              (("platform_id", platform_id), ("department", department), ("district", district)) if v]
+    lines = [
+        "",
+        "[[clients]]",
+        f'client_id = "{client_id}"',
+        f'secret_sha256 = "{hashlib.sha256(secret.encode()).hexdigest()}"',
+        f'role = "{role}"',
+    ]
+    lines += [
+        f'{k} = "{v}"'
+        for k, v in (("platform_id", platform_id), ("department", department), ("district", district))
+        if v
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
         f.write("\n".join(lines) + "\n")
@@ -93,9 +116,12 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 # browser. Any origin may: the request carries the client's own credentials, never a cookie, so no
 # page can use this to act with someone else's authority.
 CORS = {"Access-Control-Allow-Origin": "*"}
-CORS_PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "POST",
-                  "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Requested-With, X-Request-ID",
-                  "Access-Control-Max-Age": "600"}
+CORS_PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, X-Requested-With, X-Request-ID",
+    "Access-Control-Max-Age": "600",
+}
 
 
 class OAuthError(Exception):
@@ -106,8 +132,11 @@ class OAuthError(Exception):
         self.error, self.description, self.status, self.headers = error, description, status, headers or {}
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.error, "error_description": self.description}, status_code=self.status,
-                            headers={**NO_STORE, **CORS, **self.headers})
+        return JSONResponse(
+            {"error": self.error, "error_description": self.description},
+            status_code=self.status,
+            headers={**NO_STORE, **CORS, **self.headers},
+        )
 
 
 class TokenRequest(BaseModel):
@@ -116,16 +145,23 @@ class TokenRequest(BaseModel):
     grant_type: str = Field(description="`client_credentials`")
     client_id: str | None = Field(None, max_length=200, description="Unless sent with HTTP Basic")
     client_secret: str | None = Field(None, max_length=500, description="Unless sent with HTTP Basic")
-    scope: str | None = Field(None, max_length=1000, description="Space-separated subset of the client's scope "
-                              "(e.g. `department:county district:chengxi`); omitted: all of it")
+    scope: str | None = Field(
+        None,
+        max_length=1000,
+        description="Space-separated subset of the client's scope "
+        "(e.g. `department:county district:chengxi`); omitted: all of it",
+    )
 
 
 class TokenResponse(BaseModel):
     access_token: str = Field(description="A bearer token for every newform service")
     token_type: str = Field("Bearer", description="Always `Bearer`")
     expires_in: int = Field(description="Seconds until the token expires: request a new one before")
-    scope: str | None = Field(None, description="The token's scope, space-separated (`platform:demo`, "
-                              "`department:county district:chengxi`); absent for roles without one (regulator, admin)")
+    scope: str | None = Field(
+        None,
+        description="The token's scope, space-separated (`platform:demo`, "
+        "`department:county district:chengxi`); absent for roles without one (regulator, admin)",
+    )
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -135,11 +171,19 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         client_id, colon, secret = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise OAuthError("invalid_client", "Unreadable Basic credentials", status=401,
-                         headers={"WWW-Authenticate": 'Basic realm="newform"'}) from exc
+        raise OAuthError(
+            "invalid_client",
+            "Unreadable Basic credentials",
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="newform"'},
+        ) from exc
     if not colon:
-        raise OAuthError("invalid_client", "Basic credentials are client_id:client_secret", status=401,
-                         headers={"WWW-Authenticate": 'Basic realm="newform"'})
+        raise OAuthError(
+            "invalid_client",
+            "Basic credentials are client_id:client_secret",
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="newform"'},
+        )
     # RFC 6749 §2.3.1: both are form-urlencoded before Basic encoding
     return unquote_plus(client_id), unquote_plus(secret)
 
@@ -179,30 +223,45 @@ def _granted_scope(client: Client, requested: str | None) -> dict[str, str | Non
     holds = set(scope_string(**held).split())
     unheld = [t for t in tokens if t not in holds]
     if unheld:
-        raise OAuthError("invalid_scope", f"This client does not hold the scope {' '.join(unheld)!r}; it holds "
-                         f"{' '.join(sorted(holds)) or 'none'!r}")
+        raise OAuthError(
+            "invalid_scope",
+            f"This client does not hold the scope {' '.join(unheld)!r}; it holds {' '.join(sorted(holds)) or 'none'!r}",
+        )
     granted = parse_scope(requested)
     return {k: granted.get(k) for k in held}
 
 
 @token_router.post(
-    "/oauth/token", response_model=TokenResponse, response_model_exclude_none=True,
+    "/oauth/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
     summary="Client credentials → bearer token (RFC 6749 §4.4)",
-    openapi_extra={"requestBody": {"required": True, "content": {FORM_MEDIA_TYPE: {
-        "schema": TokenRequest.model_json_schema()}}}},
-    responses={400: {"description": "RFC 6749 §5.2 error: invalid_request (a parameter missing, repeated or "
-                                    "malformed, or a body not form-encoded), unsupported_grant_type, "
-                                    "invalid_scope or unauthorized_client"},
-               401: {"description": "invalid_client: unknown client, wrong secret or unreadable credentials"},
-               503: {"description": "Token issuance is not configured on this gateway",
-                     "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {FORM_MEDIA_TYPE: {"schema": TokenRequest.model_json_schema()}}}
+    },
+    responses={
+        400: {
+            "description": "RFC 6749 §5.2 error: invalid_request (a parameter missing, repeated or "
+            "malformed, or a body not form-encoded), unsupported_grant_type, "
+            "invalid_scope or unauthorized_client"
+        },
+        401: {"description": "invalid_client: unknown client, wrong secret or unreadable credentials"},
+        503: {
+            "description": "Token issuance is not configured on this gateway",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
+        },
+    },
 )
 async def issue_token(request: Request) -> TokenResponse | JSONResponse:
     settings = request.app.state.settings
     private_pem = settings.token_signing_private_pem()
     if private_pem is None:
-        raise Problem("This gateway issues no tokens: set TOKEN_SIGNING_KEY_FILE and GATEWAY_CLIENTS_FILE",
-                      status=503, title="Token issuance not configured", slug="token-issuance-not-configured")
+        raise Problem(
+            "This gateway issues no tokens: set TOKEN_SIGNING_KEY_FILE and GATEWAY_CLIENTS_FILE",
+            status=503,
+            title="Token issuance not configured",
+            slug="token-issuance-not-configured",
+        )
     try:
         form = await _form(request)
         grant_type = form.get("grant_type")
@@ -217,37 +276,52 @@ async def issue_token(request: Request) -> TokenResponse | JSONResponse:
         # One authentication method per request (RFC 6749 §2.3); some libraries repeat the Basic
         # client_id as a form field, which is no second method.
         if basic and ("client_secret" in form or form.get("client_id", basic[0]) != basic[0]):
-            raise OAuthError("invalid_request", "Authenticate either with HTTP Basic or with form fields, not both "
-                             "(RFC 6749 §2.3)")
+            raise OAuthError(
+                "invalid_request", "Authenticate either with HTTP Basic or with form fields, not both (RFC 6749 §2.3)"
+            )
         client_id, client_secret = basic or (form.get("client_id"), form.get("client_secret"))
         if not client_id or not client_secret:
             raise OAuthError("invalid_request", "client_id and client_secret are required (form fields or Basic)")
         client = load_clients(settings.clients_file).get(client_id)
         if client is None or not client.secret_matches(client_secret):
-            raise OAuthError("invalid_client", "Unknown client or wrong secret", status=401,
-                             headers={"WWW-Authenticate": 'Basic realm="newform"'})
+            raise OAuthError(
+                "invalid_client",
+                "Unknown client or wrong secret",
+                status=401,
+                headers={"WWW-Authenticate": 'Basic realm="newform"'},
+            )
         if client.role == Role.worker:
-            raise OAuthError("unauthorized_client", "Worker tokens come from the identity provider after real-name "
-                             "verification, never from client credentials")
+            raise OAuthError(
+                "unauthorized_client",
+                "Worker tokens come from the identity provider after real-name "
+                "verification, never from client credentials",
+            )
         scope = _granted_scope(client, form.get("scope"))
         needed = SCOPE_REQUIRED.get(client.role)
         if needed and not scope[needed]:
             if getattr(client, needed):
-                raise OAuthError("invalid_scope", f"A {client.role} token needs this client's "
-                                 f"{scope_string(**{needed: getattr(client, needed)})} scope")
-            raise OAuthError("unauthorized_client", f"This {client.role} client is registered without a {needed}: "
-                             "an operator must re-register it")
+                raise OAuthError(
+                    "invalid_scope",
+                    f"A {client.role} token needs this client's "
+                    f"{scope_string(**{needed: getattr(client, needed)})} scope",
+                )
+            raise OAuthError(
+                "unauthorized_client",
+                f"This {client.role} client is registered without a {needed}: an operator must re-register it",
+            )
         ttl = timedelta(seconds=settings.token_ttl_s)
         try:
             token = mint_token(private_pem, role=client.role, subject=f"client:{client.client_id}", ttl=ttl, **scope)
         except ValueError as exc:  # a registration the clients file was edited into by hand
-            raise OAuthError("unauthorized_client",
-                             f"This client's registration cannot be issued a token: {exc}") from exc
+            raise OAuthError(
+                "unauthorized_client", f"This client's registration cannot be issued a token: {exc}"
+            ) from exc
     except OAuthError as refused:
         return refused.response()
     granted = scope_string(**scope)
-    answer = TokenResponse(access_token=token, token_type="Bearer", expires_in=int(ttl.total_seconds()),
-                           scope=granted or None)
+    answer = TokenResponse(
+        access_token=token, token_type="Bearer", expires_in=int(ttl.total_seconds()), scope=granted or None
+    )
     return JSONResponse(answer.model_dump(exclude_none=True), headers={**NO_STORE, **CORS})
 
 

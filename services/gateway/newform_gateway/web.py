@@ -43,56 +43,151 @@ web_router = APIRouter(include_in_schema=False)
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
-        "app": "新就业形态劳动者权益监管平台", "overview": "总览", "alerts": "预警", "platforms": "平台",
-        "workers": "劳动者", "training": "技能培训", "signin": "登录", "signout": "退出", "token": "访问令牌",
+        "app": "新就业形态劳动者权益监管平台",
+        "overview": "总览",
+        "alerts": "预警",
+        "platforms": "平台",
+        "workers": "劳动者",
+        "training": "技能培训",
+        "signin": "登录",
+        "signout": "退出",
+        "token": "访问令牌",
         "departments": "部门核验",
         "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
-        "registrations": "在册劳动者", "by_district": "按区县统计在册劳动者", "by_occupation": "按职业统计在册劳动者",
-        "by_engagement": "按用工类型统计合同", "alerts_by_measure": "按措施统计预警",
-        "alerts_by_status": "按状态统计预警", "alerts_by_department": "按部门统计待办预警",
-        "trends": "每日趋势", "t_registrations": "注册", "t_contracts": "合同", "t_findings": "问题线索",
-        "overdue": "逾期", "total": "合计", "department": "部门", "all": "全部", "status": "状态",
-        "open": "待处理", "acknowledged": "已确认", "resolved": "已办结", "confirmed": "属实",
-        "interviewed": "约谈", "warned": "警示", "penalized": "查处", "comment": "留言",
-        "dismissed": "不属实", "acknowledge": "确认受理", "resolve": "办结", "note": "备注",
-        "measure": "措施", "rule": "规则", "summary": "摘要", "platform": "平台", "district": "区县",
-        "due": "办理期限", "actions": "操作", "occurrences": "次数", "severity": "严重程度",
-        "scorecard": "平台评分", "score": "得分", "no_data": "暂无数据", "contract_coverage": "合同覆盖率",
-        "insurance_coverage": "保险覆盖率", "open_findings": "未办结问题", "worker_id": "劳动者假名编号",
-        "timeline": "时间线", "search": "查询", "time": "时间", "type": "事件", "forbidden": "无权访问",
-        "error": "出错了", "routed_to": "推送部门", "no_alerts": "暂无预警", "language": "English",
-        "active_registrations": "在册注册数", "points": "评分依据", "filter": "筛选",
+        "registrations": "在册劳动者",
+        "by_district": "按区县统计在册劳动者",
+        "by_occupation": "按职业统计在册劳动者",
+        "by_engagement": "按用工类型统计合同",
+        "alerts_by_measure": "按措施统计预警",
+        "alerts_by_status": "按状态统计预警",
+        "alerts_by_department": "按部门统计待办预警",
+        "trends": "每日趋势",
+        "t_registrations": "注册",
+        "t_contracts": "合同",
+        "t_findings": "问题线索",
+        "overdue": "逾期",
+        "total": "合计",
+        "department": "部门",
+        "all": "全部",
+        "status": "状态",
+        "open": "待处理",
+        "acknowledged": "已确认",
+        "resolved": "已办结",
+        "confirmed": "属实",
+        "interviewed": "约谈",
+        "warned": "警示",
+        "penalized": "查处",
+        "comment": "留言",
+        "dismissed": "不属实",
+        "acknowledge": "确认受理",
+        "resolve": "办结",
+        "note": "备注",
+        "measure": "措施",
+        "rule": "规则",
+        "summary": "摘要",
+        "platform": "平台",
+        "district": "区县",
+        "due": "办理期限",
+        "actions": "操作",
+        "occurrences": "次数",
+        "severity": "严重程度",
+        "scorecard": "平台评分",
+        "score": "得分",
+        "no_data": "暂无数据",
+        "contract_coverage": "合同覆盖率",
+        "insurance_coverage": "保险覆盖率",
+        "open_findings": "未办结问题",
+        "worker_id": "劳动者假名编号",
+        "timeline": "时间线",
+        "search": "查询",
+        "time": "时间",
+        "type": "事件",
+        "forbidden": "无权访问",
+        "error": "出错了",
+        "routed_to": "推送部门",
+        "no_alerts": "暂无预警",
+        "language": "English",
+        "active_registrations": "在册注册数",
+        "points": "评分依据",
+        "filter": "筛选",
         "measures_lapsed": "《{document}》已于{valid_until}到期，尚未加载后续文件。法律、法规和省级标准照常适用；"
-                           "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
-        "provisional": "暂行", "disputes": "争议调处",
+        "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
+        "provisional": "暂行",
+        "disputes": "争议调处",
     },
     "en": {
-        "app": "New-form workers' rights: regulator", "overview": "Overview", "alerts": "Alerts",
-        "platforms": "Platforms", "workers": "Workers", "training": "Training", "signin": "Sign in",
+        "app": "New-form workers' rights: regulator",
+        "overview": "Overview",
+        "alerts": "Alerts",
+        "platforms": "Platforms",
+        "workers": "Workers",
+        "training": "Training",
+        "signin": "Sign in",
         "departments": "Departments",
         "signout": "Sign out",
-        "token": "Access token", "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
-        "registrations": "Registered workers", "by_district": "Registered workers by district",
-        "by_occupation": "Registered workers by occupation", "by_engagement": "Contracts by engagement type",
-        "alerts_by_measure": "Alerts by measure", "alerts_by_status": "Alerts by status",
-        "alerts_by_department": "Open alerts by department", "trends": "Daily trends",
-        "t_registrations": "registrations", "t_contracts": "contracts", "t_findings": "findings",
-        "overdue": "Overdue", "total": "Total", "department": "Department", "all": "All", "status": "Status",
-        "open": "open", "acknowledged": "acknowledged", "resolved": "resolved", "confirmed": "confirmed",
-        "interviewed": "interviewed", "warned": "warned", "penalized": "penalized", "comment": "Comment",
-        "dismissed": "dismissed", "acknowledge": "Acknowledge", "resolve": "Resolve", "note": "Note",
-        "measure": "Measure", "rule": "Rule", "summary": "Summary", "platform": "Platform", "district": "District",
-        "due": "Due", "actions": "Actions", "occurrences": "Occurrences", "severity": "Severity",
-        "scorecard": "Scorecard", "score": "Score", "no_data": "no data yet",
-        "contract_coverage": "Contract coverage", "insurance_coverage": "Insurance coverage",
-        "open_findings": "Open findings", "worker_id": "Pseudonymous worker id", "timeline": "Timeline",
-        "search": "Search", "time": "Time", "type": "Event", "forbidden": "Forbidden", "error": "Error",
-        "routed_to": "Routed to", "no_alerts": "No alerts", "language": "中文",
-        "active_registrations": "Active registrations", "points": "Evidence", "filter": "Filter",
+        "token": "Access token",
+        "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
+        "registrations": "Registered workers",
+        "by_district": "Registered workers by district",
+        "by_occupation": "Registered workers by occupation",
+        "by_engagement": "Contracts by engagement type",
+        "alerts_by_measure": "Alerts by measure",
+        "alerts_by_status": "Alerts by status",
+        "alerts_by_department": "Open alerts by department",
+        "trends": "Daily trends",
+        "t_registrations": "registrations",
+        "t_contracts": "contracts",
+        "t_findings": "findings",
+        "overdue": "Overdue",
+        "total": "Total",
+        "department": "Department",
+        "all": "All",
+        "status": "Status",
+        "open": "open",
+        "acknowledged": "acknowledged",
+        "resolved": "resolved",
+        "confirmed": "confirmed",
+        "interviewed": "interviewed",
+        "warned": "warned",
+        "penalized": "penalized",
+        "comment": "Comment",
+        "dismissed": "dismissed",
+        "acknowledge": "Acknowledge",
+        "resolve": "Resolve",
+        "note": "Note",
+        "measure": "Measure",
+        "rule": "Rule",
+        "summary": "Summary",
+        "platform": "Platform",
+        "district": "District",
+        "due": "Due",
+        "actions": "Actions",
+        "occurrences": "Occurrences",
+        "severity": "Severity",
+        "scorecard": "Scorecard",
+        "score": "Score",
+        "no_data": "no data yet",
+        "contract_coverage": "Contract coverage",
+        "insurance_coverage": "Insurance coverage",
+        "open_findings": "Open findings",
+        "worker_id": "Pseudonymous worker id",
+        "timeline": "Timeline",
+        "search": "Search",
+        "time": "Time",
+        "type": "Event",
+        "forbidden": "Forbidden",
+        "error": "Error",
+        "routed_to": "Routed to",
+        "no_alerts": "No alerts",
+        "language": "中文",
+        "active_registrations": "Active registrations",
+        "points": "Evidence",
+        "filter": "Filter",
         "measures_lapsed": "The measures {document} lapsed after {valid_until} and no successor is loaded. Laws, "
-                           "regulations and provincial standards apply as before; rules resting only on the "
-                           "measures run provisionally under them, and their alerts say \"provisional\".",
-        "provisional": "provisional", "disputes": "Disputes",
+        "regulations and provincial standards apply as before; rules resting only on the "
+        'measures run provisionally under them, and their alerts say "provisional".',
+        "provisional": "provisional",
+        "disputes": "Disputes",
     },
 }
 
@@ -140,8 +235,13 @@ def names(lang: str) -> dict[str, dict[str, str]]:
     dept_names = dict(departments)
     for code, name in districts.items():
         dept_names[routing.county_key(code)] = f"{name}人民政府"
-    return {"engagement_types": engagement, "departments": dept_names, "districts": districts,
-            "occupations": occupations, "measures": measures}
+    return {
+        "engagement_types": engagement,
+        "departments": dept_names,
+        "districts": districts,
+        "occupations": occupations,
+        "measures": measures,
+    }
 
 
 def measures_lapse(t: dict[str, str]) -> str | None:
@@ -157,9 +257,18 @@ def measures_lapse(t: dict[str, str]) -> str | None:
 
 
 def render(request: Request, template: str, lang: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, template, {
-        "t": TEXT[lang], "lang": lang, "names": names(lang), "path": request.url.path, **context,
-    }, status_code=status_code)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": TEXT[lang],
+            "lang": lang,
+            "names": names(lang),
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+    )
     if request.query_params.get("lang") in TEXT:
         response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="strict", max_age=365 * 86400)
     return response
@@ -171,11 +280,13 @@ def guard(request: Request) -> tuple[Principal, str] | Response:
         principal, token = principal_of(request)
     except NotSignedIn:
         return RedirectResponse("/signin?" + urlencode({"next": request.url.path}), status_code=303)
-    if principal.role not in ALLOWED_ROLES or (principal.role == Role.department
-                                               and routing.department_key(principal) is None):
+    if principal.role not in ALLOWED_ROLES or (
+        principal.role == Role.department and routing.department_key(principal) is None
+    ):
         lang = lang_of(request)
-        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
-                      message=TEXT[lang]["forbidden"])
+        return render(
+            request, "error.html", lang, status_code=403, principal=principal, csrf="", message=TEXT[lang]["forbidden"]
+        )
     return principal, token
 
 
@@ -190,13 +301,21 @@ async def signin(request: Request, token: str = Form(..., max_length=4000), next
     try:
         request.app.state.token_verifier.verify(token.strip())
     except Problem as exc:
-        return render(request, "signin.html", lang, status_code=401, principal=None, csrf="", next=next,
-                      error=exc.detail)
+        return render(
+            request, "signin.html", lang, status_code=401, principal=None, csrf="", next=next, error=exc.detail
+        )
     # Only a local path: never an open redirect to another site.
     target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict", path="/",
-                        secure=request.app.state.settings.cookie_secure, max_age=12 * 3600)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.app.state.settings.cookie_secure,
+        max_age=12 * 3600,
+    )
     return response
 
 
@@ -219,34 +338,49 @@ async def overview_page(request: Request, session: SnapshotDep):
     status_labels = {s: t[s] for s in ("open", "acknowledged", "resolved")}
     chart_list = [
         charts.bar_chart(data["registrations"]["by_district"], n["districts"], title=t["by_district"]),
-        charts.bar_chart(data["registrations"]["by_occupation"], n["occupations"], title=t["by_occupation"],
-                         color="#27ae60"),
-        charts.bar_chart(data["contracts"]["by_engagement_type"], n["engagement_types"], title=t["by_engagement"],
-                         color="#8e44ad"),
+        charts.bar_chart(
+            data["registrations"]["by_occupation"], n["occupations"], title=t["by_occupation"], color="#27ae60"
+        ),
+        charts.bar_chart(
+            data["contracts"]["by_engagement_type"], n["engagement_types"], title=t["by_engagement"], color="#8e44ad"
+        ),
         charts.bar_chart(data["alerts"]["by_measure"], None, title=t["alerts_by_measure"], color="#c0392b"),
         charts.bar_chart(data["alerts"]["by_status"], status_labels, title=t["alerts_by_status"], color="#d35400"),
-        charts.bar_chart(data["alerts"]["by_department"], n["departments"], title=t["alerts_by_department"],
-                         color="#16a085"),
+        charts.bar_chart(
+            data["alerts"]["by_department"], n["departments"], title=t["alerts_by_department"], color="#16a085"
+        ),
     ]
     lapse = measures_lapse(t)
-    trend = charts.line_chart(data["trends"], {"registrations": t["t_registrations"], "contracts": t["t_contracts"],
-                                               "findings": t["t_findings"]}, title=t["trends"])
-    return render(request, "overview.html", lang, principal=principal, csrf=csrf_token(request, token), data=data,
-                  charts=chart_list, trend=trend, measures_lapse=lapse,
-                  calendar_warning=calendar_view.coverage_banner(lang))
+    trend = charts.line_chart(
+        data["trends"],
+        {"registrations": t["t_registrations"], "contracts": t["t_contracts"], "findings": t["t_findings"]},
+        title=t["trends"],
+    )
+    return render(
+        request,
+        "overview.html",
+        lang,
+        principal=principal,
+        csrf=csrf_token(request, token),
+        data=data,
+        charts=chart_list,
+        trend=trend,
+        measures_lapse=lapse,
+        calendar_warning=calendar_view.coverage_banner(lang),
+    )
 
 
 @web_router.get("/alerts", response_class=HTMLResponse)
-async def alerts_page(request: Request, session: SnapshotDep, status: str | None = None,
-                      department: str | None = None):
+async def alerts_page(request: Request, session: SnapshotDep, status: str | None = None, department: str | None = None):
     guarded = guard(request)
     if isinstance(guarded, Response):
         return guarded
     principal, token = guarded
     lang = lang_of(request)
     status = status if status in ("open", "acknowledged", "resolved") else None
-    page = await queries.list_alerts(session, principal, PageParams(limit=200, after=None), status=status,
-                                     department=department or None)
+    page = await queries.list_alerts(
+        session, principal, PageParams(limit=200, after=None), status=status, department=department or None
+    )
     by_department: dict[str, list] = {}
     own = routing.department_key(principal)
     for alert in page.items:
@@ -256,46 +390,77 @@ async def alerts_page(request: Request, session: SnapshotDep, status: str | None
             if not principal.is_oversight() and d != own:
                 continue
             by_department.setdefault(d, []).append(alert)
-    return render(request, "alerts.html", lang, principal=principal, csrf=csrf_token(request, token),
-                  groups=sorted(by_department.items()), status=status, department=department, own=own,
-                  outcomes=OUTCOMES,
-                  department_options=sorted({d for a in page.items for d in a.departments}))
+    return render(
+        request,
+        "alerts.html",
+        lang,
+        principal=principal,
+        csrf=csrf_token(request, token),
+        groups=sorted(by_department.items()),
+        status=status,
+        department=department,
+        own=own,
+        outcomes=OUTCOMES,
+        department_options=sorted({d for a in page.items for d in a.departments}),
+    )
 
 
-async def _act(request: Request, session, csrf: str, alert_id: str, action: str, note: str | None,
-               outcome: str | None = None) -> Response:
+async def _act(
+    request: Request, session, csrf: str, alert_id: str, action: str, note: str | None, outcome: str | None = None
+) -> Response:
     guarded = guard(request)
     if isinstance(guarded, Response):
         return guarded
     principal, token = guarded
     lang = lang_of(request)
     if not hmac.compare_digest(csrf, csrf_token(request, token)):
-        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
-                      message="CSRF token mismatch")
+        return render(
+            request, "error.html", lang, status_code=403, principal=principal, csrf="", message="CSRF token mismatch"
+        )
     try:
-        await service.act_on_alert(session, principal, request.app.state.ctx, alert_id, action=action,
-                                   note=note or None, outcome=outcome)
+        await service.act_on_alert(
+            session, principal, request.app.state.ctx, alert_id, action=action, note=note or None, outcome=outcome
+        )
     except Problem as exc:
-        return render(request, "error.html", lang, status_code=exc.status, principal=principal, csrf="",
-                      message=exc.detail or exc.title)
+        return render(
+            request,
+            "error.html",
+            lang,
+            status_code=exc.status,
+            principal=principal,
+            csrf="",
+            message=exc.detail or exc.title,
+        )
     return RedirectResponse("/alerts", status_code=303)
 
 
 @web_router.post("/alerts/{alert_id}/acknowledge")
-async def acknowledge_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
-                           note: str = Form("", max_length=2000)):
+async def acknowledge_form(
+    alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...), note: str = Form("", max_length=2000)
+):
     return await _act(request, session, csrf, alert_id, ACKNOWLEDGED, note)
 
 
 @web_router.post("/alerts/{alert_id}/comments")
-async def comment_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
-                       note: str = Form(..., min_length=1, max_length=2000)):
+async def comment_form(
+    alert_id: str,
+    request: Request,
+    session: SessionDep,
+    csrf: str = Form(...),
+    note: str = Form(..., min_length=1, max_length=2000),
+):
     return await _act(request, session, csrf, alert_id, COMMENTED, note)
 
 
 @web_router.post("/alerts/{alert_id}/resolve")
-async def resolve_form(alert_id: str, request: Request, session: SessionDep, csrf: str = Form(...),
-                       outcome: str = Form(...), note: str = Form("", max_length=2000)):
+async def resolve_form(
+    alert_id: str,
+    request: Request,
+    session: SessionDep,
+    csrf: str = Form(...),
+    outcome: str = Form(...),
+    note: str = Form("", max_length=2000),
+):
     if outcome not in OUTCOMES:
         outcome = None
     return await _act(request, session, csrf, alert_id, RESOLVED, note, outcome)
@@ -309,8 +474,9 @@ async def platforms_page(request: Request, session: SnapshotDep):
     principal, token = guarded
     lang = lang_of(request)
     details = [await queries.platform_detail(session, p.platform_id) for p in await queries.list_platforms(session)]
-    return render(request, "platforms.html", lang, principal=principal, csrf=csrf_token(request, token),
-                  platforms=details)
+    return render(
+        request, "platforms.html", lang, principal=principal, csrf=csrf_token(request, token), platforms=details
+    )
 
 
 @web_router.get("/workers", response_class=HTMLResponse)
@@ -321,13 +487,21 @@ async def workers_page(request: Request, session: SnapshotDep, worker_id: str | 
     principal, token = guarded
     lang = lang_of(request)
     if not principal.is_oversight():
-        return render(request, "error.html", lang, status_code=403, principal=principal, csrf="",
-                      message=TEXT[lang]["forbidden"])
+        return render(
+            request, "error.html", lang, status_code=403, principal=principal, csrf="", message=TEXT[lang]["forbidden"]
+        )
     timeline = None
     if worker_id:
         try:
             timeline = await queries.worker_timeline(session, worker_id.strip()[:100])
         except Problem:
             timeline = {"worker_id": worker_id, "platforms": [], "events": []}
-    return render(request, "workers.html", lang, principal=principal, csrf=csrf_token(request, token),
-                  worker_id=worker_id or "", timeline=timeline)
+    return render(
+        request,
+        "workers.html",
+        lang,
+        principal=principal,
+        csrf=csrf_token(request, token),
+        worker_id=worker_id or "",
+        timeline=timeline,
+    )

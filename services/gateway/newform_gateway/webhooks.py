@@ -83,7 +83,7 @@ def generate_secret() -> str:
 def _key(secret: str) -> bytes:
     """The HMAC key: a `whsec_` secret's decoded bytes; a secret chosen by hand, as its UTF-8 bytes."""
     if secret.startswith(SECRET_PREFIX):
-        return base64.b64decode(secret[len(SECRET_PREFIX):])
+        return base64.b64decode(secret[len(SECRET_PREFIX) :])
     return secret.encode()
 
 
@@ -108,9 +108,12 @@ def signing_secrets(hook: Webhook, now: datetime) -> list[str]:
 def signed_headers(hook: Webhook, message_id: str, body: bytes, now: datetime) -> dict[str, str]:
     timestamp = int(now.timestamp())
     active = signing_secrets(hook, now)
-    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: " ".join(sign(s, message_id, timestamp, body) for s in active),
-            KEY_ID_HEADER: " ".join(key_id(s) for s in active)}
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(sign(s, message_id, timestamp, body) for s in active),
+        KEY_ID_HEADER: " ".join(key_id(s) for s in active),
+    }
 
 
 async def subscribed_hooks(session: AsyncSession, alert: Alert) -> list[Webhook]:
@@ -133,6 +136,7 @@ async def rotate_secret(session: AsyncSession, hook: Webhook, grace: timedelta) 
 
 
 # -- targets ---------------------------------------------------------------------------------------
+
 
 class TargetRefused(Exception):
     """The URL may not receive webhooks (scheme, or an address inside a private network)."""
@@ -191,8 +195,9 @@ async def check_target(url: str, *, allow_http: bool, allow_private: bool) -> No
     if not parsed.host:
         raise TargetRefused("a webhook URL needs a host")
     if not allow_private:  # with private targets allowed (development) there is nothing to look up
-        await checked_addresses(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80),
-                                allow_private=False)
+        await checked_addresses(
+            parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80), allow_private=False
+        )
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -208,8 +213,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in await checked_addresses(host, port, allow_private=self.allow_private):
             try:
-                return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                     socket_options=socket_options)
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except httpcore.ConnectError as exc:
                 last = exc
         raise last or httpcore.ConnectError(f"{host} has no address")
@@ -227,10 +233,11 @@ def guarded_client(settings: Settings) -> httpx.AsyncClient:
     transport = httpx.AsyncHTTPTransport()
     # httpx does not expose the network backend: its pool is replaced by one built on the guarded backend.
     transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
-        ssl_context=httpx.create_ssl_context(),
-        network_backend=GuardedBackend(settings.webhooks_allow_private_targets))
-    return httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s, follow_redirects=False,
-                             trust_env=False)
+        ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend(settings.webhooks_allow_private_targets)
+    )
+    return httpx.AsyncClient(
+        transport=transport, timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False
+    )
 
 
 # -- bodies ----------------------------------------------------------------------------------------
@@ -285,7 +292,8 @@ class AlertNotificationV2(BaseModel):
     """Payload version 2 (opt-in: `payload_version: 2`): the Standard Webhooks envelope."""
 
     type: Literal["alert.raised", "alert.acknowledged", "alert.commented", "alert.resolved"] = Field(
-        description="What happened (the v1 `event`)")
+        description="What happened (the v1 `event`)"
+    )
     timestamp: datetime = Field(description="When it happened (the step, not this attempt)")
     data: AlertData
 
@@ -293,11 +301,14 @@ class AlertNotificationV2(BaseModel):
 def _signed_delivery_headers(
     webhook_id: str = Header(..., alias=ID_HEADER, description="The delivery id; dedupe on it"),
     webhook_timestamp: int = Header(..., alias=TIMESTAMP_HEADER, description="Unix seconds of this attempt"),
-    webhook_signature: str = Header(..., alias=SIGNATURE_HEADER,
-                                    description="Space-separated `v1,<base64 HMAC-SHA256 of "
-                                                "id.timestamp.body>`, one per active secret"),
-    webhook_key_id: str = Header(..., alias=KEY_ID_HEADER,
-                                 description="Space-separated ids of the signing secrets, same order"),
+    webhook_signature: str = Header(
+        ...,
+        alias=SIGNATURE_HEADER,
+        description="Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per active secret",
+    ),
+    webhook_key_id: str = Header(
+        ..., alias=KEY_ID_HEADER, description="Space-separated ids of the signing secrets, same order"
+    ),
 ) -> None:
     """The headers of every delivery, whatever its payload version (documentation only)."""
 
@@ -305,26 +316,37 @@ def _signed_delivery_headers(
 def document_webhooks(app: FastAPI) -> None:
     """The requests the gateway makes, as OpenAPI `webhooks` (what a receiver implements)."""
 
-    @app.webhooks.post("alert", tags=["webhooks"], summary="An alert was raised, acknowledged or resolved",
-                       description="POSTed to each subscribed URL; answer 2xx within "
-                                   "WEBHOOK_TIMEOUT_S, else the delivery is retried with back-off. Verify the "
-                                   "signature and refuse a `webhook-timestamp` older than 5 minutes and a "
-                                   "`webhook-id` already seen (replays).",
-                       responses={200: {"description": "Received (any 2xx)"},
-                                  "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"}})
+    @app.webhooks.post(
+        "alert",
+        tags=["webhooks"],
+        summary="An alert was raised, acknowledged or resolved",
+        description="POSTed to each subscribed URL; answer 2xx within "
+        "WEBHOOK_TIMEOUT_S, else the delivery is retried with back-off. Verify the "
+        "signature and refuse a `webhook-timestamp` older than 5 minutes and a "
+        "`webhook-id` already seen (replays).",
+        responses={
+            200: {"description": "Received (any 2xx)"},
+            "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"},
+        },
+    )
     def alert_notification(
         body: AlertNotification,
         signed: Annotated[None, Depends(_signed_delivery_headers)],
     ) -> None:
         """Documentation only: the gateway sends this request, it does not serve it."""
 
-    @app.webhooks.post("alert-v2", tags=["webhooks"],
-                       summary="An alert was raised, acknowledged, commented on or resolved (payload version 2)",
-                       description="Sent instead of `alert` to a subscription with `payload_version: 2`: the "
-                                   "Standard Webhooks envelope `{type, timestamp, data}`; same headers, signature, "
-                                   "retries and replay rules as `alert`.",
-                       responses={200: {"description": "Received (any 2xx)"},
-                                  "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"}})
+    @app.webhooks.post(
+        "alert-v2",
+        tags=["webhooks"],
+        summary="An alert was raised, acknowledged, commented on or resolved (payload version 2)",
+        description="Sent instead of `alert` to a subscription with `payload_version: 2`: the "
+        "Standard Webhooks envelope `{type, timestamp, data}`; same headers, signature, "
+        "retries and replay rules as `alert`.",
+        responses={
+            200: {"description": "Received (any 2xx)"},
+            "4XX": {"description": "Refused (e.g. a bad signature): retried with back-off"},
+        },
+    )
     def alert_notification_v2(
         body: AlertNotificationV2,
         signed: Annotated[None, Depends(_signed_delivery_headers)],
@@ -334,8 +356,9 @@ def document_webhooks(app: FastAPI) -> None:
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
     """Delay before the next try after `attempts` failures: initial · 2^(attempts-1), capped."""
-    return timedelta(seconds=min(settings.webhook_initial_backoff_s * 2 ** max(attempts - 1, 0),
-                                 settings.webhook_max_backoff_s))
+    return timedelta(
+        seconds=min(settings.webhook_initial_backoff_s * 2 ** max(attempts - 1, 0), settings.webhook_max_backoff_s)
+    )
 
 
 class Deliverer:
@@ -377,13 +400,20 @@ class Deliverer:
         """Send the next due delivery of an active webhook; False when none is due. Each attempt is logged."""
         assert self._client is not None
         async with self.db.transaction() as session:
-            row = (await session.execute(
-                select(WebhookDelivery, Webhook).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= datetime.now(UTC),
-                       Webhook.active.is_(True))
-                .order_by(WebhookDelivery.next_attempt_at).limit(1)
-                .with_for_update(skip_locked=True, of=WebhookDelivery)
-            )).first()
+            row = (
+                await session.execute(
+                    select(WebhookDelivery, Webhook)
+                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                    .where(
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= datetime.now(UTC),
+                        Webhook.active.is_(True),
+                    )
+                    .order_by(WebhookDelivery.next_attempt_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True, of=WebhookDelivery)
+                )
+            ).first()
             if row is None:
                 return False
             delivery, hook = row
@@ -393,9 +423,15 @@ class Deliverer:
             try:
                 if httpx.URL(hook.url).scheme != "https" and not self.settings.webhooks_allow_http:
                     raise TargetRefused("a webhook URL must be https")
-                response = await self._client.post(hook.url, content=body, headers={
-                    "Content-Type": "application/json", "User-Agent": "newform-gateway",
-                    **signed_headers(hook, delivery.delivery_id, body, datetime.now(UTC))})
+                response = await self._client.post(
+                    hook.url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "User-Agent": "newform-gateway",
+                        **signed_headers(hook, delivery.delivery_id, body, datetime.now(UTC)),
+                    },
+                )
                 status_code = response.status_code
                 if not 200 <= response.status_code < 300:
                     error = f"HTTP {response.status_code}"
@@ -403,9 +439,17 @@ class Deliverer:
                 error = f"refused: {exc}"[:500]
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
-            session.add(WebhookDeliveryAttempt(
-                delivery_id=delivery.delivery_id, webhook_id=hook.id, attempted_at=started, url=hook.url,
-                status_code=status_code, error=error, duration_ms=int((time.monotonic() - clock) * 1000)))
+            session.add(
+                WebhookDeliveryAttempt(
+                    delivery_id=delivery.delivery_id,
+                    webhook_id=hook.id,
+                    attempted_at=started,
+                    url=hook.url,
+                    status_code=status_code,
+                    error=error,
+                    duration_ms=int((time.monotonic() - clock) * 1000),
+                )
+            )
             delivery.attempts += 1
             if error is None:
                 delivery.status, delivery.delivered_at, delivery.last_error = "delivered", datetime.now(UTC), None
@@ -418,6 +462,11 @@ class Deliverer:
                 else:
                     delivery.next_attempt_at = datetime.now(UTC) + backoff(self.settings, delivery.attempts)
                     DELIVERIES.labels("retry").inc()
-                log.info("webhook delivery %s to %s failed (%s), attempt %d", delivery.delivery_id, hook.url,
-                         error, delivery.attempts)
+                log.info(
+                    "webhook delivery %s to %s failed (%s), attempt %d",
+                    delivery.delivery_id,
+                    hook.url,
+                    error,
+                    delivery.attempts,
+                )
             return True

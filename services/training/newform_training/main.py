@@ -35,14 +35,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def consumers(db, s: Settings):
         # Where registered workers live, for M13's training-place rule (contracts' events).
-        return [ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-workers",
-                               topics=[s.contracts_topic], batch_handler=on_contract_events),
-                # Household and job-seeking registrations as the departments hold them (M13 places).
-                ConsumerRunner(db, s.kafka_bootstrap_servers, group_id=f"{s.service_name}-places",
-                               topics=[s.departments_topic], batch_handler=on_department_events,
-                               types=(HouseholdRegistrationRecorded.event_type,
-                                      JobSeekingRegistrationRecorded.event_type))]
+        return [
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=f"{s.service_name}-workers",
+                topics=[s.contracts_topic],
+                batch_handler=on_contract_events,
+            ),
+            # Household and job-seeking registrations as the departments hold them (M13 places).
+            ConsumerRunner(
+                db,
+                s.kafka_bootstrap_servers,
+                group_id=f"{s.service_name}-places",
+                topics=[s.departments_topic],
+                batch_handler=on_department_events,
+                types=(HouseholdRegistrationRecorded.event_type, JobSeekingRegistrationRecorded.event_type),
+            ),
+        ]
 
-    return create_service_app(settings=settings, title="newform training", description=DESCRIPTION,
-                              routers=[router, findings_router()], openapi_tags=TAGS,
-                              deadline_handlers=DEADLINE_HANDLERS, consumers=consumers)
+    return create_service_app(
+        settings=settings,
+        title="newform training",
+        description=DESCRIPTION,
+        routers=[router, findings_router()],
+        openapi_tags=TAGS,
+        deadline_handlers=DEADLINE_HANDLERS,
+        consumers=consumers,
+    )

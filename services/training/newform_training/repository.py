@@ -18,21 +18,31 @@ LIVE = text(LIVE_CLAIM)
 
 
 async def live_claim_on(session: AsyncSession, certificate_number: str) -> Claim | None:
-    return (await session.execute(select(Claim).where(Claim.certificate_number == certificate_number, LIVE)
-                                  .order_by(Claim.submitted_at))).scalars().first()
+    return (
+        (
+            await session.execute(
+                select(Claim).where(Claim.certificate_number == certificate_number, LIVE).order_by(Claim.submitted_at)
+            )
+        )
+        .scalars()
+        .first()
+    )
 
 
 async def prior_claims(session: AsyncSession, worker_id: str) -> list[rules.PriorClaim]:
     """A person's live claims (any channel, any district), for the duplicate rules."""
     rows = await session.execute(select(Claim).where(Claim.worker_id == worker_id, LIVE).order_by(Claim.submitted_at))
     # The business date (Asia/Shanghai), not the UTC date: a claim at 06:00 on 1 January is that year's.
-    return [rules.PriorClaim(c.id, c.certificate_number, c.occupation, c.level, business_date(c.submitted_at))
-            for c in rows.scalars()]
+    return [
+        rules.PriorClaim(c.id, c.certificate_number, c.occupation, c.level, business_date(c.submitted_at))
+        for c in rows.scalars()
+    ]
 
 
 async def held_levels(session: AsyncSession, worker_id: str, occupation: str) -> list[int]:
-    rows = await session.execute(select(Certificate.level).where(Certificate.worker_id == worker_id,
-                                                                 Certificate.occupation == occupation))
+    rows = await session.execute(
+        select(Certificate.level).where(Certificate.worker_id == worker_id, Certificate.occupation == occupation)
+    )
     return list(rows.scalars())
 
 
@@ -41,10 +51,15 @@ async def worker_places(session: AsyncSession, worker_id: str) -> WorkerPlace | 
 
 
 async def place_facts(session: AsyncSession, worker_id: str) -> tuple[rules.PlaceFact, ...]:
-    rows = await session.execute(select(VerifiedPlace).where(VerifiedPlace.worker_id == worker_id)
-                                 .order_by(VerifiedPlace.observed_at.desc()))
-    return tuple(rules.PlaceFact(r.kind, r.department, r.reference, r.fact_id, r.region_code, r.district,
-                                 r.valid_from, r.valid_until) for r in rows.scalars())
+    rows = await session.execute(
+        select(VerifiedPlace).where(VerifiedPlace.worker_id == worker_id).order_by(VerifiedPlace.observed_at.desc())
+    )
+    return tuple(
+        rules.PlaceFact(
+            r.kind, r.department, r.reference, r.fact_id, r.region_code, r.district, r.valid_from, r.valid_until
+        )
+        for r in rows.scalars()
+    )
 
 
 async def save_place_facts(session: AsyncSession, rows: list[dict]) -> None:
@@ -55,11 +70,27 @@ async def save_place_facts(session: AsyncSession, rows: list[dict]) -> None:
             latest[r["fact_id"]] = r
     if latest:
         stmt = insert(VerifiedPlace).values(list(latest.values()))
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=["fact_id"], where=VerifiedPlace.version < stmt.excluded.version,
-            set_={c: getattr(stmt.excluded, c) for c in ("kind", "department", "reference", "region_code",
-                                                       "district", "valid_from", "valid_until", "version",
-                                                       "observed_at", "worker_id")}))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["fact_id"],
+                where=VerifiedPlace.version < stmt.excluded.version,
+                set_={
+                    c: getattr(stmt.excluded, c)
+                    for c in (
+                        "kind",
+                        "department",
+                        "reference",
+                        "region_code",
+                        "district",
+                        "valid_from",
+                        "valid_until",
+                        "version",
+                        "observed_at",
+                        "worker_id",
+                    )
+                },
+            )
+        )
 
 
 async def upsert_worker_places(session: AsyncSession, rows: list[dict]) -> None:
@@ -67,17 +98,30 @@ async def upsert_worker_places(session: AsyncSession, rows: list[dict]) -> None:
     latest = {r["worker_id"]: r for r in rows}
     if latest:
         stmt = insert(WorkerPlace).values(list(latest.values()))
-        await session.execute(stmt.on_conflict_do_update(index_elements=["worker_id"], set_={
-            "household_region": stmt.excluded.household_region,
-            "residence_district": stmt.excluded.residence_district, "updated_at": stmt.excluded.updated_at}))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["worker_id"],
+                set_={
+                    "household_region": stmt.excluded.household_region,
+                    "residence_district": stmt.excluded.residence_district,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
 
 
 async def provider_claims_since(session: AsyncSession, provider_id: str, since: datetime) -> int:
     """Live claims in the window on certificates from one provider's courses."""
-    return await session.scalar(
-        select(func.count()).select_from(Claim).join(Certificate, Certificate.number == Claim.certificate_number)
-        .join(Course, Course.id == Certificate.course_id)
-        .where(Course.provider_id == provider_id, Claim.submitted_at >= since, LIVE)) or 0
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .join(Certificate, Certificate.number == Claim.certificate_number)
+            .join(Course, Course.id == Certificate.course_id)
+            .where(Course.provider_id == provider_id, Claim.submitted_at >= since, LIVE)
+        )
+        or 0
+    )
 
 
 def thirty_days_before(at: datetime) -> datetime:
@@ -100,19 +144,28 @@ async def budget_for_update(session: AsyncSession, district: str, year: int) -> 
     # Locked by key, not only by row: before the district's first budget exists there is no row to lock,
     # and a decision queueing a claim and the budget's creation funding the queue would miss each other.
     await lock_keys(session, "training-budget", [f"{district}:{year}"])
-    return (await session.execute(select(Budget).where(Budget.district == district, Budget.year == year)
-                                  .with_for_update())).scalar_one_or_none()
+    return (
+        await session.execute(select(Budget).where(Budget.district == district, Budget.year == year).with_for_update())
+    ).scalar_one_or_none()
 
 
 async def has_queued(session: AsyncSession, district: str, year: int) -> bool:
     """Whether approved claims already wait for this budget (called with the budget's lock held)."""
-    return bool(await session.scalar(select(func.count()).select_from(Claim).where(
-        Claim.training_district == district, Claim.year == year, Claim.status == "queued")))
+    return bool(
+        await session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.training_district == district, Claim.year == year, Claim.status == "queued")
+        )
+    )
 
 
 async def queued_claims(session: AsyncSession, district: str, year: int) -> list[Claim]:
     """Approved claims waiting for budget, first come first served."""
-    rows = await session.execute(select(Claim).where(Claim.training_district == district, Claim.year == year,
-                                                     Claim.status == "queued")
-                                 .order_by(Claim.decided_at, Claim.id).with_for_update())
+    rows = await session.execute(
+        select(Claim)
+        .where(Claim.training_district == district, Claim.year == year, Claim.status == "queued")
+        .order_by(Claim.decided_at, Claim.id)
+        .with_for_update()
+    )
     return list(rows.scalars())

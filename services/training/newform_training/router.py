@@ -51,8 +51,14 @@ def body_public(b: CertificationBody) -> BodyPublic:
 
 
 # -- catalogue of who trains and who certifies ----------------------------------------------------------
-@router.post("/providers", tags=["providers"], status_code=201, response_model=ProviderPublic, responses=WRITE,
-             summary="Register a training provider: an institution, or an enterprise training its own workers")
+@router.post(
+    "/providers",
+    tags=["providers"],
+    status_code=201,
+    response_model=ProviderPublic,
+    responses=WRITE,
+    summary="Register a training provider: an institution, or an enterprise training its own workers",
+)
 async def register_provider(body: ProviderCreate, request: Request, session: SessionDep, principal: Department):
     service.require_reviewer(principal)
 
@@ -62,15 +68,26 @@ async def register_provider(body: ProviderCreate, request: Request, session: Ses
     return await idempotent(request, session, principal, body, produce)
 
 
-@router.get("/providers", tags=["providers"], response_model=Page[ProviderPublic], responses=READ,
-            summary="Training providers and what they are accredited to train")
+@router.get(
+    "/providers",
+    tags=["providers"],
+    response_model=Page[ProviderPublic],
+    responses=READ,
+    summary="Training providers and what they are accredited to train",
+)
 async def list_providers(session: SessionDep, principal: Anyone, params: Paging):
     rows = (await session.execute(keyset(select(Provider), Provider.id, params))).scalars().all()
     return page_of([ProviderPublic.model_validate(p) for p in rows], params, lambda p: [p.provider_id])
 
 
-@router.post("/certification-bodies", tags=["providers"], status_code=201, response_model=BodyPublic,
-             responses=WRITE, summary="Recognise a skill-level certification body and what it may certify (M13)")
+@router.post(
+    "/certification-bodies",
+    tags=["providers"],
+    status_code=201,
+    response_model=BodyPublic,
+    responses=WRITE,
+    summary="Recognise a skill-level certification body and what it may certify (M13)",
+)
 async def register_certification_body(body: BodyCreate, request: Request, session: SessionDep, principal: Department):
     service.require_reviewer(principal)
 
@@ -80,19 +97,35 @@ async def register_certification_body(body: BodyCreate, request: Request, sessio
     return await idempotent(request, session, principal, body, produce)
 
 
-@router.get("/certification-bodies", tags=["providers"], response_model=Page[BodyPublic], responses=READ,
-            summary="Recognised certification bodies")
+@router.get(
+    "/certification-bodies",
+    tags=["providers"],
+    response_model=Page[BodyPublic],
+    responses=READ,
+    summary="Recognised certification bodies",
+)
 async def list_certification_bodies(session: SessionDep, principal: Anyone, params: Paging):
     rows = (await session.execute(keyset(select(CertificationBody), CertificationBody.id, params))).scalars().all()
     return page_of([body_public(b) for b in rows], params, lambda b: [b.body_id])
 
 
 # -- courses and enrolment ----------------------------------------------------------------------------------
-@router.post("/courses", tags=["courses"], status_code=201, response_model=CoursePublic, responses=WRITE,
-             summary="A course of a provider (occupation, level, place, dates)")
-async def create_course(body: CourseCreate, request: Request, session: SessionDep,
-                        principal: Annotated[Principal, require(Role.training_body, Role.platform, Role.enterprise,
-                                                                Role.department, Role.admin)]):
+@router.post(
+    "/courses",
+    tags=["courses"],
+    status_code=201,
+    response_model=CoursePublic,
+    responses=WRITE,
+    summary="A course of a provider (occupation, level, place, dates)",
+)
+async def create_course(
+    body: CourseCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[
+        Principal, require(Role.training_body, Role.platform, Role.enterprise, Role.department, Role.admin)
+    ],
+):
     async def produce():
         return CoursePublic.model_validate(await service.create_course(session, principal, body))
 
@@ -100,9 +133,13 @@ async def create_course(body: CourseCreate, request: Request, session: SessionDe
 
 
 @router.get("/courses", tags=["courses"], response_model=Page[CoursePublic], responses=READ, summary="Courses")
-async def list_courses(session: SessionDep, principal: Anyone, params: Paging,
-                       occupation: Annotated[str | None, Query(max_length=32)] = None,
-                       district: District | None = None):
+async def list_courses(
+    session: SessionDep,
+    principal: Anyone,
+    params: Paging,
+    occupation: Annotated[str | None, Query(max_length=32)] = None,
+    district: District | None = None,
+):
     query = select(Course)
     if occupation:
         query = query.where(Course.occupation == occupation)
@@ -112,10 +149,21 @@ async def list_courses(session: SessionDep, principal: Anyone, params: Paging,
     return page_of([CoursePublic.model_validate(c) for c in rows], params, lambda c: [c.course_id])
 
 
-@router.post("/courses/{course_id}/enrolments", tags=["courses"], status_code=201, response_model=EnrolmentPublic,
-             responses=WRITE, summary="Enrol: a worker enrols themselves, an enterprise its workers")
-async def enrol(course_id: Id, body: EnrolmentCreate, request: Request, session: SessionDep,
-                principal: Annotated[Principal, require(Role.worker, Role.platform, Role.enterprise)]):
+@router.post(
+    "/courses/{course_id}/enrolments",
+    tags=["courses"],
+    status_code=201,
+    response_model=EnrolmentPublic,
+    responses=WRITE,
+    summary="Enrol: a worker enrols themselves, an enterprise its workers",
+)
+async def enrol(
+    course_id: Id,
+    body: EnrolmentCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Role.worker, Role.platform, Role.enterprise)],
+):
     async def produce():
         return EnrolmentPublic.model_validate(await service.enrol(session, principal, course_id, body.worker_id))
 
@@ -130,18 +178,33 @@ def certificate_public(cert: Certificate, principal: Principal) -> CertificatePu
     return view
 
 
-@router.post("/certificates", tags=["certificates"], status_code=201, response_model=CertificatePublic,
-             responses=WRITE, summary="Issue a certificate (a recognised certification body, with its own token)")
-async def issue_certificate(body: CertificateCreate, request: Request, session: SessionDep,
-                            principal: Annotated[Principal, require(Role.training_body)]):
+@router.post(
+    "/certificates",
+    tags=["certificates"],
+    status_code=201,
+    response_model=CertificatePublic,
+    responses=WRITE,
+    summary="Issue a certificate (a recognised certification body, with its own token)",
+)
+async def issue_certificate(
+    body: CertificateCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Role.training_body)],
+):
     async def produce():
         return certificate_public(await service.issue_certificate(session, principal, body), principal)
 
     return await idempotent(request, session, principal, body, produce)
 
 
-@router.get("/certificates/{certificate_number}", tags=["certificates"], response_model=CertificatePublic,
-            responses=READ, summary="Verify a certificate by its number")
+@router.get(
+    "/certificates/{certificate_number}",
+    tags=["certificates"],
+    response_model=CertificatePublic,
+    responses=READ,
+    summary="Verify a certificate by its number",
+)
 async def verify_certificate(certificate_number: Id, session: SessionDep, principal: Anyone):
     cert = await session.get(Certificate, certificate_number)
     if cert is None:
@@ -153,22 +216,38 @@ async def verify_certificate(certificate_number: Id, session: SessionDep, princi
 async def visible_claim(session, principal: Principal, claim_id: str) -> Claim:
     claim = await session.get(Claim, claim_id, with_for_update=True)
     district = service.district_scope(principal)
-    if claim is None or (district is not None and claim.training_district != district) or not (
-            service.is_reviewer(principal) or principal.role == Role.regulator
-            or visibility(principal).allows(platform_id=claim.platform_id, worker_id=claim.worker_id)):
+    if (
+        claim is None
+        or (district is not None and claim.training_district != district)
+        or not (
+            service.is_reviewer(principal)
+            or principal.role == Role.regulator
+            or visibility(principal).allows(platform_id=claim.platform_id, worker_id=claim.worker_id)
+        )
+    ):
         raise NotFound(f"No claim {claim_id!r}")
     return claim
 
 
-@router.post("/claims", tags=["claims"], status_code=201, response_model=ClaimPublic, responses=WRITE,
-             summary="Claim a skills subsidy: a worker for themselves, an enterprise for a worker it trained",
-             description="Refused (422, with the M13 rule) when the certificate is outside the claim window, the "
-                         "training place is not the worker's household-registration, residence or job-seeking "
-                         "place, the person already had this occupation and level or a higher one, or the yearly "
-                         "limit is reached. A second claim on a certificate, by any channel, is refused with "
-                         "409 naming the first claim, and the attempt is kept for hrss (a finding).")
-async def submit_claim(body: ClaimCreate, request: Request, session: SessionDep,
-                       principal: Annotated[Principal, require(Role.worker, Role.platform, Role.enterprise)]):
+@router.post(
+    "/claims",
+    tags=["claims"],
+    status_code=201,
+    response_model=ClaimPublic,
+    responses=WRITE,
+    summary="Claim a skills subsidy: a worker for themselves, an enterprise for a worker it trained",
+    description="Refused (422, with the M13 rule) when the certificate is outside the claim window, the "
+    "training place is not the worker's household-registration, residence or job-seeking "
+    "place, the person already had this occupation and level or a higher one, or the yearly "
+    "limit is reached. A second claim on a certificate, by any channel, is refused with "
+    "409 naming the first claim, and the attempt is kept for hrss (a finding).",
+)
+async def submit_claim(
+    body: ClaimCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Role.worker, Role.platform, Role.enterprise)],
+):
     async def produce():
         outcome = await service.submit_claim(session, principal, body)
         return outcome if isinstance(outcome, service.DuplicateClaim) else ClaimPublic.model_validate(outcome)
@@ -176,10 +255,16 @@ async def submit_claim(body: ClaimCreate, request: Request, session: SessionDep,
     return await idempotent(request, session, principal, body, produce)
 
 
-@router.get("/claims", tags=["claims"], response_model=Page[ClaimPublic], responses=READ,
-            summary="Claims (a worker sees theirs, an enterprise its own, hrss all, a district government its own)")
-async def list_claims(session: SessionDep, principal: Anyone, params: Paging,
-                      status: Annotated[str | None, Query(max_length=16)] = None):
+@router.get(
+    "/claims",
+    tags=["claims"],
+    response_model=Page[ClaimPublic],
+    responses=READ,
+    summary="Claims (a worker sees theirs, an enterprise its own, hrss all, a district government its own)",
+)
+async def list_claims(
+    session: SessionDep, principal: Anyone, params: Paging, status: Annotated[str | None, Query(max_length=16)] = None
+):
     query = select(Claim)
     if not (service.is_reviewer(principal) or principal.role == Role.regulator):
         query = query.where(visibility(principal).where(platform=Claim.platform_id, worker=Claim.worker_id))
@@ -196,9 +281,14 @@ async def get_claim(claim_id: Id, session: SessionDep, principal: Anyone):
     return ClaimPublic.model_validate(await visible_claim(session, principal, claim_id))
 
 
-@router.post("/claims/{claim_id}/decision", tags=["claims"], response_model=ClaimPublic, responses=WRITE,
-             summary="hrss approves (drawing on the district's budget, or queued) or rejects with a reason",
-             **HONOURS_KEY)
+@router.post(
+    "/claims/{claim_id}/decision",
+    tags=["claims"],
+    response_model=ClaimPublic,
+    responses=WRITE,
+    summary="hrss approves (drawing on the district's budget, or queued) or rejects with a reason",
+    **HONOURS_KEY,
+)
 async def decide_claim(claim_id: Id, body: Decision, request: Request, session: SessionDep, principal: Department):
     async def produce():
         claim = await visible_claim(session, principal, claim_id)
@@ -207,10 +297,17 @@ async def decide_claim(claim_id: Id, body: Decision, request: Request, session: 
     return await idempotent(request, session, principal, body, produce, status_code=200)
 
 
-@router.post("/claims/{claim_id}/payment", tags=["claims"], response_model=ClaimPublic, responses=WRITE,
-             summary="Record the payment of an approved subsidy", **HONOURS_KEY)
-async def record_payment(claim_id: Id, body: PaymentCreate,
-                         request: Request, session: SessionDep, principal: Department):
+@router.post(
+    "/claims/{claim_id}/payment",
+    tags=["claims"],
+    response_model=ClaimPublic,
+    responses=WRITE,
+    summary="Record the payment of an approved subsidy",
+    **HONOURS_KEY,
+)
+async def record_payment(
+    claim_id: Id, body: PaymentCreate, request: Request, session: SessionDep, principal: Department
+):
     async def produce():
         claim = await visible_claim(session, principal, claim_id)
         claim = await service.record_payment(session, principal, claim, body.payment_reference)
@@ -220,18 +317,34 @@ async def record_payment(claim_id: Id, body: PaymentCreate,
 
 
 # -- budgets ------------------------------------------------------------------------------------------------
-@router.put("/budgets/{district}/{year}", tags=["budgets"], response_model=BudgetPublic, responses=WRITE,
-            summary="Set a district's yearly subsidy budget; queued approved claims are funded in order")
-async def set_budget(district: District, year: Annotated[int, Path(ge=2022, le=2100)], body: BudgetSet,
-                     session: SessionDep, principal: Department):
+@router.put(
+    "/budgets/{district}/{year}",
+    tags=["budgets"],
+    response_model=BudgetPublic,
+    responses=WRITE,
+    summary="Set a district's yearly subsidy budget; queued approved claims are funded in order",
+)
+async def set_budget(
+    district: District,
+    year: Annotated[int, Path(ge=2022, le=2100)],
+    body: BudgetSet,
+    session: SessionDep,
+    principal: Department,
+):
     service.require_reviewer(principal)
     return BudgetPublic.model_validate(await service.set_budget(session, district, year, body))
 
 
-@router.get("/budgets", tags=["budgets"], response_model=list[BudgetPublic], responses=READ,
-            summary="Budgets and what is committed")
-async def list_budgets(session: SessionDep, principal: Anyone,
-                       year: Annotated[int | None, Query(ge=2022, le=2100)] = None):
+@router.get(
+    "/budgets",
+    tags=["budgets"],
+    response_model=list[BudgetPublic],
+    responses=READ,
+    summary="Budgets and what is committed",
+)
+async def list_budgets(
+    session: SessionDep, principal: Anyone, year: Annotated[int | None, Query(ge=2022, le=2100)] = None
+):
     query = select(Budget).order_by(Budget.year, Budget.district)
     if (district := service.district_scope(principal)) is not None:
         query = query.where(Budget.district == district)

@@ -20,9 +20,17 @@ def _example(example: dict) -> ConfigDict:
 
 
 class ProviderCreate(BaseModel):
-    model_config = _example({"provider_id": "prv-xn-skills", "name": "西宁市职业技能培训学校", "kind": "institution",
-                             "credit_code": "52630100MJY771000B", "district": "chengxi",
-                             "occupations": ["on_demand_delivery", "courier"], "accredited_until": "2028-12-31"})
+    model_config = _example(
+        {
+            "provider_id": "prv-xn-skills",
+            "name": "西宁市职业技能培训学校",
+            "kind": "institution",
+            "credit_code": "52630100MJY771000B",
+            "district": "chengxi",
+            "occupations": ["on_demand_delivery", "courier"],
+            "accredited_until": "2028-12-31",
+        }
+    )
 
     provider_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")
     name: str = Field(min_length=1, max_length=200)
@@ -55,9 +63,14 @@ class CertificationScope(BaseModel):
 
 
 class BodyCreate(BaseModel):
-    model_config = _example({"body_id": "cb-qh-vq", "name": "青海省职业技能鉴定中心",
-                             "credit_code": "12630000MB1A12345D",
-                             "scope": [{"occupation": "on_demand_delivery", "levels": [5, 4, 3]}]})
+    model_config = _example(
+        {
+            "body_id": "cb-qh-vq",
+            "name": "青海省职业技能鉴定中心",
+            "credit_code": "12630000MB1A12345D",
+            "scope": [{"occupation": "on_demand_delivery", "levels": [5, 4, 3]}],
+        }
+    )
 
     body_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,62}$")
     name: str = Field(min_length=1, max_length=200)
@@ -74,8 +87,16 @@ class BodyPublic(BaseModel):
 
 
 class CourseCreate(BaseModel):
-    model_config = _example({"provider_id": "prv-xn-skills", "occupation": "on_demand_delivery", "level": 5,
-                             "district": "chengxi", "starts_on": "2026-03-02", "ends_on": "2026-03-20"})
+    model_config = _example(
+        {
+            "provider_id": "prv-xn-skills",
+            "occupation": "on_demand_delivery",
+            "level": 5,
+            "district": "chengxi",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-20",
+        }
+    )
 
     provider_id: str = Field(max_length=64)
     occupation: Occupation
@@ -106,9 +127,11 @@ class CoursePublic(BaseModel):
 class EnrolmentCreate(BaseModel):
     model_config = _example({"worker_id": "w_abcdefghijklmnopqrstuvwxyz"})
 
-    worker_id: str | None = Field(None, pattern=r"^w_[a-z2-7]{26}$",
-                                  description="An enterprise enrolling its worker names them; a worker enrols "
-                                              "themselves (leave empty)")
+    worker_id: str | None = Field(
+        None,
+        pattern=r"^w_[a-z2-7]{26}$",
+        description="An enterprise enrolling its worker names them; a worker enrols themselves (leave empty)",
+    )
 
 
 class EnrolmentPublic(BaseModel):
@@ -123,9 +146,16 @@ class EnrolmentPublic(BaseModel):
 
 
 class CertificateCreate(BaseModel):
-    model_config = _example({"certificate_number": "QH-2026-0000123", "worker_id": "w_abcdefghijklmnopqrstuvwxyz",
-                             "occupation": "on_demand_delivery", "level": 5, "issued_on": "2026-03-25",
-                             "course_id": None})
+    model_config = _example(
+        {
+            "certificate_number": "QH-2026-0000123",
+            "worker_id": "w_abcdefghijklmnopqrstuvwxyz",
+            "occupation": "on_demand_delivery",
+            "level": 5,
+            "issued_on": "2026-03-25",
+            "course_id": None,
+        }
+    )
 
     certificate_number: str = Field(pattern=r"^[A-Za-z0-9-]{4,64}$")
     worker_id: str = Field(pattern=r"^w_[a-z2-7]{26}$")
@@ -148,17 +178,25 @@ class CertificatePublic(BaseModel):
 
 
 class ClaimCreate(BaseModel):
-    model_config = _example({"certificate_number": "QH-2026-0000123", "training_district": "chengxi",
-                             "job_seeking_district": None, "amount_fen": 100000})
+    model_config = _example(
+        {
+            "certificate_number": "QH-2026-0000123",
+            "training_district": "chengxi",
+            "job_seeking_district": None,
+            "amount_fen": 100000,
+        }
+    )
 
     certificate_number: str = Field(pattern=r"^[A-Za-z0-9-]{4,64}$")
     training_district: District = Field(description="Where the training took place")
     job_seeking_district: District | None = Field(None, description="Where the worker is registered as seeking work")
     amount_fen: int | None = Field(None, ge=0, description="If given, must be the catalogue's amount")
     received_at: AwareDatetime | None = Field(
-        None, description="When a claim made off-system (on paper, at a service window) was received; not in the "
-                          "future. Default: now. The yearly limit and the claim window count from it "
-                          "(its date in Asia/Shanghai).")
+        None,
+        description="When a claim made off-system (on paper, at a service window) was received; not in the "
+        "future. Default: now. The yearly limit and the claim window count from it "
+        "(its date in Asia/Shanghai).",
+    )
 
 
 class ClaimPublic(BaseModel):
@@ -179,10 +217,12 @@ class ClaimPublic(BaseModel):
     status: str
     reason: str | None
     place_basis: dict[str, Any] | None = Field(
-        None, description="Which M13 ground made the training place eligible (`household_registration`, "
-                          "`residence`, `job_seeking`) and on whose word: `source` a department (police, hrss) "
-                          "with its `reference`, or `id_number_prefix` (a fallback, `fallback: true`) or "
-                          "`contracts_registration`")
+        None,
+        description="Which M13 ground made the training place eligible (`household_registration`, "
+        "`residence`, `job_seeking`) and on whose word: `source` a department (police, hrss) "
+        "with its `reference`, or `id_number_prefix` (a fallback, `fallback: true`) or "
+        "`contracts_registration`",
+    )
     first_claim_id: str | None
     payment_reference: str | None
     submitted_at: datetime

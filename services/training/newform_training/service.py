@@ -67,9 +67,17 @@ async def register_provider(session: AsyncSession, body: ProviderCreate) -> Prov
         raise Unprocessable("An enterprise provider names the platform it belongs to (platform_id)")
     if await session.get(Provider, body.provider_id) is not None:
         raise Conflict(f"Provider {body.provider_id!r} already exists")
-    provider = Provider(id=body.provider_id, name=body.name, kind=body.kind, credit_code=code,
-                        platform_id=body.platform_id, district=body.district, occupations=list(body.occupations),
-                        accredited_until=body.accredited_until, created_at=now())
+    provider = Provider(
+        id=body.provider_id,
+        name=body.name,
+        kind=body.kind,
+        credit_code=code,
+        platform_id=body.platform_id,
+        district=body.district,
+        occupations=list(body.occupations),
+        accredited_until=body.accredited_until,
+        created_at=now(),
+    )
     session.add(provider)
     return provider
 
@@ -89,19 +97,32 @@ async def create_course(session: AsyncSession, principal: Principal, body: Cours
     if provider is None:
         raise NotFound(f"No training provider {body.provider_id!r}")
     own = (principal.role == Role.training_body and principal.subject == provider.id) or (
-        principal.role in (Role.platform, Role.enterprise) and provider.platform_id == principal.platform_id)
+        principal.role in (Role.platform, Role.enterprise) and provider.platform_id == principal.platform_id
+    )
     if not (own or is_reviewer(principal)):
         raise Forbidden("A course is created by its provider (or hrss)")
     if body.occupation not in provider.occupations:
-        raise Unprocessable(f"Provider {provider.id} is not accredited to train {body.occupation}",
-                            slug="provider-not-accredited")
+        raise Unprocessable(
+            f"Provider {provider.id} is not accredited to train {body.occupation}", slug="provider-not-accredited"
+        )
     # Accredited on every day of the course, not merely when it is entered (M13: subsidised training is
     # given by an accredited provider; the question is the course's days).
     if provider.accredited_until is not None and body.ends_on > provider.accredited_until:
-        raise Unprocessable(f"Provider {provider.id} is accredited until {provider.accredited_until.isoformat()}; "
-                            f"the course runs to {body.ends_on.isoformat()}", slug="provider-not-accredited")
-    course = Course(id=new_id("crs"), provider_id=provider.id, occupation=body.occupation, level=body.level,
-                    district=body.district, starts_on=body.starts_on, ends_on=body.ends_on, created_at=now())
+        raise Unprocessable(
+            f"Provider {provider.id} is accredited until {provider.accredited_until.isoformat()}; "
+            f"the course runs to {body.ends_on.isoformat()}",
+            slug="provider-not-accredited",
+        )
+    course = Course(
+        id=new_id("crs"),
+        provider_id=provider.id,
+        occupation=body.occupation,
+        level=body.level,
+        district=body.district,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        created_at=now(),
+    )
     session.add(course)
     return course
 
@@ -121,13 +142,30 @@ async def enrol(session: AsyncSession, principal: Principal, course_id: str, wor
         if worker_id is None:
             raise Unprocessable("Name the worker to enrol (worker_id)")
         by, platform_id = "enterprise", principal.platform_id
-    enrolment = Enrolment(id=new_id("enr"), course_id=course.id, worker_id=worker_id, enrolled_by=by,
-                          platform_id=platform_id, created_at=now())
+    enrolment = Enrolment(
+        id=new_id("enr"),
+        course_id=course.id,
+        worker_id=worker_id,
+        enrolled_by=by,
+        platform_id=platform_id,
+        created_at=now(),
+    )
     session.add(enrolment)
-    record(session, ev.EnrolmentCreated(enrolment_id=enrolment.id, course_id=course.id, worker_id=worker_id,
-                                        provider_id=course.provider_id, occupation=course.occupation,
-                                        level=course.level, district=course.district, enrolled_by=by,
-                                        platform_id=platform_id, at=enrolment.created_at))
+    record(
+        session,
+        ev.EnrolmentCreated(
+            enrolment_id=enrolment.id,
+            course_id=course.id,
+            worker_id=worker_id,
+            provider_id=course.provider_id,
+            occupation=course.occupation,
+            level=course.level,
+            district=course.district,
+            enrolled_by=by,
+            platform_id=platform_id,
+            at=enrolment.created_at,
+        ),
+    )
     return enrolment
 
 
@@ -153,21 +191,50 @@ async def issue_certificate(session: AsyncSession, principal: Principal, body: C
         provider_id = course.provider_id
     if await session.get(Certificate, body.certificate_number) is not None:
         raise Conflict(f"Certificate {body.certificate_number} already exists")
-    cert = Certificate(number=body.certificate_number, worker_id=body.worker_id, body_id=issuer.id,
-                       occupation=body.occupation, level=body.level, issued_on=body.issued_on,
-                       course_id=body.course_id, created_at=now())
+    cert = Certificate(
+        number=body.certificate_number,
+        worker_id=body.worker_id,
+        body_id=issuer.id,
+        occupation=body.occupation,
+        level=body.level,
+        issued_on=body.issued_on,
+        course_id=body.course_id,
+        created_at=now(),
+    )
     session.add(cert)
-    record(session, ev.CertificateIssued(certificate_number=cert.number, worker_id=cert.worker_id, body_id=issuer.id,
-                                         occupation=cert.occupation, level=cert.level, issued_on=cert.issued_on,
-                                         provider_id=provider_id))
+    record(
+        session,
+        ev.CertificateIssued(
+            certificate_number=cert.number,
+            worker_id=cert.worker_id,
+            body_id=issuer.id,
+            occupation=cert.occupation,
+            level=cert.level,
+            issued_on=cert.issued_on,
+            provider_id=provider_id,
+        ),
+    )
     return cert
 
 
 # -- claims ----------------------------------------------------------------------------------------------
 def _claim_event(cls, c: Claim, at: datetime, **extra):
-    return cls(claim_id=c.id, certificate_number=c.certificate_number, worker_id=c.worker_id, channel=c.channel,
-               payee=c.payee, provider_id=c.provider_id, platform_id=c.platform_id, occupation=c.occupation,
-               level=c.level, district=c.training_district, amount_fen=c.amount_fen, status=c.status, at=at, **extra)
+    return cls(
+        claim_id=c.id,
+        certificate_number=c.certificate_number,
+        worker_id=c.worker_id,
+        channel=c.channel,
+        payee=c.payee,
+        provider_id=c.provider_id,
+        platform_id=c.platform_id,
+        occupation=c.occupation,
+        level=c.level,
+        district=c.training_district,
+        amount_fen=c.amount_fen,
+        status=c.status,
+        at=at,
+        **extra,
+    )
 
 
 class DuplicateClaim(Problem):
@@ -199,9 +266,12 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
         channel, payee, payee_provider, platform_id = "worker", "worker", provider.id if provider else None, None
     else:
         if not (provider and provider.kind == "enterprise" and provider.platform_id == principal.platform_id):
-            raise PolicyViolation("An enterprise claims only for workers it trained in its own course (M13: paid "
-                                  "directly to the enterprise that trained)", measure="M13",
-                                  rule="M13.enterprise_did_not_train")
+            raise PolicyViolation(
+                "An enterprise claims only for workers it trained in its own course (M13: paid "
+                "directly to the enterprise that trained)",
+                measure="M13",
+                rule="M13.enterprise_did_not_train",
+            )
         channel, payee, payee_provider, platform_id = "enterprise", "enterprise", provider.id, principal.platform_id
     if course is not None and body.training_district != course.district:
         raise Unprocessable(f"The course took place in {course.district}, not {body.training_district}")
@@ -210,37 +280,74 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
     first = await repo.live_claim_on(session, cert.number)
     facts = rules.Certificate(cert.number, cert.worker_id, cert.occupation, cert.level, cert.issued_on)
     amount = rules.subsidy_amount_fen(cert.occupation, cert.level, on)
-    claim = Claim(id=new_id("clm"), certificate_number=cert.number, worker_id=cert.worker_id, channel=channel,
-                  payee=payee, provider_id=payee_provider, platform_id=platform_id, occupation=cert.occupation,
-                  level=cert.level, training_district=body.training_district,
-                  job_seeking_district=body.job_seeking_district, amount_fen=amount, year=on.year,
-                  status="submitted", submitted_at=at)
+    claim = Claim(
+        id=new_id("clm"),
+        certificate_number=cert.number,
+        worker_id=cert.worker_id,
+        channel=channel,
+        payee=payee,
+        provider_id=payee_provider,
+        platform_id=platform_id,
+        occupation=cert.occupation,
+        level=cert.level,
+        training_district=body.training_district,
+        job_seeking_district=body.job_seeking_district,
+        amount_fen=amount,
+        year=on.year,
+        status="submitted",
+        submitted_at=at,
+    )
     if first is not None:
         # Across channels and districts: the same certificate is paid once. The attempt is kept (status
         # refused) with a finding for hrss, so the refusal is a fact and not just an error message.
         claim.status, claim.first_claim_id = "refused", first.id
         claim.reason = f"certificate {cert.number} was already claimed as {first.id}"
         session.add(claim)
-        record(session, _claim_event(ev.ClaimRejected, claim, at, reason=claim.reason,
-                                     rule="M13.certificate_already_claimed"))
-        await raise_finding(session, rules.second_claim_finding(facts, first.id, channel), subject_type="certificate",
-                            subject_id=cert.number, worker_id=cert.worker_id, platform_id=first.platform_id or
-                            platform_id, district=body.training_district, occupation=cert.occupation)
-        return DuplicateClaim(claim.reason, measure="M13", rule="M13.certificate_already_claimed",
-                              first_claim_id=first.id, claim_id=claim.id)
+        record(
+            session,
+            _claim_event(ev.ClaimRejected, claim, at, reason=claim.reason, rule="M13.certificate_already_claimed"),
+        )
+        await raise_finding(
+            session,
+            rules.second_claim_finding(facts, first.id, channel),
+            subject_type="certificate",
+            subject_id=cert.number,
+            worker_id=cert.worker_id,
+            platform_id=first.platform_id or platform_id,
+            district=body.training_district,
+            occupation=cert.occupation,
+        )
+        return DuplicateClaim(
+            claim.reason,
+            measure="M13",
+            rule="M13.certificate_already_claimed",
+            first_claim_id=first.id,
+            claim_id=claim.id,
+        )
 
     places = await repo.worker_places(session, cert.worker_id)
     refused, ground = rules.eligibility(
-        facts, places=rules.WorkerPlaces(places.household_region if places else None,
-                                         places.residence_district if places else None, body.job_seeking_district,
-                                         await repo.place_facts(session, cert.worker_id)),
-        training_district=body.training_district, prior=await repo.prior_claims(session, cert.worker_id),
-        held_levels=await repo.held_levels(session, cert.worker_id, cert.occupation), claimed_fen=body.amount_fen,
-        on=on)
+        facts,
+        places=rules.WorkerPlaces(
+            places.household_region if places else None,
+            places.residence_district if places else None,
+            body.job_seeking_district,
+            await repo.place_facts(session, cert.worker_id),
+        ),
+        training_district=body.training_district,
+        prior=await repo.prior_claims(session, cert.worker_id),
+        held_levels=await repo.held_levels(session, cert.worker_id, cert.occupation),
+        claimed_fen=body.amount_fen,
+        on=on,
+    )
     if refused:
         first_refusal = refused[0]
-        raise PolicyViolation(first_refusal.detail, measure=first_refusal.measure, rule=first_refusal.rule,
-                              violations=[asdict(v) for v in refused])
+        raise PolicyViolation(
+            first_refusal.detail,
+            measure=first_refusal.measure,
+            rule=first_refusal.rule,
+            violations=[asdict(v) for v in refused],
+        )
     claim.place_basis = ground.as_dict() if ground else None
     session.add(claim)
     record(session, _claim_event(ev.ClaimSubmitted, claim, at, place_basis=claim.place_basis))
@@ -250,8 +357,9 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
         count = await repo.provider_claims_since(session, provider.id, repo.thirty_days_before(at))
         spec = rules.provider_rate_finding(provider.id, count, on)
         if spec is not None:
-            await raise_finding(session, spec, subject_type="provider", subject_id=provider.id,
-                                district=provider.district)
+            await raise_finding(
+                session, spec, subject_type="provider", subject_id=provider.id, district=provider.district
+            )
     return claim
 
 
@@ -268,8 +376,11 @@ async def decide(session: AsyncSession, principal: Principal, claim: Claim, body
     budget = await repo.budget_for_update(session, claim.training_district, claim.year)
     # First come, first paid: while earlier approved claims wait for this budget, a later one waits behind
     # them, even if it would fit in what remains (a smaller claim must not overtake a larger, older one).
-    if (budget is not None and budget.total_fen - budget.committed_fen >= claim.amount_fen
-            and not await repo.has_queued(session, claim.training_district, claim.year)):
+    if (
+        budget is not None
+        and budget.total_fen - budget.committed_fen >= claim.amount_fen
+        and not await repo.has_queued(session, claim.training_district, claim.year)
+    ):
         budget.committed_fen += claim.amount_fen
         claim.status = "approved"
     else:
@@ -284,8 +395,9 @@ async def decide(session: AsyncSession, principal: Principal, claim: Claim, body
 async def record_payment(session: AsyncSession, principal: Principal, claim: Claim, reference: str) -> Claim:
     require_reviewer(principal)
     if claim.status != "approved":
-        raise Conflict(f"Only an approved, funded claim can be paid; this one is {claim.status}",
-                       slug="illegal-transition")
+        raise Conflict(
+            f"Only an approved, funded claim can be paid; this one is {claim.status}", slug="illegal-transition"
+        )
     at = now()
     claim.status, claim.paid_at, claim.payment_reference = "paid", at, reference
     record(session, _claim_event(ev.ClaimPaid, claim, at, payment_reference=reference))
@@ -299,8 +411,10 @@ async def set_budget(session: AsyncSession, district: str, year: int, body: Budg
         budget = Budget(district=district, year=year, total_fen=body.total_fen, committed_fen=0, updated_at=at)
         session.add(budget)
     elif body.total_fen < budget.committed_fen:
-        raise Conflict(f"{budget.committed_fen} fen is already committed; the budget cannot be lower",
-                       slug="budget-below-committed")
+        raise Conflict(
+            f"{budget.committed_fen} fen is already committed; the budget cannot be lower",
+            slug="budget-below-committed",
+        )
     budget.total_fen, budget.updated_at = body.total_fen, at
     for claim in await repo.queued_claims(session, district, year):
         if budget.total_fen - budget.committed_fen < claim.amount_fen:
@@ -318,8 +432,14 @@ async def on_contract_events(session: AsyncSession, envelopes: list[Envelope]) -
     for e in envelopes:
         if e.type == WorkerRegistered.event_type:
             w = WorkerRegistered.of(e)
-            rows.append({"worker_id": w.worker_id, "household_region": w.household_registration_region,
-                         "residence_district": w.residence_district, "updated_at": e.time})
+            rows.append(
+                {
+                    "worker_id": w.worker_id,
+                    "household_region": w.household_registration_region,
+                    "residence_district": w.residence_district,
+                    "updated_at": e.time,
+                }
+            )
     await repo.upsert_worker_places(session, rows)
 
 
@@ -332,14 +452,36 @@ async def on_department_events(session: AsyncSession, envelopes: list[Envelope])
         if e.type == HouseholdRegistrationRecorded.event_type:
             f = HouseholdRegistrationRecorded.of(e)
             valid_until = f.moved_out_on - timedelta(days=1) if f.moved_out_on else None  # registered until the move
-            rows.append({"fact_id": f.fact_id, "worker_id": f.worker_id, "kind": "household_registration",
-                         "department": f.department, "reference": f.reference, "region_code": f.region_code,
-                         "district": None, "valid_from": f.registered_on, "valid_until": valid_until,
-                         "version": f.version, "observed_at": f.observed_at})
+            rows.append(
+                {
+                    "fact_id": f.fact_id,
+                    "worker_id": f.worker_id,
+                    "kind": "household_registration",
+                    "department": f.department,
+                    "reference": f.reference,
+                    "region_code": f.region_code,
+                    "district": None,
+                    "valid_from": f.registered_on,
+                    "valid_until": valid_until,
+                    "version": f.version,
+                    "observed_at": f.observed_at,
+                }
+            )
         elif e.type == JobSeekingRegistrationRecorded.event_type:
             f = JobSeekingRegistrationRecorded.of(e)
-            rows.append({"fact_id": f.fact_id, "worker_id": f.worker_id, "kind": "job_seeking_registration",
-                         "department": f.department, "reference": f.reference, "region_code": None,
-                         "district": f.district, "valid_from": f.registered_on, "valid_until": f.ended_on,
-                         "version": f.version, "observed_at": f.observed_at})
+            rows.append(
+                {
+                    "fact_id": f.fact_id,
+                    "worker_id": f.worker_id,
+                    "kind": "job_seeking_registration",
+                    "department": f.department,
+                    "reference": f.reference,
+                    "region_code": None,
+                    "district": f.district,
+                    "valid_from": f.registered_on,
+                    "valid_until": f.ended_on,
+                    "version": f.version,
+                    "observed_at": f.observed_at,
+                }
+            )
     await repo.save_place_facts(session, rows)

@@ -84,5 +84,7 @@ STATUS_AFTER = {
     "contracts.contract.expired.v1": "expired",
     "contracts.contract.discarded.v1": "discarded",
 }
-MODELS = {m.event_type: m for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired,
-                                    ContractDiscarded)}
+MODELS = {
+    m.event_type: m
+    for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired, ContractDiscarded)
+}

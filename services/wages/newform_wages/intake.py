@@ -20,17 +20,42 @@ from newform_common.errors import Problem
 Format = Literal["jsonl", "csv", "json"]
 
 STATEMENT_HEADERS = {
-    "行标识": "line_id", "合同编号": "contract_id", "劳动者编号": "worker_id", "周期开始": "period_start",
-    "周期结束": "period_end", "应付日期": "due_date", "应发工资": "gross_fen", "基本工资": "base_fen",
-    "计件工资": "piece_fen", "计件单数": "piece_orders", "加班工资": "overtime_fen", "休息日加班工资": "rest_day_fen",
-    "法定节假日加班工资": "holiday_fen", "恶劣天气补贴": "bad_weather_allowance_fen", "夜班补贴": "night_allowance_fen",
-    "其他补贴": "other_allowance_fen", "扣款": "deductions", "正常工时": "normal_hours", "加班工时": "overtime_hours",
-    "休息日工时": "rest_day_hours", "法定节假日工时": "holiday_hours", "夜班工时": "night_hours",
-    "加班日期": "premium_days", "实发工资": "paid_fen", "支付日期": "paid_on", "支付方式": "payment_method",
+    "行标识": "line_id",
+    "合同编号": "contract_id",
+    "劳动者编号": "worker_id",
+    "周期开始": "period_start",
+    "周期结束": "period_end",
+    "应付日期": "due_date",
+    "应发工资": "gross_fen",
+    "基本工资": "base_fen",
+    "计件工资": "piece_fen",
+    "计件单数": "piece_orders",
+    "加班工资": "overtime_fen",
+    "休息日加班工资": "rest_day_fen",
+    "法定节假日加班工资": "holiday_fen",
+    "恶劣天气补贴": "bad_weather_allowance_fen",
+    "夜班补贴": "night_allowance_fen",
+    "其他补贴": "other_allowance_fen",
+    "扣款": "deductions",
+    "正常工时": "normal_hours",
+    "加班工时": "overtime_hours",
+    "休息日工时": "rest_day_hours",
+    "法定节假日工时": "holiday_hours",
+    "夜班工时": "night_hours",
+    "加班日期": "premium_days",
+    "实发工资": "paid_fen",
+    "支付日期": "paid_on",
+    "支付方式": "payment_method",
 }
 SESSION_HEADERS = {
-    "行标识": "line_id", "劳动者编号": "worker_id", "合同编号": "contract_id", "岗位": "post", "上线时间": "started_at",
-    "下线时间": "ended_at", "接单时长": "order_minutes", "完成单数": "orders_completed",
+    "行标识": "line_id",
+    "劳动者编号": "worker_id",
+    "合同编号": "contract_id",
+    "岗位": "post",
+    "上线时间": "started_at",
+    "下线时间": "ended_at",
+    "接单时长": "order_minutes",
+    "完成单数": "orders_completed",
     "平台要求在线": "required_online",
 }
 TRUE, FALSE = {"是", "true", "1", "yes"}, {"否", "false", "0", "no"}
@@ -71,17 +96,22 @@ def format_of(content_type: str | None) -> Format:
         return "csv"
     if kind == "application/json":
         return "json"
-    raise Problem(f"Unsupported batch format {kind or '(none)'!r}: send application/x-ndjson (JSON lines), "
-                  "text/csv or application/json ({\"lines\": [...]})", status=415, slug="unsupported-media-type",
-                  title="Unsupported media type")
+    raise Problem(
+        f"Unsupported batch format {kind or '(none)'!r}: send application/x-ndjson (JSON lines), "
+        'text/csv or application/json ({"lines": [...]})',
+        status=415,
+        slug="unsupported-media-type",
+        title="Unsupported media type",
+    )
 
 
 def split(body: bytes, fmt: Format, headers: dict[str, str], max_lines: int) -> list[RawLine]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Problem(f"The upload is not UTF-8 ({exc.reason} at byte {exc.start})", status=400,
-                      slug="not-utf8") from exc
+        raise Problem(
+            f"The upload is not UTF-8 ({exc.reason} at byte {exc.start})", status=400, slug="not-utf8"
+        ) from exc
     if fmt == "json":
         return _json_array(text, max_lines)
     lines = _csv(text, headers, max_lines) if fmt == "csv" else _jsonl(text, max_lines)
@@ -110,8 +140,10 @@ def _json_array(text: str, max_lines: int) -> list[RawLine]:
     if not isinstance(items, list):
         raise Problem('A JSON batch is an object {"lines": [...]}', status=422, slug="invalid-batch")
     _check_count(len(items), max_lines)
-    return [RawLine(i, item) if isinstance(item, dict) else RawLine(i, None, "each line must be a JSON object")
-            for i, item in enumerate(items, start=1)]
+    return [
+        RawLine(i, item) if isinstance(item, dict) else RawLine(i, None, "each line must be a JSON object")
+        for i, item in enumerate(items, start=1)
+    ]
 
 
 def _header(name: str, headers: dict[str, str]) -> str:

@@ -26,8 +26,10 @@ TAGS = [
     {"name": "statements", "description": "Pay statements, single and batch (M6)"},
     {"name": "sessions", "description": "Work sessions and working time across platforms (M7)"},
     {"name": "quotas", "description": "Labour quotas per post (M7)"},
-    {"name": "related units",
-     "description": "Agencies, outsourcers and franchisees that pay their own staff (M6, M19)"},
+    {
+        "name": "related units",
+        "description": "Agencies, outsourcers and franchisees that pay their own staff (M6, M19)",
+    },
     {"name": "workers", "description": "A worker's reports of unpaid or short pay (M6)"},
     {"name": "findings", "description": "Breaches found in accepted facts"},
 ]
@@ -37,18 +39,30 @@ def consumers(settings: Settings):
     def make(db, service_settings):
         if not settings.run_consumers:
             return []
-        return [ConsumerRunner(db, service_settings.kafka_bootstrap_servers,
-                               group_id=f"{settings.service_name}-engagements",
-                               batch_handler=apply_contract_events, topics=[settings.contracts_topic],
-                               max_attempts=settings.consumer_max_attempts)]
+        return [
+            ConsumerRunner(
+                db,
+                service_settings.kafka_bootstrap_servers,
+                group_id=f"{settings.service_name}-engagements",
+                batch_handler=apply_contract_events,
+                topics=[settings.contracts_topic],
+                max_attempts=settings.consumer_max_attempts,
+            )
+        ]
 
     return make
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_service_app(settings=settings, title="newform wages", description=DESCRIPTION,
-                              routers=[router, findings_router()], openapi_tags=TAGS,
-                              consumers=consumers(settings), deadline_handlers=DEADLINE_HANDLERS,
-                              # a year's holiday schedule loaded: the premium questions that waited for it
-                              schedule_hooks=(rejudge_pending_premiums,))
+    return create_service_app(
+        settings=settings,
+        title="newform wages",
+        description=DESCRIPTION,
+        routers=[router, findings_router()],
+        openapi_tags=TAGS,
+        consumers=consumers(settings),
+        deadline_handlers=DEADLINE_HANDLERS,
+        # a year's holiday schedule loaded: the premium questions that waited for it
+        schedule_hooks=(rejudge_pending_premiums,),
+    )

@@ -20,23 +20,63 @@ from newform_common.db import driver_connection
 from newform_common.locks import lock_keys
 
 STATEMENT_COLUMNS: dict[str, str] = {
-    "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "contract_id": "text",
-    "worker_id": "text", "period_start": "date", "period_end": "date", "due_date": "date", "gross_fen": "int8",
-    "base_fen": "int8", "piece_fen": "int8", "piece_orders": "int4", "overtime_fen": "int8", "rest_day_fen": "int8",
-    "holiday_fen": "int8", "allowances_fen": "int8", "deductions": "jsonb", "deductions_fen": "int8",
-    "normal_minutes": "int4", "overtime_minutes": "int4", "rest_day_minutes": "int4", "holiday_minutes": "int4",
-    "night_minutes": "int4", "premium_days": "jsonb", "paid_fen": "int8", "paid_on": "date",
-    "payment_method": "text", "status": "text", "received_at": "timestamptz", "pending_schedule": "jsonb",
+    "id": "text",
+    "platform_id": "text",
+    "line_id": "text",
+    "batch_id": "text",
+    "contract_id": "text",
+    "worker_id": "text",
+    "period_start": "date",
+    "period_end": "date",
+    "due_date": "date",
+    "gross_fen": "int8",
+    "base_fen": "int8",
+    "piece_fen": "int8",
+    "piece_orders": "int4",
+    "overtime_fen": "int8",
+    "rest_day_fen": "int8",
+    "holiday_fen": "int8",
+    "allowances_fen": "int8",
+    "deductions": "jsonb",
+    "deductions_fen": "int8",
+    "normal_minutes": "int4",
+    "overtime_minutes": "int4",
+    "rest_day_minutes": "int4",
+    "holiday_minutes": "int4",
+    "night_minutes": "int4",
+    "premium_days": "jsonb",
+    "paid_fen": "int8",
+    "paid_on": "date",
+    "payment_method": "text",
+    "status": "text",
+    "received_at": "timestamptz",
+    "pending_schedule": "jsonb",
 }
 SESSION_COLUMNS: dict[str, str] = {
-    "id": "text", "platform_id": "text", "line_id": "text", "batch_id": "text", "worker_id": "text",
-    "contract_id": "text", "post": "text", "started_at": "timestamptz", "ended_at": "timestamptz",
-    "work_date": "date", "working_minutes": "int4", "order_minutes": "int4", "orders_completed": "int4",
+    "id": "text",
+    "platform_id": "text",
+    "line_id": "text",
+    "batch_id": "text",
+    "worker_id": "text",
+    "contract_id": "text",
+    "post": "text",
+    "started_at": "timestamptz",
+    "ended_at": "timestamptz",
+    "work_date": "date",
+    "working_minutes": "int4",
+    "order_minutes": "int4",
+    "orders_completed": "int4",
     "received_at": "timestamptz",
 }
 DEADLINE_COLUMNS: dict[str, str] = {
-    "id": "text", "kind": "text", "subject_id": "text", "due_at": "timestamptz", "status": "text", "data": "jsonb",
-    "attempts": "int4", "created_at": "timestamptz",
+    "id": "text",
+    "kind": "text",
+    "subject_id": "text",
+    "due_at": "timestamptz",
+    "status": "text",
+    "data": "jsonb",
+    "attempts": "int4",
+    "created_at": "timestamptz",
 }
 
 
@@ -44,13 +84,22 @@ def _unnest_insert(table: str, columns: dict[str, str], conflict: str, returning
     names = list(columns)
     arrays = ", ".join(f"${i}::{'text' if t == 'jsonb' else t}[]" for i, t in enumerate(columns.values(), start=1))
     selected = ", ".join(f"u.{n}::jsonb" if t == "jsonb" else f"u.{n}" for n, t in columns.items())
-    sql = (f"insert into {table} ({', '.join(names)}) select {selected} from unnest({arrays}) "
-           f"as u({', '.join(names)}) on conflict {conflict} do nothing")
+    sql = (
+        f"insert into {table} ({', '.join(names)}) select {selected} from unnest({arrays}) "
+        f"as u({', '.join(names)}) on conflict {conflict} do nothing"
+    )
     return sql + (f" returning {returning}" if returning else "")
 
 
-async def insert_rows(session: AsyncSession, table: str, columns: dict[str, str], rows: Sequence[dict[str, Any]],
-                      *, conflict: str, returning: str | None = None) -> list[Any]:
+async def insert_rows(
+    session: AsyncSession,
+    table: str,
+    columns: dict[str, str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: str,
+    returning: str | None = None,
+) -> list[Any]:
     """Insert many rows; rows whose key exists are skipped. Returns `returning` values of the rows inserted.
 
     A `COPY` first, in a savepoint: in the usual batch no row exists yet, and COPY costs a fifth of the
@@ -83,8 +132,9 @@ async def existing_line_ids(session: AsyncSession, table: str, platform_id: str,
     if not line_ids:
         return set()
     conn = await driver_connection(session)
-    rows = await conn.fetch(f"select line_id from {table} where platform_id = $1 and line_id = any($2::text[])",
-                            platform_id, line_ids)
+    rows = await conn.fetch(
+        f"select line_id from {table} where platform_id = $1 and line_id = any($2::text[])", platform_id, line_ids
+    )
     return {r[0] for r in rows}
 
 
@@ -108,7 +158,9 @@ async def worker_engagement_kinds(session: AsyncSession, worker_ids: Iterable[st
     conn = await driver_connection(session)
     rows = await conn.fetch(
         "select worker_id, part_time, hours_arrangement from engagements where worker_id = any($1::text[]) "
-        "and engagement_type = 'labor_contract' and status = 'signed'", list(set(worker_ids)))
+        "and engagement_type = 'labor_contract' and status = 'signed'",
+        list(set(worker_ids)),
+    )
     kinds: dict[str, set[str]] = {}
     for r in rows:
         kinds.setdefault(r["worker_id"], set()).add("part_time_labour" if r["part_time"] else "full_time_labour")
@@ -124,7 +176,10 @@ async def arrears_raised(session: AsyncSession, contract_id: str, start: date, e
     return await conn.fetchval(
         "select id from findings where rule = 'M6.wage_arrears' and evidence ->> 'contract_id' = $1 "
         "and (evidence ->> 'period_start')::date <= $3 and (evidence ->> 'period_end')::date >= $2 limit 1",
-        contract_id, start, end)
+        contract_id,
+        start,
+        end,
+    )
 
 
 async def lock_arrears(session: AsyncSession, contract_ids: Iterable[str]) -> None:
@@ -155,21 +210,28 @@ async def daily_minutes(session: AsyncSession, worker_ids: list[str], start: dat
     split = _SPLIT_BY_DAY.format(where="worker_id = any($1::text[]) and work_date between $2::date - 1 and $3")
     rows = await conn.fetch(
         f"select worker_id, day as work_date, platform_id, round(sum(minutes))::int as minutes from ({split}) as x "
-        "where day between $2 and $3 group by 1, 2, 3", list(set(worker_ids)), start, end)
+        "where day between $2 and $3 group by 1, 2, 3",
+        list(set(worker_ids)),
+        start,
+        end,
+    )
     return [dict(r) for r in rows]
 
 
-async def hours_by_day(session: AsyncSession, worker_id: str, start: date, end: date,
-                       platform_id: str | None) -> list[dict[str, Any]]:
+async def hours_by_day(
+    session: AsyncSession, worker_id: str, start: date, end: date, platform_id: str | None
+) -> list[dict[str, Any]]:
     """One worker's working minutes per day and platform in [start, end), split at midnight as above."""
     conn = await driver_connection(session)
-    where = "worker_id = $1 and work_date between $2::date - 1 and $3" + (" and platform_id = $4" if platform_id
-                                                                          else "")
+    where = "worker_id = $1 and work_date between $2::date - 1 and $3" + (
+        " and platform_id = $4" if platform_id else ""
+    )
     args = [worker_id, start, end] + ([platform_id] if platform_id else [])
     rows = await conn.fetch(
         f"select day as work_date, platform_id, round(sum(minutes))::int as minutes from "
         f"({_SPLIT_BY_DAY.format(where=where)}) as x where day >= $2 and day < $3 group by 1, 2 order by 1, 2",
-        *args)
+        *args,
+    )
     return [dict(r) for r in rows]
 
 
@@ -177,7 +239,11 @@ async def intervals(session: AsyncSession, worker_ids: list[str], start: date, e
     conn = await driver_connection(session)
     rows = await conn.fetch(
         "select worker_id, work_date, platform_id, started_at, ended_at from work_sessions "
-        "where worker_id = any($1::text[]) and work_date between $2 and $3", list(set(worker_ids)), start, end)
+        "where worker_id = any($1::text[]) and work_date between $2 and $3",
+        list(set(worker_ids)),
+        start,
+        end,
+    )
     return [dict(r) for r in rows]
 
 
@@ -190,7 +256,11 @@ async def claim_judgements(session: AsyncSession, keys: list[tuple[str, str, str
         "insert into judgements (rule, subject_id, platform_id, judged_at) "
         "select u.r, u.s, u.p, $4 from unnest($1::text[], $2::text[], $3::text[]) as u(r, s, p) "
         "on conflict do nothing returning rule, subject_id, platform_id",
-        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], now)
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        now,
+    )
     return {(r[0], r[1], r[2]) for r in rows}
 
 
@@ -216,6 +286,9 @@ async def lock_working_time(session: AsyncSession, rows: Sequence[dict[str, Any]
     the quota over the post's workers that day — so two side by side would each miss the other's
     uncommitted sessions: overlaps stored twice, 6 h + 6 h judged as 6 h twice, a quota judged on half.
     """
-    await lock_keys(session, "wages-working-time",
-                    [f"worker:{r['worker_id']}" for r in rows]
-                    + [f"quota:{r['platform_id']}:{r['post']}:{r['work_date'].isoformat()}" for r in rows if r["post"]])
+    await lock_keys(
+        session,
+        "wages-working-time",
+        [f"worker:{r['worker_id']}" for r in rows]
+        + [f"quota:{r['platform_id']}:{r['post']}:{r['work_date'].isoformat()}" for r in rows if r["post"]],
+    )

@@ -25,32 +25,54 @@ from newform_common.policy import get_policy
 
 RULES: tuple[RuleDef, ...] = (
     RuleDef("M6.max_pay_period", "finding", "A pay period is at most one month (part-time: at most 15 days)"),
-    RuleDef("M6.minimum_wage", "finding",
-            "Pay for normal working time is at least the minimum wage of its basis (monthly / hourly), day by day"),
-    RuleDef("M6.overtime_premium", "finding",
-            "Under a labour relationship: overtime ≥ 150 %, rest days ≥ 200 %, statutory holidays ≥ 300 %"),
+    RuleDef(
+        "M6.minimum_wage",
+        "finding",
+        "Pay for normal working time is at least the minimum wage of its basis (monthly / hourly), day by day",
+    ),
+    RuleDef(
+        "M6.overtime_premium",
+        "finding",
+        "Under a labour relationship: overtime ≥ 150 %, rest days ≥ 200 %, statutory holidays ≥ 300 %",
+    ),
     RuleDef("M6.unlawful_deduction", "finding", "Fines, deposits, risk money or equipment fees deducted from pay"),
     RuleDef("M6.deduction_without_lawful_reason", "finding", "A deduction names no lawful reason"),
     RuleDef("M6.paid_in_money", "finding", "Wages are paid in money, not points, coupons or goods"),
     RuleDef("M6.wage_arrears", "finding", "Unpaid or short-paid after the due date: arrears (of the difference)"),
     RuleDef("M6.paid_late", "finding", "Paid in full but after the due date"),
     RuleDef("M6.statement_missing", "finding", "No paid statement for a known engagement's period at its due date"),
-    RuleDef("M6.pay_report_unresolved", "finding",
-            "A worker's report of unpaid or short pay that the platform's statements do not resolve"),
-    RuleDef("M6.early_warning_low_hourly_pay", "finding",
-            "Early warning: pay per working hour close above the hourly minimum"),
-    RuleDef("M6.early_warning_late_share_rising", "finding",
-            "Early warning: a platform's share of statements paid late or short rises from one month to the next"),
-    RuleDef("M19.related_unit_arrears", "finding",
-            "A related unit's wage arrears where the platform was entrusted to pay (the unit stays liable)"),
+    RuleDef(
+        "M6.pay_report_unresolved",
+        "finding",
+        "A worker's report of unpaid or short pay that the platform's statements do not resolve",
+    ),
+    RuleDef(
+        "M6.early_warning_low_hourly_pay",
+        "finding",
+        "Early warning: pay per working hour close above the hourly minimum",
+    ),
+    RuleDef(
+        "M6.early_warning_late_share_rising",
+        "finding",
+        "Early warning: a platform's share of statements paid late or short rises from one month to the next",
+    ),
+    RuleDef(
+        "M19.related_unit_arrears",
+        "finding",
+        "A related unit's wage arrears where the platform was entrusted to pay (the unit stays liable)",
+    ),
     RuleDef("M20.wage_arrears_enforcement", "finding", "Wage arrears, for the joint enforcement channel"),
     RuleDef("M7.rest_break", "finding", "Continuous working time beyond the limit without the required break"),
-    RuleDef("M7.daily_hours", "finding",
-            "Working time in a day (all platforms) beyond the statutory day plus overtime"),
+    RuleDef(
+        "M7.daily_hours", "finding", "Working time in a day (all platforms) beyond the statutory day plus overtime"
+    ),
     RuleDef("M7.monthly_overtime", "finding", "Overtime in a month (all platforms) beyond the cap, labour contract"),
     RuleDef("M7.part_time_hours", "finding", "Part-time work beyond 4 h a day on average or 24 h a week"),
-    RuleDef("M7.quota_unreachable", "finding",
-            "Fewer than 90 % of the workers on a post reach the declared quota within statutory hours"),
+    RuleDef(
+        "M7.quota_unreachable",
+        "finding",
+        "Fewer than 90 % of the workers on a post reach the declared quota within statutory hours",
+    ),
 )
 
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]
@@ -238,29 +260,53 @@ def agreed_pay_day(schedule: dict | None, period_end: date) -> date | None:
 def pay_due_date(schedule: dict | None, period_end: date) -> date:
     """The agreed pay day, else the policy's default days after the period's end."""
     return agreed_pay_day(schedule, period_end) or period_end + timedelta(
-        days=policy("wages.pay_due_days_after_period_end", period_end))
+        days=policy("wages.pay_due_days_after_period_end", period_end)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Input checks (rejects, line by line)
 # ---------------------------------------------------------------------------------------------
-NON_NEGATIVE = ("gross_fen", "base_fen", "piece_fen", "overtime_fen", "rest_day_fen", "holiday_fen", "allowances_fen",
-                "paid_fen", "normal_minutes", "overtime_minutes", "rest_day_minutes", "holiday_minutes",
-                "night_minutes")
+NON_NEGATIVE = (
+    "gross_fen",
+    "base_fen",
+    "piece_fen",
+    "overtime_fen",
+    "rest_day_fen",
+    "holiday_fen",
+    "allowances_fen",
+    "paid_fen",
+    "normal_minutes",
+    "overtime_minutes",
+    "rest_day_minutes",
+    "holiday_minutes",
+    "night_minutes",
+)
 
 
 def statement_input_errors(s: Statement) -> list[InputError]:
-    errors = [InputError(name, "a date outside the years 1900–2199") for name, value in (
-        ("period_start", s.period_start), ("period_end", s.period_end), ("due_date", s.due_date),
-        ("paid_on", s.paid_on)) if value is not None and not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
+    errors = [
+        InputError(name, "a date outside the years 1900–2199")
+        for name, value in (
+            ("period_start", s.period_start),
+            ("period_end", s.period_end),
+            ("due_date", s.due_date),
+            ("paid_on", s.paid_on),
+        )
+        if value is not None and not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]
+    ]
     if errors:
         return errors
     if s.period_end < s.period_start:
         errors.append(InputError("period_end", "the period ends before it starts"))
         return errors
     if s.days > MAX_STATEMENT_DAYS:
-        errors.append(InputError("period_end", f"a period of {s.days} days: one statement covers at most "
-                                               f"{MAX_STATEMENT_DAYS} days (a year)"))
+        errors.append(
+            InputError(
+                "period_end",
+                f"a period of {s.days} days: one statement covers at most {MAX_STATEMENT_DAYS} days (a year)",
+            )
+        )
         return errors
     if s.due_date < s.period_end:
         errors.append(InputError("due_date", "pay cannot be due before the period ends"))
@@ -268,16 +314,34 @@ def statement_input_errors(s: Statement) -> list[InputError]:
         errors.append(InputError("due_date", "pay due more than a year after the period ends"))
     if s.paid_on is not None and (s.paid_on - s.period_end).days > 20 * MAX_STATEMENT_DAYS:
         errors.append(InputError("paid_on", "a payment date decades after the period"))
-    if min(s.gross_fen, s.base_fen, s.piece_fen, s.overtime_fen, s.rest_day_fen, s.holiday_fen, s.allowances_fen,
-           s.paid_fen, s.normal_minutes, s.overtime_minutes, s.rest_day_minutes, s.holiday_minutes,
-           s.night_minutes) < 0:  # one comparison for the usual line, then which ones
+    if (
+        min(
+            s.gross_fen,
+            s.base_fen,
+            s.piece_fen,
+            s.overtime_fen,
+            s.rest_day_fen,
+            s.holiday_fen,
+            s.allowances_fen,
+            s.paid_fen,
+            s.normal_minutes,
+            s.overtime_minutes,
+            s.rest_day_minutes,
+            s.holiday_minutes,
+            s.night_minutes,
+        )
+        < 0
+    ):  # one comparison for the usual line, then which ones
         errors.extend(InputError(name, "must not be negative") for name in NON_NEGATIVE if getattr(s, name) < 0)
     for i, d in enumerate(s.deductions):
         if d.amount_fen < 0:
             errors.append(InputError(f"deductions[{i}].amount_fen", "must not be negative"))
     if s.worked_minutes > s.days * MINUTES_PER_DAY:
-        errors.append(InputError("normal_hours", f"{s.worked_minutes / 60:g} h of work in {s.days} day(s): "
-                                                 "more than 24 hours a day"))
+        errors.append(
+            InputError(
+                "normal_hours", f"{s.worked_minutes / 60:g} h of work in {s.days} day(s): more than 24 hours a day"
+            )
+        )
     per_day: dict[date, int] = {}
     for i, p in enumerate(s.premium_days):
         if not s.period_start <= p.day <= s.period_end:
@@ -290,11 +354,14 @@ def statement_input_errors(s: Statement) -> list[InputError]:
     return errors
 
 
-def session_input_errors(started_at: datetime, ended_at: datetime, order_minutes: int,
-                         orders_completed: int) -> list[InputError]:
-    errors = [InputError(name, "a time outside the years 1900–2199") for name, value in (
-        ("started_at", started_at), ("ended_at", ended_at))
-        if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]]
+def session_input_errors(
+    started_at: datetime, ended_at: datetime, order_minutes: int, orders_completed: int
+) -> list[InputError]:
+    errors = [
+        InputError(name, "a time outside the years 1900–2199")
+        for name, value in (("started_at", started_at), ("ended_at", ended_at))
+        if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]
+    ]
     if errors:
         return errors
     if ended_at <= started_at:
@@ -342,10 +409,19 @@ def check_pay_period(s: Statement, e: Engagement) -> FindingSpec | None:
     too_long, limit_text = _pay_period_excess(_loaded(), e.part_time, s.period_start, s.period_end)
     if not too_long:
         return None
-    return FindingSpec("M6", "M6.max_pay_period", Severity.medium,
-                       f"工资支付周期 {s.days} 天，超过{limit_text}",
-                       {"period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat(),
-                        "days": s.days, "part_time": e.part_time, "limit": limit_text})
+    return FindingSpec(
+        "M6",
+        "M6.max_pay_period",
+        Severity.medium,
+        f"工资支付周期 {s.days} 天，超过{limit_text}",
+        {
+            "period_start": s.period_start.isoformat(),
+            "period_end": s.period_end.isoformat(),
+            "days": s.days,
+            "part_time": e.part_time,
+            "limit": limit_text,
+        },
+    )
 
 
 def minimum_wage_basis(e: Engagement, on: date) -> str:
@@ -432,16 +508,27 @@ def check_minimum_wage(s: Statement, e: Engagement) -> FindingSpec | None:
         return None
     required = minimum_pay_required(basis, s.period_start, s.period_end, s.normal_minutes)
     shortfall = required - s.normal_pay_fen
-    return FindingSpec("M6", "M6.minimum_wage", Severity.high,
-                       f"正常工作时间工资 {s.normal_pay_fen / 100:.2f} 元，低于最低工资标准（{_basis_zh(basis)}）"
-                       f" {float(required) / 100:.2f} 元",
-                       {"basis": basis, "normal_pay_fen": s.normal_pay_fen, "required_fen": _ceil(required),
-                        "shortfall_fen": _ceil(shortfall), "normal_minutes": s.normal_minutes,
-                        "period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat()})
+    return FindingSpec(
+        "M6",
+        "M6.minimum_wage",
+        Severity.high,
+        f"正常工作时间工资 {s.normal_pay_fen / 100:.2f} 元，低于最低工资标准（{_basis_zh(basis)}）"
+        f" {float(required) / 100:.2f} 元",
+        {
+            "basis": basis,
+            "normal_pay_fen": s.normal_pay_fen,
+            "required_fen": _ceil(required),
+            "shortfall_fen": _ceil(shortfall),
+            "normal_minutes": s.normal_minutes,
+            "period_start": s.period_start.isoformat(),
+            "period_end": s.period_end.isoformat(),
+        },
+    )
 
 
-def check_minimum_wage_month(pay_fen: int, month_start: date, month_end: date, engaged_from: date,
-                             engaged_until: date | None, statements: int) -> FindingSpec | None:
+def check_minimum_wage_month(
+    pay_fen: int, month_start: date, month_end: date, engaged_from: date, engaged_until: date | None, statements: int
+) -> FindingSpec | None:
     """M6 (monthly basis): the normal pay of one pay month, summed over its shorter statements (daily or
     weekly pay), against the monthly standard; a month the engagement covers only in part owes its share
     of the month's days (最低工资规定 art. 12: the standard is for the normal work actually required)."""
@@ -452,13 +539,23 @@ def check_minimum_wage_month(pay_fen: int, month_start: date, month_end: date, e
     required = _monthly_minimum(_loaded(), month_start, month_end, covered_start, covered_end)
     if pay_fen >= required:
         return None
-    return FindingSpec("M6", "M6.minimum_wage", Severity.high,
-                       f"{month_start.isoformat()} 至 {month_end.isoformat()} 正常工作时间工资合计 "
-                       f"{pay_fen / 100:.2f} 元，低于月最低工资标准 {float(required) / 100:.2f} 元",
-                       {"basis": "monthly", "normal_pay_fen": pay_fen, "required_fen": _ceil(required),
-                        "shortfall_fen": _ceil(required - pay_fen), "period_start": month_start.isoformat(),
-                        "period_end": month_end.isoformat(), "statements": statements,
-                        "judged_on": "pay_month_sum"})
+    return FindingSpec(
+        "M6",
+        "M6.minimum_wage",
+        Severity.high,
+        f"{month_start.isoformat()} 至 {month_end.isoformat()} 正常工作时间工资合计 "
+        f"{pay_fen / 100:.2f} 元，低于月最低工资标准 {float(required) / 100:.2f} 元",
+        {
+            "basis": "monthly",
+            "normal_pay_fen": pay_fen,
+            "required_fen": _ceil(required),
+            "shortfall_fen": _ceil(required - pay_fen),
+            "period_start": month_start.isoformat(),
+            "period_end": month_end.isoformat(),
+            "statements": statements,
+            "judged_on": "pay_month_sum",
+        },
+    )
 
 
 def check_low_hourly_pay(s: Statement, e: Engagement) -> FindingSpec | None:
@@ -472,10 +569,18 @@ def check_low_hourly_pay(s: Statement, e: Engagement) -> FindingSpec | None:
     if s.normal_pay_fen * 100 > required * (100 + margin):
         return None
     per_hour = Fraction(s.normal_pay_fen * 60, s.normal_minutes)
-    return FindingSpec("M6", "M6.early_warning_low_hourly_pay", Severity.low,
-                       f"每工作小时报酬 {float(per_hour) / 100:.2f} 元，接近小时最低工资标准",
-                       {"pay_per_hour_fen": _ceil(per_hour), "margin_percent": margin,
-                        "required_fen": _ceil(required), "normal_pay_fen": s.normal_pay_fen})
+    return FindingSpec(
+        "M6",
+        "M6.early_warning_low_hourly_pay",
+        Severity.low,
+        f"每工作小时报酬 {float(per_hour) / 100:.2f} 元，接近小时最低工资标准",
+        {
+            "pay_per_hour_fen": _ceil(per_hour),
+            "margin_percent": margin,
+            "required_fen": _ceil(required),
+            "normal_pay_fen": s.normal_pay_fen,
+        },
+    )
 
 
 def check_late_share_rising(previous: tuple[int, int], current: tuple[int, int], month: date) -> FindingSpec | None:
@@ -488,11 +593,21 @@ def check_late_share_rising(previous: tuple[int, int], current: tuple[int, int],
     # late_now/total_now - late_before/total_before >= rise/100, in integers
     if (late_now * total_before - late_before * total_now) * 100 < rise * total_now * total_before:
         return None
-    return FindingSpec("M6", "M6.early_warning_late_share_rising", Severity.low,
-                       f"{month:%Y-%m} 迟发或少发工资的比例升至 {late_now * 100 // total_now}%"
-                       f"（上月 {late_before * 100 // total_before}%）",
-                       {"month": f"{month:%Y-%m}", "late": late_now, "statements": total_now,
-                        "previous_late": late_before, "previous_statements": total_before, "rise_points": rise})
+    return FindingSpec(
+        "M6",
+        "M6.early_warning_late_share_rising",
+        Severity.low,
+        f"{month:%Y-%m} 迟发或少发工资的比例升至 {late_now * 100 // total_now}%"
+        f"（上月 {late_before * 100 // total_before}%）",
+        {
+            "month": f"{month:%Y-%m}",
+            "late": late_now,
+            "statements": total_now,
+            "previous_late": late_before,
+            "previous_statements": total_before,
+            "rise_points": rise,
+        },
+    )
 
 
 def calendar_day(day: date) -> national_calendar.Day:
@@ -504,9 +619,11 @@ def day_kind(day: date) -> DayKind:
     return calendar_day(day).kind.value  # type: ignore[return-value]
 
 
-PREMIUM_PARAMETER = {"working_day": "pay.overtime_multiplier_percent.working_day",
-                     "rest_day": "pay.overtime_multiplier_percent.rest_day",
-                     "statutory_holiday": "pay.overtime_multiplier_percent.statutory_holiday"}
+PREMIUM_PARAMETER = {
+    "working_day": "pay.overtime_multiplier_percent.working_day",
+    "rest_day": "pay.overtime_multiplier_percent.rest_day",
+    "statutory_holiday": "pay.overtime_multiplier_percent.statutory_holiday",
+}
 
 
 def pending_premium_days(s: Statement, day_of: Callable[[date], Any] = calendar_day) -> list[date]:
@@ -534,13 +651,11 @@ def premium_minutes(s: Statement, day_of: Callable[[date], Any] = calendar_day) 
             else:
                 minutes[kind] += p.minutes
     else:
-        minutes.update(working_day=s.overtime_minutes, rest_day=s.rest_day_minutes,
-                       statutory_holiday=s.holiday_minutes)
+        minutes.update(working_day=s.overtime_minutes, rest_day=s.rest_day_minutes, statutory_holiday=s.holiday_minutes)
     return minutes, in_lieu
 
 
-def check_premiums(s: Statement, e: Engagement,
-                   day_of: Callable[[date], Any] = calendar_day) -> FindingSpec | None:
+def check_premiums(s: Statement, e: Engagement, day_of: Callable[[date], Any] = calendar_day) -> FindingSpec | None:
     """M6: premium pay for work beyond the normal day, on rest days and on statutory holidays.
 
     Labour relationship (劳动法 art. 44): paid premiums ≥ the normal hourly rate × minutes × 150 / 200 /
@@ -564,15 +679,23 @@ def check_premiums(s: Statement, e: Engagement,
     rate = Fraction(s.normal_pay_fen, s.normal_minutes)  # fen per minute of normal time
     required = {k: rate * m * policy(PREMIUM_PARAMETER[k], s.period_start) / 100 for k, m in minutes.items() if m}
     total = sum(required.values(), Fraction(0))
-    evidence = {"paid_fen": paid, "required_fen": _ceil(total),
-                "required_by_kind_fen": {k: _ceil(v) for k, v in required.items()},
-                "minutes_by_kind": {k: m for k, m in minutes.items() if m},
-                "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required},
-                "source": "劳动法 art. 44"}
+    evidence = {
+        "paid_fen": paid,
+        "required_fen": _ceil(total),
+        "required_by_kind_fen": {k: _ceil(v) for k, v in required.items()},
+        "minutes_by_kind": {k: m for k, m in minutes.items() if m},
+        "percent": {k: policy(PREMIUM_PARAMETER[k], s.period_start) for k in required},
+        "source": "劳动法 art. 44",
+    }
     if in_lieu:
         evidence["rest_day_minutes_with_time_off_in_lieu"] = in_lieu
-    return FindingSpec("M6", "M6.overtime_premium", Severity.high,
-                       f"加班工资 {paid / 100:.2f} 元，低于法定标准 {float(total) / 100:.2f} 元", evidence)
+    return FindingSpec(
+        "M6",
+        "M6.overtime_premium",
+        Severity.high,
+        f"加班工资 {paid / 100:.2f} 元，低于法定标准 {float(total) / 100:.2f} 元",
+        evidence,
+    )
 
 
 def _check_holiday_pay_above_normal(s: Statement, e: Engagement, holiday_minutes: int) -> FindingSpec | None:
@@ -583,20 +706,30 @@ def _check_holiday_pay_above_normal(s: Statement, e: Engagement, holiday_minutes
     if paid * s.normal_minutes > s.normal_pay_fen * holiday_minutes:
         return None
     at_normal = Fraction(s.normal_pay_fen * holiday_minutes, s.normal_minutes)
-    return FindingSpec("M6", "M6.overtime_premium", Severity.high,
-                       f"法定节假日工作 {holiday_minutes / 60:g} 小时，报酬 {paid / 100:.2f} 元，"
-                       f"未高于正常工作时间工资 {float(at_normal) / 100:.2f} 元",
-                       {"paid_fen": paid, "normal_rate_pay_fen": _ceil(at_normal),
-                        "minutes_by_kind": {"statutory_holiday": holiday_minutes},
-                        "required": "above_normal_rate", "engagement_type": e.engagement_type,
-                        "source": "the measures item 6 (法定节假日工作应当支付高于正常工作时间的工资报酬)"})
+    return FindingSpec(
+        "M6",
+        "M6.overtime_premium",
+        Severity.high,
+        f"法定节假日工作 {holiday_minutes / 60:g} 小时，报酬 {paid / 100:.2f} 元，"
+        f"未高于正常工作时间工资 {float(at_normal) / 100:.2f} 元",
+        {
+            "paid_fen": paid,
+            "normal_rate_pay_fen": _ceil(at_normal),
+            "minutes_by_kind": {"statutory_holiday": holiday_minutes},
+            "required": "above_normal_rate",
+            "engagement_type": e.engagement_type,
+            "source": "the measures item 6 (法定节假日工作应当支付高于正常工作时间的工资报酬)",
+        },
+    )
 
 
 @lru_cache(maxsize=4096)
 def _deduction_reasons(loaded, on: date) -> tuple[frozenset[str], frozenset[str]]:
     """(lawful, forbidden) reasons on a date, as sets built once per date and policy."""
-    return (frozenset(_policy_value(loaded, "wages.deductions.lawful_reasons", on)),
-            frozenset(_policy_value(loaded, "wages.deductions.forbidden_reasons", on)))
+    return (
+        frozenset(_policy_value(loaded, "wages.deductions.lawful_reasons", on)),
+        frozenset(_policy_value(loaded, "wages.deductions.forbidden_reasons", on)),
+    )
 
 
 def check_deductions(s: Statement) -> list[FindingSpec]:
@@ -605,25 +738,40 @@ def check_deductions(s: Statement) -> list[FindingSpec]:
     found: list[FindingSpec] = []
     bad = [d for d in s.deductions if d.reason in forbidden]
     if bad:
-        found.append(FindingSpec("M6", "M6.unlawful_deduction", Severity.high,
-                                 f"从工资中扣除{'、'.join(sorted({d.reason for d in bad}))}，共 "
-                                 f"{sum(d.amount_fen for d in bad) / 100:.2f} 元",
-                                 {"deductions": [{"reason": d.reason, "amount_fen": d.amount_fen} for d in bad]}))
+        found.append(
+            FindingSpec(
+                "M6",
+                "M6.unlawful_deduction",
+                Severity.high,
+                f"从工资中扣除{'、'.join(sorted({d.reason for d in bad}))}，共 "
+                f"{sum(d.amount_fen for d in bad) / 100:.2f} 元",
+                {"deductions": [{"reason": d.reason, "amount_fen": d.amount_fen} for d in bad]},
+            )
+        )
     unexplained = [d for d in s.deductions if d.reason not in lawful and d.reason not in forbidden]
     if unexplained:
-        found.append(FindingSpec("M6", "M6.deduction_without_lawful_reason", Severity.medium,
-                                 f"{len(unexplained)} 项扣款无法定理由",
-                                 {"deductions": [{"reason": d.reason, "amount_fen": d.amount_fen}
-                                                 for d in unexplained]}))
+        found.append(
+            FindingSpec(
+                "M6",
+                "M6.deduction_without_lawful_reason",
+                Severity.medium,
+                f"{len(unexplained)} 项扣款无法定理由",
+                {"deductions": [{"reason": d.reason, "amount_fen": d.amount_fen} for d in unexplained]},
+            )
+        )
     return found
 
 
 def check_paid_in_money(s: Statement) -> FindingSpec | None:
     if s.payment_method in policy("wages.payment_methods.money", s.period_start):
         return None
-    return FindingSpec("M6", "M6.paid_in_money", Severity.high,
-                       f"工资以非货币形式（{s.payment_method}）支付",
-                       {"payment_method": s.payment_method, "paid_fen": s.paid_fen})
+    return FindingSpec(
+        "M6",
+        "M6.paid_in_money",
+        Severity.high,
+        f"工资以非货币形式（{s.payment_method}）支付",
+        {"payment_method": s.payment_method, "paid_fen": s.paid_fen},
+    )
 
 
 def arrears_fen(s: Statement, today: date) -> int:
@@ -638,27 +786,48 @@ def check_arrears(s: Statement, today: date) -> FindingSpec | None:
     owed = arrears_fen(s, today)
     if owed == 0:
         return None
-    return FindingSpec("M6", "M6.wage_arrears", Severity.high,
-                       f"拖欠工资 {owed / 100:.2f} 元（应发 {s.net_due_fen / 100:.2f} 元，"
-                       f"已付 {s.paid_fen / 100:.2f} 元）",
-                       {"arrears_fen": owed, "net_due_fen": s.net_due_fen, "paid_fen": s.paid_fen,
-                        "due_date": s.due_date.isoformat(), "period_start": s.period_start.isoformat(),
-                        "period_end": s.period_end.isoformat(), "partial": s.paid_fen > 0})
+    return FindingSpec(
+        "M6",
+        "M6.wage_arrears",
+        Severity.high,
+        f"拖欠工资 {owed / 100:.2f} 元（应发 {s.net_due_fen / 100:.2f} 元，已付 {s.paid_fen / 100:.2f} 元）",
+        {
+            "arrears_fen": owed,
+            "net_due_fen": s.net_due_fen,
+            "paid_fen": s.paid_fen,
+            "due_date": s.due_date.isoformat(),
+            "period_start": s.period_start.isoformat(),
+            "period_end": s.period_end.isoformat(),
+            "partial": s.paid_fen > 0,
+        },
+    )
 
 
 def check_paid_late(s: Statement) -> FindingSpec | None:
     if s.paid_on is None or s.paid_on <= s.due_date or s.paid_fen < s.net_due_fen:
         return None
-    return FindingSpec("M6", "M6.paid_late", Severity.low,
-                       f"工资迟延 {(s.paid_on - s.due_date).days} 天支付",
-                       {"due_date": s.due_date.isoformat(), "paid_on": s.paid_on.isoformat(),
-                        "days_late": (s.paid_on - s.due_date).days})
+    return FindingSpec(
+        "M6",
+        "M6.paid_late",
+        Severity.low,
+        f"工资迟延 {(s.paid_on - s.due_date).days} 天支付",
+        {
+            "due_date": s.due_date.isoformat(),
+            "paid_on": s.paid_on.isoformat(),
+            "days_late": (s.paid_on - s.due_date).days,
+        },
+    )
 
 
 def enforcement_of(arrears: FindingSpec) -> FindingSpec:
     """M20: the same arrears for the joint enforcement channel (its own departments)."""
-    return FindingSpec("M20", "M20.wage_arrears_enforcement", arrears.severity, arrears.summary,
-                       {**arrears.evidence, "source_rule": arrears.rule})
+    return FindingSpec(
+        "M20",
+        "M20.wage_arrears_enforcement",
+        arrears.severity,
+        arrears.summary,
+        {**arrears.evidence, "source_rule": arrears.rule},
+    )
 
 
 def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
@@ -667,20 +836,37 @@ def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
     关联单位…承担本单位员工劳动报酬支付主体责任; 可委托平台企业支付 moves the payment, not the liability): the
     credit record is the unit's (the M6.wage_arrears finding, its own credit code), never the platform's."""
     liable = ["related_unit"]
-    return FindingSpec("M19", "M19.related_unit_arrears", arrears.severity,
-                       f"关联单位{unit['name']}拖欠工资：{arrears.summary}",
-                       {**arrears.evidence, "related_unit_id": unit["enterprise_id"], "unit_name": unit["name"],
-                        "credit_code": unit["credit_code"],
-                        "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
-                        "liable": liable, "entrusted_payer": "platform" if unit["platform_entrusted_to_pay"] else None})
+    return FindingSpec(
+        "M19",
+        "M19.related_unit_arrears",
+        arrears.severity,
+        f"关联单位{unit['name']}拖欠工资：{arrears.summary}",
+        {
+            **arrears.evidence,
+            "related_unit_id": unit["enterprise_id"],
+            "unit_name": unit["name"],
+            "credit_code": unit["credit_code"],
+            "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
+            "liable": liable,
+            "entrusted_payer": "platform" if unit["platform_entrusted_to_pay"] else None,
+        },
+    )
 
 
-def judge_statement(s: Statement, e: Engagement, today: date,
-                    day_of: Callable[[date], Any] = calendar_day) -> list[FindingSpec]:
+def judge_statement(
+    s: Statement, e: Engagement, today: date, day_of: Callable[[date], Any] = calendar_day
+) -> list[FindingSpec]:
     """Every M6 rule on one statement of a known engagement (a premium question pending the year's
     schedule is left out: `pending_premium_days`)."""
-    found = [check_pay_period(s, e), check_minimum_wage(s, e), check_premiums(s, e, day_of),
-             check_paid_in_money(s), check_arrears(s, today), check_paid_late(s), check_low_hourly_pay(s, e)]
+    found = [
+        check_pay_period(s, e),
+        check_minimum_wage(s, e),
+        check_premiums(s, e, day_of),
+        check_paid_in_money(s),
+        check_arrears(s, today),
+        check_paid_late(s),
+        check_low_hourly_pay(s, e),
+    ]
     return [f for f in found if f is not None] + check_deductions(s)
 
 
@@ -699,8 +885,9 @@ def longest_continuous_minutes(intervals: Sequence[tuple[datetime, datetime]], m
     return longest
 
 
-def continuous_stretches(intervals: Sequence[tuple[datetime, datetime]],
-                         min_break_minutes: int) -> list[tuple[datetime, datetime]]:
+def continuous_stretches(
+    intervals: Sequence[tuple[datetime, datetime]], min_break_minutes: int
+) -> list[tuple[datetime, datetime]]:
     """The stretches of work where no gap between sessions reaches the required break, across midnight:
     21:00–24:00 and 00:00–03:00 the next day are one stretch of 6 h (W-10)."""
     stretches: list[tuple[datetime, datetime]] = []
@@ -718,10 +905,13 @@ def check_rest_break(intervals: Sequence[tuple[datetime, datetime]], on: date) -
     longest = longest_continuous_minutes(intervals, pause)
     if longest <= limit:
         return None
-    return FindingSpec("M7", "M7.rest_break", Severity.medium,
-                       f"连续工作 {longest / 60:.1f} 小时未安排 {pause} 分钟休息（上限 {limit / 60:g} 小时）",
-                       {"date": on.isoformat(), "continuous_minutes": longest, "limit_minutes": limit,
-                        "break_minutes": pause})
+    return FindingSpec(
+        "M7",
+        "M7.rest_break",
+        Severity.medium,
+        f"连续工作 {longest / 60:.1f} 小时未安排 {pause} 分钟休息（上限 {limit / 60:g} 小时）",
+        {"date": on.isoformat(), "continuous_minutes": longest, "limit_minutes": limit, "break_minutes": pause},
+    )
 
 
 def daily_limit_minutes(on: date) -> int:
@@ -733,10 +923,13 @@ def check_daily_hours(total_minutes: int, own_minutes: int, on: date) -> Finding
     limit = daily_limit_minutes(on)
     if total_minutes <= limit:
         return None
-    return FindingSpec("M7", "M7.daily_hours", Severity.medium,
-                       f"{on.isoformat()} 各平台合计工作 {total_minutes / 60:.1f} 小时，超过 {limit / 60:g} 小时",
-                       {"date": on.isoformat(), "total_minutes": total_minutes, "own_minutes": own_minutes,
-                        "limit_minutes": limit})
+    return FindingSpec(
+        "M7",
+        "M7.daily_hours",
+        Severity.medium,
+        f"{on.isoformat()} 各平台合计工作 {total_minutes / 60:.1f} 小时，超过 {limit / 60:g} 小时",
+        {"date": on.isoformat(), "total_minutes": total_minutes, "own_minutes": own_minutes, "limit_minutes": limit},
+    )
 
 
 def overtime_minutes(daily_minutes: dict[date, int], day_of: Callable[[date], Any] = calendar_day) -> dict[str, int]:
@@ -756,8 +949,9 @@ def overtime_minutes(daily_minutes: dict[date, int], day_of: Callable[[date], An
     return by_kind
 
 
-def check_monthly_overtime(daily_minutes: dict[date, int], own_minutes: int, month: date,
-                           day_of: Callable[[date], Any] = calendar_day) -> FindingSpec | None:
+def check_monthly_overtime(
+    daily_minutes: dict[date, int], own_minutes: int, month: date, day_of: Callable[[date], Any] = calendar_day
+) -> FindingSpec | None:
     """M7 (full-time labour contract, standard hours): overtime in a month ≤ the monthly cap (36 h)."""
     by_kind = overtime_minutes(daily_minutes, day_of)
     overtime = sum(by_kind.values())
@@ -765,14 +959,23 @@ def check_monthly_overtime(daily_minutes: dict[date, int], own_minutes: int, mon
     if overtime <= cap:
         return None
     provisional = sorted({d.isoformat() for d in daily_minutes if day_of(d).provisional})
-    evidence = {"month": f"{month:%Y-%m}", "overtime_minutes": overtime, "cap_minutes": cap,
-                "own_minutes": own_minutes, "overtime_by_kind": {k: v for k, v in by_kind.items() if v},
-                "source": "劳动法 arts. 36, 38, 41; 国务院令第174号"}
+    evidence = {
+        "month": f"{month:%Y-%m}",
+        "overtime_minutes": overtime,
+        "cap_minutes": cap,
+        "own_minutes": own_minutes,
+        "overtime_by_kind": {k: v for k, v in by_kind.items() if v},
+        "source": "劳动法 arts. 36, 38, 41; 国务院令第174号",
+    }
     if provisional:  # the days' kinds rest on a year without a loaded schedule (weekends and statutory days only)
         evidence["provisional_days"] = provisional
-    return FindingSpec("M7", "M7.monthly_overtime", Severity.medium,
-                       f"{month:%Y-%m} 各平台合计加班 {overtime / 60:.1f} 小时，超过每月 {cap / 60:g} 小时",
-                       evidence)
+    return FindingSpec(
+        "M7",
+        "M7.monthly_overtime",
+        Severity.medium,
+        f"{month:%Y-%m} 各平台合计加班 {overtime / 60:.1f} 小时，超过每月 {cap / 60:g} 小时",
+        evidence,
+    )
 
 
 def check_part_time_hours(daily_minutes: dict[date, int], own_minutes: int, week_start: date) -> FindingSpec | None:
@@ -783,11 +986,20 @@ def check_part_time_hours(daily_minutes: dict[date, int], own_minutes: int, week
     average = policy("hours.part_time.max_daily_hours_average", week_start) * 60
     if total <= weekly and (days == 0 or total <= average * days):
         return None
-    return FindingSpec("M7", "M7.part_time_hours", Severity.medium,
-                       f"非全日制用工 {week_start.isoformat()} 起一周合计工作 {total / 60:.1f} 小时（{days} 天）",
-                       {"week_start": week_start.isoformat(), "total_minutes": total, "days_worked": days,
-                        "weekly_limit_minutes": weekly, "daily_average_limit_minutes": average,
-                        "own_minutes": own_minutes})
+    return FindingSpec(
+        "M7",
+        "M7.part_time_hours",
+        Severity.medium,
+        f"非全日制用工 {week_start.isoformat()} 起一周合计工作 {total / 60:.1f} 小时（{days} 天）",
+        {
+            "week_start": week_start.isoformat(),
+            "total_minutes": total,
+            "days_worked": days,
+            "weekly_limit_minutes": weekly,
+            "daily_average_limit_minutes": average,
+            "own_minutes": own_minutes,
+        },
+    )
 
 
 #: What a working-time finding tells one platform: its own part and the limit, never the total.
@@ -797,8 +1009,16 @@ PLATFORM_SHARE_SUMMARY = {
     "M7.part_time_hours": "非全日制劳动者当周在各平台的合计工作时间超过上限",
     "M7.rest_break": "劳动者连续工作未按规定休息",
 }
-_PLATFORM_EVIDENCE = {"date", "month", "week_start", "limit_minutes", "cap_minutes", "weekly_limit_minutes",
-                      "daily_average_limit_minutes", "break_minutes"}
+_PLATFORM_EVIDENCE = {
+    "date",
+    "month",
+    "week_start",
+    "limit_minutes",
+    "cap_minutes",
+    "weekly_limit_minutes",
+    "daily_average_limit_minutes",
+    "break_minutes",
+}
 
 
 def platform_share(spec: FindingSpec, own_minutes: int) -> FindingSpec:
@@ -839,11 +1059,24 @@ def check_quota(days: Sequence[WorkerDay], quota_orders: int, post: str, on: dat
     reaching = sum(1 for d in days if reaches_quota(d, quota_orders, statutory))
     if not days or reaching * 100 >= share * len(days):
         return QuotaResult(len(days), reaching)
-    return QuotaResult(len(days), reaching, FindingSpec(
-        "M7", "M7.quota_unreachable", Severity.medium,
-        f"岗位 {post} 劳动定额 {quota_orders} 单/日：仅 {reaching}/{len(days)} 名劳动者可在法定工作时间内完成",
-        {"post": post, "date": on.isoformat(), "quota_orders_per_day": quota_orders, "workers": len(days),
-         "reaching": reaching, "required_share_percent": share}))
+    return QuotaResult(
+        len(days),
+        reaching,
+        FindingSpec(
+            "M7",
+            "M7.quota_unreachable",
+            Severity.medium,
+            f"岗位 {post} 劳动定额 {quota_orders} 单/日：仅 {reaching}/{len(days)} 名劳动者可在法定工作时间内完成",
+            {
+                "post": post,
+                "date": on.isoformat(),
+                "quota_orders_per_day": quota_orders,
+                "workers": len(days),
+                "reaching": reaching,
+                "required_share_percent": share,
+            },
+        ),
+    )
 
 
 def _ceil(value: Fraction) -> int:

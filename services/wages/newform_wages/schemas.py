@@ -10,18 +10,48 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from newform_common.findings import FindingRef
 
-LineId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$",
-                              description="The platform's stable id of this line: a resent line changes nothing")]
-WorkerId = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^w_[a-z0-9]+$",
-                                description="Pseudonymous worker id (as in contracts' events), never an ID number")]
+LineId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="The platform's stable id of this line: a resent line changes nothing",
+    ),
+]
+WorkerId = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=64,
+        pattern=r"^w_[a-z0-9]+$",
+        description="Pseudonymous worker id (as in contracts' events), never an ID number",
+    ),
+]
 Fen = Annotated[int, Field(le=10**12, ge=-(10**12), description="Amount in fen (integer)")]
-Hours = Annotated[Decimal, Field(default=Decimal(0), max_digits=7, decimal_places=2, ge=-10**4, le=10**4,
-                                 description="Hours, up to two decimals")]
+Hours = Annotated[
+    Decimal,
+    Field(
+        default=Decimal(0),
+        max_digits=7,
+        decimal_places=2,
+        ge=-(10**4),
+        le=10**4,
+        description="Hours, up to two decimals",
+    ),
+]
 PaymentMethod = Literal["bank", "wallet", "cash", "points", "coupons", "goods"]
-DeductionReason = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$",
-                                       description="Reason code: income_tax, social_insurance, housing_fund, "
-                                                   "court_order, agreed_by_law (lawful); fine, deposit, risk_money, "
-                                                   "equipment_fee (forbidden); anything else needs a lawful reason")]
+DeductionReason = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z_]+$",
+        description="Reason code: income_tax, social_insurance, housing_fund, "
+        "court_order, agreed_by_law (lawful); fine, deposit, risk_money, "
+        "equipment_fee (forbidden); anything else needs a lawful reason",
+    ),
+]
 
 
 class DeductionIn(BaseModel):
@@ -41,21 +71,43 @@ class PremiumDayIn(BaseModel):
     date: date
     hours: Hours
     time_off_in_lieu_on: date | None = Field(
-        None, description="The day off given in lieu of this rest-day work (补休; not in the future): no 200 % "
-                          "premium is then due (劳动法 art. 44(2)). Time off does not replace the premium of "
-                          "overtime on a working day or of work on a statutory holiday")
+        None,
+        description="The day off given in lieu of this rest-day work (补休; not in the future): no 200 % "
+        "premium is then due (劳动法 art. 44(2)). Time off does not replace the premium of "
+        "overtime on a working day or of work on a statutory holiday",
+    )
 
 
 class StatementIn(BaseModel):
     """One pay statement (工资支付记录): one worker, one pay period of one engagement."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "line_id": "2024-03-w1", "contract_id": "ct_0001", "worker_id": "w_abc123",
-        "period_start": "2024-03-01", "period_end": "2024-03-31", "due_date": "2024-04-10",
-        "gross_fen": 430000, "base_fen": 300000, "piece_fen": 80000, "piece_orders": 800, "overtime_fen": 40000,
-        "bad_weather_allowance_fen": 10000, "deductions": [{"reason": "income_tax", "amount_fen": 1200}],
-        "normal_hours": 168, "overtime_hours": 10, "paid_fen": 428800, "paid_on": "2024-04-08",
-        "payment_method": "bank"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "line_id": "2024-03-w1",
+                    "contract_id": "ct_0001",
+                    "worker_id": "w_abc123",
+                    "period_start": "2024-03-01",
+                    "period_end": "2024-03-31",
+                    "due_date": "2024-04-10",
+                    "gross_fen": 430000,
+                    "base_fen": 300000,
+                    "piece_fen": 80000,
+                    "piece_orders": 800,
+                    "overtime_fen": 40000,
+                    "bad_weather_allowance_fen": 10000,
+                    "deductions": [{"reason": "income_tax", "amount_fen": 1200}],
+                    "normal_hours": 168,
+                    "overtime_hours": 10,
+                    "paid_fen": 428800,
+                    "paid_on": "2024-04-08",
+                    "payment_method": "bank",
+                }
+            ]
+        },
+    )
 
     line_id: LineId
     contract_id: str = Field(min_length=1, max_length=64, description="The engagement (contracts' contract id)")
@@ -79,8 +131,9 @@ class StatementIn(BaseModel):
     rest_day_hours: Hours = Decimal(0)
     holiday_hours: Hours = Decimal(0)
     night_hours: Hours = Decimal(0)
-    premium_days: list[PremiumDayIn] = Field(default_factory=list, max_length=62,
-                                             description="Dates worked that earn a premium (see PremiumDayIn)")
+    premium_days: list[PremiumDayIn] = Field(
+        default_factory=list, max_length=62, description="Dates worked that earn a premium (see PremiumDayIn)"
+    )
     paid_fen: Fen = 0
     paid_on: date | None = None
     payment_method: PaymentMethod = "bank"
@@ -89,10 +142,23 @@ class StatementIn(BaseModel):
 class SessionIn(BaseModel):
     """One work session: online from start to end on one platform (working time per the 2024 guideline)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "line_id": "s-2024-03-04-1", "worker_id": "w_abc123", "contract_id": "ct_0001", "post": "rider",
-        "started_at": "2024-03-04T08:00:00+08:00", "ended_at": "2024-03-04T12:00:00+08:00",
-        "order_minutes": 180, "orders_completed": 18}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "line_id": "s-2024-03-04-1",
+                    "worker_id": "w_abc123",
+                    "contract_id": "ct_0001",
+                    "post": "rider",
+                    "started_at": "2024-03-04T08:00:00+08:00",
+                    "ended_at": "2024-03-04T12:00:00+08:00",
+                    "order_minutes": 180,
+                    "orders_completed": 18,
+                }
+            ]
+        },
+    )
 
     line_id: LineId
     worker_id: WorkerId
@@ -100,10 +166,11 @@ class SessionIn(BaseModel):
     post: str | None = Field(None, max_length=64, description="The same-quota group (岗位)")
     started_at: AwareDatetime
     ended_at: AwareDatetime
-    order_minutes: int = Field(0, ge=-10**6, le=10**6, description="Time on orders within the session")
-    orders_completed: int = Field(0, ge=-10**6, le=10**6)
-    required_online: bool = Field(True, description="Online time the platform required counts as working time "
-                                                    "(else only the order time does)")
+    order_minutes: int = Field(0, ge=-(10**6), le=10**6, description="Time on orders within the session")
+    orders_completed: int = Field(0, ge=-(10**6), le=10**6)
+    required_online: bool = Field(
+        True, description="Online time the platform required counts as working time (else only the order time does)"
+    )
 
 
 class LineError(BaseModel):
@@ -113,8 +180,9 @@ class LineError(BaseModel):
     message: str
     measure: str | None = None
     rule: str | None = None
-    type: str = Field("invalid-line", description="invalid-line | policy-not-in-force | predates-policy | "
-                                                  "duplicate-line-id")
+    type: str = Field(
+        "invalid-line", description="invalid-line | policy-not-in-force | predates-policy | duplicate-line-id"
+    )
 
 
 class BatchPublic(BaseModel):
@@ -155,9 +223,11 @@ class StatementPublic(BaseModel):
     normal_minutes: int
     status: str
     pending_schedule: list[date] = Field(
-        default_factory=list, description="Premium days whose premium waits for the year's State Council holiday "
-                                          "schedule (not loaded yet): judged again when it is; everything else "
-                                          "of the statement is judged")
+        default_factory=list,
+        description="Premium days whose premium waits for the year's State Council holiday "
+        "schedule (not loaded yet): judged again when it is; everything else "
+        "of the statement is judged",
+    )
     findings: list[FindingRef] = []
 
 

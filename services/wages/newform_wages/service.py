@@ -88,10 +88,21 @@ def engagement_of(row: dict[str, Any]) -> rules.Engagement:
 
 
 def _engagement_of(row: dict[str, Any]) -> rules.Engagement:
-    return rules.Engagement(row["contract_id"], row["worker_id"], row["platform_id"], row["enterprise_id"],
-                            row["engagement_type"], row["part_time"], row["occupation"], row["district"],
-                            row["start_date"], row["end_date"], row["pay_period"], _loads(row.get("pay_schedule")),
-                            row.get("hours_arrangement"))
+    return rules.Engagement(
+        row["contract_id"],
+        row["worker_id"],
+        row["platform_id"],
+        row["enterprise_id"],
+        row["engagement_type"],
+        row["part_time"],
+        row["occupation"],
+        row["district"],
+        row["start_date"],
+        row["end_date"],
+        row["pay_period"],
+        _loads(row.get("pay_schedule")),
+        row.get("hours_arrangement"),
+    )
 
 
 def statement_fact(row: dict[str, Any]) -> rules.Statement:
@@ -104,31 +115,59 @@ def statement_fact(row: dict[str, Any]) -> rules.Statement:
 
 def _fact_of(row: dict[str, Any]) -> rules.Statement:
     return rules.Statement(
-        period_start=row["period_start"], period_end=row["period_end"], due_date=row["due_date"],
-        gross_fen=row["gross_fen"], base_fen=row["base_fen"], piece_fen=row["piece_fen"],
-        overtime_fen=row["overtime_fen"], rest_day_fen=row["rest_day_fen"], holiday_fen=row["holiday_fen"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        due_date=row["due_date"],
+        gross_fen=row["gross_fen"],
+        base_fen=row["base_fen"],
+        piece_fen=row["piece_fen"],
+        overtime_fen=row["overtime_fen"],
+        rest_day_fen=row["rest_day_fen"],
+        holiday_fen=row["holiday_fen"],
         allowances_fen=row["allowances_fen"],
         deductions=tuple(rules.Deduction(d["reason"], d["amount_fen"]) for d in row["deductions"]),
-        normal_minutes=row["normal_minutes"], overtime_minutes=row["overtime_minutes"],
-        rest_day_minutes=row["rest_day_minutes"], holiday_minutes=row["holiday_minutes"],
-        night_minutes=row["night_minutes"], paid_fen=row["paid_fen"], paid_on=row["paid_on"],
+        normal_minutes=row["normal_minutes"],
+        overtime_minutes=row["overtime_minutes"],
+        rest_day_minutes=row["rest_day_minutes"],
+        holiday_minutes=row["holiday_minutes"],
+        night_minutes=row["night_minutes"],
+        paid_fen=row["paid_fen"],
+        paid_on=row["paid_on"],
         payment_method=row["payment_method"],
-        premium_days=tuple(rules.PremiumDay(date.fromisoformat(p["date"]), p["minutes"],
-                                            date.fromisoformat(p["time_off_on"]) if p.get("time_off_on") else None)
-                           for p in row["premium_days"]))
+        premium_days=tuple(
+            rules.PremiumDay(
+                date.fromisoformat(p["date"]),
+                p["minutes"],
+                date.fromisoformat(p["time_off_on"]) if p.get("time_off_on") else None,
+            )
+            for p in row["premium_days"]
+        ),
+    )
 
 
 def _validation_errors(number: int, line_id: str | None, exc: ValidationError) -> list[LineError]:
-    return [LineError(line=number, line_id=line_id, field=".".join(str(p) for p in e["loc"]) or None,
-                      message=e["msg"]) for e in exc.errors(include_url=False)]
+    return [
+        LineError(line=number, line_id=line_id, field=".".join(str(p) for p in e["loc"]) or None, message=e["msg"])
+        for e in exc.errors(include_url=False)
+    ]
 
 
 def _policy_error(number: int, line_id: str, field: str, exc: PolicyNotInForce) -> LineError:
     if exc.predates:
-        return LineError(line=number, line_id=line_id, field=field, type="predates-policy",
-                         message=f"{exc.on}: before the policy; facts before it cannot be judged under it")
-    return LineError(line=number, line_id=line_id, field=field, type="policy-not-in-force",
-                     message=f"no policy version covers {exc.on} yet; resend the line once it is loaded")
+        return LineError(
+            line=number,
+            line_id=line_id,
+            field=field,
+            type="predates-policy",
+            message=f"{exc.on}: before the policy; facts before it cannot be judged under it",
+        )
+    return LineError(
+        line=number,
+        line_id=line_id,
+        field=field,
+        type="policy-not-in-force",
+        message=f"no policy version covers {exc.on} yet; resend the line once it is loaded",
+    )
 
 
 def _check_policy_dates(number: int, line_id: str, dates: dict[str, date]) -> LineError | None:
@@ -146,30 +185,72 @@ def _check_policy_dates(number: int, line_id: str, dates: dict[str, date]) -> Li
 # Batches
 # ---------------------------------------------------------------------------------------------
 async def _open_batch(session: AsyncSession, platform_id: str, kind: str, fmt: str, count: int) -> dict[str, Any]:
-    batch = {"id": new_id("bt"), "platform_id": platform_id, "kind": kind, "format": fmt, "status": "processing",
-             "line_count": count, "created_at": datetime.now(UTC)}
-    await session.execute(text(
-        "insert into batches (id, platform_id, kind, format, status, line_count, accepted, duplicates, rejected, "
-        "pending, findings, errors, created_at) values (:id, :platform_id, :kind, :format, :status, :line_count, "
-        "0, 0, 0, 0, 0, '[]', :created_at)"), batch)
+    batch = {
+        "id": new_id("bt"),
+        "platform_id": platform_id,
+        "kind": kind,
+        "format": fmt,
+        "status": "processing",
+        "line_count": count,
+        "created_at": datetime.now(UTC),
+    }
+    await session.execute(
+        text(
+            "insert into batches (id, platform_id, kind, format, status, line_count, accepted, duplicates, rejected, "
+            "pending, findings, errors, created_at) values (:id, :platform_id, :kind, :format, :status, :line_count, "
+            "0, 0, 0, 0, 0, '[]', :created_at)"
+        ),
+        batch,
+    )
     return batch
 
 
-async def _close_batch(session: AsyncSession, batch: dict[str, Any], *, accepted: int, duplicates: int,
-                       errors: list[LineError], pending: int, findings: int) -> BatchPublic:
+async def _close_batch(
+    session: AsyncSession,
+    batch: dict[str, Any],
+    *,
+    accepted: int,
+    duplicates: int,
+    errors: list[LineError],
+    pending: int,
+    findings: int,
+) -> BatchPublic:
     errors.sort(key=lambda e: e.line)
     rejected = len({e.line for e in errors if e.type != "duplicate-line-id"})
     now = datetime.now(UTC)
-    await session.execute(text(
-        "update batches set status = 'completed', accepted = :accepted, duplicates = :duplicates, "
-        "rejected = :rejected, pending = :pending, findings = :findings, errors = cast(:errors as jsonb), "
-        "completed_at = :now where id = :id"),
-        {"accepted": accepted, "duplicates": duplicates, "rejected": rejected, "pending": pending,
-         "findings": findings, "errors": _json([e.model_dump() for e in errors]), "now": now, "id": batch["id"]})
-    return BatchPublic(batch_id=batch["id"], platform_id=batch["platform_id"], kind=batch["kind"],
-                       format=batch["format"], status="completed", line_count=batch["line_count"],
-                       accepted=accepted, duplicates=duplicates, rejected=rejected, pending=pending,
-                       findings=findings, errors=errors, created_at=batch["created_at"], completed_at=now)
+    await session.execute(
+        text(
+            "update batches set status = 'completed', accepted = :accepted, duplicates = :duplicates, "
+            "rejected = :rejected, pending = :pending, findings = :findings, errors = cast(:errors as jsonb), "
+            "completed_at = :now where id = :id"
+        ),
+        {
+            "accepted": accepted,
+            "duplicates": duplicates,
+            "rejected": rejected,
+            "pending": pending,
+            "findings": findings,
+            "errors": _json([e.model_dump() for e in errors]),
+            "now": now,
+            "id": batch["id"],
+        },
+    )
+    return BatchPublic(
+        batch_id=batch["id"],
+        platform_id=batch["platform_id"],
+        kind=batch["kind"],
+        format=batch["format"],
+        status="completed",
+        line_count=batch["line_count"],
+        accepted=accepted,
+        duplicates=duplicates,
+        rejected=rejected,
+        pending=pending,
+        findings=findings,
+        errors=errors,
+        created_at=batch["created_at"],
+        completed_at=now,
+    )
 
 
 def _json(value: Any) -> str:
@@ -177,9 +258,27 @@ def _json(value: Any) -> str:
 
 
 def batch_public(row: dict[str, Any]) -> BatchPublic:
-    return BatchPublic(batch_id=row["id"], **{k: row[k] for k in (
-        "platform_id", "kind", "format", "status", "line_count", "accepted", "duplicates", "rejected", "pending",
-        "findings", "created_at", "completed_at")}, errors=[LineError(**e) for e in row["errors"]])
+    return BatchPublic(
+        batch_id=row["id"],
+        **{
+            k: row[k]
+            for k in (
+                "platform_id",
+                "kind",
+                "format",
+                "status",
+                "line_count",
+                "accepted",
+                "duplicates",
+                "rejected",
+                "pending",
+                "findings",
+                "created_at",
+                "completed_at",
+            )
+        },
+        errors=[LineError(**e) for e in row["errors"]],
+    )
 
 
 def _dedupe(raw: list[tuple[int, Any]], errors: list[LineError]) -> tuple[list[tuple[int, Any]], int]:
@@ -195,16 +294,24 @@ def _dedupe(raw: list[tuple[int, Any]], errors: list[LineError]) -> tuple[list[t
         elif first == line:
             duplicates += 1
         else:
-            errors.append(LineError(line=number, line_id=line.line_id, field="line_id", type="duplicate-line-id",
-                                    message="this line id appears earlier in the batch with different content"))
+            errors.append(
+                LineError(
+                    line=number,
+                    line_id=line.line_id,
+                    field="line_id",
+                    type="duplicate-line-id",
+                    message="this line id appears earlier in the batch with different content",
+                )
+            )
     return kept, duplicates
 
 
 # ---------------------------------------------------------------------------------------------
 # Pay statements
 # ---------------------------------------------------------------------------------------------
-def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: datetime,
-                   statement_id: str | None = None) -> dict[str, Any]:
+def _statement_row(
+    s: StatementIn, platform_id: str, batch_id: str | None, now: datetime, statement_id: str | None = None
+) -> dict[str, Any]:
     due = s.due_date
     if due is None:
         try:
@@ -213,19 +320,37 @@ def _statement_row(s: StatementIn, platform_id: str, batch_id: str | None, now: 
             due = s.period_end  # the line's date checks report it; the row is not stored
     deductions = [{"reason": d.reason, "amount_fen": d.amount_fen} for d in s.deductions]
     return {
-        "id": statement_id or new_id("st"), "platform_id": platform_id, "line_id": s.line_id, "batch_id": batch_id,
-        "contract_id": s.contract_id, "worker_id": s.worker_id, "period_start": s.period_start,
-        "period_end": s.period_end, "due_date": due, "gross_fen": s.gross_fen, "base_fen": s.base_fen,
-        "piece_fen": s.piece_fen, "piece_orders": s.piece_orders, "overtime_fen": s.overtime_fen,
-        "rest_day_fen": s.rest_day_fen, "holiday_fen": s.holiday_fen,
+        "id": statement_id or new_id("st"),
+        "platform_id": platform_id,
+        "line_id": s.line_id,
+        "batch_id": batch_id,
+        "contract_id": s.contract_id,
+        "worker_id": s.worker_id,
+        "period_start": s.period_start,
+        "period_end": s.period_end,
+        "due_date": due,
+        "gross_fen": s.gross_fen,
+        "base_fen": s.base_fen,
+        "piece_fen": s.piece_fen,
+        "piece_orders": s.piece_orders,
+        "overtime_fen": s.overtime_fen,
+        "rest_day_fen": s.rest_day_fen,
+        "holiday_fen": s.holiday_fen,
         "allowances_fen": s.bad_weather_allowance_fen + s.night_allowance_fen + s.other_allowance_fen,
-        "deductions": deductions, "deductions_fen": sum(d["amount_fen"] for d in deductions),
-        "normal_minutes": minutes(s.normal_hours), "overtime_minutes": minutes(s.overtime_hours),
-        "rest_day_minutes": minutes(s.rest_day_hours), "holiday_minutes": minutes(s.holiday_hours),
+        "deductions": deductions,
+        "deductions_fen": sum(d["amount_fen"] for d in deductions),
+        "normal_minutes": minutes(s.normal_hours),
+        "overtime_minutes": minutes(s.overtime_hours),
+        "rest_day_minutes": minutes(s.rest_day_hours),
+        "holiday_minutes": minutes(s.holiday_hours),
         "night_minutes": minutes(s.night_hours),
         "premium_days": [_premium_day(p) for p in s.premium_days],
-        "paid_fen": s.paid_fen, "paid_on": s.paid_on, "payment_method": s.payment_method, "status": "pending",
-        "received_at": now, "pending_schedule": [],
+        "paid_fen": s.paid_fen,
+        "paid_on": s.paid_on,
+        "payment_method": s.payment_method,
+        "status": "pending",
+        "received_at": now,
+        "pending_schedule": [],
     }
 
 
@@ -238,16 +363,22 @@ def _premium_day(p) -> dict[str, Any]:
 
 def _statement_line_errors(number: int, s: StatementIn, row: dict[str, Any]) -> list[LineError]:
     fact = statement_fact(row)
-    errors = [LineError(line=number, line_id=s.line_id, field=e.field, message=e.message, measure=e.measure,
-                        rule=e.rule) for e in rules.statement_input_errors(fact)]
+    errors = [
+        LineError(line=number, line_id=s.line_id, field=e.field, message=e.message, measure=e.measure, rule=e.rule)
+        for e in rules.statement_input_errors(fact)
+    ]
     if errors:
         return errors
     # dates of facts that happened: never in the future (a payment, time off given in lieu)
     today = business_today()
-    future = [("paid_on", s.paid_on)] + [(f"premium_days[{i}].time_off_in_lieu_on", p.time_off_in_lieu_on)
-                                         for i, p in enumerate(s.premium_days)]
-    errors = [LineError(line=number, line_id=s.line_id, field=field, message=f"{day} is in the future")
-              for field, day in future if day is not None and day > today]
+    future = [("paid_on", s.paid_on)] + [
+        (f"premium_days[{i}].time_off_in_lieu_on", p.time_off_in_lieu_on) for i, p in enumerate(s.premium_days)
+    ]
+    errors = [
+        LineError(line=number, line_id=s.line_id, field=field, message=f"{day} is in the future")
+        for field, day in future
+        if day is not None and day > today
+    ]
     if errors:
         return errors
     dates = {"period_start": s.period_start, "period_end": s.period_end}
@@ -257,8 +388,9 @@ def _statement_line_errors(number: int, s: StatementIn, row: dict[str, Any]) -> 
     return [policy_error] if policy_error else []
 
 
-async def _read_lines(session: AsyncSession, table: str, platform_id: str, lines: list[RawLine], adapter,
-                      errors: list[LineError]) -> tuple[list[tuple[int, Any]], set[str], int]:
+async def _read_lines(
+    session: AsyncSession, table: str, platform_id: str, lines: list[RawLine], adapter, errors: list[LineError]
+) -> tuple[list[tuple[int, Any]], set[str], int]:
     """A batch's lines validated (each bad line its own error), deduplicated within the batch, and the
     line ids already stored: (parsed lines, stored ids, duplicates counted)."""
     parsed = _validated_at_once(lines, adapter)
@@ -296,8 +428,14 @@ def _validated_one_by_one(lines: list[RawLine], adapter, errors: list[LineError]
             errors.append(LineError(line=raw.number, field=raw.field, message=raw.error or "unreadable line"))
             continue
         try:
-            parsed.append((raw.number, adapter.validate_json(raw.json_text) if raw.json_text is not None
-                           else adapter.validate_python(raw.data)))
+            parsed.append(
+                (
+                    raw.number,
+                    adapter.validate_json(raw.json_text)
+                    if raw.json_text is not None
+                    else adapter.validate_python(raw.data),
+                )
+            )
         except ValidationError as exc:
             errors.extend(_validation_errors(raw.number, raw.line_id(), exc))
     return parsed
@@ -313,8 +451,9 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     now = datetime.now(UTC)
     batch = await _open_batch(session, platform_id, "statements", fmt, len(lines))
     errors: list[LineError] = []
-    parsed, stored, duplicates = await _read_lines(session, "statements", platform_id, lines, _statement_adapter,
-                                                   errors)
+    parsed, stored, duplicates = await _read_lines(
+        session, "statements", platform_id, lines, _statement_adapter, errors
+    )
     candidates = []
     ids = iter(new_ids("st", len(parsed)))
     for number, s in parsed:
@@ -336,10 +475,17 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
     units = await repo.related_units(session, platform_id) if candidates else {}
     for number, s, row in candidates:
         engagement = known.get(row["contract_id"])
-        if engagement is not None and (engagement["platform_id"] != platform_id
-                                       or engagement["worker_id"] != row["worker_id"]):
-            errors.append(LineError(line=number, line_id=s.line_id, field="contract_id",
-                                    message="not an engagement of this platform with this worker"))
+        if engagement is not None and (
+            engagement["platform_id"] != platform_id or engagement["worker_id"] != row["worker_id"]
+        ):
+            errors.append(
+                LineError(
+                    line=number,
+                    line_id=s.line_id,
+                    field="contract_id",
+                    message="not an engagement of this platform with this worker",
+                )
+            )
             continue
         specs: list[FindingSpec] = []
         if engagement is not None:
@@ -347,34 +493,62 @@ async def _intake_statements(session: AsyncSession, platform_id: str, lines: lis
             specs = judge(row, engagement, units, today)
             row["status"] = "judged"
         good.append((number, row, engagement, specs))
-    inserted = set(await repo.insert_rows(session, "statements", repo.STATEMENT_COLUMNS, [g[1] for g in good],
-                                          conflict="(platform_id, line_id)", returning="line_id"))
+    inserted = set(
+        await repo.insert_rows(
+            session,
+            "statements",
+            repo.STATEMENT_COLUMNS,
+            [g[1] for g in good],
+            conflict="(platform_id, line_id)",
+            returning="line_id",
+        )
+    )
     duplicates += len(good) - len(inserted)  # stored by a concurrent upload of the same lines
     good = [g for g in good if g[1]["line_id"] in inserted]
     findings = 0
-    await repo.lock_arrears(session, [row["contract_id"] for _, row, e, specs in good
-                                      if e is not None and any(x.rule in ARREARS_RULES for x in specs)])
+    await repo.lock_arrears(
+        session,
+        [
+            row["contract_id"]
+            for _, row, e, specs in good
+            if e is not None and any(x.rule in ARREARS_RULES for x in specs)
+        ],
+    )
     for _, row, engagement, specs in good:
         if engagement is not None:
             findings += len(await _raise_statement_findings(session, row, engagement, specs, today))
     await _schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
     await _schedule_minimum_months(session, [(row, e) for _, row, e, _ in good if e is not None], now)
     _publish_lines(session, batch["id"], platform_id, [(row, e, specs) for _, row, e, specs in good])
-    findings += await warn_late_share(session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good
-                                                             if e is not None}, today)
-    return await _close_batch(session, batch, accepted=len(good), duplicates=duplicates, errors=errors,
-                              pending=sum(1 for g in good if g[2] is None), findings=findings)
+    findings += await warn_late_share(
+        session, platform_id, {row["period_end"].replace(day=1) for _, row, e, _ in good if e is not None}, today
+    )
+    return await _close_batch(
+        session,
+        batch,
+        accepted=len(good),
+        duplicates=duplicates,
+        errors=errors,
+        pending=sum(1 for g in good if g[2] is None),
+        findings=findings,
+    )
 
 
-async def late_shares(session: AsyncSession, platform_id: str, first: date, last: date,
-                      today: date) -> dict[date, tuple[int, int]]:
+async def late_shares(
+    session: AsyncSession, platform_id: str, first: date, last: date, today: date
+) -> dict[date, tuple[int, int]]:
     """Per month of period end: (statements paid late or short after their due date, judged statements)."""
     conn = await driver_connection(session)
     rows = await conn.fetch(
         "select date_trunc('month', period_end)::date as month, count(*) as total, count(*) filter (where "
         "(paid_on > due_date) or (due_date < $4 and paid_fen < greatest(gross_fen - deductions_fen, 0))) as late "
         "from statements where platform_id = $1 and status = 'judged' and period_end >= $2 and period_end < $3 "
-        "group by 1", platform_id, first, last, today)
+        "group by 1",
+        platform_id,
+        first,
+        last,
+        today,
+    )
     return {r["month"]: (r["late"], r["total"]) for r in rows}
 
 
@@ -385,19 +559,31 @@ async def warn_late_share(session: AsyncSession, platform_id: str, months: set[d
     # Two uploads touching the same or adjacent months would each count without the other's statements
     # and the warning could be missed: the months read are locked until commit (the upload's last step).
     await repo.lock_platform_months(session, platform_id, {rules.add_months(m, d) for m in months for d in (-1, 0, 1)})
-    shares = await late_shares(session, platform_id, rules.add_months(min(months), -1),
-                               rules.add_months(max(months), 1), today)
-    candidates = [(m, spec) for m in sorted(months)
-                  if (spec := rules.check_late_share_rising(shares.get(rules.add_months(m, -1), (0, 0)),
-                                                            shares.get(m, (0, 0)), m)) is not None]
-    new = await repo.claim_judgements(session, [(spec.rule, f"{platform_id}:{m:%Y-%m}", platform_id)
-                                                for m, spec in candidates], datetime.now(UTC))
+    shares = await late_shares(
+        session, platform_id, rules.add_months(min(months), -1), rules.add_months(max(months), 1), today
+    )
+    candidates = [
+        (m, spec)
+        for m in sorted(months)
+        if (
+            spec := rules.check_late_share_rising(shares.get(rules.add_months(m, -1), (0, 0)), shares.get(m, (0, 0)), m)
+        )
+        is not None
+    ]
+    new = await repo.claim_judgements(
+        session, [(spec.rule, f"{platform_id}:{m:%Y-%m}", platform_id) for m, spec in candidates], datetime.now(UTC)
+    )
     raised = 0
     for m, spec in candidates:
         if (spec.rule, f"{platform_id}:{m:%Y-%m}", platform_id) in new:
-            await raise_finding(session, spec, subject_type="platform_month",
-                                subject_id=f"{platform_id}:{m:%Y-%m}"[:64], platform_id=platform_id,
-                                enterprise_id=platform_id)
+            await raise_finding(
+                session,
+                spec,
+                subject_type="platform_month",
+                subject_id=f"{platform_id}:{m:%Y-%m}"[:64],
+                platform_id=platform_id,
+                enterprise_id=platform_id,
+            )
             raised += 1
     return raised
 
@@ -413,32 +599,57 @@ class EarlyWarnings:
 async def early_warnings(session: AsyncSession, platform_id: str, today: date) -> EarlyWarnings:
     """What warns before arrears: late shares by month (last 6), periods due soon with no statement,
     statements paying close to the hourly minimum."""
-    shares = await late_shares(session, platform_id, rules.add_months(today.replace(day=1), -6),
-                               rules.add_months(today.replace(day=1), 1), today)
-    by_month = [{"month": f"{m:%Y-%m}", "late": late, "statements": total,
-                 "late_share_percent": late * 100 // total if total else None} for m, (late, total) in sorted(
-                     shares.items())]
+    shares = await late_shares(
+        session,
+        platform_id,
+        rules.add_months(today.replace(day=1), -6),
+        rules.add_months(today.replace(day=1), 1),
+        today,
+    )
+    by_month = [
+        {
+            "month": f"{m:%Y-%m}",
+            "late": late,
+            "statements": total,
+            "late_share_percent": late * 100 // total if total else None,
+        }
+        for m, (late, total) in sorted(shares.items())
+    ]
     soon = end_of_business_day(today + timedelta(days=rules.policy("wages.early_warning.days_before_due", today)))
-    clocks = (await session.execute(text(
-        "select d.data from deadlines d join engagements e on e.contract_id = d.data ->> 'contract_id' "
-        "where d.kind = :kind and d.status = 'pending' and d.due_at <= :soon and e.platform_id = :p "
-        "and not exists (select 1 from statements s where s.contract_id = e.contract_id "
-        "and s.period_start <= (d.data ->> 'period_end')::date and s.period_end >= (d.data ->> 'period_start')::date)"
-        " order by d.due_at limit 500"), {"kind": PERIOD_DUE, "soon": soon, "p": platform_id})).scalars().all()
-    low = (await session.execute(text(
-        "select count(*) from findings where platform_id = :p and rule = 'M6.early_warning_low_hourly_pay'"),
-        {"p": platform_id})).scalar_one()
+    clocks = (
+        (
+            await session.execute(
+                text(
+                    "select d.data from deadlines d join engagements e on e.contract_id = d.data ->> 'contract_id' "
+                    "where d.kind = :kind and d.status = 'pending' and d.due_at <= :soon and e.platform_id = :p "
+                    "and not exists (select 1 from statements s where s.contract_id = e.contract_id "
+                    "and s.period_start <= (d.data ->> 'period_end')::date and s.period_end >= (d.data ->> "
+                    "'period_start')::date)"
+                    " order by d.due_at limit 500"
+                ),
+                {"kind": PERIOD_DUE, "soon": soon, "p": platform_id},
+            )
+        )
+        .scalars()
+        .all()
+    )
+    low = (
+        await session.execute(
+            text("select count(*) from findings where platform_id = :p and rule = 'M6.early_warning_low_hourly_pay'"),
+            {"p": platform_id},
+        )
+    ).scalar_one()
     return EarlyWarnings(platform_id, by_month, [dict(c) for c in clocks], low)
 
 
-def judge(row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict[str, Any]],
-          today: date) -> list[FindingSpec]:
+def judge(
+    row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict[str, Any]], today: date
+) -> list[FindingSpec]:
     """Every rule on a statement of a known engagement (arrears also for the unit and enforcement). A
     premium question waiting for the year's schedule is noted on the row (`pending_schedule`), never a
     refusal: `rejudge_pending_premiums` judges it when the schedule is loaded."""
     fact, e = statement_fact(row), engagement_of(engagement)
-    row["pending_schedule"] = [d.isoformat() for d in rules.pending_premium_days(fact)] \
-        if e.labour_relationship else []
+    row["pending_schedule"] = [d.isoformat() for d in rules.pending_premium_days(fact)] if e.labour_relationship else []
     specs = rules.judge_statement(fact, e, today)
     return _with_arrears_companions(specs, engagement, units)
 
@@ -454,16 +665,20 @@ def _apply_agreed_pay_day(row: dict[str, Any], engagement: dict[str, Any]) -> No
         if agreed is not None and agreed >= row["period_end"]:
             due = agreed
     last = engagement["end_date"]
-    if last is not None and due > last and (engagement["status"] in ("terminated", "expired")
-                                            or row["period_end"] >= last):
+    if (
+        last is not None
+        and due > last
+        and (engagement["status"] in ("terminated", "expired") or row["period_end"] >= last)
+    ):
         due = max(last, row["period_end"])  # 工资支付暂行规定 art. 9: paid at once when employment ends
     if due != row["due_date"]:
         row["due_date"] = due
         row.pop("_fact", None)
 
 
-def _with_arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any],
-                             units: dict[str, dict[str, Any]]) -> list[FindingSpec]:
+def _with_arrears_companions(
+    specs: list[FindingSpec], engagement: dict[str, Any], units: dict[str, dict[str, Any]]
+) -> list[FindingSpec]:
     """Arrears also go to the enforcement channel (M20). A related unit's arrears carry the unit's
     credit code (its credit record, M6); when the platform is entrusted to pay for the unit, an M19
     finding names the platform too (its credit record)."""
@@ -474,17 +689,28 @@ def _with_arrears_companions(specs: list[FindingSpec], engagement: dict[str, Any
             out.append(spec)
             continue
         if unit is not None:
-            spec = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary, {
-                **spec.evidence, "related_unit_id": unit["enterprise_id"], "unit_name": unit["name"],
-                "credit_code": unit["credit_code"], "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"]})
+            spec = FindingSpec(
+                spec.measure,
+                spec.rule,
+                spec.severity,
+                spec.summary,
+                {
+                    **spec.evidence,
+                    "related_unit_id": unit["enterprise_id"],
+                    "unit_name": unit["name"],
+                    "credit_code": unit["credit_code"],
+                    "platform_entrusted_to_pay": unit["platform_entrusted_to_pay"],
+                },
+            )
         out += [spec, rules.enforcement_of(spec)]
         if unit is not None and unit["platform_entrusted_to_pay"]:
             out.append(rules.related_unit_arrears(spec, unit))
     return out
 
 
-async def _raise_statement_findings(session: AsyncSession, row: dict[str, Any], engagement: dict[str, Any],
-                                    specs: list[FindingSpec], today: date) -> list[FindingRef]:
+async def _raise_statement_findings(
+    session: AsyncSession, row: dict[str, Any], engagement: dict[str, Any], specs: list[FindingSpec], today: date
+) -> list[FindingRef]:
     """The statement's findings; arrears only when no case is open for a debt of the engagement over the
     same days (one debt, one case: the period clock may have noticed it first). Callers hold
     `repo.lock_arrears` for the contract when arrears are among the specs."""
@@ -496,38 +722,72 @@ async def _raise_statement_findings(session: AsyncSession, row: dict[str, Any], 
     for spec in specs:
         # a related unit's arrears name the unit as the enterprise; the entrusted platform's credit comes
         # from the M19 finding, which names the platform
-        enterprise = engagement["platform_id"] if spec.rule == "M19.related_unit_arrears" \
-            else engagement["enterprise_id"]
+        enterprise = (
+            engagement["platform_id"] if spec.rule == "M19.related_unit_arrears" else engagement["enterprise_id"]
+        )
         evidence_subject = {"statement_id": row["id"], "line_id": row["line_id"], "contract_id": row["contract_id"]}
         spec = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary, {**spec.evidence, **evidence_subject})
-        refs.append(await raise_finding(
-            session, spec, subject_type="statement", subject_id=row["id"], platform_id=engagement["platform_id"],
-            enterprise_id=enterprise, worker_id=row["worker_id"], occupation=engagement["occupation"],
-            district=engagement["district"], judged_on=today, engagement_type=engagement["engagement_type"]))
+        refs.append(
+            await raise_finding(
+                session,
+                spec,
+                subject_type="statement",
+                subject_id=row["id"],
+                platform_id=engagement["platform_id"],
+                enterprise_id=enterprise,
+                worker_id=row["worker_id"],
+                occupation=engagement["occupation"],
+                district=engagement["district"],
+                judged_on=today,
+                engagement_type=engagement["engagement_type"],
+            )
+        )
     return refs
 
 
-async def _schedule_statement_clocks(session: AsyncSession, rows: list[dict[str, Any]], today: date,
-                                     now: datetime) -> None:
+async def _schedule_statement_clocks(
+    session: AsyncSession, rows: list[dict[str, Any]], today: date, now: datetime
+) -> None:
     """A statement not fully paid and not yet due: its arrears clock runs out at the end of the due date."""
-    clocks = [{"id": new_id("dl"), "kind": STATEMENT_DUE, "subject_id": row["id"],
-               "due_at": end_of_business_day(row["due_date"]), "status": "pending",
-               "data": {"platform_id": row["platform_id"]}, "attempts": 0, "created_at": now}
-              for row in rows if row["due_date"] >= today and row["paid_fen"] < max(0, row["gross_fen"]
-                                                                                   - row["deductions_fen"])]
-    await repo.insert_rows(session, "deadlines", repo.DEADLINE_COLUMNS, clocks,
-                           conflict="(kind, subject_id) where status in ('pending', 'paused')")
+    clocks = [
+        {
+            "id": new_id("dl"),
+            "kind": STATEMENT_DUE,
+            "subject_id": row["id"],
+            "due_at": end_of_business_day(row["due_date"]),
+            "status": "pending",
+            "data": {"platform_id": row["platform_id"]},
+            "attempts": 0,
+            "created_at": now,
+        }
+        for row in rows
+        if row["due_date"] >= today and row["paid_fen"] < max(0, row["gross_fen"] - row["deductions_fen"])
+    ]
+    await repo.insert_rows(
+        session,
+        "deadlines",
+        repo.DEADLINE_COLUMNS,
+        clocks,
+        conflict="(kind, subject_id) where status in ('pending', 'paused')",
+    )
 
 
 def _line(row: dict[str, Any], engagement: dict[str, Any] | None, specs: list[FindingSpec]) -> dict[str, Any]:
     """A statement line of the events, as JSON data (StatementLine's shape; tests validate it)."""
     fact = statement_fact(row)
     return {
-        "line_id": row["line_id"], "statement_id": row["id"], "worker_id": row["worker_id"],
-        "contract_id": row["contract_id"], "period_start": row["period_start"].isoformat(),
-        "period_end": row["period_end"].isoformat(), "due_date": row["due_date"].isoformat(),
-        "gross_fen": row["gross_fen"], "net_due_fen": fact.net_due_fen, "paid_fen": row["paid_fen"],
-        "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None, "worked_minutes": fact.worked_minutes,
+        "line_id": row["line_id"],
+        "statement_id": row["id"],
+        "worker_id": row["worker_id"],
+        "contract_id": row["contract_id"],
+        "period_start": row["period_start"].isoformat(),
+        "period_end": row["period_end"].isoformat(),
+        "due_date": row["due_date"].isoformat(),
+        "gross_fen": row["gross_fen"],
+        "net_due_fen": fact.net_due_fen,
+        "paid_fen": row["paid_fen"],
+        "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None,
+        "worked_minutes": fact.worked_minutes,
         "status": "judged" if engagement else "pending",
         "occupation": engagement["occupation"] if engagement else None,
         "district": engagement["district"] if engagement else None,
@@ -537,20 +797,33 @@ def _line(row: dict[str, Any], engagement: dict[str, Any] | None, specs: list[Fi
     }
 
 
-def _publish_lines(session: AsyncSession, batch_id: str, platform_id: str,
-                   good: list[tuple[dict[str, Any], dict[str, Any] | None, list[FindingSpec]]]) -> None:
+def _publish_lines(
+    session: AsyncSession,
+    batch_id: str,
+    platform_id: str,
+    good: list[tuple[dict[str, Any], dict[str, Any] | None, list[FindingSpec]]],
+) -> None:
     """One event per chunk of lines, written as JSON data directly: 10,000 pydantic builds and dumps
     per batch were a third of the intake's CPU."""
     for chunk, start in enumerate(range(0, len(good), LINES_PER_EVENT)):
-        record_data(session, StatementsAccepted, {
-            "batch_id": batch_id, "platform_id": platform_id, "chunk": chunk,
-            "lines": [_line(*g) for g in good[start:start + LINES_PER_EVENT]]})
+        record_data(
+            session,
+            StatementsAccepted,
+            {
+                "batch_id": batch_id,
+                "platform_id": platform_id,
+                "chunk": chunk,
+                "lines": [_line(*g) for g in good[start : start + LINES_PER_EVENT]],
+            },
+        )
 
 
 async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_fen: int, paid_on: date) -> None:
     """A later payment of a stored statement: the amount paid so far and its date (the clock stays until paid)."""
-    await session.execute(text("update statements set paid_fen = :paid, paid_on = :on where id = :id"),
-                          {"paid": paid_fen, "on": paid_on, "id": statement["id"]})
+    await session.execute(
+        text("update statements set paid_fen = :paid, paid_on = :on where id = :id"),
+        {"paid": paid_fen, "on": paid_on, "id": statement["id"]},
+    )
     if paid_fen >= max(0, statement["gross_fen"] - statement["deductions_fen"]):
         await deadlines.cancel(session, STATEMENT_DUE, statement["id"])
 
@@ -571,17 +844,24 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
         if current is None:
             current = (await repo.engagements(session, [event.contract_id])).get(event.contract_id)
         if envelope.type == "contracts.contract.drafted.v1":
-            current = {"contract_id": event.contract_id, "worker_id": event.worker_id,
-                       "platform_id": event.platform_id, "enterprise_id": event.enterprise_id,
-                       "engagement_type": event.engagement_type, "part_time": event.part_time,
-                       "occupation": event.occupation, "district": event.district, "start_date": event.start_date,
-                       "end_date": event.end_date, "pay_period": event.pay_period,
-                       "pay_schedule": event.pay_schedule.model_dump() if event.pay_schedule else None,
-                       "hours_arrangement": event.hours_arrangement,
-                       "status": current["status"] if current else "drafted"}
+            current = {
+                "contract_id": event.contract_id,
+                "worker_id": event.worker_id,
+                "platform_id": event.platform_id,
+                "enterprise_id": event.enterprise_id,
+                "engagement_type": event.engagement_type,
+                "part_time": event.part_time,
+                "occupation": event.occupation,
+                "district": event.district,
+                "start_date": event.start_date,
+                "end_date": event.end_date,
+                "pay_period": event.pay_period,
+                "pay_schedule": event.pay_schedule.model_dump() if event.pay_schedule else None,
+                "hours_arrangement": event.hours_arrangement,
+                "status": current["status"] if current else "drafted",
+            }
         elif current is None:
-            log.warning("%s for unknown contract %s (drafted event missing); skipped", envelope.type,
-                        event.contract_id)
+            log.warning("%s for unknown contract %s (drafted event missing); skipped", envelope.type, event.contract_id)
             continue
         else:
             current = {**current, "status": STATUS_AFTER[envelope.type]}
@@ -610,10 +890,27 @@ async def apply_contract_events(session: AsyncSession, envelopes: list) -> None:
         "end_date = excluded.end_date, pay_period = excluded.pay_period, status = excluded.status, "
         "updated_at = excluded.updated_at, pay_schedule = excluded.pay_schedule, "
         "hours_arrangement = excluded.hours_arrangement",
-        [(r["contract_id"], r["worker_id"], r["platform_id"], r["enterprise_id"], r["engagement_type"],
-          r["part_time"], r["occupation"], r["district"], r["start_date"], r["end_date"], r["pay_period"],
-          r["status"], r["updated_at"], _json(_loads(r.get("pay_schedule"))) if r.get("pay_schedule") else None,
-          r.get("hours_arrangement")) for r in rows])
+        [
+            (
+                r["contract_id"],
+                r["worker_id"],
+                r["platform_id"],
+                r["enterprise_id"],
+                r["engagement_type"],
+                r["part_time"],
+                r["occupation"],
+                r["district"],
+                r["start_date"],
+                r["end_date"],
+                r["pay_period"],
+                r["status"],
+                r["updated_at"],
+                _json(_loads(r.get("pay_schedule"))) if r.get("pay_schedule") else None,
+                r.get("hours_arrangement"),
+            )
+            for r in rows
+        ],
+    )
     for contract_id, last in ended.items():
         await _due_when_employment_ends(session, touched[contract_id], last)
     await judge_pending(session, rows)
@@ -626,30 +923,53 @@ async def _due_when_employment_ends(session: AsyncSession, engagement: dict[str,
     contract_id = engagement["contract_id"]
     conn = await driver_connection(session)
     moved = await conn.fetch(
-        "update statements set due_date = $2 where contract_id = $1 and due_date > $2 returning id", contract_id, last)
+        "update statements set due_date = $2 where contract_id = $1 and due_date > $2 returning id", contract_id, last
+    )
     if moved:
         await conn.execute(
             "update deadlines set due_at = $2 where kind = $3 and status in ('pending', 'paused') "
-            "and subject_id = any($1::text[])", [r["id"] for r in moved], end_of_business_day(last), STATEMENT_DUE)
-    clocks = (await session.execute(text(
-        "select kind, subject_id, data from deadlines where kind in (:due, :warn) and status in ('pending', 'paused') "
-        "and subject_id like :s"), {"due": PERIOD_DUE, "warn": PERIOD_WARNING, "s": f"{contract_id}:%"})).all()
+            "and subject_id = any($1::text[])",
+            [r["id"] for r in moved],
+            end_of_business_day(last),
+            STATEMENT_DUE,
+        )
+    clocks = (
+        await session.execute(
+            text(
+                "select kind, subject_id, data from deadlines where kind in (:due, :warn) and status in "
+                "('pending', 'paused') "
+                "and subject_id like :s"
+            ),
+            {"due": PERIOD_DUE, "warn": PERIOD_WARNING, "s": f"{contract_id}:%"},
+        )
+    ).all()
     for kind, subject, data in clocks:
         if date.fromisoformat(data["period_start"]) > last:
             await deadlines.cancel(session, kind, subject)
         elif kind == PERIOD_DUE and date.fromisoformat(data["due_date"]) > last:
-            await deadlines.schedule(session, kind, subject, end_of_business_day(last), data={
-                "period_end": min(date.fromisoformat(data["period_end"]), last).isoformat(),
-                "due_date": last.isoformat()})
+            await deadlines.schedule(
+                session,
+                kind,
+                subject,
+                end_of_business_day(last),
+                data={
+                    "period_end": min(date.fromisoformat(data["period_end"]), last).isoformat(),
+                    "due_date": last.isoformat(),
+                },
+            )
 
 
 async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]) -> None:
     """Statements kept while their engagement was unknown are judged now, as on intake."""
     conn = await driver_connection(session)
     by_id = {e["contract_id"]: e for e in engagements}
-    pending = [dict(r) for r in await conn.fetch(
-        "select * from statements where status = 'pending' and contract_id = any($1::text[]) for update",
-        list(by_id))]
+    pending = [
+        dict(r)
+        for r in await conn.fetch(
+            "select * from statements where status = 'pending' and contract_id = any($1::text[]) for update",
+            list(by_id),
+        )
+    ]
     if not pending:
         return
     today = business_today()
@@ -660,8 +980,11 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
         row["premium_days"] = _loads(row["premium_days"])
         engagement = by_id[row["contract_id"]]
         if engagement["platform_id"] != row["platform_id"] or engagement["worker_id"] != row["worker_id"]:
-            log.warning("statement %s names contract %s of another platform or worker; left pending", row["id"],
-                        row["contract_id"])
+            log.warning(
+                "statement %s names contract %s of another platform or worker; left pending",
+                row["id"],
+                row["contract_id"],
+            )
             continue
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await repo.related_units(session, row["platform_id"])
@@ -674,12 +997,19 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     rows = [r for items in judged.values() for r, _, _ in items]
     await conn.executemany(
         "update statements set status = 'judged', due_date = $2, pending_schedule = $3::jsonb where id = $1",
-        [(r["id"], r["due_date"], _json(r["pending_schedule"])) for r in rows])
+        [(r["id"], r["due_date"], _json(r["pending_schedule"])) for r in rows],
+    )
     await _schedule_statement_clocks(session, rows, today, clock.now())
     await _schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
-        record(session, StatementsJudged(platform_id=items[0][1]["platform_id"], contract_id=contract_id,
-                                         lines=[StatementLine.model_validate(_line(*item)) for item in items]))
+        record(
+            session,
+            StatementsJudged(
+                platform_id=items[0][1]["platform_id"],
+                contract_id=contract_id,
+                lines=[StatementLine.model_validate(_line(*item)) for item in items],
+            ),
+        )
 
 
 def _loads(value: Any) -> Any:
@@ -714,20 +1044,26 @@ async def _schedule_period_clocks(session: AsyncSession, engagement: dict[str, A
         return
     start, end = period_containing(engagement, day)
     due = period_due_date(engagement, end)
-    data = {"contract_id": engagement["contract_id"], "period_start": start.isoformat(),
-            "period_end": end.isoformat(), "due_date": due.isoformat()}
+    data = {
+        "contract_id": engagement["contract_id"],
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "due_date": due.isoformat(),
+    }
     subject = f"{engagement['contract_id']}:{start.isoformat()}"
     await deadlines.schedule(session, PERIOD_DUE, subject, end_of_business_day(due), data=data)
     warn = due - timedelta(days=rules.policy("wages.early_warning.days_before_due", end))
     if warn > business_today():  # a period already past its warning (a back-dated contract) gets no early warning
-        await deadlines.schedule(session, PERIOD_WARNING, subject, end_of_business_day(warn - timedelta(days=1)),
-                                 data=data)
+        await deadlines.schedule(
+            session, PERIOD_WARNING, subject, end_of_business_day(warn - timedelta(days=1)), data=data
+        )
 
 
 async def _period_statements(session: AsyncSession, contract_id: str, start: date, end: date) -> list[dict]:
-    rows = await session.execute(text(
-        "select * from statements where contract_id = :c and period_start <= :end and period_end >= :start"),
-        {"c": contract_id, "start": start, "end": end})
+    rows = await session.execute(
+        text("select * from statements where contract_id = :c and period_start <= :end and period_end >= :start"),
+        {"c": contract_id, "start": start, "end": end},
+    )
     return [dict(r) for r in rows.mappings()]
 
 
@@ -749,23 +1085,42 @@ async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:
         await repo.lock_arrears(session, [engagement["contract_id"]])
         await session.flush()
         if not await repo.arrears_raised(session, engagement["contract_id"], start, end):
-            spec = FindingSpec("M6", "M6.wage_arrears", rules.Severity.high,
-                               f"{start.isoformat()} 至 {end.isoformat()} 的工资到期未支付（无工资支付记录）",
-                               {"reason": "no_statement", "period_start": data["period_start"],
-                                "period_end": data["period_end"], "due_date": data["due_date"],
-                                "statements": [], "contract_id": engagement["contract_id"]})
+            spec = FindingSpec(
+                "M6",
+                "M6.wage_arrears",
+                rules.Severity.high,
+                f"{start.isoformat()} 至 {end.isoformat()} 的工资到期未支付（无工资支付记录）",
+                {
+                    "reason": "no_statement",
+                    "period_start": data["period_start"],
+                    "period_end": data["period_end"],
+                    "due_date": data["due_date"],
+                    "statements": [],
+                    "contract_id": engagement["contract_id"],
+                },
+            )
             units = await repo.related_units(session, engagement["platform_id"])
             for s in _with_arrears_companions([spec], engagement, units):
-                enterprise = engagement["platform_id"] if s.rule == "M19.related_unit_arrears" \
-                    else engagement["enterprise_id"]
-                await raise_finding(session, s, subject_type="engagement_period", subject_id=deadline.subject_id,
-                                    platform_id=engagement["platform_id"], enterprise_id=enterprise,
-                                    worker_id=engagement["worker_id"], occupation=engagement["occupation"],
-                                    district=engagement["district"], judged_on=business_date(deadline.due_at),
-                                    engagement_type=engagement["engagement_type"])
+                enterprise = (
+                    engagement["platform_id"] if s.rule == "M19.related_unit_arrears" else engagement["enterprise_id"]
+                )
+                await raise_finding(
+                    session,
+                    s,
+                    subject_type="engagement_period",
+                    subject_id=deadline.subject_id,
+                    platform_id=engagement["platform_id"],
+                    enterprise_id=enterprise,
+                    worker_id=engagement["worker_id"],
+                    occupation=engagement["occupation"],
+                    district=engagement["district"],
+                    judged_on=business_date(deadline.due_at),
+                    engagement_type=engagement["engagement_type"],
+                )
     # the next period, up to the last day of an ended contract (its last period is due that day, art. 9)
-    if engagement["status"] == "signed" or (engagement["status"] in ("terminated", "expired")
-                                            and engagement["end_date"] is not None):
+    if engagement["status"] == "signed" or (
+        engagement["status"] in ("terminated", "expired") and engagement["end_date"] is not None
+    ):
         await _schedule_period_clocks(session, engagement, end + timedelta(days=1))
 
 
@@ -778,13 +1133,25 @@ async def on_period_warning(session: AsyncSession, deadline: Deadline) -> None:
     start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     if await _period_statements(session, engagement["contract_id"], start, end):
         return
-    spec = FindingSpec("M6", "M6.statement_missing", rules.Severity.low,
-                       f"工资支付日 {data['due_date']} 临近，{start.isoformat()} 至 {end.isoformat()} 尚无工资支付记录",
-                       {**data, "early_warning": True})
-    await raise_finding(session, spec, subject_type="engagement_period", subject_id=deadline.subject_id,
-                        platform_id=engagement["platform_id"], enterprise_id=engagement["enterprise_id"],
-                        worker_id=engagement["worker_id"], occupation=engagement["occupation"],
-                        district=engagement["district"], engagement_type=engagement["engagement_type"])
+    spec = FindingSpec(
+        "M6",
+        "M6.statement_missing",
+        rules.Severity.low,
+        f"工资支付日 {data['due_date']} 临近，{start.isoformat()} 至 {end.isoformat()} 尚无工资支付记录",
+        {**data, "early_warning": True},
+    )
+    await raise_finding(
+        session,
+        spec,
+        subject_type="engagement_period",
+        subject_id=deadline.subject_id,
+        platform_id=engagement["platform_id"],
+        enterprise_id=engagement["enterprise_id"],
+        worker_id=engagement["worker_id"],
+        occupation=engagement["occupation"],
+        district=engagement["district"],
+        engagement_type=engagement["engagement_type"],
+    )
 
 
 async def on_statement_due(session: AsyncSession, deadline: Deadline) -> None:
@@ -804,8 +1171,9 @@ async def on_statement_due(session: AsyncSession, deadline: Deadline) -> None:
         return
     units = await repo.related_units(session, engagement["platform_id"])
     await repo.lock_arrears(session, [row["contract_id"]])
-    await _raise_statement_findings(session, row, engagement, _with_arrears_companions([spec], engagement, units),
-                                    today)
+    await _raise_statement_findings(
+        session, row, engagement, _with_arrears_companions([spec], engagement, units), today
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,27 +1184,46 @@ def _pay_month_schedule(engagement: dict[str, Any]) -> dict[str, Any] | None:
     return schedule if schedule and schedule.get("period") == "month" else None
 
 
-async def _schedule_minimum_months(session: AsyncSession, pairs: list[tuple[dict[str, Any], dict[str, Any]]],
-                                   now: datetime) -> None:
+async def _schedule_minimum_months(
+    session: AsyncSession, pairs: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime
+) -> None:
     """A monthly-basis statement shorter than a pay month: its pay month is judged on the sum of its
     statements once the month is over and paid (at the end of its pay day)."""
     clocks: dict[str, dict[str, Any]] = {}
     for row, engagement in pairs:
         e = engagement_of(engagement)
-        if rules.minimum_wage_basis(e, row["period_start"]) != "monthly" \
-                or not rules.shorter_than_a_pay_month(row["period_start"], row["period_end"]):
+        if rules.minimum_wage_basis(e, row["period_start"]) != "monthly" or not rules.shorter_than_a_pay_month(
+            row["period_start"], row["period_end"]
+        ):
             continue
-        months = {rules.pay_period_of("month", _pay_month_schedule(engagement), d)
-                  for d in (row["period_start"], row["period_end"])}
+        months = {
+            rules.pay_period_of("month", _pay_month_schedule(engagement), d)
+            for d in (row["period_start"], row["period_end"])
+        }
         for month_start, month_end in months:
             subject = f"{row['contract_id']}:{month_start.isoformat()}"
             due = rules.pay_due_date(_loads(engagement.get("pay_schedule")), month_end)
-            clocks[subject] = {"id": new_id("dl"), "kind": MINIMUM_MONTH, "subject_id": subject,
-                               "due_at": end_of_business_day(due), "status": "pending",
-                               "data": {"contract_id": row["contract_id"], "month_start": month_start.isoformat(),
-                                        "month_end": month_end.isoformat()}, "attempts": 0, "created_at": now}
-    await repo.insert_rows(session, "deadlines", repo.DEADLINE_COLUMNS, list(clocks.values()),
-                           conflict="(kind, subject_id) where status in ('pending', 'paused')")
+            clocks[subject] = {
+                "id": new_id("dl"),
+                "kind": MINIMUM_MONTH,
+                "subject_id": subject,
+                "due_at": end_of_business_day(due),
+                "status": "pending",
+                "data": {
+                    "contract_id": row["contract_id"],
+                    "month_start": month_start.isoformat(),
+                    "month_end": month_end.isoformat(),
+                },
+                "attempts": 0,
+                "created_at": now,
+            }
+    await repo.insert_rows(
+        session,
+        "deadlines",
+        repo.DEADLINE_COLUMNS,
+        list(clocks.values()),
+        conflict="(kind, subject_id) where status in ('pending', 'paused')",
+    )
 
 
 async def on_minimum_month(session: AsyncSession, deadline: Deadline) -> None:
@@ -847,8 +1234,11 @@ async def on_minimum_month(session: AsyncSession, deadline: Deadline) -> None:
     if engagement is None:
         return
     month_start, month_end = date.fromisoformat(data["month_start"]), date.fromisoformat(data["month_end"])
-    statements = [s for s in await _period_statements(session, engagement["contract_id"], month_start, month_end)
-                  if s["status"] == "judged"]
+    statements = [
+        s
+        for s in await _period_statements(session, engagement["contract_id"], month_start, month_end)
+        if s["status"] == "judged"
+    ]
     shorter = [s for s in statements if rules.shorter_than_a_pay_month(s["period_start"], s["period_end"])]
     if not shorter or len(shorter) < len(statements):
         return  # a whole-month statement is judged on its own
@@ -857,21 +1247,34 @@ async def on_minimum_month(session: AsyncSession, deadline: Deadline) -> None:
         days = (s["period_end"] - s["period_start"]).days + 1
         inside = (min(s["period_end"], month_end) - max(s["period_start"], month_start)).days + 1
         pay += Fraction((s["base_fen"] + s["piece_fen"]) * inside, days)
-    spec = rules.check_minimum_wage_month(int(pay), month_start, month_end, engagement["start_date"],
-                                          engagement["end_date"], len(shorter))
+    spec = rules.check_minimum_wage_month(
+        int(pay), month_start, month_end, engagement["start_date"], engagement["end_date"], len(shorter)
+    )
     if spec is None:
         return
     subject = deadline.subject_id[:64]
     if not await repo.claim_judgements(session, [(spec.rule, subject, engagement["platform_id"])], clock.now()):
         return
-    spec = FindingSpec(spec.measure, spec.rule, spec.severity, spec.summary,
-                       {**spec.evidence, "contract_id": engagement["contract_id"],
-                        "statement_ids": [s["id"] for s in shorter]})
-    await raise_finding(session, spec, subject_type="engagement_month", subject_id=subject,
-                        platform_id=engagement["platform_id"], enterprise_id=engagement["enterprise_id"],
-                        worker_id=engagement["worker_id"], occupation=engagement["occupation"],
-                        district=engagement["district"], judged_on=business_date(deadline.due_at),
-                        engagement_type=engagement["engagement_type"])
+    spec = FindingSpec(
+        spec.measure,
+        spec.rule,
+        spec.severity,
+        spec.summary,
+        {**spec.evidence, "contract_id": engagement["contract_id"], "statement_ids": [s["id"] for s in shorter]},
+    )
+    await raise_finding(
+        session,
+        spec,
+        subject_type="engagement_month",
+        subject_id=subject,
+        platform_id=engagement["platform_id"],
+        enterprise_id=engagement["enterprise_id"],
+        worker_id=engagement["worker_id"],
+        occupation=engagement["occupation"],
+        district=engagement["district"],
+        judged_on=business_date(deadline.due_at),
+        engagement_type=engagement["engagement_type"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -886,10 +1289,14 @@ async def rejudge_pending_premiums(session: AsyncSession, year: int) -> int:
     if not national_calendar.schedule_known(year):
         return 0
     conn = await driver_connection(session)
-    rows = [dict(r) for r in await conn.fetch(
-        "select * from statements where pending_schedule <> '[]'::jsonb and status = 'judged' and exists "
-        "(select 1 from jsonb_array_elements_text(pending_schedule) as d where d like $1) order by id for update",
-        f"{year:04d}-%")]
+    rows = [
+        dict(r)
+        for r in await conn.fetch(
+            "select * from statements where pending_schedule <> '[]'::jsonb and status = 'judged' and exists "
+            "(select 1 from jsonb_array_elements_text(pending_schedule) as d where d like $1) order by id for update",
+            f"{year:04d}-%",
+        )
+    ]
     today = business_today()
     judged = 0
     for row in rows:
@@ -901,8 +1308,7 @@ async def rejudge_pending_premiums(session: AsyncSession, year: int) -> int:
                 spec = rules.check_premiums(statement_fact(row), engagement_of(engagement))
                 await _raise_statement_findings(session, row, engagement, [spec] if spec else [], today)
                 judged += 1
-        await conn.execute("update statements set pending_schedule = $2::jsonb where id = $1", row["id"],
-                           _json(still))
+        await conn.execute("update statements set pending_schedule = $2::jsonb where id = $1", row["id"], _json(still))
     return judged
 
 
@@ -919,11 +1325,22 @@ DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
 # ---------------------------------------------------------------------------------------------
 def _session_row(s: SessionIn, platform_id: str, batch_id: str, now: datetime) -> dict[str, Any]:
     duration = int((s.ended_at - s.started_at).total_seconds() // 60)
-    return {"id": new_id("ws"), "platform_id": platform_id, "line_id": s.line_id, "batch_id": batch_id,
-            "worker_id": s.worker_id, "contract_id": s.contract_id, "post": s.post, "started_at": s.started_at,
-            "ended_at": s.ended_at, "work_date": business_date(s.started_at),
-            "working_minutes": duration if s.required_online else s.order_minutes, "order_minutes": s.order_minutes,
-            "orders_completed": s.orders_completed, "received_at": now}
+    return {
+        "id": new_id("ws"),
+        "platform_id": platform_id,
+        "line_id": s.line_id,
+        "batch_id": batch_id,
+        "worker_id": s.worker_id,
+        "contract_id": s.contract_id,
+        "post": s.post,
+        "started_at": s.started_at,
+        "ended_at": s.ended_at,
+        "work_date": business_date(s.started_at),
+        "working_minutes": duration if s.required_online else s.order_minutes,
+        "order_minutes": s.order_minutes,
+        "orders_completed": s.orders_completed,
+        "received_at": now,
+    }
 
 
 async def intake_sessions(session: AsyncSession, platform_id: str, lines: list[RawLine], fmt: str) -> BatchPublic:
@@ -936,16 +1353,16 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
     now = datetime.now(UTC)
     batch = await _open_batch(session, platform_id, "sessions", fmt, len(lines))
     errors: list[LineError] = []
-    parsed, stored, duplicates = await _read_lines(session, "work_sessions", platform_id, lines, _session_adapter,
-                                                   errors)
+    parsed, stored, duplicates = await _read_lines(
+        session, "work_sessions", platform_id, lines, _session_adapter, errors
+    )
     candidates: list[tuple[int, dict[str, Any]]] = []
     for number, s in parsed:
         if s.line_id in stored:
             continue
         problems = rules.session_input_errors(s.started_at, s.ended_at, s.order_minutes, s.orders_completed)
         if problems:
-            errors.extend(LineError(line=number, line_id=s.line_id, field=p.field, message=p.message)
-                          for p in problems)
+            errors.extend(LineError(line=number, line_id=s.line_id, field=p.field, message=p.message) for p in problems)
             continue
         policy_error = _check_policy_dates(number, s.line_id, {"started_at": business_date(s.started_at)})
         if policy_error:
@@ -954,22 +1371,43 @@ async def _intake_sessions(session: AsyncSession, platform_id: str, lines: list[
         candidates.append((number, _session_row(s, platform_id, batch["id"], now)))
     await repo.lock_working_time(session, [row for _, row in candidates])  # see repository.lock_working_time
     good = await _without_overlaps(session, platform_id, candidates, errors)
-    inserted = set(await repo.insert_rows(session, "work_sessions", repo.SESSION_COLUMNS, good,
-                                          conflict="(platform_id, line_id)", returning="line_id"))
+    inserted = set(
+        await repo.insert_rows(
+            session, "work_sessions", repo.SESSION_COLUMNS, good, conflict="(platform_id, line_id)", returning="line_id"
+        )
+    )
     duplicates += len(good) - len(inserted)
     good = [row for row in good if row["line_id"] in inserted]
     findings = await judge_working_time(session, good) if good else 0
     for chunk, start in enumerate(range(0, len(good), LINES_PER_EVENT)):
-        record(session, SessionsAccepted(batch_id=batch["id"], platform_id=platform_id, chunk=chunk, lines=[
-            SessionLine(line_id=r["line_id"], session_id=r["id"], worker_id=r["worker_id"], work_date=r["work_date"],
-                        working_minutes=r["working_minutes"], orders_completed=r["orders_completed"], post=r["post"])
-            for r in good[start:start + LINES_PER_EVENT]]))
-    return await _close_batch(session, batch, accepted=len(good), duplicates=duplicates, errors=errors, pending=0,
-                              findings=findings)
+        record(
+            session,
+            SessionsAccepted(
+                batch_id=batch["id"],
+                platform_id=platform_id,
+                chunk=chunk,
+                lines=[
+                    SessionLine(
+                        line_id=r["line_id"],
+                        session_id=r["id"],
+                        worker_id=r["worker_id"],
+                        work_date=r["work_date"],
+                        working_minutes=r["working_minutes"],
+                        orders_completed=r["orders_completed"],
+                        post=r["post"],
+                    )
+                    for r in good[start : start + LINES_PER_EVENT]
+                ],
+            ),
+        )
+    return await _close_batch(
+        session, batch, accepted=len(good), duplicates=duplicates, errors=errors, pending=0, findings=findings
+    )
 
 
-async def _without_overlaps(session: AsyncSession, platform_id: str, candidates: list[tuple[int, dict[str, Any]]],
-                            errors: list[LineError]) -> list[dict[str, Any]]:
+async def _without_overlaps(
+    session: AsyncSession, platform_id: str, candidates: list[tuple[int, dict[str, Any]]], errors: list[LineError]
+) -> list[dict[str, Any]]:
     """Sessions of one worker on one platform must not overlap (stored ones or earlier lines of the batch)."""
     if not candidates:
         return []
@@ -979,18 +1417,35 @@ async def _without_overlaps(session: AsyncSession, platform_id: str, candidates:
     conn = await driver_connection(session)
     existing = await conn.fetch(
         "select worker_id, started_at, ended_at, line_id from work_sessions where platform_id = $1 "
-        "and worker_id = any($2::text[]) and started_at < $4 and ended_at > $3", platform_id, workers, low, high)
+        "and worker_id = any($2::text[]) and started_at < $4 and ended_at > $3",
+        platform_id,
+        workers,
+        low,
+        high,
+    )
     taken: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     for r in existing:
         taken[r["worker_id"]].append((r["started_at"], r["ended_at"], r["line_id"]))
     good = []
     for number, row in sorted(candidates, key=lambda c: c[0]):
         # The same line stored meanwhile (a retry that waited for the first upload) is a duplicate, not a clash.
-        clash = next((line_id for start, end, line_id in taken[row["worker_id"]]
-                      if start < row["ended_at"] and row["started_at"] < end and line_id != row["line_id"]), None)
+        clash = next(
+            (
+                line_id
+                for start, end, line_id in taken[row["worker_id"]]
+                if start < row["ended_at"] and row["started_at"] < end and line_id != row["line_id"]
+            ),
+            None,
+        )
         if clash is not None:
-            errors.append(LineError(line=number, line_id=row["line_id"], field="started_at",
-                                    message=f"overlaps session {clash!r} of the same worker on this platform"))
+            errors.append(
+                LineError(
+                    line=number,
+                    line_id=row["line_id"],
+                    field="started_at",
+                    message=f"overlaps session {clash!r} of the same worker on this platform",
+                )
+            )
             continue
         taken[row["worker_id"]].append((row["started_at"], row["ended_at"], row["line_id"]))
         good.append(row)
@@ -1003,8 +1458,11 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     involved with only its own share; a (rule, subject, platform) is judged once."""
     workers = list({r["worker_id"] for r in rows})
     # a session across midnight touches its second day too (its time there counts there)
-    days = {(r["worker_id"], d) for r in rows
-            for d in {r["work_date"], business_date(r["ended_at"] - timedelta(microseconds=1))}}
+    days = {
+        (r["worker_id"], d)
+        for r in rows
+        for d in {r["work_date"], business_date(r["ended_at"] - timedelta(microseconds=1))}
+    }
     first = min(d for _, d in days)
     last = max(d for _, d in days)
     month_start = first.replace(day=1)
@@ -1028,8 +1486,9 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
             return
         candidates.append(((spec.rule, subject, ""), spec, worker, ""))
         for platform in sorted(set(shares) | set(extra_platforms)):
-            candidates.append(((spec.rule, subject, platform), rules.platform_share(spec, shares.get(platform, 0)),
-                               worker, platform))
+            candidates.append(
+                ((spec.rule, subject, platform), rules.platform_share(spec, shares.get(platform, 0)), worker, platform)
+            )
 
     for worker, day in sorted(days):
         shares = per_day.get((worker, day), {})
@@ -1045,8 +1504,7 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
             stretch_shares: dict[str, int] = defaultdict(int)
             for a, b, p in inside:
                 stretch_shares[p] += int((b - a).total_seconds() // 60)
-            add(rules.check_rest_break([(start, end)], on), f"{worker}:{on.isoformat()}", worker,
-                dict(stretch_shares))
+            add(rules.check_rest_break([(start, end)], on), f"{worker}:{on.isoformat()}", worker, dict(stretch_shares))
     months = {(w, d.replace(day=1)) for w, d in days}
     for worker, month in sorted(months):
         # 劳动法 art. 41 caps overtime under standard hours; comprehensive and flexible hours are approved
@@ -1060,8 +1518,9 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
     for worker, week in sorted(weeks):
         if "part_time_labour" not in kinds.get(worker, set()):
             continue
-        daily = {d: sum(p.values()) for (w, d), p in per_day.items() if w == worker and week <= d <= week
-                 + timedelta(days=6)}
+        daily = {
+            d: sum(p.values()) for (w, d), p in per_day.items() if w == worker and week <= d <= week + timedelta(days=6)
+        }
         shares = _shares(per_day, worker, lambda d, s=week: s <= d <= s + timedelta(days=6))
         add(rules.check_part_time_hours(daily, 0, week), f"{worker}:W{week.isoformat()}", worker, shares)
     new = await repo.claim_judgements(session, [c[0] for c in candidates], datetime.now(UTC))
@@ -1070,9 +1529,15 @@ async def judge_working_time(session: AsyncSession, rows: list[dict[str, Any]]) 
         if key in new:
             # the statute behind a working-time limit may hold for labour contracts only (policy_basis)
             labour = kinds.get(worker, set()) & {"full_time_labour", "part_time_labour"}
-            await raise_finding(session, spec, subject_type="worker_time", subject_id=key[1][:64],
-                                platform_id=platform or None, worker_id=worker,
-                                engagement_type="labor_contract" if labour else None)
+            await raise_finding(
+                session,
+                spec,
+                subject_type="worker_time",
+                subject_id=key[1][:64],
+                platform_id=platform or None,
+                worker_id=worker,
+                engagement_type="labor_contract" if labour else None,
+            )
             raised += 1
     raised += await assess_quotas(session, rows)
     return raised
@@ -1098,36 +1563,72 @@ async def assess_quotas(session: AsyncSession, rows: list[dict[str, Any]]) -> in
 
 
 async def assess_quota(session: AsyncSession, platform_id: str, post: str, day: date):
-    quota = (await session.execute(text(
-        "select * from quotas where platform_id = :p and post = :post and effective_from <= :d "
-        "order by effective_from desc limit 1"), {"p": platform_id, "post": post, "d": day})).mappings().first()
+    quota = (
+        (
+            await session.execute(
+                text(
+                    "select * from quotas where platform_id = :p and post = :post and effective_from <= :d "
+                    "order by effective_from desc limit 1"
+                ),
+                {"p": platform_id, "post": post, "d": day},
+            )
+        )
+        .mappings()
+        .first()
+    )
     if quota is None:
         return None
-    worker_days = [rules.WorkerDay(r["worker_id"], r["orders"], r["minutes"]) for r in (await session.execute(text(
-        "select worker_id, sum(orders_completed)::int as orders, sum(working_minutes)::int as minutes "
-        "from work_sessions where platform_id = :p and post = :post and work_date = :d group by worker_id"),
-        {"p": platform_id, "post": post, "d": day})).mappings()]
+    worker_days = [
+        rules.WorkerDay(r["worker_id"], r["orders"], r["minutes"])
+        for r in (
+            await session.execute(
+                text(
+                    "select worker_id, sum(orders_completed)::int as orders, sum(working_minutes)::int as minutes "
+                    "from work_sessions where platform_id = :p and post = :post and work_date = :d group by worker_id"
+                ),
+                {"p": platform_id, "post": post, "d": day},
+            )
+        ).mappings()
+    ]
     result = rules.check_quota(worker_days, quota["orders_per_day"], post, day)
-    record(session, QuotaAssessed(platform_id=platform_id, post=post, work_date=day,
-                                  quota_orders_per_day=quota["orders_per_day"], workers=result.workers,
-                                  reaching=result.reaching, met=result.finding is None))
+    record(
+        session,
+        QuotaAssessed(
+            platform_id=platform_id,
+            post=post,
+            work_date=day,
+            quota_orders_per_day=quota["orders_per_day"],
+            workers=result.workers,
+            reaching=result.reaching,
+            met=result.finding is None,
+        ),
+    )
     ref = None
     if result.finding is not None:
         subject = f"{post}:{day.isoformat()}"[:64]
         if await repo.claim_judgements(session, [(result.finding.rule, subject, platform_id)], datetime.now(UTC)):
-            ref = await raise_finding(session, result.finding, subject_type="quota", subject_id=subject,
-                                      platform_id=platform_id, enterprise_id=platform_id)
+            ref = await raise_finding(
+                session,
+                result.finding,
+                subject_type="quota",
+                subject_id=subject,
+                platform_id=platform_id,
+                enterprise_id=platform_id,
+            )
     return quota, ref, result
 
 
 async def declare_quota(session: AsyncSession, platform_id: str, body: QuotaCreate) -> dict[str, Any]:
     row = {"id": new_id("qt"), "platform_id": platform_id, **body.model_dump(), "declared_at": datetime.now(UTC)}
     rules.policy("rest.quota_achievable_share_percent", body.effective_from)  # 422 before the policy
-    result = await session.execute(text(
-        "insert into quotas (id, platform_id, post, orders_per_day, effective_from, declared_at) values "
-        "(:id, :platform_id, :post, :orders_per_day, :effective_from, :declared_at) on conflict "
-        "(platform_id, post, effective_from) do update set orders_per_day = excluded.orders_per_day returning id"),
-        row)
+    result = await session.execute(
+        text(
+            "insert into quotas (id, platform_id, post, orders_per_day, effective_from, declared_at) values "
+            "(:id, :platform_id, :post, :orders_per_day, :effective_from, :declared_at) on conflict "
+            "(platform_id, post, effective_from) do update set orders_per_day = excluded.orders_per_day returning id"
+        ),
+        row,
+    )
     row["id"] = result.scalar_one()
     return row
 
@@ -1141,16 +1642,28 @@ async def register_related_unit(session: AsyncSession, platform_id: str, body: R
     except ValueError as exc:
         raise Unprocessable(f"credit_code: {exc}", slug="invalid-credit-code") from exc
     row = {"id": new_id("ru"), "platform_id": platform_id, **body.model_dump(), "registered_at": datetime.now(UTC)}
-    result = await session.execute(text(
-        "insert into related_units (id, platform_id, enterprise_id, name, credit_code, kind, "
-        "platform_entrusted_to_pay, registered_at) values (:id, :platform_id, :enterprise_id, :name, :credit_code, "
-        ":kind, :platform_entrusted_to_pay, :registered_at) on conflict (platform_id, enterprise_id) do update set "
-        "name = excluded.name, credit_code = excluded.credit_code, kind = excluded.kind, "
-        "platform_entrusted_to_pay = excluded.platform_entrusted_to_pay returning id"), row)
+    result = await session.execute(
+        text(
+            "insert into related_units (id, platform_id, enterprise_id, name, credit_code, kind, "
+            "platform_entrusted_to_pay, registered_at) values (:id, :platform_id, :enterprise_id, :name, :credit_code, "
+            ":kind, :platform_entrusted_to_pay, :registered_at) on conflict (platform_id, enterprise_id) do update set "
+            "name = excluded.name, credit_code = excluded.credit_code, kind = excluded.kind, "
+            "platform_entrusted_to_pay = excluded.platform_entrusted_to_pay returning id"
+        ),
+        row,
+    )
     row["id"] = result.scalar_one()
-    record(session, RelatedUnitRegistered(platform_id=platform_id, enterprise_id=body.enterprise_id, name=body.name,
-                                          credit_code=body.credit_code, kind=body.kind,
-                                          platform_entrusted_to_pay=body.platform_entrusted_to_pay))
+    record(
+        session,
+        RelatedUnitRegistered(
+            platform_id=platform_id,
+            enterprise_id=body.enterprise_id,
+            name=body.name,
+            credit_code=body.credit_code,
+            kind=body.kind,
+            platform_entrusted_to_pay=body.platform_entrusted_to_pay,
+        ),
+    )
     return row
 
 
@@ -1164,21 +1677,31 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
     if body.received_on is not None and body.received_on > business_today():
         raise Unprocessable(f"received_on {body.received_on} is in the future", slug="invalid-date")
     get_policy().measures_status(body.period_start)  # 422 before the measures
-    rows = [dict(r) for r in (await session.execute(text(
-        "select * from statements where worker_id = :w and platform_id = :p and period_start <= :end "
-        "and period_end >= :start order by period_start"),
-        {"w": worker_id, "p": body.platform_id, "start": body.period_start, "end": body.period_end})).mappings()]
+    rows = [
+        dict(r)
+        for r in (
+            await session.execute(
+                text(
+                    "select * from statements where worker_id = :w and platform_id = :p and period_start <= :end "
+                    "and period_end >= :start order by period_start"
+                ),
+                {"w": worker_id, "p": body.platform_id, "start": body.period_start, "end": body.period_end},
+            )
+        ).mappings()
+    ]
     differences: list[dict[str, Any]] = []
     if not rows:
         differences.append({"kind": "missing_statement", "detail": "the platform reported no statement for the period"})
     net_due = sum(max(0, r["gross_fen"] - r["deductions_fen"]) for r in rows)
     paid = sum(r["paid_fen"] for r in rows)
     if rows and net_due != body.expected_fen:
-        differences.append({"kind": "amount_differs", "statement_net_due_fen": net_due,
-                            "worker_expected_fen": body.expected_fen})
+        differences.append(
+            {"kind": "amount_differs", "statement_net_due_fen": net_due, "worker_expected_fen": body.expected_fen}
+        )
     if rows and paid != body.received_fen:
-        differences.append({"kind": "paid_amount_differs", "statement_paid_fen": paid,
-                            "worker_received_fen": body.received_fen})
+        differences.append(
+            {"kind": "paid_amount_differs", "statement_paid_fen": paid, "worker_received_fen": body.received_fen}
+        )
     if body.received_fen < max(body.expected_fen, net_due):
         differences.append({"kind": "short_paid", "owed_fen": max(body.expected_fen, net_due) - body.received_fen})
     late = [r for r in rows if r["paid_on"] and r["paid_on"] > r["due_date"]]
@@ -1190,29 +1713,64 @@ async def reconcile_pay_report(session: AsyncSession, worker_id: str, body: PayR
     report_id = new_id("pr")
     finding = None
     if differences:
-        engagement = (await repo.engagements(session, [rows[0]["contract_id"]])).get(rows[0]["contract_id"]) \
-            if rows else None
-        spec = FindingSpec("M6", "M6.pay_report_unresolved", rules.Severity.medium,
-                           f"劳动者报告 {body.period_start.isoformat()} 至 {body.period_end.isoformat()} "
-                           "工资未付或少付，"
-                           f"与平台工资记录不符（{'、'.join(d['kind'] for d in differences)}）",
-                           {"report_id": report_id, "differences": differences,
-                            "statements": [r["id"] for r in rows]})
-        finding = await raise_finding(session, spec, subject_type="pay_report", subject_id=report_id,
-                                      platform_id=body.platform_id, worker_id=worker_id,
-                                      enterprise_id=engagement["enterprise_id"] if engagement else None,
-                                      occupation=engagement["occupation"] if engagement else None,
-                                      district=engagement["district"] if engagement else None,
-                                      engagement_type=engagement["engagement_type"] if engagement else None)
-    await session.execute(text(
-        "insert into pay_reports (id, worker_id, platform_id, period_start, period_end, expected_fen, received_fen, "
-        "received_on, note, outcome, differences, finding_id, reported_at) values (:id, :w, :p, :ps, :pe, :ef, :rf, "
-        ":ro, :note, :outcome, cast(:diff as jsonb), :fid, :now)"),
-        {"id": report_id, "w": worker_id, "p": body.platform_id, "ps": body.period_start, "pe": body.period_end,
-         "ef": body.expected_fen, "rf": body.received_fen, "ro": body.received_on, "note": body.note,
-         "outcome": outcome, "diff": _json(differences), "fid": finding.finding_id if finding else None,
-         "now": datetime.now(UTC)})
-    record(session, PayReportReconciled(report_id=report_id, worker_id=worker_id, platform_id=body.platform_id,
-                                        period_start=body.period_start, period_end=body.period_end, outcome=outcome,
-                                        differences=[d["kind"] for d in differences]))
+        engagement = (
+            (await repo.engagements(session, [rows[0]["contract_id"]])).get(rows[0]["contract_id"]) if rows else None
+        )
+        spec = FindingSpec(
+            "M6",
+            "M6.pay_report_unresolved",
+            rules.Severity.medium,
+            f"劳动者报告 {body.period_start.isoformat()} 至 {body.period_end.isoformat()} "
+            "工资未付或少付，"
+            f"与平台工资记录不符（{'、'.join(d['kind'] for d in differences)}）",
+            {"report_id": report_id, "differences": differences, "statements": [r["id"] for r in rows]},
+        )
+        finding = await raise_finding(
+            session,
+            spec,
+            subject_type="pay_report",
+            subject_id=report_id,
+            platform_id=body.platform_id,
+            worker_id=worker_id,
+            enterprise_id=engagement["enterprise_id"] if engagement else None,
+            occupation=engagement["occupation"] if engagement else None,
+            district=engagement["district"] if engagement else None,
+            engagement_type=engagement["engagement_type"] if engagement else None,
+        )
+    await session.execute(
+        text(
+            "insert into pay_reports (id, worker_id, platform_id, period_start, period_end, "
+            "expected_fen, received_fen, "
+            "received_on, note, outcome, differences, finding_id, reported_at) values (:id, :w, :p, "
+            ":ps, :pe, :ef, :rf, "
+            ":ro, :note, :outcome, cast(:diff as jsonb), :fid, :now)"
+        ),
+        {
+            "id": report_id,
+            "w": worker_id,
+            "p": body.platform_id,
+            "ps": body.period_start,
+            "pe": body.period_end,
+            "ef": body.expected_fen,
+            "rf": body.received_fen,
+            "ro": body.received_on,
+            "note": body.note,
+            "outcome": outcome,
+            "diff": _json(differences),
+            "fid": finding.finding_id if finding else None,
+            "now": datetime.now(UTC),
+        },
+    )
+    record(
+        session,
+        PayReportReconciled(
+            report_id=report_id,
+            worker_id=worker_id,
+            platform_id=body.platform_id,
+            period_start=body.period_start,
+            period_end=body.period_end,
+            outcome=outcome,
+            differences=[d["kind"] for d in differences],
+        ),
+    )
     return report_id, outcome, differences, finding

@@ -11,6 +11,7 @@ Revision ID: common_0001
 Revises:
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -72,8 +73,9 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("event_id"),
         )
-        op.create_index("ix_outbox_unpublished", "outbox", ["id"], unique=False,
-                        postgresql_where=sa.text("published_at IS NULL"))
+        op.create_index(
+            "ix_outbox_unpublished", "outbox", ["id"], unique=False, postgresql_where=sa.text("published_at IS NULL")
+        )
     if _missing("findings"):
         op.create_table(
             "findings",
@@ -116,8 +118,13 @@ def upgrade() -> None:
         )
         op.create_index("ix_deadlines_subject_id", "deadlines", ["subject_id"])
         op.create_index("ix_deadlines_due", "deadlines", ["due_at"], postgresql_where=sa.text("status = 'pending'"))
-        op.create_index("uq_deadlines_live", "deadlines", ["kind", "subject_id"], unique=True,
-                        postgresql_where=sa.text("status IN ('pending', 'paused')"))
+        op.create_index(
+            "uq_deadlines_live",
+            "deadlines",
+            ["kind", "subject_id"],
+            unique=True,
+            postgresql_where=sa.text("status IN ('pending', 'paused')"),
+        )
 
 
 def downgrade() -> None:

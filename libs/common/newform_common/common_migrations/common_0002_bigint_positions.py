@@ -7,6 +7,7 @@ Revision ID: common_0002
 Revises: common_0001
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

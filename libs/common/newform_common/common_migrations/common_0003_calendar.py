@@ -8,6 +8,7 @@ Revision ID: common_0003
 Revises: common_0002
 Create Date: 2026-12-06
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -23,8 +24,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("deadlines", sa.Column("period", postgresql.JSONB(astext_type=sa.Text()), nullable=True))
     op.add_column("deadlines", sa.Column("provisional", sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.create_index("ix_deadlines_live_periods", "deadlines", ["id"],
-                    postgresql_where=sa.text("status IN ('pending', 'paused') AND period IS NOT NULL"))
+    op.create_index(
+        "ix_deadlines_live_periods",
+        "deadlines",
+        ["id"],
+        postgresql_where=sa.text("status IN ('pending', 'paused') AND period IS NOT NULL"),
+    )
     op.create_table(
         "calendar_schedules",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),

@@ -10,6 +10,7 @@ Revision ID: common_0004
 Revises: common_0003
 Create Date: 2026-12-07
 """
+
 from collections.abc import Sequence
 
 from alembic import op

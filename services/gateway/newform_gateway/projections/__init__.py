@@ -30,23 +30,35 @@ from ..models import EventLog
 from . import contracts, departments, disputes, training, wages
 from .base import EventData, Projection, Typed
 
-__all__ = ["PROJECTIONS", "EventData", "Projection", "Typed", "apply_projections", "log_events", "make_batch_handler",
-           "project"]
+__all__ = [
+    "PROJECTIONS",
+    "EventData",
+    "Projection",
+    "Typed",
+    "apply_projections",
+    "log_events",
+    "make_batch_handler",
+    "project",
+]
 
 log = logging.getLogger(__name__)
 
-LAST_EVENT_TIME = Gauge("newform_gateway_last_event_time_seconds",
-                        "Time (unix seconds) of the newest event projected, per topic", ["topic"])
+LAST_EVENT_TIME = Gauge(
+    "newform_gateway_last_event_time_seconds", "Time (unix seconds) of the newest event projected, per topic", ["topic"]
+)
 
 #: Set-based projections, one per source service.
-PROJECTIONS: dict[str, Projection] = {p.service: p for p in (contracts.PROJECTION, disputes.PROJECTION,
-                                                            training.PROJECTION, wages.PROJECTION,
-                                                            departments.PROJECTION)}
+PROJECTIONS: dict[str, Projection] = {
+    p.service: p
+    for p in (contracts.PROJECTION, disputes.PROJECTION, training.PROJECTION, wages.PROJECTION, departments.PROJECTION)
+}
 
 #: The gateway's own events besides alert actions, replayed in order on the alert path (a credit
 #: listing's end acts on a record a resolution created). Live, the API applied them already.
-ORDERED_ACTIONS = {"gateway.credit_record.ended.v1": credit_export.project_listing_end,
-                   "gateway.credit_listing.decided.v1": credit.project_listing}
+ORDERED_ACTIONS = {
+    "gateway.credit_record.ended.v1": credit_export.project_listing_end,
+    "gateway.credit_listing.decided.v1": credit.project_listing,
+}
 
 
 def on_alert_path(event_type: str) -> bool:
@@ -61,10 +73,24 @@ def _str_or_none(value: Any) -> str | None:
 async def log_events(session: AsyncSession, events: list[Envelope], *, fresh: bool = False) -> None:
     """Append events to the event log in one statement (the log is the regulator's audit trail).
     `fresh`: the caller knows none is logged yet (a rebuild into an empty database): COPY them."""
-    rows = [dict(event_id=e.id, type=e.type, source=e.source, service=e.service, subject=e.subject, key=e.key,
-                 time=e.time, data=e.data, worker_id=_str_or_none(e.data.get("worker_id")),
-                 platform_id=_str_or_none(e.data.get("platform_id")), topic=e.topic, partition=e.partition,
-                 offset=e.offset) for e in events]
+    rows = [
+        dict(
+            event_id=e.id,
+            type=e.type,
+            source=e.source,
+            service=e.service,
+            subject=e.subject,
+            key=e.key,
+            time=e.time,
+            data=e.data,
+            worker_id=_str_or_none(e.data.get("worker_id")),
+            platform_id=_str_or_none(e.data.get("platform_id")),
+            topic=e.topic,
+            partition=e.partition,
+            offset=e.offset,
+        )
+        for e in events
+    ]
     if fresh:
         await bulk.copy(session, EventLog, rows)
     else:

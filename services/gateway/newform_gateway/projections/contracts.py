@@ -127,33 +127,66 @@ class RuleNoticePublished(EventData):
     effective_on: date
 
 
-TRANSITIONS = {"contracts.contract.sent.v1": "sent", "contracts.contract.signed.v1": "signed",
-               "contracts.contract.terminated.v1": "terminated", "contracts.contract.expired.v1": "expired",
-               "contracts.contract.discarded.v1": "discarded"}
+TRANSITIONS = {
+    "contracts.contract.sent.v1": "sent",
+    "contracts.contract.signed.v1": "signed",
+    "contracts.contract.terminated.v1": "terminated",
+    "contracts.contract.expired.v1": "expired",
+    "contracts.contract.discarded.v1": "discarded",
+}
 
 
 # -- rows ------------------------------------------------------------------------------------------------
 def _enterprise(d: EnterpriseRegistered) -> dict[str, Any]:
-    return dict(enterprise_id=d.enterprise_id, name=d.name, kind=d.kind, platform_id=d.platform_id,
-                credit_code=d.credit_code, district=d.district, occupations=list(d.occupations),
-                dispatch_licence_valid_until=d.dispatch_licence_valid_until, qualified=d.qualified,
-                registered_at=d.registered_at)
+    return dict(
+        enterprise_id=d.enterprise_id,
+        name=d.name,
+        kind=d.kind,
+        platform_id=d.platform_id,
+        credit_code=d.credit_code,
+        district=d.district,
+        occupations=list(d.occupations),
+        dispatch_licence_valid_until=d.dispatch_licence_valid_until,
+        qualified=d.qualified,
+        registered_at=d.registered_at,
+    )
 
 
 def _drafted(d: ContractDrafted) -> dict[str, Any]:
-    return dict(contract_id=d.contract_id, worker_id=d.worker_id, platform_id=d.platform_id,
-                enterprise_id=d.enterprise_id, engagement_type=d.engagement_type, part_time=d.part_time,
-                occupation=d.occupation, district=d.district, start_date=d.start_date, end_date=d.end_date,
-                pay_period=d.pay_period, insurance=d.insurance.model_dump(), status="draft",
-                drafted_at=d.drafted_at, status_at=d.drafted_at, document_sha256=None)
+    return dict(
+        contract_id=d.contract_id,
+        worker_id=d.worker_id,
+        platform_id=d.platform_id,
+        enterprise_id=d.enterprise_id,
+        engagement_type=d.engagement_type,
+        part_time=d.part_time,
+        occupation=d.occupation,
+        district=d.district,
+        start_date=d.start_date,
+        end_date=d.end_date,
+        pay_period=d.pay_period,
+        insurance=d.insurance.model_dump(),
+        status="draft",
+        drafted_at=d.drafted_at,
+        status_at=d.drafted_at,
+        document_sha256=None,
+    )
 
 
 def _moved(d: ContractTransition) -> dict[str, Any]:
     """A transition of a contract whose draft is not in this batch: the status columns, and a
     defensive minimal row should the draft never have arrived (it is on the same partition)."""
-    return dict(contract_id=d.contract_id, worker_id=d.worker_id, platform_id=d.platform_id,
-                enterprise_id=d.enterprise_id, engagement_type=d.engagement_type, insurance={},
-                status=None, status_at=None, document_sha256=None)
+    return dict(
+        contract_id=d.contract_id,
+        worker_id=d.worker_id,
+        platform_id=d.platform_id,
+        enterprise_id=d.enterprise_id,
+        engagement_type=d.engagement_type,
+        insurance={},
+        status=None,
+        status_at=None,
+        document_sha256=None,
+    )
 
 
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
@@ -171,10 +204,15 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             enterprises.append(_enterprise(d))
         elif isinstance(d, WorkerRegistered):
             registrations[d.registration_id] = dict(
-                registration_id=d.registration_id, worker_id=d.worker_id, platform_id=d.platform_id,
-                occupation=d.occupation, residence_district=d.residence_district,
-                household_registration_region=d.household_registration_region, registered_at=d.registered_at,
-                active=True)
+                registration_id=d.registration_id,
+                worker_id=d.worker_id,
+                platform_id=d.platform_id,
+                occupation=d.occupation,
+                residence_district=d.residence_district,
+                household_registration_region=d.household_registration_region,
+                registered_at=d.registered_at,
+                active=True,
+            )
         elif isinstance(d, ContractDrafted):
             moved.pop(d.contract_id, None)
             drafted[d.contract_id] = _drafted(d)
@@ -184,19 +222,35 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             if isinstance(d, ContractSigned):
                 row["document_sha256"] = d.document_sha256
         elif isinstance(d, AccountRestricted):
-            restrictions.append(dict(restriction_id=d.restriction_id, worker_id=d.worker_id,
-                                     platform_id=d.platform_id, action=d.action, reason_code=d.reason_code,
-                                     reason_listed=d.reason_listed, notice_days=d.notice_days,
-                                     effective_at=d.effective_at))
+            restrictions.append(
+                dict(
+                    restriction_id=d.restriction_id,
+                    worker_id=d.worker_id,
+                    platform_id=d.platform_id,
+                    action=d.action,
+                    reason_code=d.reason_code,
+                    reason_listed=d.reason_listed,
+                    notice_days=d.notice_days,
+                    effective_at=d.effective_at,
+                )
+            )
             if d.action == "cancel":  # a cancelled account is no longer an active registration (M5)
                 cancelled.append((d.worker_id, d.platform_id))
                 for reg in registrations.values():  # those registered earlier in this batch
                     if (reg["worker_id"], reg["platform_id"]) == (d.worker_id, d.platform_id):
                         reg["active"] = False
         elif isinstance(d, RuleNoticePublished):
-            notices.append(dict(notice_id=d.notice_id, platform_id=d.platform_id, topic=d.topic,
-                                version=d.version, consulted=d.consulted, published_on=d.published_on,
-                                effective_on=d.effective_on))
+            notices.append(
+                dict(
+                    notice_id=d.notice_id,
+                    platform_id=d.platform_id,
+                    topic=d.topic,
+                    version=d.version,
+                    consulted=d.consulted,
+                    published_on=d.published_on,
+                    effective_on=d.effective_on,
+                )
+            )
     await bulk.upsert(session, Enterprise, enterprises, key=["enterprise_id"])
     # credit records held because their enterprise was unknown get their subject now (never the platform's)
     await credit.release_held(session, [e["enterprise_id"] for e in enterprises])
@@ -205,18 +259,36 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
         await conn.execute(
             "update worker_registrations r set active = false from unnest($1::text[], $2::text[]) as c(w, p) "
             "where r.worker_id = c.w and r.platform_id = c.p",
-            [w for w, _ in cancelled], [p for _, p in cancelled])
+            [w for w, _ in cancelled],
+            [p for _, p in cancelled],
+        )
     await bulk.upsert(session, WorkerRegistration, list(registrations.values()), key=["registration_id"])
     await bulk.upsert(session, ContractView, list(drafted.values()), key=["contract_id"])
-    await bulk.upsert(session, ContractView, list(moved.values()), key=["contract_id"],
-                      update=["status", "status_at", "document_sha256"], keep_when_null=["document_sha256"])
+    await bulk.upsert(
+        session,
+        ContractView,
+        list(moved.values()),
+        key=["contract_id"],
+        update=["status", "status_at", "document_sha256"],
+        keep_when_null=["document_sha256"],
+    )
     await bulk.upsert(session, AccountRestriction, restrictions, key=["restriction_id"])
     await bulk.upsert(session, RuleNotice, notices, key=["notice_id"])
 
 
 PROJECTION = Projection(
     service="contracts",
-    model_list=(EnterpriseRegistered, WorkerRegistered, ContractDrafted, ContractSent, ContractSigned,
-                ContractTerminated, ContractExpired, ContractDiscarded, AccountRestricted, RuleNoticePublished),
+    model_list=(
+        EnterpriseRegistered,
+        WorkerRegistered,
+        ContractDrafted,
+        ContractSent,
+        ContractSigned,
+        ContractTerminated,
+        ContractExpired,
+        ContractDiscarded,
+        AccountRestricted,
+        RuleNoticePublished,
+    ),
     apply=apply,
 )

@@ -71,9 +71,13 @@ class CaseOutcomeRecorded(FactData):
     outcome: str
 
 
-KINDS = {InsuranceEnrolmentRecorded: "insurance_enrolment", DispatchLicenceRecorded: "dispatch_licence",
-         EnterpriseRecordRecorded: "enterprise_record", InspectionResultRecorded: "inspection_result",
-         CaseOutcomeRecorded: "case_outcome"}
+KINDS = {
+    InsuranceEnrolmentRecorded: "insurance_enrolment",
+    DispatchLicenceRecorded: "dispatch_licence",
+    EnterpriseRecordRecorded: "enterprise_record",
+    InspectionResultRecorded: "inspection_result",
+    CaseOutcomeRecorded: "case_outcome",
+}
 
 
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
@@ -82,10 +86,17 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
         d = t.data
         if d.fact_id in latest and latest[d.fact_id]["version"] >= d.version:
             continue
-        latest[d.fact_id] = dict(fact_id=d.fact_id, kind=KINDS[type(d)], department=d.department,
-                                 reference=d.reference, subject_key=d.subject_key, version=d.version,
-                                 fields={k: v for k, v in t.envelope.data.items() if k not in COMMON},
-                                 observed_at=d.observed_at, recorded_at=d.recorded_at)
+        latest[d.fact_id] = dict(
+            fact_id=d.fact_id,
+            kind=KINDS[type(d)],
+            department=d.department,
+            reference=d.reference,
+            subject_key=d.subject_key,
+            version=d.version,
+            fields={k: v for k, v in t.envelope.data.items() if k not in COMMON},
+            observed_at=d.observed_at,
+            recorded_at=d.recorded_at,
+        )
     # One fact's events share a key (its subject), so they arrive in order; a redelivery is the inbox's.
     await bulk.upsert(session, DepartmentFact, list(latest.values()), key=["fact_id"])
 

@@ -93,12 +93,33 @@ class LegalAidRequested(EventData):
     requested_at: AwareDatetime
 
 
-COMPLAINT_COLUMNS = ("complaint_id", "platform_id", "category", "occupation", "district", "status", "filed_at",
-                     "answered_at", "answered_on_time", "reply_overdue", "resolution", "escalation_measure",
-                     "resolved_at")
+COMPLAINT_COLUMNS = (
+    "complaint_id",
+    "platform_id",
+    "category",
+    "occupation",
+    "district",
+    "status",
+    "filed_at",
+    "answered_at",
+    "answered_on_time",
+    "reply_overdue",
+    "resolution",
+    "escalation_measure",
+    "resolved_at",
+)
 #: Columns an event may not know (None): the stored value stays.
-COMPLAINT_KEPT = ("occupation", "district", "status", "answered_at", "answered_on_time", "reply_overdue",
-                  "resolution", "escalation_measure", "resolved_at")
+COMPLAINT_KEPT = (
+    "occupation",
+    "district",
+    "status",
+    "answered_at",
+    "answered_on_time",
+    "reply_overdue",
+    "resolution",
+    "escalation_measure",
+    "resolved_at",
+)
 
 
 def _complaint_row(rows: dict[str, dict[str, Any]], d: _Complaint, filed_at) -> dict[str, Any]:
@@ -126,41 +147,86 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             row.update(status="answered", answered_at=d.answered_at, answered_on_time=d.on_time)
         elif isinstance(d, ComplaintResolved):
             row = _complaint_row(complaints, d, d.filed_at)
-            row.update(status="resolved", resolution=d.resolution, escalation_measure=d.escalation_measure,
-                       resolved_at=d.resolved_at)
+            row.update(
+                status="resolved",
+                resolution=d.resolution,
+                escalation_measure=d.escalation_measure,
+                resolved_at=d.resolved_at,
+            )
         elif isinstance(d, CaseStageChanged):
             row = cases.setdefault(d.case_id, {"mediation_outcome": None, "closed_at": None})
-            row.update(case_id=d.case_id, platform_id=d.platform_id, category=d.category, occupation=d.occupation,
-                       district=d.district, track=d.track, stage=d.stage, claims_total_fen=d.claims_total_fen,
-                       received_at=d.received_at, stage_at=d.at)
+            row.update(
+                case_id=d.case_id,
+                platform_id=d.platform_id,
+                category=d.category,
+                occupation=d.occupation,
+                district=d.district,
+                track=d.track,
+                stage=d.stage,
+                claims_total_fen=d.claims_total_fen,
+                received_at=d.received_at,
+                stage_at=d.at,
+            )
             if d.previous_stage in ("received", "mediating") and d.stage in ("agreement", "no_agreement", "withdrawn"):
                 row["mediation_outcome"] = d.stage
             if d.stage in CLOSED_STAGES:
                 row["closed_at"] = d.at
         elif isinstance(d, LegalAidRequested):
-            legal_aid.append(dict(case_id=d.case_id, platform_id=d.platform_id, category=d.category,
-                                  district=d.district, requested_at=d.requested_at))
+            legal_aid.append(
+                dict(
+                    case_id=d.case_id,
+                    platform_id=d.platform_id,
+                    category=d.category,
+                    district=d.district,
+                    requested_at=d.requested_at,
+                )
+            )
         elif isinstance(d, ClockExpired):
-            expiries.append(dict(kind=d.kind, subject_id=d.subject_id, platform_id=d.platform_id, due_at=d.due_at,
-                                 finding_id=d.finding_id))
+            expiries.append(
+                dict(
+                    kind=d.kind,
+                    subject_id=d.subject_id,
+                    platform_id=d.platform_id,
+                    due_at=d.due_at,
+                    finding_id=d.finding_id,
+                )
+            )
             if d.kind == COMPLAINT_REPLY_CLOCK:
                 if d.subject_id in complaints:
                     complaints[d.subject_id]["reply_overdue"] = True
                 else:  # filed in an earlier batch, or not yet here (clocks are keyed by subject, not platform)
-                    overdue_replies[d.subject_id] = dict(complaint_id=d.subject_id, platform_id=d.platform_id,
-                                                         category="unknown", status="awaiting_reply",
-                                                         filed_at=d.due_at, reply_overdue=True)
-    await bulk.upsert(session, DisputeComplaint, list(complaints.values()), key=["complaint_id"],
-                      keep_when_null=COMPLAINT_KEPT)
-    await bulk.upsert(session, DisputeCase, list(cases.values()), key=["case_id"],
-                      keep_when_null=("mediation_outcome", "closed_at"))
+                    overdue_replies[d.subject_id] = dict(
+                        complaint_id=d.subject_id,
+                        platform_id=d.platform_id,
+                        category="unknown",
+                        status="awaiting_reply",
+                        filed_at=d.due_at,
+                        reply_overdue=True,
+                    )
+    await bulk.upsert(
+        session, DisputeComplaint, list(complaints.values()), key=["complaint_id"], keep_when_null=COMPLAINT_KEPT
+    )
+    await bulk.upsert(
+        session, DisputeCase, list(cases.values()), key=["case_id"], keep_when_null=("mediation_outcome", "closed_at")
+    )
     await bulk.upsert(session, DisputeClockExpiry, expiries, key=["kind", "subject_id"])
     await bulk.upsert(session, DisputeLegalAid, legal_aid, key=["case_id"])
     # Only the flag: the complaint's own events fill (or have filled) the rest of its row.
-    await bulk.upsert(session, DisputeComplaint, list(overdue_replies.values()), key=["complaint_id"],
-                      update=["reply_overdue"])
+    await bulk.upsert(
+        session, DisputeComplaint, list(overdue_replies.values()), key=["complaint_id"], update=["reply_overdue"]
+    )
 
 
-PROJECTION = Projection("disputes", (ComplaintFiled, ComplaintAnswered, ComplaintResolved, CaseStageChanged,
-                                     CaseStageChangedV2,
-                                     ClockExpired, LegalAidRequested), apply)
+PROJECTION = Projection(
+    "disputes",
+    (
+        ComplaintFiled,
+        ComplaintAnswered,
+        ComplaintResolved,
+        CaseStageChanged,
+        CaseStageChangedV2,
+        ClockExpired,
+        LegalAidRequested,
+    ),
+    apply,
+)

@@ -71,11 +71,27 @@ class ClaimPaid(ClaimFacts):
 
 
 def _claim_row(d: ClaimFacts) -> dict[str, Any]:
-    return dict(claim_id=d.claim_id, certificate_number=d.certificate_number, worker_id=d.worker_id,
-                channel=d.channel, payee=d.payee, platform_id=d.platform_id, provider_id=d.provider_id,
-                occupation=d.occupation, level=d.level, district=d.district, amount_fen=d.amount_fen,
-                status=d.status, reason=None, rule=None, year=None, submitted_at=None, decided_at=None,
-                paid_at=None, updated_at=d.at)
+    return dict(
+        claim_id=d.claim_id,
+        certificate_number=d.certificate_number,
+        worker_id=d.worker_id,
+        channel=d.channel,
+        payee=d.payee,
+        platform_id=d.platform_id,
+        provider_id=d.provider_id,
+        occupation=d.occupation,
+        level=d.level,
+        district=d.district,
+        amount_fen=d.amount_fen,
+        status=d.status,
+        reason=None,
+        rule=None,
+        year=None,
+        submitted_at=None,
+        decided_at=None,
+        paid_at=None,
+        updated_at=d.at,
+    )
 
 
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
@@ -85,9 +101,17 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
     for t in events:
         d = t.data
         if isinstance(d, CertificateIssued):
-            certificates.append(dict(certificate_number=d.certificate_number, worker_id=d.worker_id,
-                                     body_id=d.body_id, occupation=d.occupation, level=d.level,
-                                     issued_on=d.issued_on, provider_id=d.provider_id))
+            certificates.append(
+                dict(
+                    certificate_number=d.certificate_number,
+                    worker_id=d.worker_id,
+                    body_id=d.body_id,
+                    occupation=d.occupation,
+                    level=d.level,
+                    issued_on=d.issued_on,
+                    provider_id=d.provider_id,
+                )
+            )
             continue
         row = claims.get(d.claim_id)
         if row is None:
@@ -104,8 +128,13 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
         elif isinstance(d, ClaimPaid):
             row["paid_at"] = d.at
     await bulk.upsert(session, TrainingCertificate, certificates, key=["certificate_number"])
-    await bulk.upsert(session, TrainingClaim, list(claims.values()), key=["claim_id"],
-                      keep_when_null=["reason", "rule", "year", "submitted_at", "decided_at", "paid_at"])
+    await bulk.upsert(
+        session,
+        TrainingClaim,
+        list(claims.values()),
+        key=["claim_id"],
+        keep_when_null=["reason", "rule", "year", "submitted_at", "decided_at", "paid_at"],
+    )
 
 
 PROJECTION = Projection(

@@ -192,26 +192,61 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
         elif isinstance(d, StatementsJudged):
             for line in d.lines:
                 if line.statement_id in statements:  # accepted earlier in this batch: keep its batch id
-                    statements[line.statement_id].update(_statement(d.platform_id, statements[line.statement_id][
-                        "batch_id"], line, statements[line.statement_id]["reported_at"]))
+                    statements[line.statement_id].update(
+                        _statement(
+                            d.platform_id,
+                            statements[line.statement_id]["batch_id"],
+                            line,
+                            statements[line.statement_id]["reported_at"],
+                        )
+                    )
                 else:
                     judged.append(_statement(d.platform_id, None, line, t.envelope.time))
         elif isinstance(d, SessionsAccepted):
-            sessions.extend(dict(session_id=s.session_id, platform_id=d.platform_id, worker_id=s.worker_id,
-                                 work_date=s.work_date, working_minutes=s.working_minutes,
-                                 orders_completed=s.orders_completed, post=s.post) for s in d.lines)
+            sessions.extend(
+                dict(
+                    session_id=s.session_id,
+                    platform_id=d.platform_id,
+                    worker_id=s.worker_id,
+                    work_date=s.work_date,
+                    working_minutes=s.working_minutes,
+                    orders_completed=s.orders_completed,
+                    post=s.post,
+                )
+                for s in d.lines
+            )
         elif isinstance(d, QuotaAssessed):
-            quotas.append(dict(platform_id=d.platform_id, post=d.post, work_date=d.work_date,
-                               quota_orders_per_day=d.quota_orders_per_day, workers=d.workers, reaching=d.reaching,
-                               met=d.met))
+            quotas.append(
+                dict(
+                    platform_id=d.platform_id,
+                    post=d.post,
+                    work_date=d.work_date,
+                    quota_orders_per_day=d.quota_orders_per_day,
+                    workers=d.workers,
+                    reaching=d.reaching,
+                    met=d.met,
+                )
+            )
         elif isinstance(d, RelatedUnitRegistered):
-            units.append(dict(platform_id=d.platform_id, enterprise_id=d.enterprise_id, name=d.name,
-                              credit_code=d.credit_code, kind=d.kind,
-                              platform_entrusted_to_pay=d.platform_entrusted_to_pay))
+            units.append(
+                dict(
+                    platform_id=d.platform_id,
+                    enterprise_id=d.enterprise_id,
+                    name=d.name,
+                    credit_code=d.credit_code,
+                    kind=d.kind,
+                    platform_entrusted_to_pay=d.platform_entrusted_to_pay,
+                )
+            )
     await _insert_or_upsert_statements(session, list(statements.values()))
     # a judged line keeps the row's batch and first report time; only the judgement changes
-    await bulk.upsert(session, WageStatement, judged, key=["statement_id"],
-                      update=["status", "occupation", "district", "enterprise_id", "minimum_wage_met", "rules_broken"])
+    await bulk.upsert(
+        session,
+        WageStatement,
+        judged,
+        key=["statement_id"],
+        update=["status", "occupation", "district", "enterprise_id", "minimum_wage_met", "rules_broken"],
+    )
     await bulk.upsert(session, WorkSessionView, sessions, key=["session_id"])
     await bulk.upsert(session, QuotaResult, quotas, key=["platform_id", "post", "work_date"])
     await bulk.upsert(session, RelatedUnitView, units, key=["platform_id", "enterprise_id"])
@@ -225,8 +260,10 @@ async def _insert_or_upsert_statements(session: AsyncSession, rows: list[dict[st
     exists already (bulk.copy_unless_stored)."""
     if not rows:
         return
-    records = [tuple(orjson.dumps(row[c]).decode() if c == "rules_broken" else row[c] for c in _STATEMENT_COLUMNS)
-               for row in rows]
+    records = [
+        tuple(orjson.dumps(row[c]).decode() if c == "rules_broken" else row[c] for c in _STATEMENT_COLUMNS)
+        for row in rows
+    ]
     if not await bulk.copy_unless_stored(session, WageStatement.__tablename__, _STATEMENT_COLUMNS, records):
         await bulk.upsert(session, WageStatement, rows, key=["statement_id"])
 
@@ -247,5 +284,8 @@ PROJECTION = _ChunkProjection(
 )
 
 READ_MODELS: dict[str, tuple[str, ...]] = {
-    "wage_statements": (), "wage_work_sessions": (), "wage_quota_results": (), "wage_related_units": (),
+    "wage_statements": (),
+    "wage_work_sessions": (),
+    "wage_quota_results": (),
+    "wage_related_units": (),
 }

@@ -6,6 +6,7 @@ Revision ID: contracts_verified_0001
 Revises: 0001
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

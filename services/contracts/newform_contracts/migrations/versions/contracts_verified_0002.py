@@ -4,6 +4,7 @@ Revision ID: contracts_verified_0002
 Revises: contracts_verified_0001
 Create Date: 2026-12-06
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Revision ID: departments_0001
 Revises:
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 revision: str = "departments_0001"

@@ -4,6 +4,7 @@ Revision ID: departments_0002
 Revises: departments_0001
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -6,6 +6,7 @@ Revises: disputes_0002
 Create Date: 2026-12-06 23:20:00
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -32,6 +33,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for column in ("award_items", "limitation_runs_from", "arbitration_refusal_reason", "arbitration_refused_on",
-                   "mediator_needed_since", "mediation_body", "received_on"):
+    for column in (
+        "award_items",
+        "limitation_runs_from",
+        "arbitration_refusal_reason",
+        "arbitration_refused_on",
+        "mediator_needed_since",
+        "mediation_body",
+        "received_on",
+    ):
         op.drop_column("cases", column)

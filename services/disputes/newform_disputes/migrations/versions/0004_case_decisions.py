@@ -5,6 +5,7 @@ Revises: disputes_0003
 Create Date: 2026-12-06 23:40:00
 
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,14 +21,19 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("cases", sa.Column("decision_forum", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
     op.add_column("cases", sa.Column("decision_outcome", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
-    op.add_column("cases", sa.Column("decision_reference", sqlmodel.sql.sqltypes.AutoString(length=200),
-                                     nullable=True))
+    op.add_column("cases", sa.Column("decision_reference", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
     op.add_column("cases", sa.Column("decision_version", sa.Integer(), nullable=True))
     op.add_column("cases", sa.Column("decided_on", sa.Date(), nullable=True))
     op.add_column("cases", sa.Column("decision_amount_fen", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    for column in ("decision_amount_fen", "decided_on", "decision_version", "decision_reference", "decision_outcome",
-                   "decision_forum"):
+    for column in (
+        "decision_amount_fen",
+        "decided_on",
+        "decision_version",
+        "decision_reference",
+        "decision_outcome",
+        "decision_forum",
+    ):
         op.drop_column("cases", column)

@@ -4,6 +4,7 @@ Revision ID: 0003_bigint_offsets
 Revises: 0002_alert_actions
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -4,18 +4,21 @@ regulator's lists — so the overview, scorecards and trends cost the same at an
 Revision ID: 0004_read_counters
 Revises: 0003_bigint_offsets
 """
+
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0004_read_counters'
-down_revision: str | None = '0003_bigint_offsets'
+revision: str = "0004_read_counters"
+down_revision: str | None = "0003_bigint_offsets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SHANGHAI_DAY = "((r.time at time zone 'Asia/Shanghai')::date)::text"
-INSURED = ("r.status = 'signed' and (coalesce((r.insurance->>'work_injury')::boolean, false) "
-           "or coalesce((r.insurance->>'occupational_injury')::boolean, false))")
+INSURED = (
+    "r.status = 'signed' and (coalesce((r.insurance->>'work_injury')::boolean, false) "
+    "or coalesce((r.insurance->>'occupational_injury')::boolean, false))"
+)
 
 # table -> counters: (scope, dimension, key, counted when). A row counts +1 where it is inserted or
 # becomes counted, -1 where it is deleted or stops being counted; null keys are not counted (the
@@ -54,15 +57,20 @@ COUNTERS: dict[str, list[tuple[str, str, str, str]]] = {
 
 
 def contributions(table: str, source: str, sign: int) -> str:
-    parts = [f"select {scope} as scope, '{dimension}' as dimension, {key} as key, {sign} as n from {source} r "
-             f"where ({when}) and {key} is not null" for scope, dimension, key, when in COUNTERS[table]]
+    parts = [
+        f"select {scope} as scope, '{dimension}' as dimension, {key} as key, {sign} as n from {source} r "
+        f"where ({when}) and {key} is not null"
+        for scope, dimension, key, when in COUNTERS[table]
+    ]
     return " union all ".join(parts)
 
 
 def apply(rows_sql: str) -> str:
-    return (f"insert into read_counters (scope, dimension, key, n) select scope, dimension, key, sum(n) "
-            f"from ({rows_sql}) c group by scope, dimension, key having sum(n) <> 0 "
-            f"on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;")
+    return (
+        f"insert into read_counters (scope, dimension, key, n) select scope, dimension, key, sum(n) "
+        f"from ({rows_sql}) c group by scope, dimension, key having sum(n) <> 0 "
+        f"on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;"
+    )
 
 
 def upgrade() -> None:
@@ -82,17 +90,23 @@ def upgrade() -> None:
                                     then 'active_registrations_of_worker' else 'signed_contracts_of_worker' end
         where c.was_counted <> c.now_counted"""
     per_worker = "('signed_contracts_of_worker', 'active_registrations_of_worker')"
-    inserted = (f"select scope, dimension, key, false as was_counted, n > 0 as now_counted from new_rows "
-                f"where dimension in {per_worker}")
-    updated = (f"select o.scope, o.dimension, o.key, o.n > 0 as was_counted, w.n > 0 as now_counted "
-               f"from old_rows o join new_rows w using (scope, dimension, key) where o.dimension in {per_worker}")
+    inserted = (
+        f"select scope, dimension, key, false as was_counted, n > 0 as now_counted from new_rows "
+        f"where dimension in {per_worker}"
+    )
+    updated = (
+        f"select o.scope, o.dimension, o.key, o.n > 0 as was_counted, w.n > 0 as now_counted "
+        f"from old_rows o join new_rows w using (scope, dimension, key) where o.dimension in {per_worker}"
+    )
 
     def covered(changed: str) -> str:
-        return (f"insert into read_counters (scope, dimension, key, n) "
-                f"select scope, 'workers_with_signed_contract', '', sum(n) "
-                f"from ({crossings.format(changed=changed)}) x "
-                f"group by scope having sum(n) <> 0 "
-                f"on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;")
+        return (
+            f"insert into read_counters (scope, dimension, key, n) "
+            f"select scope, 'workers_with_signed_contract', '', sum(n) "
+            f"from ({crossings.format(changed=changed)}) x "
+            f"group by scope having sum(n) <> 0 "
+            f"on conflict (scope, dimension, key) do update set n = read_counters.n + excluded.n;"
+        )
 
     op.execute(f"""
         create function count_workers_covered() returns trigger language plpgsql as $$
@@ -107,10 +121,14 @@ def upgrade() -> None:
           end if;
           return null;
         end $$""")
-    op.execute("create trigger count_workers_covered_ins after insert on read_counters "
-               "referencing new table as new_rows for each statement execute function count_workers_covered()")
-    op.execute("create trigger count_workers_covered_upd after update on read_counters referencing old table as "
-               "old_rows new table as new_rows for each statement execute function count_workers_covered()")
+    op.execute(
+        "create trigger count_workers_covered_ins after insert on read_counters "
+        "referencing new table as new_rows for each statement execute function count_workers_covered()"
+    )
+    op.execute(
+        "create trigger count_workers_covered_upd after update on read_counters referencing old table as "
+        "old_rows new table as new_rows for each statement execute function count_workers_covered()"
+    )
     op.create_index("ix_alerts_raised", "alerts", ["raised_at", "alert_id"])
     op.create_index("ix_alert_routes_department", "alert_routes", ["department", "alert_id"])
     for table in COUNTERS:
@@ -118,20 +136,26 @@ def upgrade() -> None:
             create function count_{table}() returns trigger language plpgsql as $$
             begin
               if tg_op = 'INSERT' then
-                {apply(contributions(table, 'new_rows', 1))}
+                {apply(contributions(table, "new_rows", 1))}
               elsif tg_op = 'UPDATE' then
-                {apply(contributions(table, 'new_rows', 1) + ' union all ' + contributions(table, 'old_rows', -1))}
+                {apply(contributions(table, "new_rows", 1) + " union all " + contributions(table, "old_rows", -1))}
               else
-                {apply(contributions(table, 'old_rows', -1))}
+                {apply(contributions(table, "old_rows", -1))}
               end if;
               return null;
             end $$""")
-        op.execute(f"create trigger count_{table}_ins after insert on {table} referencing new table as new_rows "
-                   f"for each statement execute function count_{table}()")
-        op.execute(f"create trigger count_{table}_upd after update on {table} referencing old table as old_rows "
-                   f"new table as new_rows for each statement execute function count_{table}()")
-        op.execute(f"create trigger count_{table}_del after delete on {table} referencing old table as old_rows "
-                   f"for each statement execute function count_{table}()")
+        op.execute(
+            f"create trigger count_{table}_ins after insert on {table} referencing new table as new_rows "
+            f"for each statement execute function count_{table}()"
+        )
+        op.execute(
+            f"create trigger count_{table}_upd after update on {table} referencing old table as old_rows "
+            f"new table as new_rows for each statement execute function count_{table}()"
+        )
+        op.execute(
+            f"create trigger count_{table}_del after delete on {table} referencing old table as old_rows "
+            f"for each statement execute function count_{table}()"
+        )
         op.execute(apply(contributions(table, table, 1)))  # what is already there
 
 

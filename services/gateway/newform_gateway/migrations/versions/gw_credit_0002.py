@@ -4,6 +4,7 @@ Revision ID: gw_credit_0002
 Revises: gw_credit_export_0001
 Create Date: 2026-12-06
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Revision ID: training_0001
 Revises:
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 revision: str = "training_0001"

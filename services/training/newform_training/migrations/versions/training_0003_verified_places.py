@@ -4,6 +4,7 @@ Revision ID: training_0003
 Revises: training_0002
 Create Date: 2026-12-06
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Revision ID: wages_0001
 Revises:
 Create Date: 2026-11-29
 """
+
 from collections.abc import Sequence
 
 from alembic import op
@@ -174,6 +175,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("pay_reports", "judgements", "related_units", "quotas", "work_sessions", "statements", "batches",
-                  "engagements"):
+    for table in (
+        "pay_reports",
+        "judgements",
+        "related_units",
+        "quotas",
+        "work_sessions",
+        "statements",
+        "batches",
+        "engagements",
+    ):
         op.execute(f"drop table {table}")

@@ -4,6 +4,7 @@ Revision ID: wages_0002
 Revises: wages_0001
 Create Date: 2026-12-06
 """
+
 from collections.abc import Sequence
 
 from alembic import op
@@ -21,8 +22,10 @@ def upgrade() -> None:
     op.execute("alter table statements add column pending_schedule jsonb not null default '[]'")
     op.execute("create index ix_statements_pending_schedule on statements (id) where pending_schedule <> '[]'")
     # one debt, one case: an engagement's arrears are looked up before another is raised
-    op.execute("create index ix_findings_arrears_contract on findings ((evidence ->> 'contract_id')) "
-               "where rule = 'M6.wage_arrears'")
+    op.execute(
+        "create index ix_findings_arrears_contract on findings ((evidence ->> 'contract_id')) "
+        "where rule = 'M6.wage_arrears'"
+    )
 
 
 def downgrade() -> None:
