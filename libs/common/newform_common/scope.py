@@ -19,7 +19,7 @@ from sqlalchemy import false, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth import Principal, Role
-from .errors import NotFound
+from .errors import Forbidden, NotFound
 
 PLATFORM_ROLES = (Role.platform, Role.enterprise)
 OVERSIGHT_ROLES = (Role.department, Role.regulator, Role.admin)
@@ -70,9 +70,12 @@ def visibility(principal: Principal) -> Visibility:
 
 
 async def get_visible(
-    session: AsyncSession, model: Any, key: Any, principal: Principal, what: str, *, for_update: bool = False
+    session: AsyncSession, principal: Principal, model: Any, key: Any, *, what: str, for_update: bool = False
 ) -> Any:
-    """The row of `model` with primary key `key`, if the caller may see it; else 404 (no leak)."""
+    """The row of `model` with primary key `key`, if the caller may see it; else 404 (no leak).
+
+    The one argument order of every visibility getter (`visible_<thing>(session, principal, key)` in
+    the repositories): the session, who asks, then what they ask for."""
     row = await session.get(model, key, with_for_update=for_update or None)
     if row is None or not visibility(principal).allows(
         platform_id=getattr(row, "platform_id", None), worker_id=getattr(row, "worker_id", None)
@@ -83,8 +86,6 @@ async def get_visible(
 
 def ensure_platform(principal: Principal, platform_id: str) -> None:
     """For paths that name a platform (`/platforms/{id}/…`): 403 when the caller's view excludes it."""
-    from .errors import Forbidden
-
     view = visibility(principal)
     if not (view.everything or view.platform_id == platform_id):
         raise Forbidden("This token's scope does not cover that platform")

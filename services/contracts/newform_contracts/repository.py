@@ -75,7 +75,7 @@ async def enterprise(session: AsyncSession, enterprise_id: str) -> Enterprise | 
 
 
 async def visible_enterprise(session: AsyncSession, principal: Principal, enterprise_id: str) -> Enterprise:
-    return await get_visible(session, Enterprise, enterprise_id, principal, "enterprise")
+    return await get_visible(session, principal, Enterprise, enterprise_id, what="enterprise")
 
 
 async def lock_credit_code(session: AsyncSession, credit_code: str) -> None:
@@ -108,7 +108,7 @@ async def add_worker(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def visible_registration(session: AsyncSession, principal: Principal, registration_id: str) -> Registration:
-    return await get_visible(session, Registration, registration_id, principal, "worker registration")
+    return await get_visible(session, principal, Registration, registration_id, what="worker registration")
 
 
 async def registration_for_update(session: AsyncSession, registration_id: str) -> Registration | None:
