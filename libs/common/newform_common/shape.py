@@ -88,18 +88,15 @@ def _modules(root: Path) -> Iterator[tuple[Path, Path, ast.Module]]:
 
 def is_sql_home(relative: Path) -> bool:
     parts = relative.parts
-    return (
-        relative.name in {"repository.py", "models.py"}
-        or "repository" in parts[:-1]
-        or "models" in parts[:-1]
-    )
+    return relative.name in {"repository.py", "models.py"} or "repository" in parts[:-1] or "models" in parts[:-1]
 
 
 def _strings(node: ast.AST) -> Iterator[tuple[int, str]]:
     """Every string constant and f-string (its literal parts joined), with its line."""
     for n in ast.walk(node):
         if isinstance(n, ast.JoinedStr):
-            yield n.lineno, "".join(v.value for v in n.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            parts = (v.value for v in n.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            yield n.lineno, "".join(parts)
         elif isinstance(n, ast.Constant) and isinstance(n.value, str):
             yield n.lineno, n.value
 
