@@ -1,0 +1,117 @@
+"""Event wiring from the registry: what a service consumes is its registry line, nothing else.
+
+For every topic `<source>.events` in the service's `consumes` (`registry.py`), the service's module
+`newform_<service>/handlers.py` holds the batch handler `on_<source>_events(session, envelopes)`, and
+the app factory runs one consumer for it:
+
+- consumer group (and inbox name) `<service>-<source>`;
+- topic from the settings field `<source>_topic` (environment `<SERVICE>_<SOURCE>_TOPIC`, default
+  `<source>.events`), so a test or a deployment can point it elsewhere;
+- only the event types named with `@only(...)` on the handler, when it names any.
+
+The gateway's line consumes every topic (`ALL_TOPICS`); it wires its one projection consumer itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .consumer import BatchHandler, ConsumerRunner
+from .db import Database
+from .registry import ALL_TOPICS, ServiceSpec, spec
+from .settings import ServiceSettings
+
+H = TypeVar("H", bound=Callable[..., object])
+
+#: Consumer groups before the registry named them (0.2.0 and earlier) → the group of today. A common
+#: migration renames their inbox rows, so that a new group re-reading its topic finds each event it
+#: has handled already (`common_0005_consumer_groups`).
+RENAMED_GROUPS: dict[str, str] = {
+    "wages-engagements": "wages-contracts",
+    "disputes-engagements": "disputes-contracts",
+    "disputes-engagements-outcomes": "disputes-departments",
+    "training-workers": "training-contracts",
+    "training-places": "training-departments",
+    "departments-subjects": "departments-contracts",
+    # One consumer read both topics; its inbox rows go to the departments group, and contracts' own
+    # events it had handled are re-read once by `contracts-contracts` (its handlers are idempotent).
+    "contracts-verified": "contracts-departments",
+}
+
+
+def only(*event_types: str) -> Callable[[H], H]:
+    """The handler receives only these event types (the others are passed over before the inbox)."""
+
+    def mark(handler: H) -> H:
+        handler.event_types = tuple(event_types)  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Subscription:
+    source: str
+    topic: str
+    group: str
+    handler: BatchHandler
+    types: tuple[str, ...] | None
+
+
+def source_of(topic: str) -> str:
+    return topic.removesuffix(".events")
+
+
+def handler_name(source: str) -> str:
+    return f"on_{source}_events"
+
+
+def topic_setting(settings: ServiceSettings, source: str) -> str:
+    """The topic the settings name for a source (field `<source>_topic`), else `<source>.events`."""
+    return getattr(settings, f"{source}_topic", None) or f"{source}.events"
+
+
+def subscriptions(settings: ServiceSettings, service: ServiceSpec | None = None) -> list[Subscription]:
+    """The consumers a service runs, from its registry line and its `handlers` module."""
+    service = service or spec(settings.domain)
+    sources = [source_of(t) for t in service.consumes if t != ALL_TOPICS]
+    if not sources:
+        return []
+    handlers = importlib.import_module(f"{service.package}.handlers")
+    found = []
+    for source in sources:
+        handler = getattr(handlers, handler_name(source), None)
+        if handler is None:
+            raise LookupError(
+                f"{service.package}.handlers has no {handler_name(source)}: the registry line of "
+                f"{service.name!r} consumes {source}.events"
+            )
+        found.append(
+            Subscription(
+                source=source,
+                topic=topic_setting(settings, source),
+                group=f"{settings.service_name}-{source}",
+                handler=handler,
+                types=getattr(handler, "event_types", None),
+            )
+        )
+    return found
+
+
+def consumers_from_registry(db: Database, settings: ServiceSettings) -> Sequence[ConsumerRunner]:
+    """The app factory's default: one consumer runner per subscription."""
+    return [
+        ConsumerRunner(
+            db,
+            settings.kafka_bootstrap_servers,
+            group_id=s.group,
+            topics=[s.topic],
+            batch_handler=s.handler,
+            types=s.types,
+            max_attempts=settings.consumer_max_attempts,
+        )
+        for s in subscriptions(settings)
+    ]
