@@ -337,7 +337,7 @@ async def test_a_fact_stored_while_its_worker_registers_is_linked_whichever_comm
     links the facts kept for it) side by side: before the subject lock, each missed the other's
     uncommitted row and the fact stayed unlinked for good (a fresh-clone CI run found it)."""
     from newform_common.db import Database
-    from newform_departments import service
+    from newform_departments import handlers, service
     from newform_departments.router import pii_of
     from newform_departments.schemas import InsuranceEnrolmentIn
 
@@ -356,7 +356,7 @@ async def test_a_fact_stored_while_its_worker_registers_is_linked_whichever_comm
             prepared = service.prepare("insurance_enrolment", "medins", InsuranceEnrolmentIn(**fact), pii)
 
             async def registers(session, registered=registered):
-                return await service.on_contract_events(session, [registered])
+                return await handlers.on_contracts_events(session, [registered])
 
             async def stores(session, prepared=prepared):
                 return await service.store(session, pii, prepared)
@@ -396,7 +396,7 @@ async def test_a_fact_corrected_while_its_worker_registers_does_not_deadlock_wit
     import asyncio
 
     from newform_common.db import Database
-    from newform_departments import repository, service
+    from newform_departments import handlers, repository
 
     fact = enrolment()
     worker = kit.worker_id_of(fact["id_number"])
@@ -418,7 +418,7 @@ async def test_a_fact_corrected_while_its_worker_registers_does_not_deadlock_wit
 
     async def registers():
         async with db.transaction() as session:
-            await service.on_contract_events(
+            await handlers.on_contracts_events(
                 session, [Envelope.of(_worker_registered(worker), source="/newform/contracts")]
             )
 

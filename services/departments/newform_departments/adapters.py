@@ -22,14 +22,13 @@ from typing import Any, ClassVar, Literal
 import httpx
 from prometheus_client import Counter, Gauge
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from newform_common.auth import Principal, Role
 from newform_common.db import Database
 from newform_common.tasks import cancel_and_wait
 
-from . import service
-from .models import PullRun
+from . import repository, service
+from .models import Outcome, PullRun
 
 log = logging.getLogger(__name__)
 
@@ -147,21 +146,12 @@ def adapter_for(config: PullSourceConfig) -> Adapter:
     return ADAPTERS[config.adapter](config)
 
 
-async def last_cursor(session, source: str) -> str | None:
-    return await session.scalar(
-        select(PullRun.cursor)
-        .where(PullRun.source == source, PullRun.error.is_(None), PullRun.cursor.is_not(None))
-        .order_by(PullRun.id.desc())
-        .limit(1)
-    )
-
-
 async def pull_once(db: Database, pii: service.Pii, config: PullSourceConfig, client: httpx.AsyncClient) -> PullRun:
     """One pull: request since the last cursor, map, store each record as the department's statement."""
     adapter = adapter_for(config)
     started = datetime.now(UTC)
     async with db.transaction() as session:
-        cursor = await last_cursor(session, config.name)
+        cursor = await repository.last_cursor(session, config.name)
     run = PullRun(source=config.name, started_at=started, cursor=cursor, line_errors=[])
     try:
         response = await client.send(adapter.request(cursor))
@@ -187,7 +177,7 @@ async def pull_once(db: Database, pii: service.Pii, config: PullSourceConfig, cl
         run.line_errors = [e.model_dump() for e in result.errors]
         run.finished_at = datetime.now(UTC)
         session.add(run)
-        for status in ("created", "updated", "unchanged", "rejected"):
+        for status in (*Outcome, "rejected"):
             PULL_RECORDS.labels(config.name, status).inc(getattr(result, status))
     if not result.errors:
         PULL_LAST_SUCCESS.labels(config.name).set(run.finished_at.timestamp())

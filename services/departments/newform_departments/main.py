@@ -11,8 +11,9 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .adapters import PullScheduler
 from .config import Settings
+from .handlers import on_contracts_events
 from .router import pii_of, router
-from .service import DEADLINE_HANDLERS, on_contract_events
+from .service import DEADLINE_HANDLERS
 
 DESCRIPTION = """The facts that decide many findings are held by government departments, not by platforms:
 whether a worker is enrolled in work-injury insurance (M9), whether a dispatch agency's licence is valid and
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 s.kafka_bootstrap_servers,
                 group_id=f"{s.service_name}-subjects",
                 topics=[s.contracts_topic],
-                batch_handler=on_contract_events,
+                batch_handler=on_contracts_events,
+                types=on_contracts_events.event_types,
             )
         ]
 

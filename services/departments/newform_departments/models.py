@@ -10,6 +10,7 @@ look-ups by subject and by date are indexed.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
@@ -18,6 +19,22 @@ from sqlmodel import Field
 from newform_common.db import json_field, service_base, timestamp_field
 
 ServiceModel = service_base()
+
+
+class Outcome(StrEnum):
+    """What a statement did to the fact under its natural key (the words the API answers with). A fact
+    has no lifecycle of its own: each statement is new, a change (version + 1), or the same again."""
+
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+
+
+class SubjectType(StrEnum):
+    """Whom a fact is about, as `known_subjects.subject_type` stores it."""
+
+    worker = "worker"
+    enterprise = "enterprise"
 
 
 class Fact(ServiceModel, table=True):

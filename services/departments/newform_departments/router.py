@@ -9,16 +9,14 @@ from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from sqlalchemy import select
 
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import NotFound, Problem, problem_responses
 from newform_common.idempotency import idempotent
-from newform_common.pagination import Page, PageParams, keyset, page_of, page_params
+from newform_common.pagination import Page, PageParams, page_of, page_params
 
-from . import adapters, service
-from .models import AuditEntry, Fact, PullRun
+from . import adapters, repository, service
 from .rules import HOLDERS, KINDS
 from .schemas import AuditPublic, BatchIn, BatchPublic, FactPublic, PullRunPublic, PullSourcePublic
 
@@ -149,16 +147,9 @@ async def list_facts(
     credit_code: Annotated[str | None, Query(max_length=18)] = None,
 ):
     purpose = purpose_of(request, required=True)
-    query = select(Fact).where(Fact.version > 0)
-    for column, value in (
-        (Fact.kind, kind),
-        (Fact.department, department),
-        (Fact.worker_id, worker_id),
-        (Fact.credit_code, credit_code),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    rows = (await session.execute(keyset(query, Fact.id, params))).scalars().all()
+    rows = await repository.stated_facts(
+        session, params, kind=kind, department=department, worker_id=worker_id, credit_code=credit_code
+    )
     filters = {
         k: v
         for k, v in (("kind", kind), ("department", department), ("worker", worker_id), ("credit_code", credit_code))
@@ -181,8 +172,8 @@ async def get_fact(
     fact_id: Annotated[str, Path(max_length=40)], request: Request, session: SessionDep, principal: Reader
 ):
     purpose = purpose_of(request, required=True)
-    row = await session.get(Fact, fact_id)
-    if row is None or row.version == 0:
+    row = await repository.stated_fact(session, fact_id)
+    if row is None:
         raise NotFound(f"No fact {fact_id!r}")
     service.audit(session, principal, "read", f"fact {fact_id}", purpose)
     return service.public(row)
@@ -202,12 +193,7 @@ async def list_audit(
     department: Annotated[str | None, Query(max_length=32)] = None,
     action: Annotated[str | None, Query(pattern="^(read|write)$")] = None,
 ):
-    query = select(AuditEntry)
-    if department is not None:
-        query = query.where(AuditEntry.department == department)
-    if action is not None:
-        query = query.where(AuditEntry.action == action)
-    rows = (await session.execute(keyset(query, AuditEntry.id, params))).scalars().all()
+    rows = await repository.audit_entries(session, params, department=department, action=action)
     return page_of([AuditPublic.model_validate(r) for r in rows], params, lambda a: [a.id])
 
 
@@ -226,15 +212,7 @@ async def list_pull_sources(request: Request, session: SessionDep, principal: Re
     sources = request.app.state.settings.pull_sources
     out = []
     for s in sources:
-        runs = (
-            (
-                await session.execute(
-                    select(PullRun).where(PullRun.source == s.name).order_by(PullRun.id.desc()).limit(10)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        runs = await repository.last_runs(session, s.name, limit=10)
         out.append(
             PullSourcePublic(
                 name=s.name,

@@ -19,7 +19,6 @@ from newform_common import clock
 from newform_common.auth import Principal
 from newform_common.deadlines import DeadlineHandler
 from newform_common.errors import Forbidden, Unprocessable
-from newform_common.events import Envelope
 from newform_common.identity import (
     InvalidIdentifier,
     PiiCipher,
@@ -36,8 +35,7 @@ from newform_common.policy import business_date
 from . import events as ev
 from . import repository as repo
 from . import rules
-from .consumed import EnterpriseRegistered, WorkerRegistered
-from .models import AuditEntry, Fact
+from .models import AuditEntry, Fact, Outcome, SubjectType
 from .schemas import (
     BatchLine,
     BatchPublic,
@@ -232,7 +230,7 @@ async def store_many(
     *,
     actor: Principal | None = None,
     purpose: str | None = None,
-) -> list[tuple[Fact, str]]:
+) -> list[tuple[Fact, Outcome]]:
     """Insert, update (version + 1) or leave alone each fact under its natural key — set-based: one
     statement claims the new keys, one reads and locks them all, the changes flush together — with an
     event per new or changed statement and an audit row per write. References are unique in `facts`."""
@@ -261,7 +259,7 @@ async def store_many(
         ],
     )
     rows = await repo.facts_for_update(session, [(f.kind, f.department, f.reference) for f in facts])
-    results: list[tuple[Fact, str]] = []
+    results: list[tuple[Fact, Outcome]] = []
     for fact in facts:
         row = rows[(fact.kind, fact.department, fact.reference)]
         if (
@@ -280,19 +278,21 @@ async def store_many(
             ).content()
             == fact.content()
         ):
-            results.append((row, "unchanged"))
+            results.append((row, Outcome.unchanged))
             continue
-        results.append((row, "created" if row.version == 0 else "updated"))
+        results.append((row, Outcome.created if row.version == 0 else Outcome.updated))
         row.version += 1
         row.worker_id, row.credit_code = fact.worker_id, fact.credit_code
         row.id_number_encrypted = pii.encrypt_id_number(fact.id_number) if fact.id_number else None
         row.valid_from, row.valid_until, row.body = fact.valid_from, fact.valid_until, fact.body
         row.observed_at, row.recorded_at = fact.observed_at or at, at
-        if row.linked_at is None and (("worker", fact.worker_id) in known or ("enterprise", fact.credit_code) in known):
+        if row.linked_at is None and (
+            (SubjectType.worker, fact.worker_id) in known or (SubjectType.enterprise, fact.credit_code) in known
+        ):
             row.linked_at = at
     await session.flush()
     for row, status in results:
-        if status != "unchanged":
+        if status != Outcome.unchanged:
             record(session, _event(row))
         if actor is not None:
             audit(
@@ -307,13 +307,13 @@ async def store_many(
 
 async def store(
     session: AsyncSession, pii: Pii, fact: Prepared, *, actor: Principal | None = None, purpose: str | None = None
-) -> tuple[Fact, str]:
+) -> tuple[Fact, Outcome]:
     """One fact (see `store_many`)."""
     [result] = await store_many(session, pii, [fact], actor=actor, purpose=purpose)
     return result
 
 
-def public(row: Fact, status: str | None = None) -> FactPublic:
+def public(row: Fact, status: Outcome | None = None) -> FactPublic:
     fields = {k: v for k, v in row.body.items() if k != "worker_id"}
     return FactPublic(
         fact_id=row.id,
@@ -329,7 +329,7 @@ def public(row: Fact, status: str | None = None) -> FactPublic:
         recorded_at=row.recorded_at,
         version=row.version,
         linked=row.linked_at is not None,
-        status=status,
+        status=status.value if status is not None else None,
     )
 
 
@@ -371,13 +371,13 @@ async def record_batch(
     model = INPUT_MODELS[kind]
     accepted: list[BatchLine] = []
     errors: list[LineError] = []
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = dict.fromkeys(Outcome, 0)
     seen: set[str] = set()
     prepared: list[tuple[int, Prepared]] = []
-    for line, raw in enumerate(items, start=1):
-        reference = raw.get("reference") if isinstance(raw, dict) else None
+    for line, given in enumerate(items, start=1):
+        reference = given.get("reference") if isinstance(given, dict) else None
         try:
-            item = model.model_validate(raw)
+            item = model.model_validate(given)
         except ValidationError as exc:
             name, message = _validation_error(exc)
             errors.append(LineError(line=line, reference=reference, field=name, message=message, type="invalid-line"))
@@ -402,20 +402,22 @@ async def record_batch(
     stored = await store_many(session, pii, [fact for _, fact in prepared], actor=principal, purpose=purpose)
     for (line, _), (row, status) in zip(prepared, stored, strict=True):
         counts[status] += 1
-        accepted.append(BatchLine(line=line, fact_id=row.id, status=status))
+        accepted.append(BatchLine(line=line, fact_id=row.id, status=status.value))
     errors.sort(key=lambda e: e.line)
-    return BatchPublic(kind=kind, lines=len(items), rejected=len(errors), accepted=accepted, errors=errors, **counts)
+    return BatchPublic(
+        kind=kind,
+        lines=len(items),
+        rejected=len(errors),
+        accepted=accepted,
+        errors=errors,
+        **{outcome.value: n for outcome, n in counts.items()},
+    )
 
 
-# -- consuming contracts.events: link facts to subjects as they appear --------------------------------------
-async def on_contract_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
-    """A worker or enterprise registered in the system: remember it, and link facts kept for it."""
-    subjects = []
-    for e in envelopes:
-        if e.type == WorkerRegistered.event_type:
-            subjects.append(("worker", WorkerRegistered.of(e).worker_id, e.time))
-        elif e.type == EnterpriseRegistered.event_type:
-            subjects.append(("enterprise", EnterpriseRegistered.of(e).credit_code, e.time))
+# -- subjects as they appear (contracts.events, `handlers.on_contracts_events`) ------------------------------
+async def subjects_registered(session: AsyncSession, subjects: list[tuple[SubjectType, str, datetime]]) -> None:
+    """Workers or enterprises registered in the system (type, key, when): remember them, and link the facts
+    kept for them — one statement per table for the whole batch."""
     await repo.remember_subjects(session, subjects)
 
 
