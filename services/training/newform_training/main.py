@@ -10,9 +10,9 @@ from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
-from .consumed import HouseholdRegistrationRecorded, JobSeekingRegistrationRecorded
+from .handlers import on_contracts_events, on_departments_events
 from .router import router
-from .service import DEADLINE_HANDLERS, on_contract_events, on_department_events
+from .service import DEADLINE_HANDLERS
 
 DESCRIPTION = """Skills training for new-form workers (宁政办〔2022〕41号 M13): training providers and recognised
 certification bodies, courses and enrolment, certificates verifiable by number, and subsidy claims —
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 s.kafka_bootstrap_servers,
                 group_id=f"{s.service_name}-workers",
                 topics=[s.contracts_topic],
-                batch_handler=on_contract_events,
+                batch_handler=on_contracts_events,
             ),
             # Household and job-seeking registrations as the departments hold them (M13 places).
             ConsumerRunner(
@@ -49,8 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 s.kafka_bootstrap_servers,
                 group_id=f"{s.service_name}-places",
                 topics=[s.departments_topic],
-                batch_handler=on_department_events,
-                types=(HouseholdRegistrationRecorded.event_type, JobSeekingRegistrationRecorded.event_type),
+                batch_handler=on_departments_events,
+                types=on_departments_events.event_types,  # its @only(...)
             ),
         ]
 

@@ -1,8 +1,10 @@
-"""The training service's tables. Workers are known by their pseudonymous id only (`w_…`)."""
+"""The training service's tables, and a claim's states beside them. Workers are known by their
+pseudonymous id only (`w_…`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, text
@@ -111,7 +113,35 @@ class VerifiedPlace(ServiceModel, table=True):
     observed_at: datetime = timestamp_field()
 
 
-LIVE_CLAIM = "status <> 'rejected' AND status <> 'refused'"
+class ClaimStatus(StrEnum):
+    """A claim's states: the values are the words stored in `claims.status` and published in the API's
+    `status` and on every `training.claim.*` event (unchanged); the names say what each means.
+
+    Two ways a claim ends unpaid, two words that must not be confused (README, *Claim statuses*):
+    `rejected` is hrss's decision on review, with its reason; `refused` is a second claim on an already
+    claimed certificate, turned away at submission (409) and kept only as evidence — it was never
+    submitted for review. Both are published as `training.claim.rejected.v1`, told apart by `status`."""
+
+    SUBMITTED = "submitted"  # passed the M13 checks, awaiting hrss's review
+    QUEUED = "queued"  # approved on review, waiting for the district's budget
+    APPROVED = "approved"  # approved and funded from the district's budget
+    REJECTED_ON_REVIEW = "rejected"  # hrss decided against it, with a reason
+    PAID = "paid"
+    DUPLICATE_REFUSED = "refused"  # a second claim on a certificate, kept as evidence (never reviewed)
+
+
+#: The moves a claim may make; every status change is checked against this (service.move_claim).
+ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
+    ClaimStatus.SUBMITTED: frozenset({ClaimStatus.APPROVED, ClaimStatus.QUEUED, ClaimStatus.REJECTED_ON_REVIEW}),
+    ClaimStatus.QUEUED: frozenset({ClaimStatus.APPROVED}),  # funded, first come first served
+    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
+    ClaimStatus.REJECTED_ON_REVIEW: frozenset(),
+    ClaimStatus.PAID: frozenset(),
+    ClaimStatus.DUPLICATE_REFUSED: frozenset(),
+}
+
+#: A claim that still counts (for the one-live-claim-per-certificate index and the duplicate rules).
+LIVE_CLAIM = f"status <> '{ClaimStatus.REJECTED_ON_REVIEW}' AND status <> '{ClaimStatus.DUPLICATE_REFUSED}'"
 
 
 class Claim(ServiceModel, table=True):
@@ -138,8 +168,7 @@ class Claim(ServiceModel, table=True):
     place_basis: dict[str, Any] | None = json_field(nullable=True)
     amount_fen: int
     year: int
-    # submitted | queued (waiting for budget) | approved | rejected | paid | refused (a duplicate attempt)
-    status: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16, index=True)  # a ClaimStatus
     reason: str | None = None
     first_claim_id: str | None = Field(default=None, max_length=64)
     payment_reference: str | None = Field(default=None, max_length=100)

@@ -8,13 +8,102 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.auth import Principal
+from newform_common.errors import NotFound
 from newform_common.locks import lock_keys
+from newform_common.pagination import PageParams, keyset
 from newform_common.policy import business_date
+from newform_common.scope import get_visible, visibility
 
 from . import rules
-from .models import LIVE_CLAIM, Budget, Certificate, Claim, Course, VerifiedPlace, WorkerPlace
+from .models import (
+    LIVE_CLAIM,
+    Budget,
+    Certificate,
+    CertificationBody,
+    Claim,
+    ClaimStatus,
+    Course,
+    Provider,
+    VerifiedPlace,
+    WorkerPlace,
+)
 
 LIVE = text(LIVE_CLAIM)
+
+
+# -- the catalogue: providers, certification bodies, courses, certificates -------------------------------
+async def provider(session: AsyncSession, provider_id: str) -> Provider | None:
+    return await session.get(Provider, provider_id)
+
+
+async def certification_body(session: AsyncSession, body_id: str) -> CertificationBody | None:
+    return await session.get(CertificationBody, body_id)
+
+
+async def course(session: AsyncSession, course_id: str) -> Course | None:
+    return await session.get(Course, course_id)
+
+
+async def certificate(session: AsyncSession, number: str) -> Certificate | None:
+    return await session.get(Certificate, number)
+
+
+async def providers_page(session: AsyncSession, params: PageParams) -> list[Provider]:
+    return list((await session.execute(keyset(select(Provider), Provider.id, params))).scalars())
+
+
+async def certification_bodies_page(session: AsyncSession, params: PageParams) -> list[CertificationBody]:
+    return list((await session.execute(keyset(select(CertificationBody), CertificationBody.id, params))).scalars())
+
+
+async def courses_page(
+    session: AsyncSession, params: PageParams, *, occupation: str | None, district: str | None
+) -> list[Course]:
+    query = select(Course)
+    if occupation:
+        query = query.where(Course.occupation == occupation)
+    if district:
+        query = query.where(Course.district == district)
+    return list((await session.execute(keyset(query, Course.id, params))).scalars())
+
+
+# -- claims: what a caller may see -----------------------------------------------------------------------
+async def visible_claim(
+    session: AsyncSession, principal: Principal, claim_id: str, *, for_update: bool = False
+) -> Claim:
+    """The claim if the caller may see it (their own, their platform's, oversight's; a district government
+    only its district's), else 404."""
+    claim = await get_visible(session, principal, Claim, claim_id, what="claim", for_update=for_update)
+    district = rules.district_scope(principal)
+    if district is not None and claim.training_district != district:
+        raise NotFound(f"No claim {claim_id!r}")
+    return claim
+
+
+async def visible_claims_page(
+    session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None
+) -> list[Claim]:
+    """A page of the claims the caller may see (as `visible_claim`), optionally of one status."""
+    query = select(Claim).where(visibility(principal).where(platform=Claim.platform_id, worker=Claim.worker_id))
+    if (district := rules.district_scope(principal)) is not None:
+        query = query.where(Claim.training_district == district)
+    if status:
+        query = query.where(Claim.status == status)
+    return list((await session.execute(keyset(query, Claim.id, params))).scalars())
+
+
+async def visible_budgets(session: AsyncSession, principal: Principal, *, year: int | None) -> list[Budget]:
+    """Budgets by year and district (a district government sees only its own district's)."""
+    query = select(Budget).order_by(Budget.year, Budget.district)
+    if (district := rules.district_scope(principal)) is not None:
+        query = query.where(Budget.district == district)
+    if year:
+        query = query.where(Budget.year == year)
+    return list((await session.execute(query)).scalars())
+
+
+# -- claims: what the M13 rules judge against ------------------------------------------------------------
 
 
 async def live_claim_on(session: AsyncSession, certificate_number: str) -> Claim | None:
@@ -155,7 +244,7 @@ async def has_queued(session: AsyncSession, district: str, year: int) -> bool:
         await session.scalar(
             select(func.count())
             .select_from(Claim)
-            .where(Claim.training_district == district, Claim.year == year, Claim.status == "queued")
+            .where(Claim.training_district == district, Claim.year == year, Claim.status == ClaimStatus.QUEUED)
         )
     )
 
@@ -164,7 +253,7 @@ async def queued_claims(session: AsyncSession, district: str, year: int) -> list
     """Approved claims waiting for budget, first come first served."""
     rows = await session.execute(
         select(Claim)
-        .where(Claim.training_district == district, Claim.year == year, Claim.status == "queued")
+        .where(Claim.training_district == district, Claim.year == year, Claim.status == ClaimStatus.QUEUED)
         .order_by(Claim.decided_at, Claim.id)
         .with_for_update()
     )

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy import select
 
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
 from newform_common.errors import NotFound, problem_responses
 from newform_common.idempotency import HONOURS_KEY, idempotent
-from newform_common.pagination import Page, PageParams, keyset, page_of, page_params
-from newform_common.scope import visibility
+from newform_common.pagination import Page, PageParams, page_of, page_params
 
+from . import repository as repo
 from . import service
-from .models import Budget, Certificate, CertificationBody, Claim, Course, Provider
+from .models import Certificate, CertificationBody
 from .schemas import (
     BodyCreate,
     BodyPublic,
@@ -76,7 +75,7 @@ async def register_provider(body: ProviderCreate, request: Request, session: Ses
     summary="Training providers and what they are accredited to train",
 )
 async def list_providers(session: SessionDep, principal: Anyone, params: Paging):
-    rows = (await session.execute(keyset(select(Provider), Provider.id, params))).scalars().all()
+    rows = await repo.providers_page(session, params)
     return page_of([ProviderPublic.model_validate(p) for p in rows], params, lambda p: [p.provider_id])
 
 
@@ -105,7 +104,7 @@ async def register_certification_body(body: BodyCreate, request: Request, sessio
     summary="Recognised certification bodies",
 )
 async def list_certification_bodies(session: SessionDep, principal: Anyone, params: Paging):
-    rows = (await session.execute(keyset(select(CertificationBody), CertificationBody.id, params))).scalars().all()
+    rows = await repo.certification_bodies_page(session, params)
     return page_of([body_public(b) for b in rows], params, lambda b: [b.body_id])
 
 
@@ -140,12 +139,7 @@ async def list_courses(
     occupation: Annotated[str | None, Query(max_length=32)] = None,
     district: District | None = None,
 ):
-    query = select(Course)
-    if occupation:
-        query = query.where(Course.occupation == occupation)
-    if district:
-        query = query.where(Course.district == district)
-    rows = (await session.execute(keyset(query, Course.id, params))).scalars().all()
+    rows = await repo.courses_page(session, params, occupation=occupation, district=district)
     return page_of([CoursePublic.model_validate(c) for c in rows], params, lambda c: [c.course_id])
 
 
@@ -206,29 +200,13 @@ async def issue_certificate(
     summary="Verify a certificate by its number",
 )
 async def verify_certificate(certificate_number: Id, session: SessionDep, principal: Anyone):
-    cert = await session.get(Certificate, certificate_number)
+    cert = await repo.certificate(session, certificate_number)
     if cert is None:
         raise NotFound(f"No certificate {certificate_number!r} is on record")
     return certificate_public(cert, principal)
 
 
 # -- claims -------------------------------------------------------------------------------------------------
-async def visible_claim(session, principal: Principal, claim_id: str) -> Claim:
-    claim = await session.get(Claim, claim_id, with_for_update=True)
-    district = service.district_scope(principal)
-    if (
-        claim is None
-        or (district is not None and claim.training_district != district)
-        or not (
-            service.is_reviewer(principal)
-            or principal.role == Role.regulator
-            or visibility(principal).allows(platform_id=claim.platform_id, worker_id=claim.worker_id)
-        )
-    ):
-        raise NotFound(f"No claim {claim_id!r}")
-    return claim
-
-
 @router.post(
     "/claims",
     tags=["claims"],
@@ -265,20 +243,14 @@ async def submit_claim(
 async def list_claims(
     session: SessionDep, principal: Anyone, params: Paging, status: Annotated[str | None, Query(max_length=16)] = None
 ):
-    query = select(Claim)
-    if not (service.is_reviewer(principal) or principal.role == Role.regulator):
-        query = query.where(visibility(principal).where(platform=Claim.platform_id, worker=Claim.worker_id))
-    if (district := service.district_scope(principal)) is not None:
-        query = query.where(Claim.training_district == district)
-    if status:
-        query = query.where(Claim.status == status)
-    rows = (await session.execute(keyset(query, Claim.id, params))).scalars().all()
+    rows = await repo.visible_claims_page(session, principal, params, status=status)
     return page_of([ClaimPublic.model_validate(c) for c in rows], params, lambda c: [c.claim_id])
 
 
 @router.get("/claims/{claim_id}", tags=["claims"], response_model=ClaimPublic, responses=READ, summary="One claim")
 async def get_claim(claim_id: Id, session: SessionDep, principal: Anyone):
-    return ClaimPublic.model_validate(await visible_claim(session, principal, claim_id))
+    # Locked as before the move to the repository: a read waits for a decision or payment under way.
+    return ClaimPublic.model_validate(await repo.visible_claim(session, principal, claim_id, for_update=True))
 
 
 @router.post(
@@ -291,7 +263,7 @@ async def get_claim(claim_id: Id, session: SessionDep, principal: Anyone):
 )
 async def decide_claim(claim_id: Id, body: Decision, request: Request, session: SessionDep, principal: Department):
     async def produce():
-        claim = await visible_claim(session, principal, claim_id)
+        claim = await repo.visible_claim(session, principal, claim_id, for_update=True)
         return ClaimPublic.model_validate(await service.decide(session, principal, claim, body))
 
     return await idempotent(request, session, principal, body, produce, status_code=200)
@@ -309,7 +281,7 @@ async def record_payment(
     claim_id: Id, body: PaymentCreate, request: Request, session: SessionDep, principal: Department
 ):
     async def produce():
-        claim = await visible_claim(session, principal, claim_id)
+        claim = await repo.visible_claim(session, principal, claim_id, for_update=True)
         claim = await service.record_payment(session, principal, claim, body.payment_reference)
         return ClaimPublic.model_validate(claim)
 
@@ -345,9 +317,4 @@ async def set_budget(
 async def list_budgets(
     session: SessionDep, principal: Anyone, year: Annotated[int | None, Query(ge=2022, le=2100)] = None
 ):
-    query = select(Budget).order_by(Budget.year, Budget.district)
-    if (district := service.district_scope(principal)) is not None:
-        query = query.where(Budget.district == district)
-    if year:
-        query = query.where(Budget.year == year)
-    return [BudgetPublic.model_validate(b) for b in (await session.execute(query)).scalars()]
+    return [BudgetPublic.model_validate(b) for b in await repo.visible_budgets(session, principal, year=year)]

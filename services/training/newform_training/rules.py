@@ -10,8 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from newform_common.auth import DISTRICT_GOVERNMENT, Principal, Role
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation
 from newform_common.policy import get_policy
+
+#: Who reviews and pays subsidies (M13's lead unit).
+REVIEWERS = ("hrss", "finance")
+
+
+def is_reviewer(principal: Principal) -> bool:
+    return principal.role == Role.admin or (principal.role == Role.department and principal.department in REVIEWERS)
+
+
+def district_scope(principal: Principal) -> str | None:
+    """A district government sees its own district's claims and budget only (a token without its district
+    is refused by the kit before it gets here)."""
+    if principal.role == Role.department and principal.department == DISTRICT_GOVERNMENT:
+        return principal.district
+    return None
+
 
 #: Skill levels of the national vocational qualification: 5 is the lowest (五级/初级工), 1 the highest.
 LEVELS = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师"}

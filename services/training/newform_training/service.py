@@ -1,17 +1,19 @@
-"""Use cases: rules + state change + outbox record, in the request's transaction (never commits)."""
+"""Use cases: rules + state change + outbox record, in the request's transaction (never commits).
+
+The queries they need are in `repository.py`; a claim's states and their allowed moves in `models.py`
+(`ClaimStatus`, `ALLOWED`), checked here in one place (`move_claim`)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import clock
-from newform_common.auth import DISTRICT_GOVERNMENT, Principal, Role
+from newform_common.auth import Principal, Role
 from newform_common.deadlines import DeadlineHandler
 from newform_common.errors import Conflict, Forbidden, NotFound, PolicyViolation, Problem, Unprocessable
-from newform_common.events import Envelope
 from newform_common.findings import raise_finding
 from newform_common.identity import InvalidIdentifier, validate_credit_code
 from newform_common.ids import new_id
@@ -22,34 +24,19 @@ from . import events as ev
 from . import repository as repo
 from . import rules
 from .consumed import HouseholdRegistrationRecorded, JobSeekingRegistrationRecorded, WorkerRegistered
-from .models import Budget, Certificate, CertificationBody, Claim, Course, Enrolment, Provider
+from .models import ALLOWED, Budget, Certificate, CertificationBody, Claim, ClaimStatus, Course, Enrolment, Provider
 from .schemas import BodyCreate, BudgetSet, CertificateCreate, ClaimCreate, CourseCreate, Decision, ProviderCreate
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
 DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {}
-
-#: Who reviews and pays subsidies (M13's lead unit).
-REVIEWERS = ("hrss", "finance")
 
 
 def now() -> datetime:
     return clock.now()  # the one process clock (tests can stand on another day)
 
 
-def is_reviewer(principal: Principal) -> bool:
-    return principal.role == Role.admin or (principal.role == Role.department and principal.department in REVIEWERS)
-
-
-def district_scope(principal: Principal) -> str | None:
-    """A district government sees its own district's claims and budget only (a token without its district
-    is refused by the kit before it gets here)."""
-    if principal.role == Role.department and principal.department == DISTRICT_GOVERNMENT:
-        return principal.district
-    return None
-
-
 def require_reviewer(principal: Principal) -> None:
-    if not is_reviewer(principal):
+    if not rules.is_reviewer(principal):
         raise Forbidden("Only hrss (or an admin) manages training providers, budgets and subsidy decisions")
 
 
@@ -65,7 +52,7 @@ async def register_provider(session: AsyncSession, body: ProviderCreate) -> Prov
     code = _credit_code(body.credit_code)
     if body.kind == "enterprise" and not body.platform_id:
         raise Unprocessable("An enterprise provider names the platform it belongs to (platform_id)")
-    if await session.get(Provider, body.provider_id) is not None:
+    if await repo.provider(session, body.provider_id) is not None:
         raise Conflict(f"Provider {body.provider_id!r} already exists")
     provider = Provider(
         id=body.provider_id,
@@ -84,7 +71,7 @@ async def register_provider(session: AsyncSession, body: ProviderCreate) -> Prov
 
 async def register_body(session: AsyncSession, body: BodyCreate) -> CertificationBody:
     code = _credit_code(body.credit_code)
-    if await session.get(CertificationBody, body.body_id) is not None:
+    if await repo.certification_body(session, body.body_id) is not None:
         raise Conflict(f"Certification body {body.body_id!r} already exists")
     scope = {s.occupation: sorted(set(s.levels)) for s in body.scope}
     row = CertificationBody(id=body.body_id, name=body.name, credit_code=code, scope=scope, created_at=now())
@@ -93,13 +80,13 @@ async def register_body(session: AsyncSession, body: BodyCreate) -> Certificatio
 
 
 async def create_course(session: AsyncSession, principal: Principal, body: CourseCreate) -> Course:
-    provider = await session.get(Provider, body.provider_id)
+    provider = await repo.provider(session, body.provider_id)
     if provider is None:
         raise NotFound(f"No training provider {body.provider_id!r}")
     own = (principal.role == Role.training_body and principal.subject == provider.id) or (
         principal.role in (Role.platform, Role.enterprise) and provider.platform_id == principal.platform_id
     )
-    if not (own or is_reviewer(principal)):
+    if not (own or rules.is_reviewer(principal)):
         raise Forbidden("A course is created by its provider (or hrss)")
     if body.occupation not in provider.occupations:
         raise Unprocessable(
@@ -128,10 +115,10 @@ async def create_course(session: AsyncSession, principal: Principal, body: Cours
 
 
 async def enrol(session: AsyncSession, principal: Principal, course_id: str, worker_id: str | None) -> Enrolment:
-    course = await session.get(Course, course_id)
+    course = await repo.course(session, course_id)
     if course is None:
         raise NotFound(f"No course {course_id!r}")
-    provider = await session.get(Provider, course.provider_id)
+    provider = await repo.provider(session, course.provider_id)
     if principal.role == Role.worker:
         if worker_id not in (None, principal.worker_id):
             raise Forbidden("A worker enrols only themselves")
@@ -171,17 +158,17 @@ async def enrol(session: AsyncSession, principal: Principal, course_id: str, wor
 
 # -- certificates --------------------------------------------------------------------------------------
 async def issue_certificate(session: AsyncSession, principal: Principal, body: CertificateCreate) -> Certificate:
-    issuer = await session.get(CertificationBody, principal.subject)
+    issuer = await repo.certification_body(session, principal.subject)
     if issuer is None or not issuer.active:
         raise Forbidden("Only a recognised certification body (its own token) issues certificates")
-    refused = rules.body_may_certify(issuer.scope, body.occupation, body.level)
-    if refused:
-        raise PolicyViolation(refused.detail, measure=refused.measure, rule=refused.rule)
+    violation = rules.body_may_certify(issuer.scope, body.occupation, body.level)
+    if violation:
+        raise PolicyViolation(violation.detail, measure=violation.measure, rule=violation.rule)
     if body.issued_on > business_date(now()):
         raise Unprocessable("issued_on is in the future")
     provider_id = None
     if body.course_id is not None:
-        course = await session.get(Course, body.course_id)
+        course = await repo.course(session, body.course_id)
         if course is None:
             raise Unprocessable(f"No course {body.course_id!r}", slug="unknown-course")
         if (course.occupation, course.level) != (body.occupation, body.level):
@@ -189,7 +176,7 @@ async def issue_certificate(session: AsyncSession, principal: Principal, body: C
         if body.issued_on < course.starts_on:
             raise Unprocessable("A certificate cannot predate the course it certifies")
         provider_id = course.provider_id
-    if await session.get(Certificate, body.certificate_number) is not None:
+    if await repo.certificate(session, body.certificate_number) is not None:
         raise Conflict(f"Certificate {body.certificate_number} already exists")
     cert = Certificate(
         number=body.certificate_number,
@@ -218,6 +205,18 @@ async def issue_certificate(session: AsyncSession, principal: Principal, body: C
 
 
 # -- claims ----------------------------------------------------------------------------------------------
+def ensure_may_move(claim: Claim, to: ClaimStatus, refusal: str) -> None:
+    """409 `illegal-transition` (detail `refusal`) unless `models.ALLOWED` lets the claim become `to`."""
+    if to not in ALLOWED[ClaimStatus(claim.status)]:
+        raise Conflict(refusal, slug="illegal-transition")
+
+
+def move_claim(claim: Claim, to: ClaimStatus, refusal: str) -> None:
+    """The one place a claim's status changes after it is recorded, checked against `models.ALLOWED`."""
+    ensure_may_move(claim, to, refusal)
+    claim.status = to
+
+
 def _claim_event(cls, c: Claim, at: datetime, **extra):
     return cls(
         claim_id=c.id,
@@ -231,7 +230,7 @@ def _claim_event(cls, c: Claim, at: datetime, **extra):
         level=c.level,
         district=c.training_district,
         amount_fen=c.amount_fen,
-        status=c.status,
+        status=ClaimStatus(c.status).value,
         at=at,
         **extra,
     )
@@ -243,43 +242,126 @@ class DuplicateClaim(Problem):
     status, slug, title = 409, "certificate-already-claimed", "Certificate already claimed"
 
 
+def _received_at(body: ClaimCreate) -> datetime:
+    """When the claim counts from: now, or for a paper claim entered later when it was received (the law
+    counts the yearly limit and the claim window from then), which cannot lie in the future."""
+    at = now()
+    if body.received_at is not None:
+        if body.received_at > at:
+            raise Unprocessable("received_at is in the future", slug="date-in-future")
+        at = body.received_at.astimezone(UTC)
+    return at
+
+
+def _claimant(
+    principal: Principal, cert: Certificate, provider: Provider | None
+) -> tuple[str, str, str | None, str | None]:
+    """Who claims and who is paid: (channel, payee, the provider named, the claiming platform)."""
+    if principal.role == Role.worker:
+        if cert.worker_id != principal.worker_id:
+            raise Forbidden("This certificate belongs to someone else")
+        return "worker", "worker", provider.id if provider else None, None
+    if not (provider and provider.kind == "enterprise" and provider.platform_id == principal.platform_id):
+        raise PolicyViolation(
+            "An enterprise claims only for workers it trained in its own course (M13: paid "
+            "directly to the enterprise that trained)",
+            measure="M13",
+            rule="M13.enterprise_did_not_train",
+        )
+    return "enterprise", "enterprise", provider.id, principal.platform_id
+
+
+async def _keep_duplicate(
+    session: AsyncSession, claim: Claim, first: Claim, facts: rules.Certificate, at: datetime
+) -> DuplicateClaim:
+    """Across channels and districts the same certificate is paid once. The attempt is kept, born
+    `refused` (ClaimStatus.DUPLICATE_REFUSED: never submitted for review), with a finding for hrss, so
+    the refusal is a fact and not just an error message."""
+    claim.status, claim.first_claim_id = ClaimStatus.DUPLICATE_REFUSED, first.id
+    claim.reason = f"certificate {claim.certificate_number} was already claimed as {first.id}"
+    session.add(claim)
+    record(
+        session,
+        _claim_event(ev.ClaimRejected, claim, at, reason=claim.reason, rule="M13.certificate_already_claimed"),
+    )
+    await raise_finding(
+        session,
+        rules.second_claim_finding(facts, first.id, claim.channel),
+        subject_type="certificate",
+        subject_id=claim.certificate_number,
+        worker_id=claim.worker_id,
+        platform_id=first.platform_id or claim.platform_id,
+        district=claim.training_district,
+        occupation=claim.occupation,
+    )
+    return DuplicateClaim(
+        claim.reason,
+        measure="M13",
+        rule="M13.certificate_already_claimed",
+        first_claim_id=first.id,
+        claim_id=claim.id,
+    )
+
+
+async def _eligible_ground(
+    session: AsyncSession, facts: rules.Certificate, body: ClaimCreate, on: date
+) -> rules.PlaceGround | None:
+    """The M13 checks against the person's places and earlier claims: 422 with every rule broken, else
+    the ground the training place is eligible on."""
+    places = await repo.worker_places(session, facts.worker_id)
+    violations, ground = rules.eligibility(
+        facts,
+        places=rules.WorkerPlaces(
+            places.household_region if places else None,
+            places.residence_district if places else None,
+            body.job_seeking_district,
+            await repo.place_facts(session, facts.worker_id),
+        ),
+        training_district=body.training_district,
+        prior=await repo.prior_claims(session, facts.worker_id),
+        held_levels=await repo.held_levels(session, facts.worker_id, facts.occupation),
+        claimed_fen=body.amount_fen,
+        on=on,
+    )
+    if violations:
+        first_violation = violations[0]
+        raise PolicyViolation(
+            first_violation.detail,
+            measure=first_violation.measure,
+            rule=first_violation.rule,
+            violations=[asdict(v) for v in violations],
+        )
+    return ground
+
+
+async def _watch_provider_rate(session: AsyncSession, provider: Provider, at: datetime, on: date) -> None:
+    """A finding when claims on one provider's certificates within 30 days first pass the limit."""
+    await session.flush()
+    await repo.lock_provider_claims(session, provider.id)  # see repository.lock_provider_claims
+    count = await repo.provider_claims_since(session, provider.id, repo.thirty_days_before(at))
+    spec = rules.provider_rate_finding(provider.id, count, on)
+    if spec is not None:
+        await raise_finding(session, spec, subject_type="provider", subject_id=provider.id, district=provider.district)
+
+
 async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimCreate) -> Claim | DuplicateClaim:
     """A worker's claim (paid to the worker) or an enterprise's for a worker it trained (paid to it).
 
     A second claim on a certificate returns a `DuplicateClaim` problem (409) *and* keeps the attempt."""
-    at = now()
-    if body.received_at is not None:
-        # A paper claim entered later: the law counts from when it was received (the yearly limit, the
-        # claim window), which cannot lie in the future.
-        if body.received_at > at:
-            raise Unprocessable("received_at is in the future", slug="date-in-future")
-        at = body.received_at.astimezone(UTC)
+    at = _received_at(body)
     on = business_date(at)
-    cert = await session.get(Certificate, body.certificate_number)
+    cert = await repo.certificate(session, body.certificate_number)
     if cert is None:
         raise Unprocessable(f"No certificate {body.certificate_number} is on record", slug="unknown-certificate")
-    course = await session.get(Course, cert.course_id) if cert.course_id else None
-    provider = await session.get(Provider, course.provider_id) if course else None
-    if principal.role == Role.worker:
-        if cert.worker_id != principal.worker_id:
-            raise Forbidden("This certificate belongs to someone else")
-        channel, payee, payee_provider, platform_id = "worker", "worker", provider.id if provider else None, None
-    else:
-        if not (provider and provider.kind == "enterprise" and provider.platform_id == principal.platform_id):
-            raise PolicyViolation(
-                "An enterprise claims only for workers it trained in its own course (M13: paid "
-                "directly to the enterprise that trained)",
-                measure="M13",
-                rule="M13.enterprise_did_not_train",
-            )
-        channel, payee, payee_provider, platform_id = "enterprise", "enterprise", provider.id, principal.platform_id
+    course = await repo.course(session, cert.course_id) if cert.course_id else None
+    provider = await repo.provider(session, course.provider_id) if course else None
+    channel, payee, payee_provider, platform_id = _claimant(principal, cert, provider)
     if course is not None and body.training_district != course.district:
         raise Unprocessable(f"The course took place in {course.district}, not {body.training_district}")
 
     await repo.lock_claims_of(session, cert.worker_id)  # see repository.lock_claims_of
     first = await repo.live_claim_on(session, cert.number)
     facts = rules.Certificate(cert.number, cert.worker_id, cert.occupation, cert.level, cert.issued_on)
-    amount = rules.subsidy_amount_fen(cert.occupation, cert.level, on)
     claim = Claim(
         id=new_id("clm"),
         certificate_number=cert.number,
@@ -292,85 +374,33 @@ async def submit_claim(session: AsyncSession, principal: Principal, body: ClaimC
         level=cert.level,
         training_district=body.training_district,
         job_seeking_district=body.job_seeking_district,
-        amount_fen=amount,
+        amount_fen=rules.subsidy_amount_fen(cert.occupation, cert.level, on),
         year=on.year,
-        status="submitted",
+        status=ClaimStatus.SUBMITTED,
         submitted_at=at,
     )
     if first is not None:
-        # Across channels and districts: the same certificate is paid once. The attempt is kept (status
-        # refused) with a finding for hrss, so the refusal is a fact and not just an error message.
-        claim.status, claim.first_claim_id = "refused", first.id
-        claim.reason = f"certificate {cert.number} was already claimed as {first.id}"
-        session.add(claim)
-        record(
-            session,
-            _claim_event(ev.ClaimRejected, claim, at, reason=claim.reason, rule="M13.certificate_already_claimed"),
-        )
-        await raise_finding(
-            session,
-            rules.second_claim_finding(facts, first.id, channel),
-            subject_type="certificate",
-            subject_id=cert.number,
-            worker_id=cert.worker_id,
-            platform_id=first.platform_id or platform_id,
-            district=body.training_district,
-            occupation=cert.occupation,
-        )
-        return DuplicateClaim(
-            claim.reason,
-            measure="M13",
-            rule="M13.certificate_already_claimed",
-            first_claim_id=first.id,
-            claim_id=claim.id,
-        )
+        return await _keep_duplicate(session, claim, first, facts, at)
 
-    places = await repo.worker_places(session, cert.worker_id)
-    refused, ground = rules.eligibility(
-        facts,
-        places=rules.WorkerPlaces(
-            places.household_region if places else None,
-            places.residence_district if places else None,
-            body.job_seeking_district,
-            await repo.place_facts(session, cert.worker_id),
-        ),
-        training_district=body.training_district,
-        prior=await repo.prior_claims(session, cert.worker_id),
-        held_levels=await repo.held_levels(session, cert.worker_id, cert.occupation),
-        claimed_fen=body.amount_fen,
-        on=on,
-    )
-    if refused:
-        first_refusal = refused[0]
-        raise PolicyViolation(
-            first_refusal.detail,
-            measure=first_refusal.measure,
-            rule=first_refusal.rule,
-            violations=[asdict(v) for v in refused],
-        )
+    ground = await _eligible_ground(session, facts, body, on)
     claim.place_basis = ground.as_dict() if ground else None
     session.add(claim)
     record(session, _claim_event(ev.ClaimSubmitted, claim, at, place_basis=claim.place_basis))
     if provider is not None:
-        await session.flush()
-        await repo.lock_provider_claims(session, provider.id)  # see repository.lock_provider_claims
-        count = await repo.provider_claims_since(session, provider.id, repo.thirty_days_before(at))
-        spec = rules.provider_rate_finding(provider.id, count, on)
-        if spec is not None:
-            await raise_finding(
-                session, spec, subject_type="provider", subject_id=provider.id, district=provider.district
-            )
+        await _watch_provider_rate(session, provider, at, on)
     return claim
 
 
 async def decide(session: AsyncSession, principal: Principal, claim: Claim, body: Decision) -> Claim:
     require_reviewer(principal)
-    if claim.status != "submitted":
-        raise Conflict(f"Only a submitted claim can be decided; this one is {claim.status}", slug="illegal-transition")
+    refusal = f"Only a submitted claim can be decided; this one is {claim.status}"
+    # Open to review while a rejection still is: a submitted claim (a queued one is approved already).
+    ensure_may_move(claim, ClaimStatus.REJECTED_ON_REVIEW, refusal)
     at = now()
     claim.decided_at = at
     if body.decision == "reject":
-        claim.status, claim.reason = "rejected", body.reason
+        move_claim(claim, ClaimStatus.REJECTED_ON_REVIEW, refusal)
+        claim.reason = body.reason
         record(session, _claim_event(ev.ClaimRejected, claim, at, reason=body.reason))
         return claim
     budget = await repo.budget_for_update(session, claim.training_district, claim.year)
@@ -382,11 +412,11 @@ async def decide(session: AsyncSession, principal: Principal, claim: Claim, body
         and not await repo.has_queued(session, claim.training_district, claim.year)
     ):
         budget.committed_fen += claim.amount_fen
-        claim.status = "approved"
+        move_claim(claim, ClaimStatus.APPROVED, refusal)
     else:
         # Beyond the district's remaining budget the claim waits, approved but unfunded; it is funded
         # first come first served when the budget grows. It is not refused.
-        claim.status = "queued"
+        move_claim(claim, ClaimStatus.QUEUED, refusal)
         claim.reason = "approved; waiting for the district's subsidy budget"
     record(session, _claim_event(ev.ClaimApproved, claim, at))
     return claim
@@ -394,12 +424,9 @@ async def decide(session: AsyncSession, principal: Principal, claim: Claim, body
 
 async def record_payment(session: AsyncSession, principal: Principal, claim: Claim, reference: str) -> Claim:
     require_reviewer(principal)
-    if claim.status != "approved":
-        raise Conflict(
-            f"Only an approved, funded claim can be paid; this one is {claim.status}", slug="illegal-transition"
-        )
+    move_claim(claim, ClaimStatus.PAID, f"Only an approved, funded claim can be paid; this one is {claim.status}")
     at = now()
-    claim.status, claim.paid_at, claim.payment_reference = "paid", at, reference
+    claim.paid_at, claim.payment_reference = at, reference
     record(session, _claim_event(ev.ClaimPaid, claim, at, payment_reference=reference))
     return claim
 
@@ -420,68 +447,54 @@ async def set_budget(session: AsyncSession, district: str, year: int, body: Budg
         if budget.total_fen - budget.committed_fen < claim.amount_fen:
             break
         budget.committed_fen += claim.amount_fen
-        claim.status, claim.reason = "approved", None
+        move_claim(claim, ClaimStatus.APPROVED, f"Only a queued claim is funded; this one is {claim.status}")
+        claim.reason = None
         record(session, _claim_event(ev.ClaimApproved, claim, at))
     return budget
 
 
-# -- consuming contracts.events ----------------------------------------------------------------------------
-async def on_contract_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
-    """Keep where each registered worker lives (M13 training places), one statement per batch."""
-    rows = []
-    for e in envelopes:
-        if e.type == WorkerRegistered.event_type:
-            w = WorkerRegistered.of(e)
-            rows.append(
-                {
-                    "worker_id": w.worker_id,
-                    "household_region": w.household_registration_region,
-                    "residence_district": w.residence_district,
-                    "updated_at": e.time,
-                }
-            )
-    await repo.upsert_worker_places(session, rows)
+# -- consumed facts: where workers live and are registered (M13's training places) ------------------------
+async def record_worker_places(session: AsyncSession, registrations: list[tuple[WorkerRegistered, datetime]]) -> None:
+    """Keep where each registered worker lives (contracts' registrations, each with its event's time),
+    one statement per batch."""
+    await repo.upsert_worker_places(
+        session,
+        [
+            {
+                "worker_id": w.worker_id,
+                "household_region": w.household_registration_region,
+                "residence_district": w.residence_district,
+                "updated_at": at,
+            }
+            for w, at in registrations
+        ],
+    )
 
 
-# -- consuming departments.events ----------------------------------------------------------------------------
-async def on_department_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+def _place_fact_row(f: HouseholdRegistrationRecorded | JobSeekingRegistrationRecorded) -> dict:
+    if isinstance(f, HouseholdRegistrationRecorded):
+        valid_until = f.moved_out_on - timedelta(days=1) if f.moved_out_on else None  # registered until the move
+        kind, region_code, district, valid_until = "household_registration", f.region_code, None, valid_until
+    else:
+        kind, region_code, district, valid_until = "job_seeking_registration", None, f.district, f.ended_on
+    return {
+        "fact_id": f.fact_id,
+        "worker_id": f.worker_id,
+        "kind": kind,
+        "department": f.department,
+        "reference": f.reference,
+        "region_code": region_code,
+        "district": district,
+        "valid_from": f.registered_on,
+        "valid_until": valid_until,
+        "version": f.version,
+        "observed_at": f.observed_at,
+    }
+
+
+async def record_place_facts(
+    session: AsyncSession, facts: list[HouseholdRegistrationRecorded | JobSeekingRegistrationRecorded]
+) -> None:
     """Public security's household registrations and hrss's job-seeking registrations: the verified facts
     M13's training-place rule rests on (the claim then names them as its ground)."""
-    rows = []
-    for e in envelopes:
-        if e.type == HouseholdRegistrationRecorded.event_type:
-            f = HouseholdRegistrationRecorded.of(e)
-            valid_until = f.moved_out_on - timedelta(days=1) if f.moved_out_on else None  # registered until the move
-            rows.append(
-                {
-                    "fact_id": f.fact_id,
-                    "worker_id": f.worker_id,
-                    "kind": "household_registration",
-                    "department": f.department,
-                    "reference": f.reference,
-                    "region_code": f.region_code,
-                    "district": None,
-                    "valid_from": f.registered_on,
-                    "valid_until": valid_until,
-                    "version": f.version,
-                    "observed_at": f.observed_at,
-                }
-            )
-        elif e.type == JobSeekingRegistrationRecorded.event_type:
-            f = JobSeekingRegistrationRecorded.of(e)
-            rows.append(
-                {
-                    "fact_id": f.fact_id,
-                    "worker_id": f.worker_id,
-                    "kind": "job_seeking_registration",
-                    "department": f.department,
-                    "reference": f.reference,
-                    "region_code": None,
-                    "district": f.district,
-                    "valid_from": f.registered_on,
-                    "valid_until": f.ended_on,
-                    "version": f.version,
-                    "observed_at": f.observed_at,
-                }
-            )
-    await repo.save_place_facts(session, rows)
+    await repo.save_place_facts(session, [_place_fact_row(f) for f in facts])
