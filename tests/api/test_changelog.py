@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newform_common import apidocs
+from newform_local import apidocs
 
 API = apidocs.default_api_dir()
 CHANGELOG = API.parent / "CHANGELOG.md"

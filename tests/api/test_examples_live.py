@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from newform_common import apidocs
 from newform_common.testing import TokenFactory, app_client, unique_name
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
+from newform_local import apidocs
 
-from ..contracts.helpers import make_settings, migrate
-from ..gateway.support import gateway_settings, migrated_database
+from ..kit.contracts import make_settings, migrate
+from ..kit.gateway import gateway_settings, migrated_database
 
 ROLES = [
     ("admin", {}),

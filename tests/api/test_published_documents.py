@@ -15,7 +15,8 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from newform_common import apidocs, registry
+from newform_common import registry
+from newform_local import apidocs
 
 API = apidocs.default_api_dir()
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from newform_common import registry
-from newform_common.apidocs import project_version
+from newform_common.version import project_version
 from newform_local import deploy
 from newform_local.ports import repo_root
 

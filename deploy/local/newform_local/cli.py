@@ -432,7 +432,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_api(args: argparse.Namespace) -> int:
-    from newform_common import apidocs
+    from newform_local import apidocs
 
     if args.action == "export":
         changed = apidocs.export(args.api_dir)

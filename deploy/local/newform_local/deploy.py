@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newform_common import registry
-from newform_common.apidocs import project_version
+from newform_common.version import project_version
 
 from .ports import repo_root
 

@@ -87,101 +87,107 @@ class CoveragePublic(BaseModel):
     years: list[int] = PydanticField(description="Years with a schedule (bundled or loaded)")
 
 
+#: `/v1/calendar/...`: the schedules, a day's answer, coverage, and loading a year (regulator).
+router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
+
+
 def calendar_router() -> APIRouter:
-    """`/v1/calendar/...`: the schedules, a day's answer, coverage, and loading a year (regulator)."""
-    router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
-
-    @router.put(
-        "/schedules/{year}",
-        response_model=SchedulePublic,
-        status_code=201,
-        responses={
-            200: {"model": SchedulePublic, "description": "The same year loaded again (replaced)"},
-            **problem_responses(401, 403, 422),
-        },
-        summary="Load the State Council's holiday schedule of a year (regulator)",
-    )
-    async def load_schedule(
-        year: Annotated[int, Path(description="The year, e.g. 2027")],
-        body: ScheduleDocument,
-        session: SessionDep,
-        response: Response,
-        principal: Principal = require(Role.regulator, Role.admin),
-    ):
-        """Checks the file (every statutory day a rest day, no date twice, working days on weekends, all
-        in the year), stores it with who loaded it and when, recomputes the gateway's clocks, and
-        publishes `gateway.calendar.schedule_loaded.v1`: every service recomputes its own clocks and
-        judges what waited for the schedule. Loading the same document again changes nothing."""
-        if not 1950 <= year <= 2199:
-            raise Unprocessable(
-                f"{year} is not a year a schedule can be loaded for",
-                slug="schedule-invalid",
-                title="Invalid holiday schedule",
-            )
-        document = body.model_dump(mode="json")
-        document["year"] = document.get("year") or year
-        try:
-            schedule = calendar.parse_schedule(document, year=year)
-        except calendar.ScheduleInvalid as exc:
-            raise Unprocessable(
-                "The schedule cannot be the State Council's: " + "; ".join(exc.problems),
-                title="Invalid holiday schedule",
-                slug="schedule-invalid",
-                problems=exc.problems,
-            ) from exc
-        existing = await session.get(CalendarSchedule, year)
-        if existing is not None and existing.as_schedule().as_document() == schedule.as_document():
-            response.status_code = 200
-            return SchedulePublic.of(existing.as_schedule(), 0)
-        at = clock.now()
-        changed = await apply(session, schedule, loaded_by=principal.key, loaded_at=at)
-        record(
-            session,
-            ScheduleLoaded(
-                year=year,
-                source=schedule.source,
-                published_on=schedule.published_on,
-                rest_days=sorted(schedule.rest_days),
-                working_days=sorted(schedule.working_days),
-                loaded_by=principal.key,
-                loaded_at=at,
-            ),
-            time=at,
-        )
-        response.status_code = 200 if existing is not None else 201
-        return SchedulePublic.of(calendar.schedule(year), len(changed))
-
-    @router.get(
-        "/schedules",
-        response_model=list[SchedulePublic],
-        responses=problem_responses(401),
-        summary="Every year with a schedule: bundled with the package or loaded as data",
-    )
-    async def list_schedules(session: SessionDep, principal: Reader):
-        calendar.install(await stored(session))
-        years = sorted({*calendar.installed(), *range(2004, clock.today().year + 2)})
-        return [SchedulePublic.of(s) for y in years if (s := calendar.schedule(y)) is not None]
-
-    @router.get(
-        "/days/{day}",
-        response_model=DayPublic,
-        responses=problem_responses(401, 422),
-        summary="What a date is: working day, rest day or statutory holiday, and whether provisional",
-    )
-    async def get_day(day: date, principal: Reader):
-        answer = calendar.day(day)
-        return DayPublic(date=answer.date, kind=answer.kind, provisional=answer.provisional)
-
-    @router.get(
-        "/coverage",
-        response_model=CoveragePublic,
-        responses=problem_responses(401),
-        summary="Until when the loaded schedules cover the calendar (warns 60 days before)",
-    )
-    async def get_coverage(principal: Reader):
-        ok, message = coverage_check()
-        last, left = calendar.coverage()
-        years = sorted(y for y in range(2004, clock.today().year + 3) if calendar.schedule_known(y))
-        return CoveragePublic(covered_until=last, days_left=left, warning=not ok, message=message, years=years)
-
+    """The calendar's routes, for the app that serves them (the gateway)."""
     return router
+
+
+@router.put(
+    "/schedules/{year}",
+    response_model=SchedulePublic,
+    status_code=201,
+    responses={
+        200: {"model": SchedulePublic, "description": "The same year loaded again (replaced)"},
+        **problem_responses(401, 403, 422),
+    },
+    summary="Load the State Council's holiday schedule of a year (regulator)",
+)
+async def load_schedule(
+    year: Annotated[int, Path(description="The year, e.g. 2027")],
+    body: ScheduleDocument,
+    session: SessionDep,
+    response: Response,
+    principal: Principal = require(Role.regulator, Role.admin),
+):
+    """Checks the file (every statutory day a rest day, no date twice, working days on weekends, all
+    in the year), stores it with who loaded it and when, recomputes the gateway's clocks, and
+    publishes `gateway.calendar.schedule_loaded.v1`: every service recomputes its own clocks and
+    judges what waited for the schedule. Loading the same document again changes nothing."""
+    if not 1950 <= year <= 2199:
+        raise Unprocessable(
+            f"{year} is not a year a schedule can be loaded for",
+            slug="schedule-invalid",
+            title="Invalid holiday schedule",
+        )
+    document = body.model_dump(mode="json")
+    document["year"] = document.get("year") or year
+    try:
+        schedule = calendar.parse_schedule(document, year=year)
+    except calendar.ScheduleInvalid as exc:
+        raise Unprocessable(
+            "The schedule cannot be the State Council's: " + "; ".join(exc.problems),
+            title="Invalid holiday schedule",
+            slug="schedule-invalid",
+            problems=exc.problems,
+        ) from exc
+    existing = await session.get(CalendarSchedule, year)
+    if existing is not None and existing.as_schedule().as_document() == schedule.as_document():
+        response.status_code = 200
+        return SchedulePublic.of(existing.as_schedule(), 0)
+    at = clock.now()
+    changed = await apply(session, schedule, loaded_by=principal.key, loaded_at=at)
+    record(
+        session,
+        ScheduleLoaded(
+            year=year,
+            source=schedule.source,
+            published_on=schedule.published_on,
+            rest_days=sorted(schedule.rest_days),
+            working_days=sorted(schedule.working_days),
+            loaded_by=principal.key,
+            loaded_at=at,
+        ),
+        time=at,
+    )
+    response.status_code = 200 if existing is not None else 201
+    return SchedulePublic.of(calendar.schedule(year), len(changed))
+
+
+@router.get(
+    "/schedules",
+    response_model=list[SchedulePublic],
+    responses=problem_responses(401),
+    summary="Every year with a schedule: bundled with the package or loaded as data",
+)
+async def list_schedules(session: SessionDep, principal: Reader):
+    calendar.install(await stored(session))
+    years = sorted({*calendar.installed(), *range(2004, clock.today().year + 2)})
+    return [SchedulePublic.of(s) for y in years if (s := calendar.schedule(y)) is not None]
+
+
+@router.get(
+    "/days/{day}",
+    response_model=DayPublic,
+    responses=problem_responses(401, 422),
+    summary="What a date is: working day, rest day or statutory holiday, and whether provisional",
+)
+async def get_day(day: date, principal: Reader):
+    answer = calendar.day(day)
+    return DayPublic(date=answer.date, kind=answer.kind, provisional=answer.provisional)
+
+
+@router.get(
+    "/coverage",
+    response_model=CoveragePublic,
+    responses=problem_responses(401),
+    summary="Until when the loaded schedules cover the calendar (warns 60 days before)",
+)
+async def get_coverage(principal: Reader):
+    ok, message = coverage_check()
+    last, left = calendar.coverage()
+    years = sorted(y for y in range(2004, clock.today().year + 3) if calendar.schedule_known(y))
+    return CoveragePublic(covered_until=last, days_left=left, warning=not ok, message=message, years=years)

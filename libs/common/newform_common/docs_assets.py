@@ -19,8 +19,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
 
-from .apidocs import repo_root
 from .errors import NotFound
+from .version import repo_root
 
 log = logging.getLogger(__name__)
 

@@ -167,112 +167,120 @@ _HTTP_TITLES = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    from . import problem_types  # the catalogue imports this module
+    """Every error a service can meet answers as RFC 9457 problem+json (`PROBLEM_HANDLERS`)."""
+    for kind, handler in PROBLEM_HANDLERS:
+        app.add_exception_handler(kind, handler)
 
-    problem_types.install(app)  # the pages the `type` URIs resolve to
 
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem):
-        return problem_response(exc, request)
+async def _problem(request: Request, exc: Problem):
+    return problem_response(exc, request)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
-        title = _HTTP_TITLES.get(exc.status_code, "Error")
-        headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(request))
+
+async def _http(request: Request, exc: StarletteHTTPException):
+    title = _HTTP_TITLES.get(exc.status_code, "Error")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    problem = Problem(
+        str(exc.detail) if exc.detail else None,
+        status=exc.status_code,
+        title=title,
+        slug=title.lower().replace(" ", "-"),
+        headers=headers or None,
+    )
+    return problem_response(problem, request)
+
+
+async def _validation(request: Request, exc: RequestValidationError):
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+    first = errors[0] if errors else None
+    detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
+    problem = Problem(detail, status=422, title="Validation failed", slug="validation", errors=errors)
+    return problem_response(problem, request)
+
+
+async def _unavailable(request: Request, exc: Exception):
+    log.warning("database unavailable on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc)
+    problem = Problem(
+        "The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
+        status=503,
+        title="Service unavailable",
+        slug="unavailable",
+        headers={"Retry-After": "5"},
+    )
+    return problem_response(problem, request)
+
+
+async def _database(request: Request, exc: DBAPIError):
+    if _is_bad_value(exc):
+        # A value the database cannot take (e.g. a number beyond its column's range): bad input.
         problem = Problem(
-            str(exc.detail) if exc.detail else None,
-            status=exc.status_code,
-            title=title,
-            slug=title.lower().replace(" ", "-"),
-            headers=headers or None,
+            "A value is out of range or of the wrong form for its field",
+            status=422,
+            title="Validation failed",
+            slug="validation",
         )
         return problem_response(problem, request)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError):
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
-        ]
-        first = errors[0] if errors else None
-        detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
-        problem = Problem(detail, status=422, title="Validation failed", slug="validation", errors=errors)
-        return problem_response(problem, request)
-
-    async def _unavailable(request: Request, exc: Exception):
-        log.warning("database unavailable on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc)
+    if is_transient_conflict(exc):
+        # The request lost a lock race (PostgreSQL ended it to break a deadlock, say) and changed
+        # nothing: the same request again will go through.
+        log.info("transient conflict on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc.orig)
         problem = Problem(
-            "The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
+            "The request met a concurrent change of the same data and changed nothing; retry it "
+            "(with the same Idempotency-Key).",
+            status=409,
+            title="Concurrent change",
+            slug="concurrent-change",
+            headers={"Retry-After": "1"},
+        )
+        return problem_response(problem, request)
+    return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
+
+
+async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
+    if exc.predates:  # the client's fact is older than the policy: it cannot be judged under it
+        problem = Problem(
+            f"No version of the policy covers this fact's date: {exc}",
+            status=422,
+            title="Policy not in force",
+            slug="policy-not-in-force",
+        )
+    else:  # the successor version has not been loaded: the operator's gap, so retry later
+        log.error("no policy version in force: %s (load the successor into NEWFORM_POLICY_DIR)", exc)
+        problem = Problem(
+            "No version of the policy is in force for this date yet; the operators have been "
+            "alerted to load the successor version",
             status=503,
-            title="Service unavailable",
-            slug="unavailable",
-            headers={"Retry-After": "5"},
+            title="Policy not in force",
+            slug="policy-not-in-force",
+            headers={"Retry-After": "3600"},
         )
-        return problem_response(problem, request)
+    return problem_response(problem, request)
 
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError):
-        if _is_bad_value(exc):
-            # A value the database cannot take (e.g. a number beyond its column's range): bad input.
-            problem = Problem(
-                "A value is out of range or of the wrong form for its field",
-                status=422,
-                title="Validation failed",
-                slug="validation",
-            )
-            return problem_response(problem, request)
-        if is_transient_conflict(exc):
-            # The request lost a lock race (PostgreSQL ended it to break a deadlock, say) and changed
-            # nothing: the same request again will go through.
-            log.info("transient conflict on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc.orig)
-            problem = Problem(
-                "The request met a concurrent change of the same data and changed nothing; retry it "
-                "(with the same Idempotency-Key).",
-                status=409,
-                title="Concurrent change",
-                slug="concurrent-change",
-                headers={"Retry-After": "1"},
-            )
-            return problem_response(problem, request)
-        return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
 
-    # A refused connection (server down) is not wrapped by SQLAlchemy; "cannot connect now" is the
-    # server starting or stopping.
-    app.add_exception_handler(ConnectionError, _unavailable)
-    app.add_exception_handler(CannotConnectNowError, _unavailable)
+async def _unexpected(request: Request, exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, mask_id_numbers(request.url.path))
+    problem = Problem(
+        "An internal error occurred; it has been logged.",
+        status=500,
+        title="Internal server error",
+        slug="internal",
+    )
+    return problem_response(problem, request)
 
-    @app.exception_handler(PolicyNotInForce)
-    async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
-        if exc.predates:  # the client's fact is older than the policy: it cannot be judged under it
-            problem = Problem(
-                f"No version of the policy covers this fact's date: {exc}",
-                status=422,
-                title="Policy not in force",
-                slug="policy-not-in-force",
-            )
-        else:  # the successor version has not been loaded: the operator's gap, so retry later
-            log.error("no policy version in force: %s (load the successor into NEWFORM_POLICY_DIR)", exc)
-            problem = Problem(
-                "No version of the policy is in force for this date yet; the operators have been "
-                "alerted to load the successor version",
-                status=503,
-                title="Policy not in force",
-                slug="policy-not-in-force",
-                headers={"Retry-After": "3600"},
-            )
-        return problem_response(problem, request)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, mask_id_numbers(request.url.path))
-        problem = Problem(
-            "An internal error occurred; it has been logged.",
-            status=500,
-            title="Internal server error",
-            slug="internal",
-        )
-        return problem_response(problem, request)
+#: Exception → its problem answer. A refused connection (server down) is not wrapped by SQLAlchemy;
+#: "cannot connect now" is the server starting or stopping.
+PROBLEM_HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (Problem, _problem),
+    (StarletteHTTPException, _http),
+    (RequestValidationError, _validation),
+    (DBAPIError, _database),
+    (ConnectionError, _unavailable),
+    (CannotConnectNowError, _unavailable),
+    (PolicyNotInForce, _policy_not_in_force),
+    (Exception, _unexpected),
+)
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -13,10 +13,13 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict
+
+from .version import project_version
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -423,8 +426,6 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
     `$ref` resolves inside the document (the models' `$defs` become `components.schemas`); payloads
     are open to new fields (`open_to_new_fields`)."""
     if version is None:
-        from .apidocs import project_version
-
         version = project_version()
     topic = f"{service}.events"
     messages = {}
@@ -471,8 +472,6 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
 
 def write_event_schemas(service: str, directory) -> list:
     """Write one committed `<type>.json` per event type `service` publishes (run after adding a type)."""
-    from pathlib import Path
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []

@@ -28,12 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field as SqlField
 
 from . import policy as policy_module
+from . import registry
 from .app import SessionDep
 from .auth import Principal, Role, require
 from .db import CommonModel
 from .errors import problem_responses
 from .events import DomainEvent, event_type
 from .ids import new_id
+from .outbox import record
 from .pagination import Page, PageParams, keyset, page_of, page_params
 from .policy import PolicyNotInForce, business_date, get_policy
 from .scope import get_visible, visibility
@@ -117,8 +119,6 @@ class RuleDef:
 
 def rule_catalogue() -> dict[str, RuleDef]:
     """Every rule any installed service declares, by id (services without a rules module have none)."""
-    from . import registry
-
     rules: dict[str, RuleDef] = {}
     for service in registry.installed():
         try:
@@ -262,8 +262,6 @@ async def raise_finding(
     If the municipal measures had lapsed then and the rule rests on them alone, the evidence gets
     `policy_basis = {"provisional": true, "measures_version": ...}` (policy.Policy.rule_basis; a statute
     limited to some engagement types, e.g. labour contracts, counts only when `engagement_type` is one)."""
-    from .outbox import record  # outbox imports events; keep this module importable on its own
-
     service = session.info.get("domain") or session.info.get("service")
     if not service:
         raise RuntimeError("session has no service name: create it through newform_common.db.Database")

@@ -25,6 +25,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, Response
 
 from .errors import NotFound
+from .version import repo_root
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ def font_dir() -> Path | None:
     candidates = []
     if os.environ.get("NEWFORM_FONT_DIR"):
         candidates.append(Path(os.environ["NEWFORM_FONT_DIR"]))
-    from .apidocs import repo_root
-
     root = repo_root()
     if root is not None:
         candidates.append(root / "node_modules" / "@fontsource" / "noto-sans-sc")

@@ -16,7 +16,7 @@ import importlib
 import os
 from pathlib import Path
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
@@ -52,8 +52,6 @@ def metadata_of(*service_metadata: MetaData) -> list[MetaData]:
 
 def run_env(*service_metadata: MetaData) -> None:
     """Body of a service's alembic env.py."""
-    from alembic import context
-
     config = context.config
     targets = metadata_of(*service_metadata)
 

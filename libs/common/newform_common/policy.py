@@ -26,7 +26,7 @@ source (municipal, national guideline, provincial, law). A date is a :class:`dat
 business date, Asia/Shanghai) or a timezone-aware :class:`datetime.datetime`, which is first
 converted to its Asia/Shanghai date; naive datetimes are rejected with :class:`ValueError`.
 
-``MEASURES`` (below) holds the measure ids the code knows (M1–M20) with their English short
+``MEASURES`` (``policy_model``) holds the measure ids the code knows (M1–M20) with their English short
 titles; it is what parameter files are validated against. The Chinese and English titles are in
 the measures' file (``[measures]``, :meth:`Policy.measure_titles`).
 """
@@ -35,15 +35,32 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import threading
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .policy_files import read_versions
+from .policy_model import (
+    KINDS,
+    MEASURES,
+    EffectiveValue,
+    MeasuresStatus,
+    Parameter,
+    ParameterNotInForce,
+    ParameterSpec,
+    PolicyError,
+    PolicyNotInForce,
+    PolicyVersion,
+    RuleBasis,
+    _check_measure,
+    _kind_rank,
+    _until,
+    statute_for,
+)
 
 __all__ = [
     "BUNDLED_DIR",
@@ -73,74 +90,6 @@ ENV_VAR = "NEWFORM_POLICY_DIR"
 #: +08:00 offset is exact for every date this system handles and needs no tz database.
 from . import clock as _clock  # noqa: E402
 from .clock import BUSINESS_TZ  # noqa: E402  (one definition, re-exported here)
-
-#: The measures of 宁政办〔2022〕41号 the code refers to: id -> English short title (catalogue.md).
-MEASURES: dict[str, str] = {
-    "M1": "Regulate labour relationships",
-    "M2": "Direct employment forms",
-    "M3": "Cooperative employment",
-    "M4": "E-contracts and employment reporting",
-    "M5": "Fair access to work",
-    "M6": "Pay",
-    "M7": "Rest",
-    "M8": "Safety",
-    "M9": "Social insurance",
-    "M10": "Democratic consultation",
-    "M11": "Public employment services",
-    "M12": "Social-insurance services",
-    "M13": "Skills training",
-    "M14": "City services",
-    "M15": "Education and culture",
-    "M16": "Joint governance",
-    "M17": "Trade unions",
-    "M18": "Dispute handling",
-    "M19": "Information systems",
-    "M20": "Joint enforcement",
-}
-
-#: Kinds of source, most specific first: on the same effective date the more specific one wins.
-KINDS = ("municipal_measures", "national_guideline", "provincial_standard", "law")
-#: ``valid_until`` of a source in force until repealed (laws, standing standards).
-OPEN_ENDED = date.max
-
-_HEAD_KEYS = {
-    "id",
-    "document",
-    "title",
-    "title_en",
-    "issued_by",
-    "issued_on",
-    "implements",
-    "valid_from",
-    "valid_until",
-    "extends",
-    "series",
-    "kind",
-    "continues_provisionally",
-}
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)*$")
-_VERSION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-
-class PolicyError(ValueError):
-    """A policy file is malformed or the set of loaded versions is inconsistent."""
-
-
-class PolicyNotInForce(LookupError):
-    """The date lies outside every loaded policy version's validity.
-
-    `predates` says whether the date is before the first version (a fact the policy never covered)
-    rather than after or between versions (a successor version that has not been loaded yet).
-    """
-
-    def __init__(self, message: str, *, on: date | None = None, predates: bool = False):
-        super().__init__(message)
-        self.on = on
-        self.predates = predates
-
-
-class ParameterNotInForce(PolicyNotInForce):
-    """The version in force knows the parameter, but none of its values is effective yet on the date."""
 
 
 def business_today() -> date:
@@ -176,137 +125,6 @@ def _copied(value: Any) -> Any:
 
 #: How many (parameter, day) look-ups a policy remembers before it starts again (days move on).
 FOUND_PARAMETERS_KEPT = 4096
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter as in force on a date."""
-
-    name: str
-    measure: str
-    unit: str
-    source: str
-    value: Any
-    effective_from: date
-    version: str = ""
-    description: str = ""
-    #: The source (series) and its document the value comes from, e.g. ``national-law``.
-    series: str = ""
-    document: str = ""
-    #: True when the value comes from a lapsed source still applied until its successor is loaded.
-    provisional: bool = False
-
-
-@dataclass(frozen=True)
-class MeasuresStatus:
-    """The municipal measures on a date: the version applied and whether it has lapsed."""
-
-    version: PolicyVersion
-    provisional: bool
-
-    @property
-    def lapsed_on(self) -> date | None:
-        """The last day the applied version was in force, if it has lapsed (else None)."""
-        return self.version.valid_until if self.provisional else None
-
-
-@dataclass(frozen=True)
-class RuleBasis:
-    """Why a rule applies on a date: provisional when it rests only on lapsed measures."""
-
-    rule: str
-    provisional: bool
-    measures_version: str
-    statutory_basis: str | None = None
-
-    def evidence(self) -> dict[str, Any]:
-        """What a finding carries in its evidence (``policy_basis``)."""
-        out: dict[str, Any] = {"provisional": self.provisional, "measures_version": self.measures_version}
-        if self.statutory_basis:
-            out["statutory_basis"] = self.statutory_basis
-        return out
-
-
-def statute_for(entry: Any, engagement_type: str | None) -> str | None:
-    """The statute a ``rules.statutory_basis`` entry names for an engagement type (see ``rule_basis``)."""
-    if isinstance(entry, list):
-        return next((s for e in entry if (s := statute_for(e, engagement_type)) is not None), None)
-    if isinstance(entry, dict):
-        return entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
-    return entry
-
-
-@dataclass(frozen=True)
-class EffectiveValue:
-    effective_from: date
-    value: Any
-    source: str
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """A parameter with its whole effective-dated history inside one version."""
-
-    name: str
-    measure: str
-    unit: str
-    source: str
-    description: str
-    values: tuple[EffectiveValue, ...]  # ascending effective_from
-
-    def value_on(self, on: date) -> EffectiveValue | None:
-        chosen: EffectiveValue | None = None
-        for ev in self.values:
-            if ev.effective_from <= on:
-                chosen = ev
-            else:
-                break
-        return chosen
-
-    def in_force(self, on: date, version: str) -> Parameter:
-        chosen = self.value_on(on)
-        if chosen is None:
-            raise ParameterNotInForce(
-                f"parameter {self.name!r} has no value effective on {on.isoformat()} "
-                f"(first effective {self.values[0].effective_from.isoformat()}) in policy {version!r}"
-            )
-        return Parameter(
-            name=self.name,
-            measure=self.measure,
-            unit=self.unit,
-            source=chosen.source,
-            value=copy.deepcopy(chosen.value),
-            effective_from=chosen.effective_from,
-            version=version,
-            description=self.description,
-        )
-
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    """One policy document in force over ``valid_from`` .. ``valid_until`` (both inclusive)."""
-
-    id: str
-    title: str
-    document: str
-    valid_from: date
-    valid_until: date
-    title_en: str = ""
-    issued_by: str = ""
-    implements: tuple[str, ...] = ()
-    extends: str | None = None
-    #: The source this version belongs to (successors share it); defaults to the id.
-    series: str = ""
-    #: One of KINDS ("" when the file does not say).
-    kind: str = ""
-    #: After its last version lapses, keep applying it provisionally until a successor is loaded.
-    continues_provisionally: bool | None = False
-    source_file: str = field(default="", compare=False)
-    measures: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
-    parameters: Mapping[str, ParameterSpec] = field(default_factory=dict, compare=False, repr=False)
-
-    def covers(self, on: date) -> bool:
-        return self.valid_from <= on <= self.valid_until
 
 
 class Policy:
@@ -527,285 +345,13 @@ class Policy:
         return dict(self.value("reference.occupations", on))
 
 
-def _kind_rank(kind: str) -> int:
-    return KINDS.index(kind) if kind in KINDS else len(KINDS)
-
-
-def _until(v: PolicyVersion) -> str:
-    return "open" if v.valid_until == OPEN_ENDED else v.valid_until.isoformat()
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in MEASURES:
-        raise KeyError(f"unknown measure id {measure!r}; expected one of M1..M20")
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading and validation
-# ---------------------------------------------------------------------------------------------
-def _err(path: Path | str, msg: str) -> PolicyError:
-    return PolicyError(f"{path}: {msg}")
-
-
-def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, path: Path) -> Any:
-    if key not in table:
-        raise _err(path, f"{where}: missing {key!r}")
-    val = table[key]
-    # bool is an int subclass; a date field must not accept a datetime either
-    if kind is date and isinstance(val, datetime):
-        raise _err(path, f"{where}: {key!r} must be a date (YYYY-MM-DD), not a datetime")
-    if not isinstance(val, kind):
-        raise _err(path, f"{where}: {key!r} must be {getattr(kind, '__name__', kind)}, got {type(val).__name__}")
-    return val
-
-
-def _check_value(val: Any, where: str, path: Path) -> None:
-    if isinstance(val, float):
-        raise _err(path, f"{where}: floats are not allowed (use integers: fen, percent, minutes)")
-    if isinstance(val, (date, datetime, time)):
-        raise _err(path, f'{where}: dates and times are not allowed as values (use strings, e.g. "22:00")')
-    if isinstance(val, list):
-        for item in val:
-            _check_value(item, where, path)
-    elif isinstance(val, dict):
-        for item in val.values():
-            _check_value(item, where, path)
-
-
-def _parse_parameter(raw: Any, idx: int, path: Path) -> ParameterSpec:
-    where = f"parameter #{idx + 1}"
-    if not isinstance(raw, dict):
-        raise _err(path, f"{where}: must be a table")
-    name = _require(raw, "name", str, where, path)
-    where = f"parameter {name!r}"
-    if not _NAME_RE.match(name):
-        raise _err(path, f"{where}: name must be snake_case, dotted groups allowed")
-    measure = _require(raw, "measure", str, where, path)
-    if measure not in MEASURES:
-        raise _err(path, f"{where}: unknown measure {measure!r} (expected M1..M20)")
-    unit = _require(raw, "unit", str, where, path)
-    source = _require(raw, "source", str, where, path)
-    description = raw.get("description", "")
-    unknown = set(raw) - {"name", "measure", "unit", "source", "description", "values"}
-    if unknown:
-        raise _err(path, f"{where}: unknown keys {sorted(unknown)}")
-    raw_values = _require(raw, "values", list, where, path)
-    if not raw_values:
-        raise _err(path, f"{where}: 'values' is empty")
-    values: list[EffectiveValue] = []
-    for j, rv in enumerate(raw_values):
-        w = f"{where} value #{j + 1}"
-        if not isinstance(rv, dict):
-            raise _err(path, f"{w}: must be a table with effective_from and value")
-        eff = _require(rv, "effective_from", date, w, path)
-        if "value" not in rv:
-            raise _err(path, f"{w}: missing 'value'")
-        extra = set(rv) - {"effective_from", "value", "source"}
-        if extra:
-            raise _err(path, f"{w}: unknown keys {sorted(extra)}")
-        _check_value(rv["value"], w, path)
-        vsource = rv.get("source", source)
-        if not isinstance(vsource, str):
-            raise _err(path, f"{w}: 'source' must be a string")
-        if values:
-            if eff <= values[-1].effective_from:
-                raise _err(path, f"{w}: effective_from dates must be strictly ascending")
-            if type(rv["value"]) is not type(values[0].value):
-                raise _err(path, f"{w}: value type differs from the first value's")
-        values.append(EffectiveValue(eff, rv["value"], vsource))
-    return ParameterSpec(name, measure, unit, source, description, tuple(values))
-
-
-def _parse_file(path: Path) -> PolicyVersion:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise _err(path, f"invalid TOML: {exc}") from exc
-    unknown = set(doc) - {"version", "measures", "parameter"}
-    if unknown:
-        raise _err(path, f"unknown top-level keys {sorted(unknown)}")
-    head = _require(doc, "version", dict, "file", path)
-    vid = _require(head, "id", str, "[version]", path)
-    if not _VERSION_ID_RE.match(vid):
-        raise _err(path, f"[version]: id {vid!r} must be lowercase letters, digits, '.', '_' or '-'")
-    if path.stem != vid:
-        raise _err(path, f"[version]: id {vid!r} must equal the file name without .toml ({path.stem!r})")
-    unknown_head = set(head) - _HEAD_KEYS
-    if unknown_head:
-        raise _err(path, f"[version]: unknown keys {sorted(unknown_head)}")
-    valid_from = _require(head, "valid_from", date, "[version]", path)
-    # no valid_until: in force until repealed (a law, a standing standard)
-    valid_until = _require(head, "valid_until", date, "[version]", path) if "valid_until" in head else OPEN_ENDED
-    if valid_until < valid_from:
-        raise _err(path, "[version]: valid_until is before valid_from")
-    extends = head.get("extends")
-    if extends is not None and not isinstance(extends, str):
-        raise _err(path, "[version]: 'extends' must be a version id")
-    series = head.get("series", "")
-    if not isinstance(series, str) or (series and not _VERSION_ID_RE.match(series)):
-        raise _err(path, "[version]: 'series' must be lowercase letters, digits, '.', '_' or '-'")
-    kind = head.get("kind", "")
-    if kind and kind not in KINDS:
-        raise _err(path, f"[version]: kind {kind!r} must be one of {', '.join(KINDS)}")
-    provisional = head.get("continues_provisionally", None)
-    if provisional is not None and not isinstance(provisional, bool):
-        raise _err(path, "[version]: 'continues_provisionally' must be true or false")
-
-    measures: dict[str, dict[str, str]] = {}
-    for mid, titles in doc.get("measures", {}).items():
-        if mid not in MEASURES:
-            raise _err(path, f"[measures]: unknown measure {mid!r} (expected M1..M20)")
-        if not isinstance(titles, dict) or not all(isinstance(titles.get(k), str) for k in ("zh", "en")):
-            raise _err(path, f"[measures]: {mid} needs zh and en titles")
-        measures[mid] = {"zh": titles["zh"], "en": titles["en"]}
-
-    params: dict[str, ParameterSpec] = {}
-    for i, raw in enumerate(doc.get("parameter", [])):
-        spec = _parse_parameter(raw, i, path)
-        if spec.name in params:
-            raise _err(path, f"parameter {spec.name!r} defined twice")
-        params[spec.name] = spec
-    if extends is None and not params:
-        raise _err(path, "no parameters")
-
-    return PolicyVersion(
-        id=vid,
-        title=_require(head, "title", str, "[version]", path),
-        document=_require(head, "document", str, "[version]", path),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        title_en=head.get("title_en", ""),
-        issued_by=head.get("issued_by", ""),
-        implements=tuple(head.get("implements", ())),
-        extends=extends,
-        series=series,
-        kind=kind,
-        continues_provisionally=provisional,
-        source_file=str(path),
-        measures=measures,
-        parameters=params,
-    )
-
-
-def _resolve_extends(versions: dict[str, PolicyVersion]) -> dict[str, PolicyVersion]:
-    resolved: dict[str, PolicyVersion] = {}
-
-    def resolve(vid: str, chain: tuple[str, ...]) -> PolicyVersion:
-        if vid in resolved:
-            return resolved[vid]
-        v = versions[vid]
-        if v.extends is None:
-            resolved[vid] = v
-            return v
-        if v.extends in chain:
-            raise _err(v.source_file, f"'extends' cycle: {' -> '.join((*chain, v.extends))}")
-        if v.extends not in versions:
-            raise _err(v.source_file, f"extends unknown version {v.extends!r}")
-        base = resolve(v.extends, (*chain, v.extends))
-        # a successor belongs to its base's source unless it says otherwise, and inherits how it lapses
-        merged = replace(
-            v,
-            measures={**base.measures, **v.measures},
-            parameters={**base.parameters, **v.parameters},
-            series=v.series or base.series or base.id,
-            kind=v.kind or base.kind,
-            continues_provisionally=(
-                base.continues_provisionally if v.continues_provisionally is None else v.continues_provisionally
-            ),
-        )
-        resolved[vid] = merged
-        return merged
-
-    for vid in versions:
-        resolve(vid, (vid,))
-    return {vid: replace(v, series=v.series or v.id) for vid, v in resolved.items()}
-
-
-def _inherit_within_series(ordered: list[PolicyVersion]) -> list[PolicyVersion]:
-    """A version that does not say its kind or whether it continues provisionally takes them from the
-    previous version of its series (a standalone successor of the measures behaves like them)."""
-    previous: dict[str, PolicyVersion] = {}
-    out = []
-    for v in ordered:
-        before = previous.get(v.series)
-        kind = v.kind or (before.kind if before else "")
-        continues = v.continues_provisionally
-        if continues is None:
-            continues = before.continues_provisionally if before else False
-        v = replace(v, kind=kind, continues_provisionally=bool(continues))
-        previous[v.series] = v
-        out.append(v)
-    return out
-
-
-def _check_references(versions: list[PolicyVersion]) -> None:
-    """Routing tables (in any source) may only name departments some source's reference table knows."""
-    known: set[str] = set()
-    for v in versions:
-        spec = v.parameters.get("reference.departments")
-        for ev in spec.values if spec else ():
-            known |= set(ev.value)
-    if not known:
-        return
-    for v in versions:
-        where = v.source_file or v.id
-        for m in MEASURES:
-            spec = v.parameters.get(f"routing.departments.{m}")
-            for dv in spec.values if spec else ():
-                bad = [c for c in dv.value if c not in known]
-                if bad:
-                    raise _err(where, f"routing.departments.{m}: unknown department codes {bad}")
-        spec = v.parameters.get("routing.sector_regulators")
-        for sv in spec.values if spec else ():
-            for occ, codes in sv.value.items():
-                bad = [c for c in codes if c not in known]
-                if bad:
-                    raise _err(where, f"routing.sector_regulators.{occ}: unknown department codes {bad}")
-
-
-def _policy_files(dirs: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    seen: set[Path] = set()
-    for d in dirs:
-        d = Path(d)
-        if not d.is_dir():
-            raise PolicyError(f"policy folder {d} does not exist")
-        rd = d.resolve()
-        if rd in seen:
-            continue
-        seen.add(rd)
-        files.extend(sorted(rd.glob("*.toml")))
-    return files
-
-
 def load_policy(extra_dirs: Iterable[Path] = ()) -> Policy:
     """Load the bundled versions plus every ``*.toml`` in ``extra_dirs``, validating each file.
 
     Raises :class:`PolicyError` for a malformed file, an unknown measure id, dates out of order,
     a version id seen twice, or two versions whose validity periods overlap.
     """
-    versions: dict[str, PolicyVersion] = {}
-    for path in _policy_files([BUNDLED_DIR, *extra_dirs]):
-        v = _parse_file(path)
-        if v.id in versions:
-            raise _err(path, f"version id {v.id!r} already loaded from {versions[v.id].source_file}")
-        versions[v.id] = v
-    resolved = _resolve_extends(versions)
-    ordered = _inherit_within_series(sorted(resolved.values(), key=lambda v: v.valid_from))
-    # Versions of one source replace each other; different sources are in force side by side.
-    for series in dict.fromkeys(v.series for v in ordered):
-        chain = [v for v in ordered if v.series == series]
-        for prev, nxt in zip(chain, chain[1:], strict=False):
-            if nxt.valid_from <= prev.valid_until:
-                raise PolicyError(
-                    f"policy versions of {series} overlap: {prev.id} ({prev.valid_from}..{_until(prev)}) and "
-                    f"{nxt.id} ({nxt.valid_from}..{_until(nxt)})"
-                )
-    if len({v.series for v in ordered if v.kind == "municipal_measures"}) > 1:
-        raise PolicyError("more than one series of municipal measures; a successor needs the same 'series'")
-    _check_references(ordered)
-    return Policy(ordered)
+    return Policy(read_versions([BUNDLED_DIR, *extra_dirs]))
 
 
 def _env_dirs(env_value: str | None) -> tuple[Path, ...]:

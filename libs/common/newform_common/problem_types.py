@@ -6,6 +6,9 @@ catalogue (the kit's problems and every service's own: one namespace, so a type 
 wherever it comes from) at `GET /problems` (JSON) and `GET /problems/{slug}` (a plain bilingual HTML
 page, no external assets), outside `/v1` and outside the OpenAPI paths. A test scans the source for
 every slug sent and fails when one is missing here, or when one listed here is sent by nobody.
+
+Long because it is a table: one row per problem type (116), each with its English and Chinese text;
+the code that serves it is the last 60 lines.
 """
 
 # ruff: noqa: E501  (the catalogue is a table: one problem type a row)

@@ -3,6 +3,7 @@ request's CPU. Same output as Starlette's JSONResponse: compact, UTF-8, non-ASCI
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -15,8 +16,6 @@ def dumps(content: Any) -> bytes:
     try:
         return orjson.dumps(content, option=_OPTIONS)
     except TypeError:  # an int beyond 64 bits: orjson refuses what the standard encoder writes
-        import json
-
         return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -27,7 +28,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from .auth import Role, generate_keypair, mint_token
+from .db import Database
 from .identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id, worker_pseudonym
+from .migrations import upgrade
 
 
 @dataclass
@@ -108,8 +111,6 @@ def unique_name(prefix: str) -> str:
 # ---------------------------------------------------------------------------------------------
 async def migrated_database(new_database, service: str) -> str:
     """A new database for `service` (a registry name), migrated to its heads (common tables included)."""
-    from .migrations import upgrade
-
     url = new_database(service)
     await asyncio.to_thread(upgrade, f"newform_{service}", url)
     return url
@@ -149,8 +150,6 @@ async def while_open(api: ServiceApi, first, second, *, settle: float = 0.5, tim
     (first's result, second's result). Under READ COMMITTED neither sees the other's uncommitted rows,
     so a decision taken from the *absence* of a row shows here as a write skew; `settle` only gives the
     second path time to read before the first commits (nothing asserts a speed)."""
-    from .db import Database
-
     db = Database(api.url, service=api.settings.service_name, domain=api.settings.domain)
     other: asyncio.Task | None = None
     try:
@@ -173,8 +172,6 @@ def credit_code() -> str:
 
 
 def resident_id(region: str = "630102") -> str:
-    from datetime import date
-
     birth = date(1975 + secrets.randbelow(30), 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
     return make_resident_id(region, birth, f"{secrets.randbelow(1000):03d}")
 

@@ -30,34 +30,16 @@ import os
 import re
 import shutil
 import subprocess
-import tomllib
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import registry
-from .registry import ServiceSpec
-
-PROJECT_ROOT_MARKER = "pyproject.toml"
-
-
-def repo_root() -> Path | None:
-    """The checkout this library runs from, if any (an installed image has none)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / PROJECT_ROOT_MARKER).exists() and (parent / "libs" / "common").is_dir():
-            return parent
-    return None
-
-
-def project_version() -> str:
-    """The project's version: pyproject.toml in a checkout (so a bump counts before reinstalling),
-    else the installed distribution's."""
-    root = repo_root()
-    if root is not None:
-        return tomllib.loads((root / PROJECT_ROOT_MARKER).read_text())["project"]["version"]
-    return metadata.version("newform")
+from newform_common import registry
+from newform_common.auth import generate_keypair
+from newform_common.events import asyncapi_document as build_asyncapi
+from newform_common.events import is_backward_compatible
+from newform_common.registry import ServiceSpec
+from newform_common.version import project_version, repo_root
 
 
 def compatibility_line(version: str) -> str:
@@ -77,7 +59,6 @@ def default_api_dir() -> Path:
 def _documentation_environment():
     """Settings that let any service build its app without real secrets or servers: documents
     never depend on keys, and nothing is started (no lifespan)."""
-    from .auth import generate_keypair
 
     wanted = {"NEWFORM_DEV": "1", "JWT_PUBLIC_KEY": generate_keypair()[1]}
     saved = {k: os.environ.get(k) for k in wanted}
@@ -104,10 +85,9 @@ def openapi_document(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def asyncapi_document(spec: ServiceSpec) -> dict[str, Any]:
-    from .events import asyncapi_document as build
 
     importlib.import_module(f"{spec.package}.main")  # registers the service's event types
-    return build(spec.name, version=project_version())
+    return build_asyncapi(spec.name, version=project_version())
 
 
 def openapi_path(name: str) -> str:
@@ -181,7 +161,6 @@ def stale(api_dir: Path | None = None) -> list[str]:
 
 def event_breaking_changes(api_dir: Path | None = None) -> list[str]:
     """Each event type in a committed AsyncAPI document against the same type as released."""
-    from .events import is_backward_compatible
 
     api_dir = api_dir or default_api_dir()
     problems: list[str] = []
