@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from newform_common import registry
-from newform_common.consumed import (
-    ConsumedEvent,
-    committed_schema,
-    compatibility_problems,
-    consumer_models,
-    consumes,
-)
+from newform_common.consumed import ConsumedEvent, consumes
+from newform_local.event_contracts import committed_schema, compatibility_problems, consumer_models
 
 
 def test_consumer_models_match_the_producers_committed_schemas():
