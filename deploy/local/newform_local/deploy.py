@@ -279,7 +279,7 @@ def reads(spec: registry.ServiceSpec, services: list[registry.ServiceSpec] | Non
     """The topics a service reads: its registry line (ALL_TOPICS: every service's topic), the topics
     of the producers whose events its `consumed` models declare, and — every service but the gateway,
     which loads them — the gateway's topic, where holiday-schedule loads arrive (CALENDAR_TOPIC)."""
-    from newform_common.consumed import consumer_models
+    from newform_local.event_contracts import consumer_models
 
     services = registry.installed() if services is None else services
     known = {s.name: s.topic for s in services}
