@@ -20,9 +20,11 @@ class ServiceSpec:
     name: str
     port: int
     summary: str
-    #: Topics this service consumes: other services' `<name>.events`, or ALL_TOPICS (the gateway). Every
-    #: service but the gateway also hears `gateway.events` for holiday-schedule loads (the kit's
-    #: listener, `CALENDAR_TOPIC`), not listed here. Contracts and departments read each other's topic.
+    #: Topics this service consumes: `<source>.events`, or ALL_TOPICS (the gateway). The app factory runs
+    #: one consumer per topic with the handler `on_<source>_events` of the service's `handlers.py`
+    #: (`wiring`). Every service but the gateway also hears `gateway.events` for holiday-schedule loads
+    #: (the kit's listener, `CALENDAR_TOPIC`), not listed here. Contracts and departments read each
+    #: other's topic (README, "Architecture": the loop and who owns it).
     consumes: tuple[str, ...] = ()
     #: Secrets beyond the common ones (JWT_PUBLIC_KEY, PII_SECRET), as environment variable names;
     #: deployments mount each as a file and set `<NAME>_FILE`.
@@ -64,7 +66,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "contracts",
         8001,
         "enterprises, workers, contracts, restrictions, rule register",
-        consumes=("departments.events",),
+        # Departments' verified facts, and its own sent contracts (checked against those facts).
+        consumes=("departments.events", "contracts.events"),
         secrets=("CONTRACTS_SIGNING_KEY",),
     ),
     ServiceSpec(

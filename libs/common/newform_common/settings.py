@@ -76,6 +76,11 @@ class ServiceSettings(BaseSettings):
     # Rows per publish cycle: each cycle waits once for the acknowledgements (acks=all).
     relay_batch_size: int = Field(2000, validation_alias="RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="CONSUMER_MAX_ATTEMPTS")
+    # The consumers of other services' topics (`wiring`): off for a replica that only serves requests.
+    run_consumers: bool = Field(True, validation_alias="RUN_CONSUMERS")
+    # Consumer groups are `<prefix>-<source>`; the prefix defaults to the service's name. Another prefix
+    # lets two environments (or two test modules) share one Kafka cluster without sharing offsets.
+    consumer_group_prefix: str = Field("", validation_alias="CONSUMER_GROUP_PREFIX")
     run_relay: bool = Field(True, validation_alias="RUN_RELAY")
     # Deadlines (legal clocks) are fired by a worker in every replica; SKIP LOCKED shares them out.
     run_deadlines: bool = Field(True, validation_alias="RUN_DEADLINES")

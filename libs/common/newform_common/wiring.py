@@ -4,10 +4,14 @@ For every topic `<source>.events` in the service's `consumes` (`registry.py`), t
 `newform_<service>/handlers.py` holds the batch handler `on_<source>_events(session, envelopes)`, and
 the app factory runs one consumer for it:
 
-- consumer group (and inbox name) `<service>-<source>`;
+- consumer group (and inbox name) `<service>-<source>` (`CONSUMER_GROUP_PREFIX` replaces `<service>`);
 - topic from the settings field `<source>_topic` (environment `<SERVICE>_<SOURCE>_TOPIC`, default
-  `<source>.events`), so a test or a deployment can point it elsewhere;
+  `<source>.events`), so a test or a deployment can point it elsewhere; a service reading its own
+  topic (contracts) reads `settings.topic`;
 - only the event types named with `@only(...)` on the handler, when it names any.
+
+Groups had other names before 0.3; `common_0005_consumer_groups` renames their inbox rows, so a
+renamed group re-reading its topic from the start changes nothing it had handled.
 
 The gateway's line consumes every topic (`ALL_TOPICS`); it wires its one projection consumer itself.
 """
@@ -25,21 +29,6 @@ from .registry import ALL_TOPICS, ServiceSpec, spec
 from .settings import ServiceSettings
 
 H = TypeVar("H", bound=Callable[..., object])
-
-#: Consumer groups before the registry named them (0.2.0 and earlier) → the group of today. A common
-#: migration renames their inbox rows, so that a new group re-reading its topic finds each event it
-#: has handled already (`common_0005_consumer_groups`).
-RENAMED_GROUPS: dict[str, str] = {
-    "wages-engagements": "wages-contracts",
-    "disputes-engagements": "disputes-contracts",
-    "disputes-engagements-outcomes": "disputes-departments",
-    "training-workers": "training-contracts",
-    "training-places": "training-departments",
-    "departments-subjects": "departments-contracts",
-    # One consumer read both topics; its inbox rows go to the departments group, and contracts' own
-    # events it had handled are re-read once by `contracts-contracts` (its handlers are idempotent).
-    "contracts-verified": "contracts-departments",
-}
 
 
 def only(*event_types: str) -> Callable[[H], H]:
@@ -71,7 +60,14 @@ def handler_name(source: str) -> str:
 
 def topic_setting(settings: ServiceSettings, source: str) -> str:
     """The topic the settings name for a source (field `<source>_topic`), else `<source>.events`."""
+    if source == settings.domain:
+        return settings.topic
     return getattr(settings, f"{source}_topic", None) or f"{source}.events"
+
+
+def topic_variable(service: str, source: str) -> str:
+    """The environment variable that points a service at a source's topic."""
+    return f"{service}_{source}_TOPIC".upper()
 
 
 def subscriptions(settings: ServiceSettings, service: ServiceSpec | None = None) -> list[Subscription]:
@@ -93,7 +89,7 @@ def subscriptions(settings: ServiceSettings, service: ServiceSpec | None = None)
             Subscription(
                 source=source,
                 topic=topic_setting(settings, source),
-                group=f"{settings.service_name}-{source}",
+                group=f"{settings.consumer_group_prefix or settings.service_name}-{source}",
                 handler=handler,
                 types=getattr(handler, "event_types", None),
             )
@@ -103,6 +99,8 @@ def subscriptions(settings: ServiceSettings, service: ServiceSpec | None = None)
 
 def consumers_from_registry(db: Database, settings: ServiceSettings) -> Sequence[ConsumerRunner]:
     """The app factory's default: one consumer runner per subscription."""
+    if not settings.run_consumers:
+        return []
     return [
         ConsumerRunner(
             db,

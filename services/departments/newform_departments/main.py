@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
-from newform_common.consumer import ConsumerRunner
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .adapters import PullScheduler
 from .config import Settings
-from .handlers import on_contracts_events
 from .router import pii_of, router
 from .service import DEADLINE_HANDLERS
 
@@ -39,19 +37,6 @@ TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    def consumers(db, s: Settings):
-        # Registered workers and enterprises, so that facts kept for unknown subjects get linked.
-        return [
-            ConsumerRunner(
-                db,
-                s.kafka_bootstrap_servers,
-                group_id=f"{s.service_name}-subjects",
-                topics=[s.contracts_topic],
-                batch_handler=on_contracts_events,
-                types=on_contracts_events.event_types,
-            )
-        ]
-
     async def on_startup(app: FastAPI) -> None:
         app.state.pull = PullScheduler(app.state.db, pii_of(settings.pii_secret), settings.pull_sources)
         await app.state.pull.start()
@@ -66,7 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, findings_router()],
         openapi_tags=TAGS,
         deadline_handlers=DEADLINE_HANDLERS,
-        consumers=consumers,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )

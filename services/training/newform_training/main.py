@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
-from newform_common.consumer import ConsumerRunner
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
-from .handlers import on_contracts_events, on_departments_events
 from .router import router
 from .service import DEADLINE_HANDLERS
 
@@ -33,27 +31,6 @@ TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    def consumers(db, s: Settings):
-        # Where registered workers live, for M13's training-place rule (contracts' events).
-        return [
-            ConsumerRunner(
-                db,
-                s.kafka_bootstrap_servers,
-                group_id=f"{s.service_name}-workers",
-                topics=[s.contracts_topic],
-                batch_handler=on_contracts_events,
-            ),
-            # Household and job-seeking registrations as the departments hold them (M13 places).
-            ConsumerRunner(
-                db,
-                s.kafka_bootstrap_servers,
-                group_id=f"{s.service_name}-places",
-                topics=[s.departments_topic],
-                batch_handler=on_departments_events,
-                types=on_departments_events.event_types,  # its @only(...)
-            ),
-        ]
-
     return create_service_app(
         settings=settings,
         title="newform training",
@@ -61,5 +38,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, findings_router()],
         openapi_tags=TAGS,
         deadline_handlers=DEADLINE_HANDLERS,
-        consumers=consumers,
     )
