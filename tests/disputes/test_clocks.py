@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from newform_disputes import clocks, rules
+from newform_disputes import clocks
+from newform_disputes.arbitration import rules
 
 
 def test_a_complaint_filed_on_1_july_must_be_answered_by_7_july():

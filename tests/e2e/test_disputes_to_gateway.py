@@ -8,7 +8,6 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
-
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
 from newform_common.testing import (
@@ -22,8 +21,8 @@ from newform_common.testing import (
     worker_id_of,
 )
 from newform_disputes.config import Settings as DisputesSettings
+from newform_disputes.handlers import DEADLINE_HANDLERS
 from newform_disputes.main import create_app as create_disputes_app
-from newform_disputes.service import DEADLINE_HANDLERS
 from newform_gateway.main import create_app as create_gateway_app
 
 from ..gateway.support import TestPublisher, gateway_settings, prepare_topics

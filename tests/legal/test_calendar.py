@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
-
 from newform_common import calendar, clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
@@ -23,7 +22,7 @@ from newform_common.testing import (
     scalar,
     worker_id_of,
 )
-from newform_disputes.service import DEADLINE_HANDLERS
+from newform_disputes.handlers import DEADLINE_HANDLERS
 
 from .disputes_support import disputes_and_gateway
 from .oracle import CASES, on

@@ -6,6 +6,11 @@ holiday ends on the first working day after it (民法典 arts. 201, 203; 人力
 art. 84). A `Period` is what the durable clock stores (`deadlines.schedule_period`), so a suspension,
 an extension or a newly loaded holiday schedule counts it again by the same rule; `*_due` gives its
 last day. Figures come from the policy in force on the day the period starts, never from literals.
+
+One module for every aggregate's periods, at the top of the package: complaints, mediation, the
+roster and arbitration all start clocks from it, the kinds name the handlers of clocks that run out
+(`handlers.DEADLINE_HANDLERS`), and the calendar cases (CAL-*) read it as one calendar. Running the
+durable clocks (start, extend, stop) is `timers.py`.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ ARBITRATION_AWARD = "disputes.arbitration_award"
 
 
 #: A clock entered after its period ran out keeps the law's last day here (its due time is the end
-#: of the day of entry: see `service._start`).
+#: of the day of entry: see `timers.start`).
 LEGAL_LAST_DAY = "last_day"
 
 

@@ -11,8 +11,8 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .consumed import CaseOutcomeRecorded
+from .handlers import DEADLINE_HANDLERS, on_contracts_events, on_departments_events
 from .router import router
-from .service import DEADLINE_HANDLERS, apply_case_outcomes, copy_engagements
 from .web import router as web_router
 
 DESCRIPTION = """Complaints (M10, M20), mediation with a roster of invited mediators, arbitration and
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 s.kafka_bootstrap_servers,
                 group_id=s.consumer_group,
                 topics=[s.contracts_topic],
-                batch_handler=copy_engagements,
+                batch_handler=on_contracts_events,
             ),
             # Awards and judgments the departments record settle the cases they name.
             ConsumerRunner(
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 s.kafka_bootstrap_servers,
                 group_id=f"{s.consumer_group}-outcomes",
                 topics=[s.departments_topic],
-                batch_handler=apply_case_outcomes,
+                batch_handler=on_departments_events,
                 types=(CaseOutcomeRecorded.event_type,),
             ),
         ]

@@ -1,16 +1,24 @@
-"""The disputes service's tables (the common ones — outbox, inbox, idempotency keys, findings,
-deadlines — come from libs/common's migration branch). Workers appear by pseudonymous id only."""
+"""The disputes service's tables, and the states of its complaints and cases beside them (the common
+tables — outbox, inbox, idempotency keys, findings, deadlines — come from libs/common's migration
+branch). Workers appear by pseudonymous id only.
+
+One module for every aggregate: a case is one row through mediation, arbitration and the court, and
+the roster's load is counted on it, so the tables are shared by the aggregate packages.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from newform_common.db import service_base
+from newform_common.errors import Conflict
 
 ServiceModel = service_base()
 
@@ -37,6 +45,33 @@ class Engagement(ServiceModel, table=True):
     district: str | None = Field(default=None, max_length=32)
     status: str = Field(max_length=16)
     updated_at: datetime = _ts()
+
+
+State = TypeVar("State", bound=enum.StrEnum)
+
+
+def require_transition(allowed: Mapping[State, frozenset[State]], current: str, to: State, what: str) -> None:
+    """The one check of a state change: `to` must be allowed from `current` (409 illegal-transition)."""
+    if to not in allowed[type(to)(current)]:
+        raise Conflict(
+            f"A {current} {what} cannot become {to}", slug="illegal-transition", status_from=current, status_to=str(to)
+        )
+
+
+class ComplaintStatus(enum.StrEnum):
+    """A complaint's status, as stored and published (M10, M20)."""
+
+    awaiting_reply = "awaiting_reply"
+    answered = "answered"
+    resolved = "resolved"
+
+
+#: A complaint is answered once, then accepted or escalated; it may be escalated unanswered.
+COMPLAINT_ALLOWED: dict[ComplaintStatus, frozenset[ComplaintStatus]] = {
+    ComplaintStatus.awaiting_reply: frozenset({ComplaintStatus.answered, ComplaintStatus.resolved}),
+    ComplaintStatus.answered: frozenset({ComplaintStatus.resolved}),
+    ComplaintStatus.resolved: frozenset(),
+}
 
 
 class Complaint(ServiceModel, table=True):
@@ -85,6 +120,57 @@ class Mediator(ServiceModel, table=True):
     active: bool = True
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class CaseStage(enum.StrEnum):
+    """A case's stage, as stored and published in `disputes.case.stage_changed` (v1 knows all but
+    `arbitration_refused`, `settled`, `judged`: `events.STAGES_V1`)."""
+
+    received = "received"
+    mediating = "mediating"
+    agreement = "agreement"
+    fulfilled = "fulfilled"
+    no_agreement = "no_agreement"
+    withdrawn = "withdrawn"
+    arbitration_requested = "arbitration_requested"
+    arbitration_refused = "arbitration_refused"
+    arbitration_accepted = "arbitration_accepted"
+    awarded = "awarded"
+    settled = "settled"
+    court_referred = "court_referred"
+    judged = "judged"
+
+
+#: A mediation still open (a mediator may be assigned, the worker may withdraw).
+OPEN_MEDIATION = frozenset({CaseStage.received, CaseStage.mediating})
+#: How the departments' record of an award or a judgment ends a case, from whatever stage it was in
+#: (`departments.case_outcome.recorded.v1`: the verified fact wins over our own record).
+DECIDED = frozenset({CaseStage.awarded, CaseStage.settled, CaseStage.withdrawn, CaseStage.judged})
+_LEAVE_MEDIATION = frozenset({CaseStage.arbitration_requested, CaseStage.court_referred})
+_CASE_MOVES: dict[CaseStage, frozenset[CaseStage]] = {
+    CaseStage.received: frozenset({CaseStage.mediating, CaseStage.withdrawn, *_LEAVE_MEDIATION}),
+    CaseStage.mediating: frozenset(
+        {CaseStage.agreement, CaseStage.no_agreement, CaseStage.withdrawn, *_LEAVE_MEDIATION}
+    ),
+    CaseStage.agreement: frozenset({CaseStage.fulfilled, *_LEAVE_MEDIATION}),
+    CaseStage.fulfilled: frozenset(),
+    CaseStage.no_agreement: _LEAVE_MEDIATION,
+    CaseStage.withdrawn: _LEAVE_MEDIATION,
+    CaseStage.arbitration_requested: frozenset(
+        {CaseStage.arbitration_accepted, CaseStage.arbitration_refused, CaseStage.court_referred}
+    ),
+    CaseStage.arbitration_refused: frozenset({CaseStage.court_referred}),
+    CaseStage.arbitration_accepted: frozenset({CaseStage.awarded, CaseStage.court_referred}),
+    CaseStage.awarded: frozenset(),
+    CaseStage.settled: frozenset(),
+    CaseStage.court_referred: frozenset(),
+    CaseStage.judged: frozenset(),
+}
+#: Mediation (M18), leaving it for arbitration or the court (arts. 5, 14, 15, 29, 43), and the
+#: departments' recorded decision from any stage.
+CASE_ALLOWED: dict[CaseStage, frozenset[CaseStage]] = {
+    stage: moves | (DECIDED - {stage}) for stage, moves in _CASE_MOVES.items()
+}
 
 
 class Case(ServiceModel, table=True):

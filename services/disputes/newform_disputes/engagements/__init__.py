@@ -1,0 +1,1 @@
+"""Engagements: our copy of the contracts and agreements contracts publishes (contracts.events)."""
