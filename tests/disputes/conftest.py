@@ -8,17 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
 from newform_common.kafka import ensure_topics
-from newform_common.testing import (
-    ServiceApi,
-    eventually,
-    migrated_database,
-    running_service,
-    scalar,
-    unique_name,
-)
+from newform_common.testing import ServiceApi, eventually, migrated_database, running_service, scalar, unique_name
 from newform_disputes.config import Settings
 from newform_disputes.handlers import DEADLINE_HANDLERS
 from newform_disputes.main import create_app

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
+
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
 from newform_common.testing import (

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
+
 from newform_common import calendar, clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+
 from newform_common import clock
 from newform_common.db import Database
 from newform_common.deadlines import fire_due
