@@ -9,16 +9,15 @@ the roster's load is counted on it, so the tables are shared by the aggregate pa
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from newform_common.db import service_base
-from newform_common.errors import Conflict
+from newform_common.states import transitions
 
 ServiceModel = service_base()
 
@@ -47,17 +46,6 @@ class Engagement(ServiceModel, table=True):
     updated_at: datetime = _ts()
 
 
-State = TypeVar("State", bound=enum.StrEnum)
-
-
-def require_transition(allowed: Mapping[State, frozenset[State]], current: str, to: State, what: str) -> None:
-    """The one check of a state change: `to` must be allowed from `current` (409 illegal-transition)."""
-    if to not in allowed[type(to)(current)]:
-        raise Conflict(
-            f"A {current} {what} cannot become {to}", slug="illegal-transition", status_from=current, status_to=str(to)
-        )
-
-
 class ComplaintStatus(enum.StrEnum):
     """A complaint's status, as stored and published (M10, M20)."""
 
@@ -67,11 +55,13 @@ class ComplaintStatus(enum.StrEnum):
 
 
 #: A complaint is answered once, then accepted or escalated; it may be escalated unanswered.
-COMPLAINT_ALLOWED: dict[ComplaintStatus, frozenset[ComplaintStatus]] = {
-    ComplaintStatus.awaiting_reply: frozenset({ComplaintStatus.answered, ComplaintStatus.resolved}),
-    ComplaintStatus.answered: frozenset({ComplaintStatus.resolved}),
-    ComplaintStatus.resolved: frozenset(),
-}
+COMPLAINT_ALLOWED: dict[ComplaintStatus, frozenset[ComplaintStatus]] = transitions(
+    {
+        ComplaintStatus.awaiting_reply: {ComplaintStatus.answered, ComplaintStatus.resolved},
+        ComplaintStatus.answered: {ComplaintStatus.resolved},
+        ComplaintStatus.resolved: set(),
+    }
+)
 
 
 class Complaint(ServiceModel, table=True):
@@ -168,9 +158,9 @@ _CASE_MOVES: dict[CaseStage, frozenset[CaseStage]] = {
 }
 #: Mediation (M18), leaving it for arbitration or the court (arts. 5, 14, 15, 29, 43), and the
 #: departments' recorded decision from any stage.
-CASE_ALLOWED: dict[CaseStage, frozenset[CaseStage]] = {
-    stage: moves | (DECIDED - {stage}) for stage, moves in _CASE_MOVES.items()
-}
+CASE_ALLOWED: dict[CaseStage, frozenset[CaseStage]] = transitions(
+    {stage: moves | (DECIDED - {stage}) for stage, moves in _CASE_MOVES.items()}
+)
 
 
 class Case(ServiceModel, table=True):

@@ -15,10 +15,11 @@ from newform_common.findings import FindingRef, FindingSpec, raise_finding
 from newform_common.ids import new_id
 from newform_common.outbox import record
 from newform_common.policy import business_date
+from newform_common.states import require_transition
 
 from .. import clocks, timers
 from ..events import STAGES_V1, CaseStageChanged, CaseStageChangedV1
-from ..models import CASE_ALLOWED, Case, CaseStage, require_transition
+from ..models import CASE_ALLOWED, Case, CaseStage
 from ..schemas import Claim
 from ..shared import DEFAULT_MEDIATION_BODY, now
 from . import repository, rules

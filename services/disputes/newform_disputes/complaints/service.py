@@ -16,12 +16,13 @@ from newform_common.findings import FindingRef, raise_finding
 from newform_common.ids import new_id
 from newform_common.outbox import record
 from newform_common.policy import business_date
+from newform_common.states import require_transition
 
 from .. import clocks, timers
 from ..cases import lifecycle
 from ..engagements.service import parties
 from ..events import ComplaintAnswered, ComplaintFiled, ComplaintResolved
-from ..models import COMPLAINT_ALLOWED, Complaint, ComplaintStatus, require_transition
+from ..models import COMPLAINT_ALLOWED, Complaint, ComplaintStatus
 from ..repository import clocks_and_findings
 from ..schemas import ClockPublic
 from ..shared import clock_expired, now
