@@ -127,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("name", help="the service's name, e.g. wages")
     new.add_argument("--port", type=int, required=True, help="its HTTP port in the local stack, e.g. 8002")
     new.add_argument("--summary", required=True, help="one line: what the service knows and enforces")
+    new.add_argument(
+        "--consumes",
+        default="",
+        help="the services whose topics it reads, comma-separated (e.g. contracts,departments): its "
+        "registry line's `consumes`, a handler `on_<source>_events` and a model per event type of each",
+    )
+    new.add_argument(
+        "--regulator-view",
+        action="store_true",
+        help="also write the gateway's slice for it (read model, projection, list endpoint, page)",
+    )
     new.set_defaults(run=cmd_new_service)
 
     keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
@@ -320,15 +331,18 @@ def cmd_new_service(args: argparse.Namespace) -> int:
     from .new_service import create_service
 
     try:
-        written = create_service(args.name, args.port, args.summary)
+        consumes = tuple(s.strip() for s in args.consumes.split(",") if s.strip())
+        written = create_service(
+            args.name, args.port, args.summary, consumes=consumes, regulator_view=args.regulator_view
+        )
     except ValueError as exc:
         print(f"newform new-service: {exc}", file=sys.stderr)
         return 2
     for path in written:
         print(path)
     print(
-        f"newform: {args.name} registered on port {args.port}; run `make venv` (re-install) and "
-        f"`pytest tests/{args.name}`, then `make api deploy sdks` (its contracts, deploy files and SDK clients)"
+        f"newform: {args.name} registered on port {args.port}, api/ and deploy/ regenerated; run `make venv` "
+        f"(re-install) and `pytest tests/{args.name}`, then `make sdks`; docs/adding-a-service.md lists the rest"
     )
     return 0
 
