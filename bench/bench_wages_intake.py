@@ -43,7 +43,7 @@ from newform_common.testing import TokenFactory  # noqa: E402
 from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from newform_wages import repository  # noqa: E402
+from newform_wages.statements import repository  # noqa: E402
 
 PLATFORM = "bench-platform"
 FIRST_MONTH = date(2024, 1, 1)

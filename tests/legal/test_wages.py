@@ -15,7 +15,7 @@ from newform_common.testing import migrated_database as kit_migrated_database
 from newform_contracts.main import create_app as create_contracts_app
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
-from newform_wages.service import MINIMUM_MONTH, PERIOD_DUE
+from newform_wages.statements.clocks import MINIMUM_MONTH, PERIOD_DUE
 
 from ..e2e.support import contracts_settings_for
 from ..gateway.support import prepare_topics

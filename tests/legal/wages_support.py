@@ -176,7 +176,7 @@ class WagesWorld:
 
     async def fire_clocks(self, now: datetime, kinds: tuple[str, ...] | None = None) -> None:
         """Fire every wages clock due at `now` (and the clocks they start that are due by then too)."""
-        from newform_wages.service import DEADLINE_HANDLERS
+        from newform_wages.statements.clocks import DEADLINE_HANDLERS
 
         handlers = {k: v for k, v in DEADLINE_HANDLERS.items() if kinds is None or k in kinds}
         db = Database(self.wages_url, service="wages")

@@ -10,7 +10,7 @@ from newform_common.deadlines import end_of_business_day
 from newform_common.policy import business_today
 from newform_common.testing import eventually, fetch, scalar
 from newform_wages.events import StatementsAccepted
-from newform_wages.service import DEADLINE_HANDLERS
+from newform_wages.statements.clocks import DEADLINE_HANDLERS
 
 from .support import new_platform, new_worker, session_line, statement
 
@@ -589,8 +589,8 @@ async def test_the_readme_examples_are_accepted(api):
 async def test_the_late_share_warning_counts_a_month_uploaded_at_the_same_time(api, feed):
     """March's statements in one upload and April's (half paid late) in another, side by side: each
     counted without the other's uncommitted month, and April's rise was never seen."""
-    from newform_wages import service
     from newform_wages.intake import RawLine
+    from newform_wages.statements import service as statements_service
 
     pid = new_platform()
     pairs = []
@@ -601,7 +601,7 @@ async def test_the_late_share_warning_counts_a_month_uploaded_at_the_same_time(a
         await engagement_known(api, contract)
 
     async def march_uploads(session):
-        return await service.intake_statements(
+        return await statements_service.intake_statements(
             session, pid, [RawLine(i + 1, statement(f"m-{i}", c, w)) for i, (c, w) in enumerate(pairs)], "json"
         )
 
@@ -696,8 +696,9 @@ async def test_a_statement_kept_pending_while_its_engagement_is_being_stored_is_
     from newform_common.db import Database
     from newform_common.events import Envelope
     from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags
-    from newform_wages import service
+    from newform_wages import handlers
     from newform_wages.intake import RawLine
+    from newform_wages.statements import service as statements_service
 
     pid, worker = new_platform(), new_worker()
     contract = "ct_race" + pid
@@ -724,7 +725,7 @@ async def test_a_statement_kept_pending_while_its_engagement_is_being_stored_is_
     db = Database(api.url, service="wages")
     try:
         async with db.transaction() as upload:
-            batch = await service.intake_statements(
+            batch = await statements_service.intake_statements(
                 upload,
                 pid,
                 [
@@ -738,7 +739,7 @@ async def test_a_statement_kept_pending_while_its_engagement_is_being_stored_is_
 
             async def consume():
                 async with db.transaction() as consumer:
-                    await service.apply_contract_events(consumer, envelopes)
+                    await handlers.on_contracts_events(consumer, envelopes)
 
             storing = asyncio.create_task(consume())
             await asyncio.sleep(1.0)
@@ -756,15 +757,15 @@ async def test_two_platforms_uploading_one_workers_day_side_by_side_are_judged_o
     """Each upload judges the day on every platform's stored sessions: side by side, each missed the
     other's uncommitted sessions, 6 h + 6 h looked like 6 h twice, and the day's finding never came.
     The same for a platform's own overlapping sessions sent in two uploads at once: both were stored."""
-    from newform_wages import service
     from newform_wages.intake import RawLine
+    from newform_wages.sessions import service as sessions_service
 
     worker, p1, p2 = new_worker(), new_platform(), new_platform()
     day = "2024-03-11"
 
     async def p1_uploads(session):
         line = session_line("m", worker, f"{day}T06:00:00+08:00", f"{day}T12:00:00+08:00")
-        return await service.intake_sessions(session, p1, [RawLine(1, line)], "json")
+        return await sessions_service.intake_sessions(session, p1, [RawLine(1, line)], "json")
 
     def p2_uploads():
         return api.client.post(
@@ -789,7 +790,7 @@ async def test_two_platforms_uploading_one_workers_day_side_by_side_are_judged_o
 
     async def p1_first(session):
         line = session_line("n1", worker, "2024-03-12T08:00:00+08:00", "2024-03-12T09:00:00+08:00")
-        return await service.intake_sessions(session, p1, [RawLine(1, line)], "json")
+        return await sessions_service.intake_sessions(session, p1, [RawLine(1, line)], "json")
 
     _, overlapping = await kit.while_open(api, p1_first, p1_overlaps)
     assert overlapping.json()["accepted"] == 0 and "overlaps" in overlapping.json()["errors"][0]["message"]
@@ -798,8 +799,8 @@ async def test_two_platforms_uploading_one_workers_day_side_by_side_are_judged_o
 async def test_a_quota_day_uploaded_in_two_parts_side_by_side_is_assessed_on_both(api):
     """Each upload assesses the quota over every worker of the post that day: side by side, each saw only
     its own workers, and the last assessment published (the gateway's quota result) counted half."""
-    from newform_wages import service
     from newform_wages.intake import RawLine
+    from newform_wages.sessions import service as sessions_service
 
     pid, day = new_platform(), "2024-03-13"
     r = await api.client.post(
@@ -815,7 +816,7 @@ async def test_a_quota_day_uploaded_in_two_parts_side_by_side_is_assessed_on_bot
         )
 
     async def first_part(session):
-        return await service.intake_sessions(session, pid, [RawLine(1, rider("r1"))], "json")
+        return await sessions_service.intake_sessions(session, pid, [RawLine(1, rider("r1"))], "json")
 
     def second_part():
         return api.client.post(
@@ -844,7 +845,7 @@ async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judg
 
     from newform_common.events import Envelope
     from newform_contracts.events import ContractDrafted, ContractSigned, InsuranceFlags
-    from newform_wages import service
+    from newform_wages import handlers
 
     pid, worker = new_platform(), new_worker()
     contract = "ct_race2" + pid
@@ -870,7 +871,7 @@ async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judg
     ]
 
     async def consumes(session):
-        await service.apply_contract_events(session, envelopes)
+        await handlers.on_contracts_events(session, envelopes)
 
     def uploads():
         return api.client.post(
@@ -892,14 +893,14 @@ async def test_a_statement_uploaded_while_its_engagement_is_being_stored_is_judg
 async def test_a_session_batch_resent_while_the_first_upload_is_open_counts_its_lines_as_duplicates(api):
     """A retry racing the first upload (the client timed out): it waits for the first (the worker's lock),
     and its lines are the same lines already stored — duplicates, not overlaps of themselves."""
-    from newform_wages import service
     from newform_wages.intake import RawLine
+    from newform_wages.sessions import service as sessions_service
 
     pid, worker = new_platform(), new_worker()
     line = session_line("once", worker, "2024-03-14T08:00:00+08:00", "2024-03-14T09:00:00+08:00")
 
     async def uploads(session):
-        return await service.intake_sessions(session, pid, [RawLine(1, line)], "json")
+        return await sessions_service.intake_sessions(session, pid, [RawLine(1, line)], "json")
 
     def resends():
         return api.client.post(

@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from newform_common.db import Database
-from newform_wages import intake, repository, service
-from newform_wages.schemas import StatementIn
+from newform_wages import intake, repository
+from newform_wages.batches.service import validated_at_once, validated_one_by_one
+from newform_wages.statements import repository as statements_repository
+from newform_wages.statements.schemas import StatementIn
+from newform_wages.statements.service import STATEMENT_LINES, _statement_row
 
 from .support import new_worker, statement
 
@@ -29,8 +32,8 @@ def test_a_good_batch_is_validated_at_once_as_line_by_line():
         for i in range(5)
     )
     errors: list = []
-    at_once = service._validated_at_once(_lines(body), service._statement_adapter)
-    one_by_one = service._validated_one_by_one(_lines(body), service._statement_adapter, errors)
+    at_once = validated_at_once(_lines(body), STATEMENT_LINES)
+    one_by_one = validated_one_by_one(_lines(body), STATEMENT_LINES, errors)
     assert at_once == one_by_one and not errors
     assert [number for number, _ in at_once] == [1, 2, 3, 4, 5]
 
@@ -42,18 +45,15 @@ def test_one_bad_line_sends_the_batch_line_by_line():
         + "\n"
         + json.dumps(statement("bad", "ct_2", worker, gross_fen="lots"))
     )
-    assert service._validated_at_once(_lines(body), service._statement_adapter) is None
-    assert (
-        service._validated_at_once(_lines(body.replace('"lots"', "1") + "\n[1,\n2]"), service._statement_adapter)
-        is None
-    )
+    assert validated_at_once(_lines(body), STATEMENT_LINES) is None
+    assert validated_at_once(_lines(body.replace('"lots"', "1") + "\n[1,\n2]"), STATEMENT_LINES) is None
 
 
 async def test_rows_stored_meanwhile_are_skipped_and_the_others_inserted(api):
     """The COPY fails on a row a concurrent upload stored: the insert then skips just that row."""
     worker, now = new_worker(), datetime.now(UTC)
     rows = [
-        service._statement_row(
+        _statement_row(
             StatementIn.model_validate(
                 statement(f"l{i}", f"ct_{i}", worker, deductions=[{"reason": "income_tax", "amount_fen": i}])
             ),
@@ -69,7 +69,7 @@ async def test_rows_stored_meanwhile_are_skipped_and_the_others_inserted(api):
             assert await repository.insert_rows(
                 session,
                 "statements",
-                repository.STATEMENT_COLUMNS,
+                statements_repository.STATEMENT_COLUMNS,
                 rows[:1],
                 conflict="(platform_id, line_id)",
                 returning="line_id",
@@ -79,7 +79,7 @@ async def test_rows_stored_meanwhile_are_skipped_and_the_others_inserted(api):
             assert await repository.insert_rows(
                 session,
                 "statements",
-                repository.STATEMENT_COLUMNS,
+                statements_repository.STATEMENT_COLUMNS,
                 again,
                 conflict="(platform_id, line_id)",
                 returning="line_id",

@@ -1,6 +1,6 @@
 """A premium day in a year whose State Council schedule is not loaded (calendar.day(d).provisional): the
 statement is stored and judged on everything else, the premium question stays pending on the statement
-(never a 5xx, never a silent "working day"), and `service.rejudge_pending_premiums` judges it once the
+(never a 5xx, never a silent "working day"), and `statements.service.rejudge_pending_premiums` judges it once the
 schedule is loaded (the lead's schedule-loaded hook calls it). A statutory holiday needs no schedule."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 from newform_common import calendar
 from newform_common.db import Database
 from newform_common.testing import fetch
-from newform_wages.service import rejudge_pending_premiums
+from newform_wages.statements.service import rejudge_pending_premiums
 
 from .support import new_platform, new_worker, statement
 from .test_api import engagement_known, rules_of

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from newform_common.consumed import ConsumedEvent, consumes
 
+from .engagements.models import EngagementStatus
+
 
 class PaySchedule(BaseModel):
     """The agreed pay period and pay day (contracts' terms.pay_schedule): arrears count from its end."""
@@ -77,12 +79,12 @@ class ContractDiscarded(ContractTransition):
 
 #: Event type -> the engagement status it leaves.
 STATUS_AFTER = {
-    "contracts.contract.drafted.v1": "drafted",
-    "contracts.contract.sent.v1": "sent",
-    "contracts.contract.signed.v1": "signed",
-    "contracts.contract.terminated.v1": "terminated",
-    "contracts.contract.expired.v1": "expired",
-    "contracts.contract.discarded.v1": "discarded",
+    "contracts.contract.drafted.v1": EngagementStatus.drafted,
+    "contracts.contract.sent.v1": EngagementStatus.sent,
+    "contracts.contract.signed.v1": EngagementStatus.signed,
+    "contracts.contract.terminated.v1": EngagementStatus.terminated,
+    "contracts.contract.expired.v1": EngagementStatus.expired,
+    "contracts.contract.discarded.v1": EngagementStatus.discarded,
 }
 MODELS = {
     m.event_type: m

@@ -10,8 +10,10 @@ from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
+from .handlers import on_contracts_events
 from .router import router
-from .service import DEADLINE_HANDLERS, apply_contract_events, rejudge_pending_premiums
+from .statements.clocks import DEADLINE_HANDLERS
+from .statements.service import rejudge_pending_premiums
 
 DESCRIPTION = """Pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20).
 
@@ -44,7 +46,7 @@ def consumers(settings: Settings):
                 db,
                 service_settings.kafka_bootstrap_servers,
                 group_id=f"{settings.service_name}-engagements",
-                batch_handler=apply_contract_events,
+                batch_handler=on_contracts_events,
                 topics=[settings.contracts_topic],
                 max_attempts=settings.consumer_max_attempts,
             )

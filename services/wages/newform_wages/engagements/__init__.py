@@ -1,0 +1,1 @@
+"""Engagements: wages' local copy of contracts' engagements, fed by `contracts.events`."""

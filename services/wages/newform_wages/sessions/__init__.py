@@ -1,0 +1,1 @@
+"""Work sessions and working time across platforms (M7)."""
