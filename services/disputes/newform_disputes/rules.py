@@ -10,6 +10,8 @@ in `clocks.py`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from newform_common.findings import RuleDef
 
 #: Measures an escalated complaint can become an enforcement clue under (the policy's
@@ -71,5 +73,6 @@ ARBITRATION_COMMITTEE = "arbitration_committee"
 MEDIATION_BODY = "mediation_body"
 
 
-def about_body(evidence: dict, department: str) -> dict:
+def about_body(evidence: dict[str, Any], department: str) -> dict[str, Any]:
+    """A body-lateness finding's evidence names the department that answers for the body."""
     return {**evidence, "responsible_department": department}
