@@ -3,7 +3,7 @@
 
 from fastapi import FastAPI
 
-from newform_contracts.schemas import ContractCreate
+from newform_contracts.contracts.schemas import ContractCreate
 
 app = FastAPI()
 

@@ -14,7 +14,10 @@ from urllib.parse import quote
 import pytest
 
 from newform_common.testing import unique_name
-from newform_contracts import service as contracts_service
+from newform_contracts import shared
+from newform_contracts.restrictions import service as restrictions
+from newform_contracts.rules_register import service as rules_register
+from newform_contracts.workers import service as workers
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
 
@@ -220,7 +223,7 @@ async def test_forbidden_clause_is_refused_with_its_measure_and_nothing_is_store
 async def test_a_fact_older_than_the_measures_is_a_clear_problem_not_a_500(api, world, monkeypatch):
     """Before the measures existed, a fact cannot be judged under them: 422, nothing stored. (503
     policy-not-in-force is left for a parameter no source covers: tests/common/test_policy.py.)"""
-    monkeypatch.setattr(contracts_service, "today", lambda: date(2021, 6, 1))
+    monkeypatch.setattr(shared, "today", lambda: date(2021, 6, 1))
     before = await counts(api)
     r = await api.draft(world["a"], world["wa"]["registration_id"])
     assert r.status_code == 422, r.text
@@ -242,7 +245,7 @@ async def test_a_date_no_source_covers_is_503_and_nothing_is_stored(api, world, 
         encoding="utf-8",
     )
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 8, 1))
+    monkeypatch.setattr(shared, "today", lambda: date(2027, 8, 1))
     before = await counts(api)
     r = await api.draft(world["a"], world["wa"]["registration_id"], start_date="2027-09-01")
     assert r.status_code == 503, r.text
@@ -254,7 +257,7 @@ async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provis
     """宁政办〔2022〕41号 lapses after 2026-12-21 with no successor loaded: a contract drafted on 2027-01-15
     is still accepted and judged; a finding resting only on the measures says provisional, one the
     law carries too does not."""
-    monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 1, 15))
+    monkeypatch.setattr(shared, "today", lambda: date(2027, 1, 15))
     a, reg = world["a"], world["wa"]["registration_id"]
     refused = await api.draft(a, reg, terms=terms(pay_period="quarter"), start_date="2027-02-01")
     assert refused.status_code == 422 and refused.json()["rule"] == "M6.max_pay_period"
@@ -297,7 +300,7 @@ async def test_after_the_measures_lapse_contracts_are_accepted_and_judged_provis
     fetched = (await api.client.get(f"/v1/contracts/{r.json()['contract_id']}", headers=api.as_platform(a))).json()
     assert {f["rule"]: f["provisional"] for f in fetched["findings"]}["M9.platform_worker_protection"] is True
     # before the lapse the same finding is not provisional
-    monkeypatch.setattr(contracts_service, "today", lambda: date(2026, 12, 21))
+    monkeypatch.setattr(shared, "today", lambda: date(2026, 12, 21))
     in_force = await api.draft(
         a,
         reg,
@@ -321,7 +324,7 @@ async def test_restriction_reasons_are_served_from_the_policy_data(api):
 
     reasons = (await api.client.get("/v1/account-restrictions/reasons", headers=api.regulator)).json()
     assert {r["code"]: r["label"] for r in reasons} == get_policy().value(
-        "fair_access.restriction_reasons", contracts_service.today()
+        "fair_access.restriction_reasons", shared.today()
     )
 
 
@@ -1414,7 +1417,7 @@ async def test_a_dispatch_licence_expiring_mid_term_moves_liability_on_its_date(
     from datetime import UTC, datetime
 
     from newform_common import deadlines
-    from newform_contracts import service
+    from newform_contracts.contracts import service
 
     a = world["a"]
     agency = await api.partner(
@@ -1467,7 +1470,7 @@ async def test_one_person_registering_with_two_platforms_at_once_is_one_worker_a
     second's insert met the first's uncommitted row and failed (a 500) once the first committed."""
     from newform_common.testing import while_open
     from newform_contracts.pii import Pii
-    from newform_contracts.schemas import WorkerCreate
+    from newform_contracts.workers.schemas import WorkerCreate
 
     id_number = resident_id()
     api.raw_ids.add(id_number)
@@ -1480,7 +1483,7 @@ async def test_one_person_registering_with_two_platforms_at_once_is_one_worker_a
     }
 
     async def on_a(session):
-        reg = await contracts_service.register_worker(
+        reg = await workers.register_worker(
             session, Pii(api.settings.pii_secret), world["a"], WorkerCreate(**person, phone="13900000001")
         )
         return reg.worker_id
@@ -1501,7 +1504,7 @@ async def test_a_registration_restricted_while_it_is_cancelled_is_refused_not_re
     check, and a restriction committed after the cancellation turned the cancelled account "restricted"."""
     from newform_common.auth import Principal, Role
     from newform_common.testing import while_open
-    from newform_contracts.schemas import RestrictionCreate
+    from newform_contracts.restrictions.schemas import RestrictionCreate
 
     a = world["a"]
     worker = await api.worker(a)
@@ -1515,7 +1518,7 @@ async def test_a_registration_restricted_while_it_is_cancelled_is_refused_not_re
 
     async def cancels(session):
         platform = Principal(subject=f"backend-{a}", role=Role.platform, platform_id=a)
-        return await contracts_service.restrict_account(session, platform, RestrictionCreate(**cancel))
+        return await restrictions.restrict_account(session, platform, RestrictionCreate(**cancel))
 
     def restricts():
         return api.client.post(
@@ -1533,7 +1536,7 @@ async def test_two_versions_of_a_rule_published_at_once_are_versions_1_and_2(api
     """Each publication took the topic's latest version + 1: side by side, both took version 1 and the
     second failed on the unique version instead of becoming version 2."""
     from newform_common.testing import while_open
-    from newform_contracts.schemas import RuleNoticeCreate
+    from newform_contracts.rules_register.schemas import RuleNoticeCreate
 
     platform = await api.platform()
     notice = {
@@ -1546,7 +1549,7 @@ async def test_two_versions_of_a_rule_published_at_once_are_versions_1_and_2(api
     }
 
     async def publishes(session):
-        n, _ = await contracts_service.publish_rule_notice(session, platform, RuleNoticeCreate(**notice))
+        n, _ = await rules_register.publish_rule_notice(session, platform, RuleNoticeCreate(**notice))
         return n.version
 
     def publishes_too():

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from newform_contracts import rules
+from newform_contracts.contracts import terms as contract_terms
 
 from .helpers import AGREEMENT_FACTS, terms
 
@@ -15,8 +15,10 @@ ON = date(2026, 6, 1)
 
 
 def judged(text: str, engagement_type: str = "work_agreement", occupation: str | None = None) -> list[str]:
-    facts = rules.TermsFacts(pay_period="month", engagement_type=engagement_type, free_text=text, occupation=occupation)
-    return [v.rule for v in rules.check_free_text(facts, ON)]
+    facts = contract_terms.TermsFacts(
+        pay_period="month", engagement_type=engagement_type, free_text=text, occupation=occupation
+    )
+    return [v.rule for v in contract_terms.check_free_text(facts, ON)]
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 
 from newform_common.policy import get_policy
-from newform_contracts import rules, verified
-from newform_contracts.rules import EngagementFacts, Insurance, PartnerFacts, Span, TermsFacts
+from newform_contracts import rules
+from newform_contracts.classification import rules as classification
+from newform_contracts.classification.rules import EngagementFacts
+from newform_contracts.contracts import rules as contract_rules
+from newform_contracts.contracts import terms as contract_terms
+from newform_contracts.contracts.rules import Insurance, PartnerFacts, Span
+from newform_contracts.contracts.terms import TermsFacts
+from newform_contracts.restrictions import rules as restriction_rules
+from newform_contracts.rules_register import rules as register_rules
+from newform_contracts.verified import rules as verified
 
 from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, LABOR_FACTS
 
@@ -23,7 +31,7 @@ def facts(d: dict) -> EngagementFacts:
     "given, expected", [(LABOR_FACTS, "labor_contract"), (AGREEMENT_FACTS, "work_agreement"), (CIVIL_FACTS, "civil")]
 )
 def test_classification_of_clear_cases(given, expected):
-    result = rules.classify(facts(given))
+    result = classification.classify(facts(given))
     assert result.suggested_type == expected
     assert result.measure == ("M1" if expected == "labor_contract" else "M2")
     assert len(result.criteria) == 7 and all(c.reason for c in result.criteria)
@@ -32,10 +40,10 @@ def test_classification_of_clear_cases(given, expected):
 def test_a_rider_under_the_platforms_rules_management_and_pay_who_may_decline_orders_is_an_employee():
     """2005 standard: management + pay + core business carry the relationship; declining orders alone
     (under the platform's schedule) is not the strong autonomy 人社部发〔2021〕56号 describes."""
-    result = rules.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True}))
+    result = classification.classify(facts({**LABOR_FACTS, "worker_may_refuse_orders": True}))
     assert result.suggested_type == "labor_contract"
     assert not next(c for c in result.criteria if c.name == "no_right_to_refuse_orders").met
-    also_elsewhere = rules.classify(
+    also_elsewhere = classification.classify(
         facts({**LABOR_FACTS, "worker_may_refuse_orders": True, "worker_works_elsewhere": True})
     )
     assert also_elsewhere.suggested_type == "labor_contract"
@@ -45,35 +53,44 @@ def test_own_schedule_plus_working_elsewhere_is_the_strong_autonomy_of_a_work_ag
     """`worker_works_elsewhere` counts: with an own schedule it is strong autonomy (56号) even if the
     worker may not refuse orders; with an own schedule alone, the relationship stands."""
     own_schedule = {**LABOR_FACTS, "enterprise_controls_schedule": False}
-    assert rules.classify(facts(own_schedule)).suggested_type == "labor_contract"
-    assert rules.classify(facts({**own_schedule, "worker_works_elsewhere": True})).suggested_type == "work_agreement"
-    assert rules.classify(facts({**own_schedule, "worker_may_refuse_orders": True})).suggested_type == "work_agreement"
+    assert classification.classify(facts(own_schedule)).suggested_type == "labor_contract"
+    assert (
+        classification.classify(facts({**own_schedule, "worker_works_elsewhere": True})).suggested_type
+        == "work_agreement"
+    )
+    assert (
+        classification.classify(facts({**own_schedule, "worker_may_refuse_orders": True})).suggested_type
+        == "work_agreement"
+    )
 
 
 def test_without_one_of_the_2005_elements_there_is_no_labour_relationship():
     for missing in ("enterprise_sets_rules_and_discipline", "enterprise_sets_pay", "work_is_core_business"):
-        assert rules.classify(facts({**LABOR_FACTS, missing: False})).suggested_type == "work_agreement", missing
+        assert classification.classify(facts({**LABOR_FACTS, missing: False})).suggested_type == "work_agreement", (
+            missing
+        )
     assert (
-        rules.classify(facts({**LABOR_FACTS, "worker_bears_profit_and_loss": True})).suggested_type == "work_agreement"
+        classification.classify(facts({**LABOR_FACTS, "worker_bears_profit_and_loss": True})).suggested_type
+        == "work_agreement"
     )
 
 
 def test_misclassification_only_when_the_declared_type_is_weaker():
-    labor = rules.classify(facts(LABOR_FACTS))
-    agreement = rules.classify(facts(AGREEMENT_FACTS))
-    civil = rules.classify(facts(CIVIL_FACTS))
-    assert rules.misclassification("civil", labor).rule == "M1.misclassification"
-    assert rules.misclassification("work_agreement", labor).measure == "M1"
-    assert rules.misclassification("civil", agreement).rule == "M2.misclassification"
-    assert rules.misclassification("labor_contract", labor) is None
-    assert rules.misclassification("labor_contract", civil) is None
-    assert rules.misclassification("civil", civil) is None
+    labor = classification.classify(facts(LABOR_FACTS))
+    agreement = classification.classify(facts(AGREEMENT_FACTS))
+    civil = classification.classify(facts(CIVIL_FACTS))
+    assert classification.misclassification("civil", labor).rule == "M1.misclassification"
+    assert classification.misclassification("work_agreement", labor).measure == "M1"
+    assert classification.misclassification("civil", agreement).rule == "M2.misclassification"
+    assert classification.misclassification("labor_contract", labor) is None
+    assert classification.misclassification("labor_contract", civil) is None
+    assert classification.misclassification("civil", civil) is None
 
 
 def test_no_deposit_M5():
-    assert rules.check_no_deposit(TermsFacts("month", deposit_fen=1)).rule == "M5.no_deposit"
-    assert rules.check_no_deposit(TermsFacts("month", worker_fees_fen=1)).measure == "M5"
-    assert rules.check_no_deposit(TermsFacts("month")) is None
+    assert contract_terms.check_no_deposit(TermsFacts("month", deposit_fen=1)).rule == "M5.no_deposit"
+    assert contract_terms.check_no_deposit(TermsFacts("month", worker_fees_fen=1)).measure == "M5"
+    assert contract_terms.check_no_deposit(TermsFacts("month")) is None
 
 
 DISCRIMINATORY = [
@@ -112,24 +129,26 @@ LAWFUL = [
 @pytest.mark.parametrize("attribute, requirement", DISCRIMINATORY, ids=[f"{a}={r}" for a, r in DISCRIMINATORY])
 def test_discrimination_is_judged_by_meaning_not_one_spelling_M5(attribute, requirement):
     terms = TermsFacts(
-        "month", eligibility_conditions=(rules.Condition(attribute, requirement),), occupation="food_delivery"
+        "month", eligibility_conditions=(contract_terms.Condition(attribute, requirement),), occupation="food_delivery"
     )
-    v = rules.check_no_discriminatory_conditions(terms, ON)
+    v = contract_terms.check_no_discriminatory_conditions(terms, ON)
     assert v is not None and v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
 
 
 @pytest.mark.parametrize("attribute, requirement", LAWFUL, ids=[f"{a}={r}" for a, r in LAWFUL])
 def test_lawful_conditions_pass_M5(attribute, requirement):
     terms = TermsFacts(
-        "month", eligibility_conditions=(rules.Condition(attribute, requirement),), occupation="food_delivery"
+        "month", eligibility_conditions=(contract_terms.Condition(attribute, requirement),), occupation="food_delivery"
     )
-    assert rules.check_no_discriminatory_conditions(terms, ON) is None
+    assert contract_terms.check_no_discriminatory_conditions(terms, ON) is None
 
 
 def test_a_driving_occupation_may_ask_for_the_licence_age_and_no_more_M5():
     def judged(occupation, requirement):
-        return rules.check_no_discriminatory_conditions(
-            TermsFacts("month", eligibility_conditions=(rules.Condition("age", requirement),), occupation=occupation),
+        return contract_terms.check_no_discriminatory_conditions(
+            TermsFacts(
+                "month", eligibility_conditions=(contract_terms.Condition("age", requirement),), occupation=occupation
+            ),
             ON,
         )
 
@@ -141,69 +160,84 @@ def test_a_driving_occupation_may_ask_for_the_licence_age_and_no_more_M5():
 
 @pytest.mark.parametrize("attribute", ["gender", "ethnicity", "age", "religion"])
 def test_no_discriminatory_conditions_M5(attribute):
-    v = rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)), ON)
+    v = contract_terms.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=(attribute,)), ON)
     assert v.rule == "M5.no_discriminatory_conditions" and attribute in v.detail
     assert (
-        rules.check_no_discriminatory_conditions(TermsFacts("month", eligibility_attributes=("driving_licence",)), ON)
+        contract_terms.check_no_discriminatory_conditions(
+            TermsFacts("month", eligibility_attributes=("driving_licence",)), ON
+        )
         is None
     )
 
 
 def test_protected_attributes_are_policy_data():
-    assert rules.protected_attributes(ON) == frozenset(get_policy().value("fair_access.protected_attributes", ON))
+    assert contract_terms.protected_attributes(ON) == frozenset(
+        get_policy().value("fair_access.protected_attributes", ON)
+    )
 
 
 def test_exclusivity_is_judged_by_engagement_type_M5():
     """Lawful in a full-time labour contract (劳动合同法 art. 39(4)); unlawful where the worker keeps the
     freedom to work for others: part-time (art. 69), work agreements and civil agreements."""
-    assert rules.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type="labor_contract")) is None
+    assert (
+        contract_terms.check_no_exclusivity(TermsFacts("month", exclusivity=True, engagement_type="labor_contract"))
+        is None
+    )
     for engagement_type, part_time in (("labor_contract", True), ("work_agreement", False), ("civil", False)):
-        v = rules.check_no_exclusivity(
+        v = contract_terms.check_no_exclusivity(
             TermsFacts("month", exclusivity=True, engagement_type=engagement_type, part_time=part_time)
         )
         assert v.rule == "M5.no_exclusivity", engagement_type
-    assert rules.check_no_exclusivity(TermsFacts("month", engagement_type="work_agreement")) is None
+    assert contract_terms.check_no_exclusivity(TermsFacts("month", engagement_type="work_agreement")) is None
 
 
 def test_exclusivity_and_the_overlap_finding_agree_for_a_full_time_labour_contract():
     """The contradiction of issue 8 item 6: exclusivity was refused where a second full-time labour
     contract is itself a finding. Now the clause the overlap rule protects is accepted."""
     terms = TermsFacts("month", exclusivity=True, engagement_type="labor_contract", part_time=False)
-    assert rules.contract_rejects(terms, enterprise_kind="platform", engagement_type="labor_contract", on=ON) == []
+    assert (
+        contract_terms.contract_rejects(terms, enterprise_kind="platform", engagement_type="labor_contract", on=ON)
+        == []
+    )
 
 
 def test_max_pay_period_M6_comes_from_the_policy():
     for period in get_policy().value("pay.allowed_pay_periods", ON):
-        assert rules.check_max_pay_period(TermsFacts(period), ON) is None
-    assert rules.check_max_pay_period(TermsFacts("quarter"), ON).rule == "M6.max_pay_period"
+        assert contract_terms.check_max_pay_period(TermsFacts(period), ON) is None
+    assert contract_terms.check_max_pay_period(TermsFacts("quarter"), ON).rule == "M6.max_pay_period"
     longest = get_policy().value("pay.max_pay_period_days", ON)
-    assert rules.check_max_pay_period(TermsFacts("month", pay_interval_days=longest), ON) is None
-    assert rules.check_max_pay_period(TermsFacts("month", pay_interval_days=longest + 1), ON).measure == "M6"
+    assert contract_terms.check_max_pay_period(TermsFacts("month", pay_interval_days=longest), ON) is None
+    assert contract_terms.check_max_pay_period(TermsFacts("month", pay_interval_days=longest + 1), ON).measure == "M6"
 
 
 def test_part_time_labour_contract_is_paid_at_least_every_15_days_M6():
     """劳动合同法 art. 72: 非全日制用工劳动报酬结算支付周期最长不得超过十五日."""
     limit = get_policy().value("pay.part_time.max_pay_period_days", ON)
     assert limit == 15
-    monthly = rules.check_max_pay_period(TermsFacts("month"), ON, part_time_labor=True)
+    monthly = contract_terms.check_max_pay_period(TermsFacts("month"), ON, part_time_labor=True)
     assert monthly.rule == "M6.max_pay_period" and "15" in monthly.detail
-    assert rules.check_max_pay_period(TermsFacts("week"), ON, part_time_labor=True) is None
-    assert rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit), ON, part_time_labor=True) is None
+    assert contract_terms.check_max_pay_period(TermsFacts("week"), ON, part_time_labor=True) is None
     assert (
-        rules.check_max_pay_period(TermsFacts("day", pay_interval_days=limit + 1), ON, part_time_labor=True).rule
+        contract_terms.check_max_pay_period(TermsFacts("day", pay_interval_days=limit), ON, part_time_labor=True)
+        is None
+    )
+    assert (
+        contract_terms.check_max_pay_period(
+            TermsFacts("day", pay_interval_days=limit + 1), ON, part_time_labor=True
+        ).rule
         == "M6.max_pay_period"
     )
     # only a part-time *labour contract*: a part-time work agreement keeps the one-month limit
     terms = TermsFacts("month")
     assert (
-        rules.contract_rejects(
+        contract_terms.contract_rejects(
             terms, enterprise_kind="platform", engagement_type="work_agreement", on=ON, part_time=True
         )
         == []
     )
     assert [
         v.rule
-        for v in rules.contract_rejects(
+        for v in contract_terms.contract_rejects(
             terms, enterprise_kind="platform", engagement_type="labor_contract", on=ON, part_time=True
         )
     ] == ["M6.max_pay_period"]
@@ -211,118 +245,136 @@ def test_part_time_labour_contract_is_paid_at_least_every_15_days_M6():
 
 def test_pay_period_rule_still_judges_after_the_measures_lapse():
     lapsed = date(2027, 1, 15)
-    assert rules.check_max_pay_period(TermsFacts("quarter"), lapsed).rule == "M6.max_pay_period"
-    assert rules.check_max_pay_period(TermsFacts("month"), lapsed) is None
+    assert contract_terms.check_max_pay_period(TermsFacts("quarter"), lapsed).rule == "M6.max_pay_period"
+    assert contract_terms.check_max_pay_period(TermsFacts("month"), lapsed) is None
 
 
 def test_dispatch_requires_labor_contract_M3():
     assert (
-        rules.check_dispatch_requires_labor_contract("dispatch_agency", "work_agreement").rule
+        contract_terms.check_dispatch_requires_labor_contract("dispatch_agency", "work_agreement").rule
         == "M3.dispatch_requires_labor_contract"
     )
-    assert rules.check_dispatch_requires_labor_contract("dispatch_agency", "labor_contract") is None
-    assert rules.check_dispatch_requires_labor_contract("outsourcer", "civil") is None
+    assert contract_terms.check_dispatch_requires_labor_contract("dispatch_agency", "labor_contract") is None
+    assert contract_terms.check_dispatch_requires_labor_contract("outsourcer", "civil") is None
 
 
 def test_dispatch_licence_invalid_M3():
     start = date(2026, 12, 1)
     assert (
-        rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", date(2026, 11, 30)), start).evidence[
-            "licence"
-        ]
+        contract_rules.dispatch_licence_invalid(
+            PartnerFacts("dispatch_agency", "L1", date(2026, 11, 30)), start
+        ).evidence["licence"]
         == "expired"
     )
-    assert rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), start).evidence["licence"] == "missing"
-    assert rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", start), start) is None
-    assert rules.dispatch_licence_invalid(PartnerFacts("outsourcer"), start) is None
+    assert (
+        contract_rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), start).evidence["licence"] == "missing"
+    )
+    assert contract_rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency", "L1", start), start) is None
+    assert contract_rules.dispatch_licence_invalid(PartnerFacts("outsourcer"), start) is None
 
 
 def test_unqualified_partner_M3():
-    assert rules.unqualified_partner(PartnerFacts("outsourcer", qualified=False)).rule == "M3.unqualified_partner"
-    assert rules.unqualified_partner(PartnerFacts("franchisee", qualified=False)).measure == "M3"
-    assert rules.unqualified_partner(PartnerFacts("agent", qualified=False)).rule == "M3.unqualified_partner"
-    assert rules.unqualified_partner(PartnerFacts("agent", qualified=True)) is None
-    assert rules.unqualified_partner(PartnerFacts("outsourcer", qualified=True)) is None
-    assert rules.unqualified_partner(PartnerFacts("platform", qualified=False)) is None
+    assert (
+        contract_rules.unqualified_partner(PartnerFacts("outsourcer", qualified=False)).rule == "M3.unqualified_partner"
+    )
+    assert contract_rules.unqualified_partner(PartnerFacts("franchisee", qualified=False)).measure == "M3"
+    assert contract_rules.unqualified_partner(PartnerFacts("agent", qualified=False)).rule == "M3.unqualified_partner"
+    assert contract_rules.unqualified_partner(PartnerFacts("agent", qualified=True)) is None
+    assert contract_rules.unqualified_partner(PartnerFacts("outsourcer", qualified=True)) is None
+    assert contract_rules.unqualified_partner(PartnerFacts("platform", qualified=False)) is None
 
 
 def test_insurance_M9():
     none = Insurance()
-    assert [f.rule for f in rules.insurance_findings("labor_contract", "platform", none)] == [
+    assert [f.rule for f in contract_rules.insurance_findings("labor_contract", "platform", none)] == [
         "M9.work_injury_insurance"
     ]
-    assert [f.rule for f in rules.insurance_findings("labor_contract", "dispatch_agency", none)] == [
+    assert [f.rule for f in contract_rules.insurance_findings("labor_contract", "dispatch_agency", none)] == [
         "M9.dispatched_worker_insurance"
     ]
-    assert [f.rule for f in rules.insurance_findings("work_agreement", "platform", none)] == [
+    assert [f.rule for f in contract_rules.insurance_findings("work_agreement", "platform", none)] == [
         "M9.platform_worker_protection"
     ]
-    assert rules.insurance_findings("labor_contract", "platform", Insurance(work_injury=True)) == []
-    assert rules.insurance_findings("labor_contract", "dispatch_agency", Insurance(work_injury=True)) == []
-    assert rules.insurance_findings("civil", "platform", Insurance(accident=True)) == []
-    assert rules.insurance_findings("work_agreement", "platform", Insurance(occupational_injury=True)) == []
+    assert contract_rules.insurance_findings("labor_contract", "platform", Insurance(work_injury=True)) == []
+    assert contract_rules.insurance_findings("labor_contract", "dispatch_agency", Insurance(work_injury=True)) == []
+    assert contract_rules.insurance_findings("civil", "platform", Insurance(accident=True)) == []
+    assert contract_rules.insurance_findings("work_agreement", "platform", Insurance(occupational_injury=True)) == []
 
 
 def test_overlapping_full_time_contract_M1():
     active = [Span(date(2026, 12, 1), date(2027, 11, 30))]
     assert (
-        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2027, 6, 1), None), active).rule
+        contract_rules.overlapping_full_time_contract(
+            "labor_contract", False, Span(date(2027, 6, 1), None), active
+        ).rule
         == "M1.overlapping_full_time_contract"
     )
-    assert rules.overlapping_full_time_contract("labor_contract", True, Span(date(2027, 6, 1), None), active) is None
-    assert rules.overlapping_full_time_contract("work_agreement", False, Span(date(2027, 6, 1), None), active) is None
     assert (
-        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2027, 12, 1), date(2028, 1, 1)), active)
+        contract_rules.overlapping_full_time_contract("labor_contract", True, Span(date(2027, 6, 1), None), active)
         is None
     )
     assert (
-        rules.overlapping_full_time_contract("labor_contract", False, Span(date(2026, 1, 1), date(2026, 12, 1)), active)
+        contract_rules.overlapping_full_time_contract("work_agreement", False, Span(date(2027, 6, 1), None), active)
+        is None
+    )
+    assert (
+        contract_rules.overlapping_full_time_contract(
+            "labor_contract", False, Span(date(2027, 12, 1), date(2028, 1, 1)), active
+        )
+        is None
+    )
+    assert (
+        contract_rules.overlapping_full_time_contract(
+            "labor_contract", False, Span(date(2026, 1, 1), date(2026, 12, 1)), active
+        )
         is not None
     )
 
 
 def test_suspicious_terms_text_M5():
-    assert rules.suspicious_terms_text("须缴纳保证金").rule == "M5.suspicious_terms_text"
-    assert "fee" in rules.suspicious_terms_text("A training fee applies").evidence["matched_words"]
-    assert rules.suspicious_terms_text("按月支付报酬，feedback welcome") is None
+    assert contract_terms.suspicious_terms_text("须缴纳保证金").rule == "M5.suspicious_terms_text"
+    assert "fee" in contract_terms.suspicious_terms_text("A training fee applies").evidence["matched_words"]
+    assert contract_terms.suspicious_terms_text("按月支付报酬，feedback welcome") is None
 
 
 def test_restriction_findings_M5():
-    assert [f.rule for f in rules.restriction_findings("low_rating", True, ON)] == [
+    assert [f.rule for f in restriction_rules.restriction_findings("low_rating", True, ON)] == [
         "M5.restriction_without_listed_reason"
     ]
-    assert [f.rule for f in rules.restriction_findings("order_fraud", False, ON)] == ["M5.restriction_without_notice"]
-    assert rules.restriction_findings("order_fraud", True, ON) == []
-    assert rules.restriction_reasons(ON) == get_policy().value("fair_access.restriction_reasons", ON)
-    assert all(label for label in rules.restriction_reasons(ON).values())
+    assert [f.rule for f in restriction_rules.restriction_findings("order_fraud", False, ON)] == [
+        "M5.restriction_without_notice"
+    ]
+    assert restriction_rules.restriction_findings("order_fraud", True, ON) == []
+    assert restriction_rules.restriction_reasons(ON) == get_policy().value("fair_access.restriction_reasons", ON)
+    assert all(label for label in restriction_rules.restriction_reasons(ON).values())
     # At the worker's own request no notice is owed.
-    assert rules.restriction_findings("worker_request", False, ON) == []
+    assert restriction_rules.restriction_findings("worker_request", False, ON) == []
 
 
 def test_notice_at_the_instant_of_effect_is_no_notice_M5():
     from datetime import datetime, timedelta, timezone
 
     effective = datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=8)))
-    assert not rules.notice_given_before(effective, effective)
-    assert not rules.notice_given_before(None, effective)
-    assert not rules.notice_given_before(effective + timedelta(seconds=1), effective)
-    assert rules.notice_given_before(effective - timedelta(days=1), effective)
+    assert not restriction_rules.notice_given_before(effective, effective)
+    assert not restriction_rules.notice_given_before(None, effective)
+    assert not restriction_rules.notice_given_before(effective + timedelta(seconds=1), effective)
+    assert restriction_rules.notice_given_before(effective - timedelta(days=1), effective)
 
 
 def test_rule_notice_findings_M10():
     kw = {"topic": "piece_rates", "published_on": date(2026, 11, 10)}
-    assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 9), consulted=True)] == [
-        "M10.effective_before_publication"
-    ]
-    assert [f.rule for f in rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=False)] == [
-        "M10.no_consultation"
-    ]
-    assert rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=True) == []
+    assert [
+        f.rule for f in register_rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 9), consulted=True)
+    ] == ["M10.effective_before_publication"]
+    assert [
+        f.rule for f in register_rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=False)
+    ] == ["M10.no_consultation"]
+    assert register_rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 11), consulted=True) == []
 
 
 def test_a_rule_in_effect_on_its_publication_day_had_no_notice_M10():
     kw = {"topic": "piece_rates", "published_on": date(2026, 11, 10), "consulted": True}
-    found = rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 10))
+    found = register_rules.rule_notice_findings(**kw, effective_on=date(2026, 11, 10))
     assert [f.rule for f in found] == ["M10.effective_without_notice"]
     assert found[0].evidence["min_notice_days"] == get_policy().value("rule_register.min_notice_days", ON)
 
@@ -334,33 +386,35 @@ def test_a_consultation_after_publication_does_not_count_M10():
         "effective_on": date(2026, 11, 20),
         "consulted": True,
     }
-    late = rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 11))
+    late = register_rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 11))
     assert [f.rule for f in late] == ["M10.no_consultation"]
     assert late[0].evidence["reason"] == "consulted after publication"
-    assert rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 10)) == []
-    assert "platform_entry_exit" in rules.RULE_TOPICS
+    assert register_rules.rule_notice_findings(**kw, consulted_on=date(2026, 11, 10)) == []
+    assert "platform_entry_exit" in register_rules.RULE_TOPICS
 
 
 def test_RULES_lists_every_rule_id_the_module_can_emit():
     declared = {r.rule: r.kind for r in rules.RULES}
     assert len(declared) == len(rules.RULES)
-    labor = rules.classify(facts(LABOR_FACTS))
+    labor = classification.classify(facts(LABOR_FACTS))
     emitted = [
-        rules.misclassification("civil", labor),
-        rules.misclassification("civil", rules.classify(facts(AGREEMENT_FACTS))),
-        rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), ON),
-        rules.dispatch_licence_lapsed(PartnerFacts("dispatch_agency", "L-1", date(2027, 3, 31)), date(2027, 4, 1), ON),
-        rules.unqualified_partner(PartnerFacts("agent", qualified=False)),
-        *rules.insurance_findings("labor_contract", "platform", Insurance()),
-        *rules.insurance_findings("labor_contract", "dispatch_agency", Insurance()),
-        *rules.insurance_findings("civil", "platform", Insurance()),
-        rules.overlapping_full_time_contract("labor_contract", False, Span(ON, None), [Span(ON, None)]),
-        rules.suspicious_terms_text("押金"),
-        *rules.restriction_findings("x", False),
-        *rules.rule_notice_findings(
+        classification.misclassification("civil", labor),
+        classification.misclassification("civil", classification.classify(facts(AGREEMENT_FACTS))),
+        contract_rules.dispatch_licence_invalid(PartnerFacts("dispatch_agency"), ON),
+        contract_rules.dispatch_licence_lapsed(
+            PartnerFacts("dispatch_agency", "L-1", date(2027, 3, 31)), date(2027, 4, 1), ON
+        ),
+        contract_rules.unqualified_partner(PartnerFacts("agent", qualified=False)),
+        *contract_rules.insurance_findings("labor_contract", "platform", Insurance()),
+        *contract_rules.insurance_findings("labor_contract", "dispatch_agency", Insurance()),
+        *contract_rules.insurance_findings("civil", "platform", Insurance()),
+        contract_rules.overlapping_full_time_contract("labor_contract", False, Span(ON, None), [Span(ON, None)]),
+        contract_terms.suspicious_terms_text("押金"),
+        *restriction_rules.restriction_findings("x", False),
+        *register_rules.rule_notice_findings(
             topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1), consulted=False
         ),
-        *rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
+        *register_rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
         # verified.py: a department's fact contradicting the declaration
         *verified.declared_insurance_contradicted(
             {"work_injury": True},
@@ -373,7 +427,7 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
         ),
     ]
     assert {f.rule for f in emitted} == {r for r, kind in declared.items() if kind == "finding"}
-    rejects = rules.contract_rejects(
+    rejects = contract_terms.contract_rejects(
         TermsFacts(
             "quarter", deposit_fen=1, exclusivity=True, engagement_type="civil", eligibility_attributes=("gender",)
         ),
@@ -386,9 +440,9 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
 
 def test_every_rule_id_names_its_measure():
     specs = [
-        rules.misclassification("civil", rules.classify(facts(LABOR_FACTS))),
-        rules.suspicious_terms_text("押金"),
-        *rules.restriction_findings("x", False),
+        classification.misclassification("civil", classification.classify(facts(LABOR_FACTS))),
+        contract_terms.suspicious_terms_text("押金"),
+        *restriction_rules.restriction_findings("x", False),
     ]
     for spec in specs:
         assert spec.rule.split(".")[0] == spec.measure
@@ -413,11 +467,15 @@ def test_verified_insurance_the_latest_statement_per_type_decides():
 
 def test_a_declared_licence_running_out_during_the_term_is_watched_from_its_first_invalid_day_M3():
     agency = PartnerFacts("dispatch_agency", "青人社派许字〔2024〕0012号", date(2027, 3, 31))
-    assert rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 11, 30)) == date(2027, 4, 1)
-    assert rules.licence_lapses_during(agency, date(2026, 12, 1), None) == date(2027, 4, 1)  # open-ended
-    assert rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 3, 31)) is None  # outlasts the term
-    assert rules.licence_lapses_during(agency, date(2027, 5, 1), None) is None  # invalid at the start: drafting
-    assert rules.licence_lapses_during(PartnerFacts("outsourcer"), date(2026, 12, 1), None) is None
-    spec = rules.dispatch_licence_lapsed(agency, date(2027, 4, 1), date(2026, 12, 1))
+    assert contract_rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 11, 30)) == date(2027, 4, 1)
+    assert contract_rules.licence_lapses_during(agency, date(2026, 12, 1), None) == date(2027, 4, 1)  # open-ended
+    assert (
+        contract_rules.licence_lapses_during(agency, date(2026, 12, 1), date(2027, 3, 31)) is None
+    )  # outlasts the term
+    assert (
+        contract_rules.licence_lapses_during(agency, date(2027, 5, 1), None) is None
+    )  # invalid at the start: drafting
+    assert contract_rules.licence_lapses_during(PartnerFacts("outsourcer"), date(2026, 12, 1), None) is None
+    spec = contract_rules.dispatch_licence_lapsed(agency, date(2027, 4, 1), date(2026, 12, 1))
     assert spec.rule == "M3.dispatch_licence_invalid" and spec.evidence["invalid_from"] == "2027-04-01"
     assert spec.evidence["liable_party"] == "platform"

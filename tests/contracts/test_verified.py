@@ -1,4 +1,4 @@
-"""Verified beats declared (newform_contracts/verified.py): departments' facts, from departments.events,
+"""Verified beats declared (newform_contracts/verified/): departments' facts, from departments.events,
 against what platforms declared — through real Kafka, with the kit's clocks fired at chosen times."""
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from newform_common.events import Envelope
 from newform_common.kafka import ensure_topics
 from newform_common.policy import BUSINESS_TZ
 from newform_common.testing import ServiceApi, eventually, running_service, unique_name, while_open, worker_id_of
-from newform_contracts import verified
+from newform_contracts import handlers
 from newform_contracts.main import create_app
+from newform_contracts.verified import rules as verified_rules
+from newform_contracts.verified import service as verified
 from newform_departments import events as department_events  # the producer's own event models
 
 from .conftest import Api
@@ -388,12 +390,12 @@ async def test_a_fact_restated_while_its_contract_is_checked_raises_one_finding(
         )
 
     async with db.transaction() as session:
-        await verified.on_events(session, [stated_as(1)])  # held: the contract is a draft, nothing raised
+        await handlers.on_departments_events(session, [stated_as(1)])  # held: the contract is a draft, nothing raised
     # Sent without its event, so only the two paths below check it.
     await execute(api.url, "update contracts set status = 'sent' where id = :c", c=contract_id)
 
     async def restated(session):
-        await verified.on_events(session, [stated_as(2)])
+        await handlers.on_departments_events(session, [stated_as(2)])
 
     async def checked():
         async with db.transaction() as session:
@@ -414,24 +416,26 @@ def test_each_fact_speaks_for_its_own_days():
     l2 = Row(
         valid_from=date(2026, 1, 1), effective_until=date(2028, 12, 31), revoked_on=None, valid_until=date(2028, 12, 31)
     )
-    assert verified.first_unlicensed_day([l1, l2], date(2025, 6, 1)) == date(2029, 1, 1)
-    assert verified.first_unlicensed_day([l1], date(2025, 6, 1)) == date(2026, 1, 1)
+    assert verified_rules.first_unlicensed_day([l1, l2], date(2025, 6, 1)) == date(2029, 1, 1)
+    assert verified_rules.first_unlicensed_day([l1], date(2025, 6, 1)) == date(2026, 1, 1)
     later = Row(
         valid_from=date(2027, 1, 1), effective_until=date(2029, 12, 31), revoked_on=None, valid_until=date(2029, 12, 31)
     )
-    assert verified.licence_on([later], date(2026, 6, 1)) is None
-    assert verified.why_unlicensed([later], date(2026, 6, 1)) == (later, "not_yet_valid")
-    assert verified.why_unlicensed([l1], date(2026, 1, 1)) == (l1, "expired")
+    assert verified_rules.licence_on([later], date(2026, 6, 1)) is None
+    assert verified_rules.why_unlicensed([later], date(2026, 6, 1)) == (later, "not_yet_valid")
+    assert verified_rules.why_unlicensed([l1], date(2026, 1, 1)) == (l1, "expired")
 
     suspended = Row(valid_from=date(2023, 1, 1), valid_until=None, observed_at=at, version=1)
     active = Row(valid_from=date(2024, 1, 1), valid_until=None, observed_at=at - timedelta(days=9), version=1)
-    assert verified.record_on([suspended, active], date(2026, 3, 1)) is active
-    assert verified.record_on([suspended, active], date(2023, 6, 1)) is suspended
+    assert verified_rules.record_on([suspended, active], date(2026, 3, 1)) is active
+    assert verified_rules.record_on([suspended, active], date(2023, 6, 1)) is suspended
 
-    current = verified.Enrolment("medins", "YB-26", "f1", "work_injury", "enrolled", date(2026, 1, 1), None, at)
-    ended = verified.Enrolment(
+    current = verified_rules.Enrolment("medins", "YB-26", "f1", "work_injury", "enrolled", date(2026, 1, 1), None, at)
+    ended = verified_rules.Enrolment(
         "hrss", "YB-25", "f2", "work_injury", "enrolled", date(2025, 1, 1), date(2025, 12, 31), at + timedelta(days=1)
     )  # stated later, about 2025
-    assert verified.latest_by_type([current, ended], date(2026, 6, 1))["work_injury"] is current
-    assert verified.declared_insurance_contradicted({"work_injury": True}, [current, ended], date(2026, 6, 1)) == []
-    assert verified.latest_by_type([ended], date(2026, 6, 1))["work_injury"] is ended  # ended: not enrolled
+    assert verified_rules.latest_by_type([current, ended], date(2026, 6, 1))["work_injury"] is current
+    assert (
+        verified_rules.declared_insurance_contradicted({"work_injury": True}, [current, ended], date(2026, 6, 1)) == []
+    )
+    assert verified_rules.latest_by_type([ended], date(2026, 6, 1))["work_injury"] is ended  # ended: not enrolled

@@ -117,9 +117,9 @@ async def test_a_misclassified_contract_drafted_in_contracts_becomes_a_routed_al
 
         # After the measures lapse (no successor loaded) the contract is still judged; an alert from a
         # rule resting on the measures alone reaches the departments marked provisional.
-        from newform_contracts import service as contracts_service
+        from newform_contracts import shared
 
-        monkeypatch.setattr(contracts_service, "today", lambda: date(2027, 1, 15))
+        monkeypatch.setattr(shared, "today", lambda: date(2027, 1, 15))
         r = await contracts.post(
             "/v1/contracts",
             headers=platform,

@@ -150,14 +150,15 @@ class World:
         return [f for f in r.json()["items"] if f["subject_id"] == contract_id]
 
     async def checked(self, contract_id: str) -> None:
-        """Wait until contracts' verified-facts consumer has checked the sent contract (its inbox)."""
+        """Wait until contracts' consumer of its own topic (`contracts-contracts`) has checked the sent
+        contract against the facts held (its inbox)."""
 
         async def done():
             return await kit.scalar(
                 self.contracts.url,
                 "select count(*) from inbox i join outbox o on "
                 "o.event_id = i.event_id where i.type = 'contracts.contract.sent.v1' "
-                "and i.consumer like '%-verified' and o.data->>'contract_id' = :c",
+                "and i.consumer like '%-contracts' and o.data->>'contract_id' = :c",
                 c=contract_id,
             )
 

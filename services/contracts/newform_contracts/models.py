@@ -1,9 +1,16 @@
-"""The contracts service's tables. Personal data (names, ID numbers, phones) is stored encrypted,
-with a keyed hash where a look-up is needed; workers are known by a pseudonymous id."""
+"""The contracts service's tables, for every aggregate, and the states of those that have a lifecycle
+(`StrEnum`s beside their tables, the allowed transitions as data). Personal data (names, ID numbers,
+phones) is stored encrypted, with a keyed hash where a look-up is needed; workers are known by a
+pseudonymous id.
+
+One module, not one per aggregate: the tables reference each other (a contract names its enterprise and
+registration, a restriction its registration), the drafting hot path and the employment report read
+across them in one statement, and the migrations' metadata is this one base."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, DateTime, UniqueConstraint
@@ -12,6 +19,7 @@ from sqlmodel import Field
 
 from newform_common.db import service_base
 from newform_common.ids import new_id  # noqa: F401  (re-exported for the service)
+from newform_common.states import transitions
 
 ServiceModel = service_base()
 
@@ -53,6 +61,29 @@ class Worker(ServiceModel, table=True):
     created_at: datetime = _ts()
 
 
+class RegistrationStatus(StrEnum):
+    """A worker's registration with one platform (M5): restricted or cancelled by the platform, active
+    again once every restriction on it is lifted."""
+
+    active = "active"
+    restricted = "restricted"
+    cancelled = "cancelled"
+
+
+#: A cancelled registration takes no further restriction (409); a lift reopens any.
+REGISTRATION_ALLOWED: dict[RegistrationStatus, frozenset[RegistrationStatus]] = transitions(
+    {
+        RegistrationStatus.active: {RegistrationStatus.restricted, RegistrationStatus.cancelled},
+        RegistrationStatus.restricted: {
+            RegistrationStatus.restricted,
+            RegistrationStatus.cancelled,
+            RegistrationStatus.active,
+        },
+        RegistrationStatus.cancelled: {RegistrationStatus.active},
+    }
+)
+
+
 class Registration(ServiceModel, table=True):
     """One row per (worker, platform): what that platform registered."""
 
@@ -70,6 +101,35 @@ class Registration(ServiceModel, table=True):
     residence_district: str = Field(max_length=32)
     status: str = Field(default="active", max_length=16)
     registered_at: datetime = _ts()
+
+
+class ContractStatus(StrEnum):
+    """A contract's lifecycle: draft → sent → signed → terminated | expired; draft → discarded (the words
+    stored, published and answered)."""
+
+    draft = "draft"
+    sent = "sent"
+    signed = "signed"
+    terminated = "terminated"
+    expired = "expired"
+    discarded = "discarded"
+
+
+#: The lifecycle as data; `contracts.service` checks every move against it (409 `illegal-transition`).
+ALLOWED: dict[ContractStatus, frozenset[ContractStatus]] = transitions(
+    {
+        ContractStatus.draft: {ContractStatus.sent, ContractStatus.discarded},
+        ContractStatus.sent: {ContractStatus.signed},
+        ContractStatus.signed: {ContractStatus.terminated, ContractStatus.expired},
+        ContractStatus.terminated: set(),
+        ContractStatus.expired: set(),
+        ContractStatus.discarded: set(),
+    }
+)
+#: A contract that binds (or is about to bind) the worker: overlaps and departments' facts judge these.
+LIVE_CONTRACT = (ContractStatus.sent, ContractStatus.signed)
+#: A contract both parties signed, whatever became of it since: what the employment report counts.
+SIGNED_CONTRACT = (ContractStatus.signed, ContractStatus.terminated, ContractStatus.expired)
 
 
 class Contract(ServiceModel, table=True):
@@ -153,6 +213,13 @@ class AccountRestriction(ServiceModel, table=True):
     lift_reason: str | None = None
 
 
+class AppealStatus(StrEnum):
+    """An appeal against a restriction: open until the restriction is lifted."""
+
+    open = "open"
+    closed = "closed"
+
+
 class RestrictionAppeal(ServiceModel, table=True):
     """A worker's appeal against a restriction or cancellation (M5, M10's 申诉机制)."""
 
@@ -186,6 +253,23 @@ class RuleNotice(ServiceModel, table=True):
     published_on: date
     effective_on: date
     created_at: datetime = _ts()
+
+
+class HeldStatus(StrEnum):
+    """A finding on a draft: held, then raised when the contract is sent or withdrawn when it is discarded."""
+
+    held = "held"
+    raised = "raised"
+    withdrawn = "withdrawn"
+
+
+HELD_ALLOWED: dict[HeldStatus, frozenset[HeldStatus]] = transitions(
+    {
+        HeldStatus.held: {HeldStatus.raised, HeldStatus.withdrawn},
+        HeldStatus.raised: set(),
+        HeldStatus.withdrawn: set(),
+    }
+)
 
 
 class HeldFinding(ServiceModel, table=True):
@@ -224,7 +308,7 @@ class PiiAccessLog(ServiceModel, table=True):
 
 
 # ---------------------------------------------------------------------------------------------
-# Verified facts from departments (verified.py): contracts' own copy of departments.* events
+# Verified facts from departments (verified/): contracts' own copy of departments.* events
 # ---------------------------------------------------------------------------------------------
 class VerifiedInsurance(ServiceModel, table=True):
     """The latest statement of one department record on a worker's insurance enrolment."""

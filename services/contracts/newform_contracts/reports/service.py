@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common.errors import Unprocessable
 from newform_common.policy import business_date
 
+from ..models import ContractStatus, Enterprise
+from ..pii import Pii, masked
 from . import repository
-from .models import Enterprise
-from .pii import Pii, masked
 
 FORMAT_VERSION = "1"
 
@@ -78,7 +78,7 @@ async def employment_rows(
     first, last = period_bounds(period)
     contracts = await repository.signed_contracts_overlapping(session, enterprise.id, first, last)
     # A terminated contract is in force until its termination, not until its original end date.
-    terminated = [c.id for c, _, _ in contracts if c.status == "terminated"]
+    terminated = [c.id for c, _, _ in contracts if c.status == ContractStatus.terminated]
     ended_on = {cid: business_date(at) for cid, at in (await repository.terminated_at(session, terminated)).items()}
     contracts = [row for row in contracts if row[0].id not in ended_on or ended_on[row[0].id] >= first]
     ids = [c.id for c, _, _ in contracts]

@@ -1,0 +1,77 @@
+"""M10 on the rule and algorithm register: consulted before publication, published, in effect only after
+notice. Pure functions over plain data; the notice period is policy data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from newform_common.findings import FindingSpec, RuleDef, Severity
+from newform_common.policy import get_policy
+
+#: The rules M10 names (平台进入退出、订单分配、计件单价、抽成比例、报酬构成及支付、工作时间、奖惩).
+RULE_TOPICS = (
+    "platform_entry_exit",
+    "order_allocation",
+    "piece_rates",
+    "commission_ratio",
+    "pay_composition",
+    "working_hours",
+    "rewards_penalties",
+)
+
+#: The rule ids this module emits (`newform_contracts.rules.RULES` gathers every aggregate's).
+RULES: tuple[RuleDef, ...] = (
+    RuleDef("M10.effective_before_publication", "finding", "rule in effect before its publication"),
+    RuleDef("M10.effective_without_notice", "finding", "rule in effect on its publication day, without notice"),
+    RuleDef(
+        "M10.no_consultation",
+        "finding",
+        "rule changed without consulting the union or worker representatives before publication",
+    ),
+)
+
+
+def rule_notice_findings(
+    *, topic: str, published_on: date, effective_on: date, consulted: bool, consulted_on: date | None = None
+) -> list[FindingSpec]:
+    """M10: a rule change is consulted on with the union or worker representatives before it is
+    published (充分听取…意见建议，将结果公示并告知劳动者), published, and takes effect only after the
+    workers had notice (`rule_register.min_notice_days` after publication)."""
+    found = []
+    notice_days = (effective_on - published_on).days
+    evidence = {"topic": topic, "published_on": published_on.isoformat(), "effective_on": effective_on.isoformat()}
+    if effective_on < published_on:
+        found.append(
+            FindingSpec(
+                "M10", "M10.effective_before_publication", Severity.medium, "平台规则或算法在公示前已生效", evidence
+            )
+        )
+    else:
+        minimum = get_policy().value("rule_register.min_notice_days", published_on)
+        if notice_days < minimum:
+            found.append(
+                FindingSpec(
+                    "M10",
+                    "M10.effective_without_notice",
+                    Severity.medium,
+                    "平台规则或算法公示当日即生效，未给劳动者告知期",
+                    {**evidence, "notice_days": notice_days, "min_notice_days": minimum},
+                )
+            )
+    late = consulted and consulted_on is not None and consulted_on > published_on
+    if not consulted or late:
+        found.append(
+            FindingSpec(
+                "M10",
+                "M10.no_consultation",
+                Severity.medium,
+                "平台规则或算法调整未在公示前经工会或劳动者代表协商",
+                {
+                    "topic": topic,
+                    "consulted_on": consulted_on.isoformat() if late else None,
+                    "published_on": published_on.isoformat(),
+                    "reason": "consulted after publication" if late else "no consultation",
+                },
+            )
+        )
+    return found
