@@ -57,7 +57,7 @@ def move(
     record_stage(session, case, previous, reason, at or now())
 
 
-async def open_case(
+async def new_case(
     session: AsyncSession,
     worker_id: str,
     at: datetime,

@@ -24,7 +24,7 @@ async def open_case(session: AsyncSession, worker_id: str, body: CaseCreate) -> 
     if body.arbitration is None:
         received_on = body.received_on or today()
         not_in_future(received_on, "received_on")
-    case = await lifecycle.open_case(
+    case = await lifecycle.new_case(
         session,
         worker_id,
         now(),

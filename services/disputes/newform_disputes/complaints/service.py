@@ -131,7 +131,7 @@ async def escalate(session: AsyncSession, complaint: Complaint, body: Escalation
     at = now()
     found: list[FindingRef] = []
     if body.to == "mediation":
-        case = await lifecycle.open_case(
+        case = await lifecycle.new_case(
             session,
             complaint.worker_id,
             at,
