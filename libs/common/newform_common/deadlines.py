@@ -36,7 +36,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, DateTime, Index, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field
+from sqlmodel import Field, col
 
 from . import calendar, clock
 from .db import CommonModel, Database
@@ -133,7 +133,9 @@ def _aware(at: datetime) -> datetime:
 
 
 async def live(session: AsyncSession, kind: str, subject_id: str, *, for_update: bool = True) -> Deadline | None:
-    query = select(Deadline).where(Deadline.kind == kind, Deadline.subject_id == subject_id, Deadline.status.in_(LIVE))
+    query = select(Deadline).where(
+        col(Deadline.kind) == kind, col(Deadline.subject_id) == subject_id, col(Deadline.status).in_(LIVE)
+    )
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -142,8 +144,11 @@ async def live(session: AsyncSession, kind: str, subject_id: str, *, for_update:
 async def of_subject(session: AsyncSession, subject_id: str) -> list[Deadline]:
     """Every clock of a subject (live and ended), oldest first."""
     rows = await session.execute(
-        select(Deadline).where(Deadline.subject_id == subject_id).order_by(Deadline.created_at, Deadline.id)
+        select(Deadline)
+        .where(col(Deadline.subject_id) == subject_id)
+        .order_by(col(Deadline.created_at), col(Deadline.id))
     )
+
     return list(rows.scalars())
 
 
@@ -206,6 +211,7 @@ async def schedule_period(
 
 
 def _apply_period(deadline: Deadline) -> None:
+    assert deadline.period is not None  # only a clock counted as a period is counted again
     end = calendar.period_end(*_recipe(deadline.period))
     deadline.due_at, deadline.provisional = end_of_business_day(end.last_day), end.provisional
 
@@ -243,8 +249,8 @@ async def recompute(session: AsyncSession, year: int) -> list[Recomputed]:
         (
             await session.execute(
                 select(Deadline)
-                .where(Deadline.status.in_(LIVE), Deadline.period.is_not(None))
-                .order_by(Deadline.id)
+                .where(col(Deadline.status).in_(LIVE), col(Deadline.period).is_not(None))
+                .order_by(col(Deadline.id))
                 .with_for_update()
             )
         )
@@ -313,6 +319,16 @@ async def move(session: AsyncSession, kind: str, subject_id: str, due_at: dateti
     return current
 
 
+async def fire_now(session: AsyncSession, deadline: Deadline, handler: DeadlineHandler) -> None:
+    """Fire a pending clock now, in the caller's transaction, as the worker would (its handler, then
+    fired): the act it waited for was entered after its last day (a paper record entered late), and
+    the lateness must not hide behind a cancel."""
+    if deadline.status != PENDING:
+        raise ValueError(f"deadline {deadline.id} is {deadline.status}, not pending")
+    await handler(session, deadline)
+    deadline.status, deadline.fired_at = FIRED, clock.now()
+
+
 async def _require_live(session: AsyncSession, kind: str, subject_id: str) -> Deadline:
     current = await live(session, kind, subject_id)
     if current is None:
@@ -351,8 +367,12 @@ async def fire_due(
             (
                 await session.execute(
                     select(Deadline)
-                    .where(Deadline.status == PENDING, Deadline.due_at <= now, Deadline.kind.in_(list(handlers)))
-                    .order_by(Deadline.due_at, Deadline.id)
+                    .where(
+                        col(Deadline.status) == PENDING,
+                        col(Deadline.due_at) <= now,
+                        col(Deadline.kind).in_(list(handlers)),
+                    )
+                    .order_by(col(Deadline.due_at), col(Deadline.id))
                     .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
@@ -379,7 +399,7 @@ async def fire_due(
                 # A statement, not attribute changes: the savepoint's rollback expired the object.
                 await session.execute(
                     update(Deadline)
-                    .where(Deadline.id == deadline.id)
+                    .where(col(Deadline.id) == deadline.id)
                     .values(
                         attempts=Deadline.attempts + 1,
                         last_error=f"{type(exc).__name__}: {exc}"[:500],
@@ -394,7 +414,7 @@ class DeadlineWorker:
 
     def __init__(self, db: Database, handlers: Mapping[str, DeadlineHandler], *, poll_interval: float = 5.0):
         self.db, self.handlers, self.poll_interval = db, dict(handlers), poll_interval
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self._task is None and self.handlers:

@@ -10,7 +10,6 @@ from newform_common.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "disputes"
     # Where contracts publishes the engagements complaints and cases refer to.
-    contracts_topic: str = Field("contracts.events", validation_alias="CONTRACTS_TOPIC")
-    consumer_group: str = Field("disputes-engagements", validation_alias="DISPUTES_CONSUMER_GROUP")
+    contracts_topic: str = Field("contracts.events", validation_alias="DISPUTES_CONTRACTS_TOPIC")
     # Where the departments publish the verified facts; disputes reads the case outcomes (awards, judgments).
     departments_topic: str = Field("departments.events", validation_alias="DISPUTES_DEPARTMENTS_TOPIC")

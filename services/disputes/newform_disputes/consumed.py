@@ -55,9 +55,9 @@ class ContractDiscarded(_Transition):
     """A draft that never came into force (a complaint may still concern it, e.g. a deposit asked for)."""
 
 
-#: event type → (model, the engagement status it sets)
+#: event type → (model, the engagement status it sets: contracts' own word for the contract's status)
 ENGAGEMENT_EVENTS: dict[str, tuple[type[ConsumedEvent], str]] = {
-    ContractDrafted.event_type: (ContractDrafted, "drafted"),
+    ContractDrafted.event_type: (ContractDrafted, "draft"),
     ContractSent.event_type: (ContractSent, "sent"),
     ContractSigned.event_type: (ContractSigned, "signed"),
     ContractTerminated.event_type: (ContractTerminated, "terminated"),

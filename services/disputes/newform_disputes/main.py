@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
-from newform_common.consumer import ConsumerRunner
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
-from .consumed import CaseOutcomeRecorded
-from .handlers import DEADLINE_HANDLERS, on_contracts_events, on_departments_events
+from .handlers import DEADLINE_HANDLERS
 from .router import router
 from .web import router as web_router
 
@@ -32,32 +30,11 @@ TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    def consumers(db, s: Settings):
-        return [
-            ConsumerRunner(
-                db,
-                s.kafka_bootstrap_servers,
-                group_id=s.consumer_group,
-                topics=[s.contracts_topic],
-                batch_handler=on_contracts_events,
-            ),
-            # Awards and judgments the departments record settle the cases they name.
-            ConsumerRunner(
-                db,
-                s.kafka_bootstrap_servers,
-                group_id=f"{s.consumer_group}-outcomes",
-                topics=[s.departments_topic],
-                batch_handler=on_departments_events,
-                types=(CaseOutcomeRecorded.event_type,),
-            ),
-        ]
-
     return create_service_app(
         settings=settings,
         title="newform disputes",
         description=DESCRIPTION,
         routers=[router, findings_router(), web_router],
         openapi_tags=TAGS,
-        consumers=consumers,
         deadline_handlers=DEADLINE_HANDLERS,
     )

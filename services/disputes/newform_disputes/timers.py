@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import deadlines
-from newform_common.deadlines import FIRED, PENDING, Deadline, DeadlineHandler, end_of_business_day
+from newform_common.deadlines import PENDING, Deadline, DeadlineHandler, end_of_business_day
 from newform_common.policy import business_date
 
 from . import clocks
@@ -79,7 +79,6 @@ async def stop(session: AsyncSession, kind: str, subject_id: str, decided_on: da
     if current is None:
         return
     if current.status == PENDING and decided_on > clocks.last_day_of(current):
-        await fire(session, current)
-        current.status, current.fired_at = FIRED, now()
+        await deadlines.fire_now(session, current, fire)
     else:
         await deadlines.cancel(session, kind, subject_id)
