@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -133,10 +133,10 @@ def parse_scope(scope: object) -> dict[str, str]:
                 fields[SCOPE_KINDS[kind]] = value
         return fields
     if isinstance(scope, dict):
-        fields = {k: scope.get(k) for k in ("platform_id", "department", "district")}
-        if not all(v is None or isinstance(v, str) for v in fields.values()):
+        given: dict[str, object] = {k: scope.get(k) for k in ("platform_id", "department", "district")}
+        if not all(v is None or isinstance(v, str) for v in given.values()):
             raise ValueError("the scope object holds a non-string value")
-        return {k: v for k, v in fields.items() if v}
+        return {k: v for k, v in given.items() if isinstance(v, str) and v}
     raise ValueError("the scope claim is neither a string nor an object")
 
 
@@ -274,7 +274,7 @@ class TokenVerifier:
             raise Unauthorized("The token's scope is unreadable") from exc
         try:
             principal = Principal(
-                subject=claims["sub"], role=Role(claims.get("role")), token_id=claims.get("jti"), **scope
+                subject=claims["sub"], role=Role(claims.get("role", "")), token_id=claims.get("jti"), **scope
             )
         except ValueError as exc:
             raise Unauthorized("The token carries an unknown role") from exc
@@ -318,9 +318,10 @@ def unusable_scope(principal: Principal) -> str | None:
     return None
 
 
-def require(*roles: Role) -> Depends:
+def require(*roles: Role) -> Any:
     """Dependency: the caller's principal, if its role is one of `roles` (any role when none given) and
-    its scope is usable (`unusable_scope`)."""
+    its scope is usable (`unusable_scope`). `Any`, as FastAPI's `Depends`: it stands as a parameter's
+    default (`principal: Principal = require(...)`)."""
     allowed = set(roles)
 
     async def check(principal: Annotated[Principal, Depends(principal_from_request)]) -> Principal:
@@ -365,7 +366,7 @@ def token_url(settings: object) -> str:
     return TOKEN_PATH if getattr(settings, "domain", None) == "gateway" else DEFAULT_TOKEN_URL
 
 
-def oauth2_security_scheme(schema: dict, settings: object) -> dict:
+def oauth2_security_scheme(schema: dict[str, Any], settings: object) -> dict[str, Any]:
     """Declare OAuth 2.0 client credentials beside the bearer scheme: a `clientCredentials` flow
     at the gateway's token endpoint, accepted by every operation that takes a bearer token (either
     scheme), so Swagger UI's Authorize dialog and generated SDKs can fetch a token themselves. On

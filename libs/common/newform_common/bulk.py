@@ -25,14 +25,17 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from .db import driver_connection
 
-_DIALECT = postgresql.dialect()
+# The dialect's constructor is untyped in SQLAlchemy (no annotations on its __init__).
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
-def _table(model_or_table) -> Table:
-    return model_or_table if isinstance(model_or_table, Table) else model_or_table.__table__
+def _table(model_or_table: type[SQLModel] | Table) -> Table:
+    # SQLAlchemy's declarative sets a table model's __table__ at class creation; sqlmodel does not declare it.
+    return model_or_table if isinstance(model_or_table, Table) else model_or_table.__table__  # type: ignore[attr-defined]
 
 
 def _quote(name: str) -> str:
@@ -75,7 +78,7 @@ def _statement(
 
 
 def _last_per_key(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str, Any]]:
-    by_key: dict[tuple, dict[str, Any]] = {}
+    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         k = tuple(row[c] for c in key)
         by_key.pop(k, None)  # keep the order of last appearance
@@ -85,7 +88,7 @@ def _last_per_key(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[di
 
 async def _write(
     session: AsyncSession,
-    model,
+    model: type[SQLModel] | Table,
     rows: Sequence[dict[str, Any]],
     key: Sequence[str],
     update: Sequence[str] | None,
@@ -110,7 +113,7 @@ async def _write(
 
 async def upsert(
     session: AsyncSession,
-    model,
+    model: type[SQLModel] | Table,
     rows: Sequence[dict[str, Any]],
     *,
     key: Sequence[str],
@@ -126,19 +129,21 @@ async def upsert(
     return await _write(session, model, rows, key, update, keep_when_null)
 
 
-async def insert_new(session: AsyncSession, model, rows: Sequence[dict[str, Any]], *, key: Sequence[str]) -> int:
+async def insert_new(
+    session: AsyncSession, model: type[SQLModel] | Table, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
+) -> int:
     """Insert the rows whose `key` is not stored yet; the others are left as they are."""
     return await _write(session, model, rows, key, None, ())
 
 
-async def copy(session: AsyncSession, model, rows: Sequence[dict[str, Any]]) -> int:
+async def copy(session: AsyncSession, model: type[SQLModel] | Table, rows: Sequence[dict[str, Any]]) -> int:
     """Append `rows` with COPY (binary): no conflict handling, so only for rows the caller knows are
     new — a key already stored fails the whole statement. Every row must give the same columns."""
     if not rows:
         return 0
     table = _table(model)
     columns = tuple(rows[0])
-    values = (
+    values: list[Sequence[Any]] = (
         list(zip(*map(itemgetter(*columns), rows), strict=True))
         if len(columns) > 1
         else [[r[columns[0]] for r in rows]]
@@ -152,7 +157,9 @@ async def copy(session: AsyncSession, model, rows: Sequence[dict[str, Any]]) -> 
     return len(records)
 
 
-async def copy_unless_stored(session: AsyncSession, table: str, columns: Sequence[str], records: list) -> bool:
+async def copy_unless_stored(
+    session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
+) -> bool:
     """COPY `records` (tuples in `columns` order) in a savepoint; False — nothing written, the transaction
     intact — when one of their keys is stored already, so that the caller runs its conflict-handling
     insert instead. For batches that are new rows but for a redelivery or a concurrent upload: COPY

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import chinese_calendar
 import holidays as holidays_package
@@ -57,7 +57,9 @@ __all__ = [
     "statutory_holidays",
 ]
 
-CALENDAR_DAYS, WORKING_DAYS = "calendar_days", "working_days"
+CALENDAR_DAYS: Final = "calendar_days"
+WORKING_DAYS: Final = "working_days"
+
 PeriodUnit = Literal["calendar_days", "working_days"]
 
 STATUTORY_SOURCE = "全国年节及纪念日放假办法（2024年修订，国务院令第795号，2025-01-01施行）"
@@ -339,6 +341,7 @@ def parse_schedule(document: Mapping[str, Any], *, year: int | None = None) -> S
         problems.append("rest_days holds only weekend days: the holiday weeks are missing")
     if problems:
         raise ScheduleInvalid(problems)
+    assert isinstance(source, str)  # no problems: source passed its check above
     return Schedule(
         year=raw_year,
         rest_days=rest_set,

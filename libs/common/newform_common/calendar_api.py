@@ -5,7 +5,7 @@ What loading sets off in every service is in `schedules`."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +23,10 @@ Reader = Annotated[Principal, require(*Role)]
 
 
 #: The shape of a year's file: the 2026 schedule as bundled (chinesecalendar), its notice named.
-EXAMPLE = {**calendar.schedule(2026).as_document(), "source": "国务院办公厅关于2026年部分节假日安排的通知"}
+EXAMPLE = {
+    **cast(calendar.Schedule, calendar.schedule(2026)).as_document(),  # bundled: never None
+    "source": "国务院办公厅关于2026年部分节假日安排的通知",
+}
 
 
 class ScheduleDocument(BaseModel):
@@ -112,7 +115,7 @@ async def load_schedule(
     session: SessionDep,
     response: Response,
     principal: Principal = require(Role.regulator, Role.admin),
-):
+) -> SchedulePublic:
     """Checks the file (every statutory day a rest day, no date twice, working days on weekends, all
     in the year), stores it with who loaded it and when, recomputes the gateway's clocks, and
     publishes `gateway.calendar.schedule_loaded.v1`: every service recomputes its own clocks and
@@ -154,7 +157,9 @@ async def load_schedule(
         time=at,
     )
     response.status_code = 200 if existing is not None else 201
-    return SchedulePublic.of(calendar.schedule(year), len(changed))
+    loaded = calendar.schedule(year)
+    assert loaded is not None  # apply() installed it
+    return SchedulePublic.of(loaded, len(changed))
 
 
 @router.get(
@@ -163,7 +168,7 @@ async def load_schedule(
     responses=problem_responses(401),
     summary="Every year with a schedule: bundled with the package or loaded as data",
 )
-async def list_schedules(session: SessionDep, principal: Reader):
+async def list_schedules(session: SessionDep, principal: Reader) -> list[SchedulePublic]:
     calendar.install(await stored(session))
     years = sorted({*calendar.installed(), *range(2004, clock.today().year + 2)})
     return [SchedulePublic.of(s) for y in years if (s := calendar.schedule(y)) is not None]
@@ -175,7 +180,7 @@ async def list_schedules(session: SessionDep, principal: Reader):
     responses=problem_responses(401, 422),
     summary="What a date is: working day, rest day or statutory holiday, and whether provisional",
 )
-async def get_day(day: date, principal: Reader):
+async def get_day(day: date, principal: Reader) -> DayPublic:
     answer = calendar.day(day)
     return DayPublic(date=answer.date, kind=answer.kind, provisional=answer.provisional)
 
@@ -186,7 +191,7 @@ async def get_day(day: date, principal: Reader):
     responses=problem_responses(401),
     summary="Until when the loaded schedules cover the calendar (warns 60 days before)",
 )
-async def get_coverage(principal: Reader):
+async def get_coverage(principal: Reader) -> CoveragePublic:
     ok, message = coverage_check()
     last, left = calendar.coverage()
     years = sorted(y for y in range(2004, clock.today().year + 3) if calendar.schedule_known(y))

@@ -17,7 +17,8 @@ producer's committed JSON Schema (tests/common/test_consumed_events.py runs it f
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,10 +38,14 @@ class ConsumedEvent(BaseModel):
         return cls.model_validate(envelope.data)
 
 
-def consumes(event_type: str):
+C = TypeVar("C", bound=ConsumedEvent)
+
+
+def consumes(event_type: str) -> Callable[[type[C]], type[C]]:
     """Class decorator naming the producer's event type a consumer model reads."""
 
-    def decorate(cls: type[ConsumedEvent]) -> type[ConsumedEvent]:
+    def decorate(cls: type[C]) -> type[C]:
+
         cls.event_type = event_type
         _CONSUMED.setdefault(event_type, []).append(cls)
         return cls

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,7 +73,10 @@ class ConsumerRunner:
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         # One way to apply events: a per-event handler is applied as a batch handler of its own.
-        self.batch_handler: BatchHandler = batch_handler or _one_by_one(handler)
+        if batch_handler is None:
+            assert handler is not None  # exactly one of the two was given (checked above)
+            batch_handler = _one_by_one(handler)
+        self.batch_handler: BatchHandler = batch_handler
         self.topics = topics
         self.pattern = pattern
         self.max_attempts = max_attempts
@@ -82,9 +85,9 @@ class ConsumerRunner:
         # The event types the handler acts on (None: every type). Others on the topics are passed over
         # before the inbox: with no effect there is nothing to deduplicate, and no transaction to pay.
         self.types = frozenset(types) if types is not None else None
-        self._task: asyncio.Task | None = None
-        self._consumer = None
-        self._dlq_producer = None
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
         self.started = asyncio.Event()
 
     async def start(self) -> None:
@@ -113,11 +116,11 @@ class ConsumerRunner:
             consumer.subscribe(pattern=self.pattern)
         else:
             consumer.subscribe(self.topics)
-        self._dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
-        committing: asyncio.Task | None = None  # the last poll's offset commit
+        self._dlq_producer = dlq_producer = make_producer(self.bootstrap_servers, client_id=f"{self.group_id}-dlq")
+        committing: asyncio.Task[None] | None = None  # the last poll's offset commit
         try:
             await consumer.start()
-            await self._dlq_producer.start()
+            await dlq_producer.start()
             self._consumer = consumer
             self.started.set()
             while True:
@@ -146,9 +149,9 @@ class ConsumerRunner:
                 except (Exception, asyncio.CancelledError):
                     log.debug("last offset commit not made; those events will come again", exc_info=True)
             await consumer.stop()
-            await self._dlq_producer.stop()
+            await dlq_producer.stop()
 
-    def _report_lag(self, consumer, tp: TopicPartition, last_offset: int) -> None:
+    def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, last_offset: int) -> None:
         highwater = consumer.highwater(tp)
         if highwater is not None:
             metrics.CONSUMER_LAG.labels(self.group_id, tp.topic, tp.partition).set(max(highwater - last_offset - 1, 0))
@@ -291,6 +294,7 @@ class ConsumerRunner:
                     "event %s/%s/%s was dead-lettered or handled already", record.topic, record.partition, record.offset
                 )
                 return
+            assert self._dlq_producer is not None  # started with the consumer whose record this is
             try:
                 await self._dlq_producer.send_and_wait(dlq, record.value, key=record.key, headers=headers)
             except (MessageSizeTooLargeError, RecordTooLargeError):

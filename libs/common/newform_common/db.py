@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Column, DateTime, event, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_only, greenlet_spawn
 from sqlmodel import Field, SQLModel
 
@@ -81,7 +82,7 @@ class Database:
         pooled = await self.engine.raw_connection()
         lost: BaseException | None = None
         try:
-            yield pooled.dbapi_connection.driver_connection
+            yield cast(_AsyncpgAdapter, pooled.dbapi_connection).driver_connection
         except BaseException as error:
             if is_database_outage(error):
                 lost = error
@@ -98,7 +99,20 @@ class Database:
         await self.engine.dispose()
 
 
-async def driver_connection(session: AsyncSession):
+class _AsyncpgAdapter(Protocol):
+    """What the kit uses of SQLAlchemy's asyncpg adapter (`AsyncAdapt_asyncpg_connection`: private and
+    untyped there, a `DBAPIConnection | None` to the type checker): its lazily begun transaction, its
+    ping and the asyncpg connection under it."""
+
+    _transaction: object | None
+    driver_connection: Any  # an asyncpg.Connection (asyncpg ships no types)
+
+    async def _start_transaction(self) -> None: ...
+
+    def ping(self) -> None: ...
+
+
+async def driver_connection(session: AsyncSession) -> Any:
     """The session's own asyncpg connection, inside the session's transaction (begun if need be).
 
     For the set-based hot paths (a batch's inbox claim, projections, the relay): one statement over
@@ -106,16 +120,16 @@ async def driver_connection(session: AsyncSession):
     What it writes commits or rolls back with the session. asyncpg raises its own exceptions here.
     """
     connection = await session.connection()
-    adapted = (await connection.get_raw_connection()).dbapi_connection
+    adapted = cast(_AsyncpgAdapter, (await connection.get_raw_connection()).dbapi_connection)
     if adapted._transaction is None:  # SQLAlchemy's asyncpg adapter begins lazily, at the first statement
         await adapted._start_transaction()
     return adapted.driver_connection
 
 
-def driver_connection_in_hook(session: Session):
+def driver_connection_in_hook(session: Session) -> Any:
     """`driver_connection` for a synchronous session hook (`before_commit`), which SQLAlchemy runs in
     its greenlet: call the driver's coroutines through `await_only`."""
-    adapted = session.connection().connection.dbapi_connection
+    adapted = cast(_AsyncpgAdapter, session.connection().connection.dbapi_connection)
     if adapted._transaction is None:
         await_only(adapted._start_transaction())
     return adapted.driver_connection
@@ -131,11 +145,13 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
 
     @event.listens_for(pool, "checkin")
-    def _note_checkin(dbapi_connection, record) -> None:
+    def _note_checkin(dbapi_connection: _AsyncpgAdapter, record: ConnectionPoolEntry) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(pool, "checkout")
-    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+    def _ping_if_idle(
+        dbapi_connection: _AsyncpgAdapter, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
         checked_in = record.info.get("checked_in_at")
         if checked_in is None or time.monotonic() - checked_in < IDLE_PING_AFTER_S:
             return  # new, or in use a moment ago

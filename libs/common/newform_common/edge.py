@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import PROBLEM_MEDIA_TYPE, Unprocessable
 from .redaction import mask_id_numbers
@@ -62,10 +61,10 @@ def unstorable(body: bytes, content_type: str) -> str | None:
 class EdgeGuardMiddleware:
     """ASGI middleware: 422 for a path, query or body no service could store (see the module)."""
 
-    def __init__(self, app: Callable[..., Any]):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -88,7 +87,7 @@ class EdgeGuardMiddleware:
             return await self._refuse(scope, receive, send, reason)
         delivered = False
 
-        async def replay():
+        async def replay() -> Message:
             nonlocal delivered
             if not delivered:
                 delivered = True
@@ -98,7 +97,7 @@ class EdgeGuardMiddleware:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(scope, receive, send, reason: str) -> None:
+    async def _refuse(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
         problem = Unprocessable(
             f"The request cannot be stored: {reason}. Nothing was changed.",
             title="Unstorable input",

@@ -172,11 +172,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind, handler)
 
 
-async def _problem(request: Request, exc: Problem):
+async def _problem(request: Request, exc: Problem) -> JSONResponse:
     return problem_response(exc, request)
 
 
-async def _http(request: Request, exc: StarletteHTTPException):
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
@@ -191,7 +191,7 @@ async def _http(request: Request, exc: StarletteHTTPException):
     return problem_response(problem, request)
 
 
-async def _validation(request: Request, exc: RequestValidationError):
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
     first = errors[0] if errors else None
     detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
@@ -199,7 +199,7 @@ async def _validation(request: Request, exc: RequestValidationError):
     return problem_response(problem, request)
 
 
-async def _unavailable(request: Request, exc: Exception):
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable on %s %s: %s", request.method, mask_id_numbers(request.url.path), exc)
     problem = Problem(
         "The service's database is unavailable; retry shortly (with the same Idempotency-Key).",
@@ -211,7 +211,7 @@ async def _unavailable(request: Request, exc: Exception):
     return problem_response(problem, request)
 
 
-async def _database(request: Request, exc: DBAPIError):
+async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
     if _is_bad_value(exc):
         # A value the database cannot take (e.g. a number beyond its column's range): bad input.
         problem = Problem(
@@ -237,7 +237,7 @@ async def _database(request: Request, exc: DBAPIError):
     return await (_unavailable if _is_outage(exc) else _unexpected)(request, exc)
 
 
-async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
+async def _policy_not_in_force(request: Request, exc: PolicyNotInForce) -> JSONResponse:
     if exc.predates:  # the client's fact is older than the policy: it cannot be judged under it
         problem = Problem(
             f"No version of the policy covers this fact's date: {exc}",
@@ -258,7 +258,7 @@ async def _policy_not_in_force(request: Request, exc: PolicyNotInForce):
     return problem_response(problem, request)
 
 
-async def _unexpected(request: Request, exc: Exception):
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, mask_id_numbers(request.url.path))
     problem = Problem(
         "An internal error occurred; it has been logged.",

@@ -9,12 +9,14 @@ data. A change that would break a consumer gets a new type version (see `is_back
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict
@@ -41,11 +43,14 @@ class DomainEvent(BaseModel):
         return None if value is None else str(value)
 
 
+E = TypeVar("E", bound=DomainEvent)
+
+
 class EventRegistry:
     def __init__(self) -> None:
         self._by_type: dict[str, type[DomainEvent]] = {}
 
-    def register(self, cls: type[DomainEvent]) -> type[DomainEvent]:
+    def register(self, cls: type[E]) -> type[E]:
         existing = self._by_type.get(cls.event_type)
         if existing is not None and existing is not cls:
             raise ValueError(f"event type {cls.event_type} registered twice")
@@ -67,13 +72,13 @@ class EventRegistry:
 registry = EventRegistry()
 
 
-def event_type(type_: str, *, key: str, subject: str | None = None):
+def event_type(type_: str, *, key: str, subject: str | None = None) -> Callable[[type[E]], type[E]]:
     """Class decorator: `@event_type("contracts.agreement.signed.v1", key="worker_id")`."""
     parts = type_.split(".")
     if len(parts) < 3 or not parts[-1].startswith("v") or not parts[-1][1:].isdigit():
         raise ValueError(f"event type {type_!r} must look like '<service>.<aggregate>.<verb>.v<N>'")
 
-    def decorate(cls: type[DomainEvent]) -> type[DomainEvent]:
+    def decorate(cls: type[E]) -> type[E]:
         cls.event_type = type_
         cls.key_field = key
         cls.subject_field = subject
@@ -298,7 +303,8 @@ def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
 def _alternatives(schema: dict[str, Any]) -> list[dict[str, Any]] | None:
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return schema[key]
+            alternatives: list[dict[str, Any]] = schema[key]
+            return alternatives
     if isinstance(schema.get("type"), list):
         return [{**schema, "type": t} for t in schema["type"]]
     return None
@@ -390,7 +396,8 @@ def _hoist_definitions(schema: dict[str, Any], shared: dict[str, Any], owner: st
     for name, definition in defs.items():
         shared[renames[name]] = _rewrite_refs(definition, renames)
     body = {k: v for k, v in schema.items() if k != "$defs"}
-    return _rewrite_refs(body, renames)
+    rewritten: dict[str, Any] = _rewrite_refs(body, renames)
+    return rewritten
 
 
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -470,11 +477,11 @@ def asyncapi_document(service: str, reg: EventRegistry = registry, version: str 
     }
 
 
-def write_event_schemas(service: str, directory) -> list:
+def write_event_schemas(service: str, directory: str | os.PathLike[str]) -> list[Path]:
     """Write one committed `<type>.json` per event type `service` publishes (run after adding a type)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for type_, schema in registry.json_schemas(service).items():
         path = directory / f"{type_}.json"
         path.write_text(json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")

@@ -26,6 +26,7 @@ from sqlalchemy import Column, DateTime, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field as SqlField
+from sqlmodel import col
 
 from . import policy as policy_module
 from . import registry
@@ -320,7 +321,7 @@ async def raise_all(session: AsyncSession, specs: list[FindingSpec | None], **su
 
 
 async def findings_of(session: AsyncSession, subject_id: str) -> list[FindingRef]:
-    rows = await session.execute(select(Finding).where(Finding.subject_id == subject_id).order_by(Finding.id))
+    rows = await session.execute(select(Finding).where(col(Finding.subject_id) == subject_id).order_by(Finding.id))
     return [FindingRef.model_validate(f) for f in rows.scalars()]
 
 
@@ -344,14 +345,14 @@ def findings_router(*, readers: tuple[Role, ...] | None = None, tag: str = "find
         rule: Annotated[str | None, Query(pattern=RULE_ID.pattern)] = None,
         platform_id: Annotated[str | None, Query(max_length=64)] = None,
         subject_id: Annotated[str | None, Query(max_length=64)] = None,
-    ):
+    ) -> Page[FindingPublic]:
         view = visibility(principal)
         query = select(Finding).where(view.where(platform=Finding.platform_id, worker=Finding.worker_id))
         for column, value in (
-            (Finding.measure, measure),
-            (Finding.rule, rule),
-            (Finding.platform_id, platform_id),
-            (Finding.subject_id, subject_id),
+            (col(Finding.measure), measure),
+            (col(Finding.rule), rule),
+            (col(Finding.platform_id), platform_id),
+            (col(Finding.subject_id), subject_id),
         ):
             if value is not None:
                 query = query.where(column == value)
@@ -366,7 +367,8 @@ def findings_router(*, readers: tuple[Role, ...] | None = None, tag: str = "find
     )
     async def get_finding(
         finding_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: Principal = require(*allowed)
-    ):
+    ) -> FindingPublic:
+
         return FindingPublic.model_validate(await get_visible(session, principal, Finding, finding_id, what="finding"))
 
     return router

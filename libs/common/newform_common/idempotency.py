@@ -27,7 +27,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -134,7 +134,7 @@ def stored_key(secret: str, scope: str, key: str) -> str:
 
 def _secret_of(request: Request) -> str:
     settings = getattr(request.app.state, "settings", None)
-    secret = getattr(settings, "pii_secret", None)
+    secret: str | None = getattr(settings, "pii_secret", None)
     if not secret:  # a bare app (the kit's own tests): still never the clear key
         return "newform-idempotency-without-settings"
     return secret
@@ -152,7 +152,9 @@ class IdempotentRequest:
     sent: str = field(default="", repr=False, compare=False)
 
     def record(self, status_code: int, response: Any) -> IdempotencyRecord:
-        return IdempotencyRecord(
+        # created_at is left to the database (server_default now()); sqlmodel's constructor signature
+        # knows no server defaults and asks for every field without a Python default.
+        return IdempotencyRecord(  # type: ignore[call-arg]
             principal=self.scope,
             key=self.key,
             operation=self.operation,
@@ -257,7 +259,7 @@ class IdempotencyPurger:
         self.db = db
         self.keep = keep or retention()
         self.interval = interval if interval is not None else float(os.environ.get(PURGE_INTERVAL_ENV) or 3600)
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="idempotency-purge")
@@ -287,7 +289,7 @@ def install_purge(app: FastAPI) -> None:
     inner = app.router.lifespan_context
 
     @asynccontextmanager
-    async def lifespan(asgi_app):
+    async def lifespan(asgi_app: FastAPI) -> AsyncIterator[Any]:
         async with inner(asgi_app) as state:
             purger = IdempotencyPurger(asgi_app.state.db)
             await purger.start()

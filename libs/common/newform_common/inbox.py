@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field
+from sqlmodel import Field, col
 
 from . import bulk
 from .db import CommonModel, driver_connection
+from .events import Envelope
 
 
 class InboxRow(CommonModel, table=True):
@@ -52,7 +53,7 @@ async def claim(
             outcome=outcome,
         )
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(InboxRow.event_id)
+        .returning(col(InboxRow.event_id))
     )
     return result.first() is not None
 
@@ -67,9 +68,9 @@ returning event_id
 """
 
 
-async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -> set[str]:
+async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list[Envelope]) -> set[str]:
     """Claim a batch of envelopes (read from Kafka) in one statement; returns the ids not seen before."""
-    rows = {}
+    rows: dict[str, Envelope] = {}
     for e in envelopes:
         rows.setdefault(e.id, e)
     if not rows:
@@ -88,7 +89,7 @@ async def claim_many(session: AsyncSession, *, consumer: str, envelopes: list) -
     return {r[0] for r in claimed}
 
 
-async def record_new(session: AsyncSession, *, consumer: str, envelopes: list) -> None:
+async def record_new(session: AsyncSession, *, consumer: str, envelopes: list[Envelope]) -> None:
     """Record envelopes the caller knows this consumer has not handled (a rebuild into an empty
     database, deduplicated in memory) with COPY; an id already recorded fails the statement."""
     await bulk.copy(

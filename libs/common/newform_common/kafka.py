@@ -50,7 +50,7 @@ def security_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     return options
 
 
-def make_admin(bootstrap_servers: str, *, client_id: str, **kw) -> AIOKafkaAdminClient:
+def make_admin(bootstrap_servers: str, *, client_id: str, **kw: Any) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id, **security_options(), **kw)
 
 
@@ -71,7 +71,7 @@ def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer
     )
 
 
-def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, **kw) -> AIOKafkaConsumer:
+def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, **kw: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         **security_options(),
         bootstrap_servers=bootstrap_servers,
@@ -108,9 +108,11 @@ class TopicLayout:
     def __post_init__(self) -> None:
         if self.partitions < 1 or self.replication_factor < 1:
             raise ValueError("partitions and replication factor must be at least 1")
-        if self.min_insync_replicas is None:
-            object.__setattr__(self, "min_insync_replicas", 2 if self.replication_factor >= 3 else 1)
-        if not 1 <= self.min_insync_replicas <= self.replication_factor:
+        min_isr = self.min_insync_replicas
+        if min_isr is None:
+            min_isr = 2 if self.replication_factor >= 3 else 1
+            object.__setattr__(self, "min_insync_replicas", min_isr)
+        if not 1 <= min_isr <= self.replication_factor:
             raise ValueError("min.insync.replicas must be between 1 and the replication factor")
 
     @classmethod

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from . import common_migrations, deadlines, findings, idempotency, inbox, outbox, schedules  # noqa: F401  (tables join CommonModel.metadata)
@@ -29,7 +29,9 @@ COMMON_VERSIONS = Path(common_migrations.__file__).parent
 
 def alembic_config(service_package: str, database_url: str) -> Config:
     package = importlib.import_module(service_package)
+    assert package.__file__ is not None  # a service package is a folder with an __init__.py
     script_location = Path(package.__file__).parent / "migrations"
+
     config = Config()
     config.set_main_option("script_location", str(script_location))
     config.set_main_option("path_separator", "os")
@@ -61,7 +63,8 @@ def run_env(*service_metadata: MetaData) -> None:
             context.run_migrations()
         return
 
-    def run(connection) -> None:
+    def run(connection: Connection) -> None:
+
         context.configure(connection=connection, target_metadata=targets, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

@@ -11,6 +11,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from . import metrics
 from .redaction import mask_id_numbers
 
@@ -61,11 +63,11 @@ _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 class RequestContextMiddleware:
     """Gives every request an id (kept from `X-Request-ID` if sent), logs it and counts it."""
 
-    def __init__(self, app, service: str):
+    def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -77,7 +79,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message):
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

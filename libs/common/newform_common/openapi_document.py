@@ -8,6 +8,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import idempotency
 from .registry import spec
@@ -45,15 +46,15 @@ def _midnight(day: str) -> datetime:
 class DeprecationHeadersMiddleware:
     """Adds Deprecation/Sunset/Link to the responses of operations declared with `deprecation()`."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             route = scope.get("route")
             extra = getattr(route, "openapi_extra", None) or {}
             if message["type"] == "http.response.start" and getattr(route, "deprecated", False) and extra:

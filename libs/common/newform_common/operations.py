@@ -15,7 +15,7 @@ from . import calendar, schedules
 from . import policy as policy_module
 from .events import asyncapi_document
 from .kafka import kafka_reachable
-from .policy import PolicyNotInForce, get_policy
+from .policy import Policy, PolicyNotInForce, get_policy
 from .settings import ServiceSettings
 
 
@@ -57,7 +57,7 @@ def measures_state(on: date | None = None) -> dict[str, Any]:
     }
 
 
-def policy_days_remaining(policy=None, on: date | None = None) -> int:
+def policy_days_remaining(policy: Policy | None = None, on: date | None = None) -> int:
     """Days until the measures' last loaded version lapses (negative: lapsed that many days ago)."""
     policy = policy or get_policy()
     on = on or policy_module.business_today()

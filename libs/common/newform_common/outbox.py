@@ -43,7 +43,7 @@ class OutboxRow(CommonModel, table=True):
     last_error: str | None = Field(default=None)
 
 
-def envelope_of(row) -> Envelope:
+def envelope_of(row: Any) -> Envelope:
     """The envelope of an outbox row (an OutboxRow or a plain row with its columns)."""
     return Envelope(
         id=row.event_id,

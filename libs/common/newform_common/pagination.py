@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Select
 
 from .errors import Problem
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound="Select[Any]")
 MAX_LIMIT = 500
 
 
@@ -47,15 +50,17 @@ async def page_params(
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 
 
-def page_of(items: list[T], params: PageParams, cursor_of) -> Page[T]:
+def page_of(items: list[T], params: PageParams, cursor_of: Callable[[T], list[Any]]) -> Page[T]:
     """Build a page from up to `limit + 1` fetched items (the extra one says there is more)."""
     more = len(items) > params.limit
     items = items[: params.limit]
     return Page[T](items=items, next_cursor=encode_cursor(cursor_of(items[-1])) if more and items else None)
 
 
-def keyset(query, id_column, params: PageParams):
-    """`query` ordered by a unique id column, from the cursor on, one row beyond the page."""
+def keyset(query: SelectT, id_column: Any, params: PageParams) -> SelectT:
+    """`query` ordered by a unique id column, from the cursor on, one row beyond the page.
+
+    `id_column` is `Any`: a SQLModel class attribute (`Provider.id`) is typed as its Python value."""
     if params.after:
         query = query.where(id_column > params.after[0])
     return query.order_by(id_column).limit(params.limit + 1)

@@ -41,7 +41,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .policy_files import read_versions
 from .policy_model import (
@@ -306,7 +306,8 @@ class Policy:
     # -- measures and routing ------------------------------------------------------------------
     def measure_titles(self, on: date | datetime) -> dict[str, dict[str, str]]:
         """Measure id -> ``{"zh": ..., "en": ...}`` of the measures' version applied on ``on``."""
-        return copy.deepcopy(dict(self.measures_status(on).version.measures))
+        # The measures are plain dicts (policy_files builds them) behind a read-only annotation.
+        return cast(dict[str, dict[str, str]], copy.deepcopy(dict(self.measures_status(on).version.measures)))
 
     def departments_for_measure(self, measure: str, on: date | datetime) -> list[str]:
         """The responsible department codes of ``measure`` (e.g. ``"M6"``), in the document's order."""

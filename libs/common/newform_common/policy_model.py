@@ -8,7 +8,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 #: The measures of 宁政办〔2022〕41号 the code refers to: id -> English short title (catalogue.md).
 MEASURES: dict[str, str] = {
@@ -118,8 +118,9 @@ def statute_for(entry: Any, engagement_type: str | None) -> str | None:
     if isinstance(entry, list):
         return next((s for e in entry if (s := statute_for(e, engagement_type)) is not None), None)
     if isinstance(entry, dict):
-        return entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
-    return entry
+        statute: str | None = entry["statute"] if engagement_type in entry.get("engagement_types", ()) else None
+        return statute
+    return cast(str | None, entry)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
@@ -609,7 +610,8 @@ def install(app: FastAPI) -> None:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/problems")
-    async def problem_types() -> list[dict]:
+    async def problem_types() -> list[dict[str, Any]]:
+
         return [{**asdict(p), "type": p.type} for p in CATALOGUE.values()]
 
     @router.get("/problems/{slug}", response_class=HTMLResponse)

@@ -14,7 +14,11 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import Problem
 
@@ -43,7 +47,14 @@ class TooManyRequests(Problem):
 class RateLimiter:
     """Token buckets keyed by caller; `take(key)` spends one token if there is one."""
 
-    def __init__(self, per_minute: float, burst: int, *, max_callers: int = 10_000, clock=time.monotonic):
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int,
+        *,
+        max_callers: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = per_minute / 60.0
         self.burst = max(int(burst), 1)
         self.enabled = per_minute > 0
@@ -65,7 +76,7 @@ class RateLimiter:
         retry = 0 if allowed else math.ceil((1.0 - tokens) / self.rate)
         return Decision(allowed, self.burst, int(tokens), reset, max(retry, 0 if allowed else 1))
 
-    def check(self, key: str, scope_state: dict) -> None:
+    def check(self, key: str, scope_state: dict[str, Any]) -> None:
         """Spend a token for `key`; remember the outcome for the response headers; 429 when empty."""
         if not self.enabled:
             return
@@ -83,16 +94,16 @@ class RateLimitHeadersMiddleware:
     """Adds the caller's RateLimit-* headers to the response (the principal is known only once a
     route's auth dependency ran, so the headers are taken from the request state then)."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             decision: Decision | None = state.get(STATE_KEY)
             if message["type"] == "http.response.start" and decision is not None:
                 present = {k.lower() for k, _ in message.get("headers", [])}

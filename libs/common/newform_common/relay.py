@@ -13,9 +13,14 @@ import asyncio
 import logging
 import time
 import zlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from . import metrics
 from .db import Database, driver_connection
@@ -66,8 +71,8 @@ class OutboxRelay:
         self.topic = topic_for(db.service)
         self._lock_id = zlib.crc32(self.topic.encode())
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._producer = None
+        self._task: asyncio.Task[None] | None = None
+        self._producer: AIOKafkaProducer | None = None
         self._last_cleanup = datetime.min.replace(tzinfo=UTC)
         db.on_outbox_commit(self.wake)
 
@@ -83,7 +88,7 @@ class OutboxRelay:
         self._task = None
         await self._close_producer()
 
-    async def _producer_ready(self):
+    async def _producer_ready(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = make_producer(self.bootstrap_servers, client_id=f"{self.db.service}-relay")
             try:
@@ -154,15 +159,15 @@ class OutboxRelay:
         metrics.OUTBOX_PUBLISHED.labels(self.db.service).inc(published)
         return published
 
-    async def _count_backlog(self, session) -> int | None:
+    async def _count_backlog(self, session: AsyncSession) -> int | None:
         """The unpublished-row count for /metrics, at most every 5 s (a count per batch costs too much)."""
         now = time.monotonic()
         if now - self._backlog_counted_at < 5.0:
             return None
         self._backlog_counted_at = now
-        return (await session.execute(select(func.count()).where(OutboxRow.published_at.is_(None)))).scalar_one()
+        return (await session.execute(select(func.count()).where(col(OutboxRow.published_at).is_(None)))).scalar_one()
 
-    async def _publish(self, rows) -> None:
+    async def _publish(self, rows: Sequence[Mapping[str, Any]]) -> None:
         producer = await self._producer_ready()
         futures = []
         for row in rows:
@@ -181,7 +186,7 @@ class OutboxRelay:
             )
         await asyncio.gather(*futures)
 
-    async def _mark_published(self, conn, ids: list[int]) -> None:
+    async def _mark_published(self, conn: Any, ids: list[int]) -> None:
         await conn.execute(_MARK_PUBLISHED, ids)
 
     async def _note_failure(self, ids: list[int], exc: Exception) -> None:
@@ -189,7 +194,7 @@ class OutboxRelay:
             async with self.db.transaction() as session:
                 await session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id.in_(ids))
+                    .where(col(OutboxRow.id).in_(ids))
                     .values(attempts=OutboxRow.attempts + 1, last_error=str(exc)[:500])
                 )
         except Exception:
@@ -201,4 +206,4 @@ class OutboxRelay:
             return
         self._last_cleanup = now
         async with self.db.transaction() as session:
-            await session.execute(delete(OutboxRow).where(OutboxRow.published_at < now - self.retention))
+            await session.execute(delete(OutboxRow).where(col(OutboxRow.published_at) < now - self.retention))

@@ -25,13 +25,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import Field
 from sqlalchemy import Column, Date, DateTime, Integer, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field as SqlField
+from sqlmodel import col
 
 from . import calendar, clock, deadlines
 from .db import CommonModel, Database
@@ -87,7 +88,7 @@ class ScheduleLoaded(DomainEvent):
     loaded_at: datetime
 
 
-_RECOMPUTED_EVENTS: dict[str, type[DomainEvent]] = {}
+_RECOMPUTED_EVENTS: dict[str, type[DeadlineRecomputed]] = {}
 
 
 class DeadlineRecomputed(DomainEvent):
@@ -103,17 +104,20 @@ class DeadlineRecomputed(DomainEvent):
     schedule_year: int
 
 
-def deadline_recomputed_event(service: str) -> type[DomainEvent]:
+def deadline_recomputed_event(service: str) -> type[DeadlineRecomputed]:
     """`<service>.deadline.recomputed.v1` (made once per service; its events.py names it)."""
     if service not in _RECOMPUTED_EVENTS:
         name = "".join(part.title() for part in service.split("_")) + "DeadlineRecomputed"
-        cls = type(name, (DeadlineRecomputed,), {"__doc__": DeadlineRecomputed.__doc__, "__module__": __name__})
+        cls = cast(
+            type[DeadlineRecomputed],
+            type(name, (DeadlineRecomputed,), {"__doc__": DeadlineRecomputed.__doc__, "__module__": __name__}),
+        )
         _RECOMPUTED_EVENTS[service] = event_type(f"{service}.deadline.recomputed.v1", key="subject_id")(cls)
     return _RECOMPUTED_EVENTS[service]
 
 
 async def stored(session: AsyncSession) -> list[calendar.Schedule]:
-    rows = (await session.execute(select(CalendarSchedule).order_by(CalendarSchedule.year))).scalars().all()
+    rows = (await session.execute(select(CalendarSchedule).order_by(col(CalendarSchedule.year)))).scalars().all()
     return [row.as_schedule() for row in rows]
 
 
@@ -163,6 +167,7 @@ async def apply(
     )
     changed = await deadlines.recompute(session, schedule.year)
     domain = session.info.get("domain") or session.info.get("service")
+    assert domain is not None  # Database's sessions carry both (db.py)
     event = deadline_recomputed_event(domain)
     for c in changed:
         record(
@@ -211,7 +216,7 @@ class ScheduleRefresher:
 
     def __init__(self, db: Database, interval: float = SCHEDULE_REFRESH_S):
         self.db, self.interval = db, interval
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         try:

@@ -9,10 +9,12 @@ default on 127.0.0.1:5432.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -33,7 +35,7 @@ def database_url_for(service: str, environ: dict[str, str] | None = None) -> str
     return _with_password(url, env)
 
 
-def _with_password(url: str, env) -> str:
+def _with_password(url: str, env: Mapping[str, str]) -> str:
     """Deployments keep the password out of the URL: `DATABASE_PASSWORD_FILE` (a mounted secret) or
     `DATABASE_PASSWORD` fills it in when the URL has none."""
     parsed = make_url(url)
@@ -91,16 +93,22 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-    ):
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Fixed by code, never by the environment: a stray SERVICE_NAME (some platforms set one)
         # would move a service to another topic and database.
         code_only = {"service_name", "database_url"}
 
-        def environment() -> dict:
+        def environment() -> dict[str, Any]:
             return {k: v for k, v in env_settings().items() if k.lower() not in code_only}
 
-        return init_settings, environment, dotenv_settings, file_secret_settings
+        # pydantic-settings calls each source for its values: a function serves as one.
+        return init_settings, cast(PydanticBaseSettingsSource, environment), dotenv_settings, file_secret_settings
 
     def model_post_init(self, _context: object) -> None:
         if self.pii_secret_file is not None:

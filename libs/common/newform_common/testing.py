@@ -16,21 +16,27 @@ import asyncio
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from .auth import Role, generate_keypair, mint_token
 from .db import Database
 from .identity import CREDIT_CODE_CHARSET, make_credit_code, make_resident_id, worker_pseudonym
 from .migrations import upgrade
+from .settings import ServiceSettings
+
+T = TypeVar("T")
+U = TypeVar("U")
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass
@@ -45,10 +51,10 @@ class TokenFactory:
         private, public = generate_keypair()
         return cls(private, public)
 
-    def token(self, role: Role | str, subject: str | None = None, **scope) -> str:
+    def token(self, role: Role | str, subject: str | None = None, **scope: Any) -> str:
         return mint_token(self.private_pem, role=role, subject=subject or f"test-{role}", **scope)
 
-    def headers(self, role: Role | str, subject: str | None = None, **scope) -> dict[str, str]:
+    def headers(self, role: Role | str, subject: str | None = None, **scope: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, subject, **scope)}"}
 
 
@@ -90,7 +96,7 @@ async def read_topic(
     return records
 
 
-async def eventually(check, *, timeout: float = 30.0, interval: float = 0.2):
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.2) -> T:
     """Await `check()` until it returns a truthy value; return it, or raise AssertionError at the deadline."""
     deadline = time.monotonic() + timeout
     last = None
@@ -109,14 +115,14 @@ def unique_name(prefix: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Databases
 # ---------------------------------------------------------------------------------------------
-async def migrated_database(new_database, service: str) -> str:
+async def migrated_database(new_database: Callable[[str], str], service: str) -> str:
     """A new database for `service` (a registry name), migrated to its heads (common tables included)."""
     url = new_database(service)
     await asyncio.to_thread(upgrade, f"newform_{service}", url)
     return url
 
 
-async def fetch(url: str, sql: str, **params) -> list[dict]:
+async def fetch(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
@@ -125,7 +131,7 @@ async def fetch(url: str, sql: str, **params) -> list[dict]:
         await engine.dispose()
 
 
-async def scalar(url: str, sql: str, **params):
+async def scalar(url: str, sql: str, **params: Any) -> Any:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
@@ -134,7 +140,7 @@ async def scalar(url: str, sql: str, **params):
         await engine.dispose()
 
 
-async def execute(url: str, sql: str, **params) -> None:
+async def execute(url: str, sql: str, **params: Any) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
@@ -143,7 +149,14 @@ async def execute(url: str, sql: str, **params) -> None:
         await engine.dispose()
 
 
-async def while_open(api: ServiceApi, first, second, *, settle: float = 0.5, timeout: float = 10.0):
+async def while_open(
+    api: ServiceApi,
+    first: Callable[[AsyncSession], Awaitable[T]],
+    second: Callable[[], Coroutine[Any, Any, U]],
+    *,
+    settle: float = 0.5,
+    timeout: float = 10.0,
+) -> tuple[T, U]:
     """Two paths of `api`'s service side by side: `first(session)` runs in a transaction (on the
     service's database, its events on the service's topic) held open while `second()` (its own
     transaction, e.g. an HTTP request) runs as far as it can, then the first commits. Returns
@@ -151,7 +164,7 @@ async def while_open(api: ServiceApi, first, second, *, settle: float = 0.5, tim
     so a decision taken from the *absence* of a row shows here as a write skew; `settle` only gives the
     second path time to read before the first commits (nothing asserts a speed)."""
     db = Database(api.url, service=api.settings.service_name, domain=api.settings.domain)
-    other: asyncio.Task | None = None
+    other: asyncio.Task[U] | None = None
     try:
         async with db.transaction() as session:
             held = await first(session)
@@ -197,7 +210,7 @@ class ServiceApi:
     client: httpx.AsyncClient
     tokens: TokenFactory
     url: str  # the service's database, for asserting what was stored
-    settings: object
+    settings: ServiceSettings
 
     def as_platform(self, platform_id: str) -> dict[str, str]:
         return self.tokens.headers("platform", subject=f"backend-{platform_id}", platform_id=platform_id)
@@ -208,7 +221,7 @@ class ServiceApi:
     def department(self, code: str = "hrss", district: str | None = None) -> dict[str, str]:
         return self.tokens.headers("department", subject=f"{code}-1", department=code, district=district)
 
-    def role(self, role: str, **scope) -> dict[str, str]:
+    def role(self, role: str, **scope: Any) -> dict[str, str]:
         return self.tokens.headers(role, **scope)
 
     @property
@@ -221,7 +234,9 @@ class ServiceApi:
 
 
 @asynccontextmanager
-async def running_service(create_app, settings, tokens: TokenFactory) -> AsyncIterator[ServiceApi]:
+async def running_service(
+    create_app: Callable[[S], FastAPI], settings: S, tokens: TokenFactory
+) -> AsyncIterator[ServiceApi]:
     """`create_app(settings)` with its lifespan running, as a ServiceApi (settings.database_url migrated)."""
     async with app_client(create_app(settings)) as client:
         yield ServiceApi(client=client, tokens=tokens, url=settings.database_url, settings=settings)

@@ -23,5 +23,7 @@ def project_version() -> str:
     else the installed distribution's."""
     root = repo_root()
     if root is not None:
-        return tomllib.loads((root / PROJECT_ROOT_MARKER).read_text())["project"]["version"]
+        version: str = tomllib.loads((root / PROJECT_ROOT_MARKER).read_text())["project"]["version"]
+        return version
+
     return metadata.version("newform")

@@ -92,4 +92,4 @@ def codes(kind: str) -> tuple[str, ...]:
 
 def literal(kind: str) -> Any:
     """``Literal[...]`` of :func:`codes` — a type for pydantic models (an ``enum`` in OpenAPI)."""
-    return Literal[codes(kind)]  # type: ignore[valid-type]
+    return Literal[codes(kind)]
