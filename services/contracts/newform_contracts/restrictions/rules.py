@@ -22,7 +22,8 @@ def restriction_reasons(on: date | None = None) -> dict[str, str]:
     """The published list of reasons for which a platform may restrict or cancel a worker's registration
     (M5: 不得无正当理由限制或注销劳动者的平台注册); policy data `fair_access.restriction_reasons`. A
     restriction on any other reason is a finding. Served at GET /v1/account-restrictions/reasons."""
-    return get_policy().value("fair_access.restriction_reasons", on or business_today())
+    reasons: dict[str, str] = get_policy().value("fair_access.restriction_reasons", on or business_today())
+    return reasons
 
 
 #: Reasons the worker asked for himself: no notice is owed to the person who asked.

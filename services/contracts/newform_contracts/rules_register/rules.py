@@ -68,7 +68,7 @@ def rule_notice_findings(
                 "平台规则或算法调整未在公示前经工会或劳动者代表协商",
                 {
                     "topic": topic,
-                    "consulted_on": consulted_on.isoformat() if late else None,
+                    "consulted_on": consulted_on.isoformat() if late and consulted_on is not None else None,
                     "published_on": published_on.isoformat(),
                     "reason": "consulted after publication" if late else "no consultation",
                 },

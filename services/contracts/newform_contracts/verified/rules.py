@@ -16,7 +16,7 @@ from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import business_date
 
 from ..contracts import rules
-from ..models import Contract, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence
+from ..models import Contract, Enterprise, VerifiedEnterprise, VerifiedInsurance, VerifiedLicence
 
 #: The rule this module adds (`M3.dispatch_licence_invalid` and `M3.unqualified_partner`, declared in
 #: `contracts.rules`, are raised here too, on hrss's and market's facts).
@@ -137,17 +137,17 @@ def first_invalid_day(licence: VerifiedLicence) -> date:
 # M3 asks of a dispatch agency one question: did it hold *a* valid licence on day D? Licences are judged
 # together, not one by one: a renewal under a new number (L1 ends 2025-12-31, L2 starts 2026-01-01)
 # leaves no day unlicensed, and a licence that only starts later does not cover a day before it.
-def licence_valid_on(licence, day: date) -> bool:
+def licence_valid_on(licence: VerifiedLicence, day: date) -> bool:
     return licence.valid_from <= day <= licence.effective_until
 
 
-def licence_on(licences: list, day: date):
+def licence_on(licences: list[VerifiedLicence], day: date) -> VerifiedLicence | None:
     """The licence valid on `day` (the one valid longest, if several), or None."""
     valid = [lic for lic in licences if licence_valid_on(lic, day)]
     return max(valid, key=lambda lic: lic.effective_until) if valid else None
 
 
-def first_unlicensed_day(licences: list, start: date) -> date:
+def first_unlicensed_day(licences: list[VerifiedLicence], start: date) -> date:
     """The first day from `start` on which the holder has no valid licence (following renewals)."""
     day = start
     while (held := licence_on(licences, day)) is not None:
@@ -155,7 +155,7 @@ def first_unlicensed_day(licences: list, start: date) -> date:
     return day
 
 
-def why_unlicensed(licences: list, day: date) -> tuple[Any, str]:
+def why_unlicensed(licences: list[VerifiedLicence], day: date) -> tuple[VerifiedLicence, str]:
     """The licence a finding about an unlicensed `day` cites, and why: the one that ended the day before
     (revoked / expired), else one not yet valid then (`not_yet_valid`), else the last that ended."""
     ended = [lic for lic in licences if lic.effective_until < day]
@@ -168,7 +168,7 @@ def why_unlicensed(licences: list, day: date) -> tuple[Any, str]:
 
 # A market record speaks for the days it is in force: the question is the holder's status on day D, not
 # which record was stated last (records of 2023 "suspended" and 2024 "active again" make 2026 qualified).
-def record_on(records: list, day: date):
+def record_on(records: list[VerifiedEnterprise], day: date) -> VerifiedEnterprise | None:
     """The enterprise record in force on `day`: the latest-starting among those valid on it (a record
     without dates is valid always), ties by the department's latest statement; None if none is."""
     valid = [
@@ -217,7 +217,9 @@ def partner_findings(
     found: dict[str, FindingSpec] = {}
     for day in days:
         record = record_on(records, day)
-        spec = partner_finding(record, partner_kind, day) if record is not None else None
+        if record is None:
+            continue
+        spec = partner_finding(record, partner_kind, day)
         if spec is not None:
             found.setdefault(record.fact_id, spec)
     return list(found.values())
@@ -227,12 +229,13 @@ def partner_findings(
 Sources = dict[str, dict[str, Any]]
 
 
-def _cited(fact) -> dict[str, Any]:
+def _cited(fact: VerifiedLicence | VerifiedEnterprise | Enrolment) -> dict[str, Any]:
+
     return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
 
 
 def overlay(
-    enterprise,
+    enterprise: Enterprise,
     partner: rules.PartnerFacts,
     insurance: rules.Insurance,
     start_date: date,
