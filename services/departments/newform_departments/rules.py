@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from newform_common.findings import RuleDef
 
@@ -63,23 +64,24 @@ class Refusal:
     field: str | None = None
 
 
-def outside_scope(department: str | None, kind: str, item: dict) -> Refusal | None:
+def outside_scope(department: str | None, kind: str, item: dict[str, Any]) -> Refusal | None:
     """A write outside what the department holds (kind, insurance type, forum)."""
     holders = HOLDERS[kind]
     if department not in holders:
         return Refusal("outside-department-scope", f"{kind} facts are held by {', '.join(holders)}, not {department}")
     if kind == "insurance_enrolment":
-        allowed = INSURANCE_HOLDERS.get(item.get("insurance_type"), ())
+        allowed = INSURANCE_HOLDERS.get(item.get("insurance_type", ""), ())
         if department not in allowed:
             return Refusal(
                 "outside-department-scope",
                 f"{item.get('insurance_type')} enrolment is held by {', '.join(allowed)}, not {department}",
                 "insurance_type",
             )
-    if kind == "case_outcome" and FORUM_HOLDERS.get(item.get("forum")) != department:
+    forum_holder = FORUM_HOLDERS.get(item.get("forum", ""))
+    if kind == "case_outcome" and forum_holder != department:
         return Refusal(
             "outside-department-scope",
-            f"{item.get('forum')} outcomes are reported by {FORUM_HOLDERS.get(item.get('forum'))}, not {department}",
+            f"{item.get('forum')} outcomes are reported by {forum_holder}, not {department}",
             "forum",
         )
     return None
@@ -96,7 +98,7 @@ def date_range(start: date | None, end: date | None, start_name: str, end_name: 
     return None
 
 
-def date_ranges(kind: str, item) -> Refusal | None:
+def date_ranges(kind: str, item: object) -> Refusal | None:
     """Every date range a kind of fact carries, first problem only."""
     checks = {
         "insurance_enrolment": [("start_date", "end_date")],
@@ -114,18 +116,19 @@ def date_ranges(kind: str, item) -> Refusal | None:
     return None
 
 
-def order_to_pay(item, established_on: date) -> Refusal | None:
+def order_to_pay(item: object, established_on: date) -> Refusal | None:
     """An order to pay stated as ignored needs its deadline, and the deadline must have passed on the day the
     department established it (逾期未支付 is known only after the deadline; 人力资源社会保障部令第45号 art. 5)."""
     if not getattr(item, "order_ignored", False):
         return None
-    if item.ordered_to_pay_by is None:
+    # Only an inspection result states an order ignored, and it always has the field.
+    due: date | None = getattr(item, "ordered_to_pay_by", None)
+    if due is None:
         return Refusal("invalid-line", "an order stated as ignored needs its deadline", "ordered_to_pay_by")
-    if item.ordered_to_pay_by >= established_on:
+    if due >= established_on:
         return Refusal(
             "invalid-date-range",
-            f"an order due {item.ordered_to_pay_by.isoformat()} cannot be known "
-            f"ignored on {established_on.isoformat()}",
+            f"an order due {due.isoformat()} cannot be known ignored on {established_on.isoformat()}",
             "order_ignored",
         )
     return None
