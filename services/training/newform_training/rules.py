@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from newform_common.auth import DISTRICT_GOVERNMENT, Principal, Role
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation
@@ -70,7 +71,8 @@ def subsidy_amount_fen(occupation: str, level: int, on: date) -> int:
     tier = policy.value("training.skills_subsidy.tier_by_level", on)[str(level)]
     base = policy.value("training.skills_subsidy.amount_fen_by_level", on)[tier]
     percent = policy.value("training.skills_subsidy.urgent_occupation_percent", on).get(occupation, 100)
-    return base * percent // 100
+    amount: int = base * percent // 100
+    return amount
 
 
 def add_months(day: date, months: int) -> date:
@@ -150,7 +152,8 @@ class PlaceGround:
     fallback: bool = False
     note: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
