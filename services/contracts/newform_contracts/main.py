@@ -5,15 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
-from newform_common.consumer import ConsumerRunner
-from newform_common.db import Database
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .contracts.evidence import Sealer
 from .contracts.service import DEADLINE_HANDLERS as CONTRACT_CLOCKS
-from .handlers import on_contracts_events, on_departments_events
 from .pii import Pii
 from .router import router
 from .verified.service import DEADLINE_HANDLERS as VERIFIED_CLOCKS
@@ -39,25 +36,6 @@ TAGS = [
 ]
 
 
-def consumers(db: Database, settings: Settings) -> list[ConsumerRunner]:
-    """One consumer per source topic, each with its handler of `handlers.py` and only the types it acts on
-    (every other contracts event — a draft, a signature… — would cost an inbox row for nothing)."""
-    return [
-        ConsumerRunner(
-            db,
-            settings.kafka_bootstrap_servers,
-            group_id=f"{settings.service_name}-{source}",
-            topics=[topic],
-            batch_handler=handler,
-            types=handler.event_types,
-        )
-        for source, topic, handler in (
-            ("departments", settings.departments_topic, on_departments_events),
-            ("contracts", settings.topic, on_contracts_events),
-        )
-    ]
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
@@ -67,7 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, findings_router()],
         openapi_tags=TAGS,
         deadline_handlers={**CONTRACT_CLOCKS, **VERIFIED_CLOCKS},
-        consumers=consumers,
     )
     app.state.pii = Pii(settings.pii_secret)
     app.state.sealer = Sealer(settings.signing_private_key())
