@@ -49,18 +49,18 @@ MINIMUM_MONTH = "wages.minimum_wage_month"  # a pay month of shorter statements:
 async def schedule_statement_clocks(
     session: AsyncSession, rows: list[dict[str, Any]], today: date, now: datetime
 ) -> None:
-    """A statement not fully paid and not yet due: its arrears clock runs out at the end of the due date."""
-    with session.no_autoflush:  # the statements are new: no clock of theirs to flush or find first
-        for row in rows:
-            if row["due_date"] >= today and row["paid_fen"] < max(0, row["gross_fen"] - row["deductions_fen"]):
-                await deadlines.schedule(
-                    session,
-                    STATEMENT_DUE,
-                    row["id"],
-                    end_of_business_day(row["due_date"]),
-                    data={"platform_id": row["platform_id"]},
-                    now=now,
-                )
+    """A statement not fully paid and not yet due: its arrears clock runs out at the end of the due date.
+    The statements are new (stored now, or judged now after waiting pending): none has a clock yet."""
+    await repo.start_new_clocks(
+        session,
+        STATEMENT_DUE,
+        [
+            (row["id"], end_of_business_day(row["due_date"]), {"platform_id": row["platform_id"]})
+            for row in rows
+            if row["due_date"] >= today and row["paid_fen"] < max(0, row["gross_fen"] - row["deductions_fen"])
+        ],
+        now,
+    )
 
 
 async def schedule_minimum_months(
