@@ -1,7 +1,8 @@
 """`newform new-service`: "a new service is a folder and one line" — a service generated into a copy of
 this tree, with its registry line and nothing else edited by hand, passes that copy's checks: the
-shape, its own generated tests (API on the shared PostgreSQL and Kafka, event schemas, wiring), the
-consumer-model check, the API documents' check and the deploy files' freshness and Kafka ACL checks.
+shape, its own generated tests (API on the shared PostgreSQL and Kafka, event schemas, wiring, its
+gateway slice end to end over Kafka), the consumer-model check, the API documents' check and the
+deploy files' freshness and Kafka ACL checks.
 
 The copy runs in a subprocess with the copy's packages first on PYTHONPATH (never the real tree's:
 the generator regenerates `api/` and `deploy/` of the tree it writes into)."""
@@ -33,6 +34,17 @@ CHECKS = [
     "tests/api/test_published_documents.py::test_every_installed_service_and_topic_is_published",
     "tests/deploy/test_deploy_files.py::test_the_committed_deploy_files_are_the_registrys",
     "tests/deploy/test_topology.py::test_every_service_is_a_scram_user_writing_only_its_topic_and_reading_what_its_code_reads",
+    # The one shape, for the new service and for the gateway with its new slice.
+    *(
+        f"tests/common/test_shape.py::{check}[{package}]"
+        for check in (
+            "test_every_query_is_in_a_repository_and_every_clock_goes_through_the_kit",
+            "test_modules_and_functions_are_short_or_say_why",
+            "test_no_import_inside_a_function_without_its_reason",
+            "test_no_import_circle",
+        )
+        for package in (f"newform_{NAME}", "newform_gateway")
+    ),
 ]
 
 
@@ -58,7 +70,9 @@ def tree(tmp_path_factory) -> Path:
 
 def test_a_generated_service_passes_the_copys_checks_with_no_edit_but_its_registry_line(tree):
     started = time.monotonic()
-    written = create_service(NAME, PORT, "a service made from the template", root=tree, consumes=("contracts",))
+    written = create_service(
+        NAME, PORT, "a service made from the template", root=tree, consumes=("contracts",), regulator_view=True
+    )
 
     package = tree / "services" / NAME / f"newform_{NAME}"
     line = (tree / "libs/common/newform_common/registry.py").read_text()
@@ -70,6 +84,11 @@ def test_a_generated_service_passes_the_copys_checks_with_no_edit_but_its_regist
     assert (package / "event_schemas" / f"{NAME}.finding.raised.v1.json").exists()
     assert (tree / "api" / "openapi" / f"{NAME}.json").exists() and (tree / "deploy" / "k8s" / f"{NAME}.yaml").exists()
     assert f"- {NAME}: a new service" in (tree / "CHANGELOG.md").read_text()
+    gateway = tree / "services/gateway/newform_gateway"
+    for role in ("models", "projection", "repository", "router", "page", "schemas", "service"):
+        assert gateway / "sources" / NAME / f"{role}.py" in written, role
+    assert gateway / "migrations" / "versions" / f"gw_{NAME}_0001.py" in written
+    assert f'"/v1/{NAME}/subjects"' in (tree / "api/openapi/gateway.json").read_text()
     assert not list(tree.rglob("*.tmpl")) or all("service_template" in str(p) for p in tree.rglob("*.tmpl"))
     generated = time.monotonic() - started
 
@@ -78,7 +97,7 @@ def test_a_generated_service_passes_the_copys_checks_with_no_edit_but_its_regist
         if name in os.environ:
             env[name] = os.environ[name]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", *CHECKS, "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", *CHECKS, "-q", "-p", "no:cacheprovider", "--tb=short", "--show-capture=no"],
         cwd=tree,
         env=env,
         capture_output=True,

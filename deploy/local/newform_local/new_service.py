@@ -12,7 +12,7 @@ What it writes (docs/adding-a-service.md lists what a person still does):
 - the registry line (`ServiceSpec("<name>", <port>, "<summary>", consumes=(...))`) and a CHANGELOG entry;
 - with `--regulator-view`, the gateway's slice `services/gateway/newform_gateway/sources/<name>/`
   (read model, projection, repository, API route, page), its page template, its gateway migration, its
-  test `tests/<name>/test_gateway_slice.py`, and its line in the gateway's slice list (`slices.py`);
+  test `tests/<name>/test_gateway_slice.py` (the gateway discovers the slice: `newform_gateway/slices.py`);
 - then, in a subprocess running the tree it wrote into (`root`), the event schemas, `api/` and `deploy/`.
 """
 
@@ -35,7 +35,6 @@ from newform_common.events import write_event_schemas
 from . import apidocs, deploy
 from .ports import repo_root
 from .service_files import changelog_entry, consumed_models, handlers, registry_line, topic_settings
-from .slices import add_slice
 
 TEMPLATE = Path(__file__).parent / "service_template"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
@@ -162,10 +161,13 @@ def create_service(
         raise ValueError(f"services/{name} or tests/{name} already exists")
     if regulator_view and targets["gateway/slice"].exists():
         raise ValueError(f"the gateway already has a slice {name!r}")
+    if regulator_view and not slices_are_discovered(root / GATEWAY):
+        raise ValueError(
+            "the gateway's slices.py does not discover its slices (pkgutil.iter_modules over sources/): "
+            "write the slice by hand, or make it discover them"
+        )
     written = write_files(root, service)
     add_registry_line(service, root / REGISTRY_IN_TREE)
-    if regulator_view:
-        written += add_slice(root / GATEWAY, name)
     changelog = root / "CHANGELOG.md"
     if changelog.exists():
         changelog.write_text(changelog_entry(changelog.read_text(), name, port, regulator_view))
@@ -190,6 +192,12 @@ def tidy(paths: list[Path], root: Path) -> None:
     names = [str(p) for p in paths]
     subprocess.run([binary, "check", "--quiet", "--fix", "--select", "I", *names], cwd=root, check=False)
     subprocess.run([binary, "format", "--quiet", *names], cwd=root, check=False)
+
+
+def slices_are_discovered(gateway: Path) -> bool:
+    """Whether the gateway finds its slices in `sources/` by itself (`slices.py`, `pkgutil.iter_modules`)."""
+    slices = gateway / "slices.py"
+    return slices.exists() and "iter_modules" in slices.read_text()
 
 
 def add_registry_line(service: NewService, registry_file: Path = REGISTRY_FILE) -> None:
