@@ -127,6 +127,8 @@ def queries_outside_repositories(package: str | Path) -> list[Breach]:
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr in QUERY_METHODS
                 and _session_like(node.func.value)
+                # `get` is also every dict's: only a session's `get` is a query.
+                and (node.func.attr != "get" or _name_of(node.func.value) == "session")
             ):
                 found.append(Breach(where, f"calls {ast.unparse(node.func)}"))
     return sorted(found)
@@ -138,6 +140,12 @@ def _session_like(node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):  # self.db, app.state.db, ...
         return node.attr in SESSION_NAMES
     return False
+
+
+def _name_of(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
 
 
 def _docstring(node: ast.AST) -> str:
