@@ -28,7 +28,9 @@ from newform_common.auth import Principal, Role  # noqa: E402
 from newform_common.db import Database  # noqa: E402
 from newform_common.migrations import upgrade  # noqa: E402
 from newform_common.pagination import PageParams  # noqa: E402
-from newform_gateway import queries  # noqa: E402
+from newform_gateway.alerts import service as alerts  # noqa: E402
+from newform_gateway.overview import service as overview  # noqa: E402
+from newform_gateway.platforms import service as platforms  # noqa: E402
 from newform_local.throwaway import throwaway_postgres  # noqa: E402
 
 EVENTS_PER_WORKER = 3.2  # registered, drafted, signed, and a finding for one worker in five
@@ -88,12 +90,12 @@ async def time_queries(url: str, repeats: int = 15) -> dict[str, float]:
     hrss = Principal(subject="bench", role=Role.department, department="hrss")
     page = PageParams(limit=50, after=None)
     calls = {
-        "overview": lambda s: queries.overview(s, regulator),
-        "alert list (regulator)": lambda s: queries.list_alerts(s, regulator, page),
-        "alert list (department, open)": lambda s: queries.list_alerts(s, hrss, page, status="open"),
-        "platforms with scorecards": lambda s: queries.list_platforms(s),
-        "platform detail": lambda s: queries.platform_detail(s, "p_7"),
-        "worker timeline": lambda s: queries.worker_timeline(s, "w_77"),
+        "overview": lambda s: overview.overview(s, regulator),
+        "alert list (regulator)": lambda s: alerts.list_alerts(s, regulator, page),
+        "alert list (department, open)": lambda s: alerts.list_alerts(s, hrss, page, status="open"),
+        "platforms with scorecards": lambda s: platforms.list_platforms(s),
+        "platform detail": lambda s: platforms.platform_detail(s, "p_7"),
+        "worker timeline": lambda s: overview.worker_timeline(s, "w_77"),
     }
     times = {}
     try:

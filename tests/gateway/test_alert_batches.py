@@ -14,7 +14,7 @@ from newform_common.db import Database
 from newform_common.events import Envelope
 from newform_gateway.config import Settings
 from newform_gateway.main import context_for
-from newform_gateway.projections import project_batch
+from newform_gateway.projections.runner import project_batch
 from newform_gateway.rebuild import compare
 
 from .support import CollectingPublisher, migrated_database

@@ -14,7 +14,7 @@ from newform_common.auth import generate_keypair
 from newform_common.db import Database
 from newform_common.policy import BUSINESS_TZ, business_today
 from newform_common.testing import app_client, credit_code, eventually, unique_name
-from newform_gateway import credit_export
+from newform_gateway.credit import export as credit_export
 from newform_gateway.main import create_app
 
 from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics

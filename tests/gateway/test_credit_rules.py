@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from newform_common.findings import rule_catalogue
-from newform_gateway import credit
-from newform_gateway.credit import CreditRules, CreditRulesError
-from newform_gateway.departments import DepartmentFact
+from newform_gateway.credit import rules as credit
+from newform_gateway.credit.rules import CreditRules, CreditRulesError
+from newform_gateway.sources.departments.models import DepartmentFact
 
 RECORD = {"rule": "M6.wage_arrears", "subject": "related_unit", "document": "宁政办〔2022〕41号", "source": "item 6"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from newform_gateway import routing
+from newform_gateway.alerts import routing
 
 ON = date(2025, 8, 7)
 

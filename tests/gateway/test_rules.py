@@ -8,10 +8,12 @@ import hmac
 from datetime import date
 
 from newform_common.auth import Principal, Role
-from newform_gateway import routing, scorecards
-from newform_gateway.alerts import CreditRules
+from newform_gateway.alerts import routing
 from newform_gateway.config import DEFAULT_CREDIT_RULES, Settings
-from newform_gateway.webhooks import backoff, sign
+from newform_gateway.credit.rules import CreditRules
+from newform_gateway.platforms import scorecards
+from newform_gateway.webhooks.deliverer import backoff
+from newform_gateway.webhooks.signing import sign
 
 ON = date(2024, 6, 1)
 

@@ -12,10 +12,10 @@ import pytest
 from newform_common.findings import rule_catalogue
 from newform_common.policy import get_policy
 from newform_common.registry import installed_names
-from newform_gateway import scorecards
-from newform_gateway.alerts import CreditRules
+from newform_gateway.alerts.schemas import ALERT_EXAMPLE
 from newform_gateway.config import DEFAULT_CREDIT_RULES
-from newform_gateway.schemas import ALERT_EXAMPLE
+from newform_gateway.credit.rules import CreditRules
+from newform_gateway.platforms import scorecards
 
 ON = date(2024, 6, 1)
 

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from newform_common.db import Database
 from newform_common.events import Envelope
 from newform_gateway.projections.base import Typed
-from newform_gateway.projections.wages import StatementLine, StatementsAccepted, WageStatement, _statement, apply
+from newform_gateway.sources.wages.models import WageStatement
+from newform_gateway.sources.wages.projection import StatementLine, StatementsAccepted, _statement, apply
 
 from .support import migrated_database
 

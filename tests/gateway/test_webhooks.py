@@ -20,7 +20,7 @@ import pytest
 
 from newform_common.testing import app_client, eventually, unique_name
 from newform_gateway.main import create_app
-from newform_gateway.webhooks import TargetRefused, address_refused, check_target
+from newform_gateway.webhooks.targets import TargetRefused, address_refused, check_target
 from newform_local.ports import free_port
 
 from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar

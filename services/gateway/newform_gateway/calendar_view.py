@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import calendar, clock, schedules
@@ -18,7 +17,7 @@ from newform_common.auth import Principal, Role, require
 from newform_common.calendar_api import calendar_router
 from newform_common.errors import problem_responses
 
-from .models import EventLog
+from . import repository
 
 RECOMPUTED_SUFFIX = ".deadline.recomputed.v1"
 
@@ -37,10 +36,7 @@ class RecomputedDeadline(BaseModel):
 
 
 async def recomputed(session: AsyncSession, year: int | None, limit: int) -> list[RecomputedDeadline]:
-    query = select(EventLog).where(EventLog.type.like(f"%{RECOMPUTED_SUFFIX}")).order_by(EventLog.seq.desc())
-    if year is not None:
-        query = query.where(EventLog.data["schedule_year"].as_integer() == year)
-    rows = (await session.execute(query.limit(limit))).scalars().all()
+    rows = await repository.events_of_type_suffix(session, RECOMPUTED_SUFFIX, schedule_year=year, limit=limit)
     return [
         RecomputedDeadline(
             service=r.service,

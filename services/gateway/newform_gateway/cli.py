@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
+
+from newform_common.auth import SCOPE_REQUIRED, Role
+
+from .tokens import add_client
 
 
 def register(subparsers) -> None:
@@ -62,13 +67,6 @@ def register(subparsers) -> None:
 
 
 def cmd_client(args: argparse.Namespace) -> int:
-    import os
-    import sys
-
-    from newform_common.auth import SCOPE_REQUIRED, Role
-
-    from .tokens import add_client
-
     path = args.clients_file or (
         Path(os.environ["GATEWAY_CLIENTS_FILE"]) if os.environ.get("GATEWAY_CLIENTS_FILE") else default_clients_file()
     )
@@ -95,12 +93,16 @@ def cmd_client(args: argparse.Namespace) -> int:
 
 
 def default_clients_file() -> Path:
+    """The local stack's clients file. Imported here because the local stack (`newform_local`) is a
+    development package, absent where the gateway runs in production."""
     from newform_local.stack import default_data_dir
 
     return default_data_dir() / "keys" / "clients.toml"
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Imported here because `newform` loads every service's `cli` module for every command: the whole
+    gateway (the app, its projections) loads only when a rebuild is asked for."""
     from .config import Settings
     from .rebuild import compare, rebuild
 
@@ -124,11 +126,13 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_credit_export(args: argparse.Namespace) -> int:
+    """Imported here because `newform` loads every service's `cli` module for every command: the
+    database and the credit export load only when an export is asked for."""
     from newform_common.db import Database
     from newform_common.errors import Problem
 
     from .config import Settings
-    from .credit_export import build_export, write_export
+    from .credit.export import build_export, write_export
 
     settings = Settings()
     key = settings.credit_export_private_key()

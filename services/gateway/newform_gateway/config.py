@@ -38,7 +38,7 @@ class Settings(ServiceSettings):
     alert_deadline_default_days: int = Field(15, validation_alias="ALERT_DEADLINE_DEFAULT_DAYS")
     # The dashboard's sign-in cookie is marked Secure when served over https (set false only for plain http).
     cookie_secure: bool = Field(False, validation_alias="GATEWAY_COOKIE_SECURE")
-    # Ed25519 private key (PKCS8 PEM) that signs the daily credit-information export (M19, credit_export.py).
+    # Ed25519 private key (PKCS8 PEM) that signs the daily credit-information export (M19, credit/export.py).
     credit_export_signing_key: str = Field("", validation_alias="CREDIT_EXPORT_SIGNING_KEY")
     credit_export_signing_key_file: Path | None = Field(None, validation_alias="CREDIT_EXPORT_SIGNING_KEY_FILE")
     # Where the daily export is written (one signed file a day and a manifest); unset: no daily job.

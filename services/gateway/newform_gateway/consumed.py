@@ -1,8 +1,8 @@
 """The events the gateway reads, as the gateway's own typed models (`newform_common.consumed`): they
-live with their projections (`projections/<service>.py`); listed here so the suite checks each one
+live with their projections (`sources/<service>/projection.py`); listed here so the suite checks each one
 against its producer's committed schema."""
 
-from .projections.contracts import (  # noqa: F401
+from .sources.contracts.projection import (  # noqa: F401
     AccountRestricted,
     ContractDiscarded,
     ContractDrafted,
@@ -14,14 +14,14 @@ from .projections.contracts import (  # noqa: F401
     RuleNoticePublished,
     WorkerRegistered,
 )
-from .projections.departments import (  # noqa: F401
+from .sources.departments.projection import (  # noqa: F401
     CaseOutcomeRecorded,
     DispatchLicenceRecorded,
     EnterpriseRecordRecorded,
     InspectionResultRecorded,
     InsuranceEnrolmentRecorded,
 )
-from .projections.disputes import (  # noqa: F401
+from .sources.disputes.projection import (  # noqa: F401
     CaseStageChanged,
     ClockExpired,
     ComplaintAnswered,
@@ -29,14 +29,14 @@ from .projections.disputes import (  # noqa: F401
     ComplaintResolved,
     LegalAidRequested,
 )
-from .projections.training import (  # noqa: F401
+from .sources.training.projection import (  # noqa: F401
     CertificateIssued,
     ClaimApproved,
     ClaimPaid,
     ClaimRejected,
     ClaimSubmitted,
 )
-from .projections.wages import (  # noqa: F401
+from .sources.wages.projection import (  # noqa: F401
     QuotaAssessed,
     RelatedUnitRegistered,
     SessionsAccepted,

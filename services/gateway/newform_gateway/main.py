@@ -8,16 +8,15 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
-from . import calendar_view, credit_export, departments, training, wages_views
-from .alerts import Context, CreditRules
 from .config import Settings
-from .disputes_views import page_router as disputes_page_router
-from .disputes_views import router as disputes_router
-from .projections import make_batch_handler
-from .router import OPENAPI_TAGS, router
-from .tokens import token_router
-from .web import mount_web, web_router
-from .webhooks import Deliverer, document_webhooks
+from .credit.export import DailyExporter
+from .credit.rules import CreditRules
+from .projections.base import Context
+from .projections.runner import make_batch_handler
+from .router import OPENAPI_TAGS, ROUTERS
+from .web.shell import mount_web
+from .webhooks.deliverer import Deliverer
+from .webhooks.documents import document_webhooks
 
 #: Events per polled batch at most: a backlog is projected set-based in large batches (one statement
 #: per table each), while a caught-up gateway gets what arrived since the last poll.
@@ -52,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.deliverer = app.state.credit_exporter = None
         key = settings.credit_export_private_key()
         if settings.credit_export_dir is not None and key is not None:
-            app.state.credit_exporter = credit_export.DailyExporter(app.state.db, key, settings.credit_export_dir)
+            app.state.credit_exporter = DailyExporter(app.state.db, key, settings.credit_export_dir)
             await app.state.credit_exporter.start()
         if settings.run_deliverer:
             app.state.deliverer = Deliverer(app.state.db, settings)
@@ -69,21 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
         "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=[
-            router,
-            token_router,
-            disputes_router,
-            training.router,
-            wages_views.router,
-            departments.router,
-            credit_export.router,
-            web_router,
-            disputes_page_router,
-            training.web_router,
-            wages_views.page_router,
-            departments.web_router,
-            *calendar_view.routers,
-        ],
+        routers=ROUTERS,
         openapi_tags=OPENAPI_TAGS
         + [{"name": "tokens", "description": "Client credentials for platforms and departments' systems"}],
         consumers=consumers,

@@ -22,90 +22,47 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import heapq
-import json
 import logging
 import re
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from newform_common import bulk, inbox
 from newform_common.consumer import MALFORMED_TYPE, position_id
-from newform_common.db import Database, driver_connection
+from newform_common.db import Database
 from newform_common.events import Envelope, MalformedEvent
 from newform_common.kafka import make_admin, security_options
 from newform_common.migrations import upgrade
 
-from . import counters
+from . import repository, slices
 from .config import Settings
 from .main import context_for
-from .projections import apply_projections, log_events, project
-from .projections.wages import READ_MODELS as WAGES_READ_MODELS
+from .projections.base import Context
+from .projections.runner import apply_projections, log_events, project
 
 log = logging.getLogger(__name__)
 
-#: Read-model tables and the columns that are the projection's own (excluded from comparison).
+#: Read-model tables and the columns that are the projection's own (excluded from comparison): the
+#: gateway's own, and each source slice's (`slices.read_models`).
 READ_MODELS: dict[str, tuple[str, ...]] = {
     "event_log": ("seq", "logged_at"),
-    "enterprises": (),
-    "worker_registrations": (),
-    "contracts": (),
-    "account_restrictions": (),
-    "rule_notices": (),
     "alerts": (),
     "alert_routes": (),
     "alert_transitions": ("id",),
     # a record held for an unknown subject is released when the rebuild meets the enterprise (not when live did)
     "credit_records": ("subject_known_at",),
     "credit_listings": (),
-    "dispute_complaints": (),
-    "dispute_cases": (),
-    "dispute_clock_expiries": (),
-    "dispute_legal_aid": (),
-    **WAGES_READ_MODELS,
+    **slices.read_models(),
     "read_counters": (),
 }
 #: Rows left out of the comparison: a counter the live triggers brought back to zero is a row with n = 0;
 #: a rebuild, counting once, writes none (the readers skip zeros alike).
 NOT_COMPARED = {"read_counters": "n = 0"}
-
-
-async def create_fresh_database(server_url: str) -> str:
-    """A new, empty database next to `server_url`'s; returns its URL."""
-    url = make_url(server_url)
-    name = f"newform_gateway_rebuild_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
-    engine = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def ensure_database(url: str) -> bool:
-    """Create `url`'s database if its server does not have it; True if it was created."""
-    target = make_url(url)
-    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            exists = (
-                await conn.execute(text("select 1 from pg_database where datname = :n"), {"n": target.database})
-            ).first()
-            if exists:
-                return False
-            quoted = '"' + (target.database or "").replace('"', '""') + '"'
-            await conn.execute(text(f"CREATE DATABASE {quoted}"))
-            return True
-    finally:
-        await engine.dispose()
 
 
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
@@ -125,14 +82,56 @@ FETCH_MAX_BYTES = 64 * 1024 * 1024
 PARTITION_FETCH_MAX_BYTES = 16 * 1024 * 1024
 
 
-async def _merged_chunks(
-    settings: Settings, topics_found: list[str], size: int, poison: list[dict[str, Any]] | None = None
-) -> AsyncIterator[list[Envelope]]:
-    """Every record of the matching topics up to the end offsets taken at the start, merged across
-    partitions by (event time, topic, partition, offset), in chunks of `size` — streamed: each
-    partition holds at most one fetch in memory, and the next record is always the earliest head
-    among the partitions."""
-    consumer = AIOKafkaConsumer(
+#: Fetch sizes for reading whole topics: many records per round trip (aiokafka's defaults are 1 MB per partition).
+FETCH_MAX_BYTES = 64 * 1024 * 1024
+PARTITION_FETCH_MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class _Partitions:
+    """The assigned partitions read up to their end offsets: a buffer of parsed records per partition."""
+
+    consumer: AIOKafkaConsumer
+    end: dict[TopicPartition, int]
+    buffers: dict[TopicPartition, deque]
+    open_partitions: set[TopicPartition]
+    poison: list[dict[str, Any]] | None
+
+    async def refill(self, wanted: set[TopicPartition]) -> None:
+        """Fetch until every partition in `wanted` has a record buffered or is read to its end."""
+        while wanted:
+            batch = await self.consumer.getmany(*wanted, timeout_ms=1000)
+            for tp, recs in batch.items():
+                buffer, stop = self.buffers[tp], self.end[tp]
+                for r in recs:
+                    if r.offset >= stop:
+                        continue
+                    try:
+                        env = Envelope.from_kafka(
+                            r.key, r.value, r.headers or [], topic=tp.topic, partition=tp.partition, offset=r.offset
+                        )
+                    except MalformedEvent as exc:
+                        # The live runner dead-lettered it already (once): skip it, say so.
+                        if self.poison is not None:
+                            self.poison.append(
+                                {
+                                    "topic": tp.topic,
+                                    "partition": tp.partition,
+                                    "offset": r.offset,
+                                    "reason": f"malformed: {exc}",
+                                }
+                            )
+                        continue
+                    buffer.append(((env.time, tp.topic, tp.partition, r.offset), env))
+            for tp in list(wanted):
+                if await self.consumer.position(tp) >= self.end[tp]:
+                    self.open_partitions.discard(tp)
+                if self.buffers[tp] or tp not in self.open_partitions:
+                    wanted.discard(tp)
+
+
+def _consumer(settings: Settings) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
         **security_options(),
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=None,
@@ -142,6 +141,16 @@ async def _merged_chunks(
         fetch_max_bytes=FETCH_MAX_BYTES,
         max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
     )
+
+
+async def _merged_chunks(
+    settings: Settings, topics_found: list[str], size: int, poison: list[dict[str, Any]] | None = None
+) -> AsyncIterator[list[Envelope]]:
+    """Every record of the matching topics up to the end offsets taken at the start, merged across
+    partitions by (event time, topic, partition, offset), in chunks of `size` — streamed: each
+    partition holds at most one fetch in memory, and the next record is always the earliest head
+    among the partitions."""
+    consumer = _consumer(settings)
     await consumer.start()
     try:
         pattern = re.compile(settings.topic_pattern)
@@ -152,53 +161,25 @@ async def _merged_chunks(
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
-        buffers: dict[TopicPartition, deque] = {tp: deque() for tp in partitions}
-        open_partitions = {tp for tp in partitions if end[tp] > 0 and await consumer.position(tp) < end[tp]}
+        read = _Partitions(
+            consumer,
+            end,
+            {tp: deque() for tp in partitions},
+            {tp for tp in partitions if end[tp] > 0 and await consumer.position(tp) < end[tp]},
+            poison,
+        )
         heads: list[tuple] = []  # one entry per partition with a buffered record: (its sort key, partition)
-
-        async def refill(wanted: set[TopicPartition]) -> None:
-            """Fetch until every partition in `wanted` has a record buffered or is read to its end."""
-            while wanted:
-                batch = await consumer.getmany(*wanted, timeout_ms=1000)
-                for tp, recs in batch.items():
-                    buffer, stop = buffers[tp], end[tp]
-                    for r in recs:
-                        if r.offset >= stop:
-                            continue
-                        try:
-                            env = Envelope.from_kafka(
-                                r.key, r.value, r.headers or [], topic=tp.topic, partition=tp.partition, offset=r.offset
-                            )
-                        except MalformedEvent as exc:
-                            # The live runner dead-lettered it already (once): skip it, say so.
-                            if poison is not None:
-                                poison.append(
-                                    {
-                                        "topic": tp.topic,
-                                        "partition": tp.partition,
-                                        "offset": r.offset,
-                                        "reason": f"malformed: {exc}",
-                                    }
-                                )
-                            continue
-                        buffer.append(((env.time, tp.topic, tp.partition, r.offset), env))
-                for tp in list(wanted):
-                    if await consumer.position(tp) >= end[tp]:
-                        open_partitions.discard(tp)
-                    if buffers[tp] or tp not in open_partitions:
-                        wanted.discard(tp)
-
-        await refill(set(open_partitions))
-        for tp, buffer in buffers.items():
+        await read.refill(set(read.open_partitions))
+        for tp, buffer in read.buffers.items():
             if buffer:
                 heapq.heappush(heads, (buffer[0][0], tp))
         chunk: list[Envelope] = []
         while heads:
             _, tp = heads[0]
-            buffer = buffers[tp]
+            buffer = read.buffers[tp]
             chunk.append(buffer.popleft()[1])
-            if not buffer and tp in open_partitions:
-                await refill({tp})
+            if not buffer and tp in read.open_partitions:
+                await read.refill({tp})
             if buffer:
                 heapq.heapreplace(heads, (buffer[0][0], tp))
             else:
@@ -218,29 +199,18 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 5
     is dropped again if the replay fails, so a failure never leaves a partial copy that looks like a
     rebuild."""
     if into:
-        target, created = into, await ensure_database(into)
+        target, created = into, await repository.ensure_database(into)
     else:
-        target, created = await create_fresh_database(settings.database_url), True
+        target, created = await repository.create_fresh_database(settings.database_url), True
     try:
         return await _replay(settings, target, batch)
     except BaseException:
         if created:
             try:
-                await drop_database(target)
+                await repository.drop_database(target)
             except Exception as exc:  # the replay's own error is the one to report
                 log.warning("rebuild: could not drop the partial database %s: %s", target, exc)
         raise
-
-
-async def drop_database(url: str) -> None:
-    target = make_url(url)
-    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            quoted = '"' + (target.database or "").replace('"', '""') + '"'
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-    finally:
-        await engine.dispose()
 
 
 class TargetNotEmpty(RuntimeError):
@@ -252,27 +222,133 @@ async def _defer_upkeep(db: Database) -> list[str]:
     counting triggers are suspended, and the event log's secondary indexes (nothing reads them during
     a replay) are dropped; returns their definitions."""
     async with db.transaction() as session:
-        conn = await driver_connection(session)
-        if await conn.fetchval("select exists (select 1 from event_log) or exists (select 1 from inbox)"):
+        if await repository.holds_events(session):
             raise TargetNotEmpty(
-                f"{make_url(db.url).database} holds events already; rebuild into a new or empty database"
+                f"{repository.database_name(db.url)} holds events already; rebuild into a new or empty database"
             )
-        await counters.suspend_counting(conn)
-        indexes = await conn.fetch(
-            "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
-            "where indrelid = 'event_log'::regclass and not indisunique and not indisprimary"
-        )
-        for name, _ in indexes:
-            await conn.execute(f"drop index {name}")
-    return [definition for _, definition in indexes]
+        await repository.suspend_counting(session)
+        return await repository.drop_event_log_indexes(session)
 
 
 async def _finish_upkeep(db: Database, indexes: list[str]) -> None:
     async with db.transaction() as session:
-        conn = await driver_connection(session)
-        for definition in indexes:
-            await conn.execute(definition)
-        await counters.count_all(conn)
+        await repository.create_indexes(session, indexes)
+        await repository.count_all(session)
+
+
+@dataclass
+class _Replay:
+    """Chunks into the target database, counted; the events that failed, as the live runner would
+    dead-letter them."""
+
+    db: Database
+    group: str
+    ctx: Context
+    handled: int = 0
+    failed: int = 0
+    poison: list[dict[str, Any]] = field(default_factory=list)
+
+    async def flush(self, chunk: list[Envelope]) -> None:
+        """A chunk in one transaction, set-based like the live consumer (COPY into the log and the
+        inbox: none of it is there yet); if any event in it fails, the chunk again event by event
+        (a savepoint each), skipping those that fail. A crash loses the rebuild, not a fact: its
+        commits need not wait for the disk."""
+        try:
+            with bulk.collector_paused():
+                async with self.db.transaction() as session:
+                    await repository.commit_without_waiting(session)
+                    await inbox.record_new(session, consumer=self.group, envelopes=chunk)
+                    await log_events(session, chunk, fresh=True)
+                    await apply_projections(session, chunk, self.ctx)
+            self.handled += len(chunk)
+        except Exception as exc:
+            log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
+            await self.flush_one_by_one(chunk)
+
+    async def flush_one_by_one(self, chunk: list[Envelope]) -> None:
+        async with self.db.transaction() as session:
+            for env in chunk:
+                try:
+                    async with session.begin_nested():
+                        await self._claim(
+                            session, env.id, env.type, env.topic or "", env.partition or 0, env.offset or 0
+                        )
+                        await project(session, env, self.ctx)
+                        self.handled += 1
+                except Exception as exc:  # as the live runner would dead-letter it
+                    self.failed += 1
+                    self.poison.append(
+                        {
+                            "topic": env.topic,
+                            "partition": env.partition,
+                            "offset": env.offset,
+                            "reason": f"{type(exc).__name__}: {str(exc)[:300]}",
+                        }
+                    )
+                    log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
+                    await self._claim(
+                        session,
+                        env.id,
+                        env.type,
+                        env.topic or "",
+                        env.partition or 0,
+                        env.offset or 0,
+                        outcome="dead_lettered",
+                    )
+
+    async def _claim(self, session, event_id: str, type_: str, topic: str, partition: int, offset: int, **kw) -> None:
+        await inbox.claim(
+            session,
+            consumer=self.group,
+            event_id=event_id,
+            type_=type_,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            **kw,
+        )
+
+    async def dead_letter_malformed(self) -> None:
+        """The malformed records, as the live runner's inbox has them."""
+        async with self.db.transaction() as session:
+            for p in self.poison:
+                if p["reason"].startswith("malformed: "):
+                    self.failed += 1
+                    await self._claim(
+                        session,
+                        position_id(p["topic"], p["partition"], p["offset"]),
+                        MALFORMED_TYPE,
+                        p["topic"][:200],
+                        p["partition"],
+                        p["offset"],
+                        outcome="dead_lettered",
+                    )
+
+
+async def _stream(settings: Settings, topics: list[str], batch: int, replay: _Replay) -> None:
+    """Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
+    chunks are still written one after the other, in order."""
+    seen: set[str] = set()  # the event ids replayed: the database is empty, so the inbox is this set
+    writing: asyncio.Task | None = None
+    try:
+        # The collector would re-walk the buffered events over and over (40% of the replay's
+        # CPU, py-spy): off while it runs (bulk.collector_paused collects every 10 s).
+        with bulk.collector_paused():
+            async for chunk in _merged_chunks(settings, topics, batch, replay.poison):
+                new = []
+                for env in chunk:
+                    if env.id not in seen:  # the same event twice (a producer's retry) is projected once
+                        seen.add(env.id)
+                        new.append(env)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(replay.flush(new))
+            if writing is not None:
+                await writing
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            await asyncio.gather(writing, return_exceptions=True)
 
 
 async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]:
@@ -281,107 +357,12 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
     group = f"{settings.consumer_group}-rebuild-{uuid.uuid4().hex[:8]}"
     topics: list[str] = []
     db = Database(target, service=settings.service_name)
-    handled = failed = 0
-    poison: list[dict[str, Any]] = []
-    seen: set[str] = set()  # the event ids replayed: the database is empty, so the inbox is this set
+    replay = _Replay(db, group, ctx)
     try:
         deferred = await _defer_upkeep(db)
         try:
-
-            async def flush(chunk: list[Envelope]) -> None:
-                """A chunk in one transaction, set-based like the live consumer (COPY into the log and the
-                inbox: none of it is there yet); if any event in it fails, the chunk again event by event
-                (a savepoint each), skipping those that fail. A crash loses the rebuild, not a fact: its
-                commits need not wait for the disk."""
-                nonlocal handled
-                try:
-                    with bulk.collector_paused():
-                        async with db.transaction() as session:
-                            conn = await driver_connection(session)
-                            await conn.execute("set local synchronous_commit = off")
-                            await inbox.record_new(session, consumer=group, envelopes=chunk)
-                            await log_events(session, chunk, fresh=True)
-                            await apply_projections(session, chunk, ctx)
-                    handled += len(chunk)
-                except Exception as exc:
-                    log.info("rebuild: a chunk of %d failed (%s); projecting it event by event", len(chunk), exc)
-                    await flush_one_by_one(chunk)
-
-            async def flush_one_by_one(chunk: list[Envelope]) -> None:
-                nonlocal handled, failed
-                async with db.transaction() as session:
-                    for env in chunk:
-                        try:
-                            async with session.begin_nested():
-                                await inbox.claim(
-                                    session,
-                                    consumer=group,
-                                    event_id=env.id,
-                                    type_=env.type,
-                                    topic=env.topic or "",
-                                    partition=env.partition or 0,
-                                    offset=env.offset or 0,
-                                )
-                                await project(session, env, ctx)
-                                handled += 1
-                        except Exception as exc:  # as the live runner would dead-letter it
-                            failed += 1
-                            poison.append(
-                                {
-                                    "topic": env.topic,
-                                    "partition": env.partition,
-                                    "offset": env.offset,
-                                    "reason": f"{type(exc).__name__}: {str(exc)[:300]}",
-                                }
-                            )
-                            log.warning("rebuild: event %s (%s) not projected: %s", env.id, env.type, exc)
-                            await inbox.claim(
-                                session,
-                                consumer=group,
-                                event_id=env.id,
-                                type_=env.type,
-                                topic=env.topic or "",
-                                partition=env.partition or 0,
-                                offset=env.offset or 0,
-                                outcome="dead_lettered",
-                            )
-
-            # Pipelined: while a chunk is written (the database's work), the next one is read and parsed;
-            # chunks are still written one after the other, in order.
-            writing: asyncio.Task | None = None
-            try:
-                # The collector would re-walk the buffered events over and over (40% of the replay's
-                # CPU, py-spy): off while it runs (bulk.collector_paused collects every 10 s).
-                with bulk.collector_paused():
-                    async for chunk in _merged_chunks(settings, topics, batch, poison):
-                        new = []
-                        for env in chunk:
-                            if env.id not in seen:  # the same event twice (a producer's retry) is projected once
-                                seen.add(env.id)
-                                new.append(env)
-                        if writing is not None:
-                            await writing
-                        writing = asyncio.create_task(flush(new))
-                    if writing is not None:
-                        await writing
-            finally:
-                if writing is not None and not writing.done():
-                    writing.cancel()
-                    await asyncio.gather(writing, return_exceptions=True)
-            async with db.transaction() as session:  # the malformed ones, as the live runner's inbox has them
-                for p in poison:
-                    if p["reason"].startswith("malformed: "):
-                        failed += 1
-                        await inbox.claim(
-                            session,
-                            consumer=group,
-                            event_id=position_id(p["topic"], p["partition"], p["offset"]),
-                            type_=MALFORMED_TYPE,
-                            topic=p["topic"][:200],
-                            partition=p["partition"],
-                            offset=p["offset"],
-                            outcome="dead_lettered",
-                        )
+            await _stream(settings, topics, batch, replay)
+            await replay.dead_letter_malformed()
         except BaseException:
             try:  # a partial database (one given with --into is kept) still counts what it holds
                 await _finish_upkeep(db, deferred)
@@ -394,30 +375,19 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
     return {
         "database_url": target,
         "topics": topics,
-        "events": handled,
-        "failed": failed,
-        "poison": poison[:100],
+        "events": replay.handled,
+        "failed": replay.failed,
+        "poison": replay.poison[:100],
         "consumer_group": group,
     }
-
-
-async def _rows(url: str, table: str, excluded: tuple[str, ...]) -> list[str]:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            drop = "".join(f" - '{c}'" for c in excluded)
-            where = f" where not ({NOT_COMPARED[table]})" if table in NOT_COMPARED else ""
-            rows = await conn.execute(text(f"select (to_jsonb(t){drop})::text from {table} t{where}"))
-            return sorted(json.dumps(json.loads(r[0]), sort_keys=True, ensure_ascii=False) for r in rows)
-    finally:
-        await engine.dispose()
 
 
 async def compare(live_url: str, rebuilt_url: str) -> dict[str, dict[str, list[str]]]:
     """Differences per read-model table ({} when the rebuilt read models equal the live ones)."""
     diffs: dict[str, dict[str, list[str]]] = {}
     for table, excluded in READ_MODELS.items():
-        live, rebuilt = await _rows(live_url, table, excluded), await _rows(rebuilt_url, table, excluded)
+        live = await repository.table_rows(live_url, table, excluded, NOT_COMPARED.get(table))
+        rebuilt = await repository.table_rows(rebuilt_url, table, excluded, NOT_COMPARED.get(table))
         if live != rebuilt:
             live_set, rebuilt_set = set(live), set(rebuilt)
             diffs[table] = {

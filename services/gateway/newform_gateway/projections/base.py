@@ -1,4 +1,4 @@
-"""What every source service's projection module is made of.
+"""What every source slice's projection module is made of, and the context every projection gets.
 
 A projection module declares, per event type it reads, a typed model of the event's data (pydantic,
 `newform_common.consumed`; `newform_gateway.consumed` lists them): the gateway's own reading of the
@@ -19,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common.consumed import ConsumedEvent
 from newform_common.events import Envelope
 
-from ..alerts import Context
+from ..credit.rules import CreditRules
+
+
+@dataclass(frozen=True)
+class Context:
+    """What projections need besides the event: configuration that is not policy."""
+
+    credit_rules: CreditRules
+    deadline_default_days: int = 15
+    #: Off in a rebuild: it has no webhooks, and old alerts are not re-sent.
+    webhooks: bool = True
 
 
 class EventData(ConsumedEvent):

@@ -1,0 +1,179 @@
+"""Acting on an alert (M16, M20): acknowledge, comment, decide — who may do what, the transition
+row, the credit record a confirming decision makes, the deliveries; and the replay of the gateway's
+own `gateway.alert.*.v1` events.
+
+Who may do what: every department the alert is routed to (and the regulator) acknowledges and
+comments; only the measure's lead department — the first unit the policy lists — decides, with one of
+`OUTCOMES`: the finding confirmed, or the policy's 约谈 / 警示 / 查处 (interviewed, warned, penalized:
+each confirms it), or dismissed. A confirming decision of a rule in the credit rules makes a credit
+record. Every step is a `gateway.alert.*.v1` event (on gateway.events, so a rebuild replays it) and an
+`alert_transitions` row with action, actor, time and note.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.events import Envelope
+
+from ..credit import records as credit_records
+from ..projections.base import Context
+from . import repository, routing
+from .deliveries import queue_deliveries
+from .findings import parse_time
+from .models import ACKNOWLEDGED, COMMENTED, CONFIRMING_OUTCOMES, OPEN, OUTCOMES, RESOLVED, Alert, AlertTransition
+
+log = logging.getLogger(__name__)
+
+
+class TransitionRefused(Exception):
+    """The alert is not in a state that allows the step (HTTP 409)."""
+
+
+class NotTheDecider(Exception):
+    """Only the measure's lead department decides an alert (HTTP 403)."""
+
+
+def check_transition(
+    alert: Alert,
+    action: str,
+    outcome: str | None,
+    *,
+    actor_department: str | None,
+    acknowledged_by: set[str] | None = None,
+) -> None:
+    """Refuse a step the alert's state or the actor's role does not allow. `acknowledged_by`: the
+    departments (or actors) that acknowledged it already, each acknowledges once."""
+    if action == COMMENTED:
+        return
+    if alert.status == RESOLVED:
+        raise TransitionRefused("The alert is already resolved")
+    if action == ACKNOWLEDGED:
+        if actor_department in (acknowledged_by or set()):
+            raise TransitionRefused(f"{actor_department} has acknowledged this alert already")
+        return
+    lead = routing.lead_department(
+        alert.measure,
+        district=alert.district,
+        on=alert.first_observed_at,
+        responsible=routing.alert_responsible(alert.evidence),
+    )
+    if actor_department is None or actor_department != lead:
+        raise NotTheDecider(
+            f"The lead department of {alert.measure} ({lead}) decides this alert; "
+            "other departments acknowledge and comment"
+        )
+    if outcome not in OUTCOMES:
+        raise TransitionRefused(f"A decision needs an outcome: one of {', '.join(OUTCOMES)}")
+
+
+def acknowledger(actor_department: str | None, actor: str) -> str:
+    """Who an acknowledgement counts for: the department, or the regulator/admin person."""
+    return actor_department or f"actor:{actor}"
+
+
+async def acknowledged_by(session: AsyncSession, alert_id: str) -> set[str]:
+    return {acknowledger(department, actor) for department, actor in await repository.acknowledgers(session, alert_id)}
+
+
+async def apply_transition(
+    session: AsyncSession,
+    alert: Alert,
+    *,
+    event_id: str,
+    action: str,
+    actor: str,
+    actor_role: str,
+    actor_department: str | None,
+    note: str | None,
+    at: datetime,
+    outcome: str | None,
+    ctx: Context,
+) -> AlertTransition:
+    """Record one action on the alert (checked by `check_transition`): who/when/why, the status it leads
+    to, and the credit record when the lead department confirms a configured rule (M6, M19)."""
+    acknowledging = action == ACKNOWLEDGED
+    check_transition(
+        alert,
+        action,
+        outcome,
+        actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
+        acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None,
+    )
+    to_status = {ACKNOWLEDGED: ACKNOWLEDGED, COMMENTED: alert.status, RESOLVED: RESOLVED}[action]
+    transition = AlertTransition(
+        event_id=event_id,
+        alert_id=alert.alert_id,
+        action=action,
+        from_status=alert.status,
+        to_status=to_status,
+        outcome=outcome,
+        actor=actor,
+        actor_role=actor_role,
+        actor_department=actor_department,
+        note=note,
+        at=at,
+    )
+    session.add(transition)
+    if action == COMMENTED:
+        await session.flush()
+        return transition
+    if action == ACKNOWLEDGED and alert.status == OPEN:
+        alert.acknowledged_at = at
+    alert.status = to_status
+    if action == RESOLVED:
+        alert.resolved_at = at
+        alert.resolution = outcome
+        spec = (
+            credit_records.record_rule_for(ctx.credit_rules, alert, outcome) if outcome in CONFIRMING_OUTCOMES else None
+        )
+        if spec is not None:  # a bad-conduct record (credit/records.py); None when the debt has its record already
+            made = await credit_records.credit_record_for(
+                session, alert, spec, actor=actor, at=at, resolution_event_id=event_id
+            )
+            if made is not None:
+                session.add(made)
+    # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
+    if ctx.webhooks:
+        await queue_deliveries(session, alert, f"alert.{action}")
+    await session.flush()
+    return transition
+
+
+#: The gateway's own alert events and the action each records.
+ACTION_OF_EVENT = {
+    "gateway.alert.acknowledged.v1": ACKNOWLEDGED,
+    "gateway.alert.commented.v1": COMMENTED,
+    "gateway.alert.resolved.v1": RESOLVED,
+}
+
+
+async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
+    """Replay of the gateway's own `gateway.alert.*.v1` events. Live, the API applied the step in the
+    request's transaction already (same event id), so this is a no-op there; in a rebuild it applies it."""
+    if await repository.action_recorded(session, envelope.id):
+        return
+    d = envelope.data
+    alert = await repository.lock_alert_fresh(session, d.get("alert_id"))
+    if alert is None:
+        log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
+        return
+    try:
+        await apply_transition(
+            session,
+            alert,
+            event_id=envelope.id,
+            action=ACTION_OF_EVENT[envelope.type],
+            actor=d.get("actor", "?"),
+            actor_role=d.get("actor_role", "?"),
+            actor_department=d.get("actor_department"),
+            note=d.get("note"),
+            at=parse_time(d.get("at"), envelope.time),
+            outcome=d.get("outcome"),
+            ctx=ctx,
+        )
+    except (TransitionRefused, NotTheDecider) as exc:
+        log.warning("alert action %s not applicable: %s", envelope.id, exc)

@@ -1,0 +1,1 @@
+"""The overview: city-wide counts and trends (API and the dashboard's home page), and worker timelines."""

@@ -1,0 +1,1 @@
+"""Platforms: each platform's numbers from every source and its scorecard (API and page)."""

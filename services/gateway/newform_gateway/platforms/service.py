@@ -1,0 +1,94 @@
+"""Platforms in the regulator's view: each platform's numbers from every source (registrations and
+contracts from the counters, pay from wages, complaints from disputes, training, open alerts, rule
+notices) and its scorecard (`scorecards.py`, pure)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.errors import NotFound
+
+from .. import repository as counters
+from ..alerts import repository as alerts_repository
+from ..sources.contracts import repository as contracts_repository
+from ..sources.disputes import service as disputes_service
+from ..sources.training import service as training_service
+from ..sources.wages import service as wages_service
+from . import scorecards
+from .schemas import PlatformDetail, PlatformSummary
+
+
+async def services_seen(session: AsyncSession) -> set[str]:
+    return await counters.keys(session, "services")
+
+
+async def platform_ids(session: AsyncSession) -> list[str]:
+    ids = await contracts_repository.enterprise_platform_ids(session)
+    ids |= await counters.keys(session, "platforms")
+    return sorted(ids)
+
+
+async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
+    n = scorecards.PlatformNumbers(platform_id=platform_id, services_seen=seen)
+    n.active_registrations = await counters.count(session, "registrations_active", platform_id)
+    n.signed_active_contracts = await counters.count(session, "contracts_by_status", platform_id, "signed")
+    n.workers_with_signed_contract = await counters.count(session, "workers_with_signed_contract", platform_id)
+    n.insured_signed_contracts = await counters.count(session, "contracts_signed_insured", platform_id)
+    n.wage_statements_judged, n.wage_statements_compliant = await wages_service.platform_pay_numbers(
+        session, platform_id
+    )
+    n.open_alerts = await alerts_repository.open_alerts_of_platform(session, platform_id)
+    n.rule_notices, n.consulted_notices = await contracts_repository.rule_notices(session, platform_id)
+    if "disputes" in seen:
+        n.complaints_settled, n.complaints_answered_on_time = await disputes_service.complaint_numbers(
+            session, platform_id
+        )
+    return n
+
+
+async def platform_summary(session: AsyncSession, platform_id: str, seen: set[str]) -> PlatformSummary:
+    n = await platform_numbers(session, platform_id, seen)
+    name = await contracts_repository.enterprise_name(session, platform_id)
+    return PlatformSummary(
+        platform_id=platform_id,
+        name=name,
+        active_registrations=n.active_registrations,
+        contract_coverage=scorecards.contract_coverage(n),
+        insurance_coverage=scorecards.insurance_coverage(n),
+        open_findings=len(n.open_alerts),
+    )
+
+
+async def list_platforms(session: AsyncSession) -> list[PlatformSummary]:
+    seen = await services_seen(session)
+    return [await platform_summary(session, p, seen) for p in await platform_ids(session)]
+
+
+async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDetail:
+    if platform_id not in await platform_ids(session):
+        raise NotFound(f"No platform {platform_id}")
+    seen = await services_seen(session)
+    n = await platform_numbers(session, platform_id, seen)
+    summary = await platform_summary(session, platform_id, seen)
+    enterprises = await contracts_repository.enterprises_of_platform(session, platform_id)
+    return PlatformDetail(
+        **summary.model_dump(),
+        registrations_by_occupation=await counters.counted(session, "registrations_by_occupation", platform_id),
+        registrations_by_district=await counters.counted(session, "registrations_by_district", platform_id),
+        contracts_by_engagement_type=await counters.counted(session, "contracts_by_engagement_type", platform_id),
+        contracts_by_status=await counters.counted(session, "contracts_by_status", platform_id),
+        cooperating_enterprises=[
+            {
+                "enterprise_id": e.enterprise_id,
+                "name": e.name,
+                "kind": e.kind,
+                "district": e.district,
+                "qualified": e.qualified,
+                "dispatch_licence_valid_until": e.dispatch_licence_valid_until,
+            }
+            for e in enterprises
+            if e.enterprise_id != platform_id
+        ],
+        workers_trained=await training_service.workers_trained(session, platform_id),
+        scorecard=scorecards.scorecard(n),
+    )

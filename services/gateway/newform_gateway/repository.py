@@ -1,0 +1,206 @@
+"""The gateway's own queries beside its concerns': the event log (appending a batch; a worker's events;
+the clocks every service recomputed), the pre-aggregated counters, and the databases a rebuild
+replays into (`rebuild.py`).
+
+`read_counters` is kept by statement-level triggers in the same transaction as the rows it counts
+(migration 0004_read_counters), so the overview, scorecards and trends read a handful of rows whatever
+the length of the history. Scope '' is the city, else a platform.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from newform_common import bulk
+from newform_common.db import driver_connection
+
+from .models import EventLog
+
+
+# -- the event log ---------------------------------------------------------------------------------------
+async def append_events(session: AsyncSession, rows: list[dict[str, Any]], *, fresh: bool = False) -> None:
+    """Append to the event log in one statement, skipping events logged already; `fresh`: the caller
+    knows none is logged yet (a rebuild into an empty database): COPY them."""
+    if fresh:
+        await bulk.copy(session, EventLog, rows)
+    else:
+        await bulk.insert_new(session, EventLog, rows, key=["event_id"])
+
+
+async def events_about_worker(session: AsyncSession, worker_id: str) -> list[EventLog]:
+    return list(
+        (
+            await session.execute(
+                select(EventLog).where(EventLog.worker_id == worker_id).order_by(EventLog.time, EventLog.seq)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def events_of_type_suffix(
+    session: AsyncSession, suffix: str, *, schedule_year: int | None, limit: int
+) -> list[EventLog]:
+    """The newest logged events whose type ends with `suffix` (of one holiday schedule's year, if given)."""
+    query = select(EventLog).where(EventLog.type.like(f"%{suffix}")).order_by(EventLog.seq.desc())
+    if schedule_year is not None:
+        query = query.where(EventLog.data["schedule_year"].as_integer() == schedule_year)
+    return list((await session.execute(query.limit(limit))).scalars().all())
+
+
+# -- counters ------------------------------------------------------------------------------------------
+async def counted(session: AsyncSession, dimension: str, scope: str = "") -> dict[str, int]:
+    """{key: count} of one dimension (keys whose count is zero are left out, as a group-by would)."""
+    rows = await session.execute(
+        text("select key, n from read_counters where scope = :s and dimension = :d and n <> 0"),
+        {"s": scope, "d": dimension},
+    )
+    return {key: int(n) for key, n in rows}
+
+
+async def count(session: AsyncSession, dimension: str, scope: str = "", key: str = "") -> int:
+    n = (
+        await session.execute(
+            text("select n from read_counters where scope = :s and dimension = :d and key = :k"),
+            {"s": scope, "d": dimension, "k": key},
+        )
+    ).scalar()
+    return int(n or 0)
+
+
+async def keys(session: AsyncSession, dimension: str, scope: str = "") -> set[str]:
+    return set(await counted(session, dimension, scope))
+
+
+# -- a rebuild counts once, at the end ------------------------------------------------------------------
+# The triggers are migration 0004_read_counters's: its COUNTERS say what each table's rows add; the
+# rebuild reads them from there (one definition) to suspend the triggers and count the tables once.
+def _counters_migration() -> ModuleType:
+    path = Path(__file__).parent / "migrations" / "versions" / "0004_read_counters.py"
+    spec = importlib.util.spec_from_file_location("newform_gateway_migration_0004_read_counters", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def suspend_counting(session: AsyncSession) -> None:
+    """Stop the counting triggers of the counted tables; `count_all` ends it."""
+    conn = await driver_connection(session)
+    for table in _counters_migration().COUNTERS:
+        for suffix in ("ins", "upd", "del"):
+            await conn.execute(f"alter table {table} disable trigger count_{table}_{suffix}")
+
+
+async def count_all(session: AsyncSession) -> None:
+    """Turn the counting triggers back on and count every row of the counted tables into an empty
+    `read_counters`, one aggregate statement per table — as the migration counted what was there (table
+    by table, so read_counters' own trigger sees each per-worker counter cross zero once)."""
+    conn = await driver_connection(session)
+    migration = _counters_migration()
+    for table in migration.COUNTERS:
+        for suffix in ("ins", "upd", "del"):
+            await conn.execute(f"alter table {table} enable trigger count_{table}_{suffix}")
+        await conn.execute(migration.apply(migration.contributions(table, table, 1)))
+
+
+# -- a rebuild's databases -------------------------------------------------------------------------------
+def database_name(url: str) -> str | None:
+    return make_url(url).database
+
+
+async def create_fresh_database(server_url: str) -> str:
+    """A new, empty database next to `server_url`'s; returns its URL."""
+    url = make_url(server_url)
+    name = f"newform_gateway_rebuild_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    engine = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> bool:
+    """Create `url`'s database if its server does not have it; True if it was created."""
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = (
+                await conn.execute(text("select 1 from pg_database where datname = :n"), {"n": target.database})
+            ).first()
+            if exists:
+                return False
+            quoted = '"' + (target.database or "").replace('"', '""') + '"'
+            await conn.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        await engine.dispose()
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            quoted = '"' + (target.database or "").replace('"', '""') + '"'
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+    finally:
+        await engine.dispose()
+
+
+async def holds_events(session: AsyncSession) -> bool:
+    """Whether the database has logged or handled any event."""
+    conn = await driver_connection(session)
+    return bool(await conn.fetchval("select exists (select 1 from event_log) or exists (select 1 from inbox)"))
+
+
+async def drop_event_log_indexes(session: AsyncSession) -> list[str]:
+    """Drop the event log's secondary indexes; returns their definitions (`create_indexes` restores them)."""
+    conn = await driver_connection(session)
+    indexes = await conn.fetch(
+        "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
+        "where indrelid = 'event_log'::regclass and not indisunique and not indisprimary"
+    )
+    for name, _ in indexes:
+        await conn.execute(f"drop index {name}")
+    return [definition for _, definition in indexes]
+
+
+async def create_indexes(session: AsyncSession, definitions: list[str]) -> None:
+    conn = await driver_connection(session)
+    for definition in definitions:
+        await conn.execute(definition)
+
+
+async def commit_without_waiting(session: AsyncSession) -> None:
+    """This transaction's commit does not wait for the disk (a replay: a crash loses the rebuild, not a fact)."""
+    conn = await driver_connection(session)
+    await conn.execute("set local synchronous_commit = off")
+
+
+async def table_rows(url: str, table: str, excluded: tuple[str, ...], not_compared: str | None = None) -> list[str]:
+    """Every row of `table` as sorted canonical JSON without the `excluded` columns (and without the
+    rows `not_compared` selects)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            drop = "".join(f" - '{c}'" for c in excluded)
+            where = f" where not ({not_compared})" if not_compared else ""
+            rows = await conn.execute(text(f"select (to_jsonb(t){drop})::text from {table} t{where}"))
+            return sorted(json.dumps(json.loads(r[0]), sort_keys=True, ensure_ascii=False) for r in rows)
+    finally:
+        await engine.dispose()

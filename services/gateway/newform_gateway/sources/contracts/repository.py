@@ -1,0 +1,100 @@
+"""The contracts slice's queries: writing a batch of contracts' events set-based, and the enterprises,
+platforms and rule notices the API, the alert path and the scorecards read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common import bulk
+from newform_common.db import driver_connection
+from newform_common.pagination import PageParams
+
+from .models import AccountRestriction, ContractView, Enterprise, RuleNotice, WorkerRegistration
+
+
+# -- writes (the projection) ---------------------------------------------------------------------------
+async def write_enterprises(session: AsyncSession, enterprises: list[dict[str, Any]]) -> None:
+    await bulk.upsert(session, Enterprise, enterprises, key=["enterprise_id"])
+
+
+async def cancel_registrations(session: AsyncSession, cancelled: list[tuple[str, str]]) -> None:
+    """Stored registrations of these (worker, platform) pairs are no longer active (M5)."""
+    if not cancelled:
+        return
+    conn = await driver_connection(session)
+    await conn.execute(
+        "update worker_registrations r set active = false from unnest($1::text[], $2::text[]) as c(w, p) "
+        "where r.worker_id = c.w and r.platform_id = c.p",
+        [w for w, _ in cancelled],
+        [p for _, p in cancelled],
+    )
+
+
+async def write_batch(
+    session: AsyncSession,
+    registrations: list[dict[str, Any]],
+    drafted: list[dict[str, Any]],
+    moved: list[dict[str, Any]],
+    restrictions: list[dict[str, Any]],
+    notices: list[dict[str, Any]],
+) -> None:
+    """One statement per table: registrations, contracts drafted, status moves of contracts drafted in
+    earlier batches, account restrictions, rule notices."""
+    await bulk.upsert(session, WorkerRegistration, registrations, key=["registration_id"])
+    await bulk.upsert(session, ContractView, drafted, key=["contract_id"])
+    await bulk.upsert(
+        session,
+        ContractView,
+        moved,
+        key=["contract_id"],
+        update=["status", "status_at", "document_sha256"],
+        keep_when_null=["document_sha256"],
+    )
+    await bulk.upsert(session, AccountRestriction, restrictions, key=["restriction_id"])
+    await bulk.upsert(session, RuleNotice, notices, key=["notice_id"])
+
+
+# -- reads ---------------------------------------------------------------------------------------------
+async def enterprises_page(
+    session: AsyncSession, params: PageParams, *, platform_id: str | None = None
+) -> list[Enterprise]:
+    q = select(Enterprise).order_by(Enterprise.enterprise_id).limit(params.limit + 1)
+    if platform_id:
+        q = q.where(Enterprise.platform_id == platform_id)
+    if params.after:
+        q = q.where(Enterprise.enterprise_id > str(params.after[0]))
+    return list((await session.execute(q)).scalars())
+
+
+async def enterprise_platform_ids(session: AsyncSession) -> set[str]:
+    return set((await session.execute(select(Enterprise.platform_id).distinct())).scalars())
+
+
+async def enterprise_name(session: AsyncSession, enterprise_id: str) -> str | None:
+    return (await session.execute(select(Enterprise.name).where(Enterprise.enterprise_id == enterprise_id))).scalar()
+
+
+async def enterprises_of_platform(session: AsyncSession, platform_id: str) -> list[Enterprise]:
+    return list(
+        (
+            await session.execute(
+                select(Enterprise).where(Enterprise.platform_id == platform_id).order_by(Enterprise.enterprise_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def rule_notices(session: AsyncSession, platform_id: str) -> tuple[int, int]:
+    """(rule notices the platform published, of which consulted on) — M10."""
+    published = (await session.execute(select(func.count()).where(RuleNotice.platform_id == platform_id))).scalar_one()
+    consulted = (
+        await session.execute(
+            select(func.count()).where(RuleNotice.platform_id == platform_id, RuleNotice.consulted.is_(True))
+        )
+    ).scalar_one()
+    return published, consulted
