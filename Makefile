@@ -68,9 +68,11 @@ bench: $(STAMP) kafka-jars
 chaos: $(STAMP) kafka-jars
 	$(PY) -m tests.chaos.run
 
+# mypy: strict over the kit and the services' rules ([tool.mypy] in pyproject.toml; tests/common/test_types.py).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 run: $(STAMP) kafka-jars node_modules/.installed
 	$(VENV)/bin/newform dev
