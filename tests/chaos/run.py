@@ -61,7 +61,7 @@ from newform_local.kafka import LocalKafkaCluster
 from newform_local.ports import free_port, port_is_open
 from newform_local.stack import DEMO_PLATFORM, Stack, Supervisor
 
-from ..contracts.helpers import contract_body
+from ..kit.contracts import contract_body
 
 TOPIC = "contracts.events"
 

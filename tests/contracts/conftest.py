@@ -10,7 +10,7 @@ import pytest
 from newform_common.testing import ServiceApi, app_client
 from newform_contracts.main import create_app
 
-from .helpers import contract_body, credit_code, make_settings, migrate, phone, platform_slug, resident_id
+from ..kit.contracts import contract_body, credit_code, make_settings, migrate, phone, platform_slug, resident_id
 
 
 @dataclass

@@ -19,7 +19,7 @@ from newform_contracts.restrictions import service as restrictions
 from newform_contracts.rules_register import service as rules_register
 from newform_contracts.workers import service as workers
 
-from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
+from ..kit.contracts import AGREEMENT_FACTS, CIVIL_FACTS, credit_code, execute, resident_id, scalar, terms
 
 
 async def counts(api) -> tuple[int, int, int]:

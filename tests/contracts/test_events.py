@@ -11,8 +11,8 @@ import pytest
 from newform_common.events import Envelope
 from newform_common.testing import eventually, read_topic, scalar
 
+from ..kit.contracts import terms
 from .conftest import running_api
-from .helpers import terms
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from newform_contracts.contracts import terms as contract_terms
 
-from .helpers import AGREEMENT_FACTS, terms
+from ..kit.contracts import AGREEMENT_FACTS, terms
 
 ON = date(2026, 6, 1)
 

@@ -8,7 +8,7 @@ import logging
 from newform_common.identity import mask_resident_id
 from newform_common.testing import worker_id_of
 
-from .helpers import resident_id
+from ..kit.contracts import resident_id
 
 
 async def test_an_id_number_in_a_path_is_neither_logged_nor_echoed(api, caplog):

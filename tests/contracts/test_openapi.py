@@ -11,7 +11,7 @@ from newform_common.auth import generate_keypair
 from newform_contracts.config import Settings
 from newform_contracts.main import create_app
 
-from ..openapi_examples import examples_in, schema_errors
+from ..kit.openapi_examples import examples_in, schema_errors
 
 COMMITTED = Path(__file__).with_name("operation_ids.txt")
 

@@ -8,7 +8,7 @@ import pytest
 
 from newform_common.testing import fetch
 
-from .helpers import terms
+from ..kit.contracts import terms
 
 MONTHLY_15TH = {"period": "month", "month_start_day": 1, "day_of_month": 15, "month_offset": 1}
 

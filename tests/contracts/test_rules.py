@@ -18,7 +18,7 @@ from newform_contracts.restrictions import rules as restriction_rules
 from newform_contracts.rules_register import rules as register_rules
 from newform_contracts.verified import rules as verified
 
-from .helpers import AGREEMENT_FACTS, CIVIL_FACTS, LABOR_FACTS
+from ..kit.contracts import AGREEMENT_FACTS, CIVIL_FACTS, LABOR_FACTS
 
 ON = date(2026, 11, 28)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from newform_common import deadlines
 from newform_common.db import Database
@@ -20,8 +19,9 @@ from newform_contracts.verified import rules as verified_rules
 from newform_contracts.verified import service as verified
 from newform_departments import events as department_events  # the producer's own event models
 
+from ..kit.contracts import credit_code, execute, make_settings, migrate, resident_id, scalar, terms
+from ..kit.feed import EventFeed
 from .conftest import Api
-from .helpers import credit_code, execute, make_settings, migrate, resident_id, scalar, terms
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +50,7 @@ async def world(new_database, kafka, tokens):
 
 
 async def publish(bootstrap: str, topic: str, event) -> None:
-    envelope = Envelope.of(event, source="/newform/departments")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            topic, envelope.kafka_value(), key=envelope.key.encode(), headers=envelope.kafka_headers()
-        )
-    finally:
-        await producer.stop()
+    await EventFeed(bootstrap, topics={"departments": topic}).send(event, source="departments")
 
 
 def stated(**fields) -> dict:

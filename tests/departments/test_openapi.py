@@ -8,7 +8,7 @@ from newform_departments.config import Settings
 from newform_departments.main import create_app
 from newform_departments.rules import KINDS
 
-from ..openapi_examples import examples_in, schema_errors
+from ..kit.openapi_examples import examples_in, schema_errors
 
 
 def test_examples_fit_and_every_kind_has_its_write_and_batch_routes():

@@ -12,7 +12,7 @@ from newform_common.testing import TEST_PII_SECRET, migrated_database, running_s
 from newform_departments.config import Settings
 from newform_departments.main import create_app
 
-from ..gateway.support import LoopbackServer
+from ..kit.loopback import LoopbackServer
 from .fake_social_insurance import FakeSocialInsuranceRegister
 
 

@@ -17,7 +17,7 @@ from newform_disputes.config import Settings
 from newform_disputes.handlers import DEADLINE_HANDLERS
 from newform_disputes.main import create_app
 
-from ..gateway.support import TestPublisher
+from ..kit.feed import EventFeed
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Disputes:
     """The running service, the publisher of its contracts topic, and a way to fire its clocks."""
 
     api: ServiceApi
-    contracts: TestPublisher
+    contracts: EventFeed
 
     async def engagement(
         self,
@@ -46,7 +46,7 @@ class Disputes:
             occupation=occupation,
             district=district,
         )
-        await self.contracts.signed(contract_id, worker_id, platform_id, engagement_type=engagement_type)
+        await self.contracts.contract_signed(contract_id, worker_id, platform_id, engagement_type=engagement_type)
 
         async def copied():
             return (
@@ -84,7 +84,7 @@ async def _disputes(new_database, kafka, tokens, *, run_deadlines: bool):
         consumer_group=f"{prefix}-disputes",
     )
     async with running_service(create_app, settings, tokens) as service:
-        yield Disputes(api=service, contracts=TestPublisher(kafka.bootstrap_servers, prefix))
+        yield Disputes(api=service, contracts=EventFeed(kafka.bootstrap_servers, prefix))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from newform_common import calendar
 from newform_common.policy import business_date
 from newform_common.testing import eventually, fetch, resident_id, scalar, worker_id_of
+from newform_contracts.events import ContractDiscarded
 
 
 def ids() -> tuple[str, str]:
@@ -315,17 +316,16 @@ async def test_our_copy_of_an_engagement_follows_contracts_to_a_discarded_draft(
     api = disputes.api
     worker, pid = ids()
     contract = await disputes.engagement(worker, pid)
-    await disputes.contracts.publish(
-        "contract.discarded",
-        {
-            "contract_id": contract,
-            "worker_id": worker,
-            "platform_id": pid,
-            "enterprise_id": pid,
-            "engagement_type": "labor_contract",
-            "at": datetime.now(UTC).isoformat(),
-            "withdrawn_findings": [],
-        },
+    await disputes.contracts.send(
+        ContractDiscarded(
+            contract_id=contract,
+            worker_id=worker,
+            platform_id=pid,
+            enterprise_id=pid,
+            engagement_type="labor_contract",
+            at=datetime.now(UTC),
+            withdrawn_findings=0,
+        )
     )
 
     async def discarded():

@@ -17,8 +17,9 @@ from newform_disputes.config import Settings
 from newform_disputes.main import create_app
 from newform_local.ports import free_port
 
-from ..gateway.support import LoopbackServer, TestPublisher
-from ..gateway.test_dashboard import CHROMIUM, CHROMIUM_ARGS
+from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
+from ..kit.feed import EventFeed
+from ..kit.loopback import LoopbackServer
 
 
 async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_page(new_database, kafka, tokens):
@@ -36,7 +37,7 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
     )
     worker, pid = worker_id_of(resident_id()), "p" + secrets.token_hex(5)
     contract = "c_" + secrets.token_hex(6)
-    contracts = TestPublisher(kafka.bootstrap_servers, prefix)
+    contracts = EventFeed(kafka.bootstrap_servers, prefix)
     await contracts.contract(contract, worker, pid)
     reply_due_day = calendar.period_end(business_date(datetime.now(UTC)), 5).last_day  # the period rule
     reply_due, days_left = reply_due_day.isoformat(), (reply_due_day - business_date(datetime.now(UTC))).days

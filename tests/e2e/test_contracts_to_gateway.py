@@ -10,8 +10,8 @@ from newform_common.testing import TokenFactory, app_client, eventually, unique_
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import prepare_topics
-from .support import contracts_settings_for, gateway_settings_for, register_platform
+from ..kit.gateway import prepare_topics
+from ..kit.stack import contracts_settings_for, gateway_settings_for, register_platform
 
 # Labour-relationship facts (劳社部发〔2005〕12号 art. 1) declared under a civil label: an M1 misclassification.
 LABOR_FACTS = {

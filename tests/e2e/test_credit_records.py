@@ -13,8 +13,8 @@ from newform_common.testing import TokenFactory, app_client, credit_code, eventu
 from newform_contracts.main import create_app as create_contracts_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import prepare_topics
-from .support import contracts_settings_for, gateway_settings_for, register_platform
+from ..kit.gateway import prepare_topics
+from ..kit.stack import contracts_settings_for, gateway_settings_for, register_platform
 from .test_contracts_to_gateway import LABOR_FACTS
 
 

@@ -17,7 +17,7 @@ from newform_departments.config import Settings as DepartmentsSettings
 from newform_departments.main import create_app as create_departments_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from .support import E2E_PII_SECRET, contracts_settings_for, gateway_settings_for, register_platform
+from ..kit.stack import E2E_PII_SECRET, contracts_settings_for, gateway_settings_for, register_platform
 from .test_contracts_to_gateway import LABOR_FACTS
 
 PII_SECRET = E2E_PII_SECRET

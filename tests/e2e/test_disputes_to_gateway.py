@@ -26,8 +26,9 @@ from newform_disputes.handlers import DEADLINE_HANDLERS
 from newform_disputes.main import create_app as create_disputes_app
 from newform_gateway.main import create_app as create_gateway_app
 
-from ..gateway.support import TestPublisher, gateway_settings, prepare_topics
-from ..gateway.support import migrated_database as gateway_database
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, prepare_topics
+from ..kit.gateway import migrated_database as gateway_database
 
 # M10's units in the catalogue, `county` being chengbei's government; ride hailing's regulator (transport)
 # is among them already.
@@ -54,7 +55,7 @@ async def test_a_missed_reply_deadline_becomes_a_routed_alert_and_escalations_re
     settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
     worker, pid = worker_id_of(resident_id()), "p" + secrets.token_hex(5)
     contract = "c_" + secrets.token_hex(6)
-    await TestPublisher(kafka.bootstrap_servers, prefix).contract(
+    await EventFeed(kafka.bootstrap_servers, prefix).contract(
         contract, worker, pid, occupation="ride_hailing", district="chengbei"
     )
     as_worker = tokens.headers("worker", subject=worker)
@@ -184,7 +185,7 @@ async def test_a_missed_reply_deadline_becomes_a_routed_alert_and_escalations_re
         assert data["clocks_run_out"] == {"disputes.complaint_reply": 1} and data["legal_aid_requests"] == 1
         assert data["cases"]["by_stage"] == {"received": 1} and data["cases"]["by_sector"] == {"ride_hailing": 1}
         assert data["complaints"]["by_category"] == {"working_time_rest": 1, "pay": 1, "safety": 1, "discrimination": 1}
-        await TestPublisher(kafka.bootstrap_servers, prefix).enterprise(pid, name="示例出行平台")
+        await EventFeed(kafka.bootstrap_servers, prefix).enterprise(pid, name="示例出行平台")
 
         async def scorecard():
             r = await gateway.get(f"/v1/platforms/{pid}", headers=regulator)

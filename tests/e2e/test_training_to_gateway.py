@@ -10,8 +10,8 @@ from newform_gateway.main import create_app as create_gateway_app
 from newform_training.config import Settings as TrainingSettings
 from newform_training.main import create_app as create_training_app
 
-from ..gateway.support import gateway_settings
-from ..training.conftest import TrainingApi, new_worker
+from ..kit.gateway import gateway_settings
+from ..kit.training import TrainingApi, new_worker
 
 
 async def test_claims_paid_refused_and_duplicated_add_up_in_the_gateway_and_its_page(new_database, kafka, tokens):

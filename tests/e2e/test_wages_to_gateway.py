@@ -11,8 +11,9 @@ from newform_gateway.main import create_app as create_gateway_app
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
-from ..gateway.support import gateway_settings, migrated_database, prepare_topics
-from ..wages.support import ContractsFeed, new_platform, new_worker, statement
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
+from ..kit.wages import new_platform, new_worker, statement
 
 
 async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_credit_record(new_database, kafka):
@@ -31,7 +32,7 @@ async def test_an_unpaid_wages_statement_becomes_a_routed_arrears_alert_and_a_cr
     settings = gateway_settings(
         prefix, await migrated_database(new_database), kafka.bootstrap_servers, tokens.public_pem
     )
-    feed = ContractsFeed(kafka.bootstrap_servers, f"{prefix}-contracts.events")
+    feed = EventFeed(kafka.bootstrap_servers, topics={"contracts": f"{prefix}-contracts.events"})
     pid, worker, unit = new_platform(), new_worker(), "ent_" + new_platform()
     platform = tokens.headers("platform", subject=f"backend-{pid}", platform_id=pid)
     regulator = tokens.headers("regulator")

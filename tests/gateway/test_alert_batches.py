@@ -17,7 +17,8 @@ from newform_gateway.main import context_for
 from newform_gateway.projections.runner import project_batch
 from newform_gateway.rebuild import compare
 
-from .support import CollectingPublisher, migrated_database
+from ..kit.feed import EventFeed
+from ..kit.gateway import migrated_database
 
 RULE = "M3.dispatch_licence_invalid"  # M3: hrss decides; its penalty (查处) makes a credit record
 
@@ -47,7 +48,7 @@ def action(kind: str, alert_id: str, at: datetime, *, department: str, outcome: 
 async def story() -> tuple[list[Envelope], dict[str, str]]:
     """A contract, two findings of one rule about it (and the first one re-published), the lead's
     confirming decision, the rule firing again (a new alert) and an acknowledgement of that one."""
-    pub = CollectingPublisher("unused:9", "batch")
+    pub = EventFeed.collecting()
     subject = f"c_{uuid.uuid4().hex[:8]}"
     await pub.enterprise("p_batch", district="chengbei")
     await pub.worker("w_batch", "p_batch")
@@ -61,7 +62,7 @@ async def story() -> tuple[list[Envelope], dict[str, str]]:
         evidence={"policy_basis": {"provisional": True}},
     )
     await pub.finding(measure="M3", rule=RULE, subject_id=subject, platform_id="p_batch", severity="high")
-    await pub.publish("finding.raised", first.data)  # a service's retry: the same finding, a new event
+    await pub.again(first)  # a service's retry: the same finding, a new event
     alert, again = f"alr_{first.data['finding_id']}", f"f_again_{uuid.uuid4().hex[:8]}"
     later = datetime.now(UTC) + timedelta(seconds=1)
     events = [*pub.sent, action("resolved", alert, later, department="hrss", outcome="penalized")]

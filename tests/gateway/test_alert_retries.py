@@ -10,7 +10,8 @@ import pytest
 from newform_common.testing import app_client, resident_id, scalar, unique_name
 from newform_gateway.main import create_app
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
 from .test_projections import alert_for, dept
 
 
@@ -22,7 +23,7 @@ async def gw(new_database, kafka, tokens):
     settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
     async with app_client(create_app(settings)) as client:
         client.url = url
-        client.pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        client.pub = EventFeed(kafka.bootstrap_servers, prefix)
         yield client
 
 

@@ -14,10 +14,12 @@ from newform_common.auth import generate_keypair
 from newform_common.db import Database
 from newform_common.policy import BUSINESS_TZ, business_today
 from newform_common.testing import app_client, credit_code, eventually, unique_name
+from newform_contracts.events import ContractsFindingRaised
 from newform_gateway.credit import export as credit_export
 from newform_gateway.main import create_app
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
 
 TODAY = business_today()
 
@@ -33,7 +35,7 @@ async def gw(new_database, kafka, tokens):
     )
     app = create_app(settings)
     async with app_client(app) as client:
-        client.url, client.pub, client.public_pem = url, TestPublisher(kafka.bootstrap_servers, prefix), public_pem
+        client.url, client.pub, client.public_pem = url, EventFeed(kafka.bootstrap_servers, prefix), public_pem
         client.settings = settings
         yield client
 
@@ -233,7 +235,7 @@ async def test_a_record_whose_enterprise_is_unknown_is_held_never_exported_under
         "evidence": {},
         "observed_at": datetime.now(BUSINESS_TZ).isoformat(),
     }
-    await gw.pub.publish("finding.raised", data)
+    await gw.pub.send(ContractsFindingRaised.model_validate(data))
 
     async def alert():
         items = (await gw.get("/v1/alerts", headers=regulator, params={"limit": 500})).json()["items"]

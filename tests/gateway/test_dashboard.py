@@ -11,18 +11,10 @@ from newform_common.testing import TokenFactory, eventually, unique_name
 from newform_gateway.main import create_app
 from newform_local.ports import free_port
 
-from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
+from ..kit.loopback import LoopbackServer
 
 
 async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged_through_the_page(
@@ -33,7 +25,7 @@ async def test_overview_renders_chinese_and_a_chart_and_an_alert_is_acknowledged
     await prepare_topics(kafka.bootstrap_servers, prefix)
     url = await migrated_database(new_database)
     settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
-    pub = TestPublisher(kafka.bootstrap_servers, prefix)
+    pub = EventFeed(kafka.bootstrap_servers, prefix)
     await pub.enterprise("p_dash", name="示例配送平台")
     for i in range(3):
         await pub.worker(f"w_dash_{i}", "p_dash", district=["chengxi", "chengdong", "datong"][i])

@@ -14,8 +14,9 @@ from newform_common.testing import TokenFactory, unique_name
 from newform_gateway.main import create_app
 from newform_local.ports import free_port
 
-from .support import LoopbackServer, gateway_settings, migrated_database
-from .test_dashboard import CHROMIUM, CHROMIUM_ARGS
+from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
+from ..kit.gateway import gateway_settings, migrated_database
+from ..kit.loopback import LoopbackServer
 
 SAMPLES = ("总览预警", "平台劳动")  # two different strings: as missing-glyph boxes they would look alike
 

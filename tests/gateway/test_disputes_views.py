@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from newform_common.events import Envelope
 from newform_common.testing import app_client, eventually, resident_id, unique_name, worker_id_of
 from newform_disputes.events import CaseStageChanged, ClockExpired, ComplaintAnswered, ComplaintFiled, ComplaintResolved
 from newform_gateway.main import create_app
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
 
 T0 = datetime(2025, 7, 1, 2, 0, tzinfo=UTC)
 
@@ -26,13 +26,13 @@ async def gw(new_database, kafka, tokens):
     url = await migrated_database(new_database)
     settings = gateway_settings(prefix, url, kafka.bootstrap_servers, tokens.public_pem)
     async with app_client(create_app(settings)) as client:
-        client.pub = TestPublisher(kafka.bootstrap_servers, prefix, service="disputes")
+        client.pub = EventFeed(kafka.bootstrap_servers, prefix, source="disputes")
         yield client
 
 
 async def publish(gw, *events) -> None:
     for event in events:
-        await gw.pub.send(Envelope.of(event, source="/newform/disputes"))
+        await gw.pub.send(event, source="disputes")
 
 
 def stage(

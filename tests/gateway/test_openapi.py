@@ -6,7 +6,7 @@ from newform_common.auth import generate_keypair
 from newform_gateway.config import Settings
 from newform_gateway.main import create_app
 
-from ..openapi_examples import examples_in, schema_errors
+from ..kit.openapi_examples import examples_in, schema_errors
 
 
 def test_every_example_in_the_gateway_document_fits_its_schema():

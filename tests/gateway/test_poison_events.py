@@ -14,10 +14,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from newform_common.kafka import ensure_topics
 from newform_common.testing import TokenFactory, app_client, eventually, unique_name
+from newform_contracts.events import WorkerRegistered
 from newform_gateway.main import create_app
 from newform_gateway.rebuild import _partitions, compare, rebuild
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
 
 KEY = b"w_poison"  # every record on one partition: the good events queue behind the poison
 
@@ -114,7 +116,7 @@ async def test_poison_records_are_dead_lettered_once_and_the_events_behind_them_
     tokens = TokenFactory.generate()
     prefix = unique_name("gwpoison").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix)
-    pub = TestPublisher(kafka.bootstrap_servers, prefix)
+    pub = EventFeed(kafka.bootstrap_servers, prefix)
     dlq = f"{pub.topic}.dlq"
     await ensure_topics(kafka.bootstrap_servers, [dlq])
     url = await migrated_database(new_database)
@@ -128,7 +130,7 @@ async def test_poison_records_are_dead_lettered_once_and_the_events_behind_them_
         for key, hdrs, value in poison.values():
             await producer.send_and_wait(pub.topic, value, key=key, headers=hdrs)
         for i in range(5):  # good events, behind the poison on the same partition
-            envelope = pub.envelope_for("worker.registered", json.loads(registration(platform, f"w_good_{i}")))
+            envelope = pub.envelope(WorkerRegistered.model_validate_json(registration(platform, f"w_good_{i}")))
             await producer.send_and_wait(pub.topic, envelope.kafka_value(), key=KEY, headers=envelope.kafka_headers())
     finally:
         await producer.stop()

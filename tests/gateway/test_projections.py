@@ -10,10 +10,12 @@ import pytest
 
 from newform_common.events import Envelope
 from newform_common.testing import app_client, eventually, read_topic, unique_name
+from newform_contracts.events import ContractDiscarded, ContractsFindingRaised
 from newform_gateway.main import create_app
 from newform_gateway.rebuild import TargetNotEmpty, compare, rebuild
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
 
 # M1's responsible units in the catalogue, with `county` resolved to the district's government;
 # food delivery's sector regulator (market) is among them already.
@@ -32,7 +34,7 @@ async def gw(new_database, kafka, tokens):
     async with app_client(app) as client:
         client.settings = settings
         client.url = url
-        client.pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        client.pub = EventFeed(kafka.bootstrap_servers, prefix)
         client.prefix = prefix
         yield client
 
@@ -70,22 +72,23 @@ async def test_catalogue_events_fill_the_read_models(gw, tokens):
             district="chengxi" if i < 2 else "datong",
         )
     await pub.contract(f"c_{platform}_0", f"w_{platform}_0", platform)
-    await pub.signed(f"c_{platform}_0", f"w_{platform}_0", platform)
+    await pub.contract_signed(f"c_{platform}_0", f"w_{platform}_0", platform)
     await pub.contract(f"c_{platform}_1", f"w_{platform}_1", platform, engagement_type="civil", work_injury=False)
     await pub.contract(f"c_{platform}_2", f"w_{platform}_2", platform)
-    await pub.publish(
-        "contract.discarded",
-        {
-            "contract_id": f"c_{platform}_2",
-            "worker_id": f"w_{platform}_2",
-            "platform_id": platform,
-            "enterprise_id": platform,
-            "engagement_type": "labor_contract",
-            "at": datetime.now(UTC).isoformat(),
-            "withdrawn_findings": 0,
-        },
+    await pub.send(
+        ContractDiscarded(
+            contract_id=f"c_{platform}_2",
+            worker_id=f"w_{platform}_2",
+            platform_id=platform,
+            enterprise_id=platform,
+            engagement_type="labor_contract",
+            at=datetime.now(UTC),
+            withdrawn_findings=0,
+        )
     )
-    unknown = await pub.publish("something.new", {"worker_id": f"w_{platform}_0", "platform_id": platform})
+    unknown = await pub.untyped(
+        "contracts.something.new.v1", {"worker_id": f"w_{platform}_0", "platform_id": platform}, key=f"w_{platform}_0"
+    )
 
     async def detail():
         r = await gw.get(f"/v1/platforms/{platform}", headers=regulator(tokens))
@@ -215,24 +218,25 @@ async def test_an_m3_finding_goes_to_the_cooperating_enterprises_district_not_th
     await gw.pub.enterprise(agency, kind="dispatch_agency", platform_id=platform, district="chengbei")
     await enterprise_projected(gw, tokens, agency, platform)
     contract = f"c_{uuid.uuid4().hex[:8]}"
-    await gw.pub.publish(
-        "finding.raised",
-        {
-            "finding_id": f"f_{contract}",
-            "measure": "M3",
-            "rule": "M3.dispatch_licence_invalid",
-            "severity": "high",
-            "summary": "劳务派遣单位无有效许可证",
-            "subject_type": "contract",
-            "subject_id": contract,
-            "platform_id": platform,
-            "enterprise_id": agency,
-            "worker_id": "w_lives_in_datong",
-            "occupation": "courier",
-            "district": "datong",
-            "evidence": {},
-            "observed_at": datetime.now(UTC).isoformat(),
-        },
+    await gw.pub.send(
+        ContractsFindingRaised.model_validate(
+            {
+                "finding_id": f"f_{contract}",
+                "measure": "M3",
+                "rule": "M3.dispatch_licence_invalid",
+                "severity": "high",
+                "summary": "劳务派遣单位无有效许可证",
+                "subject_type": "contract",
+                "subject_id": contract,
+                "platform_id": platform,
+                "enterprise_id": agency,
+                "worker_id": "w_lives_in_datong",
+                "occupation": "courier",
+                "district": "datong",
+                "evidence": {},
+                "observed_at": datetime.now(UTC).isoformat(),
+            }
+        )
     )
     alert = await alert_for(gw, tokens, contract)
     assert "county:chengbei" in alert["departments"] and "county:datong" not in alert["departments"]
@@ -260,8 +264,8 @@ async def test_same_rule_and_subject_while_open_adds_to_the_alert_and_redelivery
     assert [e["event_id"] for e in merged["evidence"]] == [first.id, second.id]
 
     # The same events again (a redelivery): nothing changes, not even the event log.
-    await gw.pub.publish("", {}, envelope=first)
-    await gw.pub.publish("", {}, envelope=second)
+    await gw.pub.redeliver(first)
+    await gw.pub.redeliver(second)
     marker = await gw.pub.finding(measure="M3", rule="M3.other_rule", subject_id=subject)  # published after them
     await alert_for(gw, tokens, subject)
     await eventually(lambda: logged(gw, marker.id))
@@ -454,7 +458,7 @@ async def test_an_alert_past_its_measures_deadline_is_overdue(gw, tokens):
         key=subject,
         data=data,
     )
-    await gw.pub.publish("", {}, envelope=old)
+    await gw.pub.redeliver(old)
     alert = await alert_for(gw, tokens, subject)
     assert alert["overdue"] is True  # M6: 5 days to handle
     overdue = (await gw.get("/v1/alerts", headers=regulator(tokens), params={"overdue": "true", "limit": 500})).json()
@@ -463,7 +467,7 @@ async def test_an_alert_past_its_measures_deadline_is_overdue(gw, tokens):
 
 
 async def test_a_new_services_topic_is_picked_up_and_its_findings_become_alerts(gw, tokens, kafka):
-    wages = TestPublisher(kafka.bootstrap_servers, gw.prefix, service="wages")
+    wages = EventFeed(kafka.bootstrap_servers, gw.prefix, source="wages")
     subject = f"w_{uuid.uuid4().hex[:8]}"
     await wages.finding(
         measure="M6",
@@ -658,8 +662,8 @@ async def test_an_event_missing_a_field_the_gateway_reads_is_dead_lettered_not_p
     """The gateway reads events through its typed models: a renamed field fails loudly (retried, then
     dead-lettered) instead of writing a contract with an empty id; the events after it are projected."""
     pub, platform = gw.pub, f"p_{uuid.uuid4().hex[:6]}"
-    renamed = await pub.publish(
-        "contract.drafted",
+    renamed = await pub.untyped(
+        "contracts.contract.drafted.v1",
         {
             "contract_ref": f"c_{platform}_renamed",
             "worker_id": f"w_{platform}",
@@ -675,6 +679,7 @@ async def test_an_event_missing_a_field_the_gateway_reads_is_dead_lettered_not_p
             "insurance": {"work_injury": True, "occupational_injury": False, "accident": True},
             "drafted_at": "2026-05-01T09:00:00+08:00",
         },
+        key=f"w_{platform}",
     )
     after = await pub.contract(f"c_{platform}_after", f"w_{platform}", platform)
     dead = await read_topic(kafka.bootstrap_servers, f"{pub.topic}.dlq", expect=1, timeout=60, settle=2.0)

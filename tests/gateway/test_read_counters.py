@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from .support import migrated_database
+from ..kit.gateway import migrated_database
 
 RECOUNT = {
     ("", "registrations_active"): "select '', count(*) from worker_registrations where active",

@@ -9,7 +9,8 @@ from contextlib import AsyncExitStack
 from newform_common.testing import app_client, eventually, unique_name
 from newform_gateway.main import create_app
 
-from .support import TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
 
 WORKERS = 24
 
@@ -41,12 +42,12 @@ async def test_two_gateway_instances_share_the_partitions_and_project_each_event
         first, second = await eventually(shared, timeout=60)
         assert not first & second and len(first | second) == 3  # the three partitions, split between them
 
-        pub, platform = TestPublisher(kafka.bootstrap_servers, prefix), f"p_{uuid.uuid4().hex[:6]}"
+        pub, platform = EventFeed(kafka.bootstrap_servers, prefix), f"p_{uuid.uuid4().hex[:6]}"
         await pub.enterprise(platform)
         for i in range(WORKERS):  # keys spread over the partitions
             await pub.worker(f"w_{platform}_{i}", platform)
             await pub.contract(f"c_{platform}_{i}", f"w_{platform}_{i}", platform)
-            await pub.signed(f"c_{platform}_{i}", f"w_{platform}_{i}", platform)
+            await pub.contract_signed(f"c_{platform}_{i}", f"w_{platform}_{i}", platform)
         sent = len(pub.sent)
 
         async def all_logged():

@@ -14,7 +14,7 @@ from newform_common.testing import TokenFactory, app_client, unique_name
 from newform_gateway.main import create_app
 from newform_gateway.tokens import add_client
 
-from .support import gateway_settings, migrated_database, prepare_topics
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
 
 
 async def test_a_registered_client_gets_a_token_that_the_api_accepts(new_database, kafka, tmp_path):

@@ -12,7 +12,7 @@ from newform_gateway.projections.base import Typed
 from newform_gateway.sources.wages.models import WageStatement
 from newform_gateway.sources.wages.projection import StatementLine, StatementsAccepted, _statement, apply
 
-from .support import migrated_database
+from ..kit.gateway import migrated_database
 
 
 def test_a_statement_lines_fields_are_the_read_models_columns():

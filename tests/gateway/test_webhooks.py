@@ -23,7 +23,9 @@ from newform_gateway.main import create_app
 from newform_gateway.webhooks.targets import TargetRefused, address_refused, check_target
 from newform_local.ports import free_port
 
-from .support import LoopbackServer, TestPublisher, gateway_settings, migrated_database, prepare_topics, scalar
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
+from ..kit.loopback import LoopbackServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "sdks" / "python"))
 from newform_sdk.webhooks import (  # noqa: E402  (the receiver helper in the Python SDK)
@@ -96,7 +98,7 @@ async def test_a_webhook_receiver_gets_the_signed_alert_also_after_it_was_down(n
         assert bad.status_code == 422
 
         subject = f"c_{uuid.uuid4().hex[:8]}"
-        pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        pub = EventFeed(kafka.bootstrap_servers, prefix)
         await pub.finding(measure="M1", rule="M1.misclassification", subject_id=subject, district="chengxi")
 
         async def failed_attempts():
@@ -172,7 +174,7 @@ async def test_a_platform_hears_of_findings_about_itself_and_rotates_its_secret(
         assert [h["id"] for h in (await gw.get("/v1/webhooks", headers=ours)).json()] == [hook["id"]]
         assert (await gw.get("/v1/alerts", headers=ours)).status_code == 403
 
-        pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        pub = EventFeed(kafka.bootstrap_servers, prefix)
         await pub.finding(
             measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", platform_id="swift"
         )
@@ -301,7 +303,7 @@ async def test_internal_targets_are_refused_at_registration_update_and_delivery(
         nowhere = await gw.post("/v1/webhooks", headers=hrss, json={"url": "http://no-such-host.invalid/x"})
         assert nowhere.status_code == 422 and "resolve" in nowhere.json()["detail"]
         # At delivery: the hook registered while allowed is not sent to, and the log says why.
-        pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        pub = EventFeed(kafka.bootstrap_servers, prefix)
         await pub.finding(
             measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", district="chengxi"
         )
@@ -370,7 +372,7 @@ async def test_a_subscriber_manages_its_webhook_reads_its_log_and_redelivers(new
         assert (await gw.patch(f"/v1/webhooks/{hid}", headers=regulator, json={"active": False})).status_code == 403
 
         # Two alerts while the receiver is down: failed attempts are logged; then delivered.
-        pub = TestPublisher(kafka.bootstrap_servers, prefix)
+        pub = EventFeed(kafka.bootstrap_servers, prefix)
         for _ in range(2):
             await pub.finding(
                 measure="M1", rule="M1.misclassification", subject_id=f"c_{uuid.uuid4().hex[:8]}", district="chengxi"

@@ -13,7 +13,7 @@ from newform_disputes.config import Settings as DisputesSettings
 from newform_disputes.main import create_app as create_disputes
 from newform_gateway.main import create_app as create_gateway
 
-from ..gateway.support import gateway_settings
+from ..kit.gateway import gateway_settings
 
 
 @asynccontextmanager

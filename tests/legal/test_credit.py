@@ -38,9 +38,10 @@ from newform_gateway.main import create_app as create_gateway_app
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
-from ..gateway.support import gateway_settings, prepare_topics
-from ..gateway.support import migrated_database as gateway_database
-from ..wages.support import ContractsFeed, new_platform, new_worker, statement
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, prepare_topics
+from ..kit.gateway import migrated_database as gateway_database
+from ..kit.wages import new_platform, new_worker, statement
 
 SHANGHAI = timezone(timedelta(hours=8))
 MEASURES = "宁政办〔2022〕41号"
@@ -134,7 +135,7 @@ BY_ID = {c.id: c for c in CASES}
 @dataclass
 class World:
     tokens: TokenFactory
-    feed: ContractsFeed
+    feed: EventFeed
     wages: httpx.AsyncClient
     disputes: httpx.AsyncClient
     departments: httpx.AsyncClient
@@ -328,7 +329,12 @@ async def w(new_database, kafka):
     ):
         await asyncio.wait_for(wages_app.state.consumers[0].started.wait(), timeout=120)
         yield World(
-            tokens, ContractsFeed(kafka.bootstrap_servers, contracts_topic), wages, disputes, departments, gateway
+            tokens,
+            EventFeed(kafka.bootstrap_servers, topics={"contracts": contracts_topic}),
+            wages,
+            disputes,
+            departments,
+            gateway,
         )
 
 

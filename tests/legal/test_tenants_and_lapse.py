@@ -23,8 +23,9 @@ from newform_training.main import create_app as create_training_app
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
-from ..gateway.support import gateway_settings, prepare_topics
-from ..wages.support import ContractsFeed, new_platform, new_worker, session_line, statement
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings, prepare_topics
+from ..kit.wages import new_platform, new_worker, session_line, statement
 from .facts_support import Case
 
 CASES = [
@@ -126,7 +127,7 @@ async def services(new_database, kafka, tokens):
             "disputes": d,
             "departments": dep,
             "gateway": gw,
-            "feed": ContractsFeed(kafka.bootstrap_servers, contracts_topic),
+            "feed": EventFeed(kafka.bootstrap_servers, topics={"contracts": contracts_topic}),
         }
 
 

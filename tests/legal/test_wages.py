@@ -17,8 +17,8 @@ from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 from newform_wages.statements.clocks import MINIMUM_MONTH, PERIOD_DUE
 
-from ..e2e.support import contracts_settings_for
-from ..gateway.support import prepare_topics
+from ..kit.gateway import prepare_topics
+from ..kit.stack import contracts_settings_for
 from .oracle import CASES
 from .wages_support import MONTHLY_15TH_NEXT_MONTH, WagesWorld, at, wait_started
 

@@ -20,8 +20,9 @@ from newform_gateway.main import create_app as create_gateway
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages
 
-from ..gateway.support import gateway_settings
-from ..wages.support import ContractsFeed, new_platform, new_worker, statement
+from ..kit.feed import EventFeed
+from ..kit.gateway import gateway_settings
+from ..kit.wages import new_platform, new_worker, statement
 from .oracle import CASES
 from .test_calendar import SCHEDULE_2027
 
@@ -51,7 +52,7 @@ async def stack(new_database, kafka, tokens):
         running_service(create_gateway, gateway, tokens) as gw,
         running_service(create_wages, wages_settings, tokens) as wages,
     ):
-        yield gw, wages, ContractsFeed(kafka.bootstrap_servers, f"{prefix}-contracts.events")
+        yield gw, wages, EventFeed(kafka.bootstrap_servers, topics={"contracts": f"{prefix}-contracts.events"})
     calendar.reset(saved)
 
 

@@ -28,8 +28,8 @@ from newform_local.ports import free_port, repo_root
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
-from ..gateway.support import LoopbackServer
-from ..wages.support import new_platform, new_worker, session_line, statement
+from ..kit.loopback import LoopbackServer
+from ..kit.wages import new_platform, new_worker, session_line, statement
 
 ROOT = repo_root()
 SERVICES = [s.name for s in registry.installed()]

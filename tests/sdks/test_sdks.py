@@ -23,7 +23,8 @@ from newform_gateway.main import create_app as create_gateway_app
 from newform_local import sdks
 from newform_local.ports import free_port, repo_root
 
-from ..gateway.support import LoopbackServer, gateway_settings, migrated_database, prepare_topics
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
+from ..kit.loopback import LoopbackServer
 
 ROOT = repo_root()
 PII_SECRET = "sdk-test-pii-secret-of-at-least-32-bytes"  # the worker's token needs it for the pseudonym

@@ -6,10 +6,16 @@ import json
 from datetime import UTC, datetime
 
 from newform_common import testing as kit
-from newform_common.events import Envelope
+from newform_common.auth import Principal, Role
+from newform_common.policy import get_policy
 from newform_common.testing import eventually, read_topic, scalar
+from newform_contracts.events import WorkerRegistered
+from newform_training import service
+from newform_training.models import Claim
+from newform_training.schemas import BudgetSet, ClaimCreate, Decision
 
-from .conftest import new_worker
+from ..kit.feed import EventFeed
+from ..kit.training import new_worker
 
 
 async def test_the_service_is_ready_and_findings_need_a_token(api):
@@ -230,13 +236,9 @@ async def test_each_caller_sees_only_its_own_claims_and_only_hrss_decides(api):
 
 
 async def test_worker_places_come_from_contracts_events_and_claims_are_published(api, kafka):
-    from aiokafka import AIOKafkaProducer
-
     worker = kit.worker_id_of(kit.resident_id(region="630121"))
-    from newform_contracts.events import WorkerRegistered  # the producer's own event model
-
-    envelope = Envelope.of(
-        WorkerRegistered(
+    await EventFeed(kafka.bootstrap_servers, topics={"contracts": api.contracts_topic}).send(
+        WorkerRegistered(  # the producer's own event model
             worker_id=worker,
             registration_id="reg_1",
             platform_id="p1",
@@ -244,17 +246,8 @@ async def test_worker_places_come_from_contracts_events_and_claims_are_published
             residence_district="datong",
             household_registration_region="630121",
             registered_at="2026-01-05T09:00:00+08:00",
-        ),
-        source="/newform/contracts",
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            api.contracts_topic, envelope.kafka_value(), key=envelope.key.encode(), headers=envelope.kafka_headers()
         )
-    finally:
-        await producer.stop()
+    )
     await eventually(
         lambda: scalar(api.url, "select residence_district from worker_places where worker_id = :w", w=worker),
         timeout=30,
@@ -283,10 +276,6 @@ async def test_a_claim_decided_while_its_districts_first_budget_is_set_is_funded
     """Deciding (finds no budget: the claim is queued) and setting the district's first budget (funds the
     queued claims) side by side: with no budget row to lock, each missed the other's uncommitted row and
     the claim stayed queued with the budget unspent."""
-    from newform_common.auth import Principal, Role
-    from newform_training import service
-    from newform_training.models import Claim
-    from newform_training.schemas import BudgetSet, Decision
 
     officer = Principal(subject="hrss-officer", role=Role.department, department="hrss")
     body, worker_places = await api.body(), {"chengzhong": "630103", "chengbei": "630105"}
@@ -331,9 +320,6 @@ async def test_a_claim_decided_while_its_districts_first_budget_is_set_is_funded
 async def test_two_claims_of_one_person_side_by_side_are_judged_as_if_one_came_after_the_other(api):
     """Two certificates of the same occupation and level, claimed at once: each claim looked for the
     person's earlier claims before the other committed, and both were accepted (paid twice)."""
-    from newform_common.auth import Principal, Role
-    from newform_training import service
-    from newform_training.schemas import ClaimCreate
 
     body, provider = await api.body(), await api.provider()
     worker = new_worker()
@@ -367,10 +353,6 @@ async def test_two_claims_of_one_person_side_by_side_are_judged_as_if_one_came_a
 async def test_the_claim_that_takes_a_provider_past_its_limit_is_found_when_two_arrive_at_once(api):
     """The provider-rate finding is raised by the one claim whose count is the limit + 1: two claims
     counted side by side each missed the other, neither saw limit + 1, and the finding never came."""
-    from newform_common.auth import Principal, Role
-    from newform_common.policy import get_policy
-    from newform_training import service
-    from newform_training.schemas import ClaimCreate
 
     body, provider = await api.body(), await api.provider()
     course = await api.course(provider)

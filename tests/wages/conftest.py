@@ -12,7 +12,7 @@ from newform_common.testing import migrated_database, running_service
 from newform_wages.config import Settings
 from newform_wages.main import create_app
 
-from .support import ContractsFeed
+from ..kit.feed import EventFeed
 
 
 @pytest.fixture(scope="module")
@@ -38,5 +38,5 @@ async def api(new_database, kafka, tokens, contracts_topic):
 
 
 @pytest.fixture(scope="module")
-def feed(kafka, contracts_topic) -> ContractsFeed:
-    return ContractsFeed(kafka.bootstrap_servers, contracts_topic)
+def feed(kafka, contracts_topic) -> EventFeed:
+    return EventFeed(kafka.bootstrap_servers, topics={"contracts": contracts_topic})

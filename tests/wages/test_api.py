@@ -12,7 +12,7 @@ from newform_common.testing import eventually, fetch, scalar
 from newform_wages.events import StatementsAccepted
 from newform_wages.statements.clocks import DEADLINE_HANDLERS
 
-from .support import new_platform, new_worker, session_line, statement
+from ..kit.wages import new_platform, new_worker, session_line, statement
 
 
 def jsonl(lines) -> str:

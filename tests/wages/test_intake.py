@@ -14,7 +14,7 @@ from newform_wages.statements import repository as statements_repository
 from newform_wages.statements.schemas import StatementIn
 from newform_wages.statements.service import STATEMENT_LINES, _statement_row
 
-from .support import new_worker, statement
+from ..kit.wages import new_worker, statement
 
 
 def _lines(body: str):

@@ -12,7 +12,7 @@ from newform_common.db import Database
 from newform_common.testing import fetch
 from newform_wages.statements.service import rejudge_pending_premiums
 
-from .support import new_platform, new_worker, statement
+from ..kit.wages import new_platform, new_worker, statement
 from .test_api import engagement_known, rules_of
 
 SPRING_2027 = {

@@ -6,7 +6,7 @@ from newform_common.auth import generate_keypair
 from newform_common.testing import TokenFactory, credit_code, migrated_database
 from newform_contracts.config import Settings as ContractsSettings
 
-from ..gateway.support import gateway_settings
+from .gateway import gateway_settings
 
 E2E_PII_SECRET = "e2e-pii-secret-of-at-least-32-bytes!"
 
