@@ -234,4 +234,5 @@ def install_openapi(app: FastAPI, settings: ServiceSettings) -> None:
             app.openapi_schema = oauth2_security_scheme(document_headers(document_problems(document)), settings)
         return app.openapi_schema
 
+    # FastAPI's way to complete the document is to replace the method; mypy forbids assigning to one.
     app.openapi = openapi  # type: ignore[method-assign]

@@ -59,7 +59,6 @@ __all__ = [
 
 CALENDAR_DAYS: Final = "calendar_days"
 WORKING_DAYS: Final = "working_days"
-
 PeriodUnit = Literal["calendar_days", "working_days"]
 
 STATUTORY_SOURCE = "全国年节及纪念日放假办法（2024年修订，国务院令第795号，2025-01-01施行）"

@@ -45,7 +45,6 @@ def consumes(event_type: str) -> Callable[[type[C]], type[C]]:
     """Class decorator naming the producer's event type a consumer model reads."""
 
     def decorate(cls: type[C]) -> type[C]:
-
         cls.event_type = event_type
         _CONSUMED.setdefault(event_type, []).append(cls)
         return cls

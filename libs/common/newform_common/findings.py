@@ -368,7 +368,6 @@ def findings_router(*, readers: tuple[Role, ...] | None = None, tag: str = "find
     async def get_finding(
         finding_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: Principal = require(*allowed)
     ) -> FindingPublic:
-
         return FindingPublic.model_validate(await get_visible(session, principal, Finding, finding_id, what="finding"))
 
     return router

@@ -31,7 +31,6 @@ def alembic_config(service_package: str, database_url: str) -> Config:
     package = importlib.import_module(service_package)
     assert package.__file__ is not None  # a service package is a folder with an __init__.py
     script_location = Path(package.__file__).parent / "migrations"
-
     config = Config()
     config.set_main_option("script_location", str(script_location))
     config.set_main_option("path_separator", "os")
@@ -64,7 +63,6 @@ def run_env(*service_metadata: MetaData) -> None:
         return
 
     def run(connection: Connection) -> None:
-
         context.configure(connection=connection, target_metadata=targets, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

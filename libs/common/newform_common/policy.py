@@ -378,4 +378,5 @@ def get_policy() -> Policy:
         return _cached_policy(os.environ.get(ENV_VAR) or None)
 
 
+# The lock-holding wrapper keeps lru_cache's `cache_clear` (tests call it); a function type has no such attribute.
 get_policy.cache_clear = _cached_policy.cache_clear  # type: ignore[attr-defined]

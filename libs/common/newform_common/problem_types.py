@@ -611,7 +611,6 @@ def install(app: FastAPI) -> None:
 
     @router.get("/problems")
     async def problem_types() -> list[dict[str, Any]]:
-
         return [{**asdict(p), "type": p.type} for p in CATALOGUE.values()]
 
     @router.get("/problems/{slug}", response_class=HTMLResponse)

@@ -150,6 +150,7 @@ def _name_of(node: ast.AST) -> str | None:
 
 def _docstring(node: ast.AST) -> str:
     try:
+        # Any node on purpose: get_docstring's TypeError (a node that cannot hold one) is the answer "".
         return ast.get_docstring(node) or ""  # type: ignore[arg-type]
     except TypeError:
         return ""

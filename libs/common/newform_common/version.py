@@ -25,5 +25,4 @@ def project_version() -> str:
     if root is not None:
         version: str = tomllib.loads((root / PROJECT_ROOT_MARKER).read_text())["project"]["version"]
         return version
-
     return metadata.version("newform")

@@ -35,6 +35,7 @@ def only(*event_types: str) -> Callable[[H], H]:
     """The handler receives only these event types (the others are passed over before the inbox)."""
 
     def mark(handler: H) -> H:
+        # A mark on the function object itself (read back with getattr); a callable type declares no such field.
         handler.event_types = tuple(event_types)  # type: ignore[attr-defined]
         return handler
 
