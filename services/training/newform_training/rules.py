@@ -153,7 +153,6 @@ class PlaceGround:
     note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 

@@ -230,7 +230,6 @@ Sources = dict[str, dict[str, Any]]
 
 
 def _cited(fact: VerifiedLicence | VerifiedEnterprise | Enrolment) -> dict[str, Any]:
-
     return {"source": fact.department, "reference": fact.reference, "fact_id": fact.fact_id}
 
 
