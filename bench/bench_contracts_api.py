@@ -33,7 +33,7 @@ from newform_common.auth import generate_keypair  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.contracts.helpers import contract_body, credit_code, migrate, phone, resident_id, terms  # noqa: E402
+from tests.kit.contracts import contract_body, credit_code, migrate, phone, resident_id, terms  # noqa: E402
 
 UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 

@@ -36,7 +36,7 @@ from newform_common.testing import TokenFactory  # noqa: E402
 from newform_contracts.events import ContractDrafted, InsuranceFlags  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.gateway.support import prepare_topics  # noqa: E402
+from tests.kit.gateway import prepare_topics  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -32,18 +32,19 @@ from newform_common.migrations import upgrade  # noqa: E402
 from newform_common.testing import TokenFactory, app_client  # noqa: E402
 from newform_gateway.main import create_app  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.gateway.support import CollectingPublisher, gateway_settings, prepare_topics  # noqa: E402
+from tests.kit.feed import EventFeed  # noqa: E402
+from tests.kit.gateway import gateway_settings, prepare_topics  # noqa: E402
 
 
 async def catalogue_events(bootstrap: str, prefix: str, n: int) -> list[Envelope]:
-    pub = CollectingPublisher(bootstrap, prefix)
+    pub = EventFeed.collecting()
     await pub.enterprise("bench-platform", name="基准平台")
     i = 0
     while len(pub.sent) < n:
         worker = f"w_bench_{i}"
         await pub.worker(worker, "bench-platform", district=("chengxi", "datong", "chengdong")[i % 3])
         await pub.contract(f"c_{i}", worker, "bench-platform")
-        await pub.signed(f"c_{i}", worker, "bench-platform")
+        await pub.contract_signed(f"c_{i}", worker, "bench-platform")
         if i % 5 == 0:
             await pub.finding(
                 measure="M9",

@@ -22,7 +22,7 @@ from newform_common.migrations import upgrade  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
 from newform_gateway.rebuild import rebuild  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
-from tests.gateway.support import gateway_settings, prepare_topics  # noqa: E402
+from tests.kit.gateway import gateway_settings, prepare_topics  # noqa: E402
 
 
 async def raw_read(bootstrap: str, topic: str, n: int) -> float:

@@ -2,7 +2,7 @@
 
 It stands in for medins's (or hrss's) register, which is outside the system: it answers in the national
 data dictionary's field codes (aac002, aae140, aac008, …) with a cursor, and can be told to fail.
-Served for real over HTTP on loopback by the test (tests/gateway/support.py's LoopbackServer)."""
+Served for real over HTTP on loopback by the test (tests/kit/loopback.py's LoopbackServer)."""
 
 from __future__ import annotations
 
