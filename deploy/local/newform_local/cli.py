@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
+import json
 import logging
 import os
 import sys
+import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from newform_common.auth import Role
+from sqlalchemy.engine import make_url
 
+from newform_common import calendar, clock, registry
+from newform_common.auth import Role, mint_token
+from newform_common.identity import InvalidIdentifier, validate_resident_id, worker_pseudonym
+from newform_common.kafka import TopicLayout, ensure_topics
+from newform_common.settings import database_url_for
+
+from . import apidocs, deploy
+from .new_service import create_service
+from .postgres import create_database
 from .stack import Keys, Stack, default_data_dir, installed_services, run_stack
 
 ROLES = [role.value for role in Role]
@@ -23,7 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="newform: labour-rights services for Xining's new-form workers (宁政办〔2022〕41号).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_dev(sub)
+    add_topics_and_keys(sub)
+    add_token(sub)
+    add_migrate(sub)
+    add_new_service(sub)
+    add_calendar(sub)
+    add_documents(sub)
+    for name in installed_services():
+        try:
+            module = importlib.import_module(f"newform_{name}.cli")
+        except ModuleNotFoundError:
+            continue
+        module.register(sub)
+    return parser
 
+
+Subcommands = Any  # argparse's _SubParsersAction (private)
+
+
+def add_dev(sub: Subcommands) -> None:
     dev = sub.add_parser(
         "dev",
         help="start PostgreSQL, Kafka and every service; Ctrl-C stops all",
@@ -63,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.set_defaults(run=cmd_dev)
 
+
+def add_topics_and_keys(sub: Subcommands) -> None:
     topics = sub.add_parser(
         "topics",
         help="create every service's Kafka topics and DLQs if missing",
@@ -77,7 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Kafka brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:9092)",
     )
     topics.set_defaults(run=cmd_topics)
+    keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
+    keys.add_argument("--data-dir", type=Path, default=None)
+    keys.set_defaults(run=cmd_keys)
 
+
+def add_token(sub: Subcommands) -> None:
     token = sub.add_parser(
         "token",
         help="mint a signed bearer token for a role and scope",
@@ -99,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--data-dir", type=Path, default=None)
     token.set_defaults(run=cmd_token)
 
+
+def add_migrate(sub: Subcommands) -> None:
     migrate = sub.add_parser(
         "migrate",
         help="run a service's database migrations",
@@ -117,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(run=cmd_migrate)
 
+
+def add_new_service(sub: Subcommands) -> None:
     new = sub.add_parser(
         "new-service",
         help="create a new service folder from the template and register it",
@@ -140,10 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.set_defaults(run=cmd_new_service)
 
-    keys = sub.add_parser("keys", help="create the development keys if missing and print their paths")
-    keys.add_argument("--data-dir", type=Path, default=None)
-    keys.set_defaults(run=cmd_keys)
 
+def add_calendar(sub: Subcommands) -> None:
     cal = sub.add_parser(
         "calendar",
         help="check or load a year's holiday schedule (调休), show the calendar",
@@ -175,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal_show.add_argument("year", type=int, nargs="?", default=None)
     cal.set_defaults(run=cmd_calendar)
 
+
+def add_documents(sub: Subcommands) -> None:
+    """`api` and `deploy`: the published documents and the deployment files, generated and checked."""
     api = sub.add_parser(
         "api",
         help="export or check the published OpenAPI and AsyncAPI documents (api/)",
@@ -187,22 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--no-breaking-check", action="store_true", help="check only that api/ matches the code")
     api.set_defaults(run=cmd_api)
 
-    deploy = sub.add_parser(
+    files = sub.add_parser(
         "deploy",
         help="export or check deploy/compose and deploy/k8s (from the registry)",
         description="The Compose file and Kubernetes manifests are generated from the service "
         "registry: `export` writes them (make deploy), `check` fails when they differ.",
     )
-    deploy.add_argument("action", choices=["export", "check"])
-    deploy.set_defaults(run=lambda a: __import__("newform_local.deploy", fromlist=["main"]).main([a.action]))
-
-    for name in installed_services():
-        try:
-            module = importlib.import_module(f"newform_{name}.cli")
-        except ModuleNotFoundError:
-            continue
-        module.register(sub)
-    return parser
+    files.add_argument("action", choices=["export", "check"])
+    files.set_defaults(run=lambda a: deploy.main([a.action]))
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -251,12 +287,6 @@ def parse_replicas(text: str | None, services: list[str]) -> dict[str, int]:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    import asyncio
-    import os
-
-    from newform_common import registry
-    from newform_common.kafka import TopicLayout, ensure_topics
-
     bootstrap = args.bootstrap_servers or os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     layout = TopicLayout.from_env()
     topics = registry.topics()
@@ -267,8 +297,6 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from newform_common.auth import mint_token
-
     keys = Keys((args.data_dir or default_data_dir()) / "keys")
     if args.private_key:
         private = args.private_key.read_text()
@@ -281,8 +309,6 @@ def cmd_token(args: argparse.Namespace) -> int:
                 "newform token: a worker token needs --id-number (its subject is the pseudonymous id)", file=sys.stderr
             )
             return 2
-        from newform_common.identity import InvalidIdentifier, validate_resident_id, worker_pseudonym
-
         try:
             id_number = validate_resident_id(args.id_number, field="id_number")
         except InvalidIdentifier as exc:
@@ -308,18 +334,15 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """Imported here because alembic (through `newform_common.migrations`) takes about a second to load
+    and only this command needs it: every other command, and `newform --help`, stays quick."""
     from newform_common.migrations import upgrade
-    from newform_common.settings import database_url_for
 
     if args.service not in installed_services():
         print(f"newform migrate: the {args.service} service is not in this checkout", file=sys.stderr)
         return 2
     url = args.database_url or database_url_for(args.service)
     if args.create_database:
-        from sqlalchemy.engine import make_url
-
-        from .postgres import create_database
-
         parsed = make_url(url)
         create_database(parsed.set(database="postgres").render_as_string(hide_password=False), parsed.database)
     upgrade(f"newform_{args.service}", url, args.revision)
@@ -328,8 +351,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_new_service(args: argparse.Namespace) -> int:
-    from .new_service import create_service
-
     try:
         consumes = tuple(s.strip() for s in args.consumes.split(",") if s.strip())
         written = create_service(
@@ -362,16 +383,12 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def _schedule_file(path: Path) -> dict:
-    import json
-    import tomllib
-
     text = path.read_text(encoding="utf-8")
     return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from newform_common import calendar, clock
-
+    """Imported here because only `calendar load` talks HTTP: httpx stays out of every other command."""
     if args.action == "show":
         year = args.year or clock.today().year
         known = calendar.schedule(year)
@@ -409,8 +426,6 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
     token = args.token
     if not token:
-        from newform_common.auth import mint_token
-
         keys = Keys((args.data_dir or default_data_dir()) / "keys")
         token = mint_token(
             keys.ensure().token_private.read_text(),
@@ -446,8 +461,6 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_api(args: argparse.Namespace) -> int:
-    from newform_local import apidocs
-
     if args.action == "export":
         changed = apidocs.export(args.api_dir)
         for rel in changed:
