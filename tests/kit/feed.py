@@ -1,7 +1,7 @@
 """One typed event feed for the tests: the producing services' own event models, on real topics.
 
 A test that needs another service's events sends that service's models (`newform_<svc>.events`) the
-way its outbox relay would: the envelope is `Envelope.of(event, source="/newform/<svc>")`, so the
+way its outbox relay would: the envelope is `Envelope.of(event, source=outbox.source_for(svc))`, so the
 Kafka key and the CloudEvents subject come from the model's own `@event_type(key=…)` declaration —
 there is no table of keys to keep in step with the producers. Builders for the events most tests need
 (contracts' catalogue, findings) sit on the feed; anything else is `feed.send(SomeEvent(...))`.
@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaProducer
 
 from newform_common.events import DomainEvent, Envelope, registry
 from newform_common.findings import finding_event
+from newform_common.outbox import source_for, topic_for
 from newform_contracts.events import (
     ContractDrafted,
     ContractSigned,
@@ -61,7 +62,7 @@ class EventFeed:
             return self.topics[source]
         if self.prefix is None:
             raise LookupError(f"this feed has no topic for {source!r} (give a prefix or topics)")
-        return f"{self.prefix}-{source}.events"
+        return f"{self.prefix}-{topic_for(source)}"
 
     @property
     def topic(self) -> str:
@@ -70,7 +71,7 @@ class EventFeed:
 
     def envelope(self, event: DomainEvent, *, source: str | None = None, time: datetime | None = None) -> Envelope:
         """The envelope the producer's outbox would write for `event` (key from the model's declaration)."""
-        return Envelope.of(event, source=f"/newform/{source or self.source}", time=time)
+        return Envelope.of(event, source=source_for(source or self.source), time=time)
 
     async def send(
         self, *events: DomainEvent, source: str | None = None, time: datetime | None = None
@@ -92,7 +93,7 @@ class EventFeed:
         """An event no producer's model describes (unknown type, a field renamed): `data` as given."""
         envelope = Envelope(
             id=str(uuid.uuid4()),
-            source=f"/newform/{source or self.source}",
+            source=source_for(source or self.source),
             type=type_,
             time=datetime.now(UTC),
             key=key,
