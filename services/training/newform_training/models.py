@@ -11,6 +11,7 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from newform_common.db import json_field, service_base, timestamp_field
+from newform_common.states import transitions
 
 ServiceModel = service_base()
 
@@ -131,14 +132,16 @@ class ClaimStatus(StrEnum):
 
 
 #: The moves a claim may make; every status change is checked against this (service.move_claim).
-ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
-    ClaimStatus.SUBMITTED: frozenset({ClaimStatus.APPROVED, ClaimStatus.QUEUED, ClaimStatus.REJECTED_ON_REVIEW}),
-    ClaimStatus.QUEUED: frozenset({ClaimStatus.APPROVED}),  # funded, first come first served
-    ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
-    ClaimStatus.REJECTED_ON_REVIEW: frozenset(),
-    ClaimStatus.PAID: frozenset(),
-    ClaimStatus.DUPLICATE_REFUSED: frozenset(),
-}
+ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = transitions(
+    {
+        ClaimStatus.SUBMITTED: {ClaimStatus.APPROVED, ClaimStatus.QUEUED, ClaimStatus.REJECTED_ON_REVIEW},
+        ClaimStatus.QUEUED: {ClaimStatus.APPROVED},  # funded, first come first served
+        ClaimStatus.APPROVED: {ClaimStatus.PAID},
+        ClaimStatus.REJECTED_ON_REVIEW: set(),
+        ClaimStatus.PAID: set(),
+        ClaimStatus.DUPLICATE_REFUSED: set(),
+    }
+)
 
 #: A claim that still counts (for the one-live-claim-per-certificate index and the duplicate rules).
 LIVE_CLAIM = f"status <> '{ClaimStatus.REJECTED_ON_REVIEW}' AND status <> '{ClaimStatus.DUPLICATE_REFUSED}'"

@@ -19,6 +19,7 @@ from newform_common.identity import InvalidIdentifier, validate_credit_code
 from newform_common.ids import new_id
 from newform_common.outbox import record
 from newform_common.policy import business_date
+from newform_common.states import require_transition
 
 from . import events as ev
 from . import repository as repo
@@ -207,8 +208,7 @@ async def issue_certificate(session: AsyncSession, principal: Principal, body: C
 # -- claims ----------------------------------------------------------------------------------------------
 def ensure_may_move(claim: Claim, to: ClaimStatus, refusal: str) -> None:
     """409 `illegal-transition` (detail `refusal`) unless `models.ALLOWED` lets the claim become `to`."""
-    if to not in ALLOWED[ClaimStatus(claim.status)]:
-        raise Conflict(refusal, slug="illegal-transition")
+    require_transition(ALLOWED, claim.status, to, "claim", detail=refusal)
 
 
 def move_claim(claim: Claim, to: ClaimStatus, refusal: str) -> None:
