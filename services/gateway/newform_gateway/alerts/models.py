@@ -6,6 +6,7 @@ Lifecycle: open → acknowledged → resolved; open → resolved is allowed too 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, text
@@ -13,7 +14,23 @@ from sqlmodel import Field
 
 from ..models import GatewayModel, json_column, ts_field
 
-OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+
+class AlertStatus(StrEnum):
+    """Where an alert is in its life (the words stored and published)."""
+
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+
+#: The statuses each status may move to: every department it is routed to acknowledges (each once: an
+#: acknowledged alert stays acknowledged), the lead department decides; a resolved alert takes no step.
+ALLOWED: dict[AlertStatus, frozenset[AlertStatus]] = {
+    AlertStatus.open: frozenset({AlertStatus.acknowledged, AlertStatus.resolved}),
+    AlertStatus.acknowledged: frozenset({AlertStatus.acknowledged, AlertStatus.resolved}),
+    AlertStatus.resolved: frozenset(),
+}
+OPEN, ACKNOWLEDGED, RESOLVED = AlertStatus.open.value, AlertStatus.acknowledged.value, AlertStatus.resolved.value
 COMMENTED = "commented"  # an action that leaves the status as it is
 #: The lead department's decisions: 约谈 interviewed, 警示 warned, 查处 penalized (宁政办〔2022〕41号 item 20)
 #: each confirm the finding as `confirmed` does; `dismissed` does not.

@@ -24,7 +24,18 @@ from ..projections.base import Context
 from . import repository, routing
 from .deliveries import queue_deliveries
 from .findings import parse_time
-from .models import ACKNOWLEDGED, COMMENTED, CONFIRMING_OUTCOMES, OPEN, OUTCOMES, RESOLVED, Alert, AlertTransition
+from .models import (
+    ACKNOWLEDGED,
+    ALLOWED,
+    COMMENTED,
+    CONFIRMING_OUTCOMES,
+    OPEN,
+    OUTCOMES,
+    RESOLVED,
+    Alert,
+    AlertStatus,
+    AlertTransition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +60,7 @@ def check_transition(
     departments (or actors) that acknowledged it already, each acknowledges once."""
     if action == COMMENTED:
         return
-    if alert.status == RESOLVED:
+    if AlertStatus(action) not in ALLOWED[AlertStatus(alert.status)]:  # only a resolved alert refuses a step
         raise TransitionRefused("The alert is already resolved")
     if action == ACKNOWLEDGED:
         if actor_department in (acknowledged_by or set()):

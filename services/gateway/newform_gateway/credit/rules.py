@@ -142,12 +142,14 @@ def measures_in_force(on: date) -> bool:
         return False
 
 
-def record_basis(spec: RecordRule, *, measure: str, summary: str, decided_on: date, fact_on: date | None) -> dict:
+def record_basis(
+    spec: RecordRule, *, measure: str, summary: str, decided_on: date, fact_on: date | None
+) -> dict[str, Any]:
     """What a record rests on, as in force on the day it was decided. A record under the measures (item 6)
     decided after their lapse rests on them as the source in force on the fact's own date, and says so
     (`provisional`): the measures have no successor for it."""
     in_force = measures_in_force(decided_on)
-    basis = {
+    basis: dict[str, Any] = {
         "document": spec.document,
         "measure": measure,
         "rule": spec.rule,
@@ -164,7 +166,7 @@ def record_basis(spec: RecordRule, *, measure: str, summary: str, decided_on: da
     return basis
 
 
-def listing_basis(decided_on: date, *, condition: str, order: Mapping[str, Any], summary: str) -> dict:
+def listing_basis(decided_on: date, *, condition: str, order: Mapping[str, Any], summary: str) -> dict[str, Any]:
     """A listing rests on the 办法 (arts. 5, 13), in force from 2022-01-01 and not lapsing with the
     measures; item 19 of the measures is cited beside it only on days they are in force."""
     policy = get_policy()
