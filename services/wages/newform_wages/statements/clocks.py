@@ -68,7 +68,7 @@ async def schedule_minimum_months(
 ) -> None:
     """A monthly-basis statement shorter than a pay month: its pay month is judged on the sum of its
     statements once the month is over and paid (at the end of its pay day). A month whose clock runs
-    already keeps it."""
+    already keeps it; the others start theirs in one statement (a batch of weekly pay names thousands)."""
     clocks: dict[str, tuple[datetime, dict[str, Any]]] = {}
     for row, engagement in pairs:
         e = engagement_of(engagement)
@@ -90,9 +90,16 @@ async def schedule_minimum_months(
                     "month_end": month_end.isoformat(),
                 },
             )
-    for subject, (due_at, data) in clocks.items():
-        if await deadlines.live(session, MINIMUM_MONTH, subject) is None:
-            await deadlines.schedule(session, MINIMUM_MONTH, subject, due_at, data=data, now=now)
+    if not clocks:
+        return
+    await repo.lock_minimum_months(session, clocks)
+    running = {c.subject_id for c in await repo.live_clocks(session, MINIMUM_MONTH, list(clocks), for_update=True)}
+    await repo.start_new_clocks(
+        session,
+        MINIMUM_MONTH,
+        [(subject, due_at, data) for subject, (due_at, data) in clocks.items() if subject not in running],
+        now,
+    )
 
 
 async def schedule_period_clocks(session: AsyncSession, engagement: dict[str, Any], day: date) -> None:

@@ -226,15 +226,26 @@ async def live_clocks_of_contract(session: AsyncSession, contract_id: str, kinds
     return list((await session.execute(query)).scalars())
 
 
-async def live_clocks(session: AsyncSession, kind: str, subject_ids: Sequence[str]) -> list[Deadline]:
-    """The live clocks of one kind among these subjects. Reads the kit's `Deadline` model (the kit looks
-    up one subject at a time)."""
+async def live_clocks(
+    session: AsyncSession, kind: str, subject_ids: Sequence[str], *, for_update: bool = False
+) -> list[Deadline]:
+    """The live clocks of one kind among these subjects (`for_update`: a clock the deadline worker is
+    firing is waited for, and then no longer live). Reads the kit's `Deadline` model: the kit looks up one
+    subject at a time."""
     if not subject_ids:
         return []
     query = select(Deadline).where(
         Deadline.kind == kind, Deadline.status.in_(LIVE), Deadline.subject_id.in_(list(subject_ids))
     )
+    if for_update:
+        query = query.with_for_update()
     return list((await session.execute(query)).scalars())
+
+
+async def lock_minimum_months(session: AsyncSession, subjects: Iterable[str]) -> None:
+    """Serialise "does this pay month have its clock?" with starting it, per engagement month, until commit
+    (two uploads of one month side by side would each start one)."""
+    await lock_keys(session, "wages-minimum-month", subjects)
 
 
 async def start_new_clocks(
