@@ -23,9 +23,11 @@ from newform_common.kafka import TopicLayout, ensure_topics
 from newform_common.settings import database_url_for
 
 from . import apidocs, deploy
+from .keys import Keys
 from .new_service import create_service
 from .postgres import create_database
-from .stack import Keys, Stack, default_data_dir, installed_services, run_stack
+from .running import run_stack
+from .stack import Stack, default_data_dir, installed_services
 
 ROLES = [role.value for role in Role]
 

@@ -8,7 +8,7 @@ import urllib.request
 
 from newform_common.identity import make_credit_code
 
-from .stack import Keys
+from .keys import Keys
 
 
 def seed_demo_platform(contracts_url: str, keys: Keys, platform_id: str) -> str:

@@ -14,136 +14,32 @@ Command line: ``python -m newform_local.kafka fetch`` fetches the jars (``make k
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import base64
 import contextlib
-import fcntl
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
-from newform_local.ports import port_is_open, repo_root
+import psutil
+from aiokafka.admin import AIOKafkaAdminClient
+
+from .kafka_runtime import (
+    ensure_kafka_jars,
+    java,
+    kafka_config_dir,
+    log_tail,
+    pid_alive,
+    random_cluster_id,
+    run_isolated,
+)
+from .ports import free_port, port_is_open
 
 log = logging.getLogger(__name__)
-
-KAFKA_VERSION = "4.1.1"
-_COMPLETE_MARKER = ".complete"
-
-
-def kafka_config_dir() -> Path:
-    """``deploy/local/kafka``: pom.xml and log4j2.properties (read from the checkout)."""
-    return repo_root() / "deploy" / "local" / "kafka"
-
-
-def ensure_kafka_jars(cache_dir: Path | None = None) -> Path:
-    """Return the folder holding the broker's jars, fetching them with Maven when missing.
-
-    ``cache_dir`` defaults to ``<repo>/.cache``; the jars go to ``<cache_dir>/kafka-<version>/libs``.
-    A marker file is written after a complete copy, so an interrupted fetch is redone.
-    """
-    cache_dir = Path(cache_dir) if cache_dir is not None else repo_root() / ".cache"
-    home = cache_dir / f"kafka-{KAFKA_VERSION}"
-    libs = home / "libs"
-    if (libs / _COMPLETE_MARKER).exists():
-        return libs
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one fetch at a time across processes
-        if (libs / _COMPLETE_MARKER).exists():
-            return libs
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise RuntimeError("Maven (mvn) is needed to fetch the Kafka jars: apt-get install -y maven")
-        pom = kafka_config_dir() / "pom.xml"
-        staging = Path(tempfile.mkdtemp(prefix="libs-", dir=home))
-        started = time.monotonic()
-        log.info("fetching Kafka %s jars with Maven into %s", KAFKA_VERSION, libs)
-        proc = subprocess.run(
-            [
-                mvn,
-                "-B",
-                "-q",
-                "-f",
-                str(pom),
-                "dependency:copy-dependencies",
-                "-DincludeScope=runtime",
-                f"-DoutputDirectory={staging}",
-                f"-Dkafka.version={KAFKA_VERSION}",
-            ],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-        )
-        # Maven may leave target/ beside the pom (dependency:copy-dependencies normally does not).
-        shutil.rmtree(pom.parent / "target", ignore_errors=True)
-        jars = list(staging.glob("*.jar"))
-        if proc.returncode != 0 or not any(j.name.startswith("kafka_2.13-") for j in jars):
-            shutil.rmtree(staging, ignore_errors=True)
-            raise RuntimeError(
-                f"fetching the Kafka jars failed (mvn exit {proc.returncode}):\n"
-                f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-            )
-        shutil.rmtree(libs, ignore_errors=True)
-        staging.rename(libs)
-        (libs / _COMPLETE_MARKER).write_text(f"{len(jars)} jars, kafka {KAFKA_VERSION}\n")
-        log.info("fetched %d jars in %.0f s", len(jars), time.monotonic() - started)
-    return libs
-
-
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").exists():
-        return str(Path(java_home) / "bin" / "java")
-    java = shutil.which("java")
-    if java is None:
-        raise RuntimeError("Java 17+ is needed to run the Kafka broker: apt-get install -y openjdk-17-jre-headless")
-    return java
-
-
-def _random_cluster_id() -> str:
-    # What `kafka.tools.StorageTool random-uuid` prints: 16 random bytes, url-safe base64 without
-    # padding, never starting with '-' (Kafka's Uuid.randomUuid rule). Saves a JVM start.
-    while True:
-        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        if not cid.startswith("-"):
-            return cid
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    """The last start's errors (ERROR/FATAL lines, exceptions) and the tail of its log."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError as e:
-        return f"(no log at {path}: {e})"
-    run = text.splitlines()
-    for i in range(len(run) - 1, -1, -1):
-        if run[i].startswith("===== start "):
-            run = run[i:]
-            break
-    errors = [line for line in run if " ERROR " in line or " FATAL " in line or "Exception" in line][:15]
-    report = "\n".join(run[-lines:])
-    if errors:
-        report = "errors:\n" + "\n".join(errors) + "\n--- tail ---\n" + report
-    return report
-
-
-def _pid_alive(pid: int) -> bool:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 class KafkaStartError(RuntimeError):
@@ -171,8 +67,6 @@ class LocalKafka:
         broker+controller nodes; all of them are formatted with the same ``cluster_id``.
         ``auto_create_topics`` stays off as on a production cluster (topics are provisioned with
         ``newform_common.kafka.ensure_topics``); the test suite's broker turns it on."""
-        from newform_local.ports import free_port
-
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         if voters is not None and controller_port is None:
@@ -230,7 +124,7 @@ class LocalKafka:
     def _java_base(self, libs: Path, *jvm_options: str) -> list[str]:
         log4j = kafka_config_dir() / "log4j2.properties"
         return [
-            _java(),
+            java(),
             *jvm_options,
             f"-Dlog4j2.configurationFile={log4j}",
             "-Djava.awt.headless=true",
@@ -247,7 +141,7 @@ class LocalKafka:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                self.cluster_id or _random_cluster_id(),
+                self.cluster_id or random_cluster_id(),
                 "-c",
                 str(self.config_file),
             ],
@@ -272,11 +166,9 @@ class LocalKafka:
         if self._proc is not None:
             return self._proc.poll() is None
         pid = self._stored_pid()
-        return pid is not None and _pid_alive(pid) and self._is_our_broker(pid)
+        return pid is not None and pid_alive(pid) and self._is_our_broker(pid)
 
     def _is_our_broker(self, pid: int) -> bool:
-        import psutil
-
         try:
             return str(self.config_file) in psutil.Process(pid).cmdline()
         except psutil.Error:
@@ -300,7 +192,7 @@ class LocalKafka:
         if self._proc is not None and self._proc.poll() is None:
             return
         stale = self._stored_pid()
-        if stale is not None and _pid_alive(stale) and self._is_our_broker(stale):
+        if stale is not None and pid_alive(stale) and self._is_our_broker(stale):
             # A broker left behind on this data dir by an owner that died: it holds the log dir lock.
             log.warning("stopping a broker left running on %s (pid %s)", self.data_dir, stale)
             self._stop_pid(stale, timeout=30)
@@ -351,11 +243,11 @@ class LocalKafka:
             if code is not None:
                 raise KafkaStartError(
                     f"the Kafka broker exited with {code} while starting; "
-                    f"{self.log_file} (tail):\n{_tail(self.log_file)}"
+                    f"{self.log_file} (tail):\n{log_tail(self.log_file)}"
                 )
             if port_is_open(self.host, self.port):
                 try:
-                    _run_isolated(self._admin_ready())
+                    run_isolated(self._admin_ready())
                     return
                 except Exception as e:  # not ready yet
                     last_error = e
@@ -363,13 +255,11 @@ class LocalKafka:
                 raise KafkaStartError(
                     f"the Kafka broker on {self.bootstrap_servers} was not ready in time "
                     f"(last error: {last_error!r}); {self.log_file} (tail):\n"
-                    f"{_tail(self.log_file)}"
+                    f"{log_tail(self.log_file)}"
                 )
             time.sleep(0.25)
 
     async def _admin_ready(self) -> None:
-        from aiokafka.admin import AIOKafkaAdminClient
-
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
         await admin.start()
         try:
@@ -387,14 +277,12 @@ class LocalKafka:
             self._proc = None
         else:
             pid = self._stored_pid()
-            if pid is not None and _pid_alive(pid) and self._is_our_broker(pid):
+            if pid is not None and pid_alive(pid) and self._is_our_broker(pid):
                 self._stop_pid(pid, timeout)
         with contextlib.suppress(FileNotFoundError):
             self.pid_file.unlink()
 
     def _stop_pid(self, pid: int, timeout: float) -> None:
-        import psutil
-
         try:
             pgid = os.getpgid(pid)
         except ProcessLookupError:
@@ -452,8 +340,6 @@ class LocalKafkaCluster:
         *,
         auto_create_topics: bool = False,
     ):
-        from newform_local.ports import free_port
-
         if len(ports) < 1:
             raise ValueError("a cluster needs at least one node")
         self.data_dir = Path(data_dir).resolve()
@@ -479,7 +365,7 @@ class LocalKafkaCluster:
         path = self.data_dir / "cluster-id"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(_random_cluster_id() + "\n")
+            path.write_text(random_cluster_id() + "\n")
         return path.read_text().strip()
 
     @property
@@ -549,23 +435,6 @@ class ExternalKafka:
 
     def is_running(self) -> bool:
         return True
-
-
-def _run_isolated(coro) -> None:  # type: ignore[no-untyped-def]
-    """Run a coroutine on a fresh loop in a thread, so callers may already be inside an event loop."""
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        try:
-            asyncio.run(coro)
-        except BaseException as e:
-            errors.append(e)
-
-    thread = threading.Thread(target=runner, name="kafka-ready-check")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
 
 
 def main(argv: list[str] | None = None) -> int:

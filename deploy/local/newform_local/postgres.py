@@ -17,6 +17,7 @@ import atexit
 import importlib.util
 import logging
 import os
+import pwd
 import shutil
 import signal
 import stat
@@ -28,6 +29,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psutil
 
 from newform_local.ports import wait_for_port
 
@@ -53,8 +57,6 @@ def _run_as() -> str | None:
 @cache
 def _prepare_system_user_and_binaries() -> None:
     """As root: make sure user ``pgserver`` exists and can read and run the binaries (once per process)."""
-    import pwd
-
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
@@ -93,8 +95,6 @@ def _ensure_tree_permissions(path: Path, file_flags: int) -> None:
 def _chown_to_runner(path: Path) -> None:
     if _run_as() is None:
         return
-    import pwd
-
     entry = pwd.getpwnam(SYSTEM_USER)
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
@@ -131,8 +131,6 @@ class _PostmasterInfo:
         )
 
     def alive(self) -> bool:
-        import psutil
-
         try:
             proc = psutil.Process(self.pid)
             return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE and "postgres" in proc.name()
@@ -371,7 +369,6 @@ def create_database(server_url: str, name: str) -> None:
 
     Sync, and safe to call from inside a running event loop: the work runs on its own thread/loop.
     """
-    import asyncpg
 
     async def create() -> None:
         conn = await asyncpg.connect(_asyncpg_dsn(server_url), timeout=30)

@@ -1,15 +1,15 @@
 """The whole system on one machine: PostgreSQL, Kafka and every service that exists.
 
-`newform dev` (and so `make run`) calls `run_stack`. Data lives in one folder (`.data/` by default)
+`newform dev` (and so `make run`) calls `running.run_stack`. Data lives in one folder (`.data/` by default)
 so a second start finds the same databases, topics and keys.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,9 +22,12 @@ from pathlib import Path
 
 from newform_common import registry
 from newform_common.kafka import TopicLayout, ensure_topics
+from newform_common.settings import database_url_for
 
 from .balancer import Balancer
+from .demo import seed_demo_platform
 from .kafka import LocalKafka, LocalKafkaCluster
+from .keys import Keys
 from .ports import free_port, port_is_open, repo_root
 from .postgres import EmbeddedPostgres
 
@@ -36,75 +39,6 @@ DEMO_PLATFORM = "demo-platform"
 def installed_services() -> list[str]:
     """Registered services whose package exists in this checkout (the registry decides)."""
     return registry.installed_names()
-
-
-@dataclass
-class Keys:
-    """Development keys, generated once per data folder."""
-
-    folder: Path
-
-    @property
-    def token_private(self) -> Path:
-        return self.folder / "token-signing.pem"
-
-    @property
-    def token_public(self) -> Path:
-        return self.folder / "token-verifying.pem"
-
-    @property
-    def seal_private(self) -> Path:
-        return self.folder / "evidence-seal.pem"
-
-    @property
-    def credit_export_private(self) -> Path:
-        """The gateway's key that signs the daily credit-information export (M19)."""
-        return self.folder / "credit-export-signing.pem"
-
-    @property
-    def pii_secret(self) -> Path:
-        return self.folder / "pii-secret"
-
-    @property
-    def clients(self) -> Path:
-        return self.folder / "clients.toml"
-
-    @property
-    def database_password(self) -> Path:
-        return self.folder / "database-password"
-
-    def ensure(self) -> Keys:
-        from newform_common.auth import generate_keypair
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if not self.token_private.exists():
-            private, public = generate_keypair()
-            _write_secret(self.token_private, private)
-            self.token_public.write_text(public)
-        if not self.seal_private.exists():
-            _write_secret(self.seal_private, generate_keypair()[0])
-        if not self.credit_export_private.exists():
-            _write_secret(self.credit_export_private, generate_keypair()[0])
-        if not self.pii_secret.exists():
-            _write_secret(self.pii_secret, secrets.token_urlsafe(48))
-        # For deployments from these keys (deploy/compose): the gateway's registered clients
-        # (`newform gateway client add`) and the database password.
-        if not self.clients.exists():
-            _write_secret(self.clients, "# newform gateway client add --client-id … --role …\n")
-        if not self.database_password.exists():
-            _write_secret(self.database_password, secrets.token_urlsafe(24))
-        return self
-
-    def mint(self, role: str, **scope) -> str:
-        from newform_common.auth import mint_token
-
-        subject = scope.pop("subject", None) or f"dev-{role}"
-        return mint_token(self.token_private.read_text(), role=role, subject=subject, **scope)
-
-
-def _write_secret(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o600)
 
 
 def default_data_dir() -> Path:
@@ -255,8 +189,9 @@ class Stack:
         return created
 
     def migrate(self) -> None:
+        """Imported here because alembic (through `newform_common.migrations`) takes about a second to
+        load, and this module is loaded by every `newform` command (`newform --help` stays quick)."""
         from newform_common.migrations import upgrade
-        from newform_common.settings import database_url_for
 
         env = self.service_env()
         for name in self.services:
@@ -339,8 +274,6 @@ class Stack:
         """Register the demo platform (idempotently) so its token has something to act on."""
         if "contracts" not in self.services:
             return None
-        from .demo import seed_demo_platform
-
         return seed_demo_platform(f"http://{self.host}:{self.port('contracts')}", self.keys, DEMO_PLATFORM)
 
     def stop(self) -> None:
@@ -491,8 +424,6 @@ class Supervisor:
 
 def _run_async(coro):
     """Run a coroutine to completion from synchronous code (the stack runs no event loop itself)."""
-    import asyncio
-
     return asyncio.run(coro)
 
 
@@ -505,78 +436,3 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 def say(message: str) -> None:
     print(f"newform: {message}", flush=True)
-
-
-def run_stack(stack: Stack) -> int:
-    """Start everything, print how to use it, and supervise it until SIGINT or SIGTERM; then stop
-    everything (within about 25 s)."""
-
-    def interrupt(signum, _frame):
-        # Once: a second Ctrl-C while stopping must not cut the stopping short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    # Both explicitly: a process started in the background by a non-interactive shell inherits
-    # SIGINT as ignored, and a supervisor stops with SIGTERM; either way everything must stop.
-    # The servers run in sessions of their own, so a signal to our process group reaches only us,
-    # and we stop them in order.
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
-    stack.check_ports_free()
-    code = 0
-    try:
-        stack.start_infrastructure()
-        stack.provision_topics()
-        say("running migrations")
-        stack.migrate()
-        say(f"starting services: {', '.join(stack.services) or '(none yet)'}")
-        stack.start_services()
-        demo = stack.seed_demo()
-        print_welcome(stack, demo)
-        supervisor = Supervisor(stack)
-        while True:
-            supervisor.tick()
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        say("interrupted")
-    except StackFailure as exc:
-        say(str(exc))
-        code = 1
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        say("stopping …")
-        stack.stop()
-        say("stopped. `make run` starts again on the same data.")
-    return code
-
-
-def print_welcome(stack: Stack, demo_platform: str | None) -> None:
-    lines = ["", "newform is running:"]
-    width = max([len("PostgreSQL"), *(len(name) for name in stack.services)])
-
-    def row(label: str, text: str) -> str:
-        return f"  {label:<{width}} {text}"
-
-    for name in stack.services:
-        port = stack.port(name)
-        count = stack.replicas_of(name)
-        behind = f", {count} replicas behind a balancer" if count > 1 else ""
-        lines.append(row(name, f"http://{stack.host}:{port}   (API docs: http://{stack.host}:{port}/docs{behind})"))
-    if "gateway" in stack.services:
-        gateway = f"http://{stack.host}:{stack.port('gateway')}/"
-        lines.append(row("dashboard", f"{gateway}   (sign in with the regulator token)"))
-    nodes = f"   ({stack.kafka_brokers} KRaft nodes)" if stack.kafka_brokers > 1 else ""
-    lines.append(row("Kafka", f"{stack.kafka.bootstrap_servers}{nodes}"))
-    lines.append(row("PostgreSQL", stack.postgres.url("postgres")))
-    lines.append(row("logs", str(stack.data_dir / "logs")))
-    lines.append("")
-    lines.append("regulator token (12 h):")
-    lines.append("  " + stack.keys.mint("regulator", subject="dev-regulator"))
-    platform = demo_platform or DEMO_PLATFORM
-    lines.append(f"demo platform token for '{platform}' (12 h):")
-    lines.append("  " + stack.keys.mint("platform", subject=f"dev-{platform}", platform_id=platform))
-    lines.append("")
-    lines.append("More tokens: .venv/bin/newform token --help    Stop: Ctrl-C")
-    print("\n".join(lines), flush=True)
