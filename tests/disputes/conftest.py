@@ -81,7 +81,7 @@ async def _disputes(new_database, kafka, tokens, *, run_deadlines: bool):
         deadline_poll_interval_s=0.2,
         run_deadlines=run_deadlines,
         contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
     )
     async with running_service(create_app, settings, tokens) as service:
         yield Disputes(api=service, contracts=EventFeed(kafka.bootstrap_servers, prefix))

@@ -44,7 +44,7 @@ async def services(new_database, kafka, tokens):
         run_deadlines=False,
         contracts_topic=topics["contracts"],
         departments_topic=topics["departments"],
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
         **common,
     )
     departments = DepartmentsSettings(

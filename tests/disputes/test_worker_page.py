@@ -33,7 +33,7 @@ async def test_a_worker_files_follows_accepts_and_escalates_complaints_on_the_pa
         jwt_public_key=tokens.public_pem,
         relay_poll_interval_s=0.2,
         contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
     )
     worker, pid = worker_id_of(resident_id()), "p" + secrets.token_hex(5)
     contract = "c_" + secrets.token_hex(6)

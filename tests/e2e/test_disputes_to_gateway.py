@@ -49,7 +49,7 @@ async def test_a_missed_reply_deadline_becomes_a_routed_alert_and_escalations_re
         jwt_public_key=tokens.public_pem,
         relay_poll_interval_s=0.2,
         contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
     )
     gateway_url = await gateway_database(new_database)
     settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)

@@ -100,7 +100,7 @@ async def test_the_disputes_worker_page_uses_the_same_served_font(new_database, 
         kafka_bootstrap_servers=kafka.bootstrap_servers,
         jwt_public_key=tokens.public_pem,
         contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
     )
     async with LoopbackServer(create_disputes_app(settings), free_port()) as server, async_playwright() as p:
         browser = await p.chromium.launch(

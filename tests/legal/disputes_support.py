@@ -29,7 +29,7 @@ async def disputes_and_gateway(new_database, kafka, tokens, name: str) -> AsyncI
         relay_poll_interval_s=0.2,
         run_deadlines=False,
         contracts_topic=f"{prefix}-contracts.events",
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
         calendar_topic=f"{prefix}-gateway.events",
     )
     gateway = gateway_settings(

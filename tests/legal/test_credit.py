@@ -299,7 +299,7 @@ async def w(new_database, kafka):
         jwt_public_key=tokens.public_pem,
         relay_poll_interval_s=0.2,
         contracts_topic=contracts_topic,
-        consumer_group=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-disputes",
     )
     departments_settings = DepartmentsSettings(
         service_name=f"{prefix}-departments",

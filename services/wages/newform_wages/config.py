@@ -11,4 +11,3 @@ class Settings(ServiceSettings):
     service_name: str = "wages"
     # Engagements come from contracts' topic (a test may prefix it).
     contracts_topic: str = Field("contracts.events", validation_alias="WAGES_CONTRACTS_TOPIC")
-    run_consumers: bool = Field(True, validation_alias="WAGES_RUN_CONSUMERS")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from newform_common.app import create_service_app
-from newform_common.consumer import ConsumerRunner
 from newform_common.findings import findings_router
 
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
-from .handlers import on_contracts_events
 from .router import router
 from .statements.clocks import DEADLINE_HANDLERS
 from .statements.service import rejudge_pending_premiums
@@ -37,24 +35,6 @@ TAGS = [
 ]
 
 
-def consumers(settings: Settings):
-    def make(db, service_settings):
-        if not settings.run_consumers:
-            return []
-        return [
-            ConsumerRunner(
-                db,
-                service_settings.kafka_bootstrap_servers,
-                group_id=f"{settings.service_name}-engagements",
-                batch_handler=on_contracts_events,
-                topics=[settings.contracts_topic],
-                max_attempts=settings.consumer_max_attempts,
-            )
-        ]
-
-    return make
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
@@ -63,7 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[router, findings_router()],
         openapi_tags=TAGS,
-        consumers=consumers(settings),
         deadline_handlers=DEADLINE_HANDLERS,
         # a year's holiday schedule loaded: the premium questions that waited for it
         schedule_hooks=(rejudge_pending_premiums,),
