@@ -99,6 +99,7 @@ async def insert_rows(
 
 
 async def existing_line_ids(session: AsyncSession, table: str, platform_id: str, line_ids: list[str]) -> set[str]:
+    """The line ids of `table` the platform has stored already, among these."""
     if not line_ids:
         return set()
     conn = await driver_connection(session)

@@ -78,17 +78,10 @@ RULES: tuple[RuleDef, ...] = (
     ),
 )
 
-
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]
-
-
 MINUTES_PER_DAY = 24 * 60
-
-
 #: Bounds of plausible input (not policy): a statement spans at most a year, and is due within a year.
 MAX_STATEMENT_DAYS = 366
-
-
 PLAUSIBLE_YEARS = (1900, 2199)
 
 

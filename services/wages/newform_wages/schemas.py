@@ -16,8 +16,6 @@ LineId = Annotated[
         description="The platform's stable id of this line: a resent line changes nothing",
     ),
 ]
-
-
 WorkerId = Annotated[
     str,
     Field(
@@ -27,6 +25,4 @@ WorkerId = Annotated[
         description="Pseudonymous worker id (as in contracts' events), never an ID number",
     ),
 ]
-
-
 Fen = Annotated[int, Field(le=10**12, ge=-(10**12), description="Amount in fen (integer)")]

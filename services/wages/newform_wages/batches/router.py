@@ -33,6 +33,7 @@ TakeIn = Callable[[AsyncSession, str, list[intake.RawLine], str], Awaitable[Batc
 
 
 def batch_body(line_model: type[BaseModel], csv_example: str, jsonl_example: str) -> dict[str, Any]:
+    """The documented request body of an upload: JSON lines, CSV or JSON of `line_model`."""
     schema = {"$ref": f"#/components/schemas/{line_model.__name__}"}
     return {
         "requestBody": {

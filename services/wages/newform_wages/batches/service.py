@@ -73,6 +73,7 @@ def check_policy_dates(number: int, line_id: str, dates: dict[str, date]) -> Lin
 
 
 async def open_batch(session: AsyncSession, platform_id: str, kind: str, fmt: str, count: int) -> dict[str, Any]:
+    """Store a new batch, processing (completed in the same transaction by `close_batch`)."""
     batch = {
         "id": new_id("bt"),
         "platform_id": platform_id,
@@ -96,6 +97,7 @@ async def close_batch(
     pending: int,
     findings: int,
 ) -> BatchPublic:
+    """The batch completed with its counts and errors (sorted by line), as the response shows it."""
     ensure_transition(batch["status"], BatchStatus.completed)
     errors.sort(key=lambda e: e.line)
     rejected = len({e.line for e in errors if e.type != "duplicate-line-id"})
@@ -130,6 +132,7 @@ async def close_batch(
 
 
 def batch_public(row: dict[str, Any]) -> BatchPublic:
+    """A stored batch as the API shows it."""
     return BatchPublic(
         batch_id=row["id"],
         **{
@@ -212,6 +215,7 @@ def validated_at_once(lines: list[RawLine], model: LineModel) -> list[tuple[int,
 
 
 def validated_one_by_one(lines: list[RawLine], model: LineModel, errors: list[LineError]) -> list[tuple[int, Any]]:
+    """Each line validated alone: each bad line its own errors, the good ones kept."""
     adapter = model.one
     parsed: list[tuple[int, Any]] = []
     for raw in lines:

@@ -67,6 +67,7 @@ async def assess_quota(session: AsyncSession, platform_id: str, post: str, day: 
 
 
 async def declare_quota(session: AsyncSession, platform_id: str, body: QuotaCreate) -> dict[str, Any]:
+    """Declare a quota for a post from a date (422 before the policy; the same post and date replaced)."""
     row = {"id": new_id("qt"), "platform_id": platform_id, **body.model_dump(), "declared_at": datetime.now(UTC)}
     shared_rules.policy("rest.quota_achievable_share_percent", body.effective_from)  # 422 before the policy
     row["id"] = await repo.upsert_quota(session, row)

@@ -14,6 +14,7 @@ from .models import RelatedUnit
 
 
 async def related_units(session: AsyncSession, platform_id: str) -> dict[str, dict[str, Any]]:
+    """A platform's related units by the unit's enterprise id."""
     rows = await session.execute(text("select * from related_units where platform_id = :p"), {"p": platform_id})
     return {r["enterprise_id"]: dict(r) for r in rows.mappings()}
 

@@ -122,6 +122,7 @@ async def hours_by_day(
 
 
 async def intervals(session: AsyncSession, worker_ids: list[str], start: date, end: date) -> list[dict[str, Any]]:
+    """The workers' sessions (every platform) on days in [start, end], for rest breaks."""
     conn = await driver_connection(session)
     rows = await conn.fetch(
         "select worker_id, work_date, platform_id, started_at, ended_at from work_sessions "

@@ -77,6 +77,7 @@ def continuous_stretches(
 
 
 def check_rest_break(intervals: Sequence[tuple[datetime, datetime]], on: date) -> FindingSpec | None:
+    """M7: continuous work (gaps shorter than the break) beyond the limit without the forced break."""
     limit = policy("rest.forced_break.after_continuous_minutes", on)
     pause = policy("rest.forced_break.minutes", on)
     longest = longest_continuous_minutes(intervals, pause)
@@ -186,8 +187,6 @@ PLATFORM_SHARE_SUMMARY = {
     "M7.part_time_hours": "非全日制劳动者当周在各平台的合计工作时间超过上限",
     "M7.rest_break": "劳动者连续工作未按规定休息",
 }
-
-
 _PLATFORM_EVIDENCE = {
     "date",
     "month",

@@ -1,7 +1,10 @@
-"""Arrears clocks (M6, M20) through the kit's deadlines API: a statement's due date, each pay period of a
-signed engagement (arrears when nobody reported it, an early warning before), the monthly minimum over a
-pay month of shorter statements, and what an ended contract makes due on its last day. `DEADLINE_HANDLERS`
-maps each clock's kind to the handler the deadline worker calls when it runs out."""
+"""Arrears clocks (M6, M20): a statement's due date, each pay period of a signed engagement (arrears when
+nobody reported it, an early warning before), the monthly minimum over a pay month of shorter statements,
+and what an ended contract makes due on its last day. `DEADLINE_HANDLERS` maps each clock's kind to the
+handler the deadline worker calls when it runs out.
+
+Clocks change through the kit's deadlines API (`schedule`, `move`, `cancel`); the many new clocks of one
+upload start together (`repository.start_new_clocks`: the kit has no bulk `schedule`)."""
 
 from __future__ import annotations
 
@@ -35,14 +38,8 @@ from .judging import raise_statement_findings, statement_fact, with_arrears_comp
 from .models import StatementStatus
 
 STATEMENT_DUE = "wages.statement_due"  # a statement unpaid or short-paid: arrears at its due date
-
-
 PERIOD_DUE = "wages.period_due"  # an engagement's pay period: arrears if no paid statement at its due date
-
-
 PERIOD_WARNING = "wages.period_warning"  # early warning: no statement yet as the due date nears
-
-
 MINIMUM_MONTH = "wages.minimum_wage_month"  # a pay month of shorter statements: the monthly minimum on their sum
 
 
@@ -103,6 +100,8 @@ async def schedule_minimum_months(
 
 
 async def schedule_period_clocks(session: AsyncSession, engagement: dict[str, Any], day: date) -> None:
+    """The clocks of the engagement's pay period holding `day`: arrears at the end of its pay day, and an
+    early warning `wages.early_warning.days_before_due` days before (when that day is still ahead)."""
     if engagement["end_date"] is not None and day > engagement["end_date"]:
         return
     start, end = period_containing(engagement, day)

@@ -41,6 +41,7 @@ async def insert_statements(session: AsyncSession, rows: Sequence[dict[str, Any]
 
 
 async def statement(session: AsyncSession, statement_id: str) -> dict[str, Any] | None:
+    """One statement, if stored."""
     row = (await session.execute(select(Statement.__table__).where(Statement.id == statement_id))).mappings().first()
     return _row(row) if row is not None else None
 
@@ -110,6 +111,7 @@ async def worker_statements_in_period(
 
 
 async def record_payment(session: AsyncSession, statement_id: str, paid_fen: int, paid_on: date) -> None:
+    """A statement's total paid so far and its date."""
     await session.execute(
         text("update statements set paid_fen = :paid, paid_on = :on where id = :id"),
         {"paid": paid_fen, "on": paid_on, "id": statement_id},
@@ -157,6 +159,7 @@ async def statements_waiting_for_schedule(session: AsyncSession, year: int) -> l
 
 
 async def set_pending_schedule(session: AsyncSession, statement_id: str, days: list[str]) -> None:
+    """The premium days of a statement still waiting for their year's schedule."""
     conn = await driver_connection(session)
     await conn.execute(
         "update statements set pending_schedule = $2::jsonb where id = $1", statement_id, orjson.dumps(days).decode()

@@ -24,11 +24,7 @@ Hours = Annotated[
         description="Hours, up to two decimals",
     ),
 ]
-
-
 PaymentMethod = Literal["bank", "wallet", "cash", "points", "coupons", "goods"]
-
-
 DeductionReason = Annotated[
     str,
     Field(

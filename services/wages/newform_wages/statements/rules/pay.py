@@ -82,6 +82,7 @@ def check_deductions(s: Statement) -> list[FindingSpec]:
 
 
 def check_paid_in_money(s: Statement) -> FindingSpec | None:
+    """M6 (工资支付暂行规定 art. 5): wages are paid in money, not points, coupons or goods."""
     if s.payment_method in policy("wages.payment_methods.money", s.period_start):
         return None
     return FindingSpec(
@@ -123,6 +124,7 @@ def check_arrears(s: Statement, today: date) -> FindingSpec | None:
 
 
 def check_paid_late(s: Statement) -> FindingSpec | None:
+    """M6 (工资支付暂行规定 art. 7): paid in full, but after the due date."""
     if s.paid_on is None or s.paid_on <= s.due_date or s.paid_fen < s.net_due_fen:
         return None
     return FindingSpec(
