@@ -79,7 +79,7 @@ class ContractDiscarded(ContractTransition):
 
 #: Event type -> the engagement status it leaves.
 STATUS_AFTER = {
-    "contracts.contract.drafted.v1": EngagementStatus.drafted,
+    "contracts.contract.drafted.v1": EngagementStatus.draft,
     "contracts.contract.sent.v1": EngagementStatus.sent,
     "contracts.contract.signed.v1": EngagementStatus.signed,
     "contracts.contract.terminated.v1": EngagementStatus.terminated,

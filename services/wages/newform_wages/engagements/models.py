@@ -13,10 +13,11 @@ from ..models import ServiceModel, json_column, timestamp
 
 
 class EngagementStatus(StrEnum):
-    """The contract's status as contracts publishes it. Contracts owns the transitions (its `ALLOWED`);
-    a consumer records the producer's word in the order the events come, so wages checks none."""
+    """The contract's status in contracts' own words (its `ContractStatus`; stored `drafted` before
+    wages_0003). Contracts owns the transitions (its `ALLOWED`); a consumer records the producer's word
+    in the order the events come, so wages checks none."""
 
-    drafted = "drafted"
+    draft = "draft"
     sent = "sent"
     signed = "signed"
     terminated = "terminated"

@@ -47,7 +47,7 @@ def _drafted(event: Any, current: dict[str, Any] | None) -> dict[str, Any]:
         "pay_period": event.pay_period,
         "pay_schedule": event.pay_schedule.model_dump() if event.pay_schedule else None,
         "hours_arrangement": event.hours_arrangement,
-        "status": current["status"] if current else EngagementStatus.drafted,
+        "status": current["status"] if current else EngagementStatus.draft,
     }
 
 
