@@ -23,8 +23,11 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from newform_common import calendar as national_calendar
-from newform_common.findings import FindingSpec, RuleDef, Severity, Violation  # noqa: F401
-from newform_common.policy import get_policy
+from newform_common.findings import FindingSpec as FindingSpec
+from newform_common.findings import RuleDef as RuleDef
+from newform_common.findings import Severity as Severity
+from newform_common.findings import Violation as Violation
+from newform_common.policy import MeasuresStatus, Policy, get_policy
 
 RULES: tuple[RuleDef, ...] = (
     RuleDef("M6.max_pay_period", "finding", "A pay period is at most one month (part-time: at most 15 days)"),
@@ -85,7 +88,7 @@ MAX_STATEMENT_DAYS = 366
 PLAUSIBLE_YEARS = (1900, 2199)
 
 
-_held_policy: ContextVar[Any] = ContextVar("wages_held_policy", default=None)
+_held_policy: ContextVar[Policy | None] = ContextVar("wages_held_policy", default=None)
 
 
 @contextmanager
@@ -98,29 +101,29 @@ def one_policy() -> Iterator[None]:
         _held_policy.reset(token)
 
 
-def policy(name: str, on: date | datetime):
+def policy(name: str, on: date | datetime) -> Any:
     """The policy's value on a business date. Batches ask the same few (name, date) pairs thousands of
     times, so answers are remembered per loaded policy (a new policy object is a new cache)."""
     return policy_value(_held_policy.get() or get_policy(), name, on)
 
 
 @lru_cache(maxsize=65536)
-def policy_value(loaded, name: str, on: date | datetime):
+def policy_value(loaded: Policy, name: str, on: date | datetime) -> Any:
     """A value of the given loaded policy (the rules that cache per policy pass it in)."""
     return loaded.value(name, on=on)
 
 
 @lru_cache(maxsize=4096)
-def _measures_status(loaded, on: date):
+def _measures_status(loaded: Policy, on: date) -> MeasuresStatus:
     return loaded.measures_status(on)
 
 
-def loaded_policy():
+def loaded_policy() -> Policy:
     """The policy a batch holds (`one_policy`), else the one loaded now."""
     return _held_policy.get() or get_policy()
 
 
-def measures_status(on: date):
+def measures_status(on: date) -> MeasuresStatus:
     """Which version of the measures applies on `on` (PolicyNotInForce before them or when none applies)."""
     return _measures_status(_held_policy.get() or get_policy(), on)
 
@@ -152,7 +155,7 @@ def calendar_day(day: date) -> national_calendar.Day:
 
 
 def day_kind(day: date) -> DayKind:
-    return calendar_day(day).kind.value  # type: ignore[return-value]
+    return calendar_day(day).kind.value
 
 
 def ceil_fen(value: Fraction) -> int:

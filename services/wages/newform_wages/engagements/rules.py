@@ -28,7 +28,7 @@ class Engagement:
     start_date: date
     end_date: date | None
     pay_period: str  # hour | day | week | month
-    pay_schedule: dict | None = None  # the agreed pay period and pay day (contracts' terms.pay_schedule)
+    pay_schedule: dict[str, Any] | None = None  # the agreed pay period and pay day (contracts' terms.pay_schedule)
     hours_arrangement: str | None = None  # standard | comprehensive | flexible | part_time (None: not said)
 
     @property
@@ -40,7 +40,7 @@ class Engagement:
         return "labor_contract_part_time" if self.labour_relationship and self.part_time else self.engagement_type
 
 
-def pay_period_of(pay_period: str, schedule: dict | None, day: date) -> tuple[date, date]:
+def pay_period_of(pay_period: str, schedule: dict[str, Any] | None, day: date) -> tuple[date, date]:
     """The pay period holding `day`: a pay month from the agreed start day (a calendar month when none
     is agreed), an ISO week, or the day itself (hourly and daily pay)."""
     period = (schedule or {}).get("period") or pay_period
@@ -54,7 +54,7 @@ def pay_period_of(pay_period: str, schedule: dict | None, day: date) -> tuple[da
     return day, day
 
 
-def agreed_pay_day(schedule: dict | None, period_end: date) -> date | None:
+def agreed_pay_day(schedule: dict[str, Any] | None, period_end: date) -> date | None:
     """The pay day agreed in the contract for the period ending `period_end` (None when none is agreed).
 
     工资支付暂行规定 art. 7 and the measures item 6 (按约定时间足额支付): wages are due on the agreed day;
@@ -67,7 +67,7 @@ def agreed_pay_day(schedule: dict | None, period_end: date) -> date | None:
     return period_end + timedelta(days=schedule.get("days_after_period_end") or 0)
 
 
-def pay_due_date(schedule: dict | None, period_end: date) -> date:
+def pay_due_date(schedule: dict[str, Any] | None, period_end: date) -> date:
     """The agreed pay day, else the policy's default days after the period's end."""
     return agreed_pay_day(schedule, period_end) or period_end + timedelta(
         days=policy("wages.pay_due_days_after_period_end", period_end)

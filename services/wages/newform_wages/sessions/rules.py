@@ -44,6 +44,7 @@ def overlapping(intervals: Sequence[tuple[datetime, datetime, str]]) -> list[tup
     latest_end, latest_id = None, None
     for start, end, ident in ordered:
         if latest_end is not None and start < latest_end:
+            assert latest_id is not None  # set with latest_end
             clashes.append((ident, latest_id))
         if latest_end is None or end > latest_end:
             latest_end, latest_id = end, ident
@@ -58,6 +59,7 @@ def longest_continuous_minutes(intervals: Sequence[tuple[datetime, datetime]], m
             block_end = max(block_end, end)
         else:
             block_start, block_end = start, end
+        assert block_start is not None  # set with block_end, in the first round at the latest
         longest = max(longest, int((block_end - block_start).total_seconds() // 60))
     return longest
 
@@ -93,7 +95,8 @@ def check_rest_break(intervals: Sequence[tuple[datetime, datetime]], on: date) -
 
 
 def daily_limit_minutes(on: date) -> int:
-    return (policy("hours.statutory_daily_hours", on) + policy("hours.overtime.max_daily_hours", on)) * 60
+    limit: int = (policy("hours.statutory_daily_hours", on) + policy("hours.overtime.max_daily_hours", on)) * 60
+    return limit
 
 
 def check_daily_hours(total_minutes: int, own_minutes: int, on: date) -> FindingSpec | None:

@@ -7,13 +7,15 @@ from datetime import date, timedelta
 from fractions import Fraction
 from functools import lru_cache
 
+from newform_common.policy import Policy
+
 from ...engagements.rules import Engagement
 from ...rules import FindingSpec, Severity, add_months, ceil_fen, each_day, loaded_policy, policy, policy_value
 from .facts import Statement
 
 
 def minimum_wage_basis(e: Engagement, on: date) -> str:
-    basis = policy("pay.minimum_wage.basis", on)
+    basis: dict[str, str] = policy("pay.minimum_wage.basis", on)
     return basis.get(e.basis_key, "none")
 
 
@@ -33,7 +35,7 @@ def minimum_pay_required(basis: str, start: date, end: date, normal_minutes: int
 
 
 @lru_cache(maxsize=4096)
-def _minimum_rate(loaded, basis: str, start: date, end: date) -> Fraction:
+def _minimum_rate(loaded: Policy, basis: str, start: date, end: date) -> Fraction:
     """Monthly: the period's whole minimum. Hourly: the minimum per minute of normal time (the minutes
     spread evenly over the days: Σ standard × days / (total days × 60), exact)."""
     if basis == "monthly":
@@ -44,7 +46,7 @@ def _minimum_rate(loaded, basis: str, start: date, end: date) -> Fraction:
 
 
 @lru_cache(maxsize=4096)
-def _monthly_minimum(loaded, month_from: date, end: date, covered_start: date, covered_end: date) -> Fraction:
+def _monthly_minimum(loaded: Policy, month_from: date, end: date, covered_start: date, covered_end: date) -> Fraction:
     """Σ over the days of [covered_start, covered_end] of (that day's monthly standard / the length of its
     pay month), pay months counted from `month_from` (the period's own first day, or the agreed pay month)."""
     total, k = Fraction(0), 0
@@ -67,7 +69,7 @@ def _meets_minimum(pay_fen: int, basis: str, start: date, end: date, normal_minu
 
 
 @lru_cache(maxsize=4096)
-def _standard_runs(loaded, basis: str, start: date, end: date) -> dict[tuple[int, int], int]:
+def _standard_runs(loaded: Policy, basis: str, start: date, end: date) -> dict[tuple[int, int], int]:
     """Days of a period grouped by their hourly standard: a batch's lines share a few periods, so each
     period is walked once per loaded policy."""
     runs: dict[tuple[int, int], int] = {}

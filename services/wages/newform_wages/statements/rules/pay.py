@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Any
+
+from newform_common.policy import Policy
 
 from ...engagements.rules import Engagement
 from ...rules import FindingSpec, Severity, add_months, loaded_policy, policy, policy_value
@@ -12,7 +15,7 @@ from .facts import Statement
 
 
 @lru_cache(maxsize=4096)
-def _pay_period_excess(loaded, part_time: bool, start: date, end: date) -> tuple[bool, str]:
+def _pay_period_excess(loaded: Policy, part_time: bool, start: date, end: date) -> tuple[bool, str]:
     """Whether a period is too long, and the limit in words (a batch's lines share a few periods)."""
     days = (end - start).days + 1
     if part_time:
@@ -43,7 +46,7 @@ def check_pay_period(s: Statement, e: Engagement) -> FindingSpec | None:
 
 
 @lru_cache(maxsize=4096)
-def _deduction_reasons(loaded, on: date) -> tuple[frozenset[str], frozenset[str]]:
+def _deduction_reasons(loaded: Policy, on: date) -> tuple[frozenset[str], frozenset[str]]:
     """(lawful, forbidden) reasons on a date, as sets built once per date and policy."""
     return (
         frozenset(policy_value(loaded, "wages.deductions.lawful_reasons", on)),
@@ -151,7 +154,7 @@ def enforcement_of(arrears: FindingSpec) -> FindingSpec:
     )
 
 
-def related_unit_arrears(arrears: FindingSpec, unit: dict) -> FindingSpec:
+def related_unit_arrears(arrears: FindingSpec, unit: dict[str, Any]) -> FindingSpec:
     """M19/M6: the platform entrusted to pay a related unit's staff is told of the unit's arrears (and the
     credit supervision units see the platform's part). The unit stays liable for its staff's pay (item 6:
     关联单位…承担本单位员工劳动报酬支付主体责任; 可委托平台企业支付 moves the payment, not the liability): the
