@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from newform_common import policy
 from newform_common.app import SessionDep
 from newform_common.auth import Principal, Role, require
-from newform_common.errors import Unprocessable, problem_responses
+from newform_common.errors import problem_responses
 from newform_common.findings import FindingRef, findings_of
 from newform_common.idempotency import HONOURS_KEY, idempotent
 from newform_common.pagination import Page, PageParams, page_of, page_params
@@ -160,12 +160,6 @@ async def record_payment(
 ):
     async def produce():
         row = await repo.visible_statement(session, principal, statement_id, for_update=True)
-        if body.paid_on < row["period_start"]:
-            raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
-        if body.paid_on > policy.business_today():  # a payment is a fact that happened, never a promise
-            raise Unprocessable(f"paid_on {body.paid_on} is in the future", slug="invalid-payment")
-        if body.paid_fen < row["paid_fen"]:
-            raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
         await service.record_payment(session, row, body.paid_fen, body.paid_on)
         return await _statement_public(session, {**row, "paid_fen": body.paid_fen, "paid_on": body.paid_on})
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common import calendar as national_calendar
 from newform_common import clock, deadlines
 from newform_common.bulk import collector_paused
+from newform_common.errors import Unprocessable
 from newform_common.findings import FindingSpec
 from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
@@ -284,6 +285,12 @@ def _publish_lines(
 
 async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_fen: int, paid_on: date) -> None:
     """A later payment of a stored statement: the amount paid so far and its date (the clock stays until paid)."""
+    if paid_on < statement["period_start"]:
+        raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
+    if paid_on > business_today():  # a payment is a fact that happened, never a promise
+        raise Unprocessable(f"paid_on {paid_on} is in the future", slug="invalid-payment")
+    if paid_fen < statement["paid_fen"]:
+        raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
     await repo.record_payment(session, statement["id"], paid_fen, paid_on)
     if paid_fen >= max(0, statement["gross_fen"] - statement["deductions_fen"]):
         await deadlines.cancel(session, STATEMENT_DUE, statement["id"])
