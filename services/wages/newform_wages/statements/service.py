@@ -61,6 +61,8 @@ def minutes(hours: Decimal) -> int:
 def _statement_row(
     s: StatementIn, platform_id: str, batch_id: str | None, now: datetime, statement_id: str | None = None
 ) -> dict[str, Any]:
+    """The row a line stores (the columns of `models.Statement`): hours as minutes, allowances and deductions
+    summed, the due date the policy's default when the line names none."""
     due = s.due_date
     if due is None:
         try:
