@@ -128,6 +128,46 @@ async def test_recompute_changes_only_the_clocks_the_loaded_year_touches(db):
         calendar.reset(saved)
 
 
+async def test_many_clocks_start_at_once_and_fire_like_one_started_alone(db):
+    async with db.transaction() as s:
+        await deadlines.schedule_new(
+            s,
+            "statement_due",
+            [(f"st-{i}", T0 + timedelta(days=i), {"platform_id": "p1"}) for i in range(3)],
+            now=T0,
+        )
+    fired = await deadlines.fire_due(db, {"statement_due": _noop}, now=T0 + timedelta(days=1, hours=1))
+    assert sorted(d.subject_id for d in fired) == ["st-0", "st-1"]
+    async with db.transaction() as s:
+        waiting = await deadlines.live(s, "statement_due", "st-2", for_update=False)
+        assert (waiting.status, waiting.data, waiting.due_at) == (
+            "pending",
+            {"platform_id": "p1"},
+            T0 + timedelta(days=2),
+        )
+
+
+async def test_a_late_act_fires_its_clock_now_and_a_fired_clock_cannot_fire_again(db):
+    calls = []
+
+    async def overdue(session, deadline):
+        calls.append(deadline.subject_id)
+
+    async with db.transaction() as s:
+        await deadlines.schedule(s, "reply", "c-late", T0)
+        clock_row = await deadlines.live(s, "reply", "c-late")
+        await deadlines.fire_now(s, clock_row, overdue)
+        assert clock_row.status == "fired" and calls == ["c-late"]
+        with pytest.raises(ValueError, match="not pending"):
+            await deadlines.fire_now(s, clock_row, overdue)
+    assert await deadlines.fire_due(db, {"reply": overdue}, now=T0 + timedelta(days=1)) == []
+    assert calls == ["c-late"]
+
+
+async def _noop(session, deadline):
+    return None
+
+
 async def test_a_cancelled_clock_never_fires_and_a_failing_handler_is_retried_alone(db):
     async with db.transaction() as s:
         await deadlines.schedule(s, "reply", "c-ok", T0)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,7 +41,7 @@ from sqlmodel import Field, col
 from . import calendar, clock
 from .db import CommonModel, Database
 from .errors import Conflict, is_transient_conflict
-from .ids import new_id
+from .ids import new_id, new_ids
 from .policy import BUSINESS_TZ, business_date
 from .tasks import cancel_and_wait
 
@@ -178,6 +178,38 @@ async def schedule(
     )
     session.add(deadline)
     return deadline
+
+
+async def schedule_new(
+    session: AsyncSession,
+    kind: str,
+    clocks: Sequence[tuple[str, datetime, Mapping[str, Any]]],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Start many clocks in one statement: `(subject_id, due_at, data)` each, for subjects that have no
+    live clock of `kind` (created in this very transaction, or checked under a lock by the caller).
+    The bulk path of `schedule`: an upload of thousands of unpaid statements starts its clocks at once
+    (one `schedule` per statement, a look-up and an object each, was seven times slower)."""
+    if not clocks:
+        return
+    created_at = now or clock.now()
+    rows = [
+        {
+            "id": ident,
+            "kind": kind,
+            "subject_id": subject_id,
+            "due_at": _aware(due_at),
+            "status": PENDING,
+            "data": dict(data),
+            "attempts": 0,
+            "created_at": created_at,
+            "period": None,
+            "provisional": False,
+        }
+        for ident, (subject_id, due_at, data) in zip(new_ids("dl", len(clocks)), clocks, strict=True)
+    ]
+    await session.run_sync(lambda sync: sync.bulk_insert_mappings(Deadline, rows))  # type: ignore[arg-type]
 
 
 def _recipe(period: Mapping[str, Any]) -> tuple[date, int, calendar.PeriodUnit]:

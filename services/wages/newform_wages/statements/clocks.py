@@ -4,7 +4,7 @@ and what an ended contract makes due on its last day. `DEADLINE_HANDLERS` maps e
 handler the deadline worker calls when it runs out.
 
 Clocks change through the kit's deadlines API (`schedule`, `move`, `cancel`); the many new clocks of one
-upload start together (`repository.start_new_clocks`: the kit has no bulk `schedule`)."""
+upload start together (`deadlines.schedule_new`, the kit's bulk `schedule`)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ async def schedule_statement_clocks(
 ) -> None:
     """A statement not fully paid and not yet due: its arrears clock runs out at the end of the due date.
     The statements are new (stored now, or judged now after waiting pending): none has a clock yet."""
-    await repo.start_new_clocks(
+    await deadlines.schedule_new(
         session,
         STATEMENT_DUE,
         [
@@ -56,7 +56,7 @@ async def schedule_statement_clocks(
             for row in rows
             if row["due_date"] >= today and row["paid_fen"] < max(0, row["gross_fen"] - row["deductions_fen"])
         ],
-        now,
+        now=now,
     )
 
 
@@ -91,11 +91,11 @@ async def schedule_minimum_months(
         return
     await repo.lock_minimum_months(session, clocks)
     running = {c.subject_id for c in await repo.live_clocks(session, MINIMUM_MONTH, list(clocks), for_update=True)}
-    await repo.start_new_clocks(
+    await deadlines.schedule_new(
         session,
         MINIMUM_MONTH,
         [(subject, due_at, data) for subject, (due_at, data) in clocks.items() if subject not in running],
-        now,
+        now=now,
     )
 
 

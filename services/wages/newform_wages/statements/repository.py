@@ -1,6 +1,6 @@
-"""Queries of the statements and pay_reports tables, and what the kit's deadlines API lacks for wages'
-arrears clocks: reads of `Deadline` rows for questions it has no function for, and the start of many new
-clocks at once (`start_new_clocks`). Live clocks change only through `newform_common.deadlines`."""
+"""Queries of the statements and pay_reports tables, and reads of the kit's `Deadline` rows for the
+arrears clocks' questions its API has no function for. Clocks are started and changed only through
+`newform_common.deadlines`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from newform_common.auth import Principal
 from newform_common.db import driver_connection
 from newform_common.deadlines import LIVE, PENDING, Deadline
 from newform_common.findings import Finding
-from newform_common.ids import new_ids
 from newform_common.locks import lock_keys
 from newform_common.pagination import PageParams
 from newform_common.scope import get_visible, visibility
@@ -249,34 +248,6 @@ async def lock_minimum_months(session: AsyncSession, subjects: Iterable[str]) ->
     """Serialise "does this pay month have its clock?" with starting it, per engagement month, until commit
     (two uploads of one month side by side would each start one)."""
     await lock_keys(session, "wages-minimum-month", subjects)
-
-
-async def start_new_clocks(
-    session: AsyncSession, kind: str, clocks: Sequence[tuple[str, datetime, dict[str, Any]]], now: datetime
-) -> None:
-    """Start clocks of subjects that cannot have one yet (statements stored, or judged, in this very
-    transaction): the kit's `Deadline` rows `deadlines.schedule` would add one by one when no clock of the
-    subject is live, inserted in one statement by the ORM. The kit has no bulk `schedule`: calling it per
-    statement (a look-up and an object each) made an upload of 3,000 unpaid statements seven times slower
-    than the COPY this replaced; this stays within about a third of it. A candidate to lift into the kit."""
-    if not clocks:
-        return
-    rows = [
-        {
-            "id": ident,
-            "kind": kind,
-            "subject_id": subject,
-            "due_at": due_at,
-            "status": PENDING,
-            "data": dict(data),
-            "attempts": 0,
-            "created_at": now,
-            "period": None,
-            "provisional": False,
-        }
-        for ident, (subject, due_at, data) in zip(new_ids("dl", len(clocks)), clocks, strict=True)
-    ]
-    await session.run_sync(lambda sync: sync.bulk_insert_mappings(Deadline, rows))
 
 
 async def record_pay_report(session: AsyncSession, report: dict[str, Any]) -> None:
