@@ -73,6 +73,19 @@ def test_a_raw_write_of_the_deadlines_table_is_found_even_in_a_repository(tmp_pa
     assert "deadlines" in breach.what
 
 
+def test_deadline_rows_made_with_the_orm_outside_the_kit_are_found(tmp_path):
+    root = write(
+        tmp_path,
+        {
+            "repository.py": "async def f(session, rows):\n"
+            "    await session.run_sync(lambda s: s.bulk_insert_mappings(Deadline, rows))\n"
+            "    session.add(Deadline(kind='x'))\n"
+            "    return await session.execute(select(Deadline))\n",
+        },
+    )
+    assert [b.where for b in shape.queries_outside_repositories(root)] == ["repository.py:2", "repository.py:3"]
+
+
 def test_long_modules_and_functions_need_their_reason(tmp_path):
     long_function = "def f():\n" + "    x = 1\n" * 90
     root = write(

@@ -7,7 +7,7 @@
   else: no `execute`, `scalar(s)`, `get`, `stream`, driver calls (`fetch*`, `copy_*`), no query
   builders from sqlalchemy or sqlmodel, no SQL text.
 - **Clocks only through the kit's deadlines API** (`newform_common.deadlines`): no service writes the
-  `deadlines` table with its own SQL, repositories included.
+  `deadlines` table with its own SQL or ORM rows, repositories included (it may read them).
 - **Sizes a reader can hold**: a module over 500 lines or a function over 80 lines says why in its
   docstring with the words "Long because"; an import inside a function says why in the function's
   docstring with "Imported here because" (the usual reason, an import circle, is itself a finding).
@@ -111,6 +111,7 @@ def queries_outside_repositories(package: str | Path) -> list[Breach]:
                 found.append(Breach(f"{relative}:{line}", "writes the deadlines table (use newform_common.deadlines)"))
             elif not home and SQL_TEXT.match(value):
                 found.append(Breach(f"{relative}:{line}", f"SQL text {value.strip()[:40]!r}"))
+        found.extend(_clock_writes(tree, relative))
         if home:
             continue
         for node in ast.walk(tree):
@@ -132,6 +133,24 @@ def queries_outside_repositories(package: str | Path) -> list[Breach]:
             ):
                 found.append(Breach(where, f"calls {ast.unparse(node.func)}"))
     return sorted(found)
+
+
+#: Calls that write a table given as their first argument.
+TABLE_WRITES = {"insert", "update", "delete", "bulk_insert_mappings", "bulk_update_mappings", "bulk_save_objects"}
+
+
+def _clock_writes(tree: ast.AST, relative: Path) -> list[Breach]:
+    """A service creating or writing the kit's `Deadline` rows itself, by the ORM (SQL text is caught
+    by DEADLINE_WRITE): a `Deadline(...)` row, or `insert(Deadline)` and its kin."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = _name_of(node.func)
+        first = _name_of(node.args[0]) if node.args else None
+        if called == "Deadline" or (called in TABLE_WRITES and first == "Deadline"):
+            found.append(Breach(f"{relative}:{node.lineno}", "writes Deadline rows (use newform_common.deadlines)"))
+    return found
 
 
 def _session_like(node: ast.AST) -> bool:
