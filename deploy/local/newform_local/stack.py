@@ -23,12 +23,13 @@ from pathlib import Path
 from newform_common import registry
 from newform_common.kafka import TopicLayout, ensure_topics
 from newform_common.settings import database_url_for
+from newform_common.version import data_dir
 
 from .balancer import Balancer
 from .demo import seed_demo_platform
 from .kafka import LocalKafka, LocalKafkaCluster
 from .keys import Keys
-from .ports import free_port, port_is_open, repo_root
+from .ports import free_port, port_is_open
 from .postgres import EmbeddedPostgres
 
 log = logging.getLogger("newform.stack")
@@ -42,7 +43,7 @@ def installed_services() -> list[str]:
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("NEWFORM_DATA_DIR") or repo_root() / ".data")
+    return data_dir()
 
 
 class StackFailure(RuntimeError):

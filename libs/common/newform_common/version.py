@@ -1,7 +1,9 @@
-"""The project's version and checkout: what every published document states as its version."""
+"""The project's version and checkout: what every published document states as its version, and
+where a checkout keeps its local data (keys, the embedded servers' folders)."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -26,3 +28,9 @@ def project_version() -> str:
         version: str = tomllib.loads((root / PROJECT_ROOT_MARKER).read_text())["project"]["version"]
         return version
     return metadata.version("newform")
+
+
+def data_dir() -> Path:
+    """Where a checkout keeps its local data: `NEWFORM_DATA_DIR`, else `.data` in the checkout (or in
+    the working directory where there is no checkout)."""
+    return Path(os.environ.get("NEWFORM_DATA_DIR") or (repo_root() or Path.cwd()) / ".data")

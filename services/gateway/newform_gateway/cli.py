@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from newform_common.auth import SCOPE_REQUIRED, Role
+from newform_common.version import data_dir
 
 from .tokens import add_client
 
@@ -93,11 +94,8 @@ def cmd_client(args: argparse.Namespace) -> int:
 
 
 def default_clients_file() -> Path:
-    """The local stack's clients file. Imported here because the local stack (`newform_local`) is a
-    development package, absent where the gateway runs in production."""
-    from newform_local.stack import default_data_dir
-
-    return default_data_dir() / "keys" / "clients.toml"
+    """The local stack's clients file (the stack gives the services `GATEWAY_CLIENTS_FILE`)."""
+    return data_dir() / "keys" / "clients.toml"
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
