@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Index, text
 from sqlmodel import Field
 
+from newform_common.states import transitions
+
 from ..models import GatewayModel, json_column, ts_field
 
 
@@ -25,11 +27,13 @@ class AlertStatus(StrEnum):
 
 #: The statuses each status may move to: every department it is routed to acknowledges (each once: an
 #: acknowledged alert stays acknowledged), the lead department decides; a resolved alert takes no step.
-ALLOWED: dict[AlertStatus, frozenset[AlertStatus]] = {
-    AlertStatus.open: frozenset({AlertStatus.acknowledged, AlertStatus.resolved}),
-    AlertStatus.acknowledged: frozenset({AlertStatus.acknowledged, AlertStatus.resolved}),
-    AlertStatus.resolved: frozenset(),
-}
+ALLOWED: dict[AlertStatus, frozenset[AlertStatus]] = transitions(
+    {
+        AlertStatus.open: {AlertStatus.acknowledged, AlertStatus.resolved},
+        AlertStatus.acknowledged: {AlertStatus.acknowledged, AlertStatus.resolved},
+        AlertStatus.resolved: set(),
+    }
+)
 OPEN, ACKNOWLEDGED, RESOLVED = AlertStatus.open.value, AlertStatus.acknowledged.value, AlertStatus.resolved.value
 COMMENTED = "commented"  # an action that leaves the status as it is
 #: The lead department's decisions: 约谈 interviewed, 警示 warned, 查处 penalized (宁政办〔2022〕41号 item 20)
