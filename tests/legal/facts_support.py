@@ -21,17 +21,9 @@ from newform_departments.main import create_app as create_departments_app
 from newform_training.config import Settings as TrainingSettings
 from newform_training.main import create_app as create_training_app
 
-PII_SECRET = kit.TEST_PII_SECRET  # one pseudonym of a worker in every service
+from ..kit.contracts import LABOR_FACTS
 
-LABOR_FACTS = {
-    "enterprise_sets_rules_and_discipline": True,
-    "enterprise_controls_schedule": True,
-    "enterprise_sets_pay": True,
-    "work_is_core_business": True,
-    "worker_may_refuse_orders": False,
-    "worker_bears_profit_and_loss": False,
-    "worker_works_elsewhere": False,
-}
+PII_SECRET = kit.TEST_PII_SECRET  # one pseudonym of a worker in every service
 
 
 @dataclass(frozen=True)

@@ -18,23 +18,10 @@ from newform_common.deadlines import fire_due
 from newform_common.identity import make_resident_id
 from newform_common.testing import TokenFactory, eventually, fetch, scalar
 
+from ..kit.contracts import AGREEMENT_FACTS, LABOR_FACTS
+
 SHANGHAI = timezone(timedelta(hours=8))
 
-LABOR_FACTS = {
-    "enterprise_sets_rules_and_discipline": True,
-    "enterprise_controls_schedule": True,
-    "enterprise_sets_pay": True,
-    "work_is_core_business": True,
-    "worker_may_refuse_orders": False,
-    "worker_bears_profit_and_loss": False,
-    "worker_works_elsewhere": False,
-}
-AGREEMENT_FACTS = {
-    **LABOR_FACTS,
-    "enterprise_controls_schedule": False,
-    "worker_may_refuse_orders": True,
-    "worker_works_elsewhere": True,
-}
 MONTHLY_15TH_NEXT_MONTH = {"period": "month", "month_start_day": 1, "day_of_month": 15, "month_offset": 1}
 
 
