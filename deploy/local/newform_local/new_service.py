@@ -171,7 +171,7 @@ def create_service(
     changelog = root / "CHANGELOG.md"
     if changelog.exists():
         changelog.write_text(changelog_entry(changelog.read_text(), name, port, regulator_view))
-    tidy([p for p in written if p.suffix == ".py"], root)
+    tidy([*(p for p in written if p.suffix == ".py"), root / REGISTRY_IN_TREE], root)
     if regenerate:
         run_in_tree(root, "regenerate", name)
     return written
