@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newform_common.wiring import topic_variable
+
 #: Event types a consumer never reads from another service's topic: its findings go to the gateway.
 NOT_CONSUMED = (".finding.raised.v1",)
 UNRELEASED = "## Unreleased\n"
@@ -21,7 +23,7 @@ def literal(text: str) -> str:
 def topic_settings(name: str, sources: tuple[str, ...]) -> str:
     """A `<source>_topic` setting per consumed topic, its environment variable `<NAME>_<SOURCE>_TOPIC`."""
     return "".join(
-        f'    {s}_topic: str = Field("{s}.events", validation_alias="{f"{name}_{s}_TOPIC".upper()}")\n' for s in sources
+        f'    {s}_topic: str = Field("{s}.events", validation_alias="{topic_variable(name, s)}")\n' for s in sources
     )
 
 
