@@ -34,12 +34,14 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi as schemathesis_asgi
 
+from newform_common import registry
 from newform_common.auth import Role
 from newform_common.kafka import ensure_topics
 from newform_common.migrations import upgrade
 from newform_common.testing import TEST_PII_SECRET, TokenFactory, credit_code, resident_id, worker_id_of
 
-SERVICES = ("contracts", "departments", "disputes", "gateway", "training", "wages")
+#: Every registered service: a new one is fuzzed with no edit here.
+SERVICES = tuple(sorted(registry.installed_names()))
 #: Cases an operation; NEWFORM_FUZZ_EXAMPLES raises it for a deeper run by hand (the suite keeps 8: ~1 min).
 MAX_EXAMPLES = int(os.environ.get("NEWFORM_FUZZ_EXAMPLES", "8"))
 #: Valid requests (they reach the database) and invalid ones (they must be refused with a 4xx, not crash
@@ -70,7 +72,7 @@ def _settings(service: str, url: str, bootstrap: str, tokens: TokenFactory, pref
     for name, field in fields.items():  # every topic a service reads: this module's own, empty ones
         if name.endswith("_topic") and name != "calendar_topic" and isinstance(field.default, str) and field.default:
             extra[name] = f"{prefix}-{field.default}"
-    if "consumer_group" in fields:
+    if "consumer_group" in fields:  # the gateway's one group
         extra["consumer_group"] = f"{prefix}-{service}"
     if service == "gateway":
         # Token issuance configured (unconfigured, `/oauth/token` answers 503 by design): one client.
