@@ -209,7 +209,7 @@ async def schedule_new(
         }
         for ident, (subject_id, due_at, data) in zip(new_ids("dl", len(clocks)), clocks, strict=True)
     ]
-    await session.run_sync(lambda sync: sync.bulk_insert_mappings(Deadline, rows))  # type: ignore[arg-type]
+    await session.run_sync(lambda sync: sync.bulk_insert_mappings(Deadline, rows))
 
 
 def _recipe(period: Mapping[str, Any]) -> tuple[date, int, calendar.PeriodUnit]:
