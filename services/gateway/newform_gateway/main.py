@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
+from . import slices
 from .config import Settings
 from .credit.export import DailyExporter
 from .credit.rules import CreditRules
@@ -77,5 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     document_webhooks(app)
-    mount_web(app)
+    mount_web(app, slices.navigation())
     return app

@@ -23,6 +23,7 @@ from fastapi import APIRouter
 
 from . import sources
 from .projections.base import Projection
+from .web.shell import NavLink
 
 #: The slices' order before discovery (their API routes are published in it); new slices follow, by name.
 PUBLISHED_ORDER = ("contracts", "disputes", "training", "wages", "departments")
@@ -40,6 +41,8 @@ class Slice:
     page_router: APIRouter | None = None
     #: The read-model tables a rebuild compares, and the columns that are the projection's own.
     read_models: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Its page's link in the dashboard's navigation (`page.NAV`), if it has a page.
+    nav: NavLink | None = None
 
     @property
     def service(self) -> str:
@@ -70,6 +73,7 @@ def _slice(name: str) -> Slice:
         router.router,
         page.page_router if page is not None else None,
         dict(getattr(projection, "READ_MODELS", {})),
+        getattr(page, "NAV", None) if page is not None else None,
     )
 
 
@@ -92,3 +96,8 @@ def page_routers() -> list[APIRouter]:
 def read_models() -> dict[str, tuple[str, ...]]:
     """The slices' read-model tables a rebuild compares, and the columns left out of the comparison."""
     return {table: excluded for s in SLICES for table, excluded in s.read_models.items()}
+
+
+def navigation() -> list[NavLink]:
+    """The slices' pages in the dashboard's navigation."""
+    return [s.nav for s in SLICES if s.nav is not None]

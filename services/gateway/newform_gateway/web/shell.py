@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -193,8 +195,23 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def mount_web(app: FastAPI) -> None:
+@dataclass(frozen=True)
+class NavLink:
+    """A source slice's page in the dashboard's navigation, after the overview, alerts and platforms."""
+
+    path: str
+    zh: str
+    en: str
+    position: int = 100  # new slices follow the first ones, in the order of their positions
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def mount_web(app: FastAPI, navigation: Sequence[NavLink] = ()) -> None:
+    """The static files, and the slices' pages in the navigation (`slices.navigation()`)."""
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.state.navigation = tuple(sorted(navigation, key=lambda link: (link.position, link.path)))
 
 
 def lang_of(request: Request) -> str:
@@ -266,6 +283,7 @@ def render(request: Request, template: str, lang: str, status_code: int = 200, *
             "lang": lang,
             "names": names(lang),
             "path": request.url.path,
+            "navigation": getattr(request.app.state, "navigation", ()),
             **context,
         },
         status_code=status_code,

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from newform_common.app import SnapshotDep
 
 from ...web import shell as web
+from ...web.shell import NavLink
 from .service import summary
 
 LABELS: dict[str, dict[str, str]] = {
@@ -80,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 page_router = APIRouter(include_in_schema=False)
+#: The dashboard's navigation link to this page (`slices.navigation`).
+NAV = NavLink("/departments", zh="部门核验", en="Departments", position=40)
 
 
 @page_router.get("/departments", response_class=HTMLResponse)

@@ -11,9 +11,12 @@ from newform_common.app import SnapshotDep
 
 from ...web import charts
 from ...web import shell as web
+from ...web.shell import NavLink
 from . import service
 
 page_router = APIRouter(include_in_schema=False)
+#: The dashboard's navigation link to this page (`slices.navigation`).
+NAV = NavLink("/disputes", zh="争议调处", en="Disputes", position=20)
 
 TEXT = {
     "disputes": "争议调处",

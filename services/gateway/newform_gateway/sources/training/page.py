@@ -9,6 +9,7 @@ from newform_common import vocabulary
 from newform_common.app import SnapshotDep
 
 from ...web import shell as web
+from ...web.shell import NavLink
 from .service import summary
 
 LABELS: dict[str, dict[str, str]] = {
@@ -61,6 +62,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 page_router = APIRouter(include_in_schema=False)
+#: The dashboard's navigation link to this page (`slices.navigation`).
+NAV = NavLink("/training", zh="技能培训", en="Training", position=30)
 
 
 @page_router.get("/training", response_class=HTMLResponse)

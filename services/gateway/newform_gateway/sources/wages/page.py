@@ -9,6 +9,7 @@ from newform_common.app import SnapshotDep
 
 from ...web import charts
 from ...web import shell as web
+from ...web.shell import NavLink
 from . import service
 
 TEXT = {
@@ -63,6 +64,8 @@ TEXT = {
 }
 
 page_router = APIRouter(include_in_schema=False)
+#: The dashboard's navigation link to this page (`slices.navigation`).
+NAV = NavLink("/wages", zh="工资与工时", en="Pay and hours", position=10)
 
 
 @page_router.get("/wages", response_class=HTMLResponse)
