@@ -66,15 +66,17 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "contracts",
         8001,
         "enterprises, workers, contracts, restrictions, rule register",
-        # Departments' verified facts, and its own sent contracts (checked against those facts).
-        consumes=("departments.events", "contracts.events"),
+        # Departments' verified facts, its own sent contracts (checked against those facts), and unions'
+        # collective contracts in force (a contract's pay may not be below theirs, 劳动合同法 art. 55).
+        consumes=("departments.events", "contracts.events", "unions.events"),
         secrets=("CONTRACTS_SIGNING_KEY",),
     ),
     ServiceSpec(
         "wages",
         8002,
         "pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)",
-        consumes=("contracts.events",),
+        # Engagements; and collective contracts in force, whose standards bind pay and quotas (劳动合同法 art. 55).
+        consumes=("contracts.events", "unions.events"),
     ),
     ServiceSpec(
         "disputes",
@@ -93,6 +95,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
         8005,
         "verified facts held by departments: insurance enrolment, dispatch licences, "
         "enterprise registration, inspections, case outcomes (M3, M9, M18, M19, M20)",
+        consumes=("contracts.events",),
+    ),
+    ServiceSpec(
+        "unions",
+        8006,
+        "union branches, online membership, consultation on platform rules, collective contracts (M17, M10)",
         consumes=("contracts.events",),
     ),
 )
