@@ -51,8 +51,8 @@ def test_a_test_or_an_operator_points_a_service_elsewhere(service, monkeypatch):
 
 def test_a_registry_line_without_its_handler_fails_at_start_naming_what_is_missing(monkeypatch):
     wages = registry.spec("wages")
-    line = registry.ServiceSpec("wages", wages.port, wages.summary, consumes=("contracts.events", "unions.events"))
-    with pytest.raises(LookupError, match="newform_wages.handlers has no on_unions_events"):
+    line = registry.ServiceSpec("wages", wages.port, wages.summary, consumes=("contracts.events", "training.events"))
+    with pytest.raises(LookupError, match="newform_wages.handlers has no on_training_events"):
         wiring.subscriptions(settings_of(wages), line)
 
 

@@ -10,6 +10,7 @@ from newform_common.policy import get_policy
 from newform_contracts import rules
 from newform_contracts.classification import rules as classification
 from newform_contracts.classification.rules import EngagementFacts
+from newform_contracts.collective.rules import Collective, PieceRate, binding_over
 from newform_contracts.contracts import rules as contract_rules
 from newform_contracts.contracts import terms as contract_terms
 from newform_contracts.contracts.rules import Insurance, PartnerFacts, Span
@@ -410,6 +411,7 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
         *contract_rules.insurance_findings("civil", "platform", Insurance()),
         contract_rules.overlapping_full_time_contract("labor_contract", False, Span(ON, None), [Span(ON, None)]),
         contract_terms.suspicious_terms_text("押金"),
+        *contract_terms.collective_standard_undercut("labor_contract", "food_delivery", {"meal": 1}, [COLLECTIVE]),
         *restriction_rules.restriction_findings("x", False),
         *register_rules.rule_notice_findings(
             topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1), consulted=False
@@ -442,6 +444,7 @@ def test_every_rule_id_names_its_measure():
     specs = [
         classification.misclassification("civil", classification.classify(facts(LABOR_FACTS))),
         contract_terms.suspicious_terms_text("押金"),
+        *contract_terms.collective_standard_undercut("labor_contract", "food_delivery", {"meal": 1}, [COLLECTIVE]),
         *restriction_rules.restriction_findings("x", False),
     ]
     for spec in specs:
@@ -479,3 +482,48 @@ def test_a_declared_licence_running_out_during_the_term_is_watched_from_its_firs
     spec = contract_rules.dispatch_licence_lapsed(agency, date(2027, 4, 1), date(2026, 12, 1))
     assert spec.rule == "M3.dispatch_licence_invalid" and spec.evidence["invalid_from"] == "2027-04-01"
     assert spec.evidence["liable_party"] == "platform"
+
+
+COLLECTIVE = Collective(
+    "cc_1",
+    platform_ids=frozenset({"p1"}),
+    districts=frozenset(),
+    occupations=frozenset(),
+    effective_from=date(2026, 1, 1),
+    effective_until=date(2026, 12, 31),
+    in_force_on=date(2026, 2, 1),
+    piece_rates=(PieceRate("food_delivery", "meal", 500), PieceRate("courier", "meal", 800)),
+)
+
+
+def test_a_piece_rate_below_the_collective_one_is_undercut_at_it_or_silent_not():
+    """劳动合同法 art. 55; the measures item 6 (agreements; silence takes the collective standard)."""
+    undercut = contract_terms.collective_standard_undercut
+    (found,) = undercut("labor_contract", "food_delivery", {"meal": 499, "parcel": 1}, [COLLECTIVE])
+    assert found.rule == "M6.collective_standard_undercut" and found.measure == "M6"
+    assert found.evidence["undercut"] == [{"order_type": "meal", "rate_fen": 499, "agreed_min_rate_fen": 500}]
+    assert "第五十五条" in found.evidence["legal_source"]
+    (agreement,) = undercut("work_agreement", "food_delivery", {"meal": 499}, [COLLECTIVE])
+    assert "第六项" in agreement.evidence["legal_source"]
+    assert undercut("labor_contract", "food_delivery", {"meal": 500}, [COLLECTIVE]) == []
+    assert undercut("labor_contract", "food_delivery", {"parcel": 1}, [COLLECTIVE]) == []  # silent on meal
+    assert undercut("labor_contract", "food_delivery", None, [COLLECTIVE]) == []
+    assert undercut("civil", "food_delivery", {"meal": 1}, [COLLECTIVE]) == []
+
+
+def test_a_collective_contract_binds_a_term_from_its_entry_into_force_until_it_ends():
+    """劳动合同法 art. 54: in force once hrss raised no objection; ended: not from its end date on."""
+
+    def binds(start, end, c=COLLECTIVE, **where):
+        place = {"platform_id": "p1", "occupation": "food_delivery", "district": "chengxi", **where}
+        return bool(binding_over([c], place["platform_id"], place["occupation"], place["district"], start, end))
+
+    assert not binds(date(2026, 1, 1), date(2026, 1, 31))  # agreed from 1 January, in force from 1 February
+    assert binds(date(2026, 1, 1), date(2026, 2, 1))
+    assert binds(date(2025, 1, 1), None)
+    assert not binds(date(2027, 1, 1), None)  # after effective_until
+    assert not binds(date(2026, 3, 1), None, platform_id="p2")
+    ended = Collective(**{**COLLECTIVE.__dict__, "ended_on": date(2026, 6, 1)})
+    assert binds(date(2026, 5, 31), None, ended) and not binds(date(2026, 6, 1), None, ended)
+    district = Collective(**{**COLLECTIVE.__dict__, "districts": frozenset({"datong"})})
+    assert not binds(date(2026, 3, 1), None, district) and binds(date(2026, 3, 1), None, district, district="datong")

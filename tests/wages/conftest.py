@@ -1,5 +1,5 @@
 """Fixtures for the wages service: one migrated database and one running app per test module, reading
-contracts' engagements from a topic of its own."""
+contracts' engagements and unions' collective contracts from topics of its own."""
 
 from __future__ import annotations
 
@@ -23,7 +23,14 @@ async def contracts_topic(kafka) -> str:
 
 
 @pytest.fixture(scope="module")
-async def api(new_database, kafka, tokens, contracts_topic):
+async def unions_topic(kafka) -> str:
+    topic = f"t{uuid.uuid4().hex[:8]}-unions.events"
+    await ensure_topics(kafka.bootstrap_servers, [topic])
+    return topic
+
+
+@pytest.fixture(scope="module")
+async def api(new_database, kafka, tokens, contracts_topic, unions_topic):
     url = await migrated_database(new_database, "wages")
     settings = Settings(
         database_url=url,
@@ -32,11 +39,12 @@ async def api(new_database, kafka, tokens, contracts_topic):
         relay_poll_interval_s=0.2,
         deadline_poll_interval_s=3600,
         contracts_topic=contracts_topic,
+        unions_topic=unions_topic,
     )
     async with running_service(create_app, settings, tokens) as service:
         yield service
 
 
 @pytest.fixture(scope="module")
-def feed(kafka, contracts_topic) -> EventFeed:
-    return EventFeed(kafka.bootstrap_servers, topics={"contracts": contracts_topic})
+def feed(kafka, contracts_topic, unions_topic) -> EventFeed:
+    return EventFeed(kafka.bootstrap_servers, topics={"contracts": contracts_topic, "unions": unions_topic})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
+from newform_wages.collective.rules import AgreedQuota, Collective, PieceRate, binding
 from newform_wages.engagements.rules import Engagement
 from newform_wages.quotas import rules as quotas_rules
 from newform_wages.quotas.rules import WorkerDay
@@ -405,3 +406,69 @@ def test_holiday_work_under_a_work_agreement_is_paid_above_the_normal_rate_in_an
         premium_days=days,
     )
     assert statements_rules.check_premiums(above, AGREEMENT) is None
+
+
+# -- collective standards (劳动合同法 art. 55; the measures items 6, 7) -------------------------------------
+def collective(**kw):
+    fields = dict(
+        collective_contract_id="cc_1",
+        platform_ids=frozenset({"p1"}),
+        districts=frozenset(),
+        occupations=frozenset(),
+        effective_from=date(2024, 1, 1),
+        effective_until=None,
+        in_force_on=date(2024, 2, 1),
+        piece_rates=(PieceRate("food_delivery", "meal", 500), PieceRate("food_delivery", "errand", 450)),
+        quotas=(AgreedQuota("food_delivery", 40),),
+        night_allowance_fen_per_hour=300,
+    )
+    return Collective(**{**fields, **kw})
+
+
+def test_piece_pay_below_the_lowest_agreed_rate_is_a_finding_at_it_none():
+    march = date(2024, 3, 1), date(2024, 3, 31)
+    below = statements_rules.check_collective_piece_rate(
+        statement(*march, piece_fen=44_999, piece_orders=100), "food_delivery", [collective()]
+    )
+    assert below.rule == "M6.collective_piece_rate_below" and below.evidence["agreed_min_rate_fen"] == 450
+    at = statement(*march, piece_fen=45_000, piece_orders=100)
+    assert statements_rules.check_collective_piece_rate(at, "food_delivery", [collective()]) is None
+    assert statements_rules.check_collective_piece_rate(statement(*march), "food_delivery", [collective()]) is None
+    other_trade = statement(*march, piece_fen=1, piece_orders=100)
+    assert statements_rules.check_collective_piece_rate(other_trade, "courier", [collective()]) is None
+
+
+def test_night_allowance_below_hours_times_the_agreed_rate_is_a_finding_at_it_none():
+    march = date(2024, 3, 1), date(2024, 3, 31)
+    below = statements_rules.check_collective_night_allowance(
+        statement(*march, night_minutes=90, night_allowance_fen=449), [collective()]
+    )
+    assert below.rule == "M7.collective_night_allowance_below" and below.evidence["owed_fen"] == 450
+    at = statement(*march, night_minutes=90, night_allowance_fen=450)
+    assert statements_rules.check_collective_night_allowance(at, [collective()]) is None
+    unagreed = collective(night_allowance_fen_per_hour=None)
+    assert statements_rules.check_collective_night_allowance(statement(*march, night_minutes=90), [unagreed]) is None
+
+
+def test_a_collective_contract_binds_from_its_entry_into_force_until_the_day_it_ends():
+    c = collective(ended_on=date(2024, 6, 1))
+    assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 1, 31)) == []  # agreed, not yet in force
+    assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 5, 31)) == [c]
+    assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 6, 1)) == []
+    assert binding([c], "p2", "food_delivery", "chengxi", date(2024, 3, 1)) == []
+    district = collective(districts=frozenset({"datong"}))
+    assert binding([district], "p1", "food_delivery", "chengxi", date(2024, 3, 1)) == []
+
+
+def test_a_quota_above_the_agreed_one_on_a_day_both_are_in_force_is_a_finding():
+    above = quotas_rules.check_collective_quota(41, "food_delivery", date(2024, 1, 1), None, collective())
+    assert above.rule == "M7.collective_quota_above" and above.evidence["from"] == "2024-02-01"
+    assert quotas_rules.check_collective_quota(40, "food_delivery", date(2024, 1, 1), None, collective()) is None
+    assert quotas_rules.check_collective_quota(60, "rider", date(2024, 1, 1), None, collective()) is None
+    # replaced by a lower quota before the collective contract came into force
+    assert (
+        quotas_rules.check_collective_quota(60, "food_delivery", date(2023, 1, 1), date(2024, 1, 31), collective())
+        is None
+    )
+    spans = quotas_rules.quota_spans([("q1", 60, date(2023, 1, 1)), ("q2", 40, date(2024, 2, 1))])
+    assert spans == [("q1", 60, date(2023, 1, 1), date(2024, 1, 31)), ("q2", 40, date(2024, 2, 1), None)]

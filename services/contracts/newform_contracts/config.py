@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
     signing_key_file: Path | None = Field(None, validation_alias="CONTRACTS_SIGNING_KEY_FILE")
     # Where the departments' verified facts come from (verified.py; tests point it at a prefixed topic).
     departments_topic: str = Field("departments.events", validation_alias="CONTRACTS_DEPARTMENTS_TOPIC")
+    # Where the unions' collective contracts come from (collective/; tests point it at a prefixed topic).
+    unions_topic: str = Field("unions.events", validation_alias="CONTRACTS_UNIONS_TOPIC")
 
     def signing_private_key(self) -> Ed25519PrivateKey:
         pem = self.signing_key

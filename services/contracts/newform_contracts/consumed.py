@@ -1,9 +1,12 @@
-"""What contracts reads of other services' events: the facts departments hold (verified.py), and its own
-contract events, so that a contract sent after a department's fact is checked against it too."""
+"""What contracts reads of other services' events: the facts departments hold (verified.py), its own
+contract events, so that a contract sent after a department's fact is checked against it too, and the
+unions' collective contracts in force and ended (their piece rates bind contracts, 劳动合同法 art. 55)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+
+from pydantic import BaseModel
 
 from newform_common.consumed import ConsumedEvent, consumes
 
@@ -47,3 +50,37 @@ class EnterpriseRecordRecorded(_DepartmentFact):
 @consumes("contracts.contract.sent.v1")
 class ContractSent(ConsumedEvent):
     contract_id: str
+
+
+class PieceRateTerm(BaseModel):
+    occupation: str
+    order_type: str
+    min_rate_fen: int
+
+
+class CollectiveTerms(BaseModel):
+    """The agreed standards contracts judges a contract's terms against (piece rates; the rest is not
+    contracts' concern)."""
+
+    piece_rates: list[PieceRateTerm] = []
+
+
+@consumes("unions.collective_contract.in_force.v1")
+class CollectiveContractInForce(ConsumedEvent):
+    collective_contract_id: str
+    union_id: str
+    kind: str
+    platform_ids: list[str]
+    districts: list[str] = []
+    occupations: list[str] = []
+    effective_from: date
+    effective_until: date | None = None
+    in_force_on: date
+    terms: CollectiveTerms
+
+
+@consumes("unions.collective_contract.ended.v1")
+class CollectiveContractEnded(ConsumedEvent):
+    collective_contract_id: str
+    ended_on: date
+    reason: str

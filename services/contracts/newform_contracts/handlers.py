@@ -1,6 +1,7 @@
 """What contracts does with the events it consumes: one batch handler per source topic
 (`newform_common.wiring`: group `contracts-<source>`). Each only dispatches by event type to the use cases
-of `verified/` (verified beats declared, M3/M9), in the consumer's inbox transaction.
+of `verified/` (verified beats declared, M3/M9) or `collective/` (collective contracts in force, whose
+piece rates bind the contracts drafted under them: 劳动合同法 art. 55), in the consumer's inbox transaction.
 
 The two topics were read by one consumer before (`contracts-verified`); nothing relied on that: Kafka
 orders events within a partition of one topic, never across topics, and each use case reads the state it
@@ -15,7 +16,15 @@ from newform_common import clock
 from newform_common.events import Envelope
 from newform_common.wiring import only
 
-from .consumed import ContractSent, DispatchLicenceRecorded, EnterpriseRecordRecorded, InsuranceEnrolmentRecorded
+from .collective import service as collective
+from .consumed import (
+    CollectiveContractEnded,
+    CollectiveContractInForce,
+    ContractSent,
+    DispatchLicenceRecorded,
+    EnterpriseRecordRecorded,
+    InsuranceEnrolmentRecorded,
+)
 from .verified import service as verified
 
 
@@ -44,3 +53,17 @@ async def on_contracts_events(session: AsyncSession, envelopes: list[Envelope]) 
     for e in envelopes:
         if e.type == ContractSent.event_type:
             await verified.check_contract(session, ContractSent.of(e).contract_id, today)
+
+
+@only(CollectiveContractInForce.event_type, CollectiveContractEnded.event_type)
+async def on_unions_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """unions.events: collective contracts in force and ended, in order, into contracts' own copy."""
+    for e in envelopes:
+        if e.type == CollectiveContractInForce.event_type:
+            await collective.collective_in_force(session, CollectiveContractInForce.of(e).model_dump(), e.time)
+        elif e.type == CollectiveContractEnded.event_type:
+            ended = CollectiveContractEnded.of(e)
+            assert isinstance(ended, CollectiveContractEnded)
+            await collective.collective_ended(
+                session, ended.collective_contract_id, ended.ended_on, ended.reason, e.time
+            )

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -374,3 +374,28 @@ class LiabilityShift(ServiceModel, table=True):
     source: str = Field(max_length=32)
     reference: str = Field(max_length=100)
     reason: str = Field(max_length=16)  # revoked | expired
+
+
+# ---------------------------------------------------------------------------------------------
+# Collective contracts from unions (collective/): contracts' own copy of unions.collective_contract.*
+# ---------------------------------------------------------------------------------------------
+class CollectiveContract(ServiceModel, table=True):
+    """A collective contract in force as unions published it, with its end once it ended (kept, not
+    deleted: a contract is judged under the collective contract in force over its term)."""
+
+    __tablename__ = "collective_contracts"
+    __table_args__ = (Index("ix_collective_contracts_platforms", "platform_ids", postgresql_using="gin"),)
+
+    collective_contract_id: str = Field(primary_key=True, max_length=64)
+    union_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    platform_ids: list[str] = _json()
+    districts: list[str] = _json()  # [] = every district
+    occupations: list[str] = _json()  # [] = every occupation
+    effective_from: date
+    effective_until: date | None = None
+    in_force_on: date
+    terms: dict[str, Any] = _json()
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = _ts()

@@ -11,3 +11,5 @@ class Settings(ServiceSettings):
     service_name: str = "wages"
     # Engagements come from contracts' topic (a test may prefix it).
     contracts_topic: str = Field("contracts.events", validation_alias="WAGES_CONTRACTS_TOPIC")
+    # Collective contracts in force and ended come from unions' topic (their standards bind pay and quotas).
+    unions_topic: str = Field("unions.events", validation_alias="WAGES_UNIONS_TOPIC")

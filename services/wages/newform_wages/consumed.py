@@ -1,6 +1,7 @@
-"""Wages' own models of the contracts events it reads (only the fields it uses).
+"""Wages' own models of the events it reads (only the fields it uses): contracts' engagements, and the
+unions' collective contracts in force and ended (their standards bind pay and quotas, 劳动合同法 art. 55).
 
-Checked against contracts' committed schemas by tests/common/test_consumed_events.py.
+Checked against the producers' committed schemas by tests/common/test_consumed_events.py.
 """
 
 from __future__ import annotations
@@ -90,3 +91,44 @@ MODELS = {
     m.event_type: m
     for m in (ContractDrafted, ContractSent, ContractSigned, ContractTerminated, ContractExpired, ContractDiscarded)
 }
+
+
+class PieceRateTerm(BaseModel):
+    occupation: str
+    order_type: str
+    min_rate_fen: int
+
+
+class QuotaTerm(BaseModel):
+    occupation: str
+    max_orders_per_day: int
+
+
+class CollectiveTerms(BaseModel):
+    """The agreed standards wages judges against (the others are not wages' concern)."""
+
+    piece_rates: list[PieceRateTerm] = []
+    quotas: list[QuotaTerm] = []
+    bad_weather_allowance_fen_per_day: int | None = None
+    night_allowance_fen_per_hour: int | None = None
+
+
+@consumes("unions.collective_contract.in_force.v1")
+class CollectiveContractInForce(ConsumedEvent):
+    collective_contract_id: str
+    union_id: str
+    kind: str
+    platform_ids: list[str]
+    districts: list[str] = []
+    occupations: list[str] = []
+    effective_from: date
+    effective_until: date | None = None
+    in_force_on: date
+    terms: CollectiveTerms
+
+
+@consumes("unions.collective_contract.ended.v1")
+class CollectiveContractEnded(ConsumedEvent):
+    collective_contract_id: str
+    ended_on: date
+    reason: str

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common.events import Envelope
 from newform_common.wiring import only
 
-from .consumed import MODELS
+from .collective import service as collective
+from .consumed import MODELS, CollectiveContractEnded, CollectiveContractInForce
 from .engagements.service import apply_contract_events
 
 
@@ -19,3 +20,18 @@ async def on_contracts_events(session: AsyncSession, envelopes: list[Envelope]) 
     await apply_contract_events(
         session, [(e.type, MODELS[e.type].of(e), e.time) for e in envelopes if e.type in MODELS]
     )
+
+
+@only(CollectiveContractInForce.event_type, CollectiveContractEnded.event_type)
+async def on_unions_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """unions.events: collective contracts in force and ended, in order, onto wages' copy (their standards
+    bind pay and quotas; the unions' other events are not wages' concern)."""
+    for e in envelopes:
+        if e.type == CollectiveContractInForce.event_type:
+            await collective.collective_in_force(session, CollectiveContractInForce.of(e).model_dump(), e.time)
+        elif e.type == CollectiveContractEnded.event_type:
+            ended = CollectiveContractEnded.of(e)
+            assert isinstance(ended, CollectiveContractEnded)
+            await collective.collective_ended(
+                session, ended.collective_contract_id, ended.ended_on, ended.reason, e.time
+            )

@@ -1,7 +1,9 @@
 """What every aggregate's rules share: the register of rule ids, the policy as of a fact's own date,
 dates and the national calendar. The checks themselves live beside their aggregate, as pure functions
-over plain data (no I/O): `statements/rules/` (M6 pay, M19, M20), `sessions/rules.py` (M7 working
-time and rest), `quotas/rules.py` (M7 quotas), `engagements/rules.py` (the agreed pay period and day).
+over plain data (no I/O): `statements/rules/` (M6 pay, M19, M20, collective standards on pay),
+`sessions/rules.py` (M7 working time and rest), `quotas/rules.py` (M7 quotas, collective quotas),
+`engagements/rules.py` (the agreed pay period and day), `collective/rules.py` (which collective
+contract binds a fact).
 
 Rejects return `InputError`s, findings return `FindingSpec`s; numbers come from
 `get_policy().value(name, on=date)` by the fact's own date, never from literals. `RULES` lists
@@ -78,6 +80,21 @@ RULES: tuple[RuleDef, ...] = (
         "M7.quota_unreachable",
         "finding",
         "Fewer than 90 % of the workers on a post reach the declared quota within statutory hours",
+    ),
+    RuleDef(
+        "M6.collective_piece_rate_below",
+        "finding",
+        "Average piece pay below the lowest piece rate the collective contract in force agrees (劳动合同法 art. 55)",
+    ),
+    RuleDef(
+        "M7.collective_night_allowance_below",
+        "finding",
+        "Night allowance below night hours × the collective contract's agreed allowance (劳动合同法 art. 55)",
+    ),
+    RuleDef(
+        "M7.collective_quota_above",
+        "finding",
+        "A labour quota above the one the collective contract in force agrees (劳动合同法 art. 55)",
     ),
 )
 

@@ -17,6 +17,7 @@ from .. import events as ev
 from .. import shared
 from ..classification.rules import Classification, misclassification
 from ..classification.service import classify
+from ..collective.rules import binding_over
 from ..models import ContractStatus, RegistrationStatus, new_id
 from ..pii import Pii, encrypt_document
 from ..schemas import RowWith
@@ -80,6 +81,11 @@ def draft_contract(principal: Principal, body: ContractCreate, facts: repository
     at = shared.now()
     contract = _contract_row(body, reg, enterprise, classification, occupation, district, pii, at)
     specs = _findings(body, enterprise, facts, classification, facts_of_terms)
+    # 劳动合同法 art. 55: the piece rates against the collective contracts binding on some day of the term
+    bound = binding_over(
+        facts.collectives, enterprise.platform_id, occupation, district, body.start_date, body.end_date
+    )
+    specs += terms.collective_standard_undercut(body.engagement_type, occupation, body.terms.piece_rates, bound)
     transition = repository.ContractTransitionRow(
         contract_id=contract.id, from_status=None, to_status=ContractStatus.draft, actor=principal.key, at=at
     )

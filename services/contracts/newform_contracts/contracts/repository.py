@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from newform_common.outbox import ROW_COLUMNS, OutboxRow
 from newform_common.pagination import PageParams
 from newform_common.scope import get_visible
 
+from ..collective.rules import Collective, collective_of
 from ..models import (
     LIVE_CONTRACT,
     Contract,
@@ -181,6 +182,8 @@ class DraftFacts:
     insurance: list[VerifiedInsuranceRow]
     #: The stored answer to an earlier request with the same Idempotency-Key.
     stored: IdempotencyRecord | None
+    #: The collective contracts naming the enterprise's platform, ended ones too (judged by the term's days).
+    collectives: list[Collective] = field(default_factory=list)
 
 
 _DRAFT_FACTS = f"""
@@ -194,14 +197,15 @@ select (select {_record(Registration, "r")} from r),
        array(select {_record(VerifiedEnterprise, "v")} from verified_enterprises v
              join e on v.credit_code = e.credit_code),
        array(select {_record(VerifiedInsurance, "v")} from verified_insurance v join r on v.worker_id = r.worker_id),
-       (select {_record(IdempotencyRecord, "k")} from idempotency_keys k where k.principal = $4 and k.key = $5)
+       (select {_record(IdempotencyRecord, "k")} from idempotency_keys k where k.principal = $4 and k.key = $5),
+       array(select to_jsonb(cc)::text from collective_contracts cc join e on cc.platform_ids ? e.platform_id)
 """
 
 
 async def draft_facts(
     conn: Any, registration_id: str, enterprise_id: str, idempotency: IdempotentRequest | None
 ) -> DraftFacts:
-    reg, ent, terms, licences, records, insurance, stored = await conn.fetchrow(
+    reg, ent, terms, licences, records, insurance, stored, collectives = await conn.fetchrow(
         _DRAFT_FACTS,
         registration_id,
         enterprise_id,
@@ -217,7 +221,16 @@ async def draft_facts(
         enterprise_records=[VerifiedEnterpriseRow(*v) for v in records],
         insurance=[VerifiedInsuranceRow(*v) for v in insurance],
         stored=IdempotencyRecord(**dict(zip(_columns(IdempotencyRecord), stored, strict=True))) if stored else None,
+        collectives=[_collective(orjson.loads(c)) for c in collectives],
     )
+
+
+def _collective(row: dict[str, Any]) -> Collective:
+    """A collective contract read as JSON (its dates as ISO text)."""
+    for name in ("effective_from", "effective_until", "in_force_on", "ended_on"):
+        if row.get(name):
+            row[name] = date.fromisoformat(row[name])
+    return collective_of(row)
 
 
 def _param_type(model: Any, name: str) -> str:

@@ -8,11 +8,14 @@ that says what a structured field would say is refused as that field would be.""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation
 from newform_common.policy import business_today, get_policy
+
+from ..collective.rules import Collective
 
 #: The rule ids this module emits (`newform_contracts.rules.RULES` gathers every aggregate's).
 REJECTS: tuple[RuleDef, ...] = (
@@ -34,7 +37,17 @@ REJECTS: tuple[RuleDef, ...] = (
 )
 FINDINGS: tuple[RuleDef, ...] = (
     RuleDef("M5.suspicious_terms_text", "finding", "free text mentions deposits, fees or discriminatory conditions"),
+    RuleDef(
+        "M6.collective_standard_undercut",
+        "finding",
+        "a piece rate below the one the collective contract in force agrees for the occupation and order type "
+        "(劳动合同法 art. 55)",
+    ),
 )
+
+#: The engagements a collective contract binds: labour contracts (劳动合同法 art. 55) and work agreements
+#: (the measures item 6: pay as the collective contract agrees); civil contracts are civil law's.
+COLLECTIVELY_BOUND = ("labor_contract", "work_agreement")
 
 
 def protected_attributes(on: date | None = None) -> frozenset[str]:
@@ -396,3 +409,47 @@ def suspicious_terms_text(text: str) -> FindingSpec | None:
         "合同文本提及押金、收费或歧视性条件，需人工审查",
         {"matched_words": hits, "clauses": clauses[:10]},
     )
+
+
+def collective_standard_undercut(
+    engagement_type: str, occupation: str, piece_rates: Mapping[str, int] | None, binding: Sequence[Collective]
+) -> list[FindingSpec]:
+    """M6.collective_standard_undercut: a labour contract's (劳动合同法 art. 55: 不得低于集体合同规定的标准) or a
+    work agreement's (the measures item 6) piece rate for an order type below the minimum a binding
+    collective contract agrees for the occupation and that order type; one finding per collective contract,
+    listing each order type undercut. An order type the contract is silent on is no finding: the
+    collective standard applies to it (item 6), and wages judges what is paid."""
+    if engagement_type not in COLLECTIVELY_BOUND or not piece_rates:
+        return []
+    found = []
+    for collective in binding:
+        undercut = [
+            {"order_type": order_type, "rate_fen": rate, "agreed_min_rate_fen": agreed}
+            for order_type, rate in sorted(piece_rates.items())
+            if (agreed := collective.min_rate(occupation, order_type)) is not None and rate < agreed
+        ]
+        if not undercut:
+            continue
+        source = (
+            "劳动合同法 第五十五条" if engagement_type == "labor_contract" else "《具体措施》第六项（集体合同标准）"
+        )
+        found.append(
+            FindingSpec(
+                "M6",
+                "M6.collective_standard_undercut",
+                Severity.high,
+                "计件单价低于集体合同约定标准："
+                + "、".join(
+                    f"{u['order_type']} {u['rate_fen'] / 100:.2f} 元"
+                    f"（约定不低于 {u['agreed_min_rate_fen'] / 100:.2f} 元）"
+                    for u in undercut
+                ),
+                {
+                    "collective_contract_id": collective.collective_contract_id,
+                    "occupation": occupation,
+                    "undercut": undercut,
+                    "legal_source": source,
+                },
+            )
+        )
+    return found

@@ -1,5 +1,6 @@
 from newform_common.migrations import run_env
 from newform_wages.batches import models as _batches  # noqa: F401  (each aggregate's tables join the metadata)
+from newform_wages.collective import models as _collective  # noqa: F401
 from newform_wages.engagements import models as _engagements  # noqa: F401
 from newform_wages.models import ServiceModel
 from newform_wages.quotas import models as _quotas  # noqa: F401

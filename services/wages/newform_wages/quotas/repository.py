@@ -32,6 +32,18 @@ async def quota_in_effect(session: AsyncSession, platform_id: str, post: str, da
     return dict(row) if row is not None else None
 
 
+async def quotas_of_post(session: AsyncSession, platform_id: str, post: str) -> list[tuple[str, int, date]]:
+    """A platform's quotas for a post, (id, orders per day, effective from), in date order."""
+    rows = await session.execute(
+        text(
+            "select id, orders_per_day, effective_from from quotas where platform_id = :p and post = :post "
+            "order by effective_from"
+        ),
+        {"p": platform_id, "post": post},
+    )
+    return [(r[0], r[1], r[2]) for r in rows.all()]
+
+
 async def worker_days(session: AsyncSession, platform_id: str, post: str, day: date) -> list[dict[str, Any]]:
     """Each worker's orders completed and working minutes on a post and day."""
     rows = await session.execute(

@@ -1,12 +1,14 @@
 """M7 labour quotas (劳动定额; the measures item 7, 人社厅发〔2023〕50号): a declared quota must be reachable
-within the statutory day by the share of a post's workers the policy asks (pure functions, no I/O)."""
+within the statutory day by the share of a post's workers the policy asks, and may not be above the quota
+a collective contract agreed (劳动合同法 art. 55; the measures items 7, 17) (pure functions, no I/O)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from ..collective.rules import Collective
 from ..rules import FindingSpec, Severity, policy
 
 
@@ -58,3 +60,44 @@ def check_quota(days: Sequence[WorkerDay], quota_orders: int, post: str, on: dat
             },
         ),
     )
+
+
+def check_collective_quota(
+    quota_orders: int, post: str, start: date, until: date | None, collective: Collective
+) -> FindingSpec | None:
+    """M7.collective_quota_above (劳动合同法 art. 55; the measures item 7: lower quotas set by collective
+    consultation, item 17: collective bargaining on labour quotas): a platform's quota for a post, in
+    effect from `start` through `until` (None: open-ended), above the `max_orders_per_day` the collective
+    contract agreed for the occupation of the same name, on any day both are in force. The quota is the
+    platform's for every district it works in, so a district-bound contract binds it there too."""
+    agreed = collective.max_orders(post)
+    if agreed is None or quota_orders <= agreed or (collective.occupations and post not in collective.occupations):
+        return None
+    first = max(start, collective.binds_from)
+    ends = [d for d in (until, collective.binds_until) if d is not None]
+    if ends and first > min(ends):
+        return None  # never in force together
+    return FindingSpec(
+        "M7",
+        "M7.collective_quota_above",
+        Severity.medium,
+        f"岗位 {post} 劳动定额 {quota_orders} 单/日，高于集体合同约定的 {agreed} 单/日",
+        {
+            "collective_contract_id": collective.collective_contract_id,
+            "post": post,
+            "quota_orders_per_day": quota_orders,
+            "agreed_max_orders_per_day": agreed,
+            "from": first.isoformat(),
+            "legal_source": "劳动合同法 第五十五条",
+        },
+    )
+
+
+def quota_spans(quotas: Sequence[tuple[str, int, date]]) -> list[tuple[str, int, date, date | None]]:
+    """A post's quotas (id, orders per day, effective from; in date order) with the last day each is in
+    effect: the day before the next one takes over (None: still in effect)."""
+    out = []
+    for i, (quota_id, orders, start) in enumerate(quotas):
+        until = quotas[i + 1][2] - timedelta(days=1) if i + 1 < len(quotas) else None
+        out.append((quota_id, orders, start, until))
+    return out

@@ -1,7 +1,10 @@
-"""Quotas: declaring one, and judging it on a post's day (M7), after each upload of sessions or on request."""
+"""Quotas: declaring one, judging it on a post's day (M7), after each upload of sessions or on request, and
+against the collective contracts of its platform (劳动合同法 art. 55) when it is declared and when a
+collective contract comes into force over it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,6 +16,8 @@ from newform_common.outbox import record
 
 from .. import repository as shared
 from .. import rules as shared_rules
+from ..collective.repository import collectives_of_platform
+from ..collective.rules import Collective
 from ..events import QuotaAssessed
 from . import repository as repo
 from . import rules
@@ -71,4 +76,35 @@ async def declare_quota(session: AsyncSession, platform_id: str, body: QuotaCrea
     row = {"id": new_id("qt"), "platform_id": platform_id, **body.model_dump(), "declared_at": datetime.now(UTC)}
     shared_rules.policy("rest.quota_achievable_share_percent", body.effective_from)  # 422 before the policy
     row["id"] = await repo.upsert_quota(session, row)
+    await judge_collective_quotas(session, platform_id, body.post, await collectives_of_platform(session, platform_id))
     return row
+
+
+async def judge_collective_quotas(
+    session: AsyncSession, platform_id: str, post: str, collectives: Sequence[Collective]
+) -> int:
+    """M7.collective_quota_above: each of the platform's quotas for a post judged against each collective
+    contract of the platform, over the days both are in effect; once per (quota, contract). Returns the
+    findings raised."""
+    collectives = [c for c in collectives if platform_id in c.platform_ids]
+    if not collectives:
+        return 0
+    raised = 0
+    for quota_id, orders, start, until in rules.quota_spans(await repo.quotas_of_post(session, platform_id, post)):
+        for collective in collectives:
+            spec = rules.check_collective_quota(orders, post, start, until, collective)
+            if spec is None:
+                continue
+            key = (spec.rule, f"{quota_id}:{collective.collective_contract_id}"[:120], platform_id)
+            if not await shared.claim_judgements(session, [key], datetime.now(UTC)):
+                continue
+            await raise_finding(
+                session,
+                spec,
+                subject_type="quota",
+                subject_id=quota_id,
+                platform_id=platform_id,
+                enterprise_id=platform_id,
+            )
+            raised += 1
+    return raised

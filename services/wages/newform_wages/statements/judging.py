@@ -5,6 +5,7 @@ by the arrears clocks and when a year's holiday schedule is loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
 
+from ..collective.rules import Collective, binding
 from ..engagements.models import ENDED
 from ..engagements.rules import agreed_pay_day, engagement_of, pay_period_of
 from . import repository as repo
@@ -49,6 +51,8 @@ def _fact_of(row: dict[str, Any]) -> rules.Statement:
         paid_fen=row["paid_fen"],
         paid_on=row["paid_on"],
         payment_method=row["payment_method"],
+        piece_orders=row.get("piece_orders", 0),
+        night_allowance_fen=row.get("night_allowance_fen", 0),
         premium_days=tuple(
             rules.PremiumDay(
                 date.fromisoformat(p["date"]),
@@ -61,14 +65,23 @@ def _fact_of(row: dict[str, Any]) -> rules.Statement:
 
 
 def judge(
-    row: dict[str, Any], engagement: dict[str, Any], units: dict[str, dict[str, Any]], today: date
+    row: dict[str, Any],
+    engagement: dict[str, Any],
+    units: dict[str, dict[str, Any]],
+    today: date,
+    collectives: Sequence[Collective] = (),
 ) -> list[FindingSpec]:
-    """Every rule on a statement of a known engagement (arrears also for the unit and enforcement). A
+    """Every rule on a statement of a known engagement (arrears also for the unit and enforcement), and the
+    standards of the collective contracts of its platform (`collectives`) binding on its period end. A
     premium question waiting for the year's schedule is noted on the row (`pending_schedule`), never a
     refusal: `rejudge_pending_premiums` judges it when the schedule is loaded."""
     fact, e = statement_fact(row), engagement_of(engagement)
     row["pending_schedule"] = [d.isoformat() for d in rules.pending_premium_days(fact)] if e.labour_relationship else []
     specs = rules.judge_statement(fact, e, today)
+    bound = binding(
+        collectives, engagement["platform_id"], engagement["occupation"], engagement["district"], fact.period_end
+    )
+    specs += rules.check_collective_standards(fact, engagement["occupation"], bound)
     return with_arrears_companions(specs, engagement, units)
 
 

@@ -71,6 +71,8 @@ class Statement(ServiceModel, table=True):
     rest_day_fen: int = _fen()
     holiday_fen: int = _fen()
     allowances_fen: int = _fen()
+    # the night allowance alone (also in allowances_fen): judged against a collective contract's (wages_0004)
+    night_allowance_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     deductions: list[dict[str, Any]] = json_column()
     deductions_fen: int = _fen()
     normal_minutes: int

@@ -30,6 +30,7 @@ from newform_common.policy import PolicyNotInForce, business_today
 
 from ..batches.schemas import BatchPublic, LineError
 from ..batches.service import LineModel, check_policy_dates, close_batch, open_batch, read_lines
+from ..collective.repository import collectives_of_platform
 from ..engagements import repository as engagements_repo
 from ..engagements.rules import engagement_of
 from ..events import LINES_PER_EVENT, StatementLine, StatementsAccepted, StatementsJudged
@@ -88,6 +89,7 @@ def _statement_row(
         "rest_day_fen": s.rest_day_fen,
         "holiday_fen": s.holiday_fen,
         "allowances_fen": s.bad_weather_allowance_fen + s.night_allowance_fen + s.other_allowance_fen,
+        "night_allowance_fen": s.night_allowance_fen,
         "deductions": deductions,
         "deductions_fen": sum(d["amount_fen"] for d in deductions),
         "normal_minutes": minutes(s.normal_hours),
@@ -190,6 +192,7 @@ async def _judged(
     good: list[Good] = []
     today = business_today()
     units = await related_units(session, platform_id) if candidates else {}
+    collectives = await collectives_of_platform(session, platform_id) if candidates else []
     for number, s, row in candidates:
         engagement = known.get(row["contract_id"])
         if engagement is not None and (
@@ -207,7 +210,7 @@ async def _judged(
         specs: list[FindingSpec] = []
         if engagement is not None:
             apply_agreed_pay_day(row, engagement)
-            specs = judge(row, engagement, units, today)
+            specs = judge(row, engagement, units, today, collectives)
             ensure_transition(row["status"], StatementStatus.judged)
             row["status"] = StatementStatus.judged
         good.append((number, row, engagement, specs))
@@ -307,6 +310,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     today = business_today()
     judged: dict[str, list] = defaultdict(list)
     unit_cache: dict[str, dict] = {}
+    collective_cache: dict[str, list] = {}
     for row in pending:
         engagement = by_id[row["contract_id"]]
         if engagement["platform_id"] != row["platform_id"] or engagement["worker_id"] != row["worker_id"]:
@@ -318,8 +322,9 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
             continue
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await related_units(session, row["platform_id"])
+            collective_cache[row["platform_id"]] = await collectives_of_platform(session, row["platform_id"])
         apply_agreed_pay_day(row, engagement)
-        specs = judge(row, engagement, unit_cache[row["platform_id"]], today)
+        specs = judge(row, engagement, unit_cache[row["platform_id"]], today, collective_cache[row["platform_id"]])
         if any(spec.rule in ARREARS_RULES for spec in specs):
             await repo.lock_arrears(session, [row["contract_id"]])
         await raise_statement_findings(session, row, engagement, specs, today)

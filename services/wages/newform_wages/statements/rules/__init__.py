@@ -1,7 +1,8 @@
 """M6 pay rules on statements (with their M19 and M20 companions), as pure functions over plain data.
 
 Split by question: `facts` (the statement as the rules see it, the checks that refuse a line), `pay`
-(pay period, deductions, money, arrears, late payment, late share), `minimum_wage`, `premiums`.
+(pay period, deductions, money, arrears, late payment, late share), `minimum_wage`, `premiums`,
+`collective` (the collective contract's standards, M6/M7, 劳动合同法 art. 55).
 `judge_statement` applies every one to a statement of a known engagement. Sources and policy
 parameters per rule: services/wages/RULES.md.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from ...engagements.rules import Engagement
 from ...rules import FindingSpec, calendar_day
+from .collective import check_collective_night_allowance, check_collective_piece_rate, check_collective_standards
 from .facts import NON_NEGATIVE, Deduction, PremiumDay, Statement, statement_input_errors
 from .minimum_wage import (
     check_low_hourly_pay,
@@ -44,6 +46,9 @@ __all__ = [
     "Statement",
     "arrears_fen",
     "check_arrears",
+    "check_collective_night_allowance",
+    "check_collective_piece_rate",
+    "check_collective_standards",
     "check_deductions",
     "check_late_share_rising",
     "check_low_hourly_pay",

@@ -47,6 +47,8 @@ class Statement:
     paid_on: date | None = None
     payment_method: str = "bank"
     premium_days: tuple[PremiumDay, ...] = ()
+    piece_orders: int = 0
+    night_allowance_fen: int = 0  # also inside allowances_fen: judged alone against a collective standard
 
     @property
     def normal_pay_fen(self) -> int:

@@ -1,0 +1,52 @@
+"""Queries of the collective_contracts table: the consumer's idempotent upsert and an end recorded. A
+draft reads the contracts of its platform in its one snapshot (`contracts/repository.py` `draft_facts`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newform_common.db import driver_connection
+
+
+async def upsert_in_force(session: AsyncSession, row: dict[str, Any], at: datetime) -> None:
+    """A contract in force, stored or replaced as published (a redelivery changes nothing; an end already
+    recorded is kept)."""
+    conn = await driver_connection(session)
+    await conn.execute(
+        "insert into collective_contracts (collective_contract_id, union_id, kind, platform_ids, districts, "
+        "occupations, effective_from, effective_until, in_force_on, terms, updated_at) "
+        "values ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10::jsonb, $11) "
+        "on conflict (collective_contract_id) do update set union_id = excluded.union_id, kind = excluded.kind, "
+        "platform_ids = excluded.platform_ids, districts = excluded.districts, occupations = excluded.occupations, "
+        "effective_from = excluded.effective_from, effective_until = excluded.effective_until, "
+        "in_force_on = excluded.in_force_on, terms = excluded.terms, updated_at = excluded.updated_at",
+        row["collective_contract_id"],
+        row["union_id"],
+        row["kind"],
+        *(orjson.dumps(row[k]).decode() for k in ("platform_ids", "districts", "occupations")),
+        row["effective_from"],
+        row["effective_until"],
+        row["in_force_on"],
+        orjson.dumps(row["terms"]).decode(),
+        at,
+    )
+
+
+async def record_end(
+    session: AsyncSession, collective_contract_id: str, ended_on: date, reason: str, at: datetime
+) -> bool:
+    """The contract's end (kept, not deleted); False when the contract is not known here."""
+    conn = await driver_connection(session)
+    status = await conn.execute(
+        "update collective_contracts set ended_on = $2, end_reason = $3, updated_at = $4 "
+        "where collective_contract_id = $1",
+        collective_contract_id,
+        ended_on,
+        reason,
+        at,
+    )
+    return not status.endswith(" 0")
