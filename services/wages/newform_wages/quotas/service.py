@@ -105,6 +105,7 @@ async def judge_collective_quotas(
                 subject_id=quota_id,
                 platform_id=platform_id,
                 enterprise_id=platform_id,
+                occupation=post,  # the post matched the agreed quota's occupation: its sector regulator hears
             )
             raised += 1
     return raised
