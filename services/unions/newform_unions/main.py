@@ -16,9 +16,21 @@ from .config import Settings
 from .router import router
 from .service import DEADLINE_HANDLERS
 
-DESCRIPTION = "union branches, online membership, consultation on platform rules, collective contracts (M17, M10)"
+DESCRIPTION = """Trade unions for new-form workers (宁政办〔2022〕41号 M17, M10): union organisations (单独建会,
+联合建会, 行业建会, 区域建会) kept by the union department; online membership (互联网+工会), one membership per
+person at a time, counted (never listed) for platforms; the union's consultation on platforms' rules and
+algorithms, with the platform's reply on a clock (劳动合同法 art. 4); collective contracts with structured
+terms, submitted to hrss within 10 days of signing and in force unless hrss objects within 15 days of
+receipt (劳动合同法 art. 54; 集体合同规定 arts. 42, 47). Every state change is published on `unions.events`."""
 
 TAGS = [
+    {"name": "unions", "description": "Union organisations and what they cover"},
+    {"name": "membership", "description": "Online membership, transfers, and coverage per platform"},
+    {"name": "consultations", "description": "Consultation on platform rules and algorithms (M10)"},
+    {
+        "name": "collective contracts",
+        "description": "Collective contracts: signed, submitted, reviewed by hrss, in force",
+    },
     {"name": "findings", "description": "Breaches found in accepted facts"},
 ]
 
