@@ -41,7 +41,8 @@ def used_slugs() -> dict[str, set[str]]:
                 add(slug, path)
         for what in DECISION_DAY.findall(text):
             add(f"{what}-before-received", path)
-        if path.parts[-3] in ("wages", "departments"):  # a batch's first bad line is the single write's problem
+        # a batch's first bad line is the single write's problem (wages and departments take batches)
+        if {"newform_wages", "newform_departments"} & set(path.parts):
             for slug in LINE_TYPE.findall(text):
                 add(slug, path)
     errors = ROOT / "libs" / "common" / "newform_common" / "errors.py"
