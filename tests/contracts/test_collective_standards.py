@@ -109,7 +109,7 @@ async def test_an_ended_collective_contract_binds_no_contract_starting_after_its
     pid = await api.platform()
     cc = await collective_in_force(feed, [pid], piece_rates=[piece_rate("meal", 500)])
     await known(api, cc)
-    await collective_ended(feed, cc, date(2026, 6, 1), reason="superseded")
+    await collective_ended(feed, cc, date(2026, 5, 31), reason="superseded")  # the last day it applied
     await known(api, cc, ended=True)
     later = await drafted(api, pid, {"meal": 100})  # from 2026-12-01
     assert RULE not in rules_of(later)

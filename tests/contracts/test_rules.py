@@ -512,7 +512,7 @@ def test_a_piece_rate_below_the_collective_one_is_undercut_at_it_or_silent_not()
 
 
 def test_a_collective_contract_binds_a_term_from_its_entry_into_force_until_it_ends():
-    """劳动合同法 art. 54: in force once hrss raised no objection; ended: not from its end date on."""
+    """劳动合同法 art. 54: in force once hrss raised no objection; ended: through its last day (`ended_on`)."""
 
     def binds(start, end, c=COLLECTIVE, **where):
         place = {"platform_id": "p1", "occupation": "food_delivery", "district": "chengxi", **where}
@@ -523,7 +523,7 @@ def test_a_collective_contract_binds_a_term_from_its_entry_into_force_until_it_e
     assert binds(date(2025, 1, 1), None)
     assert not binds(date(2027, 1, 1), None)  # after effective_until
     assert not binds(date(2026, 3, 1), None, platform_id="p2")
-    ended = Collective(**{**COLLECTIVE.__dict__, "ended_on": date(2026, 6, 1)})
+    ended = Collective(**{**COLLECTIVE.__dict__, "ended_on": date(2026, 5, 31)})  # its last day (unions' word)
     assert binds(date(2026, 5, 31), None, ended) and not binds(date(2026, 6, 1), None, ended)
     district = Collective(**{**COLLECTIVE.__dict__, "districts": frozenset({"datong"})})
     assert not binds(date(2026, 3, 1), None, district) and binds(date(2026, 3, 1), None, district, district="datong")

@@ -1,8 +1,6 @@
-"""Unions' collective contracts on the one test feed (`tests/kit/feed.py`), in the unions service's published
-shape (`unions.collective_contract.in_force.v1`, `…ended.v1`, key the collective contract's id).
-
-Sent with `EventFeed.untyped` until the unions service's event models are committed; then these builders
-can send its models with `feed.send(...)` and nothing in the tests that use them changes."""
+"""Unions' collective contracts on the one typed test feed (`tests/kit/feed.py`): the unions service's own
+event models (`unions.collective_contract.in_force.v1`, `…ended.v1`, key the collective contract's id), sent
+as its outbox relay would."""
 
 from __future__ import annotations
 
@@ -10,10 +8,9 @@ import secrets
 from datetime import date
 from typing import Any
 
-from .feed import EventFeed
+from newform_unions.events import CollectiveContractEnded, CollectiveContractInForce, PieceRate, Quota, Terms
 
-IN_FORCE = "unions.collective_contract.in_force.v1"
-ENDED = "unions.collective_contract.ended.v1"
+from .feed import EventFeed
 
 
 def piece_rate(order_type: str, min_rate_fen: int, occupation: str = "food_delivery") -> dict[str, Any]:
@@ -38,35 +35,32 @@ async def collective_in_force(
 ) -> str:
     """A collective contract in force (from 1 January 2024 unless told); its id."""
     cc_id = collective_contract_id or "cc_" + secrets.token_hex(6)
-    await feed.untyped(
-        IN_FORCE,
-        {
-            "collective_contract_id": cc_id,
-            "union_id": "un_" + secrets.token_hex(4),
-            "kind": kind,
-            "platform_ids": platform_ids,
-            "districts": districts or [],
-            "occupations": occupations or [],
-            "effective_from": effective_from.isoformat(),
-            "effective_until": effective_until.isoformat() if effective_until else None,
-            "in_force_on": (in_force_on or effective_from).isoformat(),
-            "terms": {
-                "piece_rates": piece_rates or [],
-                "quotas": quotas or [],
-                "bad_weather_allowance_fen_per_day": bad_weather_allowance_fen_per_day,
-                "night_allowance_fen_per_hour": night_allowance_fen_per_hour,
-            },
-        },
-        key=cc_id,
+    await feed.send(
+        CollectiveContractInForce(
+            collective_contract_id=cc_id,
+            union_id="un_" + secrets.token_hex(4),
+            kind=kind,  # type: ignore[arg-type]  (a test names the kind as a word)
+            platform_ids=platform_ids,
+            districts=districts or [],
+            occupations=occupations or [],
+            effective_from=effective_from,
+            effective_until=effective_until,
+            in_force_on=in_force_on or effective_from,
+            terms=Terms(
+                piece_rates=[PieceRate(**p) for p in piece_rates or []],
+                quotas=[Quota(**q) for q in quotas or []],
+                bad_weather_allowance_fen_per_day=bad_weather_allowance_fen_per_day,
+                night_allowance_fen_per_hour=night_allowance_fen_per_hour,
+            ),
+        ),
         source="unions",
     )
     return cc_id
 
 
 async def collective_ended(feed: EventFeed, collective_contract_id: str, ended_on: date, reason: str = "terminated"):
-    await feed.untyped(
-        ENDED,
-        {"collective_contract_id": collective_contract_id, "ended_on": ended_on.isoformat(), "reason": reason},
-        key=collective_contract_id,
+    """The collective contract ended; `ended_on` is the last day it applied (unions' word)."""
+    await feed.send(
+        CollectiveContractEnded(collective_contract_id=collective_contract_id, ended_on=ended_on, reason=reason),  # type: ignore[arg-type]
         source="unions",
     )

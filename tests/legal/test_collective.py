@@ -230,7 +230,7 @@ async def test_CC_4_a_terminated_collective_contract_binds_the_periods_before_it
     pid = await cw.world.platform()
     cc = await collective_in_force(cw.feed, [pid], piece_rates=MEAL_450, effective_from=date(2025, 1, 1))
     await cw.known(cc)
-    await collective_ended(cw.feed, cc, date(2025, 3, 1), reason="terminated")
+    await collective_ended(cw.feed, cc, date(2025, 2, 28), reason="terminated")  # the last day it applied
     await cw.known(cc, ended=True)
     c = await cw.contract(pid, "work_agreement", {"pay_basis": "piece_rate"})
     low = {"piece_fen": 336_000, "piece_orders": 800}

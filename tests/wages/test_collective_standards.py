@@ -104,7 +104,7 @@ async def test_an_ended_contract_binds_facts_before_its_end_not_after(api, feed)
     pid = new_platform()
     cc = await collective_in_force(feed, [pid], piece_rates=[piece_rate("meal", 500)])
     await collective_known(api, cc)
-    await collective_ended(feed, cc, date(2024, 3, 1), reason="terminated")
+    await collective_ended(feed, cc, date(2024, 2, 29), reason="terminated")  # the last day it applied
     await collective_known(api, cc, ended=True)
     worker, contract = await a_worker(api, feed, pid)
     low = {"piece_fen": 100_000, "piece_orders": 800, "gross_fen": 400_000}

@@ -451,7 +451,7 @@ def test_night_allowance_below_hours_times_the_agreed_rate_is_a_finding_at_it_no
 
 
 def test_a_collective_contract_binds_from_its_entry_into_force_until_the_day_it_ends():
-    c = collective(ended_on=date(2024, 6, 1))
+    c = collective(ended_on=date(2024, 5, 31))  # the last day it applied (unions' word)
     assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 1, 31)) == []  # agreed, not yet in force
     assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 5, 31)) == [c]
     assert binding([c], "p1", "food_delivery", "chengxi", date(2024, 6, 1)) == []

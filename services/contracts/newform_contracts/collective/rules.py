@@ -4,14 +4,14 @@ items 6, 17).
 
 A collective contract binds from the later of its agreed start (`effective_from`) and its entry into force
 (`in_force_on`: hrss raised no objection within 15 days, 劳动合同法 art. 54), through `effective_until`, and
-no longer from the day it ended (`ended_on`). The check on a contract's piece rates is
+through the day it ended (`ended_on`, unions' word: the last day it applied). The check on a contract's piece rates is
 `contracts/terms.py` `collective_standard_undercut`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 
@@ -43,7 +43,7 @@ class Collective:
     @property
     def binds_until(self) -> date | None:
         """The last day it binds (None: open-ended)."""
-        ends = [d for d in (self.effective_until, self.ended_on - timedelta(days=1) if self.ended_on else None) if d]
+        ends = [d for d in (self.effective_until, self.ended_on) if d is not None]
         return min(ends) if ends else None
 
     def overlaps(self, start: date, end: date | None) -> bool:
