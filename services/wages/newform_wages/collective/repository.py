@@ -62,11 +62,3 @@ async def collectives_of_platform(session: AsyncSession, platform_id: str) -> li
     conn = await driver_connection(session)
     rows = await conn.fetch("select * from collective_contracts where platform_ids ? $1", platform_id)
     return [collective_of(decoded(r, *_JSON)) for r in rows]
-
-
-async def collective(session: AsyncSession, collective_contract_id: str) -> Collective | None:
-    conn = await driver_connection(session)
-    row = await conn.fetchrow(
-        "select * from collective_contracts where collective_contract_id = $1", collective_contract_id
-    )
-    return collective_of(decoded(row, *_JSON)) if row is not None else None
