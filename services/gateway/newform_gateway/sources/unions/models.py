@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Field
@@ -22,3 +22,54 @@ class UnionsSubject(GatewayModel, table=True):
     platform_id: str | None = Field(default=None, max_length=100, index=True)
     worker_id: str | None = Field(default=None, max_length=100, index=True)
     data: dict[str, Any] = json_field()
+
+
+class UnionsMembership(GatewayModel, table=True):
+    """A membership as unions' events last told it (M17): counted per platform, never listed on a page."""
+
+    __tablename__ = "unions_memberships"
+
+    membership_id: str = Field(primary_key=True, max_length=64)
+    union_id: str = Field(max_length=64, index=True)
+    platform_id: str | None = Field(default=None, max_length=100, index=True)
+    district: str | None = Field(default=None, max_length=32)
+    status: str = Field(max_length=16)
+    updated_at: datetime = timestamp_field()
+
+
+class UnionsConsultation(GatewayModel, table=True):
+    """A union's consultation on a platform's rule (M10) and its outcome."""
+
+    __tablename__ = "unions_consultations"
+
+    consultation_id: str = Field(primary_key=True, max_length=64)
+    union_id: str = Field(max_length=64)
+    platform_id: str = Field(max_length=100, index=True)
+    topic: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    requested_on: date
+    reply_due_on: date | None = None
+    replied_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=16)
+    concluded_on: date | None = None
+    updated_at: datetime = timestamp_field()
+
+
+class UnionsCollectiveContract(GatewayModel, table=True):
+    """A collective contract (M17) where it is in its life; in force from `in_force_on` to `ended_on`."""
+
+    __tablename__ = "unions_collective_contracts"
+
+    collective_contract_id: str = Field(primary_key=True, max_length=64)
+    union_id: str | None = Field(default=None, max_length=64)
+    kind: str | None = Field(default=None, max_length=16)
+    platform_ids: list[str] | None = json_field(nullable=True)
+    status: str = Field(max_length=16, index=True)
+    signed_on: date | None = None
+    submitted_on: date | None = None
+    late: bool | None = None
+    in_force_on: date | None = None
+    effective_until: date | None = None
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = timestamp_field()

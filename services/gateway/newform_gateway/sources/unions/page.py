@@ -1,4 +1,5 @@
-"""The unions page (`/unions`): each subject's latest event, the first page."""
+"""The unions page (`/unions`): union coverage per platform (members over registered workers),
+collective contracts in force, consultations on platform rules and their outcomes (M17, M10)."""
 
 from __future__ import annotations
 
@@ -6,34 +7,84 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from newform_common.app import SnapshotDep
-from newform_common.pagination import PageParams
 
 from ...web import shell as web
 from ...web.shell import NavLink
-from .service import subjects
+from .service import overview
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
-        "title": "unions",
-        "subject": "对象",
-        "event": "最近事件",
-        "at": "时间",
+        "title": "工会与集体协商",
+        "coverage": "工会覆盖（按平台）",
         "platform": "平台",
+        "members": "会员数",
+        "registered": "注册劳动者",
+        "percent": "覆盖率",
+        "contracts": "生效的集体合同",
+        "contract": "集体合同",
+        "union": "工会",
+        "kind": "类型",
+        "platforms": "约束平台",
+        "in_force_on": "生效日",
+        "until": "期满日",
+        "late": "逾期报送",
+        "consultations": "规则协商（M10）",
+        "topic": "规则事项",
+        "status": "状态",
+        "requested_on": "提出协商日",
+        "reply_due_on": "答复期限",
+        "replied_on": "答复日",
+        "outcome": "协商结果",
         "none": "暂无数据",
+        "yes": "是",
+        "no": "否",
     },
     "en": {
-        "title": "unions",
-        "subject": "Subject",
-        "event": "Latest event",
-        "at": "Time",
+        "title": "Unions and collective consultation",
+        "coverage": "Union coverage per platform",
         "platform": "Platform",
+        "members": "Members",
+        "registered": "Registered workers",
+        "percent": "Coverage",
+        "contracts": "Collective contracts in force",
+        "contract": "Collective contract",
+        "union": "Union",
+        "kind": "Kind",
+        "platforms": "Platforms bound",
+        "in_force_on": "In force on",
+        "until": "Until",
+        "late": "Submitted late",
+        "consultations": "Consultations on rules (M10)",
+        "topic": "Topic",
+        "status": "Status",
+        "requested_on": "Requested on",
+        "reply_due_on": "Reply due",
+        "replied_on": "Replied on",
+        "outcome": "Outcome",
         "none": "No data yet",
+        "yes": "yes",
+        "no": "no",
     },
 }
 
+#: The words of states and outcomes as the page shows them (the stored words are unions' own).
+WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "enterprise": "企业",
+        "sector": "行业",
+        "district": "区域",
+        "requested": "待答复",
+        "replied": "已答复",
+        "concluded": "已结束",
+        "agreed": "达成一致",
+        "not_agreed": "未达成一致",
+    },
+    "en": {},
+}
+
 page_router = APIRouter(include_in_schema=False)
-#: The dashboard's navigation link to this page (`slices.navigation`): name it in Chinese and English.
-NAV = NavLink("/unions", zh="unions", en="unions")
+#: The dashboard's navigation link to this page (`slices.navigation`).
+NAV = NavLink("/unions", zh="工会", en="Unions")
 
 
 @page_router.get("/unions", response_class=HTMLResponse)
@@ -49,6 +100,7 @@ async def unions_page(request: Request, session: SnapshotDep):
         lang,
         principal=principal,
         csrf=web.csrf_token(request, token),
-        page=await subjects(session, PageParams(limit=100, after=None)),
+        view=await overview(session),
         L=LABELS[lang],
+        W=WORDS[lang],
     )
