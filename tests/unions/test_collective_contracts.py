@@ -127,6 +127,30 @@ async def test_hrss_objects_within_15_days_and_the_contract_goes_back(unions):
     assert returned["clocks"] == []
     assert ("unions.collective_contract.review", cid) not in await unions.fire(datetime.now(UTC) + timedelta(days=30))
 
+    revised = await api.client.put(
+        f"/v1/collective_contracts/{cid}/terms",
+        headers=api.department("union"),
+        json={"effective_from": days_ago(1), "terms": {**TERMS, "quotas": []}},
+    )
+    assert revised.status_code == 200 and revised.json()["status"] == "draft", revised.text
+    assert revised.json()["signed_on"] is None and revised.json()["objections"] == ["计件单价条款不明确"]
+    again = await _post(api, cid, "signing", api.department("union"), {"signed_on": today().isoformat()})
+    assert again["status"] == "signed"
+
+
+async def test_an_objection_after_the_review_period_is_refused(unions):
+    api = unions.api
+    pid = platform()
+    cid = (await _draft(api, await union(api, [pid]), pid))["collective_contract_id"]
+    await _post(api, cid, "signing", api.department("union"), {"signed_on": days_ago(40)})
+    await _post(api, cid, "submission", api.as_platform(pid), {"submitted_on": days_ago(40)})
+    late = await api.client.post(
+        f"/v1/collective_contracts/{cid}/review",
+        headers=api.department("hrss"),
+        json={"decision": "object", "on": today().isoformat(), "reasons": ["x"]},
+    )
+    assert late.status_code == 422 and late.json()["rule"] == "M17.objection_too_late"
+
 
 async def test_hrss_approves_early_and_a_newer_contract_supersedes_the_one_in_force(unions, kafka):
     api = unions.api

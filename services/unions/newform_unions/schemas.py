@@ -334,3 +334,23 @@ class CollectiveContractPublic(BaseModel):
     ended_on: date | None
     end_reason: str | None
     clocks: list[DeadlinePublic] = Field(default_factory=list)
+
+
+class Revision(BaseModel):
+    model_config = _example(
+        {
+            "effective_from": "2027-01-01",
+            "effective_until": "2027-12-31",
+            "terms": {"piece_rates": [{"occupation": "food_delivery", "order_type": "standard", "min_rate_fen": 550}]},
+        }
+    )
+
+    effective_from: date
+    effective_until: date | None = None
+    terms: TermsIn
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Revision:
+        if self.effective_until is not None and self.effective_until < self.effective_from:
+            raise ValueError("effective_until is before effective_from")
+        return self

@@ -17,6 +17,7 @@ from ..schemas import (
     CollectiveContractPublic,
     Ending,
     Review,
+    Revision,
     Signing,
     Submission,
 )
@@ -139,3 +140,16 @@ async def end_collective_contract(
         return await service.public(session, await service.end(session, principal, collective_contract_id, body))
 
     return await idempotent(request, session, principal, body, produce, status_code=200)
+
+
+@router.put(
+    "/collective_contracts/{collective_contract_id}/terms",
+    tags=["collective contracts"],
+    response_model=CollectiveContractPublic,
+    responses=WRITE,
+    summary="Renegotiated terms: a draft's, or a returned contract's (back to draft, to be signed again)",
+)
+async def revise_collective_contract(
+    collective_contract_id: Id, body: Revision, session: SessionDep, principal: Department
+):
+    return await service.public(session, await service.revise(session, principal, collective_contract_id, body))

@@ -29,7 +29,7 @@ from .. import rules
 from ..dates import last_day, not_before, now, refuse_if, require_past
 from ..models import ALLOWED_CONTRACT, CollectiveContract, CollectiveContractStatus
 from ..organisations.service import require_union_department
-from ..schemas import CollectiveContractCreate, CollectiveContractPublic, Ending, Review, Signing, Submission
+from ..schemas import CollectiveContractCreate, CollectiveContractPublic, Ending, Review, Revision, Signing, Submission
 
 SUBMISSION_CLOCK = "unions.collective_contract.submission"
 REVIEW_CLOCK = "unions.collective_contract.review"
@@ -268,3 +268,18 @@ async def expired(session: AsyncSession, deadline: Deadline) -> None:
     if cc is None or cc.status != CollectiveContractStatus.in_force or cc.effective_until is None:
         return
     await _end(session, cc, cc.effective_until, "expired")
+
+
+async def revise(session: AsyncSession, principal: Principal, contract_id: str, body: Revision) -> CollectiveContract:
+    """The parties renegotiate: a draft's terms change, or a returned contract goes back to draft with new
+    terms (集体合同规定 art. 44: the parties consult again on hrss' objections), to be signed again."""
+    require_union_department(principal)
+    cc = await repo.visible_collective_contract(session, principal, contract_id, for_update=True)
+    if cc.status != CollectiveContractStatus.draft:
+        _move(cc, CollectiveContractStatus.draft)
+    cc.terms = body.terms.model_dump(mode="json")
+    cc.effective_from, cc.effective_until = body.effective_from, body.effective_until
+    cc.signed_on = cc.submitted_on = cc.received_on = None
+    cc.submitted_late = False
+    cc.updated_at = now()
+    return cc
