@@ -122,3 +122,25 @@ async def test_a_worker_who_changes_platform_transfers_and_holds_one_membership_
             u=union_a,
             w=wid,
         )
+
+
+async def test_a_district_union_takes_a_worker_of_its_district_and_a_member_may_leave(unions):
+    api = unions.api
+    wid = worker()
+    uid = await union(api, [], kind="district", districts=["chengxi"])
+    elsewhere = await api.client.post(
+        "/v1/memberships", headers=api.as_worker(wid), json={"union_id": uid, "district": "datong"}
+    )
+    assert elsewhere.status_code == 422 and elsewhere.json()["rule"] == "M17.union_does_not_cover"
+    applied = await api.client.post(
+        "/v1/memberships", headers=api.as_worker(wid), json={"union_id": uid, "district": "chengxi"}
+    )
+    assert applied.status_code == 201, applied.text
+    mid = applied.json()["membership_id"]
+    await api.client.post(
+        f"/v1/memberships/{mid}/decision", headers=api.department("union"), json={"decision": "accept"}
+    )
+    someone_else = await api.client.post(f"/v1/memberships/{mid}/leave", headers=api.as_worker(worker()))
+    assert someone_else.status_code == 404
+    left = await api.client.post(f"/v1/memberships/{mid}/leave", headers=api.as_worker(wid))
+    assert left.status_code == 200 and left.json()["status"] == "left" and left.json()["ended_on"] is not None

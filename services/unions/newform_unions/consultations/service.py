@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common import deadlines
 from newform_common.auth import Principal, Role
 from newform_common.deadlines import Deadline, DeadlinePublic
-from newform_common.errors import Forbidden, NotFound
+from newform_common.errors import Conflict, Forbidden, NotFound
 from newform_common.findings import raise_finding
 from newform_common.ids import new_id
 from newform_common.outbox import record
@@ -133,7 +133,7 @@ async def add_opinion(
     require_past("on", body.on)
     not_before("on", body.on, c.requested_on, "the request of")
     if c.status == ConsultationStatus.concluded:
-        require_transition(ALLOWED_CONSULTATION, c.status, ConsultationStatus.replied, "consultation")
+        raise Conflict(f"Consultation {c.id} is concluded ({c.outcome}): no more opinions")
     c.opinions = [*c.opinions, {"by": by, "on": body.on.isoformat(), "text": body.text}]
     return c
 
