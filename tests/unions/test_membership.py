@@ -44,6 +44,9 @@ async def test_a_worker_joins_the_union_of_their_platform_and_the_platform_sees_
     assert (await api.client.get("/v1/memberships", headers=as_platform)).json()["items"] == []
     one = await api.client.get(f"/v1/memberships/{membership['membership_id']}", headers=as_platform)
     assert one.status_code == 404
+    by_district = await api.client.get("/v1/coverage/districts", headers=api.regulator)
+    assert by_district.status_code == 200 and by_district.json()[0]["members"] >= 1
+    assert (await api.client.get("/v1/coverage/districts", headers=as_platform)).status_code == 403
     coverage = await api.client.get("/v1/coverage", headers=as_platform)
     assert coverage.status_code == 200
     assert coverage.json() == [{"platform_id": pid, "members": 1, "registered_workers": 1, "coverage_percent": 100}]

@@ -112,6 +112,24 @@ async def member_counts(session: AsyncSession, platform_id: str | None) -> dict[
     return {str(p): int(n) for p, n in (await session.execute(query)).all()}
 
 
+async def member_counts_by_district(session: AsyncSession) -> dict[str, int]:
+    """Active members per residence district (of their registrations with platforms)."""
+    query = (
+        select(WorkerRegistration.residence_district, func.count(func.distinct(Membership.worker_id)))
+        .join(WorkerRegistration, WorkerRegistration.worker_id == Membership.worker_id)
+        .where(Membership.status == MembershipStatus.active)
+        .group_by(WorkerRegistration.residence_district)
+    )
+    return {str(d): int(n) for d, n in (await session.execute(query)).all()}
+
+
+async def registered_counts_by_district(session: AsyncSession) -> dict[str, int]:
+    query = select(
+        WorkerRegistration.residence_district, func.count(func.distinct(WorkerRegistration.worker_id))
+    ).group_by(WorkerRegistration.residence_district)
+    return {str(d): int(n) for d, n in (await session.execute(query)).all()}
+
+
 # -- worker registrations (contracts' events) ---------------------------------------------------------
 async def save_registrations(session: AsyncSession, rows: list[dict]) -> None:
     if not rows:

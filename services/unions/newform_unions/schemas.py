@@ -134,6 +134,13 @@ class CoveragePublic(BaseModel):
     coverage_percent: int | None = Field(description="members × 100 / registered workers, rounded down")
 
 
+class DistrictCoveragePublic(BaseModel):
+    district: str
+    members: int = Field(description="Active union members living in the district (their registrations' residence)")
+    registered_workers: int = Field(description="Workers registered with any platform living in the district")
+    coverage_percent: int | None = Field(description="members × 100 / registered workers, rounded down")
+
+
 # -- consultations (M10) ------------------------------------------------------------------------------
 class ConsultationCreate(BaseModel):
     model_config = _example(

@@ -12,7 +12,7 @@ from newform_common.pagination import Page, page_of
 
 from .. import repository as repo
 from ..http import READ, WRITE, Anyone, Department, Id, Paging, Worker
-from ..schemas import CoveragePublic, MembershipApply, MembershipDecision, MembershipPublic
+from ..schemas import CoveragePublic, DistrictCoveragePublic, MembershipApply, MembershipDecision, MembershipPublic
 from . import service
 
 router = APIRouter()
@@ -104,3 +104,14 @@ async def union_coverage(
     session: SessionDep, principal: Anyone, platform_id: Annotated[str | None, Query(max_length=64)] = None
 ):
     return await service.coverage(session, principal, platform_id)
+
+
+@router.get(
+    "/coverage/districts",
+    tags=["membership"],
+    response_model=list[DistrictCoveragePublic],
+    responses=READ,
+    summary="Union coverage per district: members over registered workers living there (oversight)",
+)
+async def union_coverage_by_district(session: SessionDep, principal: Anyone):
+    return await service.coverage_by_district(session, principal)

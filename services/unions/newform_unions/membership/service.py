@@ -18,7 +18,7 @@ from .. import rules
 from ..dates import now, refuse_if, today
 from ..models import ALLOWED_MEMBERSHIP, Membership, MembershipStatus
 from ..organisations.service import require_union_department
-from ..schemas import CoveragePublic, MembershipApply, MembershipDecision
+from ..schemas import CoveragePublic, DistrictCoveragePublic, MembershipApply, MembershipDecision
 
 
 def _facts(m: Membership) -> dict:
@@ -125,3 +125,20 @@ async def coverage(session: AsyncSession, principal: Principal, platform_id: str
             )
         )
     return out
+
+
+async def coverage_by_district(session: AsyncSession, principal: Principal) -> list[DistrictCoveragePublic]:
+    """Members over registered workers per residence district: for oversight (a figure across platforms)."""
+    if principal.role not in (Role.department, Role.regulator, Role.admin):
+        raise Forbidden("Coverage per district is for the departments and the regulator")
+    members = await repo.member_counts_by_district(session)
+    registered = await repo.registered_counts_by_district(session)
+    return [
+        DistrictCoveragePublic(
+            district=d,
+            members=members.get(d, 0),
+            registered_workers=registered.get(d, 0),
+            coverage_percent=members.get(d, 0) * 100 // registered[d] if registered.get(d) else None,
+        )
+        for d in sorted(set(members) | set(registered))
+    ]
