@@ -176,45 +176,42 @@ def batch_lines(pairs: list[tuple[str, str]], first_month: int, months: int) -> 
 
 
 def copy_rows(lines: list[dict]) -> list[tuple]:
-    """The rows the service would store for these lines, in `statements`' column order."""
+    """The rows the service would store for these lines, in `statements`' column order (named here, put
+    in the order of the service's own column list, so a new column cannot shift the others)."""
     now = datetime.now(UTC)
     rows = []
     for i, line in enumerate(lines):
-        deductions = orjson.dumps(line["deductions"]).decode()
-        rows.append(
-            (
-                f"st_copy_{i:08d}",
-                PLATFORM,
-                line["line_id"],
-                "bt_copy",
-                line["contract_id"],
-                line["worker_id"],
-                date.fromisoformat(line["period_start"]),
-                date.fromisoformat(line["period_end"]),
-                date.fromisoformat(line["due_date"]),
-                line["gross_fen"],
-                line["base_fen"],
-                line["piece_fen"],
-                line["piece_orders"],
-                line["overtime_fen"],
-                0,
-                0,
-                line["bad_weather_allowance_fen"],
-                deductions,
-                1_200,
-                line["normal_hours"] * 60,
-                line["overtime_hours"] * 60,
-                0,
-                0,
-                0,
-                "[]",
-                line["paid_fen"],
-                date.fromisoformat(line["paid_on"]),
-                line["payment_method"],
-                "judged",
-                now,
-            )
-        )
+        row = {
+            "id": f"st_copy_{i:08d}",
+            "platform_id": PLATFORM,
+            "line_id": line["line_id"],
+            "batch_id": "bt_copy",
+            "contract_id": line["contract_id"],
+            "worker_id": line["worker_id"],
+            "period_start": date.fromisoformat(line["period_start"]),
+            "period_end": date.fromisoformat(line["period_end"]),
+            "due_date": date.fromisoformat(line["due_date"]),
+            "gross_fen": line["gross_fen"],
+            "base_fen": line["base_fen"],
+            "piece_fen": line["piece_fen"],
+            "piece_orders": line["piece_orders"],
+            "overtime_fen": line["overtime_fen"],
+            "allowances_fen": line["bad_weather_allowance_fen"],
+            "deductions": orjson.dumps(line["deductions"]).decode(),
+            "deductions_fen": 1_200,
+            "normal_minutes": line["normal_hours"] * 60,
+            "overtime_minutes": line["overtime_hours"] * 60,
+            "premium_days": "[]",
+            "paid_fen": line["paid_fen"],
+            "paid_on": date.fromisoformat(line["paid_on"]),
+            "payment_method": line["payment_method"],
+            "status": "judged",
+            "received_at": now,
+            "pending_schedule": "[]",
+        }
+        unknown = set(row) - set(repository.STATEMENT_COLUMNS)
+        assert not unknown, f"not columns of statements: {unknown}"
+        rows.append(tuple(row.get(column, 0) for column in repository.STATEMENT_COLUMNS))
     return rows
 
 
@@ -274,7 +271,14 @@ async def measure(
             uvicorn(
                 "newform_wages.main:create_app",
                 wages_port,
-                {**common, "WAGES_DATABASE_URL": wages_url, "WAGES_CONTRACTS_TOPIC": contracts_topic},
+                {
+                    **common,
+                    "WAGES_DATABASE_URL": wages_url,
+                    "WAGES_CONTRACTS_TOPIC": contracts_topic,
+                    # The seeded engagements began years back: each has a pay-period clock per past month
+                    # (W-11), a backlog the deadline worker would fire during the run. P1 times the intake.
+                    "RUN_DEADLINES": "false",
+                },
                 workers=workers,
             ) as wages_server,
             uvicorn(
