@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -97,6 +98,8 @@ def values(service: NewService, root: Path) -> dict[str, str]:
         "Name": service.camel,
         "port": str(service.port),
         "summary": service.summary,
+        # a docstring's paragraph within the line length, however long the summary
+        "summary_wrapped": textwrap.fill(service.summary, width=100),
         "summary_literal": '"' + service.summary.replace("\\", "\\\\").replace('"', '\\"') + '"',
         "date": date.today().isoformat(),
         "consumes_text": ", ".join(f"`{s}.events`" for s in sources) or "no other service's topic",

@@ -1,9 +1,10 @@
-"""Rendering the files (YAML under a do-not-edit header), writing them (`export`), finding the stale
-ones (`check`), and `newform deploy export|check`."""
+"""Rendering the files (YAML under a do-not-edit header; the Dockerfile's EXPOSE line), writing them
+(`export`), finding the stale ones (`check`), and `newform deploy export|check`."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,18 @@ def render(docs: list[dict[str, Any]]) -> str:
     )
 
 
+def dockerfile(path: Path, services: list[registry.ServiceSpec]) -> str:
+    """The Dockerfile as written by hand, but for its EXPOSE line: every registered service's port."""
+    ports = " ".join(str(s.port) for s in sorted(services, key=lambda s: s.port))
+    return re.sub(r"(?m)^EXPOSE .*$", f"EXPOSE {ports}", path.read_text(), count=1)
+
+
 def files(root: Path | None = None) -> dict[Path, str]:
     root = root or repo_root()
     services = registry.installed()
     version = project_version()
     out = {root / "deploy" / "compose" / "compose.yaml": render([compose(services)])}
+    out[root / "deploy" / "Dockerfile"] = dockerfile(root / "deploy" / "Dockerfile", services)
     for name, docs in kubernetes(services, version).items():
         out[root / "deploy" / "k8s" / name] = render(docs)
     return out
