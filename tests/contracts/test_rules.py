@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from newform_common.collective import Collective, PieceRate, binding_over
 from newform_common.policy import get_policy
 from newform_contracts import rules
 from newform_contracts.classification import rules as classification
 from newform_contracts.classification.rules import EngagementFacts
-from newform_contracts.collective.rules import Collective, PieceRate, binding_over
 from newform_contracts.contracts import rules as contract_rules
 from newform_contracts.contracts import terms as contract_terms
 from newform_contracts.contracts.rules import Insurance, PartnerFacts, Span

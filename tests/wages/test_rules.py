@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
-from newform_wages.collective.rules import AgreedQuota, Collective, PieceRate, binding
+from newform_common.collective import AgreedQuota, Collective, PieceRate, binding
 from newform_wages.engagements.rules import Engagement
 from newform_wages.quotas import rules as quotas_rules
 from newform_wages.quotas.rules import WorkerDay

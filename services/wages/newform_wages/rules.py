@@ -2,8 +2,8 @@
 dates and the national calendar. The checks themselves live beside their aggregate, as pure functions
 over plain data (no I/O): `statements/rules/` (M6 pay, M19, M20, collective standards on pay),
 `sessions/rules.py` (M7 working time and rest), `quotas/rules.py` (M7 quotas, collective quotas),
-`engagements/rules.py` (the agreed pay period and day), `collective/rules.py` (which collective
-contract binds a fact).
+`engagements/rules.py` (the agreed pay period and day); which collective contract binds a fact is
+the kit's `newform_common.collective`.
 
 Rejects return `InputError`s, findings return `FindingSpec`s; numbers come from
 `get_policy().value(name, on=date)` by the fact's own date, never from literals. `RULES` lists

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from newform_common.auth import Principal
+from newform_common.collective import binding_over
 from newform_common.errors import Conflict, NotFound, PolicyViolation
 from newform_common.findings import FindingSpec
 from newform_common.policy import get_policy
@@ -17,7 +18,6 @@ from .. import events as ev
 from .. import shared
 from ..classification.rules import Classification, misclassification
 from ..classification.service import classify
-from ..collective.rules import binding_over
 from ..models import ContractStatus, RegistrationStatus, new_id
 from ..pii import Pii, encrypt_document
 from ..schemas import RowWith

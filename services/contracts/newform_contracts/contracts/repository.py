@@ -18,13 +18,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal
+from newform_common.collective import Collective, collective_of
 from newform_common.errors import Conflict
 from newform_common.idempotency import IdempotencyRecord, IdempotentRequest
 from newform_common.outbox import ROW_COLUMNS, OutboxRow
 from newform_common.pagination import PageParams
 from newform_common.scope import get_visible
 
-from ..collective.rules import Collective, collective_of
 from ..models import (
     LIVE_CONTRACT,
     Contract,

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from newform_common.collective import Collective
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation
 from newform_common.policy import business_today, get_policy
-
-from ..collective.rules import Collective
 
 #: The rule ids this module emits (`newform_contracts.rules.RULES` gathers every aggregate's).
 REJECTS: tuple[RuleDef, ...] = (

@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.collective import Collective, collective_of
 from newform_common.db import driver_connection
 
 from ..repository import decoded
-from .rules import Collective, collective_of
 
 _JSON = ("platform_ids", "districts", "occupations", "terms")
 

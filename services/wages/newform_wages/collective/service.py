@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.collective import collective_of
+
 from ..quotas.service import judge_collective_quotas
 from . import repository as repo
-from .rules import collective_of
 
 log = logging.getLogger(__name__)
 

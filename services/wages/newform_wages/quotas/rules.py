@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..collective.rules import Collective
+from newform_common.collective import Collective
+
 from ..rules import FindingSpec, Severity, policy
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.collective import Collective
 from newform_common.findings import raise_finding
 from newform_common.ids import new_id
 from newform_common.outbox import record
@@ -17,7 +18,6 @@ from newform_common.outbox import record
 from .. import repository as shared
 from .. import rules as shared_rules
 from ..collective.repository import collectives_of_platform
-from ..collective.rules import Collective
 from ..events import QuotaAssessed
 from . import repository as repo
 from . import rules

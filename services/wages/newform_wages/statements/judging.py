@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newform_common.collective import Collective, binding
 from newform_common.findings import FindingRef, FindingSpec, raise_finding
 
-from ..collective.rules import Collective, binding
 from ..engagements.models import ENDED
 from ..engagements.rules import agreed_pay_day, engagement_of, pay_period_of
 from . import repository as repo

@@ -1,7 +1,7 @@
 """Collective standards on a pay statement (M6 pay, M7 night work; 劳动合同法 art. 55: an individual's pay and
 conditions may not be below the collective contract's). The figures are the collective contract's own
 (its agreed piece rates and night allowance), never policy literals; which contract binds is
-`collective/rules.py` `binding` (in force on the statement's period end, covering its platform,
+`newform_common.collective` `binding` (the kit) (in force on the statement's period end, covering its platform,
 occupation and district). Where several bind, the highest standard is the one judged (each binds; the
 highest decides whether any is broken), and the finding names that contract.
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ...collective.rules import Collective
+from newform_common.collective import Collective
+
 from ...rules import FindingSpec, Severity
 from .facts import Statement
 
