@@ -20,7 +20,9 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
 - contracts: basic = contract coverage (workers with a signed, active contract per active
   registration) >= basic; good = >= good.
 - representation: basic = at least `basic` percent of published rule notices were consulted
-  with the union or worker representatives (M10); good = at least `good` percent (all: 100).
+  with the union or worker representatives (M10); good = at least `good` percent (all: 100). Beside
+  the score, the union figures (M17, once the unions service is heard from): members who joined
+  through the platform, their share of its active registrations, collective contracts in force.
 - management: basic = at least `basic` percent of the complaints whose reply is settled (answered,
   or the reply time ran out) were answered in time (`scorecards.complaint_reply_on_time_percent`,
   M10, from the disputes service); good = at least `good` percent. No settled complaint yet: alerts only.
@@ -82,6 +84,23 @@ class PlatformNumbers:
     # complaints whose reply is settled (answered or overdue), and those answered in time (disputes)
     complaints_settled: int = 0
     complaints_answered_on_time: int = 0
+    # unions (M17): active members who joined through the platform, collective contracts in force binding it;
+    # None until the unions service has been heard from
+    union_members: int | None = None
+    collective_contracts_in_force: int | None = None
+
+
+def union_figures(n: PlatformNumbers) -> dict[str, Any] | None:
+    """The democratic-consultation column's union figures (M17): shown beside the score, not scored —
+    no policy figure says yet what coverage or which contracts a point requires."""
+    if n.union_members is None:
+        return None
+    coverage = min(n.union_members / n.active_registrations, 1.0) if n.active_registrations else None
+    return {
+        "union_members": n.union_members,
+        "union_coverage": coverage,
+        "collective_contracts_in_force": n.collective_contracts_in_force,
+    }
 
 
 def contract_coverage(n: PlatformNumbers) -> float | None:
@@ -160,13 +179,14 @@ def score_principle(p: Principle, n: PlatformNumbers, on: date | None = None) ->
         )
     if p.code == "representation":
         if n.rule_notices == 0:
-            return _no_data(p, "no rule notices published yet")
+            return {**_no_data(p, "no rule notices published yet"), "unions": union_figures(n)}
         share = n.consulted_notices / n.rule_notices
         basic, good = thresholds("consulted_share_percent", on)
         consulted = f"{n.consulted_notices}/{n.rule_notices} notices consulted"
-        return _score(
+        scored = _score(
             p, n, (share >= basic, f"{consulted} >= {basic:.0%}"), (share >= good, f"{consulted} >= {good:.0%}")
         )
+        return {**scored, "unions": union_figures(n)}
     if p.code == "pay":
         if n.wage_statements_judged == 0:
             return _no_data(p, "no judged pay statements yet")

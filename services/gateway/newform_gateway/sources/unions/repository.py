@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from newform_common import bulk
 from newform_common.pagination import PageParams, keyset
@@ -83,3 +84,19 @@ async def latest_consultations(session: AsyncSession, limit: int) -> list[Unions
         UnionsConsultation.consultation_id,  # type: ignore[attr-defined]
     )
     return list((await session.scalars(query.limit(limit))).all())
+
+
+async def platform_figures(session: AsyncSession, platform_id: str) -> tuple[int, int]:
+    """(active members who joined through the platform, collective contracts in force binding it)."""
+    members = await session.scalar(
+        select(func.count()).where(
+            col(UnionsMembership.platform_id) == platform_id, col(UnionsMembership.status) == "active"
+        )
+    )
+    in_force = await session.scalar(
+        select(func.count()).where(
+            col(UnionsCollectiveContract.status) == "in_force",
+            col(UnionsCollectiveContract.platform_ids).contains([platform_id]),
+        )
+    )
+    return int(members or 0), int(in_force or 0)
