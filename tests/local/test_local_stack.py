@@ -144,18 +144,22 @@ async def _topic_layout(bootstrap: str, topic: str) -> tuple[list[list[int]], st
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        # The broker answering may learn of a new topic's partitions a moment after the controller
-        # created them (metadata reaches each broker on its own): ask until it knows them.
+        # The broker answering may learn of a new topic a moment after the controller created it
+        # (metadata reaches each broker on its own): until it does, it describes no partitions and
+        # answers the config question with an error and no entries. Ask until it knows both.
+        min_isr: str | None = None
         for _ in range(60):
             [described] = await admin.describe_topics([topic])
-            if described["partitions"]:
+            [configs] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+            entries = {entry[0]: entry[1] for entry in configs.resources[0][4]}
+            min_isr = entries.get("min.insync.replicas")
+            if described["partitions"] and min_isr is not None:
                 break
             await asyncio.sleep(0.5)
-        [configs] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
     finally:
         await admin.close()
+    assert min_isr is not None, f"no broker told the configuration of {topic} within 30 s"
     replicas = [sorted(p["replicas"]) for p in sorted(described["partitions"], key=lambda p: p["partition"])]
-    min_isr = next(entry[1] for entry in configs.resources[0][4] if entry[0] == "min.insync.replicas")
     return replicas, min_isr
 
 
