@@ -128,6 +128,20 @@ class JobSeekingRegistrationRecorded(_Fact):
     ended_on: date | None = None
 
 
+@event_type("departments.weather_warning.issued.v1", key="subject_key")
+class WeatherWarningIssued(_Fact):
+    """emergency recorded a bad-weather warning for a district (M8), or amended or lifted it: each statement
+    is the warning as it now stands (`version` counts them; a consumer keeps the highest)."""
+
+    district: str
+    level: str  # blue | yellow | orange | red
+    hazard: str  # snow | ice | rainstorm | high_wind | heat | sandstorm
+    starts_at: datetime
+    ends_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    source: str
+
+
 EVENTS_BY_KIND: dict[str, type[_Fact]] = {
     "insurance_enrolment": InsuranceEnrolmentRecorded,
     "dispatch_licence": DispatchLicenceRecorded,
@@ -136,6 +150,7 @@ EVENTS_BY_KIND: dict[str, type[_Fact]] = {
     "case_outcome": CaseOutcomeRecorded,
     "household_registration": HouseholdRegistrationRecorded,
     "job_seeking_registration": JobSeekingRegistrationRecorded,
+    "weather_warning": WeatherWarningIssued,
 }
 
 if __name__ == "__main__":

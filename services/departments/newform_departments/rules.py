@@ -9,7 +9,7 @@ enterprise registration and qualification; the court its judgments. Anything els
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from newform_common.findings import RuleDef
@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "case_outcome": "case-outcomes",
     "household_registration": "household-registrations",
     "job_seeking_registration": "job-seeking-registrations",
+    "weather_warning": "weather-warnings",
 }
 
 HOLDERS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,9 @@ HOLDERS: dict[str, tuple[str, ...]] = {
     # employment service's (就业服务与就业管理规定 art. 63), hrss's. Both decide M13's training places.
     "household_registration": ("police",),
     "job_seeking_registration": ("hrss",),
+    # Bad-weather warnings (M8): the emergency department records them for the city, the meteorological
+    # service's signals (气象灾害预警信号发布与传播办法, 中国气象局令第16号) reaching it; M8 names emergency.
+    "weather_warning": ("emergency",),
 }
 
 #: Social insurance by type: who keeps the enrolment register. Medical insurance is medins's alone;
@@ -87,7 +91,9 @@ def outside_scope(department: str | None, kind: str, item: dict[str, Any]) -> Re
     return None
 
 
-def date_range(start: date | None, end: date | None, start_name: str, end_name: str) -> Refusal | None:
+def date_range(
+    start: date | datetime | None, end: date | datetime | None, start_name: str, end_name: str
+) -> Refusal | None:
     """A range that ends before it starts."""
     if start is not None and end is not None and end < start:
         return Refusal(
@@ -108,6 +114,7 @@ def date_ranges(kind: str, item: object) -> Refusal | None:
         "case_outcome": [("filed_on", "decided_on")],
         "household_registration": [("registered_on", "moved_out_on")],
         "job_seeking_registration": [("registered_on", "ended_on")],
+        "weather_warning": [("starts_at", "ends_at")],
     }[kind]
     for start, end in checks:
         refusal = date_range(getattr(item, start), getattr(item, end), start, end)

@@ -165,6 +165,44 @@ class JobSeekingRegistrationIn(FactIn):
     )
 
 
+WARNING_LEVELS = ("blue", "yellow", "orange", "red")
+WARNING_HAZARDS = ("snow", "ice", "rainstorm", "high_wind", "heat", "sandstorm")
+
+
+class WeatherWarningIn(FactIn):
+    """A bad-weather warning for one district (emergency; M8), as the meteorological service signalled it
+    (气象灾害预警信号发布与传播办法, 中国气象局令第16号: blue, yellow, orange, red). `reference` is the
+    signal's number. The same reference again with other fields amends it (version + 1); `cancelled_at`
+    lifts it (解除): the window ends then."""
+
+    district: District = Field(description="the warned district or county")
+    level: Literal[WARNING_LEVELS]  # type: ignore[valid-type]
+    hazard: Literal[WARNING_HAZARDS] = Field(  # type: ignore[valid-type]
+        description="the kind of weather: 暴雪、道路结冰、暴雨、大风、高温、沙尘暴"
+    )
+    starts_at: AwareDatetime = Field(description="the warning's window starts (with its zone)")
+    ends_at: AwareDatetime | None = Field(None, description="the window's announced end; null: until lifted")
+    cancelled_at: AwareDatetime | None = Field(None, description="lifted (解除) at; the window ends then")
+    source: str = Field(min_length=1, max_length=200, description="who issued the signal, e.g. 西宁市气象台")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reference": "XNQX-2026-BX-0042",
+                    "district": "chengxi",
+                    "level": "red",
+                    "hazard": "snow",
+                    "starts_at": "2026-12-07T06:00:00+08:00",
+                    "ends_at": "2026-12-07T20:00:00+08:00",
+                    "source": "西宁市气象台",
+                }
+            ]
+        },
+    )
+
+
 class FactPublic(BaseModel):
     """A fact as stored: its source department, reference, version and the kind's fields."""
 

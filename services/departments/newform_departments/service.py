@@ -30,7 +30,7 @@ from newform_common.identity import (
 from newform_common.ids import new_id
 from newform_common.observability import request_id_var
 from newform_common.outbox import record
-from newform_common.policy import business_date
+from newform_common.policy import BUSINESS_TZ, business_date
 
 from . import events as ev
 from . import repository as repo
@@ -49,6 +49,7 @@ from .schemas import (
     InsuranceEnrolmentIn,
     JobSeekingRegistrationIn,
     LineError,
+    WeatherWarningIn,
 )
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
@@ -62,6 +63,7 @@ INPUT_MODELS: dict[str, type[FactIn]] = {
     "case_outcome": CaseOutcomeIn,
     "household_registration": HouseholdRegistrationIn,
     "job_seeking_registration": JobSeekingRegistrationIn,
+    "weather_warning": WeatherWarningIn,
 }
 
 
@@ -182,6 +184,15 @@ def prepare(kind: str, department: str | None, item: FactIn, pii: Pii) -> Prepar
         fact.valid_until = date.fromordinal(item.moved_out_on.toordinal() - 1) if item.moved_out_on else None
     elif isinstance(item, JobSeekingRegistrationIn):
         fact.valid_from, fact.valid_until = item.registered_on, item.ended_on
+    elif isinstance(item, WeatherWarningIn):
+        # Dates to find it by (business days); the window itself, zone-aware, stays in the body, in Xining's
+        # zone so that the same instant stated with another offset is the same statement.
+        for name in ("starts_at", "ends_at", "cancelled_at"):
+            at = getattr(item, name)
+            body[name] = at.astimezone(BUSINESS_TZ).isoformat() if at is not None else None
+        ends = min((t for t in (item.ends_at, item.cancelled_at) if t is not None), default=None)
+        fact.valid_from = business_date(item.starts_at)
+        fact.valid_until = business_date(ends) if ends is not None and ends >= item.starts_at else None
     return fact
 
 
