@@ -25,12 +25,17 @@ class UnionsSubject(GatewayModel, table=True):
 
 
 class UnionsMembership(GatewayModel, table=True):
-    """A membership as unions' events last told it (M17): counted per platform, never listed on a page."""
+    """A membership as unions' events last told it (M17): counted per platform and district, never listed.
+
+    `worker_id` (the pseudonymous `w_…` every unions membership event carries) is what matches a member
+    to contracts' registrations, so coverage counts members among registered workers (`coverage.py`);
+    `district` is the one the worker named when joining a district union, not where they live."""
 
     __tablename__ = "unions_memberships"
 
     membership_id: str = Field(primary_key=True, max_length=64)
     union_id: str = Field(max_length=64, index=True)
+    worker_id: str | None = Field(default=None, max_length=100, index=True)
     platform_id: str | None = Field(default=None, max_length=100, index=True)
     district: str | None = Field(default=None, max_length=32)
     status: str = Field(max_length=16)

@@ -1,4 +1,5 @@
-"""The unions page (`/unions`): union coverage per platform (members over registered workers),
+"""The unions page (`/unions`): union coverage per district and per platform (members over registered
+workers, each with its total row; a district government sees its district's workers only),
 collective contracts in force, consultations on platform rules and their outcomes (M17, M10)."""
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from .service import overview
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "工会与集体协商",
-        "coverage": "工会覆盖（按平台）",
+        "coverage_districts": "工会覆盖（按区县）",
+        "coverage_platforms": "工会覆盖（按平台）",
+        "coverage_note": (
+            "会员数：在平台有有效注册、且为工会会员的劳动者；"
+            "登记劳动者数：在平台有有效注册的劳动者（按其最近一次注册所报居住区县计入一个区县）。"
+        ),
+        "platform_note": "同一劳动者在多个平台注册的，在每个平台各计一次，合计为人次。",
+        "district": "区县",
+        "unknown_district": "未注明",
+        "total": "合计",
         "platform": "平台",
         "members": "会员数",
-        "registered": "注册劳动者",
+        "registered": "登记劳动者数",
         "percent": "覆盖率",
         "contracts": "生效的集体合同",
         "contract": "集体合同",
@@ -41,7 +51,16 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Unions and collective consultation",
-        "coverage": "Union coverage per platform",
+        "coverage_districts": "Union coverage per district",
+        "coverage_platforms": "Union coverage per platform",
+        "coverage_note": (
+            "Members: workers with an active registration with a platform who are union members; registered "
+            "workers: workers with an active registration (each in the residence district of their latest one)."
+        ),
+        "platform_note": "A worker registered with several platforms counts on each; the total counts registrations.",
+        "district": "District",
+        "unknown_district": "Not stated",
+        "total": "Total",
         "platform": "Platform",
         "members": "Members",
         "registered": "Registered workers",
@@ -100,7 +119,7 @@ async def unions_page(request: Request, session: SnapshotDep):
         lang,
         principal=principal,
         csrf=web.csrf_token(request, token),
-        view=await overview(session),
+        view=await overview(session, principal),
         L=LABELS[lang],
         W=WORDS[lang],
     )

@@ -30,6 +30,9 @@ class AnyEvent(EventData):
 class MembershipFacts(EventData):
     membership_id: str
     union_id: str
+    # Optional here though unions always sends it: a membership event without it is still counted per
+    # platform it joined through, only not matched to a registered worker (coverage.py).
+    worker_id: str | None = None
     platform_id: str | None = None
     district: str | None = None
     status: str
@@ -241,6 +244,7 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             memberships[d.membership_id] = dict(
                 membership_id=d.membership_id,
                 union_id=d.union_id,
+                worker_id=d.worker_id,
                 platform_id=d.platform_id,
                 district=d.district,
                 status=d.status,

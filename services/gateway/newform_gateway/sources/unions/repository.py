@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -49,26 +50,70 @@ async def subjects_page(
     return list((await session.scalars(keyset(query, UnionsSubject.subject, params))).all())
 
 
-async def coverage(session: AsyncSession, limit: int) -> list[tuple[str, int, int]]:
-    """(platform, active members who joined through it, its active registered workers), most members first."""
-    members = (
-        select(UnionsMembership.platform_id, func.count().label("members"))
-        .where(UnionsMembership.status == "active", UnionsMembership.platform_id.is_not(None))  # type: ignore[union-attr]
-        .group_by(UnionsMembership.platform_id)
-        .subquery()
+def _members() -> Any:
+    """Workers holding an active membership of any union (one per person: unions refuses a second)."""
+    return (
+        select(UnionsMembership.worker_id)
+        .where(col(UnionsMembership.status) == "active", col(UnionsMembership.worker_id).is_not(None))
+        .distinct()
+        .subquery("members")
     )
-    registered = (
-        select(WorkerRegistration.platform_id, func.count(func.distinct(WorkerRegistration.worker_id)).label("n"))
-        .where(WorkerRegistration.active.is_(True))  # type: ignore[attr-defined]
-        .group_by(WorkerRegistration.platform_id)
-        .subquery()
+
+
+def _worker_districts() -> Any:
+    """Each registered worker once, in the residence district of their latest active registration."""
+    return (
+        select(WorkerRegistration.worker_id, WorkerRegistration.residence_district.label("district"))  # type: ignore[union-attr]
+        .where(col(WorkerRegistration.active).is_(True))
+        .ext(distinct_on(WorkerRegistration.worker_id))
+        .order_by(
+            WorkerRegistration.worker_id,
+            col(WorkerRegistration.registered_at).desc().nulls_last(),
+            col(WorkerRegistration.registration_id).desc(),
+        )
+        .subquery("workers")
     )
+
+
+async def coverage_by_district(session: AsyncSession, district: str | None = None) -> list[tuple[str | None, int, int]]:
+    """(district or None when unknown, members, registered workers) — each registered worker in one district."""
+    workers, members = _worker_districts(), _members()
     query = (
-        select(members.c.platform_id, members.c.members, func.coalesce(registered.c.n, 0))
-        .outerjoin(registered, registered.c.platform_id == members.c.platform_id)
-        .order_by(members.c.members.desc(), members.c.platform_id)
-        .limit(limit)
+        select(workers.c.district, func.count(members.c.worker_id), func.count())
+        .select_from(workers)
+        .outerjoin(members, members.c.worker_id == workers.c.worker_id)
+        .group_by(workers.c.district)
+        .order_by(workers.c.district.nulls_last())
     )
+    if district is not None:
+        query = query.where(workers.c.district == district)
+    return [(d, int(m), int(r)) for d, m, r in (await session.execute(query)).all()]
+
+
+async def coverage_by_platform(
+    session: AsyncSession, *, district: str | None = None, platform_id: str | None = None
+) -> list[tuple[str, int, int]]:
+    """(platform, members among its registered workers, its registered workers), optionally only the workers
+    of one district (as `coverage_by_district` places them) or one platform; by platform."""
+    members = _members()
+    reg = WorkerRegistration
+    query = (
+        select(
+            reg.platform_id,
+            func.count(func.distinct(members.c.worker_id)),
+            func.count(func.distinct(reg.worker_id)),
+        )
+        .select_from(reg)
+        .outerjoin(members, members.c.worker_id == reg.worker_id)
+        .where(col(reg.active).is_(True))
+        .group_by(reg.platform_id)
+        .order_by(reg.platform_id)
+    )
+    if district is not None:
+        workers = _worker_districts()
+        query = query.where(col(reg.worker_id).in_(select(workers.c.worker_id).where(workers.c.district == district)))
+    if platform_id is not None:
+        query = query.where(reg.platform_id == platform_id)
     return [(str(p), int(m), int(r)) for p, m, r in (await session.execute(query)).all()]
 
 
