@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
+from newform_common import registry
 from newform_common.consumer import ALL_EVENT_TOPICS
 from newform_common.settings import ServiceSettings
 
@@ -81,3 +83,30 @@ class Settings(ServiceSettings):
         if self.token_signing_key_file is not None and self.token_signing_key_file.exists():
             return self.token_signing_key_file.read_text()
         return None
+
+    # The workers' app (workers_app/): the OpenID Connect issuer the app signs workers in with: this one,
+    # else the first of OIDC_ISSUERS (the issuers every service trusts; read here until the kit's
+    # settings carry them); none: the app says sign-in is not configured (`newform dev --no-idp`).
+    worker_app_issuer: str = Field("", validation_alias="WORKER_APP_ISSUER")
+    worker_app_oidc_issuers: str = Field("", validation_alias="OIDC_ISSUERS")
+    worker_app_client_id: str = Field("newform-app", validation_alias="WORKER_APP_CLIENT_ID")
+    worker_app_timeout_s: float = Field(15.0, validation_alias="WORKER_APP_TIMEOUT_S")
+    # Where the pass-through sends `/app/api/<service>/v1/...`: each registered service's base URL,
+    # from `<SERVICE>_URL` (e.g. CONTRACTS_URL), else the registry's port on 127.0.0.1 (the local stack).
+    service_urls: dict[str, str] = Field(default_factory=dict, validation_alias="WORKER_APP_SERVICE_URLS")
+
+    @model_validator(mode="after")
+    def _service_urls_from_environment(self) -> Settings:
+        for spec in registry.SERVICES:
+            if spec.name == "gateway" or spec.name in self.service_urls:
+                continue
+            url = os.environ.get(f"{spec.name.upper()}_URL") or f"http://127.0.0.1:{spec.port}"
+            self.service_urls[spec.name] = url.rstrip("/")
+        return self
+
+    @property
+    def worker_app_issuer_url(self) -> str | None:
+        if self.worker_app_issuer.strip():
+            return self.worker_app_issuer.strip().rstrip("/")
+        issuers = self.worker_app_oidc_issuers.replace(",", " ").split()
+        return issuers[0].rstrip("/") if issuers else None

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from newform_common.app import create_service_app
 from newform_common.consumer import ConsumerRunner
 
-from . import slices
+from . import slices, workers_app
 from .config import Settings
 from .credit.export import DailyExporter
 from .credit.rules import CreditRules
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def on_startup(app: FastAPI) -> None:
         app.state.deliverer = app.state.credit_exporter = None
+        await workers_app.open_client(app)
         key = settings.credit_export_private_key()
         if settings.credit_export_dir is not None and key is not None:
             app.state.credit_exporter = DailyExporter(app.state.db, key, settings.credit_export_dir)
@@ -63,13 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.deliverer.stop()
         if app.state.credit_exporter:
             await app.state.credit_exporter.stop()
+        await workers_app.close_client(app)
 
     app = create_service_app(
         settings=settings,
         title="newform gateway",
         description="The regulator's view: every event into read models; alerts routed to the responsible "
         "departments (宁政办〔2022〕41号 M16, M20); platform scorecards; credit records (M6, M19).",
-        routers=ROUTERS,
+        routers=[*ROUTERS, *workers_app.ROUTERS],
         openapi_tags=OPENAPI_TAGS
         + [{"name": "tokens", "description": "Client credentials for platforms and departments' systems"}],
         consumers=consumers,
