@@ -177,7 +177,8 @@ function termsOf(c) {
     ["合同类型", `${names.engagement_types[c.engagement_type] || c.engagement_type}${c.part_time ? "（非全日制）" : ""}`],
     ["职业", occupation(c.occupation)],
     ["工作地", district(c.district)],
-    ["期限", `${day(c.start_date)} 至 ${c.end_date ? day(c.end_date) : "无固定期限"}`],
+    ["开始日期", day(c.start_date)],
+    ["结束日期", c.end_date ? day(c.end_date) : "无固定期限"],
     ["计酬方式", PAY_BASIS[t.pay_basis] || t.pay_basis],
     ["工资结算周期", PAY_PERIOD[t.pay_period] || t.pay_period],
     ["发薪日", t.pay_day || (t.pay_interval_days ? `每 ${t.pay_interval_days} 天` : "未约定")],
@@ -185,7 +186,7 @@ function termsOf(c) {
     ["提成比例", t.commission_ratio_percent !== null && t.commission_ratio_percent !== undefined ? `${t.commission_ratio_percent}%` : null],
     ["工时制度", HOURS[t.hours_arrangement] || t.hours_arrangement],
     ["休息休假", t.rest_rules],
-    ["保险", insured.join("；")],
+    ["保险", insured.join("\n")],
   ]);
 }
 
@@ -207,6 +208,7 @@ function renderContract(c) {
     } catch (e) { notify(e.message, null); }
   });
   li.append(text);
+  if (c.status === "sent" && (c.signed_by || []).includes("worker")) li.append(el("p", "您已签署，待平台签署。", "ok"));
   if (c.status === "sent" && !(c.signed_by || []).includes("worker")) {
     const intent = "本人已阅读并同意本合同全部条款，自愿签署。";
     li.append(el("p", `签署即表示：${intent}`, "hint"));

@@ -1,0 +1,301 @@
+"""The workers' app in a real headless Chromium on a phone (360 × 740), against real services on uvicorn
+behind the gateway's pass-through, fed through real Kafka: a platform sends a contract to a worker
+(registered by ID number); the worker signs it in the app, sees the platform's pay statement and
+reports a shortfall in two taps, files a complaint and follows it to mediation and arbitration, asks
+for legal aid, meets a service that is down (said in Chinese, with 重试), and signs out.
+
+Signing in: a worker token minted for the pseudonym of that ID number is put in the tab's session the
+way the app keeps the tokens it gets from the identity provider (`sign_in_with_local_token`, a
+test-only path: the page itself never asks for a token)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from playwright.async_api import Page, async_playwright
+
+from newform_common.kafka import ensure_topics
+from newform_common.policy import business_date
+from newform_common.testing import (
+    TokenFactory,
+    eventually,
+    migrated_database,
+    resident_id,
+    scalar,
+    unique_name,
+)
+from newform_contracts.main import create_app as create_contracts_app
+from newform_disputes.config import Settings as DisputesSettings
+from newform_disputes.main import create_app as create_disputes_app
+from newform_gateway.main import create_app as create_gateway_app
+from newform_local.ports import free_port
+from newform_wages.config import Settings as WagesSettings
+from newform_wages.main import create_app as create_wages_app
+
+from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
+from ..kit.contracts import make_settings as contracts_settings
+from ..kit.gateway import gateway_settings
+from ..kit.gateway import migrated_database as gateway_database
+from ..kit.loopback import LoopbackServer
+from ..kit.wages import statement
+from ..kit.workers_app import platform_headers, send_contract
+
+PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
+
+
+async def sign_in_with_local_token(page: Page, token: str) -> None:
+    """Test-only: the tokens the app would hold after signing in, in its session storage, once."""
+    tokens = {"access_token": token, "refresh_token": None, "id_token": None, "expires_at": time.time() + 3600}
+    await page.add_init_script(
+        "if (!sessionStorage.getItem('test.seeded')) {"
+        f"  sessionStorage.setItem('newform.app.tokens', {json.dumps(json.dumps(tokens))});"
+        "  sessionStorage.setItem('test.seeded', '1');"
+        "}"
+    )
+
+
+async def assert_fits_a_phone(page: Page) -> None:
+    """Nothing wider than the screen; every visible control at least 44 px tall; every field labelled."""
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    small = await page.evaluate(
+        """() => [...document.querySelectorAll('button, a.call, summary, input, select, textarea')]
+            .filter((e) => e.offsetParent !== null && e.type !== 'checkbox')
+            .filter((e) => e.getBoundingClientRect().height < 44)
+            .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert small == [], small
+    unlabelled = await page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter((e) => e.offsetParent !== null && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+            .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unlabelled == [], unlabelled
+
+
+async def test_a_worker_signs_sees_pay_complains_follows_the_case_and_signs_out_on_a_phone(new_database, kafka):
+    tokens = TokenFactory.generate()
+    prefix = unique_name("wapp").replace("_", "")
+    topics = {s: f"{prefix}-{s}.events" for s in ("contracts", "wages", "disputes", "departments", "unions")}
+    await ensure_topics(kafka.bootstrap_servers, list(topics.values()))
+    common = {"kafka_bootstrap_servers": kafka.bootstrap_servers, "jwt_public_key": tokens.public_pem}
+    contracts_app = create_contracts_app(
+        contracts_settings(
+            await migrated_database(new_database, "contracts"),
+            kafka.bootstrap_servers,
+            tokens.public_pem,
+            service_name=f"{prefix}-contracts",
+            relay_poll_interval_s=0.2,
+            run_consumers=False,
+        )
+    )
+    wages_app = create_wages_app(
+        WagesSettings(
+            service_name=f"{prefix}-wages",
+            database_url=await migrated_database(new_database, "wages"),
+            relay_poll_interval_s=0.2,
+            deadline_poll_interval_s=3600,
+            contracts_topic=topics["contracts"],
+            unions_topic=topics["unions"],
+            consumer_group_prefix=f"{prefix}-wages",
+            **common,
+        )
+    )
+    disputes_url = await migrated_database(new_database, "disputes")
+    disputes_app = create_disputes_app(
+        DisputesSettings(
+            service_name=f"{prefix}-disputes",
+            database_url=disputes_url,
+            relay_poll_interval_s=0.2,
+            contracts_topic=topics["contracts"],
+            departments_topic=topics["departments"],
+            consumer_group_prefix=f"{prefix}-disputes",
+            **common,
+        )
+    )
+    id_number = resident_id()
+    down = f"http://127.0.0.1:{free_port()}"  # training and unions are not started: the app must say so
+    async with (
+        LoopbackServer(contracts_app, free_port()) as contracts_server,
+        LoopbackServer(wages_app, free_port()) as wages_server,
+        LoopbackServer(disputes_app, free_port()) as disputes_server,
+    ):
+        gateway_app = create_gateway_app(
+            gateway_settings(
+                prefix,
+                await gateway_database(new_database),
+                kafka.bootstrap_servers,
+                tokens.public_pem,
+                run_deliverer=False,
+                service_urls={
+                    "contracts": contracts_server.url,
+                    "wages": wages_server.url,
+                    "disputes": disputes_server.url,
+                    "training": down,
+                    "unions": down,
+                    "departments": down,
+                },
+            )
+        )
+        async with (
+            LoopbackServer(gateway_app, free_port()) as gateway,
+            httpx.AsyncClient(base_url=contracts_server.url) as contracts,
+            httpx.AsyncClient(base_url=wages_server.url) as wages,
+            httpx.AsyncClient(base_url=disputes_server.url) as disputes,
+        ):
+            sent = await send_contract(contracts, tokens, id_number, start_date="2026-11-01")
+            platform = platform_headers(tokens, sent.platform_id)
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    page = await browser.new_page(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
+                    requested: list[str] = []
+                    page.on("request", lambda request: requested.append(request.url))
+                    await sign_in_with_local_token(page, tokens.token("worker", subject=sent.worker_id))
+                    await walk_through(
+                        page, gateway.url, sent, platform, contracts, wages, disputes, disputes_url, tokens
+                    )
+                    assert requested and all(u.startswith(gateway.url) for u in requested), requested
+                finally:
+                    await browser.close()
+
+
+async def walk_through(page, base, sent, platform, contracts, wages, disputes, disputes_url, tokens) -> None:
+    await page.goto(f"{base}/app/")
+    # 我的合同: the contract in plain words, to be signed.
+    card = page.locator(f"#contract-list li[data-contract-id='{sent.contract_id}']")
+    await card.wait_for()
+    text = await card.inner_text()
+    for words in ("待您签署", "劳动合同", "按月结算", "每月10日", "4,500.00 元", "工伤保险：有", "职业伤害保障：无"):
+        assert words in text, (words, text)
+    await assert_fits_a_phone(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "workers-app-contracts-360.png"), full_page=True)
+    await card.get_by_role("button", name="签署合同").click()
+    await page.wait_for_selector(f"li[data-contract-id='{sent.contract_id}'] :text('您已签署，待平台签署')")
+    r = await contracts.get(f"/v1/contracts/{sent.contract_id}", headers=platform)
+    assert r.json()["signed_by"] == ["worker"]
+
+    # The platform signs too, and reports November's pay: 500 yuan short.
+    r = await contracts.post(
+        f"/v1/contracts/{sent.contract_id}/signatures",
+        headers=platform,
+        json={"signer": "enterprise", "intent": "同意"},
+    )
+    assert r.status_code == 201, r.text
+    line = statement(
+        "nov-1",
+        sent.contract_id,
+        sent.worker_id,
+        period_start="2026-11-01",
+        period_end="2026-11-30",
+        due_date="2026-12-05",
+        gross_fen=300_000,
+        base_fen=300_000,
+        paid_fen=250_000,
+        paid_on="2026-12-04",
+    )
+    r = await wages.post("/v1/statements", headers=platform, json=line)
+    assert r.status_code == 201, r.text
+    await page.reload()
+    await page.wait_for_selector(f"li[data-contract-id='{sent.contract_id}'] :text('已签署生效')")
+
+    # 我的工资与工时: the statement in yuan with its dates; a shortfall reported in two taps.
+    await page.get_by_role("button", name="工资与工时").click()
+    card = page.locator("#statement-months li[data-statement-id]")
+    await card.wait_for()
+    text = await card.inner_text()
+    for words in ("2026-11-01 至 2026-11-30", "3,000.00 元", "2,500.00 元", "2026-12-05", "尚欠 500.00 元"):
+        assert words in text, (words, text)
+    await card.get_by_role("button", name="工资有问题").click()  # tap 1
+    await card.get_by_role("button", name="提交反映").click()  # tap 2 (the amount received is filled in)
+    await card.locator(":text('已收到您的反映')").wait_for()
+    assert "少发 500.00 元" in await card.inner_text()
+
+    # 投诉与调解: disputes knows the engagement from contracts' events.
+    await eventually(
+        lambda: scalar(disputes_url, "select count(*) from engagements where contract_id = :c", c=sent.contract_id),
+        timeout=60,
+    )
+    await file_and_follow(page, sent, platform, disputes, tokens)
+
+    # Offline: a request that fails says so in Chinese and offers 重试, which works once the network is back.
+    await page.route("**/app/api/disputes/**", lambda route: route.abort())
+    await page.get_by_role("button", name="投诉与调解").click()
+    status = page.locator("#disputes .status")
+    await status.locator(":text('网络连接失败')").wait_for()
+    await page.unroute("**/app/api/disputes/**")
+    await status.get_by_role("button", name="重试").click()
+    await page.locator("#complaint-list li[data-complaint-id]").first.wait_for()
+    await status.locator("p").wait_for(state="detached")
+    # A service that is down: the gateway's 502, said in Chinese, with 重试.
+    await page.get_by_role("button", name="技能培训").click()
+    await page.locator("#training .status :text('暂时无法连接 training 服务')").wait_for()
+    assert await page.locator("#training .status").get_by_role("button", name="重试").is_visible()
+
+    # 热线与通知: the complaint hotline, callable.
+    await page.get_by_role("button", name="热线与通知").click()
+    assert await page.locator("#hotline-list a[href='tel:12333']").is_visible()
+    await assert_fits_a_phone(page)
+
+    # Sign out: back to the sign-in card (no identity provider here, and the page never asks for a token).
+    await page.get_by_role("button", name="退出登录").click()
+    await page.locator("#signin:not([hidden])").wait_for()
+    assert "本环境未配置统一身份认证登录" in await page.locator("#signin").inner_text()
+    assert await page.locator("#tabs").is_hidden()
+    assert await page.locator("input[type=password], textarea#token, input#token").count() == 0
+
+
+async def file_and_follow(page, sent, platform, disputes, tokens) -> None:
+    await page.get_by_role("button", name="投诉与调解").click()
+    await page.locator("#complaint-new summary").click()
+    form = page.locator("#complaint-form")
+    await form.get_by_label("投诉事项").select_option(label="劳动报酬")
+    assert await form.get_by_label("涉及的合同").input_value() == sent.contract_id
+    await form.get_by_label("具体情况").fill("十一月工资少发五百元")
+    await form.get_by_role("button", name="提交投诉").click()
+    card = page.locator("#complaint-list li[data-complaint-id]")
+    await card.wait_for()
+    complaint_id = await card.get_attribute("data-complaint-id")
+    text = await card.inner_text()
+    r = await disputes.get(f"/v1/complaints/{complaint_id}", headers=platform)
+    reply_due = r.json()["reply_due_on"]
+    assert "待平台答复" in text and f"平台答复截止日：{reply_due}" in text, text
+
+    # The platform answers; the worker does not accept and asks for mediation: a case to follow.
+    r = await disputes.post(f"/v1/complaints/{complaint_id}/answer", headers=platform, json={"answer": "月底前补发"})
+    assert r.status_code == 200, r.text
+    await page.get_by_role("button", name="投诉与调解").click()
+    card = page.locator(f"li[data-complaint-id='{complaint_id}']")
+    await card.locator(":text('平台答复：月底前补发')").wait_for()
+    await card.get_by_role("button", name="申请调解").click()
+    await card.get_by_role("link", name="查看案件进度").click()
+    case = page.locator("#case-list li[data-case-id]")
+    await case.wait_for()
+    assert "已申请，待受理" in await case.inner_text()
+    case_id = await case.get_attribute("data-case-id")
+
+    # The mediation body accepts: the 15-day limit shows as a date; no agreement; the worker applies
+    # for arbitration from the app, then asks for legal aid.
+    hrss = tokens.headers("department", subject="hrss-1", department="hrss")
+    assert (await disputes.post(f"/v1/cases/{case_id}/acceptance", headers=hrss, json={})).status_code == 200
+    await page.get_by_role("button", name="投诉与调解").click()
+    case = page.locator(f"li[data-case-id='{case_id}']")
+    await case.locator(":text('调解中')").wait_for()
+    limit = (business_date(datetime.now(UTC)) + timedelta(days=15)).isoformat()
+    assert f"调解截止日：{limit}（还有 15 天）" in await case.inner_text()
+    r = await disputes.post(f"/v1/cases/{case_id}/outcome", headers=hrss, json={"outcome": "no_agreement"})
+    assert r.status_code == 200, r.text
+    await page.get_by_role("button", name="投诉与调解").click()
+    await case.locator(":text('调解未成')").wait_for()
+    knew = (business_date(datetime.now(UTC)) - timedelta(days=2)).isoformat()
+    await case.get_by_label("知道权利被侵害的日期").fill(knew)
+    await case.get_by_role("button", name="申请劳动仲裁").click()
+    await case.locator(":text('已申请仲裁')").wait_for()
+    assert "仲裁受理截止日" in await case.inner_text()
+    await case.get_by_role("button", name="申请法律援助").click()
+    await case.locator(":text('已申请法律援助')").wait_for()
