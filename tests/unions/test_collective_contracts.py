@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from .helpers import days_ago, findings_of, platform, published, today, union
+from .helpers import days_ago, findings_of, platform, published, registered, today, union, worker
 
 TERMS = {
     "piece_rates": [{"occupation": "food_delivery", "order_type": "standard", "min_rate_fen": 500}],
@@ -168,3 +168,45 @@ async def test_hrss_approves_early_and_a_newer_contract_supersedes_the_one_in_fo
     assert first["status"] == "ended" and first["end_reason"] == "superseded"
     [ended] = await published(kafka, api, "unions.collective_contract.ended.v1", "collective_contract_id", ids[0])
     assert ended["reason"] == "superseded" and ended["ended_on"] == days_ago(1)
+
+
+async def test_a_worker_reads_the_collective_contracts_that_bind_them_and_no_other(unions):
+    """The workers' app reads with the worker's own token: the contracts in force binding the worker
+    (their platform, occupation and district), never a draft, another platform's, or another occupation's."""
+    api = unions.api
+    pid, other_pid = platform(), platform()
+    wid, stranger = worker(), worker()
+    await registered(unions, wid, pid)  # food_delivery, chengxi
+    await registered(unions, stranger, other_pid)
+    uid = await union(api, [pid])
+    binding = (await _draft(api, uid, pid))["collective_contract_id"]
+    await _post(api, binding, "signing", api.department("union"), {"signed_on": days_ago(3)})
+    await _post(api, binding, "submission", api.as_platform(pid), {"submitted_on": days_ago(2)})
+    await _post(api, binding, "review", api.department("hrss"), {"decision": "approve", "on": today().isoformat()})
+    draft = (await _draft(api, uid, pid))["collective_contract_id"]  # still being negotiated
+    drivers = await union(api, [pid])
+    other_trade = (await _draft(api, drivers, pid, occupations=["ride_hailing"]))["collective_contract_id"]
+    await _post(api, other_trade, "signing", api.department("union"), {"signed_on": days_ago(3)})
+    await _post(api, other_trade, "submission", api.as_platform(pid), {"submitted_on": days_ago(2)})
+    await _post(api, other_trade, "review", api.department("hrss"), {"decision": "approve", "on": today().isoformat()})
+
+    mine = await api.client.get("/v1/collective_contracts", headers=api.as_worker(wid))
+    assert mine.status_code == 200
+    [shown] = mine.json()["items"]
+    assert shown["collective_contract_id"] == binding and shown["status"] == "in_force"
+    assert shown["terms"]["piece_rates"][0]["min_rate_fen"] == 500
+    one = await api.client.get(f"/v1/collective_contracts/{binding}", headers=api.as_worker(wid))
+    assert one.status_code == 200 and one.json()["collective_contract_id"] == binding
+    for hidden in (draft, other_trade):
+        assert (
+            await api.client.get(f"/v1/collective_contracts/{hidden}", headers=api.as_worker(wid))
+        ).status_code == 404
+
+    assert (await api.client.get("/v1/collective_contracts", headers=api.as_worker(stranger))).json()["items"] == []
+    refused = await api.client.get(f"/v1/collective_contracts/{binding}", headers=api.as_worker(stranger))
+    assert refused.status_code == 404
+    # the union department still sees every contract, drafts included
+    everything = await api.client.get(
+        "/v1/collective_contracts", headers=api.department("union"), params={"limit": 200}
+    )
+    assert {binding, draft, other_trade} <= {c["collective_contract_id"] for c in everything.json()["items"]}

@@ -6,10 +6,11 @@ a getter of what the caller may see takes `(session, principal, key, *, for_upda
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from newform_common.auth import Principal, Role
 from newform_common.errors import Conflict, NotFound
@@ -18,6 +19,7 @@ from newform_common.scope import visibility
 
 from .models import (
     CollectiveContract,
+    CollectiveContractStatus,
     Consultation,
     ConsultationStatus,
     Membership,
@@ -213,7 +215,47 @@ async def visible_collective_contract(
         raise NotFound(f"No collective contract {contract_id!r}")
     if principal.role in (Role.platform, Role.enterprise) and principal.platform_id not in row.platform_ids:
         raise NotFound(f"No collective contract {contract_id!r}")
+    if principal.role == Role.worker:
+        query = select(CollectiveContract.id).where(
+            CollectiveContract.id == contract_id, await binding_worker(session, principal.subject)
+        )
+        if (await session.execute(query)).scalar_one_or_none() is None:
+            raise NotFound(f"No collective contract {contract_id!r}")
     return row
+
+
+#: What a worker sees of collective contracts: those in force (or that were) — published to the workers
+#: they bind (劳动合同法 art. 54) — not drafts still being negotiated or under hrss' review.
+PUBLISHED_TO_WORKERS = (CollectiveContractStatus.in_force, CollectiveContractStatus.ended)
+
+
+def _empty_or_has(column, value: str) -> ColumnElement[bool]:
+    return or_(func.jsonb_array_length(column) == 0, column.contains([value]))
+
+
+async def binding_worker(session: AsyncSession, worker_id: str) -> ColumnElement[bool]:
+    """The published contracts binding one of the worker's registrations (as `newform_common.collective`'s
+    `covers`: the platform, and the occupation and residence district where the contract names any)."""
+    query = select(
+        WorkerRegistration.platform_id, WorkerRegistration.occupation, WorkerRegistration.residence_district
+    ).where(WorkerRegistration.worker_id == worker_id)
+    registrations = (await session.execute(query)).all()
+    if not registrations:
+        return false()
+    cc = CollectiveContract
+    return and_(
+        cc.status.in_(PUBLISHED_TO_WORKERS),  # type: ignore[attr-defined]
+        or_(
+            *(
+                and_(
+                    cc.platform_ids.contains([platform_id]),  # type: ignore[attr-defined]
+                    _empty_or_has(cc.occupations, occupation),
+                    _empty_or_has(cc.districts, district),
+                )
+                for platform_id, occupation, district in registrations
+            )
+        ),
+    )
 
 
 async def collective_contract(
@@ -236,6 +278,8 @@ async def collective_contracts_page(
     session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None, platform_id: str | None
 ) -> list[CollectiveContract]:
     query = select(CollectiveContract)
+    if principal.role == Role.worker:  # the contracts binding them, published
+        query = query.where(await binding_worker(session, principal.subject))
     mine = principal.platform_id if principal.role in (Role.platform, Role.enterprise) else platform_id
     if mine:
         query = query.where(CollectiveContract.platform_ids.contains([mine]))  # type: ignore[attr-defined]

@@ -49,6 +49,9 @@ async def draft_collective_contract(
     response_model=Page[CollectiveContractPublic],
     responses=READ,
     summary="Collective contracts (public to those they bind; a platform those binding it)",
+    description="A worker's token lists the contracts that bind them, in force or ended (劳动合同法 art. 54): "
+    "those naming a platform they are registered with, and their occupation and residence district where the "
+    "contract names any. Drafts and contracts under review are not shown to workers.",
 )
 async def list_collective_contracts(
     session: SessionDep,
@@ -68,6 +71,7 @@ async def list_collective_contracts(
     response_model=CollectiveContractPublic,
     responses=READ,
     summary="One collective contract with its clocks",
+    description="A worker sees only a contract that binds them (as in the list); any other is 404.",
 )
 async def get_collective_contract(collective_contract_id: Id, session: SessionDep, principal: Anyone):
     row = await repo.visible_collective_contract(session, principal, collective_contract_id)
