@@ -25,7 +25,9 @@ from .docs_assets import mount_docs
 from .edge import EdgeGuardMiddleware
 from .errors import Conflict, document_problems, install_problem_handlers
 from .fonts import mount_fonts
+from .identity import pseudonym_key
 from .observability import RequestContextMiddleware, configure_logging
+from .oidc import Authenticator, issuer_urls
 from .openapi_document import DeprecationHeadersMiddleware, deprecation, document_headers, operation_id, servers
 from .operations import operations_router, policy_days_remaining
 from .ratelimit import RateLimiter, RateLimitHeadersMiddleware
@@ -120,6 +122,12 @@ def create_service_app(
     metrics.POLICY_DAYS_REMAINING.set_function(policy_days_remaining)
     metrics.CALENDAR_DAYS_COVERED.set_function(lambda: calendar.coverage()[1])
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    app.state.authenticator = Authenticator(
+        app.state.token_verifier,
+        issuer_urls(settings.oidc_issuers),
+        audience=settings.oidc_audience,
+        pseudonym_key=pseudonym_key(settings.pii_secret),
+    )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     problem_types.install(app)  # the pages the `type` URIs resolve to
     install_problem_handlers(app)

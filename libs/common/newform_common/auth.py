@@ -283,8 +283,8 @@ class TokenVerifier:
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
-    description="A token from the gateway's `POST /oauth/token` (client "
-    "credentials) or, in development, `newform token`",
+    description="An access token from the city's identity provider (OpenID Connect), the gateway's "
+    "`POST /oauth/token` (client credentials) or, in development, `newform token`",
 )
 
 
@@ -294,8 +294,8 @@ async def principal_from_request(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("An 'Authorization: Bearer <token>' header is required")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(credentials.credentials.strip())
+    # The local issuer and the OpenID Connect issuers alike (`oidc.Authenticator`).
+    principal: Principal = await request.app.state.authenticator.verify(credentials.credentials.strip())
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:

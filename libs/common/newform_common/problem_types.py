@@ -7,7 +7,7 @@ wherever it comes from) at `GET /problems` (JSON) and `GET /problems/{slug}` (a 
 page, no external assets), outside `/v1` and outside the OpenAPI paths. A test scans the source for
 every slug sent and fails when one is missing here, or when one listed here is sent by nobody.
 
-Long because it is a table: one row per problem type (116), each with its English and Chinese text;
+Long because it is a table: one row per problem type (117), each with its English and Chinese text;
 the code that serves it is the last 60 lines.
 """
 
@@ -149,6 +149,13 @@ _ROWS: list[tuple[str, int, str, str, str]] = [
         "Service unavailable",
         "服务暂不可用",
         "The service's database is unreachable; retry after `Retry-After` seconds with the same Idempotency-Key.",
+    ),
+    (
+        "identity-provider-unavailable",
+        503,
+        "Identity provider unavailable",
+        "统一身份认证服务暂不可用",
+        "The token names a signing key this service has not seen, and its issuer (the identity provider) cannot be reached to fetch it. The token may be valid: retry after `Retry-After` seconds.",
     ),
     (
         "policy-violation",

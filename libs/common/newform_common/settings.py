@@ -68,6 +68,12 @@ class ServiceSettings(BaseSettings):
     # One master secret from which PII encryption and look-up keys are derived (HKDF). Required:
     # only development (NEWFORM_DEV=1) falls back to a well-known secret.
     pii_secret: str = Field("", validation_alias="PII_SECRET")
+    # OpenID Connect issuers trusted beside the local token issuer (`oidc`): their URLs, comma- or
+    # space-separated, exactly as their tokens' `iss` says; and the audience their tokens must name.
+    oidc_issuers: str = Field("", validation_alias="OIDC_ISSUERS")
+    oidc_audience: str = Field("newform", validation_alias="OIDC_AUDIENCE")
+    # The workers' app, linked from every service's front page (the gateway serves it at /app/).
+    worker_app_url: str = Field("http://127.0.0.1:8000/app/", validation_alias="WORKER_APP_URL")
     pii_secret_file: Path | None = Field(None, validation_alias="PII_SECRET_FILE")
     dev_mode: bool = Field(False, validation_alias="NEWFORM_DEV")
     # Per caller (token subject): a bucket of `burst` requests refilled at `per_minute`; 0 = off.
