@@ -1398,7 +1398,24 @@ async def test_every_request_example_in_the_openapi_document_is_accepted_by_the_
     rid = {"restriction_id": restriction["restriction_id"]}
     await post("/v1/account-restrictions/{restriction_id}/appeals", wh, "AppealCreate", 201, **rid)
     await post("/v1/account-restrictions/{restriction_id}/lift", ph, "LiftCreate", 200, **rid)
-    await post("/v1/rule-notices", ph, "RuleNoticeCreate", 201)
+    notice = await post("/v1/rule-notices", ph, "RuleNoticeCreate", 201)
+    # A warning as contracts holds it from departments.events (this module runs no departments topic).
+    warning_id = "fct_" + unique_name("w")[-20:]
+    await execute(
+        api.url,
+        "insert into weather_warnings (warning_id, reference, version, district, level, hazard, starts_at, "
+        "source, observed_at, updated_at) values (:w, 'XNQX-1', 1, 'chengxi', 'red', 'snow', "
+        "'2026-12-07T06:00:00+08:00', '西宁市气象台', '2026-12-07T06:00:00+08:00', now())",
+        w=warning_id,
+    )
+    await post(
+        "/v1/weather-responses",
+        ph,
+        "WeatherResponseCreate",
+        201,
+        warning_id=warning_id,
+        rule_notice_id=notice["notice_id"],
+    )
     with_body = {(m, p) for p, item in doc["paths"].items() for m, op in item.items() if "requestBody" in op}
     assert sent == with_body
 

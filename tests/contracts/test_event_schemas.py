@@ -23,6 +23,7 @@ CATALOGUE = {
     "contracts.account.restriction_appealed.v1",
     "contracts.account.restriction_lifted.v1",
     "contracts.deadline.recomputed.v1",
+    "contracts.weather_response.declared.v1",
 }
 
 

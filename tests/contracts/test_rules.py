@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,11 +18,23 @@ from newform_contracts.contracts.rules import Insurance, PartnerFacts, Span
 from newform_contracts.contracts.terms import TermsFacts
 from newform_contracts.restrictions import rules as restriction_rules
 from newform_contracts.rules_register import rules as register_rules
+from newform_contracts.safety import rules as safety_rules
 from newform_contracts.verified import rules as verified
 
 from ..kit.contracts import AGREEMENT_FACTS, CIVIL_FACTS, LABOR_FACTS
 
 ON = date(2026, 11, 28)
+RED_SNOW = safety_rules.Warning(
+    "fct_w",
+    "XNQX-1",
+    "chengxi",
+    "red",
+    "snow",
+    datetime(2026, 11, 28, 6, tzinfo=UTC),
+    None,
+    None,
+    datetime(2026, 11, 28, 6, tzinfo=UTC),
+)
 
 
 def facts(d: dict) -> EngagementFacts:
@@ -417,6 +430,18 @@ def test_RULES_lists_every_rule_id_the_module_can_emit():
             topic="piece_rates", published_on=ON, effective_on=date(2026, 11, 1), consulted=False
         ),
         *register_rules.rule_notice_findings(topic="piece_rates", published_on=ON, effective_on=ON, consulted=True),
+        *register_rules.safety_indicator_findings(
+            {
+                "min_delivery_time_limit_minutes": 10,
+                "on_time_rate_target_percent": 100,
+                "online_rate_target_percent": 100,
+                "late_penalty_fen": 10**6,
+            },
+            topic="rewards_penalties",
+            effective_on=ON,
+        ),
+        safety_rules.no_response(RED_SNOW, RED_SNOW.starts_at),
+        safety_rules.without_measure(RED_SNOW, "unchanged", 0),
         # verified.py: a department's fact contradicting the declaration
         *verified.declared_insurance_contradicted(
             {"work_injury": True},
@@ -527,3 +552,36 @@ def test_a_collective_contract_binds_a_term_from_its_entry_into_force_until_it_e
     assert binds(date(2026, 5, 31), None, ended) and not binds(date(2026, 6, 1), None, ended)
     district = Collective(**{**COLLECTIVE.__dict__, "districts": frozenset({"datong"})})
     assert not binds(date(2026, 3, 1), None, district) and binds(date(2026, 3, 1), None, district, district="datong")
+
+
+def test_safety_indicators_are_judged_against_their_parameters_on_the_day_the_rule_takes_effect():
+    """M8 (宁政办〔2022〕41号 item 8; 国市监网监发〔2021〕38号): each indicator beyond its parameter is a finding
+    citing the parameter and its source; indicators within the limits, or not stated, raise none."""
+    policy = get_policy()
+    shortest = policy.value("safety.indicators.min_delivery_time_limit_minutes", ON)
+    strictest = policy.value("safety.indicators.max_on_time_rate_target_percent", ON)
+    found = register_rules.safety_indicator_findings(
+        {"min_delivery_time_limit_minutes": shortest - 1, "on_time_rate_target_percent": strictest},
+        topic="rewards_penalties",
+        effective_on=ON,
+    )
+    assert [f.rule for f in found] == ["M8.indicator_delivery_time_too_short"]
+    assert (
+        found[0].evidence["limit"] == shortest and "国市监网监发〔2021〕38号" in found[0].evidence["parameter_source"]
+    )
+    assert register_rules.safety_indicator_findings({}, topic="rewards_penalties", effective_on=ON) == []
+
+
+def test_a_warning_calls_for_a_response_only_from_orange_and_while_its_window_is_open():
+    """M8: orange and red call for a response within the parameter's time after the window starts (or after
+    the warning was recorded, if later); a warning lifted before then asks nothing more."""
+    minutes = get_policy().value("safety.weather_warning.response_within_minutes", ON)
+    assert safety_rules.clock_runs(RED_SNOW)
+    assert safety_rules.response_due(RED_SNOW) == RED_SNOW.starts_at + timedelta(minutes=minutes)
+    late = dataclasses.replace(RED_SNOW, observed_at=RED_SNOW.starts_at + timedelta(hours=5))
+    assert safety_rules.response_due(late) == late.observed_at + timedelta(minutes=minutes)
+    assert not safety_rules.clock_runs(dataclasses.replace(RED_SNOW, level="yellow"))
+    lifted = dataclasses.replace(RED_SNOW, cancelled_at=RED_SNOW.starts_at + timedelta(minutes=minutes - 1))
+    assert not safety_rules.clock_runs(lifted)
+    assert safety_rules.without_measure(RED_SNOW, "limited", 0) is None
+    assert safety_rules.without_measure(RED_SNOW, "unchanged", 15) is None

@@ -47,6 +47,19 @@ class EnterpriseRecordRecorded(_DepartmentFact):
     valid_until: date | None = None
 
 
+@consumes("departments.weather_warning.issued.v1")
+class WeatherWarningIssued(_DepartmentFact):
+    """A bad-weather warning as emergency now states it (M8): the response clocks wait on it."""
+
+    district: str
+    level: str
+    hazard: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    source: str
+
+
 @consumes("contracts.contract.sent.v1")
 class ContractSent(ConsumedEvent):
     contract_id: str

@@ -36,6 +36,22 @@ RuleTopic = Literal[
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 
 
+class SafetyIndicators(BaseModel):
+    """A rule's safety-relevant performance indicators as numbers (M8: 不得制定损害劳动者安全健康的考核指标);
+    each is optional, a rule states those it sets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_delivery_time_limit_minutes: int | None = Field(
+        None, ge=0, le=10_000, description="The shortest delivery (completion) time limit the rule sets, minutes"
+    )
+    on_time_rate_target_percent: int | None = Field(
+        None, ge=0, le=100, description="The punctuality (on-time rate) target workers are assessed against"
+    )
+    online_rate_target_percent: int | None = Field(None, ge=0, le=100, description="The online-rate target")
+    late_penalty_fen: int | None = Field(None, ge=0, le=10**9, description="The penalty per late order (fen)")
+
+
 @event_type("contracts.enterprise.registered.v1", key="enterprise_id")
 class EnterpriseRegistered(DomainEvent):
     """A platform or a cooperating enterprise was registered."""
@@ -237,6 +253,25 @@ class RuleNoticePublished(DomainEvent):
     consulted: bool
     published_on: date
     effective_on: date
+    safety_indicators: SafetyIndicators | None = None
+
+
+@event_type("contracts.weather_response.declared.v1", key="platform_id")
+class WeatherResponseDeclared(DomainEvent):
+    """A platform declared what it did for a bad-weather warning (M8): dispatch limited or suspended (or
+    unchanged), completion times extended by how many minutes, the rule notice that records the change."""
+
+    response_id: str
+    warning_id: str
+    warning_reference: str
+    district: str
+    level: str
+    platform_id: str
+    dispatch: Literal["limited", "suspended", "unchanged"]
+    completion_time_extended_minutes: int
+    rule_notice_id: str | None = None
+    taken_at: datetime
+    declared_at: datetime
 
 
 #: A rule was found broken in an accepted fact (contracts, restrictions, rule notices).

@@ -24,7 +24,9 @@ from .consumed import (
     DispatchLicenceRecorded,
     EnterpriseRecordRecorded,
     InsuranceEnrolmentRecorded,
+    WeatherWarningIssued,
 )
+from .safety import service as safety
 from .verified import service as verified
 
 
@@ -32,6 +34,7 @@ from .verified import service as verified
     InsuranceEnrolmentRecorded.event_type,
     DispatchLicenceRecorded.event_type,
     EnterpriseRecordRecorded.event_type,
+    WeatherWarningIssued.event_type,
 )
 async def on_departments_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
     """departments.events: facts a department states, into contracts' own copy, each applied to the
@@ -44,6 +47,8 @@ async def on_departments_events(session: AsyncSession, envelopes: list[Envelope]
             await verified.licence_stated(session, DispatchLicenceRecorded.of(e), today)
         elif e.type == EnterpriseRecordRecorded.event_type:
             await verified.enterprise_record_stated(session, EnterpriseRecordRecorded.of(e), today)
+        elif e.type == WeatherWarningIssued.event_type:
+            await safety.warning_stated(session, WeatherWarningIssued.of(e))
 
 
 @only(ContractSent.event_type)

@@ -253,6 +253,9 @@ class RuleNotice(ServiceModel, table=True):
     published_on: date
     effective_on: date
     created_at: datetime = _ts()
+    # M8: the rule's safety-relevant indicators as numbers (minimum delivery time, on-time and online-rate
+    # targets, penalty per late order), judged against the policy; null for a notice without any.
+    safety_indicators: dict[str, Any] | None = _json(nullable=True)
 
 
 class HeldStatus(StrEnum):
@@ -399,3 +402,42 @@ class CollectiveContract(ServiceModel, table=True):
     ended_on: date | None = None
     end_reason: str | None = Field(default=None, max_length=16)
     updated_at: datetime = _ts()
+
+
+class WeatherWarning(ServiceModel, table=True):
+    """contracts' copy of the emergency department's bad-weather warnings (departments.events, M8): what the
+    platforms' responses answer and the response clocks wait on. The highest version stated is kept."""
+
+    __tablename__ = "weather_warnings"
+    __table_args__ = (Index("ix_weather_warnings_district", "district", "starts_at"),)
+
+    warning_id: str = Field(primary_key=True, max_length=40)  # the departments' fact id
+    reference: str = Field(max_length=100)
+    version: int
+    district: str = Field(max_length=32)
+    level: str = Field(max_length=8)
+    hazard: str = Field(max_length=16)
+    starts_at: datetime = _ts()
+    ends_at: datetime | None = _ts(nullable=True)
+    cancelled_at: datetime | None = _ts(nullable=True)
+    source: str = Field(max_length=200)
+    observed_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class WeatherResponse(ServiceModel, table=True):
+    """What a platform declared it did for a warning (M8): dispatch limited or suspended, completion times
+    extended, the rule change in the register. Every declaration is kept (a later one adds to the first)."""
+
+    __tablename__ = "weather_responses"
+    __table_args__ = (Index("ix_weather_responses_warning", "warning_id", "platform_id"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    warning_id: str = Field(max_length=40)
+    platform_id: str = Field(index=True, max_length=64)
+    dispatch: str = Field(max_length=16)  # limited | suspended | unchanged
+    completion_time_extended_minutes: int = 0
+    rule_notice_id: str | None = Field(default=None, max_length=64)
+    note: str | None = None
+    taken_at: datetime = _ts()
+    declared_at: datetime = _ts()

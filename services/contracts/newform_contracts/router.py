@@ -12,8 +12,10 @@ from .enterprises.router import router as enterprises
 from .reports.router import router as reports
 from .restrictions.router import router as restrictions
 from .rules_register.router import router as rules_register
+from .safety.router import router as safety
 from .workers.router import router as workers
 
 router = APIRouter()
-for aggregate in (enterprises, workers, classification, contracts, restrictions, rules_register, reports, audit):
+AGGREGATES = (enterprises, workers, classification, contracts, restrictions, rules_register, reports, audit, safety)
+for aggregate in AGGREGATES:
     router.include_router(aggregate)

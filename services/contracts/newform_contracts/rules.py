@@ -6,7 +6,8 @@ findings return `FindingSpec`s (the fact is accepted and flagged for the regulat
 functions beside their aggregate: `contracts/terms.py` (rejects on a contract's terms, M3/M5/M6),
 `classification/rules.py` (M1/M2), `contracts/rules.py` (findings on a contract, M1/M3/M9),
 `restrictions/rules.py` (M5), `rules_register/rules.py` (M10), `verified/rules.py` (departments' facts,
-M3/M9). Numbers come from the policy (`get_policy()`), never from literals.
+M3/M9), `safety/rules.py` (bad-weather responses, M8; the rule register's safety indicators are in
+`rules_register/rules.py`). Numbers come from the policy (`get_policy()`), never from literals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .contracts import rules as contracts
 from .contracts import terms
 from .restrictions import rules as restrictions
 from .rules_register import rules as rules_register
+from .safety import rules as safety
 from .verified import rules as verified
 
 #: Every rule id this service can emit: the checked vocabulary (`newform_common.findings.rule_catalogue`).
@@ -29,4 +31,5 @@ RULES: tuple[RuleDef, ...] = (
     *restrictions.RULES,
     *rules_register.RULES,
     *verified.RULES,
+    *safety.RULES,
 )

@@ -28,7 +28,76 @@ RULES: tuple[RuleDef, ...] = (
         "finding",
         "rule changed without consulting the union or worker representatives before publication",
     ),
+    RuleDef("M8.indicator_delivery_time_too_short", "finding", "a delivery time limit shorter than the policy allows"),
+    RuleDef("M8.indicator_on_time_target_too_strict", "finding", "an on-time-rate target above the policy's limit"),
+    RuleDef("M8.indicator_online_target_too_strict", "finding", "an online-rate target above the policy's limit"),
+    RuleDef("M8.indicator_late_penalty_too_high", "finding", "a penalty per late order above the policy's limit"),
 )
+
+#: M8's safety indicators: (indicator, policy parameter, "min" | "max", rule id, what it says in Chinese).
+SAFETY_INDICATORS = (
+    (
+        "min_delivery_time_limit_minutes",
+        "safety.indicators.min_delivery_time_limit_minutes",
+        "min",
+        "M8.indicator_delivery_time_too_short",
+        "平台规则设定的配送时限短于安全要求",
+    ),
+    (
+        "on_time_rate_target_percent",
+        "safety.indicators.max_on_time_rate_target_percent",
+        "max",
+        "M8.indicator_on_time_target_too_strict",
+        "平台规则设定的准时率考核指标过严（最严算法）",
+    ),
+    (
+        "online_rate_target_percent",
+        "safety.indicators.max_online_rate_target_percent",
+        "max",
+        "M8.indicator_online_target_too_strict",
+        "平台规则设定的在线率考核指标过严",
+    ),
+    (
+        "late_penalty_fen",
+        "safety.indicators.max_late_penalty_fen",
+        "max",
+        "M8.indicator_late_penalty_too_high",
+        "平台规则对超时订单的处罚过重",
+    ),
+)
+
+
+def safety_indicator_findings(indicators: dict[str, int], *, topic: str, effective_on: date) -> list[FindingSpec]:
+    """M8: a rule's indicators that endanger safety (不得制定损害劳动者安全健康的考核指标, 宁政办〔2022〕41号 item 8;
+    不得将"最严算法"作为考核要求…适当放宽配送时限, 国市监网监发〔2021〕38号), each against its parameter on the
+    day the rule takes effect."""
+    found = []
+    policy = get_policy()
+    for name, parameter, bound, rule, summary in SAFETY_INDICATORS:
+        value = indicators.get(name)
+        if value is None:
+            continue
+        limit = policy.value_with_source(parameter, effective_on)
+        if (value < limit.value) if bound == "min" else (value > limit.value):
+            found.append(
+                FindingSpec(
+                    "M8",
+                    rule,
+                    Severity.high,
+                    summary,
+                    {
+                        "topic": topic,
+                        "indicator": name,
+                        "value": value,
+                        "limit": limit.value,
+                        "parameter": parameter,
+                        "parameter_source": limit.source,
+                        "effective_on": effective_on.isoformat(),
+                    },
+                    fact_on=effective_on,
+                )
+            )
+    return found
 
 
 def rule_notice_findings(

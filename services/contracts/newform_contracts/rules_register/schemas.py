@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from newform_common.findings import FindingRef
 
-from ..events import RuleTopic
+from ..events import RuleTopic, SafetyIndicators
 from ..schemas import FROM_ROW, Date, example, row_id
 
 
@@ -39,6 +39,11 @@ class RuleNoticeCreate(BaseModel):
     effective_on: Date = Field(
         description="At least `rule_register.min_notice_days` after publication (else a finding, M10)"
     )
+    safety_indicators: SafetyIndicators | None = Field(
+        None,
+        description="The safety-relevant indicators the rule sets, as numbers (judged against the policy's "
+        "`safety.indicators.*`: a finding each, M8)",
+    )
 
 
 # The notice row with its findings: `rules_register.service.notice_public`.
@@ -55,6 +60,7 @@ class RuleNoticePublic(BaseModel):
     consulted: bool
     published_on: date
     effective_on: date
+    safety_indicators: SafetyIndicators | None = None
     created_at: datetime
     findings: list[FindingRef] = Field(default_factory=list)
 

@@ -25,6 +25,7 @@ async def publish_rule_notice(
     await repository.lock_rule_notice_topic(session, platform_id, body.topic)  # see repository
     latest = await repository.latest_notice_version(session, platform_id, body.topic)
     consulted = body.consultation is not None
+    indicators = body.safety_indicators.model_dump(exclude_none=True) if body.safety_indicators else None
     n = RuleNotice(
         id=new_id("rn"),
         platform_id=platform_id,
@@ -36,6 +37,7 @@ async def publish_rule_notice(
         consulted=consulted,
         published_on=body.published_on,
         effective_on=body.effective_on,
+        safety_indicators=indicators,
         created_at=shared.now(),
     )
     session.add(n)
@@ -49,16 +51,20 @@ async def publish_rule_notice(
             consulted=consulted,
             published_on=n.published_on,
             effective_on=n.effective_on,
+            safety_indicators=body.safety_indicators,
         ),
     )
     refs = []
-    for spec in rules.rule_notice_findings(
+    specs = rules.rule_notice_findings(
         topic=n.topic,
         published_on=n.published_on,
         effective_on=n.effective_on,
         consulted=consulted,
         consulted_on=body.consultation.consulted_on if consulted else None,
-    ):
+    )
+    # M8: judged on the day the rule takes effect (the day it acts on workers).
+    specs += rules.safety_indicator_findings(indicators or {}, topic=n.topic, effective_on=n.effective_on)
+    for spec in specs:
         refs.append(
             await raise_finding(
                 session,
@@ -83,7 +89,7 @@ async def notice_public_of(session: AsyncSession, n: RuleNotice) -> RuleNoticePu
 
 def diff_notices(a: RuleNotice, b: RuleNotice) -> dict:
     changes = []
-    for name in ("title", "content", "consultation", "consulted", "published_on", "effective_on"):
+    for name in ("title", "content", "consultation", "consulted", "published_on", "effective_on", "safety_indicators"):
         before, after = getattr(a, name), getattr(b, name)
         if before != after:
             changes.append({"field": name, "before": before, "after": after})
