@@ -273,3 +273,10 @@ async def test_the_docs_pages_load_nothing_from_the_internet(client):
                 assert asset.status_code == 200 and len(asset.content) > 100, url
         assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
     assert (await client.get("/docs-assets/../pyproject.toml")).status_code == 404
+
+
+async def test_the_front_page_sends_workers_to_their_app_and_integrators_to_the_documents(client):
+    page = await client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "lang=zh-CN" in page.text and "href='http://127.0.0.1:8000/app/'" in page.text
+    assert "href=/docs" in page.text and "/" not in (await client.get("/openapi.json")).json()["paths"]

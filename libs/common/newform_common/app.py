@@ -21,7 +21,7 @@ from .auth import TokenVerifier, oauth2_security_scheme
 from .consumer import ConsumerRunner
 from .db import Database
 from .deadlines import DeadlineHandler, DeadlineWorker
-from .docs_assets import mount_docs
+from .docs_assets import mount_docs, mount_front_page
 from .edge import EdgeGuardMiddleware
 from .errors import Conflict, document_problems, install_problem_handlers
 from .fonts import mount_fonts
@@ -140,6 +140,7 @@ def create_service_app(
         app.include_router(router)
     mount_fonts(app)  # every service's pages can render Chinese without system fonts
     mount_docs(app)
+    mount_front_page(app, settings.worker_app_url)  # after the routers: a service's own `/` wins
     install_openapi(app, settings)
     return app
 

@@ -10,6 +10,7 @@ traversal). Without them the pages say how to install them instead of loading fr
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from functools import lru_cache
@@ -103,4 +104,31 @@ def mount_docs(app: FastAPI) -> None:
 
     if assets_dir() is None:
         log.warning("swagger-ui-dist/redoc not found (npm ci, or NEWFORM_DOCS_ASSETS_DIR): /docs and /redoc say so")
+    app.include_router(router)
+
+
+def mount_front_page(app: FastAPI, worker_app_url: str) -> None:
+    """`/` for a service without a page of its own: in Chinese, where each kind of visitor goes. A
+    worker who types a service's address is sent on to the one workers' app (issue 21) rather than
+    left at an API; integrators get the API documents. Registered after the service's routers, so a
+    service's own `/` (the gateway's dashboard) wins."""
+    router = APIRouter(include_in_schema=False)
+    title = html.escape(app.title)
+    app_link = html.escape(worker_app_url, quote=True)
+
+    @router.get("/", response_class=HTMLResponse)
+    async def front_page() -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><html lang=zh-CN><meta charset=utf-8>"
+            "<meta name=viewport content='width=device-width,initial-scale=1'>"
+            f"<title>{title}</title>"
+            "<style>body{font:16px/1.6 system-ui,sans-serif;margin:2rem auto;max-width:36rem;padding:0 1rem;"
+            "color:#1a1a1a}a{color:#0b4f9c}a.main{display:block;padding:.9rem 1rem;margin:1rem 0;"
+            "background:#0b4f9c;color:#fff;border-radius:.5rem;text-decoration:none;font-size:1.15rem}</style>"
+            f"<h1>{title}</h1>"
+            f"<a class=main href='{app_link}'>劳动者请进入「劳动者服务」：合同、工资与工时、投诉与调解、技能培训</a>"
+            "<p>平台企业与部门对接：<a href=/docs>接口文档</a>（<a href=/openapi.json>OpenAPI</a>，"
+            "<a href=/asyncapi.json>AsyncAPI</a>）。</p>"
+        )
+
     app.include_router(router)
