@@ -17,7 +17,7 @@ from newform_gateway.rebuild import compare, rebuild
 from newform_unions import events as ev
 
 from ..kit.feed import EventFeed
-from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
+from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
 
 
 def _membership(worker_id: str, union_id: str, platform_id: str) -> dict:
@@ -39,6 +39,10 @@ def _joined(facts: dict, transfer_from: str | None = None) -> list:
 
 def _ended(facts: dict, status: str) -> ev.MembershipEnded:
     return ev.MembershipEnded(**facts | {"status": status}, ended_on=facts["at"].date(), reason=status)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _figures(body: dict) -> dict:
@@ -99,6 +103,12 @@ async def test_coverage_per_district_and_platform_scoped_by_caller_and_rebuilt(n
             ),
             *_joined(_membership(w[6], union_b, b)),
         )
+        # an older-shaped membership event without the worker's id: kept, counted for no registered worker
+        await unions.untyped(
+            "unions.membership.accepted.v1",
+            {"membership_id": "mem_old", "union_id": union_a, "platform_id": a, "status": "active", "at": _now()},
+            key="mem_old",
+        )
 
         async def coverage(by: str, headers: dict) -> dict:
             answer = await gateway.client.get("/v1/unions/coverage", params={"by": by}, headers=headers)
@@ -113,6 +123,9 @@ async def test_coverage_per_district_and_platform_scoped_by_caller_and_rebuilt(n
             return body if _figures(body) == expected_districts else None
 
         body = await eventually(districts_settled)
+        assert await eventually(
+            lambda: scalar(url, "select worker_id is null from unions_memberships where membership_id = 'mem_old'")
+        )
         assert body["scope"] == "city" and {r["name"] for r in body["rows"]} == {"城西区", "城东区"}
         # per platform: A lost w3 (cancelled) and w2 (left the union); w5 counts on both platforms
         by_platform = await coverage("platform", gateway.regulator)
