@@ -215,6 +215,7 @@ async def walk_through(page, base, sent, platform, contracts, wages, disputes, d
     await card.get_by_role("button", name="提交反映").click()  # tap 2 (the amount received is filled in)
     await card.locator(":text('已收到您的反映')").wait_for()
     assert "少发 500.00 元" in await card.inner_text()
+    await page.screenshot(path=str(SCREENSHOTS / "workers-app-wages-360.png"), full_page=True)
 
     # 投诉与调解: disputes knows the engagement from contracts' events.
     await eventually(
@@ -234,8 +235,9 @@ async def walk_through(page, base, sent, platform, contracts, wages, disputes, d
     await status.locator("p").wait_for(state="detached")
     # A service that is down: the gateway's 502, said in Chinese, with 重试.
     await page.get_by_role("button", name="技能培训").click()
-    await page.locator("#training .status :text('暂时无法连接 training 服务')").wait_for()
+    await page.locator("#training .status :text('暂时无法连接“技能培训”服务')").wait_for()
     assert await page.locator("#training .status").get_by_role("button", name="重试").is_visible()
+    await page.screenshot(path=str(SCREENSHOTS / "workers-app-service-down-360.png"))
 
     # 热线与通知: the complaint hotline, callable.
     await page.get_by_role("button", name="热线与通知").click()
@@ -246,6 +248,7 @@ async def walk_through(page, base, sent, platform, contracts, wages, disputes, d
     await page.get_by_role("button", name="退出登录").click()
     await page.locator("#signin:not([hidden])").wait_for()
     assert "本环境未配置统一身份认证登录" in await page.locator("#signin").inner_text()
+    await page.screenshot(path=str(SCREENSHOTS / "workers-app-signed-out-360.png"))
     assert await page.locator("#tabs").is_hidden()
     assert await page.locator("input[type=password], textarea#token, input#token").count() == 0
 
@@ -299,3 +302,4 @@ async def file_and_follow(page, sent, platform, disputes, tokens) -> None:
     assert "仲裁受理截止日" in await case.inner_text()
     await case.get_by_role("button", name="申请法律援助").click()
     await case.locator(":text('已申请法律援助')").wait_for()
+    await page.screenshot(path=str(SCREENSHOTS / "workers-app-disputes-360.png"), full_page=True)

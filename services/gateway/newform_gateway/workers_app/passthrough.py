@@ -62,6 +62,15 @@ FORWARDED_RESPONSE_HEADERS = (
     "ratelimit-reset",
 )
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+#: How a worker knows each service (the problem's `detail` is shown to them as it is).
+SERVICE_NAMES = {
+    "contracts": "合同",
+    "wages": "工资与工时",
+    "disputes": "投诉与调解",
+    "training": "技能培训",
+    "unions": "工会",
+    "departments": "部门核验",
+}
 
 
 class UpstreamUnavailable(Problem):
@@ -97,10 +106,10 @@ async def pass_through(service: str, path: str, request: Request) -> Response:
         upstream = await client.request(
             request.method, url, params=request.query_params.multi_items(), headers=headers, content=body or None
         )
-    except httpx.TimeoutException as exc:
+    except httpx.TimeoutException as exc:  # the log says it in English for operators; the worker reads Chinese
         log.warning("worker app pass-through: %s timed out (%s)", service, type(exc).__name__)
         raise UpstreamUnavailable(
-            f"{service} 服务未能及时响应，请稍后重试（the {service} service did not answer in time）",
+            f"“{SERVICE_NAMES.get(service, service)}”服务未能及时响应，请稍后重试。",
             status=504,
             title="Gateway timeout",
             headers={"Retry-After": "5"},
@@ -108,7 +117,7 @@ async def pass_through(service: str, path: str, request: Request) -> Response:
     except httpx.TransportError as exc:
         log.warning("worker app pass-through: %s unreachable (%s)", service, type(exc).__name__)
         raise UpstreamUnavailable(
-            f"暂时无法连接 {service} 服务，请稍后重试（the {service} service cannot be reached）",
+            f"暂时无法连接“{SERVICE_NAMES.get(service, service)}”服务，请稍后重试。",
             headers={"Retry-After": "5"},
         ) from exc
     out = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS if name in upstream.headers}

@@ -106,8 +106,7 @@ async def discovery(app: FastAPI, issuer: str) -> dict[str, Any]:
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("worker app: the discovery document of %s cannot be read: %s", issuer, exc)
         raise UpstreamUnavailable(
-            "暂时无法读取统一身份认证服务的配置，请稍后重试"
-            "（the identity provider's discovery document cannot be read）",
+            "暂时无法连接统一身份认证服务，请稍后重试。",
             headers={"Retry-After": "5"},
         ) from exc
     app.state.worker_app_discovery = (issuer, time.monotonic(), document)

@@ -96,7 +96,8 @@ async function api(service, method, path, body, options = {}) {
     throw new ApiError("登录已过期，请重新登录。", 401, false);
   }
   if (response.status >= 500 || response.status === 429) {
-    throw new ApiError(`服务暂时不可用${detail ? `（${detail}）` : ""}，请稍后重试。`, response.status, true);
+    const chinese = detail && /[\u4e00-\u9fff]/.test(detail) ? detail : "服务暂时不可用，请稍后重试。";
+    throw new ApiError(response.status === 429 ? "操作太频繁，请稍后重试。" : chinese, response.status, true);
   }
   throw new ApiError(detail || `请求未成功（${response.status}）。`, response.status, false);
 }
@@ -600,6 +601,7 @@ const LOADERS = { contracts: loadContracts, wages: loadWages, disputes: loadDisp
 
 function show(tab) {
   if (!LOADERS[tab]) tab = "contracts";
+  document.getElementById("notice").hidden = true;
   for (const b of document.querySelectorAll("#tabs button")) {
     const on = b.dataset.tab === tab;
     b.setAttribute("aria-current", on ? "page" : "false");
