@@ -18,31 +18,12 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Page, async_playwright
 
-from newform_common.kafka import ensure_topics
 from newform_common.policy import business_date
-from newform_common.testing import (
-    TokenFactory,
-    eventually,
-    migrated_database,
-    resident_id,
-    scalar,
-    unique_name,
-)
-from newform_contracts.main import create_app as create_contracts_app
-from newform_disputes.config import Settings as DisputesSettings
-from newform_disputes.main import create_app as create_disputes_app
-from newform_gateway.main import create_app as create_gateway_app
-from newform_local.ports import free_port
-from newform_wages.config import Settings as WagesSettings
-from newform_wages.main import create_app as create_wages_app
+from newform_common.testing import TokenFactory, eventually, resident_id, scalar
 
 from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
-from ..kit.contracts import make_settings as contracts_settings
-from ..kit.gateway import gateway_settings
-from ..kit.gateway import migrated_database as gateway_database
-from ..kit.loopback import LoopbackServer
 from ..kit.wages import statement
-from ..kit.workers_app import platform_headers, send_contract
+from ..kit.workers_app import platform_headers, send_contract, workers_stack
 
 PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
@@ -79,93 +60,29 @@ async def assert_fits_a_phone(page: Page) -> None:
 
 async def test_a_worker_signs_sees_pay_complains_follows_the_case_and_signs_out_on_a_phone(new_database, kafka):
     tokens = TokenFactory.generate()
-    prefix = unique_name("wapp").replace("_", "")
-    topics = {s: f"{prefix}-{s}.events" for s in ("contracts", "wages", "disputes", "departments", "unions")}
-    await ensure_topics(kafka.bootstrap_servers, list(topics.values()))
-    common = {"kafka_bootstrap_servers": kafka.bootstrap_servers, "jwt_public_key": tokens.public_pem}
-    contracts_app = create_contracts_app(
-        contracts_settings(
-            await migrated_database(new_database, "contracts"),
-            kafka.bootstrap_servers,
-            tokens.public_pem,
-            service_name=f"{prefix}-contracts",
-            relay_poll_interval_s=0.2,
-            run_consumers=False,
-        )
-    )
-    wages_app = create_wages_app(
-        WagesSettings(
-            service_name=f"{prefix}-wages",
-            database_url=await migrated_database(new_database, "wages"),
-            relay_poll_interval_s=0.2,
-            deadline_poll_interval_s=3600,
-            contracts_topic=topics["contracts"],
-            unions_topic=topics["unions"],
-            consumer_group_prefix=f"{prefix}-wages",
-            **common,
-        )
-    )
-    disputes_url = await migrated_database(new_database, "disputes")
-    disputes_app = create_disputes_app(
-        DisputesSettings(
-            service_name=f"{prefix}-disputes",
-            database_url=disputes_url,
-            relay_poll_interval_s=0.2,
-            contracts_topic=topics["contracts"],
-            departments_topic=topics["departments"],
-            consumer_group_prefix=f"{prefix}-disputes",
-            **common,
-        )
-    )
-    id_number = resident_id()
-    down = f"http://127.0.0.1:{free_port()}"  # training and unions are not started: the app must say so
     async with (
-        LoopbackServer(contracts_app, free_port()) as contracts_server,
-        LoopbackServer(wages_app, free_port()) as wages_server,
-        LoopbackServer(disputes_app, free_port()) as disputes_server,
+        workers_stack(new_database, kafka, tokens) as stack,
+        httpx.AsyncClient(base_url=stack.contracts) as contracts,
+        httpx.AsyncClient(base_url=stack.wages) as wages,
+        httpx.AsyncClient(base_url=stack.disputes) as disputes,
+        async_playwright() as p,
     ):
-        gateway_app = create_gateway_app(
-            gateway_settings(
-                prefix,
-                await gateway_database(new_database),
-                kafka.bootstrap_servers,
-                tokens.public_pem,
-                run_deliverer=False,
-                service_urls={
-                    "contracts": contracts_server.url,
-                    "wages": wages_server.url,
-                    "disputes": disputes_server.url,
-                    "training": down,
-                    "unions": down,
-                    "departments": down,
-                },
-            )
-        )
-        async with (
-            LoopbackServer(gateway_app, free_port()) as gateway,
-            httpx.AsyncClient(base_url=contracts_server.url) as contracts,
-            httpx.AsyncClient(base_url=wages_server.url) as wages,
-            httpx.AsyncClient(base_url=disputes_server.url) as disputes,
-        ):
-            sent = await send_contract(contracts, tokens, id_number, start_date="2026-11-01")
-            platform = platform_headers(tokens, sent.platform_id)
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                try:
-                    page = await browser.new_page(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
-                    requested: list[str] = []
-                    page.on("request", lambda request: requested.append(request.url))
-                    await sign_in_with_local_token(page, tokens.token("worker", subject=sent.worker_id))
-                    await walk_through(
-                        page, gateway.url, sent, platform, contracts, wages, disputes, disputes_url, tokens
-                    )
-                    assert requested and all(u.startswith(gateway.url) for u in requested), requested
-                finally:
-                    await browser.close()
+        sent = await send_contract(contracts, tokens, resident_id(), start_date="2026-11-01")
+        platform = platform_headers(tokens, sent.platform_id)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            await sign_in_with_local_token(page, tokens.token("worker", subject=sent.worker_id))
+            await walk_through(page, stack, sent, platform, contracts, wages, disputes, tokens)
+            assert requested and all(u.startswith(stack.gateway) for u in requested), requested
+        finally:
+            await browser.close()
 
 
-async def walk_through(page, base, sent, platform, contracts, wages, disputes, disputes_url, tokens) -> None:
-    await page.goto(f"{base}/app/")
+async def walk_through(page, stack, sent, platform, contracts, wages, disputes, tokens) -> None:
+    await page.goto(f"{stack.gateway}/app/")
     # 我的合同: the contract in plain words, to be signed.
     card = page.locator(f"#contract-list li[data-contract-id='{sent.contract_id}']")
     await card.wait_for()
@@ -219,7 +136,9 @@ async def walk_through(page, base, sent, platform, contracts, wages, disputes, d
 
     # 投诉与调解: disputes knows the engagement from contracts' events.
     await eventually(
-        lambda: scalar(disputes_url, "select count(*) from engagements where contract_id = :c", c=sent.contract_id),
+        lambda: scalar(
+            stack.disputes_database, "select count(*) from engagements where contract_id = :c", c=sent.contract_id
+        ),
         timeout=60,
     )
     await file_and_follow(page, sent, platform, disputes, tokens)

@@ -5,13 +5,35 @@ pseudonym contracts derives from it with its PII_SECRET)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 
-from newform_common.testing import TokenFactory, credit_code, mobile
+from newform_common.auth import generate_keypair
+from newform_common.kafka import ensure_topics
+from newform_common.testing import (
+    TEST_PII_SECRET,
+    TokenFactory,
+    credit_code,
+    migrated_database,
+    mobile,
+    unique_name,
+)
+from newform_contracts.config import Settings as ContractsSettings
+from newform_contracts.main import create_app as create_contracts_app
+from newform_disputes.config import Settings as DisputesSettings
+from newform_disputes.main import create_app as create_disputes_app
+from newform_gateway.main import create_app as create_gateway_app
+from newform_local.ports import free_port
+from newform_wages.config import Settings as WagesSettings
+from newform_wages.main import create_app as create_wages_app
 
 from .contracts import contract_body
+from .gateway import gateway_settings
+from .gateway import migrated_database as gateway_database
+from .loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -74,3 +96,85 @@ async def send_contract(
     r = await contracts.post(f"/v1/contracts/{contract['contract_id']}/send", headers=platform)
     assert r.status_code == 200, r.text
     return SentContract(pid, registration_id, contract["contract_id"], contract["worker_id"])
+
+
+@dataclass(frozen=True)
+class WorkersStack:
+    """contracts, wages and disputes on uvicorn, the gateway in front (its app and pass-through)."""
+
+    gateway: str
+    contracts: str
+    wages: str
+    disputes: str
+    disputes_database: str
+
+
+@asynccontextmanager
+async def workers_stack(
+    new_database, kafka, tokens: TokenFactory, *, oidc_issuer: str | None = None
+) -> AsyncIterator[WorkersStack]:
+    """Real services on loopback ports, fed through one test's Kafka topics, behind a gateway whose
+    pass-through knows their ports; training and unions are not started (the app must say so).
+    With `oidc_issuer`, every service trusts it and the gateway signs workers in with it; the services
+    share one PII_SECRET, so the pseudonym contracts gives an ID number is the one the others derive."""
+    prefix = unique_name("wapp").replace("_", "")
+    topics = {s: f"{prefix}-{s}.events" for s in ("contracts", "wages", "disputes", "departments", "unions")}
+    await ensure_topics(kafka.bootstrap_servers, list(topics.values()))
+    identity = {"oidc_issuers": oidc_issuer} if oidc_issuer else {}
+    common = {
+        "kafka_bootstrap_servers": kafka.bootstrap_servers,
+        "jwt_public_key": tokens.public_pem,
+        "pii_secret": TEST_PII_SECRET,
+        "relay_poll_interval_s": 0.2,
+        **identity,
+    }
+    contracts_app = create_contracts_app(
+        ContractsSettings(
+            service_name=f"{prefix}-contracts",
+            database_url=await migrated_database(new_database, "contracts"),
+            signing_key=generate_keypair()[0],
+            run_consumers=False,
+            **common,
+        )
+    )
+    wages_app = create_wages_app(
+        WagesSettings(
+            service_name=f"{prefix}-wages",
+            database_url=await migrated_database(new_database, "wages"),
+            deadline_poll_interval_s=3600,
+            contracts_topic=topics["contracts"],
+            unions_topic=topics["unions"],
+            consumer_group_prefix=f"{prefix}-wages",
+            **common,
+        )
+    )
+    disputes_url = await migrated_database(new_database, "disputes")
+    disputes_app = create_disputes_app(
+        DisputesSettings(
+            service_name=f"{prefix}-disputes",
+            database_url=disputes_url,
+            contracts_topic=topics["contracts"],
+            departments_topic=topics["departments"],
+            consumer_group_prefix=f"{prefix}-disputes",
+            **common,
+        )
+    )
+    down = f"http://127.0.0.1:{free_port()}"
+    async with (
+        LoopbackServer(contracts_app, free_port()) as contracts,
+        LoopbackServer(wages_app, free_port()) as wages,
+        LoopbackServer(disputes_app, free_port()) as disputes,
+    ):
+        urls = {"contracts": contracts.url, "wages": wages.url, "disputes": disputes.url}
+        settings = gateway_settings(
+            prefix,
+            await gateway_database(new_database),
+            kafka.bootstrap_servers,
+            tokens.public_pem,
+            run_deliverer=False,
+            service_urls={**urls, "training": down, "unions": down, "departments": down},
+            worker_app_issuer=oidc_issuer or "",
+            pii_secret=TEST_PII_SECRET,
+        )
+        async with LoopbackServer(create_gateway_app(settings), free_port()) as gateway:
+            yield WorkersStack(gateway.url, contracts.url, wages.url, disputes.url, disputes_url)
