@@ -122,7 +122,7 @@ async def test_config_gives_the_issuers_endpoints_the_client_and_the_api_bases(n
     port = free_port()
     issuer = f"http://127.0.0.1:{port}/realms/newform"
     async with LoopbackServer(fake_issuer(port), port):
-        settings = await gateway_for(new_database, kafka, tokens, worker_app_oidc_issuers=f"{issuer}, http://other/x")
+        settings = await gateway_for(new_database, kafka, tokens, oidc_issuers=f"{issuer}, http://other/x")
         async with app_client(create_app(settings)) as gateway:
             r = await gateway.get("/app/config.json")
             assert r.status_code == 200, r.text
@@ -143,7 +143,7 @@ async def test_config_gives_the_issuers_endpoints_the_client_and_the_api_bases(n
         kafka,
         tokens,
         worker_app_issuer=f"http://127.0.0.1:{free_port()}/realms/x",
-        worker_app_oidc_issuers=issuer,
+        oidc_issuers=issuer,
         worker_app_client_id="city-app",
     )
     async with app_client(create_app(settings)) as gateway:

@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from newform_common import registry
 from newform_common.consumer import ALL_EVENT_TOPICS
+from newform_common.oidc import issuer_urls
 from newform_common.settings import ServiceSettings
 
 DEFAULT_CREDIT_RULES = Path(__file__).resolve().parent / "credit_rules.toml"
@@ -85,10 +86,9 @@ class Settings(ServiceSettings):
         return None
 
     # The workers' app (workers_app/): the OpenID Connect issuer the app signs workers in with: this one,
-    # else the first of OIDC_ISSUERS (the issuers every service trusts; read here until the kit's
-    # settings carry them); none: the app says sign-in is not configured (`newform dev --no-idp`).
+    # else the first of OIDC_ISSUERS (the issuers every service trusts, the kit's setting); none: the
+    # app says sign-in is not configured here (`newform dev --no-idp`).
     worker_app_issuer: str = Field("", validation_alias="WORKER_APP_ISSUER")
-    worker_app_oidc_issuers: str = Field("", validation_alias="OIDC_ISSUERS")
     worker_app_client_id: str = Field("newform-app", validation_alias="WORKER_APP_CLIENT_ID")
     worker_app_timeout_s: float = Field(15.0, validation_alias="WORKER_APP_TIMEOUT_S")
     # Where the pass-through sends `/app/api/<service>/v1/...`: each registered service's base URL,
@@ -106,7 +106,5 @@ class Settings(ServiceSettings):
 
     @property
     def worker_app_issuer_url(self) -> str | None:
-        if self.worker_app_issuer.strip():
-            return self.worker_app_issuer.strip().rstrip("/")
-        issuers = self.worker_app_oidc_issuers.replace(",", " ").split()
-        return issuers[0].rstrip("/") if issuers else None
+        issuers = issuer_urls(self.worker_app_issuer) or issuer_urls(self.oidc_issuers)
+        return issuers[0] if issuers else None

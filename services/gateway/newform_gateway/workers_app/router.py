@@ -101,7 +101,7 @@ async def discovery(app: FastAPI, issuer: str) -> dict[str, Any]:
         r = await client.get(f"{issuer}/.well-known/openid-configuration")
         r.raise_for_status()
         document = r.json()
-        if document.get("issuer", "").rstrip("/") != issuer:
+        if document.get("issuer") != issuer:  # exactly (OpenID Connect Discovery §4.3)
             raise ValueError(f"the document names another issuer: {document.get('issuer')!r}")
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("worker app: the discovery document of %s cannot be read: %s", issuer, exc)
