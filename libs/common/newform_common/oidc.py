@@ -123,6 +123,21 @@ class OidcIssuer:
     _attempted_at: float = float("-inf")
     _unreachable: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _discovery: dict[str, Any] | None = None
+    _discovered_at: float = float("-inf")
+
+    async def _get_json(self, url: str) -> dict[str, Any]:
+        client = self.http or httpx.AsyncClient(timeout=HTTP_TIMEOUT_S)
+        try:
+            response = await client.get(url, headers={"Accept": "application/json"})
+        finally:
+            if self.http is None:
+                await client.aclose()
+        response.raise_for_status()
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ValueError(f"{url} did not answer with a JSON object")
+        return body
 
     async def verify(self, token: str, header: Mapping[str, Any], issued_at: object) -> tuple[Principal, float]:
         """The caller and the token's expiry; `issued_at` is the unverified `iat`, which only decides
@@ -174,19 +189,28 @@ class OidcIssuer:
             )
         raise Unauthorized("The token was signed by a key its issuer does not publish")
 
+    async def discovery(self, *, fresh: bool = False) -> dict[str, Any]:
+        """The issuer's discovery document (its endpoints: authorization, token, end-session, keys),
+        kept for `KEYS_MAX_AGE_S`; what a sign-in page needs as much as the key fetch. Raises
+        `IdentityProviderUnavailable` when the provider cannot be read."""
+        if not fresh and self._discovery is not None and time.monotonic() - self._discovered_at < KEYS_MAX_AGE_S:
+            return self._discovery
+        try:
+            document = await self._get_json(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
+            if document.get("issuer") != self.issuer:
+                raise ValueError(f"its discovery document names issuer {document.get('issuer')!r}")
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("identity provider %s: discovery document not read: %s", self.issuer, exc)
+            raise IdentityProviderUnavailable(f"The identity provider {self.issuer} cannot be reached") from exc
+        self._discovery, self._discovered_at = document, time.monotonic()
+        return document
+
     async def _fetch_keys(self) -> bool:
         """Fetch the key set through discovery; False (keys kept as they were) when the provider fails."""
         try:
-            client = self.http or httpx.AsyncClient(timeout=HTTP_TIMEOUT_S)
-            try:
-                discovery = await _get_json(client, self.issuer.rstrip("/") + "/.well-known/openid-configuration")
-                if discovery.get("issuer") != self.issuer:
-                    raise ValueError(f"its discovery document names issuer {discovery.get('issuer')!r}")
-                key_set = await _get_json(client, str(discovery["jwks_uri"]))
-            finally:
-                if self.http is None:
-                    await client.aclose()
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            discovery = await self.discovery(fresh=True)
+            key_set = await self._get_json(str(discovery["jwks_uri"]))
+        except (IdentityProviderUnavailable, httpx.HTTPError, ValueError, KeyError) as exc:
             log.warning("identity provider %s: key set not fetched: %s", self.issuer, exc)
             return False
         keys = {}
@@ -246,12 +270,3 @@ class Authenticator:
         if len(self._verified) > self._remember:
             self._verified.popitem(last=False)
         return principal
-
-
-async def _get_json(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
-    response = await client.get(url, headers={"Accept": "application/json"})
-    response.raise_for_status()
-    body = response.json()
-    if not isinstance(body, dict):
-        raise ValueError(f"{url} did not answer with a JSON object")
-    return body
