@@ -108,3 +108,20 @@ class Settings(ServiceSettings):
     def worker_app_issuer_url(self) -> str | None:
         issuers = issuer_urls(self.worker_app_issuer) or issuer_urls(self.oidc_issuers)
         return issuers[0] if issuers else None
+
+    # The dashboard's sign-in through the same issuer (web/signin.py): its client at the provider (PKCE;
+    # a secret only if the provider registers it as confidential) and how long a signed-in session lasts.
+    dashboard_client_id: str = Field("newform-dashboard", validation_alias="DASHBOARD_CLIENT_ID")
+    dashboard_client_secret: str = Field("", validation_alias="DASHBOARD_CLIENT_SECRET")
+    dashboard_client_secret_file: Path | None = Field(None, validation_alias="DASHBOARD_CLIENT_SECRET_FILE")
+    dashboard_session_ttl_s: int = Field(8 * 3600, validation_alias="DASHBOARD_SESSION_TTL_S")
+
+    def dashboard_client_secret_value(self) -> str:
+        if self.dashboard_client_secret_file is not None and self.dashboard_client_secret_file.exists():
+            return self.dashboard_client_secret_file.read_text().strip()
+        return self.dashboard_client_secret
+
+    @property
+    def signin_issuer_url(self) -> str | None:
+        """The issuer people sign in with, on the dashboard as in the workers' app."""
+        return self.worker_app_issuer_url

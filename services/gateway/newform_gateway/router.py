@@ -16,7 +16,7 @@ from .overview import router as overview_router
 from .platforms import page as platforms_page
 from .platforms import router as platforms_router
 from .tokens import token_router
-from .web import shell
+from .web import signin
 from .webhooks import router as webhooks_router
 
 API_ROUTERS: list[APIRouter] = [
@@ -33,7 +33,7 @@ API_ROUTERS: list[APIRouter] = [
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
-    shell.router,  # /signin, /signout
+    signin.router,  # /signin (the identity provider, or a pasted token in development), /signout
     overview_page.page_router,  # /, /workers
     alerts_page.page_router,  # /alerts and its forms
     platforms_page.page_router,  # /platforms

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -41,9 +41,6 @@ ALLOWED_ROLES = {Role.department, Role.regulator, Role.admin}
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.filters["bdate"] = lambda value: business_date(value).isoformat()  # Asia/Shanghai date
 templates.env.filters["yuan"] = lambda fen: f"{fen / 100:,.2f}"  # money is stored in fen
-#: Sign-in and sign-out; every page module has its own router.
-router = APIRouter(include_in_schema=False)
-
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app": "新就业形态劳动者权益监管平台",
@@ -57,6 +54,14 @@ TEXT: dict[str, dict[str, str]] = {
         "token": "访问令牌",
         "departments": "部门核验",
         "signin_hint": "请粘贴由管理员签发的访问令牌（部门、监管或管理员角色）。",
+        "signin_idp": "通过统一身份认证登录",
+        "signin_idp_hint": "监管部门和各责任部门工作人员请使用统一身份认证账号登录。",
+        "signin_dev_hint": "开发环境：也可粘贴 newform token 签发的访问令牌。",
+        "idp_state": "登录已过期或来源不明，请重新登录。",
+        "idp_refused": "统一身份认证未完成登录，请重试。",
+        "idp_provider_down": "统一身份认证服务暂不可用，请稍后重试。",
+        "idp_role": "该账号不是部门、监管或管理员角色，无权使用本平台。",
+        "idp_no_signing_key": "本网关未配置会话签名密钥（TOKEN_SIGNING_KEY），请联系运维人员。",
         "registrations": "在册劳动者",
         "by_district": "按区县统计在册劳动者",
         "by_occupation": "按职业统计在册劳动者",
@@ -132,6 +137,14 @@ TEXT: dict[str, dict[str, str]] = {
         "signout": "Sign out",
         "token": "Access token",
         "signin_hint": "Paste a token issued to you (department, regulator or admin role).",
+        "signin_idp": "Sign in with the city's identity service",
+        "signin_idp_hint": "Officers of the regulator and the departments sign in with their unified identity account.",
+        "signin_dev_hint": "Development: a token from `newform token` may be pasted instead.",
+        "idp_state": "The sign-in expired or did not start here; please sign in again.",
+        "idp_refused": "The identity service did not complete the sign-in; please retry.",
+        "idp_provider_down": "The identity service is unavailable; please retry shortly.",
+        "idp_role": "This account has no department, regulator or admin role here.",
+        "idp_no_signing_key": "This gateway has no session signing key (TOKEN_SIGNING_KEY); contact the operators.",
         "registrations": "Registered workers",
         "by_district": "Registered workers by district",
         "by_occupation": "Registered workers by occupation",
@@ -313,37 +326,6 @@ def guard(request: Request) -> tuple[Principal, str] | Response:
     return principal, token
 
 
-@router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request, next: str = "/"):
-    return render(request, "signin.html", lang_of(request), principal=None, csrf="", next=next, error=None)
-
-
-@router.post("/signin")
-async def signin(request: Request, token: str = Form(..., max_length=4000), next: str = Form("/")):
-    lang = lang_of(request)
-    try:
-        request.app.state.token_verifier.verify(token.strip())
-    except Problem as exc:
-        return render(
-            request, "signin.html", lang, status_code=401, principal=None, csrf="", next=next, error=exc.detail
-        )
-    # Only a local path: never an open redirect to another site.
-    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token.strip(),
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=request.app.state.settings.cookie_secure,
-        max_age=12 * 3600,
-    )
-    return response
-
-
-@router.post("/signout")
-async def signout(request: Request):
-    response = RedirectResponse("/signin", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE, path="/")
-    return response
+def safe_next(target: str) -> str:
+    """Only a local path: a sign-in never becomes an open redirect to another site."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
