@@ -3,7 +3,8 @@ themselves live with their concern: `sources/<service>/page.py`, `alerts/page.py
 
 Server-rendered pages in Simplified Chinese (`?lang=en` for English).
 
-Sign-in: paste a token; it is kept in an HttpOnly, SameSite=Strict cookie. Forms that change state
+Sign-in (`signin.py`): through the identity provider, or a pasted token in development; the session's
+token is kept in an HttpOnly, SameSite=Strict cookie. Forms that change state
 carry a per-session CSRF token (an HMAC of the session's token) besides SameSite. The same rules as
 the API: department, regulator and admin tokens only; a department sees and acts on only its alerts.
 Every asset (CSS; charts are inline SVG) is served by the gateway itself.
