@@ -76,7 +76,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         8002,
         "pay statements, working time, arrears and related-unit credit (M6, M7, M19, M20)",
         # Engagements; and collective contracts in force, whose standards bind pay and quotas (劳动合同法 art. 55).
-        consumes=("contracts.events", "unions.events"),
+        consumes=("contracts.events", "unions.events", "departments.events"),
     ),
     ServiceSpec(
         "disputes",
