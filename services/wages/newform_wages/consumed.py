@@ -1,5 +1,6 @@
 """Wages' own models of the events it reads (only the fields it uses): contracts' engagements, and the
-unions' collective contracts in force and ended (their standards bind pay and quotas, 劳动合同法 art. 55).
+unions' collective contracts in force and ended (their standards bind pay and quotas, 劳动合同法 art. 55), and
+the emergency department's bad-weather warnings (departments.events; M8).
 
 Checked against the producers' committed schemas by tests/common/test_consumed_events.py.
 """
@@ -132,3 +133,19 @@ class CollectiveContractEnded(ConsumedEvent):
     collective_contract_id: str
     ended_on: date
     reason: str
+
+
+@consumes("departments.weather_warning.issued.v1")
+class WeatherWarningIssued(ConsumedEvent):
+    """The emergency department's bad-weather warning as it now stands (M8): a red one's window is judged
+    against the work sessions in its district."""
+
+    fact_id: str
+    reference: str
+    version: int
+    district: str
+    level: str
+    hazard: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    cancelled_at: datetime | None = None

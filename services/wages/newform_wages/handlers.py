@@ -9,8 +9,9 @@ from newform_common.events import Envelope
 from newform_common.wiring import only
 
 from .collective import service as collective
-from .consumed import MODELS, CollectiveContractEnded, CollectiveContractInForce
+from .consumed import MODELS, CollectiveContractEnded, CollectiveContractInForce, WeatherWarningIssued
 from .engagements.service import apply_contract_events
+from .safety import service as safety
 
 
 @only(*MODELS)
@@ -35,3 +36,12 @@ async def on_unions_events(session: AsyncSession, envelopes: list[Envelope]) -> 
             await collective.collective_ended(
                 session, ended.collective_contract_id, ended.ended_on, ended.reason, e.time
             )
+
+
+@only(WeatherWarningIssued.event_type)
+async def on_departments_events(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """departments.events: bad-weather warnings (M8), in order, onto wages' copy and their judging clocks
+    (the departments' other facts are not wages' concern)."""
+    for e in envelopes:
+        if e.type == WeatherWarningIssued.event_type:
+            await safety.warning_stated(session, WeatherWarningIssued.of(e))

@@ -10,6 +10,7 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .config import Settings
 from .router import router
+from .safety.service import DEADLINE_HANDLERS as SAFETY_CLOCKS
 from .statements.clocks import DEADLINE_HANDLERS
 from .statements.service import rejudge_pending_premiums
 
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[router, findings_router()],
         openapi_tags=TAGS,
-        deadline_handlers=DEADLINE_HANDLERS,
+        deadline_handlers={**DEADLINE_HANDLERS, **SAFETY_CLOCKS},
         # a year's holiday schedule loaded: the premium questions that waited for it
         schedule_hooks=(rejudge_pending_premiums,),
     )

@@ -31,6 +31,8 @@ from newform_common.findings import Severity as Severity
 from newform_common.findings import Violation as Violation
 from newform_common.policy import MeasuresStatus, Policy, get_policy
 
+from .safety import rules as safety_rules
+
 RULES: tuple[RuleDef, ...] = (
     RuleDef("M6.max_pay_period", "finding", "A pay period is at most one month (part-time: at most 15 days)"),
     RuleDef(
@@ -96,6 +98,7 @@ RULES: tuple[RuleDef, ...] = (
         "finding",
         "A labour quota above the one the collective contract in force agrees (劳动合同法 art. 55)",
     ),
+    *safety_rules.RULES,
 )
 
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]
