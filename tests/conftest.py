@@ -6,6 +6,8 @@
   ``create_database(name)``.
 - ``kafka``: a :class:`~newform_local.kafka.LocalKafka` started once per session (or the broker(s)
   of ``NEWFORM_TEST_KAFKA``, e.g. ``kafka:9092``). Surface: ``bootstrap_servers``.
+- ``keycloak``: a real identity provider (Keycloak, the ``newform`` realm) started once per session
+  on free ports with its own data folder and database (tests/kit/idp.py says what it offers).
 - ``new_database``: a factory ``new_database(prefix="test") -> url`` creating a fresh, uniquely
   named database. Session-scoped so module- and session-scoped fixtures can use it too.
 """
@@ -24,6 +26,8 @@ from newform_local.kafka import ExternalKafka, LocalKafka
 from newform_local.ports import free_port
 from newform_local.postgres import EmbeddedPostgres, ExternalPostgres
 from newform_local.throwaway import throwaway_postgres
+
+from .kit.idp import TestKeycloak, running_keycloak
 
 # The suite's services are development services: settings it does not give (PII_SECRET) fall back to
 # development values instead of refusing to start (tests/common/test_integrator_contract.py checks the refusal).
@@ -78,3 +82,14 @@ def new_database(postgres: EmbeddedPostgres | ExternalPostgres) -> Callable[...,
 def tokens() -> TokenFactory:
     """One signing key pair for the session; every service app under test verifies with it."""
     return TokenFactory.generate()
+
+
+@pytest.fixture(scope="session")
+def keycloak(
+    tmp_path_factory: pytest.TempPathFactory, postgres: EmbeddedPostgres | ExternalPostgres
+) -> Iterator[TestKeycloak]:
+    """Keycloak with the newform realm, once per session (its first start takes ~40 s: a schema)."""
+    name = f"keycloak_{uuid.uuid4().hex[:10]}"
+    postgres.create_database(name)
+    with running_keycloak(tmp_path_factory.mktemp("keycloak"), postgres.url(name)) as server:
+        yield server

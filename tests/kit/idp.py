@@ -1,0 +1,258 @@
+"""A real identity provider for tests: Keycloak with the ``newform`` realm (``newform_local.keycloak``).
+
+The session fixture ``keycloak`` (tests/conftest.py) starts one server per test run, with its own data
+folder, free ports and a fresh database on the suite's PostgreSQL, so it never meets a ``make run``
+one. Surface (kept stable; other suites build on it):
+
+- ``issuer``, ``base_url``, ``token_endpoint``, ``app_client_id`` (``newform-app``), ``audience``;
+- ``users``: the demo people by username (``DemoUser``: username, password, role, id_number);
+  ``workers``: those with the worker role;
+- ``client_ids`` (the demo platform's and departments' confidential clients), ``client_secret(id)``,
+  ``client_credentials_token(id)`` → an access token;
+- ``login(username, redirect_uri=...)``: the authorization code flow with PKCE through Keycloak's own
+  login form (what a browser does), → the token response (``access_token``, ``id_token``, …);
+- ``admin``: Keycloak's admin REST API as the bootstrap administrator (``admin.request``,
+  ``admin.rotate_signing_key()`` for a JWKS rotation).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from newform_local.keycloak import LocalKeycloak
+from newform_local.keycloak_realm import (
+    APP_CLIENT_ID,
+    AUDIENCE,
+    DEMO_CLIENTS,
+    DEMO_PEOPLE,
+    REALM,
+    client_secrets,
+    realm_document,
+)
+from newform_local.ports import free_port
+
+#: Where the workers' app would be: a loopback gateway on some port (Keycloak accepts any port there).
+DEFAULT_REDIRECT = "http://127.0.0.1:8000/app/"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    id_number: str | None = None
+
+
+class LoginRefused(AssertionError):
+    """Keycloak did not redirect back with a code (wrong password, refused redirect URI…)."""
+
+
+def _segment(token: str, index: int) -> dict:
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def decode_claims(token: str) -> dict:
+    """The claims of a JWT, unverified (tests read what Keycloak put in; services verify)."""
+    return _segment(token, 1)
+
+
+def decode_header(token: str) -> dict:
+    """The JOSE header of a JWT (``kid``, ``alg``)."""
+    return _segment(token, 0)
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge) as RFC 7636 §4 defines them."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+class KeycloakAdmin:
+    """Keycloak's admin REST API (``/admin/realms/...``) as the bootstrap administrator."""
+
+    def __init__(self, base_url: str, password: str, realm: str = REALM):
+        self.base_url = base_url
+        self.password = password
+        self.realm = realm
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def token(self) -> str:
+        if self._token is None or time.monotonic() > self._expires:
+            response = httpx.post(
+                f"{self.base_url}/realms/master/protocol/openid-connect/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": "admin-cli",
+                    "username": "admin",
+                    "password": self.password,
+                },
+                timeout=30,
+            )
+            response.raise_for_status()
+            body = response.json()
+            self._token = body["access_token"]
+            self._expires = time.monotonic() + body["expires_in"] - 10
+        return self._token
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """``path`` below ``/admin/realms/<realm>`` (``""`` is the realm itself)."""
+        headers = {"Authorization": f"Bearer {self.token()}", **kwargs.pop("headers", {})}
+        url = f"{self.base_url}/admin/realms/{self.realm}{path}"
+        return httpx.request(method, url, headers=headers, timeout=30, **kwargs)
+
+    def active_kid(self, algorithm: str = "RS256") -> str:
+        response = self.request("GET", "/keys")
+        response.raise_for_status()
+        return response.json()["active"][algorithm]
+
+    def rotate_signing_key(self, priority: int = 1000) -> str:
+        """Add an ``rsa-generated`` key provider above the others: new tokens are signed with a new
+        key (its ``kid`` is returned); the old key stays in the JWKS, as in a real rotation."""
+        realm = self.request("GET", "")
+        realm.raise_for_status()
+        before = self.active_kid()
+        component = {
+            "name": f"rsa-rotated-{secrets.token_hex(4)}",
+            "providerId": "rsa-generated",
+            "providerType": "org.keycloak.keys.KeyProvider",
+            "parentId": realm.json()["id"],
+            "config": {"priority": [str(priority)], "enabled": ["true"], "active": ["true"], "keySize": ["2048"]},
+        }
+        created = self.request("POST", "/components", json=component)
+        assert created.status_code == 201, created.text
+        after = self.active_kid()
+        assert after != before, "the new key provider did not become the active RS256 key"
+        return after
+
+
+class TestKeycloak:
+    """One running Keycloak with the newform realm, as the tests see it."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def __init__(self, server: LocalKeycloak, secrets_by_client: dict[str, str]):
+        self.server = server
+        self.issuer = server.issuer
+        self.base_url = server.base_url
+        self.audience = AUDIENCE
+        self.app_client_id = APP_CLIENT_ID
+        self.token_endpoint = f"{self.issuer}/protocol/openid-connect/token"
+        self.authorization_endpoint = f"{self.issuer}/protocol/openid-connect/auth"
+        self._secrets = secrets_by_client
+        self.client_ids = tuple(c.client_id for c in DEMO_CLIENTS)
+        self.users = {p.username: DemoUser(p.username, p.password, p.role.value, p.id_number) for p in DEMO_PEOPLE}
+        self.workers = tuple(u for u in self.users.values() if u.role == "worker")
+        self.admin = KeycloakAdmin(self.base_url, server.admin_password)
+
+    def client_secret(self, client_id: str) -> str:
+        return self._secrets[client_id]
+
+    def client_credentials_token(self, client_id: str) -> str:
+        response = httpx.post(
+            self.token_endpoint,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": self._secrets[client_id],
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def login(self, username: str, password: str | None = None, *, redirect_uri: str = DEFAULT_REDIRECT) -> dict:
+        """Sign ``username`` in as the workers' app does: authorization request with PKCE S256,
+        Keycloak's login form, the code at ``redirect_uri``, the code exchanged at the token endpoint."""
+        verifier, challenge = pkce_pair()
+        state = secrets.token_urlsafe(16)
+        with httpx.Client(timeout=30, follow_redirects=False) as browser:
+            page = browser.get(
+                self.authorization_endpoint,
+                params={
+                    "client_id": self.app_client_id,
+                    "redirect_uri": redirect_uri,
+                    "response_type": "code",
+                    "scope": "openid",
+                    "state": state,
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                },
+            )
+            if page.status_code != 200 or 'id="kc-form-login"' not in page.text:
+                raise LoginRefused(f"no login form ({page.status_code}): {page.text[:500]}")
+            action = html.unescape(re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text)[1])
+            password = password if password is not None else self.users[username].password
+            # Keycloak's session cookies are `Secure`: browsers send them to loopback http, httpx does not.
+            cookies = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+            answer = browser.post(
+                action,
+                data={"username": username, "password": password, "credentialId": ""},
+                headers={"Cookie": cookies},
+            )
+            location = answer.headers.get("location", "")
+            if answer.status_code != 302 or not location.startswith(redirect_uri):
+                raise LoginRefused(f"login of {username} not accepted ({answer.status_code}): {answer.text[:500]}")
+            query = parse_qs(urlsplit(location).query)
+            assert query["state"] == [state]
+            tokens = browser.post(
+                self.token_endpoint,
+                data={
+                    "grant_type": "authorization_code",
+                    "code": query["code"][0],
+                    "redirect_uri": redirect_uri,
+                    "client_id": self.app_client_id,
+                    "code_verifier": verifier,
+                },
+            )
+            tokens.raise_for_status()
+            return tokens.json()
+
+    def authorization_page(self, redirect_uri: str) -> httpx.Response:
+        """What Keycloak answers an authorization request of the app to ``redirect_uri``."""
+        _verifier, challenge = pkce_pair()
+        return httpx.get(
+            self.authorization_endpoint,
+            params={
+                "client_id": self.app_client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": "openid",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
+            timeout=30,
+        )
+
+
+@contextmanager
+def running_keycloak(data_dir: Path, database_url: str) -> Iterator[TestKeycloak]:
+    """Keycloak on ``database_url`` (an existing, empty database) with the newform realm."""
+    found = client_secrets(data_dir / "client-secrets.json")
+    server = LocalKeycloak(
+        data_dir,
+        free_port(),
+        database_url,
+        admin_password=secrets.token_urlsafe(12),
+        realm=realm_document(found),
+    )
+    server.start()
+    try:
+        yield TestKeycloak(server, found)
+    finally:
+        server.stop()
