@@ -10,6 +10,7 @@ from typing import Any
 from newform_common.clock import now
 from newform_common.policy import business_date
 from newform_common.testing import eventually, read_topic, resident_id, scalar, worker_id_of
+from newform_contracts.events import AccountRestricted
 
 
 def today() -> date:
@@ -46,14 +47,40 @@ async def union(api, platform_ids: list[str], *, kind: str = "enterprise", distr
     return union_id
 
 
-async def registered(unions, worker_id: str, platform_id: str) -> None:
-    """contracts registered the worker with the platform, and our copy has it."""
-    await unions.contracts.worker(worker_id, platform_id)
+async def registered(unions, worker_id: str, platform_id: str, *, district: str = "chengxi") -> None:
+    """contracts registered the worker with the platform (living in `district`), and our copy has it."""
+    await unions.contracts.worker(worker_id, platform_id, district=district)
 
     async def copied():
         return await scalar(
             unions.api.url,
             "select count(*) from worker_registrations where worker_id = :w and platform_id = :p",
+            w=worker_id,
+            p=platform_id,
+        )
+
+    await eventually(copied)
+
+
+async def cancelled(unions, worker_id: str, platform_id: str) -> None:
+    """The platform cancelled the worker's account (contracts' `account.restricted`), and our copy knows."""
+    await unions.contracts.send(
+        AccountRestricted(
+            restriction_id="rs_" + secrets.token_hex(4),
+            worker_id=worker_id,
+            platform_id=platform_id,
+            action="cancel",
+            reason_code="worker_request",
+            reason_listed=True,
+            notice_days=0,
+            effective_at=now(),
+        )
+    )
+
+    async def copied():
+        return await scalar(
+            unions.api.url,
+            "select not active from worker_registrations where worker_id = :w and platform_id = :p",
             w=worker_id,
             p=platform_id,
         )

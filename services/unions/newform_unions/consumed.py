@@ -1,5 +1,6 @@
 """What unions reads of contracts' events: workers' registrations with platforms (coverage, and the
-platform a worker joins through) and the versions of platforms' rules (M10 consultation)."""
+platform a worker joins through), the cancellation of a registration (no longer a registered worker),
+and the versions of platforms' rules (M10 consultation)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ class WorkerRegistered(ConsumedEvent):
     occupation: str
     residence_district: str
     registered_at: datetime
+
+
+@consumes("contracts.account.restricted.v1")
+class AccountRestricted(ConsumedEvent):
+    """Only `cancel` matters here: the registration stops counting (a restriction leaves it registered)."""
+
+    worker_id: str
+    platform_id: str
+    action: str

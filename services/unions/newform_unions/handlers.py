@@ -14,7 +14,7 @@ from newform_common.events import Envelope
 from newform_common.wiring import only
 
 from . import service
-from .consumed import RuleNoticePublished, WorkerRegistered
+from .consumed import AccountRestricted, RuleNoticePublished, WorkerRegistered
 
 #: A use case of one consumed event, in the consumer's transaction (the inbox makes it once-only).
 UseCase = Callable[[AsyncSession, Envelope], Awaitable[None]]
@@ -22,6 +22,7 @@ UseCase = Callable[[AsyncSession, Envelope], Awaitable[None]]
 #: contracts.events: the use case (`service.py`) of each event type acted on; `consumed.py` has the models.
 CONTRACTS_USE_CASES: dict[str, UseCase] = {
     WorkerRegistered.event_type: service.record_worker_registration,
+    AccountRestricted.event_type: service.record_account_restriction,
     RuleNoticePublished.event_type: service.record_rule_version,
 }
 

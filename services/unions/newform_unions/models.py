@@ -90,7 +90,8 @@ class Membership(ServiceModel, table=True):
 
 class WorkerRegistration(ServiceModel, table=True):
     """A worker's registration with a platform, from contracts' `worker.registered` (coverage's denominator
-    and the platform a worker may join through)."""
+    and the platform a worker may join through); `active` until the platform cancels the account
+    (`account.restricted` with `cancel`)."""
 
     __tablename__ = "worker_registrations"
     __table_args__ = (UniqueConstraint("platform_id", "worker_id", name="uq_worker_registrations_platform_worker"),)
@@ -101,6 +102,7 @@ class WorkerRegistration(ServiceModel, table=True):
     occupation: str = Field(max_length=32)
     residence_district: str = Field(max_length=32)
     registered_at: datetime = timestamp_field()
+    active: bool = True
 
 
 class RuleVersion(ServiceModel, table=True):

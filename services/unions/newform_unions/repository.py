@@ -6,7 +6,7 @@ a getter of what the caller may see takes `(session, principal, key, *, for_upda
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,36 +102,6 @@ async def open_application(session: AsyncSession, worker_id: str) -> Membership 
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def member_counts(session: AsyncSession, platform_id: str | None) -> dict[str, int]:
-    """Active members per platform they joined through."""
-    query = (
-        select(Membership.platform_id, func.count())
-        .where(Membership.status == MembershipStatus.active, Membership.platform_id.is_not(None))  # type: ignore[union-attr]
-        .group_by(Membership.platform_id)
-    )
-    if platform_id:
-        query = query.where(Membership.platform_id == platform_id)
-    return {str(p): int(n) for p, n in (await session.execute(query)).all()}
-
-
-async def member_counts_by_district(session: AsyncSession) -> dict[str, int]:
-    """Active members per residence district (of their registrations with platforms)."""
-    query = (
-        select(WorkerRegistration.residence_district, func.count(func.distinct(Membership.worker_id)))
-        .join(WorkerRegistration, WorkerRegistration.worker_id == Membership.worker_id)
-        .where(Membership.status == MembershipStatus.active)
-        .group_by(WorkerRegistration.residence_district)
-    )
-    return {str(d): int(n) for d, n in (await session.execute(query)).all()}
-
-
-async def registered_counts_by_district(session: AsyncSession) -> dict[str, int]:
-    query = select(
-        WorkerRegistration.residence_district, func.count(func.distinct(WorkerRegistration.worker_id))
-    ).group_by(WorkerRegistration.residence_district)
-    return {str(d): int(n) for d, n in (await session.execute(query)).all()}
-
-
 # -- worker registrations (contracts' events) ---------------------------------------------------------
 async def save_registrations(session: AsyncSession, rows: list[dict]) -> None:
     if not rows:
@@ -140,18 +110,39 @@ async def save_registrations(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(statement.on_conflict_do_nothing())
 
 
+async def cancel_registration(session: AsyncSession, worker_id: str, platform_id: str) -> None:
+    """The platform cancelled the worker's account: the registration is no longer active."""
+    statement = (
+        update(WorkerRegistration)
+        .where(WorkerRegistration.worker_id == worker_id, WorkerRegistration.platform_id == platform_id)
+        .values(active=False)
+    )
+    await session.execute(statement)
+
+
 async def platforms_of_worker(session: AsyncSession, worker_id: str) -> set[str]:
-    query = select(WorkerRegistration.platform_id).where(WorkerRegistration.worker_id == worker_id)
+    """The platforms the worker holds an active registration with."""
+    query = select(WorkerRegistration.platform_id).where(
+        WorkerRegistration.worker_id == worker_id,
+        WorkerRegistration.active.is_(True),  # type: ignore[attr-defined]
+    )
     return set((await session.execute(query)).scalars())
 
 
-async def registered_counts(session: AsyncSession, platform_id: str | None) -> dict[str, int]:
-    query = select(WorkerRegistration.platform_id, func.count(func.distinct(WorkerRegistration.worker_id))).group_by(
-        WorkerRegistration.platform_id
+async def active_registrations(
+    session: AsyncSession, platform_id: str | None = None
+) -> list[tuple[WorkerRegistration, bool]]:
+    """Active registrations (one platform's, or all), each with whether its worker holds an active
+    membership of any union — in one statement, so both sides of union coverage are of one moment."""
+    member = (
+        select(Membership.id)
+        .where(Membership.worker_id == WorkerRegistration.worker_id, Membership.status == MembershipStatus.active)
+        .exists()
     )
+    query = select(WorkerRegistration, member).where(WorkerRegistration.active.is_(True))  # type: ignore[attr-defined]
     if platform_id:
         query = query.where(WorkerRegistration.platform_id == platform_id)
-    return {str(p): int(n) for p, n in (await session.execute(query)).all()}
+    return [(r, bool(m)) for r, m in (await session.execute(query)).all()]
 
 
 # -- rule versions (contracts' events) and consultations ----------------------------------------------

@@ -7,8 +7,11 @@ literals. `RULES` lists every rule id this service can emit.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from newform_common.auth import Principal, Role
 from newform_common.findings import FindingSpec, RuleDef, Severity, Violation
@@ -77,6 +80,72 @@ def registered_with(platform_id: str | None, registered_platforms: set[str]) -> 
         "M17.not_registered_with_platform",
         f"No registration of this worker with platform {platform_id} is known (contracts' worker registrations)",
     )
+
+
+# -- union coverage (M17; 宁政办〔2022〕41号 item 17, 人社部发〔2021〕56号 item 10), RULES.md -------------
+@dataclass(frozen=True)
+class ActiveRegistration:
+    """A registration with a platform not cancelled (`contracts.account.restricted.v1` with `cancel`)."""
+
+    registration_id: str
+    worker_id: str
+    platform_id: str
+    residence_district: str | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """One row of the figure: its district (None: 未注明) or platform, members, registered workers."""
+
+    key: str | None
+    members: int
+    registered_workers: int
+
+    @property
+    def percent(self) -> int | None:
+        return coverage_percent(self.members, self.registered_workers)
+
+
+def coverage_percent(members: int, registered_workers: int) -> int | None:
+    """members × 100 ÷ registered workers, rounded down; None when nobody is registered."""
+    return members * 100 // registered_workers if registered_workers else None
+
+
+def _district_of_each_worker(registrations: Iterable[ActiveRegistration]) -> dict[str, str | None]:
+    """Each registered worker's district: the residence district of their latest active registration
+    (registered_at, then registration id), None when it names none."""
+    latest: dict[str, ActiveRegistration] = {}
+    for r in registrations:
+        held = latest.get(r.worker_id)
+        if held is None or (r.registered_at, r.registration_id) > (held.registered_at, held.registration_id):
+            latest[r.worker_id] = r
+    return {w: r.residence_district or None for w, r in latest.items()}
+
+
+def union_coverage(
+    registrations: Iterable[ActiveRegistration], members: Set[str], by: Literal["district", "platform"]
+) -> list[CoverageCount]:
+    """Union coverage (M17), the one definition (RULES.md "Union coverage"): registered workers are the
+    people holding an active registration; members, those of them holding an active membership of any
+    union (`members`: worker ids; a transfer counts once, a member registered nowhere is outside).
+    `by="district"`: each person once, in their district (`_district_of_each_worker`), so the rows add up
+    to the people; `by="platform"`: each platform's registered workers and its members among them, a person
+    on two platforms in both rows (人次). Rows by key, 未注明 (None) last.
+
+    The gateway computes the same figure in SQL over its read models
+    (`services/gateway/newform_gateway/sources/unions/repository.py`, `coverage_by_district` and
+    `coverage_by_platform`): a change here is a change there."""
+    registrations = list(registrations)
+    people: dict[str | None, set[str]] = defaultdict(set)
+    if by == "district":
+        for worker_id, district in _district_of_each_worker(registrations).items():
+            people[district].add(worker_id)
+    else:
+        for r in registrations:
+            people[r.platform_id].add(r.worker_id)
+    keys = sorted(people, key=lambda k: (k is None, k or ""))
+    return [CoverageCount(k, sum(1 for w in people[k] if w in members), len(people[k])) for k in keys]
 
 
 # -- collective contracts (M17; 劳动合同法 arts. 51–56, 集体合同规定 arts. 42, 44, 47) -------------------

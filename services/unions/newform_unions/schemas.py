@@ -128,16 +128,29 @@ class MembershipPublic(BaseModel):
 
 
 class CoveragePublic(BaseModel):
+    """Union coverage of one platform (M17), as the gateway's `GET /v1/unions/coverage?by=platform` row."""
+
     platform_id: str
-    members: int = Field(description="Active union members who joined through this platform")
-    registered_workers: int = Field(description="Workers registered with the platform (contracts' registrations)")
+    members: int = Field(
+        description="The platform's registered workers holding an active membership of any union "
+        "(whichever union or platform they joined through; a transfer counts once)"
+    )
+    registered_workers: int = Field(
+        description="People with an active registration with the platform (a cancelled account no longer counts)"
+    )
     coverage_percent: int | None = Field(description="members × 100 / registered workers, rounded down")
 
 
 class DistrictCoveragePublic(BaseModel):
-    district: str
-    members: int = Field(description="Active union members living in the district (their registrations' residence)")
-    registered_workers: int = Field(description="Workers registered with any platform living in the district")
+    """Union coverage of one district (M17), as the gateway's `GET /v1/unions/coverage?by=district` row."""
+
+    district: str | None = Field(
+        description="Residence district of each worker's latest active registration; null: 未注明 (none named)"
+    )
+    members: int = Field(description="Registered workers of the district holding an active membership of any union")
+    registered_workers: int = Field(
+        description="People with an active registration with any platform, each in one district"
+    )
     coverage_percent: int | None = Field(description="members × 100 / registered workers, rounded down")
 
 

@@ -15,7 +15,7 @@ from newform_common.events import Envelope
 from . import repository as repo
 from .collective_contracts import service as contracts
 from .consultations import service as consultations
-from .consumed import RuleNoticePublished, WorkerRegistered
+from .consumed import AccountRestricted, RuleNoticePublished, WorkerRegistered
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
 DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
@@ -42,6 +42,13 @@ async def record_worker_registration(session: AsyncSession, envelope: Envelope) 
             }
         ],
     )
+
+
+async def record_account_restriction(session: AsyncSession, envelope: Envelope) -> None:
+    """A platform cancelled a worker's account: that registration no longer counts (coverage, joining)."""
+    e = AccountRestricted.of(envelope)
+    if e.action == "cancel":
+        await repo.cancel_registration(session, e.worker_id, e.platform_id)
 
 
 async def record_rule_version(session: AsyncSession, envelope: Envelope) -> None:

@@ -98,7 +98,8 @@ async def leave_union(membership_id: Id, session: SessionDep, principal: Anyone)
     tags=["membership"],
     response_model=list[CoveragePublic],
     responses=READ,
-    summary="Union coverage per platform: members over registered workers (counts only; a platform its own)",
+    summary="Union coverage per platform (M17): its registered workers and the members among them, whichever "
+    "union they joined (counts only; a platform its own; RULES.md)",
 )
 async def union_coverage(
     session: SessionDep, principal: Anyone, platform_id: Annotated[str | None, Query(max_length=64)] = None
@@ -111,7 +112,8 @@ async def union_coverage(
     tags=["membership"],
     response_model=list[DistrictCoveragePublic],
     responses=READ,
-    summary="Union coverage per district: members over registered workers living there (oversight)",
+    summary="Union coverage per district (M17): each registered worker once, in the residence district of "
+    "their latest active registration (oversight; RULES.md)",
 )
 async def union_coverage_by_district(session: SessionDep, principal: Anyone):
     return await service.coverage_by_district(session, principal)

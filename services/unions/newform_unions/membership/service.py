@@ -4,6 +4,8 @@ unique indexes in `models.Membership`); a platform sees counts, never members.""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal, Role
@@ -108,37 +110,45 @@ async def leave(session: AsyncSession, principal: Principal, membership_id: str)
     return row
 
 
+async def _coverage(
+    session: AsyncSession, by: Literal["district", "platform"], platform_id: str | None = None
+) -> list[rules.CoverageCount]:
+    """Union coverage as `rules.union_coverage` counts it, over this service's copy of the registrations."""
+    found = await repo.active_registrations(session, platform_id)
+    registrations = [
+        rules.ActiveRegistration(r.registration_id, r.worker_id, r.platform_id, r.residence_district, r.registered_at)
+        for r, _ in found
+    ]
+    members = {r.worker_id for r, member in found if member}
+    return rules.union_coverage(registrations, members, by)
+
+
 async def coverage(session: AsyncSession, principal: Principal, platform_id: str | None) -> list[CoveragePublic]:
-    """Members per platform over the platform's registered workers: counts only (a platform its own)."""
+    """Per platform: its registered workers and the members among them, whichever union or platform they
+    joined through (RULES.md "Union coverage"); counts only, a platform its own."""
     if principal.role == Role.worker:
         raise Forbidden("Coverage is for platforms and oversight")
     if principal.role in (Role.platform, Role.enterprise):
+        if not principal.platform_id:
+            raise Forbidden("A platform's token names its platform")
         platform_id = principal.platform_id
-    members = await repo.member_counts(session, platform_id)
-    registered = await repo.registered_counts(session, platform_id)
-    out = []
-    for pid in sorted(set(members) | set(registered)):
-        m, r = members.get(pid, 0), registered.get(pid, 0)
-        out.append(
-            CoveragePublic(
-                platform_id=pid, members=m, registered_workers=r, coverage_percent=m * 100 // r if r else None
-            )
+    return [
+        CoveragePublic(
+            platform_id=c.key, members=c.members, registered_workers=c.registered_workers, coverage_percent=c.percent
         )
-    return out
+        for c in await _coverage(session, "platform", platform_id)
+        if c.key is not None
+    ]
 
 
 async def coverage_by_district(session: AsyncSession, principal: Principal) -> list[DistrictCoveragePublic]:
-    """Members over registered workers per residence district: for oversight (a figure across platforms)."""
+    """Per district: each registered worker once, in the residence district of their latest active
+    registration (RULES.md "Union coverage"); for oversight (a figure across platforms)."""
     if principal.role not in (Role.department, Role.regulator, Role.admin):
         raise Forbidden("Coverage per district is for the departments and the regulator")
-    members = await repo.member_counts_by_district(session)
-    registered = await repo.registered_counts_by_district(session)
     return [
         DistrictCoveragePublic(
-            district=d,
-            members=members.get(d, 0),
-            registered_workers=registered.get(d, 0),
-            coverage_percent=members.get(d, 0) * 100 // registered[d] if registered.get(d) else None,
+            district=c.key, members=c.members, registered_workers=c.registered_workers, coverage_percent=c.percent
         )
-        for d in sorted(set(members) | set(registered))
+        for c in await _coverage(session, "district")
     ]
