@@ -1,8 +1,9 @@
 """Union coverage (M17) at the gateway, through real Kafka: contracts' registrations (and a cancelled
 account) and unions' memberships — joining, a transfer from one platform's union to another's, leaving —
 become members over registered workers per district and per platform, counts only; each total row is the
-sum of its rows; a district government sees its district's workers only, a platform its own figure only;
-the figures survive `rebuild` (the read models replayed from the topics equal the live ones)."""
+sum of its rows; the scorecards show each platform's row; a district government sees its district's
+workers only, a platform its own figure only; the figures survive `rebuild` (the read models replayed
+from the topics equal the live ones)."""
 
 from __future__ import annotations
 
@@ -137,6 +138,18 @@ async def test_coverage_per_district_and_platform_scoped_by_caller_and_rebuilt(n
         )
         assert w[1] not in str(body) + str(by_platform)  # counted, never listed
 
+        # the scorecards' democratic-consultation column: each platform's own row of this figure (A: w1, w5
+        # among w1, w2, w5 — not the members who joined through A, w1, w5 and the older-shaped one: 3)
+        for pid, (m, r, pct) in ((a, (2, 3, 66)), (b, (3, 3, 100))):
+            card = (await gateway.client.get(f"/v1/platforms/{pid}/scorecard", headers=gateway.regulator)).json()
+            (column,) = [p for p in card["principles"] if p["principle"] == "representation"]
+            assert column["unions"] == {
+                "members": m,
+                "registered_workers": r,
+                "coverage_percent": pct,
+                "collective_contracts_in_force": 0,
+            }
+
         # a district government: its district's workers only, by district and by platform
         chengxi = gateway.department("county", district="chengxi")
         own = await coverage("district", chengxi)
@@ -167,6 +180,9 @@ async def test_coverage_per_district_and_platform_scoped_by_caller_and_rebuilt(n
             assert words in page.text
         assert "66%" in page.text and "80%" in page.text and "83%" in page.text
         assert not any(worker_id in page.text for worker_id in w.values())
+        platforms_page = await gateway.client.get("/platforms")
+        assert "工会覆盖（会员数/登记劳动者数）: 2/3 (66%)" in platforms_page.text
+        assert "工会覆盖（会员数/登记劳动者数）: 3/3 (100%)" in platforms_page.text
         # a district government's page: its district's figures
         gateway.client.cookies.set("newform_token", tokens.token("department", department="county", district="chengxi"))
         county_page = await gateway.client.get("/unions")

@@ -151,7 +151,7 @@ async def test_unions_facts_reach_the_gateway_page_and_its_alerts(new_database, 
         text = await eventually(page, timeout=60, interval=0.5)
         assert joined not in text  # members are counted, never listed
 
-        # The platform's scorecard shows the union figures beside its democratic-consultation score (M17).
+        # The platform's scorecard shows its union coverage beside its democratic-consultation score (M17).
         async def representation():
             card = (await gw.client.get(f"/v1/platforms/{pid}/scorecard", headers=gw.regulator)).json()
             (column,) = [p for p in card["principles"] if p["principle"] == "representation"]
@@ -159,4 +159,10 @@ async def test_unions_facts_reach_the_gateway_page_and_its_alerts(new_database, 
             return unions if unions and unions["collective_contracts_in_force"] == 1 else None
 
         figures = await eventually(representation, timeout=60, interval=0.5)
-        assert figures["union_members"] == 1
+        # the platform's row of union coverage: 2 registered workers, 1 of them a member (1 × 100 // 2)
+        assert figures == {
+            "members": 1,
+            "registered_workers": 2,
+            "coverage_percent": 50,
+            "collective_contracts_in_force": 1,
+        }

@@ -162,6 +162,31 @@ def test_representation_scores_consultation_of_rule_notices():
     assert scorecards.score_principle(rep, numbers(rule_notices=3, consulted_notices=1))["score"] == 0
 
 
+def test_representation_shows_the_platforms_union_coverage_beside_a_score_it_does_not_change():
+    rep = scorecards.PRINCIPLES[4]
+    # 5 registrations (the counter), 3 people registered with the platform now, 2 of them members of any
+    # union: 2 × 100 // 3 = 66 — the platform's row of union coverage, never members ÷ registrations
+    union = dict(
+        union_members=2, union_registered_workers=3, union_coverage_percent=66, collective_contracts_in_force=1
+    )
+    column = scorecards.score_principle(
+        rep, numbers(active_registrations=5, rule_notices=2, consulted_notices=1, **union)
+    )
+    assert column["unions"] == {
+        "members": 2,
+        "registered_workers": 3,
+        "coverage_percent": 66,
+        "collective_contracts_in_force": 1,
+    }
+    # the score is the consulted notices' (1 of 2: basic only), with or without union members
+    assert column["score"] == 1
+    assert scorecards.score_principle(rep, numbers(rule_notices=2, consulted_notices=1))["score"] == 1
+    # before the unions service is heard from: no union figures; nobody registered: no percent
+    assert scorecards.score_principle(rep, numbers(rule_notices=2, consulted_notices=1))["unions"] is None
+    empty = dict(union_members=0, union_registered_workers=0, union_coverage_percent=None)
+    assert scorecards.score_principle(rep, numbers(**empty))["unions"]["coverage_percent"] is None
+
+
 def test_pay_is_scored_once_wages_reports_judged_statements():
     pay = scorecards.PRINCIPLES[0]
     n = scorecards.PlatformNumbers(

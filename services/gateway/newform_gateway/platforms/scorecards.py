@@ -21,8 +21,10 @@ Scoring (thresholds are policy data, in percent: `scorecards.contract_coverage_p
   registration) >= basic; good = >= good.
 - representation: basic = at least `basic` percent of published rule notices were consulted
   with the union or worker representatives (M10); good = at least `good` percent (all: 100). Beside
-  the score, the union figures (M17, once the unions service is heard from): members who joined
-  through the platform, their share of its active registrations, collective contracts in force.
+  the score, not scored, the union figures (M17, once the unions service is heard from): the platform's
+  union coverage exactly as `GET /v1/unions/coverage?by=platform` gives it (its registered workers, the
+  members among them, the percent rounded down; unions' RULES.md "Union coverage") and the collective
+  contracts in force binding it.
 - management: basic = at least `basic` percent of the complaints whose reply is settled (answered,
   or the reply time ran out) were answered in time (`scorecards.complaint_reply_on_time_percent`,
   M10, from the disputes service); good = at least `good` percent. No settled complaint yet: alerts only.
@@ -84,21 +86,26 @@ class PlatformNumbers:
     # complaints whose reply is settled (answered or overdue), and those answered in time (disputes)
     complaints_settled: int = 0
     complaints_answered_on_time: int = 0
-    # unions (M17): active members who joined through the platform, collective contracts in force binding it;
-    # None until the unions service has been heard from
+    # unions (M17): the platform's union coverage, the figure of `GET /v1/unions/coverage?by=platform` —
+    # people with an active registration with it, those of them holding an active membership of any union,
+    # the percent rounded down (None without registered workers) — and collective contracts in force
+    # binding it; None until the unions service has been heard from
     union_members: int | None = None
+    union_registered_workers: int | None = None
+    union_coverage_percent: int | None = None
     collective_contracts_in_force: int | None = None
 
 
 def union_figures(n: PlatformNumbers) -> dict[str, Any] | None:
     """The democratic-consultation column's union figures (M17): shown beside the score, not scored —
-    no policy figure says yet what coverage or which contracts a point requires."""
+    no policy figure says yet what coverage or which contracts a point requires. The same words and
+    numbers as the platform's row of union coverage (members among its registered workers)."""
     if n.union_members is None:
         return None
-    coverage = min(n.union_members / n.active_registrations, 1.0) if n.active_registrations else None
     return {
-        "union_members": n.union_members,
-        "union_coverage": coverage,
+        "members": n.union_members,
+        "registered_workers": n.union_registered_workers,
+        "coverage_percent": n.union_coverage_percent,
         "collective_contracts_in_force": n.collective_contracts_in_force,
     }
 

@@ -14,6 +14,7 @@ from ..sources.contracts import repository as contracts_repository
 from ..sources.disputes import service as disputes_service
 from ..sources.training import service as training_service
 from ..sources.unions import repository as unions_repository
+from ..sources.unions import service as unions_service
 from ..sources.wages import service as wages_service
 from . import scorecards
 from .schemas import PlatformDetail, PlatformSummary
@@ -41,9 +42,12 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
     n.open_alerts = await alerts_repository.open_alerts_of_platform(session, platform_id)
     n.rule_notices, n.consulted_notices = await contracts_repository.rule_notices(session, platform_id)
     if "unions" in seen:
-        n.union_members, n.collective_contracts_in_force = await unions_repository.platform_figures(
-            session, platform_id
-        )
+        # the platform's own row of union coverage, computed where the coverage API computes it (one figure)
+        scope = unions_service.CoverageScope(platform_id=platform_id)
+        union = (await unions_service.coverage(session, scope, "platform")).total
+        n.union_members, n.union_registered_workers = union.members, union.registered_workers
+        n.union_coverage_percent = union.coverage_percent
+        n.collective_contracts_in_force = await unions_repository.collective_contracts_in_force(session, platform_id)
     if "disputes" in seen:
         n.complaints_settled, n.complaints_answered_on_time = await disputes_service.complaint_numbers(
             session, platform_id

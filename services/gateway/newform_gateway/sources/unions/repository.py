@@ -76,7 +76,8 @@ def _worker_districts() -> Any:
 
 
 async def coverage_by_district(session: AsyncSession, district: str | None = None) -> list[tuple[str | None, int, int]]:
-    """(district or None when unknown, members, registered workers) — each registered worker in one district."""
+    """(district or None when unknown, members, registered workers) — each registered worker in one district.
+    The definition is the one of `newform_unions.rules.union_coverage` (services/unions): change both."""
     workers, members = _worker_districts(), _members()
     query = (
         select(workers.c.district, func.count(members.c.worker_id), func.count())
@@ -94,7 +95,8 @@ async def coverage_by_platform(
     session: AsyncSession, *, district: str | None = None, platform_id: str | None = None
 ) -> list[tuple[str, int, int]]:
     """(platform, members among its registered workers, its registered workers), optionally only the workers
-    of one district (as `coverage_by_district` places them) or one platform; by platform."""
+    of one district (as `coverage_by_district` places them) or one platform; by platform. The definition is
+    the one of `newform_unions.rules.union_coverage` (services/unions): change both."""
     members = _members()
     reg = WorkerRegistration
     query = (
@@ -131,17 +133,12 @@ async def latest_consultations(session: AsyncSession, limit: int) -> list[Unions
     return list((await session.scalars(query.limit(limit))).all())
 
 
-async def platform_figures(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(active members who joined through the platform, collective contracts in force binding it)."""
-    members = await session.scalar(
-        select(func.count()).where(
-            col(UnionsMembership.platform_id) == platform_id, col(UnionsMembership.status) == "active"
-        )
-    )
+async def collective_contracts_in_force(session: AsyncSession, platform_id: str) -> int:
+    """Collective contracts in force binding the platform (the scorecards' democratic-consultation column)."""
     in_force = await session.scalar(
         select(func.count()).where(
             col(UnionsCollectiveContract.status) == "in_force",
             col(UnionsCollectiveContract.platform_ids).contains([platform_id]),
         )
     )
-    return int(members or 0), int(in_force or 0)
+    return int(in_force or 0)

@@ -23,8 +23,13 @@ memberships (`unions_memberships`, from `unions.membership.*.v1`, each carrying 
 - **Per platform**: a platform's registered workers are those with an active registration with it, its
   members those of them who are members — whichever union they joined and through whichever platform
   (membership is the person's). A person registered with two platforms is in both rows, so the platform
-  total is registrations (人次), not people; the district total is people. The scorecards' figure "members
-  who joined through the platform" (`platform_figures`) is another question: where members came from.
+  total is registrations (人次), not people; the district total is people. The scorecards'
+  democratic-consultation column shows a platform's own row of this figure (`platforms/service.py`).
+
+The same definition is counted in the unions service, over its own copy of the registrations, by one pure
+function (`services/unions/newform_unions/rules.py`, `union_coverage`; its `GET /v1/coverage` and
+`/v1/coverage/districts`): the SQL here (`repository.coverage_by_district`, `coverage_by_platform`) and
+that function change together.
 
 Who sees what: the regulator, admin and city departments the whole city; a district government
 (`department=county` with its `district`) only the workers of its district, by district or by
