@@ -153,6 +153,24 @@ EVENTS_BY_KIND: dict[str, type[_Fact]] = {
     "weather_warning": WeatherWarningIssued,
 }
 
+# The registry's and the notices' events live beside their aggregates; imported here so that every type
+# this service publishes is registered (and its schema written) from this one module.
+from .notices.events import NoticePublished  # noqa: E402
+from .stations.events import (  # noqa: E402
+    RestStationRegistered,
+    RestStationReported,
+    RestStationReportHandled,
+    RestStationUpdated,
+)
+
+AGGREGATE_EVENTS = (
+    RestStationRegistered,
+    RestStationUpdated,
+    RestStationReported,
+    RestStationReportHandled,
+    NoticePublished,
+)
+
 if __name__ == "__main__":
     for path in write_event_schemas("departments", SCHEMA_DIR):
         print(path)

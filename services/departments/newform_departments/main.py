@@ -10,8 +10,11 @@ from newform_common.findings import findings_router
 from . import events  # noqa: F401  (registers the event types)
 from .adapters import PullScheduler
 from .config import Settings
+from .notices.router import router as notices_router
 from .router import pii_of, router
-from .service import DEADLINE_HANDLERS
+from .service import DEADLINE_HANDLERS as FACT_CLOCKS
+from .stations.router import router as stations_router
+from .stations.service import DEADLINE_HANDLERS as STATION_CLOCKS
 
 DESCRIPTION = """The facts that decide many findings are held by government departments, not by platforms:
 whether a worker is enrolled in work-injury insurance (M9), whether a dispatch agency's licence is valid and
@@ -30,6 +33,11 @@ TAGS = [
     {"name": "facts", "description": "Reading verified facts (audited)"},
     {"name": "audit", "description": "Who wrote or read what, when and why"},
     {"name": "pull sources", "description": "Departments' systems the service pulls facts from"},
+    {"name": "rest-stations", "description": "Rest stations for outdoor workers (M14): registry, near me, reports"},
+    {
+        "name": "notices",
+        "description": "Notices for workers: employment services (M11), insurance (M12), schooling and culture (M15)",
+    },
     {"name": "findings", "description": "Breaches found in accepted facts"},
 ]
 
@@ -48,9 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="newform departments",
         description=DESCRIPTION,
-        routers=[router, findings_router()],
+        routers=[router, stations_router, notices_router, findings_router()],
         openapi_tags=TAGS,
-        deadline_handlers=DEADLINE_HANDLERS,
+        deadline_handlers={**FACT_CLOCKS, **STATION_CLOCKS},
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )

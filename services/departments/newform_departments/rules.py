@@ -14,9 +14,12 @@ from typing import Any
 
 from newform_common.findings import RuleDef
 
-#: This service raises no findings itself: the services that judge (contracts, wages, disputes) use its
-#: facts in their own rules and cite them as the finding's `source`.
-RULES: tuple[RuleDef, ...] = ()
+from .stations.rules import RULES as STATION_RULES
+
+#: Facts raise no findings here: the services that judge (contracts, wages, disputes) use them in their own
+#: rules and cite them as the finding's `source`. The one finding of this service is the rest-station
+#: registry's (M14: a worker's report its keeper left unhandled, stations/rules.py).
+RULES: tuple[RuleDef, ...] = (*STATION_RULES,)
 
 #: Kinds of fact, their URL segment and who holds them.
 KINDS: dict[str, str] = {
