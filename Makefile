@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv kafka-jars browser tools api sdks sdks-dist deploy test lint run bench chaos clean-venv
+.PHONY: venv kafka-jars keycloak browser tools api sdks sdks-dist deploy test lint run bench chaos clean-venv
 OASDIFF_VERSION := v1.37.0
 
 venv: $(STAMP)
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml constraints.txt setup.py $(wildcard services/*/newform_
 
 kafka-jars: $(STAMP)
 	$(PY) -m newform_local.kafka fetch
+
+# Keycloak (the local identity provider; Java 21+): fetched with Maven, unpacked and built once into .cache/.
+keycloak: $(STAMP)
+	$(PY) -m newform_local.keycloak fetch
 
 # Node packages from package-lock.json: the TypeScript SDK generator and compiler, the Noto Sans SC font.
 node_modules/.installed: package.json package-lock.json
@@ -54,7 +58,7 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -ne 0 ] && command -v sudo || true ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
-test: $(STAMP) kafka-jars browser tools
+test: $(STAMP) kafka-jars keycloak browser tools
 	$(PY) -m pytest
 
 # Every benchmark in one run; one table at the end and .data/bench/summary.json. Needs Debian's wrk.

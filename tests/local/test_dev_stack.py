@@ -43,7 +43,8 @@ def free_offset() -> int:
 
 
 class DevStack:
-    def __init__(self, data_dir, pg_port, kafka_port, offset):
+    def __init__(self, data_dir, pg_port, kafka_port, offset, *, idp: bool = False):
+        """``idp``: with Keycloak (what `make run` does); without (`--no-idp`) the test is a minute shorter."""
         self.args = [
             sys.executable,
             "-m",
@@ -57,6 +58,7 @@ class DevStack:
             str(kafka_port),
             "--port-offset",
             str(offset),
+            *([] if idp else ["--no-idp"]),
         ]
         self.offset = offset
         self.kafka = f"127.0.0.1:{kafka_port}"
@@ -154,7 +156,7 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
     tmp_path = stack_dir
     services = installed_services()
     assert {"contracts", "gateway"} <= set(services)
-    stack = DevStack(tmp_path / "data", free_port(), free_port(), free_offset())
+    stack = DevStack(tmp_path / "data", free_port(), free_port(), free_offset(), idp=True)
     tokens = stack.start()
     try:
         # Every service's topic and dead-letter topic exists with the configured partitions, made at
@@ -176,12 +178,25 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
         assert [e["enterprise_id"] for e in enterprises.json()["items"]] == ["demo-platform"]
         overview = httpx.get(f"{stack.url('gateway')}/v1/overview", headers=regulator, timeout=10)
         assert overview.status_code == 200
+
+        # The identity provider: the demo platform's client credentials, as printed, get a token from
+        # Keycloak that contracts accepts (OIDC_ISSUERS names it in every service's environment).
+        curl = stack.wait_for_line("curl -s -d grant_type=client_credentials").split()
+        form = dict(curl[i + 1].split("=", 1) for i, word in enumerate(curl) if word == "-d")
+        issued = httpx.post(curl[-1], data=form, timeout=30)
+        assert issued.status_code == 200, issued.text
+        keycloak = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+        enterprises = httpx.get(f"{stack.url('contracts')}/v1/enterprises", headers=keycloak, timeout=10)
+        assert enterprises.status_code == 200, enterprises.text
+        assert [e["enterprise_id"] for e in enterprises.json()["items"]] == ["demo-platform"]
+        keycloak_port = int(curl[-1].split(":")[2].split("/")[0])
     finally:
         code = stack.interrupt()
     assert code == 0, "".join(stack.output)
     assert "stopped." in "".join(stack.output)
     for name in services:
         assert not port_is_open("127.0.0.1", registry.spec(name).port + stack.offset)
+    assert not port_is_open("127.0.0.1", keycloak_port)
 
     again = DevStack(tmp_path / "data", free_port(), free_port(), free_offset())
     tokens = again.start()

@@ -95,6 +95,14 @@ def add_dev(sub: Subcommands) -> None:
         "database and consumer group, behind a local round-robin balancer on the "
         "service's port",
     )
+    dev.add_argument(
+        "--no-idp",
+        action="store_true",
+        help="no identity provider (Keycloak needs Java 21+): only the local token issuer's tokens",
+    )
+    dev.add_argument(
+        "--idp-port", type=int, default=8080, help="Keycloak's HTTP port (default 8080; another free one if taken)"
+    )
     dev.set_defaults(run=cmd_dev)
 
 
@@ -265,6 +273,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         port_offset=args.port_offset,
         kafka_brokers=args.kafka_brokers,
         replicas=replicas,
+        idp=not args.no_idp,
+        idp_port=args.idp_port,
     )
     return run_stack(stack)
 

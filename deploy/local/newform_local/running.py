@@ -34,6 +34,7 @@ def run_stack(stack: Stack) -> int:
         stack.migrate()
         say(f"starting services: {', '.join(stack.services) or '(none yet)'}")
         stack.start_services()
+        stack.wait_identity_provider()
         demo = stack.seed_demo()
         print_welcome(stack, demo)
         supervisor = Supervisor(stack)
@@ -73,6 +74,9 @@ def print_welcome(stack: Stack, demo_platform: str | None) -> None:
     lines.append(row("Kafka", f"{stack.kafka.bootstrap_servers}{nodes}"))
     lines.append(row("PostgreSQL", stack.postgres.url("postgres")))
     lines.append(row("logs", str(stack.data_dir / "logs")))
+    if stack.identity_provider is not None:
+        lines.append("")
+        lines.extend(stack.identity_provider.welcome())
     lines.append("")
     lines.append("regulator token (12 h):")
     lines.append("  " + stack.keys.mint("regulator", subject="dev-regulator"))

@@ -31,6 +31,8 @@ from .kafka import LocalKafka, LocalKafkaCluster
 from .keys import Keys
 from .ports import free_port, port_is_open
 from .postgres import EmbeddedPostgres
+from .stack_idp import DEFAULT_PORT as IDP_PORT
+from .stack_idp import StackIdentityProvider
 
 log = logging.getLogger("newform.stack")
 
@@ -84,6 +86,10 @@ class Stack:
     kafka_brokers: int = 1
     #: Instances per service (default 1); with more than one, a balancer holds the service's port.
     replicas: dict[str, int] = field(default_factory=dict)
+    #: The identity provider (Keycloak; needs Java 21+). `newform dev` turns it on unless `--no-idp`;
+    #: off (the fault suite's stacks), services trust only the local token issuer.
+    idp: bool = False
+    idp_port: int = IDP_PORT
 
     def __post_init__(self) -> None:
         self.data_dir = self.data_dir.resolve()
@@ -106,6 +112,13 @@ class Stack:
         )
         self.instances: dict[str, Instance] = {}
         self.balancers: list[Balancer] = []
+        self.identity_provider = (
+            StackIdentityProvider(
+                self.data_dir / "keycloak", self.keys.folder, self.postgres, self.host, self.idp_port + self.port_offset
+            )
+            if self.idp
+            else None
+        )
 
     @property
     def kafka_nodes(self) -> list[LocalKafka]:
@@ -140,6 +153,7 @@ class Stack:
             # The gateway issues client-credentials tokens with the dev signing key (POST /oauth/token).
             "TOKEN_SIGNING_KEY_FILE": str(self.keys.token_private),
             "GATEWAY_CLIENTS_FILE": str(self.keys.clients),
+            **(self.identity_provider.env() if self.identity_provider else {}),
         }
 
     def check_ports_free(self) -> None:
@@ -155,6 +169,14 @@ class Stack:
         ]
         if busy:
             raise SystemExit(f"ports already in use: {', '.join(busy)} — is another `make run` still going?")
+        if self.identity_provider is not None:
+            try:
+                self.identity_provider.check_java()
+            except RuntimeError as exc:
+                raise SystemExit(f"newform: {exc}") from exc
+            moved = self.identity_provider.choose_port()
+            if moved:
+                say(moved)
 
     def _ours(self, what: str) -> bool:
         # A server left running on our own data folder is adopted rather than reported busy.
@@ -168,6 +190,9 @@ class Stack:
         self.keys.ensure()
         say(f"PostgreSQL 16 on {self.host}:{self.pg_port} (data {self.postgres.data_dir})")
         self.postgres.start()
+        if self.identity_provider is not None:
+            say(f"Keycloak on {self.identity_provider.server.base_url} (data {self.identity_provider.server.data_dir})")
+            self.identity_provider.launch()
         if isinstance(self.kafka, LocalKafkaCluster):
             say(
                 f"Kafka cluster of {self.kafka_brokers} KRaft nodes on {self.kafka.bootstrap_servers} "
@@ -271,6 +296,11 @@ class Stack:
             time.sleep(0.3)
         raise SystemExit(f"{instance.label} was not ready within the time allowed; see {instance.log_file}")
 
+    def wait_identity_provider(self) -> None:
+        """Keycloak got ready meanwhile (its first start imports the realm: about a minute here)."""
+        if self.identity_provider is not None:
+            self.identity_provider.wait_ready()
+
     def seed_demo(self) -> str | None:
         """Register the demo platform (idempotently) so its token has something to act on."""
         if "contracts" not in self.services:
@@ -296,6 +326,8 @@ class Stack:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         self.instances.clear()
+        if self.identity_provider is not None:
+            self.identity_provider.stop()
         self.kafka.stop(timeout=10)
         self.postgres.stop()
 
@@ -368,7 +400,9 @@ class Supervisor:
             )
             for n in nodes
         ]
-        return [(f"PostgreSQL ({self.stack.host}:{self.stack.pg_port})", self.stack.postgres), *kafka]
+        idp = self.stack.identity_provider
+        keycloak = [(f"Keycloak ({idp.server.base_url})", idp)] if idp is not None else []
+        return [(f"PostgreSQL ({self.stack.host}:{self.stack.pg_port})", self.stack.postgres), *kafka, *keycloak]
 
     def _effect(self, name: str) -> str:
         if name.startswith("PostgreSQL"):
@@ -379,6 +413,8 @@ class Supervisor:
             if alive * 2 > total:
                 return f"the cluster carries on with {alive} of {total} nodes"
             return f"only {alive} of {total} nodes: writes wait in the outboxes until a majority is back"
+        if name.startswith("Keycloak"):
+            return "nobody can sign in until it is back; tokens already issued keep working"
         return "writes wait in the outboxes until it is back"
 
     def _check_infrastructure(self) -> None:
