@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, async_playwright
@@ -23,10 +22,7 @@ from newform_common.testing import TokenFactory, eventually, resident_id, scalar
 
 from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
 from ..kit.wages import statement
-from ..kit.workers_app import platform_headers, send_contract, workers_stack
-
-PHONE = {"width": 360, "height": 740}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
+from ..kit.workers_app import PHONE, SCREENSHOTS, platform_headers, send_contract, workers_stack
 
 
 async def sign_in_with_local_token(page: Page, token: str) -> None:
@@ -221,4 +217,21 @@ async def file_and_follow(page, sent, platform, disputes, tokens) -> None:
     assert "仲裁受理截止日" in await case.inner_text()
     await case.get_by_role("button", name="申请法律援助").click()
     await case.locator(":text('已申请法律援助')").wait_for()
+
+    # Without a contract: the platform, the occupation and the place instead; sent to the departments.
+    await page.locator("#complaint-new summary").click()
+    await form.get_by_label("涉及的合同").select_option(label="没有合同／不涉及合同")
+    await form.get_by_label("投诉事项").select_option(label="劳动安全")
+    await form.get_by_label("平台编号").fill(sent.platform_id)
+    await form.get_by_label("我的职业").select_option(label="外卖送餐员")
+    await form.get_by_label("发生地（区县）").select_option(label="城北区")
+    await form.get_by_label("具体情况").fill("暴雪天气仍要求限时送达")
+    await form.get_by_role("button", name="提交投诉").click()
+    newest = page.locator("#complaint-list li[data-complaint-id]").first
+    await newest.locator(":text('劳动安全')").wait_for()
+    await newest.get_by_role("button", name="向主管部门反映").click()
+    await page.locator("#complaint-list li[data-complaint-id] >> nth=0 >> :text('已向主管部门反映')").wait_for()
+    r = await disputes.get("/v1/complaints", headers=platform)
+    safety = [c for c in r.json()["items"] if c["category"] == "safety"]
+    assert [(c["contract_id"], c["district"], c["resolution"]) for c in safety] == [(None, "chengbei", "department")]
     await page.screenshot(path=str(SCREENSHOTS / "workers-app-disputes-360.png"), full_page=True)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -34,6 +35,10 @@ from .contracts import contract_body
 from .gateway import gateway_settings
 from .gateway import migrated_database as gateway_database
 from .loopback import LoopbackServer
+
+#: The phone the app's browser tests hold, and where they leave their screenshots (git-ignored).
+PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 
 
 @dataclass(frozen=True)

@@ -438,17 +438,25 @@ async function loadDisputes() {
   }
   if (!contracts.length) await fetchContracts().catch(() => []);
   const contractSelect = document.getElementById("complaint-contract");
+  const chosen = contractSelect.value;
+  const none = el("option", "没有合同／不涉及合同");
+  none.value = "";
   contractSelect.replaceChildren(...contracts.map((c) => {
     const o = el("option", `${platformName(c.platform_id)} · ${names.engagement_types[c.engagement_type] || c.engagement_type}（${day(c.start_date)} 起）`);
     o.value = c.contract_id;
     return o;
-  }));
+  }), none);
+  if (chosen && contracts.some((c) => c.contract_id === chosen)) contractSelect.value = chosen;
+  document.getElementById("complaint-without-contract").hidden = Boolean(contractSelect.value);
   fill("complaint-list", complaints.reverse(), renderComplaint, "暂无投诉。");
   fill("case-list", cases.reverse(), renderCase, "暂无案件。");
 }
 
 function setupComplaintForm() {
   const form = document.getElementById("complaint-form");
+  form.contract_id.addEventListener("change", () => {
+    document.getElementById("complaint-without-contract").hidden = Boolean(form.contract_id.value);
+  });
   let key = newKey();
   const send = async () => {
     const error = document.getElementById("complaint-error");
@@ -456,7 +464,8 @@ function setupComplaintForm() {
       category: form.category.value, description: form.description.value.trim(), mask_identity: form.mask_identity.checked,
     };
     if (form.contract_id.value) body.contract_id = form.contract_id.value;
-    else { error.textContent = "请选择投诉涉及的合同。"; return; }
+    else if (!form.platform_id.value.trim()) { error.textContent = "请填写投诉的平台。"; return; }
+    else Object.assign(body, { platform_id: form.platform_id.value.trim(), occupation: form.occupation.value, district: form.district.value });
     try {
       await api("disputes", "POST", "/v1/complaints", body, { key });
       key = newKey();
@@ -503,9 +512,18 @@ async function loadTraining() {
   fill("claim-list", claims, renderClaim, "暂无补贴申请。");
 }
 
+function options(select, entries) {
+  document.getElementById(select).replaceChildren(...Object.entries(entries).map(([code, name]) => {
+    const o = el("option", name);
+    o.value = code;
+    return o;
+  }));
+}
+
 function fillDistricts() {
-  const select = document.getElementById("claim-district");
-  select.replaceChildren(...Object.entries(names.districts).map(([code, name]) => { const o = el("option", name); o.value = code; return o; }));
+  options("claim-district", names.districts);
+  options("complaint-district", names.districts);
+  options("complaint-occupation", names.occupations);
 }
 
 function setupClaimForm() {
