@@ -12,6 +12,7 @@ from . import slices, workers_app
 from .config import Settings
 from .credit.export import DailyExporter
 from .credit.rules import CreditRules
+from .measures import page as measures_page
 from .projections.base import Context
 from .projections.runner import make_batch_handler
 from .router import OPENAPI_TAGS, ROUTERS
@@ -80,5 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     document_webhooks(app)
-    mount_web(app, slices.navigation())
+    mount_web(app, [*slices.navigation(), measures_page.NAV])
     return app

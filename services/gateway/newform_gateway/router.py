@@ -11,6 +11,8 @@ from . import calendar_view, slices
 from .alerts import page as alerts_page
 from .alerts import router as alerts_router
 from .credit import router as credit_router
+from .measures import page as measures_page
+from .measures import router as measures_router
 from .overview import page as overview_page
 from .overview import router as overview_router
 from .platforms import page as platforms_page
@@ -30,6 +32,7 @@ API_ROUTERS: list[APIRouter] = [
     token_router,  # /oauth/token
     *slices.api_routers(),  # /v1/disputes…, /v1/training…, /v1/wages…, /v1/department-facts…
     credit_router.router,  # /v1/credit-listings…, /v1/credit-exports, /v1/credit-records/{record_id}/end
+    measures_router.router,  # /v1/measures
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -38,6 +41,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     alerts_page.page_router,  # /alerts and its forms
     platforms_page.page_router,  # /platforms
     *slices.page_routers(),  # /disputes, /training, /wages, /departments
+    measures_page.page_router,  # /measures
 ]
 
 ROUTERS: list[APIRouter] = [*API_ROUTERS, *PAGE_ROUTERS, *calendar_view.routers]
@@ -56,4 +60,5 @@ OPENAPI_TAGS = [
     },
     {"name": "wages", "description": "Pay compliance, arrears and working time (M6, M7), from the wages service"},
     {"name": "disputes", "description": "Complaints, mediation and arbitration figures; escalations (M10, M18, M20)"},
+    {"name": "measures", "description": "Which measures (M1–M20) the system implements, where, and where it points"},
 ]

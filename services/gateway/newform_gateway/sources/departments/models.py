@@ -24,3 +24,33 @@ class DepartmentFact(GatewayModel, table=True):
     fields: dict[str, Any] = json_field()
     observed_at: datetime = timestamp_field()
     recorded_at: datetime = timestamp_field()
+
+
+class DepartmentRestStation(GatewayModel, table=True):
+    """A rest station (M14) as its keeper last stated it (departments.rest_station.registered|updated.v1)."""
+
+    __tablename__ = "department_rest_stations"
+
+    station_id: str = Field(primary_key=True, max_length=40)
+    keeper: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    district: str = Field(max_length=32, index=True)
+    lat: float
+    lon: float
+    amenities: list[str] = json_field()
+    version: int
+
+
+class DepartmentStationReport(GatewayModel, table=True):
+    """A worker's report on a station and its handling (departments.rest_station.reported|report_handled.v1)."""
+
+    __tablename__ = "department_station_reports"
+
+    report_id: str = Field(primary_key=True, max_length=40)
+    station_id: str = Field(max_length=40)
+    keeper: str = Field(max_length=40)
+    district: str = Field(max_length=32, index=True)
+    kind: str | None = Field(default=None, max_length=16)
+    reported_at: datetime = timestamp_field()
+    due_at: datetime | None = timestamp_field(nullable=True)
+    handled_at: datetime | None = timestamp_field(nullable=True)

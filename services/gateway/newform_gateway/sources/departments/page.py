@@ -9,10 +9,29 @@ from newform_common.app import SnapshotDep
 
 from ...web import shell as web
 from ...web.shell import NavLink
-from .service import summary
+from .service import rest_station_coverage, summary
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
+        "stations": "户外劳动者驿站（M14）",
+        "stations_note": (
+            "登记劳动者：在平台有有效注册的劳动者，按其最近一次有效注册所报居住区县计入一个区县。"
+            "报告：劳动者反映驿站关闭、已满、设施损坏等；处理时限为 M14 告警处理期限。"
+        ),
+        "st_district": "区县",
+        "st_unknown": "未注明",
+        "st_stations": "驿站数",
+        "st_workers": "登记劳动者数",
+        "st_per_station": "每站劳动者数",
+        "st_reports": "报告数",
+        "st_open": "待处理",
+        "st_open_overdue": "已逾期未处理",
+        "st_handled": "已处理",
+        "st_handled_late": "逾期处理",
+        "st_median": "处理用时中位数（小时）",
+        "st_total": "合计",
+        "st_gaps": "无驿站的区县",
+        "st_no_gaps": "各区县均有驿站",
         "title": "部门核验信息",
         "sources": "各部门报送",
         "department": "部门",
@@ -46,6 +65,25 @@ LABELS: dict[str, dict[str, str]] = {
         "medical": "医疗保险",
     },
     "en": {
+        "stations": "Rest stations for outdoor workers (M14)",
+        "stations_note": (
+            "Registered workers: active registrations, each worker in the residence district of their latest one. "
+            "Reports: workers saying a station was closed, full or broken; due within the M14 alert period."
+        ),
+        "st_district": "District",
+        "st_unknown": "Not stated",
+        "st_stations": "Stations",
+        "st_workers": "Registered workers",
+        "st_per_station": "Workers per station",
+        "st_reports": "Reports",
+        "st_open": "Open",
+        "st_open_overdue": "Open past due",
+        "st_handled": "Handled",
+        "st_handled_late": "Handled late",
+        "st_median": "Median handling time (hours)",
+        "st_total": "Total",
+        "st_gaps": "Districts without a station",
+        "st_no_gaps": "Every district has a station",
         "title": "Facts held by departments",
         "sources": "Stated by department",
         "department": "Department",
@@ -99,5 +137,6 @@ async def departments_page(request: Request, session: SnapshotDep):
         principal=principal,
         csrf=web.csrf_token(request, token),
         s=await summary(session),
+        st=await rest_station_coverage(session, principal),
         L=LABELS[lang],
     )

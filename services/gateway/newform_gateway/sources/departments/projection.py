@@ -69,6 +69,51 @@ class CaseOutcomeRecorded(FactData):
     outcome: str
 
 
+# -- rest stations (M14): the registry and workers' reports ------------------------------------------------
+class StationData(EventData):
+    station_id: str
+    keeper: str
+    name: str
+    district: str
+    lat: float
+    lon: float
+    amenities: list[str]
+    version: int
+
+
+@consumes("departments.rest_station.registered.v1")
+class RestStationRegistered(StationData):
+    pass
+
+
+@consumes("departments.rest_station.updated.v1")
+class RestStationUpdated(StationData):
+    pass
+
+
+@consumes("departments.rest_station.reported.v1")
+class RestStationReported(EventData):
+    report_id: str
+    station_id: str
+    keeper: str
+    district: str
+    kind: str
+    reported_at: AwareDatetime
+    due_at: AwareDatetime
+
+
+@consumes("departments.rest_station.report_handled.v1")
+class RestStationReportHandled(EventData):
+    report_id: str
+    station_id: str
+    keeper: str
+    district: str
+    reported_at: AwareDatetime
+    handled_at: AwareDatetime
+
+
+STATION_EVENTS = (RestStationRegistered, RestStationUpdated, RestStationReported, RestStationReportHandled)
+
 KINDS = {
     InsuranceEnrolmentRecorded: "insurance_enrolment",
     DispatchLicenceRecorded: "dispatch_licence",
@@ -78,10 +123,34 @@ KINDS = {
 }
 
 
+async def apply_stations(session: AsyncSession, events: list[Typed[Any]]) -> None:
+    """Stations: the latest version of each; reports: reported, then handled (a redelivery changes nothing)."""
+    stations: dict[str, dict[str, Any]] = {}
+    reports: dict[str, dict[str, Any]] = {}
+    for t in events:
+        d = t.data
+        if isinstance(d, StationData):
+            if d.station_id not in stations or stations[d.station_id]["version"] < d.version:
+                stations[d.station_id] = d.model_dump(include=set(StationData.model_fields))
+        else:
+            row = reports.get(d.report_id) or {"kind": None, "due_at": None, "handled_at": None}
+            row |= d.model_dump(include={"report_id", "station_id", "keeper", "district", "reported_at"})
+            if isinstance(d, RestStationReported):
+                row |= {"kind": d.kind, "due_at": d.due_at}
+            else:
+                row["handled_at"] = d.handled_at
+            reports[d.report_id] = row
+    await repository.write_stations(session, list(stations.values()))
+    await repository.write_reports(session, list(reports.values()))
+
+
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
+    await apply_stations(session, [t for t in events if isinstance(t.data, STATION_EVENTS)])
     latest: dict[str, dict[str, Any]] = {}
     for t in events:
         d = t.data
+        if isinstance(d, STATION_EVENTS):
+            continue
         if d.fact_id in latest and latest[d.fact_id]["version"] >= d.version:
             continue
         latest[d.fact_id] = dict(
@@ -101,6 +170,9 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 
 PROJECTION = Projection(
     service="departments",
-    model_list=tuple(KINDS),
+    model_list=(*KINDS, *STATION_EVENTS),
     apply=apply,
 )
+
+#: The read models a rebuild compares with the live ones (the rest-station tables; see rebuild.py).
+READ_MODELS: dict[str, tuple[str, ...]] = {"department_rest_stations": (), "department_station_reports": ()}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Integer, Row, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from newform_common import bulk
 
-from .models import DepartmentFact
+from ..contracts.models import WorkerRegistration
+from .models import DepartmentFact, DepartmentRestStation, DepartmentStationReport
 
 
 async def write_facts(session: AsyncSession, facts: list[dict[str, Any]]) -> None:
@@ -90,3 +93,59 @@ async def case_outcomes(session: AsyncSession) -> list[Row]:
             select(outcome, func.count()).where(f.kind == "case_outcome").group_by(outcome).order_by(outcome)
         )
     )
+
+
+# -- rest stations (M14) ------------------------------------------------------------------------------------
+async def write_stations(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await bulk.upsert(session, DepartmentRestStation, rows, key=["station_id"])
+
+
+async def write_reports(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        keep = ("kind", "due_at", "handled_at")
+        await bulk.upsert(session, DepartmentStationReport, rows, key=["report_id"], keep_when_null=keep)
+
+
+async def stations_by_district(session: AsyncSession) -> dict[str, int]:
+    s = DepartmentRestStation
+    rows = await session.execute(select(s.district, func.count()).group_by(s.district))
+    return {str(d): int(n) for d, n in rows.all()}
+
+
+async def registered_workers_by_district(session: AsyncSession) -> dict[str | None, int]:
+    """Each registered worker once, in the residence district of their latest active registration (the
+    definition union coverage uses, sources/unions/repository.py)."""
+    workers = (
+        select(WorkerRegistration.worker_id, WorkerRegistration.residence_district.label("district"))  # type: ignore[union-attr]
+        .where(col(WorkerRegistration.active).is_(True))
+        .ext(distinct_on(WorkerRegistration.worker_id))
+        .order_by(
+            WorkerRegistration.worker_id,
+            col(WorkerRegistration.registered_at).desc().nulls_last(),
+            col(WorkerRegistration.registration_id).desc(),
+        )
+        .subquery("workers")
+    )
+    rows = await session.execute(select(workers.c.district, func.count()).group_by(workers.c.district))
+    return {d: int(n) for d, n in rows.all()}
+
+
+async def reports_by_district(session: AsyncSession, now: datetime, *, grouped: bool = True) -> list[Row]:
+    """(district, reports, open, open past due, handled, handled late, median handling seconds) per district,
+    or one row over all (district None) when not `grouped` (a median does not add up from the districts')."""
+    r = DepartmentStationReport
+    handled = col(r.handled_at).is_not(None)
+    seconds = func.extract("epoch", r.handled_at - r.reported_at)
+    query = select(
+        r.district if grouped else literal_column("null"),
+        func.count(),
+        func.count().filter(~handled),
+        func.count().filter(~handled, col(r.due_at) < now),
+        func.count().filter(handled),
+        func.count().filter(handled, col(r.handled_at) > col(r.due_at)),
+        func.percentile_cont(0.5).within_group(seconds).filter(handled),
+    )
+    if grouped:
+        query = query.group_by(r.district)
+    return list(await session.execute(query))

@@ -34,3 +34,24 @@ class DepartmentsSummary(BaseModel):
     enterprises_unqualified: int
     arrears_confirmed_fen: int
     case_outcomes: list[CountRow]
+
+
+class StationDistrictRow(BaseModel):
+    """One district's rest stations (M14) against its registered workers, and workers' reports on them."""
+
+    district: str | None  # None: registered workers whose residence district is not stated
+    stations: int
+    registered_workers: int
+    workers_per_station: float | None  # None without a station
+    reports: int
+    open: int
+    open_overdue: int  # open past their handling deadline
+    handled: int
+    handled_late: int
+    median_handling_hours: float | None
+
+
+class RestStationCoverage(BaseModel):
+    rows: list[StationDistrictRow]
+    total: StationDistrictRow
+    districts_without_station: list[str]
