@@ -11,6 +11,7 @@ from .sources.contracts.projection import (  # noqa: F401
     ContractSigned,
     ContractTerminated,
     EnterpriseRegistered,
+    RestrictionLifted,
     RuleNoticePublished,
     WorkerRegistered,
 )

@@ -27,7 +27,8 @@ class Enterprise(GatewayModel, table=True):
 
 
 class WorkerRegistration(GatewayModel, table=True):
-    """A worker's registration on a platform; `active` until the account is cancelled (M5)."""
+    """A worker's registration on a platform; `active` while no cancellation of it is in effect (M5: a
+    cancel not lifted; `repository.refresh_registrations`)."""
 
     __tablename__ = "worker_registrations"
 
@@ -66,16 +67,21 @@ class ContractView(GatewayModel, table=True):
 
 
 class AccountRestriction(GatewayModel, table=True):
+    """A restriction or cancellation of a registration (M5) and its lift; whichever of the two events comes
+    first makes the row (`action` None: only the lift is known yet)."""
+
     __tablename__ = "account_restrictions"
 
     restriction_id: str = Field(primary_key=True, max_length=100)
     worker_id: str = Field(max_length=100, index=True)
     platform_id: str = Field(max_length=100, index=True)
-    action: str = Field(max_length=20)
+    action: str | None = Field(default=None, max_length=20)
     reason_code: str | None = Field(default=None, max_length=100)
     reason_listed: bool | None = None
     notice_days: int | None = None
     effective_at: datetime | None = ts_field(nullable=True)
+    lifted_at: datetime | None = ts_field(nullable=True)
+    lifted_by_role: str | None = Field(default=None, max_length=40)
 
 
 class RuleNotice(GatewayModel, table=True):

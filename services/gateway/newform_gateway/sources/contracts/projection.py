@@ -1,5 +1,5 @@
-"""contracts.* events into enterprises, worker registrations, contracts, account restrictions and rule
-notices — set-based: one statement per table per polled batch (`repository.py` writes them)."""
+"""contracts.* events into enterprises, worker registrations, contracts, account restrictions (and their
+lifts) and rule notices — set-based: one statement per table per polled batch (`repository.py` writes them)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,18 @@ class AccountRestricted(EventData):
     effective_at: AwareDatetime | None
 
 
+@consumes("contracts.account.restriction_lifted.v1")
+class RestrictionLifted(EventData):
+    """A restriction or cancellation lifted (M5): a registration with no other cancellation in effect is
+    active again."""
+
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    lifted_by_role: str
+    lifted_at: AwareDatetime
+
+
 @consumes("contracts.rule_notice.published.v1")
 class RuleNoticePublished(EventData):
     notice_id: str
@@ -196,6 +208,16 @@ def _restriction(d: AccountRestricted) -> dict[str, Any]:
     )
 
 
+def _lift(d: RestrictionLifted) -> dict[str, Any]:
+    return dict(
+        restriction_id=d.restriction_id,
+        worker_id=d.worker_id,
+        platform_id=d.platform_id,
+        lifted_at=d.lifted_at,
+        lifted_by_role=d.lifted_by_role,
+    )
+
+
 def _notice(d: RuleNoticePublished) -> dict[str, Any]:
     return dict(
         notice_id=d.notice_id,
@@ -225,13 +247,16 @@ def _moved(d: ContractTransition) -> dict[str, Any]:
 
 
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
-    """Fold the batch in order (a draft and its signature often share a batch), then write each table once."""
+    """Fold the batch in order (a draft and its signature often share a batch), then write each table once;
+    the registrations a registration, restriction or lift of the batch touches are then decided again from
+    the stored restrictions (`repository.refresh_registrations`: active while no cancel is in effect)."""
     enterprises: list[dict] = []
     registrations: dict[str, dict] = {}
     drafted: dict[str, dict] = {}
     moved: dict[str, dict] = {}
-    restrictions: list[dict] = []
-    cancelled: list[tuple[str, str]] = []
+    restrictions: dict[str, dict] = {}
+    lifts: dict[str, dict] = {}
+    touched: set[tuple[str, str]] = set()
     notices: list[dict] = []
     for t in events:
         d = t.data
@@ -239,6 +264,7 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             enterprises.append(_enterprise(d))
         elif isinstance(d, WorkerRegistered):
             registrations[d.registration_id] = _registration(d)
+            touched.add((d.worker_id, d.platform_id))
         elif isinstance(d, ContractDrafted):
             moved.pop(d.contract_id, None)
             drafted[d.contract_id] = _drafted(d)
@@ -248,22 +274,26 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
             if isinstance(d, ContractSigned):
                 row["document_sha256"] = d.document_sha256
         elif isinstance(d, AccountRestricted):
-            restrictions.append(_restriction(d))
-            if d.action == "cancel":  # a cancelled account is no longer an active registration (M5)
-                cancelled.append((d.worker_id, d.platform_id))
-                for reg in registrations.values():  # those registered earlier in this batch
-                    if (reg["worker_id"], reg["platform_id"]) == (d.worker_id, d.platform_id):
-                        reg["active"] = False
+            restrictions[d.restriction_id] = _restriction(d)
+            touched.add((d.worker_id, d.platform_id))
+        elif isinstance(d, RestrictionLifted):
+            lifts[d.restriction_id] = _lift(d)
+            touched.add((d.worker_id, d.platform_id))
         elif isinstance(d, RuleNoticePublished):
             notices.append(_notice(d))
     await repository.write_enterprises(session, enterprises)
     # credit records held because their enterprise was unknown get their subject now (never the platform's)
     await credit_records.release_held(session, [e["enterprise_id"] for e in enterprises])
-    # stored registrations; the batch's own are written next with their folded `active`
-    await repository.cancel_registrations(session, cancelled)
     await repository.write_batch(
-        session, list(registrations.values()), list(drafted.values()), list(moved.values()), restrictions, notices
+        session,
+        list(registrations.values()),
+        list(drafted.values()),
+        list(moved.values()),
+        list(restrictions.values()),
+        list(lifts.values()),
+        notices,
     )
+    await repository.refresh_registrations(session, touched)
 
 
 PROJECTION = Projection(
@@ -278,6 +308,7 @@ PROJECTION = Projection(
         ContractExpired,
         ContractDiscarded,
         AccountRestricted,
+        RestrictionLifted,
         RuleNoticePublished,
     ),
     apply=apply,

@@ -20,16 +20,22 @@ async def write_enterprises(session: AsyncSession, enterprises: list[dict[str, A
     await bulk.upsert(session, Enterprise, enterprises, key=["enterprise_id"])
 
 
-async def cancel_registrations(session: AsyncSession, cancelled: list[tuple[str, str]]) -> None:
-    """Stored registrations of these (worker, platform) pairs are no longer active (M5)."""
-    if not cancelled:
+async def refresh_registrations(session: AsyncSession, pairs: set[tuple[str, str]]) -> None:
+    """The registrations of these (worker, platform) pairs: active exactly when none of their cancellations
+    is in effect (a `cancel` not lifted, M5) — decided from the stored restrictions and lifts, not from the
+    order their events came in, so a replay ends the same (unions' `refresh_registration` decides alike;
+    RULES.md of unions, "Union coverage"). Only rows that change are written (the read counters follow)."""
+    if not pairs:
         return
     conn = await driver_connection(session)
     await conn.execute(
-        "update worker_registrations r set active = false from unnest($1::text[], $2::text[]) as c(w, p) "
-        "where r.worker_id = c.w and r.platform_id = c.p",
-        [w for w, _ in cancelled],
-        [p for _, p in cancelled],
+        "update worker_registrations r set active = c.active "
+        "from (select p.w, p.p, not exists (select 1 from account_restrictions a where a.worker_id = p.w "
+        "and a.platform_id = p.p and a.action = 'cancel' and a.lifted_at is null) as active "
+        "from unnest($1::text[], $2::text[]) as p(w, p)) c "
+        "where r.worker_id = c.w and r.platform_id = c.p and r.active is distinct from c.active",
+        [w for w, _ in pairs],
+        [p for _, p in pairs],
     )
 
 
@@ -39,10 +45,11 @@ async def write_batch(
     drafted: list[dict[str, Any]],
     moved: list[dict[str, Any]],
     restrictions: list[dict[str, Any]],
+    lifts: list[dict[str, Any]],
     notices: list[dict[str, Any]],
 ) -> None:
-    """One statement per table: registrations, contracts drafted, status moves of contracts drafted in
-    earlier batches, account restrictions, rule notices."""
+    """One statement per table (two for restrictions: their facts, their lifts): registrations, contracts
+    drafted, status moves of contracts drafted in earlier batches, account restrictions, rule notices."""
     await bulk.upsert(session, WorkerRegistration, registrations, key=["registration_id"])
     await bulk.upsert(session, ContractView, drafted, key=["contract_id"])
     await bulk.upsert(
@@ -53,7 +60,11 @@ async def write_batch(
         update=["status", "status_at", "document_sha256"],
         keep_when_null=["document_sha256"],
     )
+    # a restriction's facts and its lift each write their own columns only: either may make the row
     await bulk.upsert(session, AccountRestriction, restrictions, key=["restriction_id"])
+    await bulk.upsert(
+        session, AccountRestriction, lifts, key=["restriction_id"], update=["lifted_at", "lifted_by_role"]
+    )
     await bulk.upsert(session, RuleNotice, notices, key=["notice_id"])
 
 

@@ -7,7 +7,8 @@ Fed by `projection.py` from `unions.events`: one row per subject, its latest eve
 Union coverage (M17; the measures item 17: 互联网+工会, drawing new-form workers into unions) is
 members over registered workers, from two read models the gateway already rebuilds from the topics:
 contracts' registrations (`worker_registrations`, from `contracts.worker.registered.v1`; a registration
-the platform cancels, `contracts.account.restricted.v1` with `cancel`, is no longer active) and unions'
+the platform cancels, `contracts.account.restricted.v1` with `cancel`, is no longer active until the
+cancellation is lifted, `contracts.account.restriction_lifted.v1`) and unions'
 memberships (`unions_memberships`, from `unions.membership.*.v1`, each carrying the member's `worker_id`).
 
 - **Registered workers**: the people (`w_…`) holding at least one active registration with a platform.
