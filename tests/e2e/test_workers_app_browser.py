@@ -10,8 +10,6 @@ test-only path: the page itself never asks for a token)."""
 
 from __future__ import annotations
 
-import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -22,18 +20,14 @@ from newform_common.testing import TokenFactory, eventually, resident_id, scalar
 
 from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
 from ..kit.wages import statement
-from ..kit.workers_app import PHONE, SCREENSHOTS, platform_headers, send_contract, workers_stack
-
-
-async def sign_in_with_local_token(page: Page, token: str) -> None:
-    """Test-only: the tokens the app would hold after signing in, in its session storage, once."""
-    tokens = {"access_token": token, "refresh_token": None, "id_token": None, "expires_at": time.time() + 3600}
-    await page.add_init_script(
-        "if (!sessionStorage.getItem('test.seeded')) {"
-        f"  sessionStorage.setItem('newform.app.tokens', {json.dumps(json.dumps(tokens))});"
-        "  sessionStorage.setItem('test.seeded', '1');"
-        "}"
-    )
+from ..kit.workers_app import (
+    PHONE,
+    SCREENSHOTS,
+    platform_headers,
+    send_contract,
+    sign_in_with_local_token,
+    workers_stack,
+)
 
 
 async def assert_fits_a_phone(page: Page) -> None:

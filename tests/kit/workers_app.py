@@ -4,7 +4,9 @@ pseudonym contracts derives from it with its PII_SECRET)."""
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +30,10 @@ from newform_disputes.config import Settings as DisputesSettings
 from newform_disputes.main import create_app as create_disputes_app
 from newform_gateway.main import create_app as create_gateway_app
 from newform_local.ports import free_port
+from newform_training.config import Settings as TrainingSettings
+from newform_training.main import create_app as create_training_app
+from newform_unions.config import Settings as UnionsSettings
+from newform_unions.main import create_app as create_unions_app
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
@@ -39,6 +45,17 @@ from .loopback import LoopbackServer
 #: The phone the app's browser tests hold, and where they leave their screenshots (git-ignored).
 PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
+
+
+async def sign_in_with_local_token(page, token: str) -> None:
+    """Test-only: the tokens the app would hold after signing in, in its session storage, once."""
+    tokens = {"access_token": token, "refresh_token": None, "id_token": None, "expires_at": time.time() + 3600}
+    await page.add_init_script(
+        "if (!sessionStorage.getItem('test.seeded')) {"
+        f"  sessionStorage.setItem('newform.app.tokens', {json.dumps(json.dumps(tokens))});"
+        "  sessionStorage.setItem('test.seeded', '1');"
+        "}"
+    )
 
 
 @dataclass(frozen=True)
@@ -112,18 +129,23 @@ class WorkersStack:
     wages: str
     disputes: str
     disputes_database: str
+    training: str | None = None
+    unions: str | None = None
+    unions_database: str | None = None
 
 
 @asynccontextmanager
 async def workers_stack(
-    new_database, kafka, tokens: TokenFactory, *, oidc_issuer: str | None = None
+    new_database, kafka, tokens: TokenFactory, *, oidc_issuer: str | None = None, everything: bool = False
 ) -> AsyncIterator[WorkersStack]:
     """Real services on loopback ports, fed through one test's Kafka topics, behind a gateway whose
-    pass-through knows their ports; training and unions are not started (the app must say so).
+    pass-through knows their ports; training and unions only with `everything` (else the app must say
+    they cannot be reached).
     With `oidc_issuer`, every service trusts it and the gateway signs workers in with it; the services
     share one PII_SECRET, so the pseudonym contracts gives an ID number is the one the others derive."""
     prefix = unique_name("wapp").replace("_", "")
-    topics = {s: f"{prefix}-{s}.events" for s in ("contracts", "wages", "disputes", "departments", "unions")}
+    services = ("contracts", "wages", "disputes", "departments", "unions", "training")
+    topics = {s: f"{prefix}-{s}.events" for s in services}
     await ensure_topics(kafka.bootstrap_servers, list(topics.values()))
     identity = {"oidc_issuers": oidc_issuer} if oidc_issuer else {}
     common = {
@@ -165,21 +187,73 @@ async def workers_stack(
         )
     )
     down = f"http://127.0.0.1:{free_port()}"
+    unions_url = await migrated_database(new_database, "unions") if everything else None
     async with (
         LoopbackServer(contracts_app, free_port()) as contracts,
         LoopbackServer(wages_app, free_port()) as wages,
         LoopbackServer(disputes_app, free_port()) as disputes,
+        optional_server(await training_app(new_database, prefix, topics, common) if everything else None) as training,
+        optional_server(unions_app(unions_url, prefix, topics, common) if unions_url else None) as unions,
     ):
-        urls = {"contracts": contracts.url, "wages": wages.url, "disputes": disputes.url}
+        urls = {
+            "contracts": contracts.url,
+            "wages": wages.url,
+            "disputes": disputes.url,
+            "training": training.url if training else down,
+            "unions": unions.url if unions else down,
+        }
         settings = gateway_settings(
             prefix,
             await gateway_database(new_database),
             kafka.bootstrap_servers,
             tokens.public_pem,
             run_deliverer=False,
-            service_urls={**urls, "training": down, "unions": down, "departments": down},
+            service_urls={**urls, "departments": down},
             worker_app_issuer=oidc_issuer or "",
             pii_secret=TEST_PII_SECRET,
         )
         async with LoopbackServer(create_gateway_app(settings), free_port()) as gateway:
-            yield WorkersStack(gateway.url, contracts.url, wages.url, disputes.url, disputes_url)
+            yield WorkersStack(
+                gateway.url,
+                contracts.url,
+                wages.url,
+                disputes.url,
+                disputes_url,
+                training.url if training else None,
+                unions.url if unions else None,
+                unions_url,
+            )
+
+
+@asynccontextmanager
+async def optional_server(app) -> AsyncIterator[LoopbackServer | None]:
+    if app is None:
+        yield None
+        return
+    async with LoopbackServer(app, free_port()) as server:
+        yield server
+
+
+async def training_app(new_database, prefix: str, topics: dict[str, str], common: dict):
+    return create_training_app(
+        TrainingSettings(
+            service_name=f"{prefix}-training",
+            database_url=await migrated_database(new_database, "training"),
+            contracts_topic=topics["contracts"],
+            departments_topic=topics["departments"],
+            consumer_group_prefix=f"{prefix}-training",
+            **common,
+        )
+    )
+
+
+def unions_app(url: str, prefix: str, topics: dict[str, str], common: dict):
+    return create_unions_app(
+        UnionsSettings(
+            service_name=f"{prefix}-unions",
+            database_url=url,
+            contracts_topic=topics["contracts"],
+            consumer_group_prefix=f"{prefix}-unions",
+            **common,
+        )
+    )

@@ -35,7 +35,10 @@ const DIFFERENCE = {
   missing_statement: "平台未报送这一期的工资单", amount_differs: "应发金额与平台记录不一致",
   paid_amount_differs: "实发金额与平台记录不一致", short_paid: "少发", paid_late: "未按时发放",
 };
-const CLAIM_STATUS = { submitted: "已提交，待审核", approved: "已批准，待拨付", queued: "已批准，等待预算", rejected: "未批准", paid: "已拨付" };
+const CLAIM_STATUS = {
+  submitted: "已提交，待审核", approved: "已批准，待拨付", queued: "已批准，等待预算", rejected: "未批准", paid: "已拨付",
+  refused: "重复申请，未受理",
+};
 const MEMBERSHIP_STATUS = { applied: "已申请，待工会审核", active: "会员", refused: "未获批准", left: "已退会", transferred: "已转出" };
 
 // ---- small helpers --------------------------------------------------------------------------------
@@ -546,9 +549,11 @@ function setupClaimForm() {
 }
 
 // ---- 工会 ------------------------------------------------------------------------------------------
+let unionNames = {};
+
 function renderMembership(m) {
   const li = el("li", undefined, "card");
-  li.append(el("h4", `工会 ${m.union_id}`));
+  li.append(el("h4", unionNames[m.union_id] || `工会 ${m.union_id}`));
   li.append(el("p", MEMBERSHIP_STATUS[m.status] || m.status, "badge"));
   li.append(fields([["申请日期", day(m.applied_at)], ["入会日期", m.joined_on ? day(m.joined_on) : null], ["说明", m.reason]]));
   if (m.status === "active") {
@@ -571,13 +576,30 @@ function renderUnion(u, platformId, member) {
   return li;
 }
 
+// A collective contract's standards in plain words: they bind my pay and my quotas (劳动合同法 art. 55).
+function standardsOf(t) {
+  const lines = [];
+  for (const r of t.piece_rates || []) lines.push(["最低计件单价", `${occupation(r.occupation)}（${r.order_type}）每单不低于 ${yuan(r.min_rate_fen)}`]);
+  for (const q of t.quotas || []) lines.push(["劳动定额", `${occupation(q.occupation)}每日不超过 ${q.max_orders_per_day} 单`]);
+  const amount = (fen, unit) => (fen === null || fen === undefined ? null : `${yuan(fen)}／${unit}`);
+  lines.push(["恶劣天气补贴", amount(t.bad_weather_allowance_fen_per_day, "天")]);
+  lines.push(["夜间补贴", amount(t.night_allowance_fen_per_hour, "小时")]);
+  lines.push(["工资年增长", t.pay_growth_percent_per_year === null || t.pay_growth_percent_per_year === undefined ? null : `不低于 ${t.pay_growth_percent_per_year}%`]);
+  lines.push(["每日工作时间", t.max_working_hours_per_day ? `不超过 ${t.max_working_hours_per_day} 小时` : null]);
+  lines.push(["每月休息", t.rest_days_per_month ? `不少于 ${t.rest_days_per_month} 天` : null]);
+  lines.push(["商业保险", t.commercial_insurance], ["其他约定", t.other]);
+  return lines;
+}
+
 function renderCollective(c) {
   const li = el("li", undefined, "card");
   li.append(el("h4", c.title));
   li.append(fields([
     ["生效日期", c.in_force_on ? day(c.in_force_on) : "尚未生效"],
-    ["有效期", `${day(c.effective_from)} 至 ${c.effective_until ? day(c.effective_until) : "长期"}`],
-    ["适用平台", c.platform_ids.join("、")], ["适用职业", c.occupations.map(occupation).join("、")],
+    ["开始日期", day(c.effective_from)],
+    ["结束日期", c.effective_until ? day(c.effective_until) : "长期有效"],
+    ["适用职业", c.occupations.length ? c.occupations.map(occupation).join("、") : "全部职业"],
+    ...standardsOf(c.terms || {}),
   ]));
   return li;
 }
@@ -589,12 +611,17 @@ async function loadUnions() {
     all("unions", "/v1/memberships"), all("unions", "/v1/collective_contracts"),
     ...platforms.map((p) => all("unions", `/v1/unions?platform_id=${encodeURIComponent(p)}`)),
   ]);
-  const member = memberships.some((m) => m.status === "active" || m.status === "applied");
+  const current = memberships.filter((m) => m.status === "active" || m.status === "applied");
+  const member = current.length > 0;
+  const joined = new Set(current.map((m) => m.union_id));
+  unionLists.flat().forEach((u) => { unionNames[u.union_id] = u.name; });
   fill("membership-list", memberships, renderMembership, "您还没有加入工会。");
   const offers = [];
   const seen = new Set();
-  unionLists.forEach((list, i) => list.forEach((u) => { if (!seen.has(u.union_id)) { seen.add(u.union_id); offers.push([u, platforms[i]]); } }));
-  fill("union-list", offers, ([u, p]) => renderUnion(u, p, member), "暂无覆盖您所在平台的工会。");
+  unionLists.forEach((list, i) => list.forEach((u) => {
+    if (!seen.has(u.union_id) && !joined.has(u.union_id)) { seen.add(u.union_id); offers.push([u, platforms[i]]); }
+  }));
+  fill("union-list", offers, ([u, p]) => renderUnion(u, p, member), member ? "您已加入工会（一人只能有一个有效会籍）。" : "暂无覆盖您所在平台的工会。");
   fill("collective-list", collective.filter((c) => c.status === "in_force"), renderCollective, "暂无对您适用的生效集体合同。");
 }
 
