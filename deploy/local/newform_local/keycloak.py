@@ -39,7 +39,14 @@ import psutil
 
 from .kafka_runtime import log_tail, pid_alive
 from .keycloak_realm import REALM, client_secrets, realm_document
-from .keycloak_runtime import KEYCLOAK_VERSION, KeycloakError, ensure_keycloak, java_command, keycloak_java
+from .keycloak_runtime import (
+    KEYCLOAK_VERSION,
+    KeycloakError,
+    class_archive,
+    ensure_keycloak,
+    java_command,
+    keycloak_java,
+)
 from .ports import free_port, port_is_open
 
 log = logging.getLogger(__name__)
@@ -83,6 +90,7 @@ class LocalKeycloak:
         self.pid_file = self.data_dir / "keycloak.pid"
         self._proc: subprocess.Popen[bytes] | None = None
         self._atexit_registered = False
+        self._archive_writing: tuple[Path, Path] | None = None  # (being written, its final place)
 
     @property
     def base_url(self) -> str:
@@ -111,6 +119,27 @@ class LocalKeycloak:
             target = imports / f"{REALM}-realm.json"
             target.write_text(json.dumps(self.realm, ensure_ascii=False, indent=1))
             target.chmod(0o600)  # it holds the clients' secrets and the demo passwords
+
+    def _class_sharing(self, dist: Path, java: Path) -> tuple[str, ...]:
+        """Class data sharing: ~40% off a start here (30 s → 11-18 s warm under load). The first server
+        to stop cleanly writes the archive (its own temporary file, renamed into place: servers that
+        stop together cannot leave a torn one); later starts map it."""
+        archive = class_archive(dist, java)
+        if archive.exists():
+            return (f"-XX:SharedArchiveFile={archive}",)
+        writing = archive.with_name(f"{archive.name}.{os.getpid()}-{self.port}.tmp")
+        self._archive_writing = (writing, archive)
+        return (f"-XX:ArchiveClassesAtExit={writing}",)
+
+    def _keep_class_archive(self, clean_exit: bool) -> None:
+        if self._archive_writing is None:
+            return
+        writing, archive = self._archive_writing
+        self._archive_writing = None
+        if clean_exit and writing.exists() and writing.stat().st_size > 0:
+            os.replace(writing, archive)
+        else:
+            writing.unlink(missing_ok=True)
 
     def _stored_pid(self) -> int | None:
         try:
@@ -166,7 +195,7 @@ class LocalKeycloak:
             out.write(f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} on {self.base_url} =====\n".encode())
             out.flush()
             self._proc = subprocess.Popen(
-                java_command(java, self.home, dist, *args),
+                java_command(java, self.home, dist, *args, jvm=self._class_sharing(dist, java)),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -215,15 +244,19 @@ class LocalKeycloak:
                 os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait(timeout=10)
         self._proc = None
+        self._keep_class_archive(clean_exit=False)
 
-    def stop(self, timeout: float = 20) -> None:
-        """SIGTERM (Keycloak shuts down in a second or two), SIGKILL after ``timeout``."""
+    def stop(self, timeout: float = 40) -> None:
+        """SIGTERM (Keycloak shuts down in a second; writing the class archive, once, takes up to ~20 s
+        more), SIGKILL after ``timeout``."""
         if self._proc is not None:
+            clean = True
             if self._proc.poll() is None:
-                _stop_pid(self._proc.pid, timeout)
+                clean = _stop_pid(self._proc.pid, timeout)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=5)
             self._proc = None
+            self._keep_class_archive(clean)
         else:
             pid = self._stored_pid()
             if pid is not None and pid_alive(pid) and self._is_ours(pid):
@@ -246,11 +279,12 @@ class LocalKeycloak:
         return f"LocalKeycloak(data_dir={str(self.data_dir)!r}, port={self.port})"
 
 
-def _stop_pid(pid: int, timeout: float) -> None:
+def _stop_pid(pid: int, timeout: float) -> bool:
+    """SIGTERM, then SIGKILL after ``timeout``; True when it stopped on its own."""
     try:
         pgid = os.getpgid(pid)
     except ProcessLookupError:
-        return
+        return True
     # start_new_session=True made the JVM its group's leader; never signal our own group.
     target_group = pgid == pid and pgid != os.getpgid(0)
 
@@ -269,8 +303,10 @@ def _stop_pid(pid: int, timeout: float) -> None:
         send(signal.SIGKILL)
         with contextlib.suppress(psutil.Error):
             psutil.Process(pid).wait(timeout=10)
+        return False
     except psutil.NoSuchProcess:
         pass
+    return True
 
 
 # -- command line ------------------------------------------------------------------------------

@@ -154,10 +154,20 @@ def _options_tag() -> str:
     return re.sub(r"[^a-z0-9]+", "-", " ".join(BUILD_OPTIONS).lower()).strip("-")
 
 
-def java_command(java: Path, kc_home: Path, dist: Path, *args: str) -> list[str]:
+def class_archive(dist: Path, java: Path) -> Path:
+    """Where the class-data-sharing archive of Keycloak's classes for this JVM lives (one per JDK build:
+    an archive only maps into the JVM that wrote it)."""
+    release = (java.parent.parent / "release").read_text() if (java.parent.parent / "release").exists() else ""
+    found = re.search(r'^JAVA_RUNTIME_VERSION="([^"]+)"', release, re.MULTILINE)
+    version = re.sub(r"[^A-Za-z0-9.]+", "-", found.group(1) if found else "unknown")
+    return dist / f"classes-{version}.jsa"
+
+
+def java_command(java: Path, kc_home: Path, dist: Path, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
     return [
         str(java),
         *_JVM_OPTIONS,
+        *jvm,
         f"-Dkc.home.dir={kc_home}",
         f"-Djboss.server.config.dir={dist / 'conf'}",
         "-cp",
