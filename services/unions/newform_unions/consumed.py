@@ -1,6 +1,7 @@
 """What unions reads of contracts' events: workers' registrations with platforms (coverage, and the
-platform a worker joins through), the cancellation of a registration (no longer a registered worker),
-and the versions of platforms' rules (M10 consultation)."""
+platform a worker joins through), the restriction or cancellation of a registration and its lift (a
+cancelled registration counts again once the cancellation is lifted), and the versions of platforms'
+rules (M10 consultation)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,20 @@ class WorkerRegistered(ConsumedEvent):
 
 @consumes("contracts.account.restricted.v1")
 class AccountRestricted(ConsumedEvent):
-    """Only `cancel` matters here: the registration stops counting (a restriction leaves it registered)."""
+    """A `cancel` stops the registration counting until lifted; a `restrict` leaves it registered (kept so
+    that its lift, which names no action, is known to be a mere restriction's)."""
 
+    restriction_id: str
     worker_id: str
     platform_id: str
     action: str
+
+
+@consumes("contracts.account.restriction_lifted.v1")
+class RestrictionLifted(ConsumedEvent):
+    """A restriction or cancellation lifted (M5: an appeal upheld, a wrongful cancellation undone)."""
+
+    restriction_id: str
+    worker_id: str
+    platform_id: str
+    lifted_at: datetime

@@ -14,7 +14,7 @@ from newform_common.events import Envelope
 from newform_common.wiring import only
 
 from . import service
-from .consumed import AccountRestricted, RuleNoticePublished, WorkerRegistered
+from .consumed import AccountRestricted, RestrictionLifted, RuleNoticePublished, WorkerRegistered
 
 #: A use case of one consumed event, in the consumer's transaction (the inbox makes it once-only).
 UseCase = Callable[[AsyncSession, Envelope], Awaitable[None]]
@@ -23,6 +23,7 @@ UseCase = Callable[[AsyncSession, Envelope], Awaitable[None]]
 CONTRACTS_USE_CASES: dict[str, UseCase] = {
     WorkerRegistered.event_type: service.record_worker_registration,
     AccountRestricted.event_type: service.record_account_restriction,
+    RestrictionLifted.event_type: service.record_restriction_lift,
     RuleNoticePublished.event_type: service.record_rule_version,
 }
 

@@ -90,8 +90,8 @@ class Membership(ServiceModel, table=True):
 
 class WorkerRegistration(ServiceModel, table=True):
     """A worker's registration with a platform, from contracts' `worker.registered` (coverage's denominator
-    and the platform a worker may join through); `active` until the platform cancels the account
-    (`account.restricted` with `cancel`)."""
+    and the platform a worker may join through); `active` while no cancellation of it is in effect
+    (`account.restricted` with `cancel`, not followed by its `account.restriction_lifted`)."""
 
     __tablename__ = "worker_registrations"
     __table_args__ = (UniqueConstraint("platform_id", "worker_id", name="uq_worker_registrations_platform_worker"),)
@@ -103,6 +103,22 @@ class WorkerRegistration(ServiceModel, table=True):
     residence_district: str = Field(max_length=32)
     registered_at: datetime = timestamp_field()
     active: bool = True
+
+
+class RegistrationRestriction(ServiceModel, table=True):
+    """A restriction or cancellation of a registration and whether it was lifted, from contracts'
+    `account.restricted` and `account.restriction_lifted` (M5): a registration is `active` while none of
+    its cancellations is in effect (RULES.md "Union coverage"). Either event may make the row, so the
+    copy ends the same whatever order a replay brings them in."""
+
+    __tablename__ = "registration_restrictions"
+    __table_args__ = (Index("ix_registration_restrictions_registration", "worker_id", "platform_id"),)
+
+    restriction_id: str = Field(primary_key=True, max_length=64)
+    worker_id: str = Field(max_length=64)
+    platform_id: str = Field(max_length=64)
+    action: str | None = Field(default=None, max_length=16)  # restrict | cancel; None: only the lift known yet
+    lifted_at: datetime | None = timestamp_field(nullable=True)
 
 
 class RuleVersion(ServiceModel, table=True):

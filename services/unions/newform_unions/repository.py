@@ -24,6 +24,7 @@ from .models import (
     ConsultationStatus,
     Membership,
     MembershipStatus,
+    RegistrationRestriction,
     RuleVersion,
     Union,
     WorkerRegistration,
@@ -110,12 +111,32 @@ async def save_registrations(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(statement.on_conflict_do_nothing())
 
 
-async def cancel_registration(session: AsyncSession, worker_id: str, platform_id: str) -> None:
-    """The platform cancelled the worker's account: the registration is no longer active."""
+async def save_restriction(session: AsyncSession, row: dict) -> None:
+    """A restriction's facts (`action`) or its lift (`lifted_at`), whichever event comes first makes the row;
+    the other fills its own columns in. Idempotent: the same event again writes the same values."""
+    statement = insert(RegistrationRestriction).values(row)
+    facts = {c: statement.excluded[c] for c in row if c not in ("restriction_id", "worker_id", "platform_id")}
+    await session.execute(statement.on_conflict_do_update(index_elements=["restriction_id"], set_=facts))
+
+
+async def refresh_registration(session: AsyncSession, worker_id: str, platform_id: str) -> None:
+    """The registration of (worker, platform) is active exactly when none of its cancellations is in effect
+    (RULES.md "Union coverage"; the gateway's projection decides the same): derived from the stored
+    restrictions, not from the order their events came in."""
+    cancelled = (
+        select(RegistrationRestriction.restriction_id)
+        .where(
+            RegistrationRestriction.worker_id == worker_id,
+            RegistrationRestriction.platform_id == platform_id,
+            RegistrationRestriction.action == "cancel",
+            RegistrationRestriction.lifted_at.is_(None),  # type: ignore[union-attr]
+        )
+        .exists()
+    )
     statement = (
         update(WorkerRegistration)
         .where(WorkerRegistration.worker_id == worker_id, WorkerRegistration.platform_id == platform_id)
-        .values(active=False)
+        .values(active=~cancelled)
     )
     await session.execute(statement)
 

@@ -85,7 +85,8 @@ def registered_with(platform_id: str | None, registered_platforms: set[str]) -> 
 # -- union coverage (M17; 宁政办〔2022〕41号 item 17, 人社部发〔2021〕56号 item 10), RULES.md -------------
 @dataclass(frozen=True)
 class ActiveRegistration:
-    """A registration with a platform not cancelled (`contracts.account.restricted.v1` with `cancel`)."""
+    """A registration with a platform with no cancellation in effect (`contracts.account.restricted.v1` with
+    `cancel`, not lifted by `contracts.account.restriction_lifted.v1`)."""
 
     registration_id: str
     worker_id: str

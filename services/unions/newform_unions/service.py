@@ -15,7 +15,7 @@ from newform_common.events import Envelope
 from . import repository as repo
 from .collective_contracts import service as contracts
 from .consultations import service as consultations
-from .consumed import AccountRestricted, RuleNoticePublished, WorkerRegistered
+from .consumed import AccountRestricted, RestrictionLifted, RuleNoticePublished, WorkerRegistered
 
 #: Clocks this service runs (`kind` → handler), fired by the kit's deadline worker.
 DEADLINE_HANDLERS: dict[str, DeadlineHandler] = {
@@ -42,13 +42,39 @@ async def record_worker_registration(session: AsyncSession, envelope: Envelope) 
             }
         ],
     )
+    await repo.refresh_registration(session, e.worker_id, e.platform_id)
 
 
 async def record_account_restriction(session: AsyncSession, envelope: Envelope) -> None:
-    """A platform cancelled a worker's account: that registration no longer counts (coverage, joining)."""
+    """A platform restricted or cancelled a worker's account: a cancelled registration no longer counts
+    (coverage, joining) until the cancellation is lifted; a restricted one still does."""
     e = AccountRestricted.of(envelope)
-    if e.action == "cancel":
-        await repo.cancel_registration(session, e.worker_id, e.platform_id)
+    await repo.save_restriction(
+        session,
+        {
+            "restriction_id": e.restriction_id,
+            "worker_id": e.worker_id,
+            "platform_id": e.platform_id,
+            "action": e.action,
+        },
+    )
+    await repo.refresh_registration(session, e.worker_id, e.platform_id)
+
+
+async def record_restriction_lift(session: AsyncSession, envelope: Envelope) -> None:
+    """A restriction or cancellation was lifted (M5): a registration with no other cancellation in effect
+    counts again (coverage, joining); the lift of a mere restriction changes nothing here."""
+    e = RestrictionLifted.of(envelope)
+    await repo.save_restriction(
+        session,
+        {
+            "restriction_id": e.restriction_id,
+            "worker_id": e.worker_id,
+            "platform_id": e.platform_id,
+            "lifted_at": e.lifted_at,
+        },
+    )
+    await repo.refresh_registration(session, e.worker_id, e.platform_id)
 
 
 async def record_rule_version(session: AsyncSession, envelope: Envelope) -> None:
