@@ -1,8 +1,9 @@
-"""The workers' app's 技能培训 and 工会 sections in a real headless Chromium on a phone (360 × 740), with
+"""The workers' app's 技能培训, 工会 and 热线与通知 sections in a real headless Chromium on a phone (360 × 740), with
 training and unions running behind the gateway's pass-through: a course of the worker's occupation to
 enrol in, a subsidy claimed with a certificate and its state (M13); the union covering the worker's
 platform joined online, the membership accepted, and the collective contract that binds the worker
-shown with its standards in plain words (M17)."""
+shown with its standards in plain words (M17); the notices departments publish for the worker's
+district and occupation (M11), and none for another district."""
 
 from __future__ import annotations
 
@@ -130,14 +131,36 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
         ):
             r = await unions.post(f"/v1/collective_contracts/{cc}/{step}", headers=headers, json=payload)
             assert r.status_code == 200, r.text
-        await eventually(
-            lambda: scalar(
-                stack.unions_database,
-                "select count(*) from worker_registrations where worker_id = :w",
-                w=sent.worker_id,
-            ),
-            timeout=60,
-        )
+        # hrss publishes a job fair for riders in 城东区, and one for 城北区 only.
+        departments = httpx.AsyncClient(base_url=stack.departments)
+        for reference, district in (("JF-1", "chengdong"), ("JF-2", "chengbei")):
+            r = await departments.post(
+                "/v1/notices",
+                headers=hrss,
+                json={
+                    "reference": reference,
+                    "kind": "job_fair",
+                    "title": f"{'城东区' if district == 'chengdong' else '城北区'}新就业形态专场招聘会",
+                    "body": "时间：本周六上午九时\n地点：区人力资源市场",
+                    "contact": "0971-1234567",
+                    "valid_from": day(-1),
+                    "valid_until": day(30),
+                    "districts": [district],
+                    "occupations": ["food_delivery"],
+                },
+            )
+            assert r.status_code == 201, r.text
+        await departments.aclose()
+
+        async def registration_copied() -> bool:
+            """unions and departments have their copy of contracts' registration of the worker."""
+            found = [
+                await scalar(db, "select count(*) from worker_registrations where worker_id = :w", w=sent.worker_id)
+                for db in (stack.unions_database, stack.departments_database)
+            ]
+            return all(found)
+
+        await eventually(registration_copied, timeout=60)
 
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -184,5 +207,15 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
                 assert words in text, (words, text)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SCREENSHOTS / "workers-app-unions-360.png"), full_page=True)
+
+            # 热线与通知: the hotline, and the job fair of my district (not the other district's).
+            await page.get_by_role("button", name="热线与通知").click()
+            notice = page.locator("#notice-list li[data-notice-id]")
+            await notice.wait_for()
+            assert await notice.count() == 1
+            text = await notice.inner_text()
+            assert "城东区新就业形态专场招聘会" in text and "招聘会" in text and "0971-1234567" in text, text
+            assert "措施 M11" in text
+            await page.screenshot(path=str(SCREENSHOTS / "workers-app-notices-360.png"), full_page=True)
         finally:
             await browser.close()

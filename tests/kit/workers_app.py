@@ -26,6 +26,8 @@ from newform_common.testing import (
 )
 from newform_contracts.config import Settings as ContractsSettings
 from newform_contracts.main import create_app as create_contracts_app
+from newform_departments.config import Settings as DepartmentsSettings
+from newform_departments.main import create_app as create_departments_app
 from newform_disputes.config import Settings as DisputesSettings
 from newform_disputes.main import create_app as create_disputes_app
 from newform_gateway.main import create_app as create_gateway_app
@@ -132,6 +134,8 @@ class WorkersStack:
     training: str | None = None
     unions: str | None = None
     unions_database: str | None = None
+    departments: str | None = None
+    departments_database: str | None = None
 
 
 @asynccontextmanager
@@ -139,8 +143,8 @@ async def workers_stack(
     new_database, kafka, tokens: TokenFactory, *, oidc_issuer: str | None = None, everything: bool = False
 ) -> AsyncIterator[WorkersStack]:
     """Real services on loopback ports, fed through one test's Kafka topics, behind a gateway whose
-    pass-through knows their ports; training and unions only with `everything` (else the app must say
-    they cannot be reached).
+    pass-through knows their ports; training, unions and departments only with `everything` (else the
+    app must say they cannot be reached).
     With `oidc_issuer`, every service trusts it and the gateway signs workers in with it; the services
     share one PII_SECRET, so the pseudonym contracts gives an ID number is the one the others derive."""
     prefix = unique_name("wapp").replace("_", "")
@@ -188,12 +192,16 @@ async def workers_stack(
     )
     down = f"http://127.0.0.1:{free_port()}"
     unions_url = await migrated_database(new_database, "unions") if everything else None
+    departments_url = await migrated_database(new_database, "departments") if everything else None
     async with (
         LoopbackServer(contracts_app, free_port()) as contracts,
         LoopbackServer(wages_app, free_port()) as wages,
         LoopbackServer(disputes_app, free_port()) as disputes,
         optional_server(await training_app(new_database, prefix, topics, common) if everything else None) as training,
         optional_server(unions_app(unions_url, prefix, topics, common) if unions_url else None) as unions,
+        optional_server(departments_app(departments_url, prefix, topics, common) if departments_url else None) as (
+            departments
+        ),
     ):
         urls = {
             "contracts": contracts.url,
@@ -201,6 +209,7 @@ async def workers_stack(
             "disputes": disputes.url,
             "training": training.url if training else down,
             "unions": unions.url if unions else down,
+            "departments": departments.url if departments else down,
         }
         settings = gateway_settings(
             prefix,
@@ -208,7 +217,7 @@ async def workers_stack(
             kafka.bootstrap_servers,
             tokens.public_pem,
             run_deliverer=False,
-            service_urls={**urls, "departments": down},
+            service_urls=urls,
             worker_app_issuer=oidc_issuer or "",
             pii_secret=TEST_PII_SECRET,
         )
@@ -222,6 +231,8 @@ async def workers_stack(
                 training.url if training else None,
                 unions.url if unions else None,
                 unions_url,
+                departments.url if departments else None,
+                departments_url,
             )
 
 
@@ -254,6 +265,18 @@ def unions_app(url: str, prefix: str, topics: dict[str, str], common: dict):
             database_url=url,
             contracts_topic=topics["contracts"],
             consumer_group_prefix=f"{prefix}-unions",
+            **common,
+        )
+    )
+
+
+def departments_app(url: str, prefix: str, topics: dict[str, str], common: dict):
+    return create_departments_app(
+        DepartmentsSettings(
+            service_name=f"{prefix}-departments",
+            database_url=url,
+            contracts_topic=topics["contracts"],
+            consumer_group_prefix=f"{prefix}-departments",
             **common,
         )
     )

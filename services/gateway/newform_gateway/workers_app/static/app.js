@@ -57,9 +57,18 @@ const district = (code) => names.districts[code] || code || "";
 const platformName = (id) => `平台 ${id}`;
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
+// A value's dates never break at their hyphens (a 360 px screen would split 2027-01-06).
+function withDates(text) {
+  const dd = el("dd");
+  String(text).split(/(\d{4}-\d{2}-\d{2})/).forEach((part, i) => {
+    if (part) dd.append(i % 2 ? el("span", part, "date") : document.createTextNode(part));
+  });
+  return dd;
+}
+
 function field(label, value) {
   const row = el("div", undefined, "field");
-  row.append(el("dt", label), el("dd", value));
+  row.append(el("dt", label), withDates(value));
   return row;
 }
 
@@ -641,8 +650,30 @@ function renderHelp() {
   }, "");
 }
 
+const NOTICE_KIND = {
+  job_fair: "招聘会", recruitment_warning: "求职防骗提示", complaint_hotline: "投诉举报电话", insurance_enrolment: "参保登记",
+  insurance_lookup: "社保权益查询", schooling: "子女入学", culture_sports: "文化体育",
+};
+
+function renderNotice(n) {
+  const li = el("li", undefined, "card");
+  li.dataset.noticeId = n.id;
+  li.append(el("h4", n.title), el("p", NOTICE_KIND[n.kind] || n.kind, "badge"), el("p", n.body, "body"));
+  li.append(fields([
+    ["联系方式", n.contact],
+    ["有效期", `${day(n.valid_from)} 至 ${n.valid_until ? day(n.valid_until) : "长期"}`],
+    ["依据", `措施 ${n.measure}`],
+  ]));
+  return li;
+}
+
+async function loadNotices() {
+  const notices = await api("departments", "GET", "/v1/notices?limit=100");
+  fill("notice-list", notices, renderNotice, "暂无给您的通知。");
+}
+
 // ---- the shell: tabs, sign-in state ---------------------------------------------------------------
-const LOADERS = { contracts: loadContracts, wages: loadWages, disputes: loadDisputes, training: loadTraining, unions: loadUnions, help: async () => {} };
+const LOADERS = { contracts: loadContracts, wages: loadWages, disputes: loadDisputes, training: loadTraining, unions: loadUnions, help: loadNotices };
 
 function show(tab) {
   if (!LOADERS[tab]) tab = "contracts";
@@ -662,6 +693,7 @@ function showSignedOut(message) {
   document.getElementById("signout").hidden = true;
   for (const name of Object.keys(LOADERS)) document.getElementById(name).hidden = name !== "help";
   document.getElementById("signin").hidden = false;
+  fill("notice-list", [], null, "登录后可查看给您的通知。");
   const button = document.getElementById("signin-button");
   const hint = document.getElementById("signin-hint");
   if (Auth.configured()) {
