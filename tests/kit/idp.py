@@ -121,12 +121,16 @@ class KeycloakAdmin:
         response.raise_for_status()
         return response.json()["active"][algorithm]
 
-    def rotate_signing_key(self, priority: int = 1000) -> str:
-        """Add an ``rsa-generated`` key provider above the others: new tokens are signed with a new
-        key (its ``kid`` is returned); the old key stays in the JWKS, as in a real rotation."""
+    def rotate_signing_key(self, priority: int | None = None) -> str:
+        """Add an ``rsa-generated`` key provider above the others (``priority`` defaults to above the
+        highest: rotating twice in a session works): new tokens are signed with a new key (its ``kid``
+        is returned); the old key stays in the JWKS, as in a real rotation."""
         realm = self.request("GET", "")
         realm.raise_for_status()
         before = self.active_kid()
+        if priority is None:
+            keys = self.request("GET", "/keys").json()["keys"]
+            priority = max(int(key.get("providerPriority", 0)) for key in keys) + 100
         component = {
             "name": f"rsa-rotated-{secrets.token_hex(4)}",
             "providerId": "rsa-generated",

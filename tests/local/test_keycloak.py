@@ -119,6 +119,7 @@ def test_a_key_rotation_signs_new_tokens_with_a_new_key_and_keeps_the_old_one_pu
     new_kid = keycloak.admin.rotate_signing_key()
     after = decode_header(keycloak.client_credentials_token("dept-hrss"))["kid"]
     assert after == new_kid != before
+    assert keycloak.admin.rotate_signing_key() not in (before, after)  # and again, as a later rotation would
     jwks = httpx.get(f"{keycloak.issuer}/protocol/openid-connect/certs", timeout=30).json()
     published = {key["kid"] for key in jwks["keys"]}
     assert {before, after} <= published
