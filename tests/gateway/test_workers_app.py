@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from newform_common.testing import TokenFactory, app_client, migrated_database, resident_id, unique_name, worker_id_of
 from newform_contracts.main import create_app as create_contracts_app
@@ -38,6 +39,23 @@ def fake_issuer(port: int) -> FastAPI:
             "end_session_endpoint": f"{base}/logout",
             "jwks_uri": f"{base}/certs",
         }
+
+    return app
+
+
+def echo_service() -> FastAPI:
+    """A service that answers with what reached it (method, path, query, body, headers), 201 and an ETag."""
+    app = FastAPI()
+
+    @app.api_route("/v1/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def echo(path: str, request: Request) -> JSONResponse:
+        body = (await request.body()).decode()
+        seen = {"method": request.method, "path": path, "query": str(request.query_params), "body": body}
+        return JSONResponse(
+            {**seen, "headers": dict(request.headers)},
+            status_code=201,
+            headers={"ETag": '"v7"', "Location": "/v1/things/1", "X-Internal": "secret", "Set-Cookie": "a=b"},
+        )
 
     return app
 
@@ -186,3 +204,36 @@ async def test_the_page_and_its_files_come_from_this_origin_only(new_database, k
         assert (await gateway.get("/fonts/noto-sans-sc.css")).status_code == 200
         for section in ("我的合同", "工资与工时", "投诉与调解", "技能培训", "工会", "热线与通知"):
             assert section in page.text
+
+
+async def test_the_pass_through_forwards_what_a_call_needs_and_nothing_else(new_database, kafka):
+    tokens = TokenFactory.generate()
+    async with LoopbackServer(echo_service(), free_port()) as service:
+        settings = await gateway_for(new_database, kafka, tokens, service_urls={"training": service.url})
+        async with app_client(create_app(settings)) as gateway:
+            r = await gateway.patch(
+                "/app/api/training/v1/claims/c1?status=submitted&status=paid",
+                content='{"a": 1}',
+                headers={
+                    "Authorization": "Bearer abc",
+                    "Idempotency-Key": "k-1",
+                    "If-Match": '"v6"',
+                    "Accept-Language": "zh-CN",
+                    "Content-Type": "application/json",
+                    "X-Request-ID": "req-app-1",
+                    "Cookie": "newform_token=dashboard-session",
+                    "X-Forwarded-For": "10.0.0.1",
+                },
+            )
+    assert r.status_code == 201
+    seen = r.json()
+    assert (seen["method"], seen["path"], seen["body"]) == ("PATCH", "claims/c1", '{"a": 1}')
+    assert seen["query"] == "status=submitted&status=paid"
+    forwarded = seen["headers"]
+    assert forwarded["authorization"] == "Bearer abc" and forwarded["idempotency-key"] == "k-1"
+    assert forwarded["if-match"] == '"v6"' and forwarded["accept-language"] == "zh-CN"
+    assert forwarded["content-type"] == "application/json"
+    assert forwarded["x-request-id"] == r.headers["x-request-id"] == "req-app-1"  # one id in both logs
+    assert "cookie" not in forwarded and "x-forwarded-for" not in forwarded  # the dashboard's session stays here
+    assert r.headers["etag"] == '"v7"' and r.headers["location"] == "/v1/things/1"
+    assert "x-internal" not in r.headers and "set-cookie" not in r.headers

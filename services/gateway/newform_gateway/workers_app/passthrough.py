@@ -30,6 +30,7 @@ from fastapi.responses import Response
 
 from newform_common import registry
 from newform_common.errors import NotFound, Problem
+from newform_common.observability import request_id_var
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ FORWARDED_REQUEST_HEADERS = (
     "accept",
     "accept-language",
     "if-match",
-    "x-request-id",
 )
 #: What comes back from the service besides the status and the body.
 FORWARDED_RESPONSE_HEADERS = (
@@ -101,6 +101,8 @@ async def pass_through(service: str, path: str, request: Request) -> Response:
     url = target_url(request, service, path)
     client: httpx.AsyncClient = request.app.state.worker_app_http
     headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    # One request id across the gateway's log and the service's (the browser's own, when it sent one).
+    headers["x-request-id"] = request_id_var.get() or headers.get("x-request-id", "")
     body = await request.body()
     try:
         upstream = await client.request(
