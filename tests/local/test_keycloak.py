@@ -4,11 +4,16 @@ through the app's authorization code flow with PKCE on Keycloak's own login page
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 
 from newform_common.identity import validate_resident_id
 from newform_local.keycloak_realm import DEMO_CLIENTS
+from newform_local.ports import free_port
 from tests.kit.idp import LoginRefused, TestKeycloak, decode_claims, decode_header
 
 OUR_ROLES = {"platform", "enterprise", "worker_channel", "mediator", "training_body", "worker"}
@@ -123,3 +128,19 @@ def test_a_key_rotation_signs_new_tokens_with_a_new_key_and_keeps_the_old_one_pu
     jwks = httpx.get(f"{keycloak.issuer}/protocol/openid-connect/certs", timeout=30).json()
     published = {key["kid"] for key in jwks["keys"]}
     assert {before, after} <= published
+
+
+def test_without_java_21_newform_dev_says_what_to_install_or_to_run_without_the_provider(tmp_path) -> None:
+    old_jdk = tmp_path / "jdk-17"
+    (old_jdk / "bin").mkdir(parents=True)
+    (old_jdk / "bin" / "java").write_text("#!/bin/sh\nexit 1\n")
+    (old_jdk / "release").write_text('JAVA_VERSION="17.0.9"\n')
+    data = tmp_path / "data"
+    env = {**os.environ, "KEYCLOAK_JAVA_HOME": str(old_jdk)}
+    args = ["dev", "--data-dir", str(data), "--pg-port", str(free_port()), "--kafka-port", str(free_port())]
+    run = subprocess.run(
+        [sys.executable, "-m", "newform_local.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode != 0
+    assert "Java 21" in run.stderr and "--no-idp" in run.stderr, run.stderr
+    assert not (data / "postgres").exists()  # nothing was started

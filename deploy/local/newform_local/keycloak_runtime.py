@@ -75,7 +75,10 @@ def keycloak_java() -> Path:
         home = Path(chosen)
         major = _java_major(home)
         if not (home / "bin" / "java").exists() or (major is not None and major < MIN_JAVA):
-            raise KeycloakError(f"KEYCLOAK_JAVA_HOME={chosen} is not a Java {MIN_JAVA}+ (found version {major})")
+            raise KeycloakError(
+                f"KEYCLOAK_JAVA_HOME={chosen} is not a Java {MIN_JAVA}+ (found version {major}); Keycloak needs "
+                f"Java {MIN_JAVA} or later (or run `newform dev --no-idp`: only the local token issuer)"
+            )
         return home / "bin" / "java"
     candidates = []
     for home in Path("/usr/lib/jvm").glob("*"):
