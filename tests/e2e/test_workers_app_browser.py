@@ -21,6 +21,7 @@ from newform_common.testing import TokenFactory, eventually, resident_id, scalar
 from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
 from ..kit.wages import statement
 from ..kit.workers_app import (
+    CONTRASTS_JS,
     PHONE,
     SCREENSHOTS,
     platform_headers,
@@ -31,8 +32,11 @@ from ..kit.workers_app import (
 
 
 async def assert_fits_a_phone(page: Page) -> None:
-    """Nothing wider than the screen; every visible control at least 44 px tall; every field labelled."""
+    """Nothing wider than the screen; every visible control at least 44 px tall; every field labelled;
+    every visible text at least 4.5:1 against its background (WCAG 2.1 AA, 1.4.3)."""
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    contrasts = await page.evaluate(CONTRASTS_JS)
+    assert contrasts and contrasts[0][0] >= 4.5, contrasts[:5]
     small = await page.evaluate(
         """() => [...document.querySelectorAll('button, a.call, summary, input, select, textarea')]
             .filter((e) => e.offsetParent !== null && e.type !== 'checkbox')

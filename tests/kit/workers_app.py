@@ -280,3 +280,30 @@ def departments_app(url: str, prefix: str, topics: dict[str, str], common: dict)
             **common,
         )
     )
+
+
+#: The contrast of every visible text against the background it sits on (WCAG 2.1 relative luminance),
+#: the lowest first: [ratio, text, colour, background].
+CONTRASTS_JS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const background = (node) => {
+    for (let e = node; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const e = t.parentElement;
+    if (!t.textContent.trim() || !e || e.offsetParent === null) continue;
+    const style = getComputedStyle(e);
+    const [a, b] = [lum(rgb(style.color)), lum(background(e))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    found.push([Math.round(ratio * 100) / 100, t.textContent.trim().slice(0, 30), style.color, String(background(e))]);
+  }
+  return found.sort((x, y) => x[0] - y[0]);
+}"""
