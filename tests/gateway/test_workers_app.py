@@ -180,6 +180,16 @@ async def test_config_gives_the_issuers_endpoints_the_client_and_the_api_bases(n
     assert "令牌" not in page.text and "token" not in page.text.lower()
 
 
+async def test_production_may_send_the_apps_calls_to_an_ingress(new_database, kafka):
+    tokens = TokenFactory.generate()
+    settings = await gateway_for(new_database, kafka, tokens, worker_app_api_base="https://api.xining.example/")
+    async with app_client(create_app(settings)) as gateway:
+        config = (await gateway.get("/app/config.json")).json()
+        csp = (await gateway.get("/app/")).headers["content-security-policy"]
+    assert config["api"]["wages"] == "https://api.xining.example/wages"
+    assert "connect-src 'self' https://api.xining.example;" in csp
+
+
 async def test_the_page_and_its_files_come_from_this_origin_only(new_database, kafka):
     tokens = TokenFactory.generate()
     settings = await gateway_for(

@@ -94,6 +94,10 @@ class Settings(ServiceSettings):
     # Where the pass-through sends `/app/api/<service>/v1/...`: each registered service's base URL,
     # from `<SERVICE>_URL` (e.g. CONTRACTS_URL), else the registry's port on 127.0.0.1 (the local stack).
     service_urls: dict[str, str] = Field(default_factory=dict, validation_alias="WORKER_APP_SERVICE_URLS")
+    # Where the app sends its API calls: `<base>/<service>/v1/...`. The gateway's own pass-through by
+    # default; production may name an ingress that routes `/<service>/` to the services (it must then
+    # allow the app's origin by CORS; the page's Content-Security-Policy allows the base's origin).
+    worker_app_api_base: str = Field("/app/api", validation_alias="WORKER_APP_API_BASE")
 
     @model_validator(mode="after")
     def _service_urls_from_environment(self) -> Settings:

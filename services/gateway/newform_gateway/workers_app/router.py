@@ -50,15 +50,19 @@ CHANNELS = [
 router = APIRouter(include_in_schema=False)
 
 
-def _security_headers(issuer: str | None) -> dict[str, str]:
-    """Only this origin's files; fetches to this origin and the issuer (the token endpoint); no framing."""
-    issuer_origin = ""
-    if issuer:
-        parts = urlsplit(issuer)
-        issuer_origin = f" {parts.scheme}://{parts.netloc}"
+def _origin(url: str | None) -> str:
+    """` scheme://host[:port]` of an absolute URL; "" for none or a path (this origin)."""
+    parts = urlsplit(url or "")
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _security_headers(*others: str | None) -> dict[str, str]:
+    """Only this origin's files; fetches to this origin and to `others` (the issuer's token endpoint, an
+    ingress as the API base); no framing."""
+    connect = "".join(dict.fromkeys(_origin(url) for url in others))
     return {
         "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-        f"font-src 'self'; connect-src 'self'{issuer_origin}; frame-ancestors 'none'; base-uri 'none'; "
+        f"font-src 'self'; connect-src 'self'{connect}; frame-ancestors 'none'; base-uri 'none'; "
         "form-action 'self'",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
@@ -80,7 +84,7 @@ async def app_page(request: Request) -> Response:
     return Response(
         (STATIC / "index.html").read_bytes(),
         media_type="text/html; charset=utf-8",
-        headers=_security_headers(_issuer(request)),
+        headers=_security_headers(_issuer(request), request.app.state.settings.worker_app_api_base),
     )
 
 
@@ -88,7 +92,7 @@ async def app_page(request: Request) -> Response:
 async def app_file(name: str, request: Request) -> Response:
     if name not in FILES:
         raise NotFound(f"No file {name[:60]} in the workers' app")
-    return Response((STATIC / name).read_bytes(), media_type=FILES[name], headers=_security_headers(None))
+    return Response((STATIC / name).read_bytes(), media_type=FILES[name], headers=_security_headers())
 
 
 async def discovery(app: FastAPI, issuer: str) -> dict[str, Any]:
@@ -130,7 +134,7 @@ async def app_config(request: Request) -> Response:
         }
     body = {
         "signin": signin,
-        "api": {name: f"/app/api/{name}" for name in proxied_services(request)},
+        "api": {name: f"{settings.worker_app_api_base.rstrip('/')}/{name}" for name in proxied_services(request)},
         "names": _names(),
         "hotlines": HOTLINES,
         "channels": CHANNELS,
