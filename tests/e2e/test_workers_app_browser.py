@@ -61,7 +61,10 @@ async def test_a_worker_signs_sees_pay_complains_follows_the_case_and_signs_out_
         httpx.AsyncClient(base_url=stack.disputes) as disputes,
         async_playwright() as p,
     ):
-        sent = await send_contract(contracts, tokens, resident_id(), start_date="2026-11-01")
+        id_number = resident_id()
+        sent = await send_contract(contracts, tokens, id_number, start_date="2026-11-01")
+        # Another platform calls the same person's work a civil relation while the facts say employment (M1).
+        civil = await send_contract(contracts, tokens, id_number, engagement_type="civil", start_date="2026-11-01")
         platform = platform_headers(tokens, sent.platform_id)
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -69,13 +72,13 @@ async def test_a_worker_signs_sees_pay_complains_follows_the_case_and_signs_out_
             requested: list[str] = []
             page.on("request", lambda request: requested.append(request.url))
             await sign_in_with_local_token(page, tokens.token("worker", subject=sent.worker_id))
-            await walk_through(page, stack, sent, platform, contracts, wages, disputes, tokens)
+            await walk_through(page, stack, sent, civil, platform, contracts, wages, disputes, tokens)
             assert requested and all(u.startswith(stack.gateway) for u in requested), requested
         finally:
             await browser.close()
 
 
-async def walk_through(page, stack, sent, platform, contracts, wages, disputes, tokens) -> None:
+async def walk_through(page, stack, sent, civil, platform, contracts, wages, disputes, tokens) -> None:
     await page.goto(f"{stack.gateway}/app/")
     # 我的合同: the contract in plain words, to be signed.
     card = page.locator(f"#contract-list li[data-contract-id='{sent.contract_id}']")
@@ -83,6 +86,10 @@ async def walk_through(page, stack, sent, platform, contracts, wages, disputes, 
     text = await card.inner_text()
     for words in ("待您签署", "劳动合同", "按月结算", "每月10日", "4,500.00 元", "工伤保险：有", "职业伤害保障：无"):
         assert words in text, (words, text)
+    # The finding that concerns me, in plain words, on the other platform's contract.
+    flagged = page.locator(f"#contract-list li[data-contract-id='{civil.contract_id}']")
+    text = await flagged.inner_text()
+    assert "民事协议" in text and "提示（M1）：" in text and "M1.misclassification" not in text, text
     await assert_fits_a_phone(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "workers-app-contracts-360.png"), full_page=True)
@@ -171,7 +178,7 @@ async def file_and_follow(page, sent, platform, disputes, tokens) -> None:
     await page.locator("#complaint-new summary").click()
     form = page.locator("#complaint-form")
     await form.get_by_label("投诉事项").select_option(label="劳动报酬")
-    assert await form.get_by_label("涉及的合同").input_value() == sent.contract_id
+    await form.get_by_label("涉及的合同").select_option(value=sent.contract_id)
     await form.get_by_label("具体情况").fill("十一月工资少发五百元")
     await form.get_by_role("button", name="提交投诉").click()
     card = page.locator("#complaint-list li[data-complaint-id]")

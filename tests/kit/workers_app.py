@@ -80,8 +80,10 @@ async def send_contract(
     occupation: str = "food_delivery",
     district: str = "chengdong",
     start_date: str = "2026-12-01",
+    **contract,
 ) -> SentContract:
-    """A new platform (registered by the administrator) registers the worker and sends a labour contract."""
+    """A new platform (registered by the administrator) registers the worker and sends a labour contract
+    (`contract` overrides the body's fields)."""
     pid = "p" + secrets.token_hex(5)
     r = await contracts.post(
         "/v1/platforms",
@@ -113,7 +115,7 @@ async def send_contract(
     r = await contracts.post(
         "/v1/contracts",
         headers=platform,
-        json=contract_body(registration_id, pid, start_date=start_date, district=district),
+        json=contract_body(registration_id, pid, start_date=start_date, district=district, **contract),
     )
     assert r.status_code == 201, r.text
     contract = r.json()

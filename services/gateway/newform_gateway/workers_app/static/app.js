@@ -209,7 +209,10 @@ function renderContract(c) {
   li.append(el("h4", `${platformName(c.platform_id)} · ${names.engagement_types[c.engagement_type] || c.engagement_type}`));
   li.append(el("p", CONTRACT_STATUS[c.status] || c.status, `badge ${c.status}`));
   li.append(termsOf(c));
-  for (const f of c.findings || []) li.append(el("p", `提示（${f.measure}）：${f.summary || f.rule}`, "warning"));
+  for (const f of c.findings || []) {
+    if (f.status === "withdrawn") continue;
+    li.append(el("p", `提示（${f.measure}）：${(contractFindings[f.finding_id] || {}).summary || f.rule}`, "warning"));
+  }
   const text = el("details", undefined, "document");
   text.append(el("summary", "查看合同文本"));
   text.addEventListener("toggle", async () => {
@@ -231,6 +234,8 @@ function renderContract(c) {
   return li;
 }
 
+let contractFindings = {};
+
 async function fetchContracts() {
   contracts = await all("contracts", "/v1/contracts");
   if (contracts.length) workerId = contracts[0].worker_id;
@@ -238,7 +243,8 @@ async function fetchContracts() {
 }
 
 async function loadContracts() {
-  await fetchContracts();
+  const [, findings] = await Promise.all([fetchContracts(), all("contracts", "/v1/findings")]);
+  contractFindings = Object.fromEntries(findings.map((f) => [f.finding_id, f]));
   const order = { sent: 0, signed: 1 };
   const sorted = [...contracts].sort((a, b) => (order[a.status] ?? 2) - (order[b.status] ?? 2));
   fill("contract-list", sorted, renderContract, "暂无合同。平台与您订立合同后会显示在这里。");
