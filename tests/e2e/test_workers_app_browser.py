@@ -79,7 +79,13 @@ async def test_a_worker_signs_sees_pay_complains_follows_the_case_and_signs_out_
 
 
 async def walk_through(page, stack, sent, civil, platform, contracts, wages, disputes, tokens) -> None:
+    # Offline from the start: the page says so and offers 重试, which works once the network is back.
+    await page.route("**/app/config.json", lambda route: route.abort())
     await page.goto(f"{stack.gateway}/app/")
+    await page.locator("#notice :text('网络连接失败，请检查网络后重试。')").wait_for()
+    await page.unroute("**/app/config.json")
+    await page.locator("#notice").get_by_role("button", name="重试").click()
+    await page.locator("#notice").wait_for(state="hidden")
     # 我的合同: the contract in plain words, to be signed.
     card = page.locator(f"#contract-list li[data-contract-id='{sent.contract_id}']")
     await card.wait_for()
