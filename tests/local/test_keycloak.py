@@ -75,6 +75,24 @@ def test_a_worker_signs_in_on_the_login_page_and_the_token_carries_the_id_number
         keycloak.login(worker.username, "wrong password")
 
 
+def test_the_app_in_a_browser_may_call_the_provider_from_a_loopback_gateway_on_any_port(keycloak: TestKeycloak) -> None:
+    # CORS: the workers' app exchanges its code and reads the user's info from the gateway's page.
+    tokens = keycloak.login(keycloak.workers[0].username, redirect_uri="http://127.0.0.1:39123/app/")
+    origin = "http://127.0.0.1:39123"
+    preflight = httpx.options(
+        keycloak.token_endpoint,
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert preflight.headers.get("access-control-allow-origin") == origin
+    info = httpx.get(
+        f"{keycloak.issuer}/protocol/openid-connect/userinfo",
+        headers={"Authorization": f"Bearer {tokens['access_token']}", "Origin": origin},
+        timeout=30,
+    )
+    assert info.status_code == 200 and info.headers.get("access-control-allow-origin") == origin
+
+
 @pytest.mark.parametrize(
     ("username", "role", "scope"),
     [
