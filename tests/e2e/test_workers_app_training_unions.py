@@ -3,7 +3,8 @@ training and unions running behind the gateway's pass-through: a course of the w
 enrol in, a subsidy claimed with a certificate and its state (M13); the union covering the worker's
 platform joined online, the membership accepted, and the collective contract that binds the worker
 shown with its standards in plain words (M17); the notices departments publish for the worker's
-district and occupation (M11), and none for another district."""
+district and occupation (M11), and none for another district; the rest station nearest to the worker,
+reported full (M14)."""
 
 from __future__ import annotations
 
@@ -150,6 +151,24 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
                 },
             )
             assert r.status_code == 201, r.text
+        # drc keeps a rest station in 城东区, open around the clock (M14).
+        drc = tokens.headers("department", subject="drc-1", department="drc")
+        r = await departments.post(
+            "/v1/rest-stations",
+            headers=drc,
+            json={
+                "reference": "ZD-1",
+                "name": "城东区东关大街户外劳动者驿站",
+                "address": "东关大街 1 号",
+                "district": "chengdong",
+                "lat": 36.6205,
+                "lon": 101.7900,
+                "amenities": ["charging", "drinking_water", "heating"],
+                "hours": {"always_open": True},
+                "phone": "0971-7654321",
+            },
+        )
+        assert r.status_code == 201, r.text
         await departments.aclose()
 
         async def registration_copied() -> bool:
@@ -164,7 +183,14 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
 
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = await browser.new_page(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
+            page = await browser.new_page(
+                viewport=PHONE,
+                locale="zh-CN",
+                has_touch=True,
+                is_mobile=True,
+                geolocation={"latitude": 36.6240, "longitude": 101.7900},  # about 390 m north of the station
+                permissions=["geolocation"],
+            )
             await sign_in_with_local_token(page, tokens.token("worker", subject=sent.worker_id))
             await page.goto(f"{stack.gateway}/app/#training")
 
@@ -216,6 +242,21 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
             text = await notice.inner_text()
             assert "城东区新就业形态专场招聘会" in text and "招聘会" in text and "0971-1234567" in text, text
             assert "措施 M11" in text
+
+            # The rest station nearest to where I am; it is full: I say so, and its keeper is told.
+            await page.get_by_role("button", name="查找附近驿站").click()
+            station = page.locator("#station-list li[data-station-id]")
+            await station.wait_for()
+            text = await station.inner_text()
+            for words in ("城东区东关大街户外劳动者驿站", "正在开放", "约 389 米", "充电、饮水、取暖"):
+                assert words in text, (words, text)
+            await station.get_by_role("button", name="报告问题").click()
+            await station.get_by_label("遇到的问题").select_option(label="人满了")
+            await station.get_by_role("button", name="提交").click()
+            await station.locator(":text('已报告')").wait_for()
             await page.screenshot(path=str(SCREENSHOTS / "workers-app-notices-360.png"), full_page=True)
+            async with httpx.AsyncClient(base_url=stack.departments) as keeper:
+                reports = (await keeper.get("/v1/rest-station-reports", headers=drc)).json()
+            assert [r["kind"] for r in reports] == ["full"], reports
         finally:
             await browser.close()

@@ -678,6 +678,87 @@ async function loadNotices() {
   fill("notice-list", notices, renderNotice, "暂无给您的通知。");
 }
 
+// ---- 附近的驿站 (M14) -------------------------------------------------------------------------------
+const AMENITY = { charging: "充电", drinking_water: "饮水", heating: "取暖", toilet: "卫生间", microwave: "微波炉", ebike_parking: "电动车停放" };
+const STATION_REPORT = { closed: "没有开门", full: "人满了", broken: "设施坏了", other: "其他问题" };
+
+function stationReport(st, holder) {
+  const form = el("form", undefined, "station-report");
+  const id = `report-${st.id}`;
+  const label = el("label", "遇到的问题");
+  label.htmlFor = id;
+  const select = el("select");
+  select.id = id;
+  for (const [code, name] of Object.entries(STATION_REPORT)) { const o = el("option", name); o.value = code; select.append(o); }
+  const submit = el("button", "提交");
+  submit.type = "submit";
+  form.append(label, select, submit);
+  const key = newKey();
+  const send = async () => {
+    submit.disabled = true;
+    try {
+      await api("departments", "POST", `/v1/rest-stations/${st.id}/reports`, { kind: select.value }, { key });
+      holder.replaceChildren(el("p", "已报告，驿站管理单位将尽快处理。", "ok"));
+    } catch (e) { notify(e.message, e.retryable ? send : null); submit.disabled = false; }
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+  return form;
+}
+
+function renderStation(st) {
+  const li = el("li", undefined, "card");
+  li.dataset.stationId = st.id;
+  li.append(el("h4", st.name), el("p", st.open_now ? "正在开放" : "现在不开放", st.open_now ? "badge" : "badge closed"));
+  const distance = st.distance_m === undefined ? null
+    : st.distance_m < 1000 ? `约 ${Math.round(st.distance_m)} 米` : `约 ${(st.distance_m / 1000).toFixed(1)} 公里`;
+  li.append(fields([
+    ["距离", distance], ["地址", st.address], ["区县", district(st.district)],
+    ["设施", (st.amenities || []).map((a) => AMENITY[a] || a).join("、")],
+  ]));
+  if (st.phone) { const call = el("a", `拨打 ${st.phone}`, "call"); call.href = `tel:${st.phone}`; li.append(call); }
+  const holder = el("div");
+  const report = el("button", "报告问题", "secondary");
+  report.type = "button";
+  report.addEventListener("click", () => { holder.replaceChildren(stationReport(st, holder)); });
+  holder.append(report);
+  li.append(holder);
+  return li;
+}
+
+function position() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
+    navigator.geolocation.getCurrentPosition(resolve, reject, { timeout: 10000, maximumAge: 60000 });
+  });
+}
+
+// Nearest first from where the worker is; without a position (refused, no GPS), the stations of the
+// district the worker's contract names.
+async function findStations() {
+  const status = document.querySelector("#help .station-status");
+  status.replaceChildren(el("p", "正在查找…", "loading"));
+  try {
+    let stations;
+    try {
+      const { coords } = await position();
+      stations = await api("departments", "GET", `/v1/rest-stations/near?lat=${coords.latitude}&lon=${coords.longitude}&limit=10`);
+      status.replaceChildren();
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (!contracts.length) await fetchContracts().catch(() => []);
+      const where = contracts.length ? contracts[0].district : "";
+      stations = await api("departments", "GET", `/v1/rest-stations${where ? `?district=${where}` : ""}`);
+      status.replaceChildren(el("p", `未能获取您的位置，以下是${district(where) || "全市"}的驿站。`, "hint"));
+    }
+    fill("station-list", stations, renderStation, "附近暂无驿站。");
+  } catch (e) {
+    const retry = el("button", "重试", "secondary");
+    retry.type = "button";
+    retry.addEventListener("click", findStations);
+    status.replaceChildren(el("p", `无法加载：${e.message}`, "error"), retry);
+  }
+}
+
 // ---- the shell: tabs, sign-in state ---------------------------------------------------------------
 const LOADERS = { contracts: loadContracts, wages: loadWages, disputes: loadDisputes, training: loadTraining, unions: loadUnions, help: loadNotices };
 
@@ -700,6 +781,7 @@ function showSignedOut(message) {
   for (const name of Object.keys(LOADERS)) document.getElementById(name).hidden = name !== "help";
   document.getElementById("signin").hidden = false;
   fill("notice-list", [], null, "登录后可查看给您的通知。");
+  document.getElementById("stations-find").hidden = true;
   const button = document.getElementById("signin-button");
   const hint = document.getElementById("signin-hint");
   if (Auth.configured()) {
@@ -713,6 +795,7 @@ function showSignedOut(message) {
 
 function showSignedIn() {
   document.getElementById("signin").hidden = true;
+  document.getElementById("stations-find").hidden = false;
   document.getElementById("tabs").hidden = false;
   document.getElementById("signout").hidden = false;
   const tab = location.hash.replace("#", "").split("-")[0];
@@ -762,5 +845,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   setupComplaintForm();
   setupClaimForm();
+  document.getElementById("stations-find").addEventListener("click", findStations);
   start();
 });
