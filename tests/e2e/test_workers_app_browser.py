@@ -125,8 +125,33 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     )
     r = await wages.post("/v1/statements", headers=platform, json=line)
     assert r.status_code == 201, r.text
+    # The other platform restricts the account at once, without notice (M5): the worker appeals in the app.
+    r = await contracts.post(
+        "/v1/account-restrictions",
+        headers=platform_headers(tokens, civil.platform_id),
+        json={
+            "registration_id": civil.registration_id,
+            "action": "restrict",
+            "reason_code": "order_fraud",
+            "effective_at": datetime.now(UTC).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    restriction_id = r.json()["restriction_id"]
     await page.reload()
     await page.wait_for_selector(f"li[data-contract-id='{sent.contract_id}'] :text('已签署生效')")
+    restriction = page.locator(f"#restriction-list li[data-restriction-id='{restriction_id}']")
+    text = await restriction.inner_text()
+    for words in ("限制接单", "正在执行", "刷单、虚构订单等欺诈行为", "未告知", "提示（M5）："):
+        assert words in text, (words, text)
+    await restriction.get_by_role("button", name="我要申诉").click()
+    await restriction.get_by_label("申诉理由").fill("我没有刷单，订单均为真实配送，可调取配送轨迹")
+    await restriction.get_by_role("button", name="提交申诉").click()
+    await restriction.locator(":text('申诉已提交')").wait_for()
+    r = await contracts.get(
+        f"/v1/account-restrictions/{restriction_id}/appeals", headers=platform_headers(tokens, civil.platform_id)
+    )
+    assert [(a["worker_id"], a["status"]) for a in r.json()] == [(sent.worker_id, "open")]
 
     # 我的工资与工时: the statement in yuan with its dates; a shortfall reported in two taps.
     await page.get_by_role("button", name="工资与工时").click()

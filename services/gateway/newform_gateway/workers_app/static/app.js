@@ -243,11 +243,68 @@ async function fetchContracts() {
 }
 
 async function loadContracts() {
-  const [, findings] = await Promise.all([fetchContracts(), all("contracts", "/v1/findings")]);
+  const [, findings, restrictions, reasons] = await Promise.all([
+    fetchContracts(), all("contracts", "/v1/findings"), all("contracts", "/v1/account-restrictions"),
+    Object.keys(restrictionReasons).length ? null : api("contracts", "GET", "/v1/account-restrictions/reasons"),
+  ]);
+  if (reasons) restrictionReasons = Object.fromEntries(reasons.map((r) => [r.code, r.label]));
   contractFindings = Object.fromEntries(findings.map((f) => [f.finding_id, f]));
+  fill("restriction-list", restrictions, renderRestriction, "您的账号没有被限制或注销。");
   const order = { sent: 0, signed: 1 };
   const sorted = [...contracts].sort((a, b) => (order[a.status] ?? 2) - (order[b.status] ?? 2));
   fill("contract-list", sorted, renderContract, "暂无合同。平台与您订立合同后会显示在这里。");
+}
+
+// ---- 账号限制与申诉 (M5) ---------------------------------------------------------------------------
+let restrictionReasons = {};
+
+function appealForm(r, holder) {
+  const form = el("form", undefined, "appeal");
+  const id = `grounds-${r.restriction_id}`;
+  const label = el("label", "申诉理由");
+  label.htmlFor = id;
+  const grounds = el("textarea");
+  grounds.id = id;
+  grounds.rows = 3;
+  grounds.required = true;
+  grounds.maxLength = 2000;
+  const submit = el("button", "提交申诉");
+  submit.type = "submit";
+  form.append(label, grounds, submit);
+  const key = newKey();
+  const send = async () => {
+    submit.disabled = true;
+    try {
+      await api("contracts", "POST", `/v1/account-restrictions/${r.restriction_id}/appeals`, { grounds: grounds.value.trim() }, { key });
+      holder.replaceChildren(el("p", "申诉已提交，平台须依规处理；您也可以投诉或拨打 12333。", "ok"));
+    } catch (e) { notify(e.message, e.retryable ? send : null); submit.disabled = false; }
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+  return form;
+}
+
+function renderRestriction(r) {
+  const li = el("li", undefined, "card");
+  li.dataset.restrictionId = r.restriction_id;
+  li.append(el("h4", `${platformName(r.platform_id)} · ${r.action === "cancel" ? "注销账号" : "限制接单"}`));
+  li.append(el("p", r.status === "lifted" ? "已解除" : "正在执行", "badge"));
+  li.append(fields([
+    ["理由", restrictionReasons[r.reason_code] || (r.reason_listed ? r.reason_code : `未公布的理由（${r.reason_code}）`)],
+    ["说明", r.reason_text],
+    ["生效日期", day(r.effective_at)],
+    ["提前告知", r.notice_given_at ? `${day(r.notice_given_at)}（提前 ${r.notice_days} 天）` : "未告知"],
+    ["解除日期", r.lifted_at ? day(r.lifted_at) : null],
+  ]));
+  for (const f of r.findings || []) li.append(el("p", `提示（${f.measure}）：${(contractFindings[f.finding_id] || {}).summary || f.rule}`, "warning"));
+  if (r.status !== "lifted") {
+    const holder = el("div");
+    const appeal = el("button", "我要申诉", "secondary");
+    appeal.type = "button";
+    appeal.addEventListener("click", () => { holder.replaceChildren(appealForm(r, holder)); holder.querySelector("textarea").focus(); });
+    holder.append(appeal);
+    li.append(holder);
+  }
+  return li;
 }
 
 // ---- 我的工资与工时 --------------------------------------------------------------------------------
