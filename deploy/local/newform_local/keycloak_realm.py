@@ -34,6 +34,8 @@ from newform_common.identity import make_resident_id
 REALM = "newform"
 AUDIENCE = "newform"
 APP_CLIENT_ID = "newform-app"
+#: The regulator's dashboard at the gateway (its /signin/callback): officers sign in there.
+DASHBOARD_CLIENT_ID = "newform-dashboard"
 SCOPE = "newform"
 #: One password for every demo person: the local stack's people are fictional (README "Signing in").
 DEMO_PASSWORD = "newform-demo"
@@ -44,6 +46,9 @@ CLAIM_ATTRIBUTES = ("platform_id", "department", "district", "id_number")
 BUILTIN_DEFAULT_SCOPES = ("basic", "profile", "email", "roles", "web-origins", "acr")
 #: Where the gateway serves the workers' app; loopback hosts without a port match any port.
 APP_REDIRECT_URIS = ("http://127.0.0.1/app/*", "http://localhost/app/*", "http://[::1]/app/*")
+#: Where the dashboard's sign-in comes back to, and where its sign-out ends (any loopback port).
+DASHBOARD_REDIRECT_URIS = tuple(f"http://{host}/signin/callback" for host in ("127.0.0.1", "localhost", "[::1]"))
+DASHBOARD_LOGOUT_URIS = tuple(f"http://{host}/signin" for host in ("127.0.0.1", "localhost", "[::1]"))
 
 
 @dataclass(frozen=True)
@@ -305,6 +310,30 @@ def app_client(*, web_origins: list[str] | None = None, password_grant: bool = F
     }
 
 
+def dashboard_client() -> dict:
+    """The regulator's dashboard: the gateway signs officers in server-side (authorization code +
+    PKCE S256; web/signin.py). Public like the app's: its PKCE verifier never leaves the gateway, and
+    a local stack then needs no secret for it; a production realm may make it confidential
+    (DASHBOARD_CLIENT_SECRET_FILE)."""
+    return {
+        "clientId": DASHBOARD_CLIENT_ID,
+        "name": "新就业形态劳动者权益监管平台",
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": True,
+        "standardFlowEnabled": True,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "serviceAccountsEnabled": False,
+        "redirectUris": list(DASHBOARD_REDIRECT_URIS),
+        "attributes": {
+            "pkce.code.challenge.method": "S256",
+            "post.logout.redirect.uris": "##".join(DASHBOARD_LOGOUT_URIS),
+        },
+        "defaultClientScopes": [*BUILTIN_DEFAULT_SCOPES, SCOPE],
+    }
+
+
 def service_client(client: ServiceClient, secret: str) -> dict:
     return {
         "clientId": client.client_id,
@@ -378,6 +407,7 @@ def realm_document(
         "defaultDefaultClientScopes": [*BUILTIN_DEFAULT_SCOPES, SCOPE],
         "clients": [
             app_client(web_origins=web_origins, password_grant=password_grant),
+            dashboard_client(),
             *(service_client(c, secrets_by_client[c.client_id]) for c in DEMO_CLIENTS),
         ],
         "users": [*(person_user(p) for p in DEMO_PEOPLE), *(service_account_user(c) for c in DEMO_CLIENTS)],
