@@ -8,6 +8,7 @@ reported full (M14)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -201,6 +202,13 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
             await course_card.get_by_role("button", name="报名").click()
             await page.locator("#notice :text('已报名')").wait_for()
             await page.locator("#claim-form").locator("xpath=..").locator("summary").click()
+            # A number no body issued: refused in Chinese (the problem type's Chinese title when the detail is not).
+            await page.get_by_label("证书编号").fill("QH-NOT-ISSUED")
+            await page.get_by_label("培训地点（区县）").select_option(label="城东区")
+            await page.get_by_role("button", name="提交申请").click()
+            error = page.locator("#claim-error")
+            await page.wait_for_function("document.getElementById('claim-error').textContent.length > 0")
+            assert re.fullmatch(r"[^A-Za-z]*", await error.inner_text()), await error.inner_text()
             await page.get_by_label("证书编号").fill(certificate)
             await page.get_by_label("培训地点（区县）").select_option(label="城东区")
             await page.get_by_role("button", name="提交申请").click()

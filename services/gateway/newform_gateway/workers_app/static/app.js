@@ -108,10 +108,29 @@ async function api(service, method, path, body, options = {}) {
     throw new ApiError("登录已过期，请重新登录。", 401, false);
   }
   if (response.status >= 500 || response.status === 429) {
-    const chinese = detail && /[\u4e00-\u9fff]/.test(detail) ? detail : "服务暂时不可用，请稍后重试。";
+    const chinese = hasChinese(detail) ? detail : "服务暂时不可用，请稍后重试。";
     throw new ApiError(response.status === 429 ? "操作太频繁，请稍后重试。" : chinese, response.status, true);
   }
-  throw new ApiError(detail || `请求未成功（${response.status}）。`, response.status, false);
+  throw new ApiError(inChinese(data, response.status), response.status, false);
+}
+
+// What a refusal says to a worker: the service's own words when they are Chinese, else the Chinese title
+// of its problem type (the catalogue every service serves at /problems), with the measure it cites.
+let problemTitles = {};
+const hasChinese = (text) => typeof text === "string" && /[\u4e00-\u9fff]/.test(text);
+
+function inChinese(problem, status) {
+  if (problem && hasChinese(problem.detail)) return problem.detail;
+  const slug = problem && typeof problem.type === "string" ? problem.type.split("/problems/").pop() : "";
+  const title = problemTitles[slug] || (problem && hasChinese(problem.title) ? problem.title : `请求未成功（${status}）`);
+  return problem && problem.measure ? `${title}（措施 ${problem.measure}）。` : `${title}。`;
+}
+
+async function loadProblemTitles() {
+  try {
+    const response = await fetch("/problems", { headers: { Accept: "application/json" } });
+    if (response.ok) problemTitles = Object.fromEntries((await response.json()).map((p) => [p.slug, p.title_zh]));
+  } catch (e) { /* the status code's words then */ }
 }
 
 async function all(service, path) {
@@ -880,6 +899,7 @@ async function start() {
   }
   document.getElementById("notice").hidden = true;
   names = config.names || names;
+  loadProblemTitles();
   fillDistricts();
   Auth.start(config);
   renderHelp();
