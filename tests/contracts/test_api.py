@@ -1285,6 +1285,39 @@ async def test_restriction_notice_worker_request_appeal_and_lifting(api, world):
     assert ordered.status_code == 200 and ordered.json()["status"] == "lifted"
 
 
+async def test_lifting_a_cancellation_leaves_the_registration_as_the_restrictions_still_running_say(api, world):
+    """Restricted, then cancelled: lifting the cancellation (a wrongful one, found on appeal) makes the
+    account restricted again, not cancelled; lifting the restriction too makes it active (M5)."""
+    a, h = world["a"], api.as_platform(world["a"])
+    w = await api.worker(a)
+    base = {"registration_id": w["registration_id"], "effective_at": "2026-11-27T09:00:00+08:00"}
+    notice = {"notice_given_at": "2026-11-20T09:00:00+08:00"}
+    restricted = await api.client.post(
+        "/v1/account-restrictions",
+        headers=h,
+        json={**base, **notice, "action": "restrict", "reason_code": "order_fraud"},
+    )
+    cancelled = await api.client.post(
+        "/v1/account-restrictions", headers=h, json={**base, **notice, "action": "cancel", "reason_code": "order_fraud"}
+    )
+    assert restricted.status_code == cancelled.status_code == 201, cancelled.text
+
+    async def status() -> str:
+        return (await api.client.get(f"/v1/workers/{w['registration_id']}", headers=h)).json()["status"]
+
+    assert await status() == "cancelled"
+    lift = {"reason": "申诉核实，注销有误"}
+    path = "/v1/account-restrictions/{}/lift"
+    assert (
+        await api.client.post(path.format(cancelled.json()["restriction_id"]), headers=h, json=lift)
+    ).status_code == 200
+    assert await status() == "restricted"
+    assert (
+        await api.client.post(path.format(restricted.json()["restriction_id"]), headers=h, json=lift)
+    ).status_code == 200
+    assert await status() == "active"
+
+
 # ---------------------------------------------------------------------------------------------
 # Issue 8: rule register dates (M10)
 # ---------------------------------------------------------------------------------------------

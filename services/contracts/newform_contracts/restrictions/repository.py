@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal, Role
@@ -44,17 +44,17 @@ async def restrictions(
     return await visible_page(session, AccountRestriction, principal, params, platform_id, worker_id=worker_id)
 
 
-async def other_unlifted_restrictions(session: AsyncSession, registration_id: str, restriction_id: str) -> int:
-    """How many restrictions of the registration, other than this one, are still in effect."""
-    return await session.scalar(
-        select(func.count())
-        .select_from(AccountRestriction)
-        .where(
+async def other_unlifted_actions(session: AsyncSession, registration_id: str, restriction_id: str) -> list[str]:
+    """The actions (`restrict`, `cancel`) of the registration's restrictions, other than this one, that
+    are still in effect."""
+    rows = await session.scalars(
+        select(AccountRestriction.action).where(
             AccountRestriction.registration_id == registration_id,
             AccountRestriction.id != restriction_id,
             AccountRestriction.lifted_at.is_(None),
         )
     )
+    return list(rows)
 
 
 async def open_appeal_id(session: AsyncSession, restriction_id: str) -> str | None:

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import business_today, get_policy
 
+from ..models import RegistrationStatus
+
 #: The rule ids this module emits (`newform_contracts.rules.RULES` gathers every aggregate's).
 RULES: tuple[RuleDef, ...] = (
     RuleDef("M5.restriction_without_listed_reason", "finding", "restriction for a reason not on the published list"),
@@ -60,3 +62,15 @@ def restriction_findings(reason_code: str, notice_given: bool, on: date | None =
             )
         )
     return found
+
+
+def status_after_lift(actions_in_effect: list[str]) -> RegistrationStatus:
+    """A registration's status once a restriction is lifted, from the actions of those still in
+    effect: a cancellation still in effect keeps it cancelled; a restriction alone, restricted; none,
+    active (M5). Lifting a wrongful cancellation must not leave the worker cancelled because an
+    earlier, lighter restriction is still running."""
+    if "cancel" in actions_in_effect:
+        return RegistrationStatus.cancelled
+    if "restrict" in actions_in_effect:
+        return RegistrationStatus.restricted
+    return RegistrationStatus.active

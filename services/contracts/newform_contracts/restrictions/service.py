@@ -154,16 +154,15 @@ async def lift_restriction(
     session: AsyncSession, principal: Principal, restriction_id: str, reason: str
 ) -> AccountRestriction:
     """The platform (or the regulator, after an appeal or an inspection) lifts a restriction or
-    cancellation: the registration is active again and open appeals are closed."""
+    cancellation: open appeals are closed, and the registration is as the restrictions still in effect
+    leave it — active when none is, restricted or cancelled when one is (`rules.status_after_lift`)."""
     r = await repository.visible_restriction(session, principal, restriction_id, for_update=True)
     if r.lifted_at is not None:
         raise Conflict("This restriction has already been lifted", slug="restriction-lifted")
     at = shared.now()
     r.lifted_at, r.lifted_by, r.lift_reason = at, principal.key, reason
     reg = await workers.registration_for_update(session, r.registration_id)
-    later = await repository.other_unlifted_restrictions(session, r.registration_id, r.id)
-    if not later:
-        reg.status = RegistrationStatus.active
+    reg.status = rules.status_after_lift(await repository.other_unlifted_actions(session, r.registration_id, r.id))
     for a in await repository.appeals(session, r.id):
         if a.status == AppealStatus.open:
             a.status, a.closed_at = AppealStatus.closed, at
