@@ -17,19 +17,23 @@ one. Surface (kept stable; other suites build on it):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
 import json
 import re
 import secrets
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import asyncpg
 import httpx
 
 from newform_local.keycloak import LocalKeycloak
@@ -39,9 +43,9 @@ from newform_local.keycloak_realm import (
     DEMO_CLIENTS,
     DEMO_PEOPLE,
     REALM,
-    client_secrets,
     realm_document,
 )
+from newform_local.keycloak_runtime import KEYCLOAK_VERSION
 from newform_local.ports import free_port
 
 #: Where the workers' app would be: a loopback gateway on some port (Keycloak accepts any port there).
@@ -244,19 +248,91 @@ class TestKeycloak:
         )
 
 
+#: Test servers' secrets are fixed: a database copied from a template (below) holds the realm as it
+#: was imported there, with these secrets and this administrator password. Loopback-only test servers.
+TEST_ADMIN_PASSWORD = "newform-test-admin"
+TEST_SECRETS = {c.client_id: f"test-secret-{c.client_id}" for c in DEMO_CLIENTS}
+
+
 @contextmanager
 def running_keycloak(data_dir: Path, database_url: str) -> Iterator[TestKeycloak]:
-    """Keycloak on ``database_url`` (an existing, empty database) with the newform realm."""
-    found = client_secrets(data_dir / "client-secrets.json")
+    """Keycloak on ``database_url`` (an empty database, or a copy of one it ran on) with the newform realm."""
     server = LocalKeycloak(
-        data_dir,
-        free_port(),
-        database_url,
-        admin_password=secrets.token_urlsafe(12),
-        realm=realm_document(found),
+        data_dir, free_port(), database_url, admin_password=TEST_ADMIN_PASSWORD, realm=realm_document(TEST_SECRETS)
     )
     server.start()
     try:
-        yield TestKeycloak(server, found)
+        yield TestKeycloak(server, TEST_SECRETS)
     finally:
         server.stop()
+
+
+def template_name() -> str:
+    """The template database of this Keycloak version and realm (a changed realm makes another)."""
+    document = json.dumps([KEYCLOAK_VERSION, realm_document(TEST_SECRETS)], sort_keys=True)
+    return f"keycloak_template_{hashlib.sha256(document.encode()).hexdigest()[:16]}"
+
+
+def keycloak_database(postgres, data_dir: Path, *, from_template: bool) -> str:
+    """A new database for a session's Keycloak, on the suite's server (``postgres`` fixture).
+
+    ``from_template`` (a server that outlives the session: the shared development servers): a copy of
+    a template database Keycloak already created its schema and imported the realm in — made once per
+    server, Keycloak version and realm, under an advisory lock so sessions starting together make it
+    once — which saves the ~30 s of schema creation and import each session. Else an empty database.
+    """
+    name = f"keycloak_{uuid.uuid4().hex[:10]}"
+    if not from_template:
+        postgres.create_database(name)
+        return postgres.url(name)
+    template = template_name()
+    _run(_copy_template(postgres, template, name, data_dir))
+    return postgres.url(name)
+
+
+async def _copy_template(postgres, template: str, name: str, data_dir: Path) -> None:
+    conn = await asyncpg.connect(postgres.url("postgres").replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", template)
+        ready = await conn.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') = 'ready' FROM pg_database WHERE datname = $1", template
+        )
+        if not ready:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{template}"')
+            # Keycloak makes its schema and imports the realm there, then stops: the template is complete.
+            await asyncio.to_thread(_first_start, data_dir / "template", postgres.url(template))
+            await conn.execute(f"COMMENT ON DATABASE \"{template}\" IS 'ready'")
+        for attempt in range(40):
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                break
+            except asyncpg.ObjectInUseError:  # the template's last connections are still closing
+                if attempt == 39:
+                    raise
+                await asyncio.sleep(0.25)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", template)
+        await conn.close()
+
+
+def _first_start(data_dir: Path, database_url: str) -> None:
+    with running_keycloak(data_dir, database_url):
+        pass
+
+
+def _run(coro) -> None:
+    """Run a coroutine on a loop of its own (fixtures may be set up inside the session's loop)."""
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=runner, name="keycloak-database")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
