@@ -125,6 +125,11 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     )
     r = await wages.post("/v1/statements", headers=platform, json=line)
     assert r.status_code == 201, r.text
+    for n, (start, end) in enumerate((("09:00", "17:30"), ("18:00", "19:00"))):  # 3 November: 9.5 hours
+        session = {"line_id": f"s-{n}", "worker_id": sent.worker_id, "contract_id": sent.contract_id}
+        times = {"started_at": f"2026-11-03T{start}:00+08:00", "ended_at": f"2026-11-03T{end}:00+08:00"}
+        r = await wages.post("/v1/sessions", headers=platform, json={**session, **times})
+        assert r.status_code == 201, r.text
     # The other platform restricts the account at once, without notice (M5): the worker appeals in the app.
     r = await contracts.post(
         "/v1/account-restrictions",
@@ -164,6 +169,10 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     await card.get_by_role("button", name="提交反映").click()  # tap 2 (the amount received is filled in)
     await card.locator(":text('已收到您的反映')").wait_for()
     assert "少发 500.00 元" in await card.inner_text()
+    # Hours: the statement's month, every platform's sessions added up per day.
+    assert await page.get_by_label("月份").input_value() == "2026-11"
+    hours = await page.locator("#hours").inner_text()
+    assert "2026年11月合计 9.5 小时" in hours and "2026-11-03：9.5 小时" in hours, hours
     await page.screenshot(path=str(SCREENSHOTS / "workers-app-wages-360.png"), full_page=True)
 
     # 投诉与调解: disputes knows the engagement from contracts' events.
@@ -253,6 +262,22 @@ async def file_and_follow(page, sent, platform, disputes, tokens) -> None:
     assert "仲裁受理截止日" in await case.inner_text()
     await case.get_by_role("button", name="申请法律援助").click()
     await case.locator(":text('已申请法律援助')").wait_for()
+
+    # Another complaint, answered to the worker's satisfaction: accepted, and resolved.
+    await page.locator("#complaint-new summary").click()
+    await form.get_by_label("涉及的合同").select_option(value=sent.contract_id)
+    await form.get_by_label("投诉事项").select_option(label="劳动报酬")
+    await form.get_by_label("具体情况").fill("高温补贴未发")
+    await form.get_by_role("button", name="提交投诉").click()
+    newest = page.locator("#complaint-list li[data-complaint-id]").first
+    await newest.locator(":text('高温补贴未发')").wait_for()
+    second = await newest.get_attribute("data-complaint-id")
+    r = await disputes.post(f"/v1/complaints/{second}/answer", headers=platform, json={"answer": "已补发"})
+    assert r.status_code == 200, r.text
+    await page.get_by_role("button", name="投诉与调解").click()
+    accepted = page.locator(f"li[data-complaint-id='{second}']")
+    await accepted.get_by_role("button", name="接受答复").click()
+    await accepted.locator(":text('已办结（已接受答复）')").wait_for()
 
     # Without a contract: the platform, the occupation and the place instead; sent to the departments.
     await page.locator("#complaint-new summary").click()
