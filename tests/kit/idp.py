@@ -1,8 +1,10 @@
 """A real identity provider for tests: Keycloak with the ``newform`` realm (``newform_local.keycloak``).
 
 The session fixture ``keycloak`` (tests/conftest.py) starts one server per test run, with its own data
-folder, free ports and a fresh database on the suite's PostgreSQL, so it never meets a ``make run``
-one. Surface (kept stable; other suites build on it):
+folder, free ports and a database of its own on the suite's PostgreSQL (a copy of a template database
+with the schema and realm made once, where that server outlives the session), so it never meets a
+``make run`` one. Its clients' secrets and admin password are fixed (``TEST_SECRETS``). Surface (kept
+stable; other suites build on it):
 
 - ``issuer``, ``base_url``, ``token_endpoint``, ``app_client_id`` (``newform-app``), ``audience``;
 - ``users``: the demo people by username (``DemoUser``: username, password, role, id_number);
