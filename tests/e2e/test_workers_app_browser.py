@@ -163,7 +163,7 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     card = page.locator("#statement-months li[data-statement-id]")
     await card.wait_for()
     text = await card.inner_text()
-    for words in ("2026-11-01 至 2026-11-30", "3,000.00 元", "2,500.00 元", "2026-12-05", "尚欠 500.00 元"):
+    for words in ("2026-11-01 至 2026-11-30", "3,000.00 元", "2,500.00 元", "尚欠 500.00 元，发放日 2026-12-05 已过"):
         assert words in text, (words, text)
     await card.get_by_role("button", name="工资有问题").click()  # tap 1
     await card.get_by_role("button", name="提交反映").click()  # tap 2 (the amount received is filled in)

@@ -55,6 +55,7 @@ const day = (iso) => (iso ? iso.slice(0, 10) : "");
 const occupation = (code) => names.occupations[code] || code || "";
 const district = (code) => names.districts[code] || code || "";
 const platformName = (id) => `平台 ${id}`;
+const localToday = () => { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 10); };
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 // A value's dates never break at their hyphens (a 360 px screen would split 2027-01-06).
@@ -375,7 +376,11 @@ function renderStatement(s, findings) {
     ["实际发放日", s.paid_on ? day(s.paid_on) : "尚未发放"],
     ["正常工作时长", `${(s.normal_minutes / 60).toFixed(1)} 小时`],
   ]));
-  if (unpaid) li.append(el("p", `尚欠 ${yuan(Math.max(0, s.gross_fen - s.deductions_fen) - s.paid_fen)}，应于 ${day(s.due_date)} 前发放。`, "warning"));
+  if (unpaid) {
+    const owed = yuan(Math.max(0, s.gross_fen - s.deductions_fen) - s.paid_fen);
+    const overdue = day(s.due_date) < localToday();
+    li.append(el("p", overdue ? `尚欠 ${owed}，发放日 ${day(s.due_date)} 已过，属于拖欠。` : `尚欠 ${owed}，应于 ${day(s.due_date)} 前发放。`, "warning"));
+  }
   if ((s.pending_schedule || []).length) li.append(el("p", `节假日加班工资待国务院节假日安排公布后核定：${s.pending_schedule.join("、")}`, "hint"));
   for (const f of s.findings || []) li.append(el("p", `提示（${f.measure}）：${(findings[f.finding_id] || {}).summary || f.rule}`, "warning"));
   const holder = el("div");
@@ -406,7 +411,7 @@ async function loadWages() {
     return group;
   }));
   const monthInput = document.getElementById("hours-month");
-  if (!monthInput.value) monthInput.value = keys[0] || new Date().toISOString().slice(0, 7);
+  if (!monthInput.value) monthInput.value = keys[0] || localToday().slice(0, 7);
   await loadHours();
 }
 
@@ -600,7 +605,7 @@ function renderClaim(c) {
 async function loadTraining() {
   const occupations = new Set(contracts.map((c) => c.occupation));
   const [courses, claims] = await Promise.all([all("training", "/v1/courses"), all("training", "/v1/claims")]);
-  const today = new Date().toISOString().slice(0, 10);
+  const today = localToday();
   const open = courses.filter((c) => c.ends_on >= today && (!occupations.size || occupations.has(c.occupation)));
   fill("course-list", open, renderCourse, "暂无可报名的课程。");
   fill("claim-list", claims, renderClaim, "暂无补贴申请。");
