@@ -863,6 +863,7 @@ function showSignedOut(message) {
   document.getElementById("signin").hidden = false;
   fill("notice-list", [], null, "登录后可查看给您的通知。");
   document.getElementById("stations-find").hidden = true;
+  document.querySelector("#help .station-status").replaceChildren(el("p", "登录后可查找附近驿站。", "hint"));
   const button = document.getElementById("signin-button");
   const hint = document.getElementById("signin-hint");
   if (Auth.configured()) {
@@ -877,6 +878,7 @@ function showSignedOut(message) {
 function showSignedIn() {
   document.getElementById("signin").hidden = true;
   document.getElementById("stations-find").hidden = false;
+  document.querySelector("#help .station-status").replaceChildren();
   document.getElementById("tabs").hidden = false;
   document.getElementById("signout").hidden = false;
   const tab = location.hash.replace("#", "").split("-")[0];
