@@ -31,6 +31,7 @@ from newform_common.findings import Severity as Severity
 from newform_common.findings import Violation as Violation
 from newform_common.policy import MeasuresStatus, Policy, get_policy
 
+from .safety import penalties as safety_penalties
 from .safety import rules as safety_rules
 
 RULES: tuple[RuleDef, ...] = (
@@ -99,6 +100,7 @@ RULES: tuple[RuleDef, ...] = (
         "A labour quota above the one the collective contract in force agrees (劳动合同法 art. 55)",
     ),
     *safety_rules.RULES,
+    *safety_penalties.RULES,
 )
 
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]

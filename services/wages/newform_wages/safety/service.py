@@ -13,8 +13,8 @@ from newform_common.deadlines import Deadline
 from newform_common.findings import raise_finding
 
 from ..consumed import WeatherWarningIssued
+from . import penalty_service, rules
 from . import repository as repo
-from . import rules
 from .models import WeatherWarning
 
 #: One clock per red warning: its sessions judged once the window is closed and reported.
@@ -44,6 +44,8 @@ async def warning_stated(session: AsyncSession, event: WeatherWarningIssued) -> 
         await deadlines.cancel(session, RED_WARNING_CLOCK, row.warning_id)
     else:
         await deadlines.schedule(session, RED_WARNING_CLOCK, row.warning_id, due)
+    await session.flush()  # the statements' query reads the warning as now stated
+    await penalty_service.judge_warning(session, row)
 
 
 async def judge_red_warning(session: AsyncSession, deadline: Deadline) -> None:

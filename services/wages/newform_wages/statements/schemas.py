@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from newform_common.findings import FindingRef
 
@@ -33,7 +33,9 @@ DeductionReason = Annotated[
         pattern=r"^[a-z_]+$",
         description="Reason code: income_tax, social_insurance, housing_fund, "
         "court_order, agreed_by_law (lawful); fine, deposit, risk_money, "
-        "equipment_fee (forbidden); anything else needs a lawful reason",
+        "equipment_fee (forbidden); late_delivery_penalty (配送超时扣款), punctuality_penalty "
+        "(准时率考核扣款): lateness penalties, judged against bad-weather warnings (M8) and, like "
+        "anything else, needing a lawful reason (M6)",
     ),
 ]
 
@@ -43,6 +45,12 @@ class DeductionIn(BaseModel):
 
     reason: DeductionReason
     amount_fen: Fen
+    incurred_at: AwareDatetime | None = Field(
+        None,
+        description="When the penalty was incurred (with its time zone). A lateness penalty incurred inside an "
+        "orange or red bad-weather warning of the engagement's district is an M8 finding; without it, only a "
+        "period wholly inside such warnings is (RULES.md)",
+    )
 
 
 class PremiumDayIn(BaseModel):

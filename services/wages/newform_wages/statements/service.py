@@ -37,6 +37,7 @@ from ..events import LINES_PER_EVENT, StatementLine, StatementsAccepted, Stateme
 from ..intake import RawLine
 from ..related_units.repository import related_units
 from ..rules import one_policy, policy
+from ..safety import penalty_service as safety_penalties
 from . import repository as repo
 from . import rules
 from .clocks import STATEMENT_DUE, schedule_minimum_months, schedule_statement_clocks
@@ -59,6 +60,15 @@ def minutes(hours: Decimal) -> int:
     return int((hours * 60).to_integral_value())
 
 
+def _deduction(d: Any) -> dict[str, Any]:
+    """A deduction as stored (JSON); `incurred_at` only when the line states it (M8: a lateness penalty during
+    a warning), so rows of lines without it stay as they were."""
+    out = {"reason": d.reason, "amount_fen": d.amount_fen}
+    if d.incurred_at is not None:
+        out["incurred_at"] = d.incurred_at.isoformat()
+    return out
+
+
 def _statement_row(
     s: StatementIn, platform_id: str, batch_id: str | None, now: datetime, statement_id: str | None = None
 ) -> dict[str, Any]:
@@ -70,7 +80,7 @@ def _statement_row(
             due = s.period_end + timedelta(days=policy("wages.pay_due_days_after_period_end", s.period_end))
         except (PolicyNotInForce, OverflowError):
             due = s.period_end  # the line's date checks report it; the row is not stored
-    deductions = [{"reason": d.reason, "amount_fen": d.amount_fen} for d in s.deductions]
+    deductions = [_deduction(d) for d in s.deductions]
     return {
         "id": statement_id or new_id("st"),
         "platform_id": platform_id,
@@ -233,6 +243,7 @@ async def _follow_up(session: AsyncSession, batch_id: str, platform_id: str, goo
     for _, row, engagement, specs in good:
         if engagement is not None:
             findings += len(await raise_statement_findings(session, row, engagement, specs, today))
+    findings += await safety_penalties.judge_statements(session, [(row, e) for _, row, e, _ in good if e is not None])
     await schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
     await schedule_minimum_months(session, [(row, e) for _, row, e, _ in good if e is not None], now)
     _publish_lines(session, batch_id, platform_id, [(row, e, specs) for _, row, e, specs in good])
@@ -332,6 +343,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
         judged[row["contract_id"]].append((row, engagement, specs))
     rows = [r for items in judged.values() for r, _, _ in items]
     await repo.mark_judged(session, rows)
+    await safety_penalties.judge_statements(session, [(r, e) for items in judged.values() for r, e, _ in items])
     await schedule_statement_clocks(session, rows, today, clock.now())
     await schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
