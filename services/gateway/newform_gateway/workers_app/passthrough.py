@@ -11,8 +11,9 @@ Why a pass-through and not the browser calling each service:
 - the gateway adds nothing and decides nothing: the service checks the token and the worker's rights
   exactly as for any other caller (the token is forwarded as it came, never read here).
 
-Production may instead point the app's API bases (`config.json`'s `api`) at an ingress that routes
-`/app/api/<service>/` to the services: the app only reads the bases from its configuration.
+Production may instead point the app's API bases (`config.json`'s `api`, setting `WORKER_APP_API_BASE`)
+at an ingress that routes `<base>/<service>/` to the services (allowing the app's origin by CORS): the
+app only reads the bases from its configuration.
 
 Only registered services (`newform_common.registry`) and only `/v1/...` paths pass: the operational
 endpoints (metrics, readiness, the JWKS) stay out of a browser's reach through the gateway. A service
