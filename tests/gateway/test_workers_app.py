@@ -131,7 +131,7 @@ async def test_a_workers_token_reaches_contracts_through_the_pass_through(new_da
             r = await gateway.get("/app/api/wages/v1/statements", headers=worker)
             assert r.status_code == 502 and r.headers["content-type"].startswith(PROBLEM)
             problem = r.json()
-            assert problem["type"].endswith("/unavailable") and problem["status"] == 502
+            assert problem["type"].endswith("/upstream-unavailable") and problem["status"] == 502
             assert "暂时无法连接" in problem["detail"] and "retry-after" in r.headers
 
 
@@ -155,13 +155,12 @@ async def test_config_gives_the_issuers_endpoints_the_client_and_the_api_bases(n
     assert config["names"]["districts"]["chengdong"] == "城东区"
     assert any(h["number"] == "12333" for h in config["hotlines"])
 
-    # WORKER_APP_ISSUER wins over OIDC_ISSUERS; an issuer that cannot be read is a 502 the app can retry.
+    # An issuer that cannot be read is a 502 the app can retry.
     settings = await gateway_for(
         new_database,
         kafka,
         tokens,
-        worker_app_issuer=f"http://127.0.0.1:{free_port()}/realms/x",
-        oidc_issuers=issuer,
+        oidc_issuers=f"http://127.0.0.1:{free_port()}/realms/x",
         worker_app_client_id="city-app",
     )
     async with app_client(create_app(settings)) as gateway:
@@ -192,9 +191,7 @@ async def test_production_may_send_the_apps_calls_to_an_ingress(new_database, ka
 
 async def test_the_page_and_its_files_come_from_this_origin_only(new_database, kafka):
     tokens = TokenFactory.generate()
-    settings = await gateway_for(
-        new_database, kafka, tokens, worker_app_issuer="https://id.example.gov.cn/realms/newform"
-    )
+    settings = await gateway_for(new_database, kafka, tokens, oidc_issuers="https://id.example.gov.cn/realms/newform")
     async with app_client(create_app(settings)) as gateway:
         r = await gateway.get("/app", follow_redirects=False)
         assert r.status_code == 308 and r.headers["location"] == "/app/"

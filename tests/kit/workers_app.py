@@ -220,7 +220,7 @@ async def workers_stack(
             tokens.public_pem,
             run_deliverer=False,
             service_urls=urls,
-            worker_app_issuer=oidc_issuer or "",
+            oidc_issuers=oidc_issuer or "",
             pii_secret=TEST_PII_SECRET,
         )
         async with LoopbackServer(create_gateway_app(settings), free_port()) as gateway:

@@ -7,7 +7,7 @@ wherever it comes from) at `GET /problems` (JSON) and `GET /problems/{slug}` (a 
 page, no external assets), outside `/v1` and outside the OpenAPI paths. A test scans the source for
 every slug sent and fails when one is missing here, or when one listed here is sent by nobody.
 
-Long because it is a table: one row per problem type (117), each with its English and Chinese text;
+Long because it is a table: one row per problem type (119), each with its English and Chinese text;
 the code that serves it is the last 60 lines.
 """
 
@@ -149,6 +149,13 @@ _ROWS: list[tuple[str, int, str, str, str]] = [
         "Service unavailable",
         "服务暂不可用",
         "The service's database is unreachable; retry after `Retry-After` seconds with the same Idempotency-Key.",
+    ),
+    (
+        "upstream-unavailable",
+        502,
+        "Bad gateway",
+        "上游服务暂不可用",
+        "The gateway could not reach what is behind it (a service through the workers' app's pass-through, or the identity provider), or it answered too late (504). Retry after `Retry-After` seconds.",
     ),
     (
         "identity-provider-unavailable",
@@ -512,6 +519,13 @@ _ROWS: list[tuple[str, int, str, str, str]] = [
         "The training provider is not accredited.",
     ),
     ("unknown-course", 422, "Unknown course", "未知的课程", "No such course."),
+    (
+        "unknown-rule-notice",
+        422,
+        "Unknown rule notice",
+        "未知的规则公示",
+        "The rule notice named (a weather response's measure, M8) is not one of this platform's in the rule register.",
+    ),
     ("unknown-certificate", 422, "Unknown certificate", "未知的证书", "No such certificate."),
     # -- departments ------------------------------------------------------------------------------------------
     (

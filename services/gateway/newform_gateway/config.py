@@ -85,10 +85,8 @@ class Settings(ServiceSettings):
             return self.token_signing_key_file.read_text()
         return None
 
-    # The workers' app (workers_app/): the OpenID Connect issuer the app signs workers in with: this one,
-    # else the first of OIDC_ISSUERS (the issuers every service trusts, the kit's setting); none: the
-    # app says sign-in is not configured here (`newform dev --no-idp`).
-    worker_app_issuer: str = Field("", validation_alias="WORKER_APP_ISSUER")
+    # The workers' app (workers_app/) signs workers in with `signin_issuer_url` (below); none: the app
+    # says sign-in is not configured here (`newform dev --no-idp`).
     worker_app_client_id: str = Field("newform-app", validation_alias="WORKER_APP_CLIENT_ID")
     worker_app_timeout_s: float = Field(15.0, validation_alias="WORKER_APP_TIMEOUT_S")
     # Where the pass-through sends `/app/api/<service>/v1/...`: each registered service's base URL,
@@ -108,11 +106,6 @@ class Settings(ServiceSettings):
             self.service_urls[spec.name] = url.rstrip("/")
         return self
 
-    @property
-    def worker_app_issuer_url(self) -> str | None:
-        issuers = issuer_urls(self.worker_app_issuer) or issuer_urls(self.oidc_issuers)
-        return issuers[0] if issuers else None
-
     # The dashboard's sign-in through the same issuer (web/signin.py): its client at the provider (PKCE;
     # a secret only if the provider registers it as confidential) and how long a signed-in session lasts.
     dashboard_client_id: str = Field("newform-dashboard", validation_alias="DASHBOARD_CLIENT_ID")
@@ -127,5 +120,7 @@ class Settings(ServiceSettings):
 
     @property
     def signin_issuer_url(self) -> str | None:
-        """The issuer people sign in with, on the dashboard as in the workers' app."""
-        return self.worker_app_issuer_url
+        """The issuer people sign in with, in the workers' app and on the dashboard: the first of the
+        issuers every service trusts (OIDC_ISSUERS), so a token from a sign-in is one they all accept."""
+        issuers = issuer_urls(self.oidc_issuers)
+        return issuers[0] if issuers else None

@@ -75,9 +75,10 @@ SERVICE_NAMES = {
 
 
 class UpstreamUnavailable(Problem):
-    """The service behind the pass-through is down (502) or too slow (504): the kit's `unavailable` type."""
+    """What is behind the gateway — a service, the identity provider — cannot be reached (502) or is too
+    slow (504)."""
 
-    status, slug, title = 502, "unavailable", "Bad gateway"
+    status, slug, title = 502, "upstream-unavailable", "Bad gateway"
 
 
 def proxied_services(request: Request) -> dict[str, str]:

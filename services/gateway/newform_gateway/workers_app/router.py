@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from newform_common import policy, vocabulary
 from newform_common.errors import NotFound
+from newform_common.oidc import IdentityProviderUnavailable
 
 from .passthrough import UpstreamUnavailable, proxied_services
 
@@ -35,8 +35,6 @@ FILES = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
-#: How long the issuer's discovery document is trusted before it is read again.
-DISCOVERY_TTL_S = 300.0
 #: Hotlines and channels the measures name (catalogue M11: a published complaint hotline; M20: online
 #: complaint channels). Notices addressed to workers come later.
 HOTLINES = [
@@ -71,7 +69,7 @@ def _security_headers(*others: str | None) -> dict[str, str]:
 
 
 def _issuer(request: Request) -> str | None:
-    return request.app.state.settings.worker_app_issuer_url
+    return request.app.state.settings.signin_issuer_url
 
 
 @router.get("/app")
@@ -95,26 +93,13 @@ async def app_file(name: str, request: Request) -> Response:
     return Response((STATIC / name).read_bytes(), media_type=FILES[name], headers=_security_headers())
 
 
-async def discovery(app: FastAPI, issuer: str) -> dict[str, Any]:
-    """The issuer's OpenID Provider metadata (cached for DISCOVERY_TTL_S); 502 problem when unreadable."""
-    cached = getattr(app.state, "worker_app_discovery", None)
-    if cached and cached[0] == issuer and time.monotonic() - cached[1] < DISCOVERY_TTL_S:
-        return cached[2]
-    client: httpx.AsyncClient = app.state.worker_app_http
+async def discovery(request: Request, issuer: str) -> dict[str, Any]:
+    """The issuer's OpenID Provider metadata, as the services' verifier reads and keeps it (the kit's
+    `OidcIssuer.discovery`); a 502 problem in Chinese the app can retry when it cannot be read."""
     try:
-        r = await client.get(f"{issuer}/.well-known/openid-configuration")
-        r.raise_for_status()
-        document = r.json()
-        if document.get("issuer") != issuer:  # exactly (OpenID Connect Discovery §4.3)
-            raise ValueError(f"the document names another issuer: {document.get('issuer')!r}")
-    except (httpx.HTTPError, ValueError) as exc:
-        log.warning("worker app: the discovery document of %s cannot be read: %s", issuer, exc)
-        raise UpstreamUnavailable(
-            "暂时无法连接统一身份认证服务，请稍后重试。",
-            headers={"Retry-After": "5"},
-        ) from exc
-    app.state.worker_app_discovery = (issuer, time.monotonic(), document)
-    return document
+        return await request.app.state.authenticator.issuers[issuer].discovery()
+    except IdentityProviderUnavailable as exc:
+        raise UpstreamUnavailable("暂时无法连接统一身份认证服务，请稍后重试。", headers={"Retry-After": "5"}) from exc
 
 
 @router.get("/app/config.json")
@@ -123,7 +108,7 @@ async def app_config(request: Request) -> Response:
     issuer = _issuer(request)
     signin = None
     if issuer:
-        document = await discovery(request.app, issuer)
+        document = await discovery(request, issuer)
         signin = {
             "issuer": issuer,
             "authorization_endpoint": document["authorization_endpoint"],
