@@ -331,7 +331,7 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
         if spec.name != idp.name:
             assert egress_allowed(policies, me, namespace=NAMESPACE, labels=deploy.labels_of(idp.name), port=idp.port)
         for other in SERVICES:
-            if other.name not in (spec.name, idp.name):
+            if other.name not in (spec.name, idp.name) and spec.name != "gateway":  # the pass-through: below
                 assert not egress_allowed(
                     policies, me, namespace=NAMESPACE, labels=deploy.labels_of(other.name), port=other.port
                 ), f"{spec.name} may reach {other.name}"
@@ -339,8 +339,12 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
             policies, me, namespace="kube-system", labels={"component": "kube-apiserver"}, port=443
         )
         assert not egress_allowed(policies, me, namespace="other", labels={"app": "postgres"}, port=5432)
-        # Reached only by the ingress controller and Prometheus (and, the IdP, by the services).
+        # Reached only by the ingress controller, Prometheus and the gateway (the IdP: by the services).
         assert ingress_allowed(policies, me, namespace=deploy.INGRESS_NAMESPACE, labels={}, port=spec.port)
+        if spec.name not in ("gateway", "wages"):
+            assert not ingress_allowed(
+                policies, me, namespace=NAMESPACE, labels=deploy.labels_of("wages"), port=spec.port
+            )
         assert not ingress_allowed(policies, me, namespace="default", labels={}, port=spec.port)
         assert not ingress_allowed(policies, me, namespace=deploy.INGRESS_NAMESPACE, labels={}, port=5432)
     gateway = deploy.labels_of("gateway")
@@ -348,7 +352,7 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
     assert egress_allowed(policies, gateway, namespace="", ip="203.0.113.10", port=443)
     for private in ("10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "127.0.0.1"):
         assert not egress_allowed(policies, gateway, namespace="", ip=private, port=443), private
-    assert not egress_allowed(policies, deploy.labels_of("wages"), namespace="", ip="203.0.113.10", port=443)
+    assert not egress_allowed(policies, deploy.labels_of("wages"), namespace="", ip="203.0.113.10", port=80)
     # The database answers the services, the migration Job and the operator, nobody else.
     assert ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels=deploy.labels_of("wages"), port=5432)
     assert ingress_allowed(policies, db_pod, namespace=NAMESPACE, labels=deploy.labels_of("newform-migrate"), port=5432)
@@ -360,6 +364,56 @@ def test_network_policies_let_a_service_reach_its_database_kafka_and_the_identit
     migrate = deploy.labels_of("newform-migrate")
     assert egress_allowed(policies, migrate, namespace=NAMESPACE, labels=db_pod, port=5432)
     assert not egress_allowed(policies, migrate, namespace="kafka", labels=broker, port=deploy.KAFKA_TLS_PORT)
+
+
+def test_the_gateway_may_reach_every_service_for_the_workers_app_and_the_services_the_issuer_outside(manifests):
+    """What the workers' app needs at run time: `/app/api/contracts/v1/...` from the gateway's pod to
+    contracts' pod on 8001 (egress on one side, ingress on the other), and every service fetching the
+    OpenID Connect issuer's discovery document and keys over HTTPS from an outside address — but no
+    service reaching a private address or a cloud's metadata endpoint that way."""
+    policies = [d for d in manifests if d["kind"] == "NetworkPolicy"]
+    gateway, contracts = deploy.labels_of("gateway"), deploy.labels_of("contracts")
+    assert egress_allowed(policies, gateway, namespace=NAMESPACE, labels=contracts, port=8001)
+    assert ingress_allowed(policies, contracts, namespace=NAMESPACE, labels=gateway, port=8001)
+    assert not ingress_allowed(policies, contracts, namespace=NAMESPACE, labels=deploy.labels_of("wages"), port=8001)
+    assert not egress_allowed(policies, gateway, namespace=NAMESPACE, labels=contracts, port=5432)
+    for spec in SERVICES:
+        me = deploy.labels_of(spec.name)
+        if spec.name != "gateway":
+            assert egress_allowed(policies, gateway, namespace=NAMESPACE, labels=me, port=spec.port), spec.name
+            assert ingress_allowed(policies, me, namespace=NAMESPACE, labels=gateway, port=spec.port), spec.name
+        assert egress_allowed(policies, me, namespace="", ip="203.0.113.10", port=443), spec.name
+        for private in ("10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1"):
+            assert not egress_allowed(policies, me, namespace="", ip=private, port=443), (spec.name, private)
+
+
+def test_the_gateway_knows_where_each_service_is_and_every_service_which_issuer_it_trusts(manifests):
+    deployments, services = of_kind(manifests, "Deployment"), of_kind(manifests, "Service")
+    (gateway,) = deployments["gateway"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in gateway["env"]}
+    for spec in SERVICES:
+        if spec.name == "gateway":
+            continue
+        # The URL names the service's Service on a port it answers on, which sends to the pods' http port.
+        host, port = env[f"{spec.name.upper()}_URL"].removeprefix("http://").split(":")
+        (service_port,) = services[host]["spec"]["ports"]
+        assert host == spec.name and int(port) == service_port["port"] and service_port["targetPort"] == "http"
+        (container,) = deployments[spec.name]["spec"]["template"]["spec"]["containers"]
+        assert container["ports"] == [{"containerPort": spec.port, "name": "http"}]
+    config = of_kind(manifests, "ConfigMap")["newform-config"]["data"]
+    assert config["OIDC_ISSUERS"] == f"https://id.{deploy.DOMAIN}/realms/newform"
+    assert config["OIDC_AUDIENCE"] == "newform"
+    assert "unified identity service" in (K8S / "config.yaml").read_text()  # the operator is told to change it
+    for name, dep in deployments.items():
+        (container,) = dep["spec"]["template"]["spec"]["containers"]
+        assert {"configMapRef": {"name": "newform-config"}} in container["envFrom"], name
+    # The dashboard's client secret: a file from an optional Secret (the local realm's client is public).
+    assert env["DASHBOARD_CLIENT_SECRET_FILE"] == "/keys/dashboard-client-secret"
+    (keys,) = [v for v in deployments["gateway"]["spec"]["template"]["spec"]["volumes"] if v["name"] == "keys"]
+    (dashboard,) = [
+        s["secret"] for s in keys["projected"]["sources"] if s["secret"]["name"] == "newform-dashboard-client"
+    ]
+    assert dashboard["optional"] is True and dashboard["items"][0]["path"] == "dashboard-client-secret"
 
 
 # -- Ingress, autoscaling, resources, restarts ------------------------------------------------------
@@ -444,6 +498,16 @@ def test_compose_provisions_the_topics_before_any_service_and_restarts_what_runs
         assert service["restart"] == ("on-failure:5" if one_shot else "unless-stopped"), name
         resources = service["deploy"]["resources"]
         assert set(resources["limits"]) == set(resources["reservations"]) == {"cpus", "memory"}, name
+
+
+def test_compose_gives_the_gateway_each_service_by_name_and_every_service_the_operators_issuers(compose):
+    services = compose["services"]
+    for spec in SERVICES:
+        env = services[spec.name]["environment"]
+        assert env["OIDC_ISSUERS"] == "${OIDC_ISSUERS:-}" and env["OIDC_AUDIENCE"] == "${OIDC_AUDIENCE:-newform}"
+        if spec.name != "gateway":
+            assert services["gateway"]["environment"][f"{spec.name.upper()}_URL"] == f"http://{spec.name}:{spec.port}"
+            assert str(spec.port) in services[spec.name]["command"]  # the port the URL names is the one it serves
 
 
 def test_the_topics_step_creates_what_the_kafka_users_may_use(compose, manifests):

@@ -16,6 +16,7 @@ from .names import (
     migrate_command,
     secret_file,
     service_secrets,
+    service_url_env,
     uvicorn_command,
 )
 
@@ -112,9 +113,17 @@ def infrastructure(services: list[registry.ServiceSpec], all_secrets: list[str])
     }
 
 
-def service_container(spec: registry.ServiceSpec) -> dict[str, Any]:
-    """A registered service: its command and port, its secrets as files, read-only, after the steps."""
-    env = {**COMMON_ENV, "PORT": str(spec.port)}
+#: The OpenID Connect issuers every service trusts, from the operator's environment or `.env` beside
+#: compose.yaml (none: only the gateway's own tokens); the gateway signs people in with the first.
+OIDC_ENV = {"OIDC_ISSUERS": "${OIDC_ISSUERS:-}", "OIDC_AUDIENCE": "${OIDC_AUDIENCE:-newform}"}
+
+
+def service_container(spec: registry.ServiceSpec, services: list[registry.ServiceSpec]) -> dict[str, Any]:
+    """A registered service: its command and port, its secrets as files, read-only, after the steps;
+    the gateway also knows where each service is (its workers' app's pass-through)."""
+    env = {**COMMON_ENV, **OIDC_ENV, "PORT": str(spec.port)}
+    if spec.name == "gateway":
+        env.update(service_url_env(services, lambda s: s.port))
     env.update(
         {f"{n}_FILE": f"/run/newform-secrets/{secret_file(n)}" for n in service_secrets(spec) if n != DATABASE_PASSWORD}
     )
@@ -151,7 +160,7 @@ def compose(services: list[registry.ServiceSpec]) -> dict[str, Any]:
             "resources": COMPOSE_RESOURCES.get(name, COMPOSE_RESOURCES["step" if one_shot else "service"])
         }
     for spec in services:
-        doc["services"][spec.name] = service_container(spec)
+        doc["services"][spec.name] = service_container(spec, services)
     doc["secrets"] = {
         secret_file(n): {"file": f"./secrets/keys/{LOCAL_KEY_FILES.get(n, secret_file(n))}"} for n in all_secrets
     }

@@ -31,7 +31,7 @@ def kubernetes(services: list[registry.ServiceSpec], version: str) -> dict[str, 
         "ingress.yaml": [ingress(services)],
     }
     for spec in services:
-        files[f"{spec.name}.yaml"] = deployment(spec)
+        files[f"{spec.name}.yaml"] = deployment(spec, services)
     files["kustomization.yaml"] = [
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",

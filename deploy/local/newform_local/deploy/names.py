@@ -76,6 +76,20 @@ DOMAIN = "newform.example.invalid"  # set the real one in an overlay (kustomize 
 IDENTITY_PROVIDER = "gateway"
 
 
+# The OpenID Connect issuer every service trusts (OIDC_ISSUERS) and the gateway signs people in with:
+# a placeholder on the deployment's domain (Keycloak's realm URL form). Production sets the province's
+# unified identity service in an overlay; the services fetch its discovery document and keys over HTTPS.
+OIDC_ISSUER = f"https://id.{DOMAIN}/realms/newform"
+
+
+OIDC_AUDIENCE = "newform"
+
+
+# The dashboard's client secret at the issuer, only if the realm makes that client confidential (the
+# local realm's is public, with PKCE): an optional Secret, mounted as DASHBOARD_CLIENT_SECRET_FILE.
+DASHBOARD_CLIENT_SECRET = "newform-dashboard-client"
+
+
 # Addresses a webhook (or any outbound call) must never reach from inside the cluster.
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8"]
 
@@ -110,6 +124,17 @@ def migrate_command(services: list[registry.ServiceSpec]) -> list[str]:
 
 def healthcheck(port: int) -> list[str]:
     return ["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/healthz')"]
+
+
+def passthrough_targets(services: list[registry.ServiceSpec]) -> list[registry.ServiceSpec]:
+    """The services the gateway's pass-through (`/app/api/<service>/v1/...`) calls: every other one."""
+    return [s for s in services if s.name != "gateway"]
+
+
+def service_url_env(services: list[registry.ServiceSpec], port_of) -> dict[str, str]:
+    """`<SERVICE>_URL` for each service the gateway calls, by its DNS name (compose or Kubernetes)
+    on the port `port_of(spec)` its Service answers on."""
+    return {f"{s.name.upper()}_URL": f"http://{s.name}:{port_of(s)}" for s in passthrough_targets(services)}
 
 
 def labels_of(name: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""Who may talk to whom: NetworkPolicies (deny by default; each service reaches its database, Kafka
-and the identity provider) and the Ingress publishing the gateway and every API over TLS."""
+"""Who may talk to whom: NetworkPolicies (deny by default; each service reaches its database, Kafka,
+the gateway's token issuer and the OpenID Connect issuer outside; the gateway reaches every service
+for the workers' app's pass-through) and the Ingress publishing the gateway and every API over TLS."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .names import (
     PRIVATE_RANGES,
     STRIMZI_CLUSTER,
     labels_of,
+    passthrough_targets,
 )
 
 #: Egress every workload needs: DNS.
@@ -47,6 +49,13 @@ KAFKA = {
     "ports": [{"protocol": "TCP", "port": KAFKA_TLS_PORT}],
 }
 PART_OF = {"app.kubernetes.io/part-of": "newform"}
+#: Egress over HTTPS to addresses outside the cluster and private networks only: the OpenID Connect
+#: issuer's discovery document and keys (every service), the gateway's webhooks and credit files.
+#: An issuer inside the cluster (or on a private network) needs its own rule instead (deploy/README.md).
+OUTSIDE_HTTPS = {
+    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+    "ports": [{"protocol": "TCP", "port": 443}],
+}
 
 
 def from_namespace(name: str) -> dict[str, Any]:
@@ -63,10 +72,13 @@ def policy(name: str, labels: dict[str, str], selector: dict[str, Any], **rules:
     }
 
 
-def service_policy(spec: registry.ServiceSpec, idp: registry.ServiceSpec) -> dict[str, Any]:
-    """Reached by the ingress controller and Prometheus on its port (the identity provider: by every
-    service too); reaches DNS, its database, Kafka, and the identity provider."""
-    egress = [DNS, DATABASE, KAFKA]
+def service_policy(
+    spec: registry.ServiceSpec, idp: registry.ServiceSpec, services: list[registry.ServiceSpec]
+) -> dict[str, Any]:
+    """Reached by the ingress controller and Prometheus on its port, and by the gateway (the workers'
+    app's pass-through; the gateway, which issues tokens, by every service too); reaches DNS, its
+    database, Kafka, the gateway's token issuer and the OpenID Connect issuer (HTTPS outside)."""
+    egress = [DNS, DATABASE, KAFKA, OUTSIDE_HTTPS]
     if spec.name != idp.name:
         egress.append(
             {
@@ -74,14 +86,14 @@ def service_policy(spec: registry.ServiceSpec, idp: registry.ServiceSpec) -> dic
                 "ports": [{"protocol": "TCP", "port": idp.port}],
             }
         )
-    else:
-        # The gateway posts webhooks and credit files to outside HTTPS endpoints, never into the
-        # cluster or a private network (the address is checked again after DNS by the gateway).
-        egress.append(
+    if spec.name == "gateway":
+        # `/app/api/<service>/v1/...` → the service (a Service's port 80 is its pods' port here).
+        egress.extend(
             {
-                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
-                "ports": [{"protocol": "TCP", "port": 443}],
+                "to": [{"podSelector": {"matchLabels": labels_of(s.name)}}],
+                "ports": [{"protocol": "TCP", "port": s.port}],
             }
+            for s in passthrough_targets(services)
         )
     ingress = [
         {
@@ -92,6 +104,13 @@ def service_policy(spec: registry.ServiceSpec, idp: registry.ServiceSpec) -> dic
     if spec.name == idp.name:  # the services fetch tokens and keys from the identity provider
         ingress.append(
             {"from": [{"podSelector": {"matchLabels": PART_OF}}], "ports": [{"protocol": "TCP", "port": spec.port}]}
+        )
+    elif spec.name != "gateway":
+        ingress.append(
+            {
+                "from": [{"podSelector": {"matchLabels": labels_of("gateway")}}],
+                "ports": [{"protocol": "TCP", "port": spec.port}],
+            }
         )
     labels = labels_of(spec.name)
     return policy(spec.name, labels, {"matchLabels": labels}, ingress=ingress, egress=egress)
@@ -122,8 +141,9 @@ def database_policy(services: list[registry.ServiceSpec]) -> dict[str, Any]:
 
 
 def network_policies(services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
-    """Deny by default; then each service may be reached by the ingress controller and Prometheus on its
-    port, and may reach its database, Kafka's TLS listener and the identity provider (plus DNS)."""
+    """Deny by default; then each service may be reached by the ingress controller, Prometheus and the
+    gateway on its port, and may reach its database, Kafka's TLS listener, the gateway's token issuer
+    and HTTPS outside (plus DNS); the gateway may reach every service."""
     idp = registry.spec(IDENTITY_PROVIDER)
     deny = {
         "apiVersion": "networking.k8s.io/v1",
@@ -134,7 +154,7 @@ def network_policies(services: list[registry.ServiceSpec]) -> list[dict[str, Any
     migrate = labels_of("newform-migrate")
     return [
         deny,
-        *(service_policy(spec, idp) for spec in services),
+        *(service_policy(spec, idp, services) for spec in services),
         policy("newform-migrate", migrate, {"matchLabels": migrate}, egress=[DNS, DATABASE]),
         database_policy(services),
     ]

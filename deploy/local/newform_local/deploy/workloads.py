@@ -8,9 +8,13 @@ from typing import Any
 from newform_common import registry
 
 from .names import (
+    DASHBOARD_CLIENT_SECRET,
     DATABASE_PASSWORD,
+    DOMAIN,
     IMAGE,
     KAFKA_BOOTSTRAP,
+    OIDC_AUDIENCE,
+    OIDC_ISSUER,
     UID,
     database_secret,
     database_url,
@@ -18,6 +22,7 @@ from .names import (
     labels_of,
     secret_file,
     service_secrets,
+    service_url_env,
     uvicorn_command,
 )
 
@@ -73,6 +78,16 @@ def keys_volume(
     return {"name": name, "projected": {"defaultMode": 0o400, "sources": sources}}
 
 
+#: The gateway's dashboard client secret; optional: only a realm that makes that client confidential gives one.
+DASHBOARD_SECRET_SOURCE = {
+    "secret": {
+        "name": DASHBOARD_CLIENT_SECRET,
+        "optional": True,
+        "items": [{"key": "client-secret", "path": "dashboard-client-secret"}],
+    }
+}
+
+
 def file_env(spec_secrets: list[str]) -> list[dict[str, str]]:
     return [{"name": f"{n}_FILE", "value": f"/keys/{secret_file(n)}"} for n in spec_secrets]
 
@@ -106,7 +121,17 @@ HPA_DEFAULT_MAX = 6
 HPA_CPU_PERCENT = 70
 
 
-def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
+def gateway_env(services: list[registry.ServiceSpec]) -> list[dict[str, str]]:
+    """The gateway's own: where its pass-through reaches each service (the Service's port 80), and
+    the dashboard's client secret file (read only if the optional Secret is there)."""
+    urls = service_url_env(services, lambda _spec: 80)
+    return [
+        *({"name": k, "value": v} for k, v in urls.items()),
+        {"name": "DASHBOARD_CLIENT_SECRET_FILE", "value": "/keys/dashboard-client-secret"},
+    ]
+
+
+def deployment(spec: registry.ServiceSpec, services: list[registry.ServiceSpec]) -> list[dict[str, Any]]:
     """A service's Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler.
 
     Long because it is a literal document: the Deployment, its PodDisruptionBudget, Service and autoscaler."""
@@ -123,6 +148,7 @@ def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
             {"name": f"{spec.name.upper()}_DATABASE_URL", "value": database_url(spec)},
             *file_env(secrets),
             *kafka_env(spec),
+            *(gateway_env(services) if spec.name == "gateway" else []),
         ],
         "startupProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2, "failureThreshold": 60},
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
@@ -134,6 +160,9 @@ def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
             {"name": "tmp", "mountPath": "/tmp"},
         ],
     }
+    keys = keys_volume(secrets, spec)
+    if spec.name == "gateway":
+        keys["projected"]["sources"].append(DASHBOARD_SECRET_SOURCE)
     return [
         {
             "apiVersion": "apps/v1",
@@ -166,7 +195,7 @@ def deployment(spec: registry.ServiceSpec) -> list[dict[str, Any]]:
                             }
                         ],
                         "containers": [container],
-                        "volumes": [keys_volume(secrets, spec), {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                        "volumes": [keys, {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
                     },
                 },
             },
@@ -269,8 +298,21 @@ def config_map() -> dict[str, Any]:
             # The Strimzi-managed cluster of strimzi/kafka.yaml (3 brokers, replication 3, min ISR 2), TLS listener.
             "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
             "LOG_LEVEL": "INFO",
+            # The identity provider every service trusts and the gateway signs workers and officers in
+            # with (see CONFIG_NOTES); the app's address, linked from every service's front page.
+            "OIDC_ISSUERS": OIDC_ISSUER,
+            "OIDC_AUDIENCE": OIDC_AUDIENCE,
+            "WORKER_APP_URL": f"https://{DOMAIN}/app/",
         },
     }
+
+
+#: Comments written above a key of config.yaml: what an operator must change there.
+CONFIG_NOTES = {
+    "OIDC_ISSUERS": "A placeholder on the deployment's domain: production sets the province's unified identity "
+    "service (its issuer URL exactly as its tokens' `iss`; several: comma-separated). The first is the one "
+    "people sign in with; every service fetches its discovery document and keys over HTTPS (egress 443).",
+}
 
 
 def limit_range() -> dict[str, Any]:
