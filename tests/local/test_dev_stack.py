@@ -5,6 +5,7 @@ Ctrl-C or a SIGTERM to its process group, and a second start finds the same data
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import queue
 import random
@@ -25,8 +26,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from newform_common import registry
+from newform_local.keycloak import LocalKeycloak
+from newform_local.keys import Keys
 from newform_local.ports import free_port, port_is_open
 from newform_local.stack import installed_services
+from tests.kit.idp import TestKeycloak
 
 SERVICE_PORTS = {spec.name: spec.port for spec in registry.SERVICES}
 
@@ -66,6 +70,7 @@ class DevStack:
         self.output: list[str] = []
 
     def start(self, timeout: float = 240) -> dict[str, str]:
+        """Until the welcome text ends: the tokens it printed (`--no-idp`), else none (people sign in)."""
         env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
         # Its own process group, as a terminal gives it: the test signals that group, as Ctrl-C does.
         self.proc = subprocess.Popen(
@@ -87,9 +92,9 @@ class DevStack:
             elif expecting and line.startswith("  ey"):
                 tokens[expecting] = line.strip()
                 expecting = None
-            if len(tokens) == 2:
+            elif "Stop: Ctrl-C" in line:
                 return tokens
-        raise AssertionError("newform dev did not print its tokens in time:\n" + "".join(self.output))
+        raise AssertionError("newform dev did not finish its welcome in time:\n" + "".join(self.output))
 
     def _pump(self):
         for line in self.proc.stdout:
@@ -121,6 +126,26 @@ class DevStack:
             for p in psutil.Process(self.proc.pid).children(recursive=False)
             if f"newform_{service}.main:create_app" in " ".join(p.cmdline())
         ]
+
+
+def stack_keycloak(data_dir: Path, port: int) -> TestKeycloak:
+    """The stack's Keycloak as the kit drives one (its login form), with the stack's secrets."""
+    keys = data_dir / "keys"
+    server = LocalKeycloak(
+        data_dir / "keycloak", port, "", admin_password=(keys / "keycloak-admin-password").read_text().strip()
+    )
+    return TestKeycloak(server, json.loads((keys / "keycloak-clients.json").read_text()))
+
+
+def demo_contracts(stack: DevStack, platform_token: str) -> list[tuple[str, str]]:
+    listed = httpx.get(
+        f"{stack.url('contracts')}/v1/contracts",
+        headers={"Authorization": f"Bearer {platform_token}"},
+        params={"platform_id": "demo-platform"},
+        timeout=10,
+    )
+    assert listed.status_code == 200, listed.text
+    return sorted((c["engagement_type"], c["status"]) for c in listed.json()["items"])
 
 
 async def topic_partitions(bootstrap: str) -> dict[str, int]:
@@ -157,7 +182,14 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
     services = installed_services()
     assert {"contracts", "gateway"} <= set(services)
     stack = DevStack(tmp_path / "data", free_port(), free_port(), free_offset(), idp=True)
-    tokens = stack.start()
+    printed = stack.start()
+    # With the identity provider people sign in and no token is printed: scripts mint theirs (`newform token`).
+    assert not printed and "sign in as worker-zhang or worker-li" in "".join(stack.output)
+    keys = Keys(tmp_path / "data" / "keys")
+    tokens = {
+        "regulator": keys.mint("regulator", subject="test-regulator"),
+        "platform": keys.mint("platform", subject="test-demo-platform", platform_id="demo-platform"),
+    }
     try:
         # Every service's topic and dead-letter topic exists with the configured partitions, made at
         # start-up: nothing is ever written to a DLQ here, and the broker creates no topic itself.
@@ -190,6 +222,22 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
         assert enterprises.status_code == 200, enterprises.text
         assert [e["enterprise_id"] for e in enterprises.json()["items"]] == ["demo-platform"]
         keycloak_port = int(curl[-1].split(":")[2].split("/")[0])
+
+        # The demo world was seeded: worker-zhang signs in on Keycloak's login page (as the workers' app
+        # does, PKCE) and, through the gateway's pass-through, finds the demo platform's labour contract
+        # waiting for their signature; worker-li's agreement is signed by both.
+        assert "demo data" in stack.wait_for_line("newform: demo data")
+        provider = stack_keycloak(tmp_path / "data", keycloak_port)
+        signed_in = provider.login("worker-zhang", redirect_uri=f"{stack.url('gateway')}/app/")
+        zhang = {"Authorization": f"Bearer {signed_in['access_token']}"}
+        mine = httpx.get(f"{stack.url('gateway')}/app/api/contracts/v1/contracts", headers=zhang, timeout=10)
+        assert mine.status_code == 200, mine.text
+        waiting = [(c["platform_id"], c["engagement_type"], c["status"]) for c in mine.json()["items"]]
+        assert waiting == [("demo-platform", "labor_contract", "sent")], waiting
+        statements = httpx.get(f"{stack.url('gateway')}/app/api/wages/v1/statements", headers=zhang, timeout=10)
+        assert [(s["paid_fen"] == s["gross_fen"], s["findings"]) for s in statements.json()["items"]] == [(True, [])]
+        seeded = demo_contracts(stack, tokens["platform"])
+        assert seeded == [("labor_contract", "sent"), ("work_agreement", "signed")], seeded
     finally:
         code = stack.interrupt()
     assert code == 0, "".join(stack.output)
@@ -204,6 +252,9 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
         platform = {"Authorization": f"Bearer {tokens['platform']}"}
         enterprises = httpx.get(f"{again.url('contracts')}/v1/enterprises", headers=platform, timeout=10)
         assert [e["enterprise_id"] for e in enterprises.json()["items"]] == ["demo-platform"]
+        # The seed again, on the same data: nothing new (still one contract for each demo worker).
+        assert "demo data" in again.wait_for_line("all there already")
+        assert demo_contracts(again, tokens["platform"]) == seeded
     finally:
         assert again.interrupt() == 0
 

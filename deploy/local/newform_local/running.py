@@ -56,6 +56,8 @@ def run_stack(stack: Stack) -> int:
 
 
 def print_welcome(stack: Stack, demo_platform: str | None) -> None:
+    """The URLs, and how to sign in: through the identity provider when it runs (demo people and the
+    platform's client credentials), else with the printed tokens (`--no-idp`)."""
     lines = ["", "newform is running:"]
     width = max([len("PostgreSQL"), *(len(name) for name in stack.services)])
 
@@ -67,22 +69,24 @@ def print_welcome(stack: Stack, demo_platform: str | None) -> None:
         count = stack.replicas_of(name)
         behind = f", {count} replicas behind a balancer" if count > 1 else ""
         lines.append(row(name, f"http://{stack.host}:{port}   (API docs: http://{stack.host}:{port}/docs{behind})"))
-    if "gateway" in stack.services:
-        gateway = f"http://{stack.host}:{stack.port('gateway')}/"
-        lines.append(row("dashboard", f"{gateway}   (sign in with the regulator token)"))
+    gateway = f"http://{stack.host}:{stack.port('gateway')}" if "gateway" in stack.services else None
+    if gateway and stack.identity_provider is None:
+        lines.append(row("dashboard", f"{gateway}/   (sign in with the regulator token)"))
     nodes = f"   ({stack.kafka_brokers} KRaft nodes)" if stack.kafka_brokers > 1 else ""
     lines.append(row("Kafka", f"{stack.kafka.bootstrap_servers}{nodes}"))
     lines.append(row("PostgreSQL", stack.postgres.url("postgres")))
     lines.append(row("logs", str(stack.data_dir / "logs")))
+    lines.append("")
     if stack.identity_provider is not None:
+        lines.extend(stack.identity_provider.welcome(gateway))
         lines.append("")
-        lines.extend(stack.identity_provider.welcome())
-    lines.append("")
-    lines.append("regulator token (12 h):")
-    lines.append("  " + stack.keys.mint("regulator", subject="dev-regulator"))
-    platform = demo_platform or DEMO_PLATFORM
-    lines.append(f"demo platform token for '{platform}' (12 h):")
-    lines.append("  " + stack.keys.mint("platform", subject=f"dev-{platform}", platform_id=platform))
-    lines.append("")
-    lines.append("More tokens: .venv/bin/newform token --help    Stop: Ctrl-C")
+        lines.append("Tokens for scripts: .venv/bin/newform token --help    Stop: Ctrl-C")
+    else:
+        lines.append("regulator token (12 h):")
+        lines.append("  " + stack.keys.mint("regulator", subject="dev-regulator"))
+        platform = demo_platform or DEMO_PLATFORM
+        lines.append(f"demo platform token for '{platform}' (12 h):")
+        lines.append("  " + stack.keys.mint("platform", subject=f"dev-{platform}", platform_id=platform))
+        lines.append("")
+        lines.append("More tokens: .venv/bin/newform token --help    Stop: Ctrl-C")
     print("\n".join(lines), flush=True)

@@ -26,7 +26,7 @@ from newform_common.settings import database_url_for
 from newform_common.version import data_dir
 
 from .balancer import Balancer
-from .demo import seed_demo_platform
+from .demo import DemoSeed, SeedError
 from .kafka import LocalKafka, LocalKafkaCluster
 from .keys import Keys
 from .ports import free_port, port_is_open
@@ -154,7 +154,16 @@ class Stack:
             "TOKEN_SIGNING_KEY_FILE": str(self.keys.token_private),
             "GATEWAY_CLIENTS_FILE": str(self.keys.clients),
             **(self.identity_provider.env() if self.identity_provider else {}),
+            **self.service_urls(),
         }
+
+    def service_urls(self) -> dict[str, str]:
+        """Where the services are (the gateway's pass-through for the workers' app, every service's
+        link to that app): the registry's ports move with `--port-offset`."""
+        urls = {f"{name.upper()}_URL": f"http://{self.host}:{self.port(name)}" for name in self.services}
+        if "gateway" in self.services:
+            urls["WORKER_APP_URL"] = f"http://{self.host}:{self.port('gateway')}/app/"
+        return urls
 
     def check_ports_free(self) -> None:
         wanted = {
@@ -302,10 +311,22 @@ class Stack:
             self.identity_provider.wait_ready()
 
     def seed_demo(self) -> str | None:
-        """Register the demo platform (idempotently) so its token has something to act on."""
+        """The demo world (`demo.DemoSeed`: the demo platform, its workers' contracts, pay, a union, a
+        notice), idempotently, once the services are ready; a failure is a warning, not the end."""
         if "contracts" not in self.services:
             return None
-        return seed_demo_platform(f"http://{self.host}:{self.port('contracts')}", self.keys, DEMO_PLATFORM)
+        urls = {name: f"http://{self.host}:{self.port(name)}" for name in self.services}
+        started = time.monotonic()
+        try:
+            done = DemoSeed(urls, self.keys, DEMO_PLATFORM).run()
+        except SeedError as exc:
+            say(f"warning: demo data not (all) seeded: {exc}")
+            return DEMO_PLATFORM
+        took = time.monotonic() - started
+        say(f"demo data ({took:.1f} s): " + ("seeded" if done else "all there already"))
+        for line in done:
+            print(f"  {line}", flush=True)
+        return DEMO_PLATFORM
 
     def stop(self) -> None:
         """Services, then Kafka, then PostgreSQL; bounded (about 25 s at worst) so a supervisor's

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import asyncpg
 
+from newform_common.auth import Role
+
 from .kafka_runtime import run_isolated
 from .keycloak import LocalKeycloak
 from .keycloak_realm import (
-    APP_CLIENT_ID,
     AUDIENCE,
     DEMO_CLIENTS,
     DEMO_PASSWORD,
@@ -100,21 +101,34 @@ class StackIdentityProvider:
     def env(self) -> dict[str, str]:
         return {"OIDC_ISSUERS": self.issuer, "OIDC_AUDIENCE": AUDIENCE}
 
-    def welcome(self) -> list[str]:
-        """How to sign in, for `newform dev`'s welcome text."""
+    def welcome(self, gateway: str | None) -> list[str]:
+        """How to sign in, for `newform dev`'s welcome text (``gateway``: its base URL, if it runs)."""
         token_url = f"{self.issuer}/protocol/openid-connect/token"
-        people = ", ".join(f"{p.username} ({p.role.value})" for p in DEMO_PEOPLE)
-        clients = ", ".join(c.client_id for c in DEMO_CLIENTS)
-        found = client_secrets(self.secrets_file)
         example = DEMO_CLIENTS[0].client_id
+        secret = client_secrets(self.secrets_file)[example]
+        others = ", ".join(c.client_id for c in DEMO_CLIENTS[1:])
+        workers = [p.username for p in DEMO_PEOPLE if p.role == Role.worker]
+        officers = [p.username for p in DEMO_PEOPLE if p.role in (Role.regulator, Role.department)]
+        rows = []
+        if gateway:
+            rows.append(("workers' app", f"{gateway}/app/   sign in as {' or '.join(workers)}"))
+            rows.append(("dashboard", f"{gateway}/   sign in as {' or '.join(officers)}"))
+        rows.extend(
+            [
+                (
+                    "platform",
+                    f"curl -s -d grant_type=client_credentials -d client_id={example} "
+                    f"-d client_secret={secret} {token_url}",
+                ),
+                ("departments", f"the same with {others} (secrets in {self.secrets_file})"),
+                ("admin", f"{self.server.base_url}/admin/   user admin, password in {self.admin_password_file}"),
+            ]
+        )
+        width = max(len(label) for label, _ in rows)
         return [
-            f"identity provider (Keycloak): issuer {self.issuer}",
-            f"  admin console {self.server.base_url}/admin/  user admin, password in {self.admin_password_file}",
-            f"  people sign in on its login page (app client {APP_CLIENT_ID}): {people}",
-            f"    password for each: {DEMO_PASSWORD}",
-            f"  platforms and departments use client credentials ({clients}; secrets in {self.secrets_file}):",
-            f"    curl -s -d grant_type=client_credentials -d client_id={example} "
-            f"-d client_secret={found[example]} {token_url}",
+            f"Sign in through the identity provider (Keycloak, issuer {self.issuer});",
+            f"every demo person's password is {DEMO_PASSWORD}:",
+            *(f"  {label:<{width}}  {text}" for label, text in rows),
         ]
 
 
