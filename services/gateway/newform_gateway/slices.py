@@ -3,7 +3,8 @@
 the routers and the rebuild's read models are built from it.
 
 A slice package holds `projection.py` (`PROJECTION`, and `READ_MODELS`: the tables a rebuild compares
-with the live ones), `router.py` (`router`) and, if it has a dashboard page, `page.py` (`page_router`).
+with the live ones), `router.py` (`router`) and, if it has a dashboard page, `page.py` (`page_router`,
+`NAV`, and `MORE_NAV` when its router serves more pages).
 
 The slices are found by name (`pkgutil`, `importlib`): the list is what is in `sources/`, so that
 `newform new-service --regulator-view` adds a slice by writing its folder. The slices published before
@@ -43,6 +44,8 @@ class Slice:
     read_models: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Its page's link in the dashboard's navigation (`page.NAV`), if it has a page.
     nav: NavLink | None = None
+    #: Links to its other pages (`page.MORE_NAV`), if its page router serves more than one.
+    more_nav: tuple[NavLink, ...] = ()
 
     @property
     def service(self) -> str:
@@ -74,6 +77,7 @@ def _slice(name: str) -> Slice:
         page.page_router if page is not None else None,
         dict(getattr(projection, "READ_MODELS", {})),
         getattr(page, "NAV", None) if page is not None else None,
+        tuple(getattr(page, "MORE_NAV", ())),
     )
 
 
@@ -100,4 +104,4 @@ def read_models() -> dict[str, tuple[str, ...]]:
 
 def navigation() -> list[NavLink]:
     """The slices' pages in the dashboard's navigation."""
-    return [s.nav for s in SLICES if s.nav is not None]
+    return [link for s in SLICES for link in (s.nav, *s.more_nav) if link is not None]

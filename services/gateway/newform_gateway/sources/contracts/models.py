@@ -96,3 +96,21 @@ class RuleNotice(GatewayModel, table=True):
     consulted: bool = False
     published_on: date | None = None
     effective_on: date | None = None
+
+
+class WeatherResponse(GatewayModel, table=True):
+    """A platform's declared response to a bad-weather warning (M8; contracts.weather_response.declared.v1):
+    what it did about dispatch and completion times, and when."""
+
+    __tablename__ = "weather_responses"
+
+    response_id: str = Field(primary_key=True, max_length=40)
+    warning_id: str = Field(max_length=40, index=True)
+    platform_id: str = Field(max_length=100)
+    district: str = Field(max_length=40)
+    level: str = Field(max_length=8)
+    dispatch: str = Field(max_length=16)  # limited | suspended | unchanged
+    completion_time_extended_minutes: int
+    rule_notice_id: str | None = Field(default=None, max_length=100)
+    taken_at: datetime = ts_field()
+    declared_at: datetime = ts_field()

@@ -246,6 +246,23 @@ def _moved(d: ContractTransition) -> dict[str, Any]:
     )
 
 
+@consumes("contracts.weather_response.declared.v1")
+class WeatherResponseDeclared(EventData):
+    """A platform's response to a bad-weather warning (M8): dispatch limited, suspended or unchanged, completion
+    times extended by how many minutes."""
+
+    response_id: str
+    warning_id: str
+    district: str
+    level: str
+    platform_id: str
+    dispatch: str
+    completion_time_extended_minutes: int
+    rule_notice_id: str | None = None
+    taken_at: AwareDatetime
+    declared_at: AwareDatetime
+
+
 async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
     """Fold the batch in order (a draft and its signature often share a batch), then write each table once;
     the registrations a registration, restriction or lift of the batch touches are then decided again from
@@ -294,6 +311,8 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
         notices,
     )
     await repository.refresh_registrations(session, touched)
+    responses = {t.data.response_id: t.data for t in events if isinstance(t.data, WeatherResponseDeclared)}
+    await repository.write_responses(session, [r.model_dump() for r in responses.values()])
 
 
 PROJECTION = Projection(
@@ -310,6 +329,7 @@ PROJECTION = Projection(
         AccountRestricted,
         RestrictionLifted,
         RuleNoticePublished,
+        WeatherResponseDeclared,
     ),
     apply=apply,
 )
@@ -321,4 +341,5 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "contracts": (),
     "account_restrictions": (),
     "rule_notices": (),
+    "weather_responses": (),
 }

@@ -12,7 +12,7 @@ from newform_common import bulk
 from newform_common.db import driver_connection
 from newform_common.pagination import PageParams
 
-from .models import AccountRestriction, ContractView, Enterprise, RuleNotice, WorkerRegistration
+from .models import AccountRestriction, ContractView, Enterprise, RuleNotice, WeatherResponse, WorkerRegistration
 
 
 # -- writes (the projection) ---------------------------------------------------------------------------
@@ -109,3 +109,8 @@ async def rule_notices(session: AsyncSession, platform_id: str) -> tuple[int, in
         )
     ).scalar_one()
     return published, consulted
+
+
+async def write_responses(session: AsyncSession, responses: list[dict[str, Any]]) -> None:
+    """Platforms' responses to bad-weather warnings (M8), each once."""
+    await bulk.upsert(session, WeatherResponse, responses, key=["response_id"])

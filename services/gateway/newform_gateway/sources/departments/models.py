@@ -54,3 +54,24 @@ class DepartmentStationReport(GatewayModel, table=True):
     reported_at: datetime = timestamp_field()
     due_at: datetime | None = timestamp_field(nullable=True)
     handled_at: datetime | None = timestamp_field(nullable=True)
+
+
+class DepartmentWeatherWarning(GatewayModel, table=True):
+    """A bad-weather warning as the emergency department last stated it (M8; departments.weather_warning.issued.v1,
+    the highest version kept): its window runs from `starts_at` to the earlier of `ends_at` and `cancelled_at`."""
+
+    __tablename__ = "department_weather_warnings"
+
+    warning_id: str = Field(primary_key=True, max_length=40)
+    department: str = Field(max_length=32)
+    reference: str = Field(max_length=100)
+    version: int
+    district: str = Field(max_length=32, index=True)
+    level: str = Field(max_length=8)
+    hazard: str = Field(max_length=16)
+    starts_at: datetime = timestamp_field()
+    ends_at: datetime | None = timestamp_field(nullable=True)
+    cancelled_at: datetime | None = timestamp_field(nullable=True)
+    source: str = Field(max_length=200)
+    observed_at: datetime = timestamp_field()
+    recorded_at: datetime = timestamp_field()

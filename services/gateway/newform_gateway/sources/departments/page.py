@@ -9,6 +9,7 @@ from newform_common.app import SnapshotDep
 
 from ...web import shell as web
 from ...web.shell import NavLink
+from . import weather_page
 from .service import rest_station_coverage, summary
 
 LABELS: dict[str, dict[str, str]] = {
@@ -119,8 +120,10 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 page_router = APIRouter(include_in_schema=False)
-#: The dashboard's navigation link to this page (`slices.navigation`).
+page_router.include_router(weather_page.page_router)
+#: The dashboard's navigation link to this page (`slices.navigation`), and to the slice's other pages.
 NAV = NavLink("/departments", zh="部门核验", en="Departments", position=40)
+MORE_NAV = (weather_page.NAV,)
 
 
 @page_router.get("/departments", response_class=HTMLResponse)

@@ -112,6 +112,20 @@ class RestStationReportHandled(EventData):
     handled_at: AwareDatetime
 
 
+# -- bad-weather warnings (M8): the emergency department's statements, the highest version kept -----------------
+@consumes("departments.weather_warning.issued.v1")
+class WeatherWarningIssued(FactData):
+    district: str
+    level: str
+    hazard: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+    cancelled_at: AwareDatetime | None = None
+    source: str
+
+
+WARNING_FIELDS = set(WeatherWarningIssued.model_fields) - {"subject_key"}
+
 STATION_EVENTS = (RestStationRegistered, RestStationUpdated, RestStationReported, RestStationReportHandled)
 
 KINDS = {
@@ -144,12 +158,26 @@ async def apply_stations(session: AsyncSession, events: list[Typed[Any]]) -> Non
     await repository.write_reports(session, list(reports.values()))
 
 
-async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
-    await apply_stations(session, [t for t in events if isinstance(t.data, STATION_EVENTS)])
+async def apply_warnings(session: AsyncSession, events: list[Typed[Any]]) -> None:
+    """Each warning's highest version in the batch, written unless a higher one is held (a redelivery or an
+    older statement never overwrites a newer one)."""
     latest: dict[str, dict[str, Any]] = {}
     for t in events:
         d = t.data
-        if isinstance(d, STATION_EVENTS):
+        if d.fact_id not in latest or latest[d.fact_id]["version"] < d.version:
+            row = d.model_dump(include=WARNING_FIELDS)
+            row["warning_id"] = row.pop("fact_id")
+            latest[d.fact_id] = row
+    await repository.write_warnings(session, list(latest.values()))
+
+
+async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -> None:
+    await apply_stations(session, [t for t in events if isinstance(t.data, STATION_EVENTS)])
+    await apply_warnings(session, [t for t in events if isinstance(t.data, WeatherWarningIssued)])
+    latest: dict[str, dict[str, Any]] = {}
+    for t in events:
+        d = t.data
+        if isinstance(d, (*STATION_EVENTS, WeatherWarningIssued)):
             continue
         if d.fact_id in latest and latest[d.fact_id]["version"] >= d.version:
             continue
@@ -170,9 +198,13 @@ async def apply(session: AsyncSession, events: list[Typed[Any]], ctx: Context) -
 
 PROJECTION = Projection(
     service="departments",
-    model_list=(*KINDS, *STATION_EVENTS),
+    model_list=(*KINDS, *STATION_EVENTS, WeatherWarningIssued),
     apply=apply,
 )
 
 #: The read models a rebuild compares with the live ones (the rest-station tables; see rebuild.py).
-READ_MODELS: dict[str, tuple[str, ...]] = {"department_rest_stations": (), "department_station_reports": ()}
+READ_MODELS: dict[str, tuple[str, ...]] = {
+    "department_rest_stations": (),
+    "department_station_reports": (),
+    "department_weather_warnings": (),
+}

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, Row, cast, func, literal_column, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Date, Integer, Row, cast, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from newform_common import bulk
 
-from ..contracts.models import WorkerRegistration
-from .models import DepartmentFact, DepartmentRestStation, DepartmentStationReport
+from ...alerts.models import Alert
+from ..contracts.models import WeatherResponse, WorkerRegistration
+from .models import DepartmentFact, DepartmentRestStation, DepartmentStationReport, DepartmentWeatherWarning
 
 
 async def write_facts(session: AsyncSession, facts: list[dict[str, Any]]) -> None:
@@ -107,6 +108,21 @@ async def write_reports(session: AsyncSession, rows: list[dict[str, Any]]) -> No
         await bulk.upsert(session, DepartmentStationReport, rows, key=["report_id"], keep_when_null=keep)
 
 
+async def write_warnings(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Each warning's statement, unless the one held is of a higher version (events of one warning share a key,
+    but a rebuild or a redelivery may bring an older one after a newer)."""
+    if not rows:
+        return
+    w = DepartmentWeatherWarning
+    statement = insert(w).values(rows)
+    columns = {c: statement.excluded[c] for c in rows[0] if c != "warning_id"}
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[w.warning_id], set_=columns, where=col(w.version) < statement.excluded.version
+        )
+    )
+
+
 async def stations_by_district(session: AsyncSession) -> dict[str, int]:
     s = DepartmentRestStation
     rows = await session.execute(select(s.district, func.count()).group_by(s.district))
@@ -149,3 +165,75 @@ async def reports_by_district(session: AsyncSession, now: datetime, *, grouped: 
     if grouped:
         query = query.group_by(r.district)
     return list(await session.execute(query))
+
+
+async def weather_warnings(
+    session: AsyncSession,
+    *,
+    district: str | None,
+    level: str | None,
+    hazard: str | None,
+    window: tuple[datetime | None, datetime | None],
+    limit: int,
+) -> list[DepartmentWeatherWarning]:
+    """Warnings (latest first) whose window meets [window[0], window[1]) — its end the earlier of `ends_at` and
+    `cancelled_at`, open without either."""
+    w = DepartmentWeatherWarning
+    query = select(w)
+    if district:
+        query = query.where(w.district == district)
+    if level:
+        query = query.where(w.level == level)
+    if hazard:
+        query = query.where(w.hazard == hazard)
+    starts, ends = window
+    if ends is not None:
+        query = query.where(col(w.starts_at) < ends)
+    if starts is not None:
+        end = func.coalesce(func.least(w.ends_at, w.cancelled_at), literal_column("'infinity'::timestamptz"))
+        query = query.where(end > starts)
+    query = query.order_by(col(w.starts_at).desc(), w.warning_id).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def weather_responses(session: AsyncSession, warning_ids: list[str]) -> list[WeatherResponse]:
+    r = WeatherResponse
+    query = select(r).where(col(r.warning_id).in_(warning_ids)).order_by(r.warning_id, r.declared_at, r.response_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def no_response_alerts(session: AsyncSession, warning_ids: list[str]) -> list[Alert]:
+    """Contracts' response clock fired: `M8.weather_no_response` alerts, subject the warning."""
+    a = Alert
+    query = select(a).where(a.rule == "M8.weather_no_response", col(a.subject_id).in_(warning_ids))
+    return list((await session.execute(query.order_by(a.subject_id, a.platform_id))).scalars())
+
+
+# Each M8 finding (an alert's evidence entry) about a warning: its evidence names it as `warning_id` (contracts'
+# response findings, wages' work during a red warning) or among `warnings` (wages' penalties during a warning).
+_M8_FINDINGS = text(
+    """
+    select ids.warning_id, a.rule, count(*)
+    from alerts a
+    cross join lateral jsonb_array_elements(a.evidence) e
+    cross join lateral (
+        select e->'evidence'->>'warning_id' as warning_id
+        union
+        select x->>'warning_id'
+        from jsonb_array_elements(
+            case when jsonb_typeof(e->'evidence'->'warnings') = 'array' then e->'evidence'->'warnings'
+                 else '[]'::jsonb end
+        ) x
+    ) ids
+    where a.measure = 'M8' and ids.warning_id = any(:ids)
+    group by ids.warning_id, a.rule
+    """
+)
+
+
+async def m8_findings(session: AsyncSession, warning_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Warning id -> M8 rule -> findings about it."""
+    out: dict[str, dict[str, int]] = {}
+    for warning_id, rule, n in await session.execute(_M8_FINDINGS, {"ids": warning_ids}):
+        out.setdefault(warning_id, {})[rule] = int(n)
+    return out

@@ -55,3 +55,62 @@ class RestStationCoverage(BaseModel):
     rows: list[StationDistrictRow]
     total: StationDistrictRow
     districts_without_station: list[str]
+
+
+class WeatherResponseRow(BaseModel):
+    """A platform's declared response to the warning (contracts.weather_response.declared.v1)."""
+
+    response_id: str
+    platform_id: str
+    dispatch: str  # limited | suspended | unchanged
+    completion_time_extended_minutes: int
+    rule_notice_id: str | None
+    taken_at: datetime
+    declared_at: datetime
+    in_time: bool | None  # declared by the response due time (None: the level asks for no response)
+
+
+class NoResponseRow(BaseModel):
+    """A platform engaging workers in the district that declared nothing by the due time: contracts' response
+    clock fired (the finding `M8.weather_no_response`)."""
+
+    platform_id: str
+    response_due_at: datetime | None
+    alert_id: str
+
+
+class WeatherWarningRow(BaseModel):
+    warning_id: str
+    reference: str
+    department: str
+    district: str
+    level: str  # blue | yellow | orange | red
+    hazard: str
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled_at: datetime | None
+    window_end: datetime | None  # the earlier of ends_at and cancelled_at (None: still open)
+    source: str
+    version: int
+    observed_at: datetime
+    response_required: bool
+    response_due_at: datetime | None
+    responses: list[WeatherResponseRow]
+    not_responded: list[NoResponseRow]
+    findings: dict[str, int]  # M8 rule -> findings about this warning
+    findings_total: int
+
+
+class WeatherDistrictRow(BaseModel):
+    district: str
+    warnings: int
+    by_level: dict[str, int]
+    responses: int
+    not_responded: int
+    findings: int
+
+
+class WeatherWarningsView(BaseModel):
+    items: list[WeatherWarningRow]
+    districts: list[WeatherDistrictRow]
+    findings: dict[str, int]  # M8 rule -> findings about the warnings listed
