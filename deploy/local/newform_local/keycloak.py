@@ -11,11 +11,12 @@ which re-runs the ~11 s build on every start.
 exist), with plain ``java`` (Java 21+, found by :func:`keycloak_java`; Kafka keeps its own Java) in
 its own process group, output in ``data_dir/keycloak.log``. Its home is ``data_dir/home``: links to
 the unpacked distribution plus its own ``data/`` holding ``import/newform-realm.json``, which
-``--import-realm`` imports when the realm does not exist yet. Ready means the management
+``--import-realm`` imports when the realm does not exist yet, and its own ``themes/`` with the realm's
+login theme (keycloak_theme.py: Keycloak's own with the Chinese web font). Ready means the management
 interface's ``/health/ready`` answers 200. A start after ``kill -9`` works (nothing is locked on disk;
 the database's locks die with the connections).
 
-Command line: ``python -m newform_local.keycloak fetch|realm|serve --help``.
+Command line: ``python -m newform_local.keycloak fetch|realm|theme|serve --help``.
 """
 
 from __future__ import annotations
@@ -47,12 +48,13 @@ from .keycloak_runtime import (
     java_command,
     keycloak_java,
 )
+from .keycloak_theme import install_theme
 from .ports import free_port, port_is_open
 
 log = logging.getLogger(__name__)
 
-#: The distribution's folders a server's own home links to (its ``data/`` is its own).
-_HOME_LINKS = ("lib", "themes", "providers", "conf", "bin")
+#: The distribution's folders a server's own home links to (its ``data/`` and ``themes/`` are its own).
+_HOME_LINKS = ("lib", "providers", "conf", "bin")
 
 
 # -- a server ----------------------------------------------------------------------------------
@@ -105,8 +107,13 @@ class LocalKeycloak:
         return f"http://{self.host}:{self.management_port}/health/ready"
 
     def _prepare_home(self, dist: Path) -> None:
-        """A home of our own: the distribution's folders linked, ``data/`` (import, tmp) our own."""
+        """A home of our own: the distribution's folders linked, ``data/`` (import, tmp) and ``themes/``
+        (the ``newform`` login theme, keycloak_theme.py; the distribution's holds only a README) our own."""
         self.home.mkdir(parents=True, exist_ok=True)
+        themes = self.home / "themes"
+        if themes.is_symlink():  # a home prepared before the theme: it linked the distribution's
+            themes.unlink()
+        install_theme(themes)
         for name in _HOME_LINKS:
             link = self.home / name
             if link.is_symlink() and link.resolve() != (dist / name).resolve():
@@ -327,6 +334,11 @@ def _cmd_realm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_theme(args: argparse.Namespace) -> int:
+    print(f"newform login theme in {install_theme(args.themes_dir)}")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     server = LocalKeycloak(
         args.data_dir,
@@ -360,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     realm.add_argument("--output", type=Path, default=None)
     realm.add_argument("--password-grant", action="store_true", help="allow the password grant on newform-app")
     realm.set_defaults(run=_cmd_realm)
+    theme = sub.add_parser("theme", help="write the newform login theme (Chinese web font) into a themes folder")
+    theme.add_argument("themes_dir", type=Path, help="Keycloak's themes folder, e.g. /opt/keycloak/themes")
+    theme.set_defaults(run=_cmd_theme)
     serve = sub.add_parser("serve", help="run Keycloak with the newform realm until Ctrl-C")
     serve.add_argument("--data-dir", type=Path, default=Path(".data/keycloak-serve"))
     serve.add_argument("--port", type=int, default=8080)

@@ -31,6 +31,8 @@ from pathlib import Path
 from newform_common.auth import Role
 from newform_common.identity import make_resident_id
 
+from .keycloak_theme import THEME
+
 REALM = "newform"
 AUDIENCE = "newform"
 APP_CLIENT_ID = "newform-app"
@@ -402,6 +404,8 @@ def realm_document(
         "internationalizationEnabled": True,
         "supportedLocales": ["zh-CN", "en"],
         "defaultLocale": "zh-CN",
+        # keycloak.v2 with the Chinese web font: the zh-CN page must not render as boxes (keycloak_theme.py).
+        "loginTheme": THEME,
         "roles": {"realm": roles},
         "clientScopes": [*builtin_scopes(), newform_scope()],
         "defaultDefaultClientScopes": [*BUILTIN_DEFAULT_SCOPES, SCOPE],
