@@ -6,7 +6,9 @@ when a warning arrives after it (recorded late); the gateway routes `M8.penalty_
 - a punctuality penalty inside the window on a statement sent *after* the warning: one alert;
 - a penalty incurred after the window: none;
 - a penalty without a time on a day wholly inside the window: one alert (the period cannot be outside it);
-- the warning amended (its reference stated again) judges again and raises nothing twice."""
+- the warning amended (its reference stated again, now without an end: in force until lifted) judges again:
+  Wednesday's penalty is now inside it (one new finding), the others are not raised twice;
+- a penalty time without a time zone is refused (the line's error), never guessed."""
 
 from __future__ import annotations
 
@@ -180,11 +182,12 @@ async def test_lateness_penalties_inside_a_red_warning_raise_one_m8_alert_each(n
         assert evidence[0]["evidence"]["basis"] == "whole_period"
         assert evidence[0]["evidence"]["warnings"][0]["warning_id"] == warning_id
 
-        # the warning stated again (amended: a later end) judges again and raises nothing twice
+        # the warning stated again (amended: no end, in force until lifted) judges again: Wednesday's penalty is now
+        # inside it, the three raised already are not raised twice
         r = await departments.post(
             "/v1/weather-warnings",
             headers=emergency,
-            json={**warning, "ends_at": (ENDS + timedelta(hours=2)).isoformat()},
+            json={k: v for k, v in warning.items() if k != "ends_at"},
         )
         assert r.status_code in (200, 201), r.text
 
@@ -195,13 +198,27 @@ async def test_lateness_penalties_inside_a_red_warning_raise_one_m8_alert_each(n
             return n == 2 or None
 
         await eventually(amended, timeout=120)
-        raised = await scalar(
-            wages_settings.database_url,
-            "select count(*) from findings where rule = :r and platform_id = :p",
-            r=RULE,
-            p=platform,
+
+        async def judged_again():
+            rows = await scalar(
+                wages_settings.database_url,
+                "select string_agg(subject_id, ',' order by subject_id) from findings"
+                " where rule = :r and platform_id = :p",
+                r=RULE,
+                p=platform,
+            )
+            return rows if rows and len(rows.split(",")) >= 4 else None
+
+        subjects = (await eventually(judged_again, timeout=120)).split(",")
+        assert sorted(subjects) == sorted([*expected, f"{ids['outside']}#0"])
+
+        naive = _day_statement(
+            "naive", contracts["before"], workers["before"], wednesday, "late_delivery_penalty", None
         )
-        assert raised == 3
+        naive["deductions"][0]["incurred_at"] = "2026-12-02T10:30:00"
+        r = await wages.post("/v1/statements/batches", headers=platform_headers, content=json.dumps(naive))
+        assert r.status_code == 201 and r.json()["accepted"] == 0, r.text
+        assert "incurred_at" in r.json()["errors"][0]["field"], r.text
 
 
 async def _statements(wages, headers) -> list[dict]:
