@@ -86,3 +86,11 @@ def test_consecutive_windows_cover_a_period_together_and_a_gap_breaks_it():
     assert found is not None and [w["warning_id"] for w in found.evidence["warnings"]] == ["a", "b"]
     gap = dataclasses.replace(second, starts_at=day_start + timedelta(hours=13))
     assert penalties.judge_penalty(_late(None), DAY, [first, gap]).outcome == penalties.Outcome.insufficient_facts
+
+
+def test_before_the_measures_no_penalty_is_judged():
+    old = penalties.Period("st_0", "l0", "ct_0", date(2021, 1, 4), date(2021, 1, 4))
+    at = datetime(2021, 1, 4, 10, 0, tzinfo=BUSINESS_TZ)
+    window = dataclasses.replace(RED, starts_at=at - timedelta(hours=1), ends_at=at + timedelta(hours=1))
+    judged = penalties.judge_penalty(_late(at), old, [window])
+    assert judged.outcome == penalties.Outcome.not_a_lateness_penalty and judged.finding is None

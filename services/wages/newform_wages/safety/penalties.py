@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from newform_common.findings import FindingSpec, RuleDef, Severity
-from newform_common.policy import BUSINESS_TZ, business_date, get_policy
+from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
 
 from .rules import Window
 
@@ -88,7 +88,11 @@ def period_span(period: Period) -> tuple[datetime, datetime]:
 
 
 def lateness_reasons(on: date) -> frozenset[str]:
-    return frozenset(get_policy().value("safety.penalty_during_warning.reasons", on))
+    """The lateness reasons on `on`; none before the measures (a statement of 2021 is not judged under M8)."""
+    try:
+        return frozenset(get_policy().value("safety.penalty_during_warning.reasons", on))
+    except PolicyNotInForce:
+        return frozenset()
 
 
 def _qualifying(windows: Sequence[Window], on: date) -> list[Window]:
