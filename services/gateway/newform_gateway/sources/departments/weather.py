@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal, Role
 from newform_common.errors import Forbidden, Unprocessable
-from newform_common.policy import BUSINESS_TZ, business_today, get_policy
+from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_today, get_policy
 
 from ...alerts import routing
 from . import repository
@@ -75,11 +75,14 @@ def window_end(w: DepartmentWeatherWarning) -> datetime | None:
 
 
 def response_due(w: DepartmentWeatherWarning) -> datetime | None:
-    """Contracts' due time for a declared response (None: the level asks for none)."""
+    """Contracts' due time for a declared response (None: the level asks for none, or no measures then)."""
     policy = get_policy()
-    if w.level not in policy.value("safety.weather_warning.response_levels", w.starts_at):
+    try:
+        if w.level not in policy.value("safety.weather_warning.response_levels", w.starts_at):
+            return None
+        minutes = policy.value("safety.weather_warning.response_within_minutes", w.starts_at)
+    except PolicyNotInForce:
         return None
-    minutes = policy.value("safety.weather_warning.response_within_minutes", w.starts_at)
     return max(w.starts_at, w.observed_at) + timedelta(minutes=minutes)
 
 
