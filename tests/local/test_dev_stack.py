@@ -137,7 +137,7 @@ def stack_keycloak(data_dir: Path, port: int) -> TestKeycloak:
     return TestKeycloak(server, json.loads((keys / "keycloak-clients.json").read_text()))
 
 
-def demo_contracts(stack: DevStack, platform_token: str) -> list[tuple[str, str]]:
+def demo_contracts(stack: DevStack, platform_token: str) -> list[tuple[str, str, list[str]]]:
     listed = httpx.get(
         f"{stack.url('contracts')}/v1/contracts",
         headers={"Authorization": f"Bearer {platform_token}"},
@@ -145,7 +145,8 @@ def demo_contracts(stack: DevStack, platform_token: str) -> list[tuple[str, str]
         timeout=10,
     )
     assert listed.status_code == 200, listed.text
-    return sorted((c["engagement_type"], c["status"]) for c in listed.json()["items"])
+    contracts = listed.json()["items"]
+    return sorted((c["engagement_type"], c["status"], [f["rule"] for f in c["findings"]]) for c in contracts)
 
 
 async def topic_partitions(bootstrap: str) -> dict[str, int]:
@@ -237,7 +238,11 @@ def test_make_run_starts_everything_stops_cleanly_and_restarts_on_the_same_data(
         statements = httpx.get(f"{stack.url('gateway')}/app/api/wages/v1/statements", headers=zhang, timeout=10)
         assert [(s["paid_fen"] == s["gross_fen"], s["findings"]) for s in statements.json()["items"]] == [(True, [])]
         seeded = demo_contracts(stack, tokens["platform"])
-        assert seeded == [("labor_contract", "sent"), ("work_agreement", "signed")], seeded
+        # li's agreement, signed, carries the demo's one finding: called a work agreement, employment on its facts.
+        assert seeded == [
+            ("labor_contract", "sent", []),
+            ("work_agreement", "signed", ["M1.misclassification"]),
+        ], seeded
     finally:
         code = stack.interrupt()
     assert code == 0, "".join(stack.output)

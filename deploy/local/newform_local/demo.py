@@ -7,7 +7,9 @@ finds something:
   pseudonymous id from the number as from their sign-in;
 - zhang: a labour contract sent, waiting for their signature; this month's pay statement, paid on time,
   and a work session (wages);
-- li: a work agreement signed by both sides;
+- li: a work agreement signed by both sides, on facts of employment: the one finding of the demo,
+  ``M1.misclassification`` (li sees it in the app beside the agreement; the regulator and the M1
+  departments get its alert);
 - a union covering the demo platform (unions, by the union department), a notice of hrss for every
   worker (departments).
 
@@ -221,7 +223,8 @@ class DemoSeed:
             expect(f"{worker.username}'s pay statement", status, answer, 200, 201)
             self.done.append(f"{worker.username}: pay statement {first}–{today} (paid on time)")
         started = datetime.combine(first, time(9, 0), clock.BUSINESS_TZ)
-        ended = datetime.combine(first, time(17, 30), clock.BUSINESS_TZ)
+        # 3.5 hours: under the 4 hours of continuous work after which a break is due (M7.rest_break).
+        ended = datetime.combine(first, time(12, 30), clock.BUSINESS_TZ)
         if clock.now() < ended:
             return  # the month's first day is not over yet: a later start adds it
         session = {
@@ -234,7 +237,7 @@ class DemoSeed:
         if not self.has_line(f"{wages}/v1/sessions", session["line_id"], worker_id=worker_id, work_date=first):
             status, answer = call(f"{wages}/v1/sessions", "POST", self.platform, session)
             expect(f"{worker.username}'s work session", status, answer, 200, 201)
-            self.done.append(f"{worker.username}: work session on {first} (8.5 h)")
+            self.done.append(f"{worker.username}: work session on {first} (3.5 h)")
 
     def has_line(self, url: str, line_id: str, **query) -> bool:
         """Whether the platform already reported the line (its line id) among those `query` selects."""
@@ -273,7 +276,8 @@ class DemoSeed:
 
 
 def contract_body(registration_id: str, platform_id: str, engagement: str, today: date) -> dict:
-    """A lawful contract (no finding): monthly pay by the 10th, paid holidays and rest, insurance (M6, M9)."""
+    """A contract no clause of which is refused: pay monthly by the 10th (M6), weekly rest, insurance (M9).
+    Zhang's labour contract raises no finding; li's work agreement one, on the facts (M1: see below)."""
     start = today.replace(day=1)
     labour = engagement == "labor_contract"
     return {
@@ -294,14 +298,16 @@ def contract_body(registration_id: str, platform_id: str, engagement: str, today
             "rest_rules": "每周休息一日",
             "insurance": {"work_injury": labour, "occupational_injury": not labour, "accident": True},
         },
+        # The same facts for both: the platform sets li's schedule and li may not refuse orders, which
+        # is employment however the agreement is called — the demo's one finding (M1.misclassification).
         "engagement_facts": {
             "enterprise_sets_rules_and_discipline": True,
-            "enterprise_controls_schedule": labour,
+            "enterprise_controls_schedule": True,
             "enterprise_sets_pay": True,
             "work_is_core_business": True,
-            "worker_may_refuse_orders": not labour,
+            "worker_may_refuse_orders": False,
             "worker_bears_profit_and_loss": False,
-            "worker_works_elsewhere": not labour,
+            "worker_works_elsewhere": False,
         },
         "document_text": (
             "劳动合同：甲方（演示平台）聘用乙方从事外卖配送工作，按月支付工资，每月10日发放。"

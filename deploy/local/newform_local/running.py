@@ -34,8 +34,8 @@ def run_stack(stack: Stack) -> int:
         stack.migrate()
         say(f"starting services: {', '.join(stack.services) or '(none yet)'}")
         stack.start_services()
+        demo = stack.seed_demo()  # needs the services only: while Keycloak may still be getting ready
         stack.wait_identity_provider()
-        demo = stack.seed_demo()
         print_welcome(stack, demo)
         supervisor = Supervisor(stack)
         while True:
