@@ -24,6 +24,7 @@ from .models import (
     Claim,
     ClaimStatus,
     Course,
+    Enrolment,
     Provider,
     VerifiedPlace,
     WorkerPlace,
@@ -101,6 +102,21 @@ async def visible_budgets(session: AsyncSession, principal: Principal, *, year: 
     if year:
         query = query.where(Budget.year == year)
     return list((await session.execute(query)).scalars())
+
+
+async def visible_enrolments_page(
+    session: AsyncSession, principal: Principal, params: PageParams, *, course_id: str | None
+) -> list[Enrolment]:
+    """A page of the enrolments the caller may see: a worker their own, an enterprise those it made, oversight
+    all (a district government its district's courses'); others (a certification body) none."""
+    query = select(Enrolment).where(
+        visibility(principal).where(platform=Enrolment.platform_id, worker=Enrolment.worker_id)
+    )
+    if (district := rules.district_scope(principal)) is not None:
+        query = query.join(Course, Course.id == Enrolment.course_id).where(Course.district == district)
+    if course_id:
+        query = query.where(Enrolment.course_id == course_id)
+    return list((await session.execute(keyset(query, Enrolment.id, params))).scalars())
 
 
 # -- claims: what the M13 rules judge against ------------------------------------------------------------

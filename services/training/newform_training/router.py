@@ -164,6 +164,24 @@ async def enrol(
     return await idempotent(request, session, principal, body, produce)
 
 
+@router.get(
+    "/enrolments",
+    tags=["courses"],
+    response_model=Page[EnrolmentPublic],
+    responses=READ,
+    summary="Enrolments (a worker sees their own, an enterprise those it made, hrss all, a district government "
+    "its district's courses')",
+)
+async def list_enrolments(
+    session: SessionDep,
+    principal: Anyone,
+    params: Paging,
+    course_id: Annotated[str | None, Query(max_length=64)] = None,
+):
+    rows = await repo.visible_enrolments_page(session, principal, params, course_id=course_id)
+    return page_of([EnrolmentPublic.model_validate(e) for e in rows], params, lambda e: [e.enrolment_id])
+
+
 # -- certificates -------------------------------------------------------------------------------------------
 def certificate_public(cert: Certificate, principal: Principal) -> CertificatePublic:
     view = CertificatePublic.model_validate(cert)

@@ -1,4 +1,5 @@
-"""The queries on enterprises: by id, visible to the caller, by credit code (and its lock), lists."""
+"""The queries on enterprises: by id, visible to the caller, by credit code (and its lock), lists, and the
+public directory of platforms."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal
+from newform_common.errors import NotFound
 from newform_common.locks import lock_keys
-from newform_common.pagination import PageParams
+from newform_common.pagination import PageParams, keyset
 from newform_common.scope import get_visible
 
 from ..models import Enterprise
@@ -37,3 +39,17 @@ async def enterprises(
     session: AsyncSession, principal: Principal, params: PageParams, *, platform_id: str | None, kind: str | None
 ) -> list[Enterprise]:
     return await visible_page(session, Enterprise, principal, params, platform_id, kind=kind)
+
+
+async def platform_directory(session: AsyncSession, params: PageParams) -> list[Enterprise]:
+    """One page of registered platforms (public facts: every caller sees every platform)."""
+    query = select(Enterprise).where(Enterprise.kind == "platform")
+    return list((await session.execute(keyset(query, Enterprise.id, params))).scalars())
+
+
+async def platform(session: AsyncSession, platform_id: str) -> Enterprise:
+    """A registered platform (partners are not in the public directory), else 404."""
+    row = await session.get(Enterprise, platform_id)
+    if row is None or row.kind != "platform":
+        raise NotFound(f"No platform {platform_id!r}")
+    return row

@@ -1,10 +1,14 @@
-"""HTTP of enterprises: register a platform (regulator, admin) or a partner (its platform), read them."""
+"""HTTP of enterprises: register a platform (regulator, admin) or a partner (its platform), read them; the
+public directory of platforms (any signed-in caller: names, districts, occupations only)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from newform_common.app import SessionDep
+from newform_common.auth import Principal, Role, require
 from newform_common.idempotency import idempotent
 from newform_common.pagination import Page, page_of
 
@@ -18,9 +22,13 @@ from ..dependencies import (
     platform_filter,
 )
 from . import repository, service
-from .schemas import EnterprisePublic, PartnerCreate, PlatformCreate
+from .schemas import EnterprisePublic, PartnerCreate, PlatformCreate, PlatformDirectoryEntry
 
 router = APIRouter(prefix="/v1")
+
+# A platform's name, district and occupations are public registration facts (the enterprise credit
+# information the M19 credit measures are about): every signed-in caller reads them, a worker too.
+AnyCaller = Annotated[Principal, require(*Role)]
 
 
 @router.post(
@@ -78,3 +86,26 @@ async def list_enterprises(
 )
 async def get_enterprise(enterprise_id: str, session: SessionDep, principal: Reader):
     return EnterprisePublic.model_validate(await repository.visible_enterprise(session, principal, enterprise_id))
+
+
+@router.get(
+    "/platforms",
+    tags=["enterprises"],
+    response_model=Page[PlatformDirectoryEntry],
+    responses=READ_ERRORS,
+    summary="The public directory of platforms (any signed-in caller; name, district, occupations)",
+)
+async def list_platforms(session: SessionDep, principal: AnyCaller, params: Paging):
+    rows = await repository.platform_directory(session, params)
+    return page_of([PlatformDirectoryEntry.model_validate(e) for e in rows], params, lambda e: [e.platform_id])
+
+
+@router.get(
+    "/platforms/{platform_id}",
+    tags=["enterprises"],
+    response_model=PlatformDirectoryEntry,
+    responses=READ_ERRORS,
+    summary="A platform's public facts (any signed-in caller; name, district, occupations)",
+)
+async def get_platform(platform_id: Annotated[str, Path(max_length=64)], session: SessionDep, principal: AnyCaller):
+    return PlatformDirectoryEntry.model_validate(await repository.platform(session, platform_id))

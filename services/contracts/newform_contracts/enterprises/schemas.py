@@ -92,3 +92,16 @@ class EnterprisePublic(BaseModel):
     dispatch_licence_valid_until: date | None
     qualified: bool
     registered_at: datetime
+
+
+class PlatformDirectoryEntry(BaseModel):
+    """A platform's public registration facts, readable by every signed-in caller (a worker's app names the
+    platforms of their contracts; M19's credit information is about these platforms). Nothing internal:
+    partners, licences and registration times stay with oversight (`/v1/enterprises`)."""
+
+    model_config = FROM_ROW
+
+    platform_id: str
+    name: str
+    district: str
+    occupations: list[str]
