@@ -92,6 +92,8 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     text = await card.inner_text()
     for words in ("待您签署", "劳动合同", "按月结算", "每月10日", "4,500.00 元", "工伤保险：有", "职业伤害保障：无"):
         assert words in text, (words, text)
+    # The platform by its registered name (contracts' public directory), not its id.
+    assert f"示例配送平台{sent.platform_id[-3:]} · 劳动合同" in text and sent.platform_id not in text, text
     # The finding that concerns me, in plain words, on the other platform's contract.
     flagged = page.locator(f"#contract-list li[data-contract-id='{civil.contract_id}']")
     text = await flagged.inner_text()
@@ -165,6 +167,7 @@ async def walk_through(page, stack, sent, civil, platform, contracts, wages, dis
     text = await card.inner_text()
     for words in ("2026-11-01 至 2026-11-30", "3,000.00 元", "2,500.00 元", "尚欠 500.00 元，发放日 2026-12-05 已过"):
         assert words in text, (words, text)
+    assert f"示例配送平台{sent.platform_id[-3:]} · 2026-11-01" in text and sent.platform_id not in text, text
     await card.get_by_role("button", name="工资有问题").click()  # tap 1
     await card.get_by_role("button", name="提交反映").click()  # tap 2 (the amount received is filled in)
     await card.locator(":text('已收到您的反映')").wait_for()

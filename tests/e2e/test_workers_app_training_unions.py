@@ -201,13 +201,20 @@ async def test_a_worker_enrols_claims_a_subsidy_joins_the_union_and_reads_the_co
             assert "外卖送餐员 · 5 级" in await course_card.inner_text()
             await course_card.get_by_role("button", name="报名").click()
             await page.locator("#notice :text('已报名')").wait_for()
+            await course_card.locator(":text('已报名，请按时参加培训。')").wait_for()
+            assert await course_card.get_by_role("button", name="报名").count() == 0
+            # After a reload the app still knows (training's record of my enrolments): no second 报名.
+            await page.reload()
+            await course_card.locator(":text('已报名，请按时参加培训。')").wait_for()
+            assert await course_card.get_by_role("button", name="报名").count() == 0
             await page.locator("#claim-form").locator("xpath=..").locator("summary").click()
             # A number no body issued: refused in Chinese (the problem type's Chinese title when the detail is not).
             await page.get_by_label("证书编号").fill("QH-NOT-ISSUED")
             await page.get_by_label("培训地点（区县）").select_option(label="城东区")
             await page.get_by_role("button", name="提交申请").click()
             error = page.locator("#claim-error")
-            await page.wait_for_function("document.getElementById('claim-error').textContent.length > 0")
+            # A locator, not wait_for_function: the app's CSP (script-src 'self') refuses a predicate's eval.
+            await page.locator("#claim-error:not(:empty)").wait_for()
             assert re.fullmatch(r"[^A-Za-z]*", await error.inner_text()), await error.inner_text()
             await page.get_by_label("证书编号").fill(certificate)
             await page.get_by_label("培训地点（区县）").select_option(label="城东区")

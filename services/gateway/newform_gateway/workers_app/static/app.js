@@ -54,7 +54,21 @@ const fenOf = (text) => Math.round(parseFloat(String(text).replace(/[,，\s元]/
 const day = (iso) => (iso ? iso.slice(0, 10) : "");
 const occupation = (code) => names.occupations[code] || code || "";
 const district = (code) => names.districts[code] || code || "";
-const platformName = (id) => `平台 ${id}`;
+// A platform's registered name, from contracts' public directory (fetched once per id, kept for the page's
+// life); its id while the name is unknown or unreadable, so a failed look-up never hides a card.
+const platformNames = new Map();
+const platformName = (id) => platformNames.get(id) || `平台 ${id}`;
+const platformLookups = new Map();
+function knowPlatforms(ids) {
+  return Promise.all([...new Set(ids)].filter(Boolean).map((id) => {
+    if (!platformLookups.has(id)) {
+      platformLookups.set(id, api("contracts", "GET", `/v1/platforms/${encodeURIComponent(id)}`)
+        .then((p) => { if (p && p.name) platformNames.set(id, p.name); })
+        .catch((e) => { if (e.retryable) platformLookups.delete(id); }));
+    }
+    return platformLookups.get(id);
+  }));
+}
 const localToday = () => { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 10); };
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
@@ -268,6 +282,7 @@ async function loadContracts() {
     Object.keys(restrictionReasons).length ? null : api("contracts", "GET", "/v1/account-restrictions/reasons"),
   ]);
   if (reasons) restrictionReasons = Object.fromEntries(reasons.map((r) => [r.code, r.label]));
+  await knowPlatforms([...contracts, ...restrictions].map((x) => x.platform_id));
   contractFindings = Object.fromEntries(findings.map((f) => [f.finding_id, f]));
   fill("restriction-list", restrictions, renderRestriction, "您的账号没有被限制或注销。");
   const order = { sent: 0, signed: 1 };
@@ -396,6 +411,7 @@ async function loadWages() {
   const [statements, findingList] = await Promise.all([all("wages", "/v1/statements"), all("wages", "/v1/findings")]);
   const findings = Object.fromEntries(findingList.map((f) => [f.finding_id, f]));
   if (statements.length) workerId = workerId || statements[0].worker_id;
+  await knowPlatforms(statements.map((s) => s.platform_id));
   const months = {};
   for (const s of statements) (months[s.period_start.slice(0, 7)] ||= []).push(s);
   const holder = document.getElementById("statement-months");
@@ -536,6 +552,7 @@ async function loadDisputes() {
     select.replaceChildren(...Object.entries(categories).map(([code, name]) => { const o = el("option", name); o.value = code; return o; }));
   }
   if (!contracts.length) await fetchContracts().catch(() => []);
+  await knowPlatforms([...contracts, ...complaints, ...cases].map((x) => x.platform_id));
   const contractSelect = document.getElementById("complaint-contract");
   const chosen = contractSelect.value;
   const none = el("option", "没有合同／不涉及合同");
@@ -582,12 +599,24 @@ function setupComplaintForm() {
 }
 
 // ---- 技能培训 --------------------------------------------------------------------------------------
+// Courses the worker has enrolled in (training's own record, so a reload still knows): no second 报名.
+let enrolledCourses = new Set();
+
 function renderCourse(c) {
   const li = el("li", undefined, "card");
+  li.dataset.courseId = c.course_id;
   li.append(el("h4", `${occupation(c.occupation)} · ${c.level} 级`));
   li.append(fields([["培训地点", district(c.district)], ["时间", `${day(c.starts_on)} 至 ${day(c.ends_on)}`]]));
+  if (enrolledCourses.has(c.course_id)) {
+    li.append(el("p", "已报名，请按时参加培训。", "ok"));
+    return li;
+  }
   li.append(action("报名", (key) => api("training", "POST", `/v1/courses/${c.course_id}/enrolments`, {}, { key }),
-    () => inform("已报名，请按时参加培训。")));
+    () => {
+      enrolledCourses.add(c.course_id);
+      li.replaceWith(renderCourse(c));
+      inform("已报名，请按时参加培训。");
+    }));
   return li;
 }
 
@@ -604,7 +633,10 @@ function renderClaim(c) {
 
 async function loadTraining() {
   const occupations = new Set(contracts.map((c) => c.occupation));
-  const [courses, claims] = await Promise.all([all("training", "/v1/courses"), all("training", "/v1/claims")]);
+  const [courses, claims, enrolments] = await Promise.all([
+    all("training", "/v1/courses"), all("training", "/v1/claims"), all("training", "/v1/enrolments"),
+  ]);
+  enrolledCourses = new Set(enrolments.map((e) => e.course_id));
   const today = localToday();
   const open = courses.filter((c) => c.ends_on >= today && (!occupations.size || occupations.has(c.occupation)));
   fill("course-list", open, renderCourse, "暂无可报名的课程。");
@@ -664,7 +696,7 @@ function renderMembership(m) {
 function renderUnion(u, platformId, member) {
   const li = el("li", undefined, "card");
   li.append(el("h4", u.name));
-  li.append(fields([["覆盖平台", u.platform_ids.join("、")], ["覆盖区县", u.districts.map(district).join("、")]]));
+  li.append(fields([["覆盖平台", u.platform_ids.map(platformName).join("、")], ["覆盖区县", u.districts.map(district).join("、")]]));
   if (!member) {
     li.append(action("申请入会", (key) => api("unions", "POST", "/v1/memberships", { union_id: u.union_id, platform_id: platformId }, { key }),
       async () => { inform("入会申请已提交，等待工会审核。"); await loadUnions(); }));
@@ -711,6 +743,7 @@ async function loadUnions() {
   const member = current.length > 0;
   const joined = new Set(current.map((m) => m.union_id));
   unionLists.flat().forEach((u) => { unionNames[u.union_id] = u.name; });
+  await knowPlatforms(unionLists.flat().flatMap((u) => u.platform_ids));
   fill("membership-list", memberships, renderMembership, "您还没有加入工会。");
   const offers = [];
   const seen = new Set();
