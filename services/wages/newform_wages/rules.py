@@ -31,6 +31,7 @@ from newform_common.findings import Severity as Severity
 from newform_common.findings import Violation as Violation
 from newform_common.policy import MeasuresStatus, Policy, get_policy
 
+from .collective import bad_weather as collective_bad_weather
 from .safety import penalties as safety_penalties
 from .safety import rules as safety_rules
 
@@ -101,6 +102,7 @@ RULES: tuple[RuleDef, ...] = (
     ),
     *safety_rules.RULES,
     *safety_penalties.RULES,
+    *collective_bad_weather.RULES,
 )
 
 DayKind = Literal["statutory_holiday", "rest_day", "working_day"]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from newform_common.collective import collective_of
 
 from ..quotas.service import judge_collective_quotas
+from . import bad_weather_service
 from . import repository as repo
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ async def collective_in_force(session: AsyncSession, row: dict[str, Any], at: da
     for platform_id in sorted(collective.platform_ids):
         for occupation in sorted({q.occupation for q in collective.quotas}):
             await judge_collective_quotas(session, platform_id, occupation, [collective])
+    await session.flush()  # the statements' query reads the platform's contracts as now stored
+    await bad_weather_service.judge_collective(session, collective)
 
 
 async def collective_ended(

@@ -12,6 +12,7 @@ from newform_common import clock, deadlines
 from newform_common.deadlines import Deadline
 from newform_common.findings import raise_finding
 
+from ..collective import bad_weather_service as bad_weather_allowance
 from ..consumed import WeatherWarningIssued
 from . import penalty_service, rules
 from . import repository as repo
@@ -46,6 +47,7 @@ async def warning_stated(session: AsyncSession, event: WeatherWarningIssued) -> 
         await deadlines.schedule(session, RED_WARNING_CLOCK, row.warning_id, due)
     await session.flush()  # the statements' query reads the warning as now stated
     await penalty_service.judge_warning(session, row)
+    await bad_weather_allowance.judge_warning(session, _window(row))
 
 
 async def judge_red_warning(session: AsyncSession, deadline: Deadline) -> None:

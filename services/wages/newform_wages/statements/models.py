@@ -73,6 +73,9 @@ class Statement(ServiceModel, table=True):
     allowances_fen: int = _fen()
     # the night allowance alone (also in allowances_fen): judged against a collective contract's (wages_0004)
     night_allowance_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # the bad-weather allowance alone (also in allowances_fen; wages_0006): null on statements stored before it
+    # was kept, which are not judged against a collective contract's per-day standard
+    bad_weather_allowance_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     deductions: list[dict[str, Any]] = json_column()
     deductions_fen: int = _fen()
     normal_minutes: int

@@ -30,6 +30,7 @@ from newform_common.policy import PolicyNotInForce, business_today
 
 from ..batches.schemas import BatchPublic, LineError
 from ..batches.service import LineModel, check_policy_dates, close_batch, open_batch, read_lines
+from ..collective import bad_weather_service as bad_weather_allowance
 from ..collective.repository import collectives_of_platform
 from ..engagements import repository as engagements_repo
 from ..engagements.rules import engagement_of
@@ -100,6 +101,7 @@ def _statement_row(
         "holiday_fen": s.holiday_fen,
         "allowances_fen": s.bad_weather_allowance_fen + s.night_allowance_fen + s.other_allowance_fen,
         "night_allowance_fen": s.night_allowance_fen,
+        "bad_weather_allowance_fen": s.bad_weather_allowance_fen,
         "deductions": deductions,
         "deductions_fen": sum(d["amount_fen"] for d in deductions),
         "normal_minutes": minutes(s.normal_hours),
@@ -244,6 +246,9 @@ async def _follow_up(session: AsyncSession, batch_id: str, platform_id: str, goo
         if engagement is not None:
             findings += len(await raise_statement_findings(session, row, engagement, specs, today))
     findings += await safety_penalties.judge_statements(session, [(row, e) for _, row, e, _ in good if e is not None])
+    findings += await bad_weather_allowance.judge_statements(
+        session, [(row, e) for _, row, e, _ in good if e is not None]
+    )
     await schedule_statement_clocks(session, [row for _, row, e, _ in good if e is not None], today, now)
     await schedule_minimum_months(session, [(row, e) for _, row, e, _ in good if e is not None], now)
     _publish_lines(session, batch_id, platform_id, [(row, e, specs) for _, row, e, specs in good])
@@ -344,6 +349,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     rows = [r for items in judged.values() for r, _, _ in items]
     await repo.mark_judged(session, rows)
     await safety_penalties.judge_statements(session, [(r, e) for items in judged.values() for r, e, _ in items])
+    await bad_weather_allowance.judge_statements(session, [(r, e) for items in judged.values() for r, e, _ in items])
     await schedule_statement_clocks(session, rows, today, clock.now())
     await schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
