@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from newform_common.identity import make_resident_id
 from newform_common.kafka import ensure_topics
-from newform_common.testing import TokenFactory, app_client, eventually, fetch, unique_name
+from newform_common.policy import BUSINESS_TZ
+from newform_common.testing import TokenFactory, app_client, eventually, fetch, scalar, unique_name
 from newform_common.testing import migrated_database as kit_migrated_database
 from newform_contracts.main import create_app as create_contracts_app
+from newform_departments.events import WeatherWarningIssued
 from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
@@ -65,6 +67,15 @@ CASES = {
             "The same, the statement paying 800 orders 3,600 yuan (4.50 an order, the agreed rate).",
             "No finding: pay at the collective standard is lawful.",
             ART_55,
+        ),
+        CollectiveCase(
+            "CC-5",
+            "A collective contract in force agrees a bad-weather allowance of 30 yuan a day; the worker's sessions "
+            "fall on two days inside a red snow warning of the engagement's district (10 and 11 March); the March "
+            "statement pays a bad-weather allowance of 30 yuan, another of 60 yuan.",
+            "30 yuan: finding M7.collective_bad_weather_allowance_below on the statement, naming the collective "
+            "contract, the two days and 60 yuan owed; 60 yuan: no finding.",
+            f"{ART_55}; 宁政办〔2022〕41号 item 7: 恶劣天气…通过集体协商…给予补贴",
         ),
         CollectiveCase(
             "CC-4",
@@ -154,7 +165,7 @@ class CollectiveWorld:
 async def cw(new_database, kafka):
     tokens = TokenFactory.generate()
     prefix = unique_name("lcc").replace("_", "")
-    await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "wages", "unions"))
+    await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "wages", "unions", "departments"))
     unions_topic = f"{prefix}-unions.events"
     await ensure_topics(kafka.bootstrap_servers, [unions_topic])
     contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix, unions_topic=unions_topic)
@@ -169,12 +180,15 @@ async def cw(new_database, kafka):
             deadline_poll_interval_s=3600,
             contracts_topic=f"{prefix}-contracts.events",
             unions_topic=unions_topic,
+            departments_topic=f"{prefix}-departments.events",
         )
     )
     async with app_client(create_contracts_app(contracts_settings)) as contracts, app_client(wages_app) as wages:
         await wait_started(wages_app)
         world = WagesWorld(contracts=contracts, wages=wages, tokens=tokens, wages_url=wages_url)
-        feed = EventFeed(kafka.bootstrap_servers, topics={"unions": unions_topic})
+        feed = EventFeed(
+            kafka.bootstrap_servers, topics={"unions": unions_topic, "departments": f"{prefix}-departments.events"}
+        )
         yield CollectiveWorld(world, feed, contracts_settings.database_url)
 
 
@@ -244,3 +258,66 @@ async def test_CC_4_a_terminated_collective_contract_binds_the_periods_before_it
     assert "M6.collective_piece_rate_below" not in {
         f["rule"] for f in await cw.world.findings_of(in_march["statement_id"])
     }, case.answer
+
+
+async def test_CC_5_days_worked_in_a_red_warning_owe_the_agreed_bad_weather_allowance(cw: CollectiveWorld):
+    case = CASES["CC-5"]
+    rule = "M7.collective_bad_weather_allowance_below"
+    pid = await cw.world.platform()
+    cc = await collective_in_force(
+        cw.feed, [pid], bad_weather_allowance_fen_per_day=3_000, effective_from=date(2025, 1, 1)
+    )
+    await cw.known(cc)
+    c = await cw.contract(pid, "labor_contract", {"pay_basis": "hourly"})
+    district = await scalar(
+        cw.world.wages_url, "select district from engagements where contract_id = :c", c=c["contract_id"]
+    )
+    starts = datetime(2025, 3, 10, 6, 0, tzinfo=BUSINESS_TZ)
+    fact_id = "fct_" + secrets.token_hex(6)
+    await cw.feed.send(
+        WeatherWarningIssued(
+            fact_id=fact_id,
+            subject_key=f"XNQX-{fact_id}",
+            department="emergency",
+            reference=f"XNQX-{fact_id}",
+            version=1,
+            observed_at=starts,
+            recorded_at=starts,
+            district=district,
+            level="red",
+            hazard="snow",
+            starts_at=starts,
+            ends_at=starts + timedelta(days=2),
+            source="西宁市气象台",
+        ),
+        source="departments",
+    )
+
+    async def warning_held():
+        return await scalar(cw.world.wages_url, "select 1 from weather_warnings where warning_id = :w", w=fact_id)
+
+    await eventually(warning_held, timeout=60)
+    sessions = [
+        {
+            "line_id": f"cc5-{day}",
+            "worker_id": c["worker_id"],
+            "contract_id": c["contract_id"],
+            "started_at": datetime(2025, 3, day, 10, 0, tzinfo=BUSINESS_TZ).isoformat(),
+            "ended_at": datetime(2025, 3, day, 14, 0, tzinfo=BUSINESS_TZ).isoformat(),
+        }
+        for day in (10, 11, 20)
+    ]
+    await cw.world.batch(pid, "sessions", sessions)
+    pay = {"base_fen": 300_000, "normal_hours": 168}
+    below = await cw.world.statement(
+        c, "cc5-30", **march(**pay, bad_weather_allowance_fen=3_000, gross_fen=303_000, paid_fen=303_000)
+    )
+    found = {f["rule"]: f for f in await cw.world.findings_of(below["statement_id"])}
+    evidence = found[rule]["evidence"]
+    assert evidence["collective_contract_id"] == cc, case.answer
+    assert evidence["bad_weather_days"] == ["2025-03-10", "2025-03-11"] and evidence["owed_fen"] == 6_000, case.answer
+    assert "第五十五条" in evidence["legal_source"], case.source
+    at = await cw.world.statement(
+        c, "cc5-60", **march(**pay, bad_weather_allowance_fen=6_000, gross_fen=306_000, paid_fen=306_000)
+    )
+    assert rule not in {f["rule"] for f in await cw.world.findings_of(at["statement_id"])}, case.answer
