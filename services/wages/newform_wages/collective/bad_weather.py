@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from newform_common.collective import Collective
 from newform_common.findings import FindingSpec, RuleDef, Severity
-from newform_common.policy import business_date, get_policy
+from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
 from ..safety.penalties import HAZARD_ZH, LEVEL_ZH
 from ..safety.rules import Window
@@ -85,6 +85,8 @@ def levels(on: date) -> tuple[tuple[str, ...], str]:
     try:
         p = get_policy().value_with_source(LEVELS_PARAMETER, on)
         return tuple(p.value), p.source
+    except PolicyNotInForce:  # a period before the parameter (or the measures): nothing counts
+        return (), ""
     except KeyError:  # not in the kit's data yet: wages' entry of the same shape
         if on < LEVELS_UNTIL_IN_KIT["effective_from"]:
             return (), ""
