@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import business_date, get_policy
@@ -45,7 +46,7 @@ class Warning:
         ends = [t for t in (self.ends_at, self.cancelled_at) if t is not None]
         return min(ends) if ends else None
 
-    def evidence(self) -> dict:
+    def evidence(self) -> dict[str, Any]:
         return {
             "warning_id": self.warning_id,
             "warning_reference": self.reference,

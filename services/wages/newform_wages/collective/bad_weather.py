@@ -37,14 +37,6 @@ RULES: tuple[RuleDef, ...] = (
 )
 
 LEVELS_PARAMETER = "collective.bad_weather_allowance.levels"
-#: Until the kit's policy data carries `collective.bad_weather_allowance.levels` (asked of the lead: the kit is
-#: theirs), wages reads this entry of the same shape — data with its effective date and source, in one place.
-LEVELS_UNTIL_IN_KIT = {
-    "effective_from": date(2022, 4, 24),
-    "value": ("yellow", "orange", "red"),
-    "source": "宁政办〔2022〕41号 item 7 (恶劣天气…通过集体协商…给予补贴); the collective contract's own "
-    "terms where they name levels; levels: 中国气象局令第16号; choice of levels (yellow and above): newform default",
-}
 
 
 class Outcome(StrEnum):
@@ -87,10 +79,6 @@ def levels(on: date) -> tuple[tuple[str, ...], str]:
         return tuple(p.value), p.source
     except PolicyNotInForce:  # a period before the parameter (or the measures): nothing counts
         return (), ""
-    except KeyError:  # not in the kit's data yet: wages' entry of the same shape
-        if on < LEVELS_UNTIL_IN_KIT["effective_from"]:
-            return (), ""
-        return tuple(LEVELS_UNTIL_IN_KIT["value"]), str(LEVELS_UNTIL_IN_KIT["source"])
 
 
 def qualifying(windows: Sequence[Window], counted: Sequence[str]) -> list[Window]:
