@@ -33,6 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 FILES = {
     "auth.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "station_map.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
 }
 #: Hotlines and channels the measures name (catalogue M11: a published complaint hotline; M20: online

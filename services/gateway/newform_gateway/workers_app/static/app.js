@@ -796,27 +796,29 @@ async function loadNotices() {
 const AMENITY = { charging: "充电", drinking_water: "饮水", heating: "取暖", toilet: "卫生间", microwave: "微波炉", ebike_parking: "电动车停放" };
 const STATION_REPORT = { closed: "没有开门", full: "人满了", broken: "设施坏了", other: "其他问题" };
 
+// Two taps: 报告问题, then what is wrong; the keeper's alert carries a handling deadline, said back.
 function stationReport(st, holder) {
-  const form = el("form", undefined, "station-report");
-  const id = `report-${st.id}`;
-  const label = el("label", "遇到的问题");
-  label.htmlFor = id;
-  const select = el("select");
-  select.id = id;
-  for (const [code, name] of Object.entries(STATION_REPORT)) { const o = el("option", name); o.value = code; select.append(o); }
-  const submit = el("button", "提交");
-  submit.type = "submit";
-  form.append(label, select, submit);
+  const box = el("div", undefined, "station-report");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", `${st.name}遇到的问题`);
   const key = newKey();
-  const send = async () => {
-    submit.disabled = true;
-    try {
-      await api("departments", "POST", `/v1/rest-stations/${st.id}/reports`, { kind: select.value }, { key });
-      holder.replaceChildren(el("p", "已报告，驿站管理单位将尽快处理。", "ok"));
-    } catch (e) { notify(e.message, e.retryable ? send : null); submit.disabled = false; }
-  };
-  form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
-  return form;
+  for (const [code, name] of Object.entries(STATION_REPORT)) {
+    const b = el("button", name, "secondary");
+    b.type = "button";
+    const send = async () => {
+      for (const other of box.querySelectorAll("button")) other.disabled = true;
+      try {
+        const r = await api("departments", "POST", `/v1/rest-stations/${st.id}/reports`, { kind: code }, { key });
+        holder.replaceChildren(el("p", `已报告“${name}”，驿站管理单位应在 ${day(r.due_at)} 前处理。`, "ok"));
+      } catch (e) {
+        notify(e.message, e.retryable ? send : null);
+        for (const other of box.querySelectorAll("button")) other.disabled = false;
+      }
+    };
+    b.addEventListener("click", send);
+    box.append(b);
+  }
+  return box;
 }
 
 function renderStation(st) {
@@ -846,6 +848,17 @@ function position() {
   });
 }
 
+let here = null;
+let stationsAsked = false;
+
+// The near-me query: nearest first, every amenity ticked, open now if asked (the station's own hours).
+function stationQuery(coords) {
+  const q = new URLSearchParams({ lat: coords.latitude.toFixed(6), lon: coords.longitude.toFixed(6), limit: "10" });
+  for (const box of document.querySelectorAll("#station-filters input[name=amenity]:checked")) q.append("amenity", box.value);
+  if (document.getElementById("station-open-now").checked) q.set("open_now", "true");
+  return q.toString();
+}
+
 // Nearest first from where the worker is; without a position (refused, no GPS), the stations of the
 // district the worker's contract names.
 async function findStations() {
@@ -855,7 +868,8 @@ async function findStations() {
     let stations;
     try {
       const { coords } = await position();
-      stations = await api("departments", "GET", `/v1/rest-stations/near?lat=${coords.latitude}&lon=${coords.longitude}&limit=10`);
+      here = coords;
+      stations = await api("departments", "GET", `/v1/rest-stations/near?${stationQuery(coords)}`);
       status.replaceChildren();
     } catch (e) {
       if (e instanceof ApiError) throw e;
@@ -864,7 +878,8 @@ async function findStations() {
       stations = await api("departments", "GET", `/v1/rest-stations${where ? `?district=${where}` : ""}`);
       status.replaceChildren(el("p", `未能获取您的位置，以下是${district(where) || "全市"}的驿站。`, "hint"));
     }
-    fill("station-list", stations, renderStation, "附近暂无驿站。");
+    document.getElementById("station-map").replaceChildren(stationMap(stations, here, district));
+    fill("station-list", stations, renderStation, "附近暂无符合条件的驿站。");
   } catch (e) {
     const retry = el("button", "重试", "secondary");
     retry.type = "button";
@@ -962,6 +977,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   setupComplaintForm();
   setupClaimForm();
-  document.getElementById("stations-find").addEventListener("click", findStations);
+  document.getElementById("stations-find").addEventListener("click", () => { stationsAsked = true; findStations(); });
+  document.getElementById("station-filters").addEventListener("change", () => { if (stationsAsked) findStations(); });
   start();
 });
