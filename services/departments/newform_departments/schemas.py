@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from newform_common import vocabulary
+from newform_common import vocabulary, weather
 
 District = vocabulary.literal("districts")
 
@@ -165,8 +165,8 @@ class JobSeekingRegistrationIn(FactIn):
     )
 
 
-WARNING_LEVELS = ("blue", "yellow", "orange", "red")
-WARNING_HAZARDS = ("snow", "ice", "rainstorm", "high_wind", "heat", "sandstorm")
+WARNING_LEVELS = tuple(level.value for level in weather.WarningLevel)
+WARNING_HAZARDS = tuple(hazard.value for hazard in weather.Hazard)
 
 
 class WeatherWarningIn(FactIn):

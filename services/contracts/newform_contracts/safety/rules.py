@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from newform_common import weather
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import business_date, get_policy
 
@@ -42,9 +43,7 @@ class Warning:
 
     @property
     def window_end(self) -> datetime | None:
-        """The window's end: its announced end or its lifting, whichever is earlier (None: open)."""
-        ends = [t for t in (self.ends_at, self.cancelled_at) if t is not None]
-        return min(ends) if ends else None
+        return weather.window_end(self.ends_at, self.cancelled_at)
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -85,7 +84,7 @@ def no_response(warning: Warning, due: datetime) -> FindingSpec:
         "M8",
         "M8.weather_no_response",
         Severity.high,
-        f"恶劣天气{_LEVEL_ZH.get(warning.level, warning.level)}预警开始后{minutes}分钟内"
+        f"恶劣天气{weather.LEVEL_ZH.get(warning.level, warning.level)}预警开始后{minutes}分钟内"
         "平台未申报限制发单或延长服务完成时限等应对措施",
         {**warning.evidence(), "response_due": due.isoformat(), "response_within_minutes": minutes},
     )
@@ -103,6 +102,3 @@ def without_measure(warning: Warning, dispatch: str, extended_minutes: int) -> F
         "平台对恶劣天气预警的应对既未限制发单，也未延长服务完成时限",
         {**warning.evidence(), "dispatch": dispatch, "completion_time_extended_minutes": extended_minutes},
     )
-
-
-_LEVEL_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from newform_common import weather
 from newform_common.collective import Collective
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import PolicyNotInForce, business_date, get_policy
 
-from ..safety.penalties import HAZARD_ZH, LEVEL_ZH
 from ..safety.rules import Window
 
 RULE = "M7.collective_bad_weather_allowance_below"
@@ -149,9 +149,9 @@ def _finding(
 ) -> FindingSpec:
     owed = len(days) * per_day
     used = list(dict.fromkeys(w for ws in days.values() for w in ws))
-    worst = max(used, key=lambda w: ["blue", "yellow", "orange", "red"].index(w.level))
+    worst = weather.severest(used, lambda w: w.level)
     paid = s.bad_weather_allowance_fen or 0
-    warning_zh = LEVEL_ZH.get(worst.level, worst.level) + HAZARD_ZH.get(worst.hazard, worst.hazard)
+    warning_zh = weather.LEVEL_ZH.get(worst.level, worst.level) + weather.HAZARD_ZH.get(worst.hazard, worst.hazard)
     return FindingSpec(
         "M7",
         RULE,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from newform_common import weather
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import BUSINESS_TZ, PolicyNotInForce, business_date, get_policy
 
@@ -31,16 +32,6 @@ RULES: tuple[RuleDef, ...] = (
         "bad-weather warning of the engagement's district",
     ),
 )
-
-LEVEL_ZH = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
-HAZARD_ZH = {
-    "snow": "暴雪",
-    "ice": "道路结冰",
-    "rainstorm": "暴雨",
-    "high_wind": "大风",
-    "heat": "高温",
-    "sandstorm": "沙尘暴",
-}
 
 
 class Outcome(StrEnum):
@@ -142,7 +133,7 @@ def judge_penalty(penalty: Penalty, period: Period, windows: Sequence[Window]) -
 def _finding(penalty: Penalty, period: Period, windows: list[Window], basis: str, on: date) -> FindingSpec:
     policy = get_policy()
     levels = policy.value_with_source("safety.penalty_during_warning.levels", on)
-    worst = max(windows, key=lambda w: ["blue", "yellow", "orange", "red"].index(w.level))
+    worst = weather.severest(windows, lambda w: w.level)
     when = (
         f"于{penalty.incurred_at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
         if penalty.incurred_at
@@ -152,7 +143,7 @@ def _finding(penalty: Penalty, period: Period, windows: list[Window], basis: str
         "M8",
         "M8.penalty_during_warning",
         Severity.high,
-        f"{LEVEL_ZH.get(worst.level, worst.level)}{HAZARD_ZH.get(worst.hazard, worst.hazard)}预警期间扣除超时/准时率"
+        f"{weather.describe(worst.level, worst.hazard)}期间扣除超时/准时率"
         f"罚款 {penalty.amount_fen / 100:.2f} 元（{when}），未按要求放宽配送时限",
         {
             "statement_id": period.statement_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from newform_common import weather
 from newform_common.findings import FindingSpec, RuleDef, Severity
 from newform_common.policy import business_date, get_policy
 
@@ -40,9 +41,7 @@ class Window:
 
     @property
     def end(self) -> datetime | None:
-        """The window's end: its announced end or its lifting, whichever is earlier (None: still open)."""
-        ends = [t for t in (self.ends_at, self.cancelled_at) if t is not None]
-        return min(ends) if ends else None
+        return weather.window_end(self.ends_at, self.cancelled_at)
 
 
 def judged_at(window: Window) -> datetime | None:
