@@ -116,7 +116,7 @@ async def get_rest_station(station_id: StationId, session: SessionDep, principal
     response_model=ReportPublic,
     responses=WRITE,
     summary="A worker reports the station closed, full, broken or other: an alert for its keeper with a "
-    "handling deadline (policy alerts.handling_deadline_days.M14)",
+    "handling deadline (policy stations.report_handling_days)",
     **HONOURS_KEY,
 )
 async def report_rest_station(

@@ -14,7 +14,7 @@ from newform_common.findings import FindingSpec, RuleDef, Severity
 MEASURE = "M14"
 #: The policy parameters this registry reads (libs/common's policy data, each with its source).
 KEEPERS = "routing.departments.M14"  # 宁政办〔2022〕41号 item 14 (责任单位)
-HANDLING_DAYS = "alerts.handling_deadline_days.M14"  # newform default, editable (a judgement call: see RULES.md)
+HANDLING_DAYS = "stations.report_handling_days"  # a newform default (see RULES.md)
 COUNTY = "county"
 REPORT_OVERDUE = "M14.station_report_overdue"
 KIND_ZH = {"closed": "未开放", "full": "已满", "broken": "设施损坏", "other": "其他"}
