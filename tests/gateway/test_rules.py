@@ -267,3 +267,11 @@ def test_routing_after_the_measures_lapse_uses_them_provisionally():
     ) == routing.departments_for("M12", occupation="courier", district="chengbei", on=ON)
     # a fact older than the measures is routed under their first version
     assert routing.departments_for("M6", occupation=None, district=None, on=date(2021, 6, 1))[0] == "hrss"
+
+
+def test_a_district_government_named_responsible_is_that_government_alone():
+    on = date(2026, 12, 1)
+    assert routing.responsible_department({"responsible_department": "county:chengxi"}, on) == "county:chengxi"
+    assert routing.responsible_department({"responsible_department": "county:atlantis"}, on) is None
+    assert routing.responsible_department({"responsible_department": "county"}, on) is None
+    assert routing.departments_for("M14", district="chengxi", on=on, responsible="county:chengxi") == ["county:chengxi"]

@@ -88,9 +88,8 @@ def report_overdue(
     handling_days: int,
 ) -> FindingSpec:
     """A report not handled by its due time (M14): the keeper did not look after a station workers rely on.
-    A city department is named as responsible, so the gateway routes the finding to it alone; a district
-    government (`county:<d>`) cannot be named so (the gateway's routing knows no bare `county`) and is
-    reached through the finding's district among M14's units."""
+    The keeper is named as responsible — a city department, or a district government as `county:<d>` —
+    so the gateway routes the finding to it alone."""
     evidence: dict[str, Any] = {
         "report_id": report_id,
         "station_id": station_id,
@@ -102,8 +101,7 @@ def report_overdue(
         "handling_days": handling_days,
         "date": reported_at.date().isoformat(),
     }
-    if keeper_department(keeper) != COUNTY:
-        evidence["responsible_department"] = keeper
+    evidence["responsible_department"] = keeper
     return FindingSpec(
         measure=MEASURE,
         rule=REPORT_OVERDUE,

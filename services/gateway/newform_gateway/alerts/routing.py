@@ -15,7 +15,8 @@ or an enterprise from its registration). A department token for a district gover
 
 A finding about a public body's own conduct — a mediation body or the arbitration committee letting
 its legal time run out (M18) — names the department that answers for that body
-(`evidence.responsible_department`, e.g. `hrss` for the labour arbitration committee). It goes to
+(`evidence.responsible_department`, e.g. `hrss` for the labour arbitration committee; a district
+government as `county:<district>`, e.g. the keeper of a rest station, M14). It goes to
 that department alone, which decides it: not to the measure's other units, not to the sector
 regulators of the worker's occupation, and never to the platform's webhooks (the platform is a party
 to the dispute, not the subject of the finding).
@@ -27,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from newform_common import vocabulary
 from newform_common.auth import Principal
 from newform_common.policy import Policy, PolicyNotInForce, get_policy
 
@@ -55,13 +57,17 @@ def responsible_department(
     evidence: Mapping[str, Any] | None, on: date | datetime, policy: Policy | None = None
 ) -> str | None:
     """The department a finding names as answering for the body it is about (a code the policy's
-    department vocabulary knows), or None: an ordinary finding, routed by measure."""
+    department vocabulary knows, or a district government as `county:<district>` of a known district),
+    or None: an ordinary finding, routed by measure."""
     value = (evidence or {}).get(RESPONSIBLE)
     if not isinstance(value, str) or value == COUNTY:  # a bare county is no one (module docstring)
         return None
     policy = policy or get_policy()
     try:
-        return value if value in policy.departments(policy_date(policy, on)) else None
+        on = policy_date(policy, on)
+        if value.startswith(f"{COUNTY}:"):
+            return value if value.split(":", 1)[1] in vocabulary.districts(on) else None
+        return value if value in policy.departments(on) else None
     except (KeyError, PolicyNotInForce):
         return None
 
