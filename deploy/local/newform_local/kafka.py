@@ -38,6 +38,7 @@ from .kafka_runtime import (
     run_isolated,
 )
 from .ports import free_port, port_is_open
+from .processes import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class LocalKafka:
         if stale is not None and pid_alive(stale) and self._is_our_broker(stale):
             # A broker left behind on this data dir by an owner that died: it holds the log dir lock.
             log.warning("stopping a broker left running on %s (pid %s)", self.data_dir, stale)
-            self._stop_pid(stale, timeout=30)
+            stop_process(stale, timeout=30, what="broker")
 
         libs = self._libs_dir or ensure_kafka_jars()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -271,42 +272,16 @@ class LocalKafka:
         """SIGTERM the broker's process group, wait, SIGKILL after ``timeout``. Safe if not running."""
         if self._proc is not None:
             if self._proc.poll() is None:
-                self._stop_pid(self._proc.pid, timeout)
+                stop_process(self._proc.pid, timeout, what="broker")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=5)  # reap
             self._proc = None
         else:
             pid = self._stored_pid()
             if pid is not None and pid_alive(pid) and self._is_our_broker(pid):
-                self._stop_pid(pid, timeout)
+                stop_process(pid, timeout, what="broker")
         with contextlib.suppress(FileNotFoundError):
             self.pid_file.unlink()
-
-    def _stop_pid(self, pid: int, timeout: float) -> None:
-        try:
-            pgid = os.getpgid(pid)
-        except ProcessLookupError:
-            return
-        # start_new_session=True made the broker its group's leader; never signal our own group.
-        target_group = pgid == pid and pgid != os.getpgid(0)
-
-        def send(sig: signal.Signals) -> None:
-            with contextlib.suppress(ProcessLookupError):
-                if target_group:
-                    os.killpg(pgid, sig)
-                else:
-                    os.kill(pid, sig)
-
-        send(signal.SIGTERM)
-        try:
-            psutil.Process(pid).wait(timeout=timeout)
-        except psutil.TimeoutExpired:
-            log.warning("broker %s did not stop in %.0f s: SIGKILL", pid, timeout)
-            send(signal.SIGKILL)
-            with contextlib.suppress(psutil.Error):
-                psutil.Process(pid).wait(timeout=10)
-        except psutil.NoSuchProcess:
-            pass
 
     def __enter__(self) -> LocalKafka:
         self.start()

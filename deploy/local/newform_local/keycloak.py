@@ -50,6 +50,7 @@ from .keycloak_runtime import (
 )
 from .keycloak_theme import install_theme
 from .ports import free_port, port_is_open
+from .processes import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class LocalKeycloak:
         stale = self._stored_pid()
         if stale is not None and pid_alive(stale) and self._is_ours(stale):
             log.warning("stopping a Keycloak left running on %s (pid %s)", self.data_dir, stale)
-            _stop_pid(stale, timeout=20)
+            stop_process(stale, timeout=20, what="keycloak")
         dist = ensure_keycloak(self.cache_dir)
         java = keycloak_java()
         self._prepare_home(dist)
@@ -259,7 +260,7 @@ class LocalKeycloak:
         if self._proc is not None:
             clean = True
             if self._proc.poll() is None:
-                clean = _stop_pid(self._proc.pid, timeout)
+                clean = stop_process(self._proc.pid, timeout, what="keycloak")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=5)
             self._proc = None
@@ -267,7 +268,7 @@ class LocalKeycloak:
         else:
             pid = self._stored_pid()
             if pid is not None and pid_alive(pid) and self._is_ours(pid):
-                _stop_pid(pid, timeout)
+                stop_process(pid, timeout, what="keycloak")
         with contextlib.suppress(FileNotFoundError):
             self.pid_file.unlink()
 
@@ -284,36 +285,6 @@ class LocalKeycloak:
 
     def __repr__(self) -> str:
         return f"LocalKeycloak(data_dir={str(self.data_dir)!r}, port={self.port})"
-
-
-def _stop_pid(pid: int, timeout: float) -> bool:
-    """SIGTERM, then SIGKILL after ``timeout``; True when it stopped on its own."""
-    try:
-        pgid = os.getpgid(pid)
-    except ProcessLookupError:
-        return True
-    # start_new_session=True made the JVM its group's leader; never signal our own group.
-    target_group = pgid == pid and pgid != os.getpgid(0)
-
-    def send(sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            if target_group:
-                os.killpg(pgid, sig)
-            else:
-                os.kill(pid, sig)
-
-    send(signal.SIGTERM)
-    try:
-        psutil.Process(pid).wait(timeout=timeout)
-    except psutil.TimeoutExpired:
-        log.warning("keycloak %s did not stop in %.0f s: SIGKILL", pid, timeout)
-        send(signal.SIGKILL)
-        with contextlib.suppress(psutil.Error):
-            psutil.Process(pid).wait(timeout=10)
-        return False
-    except psutil.NoSuchProcess:
-        pass
-    return True
 
 
 # -- command line ------------------------------------------------------------------------------
