@@ -85,24 +85,25 @@ async def test_chinese_renders_with_the_served_font_and_without_system_cjk_fonts
     assert len(set(slices)) < 20  # only the unicode-range slices the page's characters need, of ~100
 
 
-async def test_the_disputes_worker_page_uses_the_same_served_font(new_database, kafka, tmp_path):
-    """The font serving is libs/common's: every service has it, the workers' complaint page uses it."""
+async def test_every_services_front_page_uses_the_same_served_font(new_database, kafka, tmp_path):
+    """The font serving is libs/common's: every service has it, and the front page that sends workers on
+    to their app (training's, here) renders its Chinese with it on a machine without a CJK font."""
     from newform_common.testing import migrated_database as migrated
-    from newform_disputes.config import Settings as DisputesSettings
-    from newform_disputes.main import create_app as create_disputes_app
+    from newform_training.config import Settings as TrainingSettings
+    from newform_training.main import create_app as create_training_app
 
     tokens = TokenFactory.generate()
-    prefix = unique_name("dsf").replace("_", "")
-    url = await migrated(new_database, "disputes")
-    settings = DisputesSettings(
-        service_name=f"{prefix}-disputes",
+    prefix = unique_name("tsf").replace("_", "")
+    url = await migrated(new_database, "training")
+    settings = TrainingSettings(
+        service_name=f"{prefix}-training",
         database_url=url,
         kafka_bootstrap_servers=kafka.bootstrap_servers,
         jwt_public_key=tokens.public_pem,
-        contracts_topic=f"{prefix}-contracts.events",
-        consumer_group_prefix=f"{prefix}-disputes",
+        consumer_group_prefix=f"{prefix}-training",
+        run_consumers=False,
     )
-    async with LoopbackServer(create_disputes_app(settings), free_port()) as server, async_playwright() as p:
+    async with LoopbackServer(create_training_app(settings), free_port()) as server, async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=latin_only_fontconfig(tmp_path)
         )
@@ -112,9 +113,9 @@ async def test_the_disputes_worker_page_uses_the_same_served_font(new_database, 
             page.on("requestfinished", lambda r: slices.append(r.url) if r.url.endswith(".woff2") else None)
             await page.goto(f"{server.url}/")
             await page.evaluate("document.fonts.ready")
-            await page.screenshot(path=str(tmp_path / "worker.png"))
-            assert await page.evaluate("""() => document.fonts.check('16px "Noto Sans SC"', '请粘贴实名认证')""")
-            family = await page.locator("#signin-submit").evaluate("e => getComputedStyle(e).fontFamily")
+            await page.screenshot(path=str(tmp_path / "front.png"))
+            assert await page.evaluate("""() => document.fonts.check('16px "Noto Sans SC"', '劳动者请进入')""")
+            family = await page.locator("#worker-app").evaluate("e => getComputedStyle(e).fontFamily")
             assert family.startswith('"Noto Sans SC"')
         finally:
             await browser.close()

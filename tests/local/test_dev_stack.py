@@ -30,7 +30,8 @@ from newform_local.keycloak import LocalKeycloak
 from newform_local.keys import Keys
 from newform_local.ports import free_port, port_is_open
 from newform_local.stack import installed_services
-from tests.kit.idp import TestKeycloak
+
+from ..kit.idp import TestKeycloak
 
 SERVICE_PORTS = {spec.name: spec.port for spec in registry.SERVICES}
 

@@ -14,7 +14,8 @@ import pytest
 from newform_common.identity import validate_resident_id
 from newform_local.keycloak_realm import DEMO_CLIENTS
 from newform_local.ports import free_port
-from tests.kit.idp import LoginRefused, TestKeycloak, decode_claims, decode_header
+
+from ..kit.idp import LoginRefused, TestKeycloak, decode_claims, decode_header
 
 OUR_ROLES = {"platform", "enterprise", "worker_channel", "mediator", "training_body", "worker"}
 OUR_ROLES |= {"department", "regulator", "admin"}

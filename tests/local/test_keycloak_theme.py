@@ -11,9 +11,10 @@ import httpx
 from playwright.async_api import async_playwright
 
 from newform_local.keycloak_theme import install_theme
-from tests.kit.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.kit.idp import DEFAULT_REDIRECT, TestKeycloak
-from tests.kit.workers_app import PHONE, SCREENSHOTS
+
+from ..kit.browser import CHROMIUM, CHROMIUM_ARGS
+from ..kit.idp import DEFAULT_REDIRECT, TestKeycloak
+from ..kit.workers_app import PHONE, SCREENSHOTS
 
 _FACE = re.compile(r"@font-face\s*{([^}]*)}")
 

@@ -21,6 +21,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import FileResponse, HTMLResponse
 
 from .errors import NotFound
+from .fonts import CSS_PATH, FAMILY
 from .version import repo_root
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,14 @@ def mount_docs(app: FastAPI) -> None:
     app.include_router(router)
 
 
+#: The front page's look: the served Chinese font first (machines without a CJK font), a large link for workers.
+FRONT_PAGE_STYLE = (
+    f"body{{font:16px/1.6 '{FAMILY}',system-ui,sans-serif;margin:2rem auto;max-width:36rem;padding:0 1rem;"
+    "color:#1a1a1a}a{color:#0b4f9c}a.main{display:block;padding:.9rem 1rem;margin:1rem 0;"
+    "background:#0b4f9c;color:#fff;border-radius:.5rem;text-decoration:none;font-size:1.15rem}"
+)
+
+
 def mount_front_page(app: FastAPI, worker_app_url: str) -> None:
     """`/` for a service without a page of its own: in Chinese, where each kind of visitor goes. A
     worker who types a service's address is sent on to the one workers' app (issue 21) rather than
@@ -121,12 +130,10 @@ def mount_front_page(app: FastAPI, worker_app_url: str) -> None:
         return HTMLResponse(
             "<!doctype html><html lang=zh-CN><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width,initial-scale=1'>"
-            f"<title>{title}</title>"
-            "<style>body{font:16px/1.6 system-ui,sans-serif;margin:2rem auto;max-width:36rem;padding:0 1rem;"
-            "color:#1a1a1a}a{color:#0b4f9c}a.main{display:block;padding:.9rem 1rem;margin:1rem 0;"
-            "background:#0b4f9c;color:#fff;border-radius:.5rem;text-decoration:none;font-size:1.15rem}</style>"
+            f"<title>{title}</title><link rel=stylesheet href='{CSS_PATH}'><style>{FRONT_PAGE_STYLE}</style>"
             f"<h1>{title}</h1>"
-            f"<a class=main href='{app_link}'>劳动者请进入「劳动者服务」：合同、工资与工时、投诉与调解、技能培训</a>"
+            f"<a class=main id=worker-app href='{app_link}'>"
+            "劳动者请进入「劳动者服务」：合同、工资与工时、投诉与调解、技能培训</a>"
             "<p>平台企业与部门对接：<a href=/docs>接口文档</a>（<a href=/openapi.json>OpenAPI</a>，"
             "<a href=/asyncapi.json>AsyncAPI</a>）。</p>"
         )
