@@ -38,7 +38,7 @@ from .kafka_runtime import (
     run_isolated,
 )
 from .ports import free_port, port_is_open
-from .processes import stop_process
+from .processes import launch_process, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -203,19 +203,12 @@ class LocalKafka:
         self._write_config()
         self._format_if_needed(libs)
 
-        with open(self.log_file, "ab") as out:
-            out.write(
-                f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} on {self.bootstrap_servers} =====\n".encode()
-            )
-            out.flush()
-            self._proc = subprocess.Popen(
-                [*self._java_base(libs, f"-Xmx{self.heap}"), "kafka.Kafka", str(self.config_file)],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=self.data_dir,
-                start_new_session=True,
-            )
+        self._proc = launch_process(
+            [*self._java_base(libs, f"-Xmx{self.heap}"), "kafka.Kafka", str(self.config_file)],
+            cwd=self.data_dir,
+            log_file=self.log_file,
+            banner=f"on {self.bootstrap_servers}",
+        )
         self.pid_file.write_text(f"{self._proc.pid}\n")
         if not self._atexit_registered:
             atexit.register(self.stop)  # never outlive the owner silently

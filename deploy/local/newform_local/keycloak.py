@@ -50,7 +50,7 @@ from .keycloak_runtime import (
 )
 from .keycloak_theme import install_theme
 from .ports import free_port, port_is_open
-from .processes import stop_process
+from .processes import launch_process, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -199,17 +199,12 @@ class LocalKeycloak:
             "--log-console-color=false",
         ]
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as out:
-            out.write(f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} on {self.base_url} =====\n".encode())
-            out.flush()
-            self._proc = subprocess.Popen(
-                java_command(java, self.home, dist, *args, jvm=self._class_sharing(dist, java)),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=self.home,
-                start_new_session=True,
-            )
+        self._proc = launch_process(
+            java_command(java, self.home, dist, *args, jvm=self._class_sharing(dist, java)),
+            cwd=self.home,
+            log_file=self.log_file,
+            banner=f"on {self.base_url}",
+        )
         self.pid_file.write_text(f"{self._proc.pid}\n")
         if not self._atexit_registered:
             atexit.register(self.stop)  # never outlive the owner silently

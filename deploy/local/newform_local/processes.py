@@ -1,4 +1,4 @@
-"""Stopping a server the local stack started (Kafka's broker, Keycloak): the one way, for both."""
+"""Starting and stopping a server the local stack runs (Kafka's broker, Keycloak): the one way, for both."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import contextlib
 import logging
 import os
 import signal
+import subprocess
+import time
+from pathlib import Path
 
 import psutil
 
@@ -41,3 +44,14 @@ def stop_process(pid: int, timeout: float, *, what: str) -> bool:
     except psutil.NoSuchProcess:
         pass
     return True
+
+
+def launch_process(command: list[str], *, cwd: Path, log_file: Path, banner: str) -> subprocess.Popen[bytes]:
+    """Start a server in its own process group (so `stop_process` stops its children too), its output
+    appended to `log_file` after a dated banner line."""
+    with open(log_file, "ab") as out:
+        out.write(f"\n===== start {time.strftime('%Y-%m-%d %H:%M:%S')} {banner} =====\n".encode())
+        out.flush()
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
