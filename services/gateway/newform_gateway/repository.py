@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
@@ -26,15 +27,36 @@ from newform_common.db import driver_connection
 
 from .models import EventLog
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 # -- the event log ---------------------------------------------------------------------------------------
 async def append_events(session: AsyncSession, rows: list[dict[str, Any]], *, fresh: bool = False) -> None:
-    """Append to the event log in one statement, skipping events logged already; `fresh`: the caller
-    knows none is logged yet (a rebuild into an empty database): COPY them."""
+    """Append to the event log in one statement, skipping events logged already (an event is the same
+    (event_id, time) wherever it is delivered: migration 0006_event_log_by_month); `fresh`: the caller
+    knows none is logged yet (a rebuild into an empty database): COPY them. The months of the batch
+    get their partitions first."""
+    if not rows:
+        return
+    await ensure_months(session, [r["time"] for r in rows])
     if fresh:
         await bulk.copy(session, EventLog, rows)
     else:
-        await bulk.insert_new(session, EventLog, rows, key=["event_id"])
+        await bulk.insert_new(session, EventLog, rows, key=["event_id", "time"])
+
+
+def _month(t: datetime) -> tuple[int, int]:
+    local = t.astimezone(SHANGHAI)
+    return local.year, local.month
+
+
+async def ensure_months(session: AsyncSession, times: list[datetime]) -> None:
+    """The event log's partition for the month (Asia/Shanghai) of each time, created if missing (one call
+    per month in the list; `event_log_month` returns at once for a month that has its partition)."""
+    one_per_month = list({_month(t): t for t in times}.values())
+    if one_per_month:
+        conn = await driver_connection(session)
+        await conn.execute("select event_log_month(t) from unnest($1::timestamptz[]) t", one_per_month)
 
 
 async def events_about_worker(session: AsyncSession, worker_id: str) -> list[EventLog]:
@@ -177,7 +199,8 @@ async def drop_event_log_indexes(session: AsyncSession) -> list[str]:
     )
     for name, _ in indexes:
         await conn.execute(f"drop index {name}")
-    return [definition for _, definition in indexes]
+    # a partitioned table's index reads "ON ONLY event_log" (without its partitions' indexes)
+    return [definition.replace(" ON ONLY ", " ON ") for _, definition in indexes]
 
 
 async def create_indexes(session: AsyncSession, definitions: list[str]) -> None:
