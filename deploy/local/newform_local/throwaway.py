@@ -15,15 +15,17 @@ from .postgres import EmbeddedPostgres
 
 
 @contextmanager
-def throwaway_postgres(prefix: str = "newform-pg-") -> Iterator[EmbeddedPostgres]:
+def throwaway_postgres(
+    prefix: str = "newform-pg-", settings: dict[str, str] | None = None
+) -> Iterator[EmbeddedPostgres]:
     """A PostgreSQL server on a free loopback port in a new temporary folder, removed afterwards.
 
     The folder is made with tempfile, never under pytest's tmp root: pytest tightens
     /tmp/pytest-of-<user> to 0700 whenever a session starts, which would lock out the unprivileged
-    user PostgreSQL runs as when we are root.
+    user PostgreSQL runs as when we are root. `settings`: server parameters (`-c name=value`).
     """
     with _unwound_on_sigterm(), tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        postgres = EmbeddedPostgres(Path(folder) / "pg", port=free_port())
+        postgres = EmbeddedPostgres(Path(folder) / "pg", port=free_port(), settings=settings)
         postgres.start()
         try:
             yield postgres
@@ -32,9 +34,14 @@ def throwaway_postgres(prefix: str = "newform-pg-") -> Iterator[EmbeddedPostgres
 
 
 @contextmanager
-def throwaway_servers(prefix: str = "newform-") -> Iterator[tuple[EmbeddedPostgres, LocalKafka]]:
+def throwaway_servers(
+    prefix: str = "newform-", postgres_settings: dict[str, str] | None = None
+) -> Iterator[tuple[EmbeddedPostgres, LocalKafka]]:
     """Both servers on free loopback ports in a temporary folder, stopped and removed afterwards."""
-    with throwaway_postgres(prefix) as postgres, tempfile.TemporaryDirectory(prefix=prefix) as folder:
+    with (
+        throwaway_postgres(prefix, postgres_settings) as postgres,
+        tempfile.TemporaryDirectory(prefix=prefix) as folder,
+    ):
         # Benchmarks write to ad-hoc topics: this broker creates them on first use.
         kafka = LocalKafka(Path(folder) / "kafka", port=free_port(), auto_create_topics=True)
         kafka.start()
