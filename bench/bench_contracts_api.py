@@ -8,7 +8,13 @@
 
 Both are driven by wrk (C requests in flight, D seconds each) in the same run. Prints requests/s,
 p50/p99 and the service's CPU per create. Starts its own PostgreSQL and Kafka on free loopback
-ports. Usage: python bench/bench_contracts_api.py [-d 10] [-c 8]
+ports. Usage: python bench/bench_contracts_api.py [-d 10] [-c 8] [--full-stack]
+
+  --full-stack  every registered service runs (contracts, wages, disputes, training, departments,
+                unions, gateway; rate limit off) on the same servers, so every consumer consumes the
+                creates; CPU per create is summed over all service processes from the start of the
+                load until every consumer group has caught up with every topic, and shown per
+                service (the summary's `p3_full_stack`)
 """
 
 from __future__ import annotations
@@ -19,18 +25,26 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import psutil
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' request builders
 
 from bench.wrk import run_wrk  # noqa: E402
+from newform_common import registry  # noqa: E402
 from newform_common.auth import generate_keypair  # noqa: E402
+from newform_common.kafka import TopicLayout, ensure_topics  # noqa: E402
+from newform_common.migrations import upgrade  # noqa: E402
+from newform_common.settings import database_url_for  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
+from newform_local.keys import Keys  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
 from tests.kit.contracts import contract_body, credit_code, migrate, phone, resident_id, terms  # noqa: E402
@@ -70,8 +84,16 @@ def uvicorn(app: str, port: int, env: dict[str, str], *, factory: bool):
 
 
 def cpu_seconds(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
+    """The process's CPU and its children's (a service that starts a helper process pays for it too)."""
+    process = psutil.Process(pid)
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def contracts_env(url: str, bootstrap: str, public_pem: str) -> dict[str, str]:
@@ -145,13 +167,7 @@ async def measure(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> di
         ours = run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=seconds)
         cpu = cpu_seconds(server.pid) - cpu_before
     ours["cpu_ms_per_request"] = cpu / max(ours["requests"], 1) * 1000
-    port = free_port()
-    with uvicorn(
-        "bench.minimal_app:app", port, {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}, factory=False
-    ):
-        target = f"http://127.0.0.1:{port}/v1/contracts"
-        run_wrk(target, body=body, headers={}, connections=concurrency, seconds=2)
-        ceiling = run_wrk(target, body=body, headers={}, connections=concurrency, seconds=seconds)
+    ceiling = measure_ceiling(body, seconds=seconds, concurrency=concurrency)
     if ours["non2xx"] or ours["socket_errors"]:
         raise SystemExit(f"POST /v1/contracts answered errors under load: {ours}")
     return {
@@ -167,6 +183,176 @@ async def measure(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> di
     }
 
 
+def stack_env(pg, kafka, keys: Keys, tokens: TokenFactory, ports: dict[str, int]) -> dict[str, str]:
+    """What `newform_local.stack` gives every service, on the bench's servers: own databases, the bench's
+    token key, rate limit off (RATE_LIMIT_PER_MINUTE=0)."""
+    urls = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    return {
+        **env,
+        "DATABASE_URL": pg.url("postgres"),
+        **{f"{name.upper()}_DATABASE_URL": pg.url(f"p3full_{name}") for name in ports},
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "JWT_PUBLIC_KEY": tokens.public_pem,
+        "PII_SECRET": keys.pii_secret.read_text().strip(),
+        "CONTRACTS_SIGNING_KEY_FILE": str(keys.seal_private),
+        "CREDIT_EXPORT_SIGNING_KEY_FILE": str(keys.credit_export_private),
+        "TOKEN_SIGNING_KEY_FILE": str(keys.token_private),
+        "GATEWAY_CLIENTS_FILE": str(keys.clients),
+        "WORKER_APP_URL": f"{urls.get('GATEWAY_URL', 'http://127.0.0.1')}/app/",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_PER_MINUTE": "0",
+        **urls,
+    }
+
+
+async def fresh_topics(bootstrap: str) -> None:
+    """The registry's topics, empty: an earlier benchmark of this run (P3 alone) wrote `contracts.events`,
+    and the stack's new consumer groups would start from its first record."""
+    topics = registry.topics()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        present = [t for t in topics if t in set(await admin.list_topics())]
+        if present:
+            await admin.delete_topics(present)
+        for _ in range(100):  # a deleted topic is gone a moment after the answer
+            if not set(present) & set(await admin.list_topics()):
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    await ensure_topics(bootstrap, topics, layout=TopicLayout.from_env(os.environ))
+
+
+async def consumer_lag(bootstrap: str) -> int:
+    """Records not yet consumed, summed over every consumer group and the partitions it commits."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed: dict[tuple[str, TopicPartition], int] = {}
+        for group, *_ in await admin.list_consumer_groups():
+            for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
+                committed[(group, tp)] = meta.offset
+    finally:
+        await admin.close()
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    await probe.start()
+    try:
+        ends = await probe.end_offsets(list({tp for _, tp in committed}))
+    finally:
+        await probe.stop()
+    return sum(max(ends[tp] - offset, 0) for (_, tp), offset in committed.items())
+
+
+async def drained(bootstrap: str, timeout: float = 180) -> float:
+    """Waits until every consumer group has caught up (twice in a row); returns the seconds it took."""
+    started, quiet = time.monotonic(), 0
+    while time.monotonic() - started < timeout:
+        quiet = quiet + 1 if await consumer_lag(bootstrap) == 0 else 0
+        if quiet >= 2:
+            return time.monotonic() - started
+        await asyncio.sleep(0.25)
+    raise SystemExit(f"the consumers did not catch up within {timeout:.0f} s")
+
+
+def infrastructure_pids(pg, kafka) -> dict[str, int]:
+    """The bench's PostgreSQL (its postmaster; `cpu_seconds` adds the backends) and Kafka broker."""
+    pids = {}
+    try:
+        pids["postgres"] = int((Path(pg.data_dir) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    if getattr(kafka, "pid", None):
+        pids["kafka"] = kafka.pid
+    return pids
+
+
+def service_order() -> list[str]:
+    """Contracts first (the others' consumers need its topic), the gateway last (it reads them all)."""
+    names = registry.installed_names()
+    return sorted(names, key=lambda n: (n != "contracts", n == "gateway"))
+
+
+async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int = 8) -> dict:
+    """P3 with every registered service running and consuming the creates (see the module's text)."""
+    names = service_order()
+    folder = tempfile.TemporaryDirectory(prefix="newform-p3full-")
+    keys = Keys(Path(folder.name) / "keys").ensure()
+    tokens = TokenFactory.generate()
+    ports = {name: free_port() for name in names}
+    env = stack_env(pg, kafka, keys, tokens, ports)
+    await fresh_topics(kafka.bootstrap_servers)
+    for name in names:
+        pg.create_database(f"p3full_{name}")
+        await asyncio.to_thread(upgrade, f"newform_{name}", database_url_for(name, env))
+    with folder, ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(uvicorn(f"newform_{name}.main:create_app", ports[name], env, factory=True))
+            for name in names
+        }
+        base = f"http://127.0.0.1:{ports['contracts']}"
+        platform, registrations = await seed(base, tokens)
+        body = json.dumps(
+            contract_body(registrations[0], "bench", part_time=True, terms=terms(pay_period="day")), ensure_ascii=False
+        )
+        target = f"{base}/v1/contracts"
+        run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=2)  # warm-up
+        await drained(kafka.bootstrap_servers)
+        if os.environ.get("BENCH_PROFILE_SERVER"):  # e.g. "py-spy record -f raw -o spy-{name}.txt -d 8 --pid"
+            for name, server in servers.items():
+                subprocess.Popen([*os.environ["BENCH_PROFILE_SERVER"].format(name=name).split(), str(server.pid)])
+        pids = {name: server.pid for name, server in servers.items()} | infrastructure_pids(pg, kafka)
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        ours = run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=seconds)
+        drain_s = await drained(kafka.bootstrap_servers)
+        cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    if ours["non2xx"] or ours["socket_errors"]:
+        raise SystemExit(f"POST /v1/contracts answered errors under load (full stack): {ours}")
+    ceiling = measure_ceiling(body, seconds=seconds, concurrency=concurrency)
+    per_create = {name: used / max(ours["requests"], 1) * 1000 for name, used in cpu.items()}
+    return {
+        "value": ours["rps"],
+        "ceiling": ceiling["rps"],
+        "ratio": ours["rps"] / ceiling["rps"],
+        "unit": "req/s",
+        "p50_ms": ours["p50_ms"],
+        "p99_ms": ours["p99_ms"],
+        "cpu_ms_per_request": sum(ms for name, ms in per_create.items() if name in names),
+        "cpu_ms_per_request_by_service": {name: per_create[name] for name in names},
+        "cpu_ms_per_request_infrastructure": {n: ms for n, ms in per_create.items() if n not in names},
+        "drain_s": drain_s,
+        "ceiling_p99_ms": ceiling["p99_ms"],
+        "concurrency": concurrency,
+        "services": names,
+    }
+
+
+def measure_ceiling(body: str, *, seconds: float, concurrency: int) -> dict:
+    """The minimal app (`bench/minimal_app.py`) under the same load."""
+    port = free_port()
+    with uvicorn(
+        "bench.minimal_app:app", port, {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}, factory=False
+    ):
+        target = f"http://127.0.0.1:{port}/v1/contracts"
+        run_wrk(target, body=body, headers={}, connections=concurrency, seconds=2)
+        return run_wrk(target, body=body, headers={}, connections=concurrency, seconds=seconds)
+
+
+def report_full_stack(f: dict) -> None:
+    services = ", ".join(f["services"])
+    print(f"\nP3 full stack: POST /v1/contracts with {services} consuming, {f['concurrency']} in flight")
+    print(
+        f"  newform  {f['value']:8.0f} req/s  p50 {f['p50_ms']:.1f} ms  p99 {f['p99_ms']:.1f} ms  "
+        f"CPU {f['cpu_ms_per_request']:.2f} ms/create over all services (consumers caught up {f['drain_s']:.1f} s "
+        "after the load)"
+    )
+    print("  CPU ms/create: " + ", ".join(f"{n} {ms:.2f}" for n, ms in f["cpu_ms_per_request_by_service"].items()))
+    infrastructure = f["cpu_ms_per_request_infrastructure"].items()
+    print("  and the servers (the bench's own): " + ", ".join(f"{n} {ms:.2f}" for n, ms in infrastructure))
+    print(f"  ceiling  {f['ceiling']:8.0f} req/s  p99 {f['ceiling_p99_ms']:.1f} ms  ratio {f['ratio']:.3f}")
+
+
 def report(p3: dict) -> None:
     print(f"\nP3 POST /v1/contracts, {p3['concurrency']} in flight (wrk)")
     print(
@@ -179,14 +365,20 @@ def report(p3: dict) -> None:
     )
 
 
-async def main(seconds: float, concurrency: int) -> None:
+async def main(seconds: float, concurrency: int, full_stack: bool) -> None:
     with throwaway_servers("newform-bench-") as (pg, kafka):
-        report(await measure(pg, kafka, seconds=seconds, concurrency=concurrency))
+        if full_stack:
+            report_full_stack(await measure_full_stack(pg, kafka, seconds=seconds, concurrency=concurrency))
+        else:
+            report(await measure(pg, kafka, seconds=seconds, concurrency=concurrency))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-d", type=float, default=10, help="seconds of load per server (default 10)")
     parser.add_argument("-c", type=int, default=8, help="requests in flight (default 8)")
+    parser.add_argument(
+        "--full-stack", action="store_true", help="every registered service running and consuming (p3_full_stack)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.d, args.c))
+    asyncio.run(main(args.d, args.c, args.full_stack))
