@@ -12,7 +12,8 @@ from newform_common.events import Envelope
 from newform_common.testing import app_client, eventually, read_topic, unique_name
 from newform_contracts.events import ContractDiscarded, ContractsFindingRaised
 from newform_gateway.main import create_app
-from newform_gateway.rebuild import TargetNotEmpty, compare, rebuild
+from newform_gateway.rebuild import TargetNotEmpty, compare, rebuild, rebuild_from_log
+from newform_wages.events import SessionLine, SessionsAccepted, StatementLine, StatementsAccepted, StatementsJudged
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar
@@ -506,6 +507,90 @@ async def test_rebuild_from_the_topics_equals_the_live_read_models(gw, tokens, n
     with pytest.raises(TargetNotEmpty):
         await rebuild(gw.settings, into=target)
     assert await compare(gw.url, target) == {}
+
+
+def _line(statement_id: str, status: str = "judged", gross: int = 300_000, **kw) -> StatementLine:
+    return StatementLine(
+        line_id=f"l_{statement_id}_{gross}",
+        statement_id=statement_id,
+        worker_id="w_log",
+        contract_id="ct_log",
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+        due_date=date(2026, 12, 10),
+        gross_fen=gross,
+        net_due_fen=gross,
+        paid_fen=gross,
+        paid_on=date(2026, 12, 8),
+        worked_minutes=10_080,
+        status=status,
+        **kw,
+    )
+
+
+def _session(session_id: str, minutes: int) -> SessionLine:
+    return SessionLine(
+        line_id=f"sl_{session_id}_{minutes}",
+        session_id=session_id,
+        worker_id="w_log",
+        work_date=date(2026, 11, 3),
+        working_minutes=minutes,
+        orders_completed=minutes // 20,
+        post="rider",
+    )
+
+
+async def test_rebuild_from_the_event_log_equals_the_live_read_models(gw, kafka, new_database, monkeypatch, capsys):
+    """Wages lines folded in SQL over the log (a line repeated in one event and in a later one, judged after
+    its acceptance, judged without one; a session repeated) and every other type through the Python
+    projections: the same read models as the live gateway. A back-dated event got its month's partition."""
+    import asyncio
+    import json
+
+    from newform_local.cli import main
+
+    wages, p, run = EventFeed(kafka.bootstrap_servers, gw.prefix, source="wages"), "p_log", uuid.uuid4().hex[:6]
+    st = [f"st_{run}_{i}" for i in range(4)]
+    await wages.send(
+        StatementsAccepted(
+            batch_id=f"b1_{run}",
+            platform_id=p,
+            chunk=0,
+            lines=[_line(st[0], "pending"), _line(st[1]), _line(st[0], "pending", gross=310_000)],
+        ),
+        StatementsAccepted(batch_id=f"b2_{run}", platform_id=p, chunk=0, lines=[_line(st[1], gross=320_000)]),
+        StatementsJudged(platform_id=p, contract_id="ct_log", lines=[_line(st[0], district="chengxi", gross=310_000)]),
+        StatementsJudged(platform_id=p, contract_id="ct_log", lines=[_line(st[2], occupation="courier")]),
+        SessionsAccepted(
+            batch_id=f"b3_{run}", platform_id=p, chunk=0, lines=[_session(f"s1_{run}", 600), _session(f"s2_{run}", 60)]
+        ),
+        SessionsAccepted(batch_id=f"b4_{run}", platform_id=p, chunk=0, lines=[_session(f"s1_{run}", 480)]),
+    )
+    (old,) = await wages.send(
+        StatementsAccepted(batch_id=f"b0_{run}", platform_id=p, chunk=0, lines=[_line(st[3])]),
+        time=datetime(2021, 5, 10, 8, tzinfo=UTC),
+    )
+    await eventually(lambda: logged(gw, old.id))
+    assert await scalar(gw.url, "select tableoid::regclass::text from event_log where event_id = :e", e=old.id) == (
+        "event_log_y2021m05"
+    )
+    assert await scalar(gw.url, "select status from wage_statements where statement_id = :s", s=st[0]) == "judged"
+
+    target = new_database("gwfromlog")
+    result = await rebuild_from_log(gw.url, into=target)
+    assert result["events"] == await scalar(gw.url, "select count(*) from event_log")
+    assert result["facts"] >= 5 and result["seconds"] > 0
+    assert await compare(gw.url, target) == {}
+    assert await scalar(target, "select count(*) from wage_statements where statement_id like :s", s=f"st_{run}%") == 4
+    with pytest.raises(TargetNotEmpty):
+        await rebuild_from_log(gw.url, into=target)
+
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", gw.url)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", gw.settings.jwt_public_key)
+    cli_target = new_database("gwfromlogcli")
+    code = await asyncio.to_thread(main, ["gateway", "rebuild", "--from-log", "--into", cli_target, "--compare"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["differences"] == {} and out["events"] == result["events"]
 
 
 async def test_newform_gateway_rebuild_command_replays_and_reports_no_difference(

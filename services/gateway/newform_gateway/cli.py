@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -34,6 +35,12 @@ def register(subparsers) -> None:
         help="target database URL, created if missing; one "
         "holding events already is refused (default: a new "
         "database beside the live one)",
+    )
+    rebuild.add_argument(
+        "--from-log",
+        action="store_true",
+        help="rebuild from the live database's event log (copied, then projected set-based in SQL) instead of "
+        "replaying the topics",
     )
     rebuild.add_argument("--compare", action="store_true", help="then compare with the live read models")
     rebuild.set_defaults(run=cmd_rebuild)
@@ -102,13 +109,18 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """Imported here because `newform` loads every service's `cli` module for every command: the whole
     gateway (the app, its projections) loads only when a rebuild is asked for."""
     from .config import Settings
-    from .rebuild import compare, rebuild
+    from .main import context_for
+    from .rebuild import compare, rebuild, rebuild_from_log
 
     settings = Settings()
 
     async def run() -> int:
         try:
-            result = await rebuild(settings, args.into)
+            if args.from_log:
+                ctx = dataclasses.replace(context_for(settings), webhooks=False)
+                result = await rebuild_from_log(settings.database_url, args.into, ctx=ctx)
+            else:
+                result = await rebuild(settings, args.into)
         except Exception as exc:  # one line for the operator, not a traceback
             print(
                 f"newform gateway rebuild: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",

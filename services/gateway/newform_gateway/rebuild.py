@@ -24,12 +24,14 @@ import dataclasses
 import heapq
 import logging
 import re
+import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from newform_common import bulk, inbox
@@ -40,7 +42,8 @@ from newform_common.kafka import make_admin, security_options
 from newform_common.migrations import upgrade
 
 from . import repository, slices
-from .config import Settings
+from .config import DEFAULT_CREDIT_RULES, Settings
+from .credit.rules import CreditRules
 from .main import context_for
 from .projections.base import Context
 from .projections.runner import apply_projections, log_events, project
@@ -75,11 +78,6 @@ async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]
     finally:
         await admin.close()
     return sorted(TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"])
-
-
-#: Fetch sizes for reading whole topics: many records per round trip (aiokafka's defaults are 1 MB per partition).
-FETCH_MAX_BYTES = 64 * 1024 * 1024
-PARTITION_FETCH_MAX_BYTES = 16 * 1024 * 1024
 
 
 #: Fetch sizes for reading whole topics: many records per round trip (aiokafka's defaults are 1 MB per partition).
@@ -198,12 +196,18 @@ async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 5
     hold no events yet; by default a new one beside the live database). A database this call created
     is dropped again if the replay fails, so a failure never leaves a partial copy that looks like a
     rebuild."""
+    return await _into_fresh(settings.database_url, into, lambda target: _replay(settings, target, batch))
+
+
+async def _into_fresh(live_url: str, into: str | None, run: Callable[[str], Awaitable[dict[str, Any]]]) -> dict:
+    """`run(target)` on `into` (created if missing) or on a new database beside `live_url`'s; a database
+    created here is dropped again if `run` fails."""
     if into:
         target, created = into, await repository.ensure_database(into)
     else:
-        target, created = await repository.create_fresh_database(settings.database_url), True
+        target, created = await repository.create_fresh_database(live_url), True
     try:
-        return await _replay(settings, target, batch)
+        return await run(target)
     except BaseException:
         if created:
             try:
@@ -380,6 +384,96 @@ async def _replay(settings: Settings, target: str, batch: int) -> dict[str, Any]
         "poison": replay.poison[:100],
         "consumer_group": group,
     }
+
+
+async def rebuild_from_log(
+    source_url: str, into: str | None = None, *, ctx: Context | None = None, chunk: int = 20_000
+) -> dict[str, Any]:
+    """Rebuild from the event log at `source_url` instead of the topics: its rows are copied into a fresh
+    database (`into`, as `rebuild` takes it), then the read models are made from them — each slice's
+    high-volume types in SQL over the whole log (`slices.LOG_PROJECTIONS`), every other type through the
+    Python projections in log order (seq: the order the live gateway projected them), `chunk` events a
+    transaction. Returns the target's URL, the events, the facts the SQL wrote and the seconds taken."""
+    context = ctx or Context(credit_rules=CreditRules.load(DEFAULT_CREDIT_RULES), webhooks=False)
+    return await _into_fresh(source_url, into, lambda target: _from_log(source_url, target, context, chunk))
+
+
+async def _from_log(source_url: str, target: str, ctx: Context, chunk: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    await asyncio.to_thread(upgrade, "newform_gateway", target)
+    db = Database(target, service="gateway-rebuild")
+    timings: dict[str, float] = {}
+    try:
+        deferred = await _defer_upkeep(db)
+        try:
+            async with db.transaction() as session:
+                await repository.commit_without_waiting(session)
+                events = await repository.copy_event_log(source_url, session)
+            timings["copy"] = time.perf_counter() - started
+            async with db.transaction() as session:  # the projections read the log by type, in order
+                await repository.create_indexes(session, deferred)
+                await repository.analyze_event_log(session)
+            deferred, timings["indexes"] = [], time.perf_counter() - started
+            facts = await _project_in_sql(db)
+            timings["sql"] = time.perf_counter() - started
+            rest = await _project_the_rest(db, ctx, chunk)
+            timings["python"] = time.perf_counter() - started
+        finally:
+            await _finish_upkeep(db, deferred)
+    finally:
+        await db.dispose()
+    seconds = time.perf_counter() - started
+    timings["counters"] = seconds
+    return {
+        "database_url": target,
+        "events": events,
+        "facts": facts,
+        "events_in_python": rest,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(events / seconds) if seconds else None,
+        "facts_per_s": round(facts / seconds) if seconds else None,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+async def _project_in_sql(db: Database) -> int:
+    facts = 0
+    for projection in slices.LOG_PROJECTIONS:
+        async with db.transaction() as session:
+            await repository.commit_without_waiting(session)
+            await repository.use_memory_for_sorts(session)
+            facts += await projection.apply(session)
+    return facts
+
+
+async def _project_the_rest(db: Database, ctx: Context, chunk: int) -> int:
+    """Every type no LOG_PROJECTION takes, through the Python projections, `chunk` events a transaction."""
+    skip = sorted(set().union(*(p.types for p in slices.LOG_PROJECTIONS)))
+    after, projected = 0, 0
+    with bulk.collector_paused():
+        while True:
+            async with db.transaction() as session:
+                await repository.commit_without_waiting(session)
+                rows = await repository.logged_after(session, after, skip, chunk)
+                if not rows:
+                    return projected
+                await apply_projections(session, [_envelope(r) for r in rows], ctx)
+            after, projected = rows[-1]["seq"], projected + len(rows)
+
+
+def _envelope(row: Any) -> Envelope:
+    return Envelope(
+        id=row["event_id"],
+        source=row["source"],
+        type=row["type"],
+        time=row["time"],
+        key=row["key"],
+        data=orjson.loads(row["data"]),
+        subject=row["subject"],
+        topic=row["topic"],
+        partition=row["partition"],
+        offset=row["offset"],
+    )
 
 
 async def compare(live_url: str, rebuilt_url: str) -> dict[str, dict[str, list[str]]]:

@@ -9,15 +9,18 @@ the length of the history. Scope '' is the city, else a platform.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -79,6 +82,105 @@ async def events_of_type_suffix(
     if schedule_year is not None:
         query = query.where(EventLog.data["schedule_year"].as_integer() == schedule_year)
     return list((await session.execute(query.limit(limit))).scalars().all())
+
+
+# -- a rebuild from the log ------------------------------------------------------------------------------
+#: The event log's columns, in the order a COPY between two gateways' databases carries them.
+LOG_COLUMNS = (
+    "seq",
+    "event_id",
+    "type",
+    "source",
+    "service",
+    "subject",
+    "key",
+    "time",
+    "data",
+    "worker_id",
+    "platform_id",
+    "topic",
+    "partition",
+    "offset",
+    "logged_at",
+)
+_QUOTED_LOG_COLUMNS = ", ".join(f'"{c}"' for c in LOG_COLUMNS)
+
+
+def driver_dsn(url: str) -> str:
+    """A SQLAlchemy URL as asyncpg's DSN."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def copy_event_log(source_url: str, session: AsyncSession) -> int:
+    """Every row of the event log at `source_url` into this (empty) database's, seq and all, in one
+    binary COPY stream between the two servers (no row is parsed here); then the months it needs have
+    their partitions before it (`event_log_month`) and the sequence continues after it. Returns the rows."""
+    target = await driver_connection(session)
+    source = await asyncpg.connect(driver_dsn(source_url))
+    try:
+        async with source.transaction(isolation="repeatable_read", readonly=True):
+            lo, hi = await source.fetchrow("select min(time), max(time) from event_log")
+            if lo is None:
+                return 0
+            await target.execute(
+                "select event_log_month(m at time zone 'Asia/Shanghai') from generate_series("
+                "date_trunc('month', $1::timestamptz at time zone 'Asia/Shanghai'), "
+                "$2::timestamptz at time zone 'Asia/Shanghai', interval '1 month') m",
+                lo,
+                hi,
+            )
+            chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=32)
+
+            async def read() -> None:
+                try:
+                    await source.copy_from_query(
+                        f"select {_QUOTED_LOG_COLUMNS} from event_log", output=chunks.put, format="binary"
+                    )
+                finally:
+                    await chunks.put(None)
+
+            async def stream() -> AsyncIterator[bytes]:
+                while (chunk := await chunks.get()) is not None:
+                    yield chunk
+
+            reading = asyncio.create_task(read())
+            try:
+                status = await target.copy_to_table(
+                    "event_log", source=stream(), columns=list(LOG_COLUMNS), format="binary"
+                )
+            finally:
+                if not reading.done():
+                    reading.cancel()
+                await asyncio.gather(reading, return_exceptions=True)
+            reading.result()  # a failed read fails the copy, whatever reached the target
+    finally:
+        await source.close()
+    await target.execute("select setval('event_log_seq_seq', (select max(seq) from event_log))")
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def analyze_event_log(session: AsyncSession) -> None:
+    """Fresh statistics after a bulk load, so the projections' scans of the log are planned for its size."""
+    conn = await driver_connection(session)
+    await conn.execute("analyze event_log")
+
+
+async def use_memory_for_sorts(session: AsyncSession, work_mem: str = "256MB") -> None:
+    """This transaction sorts in memory (a rebuild's DISTINCT ON over millions of lines)."""
+    conn = await driver_connection(session)
+    await conn.execute(f"set local work_mem = '{work_mem}'")
+
+
+async def logged_after(session: AsyncSession, after_seq: int, skip_types: list[str], limit: int) -> list[Any]:
+    """The next `limit` logged events after `after_seq`, in log order, but those of `skip_types`."""
+    conn = await driver_connection(session)
+    return await conn.fetch(
+        'select seq, event_id, type, source, subject, key, time, data::text as data, topic, partition, "offset" '
+        "from event_log where seq > $1 and type <> all($2::text[]) order by seq limit $3",
+        after_seq,
+        skip_types,
+        limit,
+    )
 
 
 # -- counters ------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ the routers and the rebuild's read models are built from it.
 
 A slice package holds `projection.py` (`PROJECTION`, and `READ_MODELS`: the tables a rebuild compares
 with the live ones), `router.py` (`router`) and, if it has a dashboard page, `page.py` (`page_router`,
-`NAV`, and `MORE_NAV` when its router serves more pages).
+`NAV`, and `MORE_NAV` when its router serves more pages); if its high-volume types are projected in SQL
+by a rebuild from the event log, `log_projection/` (`LOG_PROJECTION`).
 
 The slices are found by name (`pkgutil`, `importlib`): the list is what is in `sources/`, so that
 `newform new-service --regulator-view` adds a slice by writing its folder. The slices published before
@@ -23,7 +24,7 @@ from types import ModuleType
 from fastapi import APIRouter
 
 from . import sources
-from .projections.base import Projection
+from .projections.base import LogProjection, Projection
 from .web.shell import NavLink
 
 #: The slices' order before discovery (their API routes are published in it); new slices follow, by name.
@@ -46,6 +47,8 @@ class Slice:
     nav: NavLink | None = None
     #: Links to its other pages (`page.MORE_NAV`), if its page router serves more than one.
     more_nav: tuple[NavLink, ...] = ()
+    #: Its high-volume types in SQL over the event log, for a rebuild from the log (`log_projection/`).
+    log_projection: LogProjection | None = None
 
     @property
     def service(self) -> str:
@@ -67,7 +70,9 @@ def _module(name: str, role: str) -> ModuleType | None:
 
 
 def _slice(name: str) -> Slice:
-    projection, router, page = (_module(name, role) for role in ("projection", "router", "page"))
+    projection, router, page, from_log = (
+        _module(name, role) for role in ("projection", "router", "page", "log_projection")
+    )
     if projection is None or router is None:
         raise LookupError(f"sources/{name}/ is not a slice: it needs projection.py and router.py")
     return Slice(
@@ -78,6 +83,7 @@ def _slice(name: str) -> Slice:
         dict(getattr(projection, "READ_MODELS", {})),
         getattr(page, "NAV", None) if page is not None else None,
         tuple(getattr(page, "MORE_NAV", ())),
+        from_log.LOG_PROJECTION if from_log is not None else None,
     )
 
 
@@ -86,6 +92,8 @@ CONTRACTS = next(s for s in SLICES if s.name == "contracts")
 
 #: Set-based projections, one per source service (the first part of an event type).
 PROJECTIONS: dict[str, Projection] = {s.service: s.projection for s in SLICES}
+#: The slices' SQL over the event log (a rebuild from the log), in the slices' order.
+LOG_PROJECTIONS: tuple[LogProjection, ...] = tuple(s.log_projection for s in SLICES if s.log_projection is not None)
 
 
 def api_routers() -> list[APIRouter]:

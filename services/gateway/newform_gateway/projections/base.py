@@ -73,3 +73,20 @@ class Projection:
     def parse(self, envelope: Envelope) -> Typed[Any] | None:
         model = self.models.get(envelope.type)
         return None if model is None else Typed(envelope, model.model_validate(envelope.data))
+
+
+#: A source's SQL over the whole event log: writes its read models, returns the facts (rows) it read.
+LogApply = Callable[[AsyncSession], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class LogProjection:
+    """A source's high-volume event types projected straight from the event log, set-based in SQL, by a
+    rebuild from the log (`rebuild.rebuild_from_log`): one `INSERT … SELECT … FROM event_log` per read
+    model instead of parsing every event in Python. Its result equals the source's `Projection` folding
+    the same events in log order. The rebuild runs it before streaming the other types through the
+    Python projections, so `types` must be types whose tables no other type writes in an order-dependent
+    way and no projection reads (each slice's `log_projection` package says why that holds for it)."""
+
+    types: frozenset[str]
+    apply: LogApply

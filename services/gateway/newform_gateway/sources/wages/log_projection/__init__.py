@@ -1,0 +1,20 @@
+"""wages' lines (statements accepted and judged, work sessions) projected straight from the event log by a
+rebuild from the log — the same rows `projection.py` writes, folding the events in log order:
+
+- a statement's row is its last line (by event seq, then place in the event), accepted or judged; its
+  batch and first report time are those of its last acceptance, or (never accepted) no batch and the
+  time of its first judgement — as the projection's accepted upsert (every column) and judged upsert
+  (every column but the statement id, batch and report time: wages' repository) leave it;
+- a work session's row is its last line.
+
+Why SQL first, then the other types in Python, gives the same result: wage_statements and
+wage_work_sessions are written only by these three types, and no projection reads them (the pages and
+scorecards do). The totals (`wages.statements.totals.v1`), quotas and related units stay in Python.
+"""
+
+from __future__ import annotations
+
+from ....projections.base import LogProjection
+from .repository import ACCEPTED, JUDGED, SESSIONS, project_lines
+
+LOG_PROJECTION = LogProjection(types=frozenset({ACCEPTED, JUDGED, SESSIONS}), apply=project_lines)
