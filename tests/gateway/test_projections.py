@@ -541,8 +541,9 @@ def _session(session_id: str, minutes: int) -> SessionLine:
 
 
 async def test_rebuild_from_the_event_log_equals_the_live_read_models(gw, kafka, new_database, monkeypatch, capsys):
-    """Wages lines folded in SQL over the log (a line repeated in one event and in a later one, judged after
-    its acceptance, judged without one; a session repeated) and every other type through the Python
+    """Wages lines, registrations and contracts folded in SQL over the log (a line repeated in one event and
+    in a later one, judged after its acceptance, judged without one; a session repeated; a contract drafted
+    again after its signature, one signed without a draft) and every other type through the Python
     projections: the same read models as the live gateway. A back-dated event got its month's partition."""
     import asyncio
     import json
@@ -566,6 +567,13 @@ async def test_rebuild_from_the_event_log_equals_the_live_read_models(gw, kafka,
         ),
         SessionsAccepted(batch_id=f"b4_{run}", platform_id=p, chunk=0, lines=[_session(f"s1_{run}", 480)]),
     )
+    # contracts: signed, then drafted again (back to a draft); signed without a draft; a worker registered twice
+    await gw.pub.contract(f"c_log_{run}_0", "w_log", p)
+    await gw.pub.contract_signed(f"c_log_{run}_0", "w_log", p)
+    await gw.pub.contract(f"c_log_{run}_0", "w_log", p, district="datong")
+    await gw.pub.contract_signed(f"c_log_{run}_1", "w_log", p)
+    await gw.pub.worker("w_log", p, occupation="courier", district="chengbei", registration_id=f"r_log_{run}")
+    await gw.pub.worker("w_log", p, district="datong", registration_id=f"r_log_{run}")
     (old,) = await wages.send(
         StatementsAccepted(batch_id=f"b0_{run}", platform_id=p, chunk=0, lines=[_line(st[3])]),
         time=datetime(2021, 5, 10, 8, tzinfo=UTC),

@@ -29,6 +29,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -392,7 +393,8 @@ async def rebuild_from_log(
     """Rebuild from the event log at `source_url` instead of the topics: its rows are copied into a fresh
     database (`into`, as `rebuild` takes it), then the read models are made from them — each slice's
     high-volume types in SQL over the whole log (`slices.LOG_PROJECTIONS`), every other type through the
-    Python projections in log order (seq: the order the live gateway projected them), `chunk` events a
+    Python projections in event-time order (then log order: as `rebuild` merges the topics, so that an
+    action follows the finding it acts on even in a log written out of order), `chunk` events a
     transaction. Returns the target's URL, the events, the facts the SQL wrote and the seconds taken."""
     context = ctx or Context(credit_rules=CreditRules.load(DEFAULT_CREDIT_RULES), webhooks=False)
     return await _into_fresh(source_url, into, lambda target: _from_log(source_url, target, context, chunk))
@@ -449,7 +451,8 @@ async def _project_in_sql(db: Database) -> int:
 async def _project_the_rest(db: Database, ctx: Context, chunk: int) -> int:
     """Every type no LOG_PROJECTION takes, through the Python projections, `chunk` events a transaction."""
     skip = sorted(set().union(*(p.types for p in slices.LOG_PROJECTIONS)))
-    after, projected = 0, 0
+    after: tuple[datetime, int] | None = None
+    projected = 0
     with bulk.collector_paused():
         while True:
             async with db.transaction() as session:
@@ -458,7 +461,7 @@ async def _project_the_rest(db: Database, ctx: Context, chunk: int) -> int:
                 if not rows:
                     return projected
                 await apply_projections(session, [_envelope(r) for r in rows], ctx)
-            after, projected = rows[-1]["seq"], projected + len(rows)
+            after, projected = (rows[-1]["time"], rows[-1]["seq"]), projected + len(rows)
 
 
 def _envelope(row: Any) -> Envelope:

@@ -171,13 +171,18 @@ async def use_memory_for_sorts(session: AsyncSession, work_mem: str = "256MB") -
     await conn.execute(f"set local work_mem = '{work_mem}'")
 
 
-async def logged_after(session: AsyncSession, after_seq: int, skip_types: list[str], limit: int) -> list[Any]:
-    """The next `limit` logged events after `after_seq`, in log order, but those of `skip_types`."""
+async def logged_after(
+    session: AsyncSession, after: tuple[datetime, int] | None, skip_types: list[str], limit: int
+) -> list[Any]:
+    """The next `limit` logged events after the (time, seq) `after`, in (time, seq) order, but those of
+    `skip_types`."""
     conn = await driver_connection(session)
+    at, seq = after or (datetime.min.replace(tzinfo=UTC), 0)
     return await conn.fetch(
         'select seq, event_id, type, source, subject, key, time, data::text as data, topic, partition, "offset" '
-        "from event_log where seq > $1 and type <> all($2::text[]) order by seq limit $3",
-        after_seq,
+        "from event_log where (time, seq) > ($1, $2) and type <> all($3::text[]) order by time, seq limit $4",
+        at,
+        seq,
         skip_types,
         limit,
     )

@@ -1,7 +1,7 @@
 """wages' lines (statements accepted and judged, work sessions) projected straight from the event log by a
 rebuild from the log — the same rows `projection.py` writes, folding the events in log order:
 
-- a statement's row is its last line (by event seq, then place in the event), accepted or judged; its
+- a statement's row is its last line (by event time, seq, then place in the event), accepted or judged; its
   batch and first report time are those of its last acceptance, or (never accepted) no batch and the
   time of its first judgement — as the projection's accepted upsert (every column) and judged upsert
   (every column but the statement id, batch and report time: wages' repository) leave it;

@@ -1,8 +1,9 @@
 """The wages lines straight from the event log, one statement per step (`__init__.py` says what they equal).
 
 A line's columns come out of the event's JSON with `jsonb_to_recordset` (typed as the table's columns),
-`with ordinality` keeping its place in the event: a later line — by (event seq, place) — replaces an
-earlier one, as the projection's fold does (its dict, then its upserts, keep the last).
+`with ordinality` keeping its place in the event: a later line — by (event time, seq, place: the order
+the rebuild streams the other types in) — replaces an earlier one, as the projection's fold does (its
+dict, then its upserts, keep the last).
 """
 
 from __future__ import annotations
@@ -60,31 +61,34 @@ def _lines(event_type: str) -> str:
 # each of their statements, to decide which judgement came after the statement's last acceptance.
 _JUDGED_ASIDE = f"create temporary table wages_judged_lines on commit drop as {_lines(JUDGED)}"
 _ACCEPTED_ASIDE = (
-    "create temporary table wages_last_accepted (statement_id text primary key, seq bigint, ord bigint) on commit drop"
+    "create temporary table wages_last_accepted "
+    "(statement_id text primary key, time timestamptz, seq bigint, ord bigint) on commit drop"
 )
 
 _STATEMENTS = f"""
 with last_accepted as materialized (
-    select distinct on (statement_id) * from ({_lines(ACCEPTED)}) l order by statement_id, seq desc, ord desc
+    select distinct on (statement_id) * from ({_lines(ACCEPTED)}) l order by statement_id, time desc, seq desc, ord desc
 ), stored as (
     insert into wage_statements (statement_id, batch_id, reported_at, {JUDGED_COLUMNS})
     select statement_id, batch_id, time, {JUDGED_COLUMNS} from last_accepted returning 1
 ), aside as (
     insert into wages_last_accepted
-    select statement_id, seq, ord from last_accepted
+    select statement_id, time, seq, ord from last_accepted
     where statement_id in (select statement_id from wages_judged_lines)
 )
 select count(*) from stored
 """
 
-_LAST_JUDGED = "select distinct on (statement_id) * from wages_judged_lines order by statement_id, seq desc, ord desc"
+_LAST_JUDGED = (
+    "select distinct on (statement_id) * from wages_judged_lines order by statement_id, time desc, seq desc, ord desc"
+)
 _SETS = ", ".join(f"{c} = j.{c}" for c in JUDGED_COLUMNS.split(", "))
 
 # A judgement after the statement's last acceptance replaces the line but its batch and first report.
 _JUDGED_AFTER_ACCEPTED = f"""
 update wage_statements w set {_SETS}
 from ({_LAST_JUDGED}) j join wages_last_accepted a using (statement_id)
-where w.statement_id = j.statement_id and (j.seq, j.ord) > (a.seq, a.ord)
+where w.statement_id = j.statement_id and (j.time, j.seq, j.ord) > (a.time, a.seq, a.ord)
 """
 
 # A statement only judged: its first judgement made the row (no batch), the last one is its line.
@@ -93,7 +97,7 @@ insert into wage_statements (statement_id, batch_id, reported_at, {JUDGED_COLUMN
 select j.statement_id, null, f.time, {", ".join(f"j.{c}" for c in JUDGED_COLUMNS.split(", "))}
 from ({_LAST_JUDGED}) j
 join (select distinct on (statement_id) statement_id, time from wages_judged_lines
-      order by statement_id, seq, ord) f using (statement_id)
+      order by statement_id, time, seq, ord) f using (statement_id)
 where not exists (select 1 from wage_statements w where w.statement_id = j.statement_id)
 """
 
@@ -103,7 +107,7 @@ insert into wage_work_sessions (session_id, platform_id, worker_id, work_date, w
 select distinct on (x.session_id) x.session_id, e.platform_id, x.worker_id, x.work_date, x.working_minutes,
        x.orders_completed, x.post
 from {events(SESSIONS)} e cross join lateral {lines_of(SESSION_TYPES)}
-order by x.session_id, e.seq desc, x.ord desc
+order by x.session_id, e.time desc, e.seq desc, x.ord desc
 """
 
 
