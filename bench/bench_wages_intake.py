@@ -4,8 +4,9 @@
             JSON lines of pay statements for known engagements: each line parsed, checked and
             judged (every M6 rule), the good lines written set-based with their batch, the outbox
             events (one per 1,000 lines) in the same transaction; the relay publishes them to Kafka;
-            the gateway (its own uvicorn process) projects them into `wage_statements`. The clock
-            runs from the first upload until the gateway's read model holds every statement.
+            the gateway (its own uvicorn process) projects them into `wage_statements` and adds each
+            batch's totals event into `wage_totals`. The clock runs from the first upload until the
+            gateway's read models hold every statement.
   ceiling   `COPY` of the same rows (the same columns) into a copy of wages' `statements` table,
             asyncpg `copy_records_to_table`, in the same run on the same server.
 
@@ -238,6 +239,18 @@ async def wait_for(check, what: str, timeout: float = 600.0, interval: float = 0
     raise SystemExit(f"timed out waiting for {what}")
 
 
+async def page_ms(port: int, headers: dict[str, str], path: str, requests: int = 21) -> float:
+    """The median time of a gateway page that aggregates the statements (the read side of the intake)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as client:
+        times = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            r = await client.get(path)
+            times.append(time.perf_counter() - start)
+            r.raise_for_status()
+    return sorted(times)[len(times) // 2] * 1000
+
+
 async def measure(
     pg, kafka, *, contracts: int = 2000, months: int = 5, batches: int = 5, in_flight: int = 2, workers: int = 2
 ) -> dict:
@@ -334,8 +347,11 @@ async def measure(
 
             published = await wait_for(on_kafka, "the relay")
 
-            async def projected():
-                return await gateway_db.fetchval("select count(*) from wage_statements") == total
+            async def projected():  # every line, and the batches' totals (a gateway that keeps them)
+                kept = await gateway_db.fetchval("select to_regclass('wage_totals') is not null")
+                totals = "select coalesce(sum(statements), 0) from wage_totals"
+                counted = await gateway_db.fetchval(totals) if kept else total
+                return await gateway_db.fetchval("select count(*) from wage_statements") == total and counted == total
 
             in_gateway = await wait_for(projected, "the gateway")
             wages_cpu = cpu_seconds(wages_server.pid) - cpu_before[0]
@@ -343,6 +359,7 @@ async def measure(
             stored = await wages_db.fetchval("select count(*) from statements where status = 'judged'")
             if stored != total:
                 raise SystemExit(f"{stored} statements judged and stored, expected {total}")
+            compliance_ms = await page_ms(gateway_port, tokens.headers("regulator"), "/v1/wages/compliance")
         copy_seconds = await raw_copy(wages_url, [line for lines in all_lines for line in lines])
     finally:
         await wages_db.close()
@@ -365,6 +382,7 @@ async def measure(
         "wages_cpu_ms_per_1000": wages_cpu / total * 1e6,
         "gateway_cpu_ms_per_1000": gateway_cpu / total * 1e6,
         "load_average": os.getloadavg()[0],
+        "compliance_p50_ms": compliance_ms,
     }
 
 
@@ -383,6 +401,7 @@ def report(p1: dict) -> None:
         f"{p1['gateway_cpu_ms_per_1000']:.0f} ms; load average {p1['load_average']:.1f} on "
         f"{psutil.cpu_count()} cores"
     )
+    print(f"  GET /v1/wages/compliance (all platforms and months), p50: {p1['compliance_p50_ms']:.1f} ms")
 
 
 async def main(args) -> None:

@@ -10,7 +10,15 @@ from newform_common.db import Database
 from newform_common.events import Envelope
 from newform_gateway.projections.base import Typed
 from newform_gateway.sources.wages.models import WageStatement
-from newform_gateway.sources.wages.projection import StatementLine, StatementsAccepted, _statement, apply
+from newform_gateway.sources.wages.projection import (
+    TOTALS,
+    StatementLine,
+    StatementsAccepted,
+    StatementTotalsChanged,
+    _statement,
+    apply,
+)
+from newform_gateway.sources.wages.repository import pay_compliance, platform_pay_numbers
 
 from ..kit.gateway import migrated_database
 
@@ -102,5 +110,53 @@ async def test_a_redelivered_chunk_updates_its_rows_and_a_new_one_is_copied_in(n
             ("st_1", 100, ["M6.wage_arrears"]),
             *[(f"st_{i}", 200, ["M6.wage_arrears"]) for i in (2, 3, 4)],
         ]
+    finally:
+        await db.dispose()
+
+
+def _totals(event_id: str, platform_id: str, groups: list[dict]) -> Typed:
+    data = {"platform_id": platform_id, "cause": "accepted", "groups": groups}
+    envelope = Envelope(
+        id=event_id,
+        source="/newform/wages",
+        type="wages.statements.totals.v1",
+        time=datetime.now(UTC),
+        key=platform_id,
+        data=data,
+    )
+    return Typed(envelope, StatementTotalsChanged.model_validate(data))
+
+
+def _group(month: str, district: str | None, occupation: str | None, sign: int = 1, **counts: int) -> dict:
+    group = {"month": month, "district": district, "occupation": occupation, **dict.fromkeys(TOTALS, 0)}
+    group.update({"statements": 1, "net_due_fen": 300_000, "paid_fen": 300_000, "gross_fen": 300_000, **counts})
+    return {k: v * sign if k in TOTALS else v for k, v in group.items()}
+
+
+async def test_the_totals_add_up_and_a_judged_line_moves_out_of_the_pending_group(new_database):
+    """Deltas are added per group; a group whose statements all moved (pending ones judged) is gone, so the
+    table is the same whether the events came in one batch or several (a rebuild compares it)."""
+    db = Database(await migrated_database(new_database), service="gateway")
+    judged = {"judged": 1, "paid_on_time": 1, "compliant": 1, "minimum_wage_met": 1}
+    accepted = _totals(
+        "e1", "p_tot", [_group("2024-03", "chengdong", "courier", **judged), _group("2024-03", None, None, pending=1)]
+    )
+    moved = _totals(
+        "e2", "p_tot", [_group("2024-03", None, None, -1, pending=1), _group("2024-03", "chengxi", "courier", **judged)]
+    )
+    try:
+        async with db.transaction() as session:
+            await apply(session, [accepted], None)
+        async with db.transaction() as session:
+            rows = await pay_compliance(session, "p_tot")
+            assert [(r["statements"], r["judged"], r["pending"], r["paid_fen"]) for r in rows] == [(2, 1, 1, 600_000)]
+        async with db.transaction() as session:
+            await apply(session, [moved], None)
+        async with db.transaction() as session:
+            groups = (await session.execute(text("select district from wage_totals where platform_id = 'p_tot'"))).all()
+            assert sorted(g[0] for g in groups) == ["chengdong", "chengxi"]
+            rows = await pay_compliance(session, "p_tot", "2024-03")
+            assert [(r["statements"], r["judged"], r["pending"], r["paid_on_time"]) for r in rows] == [(2, 2, 0, 2)]
+            assert await platform_pay_numbers(session, "p_tot") == (2, 2)
     finally:
         await db.dispose()

@@ -43,4 +43,5 @@ from .sources.wages.projection import (  # noqa: F401
     SessionsAccepted,
     StatementsAccepted,
     StatementsJudged,
+    StatementTotalsChanged,
 )

@@ -7,6 +7,10 @@ per whole batch could exceed Kafka's 1 MB record limit. A chunk keeps every line
 gateway dedupes by line id) at a few hundred KB per record. Findings stay one event each
 (`wages.finding.raised.v1`), as the gateway routes them one by one.
 
+Beside the lines, each accepted batch and each judging of pending lines publishes its totals per pay month,
+district and occupation (`wages.statements.totals.v1`, in the same transaction): the regulator's
+aggregates add those up instead of folding every line.
+
 Regenerate the committed schemas after adding a type or a version:
 `python -m newform_wages.events`.
 """
@@ -71,6 +75,56 @@ class StatementsJudged(DomainEvent):
     platform_id: str
     contract_id: str
     lines: list[StatementLine]
+
+
+class StatementTotals(BaseModel):
+    """One group's change: counts of statements and sums over them (money in fen, time in minutes).
+
+    A group is (month of period end `YYYY-MM`, district, occupation); a pending line has neither district
+    nor occupation (its engagement is unknown). Every counter is a sum of the published lines' values:
+    judged / pending by status; minimum_wage_met / below_minimum by `minimum_wage_met` true / false;
+    paid_on_time: judged, paid_fen ≥ net_due_fen and paid_on ≤ due_date; unpaid: judged, paid_fen <
+    net_due_fen; late: judged, paid_on > due_date; with_breaches: a rule broken; compliant: paid on time,
+    minimum wage met and no rule broken."""
+
+    month: str
+    district: str | None
+    occupation: str | None
+    statements: int
+    judged: int
+    pending: int
+    minimum_wage_met: int
+    below_minimum: int
+    paid_on_time: int
+    unpaid: int
+    late: int
+    with_breaches: int
+    compliant: int
+    gross_fen: int
+    net_due_fen: int
+    paid_fen: int
+    worked_minutes: int
+
+
+@event_type("wages.statements.totals.v1", key="platform_id")
+class StatementTotalsChanged(DomainEvent):
+    """What a change of a platform's stored statements adds to its totals: a reader keeps each group's
+    counters as the sum of these deltas, exactly once per event (the event id), and gets the sums over the
+    published lines without reading them.
+
+    No line is counted twice: `cause = accepted` sums the lines a batch stored (`batch_id`) — a re-sent
+    line (its `line_id` stored before, or stored meanwhile by a concurrent upload) is a duplicate that is
+    neither stored nor published, so it contributes nothing; `cause = judged` (pending lines judged once
+    their engagement arrived, `contract_id`, beside `wages.statements.judged.v1`) subtracts each line as
+    it was published while pending and adds it as judged: it moves from the group without district and
+    occupation to its engagement's, and adds only what the judgement changed. A later payment changes no
+    published line and publishes no totals. Groups whose counters all net to zero are left out."""
+
+    platform_id: str
+    cause: Literal["accepted", "judged"]
+    batch_id: str | None = None
+    contract_id: str | None = None
+    groups: list[StatementTotals]
 
 
 class SessionLine(BaseModel):

@@ -34,13 +34,13 @@ from ..collective import bad_weather_service as bad_weather_allowance
 from ..collective.repository import collectives_of_platform
 from ..engagements import repository as engagements_repo
 from ..engagements.rules import engagement_of
-from ..events import LINES_PER_EVENT, StatementLine, StatementsAccepted, StatementsJudged
+from ..events import LINES_PER_EVENT, StatementLine, StatementsAccepted, StatementsJudged, StatementTotalsChanged
 from ..intake import RawLine
 from ..related_units.repository import related_units
 from ..rules import one_policy, policy
 from ..safety import penalty_service as safety_penalties
 from . import repository as repo
-from . import rules
+from . import rules, totals
 from .clocks import STATEMENT_DUE, schedule_minimum_months, schedule_statement_clocks
 from .judging import ARREARS_RULES, apply_agreed_pay_day, judge, raise_statement_findings, statement_fact
 from .models import StatementStatus, ensure_transition
@@ -290,8 +290,9 @@ def _publish_lines(
     good: list[tuple[dict[str, Any], dict[str, Any] | None, list[FindingSpec]]],
 ) -> None:
     """One event per chunk of lines, written as JSON data directly: 10,000 pydantic builds and dumps
-    per batch were a third of the intake's CPU."""
-    for chunk, start in enumerate(range(0, len(good), LINES_PER_EVENT)):
+    per batch were a third of the intake's CPU; then the batch's totals (one event, the lines' sums)."""
+    lines = [_line(*g) for g in good]
+    for chunk, start in enumerate(range(0, len(lines), LINES_PER_EVENT)):
         record_data(
             session,
             StatementsAccepted,
@@ -299,8 +300,14 @@ def _publish_lines(
                 "batch_id": batch_id,
                 "platform_id": platform_id,
                 "chunk": chunk,
-                "lines": [_line(*g) for g in good[start : start + LINES_PER_EVENT]],
+                "lines": lines[start : start + LINES_PER_EVENT],
             },
+        )
+    if lines:
+        record_data(
+            session,
+            StatementTotalsChanged,
+            {"platform_id": platform_id, "cause": "accepted", "batch_id": batch_id, "groups": totals.deltas(lines)},
         )
 
 
@@ -325,6 +332,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
         return
     today = business_today()
     judged: dict[str, list] = defaultdict(list)
+    published: dict[str, dict[str, Any]] = {}  # each line as published while pending, before judging moves it
     unit_cache: dict[str, dict] = {}
     collective_cache: dict[str, list] = {}
     for row in pending:
@@ -336,6 +344,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
                 row["contract_id"],
             )
             continue
+        published[row["id"]] = _line(row, None, [])
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await related_units(session, row["platform_id"])
             collective_cache[row["platform_id"]] = await collectives_of_platform(session, row["platform_id"])
@@ -353,13 +362,25 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     await schedule_statement_clocks(session, rows, today, clock.now())
     await schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
+        lines = [_line(*item) for item in items]
+        platform_id = items[0][1]["platform_id"]
         record(
             session,
             StatementsJudged(
-                platform_id=items[0][1]["platform_id"],
+                platform_id=platform_id,
                 contract_id=contract_id,
-                lines=[StatementLine.model_validate(_line(*item)) for item in items],
+                lines=[StatementLine.model_validate(line) for line in lines],
             ),
+        )
+        record_data(
+            session,
+            StatementTotalsChanged,
+            {
+                "platform_id": platform_id,
+                "cause": "judged",
+                "contract_id": contract_id,
+                "groups": totals.deltas(lines, [published[r["id"]] for r, _, _ in items]),
+            },
         )
 
 

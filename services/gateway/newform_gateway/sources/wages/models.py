@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -37,6 +37,33 @@ class WageStatement(GatewayModel, table=True):
     minimum_wage_met: bool | None = None
     rules_broken: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class WageTotal(GatewayModel, table=True):
+    """A platform's statements of one pay month (period end), district and occupation, counted and summed:
+    the sum of wages' `wages.statements.totals.v1` deltas, so it equals the sums over `wage_statements`.
+    A pending statement (engagement unknown) is counted under district and occupation '' until judged."""
+
+    __tablename__ = "wage_totals"
+
+    platform_id: str = Field(primary_key=True, max_length=100)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    district: str = Field(primary_key=True, max_length=40)
+    occupation: str = Field(primary_key=True, max_length=40)
+    statements: int = Field(sa_column=Column(BigInteger, nullable=False))
+    judged: int = Field(sa_column=Column(BigInteger, nullable=False))
+    pending: int = Field(sa_column=Column(BigInteger, nullable=False))
+    minimum_wage_met: int = Field(sa_column=Column(BigInteger, nullable=False))
+    below_minimum: int = Field(sa_column=Column(BigInteger, nullable=False))
+    paid_on_time: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unpaid: int = Field(sa_column=Column(BigInteger, nullable=False))
+    late: int = Field(sa_column=Column(BigInteger, nullable=False))
+    with_breaches: int = Field(sa_column=Column(BigInteger, nullable=False))
+    compliant: int = Field(sa_column=Column(BigInteger, nullable=False))
+    gross_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    net_due_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    paid_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    worked_minutes: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class WorkSessionView(GatewayModel, table=True):

@@ -2,7 +2,10 @@
 
 A `wages.statements.accepted.v1` carries up to 1,000 statement lines (wages' events.py says why);
 each line becomes a row keyed by its statement id, so a line seen twice (a redelivered chunk, a
-pending statement judged later) updates its row instead of counting twice. Arrears and working-time
+pending statement judged later) updates its row instead of counting twice. The pages' aggregates read
+`wage_totals` instead of counting the lines: wages publishes each batch's totals per pay month, district
+and occupation (`wages.statements.totals.v1`, deltas that never count a line twice: wages' events.py), and
+this projection adds them up, once per event (the inbox). Arrears and working-time
 results come from wages' findings, which the alert path projects (`alerts/projection.py`); the queries of
 `service.py` read both. The rows are written by `repository.write_batch`.
 """
@@ -59,6 +62,37 @@ class StatementsJudged(EventData):
     lines: list[StatementLine]
 
 
+class StatementTotals(EventData):
+    """One group's change; its counters are `wage_totals`' columns (`TOTALS` lists them)."""
+
+    month: str
+    district: str | None
+    occupation: str | None
+    statements: int
+    judged: int
+    pending: int
+    minimum_wage_met: int
+    below_minimum: int
+    paid_on_time: int
+    unpaid: int
+    late: int
+    with_breaches: int
+    compliant: int
+    gross_fen: int
+    net_due_fen: int
+    paid_fen: int
+    worked_minutes: int
+
+
+@consumes("wages.statements.totals.v1")
+class StatementTotalsChanged(EventData):
+    platform_id: str
+    groups: list[StatementTotals]
+
+
+TOTALS = repository.TOTALS
+
+
 class SessionLine(EventData):
     session_id: str
     worker_id: str
@@ -113,9 +147,12 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
     quotas: list[dict[str, Any]] = []
     units: list[dict[str, Any]] = []
     judged: list[dict[str, Any]] = []
+    totals: dict[tuple[str, str, str, str], list[int]] = {}
     for t in events:
         d = t.data
-        if isinstance(d, StatementsAccepted):
+        if isinstance(d, StatementTotalsChanged):
+            _add_totals(totals, d)
+        elif isinstance(d, StatementsAccepted):
             for line in d.lines:
                 statements[line.statement_id] = _statement(d.platform_id, d.batch_id, line, t.envelope.time)
         elif isinstance(d, StatementsJudged):
@@ -168,6 +205,15 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
                 )
             )
     await repository.write_batch(session, list(statements.values()), judged, sessions, quotas, units)
+    await repository.add_totals(session, [(*key, *values) for key, values in totals.items()])
+
+
+def _add_totals(totals: dict[tuple[str, str, str, str], list[int]], d: StatementTotalsChanged) -> None:
+    """An event's deltas added to the batch's (a pending line's group has district and occupation '')."""
+    for g in d.groups:
+        group = totals.setdefault((d.platform_id, g.month, g.district or "", g.occupation or ""), [0] * len(TOTALS))
+        for i, column in enumerate(TOTALS):
+            group[i] += getattr(g, column)
 
 
 class _ChunkProjection(Projection):
@@ -181,12 +227,20 @@ class _ChunkProjection(Projection):
 
 PROJECTION = _ChunkProjection(
     service="wages",
-    model_list=(StatementsAccepted, StatementsJudged, SessionsAccepted, QuotaAssessed, RelatedUnitRegistered),
+    model_list=(
+        StatementsAccepted,
+        StatementsJudged,
+        StatementTotalsChanged,
+        SessionsAccepted,
+        QuotaAssessed,
+        RelatedUnitRegistered,
+    ),
     apply=apply,
 )
 
 READ_MODELS: dict[str, tuple[str, ...]] = {
     "wage_statements": (),
+    "wage_totals": (),
     "wage_work_sessions": (),
     "wage_quota_results": (),
     "wage_related_units": (),

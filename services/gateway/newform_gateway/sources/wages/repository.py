@@ -10,8 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common import bulk
+from newform_common.db import driver_connection
 
-from .models import QuotaResult, RelatedUnitView, WageStatement, WorkSessionView
+from .models import QuotaResult, RelatedUnitView, WageStatement, WageTotal, WorkSessionView
 
 ARREARS_RULE = "M6.wage_arrears"
 
@@ -28,13 +29,14 @@ async def write_batch(
     """One statement per table: accepted lines, judged lines of statements stored earlier, work sessions,
     quota results, related units."""
     await _insert_or_upsert_statements(session, statements)
-    # a judged line keeps the row's batch and first report time; only the judgement changes
+    # a judged line keeps the row's batch and first report time; the rest is the line as judged (its due
+    # date the agreed pay day): wages' totals delta adds exactly this line (wage_totals)
     await bulk.upsert(
         session,
         WageStatement,
         judged,
         key=["statement_id"],
-        update=["status", "occupation", "district", "enterprise_id", "minimum_wage_met", "rules_broken"],
+        update=[*_JUDGED_COLUMNS],
     )
     await bulk.upsert(session, WorkSessionView, sessions, key=["session_id"])
     await bulk.upsert(session, QuotaResult, quotas, key=["platform_id", "post", "work_date"])
@@ -42,6 +44,41 @@ async def write_batch(
 
 
 _STATEMENT_COLUMNS = tuple(WageStatement.__table__.columns.keys())
+_JUDGED_COLUMNS = tuple(c for c in _STATEMENT_COLUMNS if c not in ("statement_id", "batch_id", "reported_at"))
+
+#: wage_totals' counters, in the order `add_totals` takes them after the key.
+TOTALS = tuple(
+    c for c in WageTotal.__table__.columns.keys() if c not in ("platform_id", "month", "district", "occupation")
+)
+
+_ADD_TOTALS = (
+    "insert into wage_totals as t (platform_id, month, district, occupation, {columns}) "
+    "select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], {arrays}) "
+    "on conflict (platform_id, month, district, occupation) do update set {sums} "
+    "returning platform_id, month, district, occupation, statements"
+).format(
+    columns=", ".join(TOTALS),
+    arrays=", ".join(f"${i}::bigint[]" for i in range(5, 5 + len(TOTALS))),
+    sums=", ".join(f"{c} = t.{c} + excluded.{c}" for c in TOTALS),
+)
+
+
+async def add_totals(session: AsyncSession, groups: list[tuple[Any, ...]]) -> None:
+    """Add a batch's deltas to wage_totals, one statement (rows: key, then TOTALS' values); a group left
+    without statements (its pending lines all judged) is removed, so the table holds exactly the groups
+    that have statements, however the events were batched (a rebuild compares it)."""
+    if not groups:
+        return
+    conn = await driver_connection(session)
+    ordered = sorted(groups)  # rows locked in one order: two batches never wait on each other in a circle
+    rows = await conn.fetch(_ADD_TOTALS, *(list(column) for column in zip(*ordered, strict=True)))
+    empty = [r for r in rows if r["statements"] == 0]
+    if empty:
+        await conn.execute(
+            "delete from wage_totals where (platform_id, month, district, occupation) in "
+            "(select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])) and statements = 0",
+            *(list(column) for column in zip(*((r[0], r[1], r[2], r[3]) for r in empty), strict=True)),
+        )
 
 
 async def _insert_or_upsert_statements(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -62,18 +99,16 @@ async def pay_compliance(
     session: AsyncSession, platform_id: str | None = None, month: str | None = None
 ) -> list[dict[str, Any]]:
     """Per platform and month: statements, judged, pending, minimum wage met, paid on time, with breaches,
-    amounts due and paid."""
+    amounts due and paid — the totals' groups summed over district and occupation (wage_totals)."""
     rows = await session.execute(
         text(
-            "select platform_id, to_char(period_end, 'YYYY-MM') as month, count(*) as statements, "
-            "count(*) filter (where status = 'judged') as judged, count(*) filter (where status = "
-            "'pending') as pending, "
-            "count(*) filter (where minimum_wage_met) as minimum_wage_met, "
-            "count(*) filter (where status = 'judged' and paid_fen >= net_due_fen and paid_on <= due_date) "
-            "as paid_on_time, count(*) filter (where jsonb_array_length(rules_broken) > 0) as with_breaches, "
-            "coalesce(sum(net_due_fen), 0)::bigint as net_due_fen, coalesce(sum(paid_fen), 0)::bigint as paid_fen "
-            "from wage_statements where (cast(:p as text) is null or platform_id = :p) "
-            "and (cast(:m as text) is null or to_char(period_end, 'YYYY-MM') = :m) group by 1, 2 order by 2 desc, 1"
+            "select platform_id, month, sum(statements)::bigint as statements, sum(judged)::bigint as judged, "
+            "sum(pending)::bigint as pending, sum(minimum_wage_met)::bigint as minimum_wage_met, "
+            "sum(paid_on_time)::bigint as paid_on_time, sum(with_breaches)::bigint as with_breaches, "
+            "sum(net_due_fen)::bigint as net_due_fen, sum(paid_fen)::bigint as paid_fen "
+            "from wage_totals where (cast(:p as text) is null or platform_id = :p) "
+            "and (cast(:m as text) is null or month = :m) group by 1, 2 having sum(statements) > 0 "
+            "order by 2 desc, 1"
         ),
         {"p": platform_id, "m": month},
     )
@@ -139,9 +174,8 @@ async def platform_pay_numbers(session: AsyncSession, platform_id: str) -> tuple
     row = (
         await session.execute(
             text(
-                "select count(*) filter (where status = 'judged'), count(*) filter (where status = 'judged' "
-                "and minimum_wage_met and paid_fen >= net_due_fen and paid_on <= due_date "
-                "and jsonb_array_length(rules_broken) = 0) from wage_statements where platform_id = :p"
+                "select coalesce(sum(judged), 0)::bigint, coalesce(sum(compliant), 0)::bigint from wage_totals "
+                "where platform_id = :p"
             ),
             {"p": platform_id},
         )
