@@ -30,6 +30,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -49,6 +50,9 @@ from newform_local.ports import free_port  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
 from tests.kit.contracts import contract_body, credit_code, migrate, phone, resident_id, terms  # noqa: E402
 
+IDLE_SECONDS = 3.0
+# A backend that goes idle reports its transaction counts within 10 s (PostgreSQL 15+, PGSTAT_IDLE_INTERVAL).
+STATS_FLUSH_SECONDS = 11.0
 UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 
 
@@ -256,6 +260,22 @@ async def drained(bootstrap: str, timeout: float = 180) -> float:
     raise SystemExit(f"the consumers did not catch up within {timeout:.0f} s")
 
 
+async def database_counts(pg, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Per service: events its consumers have handled (inbox rows: the proof that they consumed) and
+    transactions committed in its database (what a consumer polling per relay cycle multiplies)."""
+    counts = {}
+    for name in names:
+        conn = await asyncpg.connect(pg.url(f"p3full_{name}").replace("+asyncpg", ""))
+        try:
+            counts[name] = (
+                await conn.fetchval("select count(*) from inbox where outcome = 'handled'"),
+                await conn.fetchval("select xact_commit from pg_stat_database where datname = current_database()"),
+            )
+        finally:
+            await conn.close()
+    return counts
+
+
 def infrastructure_pids(pg, kafka) -> dict[str, int]:
     """The bench's PostgreSQL (its postmaster; `cpu_seconds` adds the backends) and Kafka broker."""
     pids = {}
@@ -286,6 +306,10 @@ async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int
     for name in names:
         pg.create_database(f"p3full_{name}")
         await asyncio.to_thread(upgrade, f"newform_{name}", database_url_for(name, env))
+    servers_alone = infrastructure_pids(pg, kafka)
+    alone = {name: cpu_seconds(pid) for name, pid in servers_alone.items()}
+    await asyncio.sleep(IDLE_SECONDS)  # the servers' own idle, before any service connects
+    alone = {f"{n} alone": (cpu_seconds(pid) - alone[n]) / IDLE_SECONDS * 1000 for n, pid in servers_alone.items()}
     with folder, ExitStack() as stack:
         servers = {
             name: stack.enter_context(uvicorn(f"newform_{name}.main:create_app", ports[name], env, factory=True))
@@ -303,14 +327,28 @@ async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int
             for name, server in servers.items():
                 subprocess.Popen([*os.environ["BENCH_PROFILE_SERVER"].format(name=name).split(), str(server.pid)])
         pids = {name: server.pid for name, server in servers.items()} | infrastructure_pids(pg, kafka)
+        await asyncio.sleep(STATS_FLUSH_SECONDS)
+        counted = await database_counts(pg, names)
+        idle = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        await asyncio.sleep(IDLE_SECONDS)  # what the stack burns with nothing to do (polls, timers)
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        idle = {name: (before[name] - idle[name]) / IDLE_SECONDS * 1000 for name in pids}
+        window = time.monotonic()
         ours = run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=seconds)
         drain_s = await drained(kafka.bootstrap_servers)
         cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        window = time.monotonic() - window
+        await asyncio.sleep(STATS_FLUSH_SECONDS)
+        counted = {
+            n: (rows - counted[n][0], commits - counted[n][1])
+            for n, (rows, commits) in (await database_counts(pg, names)).items()
+        }
     if ours["non2xx"] or ours["socket_errors"]:
         raise SystemExit(f"POST /v1/contracts answered errors under load (full stack): {ours}")
     ceiling = measure_ceiling(body, seconds=seconds, concurrency=concurrency)
     per_create = {name: used / max(ours["requests"], 1) * 1000 for name, used in cpu.items()}
+    # Less what the same processes burn idle over the same window: what a create itself adds.
+    marginal = {n: ms - idle[n] * window / max(ours["requests"], 1) for n, ms in per_create.items()}
     return {
         "value": ours["rps"],
         "ceiling": ceiling["rps"],
@@ -321,6 +359,10 @@ async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int
         "cpu_ms_per_request": sum(ms for name, ms in per_create.items() if name in names),
         "cpu_ms_per_request_by_service": {name: per_create[name] for name in names},
         "cpu_ms_per_request_infrastructure": {n: ms for n, ms in per_create.items() if n not in names},
+        "idle_cpu_ms_per_s": idle | alone,
+        "marginal_cpu_ms_per_request": marginal,
+        "events_handled_per_request": {n: rows / max(ours["requests"], 1) for n, (rows, _) in counted.items()},
+        "commits_per_request": {n: commits / max(ours["requests"], 1) for n, (_, commits) in counted.items()},
         "drain_s": drain_s,
         "ceiling_p99_ms": ceiling["p99_ms"],
         "concurrency": concurrency,
@@ -350,6 +392,15 @@ def report_full_stack(f: dict) -> None:
     print("  CPU ms/create: " + ", ".join(f"{n} {ms:.2f}" for n, ms in f["cpu_ms_per_request_by_service"].items()))
     infrastructure = f["cpu_ms_per_request_infrastructure"].items()
     print("  and the servers (the bench's own): " + ", ".join(f"{n} {ms:.2f}" for n, ms in infrastructure))
+    print(
+        "  less idle, CPU ms/create: "
+        + ", ".join(f"{n} {ms:.2f}" for n, ms in f["marginal_cpu_ms_per_request"].items())
+    )
+    handled = f["events_handled_per_request"].items()
+    print("  events handled (inbox rows) per create: " + ", ".join(f"{n} {k:.2f}" for n, k in handled))
+    commits = f["commits_per_request"].items()
+    print("  transactions committed per create: " + ", ".join(f"{n} {k:.2f}" for n, k in commits))
+    print("  idle, CPU ms per second: " + ", ".join(f"{n} {ms:.0f}" for n, ms in f["idle_cpu_ms_per_s"].items()))
     print(f"  ceiling  {f['ceiling']:8.0f} req/s  p99 {f['ceiling_p99_ms']:.1f} ms  ratio {f['ratio']:.3f}")
 
 

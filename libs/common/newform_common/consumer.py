@@ -15,6 +15,13 @@ by Kafka position when it has none) in a transaction that commits after the brok
 acknowledgement, its offset is committed, and the runner goes on. With the database down, nothing is
 dead-lettered: the runner waits and reconnects. A runner given `types` passes over (after parsing,
 before the inbox) the events of other types on its topics.
+
+A runner given `coalesce` starts at most one poll per `coalesce` seconds while events keep coming
+(the relay's rule): an event after a quiet spell is handled at once, and under load the records of
+that interval are one poll, one transaction and one offset commit instead of one each per relay
+cycle (issue 25: with every service running, each create cost every consumer a poll, a transaction
+and a commit of its own). Only the next poll waits: what a poll handled is committed and its offsets
+sent as before, so a kill -9 loses nothing and a redelivery still changes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
@@ -64,6 +72,7 @@ class ConsumerRunner:
         retry_delay: float = 0.2,
         batch_size: int = 500,
         types: Collection[str] | None = None,
+        coalesce: float = 0.0,
     ):
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -85,6 +94,8 @@ class ConsumerRunner:
         # The event types the handler acts on (None: every type). Others on the topics are passed over
         # before the inbox: with no effect there is nothing to deduplicate, and no transaction to pay.
         self.types = frozenset(types) if types is not None else None
+        # At most one poll per `coalesce` seconds under load (0: poll again at once; see the module's text).
+        self.coalesce = coalesce
         self._task: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
@@ -127,6 +138,7 @@ class ConsumerRunner:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
                 if not batches:
                     continue
+                polled_at = time.monotonic()
                 # Every partition of the poll in one transaction (each partition's records in order):
                 # one inbox statement, one commit, whatever the number of partitions.
                 await self._handle_batch([record for records in batches.values() for record in records])
@@ -139,6 +151,10 @@ class ConsumerRunner:
                 committing = asyncio.create_task(consumer.commit(positions))
                 for tp, records in batches.items():
                     self._report_lag(consumer, tp, records[-1].offset)
+                # A full poll means more is waiting: no pause then. (The fetcher keeps filling its buffer
+                # meanwhile; the next poll takes what the interval brought.)
+                if self.coalesce and sum(map(len, batches.values())) < self.batch_size:
+                    await asyncio.sleep(max(0.0, polled_at + self.coalesce - time.monotonic()))
         finally:
             self._consumer = None
             if committing is not None and not committing.done():
