@@ -9,7 +9,7 @@ from collections import Counter
 
 from newform_common.testing import eventually, fetch, scalar
 from newform_wages.events import StatementTotalsChanged
-from newform_wages.statements.totals import COUNTERS
+from newform_wages.statements.totals import COUNTERS, deltas
 
 from ..kit.wages import new_platform, new_worker, statement
 
@@ -137,3 +137,41 @@ async def test_the_totals_events_add_up_to_the_stored_statements(api, feed):
     assert groups[("2024-04", "chengdong", "food_delivery")]["paid_on_time"] == 0
     assert groups[("2024-05", "chengdong", "food_delivery")]["unpaid"] == 1
     assert everything["compliant"] == 3  # March and June of a, July of c
+
+
+def test_a_judged_line_moves_between_groups_and_only_its_changes_count():
+    """The delta of a judging: the line as published while pending out, the judged line in."""
+    judged = {
+        "period_end": "2024-03-31",
+        "district": "chengdong",
+        "occupation": "food_delivery",
+        "status": "judged",
+        "paid_on": "2024-04-12",
+        "due_date": "2024-04-10",
+        "gross_fen": 300_000,
+        "net_due_fen": 300_000,
+        "paid_fen": 300_000,
+        "worked_minutes": 10_080,
+        "minimum_wage_met": True,
+        "rules_broken": ["M6.paid_late"],
+    }
+    pending = {
+        **judged,
+        "status": "pending",
+        "district": None,
+        "occupation": None,
+        "minimum_wage_met": None,
+        "rules_broken": [],
+    }
+    out, into = deltas([judged], [pending])
+    assert (out["district"], out["statements"], out["pending"], out["paid_fen"]) == (None, -1, -1, -300_000)
+    assert (into["district"], into["statements"], into["judged"], into["late"], into["compliant"]) == (
+        "chengdong",
+        1,
+        1,
+        1,
+        0,
+    )
+    assert into["with_breaches"] == 1 and into["minimum_wage_met"] == 1 and into["paid_on_time"] == 0
+    # the same line added and taken away: no group left
+    assert deltas([judged], [judged]) == []
