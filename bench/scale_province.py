@@ -147,8 +147,8 @@ def _statements(month_start: date, m: int, workers: int) -> str:
     line = f"""jsonb_build_object(
          'line_id', 'l_' || i || '_{m}', 'statement_id', 'st_' || i || '_{m}', 'worker_id', 'w_' || i,
          'contract_id', 'c_' || i, 'period_start', '{month_start}', 'period_end', '{period_end}', 'due_date', '{due}',
-         'gross_fen', 380000 + (i * 7919) % 200000, 'net_due_fen', 342000 + (i * 7919) % 180000,
-         'paid_fen', case when {unpaid} then 0 else 342000 + (i * 7919) % 180000 end,
+         'gross_fen', 380000 + (i::bigint * 7919) % 200000, 'net_due_fen', 342000 + (i::bigint * 7919) % 180000,
+         'paid_fen', case when {unpaid} then 0 else 342000 + (i::bigint * 7919) % 180000 end,
          'paid_on', case when {unpaid} then null else '{due - timedelta(days=1)}' end,
          'worked_minutes', 9000 + (i * 13) % 4000, 'status', 'judged', 'occupation', {c["o"]}, 'district', {c["d"]},
          'enterprise_id', {c["p"]}, 'minimum_wage_met', i % 100 <> 3,
