@@ -328,8 +328,11 @@ def report(found: dict[str, dict[str, Any]], small: dict[str, Any], large: dict[
 
 async def main(workers: int, small_workers: int, requests: int, cold: bool) -> None:
     with throwaway_servers("newform-scale-", postgres_settings=SERVER_SETTINGS) as (pg, kafka):
-        small = await one_size(pg, kafka, small_workers, requests, cold)
+        small = await one_size(pg, kafka, small_workers, requests, cold) if small_workers else None
         large = await one_size(pg, kafka, workers, requests, cold)
+    if small is None:  # one size only (a look at one size while working): no growth, the summary untouched
+        (SUMMARY.parent / "scale.json").write_text(json.dumps([large], indent=2, ensure_ascii=False, default=str))
+        return
     found = figures(small, large)
     save(found, [small, large])
     report(found, small, large)
@@ -338,7 +341,12 @@ async def main(workers: int, small_workers: int, requests: int, cold: bool) -> N
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1_000_000, help="the province's size (default 1,000,000)")
-    parser.add_argument("--small", type=int, default=100_000, help="the size growth is measured from")
+    parser.add_argument(
+        "--small",
+        type=int,
+        default=100_000,
+        help="the size growth is measured from (0: only --workers, not saved in the summary)",
+    )
     parser.add_argument("--requests", type=int, default=50, help="requests per endpoint (default 50)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold pass (no PostgreSQL restart)")
     args = parser.parse_args()
