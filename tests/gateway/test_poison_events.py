@@ -16,7 +16,8 @@ from newform_common.kafka import ensure_topics
 from newform_common.testing import TokenFactory, app_client, eventually, unique_name
 from newform_contracts.events import WorkerRegistered
 from newform_gateway.main import create_app
-from newform_gateway.rebuild import _partitions, compare, rebuild
+from newform_gateway.rebuild import compare, rebuild
+from newform_gateway.topic_merge import _partitions
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings, migrated_database, prepare_topics, scalar

@@ -10,7 +10,14 @@ the replay merges all partitions by event time (each partition keeping its own o
 the gateway's own `gateway.alert.*` actions after the findings they act on, as they happened.
 (Limits: a finding whose event time precedes a resolution but which reached the live gateway
 after it can be merged differently on replay.) The merge streams: memory holds one fetch per
-partition, not the topics.
+partition, not the topics (`topic_merge.py`).
+
+`rebuild_from_log(source_url, into)` (`newform gateway rebuild --from-log`) rebuilds from a live
+database's event log instead, without Kafka (whose reading alone, ~100,000 events/s, caps a replay): the
+log is copied in one binary COPY stream, each slice's high-volume types are projected by SQL over the
+whole log (`slices.LOG_PROJECTIONS`), the other types stream through the Python projections in the
+replay's order (event time, then seq). Its result `compare`s equal to the live read models
+(tests/gateway/test_projections.py).
 
 `compare(live_url, rebuilt_url)` diffs the read models, ignoring the projection's own surrogate ids
 and timestamps. Webhooks and deliveries are operational state, not read models: a rebuilt database
@@ -21,33 +28,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import heapq
 import logging
-import re
 import time
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from newform_common import bulk, inbox
 from newform_common.consumer import MALFORMED_TYPE, position_id
 from newform_common.db import Database
-from newform_common.events import Envelope, MalformedEvent
-from newform_common.kafka import make_admin, security_options
+from newform_common.events import Envelope
 from newform_common.migrations import upgrade
 
 from . import repository, slices
 from .config import DEFAULT_CREDIT_RULES, Settings
 from .credit.rules import CreditRules
 from .main import context_for
-from .projections.base import Context
+from .projections.base import Context, LogProjection
 from .projections.runner import apply_projections, log_events, project
+from .topic_merge import merged_chunks
 
 log = logging.getLogger(__name__)
 
@@ -67,129 +70,6 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
 #: Rows left out of the comparison: a counter the live triggers brought back to zero is a row with n = 0;
 #: a rebuild, counting once, writes none (the readers skip zeros alike).
 NOT_COMPARED = {"read_counters": "n = 0"}
-
-
-async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    if not topics:
-        return []
-    admin = make_admin(bootstrap, client_id="gateway-rebuild")
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-    finally:
-        await admin.close()
-    return sorted(TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"])
-
-
-#: Fetch sizes for reading whole topics: many records per round trip (aiokafka's defaults are 1 MB per partition).
-FETCH_MAX_BYTES = 64 * 1024 * 1024
-PARTITION_FETCH_MAX_BYTES = 16 * 1024 * 1024
-
-
-@dataclass
-class _Partitions:
-    """The assigned partitions read up to their end offsets: a buffer of parsed records per partition."""
-
-    consumer: AIOKafkaConsumer
-    end: dict[TopicPartition, int]
-    buffers: dict[TopicPartition, deque]
-    open_partitions: set[TopicPartition]
-    poison: list[dict[str, Any]] | None
-
-    async def refill(self, wanted: set[TopicPartition]) -> None:
-        """Fetch until every partition in `wanted` has a record buffered or is read to its end."""
-        while wanted:
-            batch = await self.consumer.getmany(*wanted, timeout_ms=1000)
-            for tp, recs in batch.items():
-                buffer, stop = self.buffers[tp], self.end[tp]
-                for r in recs:
-                    if r.offset >= stop:
-                        continue
-                    try:
-                        env = Envelope.from_kafka(
-                            r.key, r.value, r.headers or [], topic=tp.topic, partition=tp.partition, offset=r.offset
-                        )
-                    except MalformedEvent as exc:
-                        # The live runner dead-lettered it already (once): skip it, say so.
-                        if self.poison is not None:
-                            self.poison.append(
-                                {
-                                    "topic": tp.topic,
-                                    "partition": tp.partition,
-                                    "offset": r.offset,
-                                    "reason": f"malformed: {exc}",
-                                }
-                            )
-                        continue
-                    buffer.append(((env.time, tp.topic, tp.partition, r.offset), env))
-            for tp in list(wanted):
-                if await self.consumer.position(tp) >= self.end[tp]:
-                    self.open_partitions.discard(tp)
-                if self.buffers[tp] or tp not in self.open_partitions:
-                    wanted.discard(tp)
-
-
-def _consumer(settings: Settings) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        **security_options(),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        fetch_max_bytes=FETCH_MAX_BYTES,
-        max_partition_fetch_bytes=PARTITION_FETCH_MAX_BYTES,
-    )
-
-
-async def _merged_chunks(
-    settings: Settings, topics_found: list[str], size: int, poison: list[dict[str, Any]] | None = None
-) -> AsyncIterator[list[Envelope]]:
-    """Every record of the matching topics up to the end offsets taken at the start, merged across
-    partitions by (event time, topic, partition, offset), in chunks of `size` — streamed: each
-    partition holds at most one fetch in memory, and the next record is always the earliest head
-    among the partitions."""
-    consumer = _consumer(settings)
-    await consumer.start()
-    try:
-        pattern = re.compile(settings.topic_pattern)
-        topics_found.extend(sorted(t for t in await consumer.topics() if pattern.match(t)))
-        partitions = await _partitions(settings.kafka_bootstrap_servers, topics_found)
-        if not partitions:
-            return
-        consumer.assign(partitions)
-        end = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        read = _Partitions(
-            consumer,
-            end,
-            {tp: deque() for tp in partitions},
-            {tp for tp in partitions if end[tp] > 0 and await consumer.position(tp) < end[tp]},
-            poison,
-        )
-        heads: list[tuple] = []  # one entry per partition with a buffered record: (its sort key, partition)
-        await read.refill(set(read.open_partitions))
-        for tp, buffer in read.buffers.items():
-            if buffer:
-                heapq.heappush(heads, (buffer[0][0], tp))
-        chunk: list[Envelope] = []
-        while heads:
-            _, tp = heads[0]
-            buffer = read.buffers[tp]
-            chunk.append(buffer.popleft()[1])
-            if not buffer and tp in read.open_partitions:
-                await read.refill({tp})
-            if buffer:
-                heapq.heapreplace(heads, (buffer[0][0], tp))
-            else:
-                heapq.heappop(heads)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-    finally:
-        await consumer.stop()
 
 
 async def rebuild(settings: Settings, into: str | None = None, *, batch: int = 5000) -> dict[str, Any]:
@@ -339,7 +219,7 @@ async def _stream(settings: Settings, topics: list[str], batch: int, replay: _Re
         # The collector would re-walk the buffered events over and over (40% of the replay's
         # CPU, py-spy): off while it runs (bulk.collector_paused collects every 10 s).
         with bulk.collector_paused():
-            async for chunk in _merged_chunks(settings, topics, batch, replay.poison):
+            async for chunk in merged_chunks(settings, topics, batch, replay.poison):
                 new = []
                 for env in chunk:
                     if env.id not in seen:  # the same event twice (a producer's retry) is projected once
@@ -416,10 +296,15 @@ async def _from_log(source_url: str, target: str, ctx: Context, chunk: int) -> d
                 await repository.create_indexes(session, deferred)
                 await repository.analyze_event_log(session)
             deferred, timings["indexes"] = [], time.perf_counter() - started
-            facts = await _project_in_sql(db)
+            facts = await _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if not p.alongside])
             timings["sql"] = time.perf_counter() - started
-            rest = await _project_the_rest(db, ctx, chunk)
-            timings["python"] = time.perf_counter() - started
+            # the SQL of tables no Python projection touches runs beside the Python stream (2 cores)
+            alongside, rest = await asyncio.gather(
+                _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if p.alongside]),
+                _project_the_rest(db, ctx, chunk),
+            )
+            facts += alongside
+            timings["python_and_sql_alongside"] = time.perf_counter() - started
         finally:
             await _finish_upkeep(db, deferred)
     finally:
@@ -438,9 +323,9 @@ async def _from_log(source_url: str, target: str, ctx: Context, chunk: int) -> d
     }
 
 
-async def _project_in_sql(db: Database) -> int:
+async def _project_in_sql(db: Database, projections: list[LogProjection]) -> int:
     facts = 0
-    for projection in slices.LOG_PROJECTIONS:
+    for projection in projections:
         async with db.transaction() as session:
             await repository.commit_without_waiting(session)
             await repository.use_memory_for_sorts(session)
@@ -457,6 +342,7 @@ async def _project_the_rest(db: Database, ctx: Context, chunk: int) -> int:
         while True:
             async with db.transaction() as session:
                 await repository.commit_without_waiting(session)
+                await repository.plan_for_current_sizes(session)
                 rows = await repository.logged_after(session, after, skip, chunk)
                 if not rows:
                     return projected

@@ -90,3 +90,5 @@ class LogProjection:
 
     types: frozenset[str]
     apply: LogApply
+    #: No Python projection writes or reads its tables at all: it may run while the other types stream.
+    alongside: bool = False

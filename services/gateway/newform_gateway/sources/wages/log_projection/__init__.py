@@ -9,7 +9,8 @@ rebuild from the log — the same rows `projection.py` writes, folding the event
 
 Why SQL first, then the other types in Python, gives the same result: wage_statements and
 wage_work_sessions are written only by these three types, and no projection reads them (the pages and
-scorecards do). The totals (`wages.statements.totals.v1`), quotas and related units stay in Python.
+scorecards do) — so it runs alongside the Python stream. The totals (`wages.statements.totals.v1`), quotas
+and related units stay in Python.
 """
 
 from __future__ import annotations
@@ -17,4 +18,4 @@ from __future__ import annotations
 from ....projections.base import LogProjection
 from .repository import ACCEPTED, JUDGED, SESSIONS, project_lines
 
-LOG_PROJECTION = LogProjection(types=frozenset({ACCEPTED, JUDGED, SESSIONS}), apply=project_lines)
+LOG_PROJECTION = LogProjection(types=frozenset({ACCEPTED, JUDGED, SESSIONS}), apply=project_lines, alongside=True)
