@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
 from newform_common.db import Database
 from newform_common.events import Envelope
+from newform_common.migrations import upgrade
 from newform_gateway.projections.base import Typed
 from newform_gateway.sources.wages.models import WageStatement
 from newform_gateway.sources.wages.projection import (
@@ -160,3 +162,76 @@ async def test_the_totals_add_up_and_a_judged_line_moves_out_of_the_pending_grou
             assert await platform_pay_numbers(session, "p_tot") == (2, 2)
     finally:
         await db.dispose()
+
+
+async def test_the_migration_counts_the_lines_projected_before_the_totals(new_database):
+    """gw_wages_0002 fills wage_totals from the lines already projected: the pages' figures do not change."""
+    url = new_database("gateway")
+    await asyncio.to_thread(upgrade, "newform_gateway", url, "gw_wages_0001")
+    lines = [
+        _line(0, status="judged", minimum_wage_met=True, district="chengdong", occupation="courier"),
+        _line(
+            1,
+            status="judged",
+            minimum_wage_met=False,
+            district="chengdong",
+            occupation="courier",
+            rules_broken=["M6.minimum_wage"],
+        ),
+        _line(
+            2, status="judged", minimum_wage_met=True, district="chengxi", occupation="courier", paid_on="2024-04-20"
+        ),
+        _line(3, status="pending", paid_fen=0, paid_on=None),
+    ]
+    data = {"batch_id": "bt_old", "platform_id": "p_old", "chunk": 0, "lines": lines}
+    envelope = Envelope(
+        id="e_old",
+        source="/newform/wages",
+        type="wages.statements.accepted.v1",
+        time=datetime.now(UTC),
+        key="p_old",
+        data=data,
+    )
+    db = Database(url, service="gateway")
+    try:
+        async with db.transaction() as session:
+            await apply(session, [Typed(envelope, StatementsAccepted.model_validate(data))], None)
+        await db.dispose()
+        await asyncio.to_thread(upgrade, "newform_gateway", url)
+        db = Database(url, service="gateway")
+        async with db.transaction() as session:
+            rows = await pay_compliance(session, "p_old")
+            assert await platform_pay_numbers(session, "p_old") == (3, 1)
+        assert [
+            (
+                r["statements"],
+                r["judged"],
+                r["pending"],
+                r["minimum_wage_met"],
+                r["paid_on_time"],
+                r["with_breaches"],
+                r["paid_fen"],
+            )
+            for r in rows
+        ] == [(4, 3, 1, 2, 2, 1, 900_000)]
+    finally:
+        await db.dispose()
+
+
+def _line(i: int, **kw) -> dict:
+    line = {
+        "line_id": f"l{i}",
+        "statement_id": f"st_old_{i}",
+        "worker_id": f"w_{i}",
+        "contract_id": f"ct_{i}",
+        "period_start": "2024-03-01",
+        "period_end": "2024-03-31",
+        "due_date": "2024-04-10",
+        "gross_fen": 300_000,
+        "net_due_fen": 300_000,
+        "paid_fen": 300_000,
+        "paid_on": "2024-04-08",
+        "worked_minutes": 10_080,
+        "rules_broken": [],
+    }
+    return {**line, **kw}
