@@ -13,6 +13,7 @@ real history:
 | `wages.statements.accepted.v1`: a statement per month, 1,000 lines per event | 12 | 12,000,000 |
 | `wages.sessions.accepted.v1`: three work sessions a month, 1,000 lines per event | 36 | 36,000,000 |
 | `*.finding.raised.v1` (one worker in five), and its resolution if older than 20 days | ≈ 0.39 | ≈ 390,000 |
+| `wages.statements.totals.v1`: a month's totals per platform (aggregates, not facts) | — | — |
 
 — about 51 facts per worker. A fact is one statement line, one session, one registration…: what the
 services judge and the gateway projects one by one. Wages publishes lines in events of 1,000, as it
@@ -166,6 +167,35 @@ from (select i % {PLATFORMS} pl, i / ({PLATFORMS} * {LINES_PER_EVENT}) chunk, {r
 group by pl, chunk"""
 
 
+def _statement_totals(month_start: date, m: int, workers: int) -> str:
+    """Month m's `wages.statements.totals.v1`, one per platform after its statement events: the groups
+    wages' statements/totals.py publishes for those lines (an aggregate, not a fact)."""
+    c = _common_sql()
+    period_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    unpaid = f"(i % 50 = 7 and {m} = {MONTHS - 1})"
+    net = "342000 + (i::bigint * 7919) % 180000"
+    reported = f"timestamptz '{period_end + timedelta(days=3)} 10:00+08' + {PLATFORMS - 1} * interval '1 minute'"
+    return f"""insert into event_log ({LOG_COLUMNS})
+select 'e_stt_{m}_' || pl, 'wages.statements.totals.v1', '/newform/wages', 'wages', 'p_' || pl, 'p_' || pl,
+       {reported} + interval '1 second',
+       jsonb_build_object('platform_id', 'p_' || pl, 'cause', 'accepted', 'batch_id', 'b_{m}_' || pl,
+                          'groups', jsonb_agg(g order by d, o)),
+       null, 'p_' || pl, 'wages.events', pl % 3, nextval('bench_offsets')
+from (
+  select pl, d, o, jsonb_build_object('month', '{period_end:%Y-%m}', 'district', d, 'occupation', o,
+      'statements', count(*), 'judged', count(*), 'pending', 0,
+      'minimum_wage_met', count(*) filter (where met), 'below_minimum', count(*) filter (where not met),
+      'paid_on_time', count(*) filter (where not unpaid), 'unpaid', count(*) filter (where unpaid), 'late', 0,
+      'with_breaches', count(*) filter (where not met), 'compliant', count(*) filter (where met and not unpaid),
+      'gross_fen', sum(gross), 'net_due_fen', sum(net), 'paid_fen', sum(paid), 'worked_minutes', sum(minutes)) g
+  from (select i % {PLATFORMS} pl, {c["d"]} d, {c["o"]} o, {unpaid} unpaid, i % 100 <> 3 met,
+               380000 + (i::bigint * 7919) % 200000 gross, {net} net, case when {unpaid} then 0 else {net} end paid,
+               9000 + (i * 13) % 4000 minutes
+        from generate_series(1, {workers}) i) s
+  group by pl, d, o) t
+group by pl"""
+
+
 def _sessions(month_start: date, m: int, k: int, workers: int) -> str:
     """Month m's k-th work session of every worker (days 3, 13, 23), reported that night."""
     work_date = month_start + timedelta(days=2 + 10 * k)
@@ -226,6 +256,7 @@ def statements_for(workers: int, today: date, now: datetime) -> tuple[list[str],
     month_start = start
     for m in range(MONTHS):
         bulk.append(_statements(month_start, m, workers))
+        bulk.append(_statement_totals(month_start, m, workers))
         bulk.extend(_sessions(month_start, m, k, workers) for k in range(SESSIONS_PER_MONTH))
         month_start = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
     bulk.extend(_findings(start, now, workers))
@@ -263,7 +294,9 @@ async def fill(dsn: str, workers: int, *, parallel: int = 2, now: datetime | Non
         lines = await conn.fetchval(
             "select coalesce(sum(jsonb_array_length(data->'lines')), 0) from event_log where data ? 'lines'"
         )
-        singles = await conn.fetchval("select count(*) from event_log where not data ? 'lines'")
+        singles = await conn.fetchval(
+            "select count(*) from event_log where not data ? 'lines' and type <> 'wages.statements.totals.v1'"
+        )
     finally:
         await conn.close()
     return Filled(workers, events, lines + singles, asyncio.get_running_loop().time() - started)
