@@ -158,7 +158,15 @@ def visible(principal: Principal) -> ColumnElement[bool]:
         raise Forbidden(
             "A department token needs a department scope (a district government: department=county with a district)"
         )
-    return Alert.alert_id.in_(select(AlertRoute.alert_id).where(AlertRoute.department == key))
+    return routed_to(key)
+
+
+def routed_to(department: str) -> ColumnElement[bool]:
+    """Alerts routed to `department`: its key among the alert's `departments` (what `alert_routes` holds, one
+    row per key), read through the GIN index `ix_alerts_departments` (migration 0005) — combined with the
+    list's other filters and its order, where a join with the routes had to find every alert of the department."""
+    departments: Any = Alert.departments  # a JSONB column: `contains` is `@>`
+    return departments.contains([department])
 
 
 async def alerts_page(
@@ -172,8 +180,11 @@ async def alerts_page(
     department: str | None = None,
     platform_id: str | None = None,
     overdue: bool | None = None,
+    district: str | None = None,
+    raised_between: tuple[datetime, datetime] | None = None,
 ) -> list[Alert]:
-    """The caller's alerts, newest first, one page (and one more, to tell whether a next page exists)."""
+    """The caller's alerts, newest first, one page (and one more, to tell whether a next page exists).
+    `raised_between`: [from, until) of `raised_at` (a month, as the service computes it)."""
     q = select(Alert).where(visible(principal))
     if status:
         q = q.where(Alert.status == status)
@@ -181,8 +192,12 @@ async def alerts_page(
         q = q.where(Alert.measure == measure)
     if platform_id:
         q = q.where(Alert.platform_id == platform_id)
+    if district:
+        q = q.where(Alert.district == district)
+    if raised_between:
+        q = q.where(Alert.raised_at >= raised_between[0], Alert.raised_at < raised_between[1])
     if department:
-        q = q.where(Alert.alert_id.in_(select(AlertRoute.alert_id).where(AlertRoute.department == department)))
+        q = q.where(routed_to(department))
     if overdue is not None:
         cond = and_(Alert.status != RESOLVED, Alert.due_at < now)
         q = q.where(cond if overdue else ~cond)
@@ -224,25 +239,6 @@ async def transitions_of(session: AsyncSession, alert_id: str) -> list[AlertTran
 # -- figures -------------------------------------------------------------------------------------------------
 async def _counts(session: AsyncSession, q) -> dict[str, int]:
     return {str(k): int(v) for k, v in (await session.execute(q)).all() if k is not None}
-
-
-async def visible_by(session: AsyncSession, principal: Principal, column: str) -> dict[str, int]:
-    """The alerts the caller may see, counted by `column` (`measure` or `status`)."""
-    grouped = getattr(Alert, column)
-    return await _counts(session, select(grouped, func.count()).where(visible(principal)).group_by(grouped))
-
-
-async def open_by_department(session: AsyncSession, principal: Principal) -> dict[str, int]:
-    """Unresolved alerts the caller may see by department it is routed to (a department: its own only)."""
-    q = (
-        select(AlertRoute.department, func.count())
-        .join(Alert, Alert.alert_id == AlertRoute.alert_id)
-        .where(visible(principal), Alert.status != RESOLVED)
-        .group_by(AlertRoute.department)
-    )
-    if not principal.is_oversight():
-        q = q.where(AlertRoute.department == routing.department_key(principal))
-    return await _counts(session, q)
 
 
 async def overdue_count(session: AsyncSession, principal: Principal, now: datetime) -> int:

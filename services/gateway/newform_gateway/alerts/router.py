@@ -42,6 +42,10 @@ async def list_alerts(
     department: str | None = Query(None, max_length=60, description="Department key, e.g. hrss or county:chengxi"),
     platform_id: str | None = Query(None, max_length=100),
     overdue: bool | None = None,
+    district: str | None = Query(None, max_length=40, description="District code of the alert's subject, e.g. chengxi"),
+    month: str | None = Query(
+        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Raised in this month (YYYY-MM, Asia/Shanghai)"
+    ),
 ):
     return await service.list_alerts(
         session,
@@ -52,6 +56,8 @@ async def list_alerts(
         department=department,
         platform_id=platform_id,
         overdue=overdue,
+        district=district,
+        month=month,
     )
 
 

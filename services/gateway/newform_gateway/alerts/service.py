@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal
+from newform_common.clock import BUSINESS_TZ
 from newform_common.errors import Conflict, Forbidden
 from newform_common.outbox import record
 from newform_common.pagination import PageParams, page_of
@@ -49,6 +50,16 @@ def is_overdue(alert: Alert, now: datetime) -> bool:
     return alert.status != RESOLVED and alert.due_at < now
 
 
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of a YYYY-MM month in Asia/Shanghai (business time)."""
+    year, number = (int(part) for part in month.split("-"))
+    following = (year + 1, 1) if number == 12 else (year, number + 1)
+    return (
+        datetime(year, number, 1, tzinfo=BUSINESS_TZ),
+        datetime(following[0], following[1], 1, tzinfo=BUSINESS_TZ),
+    )
+
+
 async def list_alerts(
     session: AsyncSession,
     principal: Principal,
@@ -59,7 +70,10 @@ async def list_alerts(
     department: str | None = None,
     platform_id: str | None = None,
     overdue: bool | None = None,
+    district: str | None = None,
+    month: str | None = None,
 ):
+    """The caller's alerts, newest first; `month` (YYYY-MM) selects those raised in that Asia/Shanghai month."""
     now = datetime.now(UTC)
     rows = await repository.alerts_page(
         session,
@@ -71,6 +85,8 @@ async def list_alerts(
         department=department,
         platform_id=platform_id,
         overdue=overdue,
+        district=district,
+        raised_between=month_bounds(month) if month else None,
     )
     items = [alert_public(a, now) for a in rows]
     return page_of(items, params, lambda a: [a.raised_at.isoformat(), a.alert_id])

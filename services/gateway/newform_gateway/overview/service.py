@@ -14,6 +14,7 @@ from newform_common.policy import business_date
 
 from .. import repository as counters
 from ..alerts import repository as alerts_repository
+from ..alerts import routing
 from .schemas import TimelineEntry
 
 
@@ -31,15 +32,17 @@ async def overview(session: AsyncSession, principal: Principal, *, days: int = 3
         "by_district": await counters.counted(session, "contracts_by_district"),
     }
     alerts_repository.visible(principal)  # a department token without its department: refused here
-    oversight = principal.is_oversight()
+    # The alert figures from counters too (migration 0005): the city's, or the department's own view
+    # (`department:<key>`, the alerts routed to it); only the overdue count depends on the hour.
+    own = None if principal.is_oversight() else routing.department_key(principal)
+    scope = "" if own is None else f"department:{own}"
+    open_by_department = await counters.counted(session, "open_alerts_by_department")
     alerts = {
-        "by_measure": await counters.counted(session, "alerts_by_measure")
-        if oversight
-        else await alerts_repository.visible_by(session, principal, "measure"),
-        "by_status": await counters.counted(session, "alerts_by_status")
-        if oversight
-        else await alerts_repository.visible_by(session, principal, "status"),
-        "by_department": await alerts_repository.open_by_department(session, principal),
+        "by_measure": await counters.counted(session, "alerts_by_measure", scope),
+        "by_status": await counters.counted(session, "alerts_by_status", scope),
+        "by_department": open_by_department
+        if own is None
+        else {d: n for d, n in open_by_department.items() if d == own},
         "overdue": await alerts_repository.overdue_count(session, principal, now),
     }
     return {

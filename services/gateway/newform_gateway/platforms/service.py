@@ -30,12 +30,20 @@ async def platform_ids(session: AsyncSession) -> list[str]:
     return sorted(ids)
 
 
-async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
+async def counted_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
+    """The numbers the platform list shows, from the counters only (registrations, contracts, open alerts):
+    a handful of key reads per platform whatever the length of the history."""
     n = scorecards.PlatformNumbers(platform_id=platform_id, services_seen=seen)
     n.active_registrations = await counters.count(session, "registrations_active", platform_id)
     n.signed_active_contracts = await counters.count(session, "contracts_by_status", platform_id, "signed")
     n.workers_with_signed_contract = await counters.count(session, "workers_with_signed_contract", platform_id)
     n.insured_signed_contracts = await counters.count(session, "contracts_signed_insured", platform_id)
+    return n
+
+
+async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[str]) -> scorecards.PlatformNumbers:
+    """Every number of the platform's scorecard: the counters' and each source's figures."""
+    n = await counted_numbers(session, platform_id, seen)
     n.wage_statements_judged, n.wage_statements_compliant = await wages_service.platform_pay_numbers(
         session, platform_id
     )
@@ -55,22 +63,29 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
     return n
 
 
-async def platform_summary(session: AsyncSession, platform_id: str, seen: set[str]) -> PlatformSummary:
-    n = await platform_numbers(session, platform_id, seen)
-    name = await contracts_repository.enterprise_name(session, platform_id)
+async def platform_summary(
+    session: AsyncSession, n: scorecards.PlatformNumbers, open_findings: int | None = None
+) -> PlatformSummary:
+    """The list's row; `open_findings` from the counters when the numbers hold no list of open alerts."""
+    name = await contracts_repository.enterprise_name(session, n.platform_id)
     return PlatformSummary(
-        platform_id=platform_id,
+        platform_id=n.platform_id,
         name=name,
         active_registrations=n.active_registrations,
         contract_coverage=scorecards.contract_coverage(n),
         insurance_coverage=scorecards.insurance_coverage(n),
-        open_findings=len(n.open_alerts),
+        open_findings=len(n.open_alerts) if open_findings is None else open_findings,
     )
 
 
 async def list_platforms(session: AsyncSession) -> list[PlatformSummary]:
+    """Every platform's row from the counters (the scorecards' other figures are each platform's detail)."""
     seen = await services_seen(session)
-    return [await platform_summary(session, p, seen) for p in await platform_ids(session)]
+    rows = []
+    for p in await platform_ids(session):
+        n = await counted_numbers(session, p, seen)
+        rows.append(await platform_summary(session, n, await counters.count(session, "open_alerts", p)))
+    return rows
 
 
 async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDetail:
@@ -78,7 +93,7 @@ async def platform_detail(session: AsyncSession, platform_id: str) -> PlatformDe
         raise NotFound(f"No platform {platform_id}")
     seen = await services_seen(session)
     n = await platform_numbers(session, platform_id, seen)
-    summary = await platform_summary(session, platform_id, seen)
+    summary = await platform_summary(session, n)
     enterprises = await contracts_repository.enterprises_of_platform(session, platform_id)
     return PlatformDetail(
         **summary.model_dump(),

@@ -121,6 +121,9 @@ TEXT: dict[str, dict[str, str]] = {
         "active_registrations": "在册注册数",
         "points": "评分依据",
         "filter": "筛选",
+        "raised_month": "预警月份",
+        "overdue_only": "仅看逾期",
+        "next_page": "下一页",
         "measures_lapsed": "《{document}》已于{valid_until}到期，尚未加载后续文件。法律、法规和省级标准照常适用；"
         "仅以该措施为依据的规则暂按原措施执行，相关预警标注“暂行”。",
         "provisional": "暂行",
@@ -204,6 +207,9 @@ TEXT: dict[str, dict[str, str]] = {
         "active_registrations": "Active registrations",
         "points": "Evidence",
         "filter": "Filter",
+        "raised_month": "Month raised",
+        "overdue_only": "Overdue only",
+        "next_page": "Next page",
         "measures_lapsed": "The measures {document} lapsed after {valid_until} and no successor is loaded. Laws, "
         "regulations and provincial standards apply as before; rules resting only on the "
         'measures run provisionally under them, and their alerts say "provisional".',

@@ -209,31 +209,19 @@ async def no_response_alerts(session: AsyncSession, warning_ids: list[str]) -> l
     return list((await session.execute(query.order_by(a.subject_id, a.platform_id))).scalars())
 
 
-# Each M8 finding (an alert's evidence entry) about a warning: its evidence names it as `warning_id` (contracts'
-# response findings, wages' work during a red warning) or among `warnings` (wages' penalties during a warning).
+# Each M8 finding (an alert's evidence entry) about a warning, counted by rule as the alerts are written
+# (read_counters `warning:<id>` / `m8_findings`, migration 0005): its evidence names it as `warning_id`
+# (contracts' response findings, wages' work during a red warning) or among `warnings` (wages' penalties).
 _M8_FINDINGS = text(
-    """
-    select ids.warning_id, a.rule, count(*)
-    from alerts a
-    cross join lateral jsonb_array_elements(a.evidence) e
-    cross join lateral (
-        select e->'evidence'->>'warning_id' as warning_id
-        union
-        select x->>'warning_id'
-        from jsonb_array_elements(
-            case when jsonb_typeof(e->'evidence'->'warnings') = 'array' then e->'evidence'->'warnings'
-                 else '[]'::jsonb end
-        ) x
-    ) ids
-    where a.measure = 'M8' and ids.warning_id = any(:ids)
-    group by ids.warning_id, a.rule
-    """
+    "select substr(scope, 9), key, n from read_counters "
+    "where scope = any(:scopes) and dimension = 'm8_findings' and n <> 0"
 )
 
 
 async def m8_findings(session: AsyncSession, warning_ids: list[str]) -> dict[str, dict[str, int]]:
     """Warning id -> M8 rule -> findings about it."""
     out: dict[str, dict[str, int]] = {}
-    for warning_id, rule, n in await session.execute(_M8_FINDINGS, {"ids": warning_ids}):
+    scopes = [f"warning:{w}" for w in warning_ids]
+    for warning_id, rule, n in await session.execute(_M8_FINDINGS, {"scopes": scopes}):
         out.setdefault(warning_id, {})[rule] = int(n)
     return out

@@ -8,11 +8,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from newform_common import policy as policy_module
 from newform_common.app import SnapshotDep
+from newform_common.pagination import PageParams
 
 from ...web import charts
 from ...web import shell as web
 from ...web.shell import NavLink
 from . import service
+
+#: The escalations the page shows: the newest page (the API pages through all of them).
+FIRST_PAGE = PageParams(limit=200, after=None)
 
 page_router = APIRouter(include_in_schema=False)
 #: The dashboard's navigation link to this page (`slices.navigation`).
@@ -94,7 +98,7 @@ async def disputes_page(request: Request, session: SnapshotDep):
         charts.bar_chart(data["cases"]["by_stage"], STAGES, title=TEXT["case_stage"], color="#d35400"),
         charts.bar_chart(data["clocks_run_out"], CLOCKS, title=TEXT["clocks"], color="#c0392b"),
     ]
-    mine = [] if principal.is_oversight() else await service.escalations(session, principal)
+    mine = [] if principal.is_oversight() else (await service.escalations(session, principal, FIRST_PAGE)).items
     return web.render(
         request,
         "disputes.html",

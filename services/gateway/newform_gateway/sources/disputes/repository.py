@@ -3,13 +3,16 @@ the page and the fair-management scorecard read."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from newform_common import bulk
+from newform_common.pagination import PageParams
 
 from ...alerts.models import Alert
 from .models import DisputeCase, DisputeClockExpiry, DisputeComplaint, DisputeLegalAid
@@ -159,19 +162,29 @@ async def legal_aid_count(session: AsyncSession) -> int:
     return (await session.execute(select(func.count()).select_from(DisputeLegalAid))).scalar_one()
 
 
-async def escalated_alerts(session: AsyncSession, visible: ColumnElement[bool]) -> list[Alert]:
-    """Alerts of escalated complaints (enforcement clues) among those `visible` admits, newest first."""
-    rows = await session.execute(
-        select(Alert)
-        .where(and_(visible, Alert.rule.endswith(ESCALATION_RULE_SUFFIX)))
-        .order_by(Alert.raised_at.desc(), Alert.alert_id)
-        .limit(500)
-    )
+async def escalated_alerts(session: AsyncSession, visible: ColumnElement[bool], params: PageParams) -> list[Alert]:
+    """Alerts of escalated complaints (enforcement clues) among those `visible` admits, newest first, one page
+    after the cursor (raised at, alert id) and one more (the alerts' `ix_alerts_raised`)."""
+    query = select(Alert).where(and_(visible, Alert.rule.endswith(ESCALATION_RULE_SUFFIX)))
+    if params.after:
+        query = query.where(
+            func.row(Alert.raised_at, Alert.alert_id)
+            < func.row(datetime.fromisoformat(str(params.after[0])), str(params.after[1]))
+        )
+    rows = await session.execute(query.order_by(Alert.raised_at.desc(), Alert.alert_id.desc()).limit(params.limit + 1))
     return list(rows.scalars())
 
 
-async def legal_aid_requests(session: AsyncSession) -> list[DisputeLegalAid]:
+async def legal_aid_requests(session: AsyncSession, params: PageParams) -> list[DisputeLegalAid]:
+    """Requests newest first, one page after the cursor (requested at, case id) and one more
+    (`ix_dispute_legal_aid_page`, migration 0005)."""
+    query = select(DisputeLegalAid)
+    if params.after:
+        query = query.where(
+            func.row(DisputeLegalAid.requested_at, DisputeLegalAid.case_id)
+            < func.row(datetime.fromisoformat(str(params.after[0])), str(params.after[1]))
+        )
     rows = await session.execute(
-        select(DisputeLegalAid).order_by(DisputeLegalAid.requested_at.desc(), DisputeLegalAid.case_id).limit(500)
+        query.order_by(DisputeLegalAid.requested_at.desc(), col(DisputeLegalAid.case_id).desc()).limit(params.limit + 1)
     )
     return list(rows.scalars())

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.auth import Principal
+from newform_common.pagination import Page, PageParams, page_of
 
 from ...alerts import repository as alerts_repository
 from ...alerts.schemas import AlertPublic
 from ...alerts.service import alert_public
 from . import repository
-from .schemas import PlatformDisputes
+from .schemas import LegalAidRequest, PlatformDisputes
 
 
 async def platform_disputes(session: AsyncSession, platform_id: str | None = None) -> list[PlatformDisputes]:
@@ -49,7 +50,14 @@ async def overview(session: AsyncSession) -> dict[str, Any]:
     }
 
 
-async def escalations(session: AsyncSession, principal: Principal) -> list[AlertPublic]:
-    """Complaints escalated as enforcement clues, as the alerts routed to the caller."""
+async def escalations(session: AsyncSession, principal: Principal, params: PageParams) -> Page[AlertPublic]:
+    """Complaints escalated as enforcement clues, as the alerts routed to the caller, a page at a time."""
     visible = alerts_repository.visible(principal)
-    return [alert_public(a) for a in await repository.escalated_alerts(session, visible)]
+    items = [alert_public(a) for a in await repository.escalated_alerts(session, visible, params)]
+    return page_of(items, params, lambda a: [a.raised_at.isoformat(), a.alert_id])
+
+
+async def legal_aid_requests(session: AsyncSession, params: PageParams) -> Page[LegalAidRequest]:
+    """Workers' requests for legal aid, newest first, a page at a time."""
+    items = [LegalAidRequest.model_validate(r) for r in await repository.legal_aid_requests(session, params)]
+    return page_of(items, params, lambda r: [r.requested_at.isoformat(), r.case_id])

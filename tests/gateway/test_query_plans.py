@@ -1,0 +1,141 @@
+"""The plans of the heaviest queries of the regulator's pages, as the services issue them, over enough alerts
+(60,000, routed to departments and districts, most of them resolved) that the planner's choice means what it
+would at province scale: each reads an index in the page's order or the few rows it counts — never a Seq Scan
+of the alerts, never a Sort of them (issue 25; the indexes are migration 0005's)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event
+
+from newform_common.auth import Principal, Role
+from newform_common.db import Database
+from newform_common.pagination import PageParams
+from newform_gateway.alerts import repository as alerts_repository
+from newform_gateway.alerts import service as alerts_service
+from newform_gateway.credit import repository as credit_repository
+
+from ..kit.gateway import migrated_database
+
+ALERTS = 60_000
+FILL = """
+insert into alerts (alert_id, source_service, measure, rule, severity, summary, subject_type, subject_id,
+                    platform_id, district, departments, status, occurrences, evidence, first_observed_at,
+                    last_observed_at, raised_at, due_at)
+select 'alr_' || i, 'wages', m, m || '.rule', 'high', '拖欠工资', 'statement', 's_' || i, 'p_' || (i % 40), d,
+       jsonb_build_array((array['hrss','market','transport','postal','union','urban'])[1 + i % 6], 'county:' || d),
+       case when i % 365 < 30 then 'open' else 'resolved' end, 1, '[]',
+       t, t, t, t + interval '30 days'
+from generate_series(1, {n}) i,
+     lateral (select (array['M1','M3','M5','M6','M7','M8','M9','M10','M14','M17'])[1 + i % 10] as m,
+                     (array['chengdong','chengzhong','chengxi','chengbei','huangzhong','datong','huangyuan'])[1 + i % 7]
+                       as d,
+                     timestamptz '2026-12-01 00:00+08' - (i % 365) * interval '1 day' - (i % 1440) * interval '1 minute'
+                       as t) x;
+insert into alert_routes (alert_id, department)
+select alert_id, d from alerts, jsonb_array_elements_text(departments) d;
+insert into credit_records (record_id, alert_id, measure, rule, subject_type, subject_id, platform_id, summary,
+                            evidence_chain, confirmed_by, confirmed_at, basis)
+select 'cr_' || alert_id, alert_id, measure, rule, subject_type, subject_id, platform_id, summary, '[]', 'officer',
+       raised_at + interval '5 days', '{{}}'
+from alerts where status = 'resolved' and right(alert_id, 1) in ('1', '5');
+analyze;
+"""
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+async def plans_of(db: Database, call) -> list[dict[str, Any]]:
+    """The EXPLAIN (FORMAT JSON) plan of every statement `call(session)` issues, with its own parameters."""
+    statements: list[tuple[str, Any]] = []
+
+    def issued(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", issued)
+    try:
+        async with db.transaction() as session:
+            await call(session)
+            plans = []
+            connection = await session.connection()
+            for statement, parameters in list(statements):
+                explained = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+                document = explained.scalar()
+                plans.append((json.loads(document) if isinstance(document, str) else document)[0]["Plan"])
+            return plans
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", issued)
+
+
+def assert_reads_alerts_by_index(plan: dict[str, Any], *, sorted_by_index: bool = True) -> set[str]:
+    """No Seq Scan of alerts; no Sort (the page's order is an index's) unless told; the indexes read."""
+    scans = [n for n in nodes(plan) if n.get("Relation Name") == "alerts"]
+    assert scans, plan
+    assert not [n for n in scans if n["Node Type"] == "Seq Scan"], plan
+    if sorted_by_index:
+        assert not [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")], plan
+    return {n["Index Name"] for n in nodes(plan) if "Index Name" in n}
+
+
+async def test_the_heaviest_queries_read_an_index_in_page_order(new_database):
+    url = await migrated_database(new_database)
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(FILL.format(n=ALERTS))
+    finally:
+        await conn.close()
+    db = Database(url, service="gateway")
+    regulator = Principal(subject="inspector-1", role=Role.regulator)
+    datong = Principal(subject="datong-1", role=Role.department, department="county", district="datong")
+    hrss = Principal(subject="hrss-1", role=Role.department, department="hrss")
+    page = PageParams(limit=50, after=None)
+    try:
+        # 1. A department's open alerts, newest first (the /alerts page and GET /v1/alerts of every department):
+        #    the unresolved alerts in raised order, its routes found through the GIN index, not every alert of
+        #    the department joined and sorted.
+        [plan] = await plans_of(db, lambda s: alerts_service.list_alerts(s, hrss, page, status="open"))
+        assert assert_reads_alerts_by_index(plan) & {"ix_alerts_status_raised", "ix_alerts_raised"}, plan
+
+        # 2. The regulator's list by district and month of raising — the month's alerts, not the table.
+        [plan] = await plans_of(
+            db, lambda s: alerts_service.list_alerts(s, regulator, page, district="chengxi", month="2026-11")
+        )
+        used = assert_reads_alerts_by_index(plan)
+        assert used & {"ix_alerts_district_raised", "ix_alerts_raised"}, plan
+
+        # ... and a district government's by measure: a filter that matches few reads that filter's index.
+        [plan] = await plans_of(db, lambda s: alerts_service.list_alerts(s, datong, page, measure="M9"))
+        assert assert_reads_alerts_by_index(plan), plan
+
+        # 3. The overview's overdue count for a department: the unresolved alerts past due (a partial index)
+        #    and the department's (GIN), never the resolved history.
+        [plan] = await plans_of(
+            db, lambda s: alerts_repository.overdue_count(s, datong, datetime(2026, 12, 1, tzinfo=UTC))
+        )
+        assert assert_reads_alerts_by_index(plan, sorted_by_index=False) & {
+            "ix_alerts_unresolved_due",
+            "ix_alerts_departments",
+        }, plan
+
+        # The credit records a page at a time in (confirmed_at, record_id) order, by platform too.
+        for platform_id in (None, "p_7"):
+            [plan] = await plans_of(
+                db, lambda s, platform_id=platform_id: credit_repository.records_page(s, page, platform_id=platform_id)
+            )
+            assert not [n for n in nodes(plan) if n["Node Type"] in ("Seq Scan", "Sort")], plan
+            assert {n.get("Index Name") for n in nodes(plan)} & {
+                "ix_credit_records_page",
+                "ix_credit_records_page_platform",
+            }, plan
+    finally:
+        await db.dispose()
