@@ -323,9 +323,6 @@ async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int
         target = f"{base}/v1/contracts"
         run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=2)  # warm-up
         await drained(kafka.bootstrap_servers)
-        if os.environ.get("BENCH_PROFILE_SERVER"):  # e.g. "py-spy record -f raw -o spy-{name}.txt -d 8 --pid"
-            for name, server in servers.items():
-                subprocess.Popen([*os.environ["BENCH_PROFILE_SERVER"].format(name=name).split(), str(server.pid)])
         pids = {name: server.pid for name, server in servers.items()} | infrastructure_pids(pg, kafka)
         await asyncio.sleep(STATS_FLUSH_SECONDS)
         counted = await database_counts(pg, names)
@@ -333,6 +330,9 @@ async def measure_full_stack(pg, kafka, *, seconds: float = 10, concurrency: int
         await asyncio.sleep(IDLE_SECONDS)  # what the stack burns with nothing to do (polls, timers)
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         idle = {name: (before[name] - idle[name]) / IDLE_SECONDS * 1000 for name in pids}
+        if os.environ.get("BENCH_PROFILE_SERVER"):  # e.g. "py-spy record -f raw -o spy-{name}.txt -d 8 --pid"
+            for name, server in servers.items():
+                subprocess.Popen([*os.environ["BENCH_PROFILE_SERVER"].format(name=name).split(), str(server.pid)])
         window = time.monotonic()
         ours = run_wrk(target, body=body, headers=platform, connections=concurrency, seconds=seconds)
         drain_s = await drained(kafka.bootstrap_servers)
