@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from newform_common.db import Database
 from newform_common.migrations import upgrade
 from newform_common.testing import scalar
 from newform_gateway import repository
+from newform_gateway.rebuild import rebuild_from_log
 
 
 async def _execute(url: str, *statements: str) -> None:
@@ -100,3 +102,51 @@ async def test_the_event_log_moves_into_month_partitions_and_keeps_counting(new_
         "select count(*) from pg_indexes where tablename = 'event_log_y2026m12' and indexdef not like '%UNIQUE%'"
     )
     assert await scalar(url, on_partition) == 4
+
+
+async def test_a_rebuild_from_a_log_nobody_is_connected_to_clones_it_and_empties_the_rest(new_database, postgres):
+    """The benchmark's case (and a restored backup's): the source database is copied by the server from
+    its files, the log kept, every other table emptied, the read models projected again and counted."""
+    url = new_database("gwclone")
+    await asyncio.to_thread(upgrade, "newform_gateway", url)
+    line = {
+        "line_id": "l1",
+        "statement_id": "st1",
+        "worker_id": "w1",
+        "contract_id": "c1",
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "due_date": "2026-12-10",
+        "gross_fen": 1,
+        "net_due_fen": 1,
+        "paid_fen": 1,
+        "paid_on": None,
+        "worked_minutes": 1,
+        "status": "judged",
+    }
+    statements = json.dumps({"batch_id": "b1", "platform_id": "plt-p", "lines": [line]})
+    await _execute(
+        url,
+        _event("e1", "2026-11-03T10:00:00+00:00", "contracts.not_read_by_the_gateway.v1"),
+        "insert into event_log (event_id, type, source, service, key, time, data) values ('e2', "
+        f"'wages.statements.accepted.v1', 'newform/wages', 'wages', 'k', '2026-12-03T10:00:00+00:00', '{statements}')",
+        # what a live database holds besides its log: a consumer's inbox, a stale read-model row
+        'insert into inbox (consumer, event_id, type, topic, partition, "offset", outcome) '
+        "values ('g', 'e1', 't', 't', 0, 0, 'handled')",
+        "insert into wage_quota_results values ('plt-p', 'rider', '2026-11-03', 30, 1, 1, true)",
+    )
+    into = postgres.url(f"gwclone_into_{uuid.uuid4().hex[:8]}")
+    try:
+        result = await rebuild_from_log(url, into)
+        assert result["database_url"] == into and result["events"] == 2 and result["facts"] == 1
+        assert await scalar(into, "select count(*) from event_log") == 2
+        assert await scalar(into, "select count(*) from inbox") == 0
+        assert await scalar(into, "select count(*) from wage_quota_results") == 0  # no event made it
+        assert await scalar(into, "select paid_on is null from wage_statements where statement_id = 'st1'")
+        services = (
+            "select string_agg(key || '=' || n, ',' order by key) from read_counters where dimension = 'services'"
+        )
+        assert await scalar(into, services) == "contracts=1,wages=1"
+        assert await scalar(url, "select count(*) from inbox") == 1  # the source as it was
+    finally:
+        await repository.drop_database(into)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from newform_common import bulk
@@ -300,6 +301,53 @@ async def drop_database(url: str) -> None:
         await engine.dispose()
 
 
+async def clone_database(source_url: str, into: str | None) -> str | None:
+    """A copy of the source database made by the server from its files (CREATE DATABASE … TEMPLATE), when
+    that can be: `into` (or a new name) does not exist, is on the source's server, and nothing is connected
+    to the source (PostgreSQL's condition for a template). Returns its URL, or None."""
+    source = make_url(source_url)
+    target = make_url(into) if into else None
+    if target is not None and (target.host, target.port) != (source.host, source.port):
+        return None
+    name = (target.database if target is not None else None) or (
+        f"newform_gateway_rebuild_{datetime.now(UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:6]}"
+    )
+    engine = create_async_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            taken = await conn.execute(text("select 1 from pg_database where datname = :n"), {"n": name})
+            if taken.first() is not None:
+                return None
+            try:
+                await conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}" STRATEGY FILE_COPY'))
+            except DBAPIError as exc:  # in use (the live gateway is connected): the COPY stream instead
+                if "is being accessed by other users" not in str(exc):
+                    raise
+                return None
+    finally:
+        await engine.dispose()
+    return source.set(database=name).render_as_string(hide_password=False)
+
+
+async def empty_all_but_the_log(session: AsyncSession) -> None:
+    """Every table of a cloned gateway database emptied but the event log (and its partitions) and the
+    schema's version: the read models, the inbox and outbox, webhooks — as a new database has them."""
+    conn = await driver_connection(session)
+    tables = await conn.fetchval(
+        "select string_agg(format('%I', c.relname), ', ') from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() "
+        "and c.relkind in ('r', 'p') and not c.relispartition "
+        "and c.relname not in ('event_log', 'alembic_version')"
+    )
+    if tables:
+        await conn.execute(f"truncate {tables} restart identity")
+
+
+async def logged_count(session: AsyncSession) -> int:
+    conn = await driver_connection(session)
+    return int(await conn.fetchval("select count(*) from event_log"))
+
+
 async def holds_events(session: AsyncSession) -> bool:
     """Whether the database has logged or handled any event."""
     conn = await driver_connection(session)
@@ -308,10 +356,16 @@ async def holds_events(session: AsyncSession) -> bool:
 
 async def drop_event_log_indexes(session: AsyncSession) -> list[str]:
     """Drop the event log's secondary indexes; returns their definitions (`create_indexes` restores them)."""
+    return await drop_secondary_indexes(session, "event_log")
+
+
+async def drop_secondary_indexes(session: AsyncSession, table: str) -> list[str]:
+    """Drop a table's non-unique indexes; returns their definitions (`create_indexes` restores them)."""
     conn = await driver_connection(session)
     indexes = await conn.fetch(
         "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index "
-        "where indrelid = 'event_log'::regclass and not indisunique and not indisprimary"
+        "where indrelid = $1::regclass and not indisunique and not indisprimary",
+        table,
     )
     for name, _ in indexes:
         await conn.execute(f"drop index {name}")

@@ -92,3 +92,5 @@ class LogProjection:
     apply: LogApply
     #: No Python projection writes or reads its tables at all: it may run while the other types stream.
     alongside: bool = False
+    #: The tables it fills (empty before): their secondary indexes are built once after, not row by row.
+    tables: tuple[str, ...] = ()

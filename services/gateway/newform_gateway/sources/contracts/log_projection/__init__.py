@@ -18,5 +18,7 @@ from ....projections.base import LogProjection
 from .repository import DRAFTED, MOVES, REGISTERED, project_registrations_and_contracts
 
 LOG_PROJECTION = LogProjection(
-    types=frozenset({REGISTERED, DRAFTED, *MOVES}), apply=project_registrations_and_contracts
+    tables=("worker_registrations", "contracts"),
+    types=frozenset({REGISTERED, DRAFTED, *MOVES}),
+    apply=project_registrations_and_contracts,
 )

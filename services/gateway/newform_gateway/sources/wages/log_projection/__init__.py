@@ -18,4 +18,9 @@ from __future__ import annotations
 from ....projections.base import LogProjection
 from .repository import ACCEPTED, JUDGED, SESSIONS, project_lines
 
-LOG_PROJECTION = LogProjection(types=frozenset({ACCEPTED, JUDGED, SESSIONS}), apply=project_lines, alongside=True)
+LOG_PROJECTION = LogProjection(
+    tables=("wage_statements", "wage_work_sessions"),
+    types=frozenset({ACCEPTED, JUDGED, SESSIONS}),
+    apply=project_lines,
+    alongside=True,
+)
