@@ -16,7 +16,7 @@ from ..sources.training import service as training_service
 from ..sources.unions import repository as unions_repository
 from ..sources.unions import service as unions_service
 from ..sources.wages import service as wages_service
-from . import scorecards
+from . import repository, scorecards
 from .schemas import PlatformDetail, PlatformSummary
 
 
@@ -63,10 +63,8 @@ async def platform_numbers(session: AsyncSession, platform_id: str, seen: set[st
     return n
 
 
-async def platform_summary(
-    session: AsyncSession, n: scorecards.PlatformNumbers, open_findings: int | None = None
-) -> PlatformSummary:
-    """The list's row; `open_findings` from the counters when the numbers hold no list of open alerts."""
+async def platform_summary(session: AsyncSession, n: scorecards.PlatformNumbers) -> PlatformSummary:
+    """A platform's row as its detail shows it."""
     name = await contracts_repository.enterprise_name(session, n.platform_id)
     return PlatformSummary(
         platform_id=n.platform_id,
@@ -74,17 +72,44 @@ async def platform_summary(
         active_registrations=n.active_registrations,
         contract_coverage=scorecards.contract_coverage(n),
         insurance_coverage=scorecards.insurance_coverage(n),
-        open_findings=len(n.open_alerts) if open_findings is None else open_findings,
+        open_findings=len(n.open_alerts),
     )
 
 
+#: The counters the platform list reads, per platform (scope = the platform id).
+LIST_COUNTERS = (
+    "registrations_active",
+    "contracts_by_status",
+    "workers_with_signed_contract",
+    "contracts_signed_insured",
+    "open_alerts",
+)
+
+
 async def list_platforms(session: AsyncSession) -> list[PlatformSummary]:
-    """Every platform's row from the counters (the scorecards' other figures are each platform's detail)."""
+    """Every platform's row from the counters, read in one statement (the scorecards' other figures are each
+    platform's detail)."""
     seen = await services_seen(session)
+    ids = await platform_ids(session)
+    counted = await repository.counters_of(session, ids, LIST_COUNTERS)
+    names = await repository.enterprise_names(session, ids)
     rows = []
-    for p in await platform_ids(session):
-        n = await counted_numbers(session, p, seen)
-        rows.append(await platform_summary(session, n, await counters.count(session, "open_alerts", p)))
+    for p in ids:
+        n = scorecards.PlatformNumbers(platform_id=p, services_seen=seen)
+        n.active_registrations = counted.get((p, "registrations_active", ""), 0)
+        n.signed_active_contracts = counted.get((p, "contracts_by_status", "signed"), 0)
+        n.workers_with_signed_contract = counted.get((p, "workers_with_signed_contract", ""), 0)
+        n.insured_signed_contracts = counted.get((p, "contracts_signed_insured", ""), 0)
+        rows.append(
+            PlatformSummary(
+                platform_id=p,
+                name=names.get(p),
+                active_registrations=n.active_registrations,
+                contract_coverage=scorecards.contract_coverage(n),
+                insurance_coverage=scorecards.insurance_coverage(n),
+                open_findings=counted.get((p, "open_alerts", ""), 0),
+            )
+        )
     return rows
 
 
