@@ -316,8 +316,10 @@ async def _from_log(source_url: str, target: str, ctx: Context, chunk: int, clon
             timings["sql"] = time.perf_counter() - started
             # the SQL of tables no Python projection touches runs beside the Python stream (2 cores)
             alongside, rest = await asyncio.gather(
-                _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if p.alongside]),
-                _project_the_rest(db, ctx, chunk),
+                _timed(
+                    _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if p.alongside]), timings, "sql_alongside"
+                ),
+                _timed(_project_the_rest(db, ctx, chunk), timings, "python_alone"),
             )
             facts += alongside
             timings["python_and_sql_alongside"] = time.perf_counter() - started
@@ -337,6 +339,15 @@ async def _from_log(source_url: str, target: str, ctx: Context, chunk: int, clon
         "facts_per_s": round(facts / seconds) if seconds else None,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+async def _timed(work: Awaitable[int], timings: dict[str, float], name: str) -> int:
+    """`work`'s result; its own seconds into `timings[name]` (the phases above are cumulative)."""
+    started = time.perf_counter()
+    try:
+        return await work
+    finally:
+        timings[name] = time.perf_counter() - started
 
 
 async def _project_in_sql(db: Database, projections: list[LogProjection]) -> int:
