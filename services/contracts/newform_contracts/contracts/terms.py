@@ -7,6 +7,7 @@ that says what a structured field would say is refused as that field would be.""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -126,12 +127,19 @@ def check_no_deposit(terms: TermsFacts) -> Violation | None:
     return None
 
 
+@functools.cache
+def _whole_word(word: str) -> re.Pattern[str]:
+    """An English word's pattern, compiled once (escaping and formatting it per request was 7% of a
+    create's CPU, py-spy under the full-stack P3)."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word.lower())}(?![a-z0-9])")
+
+
 def _mentions(text: str, words) -> bool:
     """Chinese words as substrings; English words as whole words (so 'age' is not found in 'page')."""
     lowered = text.lower()
     for w in words:
         if w.isascii():
-            if re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", lowered):
+            if _whole_word(w).search(lowered):
                 return True
         elif w in text:
             return True
