@@ -3,8 +3,8 @@
 For each size (by default 100,000 and 1,000,000 workers):
   1. a synthetic province (`bench/scale_province.py`: 40 platforms, 12 months, ~51 facts per worker —
      50 million at 1,000,000 workers) is written straight into a gateway database's event log;
-  2. `newform gateway rebuild --from-log` turns that log into a fresh gateway database — timed: the
-     rebuild of the whole history (P4);
+  2. `newform gateway rebuild --from-log`, run as an operator runs it, turns that log into a fresh
+     gateway database — timed from outside: the rebuild of the whole history (P4);
   3. the gateway, as deployed (uvicorn), serves that database; every dashboard page and every list
      endpoint the regulator and the departments use, with its common filters, is requested 50 times
      (p50, p95), after one warm-up request;
@@ -27,13 +27,16 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import psutil
 
@@ -45,8 +48,9 @@ from bench.bench_contracts_api import uvicorn  # noqa: E402
 from newform_common.auth import generate_keypair  # noqa: E402
 from newform_common.migrations import upgrade  # noqa: E402
 from newform_common.testing import TokenFactory  # noqa: E402
-from newform_gateway.rebuild import rebuild_from_log  # noqa: E402
+from newform_local.kafka import LocalKafka  # noqa: E402
 from newform_local.ports import free_port  # noqa: E402
+from newform_local.postgres import EmbeddedPostgres  # noqa: E402
 from newform_local.throwaway import throwaway_servers  # noqa: E402
 
 SUMMARY = ROOT / ".data" / "bench" / "summary.json"
@@ -197,6 +201,56 @@ def gateway_env(url: str, kafka: str, public_pem: str) -> dict[str, str]:
     }
 
 
+async def filled_before(server: str, workers: int) -> scale_province.Filled | None:
+    """The province of this size a run before filled on this server (`--data`), if any."""
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(
+            "create table if not exists bench_provinces (workers int primary key, events bigint, facts bigint, "
+            "seconds float8)"
+        )
+        row = await conn.fetchrow("select * from bench_provinces where workers = $1", workers)
+    finally:
+        await conn.close()
+    return scale_province.Filled(**dict(row)) if row else None
+
+
+async def remember_filled(server: str, filled: scale_province.Filled) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(
+            "insert into bench_provinces values ($1, $2, $3, $4)",
+            filled.workers,
+            filled.events,
+            filled.facts,
+            filled.seconds,
+        )
+    finally:
+        await conn.close()
+
+
+async def drop_database(server: str, name: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'drop database if exists "{name}" with (force)')
+    finally:
+        await conn.close()
+
+
+def rebuild_as_operator(live_url: str, into: str) -> dict[str, Any]:
+    """`newform gateway rebuild --from-log --into URL`, as an operator runs it (its own process, the live
+    database named by GATEWAY_DATABASE_URL); its JSON summary, with the wall-clock seconds."""
+    newform = str(Path(sys.executable).parent / "newform")
+    env = {**os.environ, "GATEWAY_DATABASE_URL": live_url, "PII_SECRET": "bench-pii-secret-of-at-least-32-bytes!!"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [newform, "gateway", "rebuild", "--from-log", "--into", into], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"newform gateway rebuild --from-log failed: {done.stderr[-2000:]}")
+    return {**json.loads(done.stdout), "seconds": time.perf_counter() - started}
+
+
 @contextmanager
 def gateway(url: str, kafka: str, public_pem: str):
     port = free_port()
@@ -207,14 +261,21 @@ def gateway(url: str, kafka: str, public_pem: str):
 async def one_size(pg, kafka, workers: int, requests: int, cold: bool) -> dict[str, Any]:
     today = datetime.now(UTC).date()
     source = f"province_{workers}"
-    pg.create_database(source)
     source_url = pg.url(source)
-    await asyncio.to_thread(upgrade, "newform_gateway", source_url)
-    print(f"[{workers:,} workers] writing the province into the event log …", flush=True)
-    filled = await scale_province.fill(source_url.replace("postgresql+asyncpg", "postgresql"), workers)
+    server = pg.url().replace("postgresql+asyncpg", "postgresql")
+    filled = await filled_before(server, workers)
+    if filled is None:
+        pg.create_database(source)
+        await asyncio.to_thread(upgrade, "newform_gateway", source_url)
+        print(f"[{workers:,} workers] writing the province into the event log …", flush=True)
+        filled = await scale_province.fill(source_url.replace("postgresql+asyncpg", "postgresql"), workers)
+        await remember_filled(server, filled)
+    else:
+        print(f"[{workers:,} workers] the province filled before (--data)", flush=True)
     print(f"  {filled.facts:,} facts in {filled.events:,} events, {filled.seconds:.0f} s", flush=True)
+    await drop_database(server, f"{source}_rebuilt")
     print("  rebuilding the read models from the log …", flush=True)
-    rebuilt = await rebuild_from_log(source_url, into=pg.url(f"{source}_rebuilt"))
+    rebuilt = await asyncio.to_thread(rebuild_as_operator, source_url, pg.url(f"{source}_rebuilt"))
     seconds = rebuilt["seconds"]
     print(f"  rebuilt in {seconds:.1f} s: {filled.facts / seconds:,.0f} facts/s {rebuilt['timings_s']}", flush=True)
     tokens = TokenFactory.generate()
@@ -326,8 +387,29 @@ def report(found: dict[str, dict[str, Any]], small: dict[str, Any], large: dict[
         print(f"{key:<20} {f['value']:>12,.1f} {f['unit']} — goal {f['goal']}: {'met' if f['met'] else 'NOT met'}")
 
 
-async def main(workers: int, small_workers: int, requests: int, cold: bool) -> None:
-    with throwaway_servers("newform-scale-", postgres_settings=SERVER_SETTINGS) as (pg, kafka):
+@contextmanager
+def servers(data: Path | None):
+    """PostgreSQL (throwaway, or kept in `data` with the provinces filled there before) and Kafka."""
+    if data is None:
+        with throwaway_servers("newform-scale-", postgres_settings=SERVER_SETTINGS) as (pg, kafka):
+            yield pg, kafka
+        return
+    pg = EmbeddedPostgres(data.resolve() / "pg", port=free_port(), settings=SERVER_SETTINGS)
+    pg.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="newform-scale-kafka-") as folder:
+            kafka = LocalKafka(Path(folder) / "kafka", port=free_port(), auto_create_topics=True)
+            kafka.start()
+            try:
+                yield pg, kafka
+            finally:
+                kafka.stop()
+    finally:
+        pg.stop()
+
+
+async def main(workers: int, small_workers: int, requests: int, cold: bool, data: Path | None = None) -> None:
+    with servers(data) as (pg, kafka):
         small = await one_size(pg, kafka, small_workers, requests, cold) if small_workers else None
         large = await one_size(pg, kafka, workers, requests, cold)
     if small is None:  # one size only (a look at one size while working): no growth, the summary untouched
@@ -349,5 +431,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--requests", type=int, default=50, help="requests per endpoint (default 50)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold pass (no PostgreSQL restart)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep PostgreSQL's data in this folder and reuse the provinces filled there before (default: a "
+        "throwaway folder)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.workers, args.small, args.requests, not args.no_cold))
+    asyncio.run(main(args.workers, args.small, args.requests, not args.no_cold, args.data))
