@@ -6,14 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Integer, Row, cast, func, literal_column, select, text
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from newform_common import bulk
 
 from ...alerts.models import Alert
-from ..contracts.models import WeatherResponse, WorkerRegistration
+from ..contracts.models import WeatherResponse
+from ..unions import repository as unions_repository
 from .models import DepartmentFact, DepartmentRestStation, DepartmentStationReport, DepartmentWeatherWarning
 
 
@@ -130,21 +131,9 @@ async def stations_by_district(session: AsyncSession) -> dict[str, int]:
 
 
 async def registered_workers_by_district(session: AsyncSession) -> dict[str | None, int]:
-    """Each registered worker once, in the residence district of their latest active registration (the
-    definition union coverage uses, sources/unions/repository.py)."""
-    workers = (
-        select(WorkerRegistration.worker_id, WorkerRegistration.residence_district.label("district"))  # type: ignore[union-attr]
-        .where(col(WorkerRegistration.active).is_(True))
-        .ext(distinct_on(WorkerRegistration.worker_id))
-        .order_by(
-            WorkerRegistration.worker_id,
-            col(WorkerRegistration.registered_at).desc().nulls_last(),
-            col(WorkerRegistration.registration_id).desc(),
-        )
-        .subquery("workers")
-    )
-    rows = await session.execute(select(workers.c.district, func.count()).group_by(workers.c.district))
-    return {d: int(n) for d, n in rows.all()}
+    """Each registered worker once, in the residence district of their latest active registration: union
+    coverage's count (one definition, kept by migration 0007's triggers; sources/unions/repository.py)."""
+    return await unions_repository.registered_workers_by_district(session)
 
 
 async def reports_by_district(session: AsyncSession, now: datetime, *, grouped: bool = True) -> list[Row]:

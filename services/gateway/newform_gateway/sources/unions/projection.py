@@ -269,4 +269,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     "unions_memberships": (),
     "unions_consultations": (),
     "unions_collective_contracts": (),
+    # coverage's read model, kept by migration 0007's triggers from the registrations and memberships
+    "union_coverage_workers": (),
+    "union_coverage_counts": (),
 }

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from newform_common import bulk
 from newform_common.pagination import PageParams, keyset
 
-from ..contracts.models import WorkerRegistration
 from .models import UnionsCollectiveContract, UnionsConsultation, UnionsMembership, UnionsSubject
 
 
@@ -50,45 +48,27 @@ async def subjects_page(
     return list((await session.scalars(keyset(query, UnionsSubject.subject, params))).all())
 
 
-def _members() -> Any:
-    """Workers holding an active membership of any union (one per person: unions refuses a second)."""
-    return (
-        select(UnionsMembership.worker_id)
-        .where(col(UnionsMembership.status) == "active", col(UnionsMembership.worker_id).is_not(None))
-        .distinct()
-        .subquery("members")
-    )
-
-
-def _worker_districts() -> Any:
-    """Each registered worker once, in the residence district of their latest active registration."""
-    return (
-        select(WorkerRegistration.worker_id, WorkerRegistration.residence_district.label("district"))  # type: ignore[union-attr]
-        .where(col(WorkerRegistration.active).is_(True))
-        .ext(distinct_on(WorkerRegistration.worker_id))
-        .order_by(
-            WorkerRegistration.worker_id,
-            col(WorkerRegistration.registered_at).desc().nulls_last(),
-            col(WorkerRegistration.registration_id).desc(),
-        )
-        .subquery("workers")
-    )
+# Coverage reads the read model migration 0007_union_coverage keeps with the registrations and memberships (the
+# definition is the module docstring of service.py): per (district, platform) the registered workers and the
+# members among them; platform '' counts each worker once, in the district of their latest active registration.
+_BY_DISTRICT = text(
+    "select district, members, registered from union_coverage_counts "
+    "where platform_id = '' and (cast(:district as text) is null or district = :district) "
+    "order by district nulls last"
+)
+_BY_PLATFORM = text(
+    "select platform_id, sum(members), sum(registered) from union_coverage_counts where platform_id <> '' "
+    "and (cast(:district as text) is null or district = :district) "
+    "and (cast(:platform as text) is null or platform_id = :platform) "
+    "group by platform_id order by platform_id"
+)
 
 
 async def coverage_by_district(session: AsyncSession, district: str | None = None) -> list[tuple[str | None, int, int]]:
     """(district or None when unknown, members, registered workers) — each registered worker in one district.
     The definition is the one of `newform_unions.rules.union_coverage` (services/unions): change both."""
-    workers, members = _worker_districts(), _members()
-    query = (
-        select(workers.c.district, func.count(members.c.worker_id), func.count())
-        .select_from(workers)
-        .outerjoin(members, members.c.worker_id == workers.c.worker_id)
-        .group_by(workers.c.district)
-        .order_by(workers.c.district.nulls_last())
-    )
-    if district is not None:
-        query = query.where(workers.c.district == district)
-    return [(d, int(m), int(r)) for d, m, r in (await session.execute(query)).all()]
+    rows = await session.execute(_BY_DISTRICT, {"district": district})
+    return [(d, int(m), int(r)) for d, m, r in rows.all()]
 
 
 async def coverage_by_platform(
@@ -97,26 +77,13 @@ async def coverage_by_platform(
     """(platform, members among its registered workers, its registered workers), optionally only the workers
     of one district (as `coverage_by_district` places them) or one platform; by platform. The definition is
     the one of `newform_unions.rules.union_coverage` (services/unions): change both."""
-    members = _members()
-    reg = WorkerRegistration
-    query = (
-        select(
-            reg.platform_id,
-            func.count(func.distinct(members.c.worker_id)),
-            func.count(func.distinct(reg.worker_id)),
-        )
-        .select_from(reg)
-        .outerjoin(members, members.c.worker_id == reg.worker_id)
-        .where(col(reg.active).is_(True))
-        .group_by(reg.platform_id)
-        .order_by(reg.platform_id)
-    )
-    if district is not None:
-        workers = _worker_districts()
-        query = query.where(col(reg.worker_id).in_(select(workers.c.worker_id).where(workers.c.district == district)))
-    if platform_id is not None:
-        query = query.where(reg.platform_id == platform_id)
-    return [(str(p), int(m), int(r)) for p, m, r in (await session.execute(query)).all()]
+    rows = await session.execute(_BY_PLATFORM, {"district": district, "platform": platform_id})
+    return [(str(p), int(m), int(r)) for p, m, r in rows.all()]
+
+
+async def registered_workers_by_district(session: AsyncSession) -> dict[str | None, int]:
+    """Registered workers per district (None: unknown), each once — coverage's districts (rest stations, M14)."""
+    return {d: r for d, _, r in await coverage_by_district(session)}
 
 
 async def contracts_in_force(session: AsyncSession, limit: int) -> list[UnionsCollectiveContract]:
