@@ -16,6 +16,8 @@ from sqlalchemy import event
 from newform_common.auth import Principal, Role
 from newform_common.db import Database
 from newform_common.pagination import PageParams
+from newform_gateway import calendar_view
+from newform_gateway import repository as gateway_repository
 from newform_gateway.alerts import repository as alerts_repository
 from newform_gateway.alerts import service as alerts_service
 from newform_gateway.credit import repository as credit_repository
@@ -137,5 +139,51 @@ async def test_the_heaviest_queries_read_an_index_in_page_order(new_database):
                 "ix_credit_records_page",
                 "ix_credit_records_page_platform",
             }, plan
+    finally:
+        await db.dispose()
+
+
+LOG_FILL = """
+insert into event_log (event_id, type, source, service, subject, key, time, data, worker_id, platform_id)
+select 'e_' || i, case when i % 20000 = 0 then 'wages.deadline.recomputed.v1' else 'wages.sessions.accepted.v1' end,
+       '/newform/wages', 'wages', 'p_' || (i % 40), 'p_' || (i % 40), now() - (i % 300) * interval '1 day',
+       jsonb_build_object('platform_id', 'p_' || (i % 40), 'schedule_year', 2027, 'deadline_id', 'dl_' || i,
+                          'kind', 'pay_due', 'subject_id', 's_' || i, 'previous_due_at', now(), 'due_at', now(),
+                          'was_provisional', true, 'provisional', false),
+       null, 'p_' || (i % 40)
+from generate_series(1, {n}) i;
+analyze event_log;
+"""
+
+
+async def test_the_recomputed_clocks_are_found_by_their_index_not_by_reading_every_month(new_database):
+    """`/v1/calendar/recomputed` over 200,000 logged events in ten monthly partitions, ten of them recomputed
+    clocks: each month's partial index (0008), no month read row by row."""
+    url = await migrated_database(new_database)
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(LOG_FILL.format(n=200_000))
+        filled = {r[0] for r in await conn.fetch("select distinct tableoid::regclass::text from event_log")}
+        partial = {
+            r[0]
+            for r in await conn.fetch("select indexname from pg_indexes where indexdef like '%deadline.recomputed%'")
+        }
+    finally:
+        await conn.close()
+    db = Database(url, service="gateway")
+    try:
+        for year in (None, 2027):
+            [plan] = await plans_of(db, lambda s, year=year: calendar_view.recomputed(s, year, 100))
+            log_scans = [n for n in nodes(plan) if str(n.get("Relation Name", "")).startswith("event_log")]
+            assert len(filled) >= 10 and {n["Relation Name"] for n in log_scans} >= filled, plan  # every month
+            # (an empty month — the ones ahead, the default — may be "scanned": it has no rows to read)
+            assert not {n["Relation Name"] for n in log_scans if n["Node Type"] == "Seq Scan"} & filled, plan
+            # each month with rows through its part of the partial index, not its primary key read backwards
+            assert {n.get("Index Name") for n in log_scans if n["Relation Name"] in filled} <= partial, plan
+        async with db.transaction() as session:
+            found = await gateway_repository.events_of_type_suffix(
+                session, calendar_view.RECOMPUTED_SUFFIX, schedule_year=None, limit=100
+            )
+            assert len(found) == 10 and all(e.type == "wages.deadline.recomputed.v1" for e in found)
     finally:
         await db.dispose()

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -78,8 +78,10 @@ async def events_about_worker(session: AsyncSession, worker_id: str) -> list[Eve
 async def events_of_type_suffix(
     session: AsyncSession, suffix: str, *, schedule_year: int | None, limit: int
 ) -> list[EventLog]:
-    """The newest logged events whose type ends with `suffix` (of one holiday schedule's year, if given)."""
-    query = select(EventLog).where(EventLog.type.like(f"%{suffix}")).order_by(EventLog.seq.desc())
+    """The newest logged events whose type ends with `suffix` (of one holiday schedule's year, if given).
+    The pattern is written inline, so that a partial index over it (0008: the recomputed clocks) serves."""
+    pattern = bindparam("type_suffix", f"%{suffix}", literal_execute=True)
+    query = select(EventLog).where(EventLog.type.like(pattern)).order_by(EventLog.seq.desc())
     if schedule_year is not None:
         query = query.where(EventLog.data["schedule_year"].as_integer() == schedule_year)
     return list((await session.execute(query.limit(limit))).scalars().all())
