@@ -114,6 +114,7 @@ def endpoints(today: date) -> list[tuple[str, str, str]]:
         ("union subjects", "/v1/unions/subjects", "regulator"),
         ("union coverage", "/v1/unions/coverage", "regulator"),
         ("measures", "/v1/measures", "regulator"),
+        ("clocks recomputed by a holiday schedule", "/v1/calendar/recomputed", "regulator"),
     ]
     pages = [
         ("page: overview", "/", "regulator"),

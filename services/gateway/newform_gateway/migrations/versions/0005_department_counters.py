@@ -11,8 +11,8 @@ what `alert_routes` holds):
 - `<platform_id>` / `open_alerts` / '' — a platform's unresolved alerts (the platform list's open findings);
 - `warning:<warning_id>` / `m8_findings` / rule — the M8 findings naming a bad-weather warning (`/v1/weather-warnings`
   and the 恶劣天气 page), read per warning instead of expanding every M8 alert's evidence.
-These triggers are not suspended by a rebuild (0004's are, and counted once at the end): they count as the
-replay writes the alerts, so the rebuilt read_counters equal the live ones.
+A rebuild suspends these triggers as it does 0004's and counts once at the end (`repository.suspend_counting`,
+`count_all`): counting as the replay writes would update one counter row thousands of times per transaction.
 
 Revision ID: 0005_department_counters
 Revises: 0004_read_counters
