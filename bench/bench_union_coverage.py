@@ -16,8 +16,12 @@ import time
 import uuid
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from newform_common.auth import Principal, Role
 from newform_common.migrations import upgrade
+from newform_gateway.sources.departments import service as departments
+from newform_gateway.sources.unions import service as unions
 
 WORKERS = """select distinct on (worker_id) worker_id, residence_district as district from worker_registrations
     where active order by worker_id, registered_at desc nulls last, registration_id desc"""
@@ -70,6 +74,34 @@ async def timed(conn: asyncpg.Connection, sql: str, *args: object, runs: int = 3
     return best
 
 
+async def served(url: str) -> None:
+    """What the endpoints and pages compute (in the gateway's code, through its ORM session), in ms."""
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://"))
+    regulator = Principal(subject="bench", role=Role.regulator)
+    calls = {
+        "GET /v1/unions/coverage?by=district": lambda s: unions.coverage(s, unions.CoverageScope(), "district"),
+        "GET /v1/unions/coverage?by=platform": lambda s: unions.coverage(s, unions.CoverageScope(), "platform"),
+        "a district government's by=platform": lambda s: unions.coverage(
+            s, unions.CoverageScope(district="630103"), "platform"
+        ),
+        "a platform's figure (scorecard)": lambda s: unions.coverage(
+            s, unions.CoverageScope(platform_id="p_7"), "platform"
+        ),
+        "GET /v1/rest-stations/coverage": lambda s: departments.rest_station_coverage(s, regulator),
+    }
+    try:
+        async with AsyncSession(engine) as session:
+            for name, call in calls.items():
+                best = float("inf")
+                for _ in range(3):
+                    started = time.perf_counter()
+                    await call(session)
+                    best = min(best, time.perf_counter() - started)
+                print(f"{name}: {best * 1000:.1f} ms")
+    finally:
+        await engine.dispose()
+
+
 async def main(server: str, workers: int) -> None:
     name = f"bench_union_coverage_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server)
@@ -92,6 +124,7 @@ async def main(server: str, workers: int) -> None:
                     map(tuple, await conn.fetch(AFTER[figure]))
                 )
                 print(f"{figure}: recount {before * 1000:.0f} ms, read model {after * 1000:.1f} ms, equal {same}")
+            await served(url)
             batch = await timed(conn, BATCH, 1, runs=1)
             ours = ("ins", "upd", "del")
             for suffix in ours:

@@ -30,7 +30,9 @@ memberships (`unions_memberships`, from `unions.membership.*.v1`, each carrying 
 The same definition is counted in the unions service, over its own copy of the registrations, by one pure
 function (`services/unions/newform_unions/rules.py`, `union_coverage`; its `GET /v1/coverage` and
 `/v1/coverage/districts`): the SQL here (`repository.coverage_by_district`, `coverage_by_platform`) and
-that function change together.
+that function change together. The figures are kept as the registrations and memberships are written, by
+migration 0007_union_coverage's triggers (each registered worker's district, membership and platforms; the
+counts per district and platform), so a request reads a few counter rows, not every registration.
 
 Who sees what: the regulator, admin and city departments the whole city; a district government
 (`department=county` with its `district`) only the workers of its district, by district or by
