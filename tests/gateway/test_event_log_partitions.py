@@ -101,7 +101,7 @@ async def test_the_event_log_moves_into_month_partitions_and_keeps_counting(new_
     on_partition = (
         "select count(*) from pg_indexes where tablename = 'event_log_y2026m12' and indexdef not like '%UNIQUE%'"
     )
-    assert await scalar(url, on_partition) == 4
+    assert await scalar(url, on_partition) == 5
 
 
 async def test_a_rebuild_from_a_log_nobody_is_connected_to_clones_it_and_empties_the_rest(new_database, postgres):
