@@ -24,7 +24,8 @@ from newform_common.testing import TEST_PII_SECRET, TokenFactory
 
 SERVICES = ("contracts", "departments", "disputes", "gateway", "training", "wages")
 STANDARD = {"authorization", "accept", "content-type", "content-length", "host"}
-READ = re.compile(r"""headers(?:\.get\(|\[)\s*(?:"([^"]+)"|'([^']+)'|([A-Z_][A-Z0-9_]*))""")
+# a header read: `headers.get("X")`, `headers["X"]` — not `response.headers["Link"] = …`, which answers one
+READ = re.compile(r"""headers(?:\.get\(|\[)\s*(?:"([^"]+)"|'([^']+)'|([A-Z_][A-Z0-9_]*)\b)(?!\s*\]\s*=(?!=))""")
 HEADER_PARAM = re.compile(r"""Header\([^)]*alias\s*=\s*(?:"([^"]+)"|([A-Z_][A-Z0-9_]*))""")
 CALL = re.compile(r"\b([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?\(")
 DEPTH = 4
