@@ -257,6 +257,8 @@ async def suspend_counting(session: AsyncSession) -> None:
             await conn.execute(f"alter table {table} disable trigger count_{table}_{suffix}")
     for trigger in DEPARTMENT_TRIGGERS:
         await conn.execute(f"alter table alerts disable trigger {trigger}")
+    for table, trigger in _coverage_triggers():
+        await conn.execute(f"alter table {table} disable trigger {trigger}")
 
 
 async def count_all(session: AsyncSession) -> None:
@@ -273,6 +275,20 @@ async def count_all(session: AsyncSession) -> None:
     for trigger in DEPARTMENT_TRIGGERS:
         await conn.execute(f"alter table alerts enable trigger {trigger}")
     await conn.execute(departments.apply(departments.contributions("alerts", 1)))
+    # Union coverage (0007): recomputed once for every registered worker, as the migration did — kept live
+    # by its triggers, per statement, it added 50–70 s per million registrations to a replay.
+    for table, trigger in _coverage_triggers():
+        await conn.execute(f"alter table {table} enable trigger {trigger}")
+    await conn.execute("delete from union_coverage_workers")
+    await conn.execute(
+        "select union_coverage_refresh(array(select distinct worker_id from worker_registrations where active))"
+    )
+
+
+def _coverage_triggers() -> list[tuple[str, str]]:
+    """(table, trigger) of 0007's union-coverage triggers on the registrations and memberships."""
+    coverage = _migration("0007_union_coverage")
+    return [(table, f"union_coverage_{suffix}") for table in coverage.SOURCES for suffix, *_ in coverage.TRIGGER_EVENTS]
 
 
 # -- a rebuild's databases -------------------------------------------------------------------------------
