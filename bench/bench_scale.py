@@ -149,9 +149,8 @@ def percentile(values: list[float], p: float) -> float:
 def request(client: httpx.Client, path: str, token: str) -> float:
     """One request as its user makes it (a page with the session cookie, the API with a bearer
     token); its time in ms. Anything but 200 stops the benchmark: a fast error is not a page."""
-    headers = {} if path.startswith("/v1/") else {"Cookie": f"newform_token={token}"}
-    if path.startswith("/v1/"):
-        headers["Authorization"] = f"Bearer {token}"
+    api = path.startswith("/v1/")
+    headers = {"Authorization": f"Bearer {token}"} if api else {"Cookie": f"newform_token={token}"}
     started = time.perf_counter()
     r = client.get(path, headers=headers)
     elapsed = (time.perf_counter() - started) * 1000
