@@ -230,7 +230,8 @@ select 'e_f_' || i, '{service}.finding.raised.v1', '/newform/{service}', '{servi
        jsonb_build_object('finding_id', 'f_' || i, 'measure', '{measure}', 'rule', '{rule}', 'severity', '{severity}',
          'summary', '{summary}', 'subject_type', '{subject_type}', 'subject_id', {subject}, 'platform_id', {c["p"]},
          'enterprise_id', {c["p"]}, 'worker_id', 'w_' || i, 'occupation', {c["o"]}, 'district', {c["d"]},
-         'evidence', jsonb_build_object('amount_fen', 100000 + i % 5000), 'observed_at', {at}),
+         'evidence', jsonb_build_object('{"arrears_fen" if rule == "M6.wage_arrears" else "amount_fen"}',
+           100000 + i % 5000), 'observed_at', {at}),
        'w_' || i, {c["p"]}, '{service}.events', i % 3, nextval('bench_offsets')
 from generate_series(5, {workers}, 5) i where {_finding_kind(kind)}""")
         # the lead department per district (a district government leads some measures)

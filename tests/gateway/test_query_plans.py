@@ -21,6 +21,7 @@ from newform_gateway import repository as gateway_repository
 from newform_gateway.alerts import repository as alerts_repository
 from newform_gateway.alerts import service as alerts_service
 from newform_gateway.credit import repository as credit_repository
+from newform_gateway.sources.disputes import repository as disputes_repository
 
 from ..kit.gateway import migrated_database
 
@@ -139,6 +140,15 @@ async def test_the_heaviest_queries_read_an_index_in_page_order(new_database):
                 "ix_credit_records_page",
                 "ix_credit_records_page_platform",
             }, plan
+
+        # The escalated complaints' alerts (GET /v1/disputes/escalations): their partial index, never every
+        # alert walked newest first to find the few escalated (none among these).
+        for who in (regulator, hrss):
+            visible = alerts_repository.visible(who)
+            [plan] = await plans_of(
+                db, lambda s, visible=visible: disputes_repository.escalated_alerts(s, visible, page)
+            )
+            assert "ix_alerts_escalated_raised" in assert_reads_alerts_by_index(plan), plan
     finally:
         await db.dispose()
 

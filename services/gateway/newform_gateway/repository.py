@@ -255,7 +255,7 @@ async def suspend_counting(session: AsyncSession) -> None:
     for table in _counters_migration().COUNTERS:
         for suffix in ("ins", "upd", "del"):
             await conn.execute(f"alter table {table} disable trigger count_{table}_{suffix}")
-    for trigger in DEPARTMENT_TRIGGERS:
+    for trigger in (*DEPARTMENT_TRIGGERS, *_wage_figures().TRIGGERS):
         await conn.execute(f"alter table alerts disable trigger {trigger}")
     for table, trigger in _coverage_triggers():
         await conn.execute(f"alter table {table} disable trigger {trigger}")
@@ -275,6 +275,10 @@ async def count_all(session: AsyncSession) -> None:
     for trigger in DEPARTMENT_TRIGGERS:
         await conn.execute(f"alter table alerts enable trigger {trigger}")
     await conn.execute(departments.apply(departments.contributions("alerts", 1)))
+    wage_figures = _wage_figures()  # arrears and working time (gw_wages_0003)
+    for trigger in wage_figures.TRIGGERS:
+        await conn.execute(f"alter table alerts enable trigger {trigger}")
+    await conn.execute(wage_figures.apply(wage_figures.contributions("alerts", 1)))
     # Union coverage (0007): recomputed once for every registered worker, as the migration did — kept live
     # by its triggers, per statement, it added 50–70 s per million registrations to a replay.
     for table, trigger in _coverage_triggers():
@@ -283,6 +287,10 @@ async def count_all(session: AsyncSession) -> None:
     await conn.execute(
         "select union_coverage_refresh(array(select distinct worker_id from worker_registrations where active))"
     )
+
+
+def _wage_figures() -> ModuleType:
+    return _migration("gw_wages_0003_alert_figures")
 
 
 def _coverage_triggers() -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
@@ -164,8 +164,11 @@ async def legal_aid_count(session: AsyncSession) -> int:
 
 async def escalated_alerts(session: AsyncSession, visible: ColumnElement[bool], params: PageParams) -> list[Alert]:
     """Alerts of escalated complaints (enforcement clues) among those `visible` admits, newest first, one page
-    after the cursor (raised at, alert id) and one more (the alerts' `ix_alerts_raised`)."""
-    query = select(Alert).where(and_(visible, Alert.rule.endswith(ESCALATION_RULE_SUFFIX)))
+    after the cursor (raised at, alert id) and one more (`ix_alerts_escalated_raised`, migration
+    gw_disputes_0002: its predicate written inline, as the planner matches a partial index only against the
+    same constant)."""
+    escalated = col(Alert.rule).like(bindparam("escalated", f"%{ESCALATION_RULE_SUFFIX}", literal_execute=True))
+    query = select(Alert).where(and_(visible, escalated))
     if params.after:
         query = query.where(
             func.row(Alert.raised_at, Alert.alert_id)

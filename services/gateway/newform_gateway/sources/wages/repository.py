@@ -115,51 +115,71 @@ async def pay_compliance(
     return [dict(r) for r in rows.mappings()]
 
 
-_ARREARS_AMOUNT = "coalesce((a.evidence -> -1 -> 'evidence' ->> 'arrears_fen')::bigint, 0)"
+#: read_counters' scope of wages' figures from the alerts (migration gw_wages_0003_alert_figures keeps them)
+FIGURES_SCOPE = "wages"
+
+
+async def _figures(session: AsyncSession, *dimensions: str) -> dict[str, dict[str, int]]:
+    """{dimension: {key: n}} of wages' alert figures (read_counters; zero rows left out, as a group-by would)."""
+    rows = await session.execute(
+        text(
+            "select dimension, key, n from read_counters where scope = :s and dimension = any(:d) and n <> 0 "
+            "order by dimension, key"
+        ),
+        {"s": FIGURES_SCOPE, "d": list(dimensions)},
+    )
+    figures: dict[str, dict[str, int]] = {d: {} for d in dimensions}
+    for dimension, key, n in rows:
+        figures[dimension][key] = int(n)
+    return figures
 
 
 async def arrears_by_group(session: AsyncSession) -> list[dict[str, Any]]:
-    """Arrears alerts (from wages' M6.wage_arrears findings) by district and occupation."""
-    groups = await session.execute(
-        text(
-            f"select a.district, a.occupation, count(*) as cases, coalesce(sum({_ARREARS_AMOUNT}), 0)::bigint "
-            "as amount_fen, count(distinct a.worker_id) as workers from alerts a where a.rule = :rule "
-            "and a.source_service = 'wages' group by 1, 2 order by 4 desc, 1, 2"
+    """Arrears alerts (from wages' M6.wage_arrears findings) by district and occupation: cases, amount (the
+    latest finding's), distinct workers — largest amount first."""
+    f = await _figures(session, "arrears_cases", "arrears_fen", "arrears_workers")
+    groups = []
+    for key, cases in f["arrears_cases"].items():
+        district, _, occupation = key.partition("|")
+        groups.append(
+            {
+                "district": district or None,
+                "occupation": occupation or None,
+                "cases": cases,
+                "amount_fen": f["arrears_fen"].get(key, 0),
+                "workers": f["arrears_workers"].get(key, 0),
+            }
+        )
+    # as the aggregate ordered them: amount desc, then district and occupation (unknown last)
+    return sorted(
+        groups,
+        key=lambda g: (
+            -g["amount_fen"],
+            g["district"] is None,
+            g["district"] or "",
+            g["occupation"] is None,
+            g["occupation"] or "",
         ),
-        {"rule": ARREARS_RULE},
     )
-    return [dict(r) for r in groups.mappings()]
 
 
 async def arrears_by_month(session: AsyncSession) -> list[dict[str, Any]]:
     """Arrears alerts per month (Asia/Shanghai) of their first finding: cases and amount."""
-    trend = await session.execute(
-        text(
-            f"select to_char(a.first_observed_at at time zone 'Asia/Shanghai', 'YYYY-MM') as month, count(*) as cases, "
-            f"coalesce(sum({_ARREARS_AMOUNT}), 0)::bigint as amount_fen from alerts a where a.rule = :rule "
-            "and a.source_service = 'wages' group by 1 order by 1"
-        ),
-        {"rule": ARREARS_RULE},
-    )
-    return [dict(r) for r in trend.mappings()]
+    f = await _figures(session, "arrears_cases_by_month", "arrears_fen_by_month")
+    return [
+        {"month": month, "cases": cases, "amount_fen": f["arrears_fen_by_month"].get(month, 0)}
+        for month, cases in sorted(f["arrears_cases_by_month"].items())
+    ]
 
 
 async def working_time_breaches(session: AsyncSession) -> dict[str, int]:
     """wages' M7 alerts by rule."""
-    rules = await session.execute(
-        text("select rule, count(*) from alerts where source_service = 'wages' and measure = 'M7' group by 1")
-    )
-    return {r: n for r, n in rules}
+    return (await _figures(session, "working_time_breaches"))["working_time_breaches"]
 
 
 async def workers_over_limits(session: AsyncSession) -> int:
-    workers = await session.execute(
-        text(
-            "select count(distinct worker_id) from alerts where source_service = 'wages' and measure = 'M7' "
-            "and rule in ('M7.daily_hours', 'M7.monthly_overtime', 'M7.part_time_hours')"
-        )
-    )
-    return workers.scalar_one()
+    """Distinct workers with an alert over the hours limits (daily, monthly overtime, part-time)."""
+    return (await _figures(session, "workers_over_limits"))["workers_over_limits"].get("", 0)
 
 
 async def quota_days(session: AsyncSession) -> tuple[int, int]:
