@@ -20,7 +20,7 @@ from newform_gateway.sources.wages.projection import (
     _statement,
     apply,
 )
-from newform_gateway.sources.wages.repository import pay_compliance, platform_pay_numbers
+from newform_gateway.sources.wages.repository import pay_compliance, pay_numbers_of
 
 from ..kit.gateway import migrated_database
 
@@ -159,7 +159,7 @@ async def test_the_totals_add_up_and_a_judged_line_moves_out_of_the_pending_grou
             assert sorted(g[0] for g in groups) == ["chengdong", "chengxi"]
             rows = await pay_compliance(session, "p_tot", "2024-03")
             assert [(r["statements"], r["judged"], r["pending"], r["paid_on_time"]) for r in rows] == [(2, 2, 0, 2)]
-            assert await platform_pay_numbers(session, "p_tot") == (2, 2)
+            assert await pay_numbers_of(session, ["p_tot"]) == {"p_tot": (2, 2)}
     finally:
         await db.dispose()
 
@@ -201,7 +201,7 @@ async def test_the_migration_counts_the_lines_projected_before_the_totals(new_da
         db = Database(url, service="gateway")
         async with db.transaction() as session:
             rows = await pay_compliance(session, "p_old")
-            assert await platform_pay_numbers(session, "p_old") == (3, 1)
+            assert await pay_numbers_of(session, ["p_old"]) == {"p_old": (3, 1)}
         assert [
             (
                 r["statements"],

@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from newform_common import bulk
 from newform_common.auth import Principal
@@ -247,18 +248,20 @@ async def overdue_count(session: AsyncSession, principal: Principal, now: dateti
     return (await session.execute(q)).scalar_one()
 
 
-async def open_alerts_of_platform(session: AsyncSession, platform_id: str) -> list[tuple[str, str, str]]:
-    """(alert id, measure, severity) of the platform's unresolved alerts."""
-    return [
-        tuple(r)
-        for r in (
-            await session.execute(
-                select(Alert.alert_id, Alert.measure, Alert.severity).where(
-                    Alert.platform_id == platform_id, Alert.status != RESOLVED
-                )
-            )
-        ).all()
-    ]
+async def open_alerts_of_platforms(
+    session: AsyncSession, platform_ids: list[str]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """{platform: [(alert id, measure, severity)]} of these platforms' unresolved alerts, in alert id order,
+    one statement for all of them."""
+    found: dict[str, list[tuple[str, str, str]]] = {p: [] for p in platform_ids}
+    rows = await session.execute(
+        select(Alert.platform_id, Alert.alert_id, Alert.measure, Alert.severity)
+        .where(col(Alert.platform_id).in_(platform_ids), Alert.status != RESOLVED)
+        .order_by(Alert.alert_id)
+    )
+    for platform_id, alert_id, measure, severity in rows:
+        found[platform_id].append((alert_id, measure, severity))
+    return found
 
 
 async def count_overdue_by_measure(session: AsyncSession) -> dict[str, int]:

@@ -20,7 +20,7 @@ async def platforms_page(request: Request, session: SnapshotDep):
         return guarded
     principal, token = guarded
     lang = lang_of(request)
-    details = [await service.platform_detail(session, p.platform_id) for p in await service.list_platforms(session)]
+    details = await service.platform_details(session, await service.platform_ids(session))
     return render(
         request, "platforms.html", lang, principal=principal, csrf=csrf_token(request, token), platforms=details
     )

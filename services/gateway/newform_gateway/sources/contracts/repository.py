@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from newform_common import bulk
 from newform_common.db import driver_connection
@@ -84,31 +85,26 @@ async def enterprise_platform_ids(session: AsyncSession) -> set[str]:
     return set((await session.execute(select(Enterprise.platform_id).distinct())).scalars())
 
 
-async def enterprise_name(session: AsyncSession, enterprise_id: str) -> str | None:
-    return (await session.execute(select(Enterprise.name).where(Enterprise.enterprise_id == enterprise_id))).scalar()
-
-
-async def enterprises_of_platform(session: AsyncSession, platform_id: str) -> list[Enterprise]:
-    return list(
-        (
-            await session.execute(
-                select(Enterprise).where(Enterprise.platform_id == platform_id).order_by(Enterprise.enterprise_id)
-            )
-        )
-        .scalars()
-        .all()
+async def enterprises_of_platforms(session: AsyncSession, platform_ids: list[str]) -> dict[str, list[Enterprise]]:
+    """{platform: its enterprises (itself among them), by id}, one statement for all of them."""
+    found: dict[str, list[Enterprise]] = {p: [] for p in platform_ids}
+    rows = await session.execute(
+        select(Enterprise).where(col(Enterprise.platform_id).in_(platform_ids)).order_by(Enterprise.enterprise_id)
     )
+    for enterprise in rows.scalars():
+        found[enterprise.platform_id].append(enterprise)
+    return found
 
 
-async def rule_notices(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(rule notices the platform published, of which consulted on) — M10."""
-    published = (await session.execute(select(func.count()).where(RuleNotice.platform_id == platform_id))).scalar_one()
-    consulted = (
-        await session.execute(
-            select(func.count()).where(RuleNotice.platform_id == platform_id, RuleNotice.consulted.is_(True))
-        )
-    ).scalar_one()
-    return published, consulted
+async def rule_notices_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{platform: (rule notices it published, of which consulted on)} — M10; (0, 0) for none."""
+    rows = await session.execute(
+        select(RuleNotice.platform_id, func.count(), func.count().filter(col(RuleNotice.consulted).is_(True)))
+        .where(col(RuleNotice.platform_id).in_(platform_ids))
+        .group_by(RuleNotice.platform_id)
+    )
+    found = {platform_id: (int(published), int(consulted)) for platform_id, published, consulted in rows}
+    return {p: found.get(p, (0, 0)) for p in platform_ids}
 
 
 async def write_responses(session: AsyncSession, responses: list[dict[str, Any]]) -> None:

@@ -106,19 +106,18 @@ async def platform_disputes(session: AsyncSession, platform_id: str | None = Non
     ]
 
 
-async def complaint_numbers(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(complaints whose reply is settled — answered or overdue —, those answered in time): the
-    "fair management" scorecard's reply-in-time share."""
+async def complaint_numbers_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{platform: (complaints whose reply is settled — answered or overdue —, those answered in time)}: the
+    "fair management" scorecard's reply-in-time share; (0, 0) for none."""
     c = DisputeComplaint
-    settled = (c.answered_at.is_not(None)) | (c.reply_overdue.is_(True))
-    row = (
-        await session.execute(
-            select(func.count().filter(settled), func.count().filter(c.answered_on_time.is_(True))).where(
-                c.platform_id == platform_id
-            )
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+    settled = (col(c.answered_at).is_not(None)) | (col(c.reply_overdue).is_(True))
+    rows = await session.execute(
+        select(c.platform_id, func.count().filter(settled), func.count().filter(col(c.answered_on_time).is_(True)))
+        .where(col(c.platform_id).in_(platform_ids))
+        .group_by(c.platform_id)
+    )
+    found = {platform_id: (int(n), int(on_time)) for platform_id, n, on_time in rows}
+    return {p: found.get(p, (0, 0)) for p in platform_ids}
 
 
 async def mediations(session: AsyncSession) -> tuple[int, int]:

@@ -28,10 +28,10 @@ async def platform_disputes(session: AsyncSession, platform_id: str | None = Non
     return [PlatformDisputes(**r) for r in await repository.platform_disputes(session, platform_id)]
 
 
-async def complaint_numbers(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(complaints whose reply is settled — answered or overdue —, those answered in time): the
+async def complaint_numbers_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{platform: (complaints whose reply is settled — answered or overdue —, those answered in time)}: the
     "fair management" scorecard's reply-in-time share."""
-    return await repository.complaint_numbers(session, platform_id)
+    return await repository.complaint_numbers_of(session, platform_ids)
 
 
 async def overview(session: AsyncSession) -> dict[str, Any]:

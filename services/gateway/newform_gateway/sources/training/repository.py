@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from newform_common import bulk
 
@@ -64,13 +65,13 @@ async def subsidy_figures(
     return list(paid), list(use), list(refused), (issued, workers)
 
 
-async def workers_trained(session: AsyncSession, platform_id: str) -> int:
-    """A platform's registered workers who hold a skill certificate (the scorecards' training figure)."""
-    return (
-        await session.scalar(
-            select(func.count(distinct(TrainingCertificate.worker_id)))
-            .join(WorkerRegistration, WorkerRegistration.worker_id == TrainingCertificate.worker_id)
-            .where(WorkerRegistration.platform_id == platform_id)
-        )
-        or 0
+async def workers_trained_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, int]:
+    """{platform: its registered workers who hold a skill certificate} (the scorecards' training figure)."""
+    rows = await session.execute(
+        select(WorkerRegistration.platform_id, func.count(distinct(TrainingCertificate.worker_id)))
+        .join(WorkerRegistration, WorkerRegistration.worker_id == TrainingCertificate.worker_id)
+        .where(col(WorkerRegistration.platform_id).in_(platform_ids))
+        .group_by(WorkerRegistration.platform_id)
     )
+    found = {platform_id: int(n) for platform_id, n in rows}
+    return {p: found.get(p, 0) for p in platform_ids}

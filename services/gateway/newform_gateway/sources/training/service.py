@@ -30,6 +30,6 @@ async def summary(session: AsyncSession, year: int | None = None) -> TrainingSum
     )  # no rule: refused on review
 
 
-async def workers_trained(session: AsyncSession, platform_id: str) -> int:
-    """A platform's registered workers who hold a skill certificate (the scorecards' training figure)."""
-    return await repository.workers_trained(session, platform_id)
+async def workers_trained_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, int]:
+    """{platform: its registered workers who hold a skill certificate} (the scorecards' training figure)."""
+    return await repository.workers_trained_of(session, platform_ids)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from newform_common import bulk
 from newform_common.pagination import PageParams, keyset
@@ -100,12 +99,16 @@ async def latest_consultations(session: AsyncSession, limit: int) -> list[Unions
     return list((await session.scalars(query.limit(limit))).all())
 
 
-async def collective_contracts_in_force(session: AsyncSession, platform_id: str) -> int:
-    """Collective contracts in force binding the platform (the scorecards' democratic-consultation column)."""
-    in_force = await session.scalar(
-        select(func.count()).where(
-            col(UnionsCollectiveContract.status) == "in_force",
-            col(UnionsCollectiveContract.platform_ids).contains([platform_id]),
-        )
+async def collective_contracts_in_force_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, int]:
+    """{platform: collective contracts in force binding it} (the scorecards' democratic-consultation column),
+    each contract once per platform it names."""
+    rows = await session.execute(
+        text(
+            "select p, count(distinct c.collective_contract_id) from unions_collective_contracts c "
+            "cross join lateral jsonb_array_elements_text(c.platform_ids) as named(p) "
+            "where c.status = 'in_force' and jsonb_typeof(c.platform_ids) = 'array' and p = any(:ids) group by 1"
+        ),
+        {"ids": platform_ids},
     )
-    return int(in_force or 0)
+    found = {platform_id: int(n) for platform_id, n in rows}
+    return {p: found.get(p, 0) for p in platform_ids}

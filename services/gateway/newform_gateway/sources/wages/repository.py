@@ -189,15 +189,15 @@ async def quota_days(session: AsyncSession) -> tuple[int, int]:
     return days, met
 
 
-async def platform_pay_numbers(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(judged statements, of which compliant: minimum wage met, paid on time, no breach) for scorecards."""
-    row = (
-        await session.execute(
-            text(
-                "select coalesce(sum(judged), 0)::bigint, coalesce(sum(compliant), 0)::bigint from wage_totals "
-                "where platform_id = :p"
-            ),
-            {"p": platform_id},
-        )
-    ).one()
-    return row[0], row[1]
+async def pay_numbers_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{platform: (judged statements, of which compliant: minimum wage met, paid on time, no breach)} for the
+    scorecards, every platform asked in one statement; (0, 0) for a platform without statements."""
+    rows = await session.execute(
+        text(
+            "select platform_id, sum(judged)::bigint, sum(compliant)::bigint from wage_totals "
+            "where platform_id = any(:p) group by 1"
+        ),
+        {"p": platform_ids},
+    )
+    found = {platform_id: (int(judged), int(compliant)) for platform_id, judged, compliant in rows}
+    return {p: found.get(p, (0, 0)) for p in platform_ids}

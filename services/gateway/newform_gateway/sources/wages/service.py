@@ -36,6 +36,7 @@ async def working_time(session: AsyncSession) -> WorkingTime:
     return WorkingTime(breaches_by_rule=breaches, workers_over_limits=workers, quota_days=days, quota_days_met=met)
 
 
-async def platform_pay_numbers(session: AsyncSession, platform_id: str) -> tuple[int, int]:
-    """(judged statements, of which compliant: minimum wage met, paid on time, no breach) for scorecards."""
-    return await repository.platform_pay_numbers(session, platform_id)
+async def pay_numbers_of(session: AsyncSession, platform_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """{platform: (judged statements, of which compliant: minimum wage met, paid on time, no breach)} for the
+    scorecards."""
+    return await repository.pay_numbers_of(session, platform_ids)
