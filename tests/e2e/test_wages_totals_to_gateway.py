@@ -17,18 +17,8 @@ from newform_wages.main import create_app as create_wages_app
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
-from ..kit.wages import new_platform, new_worker, statement
+from ..kit.wages import PAY_FIGURES_FROM_LINES, new_platform, new_worker, statement
 
-# The figures as the gateway counted them from the lines before the totals (the lines are kept for detail).
-FROM_LINES = (
-    "select platform_id, to_char(period_end, 'YYYY-MM') as month, count(*) as statements, "
-    "count(*) filter (where status = 'judged') as judged, count(*) filter (where status = 'pending') as pending, "
-    "count(*) filter (where minimum_wage_met) as minimum_wage_met, "
-    "count(*) filter (where status = 'judged' and paid_fen >= net_due_fen and paid_on <= due_date) as paid_on_time, "
-    "count(*) filter (where jsonb_array_length(rules_broken) > 0) as with_breaches, "
-    "sum(net_due_fen)::bigint as net_due_fen, sum(paid_fen)::bigint as paid_fen "
-    "from wage_statements where platform_id = :p group by 1, 2 order by 2 desc, 1"
-)
 COMPLIANT_FROM_LINES = (
     "select count(*) filter (where status = 'judged' and minimum_wage_met and paid_fen >= net_due_fen "
     "and paid_on <= due_date and jsonb_array_length(rules_broken) = 0) || '/' || "
@@ -118,7 +108,7 @@ async def test_the_gateways_pay_figures_equal_the_sums_over_its_statement_lines(
             return rows if done and lines == 11 else None
 
         compliance = await eventually(all_judged_in_the_gateway, timeout=120)
-        from_lines = await fetch(gateway_url, FROM_LINES, p=pid)
+        from_lines = await fetch(gateway_url, PAY_FIGURES_FROM_LINES, p=pid)
         assert compliance == [dict(r) for r in from_lines]
         by_month = {r["month"]: r for r in compliance}
         assert by_month["2024-05"]["statements"] == 3 and by_month["2024-05"]["paid_on_time"] == 2

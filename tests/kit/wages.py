@@ -9,6 +9,18 @@ from typing import Any
 
 from newform_common.testing import resident_id, worker_id_of
 
+#: The gateway's pay figures of a platform (`:p`) per month, folded from its statement lines (wage_statements):
+#: what `GET /v1/wages/compliance` answers from its totals (wage_totals) must equal them, in its order.
+PAY_FIGURES_FROM_LINES = (
+    "select platform_id, to_char(period_end, 'YYYY-MM') as month, count(*) as statements, "
+    "count(*) filter (where status = 'judged') as judged, count(*) filter (where status = 'pending') as pending, "
+    "count(*) filter (where minimum_wage_met) as minimum_wage_met, "
+    "count(*) filter (where status = 'judged' and paid_fen >= net_due_fen and paid_on <= due_date) as paid_on_time, "
+    "count(*) filter (where jsonb_array_length(rules_broken) > 0) as with_breaches, "
+    "sum(net_due_fen)::bigint as net_due_fen, sum(paid_fen)::bigint as paid_fen "
+    "from wage_statements where platform_id = :p group by 1, 2 order by 2 desc, 1"
+)
+
 
 def new_worker() -> str:
     return worker_id_of(resident_id())

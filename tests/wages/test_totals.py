@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date, timedelta
 
+from newform_common.policy import business_today
 from newform_common.testing import eventually, fetch, scalar
-from newform_wages.events import StatementTotalsChanged
+from newform_wages.events import StatementsJudged, StatementTotalsChanged
 from newform_wages.statements.totals import COUNTERS, deltas
 
 from ..kit.wages import new_platform, new_worker, statement
@@ -175,3 +177,101 @@ def test_a_judged_line_moves_between_groups_and_only_its_changes_count():
     assert into["with_breaches"] == 1 and into["minimum_wage_met"] == 1 and into["paid_on_time"] == 0
     # the same line added and taken away: no group left
     assert deltas([judged], [judged]) == []
+
+
+async def published_lines(api, pid: str) -> dict[str, dict]:
+    """Each statement's line as last published (accepted, then judged or paid: a later line replaces it)."""
+    rows = await fetch(
+        api.url,
+        "select data from outbox where key = :p and type in "
+        "('wages.statements.accepted.v1', 'wages.statements.judged.v1') order by id",
+        p=pid,
+    )
+    return {line["statement_id"]: line for r in rows for line in r["data"]["lines"]}
+
+
+async def pay(api, pid: str, statement_id: str, paid_fen: int, paid_on: date):
+    r = await api.client.post(
+        f"/v1/statements/{statement_id}/payments",
+        headers=api.as_platform(pid),
+        json={"paid_fen": paid_fen, "paid_on": paid_on.isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_later_payment_publishes_its_line_and_moves_the_totals_exactly(api, feed):
+    """A statement reported unpaid and paid later: its line is published again with the amount and date
+    paid, and the totals move it from unpaid to paid on time (paid in full by the due date) or to late (after
+    it: the arrears found stay a breach) — summed, the totals events equal the lines as last published."""
+    pid, worker = new_platform(), new_worker()
+    a = await feed.signed(worker_id=worker, platform_id=pid)  # chengdong, food_delivery
+    await engagement_known(api, a)
+    today = business_today()
+    due = today + timedelta(days=5)
+    soon = statement(
+        "soon",
+        a,
+        worker,
+        period_start=(due - timedelta(days=20)).isoformat(),
+        period_end=(due - timedelta(days=10)).isoformat(),
+        due_date=due.isoformat(),
+        paid_fen=0,
+        paid_on=None,
+        normal_hours=80,
+    )
+    owed = statement("owed", a, worker, paid_fen=0, paid_on=None)  # March 2024, due 2024-04-10: arrears
+    assert (await upload(api, pid, [soon, owed]))["accepted"] == 2
+    ids = {
+        r["line_id"]: r["id"]
+        for r in await fetch(api.url, "select id, line_id from statements where platform_id = :p", p=pid)
+    }
+    soon_month = (due - timedelta(days=10)).strftime("%Y-%m")
+    before = summed(await totals_events(api, pid))
+    assert before[(soon_month, "chengdong", "food_delivery")]["unpaid"] == 1
+    assert before[("2024-03", "chengdong", "food_delivery")]["with_breaches"] == 1  # M6.wage_arrears
+
+    await pay(api, pid, ids["soon"], 100_000, today)  # a part, on time: still unpaid
+    await pay(api, pid, ids["soon"], 300_000, today)  # the rest, by the due date: paid on time, compliant
+    paid = await pay(api, pid, ids["owed"], 300_000, date(2024, 5, 2))  # after the due date: late
+    assert (paid["paid_fen"], paid["paid_on"]) == (300_000, "2024-05-02")
+
+    judged = await fetch(
+        api.url, "select data from outbox where key = :p and type = 'wages.statements.judged.v1' order by id", p=pid
+    )
+    events = [StatementsJudged.model_validate(r["data"]) for r in judged]
+    assert [(e.cause, e.lines[0].line_id, e.lines[0].paid_fen) for e in events] == [
+        ("paid", "soon", 100_000),
+        ("paid", "soon", 300_000),
+        ("paid", "owed", 300_000),
+    ]
+    owed_line = events[2].lines[0]
+    assert owed_line.paid_on == date(2024, 5, 2) and "M6.wage_arrears" in owed_line.rules_broken  # stays arrears
+    assert events[1].lines[0].rules_broken == [] and events[1].lines[0].status == "judged"
+
+    groups = summed(await totals_events(api, pid))
+    soon_group, march = (
+        groups[(soon_month, "chengdong", "food_delivery")],
+        groups[("2024-03", "chengdong", "food_delivery")],
+    )
+    assert (soon_group["unpaid"], soon_group["paid_on_time"], soon_group["compliant"]) == (0, 1, 1)
+    assert (march["unpaid"], march["late"], march["paid_on_time"], march["compliant"]) == (0, 1, 0, 0)
+    assert march["with_breaches"] == 1 and march["paid_fen"] == 300_000
+    # what a reader of the events checks: the totals are the sums over the lines as last published
+    lines = await published_lines(api, pid)
+    assert {k: {c: v for c, v in g.items() if v} for k, g in groups.items()} == {
+        (g["month"], g["district"], g["occupation"]): {c: g[c] for c in COUNTERS if g[c]}
+        for g in deltas(lines.values())
+    }
+
+    # the same payment sent again: nothing changes, nothing is published
+    published = await scalar(api.url, "select count(*) from outbox where key = :p", p=pid)
+    await pay(api, pid, ids["owed"], 300_000, date(2024, 5, 2))
+    assert await scalar(api.url, "select count(*) from outbox where key = :p", p=pid) == published
+    stored = await fetch(
+        api.url, "select line_id, paid_fen, rules_broken from statements where platform_id = :p", p=pid
+    )
+    assert {r["line_id"]: (r["paid_fen"], "M6.wage_arrears" in r["rules_broken"]) for r in stored} == {
+        "soon": (300_000, False),
+        "owed": (300_000, True),
+    }

@@ -7,8 +7,8 @@ per whole batch could exceed Kafka's 1 MB record limit. A chunk keeps every line
 gateway dedupes by line id) at a few hundred KB per record. Findings stay one event each
 (`wages.finding.raised.v1`), as the gateway routes them one by one.
 
-Beside the lines, each accepted batch and each judging of pending lines publishes its totals per pay month,
-district and occupation (`wages.statements.totals.v1`, in the same transaction): the regulator's
+Beside the lines, each accepted batch, each judging of pending lines and each later payment publishes its
+totals per pay month, district and occupation (`wages.statements.totals.v1`, in the same transaction): the regulator's
 aggregates add those up instead of folding every line.
 
 Regenerate the committed schemas after adding a type or a version:
@@ -70,11 +70,15 @@ class StatementsAccepted(DomainEvent):
 
 @event_type("wages.statements.judged.v1", key="platform_id")
 class StatementsJudged(DomainEvent):
-    """Statements kept pending were judged once their engagement arrived from contracts."""
+    """Stored statements' lines published again, each replacing the line published before: `cause = judged`,
+    statements kept pending judged once their engagement arrived from contracts; `cause = paid`, a later
+    payment of one statement (`POST /v1/statements/{id}/payments`): its line with the amount and date now
+    paid, the rest as published before (the judgement is not redone)."""
 
     platform_id: str
     contract_id: str
     lines: list[StatementLine]
+    cause: Literal["judged", "paid"] = "judged"
 
 
 class StatementTotals(BaseModel):
@@ -117,13 +121,17 @@ class StatementTotalsChanged(DomainEvent):
     neither stored nor published, so it contributes nothing; `cause = judged` (pending lines judged once
     their engagement arrived, `contract_id`, beside `wages.statements.judged.v1`) subtracts each line as
     it was published while pending and adds it as judged: it moves from the group without district and
-    occupation to its engagement's, and adds only what the judgement changed. A later payment changes no
-    published line and publishes no totals. Groups whose counters all net to zero are left out."""
+    occupation to its engagement's, and adds only what the judgement changed. A later payment of one
+    statement (`statement_id`) is also `cause = judged`, beside its line in `wages.statements.judged.v1`
+    (cause `paid` there; a new value here would break a reader of v1): it subtracts the line as published
+    before the payment and adds it as paid; a payment sent again changes nothing and publishes nothing.
+    Groups whose counters all net to zero are left out."""
 
     platform_id: str
     cause: Literal["accepted", "judged"]
     batch_id: str | None = None
     contract_id: str | None = None
+    statement_id: str | None = None
     groups: list[StatementTotals]
 
 

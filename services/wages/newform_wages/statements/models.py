@@ -91,6 +91,9 @@ class Statement(ServiceModel, table=True):
     received_at: datetime = timestamp()
     # premium days whose premium waits for the year's State Council schedule (calendar.day(d).provisional)
     pending_schedule: list[str] = json_column()
+    # the rules its judgement found broken, as its published line names them ([] while pending; wages_0010):
+    # a later payment publishes the line again from them. Null on statements stored before it was kept.
+    rules_broken: list[str] | None = json_column(nullable=True)
 
 
 class PayReport(ServiceModel, table=True):

@@ -25,7 +25,7 @@ from ..repository import column_types, decoded, insert_rows
 from .models import Statement, StatementStatus
 
 STATEMENT_COLUMNS = column_types(Statement)
-_JSON = ("deductions", "premium_days", "pending_schedule")
+_JSON = ("deductions", "premium_days", "pending_schedule", "rules_broken")
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -109,11 +109,17 @@ async def worker_statements_in_period(
     return [_row(r) for r in (await session.execute(query)).mappings()]
 
 
-async def record_payment(session: AsyncSession, statement_id: str, paid_fen: int, paid_on: date) -> None:
-    """A statement's total paid so far and its date."""
+async def record_payment(
+    session: AsyncSession, statement_id: str, paid_fen: int, paid_on: date, rules_broken: list[str]
+) -> None:
+    """A statement's total paid so far and its date; the rules its line names, kept when not yet kept (a
+    statement stored before wages_0010)."""
     await session.execute(
-        text("update statements set paid_fen = :paid, paid_on = :on where id = :id"),
-        {"paid": paid_fen, "on": paid_on, "id": statement_id},
+        text(
+            "update statements set paid_fen = :paid, paid_on = :on, "
+            "rules_broken = coalesce(rules_broken, cast(:rules as jsonb)) where id = :id"
+        ),
+        {"paid": paid_fen, "on": paid_on, "rules": orjson.dumps(rules_broken).decode(), "id": statement_id},
     )
 
 
@@ -128,12 +134,21 @@ async def pending_statements(session: AsyncSession, contract_ids: Iterable[str])
 
 
 async def mark_judged(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Pending statements judged: their status, due date (the agreed pay day) and premium days pending."""
+    """Pending statements judged: their status, due date (the agreed pay day), premium days pending and the
+    rules their judgement found broken."""
     conn = await driver_connection(session)
     await conn.executemany(
-        f"update statements set status = '{StatementStatus.judged}', due_date = $2, pending_schedule = $3::jsonb "
-        "where id = $1",
-        [(r["id"], r["due_date"], orjson.dumps(r["pending_schedule"]).decode()) for r in rows],
+        f"update statements set status = '{StatementStatus.judged}', due_date = $2, pending_schedule = $3::jsonb, "
+        "rules_broken = $4::jsonb where id = $1",
+        [
+            (
+                r["id"],
+                r["due_date"],
+                orjson.dumps(r["pending_schedule"]).decode(),
+                orjson.dumps(r["rules_broken"]).decode(),
+            )
+            for r in rows
+        ],
     )
 
 

@@ -26,7 +26,7 @@ from newform_common.errors import Unprocessable
 from newform_common.findings import FindingSpec
 from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
-from newform_common.policy import PolicyNotInForce, business_today
+from newform_common.policy import PolicyNotInForce, business_date, business_today
 
 from ..batches.schemas import BatchPublic, LineError
 from ..batches.service import LineModel, check_policy_dates, close_batch, open_batch, read_lines
@@ -116,6 +116,7 @@ def _statement_row(
         "status": StatementStatus.pending,
         "received_at": now,
         "pending_schedule": [],
+        "rules_broken": [],
     }
 
 
@@ -223,6 +224,7 @@ async def _judged(
         if engagement is not None:
             apply_agreed_pay_day(row, engagement)
             specs = judge(row, engagement, units, today, collectives)
+            row["rules_broken"] = sorted({s.rule for s in specs})
             ensure_transition(row["status"], StatementStatus.judged)
             row["status"] = StatementStatus.judged
         good.append((number, row, engagement, specs))
@@ -258,9 +260,11 @@ async def _follow_up(session: AsyncSession, batch_id: str, platform_id: str, goo
     return findings
 
 
-def _line(row: dict[str, Any], engagement: dict[str, Any] | None, specs: list[FindingSpec]) -> dict[str, Any]:
-    """A statement line of the events, as JSON data (StatementLine's shape; tests validate it)."""
+def _line(row: dict[str, Any], engagement: dict[str, Any] | None) -> dict[str, Any]:
+    """A statement line of the events, as JSON data (StatementLine's shape; tests validate it): the rules
+    broken are those its judgement found (`rules_broken`, none while pending)."""
     fact = statement_fact(row)
+    rules_broken = (row["rules_broken"] or []) if engagement else []
     return {
         "line_id": row["line_id"],
         "statement_id": row["id"],
@@ -278,8 +282,8 @@ def _line(row: dict[str, Any], engagement: dict[str, Any] | None, specs: list[Fi
         "occupation": engagement["occupation"] if engagement else None,
         "district": engagement["district"] if engagement else None,
         "enterprise_id": engagement["enterprise_id"] if engagement else None,
-        "minimum_wage_met": None if engagement is None else not any(s.rule == "M6.minimum_wage" for s in specs),
-        "rules_broken": sorted({s.rule for s in specs}),
+        "minimum_wage_met": None if engagement is None else "M6.minimum_wage" not in rules_broken,
+        "rules_broken": rules_broken,
     }
 
 
@@ -291,7 +295,7 @@ def _publish_lines(
 ) -> None:
     """One event per chunk of lines, written as JSON data directly: 10,000 pydantic builds and dumps
     per batch were a third of the intake's CPU; then the batch's totals (one event, the lines' sums)."""
-    lines = [_line(*g) for g in good]
+    lines = [_line(row, e) for row, e, _ in good]
     for chunk, start in enumerate(range(0, len(lines), LINES_PER_EVENT)):
         record_data(
             session,
@@ -312,16 +316,82 @@ def _publish_lines(
 
 
 async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_fen: int, paid_on: date) -> None:
-    """A later payment of a stored statement: the amount paid so far and its date (the clock stays until paid)."""
+    """A later payment of a stored statement: the amount paid so far and its date (the clock stays until paid
+    in full). A payment that changes the statement publishes it again (`_publish_payment`); the same payment
+    sent again changes nothing and publishes nothing. `statement` is the row, locked by the caller."""
     if paid_on < statement["period_start"]:
         raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
     if paid_on > business_today():  # a payment is a fact that happened, never a promise
         raise Unprocessable(f"paid_on {paid_on} is in the future", slug="invalid-payment")
     if paid_fen < statement["paid_fen"]:
         raise Unprocessable("the total paid cannot go down", slug="invalid-payment")
-    await repo.record_payment(session, statement["id"], paid_fen, paid_on)
+    if (paid_fen, paid_on) == (statement["paid_fen"], statement["paid_on"]):
+        return
+    engagement = None
+    if statement["status"] == StatementStatus.judged:
+        engagement = await engagements_repo.engagement(session, statement["contract_id"])
+        if engagement is None:  # wages keeps every engagement it judged by: a judged line is never unpublished
+            raise RuntimeError(f"statement {statement['id']} was judged by engagement {statement['contract_id']}")
+    before = {**statement, "rules_broken": await _published_rules(session, statement, engagement)}
+    before.pop("_fact", None)
+    await repo.record_payment(session, statement["id"], paid_fen, paid_on, before["rules_broken"])
     if paid_fen >= max(0, statement["gross_fen"] - statement["deductions_fen"]):
         await deadlines.cancel(session, STATEMENT_DUE, statement["id"])
+    _publish_payment(session, before, {**before, "paid_fen": paid_fen, "paid_on": paid_on}, engagement)
+
+
+async def _published_rules(
+    session: AsyncSession, statement: dict[str, Any], engagement: dict[str, Any] | None
+) -> list[str]:
+    """The rules the statement's published line names: kept since wages_0010 (none while pending). A statement
+    stored before is judged again as on the day it was received, with what it said was paid then: intake's
+    judgement (the best that is known of a line published before its rules were kept)."""
+    if engagement is None:
+        return []
+    if statement["rules_broken"] is not None:
+        return statement["rules_broken"]
+    platform_id = statement["platform_id"]
+    units = await related_units(session, platform_id)
+    collectives = await collectives_of_platform(session, platform_id)
+    received = business_date(statement["received_at"])
+    return sorted({s.rule for s in judge({**statement}, engagement, units, received, collectives)})
+
+
+def _publish_payment(
+    session: AsyncSession, before: dict[str, Any], after: dict[str, Any], engagement: dict[str, Any] | None
+) -> None:
+    """A payment's events, beside it in the transaction: the statement's line again, as judged but with the
+    amount and date now paid (`wages.statements.judged.v1`, cause `paid`: the gateway's line is replaced by
+    it), and its totals' change (`wages.statements.totals.v1`, with `statement_id`): the line as published before
+    subtracted, the line now added. So `paid_fen` and the counters a payment moves (`paid_on_time`, `unpaid`,
+    `late`, `compliant`) change by exactly what the payment changed, under the rules every line is counted by
+    (totals.contribution: on time is paid in full by the due date, M6, 工资支付暂行规定 art. 7). The judgement
+    is not redone: the rules it found broken stay (arrears that occurred stay arrears), and a payment after
+    the due date is late, never on time.
+
+    Why the existing events and not a `wages.statements.paid.v1`: the gateway already keeps a line as the
+    last one published (its projection and its rebuild from the log both fold `judged.v1` lines) and adds
+    totals' deltas whatever their cause, so a payment needs no new reader anywhere; the delta is exact
+    because wages computes it from the line it published (the rules kept with the statement)."""
+    old, new = _line(before, engagement), _line(after, engagement)
+    platform_id, contract_id = before["platform_id"], before["contract_id"]
+    record(
+        session,
+        StatementsJudged(
+            platform_id=platform_id, contract_id=contract_id, cause="paid", lines=[StatementLine.model_validate(new)]
+        ),
+    )
+    record_data(
+        session,
+        StatementTotalsChanged,
+        {
+            "platform_id": platform_id,
+            "cause": "judged",  # beside the judged.v1 line (events.py: a new value would break v1's readers)
+            "contract_id": contract_id,
+            "statement_id": before["id"],
+            "groups": totals.deltas([new], [old]),
+        },
+    )
 
 
 async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]) -> None:
@@ -344,12 +414,13 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
                 row["contract_id"],
             )
             continue
-        published[row["id"]] = _line(row, None, [])
+        published[row["id"]] = _line(row, None)
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await related_units(session, row["platform_id"])
             collective_cache[row["platform_id"]] = await collectives_of_platform(session, row["platform_id"])
         apply_agreed_pay_day(row, engagement)
         specs = judge(row, engagement, unit_cache[row["platform_id"]], today, collective_cache[row["platform_id"]])
+        row["rules_broken"] = sorted({s.rule for s in specs})
         if any(spec.rule in ARREARS_RULES for spec in specs):
             await repo.lock_arrears(session, [row["contract_id"]])
         await raise_statement_findings(session, row, engagement, specs, today)
@@ -362,7 +433,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     await schedule_statement_clocks(session, rows, today, clock.now())
     await schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
-        lines = [_line(*item) for item in items]
+        lines = [_line(r, e) for r, e, _ in items]
         platform_id = items[0][1]["platform_id"]
         record(
             session,

@@ -2,7 +2,8 @@
 
 A `wages.statements.accepted.v1` carries up to 1,000 statement lines (wages' events.py says why);
 each line becomes a row keyed by its statement id, so a line seen twice (a redelivered chunk, a
-pending statement judged later) updates its row instead of counting twice. The pages' aggregates read
+pending statement judged later, a statement paid later: `wages.statements.judged.v1` lines replace the
+row) updates its row instead of counting twice. The pages' aggregates read
 `wage_totals` instead of counting the lines: wages publishes each batch's totals per pay month, district
 and occupation (`wages.statements.totals.v1`, deltas that never count a line twice: wages' events.py), and
 this projection adds them up, once per event (the inbox). Arrears and working-time
@@ -146,7 +147,7 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
     sessions: list[dict[str, Any]] = []
     quotas: list[dict[str, Any]] = []
     units: list[dict[str, Any]] = []
-    judged: list[dict[str, Any]] = []
+    judged: dict[str, dict[str, Any]] = {}  # by statement: its last line (judged, then paid) is one upsert row
     totals: dict[tuple[str, str, str, str], list[int]] = {}
     for t in events:
         d = t.data
@@ -167,7 +168,7 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
                         )
                     )
                 else:
-                    judged.append(_statement(d.platform_id, None, line, t.envelope.time))
+                    judged[line.statement_id] = _statement(d.platform_id, None, line, t.envelope.time)
         elif isinstance(d, SessionsAccepted):
             sessions.extend(
                 dict(
@@ -204,7 +205,7 @@ async def _apply(session: AsyncSession, events: list[Typed[Any]]) -> None:
                     platform_entrusted_to_pay=d.platform_entrusted_to_pay,
                 )
             )
-    await repository.write_batch(session, list(statements.values()), judged, sessions, quotas, units)
+    await repository.write_batch(session, list(statements.values()), list(judged.values()), sessions, quotas, units)
     await repository.add_totals(session, [(*key, *values) for key, values in totals.items()])
 
 
