@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+from newform_common import clock
 from newform_common.policy import business_today
 from newform_common.testing import eventually, fetch, scalar
 from newform_wages.events import StatementsJudged, StatementTotalsChanged
@@ -275,3 +276,50 @@ async def test_a_later_payment_publishes_its_line_and_moves_the_totals_exactly(a
         "soon": (300_000, False),
         "owed": (300_000, True),
     }
+
+
+async def test_a_due_date_an_ended_contract_moves_is_published_and_a_later_payment_is_late_against_it(api, feed):
+    """工资支付暂行规定 art. 9: ended on 2025-06-20, June's pay agreed for 07-15 is due that day; the line is
+    published again with that due date, and a payment on 06-25 counts as late, not on time."""
+    shanghai = timezone(timedelta(hours=8))
+    pid, worker = new_platform(), new_worker()
+    contract = await feed.signed(
+        worker_id=worker,
+        platform_id=pid,
+        start=date(2025, 5, 1),
+        pay_schedule={"period": "month", "day_of_month": 15, "month_offset": 1},
+    )
+    await engagement_known(api, contract)
+    june = statement(
+        "june",
+        contract,
+        worker,
+        period_start="2025-06-01",
+        period_end="2025-06-20",
+        due_date=None,
+        paid_fen=100_000,
+        paid_on="2025-06-18",
+    )
+    with clock.frozen_at(datetime(2025, 6, 20, 9, tzinfo=shanghai)):
+        assert (await upload(api, pid, [june]))["accepted"] == 1
+    await feed.terminated(
+        contract_id=contract, worker_id=worker, platform_id=pid, at=datetime(2025, 6, 20, 18, tzinfo=shanghai)
+    )
+
+    async def moved():
+        return (await published_lines(api, pid)).popitem()[1]["due_date"] == "2025-06-20"
+
+    await eventually(moved)
+    statement_id = await scalar(api.url, "select id from statements where platform_id = :p", p=pid)
+    await pay(api, pid, statement_id, 300_000, date(2025, 6, 25))
+    judged = await fetch(
+        api.url, "select data from outbox where key = :p and type = 'wages.statements.judged.v1' order by id", p=pid
+    )
+    assert [r["data"]["cause"] for r in judged] == ["due_moved", "paid"]
+    groups = summed(await totals_events(api, pid))
+    assert {k: {c: v for c, v in g.items() if v} for k, g in groups.items()} == {
+        (g["month"], g["district"], g["occupation"]): {c: g[c] for c in COUNTERS if g[c]}
+        for g in deltas((await published_lines(api, pid)).values())
+    }
+    june_group = groups[("2025-06", "chengdong", "food_delivery")]
+    assert (june_group["late"], june_group["paid_on_time"], june_group["unpaid"]) == (1, 0, 0)

@@ -73,12 +73,14 @@ class StatementsJudged(DomainEvent):
     """Stored statements' lines published again, each replacing the line published before: `cause = judged`,
     statements kept pending judged once their engagement arrived from contracts; `cause = paid`, a later
     payment of one statement (`POST /v1/statements/{id}/payments`): its line with the amount and date now
-    paid, the rest as published before (the judgement is not redone)."""
+    paid; `cause = due_moved`, an ended contract's statements due later made due on its last day (工资支付暂行
+    规定 art. 9): their lines with that due date. Paid or moved, the rest is as published before (the judgement
+    is not redone)."""
 
     platform_id: str
     contract_id: str
     lines: list[StatementLine]
-    cause: Literal["judged", "paid"] = "judged"
+    cause: Literal["judged", "paid", "due_moved"] = "judged"
 
 
 class StatementTotals(BaseModel):
@@ -122,9 +124,10 @@ class StatementTotalsChanged(DomainEvent):
     their engagement arrived, `contract_id`, beside `wages.statements.judged.v1`) subtracts each line as
     it was published while pending and adds it as judged: it moves from the group without district and
     occupation to its engagement's, and adds only what the judgement changed. A later payment of one
-    statement (`statement_id`) is also `cause = judged`, beside its line in `wages.statements.judged.v1`
-    (cause `paid` there; a new value here would break a reader of v1): it subtracts the line as published
-    before the payment and adds it as paid; a payment sent again changes nothing and publishes nothing.
+    statement (`statement_id`) and due dates an ended contract moved are also `cause = judged`, beside their
+    lines in `wages.statements.judged.v1` (cause `paid`, `due_moved` there; a new value here would break a
+    reader of v1): each line as published before is subtracted and added as it is now; a payment sent again
+    changes nothing and publishes nothing.
     Groups whose counters all net to zero are left out."""
 
     platform_id: str

@@ -35,6 +35,7 @@ from ..rules import Severity, policy
 from . import repository as repo
 from . import rules
 from .judging import raise_statement_findings, statement_fact, with_arrears_companions
+from .lines import publish_changes, published_rules
 from .models import StatementStatus
 
 STATEMENT_DUE = "wages.statement_due"  # a statement unpaid or short-paid: arrears at its due date
@@ -127,8 +128,9 @@ async def due_when_employment_ends(session: AsyncSession, engagement: dict[str, 
     after it has no clock."""
     contract_id = engagement["contract_id"]
     moved = await repo.due_on_last_day(session, contract_id, last)
-    for live in await repo.live_clocks(session, STATEMENT_DUE, moved):
+    for live in await repo.live_clocks(session, STATEMENT_DUE, [row["id"] for row in moved]):
         await deadlines.move(session, STATEMENT_DUE, live.subject_id, end_of_business_day(last))
+    await _publish_moved(session, engagement, moved, last)
     clocks = [
         (live.kind, live.subject_id, dict(live.data))
         for live in await repo.live_clocks_of_contract(session, contract_id, (PERIOD_DUE, PERIOD_WARNING))
@@ -147,6 +149,21 @@ async def due_when_employment_ends(session: AsyncSession, engagement: dict[str, 
                     "due_date": last.isoformat(),
                 },
             )
+
+
+async def _publish_moved(
+    session: AsyncSession, engagement: dict[str, Any], moved: list[dict[str, Any]], last: date
+) -> None:
+    """The statements' lines again with their new due date, and the totals' change (lines.py): the gateway's
+    lines and its on-time and late counts follow the due date the law moved (a later payment is judged
+    against it, and subtracts the line as published)."""
+    changes: dict[bool, list] = {True: [], False: []}  # judged, pending (a line of another platform's)
+    for row in moved:
+        judged = row["status"] == StatementStatus.judged
+        before = {**row, "rules_broken": await published_rules(session, row, engagement if judged else None)}
+        changes[judged].append((before, {**before, "due_date": last}))
+    publish_changes(session, "due_moved", engagement, changes[True])
+    publish_changes(session, "due_moved", None, changes[False])
 
 
 async def on_period_due(session: AsyncSession, deadline: Deadline) -> None:

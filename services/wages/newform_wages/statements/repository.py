@@ -152,13 +152,17 @@ async def mark_judged(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     )
 
 
-async def due_on_last_day(session: AsyncSession, contract_id: str, last: date) -> list[str]:
-    """An ended engagement's statements due later than its last day become due that day; returns their ids."""
+async def due_on_last_day(session: AsyncSession, contract_id: str, last: date) -> list[dict[str, Any]]:
+    """An ended engagement's statements due later than its last day become due that day; returns them as they
+    were before (their lines as published name the due date they had)."""
     conn = await driver_connection(session)
     moved = await conn.fetch(
-        "update statements set due_date = $2 where contract_id = $1 and due_date > $2 returning id", contract_id, last
+        "with moved as (select * from statements where contract_id = $1 and due_date > $2 for update) "
+        "update statements s set due_date = $2 from moved where s.id = moved.id returning moved.*",
+        contract_id,
+        last,
     )
-    return [r["id"] for r in moved]
+    return [_row(r) for r in moved]
 
 
 async def statements_waiting_for_schedule(session: AsyncSession, year: int) -> list[dict[str, Any]]:

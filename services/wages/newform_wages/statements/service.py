@@ -26,7 +26,7 @@ from newform_common.errors import Unprocessable
 from newform_common.findings import FindingSpec
 from newform_common.ids import new_id, new_ids
 from newform_common.outbox import record, record_data
-from newform_common.policy import PolicyNotInForce, business_date, business_today
+from newform_common.policy import PolicyNotInForce, business_today
 
 from ..batches.schemas import BatchPublic, LineError
 from ..batches.service import LineModel, check_policy_dates, close_batch, open_batch, read_lines
@@ -43,6 +43,7 @@ from . import repository as repo
 from . import rules, totals
 from .clocks import STATEMENT_DUE, schedule_minimum_months, schedule_statement_clocks
 from .judging import ARREARS_RULES, apply_agreed_pay_day, judge, raise_statement_findings, statement_fact
+from .lines import publish_changes, published_rules, statement_line
 from .models import StatementStatus, ensure_transition
 from .schemas import StatementIn
 from .warnings import warn_late_share
@@ -260,33 +261,6 @@ async def _follow_up(session: AsyncSession, batch_id: str, platform_id: str, goo
     return findings
 
 
-def _line(row: dict[str, Any], engagement: dict[str, Any] | None) -> dict[str, Any]:
-    """A statement line of the events, as JSON data (StatementLine's shape; tests validate it): the rules
-    broken are those its judgement found (`rules_broken`, none while pending)."""
-    fact = statement_fact(row)
-    rules_broken = (row["rules_broken"] or []) if engagement else []
-    return {
-        "line_id": row["line_id"],
-        "statement_id": row["id"],
-        "worker_id": row["worker_id"],
-        "contract_id": row["contract_id"],
-        "period_start": row["period_start"].isoformat(),
-        "period_end": row["period_end"].isoformat(),
-        "due_date": row["due_date"].isoformat(),
-        "gross_fen": row["gross_fen"],
-        "net_due_fen": fact.net_due_fen,
-        "paid_fen": row["paid_fen"],
-        "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None,
-        "worked_minutes": fact.worked_minutes,
-        "status": StatementStatus.judged if engagement else StatementStatus.pending,
-        "occupation": engagement["occupation"] if engagement else None,
-        "district": engagement["district"] if engagement else None,
-        "enterprise_id": engagement["enterprise_id"] if engagement else None,
-        "minimum_wage_met": None if engagement is None else "M6.minimum_wage" not in rules_broken,
-        "rules_broken": rules_broken,
-    }
-
-
 def _publish_lines(
     session: AsyncSession,
     batch_id: str,
@@ -295,8 +269,8 @@ def _publish_lines(
 ) -> None:
     """One event per chunk of lines, written as JSON data directly: 10,000 pydantic builds and dumps
     per batch were a third of the intake's CPU; then the batch's totals (one event, the lines' sums)."""
-    lines = [_line(row, e) for row, e, _ in good]
-    for chunk, start in enumerate(range(0, len(lines), LINES_PER_EVENT)):
+    published = [statement_line(row, e) for row, e, _ in good]
+    for chunk, start in enumerate(range(0, len(published), LINES_PER_EVENT)):
         record_data(
             session,
             StatementsAccepted,
@@ -304,21 +278,32 @@ def _publish_lines(
                 "batch_id": batch_id,
                 "platform_id": platform_id,
                 "chunk": chunk,
-                "lines": lines[start : start + LINES_PER_EVENT],
+                "lines": published[start : start + LINES_PER_EVENT],
             },
         )
-    if lines:
+    if published:
         record_data(
             session,
             StatementTotalsChanged,
-            {"platform_id": platform_id, "cause": "accepted", "batch_id": batch_id, "groups": totals.deltas(lines)},
+            {
+                "platform_id": platform_id,
+                "cause": "accepted",
+                "batch_id": batch_id,
+                "groups": totals.deltas(published),
+            },
         )
 
 
 async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_fen: int, paid_on: date) -> None:
     """A later payment of a stored statement: the amount paid so far and its date (the clock stays until paid
-    in full). A payment that changes the statement publishes it again (`_publish_payment`); the same payment
-    sent again changes nothing and publishes nothing. `statement` is the row, locked by the caller."""
+    in full). A payment that changes the statement publishes its line again and the totals' change
+    (`lines.publish_changes`, cause `paid`); the same payment sent again changes nothing and publishes
+    nothing. `statement` is the row, locked by the caller.
+
+    Why the existing events and not a `wages.statements.paid.v1`: the gateway already keeps a line as the
+    last one published (its projection and its rebuild from the log both fold `judged.v1` lines) and adds
+    totals' deltas whatever their cause, so a payment needs no new reader anywhere; the delta is exact because
+    wages computes it from the line it published (the rules kept with the statement, lines.py)."""
     if paid_on < statement["period_start"]:
         raise Unprocessable("paid_on is before the period starts", slug="invalid-payment")
     if paid_on > business_today():  # a payment is a fact that happened, never a promise
@@ -332,66 +317,17 @@ async def record_payment(session: AsyncSession, statement: dict[str, Any], paid_
         engagement = await engagements_repo.engagement(session, statement["contract_id"])
         if engagement is None:  # wages keeps every engagement it judged by: a judged line is never unpublished
             raise RuntimeError(f"statement {statement['id']} was judged by engagement {statement['contract_id']}")
-    before = {**statement, "rules_broken": await _published_rules(session, statement, engagement)}
+    before = {**statement, "rules_broken": await published_rules(session, statement, engagement)}
     before.pop("_fact", None)
     await repo.record_payment(session, statement["id"], paid_fen, paid_on, before["rules_broken"])
     if paid_fen >= max(0, statement["gross_fen"] - statement["deductions_fen"]):
         await deadlines.cancel(session, STATEMENT_DUE, statement["id"])
-    _publish_payment(session, before, {**before, "paid_fen": paid_fen, "paid_on": paid_on}, engagement)
-
-
-async def _published_rules(
-    session: AsyncSession, statement: dict[str, Any], engagement: dict[str, Any] | None
-) -> list[str]:
-    """The rules the statement's published line names: kept since wages_0010 (none while pending). A statement
-    stored before is judged again as on the day it was received, with what it said was paid then: intake's
-    judgement (the best that is known of a line published before its rules were kept)."""
-    if engagement is None:
-        return []
-    if statement["rules_broken"] is not None:
-        return statement["rules_broken"]
-    platform_id = statement["platform_id"]
-    units = await related_units(session, platform_id)
-    collectives = await collectives_of_platform(session, platform_id)
-    received = business_date(statement["received_at"])
-    return sorted({s.rule for s in judge({**statement}, engagement, units, received, collectives)})
-
-
-def _publish_payment(
-    session: AsyncSession, before: dict[str, Any], after: dict[str, Any], engagement: dict[str, Any] | None
-) -> None:
-    """A payment's events, beside it in the transaction: the statement's line again, as judged but with the
-    amount and date now paid (`wages.statements.judged.v1`, cause `paid`: the gateway's line is replaced by
-    it), and its totals' change (`wages.statements.totals.v1`, with `statement_id`): the line as published before
-    subtracted, the line now added. So `paid_fen` and the counters a payment moves (`paid_on_time`, `unpaid`,
-    `late`, `compliant`) change by exactly what the payment changed, under the rules every line is counted by
-    (totals.contribution: on time is paid in full by the due date, M6, 工资支付暂行规定 art. 7). The judgement
-    is not redone: the rules it found broken stay (arrears that occurred stay arrears), and a payment after
-    the due date is late, never on time.
-
-    Why the existing events and not a `wages.statements.paid.v1`: the gateway already keeps a line as the
-    last one published (its projection and its rebuild from the log both fold `judged.v1` lines) and adds
-    totals' deltas whatever their cause, so a payment needs no new reader anywhere; the delta is exact
-    because wages computes it from the line it published (the rules kept with the statement)."""
-    old, new = _line(before, engagement), _line(after, engagement)
-    platform_id, contract_id = before["platform_id"], before["contract_id"]
-    record(
-        session,
-        StatementsJudged(
-            platform_id=platform_id, contract_id=contract_id, cause="paid", lines=[StatementLine.model_validate(new)]
-        ),
-    )
-    record_data(
-        session,
-        StatementTotalsChanged,
-        {
-            "platform_id": platform_id,
-            "cause": "judged",  # beside the judged.v1 line (events.py: a new value would break v1's readers)
-            "contract_id": contract_id,
-            "statement_id": before["id"],
-            "groups": totals.deltas([new], [old]),
-        },
-    )
+    # the line again, with the amount and date now paid, and the totals' change: the line as published before
+    # out, as paid in — so paid_fen, unpaid, late, paid_on_time and compliant move by exactly what the payment
+    # changed, under the rules every line is counted by (totals.contribution: on time is paid in full by the
+    # due date, M6, 工资支付暂行规定 art. 7). The judgement is not redone: arrears found stay a breach.
+    after = {**before, "paid_fen": paid_fen, "paid_on": paid_on}
+    publish_changes(session, "paid", engagement, [(before, after)], statement_id=statement["id"])
 
 
 async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]) -> None:
@@ -414,7 +350,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
                 row["contract_id"],
             )
             continue
-        published[row["id"]] = _line(row, None)
+        published[row["id"]] = statement_line(row, None)
         if row["platform_id"] not in unit_cache:
             unit_cache[row["platform_id"]] = await related_units(session, row["platform_id"])
             collective_cache[row["platform_id"]] = await collectives_of_platform(session, row["platform_id"])
@@ -433,14 +369,14 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
     await schedule_statement_clocks(session, rows, today, clock.now())
     await schedule_minimum_months(session, [(r, e) for items in judged.values() for r, e, _ in items], clock.now())
     for contract_id, items in judged.items():
-        lines = [_line(r, e) for r, e, _ in items]
+        judged_lines = [statement_line(r, e) for r, e, _ in items]
         platform_id = items[0][1]["platform_id"]
         record(
             session,
             StatementsJudged(
                 platform_id=platform_id,
                 contract_id=contract_id,
-                lines=[StatementLine.model_validate(line) for line in lines],
+                lines=[StatementLine.model_validate(line) for line in judged_lines],
             ),
         )
         record_data(
@@ -450,7 +386,7 @@ async def judge_pending(session: AsyncSession, engagements: list[dict[str, Any]]
                 "platform_id": platform_id,
                 "cause": "judged",
                 "contract_id": contract_id,
-                "groups": totals.deltas(lines, [published[r["id"]] for r, _, _ in items]),
+                "groups": totals.deltas(judged_lines, [published[r["id"]] for r, _, _ in items]),
             },
         )
 
