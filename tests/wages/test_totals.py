@@ -323,3 +323,24 @@ async def test_a_due_date_an_ended_contract_moves_is_published_and_a_later_payme
     }
     june_group = groups[("2025-06", "chengdong", "food_delivery")]
     assert (june_group["late"], june_group["paid_on_time"], june_group["unpaid"]) == (1, 0, 0)
+
+
+async def test_a_statement_stored_before_its_rules_were_kept_is_paid_with_the_rules_its_intake_found(api, feed):
+    """wages_0010 keeps the rules a statement's line names; one stored before (null) is judged again as on the
+    day it was received, so its line published again still names the arrears found then."""
+    pid, worker = new_platform(), new_worker()
+    a = await feed.signed(worker_id=worker, platform_id=pid)
+    await engagement_known(api, a)
+    assert (await upload(api, pid, [statement("old", a, worker, paid_fen=0, paid_on=None)]))["accepted"] == 1
+    statement_id = await scalar(api.url, "select id from statements where platform_id = :p", p=pid)
+    await fetch(api.url, "update statements set rules_broken = null where id = :s returning id", s=statement_id)
+    await pay(api, pid, statement_id, 300_000, date(2024, 5, 2))
+    lines = await published_lines(api, pid)
+    assert lines[statement_id]["rules_broken"] == ["M20.wage_arrears_enforcement", "M6.wage_arrears"]
+    assert await scalar(api.url, "select rules_broken from statements where id = :s", s=statement_id) == [
+        "M20.wage_arrears_enforcement",
+        "M6.wage_arrears",
+    ]
+    groups = summed(await totals_events(api, pid))
+    march = groups[("2024-03", "chengdong", "food_delivery")]
+    assert (march["statements"], march["with_breaches"], march["late"], march["unpaid"]) == (1, 1, 1, 0)
