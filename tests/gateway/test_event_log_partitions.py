@@ -90,7 +90,8 @@ async def test_the_event_log_moves_into_month_partitions_and_keeps_counting(new_
         async with db.transaction() as session:
             await repository.suspend_counting(session)
             indexes = await repository.drop_event_log_indexes(session)
-        assert len(indexes) == 5 and all(" ON ONLY " not in d for d in indexes)  # 0001's four, 0008's partial one
+        # 0001's four, 0008's partial one, 0009's four references
+        assert len(indexes) == 9 and all(" ON ONLY " not in d for d in indexes)
         await _execute(url, "delete from read_counters", _event("e5", "2026-12-02T03:00:00+00:00"))
         async with db.transaction() as session:
             await repository.create_indexes(session, indexes)
@@ -101,7 +102,7 @@ async def test_the_event_log_moves_into_month_partitions_and_keeps_counting(new_
     on_partition = (
         "select count(*) from pg_indexes where tablename = 'event_log_y2026m12' and indexdef not like '%UNIQUE%'"
     )
-    assert await scalar(url, on_partition) == 5
+    assert await scalar(url, on_partition) == 9
 
 
 async def test_a_rebuild_from_a_log_nobody_is_connected_to_clones_it_and_empties_the_rest(new_database, postgres):

@@ -25,6 +25,8 @@ from newform_gateway.sources.disputes import repository as disputes_repository
 
 from ..kit.gateway import migrated_database
 
+SUBJECT_REFERENCES = gateway_repository.migration_module("0009_event_log_subject_refs").FIELDS
+
 ALERTS = 60_000
 FILL = """
 insert into alerts (alert_id, source_service, measure, rule, severity, summary, subject_type, subject_id,
@@ -195,5 +197,51 @@ async def test_the_recomputed_clocks_are_found_by_their_index_not_by_reading_eve
                 session, calendar_view.RECOMPUTED_SUFFIX, schedule_year=None, limit=100
             )
             assert len(found) == 10 and all(e.type == "wages.deadline.recomputed.v1" for e in found)
+    finally:
+        await db.dispose()
+
+
+REFERENCES_FILL = """
+insert into event_log (event_id, type, source, service, subject, key, time, data, worker_id, platform_id)
+select 'e_' || i, case when i % 1000 = 0 then 'contracts.contract.drafted.v1' else 'wages.sessions.accepted.v1' end,
+       '/newform/x', 'x', 'p_' || (i % 40), 'p_' || (i % 40), now() - (i % 300) * interval '1 day',
+       case when i % 1000 = 0 then jsonb_build_object('contract_id', 'c_' || (i % 3000), 'worker_id', 'w_' || i)
+            else jsonb_build_object('platform_id', 'p_' || (i % 40), 'lines', jsonb_build_array(i, i + 1)) end,
+       null, 'p_' || (i % 40)
+from generate_series(1, {n}) i;
+analyze event_log;
+"""
+
+
+async def test_a_credit_records_source_events_are_found_by_their_reference_index(new_database):
+    """A confirming decision lists the events naming its subject (credit/repository.source_events): through
+    migration 0009's index of the reference field, month by month, never by reading every event of the log."""
+    url = await migrated_database(new_database)
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(REFERENCES_FILL.format(n=200_000))
+        filled = {r[0] for r in await conn.fetch("select distinct tableoid::regclass::text from event_log")}
+        indexes = {
+            field: {
+                r[0]
+                for r in await conn.fetch("select indexname from pg_indexes where indexdef like $1", f"%? '{field}'%")
+            }
+            for field in SUBJECT_REFERENCES
+        }
+    finally:
+        await conn.close()
+    db = Database(url, service="gateway")
+    try:
+        for field in SUBJECT_REFERENCES:
+            [plan] = await plans_of(db, lambda s, field=field: credit_repository.source_events(s, field, "c_1000"))
+            scans = [n for n in nodes(plan) if n.get("Relation Name") in filled]
+            assert len(filled) >= 10 and {n["Relation Name"] for n in scans} >= filled, plan  # every month
+            # each month through its part of the field's partial index, none read whole
+            assert {n.get("Index Name") for n in scans} <= indexes[field] and len(indexes[field]) > len(filled), plan
+        async with db.transaction() as session:
+            found = await credit_repository.source_events(session, "contract_id", "c_1000")
+        # c_1000 is named by events 1000, 4000, 7000, … 199000: 67 of them, the older first
+        assert [type_ for _, type_, _ in found] == ["contracts.contract.drafted.v1"] * 67
+        assert [time for *_, time in found] == sorted(time for *_, time in found)
     finally:
         await db.dispose()

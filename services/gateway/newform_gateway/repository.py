@@ -232,7 +232,9 @@ async def keys(session: AsyncSession, dimension: str, scope: str = "") -> set[st
 # change by change, one transaction of a replay updates the same counter row (a department's open
 # alerts) thousands of times, each update walking the row's versions the transaction left before it
 # (48 ms an alert action at 20,000 alerts).
-def _migration(name: str) -> ModuleType:
+def migration_module(name: str) -> ModuleType:
+    """A migration of this service as a module: its data (counters, triggers, indexed fields) is the one
+    definition the rebuild and the tests read."""
     path = Path(__file__).parent / "migrations" / "versions" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"newform_gateway_migration_{name}", path)
     assert spec is not None and spec.loader is not None
@@ -242,7 +244,7 @@ def _migration(name: str) -> ModuleType:
 
 
 def _counters_migration() -> ModuleType:
-    return _migration("0004_read_counters")
+    return migration_module("0004_read_counters")
 
 
 #: 0005's triggers on alerts (by department, platform and warning).
@@ -271,7 +273,7 @@ async def count_all(session: AsyncSession) -> None:
         for suffix in ("ins", "upd", "del"):
             await conn.execute(f"alter table {table} enable trigger count_{table}_{suffix}")
         await conn.execute(migration.apply(migration.contributions(table, table, 1)))
-    departments = _migration("0005_department_counters")
+    departments = migration_module("0005_department_counters")
     for trigger in DEPARTMENT_TRIGGERS:
         await conn.execute(f"alter table alerts enable trigger {trigger}")
     await conn.execute(departments.apply(departments.contributions("alerts", 1)))
@@ -290,12 +292,12 @@ async def count_all(session: AsyncSession) -> None:
 
 
 def _wage_figures() -> ModuleType:
-    return _migration("gw_wages_0003_alert_figures")
+    return migration_module("gw_wages_0003_alert_figures")
 
 
 def _coverage_triggers() -> list[tuple[str, str]]:
     """(table, trigger) of 0007's union-coverage triggers on the registrations and memberships."""
-    coverage = _migration("0007_union_coverage")
+    coverage = migration_module("0007_union_coverage")
     return [(table, f"union_coverage_{suffix}") for table in coverage.SOURCES for suffix, *_ in coverage.TRIGGER_EVENTS]
 
 

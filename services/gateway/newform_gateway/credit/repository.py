@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newform_common.pagination import PageParams
@@ -20,13 +20,16 @@ async def get_enterprise(session: AsyncSession, enterprise_id: str) -> Enterpris
 
 
 async def source_events(session: AsyncSession, field: str, subject: str) -> list[tuple[str, str, datetime]]:
-    """(event id, type, time) of the first 100 logged events whose data names the subject (not findings)."""
+    """(event id, type, time) of the first 100 logged events whose data names the subject (not findings).
+    The field is written inline (`data ? 'contract_id'`): the planner matches migration 0009's partial index
+    of that field only against the same constant, never a bound parameter."""
+    named = bindparam("field", field, literal_execute=True)
     rows = await session.execute(
         text(
-            "select event_id, type, time from event_log where data ->> :field = :subject "
+            "select event_id, type, time from event_log where data ? :field and data ->> :field = :subject "
             "and type not like '%.finding.raised.v1' order by time, seq limit 100"
-        ),
-        {"field": field, "subject": subject},
+        ).bindparams(named),
+        {"subject": subject},
     )
     return [(event_id, type_, time) for event_id, type_, time in rows]
 
