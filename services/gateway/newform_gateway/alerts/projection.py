@@ -195,6 +195,7 @@ async def project_alert_path(
             await project_findings(session, run, ctx)
             run = []
             await project_alert_action(session, e, ctx)
+            recorded.add(e.id)  # the same event twice in a batch: applied once
         elif other_actions and e.type in other_actions:  # e.g. a credit listing's end, in its order
             await project_findings(session, run, ctx)
             run = []

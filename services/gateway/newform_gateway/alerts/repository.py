@@ -113,12 +113,6 @@ async def recorded_actions(session: AsyncSession, event_ids: list[str]) -> set[s
     }
 
 
-async def action_recorded(session: AsyncSession, event_id: str) -> bool:
-    return (
-        await session.execute(select(AlertTransition.id).where(AlertTransition.event_id == event_id))
-    ).first() is not None
-
-
 async def lock_alert_fresh(session: AsyncSession, alert_id: str | None) -> Alert | None:
     """The alert, locked and re-read (populate_existing: a batch's findings may have added occurrences with
     set-based SQL since this session last loaded it)."""

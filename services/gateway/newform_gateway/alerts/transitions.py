@@ -163,10 +163,9 @@ ACTION_OF_EVENT = {
 
 
 async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
-    """Replay of the gateway's own `gateway.alert.*.v1` events. Live, the API applied the step in the
-    request's transaction already (same event id), so this is a no-op there; in a rebuild it applies it."""
-    if await repository.action_recorded(session, envelope.id):
-        return
+    """Replay of one of the gateway's own `gateway.alert.*.v1` events not recorded yet (the caller asked
+    `repository.recorded_actions` for its batch at once: live, the API applied the step in the request's
+    transaction already, same event id, so the event is skipped there; in a rebuild it is applied here)."""
     d = envelope.data
     alert = await repository.lock_alert_fresh(session, d.get("alert_id"))
     if alert is None:
