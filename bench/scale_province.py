@@ -212,6 +212,20 @@ from (select i % {PLATFORMS} pl, i / ({PLATFORMS} * {LINES_PER_EVENT}) chunk, {l
 group by pl, chunk"""
 
 
+def _evidence(rule: str, at: str) -> str:
+    """A finding's evidence: an amount; for arrears what wages publishes — one in ten owed by a related unit
+    (a labour-service company the platform works with: its credit code, the contract and the pay period),
+    whose confirmed arrears become a credit record (M6, 宁政办〔2022〕41号 item 6)."""
+    if rule != "M6.wage_arrears":
+        return "jsonb_build_object('amount_fen', 100000 + i % 5000)"
+    return f"""jsonb_build_object('arrears_fen', 100000 + i % 5000, 'contract_id', 'c_' || i,
+           'period_start', to_char({at} - interval '1 month', 'YYYY-MM-DD'),
+           'period_end', to_char({at} - interval '1 day', 'YYYY-MM-DD'), 'due_date', to_char({at}, 'YYYY-MM-DD'))
+         || case when (i / 20) % 10 = 0 then jsonb_build_object('related_unit_id', 'ru_' || (i % 400),
+              'credit_code', '91630100MA7' || lpad((i % 400)::text, 7, '0'), 'unit_name', '劳务公司' || (i % 400))
+            else '{{}}'::jsonb end"""
+
+
 def _finding_kind(kind: int) -> str:
     return f"(i / 5) % {len(FINDINGS)} = {kind}"
 
@@ -230,8 +244,7 @@ select 'e_f_' || i, '{service}.finding.raised.v1', '/newform/{service}', '{servi
        jsonb_build_object('finding_id', 'f_' || i, 'measure', '{measure}', 'rule', '{rule}', 'severity', '{severity}',
          'summary', '{summary}', 'subject_type', '{subject_type}', 'subject_id', {subject}, 'platform_id', {c["p"]},
          'enterprise_id', {c["p"]}, 'worker_id', 'w_' || i, 'occupation', {c["o"]}, 'district', {c["d"]},
-         'evidence', jsonb_build_object('{"arrears_fen" if rule == "M6.wage_arrears" else "amount_fen"}',
-           100000 + i % 5000), 'observed_at', {at}),
+         'evidence', {_evidence(rule, at)}, 'observed_at', {at}),
        'w_' || i, {c["p"]}, '{service}.events', i % 3, nextval('bench_offsets')
 from generate_series(5, {workers}, 5) i where {_finding_kind(kind)}""")
         # the lead department per district (a district government leads some measures)
