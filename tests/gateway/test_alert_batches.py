@@ -153,3 +153,42 @@ async def test_a_rebuild_context_writes_the_same_alerts_and_no_webhook_deliverie
     await project(rebuilt, [events], webhooks=False)
     assert await compare(live, rebuilt) == {}
     assert await rows(rebuilt, "select count(*) from webhook_deliveries") == [(0,)]
+
+
+async def test_two_alerts_of_one_debt_decided_in_one_batch_make_the_record_the_first_decision_made(new_database):
+    """A related unit's unpaid pay noticed by two clocks (a statement's and the engagement period's: two
+    alerts, one debt): the first confirmation makes the credit record, the second joins its chain (one
+    debt, one record) — in one batch as one at a time, though the first alert took a step more before it."""
+    pub = EventFeed.collecting()
+    debt = {
+        "related_unit_id": "ru_1",
+        "credit_code": "91630100MA7000001X",
+        "unit_name": "某劳务公司",
+        "contract_id": "c_debt",
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+        "arrears_fen": 300000,
+    }
+    first, second = [
+        await pub.finding(
+            measure="M6", rule="M6.wage_arrears", subject_id=subject, subject_type=kind, evidence=debt, source="wages"
+        )
+        for subject, kind in (("st_debt", "statement"), ("ep_debt", "engagement_period"))
+    ]
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    first_alert, second_alert = (f"alr_{f.data['finding_id']}" for f in (first, second))
+    events = [
+        *pub.sent,
+        action("acknowledged", first_alert, later, department="hrss"),
+        action("resolved", first_alert, later + timedelta(seconds=1), department="hrss", outcome="confirmed"),
+        action("resolved", second_alert, later + timedelta(seconds=2), department="hrss", outcome="warned"),
+    ]
+    one_batch, one_by_one = await migrated_database(new_database), await migrated_database(new_database)
+    await project(one_batch, [events])
+    await project(one_by_one, [[e] for e in events])
+
+    assert await compare(one_by_one, one_batch) == {}
+    [(alert_id, chain)] = await rows(one_batch, "select alert_id, evidence_chain from credit_records")
+    assert alert_id == first_alert
+    confirmations = [c["alert_id"] for c in chain if c["role"] == "confirmation"]
+    assert confirmations == [first_alert, second_alert]

@@ -20,11 +20,11 @@ from newform_common.events import Envelope
 from newform_common.policy import business_date
 
 from ..projections.base import Context
-from . import repository, routing
+from . import repository, rounds, routing
 from .deliveries import raised_deliveries
 from .findings import Finding, deadline_days, enterprises_to_read, is_finding, parse_finding, routing_facts
-from .models import OPEN, SEVERITY_RANK
-from .transitions import ACTION_OF_EVENT, project_alert_action
+from .models import CONFIRMING_OUTCOMES, OPEN, RESOLVED, SEVERITY_RANK
+from .transitions import ACTION_OF_EVENT, project_alert_actions
 
 log = logging.getLogger(__name__)
 
@@ -182,24 +182,55 @@ async def project_alert_path(
     session: AsyncSession, events: list[Envelope], ctx: Context, other_actions: Mapping[str, Any] | None = None
 ) -> None:
     """A batch's findings and the gateway's own alert actions, with the effect of applying them one by
-    one in order: each run of findings between two actions set-based (`project_findings`), each action
-    after the findings before it (it may act on an alert they raised, its credit record lists them)
-    and before those after it (a resolved alert takes no more occurrences). An action recorded
-    already — live, the API applied it in the request — is a no-op and splits no run."""
+    one in order (`rounds.py`): each round's findings set-based (`project_findings`), then its actions
+    together (`project_alert_actions`). An action recorded already — live, the API applied it in the
+    request — is a no-op and changes no round. Another step (e.g. a credit listing's end) is applied in
+    its place: what comes before it first, what comes after it after."""
     recorded = await repository.recorded_actions(session, [e.id for e in events if e.type in ACTION_OF_EVENT])
-    run: list[Envelope] = []
+    steps: list[Envelope] = []
     for e in events:
         if e.type in ACTION_OF_EVENT:
             if e.id in recorded:
                 continue
-            await project_findings(session, run, ctx)
-            run = []
-            await project_alert_action(session, e, ctx)
             recorded.add(e.id)  # the same event twice in a batch: applied once
-        elif other_actions and e.type in other_actions:  # e.g. a credit listing's end, in its order
-            await project_findings(session, run, ctx)
-            run = []
+            steps.append(e)
+        elif other_actions and e.type in other_actions:
+            await _project_in_rounds(session, steps, ctx)
+            steps = []
             await other_actions[e.type](session, e, ctx)
         elif is_finding(e.type):
-            run.append(e)
-    await project_findings(session, run, ctx)
+            steps.append(e)
+    await _project_in_rounds(session, steps, ctx)
+
+
+async def _project_in_rounds(session: AsyncSession, events: list[Envelope], ctx: Context) -> None:
+    if not events:
+        return
+    for found in rounds.rounds(await _steps(session, events, ctx)):
+        await project_findings(session, found.findings, ctx)
+        await project_alert_actions(session, found.actions, ctx)
+
+
+async def _steps(session: AsyncSession, events: list[Envelope], ctx: Context) -> list[rounds.Step[Envelope]]:
+    """Each event's key: a finding's (rule, subject); an action's, its alert's — raised by a finding of the
+    batch or read (one statement). A finding without a key, an action on an unknown alert: a key of its own
+    (nothing to order it with: `project_findings` and `project_alert_actions` skip it)."""
+    raised: dict[str, tuple[str, str]] = {}
+    keys: dict[str, tuple[str, str]] = {}
+    for e in events:
+        finding = None if e.type in ACTION_OF_EVENT else parse_finding(e)
+        if finding is not None:
+            keys[e.id] = raised[_alert_id(finding)] = (finding.rule, finding.subject_id)
+    acted_on = {str(e.data.get("alert_id")) for e in events if e.type in ACTION_OF_EVENT}
+    stored = await repository.alert_keys(session, sorted(acted_on - raised.keys()))
+    steps = []
+    for e in events:
+        if e.type not in ACTION_OF_EVENT:
+            steps.append(rounds.Step(e, keys.get(e.id, ("", e.id)), action=False))
+            continue
+        alert_id = str(e.data.get("alert_id"))
+        key = raised.get(alert_id) or stored.get(alert_id) or ("", e.id)
+        # a confirming decision of a credit rule may join another alert's record of the same debt
+        joins = ACTION_OF_EVENT[e.type] == RESOLVED and e.data.get("outcome") in CONFIRMING_OUTCOMES
+        steps.append(rounds.Step(e, key, action=True, joins_debts=joins and ctx.credit_rules.applies("", key[0])))
+    return steps

@@ -113,24 +113,44 @@ async def recorded_actions(session: AsyncSession, event_ids: list[str]) -> set[s
     }
 
 
-async def lock_alert_fresh(session: AsyncSession, alert_id: str | None) -> Alert | None:
-    """The alert, locked and re-read (populate_existing: a batch's findings may have added occurrences with
-    set-based SQL since this session last loaded it)."""
-    return (
-        await session.execute(
-            select(Alert).where(Alert.alert_id == alert_id).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-
-
-async def acknowledgers(session: AsyncSession, alert_id: str) -> list[tuple[str | None, str]]:
-    """(department, actor) of each acknowledgement of the alert."""
+async def alert_keys(session: AsyncSession, alert_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """{alert id: (rule, subject id)} of these alerts (the key the alert path's rounds go by)."""
+    if not alert_ids:
+        return {}
     rows = await session.execute(
-        select(AlertTransition.actor_department, AlertTransition.actor).where(
-            AlertTransition.alert_id == alert_id, AlertTransition.action == ACKNOWLEDGED
+        select(Alert.alert_id, Alert.rule, Alert.subject_id).where(col(Alert.alert_id).in_(alert_ids))
+    )
+    return {alert_id: (rule, subject_id) for alert_id, rule, subject_id in rows}
+
+
+async def lock_alerts_fresh(session: AsyncSession, alert_ids: list[str]) -> dict[str, Alert]:
+    """These alerts, locked in id order and re-read (populate_existing: a batch's findings may have added
+    occurrences with set-based SQL since this session last loaded them)."""
+    if not alert_ids:
+        return {}
+    rows = await session.execute(
+        select(Alert)
+        .where(col(Alert.alert_id).in_(sorted(set(alert_ids))))
+        .order_by(Alert.alert_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {alert.alert_id: alert for alert in rows.scalars()}
+
+
+async def acknowledgers(session: AsyncSession, alert_ids: list[str]) -> dict[str, list[tuple[str | None, str]]]:
+    """{alert id: (department, actor) of each acknowledgement of it} for these alerts."""
+    found: dict[str, list[tuple[str | None, str]]] = {i: [] for i in alert_ids}
+    if not alert_ids:
+        return found
+    rows = await session.execute(
+        select(AlertTransition.alert_id, AlertTransition.actor_department, AlertTransition.actor).where(
+            col(AlertTransition.alert_id).in_(alert_ids), AlertTransition.action == ACKNOWLEDGED
         )
     )
-    return [(department, actor) for department, actor in rows]
+    for alert_id, department, actor in rows:
+        found[alert_id].append((department, actor))
+    return found
 
 
 async def subscribed_hooks(session: AsyncSession, alert: Alert) -> list[Webhook]:

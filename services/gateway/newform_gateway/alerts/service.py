@@ -125,7 +125,9 @@ async def act_on_alert(
             action,
             outcome,
             actor_department=transitions.acknowledger(department, principal.subject) if acknowledging else department,
-            acknowledged_by=await transitions.acknowledged_by(session, alert.alert_id) if acknowledging else None,
+            acknowledged_by=(await transitions.acknowledged_by(session, [alert.alert_id]))[alert.alert_id]
+            if acknowledging
+            else None,
         )
     except transitions.TransitionRefused as exc:
         raise Conflict(str(exc)) from exc

@@ -86,8 +86,12 @@ def acknowledger(actor_department: str | None, actor: str) -> str:
     return actor_department or f"actor:{actor}"
 
 
-async def acknowledged_by(session: AsyncSession, alert_id: str) -> set[str]:
-    return {acknowledger(department, actor) for department, actor in await repository.acknowledgers(session, alert_id)}
+async def acknowledged_by(session: AsyncSession, alert_ids: list[str]) -> dict[str, set[str]]:
+    """{alert id: who acknowledged it already (`acknowledger`)} for these alerts."""
+    return {
+        alert_id: {acknowledger(department, actor) for department, actor in steps}
+        for alert_id, steps in (await repository.acknowledgers(session, alert_ids)).items()
+    }
 
 
 async def apply_transition(
@@ -103,16 +107,22 @@ async def apply_transition(
     at: datetime,
     outcome: str | None,
     ctx: Context,
+    acknowledged: set[str] | None = None,
+    flush: bool = True,
 ) -> AlertTransition:
     """Record one action on the alert (checked by `check_transition`): who/when/why, the status it leads
-    to, and the credit record when the lead department confirms a configured rule (M6, M19)."""
+    to, and the credit record when the lead department confirms a configured rule (M6, M19).
+    `acknowledged`: who acknowledged the alert already, when the caller read it (else read here);
+    `flush=False`: the caller flushes (a replay's round, once for all its actions)."""
     acknowledging = action == ACKNOWLEDGED
+    if acknowledging and acknowledged is None:
+        acknowledged = (await acknowledged_by(session, [alert.alert_id]))[alert.alert_id]
     check_transition(
         alert,
         action,
         outcome,
         actor_department=acknowledger(actor_department, actor) if acknowledging else actor_department,
-        acknowledged_by=await acknowledged_by(session, alert.alert_id) if acknowledging else None,
+        acknowledged_by=acknowledged if acknowledging else None,
     )
     to_status = {ACKNOWLEDGED: ACKNOWLEDGED, COMMENTED: alert.status, RESOLVED: RESOLVED}[action]
     transition = AlertTransition(
@@ -130,7 +140,8 @@ async def apply_transition(
     )
     session.add(transition)
     if action == COMMENTED:
-        await session.flush()
+        if flush:
+            await session.flush()
         return transition
     if action == ACKNOWLEDGED and alert.status == OPEN:
         alert.acknowledged_at = at
@@ -150,7 +161,8 @@ async def apply_transition(
     # Every department holding the alert hears of the step (a rebuild has no webhooks: nothing re-sent).
     if ctx.webhooks:
         await queue_deliveries(session, alert, f"alert.{action}")
-    await session.flush()
+    if flush:
+        await session.flush()
     return transition
 
 
@@ -162,28 +174,38 @@ ACTION_OF_EVENT = {
 }
 
 
-async def project_alert_action(session: AsyncSession, envelope: Envelope, ctx: Context) -> None:
-    """Replay of one of the gateway's own `gateway.alert.*.v1` events not recorded yet (the caller asked
-    `repository.recorded_actions` for its batch at once: live, the API applied the step in the request's
-    transaction already, same event id, so the event is skipped there; in a rebuild it is applied here)."""
-    d = envelope.data
-    alert = await repository.lock_alert_fresh(session, d.get("alert_id"))
-    if alert is None:
-        log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
+async def project_alert_actions(session: AsyncSession, envelopes: list[Envelope], ctx: Context) -> None:
+    """Replay of the gateway's own `gateway.alert.*.v1` events not recorded yet, each on a different alert
+    (a round of `rounds.py`), in order: the alerts locked and read, and their acknowledgements, with one
+    statement each; the steps flushed together. Live, the API applied each step in the request's
+    transaction already (same event id) and the caller skipped it (`repository.recorded_actions`); in a
+    rebuild it is applied here."""
+    if not envelopes:
         return
-    try:
-        await apply_transition(
-            session,
-            alert,
-            event_id=envelope.id,
-            action=ACTION_OF_EVENT[envelope.type],
-            actor=d.get("actor", "?"),
-            actor_role=d.get("actor_role", "?"),
-            actor_department=d.get("actor_department"),
-            note=d.get("note"),
-            at=parse_time(d.get("at"), envelope.time),
-            outcome=d.get("outcome"),
-            ctx=ctx,
-        )
-    except (TransitionRefused, NotTheDecider) as exc:
-        log.warning("alert action %s not applicable: %s", envelope.id, exc)
+    alerts = await repository.lock_alerts_fresh(session, [str(e.data.get("alert_id")) for e in envelopes])
+    acknowledged = await acknowledged_by(session, list(alerts))
+    for envelope in envelopes:
+        d = envelope.data
+        alert = alerts.get(str(d.get("alert_id")))
+        if alert is None:
+            log.warning("alert action %s for unknown alert %s", envelope.id, d.get("alert_id"))
+            continue
+        try:
+            await apply_transition(
+                session,
+                alert,
+                event_id=envelope.id,
+                action=ACTION_OF_EVENT[envelope.type],
+                actor=d.get("actor", "?"),
+                actor_role=d.get("actor_role", "?"),
+                actor_department=d.get("actor_department"),
+                note=d.get("note"),
+                at=parse_time(d.get("at"), envelope.time),
+                outcome=d.get("outcome"),
+                ctx=ctx,
+                acknowledged=acknowledged[alert.alert_id],
+                flush=False,
+            )
+        except (TransitionRefused, NotTheDecider) as exc:
+            log.warning("alert action %s not applicable: %s", envelope.id, exc)
+    await session.flush()
