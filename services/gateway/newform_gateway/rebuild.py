@@ -314,14 +314,14 @@ async def _from_log(source_url: str, target: str, ctx: Context, chunk: int, clon
             deferred, timings["indexes"] = [], time.perf_counter() - started
             facts = await _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if not p.alongside])
             timings["sql"] = time.perf_counter() - started
-            # the SQL of tables no Python projection touches runs beside the Python stream (2 cores)
-            alongside, rest = await asyncio.gather(
-                _timed(
-                    _project_in_sql(db, [p for p in slices.LOG_PROJECTIONS if p.alongside]), timings, "sql_alongside"
-                ),
+            # the SQL of tables no Python projection touches runs beside the Python stream, each projection on
+            # its own connection (the server's cores share them; the Python stream waits on the server mostly)
+            alongside = [p for p in slices.LOG_PROJECTIONS if p.alongside]
+            *beside, rest = await asyncio.gather(
+                *(_timed(_project_in_sql(db, [p]), timings, f"sql_alongside_{p.tables[0]}") for p in alongside),
                 _timed(_project_the_rest(db, ctx, chunk), timings, "python_alone"),
             )
-            facts += alongside
+            facts += sum(beside)
             timings["python_and_sql_alongside"] = time.perf_counter() - started
         finally:
             await _finish_upkeep(db, deferred)

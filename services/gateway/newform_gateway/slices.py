@@ -5,7 +5,7 @@ the routers and the rebuild's read models are built from it.
 A slice package holds `projection.py` (`PROJECTION`, and `READ_MODELS`: the tables a rebuild compares
 with the live ones), `router.py` (`router`) and, if it has a dashboard page, `page.py` (`page_router`,
 `NAV`, and `MORE_NAV` when its router serves more pages); if its high-volume types are projected in SQL
-by a rebuild from the event log, `log_projection/` (`LOG_PROJECTION`).
+by a rebuild from the event log, `log_projection/` (`LOG_PROJECTIONS`).
 
 The slices are found by name (`pkgutil`, `importlib`): the list is what is in `sources/`, so that
 `newform new-service --regulator-view` adds a slice by writing its folder. The slices published before
@@ -48,7 +48,7 @@ class Slice:
     #: Links to its other pages (`page.MORE_NAV`), if its page router serves more than one.
     more_nav: tuple[NavLink, ...] = ()
     #: Its high-volume types in SQL over the event log, for a rebuild from the log (`log_projection/`).
-    log_projection: LogProjection | None = None
+    log_projections: tuple[LogProjection, ...] = ()
 
     @property
     def service(self) -> str:
@@ -83,7 +83,7 @@ def _slice(name: str) -> Slice:
         dict(getattr(projection, "READ_MODELS", {})),
         getattr(page, "NAV", None) if page is not None else None,
         tuple(getattr(page, "MORE_NAV", ())),
-        from_log.LOG_PROJECTION if from_log is not None else None,
+        tuple(from_log.LOG_PROJECTIONS) if from_log is not None else (),
     )
 
 
@@ -93,7 +93,7 @@ CONTRACTS = next(s for s in SLICES if s.name == "contracts")
 #: Set-based projections, one per source service (the first part of an event type).
 PROJECTIONS: dict[str, Projection] = {s.service: s.projection for s in SLICES}
 #: The slices' SQL over the event log (a rebuild from the log), in the slices' order.
-LOG_PROJECTIONS: tuple[LogProjection, ...] = tuple(s.log_projection for s in SLICES if s.log_projection is not None)
+LOG_PROJECTIONS: tuple[LogProjection, ...] = tuple(p for s in SLICES for p in s.log_projections)
 
 
 def api_routers() -> list[APIRouter]:

@@ -17,8 +17,10 @@ from __future__ import annotations
 from ....projections.base import LogProjection
 from .repository import DRAFTED, MOVES, REGISTERED, project_registrations_and_contracts
 
-LOG_PROJECTION = LogProjection(
-    tables=("worker_registrations", "contracts"),
-    types=frozenset({REGISTERED, DRAFTED, *MOVES}),
-    apply=project_registrations_and_contracts,
+LOG_PROJECTIONS = (
+    LogProjection(
+        tables=("worker_registrations", "contracts"),
+        types=frozenset({REGISTERED, DRAFTED, *MOVES}),
+        apply=project_registrations_and_contracts,
+    ),
 )

@@ -16,11 +16,12 @@ and related units stay in Python.
 from __future__ import annotations
 
 from ....projections.base import LogProjection
-from .repository import ACCEPTED, JUDGED, SESSIONS, project_lines
+from .repository import ACCEPTED, JUDGED, SESSIONS, project_sessions, project_statements
 
-LOG_PROJECTION = LogProjection(
-    tables=("wage_statements", "wage_work_sessions"),
-    types=frozenset({ACCEPTED, JUDGED, SESSIONS}),
-    apply=project_lines,
-    alongside=True,
+# Two projections (their tables are apart), so that a rebuild runs them on two connections at once.
+LOG_PROJECTIONS = (
+    LogProjection(
+        tables=("wage_statements",), types=frozenset({ACCEPTED, JUDGED}), apply=project_statements, alongside=True
+    ),
+    LogProjection(tables=("wage_work_sessions",), types=frozenset({SESSIONS}), apply=project_sessions, alongside=True),
 )

@@ -115,13 +115,17 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def project_lines(session: AsyncSession) -> int:
-    """Statements (accepted, then judged) and work sessions from the log; returns the rows written."""
+async def project_statements(session: AsyncSession) -> int:
+    """Statements (accepted, then judged) from the log; returns the rows written."""
     conn = await driver_connection(session)
     await conn.execute(_JUDGED_ASIDE)
     await conn.execute(_ACCEPTED_ASIDE)
     await conn.execute("analyze wages_judged_lines")
     written = int(await conn.fetchval(_STATEMENTS))
     await conn.execute(_JUDGED_AFTER_ACCEPTED)
-    written += _count(await conn.execute(_JUDGED_ONLY))
-    return written + _count(await conn.execute(_SESSIONS))
+    return written + _count(await conn.execute(_JUDGED_ONLY))
+
+
+async def project_sessions(session: AsyncSession) -> int:
+    """Work sessions from the log; returns the rows written."""
+    return _count(await (await driver_connection(session)).execute(_SESSIONS))
