@@ -170,11 +170,15 @@ def day_lines(
     return days
 
 
-async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing], dict[str, CreditListingEnd]]:
-    """Every credit entry decided by `end`: records with their own subject (held ones have none) and
-    their issuing department, and listings."""
+async def listings_until(
+    session: AsyncSession, start: date, end: date
+) -> tuple[list[Listing], dict[str, CreditListingEnd]]:
+    """The credit entries decided by `end` that can have a line from `start` on (`day_lines`): records
+    with their own subject (held ones have none) and their issuing department, and listings."""
+    since = datetime.combine(start, datetime.min.time(), tzinfo=BUSINESS_TZ)
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=BUSINESS_TZ)
-    records = await repository.records_confirmed_before(session, until)
+    ends = await repository.all_ends(session)
+    records = await repository.records_for_range(session, since, until, sorted(ends))
     decisions = await repository.confirming_decisions(session, [r.alert_id for r in records]) if records else {}
     listings = []
     for r in records:
@@ -215,7 +219,6 @@ async def listings_until(session: AsyncSession, end: date) -> tuple[list[Listing
                 basis=li.basis,
             )
         )
-    ends = await repository.all_ends(session)
     return listings, ends
 
 
@@ -233,7 +236,7 @@ async def build_export(
 ) -> Export:
     """The signed files and manifest for [start, end], from the gateway's records as they are now."""
     check_range(start, end)
-    listings, ends = await listings_until(session, end)
+    listings, ends = await listings_until(session, start, end)
     files = []
     for day, lines in day_lines(listings, ends, start, end).items():
         f = ExportFile(day, lines)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from newform_common.pagination import PageParams
 
@@ -135,12 +136,24 @@ async def get_end(session: AsyncSession, record_id: str) -> CreditListingEnd | N
 
 
 # -- the export ---------------------------------------------------------------------------------------------
-async def records_confirmed_before(session: AsyncSession, until: datetime) -> list[CreditRecord]:
+async def records_for_range(
+    session: AsyncSession, since: datetime, until: datetime, ended: list[str]
+) -> list[CreditRecord]:
+    """The records confirmed before `until` that can have a line in [since, until): confirmed or their
+    subject known since `since` (an entry's line is on the later of the two days), or ended (`ended`: the
+    record ids with an end) — not every record ever confirmed, whatever the length of the history."""
     return list(
         (
             await session.execute(
                 select(CreditRecord)
-                .where(CreditRecord.confirmed_at < until)
+                .where(
+                    CreditRecord.confirmed_at < until,
+                    or_(
+                        CreditRecord.confirmed_at >= since,
+                        col(CreditRecord.subject_known_at) >= since,
+                        col(CreditRecord.record_id).in_(ended),
+                    ),
+                )
                 .order_by(CreditRecord.confirmed_at, CreditRecord.record_id)
             )
         )
