@@ -209,6 +209,7 @@ def copy_rows(lines: list[dict]) -> list[tuple]:
             "status": "judged",
             "received_at": now,
             "pending_schedule": "[]",
+            "rules_broken": "[]",  # the rules its judgement found (wages_0010)
         }
         unknown = set(row) - set(repository.STATEMENT_COLUMNS)
         assert not unknown, f"not columns of statements: {unknown}"
