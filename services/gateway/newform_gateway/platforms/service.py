@@ -125,13 +125,15 @@ async def platform_details(session: AsyncSession, ids: list[str]) -> list[Platfo
     enterprises = await contracts_repository.enterprises_of_platforms(session, ids)
     trained = await training_service.workers_trained_of(session, ids)
 
-    def broken_down(p: str, dimension: str) -> dict[str, int]:
-        return {key: n for (scope, d, key), n in counted.items() if scope == p and d == dimension}
+    broken_down: dict[tuple[str, str], dict[str, int]] = {(p, d): {} for p in ids for d in DETAIL_COUNTERS}
+    for (scope, dimension, key), n in counted.items():  # once, not per platform and dimension
+        if (scope, dimension) in broken_down:
+            broken_down[(scope, dimension)][key] = n
 
     return [
         PlatformDetail(
             **_summary(numbers[p], names.get(p), len(numbers[p].open_alerts)).model_dump(),
-            **{dimension: broken_down(p, dimension) for dimension in DETAIL_COUNTERS},
+            **{dimension: broken_down[(p, dimension)] for dimension in DETAIL_COUNTERS},
             cooperating_enterprises=[
                 {
                     "enterprise_id": e.enterprise_id,
