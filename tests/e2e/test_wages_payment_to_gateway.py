@@ -12,12 +12,11 @@ from newform_common.policy import business_today
 from newform_common.testing import TokenFactory, app_client, eventually, fetch, scalar, unique_name
 from newform_common.testing import migrated_database as kit_migrated_database
 from newform_gateway.main import create_app as create_gateway_app
-from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings, migrated_database, prepare_topics
-from ..kit.wages import PAY_FIGURES_FROM_LINES, new_platform, new_worker, statement
+from ..kit.wages import PAY_FIGURES_FROM_LINES, new_platform, new_worker, statement, wages_settings_for
 
 
 async def test_a_later_payment_shows_in_the_gateways_pay_compliance(new_database, kafka):
@@ -25,15 +24,7 @@ async def test_a_later_payment_shows_in_the_gateways_pay_compliance(new_database
     prefix = unique_name("e2ep").replace("_", "")
     await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "wages", "gateway"))
     wages_url = await kit_migrated_database(new_database, "wages")
-    wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages",
-        database_url=wages_url,
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2,
-        deadline_poll_interval_s=3600,
-        contracts_topic=f"{prefix}-contracts.events",
-    )
+    wages_settings = wages_settings_for(prefix, wages_url, kafka.bootstrap_servers, tokens.public_pem)
     gateway_url = await migrated_database(new_database)
     settings = gateway_settings(prefix, gateway_url, kafka.bootstrap_servers, tokens.public_pem)
     feed = EventFeed(kafka.bootstrap_servers, topics={"contracts": f"{prefix}-contracts.events"})

@@ -8,6 +8,25 @@ import secrets
 from typing import Any
 
 from newform_common.testing import resident_id, worker_id_of
+from newform_wages.config import Settings as WagesSettings
+
+
+def wages_settings_for(prefix: str, url: str, bootstrap: str, public_pem: str, **overrides: Any) -> WagesSettings:
+    """Settings of a wages service on this test's topics (`<prefix>-*.events`): its relay quick, its deadline
+    worker out of the way (a test drives the clocks), contracts' events from `<prefix>-contracts.events`."""
+    return WagesSettings(
+        **{
+            "service_name": f"{prefix}-wages",
+            "database_url": url,
+            "kafka_bootstrap_servers": bootstrap,
+            "jwt_public_key": public_pem,
+            "relay_poll_interval_s": 0.2,
+            "deadline_poll_interval_s": 3600,
+            "contracts_topic": f"{prefix}-contracts.events",
+            **overrides,
+        }
+    )
+
 
 #: The gateway's pay figures of a platform (`:p`) per month, folded from its statement lines (wage_statements):
 #: what `GET /v1/wages/compliance` answers from its totals (wage_totals) must equal them, in its order.

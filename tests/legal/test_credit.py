@@ -35,13 +35,12 @@ from newform_departments.main import create_app as create_departments_app
 from newform_disputes.config import Settings as DisputesSettings
 from newform_disputes.main import create_app as create_disputes_app
 from newform_gateway.main import create_app as create_gateway_app
-from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings, prepare_topics
 from ..kit.gateway import migrated_database as gateway_database
-from ..kit.wages import new_platform, new_worker, statement
+from ..kit.wages import new_platform, new_worker, statement, wages_settings_for
 
 SHANGHAI = timezone(timedelta(hours=8))
 MEASURES = "宁政办〔2022〕41号"
@@ -283,14 +282,8 @@ async def w(new_database, kafka):
         kafka.bootstrap_servers, prefix, services=("contracts", "wages", "disputes", "departments", "gateway")
     )
     contracts_topic = f"{prefix}-contracts.events"
-    wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages",
-        database_url=await migrated_database(new_database, "wages"),
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2,
-        deadline_poll_interval_s=3600,
-        contracts_topic=contracts_topic,
+    wages_settings = wages_settings_for(
+        prefix, await migrated_database(new_database, "wages"), kafka.bootstrap_servers, tokens.public_pem
     )
     disputes_settings = DisputesSettings(
         service_name=f"{prefix}-disputes",

@@ -13,12 +13,12 @@ from newform_common import clock
 from newform_common.testing import app_client, scalar, unique_name
 from newform_common.testing import migrated_database as kit_migrated_database
 from newform_contracts.main import create_app as create_contracts_app
-from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages_app
 from newform_wages.statements.clocks import MINIMUM_MONTH, PERIOD_DUE
 
 from ..kit.gateway import prepare_topics
 from ..kit.stack import contracts_settings_for
+from ..kit.wages import wages_settings_for
 from .oracle import CASES
 from .wages_support import MONTHLY_15TH_NEXT_MONTH, WagesWorld, at, wait_started
 
@@ -34,15 +34,7 @@ async def world(new_database, kafka):
     await prepare_topics(kafka.bootstrap_servers, prefix, services=("contracts", "wages"))
     contracts_settings = await contracts_settings_for(new_database, kafka, tokens, prefix)
     wages_url = await kit_migrated_database(new_database, "wages")
-    wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages",
-        database_url=wages_url,
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2,
-        deadline_poll_interval_s=3600,
-        contracts_topic=f"{prefix}-contracts.events",
-    )
+    wages_settings = wages_settings_for(prefix, wages_url, kafka.bootstrap_servers, tokens.public_pem)
     wages_app = create_wages_app(wages_settings)
     async with app_client(create_contracts_app(contracts_settings)) as contracts, app_client(wages_app) as wages:
         await wait_started(wages_app)

@@ -17,12 +17,11 @@ from newform_common.kafka import ensure_topics
 from newform_common.policy import BUSINESS_TZ
 from newform_common.testing import eventually, migrated_database, running_service, scalar, unique_name
 from newform_gateway.main import create_app as create_gateway
-from newform_wages.config import Settings as WagesSettings
 from newform_wages.main import create_app as create_wages
 
 from ..kit.feed import EventFeed
 from ..kit.gateway import gateway_settings
-from ..kit.wages import new_platform, new_worker, statement
+from ..kit.wages import new_platform, new_worker, statement, wages_settings_for
 from .oracle import CASES
 from .test_calendar import SCHEDULE_2027
 
@@ -35,14 +34,11 @@ async def stack(new_database, kafka, tokens):
     calendar.reset({y: s for y, s in saved.items() if y != 2027})  # 2027 has no schedule yet
     prefix = unique_name("calw").replace("_", "")
     await ensure_topics(kafka.bootstrap_servers, [f"{prefix}-{s}.events" for s in ("gateway", "contracts", "wages")])
-    wages_settings = WagesSettings(
-        service_name=f"{prefix}-wages",
-        database_url=await migrated_database(new_database, "wages"),
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        jwt_public_key=tokens.public_pem,
-        relay_poll_interval_s=0.2,
-        deadline_poll_interval_s=3600,
-        contracts_topic=f"{prefix}-contracts.events",
+    wages_settings = wages_settings_for(
+        prefix,
+        await migrated_database(new_database, "wages"),
+        kafka.bootstrap_servers,
+        tokens.public_pem,
         calendar_topic=f"{prefix}-gateway.events",
     )
     gateway = gateway_settings(
